@@ -1,0 +1,224 @@
+/**
+ * Public face of the local emulators: the shapes tests, the demo and the benchmark use to
+ * start them, seed state, inspect what they received and inject faults.
+ *
+ * Every emulator is a real HTTP server on 127.0.0.1 (port 0 unless given), so the real `got`
+ * client and the real AWS SDK clients talk to it over real sockets.
+ */
+
+/** One request as the emulator received it (headers lower-cased, body as raw text). */
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path without the query string, e.g. `/connections/4cb0...` or `/`. */
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** For AWS Query / JSON protocol emulators: `AssumeRole`, `GetSecretValue`, ...; else undefined. */
+  readonly action?: string;
+  /** Epoch ms when the request arrived. */
+  readonly receivedAt: number;
+}
+
+/** Which requests a fault applies to. Every given field must match. */
+export interface FaultMatch {
+  readonly method?: string;
+  /** Exact path, or a RegExp tested against the path. */
+  readonly path?: string | RegExp;
+  /** AWS action name (STS `Action=...`, Secrets Manager `X-Amz-Target` suffix). */
+  readonly action?: string;
+}
+
+/**
+ * A fault to inject. Faults are consulted in the order they were added; the first matching
+ * fault with `times` left is used and its count decremented.
+ */
+export type Fault = {
+  readonly match?: FaultMatch;
+  /** How many matching requests it applies to. @default 1 */
+  readonly times?: number;
+} & (
+  | {
+      /** Answer with this instead of handling the request (the request has no effect). */
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      /** Object bodies are sent as JSON; strings as-is. */
+      readonly body?: unknown;
+    }
+  | {
+      /** Wait this long, then handle the request normally (use > client timeout for a timeout). */
+      readonly kind: 'delay';
+      readonly ms: number;
+    }
+  | {
+      /** Handle the request normally (its effect lands), then wait this long before answering. */
+      readonly kind: 'delay-after-effect';
+      readonly ms: number;
+    }
+  | {
+      /** Destroy the socket without answering (ECONNRESET at the client); no effect. */
+      readonly kind: 'reset';
+    }
+);
+
+/** What every emulator has. */
+export interface Emulator {
+  /** e.g. `http://127.0.0.1:40123` (no trailing slash). */
+  readonly url: string;
+  /** Every request received, in arrival order (including faulted ones). */
+  readonly requests: RecordedRequest[];
+  injectFault(fault: Fault): void;
+  clearFaults(): void;
+  /** A fixed delay added before handling every request (for benchmarks). @default 0 */
+  setLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- IMS
+
+export interface ImsClientRegistration {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly orgId: string;
+}
+
+export interface IssuedImsToken {
+  readonly accessToken: string;
+  readonly clientId: string;
+  readonly orgId: string;
+  readonly expiresAt: number;
+}
+
+export interface ImsEmulator extends Emulator {
+  registerClient(client: ImsClientRegistration): void;
+  /** Lifetime of tokens issued from now on. @default 86399 */
+  setExpiresInSeconds(seconds: number): void;
+  /** Every token issued so far (tests search output for them). */
+  readonly issuedTokens: IssuedImsToken[];
+  /** The token's holder if it was issued here, is not revoked and has not expired. */
+  validateToken(accessToken: string): IssuedImsToken | undefined;
+  /** Revoke every token issued so far (Flow Service then answers 401). */
+  revokeAllTokens(): void;
+}
+
+// ---------------------------------------------------------------- Flow Service
+
+export const S3_CONNECTION_SPEC_ID = 'ecadc60c-7455-4d87-84dc-2a0e293d997b';
+
+export interface SeedConnection {
+  /** @default a random uuid */
+  readonly id?: string;
+  readonly orgId: string;
+  readonly sandboxName: string;
+  /** @default 'Amazon S3 base connection' */
+  readonly name?: string;
+  /** @default S3_CONNECTION_SPEC_ID */
+  readonly connectionSpecId?: string;
+  /** @default 'Access Key' */
+  readonly specName?: string;
+  /** e.g. { s3AccessKey, s3SecretKey, s3SessionToken?, bucketName?, folderPath? } */
+  readonly params: Record<string, string>;
+  /** @default 'enabled' */
+  readonly state?: string;
+  /** When false, PATCH answers `1445-400`. @default true */
+  readonly patchEnabled?: boolean;
+}
+
+/** A connection as stored (secrets in clear: for assertions only, never returned by GET). */
+export interface StoredConnection {
+  readonly id: string;
+  readonly orgId: string;
+  readonly sandboxName: string;
+  readonly name: string;
+  readonly connectionSpecId: string;
+  readonly specName: string;
+  readonly params: Record<string, string>;
+  readonly state: string;
+  readonly patchEnabled: boolean;
+  /** Quoted, as Adobe sends it: `"\"1400dd53-0000-0200-0000-5f3f23450000\""`. */
+  readonly etag: string;
+  readonly version: number;
+  readonly updatedAt: number;
+  readonly updatedBy: string;
+  /** Every etag this connection has had, oldest first. */
+  readonly etagHistory: string[];
+}
+
+export interface FlowServiceEmulator extends Emulator {
+  seedConnection(seed: SeedConnection): StoredConnection;
+  getConnection(id: string): StoredConnection | undefined;
+  listConnections(): StoredConnection[];
+  /**
+   * Simulate somebody else's edit landing between a client's GET and its PATCH:
+   * the next `times` PATCHes of this connection first change its etag (as another write would),
+   * so a PATCH carrying the etag its GET returned gets `1404-412`.
+   */
+  concurrentEditBeforePatch(connectionId: string, times?: number): void;
+  /** How GET shows secret params (`s3SecretKey`, `s3SessionToken`). @default 'masked' */
+  setSecretParamsInGet(mode: 'masked' | 'omitted'): void;
+}
+
+// ---------------------------------------------------------------- AWS (STS and Secrets Manager)
+
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
+export interface SeedRole {
+  /** `arn:aws:iam::<12 digits>:role/<name>` */
+  readonly roleArn: string;
+  /** AWS: 3600 to 43200. @default 3600 */
+  readonly maxSessionDurationSeconds?: number;
+  /** Caller ARNs (role ARN for role sessions, user ARN for users) allowed to assume it; empty means anyone. @default [] */
+  readonly trustedPrincipalArns?: string[];
+  /** When set, AssumeRole must carry exactly this ExternalId. */
+  readonly externalId?: string;
+}
+
+export interface StsEmulator extends Emulator {
+  /** Create an IAM user; returns its long-term `AKIA...` keys. */
+  createUser(userName: string, accountId?: string): AwsCredentials & { readonly arn: string };
+  createRole(role: SeedRole): void;
+  /**
+   * Credentials of a role session as Lambda gives its execution role (an `ASIA...` key with a
+   * session token): AssumeRole from these is role chaining, GetSessionToken is refused.
+   */
+  issueRoleSession(roleArn: string, sessionName?: string, durationSeconds?: number): AwsCredentials;
+  /** Every credential set issued (by AssumeRole, GetSessionToken, issueRoleSession), for leak searches. */
+  readonly issuedCredentials: AwsCredentials[];
+  /** Make every credential issued so far invalid (calls signed with them fail `InvalidClientTokenId`). */
+  revokeIssuedCredentials(): void;
+  /**
+   * The next `times` credentials AssumeRole/GetSessionToken mint are unknown to the emulator, so
+   * `GetCallerIdentity` signed with them fails (as credentials revoked right after issue would).
+   */
+  mintUnverifiableCredentials(times?: number): void;
+  /** Clock used for expiry checks. @default Date.now */
+  setClock(now: () => number): void;
+  /** Look up credentials the emulator knows by access key id (used by Secrets Manager to verify SigV4). */
+  credentialsFor(accessKeyId: string): (AwsCredentials & { readonly arn: string }) | undefined;
+}
+
+export interface SecretsManagerEmulator extends Emulator {
+  /** Store a secret; returns its ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-XXXXXX`). */
+  putSecret(name: string, secretString: string): string;
+}
+
+// ---------------------------------------------------------------- all together
+
+export interface Emulators {
+  readonly ims: ImsEmulator;
+  readonly flowService: FlowServiceEmulator;
+  readonly sts: StsEmulator;
+  readonly secretsManager: SecretsManagerEmulator;
+  /**
+   * Environment that points the function at the emulators: `FLOW_SERVICE_URL`, `ADOBE_IMS_URL`,
+   * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_REGION`.
+   */
+  readonly endpointEnv: Record<string, string>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,233 @@
+/**
+ * The function's configuration: read from the environment once per container, validated with a
+ * schema, and turned into typed targets. Every problem names the variable (and the entry of
+ * `ROTATION_TARGETS`) and what is allowed; nothing is rotated while any remains.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** Adobe's documented production endpoints (FLOW-SERVICE.md). */
+export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
+export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_DURATION_SECONDS = 3600;
+/** More targets than this is a misconfiguration, not a workload (one invocation must finish in 15 min). */
+export const MAX_TARGETS = 5000;
+const MAX_TARGETS_JSON_BYTES = 5 * 1024 * 1024;
+
+/**
+ * STS duration limits per call.
+ * - AssumeRole signed by the function's own role is role chaining: capped at one hour
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining).
+ * - AssumeRole signed with IAM-user keys: up to the role's MaxSessionDuration, at most 12 h.
+ * - GetSessionToken: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html).
+ */
+export const DURATION_LIMITS = {
+  'assume-role-chained': { min: 900, max: 3600 },
+  'assume-role-user-keys': { min: 900, max: 43_200 },
+  'get-session-token': { min: 900, max: 129_600 },
+} as const;
+
+export type MintMethod = keyof typeof DURATION_LIMITS;
+
+/** One connection to keep fresh, and how to mint its credentials. */
+export interface RotationTarget {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly method: MintMethod;
+  /** Present for the AssumeRole methods. */
+  readonly roleArn?: string;
+  readonly externalId?: string;
+  /** Present for `assume-role-user-keys` and `get-session-token`. */
+  readonly userCredentialsSecretId?: string;
+  readonly durationSeconds: number;
+}
+
+export interface RotatorConfig {
+  readonly adobeCredentialsSecretId: string;
+  readonly targets: readonly RotationTarget[];
+  readonly flowServiceUrl: string;
+  readonly imsUrl: string;
+  readonly concurrency: number;
+}
+
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+/** Adobe sandbox names: lower case letters, digits and hyphens (the header must be lower case). */
+const SANDBOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,254}[a-z0-9])?$/;
+/** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */
+const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
+
+/** A zod error map: "is required" when the field is absent, else `message`. */
+export function requiredOr(message: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message);
+}
+
+const targetSchema = z
+  .object({
+    connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
+    sandboxName: z
+      .string({ error: requiredOr('must be a string') })
+      .regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
+    roleArn: z.string().regex(ROLE_ARN, 'must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>').optional(),
+    externalId: z.string().regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-').optional(),
+    userCredentialsSecretId: z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
+    durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds').optional(),
+  })
+  .strict();
+
+function methodOf(raw: z.infer<typeof targetSchema>): MintMethod | undefined {
+  if (raw.roleArn) return raw.userCredentialsSecretId ? 'assume-role-user-keys' : 'assume-role-chained';
+  if (raw.userCredentialsSecretId) return 'get-session-token';
+  return undefined;
+}
+
+const METHOD_HELP: Record<MintMethod, string> = {
+  'assume-role-chained':
+    "AssumeRole from the function's own role is role chaining, which AWS caps at 3600; lower it, or add userCredentialsSecretId so AssumeRole is signed with IAM-user keys (up to 43200)",
+  'assume-role-user-keys': 'AssumeRole signed with IAM-user keys allows at most 43200 (12 h, and no more than the role\'s MaxSessionDuration)',
+  'get-session-token': 'GetSessionToken allows 900 to 129600',
+};
+
+/** Validate a parsed `ROTATION_TARGETS` value; returns typed targets or the list of problems. */
+export function parseTargets(value: unknown, source: string): { targets: RotationTarget[]; problems: string[] } {
+  const problems: string[] = [];
+  if (!Array.isArray(value)) return { targets: [], problems: [`${source}: must be a JSON array of targets`] };
+  if (value.length === 0) problems.push(`${source}: must list at least one target`);
+  if (value.length > MAX_TARGETS) return { targets: [], problems: [`${source}: has ${value.length} targets; at most ${MAX_TARGETS} are allowed`] };
+
+  const targets: RotationTarget[] = [];
+  const seen = new Map<string, number>();
+  value.forEach((entry, index) => {
+    const at = `${source}[${index}]`;
+    const parsed = targetSchema.safeParse(entry);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push(`${formatPath(at, issue.path)}: ${issueMessage(issue)}`);
+      return;
+    }
+    const raw = parsed.data;
+    const method = methodOf(raw);
+    if (!method) {
+      problems.push(`${at}: needs roleArn (AssumeRole) or userCredentialsSecretId (GetSessionToken); it has neither`);
+      return;
+    }
+    if (raw.externalId && !raw.roleArn) problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or remove it`);
+    const durationSeconds = raw.durationSeconds ?? DEFAULT_DURATION_SECONDS;
+    const limits = DURATION_LIMITS[method];
+    if (durationSeconds < limits.min || durationSeconds > limits.max) {
+      problems.push(`${at}.durationSeconds: ${durationSeconds} is outside ${limits.min} to ${limits.max}: ${METHOD_HELP[method]}`);
+    }
+    const key = raw.connectionId.toLowerCase();
+    if (seen.has(key)) problems.push(`${at}.connectionId: duplicates ${source}[${seen.get(key)}] (${raw.connectionId})`);
+    else seen.set(key, index);
+    targets.push({
+      connectionId: raw.connectionId,
+      sandboxName: raw.sandboxName,
+      method,
+      roleArn: raw.roleArn,
+      externalId: raw.externalId,
+      userCredentialsSecretId: raw.userCredentialsSecretId,
+      durationSeconds,
+    });
+  });
+  return { targets, problems };
+}
+
+function formatPath(base: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : `${at}.${String(key)}`), base);
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field(s) ${issue.keys.join(', ')}; allowed: connectionId, sandboxName, roleArn, externalId, userCredentialsSecretId, durationSeconds`;
+  }
+  return issue.message;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+
+/** `https://` anywhere; plain `http://` only to loopback (the local emulators). */
+export function checkServiceUrl(name: string, value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${name}: "${value}" is not a URL`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname))) return undefined;
+  return `${name}: must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); got ${url.protocol}//${url.host}`;
+}
+
+/** What the environment looks like to {@link loadConfig}; `readFile` is injectable for tests. */
+export interface ConfigSources {
+  readonly env: Record<string, string | undefined>;
+  readonly readFile?: (path: string) => string;
+}
+
+/**
+ * Read and validate the whole configuration. Throws {@link ConfigError} listing every problem.
+ */
+export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8') }: ConfigSources): RotatorConfig {
+  const problems: string[] = [];
+
+  const adobeCredentialsSecretId = env.ADOBE_CREDENTIALS_SECRET_ID?.trim() ?? '';
+  if (!adobeCredentialsSecretId) {
+    problems.push('ADOBE_CREDENTIALS_SECRET_ID: is required (the Secrets Manager secret id or ARN holding the Adobe OAuth credentials)');
+  }
+
+  let targets: RotationTarget[] = [];
+  const inline = env.ROTATION_TARGETS?.trim();
+  const file = env.ROTATION_TARGETS_FILE?.trim();
+  if (inline && file) {
+    problems.push('ROTATION_TARGETS, ROTATION_TARGETS_FILE: exactly one may be set; both are');
+  } else if (!inline && !file) {
+    problems.push('ROTATION_TARGETS: is required (a JSON array of targets), or set ROTATION_TARGETS_FILE to a bundled JSON file');
+  } else {
+    const source = inline ? 'ROTATION_TARGETS' : 'ROTATION_TARGETS_FILE';
+    let text: string | undefined = inline;
+    if (file) {
+      try {
+        text = readFile(file);
+      } catch (error) {
+        problems.push(`ROTATION_TARGETS_FILE: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    if (text !== undefined) {
+      if (Buffer.byteLength(text) > MAX_TARGETS_JSON_BYTES) {
+        problems.push(`${source}: is larger than ${MAX_TARGETS_JSON_BYTES} bytes`);
+      } else {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          problems.push(`${source}: is not valid JSON`);
+        }
+        if (value !== undefined) {
+          const parsed = parseTargets(value, source);
+          targets = parsed.targets;
+          problems.push(...parsed.problems);
+        }
+      }
+    }
+  }
+
+  const flowServiceUrl = (env.FLOW_SERVICE_URL?.trim() || DEFAULT_FLOW_SERVICE_URL).replace(/\/+$/, '');
+  const imsUrl = (env.ADOBE_IMS_URL?.trim() || DEFAULT_IMS_URL).replace(/\/+$/, '');
+  for (const [name, value] of [['FLOW_SERVICE_URL', flowServiceUrl], ['ADOBE_IMS_URL', imsUrl]] as const) {
+    const problem = checkServiceUrl(name, value);
+    if (problem) problems.push(problem);
+  }
+
+  let concurrency = DEFAULT_CONCURRENCY;
+  const rawConcurrency = env.ROTATION_CONCURRENCY?.trim();
+  if (rawConcurrency) {
+    concurrency = Number(rawConcurrency);
+    if (!/^\d+$/.test(rawConcurrency) || concurrency < 1 || concurrency > 64) {
+      problems.push(`ROTATION_CONCURRENCY: must be a whole number from 1 to 64; got "${rawConcurrency}"`);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { adobeCredentialsSecretId, targets, flowServiceUrl, imsUrl, concurrency };
+}

@@ -1,0 +1,171 @@
+/**
+ * Mints fresh short-lived credentials with STS and proves them before anyone relies on them.
+ *
+ * - AssumeRole, signed by the function's own role (role chaining, <= 1 h) or by IAM-user keys.
+ * - GetSessionToken, signed by IAM-user keys (AWS refuses it from role credentials).
+ * Then `GetCallerIdentity` signed with the new credentials must answer with the expected
+ * identity: the assumed role session, or the IAM user.
+ */
+import {
+  AssumeRoleCommand,
+  GetCallerIdentityCommand,
+  GetSessionTokenCommand,
+  STSClient,
+  type STSClientConfig,
+} from '@aws-sdk/client-sts';
+import type { RotationTarget } from './config.js';
+import { StsError, VerificationError } from './errors.js';
+import { registerSecret } from './redaction.js';
+import type { SecretStore, UserKeys } from './secrets.js';
+
+/** A complete credential set: the session token is only valid with this key pair. */
+export interface MintedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: Date;
+  /** The ARN `GetCallerIdentity` answered for them. */
+  readonly identityArn: string;
+}
+
+/** Identifies this tool and the connection in CloudTrail (AWS allows 2 to 64 characters). */
+export function roleSessionName(connectionId: string): string {
+  return `aep-s3-rotator-${connectionId}`.slice(0, 64);
+}
+
+/** The ARN STS gives a session of `roleArn`: `arn:aws:sts::<account>:assumed-role/<name>/<session>`. */
+export function assumedRoleArn(roleArn: string, sessionName: string): string {
+  const match = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  if (!match) return '';
+  const [, partition, account, name] = match;
+  return `arn:${partition}:sts::${account}:assumed-role/${name}/${sessionName}`;
+}
+
+export interface CredentialMinterOptions {
+  readonly secrets: SecretStore;
+  /** Shared SDK settings (region, request handler); endpoints come from `AWS_ENDPOINT_URL_STS`. */
+  readonly clientConfig?: STSClientConfig;
+}
+
+export class CredentialMinter {
+  /** Signed with the function's own credentials (the default provider chain). */
+  private readonly ownClient: STSClient;
+  private readonly userClients = new Map<string, STSClient>();
+  private readonly userArns = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: CredentialMinterOptions) {
+    this.ownClient = new STSClient({ ...options.clientConfig });
+  }
+
+  /** Mint and verify credentials for one target. */
+  async mint(target: RotationTarget): Promise<MintedCredentials> {
+    const minted = target.method === 'get-session-token' ? await this.getSessionToken(target) : await this.assumeRole(target);
+    registerSecret(minted.secretAccessKey, 'invocation');
+    registerSecret(minted.sessionToken, 'invocation');
+    const identityArn = await this.verify(minted, minted.expectedArn);
+    return { ...minted, identityArn };
+  }
+
+  private async assumeRole(target: RotationTarget) {
+    const roleArn = target.roleArn!;
+    const sessionName = roleSessionName(target.connectionId);
+    const client = target.method === 'assume-role-user-keys' ? await this.userClient(target.userCredentialsSecretId!) : this.ownClient;
+    let response;
+    try {
+      response = await client.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: sessionName,
+          ExternalId: target.externalId,
+          DurationSeconds: target.durationSeconds,
+        }),
+      );
+    } catch (error) {
+      throw stsFailure(`AssumeRole on ${roleArn}`, error);
+    }
+    const credentials = completeCredentials(response.Credentials, 'AssumeRole');
+    return { ...credentials, expectedArn: response.AssumedRoleUser?.Arn ?? assumedRoleArn(roleArn, sessionName) };
+  }
+
+  private async getSessionToken(target: RotationTarget) {
+    const secretId = target.userCredentialsSecretId!;
+    const client = await this.userClient(secretId);
+    let response;
+    try {
+      response = await client.send(new GetSessionTokenCommand({ DurationSeconds: target.durationSeconds }));
+    } catch (error) {
+      throw stsFailure(`GetSessionToken for the IAM user in secret "${secretId}"`, error);
+    }
+    const credentials = completeCredentials(response.Credentials, 'GetSessionToken');
+    return { ...credentials, expectedArn: await this.userArn(secretId, client) };
+  }
+
+  /** GetCallerIdentity signed with the new credentials must name the expected identity. */
+  private async verify(credentials: Omit<MintedCredentials, 'identityArn'>, expectedArn: string): Promise<string> {
+    const client = new STSClient({
+      ...this.options.clientConfig,
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+      },
+    });
+    let arn: string | undefined;
+    try {
+      arn = (await client.send(new GetCallerIdentityCommand({}))).Arn;
+    } catch (error) {
+      throw new VerificationError(
+        `the new credentials failed GetCallerIdentity (${(error as Error).name}); they were not pushed to Flow Service`,
+        error,
+      );
+    }
+    // No client.destroy(): clients share one request handler (clientConfig), whose sockets others use.
+    if (arn !== expectedArn) {
+      throw new VerificationError(`the new credentials belong to ${arn ?? 'no identity'}, not ${expectedArn}; they were not pushed to Flow Service`);
+    }
+    return arn;
+  }
+
+  private async userClient(secretId: string): Promise<STSClient> {
+    let client = this.userClients.get(secretId);
+    if (!client) {
+      const keys: UserKeys = await this.options.secrets.userKeys(secretId);
+      client = this.userClients.get(secretId) ?? new STSClient({ ...this.options.clientConfig, credentials: keys });
+      this.userClients.set(secretId, client);
+    }
+    return client;
+  }
+
+  /** The IAM user's ARN, asked once per container with its long-term keys. */
+  private userArn(secretId: string, client: STSClient): Promise<string> {
+    let arn = this.userArns.get(secretId);
+    if (!arn) {
+      arn = client.send(new GetCallerIdentityCommand({})).then(
+        (response) => response.Arn ?? '',
+        (error: unknown) => {
+          this.userArns.delete(secretId);
+          throw stsFailure(`GetCallerIdentity for the IAM user in secret "${secretId}"`, error);
+        },
+      );
+      this.userArns.set(secretId, arn);
+    }
+    return arn;
+  }
+}
+
+function completeCredentials(
+  credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: Date } | undefined,
+  call: string,
+) {
+  const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
+  if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
+    throw new StsError(`${call} answered without a complete credential set`);
+  }
+  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, expiration: Expiration };
+}
+
+function stsFailure(what: string, error: unknown): StsError {
+  const name = (error as Error)?.name ?? 'Error';
+  const message = (error as Error)?.message ?? '';
+  return new StsError(`STS ${what} failed: ${name}${message ? `: ${message}` : ''}`, name, error);
+}

@@ -1,0 +1,143 @@
+/**
+ * Named errors with stable, machine-readable codes.
+ *
+ * None of them ever holds a raw HTTP or SDK error: those carry request headers (the IMS bearer
+ * token, SigV4 signatures) and bodies (a client secret, new credentials). A `cause` here is always
+ * a {@link SafeCause}: name, code, status and a redacted message, nothing else.
+ */
+import { redactSecrets } from './redaction.js';
+
+export type RotatorErrorCode =
+  | 'CONFIG_INVALID'
+  | 'REQUEST_INVALID'
+  | 'SECRET_UNAVAILABLE'
+  | 'SECRET_INVALID'
+  | 'IMS_AUTH_FAILED'
+  | 'IMS_UNAVAILABLE'
+  | 'STS_MINT_FAILED'
+  | 'CREDENTIALS_UNVERIFIED'
+  | 'CONNECTION_NOT_ROTATABLE'
+  | 'FLOW_SERVICE_ERROR'
+  | 'FLOW_SERVICE_UNREACHABLE'
+  | 'ETAG_CONFLICT'
+  | 'ROTATION_FAILED';
+
+/** The only shape a `cause` may take: enough to diagnose, nothing that can hold a secret. */
+export class SafeCause extends Error {
+  override readonly name: string;
+  readonly code?: string;
+  readonly statusCode?: number;
+
+  constructor(source: { name?: string; code?: string; statusCode?: number; message: string }) {
+    super(redactSecrets(source.message));
+    this.name = source.name ?? 'Error';
+    if (source.code !== undefined) this.code = source.code;
+    if (source.statusCode !== undefined) this.statusCode = source.statusCode;
+  }
+
+  /** Summarize any thrown value without keeping a reference to it. */
+  static from(error: unknown): SafeCause {
+    if (error instanceof SafeCause) return error;
+    if (error instanceof Error) {
+      const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+      return new SafeCause({
+        name: error.name,
+        code: typeof code === 'string' ? code : undefined,
+        statusCode: typeof statusCode === 'number' ? statusCode : undefined,
+        message: error.message,
+      });
+    }
+    return new SafeCause({ message: 'non-error value thrown' });
+  }
+}
+
+/** Base class: every message passes through the secret redactor on the way in. */
+export class RotatorError extends Error {
+  readonly code: RotatorErrorCode;
+
+  constructor(code: RotatorErrorCode, message: string, cause?: unknown) {
+    super(redactSecrets(message), cause === undefined ? undefined : { cause: SafeCause.from(cause) });
+    this.code = code;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Environment or targets file is invalid; names each field and what is allowed. */
+export class ConfigError extends RotatorError {
+  constructor(readonly problems: readonly string[]) {
+    super('CONFIG_INVALID', `Invalid rotator configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** A manual invocation's payload is invalid; names the field. */
+export class RequestValidationError extends RotatorError {
+  constructor(readonly problems: readonly string[]) {
+    super('REQUEST_INVALID', `Invalid rotation request: ${problems.join('; ')}`);
+  }
+}
+
+/** A Secrets Manager secret could not be read or does not hold what it must. */
+export class SecretError extends RotatorError {}
+
+/** Adobe IMS refused the client credentials or answered something unusable. */
+export class ImsError extends RotatorError {}
+
+/** STS refused to mint credentials. */
+export class StsError extends RotatorError {
+  constructor(message: string, readonly awsErrorName?: string, cause?: unknown) {
+    super('STS_MINT_FAILED', message, cause);
+  }
+}
+
+/** Freshly minted credentials failed `GetCallerIdentity` or answered with another identity. */
+export class VerificationError extends RotatorError {
+  constructor(message: string, cause?: unknown) {
+    super('CREDENTIALS_UNVERIFIED', message, cause);
+  }
+}
+
+/** The connection exists but is not an S3 access-key connection this tool may patch. */
+export class ConnectionNotRotatableError extends RotatorError {
+  constructor(message: string, readonly reason: 'wrong-connection-spec' | 'iam-role-auth' | 'unexpected-auth') {
+    super('CONNECTION_NOT_ROTATABLE', message);
+  }
+}
+
+/** Flow Service answered with an error (`errorCode` is Adobe's `error_code`, e.g. `1101-404`). */
+export class FlowServiceError extends RotatorError {
+  constructor(
+    message: string,
+    readonly statusCode?: number,
+    readonly errorCode?: string,
+    cause?: unknown,
+    code: RotatorErrorCode = 'FLOW_SERVICE_ERROR',
+  ) {
+    super(code, message, cause);
+  }
+}
+
+/** The connection's etag kept changing under us: every PATCH attempt got `1404-412`. */
+export class EtagConflictError extends FlowServiceError {
+  constructor(message: string, readonly attempts: number) {
+    super(message, 412, '1404-412', undefined, 'ETAG_CONFLICT');
+  }
+}
+
+/** Thrown by the handler after every connection was attempted, when at least one failed. */
+export class RotationFailedError extends RotatorError {
+  constructor(message: string, readonly failedConnectionIds: readonly string[]) {
+    super('ROTATION_FAILED', message);
+  }
+}
+
+/** A short reason for a failed connection: Adobe's `error_code` first when there is one. */
+export function describeFailure(error: unknown): { message: string; code: string } {
+  if (error instanceof FlowServiceError && error.errorCode) {
+    return { message: error.message, code: error.errorCode };
+  }
+  if (error instanceof RotatorError) return { message: error.message, code: error.code };
+  return { message: `unexpected error: ${redactSecrets(error instanceof Error ? error.message : String(error))}`, code: 'UNEXPECTED' };
+}

@@ -1,0 +1,43 @@
+/**
+ * Lambda entry point. An EventBridge / Scheduler event rotates every configured target; a manual
+ * request `{"connectionIds"?: [...], "dryRun"?: boolean}` rotates only those, or plans without
+ * patching. Fails (throws) after every connection was attempted if any failed, so Lambda's
+ * Errors metric, retries and alarms fire.
+ */
+import { loadConfig } from './config.js';
+import type { HttpPolicy } from './http-policy.js';
+import { logger, metrics } from './observability.js';
+import { redactSecrets } from './redaction.js';
+import { parseRotationRequest } from './request.js';
+import { Rotator, type RotationSummary } from './rotator.js';
+
+export type { RotationSummary } from './rotator.js';
+
+export interface HandlerOptions {
+  /** The rotator's own variables (not the AWS SDK's, which it reads itself). @default process.env */
+  readonly env?: Record<string, string | undefined>;
+  /** @default DEFAULT_HTTP_POLICY */
+  readonly httpPolicy?: HttpPolicy;
+}
+
+/** A handler with its own container-lifetime state (config, caches, clients). */
+export function createHandler(options: HandlerOptions = {}) {
+  let rotator: Rotator | undefined;
+
+  return async function handler(event: unknown): Promise<RotationSummary> {
+    try {
+      const request = parseRotationRequest(event);
+      // Read and validated once per container; a bad config fails every invocation, early.
+      rotator ??= new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy });
+      logger.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
+      return await rotator.run(request);
+    } catch (error) {
+      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, message: redactSecrets(String((error as Error)?.message)) });
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,112 @@
+/**
+ * Wires configuration to clients (the composition root) and runs one invocation: select the
+ * targets, rotate them, log and count each outcome, and summarize.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { RotatorConfig, RotationTarget } from './config.js';
+import { CredentialMinter } from './credential-minter.js';
+import { RequestValidationError, RotationFailedError } from './errors.js';
+import { FlowServiceClient } from './flow-service-client.js';
+import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http-policy.js';
+import { ImsTokenProvider } from './ims-client.js';
+import { logger, recordEtagConflict, recordResult } from './observability.js';
+import { forgetInvocationSecrets } from './redaction.js';
+import type { RotationRequest } from './request.js';
+import { rotateTargets, type ConnectionResult } from './rotate.js';
+import { SecretStore } from './secrets.js';
+
+/** What an invocation returns (and what the CLI prints). */
+export interface RotationSummary {
+  readonly rotated: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly dryRun: boolean;
+  readonly results: readonly ConnectionResult[];
+}
+
+/** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */
+const MAX_FAILURES_IN_MESSAGE = 20;
+
+export interface RotatorOptions {
+  /** @default DEFAULT_HTTP_POLICY */
+  readonly httpPolicy?: HttpPolicy;
+}
+
+/** Long-lived per container: caches the Adobe secret, the IMS token, IAM-user keys and SDK clients. */
+export class Rotator {
+  private readonly minter: CredentialMinter;
+  private readonly flowService: FlowServiceClient;
+
+  constructor(readonly config: RotatorConfig, options: RotatorOptions = {}) {
+    const policy = options.httpPolicy ?? DEFAULT_HTTP_POLICY;
+    // One socket pool for every AWS SDK client, sized to the rotation concurrency.
+    const requestHandler = new NodeHttpHandler({
+      connectionTimeout: policy.timeoutMs,
+      requestTimeout: policy.timeoutMs,
+      httpAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
+      httpsAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
+    });
+    const secrets = new SecretStore(new SecretsManagerClient({ requestHandler }));
+    const adobeCredentials = () => secrets.adobeCredentials(config.adobeCredentialsSecretId);
+    const tokens = new ImsTokenProvider({ imsUrl: config.imsUrl, credentials: adobeCredentials, policy });
+    this.flowService = new FlowServiceClient({
+      baseUrl: config.flowServiceUrl,
+      tokens,
+      credentials: adobeCredentials,
+      policy,
+      onRetry: (details) => logger.warn('retrying Flow Service request', details),
+    });
+    this.minter = new CredentialMinter({ secrets, clientConfig: { requestHandler } });
+  }
+
+  /** The targets a request selects; an id that is not configured rejects the whole request. */
+  selectTargets(request: RotationRequest): readonly RotationTarget[] {
+    if (!request.connectionIds) return this.config.targets;
+    const byId = new Map(this.config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
+    const unknown = request.connectionIds.filter((id) => !byId.has(id.toLowerCase()));
+    if (unknown.length > 0) {
+      throw new RequestValidationError([`connectionIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets; nothing was rotated`]);
+    }
+    return request.connectionIds.map((id) => byId.get(id.toLowerCase())!);
+  }
+
+  /** Rotate what the request selects. Throws {@link RotationFailedError} after all were attempted if any failed. */
+  async run(request: RotationRequest): Promise<RotationSummary> {
+    const targets = this.selectTargets(request);
+    try {
+      const results = await rotateTargets(
+        targets,
+        { flowService: this.flowService, minter: this.minter, onEtagConflict: (target) => recordEtagConflict(target.connectionId) },
+        { dryRun: request.dryRun, concurrency: this.config.concurrency, onResult: (result) => recordResult(result) },
+      );
+      const summary = summarize(results, request.dryRun);
+      logger.info('rotation finished', { rotated: summary.rotated, failed: summary.failed, skipped: summary.skipped, dryRun: request.dryRun, targets: targets.length });
+      if (summary.failed > 0) throw failureError(summary);
+      return summary;
+    } finally {
+      forgetInvocationSecrets();
+    }
+  }
+}
+
+export function summarize(results: readonly ConnectionResult[], dryRun: boolean): RotationSummary {
+  const count = (status: ConnectionResult['status']) => results.filter((result) => result.status === status).length;
+  return { rotated: count('rotated'), failed: count('failed'), skipped: count('skipped'), dryRun, results };
+}
+
+/** One message naming each failed connection and why, grouped by reason so a shared cause reads once. */
+export function failureError(summary: RotationSummary): RotationFailedError {
+  const failed = summary.results.filter((result) => result.status === 'failed');
+  const byReason = new Map<string, string[]>();
+  for (const result of failed.slice(0, MAX_FAILURES_IN_MESSAGE)) {
+    const reason = result.error ?? 'unknown error';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), `${result.connectionId} (sandbox ${result.sandboxName})`]);
+  }
+  const parts = [...byReason].map(([reason, ids]) => `${ids.join(', ')}: ${reason}`);
+  const more = failed.length > MAX_FAILURES_IN_MESSAGE ? `; and ${failed.length - MAX_FAILURES_IN_MESSAGE} more (see the function's log)` : '';
+  return new RotationFailedError(
+    `${failed.length} of ${summary.results.length} connections failed to rotate: ${parts.join('; ')}${more}`,
+    failed.map((result) => result.connectionId),
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * Reads JSON secrets from Secrets Manager, validates their shape, and caches them for the life of
+ * the container (one read per secret, however many connections use it).
+ *
+ * A secret's content never reaches a message: JSON syntax errors are reported without V8's
+ * excerpt of the text, and schema problems name only the field.
+ */
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { requiredOr } from './config.js';
+import { SecretError } from './errors.js';
+import { registerSecret } from './redaction.js';
+
+/** The scope list Adobe's Server-to-Server guide shows; a Developer Console project may need its own. */
+export const DEFAULT_IMS_SCOPES = 'openid,session,AdobeID,read_organizations,additional_info.projectedProductContext';
+
+export const adobeCredentialsSchema = z.object({
+  clientId: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty string'),
+  clientSecret: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty string'),
+  orgId: z.string({ error: requiredOr('must be a string') }).regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must be an IMS org id ending in @AdobeOrg'),
+  scopes: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty comma-separated list').default(DEFAULT_IMS_SCOPES),
+});
+export type AdobeCredentials = z.infer<typeof adobeCredentialsSchema>;
+
+export const userKeysSchema = z.object({
+  accessKeyId: z.string({ error: requiredOr('must be a string') }).regex(/^AKIA[A-Z0-9]{12,124}$/, "must be an IAM user's long-term access key id (AKIA...)"),
+  secretAccessKey: z.string({ error: requiredOr('must be a string') }).min(16, 'must be the secret access key of that access key id'),
+});
+export type UserKeys = z.infer<typeof userKeysSchema>;
+
+/** Which fields of each schema are secret, so they are registered for redaction at once. */
+const SECRET_FIELDS = ['clientSecret', 'secretAccessKey'] as const;
+
+export class SecretStore {
+  private readonly cache = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly client: SecretsManagerClient) {}
+
+  /** The Adobe OAuth Server-to-Server credentials. */
+  adobeCredentials(secretId: string): Promise<AdobeCredentials> {
+    return this.readJson(secretId, adobeCredentialsSchema, 'Adobe credentials secret');
+  }
+
+  /** An IAM user's long-term keys (for GetSessionToken, or AssumeRole signed as that user). */
+  userKeys(secretId: string): Promise<UserKeys> {
+    return this.readJson(secretId, userKeysSchema, 'IAM user credentials secret');
+  }
+
+  /** Forget a secret so the next use reads it again (after the operator replaced a bad value). */
+  forget(secretId: string): void {
+    this.cache.delete(secretId);
+  }
+
+  private readJson<T>(secretId: string, schema: z.ZodType<T>, what: string): Promise<T> {
+    let pending = this.cache.get(secretId) as Promise<T> | undefined;
+    if (!pending) {
+      pending = this.fetch(secretId, schema, what);
+      // A failed read is not cached: the next invocation (or connection) tries again.
+      pending.catch(() => this.cache.delete(secretId));
+      this.cache.set(secretId, pending);
+    }
+    return pending;
+  }
+
+  private async fetch<T>(secretId: string, schema: z.ZodType<T>, what: string): Promise<T> {
+    let secretString: string | undefined;
+    try {
+      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      secretString = response.SecretString;
+    } catch (error) {
+      const name = (error as Error).name;
+      const reason = name === 'ResourceNotFoundException' ? 'was not found' : `could not be read (${name})`;
+      throw new SecretError('SECRET_UNAVAILABLE', `${what} "${secretId}" ${reason}`, error);
+    }
+    registerSecret(secretString);
+    if (secretString === undefined) {
+      throw new SecretError('SECRET_INVALID', `${what} "${secretId}" has no SecretString (binary secrets are not supported)`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(secretString);
+    } catch {
+      // Deliberately not the SyntaxError: V8 quotes the offending text, which is the secret.
+      throw new SecretError('SECRET_INVALID', `${what} "${secretId}" is not valid JSON`);
+    }
+    if (value && typeof value === 'object') {
+      for (const field of SECRET_FIELDS) {
+        const secret = (value as Record<string, unknown>)[field];
+        if (typeof secret === 'string') registerSecret(secret);
+      }
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
+      throw new SecretError('SECRET_INVALID', `${what} "${secretId}": ${fields.join('; ')}`);
+    }
+    return parsed.data;
+  }
+}

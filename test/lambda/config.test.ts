@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambda/config.js';
+import { ConfigError } from '../../lambda/errors.js';
+
+const ID_A = '4cb0c374-d3bb-4557-b139-5712880adc55';
+const ID_B = '9e0f2c1a-1111-4222-8333-444455556666';
+const ROLE = 'arn:aws:iam::123456789012:role/aep-ingest';
+
+function env(overrides: Record<string, string | undefined> = {}, targets: unknown = [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE }]) {
+  return {
+    ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe',
+    ROTATION_TARGETS: JSON.stringify(targets),
+    ...overrides,
+  };
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('reads a valid environment with documented defaults', () => {
+    const config = loadConfig({ env: env() });
+    expect(config).toEqual({
+      adobeCredentialsSecretId: 'aep/adobe',
+      targets: [{ connectionId: ID_A, sandboxName: 'prod', method: 'assume-role-chained', roleArn: ROLE, externalId: undefined, userCredentialsSecretId: undefined, durationSeconds: 3600 }],
+      flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice',
+      imsUrl: 'https://ims-na1.adobelogin.com',
+      concurrency: 8,
+    });
+  });
+
+  it('chooses the STS call from the fields each target has', () => {
+    const config = loadConfig({
+      env: env({}, [
+        { connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'aep/user', durationSeconds: 43200 },
+        { connectionId: ID_B, sandboxName: 'dev', userCredentialsSecretId: 'aep/user', durationSeconds: 129600 },
+      ]),
+    });
+    expect(config.targets.map((t) => [t.method, t.durationSeconds])).toEqual([
+      ['assume-role-user-keys', 43200],
+      ['get-session-token', 129600],
+    ]);
+  });
+
+  it('reads the targets from ROTATION_TARGETS_FILE', () => {
+    const config = loadConfig({
+      env: env({ ROTATION_TARGETS: undefined, ROTATION_TARGETS_FILE: '/var/task/targets.json' }),
+      readFile: (path) => {
+        expect(path).toBe('/var/task/targets.json');
+        return JSON.stringify([{ connectionId: ID_B, sandboxName: 'dev', roleArn: ROLE }]);
+      },
+    });
+    expect(config.targets[0]!.connectionId).toBe(ID_B);
+  });
+
+  it.each([
+    ['a missing secret id', env({ ADOBE_CREDENTIALS_SECRET_ID: undefined }), 'ADOBE_CREDENTIALS_SECRET_ID: is required'],
+    ['no targets variable', env({ ROTATION_TARGETS: undefined }), 'ROTATION_TARGETS: is required'],
+    ['both targets variables', env({ ROTATION_TARGETS_FILE: '/x.json' }), 'exactly one may be set'],
+    ['targets that are not JSON', env({ ROTATION_TARGETS: '[{' }), 'ROTATION_TARGETS: is not valid JSON'],
+    ['targets that are not an array', env({ ROTATION_TARGETS: '{}' }), 'ROTATION_TARGETS: must be a JSON array'],
+    ['an empty target list', env({}, []), 'must list at least one target'],
+    ['a bad connection id', env({}, [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].connectionId: must be a Flow Service connection id'],
+    ['a missing connection id', env({}, [{ sandboxName: 'prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].connectionId: is required'],
+    ['an upper-case sandbox', env({}, [{ connectionId: ID_A, sandboxName: 'Prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].sandboxName: must be a sandbox name'],
+    ['a missing sandbox', env({}, [{ connectionId: ID_A, roleArn: ROLE }]), 'ROTATION_TARGETS[0].sandboxName: is required'],
+    ['a user ARN as role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/bob' }]), 'ROTATION_TARGETS[0].roleArn: must be an IAM role ARN'],
+    ['a short account id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::1234:role/x' }]), 'ROTATION_TARGETS[0].roleArn'],
+    ['a one-character external id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, externalId: 'x' }]), 'ROTATION_TARGETS[0].externalId'],
+    ['an external id without a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 's', externalId: 'abc' }]), 'externalId: only applies to AssumeRole'],
+    ['an empty user secret id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: '' }]), 'ROTATION_TARGETS[0].userCredentialsSecretId: must not be empty'],
+    ['neither role nor user secret', env({}, [{ connectionId: ID_A, sandboxName: 'prod' }]), 'needs roleArn (AssumeRole) or userCredentialsSecretId'],
+    ['a fractional duration', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 1000.5 }]), 'durationSeconds: must be a whole number'],
+    ['a string duration', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: '3600' }]), 'durationSeconds: must be a whole number'],
+    ['role chaining above one hour', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 7200 }]), 'ROTATION_TARGETS[0].durationSeconds: 7200 is outside 900 to 3600: AssumeRole from the function\'s own role is role chaining'],
+    ['a duration under 900', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 600 }]), 'durationSeconds: 600 is outside 900 to 3600'],
+    ['AssumeRole with user keys above 12 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'u', durationSeconds: 43201 }]), 'durationSeconds: 43201 is outside 900 to 43200'],
+    ['GetSessionToken above 36 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', durationSeconds: 129601 }]), 'durationSeconds: 129601 is outside 900 to 129600'],
+    ['an unknown field', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, role: 'x' }]), 'ROTATION_TARGETS[0]: unknown field(s) role'],
+    ['a duplicate connection id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE }, { connectionId: ID_A.toUpperCase(), sandboxName: 'dev', roleArn: ROLE }]), 'ROTATION_TARGETS[1].connectionId: duplicates ROTATION_TARGETS[0]'],
+    ['a target that is not an object', env({}, ['x']), 'ROTATION_TARGETS[0]'],
+    ['http to a remote host', env({ FLOW_SERVICE_URL: 'http://platform.adobe.io/data' }), 'FLOW_SERVICE_URL: must use https://'],
+    ['http to a private address', env({ ADOBE_IMS_URL: 'http://10.0.0.5:8080' }), 'ADOBE_IMS_URL: must use https://'],
+    ['a URL that is not one', env({ ADOBE_IMS_URL: 'ims-na1' }), 'ADOBE_IMS_URL: "ims-na1" is not a URL'],
+    ['zero concurrency', env({ ROTATION_CONCURRENCY: '0' }), 'ROTATION_CONCURRENCY: must be a whole number from 1 to 64; got "0"'],
+    ['non-numeric concurrency', env({ ROTATION_CONCURRENCY: 'eight' }), 'ROTATION_CONCURRENCY'],
+    ['an oversized target list', env({ ROTATION_TARGETS: JSON.stringify(Array.from({ length: 5001 }, () => ({}))) }), 'has 5001 targets; at most 5000'],
+  ])('fails clearly on %s', (_case, environment, expected) => {
+    const problems = problemsOf(() => loadConfig({ env: environment }));
+    expect(problems.join('\n')).toContain(expected);
+  });
+
+  it('names an unreadable targets file by its error code, not its content', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: env({ ROTATION_TARGETS: undefined, ROTATION_TARGETS_FILE: '/nope.json' }),
+        readFile: () => {
+          throw Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT' });
+        },
+      }),
+    );
+    expect(problems).toEqual(['ROTATION_TARGETS_FILE: cannot read "/nope.json" (ENOENT)']);
+  });
+
+  it('accepts http:// only for loopback hosts', () => {
+    for (const url of ['http://127.0.0.1:4000', 'http://localhost:4000/x', 'http://[::1]:4000']) {
+      expect(loadConfig({ env: env({ FLOW_SERVICE_URL: url, ADOBE_IMS_URL: url }) }).flowServiceUrl).toBe(url.replace(/\/$/, ''));
+    }
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { ROTATION_CONCURRENCY: '100', ROTATION_TARGETS: JSON.stringify([{ connectionId: 'x', sandboxName: 'prod', roleArn: ROLE }]) } }),
+    );
+    expect(problems).toHaveLength(3);
+  });
+});

@@ -93,10 +93,15 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
         return;
       }
       if (fault?.kind === 'respond') {
-        send(res, { status: fault.status, headers: fault.headers, body: fault.body });
+        const body = typeof fault.body === 'function' ? (fault.body as (r: RecordedRequest) => unknown)(request) : fault.body;
+        send(res, { status: fault.status, headers: fault.headers, body });
         return;
       }
-      if (fault?.kind === 'delay') await sleep(fault.ms);
+      if (fault?.kind === 'delay') {
+        await sleep(fault.ms);
+        // The client gave up while the request was "in the network": it never reached the service.
+        if (req.socket.destroyed) return;
+      }
       const response = await handler(request);
       if (fault?.kind === 'delay-after-effect') await sleep(fault.ms);
       if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the effect has landed

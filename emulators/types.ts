@@ -43,11 +43,14 @@ export type Fault = {
       readonly kind: 'respond';
       readonly status: number;
       readonly headers?: Record<string, string>;
-      /** Object bodies are sent as JSON; strings as-is. */
+      /** Object bodies are sent as JSON; strings as-is; a function is called with the request. */
       readonly body?: unknown;
     }
   | {
-      /** Wait this long, then handle the request normally (use > client timeout for a timeout). */
+      /**
+       * Wait this long, then handle the request normally; if the client gave up meanwhile (a
+       * timeout shorter than `ms`), the request has no effect.
+       */
       readonly kind: 'delay';
       readonly ms: number;
     }
@@ -199,6 +202,8 @@ export interface StsEmulator extends Emulator {
   mintUnverifiableCredentials(times?: number): void;
   /** Clock used for expiry checks. @default Date.now */
   setClock(now: () => number): void;
+  /** The clock's current time (Secrets Manager checks credential expiry against it). */
+  now(): number;
   /** Look up credentials the emulator knows by access key id (used by Secrets Manager to verify SigV4). */
   credentialsFor(accessKeyId: string): (AwsCredentials & { readonly arn: string }) | undefined;
 }

@@ -7,6 +7,7 @@
  */
 import got, { HTTPError, type Got } from 'got';
 import { FlowServiceError } from './errors.js';
+import { redactSecrets } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
 import { describeHttpFailure, type ImsTokenProvider } from './ims-client.js';
 import type { AdobeCredentials } from './secrets.js';
@@ -133,7 +134,8 @@ export function toFlowServiceError(error: unknown, method: string, connectionId:
     const status = error.response.statusCode;
     const body = error.response.body as { error_code?: unknown; message?: unknown } | undefined;
     const errorCode = typeof body?.error_code === 'string' ? body.error_code : undefined;
-    const adobeMessage = typeof body?.message === 'string' ? `: ${body.message.slice(0, 300)}` : '';
+    // Redact before truncating, or a cut could leave part of a secret the service echoed back.
+    const adobeMessage = typeof body?.message === 'string' ? `: ${redactSecrets(body.message).slice(0, 300)}` : '';
     return new FlowServiceError(
       `Flow Service ${method} /connections/${connectionId} failed with HTTP ${status}${errorCode ? ` (${errorCode})` : ''}${adobeMessage}`,
       status,

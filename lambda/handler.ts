@@ -18,6 +18,8 @@ export interface HandlerOptions {
   readonly env?: Record<string, string | undefined>;
   /** @default DEFAULT_HTTP_POLICY */
   readonly httpPolicy?: HttpPolicy;
+  /** Clock for token expiry (tests). @default Date.now */
+  readonly now?: () => number;
 }
 
 /** A handler with its own container-lifetime state (config, caches, clients). */
@@ -28,14 +30,15 @@ export function createHandler(options: HandlerOptions = {}) {
     try {
       const request = parseRotationRequest(event);
       // Read and validated once per container; a bad config fails every invocation, early.
-      rotator ??= new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy });
+      rotator ??= new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy, now: options.now });
       logger.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
       return await rotator.run(request);
     } catch (error) {
-      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, message: redactSecrets(String((error as Error)?.message)) });
+      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: redactSecrets(String((error as Error)?.message)) });
       throw error;
     } finally {
-      metrics.publishStoredMetrics();
+      // An invocation rejected before any connection was tried has nothing to count.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -13,7 +13,7 @@ export interface HttpPolicy {
   readonly retryLimit: number;
   /** Cap of the exponential backoff (1 s, 2 s, 4 s, ...). @default 8_000 */
   readonly backoffLimitMs: number;
-  /** Random jitter added to each backoff. @default 250 */
+  /** Random jitter added to each backoff (got allows at most 100). @default 100 */
   readonly noiseMs: number;
   /** A `Retry-After` longer than this is not waited for: the attempt fails instead. @default 30_000 */
   readonly maxRetryAfterMs: number;
@@ -23,7 +23,7 @@ export const DEFAULT_HTTP_POLICY: HttpPolicy = {
   timeoutMs: 10_000,
   retryLimit: 3,
   backoffLimitMs: 8_000,
-  noiseMs: 250,
+  noiseMs: 100,
   maxRetryAfterMs: 30_000,
 };
 

@@ -103,7 +103,10 @@ export class ImsTokenProvider {
     registerSecret(accessToken);
     // v3 gives seconds (about 86399); the retired JWT exchange gave milliseconds.
     const lifetimeMs = typeof expiresIn === 'number' && expiresIn > 0 ? expiresIn * 1000 : 0;
-    return { accessToken, refreshAt: startedAt + Math.max(0, lifetimeMs - TOKEN_REFRESH_MARGIN_MS) };
+    // A token shorter-lived than twice the margin is kept for half its life, so one rotation
+    // still shares one token instead of asking IMS for every request.
+    const margin = Math.min(TOKEN_REFRESH_MARGIN_MS, lifetimeMs / 2);
+    return { accessToken, refreshAt: startedAt + lifetimeMs - margin };
   }
 }
 

@@ -31,6 +31,8 @@ const MAX_FAILURES_IN_MESSAGE = 20;
 export interface RotatorOptions {
   /** @default DEFAULT_HTTP_POLICY */
   readonly httpPolicy?: HttpPolicy;
+  /** Clock for token expiry. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Long-lived per container: caches the Adobe secret, the IMS token, IAM-user keys and SDK clients. */
@@ -49,7 +51,7 @@ export class Rotator {
     });
     const secrets = new SecretStore(new SecretsManagerClient({ requestHandler }));
     const adobeCredentials = () => secrets.adobeCredentials(config.adobeCredentialsSecretId);
-    const tokens = new ImsTokenProvider({ imsUrl: config.imsUrl, credentials: adobeCredentials, policy });
+    const tokens = new ImsTokenProvider({ imsUrl: config.imsUrl, credentials: adobeCredentials, policy, now: options.now });
     this.flowService = new FlowServiceClient({
       baseUrl: config.flowServiceUrl,
       tokens,

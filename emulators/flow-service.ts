@@ -1,0 +1,345 @@
+/**
+ * Adobe Experience Platform Flow Service emulator: `GET` and `PATCH /connections/{id}` for base
+ * connections, with the gateway's header checks, per-org-and-sandbox storage, Adobe's quoted
+ * etags and optimistic concurrency through `If-Match`.
+ *
+ * Faithful to /work/shared/reference/FLOW-SERVICE.md; error codes come from its table, which
+ * cites Experience League's "Flow Service error messages" (ERR) and troubleshooting guide (TS).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
+import {
+  S3_CONNECTION_SPEC_ID,
+  type FlowServiceEmulator,
+  type ImsEmulator,
+  type IssuedImsToken,
+  type RecordedRequest,
+  type SeedConnection,
+  type StoredConnection,
+} from './types.js';
+
+/** What GET shows instead of a secret param in `'masked'` mode. */
+export const MASKED_SECRET_VALUE = '<redacted>';
+
+/** The params GET never shows in clear (the SPEC only promises "a partial view of the credentials"). */
+export const SECRET_PARAM_NAMES: readonly string[] = ['s3SecretKey', 's3SessionToken'];
+
+/** States in which a connection may be updated (ERR `1416-400`). */
+const UPDATABLE_STATES = new Set(['enabled', 'disabled', 'initializing']);
+
+/** `updatedBy` of the write {@link FlowServiceEmulator.concurrentEditBeforePatch} simulates. */
+const CONCURRENT_EDITOR = 'concurrent-editor@AdobeID';
+
+/** Seeded connections look created in the Experience Platform UI (SPEC: `createdClient: exc_app`). */
+const SEED_CLIENT = 'exc_app';
+
+/** Internal record: the public {@link StoredConnection} plus what only GET needs. */
+type ConnectionRecord = {
+  -readonly [K in keyof StoredConnection]: StoredConnection[K];
+} & {
+  description?: string;
+  createdAt: number;
+  createdBy: string;
+  createdClient: string;
+  updatedClient: string;
+};
+
+/** A JSON Patch operation the emulator accepts (RFC 6902, narrowed to Flow Service's ops). */
+interface PatchOperation {
+  readonly op: 'add' | 'replace' | 'remove';
+  readonly pointer: string;
+  readonly target: { field: 'name' | 'description' } | { param: string };
+  readonly value?: string;
+}
+
+/** Thrown while reading a patch; becomes an Adobe error body. */
+class PatchRejected extends Error {
+  constructor(readonly response: EmulatorResponse) {
+    super('patch rejected');
+  }
+}
+
+/** Flow Service's own errors: `{"error_code": "1404-412", "message": "..."}` (ERR). */
+function flowError(status: number, errorCode: string, message: string): EmulatorResponse {
+  return { status, body: { error_code: errorCode, message } };
+}
+
+/** ERR `1455-400`: "An error occurred while validating patch instructions: ..." */
+const invalidPatch = (detail: string): PatchRejected =>
+  new PatchRejected(flowError(400, '1455-400', `An error occurred while validating patch instructions: ${detail}.`));
+
+/**
+ * A new etag in Adobe's format, quotes included: `"\"1400dd53-0000-0200-0000-5f3f23450000\""`
+ * (S3-API). The shape is Cosmos DB's: 8 random hex digits, a fixed middle, and the write time in
+ * epoch seconds as hex followed by `0000`.
+ */
+function newEtag(previous: readonly string[]): string {
+  const seconds = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  for (;;) {
+    const etag = `"${randomBytes(4).toString('hex')}-0000-0200-0000-${seconds}0000"`;
+    if (!previous.includes(etag)) return etag;
+  }
+}
+
+/** Decode one JSON Pointer reference token (RFC 6901 §4); undefined if it has a bad `~` escape. */
+function decodePointerToken(token: string): string | undefined {
+  if (/~[^01]|~$/.test(token)) return undefined;
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/**
+ * Read a PATCH body into operations, or throw {@link PatchRejected}. Checks follow
+ * FLOW-SERVICE.md: a JSON Patch array (S3-API, UPDATE) of `add`/`replace`/`remove`; the
+ * connection spec is immutable (`1414-400`); only the name, the description and `auth.params`
+ * members may be written; every other problem is `1455-400`.
+ */
+function parsePatch(body: string): PatchOperation[] {
+  // ERR 1405-400: "The request body cannot be null or empty."
+  if (!body.trim()) throw new PatchRejected(flowError(400, '1405-400', 'The request body cannot be null or empty.'));
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch {
+    throw invalidPatch('the body is not valid JSON');
+  }
+  if (!Array.isArray(document)) throw invalidPatch('the body must be a JSON Patch array');
+  // RFC 6902 allows an empty patch; a write that changes nothing is more likely a client bug.
+  if (document.length === 0) throw invalidPatch('the patch has no operations');
+
+  return document.map((entry: unknown, index): PatchOperation => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalidPatch(`operation ${index} is not an object`);
+    const { op, path, value } = entry as Record<string, unknown>;
+    if (op !== 'add' && op !== 'replace' && op !== 'remove') throw invalidPatch(`unsupported op ${JSON.stringify(op)}`);
+    if (typeof path !== 'string' || !path.startsWith('/')) throw invalidPatch(`missing or malformed path in operation ${index}`);
+    const tokens = path.slice(1).split('/').map(decodePointerToken);
+    if (tokens.some((token) => token === undefined)) throw invalidPatch(`malformed JSON Pointer ${JSON.stringify(path)}`);
+
+    if (tokens[0] === 'connectionSpec') {
+      throw new PatchRejected(flowError(400, '1414-400', 'The connection spec of a connection cannot be updated.'));
+    }
+    let target: PatchOperation['target'];
+    if (tokens.length === 1 && (tokens[0] === 'name' || tokens[0] === 'description')) target = { field: tokens[0] };
+    else if (tokens.length === 3 && tokens[0] === 'auth' && tokens[1] === 'params' && tokens[2]) target = { param: tokens[2] };
+    else throw invalidPatch(`path ${JSON.stringify(path)} cannot be patched`);
+
+    if (op === 'remove') return { op, pointer: path, target };
+    // RFC 6902 §4.1/§4.3: add and replace carry a value; every patchable member is a string.
+    if (typeof value !== 'string') throw invalidPatch(`missing field "value" (a string) in operation ${index}`);
+    return { op, pointer: path, target, value };
+  });
+}
+
+/**
+ * Apply operations to copies of the name, description and params: all succeed or none lands.
+ * RFC 6902 §4.2/§4.3: `remove` and `replace` need the target to exist.
+ */
+function applyPatch(record: ConnectionRecord, operations: readonly PatchOperation[]) {
+  const draft: Record<string, string | undefined> = { name: record.name, description: record.description };
+  const params: Record<string, string> = { ...record.params };
+  for (const operation of operations) {
+    const { target } = operation;
+    const exists = 'field' in target ? draft[target.field] !== undefined : Object.hasOwn(params, target.param);
+    if (operation.op !== 'add' && !exists) throw invalidPatch(`missing field ${JSON.stringify(operation.pointer)}`);
+    if ('field' in target) draft[target.field] = operation.value;
+    else if (operation.op === 'remove') delete params[target.param];
+    else params[target.param] = operation.value!;
+  }
+  return { name: draft.name ?? '', description: draft.description, params };
+}
+
+/** A deep copy, so callers' snapshots do not move with later writes. */
+function snapshot(record: ConnectionRecord): StoredConnection {
+  return structuredClone(record);
+}
+
+/** Routes: the client's base URL is the emulator URL, or it keeps Adobe's path prefix. */
+const CONNECTION_PATH = /^(?:\/data\/foundation\/flowservice)?\/connections\/([^/]+)$/;
+
+/**
+ * Start a Flow Service emulator on 127.0.0.1 that trusts tokens the given IMS emulator issued.
+ *
+ * @param options.ims - decides whether a bearer token is valid, and whose it is.
+ * @param options.port - port to listen on. @default 0 (any free port)
+ * @example
+ * const flow = await startFlowServiceEmulator({ ims });
+ * const { id } = flow.seedConnection({ orgId, sandboxName: 'prod', params: { s3AccessKey, s3SecretKey } });
+ */
+export async function startFlowServiceEmulator(options: {
+  ims: Pick<ImsEmulator, 'validateToken'>;
+  port?: number;
+}): Promise<FlowServiceEmulator> {
+  const connections = new Map<string, ConnectionRecord>();
+  const pendingConcurrentEdits = new Map<string, number>();
+  let secretParamsInGet: 'masked' | 'omitted' = 'masked';
+
+  /** Record a write: new etag (every write gets one: SPEC `etag`), version, time and author. */
+  function touch(record: ConnectionRecord, clientId: string, updatedBy: string): void {
+    record.etag = newEtag(record.etagHistory);
+    record.etagHistory.push(record.etag);
+    record.version += 1;
+    record.updatedAt = Date.now();
+    record.updatedBy = updatedBy;
+    record.updatedClient = clientId;
+  }
+
+  /**
+   * Gateway and Flow Service header checks, in the order the gateway applies them. Token and
+   * API key failures come from the gateway and use its shape (TS); org and sandbox failures are
+   * Flow Service's own codes (ERR "authorization user token validation errors").
+   */
+  function authenticate(headers: Record<string, string>): { token: IssuedImsToken; sandboxName: string } | EmulatorResponse {
+    const bearer = /^bearer\s+(\S+)$/i.exec(headers['authorization'] ?? '')?.[1];
+    const token = bearer ? options.ims.validateToken(bearer) : undefined;
+    if (!token) return flowError(401, '401013', 'Oauth token is not valid');
+    const apiKey = headers['x-api-key'];
+    if (!apiKey) return flowError(403, '403010', 'Api Key is required');
+    if (apiKey !== token.clientId) return flowError(403, '403003', 'Api Key is invalid');
+    const orgId = headers['x-gw-ims-org-id'];
+    if (!orgId) return flowError(401, '2001-401', 'The header x-gw-ims-org-id is missing or empty.');
+    if (orgId !== token.orgId) {
+      return flowError(401, '2000-401', 'The authorization token does not have access to this organization or the organization does not exist.');
+    }
+    const sandboxName = headers['x-sandbox-name'];
+    if (!sandboxName) return flowError(400, '2105-400', 'The header x-sandbox-name is missing in the request.');
+    return { token, sandboxName };
+  }
+
+  function toItem(record: ConnectionRecord) {
+    const params: Record<string, string> = {};
+    for (const [name, value] of Object.entries(record.params)) {
+      if (!SECRET_PARAM_NAMES.includes(name)) params[name] = value;
+      else if (secretParamsInGet === 'masked') params[name] = MASKED_SECRET_VALUE;
+    }
+    return {
+      id: record.id,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      createdBy: record.createdBy,
+      updatedBy: record.updatedBy,
+      createdClient: record.createdClient,
+      updatedClient: record.updatedClient,
+      sandboxName: record.sandboxName,
+      imsOrgId: record.orgId,
+      name: record.name,
+      description: record.description,
+      connectionSpec: { id: record.connectionSpecId, version: '1.0' },
+      state: record.state,
+      auth: { specName: record.specName, params },
+      // SPEC (ConnectionItemDTO): `version` is a string equal to the etag; the number is StoredConnection's counter.
+      version: record.etag,
+      etag: record.etag,
+    };
+  }
+
+  function patch(request: RecordedRequest, record: ConnectionRecord, token: IssuedImsToken): EmulatorResponse {
+    // Another writer's edit lands as soon as a PATCH reaches the connection, whatever the PATCH then gets.
+    const pending = pendingConcurrentEdits.get(record.id) ?? 0;
+    if (pending > 0) {
+      pendingConcurrentEdits.set(record.id, pending - 1);
+      touch(record, SEED_CLIENT, CONCURRENT_EDITOR);
+    }
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      // No documented code for a wrong media type: ERR's generic "Invalid request" (1100-400), which
+      // the client treats like every unknown 4xx: a bug, never retried.
+      return flowError(400, '1100-400', 'Invalid request: Content-Type must be application/json.');
+    }
+    const ifMatch = request.headers['if-match'];
+    if (ifMatch === undefined) return flowError(400, '1403-400', 'Header "If-Match" is missing in the request. Please provide the header and try again.');
+
+    let changes: ReturnType<typeof applyPatch>;
+    try {
+      changes = applyPatch(record, parsePatch(request.body));
+    } catch (error) {
+      if (error instanceof PatchRejected) return error.response;
+      throw error;
+    }
+    if (!UPDATABLE_STATES.has(record.state)) {
+      return flowError(400, '1416-400', 'Delete or update can only be applied on a connection with enabled, disabled or initializing state.');
+    }
+    if (!record.patchEnabled) return flowError(400, '1445-400', 'PATCH connection feature not enabled.');
+    // Compared exactly as sent, quotes included: S3-API sends the etag back as received.
+    if (ifMatch !== record.etag) {
+      return flowError(412, '1404-412', `Supplied version=[${ifMatch}] does not match the current version on entity=[${record.etag}]`);
+    }
+
+    record.name = changes.name;
+    record.description = changes.description;
+    record.params = changes.params;
+    touch(record, token.clientId, `${token.clientId}@AdobeID`);
+    return { status: 200, body: { id: record.id, etag: record.etag } };
+  }
+
+  const server = await startEmulatorServer(
+    (request) => {
+      const match = CONNECTION_PATH.exec(request.path);
+      if (!match) return flowError(404, '404', `No route for ${request.method} ${request.path}`);
+      const auth = authenticate(request.headers);
+      if ('status' in auth) return auth;
+      if (request.method !== 'GET' && request.method !== 'PATCH') {
+        return { ...flowError(405, '405', `Method ${request.method} is not allowed`), headers: { allow: 'GET, PATCH' } };
+      }
+
+      let id: string;
+      try {
+        id = decodeURIComponent(match[1]!);
+      } catch {
+        id = match[1]!;
+      }
+      const record = connections.get(id);
+      // Connections live in one org and one sandbox: elsewhere they do not exist (ERR 1101-404).
+      if (!record || record.orgId !== auth.token.orgId || record.sandboxName !== auth.sandboxName) {
+        return flowError(404, '1101-404', `Connection not found: the resource with id ${id} does not exist.`);
+      }
+      return request.method === 'GET' ? { status: 200, body: { items: [toItem(record)] } } : patch(request, record, auth.token);
+    },
+    { port: options.port },
+  );
+
+  return {
+    ...server,
+    seedConnection(seed: SeedConnection) {
+      const id = seed.id ?? randomUUID();
+      if (connections.has(id)) throw new Error(`connection ${id} is already seeded`);
+      const now = Date.now();
+      const etag = newEtag([]);
+      const record: ConnectionRecord = {
+        id,
+        orgId: seed.orgId,
+        sandboxName: seed.sandboxName,
+        name: seed.name ?? 'Amazon S3 base connection',
+        description: 'Amazon S3 base connection with temporary session token',
+        connectionSpecId: seed.connectionSpecId ?? S3_CONNECTION_SPEC_ID,
+        specName: seed.specName ?? 'Access Key',
+        params: { ...seed.params },
+        state: seed.state ?? 'enabled',
+        patchEnabled: seed.patchEnabled ?? true,
+        etag,
+        etagHistory: [etag],
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+        createdBy: `${SEED_CLIENT}@AdobeID`,
+        updatedBy: `${SEED_CLIENT}@AdobeID`,
+        createdClient: SEED_CLIENT,
+        updatedClient: SEED_CLIENT,
+      };
+      connections.set(id, record);
+      return snapshot(record);
+    },
+    getConnection(id) {
+      const record = connections.get(id);
+      return record && snapshot(record);
+    },
+    listConnections() {
+      return [...connections.values()].map(snapshot);
+    },
+    concurrentEditBeforePatch(connectionId, times = 1) {
+      if (!connections.has(connectionId)) throw new Error(`no connection ${connectionId} is seeded`);
+      pendingConcurrentEdits.set(connectionId, (pendingConcurrentEdits.get(connectionId) ?? 0) + times);
+    },
+    setSecretParamsInGet(mode) {
+      secretParamsInGet = mode;
+    },
+  };
+}

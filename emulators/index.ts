@@ -1,0 +1,36 @@
+/**
+ * Start all four emulators, wired together: Flow Service accepts the tokens IMS issued, and
+ * Secrets Manager verifies signatures against the keys STS issued.
+ */
+import { startFlowServiceEmulator } from './flow-service.js';
+import { startImsEmulator } from './ims.js';
+import { startSecretsManagerEmulator } from './secrets-manager.js';
+import { startStsEmulator } from './sts.js';
+import type { Emulators } from './types.js';
+
+export * from './types.js';
+
+export const EMULATOR_REGION = 'us-east-1';
+
+export async function startEmulators(): Promise<Emulators> {
+  const ims = await startImsEmulator();
+  const flowService = await startFlowServiceEmulator({ ims });
+  const sts = await startStsEmulator({ region: EMULATOR_REGION });
+  const secretsManager = await startSecretsManagerEmulator({ sts, region: EMULATOR_REGION });
+  return {
+    ims,
+    flowService,
+    sts,
+    secretsManager,
+    endpointEnv: {
+      FLOW_SERVICE_URL: flowService.url,
+      ADOBE_IMS_URL: ims.url,
+      AWS_ENDPOINT_URL_STS: sts.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+      AWS_REGION: EMULATOR_REGION,
+    },
+    async close() {
+      await Promise.all([ims.close(), flowService.close(), sts.close(), secretsManager.close()]);
+    },
+  };
+}

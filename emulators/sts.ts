@@ -1,0 +1,292 @@
+/**
+ * AWS STS emulator: the Query protocol (`POST /`, form-encoded `Action=...&Version=2011-06-15`,
+ * XML answers) for `GetCallerIdentity`, `AssumeRole` and `GetSessionToken`, with SigV4 checked on
+ * every call and the limits AWS enforces (role trust, ExternalId, MaxSessionDuration, role chaining).
+ *
+ * API reference: https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
+import { verifySigV4 } from './sigv4.js';
+import type { AwsCredentials, RecordedRequest, SeedRole, StsEmulator } from './types.js';
+
+const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+const DEFAULT_ACCOUNT_ID = '123456789012';
+const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
+/** RoleSessionName: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html */
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+/** ExternalId: 2-1224 characters of this set (same page). */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/** Role chaining caps sessions at 1 hour: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining */
+const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+/** Who signed a request. */
+interface Principal {
+  /** `user`: long-term AKIA keys; `role-session`: AssumeRole / Lambda; `user-session`: GetSessionToken. */
+  readonly kind: 'user' | 'role-session' | 'user-session';
+  readonly accountId: string;
+  /** As GetCallerIdentity reports it. */
+  readonly arn: string;
+  readonly userId: string;
+  /** What a role's trust policy names: the user ARN, or the ROLE ARN for a role session. */
+  readonly trustArn: string;
+}
+
+type KnownCredentials = AwsCredentials & { readonly arn: string; readonly principal: Principal };
+
+class StsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Text-node escaping, as AWS does it (quotes stay as they are). */
+const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
+
+/**
+ * An STS error body exactly as AWS sends it; the SDK names the error after `code`.
+ * Tests use it to inject faults: `{ kind: 'respond', status: 400, body: stsErrorXml('Throttling', 'Rate exceeded'), headers: { 'content-type': 'text/xml' } }`.
+ */
+export function stsErrorXml(
+  code: string,
+  message: string,
+  { type = 'Sender', requestId = randomUUID() }: { type?: 'Sender' | 'Receiver'; requestId?: string } = {},
+): string {
+  return (
+    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
+    `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
+  );
+}
+
+const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+const randomChars = (length: number, alphabet = UPPER_ALNUM) =>
+  Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+
+/** AWS prints expirations to the second: `2019-11-09T13:34:41Z`. */
+const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const validationError = (value: string, field: string, constraint: string) =>
+  new StsError(400, 'ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`);
+
+/** Parse an optional DurationSeconds within [min, max] (the API's own bounds). */
+function durationParam(raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new StsError(400, 'ValidationError', `Value '${raw}' at 'durationSeconds' is not a valid integer`);
+  if (value < min) throw validationError(raw, 'durationSeconds', `Member must have value greater than or equal to ${min}`);
+  if (value > max) throw validationError(raw, 'durationSeconds', `Member must have value less than or equal to ${max}`);
+  return value;
+}
+
+/** Query protocol parameters: the query string, plus a form body on POST. */
+function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
+  return { ...request.query, ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}) };
+}
+
+/**
+ * Start an STS emulator on 127.0.0.1.
+ *
+ * @param options.port - @default 0 (any free port)
+ * @param options.region - the region signatures must be scoped to. @default 'us-east-1'
+ * @returns the emulator; its `now()` is the expiry clock Secrets Manager shares.
+ */
+export async function startStsEmulator(
+  options: { port?: number; region?: string } = {},
+): Promise<StsEmulator> {
+  const region = options.region ?? 'us-east-1';
+  const users = new Map<string, { userId: string }>(); // by user ARN
+  const roles = new Map<string, Required<Omit<SeedRole, 'externalId'>> & { externalId?: string }>();
+  const roleIds = new Map<string, string>(); // role ARN -> AROA... unique id
+  const byAccessKey = new Map<string, KnownCredentials>();
+  const issuedCredentials: AwsCredentials[] = [];
+  let clock: () => number = Date.now;
+  let unverifiableLeft = 0;
+
+  function roleIdOf(roleArn: string): string {
+    let id = roleIds.get(roleArn);
+    if (!id) roleIds.set(roleArn, (id = `AROA${randomChars(17)}`));
+    return id;
+  }
+
+  /** Mint session credentials that look like AWS's (`ASIA...`, 40-char secret, long token). */
+  function mintSession(principal: Principal, durationSeconds: number, verifiable: boolean): KnownCredentials {
+    const credentials: KnownCredentials = {
+      accessKeyId: `ASIA${randomChars(16)}`,
+      secretAccessKey: randomBytes(30).toString('base64'),
+      // Real tokens are opaque base64 of several hundred characters, starting `IQoJb3JpZ2luX2Vj`.
+      sessionToken: `IQoJb3JpZ2luX2Vj${randomBytes(480).toString('base64')}`,
+      expiration: new Date(Math.floor(clock() / 1000) * 1000 + durationSeconds * 1000),
+      arn: principal.arn,
+      principal,
+    };
+    const { accessKeyId, secretAccessKey, sessionToken, expiration } = credentials;
+    issuedCredentials.push({ accessKeyId, secretAccessKey, sessionToken, expiration });
+    if (verifiable) byAccessKey.set(accessKeyId, credentials);
+    return credentials;
+  }
+
+  function roleSessionPrincipal(roleArn: string, sessionName: string): Principal {
+    const [, accountId, roleName] = ROLE_ARN.exec(roleArn) ?? [];
+    if (!accountId || !roleName) throw new Error(`not a role ARN: ${roleArn}`);
+    return {
+      kind: 'role-session',
+      accountId,
+      arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+      userId: `${roleIdOf(roleArn)}:${sessionName}`,
+      trustArn: roleArn,
+    };
+  }
+
+  /** Credentials minted by an action; `mintUnverifiableCredentials` makes the next ones unknown here. */
+  function mintForAction(principal: Principal, durationSeconds: number): KnownCredentials {
+    const verifiable = unverifiableLeft === 0;
+    if (!verifiable) unverifiableLeft -= 1;
+    return mintSession(principal, durationSeconds, verifiable);
+  }
+
+  function credentialsXml(credentials: KnownCredentials): string {
+    return (
+      `<Credentials><AccessKeyId>${credentials.accessKeyId}</AccessKeyId>` +
+      `<SecretAccessKey>${escapeXml(credentials.secretAccessKey)}</SecretAccessKey>` +
+      `<SessionToken>${escapeXml(credentials.sessionToken!)}</SessionToken>` +
+      `<Expiration>${isoSeconds(credentials.expiration!.getTime())}</Expiration></Credentials>`
+    );
+  }
+
+  function assumeRole(caller: Principal, params: Record<string, string>): string {
+    const { RoleArn: roleArn, RoleSessionName: sessionName, ExternalId: externalId } = params;
+    if (roleArn === undefined) throw validationError('null', 'roleArn', 'Member must not be null');
+    if (sessionName === undefined) throw validationError('null', 'roleSessionName', 'Member must not be null');
+    if (sessionName.length < 2 || sessionName.length > 64) {
+      throw validationError(sessionName, 'roleSessionName', `Member must have length ${sessionName.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 64'}`);
+    }
+    if (!SESSION_NAME.test(sessionName)) {
+      throw validationError(sessionName, 'roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+    }
+    if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
+      throw validationError(externalId, 'externalId', 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
+    }
+    const durationSeconds = durationParam(params.DurationSeconds, 3600, 900, 43_200);
+
+    // AWS says the same thing for a missing role, an untrusted caller and a wrong ExternalId.
+    const role = ROLE_ARN.test(roleArn) ? roles.get(roleArn) : undefined;
+    const trusted = role && (role.trustedPrincipalArns.length === 0 || role.trustedPrincipalArns.includes(caller.trustArn));
+    if (!role || !trusted || (role.externalId !== undefined && externalId !== role.externalId)) {
+      throw new StsError(403, 'AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+    }
+    if (durationSeconds > role.maxSessionDurationSeconds) {
+      throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    }
+    if (caller.kind === 'role-session' && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
+      throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+    }
+
+    const session = mintForAction(roleSessionPrincipal(roleArn, sessionName), durationSeconds);
+    return (
+      `<AssumeRoleResult>${credentialsXml(session)}` +
+      `<AssumedRoleUser><AssumedRoleId>${escapeXml(session.principal.userId)}</AssumedRoleId>` +
+      `<Arn>${escapeXml(session.principal.arn)}</Arn></AssumedRoleUser></AssumeRoleResult>`
+    );
+  }
+
+  /** https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html */
+  function getSessionToken(caller: Principal, params: Record<string, string>): string {
+    if (caller.kind !== 'user') throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+    const durationSeconds = durationParam(params.DurationSeconds, 43_200, 900, 129_600);
+    // GetCallerIdentity with these answers as the IAM user itself.
+    const session = mintForAction({ ...caller, kind: 'user-session' }, durationSeconds);
+    return `<GetSessionTokenResult>${credentialsXml(session)}</GetSessionTokenResult>`;
+  }
+
+  function getCallerIdentity(caller: Principal): string {
+    return (
+      `<GetCallerIdentityResult><Arn>${escapeXml(caller.arn)}</Arn><UserId>${escapeXml(caller.userId)}</UserId>` +
+      `<Account>${caller.accountId}</Account></GetCallerIdentityResult>`
+    );
+  }
+
+  function handle(request: RecordedRequest): EmulatorResponse {
+    const requestId = randomUUID();
+    const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
+    const error = (status: number, code: string, message: string): EmulatorResponse => ({
+      status,
+      headers,
+      body: stsErrorXml(code, message, { type: status >= 500 ? 'Receiver' : 'Sender', requestId }),
+    });
+
+    const auth = verifySigV4(request, { service: 'sts', region, lookup: (id) => byAccessKey.get(id), now: clock });
+    if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
+
+    const params = paramsOf(request);
+    const caller = auth.credentials.principal;
+    try {
+      let result: string;
+      if (params.Action === 'GetCallerIdentity') result = getCallerIdentity(caller);
+      else if (params.Action === 'AssumeRole') result = assumeRole(caller, params);
+      else if (params.Action === 'GetSessionToken') result = getSessionToken(caller, params);
+      else return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
+      return {
+        status: 200,
+        headers,
+        body: `<${params.Action}Response xmlns="${XMLNS}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${params.Action}Response>`,
+      };
+    } catch (thrown) {
+      if (thrown instanceof StsError) return error(thrown.status, thrown.code, thrown.message);
+      throw thrown;
+    }
+  }
+
+  const server = await startEmulatorServer(handle, { port: options.port, actionOf: (request) => paramsOf(request).Action });
+
+  return {
+    ...server,
+    issuedCredentials,
+    createUser(userName, accountId = DEFAULT_ACCOUNT_ID) {
+      const arn = `arn:aws:iam::${accountId}:user/${userName}`;
+      const user = users.get(arn) ?? { userId: `AIDA${randomChars(17)}` };
+      users.set(arn, user);
+      const credentials: KnownCredentials = {
+        accessKeyId: `AKIA${randomChars(16)}`,
+        secretAccessKey: randomBytes(30).toString('base64'),
+        arn,
+        principal: { kind: 'user', accountId, arn, userId: user.userId, trustArn: arn },
+      };
+      byAccessKey.set(credentials.accessKeyId, credentials);
+      return { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, arn };
+    },
+    createRole(role) {
+      if (!ROLE_ARN.test(role.roleArn)) throw new Error(`createRole: not a role ARN: ${role.roleArn}`);
+      roles.set(role.roleArn, {
+        roleArn: role.roleArn,
+        maxSessionDurationSeconds: role.maxSessionDurationSeconds ?? 3600,
+        trustedPrincipalArns: [...(role.trustedPrincipalArns ?? [])],
+        externalId: role.externalId,
+      });
+    },
+    issueRoleSession(roleArn, sessionName, durationSeconds = 3600) {
+      const name = sessionName ?? ROLE_ARN.exec(roleArn)?.[2] ?? 'session';
+      const { accessKeyId, secretAccessKey, sessionToken, expiration } = mintSession(roleSessionPrincipal(roleArn, name), durationSeconds, true);
+      return { accessKeyId, secretAccessKey, sessionToken, expiration };
+    },
+    revokeIssuedCredentials() {
+      for (const { accessKeyId } of issuedCredentials) byAccessKey.delete(accessKeyId);
+    },
+    mintUnverifiableCredentials(times = 1) {
+      unverifiableLeft += times;
+    },
+    setClock(now) {
+      clock = now;
+    },
+    now: () => clock(),
+    credentialsFor(accessKeyId) {
+      const known = byAccessKey.get(accessKeyId);
+      if (!known) return undefined;
+      const { secretAccessKey, sessionToken, expiration, arn } = known;
+      return { accessKeyId, secretAccessKey, sessionToken, expiration, arn };
+    },
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * A seeded world for tests, the demo and the benchmark: one Adobe org with S3 base connections in
+ * sandboxes, the AWS roles and IAM users behind them, the secrets the function reads, and the
+ * environment a deployed function would have (including its own role-session credentials).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startEmulators } from './index.js';
+import type { AwsCredentials, Emulators, StoredConnection } from './types.js';
+
+export type WorldMintMethod = 'assume-role-chained' | 'assume-role-user-keys' | 'get-session-token';
+
+export interface WorldConnectionSpec {
+  readonly sandboxName: string;
+  /** @default 'assume-role-chained' */
+  readonly method?: WorldMintMethod;
+  /** @default 3600 */
+  readonly durationSeconds?: number;
+  readonly externalId?: string;
+  /** Seed as another kind of connection (to test refusals). */
+  readonly specName?: string;
+  readonly connectionSpecId?: string;
+  /** @default true: the connection starts with (stale) s3SessionToken */
+  readonly withSessionToken?: boolean;
+  readonly name?: string;
+}
+
+export interface WorldOptions {
+  readonly connections: readonly WorldConnectionSpec[];
+  /** @default 'aaaabbbbccccdddd0000111122223333@AdobeOrg' */
+  readonly orgId?: string;
+}
+
+export interface World {
+  readonly emulators: Emulators;
+  readonly adobe: { readonly clientId: string; readonly clientSecret: string; readonly orgId: string; readonly secretId: string };
+  readonly functionRoleArn: string;
+  readonly functionCredentials: AwsCredentials;
+  /** The `ROTATION_TARGETS` entries, in the order of `options.connections`. */
+  readonly targets: Array<Record<string, unknown>>;
+  readonly connectionIds: string[];
+  /** Everything the function's environment holds: rotator variables, endpoints and AWS credentials. */
+  readonly env: Record<string, string>;
+  connection(id: string): StoredConnection;
+  /** Every secret value the emulators issued or hold, to search captured output for. */
+  secretValues(): string[];
+  /** Set `env` on process.env (the AWS SDK reads it there); returns a function that restores it. */
+  applyEnv(extra?: Record<string, string | undefined>): () => void;
+  close(): Promise<void>;
+}
+
+const ACCOUNT_ID = '123456789012';
+
+export async function startWorld(options: WorldOptions): Promise<World> {
+  const emulators = await startEmulators();
+  const { ims, flowService, sts, secretsManager } = emulators;
+  const orgId = options.orgId ?? 'AAAABBBBCCCCDDDD0000111122223333@AdobeOrg';
+
+  const clientId = `rotator-${randomBytes(6).toString('hex')}`;
+  const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
+  ims.registerClient({ clientId, clientSecret, orgId });
+  const adobeSecretId = secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ clientId, clientSecret, orgId }));
+
+  const functionRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-function`;
+  const functionCredentials = sts.issueRoleSession(functionRoleArn, 'aep-s3-rotator-function', 12 * 3600);
+
+  const user = sts.createUser('aep-s3-rotator-user', ACCOUNT_ID);
+  const userSecretId = secretsManager.putSecret(
+    'aep-s3-rotator/iam-user',
+    JSON.stringify({ accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }),
+  );
+
+  const targets: Array<Record<string, unknown>> = [];
+  const connectionIds: string[] = [];
+  options.connections.forEach((spec, index) => {
+    const method = spec.method ?? 'assume-role-chained';
+    const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-ingest-${index}`;
+    if (method !== 'get-session-token') {
+      sts.createRole({
+        roleArn,
+        maxSessionDurationSeconds: 43_200,
+        trustedPrincipalArns: [method === 'assume-role-chained' ? functionRoleArn : user.arn],
+        externalId: spec.externalId,
+      });
+    }
+    // The connection starts with credentials from an earlier (now stale) rotation.
+    const initial = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/previous-rotation`, 'initial', 900);
+    const id = randomUUID();
+    flowService.seedConnection({
+      id,
+      orgId,
+      sandboxName: spec.sandboxName,
+      name: spec.name ?? `S3 ingest ${index + 1}`,
+      specName: spec.specName,
+      connectionSpecId: spec.connectionSpecId,
+      params:
+        spec.specName === 'IAMRole Based'
+          ? { bucketName: `acme-ingest-${index}`, roleArn }
+          : {
+              s3AccessKey: initial.accessKeyId,
+              s3SecretKey: initial.secretAccessKey,
+              ...(spec.withSessionToken === false ? {} : { s3SessionToken: initial.sessionToken! }),
+              bucketName: `acme-ingest-${index}`,
+              folderPath: `exports/${spec.sandboxName}`,
+            },
+    });
+    connectionIds.push(id);
+    targets.push({
+      connectionId: id,
+      sandboxName: spec.sandboxName,
+      ...(method !== 'get-session-token' ? { roleArn } : {}),
+      ...(spec.externalId ? { externalId: spec.externalId } : {}),
+      ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: userSecretId } : {}),
+      ...(spec.durationSeconds ? { durationSeconds: spec.durationSeconds } : {}),
+    });
+  });
+
+  const env: Record<string, string> = {
+    ...emulators.endpointEnv,
+    ADOBE_CREDENTIALS_SECRET_ID: adobeSecretId,
+    ROTATION_TARGETS: JSON.stringify(targets),
+    AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
+    AWS_SESSION_TOKEN: functionCredentials.sessionToken!,
+  };
+
+  return {
+    emulators,
+    adobe: { clientId, clientSecret, orgId, secretId: adobeSecretId },
+    functionRoleArn,
+    functionCredentials,
+    targets,
+    connectionIds,
+    env,
+    connection(id) {
+      const connection = flowService.getConnection(id);
+      if (!connection) throw new Error(`no connection ${id} in the emulator`);
+      return connection;
+    },
+    secretValues() {
+      const values = new Set<string>([clientSecret, user.secretAccessKey]);
+      for (const token of ims.issuedTokens) values.add(token.accessToken);
+      for (const credentials of sts.issuedCredentials) {
+        values.add(credentials.secretAccessKey);
+        if (credentials.sessionToken) values.add(credentials.sessionToken);
+      }
+      for (const connection of flowService.listConnections()) {
+        for (const key of ['s3SecretKey', 's3SessionToken']) if (connection.params[key]) values.add(connection.params[key]);
+      }
+      return [...values];
+    },
+    applyEnv(extra = {}) {
+      const merged = { ...env, ...extra };
+      const saved = new Map(Object.keys(merged).map((key) => [key, process.env[key]]));
+      for (const [key, value] of Object.entries(merged)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      return () => {
+        for (const [key, value] of saved) {
+          if (value === undefined) delete process.env[key];
+          else process.env[key] = value;
+        }
+      };
+    },
+    close: () => emulators.close(),
+  };
+}

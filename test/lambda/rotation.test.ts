@@ -1,0 +1,509 @@
+/**
+ * The rotation engine end to end: the real handler, the real got and AWS SDK clients, and the
+ * emulators over loopback sockets. One describe per numbered step of the rotation.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RequestValidationError, RotationFailedError } from '../../lambda/errors.js';
+import type { RecordedRequest } from '../../emulators/types.js';
+import type { WorldOptions } from '../../emulators/world.js';
+import { captureOutput } from '../support/capture.js';
+import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
+
+const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function start(options: WorldOptions): Promise<Harness> {
+  harness = await startHarness(options);
+  return harness;
+}
+
+const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
+const signerKeyOf = (request: RecordedRequest) => /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1];
+const byMethod = (requests: RecordedRequest[], method: string) => requests.filter((request) => request.method === method);
+const byAction = (requests: RecordedRequest[], action: string) => requests.filter((request) => request.action === action);
+
+describe('step 1: Adobe credentials and the IMS token', () => {
+  it('reads the Adobe secret once per container and reuses the IMS token across invocations', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const handler = newHandler();
+
+    await handler(SCHEDULED_EVENT);
+    await handler(SCHEDULED_EVENT);
+
+    const adobeReads = byAction(world.emulators.secretsManager.requests, 'GetSecretValue').filter(
+      (request) => JSON.parse(request.body).SecretId === world.adobe.secretId,
+    );
+    expect(adobeReads).toHaveLength(1);
+    expect(world.emulators.ims.requests).toHaveLength(1);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(2);
+  });
+
+  it('sends the client credentials in the form body of the token request, never in the URL', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+
+    await newHandler()(SCHEDULED_EVENT);
+
+    const [request] = world.emulators.ims.requests;
+    expect(request!.path).toBe('/ims/token/v3');
+    expect(request!.query).toEqual({});
+    expect(request!.headers['content-type']).toContain('application/x-www-form-urlencoded');
+    expect(form(request!)).toEqual({
+      grant_type: 'client_credentials',
+      client_id: world.adobe.clientId,
+      client_secret: world.adobe.clientSecret,
+      scope: 'openid,session,AdobeID,read_organizations,additional_info.projectedProductContext',
+    });
+  });
+
+  it('keeps the token until 5 minutes before it expires, then asks for a new one', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.ims.setExpiresInSeconds(3600);
+    let now = Date.now();
+    const handler = newHandler({ now: () => now });
+
+    await handler(SCHEDULED_EVENT);
+    now += (3600 - 301) * 1000; // 301 s left: still cached
+    await handler(SCHEDULED_EVENT);
+    expect(world.emulators.ims.requests).toHaveLength(1);
+    now += 2 * 1000; // 299 s left: refresh
+    await handler(SCHEDULED_EVENT);
+    expect(world.emulators.ims.requests).toHaveLength(2);
+  });
+
+  it('refreshes the token once when Flow Service answers 401, then rotates', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const handler = newHandler();
+    await handler(SCHEDULED_EVENT);
+    world.emulators.ims.revokeAllTokens();
+
+    const summary = await handler(SCHEDULED_EVENT);
+
+    expect(summary.rotated).toBe(1);
+    expect(world.emulators.ims.requests).toHaveLength(2);
+    const statuses = world.emulators.flowService.requests.map((request) => request.method);
+    expect(statuses).toEqual(['GET', 'PATCH', 'GET', 'GET', 'PATCH']);
+  });
+
+  it('fails the connection after one refresh when Flow Service keeps answering 401', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const before = world.connection(world.connectionIds[0]!);
+    world.emulators.flowService.injectFault({ kind: 'respond', status: 401, body: { error_code: '401013', message: 'Oauth token is not valid' }, times: 10 });
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+
+    expect(error).toBeInstanceOf(RotationFailedError);
+    expect(error!.message).toContain('HTTP 401 (401013)');
+    expect(world.emulators.ims.requests).toHaveLength(2);
+    expect(world.emulators.flowService.requests).toHaveLength(2);
+    expect(world.connection(before.id).params).toEqual(before.params);
+  });
+});
+
+describe('step 2: reading the connection', () => {
+  it('GETs the connection with the four Platform headers', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'dev-sandbox' }] });
+
+    await newHandler()(SCHEDULED_EVENT);
+
+    const [get] = byMethod(world.emulators.flowService.requests, 'GET');
+    expect(get!.path).toBe(`/connections/${world.connectionIds[0]}`);
+    expect(get!.headers).toMatchObject({
+      authorization: `Bearer ${world.emulators.ims.issuedTokens[0]!.accessToken}`,
+      'x-api-key': world.adobe.clientId,
+      'x-gw-ims-org-id': world.adobe.orgId,
+      'x-sandbox-name': 'dev-sandbox',
+    });
+  });
+
+  it('refuses, without patching, a connection of another source', async () => {
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' }, { sandboxName: 'prod' }],
+    });
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+
+    expect(error).toBeInstanceOf(RotationFailedError);
+    expect(error!.message).toContain(`${world.connectionIds[0]} (sandbox prod): connection ${world.connectionIds[0]} uses connection spec b7bf2577`);
+    const patches = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(patches.map((request) => request.path)).toEqual([`/connections/${world.connectionIds[1]}`]);
+  });
+
+  it('skips an IAMRole Based connection, saying plainly there is nothing to rotate', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', specName: 'IAMRole Based' }] });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary).toMatchObject({ rotated: 0, failed: 0, skipped: 1 });
+    expect(summary.results[0]).toMatchObject({ status: 'skipped', errorCode: 'CONNECTION_NOT_ROTATABLE' });
+    expect(summary.results[0]!.error).toContain('IAMRole Based authentication: Adobe assumes the role itself, there are no credentials to rotate');
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(0);
+  });
+});
+
+describe('step 3: minting credentials', () => {
+  it("assumes the target role from the function's own role, naming the tool and the connection", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', externalId: 'adobe-ext-42', durationSeconds: 1800 }] });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    const [assume] = byAction(world.emulators.sts.requests, 'AssumeRole');
+    expect(signerKeyOf(assume!)).toBe(world.functionCredentials.accessKeyId);
+    expect(form(assume!)).toMatchObject({
+      Action: 'AssumeRole',
+      RoleArn: world.targets[0]!.roleArn,
+      RoleSessionName: `aep-s3-rotator-${world.connectionIds[0]}`,
+      ExternalId: 'adobe-ext-42',
+      DurationSeconds: '1800',
+    });
+    const expiresIn = Date.parse(summary.results[0]!.expiresAt!) - Date.now();
+    expect(expiresIn).toBeGreaterThan(1700_000);
+    expect(expiresIn).toBeLessThanOrEqual(1800_000);
+  });
+
+  it("signs AssumeRole with the IAM user's keys when the target names their secret, allowing up to 12 h", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 43_200 }] });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    const [assume] = byAction(world.emulators.sts.requests, 'AssumeRole');
+    expect(signerKeyOf(assume!)).toMatch(/^AKIA/);
+    expect(form(assume!).DurationSeconds).toBe('43200');
+    expect(summary.rotated).toBe(1);
+  });
+
+  it("uses GetSessionToken with the IAM user's long-term keys, and the connection ends with the user's session", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 129_600 }] });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    const [session] = byAction(world.emulators.sts.requests, 'GetSessionToken');
+    expect(signerKeyOf(session!)).toMatch(/^AKIA/);
+    expect(form(session!).DurationSeconds).toBe('129600');
+    expect(summary.rotated).toBe(1);
+    const identityCalls = byAction(world.emulators.sts.requests, 'GetCallerIdentity');
+    const newKey = world.connection(world.connectionIds[0]!).params.s3AccessKey;
+    expect(identityCalls.map(signerKeyOf)).toContain(newKey);
+  });
+
+  it('fails a target whose duration is above the role maximum, and leaves the connection as it was', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 43_200 }] });
+    world.emulators.sts.createRole({ roleArn: world.targets[0]!.roleArn as string, maxSessionDurationSeconds: 3600 });
+    const before = world.connection(world.connectionIds[0]!);
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+
+    expect(error!.message).toContain('STS AssumeRole on');
+    expect(error!.message).toContain('ValidationError');
+    expect(world.connection(before.id).params).toEqual(before.params);
+  });
+
+  it('reads the connection while STS mints, rather than one after the other', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.flowService.setLatency(300);
+    world.emulators.sts.setLatency(300);
+
+    await newHandler()(SCHEDULED_EVENT);
+
+    const [get] = byMethod(world.emulators.flowService.requests, 'GET');
+    const [assume] = byAction(world.emulators.sts.requests, 'AssumeRole');
+    // Serialized, one would arrive at least 300 ms (the other's latency) after the other.
+    expect(Math.abs(get!.receivedAt - assume!.receivedAt)).toBeLessThan(250);
+  });
+});
+
+describe('step 4: test before promote', () => {
+  it('calls GetCallerIdentity signed with the new credentials before patching', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+
+    await newHandler()(SCHEDULED_EVENT);
+
+    const newKey = world.connection(world.connectionIds[0]!).params.s3AccessKey;
+    const verification = byAction(world.emulators.sts.requests, 'GetCallerIdentity').find((request) => signerKeyOf(request) === newKey);
+    const [patch] = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(verification).toBeDefined();
+    expect(verification!.receivedAt).toBeLessThanOrEqual(patch!.receivedAt);
+  });
+
+  it('never pushes credentials that fail verification', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    world.emulators.sts.mintUnverifiableCredentials(1);
+    const before = world.connectionIds.map((id) => world.connection(id));
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+
+    expect(error).toBeInstanceOf(RotationFailedError);
+    expect(error!.message).toContain('the new credentials failed GetCallerIdentity');
+    const patched = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(patched).toHaveLength(1);
+    const untouched = before.filter((connection) => world.connection(connection.id).etag === connection.etag);
+    expect(untouched).toHaveLength(1);
+    expect(world.connection(untouched[0]!.id).params).toEqual(untouched[0]!.params);
+  });
+});
+
+describe('step 5: the PATCH', () => {
+  it('replaces the three credential params in one JSON Patch, with If-Match exactly as GET returned it', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    const etagBefore = world.connection(id).etag;
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    const after = world.connection(id);
+    const [patch] = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(patch!.headers['if-match']).toBe(etagBefore);
+    expect(etagBefore).toMatch(/^"[0-9a-f-]+"$/);
+    expect(patch!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(patch!.body)).toEqual([
+      { op: 'replace', path: '/auth/params/s3AccessKey', value: after.params.s3AccessKey },
+      { op: 'replace', path: '/auth/params/s3SecretKey', value: after.params.s3SecretKey },
+      { op: 'replace', path: '/auth/params/s3SessionToken', value: after.params.s3SessionToken },
+    ]);
+    expect(after.params.s3AccessKey).toMatch(/^ASIA/);
+    expect(summary.results[0]).toEqual({
+      connectionId: id,
+      sandboxName: 'prod',
+      status: 'rotated',
+      previousEtag: etagBefore,
+      etag: after.etag,
+      expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(after.etag).not.toBe(etagBefore);
+  });
+
+  it('adds the session token param to a connection created without one', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', withSessionToken: false }] });
+
+    await newHandler()(SCHEDULED_EVENT);
+
+    const [patch] = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(JSON.parse(patch!.body).map((op: { op: string; path: string }) => `${op.op} ${op.path}`)).toEqual([
+      'replace /auth/params/s3AccessKey',
+      'replace /auth/params/s3SecretKey',
+      'add /auth/params/s3SessionToken',
+    ]);
+    expect(world.connection(world.connectionIds[0]!).params.s3SessionToken).toBeTruthy();
+  });
+
+  it('adds the secret params when GET omits them instead of masking them', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.flowService.setSecretParamsInGet('omitted');
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary.rotated).toBe(1);
+    const [patch] = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(JSON.parse(patch!.body).map((op: { op: string }) => op.op)).toEqual(['replace', 'add', 'add']);
+  });
+});
+
+describe('step 6: conflicts and transient failures', () => {
+  it('re-reads the etag and PATCHes again with the same credentials after one 412', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    world.emulators.flowService.concurrentEditBeforePatch(id, 1);
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary.results[0]).toMatchObject({ status: 'rotated', etagConflicts: 1 });
+    const flow = world.emulators.flowService.requests.map((request) => request.method);
+    expect(flow).toEqual(['GET', 'PATCH', 'GET', 'PATCH']);
+    const [first, second] = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(second!.body).toBe(first!.body);
+    expect(second!.headers['if-match']).not.toBe(first!.headers['if-match']);
+    expect(world.connection(id).params.s3AccessKey).toBe(JSON.parse(second!.body)[0].value);
+  });
+
+  it('gives up after 3 PATCH attempts that all meet a stale etag, leaving the credentials as they were', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    const before = world.connection(id);
+    world.emulators.flowService.concurrentEditBeforePatch(id, 10);
+    const capture = captureOutput();
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+    capture.restore();
+
+    expect(error).toBeInstanceOf(RotationFailedError);
+    expect(error!.message).toContain('3 PATCH attempts all met a stale etag (1404-412)');
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(3);
+    expect(world.connection(id).params).toEqual(before.params);
+    const conflicts = capture.jsonLines().filter((line) => 'EtagConflict' in line);
+    expect(conflicts.reduce((sum, line) => sum + [line.EtagConflict].flat().reduce((a: number, b) => a + Number(b), 0), 0)).toBe(3);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH' },
+      kind: 'respond',
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { error_code: '429001', message: 'Too many requests' },
+    });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    const [first, second] = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(summary.rotated).toBe(1);
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it.each([
+    ['a 503 on GET', { match: { method: 'GET' }, kind: 'respond', status: 503, body: { error_code: '1103-503', message: 'try again' } }],
+    ['a 500 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 500, body: { error_code: '1102-500', message: 'try again' } }],
+    ['a 504 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 504, body: { error_code: '1104-504', message: 'try again' } }],
+    ['a connection reset on GET', { match: { method: 'GET' }, kind: 'reset' }],
+    ['a timeout on GET', { match: { method: 'GET' }, kind: 'delay', ms: 2500 }],
+  ] as const)('retries %s and rotates', async (_name, fault) => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.flowService.injectFault(fault);
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary.rotated).toBe(1);
+    expect(byMethod(world.emulators.flowService.requests, fault.match.method)).toHaveLength(2);
+  });
+
+  it('ends with the new credentials when a PATCH lands but its answer times out', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'delay-after-effect', ms: 2500 });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    // The retried PATCH carries the old etag, meets 412, and the engine re-reads and re-sends.
+    expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH']);
+    const [, , last] = byMethod(world.emulators.flowService.requests, 'PATCH');
+    expect(summary.results[0]).toMatchObject({ status: 'rotated', etag: world.connection(id).etag });
+    expect(world.connection(id).params.s3SessionToken).toBe(JSON.parse(last!.body)[2].value);
+  });
+
+  it.each([
+    [400, '1455-400'],
+    [403, '2118-403'],
+    [404, '1101-404'],
+  ])('never retries a %i', async (status, code) => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: { error_code: code, message: 'no' } });
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+
+    expect(error!.message).toContain(`HTTP ${status} (${code})`);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(1);
+  });
+
+  it('bounds the retries of a Flow Service that stays down', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.flowService.injectFault({ kind: 'respond', status: 503, body: { error_code: '1103-503', message: 'down' }, times: 100 });
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+
+    expect(error!.message).toContain('HTTP 503 (1103-503)');
+    expect(world.emulators.flowService.requests).toHaveLength(3); // 1 + retryLimit 2
+  });
+});
+
+describe('step 7: reporting, isolation and concurrency', () => {
+  it('rotates the others when one connection fails, then fails the invocation naming it and why', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }, { sandboxName: 'dev' }] });
+    const [ok1, bad, ok2] = world.connectionIds as [string, string, string];
+    world.emulators.flowService.injectFault({ match: { path: `/connections/${bad}` }, kind: 'respond', status: 403, body: { error_code: '2118-403', message: 'missing permission' } });
+    const capture = captureOutput();
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+    capture.restore();
+
+    expect(error).toBeInstanceOf(RotationFailedError);
+    expect((error as RotationFailedError).failedConnectionIds).toEqual([bad]);
+    expect(error!.message).toBe(
+      `1 of 3 connections failed to rotate: ${bad} (sandbox dev): Flow Service GET /connections/${bad} failed with HTTP 403 (2118-403): missing permission`,
+    );
+    for (const id of [ok1, ok2]) expect(world.connection(id).etagHistory.length).toBe(2);
+    const outcomes = capture.jsonLines().filter((line) => typeof line.message === 'string' && /^connection /.test(line.message as string));
+    expect(outcomes.map((line) => [line.message, line.connectionId])).toEqual(
+      expect.arrayContaining([
+        ['connection rotated', ok1],
+        ['connection rotated', ok2],
+        ['connection rotation failed', bad],
+      ]),
+    );
+    expect(outcomes).toHaveLength(3);
+  });
+
+  it('processes connections concurrently up to ROTATION_CONCURRENCY', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+
+    await newHandler({ env: { ROTATION_CONCURRENCY: '1' } })(SCHEDULED_EVENT);
+    const sequential = world.emulators.flowService.requests.map((request) => request.method);
+    world.emulators.flowService.requests.length = 0;
+    // With 100 ms per Flow Service answer, a PATCH cannot arrive before every GET unless they were serialized.
+    world.emulators.flowService.setLatency(100);
+    await newHandler()(SCHEDULED_EVENT);
+    const parallel = world.emulators.flowService.requests.map((request) => request.method);
+
+    expect(sequential).toEqual(['GET', 'PATCH', 'GET', 'PATCH', 'GET', 'PATCH']);
+    expect(parallel.slice(0, 3)).toEqual(['GET', 'GET', 'GET']);
+  });
+
+  it('rotates only the connections a manual request names', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+
+    const summary = await newHandler()({ connectionIds: [world.connectionIds[1]] });
+
+    expect(summary.results.map((result) => result.connectionId)).toEqual([world.connectionIds[1]]);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH').map((request) => request.path)).toEqual([`/connections/${world.connectionIds[1]}`]);
+  });
+
+  it('rejects a manual request naming an unknown connection, touching nothing', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const stranger = '00000000-0000-4000-8000-000000000000';
+
+    const { error } = await settle(() => newHandler()({ connectionIds: [world.connectionIds[0], stranger] }));
+
+    expect(error).toBeInstanceOf(RequestValidationError);
+    expect(error!.message).toContain(`connectionIds: ${stranger} is not in the configured targets; nothing was rotated`);
+    expect(world.emulators.flowService.requests).toHaveLength(0);
+    expect(world.emulators.sts.requests).toHaveLength(0);
+  });
+
+  it('plans without patching on a dry run, reporting paths and never values', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', withSessionToken: false }] });
+    const before = world.connectionIds.map((id) => world.connection(id).etag);
+
+    const summary = await newHandler()({ dryRun: true });
+
+    expect(summary).toMatchObject({ rotated: 0, failed: 0, dryRun: true });
+    expect(summary.results.map((result) => result.status)).toEqual(['dry-run', 'dry-run']);
+    expect(summary.results[1]!.plannedOperations).toEqual([
+      { op: 'replace', path: '/auth/params/s3AccessKey' },
+      { op: 'replace', path: '/auth/params/s3SecretKey' },
+      { op: 'add', path: '/auth/params/s3SessionToken' },
+    ]);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(0);
+    expect(world.connectionIds.map((id) => world.connection(id).etag)).toEqual(before);
+    expect(byAction(world.emulators.sts.requests, 'GetCallerIdentity').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('emits embedded-format metrics for successes, failures and seconds to expiry', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    world.emulators.flowService.injectFault({ match: { path: `/connections/${world.connectionIds[1]}` }, kind: 'respond', status: 404, body: { error_code: '1101-404', message: 'Connection not found' } });
+    const capture = captureOutput();
+
+    await settle(() => newHandler()(SCHEDULED_EVENT));
+    capture.restore();
+
+    const emf = capture.jsonLines().filter((line) => '_aws' in line);
+    expect(emf.length).toBeGreaterThan(0);
+    const document = Object.assign({}, ...emf) as Record<string, unknown>;
+    expect(document).toMatchObject({ RotationSucceeded: 1, RotationFailed: 1, service: 'aep-s3-credential-rotator' });
+    expect(Number(document.SecondsUntilCredentialExpiry)).toBeGreaterThan(3500);
+    const namespaces = emf.flatMap((line) => (line._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics.map((m) => m.Namespace));
+    expect(new Set(namespaces)).toEqual(new Set(['AepS3CredentialRotator']));
+  });
+});

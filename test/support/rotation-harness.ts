@@ -1,0 +1,40 @@
+/**
+ * Runs the real handler against a seeded emulator world, with the AWS SDK pointed at the
+ * emulators through process.env (as in a deployed function) and fast, jitter-free retries.
+ */
+import { createHandler } from '../../lambda/handler.js';
+import type { HttpPolicy } from '../../lambda/http-policy.js';
+import { startWorld, type World, type WorldOptions } from '../../emulators/world.js';
+
+/** Deterministic retries for tests: immediate backoff, no jitter, short timeouts. */
+export const FAST_HTTP_POLICY: HttpPolicy = { timeoutMs: 1500, retryLimit: 2, backoffLimitMs: 0, noiseMs: 0, maxRetryAfterMs: 5000 };
+
+export interface Harness {
+  readonly world: World;
+  /** A fresh handler (a new "container"): its own config, caches and clients. */
+  newHandler(options?: { env?: Record<string, string | undefined>; httpPolicy?: HttpPolicy; now?: () => number }): (event: unknown) => Promise<import('../../lambda/rotator.js').RotationSummary>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: WorldOptions): Promise<Harness> {
+  const world = await startWorld(options);
+  const restore = world.applyEnv({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
+  return {
+    world,
+    newHandler: (handlerOptions = {}) =>
+      createHandler({ env: { ...world.env, ...handlerOptions.env }, httpPolicy: handlerOptions.httpPolicy ?? FAST_HTTP_POLICY, now: handlerOptions.now }),
+    async close() {
+      restore();
+      await world.close();
+    },
+  };
+}
+
+/** Run `fn`, returning its result or the error it threw (so a test can assert on both). */
+export async function settle<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: Error }> {
+  try {
+    return { value: await fn() };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}

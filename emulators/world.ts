@@ -21,6 +21,10 @@ export interface WorldConnectionSpec {
   readonly connectionSpecId?: string;
   /** @default true: the connection starts with (stale) s3SessionToken */
   readonly withSessionToken?: boolean;
+  /** @default 'enabled' */
+  readonly state?: string;
+  /** When false, Flow Service answers PATCH with `1445-400`. @default true */
+  readonly patchEnabled?: boolean;
   readonly name?: string;
 }
 
@@ -92,6 +96,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       name: spec.name ?? `S3 ingest ${index + 1}`,
       specName: spec.specName,
       connectionSpecId: spec.connectionSpecId,
+      state: spec.state,
+      patchEnabled: spec.patchEnabled,
       params:
         spec.specName === 'IAMRole Based'
           ? { bucketName: `acme-ingest-${index}`, roleArn }

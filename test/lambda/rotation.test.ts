@@ -409,6 +409,45 @@ describe('step 6: conflicts and transient failures', () => {
   });
 });
 
+describe('every error code of the Flow Service documentation', () => {
+  // FLOW-SERVICE.md's table: code, HTTP status, and what the rotator must do with it (once, on PATCH).
+  it.each([
+    ['1403-400', 400, 'fail'],
+    ['1455-400', 400, 'fail'],
+    ['1414-400', 400, 'fail'],
+    ['1416-400', 400, 'fail'],
+    ['1445-400', 400, 'fail'],
+    ['1101-404', 404, 'fail'],
+    ['2118-403', 403, 'fail'],
+    ['2120-403', 403, 'fail'],
+    ['1404-412', 412, 're-read the etag'],
+    ['1102-500', 500, 'retry'],
+    ['1103-503', 503, 'retry'],
+    ['1104-504', 504, 'retry'],
+    ['2000-401', 401, 'refresh the token'],
+    ['2001-401', 401, 'refresh the token'],
+    ['2002-401', 401, 'refresh the token'],
+  ] as const)('%s (HTTP %i): %s', async (code, status, action) => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const before = world.connection(world.connectionIds[0]!);
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: { error_code: code, message: `documented ${code}` } });
+
+    const { value, error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+
+    const patches = byMethod(world.emulators.flowService.requests, 'PATCH');
+    if (action === 'fail') {
+      expect(error!.message).toContain(`failed with HTTP ${status} (${code}): documented ${code}`);
+      expect(patches).toHaveLength(1);
+      expect(world.connection(before.id).params).toEqual(before.params);
+    } else {
+      expect(value!.results[0]!.status).toBe('rotated');
+      expect(patches).toHaveLength(2);
+      expect(world.emulators.ims.requests).toHaveLength(action === 'refresh the token' ? 2 : 1);
+      expect(byMethod(world.emulators.flowService.requests, 'GET')).toHaveLength(action === 're-read the etag' ? 2 : 1);
+    }
+  });
+});
+
 describe('step 7: reporting, isolation and concurrency', () => {
   it('rotates the others when one connection fails, then fails the invocation naming it and why', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }, { sandboxName: 'dev' }] });

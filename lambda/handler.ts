@@ -4,6 +4,7 @@
  * patching. Fails (throws) after every connection was attempted if any failed, so Lambda's
  * Errors metric, retries and alarms fire.
  */
+import type { Context } from 'aws-lambda';
 import { loadConfig } from './config.js';
 import type { HttpPolicy } from './http-policy.js';
 import { logger, metrics } from './observability.js';
@@ -26,13 +27,13 @@ export interface HandlerOptions {
 export function createHandler(options: HandlerOptions = {}) {
   let rotator: Rotator | undefined;
 
-  return async function handler(event: unknown): Promise<RotationSummary> {
+  return async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RotationSummary> {
     try {
       const request = parseRotationRequest(event);
       // Read and validated once per container; a bad config fails every invocation, early.
       rotator ??= new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy, now: options.now });
       logger.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
-      return await rotator.run(request);
+      return await rotator.run(request, context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis()));
     } catch (error) {
       logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: redactSecrets(String((error as Error)?.message)) });
       throw error;

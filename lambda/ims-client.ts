@@ -23,6 +23,8 @@ export interface ImsTokenProviderOptions {
   readonly policy: HttpPolicy;
   /** @default Date.now */
   readonly now?: () => number;
+  /** Called when IMS refuses the credentials, so a cached copy of a since-fixed secret is dropped. */
+  readonly onCredentialsRefused?: () => void;
 }
 
 export class ImsTokenProvider {
@@ -92,6 +94,7 @@ export class ImsTokenProvider {
       if (error instanceof HTTPError && [400, 401, 403].includes(error.response.statusCode)) {
         const imsError = (error.response.body as { error?: unknown } | undefined)?.error;
         const detail = typeof imsError === 'string' ? imsError : `HTTP ${error.response.statusCode}`;
+        this.options.onCredentialsRefused?.();
         throw new ImsError('IMS_AUTH_FAILED', `Adobe IMS refused the client credentials (${detail}); check clientId, clientSecret and scopes in the Adobe credentials secret`, error);
       }
       throw new ImsError('IMS_UNAVAILABLE', `Adobe IMS token request failed: ${describeHttpFailure(error)}`, error);

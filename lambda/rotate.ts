@@ -155,17 +155,36 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   }
 }
 
+function notStarted(target: RotationTarget): ConnectionResult {
+  return {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    status: 'failed',
+    error: 'not attempted: the invocation was about to reach its timeout; raise the function timeout or ROTATION_CONCURRENCY',
+    errorCode: 'OUT_OF_TIME',
+  };
+}
+
 /** Rotate every target, at most `concurrency` at a time; results keep the targets' order. */
 export async function rotateTargets(
   targets: readonly RotationTarget[],
   clients: RotationClients,
-  options: { dryRun: boolean; concurrency: number; onResult?: (result: ConnectionResult) => void },
+  options: {
+    dryRun: boolean;
+    concurrency: number;
+    onResult?: (result: ConnectionResult) => void;
+    /** Asked before each connection starts; false leaves it untouched and reports it failed. */
+    hasTimeToStart?: () => boolean;
+  },
 ): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
   return Promise.all(
     targets.map((target) =>
       limit(async () => {
-        const result = await rotateConnection(target, clients, options);
+        const result =
+          options.hasTimeToStart && !options.hasTimeToStart()
+            ? notStarted(target)
+            : await rotateConnection(target, clients, options);
         options.onResult?.(result);
         return result;
       }),

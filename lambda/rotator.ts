@@ -25,6 +25,12 @@ export interface RotationSummary {
   readonly results: readonly ConnectionResult[];
 }
 
+/**
+ * A connection is not started with less than this left: its worst case is about four HTTP
+ * attempts of 10 s with backoff in between, on the slowest of its requests.
+ */
+export const START_MARGIN_MS = 30_000;
+
 /** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */
 const MAX_FAILURES_IN_MESSAGE = 20;
 
@@ -51,7 +57,14 @@ export class Rotator {
     });
     const secrets = new SecretStore(new SecretsManagerClient({ requestHandler }));
     const adobeCredentials = () => secrets.adobeCredentials(config.adobeCredentialsSecretId);
-    const tokens = new ImsTokenProvider({ imsUrl: config.imsUrl, credentials: adobeCredentials, policy, now: options.now });
+    const tokens = new ImsTokenProvider({
+      imsUrl: config.imsUrl,
+      credentials: adobeCredentials,
+      policy,
+      now: options.now,
+      // The operator may have just put a corrected secret: read it again on the next invocation.
+      onCredentialsRefused: () => secrets.forget(config.adobeCredentialsSecretId),
+    });
     this.flowService = new FlowServiceClient({
       baseUrl: config.flowServiceUrl,
       tokens,
@@ -73,14 +86,23 @@ export class Rotator {
     return request.connectionIds.map((id) => byId.get(id.toLowerCase())!);
   }
 
-  /** Rotate what the request selects. Throws {@link RotationFailedError} after all were attempted if any failed. */
-  async run(request: RotationRequest): Promise<RotationSummary> {
+  /**
+   * Rotate what the request selects. Throws {@link RotationFailedError} after all were attempted
+   * if any failed. `remainingTimeMs` (Lambda's clock) stops new connections from starting when
+   * one could not finish with its retries before the function times out.
+   */
+  async run(request: RotationRequest, remainingTimeMs?: () => number): Promise<RotationSummary> {
     const targets = this.selectTargets(request);
     try {
       const results = await rotateTargets(
         targets,
         { flowService: this.flowService, minter: this.minter, onEtagConflict: (target) => recordEtagConflict(target.connectionId) },
-        { dryRun: request.dryRun, concurrency: this.config.concurrency, onResult: (result) => recordResult(result) },
+        {
+          dryRun: request.dryRun,
+          concurrency: this.config.concurrency,
+          onResult: (result) => recordResult(result),
+          hasTimeToStart: remainingTimeMs && (() => remainingTimeMs() > START_MARGIN_MS),
+        },
       );
       const summary = summarize(results, request.dryRun);
       logger.info('rotation finished', { rotated: summary.rotated, failed: summary.failed, skipped: summary.skipped, dryRun: request.dryRun, targets: targets.length });

@@ -75,6 +75,20 @@ describe('step 1: Adobe credentials and the IMS token', () => {
     expect(world.emulators.ims.requests).toHaveLength(2);
   });
 
+  it('reads the Adobe secret again after IMS refused it, so a corrected secret works without a redeploy', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const name = 'aep-s3-rotator/adobe-credentials';
+    world.emulators.secretsManager.putSecret(name, JSON.stringify({ ...world.adobe, clientSecret: 'p8e-outdated-secret' }));
+    const handler = newHandler();
+
+    const refused = await settle(() => handler(SCHEDULED_EVENT));
+    world.emulators.secretsManager.putSecret(name, JSON.stringify({ clientId: world.adobe.clientId, clientSecret: world.adobe.clientSecret, orgId: world.adobe.orgId }));
+    const summary = await handler(SCHEDULED_EVENT);
+
+    expect(refused.error!.message).toContain('Adobe IMS refused the client credentials (invalid_client)');
+    expect(summary.rotated).toBe(1);
+  });
+
   it('refreshes the token once when Flow Service answers 401, then rotates', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const handler = newHandler();
@@ -473,6 +487,23 @@ describe('step 7: reporting, isolation and concurrency', () => {
       ]),
     );
     expect(outcomes).toHaveLength(3);
+  });
+
+  it('does not start a connection when the invocation is about to time out, and names it', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    let remaining = 120_000;
+    const context = { getRemainingTimeInMillis: () => remaining };
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'delay', ms: 50 });
+    const handler = newHandler({ env: { ROTATION_CONCURRENCY: '1' } });
+    // The clock runs out while the first connection is being patched.
+    setTimeout(() => (remaining = 10_000), 20);
+
+    const { error } = await settle(() => handler(SCHEDULED_EVENT, context as never));
+
+    expect((error as RotationFailedError).failedConnectionIds).toEqual([world.connectionIds[1]]);
+    expect(error!.message).toContain('not attempted: the invocation was about to reach its timeout');
+    expect(world.connection(world.connectionIds[1]!).etagHistory).toHaveLength(1);
+    expect(world.connection(world.connectionIds[0]!).etagHistory).toHaveLength(2);
   });
 
   it('processes connections concurrently up to ROTATION_CONCURRENCY', async () => {

@@ -12,7 +12,7 @@ export const FAST_HTTP_POLICY: HttpPolicy = { timeoutMs: 1500, retryLimit: 2, ba
 export interface Harness {
   readonly world: World;
   /** A fresh handler (a new "container"): its own config, caches and clients. */
-  newHandler(options?: { env?: Record<string, string | undefined>; httpPolicy?: HttpPolicy; now?: () => number }): (event: unknown) => Promise<import('../../lambda/rotator.js').RotationSummary>;
+  newHandler(options?: { env?: Record<string, string | undefined>; httpPolicy?: HttpPolicy; now?: () => number }): ReturnType<typeof createHandler>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,28 @@
+/**
+ * The CDK app: reads the rotator configuration from cdk.json context (or the file named by
+ * `-c rotatorConfigFile=...`), validates it, and instantiates the stack. cdk-nag's AwsSolutions
+ * checks run on everything it synthesizes.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigValidationError, loadRotatorConfig } from '../lib/config.js';
+import { S3CredentialRotatorValidationError } from '../lib/s3-credential-rotator.js';
+import { RotatorStack } from '../lib/rotator-stack.js';
+
+const app = new App();
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+try {
+  const config = loadRotatorConfig((key) => app.node.tryGetContext(key));
+  new RotatorStack(app, config.stackName, {
+    config,
+    env: config.account || config.region ? { account: config.account, region: config.region } : undefined,
+  });
+} catch (error) {
+  // A configuration problem is the operator's to fix: say which field, without a stack trace.
+  if (error instanceof ConfigValidationError || error instanceof S3CredentialRotatorValidationError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

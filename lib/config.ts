@@ -1,0 +1,367 @@
+/**
+ * The rotator's deployment configuration: the shape operators write in `cdk.json` (context key
+ * `rotator`) or in a JSON file named by the context key `rotatorConfigFile`, and its validation.
+ *
+ * Pure: no aws-cdk-lib, so the operator CLI can run the same checks (`check-config`). Every
+ * problem is reported with its field path, e.g. `targets[1].durationSeconds: 7200 is above 3600 ...`.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_FLOW_SERVICE_URL, DEFAULT_IMS_URL, checkServiceUrl, requiredOr } from '../lambda/config.js';
+import {
+  bucketNameProblem,
+  durationProblem,
+  folderPathProblem,
+  functionTimeout,
+  mintMethodOf,
+  normalizeFolderPath,
+  rotationWindowProblem,
+  SANDBOX_NAME,
+  scheduleInterval,
+  type MintMethod,
+} from './rotation-rules.js';
+
+/** The cdk.json context key holding the configuration object. */
+export const CONFIG_CONTEXT_KEY = 'rotator';
+/** The context key naming a JSON file to read the configuration from instead (`cdk synth -c rotatorConfigFile=prod.json`). */
+export const CONFIG_FILE_CONTEXT_KEY = 'rotatorConfigFile';
+
+export const DEFAULT_STACK_NAME = 'AepS3CredentialRotator';
+export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
+export const DEFAULT_LOG_RETENTION_DAYS = 90;
+/** The values CloudWatch Logs accepts for a retention period (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** A Secrets Manager secret: its name or ARN, and the customer-managed KMS key encrypting it, if any. */
+export interface SecretConfig {
+  /** Name (same account and region) or ARN (complete, with the 6-character suffix, or partial). */
+  readonly secretId: string;
+  /** The customer-managed key the secret is encrypted with; omit for the AWS-managed `aws/secretsmanager` key. */
+  readonly kmsKeyArn?: string;
+}
+
+/** Ask the stack to create the role Adobe's credentials belong to, with read-only access to one bucket. */
+export interface CreateRoleConfig {
+  readonly bucketName: string;
+  /** A folder (key prefix) inside the bucket; access is limited to it. Without it: the whole bucket. */
+  readonly folderPath?: string;
+  /** A fixed role name; needed only when the targets are bundled as a file (see docs/DEPLOY.md). */
+  readonly roleName?: string;
+  /** The customer-managed KMS key of the bucket's SSE-KMS encryption, if any. */
+  readonly kmsKeyArn?: string;
+}
+
+/** One Flow Service base connection to keep fresh. */
+export interface TargetConfig {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly roleArn?: string;
+  readonly createRole?: CreateRoleConfig;
+  readonly externalId?: string;
+  readonly userCredentialsSecret?: SecretConfig;
+  readonly durationSeconds: number;
+  /** Derived: the STS call that mints this target's credentials. */
+  readonly method: MintMethod;
+}
+
+/** The validated configuration, defaults applied. */
+export interface RotatorConfig {
+  readonly stackName: string;
+  /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
+  readonly account?: string;
+  readonly region?: string;
+  readonly schedule: string;
+  /** Omitted: the stack creates the secret with a placeholder value. */
+  readonly adobeCredentialsSecret?: SecretConfig;
+  readonly flowServiceUrl: string;
+  readonly imsUrl: string;
+  readonly concurrency: number;
+  readonly logRetentionDays: number;
+  readonly alarmEmail?: string;
+  readonly alarmTopicArn?: string;
+  readonly targets: readonly TargetConfig[];
+}
+
+/** Thrown by {@link parseRotatorConfig}: every problem, each starting with its field path. */
+export class ConfigValidationError extends Error {
+  readonly code = 'CONFIG_INVALID';
+
+  constructor(
+    readonly problems: readonly string[],
+    source = `cdk.json context "${CONFIG_CONTEXT_KEY}"`,
+  ) {
+    super(`Invalid rotator configuration (${source}):\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
+const SECRET_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+/** https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
+const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
+/** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** CloudFormation stack names. */
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+const kmsKeyArn = z.string({ error: 'must be a KMS key ARN' }).regex(KMS_KEY_ARN, 'must be a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>');
+
+/** A secret given as a string (name or ARN) or as `{ "secretId", "kmsKeyArn"? }`. */
+const secretSchema = z.preprocess(
+  (value) => (typeof value === 'string' ? { secretId: value } : value),
+  z
+    .object(
+      {
+        secretId: z
+          .string({ error: requiredOr('must be a secret name or ARN') })
+          .refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
+            error: 'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+          }),
+        kmsKeyArn: kmsKeyArn.optional(),
+      },
+      { error: 'must be a secret name or ARN, or { "secretId": ..., "kmsKeyArn"?: ... }' },
+    )
+    .strict(),
+);
+
+const createRoleSchema = z
+  .object(
+    {
+      bucketName: z.string({ error: requiredOr('must be a string') }).superRefine((name, ctx) => {
+        const problem = bucketNameProblem(name);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+      folderPath: z
+        .string({ error: 'must be a string' })
+        .superRefine((path, ctx) => {
+          const problem = folderPathProblem(path);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .transform(normalizeFolderPath)
+        .optional(),
+      roleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
+      kmsKeyArn: kmsKeyArn.optional(),
+    },
+    { error: 'must be an object: { "bucketName", "folderPath"?, "roleName"?, "kmsKeyArn"? }' },
+  )
+  .strict();
+
+const targetSchema = z
+  .object(
+    {
+      connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
+      sandboxName: z
+        .string({ error: requiredOr('must be a string') })
+        .regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
+      roleArn: z.string({ error: 'must be a string' }).regex(ROLE_ARN, 'must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>').optional(),
+      createRole: createRoleSchema.optional(),
+      externalId: z.string({ error: 'must be a string' }).regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-').optional(),
+      userCredentialsSecret: secretSchema.optional(),
+      durationSeconds: z
+        .number({ error: 'must be a whole number of seconds' })
+        .int('must be a whole number of seconds')
+        .default(DEFAULT_DURATION_SECONDS),
+    },
+    { error: 'must be an object: { "connectionId", "sandboxName", "roleArn" | "createRole" | "userCredentialsSecret", ... }' },
+  )
+  .strict();
+
+const rootSchema = z
+  .object(
+    {
+      stackName: z
+        .string({ error: 'must be a string' })
+        .regex(STACK_NAME, 'must be a CloudFormation stack name: a letter, then letters, digits and hyphens (at most 128)')
+        .default(DEFAULT_STACK_NAME),
+      account: z.string({ error: 'must be a string' }).regex(ACCOUNT, 'must be a 12-digit AWS account id').optional(),
+      region: z.string({ error: 'must be a string' }).regex(REGION, 'must be an AWS region such as eu-west-1').optional(),
+      schedule: z.string({ error: 'must be a string such as "rate(15 minutes)"' }).default(DEFAULT_SCHEDULE),
+      adobeCredentialsSecret: secretSchema.optional(),
+      flowServiceUrl: z.string({ error: 'must be a string' }).default(DEFAULT_FLOW_SERVICE_URL),
+      imsUrl: z.string({ error: 'must be a string' }).default(DEFAULT_IMS_URL),
+      concurrency: z
+        .number({ error: 'must be a whole number from 1 to 64' })
+        .int('must be a whole number from 1 to 64')
+        .min(1, 'must be a whole number from 1 to 64')
+        .max(64, 'must be a whole number from 1 to 64')
+        .default(DEFAULT_CONCURRENCY),
+      logRetentionDays: z
+        .number({ error: 'must be a number of days' })
+        .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+          error: `must be one of the periods CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`,
+        })
+        .default(DEFAULT_LOG_RETENTION_DAYS),
+      alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
+      alarmTopicArn: z
+        .string({ error: 'must be a string' })
+        .regex(/^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
+        .optional(),
+      // Each target is parsed on its own below, so one bad target does not hide the others' problems.
+      targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
+    },
+    { error: 'must be an object (see docs/DEPLOY.md, "Configuration")' },
+  )
+  .strict();
+
+type Issue = z.core.$ZodIssue;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), '');
+}
+
+/** The fields an object at `path` may have, for "unknown field" messages. */
+function allowedFields(path: readonly PropertyKey[]): readonly string[] {
+  const last = path[path.length - 1];
+  if (path.length === 0) return Object.keys(rootSchema.shape);
+  if (typeof last === 'number') return Object.keys(targetSchema.shape);
+  if (last === 'createRole') return Object.keys(createRoleSchema.shape);
+  return ['secretId', 'kmsKeyArn'];
+}
+
+function describeIssue(issue: Issue, prefix: readonly PropertyKey[] = []): string {
+  const fullPath = [...prefix, ...issue.path];
+  const path = formatPath(fullPath) || '(top level)';
+  if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.join(', ')}; allowed: ${allowedFields(fullPath).join(', ')}`;
+  return `${path}: ${issue.message}`;
+}
+
+type ParsedTarget = z.infer<typeof targetSchema>;
+
+/** Problems of one well-formed target that need more than one field to see. */
+function targetProblems(target: ParsedTarget, at: string): { method?: MintMethod; problems: string[] } {
+  const problems: string[] = [];
+  if (target.roleArn && target.createRole) {
+    problems.push(`${at}: has both roleArn and createRole; keep roleArn to use an existing role, or createRole to have the stack create one`);
+  }
+  if (target.createRole && target.userCredentialsSecret) {
+    problems.push(
+      `${at}.userCredentialsSecret: a role the stack creates trusts only the rotator's function role, so it cannot be assumed with IAM-user keys; remove userCredentialsSecret, or use roleArn for a role that trusts the IAM user`,
+    );
+  }
+  const method = mintMethodOf({ hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) });
+  if (!method) {
+    problems.push(`${at}: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none`);
+    return { problems };
+  }
+  if (target.externalId && method === 'get-session-token') {
+    problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or createRole, or remove it`);
+  }
+  const problem = durationProblem(method, target.durationSeconds, { createdRole: Boolean(target.createRole) });
+  if (problem) problems.push(`${at}.durationSeconds: ${problem}`);
+  return { method, problems };
+}
+
+/**
+ * Validate a raw configuration object (the value of the `rotator` context key, or a parsed file).
+ * @throws ConfigValidationError listing every problem found, each with its field path.
+ */
+export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig {
+  const problems: string[] = [];
+  const root = rootSchema.safeParse(raw);
+  if (!root.success) problems.push(...root.error.issues.map((issue) => describeIssue(issue)));
+
+  const rawTargets = (raw as { targets?: unknown } | undefined)?.targets;
+  const targets: TargetConfig[] = [];
+  const seen = new Map<string, number>();
+  if (Array.isArray(rawTargets)) {
+    rawTargets.forEach((entry, index) => {
+      const at = `targets[${index}]`;
+      const parsed = targetSchema.safeParse(entry);
+      if (!parsed.success) {
+        problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, ['targets', index])));
+        return;
+      }
+      const { method, problems: own } = targetProblems(parsed.data, at);
+      problems.push(...own);
+      const key = parsed.data.connectionId.toLowerCase();
+      if (seen.has(key)) problems.push(`${at}.connectionId: duplicates targets[${seen.get(key)}] (${parsed.data.connectionId}); each connection needs exactly one target`);
+      else seen.set(key, index);
+      if (method) targets.push({ ...parsed.data, method });
+    });
+  }
+
+  if (root.success) {
+    const config = root.data;
+    for (const [field, value] of [['flowServiceUrl', config.flowServiceUrl], ['imsUrl', config.imsUrl]] as const) {
+      const problem = checkServiceUrl(field, value);
+      if (problem) problems.push(problem);
+    }
+    const interval = scheduleInterval(config.schedule);
+    if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
+    // The checks across targets need every target: a partial list would give a wrong answer.
+    if (Array.isArray(rawTargets) && targets.length === rawTargets.length) {
+      const shortest = targets.reduce((min, target, index) => (target.durationSeconds < targets[min]!.durationSeconds ? index : min), 0);
+      if (interval.seconds !== undefined) {
+        const field = `targets[${shortest}].durationSeconds`;
+        const problem = rotationWindowProblem(config.schedule, interval.seconds, targets[shortest]!.durationSeconds, field);
+        if (problem) problems.push(`schedule: ${problem}`);
+      }
+      const timeout = functionTimeout(targets.length, config.concurrency);
+      if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
+    }
+    if (problems.length === 0) {
+      return {
+        ...config,
+        flowServiceUrl: config.flowServiceUrl.replace(/\/+$/, ''),
+        imsUrl: config.imsUrl.replace(/\/+$/, ''),
+        targets,
+      };
+    }
+  }
+  throw new ConfigValidationError(problems, source);
+}
+
+/**
+ * Read the configuration the way `bin/app.ts` does: from the file named by the context key
+ * `rotatorConfigFile` if set (relative to the working directory), else from the context key
+ * `rotator`, and validate it.
+ *
+ * @param tryGetContext `app.node.tryGetContext`.
+ * @throws ConfigValidationError naming every bad field, or the file that cannot be read.
+ */
+export function loadRotatorConfig(
+  tryGetContext: (key: string) => unknown,
+  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): RotatorConfig {
+  const file = tryGetContext(CONFIG_FILE_CONTEXT_KEY);
+  if (file !== undefined) {
+    if (typeof file !== 'string' || file.trim() === '') {
+      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: must be the path of a JSON file`], `context "${CONFIG_FILE_CONTEXT_KEY}"`);
+    }
+    const source = `file "${file}" (context "${CONFIG_FILE_CONTEXT_KEY}")`;
+    let text: string;
+    try {
+      text = readFile(file);
+    } catch (error) {
+      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`], source);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: "${file}" is not valid JSON (${(error as Error).message})`], source);
+    }
+    return parseRotatorConfig(raw, source);
+  }
+  const raw = tryGetContext(CONFIG_CONTEXT_KEY);
+  if (raw === undefined) {
+    throw new ConfigValidationError([
+      `${CONFIG_CONTEXT_KEY}: is required; add it to the "context" of cdk.json, or pass -c ${CONFIG_FILE_CONTEXT_KEY}=<file.json>`,
+    ]);
+  }
+  // `cdk -c rotator='{...}'` passes a string.
+  if (typeof raw === 'string') {
+    try {
+      return parseRotatorConfig(JSON.parse(raw));
+    } catch (error) {
+      if (error instanceof ConfigValidationError) throw error;
+      throw new ConfigValidationError([`${CONFIG_CONTEXT_KEY}: is a string but not valid JSON`]);
+    }
+  }
+  return parseRotatorConfig(raw);
+}

@@ -1,0 +1,124 @@
+/**
+ * The deployable stack: turns a validated {@link RotatorConfig} (cdk.json) into one
+ * {@link S3CredentialRotator}, imports the secrets and topic it names, and publishes the outputs
+ * operators and the operator CLI need.
+ */
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { RotatorConfig, SecretConfig } from './config.js';
+import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
+
+export interface RotatorStackProps extends StackProps {
+  /** The validated configuration (see `parseRotatorConfig`). */
+  readonly config: RotatorConfig;
+  /**
+   * How the targets reach the function.
+   * @default TargetsDelivery.AUTO
+   */
+  readonly targetsDelivery?: TargetsDelivery;
+}
+
+/** Names of the stack outputs (the operator CLI reads `RotatorFunctionName`). */
+export const OUTPUT = {
+  functionName: 'RotatorFunctionName',
+  functionRoleArn: 'RotatorFunctionRoleArn',
+  adobeCredentialsSecret: 'AdobeCredentialsSecretId',
+  alarmTopicArn: 'AlarmTopicArn',
+  dashboardName: 'DashboardName',
+} as const;
+
+/** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */
+const COMPLETE_SECRET_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
+export class RotatorStack extends Stack {
+  readonly rotator: S3CredentialRotator;
+
+  constructor(scope: Construct, id: string, props: RotatorStackProps) {
+    super(scope, id, {
+      description: 'AEP S3 credential rotator: keeps the temporary AWS credentials of Adobe Experience Platform Flow Service S3 connections fresh',
+      ...props,
+    });
+    const { config } = props;
+
+    const userSecrets = new Map<string, secretsmanager.ISecret>();
+    const userSecret = (secret: SecretConfig) => {
+      let imported = userSecrets.get(secret.secretId);
+      if (!imported) {
+        imported = importSecret(this, `UserCredentialsSecret${userSecrets.size}`, secret);
+        userSecrets.set(secret.secretId, imported);
+      }
+      return imported;
+    };
+
+    const targets: RotationTargetProps[] = config.targets.map((target, index) => ({
+      connectionId: target.connectionId,
+      sandboxName: target.sandboxName,
+      roleArn: target.roleArn,
+      createRole: target.createRole && {
+        bucketName: target.createRole.bucketName,
+        folderPath: target.createRole.folderPath,
+        roleName: target.createRole.roleName,
+        kmsKey: target.createRole.kmsKeyArn ? kms.Key.fromKeyArn(this, `SourceBucketKey${index}`, target.createRole.kmsKeyArn) : undefined,
+      },
+      externalId: target.externalId,
+      userCredentialsSecret: target.userCredentialsSecret && userSecret(target.userCredentialsSecret),
+      duration: Duration.seconds(target.durationSeconds),
+    }));
+
+    this.rotator = new S3CredentialRotator(this, 'Rotator', {
+      targets,
+      schedule: scheduler.ScheduleExpression.expression(config.schedule),
+      adobeCredentialsSecret: config.adobeCredentialsSecret && importSecret(this, 'AdobeCredentialsSecret', config.adobeCredentialsSecret),
+      flowServiceUrl: config.flowServiceUrl,
+      imsUrl: config.imsUrl,
+      concurrency: config.concurrency,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
+      targetsDelivery: props.targetsDelivery,
+    });
+    if (config.alarmEmail) {
+      this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    }
+
+    new CfnOutput(this, OUTPUT.functionName, {
+      description: 'The rotation function: aws lambda invoke --function-name <this> ... (docs/DEPLOY.md)',
+      value: this.rotator.function.functionName,
+      exportName: `${this.stackName}-${OUTPUT.functionName}`,
+    });
+    new CfnOutput(this, OUTPUT.functionRoleArn, {
+      description: "The function's role: existing roles given by roleArn (without userCredentialsSecret) must trust it",
+      value: this.rotator.functionRole.roleArn,
+    });
+    new CfnOutput(this, OUTPUT.adobeCredentialsSecret, {
+      description: 'Put the Adobe credentials here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://adobe-credentials.json',
+      value: secretIdOf(this.rotator.adobeCredentialsSecret),
+    });
+    new CfnOutput(this, OUTPUT.alarmTopicArn, { description: 'Alarms notify this SNS topic', value: this.rotator.alarmTopic.topicArn });
+    new CfnOutput(this, OUTPUT.dashboardName, { description: 'CloudWatch dashboard of the rotator', value: this.rotator.dashboard.dashboardName });
+    [...this.rotator.createdRoles.values()].forEach((role, index) => {
+      new CfnOutput(this, `SourceRoleArn${index}`, { description: `Role created for ${role.node.id.replace(/^SourceRole-?/, 'connection ')}`, value: role.roleArn });
+    });
+  }
+}
+
+/**
+ * Import a secret by name, partial ARN or complete ARN. A complete ARN is the exact IAM resource;
+ * a name or partial ARN is granted with the `-??????` suffix Secrets Manager appends.
+ */
+function importSecret(scope: Stack, id: string, { secretId, kmsKeyArn }: SecretConfig): secretsmanager.ISecret {
+  const encryptionKey = kmsKeyArn ? kms.Key.fromKeyArn(scope, `${id}Key`, kmsKeyArn) : undefined;
+  if (secretId.startsWith('arn:')) {
+    return COMPLETE_SECRET_ARN_SUFFIX.test(secretId)
+      ? secretsmanager.Secret.fromSecretAttributes(scope, id, { secretCompleteArn: secretId, encryptionKey })
+      : secretsmanager.Secret.fromSecretAttributes(scope, id, { secretPartialArn: secretId, encryptionKey });
+  }
+  if (!encryptionKey) return secretsmanager.Secret.fromSecretNameV2(scope, id, secretId);
+  const secretPartialArn = scope.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretId, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return secretsmanager.Secret.fromSecretAttributes(scope, id, { secretPartialArn, encryptionKey });
+}

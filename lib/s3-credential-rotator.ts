@@ -1,0 +1,820 @@
+/**
+ * `S3CredentialRotator`: a scheduled Lambda function that keeps the temporary AWS credentials of
+ * Adobe Experience Platform Flow Service S3 base connections fresh, with least-privilege IAM,
+ * dead-letter queues, alarms and a dashboard.
+ *
+ * The function's contract (environment variables, event shapes, metric names) is the one
+ * `lambda/config.ts`, `lambda/request.ts` and `lambda/observability.ts` read and write.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { checkServiceUrl, DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_FLOW_SERVICE_URL, DEFAULT_IMS_URL } from '../lambda/config.js';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../lambda/observability.js';
+import {
+  bucketNameProblem,
+  CONNECTION_ID,
+  durationProblem,
+  folderPathProblem,
+  functionTimeout,
+  MAX_FUNCTION_TIMEOUT_SECONDS,
+  mintMethodOf,
+  normalizeFolderPath,
+  rotationWindowProblem,
+  SANDBOX_NAME,
+  scheduleInterval,
+  stalenessWindowSeconds,
+  type MintMethod,
+} from './rotation-rules.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The function's entry point (exports `handler`). */
+export const HANDLER_ENTRY = join(PROJECT_ROOT, 'lambda', 'handler.ts');
+/** Where a bundled targets file sits in the deployment package: Lambda unpacks it in /var/task. */
+export const TARGETS_FILE_NAME = 'rotation-targets.json';
+export const TARGETS_FILE_PATH = `/var/task/${TARGETS_FILE_NAME}`;
+/**
+ * Largest `ROTATION_TARGETS` value kept in the environment. Lambda allows 4 KB for all variables
+ * together; the others take about 500 bytes.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+ */
+export const MAX_TARGETS_ENV_BYTES = 3000;
+
+/** How the targets list reaches the function. */
+export enum TargetsDelivery {
+  /** `ROTATION_TARGETS` while it fits in {@link MAX_TARGETS_ENV_BYTES}, a bundled file beyond. */
+  AUTO = 'auto',
+  /** Always `ROTATION_TARGETS`. Values such as created role ARNs resolve at deploy time. */
+  ENVIRONMENT = 'environment',
+  /**
+   * Always a JSON file bundled with the code (`ROTATION_TARGETS_FILE`). Its content is written at
+   * synth, so every value in it must be known then: created roles need `roleName` and the stack
+   * a concrete account and region.
+   */
+  FILE = 'file',
+}
+
+/** A role the construct creates for a target: Adobe will hold its temporary credentials. */
+export interface CreatedRoleOptions {
+  /** The bucket the connection reads (Adobe's naming rules are checked at synth). */
+  readonly bucketName: string;
+  /**
+   * A folder (key prefix) in the bucket: objects are readable and the bucket listable only under it.
+   * @default - the whole bucket
+   */
+  readonly folderPath?: string;
+  /**
+   * A fixed IAM role name.
+   * @default - CloudFormation generates one (then the role ARN is known only at deploy time, so the targets must travel in `ROTATION_TARGETS`)
+   */
+  readonly roleName?: string;
+  /**
+   * The customer-managed KMS key of the bucket's SSE-KMS encryption: the role may decrypt with it through S3.
+   * @default - no KMS permission (SSE-S3 or the AWS-managed `aws/s3` key)
+   */
+  readonly kmsKey?: kms.IKey;
+}
+
+/** One Flow Service S3 base connection to keep fresh, and how to mint its credentials. */
+export interface RotationTargetProps {
+  /** The base connection id (a uuid). */
+  readonly connectionId: string;
+  /** The Experience Platform sandbox the connection lives in (lower case). */
+  readonly sandboxName: string;
+  /**
+   * An existing role to assume. It must trust the function's role (output `RotatorFunctionRoleArn`),
+   * or the IAM user when `userCredentialsSecret` is given.
+   * @default - no existing role: `createRole`, or GetSessionToken with `userCredentialsSecret`
+   */
+  readonly roleArn?: string;
+  /**
+   * Create the role: trusted only by the function's role, read-only on one bucket (and folder).
+   * @default - no role is created
+   */
+  readonly createRole?: CreatedRoleOptions;
+  /**
+   * The external id AssumeRole passes (and a created role's trust policy requires).
+   * @default - none
+   */
+  readonly externalId?: string;
+  /**
+   * A secret holding an IAM user's long-term keys `{"accessKeyId","secretAccessKey"}`. With a role,
+   * AssumeRole is signed with them (up to 12 h); without, the function calls GetSessionToken.
+   * @default - none: AssumeRole is signed by the function's own role (role chaining, at most 1 h)
+   */
+  readonly userCredentialsSecret?: secretsmanager.ISecret;
+  /**
+   * How long the minted credentials live. Checked against the STS call the target uses.
+   * @default Duration.seconds(3600)
+   */
+  readonly duration?: Duration;
+}
+
+/** Properties of {@link S3CredentialRotator}. */
+export interface S3CredentialRotatorProps {
+  /** The connections to rotate (at least one). */
+  readonly targets: readonly RotationTargetProps[];
+  /**
+   * When to rotate. Must repeat at least twice per shortest credential lifetime, so one failed run
+   * and its retries leave time for the next.
+   * @default ScheduleExpression.rate(Duration.minutes(15))
+   */
+  readonly schedule?: scheduler.ScheduleExpression;
+  /**
+   * The secret holding Adobe OAuth Server-to-Server credentials `{"clientId","clientSecret","orgId","scopes"?}`.
+   * @default - a new secret with a placeholder value; put the real one with `aws secretsmanager put-secret-value`
+   */
+  readonly adobeCredentialsSecret?: secretsmanager.ISecret;
+  /**
+   * Flow Service base URL.
+   * @default 'https://platform.adobe.io/data/foundation/flowservice'
+   */
+  readonly flowServiceUrl?: string;
+  /**
+   * Adobe IMS base URL.
+   * @default 'https://ims-na1.adobelogin.com'
+   */
+  readonly imsUrl?: string;
+  /**
+   * How many connections one run rotates at a time (1 to 64).
+   * @default 8
+   */
+  readonly concurrency?: number;
+  /**
+   * The function timeout.
+   * @default - 30 s plus 45 s per batch of `concurrency` targets (refused beyond Lambda's 15 minutes)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's log group keeps events.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Where alarms notify (on ALARM and back to OK).
+   * @default - a new topic (subscribe to it, or see `alarmTopic`)
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Powertools service name: the `service` dimension of every metric.
+   * @default 'aep-s3-credential-rotator'
+   */
+  readonly serviceName?: string;
+  /**
+   * Powertools metrics namespace.
+   * @default 'AepS3CredentialRotator'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * How the targets list reaches the function.
+   * @default TargetsDelivery.AUTO
+   */
+  readonly targetsDelivery?: TargetsDelivery;
+}
+
+/** Props that describe an impossible deployment; lists every problem with the prop path. */
+export class S3CredentialRotatorValidationError extends Error {
+  readonly code = 'ROTATOR_PROPS_INVALID';
+
+  constructor(
+    readonly problems: readonly string[],
+    path: string,
+  ) {
+    super(`${path}: invalid S3CredentialRotator props:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'S3CredentialRotatorValidationError';
+  }
+}
+
+/** A target as validated: its STS call and duration in seconds (undefined while a token). */
+interface CheckedTarget {
+  /** Its position in `props.targets`, for messages. */
+  readonly index: number;
+  readonly props: RotationTargetProps;
+  readonly method: MintMethod;
+  readonly durationSeconds: number | undefined;
+}
+
+/** One entry of `ROTATION_TARGETS` (the shape `lambda/config.ts` reads). */
+interface TargetEntry {
+  connectionId: string;
+  sandboxName: string;
+  roleArn?: string;
+  externalId?: string;
+  userCredentialsSecretId?: string;
+  durationSeconds: number;
+}
+
+/**
+ * A scheduled, least-privilege, observable rotator of Flow Service S3 connection credentials.
+ *
+ * @example
+ * new S3CredentialRotator(this, 'Rotator', {
+ *   schedule: ScheduleExpression.rate(Duration.minutes(15)),
+ *   targets: [{ connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod',
+ *               createRole: { bucketName: 'acme-aep-landing', folderPath: 'daily' } }],
+ * });
+ */
+export class S3CredentialRotator extends Construct {
+  /** The rotation function. */
+  readonly function: NodejsFunction;
+  /** The function's execution role (roles assumed by chaining must trust it). */
+  readonly functionRole: iam.Role;
+  /** The secret the function reads the Adobe credentials from. */
+  readonly adobeCredentialsSecret: secretsmanager.ISecret;
+  /** Roles created for targets, by connection id. */
+  readonly createdRoles: ReadonlyMap<string, iam.Role>;
+  readonly schedule: scheduler.Schedule;
+  /** Catches invocations EventBridge Scheduler could not deliver. */
+  readonly scheduleDeadLetterQueue: sqs.Queue;
+  /** Catches asynchronous invocations that failed after Lambda's retries. */
+  readonly failureDeadLetterQueue: sqs.Queue;
+  readonly alarmTopic: sns.ITopic;
+  readonly errorsAlarm: cloudwatch.Alarm;
+  readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
+  readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
+  readonly noRecentRotationAlarm: cloudwatch.Alarm;
+  readonly dashboard: cloudwatch.Dashboard;
+  /** How the targets reached the function (AUTO resolved). */
+  readonly targetsDelivery: TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE;
+
+  constructor(scope: Construct, id: string, props: S3CredentialRotatorProps) {
+    super(scope, id);
+    const schedule = props.schedule ?? scheduler.ScheduleExpression.rate(Duration.minutes(15));
+    const concurrency = props.concurrency ?? DEFAULT_CONCURRENCY;
+    const serviceName = props.serviceName ?? DEFAULT_SERVICE_NAME;
+    const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+
+    // Every check runs before any resource exists: an impossible configuration fails synth here.
+    const { targets, intervalSeconds, shortestDurationSeconds, timeoutSeconds } = this.validate(props, schedule, concurrency);
+
+    this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? this.createAdobeCredentialsSecret();
+
+    this.functionRole = new iam.Role(this, 'FunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotates the temporary AWS credentials held by Adobe Experience Platform Flow Service S3 connections',
+    });
+
+    const createdRoles = new Map<string, iam.Role>();
+    targets.forEach(({ props: target, index }) => {
+      if (target.createRole) createdRoles.set(target.connectionId, this.createSourceRole(target, target.createRole, index));
+    });
+    this.createdRoles = createdRoles;
+
+    const entries = targets.map((target) => this.targetEntry(target, createdRoles));
+    this.targetsDelivery = this.chooseDelivery(props.targetsDelivery ?? TargetsDelivery.AUTO, entries);
+    const targetsFile = this.targetsDelivery === TargetsDelivery.FILE ? this.writeTargetsFile(entries, targets) : undefined;
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+
+    this.failureDeadLetterQueue = this.deadLetterQueue('FailureDeadLetterQueue');
+    this.scheduleDeadLetterQueue = this.deadLetterQueue('ScheduleDeadLetterQueue');
+
+    // An event older than one interval is superseded by the next scheduled run.
+    const maxEventAge = Duration.seconds(Math.min(6 * 3600, Math.max(60, intervalSeconds ?? 3600)));
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      // The newest Node.js runtime Lambda supports; https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      role: this.functionRole,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(timeoutSeconds),
+      // Two runs must not race on the same connections' etags.
+      reservedConcurrentExecutions: 1,
+      logGroup,
+      description: `Rotates the credentials of ${targets.length} Flow Service S3 connection(s)`,
+      environment: {
+        ADOBE_CREDENTIALS_SECRET_ID: secretIdOf(this.adobeCredentialsSecret),
+        ...(targetsFile
+          ? { ROTATION_TARGETS_FILE: TARGETS_FILE_PATH }
+          : { ROTATION_TARGETS: Stack.of(this).toJsonString(entries) }),
+        FLOW_SERVICE_URL: props.flowServiceUrl ?? DEFAULT_FLOW_SERVICE_URL,
+        ADOBE_IMS_URL: props.imsUrl ?? DEFAULT_IMS_URL,
+        ROTATION_CONCURRENCY: String(concurrency),
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      // Scheduler invokes asynchronously: Lambda retries a failed run, then hands it to the queue.
+      retryAttempts: 2,
+      maxEventAge,
+      onFailure: new QueueDestination(this.failureDeadLetterQueue),
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        target: 'node24',
+        minify: true,
+        // Error classes report `this.constructor.name` (lambda/errors.ts): keep it through minification.
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the SDK too: the artifact then runs the versions the tests ran.
+        bundleAwsSDK: true,
+        tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+        // CommonJS dependencies call require(); ESM output has none.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => (targetsFile ? [copyCommand(targetsFile, join(outputDir, TARGETS_FILE_NAME))] : []),
+        },
+      },
+    });
+
+    this.grantFunctionPermissions(logGroup, targets, createdRoles);
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      schedule,
+      description: 'Rotates the credentials of Flow Service S3 connections',
+      timeWindow: scheduler.TimeWindow.off(),
+      target: new ExactLambdaInvoke(this.function, {
+        input: scheduler.ScheduleTargetInput.fromObject({
+          source: 'aep-s3-rotator.schedule',
+          scheduleArn: scheduler.ContextAttribute.scheduleArn,
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+          executionId: scheduler.ContextAttribute.executionId,
+          attemptNumber: scheduler.ContextAttribute.attemptNumber,
+        }),
+        // Retries cover failures to deliver (Lambda throttling the Invoke call, service errors).
+        retryAttempts: 3,
+        maxEventAge,
+        deadLetterQueue: this.scheduleDeadLetterQueue,
+      }),
+    });
+
+    this.alarmTopic = props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', { displayName: 'AEP S3 credential rotator alarms', enforceSSL: true });
+    const succeeded = this.metric(METRIC.rotationSucceeded, 'Sum', serviceName, metricsNamespace);
+    const windowSeconds = stalenessWindowSeconds(shortestDurationSeconds ?? DEFAULT_DURATION_SECONDS, intervalSeconds ?? (shortestDurationSeconds ?? DEFAULT_DURATION_SECONDS) / 2);
+
+    this.errorsAlarm = this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'ErrorsAlarm', {
+      alarmDescription:
+        'A rotation run failed: at least one connection was not rotated, or the configuration or Adobe secret is invalid. Read the function log (level ERROR) for the connection id and error code.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.scheduleDeadLetterQueueAlarm = this.queueAlarm(
+      'ScheduleDeadLetterQueueAlarm',
+      this.scheduleDeadLetterQueue,
+      'EventBridge Scheduler could not invoke the function after its retries (deleted function, missing permission, throttling): a scheduled run did not happen. The message in the queue says why.',
+    );
+    this.failureDeadLetterQueueAlarm = this.queueAlarm(
+      'FailureDeadLetterQueueAlarm',
+      this.failureDeadLetterQueue,
+      'A run failed three times (the first attempt and two Lambda retries), or waited too long behind a running one: that run is abandoned. The message holds the request and the error.',
+    );
+    this.noRecentRotationAlarm = new cloudwatch.Alarm(this, 'NoRecentRotationAlarm', {
+      alarmDescription:
+        `No connection was rotated for ${windowSeconds / 60} minutes (the shortest credential lifetime minus one interval): credentials held by Adobe may expire before the next run. ` +
+        'Check the Errors alarm, the dead-letter queues and the function log.',
+      metric: succeeded.with({ period: Duration.minutes(1) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: windowSeconds / 60,
+      datapointsToAlarm: windowSeconds / 60,
+      // No data means no success: nothing ran, or nothing succeeded.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    if (!props.alarmTopic) this.allowAlarmsToPublish(this.alarmTopic as sns.Topic);
+    const action = new cloudwatchActions.SnsAction(this.alarmTopic);
+    for (const alarm of [this.errorsAlarm, this.scheduleDeadLetterQueueAlarm, this.failureDeadLetterQueueAlarm, this.noRecentRotationAlarm]) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+
+    this.dashboard = this.createDashboard(serviceName, metricsNamespace, intervalSeconds);
+    this.acknowledgeNagFindings(props);
+  }
+
+  /** Check everything props can get wrong; throws listing all problems. Skips unresolved tokens. */
+  private validate(props: S3CredentialRotatorProps, schedule: scheduler.ScheduleExpression, concurrency: number) {
+    const problems: string[] = [];
+    if (props.targets.length === 0) problems.push('targets: must list at least one target');
+    if (!Token.isUnresolved(concurrency) && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
+      problems.push(`concurrency: ${concurrency} is not a whole number from 1 to 64`);
+    }
+    for (const [field, value] of [['flowServiceUrl', props.flowServiceUrl], ['imsUrl', props.imsUrl]] as const) {
+      // The function's own rule: https, or plain http to a loopback emulator.
+      const problem = value === undefined || Token.isUnresolved(value) ? undefined : checkServiceUrl(field, value);
+      if (problem) problems.push(problem);
+    }
+
+    const targets: CheckedTarget[] = [];
+    const seen = new Map<string, number>();
+    props.targets.forEach((target, index) => {
+      const at = `targets[${index}]`;
+      const { connectionId, sandboxName } = target;
+      if (!Token.isUnresolved(connectionId)) {
+        if (!CONNECTION_ID.test(connectionId)) problems.push(`${at}.connectionId: "${connectionId}" is not a Flow Service connection id (a uuid)`);
+        const key = connectionId.toLowerCase();
+        if (seen.has(key)) problems.push(`${at}.connectionId: duplicates targets[${seen.get(key)}] (${connectionId}); each connection needs exactly one target`);
+        else seen.set(key, index);
+      }
+      if (!Token.isUnresolved(sandboxName) && !SANDBOX_NAME.test(sandboxName)) {
+        problems.push(`${at}.sandboxName: "${sandboxName}" is not a sandbox name (lower-case letters, digits and hyphens)`);
+      }
+      if (target.roleArn && target.createRole) problems.push(`${at}: has both roleArn and createRole; give one`);
+      if (target.createRole && target.userCredentialsSecret) {
+        problems.push(`${at}.userCredentialsSecret: a created role trusts only the function's role, so it cannot be assumed with IAM-user keys; remove it or use roleArn`);
+      }
+      if (target.createRole) {
+        const { bucketName, folderPath } = target.createRole;
+        const bucketProblem = Token.isUnresolved(bucketName) ? undefined : bucketNameProblem(bucketName);
+        if (bucketProblem) problems.push(`${at}.createRole.bucketName: ${bucketProblem}`);
+        const folderProblem = folderPath === undefined || Token.isUnresolved(folderPath) ? undefined : folderPathProblem(folderPath);
+        if (folderProblem) problems.push(`${at}.createRole.folderPath: ${folderProblem}`);
+      }
+      const method = mintMethodOf({ hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) });
+      if (!method) {
+        problems.push(`${at}: needs roleArn, createRole or userCredentialsSecret (GetSessionToken); it has none`);
+        return;
+      }
+      if (target.externalId && method === 'get-session-token') problems.push(`${at}.externalId: only applies to AssumeRole; add a role or remove it`);
+      const seconds = (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds();
+      const durationSeconds = Token.isUnresolved(seconds) ? undefined : seconds;
+      if (durationSeconds !== undefined) {
+        const problem = durationProblem(method, durationSeconds, { createdRole: Boolean(target.createRole) });
+        if (problem) problems.push(`${at}.duration: ${problem}`);
+      }
+      targets.push({ index, props: target, method, durationSeconds });
+    });
+
+    // The shortest lifetime decides how often the schedule must run.
+    let shortest: { index: number; seconds: number } | undefined;
+    targets.forEach(({ durationSeconds, index }) => {
+      if (durationSeconds !== undefined && (!shortest || durationSeconds < shortest.seconds)) shortest = { index, seconds: durationSeconds };
+    });
+    let intervalSeconds: number | undefined;
+    if (!Token.isUnresolved(schedule.expressionString)) {
+      const interval = scheduleInterval(schedule.expressionString);
+      if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
+      intervalSeconds = interval.seconds;
+      if (intervalSeconds !== undefined && shortest) {
+        const problem = rotationWindowProblem(schedule.expressionString, intervalSeconds, shortest.seconds, `targets[${shortest.index}].duration`);
+        if (problem) problems.push(`schedule: ${problem}`);
+      }
+    }
+
+    let timeoutSeconds = MAX_FUNCTION_TIMEOUT_SECONDS;
+    if (props.timeout === undefined && !Token.isUnresolved(concurrency) && concurrency >= 1) {
+      const timeout = functionTimeout(props.targets.length, concurrency);
+      if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
+      else timeoutSeconds = timeout.seconds;
+    }
+
+    if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, this.node.path);
+    return { targets, intervalSeconds, shortestDurationSeconds: shortest?.seconds, timeoutSeconds };
+  }
+
+  private createAdobeCredentialsSecret(): secretsmanager.Secret {
+    return new secretsmanager.Secret(this, 'AdobeCredentials', {
+      description:
+        'Adobe OAuth Server-to-Server credentials of the AEP S3 credential rotator. Placeholder until you run: ' +
+        'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string file://adobe-credentials.json ' +
+        '(JSON: {"clientId","clientSecret","orgId":"...@AdobeOrg","scopes"?}; see docs/DEPLOY.md)',
+      // A random clientSecret keeps even the placeholder out of the template; orgId fails the
+      // function's check on purpose, so runs fail loudly until the real value is put.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID' }),
+        generateStringKey: 'clientSecret',
+        excludePunctuation: true,
+      },
+    });
+  }
+
+  /** The role Adobe's credentials belong to: assumable only by the function, read-only on the bucket. */
+  private createSourceRole(target: RotationTargetProps, options: CreatedRoleOptions, index: number): iam.Role {
+    const folder = options.folderPath === undefined ? undefined : normalizeFolderPath(options.folderPath);
+    const bucketArn = `arn:${Aws.PARTITION}:s3:::${options.bucketName}`;
+    const statements = [
+      // Adobe's S3 source prerequisites: list and locate the bucket, read objects (and versions).
+      new iam.PolicyStatement({
+        sid: 'ListBucket',
+        actions: ['s3:ListBucket'],
+        resources: [bucketArn],
+        ...(folder ? { conditions: { StringLike: { 's3:prefix': [folder, `${folder}/*`] } } } : {}),
+      }),
+      new iam.PolicyStatement({ sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [bucketArn] }),
+      new iam.PolicyStatement({ sid: 'ReadObjects', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/${folder ? `${folder}/` : ''}*`] }),
+    ];
+    if (options.kmsKey) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'DecryptObjects',
+          actions: ['kms:Decrypt'],
+          resources: [options.kmsKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
+    const id = Token.isUnresolved(target.connectionId) ? `SourceRole${index}` : `SourceRole-${target.connectionId}`;
+    const role = new iam.Role(this, id, {
+      roleName: options.roleName,
+      // Only the rotator's function role, and with the external id when one is configured.
+      assumedBy: new iam.ArnPrincipal(this.functionRole.roleArn),
+      externalIds: target.externalId ? [target.externalId] : undefined,
+      description: `Adobe Experience Platform reads s3://${options.bucketName}/${folder ?? ''} with temporary credentials of this role (connection ${target.connectionId})`,
+      inlinePolicies: { ReadSourceBucket: new iam.PolicyDocument({ statements }) },
+    });
+    const objects = `${options.bucketName}/${folder ? `${folder}/` : ''}*`;
+    Validations.of(role).acknowledge({
+      // The finding names the resource; a deploy-time bucket or folder cannot be named, so the rule is acknowledged for this role.
+      id: Token.isUnresolved(objects) ? 'AwsSolutions::AwsSolutions-IAM5' : `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${objects}]`,
+      reason: `Adobe ingests every object under s3://${options.bucketName}/${folder ?? ''}; their keys are not known in advance, so object access is granted by prefix (read-only).`,
+    });
+    return role;
+  }
+
+  private targetEntry({ props: target, durationSeconds }: CheckedTarget, createdRoles: Map<string, iam.Role>): TargetEntry {
+    const roleArn = target.roleArn ?? createdRoles.get(target.connectionId)?.roleArn;
+    return {
+      connectionId: target.connectionId,
+      sandboxName: target.sandboxName,
+      ...(roleArn ? { roleArn } : {}),
+      ...(target.externalId ? { externalId: target.externalId } : {}),
+      ...(target.userCredentialsSecret ? { userCredentialsSecretId: secretIdOf(target.userCredentialsSecret) } : {}),
+      durationSeconds: durationSeconds ?? (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds(),
+    };
+  }
+
+  /** AUTO picks the environment while the list surely fits, counting each token at its longest. */
+  private chooseDelivery(requested: TargetsDelivery, entries: TargetEntry[]): TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE {
+    if (requested !== TargetsDelivery.AUTO) return requested;
+    const estimate = JSON.stringify(entries, (_key, value: unknown) => (typeof value === 'string' && Token.isUnresolved(value) ? 'x'.repeat(160) : value));
+    return Buffer.byteLength(estimate) <= MAX_TARGETS_ENV_BYTES ? TargetsDelivery.ENVIRONMENT : TargetsDelivery.FILE;
+  }
+
+  /**
+   * Resolve the entries now (the file is written at synth) and write them where the bundling
+   * step copies them from. The file name carries the content hash, so a different list is a
+   * different bundling command, never a stale copy.
+   */
+  private writeTargetsFile(entries: TargetEntry[], targets: CheckedTarget[]): string {
+    const stack = Stack.of(this);
+    const problems: string[] = [];
+    const resolved = entries.map((entry, index) => {
+      const options = targets[index]!.props.createRole;
+      if (options) {
+        // A created role's ARN is a deploy-time value; with a fixed name and a known account it can be computed.
+        const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
+        if (!options.roleName || Token.isUnresolved(stack.account) || !partition) {
+          problems.push(
+            `targets[${index}].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; ` +
+              "give createRole.roleName and deploy the stack to an explicit account and region, or use TargetsDelivery.ENVIRONMENT (fewer targets)",
+          );
+          return entry;
+        }
+        entry = { ...entry, roleArn: `arn:${partition}:iam::${stack.account}:role/${options.roleName}` };
+      }
+      for (const [field, value] of Object.entries(entry)) {
+        if (Token.isUnresolved(value)) {
+          problems.push(
+            `targets[${index}].${field === 'userCredentialsSecretId' ? 'userCredentialsSecret' : field}: is only known at deploy time, but the targets go to a bundled file written at synth; use a literal value (e.g. import the secret by name or complete ARN)`,
+          );
+        }
+      }
+      return entry;
+    });
+    if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, this.node.path);
+    const content = `${JSON.stringify(resolved, null, 2)}\n`;
+    const hash = createHash('sha256').update(content).digest('hex').slice(0, 16);
+    // Beside the cloud assembly it feeds (cdk.out), not in a shared temporary directory.
+    const file = join(Stage.of(this)?.outdir ?? tmpdir(), 'rotator-targets', `${TARGETS_FILE_NAME.replace(/\.json$/, '')}-${hash}.json`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    return file;
+  }
+
+  private deadLetterQueue(id: string): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: time to read what failed after a holiday.
+      retentionPeriod: Duration.days(14),
+    });
+  }
+
+  private queueAlarm(id: string, queue: sqs.Queue, description: string): cloudwatch.Alarm {
+    return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, id, {
+      alarmDescription: description,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Exactly what the function needs; see docs/DEPLOY.md, "Permissions". */
+  private grantFunctionPermissions(logGroup: logs.LogGroup, targets: CheckedTarget[], createdRoles: Map<string, iam.Role>): void {
+    const role = this.functionRole;
+    // Logs, and metrics: Powertools writes metrics to the log (embedded metric format), so no cloudwatch:PutMetricData.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+
+    const secrets = [this.adobeCredentialsSecret, ...targets.flatMap(({ props }) => (props.userCredentialsSecret ? [props.userCredentialsSecret] : []))];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: unique(secrets.map(secretPolicyArn)) }),
+    );
+    const keys = unique(secrets.flatMap((secret) => (secret.encryptionKey ? [secret.encryptionKey.keyArn] : [])));
+    if (keys.length > 0) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptSecrets',
+          actions: ['kms:Decrypt'],
+          resources: keys,
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
+
+    // Only chained AssumeRole is signed by this role. AssumeRole and GetSessionToken signed with
+    // IAM-user keys need the user's permission, not this role's; GetCallerIdentity needs none
+    // (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+    const chained = unique(
+      targets.filter(({ method }) => method === 'assume-role-chained').map(({ props }) => props.roleArn ?? createdRoles.get(props.connectionId)!.roleArn),
+    );
+    if (chained.length > 0) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'AssumeTargetRoles', actions: ['sts:AssumeRole'], resources: chained }));
+    }
+  }
+
+  /**
+   * A topic policy replaces SNS's default one (`enforceSSL` creates a policy), and CloudWatch
+   * publishes only where a resource policy allows it: allow exactly these alarms.
+   * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+   */
+  private allowAlarmsToPublish(topic: sns.Topic): void {
+    const alarms = [this.errorsAlarm, this.scheduleDeadLetterQueueAlarm, this.failureDeadLetterQueueAlarm, this.noRecentRotationAlarm];
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowRotatorAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnEquals: { 'aws:SourceArn': alarms.map((alarm) => alarm.alarmArn) },
+        },
+      }),
+    );
+  }
+
+  private metric(metricName: string, statistic: string, serviceName: string, namespace: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service: serviceName }, statistic, period: Duration.minutes(5) });
+  }
+
+  private createDashboard(serviceName: string, namespace: string, intervalSeconds: number | undefined): cloudwatch.Dashboard {
+    const metric = (name: string, statistic: string, label: string) => this.metric(name, statistic, serviceName, namespace).with({ label });
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        width: 24,
+        height: 3,
+        alarms: [this.errorsAlarm, this.noRecentRotationAlarm, this.scheduleDeadLetterQueueAlarm, this.failureDeadLetterQueueAlarm],
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Rotations',
+        width: 12,
+        left: [metric(METRIC.rotationSucceeded, 'Sum', 'succeeded'), metric(METRIC.rotationFailed, 'Sum', 'failed')],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Etag conflicts (412 from Flow Service)',
+        width: 12,
+        left: [metric(METRIC.etagConflict, 'Sum', '412 received')],
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Seconds until credential expiry (minimum over rotated connections)',
+        width: 12,
+        left: [metric(METRIC.secondsUntilCredentialExpiry, 'Minimum', 'seconds to expiry')],
+        leftAnnotations: intervalSeconds ? [{ value: intervalSeconds, label: 'one schedule interval', color: cloudwatch.Color.RED }] : [],
+        leftYAxis: { min: 0 },
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Run duration (ms)',
+        width: 12,
+        left: [this.function.metricDuration({ statistic: 'Maximum', label: 'max' }), this.function.metricDuration({ statistic: 'Average', label: 'average' })],
+        leftAnnotations: [{ value: this.function.timeout!.toMilliseconds(), label: 'timeout', color: cloudwatch.Color.RED }],
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Invocations, errors and throttles',
+        width: 12,
+        left: [
+          this.function.metricInvocations({ label: 'invocations' }),
+          this.function.metricErrors({ label: 'errors' }),
+          this.function.metricThrottles({ label: 'throttles' }),
+        ],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Dead-letter queues (messages visible)',
+        width: 12,
+        left: [
+          this.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'scheduler could not invoke', statistic: 'Maximum' }),
+          this.failureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'failed after retries', statistic: 'Maximum' }),
+        ],
+      }),
+    );
+    return dashboard;
+  }
+
+  /** cdk-nag (AwsSolutions) findings that are deliberate, each with its reason. */
+  private acknowledgeNagFindings(props: S3CredentialRotatorProps): void {
+    for (const queue of [this.scheduleDeadLetterQueue, this.failureDeadLetterQueue]) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SQS3',
+        reason: 'This queue is itself a dead-letter queue (of EventBridge Scheduler or of Lambda asynchronous invocation); a DLQ of a DLQ would only move the same alarm.',
+      });
+    }
+    if (!props.adobeCredentialsSecret) {
+      Validations.of(this.adobeCredentialsSecret).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason:
+          "The secret holds Adobe OAuth Server-to-Server credentials, whose client secret is issued and rotated in Adobe Developer Console; a Secrets Manager rotation function cannot do that. Operators put each new value with put-secret-value.",
+      });
+    }
+  }
+}
+
+/**
+ * EventBridge Scheduler's Lambda target, granting `lambda:InvokeFunction` on exactly the function
+ * ARN: the stock target also grants `<arn>:*` (every version and alias), which nothing here uses.
+ */
+class ExactLambdaInvoke extends schedulerTargets.LambdaInvoke {
+  constructor(
+    private readonly target: lambda.IFunction,
+    props: schedulerTargets.ScheduleTargetBaseProps,
+  ) {
+    super(target, props);
+  }
+
+  protected override addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+  }
+}
+
+/**
+ * An SQS on-failure destination granting only `sqs:SendMessage`, the one permission Lambda uses
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html); the stock
+ * `SqsDestination` also grants GetQueueAttributes and GetQueueUrl.
+ */
+class QueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendFailedEvents', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    return { destination: this.queue.queueArn };
+  }
+}
+
+/**
+ * The id the function passes to GetSecretValue: the complete ARN when known, else the partial ARN
+ * or the name exactly as imported (both resolve within the account and region).
+ */
+export function secretIdOf(secret: secretsmanager.ISecret): string {
+  if (secret.secretFullArn) return secret.secretFullArn;
+  if (!Token.isUnresolved(secret.secretArn)) return secret.secretArn;
+  return secret.secretName;
+}
+
+/** The resource for IAM: a secret imported without its 6-character suffix matches any suffix. */
+function secretPolicyArn(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** A shell command copying `from` to `to` (local bundling runs commands with bash, or cmd on Windows). */
+function copyCommand(from: string, to: string): string {
+  return process.platform === 'win32' ? `copy /Y "${from}" "${to}"` : `cp "${from}" "${to}"`;
+}

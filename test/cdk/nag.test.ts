@@ -1,0 +1,79 @@
+/**
+ * cdk-nag's AwsSolutions checks pass on the stack bin/app.ts builds, and every finding that is
+ * acknowledged is acknowledged on purpose: narrowly, with a specific reason.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseRotatorConfig } from '../../lib/config.js';
+import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from './support.js';
+
+afterAll(removeTestOutdirs);
+
+interface Acknowledgment {
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Every acknowledgment recorded in the construct tree (metadata maps rule id to reason), by construct path. */
+function acknowledgments(root: IConstruct): [string, Acknowledgment][] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      .map(([id, reason]): [string, Acknowledgment] => [construct.node.path, { id, reason }]),
+  );
+}
+
+interface Report {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: unknown[];
+    suppressedViolations: { ruleName: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+
+function readReport(outdir: string): Report {
+  return JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as Report;
+}
+
+describe('cdk-nag AwsSolutionsChecks', () => {
+  it('reports nothing unacknowledged for the sample configuration, and uses every acknowledgment', () => {
+    const { outdir } = synthRotatorStack({ nag: true });
+
+    const report = readReport(outdir);
+    expect(report.pluginReports.map(({ pluginName, conclusion, violations }) => ({ pluginName, conclusion, violations }))).toEqual([
+      { pluginName: 'AwsSolutions', conclusion: 'success', violations: [] },
+    ]);
+    const suppressed = report.pluginReports[0]!.suppressedViolations.flatMap(({ ruleName, violatingConstructs }) =>
+      violatingConstructs.map(({ constructPath }) => `${constructPath} ${ruleName}`),
+    );
+    expect(suppressed.sort()).toEqual(
+      [
+        'AepS3CredentialRotator/Rotator/AdobeCredentials/Resource AwsSolutions-SMG4',
+        'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue/Resource AwsSolutions-SQS3',
+        'AepS3CredentialRotator/Rotator/ScheduleDeadLetterQueue/Resource AwsSolutions-SQS3',
+        'AepS3CredentialRotator/Rotator/SourceRole-4cb0c374-d3bb-4557-b139-5712880adc55/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-aep-landing/crm/daily/*]',
+      ].sort(),
+    );
+  });
+
+  it('reports nothing with imported secrets, an imported topic and a whole-bucket role', () => {
+    const raw = rawSampleConfig();
+    raw.adobeCredentialsSecret = 'aep/adobe';
+    raw.alarmTopicArn = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
+    raw.targets[0]!.createRole = { bucketName: 'acme-aep-landing' };
+
+    const { outdir } = synthRotatorStack({ nag: true, config: parseRotatorConfig(raw) });
+
+    expect(readReport(outdir).pluginReports[0]!.violations).toEqual([]);
+  });
+
+  it('gives every acknowledgment a specific reason', () => {
+    const { stack } = synthRotatorStack();
+    for (const [, { reason }] of acknowledgments(stack)) expect(reason.length).toBeGreaterThan(80);
+  });
+});

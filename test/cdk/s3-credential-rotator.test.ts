@@ -1,0 +1,254 @@
+/**
+ * The construct on its own: the refusals props can trigger (each a `fails when` test), tokens
+ * that postpone a check, the targets file for long lists, and values derived from the schedule.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambda/config.js';
+import {
+  S3CredentialRotator,
+  S3CredentialRotatorValidationError,
+  TARGETS_FILE_NAME,
+  TARGETS_FILE_PATH,
+  TargetsDelivery,
+  type RotationTargetProps,
+  type S3CredentialRotatorProps,
+} from '../../lib/s3-credential-rotator.js';
+import { removeTestOutdirs, testOutdir } from './support.js';
+
+const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
+const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
+
+afterAll(removeTestOutdirs);
+
+/** A stack whose bundling is skipped (as `cdk synth --exclusively` does for other stacks). */
+function newStack(options: { bundle?: boolean; env?: { account: string; region: string } } = {}): Stack {
+  const app = new App({ outdir: testOutdir(), context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  return new Stack(app, 'Test', { env: options.env });
+}
+
+function rotator(props: Partial<S3CredentialRotatorProps> & { targets?: RotationTargetProps[] }, stack = newStack()): S3CredentialRotator {
+  return new S3CredentialRotator(stack, 'Rotator', { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }], ...props });
+}
+
+function userSecret(stack: Stack, name = 'aep/user'): secretsmanager.ISecret {
+  return secretsmanager.Secret.fromSecretNameV2(stack, `Secret-${name}`, name);
+}
+
+/** Problems of the props `build` passes (the test fails if the construct accepts them). */
+function problemsOf(build: (stack: Stack) => void): string[] {
+  try {
+    build(newStack());
+  } catch (error) {
+    expect(error).toBeInstanceOf(S3CredentialRotatorValidationError);
+    return [...(error as S3CredentialRotatorValidationError).problems];
+  }
+  throw new Error('expected an S3CredentialRotatorValidationError');
+}
+
+const manyTargets = (count: number, extra: Partial<RotationTargetProps> = {}): RotationTargetProps[] =>
+  Array.from({ length: count }, (_, index) => ({ connectionId: `${String(index).padStart(8, '0')}-d3bb-4557-b139-5712880adc55`, sandboxName: 'prod', ...extra }));
+
+describe('S3CredentialRotator refusals', () => {
+  it.each<[string, (stack: Stack) => void, string]>([
+    [
+      'a chained AssumeRole lasts more than an hour',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.hours(2) }] }, stack),
+      "targets[0].duration: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys",
+    ],
+    [
+      'AssumeRole with IAM-user keys lasts more than 12 hours',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecret: userSecret(stack), duration: Duration.hours(13) }] }, stack),
+      'targets[0].duration: 46800 is above 43200, the most AssumeRole signed with IAM-user keys allows',
+    ],
+    [
+      'GetSessionToken lasts less than 15 minutes',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.minutes(10) }] }, stack),
+      'targets[0].duration: 600 is outside 900 to 129600, the range GetSessionToken accepts',
+    ],
+    [
+      'GetSessionToken lasts more than 36 hours',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.hours(37) }] }, stack),
+      'targets[0].duration: 133200 is outside 900 to 129600',
+    ],
+    [
+      'the schedule interval is more than half the shortest credential lifetime',
+      (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(31)) }, stack),
+      'schedule: "rate(31 minutes)" leaves up to 1860 s between runs, more than half the shortest credential lifetime (3600 s, targets[0].duration)',
+    ],
+    [
+      'the schedule does not run every day',
+      (stack) => rotator({ schedule: scheduler.ScheduleExpression.cron({ minute: '0', weekDay: 'MON' }) }, stack),
+      'does not run every day, so the gap between runs cannot be checked',
+    ],
+    [
+      'a created role’s bucket name breaks Adobe’s rules',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'ACME_landing' } }] }, stack),
+      'targets[0].createRole.bucketName: "ACME_landing" is not a valid bucket name; Adobe requires 3 to 63 lower-case letters',
+    ],
+    [
+      'a created role’s bucket name is an IP address',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: '10.1.2.3' } }] }, stack),
+      'targets[0].createRole.bucketName: "10.1.2.3" is shaped like an IP address',
+    ],
+    [
+      'a created role’s folder path has a wildcard',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme', folderPath: 'in/?' } }] }, stack),
+      'targets[0].createRole.folderPath: "in/?" contains a character',
+    ],
+    [
+      'a created role would be assumed with IAM-user keys',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, userCredentialsSecret: userSecret(stack) }] }, stack),
+      "targets[0].userCredentialsSecret: a created role trusts only the function's role",
+    ],
+    [
+      'a target has both roleArn and createRole',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, createRole: { bucketName: 'acme' } }] }, stack),
+      'targets[0]: has both roleArn and createRole',
+    ],
+    ['a target has no way to mint credentials', (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod' }] }, stack), 'targets[0]: needs roleArn, createRole or userCredentialsSecret'],
+    [
+      'an external id is given for GetSessionToken',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), externalId: 'x1' }] }, stack),
+      'targets[0].externalId: only applies to AssumeRole',
+    ],
+    [
+      'two targets name the same connection',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }, { connectionId: ID.toUpperCase(), sandboxName: 'dev', roleArn: ROLE }] }, stack),
+      `targets[1].connectionId: duplicates targets[0] (${ID.toUpperCase()})`,
+    ],
+    ['a connection id is not a uuid', (stack) => rotator({ targets: [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }] }, stack), 'targets[0].connectionId: "conn-1" is not a Flow Service connection id'],
+    ['a sandbox name has upper case', (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'Prod', roleArn: ROLE }] }, stack), 'targets[0].sandboxName: "Prod" is not a sandbox name'],
+    ['there are no targets', (stack) => rotator({ targets: [] }, stack), 'targets: must list at least one target'],
+    ['concurrency is out of range', (stack) => rotator({ concurrency: 0 }, stack), 'concurrency: 0 is not a whole number from 1 to 64'],
+    ['a service URL is plain http to a remote host', (stack) => rotator({ imsUrl: 'http://ims.example.com' }, stack), 'imsUrl: must use https://'],
+    [
+      'the targets cannot be rotated within Lambda’s 15 minutes',
+      (stack) => rotator({ targets: manyTargets(200, { roleArn: ROLE }), concurrency: 8 }, stack),
+      "targets: 200 targets at concurrency 8 need an estimated 1155 s (30 s + 45 s per batch of 8), more than Lambda's 900 s limit",
+    ],
+    [
+      'a bundled targets file would need a created role ARN known only at deploy time',
+      (stack) => rotator({ targetsDelivery: TargetsDelivery.FILE, targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' } }] }, stack),
+      "targets[0].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; give createRole.roleName and deploy the stack to an explicit account and region",
+    ],
+    [
+      'a bundled targets file would need a secret ARN known only at deploy time',
+      (stack) =>
+        rotator(
+          {
+            targetsDelivery: TargetsDelivery.FILE,
+            targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: new secretsmanager.Secret(stack, 'UserKeys') }],
+          },
+          stack,
+        ),
+      'targets[0].userCredentialsSecret: is only known at deploy time, but the targets go to a bundled file written at synth',
+    ],
+  ])('fails when %s', (_name, build, expected) => {
+    expect(problemsOf(build)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it('fails before creating any resource, naming the construct path', () => {
+    const stack = newStack();
+    expect(() => rotator({ targets: [] }, stack)).toThrow(/^Test\/Rotator: invalid S3CredentialRotator props:\n {2}- targets: must list/);
+    expect(stack.node.findAll().filter((construct) => construct.node.path.startsWith('Test/Rotator/'))).toEqual([]);
+  });
+});
+
+describe('S3CredentialRotator with unresolved tokens', () => {
+  it('postpones the checks of values known only at deploy time', () => {
+    const stack = newStack();
+    const hours = new CfnParameter(stack, 'DurationSeconds', { type: 'Number' });
+    const schedule = new CfnParameter(stack, 'Schedule', { type: 'String' });
+    const bucket = new CfnParameter(stack, 'Bucket', { type: 'String' });
+    const connection = new CfnParameter(stack, 'ConnectionId', { type: 'String' });
+
+    expect(() =>
+      rotator(
+        {
+          schedule: scheduler.ScheduleExpression.expression(schedule.valueAsString),
+          targets: [
+            { connectionId: connection.valueAsString, sandboxName: 'prod', roleArn: ROLE, duration: Duration.seconds(hours.valueAsNumber) },
+            { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: bucket.valueAsString } },
+          ],
+        },
+        stack,
+      ),
+    ).not.toThrow();
+    Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: { Ref: 'Schedule' } });
+  });
+});
+
+describe('S3CredentialRotator schedule-derived values', () => {
+  it('sizes the staleness alarm and event ages from the schedule and the shortest lifetime', () => {
+    const stack = newStack();
+    rotator(
+      {
+        schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+        targets: [
+          { connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.minutes(30) },
+          { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.hours(12) },
+        ],
+      },
+      stack,
+    );
+    const template = Template.fromStack(stack);
+
+    // 30 min lifetime - 5 min interval = 25 one-minute periods without a success.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RotationSucceeded', Period: 60, EvaluationPeriods: 25, DatapointsToAlarm: 25 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 300 });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: { RetryPolicy: { MaximumEventAgeInSeconds: 300 } } });
+  });
+
+  it('honours an explicit timeout and its own service name and namespace', () => {
+    const stack = newStack();
+    rotator({ timeout: Duration.minutes(10), serviceName: 'rotator-eu', metricsNamespace: 'Ops/Rotator' }, stack);
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 600,
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'rotator-eu', POWERTOOLS_METRICS_NAMESPACE: 'Ops/Rotator' }) },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Ops/Rotator', Dimensions: [{ Name: 'service', Value: 'rotator-eu' }] });
+  });
+});
+
+describe('S3CredentialRotator targets delivery', () => {
+  it('keeps a short list in ROTATION_TARGETS', () => {
+    const construct = rotator({});
+    expect(construct.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
+  });
+
+  it('bundles a list too long for the environment as a file the function reads, and only that', () => {
+    const stack = newStack({ bundle: true, env: { account: '123456789012', region: 'eu-west-1' } });
+    const targets = [
+      ...manyTargets(30, { roleArn: ROLE, externalId: 'aep-external-id-0123456789' }),
+      { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme-landing', roleName: 'aep-acme-landing-reader' }, duration: Duration.minutes(45) },
+      { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'dev', userCredentialsSecret: userSecret(stack, 'aep/dev-user') },
+    ];
+
+    const construct = rotator({ targets }, stack);
+    const assembly = (stack.node.root as App).synth();
+
+    expect(construct.targetsDelivery).toBe(TargetsDelivery.FILE);
+    const template = Template.fromStack(stack);
+    const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, string>;
+    expect(variables.ROTATION_TARGETS_FILE).toBe(TARGETS_FILE_PATH);
+    expect(variables.ROTATION_TARGETS).toBeUndefined();
+
+    const code = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Code.S3Key as string;
+    const assetDir = join(assembly.directory, `asset.${code.replace(/\.zip$/, '')}`);
+    expect(existsSync(join(assetDir, 'index.mjs'))).toBe(true);
+    const file = join(assetDir, TARGETS_FILE_NAME);
+    const config = loadConfig({ env: { ...variables, ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' }, readFile: (path) => readFileSync(path === TARGETS_FILE_PATH ? file : path, 'utf8') });
+    expect(config.targets).toHaveLength(32);
+    expect(config.targets[30]).toMatchObject({ connectionId: ID, roleArn: 'arn:aws:iam::123456789012:role/aep-acme-landing-reader', method: 'assume-role-chained', durationSeconds: 2700 });
+    expect(config.targets[31]).toMatchObject({ method: 'get-session-token', userCredentialsSecretId: 'aep/dev-user' });
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'aep-acme-landing-reader' });
+  });
+});

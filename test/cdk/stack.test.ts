@@ -1,0 +1,446 @@
+/**
+ * The stack synthesized from the sample configuration in cdk.json, bundled once for the file:
+ * schedule, IAM (every policy, exactly), the function's contract, queues, alarms and outputs.
+ */
+import { existsSync } from 'node:fs';
+import { Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambda/config.js';
+import { parseRotatorConfig } from '../../lib/config.js';
+import type { RotatorStack } from '../../lib/rotator-stack.js';
+import { fakeAttribute, findSynthesizedFunction, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from './support.js';
+
+const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
+const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
+
+let synthesized: Synthesized;
+let template: Template;
+let stack: RotatorStack;
+
+/** The logical id of a construct's CloudFormation resource. */
+function id(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+}
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
+const refOf = (construct: IConstruct) => ({ Ref: id(construct) });
+const partitionArn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+
+beforeAll(() => {
+  synthesized = synthRotatorStack({ bundle: true });
+  ({ template, stack } = synthesized);
+});
+
+afterAll(removeTestOutdirs);
+
+describe('schedule', () => {
+  it('runs every 15 minutes without a flexible window, retrying into an encrypted dead-letter queue', () => {
+    const { rotator } = stack;
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: arnOf(rotator.function),
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 900 },
+        DeadLetterConfig: { Arn: arnOf(rotator.scheduleDeadLetterQueue) },
+        Input: Match.serializedJson({
+          source: 'aep-s3-rotator.schedule',
+          scheduleArn: '<aws.scheduler.schedule-arn>',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          executionId: '<aws.scheduler.execution-id>',
+          attemptNumber: '<aws.scheduler.attempt-number>',
+        }),
+      },
+    });
+  });
+
+  it('keeps both dead-letter queues encrypted, TLS-only and for 14 days', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    for (const queue of [stack.rotator.scheduleDeadLetterQueue, stack.rotator.failureDeadLetterQueue]) {
+      expect(template.toJSON().Resources[id(queue)].Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    }
+    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: [{ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: Match.anyValue() }],
+        Version: '2012-10-17',
+      },
+    });
+  });
+});
+
+describe('function', () => {
+  it('is a local esbuild ESM bundle on the newest Node.js runtime, arm64', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      LoggingConfig: { LogGroup: refOf(stack.rotator.node.findChild('LogGroup')) },
+    });
+    const bundle = findSynthesizedFunction(synthesized.outdir, stack.stackName);
+    expect(existsSync(bundle.handlerFile)).toBe(true);
+    expect(existsSync(`${bundle.handlerFile}.map`)).toBe(true);
+  });
+
+  it('has a timeout sized to its 3 targets (30 s + 45 s per batch of 8) and reserved concurrency 1', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 75, ReservedConcurrentExecutions: 1, MemorySize: 256 });
+  });
+
+  it('retries a failed asynchronous run twice, then sends it to the failure dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: refOf(stack.rotator.function),
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 900,
+      DestinationConfig: { OnFailure: { Destination: arnOf(stack.rotator.failureDeadLetterQueue) } },
+    });
+  });
+
+  it('keeps its logs for the configured 90 days', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('gets exactly the environment of the rotation-engine contract', () => {
+    const { environment } = findSynthesizedFunction(synthesized.outdir, stack.stackName);
+    const secret = stack.rotator.adobeCredentialsSecret;
+    expect(Object.keys(environment).sort()).toEqual(
+      [
+        'ADOBE_CREDENTIALS_SECRET_ID',
+        'ROTATION_TARGETS',
+        'FLOW_SERVICE_URL',
+        'ADOBE_IMS_URL',
+        'ROTATION_CONCURRENCY',
+        'POWERTOOLS_SERVICE_NAME',
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'NODE_OPTIONS',
+      ].sort(),
+    );
+    expect(environment).toMatchObject({
+      ADOBE_CREDENTIALS_SECRET_ID: refOf(secret),
+      FLOW_SERVICE_URL: 'https://platform.adobe.io/data/foundation/flowservice',
+      ADOBE_IMS_URL: 'https://ims-na1.adobelogin.com',
+      ROTATION_CONCURRENCY: '8',
+      POWERTOOLS_SERVICE_NAME: 'aep-s3-credential-rotator',
+      POWERTOOLS_METRICS_NAMESPACE: 'AepS3CredentialRotator',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+  });
+
+  it("passes the targets in a form the function's own config loader accepts", () => {
+    const { environment } = findSynthesizedFunction(synthesized.outdir, stack.stackName);
+    const env = resolveIntrinsics(environment, fakeAttribute) as Record<string, string>;
+    const createdRoleArn = `arn:aws:iam::111122223333:role/${id(stack.rotator.createdRoles.get(CREATED)!)}`;
+
+    const config = loadConfig({ env });
+
+    expect(config.targets).toEqual([
+      { connectionId: CREATED, sandboxName: 'prod', method: 'assume-role-chained', roleArn: createdRoleArn, externalId: 'aep-acme-prod-crm', userCredentialsSecretId: undefined, durationSeconds: 3600 },
+      { connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', sandboxName: 'prod', method: 'assume-role-chained', roleArn: EXISTING_ROLE, externalId: 'aep-acme-prod-web', userCredentialsSecretId: undefined, durationSeconds: 3600 },
+      { connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', sandboxName: 'dev', method: 'get-session-token', roleArn: undefined, externalId: undefined, userCredentialsSecretId: 'aep-s3-rotator/dev-ingest-user', durationSeconds: 3600 },
+    ]);
+    expect(config).toMatchObject({ concurrency: 8, flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice', imsUrl: 'https://ims-na1.adobelogin.com' });
+  });
+});
+
+describe('IAM', () => {
+  it('has exactly three identity policies: the function, the created role and the scheduler', () => {
+    template.resourceCountIs('AWS::IAM::Policy', 2);
+    template.resourceCountIs('AWS::IAM::Role', 3);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('lets the function do exactly its job', () => {
+    const { rotator } = stack;
+    const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(rotator.functionRole)] } });
+    expect(Object.values(policy).map((resource) => resource.Properties.PolicyDocument.Statement)).toEqual([
+      [
+        { Sid: 'SendFailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(rotator.failureDeadLetterQueue) },
+        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(rotator.node.findChild('LogGroup')) },
+        {
+          Sid: 'ReadSecrets',
+          Effect: 'Allow',
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: [
+            refOf(rotator.adobeCredentialsSecret),
+            {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:aep-s3-rotator/dev-ingest-user-??????'],
+              ],
+            },
+          ],
+        },
+        // Only chained AssumeRole: the GetSessionToken target is signed with the IAM user's keys.
+        { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [arnOf(rotator.createdRoles.get(CREATED)!), EXISTING_ROLE] },
+      ],
+    ]);
+  });
+
+  it('trusts only Lambda with the function role, which has no inline or managed policy of its own', () => {
+    expect(template.toJSON().Resources[id(stack.rotator.functionRole)].Properties).toEqual({
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+        Version: '2012-10-17',
+      },
+      Description: expect.any(String),
+    });
+  });
+
+  it('creates the source role: assumable only by the function role with the external id, read-only on the folder', () => {
+    const role = stack.rotator.createdRoles.get(CREATED)!;
+    expect(template.toJSON().Resources[id(role)].Properties).toEqual({
+      AssumeRolePolicyDocument: {
+        Statement: [
+          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: arnOf(stack.rotator.functionRole) }, Condition: { StringEquals: { 'sts:ExternalId': 'aep-acme-prod-crm' } } },
+        ],
+        Version: '2012-10-17',
+      },
+      Description: `Adobe Experience Platform reads s3://acme-aep-landing/crm/daily with temporary credentials of this role (connection ${CREATED})`,
+      Policies: [
+        {
+          PolicyName: 'ReadSourceBucket',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'ListBucket',
+                Effect: 'Allow',
+                Action: 's3:ListBucket',
+                Resource: partitionArn(':s3:::acme-aep-landing'),
+                Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/*'] } },
+              },
+              { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: partitionArn(':s3:::acme-aep-landing') },
+              { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: partitionArn(':s3:::acme-aep-landing/crm/daily/*') },
+            ],
+          },
+        },
+      ],
+    });
+  });
+
+  it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue', () => {
+    const schedulerRoles = template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } },
+    });
+    const [roleId, role] = Object.entries(schedulerRoles)[0]!;
+    expect(Object.keys(schedulerRoles)).toHaveLength(1);
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: {
+        'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']] },
+      },
+    });
+    const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+    expect(Object.values(policy)[0]!.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(stack.rotator.function) },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(stack.rotator.scheduleDeadLetterQueue) },
+    ]);
+  });
+
+  it('lets only its own alarms publish to the alarm topic, over TLS', () => {
+    const { rotator } = stack;
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: [
+          { Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Resource: refOf(rotator.alarmTopic), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+          {
+            Sid: 'AllowRotatorAlarms',
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: refOf(rotator.alarmTopic),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnEquals: {
+                'aws:SourceArn': [rotator.errorsAlarm, rotator.scheduleDeadLetterQueueAlarm, rotator.failureDeadLetterQueueAlarm, rotator.noRecentRotationAlarm].map(arnOf),
+              },
+            },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+    });
+  });
+});
+
+describe('Adobe credentials secret', () => {
+  it('is created with a placeholder that keeps the client secret out of the template and says how to put the real one', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('aws secretsmanager put-secret-value --secret-id'),
+      GenerateSecretString: {
+        SecretStringTemplate: JSON.stringify({ clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID' }),
+        GenerateStringKey: 'clientSecret',
+        ExcludePunctuation: true,
+      },
+    });
+  });
+});
+
+describe('alarms', () => {
+  const toTopic = () => ({ AlarmActions: [refOf(stack.rotator.alarmTopic)], OKActions: [refOf(stack.rotator.alarmTopic)] });
+
+  it('has exactly four alarms, each notifying the topic on ALARM and OK', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
+  });
+
+  it('alarms on any function error', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: refOf(stack.rotator.function) }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)('alarms on any message in the %s', (queue) => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.rotator[queue]), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms when no rotation succeeded for the shortest lifetime minus one interval (45 min), missing data breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AepS3CredentialRotator',
+      MetricName: 'RotationSucceeded',
+      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 45,
+      DatapointsToAlarm: 45,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('subscribes the configured e-mail address to the alarm topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'aep-ops@example.com', TopicArn: refOf(stack.rotator.alarmTopic) });
+  });
+});
+
+describe('dashboard', () => {
+  it('shows rotations, 412 conflicts, seconds to expiry, duration and errors', () => {
+    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
+    const body = JSON.parse(resolveIntrinsics(dashboard.Properties.DashboardBody, fakeAttribute) as string) as {
+      widgets: { properties: { title: string; metrics?: unknown[][]; alarms?: string[] } }[];
+    };
+    const graphs = Object.fromEntries(
+      body.widgets.map(({ properties }) => [
+        properties.title,
+        (properties.metrics ?? []).map((line) => `${line[1]}/${(line[line.length - 1] as { stat?: string }).stat ?? 'Average'}`),
+      ]),
+    );
+
+    expect(graphs).toEqual({
+      Alarms: [],
+      Rotations: ['RotationSucceeded/Sum', 'RotationFailed/Sum'],
+      'Etag conflicts (412 from Flow Service)': ['EtagConflict/Sum'],
+      'Seconds until credential expiry (minimum over rotated connections)': ['SecondsUntilCredentialExpiry/Minimum'],
+      'Run duration (ms)': ['Duration/Maximum', 'Duration/Average'],
+      'Invocations, errors and throttles': ['Invocations/Sum', 'Errors/Sum', 'Throttles/Sum'],
+      'Dead-letter queues (messages visible)': ['ApproximateNumberOfMessagesVisible/Maximum', 'ApproximateNumberOfMessagesVisible/Maximum'],
+    });
+    expect(body.widgets[0]!.properties.alarms).toHaveLength(4);
+  });
+});
+
+describe('outputs', () => {
+  it('exports the function name for the operator CLI and names everything an operator needs', () => {
+    template.hasOutput('RotatorFunctionName', { Value: refOf(stack.rotator.function), Export: { Name: 'AepS3CredentialRotator-RotatorFunctionName' } });
+    template.hasOutput('RotatorFunctionRoleArn', { Value: arnOf(stack.rotator.functionRole) });
+    template.hasOutput('AdobeCredentialsSecretId', { Value: refOf(stack.rotator.adobeCredentialsSecret) });
+    template.hasOutput('AlarmTopicArn', { Value: refOf(stack.rotator.alarmTopic) });
+    template.hasOutput('DashboardName', { Value: refOf(stack.rotator.dashboard) });
+    template.hasOutput('SourceRoleArn0', { Value: arnOf(stack.rotator.createdRoles.get(CREATED)!) });
+  });
+});
+
+describe('imported secrets and keys', () => {
+  const ADOBE_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/adobe-Ab12Cd';
+  const ADOBE_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+  const USER_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000';
+  const BUCKET_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+  let imported: Template;
+
+  beforeAll(() => {
+    const raw = rawSampleConfig();
+    raw.adobeCredentialsSecret = { secretId: ADOBE_ARN, kmsKeyArn: ADOBE_KEY };
+    raw.alarmTopicArn = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
+    delete raw.alarmEmail;
+    raw.targets[0]!.createRole = { bucketName: 'acme-aep-landing', kmsKeyArn: BUCKET_KEY };
+    raw.targets[1]!.userCredentialsSecret = { secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/web-user', kmsKeyArn: USER_KEY };
+    raw.targets[1]!.durationSeconds = 43_200;
+    raw.schedule = 'cron(0/15 * * * ? *)';
+    imported = synthRotatorStack({ config: parseRotatorConfig(raw) }).template;
+  });
+
+  it('reads exactly the imported secrets and decrypts only through Secrets Manager with their keys', () => {
+    const [policy] = Object.values(imported.findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadSecrets' })]) } } }));
+    const statements = policy!.Properties.PolicyDocument.Statement as { Sid: string }[];
+    expect(statements.filter(({ Sid }) => ['ReadSecrets', 'DecryptSecrets', 'AssumeTargetRoles'].includes(Sid))).toEqual([
+      {
+        Sid: 'ReadSecrets',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: [ADOBE_ARN, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/web-user-??????', expect.objectContaining({ 'Fn::Join': expect.anything() })],
+      },
+      {
+        Sid: 'DecryptSecrets',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: [ADOBE_KEY, USER_KEY],
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      },
+      // The target with IAM-user keys signs its own AssumeRole: only the created role is chained.
+      { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RotatorSourceRole/), 'Arn'] } },
+    ]);
+  });
+
+  it('lets a created role decrypt SSE-KMS objects through S3 only', () => {
+    imported.hasResourceProperties('AWS::IAM::Role', {
+      Policies: [
+        {
+          PolicyName: 'ReadSourceBucket',
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              {
+                Sid: 'DecryptObjects',
+                Effect: 'Allow',
+                Action: 'kms:Decrypt',
+                Resource: BUCKET_KEY,
+                Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+              },
+            ]),
+          },
+        },
+      ],
+    });
+  });
+
+  it('uses the imported topic and creates none', () => {
+    imported.resourceCountIs('AWS::SNS::Topic', 0);
+    imported.resourceCountIs('AWS::SNS::Subscription', 0);
+    imported.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops-alarms'] });
+  });
+
+  it('gives the function the secret ARN and keeps the cron schedule', () => {
+    imported.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ADOBE_CREDENTIALS_SECRET_ID: ADOBE_ARN }) } });
+    imported.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/15 * * * ? *)' });
+  });
+});

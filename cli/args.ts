@@ -1,0 +1,255 @@
+/**
+ * The command surface: each command's options, its `--help` text, and parsing with
+ * `node:util` parseArgs. A mistake on the command line becomes a {@link UsageError} (exit 2).
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export const PROGRAM = 'aep-s3-rotator';
+
+export type CommandName = 'rotate' | 'status' | 'check-config';
+
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** Placeholder shown in help, e.g. `<id>`. */
+  readonly value?: string;
+  readonly description: string;
+}
+
+interface CommandSpec {
+  readonly summary: string;
+  readonly usage: string;
+  readonly description: string;
+  readonly options: Record<string, OptionSpec>;
+  readonly exitCodes: readonly [number, string][];
+  readonly examples: readonly string[];
+}
+
+const CONFIG_OPTION: OptionSpec = {
+  type: 'string',
+  value: '<file>',
+  description: 'The rotator configuration as a JSON file. Default: the "rotator" context in ./cdk.json (or the file its "rotatorConfigFile" names), as `cdk synth` reads it.',
+};
+const STACK_OPTION: OptionSpec = {
+  type: 'string',
+  value: '<name>',
+  description: 'The deployed stack to read outputs from. Default: "stackName" in the configuration, else AepS3CredentialRotator.',
+};
+const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'Print JSON (the default when stdout is not a terminal).' };
+const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'Show this help.' };
+const ENVIRONMENT_EXIT: [number, string] = [3, 'environment error: no AWS credentials, stack not deployed, function not found, access denied, service unreachable'];
+const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value, or a connection that is not a configured target'];
+
+export const COMMANDS: Record<CommandName, CommandSpec> = {
+  rotate: {
+    summary: 'Rotate connection credentials now (through the deployed function, or --local).',
+    usage: `${PROGRAM} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local]`,
+    description:
+      'Invokes the deployed rotator function synchronously with a manual request ({"connectionIds", "dryRun"}) and prints one row per ' +
+      'connection: connection, sandbox, outcome, new etag, expiry, error. The function name comes from the stack output RotatorFunctionName ' +
+      'unless --function is given. With --local, the same rotation runs in this process with your own AWS credentials and the configured ' +
+      'Adobe endpoints, for debugging without a deploy: the roles it assumes must trust you, so targets whose role the stack creates ' +
+      "(trusting only the function's role) cannot be rotated locally.",
+    options: {
+      connection: { type: 'string', multiple: true, value: '<id>', description: 'Rotate only this connection (repeat for several). Default: every target.' },
+      'dry-run': { type: 'boolean', description: 'Mint and verify new credentials and report the patch it would send; change nothing.' },
+      function: { type: 'string', value: '<name|arn>', description: 'The function to invoke; skips the stack lookup.' },
+      stack: STACK_OPTION,
+      local: { type: 'boolean', description: 'Run the rotation in this process instead of invoking the deployed function.' },
+      config: CONFIG_OPTION,
+      verbose: { type: 'boolean', description: "With --local: copy the function's JSON log lines to stderr." },
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [
+      [0, 'every requested connection rotated (with --dry-run: would rotate)'],
+      [1, 'at least one connection failed or was skipped, or the run failed'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
+    examples: [
+      `${PROGRAM} rotate`,
+      `${PROGRAM} rotate --connection 4cb0c374-d3bb-4557-b139-5712880adc55 --dry-run`,
+      `${PROGRAM} rotate --local --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
+      `${PROGRAM} rotate --json | jq '.results[] | select(.status != "rotated")'`,
+    ],
+  },
+  status: {
+    summary: 'Show each configured connection: state, last update, credential age, risk.',
+    usage: `${PROGRAM} status [--connection <id>]... [--config <file>] [--json]`,
+    description:
+      'For every configured target, reads the connection from Flow Service (GET /connections/{id}, with the Adobe credentials the ' +
+      'rotator uses) and shows its state, updatedAt, who updated it, and the age of that update against the configured credential ' +
+      'lifetime. A connection is at risk when its credentials are likely expired or will expire before the next scheduled run ' +
+      '(age > lifetime - one schedule interval), when it is not found, not enabled, not rotatable, or cannot be read. Secret values are never printed; only the names of the auth params.',
+    options: {
+      connection: { type: 'string', multiple: true, value: '<id>', description: 'Show only this connection (repeat for several). Default: every target.' },
+      config: CONFIG_OPTION,
+      stack: STACK_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [[0, 'every connection is healthy'], [1, 'at least one connection is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    examples: [`${PROGRAM} status`, `${PROGRAM} status --json | jq '.connections[] | select(.atRisk)'`],
+  },
+  'check-config': {
+    summary: 'Validate the configuration offline, with the same rules as `cdk synth`.',
+    usage: `${PROGRAM} check-config [--config <file>] [--json]`,
+    description:
+      'Reads the configuration the way the CDK app does (the "rotator" context in ./cdk.json, the file named by its "rotatorConfigFile", ' +
+      'or --config) and applies the same checks as `cdk synth`, without AWS access. Prints each problem with the field it concerns.',
+    options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
+    exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error']],
+    examples: [`${PROGRAM} check-config`, `${PROGRAM} check-config --config prod.json`],
+  },
+};
+
+/** Parsed options (every command's options are a subset of these). */
+export interface CommandOptions {
+  readonly connection?: string[];
+  readonly 'dry-run'?: boolean;
+  readonly function?: string;
+  readonly stack?: string;
+  readonly local?: boolean;
+  readonly config?: string;
+  readonly verbose?: boolean;
+  readonly json?: boolean;
+  readonly help?: boolean;
+}
+
+export type ParsedCommandLine =
+  | { readonly kind: 'help'; readonly command?: CommandName }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'command'; readonly command: CommandName; readonly options: CommandOptions };
+
+function isCommand(name: string | undefined): name is CommandName {
+  return name !== undefined && Object.hasOwn(COMMANDS, name);
+}
+
+/** Parse `argv` (without node and the script). Throws {@link UsageError}. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return { kind: 'help' };
+  if (first === '--version') return { kind: 'version' };
+  if (first === 'help') {
+    if (rest[0] !== undefined && !isCommand(rest[0])) throw unknownCommand(rest[0]);
+    return { kind: 'help', command: rest[0] as CommandName | undefined };
+  }
+  if (!isCommand(first)) throw unknownCommand(first);
+
+  const spec = COMMANDS[first];
+  let values: CommandOptions;
+  try {
+    const options = Object.fromEntries(
+      Object.entries(spec.options).map(([name, option]) => [
+        name,
+        { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(name === 'help' ? { short: 'h' } : {}) },
+      ]),
+    );
+    values = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }).values as CommandOptions;
+  } catch (error) {
+    if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
+    throw new UsageError(`${describeParseError(error as NodeJS.ErrnoException)}; see \`${PROGRAM} ${first} --help\`.`);
+  }
+  if (values.help) return { kind: 'help', command: first };
+  return { kind: 'command', command: first, options: values };
+}
+
+function unknownCommand(name: string): UsageError {
+  const hint = name.startsWith('-') ? `"${name}" must come after a command` : `Unknown command "${name}"`;
+  return new UsageError(`${hint}; the commands are ${Object.keys(COMMANDS).join(', ')} (see \`${PROGRAM} --help\`).`);
+}
+
+/** parseArgs' messages, in this tool's words. */
+function describeParseError(error: NodeJS.ErrnoException): string {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+  const positional = /argument '([^']*)'/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `Unknown option ${option ?? error.message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `Option ${option ?? ''} needs a value`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `Unexpected argument "${positional ?? ''}" (options take the form --name value)`;
+    default:
+      return error.message;
+  }
+}
+
+/** The top-level `--help`. */
+export function programHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  return [
+    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, config check).`,
+    '',
+    `Usage: ${PROGRAM} <command> [options]`,
+    '',
+    'Commands:',
+    ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
+    '',
+    `Run \`${PROGRAM} <command> --help\` for a command's options, \`${PROGRAM} --version\` for the version.`,
+    '',
+    'Output: a table on a terminal; JSON with --json or when stdout is not a terminal.',
+    'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...).',
+    '',
+    exitCodeHelp([[0, 'success'], [1, 'a connection failed or is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT]),
+  ].join('\n');
+}
+
+/** One command's `--help`. */
+export function commandHelp(name: CommandName): string {
+  const spec = COMMANDS[name];
+  const flags = Object.entries(spec.options).map(([option, { value }]) => `${option === 'help' ? '-h, ' : '    '}--${option}${value ? ` ${value}` : ''}`);
+  const width = Math.max(...flags.map((flag) => flag.length));
+  return [
+    `${PROGRAM} ${name}: ${spec.summary}`,
+    '',
+    `Usage: ${spec.usage}`,
+    '',
+    wrap(spec.description, 100),
+    '',
+    'Options:',
+    ...Object.values(spec.options).map((option, index) => `  ${flags[index]!.padEnd(width)}  ${option.description}`),
+    '',
+    exitCodeHelp(spec.exitCodes),
+    '',
+    'Examples:',
+    ...spec.examples.map((example) => `  ${example}`),
+  ].join('\n');
+}
+
+function exitCodeHelp(codes: readonly [number, string][]): string {
+  return ['Exit codes:', ...codes.map(([code, meaning]) => `  ${code}  ${meaning}`)].join('\n');
+}
+
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
+}
+
+/** Connection ids as Flow Service spells them (uuids). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `--connection` values, checked: uuids, each once. */
+export function connectionIdsOf(options: CommandOptions): string[] | undefined {
+  const ids = options.connection;
+  if (!ids || ids.length === 0) return undefined;
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (!UUID.test(id)) throw new UsageError(`--connection "${id}" is not a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55).`);
+    if (seen.has(id.toLowerCase())) throw new UsageError(`--connection ${id} is given more than once.`);
+    seen.add(id.toLowerCase());
+  }
+  return ids;
+}

@@ -1,0 +1,195 @@
+/**
+ * `rotate`: rotate now through the deployed function (synchronous Invoke with the manual request
+ * shape), or `--local` in this process; one row per connection either way.
+ */
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { RotationSummary } from '../../lambda/rotator.js';
+import { connectionIdsOf, type CommandOptions } from '../args.js';
+import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
+import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
+import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
+import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
+import { formatEtag, formatTime, printJson, Progress, renderTable, wantsJson, type Io } from '../output.js';
+import { outcomeOfLogLine, recoverRows, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
+
+/** What one `rotate` found, printed as a table or JSON. */
+interface RotateReport {
+  readonly mode: 'deployed' | 'local';
+  readonly function?: string;
+  readonly dryRun: boolean;
+  readonly rows: RotationRow[];
+  /** Connections the run attempted that have no row (a failed run of every target, beyond the log tail). */
+  readonly unreported: number;
+  /** The run's error message when it threw. */
+  readonly error?: string;
+}
+
+/** The manual request of the function's contract (README, "Events"). */
+function manualRequest(connectionIds: string[] | undefined, dryRun: boolean) {
+  return { ...(connectionIds ? { connectionIds } : {}), dryRun };
+}
+
+export async function rotateCommand(options: CommandOptions, io: Io): Promise<number> {
+  const connectionIds = connectionIdsOf(options);
+  const dryRun = Boolean(options['dry-run']);
+  if (options.local && (options.function || options.stack)) {
+    throw new UsageError(`--local runs the rotation in this process; it cannot be combined with ${options.function ? '--function' : '--stack'}.`);
+  }
+  if (options.verbose && !options.local) throw new UsageError("--verbose applies to --local only: a deployed function's log is in CloudWatch Logs.");
+
+  const report = options.local ? await rotateLocally(options, io, connectionIds, dryRun) : await rotateDeployed(options, io, connectionIds, dryRun);
+  const expected = dryRun ? 'dry-run' : 'rotated';
+  const ok = !report.error && report.unreported === 0 && report.rows.length > 0 && report.rows.every((row) => row.status === expected);
+  print(report, ok, io, wantsJson(io, options.json));
+  return ok ? EXIT.OK : EXIT.FAILED;
+}
+
+async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
+  const config = lenientConfig(io, options.config);
+  const aws = { region: config?.region };
+  const functionName = options.function ?? (await resolveFunctionName(stackNameFor(io.cwd, options.config, options.stack), aws));
+
+  const progress = new Progress(io);
+  const started = io.now();
+  const what = connectionIds ? `${connectionIds.length} connection${connectionIds.length === 1 ? '' : 's'}` : 'every target';
+  const tick = () => progress.update(`${dryRun ? 'dry run: ' : ''}invoking ${functionName} for ${what}… ${Math.round((io.now() - started) / 1000)}s`);
+  tick();
+  const timer = progress.enabled ? setInterval(tick, 1000).unref() : undefined;
+  let outcome;
+  try {
+    outcome = await invokeFunction(functionName, manualRequest(connectionIds, dryRun), aws);
+  } finally {
+    clearInterval(timer);
+    progress.done();
+  }
+
+  if (!outcome.functionError) {
+    const summary = outcome.payload as RotationSummary | undefined;
+    if (!Array.isArray(summary?.results)) {
+      throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
+    }
+    return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(summary), unreported: 0 };
+  }
+
+  const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
+  if (errorMessage.startsWith('Invalid rotation request: ')) {
+    throw new UsageError(`Function ${functionName} refused the request: ${errorMessage.slice('Invalid rotation request: '.length)}.`);
+  }
+  const { rows, unreported } = recoverRows({ requested: connectionIds, dryRun, logText: outcome.logTail, errorMessage });
+  if (rows.every((row) => row.source === 'inferred') && !/connections failed to rotate/.test(errorMessage)) {
+    throw new CliError(`Function ${functionName} failed without reporting any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`, EXIT.FAILED);
+  }
+  return { mode: 'deployed', function: functionName, dryRun, rows, unreported, error: errorMessage };
+}
+
+async function rotateLocally(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
+  const config = requireConfig(io.cwd, options.config, 'rotate --local');
+  const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
+  const unknown = (connectionIds ?? []).filter((id) => !byId.has(id.toLowerCase()));
+  if (unknown.length > 0) {
+    throw new UsageError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}; nothing was rotated.`);
+  }
+  const targets = connectionIds ? connectionIds.map((id) => byId.get(id.toLowerCase())!) : config.targets;
+  refuseCreatedRoles(config, targets);
+
+  await checkOperatorCredentials(config.region);
+  const secretId = await adobeSecretIdOf(config, () => stackOutputs(config.stackName, { region: config.region }), config.stackName);
+  const env = functionEnvironment(config, targets, secretId);
+
+  const progress = new Progress(io);
+  const showProgress = !options.verbose;
+  let done = 0;
+  const label = dryRun ? 'checking (dry run)' : 'rotating';
+  if (showProgress) progress.update(`${label} 0/${targets.length}…`);
+  const outcome = await runLocally(env, manualRequest(connectionIds, dryRun), (line) => {
+    if (options.verbose) io.stderr.write(`${line}\n`);
+    else if (outcomeOfLogLine(line)) progress.update(`${label} ${++done}/${targets.length}…`);
+  }, config.region);
+  progress.done();
+
+  if (outcome.summary) return { mode: 'local', dryRun, rows: rowsFromSummary(outcome.summary), unreported: 0 };
+  const error = outcome.error!;
+  // Every target is known here, so every one gets a row, from the complete log.
+  const { rows } = recoverRows({ requested: targets.map((target) => target.connectionId), dryRun, logText: outcome.log, errorMessage: error.message });
+  if (rows.every((row) => row.source === 'inferred')) throw new CliError(`The local run failed before rotating any connection: ${error.message}`, EXIT.FAILED);
+  return { mode: 'local', dryRun, rows, unreported: 0, error: error.message };
+}
+
+/** --local signs with the operator's credentials: say so at once when there are none. */
+async function checkOperatorCredentials(region: string | undefined): Promise<void> {
+  const client = new STSClient({ ...(region ? { region } : {}) });
+  try {
+    await client.send(new GetCallerIdentityCommand({}));
+  } catch (error) {
+    throw describeAwsError(error, 'call sts:GetCallerIdentity') ?? new EnvironmentError(`Your AWS credentials could not be checked (${(error as Error).name}).`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The configuration if there is a valid one (deployed mode needs only its stack name and region). */
+function lenientConfig(io: Io, configFile: string | undefined): RotatorConfig | undefined {
+  try {
+    return loadConfig(io.cwd, configFile);
+  } catch {
+    return undefined;
+  }
+}
+
+const OUTCOME_LABEL: Record<RotationRow['status'], string> = {
+  rotated: 'rotated',
+  'dry-run': 'would rotate',
+  failed: 'FAILED',
+  skipped: 'skipped',
+  unknown: 'unknown',
+};
+
+function detailOf(row: RotationRow): string | undefined {
+  if (row.error) return row.error;
+  if (row.plannedOperations) {
+    // `replace /auth/params/s3AccessKey`, ... → `would replace s3AccessKey, s3SecretKey; add s3SessionToken`
+    const byOp = new Map<string, string[]>();
+    for (const operation of row.plannedOperations) {
+      const [op = '', path = ''] = operation.split(' ');
+      byOp.set(op, [...(byOp.get(op) ?? []), path.replace('/auth/params/', '')]);
+    }
+    return `would ${[...byOp].map(([op, params]) => `${op} ${params.join(', ')}`).join('; ')}`;
+  }
+  return row.note;
+}
+
+function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
+  const count = (status: RotationRow['status']) => report.rows.filter((row) => row.status === status).length;
+  if (json) {
+    printJson(io, {
+      ok,
+      mode: report.mode,
+      ...(report.function ? { function: report.function } : {}),
+      dryRun: report.dryRun,
+      rotated: count('rotated'),
+      wouldRotate: count('dry-run'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      unknown: count('unknown'),
+      unreported: report.unreported,
+      ...(report.error ? { error: report.error } : {}),
+      results: report.rows,
+    });
+    return;
+  }
+  const rows = report.rows.map((row) => [
+    row.connectionId,
+    row.sandboxName,
+    OUTCOME_LABEL[row.status],
+    row.status === 'rotated' ? formatEtag(row.etag) : undefined,
+    formatTime(row.expiresAt),
+    detailOf(row),
+  ]);
+  io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'OUTCOME', 'NEW ETAG', 'EXPIRES (UTC)', 'ERROR / NOTE'], rows)}\n`);
+  const counts = (['rotated', 'dry-run', 'failed', 'skipped', 'unknown'] as const)
+    .filter((status) => count(status) > 0)
+    .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
+  if (report.unreported > 0) counts.push(`${report.unreported} more not listed (see the function's log)`);
+  const where = report.mode === 'local' ? 'run locally' : `function ${report.function}`;
+  io.stdout.write(`\n${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).\n`);
+}

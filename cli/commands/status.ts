@@ -1,0 +1,232 @@
+/**
+ * `status`: read every configured connection from Flow Service with the rotator's own clients and
+ * Adobe credentials, and judge how close its credentials are to expiring.
+ *
+ * Credentials written at `updatedAt` with the target's lifetime (`durationSeconds`) are at risk
+ * once their age exceeds the lifetime minus one schedule interval: the next scheduled run may come
+ * too late. Not found, not enabled, not rotatable and unreadable connections are at risk too.
+ * Only the names of `auth.params` are shown, never their values.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import pLimit from 'p-limit';
+import { FlowServiceError, RotatorError, SecretError, ConnectionNotRotatableError } from '../../lambda/errors.js';
+import { FlowServiceClient, type BaseConnection } from '../../lambda/flow-service-client.js';
+import { DEFAULT_HTTP_POLICY } from '../../lambda/http-policy.js';
+import { ImsTokenProvider } from '../../lambda/ims-client.js';
+import { checkRotatable } from '../../lambda/rotate.js';
+import { SecretStore, type AdobeCredentials } from '../../lambda/secrets.js';
+import type { TargetConfig } from '../../lib/config.js';
+import { scheduleInterval } from '../../lib/rotation-rules.js';
+import { connectionIdsOf, PROGRAM, type CommandOptions } from '../args.js';
+import { stackOutputs } from '../aws.js';
+import { requireConfig } from '../config-source.js';
+import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
+import { adobeSecretIdOf } from '../local-run.js';
+import { formatDuration, formatTime, printJson, Progress, renderTable, wantsJson, type Io } from '../output.js';
+
+export type Risk =
+  | 'ok'
+  | 'expiring'
+  | 'expired'
+  | 'not-found'
+  | 'not-enabled'
+  | 'not-rotatable'
+  | 'unreadable'
+  | 'no-update-time'
+  /** An `IAMRole Based` connection: Adobe assumes the role itself, nothing expires here. */
+  | 'nothing-to-rotate';
+
+const NOT_AT_RISK = new Set<Risk>(['ok', 'nothing-to-rotate']);
+
+/** One connection as `status` reports it. */
+export interface ConnectionStatus {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly name?: string;
+  readonly state?: string;
+  readonly specName?: string;
+  /** Names of the auth params the connection holds (never their values). */
+  readonly params?: string[];
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+  /** The last update was made with the rotator's Adobe client (so it wrote the credentials). */
+  readonly writtenByRotator?: boolean;
+  readonly ageSeconds?: number;
+  readonly lifetimeSeconds: number;
+  /** Lifetime minus age, if the credentials were written at `updatedAt`. */
+  readonly remainingSeconds?: number;
+  readonly risk: Risk;
+  readonly atRisk: boolean;
+  /** Why it is at risk, or what to know. */
+  readonly warning?: string;
+}
+
+export async function statusCommand(options: CommandOptions, io: Io): Promise<number> {
+  const config = requireConfig(io.cwd, options.config, 'status');
+  const requested = connectionIdsOf(options);
+  const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
+  const unknown = (requested ?? []).filter((id) => !byId.has(id.toLowerCase()));
+  if (unknown.length > 0) throw new UsageError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}.`);
+  const targets = requested ? requested.map((id) => byId.get(id.toLowerCase())!) : config.targets;
+  // A valid configuration always has a schedule whose interval is known.
+  const intervalSeconds = scheduleInterval(config.schedule).seconds ?? 0;
+
+  const stackName = options.stack ?? config.stackName;
+  const region = config.region;
+  const secretId = await adobeSecretIdOf(config, () => stackOutputs(stackName, { region }), stackName);
+  const adobe = await readAdobeCredentials(new SecretStore(new SecretsManagerClient({ ...(region ? { region } : {}) })), secretId);
+  const credentials = () => Promise.resolve(adobe);
+  const tokens = new ImsTokenProvider({ imsUrl: config.imsUrl, credentials, policy: DEFAULT_HTTP_POLICY });
+  try {
+    await tokens.getToken();
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}; the rotator uses the same credentials, so every connection is at risk.`, EXIT.FAILED);
+  }
+  const flowService = new FlowServiceClient({ baseUrl: config.flowServiceUrl, tokens, credentials, policy: DEFAULT_HTTP_POLICY });
+
+  const progress = new Progress(io);
+  const limit = pLimit(config.concurrency);
+  let done = 0;
+  progress.update(`checking 0/${targets.length}…`);
+  const statuses = await Promise.all(
+    targets.map((target) =>
+      limit(async () => {
+        const status = await inspect(target, flowService, adobe.clientId, intervalSeconds, io.now());
+        progress.update(`checking ${++done}/${targets.length}…`);
+        return status;
+      }),
+    ),
+  );
+  progress.done();
+
+  const atRisk = statuses.filter((status) => status.atRisk).length;
+  if (wantsJson(io, options.json)) {
+    printJson(io, { ok: atRisk === 0, checkedAt: new Date(io.now()).toISOString(), schedule: config.schedule, scheduleIntervalSeconds: intervalSeconds, atRisk, connections: statuses });
+  } else {
+    printTable(io, statuses, config.schedule, intervalSeconds);
+  }
+  return atRisk === 0 ? EXIT.OK : EXIT.FAILED;
+}
+
+/** The Adobe secret, or one sentence: an AWS access problem (exit 3) or a bad secret (exit 1). */
+async function readAdobeCredentials(secrets: SecretStore, secretId: string): Promise<AdobeCredentials> {
+  try {
+    return await secrets.adobeCredentials(secretId);
+  } catch (error) {
+    if (!(error instanceof SecretError)) throw error;
+    const aws = describeAwsError(error.cause, `read the Adobe credentials secret ${secretId}`);
+    if (aws) throw aws;
+    if (error.code === 'SECRET_UNAVAILABLE') throw new EnvironmentError(`${error.message}: check AWS_REGION and the secret id in the configuration.`);
+    throw new CliError(`${error.message}; the rotator reads the same secret, so every connection is at risk.`, EXIT.FAILED);
+  }
+}
+
+/** GET one connection and judge it. Never throws: a failure is a status. */
+export async function inspect(
+  target: TargetConfig,
+  flowService: Pick<FlowServiceClient, 'getConnection'>,
+  rotatorClientId: string,
+  intervalSeconds: number,
+  now: number,
+): Promise<ConnectionStatus> {
+  const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, lifetimeSeconds: target.durationSeconds };
+  let connection: BaseConnection;
+  try {
+    connection = await flowService.getConnection(target.connectionId, target.sandboxName);
+  } catch (error) {
+    if (error instanceof FlowServiceError && error.statusCode === 404) {
+      return { ...base, risk: 'not-found', atRisk: true, warning: `not found in sandbox ${target.sandboxName}${error.errorCode ? ` (${error.errorCode})` : ''}: check connectionId and sandboxName in the configuration` };
+    }
+    const message = error instanceof RotatorError ? error.message : `unexpected error: ${(error as Error)?.name ?? 'error'}`;
+    return { ...base, risk: 'unreadable', atRisk: true, warning: message };
+  }
+
+  const updatedAt = typeof connection.updatedAt === 'number' ? connection.updatedAt : undefined;
+  const updatedClient = (connection as { updatedClient?: unknown }).updatedClient;
+  const writtenByRotator = updatedClient === rotatorClientId || Boolean(connection.updatedBy?.startsWith(`${rotatorClientId}@`));
+  const ageSeconds = updatedAt === undefined ? undefined : Math.max(0, Math.round((now - updatedAt) / 1000));
+  const facts = {
+    ...base,
+    name: connection.name,
+    state: connection.state,
+    specName: connection.auth?.specName,
+    params: Object.keys(connection.auth?.params ?? {}).sort(),
+    updatedAt: updatedAt === undefined ? undefined : new Date(updatedAt).toISOString(),
+    updatedBy: connection.updatedBy,
+    writtenByRotator,
+    ageSeconds,
+    remainingSeconds: ageSeconds === undefined ? undefined : target.durationSeconds - ageSeconds,
+  };
+  const judged = (risk: Risk, warning?: string): ConnectionStatus => ({ ...facts, risk, atRisk: !NOT_AT_RISK.has(risk), ...(warning ? { warning } : {}) });
+
+  try {
+    checkRotatable(connection);
+  } catch (error) {
+    if (error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth') return judged('nothing-to-rotate', 'IAMRole Based: Adobe assumes the role itself, there are no credentials to rotate; remove it from the targets');
+    return judged('not-rotatable', `${(error as Error).message}: every rotation of it fails`);
+  }
+  if (connection.state !== 'enabled') return judged('not-enabled', `state is "${connection.state ?? '(none)'}", not enabled`);
+  if (ageSeconds === undefined) return judged('no-update-time', 'Flow Service gave no updatedAt, so the age of its credentials is unknown');
+
+  const lifetime = target.durationSeconds;
+  const byWhom = writtenByRotator ? '' : ` (last written by ${connection.updatedBy ?? 'someone else'}, not the rotator: the credentials may be older still)`;
+  if (ageSeconds >= lifetime) {
+    return judged('expired', `credentials written ${formatDuration(ageSeconds)} ago with a ${formatDuration(lifetime)} lifetime have likely expired${byWhom}`);
+  }
+  if (ageSeconds > lifetime - intervalSeconds) {
+    return judged('expiring', `credentials expire in about ${formatDuration(lifetime - ageSeconds)}, before the next scheduled run (every ${formatDuration(intervalSeconds)}) can be relied on${byWhom}`);
+  }
+  return judged('ok', writtenByRotator ? undefined : `last written by ${connection.updatedBy ?? 'someone else'}, not the rotator`);
+}
+
+const RISK_LABEL: Record<Risk, string> = {
+  ok: 'ok',
+  expiring: 'EXPIRING',
+  expired: 'EXPIRED',
+  'not-found': 'NOT FOUND',
+  'not-enabled': 'NOT ENABLED',
+  'not-rotatable': 'NOT ROTATABLE',
+  unreadable: 'UNREADABLE',
+  'no-update-time': 'AGE UNKNOWN',
+  'nothing-to-rotate': 'n/a (IAM role)',
+};
+
+/** What to run for each kind of risk. */
+function advice(status: ConnectionStatus): string {
+  switch (status.risk) {
+    case 'expired':
+    case 'expiring':
+    case 'no-update-time':
+      return `run \`${PROGRAM} rotate --connection ${status.connectionId}\``;
+    case 'not-found':
+    case 'not-rotatable':
+    case 'nothing-to-rotate':
+      return `fix the target, then \`${PROGRAM} check-config\``;
+    case 'not-enabled':
+      return 'enable the connection in Experience Platform, or remove it from the targets';
+    default:
+      return `retry \`${PROGRAM} status --connection ${status.connectionId}\``;
+  }
+}
+
+function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: string, intervalSeconds: number): void {
+  const rows = statuses.map((status) => [
+    status.connectionId,
+    status.sandboxName,
+    status.state,
+    formatTime(status.updatedAt),
+    status.updatedBy,
+    status.ageSeconds === undefined ? undefined : `${formatDuration(status.ageSeconds)} / ${formatDuration(status.lifetimeSeconds)}`,
+    RISK_LABEL[status.risk],
+  ]);
+  io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'STATE', 'UPDATED (UTC)', 'UPDATED BY', 'AGE / LIFETIME', 'RISK'], rows)}\n`);
+  const notes = statuses.filter((status) => status.warning);
+  if (notes.length > 0) io.stdout.write('\n');
+  for (const status of notes) {
+    io.stdout.write(`${status.atRisk ? 'WARNING' : 'note'}: ${status.connectionId} (sandbox ${status.sandboxName}): ${status.warning}${status.atRisk ? `; ${advice(status)}` : ''}.\n`);
+  }
+  const atRisk = statuses.filter((status) => status.atRisk).length;
+  io.stdout.write(
+    `\n${atRisk === 0 ? 'OK' : 'AT RISK'}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).\n`,
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * Reads the rotator configuration the way the CDK app does (`lib/config.ts` `loadRotatorConfig`):
+ * `--config <file>`, or the context of `./cdk.json` (key `rotator`, or the file named by
+ * `rotatorConfigFile`), relative paths resolved against the working directory.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  CONFIG_CONTEXT_KEY,
+  CONFIG_FILE_CONTEXT_KEY,
+  ConfigValidationError,
+  DEFAULT_STACK_NAME,
+  loadRotatorConfig,
+  parseRotatorConfig,
+  type RotatorConfig,
+} from '../lib/config.js';
+import { CliError, EXIT } from './errors.js';
+
+export { ConfigValidationError, type RotatorConfig };
+
+/** `tryGetContext` as the CDK app would see it, and where it came from. */
+function contextOf(cwd: string, configFile: string | undefined): { tryGetContext: (key: string) => unknown; source: string } {
+  if (configFile !== undefined) return { tryGetContext: () => undefined, source: configFile };
+  const path = resolve(cwd, 'cdk.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigValidationError([`cdk.json: there is none in ${cwd}; run in the project directory or pass --config <file>`], path);
+  }
+  let cdkJson: { context?: Record<string, unknown> };
+  try {
+    cdkJson = JSON.parse(text) as typeof cdkJson;
+  } catch {
+    throw new ConfigValidationError(['cdk.json: is not valid JSON'], path);
+  }
+  const context = cdkJson?.context ?? {};
+  return { tryGetContext: (key) => context[key], source: path };
+}
+
+/**
+ * The validated configuration.
+ * @throws ConfigValidationError listing every problem with its field (also when there is no configuration).
+ */
+export function loadConfig(cwd: string, configFile: string | undefined): RotatorConfig {
+  if (configFile !== undefined) return parseRotatorConfig(readConfigFile(cwd, configFile), `file "${configFile}"`);
+  const { tryGetContext } = contextOf(cwd, undefined);
+  return loadRotatorConfig(tryGetContext, (path) => readFileSync(resolve(cwd, path), 'utf8'));
+}
+
+/** The JSON in `--config <file>`. */
+function readConfigFile(cwd: string, file: string): unknown {
+  const source = `file "${file}"`;
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new ConfigValidationError([`--config: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`], source);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigValidationError([`--config: "${file}" is not valid JSON (${(error as Error).message})`], source);
+  }
+}
+
+/** Like {@link loadConfig}, but an invalid configuration ends the command (exit 1) with its problems. */
+export function requireConfig(cwd: string, configFile: string | undefined, command: string): RotatorConfig {
+  try {
+    return loadConfig(cwd, configFile);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      throw new CliError(`${error.message}\n${command} needs a valid configuration; \`aep-s3-rotator check-config\` explains each problem.`, EXIT.FAILED);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The stack name for output lookups: `--stack`, else the configuration's `stackName` (read
+ * leniently: the rest of the configuration need not be valid, or even present), else the default.
+ */
+export function stackNameFor(cwd: string, configFile: string | undefined, explicit: string | undefined): string {
+  if (explicit) return explicit;
+  try {
+    return loadConfig(cwd, configFile).stackName;
+  } catch {
+    // Fall back to reading stackName alone from wherever the configuration would come from.
+  }
+  try {
+    const { tryGetContext } = contextOf(cwd, configFile);
+    const file = configFile ?? tryGetContext(CONFIG_FILE_CONTEXT_KEY);
+    const raw = typeof file === 'string' ? readConfigFile(cwd, file) : tryGetContext(CONFIG_CONTEXT_KEY);
+    const parsed = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    const stackName = (parsed as { stackName?: unknown } | undefined)?.stackName;
+    if (typeof stackName === 'string' && stackName) return stackName;
+  } catch {
+    // No usable configuration: the default name.
+  }
+  return DEFAULT_STACK_NAME;
+}

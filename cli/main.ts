@@ -1,0 +1,74 @@
+/**
+ * `aep-s3-rotator`: the operator's command line for the AEP S3 credential rotator.
+ *
+ * {@link run} is the whole program as a function of its arguments and {@link Io}, so tests drive
+ * it in-process; {@link main} wires it to the real process. Every error a person can cause ends
+ * as one sentence on stderr and an exit code (see `--help`), never a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, type CommandOptions } from './args.js';
+import { checkConfigCommand } from './commands/check-config.js';
+import { rotateCommand } from './commands/rotate.js';
+import { statusCommand } from './commands/status.js';
+import { CliError, describeAwsError, EXIT } from './errors.js';
+import type { Io } from './output.js';
+
+export type { Io } from './output.js';
+export { EXIT } from './errors.js';
+
+const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => Promise<number>> = {
+  rotate: rotateCommand,
+  status: statusCommand,
+  'check-config': checkConfigCommand,
+};
+
+/** Run the CLI with `argv` (without node and the script); resolves to the exit code. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const parsed = parseCommandLine(argv);
+    if (parsed.kind === 'help') {
+      io.stdout.write(`${parsed.command ? commandHelp(parsed.command) : programHelp()}\n`);
+      return EXIT.OK;
+    }
+    if (parsed.kind === 'version') {
+      io.stdout.write(`${version()}\n`);
+      return EXIT.OK;
+    }
+    return await COMMAND_RUNNERS[parsed.command](parsed.options, io);
+  } catch (error) {
+    const known = error instanceof CliError ? error : describeAwsError(error, 'reach AWS');
+    if (known) {
+      io.stderr.write(`${PROGRAM}: ${known.message}\n`);
+      return known.exitCode;
+    }
+    // A bug, not a mistake: still one line, with the error's name, for the report.
+    io.stderr.write(`${PROGRAM}: unexpected error (${(error as Error)?.name ?? 'Error'}): ${(error as Error)?.message ?? String(error)}\n`);
+    return EXIT.FAILED;
+  }
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `${PROGRAM} ${pkg.version}`;
+}
+
+/**
+ * The real process: argv, stdout/stderr, the cwd and the clock. The write functions are bound
+ * now, so the CLI's own output keeps going to the terminal while `rotate --local` captures what
+ * the function writes to process.stdout/stderr.
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  const io: Io = {
+    stdout: { write: (text) => out(text), isTTY: process.stdout.isTTY },
+    stderr: { write: (text) => err(text), isTTY: process.stderr.isTTY },
+    cwd: process.cwd(),
+    now: Date.now,
+  };
+  process.exitCode = await run(argv, io);
+}
+
+// `tsx cli/main.ts ...` (npm run rotator): run. Imported (tests, the bin shim): do nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

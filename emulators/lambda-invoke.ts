@@ -1,0 +1,178 @@
+/**
+ * AWS Lambda emulator, for the Invoke API only: `POST /2015-03-31/functions/{FunctionName}/invocations`
+ * (REST-JSON), running registered handlers in-process and answering the way Lambda does, so
+ * `@aws-sdk/client-lambda` pointed at it (`AWS_ENDPOINT_URL_LAMBDA`) sees AWS's shapes:
+ *
+ * - success: 200, the handler's JSON result, `X-Amz-Executed-Version: $LATEST`;
+ * - the handler threw: still 200, `X-Amz-Function-Error: Unhandled` and `{"errorType","errorMessage","trace"}`;
+ * - `X-Amz-Log-Type: Tail`: `X-Amz-Log-Result` is base64 of the last 4 KB of the invocation's log
+ *   (START/END/REPORT lines and everything the handler wrote to stdout/stderr);
+ * - unknown function: 404 `ResourceNotFoundException` (`x-amzn-ErrorType` header and `{"Type","Message"}`);
+ * - SigV4 checked against the keys the STS emulator issued.
+ *
+ * API reference: https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+ */
+import { randomUUID } from 'node:crypto';
+import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
+import { verifySigV4, type SigV4ErrorCode } from './sigv4.js';
+import type { Emulator, RecordedRequest, StsEmulator } from './types.js';
+
+/** Lambda returns at most the last 4 KB of the log with `LogType: Tail`. */
+export const LOG_TAIL_BYTES = 4096;
+
+export type LambdaHandler = (event: unknown) => unknown | Promise<unknown>;
+
+/** One invocation as the emulator ran it. */
+export interface RecordedInvocation {
+  readonly functionName: string;
+  readonly invocationType: string;
+  readonly logType?: string;
+  readonly event: unknown;
+  /** The whole log of the invocation (not just the tail). */
+  readonly log: string;
+  readonly functionError?: 'Unhandled';
+}
+
+export interface LambdaInvokeEmulator extends Emulator {
+  /** Register a function; returns its ARN. Invocations of the name or the ARN run `handler`. */
+  registerFunction(name: string, handler: LambdaHandler): string;
+  readonly invocations: RecordedInvocation[];
+}
+
+/** REST-JSON services name signature failures like the JSON-protocol ones. */
+const AUTH_ERRORS: Record<SigV4ErrorCode, string> = {
+  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+  IncompleteSignature: 'IncompleteSignatureException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+  ExpiredToken: 'ExpiredTokenException',
+};
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/** `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:<region>:<account>:function:name[:q]` → name. */
+function functionNameOf(raw: string): string {
+  const arn = /^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:([^:]+)(?::[^:]+)?$/.exec(raw);
+  if (arn) return arn[1]!;
+  const partial = /^\d{12}:function:([^:]+)(?::[^:]+)?$/.exec(raw);
+  if (partial) return partial[1]!;
+  return raw.split(':')[0]!;
+}
+
+/** Lambda's Node.js runtime reports a thrown error like this. */
+function errorPayload(error: unknown) {
+  if (error instanceof Error) return { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
+  return { errorType: typeof error, errorMessage: String(error), trace: [] };
+}
+
+/**
+ * Start a Lambda Invoke emulator on 127.0.0.1 that accepts requests signed with credentials
+ * `options.sts` knows.
+ *
+ * @param options.region - of function ARNs and the signature scope. @default 'us-east-1'
+ * @param options.accountId - of function ARNs. @default '123456789012'
+ */
+export async function startLambdaInvokeEmulator(options: {
+  sts: Pick<StsEmulator, 'credentialsFor' | 'now'>;
+  port?: number;
+  region?: string;
+  accountId?: string;
+}): Promise<LambdaInvokeEmulator> {
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '123456789012';
+  const functions = new Map<string, LambdaHandler>();
+  const invocations: RecordedInvocation[] = [];
+  const arnOf = (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`;
+  // Handlers write their log to process.stdout/stderr, captured per invocation: one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Run `handler`, capturing everything written to process.stdout/stderr meanwhile. */
+  async function runCaptured(handler: LambdaHandler, event: unknown, requestId: string) {
+    const chunks: string[] = [`START RequestId: ${requestId} Version: $LATEST\n`];
+    const capture = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      (rest.find((arg) => typeof arg === 'function') as (() => void) | undefined)?.();
+      return true;
+    }) as typeof process.stdout.write;
+    const saved = { stdout: process.stdout.write, stderr: process.stderr.write };
+    const started = performance.now();
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    let result: unknown;
+    let error: unknown;
+    let failed = false;
+    try {
+      result = await handler(event);
+    } catch (thrown) {
+      failed = true;
+      error = thrown;
+      // The runtime logs the error it reports.
+      chunks.push(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(errorPayload(thrown))}\n`);
+    } finally {
+      process.stdout.write = saved.stdout;
+      process.stderr.write = saved.stderr;
+    }
+    const ms = (performance.now() - started).toFixed(2);
+    chunks.push(`END RequestId: ${requestId}\n`, `REPORT RequestId: ${requestId}\tDuration: ${ms} ms\tBilled Duration: ${Math.ceil(Number(ms))} ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB\t\n`);
+    return { failed, result, error, log: chunks.join('') };
+  }
+
+  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
+    const requestId = randomUUID();
+    const headers = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
+    const error = (status: number, type: string, message: string): EmulatorResponse => ({
+      status,
+      headers: { ...headers, 'x-amzn-errortype': type },
+      body: { Type: status >= 500 ? 'Service' : 'User', Message: message },
+    });
+
+    const auth = verifySigV4(request, { service: 'lambda', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    if (!auth.ok) return error(403, AUTH_ERRORS[auth.code], auth.message);
+
+    const match = INVOKE_PATH.exec(request.path);
+    if (!match || request.method !== 'POST') return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
+    const rawName = decodeURIComponent(match[1]!);
+    const name = functionNameOf(rawName);
+    const handler = functions.get(name);
+    if (!handler) return error(404, 'ResourceNotFoundException', `Function not found: ${rawName.startsWith('arn:') ? rawName : arnOf(name)}`);
+
+    let event: unknown = {};
+    if (request.body.trim()) {
+      try {
+        event = JSON.parse(request.body);
+      } catch (thrown) {
+        return error(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(thrown as Error).message}`);
+      }
+    }
+    const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+    const logType = request.headers['x-amz-log-type'];
+    if (invocationType === 'DryRun') return { status: 204, headers };
+
+    const run = queue.then(() => runCaptured(handler, event, requestId));
+    queue = run.catch(() => undefined);
+    if (invocationType === 'Event') {
+      void run.then((outcome) => invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : {}) }));
+      return { status: 202, headers };
+    }
+    const outcome = await run;
+    invocations.push({ functionName: name, invocationType, logType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : {}) });
+
+    const responseHeaders: Record<string, string> = { ...headers, 'x-amz-executed-version': '$LATEST' };
+    if (logType === 'Tail') responseHeaders['x-amz-log-result'] = Buffer.from(outcome.log).subarray(-LOG_TAIL_BYTES).toString('base64');
+    if (outcome.failed) {
+      responseHeaders['x-amz-function-error'] = 'Unhandled';
+      return { status: 200, headers: responseHeaders, body: JSON.stringify(errorPayload(outcome.error)) };
+    }
+    return { status: 200, headers: responseHeaders, body: JSON.stringify(outcome.result ?? null) };
+  }
+
+  const server = await startEmulatorServer(handle);
+  return {
+    ...server,
+    invocations,
+    registerFunction(name, handler) {
+      functions.set(name, handler);
+      return arnOf(name);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * `check-config`: the CDK app's own parser, offline, with every problem named by its field.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cli/main.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+let dir: string;
+
+const VALID = {
+  stackName: 'AepS3RotatorProd',
+  schedule: 'rate(15 minutes)',
+  adobeCredentialsSecret: 'aep-s3-rotator/adobe-credentials',
+  targets: [
+    { connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } },
+    { connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', sandboxName: 'dev', userCredentialsSecret: 'aep-s3-rotator/dev-user', durationSeconds: 7200 },
+  ],
+};
+
+async function cli(argv: string[], { cwd = dir, tty = false } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: { write: (text: string) => (stdout += text), isTTY: tty },
+    stderr: { write: (text: string) => (stderr += text), isTTY: tty },
+    cwd,
+    now: Date.now,
+  });
+  return { code, stdout, stderr };
+}
+
+function writeCdkJson(rotator: unknown): void {
+  writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app: 'npx tsx bin/app.ts', context: { rotator } }));
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'aep-s3-rotator-check-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('check-config', () => {
+  it('accepts a valid cdk.json context with a one-line summary, and exits 0', async () => {
+    writeCdkJson(VALID);
+
+    const result = await cli(['check-config'], { tty: true });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      'Configuration is valid: stack AepS3RotatorProd, 2 targets (1 assume-role-chained, 1 get-session-token), schedule rate(15 minutes) (every 15m), shortest credential lifetime 1h00m.\n',
+    );
+  });
+
+  it('prints each problem with its field, and exits 1', async () => {
+    writeCdkJson({
+      ...VALID,
+      schedule: 'rate(45 minutes)',
+      concurrency: 0,
+      targets: [{ ...VALID.targets[0], sandboxName: 'Prod' }, { ...VALID.targets[1], durationSeconds: 200_000 }, { sandboxName: 'dev' }],
+    });
+
+    const result = await cli(['check-config'], { tty: true });
+
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('Invalid rotator configuration (cdk.json context "rotator"):');
+    const fields = lines.slice(1).filter((line) => line.startsWith('  ')).map((line) => line.trim().split(': ')[0]);
+    expect(fields).toEqual(expect.arrayContaining(['concurrency', 'targets[0].sandboxName', 'targets[1].durationSeconds', 'targets[2].connectionId']));
+    expect(result.stdout).toMatch(/\d+ problems; `cdk synth` would refuse this configuration\.\n$/);
+  });
+
+  it('prints problems as JSON with field and message', async () => {
+    writeCdkJson({ ...VALID, targets: [{ ...VALID.targets[0], durationSeconds: 7200 }] });
+
+    const result = await cli(['check-config', '--json']);
+
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.valid).toBe(false);
+    expect(report.problems).toContainEqual({ field: 'targets[0].durationSeconds', message: expect.stringContaining('7200') });
+  });
+
+  it('reads --config <file> relative to the working directory', async () => {
+    writeFileSync(join(dir, 'prod.json'), JSON.stringify(VALID));
+
+    const result = await cli(['check-config', '--config', 'prod.json', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ valid: true, stackName: 'AepS3RotatorProd', targets: 2, scheduleIntervalSeconds: 900 });
+  });
+
+  it('follows the rotatorConfigFile context key, as the CDK app does', async () => {
+    writeFileSync(join(dir, 'staging.json'), JSON.stringify({ ...VALID, stackName: 'Staging' }));
+    writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ context: { rotatorConfigFile: 'staging.json' } }));
+
+    const result = await cli(['check-config', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).stackName).toBe('Staging');
+  });
+
+  it.each([
+    ['a missing --config file', ['--config', 'nope.json'], '--config: cannot read "nope.json" (ENOENT)'],
+    ['no cdk.json', [], 'cdk.json: there is none in'],
+  ])('reports %s as a problem (exit 1)', async (_case, extra, message) => {
+    const empty = mkdtempSync(join(tmpdir(), 'aep-s3-rotator-empty-'));
+    try {
+      const result = await cli(['check-config', ...extra], { cwd: empty, tty: true });
+
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(message);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("accepts the project's own cdk.json", async () => {
+    const result = await cli(['check-config', '--json'], { cwd: PROJECT_ROOT });
+
+    expect(result.code).toBe(0);
+  });
+});

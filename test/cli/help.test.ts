@@ -1,0 +1,88 @@
+/**
+ * `--help`, usage errors, and the real entry points (the bin shim and `tsx cli/main.ts`).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../cli/main.js';
+import { STACK_TRACE } from './support.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/aep-s3-rotator.mjs', import.meta.url));
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: { write: (text: string) => (stdout += text), isTTY: false },
+    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+    cwd: PROJECT_ROOT,
+    now: Date.now,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('help', () => {
+  it.each([[[]], [['--help']], [['-h']], [['help']]])('%j prints the commands and exit codes', async (argv) => {
+    const result = await cli(argv);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^aep-s3-rotator: /);
+    for (const command of ['rotate', 'status', 'check-config']) expect(result.stdout).toContain(`\n  ${command} `);
+    expect(result.stdout).toMatch(/Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /);
+  });
+
+  it.each(['rotate', 'status', 'check-config'])('%s --help shows its usage, options and exit codes', async (command) => {
+    for (const argv of [[command, '--help'], [command, '-h'], ['help', command]]) {
+      const result = await cli(argv);
+
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: aep-s3-rotator ${command}`);
+      expect(result.stdout).toContain('Options:');
+      expect(result.stdout).toContain('Exit codes:\n  0 ');
+    }
+  });
+
+  it('documents every option rotate accepts', async () => {
+    const { stdout } = await cli(['rotate', '--help']);
+
+    for (const option of ['--connection <id>', '--dry-run', '--function <name|arn>', '--stack <name>', '--local', '--config <file>', '--verbose', '--json']) {
+      expect(stdout).toContain(option);
+    }
+  });
+
+  it.each([
+    [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, check-config'],
+    [['status', '--bogus'], 'Unknown option --bogus; see `aep-s3-rotator status --help`.'],
+    [['rotate', '--function'], 'Option --function needs a value'],
+    [['check-config', 'extra'], 'Unexpected argument "extra"'],
+    [['--json'], '"--json" must come after a command'],
+  ])('%j is a usage error: one line, exit 2', async (argv, message) => {
+    const result = await cli(argv);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+});
+
+describe('entry points', () => {
+  const exec = promisify(execFile);
+
+  it('the bin (cli/aep-s3-rotator.mjs) runs the CLI and passes its exit code', async () => {
+    const help = await exec(process.execPath, [BIN, 'check-config', '--help'], { cwd: PROJECT_ROOT });
+    expect(help.stdout).toContain('Usage: aep-s3-rotator check-config');
+
+    const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stdout: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    expect(JSON.parse((failure as { stdout: string }).stdout)).toMatchObject({ valid: false, problems: [{ field: '--config' }] });
+  });
+
+  it('`tsx cli/main.ts` (npm run rotator) runs the CLI', async () => {
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rotate', '--help'], { cwd: PROJECT_ROOT });
+
+    expect(stdout).toContain('Usage: aep-s3-rotator rotate');
+  });
+});

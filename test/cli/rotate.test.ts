@@ -1,0 +1,217 @@
+/**
+ * `rotate` through the deployed function: @aws-sdk/client-lambda talks to the Lambda Invoke
+ * stand-in (running the real handler), the function name comes from the CloudFormation stand-in.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler } from '../../lambda/handler.js';
+import { findSecrets } from '../support/capture.js';
+import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
+import { FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
+
+let t: CliWorld;
+let ids: string[];
+
+const patchDisabled = (id: string) => ({
+  match: { method: 'PATCH', path: `/connections/${id}` },
+  kind: 'respond' as const,
+  status: 400,
+  body: { error_code: '1445-400', message: 'PATCH connection feature not enabled.' },
+});
+
+beforeAll(async () => {
+  t = await startCliWorld({
+    connections: [
+      { sandboxName: 'prod', method: 'assume-role-chained', externalId: 'aep-orders-7f3a' },
+      { sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 21_600 },
+      { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 43_200 },
+    ],
+  });
+  ids = t.world.connectionIds;
+});
+afterAll(() => t.close());
+afterEach(() => {
+  t.world.emulators.flowService.clearFaults();
+  t.lambda.clearFaults();
+});
+
+describe('rotate (deployed function)', () => {
+  it('rotates every target through the function named by the stack output, and exits 0', async () => {
+    const before = ids.map((id) => t.world.connection(id).etag);
+
+    const result = await t.cli(['rotate', '--json']);
+
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ ok: true, mode: 'deployed', function: FUNCTION_NAME, dryRun: false, rotated: 3, failed: 0 });
+    expect(report.results.map((row: { connectionId: string }) => row.connectionId).sort()).toEqual([...ids].sort());
+    for (const row of report.results) {
+      expect(row).toMatchObject({ status: 'rotated', etag: t.world.connection(row.connectionId).etag, source: 'result' });
+      expect(Date.parse(row.expiresAt)).toBeGreaterThan(Date.now());
+    }
+    expect(ids.map((id) => t.world.connection(id).etag)).not.toEqual(before);
+    // The manual request shape of the function's contract, with the log tail requested.
+    const invocation = t.lambda.invocations.at(-1)!;
+    expect(invocation).toMatchObject({ functionName: FUNCTION_NAME, invocationType: 'RequestResponse', logType: 'Tail', event: { dryRun: false } });
+    expect(t.cloudFormation.requests.some((request) => request.action === 'DescribeStacks' && request.body.includes(`StackName=${STACK_NAME}`))).toBe(true);
+    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+  });
+
+  it('rotates only the connections given with --connection', async () => {
+    const result = await t.cli(['rotate', '--connection', ids[2]!, '--json']);
+
+    expect(result.code).toBe(0);
+    expect(result.json().results).toEqual([expect.objectContaining({ connectionId: ids[2], sandboxName: 'dev', status: 'rotated' })]);
+    expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [ids[2]], dryRun: false });
+  });
+
+  it('exits 1 when a connection fails, and its row gives the reason while the others show as rotated', async () => {
+    t.world.emulators.flowService.injectFault(patchDisabled(ids[1]!));
+
+    const result = await t.cli(['rotate', '--json']);
+
+    expect(result.code).toBe(1);
+    const report = result.json();
+    expect(report).toMatchObject({ ok: false, rotated: 2, failed: 1, unreported: 0 });
+    expect(report.error).toMatch(/^1 of 3 connections failed to rotate/);
+    const failed = report.results.find((row: { connectionId: string }) => row.connectionId === ids[1]);
+    expect(failed).toMatchObject({ status: 'failed', sandboxName: 'prod', errorCode: '1445-400', source: 'log' });
+    expect(failed.error).toContain('PATCH connection feature not enabled');
+    expect(report.results.filter((row: { status: string }) => row.status === 'rotated')).toHaveLength(2);
+    expect(t.lambda.invocations.at(-1)!.functionError).toBe('Unhandled');
+  });
+
+  it('prints a table with the failed row and its reason on a terminal', async () => {
+    t.world.emulators.flowService.injectFault(patchDisabled(ids[0]!));
+
+    const result = await t.cli(['rotate'], { tty: true });
+
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^CONNECTION\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES \(UTC\)\s+ERROR \/ NOTE$/);
+    expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+FAILED\s+-\s+-\s+Flow Service PATCH .* \(1445-400\): PATCH connection feature not enabled\.$/);
+    expect(lines.filter((line) => / rotated /.test(line))).toHaveLength(2);
+    expect(result.stdout).toContain(`NOT OK: 2 rotated, 1 failed (function ${FUNCTION_NAME}).`);
+    expect(result.stderr).toContain(`invoking ${FUNCTION_NAME} for every target`);
+  });
+
+  it('recovers every row from the error message when the 4 KB log tail lost them', async () => {
+    // The same function, but its last 4 KB of log is noise: only the error message remains.
+    const inner = createHandler({ env: t.world.env, httpPolicy: FAST_HTTP_POLICY });
+    t.lambda.registerFunction('noisy-rotator', async (event) => {
+      try {
+        return await inner(event);
+      } finally {
+        process.stdout.write(`${'x'.repeat(5000)}\n`);
+      }
+    });
+    t.world.emulators.flowService.injectFault(patchDisabled(ids[2]!));
+
+    const result = await t.cli(['rotate', '--function', 'noisy-rotator', '--connection', ids[0]!, '--connection', ids[2]!, '--json']);
+
+    expect(result.code).toBe(1);
+    expect(result.json().results).toEqual([
+      { connectionId: ids[0], status: 'rotated', source: 'inferred', note: "not failed; details in the function's log" },
+      { connectionId: ids[2], sandboxName: 'dev', status: 'failed', error: expect.stringContaining('(1445-400)'), source: 'error-message' },
+    ]);
+  });
+
+  it('with --dry-run reports what it would do, changes nothing, and exits 0', async () => {
+    const before = ids.map((id) => t.world.connection(id).etag);
+
+    const result = await t.cli(['rotate', '--dry-run', '--json']);
+
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ ok: true, dryRun: true, wouldRotate: 3, rotated: 0 });
+    for (const row of report.results) {
+      expect(row.status).toBe('dry-run');
+      expect(row.plannedOperations).toEqual(expect.arrayContaining([expect.stringMatching(/^(replace|add) \/auth\/params\/s3SessionToken$/)]));
+    }
+    expect(ids.map((id) => t.world.connection(id).etag)).toEqual(before);
+    expect(t.lambda.invocations.at(-1)!.event).toEqual({ dryRun: true });
+  });
+
+  it('uses --function (a name or an ARN) without looking up the stack', async () => {
+    const describeCalls = t.cloudFormation.requests.length;
+    const arn = `arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION_NAME}`;
+
+    const result = await t.cli(['rotate', '--function', arn, '--connection', ids[0]!, '--json']);
+
+    expect(result.code).toBe(0);
+    expect(result.json().function).toBe(arn);
+    expect(t.cloudFormation.requests.length).toBe(describeCalls);
+  });
+
+  it('says in one sentence that a connection is not a target, and exits 2', async () => {
+    const unknown = randomUUID();
+
+    const result = await t.cli(['rotate', '--connection', unknown]);
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`);
+  });
+
+  it('says the function was not found, and exits 3', async () => {
+    const result = await t.cli(['rotate', '--function', 'no-such-function']);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe('aep-s3-rotator: Function no-such-function was not found in us-east-1: check --function, AWS_REGION, or deploy the stack.\n');
+  });
+
+  it('says the stack is not deployed, and exits 3', async () => {
+    const result = await t.cli(['rotate', '--stack', 'SomeOtherStack']);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: deploy it with `npx cdk deploy`.*--function <name>\.\n$/);
+  });
+
+  it('says when the stack has no RotatorFunctionName output, and exits 3', async () => {
+    t.cloudFormation.putStack({ stackName: 'NotTheRotator', outputs: [{ key: 'BucketName', value: 'b' }] });
+
+    const result = await t.cli(['rotate', '--stack', 'NotTheRotator']);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('Stack NotTheRotator has no output RotatorFunctionName');
+  });
+
+  it('says there are no AWS credentials, and exits 3', async () => {
+    const restore = t.env(NO_AWS_CREDENTIALS);
+    try {
+      const result = await t.cli(['rotate']);
+
+      expect(result.code).toBe(3);
+      expect(result.stderr).toBe('aep-s3-rotator: No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then try again.\n');
+    } finally {
+      restore();
+    }
+  });
+
+  it('says the function is busy when Lambda throttles the invoke, and exits 3', async () => {
+    t.lambda.injectFault({
+      kind: 'respond',
+      status: 429,
+      headers: { 'x-amzn-errortype': 'TooManyRequestsException', 'content-type': 'application/json' },
+      body: { Type: 'User', message: 'Rate Exceeded.', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+    });
+
+    const result = await t.cli(['rotate', '--connection', ids[0]!]);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`Function ${FUNCTION_NAME} is busy`);
+  });
+
+  it.each([
+    [['rotate', '--local', '--function', 'x'], /--local .* cannot be combined with --function/],
+    [['rotate', '--verbose'], /--verbose applies to --local only/],
+    [['rotate', '--connection', 'not-a-uuid'], /--connection "not-a-uuid" is not a Flow Service connection id/],
+  ])('refuses %j as a usage error (exit 2) in one line', async (argv, message) => {
+    const result = await t.cli(argv);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+});

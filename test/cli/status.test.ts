@@ -1,0 +1,148 @@
+/**
+ * `status`: GET each configured connection through the emulated Flow Service with the rotator's
+ * Adobe credentials, and judge its credential age against the lifetime and the schedule.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findSecrets } from '../support/capture.js';
+import { configFor, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from './support.js';
+
+let t: CliWorld;
+let ids: string[];
+const MINUTE = 60_000;
+
+beforeAll(async () => {
+  t = await startCliWorld({
+    connections: [
+      { sandboxName: 'prod', method: 'assume-role-chained' },
+      { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 7200 },
+    ],
+  });
+  ids = t.world.connectionIds;
+  // The rotator writes the credentials now (its Adobe client shows as updatedClient).
+  expect((await t.cli(['rotate', '--local'])).code).toBe(0);
+});
+afterAll(() => t.close());
+afterEach(() => {
+  t.world.emulators.flowService.clearFaults();
+  t.writeConfig(configFor(t.world));
+});
+
+describe('status', () => {
+  it('shows healthy connections written by the rotator and exits 0', async () => {
+    const result = await t.cli(['status', '--json'], { now: Date.now() + 10 * MINUTE });
+
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ ok: true, atRisk: 0, schedule: 'rate(15 minutes)', scheduleIntervalSeconds: 900 });
+    expect(report.connections).toEqual([
+      expect.objectContaining({ connectionId: ids[0], sandboxName: 'prod', state: 'enabled', specName: 'Access Key', writtenByRotator: true, lifetimeSeconds: 3600, risk: 'ok', atRisk: false }),
+      expect.objectContaining({ connectionId: ids[1], sandboxName: 'dev', lifetimeSeconds: 7200, risk: 'ok', atRisk: false }),
+    ]);
+    const first = report.connections[0];
+    expect(first.updatedBy).toBe(`${t.world.adobe.clientId}@AdobeID`);
+    expect(first.updatedAt).toBe(new Date(t.world.connection(ids[0]!).updatedAt).toISOString());
+    expect(first.ageSeconds).toBeGreaterThanOrEqual(600);
+    // Which params exist, never their values.
+    expect(first.params).toEqual(['bucketName', 'folderPath', 's3AccessKey', 's3SecretKey', 's3SessionToken']);
+    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+    expect(result.stdout).not.toContain(t.world.connection(ids[0]!).params.s3AccessKey!);
+  });
+
+  it('warns about credentials that expire before the next run can be relied on, and exits 1', async () => {
+    // 50 minutes into a 60-minute lifetime, with a 15-minute schedule.
+    const result = await t.cli(['status'], { tty: true, now: Date.now() + 50 * MINUTE });
+
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^CONNECTION\s+SANDBOX\s+STATE\s+UPDATED \(UTC\)\s+UPDATED BY\s+AGE \/ LIFETIME\s+RISK$/);
+    expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+enabled\s+\S+ \S+Z\s+\S+@AdobeID\s+50m \/ 1h00m\s+EXPIRING$/);
+    expect(lines.find((line) => line.startsWith(ids[1]!))).toMatch(/50m \/ 2h00m\s+ok$/);
+    expect(result.stdout).toContain(
+      `WARNING: ${ids[0]} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; run \`aep-s3-rotator rotate --connection ${ids[0]}\`.`,
+    );
+    expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy');
+  });
+
+  it('says credentials are likely expired once their age passes the lifetime', async () => {
+    const result = await t.cli(['status', '--json'], { now: Date.now() + 3 * 3600_000 });
+
+    expect(result.code).toBe(1);
+    const [first, second] = result.json().connections;
+    expect(first).toMatchObject({ risk: 'expired', atRisk: true, warning: expect.stringMatching(/^credentials written 3h00m ago with a 1h00m lifetime have likely expired$/) });
+    expect(second).toMatchObject({ risk: 'expired', atRisk: true });
+  });
+
+  it('reports a connection that is not found in its sandbox as at risk', async () => {
+    const missing = randomUUID();
+    t.writeConfig({ targets: [...(t.config.targets as object[]), { connectionId: missing, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' }] });
+
+    const result = await t.cli(['status', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(result.json().connections[2]).toEqual({
+      connectionId: missing,
+      sandboxName: 'prod',
+      lifetimeSeconds: 3600,
+      risk: 'not-found',
+      atRisk: true,
+      warning: 'not found in sandbox prod (1101-404): check connectionId and sandboxName in the configuration',
+    });
+  });
+
+  it('reports a connection that is not enabled as at risk', async () => {
+    const disabled = t.world.emulators.flowService.seedConnection({
+      orgId: t.world.adobe.orgId,
+      sandboxName: 'prod',
+      state: 'disabled',
+      params: { s3AccessKey: 'ASIAEXAMPLEEXAMPLE00', s3SecretKey: 'secret-secret-secret' },
+    });
+    t.writeConfig({ targets: [{ connectionId: disabled.id, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' }] });
+
+    const result = await t.cli(['status', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(result.json().connections[0]).toMatchObject({ risk: 'not-enabled', state: 'disabled', writtenByRotator: false, warning: 'state is "disabled", not enabled' });
+    expect(result.stdout).not.toContain('secret-secret-secret');
+  });
+
+  it('reports a connection Flow Service cannot answer for as at risk', async () => {
+    t.world.emulators.flowService.injectFault({ match: { method: 'GET', path: `/connections/${ids[1]}` }, kind: 'respond', status: 403, times: 1, body: { error_code: '403003', message: 'Api Key is invalid' } });
+
+    const result = await t.cli(['status', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(result.json().connections[1]).toMatchObject({ risk: 'unreadable', atRisk: true, warning: expect.stringContaining('HTTP 403 (403003)') });
+  });
+
+  it('shows only --connection, and refuses one that is not a target (exit 2)', async () => {
+    const only = await t.cli(['status', '--connection', ids[1]!, '--json']);
+    expect(only.json().connections.map((c: { connectionId: string }) => c.connectionId)).toEqual([ids[1]]);
+
+    const unknown = randomUUID();
+    const result = await t.cli(['status', '--connection', unknown]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`aep-s3-rotator: ${unknown} is not a configured target.\n`);
+  });
+
+  it('says there are no AWS credentials to read the Adobe secret with (exit 3)', async () => {
+    const restore = t.env(NO_AWS_CREDENTIALS);
+    try {
+      const result = await t.cli(['status']);
+
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/^aep-s3-rotator: No AWS credentials were found: [^\n]*\n$/);
+    } finally {
+      restore();
+    }
+  });
+
+  it('says when the Adobe secret does not exist (exit 3)', async () => {
+    t.writeConfig({ adobeCredentialsSecret: 'aep-s3-rotator/missing' });
+
+    const result = await t.cli(['status']);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe('aep-s3-rotator: Adobe credentials secret "aep-s3-rotator/missing" was not found: check AWS_REGION and the secret id in the configuration.\n');
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * A seeded world for CLI tests: the four emulators plus stand-ins for the Lambda Invoke API
+ * (running the real handler) and CloudFormation (a deployed stack with the RotatorFunctionName
+ * output), a working directory whose cdk.json holds the matching configuration, and `cli()` to
+ * run the CLI in-process with captured output.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCloudFormationEmulator, type CloudFormationEmulator } from '../../emulators/cloudformation.js';
+import { EMULATOR_REGION } from '../../emulators/index.js';
+import { startLambdaInvokeEmulator, type LambdaInvokeEmulator } from '../../emulators/lambda-invoke.js';
+import { startWorld, type World, type WorldOptions } from '../../emulators/world.js';
+import { createHandler } from '../../lambda/handler.js';
+import { run } from '../../cli/main.js';
+import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
+
+export const STACK_NAME = 'AepS3CredentialRotator';
+export const FUNCTION_NAME = 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6';
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed as JSON (throws if it is not). */
+  json<T = Record<string, any>>(): T;
+}
+
+export interface CliWorld {
+  readonly world: World;
+  readonly lambda: LambdaInvokeEmulator;
+  readonly cloudFormation: CloudFormationEmulator;
+  /** The working directory the CLI runs in (its cdk.json holds {@link CliWorld.config}). */
+  readonly dir: string;
+  /** The "rotator" context written to cdk.json. */
+  config: Record<string, unknown>;
+  /** Rewrite cdk.json with `config` (merged over the current one). */
+  writeConfig(config: Record<string, unknown>): void;
+  /** Run the CLI in-process; stdout/stderr are terminals only when `tty` is set. */
+  cli(argv: string[], options?: { tty?: boolean; now?: number }): Promise<CliResult>;
+  /** Change process.env (the AWS SDK reads it) until the world closes or the returned function runs. */
+  env(extra: Record<string, string | undefined>): () => void;
+  close(): Promise<void>;
+}
+
+/** The configuration (cdk.json "rotator") matching a world's targets and emulators. */
+export function configFor(world: World): Record<string, unknown> {
+  return {
+    stackName: STACK_NAME,
+    schedule: 'rate(15 minutes)',
+    adobeCredentialsSecret: world.adobe.secretId,
+    flowServiceUrl: world.emulators.flowService.url,
+    imsUrl: world.emulators.ims.url,
+    targets: world.targets.map(({ userCredentialsSecretId, ...target }) => ({
+      ...target,
+      ...(userCredentialsSecretId ? { userCredentialsSecret: userCredentialsSecretId } : {}),
+    })),
+  };
+}
+
+export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
+  const world = await startWorld(options);
+  const { sts } = world.emulators;
+  const lambda = await startLambdaInvokeEmulator({ sts, region: EMULATOR_REGION });
+  const cloudFormation = await startCloudFormationEmulator({ sts, region: EMULATOR_REGION });
+  // The deployed function: the real handler with the environment the stack would give it.
+  lambda.registerFunction(FUNCTION_NAME, createHandler({ env: world.env, httpPolicy: FAST_HTTP_POLICY }));
+  cloudFormation.putStack({
+    stackName: STACK_NAME,
+    outputs: [
+      { key: 'RotatorFunctionName', value: FUNCTION_NAME, exportName: `${STACK_NAME}-RotatorFunctionName`, description: 'The rotation function' },
+      { key: 'AdobeCredentialsSecretId', value: world.adobe.secretId },
+    ],
+  });
+
+  const restores: Array<() => void> = [
+    world.applyEnv({
+      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+      AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
+      // Hermetic: no profile, no shared files, no instance metadata.
+      AWS_PROFILE: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+      AWS_CONFIG_FILE: '/nonexistent/aws-config',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    }),
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'aep-s3-rotator-cli-'));
+
+  const cliWorld: CliWorld = {
+    world,
+    lambda,
+    cloudFormation,
+    dir,
+    config: configFor(world),
+    writeConfig(config) {
+      cliWorld.config = { ...cliWorld.config, ...config };
+      writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app: 'npx tsx bin/app.ts', context: { rotator: cliWorld.config } }, null, 2));
+    },
+    async cli(argv, { tty = false, now } = {}) {
+      let stdout = '';
+      let stderr = '';
+      const code = await run(argv, {
+        stdout: { write: (text: string) => (stdout += text), isTTY: tty },
+        stderr: { write: (text: string) => (stderr += text), isTTY: tty },
+        cwd: dir,
+        now: () => now ?? Date.now(),
+      });
+      return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+    },
+    env(extra) {
+      const restore = world.applyEnv(extra);
+      restores.push(restore);
+      return restore;
+    },
+    async close() {
+      for (const restore of restores.reverse()) restore();
+      rmSync(dir, { recursive: true, force: true });
+      await Promise.all([lambda.close(), cloudFormation.close(), world.close()]);
+    },
+  };
+  cliWorld.writeConfig({});
+  return cliWorld;
+}
+
+/** Environment without any AWS credentials (the SDK's default chain then finds none). */
+export const NO_AWS_CREDENTIALS = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined };
+
+/** A stack trace line, which a person's mistake must never produce. */
+export const STACK_TRACE = /\n\s+at /;

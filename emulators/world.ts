@@ -4,6 +4,7 @@
  * environment a deployed function would have (including its own role-session credentials).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startEmulators } from './index.js';
 import type { AwsCredentials, Emulators, StoredConnection } from './types.js';
 
@@ -45,6 +46,11 @@ export interface World {
   /** Everything the function's environment holds: rotator variables, endpoints and AWS credentials. */
   readonly env: Record<string, string>;
   connection(id: string): StoredConnection;
+  /**
+   * `GetCallerIdentity` signed with the credentials a connection holds now (the proof that they
+   * are one working set); returns the ARN STS answers, or throws the SDK's error.
+   */
+  callerIdentityOf(connectionId: string): Promise<string>;
   /** Every secret value the emulators issued or hold, to search captured output for. */
   secretValues(): string[];
   /** Set `env` on process.env (the AWS SDK reads it there); returns a function that restores it. */
@@ -141,6 +147,21 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       const connection = flowService.getConnection(id);
       if (!connection) throw new Error(`no connection ${id} in the emulator`);
       return connection;
+    },
+    async callerIdentityOf(connectionId) {
+      const params = flowService.getConnection(connectionId)?.params;
+      if (!params) throw new Error(`no connection ${connectionId} in the emulator`);
+      const client = new STSClient({
+        region: emulators.endpointEnv.AWS_REGION,
+        endpoint: sts.url,
+        maxAttempts: 1,
+        credentials: { accessKeyId: params.s3AccessKey ?? '', secretAccessKey: params.s3SecretKey ?? '', sessionToken: params.s3SessionToken },
+      });
+      try {
+        return (await client.send(new GetCallerIdentityCommand({}))).Arn ?? '';
+      } finally {
+        client.destroy();
+      }
     },
     secretValues() {
       const values = new Set<string>([clientSecret, user.secretAccessKey]);

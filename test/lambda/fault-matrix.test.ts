@@ -3,7 +3,6 @@
  * After any run, each connection holds either the new, verified credential set or exactly the one
  * it had before; never a mix, never a set that fails GetCallerIdentity.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stsErrorXml } from '../../emulators/sts.js';
 import type { StoredConnection } from '../../emulators/types.js';
@@ -25,15 +24,7 @@ async function credentialState(world: World, before: StoredConnection): Promise<
   const keys = ['s3AccessKey', 's3SecretKey', 's3SessionToken'] as const;
   if (keys.every((key) => now.params[key] === before.params[key])) return 'previous';
   expect(keys.every((key) => now.params[key] !== before.params[key]), 'all three params change together').toBe(true);
-  const client = new STSClient({
-    region: 'us-east-1',
-    endpoint: world.emulators.sts.url,
-    maxAttempts: 1,
-    credentials: { accessKeyId: now.params.s3AccessKey!, secretAccessKey: now.params.s3SecretKey!, sessionToken: now.params.s3SessionToken },
-  });
-  const identity = await client.send(new GetCallerIdentityCommand({}));
-  client.destroy();
-  expect(identity.Arn).toMatch(/^arn:aws:(sts::\d{12}:assumed-role|iam::\d{12}:user)\//);
+  expect(await world.callerIdentityOf(before.id)).toMatch(/^arn:aws:(sts::\d{12}:assumed-role|iam::\d{12}:user)\//);
   return 'new';
 }
 

@@ -3,7 +3,6 @@
  * one). In AWS the function's reserved concurrency of 1 prevents this, but `rotate --local` or a
  * second deployment would not: the If-Match / 412 loop must keep every connection consistent.
  */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
 
@@ -36,15 +35,7 @@ describe('overlapping invocations', () => {
       expect(connection.etagHistory).toHaveLength(3); // seeded, then one write per run
       const winner = [first.value!, second.value!].flatMap((summary) => summary.results).find((result) => result.etag === connection.etag);
       expect(winner?.status).toBe('rotated');
-      const client = new STSClient({
-        region: 'us-east-1',
-        endpoint: world.emulators.sts.url,
-        maxAttempts: 1,
-        credentials: { accessKeyId: connection.params.s3AccessKey!, secretAccessKey: connection.params.s3SecretKey!, sessionToken: connection.params.s3SessionToken },
-      });
-      const identity = await client.send(new GetCallerIdentityCommand({}));
-      client.destroy();
-      expect(identity.Arn).toContain(`:assumed-role/aep-s3-ingest-`);
+      expect(await world.callerIdentityOf(id)).toContain(`:assumed-role/aep-s3-ingest-`);
     }
   });
 });

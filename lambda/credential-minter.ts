@@ -52,6 +52,7 @@ export class CredentialMinter {
   private readonly ownClient: STSClient;
   private readonly userClients = new Map<string, STSClient>();
   private readonly userArns = new Map<string, Promise<string>>();
+  private verificationSettings?: Promise<STSClientConfig>;
 
   constructor(private readonly options: CredentialMinterOptions) {
     this.ownClient = new STSClient({ ...options.clientConfig });
@@ -103,7 +104,7 @@ export class CredentialMinter {
   /** GetCallerIdentity signed with the new credentials must name the expected identity. */
   private async verify(credentials: Omit<MintedCredentials, 'identityArn'>, expectedArn: string): Promise<string> {
     const client = new STSClient({
-      ...this.options.clientConfig,
+      ...(await this.resolvedSettings()),
       credentials: {
         accessKeyId: credentials.accessKeyId,
         secretAccessKey: credentials.secretAccessKey,
@@ -124,6 +125,20 @@ export class CredentialMinter {
       throw new VerificationError(`the new credentials belong to ${arn ?? 'no identity'}, not ${expectedArn}; they were not pushed to Flow Service`);
     }
     return arn;
+  }
+
+  /**
+   * Region and endpoint as the function's own client resolved them, once: each verification needs
+   * a client of its own (its credentials are the new ones), and resolving these from the
+   * environment for every client cost a measurable share of each rotation's CPU (BENCHMARKS.md).
+   */
+  private resolvedSettings(): Promise<STSClientConfig> {
+    this.verificationSettings ??= (async () => {
+      const config = this.ownClient.config;
+      const [region, endpoint] = await Promise.all([config.region(), config.endpoint?.()]);
+      return { ...this.options.clientConfig, region, ...(endpoint ? { endpoint } : {}) };
+    })();
+    return this.verificationSettings;
   }
 
   private async userClient(secretId: string): Promise<STSClient> {

@@ -1,0 +1,115 @@
+/**
+ * Bundles for the benchmark: the function exactly as the CDK construct bundles it
+ * (lib/s3-credential-rotator.ts, `bundling`), and the bench's own child-process entries.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type BuildOptions } from 'esbuild';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 's3-credential-rotator.ts');
+
+/** `banner` of the construct: CommonJS dependencies call require(); ESM output has none. */
+export const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/**
+ * What NodejsFunction runs esbuild with for the construct's `bundling` props: ESM, minified,
+ * names kept, source map without sources, target node24, everything bundled including the AWS SDK.
+ */
+export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
+  entryPoints: [join(PROJECT_ROOT, 'lambda', 'handler.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  minify: true,
+  keepNames: true,
+  sourcemap: true,
+  sourcesContent: false,
+  tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
+  banner: { js: REQUIRE_BANNER },
+  logLevel: 'warning',
+};
+
+/** Settings the construct is expected to hold; a warning names any that changed there. */
+const CONSTRUCT_SETTINGS: Array<[string, RegExp]> = [
+  ['format: OutputFormat.ESM', /format:\s*OutputFormat\.ESM/],
+  ['target: node24', /target:\s*'node24'/],
+  ['minify: true', /minify:\s*true/],
+  ['keepNames: true', /keepNames:\s*true/],
+  ['sourceMap: true', /sourceMap:\s*true/],
+  ['sourcesContent: false', /sourcesContent:\s*false/],
+  ['bundleAwsSDK: true', /bundleAwsSDK:\s*true/],
+  ["mainFields: ['module', 'main']", /mainFields:\s*\['module',\s*'main'\]/],
+  ['the createRequire banner', /createRequire\(import\.meta\.url\)/],
+  ["NODE_OPTIONS: '--enable-source-maps'", /NODE_OPTIONS:\s*'--enable-source-maps'/],
+];
+
+/** Problems found comparing the construct's bundling settings with the ones used here (empty: in step). */
+export function constructDrift(): string[] {
+  let source: string;
+  try {
+    source = readFileSync(CONSTRUCT_FILE, 'utf8');
+  } catch {
+    return [`${CONSTRUCT_FILE} not found: the bench bundles with the settings in bench/bundle.ts`];
+  }
+  return CONSTRUCT_SETTINGS.filter(([, pattern]) => !pattern.test(source)).map(
+    ([setting]) => `lib/s3-credential-rotator.ts no longer shows ${setting}; update bench/bundle.ts to bundle as the construct does`,
+  );
+}
+
+/** The function's configured memory (MB) according to the construct, when it can be read. */
+export function constructMemoryMb(): number | undefined {
+  try {
+    const match = /memorySize:\s*(\d+)/.exec(readFileSync(CONSTRUCT_FILE, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface BuiltFunction {
+  readonly file: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly mapBytes: number;
+  readonly mapGzipBytes: number;
+  readonly buildMs: number;
+}
+
+export async function bundleFunction(outDir: string): Promise<BuiltFunction> {
+  const file = join(outDir, 'function', 'index.mjs');
+  const started = performance.now();
+  await build({ ...FUNCTION_BUILD_OPTIONS, outfile: file });
+  const buildMs = performance.now() - started;
+  const code = readFileSync(file);
+  const map = readFileSync(`${file}.map`);
+  return {
+    file,
+    bytes: statSync(file).size,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    mapBytes: map.length,
+    mapGzipBytes: gzipSync(map, { level: 9 }).length,
+    buildMs,
+  };
+}
+
+/** A bench entry (TypeScript) as one plain .mjs, so child processes run without a TypeScript loader. */
+export async function bundleEntry(entry: string, outFile: string): Promise<string> {
+  await build({
+    entryPoints: [join(PROJECT_ROOT, 'bench', entry)],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    keepNames: true,
+    banner: { js: REQUIRE_BANNER },
+    logLevel: 'warning',
+  });
+  return outFile;
+}

@@ -1,0 +1,140 @@
+/**
+ * The round-trip floor of a rotation: the requests one rotation cannot avoid, as a dependency
+ * graph, and the time they must take when every service answers after the same delay `d`.
+ *
+ * A request can start only when every request it depends on has answered, so a wave of
+ * `concurrency` connections lasts at least the longest chain of dependent requests (the critical
+ * path), each taking `d`. Requests made once per container (the Adobe secret, the IMS token) are
+ * on the first wave's critical path only; later waves find them cached.
+ */
+import type { Emulators, RecordedRequest } from '../emulators/types.js';
+
+export type ServiceName = 'secretsManager' | 'ims' | 'flowService' | 'sts';
+
+export interface RequestNode {
+  readonly id: string;
+  readonly service: ServiceName;
+  /** Requests that must have answered before this one can be sent. */
+  readonly after: readonly string[];
+  /** Made once per container (cached afterwards), not once per connection. */
+  readonly oncePerContainer?: boolean;
+  /** Recognises this request among those an emulator recorded. */
+  readonly matches: (request: RecordedRequest) => boolean;
+}
+
+const isConnectionPath = (request: RecordedRequest) => /\/connections\/[^/]+$/.test(request.path);
+
+/**
+ * One rotation of an S3 connection whose credentials are minted by AssumeRole from the function's
+ * own role (lambda/rotate.ts, lambda/credential-minter.ts, lambda/flow-service-client.ts).
+ */
+export const ROTATION_GRAPH: readonly RequestNode[] = [
+  { id: 'SM GetSecretValue', service: 'secretsManager', after: [], oncePerContainer: true, matches: (r) => r.action === 'GetSecretValue' },
+  { id: 'IMS token', service: 'ims', after: ['SM GetSecretValue'], oncePerContainer: true, matches: (r) => r.path.endsWith('/ims/token/v3') },
+  { id: 'Flow GET', service: 'flowService', after: ['IMS token'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
+  { id: 'STS AssumeRole', service: 'sts', after: [], matches: (r) => r.action === 'AssumeRole' },
+  { id: 'STS GetCallerIdentity', service: 'sts', after: ['STS AssumeRole'], matches: (r) => r.action === 'GetCallerIdentity' },
+  { id: 'Flow PATCH', service: 'flowService', after: ['Flow GET', 'STS GetCallerIdentity'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
+];
+
+/**
+ * What an operator following Adobe's tutorial scripts by hand: one IMS token, then per connection
+ * AssumeRole → GET (for the etag) → PATCH, one connection after another (bench/tutorial-baseline.ts).
+ */
+export const TUTORIAL_GRAPH: readonly RequestNode[] = [
+  { id: 'IMS token', service: 'ims', after: [], oncePerContainer: true, matches: (r) => r.path.endsWith('/ims/token/v3') },
+  { id: 'STS AssumeRole', service: 'sts', after: ['IMS token'], matches: (r) => r.action === 'AssumeRole' },
+  { id: 'Flow GET', service: 'flowService', after: ['STS AssumeRole'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
+  { id: 'Flow PATCH', service: 'flowService', after: ['Flow GET'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
+];
+
+/** The longest chain of dependent requests (ids, in order); cached once-per-container requests weigh nothing. */
+export function criticalPath(graph: readonly RequestNode[], options: { cached: boolean }): string[] {
+  const byId = new Map(graph.map((node) => [node.id, node]));
+  const memo = new Map<string, string[]>();
+  const longestEndingAt = (id: string, visiting: Set<string>): string[] => {
+    const known = memo.get(id);
+    if (known) return known;
+    const node = byId.get(id);
+    if (!node) throw new Error(`request graph: unknown dependency "${id}"`);
+    if (visiting.has(id)) throw new Error(`request graph: cycle through "${id}"`);
+    visiting.add(id);
+    let best: string[] = [];
+    for (const dependency of node.after) {
+      const path = longestEndingAt(dependency, visiting);
+      if (path.length > best.length) best = path;
+    }
+    visiting.delete(id);
+    const path = options.cached && node.oncePerContainer ? best : [...best, id];
+    memo.set(id, path);
+    return path;
+  };
+  return graph.map((node) => longestEndingAt(node.id, new Set())).reduce((a, b) => (b.length > a.length ? b : a), []);
+}
+
+export interface FloorInput {
+  readonly connections: number;
+  readonly concurrency: number;
+  /** The delay every emulator adds to every request. */
+  readonly delayMs: number;
+  /** A warm container: the once-per-container requests are cached from an earlier invocation. */
+  readonly warm?: boolean;
+}
+
+export interface Floor {
+  readonly ms: number;
+  readonly waves: number;
+  /** Requests on the first wave's critical path. */
+  readonly firstWaveHops: number;
+  /** Requests on every later wave's critical path. */
+  readonly laterWaveHops: number;
+}
+
+/** floor = d · (first-wave hops + (waves − 1) · later-wave hops), waves = ceil(N / c). */
+export function rotationFloor(input: FloorInput, graph: readonly RequestNode[] = ROTATION_GRAPH): Floor {
+  const waves = Math.ceil(input.connections / input.concurrency);
+  const laterWaveHops = criticalPath(graph, { cached: true }).length;
+  const firstWaveHops = input.warm ? laterWaveHops : criticalPath(graph, { cached: false }).length;
+  const hops = waves === 0 ? 0 : firstWaveHops + (waves - 1) * laterWaveHops;
+  return { ms: hops * input.delayMs, waves, firstWaveHops, laterWaveHops };
+}
+
+/** Requests the graph expects for `invocations` rotations of `connections` in one container. */
+export function expectedRequests(graph: readonly RequestNode[], connections: number, invocations: number): Map<string, number> {
+  return new Map(graph.map((node) => [node.id, node.oncePerContainer ? 1 : connections * invocations]));
+}
+
+/** Requests the emulators recorded, counted per graph node, plus those no node accounts for. */
+export function countRequests(graph: readonly RequestNode[], emulators: Pick<Emulators, ServiceName>, since: Record<ServiceName, number>) {
+  const counts = new Map(graph.map((node) => [node.id, 0]));
+  let unexpected = 0;
+  for (const service of ['secretsManager', 'ims', 'flowService', 'sts'] as const) {
+    for (const request of emulators[service].requests.slice(since[service])) {
+      const node = graph.find((candidate) => candidate.service === service && candidate.matches(request));
+      if (node) counts.set(node.id, counts.get(node.id)! + 1);
+      else unexpected += 1;
+    }
+  }
+  return { counts, unexpected };
+}
+
+/** Where each emulator's request log stands now (to count only what a run adds). */
+export function requestMarks(emulators: Pick<Emulators, ServiceName>): Record<ServiceName, number> {
+  return {
+    secretsManager: emulators.secretsManager.requests.length,
+    ims: emulators.ims.requests.length,
+    flowService: emulators.flowService.requests.length,
+    sts: emulators.sts.requests.length,
+  };
+}
+
+/** "" when the recorded requests are exactly what the graph expects, else what differs. */
+export function graphMismatch(expected: Map<string, number>, recorded: { counts: Map<string, number>; unexpected: number }): string {
+  const problems: string[] = [];
+  for (const [id, count] of expected) {
+    const seen = recorded.counts.get(id) ?? 0;
+    if (seen !== count) problems.push(`${id}: ${seen} (expected ${count})`);
+  }
+  if (recorded.unexpected > 0) problems.push(`${recorded.unexpected} requests outside the graph`);
+  return problems.join('; ');
+}

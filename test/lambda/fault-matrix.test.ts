@@ -8,15 +8,31 @@ import { stsErrorXml } from '../../emulators/sts.js';
 import type { StoredConnection } from '../../emulators/types.js';
 import type { World, WorldConnectionSpec } from '../../emulators/world.js';
 import type { ConnectionResult } from '../../lambda/rotate.js';
+import type { RotationSummary } from '../../lambda/rotator.js';
+import { captureOutput, findSecrets, serializeError } from '../support/capture.js';
 import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
 
 const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
 
 let harness: Harness | undefined;
+/** Everything the matrix printed, threw and returned, and every secret its worlds held. */
+const evidence: string[] = [];
+const secretsSeen = new Set<string>();
 afterEach(async () => {
+  if (harness) for (const secret of harness.world.secretValues()) secretsSeen.add(secret);
   await harness?.close();
   harness = undefined;
 });
+
+/** Run the handler with all output captured into the matrix-wide evidence. */
+async function invokeCapturing(fn: () => Promise<RotationSummary>) {
+  const capture = captureOutput();
+  const outcome = await settle(fn);
+  capture.restore();
+  evidence.push(capture.text(), JSON.stringify(outcome.value ?? null));
+  if (outcome.error) evidence.push(serializeError(outcome.error));
+  return outcome;
+}
 
 /** 'new' when the connection holds a fresh set that STS accepts; 'previous' when it is untouched. */
 async function credentialState(world: World, before: StoredConnection): Promise<'new' | 'previous'> {
@@ -262,7 +278,7 @@ describe.each([
     await fault.arrange?.(world);
     const before = world.connection(world.connectionIds[0]!);
 
-    const { value, error } = await settle(() => harness!.newHandler({ env: fault.env?.(world) })(SCHEDULED_EVENT));
+    const { value, error } = await invokeCapturing(() => harness!.newHandler({ env: fault.env?.(world) })(SCHEDULED_EVENT));
 
     const state = await credentialState(world, before);
     if (fault.outcome === 'rotated') {
@@ -316,7 +332,7 @@ describe('fault matrix: several connections, mixed faults, one run', () => {
     world.emulators.sts.createRole({ roleArn: world.targets[3]!.roleArn as string, trustedPrincipalArns: ['arn:aws:iam::123456789012:role/someone-else'] });
     const befores = ids.map((id) => world.connection(id));
 
-    const { error } = await settle(() => harness!.newHandler()(SCHEDULED_EVENT));
+    const { error } = await invokeCapturing(() => harness!.newHandler()(SCHEDULED_EVENT));
 
     const states = await Promise.all(befores.map((before) => credentialState(world, before)));
     expect(states).toEqual(['new', 'previous', 'new', 'previous', 'previous', 'previous', 'new']);
@@ -328,5 +344,16 @@ describe('fault matrix: several connections, mixed faults, one run', () => {
     expect(error!.message).toContain(`${ids[4]} (sandbox dev): Flow Service PATCH /connections/${ids[4]} failed with HTTP 400 (1416-400)`);
     expect(error!.message).not.toContain(ids[0]!);
     expect(error!.message).not.toContain(ids[5]!);
+  });
+});
+
+describe('fault matrix: secrets', () => {
+  it('all output, errors (with their causes) and results of the whole matrix hold none of the secrets the emulators issued or held', () => {
+    const everything = evidence.join('\n');
+    // Sanity: the matrix ran and produced failures with reasons to search.
+    expect(secretsSeen.size).toBeGreaterThan(100);
+    expect(everything).toContain('connection rotation failed');
+    expect(everything).toContain('"errorType":"RotationFailedError"');
+    expect(findSecrets(everything, [...secretsSeen])).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@
  */
 import { startWorld, type WorldConnectionSpec } from '../emulators/world.js';
 
-const verbose = process.argv.includes('--verbose');
+import { pathToFileURL } from 'node:url';
 
 const CONNECTIONS: WorldConnectionSpec[] = [
   { sandboxName: 'prod', name: 'Orders export', method: 'assume-role-chained', externalId: 'aep-orders-7f3a' },
@@ -35,7 +35,14 @@ function table(rows: string[][]): string {
 
 const shortEtag = (etag: string | undefined) => (etag ? etag.replaceAll('"', '').slice(0, 8) : '-');
 
-async function main(): Promise<number> {
+/** What a demo run gives back: its exit code and every secret it used (for the leak test). */
+export interface DemoOutcome {
+  readonly exitCode: number;
+  readonly secrets: string[];
+}
+
+/** Run the demo, printing with console.log; `verbose` lets the function's logs and metrics through. */
+export async function runDemo({ verbose = false }: { verbose?: boolean } = {}): Promise<DemoOutcome> {
   const started = Date.now();
   const world = await startWorld({ connections: CONNECTIONS });
   const restore = world.applyEnv({
@@ -91,19 +98,22 @@ async function main(): Promise<number> {
     console.log(`\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`);
     console.log(`${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`);
     if (failure) console.log(`\nThe invocation failed: ${failure.message}`);
-    return failure || proven !== rotated || rotated !== CONNECTIONS.length - 1 ? 1 : 0;
+    return { exitCode: failure || proven !== rotated || rotated !== CONNECTIONS.length - 1 ? 1 : 0, secrets: world.secretValues() };
   } finally {
     restore();
     await world.close();
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`demo failed: ${(error as Error).message}`);
-    process.exitCode = 1;
-  },
-);
+// `tsx scripts/demo.ts` (npm run demo) runs it; the leak test imports runDemo instead.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runDemo({ verbose: process.argv.includes('--verbose') }).then(
+    (outcome) => {
+      process.exitCode = outcome.exitCode;
+    },
+    (error: unknown) => {
+      console.error(`demo failed: ${(error as Error).message}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * The demo, run as `npm run demo -- --verbose` runs it (function logs and EMF metrics included),
+ * with all of its output captured: it succeeds, shows every connection, and prints none of the
+ * secrets it used (Adobe client secret, IMS token, IAM-user and minted secret keys, session tokens).
+ */
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../scripts/demo.js';
+import { captureOutput, findSecrets } from '../support/capture.js';
+
+describe('npm run demo', () => {
+  it('rotates the seeded connections and prints no secret, even with the function logs shown', async () => {
+    const capture = captureOutput();
+    let outcome;
+    try {
+      outcome = await runDemo({ verbose: true });
+    } finally {
+      capture.restore();
+    }
+
+    const output = capture.text();
+    expect(outcome.exitCode).toBe(0);
+    expect(output).toContain('5 rotated, 0 failed, 1 skipped');
+    expect(output).toContain('rotated (after 1 etag conflict)');
+    expect(output).toContain('"message":"connection rotated"');
+    expect(outcome.secrets.length).toBeGreaterThan(10);
+    expect(findSecrets(output, outcome.secrets)).toEqual([]);
+  });
+});

@@ -52,6 +52,20 @@ function send(res: ServerResponse, response: EmulatorResponse): void {
   res.end(payload);
 }
 
+/**
+ * Node's timers have millisecond granularity and fire 1–2 ms late under load, which over a few
+ * hops is several percent of a 20 ms latency. So a timer covers all but this much of a wait and
+ * the rest is polled (setImmediate: other requests keep being served meanwhile).
+ */
+const TIMER_SLACK_MS = 2;
+
+/** Resolve at `deadline` (performance.now() clock), not noticeably later. */
+async function waitUntil(deadline: number): Promise<void> {
+  const remaining = deadline - performance.now();
+  if (remaining > TIMER_SLACK_MS) await sleep(remaining - TIMER_SLACK_MS);
+  while (performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+}
+
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -66,6 +80,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
   const sockets = new Set<Socket>();
 
   const server = createServer(async (req, res) => {
+    const arrivedAt = performance.now();
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const headers: Record<string, string> = {};
@@ -83,10 +98,19 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
       const request: RecordedRequest = { ...base, action: options.actionOf?.(base) };
       requests.push(request);
 
-      if (latencyMs > 0) await sleep(latencyMs);
+      // Half the latency on the way in (the request takes effect after it), half on the way out.
+      // The service's own work happens inside the round trip, as it would behind a real network.
+      const latency = latencyMs;
+      if (latency > 0) {
+        await waitUntil(arrivedAt + latency / 2);
+        // As with an injected delay: a client that gave up meanwhile never reached the service.
+        if (req.socket.destroyed) return;
+      }
 
       const fault = faults.find((f) => f.remaining > 0 && matches(f.match, request));
       if (fault) fault.remaining -= 1;
+      const injectedMs = fault?.kind === 'delay' || fault?.kind === 'delay-after-effect' ? fault.ms : 0;
+      const answerAt = arrivedAt + latency + injectedMs;
 
       if (fault?.kind === 'reset') {
         req.socket.destroy();
@@ -94,6 +118,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
       }
       if (fault?.kind === 'respond') {
         const body = typeof fault.body === 'function' ? (fault.body as (r: RecordedRequest) => unknown)(request) : fault.body;
+        if (latency > 0) await waitUntil(answerAt);
         send(res, { status: fault.status, headers: fault.headers, body });
         return;
       }
@@ -104,6 +129,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
       }
       const response = await handler(request);
       if (fault?.kind === 'delay-after-effect') await sleep(fault.ms);
+      if (latency > 0) await waitUntil(answerAt);
       if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the effect has landed
       send(res, response);
     } catch (error) {

@@ -73,7 +73,12 @@ export interface Emulator {
   readonly requests: RecordedRequest[];
   injectFault(fault: Fault): void;
   clearFaults(): void;
-  /** A fixed delay added before handling every request (for benchmarks). @default 0 */
+  /**
+   * A fixed round trip for every request, as a network would add it: the request reaches the
+   * service `ms / 2` after it arrived, and the answer leaves `ms` after it arrived (plus any
+   * injected delay). Kept to within a fraction of a millisecond, so a benchmark's floor of
+   * `hops × ms` is what the emulators really impose. @default 0
+   */
   setLatency(ms: number): void;
   close(): Promise<void>;
 }

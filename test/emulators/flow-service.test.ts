@@ -736,6 +736,43 @@ describe('Flow Service emulator faults', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  it('answers no sooner than the set latency, and applies a write halfway through it', async () => {
+    // Prepare
+    const seeded = seed();
+    flow.setLatency(300);
+    const started = performance.now();
+
+    // Act: ask for the connection while the PATCH is still on its way in, then once it has landed
+    const patching = patchConnection(NEW_CREDENTIALS, seeded.etag);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const beforeEffect = getConnection();
+    const patched = await patching;
+    const patchMs = performance.now() - started;
+    const read = await beforeEffect;
+
+    // Assess
+    expect(patched.statusCode).toBe(200);
+    expect(patchMs).toBeGreaterThanOrEqual(300);
+    // The GET reached the service (50 + 150 ms) after the PATCH took effect (150 ms).
+    expect((read.body as { items: ConnectionItem[] }).items[0]!.etag).toBe((patched.body as { etag: string }).etag);
+  });
+
+  it('does not apply a request whose client gave up in the first half of the latency', async () => {
+    // Prepare
+    const seeded = seed();
+    flow.setLatency(400);
+
+    // Act
+    const error = await api
+      .patch(`connections/${CONNECTION_ID}`, { headers: { ...headers, 'if-match': seeded.etag }, json: NEW_CREDENTIALS, timeout: { request: 50 }, retry: { limit: 0 } })
+      .catch((caught: unknown) => caught);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
+    expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
+  });
+
   it('times the client out when the delay exceeds its timeout', async () => {
     // Prepare
     seed();

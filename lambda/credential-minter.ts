@@ -18,6 +18,19 @@ import { StsError, VerificationError } from './errors.js';
 import { registerSecret } from './redaction.js';
 import type { SecretStore, UserKeys } from './secrets.js';
 
+/** Client settings a verification client takes from the function's own client (see resolvedSettings). */
+const RESOLVED_CLIENT_SETTINGS = [
+  'region',
+  'maxAttempts',
+  'retryMode',
+  'defaultsMode',
+  'useFipsEndpoint',
+  'useDualstackEndpoint',
+  'userAgentAppId',
+  'sigv4aSigningRegionSet',
+  'authSchemePreference',
+] as const;
+
 /** A complete credential set: the session token is only valid with this key pair. */
 export interface MintedCredentials {
   readonly accessKeyId: string;
@@ -128,15 +141,36 @@ export class CredentialMinter {
   }
 
   /**
-   * Region and endpoint as the function's own client resolved them, once: each verification needs
-   * a client of its own (its credentials are the new ones), and resolving these from the
-   * environment for every client cost a measurable share of each rotation's CPU (BENCHMARKS.md).
+   * Every setting the SDK would otherwise look up for each new client, as the function's own
+   * client resolved them, once. Each verification needs a client of its own (its credentials are
+   * the new ones), and a client left to resolve these reads the environment and the shared config
+   * files and walks provider chains that throw on every miss: about a third of a rotation's SDK
+   * CPU (BENCHMARKS.md).
    */
   private resolvedSettings(): Promise<STSClientConfig> {
     this.verificationSettings ??= (async () => {
-      const config = this.ownClient.config;
-      const [region, endpoint] = await Promise.all([config.region(), config.endpoint?.()]);
-      return { ...this.options.clientConfig, region, ...(endpoint ? { endpoint } : {}) };
+      const config = this.ownClient.config as unknown as Record<string, unknown> & {
+        isCustomEndpoint?: boolean;
+        endpoint?: () => Promise<unknown>;
+        serviceConfiguredEndpoint?: () => Promise<string | undefined>;
+      };
+      const settings: Record<string, unknown> = { ...this.options.clientConfig };
+      for (const key of RESOLVED_CLIENT_SETTINGS) {
+        const value = config[key];
+        const resolved = typeof value === 'function' ? await (value as () => Promise<unknown>)() : value;
+        // A provider even for `undefined`: a plain undefined would send the client to look it up.
+        settings[key] = () => Promise.resolve(resolved);
+      }
+      if (config.isCustomEndpoint && config.endpoint) {
+        settings.endpoint = await config.endpoint();
+      } else {
+        // AWS_ENDPOINT_URL_STS or the config file's services section, as the own client found it;
+        // when there is none, say so rather than have each client search again.
+        const configured = await config.serviceConfiguredEndpoint?.();
+        if (configured) settings.endpoint = configured;
+        else settings.ignoreConfiguredEndpointUrls = true;
+      }
+      return settings as STSClientConfig;
     })();
     return this.verificationSettings;
   }

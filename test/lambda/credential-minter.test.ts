@@ -1,0 +1,76 @@
+/**
+ * The credential minter against the STS and Secrets Manager emulators: how its verification
+ * clients (one per minted set, signed with the new credentials) get their settings.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lambda/config.js';
+import { CredentialMinter } from '../../lambda/credential-minter.js';
+import { SecretStore } from '../../lambda/secrets.js';
+import { startWorld, type World } from '../../emulators/world.js';
+
+let world: World | undefined;
+let restoreEnv: (() => void) | undefined;
+afterEach(async () => {
+  restoreEnv?.();
+  restoreEnv = undefined;
+  await world?.close();
+  world = undefined;
+});
+
+async function seeded(connections: number) {
+  world = await startWorld({ connections: Array.from({ length: connections }, () => ({ sandboxName: 'prod' })) });
+  restoreEnv = world.applyEnv();
+  const { targets } = loadConfig({ env: world.env });
+  return { world, targets };
+}
+
+const verifications = (world: World) => world.emulators.sts.requests.filter((request) => request.action === 'GetCallerIdentity');
+const signerKeyOf = (authorization: string | undefined) => /Credential=([A-Z0-9]+)\//.exec(authorization ?? '')?.[1];
+
+describe('CredentialMinter', () => {
+  it('verifies each minted set with a GetCallerIdentity signed by that set', async () => {
+    const { world, targets } = await seeded(2);
+    const minter = new CredentialMinter({ secrets: new SecretStore(new SecretsManagerClient({})) });
+
+    const minted = await Promise.all(targets.map((target) => minter.mint(target)));
+
+    expect(verifications(world).map((request) => signerKeyOf(request.headers.authorization))).toEqual(
+      expect.arrayContaining(minted.map((set) => set.accessKeyId)),
+    );
+    minted.forEach((set, index) => expect(set.identityArn).toMatch(new RegExp(`:assumed-role/aep-s3-ingest-${index}/aep-s3-rotator-${targets[index]!.connectionId}$`)));
+  });
+
+  it('gives verification clients the settings its own client resolved, instead of reading the environment for each', async () => {
+    const { world, targets } = await seeded(2);
+    const minter = new CredentialMinter({ secrets: new SecretStore(new SecretsManagerClient({})) });
+    await minter.mint(targets[0]!);
+
+    // A client that looked these up now would fail: an endpoint nobody listens on, a region
+    // that signs for the wrong place, and a retry setting the SDK refuses.
+    process.env.AWS_ENDPOINT_URL_STS = 'http://127.0.0.1:9';
+    process.env.AWS_REGION = 'eu-west-3';
+    process.env.AWS_MAX_ATTEMPTS = 'not-a-number';
+
+    const second = await minter.mint(targets[1]!);
+
+    expect(second.identityArn).toContain(targets[1]!.connectionId);
+    const last = verifications(world).at(-1)!;
+    expect(signerKeyOf(last.headers.authorization)).toBe(second.accessKeyId);
+    expect(last.headers.authorization).toContain('/us-east-1/sts/aws4_request');
+  });
+
+  it('uses an endpoint given in code (not from the environment) for verification too', async () => {
+    const { world, targets } = await seeded(1);
+    delete process.env.AWS_ENDPOINT_URL_STS;
+    const minter = new CredentialMinter({
+      secrets: new SecretStore(new SecretsManagerClient({})),
+      clientConfig: { endpoint: world.emulators.sts.url },
+    });
+
+    const minted = await minter.mint(targets[0]!);
+
+    expect(minted.identityArn).toContain(targets[0]!.connectionId);
+    expect(signerKeyOf(verifications(world).at(-1)!.headers.authorization)).toBe(minted.accessKeyId);
+  });
+});

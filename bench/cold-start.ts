@@ -33,22 +33,27 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, ...extra };
 }
 
-export function measureColdStart(bundleFile: string, runs: number): ColdStartSummary[] {
+/**
+ * `functionEnv`: the environment the import runs with. The function builds its rotator (reads and
+ * validates its configuration, creates its SDK clients) while it loads, as at Lambda's INIT, so
+ * it needs a valid configuration to do the work it does in production.
+ */
+export function measureColdStart(bundleFile: string, runs: number, functionEnv: Record<string, string>): ColdStartSummary[] {
   const url = pathToFileURL(bundleFile).href;
   const probe = `const t=performance.now();await import(${JSON.stringify(url)});const ms=performance.now()-t;process.stdout.write(JSON.stringify({ms,rss:process.memoryUsage().rss}))`;
   const bareProbe = `process.stdout.write(JSON.stringify({rss:process.memoryUsage().rss}))`;
-  const kinds: Array<{ label: string; args: string[] }> = [
-    { label: "bare `node -e ''`", args: ['-e', ''] },
-    { label: 'bare node (reporting its RSS)', args: ['-e', bareProbe] },
-    { label: 'import the bundle', args: ['--input-type=module', '-e', probe] },
-    { label: 'import the bundle, --enable-source-maps (as deployed)', args: ['--enable-source-maps', '--input-type=module', '-e', probe] },
+  const kinds: Array<{ label: string; args: string[]; env: Record<string, string> }> = [
+    { label: "bare `node -e ''`", args: ['-e', ''], env: cleanEnv() },
+    { label: 'bare node (reporting its RSS)', args: ['-e', bareProbe], env: cleanEnv() },
+    { label: 'import the bundle', args: ['--input-type=module', '-e', probe], env: cleanEnv(functionEnv) },
+    { label: 'import the bundle, --enable-source-maps (as deployed)', args: ['--enable-source-maps', '--input-type=module', '-e', probe], env: cleanEnv(functionEnv) },
   ];
   const results: ColdStartKind[] = kinds.map(({ label }) => ({ label, processMs: [], importMs: [], rssBytes: [] }));
   // One unmeasured round first: file cache and the binary's pages.
   for (let round = -1; round < runs; round += 1) {
-    kinds.forEach(({ args }, index) => {
+    kinds.forEach(({ args, env }, index) => {
       const started = performance.now();
-      const child = spawnSync(process.execPath, args, { env: cleanEnv(), encoding: 'utf8' });
+      const child = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
       const wallMs = performance.now() - started;
       if (child.status !== 0) throw new Error(`cold start probe failed (${kinds[index]!.label}): ${child.stderr}`);
       if (round < 0) return;

@@ -25,13 +25,22 @@ export interface HandlerOptions {
 
 /** A handler with its own container-lifetime state (config, caches, clients). */
 export function createHandler(options: HandlerOptions = {}) {
+  // Built now, at INIT for the exported handler (as AWS advises: configuration read and SDK
+  // clients created before the first event, not on its clock). A bad configuration is kept and
+  // thrown by every invocation instead, so it is reported where operators look (the invocation's
+  // error and log) rather than as an INIT failure.
   let rotator: Rotator | undefined;
+  let configError: unknown;
+  try {
+    rotator = new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy, now: options.now });
+  } catch (error) {
+    configError = error;
+  }
 
   return async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RotationSummary> {
     try {
       const request = parseRotationRequest(event);
-      // Read and validated once per container; a bad config fails every invocation, early.
-      rotator ??= new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy, now: options.now });
+      if (!rotator) throw configError;
       logger.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
       return await rotator.run(request, context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis()));
     } catch (error) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
+import { DEFAULT_MEMORY_MB } from '../lib/rotation-rules.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 's3-credential-rotator.ts');
@@ -61,14 +62,9 @@ export function constructDrift(): string[] {
   );
 }
 
-/** The function's configured memory (MB) according to the construct, when it can be read. */
-export function constructMemoryMb(): number | undefined {
-  try {
-    const match = /memorySize:\s*(\d+)/.exec(readFileSync(CONSTRUCT_FILE, 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
+/** The function's memory (MB) as the construct deploys it by default (`memorySize`). */
+export function constructMemoryMb(): number {
+  return DEFAULT_MEMORY_MB;
 }
 
 export interface BuiltFunction {

@@ -10,9 +10,13 @@ import { z } from 'zod';
 import { DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_FLOW_SERVICE_URL, DEFAULT_IMS_URL, checkServiceUrl, requiredOr } from '../lambda/config.js';
 import {
   bucketNameProblem,
+  DEFAULT_MEMORY_MB,
   durationProblem,
   folderPathProblem,
   functionTimeout,
+  MAX_MEMORY_MB,
+  memoryProblem,
+  MIN_MEMORY_MB,
   mintMethodOf,
   normalizeFolderPath,
   rotationWindowProblem,
@@ -76,6 +80,11 @@ export interface RotatorConfig {
   readonly flowServiceUrl: string;
   readonly imsUrl: string;
   readonly concurrency: number;
+  /**
+   * The function's memory in MB (128 to 10240). Lambda gives CPU in proportion to memory; the
+   * default, 1769, is one vCPU, below which a rotation is CPU-bound (see BENCHMARKS.md).
+   */
+  readonly memorySize: number;
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
@@ -190,6 +199,13 @@ const rootSchema = z
         .min(1, 'must be a whole number from 1 to 64')
         .max(64, 'must be a whole number from 1 to 64')
         .default(DEFAULT_CONCURRENCY),
+      memorySize: z
+        .number({ error: `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}` })
+        .superRefine((memory, ctx) => {
+          const problem = memoryProblem(memory);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .default(DEFAULT_MEMORY_MB),
       logRetentionDays: z
         .number({ error: 'must be a number of days' })
         .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -1,7 +1,7 @@
 /**
  * The synth-time safety rules, as pure functions over plain values: which STS call a target uses
- * and how long its credentials may live, Adobe's bucket-name rules, how often a schedule runs, and
- * the sizes derived from them (function timeout, staleness window).
+ * and how long its credentials may live, Adobe's bucket-name rules, how often a schedule runs, the
+ * function's memory, and the sizes derived from them (function timeout, staleness window).
  *
  * Both the configuration parser (`config.ts`, which names cdk.json fields) and the construct
  * (`s3-credential-rotator.ts`, which names props) call these, so a refusal reads the same either
@@ -190,6 +190,28 @@ export function rotationWindowProblem(expression: string, intervalSeconds: numbe
     `(${shortestDurationSeconds} s, ${durationField}), so a failed run and its retries would not fit before the credentials expire; ` +
     `run at least every ${limit} s${suggestion} or raise the duration`
   );
+}
+
+/**
+ * The function's default memory, in MB: one full vCPU. Lambda gives a function CPU in proportion
+ * to its memory (one vCPU at 1,769 MB), and a rotation is CPU-bound below that: at 256 MB a run of
+ * 100 connections took about 5.8 times its network round-trip floor, against 1.3 times at 1,769 MB
+ * (BENCHMARKS.md, "Lambda's CPU share"). The cost is about the same, because Lambda bills
+ * GB-seconds and a CPU-bound run at less memory simply lasts longer.
+ */
+export const DEFAULT_MEMORY_MB = 1769;
+/** The least memory Lambda allows a function, in MB. */
+export const MIN_MEMORY_MB = 128;
+/** The most memory Lambda allows a function, in MB. */
+export const MAX_MEMORY_MB = 10_240;
+
+/**
+ * Why `memoryMb` is not a memory size Lambda accepts (whole MB from 128 to 10240), or undefined.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+ */
+export function memoryProblem(memoryMb: number): string | undefined {
+  if (Number.isInteger(memoryMb) && memoryMb >= MIN_MEMORY_MB && memoryMb <= MAX_MEMORY_MB) return undefined;
+  return `${memoryMb} is not a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}, the range Lambda accepts; choose a value in it`;
 }
 
 /** Lambda's hard limit on a function's timeout. */

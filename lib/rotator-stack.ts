@@ -78,6 +78,7 @@ export class RotatorStack extends Stack {
       flowServiceUrl: config.flowServiceUrl,
       imsUrl: config.imsUrl,
       concurrency: config.concurrency,
+      memorySize: config.memorySize,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
       targetsDelivery: props.targetsDelivery,

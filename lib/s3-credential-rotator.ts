@@ -31,10 +31,12 @@ import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../lamb
 import {
   bucketNameProblem,
   CONNECTION_ID,
+  DEFAULT_MEMORY_MB,
   durationProblem,
   folderPathProblem,
   functionTimeout,
   MAX_FUNCTION_TIMEOUT_SECONDS,
+  memoryProblem,
   mintMethodOf,
   normalizeFolderPath,
   rotationWindowProblem,
@@ -163,6 +165,13 @@ export interface S3CredentialRotatorProps {
    * @default - 30 s plus 45 s per batch of `concurrency` targets (refused beyond Lambda's 15 minutes)
    */
   readonly timeout?: Duration;
+  /**
+   * The function's memory in MB (128 to 10240). Lambda gives CPU in proportion to memory, one vCPU
+   * at 1769 MB; below that a rotation is CPU-bound and runs longer, at about the same cost, since
+   * Lambda bills GB-seconds (BENCHMARKS.md, "Lambda's CPU share").
+   * @default 1769 (one vCPU)
+   */
+  readonly memorySize?: number;
   /**
    * How long the function's log group keeps events.
    * @default logs.RetentionDays.THREE_MONTHS
@@ -299,7 +308,7 @@ export class S3CredentialRotator extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       role: this.functionRole,
-      memorySize: 256,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.seconds(timeoutSeconds),
       // Two runs must not race on the same connections' etags.
       reservedConcurrentExecutions: 1,
@@ -417,6 +426,8 @@ export class S3CredentialRotator extends Construct {
     if (!Token.isUnresolved(concurrency) && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)) {
       problems.push(`concurrency: ${concurrency} is not a whole number from 1 to 64`);
     }
+    const memory = props.memorySize === undefined || Token.isUnresolved(props.memorySize) ? undefined : memoryProblem(props.memorySize);
+    if (memory) problems.push(`memorySize: ${memory}`);
     for (const [field, value] of [['flowServiceUrl', props.flowServiceUrl], ['imsUrl', props.imsUrl]] as const) {
       // The function's own rule: https, or plain http to a loopback emulator.
       const problem = value === undefined || Token.isUnresolved(value) ? undefined : checkServiceUrl(field, value);

@@ -50,9 +50,16 @@ describe('parseRotatorConfig', () => {
       flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice',
       imsUrl: 'https://ims-na1.adobelogin.com',
       concurrency: 8,
+      memorySize: 1769,
       logRetentionDays: 90,
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });
+  });
+
+  it('accepts a memory size in MB', () => {
+    expect(parseRotatorConfig(sample((raw) => (raw.memorySize = 1024))).memorySize).toBe(1024);
+    expect(parseRotatorConfig(sample((raw) => (raw.memorySize = 128))).memorySize).toBe(128);
+    expect(parseRotatorConfig(sample((raw) => (raw.memorySize = 10_240))).memorySize).toBe(10_240);
   });
 
   it('normalizes a folder path and accepts secrets as a name, an ARN or an object', () => {
@@ -189,6 +196,10 @@ describe('parseRotatorConfig', () => {
     ['the Adobe secret id is malformed', sample((raw) => (raw.adobeCredentialsSecret = 'arn:aws:s3:::bucket')), 'adobeCredentialsSecret.secretId: must be a Secrets Manager secret name'],
     ['a secret KMS key is not a key ARN', sample((raw) => (raw.targets[2]!.userCredentialsSecret = { secretId: 'u', kmsKeyArn: 'alias/aws/secretsmanager' })), 'targets[2].userCredentialsSecret.kmsKeyArn: must be a KMS key ARN'],
     ['concurrency is out of range', sample((raw) => (raw.concurrency = 65)), 'concurrency: must be a whole number from 1 to 64'],
+    ['the memory size is below Lambda’s 128 MB', sample((raw) => (raw.memorySize = 100)), 'memorySize: 100 is not a whole number of MB from 128 to 10240, the range Lambda accepts'],
+    ['the memory size is above Lambda’s 10240 MB', sample((raw) => (raw.memorySize = 10_241)), 'memorySize: 10241 is not a whole number of MB from 128 to 10240'],
+    ['the memory size is not a whole number', sample((raw) => (raw.memorySize = 256.5)), 'memorySize: 256.5 is not a whole number of MB from 128 to 10240'],
+    ['the memory size is not a number', sample((raw) => (raw.memorySize = '1769')), 'memorySize: must be a whole number of MB from 128 to 10240'],
     ['the log retention is not a CloudWatch period', sample((raw) => (raw.logRetentionDays = 100)), 'logRetentionDays: must be one of the periods CloudWatch Logs offers'],
     ['the Flow Service URL is plain http to a remote host', sample((raw) => (raw.flowServiceUrl = 'http://platform.adobe.io')), 'flowServiceUrl: must use https://'],
     ['the account id is malformed', sample((raw) => (raw.account = '1234')), 'account: must be a 12-digit AWS account id'],

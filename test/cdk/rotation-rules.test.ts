@@ -1,6 +1,14 @@
 /** The pure synth-time rules shared by the configuration parser and the construct. */
 import { describe, expect, it } from 'vitest';
-import { bucketNameProblem, durationProblem, functionTimeout, scheduleInterval, stalenessWindowSeconds } from '../../lib/rotation-rules.js';
+import {
+  bucketNameProblem,
+  DEFAULT_MEMORY_MB,
+  durationProblem,
+  functionTimeout,
+  memoryProblem,
+  scheduleInterval,
+  stalenessWindowSeconds,
+} from '../../lib/rotation-rules.js';
 
 describe('scheduleInterval', () => {
   it.each([
@@ -82,6 +90,20 @@ describe('bucketNameProblem', () => {
     ['10.0.0.1', 'is shaped like an IP address'],
   ])('refuses %s', (name, problem) => {
     expect(bucketNameProblem(name)).toContain(problem);
+  });
+});
+
+describe('memoryProblem', () => {
+  it.each([128, 256, 1024, DEFAULT_MEMORY_MB, 10_240])('accepts %i MB', (memory) => {
+    expect(memoryProblem(memory)).toBeUndefined();
+  });
+
+  it.each([0, 127, 10_241, 256.5, -1, Number.NaN])('refuses %d', (memory) => {
+    expect(memoryProblem(memory)).toBe(`${memory} is not a whole number of MB from 128 to 10240, the range Lambda accepts; choose a value in it`);
+  });
+
+  it('defaults to one full vCPU (1769 MB)', () => {
+    expect(DEFAULT_MEMORY_MB).toBe(1769);
   });
 });
 

@@ -126,6 +126,9 @@ describe('S3CredentialRotator refusals', () => {
     ['a sandbox name has upper case', (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'Prod', roleArn: ROLE }] }, stack), 'targets[0].sandboxName: "Prod" is not a sandbox name'],
     ['there are no targets', (stack) => rotator({ targets: [] }, stack), 'targets: must list at least one target'],
     ['concurrency is out of range', (stack) => rotator({ concurrency: 0 }, stack), 'concurrency: 0 is not a whole number from 1 to 64'],
+    ['the memory size is below Lambda’s 128 MB', (stack) => rotator({ memorySize: 100 }, stack), 'memorySize: 100 is not a whole number of MB from 128 to 10240, the range Lambda accepts'],
+    ['the memory size is above Lambda’s 10240 MB', (stack) => rotator({ memorySize: 10_241 }, stack), 'memorySize: 10241 is not a whole number of MB from 128 to 10240'],
+    ['the memory size is not a whole number', (stack) => rotator({ memorySize: 256.5 }, stack), 'memorySize: 256.5 is not a whole number of MB from 128 to 10240'],
     ['a service URL is plain http to a remote host', (stack) => rotator({ imsUrl: 'http://ims.example.com' }, stack), 'imsUrl: must use https://'],
     [
       'the targets cannot be rotated within Lambda’s 15 minutes',
@@ -167,11 +170,13 @@ describe('S3CredentialRotator with unresolved tokens', () => {
     const schedule = new CfnParameter(stack, 'Schedule', { type: 'String' });
     const bucket = new CfnParameter(stack, 'Bucket', { type: 'String' });
     const connection = new CfnParameter(stack, 'ConnectionId', { type: 'String' });
+    const memory = new CfnParameter(stack, 'MemorySize', { type: 'Number' });
 
     expect(() =>
       rotator(
         {
           schedule: scheduler.ScheduleExpression.expression(schedule.valueAsString),
+          memorySize: memory.valueAsNumber,
           targets: [
             { connectionId: connection.valueAsString, sandboxName: 'prod', roleArn: ROLE, duration: Duration.seconds(hours.valueAsNumber) },
             { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: bucket.valueAsString } },
@@ -181,6 +186,21 @@ describe('S3CredentialRotator with unresolved tokens', () => {
       ),
     ).not.toThrow();
     Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: { Ref: 'Schedule' } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'MemorySize' } });
+  });
+});
+
+describe('S3CredentialRotator memory', () => {
+  it('gives the function 1769 MB, one full vCPU, by default', () => {
+    const stack = newStack();
+    rotator({}, stack);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1769 });
+  });
+
+  it('honours an explicit memory size', () => {
+    const stack = newStack();
+    rotator({ memorySize: 512 }, stack);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: 512 });
   });
 });
 

@@ -86,7 +86,18 @@ describe('function', () => {
   });
 
   it('has a timeout sized to its 3 targets (30 s + 45 s per batch of 8) and reserved concurrency 1', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 75, ReservedConcurrentExecutions: 1, MemorySize: 256 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 75, ReservedConcurrentExecutions: 1 });
+  });
+
+  it('has 1769 MB of memory by default, one full vCPU', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1769 });
+  });
+
+  it('takes the memory size configured in cdk.json', () => {
+    const raw = rawSampleConfig();
+    raw.memorySize = 1024;
+    const configured = synthRotatorStack({ config: parseRotatorConfig(raw) }).template;
+    configured.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 75 });
   });
 
   it('retries a failed asynchronous run twice, then sends it to the failure dead-letter queue', () => {

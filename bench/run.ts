@@ -13,13 +13,17 @@
  * 3. Peak memory of the largest run (the 1,000-connection child's maxRSS).
  * 4. Baseline: the same rotations done as Adobe's tutorial does them by hand, one connection after
  *    another (bench/tutorial-baseline.ts), against the same emulators and delay.
+ * 5. Delay sweep: 100 connections at d = 20, 50 and 100 ms (the function's own work is about
+ *    constant per request, so its share shrinks as the services slow down).
+ * 6. Lambda's CPU share: 100 connections with the child under a CFS quota of memory / 1,769 MB of
+ *    one CPU, as Lambda allots it, for 256 MB to 1,769 MB (needs root and a cgroup; else skipped).
  *
  * Writes the figures into BENCHMARKS.md (between its bench markers) after a full run.
  *
- *   npm run bench                      full run (about 2 minutes on 2 cores), writes BENCHMARKS.md
- *   npm run bench -- --quick           sizes 1, 10, 100 and fewer cold-start runs; writes nothing
+ *   npm run bench                      full run (about 4 minutes on 2 cores), writes BENCHMARKS.md
+ *   npm run bench -- --quick           sizes 1, 10, 100, fewer cold-start runs, no 5 and 6; writes nothing
  *   options: --delay=<ms> (default 20), --sizes=1,10 (instead of the defaults), --no-baseline,
- *            --write / --no-write
+ *            --scenarios / --no-scenarios (5 and 6), --write / --no-write
  */
 import { execFileSync, fork } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
@@ -34,6 +38,7 @@ import { DEFAULT_CONCURRENCY } from '../lambda/config.js';
 import { bundleEntry, bundleFunction, constructDrift, constructMemoryMb, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
 import type { ChildReport, ChildTask } from './child.js';
 import { cleanEnv, measureColdStart, type ColdStartSummary } from './cold-start.js';
+import { lambdaCpuShare, limitCpu, MB_PER_VCPU, type CpuLimit } from './cpu-share.js';
 import {
   countRequests,
   criticalPath,
@@ -74,21 +79,29 @@ const WRITE = argv.includes('--write') || (!QUICK && !argv.includes('--no-write'
 const SIZES = option('--sizes')?.split(',').map(Number) ?? (QUICK ? [1, 10, 100] : [1, 10, 100, 1000]);
 const BASELINE = !argv.includes('--no-baseline');
 const COLD_START_RUNS = QUICK ? 5 : 15;
+/** The delay sweep and the CPU-share runs (full runs, or asked for). */
+const SCENARIOS = argv.includes('--scenarios') || (!QUICK && !argv.includes('--no-scenarios'));
+/** Connections of the delay sweep and the CPU-share runs. */
+const SCENARIO_CONNECTIONS = 100;
+const SWEEP_DELAYS_MS = [20, 50, 100];
+/** Memory sizes for the CPU-share runs: the construct's, and up to one full vCPU. */
+const SHARE_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
 const GOAL_RATIO = 1.1;
 /** The function's memory (the construct's `memorySize`). */
-const MEMORY_MB = constructMemoryMb() ?? 256;
+const MEMORY_MB = constructMemoryMb();
 /**
  * How the function's process runs: NODE_OPTIONS of the construct (--enable-source-maps), and the
  * flags Lambda's Node.js bootstrap adds: --expose-gc and heap limits derived from the configured
  * memory (new space = memory/10, semi-space = half of it, old space = the rest), so V8 collects as
- * it would in a 256 MB sandbox rather than as on this machine.
+ * it would in a Lambda sandbox of that memory rather than as on this machine.
  */
-const FUNCTION_NODE_FLAGS = [
+const nodeFlagsFor = (memoryMb: number) => [
   '--enable-source-maps',
   '--expose-gc',
-  `--max-semi-space-size=${Math.floor(Math.floor(MEMORY_MB / 10) / 2)}`,
-  `--max-old-space-size=${MEMORY_MB - Math.floor(MEMORY_MB / 10)}`,
+  `--max-semi-space-size=${Math.floor(Math.floor(memoryMb / 10) / 2)}`,
+  `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`,
 ];
+const FUNCTION_NODE_FLAGS = nodeFlagsFor(MEMORY_MB);
 const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
 if (!Number.isFinite(DELAY_MS) || DELAY_MS <= 0) throw new Error('--delay must be a positive number of milliseconds');
@@ -193,8 +206,10 @@ interface Artifacts {
   readonly baselineUrl: string;
 }
 
-async function runChild(artifacts: Artifacts, task: ChildTask, execArgv: string[], timeoutMs: number): Promise<ChildReport> {
+async function runChild(artifacts: Artifacts, task: ChildTask, execArgv: string[], timeoutMs: number, cpuLimit?: CpuLimit): Promise<ChildReport> {
   const child = fork(artifacts.childFile, [], { execPath: process.execPath, execArgv, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // Before the task is sent: the child does nothing until then, so all its work is under the quota.
+  if (cpuLimit) cpuLimit.add(child.pid!);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -407,6 +422,82 @@ async function warmUp(artifacts: Artifacts): Promise<void> {
   }
 }
 
+// ------------------------------------------------------------------ scenarios
+
+interface ScenarioFigures {
+  readonly ms: number;
+  readonly floorMs: number;
+  readonly cpuMs: number;
+}
+
+interface ScenarioResult {
+  readonly delayMs: number;
+  readonly memoryMb: number;
+  readonly connections: number;
+  readonly cold: ScenarioFigures;
+  readonly warm: ScenarioFigures;
+}
+
+/** One fresh container rotating `connections` twice at delay `delayMs`, with `memoryMb`'s heap flags and, given one, a CPU quota. */
+async function scenarioRun(artifacts: Artifacts, connections: number, delayMs: number, memoryMb: number, cpuLimit?: CpuLimit): Promise<ScenarioResult> {
+  const { world } = await seedWorld(connections);
+  try {
+    setLatency(world, delayMs);
+    const report = await runChild(
+      artifacts,
+      { kind: 'handler', moduleUrl: pathToFileURL(artifacts.fn.file).href, env: functionEnv(world), invocations: 2 },
+      nodeFlagsFor(memoryMb),
+      120_000 + connections * 1000,
+      cpuLimit,
+    );
+    report.runs.forEach((run, index) => checkRun(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections));
+    const figures = (index: number, warm: boolean): ScenarioFigures => ({
+      ms: report.runs[index]!.ms,
+      floorMs: rotationFloor({ connections, concurrency: CONCURRENCY, delayMs, warm }).ms,
+      cpuMs: report.runs[index]!.cpuMs,
+    });
+    return { delayMs, memoryMb, connections, cold: figures(0, false), warm: figures(1, true) };
+  } finally {
+    await world.close();
+  }
+}
+
+interface Scenarios {
+  readonly sweep: ScenarioResult[];
+  readonly share: ScenarioResult[];
+  readonly shareLimit?: string;
+  readonly shareUnavailable?: string;
+}
+
+async function runScenarios(artifacts: Artifacts): Promise<Scenarios> {
+  const sweep: ScenarioResult[] = [];
+  for (const delayMs of SWEEP_DELAYS_MS) {
+    process.stdout.write(`delay sweep: ${SCENARIO_CONNECTIONS} connections at d = ${delayMs} ms...`);
+    const result = await scenarioRun(artifacts, SCENARIO_CONNECTIONS, delayMs, MEMORY_MB);
+    sweep.push(result);
+    console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
+  }
+  const share: ScenarioResult[] = [];
+  let shareLimit: string | undefined;
+  for (const memoryMb of SHARE_MEMORY_MB) {
+    const limited = limitCpu(lambdaCpuShare(memoryMb));
+    if ('unavailable' in limited) {
+      console.log(`CPU share: skipped, ${limited.unavailable}`);
+      return { sweep, share, shareUnavailable: limited.unavailable };
+    }
+    try {
+      process.stdout.write(`CPU share: ${SCENARIO_CONNECTIONS} connections at ${memoryMb} MB (${limited.limit.description})...`);
+      const result = await scenarioRun(artifacts, SCENARIO_CONNECTIONS, DELAY_MS, memoryMb, limited.limit);
+      share.push(result);
+      shareLimit ??= limited.limit.description.replace(/^(cgroup v\d).*/, '$1');
+      console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
+    } finally {
+      limited.limit.remove();
+    }
+  }
+  return { sweep, share, ...(shareLimit ? { shareLimit } : {}) };
+}
+
 // ------------------------------------------------------------------ tables
 
 const above = (ratio: number) => (ratio > GOAL_RATIO ? ' ▲' : '');
@@ -482,6 +573,32 @@ function coldStartRows(fn: BuiltFunction, summaries: ColdStartSummary[]): { size
       ]),
     ],
   };
+}
+
+function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory'): Row[] {
+  const perRotation = (figures: ScenarioFigures, connections: number) => (figures.cpuMs / connections).toFixed(2);
+  return [
+    [
+      first === 'delay' ? 'd (ms)' : 'memory (MB), CPU share',
+      'first: floor (ms)',
+      'first: measured (ms)',
+      'ratio',
+      'warm: floor (ms)',
+      'warm: measured (ms)',
+      'ratio',
+      'function CPU / rotation, first / warm (ms)',
+    ],
+    ...results.map((result) => [
+      first === 'delay' ? fmtInt(result.delayMs) : `${fmtInt(result.memoryMb)}, ${(lambdaCpuShare(result.memoryMb) * 100).toFixed(1)}% of a vCPU`,
+      fmtMs(result.cold.floorMs),
+      fmtMs(result.cold.ms),
+      fmtRatio(result.cold.ms / result.cold.floorMs) + above(result.cold.ms / result.cold.floorMs),
+      fmtMs(result.warm.floorMs),
+      fmtMs(result.warm.ms),
+      fmtRatio(result.warm.ms / result.warm.floorMs) + above(result.warm.ms / result.warm.floorMs),
+      `${perRotation(result.cold, result.connections)} / ${perRotation(result.warm, result.connections)}`,
+    ]),
+  ];
 }
 
 function memoryRows(result: SizeResult): Row[] {
@@ -560,6 +677,7 @@ function render(
     roundTripMs: number;
     drift: string[];
     elapsedMs: number;
+    scenarios?: Scenarios;
   },
 ): void {
   const { info, fn, coldStart, results, roundTripMs } = context;
@@ -616,6 +734,29 @@ function render(
       ? `Every run made exactly the requests the graph predicts (per invocation: each per-connection request N times, the secret and the token once per container) and rotated every connection.`
       : `Request graph mismatch (the floor may not apply): ${problems.map((result) => `${result.connections}: ${result.graphProblem}`).join(' / ')}`,
   );
+
+  const { scenarios } = context;
+  if (scenarios && scenarios.sweep.length > 0) {
+    out.heading(`Delay sweep (${fmtInt(SCENARIO_CONNECTIONS)} connections, concurrency ${CONCURRENCY})`);
+    out.text(
+      `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container each, invoked twice. ` +
+        'The function adds a roughly constant amount of work per request, so its share of the total falls as the services get slower:',
+    );
+    out.table(scenarioRows(scenarios.sweep, 'delay'));
+  }
+  if (scenarios) {
+    out.heading(`Lambda's CPU share (${fmtInt(SCENARIO_CONNECTIONS)} connections, d = ${DELAY_MS} ms)`);
+    if (scenarios.shareUnavailable) {
+      out.text(`Not measured on this run: ${scenarios.shareUnavailable}.`);
+    } else {
+      out.text(
+        `Lambda gives a function CPU in proportion to its memory, one vCPU at ${fmtInt(MB_PER_VCPU)} MB; every figure above ran on a whole core of this machine, with the heap flags of the construct's ${fmtInt(MEMORY_MB)} MB. ` +
+          `Here the child runs under a Linux CFS quota of each memory size's share (${scenarios.shareLimit ?? 'cgroup'}, period 100 ms) with that size's heap flags. ` +
+          `Below one vCPU a rotation is CPU-bound: it lasts longer for about the same cost (Lambda bills GB-seconds), which is why the construct's default memory is ${fmtInt(MEMORY_MB)} MB (\`memorySize\` to change it).`,
+      );
+      out.table(scenarioRows(scenarios.share, 'memory'));
+    }
+  }
 
   out.heading(`Peak memory (${fmtInt(largest.connections)} connections)`);
   out.text(`The function alone, in its child process (the emulators run in the parent), started with \`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap adds, with heap limits for ${MEMORY_MB} MB):`);
@@ -674,9 +815,11 @@ async function main(): Promise<void> {
       );
     }
 
+    const scenarios = SCENARIOS ? await runScenarios(artifacts) : undefined;
+
     const busyAfter = await idleMachineBusy();
     const referenceAfter = referenceWorkloadMs();
-    const context = { info, background: [busyBefore, busyAfter] as const, reference: [referenceBefore, referenceAfter] as const, fn, coldStart, results, roundTripMs, drift, elapsedMs: performance.now() - started };
+    const context = { info, background: [busyBefore, busyAfter] as const, reference: [referenceBefore, referenceAfter] as const, fn, coldStart, results, roundTripMs, drift, elapsedMs: performance.now() - started, ...(scenarios ? { scenarios } : {}) };
 
     console.log('');
     render(

@@ -1,0 +1,41 @@
+/**
+ * The benchmark's yardstick: the round-trip floor computed from the rotation's request graph, and
+ * Lambda's CPU share by memory. Pure functions; the bench itself prints figures and is not run here.
+ */
+import { describe, expect, it } from 'vitest';
+import { lambdaCpuShare, MB_PER_VCPU } from '../../bench/cpu-share.js';
+import { criticalPath, rotationFloor, ROTATION_GRAPH, TUTORIAL_GRAPH, type RequestNode } from '../../bench/floor.js';
+
+describe('criticalPath', () => {
+  it('is the Adobe side on a cold container and the STS side once the secret and token are cached', () => {
+    expect(criticalPath(ROTATION_GRAPH, { cached: false })).toEqual(['SM GetSecretValue', 'IMS token', 'Flow GET', 'Flow PATCH']);
+    expect(criticalPath(ROTATION_GRAPH, { cached: true })).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH']);
+  });
+
+  it('refuses a graph with a cycle or an unknown dependency', () => {
+    const node = (id: string, after: string[]): RequestNode => ({ id, service: 'sts', after, matches: () => false });
+    expect(() => criticalPath([node('a', ['b']), node('b', ['a'])], { cached: false })).toThrow(/cycle/);
+    expect(() => criticalPath([node('a', ['missing'])], { cached: false })).toThrow(/unknown dependency "missing"/);
+  });
+});
+
+describe('rotationFloor', () => {
+  it('is 4d for the first wave and 3d for each later one', () => {
+    const floor = (connections: number, warm = false) => rotationFloor({ connections, concurrency: 8, delayMs: 20, warm }).ms;
+    expect([floor(1), floor(8), floor(9), floor(100), floor(1000)]).toEqual([80, 80, 140, 800, 7520]);
+    expect([floor(1, true), floor(1000, true)]).toEqual([60, 7500]);
+    expect(floor(0)).toBe(0);
+  });
+
+  it('gives the sequential tutorial one token, then three requests per connection', () => {
+    expect(rotationFloor({ connections: 1000, concurrency: 1, delayMs: 20 }, TUTORIAL_GRAPH).ms).toBe(20 * (1 + 3 * 1000));
+  });
+});
+
+describe('lambdaCpuShare', () => {
+  it('is memory over 1,769 MB of one vCPU, capped at a whole one', () => {
+    expect(lambdaCpuShare(MB_PER_VCPU)).toBe(1);
+    expect(lambdaCpuShare(256)).toBeCloseTo(0.1447, 4);
+    expect(lambdaCpuShare(10_240)).toBe(1);
+  });
+});

@@ -20,7 +20,7 @@
  *
  * Writes the figures into BENCHMARKS.md (between its bench markers) after a full run.
  *
- *   npm run bench                      full run (about 4 minutes on 2 cores), writes BENCHMARKS.md
+ *   npm run bench                      full run (about 2½ minutes on 2 cores), writes BENCHMARKS.md
  *   npm run bench -- --quick           sizes 1, 10, 100, fewer cold-start runs, no 5 and 6; writes nothing
  *   options: --delay=<ms> (default 20), --sizes=1,10 (instead of the defaults), --no-baseline,
  *            --scenarios / --no-scenarios (5 and 6), --write / --no-write

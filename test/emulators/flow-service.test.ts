@@ -739,22 +739,28 @@ describe('Flow Service emulator faults', () => {
   it('answers no sooner than the set latency, and applies a write halfway through it', async () => {
     // Prepare
     const seeded = seed();
-    flow.setLatency(300);
+    flow.setLatency(600);
+    const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
     const started = performance.now();
 
-    // Act: ask for the connection while the PATCH is still on its way in, then once it has landed
-    const patching = patchConnection(NEW_CREDENTIALS, seeded.etag);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const beforeEffect = getConnection();
+    // Act: look at the stored connection before and after the PATCH's midpoint (300 ms after it arrived)
+    let answered = false;
+    const patching = patchConnection(NEW_CREDENTIALS, seeded.etag).finally(() => (answered = true));
+    while (!flow.requests.some((request) => request.method === 'PATCH')) await sleepUntil(performance.now() + 5);
+    const arrived = performance.now();
+    await sleepUntil(arrived + 100);
+    const beforeMidpoint = flow.getConnection(CONNECTION_ID)!.etag;
+    await sleepUntil(arrived + 450);
+    const afterMidpoint = flow.getConnection(CONNECTION_ID)!.etag;
+    const answeredByThen = answered;
     const patched = await patching;
-    const patchMs = performance.now() - started;
-    const read = await beforeEffect;
 
     // Assess
+    expect(beforeMidpoint).toBe(seeded.etag);
+    expect(afterMidpoint).toBe((patched.body as { etag: string }).etag);
+    expect(answeredByThen).toBe(false);
     expect(patched.statusCode).toBe(200);
-    expect(patchMs).toBeGreaterThanOrEqual(300);
-    // The GET reached the service (50 + 150 ms) after the PATCH took effect (150 ms).
-    expect((read.body as { items: ConnectionItem[] }).items[0]!.etag).toBe((patched.body as { etag: string }).etag);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
   });
 
   it('does not apply a request whose client gave up in the first half of the latency', async () => {
@@ -766,7 +772,8 @@ describe('Flow Service emulator faults', () => {
     const error = await api
       .patch(`connections/${CONNECTION_ID}`, { headers: { ...headers, 'if-match': seeded.etag }, json: NEW_CREDENTIALS, timeout: { request: 50 }, retry: { limit: 0 } })
       .catch((caught: unknown) => caught);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Past the whole latency: nothing lands late either.
+    await new Promise((resolve) => setTimeout(resolve, 500));
 
     // Assess
     expect(error).toMatchObject({ code: 'ETIMEDOUT' });

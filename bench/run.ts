@@ -84,7 +84,7 @@ const SCENARIOS = argv.includes('--scenarios') || (!QUICK && !argv.includes('--n
 /** Connections of the delay sweep and the CPU-share runs. */
 const SCENARIO_CONNECTIONS = 100;
 const SWEEP_DELAYS_MS = [20, 50, 100];
-/** Memory sizes for the CPU-share runs: the construct's, and up to one full vCPU. */
+/** Memory sizes for the CPU-share runs: common small sizes up to one full vCPU (the construct's default). */
 const SHARE_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
 const GOAL_RATIO = 1.1;
 /** The function's memory (the construct's `memorySize`). */

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
-import { DEFAULT_MEMORY_MB } from '../lib/rotation-rules.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 's3-credential-rotator.ts');
@@ -60,11 +59,6 @@ export function constructDrift(): string[] {
   return CONSTRUCT_SETTINGS.filter(([, pattern]) => !pattern.test(source)).map(
     ([setting]) => `lib/s3-credential-rotator.ts no longer shows ${setting}; update bench/bundle.ts to bundle as the construct does`,
   );
-}
-
-/** The function's memory (MB) as the construct deploys it by default (`memorySize`). */
-export function constructMemoryMb(): number {
-  return DEFAULT_MEMORY_MB;
 }
 
 export interface BuiltFunction {

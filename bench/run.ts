@@ -35,7 +35,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startWorld, type World } from '../emulators/world.js';
 import { DEFAULT_CONCURRENCY } from '../lambda/config.js';
-import { bundleEntry, bundleFunction, constructDrift, constructMemoryMb, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
+import { DEFAULT_MEMORY_MB } from '../lib/rotation-rules.js';
+import { bundleEntry, bundleFunction, constructDrift, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
 import type { ChildReport, ChildTask } from './child.js';
 import { cleanEnv, measureColdStart, type ColdStartSummary } from './cold-start.js';
 import { lambdaCpuShare, limitCpu, MB_PER_VCPU, type CpuLimit } from './cpu-share.js';
@@ -88,7 +89,7 @@ const SWEEP_DELAYS_MS = [20, 50, 100];
 const SHARE_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
 const GOAL_RATIO = 1.1;
 /** The function's memory (the construct's `memorySize`). */
-const MEMORY_MB = constructMemoryMb();
+const MEMORY_MB = DEFAULT_MEMORY_MB;
 /**
  * How the function's process runs: NODE_OPTIONS of the construct (--enable-source-maps), and the
  * flags Lambda's Node.js bootstrap adds: --expose-gc and heap limits derived from the configured
@@ -602,8 +603,7 @@ function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory'): Row
 }
 
 function memoryRows(result: SizeResult): Row[] {
-  const configured = constructMemoryMb();
-  const share = (bytes: number) => (configured ? ` (${((100 * bytes) / (configured * 1024 * 1024)).toFixed(0)}% of ${configured} MB)` : '');
+  const share = (bytes: number) => ` (${((100 * bytes) / (MEMORY_MB * 1024 * 1024)).toFixed(0)}% of ${MEMORY_MB} MB)`;
   return [
     ['point in the run', 'peak RSS (maxRSS)', 'heapUsed'],
     ['after importing the bundle', fmtBytes(result.maxRssAfterImportBytes), fmtBytes(result.heapUsedAfterImportBytes)],

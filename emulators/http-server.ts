@@ -100,7 +100,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
 
       // Half the latency on the way in (the request takes effect after it), half on the way out.
       // The service's own work happens inside the round trip, as it would behind a real network.
-      const latency = latencyMs;
+      const latency = latencyMs; // as set when the request arrived
       if (latency > 0) {
         await waitUntil(arrivedAt + latency / 2);
         // As with an injected delay: a client that gave up meanwhile never reached the service.
@@ -118,7 +118,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
       }
       if (fault?.kind === 'respond') {
         const body = typeof fault.body === 'function' ? (fault.body as (r: RecordedRequest) => unknown)(request) : fault.body;
-        if (latency > 0) await waitUntil(answerAt);
+        await waitUntil(answerAt);
         send(res, { status: fault.status, headers: fault.headers, body });
         return;
       }
@@ -129,7 +129,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
       }
       const response = await handler(request);
       if (fault?.kind === 'delay-after-effect') await sleep(fault.ms);
-      if (latency > 0) await waitUntil(answerAt);
+      await waitUntil(answerAt);
       if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout); the effect has landed
       send(res, response);
     } catch (error) {

@@ -15,8 +15,9 @@ const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 's3-credential-rotator.ts');
 export const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /**
- * What NodejsFunction runs esbuild with for the construct's `bundling` props: ESM, minified,
- * names kept, source map without sources, target node24, everything bundled including the AWS SDK.
+ * What NodejsFunction runs esbuild with for the construct's `bundling` props: ESM, whitespace and
+ * syntax minified (identifiers not renamed, so no keepNames needed), source map without sources,
+ * target node24, everything bundled including the AWS SDK.
  */
 export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
   entryPoints: [join(PROJECT_ROOT, 'lambda', 'handler.ts')],
@@ -25,8 +26,10 @@ export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
   format: 'esm',
   target: 'node24',
   mainFields: ['module', 'main'],
-  minify: true,
-  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: false,
+  keepNames: false,
   sourcemap: true,
   sourcesContent: false,
   tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
@@ -38,8 +41,9 @@ export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
 const CONSTRUCT_SETTINGS: Array<[string, RegExp]> = [
   ['format: OutputFormat.ESM', /format:\s*OutputFormat\.ESM/],
   ['target: node24', /target:\s*'node24'/],
-  ['minify: true', /minify:\s*true/],
-  ['keepNames: true', /keepNames:\s*true/],
+  ['minify: false', /minify:\s*false/],
+  ["esbuildArgs: { '--minify-whitespace': true, '--minify-syntax': true }", /esbuildArgs:\s*\{\s*'--minify-whitespace':\s*true,\s*'--minify-syntax':\s*true\s*\}/],
+  ['keepNames: false', /keepNames:\s*false/],
   ['sourceMap: true', /sourceMap:\s*true/],
   ['sourcesContent: false', /sourcesContent:\s*false/],
   ['bundleAwsSDK: true', /bundleAwsSDK:\s*true/],

@@ -692,7 +692,7 @@ function render(
 
   out.heading('Cold start');
   const cold = coldStartRows(fn, coldStart);
-  out.text('The function bundled as lib/s3-credential-rotator.ts bundles it (esbuild: ESM, minify, keepNames, source map without sources, target node24, AWS SDK included, createRequire banner):');
+  out.text('The function bundled as lib/s3-credential-rotator.ts bundles it (esbuild: ESM, whitespace and syntax minified with identifiers kept as written, source map without sources, target node24, AWS SDK included, createRequire banner):');
   out.table(cold.size);
   out.text(`A fresh \`process.execPath\` process per run, ${COLD_START_RUNS} runs of each, interleaved; "import()" is timed inside the process (Lambda's INIT: module evaluation, which reads and validates the configuration, one target here, and creates the SDK clients; nothing is sent until the first invocation).`);
   out.table(cold.timing);

@@ -51,22 +51,26 @@ export class SafeCause extends Error {
   }
 }
 
-/** Base class: every message passes through the secret redactor on the way in. */
+/**
+ * Base class: every message passes through the secret redactor on the way in.
+ *
+ * Each class names itself in a literal rather than through `constructor.name`: the bundler may
+ * rename a class whose name another module in the bundle also uses.
+ */
 export class RotatorError extends Error {
+  override readonly name: string = 'RotatorError';
   readonly code: RotatorErrorCode;
 
   constructor(code: RotatorErrorCode, message: string, cause?: unknown) {
     super(redactSecrets(message), cause === undefined ? undefined : { cause: SafeCause.from(cause) });
     this.code = code;
   }
-
-  override get name(): string {
-    return this.constructor.name;
-  }
 }
 
 /** Environment or targets file is invalid; names each field and what is allowed. */
 export class ConfigError extends RotatorError {
+  override readonly name: string = 'ConfigError';
+
   constructor(readonly problems: readonly string[]) {
     super('CONFIG_INVALID', `Invalid rotator configuration: ${problems.join('; ')}`);
   }
@@ -74,19 +78,27 @@ export class ConfigError extends RotatorError {
 
 /** A manual invocation's payload is invalid; names the field. */
 export class RequestValidationError extends RotatorError {
+  override readonly name: string = 'RequestValidationError';
+
   constructor(readonly problems: readonly string[]) {
     super('REQUEST_INVALID', `Invalid rotation request: ${problems.join('; ')}`);
   }
 }
 
 /** A Secrets Manager secret could not be read or does not hold what it must. */
-export class SecretError extends RotatorError {}
+export class SecretError extends RotatorError {
+  override readonly name: string = 'SecretError';
+}
 
 /** Adobe IMS refused the client credentials or answered something unusable. */
-export class ImsError extends RotatorError {}
+export class ImsError extends RotatorError {
+  override readonly name: string = 'ImsError';
+}
 
 /** STS refused to mint credentials. */
 export class StsError extends RotatorError {
+  override readonly name: string = 'StsError';
+
   constructor(message: string, readonly awsErrorName?: string, cause?: unknown) {
     super('STS_MINT_FAILED', message, cause);
   }
@@ -94,6 +106,8 @@ export class StsError extends RotatorError {
 
 /** Freshly minted credentials failed `GetCallerIdentity` or answered with another identity. */
 export class VerificationError extends RotatorError {
+  override readonly name: string = 'VerificationError';
+
   constructor(message: string, cause?: unknown) {
     super('CREDENTIALS_UNVERIFIED', message, cause);
   }
@@ -101,6 +115,8 @@ export class VerificationError extends RotatorError {
 
 /** The connection exists but is not an S3 access-key connection this tool may patch. */
 export class ConnectionNotRotatableError extends RotatorError {
+  override readonly name: string = 'ConnectionNotRotatableError';
+
   constructor(message: string, readonly reason: 'wrong-connection-spec' | 'iam-role-auth' | 'unexpected-auth') {
     super('CONNECTION_NOT_ROTATABLE', message);
   }
@@ -108,6 +124,8 @@ export class ConnectionNotRotatableError extends RotatorError {
 
 /** Flow Service answered with an error (`errorCode` is Adobe's `error_code`, e.g. `1101-404`). */
 export class FlowServiceError extends RotatorError {
+  override readonly name: string = 'FlowServiceError';
+
   constructor(
     message: string,
     readonly statusCode?: number,
@@ -121,6 +139,8 @@ export class FlowServiceError extends RotatorError {
 
 /** The connection's etag kept changing under us: every PATCH attempt got `1404-412`. */
 export class EtagConflictError extends FlowServiceError {
+  override readonly name: string = 'EtagConflictError';
+
   constructor(message: string, readonly attempts: number) {
     super(message, 412, '1404-412', undefined, 'ETAG_CONFLICT');
   }
@@ -128,6 +148,8 @@ export class EtagConflictError extends FlowServiceError {
 
 /** Thrown by the handler after every connection was attempted, when at least one failed. */
 export class RotationFailedError extends RotatorError {
+  override readonly name: string = 'RotationFailedError';
+
   constructor(message: string, readonly failedConnectionIds: readonly string[]) {
     super('ROTATION_FAILED', message);
   }

@@ -102,7 +102,9 @@ describe('the synthesized function bundle', () => {
         '-e',
         `const { handler } = await import(process.env.HANDLER_FILE);
          const result = await handler(JSON.parse(process.env.SCHEDULER_EVENT), { getRemainingTimeInMillis: () => 300000 });
-         process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');`,
+         process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+         const refused = await handler({ connectionIds: ['not-a-configured-connection'] }).catch((error) => error);
+         process.stdout.write('REFUSED ' + JSON.stringify({ name: refused.name, errorType: refused.constructor.name }) + '\\n');`,
       ],
       {
         cwd: fn.assetDir,
@@ -134,6 +136,9 @@ describe('the synthesized function bundle', () => {
       expect(after.params.s3AccessKey).toMatch(/^ASIA/);
       expect(result.results.find((entry) => entry.connectionId === connection.id)).toMatchObject({ status: 'rotated', etag: after.etag });
     }
+    // Error names survive bundling: Lambda reports them as `errorType`, in the invoke response and the log.
+    const refusedLine = stdout.split('\n').find((line) => line.startsWith('REFUSED '));
+    expect(JSON.parse(refusedLine!.slice('REFUSED '.length))).toEqual({ name: 'RequestValidationError', errorType: 'RequestValidationError' });
     // The function logged structured JSON, and nothing secret.
     expect(stdout).toContain('"message":"connection rotated"');
     for (const secret of world.secretValues()) expect(stdout.includes(secret)).toBe(false);

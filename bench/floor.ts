@@ -138,3 +138,12 @@ export function graphMismatch(expected: Map<string, number>, recorded: { counts:
   if (recorded.unexpected > 0) problems.push(`${recorded.unexpected} requests outside the graph`);
   return problems.join('; ');
 }
+
+/**
+ * The smallest delay from which every run, at that delay or any longer one, is within `goal` of
+ * its floor; undefined when even the longest delay has a run above it.
+ */
+export function smallestDelayWithinGoal(runs: ReadonlyArray<{ readonly delayMs: number; readonly ratio: number }>, goal: number): number | undefined {
+  const delays = [...new Set(runs.map((run) => run.delayMs))].sort((a, b) => a - b);
+  return delays.find((delayMs) => runs.every((run) => run.delayMs < delayMs || run.ratio <= goal));
+}

@@ -13,14 +13,15 @@
  * 3. Peak memory of the largest run (the 1,000-connection child's maxRSS).
  * 4. Baseline: the same rotations done as Adobe's tutorial does them by hand, one connection after
  *    another (bench/tutorial-baseline.ts), against the same emulators and delay.
- * 5. Delay sweep: 100 connections at d = 20, 50 and 100 ms (the function's own work is about
- *    constant per request, so its share shrinks as the services slow down).
+ * 5. Delay sweep: 1, 10 and 100 connections at d = 20, 50, 100 and 200 ms, one container each
+ *    (the function's own work is about constant per request, so its share shrinks as the services
+ *    slow down): at which service latency each size comes within the goal.
  * 6. Lambda's CPU share: 100 connections with the child under a CFS quota of memory / 1,769 MB of
  *    one CPU, as Lambda allots it, for 256 MB to 1,769 MB (needs root and a cgroup; else skipped).
  *
  * Writes the figures into BENCHMARKS.md (between its bench markers) after a full run.
  *
- *   npm run bench                      full run (about 2½ minutes on 2 cores), writes BENCHMARKS.md
+ *   npm run bench                      full run (about 3 minutes on 2 cores), writes BENCHMARKS.md
  *   npm run bench -- --quick           sizes 1, 10, 100, fewer cold-start runs, no 5 and 6; writes nothing
  *   options: --delay=<ms> (default 20), --sizes=1,10 (instead of the defaults), --no-baseline,
  *            --scenarios / --no-scenarios (5 and 6), --write / --no-write
@@ -48,6 +49,7 @@ import {
   requestMarks,
   rotationFloor,
   ROTATION_GRAPH,
+  smallestDelayWithinGoal,
   TUTORIAL_GRAPH,
   type RequestNode,
   type ServiceName,
@@ -82,9 +84,11 @@ const BASELINE = !argv.includes('--no-baseline');
 const COLD_START_RUNS = QUICK ? 5 : 15;
 /** The delay sweep and the CPU-share runs (full runs, or asked for). */
 const SCENARIOS = argv.includes('--scenarios') || (!QUICK && !argv.includes('--no-scenarios'));
-/** Connections of the delay sweep and the CPU-share runs. */
+/** Connections of the CPU-share runs. */
 const SCENARIO_CONNECTIONS = 100;
-const SWEEP_DELAYS_MS = [20, 50, 100];
+/** The delay sweep: each size at each delay. 1,000 connections are left out (about 2 minutes at 200 ms). */
+const SWEEP_CONNECTIONS = [1, 10, 100];
+const SWEEP_DELAYS_MS = [20, 50, 100, 200];
 /** Memory sizes for the CPU-share runs: common small sizes up to one full vCPU (the construct's default). */
 const SHARE_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
 const GOAL_RATIO = 1.1;
@@ -472,11 +476,13 @@ interface Scenarios {
 
 async function runScenarios(artifacts: Artifacts): Promise<Scenarios> {
   const sweep: ScenarioResult[] = [];
-  for (const delayMs of SWEEP_DELAYS_MS) {
-    process.stdout.write(`delay sweep: ${SCENARIO_CONNECTIONS} connections at d = ${delayMs} ms...`);
-    const result = await scenarioRun(artifacts, SCENARIO_CONNECTIONS, delayMs, MEMORY_MB);
-    sweep.push(result);
-    console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
+  for (const connections of SWEEP_CONNECTIONS) {
+    for (const delayMs of SWEEP_DELAYS_MS) {
+      process.stdout.write(`delay sweep: ${fmtInt(connections)} connections at d = ${delayMs} ms...`);
+      const result = await scenarioRun(artifacts, connections, delayMs, MEMORY_MB);
+      sweep.push(result);
+      console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
+    }
   }
   const share: ScenarioResult[] = [];
   let shareLimit: string | undefined;
@@ -580,6 +586,7 @@ function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory'): Row
   const perRotation = (figures: ScenarioFigures, connections: number) => (figures.cpuMs / connections).toFixed(2);
   return [
     [
+      ...(first === 'delay' ? ['connections'] : []),
       first === 'delay' ? 'd (ms)' : 'memory (MB), CPU share',
       'first: floor (ms)',
       'first: measured (ms)',
@@ -590,6 +597,7 @@ function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory'): Row
       'function CPU / rotation, first / warm (ms)',
     ],
     ...results.map((result) => [
+      ...(first === 'delay' ? [fmtInt(result.connections)] : []),
       first === 'delay' ? fmtInt(result.delayMs) : `${fmtInt(result.memoryMb)}, ${(lambdaCpuShare(result.memoryMb) * 100).toFixed(1)}% of a vCPU`,
       fmtMs(result.cold.floorMs),
       fmtMs(result.cold.ms),
@@ -600,6 +608,18 @@ function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory'): Row
       `${perRotation(result.cold, result.connections)} / ${perRotation(result.warm, result.connections)}`,
     ]),
   ];
+}
+
+/** One sentence per invocation kind: the smallest swept delay from which every size was within the goal. */
+function goalReachedAt(sweep: ScenarioResult[]): string {
+  const from = (kind: 'cold' | 'warm') => {
+    const smallest = smallestDelayWithinGoal(
+      sweep.map((result) => ({ delayMs: result.delayMs, ratio: result[kind].ms / result[kind].floorMs })),
+      GOAL_RATIO,
+    );
+    return smallest === undefined ? 'at none of the delays swept' : `from d = ${smallest} ms`;
+  };
+  return `Every size swept is within ${fmtRatio(GOAL_RATIO)} of the floor on the first invocation ${from('cold')}, and warm ${from('warm')}.`;
 }
 
 function memoryRows(result: SizeResult): Row[] {
@@ -737,12 +757,13 @@ function render(
 
   const { scenarios } = context;
   if (scenarios && scenarios.sweep.length > 0) {
-    out.heading(`Delay sweep (${fmtInt(SCENARIO_CONNECTIONS)} connections, concurrency ${CONCURRENCY})`);
+    out.heading(`Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${CONCURRENCY})`);
     out.text(
-      `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container each, invoked twice. ` +
+      `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container per size and delay, invoked twice. ` +
         'The function adds a roughly constant amount of work per request, so its share of the total falls as the services get slower:',
     );
     out.table(scenarioRows(scenarios.sweep, 'delay'));
+    out.text(goalReachedAt(scenarios.sweep));
   }
   if (scenarios) {
     out.heading(`Lambda's CPU share (${fmtInt(SCENARIO_CONNECTIONS)} connections, d = ${DELAY_MS} ms)`);
@@ -758,7 +779,7 @@ function render(
     }
   }
 
-  out.heading(`Peak memory (${fmtInt(largest.connections)} connections)`);
+  out.heading(`Peak memory (${fmtInt(largest.connections)} connection${largest.connections === 1 ? '' : 's'})`);
   out.text(`The function alone, in its child process (the emulators run in the parent), started with \`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap adds, with heap limits for ${MEMORY_MB} MB):`);
   out.table(memoryRows(largest));
 

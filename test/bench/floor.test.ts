@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lambdaCpuShare, MB_PER_VCPU } from '../../bench/cpu-share.js';
-import { criticalPath, rotationFloor, ROTATION_GRAPH, TUTORIAL_GRAPH, type RequestNode } from '../../bench/floor.js';
+import { criticalPath, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, TUTORIAL_GRAPH, type RequestNode } from '../../bench/floor.js';
 
 describe('criticalPath', () => {
   it('is the Adobe side on a cold container and the STS side once the secret and token are cached', () => {
@@ -29,6 +29,24 @@ describe('rotationFloor', () => {
 
   it('gives the sequential tutorial one token, then three requests per connection', () => {
     expect(rotationFloor({ connections: 1000, concurrency: 1, delayMs: 20 }, TUTORIAL_GRAPH).ms).toBe(20 * (1 + 3 * 1000));
+  });
+});
+
+describe('smallestDelayWithinGoal', () => {
+  const run = (delayMs: number, ratio: number) => ({ delayMs, ratio });
+
+  it('is the first delay from which every size is within the goal', () => {
+    const runs = [run(20, 1.7), run(20, 1.2), run(50, 1.25), run(50, 1.08), run(100, 1.09), run(100, 1.05)];
+    expect(smallestDelayWithinGoal(runs, 1.1)).toBe(100);
+  });
+
+  it('does not count a delay within the goal when a longer one is above it', () => {
+    expect(smallestDelayWithinGoal([run(20, 1.05), run(50, 1.12), run(100, 1.04)], 1.1)).toBe(100);
+    expect(smallestDelayWithinGoal([run(20, 1.05), run(50, 1.12)], 1.1)).toBeUndefined();
+  });
+
+  it('takes a ratio equal to the goal as within it', () => {
+    expect(smallestDelayWithinGoal([run(50, 1.1), run(20, 1.3)], 1.1)).toBe(50);
   });
 });
 

@@ -195,7 +195,7 @@ export function rotationWindowProblem(expression: string, intervalSeconds: numbe
 /**
  * The function's default memory, in MB: one full vCPU. Lambda gives a function CPU in proportion
  * to its memory (one vCPU at 1,769 MB), and a rotation is CPU-bound below that: at 256 MB a run of
- * 100 connections took 5 to 7 times its network round-trip floor, against 1.2 to 1.3 times at 1,769 MB
+ * 100 connections took 5 to 7 times its network round-trip floor, against 1.1 to 1.3 times at 1,769 MB
  * (BENCHMARKS.md, "Lambda's CPU share"). The cost is about the same, because Lambda bills
  * GB-seconds and a CPU-bound run at less memory simply lasts longer.
  */

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import { verifySigV4 } from './sigv4.js';
-import type { Emulator, RecordedRequest, StsEmulator } from './types.js';
+import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 const XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
@@ -51,12 +51,7 @@ function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): 
  * @param options.region - of stack ids and the signature scope. @default 'us-east-1'
  * @param options.accountId - of stack ids. @default '123456789012'
  */
-export async function startCloudFormationEmulator(options: {
-  sts: Pick<StsEmulator, 'credentialsFor' | 'now'>;
-  port?: number;
-  region?: string;
-  accountId?: string;
-}): Promise<CloudFormationEmulator> {
+export async function startCloudFormationEmulator(options: SignedServiceOptions): Promise<CloudFormationEmulator> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
   const stacks = new Map<string, SeedStack & { stackId: string; createdAt: number }>();

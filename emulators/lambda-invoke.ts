@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import { verifySigV4, type SigV4ErrorCode } from './sigv4.js';
-import type { Emulator, RecordedRequest, StsEmulator } from './types.js';
+import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 /** Lambda returns at most the last 4 KB of the log with `LogType: Tail`. */
 export const LOG_TAIL_BYTES = 4096;
@@ -72,12 +72,7 @@ function errorPayload(error: unknown) {
  * @param options.region - of function ARNs and the signature scope. @default 'us-east-1'
  * @param options.accountId - of function ARNs. @default '123456789012'
  */
-export async function startLambdaInvokeEmulator(options: {
-  sts: Pick<StsEmulator, 'credentialsFor' | 'now'>;
-  port?: number;
-  region?: string;
-  accountId?: string;
-}): Promise<LambdaInvokeEmulator> {
+export async function startLambdaInvokeEmulator(options: SignedServiceOptions): Promise<LambdaInvokeEmulator> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
   const functions = new Map<string, LambdaHandler>();

@@ -8,7 +8,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import { verifySigV4, type SigV4ErrorCode } from './sigv4.js';
-import type { RecordedRequest, SecretsManagerEmulator, StsEmulator } from './types.js';
+import type { RecordedRequest, SecretsManagerEmulator, SignedServiceOptions } from './types.js';
 
 const TARGET_PREFIX = 'secretsmanager.';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -43,12 +43,7 @@ function actionOf(request: Pick<RecordedRequest, 'headers'>): string | undefined
  * @param options.region - region of secret ARNs and of the signature scope. @default 'us-east-1'
  * @param options.accountId - account of secret ARNs. @default '123456789012'
  */
-export async function startSecretsManagerEmulator(options: {
-  sts: StsEmulator;
-  port?: number;
-  region?: string;
-  accountId?: string;
-}): Promise<SecretsManagerEmulator> {
+export async function startSecretsManagerEmulator(options: SignedServiceOptions): Promise<SecretsManagerEmulator> {
   const { sts } = options;
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';

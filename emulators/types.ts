@@ -213,6 +213,18 @@ export interface StsEmulator extends Emulator {
   credentialsFor(accessKeyId: string): (AwsCredentials & { readonly arn: string }) | undefined;
 }
 
+/** Options of an emulator of an AWS service whose requests must be SigV4-signed with credentials STS issued. */
+export interface SignedServiceOptions {
+  /** Knows the credentials requests are signed with, and the clock their expiry is checked against. */
+  readonly sts: Pick<StsEmulator, 'credentialsFor' | 'now'>;
+  /** @default 0 (any free port) */
+  readonly port?: number;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+}
+
 export interface SecretsManagerEmulator extends Emulator {
   /** Store a secret; returns its ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-XXXXXX`). */
   putSecret(name: string, secretString: string): string;

@@ -4,8 +4,9 @@
  *
  * A request can start only when every request it depends on has answered, so a wave of
  * `concurrency` connections lasts at least the longest chain of dependent requests (the critical
- * path), each taking `d`. Requests made once per container (the Adobe secret, the IMS token) are
- * on the first wave's critical path only; later waves find them cached.
+ * path), each taking `d`. A request made once per container (the IMS token) is on the critical
+ * path of a new container's first wave only; one made once per invocation (the Adobe secret) is on
+ * every invocation's first wave; later waves find both cached.
  */
 import type { Emulators, RecordedRequest } from '../emulators/types.js';
 
@@ -16,8 +17,8 @@ export interface RequestNode {
   readonly service: ServiceName;
   /** Requests that must have answered before this one can be sent. */
   readonly after: readonly string[];
-  /** Made once per container (cached afterwards), not once per connection. */
-  readonly oncePerContainer?: boolean;
+  /** Made once per container or once per invocation (cached afterwards), not once per connection. */
+  readonly once?: 'container' | 'invocation';
   /** Recognises this request among those an emulator recorded. */
   readonly matches: (request: RecordedRequest) => boolean;
 }
@@ -29,8 +30,8 @@ const isConnectionPath = (request: RecordedRequest) => /\/connections\/[^/]+$/.t
  * own role (lambda/rotate.ts, lambda/credential-minter.ts, lambda/flow-service-client.ts).
  */
 export const ROTATION_GRAPH: readonly RequestNode[] = [
-  { id: 'SM GetSecretValue', service: 'secretsManager', after: [], oncePerContainer: true, matches: (r) => r.action === 'GetSecretValue' },
-  { id: 'IMS token', service: 'ims', after: ['SM GetSecretValue'], oncePerContainer: true, matches: (r) => r.path.endsWith('/ims/token/v3') },
+  { id: 'SM GetSecretValue', service: 'secretsManager', after: [], once: 'invocation', matches: (r) => r.action === 'GetSecretValue' },
+  { id: 'IMS token', service: 'ims', after: ['SM GetSecretValue'], once: 'container', matches: (r) => r.path.endsWith('/ims/token/v3') },
   { id: 'Flow GET', service: 'flowService', after: ['IMS token'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
   { id: 'STS AssumeRole', service: 'sts', after: [], matches: (r) => r.action === 'AssumeRole' },
   { id: 'STS GetCallerIdentity', service: 'sts', after: ['STS AssumeRole'], matches: (r) => r.action === 'GetCallerIdentity' },
@@ -42,14 +43,23 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
  * AssumeRole → GET (for the etag) → PATCH, one connection after another (bench/tutorial-baseline.ts).
  */
 export const TUTORIAL_GRAPH: readonly RequestNode[] = [
-  { id: 'IMS token', service: 'ims', after: [], oncePerContainer: true, matches: (r) => r.path.endsWith('/ims/token/v3') },
+  { id: 'IMS token', service: 'ims', after: [], once: 'container', matches: (r) => r.path.endsWith('/ims/token/v3') },
   { id: 'STS AssumeRole', service: 'sts', after: ['IMS token'], matches: (r) => r.action === 'AssumeRole' },
   { id: 'Flow GET', service: 'flowService', after: ['STS AssumeRole'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
   { id: 'Flow PATCH', service: 'flowService', after: ['Flow GET'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
 ];
 
-/** The longest chain of dependent requests (ids, in order); cached once-per-container requests weigh nothing. */
-export function criticalPath(graph: readonly RequestNode[], options: { cached: boolean }): string[] {
+/**
+ * What is cached when a wave starts: nothing (a new container's first wave), what a container
+ * keeps between invocations (a warm container's first wave), or everything (any later wave).
+ */
+export type Cached = 'nothing' | 'per-container' | 'everything';
+
+const isCached = (node: RequestNode, cached: Cached) =>
+  node.once !== undefined && (cached === 'everything' || (cached === 'per-container' && node.once === 'container'));
+
+/** The longest chain of dependent requests (ids, in order); cached requests weigh nothing. */
+export function criticalPath(graph: readonly RequestNode[], options: { cached: Cached }): string[] {
   const byId = new Map(graph.map((node) => [node.id, node]));
   const memo = new Map<string, string[]>();
   const longestEndingAt = (id: string, visiting: Set<string>): string[] => {
@@ -65,7 +75,7 @@ export function criticalPath(graph: readonly RequestNode[], options: { cached: b
       if (path.length > best.length) best = path;
     }
     visiting.delete(id);
-    const path = options.cached && node.oncePerContainer ? best : [...best, id];
+    const path = isCached(node, options.cached) ? best : [...best, id];
     memo.set(id, path);
     return path;
   };
@@ -93,15 +103,15 @@ export interface Floor {
 /** floor = d · (first-wave hops + (waves − 1) · later-wave hops), waves = ceil(N / c). */
 export function rotationFloor(input: FloorInput, graph: readonly RequestNode[] = ROTATION_GRAPH): Floor {
   const waves = Math.ceil(input.connections / input.concurrency);
-  const laterWaveHops = criticalPath(graph, { cached: true }).length;
-  const firstWaveHops = input.warm ? laterWaveHops : criticalPath(graph, { cached: false }).length;
+  const laterWaveHops = criticalPath(graph, { cached: 'everything' }).length;
+  const firstWaveHops = criticalPath(graph, { cached: input.warm ? 'per-container' : 'nothing' }).length;
   const hops = waves === 0 ? 0 : firstWaveHops + (waves - 1) * laterWaveHops;
   return { ms: hops * input.delayMs, waves, firstWaveHops, laterWaveHops };
 }
 
 /** Requests the graph expects for `invocations` rotations of `connections` in one container. */
 export function expectedRequests(graph: readonly RequestNode[], connections: number, invocations: number): Map<string, number> {
-  return new Map(graph.map((node) => [node.id, node.oncePerContainer ? 1 : connections * invocations]));
+  return new Map(graph.map((node) => [node.id, node.once === 'container' ? 1 : node.once === 'invocation' ? invocations : connections * invocations]));
 }
 
 /** Requests the emulators recorded, counted per graph node, plus those no node accounts for. */

@@ -272,6 +272,12 @@ export async function startStsEmulator(
       const { accessKeyId, secretAccessKey, sessionToken, expiration } = mintSession(roleSessionPrincipal(roleArn, name), durationSeconds, true);
       return { accessKeyId, secretAccessKey, sessionToken, expiration };
     },
+    deleteAccessKey(accessKeyId) {
+      if (byAccessKey.get(accessKeyId)?.principal.kind !== 'user') {
+        throw new Error(`deleteAccessKey: ${accessKeyId} is not an IAM user's access key`);
+      }
+      byAccessKey.delete(accessKeyId);
+    },
     revokeIssuedCredentials() {
       for (const { accessKeyId } of issuedCredentials) byAccessKey.delete(accessKeyId);
     },

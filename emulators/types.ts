@@ -192,6 +192,11 @@ export interface StsEmulator extends Emulator {
   createUser(userName: string, accountId?: string): AwsCredentials & { readonly arn: string };
   createRole(role: SeedRole): void;
   /**
+   * IAM DeleteAccessKey: calls signed with this user key fail `InvalidClientTokenId` from now on
+   * (an operator's key rotation: `createUser` with the same name gives the user a second key).
+   */
+  deleteAccessKey(accessKeyId: string): void;
+  /**
    * Credentials of a role session as Lambda gives its execution role (an `ASIA...` key with a
    * session token): AssumeRole from these is role chaining, GetSessionToken is refused.
    */

@@ -63,7 +63,7 @@ export interface CredentialMinterOptions {
 export class CredentialMinter {
   /** Signed with the function's own credentials (the default provider chain). */
   private readonly ownClient: STSClient;
-  private readonly userClients = new Map<string, STSClient>();
+  private readonly userClients = new Map<string, { readonly keys: UserKeys; readonly client: STSClient }>();
   private readonly userArns = new Map<string, Promise<string>>();
   private verificationSettings?: Promise<STSClientConfig>;
 
@@ -175,17 +175,23 @@ export class CredentialMinter {
     return this.verificationSettings;
   }
 
+  /**
+   * A client signing with the IAM user's keys as the secret holds them in this invocation (the
+   * store reads them once per invocation): one per key pair, so keys the operator rotated are
+   * used from the next run on.
+   */
   private async userClient(secretId: string): Promise<STSClient> {
-    let client = this.userClients.get(secretId);
-    if (!client) {
-      const keys: UserKeys = await this.options.secrets.userKeys(secretId);
-      client = this.userClients.get(secretId) ?? new STSClient({ ...this.options.clientConfig, credentials: keys });
-      this.userClients.set(secretId, client);
-    }
+    const keys: UserKeys = await this.options.secrets.userKeys(secretId);
+    const cached = this.userClients.get(secretId);
+    if (cached && cached.keys.accessKeyId === keys.accessKeyId && cached.keys.secretAccessKey === keys.secretAccessKey) return cached.client;
+    const client = new STSClient({ ...this.options.clientConfig, credentials: keys });
+    this.userClients.set(secretId, { keys, client });
+    // Other keys may belong to another user.
+    if (cached) this.userArns.delete(secretId);
     return client;
   }
 
-  /** The IAM user's ARN, asked once per container with its long-term keys. */
+  /** The IAM user's ARN, asked with its long-term keys once per key pair. */
   private userArn(secretId: string, client: STSClient): Promise<string> {
     let arn = this.userArns.get(secretId);
     if (!arn) {

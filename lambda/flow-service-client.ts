@@ -6,7 +6,7 @@
  * {@link FlowServiceError} carrying Adobe's `error_code` and none of the request's headers.
  */
 import got, { HTTPError, type Got } from 'got';
-import { FlowServiceError } from './errors.js';
+import { FlowServiceError, ImsError } from './errors.js';
 import { redactSecrets } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
 import { describeHttpFailure, type ImsTokenProvider } from './ims-client.js';
@@ -123,6 +123,9 @@ export class FlowServiceClient {
       });
       return response.body;
     } catch (error) {
+      // A token refresh that failed (in the afterResponse hook) reaches here wrapped by got; it is
+      // an IMS problem, and its own message says what to check.
+      if ((error as Error)?.cause instanceof ImsError) throw (error as Error).cause;
       throw toFlowServiceError(error, method, connectionId);
     }
   }

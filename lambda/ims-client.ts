@@ -23,14 +23,14 @@ export interface ImsTokenProviderOptions {
   readonly policy: HttpPolicy;
   /** @default Date.now */
   readonly now?: () => number;
-  /** Called when IMS refuses the credentials, so a cached copy of a since-fixed secret is dropped. */
-  readonly onCredentialsRefused?: () => void;
 }
 
 export class ImsTokenProvider {
   private readonly http: Got;
   private readonly now: () => number;
   private current?: Promise<CachedToken>;
+  /** Why the last token request failed; every caller gets it until {@link forgetFailure}. */
+  private failure?: unknown;
 
   constructor(private readonly options: ImsTokenProviderOptions) {
     this.now = options.now ?? Date.now;
@@ -42,24 +42,35 @@ export class ImsTokenProvider {
     });
   }
 
-  /** A valid access token: the cached one, or a new one (concurrent callers share one request). */
+  /**
+   * A valid access token: the cached one, or a new one (concurrent callers share one request).
+   *
+   * A failed request has already been through got's retries, so its failure is the answer for
+   * every caller until {@link forgetFailure} (the next invocation): asking again at once would
+   * repeat a whole retry cycle for each connection waiting, one after another, and send a refused
+   * client secret to IMS once per connection.
+   */
   async getToken(): Promise<string> {
+    if (this.failure !== undefined) throw this.failure;
     const cached = this.current;
     if (cached) {
-      try {
-        const token = await cached;
-        if (this.now() < token.refreshAt) return token.accessToken;
-      } catch {
-        // A failed request is not cached; fall through and ask again.
-      }
+      const token = await cached;
+      if (this.now() < token.refreshAt) return token.accessToken;
       if (this.current !== cached) return this.getToken();
     }
     const pending = this.requestToken();
     this.current = pending;
-    pending.catch(() => {
-      if (this.current === pending) this.current = undefined;
+    pending.catch((error: unknown) => {
+      if (this.current !== pending) return;
+      this.current = undefined;
+      this.failure = error;
     });
     return (await pending).accessToken;
+  }
+
+  /** Ask IMS again on the next call (a new invocation: IMS may be back, the secret may be fixed). */
+  forgetFailure(): void {
+    this.failure = undefined;
   }
 
   /**
@@ -94,7 +105,6 @@ export class ImsTokenProvider {
       if (error instanceof HTTPError && [400, 401, 403].includes(error.response.statusCode)) {
         const imsError = (error.response.body as { error?: unknown } | undefined)?.error;
         const detail = typeof imsError === 'string' ? imsError : `HTTP ${error.response.statusCode}`;
-        this.options.onCredentialsRefused?.();
         throw new ImsError('IMS_AUTH_FAILED', `Adobe IMS refused the client credentials (${detail}); check clientId, clientSecret and scopes in the Adobe credentials secret`, error);
       }
       throw new ImsError('IMS_UNAVAILABLE', `Adobe IMS token request failed: ${describeHttpFailure(error)}`, error);

@@ -101,14 +101,15 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName };
   let previousEtag: string | undefined;
   let etagConflicts = 0;
+  let minting: Promise<unknown> | undefined;
   try {
     // Independent: read the connection while STS mints and verifies.
-    const minting = clients.minter.mint(target);
-    minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+    const mint = (minting = clients.minter.mint(target));
+    mint.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
     let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName);
     previousEtag = connection.etag;
     checkRotatable(connection);
-    const credentials = await minting;
+    const credentials = await mint;
     const expiresAt = credentials.expiration.toISOString();
 
     if (options.dryRun) {
@@ -142,6 +143,9 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
       }
     }
   } catch (error) {
+    // A connection that failed before it needed the credentials still waits for STS: its slot in
+    // the concurrency limit is not free while its requests run, and none may outlive the invocation.
+    await minting?.catch(() => undefined);
     const { message, code } = describeFailure(error);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {

@@ -41,10 +41,16 @@ export interface RotatorOptions {
   readonly now?: () => number;
 }
 
-/** Long-lived per container: caches the Adobe secret, the IMS token, IAM-user keys and SDK clients. */
+/**
+ * Long-lived per container: caches the IMS token and SDK clients. Secrets (the Adobe credentials,
+ * IAM-user keys) are read once per invocation, so a secret the operator rotated is used from the
+ * next run on, not when Lambda happens to recycle the container.
+ */
 export class Rotator {
   private readonly minter: CredentialMinter;
   private readonly flowService: FlowServiceClient;
+  private readonly secrets: SecretStore;
+  private readonly tokens: ImsTokenProvider;
 
   constructor(readonly config: RotatorConfig, options: RotatorOptions = {}) {
     const policy = options.httpPolicy ?? DEFAULT_HTTP_POLICY;
@@ -55,16 +61,14 @@ export class Rotator {
       httpAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
       httpsAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
     });
-    const secrets = new SecretStore(new SecretsManagerClient({ requestHandler }));
+    const secrets = (this.secrets = new SecretStore(new SecretsManagerClient({ requestHandler })));
     const adobeCredentials = () => secrets.adobeCredentials(config.adobeCredentialsSecretId);
-    const tokens = new ImsTokenProvider({
+    const tokens = (this.tokens = new ImsTokenProvider({
       imsUrl: config.imsUrl,
       credentials: adobeCredentials,
       policy,
       now: options.now,
-      // The operator may have just put a corrected secret: read it again on the next invocation.
-      onCredentialsRefused: () => secrets.forget(config.adobeCredentialsSecretId),
-    });
+    }));
     this.flowService = new FlowServiceClient({
       baseUrl: config.flowServiceUrl,
       tokens,
@@ -93,6 +97,9 @@ export class Rotator {
    */
   async run(request: RotationRequest, remainingTimeMs?: () => number): Promise<RotationSummary> {
     const targets = this.selectTargets(request);
+    // What the last invocation read or was refused is not this one's answer.
+    this.secrets.forgetAll();
+    this.tokens.forgetFailure();
     try {
       const results = await rotateTargets(
         targets,

@@ -46,9 +46,9 @@ export class SecretStore {
     return this.readJson(secretId, userKeysSchema, 'IAM user credentials secret');
   }
 
-  /** Forget a secret so the next use reads it again (after the operator replaced a bad value). */
-  forget(secretId: string): void {
-    this.cache.delete(secretId);
+  /** Forget every secret (at the start of an invocation: each reads the current values once). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 
   private readJson<T>(secretId: string, schema: z.ZodType<T>, what: string): Promise<T> {

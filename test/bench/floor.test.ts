@@ -4,18 +4,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lambdaCpuShare, MB_PER_VCPU } from '../../bench/cpu-share.js';
-import { criticalPath, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, TUTORIAL_GRAPH, type RequestNode } from '../../bench/floor.js';
+import { criticalPath, expectedRequests, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, TUTORIAL_GRAPH, type RequestNode } from '../../bench/floor.js';
 
 describe('criticalPath', () => {
   it('is the Adobe side on a cold container and the STS side once the secret and token are cached', () => {
-    expect(criticalPath(ROTATION_GRAPH, { cached: false })).toEqual(['SM GetSecretValue', 'IMS token', 'Flow GET', 'Flow PATCH']);
-    expect(criticalPath(ROTATION_GRAPH, { cached: true })).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH']);
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'nothing' })).toEqual(['SM GetSecretValue', 'IMS token', 'Flow GET', 'Flow PATCH']);
+    // A warm container keeps the token but reads the secret again: still three hops.
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'per-container' })).toHaveLength(3);
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'everything' })).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH']);
   });
 
   it('refuses a graph with a cycle or an unknown dependency', () => {
     const node = (id: string, after: string[]): RequestNode => ({ id, service: 'sts', after, matches: () => false });
-    expect(() => criticalPath([node('a', ['b']), node('b', ['a'])], { cached: false })).toThrow(/cycle/);
-    expect(() => criticalPath([node('a', ['missing'])], { cached: false })).toThrow(/unknown dependency "missing"/);
+    expect(() => criticalPath([node('a', ['b']), node('b', ['a'])], { cached: 'nothing' })).toThrow(/cycle/);
+    expect(() => criticalPath([node('a', ['missing'])], { cached: 'nothing' })).toThrow(/unknown dependency "missing"/);
   });
 });
 
@@ -29,6 +31,19 @@ describe('rotationFloor', () => {
 
   it('gives the sequential tutorial one token, then three requests per connection', () => {
     expect(rotationFloor({ connections: 1000, concurrency: 1, delayMs: 20 }, TUTORIAL_GRAPH).ms).toBe(20 * (1 + 3 * 1000));
+  });
+});
+
+describe('expectedRequests', () => {
+  it('counts the token once per container, the secret once per invocation and the rest once per connection and invocation', () => {
+    expect(Object.fromEntries(expectedRequests(ROTATION_GRAPH, 10, 2))).toEqual({
+      'SM GetSecretValue': 2,
+      'IMS token': 1,
+      'Flow GET': 20,
+      'STS AssumeRole': 20,
+      'STS GetCallerIdentity': 20,
+      'Flow PATCH': 20,
+    });
   });
 });
 

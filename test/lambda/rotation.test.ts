@@ -28,8 +28,8 @@ const byMethod = (requests: RecordedRequest[], method: string) => requests.filte
 const byAction = (requests: RecordedRequest[], action: string) => requests.filter((request) => request.action === action);
 
 describe('step 1: Adobe credentials and the IMS token', () => {
-  it('reads the Adobe secret once per container and reuses the IMS token across invocations', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+  it('reads the Adobe secret once per invocation, not per connection, and reuses the IMS token across invocations', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }] });
     const handler = newHandler();
 
     await handler(SCHEDULED_EVENT);
@@ -38,9 +38,49 @@ describe('step 1: Adobe credentials and the IMS token', () => {
     const adobeReads = byAction(world.emulators.secretsManager.requests, 'GetSecretValue').filter(
       (request) => JSON.parse(request.body).SecretId === world.adobe.secretId,
     );
-    expect(adobeReads).toHaveLength(1);
+    expect(adobeReads).toHaveLength(2);
     expect(world.emulators.ims.requests).toHaveLength(1);
-    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(2);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
+  });
+
+  it('asks IMS once per invocation when it is down, however many connections wait, and again on the next invocation', async () => {
+    // 10 connections at concurrency 8: two waves, all waiting for the same token.
+    const { world, newHandler } = await start({ connections: Array.from({ length: 10 }, () => ({ sandboxName: 'prod' })) });
+    const before = world.connectionIds.map((id) => world.connection(id).params);
+    world.emulators.ims.injectFault({ kind: 'respond', status: 503, body: 'Service Unavailable', times: 100 });
+    const handler = newHandler();
+
+    const { error } = await settle(() => handler(SCHEDULED_EVENT));
+
+    // One request and got's retries (FAST_HTTP_POLICY: 2), not a retry cycle per connection.
+    expect(world.emulators.ims.requests).toHaveLength(3);
+    expect(error).toBeInstanceOf(RotationFailedError);
+    expect((error as RotationFailedError).failedConnectionIds).toHaveLength(10);
+    expect(error!.message).toContain('Adobe IMS token request failed: HTTP 503');
+    expect(world.emulators.flowService.requests).toHaveLength(0);
+    expect(world.connectionIds.map((id) => world.connection(id).params)).toEqual(before);
+
+    world.emulators.ims.clearFaults();
+    const summary = await handler(SCHEDULED_EVENT);
+    expect(summary.rotated).toBe(10);
+    expect(world.emulators.ims.requests).toHaveLength(4);
+  });
+
+  it('reports a token refresh that IMS refuses as an IMS problem, not as Flow Service being unreachable', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const handler = newHandler();
+    await handler(SCHEDULED_EVENT);
+    // The cached token is revoked and the secret now holds a client secret IMS refuses.
+    world.emulators.ims.revokeAllTokens();
+    world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ ...world.adobe, clientSecret: 'p8e-revoked-secret' }));
+    const before = world.connection(world.connectionIds[0]!);
+
+    const { error } = await settle(() => handler(SCHEDULED_EVENT));
+
+    expect(error).toBeInstanceOf(RotationFailedError);
+    expect(error!.message).toContain('Adobe IMS refused the client credentials (invalid_client); check clientId, clientSecret and scopes');
+    expect(error!.message).not.toContain('FLOW_SERVICE_UNREACHABLE');
+    expect(world.connection(before.id).params).toEqual(before.params);
   });
 
   it('sends the client credentials in the form body of the token request, never in the URL', async () => {
@@ -202,6 +242,38 @@ describe('step 3: minting credentials', () => {
     const identityCalls = byAction(world.emulators.sts.requests, 'GetCallerIdentity');
     const newKey = world.connection(world.connectionIds[0]!).params.s3AccessKey;
     expect(identityCalls.map(signerKeyOf)).toContain(newKey);
+  });
+
+  it("uses the IAM user's new keys from the next invocation after the operator rotates them", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'get-session-token' }] });
+    const handler = newHandler();
+    await handler(SCHEDULED_EVENT);
+    const oldKey = signerKeyOf(byAction(world.emulators.sts.requests, 'GetSessionToken')[0]!)!;
+    // The operator's routine key rotation: a second key for the same user, the secret updated, the old key deleted.
+    const userArn = world.emulators.sts.credentialsFor(oldKey)!.arn;
+    const fresh = world.emulators.sts.createUser(userArn.split('/').pop()!, userArn.split(':')[4]);
+    world.emulators.secretsManager.putSecret('aep-s3-rotator/iam-user', JSON.stringify({ accessKeyId: fresh.accessKeyId, secretAccessKey: fresh.secretAccessKey }));
+    world.emulators.sts.deleteAccessKey(oldKey);
+
+    const summary = await handler(SCHEDULED_EVENT);
+
+    expect(summary.rotated).toBe(1);
+    const sessions = byAction(world.emulators.sts.requests, 'GetSessionToken');
+    expect(sessions.map(signerKeyOf)).toEqual([oldKey, fresh.accessKeyId]);
+  });
+
+  it('a connection that fails before it needs the credentials still waits for STS: nothing runs after the invocation', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.sts.setLatency(300);
+    world.emulators.flowService.injectFault({ kind: 'respond', status: 404, body: { error_code: '1101-404', message: 'Connection not found' } });
+
+    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+    const stsActionsAtReturn = world.emulators.sts.requests.map((request) => request.action);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+
+    expect(error!.message).toContain('1101-404');
+    expect(stsActionsAtReturn).toEqual(['AssumeRole', 'GetCallerIdentity']);
+    expect(world.emulators.sts.requests).toHaveLength(2);
   });
 
   it('fails a target whose duration is above the role maximum, and leaves the connection as it was', async () => {

@@ -1,6 +1,6 @@
 /**
- * The CDK app: reads the rotator configuration from cdk.json context (or the file named by
- * `-c rotatorConfigFile=...`), validates it, and instantiates the stack. cdk-nag's AwsSolutions
+ * The CDK app: reads the rotator configuration from cdk.json context (or the file named by the
+ * context key `rotatorConfigFile`, in cdk.json or `-c rotatorConfigFile=...`), validates it, and instantiates the stack. cdk-nag's AwsSolutions
  * checks run on everything it synthesizes.
  */
 import { App, Validations } from 'aws-cdk-lib';

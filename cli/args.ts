@@ -44,13 +44,14 @@ const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   rotate: {
     summary: 'Rotate connection credentials now (through the deployed function, or --local).',
-    usage: `${PROGRAM} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local]`,
+    usage: `${PROGRAM} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local] [--config <file>]`,
     description:
       'Invokes the deployed rotator function synchronously with a manual request ({"connectionIds", "dryRun"}) and prints one row per ' +
       'connection: connection, sandbox, outcome, new etag, expiry, error. The function name comes from the stack output RotatorFunctionName ' +
       'unless --function is given. With --local, the same rotation runs in this process with your own AWS credentials and the configured ' +
       'Adobe endpoints, for debugging without a deploy: the roles it assumes must trust you, so targets whose role the stack creates ' +
-      "(trusting only the function's role) cannot be rotated locally.",
+      "(trusting only the function's role) cannot be rotated locally. It reads the Adobe secret named by \"adobeCredentialsSecret\" in the " +
+      'configuration, else the one the deployed stack created.',
     options: {
       connection: { type: 'string', multiple: true, value: '<id>', description: 'Rotate only this connection (repeat for several). Default: every target.' },
       'dry-run': { type: 'boolean', description: 'Mint and verify new credentials and report the patch it would send; change nothing.' },
@@ -94,11 +95,12 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     examples: [`${PROGRAM} status`, `${PROGRAM} status --json | jq '.connections[] | select(.atRisk)'`],
   },
   'check-config': {
-    summary: 'Validate the configuration offline, with the same rules as `cdk synth`.',
+    summary: 'Validate the configuration offline, with the configuration rules of `cdk synth`.',
     usage: `${PROGRAM} check-config [--config <file>] [--json]`,
     description:
       'Reads the configuration the way the CDK app does (the "rotator" context in ./cdk.json, the file named by its "rotatorConfigFile", ' +
-      'or --config) and applies the same checks as `cdk synth`, without AWS access. Prints each problem with the field it concerns.',
+      'or --config) and applies the configuration checks of `cdk synth`, without AWS access. Prints each problem with the field it concerns. ' +
+      'It does not run the checks synth makes while building the stack (targets bundled as a file, cdk-nag): run `npx cdk synth` as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
     exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error']],
     examples: [`${PROGRAM} check-config`, `${PROGRAM} check-config --config prod.json`],
@@ -191,7 +193,8 @@ export function programHelp(): string {
     `Run \`${PROGRAM} <command> --help\` for a command's options, \`${PROGRAM} --version\` for the version.`,
     '',
     'Output: a table on a terminal; JSON with --json or when stdout is not a terminal.',
-    'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...).',
+    'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...);',
+    '"region" in the configuration, when set, wins over AWS_REGION.',
     '',
     exitCodeHelp([[0, 'success'], [1, 'a connection failed or is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT]),
   ].join('\n');

@@ -1,6 +1,7 @@
 /**
  * `check-config`: validate the configuration offline with the CDK app's own parser
- * (`lib/config.ts`), so it passes here exactly when `cdk synth` accepts it.
+ * (`lib/config.ts`). Synth checks more while it builds the stack (targets bundled as a file,
+ * cdk-nag), so a configuration it refuses fails `cdk synth`, but one it passes may still.
  */
 import type { CommandOptions } from '../args.js';
 import { ConfigValidationError, loadConfig } from '../config-source.js';

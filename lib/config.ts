@@ -85,6 +85,8 @@ export interface RotatorConfig {
    * default, 1769, is one vCPU, below which a rotation is CPU-bound (see BENCHMARKS.md).
    */
   readonly memorySize: number;
+  /** Reserve one concurrent execution so that two runs never overlap (see the construct's prop). */
+  readonly reserveConcurrency: boolean;
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
@@ -206,6 +208,7 @@ const rootSchema = z
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         })
         .default(DEFAULT_MEMORY_MB),
+      reserveConcurrency: z.boolean({ error: 'must be true or false' }).default(true),
       logRetentionDays: z
         .number({ error: 'must be a number of days' })
         .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -79,6 +79,7 @@ export class RotatorStack extends Stack {
       imsUrl: config.imsUrl,
       concurrency: config.concurrency,
       memorySize: config.memorySize,
+      reserveConcurrency: config.reserveConcurrency,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
       targetsDelivery: props.targetsDelivery,

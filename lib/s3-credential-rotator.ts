@@ -173,6 +173,16 @@ export interface S3CredentialRotatorProps {
    */
   readonly memorySize?: number;
   /**
+   * Reserve one concurrent execution for the function, so a manual run and a scheduled one never
+   * overlap, and other functions cannot take the account's whole concurrency from it. Lambda keeps
+   * 100 executions of the account's quota unreserved, so an account whose quota is 100 or less
+   * (some new accounts have 10) cannot reserve any, and the deploy fails; set `false` there, or ask
+   * for a higher quota. Without it, overlapping runs are safe (each PATCH carries `If-Match`, and
+   * a stale one is re-read and sent again), only wasteful.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+  /**
    * How long the function's log group keeps events.
    * @default logs.RetentionDays.THREE_MONTHS
    */
@@ -310,8 +320,8 @@ export class S3CredentialRotator extends Construct {
       role: this.functionRole,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.seconds(timeoutSeconds),
-      // Two runs must not race on the same connections' etags.
-      reservedConcurrentExecutions: 1,
+      // Two runs racing on the same connections' etags would only waste requests (412, re-read).
+      reservedConcurrentExecutions: props.reserveConcurrency === false ? undefined : 1,
       logGroup,
       description: `Rotates the credentials of ${targets.length} Flow Service S3 connection(s)`,
       environment: {

@@ -51,6 +51,7 @@ describe('parseRotatorConfig', () => {
       imsUrl: 'https://ims-na1.adobelogin.com',
       concurrency: 8,
       memorySize: 1769,
+      reserveConcurrency: true,
       logRetentionDays: 90,
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });
@@ -60,6 +61,10 @@ describe('parseRotatorConfig', () => {
     expect(parseRotatorConfig(sample((raw) => (raw.memorySize = 1024))).memorySize).toBe(1024);
     expect(parseRotatorConfig(sample((raw) => (raw.memorySize = 128))).memorySize).toBe(128);
     expect(parseRotatorConfig(sample((raw) => (raw.memorySize = 10_240))).memorySize).toBe(10_240);
+  });
+
+  it('takes reserveConcurrency as a boolean', () => {
+    expect(parseRotatorConfig(sample((raw) => (raw.reserveConcurrency = false))).reserveConcurrency).toBe(false);
   });
 
   it('normalizes a folder path and accepts secrets as a name, an ARN or an object', () => {
@@ -200,6 +205,7 @@ describe('parseRotatorConfig', () => {
     ['the memory size is above Lambda’s 10240 MB', sample((raw) => (raw.memorySize = 10_241)), 'memorySize: 10241 is not a whole number of MB from 128 to 10240'],
     ['the memory size is not a whole number', sample((raw) => (raw.memorySize = 256.5)), 'memorySize: 256.5 is not a whole number of MB from 128 to 10240'],
     ['the memory size is not a number', sample((raw) => (raw.memorySize = '1769')), 'memorySize: must be a whole number of MB from 128 to 10240'],
+    ['reserveConcurrency is not a boolean', sample((raw) => (raw.reserveConcurrency = 'no')), 'reserveConcurrency: must be true or false'],
     ['the log retention is not a CloudWatch period', sample((raw) => (raw.logRetentionDays = 100)), 'logRetentionDays: must be one of the periods CloudWatch Logs offers'],
     ['the Flow Service URL is plain http to a remote host', sample((raw) => (raw.flowServiceUrl = 'http://platform.adobe.io')), 'flowServiceUrl: must use https://'],
     ['the account id is malformed', sample((raw) => (raw.account = '1234')), 'account: must be a 12-digit AWS account id'],

@@ -204,6 +204,26 @@ describe('S3CredentialRotator memory', () => {
   });
 });
 
+describe('S3CredentialRotator reserved concurrency', () => {
+  const reservedOf = (stack: ReturnType<typeof newStack>) => {
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
+    const [fn] = Object.values(functions) as Array<{ Properties: { ReservedConcurrentExecutions?: number } }>;
+    return fn!.Properties.ReservedConcurrentExecutions;
+  };
+
+  it('reserves one execution by default, so two runs never overlap', () => {
+    const stack = newStack();
+    rotator({}, stack);
+    expect(reservedOf(stack)).toBe(1);
+  });
+
+  it('reserves none with reserveConcurrency false (accounts whose quota is 100 or less cannot reserve any)', () => {
+    const stack = newStack();
+    rotator({ reserveConcurrency: false }, stack);
+    expect(reservedOf(stack)).toBeUndefined();
+  });
+});
+
 describe('S3CredentialRotator schedule-derived values', () => {
   it('sizes the staleness alarm and event ages from the schedule and the shortest lifetime', () => {
     const stack = newStack();

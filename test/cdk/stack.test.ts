@@ -100,6 +100,14 @@ describe('function', () => {
     configured.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 75 });
   });
 
+  it('reserves no concurrency when cdk.json says reserveConcurrency: false', () => {
+    const raw = rawSampleConfig();
+    raw.reserveConcurrency = false;
+    const configured = synthRotatorStack({ config: parseRotatorConfig(raw) }).template;
+    const [fn] = Object.values(configured.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    expect((fn as { Properties: Record<string, unknown> }).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+  });
+
   it('retries a failed asynchronous run twice, then sends it to the failure dead-letter queue', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: refOf(stack.rotator.function),

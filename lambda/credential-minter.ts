@@ -54,6 +54,11 @@ export function assumedRoleArn(roleArn: string, sessionName: string): string {
   return `arn:${partition}:sts::${account}:assumed-role/${name}/${sessionName}`;
 }
 
+/** Per-request options of an SDK call: the invocation's deadline. */
+interface SendOptions {
+  readonly abortSignal?: AbortSignal;
+}
+
 export interface CredentialMinterOptions {
   readonly secrets: SecretStore;
   /** Shared SDK settings (region, request handler); endpoints come from `AWS_ENDPOINT_URL_STS`. */
@@ -72,15 +77,16 @@ export class CredentialMinter {
   }
 
   /** Mint and verify credentials for one target. */
-  async mint(target: RotationTarget): Promise<MintedCredentials> {
-    const minted = target.method === 'get-session-token' ? await this.getSessionToken(target) : await this.assumeRole(target);
+  async mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> {
+    const send = { abortSignal: signal };
+    const minted = target.method === 'get-session-token' ? await this.getSessionToken(target, send) : await this.assumeRole(target, send);
     registerSecret(minted.secretAccessKey, 'invocation');
     registerSecret(minted.sessionToken, 'invocation');
-    const identityArn = await this.verify(minted, minted.expectedArn);
+    const identityArn = await this.verify(minted, minted.expectedArn, send);
     return { ...minted, identityArn };
   }
 
-  private async assumeRole(target: RotationTarget) {
+  private async assumeRole(target: RotationTarget, send: SendOptions) {
     const roleArn = target.roleArn!;
     const sessionName = roleSessionName(target.connectionId);
     const client = target.method === 'assume-role-user-keys' ? await this.userClient(target.userCredentialsSecretId!) : this.ownClient;
@@ -93,6 +99,7 @@ export class CredentialMinter {
           ExternalId: target.externalId,
           DurationSeconds: target.durationSeconds,
         }),
+        send,
       );
     } catch (error) {
       throw stsFailure(`AssumeRole on ${roleArn}`, error);
@@ -101,12 +108,12 @@ export class CredentialMinter {
     return { ...credentials, expectedArn: response.AssumedRoleUser?.Arn ?? assumedRoleArn(roleArn, sessionName) };
   }
 
-  private async getSessionToken(target: RotationTarget) {
+  private async getSessionToken(target: RotationTarget, send: SendOptions) {
     const secretId = target.userCredentialsSecretId!;
     const client = await this.userClient(secretId);
     let response;
     try {
-      response = await client.send(new GetSessionTokenCommand({ DurationSeconds: target.durationSeconds }));
+      response = await client.send(new GetSessionTokenCommand({ DurationSeconds: target.durationSeconds }), send);
     } catch (error) {
       throw stsFailure(`GetSessionToken for the IAM user in secret "${secretId}"`, error);
     }
@@ -115,7 +122,7 @@ export class CredentialMinter {
   }
 
   /** GetCallerIdentity signed with the new credentials must name the expected identity. */
-  private async verify(credentials: Omit<MintedCredentials, 'identityArn'>, expectedArn: string): Promise<string> {
+  private async verify(credentials: Omit<MintedCredentials, 'identityArn'>, expectedArn: string, send: SendOptions): Promise<string> {
     const client = new STSClient({
       ...(await this.resolvedSettings()),
       credentials: {
@@ -126,7 +133,7 @@ export class CredentialMinter {
     });
     let arn: string | undefined;
     try {
-      arn = (await client.send(new GetCallerIdentityCommand({}))).Arn;
+      arn = (await client.send(new GetCallerIdentityCommand({}), send)).Arn;
     } catch (error) {
       throw new VerificationError(
         `the new credentials failed GetCallerIdentity (${(error as Error).name}); they were not pushed to Flow Service`,

@@ -61,7 +61,7 @@ export class FlowServiceClient {
             // 2000/2001/2002-401 and the gateway's 401013: the token is no longer accepted. Refresh once.
             if (response.statusCode !== 401 || context.tokenRefreshed) return response;
             const rejected = String(response.request.options.headers.authorization ?? '').replace(/^Bearer /, '');
-            const fresh = await options.tokens.refreshAfterUnauthorized(rejected);
+            const fresh = await options.tokens.refreshAfterUnauthorized(rejected, response.request.options.signal as AbortSignal | undefined);
             return retryWithMergedOptions({ headers: { authorization: `Bearer ${fresh}` }, context: { tokenRefreshed: true } });
           },
         ],
@@ -81,8 +81,8 @@ export class FlowServiceClient {
   }
 
   /** `GET /connections/{id}` in the target's sandbox; returns `items[0]`. */
-  async getConnection(connectionId: string, sandboxName: string): Promise<BaseConnection> {
-    const body = await this.send<{ items?: unknown }>('GET', connectionId, sandboxName, {});
+  async getConnection(connectionId: string, sandboxName: string, signal?: AbortSignal): Promise<BaseConnection> {
+    const body = await this.send<{ items?: unknown }>('GET', connectionId, sandboxName, { signal });
     const item = Array.isArray(body?.items) ? (body.items[0] as BaseConnection | undefined) : undefined;
     if (!item || typeof item !== 'object') {
       throw new FlowServiceError(`Flow Service returned no connection for ${connectionId} (empty items)`, 200, undefined);
@@ -94,10 +94,11 @@ export class FlowServiceClient {
   }
 
   /** `PATCH /connections/{id}` with `If-Match: <etag>` exactly as GET returned it; returns the new etag. */
-  async patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[]): Promise<string> {
+  async patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], signal?: AbortSignal): Promise<string> {
     const body = await this.send<{ etag?: unknown }>('PATCH', connectionId, sandboxName, {
       headers: { 'if-match': etag, 'content-type': 'application/json' },
       body: JSON.stringify(operations),
+      signal,
     });
     if (typeof body?.etag !== 'string') {
       throw new FlowServiceError(`Flow Service accepted the PATCH of ${connectionId} but returned no etag`, 200, undefined);
@@ -105,8 +106,13 @@ export class FlowServiceClient {
     return body.etag;
   }
 
-  private async send<T>(method: 'GET' | 'PATCH', connectionId: string, sandboxName: string, extra: { headers?: Record<string, string>; body?: string }): Promise<T> {
-    const [token, credentials] = await Promise.all([this.options.tokens.getToken(), this.options.credentials()]);
+  private async send<T>(
+    method: 'GET' | 'PATCH',
+    connectionId: string,
+    sandboxName: string,
+    extra: { headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+  ): Promise<T> {
+    const [token, credentials] = await Promise.all([this.options.tokens.getToken(extra.signal), this.options.credentials()]);
     try {
       const response = await this.http<T>(`connections/${encodeURIComponent(connectionId)}`, {
         method,
@@ -119,6 +125,7 @@ export class FlowServiceClient {
           ...extra.headers,
         },
         body: extra.body,
+        signal: extra.signal,
         context: { connectionId } satisfies RequestContext,
       });
       return response.body;

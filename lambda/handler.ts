@@ -10,7 +10,7 @@ import type { HttpPolicy } from './http-policy.js';
 import { logger, metrics } from './observability.js';
 import { redactSecrets } from './redaction.js';
 import { parseRotationRequest } from './request.js';
-import { Rotator, type RotationSummary } from './rotator.js';
+import { Rotator, type DeadlineMargins, type RotationSummary } from './rotator.js';
 
 export type { RotationSummary } from './rotator.js';
 
@@ -21,6 +21,8 @@ export interface HandlerOptions {
   readonly httpPolicy?: HttpPolicy;
   /** Clock for token expiry (tests). @default Date.now */
   readonly now?: () => number;
+  /** When an invocation stops starting and stops running connections (tests). @default DEFAULT_DEADLINE_MARGINS */
+  readonly deadlineMargins?: DeadlineMargins;
 }
 
 /** A handler with its own container-lifetime state (config, caches, clients). */
@@ -32,7 +34,7 @@ export function createHandler(options: HandlerOptions = {}) {
   let rotator: Rotator | undefined;
   let configError: unknown;
   try {
-    rotator = new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy, now: options.now });
+    rotator = new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy, now: options.now, deadlineMargins: options.deadlineMargins });
   } catch (error) {
     configError = error;
   }

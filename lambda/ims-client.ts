@@ -50,15 +50,16 @@ export class ImsTokenProvider {
    * repeat a whole retry cycle for each connection waiting, one after another, and send a refused
    * client secret to IMS once per connection.
    */
-  async getToken(): Promise<string> {
+  async getToken(signal?: AbortSignal): Promise<string> {
     if (this.failure !== undefined) throw this.failure;
     const cached = this.current;
     if (cached) {
       const token = await cached;
       if (this.now() < token.refreshAt) return token.accessToken;
-      if (this.current !== cached) return this.getToken();
+      if (this.current !== cached) return this.getToken(signal);
     }
-    const pending = this.requestToken();
+    // Callers in one invocation share its deadline, so the first one's signal serves them all.
+    const pending = this.requestToken(signal);
     this.current = pending;
     pending.catch((error: unknown) => {
       if (this.current !== pending) return;
@@ -77,21 +78,22 @@ export class ImsTokenProvider {
    * Flow Service answered 401 to `rejectedToken`: drop it (once, however many connections saw the
    * same 401) and return a fresh token.
    */
-  async refreshAfterUnauthorized(rejectedToken: string): Promise<string> {
+  async refreshAfterUnauthorized(rejectedToken: string, signal?: AbortSignal): Promise<string> {
     const cached = this.current;
     if (cached) {
       const token = await cached.catch(() => undefined);
       if (token?.accessToken === rejectedToken && this.current === cached) this.current = undefined;
     }
-    return this.getToken();
+    return this.getToken(signal);
   }
 
-  private async requestToken(): Promise<CachedToken> {
+  private async requestToken(signal?: AbortSignal): Promise<CachedToken> {
     const credentials = await this.options.credentials();
     const startedAt = this.now();
     let body: unknown;
     try {
       const response = await this.http.post('ims/token/v3', {
+        signal,
         // Credentials go in the form body, never the query string (which proxies may log).
         form: {
           grant_type: 'client_credentials',

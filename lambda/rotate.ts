@@ -44,10 +44,10 @@ export interface ConnectionResult {
 /** The two clients the rotation needs (narrowed so tests can drive it with the real ones). */
 export interface RotationClients {
   readonly flowService: {
-    getConnection(connectionId: string, sandboxName: string): Promise<BaseConnection>;
-    patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[]): Promise<string>;
+    getConnection(connectionId: string, sandboxName: string, signal?: AbortSignal): Promise<BaseConnection>;
+    patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], signal?: AbortSignal): Promise<string>;
   };
-  readonly minter: { mint(target: RotationTarget): Promise<MintedCredentials> };
+  readonly minter: { mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> };
   /** Told about each `412` received (for the `EtagConflict` metric). */
   readonly onEtagConflict?: (target: RotationTarget) => void;
 }
@@ -96,17 +96,28 @@ export function buildCredentialPatch(shownParams: Record<string, unknown> | unde
   }));
 }
 
+export interface RotateOptions {
+  readonly dryRun: boolean;
+  /**
+   * Aborts every request still running when the invocation reaches its deadline, so it ends
+   * (and reports, and flushes its metrics) before Lambda stops it.
+   */
+  readonly signal?: AbortSignal;
+}
+
 /** Rotate (or, with `dryRun`, plan) one connection. Never throws: failures become a result. */
-export async function rotateConnection(target: RotationTarget, clients: RotationClients, options: { dryRun: boolean }): Promise<ConnectionResult> {
+export async function rotateConnection(target: RotationTarget, clients: RotationClients, options: RotateOptions): Promise<ConnectionResult> {
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName };
+  const { signal } = options;
   let previousEtag: string | undefined;
   let etagConflicts = 0;
   let minting: Promise<unknown> | undefined;
+  let patchSent = false;
   try {
     // Independent: read the connection while STS mints and verifies.
-    const mint = (minting = clients.minter.mint(target));
+    const mint = (minting = clients.minter.mint(target, signal));
     mint.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
-    let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName);
+    let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, signal);
     previousEtag = connection.etag;
     checkRotatable(connection);
     const credentials = await mint;
@@ -119,11 +130,13 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
 
     for (let attempt = 1; ; attempt += 1) {
       try {
+        patchSent = true;
         const etag = await clients.flowService.patchConnection(
           target.connectionId,
           target.sandboxName,
           connection.etag,
           buildCredentialPatch(connection.auth?.params, credentials),
+          signal,
         );
         return { ...base, status: 'rotated', etag, previousEtag, expiresAt, ...(etagConflicts ? { etagConflicts } : {}) };
       } catch (error) {
@@ -138,7 +151,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
         }
         // Somebody else wrote (or our own earlier PATCH landed before a timeout): re-read the etag
         // and send the same, already verified, credentials again.
-        connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName);
+        connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, signal);
         checkRotatable(connection);
       }
     }
@@ -146,6 +159,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
     // A connection that failed before it needed the credentials still waits for STS: its slot in
     // the concurrency limit is not free while its requests run, and none may outlive the invocation.
     await minting?.catch(() => undefined);
+    if (signal?.aborted) return stoppedAtDeadline(base, previousEtag, patchSent);
     const { message, code } = describeFailure(error);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
@@ -157,6 +171,19 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
       ...(etagConflicts ? { etagConflicts } : {}),
     };
   }
+}
+
+/** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */
+function stoppedAtDeadline(base: Pick<ConnectionResult, 'connectionId' | 'sandboxName'>, previousEtag: string | undefined, patchSent: boolean): ConnectionResult {
+  return {
+    ...base,
+    status: 'failed',
+    ...(previousEtag ? { previousEtag } : {}),
+    error: patchSent
+      ? 'stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed (the connection holds either its old or its new credentials, never a mix); the next run rotates it again'
+      : 'stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials',
+    errorCode: 'OUT_OF_TIME',
+  };
 }
 
 function notStarted(target: RotationTarget): ConnectionResult {
@@ -173,8 +200,7 @@ function notStarted(target: RotationTarget): ConnectionResult {
 export async function rotateTargets(
   targets: readonly RotationTarget[],
   clients: RotationClients,
-  options: {
-    dryRun: boolean;
+  options: RotateOptions & {
     concurrency: number;
     onResult?: (result: ConnectionResult) => void;
     /** Asked before each connection starts; false leaves it untouched and reports it failed. */
@@ -186,7 +212,7 @@ export async function rotateTargets(
     targets.map((target) =>
       limit(async () => {
         const result =
-          options.hasTimeToStart && !options.hasTimeToStart()
+          options.signal?.aborted || (options.hasTimeToStart && !options.hasTimeToStart())
             ? notStarted(target)
             : await rotateConnection(target, clients, options);
         options.onResult?.(result);

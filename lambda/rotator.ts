@@ -25,11 +25,25 @@ export interface RotationSummary {
   readonly results: readonly ConnectionResult[];
 }
 
-/**
- * A connection is not started with less than this left: its worst case is about four HTTP
- * attempts of 10 s with backoff in between, on the slowest of its requests.
- */
-export const START_MARGIN_MS = 30_000;
+/** When an invocation stops starting connections, and when it stops the ones still running. */
+export interface DeadlineMargins {
+  /**
+   * A connection is not started with less than this left: most finish well within it (about
+   * four HTTP attempts of 10 s with backoff on the slowest request), and one that is started
+   * only to be stopped has minted credentials for nothing.
+   * @default 30_000
+   */
+  readonly startMs: number;
+  /**
+   * With this much left, every request still running is aborted, and its connection reported
+   * `OUT_OF_TIME`: a `Retry-After` or the 412 loop can outlast any start margin, and Lambda
+   * stopping the function would lose the invocation's report and metrics.
+   * @default 3_000
+   */
+  readonly stopMs: number;
+}
+
+export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stopMs: 3_000 };
 
 /** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */
 const MAX_FAILURES_IN_MESSAGE = 20;
@@ -39,6 +53,8 @@ export interface RotatorOptions {
   readonly httpPolicy?: HttpPolicy;
   /** Clock for token expiry. @default Date.now */
   readonly now?: () => number;
+  /** @default DEFAULT_DEADLINE_MARGINS */
+  readonly deadlineMargins?: DeadlineMargins;
 }
 
 /**
@@ -51,9 +67,11 @@ export class Rotator {
   private readonly flowService: FlowServiceClient;
   private readonly secrets: SecretStore;
   private readonly tokens: ImsTokenProvider;
+  private readonly margins: DeadlineMargins;
 
   constructor(readonly config: RotatorConfig, options: RotatorOptions = {}) {
     const policy = options.httpPolicy ?? DEFAULT_HTTP_POLICY;
+    this.margins = options.deadlineMargins ?? DEFAULT_DEADLINE_MARGINS;
     // One socket pool for every AWS SDK client, sized to the rotation concurrency.
     const requestHandler = new NodeHttpHandler({
       connectionTimeout: policy.timeoutMs,
@@ -92,14 +110,17 @@ export class Rotator {
 
   /**
    * Rotate what the request selects. Throws {@link RotationFailedError} after all were attempted
-   * if any failed. `remainingTimeMs` (Lambda's clock) stops new connections from starting when
-   * one could not finish with its retries before the function times out.
+   * if any failed. `remainingTimeMs` (Lambda's clock) sets the deadlines ({@link DeadlineMargins}):
+   * no connection starts too close to the function's timeout, and none still running is left for
+   * Lambda to cut off.
    */
   async run(request: RotationRequest, remainingTimeMs?: () => number): Promise<RotationSummary> {
     const targets = this.selectTargets(request);
     // What the last invocation read or was refused is not this one's answer.
     this.secrets.forgetAll();
     this.tokens.forgetFailure();
+    const deadline = new AbortController();
+    const stopTimer = remainingTimeMs && setTimeout(() => deadline.abort(), Math.max(0, remainingTimeMs() - this.margins.stopMs));
     try {
       const results = await rotateTargets(
         targets,
@@ -107,8 +128,9 @@ export class Rotator {
         {
           dryRun: request.dryRun,
           concurrency: this.config.concurrency,
+          signal: deadline.signal,
           onResult: (result) => recordResult(result),
-          hasTimeToStart: remainingTimeMs && (() => remainingTimeMs() > START_MARGIN_MS),
+          hasTimeToStart: remainingTimeMs && (() => remainingTimeMs() > this.margins.startMs),
         },
       );
       const summary = summarize(results, request.dryRun);
@@ -116,6 +138,7 @@ export class Rotator {
       if (summary.failed > 0) throw failureError(summary);
       return summary;
     } finally {
+      clearTimeout(stopTimer);
       forgetInvocationSecrets();
     }
   }

@@ -309,6 +309,44 @@ function describeCode(code: string): string {
   return phrases[code] ?? code;
 }
 
+describe("fault matrix: the invocation's deadline", () => {
+  // Lambda's clock with 1 s left; the run stops everything with 0.5 s left.
+  const oneSecondLeft = () => {
+    const endsAt = Date.now() + 1_000;
+    return { getRemainingTimeInMillis: () => endsAt - Date.now() };
+  };
+  const deadlineMargins = { startMs: 100, stopMs: 500 };
+
+  it('stops a connection waiting out a Retry-After, and it keeps its credentials', async () => {
+    harness = await startHarness({ connections: [{ sandboxName: 'prod' }] });
+    const { world } = harness;
+    const before = world.connection(world.connectionIds[0]!);
+    world.emulators.flowService.injectFault({ kind: 'respond', status: 503, headers: { 'retry-after': '4' }, body: adobeError('1103-503'), times: 5 });
+
+    const { error } = await invokeCapturing(() => harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never));
+
+    expect(error?.name).toBe('RotationFailedError');
+    expect(error!.message).toContain('stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials');
+    // got was still waiting for the 4 s Retry-After: no second GET, and nothing after the run.
+    expect(world.emulators.flowService.requests).toHaveLength(1);
+    expect(await credentialState(world, before)).toBe('previous');
+  });
+
+  it('stops a PATCH in flight and says it may have landed; the connection holds one complete set either way', async () => {
+    harness = await startHarness({ connections: [{ sandboxName: 'prod' }] });
+    const { world } = harness;
+    const before = world.connection(world.connectionIds[0]!);
+    // The PATCH takes effect, then its answer is held back past the deadline.
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'delay-after-effect', ms: 3_000 });
+
+    const { error } = await invokeCapturing(() => harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never));
+
+    expect(error!.message).toContain('stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed');
+    expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH']);
+    expect(await credentialState(world, before)).toBe('new');
+  });
+});
+
 describe('fault matrix: several connections, mixed faults, one run', () => {
   it('each connection ends as its fault dictates, and the invocation names exactly the failed ones', async () => {
     harness = await startHarness({

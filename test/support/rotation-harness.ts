@@ -2,7 +2,7 @@
  * Runs the real handler against a seeded emulator world, with the AWS SDK pointed at the
  * emulators through process.env (as in a deployed function) and fast, jitter-free retries.
  */
-import { createHandler } from '../../lambda/handler.js';
+import { createHandler, type HandlerOptions } from '../../lambda/handler.js';
 import type { HttpPolicy } from '../../lambda/http-policy.js';
 import { startWorld, type World, type WorldOptions } from '../../emulators/world.js';
 
@@ -12,7 +12,7 @@ export const FAST_HTTP_POLICY: HttpPolicy = { timeoutMs: 1500, retryLimit: 2, ba
 export interface Harness {
   readonly world: World;
   /** A fresh handler (a new "container"): its own config, caches and clients. */
-  newHandler(options?: { env?: Record<string, string | undefined>; httpPolicy?: HttpPolicy; now?: () => number }): ReturnType<typeof createHandler>;
+  newHandler(options?: Omit<HandlerOptions, 'env'> & { env?: Record<string, string | undefined> }): ReturnType<typeof createHandler>;
   close(): Promise<void>;
 }
 
@@ -22,7 +22,7 @@ export async function startHarness(options: WorldOptions): Promise<Harness> {
   return {
     world,
     newHandler: (handlerOptions = {}) =>
-      createHandler({ env: { ...world.env, ...handlerOptions.env }, httpPolicy: handlerOptions.httpPolicy ?? FAST_HTTP_POLICY, now: handlerOptions.now }),
+      createHandler({ ...handlerOptions, env: { ...world.env, ...handlerOptions.env }, httpPolicy: handlerOptions.httpPolicy ?? FAST_HTTP_POLICY }),
     async close() {
       restore();
       await world.close();

@@ -111,16 +111,16 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   const { signal } = options;
   let previousEtag: string | undefined;
   let etagConflicts = 0;
-  let minting: Promise<unknown> | undefined;
+  let minting: Promise<MintedCredentials> | undefined;
   let patchSent = false;
   try {
     // Independent: read the connection while STS mints and verifies.
-    const mint = (minting = clients.minter.mint(target, signal));
-    mint.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+    minting = clients.minter.mint(target, signal);
+    minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
     let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, signal);
     previousEtag = connection.etag;
     checkRotatable(connection);
-    const credentials = await mint;
+    const credentials = await minting;
     const expiresAt = credentials.expiration.toISOString();
 
     if (options.dryRun) {

@@ -79,14 +79,16 @@ export class Rotator {
       httpAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
       httpsAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
     });
-    const secrets = (this.secrets = new SecretStore(new SecretsManagerClient({ requestHandler })));
+    const secrets = new SecretStore(new SecretsManagerClient({ requestHandler }));
+    this.secrets = secrets;
     const adobeCredentials = () => secrets.adobeCredentials(config.adobeCredentialsSecretId);
-    const tokens = (this.tokens = new ImsTokenProvider({
+    const tokens = new ImsTokenProvider({
       imsUrl: config.imsUrl,
       credentials: adobeCredentials,
       policy,
       now: options.now,
-    }));
+    });
+    this.tokens = tokens;
     this.flowService = new FlowServiceClient({
       baseUrl: config.flowServiceUrl,
       tokens,

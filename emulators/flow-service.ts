@@ -59,10 +59,60 @@ class PatchRejected extends Error {
   }
 }
 
-/** Flow Service's own errors: `{"error_code": "1404-412", "message": "..."}` (ERR). */
-function flowError(status: number, errorCode: string, message: string): EmulatorResponse {
-  return { status, body: { error_code: errorCode, message } };
+/** The short `title` Flow Service problem documents carry, by HTTP status. */
+const PROBLEM_TITLES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Resource not found',
+  405: 'Method not allowed',
+  412: 'Precondition failed',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+  504: 'Gateway timeout',
+};
+
+/**
+ * A Flow Service problem document, as Adobe sends its own errors (`dddd-ddd` codes): the code is
+ * the suffix of `type`, the text is in `report["detailed-message"]` (also `errorMessage`,
+ * `errorDetails`); `title` is short (FLOW-SERVICE.md, "Error bodies"; LABELS shows a whole one).
+ * Tests inject faults with it: `{ kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') }`.
+ */
+export function flowProblem(status: number, code: string, detail: string, { title, type = 'connections' }: { title?: string; type?: string } = {}) {
+  const requestId = randomUUID();
+  return {
+    type: `https://ns.adobe.com/aep/errors/FLOW-${code}`,
+    title: title ?? PROBLEM_TITLES[status] ?? 'Error',
+    status,
+    report: { 'detailed-message': detail, id: randomUUID(), 'request-id': requestId, type },
+    errorMessage: detail,
+    errorDetails: detail,
+  };
 }
+
+/**
+ * The API gateway's refusal, before Flow Service sees the request: `{"error_code", "message"}`
+ * (TS: `401013` bad or expired token, `403000` API key missing, `403003` API key invalid,
+ * `403010` authorization missing, `400003` org header missing, `403025` not entitled, `429050`
+ * throttled). Tests inject faults with it too.
+ */
+export function gatewayError(code: string, message: string) {
+  return { error_code: code, message };
+}
+
+/** Flow Service's own errors, as problem documents (ERR, CAT). */
+function flowError(status: number, errorCode: string, message: string): EmulatorResponse {
+  return { status, body: flowProblem(status, errorCode, message) };
+}
+
+/** The gateway's own errors. */
+function gatewayRefusal(status: number, errorCode: string, message: string, headers?: Record<string, string>): EmulatorResponse {
+  return { status, body: gatewayError(errorCode, message), ...(headers ? { headers } : {}) };
+}
+
+/** What a client may do with connections in one sandbox (through its product profile). */
+export type SourcesPermission = 'manage' | 'view' | 'none';
 
 /** ERR `1455-400`: "An error occurred while validating patch instructions: ..." */
 const invalidPatch = (detail: string): PatchRejected =>
@@ -171,6 +221,9 @@ export async function startFlowServiceEmulator(options: {
   const connections = new Map<string, ConnectionRecord>();
   const pendingConcurrentEdits = new Map<string, number>();
   let secretParamsInGet: 'masked' | 'omitted' = 'masked';
+  const permissions = new Map<string, SourcesPermission>();
+  const notEntitled = new Set<string>();
+  const gatewayThrottle = { remaining: 0, retryAfterSeconds: 1 };
 
   /** Record a write: new etag (every write gets one: SPEC `etag`), version, time and author. */
   function touch(record: ConnectionRecord, clientId: string, updatedBy: string): void {
@@ -188,20 +241,32 @@ export async function startFlowServiceEmulator(options: {
    * Flow Service's own codes (ERR "authorization user token validation errors").
    */
   function authenticate(headers: Record<string, string>): { token: IssuedImsToken; sandboxName: string } | EmulatorResponse {
-    const bearer = /^bearer\s+(\S+)$/i.exec(headers['authorization'] ?? '')?.[1];
+    const authorization = headers['authorization'];
+    if (!authorization) return gatewayRefusal(403, '403010', 'Oauth token is missing');
+    const bearer = /^bearer\s+(\S+)$/i.exec(authorization)?.[1];
     const token = bearer ? options.ims.validateToken(bearer) : undefined;
-    if (!token) return flowError(401, '401013', 'Oauth token is not valid');
+    if (!token) return gatewayRefusal(401, '401013', 'Oauth token is not valid');
     const apiKey = headers['x-api-key'];
-    if (!apiKey) return flowError(403, '403010', 'Api Key is required');
-    if (apiKey !== token.clientId) return flowError(403, '403003', 'Api Key is invalid');
+    if (!apiKey) return gatewayRefusal(403, '403000', 'Api Key is required');
+    if (apiKey !== token.clientId) return gatewayRefusal(403, '403003', 'Api Key is invalid');
     const orgId = headers['x-gw-ims-org-id'];
-    if (!orgId) return flowError(401, '2001-401', 'The header x-gw-ims-org-id is missing or empty.');
+    if (!orgId) return gatewayRefusal(400, '400003', 'Missing header x-gw-ims-org-id');
+    if (notEntitled.has(token.clientId)) return gatewayRefusal(403, '403025', 'Profile is not valid');
+    if (gatewayThrottle.remaining > 0) {
+      gatewayThrottle.remaining -= 1;
+      return gatewayRefusal(429, '429050', 'Too many requests', { 'retry-after': String(gatewayThrottle.retryAfterSeconds) });
+    }
     if (orgId !== token.orgId) {
       return flowError(401, '2000-401', 'The authorization token does not have access to this organization or the organization does not exist.');
     }
     const sandboxName = headers['x-sandbox-name'];
     if (!sandboxName) return flowError(400, '2105-400', 'The header x-sandbox-name is missing in the request.');
     return { token, sandboxName };
+  }
+
+  /** The client's Sources permission in the sandbox: `manage` unless a test narrowed it. */
+  function permissionOf(clientId: string, sandboxName: string): SourcesPermission {
+    return permissions.get(`${clientId}\u0000${sandboxName}`) ?? 'manage';
   }
 
   function toItem(record: ConnectionRecord) {
@@ -273,11 +338,22 @@ export async function startFlowServiceEmulator(options: {
   const server = await startEmulatorServer(
     (request) => {
       const match = CONNECTION_PATH.exec(request.path);
-      if (!match) return flowError(404, '404', `No route for ${request.method} ${request.path}`);
+      if (!match) return gatewayRefusal(404, '404050', `No route for ${request.method} ${request.path}`);
       const auth = authenticate(request.headers);
       if ('status' in auth) return auth;
       if (request.method !== 'GET' && request.method !== 'PATCH') {
-        return { ...flowError(405, '405', `Method ${request.method} is not allowed`), headers: { allow: 'GET, PATCH' } };
+        return { ...gatewayRefusal(405, '405050', `Method ${request.method} is not allowed`), headers: { allow: 'GET, PATCH' } };
+      }
+      // Permissions are per sandbox, through the credential's product profile: a client may read
+      // connections it cannot write (CAT: missing permission, 403).
+      const permission = permissionOf(auth.token.clientId, auth.sandboxName);
+      if (permission === 'none' || (permission === 'view' && request.method !== 'GET')) {
+        const needed = request.method === 'GET' ? 'View Sources' : 'Manage Sources';
+        return flowError(
+          403,
+          '2118-403',
+          `The user or client does not have the required permission to perform this operation: ${needed} in sandbox ${auth.sandboxName}. Contact your administrator to grant access through a product profile.`,
+        );
       }
 
       let id: string;
@@ -340,6 +416,17 @@ export async function startFlowServiceEmulator(options: {
     },
     setSecretParamsInGet(mode) {
       secretParamsInGet = mode;
+    },
+    setSourcesPermission(clientId, sandboxName, permission) {
+      permissions.set(`${clientId}\u0000${sandboxName}`, permission);
+    },
+    setEntitled(clientId, entitled) {
+      if (entitled) notEntitled.delete(clientId);
+      else notEntitled.add(clientId);
+    },
+    throttleAtGateway(times, retryAfterSeconds = 1) {
+      gatewayThrottle.remaining = times;
+      gatewayThrottle.retryAfterSeconds = retryAfterSeconds;
     },
   };
 }

@@ -165,6 +165,16 @@ export interface FlowServiceEmulator extends Emulator {
   concurrentEditBeforePatch(connectionId: string, times?: number): void;
   /** How GET shows secret params (`s3SecretKey`, `s3SessionToken`). @default 'masked' */
   setSecretParamsInGet(mode: 'masked' | 'omitted'): void;
+  /**
+   * What a client (API key) may do with connections in a sandbox, as its Developer Console
+   * credential's product profile grants: `manage` (GET and PATCH), `view` (GET only; PATCH gets a
+   * 403 `FLOW-2118-403` problem), or `none`. @default 'manage' everywhere
+   */
+  setSourcesPermission(clientId: string, sandboxName: string, permission: 'manage' | 'view' | 'none'): void;
+  /** When false, the gateway refuses every request of the client with `403025` (not entitled). @default true */
+  setEntitled(clientId: string, entitled: boolean): void;
+  /** The next `times` authenticated requests get the gateway's `429050` with `Retry-After: retryAfterSeconds`. */
+  throttleAtGateway(times: number, retryAfterSeconds?: number): void;
 }
 
 // ---------------------------------------------------------------- AWS (STS and Secrets Manager)

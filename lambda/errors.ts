@@ -98,18 +98,24 @@ export class ImsError extends RotatorError {
 /** STS refused to mint credentials. */
 export class StsError extends RotatorError {
   override readonly name: string = 'StsError';
+  /** STS was throttling or failing on its side (after the SDK's own retries): a later attempt may pass. */
+  readonly transient: boolean;
 
   constructor(message: string, readonly awsErrorName?: string, cause?: unknown) {
     super('STS_MINT_FAILED', message, cause);
+    this.transient = isTransientAwsError(cause);
   }
 }
 
 /** Freshly minted credentials failed `GetCallerIdentity` or answered with another identity. */
 export class VerificationError extends RotatorError {
   override readonly name: string = 'VerificationError';
+  /** GetCallerIdentity was throttled or failed on STS's side, not refused: a later attempt may pass. */
+  readonly transient: boolean;
 
   constructor(message: string, cause?: unknown) {
     super('CREDENTIALS_UNVERIFIED', message, cause);
+    this.transient = isTransientAwsError(cause);
   }
 }
 
@@ -122,7 +128,11 @@ export class ConnectionNotRotatableError extends RotatorError {
   }
 }
 
-/** Flow Service answered with an error (`errorCode` is Adobe's `error_code`, e.g. `1101-404`). */
+/**
+ * Flow Service (or Adobe's API gateway in front of it) answered with an error. `errorCode` is
+ * Adobe's code: the `FLOW-` suffix of a problem document's `type` (`1101-404`) or the gateway's
+ * `error_code` (`401013`).
+ */
 export class FlowServiceError extends RotatorError {
   override readonly name: string = 'FlowServiceError';
 
@@ -134,6 +144,12 @@ export class FlowServiceError extends RotatorError {
     code: RotatorErrorCode = 'FLOW_SERVICE_ERROR',
   ) {
     super(code, message, cause);
+  }
+
+  /** Throttling, a server error or no answer at all (after got's retries): a later attempt may pass. */
+  get transient(): boolean {
+    if (this.code === 'FLOW_SERVICE_UNREACHABLE' || this.code === 'ETAG_CONFLICT') return true;
+    return this.statusCode !== undefined && (this.statusCode === 429 || this.statusCode >= 500);
   }
 }
 
@@ -155,11 +171,48 @@ export class RotationFailedError extends RotatorError {
   }
 }
 
-/** A short reason for a failed connection: Adobe's `error_code` first when there is one. */
-export function describeFailure(error: unknown): { message: string; code: string } {
-  if (error instanceof FlowServiceError && error.errorCode) {
-    return { message: error.message, code: error.errorCode };
+/** AWS error names that mean "slow down" or "our side failed", not "no". */
+const TRANSIENT_AWS_ERRORS = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServerError',
+  'TimeoutError',
+]);
+const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/**
+ * Whether an AWS SDK failure may pass on a later attempt: throttling, a 5xx (`$fault: 'server'`)
+ * or a network failure. AccessDenied, validation errors and bad credentials never do.
+ */
+export function isTransientAwsError(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { name, code, $fault, $metadata } = error as { name?: unknown; code?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (typeof name === 'string' && TRANSIENT_AWS_ERRORS.has(name)) return true;
+  if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return true;
+  if ($fault === 'server') return true;
+  const status = $metadata?.httpStatusCode;
+  return typeof status === 'number' && (status === 429 || status >= 500);
+}
+
+/** Why one connection failed: the message, Adobe's code (else ours), and whether it may pass. */
+export interface FailureDescription {
+  readonly message: string;
+  readonly code: string;
+  /** A later attempt may succeed (throttling, 5xx, no answer, a stale etag); else it is permanent. */
+  readonly transient: boolean;
+}
+
+/** A short reason for a failed connection: Adobe's code first when there is one. */
+export function describeFailure(error: unknown): FailureDescription {
+  if (error instanceof FlowServiceError) {
+    return { message: error.message, code: error.errorCode ?? error.code, transient: error.transient };
   }
-  if (error instanceof RotatorError) return { message: error.message, code: error.code };
-  return { message: `unexpected error: ${redactSecrets(error instanceof Error ? error.message : String(error))}`, code: 'UNEXPECTED' };
+  if (error instanceof StsError || error instanceof VerificationError) return { message: error.message, code: error.code, transient: error.transient };
+  if (error instanceof RotatorError) return { message: error.message, code: error.code, transient: false };
+  return { message: `unexpected error: ${redactSecrets(error instanceof Error ? error.message : String(error))}`, code: 'UNEXPECTED', transient: false };
 }

@@ -3,9 +3,11 @@
  *
  * got retries 429, 5xx, timeouts and resets (honouring `Retry-After`); an `afterResponse` hook
  * swaps a rejected IMS token for a fresh one once per request. Everything else becomes a
- * {@link FlowServiceError} carrying Adobe's `error_code` and none of the request's headers.
+ * {@link FlowServiceError} carrying Adobe's code and detail (from either of Adobe's error-body
+ * shapes) and none of the request's headers.
  */
 import got, { HTTPError, type Got } from 'got';
+import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
 import { FlowServiceError, ImsError } from './errors.js';
 import { redactSecrets } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
@@ -20,6 +22,8 @@ export interface BaseConnection {
   readonly state?: string;
   readonly updatedAt?: number;
   readonly updatedBy?: string;
+  /** The Adobe client (API key) that made the last update. */
+  readonly updatedClient?: string;
   readonly connectionSpec?: { readonly id?: string; readonly version?: string };
   readonly auth?: { readonly specName?: string; readonly params?: Record<string, unknown> };
 }
@@ -31,17 +35,32 @@ export interface JsonPatchOperation {
   readonly value?: string;
 }
 
+/** One retry got is about to make. */
+export interface RetryDetails {
+  readonly method: string;
+  readonly connectionId: string;
+  readonly attempt: number;
+  readonly reason: string;
+}
+
 export interface FlowServiceClientOptions {
   readonly baseUrl: string;
   readonly tokens: ImsTokenProvider;
   readonly credentials: () => Promise<AdobeCredentials>;
   readonly policy: HttpPolicy;
-  /** Called for each retry got makes (for logs). */
-  readonly onRetry?: (details: { method: string; connectionId: string; attempt: number; reason: string }) => void;
+  /** Called for each retry got makes, unless the call gives its own (for logs). */
+  readonly onRetry?: (details: RetryDetails) => void;
+}
+
+/** Per-call options: the invocation's deadline, and who hears about retries (the connection's logger). */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly onRetry?: (details: RetryDetails) => void;
 }
 
 interface RequestContext extends Record<string, unknown> {
   connectionId: string;
+  onRetry?: (details: RetryDetails) => void;
   tokenRefreshed?: boolean;
 }
 
@@ -68,7 +87,7 @@ export class FlowServiceClient {
         beforeRetry: [
           (error, retryCount) => {
             const context = error.options.context as RequestContext;
-            options.onRetry?.({
+            (context.onRetry ?? options.onRetry)?.({
               method: String(error.options.method),
               connectionId: context.connectionId,
               attempt: retryCount,
@@ -81,8 +100,8 @@ export class FlowServiceClient {
   }
 
   /** `GET /connections/{id}` in the target's sandbox; returns `items[0]`. */
-  async getConnection(connectionId: string, sandboxName: string, signal?: AbortSignal): Promise<BaseConnection> {
-    const body = await this.send<{ items?: unknown }>('GET', connectionId, sandboxName, { signal });
+  async getConnection(connectionId: string, sandboxName: string, call: CallOptions = {}): Promise<BaseConnection> {
+    const body = await this.send<{ items?: unknown }>('GET', connectionId, sandboxName, {}, call);
     const item = Array.isArray(body?.items) ? (body.items[0] as BaseConnection | undefined) : undefined;
     if (!item || typeof item !== 'object') {
       throw new FlowServiceError(`Flow Service returned no connection for ${connectionId} (empty items)`, 200, undefined);
@@ -94,12 +113,14 @@ export class FlowServiceClient {
   }
 
   /** `PATCH /connections/{id}` with `If-Match: <etag>` exactly as GET returned it; returns the new etag. */
-  async patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], signal?: AbortSignal): Promise<string> {
-    const body = await this.send<{ etag?: unknown }>('PATCH', connectionId, sandboxName, {
-      headers: { 'if-match': etag, 'content-type': 'application/json' },
-      body: JSON.stringify(operations),
-      signal,
-    });
+  async patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call: CallOptions = {}): Promise<string> {
+    const body = await this.send<{ etag?: unknown }>(
+      'PATCH',
+      connectionId,
+      sandboxName,
+      { headers: { 'if-match': etag, 'content-type': 'application/json' }, body: JSON.stringify(operations) },
+      call,
+    );
     if (typeof body?.etag !== 'string') {
       throw new FlowServiceError(`Flow Service accepted the PATCH of ${connectionId} but returned no etag`, 200, undefined);
     }
@@ -110,9 +131,10 @@ export class FlowServiceClient {
     method: 'GET' | 'PATCH',
     connectionId: string,
     sandboxName: string,
-    extra: { headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+    extra: { headers?: Record<string, string>; body?: string },
+    { signal, onRetry }: CallOptions,
   ): Promise<T> {
-    const [token, credentials] = await Promise.all([this.options.tokens.getToken(extra.signal), this.options.credentials()]);
+    const [token, credentials] = await Promise.all([this.options.tokens.getToken(signal), this.options.credentials()]);
     try {
       const response = await this.http<T>(`connections/${encodeURIComponent(connectionId)}`, {
         method,
@@ -125,31 +147,37 @@ export class FlowServiceClient {
           ...extra.headers,
         },
         body: extra.body,
-        signal: extra.signal,
-        context: { connectionId } satisfies RequestContext,
+        signal,
+        context: { connectionId, onRetry } satisfies RequestContext,
       });
       return response.body;
     } catch (error) {
       // A token refresh that failed (in the afterResponse hook) reaches here wrapped by got; it is
       // an IMS problem, and its own message says what to check.
       if ((error as Error)?.cause instanceof ImsError) throw (error as Error).cause;
-      throw toFlowServiceError(error, method, connectionId);
+      throw toFlowServiceError(error, method, connectionId, sandboxName);
     }
   }
 }
 
-/** Turn a got failure into a {@link FlowServiceError} with Adobe's `error_code` and message. */
-export function toFlowServiceError(error: unknown, method: string, connectionId: string): FlowServiceError {
+/** The most of Adobe's own detail a message carries (it ends up in results, logs and alarms). */
+export const MAX_ADOBE_DETAIL_CHARS = 300;
+
+/**
+ * Turn a got failure into a {@link FlowServiceError} with Adobe's code and detail, from either of
+ * Adobe's error-body shapes, and advice where the code alone would leave an operator guessing.
+ */
+export function toFlowServiceError(error: unknown, method: string, connectionId: string, sandboxName: string): FlowServiceError {
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
-    const body = error.response.body as { error_code?: unknown; message?: unknown } | undefined;
-    const errorCode = typeof body?.error_code === 'string' ? body.error_code : undefined;
+    const { code, detail } = readAdobeErrorBody(error.response.body);
     // Redact before truncating, or a cut could leave part of a secret the service echoed back.
-    const adobeMessage = typeof body?.message === 'string' ? `: ${redactSecrets(body.message).slice(0, 300)}` : '';
+    const adobeDetail = detail ? `: ${truncate(redactSecrets(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS)}` : '';
+    const advice = adobeAdvice(code, status, method, sandboxName);
     return new FlowServiceError(
-      `Flow Service ${method} /connections/${connectionId} failed with HTTP ${status}${errorCode ? ` (${errorCode})` : ''}${adobeMessage}`,
+      `Flow Service ${method} /connections/${connectionId} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail}${advice ? `; ${advice}` : ''}`,
       status,
-      errorCode,
+      code,
       error,
     );
   }
@@ -161,4 +189,8 @@ export function toFlowServiceError(error: unknown, method: string, connectionId:
     error,
     unreachable ? 'FLOW_SERVICE_UNREACHABLE' : 'FLOW_SERVICE_ERROR',
   );
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -1,8 +1,11 @@
 /**
  * Lambda entry point. An EventBridge / Scheduler event rotates every configured target; a manual
  * request `{"connectionIds"?: [...], "dryRun"?: boolean}` rotates only those, or plans without
- * patching. Fails (throws) after every connection was attempted if any failed, so Lambda's
- * Errors metric, retries and alarms fire.
+ * patching.
+ *
+ * Every connection is attempted, and the summary says what happened to each. A manual request
+ * resolves with it whatever failed; a scheduled run rejects only when something failed and nothing
+ * rotated (see `invocationFailure`). An invalid request or configuration always rejects.
  */
 import type { Context } from 'aws-lambda';
 import { loadConfig } from './config.js';
@@ -10,7 +13,7 @@ import type { HttpPolicy } from './http-policy.js';
 import { logger, metrics } from './observability.js';
 import { redactSecrets } from './redaction.js';
 import { parseRotationRequest } from './request.js';
-import { Rotator, type DeadlineMargins, type RotationSummary } from './rotator.js';
+import { invocationFailure, Rotator, type DeadlineMargins, type RotationSummary } from './rotator.js';
 
 export type { RotationSummary } from './rotator.js';
 
@@ -39,12 +42,17 @@ export function createHandler(options: HandlerOptions = {}) {
     configError = error;
   }
 
-  return async function handler(event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RotationSummary> {
+  return async function handler(event: unknown, context?: Partial<Context>): Promise<RotationSummary> {
+    // Every line of this invocation, the connections' child loggers' too, carries its request id.
+    if (context?.awsRequestId) logger.addContext(context as Context);
     try {
       const request = parseRotationRequest(event);
       if (!rotator) throw configError;
       logger.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
-      return await rotator.run(request, context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis()));
+      const summary = await rotator.run(request, context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis!()));
+      const failure = invocationFailure(summary, request);
+      if (failure) throw failure;
+      return summary;
     } catch (error) {
       logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: redactSecrets(String((error as Error)?.message)) });
       throw error;

@@ -7,7 +7,9 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ConnectionResult } from './rotate.js';
+import type { RotationTarget } from './config.js';
+import { secondsUntil } from './held-credentials.js';
+import type { ConnectionLog, ConnectionResult } from './rotate.js';
 
 export const DEFAULT_SERVICE_NAME = 'aep-s3-credential-rotator';
 export const DEFAULT_METRICS_NAMESPACE = 'AepS3CredentialRotator';
@@ -27,34 +29,63 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
 });
 
-/** Log one connection's outcome (never a credential: results hold none) and count it. */
-export function recordResult(result: ConnectionResult, now: number = Date.now()): void {
+/**
+ * A logger for one connection's lines in this invocation: every line carries its `connectionId`
+ * and `sandboxName`, and (from the parent, after `addContext`) the Lambda request id.
+ */
+export function connectionLogger(target: Pick<RotationTarget, 'connectionId' | 'sandboxName'>): ConnectionLog {
+  return logger.createChild({ persistentKeys: { connectionId: target.connectionId, sandboxName: target.sandboxName } });
+}
+
+/**
+ * Seconds until the credentials a connection holds after this run expire: the new ones when it
+ * rotated, else what it still holds as far as the run could tell, with unknown counted as expired
+ * (0). Undefined for a skipped connection, which holds nothing that expires.
+ */
+export function secondsUntilExpiry(result: ConnectionResult, now: number): number | undefined {
+  if (result.status === 'skipped') return undefined;
+  const expiresAt = result.status === 'rotated' ? result.expiresAt : result.heldCredentialsExpireAt;
+  return secondsUntil(expiresAt ? Date.parse(expiresAt) : undefined, now);
+}
+
+/**
+ * Log one connection's outcome (never a credential: results hold none) and count it.
+ *
+ * `SecondsUntilCredentialExpiry` is reported for every connection the run tried, not only the
+ * rotated ones, so an alarm on its Minimum sees the one connection that is running out.
+ */
+export function recordResult(result: ConnectionResult, log: ConnectionLog = logger, now: number = Date.now()): void {
   const fields = { ...result, plannedOperations: result.plannedOperations?.map((op) => `${op.op} ${op.path}`) };
   switch (result.status) {
-    case 'rotated': {
-      logger.info('connection rotated', fields);
+    case 'rotated':
+      log.info('connection rotated', fields);
       metrics.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
-      if (result.expiresAt) {
-        const seconds = Math.max(0, Math.round((Date.parse(result.expiresAt) - now) / 1000));
-        metrics.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
-      }
       break;
-    }
     case 'dry-run':
-      logger.info('connection checked (dry run, not patched)', fields);
+      log.info('connection checked (dry run, not patched)', fields);
       break;
     case 'skipped':
-      logger.warn('connection skipped', fields);
+      log.warn('connection skipped', fields);
       break;
     case 'failed':
-      logger.error('connection rotation failed', fields);
+      log.error('connection rotation failed', fields);
       metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
       break;
   }
+  const seconds = secondsUntilExpiry(result, now);
+  if (seconds !== undefined) metrics.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
 }
 
-/** Count a `1404-412` answer (a concurrent writer, or our own PATCH landing twice). */
-export function recordEtagConflict(connectionId: string): void {
-  logger.warn('etag conflict (1404-412): re-reading the connection', { connectionId });
+/**
+ * After a run of every target in which nothing failed, one `RotationFailed` of 0: the failing
+ * alarm treats missing data as "ignore" (so it does not flap between runs), and this is the
+ * datapoint that lets it return to OK.
+ */
+export function recordRunOutcome({ failed, everyTarget }: { failed: number; everyTarget: boolean }): void {
+  if (everyTarget && failed === 0) metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
+}
+
+/** Count a `1404-412` answer (a concurrent writer, or our own PATCH landing twice); the connection's log says it. */
+export function recordEtagConflict(): void {
   metrics.addMetric(METRIC.etagConflict, MetricUnit.Count, 1);
 }

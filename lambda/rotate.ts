@@ -7,7 +7,8 @@ import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
 import type { MintedCredentials } from './credential-minter.js';
 import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError } from './errors.js';
-import type { BaseConnection, JsonPatchOperation } from './flow-service-client.js';
+import type { BaseConnection, CallOptions, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
+import { heldCredentialsExpireAt } from './held-credentials.js';
 
 /** The Amazon S3 source's connection spec id (Adobe's S3 base-connection tutorial). */
 export const S3_CONNECTION_SPEC_ID = 'ecadc60c-7455-4d87-84dc-2a0e293d997b';
@@ -31,21 +32,37 @@ export interface ConnectionResult {
   readonly previousEtag?: string;
   /** ISO 8601 expiry of the credentials now in the connection (or that would be). */
   readonly expiresAt?: string;
-  /** Why it failed or was skipped. */
+  /**
+   * Failed or dry run: ISO 8601 expiry of the credentials the connection still holds, when the
+   * rotator wrote them last (`updatedAt` + the target's lifetime); absent when unknown.
+   */
+  readonly heldCredentialsExpireAt?: string;
+  /** Why it failed or was skipped: Adobe's own detail where it gave one (redacted, truncated). */
   readonly error?: string;
-  /** Adobe's `error_code` when Flow Service gave one, else this tool's error code. */
+  /** Adobe's code (`1404-412`, `401013`) when Adobe gave one, else this tool's (`OUT_OF_TIME`, ...). */
   readonly errorCode?: string;
+  /** Failed for a reason that may pass (throttling, 5xx, no answer, a stale etag): the next run may succeed. */
+  readonly transient?: boolean;
+  /** How many times this run tried the connection: 2 when a transient failure got its one more attempt. */
+  readonly attempts: number;
   /** Dry run: the JSON Patch operations (paths only) that would be sent. */
   readonly plannedOperations?: ReadonlyArray<Pick<JsonPatchOperation, 'op' | 'path'>>;
   /** `1404-412` answers met on the way. */
   readonly etagConflicts?: number;
 }
 
+/** What rotation code logs about one connection (a Powertools child logger fits). */
+export interface ConnectionLog {
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}
+
 /** The two clients the rotation needs (narrowed so tests can drive it with the real ones). */
 export interface RotationClients {
   readonly flowService: {
-    getConnection(connectionId: string, sandboxName: string, signal?: AbortSignal): Promise<BaseConnection>;
-    patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], signal?: AbortSignal): Promise<string>;
+    getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
+    patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
   };
   readonly minter: { mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> };
   /** Told about each `412` received (for the `EtagConflict` metric). */
@@ -103,29 +120,44 @@ export interface RotateOptions {
    * (and reports, and flushes its metrics) before Lambda stops it.
    */
   readonly signal?: AbortSignal;
+  /** The rotator's Adobe client id this run, to judge whether it wrote a connection's credentials last. */
+  readonly ownClientId?: () => Promise<string | undefined>;
+  /** Where this connection's lines go. @default nowhere */
+  readonly log?: ConnectionLog;
+  /** Which attempt of this run this is (1, or 2 for the one more attempt at the end). @default 1 */
+  readonly attempt?: number;
 }
+
+const SILENT: ConnectionLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Rotate (or, with `dryRun`, plan) one connection. Never throws: failures become a result. */
 export async function rotateConnection(target: RotationTarget, clients: RotationClients, options: RotateOptions): Promise<ConnectionResult> {
-  const base = { connectionId: target.connectionId, sandboxName: target.sandboxName };
+  const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, attempts: options.attempt ?? 1 };
   const { signal } = options;
-  let previousEtag: string | undefined;
+  const log = options.log ?? SILENT;
+  const call = { signal, onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }) };
+  let firstRead: BaseConnection | undefined;
   let etagConflicts = 0;
   let minting: Promise<MintedCredentials> | undefined;
   let patchSent = false;
+  /** What the connection still holds, as far as this run can tell (failed and dry-run results). */
+  const held = async () => {
+    const expiresAt = firstRead && heldCredentialsExpireAt(firstRead, target.durationSeconds, await options.ownClientId?.().catch(() => undefined));
+    return expiresAt === undefined ? {} : { heldCredentialsExpireAt: new Date(expiresAt).toISOString() };
+  };
   try {
     // Independent: read the connection while STS mints and verifies.
     minting = clients.minter.mint(target, signal);
     minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
-    let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, signal);
-    previousEtag = connection.etag;
+    let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, call);
+    firstRead = connection;
     checkRotatable(connection);
     const credentials = await minting;
     const expiresAt = credentials.expiration.toISOString();
 
     if (options.dryRun) {
       const planned = buildCredentialPatch(connection.auth?.params, credentials).map(({ op, path }) => ({ op, path }));
-      return { ...base, status: 'dry-run', etag: connection.etag, previousEtag, expiresAt, plannedOperations: planned };
+      return { ...base, status: 'dry-run', etag: connection.etag, previousEtag: connection.etag, expiresAt, ...(await held()), plannedOperations: planned };
     }
 
     for (let attempt = 1; ; attempt += 1) {
@@ -136,13 +168,14 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
           target.sandboxName,
           connection.etag,
           buildCredentialPatch(connection.auth?.params, credentials),
-          signal,
+          call,
         );
-        return { ...base, status: 'rotated', etag, previousEtag, expiresAt, ...(etagConflicts ? { etagConflicts } : {}) };
+        return { ...base, status: 'rotated', etag, previousEtag: firstRead.etag, expiresAt, ...(etagConflicts ? { etagConflicts } : {}) };
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
         etagConflicts += 1;
         clients.onEtagConflict?.(target);
+        log.warn('etag conflict (1404-412): re-reading the connection', { patchAttempt: attempt });
         if (attempt >= MAX_PATCH_ATTEMPTS) {
           throw new EtagConflictError(
             `connection ${target.connectionId} kept changing: ${attempt} PATCH attempts all met a stale etag (1404-412); its credentials were left as they were`,
@@ -151,7 +184,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
         }
         // Somebody else wrote (or our own earlier PATCH landed before a timeout): re-read the etag
         // and send the same, already verified, credentials again.
-        connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, signal);
+        connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, call);
         checkRotatable(connection);
       }
     }
@@ -159,26 +192,28 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
     // A connection that failed before it needed the credentials still waits for STS: its slot in
     // the concurrency limit is not free while its requests run, and none may outlive the invocation.
     await minting?.catch(() => undefined);
-    if (signal?.aborted) return stoppedAtDeadline(base, previousEtag, patchSent);
-    const { message, code } = describeFailure(error);
+    const previousEtag = firstRead ? { previousEtag: firstRead.etag } : {};
+    if (signal?.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
+    const { message, code, transient } = describeFailure(error);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
       ...base,
       status: skipped ? 'skipped' : 'failed',
-      ...(previousEtag ? { previousEtag } : {}),
+      ...previousEtag,
+      ...(skipped ? {} : await held()),
       error: message,
       errorCode: code,
+      ...(transient && !skipped ? { transient } : {}),
       ...(etagConflicts ? { etagConflicts } : {}),
     };
   }
 }
 
 /** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */
-function stoppedAtDeadline(base: Pick<ConnectionResult, 'connectionId' | 'sandboxName'>, previousEtag: string | undefined, patchSent: boolean): ConnectionResult {
+function stoppedAtDeadline(base: Pick<ConnectionResult, 'connectionId' | 'sandboxName' | 'attempts'>, patchSent: boolean): ConnectionResult {
   return {
     ...base,
     status: 'failed',
-    ...(previousEtag ? { previousEtag } : {}),
     error: patchSent
       ? 'stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed (the connection holds either its old or its new credentials, never a mix); the next run rotates it again'
       : 'stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials',
@@ -193,31 +228,65 @@ function notStarted(target: RotationTarget): ConnectionResult {
     status: 'failed',
     error: 'not attempted: the invocation was about to reach its timeout; raise the function timeout or ROTATION_CONCURRENCY',
     errorCode: 'OUT_OF_TIME',
+    attempts: 0,
   };
 }
 
-/** Rotate every target, at most `concurrency` at a time; results keep the targets' order. */
-export async function rotateTargets(
-  targets: readonly RotationTarget[],
-  clients: RotationClients,
-  options: RotateOptions & {
-    concurrency: number;
-    onResult?: (result: ConnectionResult) => void;
-    /** Asked before each connection starts; false leaves it untouched and reports it failed. */
-    hasTimeToStart?: () => boolean;
-  },
-): Promise<ConnectionResult[]> {
+/** A failure worth one more attempt at the end of the run: it may pass, and it was not stopped by the deadline. */
+export function deservesAnotherAttempt(result: ConnectionResult): boolean {
+  return result.status === 'failed' && result.transient === true && result.attempts === 1;
+}
+
+export interface RotateTargetsOptions extends Omit<RotateOptions, 'log' | 'attempt'> {
+  readonly concurrency: number;
+  /** Called once per connection with its final result (after any further attempt). */
+  readonly onResult?: (result: ConnectionResult) => void;
+  /** Asked before each attempt starts; false leaves the connection untouched and reports it failed. */
+  readonly hasTimeToStart?: () => boolean;
+  /** A log for one connection's lines. @default nowhere */
+  readonly logFor?: (target: RotationTarget) => ConnectionLog;
+}
+
+/**
+ * Rotate every target, at most `concurrency` at a time; results keep the targets' order.
+ *
+ * A connection that failed for a reason that may pass (after got's and the SDK's own retries) gets
+ * one more attempt once every connection has had its first, if the deadline allows: a brief
+ * throttling or outage then costs neither a failed run nor Lambda's retry of the whole event.
+ */
+export async function rotateTargets(targets: readonly RotationTarget[], clients: RotationClients, options: RotateTargetsOptions): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
+  const logs = new Map<RotationTarget, ConnectionLog>();
+  const logOf = (target: RotationTarget) => {
+    let log = logs.get(target);
+    if (!log) logs.set(target, (log = options.logFor?.(target) ?? SILENT));
+    return log;
+  };
+  const timeLeft = () => !options.signal?.aborted && (!options.hasTimeToStart || options.hasTimeToStart());
+  const attempt = (target: RotationTarget, number: number) =>
+    limit(async () => (number === 1 && !timeLeft() ? notStarted(target) : rotateConnection(target, clients, { ...options, log: logOf(target), attempt: number })));
+
+  const first = await Promise.all(
+    targets.map(async (target) => {
+      const result = await attempt(target, 1);
+      if (!deservesAnotherAttempt(result)) options.onResult?.(result);
+      return result;
+    }),
+  );
   return Promise.all(
-    targets.map((target) =>
-      limit(async () => {
-        const result =
-          options.signal?.aborted || (options.hasTimeToStart && !options.hasTimeToStart())
-            ? notStarted(target)
-            : await rotateConnection(target, clients, options);
-        options.onResult?.(result);
-        return result;
-      }),
-    ),
+    first.map(async (result, index) => {
+      if (!deservesAnotherAttempt(result)) return result;
+      const target = targets[index]!;
+      const log = logOf(target);
+      let final = result;
+      if (timeLeft()) {
+        log.warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
+        final = await attempt(target, 2);
+      } else {
+        final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
+      }
+      options.onResult?.(final);
+      return final;
+    }),
   );
 }

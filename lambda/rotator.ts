@@ -10,10 +10,10 @@ import { RequestValidationError, RotationFailedError } from './errors.js';
 import { FlowServiceClient } from './flow-service-client.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http-policy.js';
 import { ImsTokenProvider } from './ims-client.js';
-import { logger, recordEtagConflict, recordResult } from './observability.js';
+import { connectionLogger, logger, recordEtagConflict, recordResult, recordRunOutcome } from './observability.js';
 import { forgetInvocationSecrets } from './redaction.js';
 import type { RotationRequest } from './request.js';
-import { rotateTargets, type ConnectionResult } from './rotate.js';
+import { rotateTargets, type ConnectionLog, type ConnectionResult } from './rotate.js';
 import { SecretStore } from './secrets.js';
 
 /** What an invocation returns (and what the CLI prints). */
@@ -94,7 +94,7 @@ export class Rotator {
       tokens,
       credentials: adobeCredentials,
       policy,
-      onRetry: (details) => logger.warn('retrying Flow Service request', details),
+      onRetry: (details) => logger.warn('retrying Flow Service request', { ...details }),
     });
     this.minter = new CredentialMinter({ secrets, clientConfig: { requestHandler } });
   }
@@ -111,10 +111,10 @@ export class Rotator {
   }
 
   /**
-   * Rotate what the request selects. Throws {@link RotationFailedError} after all were attempted
-   * if any failed. `remainingTimeMs` (Lambda's clock) sets the deadlines ({@link DeadlineMargins}):
-   * no connection starts too close to the function's timeout, and none still running is left for
-   * Lambda to cut off.
+   * Rotate what the request selects, and summarize: every connection is attempted, and a failure
+   * is a result, never a throw (see {@link invocationFailure} for when the invocation rejects).
+   * `remainingTimeMs` (Lambda's clock) sets the deadlines ({@link DeadlineMargins}): no connection
+   * starts too close to the function's timeout, and none still running is left for Lambda to cut off.
    */
   async run(request: RotationRequest, remainingTimeMs?: () => number): Promise<RotationSummary> {
     const targets = this.selectTargets(request);
@@ -123,27 +123,56 @@ export class Rotator {
     this.tokens.forgetFailure();
     const deadline = new AbortController();
     const stopTimer = remainingTimeMs && setTimeout(() => deadline.abort(), Math.max(0, remainingTimeMs() - this.margins.stopMs));
+    const logs = new Map<string, ConnectionLog>();
+    const logFor = (target: RotationTarget) => {
+      let log = logs.get(target.connectionId);
+      if (!log) logs.set(target.connectionId, (log = connectionLogger(target)));
+      return log;
+    };
     try {
       const results = await rotateTargets(
         targets,
-        { flowService: this.flowService, minter: this.minter, onEtagConflict: (target) => recordEtagConflict(target.connectionId) },
+        { flowService: this.flowService, minter: this.minter, onEtagConflict: () => recordEtagConflict() },
         {
           dryRun: request.dryRun,
           concurrency: this.config.concurrency,
           signal: deadline.signal,
-          onResult: (result) => recordResult(result),
+          logFor,
+          ownClientId: () => this.secrets.adobeCredentials(this.config.adobeCredentialsSecretId).then((credentials) => credentials.clientId),
+          onResult: (result) => recordResult(result, logs.get(result.connectionId)),
           hasTimeToStart: remainingTimeMs && (() => remainingTimeMs() > this.margins.startMs),
         },
       );
       const summary = summarize(results, request.dryRun);
-      logger.info('rotation finished', { rotated: summary.rotated, failed: summary.failed, skipped: summary.skipped, dryRun: request.dryRun, targets: targets.length });
-      if (summary.failed > 0) throw failureError(summary);
+      recordRunOutcome({ failed: summary.failed, everyTarget: !request.connectionIds && !request.dryRun });
+      const retried = results.filter((result) => result.attempts > 1).length;
+      logger[summary.failed > 0 ? 'warn' : 'info']('rotation finished', {
+        rotated: summary.rotated,
+        failed: summary.failed,
+        skipped: summary.skipped,
+        retried,
+        dryRun: request.dryRun,
+        targets: targets.length,
+        ...(summary.failed > 0 ? { failedConnectionIds: results.filter((result) => result.status === 'failed').map((result) => result.connectionId) } : {}),
+      });
       return summary;
     } finally {
       clearTimeout(stopTimer);
       forgetInvocationSecrets();
     }
   }
+}
+
+/**
+ * Whether the invocation rejects, and with what. A manual request (a synchronous caller, which
+ * Lambda does not retry) always gets the summary. A scheduled run rejects only when something
+ * failed and nothing rotated: then Lambda's two asynchronous retries and the on-failure queue
+ * repeat nothing that succeeded. A partial failure resolves, so healthy connections are minted
+ * and patched once per schedule; the failing ones are counted in `RotationFailed`.
+ */
+export function invocationFailure(summary: RotationSummary, request: Pick<RotationRequest, 'manual'>): RotationFailedError | undefined {
+  if (request.manual || summary.failed === 0 || summary.rotated > 0) return undefined;
+  return failureError(summary);
 }
 
 export function summarize(results: readonly ConnectionResult[], dryRun: boolean): RotationSummary {

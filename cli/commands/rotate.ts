@@ -3,14 +3,13 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { RotationSummary } from '../../lambda/rotator.js';
 import { connectionIdsOf, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
 import { formatEtag, formatTime, printJson, Progress, renderTable, wantsJson, type Io } from '../output.js';
-import { outcomeOfLogLine, recoverRows, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
+import { isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
 
 /** What one `rotate` found, printed as a table or JSON. */
 interface RotateReport {
@@ -18,10 +17,6 @@ interface RotateReport {
   readonly function?: string;
   readonly dryRun: boolean;
   readonly rows: RotationRow[];
-  /** Connections the run attempted that have no row (a failed run of every target, beyond the log tail). */
-  readonly unreported: number;
-  /** The run's error message when it threw. */
-  readonly error?: string;
 }
 
 /** The manual request of the function's contract (README, "Events"). */
@@ -39,7 +34,7 @@ export async function rotateCommand(options: CommandOptions, io: Io): Promise<nu
 
   const report = options.local ? await rotateLocally(options, io, connectionIds, dryRun) : await rotateDeployed(options, io, connectionIds, dryRun);
   const expected = dryRun ? 'dry-run' : 'rotated';
-  const ok = !report.error && report.unreported === 0 && report.rows.length > 0 && report.rows.every((row) => row.status === expected);
+  const ok = report.rows.length > 0 && report.rows.every((row) => row.status === expected);
   print(report, ok, io, wantsJson(io, options.json));
   return ok ? EXIT.OK : EXIT.FAILED;
 }
@@ -63,23 +58,19 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
     progress.done();
   }
 
-  if (!outcome.functionError) {
-    const summary = outcome.payload as RotationSummary | undefined;
-    if (!Array.isArray(summary?.results)) {
-      throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
+  // A manual request gets the summary whatever failed: a rejection means the request or the
+  // function's configuration is invalid (or the run never started).
+  if (outcome.functionError) {
+    const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
+    if (errorMessage.startsWith('Invalid rotation request: ')) {
+      throw new UsageError(`Function ${functionName} refused the request: ${errorMessage.slice('Invalid rotation request: '.length)}.`);
     }
-    return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(summary), unreported: 0 };
+    throw new CliError(`Function ${functionName} failed without rotating any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`, EXIT.FAILED);
   }
-
-  const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
-  if (errorMessage.startsWith('Invalid rotation request: ')) {
-    throw new UsageError(`Function ${functionName} refused the request: ${errorMessage.slice('Invalid rotation request: '.length)}.`);
+  if (!isRotationSummary(outcome.payload)) {
+    throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
   }
-  const { rows, unreported } = recoverRows({ requested: connectionIds, dryRun, logText: outcome.logTail, errorMessage });
-  if (rows.every((row) => row.source === 'inferred') && !/connections failed to rotate/.test(errorMessage)) {
-    throw new CliError(`Function ${functionName} failed without reporting any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`, EXIT.FAILED);
-  }
-  return { mode: 'deployed', function: functionName, dryRun, rows, unreported, error: errorMessage };
+  return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(outcome.payload) };
 }
 
 async function rotateLocally(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
@@ -103,16 +94,12 @@ async function rotateLocally(options: CommandOptions, io: Io, connectionIds: str
   if (showProgress) progress.update(`${label} 0/${targets.length}…`);
   const outcome = await runLocally(env, manualRequest(connectionIds, dryRun), (line) => {
     if (options.verbose) io.stderr.write(`${line}\n`);
-    else if (outcomeOfLogLine(line)) progress.update(`${label} ${++done}/${targets.length}…`);
+    else if (isOutcomeLogLine(line)) progress.update(`${label} ${++done}/${targets.length}…`);
   }, config.region);
   progress.done();
 
-  if (outcome.summary) return { mode: 'local', dryRun, rows: rowsFromSummary(outcome.summary), unreported: 0 };
-  const error = outcome.error!;
-  // Every target is known here, so every one gets a row, from the complete log.
-  const { rows } = recoverRows({ requested: targets.map((target) => target.connectionId), dryRun, logText: outcome.log, errorMessage: error.message });
-  if (rows.every((row) => row.source === 'inferred')) throw new CliError(`The local run failed before rotating any connection: ${error.message}`, EXIT.FAILED);
-  return { mode: 'local', dryRun, rows, unreported: 0, error: error.message };
+  if (outcome.summary) return { mode: 'local', dryRun, rows: rowsFromSummary(outcome.summary) };
+  throw new CliError(`The local run failed before rotating any connection: ${outcome.error!.message}`, EXIT.FAILED);
 }
 
 /** --local signs with the operator's credentials: say so at once when there are none. */
@@ -141,11 +128,10 @@ const OUTCOME_LABEL: Record<RotationRow['status'], string> = {
   'dry-run': 'would rotate',
   failed: 'FAILED',
   skipped: 'skipped',
-  unknown: 'unknown',
 };
 
 function detailOf(row: RotationRow): string | undefined {
-  if (row.error) return row.error;
+  if (row.error) return `${row.attempts && row.attempts > 1 ? `after ${row.attempts} attempts: ` : ''}${row.error}`;
   if (row.plannedOperations) {
     // `replace /auth/params/s3AccessKey`, ... → `would replace s3AccessKey, s3SecretKey; add s3SessionToken`
     const byOp = new Map<string, string[]>();
@@ -155,7 +141,7 @@ function detailOf(row: RotationRow): string | undefined {
     }
     return `would ${[...byOp].map(([op, params]) => `${op} ${params.join(', ')}`).join('; ')}`;
   }
-  return row.note;
+  return undefined;
 }
 
 function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
@@ -170,9 +156,6 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
       wouldRotate: count('dry-run'),
       failed: count('failed'),
       skipped: count('skipped'),
-      unknown: count('unknown'),
-      unreported: report.unreported,
-      ...(report.error ? { error: report.error } : {}),
       results: report.rows,
     });
     return;
@@ -186,10 +169,9 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     detailOf(row),
   ]);
   io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'OUTCOME', 'NEW ETAG', 'EXPIRES (UTC)', 'ERROR / NOTE'], rows)}\n`);
-  const counts = (['rotated', 'dry-run', 'failed', 'skipped', 'unknown'] as const)
+  const counts = (['rotated', 'dry-run', 'failed', 'skipped'] as const)
     .filter((status) => count(status) > 0)
     .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
-  if (report.unreported > 0) counts.push(`${report.unreported} more not listed (see the function's log)`);
   const where = report.mode === 'local' ? 'run locally' : `function ${report.function}`;
   io.stdout.write(`\n${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).\n`);
 }

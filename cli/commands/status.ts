@@ -12,6 +12,7 @@ import pLimit from 'p-limit';
 import { FlowServiceError, RotatorError, SecretError, ConnectionNotRotatableError } from '../../lambda/errors.js';
 import { FlowServiceClient, type BaseConnection } from '../../lambda/flow-service-client.js';
 import { DEFAULT_HTTP_POLICY } from '../../lambda/http-policy.js';
+import { writtenByRotator as isWrittenByRotator } from '../../lambda/held-credentials.js';
 import { ImsTokenProvider } from '../../lambda/ims-client.js';
 import { checkRotatable } from '../../lambda/rotate.js';
 import { SecretStore, type AdobeCredentials } from '../../lambda/secrets.js';
@@ -142,8 +143,7 @@ export async function inspect(
   }
 
   const updatedAt = typeof connection.updatedAt === 'number' ? connection.updatedAt : undefined;
-  const updatedClient = (connection as { updatedClient?: unknown }).updatedClient;
-  const writtenByRotator = updatedClient === rotatorClientId || Boolean(connection.updatedBy?.startsWith(`${rotatorClientId}@`));
+  const writtenByRotator = isWrittenByRotator(connection, rotatorClientId);
   const ageSeconds = updatedAt === undefined ? undefined : Math.max(0, Math.round((now - updatedAt) / 1000));
   const facts = {
     ...base,

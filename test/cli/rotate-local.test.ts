@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { flowProblem } from '../../emulators/flow-service.js';
 import { findSecrets } from '../support/capture.js';
 import { configFor, NO_AWS_CREDENTIALS, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
 
@@ -44,12 +45,12 @@ describe('rotate --local', () => {
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
   });
 
-  it('exits 1 when a connection fails, with one row per connection recovered from the complete log', async () => {
+  it('exits 1 when a connection fails, with one row per connection from the summary', async () => {
     t.world.emulators.flowService.injectFault({
       match: { method: 'PATCH', path: `/connections/${ids[0]}` },
       kind: 'respond',
       status: 400,
-      body: { error_code: '1416-400', message: 'Delete or update can only be applied on a connection with enabled, disabled or initializing state.' },
+      body: flowProblem(400, '1416-400', 'Delete or update can only be applied on a connection with enabled, disabled or initializing state.'),
     });
 
     const result = await t.cli(['rotate', '--local', '--json']);
@@ -57,8 +58,9 @@ describe('rotate --local', () => {
     expect(result.code).toBe(1);
     const rows = result.json().results;
     expect(rows.map((row: { connectionId: string }) => row.connectionId)).toEqual(ids);
-    expect(rows[0]).toMatchObject({ status: 'failed', errorCode: '1416-400', source: 'log' });
-    expect(rows.slice(1)).toEqual([expect.objectContaining({ status: 'rotated', source: 'log' }), expect.objectContaining({ status: 'rotated', source: 'log' })]);
+    expect(rows[0]).toMatchObject({ status: 'failed', errorCode: '1416-400', attempts: 1 });
+    expect(rows[0].error).toContain('Delete or update can only be applied on a connection with enabled, disabled or initializing state.');
+    expect(rows.slice(1)).toEqual([expect.objectContaining({ status: 'rotated' }), expect.objectContaining({ status: 'rotated' })]);
   });
 
   it('with --dry-run changes nothing', async () => {

@@ -25,9 +25,24 @@ const NEW_CREDENTIALS = [
 /** Adobe's etag: a uuid-like value wrapped in literal double quotes (FLOW-SERVICE.md). */
 const ETAG_FORMAT = /^"[0-9a-f]{8}-0000-0200-0000-[0-9a-f]{12}"$/;
 
+/** Either of Adobe's error shapes: a Flow Service problem document, or the gateway's `{error_code, message}`. */
 interface ErrorBody {
-  error_code: string;
-  message: string;
+  type?: string;
+  title?: string;
+  status?: number;
+  report?: { 'detailed-message'?: string };
+  error_code?: string;
+  message?: string;
+}
+/** Adobe's code in either shape: the `FLOW-` suffix of a problem's `type`, or the gateway's `error_code`. */
+function codeOf(body: unknown): string | undefined {
+  const { type, error_code } = body as ErrorBody;
+  return type ? type.replace(/^https:\/\/ns\.adobe\.com\/aep\/errors\/FLOW-/, '') : error_code;
+}
+/** Adobe's explanation in either shape. */
+function detailOf(body: unknown): string | undefined {
+  const problem = body as ErrorBody;
+  return problem.report?.['detailed-message'] ?? problem.message;
 }
 interface ConnectionItem {
   id: string;
@@ -189,7 +204,7 @@ describe('Flow Service emulator GET /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(404);
-    expect((response.body as ErrorBody).error_code).toBe('1101-404');
+    expect(codeOf(response.body)).toBe('1101-404');
   });
 
   it('hides a connection from another sandbox of the same org', async () => {
@@ -202,7 +217,7 @@ describe('Flow Service emulator GET /connections/{id}', () => {
 
     // Assess
     expect(fromProd.statusCode).toBe(404);
-    expect((fromProd.body as ErrorBody).error_code).toBe('1101-404');
+    expect(codeOf(fromProd.body)).toBe('1101-404');
     expect(fromDev.statusCode).toBe(200);
   });
 
@@ -216,7 +231,7 @@ describe('Flow Service emulator GET /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(404);
-    expect((response.body as ErrorBody).error_code).toBe('1101-404');
+    expect(codeOf(response.body)).toBe('1101-404');
   });
 
   it.each(['POST', 'PUT', 'DELETE'] as const)('answers 405 to %s on a connection', async (method) => {
@@ -235,12 +250,12 @@ describe('Flow Service emulator GET /connections/{id}', () => {
 
 describe('Flow Service emulator header checks', () => {
   const cases: [string, (h: Headers) => Headers, number, string][] = [
-    ['no bearer token', (h) => without(h, 'authorization'), 401, '401013'],
     ['a token IMS never issued', (h) => ({ ...h, authorization: 'Bearer eyJmb3JnZWQiOnRydWV9.e30.c2ln' }), 401, '401013'],
     ['a non-bearer authorization', (h) => ({ ...h, authorization: `Basic ${String(h.authorization).slice(7)}` }), 401, '401013'],
-    ['no x-api-key', (h) => without(h, 'x-api-key'), 403, '403010'],
+    ['no authorization header', (h) => without(h, 'authorization'), 403, '403010'],
+    ['no x-api-key', (h) => without(h, 'x-api-key'), 403, '403000'],
     ["an x-api-key that is not the token's client id", (h) => ({ ...h, 'x-api-key': 'someone-else' }), 403, '403003'],
-    ['no x-gw-ims-org-id', (h) => without(h, 'x-gw-ims-org-id'), 401, '2001-401'],
+    ['no x-gw-ims-org-id', (h) => without(h, 'x-gw-ims-org-id'), 400, '400003'],
     ["an x-gw-ims-org-id that is not the token's org", (h) => ({ ...h, 'x-gw-ims-org-id': OTHER_ORG }), 401, '2000-401'],
     ['no x-sandbox-name', (h) => without(h, 'x-sandbox-name'), 400, '2105-400'],
   ];
@@ -254,8 +269,8 @@ describe('Flow Service emulator header checks', () => {
 
     // Assess
     expect(response.statusCode).toBe(status);
-    expect((response.body as ErrorBody).error_code).toBe(errorCode);
-    expect((response.body as ErrorBody).message).toEqual(expect.any(String));
+    expect(codeOf(response.body)).toBe(errorCode);
+    expect(detailOf(response.body)).toEqual(expect.any(String));
   });
 
   it.each(cases)('rejects a PATCH with %s and changes nothing', async (_name, change, status, errorCode) => {
@@ -267,23 +282,47 @@ describe('Flow Service emulator header checks', () => {
 
     // Assess
     expect(response.statusCode).toBe(status);
-    expect((response.body as ErrorBody).error_code).toBe(errorCode);
+    expect(codeOf(response.body)).toBe(errorCode);
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
-  it('answers the gateway messages for token and API key failures', async () => {
+  it("answers the gateway's refusals in the gateway's shape", async () => {
     // Prepare
     seed();
 
     // Act
-    const noToken = await getConnection(CONNECTION_ID, without(headers, 'authorization'));
+    const noAuthorization = await getConnection(CONNECTION_ID, without(headers, 'authorization'));
+    const badToken = await getConnection(CONNECTION_ID, { ...headers, authorization: 'Bearer not-a-token-ims-issued' });
     const noKey = await getConnection(CONNECTION_ID, without(headers, 'x-api-key'));
     const wrongKey = await getConnection(CONNECTION_ID, { ...headers, 'x-api-key': 'someone-else' });
+    const noOrg = await getConnection(CONNECTION_ID, without(headers, 'x-gw-ims-org-id'));
 
     // Assess
-    expect(noToken.body).toEqual({ error_code: '401013', message: 'Oauth token is not valid' });
-    expect(noKey.body).toEqual({ error_code: '403010', message: 'Api Key is required' });
+    expect(noAuthorization.body).toEqual({ error_code: '403010', message: 'Oauth token is missing' });
+    expect(badToken.body).toEqual({ error_code: '401013', message: 'Oauth token is not valid' });
+    expect(noKey.body).toEqual({ error_code: '403000', message: 'Api Key is required' });
     expect(wrongKey.body).toEqual({ error_code: '403003', message: 'Api Key is invalid' });
+    expect(noOrg.body).toEqual({ error_code: '400003', message: 'Missing header x-gw-ims-org-id' });
+  });
+
+  it("answers Flow Service's own errors as problem documents, the code in the type and the text in the report", async () => {
+    // Prepare
+    seed();
+
+    // Act
+    const response = await getConnection(CONNECTION_ID, { ...headers, 'x-sandbox-name': 'dev' });
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toEqual({
+      type: 'https://ns.adobe.com/aep/errors/FLOW-1101-404',
+      title: 'Resource not found',
+      status: 404,
+      report: { 'detailed-message': `Connection not found: the resource with id ${CONNECTION_ID} does not exist.`, id: expect.any(String), 'request-id': expect.any(String), type: 'connections' },
+      errorMessage: `Connection not found: the resource with id ${CONNECTION_ID} does not exist.`,
+      errorDetails: `Connection not found: the resource with id ${CONNECTION_ID} does not exist.`,
+    });
+    expect(response.body).not.toHaveProperty('error_code');
   });
 
   it('checks the token first, then the API key, then the org, then the sandbox', async () => {
@@ -298,10 +337,10 @@ describe('Flow Service emulator header checks', () => {
 
     // Act
     const codes = [];
-    for (const step of steps) codes.push(((await getConnection(CONNECTION_ID, step)).body as ErrorBody).error_code);
+    for (const step of steps) codes.push(codeOf((await getConnection(CONNECTION_ID, step)).body));
 
     // Assess
-    expect(codes).toEqual(['401013', '403010', '2001-401', '2105-400']);
+    expect(codes).toEqual(['403010', '403000', '400003', '2105-400']);
   });
 
   it('rejects a token once it has expired', async () => {
@@ -315,7 +354,7 @@ describe('Flow Service emulator header checks', () => {
 
     // Assess
     expect(response.statusCode).toBe(401);
-    expect((response.body as ErrorBody).error_code).toBe('401013');
+    expect(codeOf(response.body)).toBe('401013');
   });
 
   it('rejects a token once IMS has revoked it, and accepts a new one', async () => {
@@ -391,10 +430,8 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(412);
-    expect(response.body).toEqual({
-      error_code: '1404-412',
-      message: `Supplied version=[${stale}] does not match the current version on entity=[${before.etag}]`,
-    });
+    expect(codeOf(response.body)).toBe('1404-412');
+    expect(detailOf(response.body)).toBe(`Supplied version=[${stale}] does not match the current version on entity=[${before.etag}]`);
     expect(flow.getConnection(CONNECTION_ID)).toEqual(before);
   });
 
@@ -408,7 +445,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(412);
-    expect((response.body as ErrorBody).error_code).toBe('1404-412');
+    expect(codeOf(response.body)).toBe('1404-412');
   });
 
   it('lets another writer land before the next PATCHes so the etag a GET returned is stale', async () => {
@@ -486,7 +523,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect((response.body as ErrorBody).error_code).toBe('1455-400');
+    expect(codeOf(response.body)).toBe('1455-400');
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -499,7 +536,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect((response.body as ErrorBody).error_code).toBe('1403-400');
+    expect(codeOf(response.body)).toBe('1403-400');
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -515,7 +552,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect((response.body as ErrorBody).error_code).toBe('1100-400');
+    expect(codeOf(response.body)).toBe('1100-400');
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -531,7 +568,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect((response.body as ErrorBody).error_code).toBe('1405-400');
+    expect(codeOf(response.body)).toBe('1405-400');
   });
 
   it.each<[string, unknown, string]>([
@@ -566,7 +603,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect((response.body as ErrorBody).error_code).toBe(errorCode);
+    expect(codeOf(response.body)).toBe(errorCode);
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -579,7 +616,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect((response.body as ErrorBody).error_code).toBe('1416-400');
+    expect(codeOf(response.body)).toBe('1416-400');
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -603,8 +640,8 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     const stale = await patchConnection(NEW_CREDENTIALS, '"00000000-0000-0200-0000-000000000000"');
 
     // Assess
-    expect((current.body as ErrorBody).error_code).toBe('1445-400');
-    expect((stale.body as ErrorBody).error_code).toBe('1445-400');
+    expect(codeOf(current.body)).toBe('1445-400');
+    expect(codeOf(stale.body)).toBe('1445-400');
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -614,7 +651,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(404);
-    expect((response.body as ErrorBody).error_code).toBe('1101-404');
+    expect(codeOf(response.body)).toBe('1101-404');
   });
 
   it('does not let a PATCH from another sandbox touch the connection', async () => {
@@ -625,8 +662,83 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     const response = await patchConnection(NEW_CREDENTIALS, seeded.etag, CONNECTION_ID, { ...headers, 'x-sandbox-name': 'dev' });
 
     // Assess
-    expect((response.body as ErrorBody).error_code).toBe('1101-404');
+    expect(codeOf(response.body)).toBe('1101-404');
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
+  });
+});
+
+describe('Flow Service emulator permissions and entitlement', () => {
+  it('lets a client with view permission in a sandbox GET a connection but refuses its PATCH with a FLOW-2118-403 problem, changing nothing', async () => {
+    // Prepare
+    const seeded = seed();
+    flow.setSourcesPermission(CLIENT.clientId, SANDBOX, 'view');
+
+    // Act
+    const read = await getConnection();
+    const write = await patchConnection(NEW_CREDENTIALS, seeded.etag);
+
+    // Assess
+    expect(read.statusCode).toBe(200);
+    expect(write.statusCode).toBe(403);
+    expect(codeOf(write.body)).toBe('2118-403');
+    expect(detailOf(write.body)).toContain('Manage Sources in sandbox prod');
+    expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
+  });
+
+  it('keeps permissions per sandbox: view in one does not narrow another', async () => {
+    // Prepare
+    seed({ sandboxName: 'dev' });
+    flow.setSourcesPermission(CLIENT.clientId, SANDBOX, 'view');
+    const devHeaders = await headersFor(CLIENT, 'dev');
+
+    // Act
+    const response = await patchConnection(NEW_CREDENTIALS, flow.getConnection(CONNECTION_ID)!.etag, CONNECTION_ID, devHeaders);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('refuses even a GET to a client without permission in the sandbox', async () => {
+    // Prepare
+    seed();
+    flow.setSourcesPermission(CLIENT.clientId, SANDBOX, 'none');
+
+    // Act
+    const response = await getConnection();
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(codeOf(response.body)).toBe('2118-403');
+    expect(detailOf(response.body)).toContain('View Sources');
+  });
+
+  it('refuses every request of a client that is not entitled with the gateway\'s 403025', async () => {
+    // Prepare
+    seed();
+    flow.setEntitled(CLIENT.clientId, false);
+
+    // Act
+    const response = await getConnection();
+
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toEqual({ error_code: '403025', message: 'Profile is not valid' });
+  });
+
+  it("throttles at the gateway with 429050 and Retry-After, then serves again", async () => {
+    // Prepare
+    seed();
+    flow.throttleAtGateway(1, 3);
+
+    // Act
+    const throttled = await getConnection();
+    const served = await getConnection();
+
+    // Assess
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.headers['retry-after']).toBe('3');
+    expect(throttled.body).toEqual({ error_code: '429050', message: 'Too many requests' });
+    expect(served.statusCode).toBe(200);
   });
 });
 

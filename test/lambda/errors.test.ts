@@ -31,3 +31,20 @@ describe('error names', () => {
     expect(String(error)).toBe(`${className}: ${error.message}`);
   });
 });
+
+describe('isTransientAwsError', () => {
+  it.each([
+    ['Throttling', { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } }, true],
+    ['a 5xx', { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } }, true],
+    ['an unnamed server fault', { name: 'Weird', $fault: 'server' }, true],
+    ['a reset socket', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), true],
+    ['a client timeout', { name: 'TimeoutError' }, true],
+    ['AccessDenied', { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }, false],
+    ['a validation error', { name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 } }, false],
+    ['rejected credentials', { name: 'InvalidClientTokenId', $fault: 'client', $metadata: { httpStatusCode: 403 } }, false],
+    ['nothing', undefined, false],
+  ])('%s → %s', (_name, error, transient) => {
+    expect(errors.isTransientAwsError(error)).toBe(transient);
+    expect(new errors.StsError('m', 'x', error).transient).toBe(transient);
+  });
+});

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { captureOutput, findSecrets, serializeError } from '../support/capture.js';
 import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
+import { flowProblem } from '../../emulators/flow-service.js';
 import { stsErrorXml } from '../../emulators/sts.js';
 
 let harness: Harness | undefined;
@@ -65,7 +66,8 @@ describe('secret hygiene', () => {
       match: { method: 'PATCH', path: `/connections/${ids[4]}` },
       kind: 'respond',
       status: 400,
-      body: (request: { body: string }) => ({ error_code: '1455-400', message: `invalid patch ${request.body}` }),
+      // A problem document whose detailed message quotes the PATCH body it received.
+      body: (request: { body: string }) => flowProblem(400, '1455-400', `invalid patch ${request.body}`),
     });
     const echo = await settle(() => handler({ connectionIds: [ids[4], ids[5]] }));
     outputs.push(JSON.stringify(echo.value ?? null));
@@ -74,7 +76,9 @@ describe('secret hygiene', () => {
     // Run 4: IMS refuses the client (bad secret in the container's cache is simulated by a fault).
     ims.revokeAllTokens();
     ims.injectFault({ kind: 'respond', status: 401, body: { error: 'invalid_client', error_description: 'invalid client secret' } });
-    const refused = await settle(() => newHandler()({ connectionIds: [ids[0]] }));
+    // A scheduled run in which nothing rotates rejects, naming each connection and why.
+    const refused = await settle(() => newHandler()({ version: '0', source: 'aws.scheduler', detail: {} }));
+    outputs.push(JSON.stringify(refused.value ?? null));
     if (refused.error) outputs.push(serializeError(refused.error));
 
     capture.restore();
@@ -88,6 +92,8 @@ describe('secret hygiene', () => {
     // Sanity: the run produced real output to search, including failures and their reasons.
     expect(capture.text()).toContain('connection rotated');
     expect(capture.text()).toContain('connection rotation failed');
+    expect(errors).toContain('"status":"failed"');
+    expect(errors).toContain('invalid patch [{');
     expect(errors).toContain('failed to rotate');
   });
 

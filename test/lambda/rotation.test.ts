@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestValidationError, RotationFailedError } from '../../lambda/errors.js';
+import { flowProblem, gatewayError } from '../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../emulators/types.js';
 import type { WorldOptions } from '../../emulators/world.js';
 import { captureOutput } from '../support/capture.js';
@@ -146,7 +147,7 @@ describe('step 1: Adobe credentials and the IMS token', () => {
   it('fails the connection after one refresh when Flow Service keeps answering 401', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const before = world.connection(world.connectionIds[0]!);
-    world.emulators.flowService.injectFault({ kind: 'respond', status: 401, body: { error_code: '401013', message: 'Oauth token is not valid' }, times: 10 });
+    world.emulators.flowService.injectFault({ kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid'), times: 10 });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -179,10 +180,12 @@ describe('step 2: reading the connection', () => {
       connections: [{ sandboxName: 'prod', connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' }, { sandboxName: 'prod' }],
     });
 
-    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+    const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(error).toBeInstanceOf(RotationFailedError);
-    expect(error!.message).toContain(`${world.connectionIds[0]} (sandbox prod): connection ${world.connectionIds[0]} uses connection spec b7bf2577`);
+    expect(summary).toMatchObject({ rotated: 1, failed: 1 });
+    expect(summary.results[0]).toMatchObject({ status: 'failed', errorCode: 'CONNECTION_NOT_ROTATABLE', attempts: 1 });
+    expect(summary.results[0]!.error).toContain(`connection ${world.connectionIds[0]} uses connection spec b7bf2577`);
+    expect(summary.results[0]).not.toHaveProperty('transient');
     const patches = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(patches.map((request) => request.path)).toEqual([`/connections/${world.connectionIds[1]}`]);
   });
@@ -265,7 +268,7 @@ describe('step 3: minting credentials', () => {
   it('a connection that fails before it needs the credentials still waits for STS: nothing runs after the invocation', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     world.emulators.sts.setLatency(300);
-    world.emulators.flowService.injectFault({ kind: 'respond', status: 404, body: { error_code: '1101-404', message: 'Connection not found' } });
+    world.emulators.flowService.injectFault({ kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found') });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
     const stsActionsAtReturn = world.emulators.sts.requests.map((request) => request.action);
@@ -320,10 +323,12 @@ describe('step 4: test before promote', () => {
     world.emulators.sts.mintUnverifiableCredentials(1);
     const before = world.connectionIds.map((id) => world.connection(id));
 
-    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+    const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(error).toBeInstanceOf(RotationFailedError);
-    expect(error!.message).toContain('the new credentials failed GetCallerIdentity');
+    expect(summary).toMatchObject({ rotated: 1, failed: 1 });
+    const failed = summary.results.find((result) => result.status === 'failed')!;
+    expect(failed).toMatchObject({ errorCode: 'CREDENTIALS_UNVERIFIED', attempts: 1 });
+    expect(failed.error).toContain('the new credentials failed GetCallerIdentity');
     const patched = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(patched).toHaveLength(1);
     const untouched = before.filter((connection) => world.connection(connection.id).etag === connection.etag);
@@ -358,6 +363,7 @@ describe('step 5: the PATCH', () => {
       previousEtag: etagBefore,
       etag: after.etag,
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      attempts: 1,
     });
     expect(after.etag).not.toBe(etagBefore);
   });
@@ -405,7 +411,7 @@ describe('step 6: conflicts and transient failures', () => {
     expect(world.connection(id).params.s3AccessKey).toBe(JSON.parse(second!.body)[0].value);
   });
 
-  it('gives up after 3 PATCH attempts that all meet a stale etag, leaving the credentials as they were', async () => {
+  it('gives up after 3 PATCH attempts that all meet a stale etag, twice (one more attempt at the end of the run), leaving the credentials as they were', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const id = world.connectionIds[0]!;
     const before = world.connection(id);
@@ -417,10 +423,10 @@ describe('step 6: conflicts and transient failures', () => {
 
     expect(error).toBeInstanceOf(RotationFailedError);
     expect(error!.message).toContain('3 PATCH attempts all met a stale etag (1404-412)');
-    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(3);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
     expect(world.connection(id).params).toEqual(before.params);
     const conflicts = capture.jsonLines().filter((line) => 'EtagConflict' in line);
-    expect(conflicts.reduce((sum, line) => sum + [line.EtagConflict].flat().reduce((a: number, b) => a + Number(b), 0), 0)).toBe(3);
+    expect(conflicts.reduce((sum, line) => sum + [line.EtagConflict].flat().reduce((a: number, b) => a + Number(b), 0), 0)).toBe(6);
   });
 
   it('honours Retry-After on 429', async () => {
@@ -430,7 +436,7 @@ describe('step 6: conflicts and transient failures', () => {
       kind: 'respond',
       status: 429,
       headers: { 'retry-after': '1' },
-      body: { error_code: '429001', message: 'Too many requests' },
+      body: gatewayError('429050', 'Too many requests'),
     });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
@@ -441,9 +447,9 @@ describe('step 6: conflicts and transient failures', () => {
   });
 
   it.each([
-    ['a 503 on GET', { match: { method: 'GET' }, kind: 'respond', status: 503, body: { error_code: '1103-503', message: 'try again' } }],
-    ['a 500 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 500, body: { error_code: '1102-500', message: 'try again' } }],
-    ['a 504 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 504, body: { error_code: '1104-504', message: 'try again' } }],
+    ['a 503 on GET', { match: { method: 'GET' }, kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') }],
+    ['a 500 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 500, body: flowProblem(500, '1102-500', 'try again') }],
+    ['a 504 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 504, body: flowProblem(504, '1104-504', 'try again') }],
     ['a connection reset on GET', { match: { method: 'GET' }, kind: 'reset' }],
     ['a timeout on GET', { match: { method: 'GET' }, kind: 'delay', ms: 2500 }],
   ] as const)('retries %s and rotates', async (_name, fault) => {
@@ -476,7 +482,7 @@ describe('step 6: conflicts and transient failures', () => {
     [404, '1101-404'],
   ])('never retries a %i', async (status, code) => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: { error_code: code, message: 'no' } });
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: flowProblem(status, code, 'no') });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -486,12 +492,13 @@ describe('step 6: conflicts and transient failures', () => {
 
   it('bounds the retries of a Flow Service that stays down', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ kind: 'respond', status: 503, body: { error_code: '1103-503', message: 'down' }, times: 100 });
+    world.emulators.flowService.injectFault({ kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'down'), times: 100 });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
     expect(error!.message).toContain('HTTP 503 (1103-503)');
-    expect(world.emulators.flowService.requests).toHaveLength(3); // 1 + retryLimit 2
+    // Two attempts of the connection (the second at the end of the run), each 1 GET + retryLimit 2.
+    expect(world.emulators.flowService.requests).toHaveLength(6);
   });
 });
 
@@ -516,7 +523,7 @@ describe('every error code of the Flow Service documentation', () => {
   ] as const)('%s (HTTP %i): %s', async (code, status, action) => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const before = world.connection(world.connectionIds[0]!);
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: { error_code: code, message: `documented ${code}` } });
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: flowProblem(status, code, `documented ${code}`) });
 
     const { value, error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -535,20 +542,23 @@ describe('every error code of the Flow Service documentation', () => {
 });
 
 describe('step 7: reporting, isolation and concurrency', () => {
-  it('rotates the others when one connection fails, then fails the invocation naming it and why', async () => {
+  it('rotates the others when one connection fails, and resolves with the summary naming it and why', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }, { sandboxName: 'dev' }] });
     const [ok1, bad, ok2] = world.connectionIds as [string, string, string];
-    world.emulators.flowService.injectFault({ match: { path: `/connections/${bad}` }, kind: 'respond', status: 403, body: { error_code: '2118-403', message: 'missing permission' } });
+    world.emulators.flowService.injectFault({ match: { path: `/connections/${bad}` }, kind: 'respond', status: 403, body: flowProblem(403, '2118-403', 'missing permission') });
     const capture = captureOutput();
 
-    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+    const summary = await newHandler()(SCHEDULED_EVENT);
     capture.restore();
 
-    expect(error).toBeInstanceOf(RotationFailedError);
-    expect((error as RotationFailedError).failedConnectionIds).toEqual([bad]);
-    expect(error!.message).toBe(
-      `1 of 3 connections failed to rotate: ${bad} (sandbox dev): Flow Service GET /connections/${bad} failed with HTTP 403 (2118-403): missing permission`,
-    );
+    expect(summary).toMatchObject({ rotated: 2, failed: 1 });
+    expect(summary.results[1]).toMatchObject({
+      connectionId: bad,
+      status: 'failed',
+      errorCode: '2118-403',
+      error: `Flow Service GET /connections/${bad} failed with HTTP 403 (2118-403): missing permission`,
+      attempts: 1,
+    });
     for (const id of [ok1, ok2]) expect(world.connection(id).etagHistory.length).toBe(2);
     const outcomes = capture.jsonLines().filter((line) => typeof line.message === 'string' && /^connection /.test(line.message as string));
     expect(outcomes.map((line) => [line.message, line.connectionId])).toEqual(
@@ -570,10 +580,11 @@ describe('step 7: reporting, isolation and concurrency', () => {
     // The clock runs out while the first connection is being patched.
     setTimeout(() => (remaining = 10_000), 20);
 
-    const { error } = await settle(() => handler(SCHEDULED_EVENT, context as never));
+    const summary = await handler(SCHEDULED_EVENT, context as never);
 
-    expect((error as RotationFailedError).failedConnectionIds).toEqual([world.connectionIds[1]]);
-    expect(error!.message).toContain('not attempted: the invocation was about to reach its timeout');
+    expect(summary).toMatchObject({ rotated: 1, failed: 1 });
+    expect(summary.results[1]).toMatchObject({ connectionId: world.connectionIds[1], status: 'failed', errorCode: 'OUT_OF_TIME', attempts: 0 });
+    expect(summary.results[1]!.error).toContain('not attempted: the invocation was about to reach its timeout');
     expect(world.connection(world.connectionIds[1]!).etagHistory).toHaveLength(1);
     expect(world.connection(world.connectionIds[0]!).etagHistory).toHaveLength(2);
   });
@@ -634,7 +645,7 @@ describe('step 7: reporting, isolation and concurrency', () => {
 
   it('emits embedded-format metrics for successes, failures and seconds to expiry', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ match: { path: `/connections/${world.connectionIds[1]}` }, kind: 'respond', status: 404, body: { error_code: '1101-404', message: 'Connection not found' } });
+    world.emulators.flowService.injectFault({ match: { path: `/connections/${world.connectionIds[1]}` }, kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found') });
     const capture = captureOutput();
 
     await settle(() => newHandler()(SCHEDULED_EVENT));
@@ -644,7 +655,11 @@ describe('step 7: reporting, isolation and concurrency', () => {
     expect(emf.length).toBeGreaterThan(0);
     const document = Object.assign({}, ...emf) as Record<string, unknown>;
     expect(document).toMatchObject({ RotationSucceeded: 1, RotationFailed: 1, service: 'aep-s3-credential-rotator' });
-    expect(Number(document.SecondsUntilCredentialExpiry)).toBeGreaterThan(3500);
+    // Every connection tried: the rotated one's new expiry, and 0 for the one whose credentials are unknown.
+    const expiries = [document.SecondsUntilCredentialExpiry].flat().map(Number).sort((a, b) => a - b);
+    expect(expiries).toHaveLength(2);
+    expect(expiries[0]).toBe(0);
+    expect(expiries[1]).toBeGreaterThan(3500);
     const namespaces = emf.flatMap((line) => (line._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics.map((m) => m.Namespace));
     expect(new Set(namespaces)).toEqual(new Set(['AepS3CredentialRotator']));
   });

@@ -75,12 +75,12 @@ export async function startCloudFormationEmulator(options: SignedServiceOptions)
     );
   }
 
-  function handle(request: RecordedRequest): EmulatorResponse {
+  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
     const error = (status: number, code: string, message: string): EmulatorResponse => ({ status, headers, body: errorXml(code, message, requestId) });
 
-    const auth = verifySigV4(request, { service: 'cloudformation', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    const auth = await verifySigV4(request, { service: 'cloudformation', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
     if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
 
     const params = paramsOf(request);

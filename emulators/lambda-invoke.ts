@@ -121,7 +121,7 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
       body: { Type: status >= 500 ? 'Service' : 'User', Message: message },
     });
 
-    const auth = verifySigV4(request, { service: 'lambda', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    const auth = await verifySigV4(request, { service: 'lambda', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
     if (!auth.ok) return error(403, AUTH_ERRORS[auth.code], auth.message);
 
     const match = INVOKE_PATH.exec(request.path);

@@ -57,12 +57,12 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
     return [...secrets.values()].find((secret) => secret.arn === secretId || secret.arn.slice(0, -7) === secretId);
   }
 
-  function handle(request: RecordedRequest): EmulatorResponse {
+  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
     const error = (type: string, message: string, status = 400): EmulatorResponse => ({ status, headers, body: { __type: type, message } });
 
-    const auth = verifySigV4(request, { service: 'secretsmanager', region, lookup: (id) => sts.credentialsFor(id), now });
+    const auth = await verifySigV4(request, { service: 'secretsmanager', region, lookup: (id) => sts.credentialsFor(id), now });
     if (!auth.ok) {
       const mapped = AUTH_ERRORS[auth.code];
       return error(mapped.type, mapped.message ?? auth.message);

@@ -2,10 +2,16 @@
  * AWS Signature Version 4 verification of a request an emulator received, so the emulators refuse
  * what AWS would refuse: unknown keys, wrong secrets, tampered bodies, stale or expired credentials.
  *
- * Recomputes the signature per https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html
- * (canonical request → string to sign → derived signing key), the way `@smithy/signature-v4` signs.
+ * The signature itself is recomputed by `@smithy/signature-v4` — the signer the AWS SDK signs
+ * with — over the request as received, restricted to the headers the client listed in
+ * `SignedHeaders`. What stays here is what a signer has no reason to know: parsing the
+ * `Authorization` header, looking the key up, checking token, expiry, scope and clock skew, and
+ * the answers AWS gives for each.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { Sha256 } from '@smithy/core/checksum';
+import { HttpRequest } from '@smithy/core/protocols';
+import { AMZ_DATE_HEADER, SHA256_HEADER, SignatureV4, getPayloadHash } from '@smithy/signature-v4';
 import type { AwsCredentials, RecordedRequest } from './types.js';
 
 /** The AWS (Query protocol) error codes a signature check can end in. */
@@ -44,43 +50,16 @@ const MESSAGES = {
 
 const fail = (code: SigV4ErrorCode, message: string) => ({ ok: false, code, message }) as const;
 
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+const formatAmzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
-/** RFC 3986 encoding, as SigV4 wants it (encodeURIComponent leaves `!'()*` alone). */
-const uriEscape = (value: string) =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/** Non-S3 services normalise the path and encode it once more (it arrived already encoded). */
-function canonicalPath(path: string): string {
-  const segments: string[] = [];
-  for (const segment of path.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') segments.pop();
-    else segments.push(segment);
-  }
-  const normalized = `/${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
-  return uriEscape(normalized).replace(/%2F/g, '/');
-}
-
-function canonicalQuery(query: Record<string, string>): string {
-  return Object.entries(query)
-    .filter(([key]) => key.toLowerCase() !== 'x-amz-signature')
-    .map(([key, value]) => [uriEscape(key), uriEscape(value)] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, value]) => `${key}=${value}`)
-    .join('&');
-}
-
-/** `20240102T030405Z` → epoch ms, or undefined when malformed. */
+/** `20240102T030405Z` → epoch ms, or undefined when malformed (including dates that do not exist, like `20240231`). */
 function parseAmzDate(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;
   const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  return Number.isNaN(ms) ? undefined : ms;
+  // The signer formats the date back from epoch ms, so only a date that survives the round trip can verify.
+  return Number.isNaN(ms) || formatAmzDate(ms) !== value ? undefined : ms;
 }
-
-const formatAmzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /** Parse `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
 function parseAuthorization(header: string) {
@@ -94,13 +73,64 @@ function parseAuthorization(header: string) {
 }
 
 /**
+ * The signature `@smithy/signature-v4` computes for `request` with `credentials`, over exactly the
+ * headers in `signedHeaderNames` (a header the client listed but did not send is left out, so
+ * the signature cannot match), dated `signedAt`.
+ */
+async function expectedSignature(
+  request: RecordedRequest,
+  signedHeaderNames: readonly string[],
+  credentials: AwsCredentials,
+  scope: { readonly region: string; readonly service: string },
+  signedAt: number,
+): Promise<string> {
+  const signed = new Set(signedHeaderNames);
+  const headers: Record<string, string> = {};
+  for (const name of signed) {
+    const value = request.headers[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  // The signer adds X-Amz-Date (from `signingDate`, the same value) and would add the session token
+  // and payload hash as headers; it is given no session token and `applyChecksum: false`, so the
+  // token and hash headers are signed only when the client sent and listed them. Headers its own
+  // rules never sign (User-Agent, proxy-*, ...) are signed when listed: `signableHeaders` wins.
+  // It drops a `Date` header, which the AWS SDK never signs (it signs X-Amz-Date, required here).
+  const signer = new SignatureV4({
+    service: scope.service,
+    region: scope.region,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const resigned = await signer.sign(
+    new HttpRequest({
+      method: request.method,
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      // Still percent-encoded as it arrived: the signer encodes it once more, as the client's did.
+      path: request.path,
+      query: request.query,
+      headers,
+      body: request.body,
+    }),
+    {
+      signingDate: new Date(signedAt),
+      signableHeaders: signed,
+      unsignableHeaders: signed.has(AMZ_DATE_HEADER) ? undefined : new Set([AMZ_DATE_HEADER]),
+    },
+  );
+  return /Signature=([0-9a-f]{64})$/.exec(resigned.headers['authorization'] ?? '')?.[1] ?? '';
+}
+
+/**
  * Verify the SigV4 `Authorization` header of `request`.
  *
  * Checks, in this order: header present and well formed; access key known; session token equal
  * to the issued one (required for `ASIA` session keys, refused with long-term keys); credentials
- * not expired; signature equal (constant time); `x-amz-date` within 15 minutes.
+ * not expired; scope date, region and service; payload hash; signature equal (constant time);
+ * `x-amz-date` within 15 minutes.
  */
-export function verifySigV4<C extends AwsCredentials>(request: RecordedRequest, options: SigV4VerifyOptions<C>): SigV4Result<C> {
+export async function verifySigV4<C extends AwsCredentials>(request: RecordedRequest, options: SigV4VerifyOptions<C>): Promise<SigV4Result<C>> {
   const header = request.headers['authorization'];
   if (!header) return fail('MissingAuthenticationToken', MESSAGES.missing);
 
@@ -120,7 +150,7 @@ export function verifySigV4<C extends AwsCredentials>(request: RecordedRequest, 
     return fail('IncompleteSignature', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
   }
   const [accessKeyId, scopeDate, scopeRegion, scopeService] = scope as [string, string, string, string, string];
-  const amzDate = request.headers['x-amz-date'] ?? '';
+  const amzDate = request.headers[AMZ_DATE_HEADER] ?? '';
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined) {
     return fail('IncompleteSignature', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
@@ -149,23 +179,14 @@ export function verifySigV4<C extends AwsCredentials>(request: RecordedRequest, 
     return fail('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${options.service}'. `);
   }
 
-  // The payload hash is always computed from the body received (never trusted from
-  // x-amz-content-sha256), so a body changed in transit breaks the signature.
-  const canonicalHeaders = signedHeaderNames
-    .map((name) => `${name}:${(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
-    .join('');
-  const canonicalRequest = [
-    request.method,
-    canonicalPath(request.path),
-    canonicalQuery(request.query),
-    canonicalHeaders,
-    signedHeaders,
-    sha256Hex(request.body),
-  ].join('\n');
-  const credentialScope = `${scopeDate}/${scopeRegion}/${scopeService}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, scopeDate), scopeRegion), scopeService), 'aws4_request');
-  const expected = hmac(signingKey, stringToSign);
+  // The signer takes a present X-Amz-Content-SHA256 as the payload hash (S3 streams bodies it cannot
+  // hash); AWS hashes the body it received. So a body changed in transit under its original
+  // (signed) hash header must fail here, before the signer would trust the header.
+  if (signedHeaderNames.includes(SHA256_HEADER)) {
+    const bodyHash = await getPayloadHash(new HttpRequest({ body: request.body }), Sha256);
+    if (request.headers[SHA256_HEADER] !== bodyHash) return fail('SignatureDoesNotMatch', MESSAGES.mismatch);
+  }
+  const expected = Buffer.from(await expectedSignature(request, signedHeaderNames, credentials, { region: scopeRegion, service: scopeService }, signedAt), 'hex');
   const given = Buffer.from(/^[0-9a-f]{64}$/.test(signature) ? signature : '', 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return fail('SignatureDoesNotMatch', MESSAGES.mismatch);
 

@@ -209,7 +209,7 @@ export async function startStsEmulator(
     );
   }
 
-  function handle(request: RecordedRequest): EmulatorResponse {
+  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
     const error = (status: number, code: string, message: string): EmulatorResponse => ({
@@ -218,7 +218,7 @@ export async function startStsEmulator(
       body: stsErrorXml(code, message, { type: status >= 500 ? 'Receiver' : 'Sender', requestId }),
     });
 
-    const auth = verifySigV4(request, { service: 'sts', region, lookup: (id) => byAccessKey.get(id), now: clock });
+    const auth = await verifySigV4(request, { service: 'sts', region, lookup: (id) => byAccessKey.get(id), now: clock });
     if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
 
     const params = paramsOf(request);

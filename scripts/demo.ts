@@ -8,10 +8,14 @@
  * Then it proves the result: each rotated connection's new credentials answer GetCallerIdentity.
  *
  * `npm run demo -- --verbose` also prints the function's JSON log lines.
+ * `npm run demo -- --with-failure` adds what a real org throws at it: a connection in a sandbox
+ * where the Adobe credential may read but not write (refused with Adobe's `2118-403`, and the run
+ * still succeeds for the others), and a brief Flow Service outage that the one more attempt at the
+ * end of the run rides out.
  */
-import { startWorld, type WorldConnectionSpec } from '../emulators/world.js';
-
 import { pathToFileURL } from 'node:url';
+import { flowProblem } from '../emulators/flow-service.js';
+import { startWorld, type WorldConnectionSpec } from '../emulators/world.js';
 
 const CONNECTIONS: WorldConnectionSpec[] = [
   { sandboxName: 'prod', name: 'Orders export', method: 'assume-role-chained', externalId: 'aep-orders-7f3a' },
@@ -21,6 +25,9 @@ const CONNECTIONS: WorldConnectionSpec[] = [
   { sandboxName: 'dev', name: 'Clickstream (dev)', method: 'assume-role-chained', withSessionToken: false },
   { sandboxName: 'dev', name: 'Role-based bucket', specName: 'IAMRole Based' },
 ];
+
+/** With `--with-failure`: a connection in a sandbox where the rotator may only read. */
+const READ_ONLY_CONNECTION: WorldConnectionSpec = { sandboxName: 'partner', name: 'Partner drop (read-only)', method: 'assume-role-chained' };
 
 const METHOD_LABEL: Record<string, string> = {
   'assume-role-chained': 'AssumeRole (function role)',
@@ -41,10 +48,14 @@ export interface DemoOutcome {
   readonly secrets: string[];
 }
 
-/** Run the demo, printing with console.log; `verbose` lets the function's logs and metrics through. */
-export async function runDemo({ verbose = false }: { verbose?: boolean } = {}): Promise<DemoOutcome> {
+/**
+ * Run the demo, printing with console.log; `verbose` lets the function's logs and metrics through,
+ * `withFailure` adds a connection Adobe refuses to let the rotator write, and a brief outage.
+ */
+export async function runDemo({ verbose = false, withFailure = false }: { verbose?: boolean; withFailure?: boolean } = {}): Promise<DemoOutcome> {
   const started = Date.now();
-  const world = await startWorld({ connections: CONNECTIONS });
+  const connections = withFailure ? [...CONNECTIONS, READ_ONLY_CONNECTION] : CONNECTIONS;
+  const world = await startWorld({ connections });
   const restore = world.applyEnv({
     POWERTOOLS_LOG_LEVEL: verbose ? 'INFO' : 'SILENT',
     POWERTOOLS_METRICS_DISABLED: verbose ? 'false' : 'true',
@@ -52,12 +63,29 @@ export async function runDemo({ verbose = false }: { verbose?: boolean } = {}): 
   try {
     // Another writer edits "Loyalty events" between our GET and PATCH: watch the 412 recovery.
     world.emulators.flowService.concurrentEditBeforePatch(world.connectionIds[1]!, 1);
+    if (withFailure) {
+      // The Developer Console credential's product profile grants only "View Sources" in sandbox partner.
+      world.emulators.flowService.setSourcesPermission(world.adobe.clientId, READ_ONLY_CONNECTION.sandboxName, 'view');
+      // "Catalog feed": every PATCH of its first attempt meets 503 (got's three retries, each after
+      // Flow Service's Retry-After of 0 s), then Flow Service is back.
+      world.emulators.flowService.injectFault({
+        match: { method: 'PATCH', path: `/connections/${world.connectionIds[2]}` },
+        kind: 'respond',
+        status: 503,
+        headers: { 'retry-after': '0' },
+        body: flowProblem(503, '1103-503', 'The service is temporarily unavailable. Please try again.'),
+        times: 4,
+      });
+    }
     const before = new Map(world.connectionIds.map((id) => [id, world.connection(id)]));
 
     // Imported after the environment is set: Powertools reads it when the module loads.
-    const { handler } = await import('../lambda/handler.js');
+    const { createHandler } = await import('../lambda/handler.js');
+    // A fresh "container" for this world (its targets and endpoints), as Lambda would start one.
+    const handler = createHandler();
     console.log(`Emulators up (IMS ${world.emulators.ims.url}, Flow Service ${world.emulators.flowService.url}, STS ${world.emulators.sts.url}, Secrets Manager ${world.emulators.secretsManager.url})`);
-    console.log(`Rotating ${CONNECTIONS.length} connections in sandboxes prod and dev with a scheduled event...\n`);
+    const sandboxes = [...new Set(connections.map((connection) => connection.sandboxName))];
+    console.log(`Rotating ${connections.length} connections in sandboxes ${sandboxes.join(', ')} with a scheduled event...\n`);
 
     let summary;
     let failure: Error | undefined;
@@ -71,11 +99,14 @@ export async function runDemo({ verbose = false }: { verbose?: boolean } = {}): 
     const results = summary?.results ?? [];
     world.connectionIds.forEach((id, index) => {
       const result = results.find((entry) => entry.connectionId === id);
-      const spec = CONNECTIONS[index]!;
+      const spec = connections[index]!;
+      const notes = [result?.etagConflicts ? `after ${result.etagConflicts} etag conflict` : '', (result?.attempts ?? 1) > 1 ? `on attempt ${result!.attempts}` : ''].filter(Boolean);
       const outcome =
         result?.status === 'rotated'
-          ? `rotated${result.etagConflicts ? ` (after ${result.etagConflicts} etag conflict)` : ''}`
-          : `${result?.status ?? 'failed'}: ${result?.error ?? failure?.message ?? ''}`;
+          ? `rotated${notes.length ? ` (${notes.join(', ')})` : ''}`
+          : result?.status === 'failed'
+            ? `FAILED (${result.errorCode})`
+            : `${result?.status ?? 'failed'}: ${result?.error ?? failure?.message ?? ''}`;
       rows.push([
         id.slice(0, 8),
         spec.sandboxName,
@@ -87,6 +118,11 @@ export async function runDemo({ verbose = false }: { verbose?: boolean } = {}): 
       ]);
     });
     console.log(table(rows));
+    const failed = results.filter((entry) => entry.status === 'failed');
+    for (const entry of failed) {
+      console.log(`\nFAILED ${entry.connectionId} (sandbox ${entry.sandboxName}), Adobe code ${entry.errorCode}:\n  ${entry.error}`);
+      console.log('  It keeps the credentials it had; the others rotated, so the scheduled run resolves (no Lambda retry of the whole event).');
+    }
 
     // Proof: the credentials now stored in each rotated connection work, and are new.
     let proven = 0;
@@ -98,7 +134,11 @@ export async function runDemo({ verbose = false }: { verbose?: boolean } = {}): 
     console.log(`\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`);
     console.log(`${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`);
     if (failure) console.log(`\nThe invocation failed: ${failure.message}`);
-    return { exitCode: failure || proven !== rotated || rotated !== CONNECTIONS.length - 1 ? 1 : 0, secrets: world.secretValues() };
+    // Expected: every access-key connection rotated, but the read-only one with --with-failure.
+    const expectedRotated = CONNECTIONS.length - 1;
+    const expectedFailed = withFailure ? 1 : 0;
+    const asExpected = !failure && proven === rotated && rotated === expectedRotated && failed.length === expectedFailed;
+    return { exitCode: asExpected ? 0 : 1, secrets: world.secretValues() };
   } finally {
     restore();
     await world.close();
@@ -107,7 +147,7 @@ export async function runDemo({ verbose = false }: { verbose?: boolean } = {}): 
 
 // `tsx scripts/demo.ts` (npm run demo) runs it; the leak test imports runDemo instead.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runDemo({ verbose: process.argv.includes('--verbose') }).then(
+  runDemo({ verbose: process.argv.includes('--verbose'), withFailure: process.argv.includes('--with-failure') }).then(
     (outcome) => {
       process.exitCode = outcome.exitCode;
     },

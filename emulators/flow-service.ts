@@ -8,6 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
+import { S3Objects, sessionPolicyAllowsList } from './s3-listing.js';
 import {
   S3_CONNECTION_SPEC_ID,
   type FlowServiceEmulator,
@@ -16,6 +17,7 @@ import {
   type RecordedRequest,
   type SeedConnection,
   type StoredConnection,
+  type StsEmulator,
 } from './types.js';
 
 /** What GET shows instead of a secret param in `'masked'` mode. */
@@ -203,7 +205,19 @@ function snapshot(record: ConnectionRecord): StoredConnection {
 }
 
 /** Routes: the client's base URL is the emulator URL, or it keeps Adobe's path prefix. */
-const CONNECTION_PATH = /^(?:\/data\/foundation\/flowservice)?\/connections\/([^/]+)$/;
+const CONNECTION_PATH = /^(?:\/data\/foundation\/flowservice)?\/connections\/([^/]+)(\/explore)?$/;
+
+/** What S3 says when it refuses the credentials a connection holds (S3 error responses). */
+const S3_REFUSALS = {
+  InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.',
+  SignatureDoesNotMatch: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  InvalidToken: 'The provided token is malformed or otherwise invalid.',
+  ExpiredToken: 'The provided token has expired.',
+  AccessDenied: 'Access Denied',
+} as const;
+
+/** The STS emulator as the explore route needs it: who issued the credentials a connection holds, and with what session policy. */
+export type CredentialAuthority = Pick<StsEmulator, 'credentialsFor' | 'now'> & { policyOf?(accessKeyId: string): string | undefined };
 
 /**
  * Start a Flow Service emulator on 127.0.0.1 that trusts tokens the given IMS emulator issued.
@@ -216,8 +230,11 @@ const CONNECTION_PATH = /^(?:\/data\/foundation\/flowservice)?\/connections\/([^
  */
 export async function startFlowServiceEmulator(options: {
   ims: Pick<ImsEmulator, 'validateToken'>;
+  /** Decides whether the credentials a connection holds would let S3 answer an explore. @default none: every explore is refused with InvalidAccessKeyId */
+  sts?: CredentialAuthority;
   port?: number;
 }): Promise<FlowServiceEmulator> {
+  const objects = new S3Objects();
   const connections = new Map<string, ConnectionRecord>();
   const pendingConcurrentEdits = new Map<string, number>();
   let secretParamsInGet: 'masked' | 'omitted' = 'masked';
@@ -335,14 +352,58 @@ export async function startFlowServiceEmulator(options: {
     return { status: 200, body: { id: record.id, etag: record.etag } };
   }
 
+  /**
+   * `GET /connections/{id}/explore`: Flow Service lists S3 with exactly the credentials the
+   * connection holds (S3 and cloud-storage exploration tutorials). `objectType=root` lists the
+   * connection's bucket from its top; `objectType=folder&object=/<bucket>/<folder>/` lists a
+   * folder. A refusal from S3 comes back as Flow Service's generic `1100-400` problem, whose detail
+   * carries S3's own error code and message.
+   */
+  function explore(request: RecordedRequest, record: ConnectionRecord): EmulatorResponse {
+    const objectType = request.query.objectType?.toLowerCase();
+    if (objectType !== 'root' && objectType !== 'folder') {
+      return flowError(400, '1100-400', `Invalid request: objectType must be root or folder; got ${JSON.stringify(request.query.objectType ?? null)}.`);
+    }
+    let bucket: string | undefined;
+    let prefix = '';
+    if (objectType === 'folder') {
+      const object = request.query.object;
+      // The docs show folder paths as /some/path/: the first segment is the bucket.
+      const match = object === undefined ? undefined : /^\/([^/]+)(?:\/(.*))?$/.exec(object);
+      if (!match) return flowError(400, '1100-400', `Invalid request: objectType folder needs object, a folder path such as /<bucket>/<folder>/; got ${JSON.stringify(object ?? null)}.`);
+      bucket = match[1];
+      prefix = (match[2] ?? '').replace(/\/*$/, '/').replace(/^\/$/, '');
+    } else {
+      bucket = record.params.bucketName;
+    }
+
+    const refuse = (code: keyof typeof S3_REFUSALS) =>
+      flowError(400, '1100-400', `The request could not be processed. Flow provider error: Amazon S3 answered ${code}: ${S3_REFUSALS[code]}`);
+    const { s3AccessKey, s3SecretKey, s3SessionToken } = record.params;
+    const issued = s3AccessKey ? options.sts?.credentialsFor(s3AccessKey) : undefined;
+    if (!issued) return refuse('InvalidAccessKeyId');
+    if (issued.secretAccessKey !== s3SecretKey) return refuse('SignatureDoesNotMatch');
+    if ((issued.sessionToken ?? undefined) !== (s3SessionToken ?? undefined)) return refuse('InvalidToken');
+    if (issued.expiration && issued.expiration.getTime() <= options.sts!.now()) return refuse('ExpiredToken');
+    const policy = options.sts!.policyOf?.(s3AccessKey!);
+    if (bucket === undefined) {
+      // No bucket to list: ListAllMyBuckets, which no session policy of the rotator allows.
+      if (policy !== undefined) return refuse('AccessDenied');
+      return { status: 200, body: objects.bucketNames().map((name) => ({ type: 'folder', name, path: `/${name}/`, canPreview: false, canFetchSchema: false })) };
+    }
+    if (!sessionPolicyAllowsList(policy, bucket, prefix)) return refuse('AccessDenied');
+    return { status: 200, body: objects.list(bucket, prefix) };
+  }
+
   const server = await startEmulatorServer(
     (request) => {
       const match = CONNECTION_PATH.exec(request.path);
       if (!match) return gatewayRefusal(404, '404050', `No route for ${request.method} ${request.path}`);
       const auth = authenticate(request.headers);
       if ('status' in auth) return auth;
-      if (request.method !== 'GET' && request.method !== 'PATCH') {
-        return { ...gatewayRefusal(405, '405050', `Method ${request.method} is not allowed`), headers: { allow: 'GET, PATCH' } };
+      const exploring = match[2] !== undefined;
+      if (exploring ? request.method !== 'GET' : request.method !== 'GET' && request.method !== 'PATCH') {
+        return { ...gatewayRefusal(405, '405050', `Method ${request.method} is not allowed`), headers: { allow: exploring ? 'GET' : 'GET, PATCH' } };
       }
       // Permissions are per sandbox, through the credential's product profile: a client may read
       // connections it cannot write (CAT: missing permission, 403).
@@ -367,6 +428,7 @@ export async function startFlowServiceEmulator(options: {
       if (!record || record.orgId !== auth.token.orgId || record.sandboxName !== auth.sandboxName) {
         return flowError(404, '1101-404', `Connection not found: the resource with id ${id} does not exist.`);
       }
+      if (exploring) return explore(request, record);
       return request.method === 'GET' ? { status: 200, body: { items: [toItem(record)] } } : patch(request, record, auth.token);
     },
     { port: options.port },
@@ -423,6 +485,9 @@ export async function startFlowServiceEmulator(options: {
     setEntitled(clientId, entitled) {
       if (entitled) notEntitled.delete(clientId);
       else notEntitled.add(clientId);
+    },
+    putObjects(bucket, keys) {
+      objects.put(bucket, keys);
     },
     throttleAtGateway(times, retryAfterSeconds = 1) {
       gatewayThrottle.remaining = times;

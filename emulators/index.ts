@@ -14,8 +14,9 @@ export const EMULATOR_REGION = 'us-east-1';
 
 export async function startEmulators(): Promise<Emulators> {
   const ims = await startImsEmulator();
-  const flowService = await startFlowServiceEmulator({ ims });
   const sts = await startStsEmulator({ region: EMULATOR_REGION });
+  // Flow Service explores S3 with the credentials a connection holds: STS knows which are live.
+  const flowService = await startFlowServiceEmulator({ ims, sts });
   const secretsManager = await startSecretsManagerEmulator({ sts, region: EMULATOR_REGION });
   return {
     ims,

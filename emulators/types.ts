@@ -175,6 +175,8 @@ export interface FlowServiceEmulator extends Emulator {
   setEntitled(clientId: string, entitled: boolean): void;
   /** The next `times` authenticated requests get the gateway's `429050` with `Retry-After: retryAfterSeconds`. */
   throttleAtGateway(times: number, retryAfterSeconds?: number): void;
+  /** Objects S3 holds in `bucket` (full keys, e.g. `crm/daily/orders.csv`), for `GET /connections/{id}/explore` to list. */
+  putObjects(bucket: string, keys: readonly string[]): void;
 }
 
 // ---------------------------------------------------------------- AWS (STS and Secrets Manager)

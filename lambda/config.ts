@@ -42,6 +42,10 @@ export interface RotationTarget {
   /** Present for `assume-role-user-keys` and `get-session-token`. */
   readonly userCredentialsSecretId?: string;
   readonly durationSeconds: number;
+  /** The bucket Adobe reads through this connection, when the target names it. */
+  readonly bucketName?: string;
+  /** The folder (key prefix) in that bucket, without leading or trailing slashes. */
+  readonly folderPath?: string;
 }
 
 export interface RotatorConfig {
@@ -50,6 +54,8 @@ export interface RotatorConfig {
   readonly flowServiceUrl: string;
   readonly imsUrl: string;
   readonly concurrency: number;
+  /** After each PATCH, ask Flow Service to explore the connection with the new credentials (`VERIFY_WITH_ADOBE`). */
+  readonly verifyWithAdobe: boolean;
 }
 
 const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
@@ -228,6 +234,14 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
     }
   }
 
+  let verifyWithAdobe = true;
+  const rawVerify = env.VERIFY_WITH_ADOBE?.trim();
+  if (rawVerify) {
+    if (/^(true|1|on|yes)$/i.test(rawVerify)) verifyWithAdobe = true;
+    else if (/^(false|0|off|no)$/i.test(rawVerify)) verifyWithAdobe = false;
+    else problems.push(`VERIFY_WITH_ADOBE: must be true or false (default true); got "${rawVerify}"`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { adobeCredentialsSecretId, targets, flowServiceUrl, imsUrl, concurrency };
+  return { adobeCredentialsSecretId, targets, flowServiceUrl, imsUrl, concurrency, verifyWithAdobe };
 }

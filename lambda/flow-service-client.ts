@@ -8,6 +8,7 @@
  */
 import got, { HTTPError, type Got } from 'got';
 import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
+import type { ExploreQuery } from './adobe-verification.js';
 import { FlowServiceError, ImsError } from './errors.js';
 import { redactSecrets } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
@@ -26,6 +27,15 @@ export interface BaseConnection {
   readonly updatedClient?: string;
   readonly connectionSpec?: { readonly id?: string; readonly version?: string };
   readonly auth?: { readonly specName?: string; readonly params?: Record<string, unknown> };
+}
+
+/** One entry Flow Service's explore lists (flow-service.yaml, ExploreConnectionResponse). */
+export interface ExploreEntry {
+  readonly type?: string;
+  readonly name?: string;
+  readonly path?: string;
+  readonly canPreview?: boolean;
+  readonly canFetchSchema?: boolean;
 }
 
 /** One RFC 6902 operation. */
@@ -127,16 +137,29 @@ export class FlowServiceClient {
     return body.etag;
   }
 
+  /**
+   * `GET /connections/{id}/explore`: Flow Service lists S3 with the credentials the connection
+   * holds. Returns the entries; a refusal (Adobe's problem body) throws a {@link FlowServiceError}.
+   */
+  async exploreConnection(connectionId: string, sandboxName: string, query: ExploreQuery, call: CallOptions = {}): Promise<ExploreEntry[]> {
+    const body = await this.send<unknown>('GET', connectionId, sandboxName, { path: 'explore', searchParams: { ...query } }, call);
+    if (!Array.isArray(body)) {
+      throw new FlowServiceError(`Flow Service explored connection ${connectionId} but answered something other than a list of entries`, 200, undefined);
+    }
+    return body as ExploreEntry[];
+  }
+
   private async send<T>(
     method: 'GET' | 'PATCH',
     connectionId: string,
     sandboxName: string,
-    extra: { headers?: Record<string, string>; body?: string },
+    extra: { headers?: Record<string, string>; body?: string; path?: 'explore'; searchParams?: Record<string, string> },
     { signal, onRetry }: CallOptions,
   ): Promise<T> {
     const [token, credentials] = await Promise.all([this.options.tokens.getToken(signal), this.options.credentials()]);
+    const path = `connections/${encodeURIComponent(connectionId)}${extra.path ? `/${extra.path}` : ''}`;
     try {
-      const response = await this.http<T>(`connections/${encodeURIComponent(connectionId)}`, {
+      const response = await this.http<T>(path, {
         method,
         headers: {
           authorization: `Bearer ${token}`,
@@ -147,6 +170,7 @@ export class FlowServiceClient {
           ...extra.headers,
         },
         body: extra.body,
+        searchParams: extra.searchParams,
         signal,
         context: { connectionId, onRetry } satisfies RequestContext,
       });
@@ -155,7 +179,7 @@ export class FlowServiceClient {
       // A token refresh that failed (in the afterResponse hook) reaches here wrapped by got; it is
       // an IMS problem, and its own message says what to check.
       if ((error as Error)?.cause instanceof ImsError) throw (error as Error).cause;
-      throw toFlowServiceError(error, method, connectionId, sandboxName);
+      throw toFlowServiceError(error, method, connectionId, sandboxName, extra.path);
     }
   }
 }
@@ -167,7 +191,8 @@ export const MAX_ADOBE_DETAIL_CHARS = 300;
  * Turn a got failure into a {@link FlowServiceError} with Adobe's code and detail, from either of
  * Adobe's error-body shapes, and advice where the code alone would leave an operator guessing.
  */
-export function toFlowServiceError(error: unknown, method: string, connectionId: string, sandboxName: string): FlowServiceError {
+export function toFlowServiceError(error: unknown, method: string, connectionId: string, sandboxName: string, subPath?: string): FlowServiceError {
+  const resource = `/connections/${connectionId}${subPath ? `/${subPath}` : ''}`;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
     const { code, detail } = readAdobeErrorBody(error.response.body);
@@ -175,7 +200,7 @@ export function toFlowServiceError(error: unknown, method: string, connectionId:
     const adobeDetail = detail ? `: ${truncate(redactSecrets(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS)}` : '';
     const advice = adobeAdvice(code, status, method, sandboxName);
     return new FlowServiceError(
-      `Flow Service ${method} /connections/${connectionId} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail}${advice ? `; ${advice}` : ''}`,
+      `Flow Service ${method} ${resource} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail}${advice ? `; ${advice}` : ''}`,
       status,
       code,
       error,
@@ -183,7 +208,7 @@ export function toFlowServiceError(error: unknown, method: string, connectionId:
   }
   const unreachable = (error as { name?: string })?.name !== 'ParseError';
   return new FlowServiceError(
-    `Flow Service ${method} /connections/${connectionId} failed: ${describeHttpFailure(error)}`,
+    `Flow Service ${method} ${resource} failed: ${describeHttpFailure(error)}`,
     undefined,
     undefined,
     error,

@@ -7,7 +7,8 @@ import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
 import type { MintedCredentials } from './credential-minter.js';
 import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError } from './errors.js';
-import type { BaseConnection, CallOptions, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
+import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
+import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
 import { heldCredentialsExpireAt } from './held-credentials.js';
 
 /** The Amazon S3 source's connection spec id (Adobe's S3 base-connection tutorial). */
@@ -49,6 +50,15 @@ export interface ConnectionResult {
   readonly plannedOperations?: ReadonlyArray<Pick<JsonPatchOperation, 'op' | 'path'>>;
   /** `1404-412` answers met on the way. */
   readonly etagConflicts?: number;
+  /**
+   * Flow Service listed the bucket (or folder) with the credentials the connection holds: after the
+   * PATCH for `rotated`, before anything changed for `dry-run`. False when the check was off or refused.
+   */
+  readonly adobeVerified?: boolean;
+  /** Dry run: why Adobe could not read with the credentials the connection holds now. */
+  readonly adobeError?: string;
+  /** Dry run: Adobe's code for that refusal. */
+  readonly adobeErrorCode?: string;
 }
 
 /** What rotation code logs about one connection (a Powertools child logger fits). */
@@ -63,6 +73,7 @@ export interface RotationClients {
   readonly flowService: {
     getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
     patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
+    exploreConnection(connectionId: string, sandboxName: string, query: ReturnType<typeof exploreQueryFor>, call?: CallOptions): Promise<ExploreEntry[]>;
   };
   readonly minter: { mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> };
   /** Told about each `412` received (for the `EtagConflict` metric). */
@@ -126,6 +137,8 @@ export interface RotateOptions {
   readonly log?: ConnectionLog;
   /** Which attempt of this run this is (1, or 2 for the one more attempt at the end). @default 1 */
   readonly attempt?: number;
+  /** Prove each rotation from Adobe's side: explore the connection with the credentials it then holds. @default false */
+  readonly verifyWithAdobe?: boolean;
 }
 
 const SILENT: ConnectionLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -152,12 +165,23 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
     let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, call);
     firstRead = connection;
     checkRotatable(connection);
+    // A dry run changes nothing, so Adobe's check is of what the connection holds now.
+    const probe = options.dryRun && options.verifyWithAdobe ? await probeAdobe(target, clients, call) : undefined;
     const credentials = await minting;
     const expiresAt = credentials.expiration.toISOString();
 
     if (options.dryRun) {
       const planned = buildCredentialPatch(connection.auth?.params, credentials).map(({ op, path }) => ({ op, path }));
-      return { ...base, status: 'dry-run', etag: connection.etag, previousEtag: connection.etag, expiresAt, ...(await held()), plannedOperations: planned };
+      return {
+        ...base,
+        status: 'dry-run',
+        etag: connection.etag,
+        previousEtag: connection.etag,
+        expiresAt,
+        ...(await held()),
+        plannedOperations: planned,
+        ...(probe ?? { adobeVerified: false }),
+      };
     }
 
     for (let attempt = 1; ; attempt += 1) {
@@ -170,7 +194,8 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
           buildCredentialPatch(connection.auth?.params, credentials),
           call,
         );
-        return { ...base, status: 'rotated', etag, previousEtag: firstRead.etag, expiresAt, ...(etagConflicts ? { etagConflicts } : {}) };
+        const rotated: ConnectionResult = { ...base, status: 'rotated', etag, previousEtag: firstRead.etag, expiresAt, ...(etagConflicts ? { etagConflicts } : {}) };
+        return options.verifyWithAdobe ? await verifyRotation(rotated, target, clients, call) : { ...rotated, adobeVerified: false };
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
         etagConflicts += 1;
@@ -206,6 +231,46 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
       ...(transient && !skipped ? { transient } : {}),
       ...(etagConflicts ? { etagConflicts } : {}),
     };
+  }
+}
+
+/**
+ * After the PATCH: Flow Service explores the connection with the new credentials. A refusal makes
+ * the entry `failed` although the new credentials are in place (its etag is the PATCH's), because
+ * ingestion would fail: the role's S3 permissions, a bucket policy, a KMS key or the session
+ * policy's folder keep Adobe out. It is not retried in the run: rotating again mints new
+ * credentials of the same role, which Adobe would be refused the same way.
+ */
+async function verifyRotation(rotated: ConnectionResult, target: RotationTarget, clients: RotationClients, call: CallOptions): Promise<ConnectionResult> {
+  const query = exploreQueryFor(target);
+  try {
+    await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
+    return { ...rotated, adobeVerified: true };
+  } catch (error) {
+    const stopped = call.signal?.aborted;
+    const { message, code } = stopped ? { message: 'the invocation reached its deadline first', code: 'OUT_OF_TIME' } : describeFailure(error);
+    return {
+      ...rotated,
+      status: 'failed',
+      heldCredentialsExpireAt: rotated.expiresAt,
+      adobeVerified: false,
+      errorCode: code,
+      error:
+        `the connection now holds the new credentials (etag ${rotated.etag}), but Adobe could not list ${describeExploreQuery(query)} with them, ` +
+        `so ingestion would fail; check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder: ${message}`,
+    };
+  }
+}
+
+/** Dry run: can Adobe read with what the connection holds now? Never throws. */
+async function probeAdobe(target: RotationTarget, clients: RotationClients, call: CallOptions): Promise<Pick<ConnectionResult, 'adobeVerified' | 'adobeError' | 'adobeErrorCode'>> {
+  const query = exploreQueryFor(target);
+  try {
+    await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
+    return { adobeVerified: true };
+  } catch (error) {
+    const { message, code } = describeFailure(error);
+    return { adobeVerified: false, adobeErrorCode: code, adobeError: `Adobe could not list ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}` };
   }
 }
 

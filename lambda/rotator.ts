@@ -135,6 +135,7 @@ export class Rotator {
         { flowService: this.flowService, minter: this.minter, onEtagConflict: () => recordEtagConflict() },
         {
           dryRun: request.dryRun,
+          verifyWithAdobe: this.config.verifyWithAdobe,
           concurrency: this.config.concurrency,
           signal: deadline.signal,
           logFor,

@@ -95,7 +95,7 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
       failure = error as Error;
     }
 
-    const rows = [['connection', 'sandbox', 'name', 'minted with', 'etag before → after', 'expires (UTC)', 'outcome']];
+    const rows = [['connection', 'sandbox', 'name', 'minted with', 'etag before → after', 'expires (UTC)', 'Adobe reads', 'outcome']];
     const results = summary?.results ?? [];
     world.connectionIds.forEach((id, index) => {
       const result = results.find((entry) => entry.connectionId === id);
@@ -114,6 +114,7 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
         spec.specName === 'IAMRole Based' ? '-' : METHOD_LABEL[spec.method ?? 'assume-role-chained']!,
         result?.etag ? `${shortEtag(before.get(id)!.etag)} → ${shortEtag(result.etag)}` : shortEtag(before.get(id)!.etag),
         result?.expiresAt ? result.expiresAt.slice(0, 19).replace('T', ' ') : '-',
+        result?.adobeVerified ? 'yes' : result?.status === 'rotated' || result?.status === 'failed' ? 'NO' : '-',
         outcome,
       ]);
     });
@@ -131,13 +132,15 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
       if (isNew && (await world.callerIdentityOf(result.connectionId))) proven += 1;
     }
     const rotated = results.filter((entry) => entry.status === 'rotated').length;
+    const verified = results.filter((entry) => entry.status === 'rotated' && entry.adobeVerified).length;
     console.log(`\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`);
     console.log(`${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`);
+    console.log(`${verified} of ${rotated} were then explored by Flow Service with their new credentials: Adobe itself listed their buckets.`);
     if (failure) console.log(`\nThe invocation failed: ${failure.message}`);
     // Expected: every access-key connection rotated, but the read-only one with --with-failure.
     const expectedRotated = CONNECTIONS.length - 1;
     const expectedFailed = withFailure ? 1 : 0;
-    const asExpected = !failure && proven === rotated && rotated === expectedRotated && failed.length === expectedFailed;
+    const asExpected = !failure && proven === rotated && verified === rotated && rotated === expectedRotated && failed.length === expectedFailed;
     return { exitCode: asExpected ? 0 : 1, secrets: world.secretValues() };
   } finally {
     restore();

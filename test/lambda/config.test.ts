@@ -33,7 +33,22 @@ describe('loadConfig', () => {
       flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice',
       imsUrl: 'https://ims-na1.adobelogin.com',
       concurrency: 8,
+      verifyWithAdobe: true,
     });
+  });
+
+  it.each([
+    ['false', false],
+    ['OFF', false],
+    ['0', false],
+    ['true', true],
+    ['yes', true],
+  ])('reads VERIFY_WITH_ADOBE=%s as %s', (value, expected) => {
+    expect(loadConfig({ env: env({ VERIFY_WITH_ADOBE: value }) }).verifyWithAdobe).toBe(expected);
+  });
+
+  it('refuses a VERIFY_WITH_ADOBE that is not a boolean, naming the value', () => {
+    expect(problemsOf(() => loadConfig({ env: env({ VERIFY_WITH_ADOBE: 'sometimes' }) }))).toEqual(['VERIFY_WITH_ADOBE: must be true or false (default true); got "sometimes"']);
   });
 
   it('chooses the STS call from the fields each target has', () => {

@@ -62,7 +62,8 @@ interface FaultCase {
 }
 
 const patches = (world: World) => world.emulators.flowService.requests.filter((request) => request.method === 'PATCH');
-const gets = (world: World) => world.emulators.flowService.requests.filter((request) => request.method === 'GET');
+/** GETs of the connection (not Adobe's explore after the PATCH). */
+const gets = (world: World) => world.emulators.flowService.requests.filter((request) => request.method === 'GET' && !request.path.endsWith('/explore'));
 const onPatch = { method: 'PATCH' } as const;
 const onGet = { method: 'GET' } as const;
 /** A Flow Service problem document with the status its code ends in (`1101-404` → 404). */

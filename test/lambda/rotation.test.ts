@@ -25,7 +25,9 @@ async function start(options: WorldOptions): Promise<Harness> {
 
 const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
 const signerKeyOf = (request: RecordedRequest) => /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1];
-const byMethod = (requests: RecordedRequest[], method: string) => requests.filter((request) => request.method === method);
+/** What a Flow Service request was: GET or PATCH of the connection, or EXPLORE (Adobe's check after a PATCH). */
+const callOf = (request: RecordedRequest) => (request.path.endsWith('/explore') ? 'EXPLORE' : request.method);
+const byMethod = (requests: RecordedRequest[], method: string) => requests.filter((request) => callOf(request) === method);
 const byAction = (requests: RecordedRequest[], action: string) => requests.filter((request) => request.action === action);
 
 describe('step 1: Adobe credentials and the IMS token', () => {
@@ -140,8 +142,8 @@ describe('step 1: Adobe credentials and the IMS token', () => {
 
     expect(summary.rotated).toBe(1);
     expect(world.emulators.ims.requests).toHaveLength(2);
-    const statuses = world.emulators.flowService.requests.map((request) => request.method);
-    expect(statuses).toEqual(['GET', 'PATCH', 'GET', 'GET', 'PATCH']);
+    const statuses = world.emulators.flowService.requests.map(callOf);
+    expect(statuses).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'GET', 'PATCH', 'EXPLORE']);
   });
 
   it('fails the connection after one refresh when Flow Service keeps answering 401', async () => {
@@ -364,6 +366,7 @@ describe('step 5: the PATCH', () => {
       etag: after.etag,
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       attempts: 1,
+      adobeVerified: true,
     });
     expect(after.etag).not.toBe(etagBefore);
   });
@@ -403,8 +406,8 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etagConflicts: 1 });
-    const flow = world.emulators.flowService.requests.map((request) => request.method);
-    expect(flow).toEqual(['GET', 'PATCH', 'GET', 'PATCH']);
+    const flow = world.emulators.flowService.requests.map(callOf);
+    expect(flow).toEqual(['GET', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
     const [first, second] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(second!.body).toBe(first!.body);
     expect(second!.headers['if-match']).not.toBe(first!.headers['if-match']);
@@ -470,7 +473,7 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     // The retried PATCH carries the old etag, meets 412, and the engine re-reads and re-sends.
-    expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH']);
+    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
     const [, , last] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etag: world.connection(id).etag });
     expect(world.connection(id).params.s3SessionToken).toBe(JSON.parse(last!.body)[2].value);
@@ -593,14 +596,14 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod' }] });
 
     await newHandler({ env: { ROTATION_CONCURRENCY: '1' } })(SCHEDULED_EVENT);
-    const sequential = world.emulators.flowService.requests.map((request) => request.method);
+    const sequential = world.emulators.flowService.requests.map(callOf);
     world.emulators.flowService.requests.length = 0;
     // With 100 ms per Flow Service answer, a PATCH cannot arrive before every GET unless they were serialized.
     world.emulators.flowService.setLatency(100);
     await newHandler()(SCHEDULED_EVENT);
-    const parallel = world.emulators.flowService.requests.map((request) => request.method);
+    const parallel = world.emulators.flowService.requests.map(callOf);
 
-    expect(sequential).toEqual(['GET', 'PATCH', 'GET', 'PATCH', 'GET', 'PATCH']);
+    expect(sequential).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE']);
     expect(parallel.slice(0, 3)).toEqual(['GET', 'GET', 'GET']);
   });
 

@@ -21,6 +21,7 @@ describe('npm run demo', () => {
     expect(outcome.exitCode).toBe(0);
     expect(output).toContain('5 rotated, 0 failed, 1 skipped');
     expect(output).toContain('rotated (after 1 etag conflict)');
+    expect(output).toContain('5 of 5 were then explored by Flow Service with their new credentials');
     expect(output).toContain('"message":"connection rotated"');
     expect(outcome.secrets.length).toBeGreaterThan(10);
     expect(findSecrets(output, outcome.secrets)).toEqual([]);

@@ -24,6 +24,7 @@ export interface RequestNode {
 }
 
 const isConnectionPath = (request: RecordedRequest) => /\/connections\/[^/]+$/.test(request.path);
+const isExplorePath = (request: RecordedRequest) => /\/connections\/[^/]+\/explore$/.test(request.path);
 
 /**
  * One rotation of an S3 connection whose credentials are minted by AssumeRole from the function's
@@ -36,6 +37,8 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
   { id: 'STS AssumeRole', service: 'sts', after: [], matches: (r) => r.action === 'AssumeRole' },
   { id: 'STS GetCallerIdentity', service: 'sts', after: ['STS AssumeRole'], matches: (r) => r.action === 'GetCallerIdentity' },
   { id: 'Flow PATCH', service: 'flowService', after: ['Flow GET', 'STS GetCallerIdentity'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
+  // Adobe's side of the proof (lambda/adobe-verification.ts): Flow Service lists S3 with the new credentials.
+  { id: 'Flow explore', service: 'flowService', after: ['Flow PATCH'], matches: (r) => r.method === 'GET' && isExplorePath(r) },
 ];
 
 /**

@@ -7,11 +7,11 @@ import { lambdaCpuShare, MB_PER_VCPU } from '../../bench/cpu-share.js';
 import { criticalPath, expectedRequests, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, TUTORIAL_GRAPH, type RequestNode } from '../../bench/floor.js';
 
 describe('criticalPath', () => {
-  it('is the Adobe side on a cold container and the STS side once the secret and token are cached', () => {
-    expect(criticalPath(ROTATION_GRAPH, { cached: 'nothing' })).toEqual(['SM GetSecretValue', 'IMS token', 'Flow GET', 'Flow PATCH']);
-    // A warm container keeps the token but reads the secret again: still three hops.
-    expect(criticalPath(ROTATION_GRAPH, { cached: 'per-container' })).toHaveLength(3);
-    expect(criticalPath(ROTATION_GRAPH, { cached: 'everything' })).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH']);
+  it('is the Adobe side on a cold container and the STS side once the secret and token are cached, each ending with the explore', () => {
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'nothing' })).toEqual(['SM GetSecretValue', 'IMS token', 'Flow GET', 'Flow PATCH', 'Flow explore']);
+    // A warm container keeps the token but reads the secret again: still four hops.
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'per-container' })).toHaveLength(4);
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'everything' })).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH', 'Flow explore']);
   });
 
   it('refuses a graph with a cycle or an unknown dependency', () => {
@@ -22,10 +22,10 @@ describe('criticalPath', () => {
 });
 
 describe('rotationFloor', () => {
-  it('is 4d for the first wave and 3d for each later one', () => {
+  it('is 5d for the first wave and 4d for each later one (the explore after the PATCH is one more hop)', () => {
     const floor = (connections: number, warm = false) => rotationFloor({ connections, concurrency: 8, delayMs: 20, warm }).ms;
-    expect([floor(1), floor(8), floor(9), floor(100), floor(1000)]).toEqual([80, 80, 140, 800, 7520]);
-    expect([floor(1, true), floor(1000, true)]).toEqual([60, 7500]);
+    expect([floor(1), floor(8), floor(9), floor(100), floor(1000)]).toEqual([100, 100, 180, 1060, 10020]);
+    expect([floor(1, true), floor(1000, true)]).toEqual([80, 10000]);
     expect(floor(0)).toBe(0);
   });
 
@@ -43,6 +43,7 @@ describe('expectedRequests', () => {
       'STS AssumeRole': 20,
       'STS GetCallerIdentity': 20,
       'Flow PATCH': 20,
+      'Flow explore': 20,
     });
   });
 });

@@ -29,6 +29,11 @@ export interface RotationRow {
   readonly attempts?: number;
   /** Dry run: the JSON Patch operations it would send, e.g. `replace /auth/params/s3AccessKey`. */
   readonly plannedOperations?: readonly string[];
+  /** Flow Service listed the bucket with the credentials the connection holds (after the PATCH, or now for a dry run). */
+  readonly adobeVerified?: boolean;
+  /** Dry run: why Adobe cannot read with the credentials the connection holds now. */
+  readonly adobeError?: string;
+  readonly adobeErrorCode?: string;
 }
 
 const STATUSES = new Set<string>(['rotated', 'dry-run', 'failed', 'skipped']);
@@ -50,7 +55,15 @@ function toRow(result: ResultLike): RotationRow {
     ...(result.transient ? { transient: true } : {}),
     ...(typeof result.attempts === 'number' ? { attempts: result.attempts } : {}),
     ...(planned ? { plannedOperations: planned } : {}),
+    ...(typeof result.adobeVerified === 'boolean' ? { adobeVerified: result.adobeVerified } : {}),
+    ...(result.adobeError ? { adobeError: result.adobeError } : {}),
+    ...(result.adobeErrorCode ? { adobeErrorCode: result.adobeErrorCode } : {}),
   };
+}
+
+/** The row is as it should be: rotated (or would be, on a dry run) and, on a dry run, Adobe can read with what the connection holds. */
+export function isHealthyRow(row: RotationRow, dryRun: boolean): boolean {
+  return dryRun ? row.status === 'dry-run' && !row.adobeError : row.status === 'rotated';
 }
 
 /** Whether a value the function answered is a rotation summary at all. */

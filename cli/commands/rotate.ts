@@ -9,7 +9,7 @@ import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
 import { formatEtag, formatTime, printJson, Progress, renderTable, wantsJson, type Io } from '../output.js';
-import { isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
+import { isHealthyRow, isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
 
 /** What one `rotate` found, printed as a table or JSON. */
 interface RotateReport {
@@ -33,8 +33,7 @@ export async function rotateCommand(options: CommandOptions, io: Io): Promise<nu
   if (options.verbose && !options.local) throw new UsageError("--verbose applies to --local only: a deployed function's log is in CloudWatch Logs.");
 
   const report = options.local ? await rotateLocally(options, io, connectionIds, dryRun) : await rotateDeployed(options, io, connectionIds, dryRun);
-  const expected = dryRun ? 'dry-run' : 'rotated';
-  const ok = report.rows.length > 0 && report.rows.every((row) => row.status === expected);
+  const ok = report.rows.length > 0 && report.rows.every((row) => isHealthyRow(row, dryRun));
   print(report, ok, io, wantsJson(io, options.json));
   return ok ? EXIT.OK : EXIT.FAILED;
 }
@@ -132,6 +131,7 @@ const OUTCOME_LABEL: Record<RotationRow['status'], string> = {
 
 function detailOf(row: RotationRow): string | undefined {
   if (row.error) return `${row.attempts && row.attempts > 1 ? `after ${row.attempts} attempts: ` : ''}${row.error}`;
+  if (row.adobeError) return `${row.adobeError} (${row.adobeErrorCode ?? 'no code'})`;
   if (row.plannedOperations) {
     // `replace /auth/params/s3AccessKey`, ... → `would replace s3AccessKey, s3SecretKey; add s3SessionToken`
     const byOp = new Map<string, string[]>();
@@ -173,5 +173,8 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     .filter((status) => count(status) > 0)
     .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
   const where = report.mode === 'local' ? 'run locally' : `function ${report.function}`;
+  const attempted = report.rows.filter((row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag));
+  const verified = attempted.filter((row) => row.adobeVerified).length;
+  if (attempted.length > 0) counts.push(`Adobe could read ${verified} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`);
   io.stdout.write(`\n${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).\n`);
 }

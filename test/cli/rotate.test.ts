@@ -92,7 +92,7 @@ describe('rotate (deployed function)', () => {
     expect(lines[0]).toMatch(/^CONNECTION\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES \(UTC\)\s+ERROR \/ NOTE$/);
     expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+FAILED\s+-\s+-\s+Flow Service PATCH .* \(1445-400\): PATCH connection feature not enabled\.$/);
     expect(lines.filter((line) => / rotated /.test(line))).toHaveLength(2);
-    expect(result.stdout).toContain(`NOT OK: 2 rotated, 1 failed (function ${FUNCTION_NAME}).`);
+    expect(result.stdout).toContain(`NOT OK: 2 rotated, 1 failed, Adobe could read 2 of 2 with the new credentials (function ${FUNCTION_NAME}).`);
     expect(result.stderr).toContain(`invoking ${FUNCTION_NAME} for every target`);
   });
 

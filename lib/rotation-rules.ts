@@ -1,7 +1,8 @@
 /**
  * The synth-time safety rules, as pure functions over plain values: which STS call a target uses
  * and how long its credentials may live, Adobe's bucket-name rules, how often a schedule runs, the
- * function's memory, and the sizes derived from them (function timeout, staleness window).
+ * function's memory, and the sizes derived from them (function timeout, alarm periods and the
+ * credentials-expiring alarm's window and threshold).
  *
  * Both the configuration parser (`config.ts`, which names cdk.json fields) and the construct
  * (`s3-credential-rotator.ts`, which names props) call these, so a refusal reads the same either
@@ -240,18 +241,8 @@ export function functionTimeout(targetCount: number, concurrency: number): { sec
   };
 }
 
-/** CloudWatch evaluates at most one day of data per alarm (periods x evaluation periods). */
+/** CloudWatch evaluates at most one day of data per alarm whose period is under an hour (period x evaluation periods). */
 const MAX_ALARM_WINDOW_SECONDS = 86_400;
-
-/**
- * How long without a successful rotation before credentials are at risk: the shortest lifetime
- * minus one interval (after that, the next scheduled run is the last chance), whole minutes,
- * capped at the day CloudWatch can look back.
- */
-export function stalenessWindowSeconds(shortestDurationSeconds: number, intervalSeconds: number): number {
-  const window = Math.min(MAX_ALARM_WINDOW_SECONDS, shortestDurationSeconds - intervalSeconds);
-  return Math.max(60, Math.floor(window / 60) * 60);
-}
 
 /**
  * The period of the alarms that judge one run at a time (`ErrorsAlarm`, `ConnectionFailingAlarm`,

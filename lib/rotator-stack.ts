@@ -83,6 +83,8 @@ export class RotatorStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
       targetsDelivery: props.targetsDelivery,
+      expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
+      runbookUrl: config.runbookUrl,
     });
     if (config.alarmEmail) {
       this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));

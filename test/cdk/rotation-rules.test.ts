@@ -9,7 +9,6 @@ import {
   memoryProblem,
   runAlarmPeriodSeconds,
   scheduleInterval,
-  stalenessWindowSeconds,
 } from '../../lib/rotation-rules.js';
 
 describe('scheduleInterval', () => {
@@ -122,18 +121,6 @@ describe('functionTimeout', () => {
 
   it('refuses what would not fit in Lambda’s 15 minutes', () => {
     expect(functionTimeout(160, 8).problem).toContain('160 targets at concurrency 8 need an estimated 930 s');
-  });
-});
-
-describe('stalenessWindowSeconds', () => {
-  it.each([
-    [3600, 900, 2700],
-    [3600, 1800, 1800],
-    [900, 300, 600],
-    [129_600, 3600, 86_400],
-    [1000, 60, 900],
-  ])('for a %i s lifetime and a %i s interval is %i s', (lifetime, interval, window) => {
-    expect(stalenessWindowSeconds(lifetime, interval)).toBe(window);
   });
 });
 

@@ -275,7 +275,14 @@ describe('IAM', () => {
             Condition: {
               StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
               ArnEquals: {
-                'aws:SourceArn': [rotator.errorsAlarm, rotator.scheduleDeadLetterQueueAlarm, rotator.failureDeadLetterQueueAlarm, rotator.noRecentRotationAlarm].map(arnOf),
+                'aws:SourceArn': [
+                  rotator.connectionFailingAlarm,
+                  rotator.credentialsExpiringAlarm,
+                  rotator.errorsAlarm,
+                  rotator.destinationDeliveryFailuresAlarm,
+                  rotator.scheduleDeadLetterQueueAlarm,
+                  rotator.failureDeadLetterQueueAlarm,
+                ].map(arnOf),
               },
             },
           },
@@ -302,18 +309,83 @@ describe('Adobe credentials secret', () => {
 describe('alarms', () => {
   const toTopic = () => ({ AlarmActions: [refOf(stack.rotator.alarmTopic)], OKActions: [refOf(stack.rotator.alarmTopic)] });
 
-  it('has exactly four alarms, each notifying the topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  /** The alarm resource of a construct, as synthesized. */
+  const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
+
+  it('has exactly six alarms, each notifying the topic on ALARM and OK', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
+    expect(stack.rotator.alarms.map((alarm) => alarm.node.id)).toEqual([
+      'ConnectionFailingAlarm',
+      'CredentialsExpiringAlarm',
+      'ErrorsAlarm',
+      'DestinationDeliveryFailuresAlarm',
+      'ScheduleDeadLetterQueueAlarm',
+      'FailureDeadLetterQueueAlarm',
+    ]);
   });
 
-  it('alarms on any function error', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+  it('ends every description with the runbook section of that alarm', () => {
+    for (const alarm of stack.rotator.alarms) {
+      const description = alarmOf(alarm).AlarmDescription as string;
+      expect(description).toMatch(new RegExp(`\\. Runbook: docs/RUNBOOK\\.md#${alarm.node.id.toLowerCase()}$`));
+      // CloudWatch's limit on AlarmDescription.
+      expect(description.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('alarms on any connection that failed in one schedule interval, holding the state between runs', () => {
+    expect(alarmOf(stack.rotator.connectionFailingAlarm)).toMatchObject({
+      Namespace: 'AepS3CredentialRotator',
+      MetricName: 'RotationFailed',
+      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it('alarms when a whole run failed, over one schedule interval, holding the state between runs', () => {
+    expect(alarmOf(stack.rotator.errorsAlarm)).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: refOf(stack.rotator.function) }],
       Statistic: 'Sum',
-      Period: 300,
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it('alarms 35 minutes before expiry, or after 20 minutes without any run reporting', () => {
+    // 15-minute schedule, 75 s timeout, 1 h credentials: see expiryAlarmPlan.
+    expect(alarmOf(stack.rotator.credentialsExpiringAlarm)).toMatchObject({
+      Namespace: 'AepS3CredentialRotator',
+      MetricName: 'SecondsUntilCredentialExpiry',
+      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Statistic: 'Minimum',
+      Period: 60,
+      EvaluationPeriods: 20,
+      DatapointsToAlarm: 20,
+      Threshold: 2100,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain('less than 2100 s (35 min) left, or no run has reported for 20 minutes');
+  });
+
+  it('alarms when Lambda could not deliver a failed run to the failure dead-letter queue', () => {
+    expect(alarmOf(stack.rotator.destinationDeliveryFailuresAlarm)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'DestinationDeliveryFailures',
+      Dimensions: [{ Name: 'FunctionName', Value: refOf(stack.rotator.function) }],
+      Statistic: 'Sum',
+      Period: 900,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
@@ -321,7 +393,7 @@ describe('alarms', () => {
     });
   });
 
-  it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)('alarms on any message in the %s', (queue) => {
+  it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)('alarms on any message in the %s, and stays in ALARM while it waits', (queue) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -329,22 +401,19 @@ describe('alarms', () => {
       Statistic: 'Maximum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
+      TreatMissingData: 'ignore',
     });
   });
 
-  it('alarms when no rotation succeeded for the shortest lifetime minus one interval (45 min), missing data breaching', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AepS3CredentialRotator',
-      MetricName: 'RotationSucceeded',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 45,
-      DatapointsToAlarm: 45,
-      Threshold: 1,
-      ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching',
+  it('takes the expiry threshold and runbook URL configured in cdk.json', () => {
+    const raw = rawSampleConfig();
+    Object.assign(raw, { expiryAlarmThresholdSeconds: 3000, runbookUrl: 'https://wiki.example.com/rotator' });
+    const configured = synthRotatorStack({ config: parseRotatorConfig(raw) });
+
+    configured.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SecondsUntilCredentialExpiry',
+      Threshold: 3000,
+      AlarmDescription: Match.stringLikeRegexp('Runbook: https://wiki.example.com/rotator#credentialsexpiringalarm$'),
     });
   });
 
@@ -370,12 +439,14 @@ describe('dashboard', () => {
       Alarms: [],
       Rotations: ['RotationSucceeded/Sum', 'RotationFailed/Sum'],
       'Etag conflicts (412 from Flow Service)': ['EtagConflict/Sum'],
-      'Seconds until credential expiry (minimum over rotated connections)': ['SecondsUntilCredentialExpiry/Minimum'],
+      'Seconds until credential expiry (minimum over every connection tried)': ['SecondsUntilCredentialExpiry/Minimum'],
       'Run duration (ms)': ['Duration/Maximum', 'Duration/Average'],
       'Invocations, errors and throttles': ['Invocations/Sum', 'Errors/Sum', 'Throttles/Sum'],
       'Dead-letter queues (messages visible)': ['ApproximateNumberOfMessagesVisible/Maximum', 'ApproximateNumberOfMessagesVisible/Maximum'],
     });
-    expect(body.widgets[0]!.properties.alarms).toHaveLength(4);
+    const shown = body.widgets[0]!.properties.alarms!;
+    expect(shown).toHaveLength(6);
+    stack.rotator.alarms.forEach((alarm, index) => expect(shown[index]).toContain(id(alarm)));
   });
 });
 

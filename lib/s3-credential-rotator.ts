@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -646,8 +646,16 @@ export class S3CredentialRotator extends Construct {
     return { ...plan, fallbackIntervalSeconds };
   }
 
+  /**
+   * The created secret holds what operators put, and nothing in this stack can recreate it: a
+   * stack deletion or a replacement (a change to any property CloudFormation cannot update in
+   * place) would otherwise destroy the real credentials and generate a new placeholder, failing
+   * every run. So it is retained, and `test/cdk/stack.test.ts` pins the whole resource; delete it
+   * on purpose with `aws secretsmanager delete-secret` (docs/DEPLOY.md, "Removing").
+   */
   private createAdobeCredentialsSecret(): secretsmanager.Secret {
     return new secretsmanager.Secret(this, 'AdobeCredentials', {
+      removalPolicy: RemovalPolicy.RETAIN,
       description:
         'Adobe OAuth Server-to-Server credentials of the AEP S3 credential rotator. Placeholder until you run: ' +
         'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string file://adobe-credentials.json ' +

@@ -294,6 +294,29 @@ describe('IAM', () => {
 });
 
 describe('Adobe credentials secret', () => {
+  it('is retained on stack deletion and on replacement, and never changes by accident', () => {
+    // Any change here can make CloudFormation replace the secret and generate a new placeholder
+    // in place of the credentials operators put: change it only on purpose.
+    const { Metadata: _metadata, ...secret } = template.toJSON().Resources.RotatorAdobeCredentialsB73419E7;
+    expect(secret).toEqual({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: {
+        Description:
+          'Adobe OAuth Server-to-Server credentials of the AEP S3 credential rotator. Placeholder until you run: ' +
+          'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string file://adobe-credentials.json ' +
+          '(JSON: {"clientId","clientSecret","orgId":"...@AdobeOrg","scopes"?}; see docs/DEPLOY.md)',
+        GenerateSecretString: {
+          ExcludePunctuation: true,
+          GenerateStringKey: 'clientSecret',
+          SecretStringTemplate: '{"clientId":"REPLACE_WITH_CLIENT_ID","orgId":"REPLACE_WITH_IMS_ORG_ID"}',
+        },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  });
+
   it('is created with a placeholder that keeps the client secret out of the template and says how to put the real one', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Description: Match.stringLikeRegexp('aws secretsmanager put-secret-value --secret-id'),
@@ -303,6 +326,37 @@ describe('Adobe credentials secret', () => {
         ExcludePunctuation: true,
       },
     });
+  });
+});
+
+describe('logical ids', () => {
+  // Renaming a construct changes its logical id, and CloudFormation replaces the resource: a new
+  // function role breaks every trust policy naming the old one (IAM keeps the deleted role's unique
+  // id, not its ARN), a new secret loses the Adobe credentials. Change these only on purpose.
+  it.each<[string, (rotator: RotatorStack['rotator']) => IConstruct, string, string]>([
+    ['the function role', (rotator) => rotator.functionRole, 'RotatorFunctionRole46F50AFB', 'AWS::IAM::Role'],
+    ['the Adobe credentials secret', (rotator) => rotator.adobeCredentialsSecret, 'RotatorAdobeCredentialsB73419E7', 'AWS::SecretsManager::Secret'],
+    ['the function', (rotator) => rotator.function, 'RotatorFunction240CD351', 'AWS::Lambda::Function'],
+    ['the log group', (rotator) => rotator.node.findChild('LogGroup'), 'RotatorLogGroup254C4D64', 'AWS::Logs::LogGroup'],
+    ['the schedule', (rotator) => rotator.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
+    ['the schedule dead-letter queue', (rotator) => rotator.scheduleDeadLetterQueue, 'RotatorScheduleDeadLetterQueueA7F16D73', 'AWS::SQS::Queue'],
+    ['the failure dead-letter queue', (rotator) => rotator.failureDeadLetterQueue, 'RotatorFailureDeadLetterQueueC606B3CD', 'AWS::SQS::Queue'],
+    ['the alarm topic', (rotator) => rotator.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
+    ['the created source role', (rotator) => rotator.createdRoles.get(CREATED)!, 'RotatorSourceRole4cb0c374d3bb4557b1395712880adc55043CB5CB', 'AWS::IAM::Role'],
+    ['ConnectionFailingAlarm', (rotator) => rotator.connectionFailingAlarm, 'RotatorConnectionFailingAlarm2809BB70', 'AWS::CloudWatch::Alarm'],
+    ['CredentialsExpiringAlarm', (rotator) => rotator.credentialsExpiringAlarm, 'RotatorCredentialsExpiringAlarm8EC7665A', 'AWS::CloudWatch::Alarm'],
+    ['ErrorsAlarm', (rotator) => rotator.errorsAlarm, 'RotatorErrorsAlarmA4012422', 'AWS::CloudWatch::Alarm'],
+    ['DestinationDeliveryFailuresAlarm', (rotator) => rotator.destinationDeliveryFailuresAlarm, 'RotatorDestinationDeliveryFailuresAlarmBBE0B84D', 'AWS::CloudWatch::Alarm'],
+    ['ScheduleDeadLetterQueueAlarm', (rotator) => rotator.scheduleDeadLetterQueueAlarm, 'RotatorScheduleDeadLetterQueueAlarm610D6D7B', 'AWS::CloudWatch::Alarm'],
+    ['FailureDeadLetterQueueAlarm', (rotator) => rotator.failureDeadLetterQueueAlarm, 'RotatorFailureDeadLetterQueueAlarm3D850592', 'AWS::CloudWatch::Alarm'],
+    ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
+  ])('keeps %s as %s', (_name, construct, logicalId, type) => {
+    expect(id(construct(stack.rotator))).toBe(logicalId);
+    expect(template.toJSON().Resources[logicalId].Type).toBe(type);
+  });
+
+  it("keeps EventBridge Scheduler's role, whose id derives from the function's", () => {
+    template.templateMatches({ Resources: { SchedulerRoleForTarget62fa7fB7C78A21: { Type: 'AWS::IAM::Role' } } });
   });
 });
 

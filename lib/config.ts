@@ -96,6 +96,8 @@ export interface RotatorConfig {
    * interval, within the range `expiryAlarmPlan` (rotation-rules.ts) allows.
    */
   readonly expiryAlarmThresholdSeconds?: number;
+  /** A fixed name for the function's role (for trust policies in other accounts). Omitted: generated. */
+  readonly functionRoleName?: string;
   /** Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: `docs/RUNBOOK.md`. */
   readonly runbookUrl?: string;
   readonly targets: readonly TargetConfig[];
@@ -235,6 +237,7 @@ const rootSchema = z
         .int('must be a whole number of seconds')
         .positive('must be a whole number of seconds')
         .optional(),
+      functionRoleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
       runbookUrl: z
         .string({ error: 'must be a string' })
         .regex(RUNBOOK_URL, 'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"')

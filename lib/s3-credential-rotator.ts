@@ -69,6 +69,9 @@ export const MAX_TARGETS_ENV_BYTES = 3000;
  */
 export const DEFAULT_RUNBOOK_URL = 'docs/RUNBOOK.md';
 
+/** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
 /** How the targets list reaches the function. */
 export enum TargetsDelivery {
   /** `ROTATION_TARGETS` while it fits in {@link MAX_TARGETS_ENV_BYTES}, a bundled file beyond. */
@@ -226,6 +229,15 @@ export interface S3CredentialRotatorProps {
    */
   readonly expiryAlarmThreshold?: Duration;
   /**
+   * A fixed name for the function's role, so that trust policies in other accounts can name
+   * `arn:aws:iam::<account>:role/<name>` before this stack is deployed, and the name survives a
+   * redeploy. IAM role names are unique in an account (across regions): give each stack its own.
+   * Adding, changing or removing it on a deployed stack replaces the role, and IAM then stops
+   * honouring trust policies that named the old one until they are saved again.
+   * @default - CloudFormation generates a name (see the `RotatorFunctionRoleArn` output)
+   */
+  readonly functionRoleName?: string;
+  /**
    * The runbook alarm descriptions point to, e.g. a URL of docs/RUNBOOK.md in your repository or
    * wiki. Each description ends with `Runbook: <this>#<alarm id in lower case>`.
    * @default 'docs/RUNBOOK.md' (the path in this project)
@@ -322,6 +334,7 @@ export class S3CredentialRotator extends Construct {
     this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? this.createAdobeCredentialsSecret();
 
     this.functionRole = new iam.Role(this, 'FunctionRole', {
+      roleName: props.functionRoleName,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Rotates the temporary AWS credentials held by Adobe Experience Platform Flow Service S3 connections',
     });
@@ -531,6 +544,9 @@ export class S3CredentialRotator extends Construct {
     }
     const memory = props.memorySize === undefined || Token.isUnresolved(props.memorySize) ? undefined : memoryProblem(props.memorySize);
     if (memory) problems.push(`memorySize: ${memory}`);
+    if (props.functionRoleName !== undefined && !Token.isUnresolved(props.functionRoleName) && !ROLE_NAME.test(props.functionRoleName)) {
+      problems.push(`functionRoleName: "${props.functionRoleName}" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-`);
+    }
     const runbookProblem = props.runbookUrl === undefined || Token.isUnresolved(props.runbookUrl) ? undefined : runbookUrlProblem(props.runbookUrl);
     if (runbookProblem) problems.push(`runbookUrl: ${runbookProblem}`);
     for (const [field, value] of [['flowServiceUrl', props.flowServiceUrl], ['imsUrl', props.imsUrl]] as const) {

@@ -70,6 +70,10 @@ describe('parseRotatorConfig', () => {
     expect(parseRotatorConfig(rawSampleConfig())).not.toHaveProperty('expiryAlarmThresholdSeconds');
   });
 
+  it('takes a fixed function role name', () => {
+    expect(parseRotatorConfig(sample((raw) => (raw.functionRoleName = 'aep-s3-rotator@prod.eu-1'))).functionRoleName).toBe('aep-s3-rotator@prod.eu-1');
+  });
+
   it('accepts 15-minute credentials rotated every 5 minutes, the alarm threshold just fitting', () => {
     expect(() => parseRotatorConfig(single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(5 minutes)' }))).not.toThrow();
   });
@@ -237,6 +241,8 @@ describe('parseRotatorConfig', () => {
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
       'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
     ],
+    ['the function role name is not an IAM role name', sample((raw) => (raw.functionRoleName = 'aep/rotator')), 'functionRoleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-'],
+    ['the function role name is longer than 64 characters', sample((raw) => (raw.functionRoleName = 'r'.repeat(65))), 'functionRoleName: must be an IAM role name'],
     ['the runbook URL has an anchor of its own', sample((raw) => (raw.runbookUrl = 'https://wiki.example.com/rotator#alarms')), 'runbookUrl: must be 1 to 400 characters without spaces or "#"'],
   ])('fails when %s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -173,6 +173,8 @@ describe('S3CredentialRotator refusals', () => {
       (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.minutes(15) }, stack),
       'schedule: "rate(30 minutes)" runs up to 1800 s apart plus a 900 s function timeout need a 48-minute window',
     ],
+    ['the function role name has a space', (stack) => rotator({ functionRoleName: 'aep rotator' }, stack), 'functionRoleName: "aep rotator" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-'],
+    ['the function role name is longer than 64 characters', (stack) => rotator({ functionRoleName: 'r'.repeat(65) }, stack), 'functionRoleName: "rrrr'],
     ['the runbook URL has an anchor of its own', (stack) => rotator({ runbookUrl: 'https://wiki.example.com/rotator#alarms' }, stack), 'runbookUrl: "https://wiki.example.com/rotator#alarms" must be 1 to 400 characters without spaces or "#"'],
   ])('fails when %s', (_name, build, expected) => {
     expect(problemsOf(build)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
@@ -212,6 +214,28 @@ describe('S3CredentialRotator with unresolved tokens', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: { Ref: 'Schedule' } });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'MemorySize' } });
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', Threshold: { Ref: 'ExpiryThreshold' } });
+  });
+});
+
+describe('S3CredentialRotator function role name', () => {
+  const roleOf = (stack: Stack, construct: S3CredentialRotator) => {
+    const logicalId = stack.getLogicalId(construct.functionRole.node.defaultChild as CfnElement);
+    return { logicalId, properties: Template.fromStack(stack).toJSON().Resources[logicalId].Properties as Record<string, unknown> };
+  };
+
+  it('lets CloudFormation name the role by default', () => {
+    const stack = newStack();
+    const role = roleOf(stack, rotator({}, stack));
+    expect(role.properties).not.toHaveProperty('RoleName');
+    expect(role.logicalId).toBe('RotatorFunctionRole46F50AFB');
+  });
+
+  it('gives the role a fixed name, for trust policies in other accounts, under the same logical id', () => {
+    const stack = newStack();
+    const construct = rotator({ functionRoleName: 'aep-s3-rotator-prod' }, stack);
+    const role = roleOf(stack, construct);
+    expect(role.properties.RoleName).toBe('aep-s3-rotator-prod');
+    expect(role.logicalId).toBe('RotatorFunctionRole46F50AFB');
   });
 });
 

@@ -209,6 +209,19 @@ describe('IAM', () => {
     });
   });
 
+  it('names the function role as cdk.json says, keeping its logical id and the trust of the roles it created', () => {
+    const raw = rawSampleConfig();
+    raw.functionRoleName = 'aep-s3-rotator-prod';
+    const named = synthRotatorStack({ config: parseRotatorConfig(raw) });
+    const resources = named.template.toJSON().Resources;
+
+    expect(resources.RotatorFunctionRole46F50AFB.Properties.RoleName).toBe('aep-s3-rotator-prod');
+    expect(resources[id(named.stack.rotator.createdRoles.get(CREATED)!)].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+      AWS: { 'Fn::GetAtt': ['RotatorFunctionRole46F50AFB', 'Arn'] },
+    });
+    expect(template.toJSON().Resources.RotatorFunctionRole46F50AFB.Properties).not.toHaveProperty('RoleName');
+  });
+
   it('creates the source role: assumable only by the function role with the external id, read-only on the folder', () => {
     const role = stack.rotator.createdRoles.get(CREATED)!;
     expect(template.toJSON().Resources[id(role)].Properties).toEqual({

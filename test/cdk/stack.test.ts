@@ -2,7 +2,8 @@
  * The stack synthesized from the sample configuration in cdk.json, bundled once for the file:
  * schedule, IAM (every policy, exactly), the function's contract, queues, alarms and outputs.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { parseRotatorConfig } from '../../lib/config.js';
 import type { RotatorStack } from '../../lib/rotator-stack.js';
-import { fakeAttribute, findSynthesizedFunction, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from './support.js';
+import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from './support.js';
 
 const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
@@ -398,6 +399,20 @@ describe('alarms', () => {
       expect(description).toMatch(new RegExp(`\\. Runbook: docs/RUNBOOK\\.md#${alarm.node.id.toLowerCase()}$`));
       // CloudWatch's limit on AlarmDescription.
       expect(description.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('points every description at a section docs/RUNBOOK.md has', () => {
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    const anchors = new Set(
+      readFileSync(join(PROJECT_ROOT, 'docs', 'RUNBOOK.md'), 'utf8')
+        .split('\n')
+        .filter((line) => /^#{1,6} /.test(line))
+        .map((line) => line.replace(/^#+ /, '').trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')),
+    );
+    for (const alarm of stack.rotator.alarms) {
+      const anchor = /#([a-z]+)$/.exec(alarmOf(alarm).AlarmDescription as string)![1]!;
+      expect(anchors, `docs/RUNBOOK.md has no section for ${anchor}`).toContain(anchor);
     }
   });
 

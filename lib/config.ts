@@ -12,6 +12,7 @@ import {
   bucketNameProblem,
   DEFAULT_MEMORY_MB,
   durationProblem,
+  expiryAlarmPlan,
   folderPathProblem,
   functionTimeout,
   MAX_MEMORY_MB,
@@ -90,6 +91,15 @@ export interface RotatorConfig {
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
+  /**
+   * `CredentialsExpiringAlarm`'s threshold in seconds. Omitted: the alarm's window plus one schedule
+   * interval, within the range `expiryAlarmPlan` (rotation-rules.ts) allows.
+   */
+  readonly expiryAlarmThresholdSeconds?: number;
+  /** A fixed name for the function's role (for trust policies in other accounts). Omitted: generated. */
+  readonly functionRoleName?: string;
+  /** Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: `docs/RUNBOOK.md`. */
+  readonly runbookUrl?: string;
   readonly targets: readonly TargetConfig[];
 }
 
@@ -117,6 +127,8 @@ const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** A link or path alarm descriptions end with; each appends `#<alarm id>`. */
+const RUNBOOK_URL = /^[^\s#]{1,400}$/;
 /** CloudFormation stack names. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
@@ -220,6 +232,16 @@ const rootSchema = z
         .string({ error: 'must be a string' })
         .regex(/^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
         .optional(),
+      expiryAlarmThresholdSeconds: z
+        .number({ error: 'must be a whole number of seconds' })
+        .int('must be a whole number of seconds')
+        .positive('must be a whole number of seconds')
+        .optional(),
+      functionRoleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
+      runbookUrl: z
+        .string({ error: 'must be a string' })
+        .regex(RUNBOOK_URL, 'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"')
+        .optional(),
       // Each target is parsed on its own below, so one bad target does not hide the others' problems.
       targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
     },
@@ -315,13 +337,23 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
     // The checks across targets need every target: a partial list would give a wrong answer.
     if (Array.isArray(rawTargets) && targets.length === rawTargets.length) {
       const shortest = targets.reduce((min, target, index) => (target.durationSeconds < targets[min]!.durationSeconds ? index : min), 0);
-      if (interval.seconds !== undefined) {
-        const field = `targets[${shortest}].durationSeconds`;
-        const problem = rotationWindowProblem(config.schedule, interval.seconds, targets[shortest]!.durationSeconds, field);
-        if (problem) problems.push(`schedule: ${problem}`);
-      }
+      const field = `targets[${shortest}].durationSeconds`;
+      const windowProblem = interval.seconds === undefined ? undefined : rotationWindowProblem(config.schedule, interval.seconds, targets[shortest]!.durationSeconds, field);
+      if (windowProblem) problems.push(`schedule: ${windowProblem}`);
       const timeout = functionTimeout(targets.length, config.concurrency);
       if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
+      // The credentials-expiring alarm must tell a healthy schedule from a stopped one and warn before expiry.
+      if (interval.seconds !== undefined && !windowProblem && timeout.seconds !== undefined) {
+        const plan = expiryAlarmPlan({
+          intervalSeconds: interval.seconds,
+          timeoutSeconds: timeout.seconds,
+          shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
+          thresholdSeconds: config.expiryAlarmThresholdSeconds,
+          durationField: field,
+        });
+        if (plan.windowProblem) problems.push(`schedule: "${config.schedule}" ${plan.windowProblem}`);
+        else if (plan.thresholdProblem) problems.push(`expiryAlarmThresholdSeconds: ${plan.thresholdProblem}`);
+      }
     }
     if (problems.length === 0) {
       return {

@@ -83,6 +83,9 @@ export class RotatorStack extends Stack {
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
       targetsDelivery: props.targetsDelivery,
+      expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
+      functionRoleName: config.functionRoleName,
+      runbookUrl: config.runbookUrl,
     });
     if (config.alarmEmail) {
       this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
@@ -94,7 +97,7 @@ export class RotatorStack extends Stack {
       exportName: `${this.stackName}-${OUTPUT.functionName}`,
     });
     new CfnOutput(this, OUTPUT.functionRoleArn, {
-      description: "The function's role: existing roles given by roleArn (without userCredentialsSecret) must trust it",
+      description: "The function's role: existing roles given by roleArn (without userCredentialsSecret) must trust it (functionRoleName fixes its name)",
       value: this.rotator.functionRole.roleArn,
     });
     new CfnOutput(this, OUTPUT.adobeCredentialsSecret, {

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,6 +33,8 @@ import {
   CONNECTION_ID,
   DEFAULT_MEMORY_MB,
   durationProblem,
+  EXPIRY_ALARM_PERIOD_SECONDS,
+  expiryAlarmPlan,
   folderPathProblem,
   functionTimeout,
   MAX_FUNCTION_TIMEOUT_SECONDS,
@@ -40,9 +42,10 @@ import {
   mintMethodOf,
   normalizeFolderPath,
   rotationWindowProblem,
+  runAlarmPeriodSeconds,
   SANDBOX_NAME,
   scheduleInterval,
-  stalenessWindowSeconds,
+  type ExpiryAlarmPlan,
   type MintMethod,
 } from './rotation-rules.js';
 
@@ -59,6 +62,15 @@ export const TARGETS_FILE_PATH = `/var/task/${TARGETS_FILE_NAME}`;
  * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
  */
 export const MAX_TARGETS_ENV_BYTES = 3000;
+
+/**
+ * Where alarm descriptions send the operator: each appends `#<alarm construct id, lower case>`,
+ * the anchor of that alarm's section in docs/RUNBOOK.md.
+ */
+export const DEFAULT_RUNBOOK_URL = 'docs/RUNBOOK.md';
+
+/** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** How the targets list reaches the function. */
 export enum TargetsDelivery {
@@ -207,6 +219,30 @@ export interface S3CredentialRotatorProps {
    * @default TargetsDelivery.AUTO
    */
   readonly targetsDelivery?: TargetsDelivery;
+  /**
+   * `CredentialsExpiringAlarm` fires when a connection's credentials have less than this left (or
+   * no run reported for its whole window). It must be at least the alarm's window plus 3 minutes,
+   * so that it fires before the credentials it last saw expire, and at most the shortest
+   * credential lifetime minus the function timeout, so that healthy runs stay above it; synth
+   * refuses anything else (`expiryAlarmPlan` in lib/rotation-rules.ts has the reasoning).
+   * @default - the alarm's window plus one schedule interval, kept within those bounds (35 minutes for 1-hour credentials rotated every 15 minutes)
+   */
+  readonly expiryAlarmThreshold?: Duration;
+  /**
+   * A fixed name for the function's role, so that trust policies in other accounts can name
+   * `arn:aws:iam::<account>:role/<name>` before this stack is deployed, and the name survives a
+   * redeploy. IAM role names are unique in an account (across regions): give each stack its own.
+   * Adding, changing or removing it on a deployed stack replaces the role, and IAM then stops
+   * honouring trust policies that named the old one until they are saved again.
+   * @default - CloudFormation generates a name (see the `RotatorFunctionRoleArn` output)
+   */
+  readonly functionRoleName?: string;
+  /**
+   * The runbook alarm descriptions point to, e.g. a URL of docs/RUNBOOK.md in your repository or
+   * wiki. Each description ends with `Runbook: <this>#<alarm id in lower case>`.
+   * @default 'docs/RUNBOOK.md' (the path in this project)
+   */
+  readonly runbookUrl?: string;
 }
 
 /** Props that describe an impossible deployment; lists every problem with the prop path. */
@@ -266,10 +302,20 @@ export class S3CredentialRotator extends Construct {
   /** Catches asynchronous invocations that failed after Lambda's retries. */
   readonly failureDeadLetterQueue: sqs.Queue;
   readonly alarmTopic: sns.ITopic;
+  /** At least one connection failed to rotate in the last schedule interval. */
+  readonly connectionFailingAlarm: cloudwatch.Alarm;
+  /** A connection's credentials are about to expire, or no run has reported for too long. */
+  readonly credentialsExpiringAlarm: cloudwatch.Alarm;
+  /** A whole run failed (the invocation returned an error). */
   readonly errorsAlarm: cloudwatch.Alarm;
+  /** Lambda could not hand a failed asynchronous run to the failure dead-letter queue. */
+  readonly destinationDeliveryFailuresAlarm: cloudwatch.Alarm;
   readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
-  readonly noRecentRotationAlarm: cloudwatch.Alarm;
+  /** Every alarm above, in the order the dashboard shows them. */
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /** How `CredentialsExpiringAlarm` was sized (threshold, window, the warning it guarantees). */
+  readonly expiryAlarm: ExpiryAlarmPlan;
   readonly dashboard: cloudwatch.Dashboard;
   /** How the targets reached the function (AUTO resolved). */
   readonly targetsDelivery: TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE;
@@ -282,11 +328,13 @@ export class S3CredentialRotator extends Construct {
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
 
     // Every check runs before any resource exists: an impossible configuration fails synth here.
-    const { targets, intervalSeconds, shortestDurationSeconds, timeoutSeconds } = this.validate(props, schedule, concurrency);
+    const { targets, intervalSeconds, timeoutSeconds, expiryAlarm } = this.validate(props, schedule, concurrency);
+    this.expiryAlarm = expiryAlarm;
 
     this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? this.createAdobeCredentialsSecret();
 
     this.functionRole = new iam.Role(this, 'FunctionRole', {
+      roleName: props.functionRoleName,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Rotates the temporary AWS credentials held by Adobe Experience Platform Flow Service S3 connections',
     });
@@ -389,47 +437,101 @@ export class S3CredentialRotator extends Construct {
     });
 
     this.alarmTopic = props.alarmTopic ?? new sns.Topic(this, 'AlarmTopic', { displayName: 'AEP S3 credential rotator alarms', enforceSSL: true });
-    const succeeded = this.metric(METRIC.rotationSucceeded, 'Sum', serviceName, metricsNamespace);
-    const windowSeconds = stalenessWindowSeconds(shortestDurationSeconds ?? DEFAULT_DURATION_SECONDS, intervalSeconds ?? (shortestDurationSeconds ?? DEFAULT_DURATION_SECONDS) / 2);
+    const runbook = props.runbookUrl ?? DEFAULT_RUNBOOK_URL;
+    const describe = (id: string, meaning: string) => `${meaning} Runbook: ${runbook}#${id.toLowerCase()}`;
+    // One period per schedule interval: it holds one scheduled run, and with missing data ignored
+    // the state holds until the next run instead of flapping back to OK between runs.
+    const runPeriod = Duration.seconds(runAlarmPeriodSeconds(intervalSeconds ?? expiryAlarm.fallbackIntervalSeconds));
+    const expiryThreshold = props.expiryAlarmThreshold?.toSeconds() ?? expiryAlarm.thresholdSeconds;
+    const expiryThresholdText = Token.isUnresolved(expiryThreshold) ? 'the alarm threshold' : `${expiryThreshold} s (${Math.floor(expiryThreshold / 60)} min)`;
 
-    this.errorsAlarm = this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(this, 'ErrorsAlarm', {
-      alarmDescription:
-        'A rotation run failed: at least one connection was not rotated, or the configuration or Adobe secret is invalid. Read the function log (level ERROR) for the connection id and error code.',
+    this.connectionFailingAlarm = this.metric(METRIC.rotationFailed, 'Sum', serviceName, metricsNamespace)
+      .with({ period: runPeriod })
+      .createAlarm(this, 'ConnectionFailingAlarm', {
+        alarmDescription: describe(
+          'ConnectionFailingAlarm',
+          'At least one connection failed to rotate in the last schedule interval, even if the others rotated. It stays in ALARM until a run of every target has no failure. ' +
+            "The function's log names each failed connection with its errorCode (Adobe's, such as 1404-412, or the rotator's, such as OUT_OF_TIME).",
+        ),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // A run of every target without failure writes RotationFailed 0 (back to OK); nothing between runs.
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      });
+    // Sized and explained in lib/rotation-rules.ts, expiryAlarmPlan.
+    this.credentialsExpiringAlarm = new cloudwatch.Alarm(this, 'CredentialsExpiringAlarm', {
+      alarmDescription: describe(
+        'CredentialsExpiringAlarm',
+        `A connection's credentials have less than ${expiryThresholdText} left, or no run has reported for ${expiryAlarm.evaluationPeriods} minutes ` +
+          '(schedule disabled or not invoking, function not running or crashing): Adobe may soon hold expired credentials and stop ingesting.',
+      ),
+      metric: this.metric(METRIC.secondsUntilCredentialExpiry, 'Minimum', serviceName, metricsNamespace).with({ period: Duration.seconds(EXPIRY_ALARM_PERIOD_SECONDS) }),
+      threshold: expiryThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: expiryAlarm.evaluationPeriods,
+      datapointsToAlarm: expiryAlarm.evaluationPeriods,
+      // No data for the whole window means no run reported: as bad as a low value.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.errorsAlarm = this.function.metricErrors({ period: runPeriod, statistic: 'Sum' }).createAlarm(this, 'ErrorsAlarm', {
+      alarmDescription: describe(
+        'ErrorsAlarm',
+        'A whole run failed: it rotated nothing while at least one connection failed, or the configuration, request or Adobe secret is invalid, or the function crashed or timed out. ' +
+          'A run in which some connections rotated does not count (see ConnectionFailingAlarm). Lambda retries a failed scheduled run twice.',
+      ),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // Lambda publishes Errors (0 or more) for every period with an invocation, nothing otherwise.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
+    this.destinationDeliveryFailuresAlarm = this.function
+      .metric('DestinationDeliveryFailures', { period: runPeriod, statistic: 'Sum' })
+      .createAlarm(this, 'DestinationDeliveryFailuresAlarm', {
+        alarmDescription: describe(
+          'DestinationDeliveryFailuresAlarm',
+          "Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, permission removed, record too large): the run's event and error are lost; only the function's log has them.",
+        ),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Lambda publishes this metric only when a delivery fails: no later datapoint would ever clear an "ignore".
+        // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     this.scheduleDeadLetterQueueAlarm = this.queueAlarm(
       'ScheduleDeadLetterQueueAlarm',
       this.scheduleDeadLetterQueue,
-      'EventBridge Scheduler could not invoke the function after its retries (deleted function, missing permission, throttling): a scheduled run did not happen. The message in the queue says why.',
+      describe(
+        'ScheduleDeadLetterQueueAlarm',
+        'EventBridge Scheduler could not invoke the function after its retries (deleted function, missing permission, throttling): a scheduled run did not happen. The message in the queue says why; the alarm stays until the queue is empty.',
+      ),
     );
     this.failureDeadLetterQueueAlarm = this.queueAlarm(
       'FailureDeadLetterQueueAlarm',
       this.failureDeadLetterQueue,
-      'A run failed three times (the first attempt and two Lambda retries), or waited too long behind a running one: that run is abandoned. The message holds the request and the error.',
+      describe(
+        'FailureDeadLetterQueueAlarm',
+        'An asynchronous run failed as a whole on its first attempt and both Lambda retries, or waited too long behind a running one: that run is abandoned. The message holds the request and the error; the alarm stays until the queue is empty.',
+      ),
     );
-    this.noRecentRotationAlarm = new cloudwatch.Alarm(this, 'NoRecentRotationAlarm', {
-      alarmDescription:
-        `No connection was rotated for ${windowSeconds / 60} minutes (the shortest credential lifetime minus one interval): credentials held by Adobe may expire before the next run. ` +
-        'Check the Errors alarm, the dead-letter queues and the function log.',
-      metric: succeeded.with({ period: Duration.minutes(1) }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: windowSeconds / 60,
-      datapointsToAlarm: windowSeconds / 60,
-      // No data means no success: nothing ran, or nothing succeeded.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    this.alarms = [
+      this.connectionFailingAlarm,
+      this.credentialsExpiringAlarm,
+      this.errorsAlarm,
+      this.destinationDeliveryFailuresAlarm,
+      this.scheduleDeadLetterQueueAlarm,
+      this.failureDeadLetterQueueAlarm,
+    ];
     if (!props.alarmTopic) this.allowAlarmsToPublish(this.alarmTopic as sns.Topic);
     const action = new cloudwatchActions.SnsAction(this.alarmTopic);
-    for (const alarm of [this.errorsAlarm, this.scheduleDeadLetterQueueAlarm, this.failureDeadLetterQueueAlarm, this.noRecentRotationAlarm]) {
+    for (const alarm of this.alarms) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
 
-    this.dashboard = this.createDashboard(serviceName, metricsNamespace, intervalSeconds);
+    this.dashboard = this.createDashboard(serviceName, metricsNamespace, intervalSeconds, expiryThreshold);
     this.acknowledgeNagFindings(props);
   }
 
@@ -442,6 +544,11 @@ export class S3CredentialRotator extends Construct {
     }
     const memory = props.memorySize === undefined || Token.isUnresolved(props.memorySize) ? undefined : memoryProblem(props.memorySize);
     if (memory) problems.push(`memorySize: ${memory}`);
+    if (props.functionRoleName !== undefined && !Token.isUnresolved(props.functionRoleName) && !ROLE_NAME.test(props.functionRoleName)) {
+      problems.push(`functionRoleName: "${props.functionRoleName}" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-`);
+    }
+    const runbookProblem = props.runbookUrl === undefined || Token.isUnresolved(props.runbookUrl) ? undefined : runbookUrlProblem(props.runbookUrl);
+    if (runbookProblem) problems.push(`runbookUrl: ${runbookProblem}`);
     for (const [field, value] of [['flowServiceUrl', props.flowServiceUrl], ['imsUrl', props.imsUrl]] as const) {
       // The function's own rule: https, or plain http to a loopback emulator.
       const problem = value === undefined || Token.isUnresolved(value) ? undefined : checkServiceUrl(field, value);
@@ -510,13 +617,61 @@ export class S3CredentialRotator extends Construct {
       if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
       else timeoutSeconds = timeout.seconds;
     }
+    // The function's actual timeout (undefined while a token).
+    const givenTimeout = props.timeout?.toSeconds();
+    const actualTimeout = givenTimeout === undefined ? timeoutSeconds : Token.isUnresolved(givenTimeout) ? undefined : givenTimeout;
+
+    const expiryAlarm = this.planExpiryAlarm(props, schedule, intervalSeconds, shortest, actualTimeout, problems);
 
     if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, this.node.path);
-    return { targets, intervalSeconds, shortestDurationSeconds: shortest?.seconds, timeoutSeconds };
+    return { targets, intervalSeconds, timeoutSeconds, expiryAlarm };
   }
 
+  /**
+   * Size `CredentialsExpiringAlarm` (see `expiryAlarmPlan`) and add its problems. While the
+   * schedule, a lifetime, the timeout or the threshold is a token, the alarm is sized from safe
+   * stand-ins (one-hour credentials, a run every half lifetime, Lambda's longest timeout) and
+   * nothing is refused.
+   */
+  private planExpiryAlarm(
+    props: S3CredentialRotatorProps,
+    schedule: scheduler.ScheduleExpression,
+    intervalSeconds: number | undefined,
+    shortest: { index: number; seconds: number } | undefined,
+    timeoutSeconds: number | undefined,
+    problems: string[],
+  ): ExpiryAlarmPlan & { readonly fallbackIntervalSeconds: number } {
+    const threshold = props.expiryAlarmThreshold?.toSeconds();
+    const known = threshold === undefined || !Token.isUnresolved(threshold);
+    const lifetime = shortest?.seconds ?? DEFAULT_DURATION_SECONDS;
+    const fallbackIntervalSeconds = Math.floor(lifetime / 2);
+    const plan = expiryAlarmPlan({
+      intervalSeconds: intervalSeconds ?? fallbackIntervalSeconds,
+      timeoutSeconds: timeoutSeconds ?? MAX_FUNCTION_TIMEOUT_SECONDS,
+      shortestLifetimeSeconds: lifetime,
+      thresholdSeconds: known ? threshold : undefined,
+      durationField: `targets[${shortest?.index ?? 0}].duration`,
+    });
+    const checkable = intervalSeconds !== undefined && shortest !== undefined && timeoutSeconds !== undefined;
+    // A schedule already refused for the lifetime would only be refused again here.
+    const scheduleRefused = problems.some((problem) => problem.startsWith('schedule:'));
+    if (checkable && !scheduleRefused) {
+      if (plan.windowProblem) problems.push(`schedule: "${schedule.expressionString}" ${plan.windowProblem}`);
+      else if (plan.thresholdProblem && known && threshold !== undefined) problems.push(`expiryAlarmThreshold: ${plan.thresholdProblem}`);
+    }
+    return { ...plan, fallbackIntervalSeconds };
+  }
+
+  /**
+   * The created secret holds what operators put, and nothing in this stack can recreate it: a
+   * stack deletion or a replacement (a change to any property CloudFormation cannot update in
+   * place) would otherwise destroy the real credentials and generate a new placeholder, failing
+   * every run. So it is retained, and `test/cdk/stack.test.ts` pins the whole resource; delete it
+   * on purpose with `aws secretsmanager delete-secret` (docs/DEPLOY.md, "Removing").
+   */
   private createAdobeCredentialsSecret(): secretsmanager.Secret {
     return new secretsmanager.Secret(this, 'AdobeCredentials', {
+      removalPolicy: RemovalPolicy.RETAIN,
       description:
         'Adobe OAuth Server-to-Server credentials of the AEP S3 credential rotator. Placeholder until you run: ' +
         'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string file://adobe-credentials.json ' +
@@ -649,7 +804,10 @@ export class S3CredentialRotator extends Construct {
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // SQS stops publishing for a queue idle for six hours, even with a message waiting: keep the
+      // state until it publishes again (0 once the messages are deleted).
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/monitoring-using-cloudwatch.html
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
   }
 
@@ -692,7 +850,7 @@ export class S3CredentialRotator extends Construct {
    * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
    */
   private allowAlarmsToPublish(topic: sns.Topic): void {
-    const alarms = [this.errorsAlarm, this.scheduleDeadLetterQueueAlarm, this.failureDeadLetterQueueAlarm, this.noRecentRotationAlarm];
+    const alarms = this.alarms;
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowRotatorAlarms',
@@ -711,7 +869,7 @@ export class S3CredentialRotator extends Construct {
     return new cloudwatch.Metric({ namespace, metricName, dimensionsMap: { service: serviceName }, statistic, period: Duration.minutes(5) });
   }
 
-  private createDashboard(serviceName: string, namespace: string, intervalSeconds: number | undefined): cloudwatch.Dashboard {
+  private createDashboard(serviceName: string, namespace: string, intervalSeconds: number | undefined, expiryThreshold: number): cloudwatch.Dashboard {
     const metric = (name: string, statistic: string, label: string) => this.metric(name, statistic, serviceName, namespace).with({ label });
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
     dashboard.addWidgets(
@@ -719,7 +877,7 @@ export class S3CredentialRotator extends Construct {
         title: 'Alarms',
         width: 24,
         height: 3,
-        alarms: [this.errorsAlarm, this.noRecentRotationAlarm, this.scheduleDeadLetterQueueAlarm, this.failureDeadLetterQueueAlarm],
+        alarms: [...this.alarms],
       }),
     );
     dashboard.addWidgets(
@@ -736,10 +894,13 @@ export class S3CredentialRotator extends Construct {
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Seconds until credential expiry (minimum over rotated connections)',
+        title: 'Seconds until credential expiry (minimum over every connection tried)',
         width: 12,
         left: [metric(METRIC.secondsUntilCredentialExpiry, 'Minimum', 'seconds to expiry')],
-        leftAnnotations: intervalSeconds ? [{ value: intervalSeconds, label: 'one schedule interval', color: cloudwatch.Color.RED }] : [],
+        leftAnnotations: [
+          { value: expiryThreshold, label: 'CredentialsExpiringAlarm threshold', color: cloudwatch.Color.RED },
+          ...(intervalSeconds ? [{ value: intervalSeconds, label: 'one schedule interval', color: cloudwatch.Color.ORANGE }] : []),
+        ],
         leftYAxis: { min: 0 },
       }),
       new cloudwatch.GraphWidget({
@@ -842,4 +1003,15 @@ function unique(values: string[]): string[] {
 /** A shell command copying `from` to `to` (local bundling runs commands with bash, or cmd on Windows). */
 function copyCommand(from: string, to: string): string {
   return process.platform === 'win32' ? `copy /Y "${from}" "${to}"` : `cp "${from}" "${to}"`;
+}
+
+/**
+ * Why `url` cannot end an alarm description as `Runbook: <url>#<anchor>`, or undefined. CloudWatch
+ * allows 1024 characters per description; the longest meaning here takes about 450.
+ */
+function runbookUrlProblem(url: string): string | undefined {
+  if (url.length === 0 || url.length > 400 || /[\s#]/.test(url)) {
+    return `"${url}" must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"`;
+  }
+  return undefined;
 }

@@ -63,6 +63,21 @@ describe('parseRotatorConfig', () => {
     expect(parseRotatorConfig(sample((raw) => (raw.memorySize = 10_240))).memorySize).toBe(10_240);
   });
 
+  it('takes an expiry alarm threshold and a runbook URL, and leaves both out by default', () => {
+    const config = parseRotatorConfig(sample((raw) => Object.assign(raw, { expiryAlarmThresholdSeconds: 2400, runbookUrl: 'https://wiki.example.com/rotator-runbook' })));
+
+    expect(config).toMatchObject({ expiryAlarmThresholdSeconds: 2400, runbookUrl: 'https://wiki.example.com/rotator-runbook' });
+    expect(parseRotatorConfig(rawSampleConfig())).not.toHaveProperty('expiryAlarmThresholdSeconds');
+  });
+
+  it('takes a fixed function role name', () => {
+    expect(parseRotatorConfig(sample((raw) => (raw.functionRoleName = 'aep-s3-rotator@prod.eu-1'))).functionRoleName).toBe('aep-s3-rotator@prod.eu-1');
+  });
+
+  it('accepts 15-minute credentials rotated every 5 minutes, the alarm threshold just fitting', () => {
+    expect(() => parseRotatorConfig(single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(5 minutes)' }))).not.toThrow();
+  });
+
   it('takes reserveConcurrency as a boolean', () => {
     expect(parseRotatorConfig(sample((raw) => (raw.reserveConcurrency = false))).reserveConcurrency).toBe(false);
   });
@@ -210,6 +225,25 @@ describe('parseRotatorConfig', () => {
     ['the Flow Service URL is plain http to a remote host', sample((raw) => (raw.flowServiceUrl = 'http://platform.adobe.io')), 'flowServiceUrl: must use https://'],
     ['the account id is malformed', sample((raw) => (raw.account = '1234')), 'account: must be a 12-digit AWS account id'],
     ['the stack name is not a CloudFormation name', sample((raw) => (raw.stackName = 'aep_rotator')), 'stackName: must be a CloudFormation stack name'],
+    [
+      'the expiry alarm threshold would let a stuck connection expire before the alarm fires',
+      sample((raw) => (raw.expiryAlarmThresholdSeconds = 1200)),
+      "expiryAlarmThresholdSeconds: 1200 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, and CloudWatch's evaluation) plus 60 s of warning: a stuck connection's credentials could expire before the alarm fires; use a whole number of seconds from 1380 to 3525",
+    ],
+    [
+      'the expiry alarm threshold is at or above the shortest lifetime',
+      sample((raw) => (raw.expiryAlarmThresholdSeconds = 3600)),
+      'expiryAlarmThresholdSeconds: 3600 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].durationSeconds), minus the 75 s function timeout): the alarm would fire after healthy runs',
+    ],
+    ['the expiry alarm threshold is not a whole number', sample((raw) => (raw.expiryAlarmThresholdSeconds = 1800.5)), 'expiryAlarmThresholdSeconds: must be a whole number of seconds'],
+    [
+      'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
+      single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
+    ],
+    ['the function role name is not an IAM role name', sample((raw) => (raw.functionRoleName = 'aep/rotator')), 'functionRoleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-'],
+    ['the function role name is longer than 64 characters', sample((raw) => (raw.functionRoleName = 'r'.repeat(65))), 'functionRoleName: must be an IAM role name'],
+    ['the runbook URL has an anchor of its own', sample((raw) => (raw.runbookUrl = 'https://wiki.example.com/rotator#alarms')), 'runbookUrl: must be 1 to 400 characters without spaces or "#"'],
   ])('fails when %s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -152,6 +152,30 @@ describe('S3CredentialRotator refusals', () => {
         ),
       'targets[0].userCredentialsSecret: is only known at deploy time, but the targets go to a bundled file written at synth',
     ],
+    [
+      'the expiry alarm threshold would let a stuck connection expire before the alarm fires',
+      (stack) => rotator({ expiryAlarmThreshold: Duration.minutes(20) }, stack),
+      "expiryAlarmThreshold: 1200 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, and CloudWatch's evaluation) plus 60 s of warning",
+    ],
+    [
+      'the expiry alarm threshold is above what a healthy run reports',
+      (stack) => rotator({ expiryAlarmThreshold: Duration.hours(1) }, stack),
+      'expiryAlarmThreshold: 3600 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].duration), minus the 75 s function timeout)',
+    ],
+    [
+      'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
+      (stack) =>
+        rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(7)), targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.minutes(15) }] }, stack),
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left',
+    ],
+    [
+      'an explicit timeout leaves the credentials-expiring alarm no room',
+      (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.minutes(15) }, stack),
+      'schedule: "rate(30 minutes)" runs up to 1800 s apart plus a 900 s function timeout need a 48-minute window',
+    ],
+    ['the function role name has a space', (stack) => rotator({ functionRoleName: 'aep rotator' }, stack), 'functionRoleName: "aep rotator" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-'],
+    ['the function role name is longer than 64 characters', (stack) => rotator({ functionRoleName: 'r'.repeat(65) }, stack), 'functionRoleName: "rrrr'],
+    ['the runbook URL has an anchor of its own', (stack) => rotator({ runbookUrl: 'https://wiki.example.com/rotator#alarms' }, stack), 'runbookUrl: "https://wiki.example.com/rotator#alarms" must be 1 to 400 characters without spaces or "#"'],
   ])('fails when %s', (_name, build, expected) => {
     expect(problemsOf(build)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });
@@ -171,12 +195,14 @@ describe('S3CredentialRotator with unresolved tokens', () => {
     const bucket = new CfnParameter(stack, 'Bucket', { type: 'String' });
     const connection = new CfnParameter(stack, 'ConnectionId', { type: 'String' });
     const memory = new CfnParameter(stack, 'MemorySize', { type: 'Number' });
+    const threshold = new CfnParameter(stack, 'ExpiryThreshold', { type: 'Number' });
 
     expect(() =>
       rotator(
         {
           schedule: scheduler.ScheduleExpression.expression(schedule.valueAsString),
           memorySize: memory.valueAsNumber,
+          expiryAlarmThreshold: Duration.seconds(threshold.valueAsNumber),
           targets: [
             { connectionId: connection.valueAsString, sandboxName: 'prod', roleArn: ROLE, duration: Duration.seconds(hours.valueAsNumber) },
             { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: bucket.valueAsString } },
@@ -187,6 +213,29 @@ describe('S3CredentialRotator with unresolved tokens', () => {
     ).not.toThrow();
     Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: { Ref: 'Schedule' } });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'MemorySize' } });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', Threshold: { Ref: 'ExpiryThreshold' } });
+  });
+});
+
+describe('S3CredentialRotator function role name', () => {
+  const roleOf = (stack: Stack, construct: S3CredentialRotator) => {
+    const logicalId = stack.getLogicalId(construct.functionRole.node.defaultChild as CfnElement);
+    return { logicalId, properties: Template.fromStack(stack).toJSON().Resources[logicalId].Properties as Record<string, unknown> };
+  };
+
+  it('lets CloudFormation name the role by default', () => {
+    const stack = newStack();
+    const role = roleOf(stack, rotator({}, stack));
+    expect(role.properties).not.toHaveProperty('RoleName');
+    expect(role.logicalId).toBe('RotatorFunctionRole46F50AFB');
+  });
+
+  it('gives the role a fixed name, for trust policies in other accounts, under the same logical id', () => {
+    const stack = newStack();
+    const construct = rotator({ functionRoleName: 'aep-s3-rotator-prod' }, stack);
+    const role = roleOf(stack, construct);
+    expect(role.properties.RoleName).toBe('aep-s3-rotator-prod');
+    expect(role.logicalId).toBe('RotatorFunctionRole46F50AFB');
   });
 });
 
@@ -225,7 +274,7 @@ describe('S3CredentialRotator reserved concurrency', () => {
 });
 
 describe('S3CredentialRotator schedule-derived values', () => {
-  it('sizes the staleness alarm and event ages from the schedule and the shortest lifetime', () => {
+  it('sizes the credentials-expiring alarm, the per-run alarm periods and event ages from the schedule, the timeout and the shortest lifetime', () => {
     const stack = newStack();
     rotator(
       {
@@ -239,10 +288,32 @@ describe('S3CredentialRotator schedule-derived values', () => {
     );
     const template = Template.fromStack(stack);
 
-    // 30 min lifetime - 5 min interval = 25 one-minute periods without a success.
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RotationSucceeded', Period: 60, EvaluationPeriods: 25, DatapointsToAlarm: 25 });
+    // 5 min + 75 s timeout = 7 minutes, plus 3 of slack; threshold = window + one interval = 900 s,
+    // below the 1725 s a healthy run reports (30 min lifetime - 75 s timeout).
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', Period: 60, EvaluationPeriods: 10, DatapointsToAlarm: 10, Threshold: 900 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RotationFailed', Period: 300 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Period: 300 });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 300 });
     template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: { RetryPolicy: { MaximumEventAgeInSeconds: 300 } } });
+  });
+
+  it('takes an explicit expiry alarm threshold and runbook URL', () => {
+    const stack = newStack();
+    const construct = rotator({ expiryAlarmThreshold: Duration.minutes(45), runbookUrl: 'https://github.com/acme/rotator/blob/main/docs/RUNBOOK.md' }, stack);
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', Threshold: 2700, EvaluationPeriods: 20 });
+    expect(construct.expiryAlarm).toMatchObject({ thresholdSeconds: 2700, warningSeconds: 2700 - 1200 - 120 });
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmDescription).toMatch(/ Runbook: https:\/\/github\.com\/acme\/rotator\/blob\/main\/docs\/RUNBOOK\.md#[a-z]+alarm$/);
+    }
+  });
+
+  it('sizes the expiry alarm from an explicit timeout', () => {
+    const stack = newStack();
+    rotator({ timeout: Duration.minutes(10) }, stack);
+    // 15 min + 10 min = 25 minutes, plus 3 of slack.
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', EvaluationPeriods: 28, Threshold: 28 * 60 + 900 });
   });
 
   it('honours an explicit timeout and its own service name and namespace', () => {

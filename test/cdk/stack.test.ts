@@ -2,7 +2,8 @@
  * The stack synthesized from the sample configuration in cdk.json, bundled once for the file:
  * schedule, IAM (every policy, exactly), the function's contract, queues, alarms and outputs.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { parseRotatorConfig } from '../../lib/config.js';
 import type { RotatorStack } from '../../lib/rotator-stack.js';
-import { fakeAttribute, findSynthesizedFunction, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from './support.js';
+import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from './support.js';
 
 const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
@@ -209,6 +210,19 @@ describe('IAM', () => {
     });
   });
 
+  it('names the function role as cdk.json says, keeping its logical id and the trust of the roles it created', () => {
+    const raw = rawSampleConfig();
+    raw.functionRoleName = 'aep-s3-rotator-prod';
+    const named = synthRotatorStack({ config: parseRotatorConfig(raw) });
+    const resources = named.template.toJSON().Resources;
+
+    expect(resources.RotatorFunctionRole46F50AFB.Properties.RoleName).toBe('aep-s3-rotator-prod');
+    expect(resources[id(named.stack.rotator.createdRoles.get(CREATED)!)].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+      AWS: { 'Fn::GetAtt': ['RotatorFunctionRole46F50AFB', 'Arn'] },
+    });
+    expect(template.toJSON().Resources.RotatorFunctionRole46F50AFB.Properties).not.toHaveProperty('RoleName');
+  });
+
   it('creates the source role: assumable only by the function role with the external id, read-only on the folder', () => {
     const role = stack.rotator.createdRoles.get(CREATED)!;
     expect(template.toJSON().Resources[id(role)].Properties).toEqual({
@@ -275,7 +289,14 @@ describe('IAM', () => {
             Condition: {
               StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
               ArnEquals: {
-                'aws:SourceArn': [rotator.errorsAlarm, rotator.scheduleDeadLetterQueueAlarm, rotator.failureDeadLetterQueueAlarm, rotator.noRecentRotationAlarm].map(arnOf),
+                'aws:SourceArn': [
+                  rotator.connectionFailingAlarm,
+                  rotator.credentialsExpiringAlarm,
+                  rotator.errorsAlarm,
+                  rotator.destinationDeliveryFailuresAlarm,
+                  rotator.scheduleDeadLetterQueueAlarm,
+                  rotator.failureDeadLetterQueueAlarm,
+                ].map(arnOf),
               },
             },
           },
@@ -287,6 +308,29 @@ describe('IAM', () => {
 });
 
 describe('Adobe credentials secret', () => {
+  it('is retained on stack deletion and on replacement, and never changes by accident', () => {
+    // Any change here can make CloudFormation replace the secret and generate a new placeholder
+    // in place of the credentials operators put: change it only on purpose.
+    const { Metadata: _metadata, ...secret } = template.toJSON().Resources.RotatorAdobeCredentialsB73419E7;
+    expect(secret).toEqual({
+      Type: 'AWS::SecretsManager::Secret',
+      Properties: {
+        Description:
+          'Adobe OAuth Server-to-Server credentials of the AEP S3 credential rotator. Placeholder until you run: ' +
+          'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string file://adobe-credentials.json ' +
+          '(JSON: {"clientId","clientSecret","orgId":"...@AdobeOrg","scopes"?}; see docs/DEPLOY.md)',
+        GenerateSecretString: {
+          ExcludePunctuation: true,
+          GenerateStringKey: 'clientSecret',
+          SecretStringTemplate: '{"clientId":"REPLACE_WITH_CLIENT_ID","orgId":"REPLACE_WITH_IMS_ORG_ID"}',
+        },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  });
+
   it('is created with a placeholder that keeps the client secret out of the template and says how to put the real one', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Description: Match.stringLikeRegexp('aws secretsmanager put-secret-value --secret-id'),
@@ -299,21 +343,131 @@ describe('Adobe credentials secret', () => {
   });
 });
 
+describe('logical ids', () => {
+  // Renaming a construct changes its logical id, and CloudFormation replaces the resource: a new
+  // function role breaks every trust policy naming the old one (IAM keeps the deleted role's unique
+  // id, not its ARN), a new secret loses the Adobe credentials. Change these only on purpose.
+  it.each<[string, (rotator: RotatorStack['rotator']) => IConstruct, string, string]>([
+    ['the function role', (rotator) => rotator.functionRole, 'RotatorFunctionRole46F50AFB', 'AWS::IAM::Role'],
+    ['the Adobe credentials secret', (rotator) => rotator.adobeCredentialsSecret, 'RotatorAdobeCredentialsB73419E7', 'AWS::SecretsManager::Secret'],
+    ['the function', (rotator) => rotator.function, 'RotatorFunction240CD351', 'AWS::Lambda::Function'],
+    ['the log group', (rotator) => rotator.node.findChild('LogGroup'), 'RotatorLogGroup254C4D64', 'AWS::Logs::LogGroup'],
+    ['the schedule', (rotator) => rotator.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
+    ['the schedule dead-letter queue', (rotator) => rotator.scheduleDeadLetterQueue, 'RotatorScheduleDeadLetterQueueA7F16D73', 'AWS::SQS::Queue'],
+    ['the failure dead-letter queue', (rotator) => rotator.failureDeadLetterQueue, 'RotatorFailureDeadLetterQueueC606B3CD', 'AWS::SQS::Queue'],
+    ['the alarm topic', (rotator) => rotator.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
+    ['the created source role', (rotator) => rotator.createdRoles.get(CREATED)!, 'RotatorSourceRole4cb0c374d3bb4557b1395712880adc55043CB5CB', 'AWS::IAM::Role'],
+    ['ConnectionFailingAlarm', (rotator) => rotator.connectionFailingAlarm, 'RotatorConnectionFailingAlarm2809BB70', 'AWS::CloudWatch::Alarm'],
+    ['CredentialsExpiringAlarm', (rotator) => rotator.credentialsExpiringAlarm, 'RotatorCredentialsExpiringAlarm8EC7665A', 'AWS::CloudWatch::Alarm'],
+    ['ErrorsAlarm', (rotator) => rotator.errorsAlarm, 'RotatorErrorsAlarmA4012422', 'AWS::CloudWatch::Alarm'],
+    ['DestinationDeliveryFailuresAlarm', (rotator) => rotator.destinationDeliveryFailuresAlarm, 'RotatorDestinationDeliveryFailuresAlarmBBE0B84D', 'AWS::CloudWatch::Alarm'],
+    ['ScheduleDeadLetterQueueAlarm', (rotator) => rotator.scheduleDeadLetterQueueAlarm, 'RotatorScheduleDeadLetterQueueAlarm610D6D7B', 'AWS::CloudWatch::Alarm'],
+    ['FailureDeadLetterQueueAlarm', (rotator) => rotator.failureDeadLetterQueueAlarm, 'RotatorFailureDeadLetterQueueAlarm3D850592', 'AWS::CloudWatch::Alarm'],
+    ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
+  ])('keeps %s as %s', (_name, construct, logicalId, type) => {
+    expect(id(construct(stack.rotator))).toBe(logicalId);
+    expect(template.toJSON().Resources[logicalId].Type).toBe(type);
+  });
+
+  it("keeps EventBridge Scheduler's role, whose id derives from the function's", () => {
+    template.templateMatches({ Resources: { SchedulerRoleForTarget62fa7fB7C78A21: { Type: 'AWS::IAM::Role' } } });
+  });
+});
+
 describe('alarms', () => {
   const toTopic = () => ({ AlarmActions: [refOf(stack.rotator.alarmTopic)], OKActions: [refOf(stack.rotator.alarmTopic)] });
 
-  it('has exactly four alarms, each notifying the topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  /** The alarm resource of a construct, as synthesized. */
+  const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
+
+  it('has exactly six alarms, each notifying the topic on ALARM and OK', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
+    expect(stack.rotator.alarms.map((alarm) => alarm.node.id)).toEqual([
+      'ConnectionFailingAlarm',
+      'CredentialsExpiringAlarm',
+      'ErrorsAlarm',
+      'DestinationDeliveryFailuresAlarm',
+      'ScheduleDeadLetterQueueAlarm',
+      'FailureDeadLetterQueueAlarm',
+    ]);
   });
 
-  it('alarms on any function error', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+  it('ends every description with the runbook section of that alarm', () => {
+    for (const alarm of stack.rotator.alarms) {
+      const description = alarmOf(alarm).AlarmDescription as string;
+      expect(description).toMatch(new RegExp(`\\. Runbook: docs/RUNBOOK\\.md#${alarm.node.id.toLowerCase()}$`));
+      // CloudWatch's limit on AlarmDescription.
+      expect(description.length).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('points every description at a section docs/RUNBOOK.md has', () => {
+    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
+    const anchors = new Set(
+      readFileSync(join(PROJECT_ROOT, 'docs', 'RUNBOOK.md'), 'utf8')
+        .split('\n')
+        .filter((line) => /^#{1,6} /.test(line))
+        .map((line) => line.replace(/^#+ /, '').trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')),
+    );
+    for (const alarm of stack.rotator.alarms) {
+      const anchor = /#([a-z]+)$/.exec(alarmOf(alarm).AlarmDescription as string)![1]!;
+      expect(anchors, `docs/RUNBOOK.md has no section for ${anchor}`).toContain(anchor);
+    }
+  });
+
+  it('alarms on any connection that failed in one schedule interval, holding the state between runs', () => {
+    expect(alarmOf(stack.rotator.connectionFailingAlarm)).toMatchObject({
+      Namespace: 'AepS3CredentialRotator',
+      MetricName: 'RotationFailed',
+      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it('alarms when a whole run failed, over one schedule interval, holding the state between runs', () => {
+    expect(alarmOf(stack.rotator.errorsAlarm)).toMatchObject({
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: refOf(stack.rotator.function) }],
       Statistic: 'Sum',
-      Period: 300,
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+    });
+  });
+
+  it('alarms 35 minutes before expiry, or after 20 minutes without any run reporting', () => {
+    // 15-minute schedule, 75 s timeout, 1 h credentials: see expiryAlarmPlan.
+    expect(alarmOf(stack.rotator.credentialsExpiringAlarm)).toMatchObject({
+      Namespace: 'AepS3CredentialRotator',
+      MetricName: 'SecondsUntilCredentialExpiry',
+      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Statistic: 'Minimum',
+      Period: 60,
+      EvaluationPeriods: 20,
+      DatapointsToAlarm: 20,
+      Threshold: 2100,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain('less than 2100 s (35 min) left, or no run has reported for 20 minutes');
+  });
+
+  it('alarms when Lambda could not deliver a failed run to the failure dead-letter queue', () => {
+    expect(alarmOf(stack.rotator.destinationDeliveryFailuresAlarm)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'DestinationDeliveryFailures',
+      Dimensions: [{ Name: 'FunctionName', Value: refOf(stack.rotator.function) }],
+      Statistic: 'Sum',
+      Period: 900,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
@@ -321,7 +475,7 @@ describe('alarms', () => {
     });
   });
 
-  it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)('alarms on any message in the %s', (queue) => {
+  it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)('alarms on any message in the %s, and stays in ALARM while it waits', (queue) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -329,22 +483,19 @@ describe('alarms', () => {
       Statistic: 'Maximum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
+      TreatMissingData: 'ignore',
     });
   });
 
-  it('alarms when no rotation succeeded for the shortest lifetime minus one interval (45 min), missing data breaching', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AepS3CredentialRotator',
-      MetricName: 'RotationSucceeded',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
-      Statistic: 'Sum',
-      Period: 60,
-      EvaluationPeriods: 45,
-      DatapointsToAlarm: 45,
-      Threshold: 1,
-      ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching',
+  it('takes the expiry threshold and runbook URL configured in cdk.json', () => {
+    const raw = rawSampleConfig();
+    Object.assign(raw, { expiryAlarmThresholdSeconds: 3000, runbookUrl: 'https://wiki.example.com/rotator' });
+    const configured = synthRotatorStack({ config: parseRotatorConfig(raw) });
+
+    configured.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SecondsUntilCredentialExpiry',
+      Threshold: 3000,
+      AlarmDescription: Match.stringLikeRegexp('Runbook: https://wiki.example.com/rotator#credentialsexpiringalarm$'),
     });
   });
 
@@ -370,12 +521,14 @@ describe('dashboard', () => {
       Alarms: [],
       Rotations: ['RotationSucceeded/Sum', 'RotationFailed/Sum'],
       'Etag conflicts (412 from Flow Service)': ['EtagConflict/Sum'],
-      'Seconds until credential expiry (minimum over rotated connections)': ['SecondsUntilCredentialExpiry/Minimum'],
+      'Seconds until credential expiry (minimum over every connection tried)': ['SecondsUntilCredentialExpiry/Minimum'],
       'Run duration (ms)': ['Duration/Maximum', 'Duration/Average'],
       'Invocations, errors and throttles': ['Invocations/Sum', 'Errors/Sum', 'Throttles/Sum'],
       'Dead-letter queues (messages visible)': ['ApproximateNumberOfMessagesVisible/Maximum', 'ApproximateNumberOfMessagesVisible/Maximum'],
     });
-    expect(body.widgets[0]!.properties.alarms).toHaveLength(4);
+    const shown = body.widgets[0]!.properties.alarms!;
+    expect(shown).toHaveLength(6);
+    stack.rotator.alarms.forEach((alarm, index) => expect(shown[index]).toContain(id(alarm)));
   });
 });
 

@@ -8,8 +8,9 @@
  * way. Nothing here imports aws-cdk-lib: the operator CLI reuses it with production dependencies.
  */
 import { DURATION_LIMITS, type MintMethod } from '../lambda/config.js';
+import { folderPathProblem, normalizeFolderPath } from '../lambda/session-policy.js';
 
-export { DURATION_LIMITS, type MintMethod };
+export { DURATION_LIMITS, folderPathProblem, normalizeFolderPath, type MintMethod };
 
 /** A Flow Service connection id: a uuid. */
 export const CONNECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -86,26 +87,6 @@ export function bucketNameProblem(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters; ${rules}`;
   if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(name)) return `"${name}" is not a valid bucket name; ${rules}`;
   return undefined;
-}
-
-/**
- * Why `path` is not a usable folder path (a key prefix inside the bucket), or undefined.
- * Leading and trailing slashes are tolerated here and removed by {@link normalizeFolderPath}.
- */
-export function folderPathProblem(path: string): string | undefined {
-  const trimmed = normalizeFolderPath(path);
-  if (!trimmed) return `"${path}" names no folder; omit folderPath to give access to the whole bucket`;
-  if (trimmed.length > 1000) return `has ${trimmed.length} characters; an S3 key prefix must be shorter than 1024`;
-  // `*` and `?` would act as wildcards in the IAM policy; Adobe forbids them in names anyway.
-  if (/[*?"\\:|<>]/.test(trimmed) || trimmed.includes('//')) {
-    return `"${path}" contains a character Adobe does not allow in folder names (* ? " \\ : | < >) or an empty segment`;
-  }
-  return undefined;
-}
-
-/** `/exports/daily/` → `exports/daily`: the prefix form IAM resources and `s3:prefix` use. */
-export function normalizeFolderPath(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
 }
 
 /** How often a schedule fires, or why that cannot be told. */

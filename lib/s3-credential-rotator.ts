@@ -680,7 +680,9 @@ export class S3CredentialRotator extends Construct {
         method,
         hasBucket: Boolean(target.bucketName || target.createRole),
       });
-      if (warning) Annotations.of(this).addWarningV2(`aep-s3-rotator:unnarrowed-credentials:targets[${index}]`, `targets[${index}]: ${warning}`);
+      // Acknowledged by connection id, which stays with the target when the list changes order.
+      const id = Token.isUnresolved(target.connectionId) ? `target-${index}` : target.connectionId.toLowerCase();
+      if (warning) Annotations.of(this).addWarningV2(`aep-s3-rotator:unnarrowed-credentials:${id}`, `targets[${index}]: ${warning}`);
     }
   }
 

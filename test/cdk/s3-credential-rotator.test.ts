@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, Annotations as CdkAnnotations, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -404,10 +404,19 @@ describe('S3CredentialRotator narrowing', () => {
 
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((warning) => String(warning.entry.data));
     expect(warnings).toEqual([
-      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:targets[0]]`,
+      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:${ID}]`,
       'targets[1]: connection 5cb0c374-d3bb-4557-b139-5712880adc55: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
-        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:targets[1]]',
+        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:5cb0c374-d3bb-4557-b139-5712880adc55]',
     ]);
+  });
+
+  it('lets a construct user acknowledge the warning of one target by its connection id', () => {
+    const stack = newStack();
+    const construct = rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }] }, stack);
+
+    CdkAnnotations.of(construct).acknowledgeWarning(`aep-s3-rotator:unnarrowed-credentials:${ID}`, 'the role is ours and reads only the landing bucket');
+
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
   it('keeps in the environment a list that fitted there before created roles were narrowed, leaving out what only repeats the roles', () => {

@@ -220,7 +220,7 @@ export function parseTargets(value: unknown, source: string): { targets: Rotatio
     };
     const method = mintMethodFor(facts);
     if (!method) {
-      problems.push(`${at}: needs roleArn (AssumeRole) or userCredentialsSecretId (GetSessionToken, or GetFederationToken with "method": "get-federation-token"); it has neither`);
+      problems.push(`${at}: needs roleArn (AssumeRole) or userCredentialsSecretId (GetSessionToken); it has neither`);
       return;
     }
     for (const [field, message] of narrowingProblems(facts, { role: 'roleArn', userKeys: 'userCredentialsSecretId' })) problems.push(`${at}.${field}: ${message}`);

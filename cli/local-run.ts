@@ -3,7 +3,8 @@
  * the roles it assumes must trust the operator, as well as the function's role).
  *
  * The function's environment is built from the configuration exactly as the stack would set it
- * (`ADOBE_CREDENTIALS_SECRET_ID`, `ROTATION_TARGETS`, endpoints, concurrency). The function's JSON
+ * (`ADOBE_CREDENTIALS_SECRET_ID`, `ROTATION_TARGETS` with each target's method, bucket and folder,
+ * endpoints, concurrency). The function's JSON
  * log lines and metrics (which Powertools writes straight to process.stdout/stderr) are captured,
  * so they neither mix with the CLI's output nor get lost: they give progress and the rows of a
  * run that throws.
@@ -41,6 +42,10 @@ export function functionEnvironment(config: RotatorConfig, targets: readonly Tar
     ...(target.externalId ? { externalId: target.externalId } : {}),
     ...(target.userCredentialsSecret ? { userCredentialsSecretId: target.userCredentialsSecret.secretId } : {}),
     durationSeconds: target.durationSeconds,
+    // As the stack writes them: method only where the function cannot infer it.
+    ...(target.method === 'get-federation-token' ? { method: target.method } : {}),
+    ...(target.bucketName ? { bucketName: target.bucketName } : {}),
+    ...(target.folderPath ? { folderPath: target.folderPath } : {}),
   }));
   return {
     ADOBE_CREDENTIALS_SECRET_ID: adobeSecretId,

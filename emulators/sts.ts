@@ -1,14 +1,15 @@
 /**
  * AWS STS emulator: the Query protocol (`POST /`, form-encoded `Action=...&Version=2011-06-15`,
- * XML answers) for `GetCallerIdentity`, `AssumeRole` and `GetSessionToken`, with SigV4 checked on
- * every call and the limits AWS enforces (role trust, ExternalId, MaxSessionDuration, role chaining).
+ * XML answers) for `GetCallerIdentity`, `AssumeRole`, `GetSessionToken` and `GetFederationToken`,
+ * with SigV4 checked on every call and the limits AWS enforces (role trust, ExternalId,
+ * MaxSessionDuration, role chaining, which credentials may call what, session policies).
  *
  * API reference: https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import { verifySigV4 } from './sigv4.js';
-import type { AwsCredentials, RecordedRequest, SeedRole, StsEmulator } from './types.js';
+import type { AwsCredentials, IssuedCredentials, RecordedRequest, SeedRole, StsEmulator } from './types.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -19,11 +20,25 @@ const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** Role chaining caps sessions at 1 hour: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining */
 const ROLE_CHAINING_MAX_SECONDS = 3600;
+/** GetFederationToken's Name: 2-32 characters of this set (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html). */
+const FEDERATED_NAME = /^[\w+=,.@-]*$/;
+/**
+ * The `Policy` parameter of AssumeRole and GetFederationToken: 1 to 2,048 characters of tab,
+ * line feed, carriage return and `\u0020`-`\u00FF` (both API references, "Policy"). AWS answers a
+ * value outside these constraints with `ValidationError`, as for any parameter constraint;
+ * `PackedPolicyTooLarge` is about the policy's compressed form together with session tags, whose
+ * size AWS does not document: tests inject that one as a fault.
+ */
+const POLICY_MAX_CHARS = 2048;
+const POLICY_CHARACTERS = /^[\t\n\r\u0020-\u00ff]+$/;
 
 /** Who signed a request. */
 interface Principal {
-  /** `user`: long-term AKIA keys; `role-session`: AssumeRole / Lambda; `user-session`: GetSessionToken. */
-  readonly kind: 'user' | 'role-session' | 'user-session';
+  /**
+   * `user`: long-term AKIA keys; `role-session`: AssumeRole / Lambda; `user-session`:
+   * GetSessionToken; `federated-user`: GetFederationToken.
+   */
+  readonly kind: 'user' | 'role-session' | 'user-session' | 'federated-user';
   readonly accountId: string;
   /** As GetCallerIdentity reports it. */
   readonly arn: string;
@@ -32,7 +47,7 @@ interface Principal {
   readonly trustArn: string;
 }
 
-type KnownCredentials = AwsCredentials & { readonly arn: string; readonly principal: Principal };
+type KnownCredentials = AwsCredentials & { readonly arn: string; readonly principal: Principal; readonly policy?: string };
 
 class StsError extends Error {
   constructor(
@@ -82,6 +97,43 @@ function durationParam(raw: string | undefined, fallback: number, min: number, m
   return value;
 }
 
+/**
+ * The `Policy` parameter as AWS checks it: the API's constraints first (`ValidationError`), then
+ * the document itself (`MalformedPolicyDocument`): JSON, an object with a `Statement` (an object
+ * or a non-empty list of them), each with `Effect` `Allow` or `Deny`, an action, a resource and no
+ * principal, and a `Version` AWS knows when there is one (IAM takes a missing one as 2008-10-17).
+ * The messages of the second kind are this emulator's; the codes and the HTTP status are AWS's.
+ */
+function policyParam(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.length < 1) throw validationError(raw, 'policy', 'Member must have length greater than or equal to 1');
+  if (raw.length > POLICY_MAX_CHARS) throw validationError(raw, 'policy', `Member must have length less than or equal to ${POLICY_MAX_CHARS}`);
+  if (!POLICY_CHARACTERS.test(raw)) {
+    throw validationError(raw, 'policy', 'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+');
+  }
+  const malformed = (message: string) => new StsError(400, 'MalformedPolicyDocument', message);
+  let document: unknown;
+  try {
+    document = JSON.parse(raw);
+  } catch {
+    throw malformed('Syntax errors in policy.');
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw malformed('Syntax errors in policy.');
+  const { Version: version, Statement: statement } = document as Record<string, unknown>;
+  if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17') throw malformed('The policy must contain a valid version string');
+  const statements = Array.isArray(statement) ? statement : statement === undefined ? [] : [statement];
+  if (statements.length === 0) throw malformed('Missing required field Statement');
+  for (const entry of statements) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw malformed('Syntax errors in policy.');
+    const fields = entry as Record<string, unknown>;
+    if (fields.Effect !== 'Allow' && fields.Effect !== 'Deny') throw malformed('Missing required field Effect, or it is neither Allow nor Deny');
+    if (fields.Action === undefined && fields.NotAction === undefined) throw malformed('Missing required field Action');
+    if (fields.Resource === undefined && fields.NotResource === undefined) throw malformed('Missing required field Resource');
+    if (fields.Principal !== undefined || fields.NotPrincipal !== undefined) throw malformed('Policy document should not specify a principal.');
+  }
+  return raw;
+}
+
 /** Query protocol parameters: the query string, plus a form body on POST. */
 function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
   return { ...request.query, ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}) };
@@ -102,7 +154,7 @@ export async function startStsEmulator(
   const roles = new Map<string, Required<Omit<SeedRole, 'externalId'>> & { externalId?: string }>();
   const roleIds = new Map<string, string>(); // role ARN -> AROA... unique id
   const byAccessKey = new Map<string, KnownCredentials>();
-  const issuedCredentials: AwsCredentials[] = [];
+  const issuedCredentials: IssuedCredentials[] = [];
   let clock: () => number = Date.now;
   let unverifiableLeft = 0;
 
@@ -113,7 +165,7 @@ export async function startStsEmulator(
   }
 
   /** Mint session credentials that look like AWS's (`ASIA...`, 40-char secret, long token). */
-  function mintSession(principal: Principal, durationSeconds: number, verifiable: boolean): KnownCredentials {
+  function mintSession(principal: Principal, durationSeconds: number, verifiable: boolean, policy?: string): KnownCredentials {
     const credentials: KnownCredentials = {
       accessKeyId: `ASIA${randomChars(16)}`,
       secretAccessKey: randomBytes(30).toString('base64'),
@@ -122,9 +174,10 @@ export async function startStsEmulator(
       expiration: new Date(Math.floor(clock() / 1000) * 1000 + durationSeconds * 1000),
       arn: principal.arn,
       principal,
+      ...(policy === undefined ? {} : { policy }),
     };
     const { accessKeyId, secretAccessKey, sessionToken, expiration } = credentials;
-    issuedCredentials.push({ accessKeyId, secretAccessKey, sessionToken, expiration });
+    issuedCredentials.push({ accessKeyId, secretAccessKey, sessionToken, expiration, ...(policy === undefined ? {} : { policy }) });
     if (verifiable) byAccessKey.set(accessKeyId, credentials);
     return credentials;
   }
@@ -142,10 +195,10 @@ export async function startStsEmulator(
   }
 
   /** Credentials minted by an action; `mintUnverifiableCredentials` makes the next ones unknown here. */
-  function mintForAction(principal: Principal, durationSeconds: number): KnownCredentials {
+  function mintForAction(principal: Principal, durationSeconds: number, policy?: string): KnownCredentials {
     const verifiable = unverifiableLeft === 0;
     if (!verifiable) unverifiableLeft -= 1;
-    return mintSession(principal, durationSeconds, verifiable);
+    return mintSession(principal, durationSeconds, verifiable, policy);
   }
 
   function credentialsXml(credentials: KnownCredentials): string {
@@ -171,10 +224,13 @@ export async function startStsEmulator(
       throw validationError(externalId, 'externalId', 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
     }
     const durationSeconds = durationParam(params.DurationSeconds, 3600, 900, 43_200);
+    const policy = policyParam(params.Policy);
 
     // AWS says the same thing for a missing role, an untrusted caller and a wrong ExternalId.
+    // Federated users may call no STS action but GetCallerIdentity, whatever a role trusts.
     const role = ROLE_ARN.test(roleArn) ? roles.get(roleArn) : undefined;
-    const trusted = role && (role.trustedPrincipalArns.length === 0 || role.trustedPrincipalArns.includes(caller.trustArn));
+    const trusted =
+      caller.kind !== 'federated-user' && role && (role.trustedPrincipalArns.length === 0 || role.trustedPrincipalArns.includes(caller.trustArn));
     if (!role || !trusted || (role.externalId !== undefined && externalId !== role.externalId)) {
       throw new StsError(403, 'AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
     }
@@ -185,7 +241,7 @@ export async function startStsEmulator(
       throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
     }
 
-    const session = mintForAction(roleSessionPrincipal(roleArn, sessionName), durationSeconds);
+    const session = mintForAction(roleSessionPrincipal(roleArn, sessionName), durationSeconds, policy);
     return (
       `<AssumeRoleResult>${credentialsXml(session)}` +
       `<AssumedRoleUser><AssumedRoleId>${escapeXml(session.principal.userId)}</AssumedRoleId>` +
@@ -200,6 +256,31 @@ export async function startStsEmulator(
     // GetCallerIdentity with these answers as the IAM user itself.
     const session = mintForAction({ ...caller, kind: 'user-session' }, durationSeconds);
     return `<GetSessionTokenResult>${credentialsXml(session)}</GetSessionTokenResult>`;
+  }
+
+  /**
+   * https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html: only with an
+   * IAM user's long-term keys; credentials for `arn:aws:sts::<account>:federated-user/<Name>`,
+   * limited to the session policy (without one, they may do nothing).
+   */
+  function getFederationToken(caller: Principal, params: Record<string, string>): string {
+    const { Name: name } = params;
+    if (name === undefined) throw validationError('null', 'name', 'Member must not be null');
+    if (name.length < 2 || name.length > 32) {
+      throw validationError(name, 'name', `Member must have length ${name.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 32'}`);
+    }
+    if (!FEDERATED_NAME.test(name)) throw validationError(name, 'name', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+    const durationSeconds = durationParam(params.DurationSeconds, 43_200, 900, 129_600);
+    const policy = policyParam(params.Policy);
+    if (caller.kind !== 'user') throw new StsError(403, 'AccessDenied', 'Cannot call GetFederationToken with session credentials');
+
+    const arn = `arn:aws:sts::${caller.accountId}:federated-user/${name}`;
+    const userId = `${caller.accountId}:${name}`;
+    const session = mintForAction({ kind: 'federated-user', accountId: caller.accountId, arn, userId, trustArn: arn }, durationSeconds, policy);
+    return (
+      `<GetFederationTokenResult>${credentialsXml(session)}` +
+      `<FederatedUser><FederatedUserId>${escapeXml(userId)}</FederatedUserId><Arn>${escapeXml(arn)}</Arn></FederatedUser></GetFederationTokenResult>`
+    );
   }
 
   function getCallerIdentity(caller: Principal): string {
@@ -228,6 +309,7 @@ export async function startStsEmulator(
       if (params.Action === 'GetCallerIdentity') result = getCallerIdentity(caller);
       else if (params.Action === 'AssumeRole') result = assumeRole(caller, params);
       else if (params.Action === 'GetSessionToken') result = getSessionToken(caller, params);
+      else if (params.Action === 'GetFederationToken') result = getFederationToken(caller, params);
       else return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
       return {
         status: 200,
@@ -288,6 +370,9 @@ export async function startStsEmulator(
       clock = now;
     },
     now: () => clock(),
+    policyOf(accessKeyId) {
+      return issuedCredentials.find((issued) => issued.accessKeyId === accessKeyId)?.policy;
+    },
     credentialsFor(accessKeyId) {
       const known = byAccessKey.get(accessKeyId);
       if (!known) return undefined;

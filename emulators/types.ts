@@ -188,6 +188,12 @@ export interface AwsCredentials {
   readonly expiration?: Date;
 }
 
+/** Credentials STS issued, with the inline session policy they were issued with (AssumeRole, GetFederationToken). */
+export interface IssuedCredentials extends AwsCredentials {
+  /** The `Policy` parameter exactly as the request carried it; absent when the request had none. */
+  readonly policy?: string;
+}
+
 export interface SeedRole {
   /** `arn:aws:iam::<12 digits>:role/<name>` */
   readonly roleArn: string;
@@ -210,15 +216,21 @@ export interface StsEmulator extends Emulator {
   deleteAccessKey(accessKeyId: string): void;
   /**
    * Credentials of a role session as Lambda gives its execution role (an `ASIA...` key with a
-   * session token): AssumeRole from these is role chaining, GetSessionToken is refused.
+   * session token): AssumeRole from these is role chaining, GetSessionToken and GetFederationToken
+   * are refused.
    */
   issueRoleSession(roleArn: string, sessionName?: string, durationSeconds?: number): AwsCredentials;
-  /** Every credential set issued (by AssumeRole, GetSessionToken, issueRoleSession), for leak searches. */
-  readonly issuedCredentials: AwsCredentials[];
+  /**
+   * Every credential set issued (by AssumeRole, GetSessionToken, GetFederationToken,
+   * issueRoleSession), for leak searches, each with the session policy it carries.
+   */
+  readonly issuedCredentials: IssuedCredentials[];
+  /** The session policy the credentials with this access key id were issued with; undefined when none (or unknown). */
+  policyOf(accessKeyId: string): string | undefined;
   /** Make every credential issued so far invalid (calls signed with them fail `InvalidClientTokenId`). */
   revokeIssuedCredentials(): void;
   /**
-   * The next `times` credentials AssumeRole/GetSessionToken mint are unknown to the emulator, so
+   * The next `times` credentials AssumeRole/GetSessionToken/GetFederationToken mint are unknown to the emulator, so
    * `GetCallerIdentity` signed with them fails (as credentials revoked right after issue would).
    */
   mintUnverifiableCredentials(times?: number): void;

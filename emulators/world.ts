@@ -8,12 +8,26 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startEmulators } from './index.js';
 import type { AwsCredentials, Emulators, StoredConnection } from './types.js';
 
-export type WorldMintMethod = 'assume-role-chained' | 'assume-role-user-keys' | 'get-session-token';
+export type WorldMintMethod = 'assume-role-chained' | 'assume-role-user-keys' | 'get-session-token' | 'get-federation-token';
 
 export interface WorldConnectionSpec {
   readonly sandboxName: string;
-  /** @default 'assume-role-chained' */
+  /**
+   * How the function mints this connection's credentials. `get-federation-token` targets carry
+   * `"method": "get-federation-token"` and always a bucket (the connection's, unless `bucketName` says).
+   * @default 'assume-role-chained'
+   */
   readonly method?: WorldMintMethod;
+  /**
+   * The bucket the connection reads, put in the target (`bucketName`) so its credentials are narrowed to it.
+   * @default - the target names no bucket (the connection itself reads `acme-ingest-<index>`)
+   */
+  readonly bucketName?: string;
+  /**
+   * The folder the connection reads, put in the target (`folderPath`) with `bucketName`.
+   * @default - none in the target (the connection itself reads `exports/<sandbox>`)
+   */
+  readonly folderPath?: string;
   /** @default 3600 */
   readonly durationSeconds?: number;
   readonly externalId?: string;
@@ -84,7 +98,9 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   options.connections.forEach((spec, index) => {
     const method = spec.method ?? 'assume-role-chained';
     const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-ingest-${index}`;
-    if (method !== 'get-session-token') {
+    const assumesRole = method === 'assume-role-chained' || method === 'assume-role-user-keys';
+    const bucketName = spec.bucketName ?? (method === 'get-federation-token' ? `acme-ingest-${index}` : undefined);
+    if (assumesRole) {
       sts.createRole({
         roleArn,
         maxSessionDurationSeconds: 43_200,
@@ -111,18 +127,21 @@ export async function startWorld(options: WorldOptions): Promise<World> {
               s3AccessKey: initial.accessKeyId,
               s3SecretKey: initial.secretAccessKey,
               ...(spec.withSessionToken === false ? {} : { s3SessionToken: initial.sessionToken! }),
-              bucketName: `acme-ingest-${index}`,
-              folderPath: `exports/${spec.sandboxName}`,
+              bucketName: bucketName ?? `acme-ingest-${index}`,
+              folderPath: spec.folderPath ?? `exports/${spec.sandboxName}`,
             },
     });
     connectionIds.push(id);
     targets.push({
       connectionId: id,
       sandboxName: spec.sandboxName,
-      ...(method !== 'get-session-token' ? { roleArn } : {}),
+      ...(assumesRole ? { roleArn } : {}),
       ...(spec.externalId ? { externalId: spec.externalId } : {}),
       ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: userSecretId } : {}),
       ...(spec.durationSeconds ? { durationSeconds: spec.durationSeconds } : {}),
+      ...(method === 'get-federation-token' ? { method } : {}),
+      ...(bucketName ? { bucketName } : {}),
+      ...(bucketName && spec.folderPath ? { folderPath: spec.folderPath } : {}),
     });
   });
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { folderPathProblem, normalizeFolderPath, partitionOf, s3BucketNameProblem, sessionPolicySizeProblem } from './session-policy.js';
 
 /** Adobe's documented production endpoints (FLOW-SERVICE.md). */
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
@@ -22,14 +23,25 @@ const MAX_TARGETS_JSON_BYTES = 5 * 1024 * 1024;
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining).
  * - AssumeRole signed with IAM-user keys: up to the role's MaxSessionDuration, at most 12 h.
  * - GetSessionToken: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html).
+ * - GetFederationToken with IAM-user keys: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
  */
 export const DURATION_LIMITS = {
   'assume-role-chained': { min: 900, max: 3600 },
   'assume-role-user-keys': { min: 900, max: 43_200 },
   'get-session-token': { min: 900, max: 129_600 },
+  'get-federation-token': { min: 900, max: 129_600 },
 } as const;
 
+/** The STS call a target's credentials come from, and who signs it. */
 export type MintMethod = keyof typeof DURATION_LIMITS;
+
+/**
+ * The values of a target's optional `method` field. Without it the call is inferred from the
+ * fields, as before the field existed: a role means AssumeRole, IAM-user keys alone GetSessionToken.
+ * GetFederationToken is never inferred: it must be asked for.
+ */
+export const TARGET_METHODS = ['assume-role', 'get-session-token', 'get-federation-token'] as const;
+export type TargetMethod = (typeof TARGET_METHODS)[number];
 
 /** One connection to keep fresh, and how to mint its credentials. */
 export interface RotationTarget {
@@ -39,13 +51,78 @@ export interface RotationTarget {
   /** Present for the AssumeRole methods. */
   readonly roleArn?: string;
   readonly externalId?: string;
-  /** Present for `assume-role-user-keys` and `get-session-token`. */
+  /** Present for `assume-role-user-keys`, `get-session-token` and `get-federation-token`. */
   readonly userCredentialsSecretId?: string;
   readonly durationSeconds: number;
-  /** The bucket Adobe reads through this connection, when the target names it. */
+  /**
+   * The bucket Adobe reads: when present, every AssumeRole or GetFederationToken for this target
+   * passes a session policy allowing only reads of it (see `session-policy.ts`).
+   */
   readonly bucketName?: string;
-  /** The folder (key prefix) in that bucket, without leading or trailing slashes. */
+  /** The folder (key prefix, no leading or trailing slash) in `bucketName` Adobe reads; undefined: the whole bucket. */
   readonly folderPath?: string;
+}
+
+/** What {@link mintMethodFor} and {@link narrowingProblems} look at in a target, however it is written. */
+export interface TargetFacts {
+  /** The target's `method` field, if it has one. */
+  readonly method?: TargetMethod;
+  /** The target names a role (roleArn) or has the stack create one (createRole). */
+  readonly hasRole: boolean;
+  /** The target names a secret holding an IAM user's long-term keys. */
+  readonly hasUserKeys: boolean;
+  readonly hasBucket: boolean;
+  readonly hasFolder: boolean;
+}
+
+/**
+ * The STS call for a target: the one its `method` names (AssumeRole signed by the function's role
+ * or by the IAM user, depending on the keys), else inferred exactly as before `method` existed.
+ * @returns undefined when the target has no `method`, no role and no IAM-user keys.
+ */
+export function mintMethodFor({ method, hasRole, hasUserKeys }: Pick<TargetFacts, 'method' | 'hasRole' | 'hasUserKeys'>): MintMethod | undefined {
+  if (method === 'get-session-token' || method === 'get-federation-token') return method;
+  if (method === 'assume-role' || hasRole) return hasUserKeys ? 'assume-role-user-keys' : 'assume-role-chained';
+  return hasUserKeys ? 'get-session-token' : undefined;
+}
+
+/**
+ * Problems of a target's `method`, IAM-user keys, role, bucket and folder taken together, as
+ * `[field, message]` (the field relative to the target). The three configuration parsers share it,
+ * each naming its own fields.
+ *
+ * @param names.role the role field(s) the target has or could have, e.g. `roleArn` or `roleArn or createRole`.
+ * @param names.userKeys the IAM-user keys field, e.g. `userCredentialsSecretId`.
+ */
+export function narrowingProblems(facts: TargetFacts, names: { readonly role: string; readonly userKeys: string }): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const { method } = facts;
+  if (facts.hasFolder && !facts.hasBucket) {
+    problems.push(['folderPath', 'needs bucketName: the folder is a key prefix inside that bucket; add bucketName, or remove folderPath']);
+  }
+  if (method === 'assume-role' && !facts.hasRole) {
+    problems.push(['method', `"assume-role" needs ${names.role}; add it, or use "get-federation-token" to mint with the IAM user's own keys`]);
+  }
+  if ((method === 'get-session-token' || method === 'get-federation-token') && facts.hasRole) {
+    problems.push(['method', `"${method}" is signed with the IAM user's own keys and assumes no role; remove ${names.role}, or use "method": "assume-role"`]);
+  }
+  if ((method === 'get-session-token' || method === 'get-federation-token') && !facts.hasUserKeys) {
+    problems.push([names.userKeys, `is required with "method": "${method}": the IAM user's long-term keys sign that call`]);
+  }
+  const resolved = mintMethodFor(facts);
+  if (resolved === 'get-session-token' && facts.hasBucket) {
+    problems.push([
+      'bucketName',
+      'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
+    ]);
+  }
+  if (resolved === 'get-federation-token' && !facts.hasBucket) {
+    problems.push([
+      'bucketName',
+      'is required with "method": "get-federation-token": a federated user may do only what its session policy allows, and without a bucket there is none to allow reading',
+    ]);
+  }
+  return problems;
 }
 
 export interface RotatorConfig {
@@ -79,13 +156,36 @@ const targetSchema = z
     externalId: z.string().regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-').optional(),
     userCredentialsSecretId: z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
     durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds').optional(),
+    method: targetMethodSchema().optional(),
+    bucketName: s3BucketNameSchema().optional(),
+    folderPath: folderPathSchema().optional(),
   })
   .strict();
 
-function methodOf(raw: z.infer<typeof targetSchema>): MintMethod | undefined {
-  if (raw.roleArn) return raw.userCredentialsSecretId ? 'assume-role-user-keys' : 'assume-role-chained';
-  if (raw.userCredentialsSecretId) return 'get-session-token';
-  return undefined;
+/** `method`: one of {@link TARGET_METHODS}; the message shows the value. */
+export function targetMethodSchema() {
+  return z.enum(TARGET_METHODS, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
+  });
+}
+
+/** `bucketName`: an S3 bucket name (S3's own rules; the message shows the value). */
+export function s3BucketNameSchema() {
+  return z.string({ error: 'must be a string' }).superRefine((name, ctx) => {
+    const problem = s3BucketNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/** `folderPath`: a key prefix, normalized to have no leading or trailing slash. */
+export function folderPathSchema() {
+  return z
+    .string({ error: 'must be a string' })
+    .superRefine((path, ctx) => {
+      const problem = folderPathProblem(path);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .transform(normalizeFolderPath);
 }
 
 const METHOD_HELP: Record<MintMethod, string> = {
@@ -93,6 +193,7 @@ const METHOD_HELP: Record<MintMethod, string> = {
     "AssumeRole from the function's own role is role chaining, which AWS caps at 3600; lower it, or add userCredentialsSecretId so AssumeRole is signed with IAM-user keys (up to 43200)",
   'assume-role-user-keys': 'AssumeRole signed with IAM-user keys allows at most 43200 (12 h, and no more than the role\'s MaxSessionDuration)',
   'get-session-token': 'GetSessionToken allows 900 to 129600',
+  'get-federation-token': 'GetFederationToken with IAM-user keys allows 900 to 129600',
 };
 
 /** Validate a parsed `ROTATION_TARGETS` value; returns typed targets or the list of problems. */
@@ -112,12 +213,24 @@ export function parseTargets(value: unknown, source: string): { targets: Rotatio
       return;
     }
     const raw = parsed.data;
-    const method = methodOf(raw);
+    const facts: TargetFacts = {
+      method: raw.method,
+      hasRole: Boolean(raw.roleArn),
+      hasUserKeys: Boolean(raw.userCredentialsSecretId),
+      hasBucket: Boolean(raw.bucketName),
+      hasFolder: Boolean(raw.folderPath),
+    };
+    const method = mintMethodFor(facts);
     if (!method) {
       problems.push(`${at}: needs roleArn (AssumeRole) or userCredentialsSecretId (GetSessionToken); it has neither`);
       return;
     }
+    for (const [field, message] of narrowingProblems(facts, { role: 'roleArn', userKeys: 'userCredentialsSecretId' })) problems.push(`${at}.${field}: ${message}`);
     if (raw.externalId && !raw.roleArn) problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or remove it`);
+    if (raw.bucketName && method !== 'get-session-token') {
+      const problem = sessionPolicySizeProblem({ partition: raw.roleArn && partitionOf(raw.roleArn), bucketName: raw.bucketName, folderPath: raw.folderPath });
+      if (problem) problems.push(`${at}.folderPath: "${raw.folderPath}" ${problem}`);
+    }
     const durationSeconds = raw.durationSeconds ?? DEFAULT_DURATION_SECONDS;
     const limits = DURATION_LIMITS[method];
     if (durationSeconds < limits.min || durationSeconds > limits.max) {
@@ -134,6 +247,8 @@ export function parseTargets(value: unknown, source: string): { targets: Rotatio
       externalId: raw.externalId,
       userCredentialsSecretId: raw.userCredentialsSecretId,
       durationSeconds,
+      ...(raw.bucketName ? { bucketName: raw.bucketName } : {}),
+      ...(raw.folderPath ? { folderPath: raw.folderPath } : {}),
     });
   });
   return { targets, problems };
@@ -145,7 +260,7 @@ function formatPath(base: string, path: readonly PropertyKey[]): string {
 
 function issueMessage(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
-    return `unknown field(s) ${issue.keys.join(', ')}; allowed: connectionId, sandboxName, roleArn, externalId, userCredentialsSecretId, durationSeconds`;
+    return `unknown field(s) ${issue.keys.join(', ')}; allowed: ${Object.keys(targetSchema.shape).join(', ')}`;
   }
   return issue.message;
 }

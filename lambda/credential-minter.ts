@@ -3,12 +3,16 @@
  *
  * - AssumeRole, signed by the function's own role (role chaining, <= 1 h) or by IAM-user keys.
  * - GetSessionToken, signed by IAM-user keys (AWS refuses it from role credentials).
- * Then `GetCallerIdentity` signed with the new credentials must answer with the expected
- * identity: the assumed role session, or the IAM user.
+ * - GetFederationToken, signed by IAM-user keys, for a federated user named after the connection.
+ * When the target names its bucket, AssumeRole and GetFederationToken pass the session policy
+ * that narrows the credentials to it (`session-policy.ts`). Then `GetCallerIdentity` signed with
+ * the new credentials must answer with the expected identity: the assumed role session, the IAM
+ * user, or the federated user.
  */
 import {
   AssumeRoleCommand,
   GetCallerIdentityCommand,
+  GetFederationTokenCommand,
   GetSessionTokenCommand,
   STSClient,
   type STSClientConfig,
@@ -17,6 +21,7 @@ import type { RotationTarget } from './config.js';
 import { StsError, VerificationError } from './errors.js';
 import { registerSecret } from './redaction.js';
 import type { SecretStore, UserKeys } from './secrets.js';
+import { partitionOf, sessionPolicy } from './session-policy.js';
 
 /** Client settings a verification client takes from the function's own client (see resolvedSettings). */
 const RESOLVED_CLIENT_SETTINGS = [
@@ -44,6 +49,26 @@ export interface MintedCredentials {
 /** Identifies this tool and the connection in CloudTrail (AWS allows 2 to 64 characters). */
 export function roleSessionName(connectionId: string): string {
   return `aep-s3-rotator-${connectionId}`.slice(0, 64);
+}
+
+/**
+ * The federated user GetFederationToken creates for a connection: `aep-` and the first 28 hex
+ * digits of its id, 32 characters, the most AWS allows (Name: 2 to 32 of `[\w+=,.@-]`). The same
+ * connection always gets the same name, and CloudTrail shows which connection a call was for.
+ */
+export function federatedUserName(connectionId: string): string {
+  return `aep-${connectionId.toLowerCase().replace(/[^0-9a-f]/g, '').slice(0, 28)}`;
+}
+
+/**
+ * The ARN STS gives federated credentials of an IAM user, from the user's ARN:
+ * `arn:<partition>:sts::<account>:federated-user/<name>`.
+ */
+export function federatedUserArn(userArn: string, name: string): string {
+  const match = /^arn:([\w-]+):iam::(\d{12}):/.exec(userArn);
+  if (!match) return '';
+  const [, partition, account] = match;
+  return `arn:${partition}:sts::${account}:federated-user/${name}`;
 }
 
 /** The ARN STS gives a session of `roleArn`: `arn:aws:sts::<account>:assumed-role/<name>/<session>`. */
@@ -79,7 +104,12 @@ export class CredentialMinter {
   /** Mint and verify credentials for one target. */
   async mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> {
     const send = { abortSignal: signal };
-    const minted = target.method === 'get-session-token' ? await this.getSessionToken(target, send) : await this.assumeRole(target, send);
+    const minted =
+      target.method === 'get-session-token'
+        ? await this.getSessionToken(target, send)
+        : target.method === 'get-federation-token'
+          ? await this.getFederationToken(target, send)
+          : await this.assumeRole(target, send);
     registerSecret(minted.secretAccessKey, 'invocation');
     registerSecret(minted.sessionToken, 'invocation');
     const identityArn = await this.verify(minted, minted.expectedArn, send);
@@ -98,6 +128,7 @@ export class CredentialMinter {
           RoleSessionName: sessionName,
           ExternalId: target.externalId,
           DurationSeconds: target.durationSeconds,
+          Policy: policyFor(target, partitionOf(roleArn)),
         }),
         send,
       );
@@ -119,6 +150,29 @@ export class CredentialMinter {
     }
     const credentials = completeCredentials(response.Credentials, 'GetSessionToken');
     return { ...credentials, expectedArn: await this.userArn(secretId, client) };
+  }
+
+  /**
+   * GetFederationToken with the IAM user's keys, narrowed by the session policy (a target without
+   * a bucket is refused by the configuration). The user's ARN, asked once per key pair, gives the
+   * partition for the policy and the account of the federated user's ARN.
+   */
+  private async getFederationToken(target: RotationTarget, send: SendOptions) {
+    const secretId = target.userCredentialsSecretId!;
+    const client = await this.userClient(secretId);
+    const userArn = await this.userArn(secretId, client);
+    const name = federatedUserName(target.connectionId);
+    let response;
+    try {
+      response = await client.send(
+        new GetFederationTokenCommand({ Name: name, Policy: policyFor(target, partitionOf(userArn)), DurationSeconds: target.durationSeconds }),
+        send,
+      );
+    } catch (error) {
+      throw stsFailure(`GetFederationToken for the IAM user in secret "${secretId}"`, error);
+    }
+    const credentials = completeCredentials(response.Credentials, 'GetFederationToken');
+    return { ...credentials, expectedArn: federatedUserArn(userArn, name) };
   }
 
   /** GetCallerIdentity signed with the new credentials must name the expected identity. */
@@ -213,6 +267,12 @@ export class CredentialMinter {
     }
     return arn;
   }
+}
+
+/** The session policy of a target that names its bucket, in `partition`; undefined for one that does not. */
+function policyFor(target: RotationTarget, partition: string | undefined): string | undefined {
+  if (!target.bucketName) return undefined;
+  return sessionPolicy({ partition: partition ?? 'aws', bucketName: target.bucketName, folderPath: target.folderPath });
 }
 
 function completeCredentials(

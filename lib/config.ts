@@ -7,7 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_FLOW_SERVICE_URL, DEFAULT_IMS_URL, checkServiceUrl, requiredOr } from '../lambda/config.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DURATION_SECONDS,
+  DEFAULT_FLOW_SERVICE_URL,
+  DEFAULT_IMS_URL,
+  checkServiceUrl,
+  folderPathSchema,
+  requiredOr,
+  s3BucketNameSchema,
+  targetMethodSchema,
+} from '../lambda/config.js';
+import { partitionOf } from '../lambda/session-policy.js';
 import {
   bucketNameProblem,
   DEFAULT_MEMORY_MB,
@@ -19,11 +30,15 @@ import {
   memoryProblem,
   MIN_MEMORY_MB,
   mintMethodOf,
+  narrowingProblems,
   normalizeFolderPath,
   rotationWindowProblem,
   SANDBOX_NAME,
   scheduleInterval,
+  sessionPolicySizeProblem,
+  unnarrowedWarning,
   type MintMethod,
+  type TargetShape,
 } from './rotation-rules.js';
 
 /** The cdk.json context key holding the configuration object. */
@@ -65,7 +80,17 @@ export interface TargetConfig {
   readonly externalId?: string;
   readonly userCredentialsSecret?: SecretConfig;
   readonly durationSeconds: number;
-  /** Derived: the STS call that mints this target's credentials. */
+  /**
+   * The bucket Adobe reads (not with `createRole`, which names its own): every AssumeRole or
+   * GetFederationToken for the target passes a session policy allowing only reads of it.
+   */
+  readonly bucketName?: string;
+  /** The folder in `bucketName` (normalized: no leading or trailing slash). */
+  readonly folderPath?: string;
+  /**
+   * The STS call that mints this target's credentials: the configured `method` (`assume-role`
+   * resolved by who signs), or inferred from the fields as before `method` existed.
+   */
   readonly method: MintMethod;
 }
 
@@ -189,6 +214,9 @@ const targetSchema = z
         .number({ error: 'must be a whole number of seconds' })
         .int('must be a whole number of seconds')
         .default(DEFAULT_DURATION_SECONDS),
+      method: targetMethodSchema().optional(),
+      bucketName: s3BucketNameSchema().optional(),
+      folderPath: folderPathSchema().optional(),
     },
     { error: 'must be an object: { "connectionId", "sandboxName", "roleArn" | "createRole" | "userCredentialsSecret", ... }' },
   )
@@ -284,12 +312,30 @@ function targetProblems(target: ParsedTarget, at: string): { method?: MintMethod
       `${at}.userCredentialsSecret: a role the stack creates trusts only the rotator's function role, so it cannot be assumed with IAM-user keys; remove userCredentialsSecret, or use roleArn for a role that trusts the IAM user`,
     );
   }
-  const method = mintMethodOf({ hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) });
+  const shape: TargetShape = { method: target.method, hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) };
+  const method = mintMethodOf(shape);
   if (!method) {
     problems.push(`${at}: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none`);
     return { problems };
   }
-  if (target.externalId && method === 'get-session-token') {
+  const role = target.roleArn ? 'roleArn' : target.createRole ? 'createRole' : 'roleArn or createRole';
+  const facts = { ...shape, hasBucket: Boolean(target.bucketName || target.createRole), hasFolder: Boolean(target.folderPath) };
+  for (const [field, message] of narrowingProblems(facts, { role, userKeys: 'userCredentialsSecret' })) {
+    // A created role's bucket and folder are checked with createRole; only its method can conflict.
+    if (!target.createRole || field === 'method') problems.push(`${at}.${field}: ${message}`);
+  }
+  if (target.createRole) {
+    // A created role's session is narrowed to the role's own bucket and folder.
+    for (const field of ['bucketName', 'folderPath'] as const) {
+      if (target[field] !== undefined) problems.push(`${at}.${field}: a createRole target reads createRole.${field}; set it there and remove this one`);
+    }
+  } else {
+    if (target.bucketName && method !== 'get-session-token') {
+      const problem = sessionPolicySizeProblem({ partition: target.roleArn && partitionOf(target.roleArn), bucketName: target.bucketName, folderPath: target.folderPath });
+      if (problem) problems.push(`${at}.folderPath: "${target.folderPath}" ${problem}`);
+    }
+  }
+  if (target.externalId && (method === 'get-session-token' || method === 'get-federation-token')) {
     problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or createRole, or remove it`);
   }
   const problem = durationProblem(method, target.durationSeconds, { createdRole: Boolean(target.createRole) });
@@ -365,6 +411,18 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
     }
   }
   throw new ConfigValidationError(problems, source);
+}
+
+/**
+ * What a valid configuration leaves Adobe able to read beyond its bucket, one warning per target
+ * (`targets[<i>]: connection <id>: ...`): `check-config` prints them; synth shows the same as CDK
+ * warnings. Not problems: such configurations work, and worked before narrowing existed.
+ */
+export function configWarnings(config: Pick<RotatorConfig, 'targets'>): string[] {
+  return config.targets.flatMap((target, index) => {
+    const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
+    return warning ? [`targets[${index}]: ${warning}`] : [];
+  });
 }
 
 /**

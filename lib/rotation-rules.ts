@@ -8,9 +8,20 @@
  * (`s3-credential-rotator.ts`, which names props) call these, so a refusal reads the same either
  * way. Nothing here imports aws-cdk-lib: the operator CLI reuses it with production dependencies.
  */
-import { DURATION_LIMITS, type MintMethod } from '../lambda/config.js';
+import { DURATION_LIMITS, mintMethodFor, narrowingProblems, TARGET_METHODS, type MintMethod, type TargetMethod } from '../lambda/config.js';
+import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem, sessionPolicySizeProblem } from '../lambda/session-policy.js';
 
-export { DURATION_LIMITS, type MintMethod };
+export {
+  DURATION_LIMITS,
+  folderPathProblem,
+  narrowingProblems,
+  normalizeFolderPath,
+  s3BucketNameProblem,
+  sessionPolicySizeProblem,
+  TARGET_METHODS,
+  type MintMethod,
+  type TargetMethod,
+};
 
 /** A Flow Service connection id: a uuid. */
 export const CONNECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,18 +34,42 @@ export interface TargetShape {
   readonly hasRole: boolean;
   /** The target names a secret holding an IAM user's long-term keys. */
   readonly hasUserKeys: boolean;
+  /** The target's `method` field, when it has one. */
+  readonly method?: TargetMethod;
 }
 
 /**
- * The STS call a target's credentials come from.
+ * The STS call a target's credentials come from: the one its `method` names, else, as before
+ * `method` existed:
  * - a role without user keys: AssumeRole signed by the function's own role (role chaining);
  * - a role with user keys: AssumeRole signed by the IAM user;
  * - user keys only: GetSessionToken.
- * @returns undefined when the target has neither a role nor user keys.
+ * GetFederationToken is used only when `method` asks for it.
+ * @returns undefined when the target has no `method`, no role and no user keys.
  */
-export function mintMethodOf({ hasRole, hasUserKeys }: TargetShape): MintMethod | undefined {
-  if (hasRole) return hasUserKeys ? 'assume-role-user-keys' : 'assume-role-chained';
-  return hasUserKeys ? 'get-session-token' : undefined;
+export function mintMethodOf(shape: TargetShape): MintMethod | undefined {
+  return mintMethodFor(shape);
+}
+
+/** The `method` value that selects `method` (the AssumeRole variants differ only by who signs). */
+export function targetMethodOf(method: MintMethod): TargetMethod {
+  return method === 'assume-role-chained' || method === 'assume-role-user-keys' ? 'assume-role' : method;
+}
+
+/**
+ * The warning for a target whose credentials give Adobe more than the bucket it reads, or
+ * undefined: GetSessionToken credentials (they cannot carry a session policy), or a role's without
+ * a bucket. `check-config` prints it, synth shows it as a CDK warning. The caller prefixes the field.
+ */
+export function unnarrowedWarning({ connectionId, method, hasBucket }: { connectionId: string; method: MintMethod; hasBucket: boolean }): string | undefined {
+  if (method === 'get-session-token') {
+    return (
+      `connection ${connectionId}: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ` +
+      'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads'
+    );
+  }
+  if (hasBucket) return undefined;
+  return `connection ${connectionId}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads`;
 }
 
 /**
@@ -71,6 +106,12 @@ export function durationProblem(
         return `${seconds} is outside ${min} to ${max}, the range GetSessionToken accepts; choose a value in it`;
       }
       return undefined;
+    case 'get-federation-token':
+      // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (DurationSeconds)
+      if (seconds < min || seconds > max) {
+        return `${seconds} is outside ${min} to ${max}, the range GetFederationToken accepts with IAM-user keys; choose a value in it`;
+      }
+      return undefined;
   }
   if (seconds < min) return `${seconds} is below ${min}, the shortest session AssumeRole grants; raise it`;
   return undefined;
@@ -87,26 +128,6 @@ export function bucketNameProblem(name: string): string | undefined {
   if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters; ${rules}`;
   if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(name)) return `"${name}" is not a valid bucket name; ${rules}`;
   return undefined;
-}
-
-/**
- * Why `path` is not a usable folder path (a key prefix inside the bucket), or undefined.
- * Leading and trailing slashes are tolerated here and removed by {@link normalizeFolderPath}.
- */
-export function folderPathProblem(path: string): string | undefined {
-  const trimmed = normalizeFolderPath(path);
-  if (!trimmed) return `"${path}" names no folder; omit folderPath to give access to the whole bucket`;
-  if (trimmed.length > 1000) return `has ${trimmed.length} characters; an S3 key prefix must be shorter than 1024`;
-  // `*` and `?` would act as wildcards in the IAM policy; Adobe forbids them in names anyway.
-  if (/[*?"\\:|<>]/.test(trimmed) || trimmed.includes('//')) {
-    return `"${path}" contains a character Adobe does not allow in folder names (* ? " \\ : | < >) or an empty segment`;
-  }
-  return undefined;
-}
-
-/** `/exports/daily/` → `exports/daily`: the prefix form IAM resources and `s3:prefix` use. */
-export function normalizeFolderPath(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
 }
 
 /** How often a schedule fires, or why that cannot be told. */

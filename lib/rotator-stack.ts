@@ -12,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RotatorConfig, SecretConfig } from './config.js';
+import { targetMethodOf } from './rotation-rules.js';
 import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
 
 export interface RotatorStackProps extends StackProps {
@@ -69,6 +70,9 @@ export class RotatorStack extends Stack {
       externalId: target.externalId,
       userCredentialsSecret: target.userCredentialsSecret && userSecret(target.userCredentialsSecret),
       duration: Duration.seconds(target.durationSeconds),
+      method: targetMethodOf(target.method),
+      bucketName: target.bucketName,
+      folderPath: target.folderPath,
     }));
 
     this.rotator = new S3CredentialRotator(this, 'Rotator', {

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -27,6 +27,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { checkServiceUrl, DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_FLOW_SERVICE_URL, DEFAULT_IMS_URL } from '../lambda/config.js';
+import { partitionOf } from '../lambda/session-policy.js';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../lambda/observability.js';
 import {
   bucketNameProblem,
@@ -40,13 +41,18 @@ import {
   MAX_FUNCTION_TIMEOUT_SECONDS,
   memoryProblem,
   mintMethodOf,
+  narrowingProblems,
   normalizeFolderPath,
   rotationWindowProblem,
   runAlarmPeriodSeconds,
+  s3BucketNameProblem,
   SANDBOX_NAME,
   scheduleInterval,
+  sessionPolicySizeProblem,
+  unnarrowedWarning,
   type ExpiryAlarmPlan,
   type MintMethod,
+  type TargetMethod,
 } from './rotation-rules.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -121,9 +127,28 @@ export interface RotationTargetProps {
   readonly roleArn?: string;
   /**
    * Create the role: trusted only by the function's role, read-only on one bucket (and folder).
+   * Its sessions are narrowed to that bucket and folder too.
    * @default - no role is created
    */
   readonly createRole?: CreatedRoleOptions;
+  /**
+   * The bucket Adobe reads (S3's naming rules are checked at synth). Every AssumeRole or
+   * GetFederationToken for the target then passes a session policy that allows only reading it,
+   * whatever else the role or IAM user may do. Not with `createRole`, which names its own.
+   * @default - no session policy: Adobe receives everything the role allows (synth warns)
+   */
+  readonly bucketName?: string;
+  /**
+   * The folder (key prefix) in `bucketName` Adobe reads; needs `bucketName`.
+   * @default - the whole bucket
+   */
+  readonly folderPath?: string;
+  /**
+   * The STS call: `assume-role` (needs a role), `get-session-token` or `get-federation-token`
+   * (both need `userCredentialsSecret` and no role; `get-federation-token` needs `bucketName`).
+   * @default - inferred: a role means AssumeRole, `userCredentialsSecret` alone GetSessionToken
+   */
+  readonly method?: TargetMethod;
   /**
    * The external id AssumeRole passes (and a created role's trust policy requires).
    * @default - none
@@ -131,7 +156,8 @@ export interface RotationTargetProps {
   readonly externalId?: string;
   /**
    * A secret holding an IAM user's long-term keys `{"accessKeyId","secretAccessKey"}`. With a role,
-   * AssumeRole is signed with them (up to 12 h); without, the function calls GetSessionToken.
+   * AssumeRole is signed with them (up to 12 h); without, the function calls GetSessionToken, or
+   * GetFederationToken when `method` says so.
    * @default - none: AssumeRole is signed by the function's own role (role chaining, at most 1 h)
    */
   readonly userCredentialsSecret?: secretsmanager.ISecret;
@@ -275,6 +301,10 @@ interface TargetEntry {
   externalId?: string;
   userCredentialsSecretId?: string;
   durationSeconds: number;
+  /** Only `get-federation-token`, the one call the function cannot infer from the other fields. */
+  method?: 'get-federation-token';
+  bucketName?: string;
+  folderPath?: string;
 }
 
 /**
@@ -330,6 +360,7 @@ export class S3CredentialRotator extends Construct {
     // Every check runs before any resource exists: an impossible configuration fails synth here.
     const { targets, intervalSeconds, timeoutSeconds, expiryAlarm } = this.validate(props, schedule, concurrency);
     this.expiryAlarm = expiryAlarm;
+    this.warnAboutUnnarrowedTargets(targets);
 
     this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? this.createAdobeCredentialsSecret();
 
@@ -345,8 +376,18 @@ export class S3CredentialRotator extends Construct {
     });
     this.createdRoles = createdRoles;
 
-    const entries = targets.map((target) => this.targetEntry(target, createdRoles));
+    let entries = targets.map((target) => this.targetEntry(target, createdRoles, true));
     this.targetsDelivery = this.chooseDelivery(props.targetsDelivery ?? TargetsDelivery.AUTO, entries);
+    if (this.targetsDelivery === TargetsDelivery.FILE && (props.targetsDelivery ?? TargetsDelivery.AUTO) === TargetsDelivery.AUTO) {
+      // A list that fitted in the environment before created roles' sessions were narrowed keeps
+      // fitting there: those fields only repeat what the created role already allows, and a
+      // bundled file would need every created role's ARN at synth (a roleName, an account).
+      const unnarrowed = targets.map((target) => this.targetEntry(target, createdRoles, false));
+      if (this.chooseDelivery(TargetsDelivery.AUTO, unnarrowed) === TargetsDelivery.ENVIRONMENT) {
+        entries = unnarrowed;
+        this.targetsDelivery = TargetsDelivery.ENVIRONMENT;
+      }
+    }
     const targetsFile = this.targetsDelivery === TargetsDelivery.FILE ? this.writeTargetsFile(entries, targets) : undefined;
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
@@ -580,12 +621,38 @@ export class S3CredentialRotator extends Construct {
         const folderProblem = folderPath === undefined || Token.isUnresolved(folderPath) ? undefined : folderPathProblem(folderPath);
         if (folderProblem) problems.push(`${at}.createRole.folderPath: ${folderProblem}`);
       }
-      const method = mintMethodOf({ hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) });
+      const { bucketName, folderPath } = target;
+      const bucketProblem = bucketName === undefined || Token.isUnresolved(bucketName) ? undefined : s3BucketNameProblem(bucketName);
+      if (bucketProblem) problems.push(`${at}.bucketName: ${bucketProblem}`);
+      const folderProblem = folderPath === undefined || Token.isUnresolved(folderPath) ? undefined : folderPathProblem(folderPath);
+      if (folderProblem) problems.push(`${at}.folderPath: ${folderProblem}`);
+      const shape = { method: target.method, hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) };
+      const method = mintMethodOf(shape);
       if (!method) {
         problems.push(`${at}: needs roleArn, createRole or userCredentialsSecret (GetSessionToken); it has none`);
         return;
       }
-      if (target.externalId && method === 'get-session-token') problems.push(`${at}.externalId: only applies to AssumeRole; add a role or remove it`);
+      const role = target.roleArn ? 'roleArn' : target.createRole ? 'createRole' : 'roleArn or createRole';
+      const facts = { ...shape, hasBucket: bucketName !== undefined || target.createRole !== undefined, hasFolder: folderPath !== undefined };
+      for (const [field, message] of narrowingProblems(facts, { role, userKeys: 'userCredentialsSecret' })) {
+        // A created role's bucket and folder are checked with createRole; only its method can conflict.
+        if (!target.createRole || field === 'method') problems.push(`${at}.${field}: ${message}`);
+      }
+      if (target.createRole) {
+        for (const field of ['bucketName', 'folderPath'] as const) {
+          if (target[field] !== undefined) problems.push(`${at}.${field}: a created role's sessions are narrowed to createRole.${field}; set it there and remove this one`);
+        }
+      } else {
+        const literal = bucketName !== undefined && !Token.isUnresolved(bucketName) && !bucketProblem && !folderProblem && (folderPath === undefined || !Token.isUnresolved(folderPath));
+        if (literal && method !== 'get-session-token') {
+          const partition = target.roleArn && !Token.isUnresolved(target.roleArn) ? partitionOf(target.roleArn) : undefined;
+          const problem = sessionPolicySizeProblem({ partition, bucketName, folderPath: folderPath === undefined ? undefined : normalizeFolderPath(folderPath) });
+          if (problem) problems.push(`${at}.folderPath: "${folderPath}" ${problem}`);
+        }
+      }
+      if (target.externalId && (method === 'get-session-token' || method === 'get-federation-token')) {
+        problems.push(`${at}.externalId: only applies to AssumeRole; add a role or remove it`);
+      }
       const seconds = (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds();
       const durationSeconds = Token.isUnresolved(seconds) ? undefined : seconds;
       if (durationSeconds !== undefined) {
@@ -696,7 +763,8 @@ export class S3CredentialRotator extends Construct {
         sid: 'ListBucket',
         actions: ['s3:ListBucket'],
         resources: [bucketArn],
-        ...(folder ? { conditions: { StringLike: { 's3:prefix': [folder, `${folder}/*`] } } } : {}),
+        // `<folder>/`, not `<folder>`: a bare prefix would also list `<folder>-archive/` and the like.
+        ...(folder ? { conditions: { StringLike: { 's3:prefix': [`${folder}/`, `${folder}/*`] } } } : {}),
       }),
       new iam.PolicyStatement({ sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [bucketArn] }),
       new iam.PolicyStatement({ sid: 'ReadObjects', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/${folder ? `${folder}/` : ''}*`] }),
@@ -729,8 +797,20 @@ export class S3CredentialRotator extends Construct {
     return role;
   }
 
-  private targetEntry({ props: target, durationSeconds }: CheckedTarget, createdRoles: Map<string, iam.Role>): TargetEntry {
+  /**
+   * The function's entry for a target. Its bucket and folder go with it so the function narrows
+   * the session: the target's own, or a created role's (`narrowCreatedRoles`; skipped when the
+   * policy might not fit STS's limit, since the created role allows no more than that anyway).
+   */
+  private targetEntry({ props: target, method, durationSeconds }: CheckedTarget, createdRoles: Map<string, iam.Role>, narrowCreatedRoles: boolean): TargetEntry {
     const roleArn = target.roleArn ?? createdRoles.get(target.connectionId)?.roleArn;
+    let scope: { bucketName?: string; folderPath?: string } = { bucketName: target.bucketName, folderPath: target.folderPath };
+    if (target.createRole) {
+      const { bucketName, folderPath } = target.createRole;
+      const fits = Token.isUnresolved(bucketName) || Token.isUnresolved(folderPath) || !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath) });
+      scope = narrowCreatedRoles && fits ? { bucketName, folderPath } : {};
+    }
+    const folderPath = scope.folderPath === undefined || Token.isUnresolved(scope.folderPath) ? scope.folderPath : normalizeFolderPath(scope.folderPath);
     return {
       connectionId: target.connectionId,
       sandboxName: target.sandboxName,
@@ -738,7 +818,27 @@ export class S3CredentialRotator extends Construct {
       ...(target.externalId ? { externalId: target.externalId } : {}),
       ...(target.userCredentialsSecret ? { userCredentialsSecretId: secretIdOf(target.userCredentialsSecret) } : {}),
       durationSeconds: durationSeconds ?? (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds(),
+      ...(method === 'get-federation-token' ? { method } : {}),
+      ...(scope.bucketName ? { bucketName: scope.bucketName } : {}),
+      ...(scope.bucketName && folderPath ? { folderPath } : {}),
     };
+  }
+
+  /**
+   * A CDK warning (shown by `cdk synth`, acknowledgeable by its id) for each target whose
+   * credentials give Adobe more than its bucket: GetSessionToken, or a role without `bucketName`.
+   */
+  private warnAboutUnnarrowedTargets(targets: CheckedTarget[]): void {
+    for (const { index, props: target, method } of targets) {
+      const warning = unnarrowedWarning({
+        connectionId: target.connectionId,
+        method,
+        hasBucket: Boolean(target.bucketName || target.createRole),
+      });
+      // Acknowledged by connection id, which stays with the target when the list changes order.
+      const id = Token.isUnresolved(target.connectionId) ? `target-${index}` : target.connectionId.toLowerCase();
+      if (warning) Annotations.of(this).addWarningV2(`aep-s3-rotator:unnarrowed-credentials:${id}`, `targets[${index}]: ${warning}`);
+    }
   }
 
   /** AUTO picks the environment while the list surely fits, counting each token at its longest. */
@@ -833,8 +933,9 @@ export class S3CredentialRotator extends Construct {
       );
     }
 
-    // Only chained AssumeRole is signed by this role. AssumeRole and GetSessionToken signed with
-    // IAM-user keys need the user's permission, not this role's; GetCallerIdentity needs none
+    // Only chained AssumeRole is signed by this role. AssumeRole, GetSessionToken and
+    // GetFederationToken signed with IAM-user keys need the user's permission, not this role's
+    // (the user's own keys sign them); GetCallerIdentity needs none
     // (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
     const chained = unique(
       targets.filter(({ method }) => method === 'assume-role-chained').map(({ props }) => props.roleArn ?? createdRoles.get(props.connectionId)!.roleArn),

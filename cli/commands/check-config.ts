@@ -2,9 +2,12 @@
  * `check-config`: validate the configuration offline with the CDK app's own parser
  * (`lib/config.ts`). Synth checks more while it builds the stack (targets bundled as a file,
  * cdk-nag), so a configuration it refuses fails `cdk synth`, but one it passes may still.
+ * A valid configuration may still give Adobe more than its bucket: those targets are warned about
+ * (as synth does), without failing.
  */
 import type { CommandOptions } from '../args.js';
 import { ConfigValidationError, loadConfig } from '../config-source.js';
+import { configWarnings } from '../../lib/config.js';
 import { EXIT } from '../errors.js';
 import { formatDuration, printJson, wantsJson, type Io } from '../output.js';
 import { scheduleInterval } from '../../lib/rotation-rules.js';
@@ -47,6 +50,7 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
     methods: Object.fromEntries(methods),
     shortestDurationSeconds: Math.min(...config.targets.map((target) => target.durationSeconds)),
     adobeCredentialsSecret: config.adobeCredentialsSecret?.secretId ?? '(created by the stack)',
+    warnings: configWarnings(config).map(splitProblem),
   };
   if (json) {
     printJson(io, summary);
@@ -56,6 +60,7 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
       `Configuration is valid: stack ${config.stackName}, ${config.targets.length} target${config.targets.length === 1 ? '' : 's'} (${methodText}), ` +
         `schedule ${config.schedule}${intervalSeconds ? ` (every ${formatDuration(intervalSeconds)})` : ''}, shortest credential lifetime ${formatDuration(summary.shortestDurationSeconds)}.\n`,
     );
+    for (const { field, message } of summary.warnings) io.stdout.write(`WARNING: ${field}: ${message}.\n`);
   }
   return EXIT.OK;
 }

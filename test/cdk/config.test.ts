@@ -3,7 +3,7 @@
  * names its field, the value it got and what to change.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigValidationError, loadRotatorConfig, parseRotatorConfig } from '../../lib/config.js';
+import { ConfigValidationError, configWarnings, loadRotatorConfig, parseRotatorConfig } from '../../lib/config.js';
 import { rawSampleConfig } from './support.js';
 
 const ID = '0b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b';
@@ -35,9 +35,13 @@ describe('parseRotatorConfig', () => {
   it('accepts the sample committed in cdk.json', () => {
     const config = parseRotatorConfig(rawSampleConfig());
 
-    expect(config.targets.map(({ method }) => method)).toEqual(['assume-role-chained', 'assume-role-chained', 'get-session-token']);
+    expect(config.targets.map(({ method }) => method)).toEqual(['assume-role-chained', 'assume-role-chained', 'get-federation-token']);
     expect(config.targets[0]!.createRole).toEqual({ bucketName: 'acme-aep-landing', folderPath: 'crm/daily' });
+    expect(config.targets[1]).toMatchObject({ bucketName: 'acme-web-events', folderPath: 'aep' });
     expect(config.targets[2]!.userCredentialsSecret).toEqual({ secretId: 'aep-s3-rotator/dev-ingest-user' });
+    expect(config.targets[2]!.bucketName).toBe('acme-dev-ingest');
+    // Every target of the sample is narrowed to what Adobe reads.
+    expect(configWarnings(config)).toEqual([]);
     expect(config).toMatchObject({ stackName: 'AepS3CredentialRotator', schedule: 'rate(15 minutes)', concurrency: 8, logRetentionDays: 90, alarmEmail: 'aep-ops@example.com' });
   });
 
@@ -106,6 +110,33 @@ describe('parseRotatorConfig', () => {
     });
 
     expect(config.targets.map(({ method }) => method)).toEqual(['assume-role-user-keys', 'get-session-token']);
+  });
+
+  it('takes method, bucketName and folderPath (normalized), and infers the STS call as before without method', () => {
+    const role = 'arn:aws:iam::123456789012:role/r';
+    const config = parseRotatorConfig({
+      targets: [
+        { connectionId: ID, sandboxName: 'prod', roleArn: role, bucketName: 'acme.landing', folderPath: '/crm/daily/' },
+        { connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', userCredentialsSecret: 'u', method: 'get-federation-token', bucketName: 'acme', durationSeconds: 129_600 },
+        { connectionId: '2b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn: role, userCredentialsSecret: 'u', method: 'assume-role' },
+      ],
+    });
+
+    expect(config.targets.map(({ method, bucketName, folderPath }) => ({ method, bucketName, folderPath }))).toEqual([
+      { method: 'assume-role-chained', bucketName: 'acme.landing', folderPath: 'crm/daily' },
+      { method: 'get-federation-token', bucketName: 'acme', folderPath: undefined },
+      { method: 'assume-role-user-keys', bucketName: undefined, folderPath: undefined },
+    ]);
+  });
+
+  it('refuses the folder whose session policy would pass 2048 characters, naming folderPath, and accepts one character less', () => {
+    const role = 'arn:aws:iam::123456789012:role/r';
+    const target = (length: number) => single({ roleArn: role, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) });
+    let fits = 400;
+    while ((() => { try { parseRotatorConfig(target(fits + 1)); return true; } catch { return false; } })()) fits += 1;
+
+    expect(fits).toBeGreaterThan(400);
+    expect(problemsOf(target(fits + 1))).toEqual([expect.stringMatching(/^targets\[0\]\.folderPath: "f+" makes the session policy 20\d\d characters long, above the 2048 STS accepts/)]);
   });
 
   it.each([
@@ -207,7 +238,29 @@ describe('parseRotatorConfig', () => {
     ['a sandbox name is missing', sample((raw) => delete raw.targets[1]!.sandboxName), 'targets[1].sandboxName: is required'],
     ['a role ARN is malformed', sample((raw) => (raw.targets[1]!.roleArn = 'aep-web-events-reader')), 'targets[1].roleArn: must be an IAM role ARN'],
     ['a duration is not a whole number', sample((raw) => (raw.targets[1]!.durationSeconds = 1800.5)), 'targets[1].durationSeconds: must be a whole number of seconds'],
-    ['a target has an unknown field', sample((raw) => (raw.targets[1]!.role = 'x')), 'targets[1]: unknown field(s) role; allowed: connectionId, sandboxName, roleArn, createRole, externalId, userCredentialsSecret, durationSeconds'],
+    [
+      'a target has an unknown field',
+      sample((raw) => (raw.targets[1]!.role = 'x')),
+      'targets[1]: unknown field(s) role; allowed: connectionId, sandboxName, roleArn, createRole, externalId, userCredentialsSecret, durationSeconds, method, bucketName, folderPath',
+    ],
+    ['a method is unknown', single({ roleArn: 'arn:aws:iam::123456789012:role/r', method: 'federation' }), 'targets[0].method: "federation" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"'],
+    ['a bucket name breaks S3’s rules', single({ roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme_landing' }), 'targets[0].bucketName: "acme_landing" is not a valid bucket name; S3 requires'],
+    ['a bucket name has the reserved suffix -s3alias', single({ roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme-s3alias' }), 'targets[0].bucketName: "acme-s3alias" ends with "-s3alias"'],
+    ['a folder path names no bucket', single({ roleArn: 'arn:aws:iam::123456789012:role/r', folderPath: 'crm' }), 'targets[0].folderPath: needs bucketName'],
+    ['a GetSessionToken target names a bucket', single({ userCredentialsSecret: 'u', bucketName: 'acme' }), 'targets[0].bucketName: GetSessionToken takes no session policy'],
+    ['a get-federation-token target names no bucket', single({ userCredentialsSecret: 'u', method: 'get-federation-token' }), 'targets[0].bucketName: is required with "method": "get-federation-token"'],
+    ['a get-federation-token target has no IAM-user keys', single({ method: 'get-federation-token', bucketName: 'acme' }), 'targets[0].userCredentialsSecret: is required with "method": "get-federation-token"'],
+    [
+      'a get-federation-token target names a role',
+      single({ method: 'get-federation-token', roleArn: 'arn:aws:iam::123456789012:role/r', userCredentialsSecret: 'u', bucketName: 'acme' }),
+      'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
+    ],
+    ['a get-federation-token target has a created role', single({ method: 'get-federation-token', createRole: { bucketName: 'acme' }, userCredentialsSecret: 'u' }), 'remove createRole'],
+    ['an assume-role target names no role', single({ method: 'assume-role', userCredentialsSecret: 'u' }), 'targets[0].method: "assume-role" needs roleArn or createRole'],
+    ['a GetFederationToken target lasts more than 36 hours', single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', durationSeconds: 129_601 }), 'targets[0].durationSeconds: 129601 is outside 900 to 129600, the range GetFederationToken accepts'],
+    ['an external id is given for GetFederationToken', single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', externalId: 'abc' }), 'targets[0].externalId: only applies to AssumeRole'],
+    ['a createRole target also names bucketName', sample((raw) => (raw.targets[0]!.bucketName = 'other-bucket')), 'targets[0].bucketName: a createRole target reads createRole.bucketName'],
+    ['a createRole target also names folderPath', sample((raw) => (raw.targets[0]!.folderPath = 'other')), 'targets[0].folderPath: a createRole target reads createRole.folderPath'],
     ['the configuration has an unknown field', sample((raw) => (raw.alarmEmails = ['a@b.c'])), '(top level): unknown field(s) alarmEmails; allowed: stackName'],
     ['there are no targets', sample((raw) => (raw.targets = [])), 'targets: must list at least one target'],
     ['targets are missing', sample((raw) => delete (raw as Record<string, unknown>).targets), 'targets: is required'],
@@ -299,5 +352,24 @@ describe('loadRotatorConfig', () => {
       throw Object.assign(new Error('no such file'), { code: 'ENOENT' });
     };
     expect(() => loadRotatorConfig(context(values), readFile)).toThrow(expected);
+  });
+});
+
+describe('configWarnings', () => {
+  it('warns, naming the connection and the fix, for each target whose credentials give Adobe more than its bucket', () => {
+    const config = parseRotatorConfig({
+      targets: [
+        { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r' },
+        { connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', userCredentialsSecret: 'u' },
+        { connectionId: '2b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' },
+        { connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', createRole: { bucketName: 'acme' } },
+      ],
+    });
+
+    expect(configWarnings(config)).toEqual([
+      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads`,
+      'targets[1]: connection 1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
+        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
+    ]);
   });
 });

@@ -2,10 +2,10 @@
  * The construct on its own: the refusals props can trigger (each a `fails when` test), tokens
  * that postpone a check, the targets file for long lists, and values derived from the schedule.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnParameter, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Annotations as CdkAnnotations, CfnParameter, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,55 @@ describe('S3CredentialRotator refusals', () => {
       'an external id is given for GetSessionToken',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), externalId: 'x1' }] }, stack),
       'targets[0].externalId: only applies to AssumeRole',
+    ],
+    [
+      'a bucket name breaks S3’s rules',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme..landing' }] }, stack),
+      'targets[0].bucketName: "acme..landing" has two adjacent dots',
+    ],
+    [
+      'a folder path names no bucket',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, folderPath: 'crm' }] }, stack),
+      'targets[0].folderPath: needs bucketName',
+    ],
+    [
+      'a folder path is so long the session policy would pass STS’s 2048 characters',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(700) }] }, stack),
+      `targets[0].folderPath: "${'f'.repeat(700)}" makes the session policy`,
+    ],
+    [
+      'a created role’s target also names a bucket',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, bucketName: 'other' }] }, stack),
+      "targets[0].bucketName: a created role's sessions are narrowed to createRole.bucketName",
+    ],
+    [
+      'GetSessionToken names a bucket it cannot narrow to',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), bucketName: 'acme' }] }, stack),
+      'targets[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token"',
+    ],
+    [
+      'GetFederationToken names no bucket',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token' }] }, stack),
+      'targets[0].bucketName: is required with "method": "get-federation-token"',
+    ],
+    [
+      'GetFederationToken has no IAM-user keys',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', method: 'get-federation-token', bucketName: 'acme' }] }, stack),
+      'targets[0].userCredentialsSecret: is required with "method": "get-federation-token"',
+    ],
+    [
+      'GetFederationToken is asked for with a role',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme' }] }, stack),
+      'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
+    ],
+    [
+      'GetFederationToken lasts more than 36 hours',
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme', duration: Duration.hours(37) }] },
+          stack,
+        ),
+      'targets[0].duration: 133200 is outside 900 to 129600, the range GetFederationToken accepts',
     ],
     [
       'two targets name the same connection',
@@ -361,5 +410,100 @@ describe('S3CredentialRotator targets delivery', () => {
     expect(config.targets[30]).toMatchObject({ connectionId: ID, roleArn: 'arn:aws:iam::123456789012:role/aep-acme-landing-reader', method: 'assume-role-chained', durationSeconds: 2700 });
     expect(config.targets[31]).toMatchObject({ method: 'get-session-token', userCredentialsSecretId: 'aep/dev-user' });
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'aep-acme-landing-reader' });
+  });
+});
+
+describe('S3CredentialRotator narrowing', () => {
+  it('passes each target’s bucket and folder (normalized), a created role’s own, and method only for get-federation-token', () => {
+    const stack = newStack();
+    rotator(
+      {
+        targets: [
+          { connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-landing', folderPath: '/crm/daily/' },
+          { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme-dev' },
+          { connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, method: 'assume-role' },
+        ],
+      },
+      stack,
+    );
+
+    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, string>;
+    const config = loadConfig({ env: { ...variables, ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' } });
+    expect(config.targets).toEqual([
+      expect.objectContaining({ method: 'assume-role-chained', bucketName: 'acme-landing', folderPath: 'crm/daily' }),
+      expect.objectContaining({ method: 'get-federation-token', bucketName: 'acme-dev', userCredentialsSecretId: 'aep/user' }),
+      expect.objectContaining({ method: 'assume-role-chained' }),
+    ]);
+    const entries = JSON.parse(variables.ROTATION_TARGETS!) as Array<Record<string, unknown>>;
+    expect(entries.map((entry) => entry.method)).toEqual([undefined, 'get-federation-token', undefined]);
+    expect(entries[2]).not.toHaveProperty('bucketName');
+  });
+
+  it('narrows a created role’s sessions to its bucket and folder', () => {
+    const stack = newStack({ env: { account: '123456789012', region: 'eu-west-1' } });
+    rotator({ targetsDelivery: TargetsDelivery.FILE, targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme', folderPath: 'crm/daily/', roleName: 'aep-reader' } }] }, stack);
+
+    const folder = join((stack.node.root as App).outdir, 'rotator-targets');
+    const written = readdirSync(folder);
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(folder, written[0]!), 'utf8'))).toEqual([
+      { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader', durationSeconds: 3600, bucketName: 'acme', folderPath: 'crm/daily' },
+    ]);
+  });
+
+  it('needs no permission of the function’s role for GetFederationToken: the IAM user’s keys sign it', () => {
+    const stack = newStack();
+    rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme' }] }, stack);
+
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>);
+    expect(statements.flatMap((statement) => [statement.Action].flat()).filter((action) => String(action).startsWith('sts:'))).toEqual([]);
+  });
+
+  it('warns at synth, per target, when Adobe would receive more than its bucket, and not otherwise', () => {
+    const stack = newStack();
+    rotator(
+      {
+        targets: [
+          { connectionId: ID, sandboxName: 'prod', roleArn: ROLE },
+          { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', userCredentialsSecret: userSecret(stack) },
+          { connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme' },
+          { connectionId: '7cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme' } },
+        ],
+      },
+      stack,
+    );
+
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((warning) => String(warning.entry.data));
+    expect(warnings).toEqual([
+      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:${ID}]`,
+      'targets[1]: connection 5cb0c374-d3bb-4557-b139-5712880adc55: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
+        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:5cb0c374-d3bb-4557-b139-5712880adc55]',
+    ]);
+  });
+
+  it('lets a construct user acknowledge the warning of one target by its connection id', () => {
+    const stack = newStack();
+    const construct = rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }] }, stack);
+
+    CdkAnnotations.of(construct).acknowledgeWarning(`aep-s3-rotator:unnarrowed-credentials:${ID}`, 'the role is ours and reads only the landing bucket');
+
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  it('keeps in the environment a list that fitted there before created roles were narrowed, leaving out what only repeats the roles', () => {
+    // 10 created roles without roleName: a bundled file is impossible (their ARNs are known only at deploy).
+    const targets = manyTargets(10, { createRole: { bucketName: 'acme-aep-landing-bucket-0123456789', folderPath: 'exports/crm/daily' } });
+    const stack = newStack();
+
+    const construct = rotator({ targets }, stack);
+
+    expect(construct.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
+    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, unknown>;
+    expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
+    // A shorter list keeps the created roles' narrowing.
+    const short = newStack();
+    rotator({ targets: targets.slice(0, 3) }, short);
+    const shortVariables = Object.values(Template.fromStack(short).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, unknown>;
+    expect(JSON.stringify(shortVariables.ROTATION_TARGETS)).toContain('\\"bucketName\\":\\"acme-aep-landing-bucket-0123456789\\",\\"folderPath\\":\\"exports/crm/daily\\"');
   });
 });

@@ -157,10 +157,41 @@ describe('function', () => {
     const config = loadConfig({ env });
 
     expect(config.targets).toEqual([
-      { connectionId: CREATED, sandboxName: 'prod', method: 'assume-role-chained', roleArn: createdRoleArn, externalId: 'aep-acme-prod-crm', userCredentialsSecretId: undefined, durationSeconds: 3600 },
-      { connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', sandboxName: 'prod', method: 'assume-role-chained', roleArn: EXISTING_ROLE, externalId: 'aep-acme-prod-web', userCredentialsSecretId: undefined, durationSeconds: 3600 },
-      { connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', sandboxName: 'dev', method: 'get-session-token', roleArn: undefined, externalId: undefined, userCredentialsSecretId: 'aep-s3-rotator/dev-ingest-user', durationSeconds: 3600 },
+      // Every target narrowed: the created role's to its own bucket and folder.
+      {
+        connectionId: CREATED,
+        sandboxName: 'prod',
+        method: 'assume-role-chained',
+        roleArn: createdRoleArn,
+        externalId: 'aep-acme-prod-crm',
+        userCredentialsSecretId: undefined,
+        durationSeconds: 3600,
+        bucketName: 'acme-aep-landing',
+        folderPath: 'crm/daily',
+      },
+      {
+        connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b',
+        sandboxName: 'prod',
+        method: 'assume-role-chained',
+        roleArn: EXISTING_ROLE,
+        externalId: 'aep-acme-prod-web',
+        userCredentialsSecretId: undefined,
+        durationSeconds: 3600,
+        bucketName: 'acme-web-events',
+        folderPath: 'aep',
+      },
+      {
+        connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6',
+        sandboxName: 'dev',
+        method: 'get-federation-token',
+        roleArn: undefined,
+        externalId: undefined,
+        userCredentialsSecretId: 'aep-s3-rotator/dev-ingest-user',
+        durationSeconds: 3600,
+        bucketName: 'acme-dev-ingest',
+      },
     ]);
+    expect(config.targets[2]).not.toHaveProperty('folderPath');
     expect(config).toMatchObject({ concurrency: 8, flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice', imsUrl: 'https://ims-na1.adobelogin.com' });
   });
 });
@@ -194,7 +225,7 @@ describe('IAM', () => {
             },
           ],
         },
-        // Only chained AssumeRole: the GetSessionToken target is signed with the IAM user's keys.
+        // Only chained AssumeRole: the GetFederationToken target is signed with the IAM user's keys.
         { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [arnOf(rotator.createdRoles.get(CREATED)!), EXISTING_ROLE] },
       ],
     ]);
@@ -244,7 +275,8 @@ describe('IAM', () => {
                 Effect: 'Allow',
                 Action: 's3:ListBucket',
                 Resource: partitionArn(':s3:::acme-aep-landing'),
-                Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/*'] } },
+                // With the slash: a bare `crm/daily` would also let Adobe list `crm/daily-archive/`.
+                Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
               },
               { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: partitionArn(':s3:::acme-aep-landing') },
               { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: partitionArn(':s3:::acme-aep-landing/crm/daily/*') },

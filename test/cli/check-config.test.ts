@@ -21,6 +21,12 @@ const VALID = {
   ],
 };
 
+/** VALID with its GetSessionToken target narrowed: GetFederationToken on one bucket. */
+const NARROWED = {
+  ...VALID,
+  targets: [VALID.targets[0], { ...VALID.targets[1], method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports' }],
+};
+
 async function cli(argv: string[], { cwd = dir, tty = false } = {}) {
   let stdout = '';
   let stderr = '';
@@ -44,14 +50,56 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('check-config', () => {
   it('accepts a valid cdk.json context with a one-line summary, and exits 0', async () => {
-    writeCdkJson(VALID);
+    writeCdkJson(NARROWED);
 
     const result = await cli(['check-config'], { tty: true });
 
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
-      'Configuration is valid: stack AepS3RotatorProd, 2 targets (1 assume-role-chained, 1 get-session-token), schedule rate(15 minutes) (every 15m), shortest credential lifetime 1h00m.\n',
+      'Configuration is valid: stack AepS3RotatorProd, 2 targets (1 assume-role-chained, 1 get-federation-token), schedule rate(15 minutes) (every 15m), shortest credential lifetime 1h00m.\n',
     );
+  });
+
+  it('warns, still exiting 0, about each target whose credentials give Adobe more than its bucket', async () => {
+    writeCdkJson({
+      ...VALID,
+      targets: [...VALID.targets, { connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader' }],
+    });
+
+    const result = await cli(['check-config'], { tty: true });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').slice(1)).toEqual([
+      'WARNING: targets[1]: connection d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
+        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads.',
+      'WARNING: targets[2]: connection 9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads.',
+      '',
+    ]);
+  });
+
+  it('lists the warnings in its JSON, with field and message, and none for a narrowed configuration', async () => {
+    writeCdkJson(VALID);
+    const warned = JSON.parse((await cli(['check-config', '--json'])).stdout);
+    writeCdkJson(NARROWED);
+    const narrowed = JSON.parse((await cli(['check-config', '--json'])).stdout);
+
+    expect(warned).toMatchObject({ valid: true, warnings: [{ field: 'targets[1]', message: expect.stringContaining('GetSessionToken credentials cannot be narrowed') }] });
+    expect(narrowed).toMatchObject({ valid: true, warnings: [], methods: { 'assume-role-chained': 1, 'get-federation-token': 1 } });
+  });
+
+  it('refuses bucketName on a GetSessionToken target, naming the field and suggesting get-federation-token', async () => {
+    writeCdkJson({ ...VALID, targets: [VALID.targets[0], { ...VALID.targets[1], bucketName: 'acme-dev' }] });
+
+    const result = await cli(['check-config', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).problems).toEqual([
+      {
+        field: 'targets[1].bucketName',
+        message:
+          'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
+      },
+    ]);
   });
 
   it('prints each problem with its field, and exits 1', async () => {

@@ -137,3 +137,30 @@ describe('rotate --local', () => {
     expect(t.cloudFormation.requests.at(-1)!.action).toBe('DescribeStacks');
   });
 });
+
+describe('rotate --local with narrowed targets', () => {
+  let narrowed: CliWorld;
+  beforeAll(async () => {
+    narrowed = await startCliWorld({
+      connections: [
+        { sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+        { sandboxName: 'dev', method: 'get-federation-token', bucketName: 'acme-dev-ingest' },
+      ],
+    });
+  });
+  afterAll(() => narrowed.close());
+
+  it("carries each target's method, bucket and folder to the function, which narrows the credentials it pushes", async () => {
+    const { world } = narrowed;
+
+    const result = await narrowed.cli(['rotate', '--local', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ rotated: 2, failed: 0 });
+    const [chained, federated] = world.connectionIds.map((id) => world.connection(id).params.s3AccessKey!);
+    const policyOf = (key: string) => JSON.parse(world.emulators.sts.policyOf(key)!) as { Statement: Array<{ Resource: string }> };
+    expect(policyOf(chained!).Statement[0]!.Resource).toBe('arn:aws:s3:::acme-aep-landing/crm/daily/*');
+    expect(policyOf(federated!).Statement[0]!.Resource).toBe('arn:aws:s3:::acme-dev-ingest/*');
+    await expect(world.callerIdentityOf(world.connectionIds[1]!)).resolves.toMatch(/^arn:aws:sts::123456789012:federated-user\/aep-[0-9a-f]{28}$/);
+  });
+});

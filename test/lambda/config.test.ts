@@ -14,6 +14,16 @@ function env(overrides: Record<string, string | undefined> = {}, targets: unknow
   };
 }
 
+/** The problems `fn` throws, or none. */
+function problemsOrNone(fn: () => unknown): string[] {
+  try {
+    fn();
+    return [];
+  } catch (error) {
+    return [...(error as ConfigError).problems];
+  }
+}
+
 function problemsOf(fn: () => unknown): string[] {
   try {
     fn();
@@ -64,6 +74,50 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads bucketName and folderPath (normalized) and keeps inferring the STS call as before when method is absent', () => {
+    const config = loadConfig({
+      env: env({}, [
+        { connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-aep-landing', folderPath: '/crm/daily/' },
+        { connectionId: ID_B, sandboxName: 'dev', userCredentialsSecretId: 'aep/user' },
+      ]),
+    });
+    expect(config.targets).toEqual([
+      expect.objectContaining({ method: 'assume-role-chained', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }),
+      expect.objectContaining({ method: 'get-session-token' }),
+    ]);
+    expect(config.targets[1]).not.toHaveProperty('bucketName');
+    expect(config.targets[1]).not.toHaveProperty('folderPath');
+  });
+
+  it.each([
+    [{ method: 'assume-role', roleArn: ROLE }, 'assume-role-chained'],
+    [{ method: 'assume-role', roleArn: ROLE, userCredentialsSecretId: 'aep/user' }, 'assume-role-user-keys'],
+    [{ method: 'get-session-token', userCredentialsSecretId: 'aep/user' }, 'get-session-token'],
+    [{ method: 'get-federation-token', userCredentialsSecretId: 'aep/user', bucketName: 'acme-aep-landing' }, 'get-federation-token'],
+  ])('takes method %j as %s', (fields, method) => {
+    const config = loadConfig({ env: env({}, [{ connectionId: ID_A, sandboxName: 'prod', ...fields }]) });
+    expect(config.targets[0]!.method).toBe(method);
+  });
+
+  it('accepts GetFederationToken durations from 900 to 129600', () => {
+    for (const durationSeconds of [900, 129_600]) {
+      const targets = [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds }];
+      expect(loadConfig({ env: env({}, targets) }).targets[0]!.durationSeconds).toBe(durationSeconds);
+    }
+  });
+
+  it('accepts the longest folder whose session policy fits in 2048 characters, and refuses one character more naming folderPath', () => {
+    const target = (length: number) => [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) }];
+    let fits = 400;
+    while (problemsOrNone(() => loadConfig({ env: env({}, target(fits + 1)) })).length === 0) fits += 1;
+
+    const problems = problemsOf(() => loadConfig({ env: env({}, target(fits + 1)) }));
+    expect(fits).toBeGreaterThan(400);
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters long, above the 2048 STS accepts`)),
+    ]);
+  });
+
   it('reads the targets from ROTATION_TARGETS_FILE', () => {
     const config = loadConfig({
       env: env({ ROTATION_TARGETS: undefined, ROTATION_TARGETS_FILE: '/var/task/targets.json' }),
@@ -99,6 +153,21 @@ describe('loadConfig', () => {
     ['AssumeRole with user keys above 12 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'u', durationSeconds: 43201 }]), 'durationSeconds: 43201 is outside 900 to 43200'],
     ['GetSessionToken above 36 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', durationSeconds: 129601 }]), 'durationSeconds: 129601 is outside 900 to 129600'],
     ['an unknown field', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, role: 'x' }]), 'ROTATION_TARGETS[0]: unknown field(s) role'],
+    ['an unknown method', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, method: 'assumerole' }]), 'ROTATION_TARGETS[0].method: "assumerole" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"'],
+    ['a bucket name S3 refuses', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'Acme_Landing' }]), 'ROTATION_TARGETS[0].bucketName: "Acme_Landing" is not a valid bucket name; S3 requires'],
+    ['a bucket name with two dots', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme..landing' }]), 'ROTATION_TARGETS[0].bucketName: "acme..landing" has two adjacent dots'],
+    ['a bucket name shaped like an IP', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: '10.1.2.3' }]), 'ROTATION_TARGETS[0].bucketName: "10.1.2.3" is shaped like an IP address'],
+    ['a reserved bucket prefix', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'xn--acme' }]), 'ROTATION_TARGETS[0].bucketName: "xn--acme" starts with "xn--"'],
+    ['a folder with a wildcard', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', folderPath: 'crm/*' }]), 'ROTATION_TARGETS[0].folderPath: "crm/*" contains a character'],
+    ['a folder without a bucket', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, folderPath: 'crm' }]), 'ROTATION_TARGETS[0].folderPath: needs bucketName'],
+    ['a bucket on GetSessionToken', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', bucketName: 'acme' }]), 'ROTATION_TARGETS[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token"'],
+    ['GetFederationToken without a bucket', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u' }]), 'ROTATION_TARGETS[0].bucketName: is required with "method": "get-federation-token"'],
+    ['GetFederationToken without user keys', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', bucketName: 'acme' }]), 'ROTATION_TARGETS[0].userCredentialsSecretId: is required with "method": "get-federation-token"'],
+    ['GetFederationToken with a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', roleArn: ROLE, userCredentialsSecretId: 'u', bucketName: 'acme' }]), 'ROTATION_TARGETS[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn'],
+    ['GetFederationToken with an external id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', externalId: 'abc' }]), 'ROTATION_TARGETS[0].externalId: only applies to AssumeRole'],
+    ['GetFederationToken above 36 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds: 129601 }]), 'ROTATION_TARGETS[0].durationSeconds: 129601 is outside 900 to 129600: GetFederationToken'],
+    ['assume-role without a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'assume-role', userCredentialsSecretId: 'u' }]), 'ROTATION_TARGETS[0].method: "assume-role" needs roleArn'],
+    ['get-session-token with a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-session-token', roleArn: ROLE, userCredentialsSecretId: 'u' }]), 'ROTATION_TARGETS[0].method: "get-session-token" is signed with the IAM user\'s own keys'],
     ['a duplicate connection id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE }, { connectionId: ID_A.toUpperCase(), sandboxName: 'dev', roleArn: ROLE }]), 'ROTATION_TARGETS[1].connectionId: duplicates ROTATION_TARGETS[0]'],
     ['a target that is not an object', env({}, ['x']), 'ROTATION_TARGETS[0]'],
     ['http to a remote host', env({ FLOW_SERVICE_URL: 'http://platform.adobe.io/data' }), 'FLOW_SERVICE_URL: must use https://'],

@@ -5,7 +5,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
-import { CredentialMinter } from '../../lambda/credential-minter.js';
+import { CredentialMinter, federatedUserArn, federatedUserName } from '../../lambda/credential-minter.js';
 import { SecretStore } from '../../lambda/secrets.js';
 import { startWorld, type World } from '../../emulators/world.js';
 
@@ -72,5 +72,26 @@ describe('CredentialMinter', () => {
 
     expect(minted.identityArn).toContain(targets[0]!.connectionId);
     expect(signerKeyOf(verifications(world).at(-1)!.headers.authorization)).toBe(minted.accessKeyId);
+  });
+});
+
+describe('federatedUserName', () => {
+  it.each([
+    ['4cb0c374-d3bb-4557-b139-5712880adc55', 'aep-4cb0c374d3bb4557b1395712880a'],
+    ['4CB0C374-D3BB-4557-B139-5712880ADC55', 'aep-4cb0c374d3bb4557b1395712880a'],
+    ['9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', 'aep-9e0f2c1a7b3d4e5f8a6b1c2d3e4f'],
+  ])('names the federated user of connection %s %s: 32 characters AWS accepts, the same every time', (connectionId, name) => {
+    expect(federatedUserName(connectionId)).toBe(name);
+    expect(name).toMatch(/^[\w+=,.@-]{2,32}$/);
+  });
+});
+
+describe('federatedUserArn', () => {
+  it.each([
+    ['arn:aws:iam::123456789012:user/aep-ingest', 'arn:aws:sts::123456789012:federated-user/aep-x'],
+    ['arn:aws-cn:iam::210987654321:user/path/aep-ingest', 'arn:aws-cn:sts::210987654321:federated-user/aep-x'],
+    ['not-an-arn', ''],
+  ])('takes partition and account from %s', (userArn, expected) => {
+    expect(federatedUserArn(userArn, 'aep-x')).toBe(expected);
   });
 });

@@ -38,6 +38,7 @@ describe('secret hygiene', () => {
         { sandboxName: 'dev' },
         { sandboxName: 'dev', withSessionToken: false },
         { sandboxName: 'dev' },
+        { sandboxName: 'dev', method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports/dev' },
       ],
     });
     const { world, newHandler } = harness;

@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startWorld, type World } from '../emulators/world.js';
-import { DEFAULT_CONCURRENCY } from '../lambda/config.js';
+import { DEFAULT_CONCURRENCY } from '../lambda/contract.js';
 import { DEFAULT_MEMORY_MB } from '../lib/rotation-rules.js';
 import { bundleEntry, bundleFunction, constructDrift, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
 import type { ChildReport, ChildTask } from './child.js';

@@ -9,6 +9,7 @@
  * so they neither mix with the CLI's output nor get lost: they give progress and the rows of a
  * run that throws.
  */
+import { toFunctionEnv, toTargetEntry } from '../lambda/contract.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';
 import type { RotatorConfig, TargetConfig } from '../lib/config.js';
 import { STACK_OUTPUT, StackNotDeployedError } from './aws.js';
@@ -35,25 +36,13 @@ export function refuseCreatedRoles(config: RotatorConfig, targets: readonly Targ
  */
 export function functionEnvironment(config: RotatorConfig, targets: readonly TargetConfig[], adobeSecretId: string): Record<string, string> {
   refuseCreatedRoles(config, targets);
-  const entries = targets.map((target) => ({
-    connectionId: target.connectionId,
-    sandboxName: target.sandboxName,
-    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
-    ...(target.externalId ? { externalId: target.externalId } : {}),
-    ...(target.userCredentialsSecret ? { userCredentialsSecretId: target.userCredentialsSecret.secretId } : {}),
-    durationSeconds: target.durationSeconds,
-    // As the stack writes them: method only where the function cannot infer it.
-    ...(target.method === 'get-federation-token' ? { method: target.method } : {}),
-    ...(target.bucketName ? { bucketName: target.bucketName } : {}),
-    ...(target.folderPath ? { folderPath: target.folderPath } : {}),
-  }));
-  return {
-    ADOBE_CREDENTIALS_SECRET_ID: adobeSecretId,
-    ROTATION_TARGETS: JSON.stringify(entries),
-    FLOW_SERVICE_URL: config.flowServiceUrl,
-    ADOBE_IMS_URL: config.imsUrl,
-    ROTATION_CONCURRENCY: String(config.concurrency),
-  };
+  return toFunctionEnv({
+    adobeCredentialsSecretId: adobeSecretId,
+    targets: targets.map((target) => toTargetEntry({ ...target, userCredentialsSecretId: target.userCredentialsSecret?.secretId })),
+    flowServiceUrl: config.flowServiceUrl,
+    imsUrl: config.imsUrl,
+    concurrency: config.concurrency,
+  });
 }
 
 /** The Adobe credentials secret id: configured, or the stack's output (when the stack created it). */

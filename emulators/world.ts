@@ -5,10 +5,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { DEFAULT_DURATION_SECONDS, toFunctionEnv, toTargetEntry, type FunctionTargetEntry, type MintMethod } from '../lambda/contract.js';
 import { startEmulators } from './index.js';
 import type { AwsCredentials, Emulators, StoredConnection } from './types.js';
 
-export type WorldMintMethod = 'assume-role-chained' | 'assume-role-user-keys' | 'get-session-token' | 'get-federation-token';
+/** How a world connection's credentials are minted: the function's own methods. */
+export type WorldMintMethod = MintMethod;
 
 export interface WorldConnectionSpec {
   readonly sandboxName: string;
@@ -55,7 +57,7 @@ export interface World {
   readonly functionRoleArn: string;
   readonly functionCredentials: AwsCredentials;
   /** The `ROTATION_TARGETS` entries, in the order of `options.connections`. */
-  readonly targets: Array<Record<string, unknown>>;
+  readonly targets: FunctionTargetEntry[];
   readonly connectionIds: string[];
   /** Everything the function's environment holds: rotator variables, endpoints and AWS credentials. */
   readonly env: Record<string, string>;
@@ -93,7 +95,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     JSON.stringify({ accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey }),
   );
 
-  const targets: Array<Record<string, unknown>> = [];
+  const targets: FunctionTargetEntry[] = [];
   const connectionIds: string[] = [];
   options.connections.forEach((spec, index) => {
     const method = spec.method ?? 'assume-role-chained';
@@ -132,23 +134,24 @@ export async function startWorld(options: WorldOptions): Promise<World> {
             },
     });
     connectionIds.push(id);
-    targets.push({
-      connectionId: id,
-      sandboxName: spec.sandboxName,
-      ...(assumesRole ? { roleArn } : {}),
-      ...(spec.externalId ? { externalId: spec.externalId } : {}),
-      ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: userSecretId } : {}),
-      ...(spec.durationSeconds ? { durationSeconds: spec.durationSeconds } : {}),
-      ...(method === 'get-federation-token' ? { method } : {}),
-      ...(bucketName ? { bucketName } : {}),
-      ...(bucketName && spec.folderPath ? { folderPath: spec.folderPath } : {}),
-    });
+    targets.push(
+      toTargetEntry({
+        connectionId: id,
+        sandboxName: spec.sandboxName,
+        method,
+        ...(assumesRole ? { roleArn } : {}),
+        externalId: spec.externalId,
+        ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: userSecretId } : {}),
+        durationSeconds: spec.durationSeconds ?? DEFAULT_DURATION_SECONDS,
+        bucketName,
+        ...(bucketName ? { folderPath: spec.folderPath } : {}),
+      }),
+    );
   });
 
   const env: Record<string, string> = {
     ...emulators.endpointEnv,
-    ADOBE_CREDENTIALS_SECRET_ID: adobeSecretId,
-    ROTATION_TARGETS: JSON.stringify(targets),
+    ...toFunctionEnv({ adobeCredentialsSecretId: adobeSecretId, targets }),
     AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
     AWS_SESSION_TOKEN: functionCredentials.sessionToken!,

@@ -7,20 +7,12 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { RotationTarget } from './config.js';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, type RotationTarget } from './contract.js';
 import { secondsUntil } from './held-credentials.js';
 import type { ConnectionLog, ConnectionResult } from './rotate.js';
 
-export const DEFAULT_SERVICE_NAME = 'aep-s3-credential-rotator';
-export const DEFAULT_METRICS_NAMESPACE = 'AepS3CredentialRotator';
-
-/** Metric names: the CDK alarms and dashboard read exactly these. */
-export const METRIC = {
-  rotationSucceeded: 'RotationSucceeded',
-  rotationFailed: 'RotationFailed',
-  etagConflict: 'EtagConflict',
-  secondsUntilCredentialExpiry: 'SecondsUntilCredentialExpiry',
-} as const;
+/** Metric names, service name and namespace are part of the contract (the construct's alarms read them). */
+export { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from './contract.js';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME });
 

@@ -8,16 +8,16 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import {
+  checkServiceUrl,
   DEFAULT_CONCURRENCY,
   DEFAULT_DURATION_SECONDS,
   DEFAULT_FLOW_SERVICE_URL,
   DEFAULT_IMS_URL,
-  checkServiceUrl,
-  folderPathSchema,
+  MAX_CONCURRENCY,
+  MIN_CONCURRENCY,
   requiredOr,
-  s3BucketNameSchema,
-  targetMethodSchema,
-} from '../lambda/config.js';
+  targetFieldSchemas,
+} from '../lambda/contract.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
   bucketNameProblem,
@@ -33,7 +33,6 @@ import {
   narrowingProblems,
   normalizeFolderPath,
   rotationWindowProblem,
-  SANDBOX_NAME,
   scheduleInterval,
   sessionPolicySizeProblem,
   unnarrowedWarning,
@@ -143,17 +142,15 @@ export class ConfigValidationError extends Error {
 
 const ACCOUNT = /^\d{12}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
 const SECRET_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
 /** https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
 const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
-/** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** A link or path alarm descriptions end with; each appends `#<alarm id>`. */
 const RUNBOOK_URL = /^[^\s#]{1,400}$/;
+const CONCURRENCY_RANGE = `must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
 /** CloudFormation stack names. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
@@ -199,24 +196,20 @@ const createRoleSchema = z
   )
   .strict();
 
+/** A target in cdk.json: the function's target fields, plus what only a deployment has (createRole, secrets by reference). */
 const targetSchema = z
   .object(
     {
-      connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
-      sandboxName: z
-        .string({ error: requiredOr('must be a string') })
-        .regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
-      roleArn: z.string({ error: 'must be a string' }).regex(ROLE_ARN, 'must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>').optional(),
+      connectionId: targetFieldSchemas.connectionId,
+      sandboxName: targetFieldSchemas.sandboxName,
+      roleArn: targetFieldSchemas.roleArn.optional(),
       createRole: createRoleSchema.optional(),
-      externalId: z.string({ error: 'must be a string' }).regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-').optional(),
+      externalId: targetFieldSchemas.externalId.optional(),
       userCredentialsSecret: secretSchema.optional(),
-      durationSeconds: z
-        .number({ error: 'must be a whole number of seconds' })
-        .int('must be a whole number of seconds')
-        .default(DEFAULT_DURATION_SECONDS),
-      method: targetMethodSchema().optional(),
-      bucketName: s3BucketNameSchema().optional(),
-      folderPath: folderPathSchema().optional(),
+      durationSeconds: targetFieldSchemas.durationSeconds.default(DEFAULT_DURATION_SECONDS),
+      method: targetFieldSchemas.method.optional(),
+      bucketName: targetFieldSchemas.bucketName.optional(),
+      folderPath: targetFieldSchemas.folderPath.optional(),
     },
     { error: 'must be an object: { "connectionId", "sandboxName", "roleArn" | "createRole" | "userCredentialsSecret", ... }' },
   )
@@ -236,10 +229,10 @@ const rootSchema = z
       flowServiceUrl: z.string({ error: 'must be a string' }).default(DEFAULT_FLOW_SERVICE_URL),
       imsUrl: z.string({ error: 'must be a string' }).default(DEFAULT_IMS_URL),
       concurrency: z
-        .number({ error: 'must be a whole number from 1 to 64' })
-        .int('must be a whole number from 1 to 64')
-        .min(1, 'must be a whole number from 1 to 64')
-        .max(64, 'must be a whole number from 1 to 64')
+        .number({ error: CONCURRENCY_RANGE })
+        .int(CONCURRENCY_RANGE)
+        .min(MIN_CONCURRENCY, CONCURRENCY_RANGE)
+        .max(MAX_CONCURRENCY, CONCURRENCY_RANGE)
         .default(DEFAULT_CONCURRENCY),
       memorySize: z
         .number({ error: `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}` })

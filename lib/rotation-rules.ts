@@ -8,11 +8,14 @@
  * (`s3-credential-rotator.ts`, which names props) call these, so a refusal reads the same either
  * way. Nothing here imports aws-cdk-lib: the operator CLI reuses it with production dependencies.
  */
-import { DURATION_LIMITS, mintMethodFor, narrowingProblems, TARGET_METHODS, type MintMethod, type TargetMethod } from '../lambda/config.js';
+import { CONNECTION_ID, DURATION_LIMITS, mintMethodFor, narrowingProblems, SANDBOX_NAME, TARGET_METHODS, targetMethodOf, type MintMethod, type TargetMethod } from '../lambda/contract.js';
 import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem, sessionPolicySizeProblem } from '../lambda/session-policy.js';
 
 export {
+  CONNECTION_ID,
   DURATION_LIMITS,
+  SANDBOX_NAME,
+  targetMethodOf,
   folderPathProblem,
   narrowingProblems,
   normalizeFolderPath,
@@ -23,10 +26,6 @@ export {
   type TargetMethod,
 };
 
-/** A Flow Service connection id: a uuid. */
-export const CONNECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Adobe sandbox names: lower-case letters, digits and hyphens (the function sends them in `x-sandbox-name`). */
-export const SANDBOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,254}[a-z0-9])?$/;
 
 /** How a target gets its credentials (see the function's `credential-minter.ts`). */
 export interface TargetShape {
@@ -51,10 +50,6 @@ export function mintMethodOf(shape: TargetShape): MintMethod | undefined {
   return mintMethodFor(shape);
 }
 
-/** The `method` value that selects `method` (the AssumeRole variants differ only by who signs). */
-export function targetMethodOf(method: MintMethod): TargetMethod {
-  return method === 'assume-role-chained' || method === 'assume-role-user-keys' ? 'assume-role' : method;
-}
 
 /**
  * The warning for a target whose credentials give Adobe more than the bucket it reads, or

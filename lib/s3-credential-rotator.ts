@@ -26,9 +26,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { checkServiceUrl, DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_FLOW_SERVICE_URL, DEFAULT_IMS_URL } from '../lambda/config.js';
+import { checkServiceUrl, DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_FLOW_SERVICE_URL, DEFAULT_IMS_URL, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../lambda/contract.js';
 import { partitionOf } from '../lambda/session-policy.js';
-import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../lambda/observability.js';
 import {
   bucketNameProblem,
   CONNECTION_ID,

@@ -42,6 +42,7 @@ export function functionEnvironment(config: RotatorConfig, targets: readonly Tar
     flowServiceUrl: config.flowServiceUrl,
     imsUrl: config.imsUrl,
     concurrency: config.concurrency,
+    verifyWithAdobe: config.verifyWithAdobe,
   });
 }
 

@@ -112,6 +112,8 @@ export interface RotatorConfig {
   readonly memorySize: number;
   /** Reserve one concurrent execution so that two runs never overlap (see the construct's prop). */
   readonly reserveConcurrency: boolean;
+  /** After each PATCH, Flow Service explores the connection with the new credentials (`VERIFY_WITH_ADOBE`). */
+  readonly verifyWithAdobe: boolean;
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
@@ -242,6 +244,7 @@ const rootSchema = z
         })
         .default(DEFAULT_MEMORY_MB),
       reserveConcurrency: z.boolean({ error: 'must be true or false' }).default(true),
+      verifyWithAdobe: z.boolean({ error: 'must be true or false' }).default(true),
       logRetentionDays: z
         .number({ error: 'must be a number of days' })
         .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -84,6 +84,7 @@ export class RotatorStack extends Stack {
       concurrency: config.concurrency,
       memorySize: config.memorySize,
       reserveConcurrency: config.reserveConcurrency,
+      verifyWithAdobe: config.verifyWithAdobe,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
       targetsDelivery: props.targetsDelivery,

@@ -56,6 +56,7 @@ describe('parseRotatorConfig', () => {
       concurrency: 8,
       memorySize: 1769,
       reserveConcurrency: true,
+      verifyWithAdobe: true,
       logRetentionDays: 90,
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });

@@ -507,3 +507,21 @@ describe('S3CredentialRotator narrowing', () => {
     expect(JSON.stringify(shortVariables.ROTATION_TARGETS)).toContain('\\"bucketName\\":\\"acme-aep-landing-bucket-0123456789\\",\\"folderPath\\":\\"exports/crm/daily\\"');
   });
 });
+
+describe('verifyWithAdobe', () => {
+  it("leaves VERIFY_WITH_ADOBE to the function's default (on), and writes false only when turned off", () => {
+    const synth = (verifyWithAdobe?: boolean) => {
+      const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
+      new S3CredentialRotator(stack, 'Rotator', {
+        targets: [{ connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme-aep-landing' }],
+        ...(verifyWithAdobe === undefined ? {} : { verifyWithAdobe }),
+      });
+      const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as Array<{ Properties: { Environment: { Variables: Record<string, unknown> } } }>;
+      return fn!.Properties.Environment.Variables;
+    };
+
+    expect(synth()).not.toHaveProperty('VERIFY_WITH_ADOBE');
+    expect(synth(true)).not.toHaveProperty('VERIFY_WITH_ADOBE');
+    expect(synth(false)).toMatchObject({ VERIFY_WITH_ADOBE: 'false' });
+  });
+});

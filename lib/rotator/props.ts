@@ -1,0 +1,217 @@
+/**
+ * The construct's public props: one readonly interface per thing an app describes, every optional
+ * prop with a `@default` that says what happens. Validation is in `validate-props.ts`.
+ */
+import type { Duration } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { TargetMethod } from '../../lambda/contract.js';
+import type { TargetsDelivery } from './targets-delivery.js';
+
+/**
+ * Where alarm descriptions send the operator: each appends `#<alarm construct id, lower case>`,
+ * the anchor of that alarm's section in docs/RUNBOOK.md.
+ */
+export const DEFAULT_RUNBOOK_URL = 'docs/RUNBOOK.md';
+
+/** A role the construct creates for a target: Adobe will hold its temporary credentials. */
+export interface CreatedRoleOptions {
+  /** The bucket the connection reads (Adobe's naming rules are checked at synth). */
+  readonly bucketName: string;
+  /**
+   * A folder (key prefix) in the bucket: objects are readable and the bucket listable only under it.
+   * @default - the whole bucket
+   */
+  readonly folderPath?: string;
+  /**
+   * A fixed IAM role name.
+   * @default - CloudFormation generates one (then the role ARN is known only at deploy time, so the targets must travel in `ROTATION_TARGETS`)
+   */
+  readonly roleName?: string;
+  /**
+   * The customer-managed KMS key of the bucket's SSE-KMS encryption: the role may decrypt with it through S3.
+   * @default - no KMS permission (SSE-S3 or the AWS-managed `aws/s3` key)
+   */
+  readonly kmsKey?: kms.IKey;
+}
+
+/** One Flow Service S3 base connection to keep fresh, and how to mint its credentials. */
+export interface RotationTargetProps {
+  /** The base connection id (a uuid). */
+  readonly connectionId: string;
+  /** The Experience Platform sandbox the connection lives in (lower case). */
+  readonly sandboxName: string;
+  /**
+   * An existing role to assume. It must trust the function's role (output `RotatorFunctionRoleArn`),
+   * or the IAM user when `userCredentialsSecret` is given.
+   * @default - no existing role: `createRole`, or GetSessionToken with `userCredentialsSecret`
+   */
+  readonly roleArn?: string;
+  /**
+   * Create the role: trusted only by the function's role, read-only on one bucket (and folder).
+   * Its sessions are narrowed to that bucket and folder too.
+   * @default - no role is created
+   */
+  readonly createRole?: CreatedRoleOptions;
+  /**
+   * The bucket Adobe reads (S3's naming rules are checked at synth). Every AssumeRole or
+   * GetFederationToken for the target then passes a session policy that allows only reading it,
+   * whatever else the role or IAM user may do. Not with `createRole`, which names its own.
+   * @default - no session policy: Adobe receives everything the role allows (synth warns)
+   */
+  readonly bucketName?: string;
+  /**
+   * The folder (key prefix) in `bucketName` Adobe reads; needs `bucketName`.
+   * @default - the whole bucket
+   */
+  readonly folderPath?: string;
+  /**
+   * The STS call: `assume-role` (needs a role), `get-session-token` or `get-federation-token`
+   * (both need `userCredentialsSecret` and no role; `get-federation-token` needs `bucketName`).
+   * @default - inferred: a role means AssumeRole, `userCredentialsSecret` alone GetSessionToken
+   */
+  readonly method?: TargetMethod;
+  /**
+   * The external id AssumeRole passes (and a created role's trust policy requires).
+   * @default - none
+   */
+  readonly externalId?: string;
+  /**
+   * A secret holding an IAM user's long-term keys `{"accessKeyId","secretAccessKey"}`. With a role,
+   * AssumeRole is signed with them (up to 12 h); without, the function calls GetSessionToken, or
+   * GetFederationToken when `method` says so.
+   * @default - none: AssumeRole is signed by the function's own role (role chaining, at most 1 h)
+   */
+  readonly userCredentialsSecret?: secretsmanager.ISecret;
+  /**
+   * How long the minted credentials live. Checked against the STS call the target uses.
+   * @default Duration.seconds(3600)
+   */
+  readonly duration?: Duration;
+}
+
+/** Properties of {@link S3CredentialRotator}. */
+export interface S3CredentialRotatorProps {
+  /** The connections to rotate (at least one). */
+  readonly targets: readonly RotationTargetProps[];
+  /**
+   * When to rotate. Must repeat at least twice per shortest credential lifetime, so one failed run
+   * and its retries leave time for the next.
+   * @default ScheduleExpression.rate(Duration.minutes(15))
+   */
+  readonly schedule?: scheduler.ScheduleExpression;
+  /**
+   * The secret holding Adobe OAuth Server-to-Server credentials `{"clientId","clientSecret","orgId","scopes"?}`.
+   * @default - a new secret with a placeholder value; put the real one with `aws secretsmanager put-secret-value`
+   */
+  readonly adobeCredentialsSecret?: secretsmanager.ISecret;
+  /**
+   * Flow Service base URL.
+   * @default 'https://platform.adobe.io/data/foundation/flowservice'
+   */
+  readonly flowServiceUrl?: string;
+  /**
+   * Adobe IMS base URL.
+   * @default 'https://ims-na1.adobelogin.com'
+   */
+  readonly imsUrl?: string;
+  /**
+   * How many connections one run rotates at a time (1 to 64).
+   * @default 8
+   */
+  readonly concurrency?: number;
+  /**
+   * The function timeout.
+   * @default - 30 s plus 45 s per batch of `concurrency` targets (refused beyond Lambda's 15 minutes)
+   */
+  readonly timeout?: Duration;
+  /**
+   * The function's memory in MB (128 to 10240). Lambda gives CPU in proportion to memory, one vCPU
+   * at 1769 MB; below that a rotation is CPU-bound and runs longer, at about the same cost, since
+   * Lambda bills GB-seconds (BENCHMARKS.md, "Lambda's CPU share").
+   * @default 1769 (one vCPU)
+   */
+  readonly memorySize?: number;
+  /**
+   * Reserve one concurrent execution for the function, so a manual run and a scheduled one never
+   * overlap, and other functions cannot take the account's whole concurrency from it. Lambda keeps
+   * 100 executions of the account's quota unreserved, so an account whose quota is 100 or less
+   * (some new accounts have 10) cannot reserve any, and the deploy fails; set `false` there, or ask
+   * for a higher quota. Without it, overlapping runs are safe (each PATCH carries `If-Match`, and
+   * a stale one is re-read and sent again), only wasteful.
+   * @default true
+   */
+  readonly reserveConcurrency?: boolean;
+  /**
+   * How long the function's log group keeps events.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Where alarms notify (on ALARM and back to OK).
+   * @default - a new topic (subscribe to it, or see `alarmTopic`)
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Powertools service name: the `service` dimension of every metric.
+   * @default 'aep-s3-credential-rotator'
+   */
+  readonly serviceName?: string;
+  /**
+   * Powertools metrics namespace.
+   * @default 'AepS3CredentialRotator'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * How the targets list reaches the function.
+   * @default TargetsDelivery.AUTO
+   */
+  readonly targetsDelivery?: TargetsDelivery;
+  /**
+   * After each PATCH, ask Flow Service to explore the connection with the credentials it now holds,
+   * so Adobe itself proves it can list the bucket (`VERIFY_WITH_ADOBE`). Turn it off only for orgs
+   * whose Adobe credential may not explore connections; results then say `adobeVerified: false`.
+   * @default true
+   */
+  readonly verifyWithAdobe?: boolean;
+  /**
+   * `CredentialsExpiringAlarm` fires when a connection's credentials have less than this left (or
+   * no run reported for its whole window). It must be at least the alarm's window plus 3 minutes,
+   * so that it fires before the credentials it last saw expire, and at most the shortest
+   * credential lifetime minus the function timeout, so that healthy runs stay above it; synth
+   * refuses anything else (`expiryAlarmPlan` in lib/rotation-rules.ts has the reasoning).
+   * @default - the alarm's window plus one schedule interval, kept within those bounds (35 minutes for 1-hour credentials rotated every 15 minutes)
+   */
+  readonly expiryAlarmThreshold?: Duration;
+  /**
+   * A fixed name for the function's role, so that trust policies in other accounts can name
+   * `arn:aws:iam::<account>:role/<name>` before this stack is deployed, and the name survives a
+   * redeploy. IAM role names are unique in an account (across regions): give each stack its own.
+   * Adding, changing or removing it on a deployed stack replaces the role, and IAM then stops
+   * honouring trust policies that named the old one until they are saved again.
+   * @default - CloudFormation generates a name (see the `RotatorFunctionRoleArn` output)
+   */
+  readonly functionRoleName?: string;
+  /**
+   * The runbook alarm descriptions point to, e.g. a URL of docs/RUNBOOK.md in your repository or
+   * wiki. Each description ends with `Runbook: <this>#<alarm id in lower case>`.
+   * @default 'docs/RUNBOOK.md' (the path in this project)
+   */
+  readonly runbookUrl?: string;
+}
+
+/** Props that describe an impossible deployment; lists every problem with the prop path. */
+export class S3CredentialRotatorValidationError extends Error {
+  readonly code = 'ROTATOR_PROPS_INVALID';
+
+  constructor(
+    readonly problems: readonly string[],
+    path: string,
+  ) {
+    super(`${path}: invalid S3CredentialRotator props:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'S3CredentialRotatorValidationError';
+  }
+}

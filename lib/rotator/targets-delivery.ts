@@ -1,0 +1,149 @@
+/**
+ * How the targets reach the function: `ROTATION_TARGETS` in its environment while the list surely
+ * fits Lambda's 4 KB, else a JSON file written at synth and bundled with the code
+ * (`ROTATION_TARGETS_FILE`). Either way each entry is what `toTargetEntry` (lambda/contract.ts) makes.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Duration, Stack, Stage, Token } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import type { Construct } from 'constructs';
+import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../lambda/contract.js';
+import { normalizeFolderPath, sessionPolicySizeProblem } from '../../lambda/session-policy.js';
+import { S3CredentialRotatorValidationError } from './props.js';
+import { secretIdOf } from './secrets.js';
+import type { CheckedTarget } from './validate-props.js';
+
+/** Where a bundled targets file sits in the deployment package: Lambda unpacks it in /var/task. */
+export const TARGETS_FILE_NAME = 'rotation-targets.json';
+export const TARGETS_FILE_PATH = `/var/task/${TARGETS_FILE_NAME}`;
+/**
+ * Largest `ROTATION_TARGETS` value kept in the environment. Lambda allows 4 KB for all variables
+ * together; the others take about 500 bytes.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+ */
+export const MAX_TARGETS_ENV_BYTES = 3000;
+
+/** How the targets list reaches the function. */
+export enum TargetsDelivery {
+  /** `ROTATION_TARGETS` while it fits in {@link MAX_TARGETS_ENV_BYTES}, a bundled file beyond. */
+  AUTO = 'auto',
+  /** Always `ROTATION_TARGETS`. Values such as created role ARNs resolve at deploy time. */
+  ENVIRONMENT = 'environment',
+  /**
+   * Always a JSON file bundled with the code (`ROTATION_TARGETS_FILE`). Its content is written at
+   * synth, so every value in it must be known then: created roles need `roleName` and the stack
+   * a concrete account and region.
+   */
+  FILE = 'file',
+}
+
+/** How the targets travel, decided. */
+export interface DeliveredTargets {
+  readonly delivery: TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE;
+  /** The entries (with deploy-time values still as tokens), for `ROTATION_TARGETS`. */
+  readonly entries: FunctionTargetEntry[];
+  /** With FILE: the file written at synth, which bundling copies next to the code. */
+  readonly file?: string;
+}
+
+/**
+ * Decide how the targets travel and, for a file, write it. AUTO keeps a list in the environment
+ * when it fits; a list that fitted before created roles' sessions were narrowed keeps fitting
+ * there (those fields only repeat what the created role already allows, and a bundled file would
+ * need every created role's ARN at synth: a roleName, an account).
+ */
+export function deliverTargets(scope: Construct, requested: TargetsDelivery, targets: readonly CheckedTarget[], createdRoles: ReadonlyMap<string, iam.Role>): DeliveredTargets {
+  let entries = targets.map((target) => functionTargetEntry(target, createdRoles, true));
+  let delivery = chooseDelivery(requested, entries);
+  if (delivery === TargetsDelivery.FILE && requested === TargetsDelivery.AUTO) {
+    const unnarrowed = targets.map((target) => functionTargetEntry(target, createdRoles, false));
+    if (chooseDelivery(TargetsDelivery.AUTO, unnarrowed) === TargetsDelivery.ENVIRONMENT) {
+      entries = unnarrowed;
+      delivery = TargetsDelivery.ENVIRONMENT;
+    }
+  }
+  return delivery === TargetsDelivery.FILE ? { delivery, entries, file: writeTargetsFile(scope, entries, targets) } : { delivery, entries };
+}
+
+/**
+ * The function's entry for a target. Its bucket and folder go with it so the function narrows
+ * the session: the target's own, or a created role's (`narrowCreatedRoles`; skipped when the
+ * policy might not fit STS's limit, since the created role allows no more than that anyway).
+ */
+function functionTargetEntry({ props: target, method, durationSeconds }: CheckedTarget, createdRoles: ReadonlyMap<string, iam.Role>, narrowCreatedRoles: boolean): FunctionTargetEntry {
+  let scope: { bucketName?: string; folderPath?: string } = { bucketName: target.bucketName, folderPath: target.folderPath };
+  if (target.createRole) {
+    const { bucketName, folderPath } = target.createRole;
+    const fits = Token.isUnresolved(bucketName) || Token.isUnresolved(folderPath) || !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath) });
+    scope = narrowCreatedRoles && fits ? { bucketName, folderPath } : {};
+  }
+  const folderPath = scope.folderPath === undefined || Token.isUnresolved(scope.folderPath) ? scope.folderPath : normalizeFolderPath(scope.folderPath);
+  return toTargetEntry({
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    method,
+    roleArn: target.roleArn ?? createdRoles.get(target.connectionId)?.roleArn,
+    externalId: target.externalId,
+    userCredentialsSecretId: target.userCredentialsSecret && secretIdOf(target.userCredentialsSecret),
+    durationSeconds: durationSeconds ?? (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds(),
+    bucketName: scope.bucketName,
+    folderPath: scope.bucketName ? folderPath : undefined,
+  });
+}
+
+/** AUTO picks the environment while the list surely fits, counting each token at its longest. */
+function chooseDelivery(requested: TargetsDelivery, entries: readonly FunctionTargetEntry[]): TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE {
+  if (requested !== TargetsDelivery.AUTO) return requested;
+  const estimate = JSON.stringify(entries, (_key, value: unknown) => (typeof value === 'string' && Token.isUnresolved(value) ? 'x'.repeat(160) : value));
+  return Buffer.byteLength(estimate) <= MAX_TARGETS_ENV_BYTES ? TargetsDelivery.ENVIRONMENT : TargetsDelivery.FILE;
+}
+
+/**
+ * Resolve the entries now (the file is written at synth) and write them where the bundling
+ * step copies them from. The file name carries the content hash, so a different list is a
+ * different bundling command, never a stale copy.
+ */
+function writeTargetsFile(scope: Construct, entries: readonly FunctionTargetEntry[], targets: readonly CheckedTarget[]): string {
+  const stack = Stack.of(scope);
+  const problems: string[] = [];
+  const resolved = entries.map((entry, index) => {
+    const options = targets[index]!.props.createRole;
+    if (options) {
+      // A created role's ARN is a deploy-time value; with a fixed name and a known account it can be computed.
+      const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
+      if (!options.roleName || Token.isUnresolved(stack.account) || !partition) {
+        problems.push(
+          `targets[${index}].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; ` +
+            'give createRole.roleName and deploy the stack to an explicit account and region, or use TargetsDelivery.ENVIRONMENT (fewer targets)',
+        );
+        return entry;
+      }
+      entry = { ...entry, roleArn: `arn:${partition}:iam::${stack.account}:role/${options.roleName}` };
+    }
+    for (const [field, value] of Object.entries(entry)) {
+      if (Token.isUnresolved(value)) {
+        problems.push(
+          `targets[${index}].${field === 'userCredentialsSecretId' ? 'userCredentialsSecret' : field}: is only known at deploy time, but the targets go to a bundled file written at synth; use a literal value (e.g. import the secret by name or complete ARN)`,
+        );
+      }
+    }
+    return entry;
+  });
+  if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, scope.node.path);
+  const content = `${JSON.stringify(resolved, null, 2)}\n`;
+  const hash = createHash('sha256').update(content).digest('hex').slice(0, 16);
+  // Beside the cloud assembly it feeds (cdk.out), not in a shared temporary directory.
+  const file = join(Stage.of(scope)?.outdir ?? tmpdir(), 'rotator-targets', `${TARGETS_FILE_NAME.replace(/\.json$/, '')}-${hash}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  return file;
+}
+
+/** A shell command copying `from` to `to` (local bundling runs commands with bash, or cmd on Windows). */
+export function copyCommand(from: string, to: string): string {
+  return process.platform === 'win32' ? `copy /Y "${from}" "${to}"` : `cp "${from}" "${to}"`;
+}

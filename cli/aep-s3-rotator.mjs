@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// The `aep-s3-rotator` bin: registers tsx (a devDependency) so Node runs the TypeScript CLI as is,
-// then runs it. Inside the project, `npm run rotator -- <command>` does the same.
-import { register } from 'tsx/esm/api';
+// The `aep-s3-rotator` bin. Inside the project it runs the TypeScript CLI as is, through tsx (a
+// devDependency; `npm run rotator -- <command>` does the same). Installed from the package, there
+// is no TypeScript and no tsx: it runs the compiled CLI in dist/.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('./main.ts');
-await main();
+const source = new URL('./main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { main } = await import(source.href);
+  await main();
+} else {
+  const { main } = await import(new URL('../dist/cli/main.js', import.meta.url).href);
+  await main();
+}

@@ -5,7 +5,7 @@
  * it in-process; {@link main} wires it to the real process. Every error a person can cause ends
  * as one sentence on stderr and an exit code (see `--help`), never a stack trace.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, type CommandOptions } from './args.js';
 import { checkConfigCommand } from './commands/check-config.js';
@@ -49,7 +49,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  // cli/main.ts in the project, dist/cli/main.js in the package: package.json is one or two levels up.
+  const file = [new URL('../package.json', import.meta.url), new URL('../../package.json', import.meta.url)].find((url) => existsSync(url))!;
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return `${PROGRAM} ${pkg.version}`;
 }
 

@@ -13,7 +13,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -39,7 +39,7 @@ import { createSourceRole } from './rotator/source-roles.js';
 import { deliverTargets, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
 import { validateProps, warnAboutUnnarrowedTargets } from './rotator/validate-props.js';
 
-export { HANDLER_ENTRY, PROJECT_ROOT, ROTATOR_BUNDLE, rotatorBundling } from './rotator/function.js';
+export { HANDLER_ENTRY, prebuiltFunctionDir, PROJECT_ROOT, ROTATOR_BUNDLE, rotatorBundling } from './rotator/function.js';
 export {
   DEFAULT_RUNBOOK_URL,
   S3CredentialRotatorValidationError,
@@ -62,7 +62,7 @@ export { MAX_TARGETS_ENV_BYTES, TARGETS_FILE_NAME, TARGETS_FILE_PATH, TargetsDel
  */
 export class S3CredentialRotator extends Construct {
   /** The rotation function. */
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   /** The function's execution role (roles assumed by chaining must trust it). */
   readonly functionRole: iam.Role;
   /** The secret the function reads the Adobe credentials from. */

@@ -1,11 +1,18 @@
 /**
  * The rotation function and how it is bundled: esbuild, no Docker, the AWS SDK included so the
- * artifact runs the versions the tests ran. The bench builds its bundle from the same settings
- * ({@link ROTATOR_BUNDLE}), so what it measures is what `cdk deploy` uploads.
+ * artifact runs the versions the tests ran. The bench and the package build (scripts/build-package.ts)
+ * bundle with the same settings ({@link ROTATOR_BUNDLE}), so what they measure and ship is what
+ * `cdk deploy` uploads from this project.
+ *
+ * Two ways to the same code: in this project the construct bundles lambda/handler.ts at synth
+ * (`NodejsFunction`); installed from the package, it deploys the bundle the package ships
+ * (`dist/function`), so a consumer's synth depends on nothing of this project's build setup.
  */
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Duration } from 'aws-cdk-lib';
+import { Stage, type Duration } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -18,6 +25,15 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The function's entry point (exports `handler`). */
 export const HANDLER_ENTRY = join(PROJECT_ROOT, 'lambda', 'handler.ts');
+
+/**
+ * The prebuilt bundle the package ships, when this module runs from the package (dist/lib/rotator/
+ * → dist/function/); undefined in this project, which bundles from source.
+ */
+export function prebuiltFunctionDir(): string | undefined {
+  const dir = fileURLToPath(new URL('../../function/', import.meta.url));
+  return existsSync(join(dir, 'index.mjs')) ? dir : undefined;
+}
 
 /**
  * The bundle's esbuild settings, as plain data: the construct turns them into `bundling` props,
@@ -82,13 +98,48 @@ export interface RotatorFunctionOptions {
   readonly targetsFile?: string;
 }
 
-/** The rotation function (construct id `Function`). */
-export function createRotatorFunction(scope: Construct, options: RotatorFunctionOptions): NodejsFunction {
+/**
+ * The rotation function (construct id `Function`, the same whichever way it is built, so its
+ * logical id does not move).
+ */
+export function createRotatorFunction(scope: Construct, options: RotatorFunctionOptions): lambda.Function {
+  const prebuilt = prebuiltFunctionDir();
+  if (prebuilt) {
+    return new lambda.Function(scope, 'Function', {
+      ...functionProps(options),
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(prebuiltAsset(scope, prebuilt, options.targetsFile)),
+    });
+  }
   return new NodejsFunction(scope, 'Function', {
+    ...functionProps(options),
     entry: HANDLER_ENTRY,
     handler: 'handler',
     projectRoot: PROJECT_ROOT,
     depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+    bundling: rotatorBundling(options.targetsFile),
+  });
+}
+
+/**
+ * The package's bundle as an asset: as shipped, or with a bundled targets file beside it (copied,
+ * with the bundle, into a directory of the cloud assembly named by their content).
+ */
+function prebuiltAsset(scope: Construct, prebuilt: string, targetsFile: string | undefined): string {
+  if (!targetsFile) return prebuilt;
+  const files = ['index.mjs', 'index.mjs.map'].map((name) => join(prebuilt, name)).filter((file) => existsSync(file));
+  const hash = createHash('sha256');
+  for (const file of [...files, targetsFile]) hash.update(readFileSync(file));
+  const dir = join(Stage.of(scope)?.outdir ?? PROJECT_ROOT, 'rotator-function', hash.digest('hex').slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  for (const file of files) copyFileSync(file, join(dir, basename(file)));
+  copyFileSync(targetsFile, join(dir, TARGETS_FILE_NAME));
+  return dir;
+}
+
+/** What the function is, however its code is built. */
+function functionProps(options: RotatorFunctionOptions): lambda.FunctionOptions & { runtime: lambda.Runtime } {
+  return {
     // The newest Node.js runtime Lambda supports; https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
@@ -104,6 +155,5 @@ export function createRotatorFunction(scope: Construct, options: RotatorFunction
     retryAttempts: 2,
     maxEventAge: options.maxEventAge,
     onFailure: options.onFailure,
-    bundling: rotatorBundling(options.targetsFile),
-  });
+  };
 }

@@ -1,0 +1,39 @@
+/**
+ * The package's entry point: the `S3CredentialRotator` construct, its props, and the function's
+ * contract (environment, metric names, the target schema) for apps that build on it.
+ *
+ * @example
+ * import { S3CredentialRotator } from 'aep-s3-credential-rotator';
+ * new S3CredentialRotator(stack, 'Rotator', { targets: [{ connectionId, sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } }] });
+ */
+export {
+  DEFAULT_RUNBOOK_URL,
+  MAX_TARGETS_ENV_BYTES,
+  S3CredentialRotator,
+  S3CredentialRotatorValidationError,
+  secretIdOf,
+  TargetsDelivery,
+  type CreatedRoleOptions,
+  type RotationTargetProps,
+  type S3CredentialRotatorProps,
+} from './s3-credential-rotator.js';
+export { OUTPUT, RotatorStack, type RotatorStackProps } from './rotator-stack.js';
+export { ConfigValidationError, parseRotatorConfig, type RotatorConfig, type TargetConfig } from './config.js';
+export {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DURATION_SECONDS,
+  DEFAULT_FLOW_SERVICE_URL,
+  DEFAULT_IMS_URL,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_SERVICE_NAME,
+  DURATION_LIMITS,
+  ENV,
+  METRIC,
+  TARGET_METHODS,
+  toFunctionEnv,
+  type FunctionSettings,
+  type FunctionTargetEntry,
+  type MintMethod,
+  type RotationTarget,
+  type TargetMethod,
+} from '../lambda/contract.js';

@@ -1,0 +1,39 @@
+/**
+ * `npm run build` (and `npm pack`, through `prepack`): what the package ships, so another CDK app
+ * can use the construct and operators the CLI without this project's build setup.
+ *
+ * - `dist/lib`, `dist/lambda`, `dist/cli`: the TypeScript compiled to JavaScript with `.d.ts`.
+ * - `dist/function/index.mjs`: the function, bundled once with the very settings the construct
+ *   bundles with in this project (`ROTATOR_BUNDLE`), so a consumer's synth needs no esbuild and
+ *   deploys what the tests ran.
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { HANDLER_ENTRY, PROJECT_ROOT, ROTATOR_BUNDLE } from '../lib/rotator/function.js';
+
+const dist = join(PROJECT_ROOT, 'dist');
+rmSync(dist, { recursive: true, force: true });
+
+execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(PROJECT_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+
+const { mainFields, minifyWhitespace, minifySyntax, minifyIdentifiers, keepNames, sourcemap, sourcesContent, banner, format, platform, target } = ROTATOR_BUNDLE;
+await build({
+  entryPoints: [HANDLER_ENTRY],
+  outfile: join(dist, 'function', 'index.mjs'),
+  bundle: true,
+  format,
+  platform,
+  target,
+  mainFields: [...mainFields],
+  minifyWhitespace,
+  minifySyntax,
+  minifyIdentifiers,
+  keepNames,
+  sourcemap,
+  sourcesContent,
+  banner: { js: banner },
+  logLevel: 'warning',
+});
+console.log(`built ${dist}`);

@@ -33,6 +33,8 @@ export const ENV = {
   concurrency: 'ROTATION_CONCURRENCY',
   /** @default true */
   verifyWithAdobe: 'VERIFY_WITH_ADOBE',
+  /** The rotation ledger's DynamoDB table. @default none: no ledger is written */
+  ledgerTableName: 'LEDGER_TABLE_NAME',
   /** Powertools' own: the `service` dimension and log field. @default DEFAULT_SERVICE_NAME */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   /** Powertools' own: the metrics namespace. @default DEFAULT_METRICS_NAMESPACE */
@@ -49,7 +51,12 @@ export const METRIC = {
   etagConflict: 'EtagConflict',
   /** For every connection tried: seconds until what it holds expires (0 when unknown). Alarms use its Minimum. */
   secondsUntilCredentialExpiry: 'SecondsUntilCredentialExpiry',
+  /** One per ledger write that failed (the rotation itself is unaffected). */
+  ledgerWriteFailed: 'LedgerWriteFailed',
 } as const;
+
+/** The rotation ledger's partition key: one item per connection. */
+export const LEDGER_KEY = 'connectionId';
 
 // ------------------------------------------------------------------ defaults and limits
 
@@ -309,6 +316,8 @@ export interface FunctionSettings {
   readonly imsUrl?: string;
   readonly concurrency?: number;
   readonly verifyWithAdobe?: boolean;
+  /** The rotation ledger's table name. @default none */
+  readonly ledgerTableName?: string;
   readonly serviceName?: string;
   readonly metricsNamespace?: string;
 }
@@ -330,6 +339,7 @@ export function toFunctionEnv(settings: FunctionSettings, { stringify = JSON.str
     ...(settings.imsUrl !== undefined ? { [ENV.imsUrl]: settings.imsUrl } : {}),
     ...(settings.concurrency !== undefined ? { [ENV.concurrency]: String(settings.concurrency) } : {}),
     ...(settings.verifyWithAdobe !== undefined ? { [ENV.verifyWithAdobe]: String(settings.verifyWithAdobe) } : {}),
+    ...(settings.ledgerTableName !== undefined ? { [ENV.ledgerTableName]: settings.ledgerTableName } : {}),
     ...(settings.serviceName !== undefined ? { [ENV.serviceName]: settings.serviceName } : {}),
     ...(settings.metricsNamespace !== undefined ? { [ENV.metricsNamespace]: settings.metricsNamespace } : {}),
   };

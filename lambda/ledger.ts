@@ -1,0 +1,131 @@
+/**
+ * The rotation ledger: one DynamoDB item per connection, written once per run, that answers the
+ * operator's first questions without trusting Flow Service's `updatedAt` (which any edit moves):
+ * when was it last rotated and what does it hold until when, how did the last attempt go, and how
+ * many runs in a row has it failed.
+ *
+ * The function writes with `UpdateItem` only (the one action its role is granted); the old item
+ * comes back with the same request (`ReturnValues: ALL_OLD`), so a failed connection's expiry
+ * metric can use what the ledger says it still holds. A write that fails never fails the rotation:
+ * the caller logs it and counts it (`LedgerWriteFailed`).
+ */
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { LEDGER_KEY, type MintMethod } from './contract.js';
+import type { ConnectionResult, ConnectionStatus } from './rotate.js';
+
+/** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */
+const MAX_ERROR_CHARS = 500;
+
+/** The last successful rotation: what the connection holds since. */
+export interface LedgerRotation {
+  /** ISO 8601: when the PATCH was answered. */
+  readonly at: string;
+  /** ISO 8601: when the credentials it holds since expire. */
+  readonly expiresAt: string;
+  /** The etag the PATCH returned. */
+  readonly etag: string;
+  readonly method: MintMethod;
+  /** Flow Service listed the bucket with them (issue: Adobe's side of the proof). */
+  readonly adobeVerified: boolean;
+}
+
+/** The last attempt, whatever its outcome. */
+export interface LedgerAttempt {
+  readonly at: string;
+  readonly outcome: ConnectionStatus;
+  readonly errorCode?: string;
+  readonly error?: string;
+  readonly attempts: number;
+}
+
+/** One connection's item. */
+export interface LedgerRecord {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly lastRotation?: LedgerRotation;
+  readonly lastAttempt?: LedgerAttempt;
+  /** Runs in a row whose outcome was `failed` (0 after a rotation). */
+  readonly consecutiveFailures: number;
+}
+
+/**
+ * Whether a result means the connection now holds new credentials: rotated, or failed only after
+ * its PATCH was answered (Adobe could not read with them): both carry the PATCH's etag and expiry.
+ */
+function patchLanded(result: ConnectionResult): boolean {
+  return (result.status === 'rotated' || result.status === 'failed') && Boolean(result.etag && result.expiresAt);
+}
+
+/**
+ * The `UpdateItem` that records `result` (pure, for tests). A dry run records nothing: it changes
+ * nothing; callers do not write it.
+ */
+export function ledgerUpdate(tableName: string, result: ConnectionResult, method: MintMethod, now: Date): UpdateItemCommandInput {
+  const at = now.toISOString();
+  const attempt: LedgerAttempt = {
+    at,
+    outcome: result.status,
+    attempts: result.attempts,
+    ...(result.errorCode ? { errorCode: result.errorCode } : {}),
+    ...(result.error ? { error: result.error.slice(0, MAX_ERROR_CHARS) } : {}),
+  };
+  const sets = ['sandboxName = :sandboxName', 'lastAttempt = :attempt'];
+  const values: Record<string, unknown> = { ':sandboxName': result.sandboxName, ':attempt': attempt };
+  if (patchLanded(result)) {
+    const rotation: LedgerRotation = { at, expiresAt: result.expiresAt!, etag: result.etag!, method, adobeVerified: result.adobeVerified === true };
+    sets.push('lastRotation = :rotation');
+    values[':rotation'] = rotation;
+  }
+  if (result.status === 'failed') {
+    sets.push('consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one');
+    values[':zero'] = 0;
+    values[':one'] = 1;
+  } else if (result.status === 'rotated') {
+    sets.push('consecutiveFailures = :zero');
+    values[':zero'] = 0;
+  }
+  return {
+    TableName: tableName,
+    Key: marshall({ [LEDGER_KEY]: result.connectionId }),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    ReturnValues: 'ALL_OLD',
+  };
+}
+
+/** Read an item back into a {@link LedgerRecord}, or undefined. */
+export function toLedgerRecord(item: Record<string, unknown> | undefined): LedgerRecord | undefined {
+  if (!item || typeof item[LEDGER_KEY] !== 'string') return undefined;
+  return {
+    connectionId: item[LEDGER_KEY] as string,
+    sandboxName: String(item.sandboxName ?? ''),
+    ...(item.lastRotation ? { lastRotation: item.lastRotation as LedgerRotation } : {}),
+    ...(item.lastAttempt ? { lastAttempt: item.lastAttempt as LedgerAttempt } : {}),
+    consecutiveFailures: Number(item.consecutiveFailures ?? 0),
+  };
+}
+
+/** The ledger table, written by the function and read by the CLI. */
+export class RotationLedger {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  /**
+   * Record one connection's outcome; resolves to what the item held before (undefined for a
+   * connection the ledger has not seen). Rejects on any DynamoDB failure: the caller decides that
+   * it never fails the rotation.
+   */
+  async record(result: ConnectionResult, method: MintMethod, { now = new Date(), signal }: { now?: Date; signal?: AbortSignal } = {}): Promise<LedgerRecord | undefined> {
+    const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now)), { abortSignal: signal });
+    return toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
+  }
+
+  /** One connection's item, consistently read (the CLI's `status`). */
+  async get(connectionId: string): Promise<LedgerRecord | undefined> {
+    const response = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall({ [LEDGER_KEY]: connectionId }), ConsistentRead: true }));
+    return toLedgerRecord(response.Item && unmarshall(response.Item));
+  }
+}

@@ -23,7 +23,6 @@ import {
   bucketNameProblem,
   DEFAULT_MEMORY_MB,
   durationProblem,
-  expiryAlarmPlan,
   folderPathProblem,
   functionTimeout,
   MAX_MEMORY_MB,
@@ -39,6 +38,7 @@ import {
   type MintMethod,
   type TargetShape,
 } from './rotation-rules.js';
+import { expiryAlarmPlan } from './alarm-rules.js';
 
 /** The cdk.json context key holding the configuration object. */
 export const CONFIG_CONTEXT_KEY = 'rotator';

@@ -28,7 +28,8 @@ import {
   DEFAULT_SERVICE_NAME,
   toFunctionEnv,
 } from '../lambda/contract.js';
-import { DEFAULT_MEMORY_MB, type ExpiryAlarmPlan } from './rotation-rules.js';
+import { DEFAULT_MEMORY_MB } from './rotation-rules.js';
+import type { ExpiryAlarmPlan } from './alarm-rules.js';
 import { createRotatorFunction } from './rotator/function.js';
 import { createMonitoring } from './rotator/monitoring.js';
 import { acknowledgeNagFindings } from './rotator/nag.js';

@@ -12,7 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRIC } from '../../lambda/contract.js';
-import { EXPIRY_ALARM_PERIOD_SECONDS, runAlarmPeriodSeconds } from '../rotation-rules.js';
+import { EXPIRY_ALARM_PERIOD_SECONDS, runAlarmPeriodSeconds } from '../alarm-rules.js';
 import type { ValidatedProps } from './validate-props.js';
 
 /** What the alarms watch, and where they send. */

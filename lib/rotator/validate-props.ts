@@ -12,7 +12,6 @@ import {
   bucketNameProblem,
   CONNECTION_ID,
   durationProblem,
-  expiryAlarmPlan,
   folderPathProblem,
   functionTimeout,
   MAX_FUNCTION_TIMEOUT_SECONDS,
@@ -26,8 +25,8 @@ import {
   scheduleInterval,
   sessionPolicySizeProblem,
   unnarrowedWarning,
-  type ExpiryAlarmPlan,
 } from '../rotation-rules.js';
+import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../alarm-rules.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 
 /** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */

@@ -4,12 +4,11 @@ import {
   bucketNameProblem,
   DEFAULT_MEMORY_MB,
   durationProblem,
-  expiryAlarmPlan,
   functionTimeout,
   memoryProblem,
-  runAlarmPeriodSeconds,
   scheduleInterval,
 } from '../../lib/rotation-rules.js';
+import { expiryAlarmPlan, runAlarmPeriodSeconds } from '../../lib/alarm-rules.js';
 
 describe('scheduleInterval', () => {
   it.each([

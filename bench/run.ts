@@ -37,7 +37,7 @@ import { pathToFileURL } from 'node:url';
 import { startWorld, type World } from '../emulators/world.js';
 import { DEFAULT_CONCURRENCY } from '../lambda/config.js';
 import { DEFAULT_MEMORY_MB } from '../lib/rotation-rules.js';
-import { bundleEntry, bundleFunction, constructDrift, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
+import { bundleEntry, bundleFunction, constructBundlingDrift, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
 import type { ChildReport, ChildTask } from './child.js';
 import { cleanEnv, measureColdStart, type ColdStartSummary } from './cold-start.js';
 import { lambdaCpuShare, limitCpu, MB_PER_VCPU, type CpuLimit } from './cpu-share.js';
@@ -797,7 +797,7 @@ function render(
 async function main(): Promise<void> {
   const started = performance.now();
   const info = machine();
-  const drift = constructDrift();
+  const drift = constructBundlingDrift();
   console.log(`${COMMAND}: d = ${DELAY_MS} ms, sizes ${SIZES.join(', ')}, concurrency ${CONCURRENCY}, ${COLD_START_RUNS} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`);
   for (const problem of drift) console.log(`Warning: ${problem}`);
 

@@ -71,19 +71,20 @@ import {
   type Row,
 } from './report.js';
 import type { TutorialOptions, TutorialTarget } from './tutorial-baseline.js';
+import { parseBenchOptions } from './options.js';
 
 // ------------------------------------------------------------------ options
 
-const argv = process.argv.slice(2);
-const option = (name: string) => argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
-const QUICK = argv.includes('--quick');
-const DELAY_MS = Number(option('--delay') ?? 20);
-const WRITE = argv.includes('--write') || (!QUICK && !argv.includes('--no-write'));
-const SIZES = option('--sizes')?.split(',').map(Number) ?? (QUICK ? [1, 10, 100] : [1, 10, 100, 1000]);
-const BASELINE = !argv.includes('--no-baseline');
-const COLD_START_RUNS = QUICK ? 5 : 15;
-/** The delay sweep and the CPU-share runs (full runs, or asked for). */
-const SCENARIOS = argv.includes('--scenarios') || (!QUICK && !argv.includes('--no-scenarios'));
+const {
+  quick: QUICK,
+  delayMs: DELAY_MS,
+  write: WRITE,
+  sizes: SIZES,
+  baseline: BASELINE,
+  coldStartRuns: COLD_START_RUNS,
+  scenarios: SCENARIOS,
+  command: COMMAND,
+} = parseBenchOptions(process.argv.slice(2));
 /** Connections of the CPU-share runs. */
 const SCENARIO_CONNECTIONS = 100;
 /** The delay sweep: each size at each delay. 1,000 connections are left out (about 2 minutes at 200 ms). */
@@ -107,9 +108,7 @@ const nodeFlagsFor = (memoryMb: number) => [
   `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`,
 ];
 const FUNCTION_NODE_FLAGS = nodeFlagsFor(MEMORY_MB);
-const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 
-if (!Number.isFinite(DELAY_MS) || DELAY_MS <= 0) throw new Error('--delay must be a positive number of milliseconds');
 const CONCURRENCY = DEFAULT_CONCURRENCY;
 
 // ------------------------------------------------------------------ emulator-side timing

@@ -26,9 +26,9 @@
  *   options: --delay=<ms> (default 20), --sizes=1,10 (instead of the defaults), --no-baseline,
  *            --scenarios / --no-scenarios (5 and 6), --write / --no-write
  */
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, Agent, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,22 +54,8 @@ import {
   type RequestNode,
   type ServiceName,
 } from './floor.js';
-import {
-  busyBetween,
-  cpuTimes,
-  fmtBytes,
-  fmtInt,
-  fmtMs,
-  fmtRatio,
-  machine,
-  markdownTable,
-  median,
-  ownCpuTicks,
-  referenceWorkloadMs,
-  textTable,
-  type Machine,
-  type Row,
-} from './report.js';
+import { idleMachineBusy, machine, othersShareBetween, referenceWorkloadMs, renderMachineSection, sampleCpu, type Machine } from './machine.js';
+import { fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, median, terminalOutput, writeGeneratedBlock, type ReportOutput, type Row } from './report.js';
 import type { TutorialOptions, TutorialTarget } from './tutorial-baseline.js';
 import { parseBenchOptions } from './options.js';
 
@@ -310,8 +296,7 @@ async function functionRun(artifacts: Artifacts, world: World, connections: numb
   const traced = connections === 1;
   spans.length = 0;
   recordSpans = traced;
-  const machineBefore = cpuTimes();
-  const ownBefore = ownCpuTicks();
+  const cpuBefore = sampleCpu();
   const parentCpu = process.cpuUsage();
   const report = await runChild(
     artifacts,
@@ -320,8 +305,7 @@ async function functionRun(artifacts: Artifacts, world: World, connections: numb
     60_000 + connections * 250,
   );
   const parentCpuUsage = process.cpuUsage(parentCpu);
-  const machineAfter = cpuTimes();
-  const ownAfter = ownCpuTicks();
+  const cpuAfter = sampleCpu();
   recordSpans = false;
   report.runs.forEach((run, index) => checkRun(`${connections} connections, invocation ${index + 1}`, run, connections));
 
@@ -355,11 +339,7 @@ async function functionRun(artifacts: Artifacts, world: World, connections: numb
   };
 
   // This process and the (reaped) child against the whole machine over the same window.
-  const machineBusy = busyBetween(machineBefore, machineAfter);
-  const othersShare =
-    machineBusy === undefined || ownBefore === undefined || ownAfter === undefined
-      ? undefined
-      : Math.max(0, machineBusy - (ownAfter - ownBefore) / (machineAfter!.total - machineBefore!.total));
+  const othersShare = othersShareBetween(cpuBefore, cpuAfter);
 
   return {
     importMs: report.importMs,
@@ -632,60 +612,10 @@ function memoryRows(result: SizeResult): Row[] {
   ];
 }
 
-/** The commit the function was bundled from, and whether lambda/ had uncommitted changes (read-only git). */
-function codeVersion(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const commit = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--', 'lambda');
-    return `commit ${commit}${dirty ? ' with uncommitted changes in lambda/' : ''}`;
-  } catch {
-    return 'unknown (no git)';
-  }
-}
-
-/**
- * How busy the machine is while this process sleeps for a second: other processes' share of all
- * cores (other work on a shared machine makes the figures noisy). Undefined off Linux.
- */
-async function idleMachineBusy(): Promise<number | undefined> {
-  const before = cpuTimes();
-  const ownBefore = ownCpuTicks();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = cpuTimes();
-  const busy = busyBetween(before, after);
-  const ownAfter = ownCpuTicks();
-  if (busy === undefined || ownBefore === undefined || ownAfter === undefined) return undefined;
-  return Math.max(0, busy - (ownAfter - ownBefore) / (after!.total - before!.total));
-}
-
-const percent = (share: number | undefined) => (share === undefined ? 'unknown' : `${(share * 100).toFixed(0)}%`);
-
-function machineRows(info: Machine, background: readonly [number | undefined, number | undefined], reference: readonly [number, number]): Row[] {
-  return [
-    ['machine', ''],
-    ['CPU', `${info.cpuModel}, ${info.cores} cores`],
-    ['memory', fmtBytes(info.memoryBytes)],
-    ['OS', info.os],
-    ['Node.js', `${info.node} (the project's \`node\` devDependency, as the Lambda runtime nodejs24.x)`],
-    ['date', info.date],
-    ['code', codeVersion()],
-    ['load average at start', info.loadAverage.map((value) => value.toFixed(2)).join(', ')],
-    ['reference CPU workload', `${fmtMs(reference[0])} ms before the run, ${fmtMs(reference[1])} ms after (SHA-256 of 8 MiB + JSON round trip of 20,000 objects, median of 9; lower is faster)`],
-    ['CPU used by other processes', `${percent(background[0])} of the machine before the run, ${percent(background[1])} after (1 s samples while the bench slept)`],
-  ];
-}
-
 // ------------------------------------------------------------------ main
 
-interface Output {
-  heading(text: string): void;
-  text(text: string): void;
-  table(rows: Row[]): void;
-}
-
 function render(
-  out: Output,
+  out: ReportOutput,
   context: {
     info: Machine;
     background: readonly [number | undefined, number | undefined];
@@ -699,13 +629,12 @@ function render(
     scenarios?: Scenarios;
   },
 ): void {
-  const { info, fn, coldStart, results, roundTripMs } = context;
+  const { fn, coldStart, results, roundTripMs } = context;
   const firstPath = criticalPath(ROTATION_GRAPH, { cached: 'nothing' });
   const laterPath = criticalPath(ROTATION_GRAPH, { cached: 'everything' });
   const largest = results[results.length - 1]!;
 
-  out.heading('Machine');
-  out.table(machineRows(info, context.background, context.reference));
+  renderMachineSection(out, context);
   out.text(`Command: \`${COMMAND}\` (${(context.elapsedMs / 1000).toFixed(0)} s in all).`);
   for (const problem of context.drift) out.text(`Warning: ${problem}.`);
 
@@ -808,7 +737,7 @@ async function main(): Promise<void> {
     const artifacts: Artifacts = { dir, fn, childFile, baselineUrl: pathToFileURL(baselineFile).href };
     console.log(`bundled in ${fmtMs(fn.buildMs)} ms: ${fmtBytes(fn.bytes)} (${fmtBytes(fn.gzipBytes)} gzipped)`);
     const busyBefore = await idleMachineBusy();
-    if ((busyBefore ?? 0) > 0.1) console.log(`Note: other processes are using ${percent(busyBefore)} of the machine; figures will be noisy.`);
+    if ((busyBefore ?? 0) > 0.1) console.log(`Note: other processes are using ${fmtPercent(busyBefore)} of the machine; figures will be noisy.`);
     const referenceBefore = referenceWorkloadMs();
 
     console.log(`cold start: ${COLD_START_RUNS} runs of each process kind...`);
@@ -842,26 +771,11 @@ async function main(): Promise<void> {
     const context = { info, background: [busyBefore, busyAfter] as const, reference: [referenceBefore, referenceAfter] as const, fn, coldStart, results, roundTripMs, drift, elapsedMs: performance.now() - started, ...(scenarios ? { scenarios } : {}) };
 
     console.log('');
-    render(
-      {
-        heading: (text) => console.log(`\n== ${text}\n`),
-        text: (text) => console.log(text.replaceAll('`', '')),
-        table: (rows) => console.log(`${textTable(rows)}\n`),
-      },
-      context,
-    );
+    render(terminalOutput, context);
 
     if (WRITE) {
-      const lines: string[] = [];
-      render(
-        {
-          heading: (text) => lines.push(`### ${text}`, ''),
-          text: (text) => lines.push(text, ''),
-          table: (rows) => lines.push(markdownTable(rows), ''),
-        },
-        context,
-      );
-      const file = writeBenchmarks(lines.join('\n').trimEnd());
+      const file = join(PROJECT_ROOT, 'BENCHMARKS.md');
+      writeGeneratedBlock(file, markdownReport((out) => render(out, context)));
       console.log(`Wrote the figures into ${file}.`);
     } else {
       console.log(`BENCHMARKS.md not written (${QUICK ? '--quick' : '--no-write'}; add --write to write anyway).`);
@@ -869,24 +783,6 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-const BEGIN = '<!-- bench:begin (written by `npm run bench`; edit outside these markers) -->';
-const END = '<!-- bench:end -->';
-
-/** Replace the generated part of BENCHMARKS.md, keeping the prose around it. */
-function writeBenchmarks(generated: string): string {
-  const file = join(PROJECT_ROOT, 'BENCHMARKS.md');
-  const block = `${BEGIN}\n\n${generated}\n\n${END}`;
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const begin = current.indexOf('<!-- bench:begin');
-  const end = current.indexOf(END);
-  const next =
-    begin >= 0 && end > begin
-      ? `${current.slice(0, begin)}${block}${current.slice(end + END.length)}`
-      : `${current || '# Benchmarks\n\n'}${current.endsWith('\n') || !current ? '' : '\n'}\n${block}\n`;
-  writeFileSync(file, next);
-  return file;
 }
 
 main().catch((error: unknown) => {

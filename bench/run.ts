@@ -27,10 +27,8 @@
  *            --scenarios / --no-scenarios (5 and 6), --write / --no-write
  */
 import { fork } from 'node:child_process';
-import dc from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest, Agent, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,19 +39,9 @@ import { bundleEntry, bundleFunction, constructBundlingDrift, PROJECT_ROOT, type
 import type { ChildReport, ChildTask } from './child.js';
 import { cleanEnv, measureColdStart, type ColdStartSummary } from './cold-start.js';
 import { lambdaCpuShare, limitCpu, MB_PER_VCPU, type CpuLimit } from './cpu-share.js';
-import {
-  countRequests,
-  criticalPath,
-  expectedRequests,
-  graphMismatch,
-  requestMarks,
-  rotationFloor,
-  ROTATION_GRAPH,
-  smallestDelayWithinGoal,
-  TUTORIAL_GRAPH,
-  type RequestNode,
-  type ServiceName,
-} from './floor.js';
+import { criticalPath, rotationFloor, ROTATION_GRAPH, SERVICES, smallestDelayWithinGoal, TUTORIAL_GRAPH } from './floor.js';
+import { identifySpans, requestGraphProblem, requestMarks, waitedFor } from './request-check.js';
+import { startRecordingServerSpans, stopRecordingServerSpans } from './server-spans.js';
 import { idleMachineBusy, machine, othersShareBetween, referenceWorkloadMs, renderMachineSection, sampleCpu, type Machine } from './machine.js';
 import { fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, median, terminalOutput, writeGeneratedBlock, type ReportOutput, type Row } from './report.js';
 import type { TutorialOptions, TutorialTarget } from './tutorial-baseline.js';
@@ -98,74 +86,6 @@ const FUNCTION_NODE_FLAGS = nodeFlagsFor(MEMORY_MB);
 const CONCURRENCY = DEFAULT_CONCURRENCY;
 
 // ------------------------------------------------------------------ emulator-side timing
-
-/** Server-side start and finish of each request the emulators handle (performance.now clock). */
-interface ServerSpan {
-  readonly server: Server;
-  readonly start: number;
-  finish?: number;
-}
-const spans: ServerSpan[] = [];
-const openSpans = new WeakMap<IncomingMessage, ServerSpan>();
-let recordSpans = false;
-dc.subscribe('http.server.request.start', (message) => {
-  if (!recordSpans) return;
-  const { request, server } = message as { request: IncomingMessage; server: Server };
-  const span: ServerSpan = { server, start: performance.now() };
-  spans.push(span);
-  openSpans.set(request, span);
-});
-dc.subscribe('http.server.response.finish', (message) => {
-  const span = openSpans.get((message as { request: IncomingMessage }).request);
-  if (span) span.finish = performance.now();
-});
-
-const SERVICES: readonly ServiceName[] = ['secretsManager', 'ims', 'flowService', 'sts'];
-const portOf = (url: string) => Number(new URL(url).port);
-
-interface TimedRequest {
-  readonly node: RequestNode;
-  readonly start: number;
-  readonly finish: number;
-}
-
-/**
- * Pair the spans of a one-connection run with what each emulator recorded (same order per server:
- * its requests never overlap) to know which graph request each span was.
- */
-function identifySpans(world: World, graph: readonly RequestNode[], marks: Record<ServiceName, number>, from: ServerSpan[]): TimedRequest[] {
-  const timed: TimedRequest[] = [];
-  for (const service of SERVICES) {
-    const emulator = world.emulators[service];
-    const port = portOf(emulator.url);
-    const serverSpans = from.filter((span) => (span.server.address() as AddressInfo | null)?.port === port).sort((a, b) => a.start - b.start);
-    const recorded = emulator.requests.slice(marks[service]);
-    serverSpans.forEach((span, index) => {
-      const request = recorded[index];
-      const node = request && graph.find((candidate) => candidate.service === service && candidate.matches(request));
-      if (node && span.finish !== undefined) timed.push({ node, start: span.start, finish: span.finish });
-    });
-  }
-  return timed.sort((a, b) => a.start - b.start);
-}
-
-/**
- * The requests an invocation waited for, back from the last one to answer: each step goes to the
- * dependency that answered last. Their server-side time is the emulators' share of the invocation.
- */
-function waitedChain(invocation: TimedRequest[]): TimedRequest[] {
-  const byId = new Map(invocation.map((request) => [request.node.id, request]));
-  let current = invocation.reduce<TimedRequest | undefined>((last, request) => (!last || request.finish > last.finish ? request : last), undefined);
-  const chain: TimedRequest[] = [];
-  while (current) {
-    chain.unshift(current);
-    current = current.node.after
-      .map((id) => byId.get(id))
-      .filter((request): request is TimedRequest => request !== undefined)
-      .reduce<TimedRequest | undefined>((last, request) => (!last || request.finish > last.finish ? request : last), undefined);
-  }
-  return chain;
-}
 
 /** Round trip of a bare request to an emulator (a 401 answered after the delay), from an idle client. */
 async function measureRoundTrip(url: string, count: number): Promise<number> {
@@ -294,8 +214,7 @@ const repeatsFor = (connections: number) => (connections <= 100 ? 3 : 1);
 async function functionRun(artifacts: Artifacts, world: World, connections: number, roundTripMs: number): Promise<FunctionRun> {
   const marks = requestMarks(world.emulators);
   const traced = connections === 1;
-  spans.length = 0;
-  recordSpans = traced;
+  if (traced) startRecordingServerSpans();
   const cpuBefore = sampleCpu();
   const parentCpu = process.cpuUsage();
   const report = await runChild(
@@ -306,20 +225,16 @@ async function functionRun(artifacts: Artifacts, world: World, connections: numb
   );
   const parentCpuUsage = process.cpuUsage(parentCpu);
   const cpuAfter = sampleCpu();
-  recordSpans = false;
+  const spans = traced ? stopRecordingServerSpans() : [];
   report.runs.forEach((run, index) => checkRun(`${connections} connections, invocation ${index + 1}`, run, connections));
 
-  const recorded = countRequests(ROTATION_GRAPH, world.emulators, marks);
-  const graphProblem = graphMismatch(expectedRequests(ROTATION_GRAPH, connections, report.runs.length), recorded);
+  const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length);
 
   let waited: Array<InvocationFigures['waited']> = [undefined, undefined];
   if (traced) {
-    const timed = identifySpans(world, ROTATION_GRAPH, marks, spans);
+    const timed = identifySpans(world.emulators, ROTATION_GRAPH, marks, spans);
     const coldCount = ROTATION_GRAPH.length;
-    waited = [timed.slice(0, coldCount), timed.slice(coldCount)].map((invocation) => {
-      const chain = waitedChain(invocation);
-      return { hops: chain.length, serverMs: chain.reduce((sum, request) => sum + (request.finish - request.start), 0) };
-    });
+    waited = [timed.slice(0, coldCount), timed.slice(coldCount)].map(waitedFor);
   }
 
   const figures = (index: number, warm: boolean): InvocationFigures => {
@@ -365,8 +280,7 @@ async function baselineRun(artifacts: Artifacts, world: World, connections: numb
   const run = report.runs[0]!;
   checkRun(`baseline, ${connections} connections`, run, connections);
   const floor = rotationFloor({ connections, concurrency: 1, delayMs: DELAY_MS }, TUTORIAL_GRAPH);
-  const recorded = countRequests(TUTORIAL_GRAPH, world.emulators, marks);
-  return { ms: run.ms, floorMs: floor.ms, ratio: run.ms / floor.ms, graphProblem: graphMismatch(expectedRequests(TUTORIAL_GRAPH, connections, 1), recorded) };
+  return { ms: run.ms, floorMs: floor.ms, ratio: run.ms / floor.ms, graphProblem: requestGraphProblem(TUTORIAL_GRAPH, world.emulators, marks, connections, 1) };
 }
 
 async function benchSize(artifacts: Artifacts, connections: number, roundTripMs: number, withBaseline: boolean): Promise<SizeResult> {

@@ -26,26 +26,32 @@
  *   options: --delay=<ms> (default 20), --sizes=1,10 (instead of the defaults), --no-baseline,
  *            --scenarios / --no-scenarios (5 and 6), --write / --no-write
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request as httpRequest, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { startWorld, type World } from '../emulators/world.js';
-import { DEFAULT_CONCURRENCY } from '../lambda/config.js';
-import { DEFAULT_MEMORY_MB } from '../lib/rotation-rules.js';
-import { bundleEntry, bundleFunction, constructBundlingDrift, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
-import type { ChildReport, ChildTask } from './child.js';
-import { cleanEnv, measureColdStart, type ColdStartSummary } from './cold-start.js';
+import type { World } from '../emulators/world.js';
+import { constructBundlingDrift, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
+import { measureColdStart, type ColdStartSummary } from './cold-start.js';
+import {
+  assertEveryConnectionRotated,
+  baselineTask,
+  buildArtifacts,
+  FUNCTION_CONCURRENCY,
+  FUNCTION_MEMORY_MB,
+  FUNCTION_NODE_FLAGS,
+  handlerTask,
+  nodeFlagsFor,
+  runChild,
+  type BenchArtifacts,
+} from './container.js';
 import { lambdaCpuShare, limitCpu, MB_PER_VCPU, type CpuLimit } from './cpu-share.js';
-import { criticalPath, rotationFloor, ROTATION_GRAPH, SERVICES, smallestDelayWithinGoal, TUTORIAL_GRAPH } from './floor.js';
+import { criticalPath, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, TUTORIAL_GRAPH } from './floor.js';
+import { idleMachineBusy, machine, othersShareBetween, referenceWorkloadMs, renderMachineSection, sampleCpu, type Machine } from './machine.js';
+import { parseBenchOptions } from './options.js';
+import { fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, terminalOutput, writeGeneratedBlock, type ReportOutput, type Row } from './report.js';
 import { identifySpans, requestGraphProblem, requestMarks, waitedFor } from './request-check.js';
 import { startRecordingServerSpans, stopRecordingServerSpans } from './server-spans.js';
-import { idleMachineBusy, machine, othersShareBetween, referenceWorkloadMs, renderMachineSection, sampleCpu, type Machine } from './machine.js';
-import { fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, median, terminalOutput, writeGeneratedBlock, type ReportOutput, type Row } from './report.js';
-import type { TutorialOptions, TutorialTarget } from './tutorial-baseline.js';
-import { parseBenchOptions } from './options.js';
+import { functionEnv, measureRoundTrip, seedWorld, setLatency } from './services.js';
 
 // ------------------------------------------------------------------ options
 
@@ -65,96 +71,8 @@ const SCENARIO_CONNECTIONS = 100;
 const SWEEP_CONNECTIONS = [1, 10, 100];
 const SWEEP_DELAYS_MS = [20, 50, 100, 200];
 /** Memory sizes for the CPU-share runs: common small sizes up to one full vCPU (the construct's default). */
-const SHARE_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
+const SHARE_FUNCTION_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
 const GOAL_RATIO = 1.1;
-/** The function's memory (the construct's `memorySize`). */
-const MEMORY_MB = DEFAULT_MEMORY_MB;
-/**
- * How the function's process runs: NODE_OPTIONS of the construct (--enable-source-maps), and the
- * flags Lambda's Node.js bootstrap adds: --expose-gc and heap limits derived from the configured
- * memory (new space = memory/10, semi-space = half of it, old space = the rest), so V8 collects as
- * it would in a Lambda sandbox of that memory rather than as on this machine.
- */
-const nodeFlagsFor = (memoryMb: number) => [
-  '--enable-source-maps',
-  '--expose-gc',
-  `--max-semi-space-size=${Math.floor(Math.floor(memoryMb / 10) / 2)}`,
-  `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`,
-];
-const FUNCTION_NODE_FLAGS = nodeFlagsFor(MEMORY_MB);
-
-const CONCURRENCY = DEFAULT_CONCURRENCY;
-
-// ------------------------------------------------------------------ emulator-side timing
-
-/** Round trip of a bare request to an emulator (a 401 answered after the delay), from an idle client. */
-async function measureRoundTrip(url: string, count: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise<number>((resolve, reject) => {
-      const started = performance.now();
-      const req = httpRequest(`${url}/connections/00000000-0000-0000-0000-000000000000`, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(performance.now() - started));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < count; i += 1) times.push(await once());
-  agent.destroy();
-  return median(times);
-}
-
-// ------------------------------------------------------------------ child processes
-
-interface Artifacts {
-  readonly dir: string;
-  readonly fn: BuiltFunction;
-  readonly childFile: string;
-  readonly baselineUrl: string;
-}
-
-async function runChild(artifacts: Artifacts, task: ChildTask, execArgv: string[], timeoutMs: number, cpuLimit?: CpuLimit): Promise<ChildReport> {
-  const child = fork(artifacts.childFile, [], { execPath: process.execPath, execArgv, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  // Before the task is sent: the child does nothing until then, so all its work is under the quota.
-  if (cpuLimit) cpuLimit.add(child.pid!);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise<ChildReport>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`benchmark child (${task.kind}) did not finish within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    let answer: { ok: boolean; report?: ChildReport; error?: string } | undefined;
-    child.once('message', (message: typeof answer) => (answer = message));
-    // Settle on exit (after the report): the child is reaped by then, so its CPU time is counted.
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (answer?.ok) resolve(answer.report!);
-      else if (answer) reject(new Error(`benchmark child (${task.kind}) failed: ${answer.error}\n${output}`));
-      else reject(new Error(`benchmark child (${task.kind}) exited (${signal ?? code}) without a report\n${output}`));
-    });
-    child.send(task);
-  });
-}
-
-const functionEnv = (world: World) => ({ ...world.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
-
-function tutorialOptions(world: World): TutorialOptions {
-  const targets = world.targets.map((target) => target as unknown as TutorialTarget);
-  return { imsUrl: world.env.ADOBE_IMS_URL!, flowServiceUrl: world.env.FLOW_SERVICE_URL!, clientId: world.adobe.clientId, clientSecret: world.adobe.clientSecret, orgId: world.adobe.orgId, targets };
-}
-
-async function seedWorld(connections: number): Promise<{ world: World; seedMs: number }> {
-  const started = performance.now();
-  const world = await startWorld({ connections: Array.from({ length: connections }, (_, index) => ({ sandboxName: index % 2 ? 'prod' : 'dev' })) });
-  return { world, seedMs: performance.now() - started };
-}
-
-const setLatency = (world: World, ms: number) => SERVICES.forEach((service) => world.emulators[service].setLatency(ms));
 
 // ------------------------------------------------------------------ one size
 
@@ -202,16 +120,10 @@ interface BaselineResult {
   readonly graphProblem: string;
 }
 
-function checkRun(what: string, run: { rotated: number; failed: number; error?: string }, connections: number): void {
-  if (run.rotated !== connections || run.failed !== 0) {
-    throw new Error(`${what}: ${run.rotated} of ${connections} rotated, ${run.failed} failed${run.error ? `: ${run.error}` : ''}`);
-  }
-}
-
 /** Runs per size: small sizes are cheap and the noisiest (the median run is reported). */
 const repeatsFor = (connections: number) => (connections <= 100 ? 3 : 1);
 
-async function functionRun(artifacts: Artifacts, world: World, connections: number, roundTripMs: number): Promise<FunctionRun> {
+async function functionRun(artifacts: BenchArtifacts, world: World, connections: number, roundTripMs: number): Promise<FunctionRun> {
   const marks = requestMarks(world.emulators);
   const traced = connections === 1;
   if (traced) startRecordingServerSpans();
@@ -219,14 +131,14 @@ async function functionRun(artifacts: Artifacts, world: World, connections: numb
   const parentCpu = process.cpuUsage();
   const report = await runChild(
     artifacts,
-    { kind: 'handler', moduleUrl: pathToFileURL(artifacts.fn.file).href, env: functionEnv(world), invocations: 2 },
+    handlerTask(artifacts, world),
     FUNCTION_NODE_FLAGS,
     60_000 + connections * 250,
   );
   const parentCpuUsage = process.cpuUsage(parentCpu);
   const cpuAfter = sampleCpu();
   const spans = traced ? stopRecordingServerSpans() : [];
-  report.runs.forEach((run, index) => checkRun(`${connections} connections, invocation ${index + 1}`, run, connections));
+  report.runs.forEach((run, index) => assertEveryConnectionRotated(`${connections} connections, invocation ${index + 1}`, run, connections));
 
   const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length);
 
@@ -239,8 +151,8 @@ async function functionRun(artifacts: Artifacts, world: World, connections: numb
 
   const figures = (index: number, warm: boolean): InvocationFigures => {
     const run = report.runs[index]!;
-    const floor = rotationFloor({ connections, concurrency: CONCURRENCY, delayMs: DELAY_MS, warm });
-    const rttFloor = rotationFloor({ connections, concurrency: CONCURRENCY, delayMs: roundTripMs, warm });
+    const floor = rotationFloor({ connections, concurrency: FUNCTION_CONCURRENCY, delayMs: DELAY_MS, warm });
+    const rttFloor = rotationFloor({ connections, concurrency: FUNCTION_CONCURRENCY, delayMs: roundTripMs, warm });
     return {
       ms: run.ms,
       floorMs: floor.ms,
@@ -269,21 +181,21 @@ async function functionRun(artifacts: Artifacts, world: World, connections: numb
   };
 }
 
-async function baselineRun(artifacts: Artifacts, world: World, connections: number): Promise<BaselineResult> {
+async function baselineRun(artifacts: BenchArtifacts, world: World, connections: number): Promise<BaselineResult> {
   const marks = requestMarks(world.emulators);
   const report = await runChild(
     artifacts,
-    { kind: 'baseline', moduleUrl: artifacts.baselineUrl, env: functionEnv(world), options: tutorialOptions(world) },
+    baselineTask(artifacts, world),
     [],
     60_000 + connections * DELAY_MS * 3 * 3,
   );
   const run = report.runs[0]!;
-  checkRun(`baseline, ${connections} connections`, run, connections);
+  assertEveryConnectionRotated(`baseline, ${connections} connections`, run, connections);
   const floor = rotationFloor({ connections, concurrency: 1, delayMs: DELAY_MS }, TUTORIAL_GRAPH);
   return { ms: run.ms, floorMs: floor.ms, ratio: run.ms / floor.ms, graphProblem: requestGraphProblem(TUTORIAL_GRAPH, world.emulators, marks, connections, 1) };
 }
 
-async function benchSize(artifacts: Artifacts, connections: number, roundTripMs: number, withBaseline: boolean): Promise<SizeResult> {
+async function benchSize(artifacts: BenchArtifacts, connections: number, roundTripMs: number, withBaseline: boolean): Promise<SizeResult> {
   const { world, seedMs } = await seedWorld(connections);
   try {
     setLatency(world, DELAY_MS);
@@ -297,7 +209,7 @@ async function benchSize(artifacts: Artifacts, connections: number, roundTripMs:
       ...chosen,
       graphProblem,
       connections,
-      waves: Math.ceil(connections / CONCURRENCY),
+      waves: Math.ceil(connections / FUNCTION_CONCURRENCY),
       seedMs,
       coldRunsMs: runs.map((run) => run.cold.ms),
       ...(baseline ? { baseline } : {}),
@@ -308,13 +220,13 @@ async function benchSize(artifacts: Artifacts, connections: number, roundTripMs:
 }
 
 /** One unmeasured run of everything: warms the emulators' code (they live on across sizes) and the file cache. */
-async function warmUp(artifacts: Artifacts): Promise<void> {
+async function warmUp(artifacts: BenchArtifacts): Promise<void> {
   const { world } = await seedWorld(16);
   try {
-    const report = await runChild(artifacts, { kind: 'handler', moduleUrl: pathToFileURL(artifacts.fn.file).href, env: functionEnv(world), invocations: 2 }, FUNCTION_NODE_FLAGS, 60_000);
-    report.runs.forEach((run) => checkRun('warm-up', run, 16));
-    const baseline = await runChild(artifacts, { kind: 'baseline', moduleUrl: artifacts.baselineUrl, env: functionEnv(world), options: tutorialOptions(world) }, [], 60_000);
-    checkRun('warm-up baseline', baseline.runs[0]!, 16);
+    const report = await runChild(artifacts, handlerTask(artifacts, world), FUNCTION_NODE_FLAGS, 60_000);
+    report.runs.forEach((run) => assertEveryConnectionRotated('warm-up', run, 16));
+    const baseline = await runChild(artifacts, baselineTask(artifacts, world), [], 60_000);
+    assertEveryConnectionRotated('warm-up baseline', baseline.runs[0]!, 16);
   } finally {
     await world.close();
   }
@@ -337,21 +249,21 @@ interface ScenarioResult {
 }
 
 /** One fresh container rotating `connections` twice at delay `delayMs`, with `memoryMb`'s heap flags and, given one, a CPU quota. */
-async function scenarioRun(artifacts: Artifacts, connections: number, delayMs: number, memoryMb: number, cpuLimit?: CpuLimit): Promise<ScenarioResult> {
+async function scenarioRun(artifacts: BenchArtifacts, connections: number, delayMs: number, memoryMb: number, cpuLimit?: CpuLimit): Promise<ScenarioResult> {
   const { world } = await seedWorld(connections);
   try {
     setLatency(world, delayMs);
     const report = await runChild(
       artifacts,
-      { kind: 'handler', moduleUrl: pathToFileURL(artifacts.fn.file).href, env: functionEnv(world), invocations: 2 },
+      handlerTask(artifacts, world),
       nodeFlagsFor(memoryMb),
       120_000 + connections * 1000,
       cpuLimit,
     );
-    report.runs.forEach((run, index) => checkRun(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections));
+    report.runs.forEach((run, index) => assertEveryConnectionRotated(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections));
     const figures = (index: number, warm: boolean): ScenarioFigures => ({
       ms: report.runs[index]!.ms,
-      floorMs: rotationFloor({ connections, concurrency: CONCURRENCY, delayMs, warm }).ms,
+      floorMs: rotationFloor({ connections, concurrency: FUNCTION_CONCURRENCY, delayMs, warm }).ms,
       cpuMs: report.runs[index]!.cpuMs,
     });
     return { delayMs, memoryMb, connections, cold: figures(0, false), warm: figures(1, true) };
@@ -367,19 +279,19 @@ interface Scenarios {
   readonly shareUnavailable?: string;
 }
 
-async function runScenarios(artifacts: Artifacts): Promise<Scenarios> {
+async function runScenarios(artifacts: BenchArtifacts): Promise<Scenarios> {
   const sweep: ScenarioResult[] = [];
   for (const connections of SWEEP_CONNECTIONS) {
     for (const delayMs of SWEEP_DELAYS_MS) {
       process.stdout.write(`delay sweep: ${fmtInt(connections)} connections at d = ${delayMs} ms...`);
-      const result = await scenarioRun(artifacts, connections, delayMs, MEMORY_MB);
+      const result = await scenarioRun(artifacts, connections, delayMs, FUNCTION_MEMORY_MB);
       sweep.push(result);
       console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
     }
   }
   const share: ScenarioResult[] = [];
   let shareLimit: string | undefined;
-  for (const memoryMb of SHARE_MEMORY_MB) {
+  for (const memoryMb of SHARE_FUNCTION_MEMORY_MB) {
     const limited = limitCpu(lambdaCpuShare(memoryMb));
     if ('unavailable' in limited) {
       console.log(`CPU share: skipped, ${limited.unavailable}`);
@@ -516,7 +428,7 @@ function goalReachedAt(sweep: ScenarioResult[]): string {
 }
 
 function memoryRows(result: SizeResult): Row[] {
-  const share = (bytes: number) => ` (${((100 * bytes) / (MEMORY_MB * 1024 * 1024)).toFixed(0)}% of ${MEMORY_MB} MB)`;
+  const share = (bytes: number) => ` (${((100 * bytes) / (FUNCTION_MEMORY_MB * 1024 * 1024)).toFixed(0)}% of ${FUNCTION_MEMORY_MB} MB)`;
   return [
     ['point in the run', 'peak RSS (maxRSS)', 'heapUsed'],
     ['after importing the bundle', fmtBytes(result.maxRssAfterImportBytes), fmtBytes(result.heapUsedAfterImportBytes)],
@@ -559,9 +471,9 @@ function render(
   out.text(`A fresh \`process.execPath\` process per run, ${COLD_START_RUNS} runs of each, interleaved; "import()" is timed inside the process (Lambda's INIT: module evaluation, which reads and validates the configuration, one target here, and creates the SDK clients; nothing is sent until the first invocation).`);
   out.table(cold.timing);
 
-  out.heading(`Rotation latency (d = ${DELAY_MS} ms per request, concurrency ${CONCURRENCY})`);
+  out.heading(`Rotation latency (d = ${DELAY_MS} ms per request, concurrency ${FUNCTION_CONCURRENCY})`);
   out.text(
-    `Floor = d × (${firstPath.length} + (waves − 1) × ${laterPath.length}), waves = ceil(N / ${CONCURRENCY}). ` +
+    `Floor = d × (${firstPath.length} + (waves − 1) × ${laterPath.length}), waves = ceil(N / ${FUNCTION_CONCURRENCY}). ` +
       `First wave: ${firstPath.join(' → ')}; every later wave: ${laterPath.join(' → ')}. ` +
       `Bare round trip to an emulator at this delay (an idle client, one request at a time): ${fmtMs(roundTripMs)} ms, so "floor at bare RTT" is the same floor with each hop costing that instead of d. ` +
       `Goal: ratio ≤ ${GOAL_RATIO.toFixed(2)} (▲ marks a size above it).`,
@@ -599,7 +511,7 @@ function render(
 
   const { scenarios } = context;
   if (scenarios && scenarios.sweep.length > 0) {
-    out.heading(`Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${CONCURRENCY})`);
+    out.heading(`Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${FUNCTION_CONCURRENCY})`);
     out.text(
       `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container per size and delay, invoked twice. ` +
         'The function adds a roughly constant amount of work per request, so its share of the total falls as the services get slower:',
@@ -613,16 +525,16 @@ function render(
       out.text(`Not measured on this run: ${scenarios.shareUnavailable}.`);
     } else {
       out.text(
-        `Lambda gives a function CPU in proportion to its memory, one vCPU at ${fmtInt(MB_PER_VCPU)} MB; every figure above ran on a whole core of this machine, with the heap flags of the construct's ${fmtInt(MEMORY_MB)} MB. ` +
+        `Lambda gives a function CPU in proportion to its memory, one vCPU at ${fmtInt(MB_PER_VCPU)} MB; every figure above ran on a whole core of this machine, with the heap flags of the construct's ${fmtInt(FUNCTION_MEMORY_MB)} MB. ` +
           `Here the child runs under a Linux CFS quota of each memory size's share (${scenarios.shareLimit ?? 'cgroup'}, period 100 ms) with that size's heap flags. ` +
-          `Below one vCPU a rotation is CPU-bound: it lasts longer for about the same cost (Lambda bills GB-seconds), which is why the construct's default memory is ${fmtInt(MEMORY_MB)} MB (\`memorySize\` to change it).`,
+          `Below one vCPU a rotation is CPU-bound: it lasts longer for about the same cost (Lambda bills GB-seconds), which is why the construct's default memory is ${fmtInt(FUNCTION_MEMORY_MB)} MB (\`memorySize\` to change it).`,
       );
       out.table(scenarioRows(scenarios.share, 'memory'));
     }
   }
 
   out.heading(`Peak memory (${fmtInt(largest.connections)} connection${largest.connections === 1 ? '' : 's'})`);
-  out.text(`The function alone, in its child process (the emulators run in the parent), started with \`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap adds, with heap limits for ${MEMORY_MB} MB):`);
+  out.text(`The function alone, in its child process (the emulators run in the parent), started with \`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap adds, with heap limits for ${FUNCTION_MEMORY_MB} MB):`);
   out.table(memoryRows(largest));
 
   if (!results.some((result) => result.baseline)) return;
@@ -640,15 +552,13 @@ async function main(): Promise<void> {
   const started = performance.now();
   const info = machine();
   const drift = constructBundlingDrift();
-  console.log(`${COMMAND}: d = ${DELAY_MS} ms, sizes ${SIZES.join(', ')}, concurrency ${CONCURRENCY}, ${COLD_START_RUNS} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`);
+  console.log(`${COMMAND}: d = ${DELAY_MS} ms, sizes ${SIZES.join(', ')}, concurrency ${FUNCTION_CONCURRENCY}, ${COLD_START_RUNS} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`);
   for (const problem of drift) console.log(`Warning: ${problem}`);
 
   const dir = mkdtempSync(join(tmpdir(), 'aep-rotator-bench-'));
   try {
-    const fn = await bundleFunction(dir);
-    const childFile = await bundleEntry('child.ts', join(dir, 'child.mjs'));
-    const baselineFile = await bundleEntry('tutorial-baseline.ts', join(dir, 'tutorial-baseline.mjs'));
-    const artifacts: Artifacts = { dir, fn, childFile, baselineUrl: pathToFileURL(baselineFile).href };
+    const artifacts = await buildArtifacts(dir);
+    const { fn } = artifacts;
     console.log(`bundled in ${fmtMs(fn.buildMs)} ms: ${fmtBytes(fn.bytes)} (${fmtBytes(fn.gzipBytes)} gzipped)`);
     const busyBefore = await idleMachineBusy();
     if ((busyBefore ?? 0) > 0.1) console.log(`Note: other processes are using ${fmtPercent(busyBefore)} of the machine; figures will be noisy.`);

@@ -117,6 +117,9 @@ export function rotationFloor(input: FloorInput, graph: readonly RequestNode[] =
   return { ms: hops * input.delayMs, waves, firstWaveHops, laterWaveHops };
 }
 
+/** The bench's goal: a measured rotation within 10% of its floor. */
+export const GOAL_RATIO = 1.1;
+
 /**
  * The smallest delay from which every run, at that delay or any longer one, is within `goal` of
  * its floor; undefined when even the longest delay has a run above it.

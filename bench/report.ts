@@ -3,6 +3,7 @@
  * BENCHMARKS.md), and the generated block of BENCHMARKS.md between its markers.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { GOAL_RATIO } from './floor.js';
 
 /** The middle of `values` (interpolated for an even count); NaN for none. */
 export function median(values: readonly number[]): number {
@@ -25,6 +26,9 @@ export const fmtMs = (ms: number) => (Number.isFinite(ms) ? (ms >= 1000 ? ms.toF
 export const fmtRatio = (ratio: number) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '-');
 /** A count with thousands separators (1,000). */
 export const fmtInt = (value: number) => value.toLocaleString('en-US');
+
+/** " ▲" after a ratio to the floor that is above {@link GOAL_RATIO}, else nothing. */
+export const aboveGoalMark = (ratio: number) => (ratio > GOAL_RATIO ? ' ▲' : '');
 
 /** Bytes in B, KiB, MiB or GiB. */
 export function fmtBytes(bytes: number): string {

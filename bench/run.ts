@@ -40,15 +40,16 @@ import {
   FUNCTION_MEMORY_MB,
   FUNCTION_NODE_FLAGS,
   handlerTask,
-  nodeFlagsFor,
   runChild,
   type BenchArtifacts,
 } from './container.js';
-import { lambdaCpuShare, limitCpu, MB_PER_VCPU, type CpuLimit } from './cpu-share.js';
-import { criticalPath, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, TUTORIAL_GRAPH } from './floor.js';
+import { runCpuShare, renderCpuShareSection, type CpuShareRuns } from './cpu-share-runs.js';
+import { renderDelaySweepSection, runDelaySweep } from './delay-sweep.js';
+import { criticalPath, GOAL_RATIO, rotationFloor, ROTATION_GRAPH, TUTORIAL_GRAPH } from './floor.js';
 import { idleMachineBusy, machine, othersShareBetween, referenceWorkloadMs, renderMachineSection, sampleCpu, type Machine } from './machine.js';
 import { parseBenchOptions } from './options.js';
-import { fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, terminalOutput, writeGeneratedBlock, type ReportOutput, type Row } from './report.js';
+import type { ScenarioResult } from './scenario-run.js';
+import { aboveGoalMark, fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, terminalOutput, writeGeneratedBlock, type ReportOutput, type Row } from './report.js';
 import { identifySpans, requestGraphProblem, requestMarks, waitedFor } from './request-check.js';
 import { startRecordingServerSpans, stopRecordingServerSpans } from './server-spans.js';
 import { functionEnv, measureRoundTrip, seedWorld, setLatency } from './services.js';
@@ -65,14 +66,6 @@ const {
   scenarios: SCENARIOS,
   command: COMMAND,
 } = parseBenchOptions(process.argv.slice(2));
-/** Connections of the CPU-share runs. */
-const SCENARIO_CONNECTIONS = 100;
-/** The delay sweep: each size at each delay. 1,000 connections are left out (about 2 minutes at 200 ms). */
-const SWEEP_CONNECTIONS = [1, 10, 100];
-const SWEEP_DELAYS_MS = [20, 50, 100, 200];
-/** Memory sizes for the CPU-share runs: common small sizes up to one full vCPU (the construct's default). */
-const SHARE_FUNCTION_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
-const GOAL_RATIO = 1.1;
 
 // ------------------------------------------------------------------ one size
 
@@ -232,87 +225,7 @@ async function warmUp(artifacts: BenchArtifacts): Promise<void> {
   }
 }
 
-// ------------------------------------------------------------------ scenarios
-
-interface ScenarioFigures {
-  readonly ms: number;
-  readonly floorMs: number;
-  readonly cpuMs: number;
-}
-
-interface ScenarioResult {
-  readonly delayMs: number;
-  readonly memoryMb: number;
-  readonly connections: number;
-  readonly cold: ScenarioFigures;
-  readonly warm: ScenarioFigures;
-}
-
-/** One fresh container rotating `connections` twice at delay `delayMs`, with `memoryMb`'s heap flags and, given one, a CPU quota. */
-async function scenarioRun(artifacts: BenchArtifacts, connections: number, delayMs: number, memoryMb: number, cpuLimit?: CpuLimit): Promise<ScenarioResult> {
-  const { world } = await seedWorld(connections);
-  try {
-    setLatency(world, delayMs);
-    const report = await runChild(
-      artifacts,
-      handlerTask(artifacts, world),
-      nodeFlagsFor(memoryMb),
-      120_000 + connections * 1000,
-      cpuLimit,
-    );
-    report.runs.forEach((run, index) => assertEveryConnectionRotated(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections));
-    const figures = (index: number, warm: boolean): ScenarioFigures => ({
-      ms: report.runs[index]!.ms,
-      floorMs: rotationFloor({ connections, concurrency: FUNCTION_CONCURRENCY, delayMs, warm }).ms,
-      cpuMs: report.runs[index]!.cpuMs,
-    });
-    return { delayMs, memoryMb, connections, cold: figures(0, false), warm: figures(1, true) };
-  } finally {
-    await world.close();
-  }
-}
-
-interface Scenarios {
-  readonly sweep: ScenarioResult[];
-  readonly share: ScenarioResult[];
-  readonly shareLimit?: string;
-  readonly shareUnavailable?: string;
-}
-
-async function runScenarios(artifacts: BenchArtifacts): Promise<Scenarios> {
-  const sweep: ScenarioResult[] = [];
-  for (const connections of SWEEP_CONNECTIONS) {
-    for (const delayMs of SWEEP_DELAYS_MS) {
-      process.stdout.write(`delay sweep: ${fmtInt(connections)} connections at d = ${delayMs} ms...`);
-      const result = await scenarioRun(artifacts, connections, delayMs, FUNCTION_MEMORY_MB);
-      sweep.push(result);
-      console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
-    }
-  }
-  const share: ScenarioResult[] = [];
-  let shareLimit: string | undefined;
-  for (const memoryMb of SHARE_FUNCTION_MEMORY_MB) {
-    const limited = limitCpu(lambdaCpuShare(memoryMb));
-    if ('unavailable' in limited) {
-      console.log(`CPU share: skipped, ${limited.unavailable}`);
-      return { sweep, share, shareUnavailable: limited.unavailable };
-    }
-    try {
-      process.stdout.write(`CPU share: ${SCENARIO_CONNECTIONS} connections at ${memoryMb} MB (${limited.limit.description})...`);
-      const result = await scenarioRun(artifacts, SCENARIO_CONNECTIONS, DELAY_MS, memoryMb, limited.limit);
-      share.push(result);
-      shareLimit ??= limited.limit.description.replace(/^(cgroup v\d).*/, '$1');
-      console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
-    } finally {
-      limited.limit.remove();
-    }
-  }
-  return { sweep, share, ...(shareLimit ? { shareLimit } : {}) };
-}
-
 // ------------------------------------------------------------------ tables
-
-const above = (ratio: number) => (ratio > GOAL_RATIO ? ' ▲' : '');
 
 function latencyRows(results: SizeResult[], which: 'cold' | 'warm'): Row[] {
   const spread = (result: SizeResult) =>
@@ -326,7 +239,7 @@ function latencyRows(results: SizeResult[], which: 'cold' | 'warm'): Row[] {
         fmtInt(result.waves),
         fmtMs(figures.floorMs),
         fmtMs(figures.ms),
-        fmtRatio(figures.ratio) + above(figures.ratio),
+        fmtRatio(figures.ratio) + aboveGoalMark(figures.ratio),
         fmtMs(figures.rttFloorMs),
         fmtRatio(figures.ms / figures.rttFloorMs),
         fmtMs(figures.cpuMs),
@@ -387,46 +300,6 @@ function coldStartRows(fn: BuiltFunction, summaries: ColdStartSummary[]): { size
   };
 }
 
-function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory'): Row[] {
-  const perRotation = (figures: ScenarioFigures, connections: number) => (figures.cpuMs / connections).toFixed(2);
-  return [
-    [
-      ...(first === 'delay' ? ['connections'] : []),
-      first === 'delay' ? 'd (ms)' : 'memory (MB), CPU share',
-      'first: floor (ms)',
-      'first: measured (ms)',
-      'ratio',
-      'warm: floor (ms)',
-      'warm: measured (ms)',
-      'ratio',
-      'function CPU / rotation, first / warm (ms)',
-    ],
-    ...results.map((result) => [
-      ...(first === 'delay' ? [fmtInt(result.connections)] : []),
-      first === 'delay' ? fmtInt(result.delayMs) : `${fmtInt(result.memoryMb)}, ${(lambdaCpuShare(result.memoryMb) * 100).toFixed(1)}% of a vCPU`,
-      fmtMs(result.cold.floorMs),
-      fmtMs(result.cold.ms),
-      fmtRatio(result.cold.ms / result.cold.floorMs) + above(result.cold.ms / result.cold.floorMs),
-      fmtMs(result.warm.floorMs),
-      fmtMs(result.warm.ms),
-      fmtRatio(result.warm.ms / result.warm.floorMs) + above(result.warm.ms / result.warm.floorMs),
-      `${perRotation(result.cold, result.connections)} / ${perRotation(result.warm, result.connections)}`,
-    ]),
-  ];
-}
-
-/** One sentence per invocation kind: the smallest swept delay from which every size was within the goal. */
-function goalReachedAt(sweep: ScenarioResult[]): string {
-  const from = (kind: 'cold' | 'warm') => {
-    const smallest = smallestDelayWithinGoal(
-      sweep.map((result) => ({ delayMs: result.delayMs, ratio: result[kind].ms / result[kind].floorMs })),
-      GOAL_RATIO,
-    );
-    return smallest === undefined ? 'at none of the delays swept' : `from d = ${smallest} ms`;
-  };
-  return `Every size swept is within ${fmtRatio(GOAL_RATIO)} of the floor on the first invocation ${from('cold')}, and warm ${from('warm')}.`;
-}
-
 function memoryRows(result: SizeResult): Row[] {
   const share = (bytes: number) => ` (${((100 * bytes) / (FUNCTION_MEMORY_MB * 1024 * 1024)).toFixed(0)}% of ${FUNCTION_MEMORY_MB} MB)`;
   return [
@@ -452,7 +325,7 @@ function render(
     roundTripMs: number;
     drift: string[];
     elapsedMs: number;
-    scenarios?: Scenarios;
+    scenarios?: { sweep: ScenarioResult[]; share: CpuShareRuns };
   },
 ): void {
   const { fn, coldStart, results, roundTripMs } = context;
@@ -510,28 +383,8 @@ function render(
   );
 
   const { scenarios } = context;
-  if (scenarios && scenarios.sweep.length > 0) {
-    out.heading(`Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${FUNCTION_CONCURRENCY})`);
-    out.text(
-      `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container per size and delay, invoked twice. ` +
-        'The function adds a roughly constant amount of work per request, so its share of the total falls as the services get slower:',
-    );
-    out.table(scenarioRows(scenarios.sweep, 'delay'));
-    out.text(goalReachedAt(scenarios.sweep));
-  }
-  if (scenarios) {
-    out.heading(`Lambda's CPU share (${fmtInt(SCENARIO_CONNECTIONS)} connections, d = ${DELAY_MS} ms)`);
-    if (scenarios.shareUnavailable) {
-      out.text(`Not measured on this run: ${scenarios.shareUnavailable}.`);
-    } else {
-      out.text(
-        `Lambda gives a function CPU in proportion to its memory, one vCPU at ${fmtInt(MB_PER_VCPU)} MB; every figure above ran on a whole core of this machine, with the heap flags of the construct's ${fmtInt(FUNCTION_MEMORY_MB)} MB. ` +
-          `Here the child runs under a Linux CFS quota of each memory size's share (${scenarios.shareLimit ?? 'cgroup'}, period 100 ms) with that size's heap flags. ` +
-          `Below one vCPU a rotation is CPU-bound: it lasts longer for about the same cost (Lambda bills GB-seconds), which is why the construct's default memory is ${fmtInt(FUNCTION_MEMORY_MB)} MB (\`memorySize\` to change it).`,
-      );
-      out.table(scenarioRows(scenarios.share, 'memory'));
-    }
-  }
+  if (scenarios && scenarios.sweep.length > 0) renderDelaySweepSection(out, scenarios.sweep);
+  if (scenarios) renderCpuShareSection(out, scenarios.share, DELAY_MS);
 
   out.heading(`Peak memory (${fmtInt(largest.connections)} connection${largest.connections === 1 ? '' : 's'})`);
   out.text(`The function alone, in its child process (the emulators run in the parent), started with \`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap adds, with heap limits for ${FUNCTION_MEMORY_MB} MB):`);
@@ -588,7 +441,7 @@ async function main(): Promise<void> {
       );
     }
 
-    const scenarios = SCENARIOS ? await runScenarios(artifacts) : undefined;
+    const scenarios = SCENARIOS ? { sweep: await runDelaySweep(artifacts), share: await runCpuShare(artifacts, DELAY_MS) } : undefined;
 
     const busyAfter = await idleMachineBusy();
     const referenceAfter = referenceWorkloadMs();

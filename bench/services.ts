@@ -32,7 +32,7 @@ export function tutorialOptions(world: World): TutorialOptions {
 }
 
 /** Round trip of a bare request to an emulator (a 401 answered after the delay), from an idle client: the median of `count`, after one unmeasured. */
-export async function measureRoundTrip(url: string, count: number): Promise<number> {
+async function measureRoundTrip(url: string, count: number): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const once = () =>
     new Promise<number>((resolve, reject) => {
@@ -49,4 +49,13 @@ export async function measureRoundTrip(url: string, count: number): Promise<numb
   for (let i = 0; i < count; i += 1) times.push(await once());
   agent.destroy();
   return median(times);
+}
+
+/** The bare round trip ({@link measureRoundTrip}, 30 requests) to Flow Service when every emulator answers after `delayMs`. */
+export async function measureRoundTripAt(delayMs: number): Promise<number> {
+  const { world } = await seedWorld(0);
+  setLatency(world, delayMs);
+  const roundTripMs = await measureRoundTrip(world.emulators.flowService.url, 30);
+  await world.close();
+  return roundTripMs;
 }

@@ -1,70 +1,23 @@
 /**
- * Bundles for the benchmark: the function exactly as the CDK construct bundles it
- * (lib/s3-credential-rotator.ts, `bundling`), and the bench's own child-process entries.
+ * Bundles for the benchmark: the function exactly as the CDK construct bundles it (its settings
+ * are imported from lib/rotator/function.ts, through scripts/function-build-options.ts), and the
+ * bench's own child-process entries.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type BuildOptions } from 'esbuild';
+import { build } from 'esbuild';
+import { ROTATOR_BUNDLE } from '../lib/rotator/function.js';
+import { FUNCTION_BUILD_OPTIONS } from '../scripts/function-build-options.js';
 
+/** The repository's root directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CONSTRUCT_FILE = join(PROJECT_ROOT, 'lib', 's3-credential-rotator.ts');
 
 /** `banner` of the construct: CommonJS dependencies call require(); ESM output has none. */
-export const REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export const REQUIRE_BANNER = ROTATOR_BUNDLE.banner;
 
-/**
- * What NodejsFunction runs esbuild with for the construct's `bundling` props: ESM, whitespace and
- * syntax minified (identifiers not renamed, so no keepNames needed), source map without sources,
- * target node24, everything bundled including the AWS SDK.
- */
-export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
-  entryPoints: [join(PROJECT_ROOT, 'lambda', 'handler.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  minifyWhitespace: true,
-  minifySyntax: true,
-  minifyIdentifiers: false,
-  keepNames: false,
-  sourcemap: true,
-  sourcesContent: false,
-  tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
-  banner: { js: REQUIRE_BANNER },
-  logLevel: 'warning',
-};
-
-/** Settings the construct is expected to hold; a warning names any that changed there. */
-const CONSTRUCT_SETTINGS: Array<[string, RegExp]> = [
-  ['format: OutputFormat.ESM', /format:\s*OutputFormat\.ESM/],
-  ['target: node24', /target:\s*'node24'/],
-  ['minify: false', /minify:\s*false/],
-  ["esbuildArgs: { '--minify-whitespace': true, '--minify-syntax': true }", /esbuildArgs:\s*\{\s*'--minify-whitespace':\s*true,\s*'--minify-syntax':\s*true\s*\}/],
-  ['keepNames: false', /keepNames:\s*false/],
-  ['sourceMap: true', /sourceMap:\s*true/],
-  ['sourcesContent: false', /sourcesContent:\s*false/],
-  ['bundleAwsSDK: true', /bundleAwsSDK:\s*true/],
-  ["mainFields: ['module', 'main']", /mainFields:\s*\['module',\s*'main'\]/],
-  ['the createRequire banner', /createRequire\(import\.meta\.url\)/],
-  ["NODE_OPTIONS: '--enable-source-maps'", /NODE_OPTIONS:\s*'--enable-source-maps'/],
-];
-
-/** Problems found comparing the construct's bundling settings with the ones used here (empty: in step). */
-export function constructDrift(): string[] {
-  let source: string;
-  try {
-    source = readFileSync(CONSTRUCT_FILE, 'utf8');
-  } catch {
-    return [`${CONSTRUCT_FILE} not found: the bench bundles with the settings in bench/bundle.ts`];
-  }
-  return CONSTRUCT_SETTINGS.filter(([, pattern]) => !pattern.test(source)).map(
-    ([setting]) => `lib/s3-credential-rotator.ts no longer shows ${setting}; update bench/bundle.ts to bundle as the construct does`,
-  );
-}
-
+/** The bundled function: where it is, its size (plain and gzipped, with its source map) and how long esbuild took. */
 export interface BuiltFunction {
   readonly file: string;
   readonly bytes: number;
@@ -74,6 +27,7 @@ export interface BuiltFunction {
   readonly buildMs: number;
 }
 
+/** Bundle lambda/handler.ts with {@link FUNCTION_BUILD_OPTIONS} into `outDir/function/index.mjs`, and measure it. */
 export async function bundleFunction(outDir: string): Promise<BuiltFunction> {
   const file = join(outDir, 'function', 'index.mjs');
   const started = performance.now();

@@ -1,7 +1,7 @@
 /**
- * A benchmark child process: one fresh "container". bench/run.ts bundles this file to plain .mjs
- * and forks it with `process.execPath` (no TypeScript loader, so only the measured code is in the
- * process), then sends it one task over IPC: the environment to run with (too large for the
+ * A benchmark child process: one fresh "container". bench/container.ts bundles this file to plain
+ * .mjs and forks it with `process.execPath` (no TypeScript loader, so only the measured code is in
+ * the process), then sends it one task over IPC: the environment to run with (too large for the
  * command line at 1,000 targets) and what to run. The emulators stay in the parent.
  *
  * - `handler`: import the bundled function (as Lambda does at INIT), then invoke its `handler`

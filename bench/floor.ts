@@ -8,10 +8,15 @@
  * path of a new container's first wave only; one made once per invocation (the Adobe secret) is on
  * every invocation's first wave; later waves find both cached.
  */
-import type { Emulators, RecordedRequest } from '../emulators/types.js';
+import type { RecordedRequest } from '../emulators/types.js';
 
+/** The emulated services a rotation talks to, by their key in `Emulators`. */
 export type ServiceName = 'secretsManager' | 'ims' | 'flowService' | 'sts';
 
+/** Every {@link ServiceName}. */
+export const SERVICES: readonly ServiceName[] = ['secretsManager', 'ims', 'flowService', 'sts'];
+
+/** One request of a rotation, and the requests it must wait for. */
 export interface RequestNode {
   readonly id: string;
   readonly service: ServiceName;
@@ -112,45 +117,8 @@ export function rotationFloor(input: FloorInput, graph: readonly RequestNode[] =
   return { ms: hops * input.delayMs, waves, firstWaveHops, laterWaveHops };
 }
 
-/** Requests the graph expects for `invocations` rotations of `connections` in one container. */
-export function expectedRequests(graph: readonly RequestNode[], connections: number, invocations: number): Map<string, number> {
-  return new Map(graph.map((node) => [node.id, node.once === 'container' ? 1 : node.once === 'invocation' ? invocations : connections * invocations]));
-}
-
-/** Requests the emulators recorded, counted per graph node, plus those no node accounts for. */
-export function countRequests(graph: readonly RequestNode[], emulators: Pick<Emulators, ServiceName>, since: Record<ServiceName, number>) {
-  const counts = new Map(graph.map((node) => [node.id, 0]));
-  let unexpected = 0;
-  for (const service of ['secretsManager', 'ims', 'flowService', 'sts'] as const) {
-    for (const request of emulators[service].requests.slice(since[service])) {
-      const node = graph.find((candidate) => candidate.service === service && candidate.matches(request));
-      if (node) counts.set(node.id, counts.get(node.id)! + 1);
-      else unexpected += 1;
-    }
-  }
-  return { counts, unexpected };
-}
-
-/** Where each emulator's request log stands now (to count only what a run adds). */
-export function requestMarks(emulators: Pick<Emulators, ServiceName>): Record<ServiceName, number> {
-  return {
-    secretsManager: emulators.secretsManager.requests.length,
-    ims: emulators.ims.requests.length,
-    flowService: emulators.flowService.requests.length,
-    sts: emulators.sts.requests.length,
-  };
-}
-
-/** "" when the recorded requests are exactly what the graph expects, else what differs. */
-export function graphMismatch(expected: Map<string, number>, recorded: { counts: Map<string, number>; unexpected: number }): string {
-  const problems: string[] = [];
-  for (const [id, count] of expected) {
-    const seen = recorded.counts.get(id) ?? 0;
-    if (seen !== count) problems.push(`${id}: ${seen} (expected ${count})`);
-  }
-  if (recorded.unexpected > 0) problems.push(`${recorded.unexpected} requests outside the graph`);
-  return problems.join('; ');
-}
+/** The bench's goal: a measured rotation within 10% of its floor. */
+export const GOAL_RATIO = 1.1;
 
 /**
  * The smallest delay from which every run, at that delay or any longer one, is within `goal` of

@@ -1,8 +1,11 @@
-/** Small helpers for the benchmark's numbers and tables. */
-import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+/**
+ * Writing the benchmark's report: numbers, tables, the two places a report goes (the terminal and
+ * BENCHMARKS.md), and the generated block of BENCHMARKS.md between its markers.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { GOAL_RATIO } from './floor.js';
 
+/** The middle of `values` (interpolated for an even count); NaN for none. */
 export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
@@ -17,10 +20,17 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
 }
 
+/** Milliseconds: one decimal below a second, whole above; "-" for NaN or infinity. */
 export const fmtMs = (ms: number) => (Number.isFinite(ms) ? (ms >= 1000 ? ms.toFixed(0) : ms.toFixed(1)) : '-');
+/** A ratio with two decimals and "×". */
 export const fmtRatio = (ratio: number) => (Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : '-');
+/** A count with thousands separators (1,000). */
 export const fmtInt = (value: number) => value.toLocaleString('en-US');
 
+/** " ▲" after a ratio to the floor that is above {@link GOAL_RATIO}, else nothing. */
+export const aboveGoalMark = (ratio: number) => (ratio > GOAL_RATIO ? ' ▲' : '');
+
+/** Bytes in B, KiB, MiB or GiB. */
 export function fmtBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '-';
   if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024 / 1024).toFixed(1)} GiB`;
@@ -29,6 +39,10 @@ export function fmtBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
+/** A share of the machine (0..1) as a whole percentage, or "unknown". */
+export const fmtPercent = (share: number | undefined) => (share === undefined ? 'unknown' : `${(share * 100).toFixed(0)}%`);
+
+/** One table row, its cells already formatted. */
 export type Row = readonly string[];
 
 /** A plain-text table for the terminal (first row is the header; numbers right-aligned). */
@@ -54,79 +68,55 @@ export function markdownTable(rows: readonly Row[]): string {
   ].join('\n');
 }
 
-export interface Machine {
-  readonly cpuModel: string;
-  readonly cores: number;
-  readonly memoryBytes: number;
-  readonly os: string;
-  readonly node: string;
-  readonly date: string;
-  readonly loadAverage: readonly number[];
+/**
+ * Where a report goes. Each section writes itself through this interface, once for the terminal
+ * and once for BENCHMARKS.md, so both show the same figures.
+ */
+export interface ReportOutput {
+  heading(text: string): void;
+  /** A paragraph; Markdown code spans in it are shown without backticks on the terminal. */
+  text(text: string): void;
+  table(rows: Row[]): void;
 }
 
-export function machine(): Machine {
-  const info = cpus();
-  return {
-    cpuModel: info[0]?.model.trim() ?? 'unknown',
-    cores: info.length,
-    memoryBytes: totalmem(),
-    os: `${osType()} ${release()}`,
-    node: process.version,
-    date: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    loadAverage: loadavg(),
-  };
+/** Report straight to the terminal, as plain text. */
+export const terminalOutput: ReportOutput = {
+  heading: (text) => console.log(`\n== ${text}\n`),
+  text: (text) => console.log(text.replaceAll('`', '')),
+  table: (rows) => console.log(`${textTable(rows)}\n`),
+};
+
+/** The report `render` writes, as Markdown (the generated part of BENCHMARKS.md). */
+export function markdownReport(render: (out: ReportOutput) => void): string {
+  const lines: string[] = [];
+  render({
+    heading: (text) => lines.push(`### ${text}`, ''),
+    text: (text) => lines.push(text, ''),
+    table: (rows) => lines.push(markdownTable(rows), ''),
+  });
+  return lines.join('\n').trimEnd();
 }
 
-/** Busy fraction of the whole machine since `previous` (Linux /proc/stat; undefined elsewhere). */
-export function cpuTimes(): { busy: number; total: number } | undefined {
-  try {
-    // cpu  user nice system idle iowait irq softirq steal ...: processes are charged user, nice and
-    // system time only (interrupt time, e.g. loopback networking, belongs to nobody), so count those.
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 8).map(Number);
-    const total = fields.reduce((a, b) => a + b, 0);
-    return { busy: fields[0]! + fields[1]! + fields[2]!, total };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU ticks used by this process and the children it has reaped (Linux /proc/self/stat; undefined elsewhere). */
-export function ownCpuTicks(): number | undefined {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // Fields after "(comm)": state is field 3; utime, stime, cutime, cstime are fields 14 to 17.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields.slice(11, 15).map(Number).reduce((a, b) => a + b, 0);
-  } catch {
-    return undefined;
-  }
-}
-
-/** How busy the machine was (0..1, all cores) between two {@link cpuTimes} samples. */
-export function busyBetween(before: ReturnType<typeof cpuTimes>, after: ReturnType<typeof cpuTimes>): number | undefined {
-  if (!before || !after || after.total === before.total) return undefined;
-  return (after.busy - before.busy) / (after.total - before.total);
-}
+const BEGIN = '<!-- bench:begin (written by `npm run bench`; edit outside these markers) -->';
+const END = '<!-- bench:end -->';
 
 /**
- * A fixed CPU workload (SHA-256 of 8 MiB, a JSON round trip of 20,000 objects), median of 9 runs:
- * how fast this machine's CPU was at that moment. A shared or throttled host shows here even when
- * no other process inside the machine is busy.
+ * BENCHMARKS.md's text `current` with the generated part between the bench markers replaced by
+ * `generated`, keeping the prose around it; without markers, the block is appended (to a
+ * "# Benchmarks" heading when the file is empty or missing).
  */
-export function referenceWorkloadMs(): number {
-  const buffer = Buffer.alloc(1 << 20, 7);
-  const work = () => {
-    let digest = '';
-    for (let i = 0; i < 8; i += 1) digest = createHash('sha256').update(buffer).digest('hex');
-    const objects = Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `item-${i}`, values: [i, i * 2] }));
-    return (JSON.parse(JSON.stringify(objects)) as unknown[]).length + digest.length;
-  };
-  for (let i = 0; i < 3; i += 1) work();
-  const times: number[] = [];
-  for (let i = 0; i < 9; i += 1) {
-    const started = performance.now();
-    work();
-    times.push(performance.now() - started);
-  }
-  return median(times);
+export function withGeneratedBlock(current: string, generated: string): string {
+  const block = `${BEGIN}\n\n${generated}\n\n${END}`;
+  // The begin marker's explanation may have been edited: find it by its start.
+  const begin = current.indexOf('<!-- bench:begin');
+  const end = current.indexOf(END);
+  return begin >= 0 && end > begin
+    ? `${current.slice(0, begin)}${block}${current.slice(end + END.length)}`
+    : `${current || '# Benchmarks\n\n'}${current.endsWith('\n') || !current ? '' : '\n'}\n${block}\n`;
+}
+
+/** Replace the generated part of the Markdown file `file` (BENCHMARKS.md) with `generated`. */
+export function writeGeneratedBlock(file: string, generated: string): void {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  writeFileSync(file, withGeneratedBlock(current, generated));
 }

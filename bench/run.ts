@@ -25,810 +25,88 @@
  *   npm run bench -- --quick           sizes 1, 10, 100, fewer cold-start runs, no 5 and 6; writes nothing
  *   options: --delay=<ms> (default 20), --sizes=1,10 (instead of the defaults), --no-baseline,
  *            --scenarios / --no-scenarios (5 and 6), --write / --no-write
+ *
+ * This file only parses the options, runs the parts in order and renders the report. Each part
+ * is its own module: cold-start.ts (1), latency.ts and latency-report.ts (2), memory.ts (3),
+ * baseline.ts (4), delay-sweep.ts (5), cpu-share-runs.ts (6); scenario-run.ts is the run 5 and 6
+ * share. Beneath them: container.ts forks child.ts (one container), services.ts seeds the
+ * emulators, floor.ts is the request graph and its floor, request-check.ts compares what the
+ * emulators recorded with that graph (server-spans.ts times each request), machine.ts describes
+ * the machine, report.ts writes tables to the terminal and BENCHMARKS.md.
  */
-import { execFileSync, fork } from 'node:child_process';
-import dc from 'node:diagnostics_channel';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, Agent, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { startWorld, type World } from '../emulators/world.js';
-import { DEFAULT_CONCURRENCY } from '../lambda/contract.js';
-import { DEFAULT_MEMORY_MB } from '../lib/rotation-rules.js';
-import { bundleEntry, bundleFunction, constructDrift, PROJECT_ROOT, type BuiltFunction } from './bundle.js';
-import type { ChildReport, ChildTask } from './child.js';
-import { cleanEnv, measureColdStart, type ColdStartSummary } from './cold-start.js';
-import { lambdaCpuShare, limitCpu, MB_PER_VCPU, type CpuLimit } from './cpu-share.js';
-import {
-  countRequests,
-  criticalPath,
-  expectedRequests,
-  graphMismatch,
-  requestMarks,
-  rotationFloor,
-  ROTATION_GRAPH,
-  smallestDelayWithinGoal,
-  TUTORIAL_GRAPH,
-  type RequestNode,
-  type ServiceName,
-} from './floor.js';
-import {
-  busyBetween,
-  cpuTimes,
-  fmtBytes,
-  fmtInt,
-  fmtMs,
-  fmtRatio,
-  machine,
-  markdownTable,
-  median,
-  ownCpuTicks,
-  referenceWorkloadMs,
-  textTable,
-  type Machine,
-  type Row,
-} from './report.js';
-import type { TutorialOptions, TutorialTarget } from './tutorial-baseline.js';
+import { renderBaselineSection } from './baseline.js';
+import { PROJECT_ROOT, type BuiltFunction } from './bundle.js';
+import { measureColdStart, renderColdStartSection, type ColdStartSummary } from './cold-start.js';
+import { buildArtifacts, FUNCTION_CONCURRENCY } from './container.js';
+import { renderCpuShareSection, runCpuShare, type CpuShareRuns } from './cpu-share-runs.js';
+import { renderDelaySweepSection, runDelaySweep } from './delay-sweep.js';
+import { benchSize, warmUp, type SizeResult } from './latency.js';
+import { renderLatencySection } from './latency-report.js';
+import { idleMachineBusy, machine, referenceWorkloadMs, renderMachineSection, type MachineContext } from './machine.js';
+import { renderMemorySection } from './memory.js';
+import { parseBenchOptions } from './options.js';
+import { fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, terminalOutput, writeGeneratedBlock, type ReportOutput } from './report.js';
+import type { ScenarioResult } from './scenario-run.js';
+import { functionEnv, measureRoundTripAt, seedWorld } from './services.js';
 
-// ------------------------------------------------------------------ options
+// Parsed before anything runs, so a bad flag stops the bench at once.
+const options = parseBenchOptions(process.argv.slice(2));
 
-const argv = process.argv.slice(2);
-const option = (name: string) => argv.find((arg) => arg.startsWith(`${name}=`))?.slice(name.length + 1);
-const QUICK = argv.includes('--quick');
-const DELAY_MS = Number(option('--delay') ?? 20);
-const WRITE = argv.includes('--write') || (!QUICK && !argv.includes('--no-write'));
-const SIZES = option('--sizes')?.split(',').map(Number) ?? (QUICK ? [1, 10, 100] : [1, 10, 100, 1000]);
-const BASELINE = !argv.includes('--no-baseline');
-const COLD_START_RUNS = QUICK ? 5 : 15;
-/** The delay sweep and the CPU-share runs (full runs, or asked for). */
-const SCENARIOS = argv.includes('--scenarios') || (!QUICK && !argv.includes('--no-scenarios'));
-/** Connections of the CPU-share runs. */
-const SCENARIO_CONNECTIONS = 100;
-/** The delay sweep: each size at each delay. 1,000 connections are left out (about 2 minutes at 200 ms). */
-const SWEEP_CONNECTIONS = [1, 10, 100];
-const SWEEP_DELAYS_MS = [20, 50, 100, 200];
-/** Memory sizes for the CPU-share runs: common small sizes up to one full vCPU (the construct's default). */
-const SHARE_MEMORY_MB = [256, 512, 1024, MB_PER_VCPU];
-const GOAL_RATIO = 1.1;
-/** The function's memory (the construct's `memorySize`). */
-const MEMORY_MB = DEFAULT_MEMORY_MB;
-/**
- * How the function's process runs: NODE_OPTIONS of the construct (--enable-source-maps), and the
- * flags Lambda's Node.js bootstrap adds: --expose-gc and heap limits derived from the configured
- * memory (new space = memory/10, semi-space = half of it, old space = the rest), so V8 collects as
- * it would in a Lambda sandbox of that memory rather than as on this machine.
- */
-const nodeFlagsFor = (memoryMb: number) => [
-  '--enable-source-maps',
-  '--expose-gc',
-  `--max-semi-space-size=${Math.floor(Math.floor(memoryMb / 10) / 2)}`,
-  `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`,
-];
-const FUNCTION_NODE_FLAGS = nodeFlagsFor(MEMORY_MB);
-const COMMAND = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-
-if (!Number.isFinite(DELAY_MS) || DELAY_MS <= 0) throw new Error('--delay must be a positive number of milliseconds');
-const CONCURRENCY = DEFAULT_CONCURRENCY;
-
-// ------------------------------------------------------------------ emulator-side timing
-
-/** Server-side start and finish of each request the emulators handle (performance.now clock). */
-interface ServerSpan {
-  readonly server: Server;
-  readonly start: number;
-  finish?: number;
-}
-const spans: ServerSpan[] = [];
-const openSpans = new WeakMap<IncomingMessage, ServerSpan>();
-let recordSpans = false;
-dc.subscribe('http.server.request.start', (message) => {
-  if (!recordSpans) return;
-  const { request, server } = message as { request: IncomingMessage; server: Server };
-  const span: ServerSpan = { server, start: performance.now() };
-  spans.push(span);
-  openSpans.set(request, span);
-});
-dc.subscribe('http.server.response.finish', (message) => {
-  const span = openSpans.get((message as { request: IncomingMessage }).request);
-  if (span) span.finish = performance.now();
-});
-
-const SERVICES: readonly ServiceName[] = ['secretsManager', 'ims', 'flowService', 'sts'];
-const portOf = (url: string) => Number(new URL(url).port);
-
-interface TimedRequest {
-  readonly node: RequestNode;
-  readonly start: number;
-  readonly finish: number;
-}
-
-/**
- * Pair the spans of a one-connection run with what each emulator recorded (same order per server:
- * its requests never overlap) to know which graph request each span was.
- */
-function identifySpans(world: World, graph: readonly RequestNode[], marks: Record<ServiceName, number>, from: ServerSpan[]): TimedRequest[] {
-  const timed: TimedRequest[] = [];
-  for (const service of SERVICES) {
-    const emulator = world.emulators[service];
-    const port = portOf(emulator.url);
-    const serverSpans = from.filter((span) => (span.server.address() as AddressInfo | null)?.port === port).sort((a, b) => a.start - b.start);
-    const recorded = emulator.requests.slice(marks[service]);
-    serverSpans.forEach((span, index) => {
-      const request = recorded[index];
-      const node = request && graph.find((candidate) => candidate.service === service && candidate.matches(request));
-      if (node && span.finish !== undefined) timed.push({ node, start: span.start, finish: span.finish });
-    });
-  }
-  return timed.sort((a, b) => a.start - b.start);
-}
-
-/**
- * The requests an invocation waited for, back from the last one to answer: each step goes to the
- * dependency that answered last. Their server-side time is the emulators' share of the invocation.
- */
-function waitedChain(invocation: TimedRequest[]): TimedRequest[] {
-  const byId = new Map(invocation.map((request) => [request.node.id, request]));
-  let current = invocation.reduce<TimedRequest | undefined>((last, request) => (!last || request.finish > last.finish ? request : last), undefined);
-  const chain: TimedRequest[] = [];
-  while (current) {
-    chain.unshift(current);
-    current = current.node.after
-      .map((id) => byId.get(id))
-      .filter((request): request is TimedRequest => request !== undefined)
-      .reduce<TimedRequest | undefined>((last, request) => (!last || request.finish > last.finish ? request : last), undefined);
-  }
-  return chain;
-}
-
-/** Round trip of a bare request to an emulator (a 401 answered after the delay), from an idle client. */
-async function measureRoundTrip(url: string, count: number): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const once = () =>
-    new Promise<number>((resolve, reject) => {
-      const started = performance.now();
-      const req = httpRequest(`${url}/connections/00000000-0000-0000-0000-000000000000`, { agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(performance.now() - started));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < count; i += 1) times.push(await once());
-  agent.destroy();
-  return median(times);
-}
-
-// ------------------------------------------------------------------ child processes
-
-interface Artifacts {
-  readonly dir: string;
+/** Everything one run measured, for the report. */
+interface BenchFigures extends MachineContext {
   readonly fn: BuiltFunction;
-  readonly childFile: string;
-  readonly baselineUrl: string;
+  readonly coldStart: ColdStartSummary[];
+  readonly results: SizeResult[];
+  readonly roundTripMs: number;
+  readonly elapsedMs: number;
+  readonly scenarios?: { readonly sweep: ScenarioResult[]; readonly share: CpuShareRuns };
 }
 
-async function runChild(artifacts: Artifacts, task: ChildTask, execArgv: string[], timeoutMs: number, cpuLimit?: CpuLimit): Promise<ChildReport> {
-  const child = fork(artifacts.childFile, [], { execPath: process.execPath, execArgv, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-  // Before the task is sent: the child does nothing until then, so all its work is under the quota.
-  if (cpuLimit) cpuLimit.add(child.pid!);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise<ChildReport>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`benchmark child (${task.kind}) did not finish within ${timeoutMs / 1000} s`));
-    }, timeoutMs);
-    let answer: { ok: boolean; report?: ChildReport; error?: string } | undefined;
-    child.once('message', (message: typeof answer) => (answer = message));
-    // Settle on exit (after the report): the child is reaped by then, so its CPU time is counted.
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (answer?.ok) resolve(answer.report!);
-      else if (answer) reject(new Error(`benchmark child (${task.kind}) failed: ${answer.error}\n${output}`));
-      else reject(new Error(`benchmark child (${task.kind}) exited (${signal ?? code}) without a report\n${output}`));
-    });
-    child.send(task);
-  });
-}
-
-const functionEnv = (world: World) => ({ ...world.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
-
-function tutorialOptions(world: World): TutorialOptions {
-  const targets = world.targets.map((target) => target as unknown as TutorialTarget);
-  return { imsUrl: world.env.ADOBE_IMS_URL!, flowServiceUrl: world.env.FLOW_SERVICE_URL!, clientId: world.adobe.clientId, clientSecret: world.adobe.clientSecret, orgId: world.adobe.orgId, targets };
-}
-
-async function seedWorld(connections: number): Promise<{ world: World; seedMs: number }> {
-  const started = performance.now();
-  const world = await startWorld({ connections: Array.from({ length: connections }, (_, index) => ({ sandboxName: index % 2 ? 'prod' : 'dev' })) });
-  return { world, seedMs: performance.now() - started };
-}
-
-const setLatency = (world: World, ms: number) => SERVICES.forEach((service) => world.emulators[service].setLatency(ms));
-
-// ------------------------------------------------------------------ one size
-
-interface InvocationFigures {
-  readonly ms: number;
-  readonly floorMs: number;
-  readonly ratio: number;
-  /** Floor with each hop taking the measured bare round trip instead of d. */
-  readonly rttFloorMs: number;
-  readonly cpuMs: number;
-  readonly maxRssBytes: number;
-  readonly heapUsedBytes: number;
-  /** One connection only: server-side time of the requests waited for, and how many. */
-  readonly waited?: { readonly hops: number; readonly serverMs: number };
-}
-
-/** One fresh container (child process) rotating every connection twice. */
-interface FunctionRun {
-  readonly importMs: number;
-  readonly maxRssAfterImportBytes: number;
-  readonly heapUsedAfterImportBytes: number;
-  readonly retainedHeapBytes?: number;
-  readonly cold: InvocationFigures;
-  readonly warm: InvocationFigures;
-  /** CPU the emulators (this process) used per rotation, both invocations. */
-  readonly emulatorCpuMsPerRotation: number;
-  /** Share of the machine's CPU other processes used meanwhile (undefined off Linux). */
-  readonly othersShare?: number;
-  readonly graphProblem: string;
-}
-
-interface SizeResult extends FunctionRun {
-  readonly connections: number;
-  readonly waves: number;
-  readonly seedMs: number;
-  /** First-invocation times of every run; the figures are those of the median run. */
-  readonly coldRunsMs: readonly number[];
-  readonly baseline?: BaselineResult;
-}
-
-interface BaselineResult {
-  readonly ms: number;
-  readonly floorMs: number;
-  readonly ratio: number;
-  readonly graphProblem: string;
-}
-
-function checkRun(what: string, run: { rotated: number; failed: number; error?: string }, connections: number): void {
-  if (run.rotated !== connections || run.failed !== 0) {
-    throw new Error(`${what}: ${run.rotated} of ${connections} rotated, ${run.failed} failed${run.error ? `: ${run.error}` : ''}`);
-  }
-}
-
-/** Runs per size: small sizes are cheap and the noisiest (the median run is reported). */
-const repeatsFor = (connections: number) => (connections <= 100 ? 3 : 1);
-
-async function functionRun(artifacts: Artifacts, world: World, connections: number, roundTripMs: number): Promise<FunctionRun> {
-  const marks = requestMarks(world.emulators);
-  const traced = connections === 1;
-  spans.length = 0;
-  recordSpans = traced;
-  const machineBefore = cpuTimes();
-  const ownBefore = ownCpuTicks();
-  const parentCpu = process.cpuUsage();
-  const report = await runChild(
-    artifacts,
-    { kind: 'handler', moduleUrl: pathToFileURL(artifacts.fn.file).href, env: functionEnv(world), invocations: 2 },
-    FUNCTION_NODE_FLAGS,
-    60_000 + connections * 250,
-  );
-  const parentCpuUsage = process.cpuUsage(parentCpu);
-  const machineAfter = cpuTimes();
-  const ownAfter = ownCpuTicks();
-  recordSpans = false;
-  report.runs.forEach((run, index) => checkRun(`${connections} connections, invocation ${index + 1}`, run, connections));
-
-  const recorded = countRequests(ROTATION_GRAPH, world.emulators, marks);
-  const graphProblem = graphMismatch(expectedRequests(ROTATION_GRAPH, connections, report.runs.length), recorded);
-
-  let waited: Array<InvocationFigures['waited']> = [undefined, undefined];
-  if (traced) {
-    const timed = identifySpans(world, ROTATION_GRAPH, marks, spans);
-    const coldCount = ROTATION_GRAPH.length;
-    waited = [timed.slice(0, coldCount), timed.slice(coldCount)].map((invocation) => {
-      const chain = waitedChain(invocation);
-      return { hops: chain.length, serverMs: chain.reduce((sum, request) => sum + (request.finish - request.start), 0) };
-    });
-  }
-
-  const figures = (index: number, warm: boolean): InvocationFigures => {
-    const run = report.runs[index]!;
-    const floor = rotationFloor({ connections, concurrency: CONCURRENCY, delayMs: DELAY_MS, warm });
-    const rttFloor = rotationFloor({ connections, concurrency: CONCURRENCY, delayMs: roundTripMs, warm });
-    return {
-      ms: run.ms,
-      floorMs: floor.ms,
-      ratio: run.ms / floor.ms,
-      rttFloorMs: rttFloor.ms,
-      cpuMs: run.cpuMs,
-      maxRssBytes: run.maxRssBytes,
-      heapUsedBytes: run.heapUsedBytes,
-      ...(waited[index] ? { waited: waited[index] } : {}),
-    };
-  };
-
-  // This process and the (reaped) child against the whole machine over the same window.
-  const machineBusy = busyBetween(machineBefore, machineAfter);
-  const othersShare =
-    machineBusy === undefined || ownBefore === undefined || ownAfter === undefined
-      ? undefined
-      : Math.max(0, machineBusy - (ownAfter - ownBefore) / (machineAfter!.total - machineBefore!.total));
-
-  return {
-    importMs: report.importMs,
-    maxRssAfterImportBytes: report.maxRssAfterImportBytes,
-    heapUsedAfterImportBytes: report.heapUsedAfterImportBytes,
-    ...(report.retainedHeapBytes === undefined ? {} : { retainedHeapBytes: report.retainedHeapBytes }),
-    cold: figures(0, false),
-    warm: figures(1, true),
-    emulatorCpuMsPerRotation: (parentCpuUsage.user + parentCpuUsage.system) / 1000 / (connections * report.runs.length),
-    ...(othersShare === undefined ? {} : { othersShare }),
-    graphProblem,
-  };
-}
-
-async function baselineRun(artifacts: Artifacts, world: World, connections: number): Promise<BaselineResult> {
-  const marks = requestMarks(world.emulators);
-  const report = await runChild(
-    artifacts,
-    { kind: 'baseline', moduleUrl: artifacts.baselineUrl, env: functionEnv(world), options: tutorialOptions(world) },
-    [],
-    60_000 + connections * DELAY_MS * 3 * 3,
-  );
-  const run = report.runs[0]!;
-  checkRun(`baseline, ${connections} connections`, run, connections);
-  const floor = rotationFloor({ connections, concurrency: 1, delayMs: DELAY_MS }, TUTORIAL_GRAPH);
-  const recorded = countRequests(TUTORIAL_GRAPH, world.emulators, marks);
-  return { ms: run.ms, floorMs: floor.ms, ratio: run.ms / floor.ms, graphProblem: graphMismatch(expectedRequests(TUTORIAL_GRAPH, connections, 1), recorded) };
-}
-
-async function benchSize(artifacts: Artifacts, connections: number, roundTripMs: number, withBaseline: boolean): Promise<SizeResult> {
-  const { world, seedMs } = await seedWorld(connections);
-  try {
-    setLatency(world, DELAY_MS);
-    const runs: FunctionRun[] = [];
-    for (let repeat = 0; repeat < repeatsFor(connections); repeat += 1) runs.push(await functionRun(artifacts, world, connections, roundTripMs));
-    const byCold = [...runs].sort((a, b) => a.cold.ms - b.cold.ms);
-    const chosen = byCold[Math.floor((byCold.length - 1) / 2)]!;
-    const graphProblem = runs.map((run) => run.graphProblem).filter(Boolean).join(' / ');
-    const baseline = withBaseline ? await baselineRun(artifacts, world, connections) : undefined;
-    return {
-      ...chosen,
-      graphProblem,
-      connections,
-      waves: Math.ceil(connections / CONCURRENCY),
-      seedMs,
-      coldRunsMs: runs.map((run) => run.cold.ms),
-      ...(baseline ? { baseline } : {}),
-    };
-  } finally {
-    await world.close();
-  }
-}
-
-/** One unmeasured run of everything: warms the emulators' code (they live on across sizes) and the file cache. */
-async function warmUp(artifacts: Artifacts): Promise<void> {
-  const { world } = await seedWorld(16);
-  try {
-    const report = await runChild(artifacts, { kind: 'handler', moduleUrl: pathToFileURL(artifacts.fn.file).href, env: functionEnv(world), invocations: 2 }, FUNCTION_NODE_FLAGS, 60_000);
-    report.runs.forEach((run) => checkRun('warm-up', run, 16));
-    const baseline = await runChild(artifacts, { kind: 'baseline', moduleUrl: artifacts.baselineUrl, env: functionEnv(world), options: tutorialOptions(world) }, [], 60_000);
-    checkRun('warm-up baseline', baseline.runs[0]!, 16);
-  } finally {
-    await world.close();
-  }
-}
-
-// ------------------------------------------------------------------ scenarios
-
-interface ScenarioFigures {
-  readonly ms: number;
-  readonly floorMs: number;
-  readonly cpuMs: number;
-}
-
-interface ScenarioResult {
-  readonly delayMs: number;
-  readonly memoryMb: number;
-  readonly connections: number;
-  readonly cold: ScenarioFigures;
-  readonly warm: ScenarioFigures;
-}
-
-/** One fresh container rotating `connections` twice at delay `delayMs`, with `memoryMb`'s heap flags and, given one, a CPU quota. */
-async function scenarioRun(artifacts: Artifacts, connections: number, delayMs: number, memoryMb: number, cpuLimit?: CpuLimit): Promise<ScenarioResult> {
-  const { world } = await seedWorld(connections);
-  try {
-    setLatency(world, delayMs);
-    const report = await runChild(
-      artifacts,
-      { kind: 'handler', moduleUrl: pathToFileURL(artifacts.fn.file).href, env: functionEnv(world), invocations: 2 },
-      nodeFlagsFor(memoryMb),
-      120_000 + connections * 1000,
-      cpuLimit,
-    );
-    report.runs.forEach((run, index) => checkRun(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections));
-    const figures = (index: number, warm: boolean): ScenarioFigures => ({
-      ms: report.runs[index]!.ms,
-      floorMs: rotationFloor({ connections, concurrency: CONCURRENCY, delayMs, warm }).ms,
-      cpuMs: report.runs[index]!.cpuMs,
-    });
-    return { delayMs, memoryMb, connections, cold: figures(0, false), warm: figures(1, true) };
-  } finally {
-    await world.close();
-  }
-}
-
-interface Scenarios {
-  readonly sweep: ScenarioResult[];
-  readonly share: ScenarioResult[];
-  readonly shareLimit?: string;
-  readonly shareUnavailable?: string;
-}
-
-async function runScenarios(artifacts: Artifacts): Promise<Scenarios> {
-  const sweep: ScenarioResult[] = [];
-  for (const connections of SWEEP_CONNECTIONS) {
-    for (const delayMs of SWEEP_DELAYS_MS) {
-      process.stdout.write(`delay sweep: ${fmtInt(connections)} connections at d = ${delayMs} ms...`);
-      const result = await scenarioRun(artifacts, connections, delayMs, MEMORY_MB);
-      sweep.push(result);
-      console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
-    }
-  }
-  const share: ScenarioResult[] = [];
-  let shareLimit: string | undefined;
-  for (const memoryMb of SHARE_MEMORY_MB) {
-    const limited = limitCpu(lambdaCpuShare(memoryMb));
-    if ('unavailable' in limited) {
-      console.log(`CPU share: skipped, ${limited.unavailable}`);
-      return { sweep, share, shareUnavailable: limited.unavailable };
-    }
-    try {
-      process.stdout.write(`CPU share: ${SCENARIO_CONNECTIONS} connections at ${memoryMb} MB (${limited.limit.description})...`);
-      const result = await scenarioRun(artifacts, SCENARIO_CONNECTIONS, DELAY_MS, memoryMb, limited.limit);
-      share.push(result);
-      shareLimit ??= limited.limit.description.replace(/^(cgroup v\d).*/, '$1');
-      console.log(` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`);
-    } finally {
-      limited.limit.remove();
-    }
-  }
-  return { sweep, share, ...(shareLimit ? { shareLimit } : {}) };
-}
-
-// ------------------------------------------------------------------ tables
-
-const above = (ratio: number) => (ratio > GOAL_RATIO ? ' ▲' : '');
-
-function latencyRows(results: SizeResult[], which: 'cold' | 'warm'): Row[] {
-  const spread = (result: SizeResult) =>
-    result.coldRunsMs.length > 1 ? `${fmtMs(Math.min(...result.coldRunsMs))}–${fmtMs(Math.max(...result.coldRunsMs))}` : '-';
-  return [
-    ['connections', 'waves', 'floor (ms)', 'measured (ms)', 'ratio', 'floor at bare RTT (ms)', 'ratio to it', 'function CPU (ms)', ...(which === 'cold' ? ['runs: min–max (ms)'] : [])],
-    ...results.map((result) => {
-      const figures = result[which];
-      return [
-        fmtInt(result.connections),
-        fmtInt(result.waves),
-        fmtMs(figures.floorMs),
-        fmtMs(figures.ms),
-        fmtRatio(figures.ratio) + above(figures.ratio),
-        fmtMs(figures.rttFloorMs),
-        fmtRatio(figures.ms / figures.rttFloorMs),
-        fmtMs(figures.cpuMs),
-        ...(which === 'cold' ? [spread(result)] : []),
-      ];
-    }),
-  ];
-}
-
-function cpuRows(results: SizeResult[]): Row[] {
-  return [
-    ['connections', 'function CPU / rotation, first (ms)', 'function CPU / rotation, warm (ms)', 'emulators CPU / rotation (ms)', 'other processes meanwhile'],
-    ...results.map((result) => [
-      fmtInt(result.connections),
-      (result.cold.cpuMs / result.connections).toFixed(2),
-      (result.warm.cpuMs / result.connections).toFixed(2),
-      result.emulatorCpuMsPerRotation.toFixed(2),
-      result.othersShare === undefined ? '-' : `${(result.othersShare * 100).toFixed(0)}% of the machine`,
-    ]),
-  ];
-}
-
-function baselineRows(results: SizeResult[]): Row[] {
-  return [
-    ['connections', 'baseline floor (ms)', 'baseline (ms)', 'ratio', 'function, first invocation (ms)', 'baseline ÷ function'],
-    ...results
-      .filter((result) => result.baseline)
-      .map((result) => [
-        fmtInt(result.connections),
-        fmtMs(result.baseline!.floorMs),
-        fmtMs(result.baseline!.ms),
-        fmtRatio(result.baseline!.ratio),
-        fmtMs(result.cold.ms),
-        fmtRatio(result.baseline!.ms / result.cold.ms),
-      ]),
-  ];
-}
-
-function coldStartRows(fn: BuiltFunction, summaries: ColdStartSummary[]): { size: Row[]; timing: Row[] } {
-  return {
-    size: [
-      ['file', 'bytes', 'gzip -9'],
-      ['index.mjs', fmtBytes(fn.bytes), fmtBytes(fn.gzipBytes)],
-      ['index.mjs.map', fmtBytes(fn.mapBytes), fmtBytes(fn.mapGzipBytes)],
-      ['both (≈ the upload zip)', fmtBytes(fn.bytes + fn.mapBytes), fmtBytes(fn.gzipBytes + fn.mapGzipBytes)],
-    ],
-    timing: [
-      ['process', 'wall, spawn to exit: median (ms)', 'p90 (ms)', 'import() inside: median (ms)', 'p90 (ms)', 'RSS after (MiB)'],
-      ...summaries.map((summary) => [
-        summary.label,
-        fmtMs(summary.processMedianMs),
-        fmtMs(summary.processP90Ms),
-        summary.importMedianMs === undefined ? '-' : fmtMs(summary.importMedianMs),
-        summary.importP90Ms === undefined ? '-' : fmtMs(summary.importP90Ms),
-        Number.isFinite(summary.rssMedianBytes) ? (summary.rssMedianBytes / 1024 / 1024).toFixed(1) : '-',
-      ]),
-    ],
-  };
-}
-
-function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory'): Row[] {
-  const perRotation = (figures: ScenarioFigures, connections: number) => (figures.cpuMs / connections).toFixed(2);
-  return [
-    [
-      ...(first === 'delay' ? ['connections'] : []),
-      first === 'delay' ? 'd (ms)' : 'memory (MB), CPU share',
-      'first: floor (ms)',
-      'first: measured (ms)',
-      'ratio',
-      'warm: floor (ms)',
-      'warm: measured (ms)',
-      'ratio',
-      'function CPU / rotation, first / warm (ms)',
-    ],
-    ...results.map((result) => [
-      ...(first === 'delay' ? [fmtInt(result.connections)] : []),
-      first === 'delay' ? fmtInt(result.delayMs) : `${fmtInt(result.memoryMb)}, ${(lambdaCpuShare(result.memoryMb) * 100).toFixed(1)}% of a vCPU`,
-      fmtMs(result.cold.floorMs),
-      fmtMs(result.cold.ms),
-      fmtRatio(result.cold.ms / result.cold.floorMs) + above(result.cold.ms / result.cold.floorMs),
-      fmtMs(result.warm.floorMs),
-      fmtMs(result.warm.ms),
-      fmtRatio(result.warm.ms / result.warm.floorMs) + above(result.warm.ms / result.warm.floorMs),
-      `${perRotation(result.cold, result.connections)} / ${perRotation(result.warm, result.connections)}`,
-    ]),
-  ];
-}
-
-/** One sentence per invocation kind: the smallest swept delay from which every size was within the goal. */
-function goalReachedAt(sweep: ScenarioResult[]): string {
-  const from = (kind: 'cold' | 'warm') => {
-    const smallest = smallestDelayWithinGoal(
-      sweep.map((result) => ({ delayMs: result.delayMs, ratio: result[kind].ms / result[kind].floorMs })),
-      GOAL_RATIO,
-    );
-    return smallest === undefined ? 'at none of the delays swept' : `from d = ${smallest} ms`;
-  };
-  return `Every size swept is within ${fmtRatio(GOAL_RATIO)} of the floor on the first invocation ${from('cold')}, and warm ${from('warm')}.`;
-}
-
-function memoryRows(result: SizeResult): Row[] {
-  const share = (bytes: number) => ` (${((100 * bytes) / (MEMORY_MB * 1024 * 1024)).toFixed(0)}% of ${MEMORY_MB} MB)`;
-  return [
-    ['point in the run', 'peak RSS (maxRSS)', 'heapUsed'],
-    ['after importing the bundle', fmtBytes(result.maxRssAfterImportBytes), fmtBytes(result.heapUsedAfterImportBytes)],
-    [`after the first invocation (${fmtInt(result.connections)} rotated)`, fmtBytes(result.cold.maxRssBytes) + share(result.cold.maxRssBytes), fmtBytes(result.cold.heapUsedBytes)],
-    ['after the second, warm invocation', fmtBytes(result.warm.maxRssBytes) + share(result.warm.maxRssBytes), fmtBytes(result.warm.heapUsedBytes)],
-    ...(result.retainedHeapBytes === undefined ? [] : [['then after a full GC (what the container keeps)', '-', fmtBytes(result.retainedHeapBytes)]]),
-  ];
-}
-
-/** The commit the function was bundled from, and whether lambda/ had uncommitted changes (read-only git). */
-function codeVersion(): string {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const commit = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--', 'lambda');
-    return `commit ${commit}${dirty ? ' with uncommitted changes in lambda/' : ''}`;
-  } catch {
-    return 'unknown (no git)';
-  }
-}
-
-/**
- * How busy the machine is while this process sleeps for a second: other processes' share of all
- * cores (other work on a shared machine makes the figures noisy). Undefined off Linux.
- */
-async function idleMachineBusy(): Promise<number | undefined> {
-  const before = cpuTimes();
-  const ownBefore = ownCpuTicks();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = cpuTimes();
-  const busy = busyBetween(before, after);
-  const ownAfter = ownCpuTicks();
-  if (busy === undefined || ownBefore === undefined || ownAfter === undefined) return undefined;
-  return Math.max(0, busy - (ownAfter - ownBefore) / (after!.total - before!.total));
-}
-
-const percent = (share: number | undefined) => (share === undefined ? 'unknown' : `${(share * 100).toFixed(0)}%`);
-
-function machineRows(info: Machine, background: readonly [number | undefined, number | undefined], reference: readonly [number, number]): Row[] {
-  return [
-    ['machine', ''],
-    ['CPU', `${info.cpuModel}, ${info.cores} cores`],
-    ['memory', fmtBytes(info.memoryBytes)],
-    ['OS', info.os],
-    ['Node.js', `${info.node} (the project's \`node\` devDependency, as the Lambda runtime nodejs24.x)`],
-    ['date', info.date],
-    ['code', codeVersion()],
-    ['load average at start', info.loadAverage.map((value) => value.toFixed(2)).join(', ')],
-    ['reference CPU workload', `${fmtMs(reference[0])} ms before the run, ${fmtMs(reference[1])} ms after (SHA-256 of 8 MiB + JSON round trip of 20,000 objects, median of 9; lower is faster)`],
-    ['CPU used by other processes', `${percent(background[0])} of the machine before the run, ${percent(background[1])} after (1 s samples while the bench slept)`],
-  ];
-}
-
-// ------------------------------------------------------------------ main
-
-interface Output {
-  heading(text: string): void;
-  text(text: string): void;
-  table(rows: Row[]): void;
-}
-
-function render(
-  out: Output,
-  context: {
-    info: Machine;
-    background: readonly [number | undefined, number | undefined];
-    reference: readonly [number, number];
-    fn: BuiltFunction;
-    coldStart: ColdStartSummary[];
-    results: SizeResult[];
-    roundTripMs: number;
-    drift: string[];
-    elapsedMs: number;
-    scenarios?: Scenarios;
-  },
-): void {
-  const { info, fn, coldStart, results, roundTripMs } = context;
-  const firstPath = criticalPath(ROTATION_GRAPH, { cached: 'nothing' });
-  const laterPath = criticalPath(ROTATION_GRAPH, { cached: 'everything' });
-  const largest = results[results.length - 1]!;
-
-  out.heading('Machine');
-  out.table(machineRows(info, context.background, context.reference));
-  out.text(`Command: \`${COMMAND}\` (${(context.elapsedMs / 1000).toFixed(0)} s in all).`);
-  for (const problem of context.drift) out.text(`Warning: ${problem}.`);
-
-  out.heading('Cold start');
-  const cold = coldStartRows(fn, coldStart);
-  out.text('The function bundled as lib/s3-credential-rotator.ts bundles it (esbuild: ESM, whitespace and syntax minified with identifiers kept as written, source map without sources, target node24, AWS SDK included, createRequire banner):');
-  out.table(cold.size);
-  out.text(`A fresh \`process.execPath\` process per run, ${COLD_START_RUNS} runs of each, interleaved; "import()" is timed inside the process (Lambda's INIT: module evaluation, which reads and validates the configuration, one target here, and creates the SDK clients; nothing is sent until the first invocation).`);
-  out.table(cold.timing);
-
-  out.heading(`Rotation latency (d = ${DELAY_MS} ms per request, concurrency ${CONCURRENCY})`);
-  out.text(
-    `Floor = d × (${firstPath.length} + (waves − 1) × ${laterPath.length}), waves = ceil(N / ${CONCURRENCY}). ` +
-      `First wave: ${firstPath.join(' → ')}; every later wave: ${laterPath.join(' → ')}. ` +
-      `Bare round trip to an emulator at this delay (an idle client, one request at a time): ${fmtMs(roundTripMs)} ms, so "floor at bare RTT" is the same floor with each hop costing that instead of d. ` +
-      `Goal: ratio ≤ ${GOAL_RATIO.toFixed(2)} (▲ marks a size above it).`,
-  );
-  out.text(
-    `First invocation of a fresh container (the figure that counts). Sizes up to 100 run ${repeatsFor(1)} times, each in a new container, and the median run is shown (its other columns too); larger sizes run once:`,
-  );
-  out.table(latencyRows(results, 'cold'));
-  out.text(`Second invocation, same container (token cached, secret read again: SM GetSecretValue → Flow GET → Flow PATCH is as long as the STS side; floor = d × ${laterPath.length} × waves):`);
-  out.table(latencyRows(results, 'warm'));
-  const one = results.find((result) => result.connections === 1);
-  if (one?.cold.waited && one.warm.waited) {
-    const line = (label: string, figures: InvocationFigures) => {
-      const waited = figures.waited!;
-      const beyond = waited.serverMs - waited.hops * DELAY_MS;
-      const inFunction = figures.ms - waited.serverMs;
-      return `${label}: ${fmtMs(figures.ms)} ms = ${waited.hops} requests waited for × ${DELAY_MS} ms + ${fmtMs(beyond)} ms in the emulators beyond the delay + ${fmtMs(inFunction)} ms in the function and on loopback (from invocation to the first request, between a response leaving an emulator and the next request reaching one, and after the last).`;
-    };
-    out.text(`Where one connection's time goes (emulator-side timestamps of each request, from node:http diagnostics channels):`);
-    out.text(`- ${line('first invocation', one.cold)}`);
-    out.text(`- ${line('warm invocation', one.warm)}`);
-  }
-  out.text(
-    'CPU per rotation (function: the child process; emulators: this process, both invocations), and how much of the machine other processes used during that run (a shared machine makes every figure noisier):',
-  );
-  out.table(cpuRows(results));
-  const busiest = Math.max(...results.map((result) => result.othersShare ?? 0));
-  if (busiest > 0.1) out.text(`Note: other processes used up to ${(busiest * 100).toFixed(0)}% of the machine during these runs; the figures are slower than on a quiet machine.`);
-  const problems = results.filter((result) => result.graphProblem);
-  out.text(
-    problems.length === 0
-      ? `Every run made exactly the requests the graph predicts (per invocation: each per-connection request N times and the secret once; the token once per container) and rotated every connection.`
-      : `Request graph mismatch (the floor may not apply): ${problems.map((result) => `${result.connections}: ${result.graphProblem}`).join(' / ')}`,
-  );
-
-  const { scenarios } = context;
-  if (scenarios && scenarios.sweep.length > 0) {
-    out.heading(`Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${CONCURRENCY})`);
-    out.text(
-      `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container per size and delay, invoked twice. ` +
-        'The function adds a roughly constant amount of work per request, so its share of the total falls as the services get slower:',
-    );
-    out.table(scenarioRows(scenarios.sweep, 'delay'));
-    out.text(goalReachedAt(scenarios.sweep));
-  }
-  if (scenarios) {
-    out.heading(`Lambda's CPU share (${fmtInt(SCENARIO_CONNECTIONS)} connections, d = ${DELAY_MS} ms)`);
-    if (scenarios.shareUnavailable) {
-      out.text(`Not measured on this run: ${scenarios.shareUnavailable}.`);
-    } else {
-      out.text(
-        `Lambda gives a function CPU in proportion to its memory, one vCPU at ${fmtInt(MB_PER_VCPU)} MB; every figure above ran on a whole core of this machine, with the heap flags of the construct's ${fmtInt(MEMORY_MB)} MB. ` +
-          `Here the child runs under a Linux CFS quota of each memory size's share (${scenarios.shareLimit ?? 'cgroup'}, period 100 ms) with that size's heap flags. ` +
-          `Below one vCPU a rotation is CPU-bound: it lasts longer for about the same cost (Lambda bills GB-seconds), which is why the construct's default memory is ${fmtInt(MEMORY_MB)} MB (\`memorySize\` to change it).`,
-      );
-      out.table(scenarioRows(scenarios.share, 'memory'));
-    }
-  }
-
-  out.heading(`Peak memory (${fmtInt(largest.connections)} connection${largest.connections === 1 ? '' : 's'})`);
-  out.text(`The function alone, in its child process (the emulators run in the parent), started with \`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap adds, with heap limits for ${MEMORY_MB} MB):`);
-  out.table(memoryRows(largest));
-
-  if (!results.some((result) => result.baseline)) return;
-  out.heading('Baseline: Adobe\'s tutorial by hand');
-  const baselineProblems = results.filter((result) => result.baseline?.graphProblem);
-  out.text(
-    `One IMS token, then per connection AssumeRole → GET (etag) → PATCH with If-Match, one connection after another, no verification (bench/tutorial-baseline.ts); same emulators, same d. ` +
-      `Floor = d × (1 + 3 × N). Every size is measured, none extrapolated.` +
-      (baselineProblems.length ? ` Request graph mismatch: ${baselineProblems.map((result) => `${result.connections}: ${result.baseline!.graphProblem}`).join(' / ')}` : ''),
-  );
-  out.table(baselineRows(results));
+/** The whole report, section by section, in the order it is printed and written. */
+function render(out: ReportOutput, figures: BenchFigures): void {
+  const { results, scenarios } = figures;
+  renderMachineSection(out, figures);
+  out.text(`Command: \`${options.command}\` (${(figures.elapsedMs / 1000).toFixed(0)} s in all).`);
+  renderColdStartSection(out, figures.fn, figures.coldStart, options.coldStartRuns);
+  renderLatencySection(out, results, { delayMs: options.delayMs, roundTripMs: figures.roundTripMs });
+  if (scenarios && scenarios.sweep.length > 0) renderDelaySweepSection(out, scenarios.sweep);
+  if (scenarios) renderCpuShareSection(out, scenarios.share, options.delayMs);
+  renderMemorySection(out, results[results.length - 1]!);
+  if (results.some((result) => result.baseline)) renderBaselineSection(out, results);
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   const info = machine();
-  const drift = constructDrift();
-  console.log(`${COMMAND}: d = ${DELAY_MS} ms, sizes ${SIZES.join(', ')}, concurrency ${CONCURRENCY}, ${COLD_START_RUNS} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`);
-  for (const problem of drift) console.log(`Warning: ${problem}`);
+  const { delayMs, sizes, coldStartRuns } = options;
+  console.log(`${options.command}: d = ${delayMs} ms, sizes ${sizes.join(', ')}, concurrency ${FUNCTION_CONCURRENCY}, ${coldStartRuns} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`);
 
   const dir = mkdtempSync(join(tmpdir(), 'aep-rotator-bench-'));
   try {
-    const fn = await bundleFunction(dir);
-    const childFile = await bundleEntry('child.ts', join(dir, 'child.mjs'));
-    const baselineFile = await bundleEntry('tutorial-baseline.ts', join(dir, 'tutorial-baseline.mjs'));
-    const artifacts: Artifacts = { dir, fn, childFile, baselineUrl: pathToFileURL(baselineFile).href };
+    const artifacts = await buildArtifacts(dir);
+    const { fn } = artifacts;
     console.log(`bundled in ${fmtMs(fn.buildMs)} ms: ${fmtBytes(fn.bytes)} (${fmtBytes(fn.gzipBytes)} gzipped)`);
     const busyBefore = await idleMachineBusy();
-    if ((busyBefore ?? 0) > 0.1) console.log(`Note: other processes are using ${percent(busyBefore)} of the machine; figures will be noisy.`);
+    if ((busyBefore ?? 0) > 0.1) console.log(`Note: other processes are using ${fmtPercent(busyBefore)} of the machine; figures will be noisy.`);
     const referenceBefore = referenceWorkloadMs();
 
-    console.log(`cold start: ${COLD_START_RUNS} runs of each process kind...`);
+    console.log(`cold start: ${coldStartRuns} runs of each process kind...`);
     const { world: coldWorld } = await seedWorld(1);
-    const coldStart = measureColdStart(fn.file, COLD_START_RUNS, functionEnv(coldWorld));
+    const coldStart = measureColdStart(fn.file, coldStartRuns, functionEnv(coldWorld));
     await coldWorld.close();
 
     console.log('warm-up run (not measured)...');
     await warmUp(artifacts);
 
-    const { world: probeWorld } = await seedWorld(0);
-    setLatency(probeWorld, DELAY_MS);
-    const roundTripMs = await measureRoundTrip(probeWorld.emulators.flowService.url, 30);
-    await probeWorld.close();
+    const roundTripMs = await measureRoundTripAt(delayMs);
 
     const results: SizeResult[] = [];
-    for (const connections of SIZES) {
+    for (const connections of sizes) {
       process.stdout.write(`${fmtInt(connections)} connection${connections === 1 ? '' : 's'}: function...`);
-      const result = await benchSize(artifacts, connections, roundTripMs, BASELINE);
+      const result = await benchSize(artifacts, connections, { delayMs, roundTripMs }, options.baseline);
       results.push(result);
       console.log(
         ` ${fmtMs(result.cold.ms)} ms (floor ${fmtMs(result.cold.floorMs)}, ${fmtRatio(result.cold.ratio)}), warm ${fmtMs(result.warm.ms)} ms; baseline ${result.baseline ? `${fmtMs(result.baseline.ms)} ms` : 'skipped'}` +
@@ -836,58 +114,35 @@ async function main(): Promise<void> {
       );
     }
 
-    const scenarios = SCENARIOS ? await runScenarios(artifacts) : undefined;
+    const scenarios = options.scenarios ? { sweep: await runDelaySweep(artifacts), share: await runCpuShare(artifacts, delayMs) } : undefined;
 
     const busyAfter = await idleMachineBusy();
     const referenceAfter = referenceWorkloadMs();
-    const context = { info, background: [busyBefore, busyAfter] as const, reference: [referenceBefore, referenceAfter] as const, fn, coldStart, results, roundTripMs, drift, elapsedMs: performance.now() - started, ...(scenarios ? { scenarios } : {}) };
+    const figures: BenchFigures = {
+      info,
+      background: [busyBefore, busyAfter],
+      reference: [referenceBefore, referenceAfter],
+      fn,
+      coldStart,
+      results,
+      roundTripMs,
+      elapsedMs: performance.now() - started,
+      ...(scenarios ? { scenarios } : {}),
+    };
 
     console.log('');
-    render(
-      {
-        heading: (text) => console.log(`\n== ${text}\n`),
-        text: (text) => console.log(text.replaceAll('`', '')),
-        table: (rows) => console.log(`${textTable(rows)}\n`),
-      },
-      context,
-    );
+    render(terminalOutput, figures);
 
-    if (WRITE) {
-      const lines: string[] = [];
-      render(
-        {
-          heading: (text) => lines.push(`### ${text}`, ''),
-          text: (text) => lines.push(text, ''),
-          table: (rows) => lines.push(markdownTable(rows), ''),
-        },
-        context,
-      );
-      const file = writeBenchmarks(lines.join('\n').trimEnd());
+    if (options.write) {
+      const file = join(PROJECT_ROOT, 'BENCHMARKS.md');
+      writeGeneratedBlock(file, markdownReport((out) => render(out, figures)));
       console.log(`Wrote the figures into ${file}.`);
     } else {
-      console.log(`BENCHMARKS.md not written (${QUICK ? '--quick' : '--no-write'}; add --write to write anyway).`);
+      console.log(`BENCHMARKS.md not written (${options.quick ? '--quick' : '--no-write'}; add --write to write anyway).`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-const BEGIN = '<!-- bench:begin (written by `npm run bench`; edit outside these markers) -->';
-const END = '<!-- bench:end -->';
-
-/** Replace the generated part of BENCHMARKS.md, keeping the prose around it. */
-function writeBenchmarks(generated: string): string {
-  const file = join(PROJECT_ROOT, 'BENCHMARKS.md');
-  const block = `${BEGIN}\n\n${generated}\n\n${END}`;
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const begin = current.indexOf('<!-- bench:begin');
-  const end = current.indexOf(END);
-  const next =
-    begin >= 0 && end > begin
-      ? `${current.slice(0, begin)}${block}${current.slice(end + END.length)}`
-      : `${current || '# Benchmarks\n\n'}${current.endsWith('\n') || !current ? '' : '\n'}\n${block}\n`;
-  writeFileSync(file, next);
-  return file;
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,7 @@
  * its etag, `PATCH /connections/{id}` with `If-Match` (got). No verification of the new
  * credentials, no concurrency, got's and the SDK's default settings.
  *
- * Used by bench/run.ts through bench/child.ts, against the same emulators and delay as the function.
+ * Run by bench/baseline.ts through bench/child.ts, against the same emulators and delay as the function.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import got from 'got';

@@ -11,29 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { HANDLER_ENTRY, PROJECT_ROOT, ROTATOR_BUNDLE } from '../lib/rotator/function.js';
+import { PROJECT_ROOT } from '../lib/rotator/function.js';
+import { FUNCTION_BUILD_OPTIONS } from './function-build-options.js';
 
 const dist = join(PROJECT_ROOT, 'dist');
 rmSync(dist, { recursive: true, force: true });
 
 execFileSync(join(PROJECT_ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(PROJECT_ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 
-const { mainFields, minifyWhitespace, minifySyntax, minifyIdentifiers, keepNames, sourcemap, sourcesContent, banner, format, platform, target } = ROTATOR_BUNDLE;
-await build({
-  entryPoints: [HANDLER_ENTRY],
-  outfile: join(dist, 'function', 'index.mjs'),
-  bundle: true,
-  format,
-  platform,
-  target,
-  mainFields: [...mainFields],
-  minifyWhitespace,
-  minifySyntax,
-  minifyIdentifiers,
-  keepNames,
-  sourcemap,
-  sourcesContent,
-  banner: { js: banner },
-  logLevel: 'warning',
-});
+await build({ ...FUNCTION_BUILD_OPTIONS, outfile: join(dist, 'function', 'index.mjs') });
 console.log(`built ${dist}`);

@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RotationTarget } from './config.js';
 import { secondsUntil } from './held-credentials.js';
-import type { ConnectionLog, ConnectionResult } from './rotate.js';
+import type { ConnectionLog, ConnectionResult } from './rotate-connection.js';
 
 export const DEFAULT_SERVICE_NAME = 'aep-s3-credential-rotator';
 export const DEFAULT_METRICS_NAMESPACE = 'AepS3CredentialRotator';

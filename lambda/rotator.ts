@@ -13,7 +13,7 @@ import { ImsTokenProvider } from './ims-client.js';
 import { connectionLogger, logger, recordEtagConflict, recordResult, recordRunOutcome } from './observability.js';
 import { forgetInvocationSecrets } from './redaction.js';
 import type { RotationRequest } from './request.js';
-import { rotateTargets, type ConnectionLog, type ConnectionResult } from './rotate.js';
+import { rotateTargets, type ConnectionLog, type ConnectionResult } from './rotate-connection.js';
 import { SecretStore } from './secrets.js';
 
 /** What an invocation returns (and what the CLI prints). */

@@ -2,7 +2,7 @@
  * Rows come from the summary the function returns; log lines only drive progress.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConnectionResult } from '../../lambda/rotate.js';
+import type { ConnectionResult } from '../../lambda/rotate-connection.js';
 import { summarize } from '../../lambda/rotator.js';
 import { isOutcomeLogLine, isRotationSummary, rowsFromSummary } from '../../cli/rotation-rows.js';
 

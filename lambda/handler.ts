@@ -13,9 +13,10 @@ import type { HttpPolicy } from './http-policy.js';
 import { logger, metrics } from './observability.js';
 import { redactSecrets } from './redaction.js';
 import { parseRotationRequest } from './request.js';
-import { invocationFailure, Rotator, type DeadlineMargins, type RotationSummary } from './rotator.js';
+import { Rotator, type DeadlineMargins } from './rotator.js';
+import { invocationFailure, type RotationSummary } from './summary.js';
 
-export type { RotationSummary } from './rotator.js';
+export type { RotationSummary } from './summary.js';
 
 export interface HandlerOptions {
   /** The rotator's own variables (not the AWS SDK's, which it reads itself). @default process.env */

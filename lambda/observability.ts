@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RotationTarget } from './config.js';
 import { secondsUntil } from './held-credentials.js';
-import type { ConnectionLog, ConnectionResult } from './rotate-connection.js';
+import type { ConnectionResult } from './summary.js';
 
 export const DEFAULT_SERVICE_NAME = 'aep-s3-credential-rotator';
 export const DEFAULT_METRICS_NAMESPACE = 'AepS3CredentialRotator';
@@ -28,6 +28,13 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
 });
+
+/** What rotation code logs about one connection (a Powertools child logger fits). */
+export interface ConnectionLog {
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}
 
 /**
  * A logger for one connection's lines in this invocation: every line carries its `connectionId`

@@ -10,6 +10,8 @@ import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowSe
 import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
 import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
 import { heldCredentialsExpireAt } from './held-credentials.js';
+import type { ConnectionLog } from './observability.js';
+import type { ConnectionResult } from './summary.js';
 
 /** The Amazon S3 source's connection spec id (Adobe's S3 base-connection tutorial). */
 export const S3_CONNECTION_SPEC_ID = 'ecadc60c-7455-4d87-84dc-2a0e293d997b';
@@ -19,54 +21,6 @@ export const ACCESS_KEY_SPEC_NAME = 'Access Key';
 export const CREDENTIAL_PARAMS = ['s3AccessKey', 's3SecretKey', 's3SessionToken'] as const;
 /** PATCH attempts in all when every one meets `1404-412` (a stale etag). */
 export const MAX_PATCH_ATTEMPTS = 3;
-
-export type ConnectionStatus = 'rotated' | 'dry-run' | 'failed' | 'skipped';
-
-/** What happened to one connection. Never holds a credential value. */
-export interface ConnectionResult {
-  readonly connectionId: string;
-  readonly sandboxName: string;
-  readonly status: ConnectionStatus;
-  /** The etag after the PATCH (rotated), or the current one (dry run). */
-  readonly etag?: string;
-  /** The etag the connection had when this run first read it. */
-  readonly previousEtag?: string;
-  /** ISO 8601 expiry of the credentials now in the connection (or that would be). */
-  readonly expiresAt?: string;
-  /**
-   * Failed or dry run: ISO 8601 expiry of the credentials the connection still holds, when the
-   * rotator wrote them last (`updatedAt` + the target's lifetime); absent when unknown.
-   */
-  readonly heldCredentialsExpireAt?: string;
-  /** Why it failed or was skipped: Adobe's own detail where it gave one (redacted, truncated). */
-  readonly error?: string;
-  /** Adobe's code (`1404-412`, `401013`) when Adobe gave one, else this tool's (`OUT_OF_TIME`, ...). */
-  readonly errorCode?: string;
-  /** Failed for a reason that may pass (throttling, 5xx, no answer, a stale etag): the next run may succeed. */
-  readonly transient?: boolean;
-  /** How many times this run tried the connection: 2 when a transient failure got its one more attempt. */
-  readonly attempts: number;
-  /** Dry run: the JSON Patch operations (paths only) that would be sent. */
-  readonly plannedOperations?: ReadonlyArray<Pick<JsonPatchOperation, 'op' | 'path'>>;
-  /** `1404-412` answers met on the way. */
-  readonly etagConflicts?: number;
-  /**
-   * Flow Service listed the bucket (or folder) with the credentials the connection holds: after the
-   * PATCH for `rotated`, before anything changed for `dry-run`. False when the check was off or refused.
-   */
-  readonly adobeVerified?: boolean;
-  /** Dry run: why Adobe could not read with the credentials the connection holds now. */
-  readonly adobeError?: string;
-  /** Dry run: Adobe's code for that refusal. */
-  readonly adobeErrorCode?: string;
-}
-
-/** What rotation code logs about one connection (a Powertools child logger fits). */
-export interface ConnectionLog {
-  info(message: string, ...fields: Record<string, unknown>[]): void;
-  warn(message: string, ...fields: Record<string, unknown>[]): void;
-  error(message: string, ...fields: Record<string, unknown>[]): void;
-}
 
 /** The two clients the rotation needs (narrowed so tests can drive it with the real ones). */
 export interface RotationClients {

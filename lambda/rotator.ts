@@ -6,24 +6,16 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RotatorConfig, RotationTarget } from './config.js';
 import { CredentialMinter } from './credential-minter.js';
-import { RequestValidationError, RotationFailedError } from './errors.js';
+import { RequestValidationError } from './errors.js';
 import { FlowServiceClient } from './flow-service-client.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http-policy.js';
 import { ImsTokenProvider } from './ims-client.js';
-import { connectionLogger, logger, recordEtagConflict, recordResult, recordRunOutcome } from './observability.js';
+import { connectionLogger, logger, recordEtagConflict, recordResult, recordRunOutcome, type ConnectionLog } from './observability.js';
 import { forgetInvocationSecrets } from './redaction.js';
 import type { RotationRequest } from './request.js';
-import { rotateTargets, type ConnectionLog, type ConnectionResult } from './rotate-connection.js';
+import { rotateTargets } from './rotate-connection.js';
 import { SecretStore } from './secrets.js';
-
-/** What an invocation returns (and what the CLI prints). */
-export interface RotationSummary {
-  readonly rotated: number;
-  readonly failed: number;
-  readonly skipped: number;
-  readonly dryRun: boolean;
-  readonly results: readonly ConnectionResult[];
-}
+import { summarize, type RotationSummary } from './summary.js';
 
 /** When an invocation stops starting connections, and when it stops the ones still running. */
 export interface DeadlineMargins {
@@ -44,9 +36,6 @@ export interface DeadlineMargins {
 }
 
 export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stopMs: 3_000 };
-
-/** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */
-const MAX_FAILURES_IN_MESSAGE = 20;
 
 export interface RotatorOptions {
   /** @default DEFAULT_HTTP_POLICY */
@@ -164,35 +153,3 @@ export class Rotator {
   }
 }
 
-/**
- * Whether the invocation rejects, and with what. A manual request (a synchronous caller, which
- * Lambda does not retry) always gets the summary. A scheduled run rejects only when something
- * failed and nothing rotated: then Lambda's two asynchronous retries and the on-failure queue
- * repeat nothing that succeeded. A partial failure resolves, so healthy connections are minted
- * and patched once per schedule; the failing ones are counted in `RotationFailed`.
- */
-export function invocationFailure(summary: RotationSummary, request: Pick<RotationRequest, 'manual'>): RotationFailedError | undefined {
-  if (request.manual || summary.failed === 0 || summary.rotated > 0) return undefined;
-  return failureError(summary);
-}
-
-export function summarize(results: readonly ConnectionResult[], dryRun: boolean): RotationSummary {
-  const count = (status: ConnectionResult['status']) => results.filter((result) => result.status === status).length;
-  return { rotated: count('rotated'), failed: count('failed'), skipped: count('skipped'), dryRun, results };
-}
-
-/** One message naming each failed connection and why, grouped by reason so a shared cause reads once. */
-export function failureError(summary: RotationSummary): RotationFailedError {
-  const failed = summary.results.filter((result) => result.status === 'failed');
-  const byReason = new Map<string, string[]>();
-  for (const result of failed.slice(0, MAX_FAILURES_IN_MESSAGE)) {
-    const reason = result.error ?? 'unknown error';
-    byReason.set(reason, [...(byReason.get(reason) ?? []), `${result.connectionId} (sandbox ${result.sandboxName})`]);
-  }
-  const parts = [...byReason].map(([reason, ids]) => `${ids.join(', ')}: ${reason}`);
-  const more = failed.length > MAX_FAILURES_IN_MESSAGE ? `; and ${failed.length - MAX_FAILURES_IN_MESSAGE} more (see the function's log)` : '';
-  return new RotationFailedError(
-    `${failed.length} of ${summary.results.length} connections failed to rotate: ${parts.join('; ')}${more}`,
-    failed.map((result) => result.connectionId),
-  );
-}

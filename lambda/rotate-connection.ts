@@ -10,7 +10,7 @@ import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowSe
 import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
 import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
 import { heldCredentialsExpireAt } from './held-credentials.js';
-import type { ConnectionLog } from './observability.js';
+import type { RotationSession } from './session.js';
 import type { ConnectionResult } from './summary.js';
 
 /** The Amazon S3 source's connection spec id (Adobe's S3 base-connection tutorial). */
@@ -30,8 +30,6 @@ export interface RotationClients {
     exploreConnection(connectionId: string, sandboxName: string, query: ReturnType<typeof exploreQueryFor>, call?: CallOptions): Promise<ExploreEntry[]>;
   };
   readonly minter: { mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> };
-  /** Told about each `412` received (for the `EtagConflict` metric). */
-  readonly onEtagConflict?: (target: RotationTarget) => void;
 }
 
 /**
@@ -80,28 +78,21 @@ export function buildCredentialPatch(shownParams: Record<string, unknown> | unde
 
 export interface RotateOptions {
   readonly dryRun: boolean;
-  /**
-   * Aborts every request still running when the invocation reaches its deadline, so it ends
-   * (and reports, and flushes its metrics) before Lambda stops it.
-   */
-  readonly signal?: AbortSignal;
-  /** The rotator's Adobe client id this run, to judge whether it wrote a connection's credentials last. */
-  readonly ownClientId?: () => Promise<string | undefined>;
-  /** Where this connection's lines go. @default nowhere */
-  readonly log?: ConnectionLog;
   /** Which attempt of this run this is (1, or 2 for the one more attempt at the end). @default 1 */
   readonly attempt?: number;
   /** Prove each rotation from Adobe's side: explore the connection with the credentials it then holds. @default false */
   readonly verifyWithAdobe?: boolean;
 }
 
-const SILENT: ConnectionLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** Rotate (or, with `dryRun`, plan) one connection. Never throws: failures become a result. */
-export async function rotateConnection(target: RotationTarget, clients: RotationClients, options: RotateOptions): Promise<ConnectionResult> {
+/**
+ * Rotate (or, with `dryRun`, plan) one connection in the session's invocation: its requests stop at
+ * the session's deadline, its lines go to the session's logger for it, and each `412` is counted by
+ * the session's recorder. Never throws: failures become a result, which the caller records.
+ */
+export async function rotateConnection(target: RotationTarget, clients: RotationClients, session: RotationSession, options: RotateOptions): Promise<ConnectionResult> {
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, attempts: options.attempt ?? 1 };
-  const { signal } = options;
-  const log = options.log ?? SILENT;
+  const { signal } = session.deadline;
+  const log = session.loggerFor(target);
   const call = { signal, onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }) };
   let firstRead: BaseConnection | undefined;
   let etagConflicts = 0;
@@ -109,7 +100,9 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   let patchSent = false;
   /** What the connection still holds, as far as this run can tell (failed and dry-run results). */
   const held = async () => {
-    const expiresAt = firstRead && heldCredentialsExpireAt(firstRead, target.durationSeconds, await options.ownClientId?.().catch(() => undefined));
+    // Whether the rotator wrote it last is judged by the Adobe client id of this invocation.
+    const ownClientId = () => session.adobeCredentials().then((credentials) => credentials.clientId, () => undefined);
+    const expiresAt = firstRead && heldCredentialsExpireAt(firstRead, target.durationSeconds, await ownClientId());
     return expiresAt === undefined ? {} : { heldCredentialsExpireAt: new Date(expiresAt).toISOString() };
   };
   try {
@@ -153,7 +146,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
         etagConflicts += 1;
-        clients.onEtagConflict?.(target);
+        session.recorder.etagConflict();
         log.warn('etag conflict (1404-412): re-reading the connection', { patchAttempt: attempt });
         if (attempt >= MAX_PATCH_ATTEMPTS) {
           throw new EtagConflictError(
@@ -172,7 +165,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
     // the concurrency limit is not free while its requests run, and none may outlive the invocation.
     await minting?.catch(() => undefined);
     const previousEtag = firstRead ? { previousEtag: firstRead.etag } : {};
-    if (signal?.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
+    if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
     const { message, code, transient } = describeFailure(error);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
@@ -256,39 +249,31 @@ export function deservesAnotherAttempt(result: ConnectionResult): boolean {
   return result.status === 'failed' && result.transient === true && result.attempts === 1;
 }
 
-export interface RotateTargetsOptions extends Omit<RotateOptions, 'log' | 'attempt'> {
+export interface RotateTargetsOptions extends Omit<RotateOptions, 'attempt'> {
   readonly concurrency: number;
-  /** Called once per connection with its final result (after any further attempt). */
-  readonly onResult?: (result: ConnectionResult) => void;
-  /** Asked before each attempt starts; false leaves the connection untouched and reports it failed. */
-  readonly hasTimeToStart?: () => boolean;
-  /** A log for one connection's lines. @default nowhere */
-  readonly logFor?: (target: RotationTarget) => ConnectionLog;
 }
 
 /**
- * Rotate every target, at most `concurrency` at a time; results keep the targets' order.
+ * Rotate every target in the session's invocation, at most `concurrency` at a time; results keep the
+ * targets' order. A connection is not started when the session's deadline leaves too little time
+ * (it is reported failed, untouched), and each final result is recorded by the session's recorder
+ * in that connection's log.
  *
  * A connection that failed for a reason that may pass (after got's and the SDK's own retries) gets
  * one more attempt once every connection has had its first, if the deadline allows: a brief
  * throttling or outage then costs neither a failed run nor Lambda's retry of the whole event.
  */
-export async function rotateTargets(targets: readonly RotationTarget[], clients: RotationClients, options: RotateTargetsOptions): Promise<ConnectionResult[]> {
+export async function rotateTargets(targets: readonly RotationTarget[], clients: RotationClients, session: RotationSession, options: RotateTargetsOptions): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
-  const logs = new Map<RotationTarget, ConnectionLog>();
-  const logOf = (target: RotationTarget) => {
-    let log = logs.get(target);
-    if (!log) logs.set(target, (log = options.logFor?.(target) ?? SILENT));
-    return log;
-  };
-  const timeLeft = () => !options.signal?.aborted && (!options.hasTimeToStart || options.hasTimeToStart());
+  const { deadline, recorder } = session;
   const attempt = (target: RotationTarget, number: number) =>
-    limit(async () => (number === 1 && !timeLeft() ? notStarted(target) : rotateConnection(target, clients, { ...options, log: logOf(target), attempt: number })));
+    limit(async () => (number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...options, attempt: number })));
+  const record = (target: RotationTarget, result: ConnectionResult) => recorder.connectionOutcome(result, session.loggerFor(target));
 
   const first = await Promise.all(
     targets.map(async (target) => {
       const result = await attempt(target, 1);
-      if (!deservesAnotherAttempt(result)) options.onResult?.(result);
+      if (!deservesAnotherAttempt(result)) record(target, result);
       return result;
     }),
   );
@@ -296,15 +281,14 @@ export async function rotateTargets(targets: readonly RotationTarget[], clients:
     first.map(async (result, index) => {
       if (!deservesAnotherAttempt(result)) return result;
       const target = targets[index]!;
-      const log = logOf(target);
       let final = result;
-      if (timeLeft()) {
-        log.warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
+      if (deadline.hasTimeToStart()) {
+        session.loggerFor(target).warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
         final = await attempt(target, 2);
       } else {
         final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
       }
-      options.onResult?.(final);
+      record(target, final);
       return final;
     }),
   );

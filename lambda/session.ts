@@ -1,0 +1,55 @@
+/**
+ * One invocation's state, in one object: it begins in {@link openSession} and ends in
+ * {@link RotationSession.close}. The run and the rotation of each connection take the session as an
+ * argument and pass it down; nothing of an invocation lives in a module or in the composition root.
+ */
+import type { RotationTarget } from './config.js';
+import type { Composition } from './composition.js';
+import { Deadline } from './deadline.js';
+import { connectionLogger, logger, OutcomeRecorder, type ConnectionLog } from './observability.js';
+import { forgetInvocationSecrets } from './redaction.js';
+import type { AdobeCredentials } from './secrets.js';
+
+export class RotationSession {
+  /** The invocation's lines (the Lambda request id is on every one, from the handler's `addContext`). */
+  readonly log: ConnectionLog = logger;
+  /** Where each connection's outcome is logged and counted, and the run's. */
+  readonly recorder = new OutcomeRecorder();
+  private readonly connectionLogs = new Map<string, ConnectionLog>();
+
+  constructor(
+    private readonly composition: Pick<Composition, 'config' | 'secrets'>,
+    /** When connections stop starting, and the signal that stops the ones still running. */
+    readonly deadline: Deadline,
+  ) {}
+
+  /** The Adobe credentials, read once in this invocation. */
+  adobeCredentials(): Promise<AdobeCredentials> {
+    return this.composition.secrets.adobeCredentials(this.composition.config.adobeCredentialsSecretId);
+  }
+
+  /** One connection's logger: each of its lines carries its `connectionId` and `sandboxName`. */
+  loggerFor(target: Pick<RotationTarget, 'connectionId' | 'sandboxName'>): ConnectionLog {
+    let log = this.connectionLogs.get(target.connectionId);
+    if (!log) this.connectionLogs.set(target.connectionId, (log = connectionLogger(target)));
+    return log;
+  }
+
+  /** The invocation is over: stop its deadline, write its metrics, and forget what it minted. */
+  close(): void {
+    this.deadline.stop();
+    this.recorder.flush();
+    forgetInvocationSecrets();
+  }
+}
+
+/**
+ * Begin an invocation.
+ * @param remainingTimeMs Lambda's clock (`context.getRemainingTimeInMillis`); without it there is no deadline.
+ */
+export function openSession(composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins'>, remainingTimeMs?: () => number): RotationSession {
+  // What the last invocation read or was refused is not this one's answer.
+  composition.secrets.forgetAll();
+  composition.tokens.forgetFailure();
+  return new RotationSession(composition, new Deadline(remainingTimeMs, composition.deadlineMargins));
+}

@@ -46,13 +46,12 @@ export function compose(config: RotatorConfig, options: CompositionOptions = {})
     httpsAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
   });
   const secrets = new SecretStore(new SecretsManagerClient({ requestHandler }));
-  const adobeCredentials = () => secrets.adobeCredentials(config.adobeCredentialsSecretId);
-  const tokens = new ImsTokenProvider({ imsUrl: config.imsUrl, credentials: adobeCredentials, policy, now: options.now });
   return {
     config,
     secrets,
-    tokens,
-    flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, tokens, credentials: adobeCredentials, policy }),
+    // Neither Adobe client holds credentials: each call brings its invocation's (the session's AdobeAuth).
+    tokens: new ImsTokenProvider({ imsUrl: config.imsUrl, policy, now: options.now }),
+    flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, policy }),
     minter: new CredentialMinter({ secrets, clientConfig: { requestHandler } }),
     deadlineMargins: options.deadlineMargins ?? DEFAULT_DEADLINE_MARGINS,
   };

@@ -12,8 +12,7 @@ import type { ExploreQuery } from './adobe-verification.js';
 import { FlowServiceError, ImsError } from './errors.js';
 import { redactSecrets } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
-import { describeHttpFailure, type ImsTokenProvider } from './ims-client.js';
-import type { AdobeCredentials } from './secrets.js';
+import { describeHttpFailure, type AdobeAuth, type AdobeCredentialsSource, type ImsTokenProvider } from './ims-client.js';
 
 /** `items[0]` of `GET /connections/{id}`, as far as the rotator reads it (FLOW-SERVICE.md). */
 export interface BaseConnection {
@@ -55,29 +54,44 @@ export interface RetryDetails {
 
 export interface FlowServiceClientOptions {
   readonly baseUrl: string;
-  readonly tokens: ImsTokenProvider;
-  readonly credentials: () => Promise<AdobeCredentials>;
   readonly policy: HttpPolicy;
   /** Called for each retry got makes, unless the call gives its own (for logs). */
   readonly onRetry?: (details: RetryDetails) => void;
+  /**
+   * With `credentials`, the one identity of a caller that has no invocations (the CLI's `status`),
+   * for calls that bring no `auth`. The function leaves both out: each call brings its invocation's.
+   * @default none: every call must bring `auth`
+   */
+  readonly tokens?: ImsTokenProvider;
+  /** See `tokens`. */
+  readonly credentials?: AdobeCredentialsSource;
 }
 
-/** Per-call options: the invocation's deadline, and who hears about retries (the connection's logger). */
+/**
+ * Per-call options: who the call is made as, the invocation's deadline, and who hears about retries
+ * (the connection's logger).
+ */
 export interface CallOptions {
+  /** The invocation's Adobe credentials and IMS tokens. @default the client's `tokens` and `credentials` */
+  readonly auth?: Pick<AdobeAuth, 'credentials' | 'getToken' | 'refreshAfterUnauthorized'>;
   readonly signal?: AbortSignal;
   readonly onRetry?: (details: RetryDetails) => void;
 }
 
 interface RequestContext extends Record<string, unknown> {
   connectionId: string;
+  auth: NonNullable<CallOptions['auth']>;
   onRetry?: (details: RetryDetails) => void;
   tokenRefreshed?: boolean;
 }
 
 export class FlowServiceClient {
   private readonly http: Got;
+  /** The `tokens` and `credentials` options' identity, for calls without `auth`. */
+  private readonly fixedAuth?: AdobeAuth;
 
-  constructor(private readonly options: FlowServiceClientOptions) {
+  constructor(options: FlowServiceClientOptions) {
+    if (options.tokens && options.credentials) this.fixedAuth = options.tokens.authFor(options.credentials);
     this.http = got.extend({
       prefixUrl: options.baseUrl,
       timeout: { request: options.policy.timeoutMs },
@@ -90,7 +104,7 @@ export class FlowServiceClient {
             // 2000/2001/2002-401 and the gateway's 401013: the token is no longer accepted. Refresh once.
             if (response.statusCode !== 401 || context.tokenRefreshed) return response;
             const rejected = String(response.request.options.headers.authorization ?? '').replace(/^Bearer /, '');
-            const fresh = await options.tokens.refreshAfterUnauthorized(rejected, response.request.options.signal as AbortSignal | undefined);
+            const fresh = await context.auth.refreshAfterUnauthorized(rejected, response.request.options.signal as AbortSignal | undefined);
             return retryWithMergedOptions({ headers: { authorization: `Bearer ${fresh}` }, context: { tokenRefreshed: true } });
           },
         ],
@@ -154,9 +168,10 @@ export class FlowServiceClient {
     connectionId: string,
     sandboxName: string,
     extra: { headers?: Record<string, string>; body?: string; path?: 'explore'; searchParams?: Record<string, string> },
-    { signal, onRetry }: CallOptions,
+    { auth = this.fixedAuth, signal, onRetry }: CallOptions,
   ): Promise<T> {
-    const [token, credentials] = await Promise.all([this.options.tokens.getToken(signal), this.options.credentials()]);
+    if (!auth) throw new TypeError(`FlowServiceClient: the ${method} of ${connectionId} names no Adobe identity (auth, or the client's tokens and credentials)`);
+    const [token, credentials] = await Promise.all([auth.getToken(signal), auth.credentials()]);
     const path = `connections/${encodeURIComponent(connectionId)}${extra.path ? `/${extra.path}` : ''}`;
     try {
       const response = await this.http<T>(path, {
@@ -172,7 +187,7 @@ export class FlowServiceClient {
         body: extra.body,
         searchParams: extra.searchParams,
         signal,
-        context: { connectionId, onRetry } satisfies RequestContext,
+        context: { connectionId, auth, onRetry } satisfies RequestContext,
       });
       return response.body;
     } catch (error) {

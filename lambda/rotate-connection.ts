@@ -93,7 +93,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, attempts: options.attempt ?? 1 };
   const { signal } = session.deadline;
   const log = session.loggerFor(target);
-  const call = { signal, onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }) };
+  const call: CallOptions = { auth: session.adobe, signal, onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }) };
   let firstRead: BaseConnection | undefined;
   let etagConflicts = 0;
   let minting: Promise<MintedCredentials> | undefined;

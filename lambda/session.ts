@@ -6,6 +6,7 @@
 import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
 import { Deadline } from './deadline.js';
+import type { AdobeAuth } from './ims-client.js';
 import { connectionLogger, logger, OutcomeRecorder, type ConnectionLog } from './observability.js';
 import { forgetInvocationSecrets } from './redaction.js';
 import type { AdobeCredentials } from './secrets.js';
@@ -15,13 +16,17 @@ export class RotationSession {
   readonly log: ConnectionLog = logger;
   /** Where each connection's outcome is logged and counted, and the run's. */
   readonly recorder = new OutcomeRecorder();
+  /** Who this invocation's Flow Service calls are made as: its Adobe credentials, and IMS tokens for them. */
+  readonly adobe: AdobeAuth;
   private readonly connectionLogs = new Map<string, ConnectionLog>();
 
   constructor(
-    private readonly composition: Pick<Composition, 'config' | 'secrets'>,
+    private readonly composition: Pick<Composition, 'config' | 'secrets' | 'tokens'>,
     /** When connections stop starting, and the signal that stops the ones still running. */
     readonly deadline: Deadline,
-  ) {}
+  ) {
+    this.adobe = composition.tokens.authFor(() => this.adobeCredentials());
+  }
 
   /** The Adobe credentials, read once in this invocation. */
   adobeCredentials(): Promise<AdobeCredentials> {
@@ -50,6 +55,5 @@ export class RotationSession {
 export function openSession(composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins'>, remainingTimeMs?: () => number): RotationSession {
   // What the last invocation read or was refused is not this one's answer.
   composition.secrets.forgetAll();
-  composition.tokens.forgetFailure();
   return new RotationSession(composition, new Deadline(remainingTimeMs, composition.deadlineMargins));
 }

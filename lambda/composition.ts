@@ -26,7 +26,7 @@ export interface CompositionOptions {
 /** What a container keeps between invocations. */
 export interface Composition {
   readonly config: RotatorConfig;
-  /** Reads the Adobe credentials and IAM-user keys from Secrets Manager (each session reads them once). */
+  /** Reads the Adobe credentials and IAM-user keys from Secrets Manager (each session keeps what it read). */
   readonly secrets: SecretStore;
   /** The IMS token cache: one token per container, until 5 minutes before it expires. */
   readonly tokens: ImsTokenProvider;
@@ -52,7 +52,7 @@ export function compose(config: RotatorConfig, options: CompositionOptions = {})
     // Neither Adobe client holds credentials: each call brings its invocation's (the session's AdobeAuth).
     tokens: new ImsTokenProvider({ imsUrl: config.imsUrl, policy, now: options.now }),
     flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, policy }),
-    minter: new CredentialMinter({ secrets, clientConfig: { requestHandler } }),
+    minter: new CredentialMinter({ clientConfig: { requestHandler } }),
     deadlineMargins: options.deadlineMargins ?? DEFAULT_DEADLINE_MARGINS,
   };
 }

@@ -5,7 +5,7 @@
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
-import type { MintedCredentials } from './credential-minter.js';
+import type { MintCall, MintedCredentials } from './credential-minter.js';
 import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError } from './errors.js';
 import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
 import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
@@ -29,7 +29,7 @@ export interface RotationClients {
     patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
     exploreConnection(connectionId: string, sandboxName: string, query: ReturnType<typeof exploreQueryFor>, call?: CallOptions): Promise<ExploreEntry[]>;
   };
-  readonly minter: { mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> };
+  readonly minter: { mint(target: RotationTarget, call: MintCall): Promise<MintedCredentials> };
 }
 
 /**
@@ -101,13 +101,13 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   /** What the connection still holds, as far as this run can tell (failed and dry-run results). */
   const held = async () => {
     // Whether the rotator wrote it last is judged by the Adobe client id of this invocation.
-    const ownClientId = () => session.adobeCredentials().then((credentials) => credentials.clientId, () => undefined);
+    const ownClientId = () => session.secrets.adobeCredentials().then((credentials) => credentials.clientId, () => undefined);
     const expiresAt = firstRead && heldCredentialsExpireAt(firstRead, target.durationSeconds, await ownClientId());
     return expiresAt === undefined ? {} : { heldCredentialsExpireAt: new Date(expiresAt).toISOString() };
   };
   try {
     // Independent: read the connection while STS mints and verifies.
-    minting = clients.minter.mint(target, signal);
+    minting = clients.minter.mint(target, { signal, secrets: session.secrets });
     minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
     let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, call);
     firstRead = connection;

@@ -6,10 +6,10 @@
 import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
 import { Deadline } from './deadline.js';
-import type { AdobeAuth } from './ims-client.js';
+import type { AdobeAuth, ImsTokenProvider } from './ims-client.js';
 import { connectionLogger, logger, OutcomeRecorder, type ConnectionLog } from './observability.js';
 import { forgetInvocationSecrets } from './redaction.js';
-import type { AdobeCredentials } from './secrets.js';
+import { InvocationSecrets } from './secrets.js';
 
 export class RotationSession {
   /** The invocation's lines (the Lambda request id is on every one, from the handler's `addContext`). */
@@ -21,16 +21,14 @@ export class RotationSession {
   private readonly connectionLogs = new Map<string, ConnectionLog>();
 
   constructor(
-    private readonly composition: Pick<Composition, 'config' | 'secrets' | 'tokens'>,
+    /** The Adobe credentials and IAM-user keys this invocation reads, each once. */
+    readonly secrets: InvocationSecrets,
+    /** The container's IMS token cache, which this invocation's token requests go through. */
+    tokens: ImsTokenProvider,
     /** When connections stop starting, and the signal that stops the ones still running. */
     readonly deadline: Deadline,
   ) {
-    this.adobe = composition.tokens.authFor(() => this.adobeCredentials());
-  }
-
-  /** The Adobe credentials, read once in this invocation. */
-  adobeCredentials(): Promise<AdobeCredentials> {
-    return this.composition.secrets.adobeCredentials(this.composition.config.adobeCredentialsSecretId);
+    this.adobe = tokens.authFor(() => secrets.adobeCredentials());
   }
 
   /** One connection's logger: each of its lines carries its `connectionId` and `sandboxName`. */
@@ -53,7 +51,9 @@ export class RotationSession {
  * @param remainingTimeMs Lambda's clock (`context.getRemainingTimeInMillis`); without it there is no deadline.
  */
 export function openSession(composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins'>, remainingTimeMs?: () => number): RotationSession {
-  // What the last invocation read or was refused is not this one's answer.
-  composition.secrets.forgetAll();
-  return new RotationSession(composition, new Deadline(remainingTimeMs, composition.deadlineMargins));
+  return new RotationSession(
+    new InvocationSecrets(composition.secrets, composition.config.adobeCredentialsSecretId),
+    composition.tokens,
+    new Deadline(remainingTimeMs, composition.deadlineMargins),
+  );
 }

@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-sts';
 import type { RotationTarget } from './config.js';
 import { StsError, VerificationError } from './errors.js';
-import { registerSecret } from './redaction.js';
+import type { Redactor } from './redaction.js';
 import type { InvocationSecrets, UserKeys } from './secrets.js';
 import { partitionOf, sessionPolicy } from './session-policy.js';
 
@@ -90,6 +90,8 @@ export interface MintCall {
   readonly signal?: AbortSignal;
   /** Where IAM-user keys come from: the invocation's secrets, each read once per invocation. */
   readonly secrets: Pick<InvocationSecrets, 'userKeys'>;
+  /** The invocation's redactor: the minted secret key and session token are registered with it. */
+  readonly redactor: Pick<Redactor, 'register'>;
 }
 
 export interface CredentialMinterOptions {
@@ -121,8 +123,8 @@ export class CredentialMinter {
         : target.method === 'get-federation-token'
           ? await this.getFederationToken(target, call.secrets, send)
           : await this.assumeRole(target, call.secrets, send);
-    registerSecret(minted.secretAccessKey, 'invocation');
-    registerSecret(minted.sessionToken, 'invocation');
+    call.redactor.register(minted.secretAccessKey);
+    call.redactor.register(minted.sessionToken);
     const identityArn = await this.verify(minted, minted.expectedArn, send);
     return { ...minted, identityArn };
   }

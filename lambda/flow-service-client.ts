@@ -10,7 +10,7 @@ import got, { HTTPError, type Got } from 'got';
 import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
 import type { ExploreQuery } from './adobe-verification.js';
 import { FlowServiceError, ImsError } from './errors.js';
-import { redactSecrets } from './redaction.js';
+import { redactSecrets, type Redactor } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
 import { describeHttpFailure, type AdobeAuth, type AdobeCredentialsSource, type ImsTokenProvider } from './ims-client.js';
 
@@ -76,6 +76,11 @@ export interface CallOptions {
   readonly auth?: Pick<AdobeAuth, 'credentials' | 'getToken' | 'refreshAfterUnauthorized'>;
   readonly signal?: AbortSignal;
   readonly onRetry?: (details: RetryDetails) => void;
+  /**
+   * Scrubs Adobe's error detail before it is cut to length: the invocation's, so the credentials
+   * it just sent are scrubbed when a PATCH's error quotes them. @default the container's secrets only
+   */
+  readonly redactor?: Pick<Redactor, 'redact'>;
 }
 
 interface RequestContext extends Record<string, unknown> {
@@ -168,7 +173,7 @@ export class FlowServiceClient {
     connectionId: string,
     sandboxName: string,
     extra: { headers?: Record<string, string>; body?: string; path?: 'explore'; searchParams?: Record<string, string> },
-    { auth = this.fixedAuth, signal, onRetry }: CallOptions,
+    { auth = this.fixedAuth, signal, onRetry, redactor }: CallOptions,
   ): Promise<T> {
     if (!auth) throw new TypeError(`FlowServiceClient: the ${method} of ${connectionId} names no Adobe identity (auth, or the client's tokens and credentials)`);
     const [token, credentials] = await Promise.all([auth.getToken(signal), auth.credentials()]);
@@ -194,7 +199,7 @@ export class FlowServiceClient {
       // A token refresh that failed (in the afterResponse hook) reaches here wrapped by got; it is
       // an IMS problem, and its own message says what to check.
       if ((error as Error)?.cause instanceof ImsError) throw (error as Error).cause;
-      throw toFlowServiceError(error, method, connectionId, sandboxName, extra.path);
+      throw toFlowServiceError(error, method, connectionId, sandboxName, { subPath: extra.path, redactor });
     }
   }
 }
@@ -205,14 +210,23 @@ export const MAX_ADOBE_DETAIL_CHARS = 300;
 /**
  * Turn a got failure into a {@link FlowServiceError} with Adobe's code and detail, from either of
  * Adobe's error-body shapes, and advice where the code alone would leave an operator guessing.
+ * @param options.subPath `explore` for the explore request.
+ * @param options.redactor scrubs Adobe's detail before it is cut to length. @default the container's secrets only
  */
-export function toFlowServiceError(error: unknown, method: string, connectionId: string, sandboxName: string, subPath?: string): FlowServiceError {
+export function toFlowServiceError(
+  error: unknown,
+  method: string,
+  connectionId: string,
+  sandboxName: string,
+  { subPath, redactor }: { readonly subPath?: string; readonly redactor?: Pick<Redactor, 'redact'> } = {},
+): FlowServiceError {
+  const redact = (text: string) => (redactor ? redactor.redact(text) : redactSecrets(text));
   const resource = `/connections/${connectionId}${subPath ? `/${subPath}` : ''}`;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
     const { code, detail } = readAdobeErrorBody(error.response.body);
     // Redact before truncating, or a cut could leave part of a secret the service echoed back.
-    const adobeDetail = detail ? `: ${truncate(redactSecrets(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS)}` : '';
+    const adobeDetail = detail ? `: ${truncate(redact(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS)}` : '';
     const advice = adobeAdvice(code, status, method, sandboxName);
     return new FlowServiceError(
       `Flow Service ${method} ${resource} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail}${advice ? `; ${advice}` : ''}`,

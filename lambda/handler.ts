@@ -59,7 +59,8 @@ export function createHandler(options: HandlerOptions = {}) {
       if (failure) throw failure;
       return summary;
     } catch (error) {
-      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: redactSecrets(String((error as Error)?.message)) });
+      const message = String((error as Error)?.message);
+      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: session ? session.redactor.redact(message) : redactSecrets(message) });
       throw error;
     } finally {
       session?.close();

@@ -6,7 +6,7 @@
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
 import type { MintCall, MintedCredentials } from './credential-minter.js';
-import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError } from './errors.js';
+import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError, type FailureDescription } from './errors.js';
 import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
 import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
 import { heldCredentialsExpireAt } from './held-credentials.js';
@@ -93,7 +93,12 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, attempts: options.attempt ?? 1 };
   const { signal } = session.deadline;
   const log = session.loggerFor(target);
-  const call: CallOptions = { auth: session.adobe, signal, onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }) };
+  const call: CallOptions = {
+    auth: session.adobe,
+    signal,
+    redactor: session.redactor,
+    onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }),
+  };
   let firstRead: BaseConnection | undefined;
   let etagConflicts = 0;
   let minting: Promise<MintedCredentials> | undefined;
@@ -107,7 +112,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   };
   try {
     // Independent: read the connection while STS mints and verifies.
-    minting = clients.minter.mint(target, { signal, secrets: session.secrets });
+    minting = clients.minter.mint(target, { signal, secrets: session.secrets, redactor: session.redactor });
     minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
     let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, call);
     firstRead = connection;
@@ -166,7 +171,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
     await minting?.catch(() => undefined);
     const previousEtag = firstRead ? { previousEtag: firstRead.etag } : {};
     if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
-    const { message, code, transient } = describeFailure(error);
+    const { message, code, transient } = describeIn(error, call);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
       ...base,
@@ -195,7 +200,7 @@ async function verifyRotation(rotated: ConnectionResult, target: RotationTarget,
     return { ...rotated, adobeVerified: true };
   } catch (error) {
     const stopped = call.signal?.aborted;
-    const { message, code } = stopped ? { message: 'the invocation reached its deadline first', code: 'OUT_OF_TIME' } : describeFailure(error);
+    const { message, code } = stopped ? { message: 'the invocation reached its deadline first', code: 'OUT_OF_TIME' } : describeIn(error, call);
     return {
       ...rotated,
       status: 'failed',
@@ -216,9 +221,18 @@ async function probeAdobe(target: RotationTarget, clients: RotationClients, call
     await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
     return { adobeVerified: true };
   } catch (error) {
-    const { message, code } = describeFailure(error);
+    const { message, code } = describeIn(error, call);
     return { adobeVerified: false, adobeErrorCode: code, adobeError: `Adobe could not list ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}` };
   }
+}
+
+/**
+ * Why an attempt failed, in words that leave the function (the result, its log line, the run's
+ * error): scrubbed of what this invocation minted as well as of the container's secrets.
+ */
+function describeIn(error: unknown, call: CallOptions): FailureDescription {
+  const failure = describeFailure(error);
+  return call.redactor ? { ...failure, message: call.redactor.redact(failure.message) } : failure;
 }
 
 /** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */

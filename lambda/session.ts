@@ -8,7 +8,7 @@ import type { Composition } from './composition.js';
 import { Deadline } from './deadline.js';
 import type { AdobeAuth, ImsTokenProvider } from './ims-client.js';
 import { connectionLogger, logger, OutcomeRecorder, type ConnectionLog } from './observability.js';
-import { forgetInvocationSecrets } from './redaction.js';
+import { invocationRedactor, type Redactor } from './redaction.js';
 import { InvocationSecrets } from './secrets.js';
 
 export class RotationSession {
@@ -18,6 +18,8 @@ export class RotationSession {
   readonly recorder = new OutcomeRecorder();
   /** Who this invocation's Flow Service calls are made as: its Adobe credentials, and IMS tokens for them. */
   readonly adobe: AdobeAuth;
+  /** Scrubs what this invocation mints (and the container's secrets) from its words. */
+  readonly redactor: Redactor = invocationRedactor();
   private readonly connectionLogs = new Map<string, ConnectionLog>();
 
   constructor(
@@ -38,11 +40,13 @@ export class RotationSession {
     return log;
   }
 
-  /** The invocation is over: stop its deadline, write its metrics, and forget what it minted. */
+  /**
+   * The invocation is over: stop its deadline and write its metrics. What it read and minted goes
+   * with the session object; nothing outside it holds any of it.
+   */
   close(): void {
     this.deadline.stop();
     this.recorder.flush();
-    forgetInvocationSecrets();
   }
 }
 

@@ -6,6 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { CredentialMinter, federatedUserArn, federatedUserName } from '../../lambda/credential-minter.js';
+import { invocationRedactor, redactSecrets } from '../../lambda/redaction.js';
 import { InvocationSecrets, SecretStore } from '../../lambda/secrets.js';
 import { startWorld, type World } from '../../emulators/world.js';
 
@@ -25,8 +26,11 @@ async function seeded(connections: number) {
   return { world, targets };
 }
 
-/** What one invocation gives a mint: its secrets (read from the Secrets Manager emulator). */
-const invocation = (world: World) => ({ secrets: new InvocationSecrets(new SecretStore(new SecretsManagerClient({})), world.adobe.secretId) });
+/** What one invocation gives a mint: its secrets (read from the Secrets Manager emulator) and its redactor. */
+const invocation = (world: World) => ({
+  secrets: new InvocationSecrets(new SecretStore(new SecretsManagerClient({})), world.adobe.secretId),
+  redactor: invocationRedactor(),
+});
 
 const verifications = (world: World) => world.emulators.sts.requests.filter((request) => request.action === 'GetCallerIdentity');
 const signerKeyOf = (authorization: string | undefined) => /Credential=([A-Z0-9]+)\//.exec(authorization ?? '')?.[1];
@@ -62,6 +66,18 @@ describe('CredentialMinter', () => {
     const last = verifications(world).at(-1)!;
     expect(signerKeyOf(last.headers.authorization)).toBe(second.accessKeyId);
     expect(last.headers.authorization).toContain('/us-east-1/sts/aws4_request');
+  });
+
+  it("registers what it mints with the invocation's redactor only, so the container keeps none of it", async () => {
+    const { world, targets } = await seeded(1);
+    const call = invocation(world);
+
+    const minted = await new CredentialMinter().mint(targets[0]!, call);
+
+    const text = `key ${minted.secretAccessKey} token ${minted.sessionToken}`;
+    expect(call.redactor.redact(text)).toBe('key [REDACTED] token [REDACTED]');
+    expect(redactSecrets(text)).toBe(text);
+    expect(invocationRedactor().redact(text)).toBe(text);
   });
 
   it('uses an endpoint given in code (not from the environment) for verification too', async () => {

@@ -1,8 +1,10 @@
 /**
- * Flow Service `GET` / `PATCH /connections/{id}` with the four Platform headers.
+ * Flow Service `GET` / `PATCH /connections/{id}` with the four Platform headers. The client lives as
+ * long as the container; each call brings who it is made as (its invocation's Adobe credentials
+ * and IMS tokens, {@link CallOptions.auth}).
  *
  * got retries 429, 5xx, timeouts and resets (honouring `Retry-After`); an `afterResponse` hook
- * swaps a rejected IMS token for a fresh one once per request. Everything else becomes a
+ * swaps a rejected IMS token for a fresh one (from the call's `auth`) once per request. Everything else becomes a
  * {@link FlowServiceError} carrying Adobe's code and detail (from either of Adobe's error-body
  * shapes) and none of the request's headers.
  */
@@ -55,8 +57,6 @@ export interface RetryDetails {
 export interface FlowServiceClientOptions {
   readonly baseUrl: string;
   readonly policy: HttpPolicy;
-  /** Called for each retry got makes, unless the call gives its own (for logs). */
-  readonly onRetry?: (details: RetryDetails) => void;
   /**
    * With `credentials`, the one identity of a caller that has no invocations (the CLI's `status`),
    * for calls that bring no `auth`. The function leaves both out: each call brings its invocation's.
@@ -74,7 +74,9 @@ export interface FlowServiceClientOptions {
 export interface CallOptions {
   /** The invocation's Adobe credentials and IMS tokens. @default the client's `tokens` and `credentials` */
   readonly auth?: Pick<AdobeAuth, 'credentials' | 'getToken' | 'refreshAfterUnauthorized'>;
+  /** The invocation's deadline: aborts the request, its retries and its token refresh. */
   readonly signal?: AbortSignal;
+  /** Told about each retry got makes (the connection's logger). */
   readonly onRetry?: (details: RetryDetails) => void;
   /**
    * Scrubs Adobe's error detail before it is cut to length: the invocation's, so the credentials
@@ -116,7 +118,7 @@ export class FlowServiceClient {
         beforeRetry: [
           (error, retryCount) => {
             const context = error.options.context as RequestContext;
-            (context.onRetry ?? options.onRetry)?.({
+            context.onRetry?.({
               method: String(error.options.method),
               connectionId: context.connectionId,
               attempt: retryCount,

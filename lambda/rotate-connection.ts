@@ -1,7 +1,9 @@
 /**
- * The rotation itself, as plain functions over the clients: for each target, fetch the connection
- * and mint verified credentials side by side, then PATCH all three credential params in one JSON
- * Patch with `If-Match`, re-reading the etag on `412` a bounded number of times.
+ * The rotation itself, as plain functions over the long-lived clients and the invocation's session:
+ * for each target, fetch the connection and mint verified credentials side by side, then PATCH all
+ * three credential params in one JSON Patch with `If-Match`, re-reading the etag on `412` a bounded
+ * number of times; then every target of a run, with one more attempt for a failure that may pass.
+ * They return results and record them through the session; they call nothing back.
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
@@ -22,7 +24,7 @@ export const CREDENTIAL_PARAMS = ['s3AccessKey', 's3SecretKey', 's3SessionToken'
 /** PATCH attempts in all when every one meets `1404-412` (a stale etag). */
 export const MAX_PATCH_ATTEMPTS = 3;
 
-/** The two clients the rotation needs (narrowed so tests can drive it with the real ones). */
+/** The two long-lived clients the rotation needs (narrowed to what it calls). */
 export interface RotationClients {
   readonly flowService: {
     getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;

@@ -6,7 +6,7 @@
  * rows come from the result itself, never from an error message. Log lines are read only to show
  * progress while a `--local` run is under way.
  */
-import type { RotationSummary } from '../lambda/rotator.js';
+import type { RotationSummary } from '../lambda/summary.js';
 
 export type RowStatus = 'rotated' | 'dry-run' | 'failed' | 'skipped';
 

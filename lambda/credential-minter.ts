@@ -19,8 +19,8 @@ import {
 } from '@aws-sdk/client-sts';
 import type { RotationTarget } from './config.js';
 import { StsError, VerificationError } from './errors.js';
-import { registerSecret } from './redaction.js';
-import type { SecretStore, UserKeys } from './secrets.js';
+import type { Redactor } from './redaction.js';
+import type { InvocationSecrets, UserKeys } from './secrets.js';
 import { partitionOf, sessionPolicy } from './session-policy.js';
 
 /** Client settings a verification client takes from the function's own client (see resolvedSettings). */
@@ -84,12 +84,25 @@ interface SendOptions {
   readonly abortSignal?: AbortSignal;
 }
 
+/** What one mint takes from its invocation. */
+export interface MintCall {
+  /** The invocation's deadline: it aborts every STS request still running. */
+  readonly signal?: AbortSignal;
+  /** Where IAM-user keys come from: the invocation's secrets, each read once per invocation. */
+  readonly secrets: Pick<InvocationSecrets, 'userKeys'>;
+  /** The invocation's redactor: the minted secret key and session token are registered with it. */
+  readonly redactor: Pick<Redactor, 'register'>;
+}
+
 export interface CredentialMinterOptions {
-  readonly secrets: SecretStore;
   /** Shared SDK settings (region, request handler); endpoints come from `AWS_ENDPOINT_URL_STS`. */
   readonly clientConfig?: STSClientConfig;
 }
 
+/**
+ * Long-lived per container: the function's own STS client, a client per IAM-user key pair, each
+ * user's ARN, and the settings verification clients reuse. The keys themselves come with each call.
+ */
 export class CredentialMinter {
   /** Signed with the function's own credentials (the default provider chain). */
   private readonly ownClient: STSClient;
@@ -97,29 +110,29 @@ export class CredentialMinter {
   private readonly userArns = new Map<string, Promise<string>>();
   private verificationSettings?: Promise<STSClientConfig>;
 
-  constructor(private readonly options: CredentialMinterOptions) {
+  constructor(private readonly options: CredentialMinterOptions = {}) {
     this.ownClient = new STSClient({ ...options.clientConfig });
   }
 
-  /** Mint and verify credentials for one target. */
-  async mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> {
-    const send = { abortSignal: signal };
+  /** Mint and verify credentials for one target, in the invocation `call` belongs to. */
+  async mint(target: RotationTarget, call: MintCall): Promise<MintedCredentials> {
+    const send = { abortSignal: call.signal };
     const minted =
       target.method === 'get-session-token'
-        ? await this.getSessionToken(target, send)
+        ? await this.getSessionToken(target, call.secrets, send)
         : target.method === 'get-federation-token'
-          ? await this.getFederationToken(target, send)
-          : await this.assumeRole(target, send);
-    registerSecret(minted.secretAccessKey, 'invocation');
-    registerSecret(minted.sessionToken, 'invocation');
+          ? await this.getFederationToken(target, call.secrets, send)
+          : await this.assumeRole(target, call.secrets, send);
+    call.redactor.register(minted.secretAccessKey);
+    call.redactor.register(minted.sessionToken);
     const identityArn = await this.verify(minted, minted.expectedArn, send);
     return { ...minted, identityArn };
   }
 
-  private async assumeRole(target: RotationTarget, send: SendOptions) {
+  private async assumeRole(target: RotationTarget, secrets: MintCall['secrets'], send: SendOptions) {
     const roleArn = target.roleArn!;
     const sessionName = roleSessionName(target.connectionId);
-    const client = target.method === 'assume-role-user-keys' ? await this.userClient(target.userCredentialsSecretId!) : this.ownClient;
+    const client = target.method === 'assume-role-user-keys' ? await this.userClient(target.userCredentialsSecretId!, secrets) : this.ownClient;
     let response;
     try {
       response = await client.send(
@@ -139,9 +152,9 @@ export class CredentialMinter {
     return { ...credentials, expectedArn: response.AssumedRoleUser?.Arn ?? assumedRoleArn(roleArn, sessionName) };
   }
 
-  private async getSessionToken(target: RotationTarget, send: SendOptions) {
+  private async getSessionToken(target: RotationTarget, secrets: MintCall['secrets'], send: SendOptions) {
     const secretId = target.userCredentialsSecretId!;
-    const client = await this.userClient(secretId);
+    const client = await this.userClient(secretId, secrets);
     let response;
     try {
       response = await client.send(new GetSessionTokenCommand({ DurationSeconds: target.durationSeconds }), send);
@@ -157,9 +170,9 @@ export class CredentialMinter {
    * a bucket is refused by the configuration). The user's ARN, asked once per key pair, gives the
    * partition for the policy and the account of the federated user's ARN.
    */
-  private async getFederationToken(target: RotationTarget, send: SendOptions) {
+  private async getFederationToken(target: RotationTarget, secrets: MintCall['secrets'], send: SendOptions) {
     const secretId = target.userCredentialsSecretId!;
-    const client = await this.userClient(secretId);
+    const client = await this.userClient(secretId, secrets);
     const userArn = await this.userArn(secretId, client);
     const name = federatedUserName(target.connectionId);
     let response;
@@ -237,12 +250,12 @@ export class CredentialMinter {
   }
 
   /**
-   * A client signing with the IAM user's keys as the secret holds them in this invocation (the
-   * store reads them once per invocation): one per key pair, so keys the operator rotated are
-   * used from the next run on.
+   * A client signing with the IAM user's keys as the secret holds them in this invocation (its
+   * secrets read them once): one per key pair, so keys the operator rotated are used from the
+   * next run on.
    */
-  private async userClient(secretId: string): Promise<STSClient> {
-    const keys: UserKeys = await this.options.secrets.userKeys(secretId);
+  private async userClient(secretId: string, secrets: MintCall['secrets']): Promise<STSClient> {
+    const keys: UserKeys = await secrets.userKeys(secretId);
     const cached = this.userClients.get(secretId);
     if (cached && cached.keys.accessKeyId === keys.accessKeyId && cached.keys.secretAccessKey === keys.secretAccessKey) return cached.client;
     const client = new STSClient({ ...this.options.clientConfig, credentials: keys });

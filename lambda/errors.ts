@@ -52,7 +52,8 @@ export class SafeCause extends Error {
 }
 
 /**
- * Base class: every message passes through the secret redactor on the way in.
+ * Base class: every message passes through the container's secret redactor on the way in (what an
+ * invocation mints is scrubbed where that invocation's words are made; see `redaction.ts`).
  *
  * Each class names itself in a literal rather than through `constructor.name`: the bundler may
  * rename a class whose name another module in the bundle also uses.

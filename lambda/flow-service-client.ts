@@ -1,8 +1,10 @@
 /**
- * Flow Service `GET` / `PATCH /connections/{id}` with the four Platform headers.
+ * Flow Service `GET` / `PATCH /connections/{id}` with the four Platform headers. The client lives as
+ * long as the container; each call brings who it is made as (its invocation's Adobe credentials
+ * and IMS tokens, {@link CallOptions.auth}).
  *
  * got retries 429, 5xx, timeouts and resets (honouring `Retry-After`); an `afterResponse` hook
- * swaps a rejected IMS token for a fresh one once per request. Everything else becomes a
+ * swaps a rejected IMS token for a fresh one (from the call's `auth`) once per request. Everything else becomes a
  * {@link FlowServiceError} carrying Adobe's code and detail (from either of Adobe's error-body
  * shapes) and none of the request's headers.
  */
@@ -10,10 +12,9 @@ import got, { HTTPError, type Got } from 'got';
 import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
 import type { ExploreQuery } from './adobe-verification.js';
 import { FlowServiceError, ImsError } from './errors.js';
-import { redactSecrets } from './redaction.js';
+import { redactSecrets, type Redactor } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
-import { describeHttpFailure, type ImsTokenProvider } from './ims-client.js';
-import type { AdobeCredentials } from './secrets.js';
+import { describeHttpFailure, type AdobeAuth, type AdobeCredentialsSource, type ImsTokenProvider } from './ims-client.js';
 
 /** `items[0]` of `GET /connections/{id}`, as far as the rotator reads it (FLOW-SERVICE.md). */
 export interface BaseConnection {
@@ -55,29 +56,49 @@ export interface RetryDetails {
 
 export interface FlowServiceClientOptions {
   readonly baseUrl: string;
-  readonly tokens: ImsTokenProvider;
-  readonly credentials: () => Promise<AdobeCredentials>;
   readonly policy: HttpPolicy;
-  /** Called for each retry got makes, unless the call gives its own (for logs). */
-  readonly onRetry?: (details: RetryDetails) => void;
+  /**
+   * With `credentials`, the one identity of a caller that has no invocations (the CLI's `status`),
+   * for calls that bring no `auth`. The function leaves both out: each call brings its invocation's.
+   * @default none: every call must bring `auth`
+   */
+  readonly tokens?: ImsTokenProvider;
+  /** See `tokens`. */
+  readonly credentials?: AdobeCredentialsSource;
 }
 
-/** Per-call options: the invocation's deadline, and who hears about retries (the connection's logger). */
+/**
+ * Per-call options: who the call is made as, the invocation's deadline, and who hears about retries
+ * (the connection's logger).
+ */
 export interface CallOptions {
+  /** The invocation's Adobe credentials and IMS tokens. @default the client's `tokens` and `credentials` */
+  readonly auth?: Pick<AdobeAuth, 'credentials' | 'getToken' | 'refreshAfterUnauthorized'>;
+  /** The invocation's deadline: aborts the request, its retries and its token refresh. */
   readonly signal?: AbortSignal;
+  /** Told about each retry got makes (the connection's logger). */
   readonly onRetry?: (details: RetryDetails) => void;
+  /**
+   * Scrubs Adobe's error detail before it is cut to length: the invocation's, so the credentials
+   * it just sent are scrubbed when a PATCH's error quotes them. @default the container's secrets only
+   */
+  readonly redactor?: Pick<Redactor, 'redact'>;
 }
 
 interface RequestContext extends Record<string, unknown> {
   connectionId: string;
+  auth: NonNullable<CallOptions['auth']>;
   onRetry?: (details: RetryDetails) => void;
   tokenRefreshed?: boolean;
 }
 
 export class FlowServiceClient {
   private readonly http: Got;
+  /** The `tokens` and `credentials` options' identity, for calls without `auth`. */
+  private readonly fixedAuth?: AdobeAuth;
 
-  constructor(private readonly options: FlowServiceClientOptions) {
+  constructor(options: FlowServiceClientOptions) {
+    if (options.tokens && options.credentials) this.fixedAuth = options.tokens.authFor(options.credentials);
     this.http = got.extend({
       prefixUrl: options.baseUrl,
       timeout: { request: options.policy.timeoutMs },
@@ -90,14 +111,14 @@ export class FlowServiceClient {
             // 2000/2001/2002-401 and the gateway's 401013: the token is no longer accepted. Refresh once.
             if (response.statusCode !== 401 || context.tokenRefreshed) return response;
             const rejected = String(response.request.options.headers.authorization ?? '').replace(/^Bearer /, '');
-            const fresh = await options.tokens.refreshAfterUnauthorized(rejected, response.request.options.signal as AbortSignal | undefined);
+            const fresh = await context.auth.refreshAfterUnauthorized(rejected, response.request.options.signal as AbortSignal | undefined);
             return retryWithMergedOptions({ headers: { authorization: `Bearer ${fresh}` }, context: { tokenRefreshed: true } });
           },
         ],
         beforeRetry: [
           (error, retryCount) => {
             const context = error.options.context as RequestContext;
-            (context.onRetry ?? options.onRetry)?.({
+            context.onRetry?.({
               method: String(error.options.method),
               connectionId: context.connectionId,
               attempt: retryCount,
@@ -154,9 +175,10 @@ export class FlowServiceClient {
     connectionId: string,
     sandboxName: string,
     extra: { headers?: Record<string, string>; body?: string; path?: 'explore'; searchParams?: Record<string, string> },
-    { signal, onRetry }: CallOptions,
+    { auth = this.fixedAuth, signal, onRetry, redactor }: CallOptions,
   ): Promise<T> {
-    const [token, credentials] = await Promise.all([this.options.tokens.getToken(signal), this.options.credentials()]);
+    if (!auth) throw new TypeError(`FlowServiceClient: the ${method} of ${connectionId} names no Adobe identity (auth, or the client's tokens and credentials)`);
+    const [token, credentials] = await Promise.all([auth.getToken(signal), auth.credentials()]);
     const path = `connections/${encodeURIComponent(connectionId)}${extra.path ? `/${extra.path}` : ''}`;
     try {
       const response = await this.http<T>(path, {
@@ -172,14 +194,14 @@ export class FlowServiceClient {
         body: extra.body,
         searchParams: extra.searchParams,
         signal,
-        context: { connectionId, onRetry } satisfies RequestContext,
+        context: { connectionId, auth, onRetry } satisfies RequestContext,
       });
       return response.body;
     } catch (error) {
       // A token refresh that failed (in the afterResponse hook) reaches here wrapped by got; it is
       // an IMS problem, and its own message says what to check.
       if ((error as Error)?.cause instanceof ImsError) throw (error as Error).cause;
-      throw toFlowServiceError(error, method, connectionId, sandboxName, extra.path);
+      throw toFlowServiceError(error, method, connectionId, sandboxName, { subPath: extra.path, redactor });
     }
   }
 }
@@ -190,14 +212,23 @@ export const MAX_ADOBE_DETAIL_CHARS = 300;
 /**
  * Turn a got failure into a {@link FlowServiceError} with Adobe's code and detail, from either of
  * Adobe's error-body shapes, and advice where the code alone would leave an operator guessing.
+ * @param options.subPath `explore` for the explore request.
+ * @param options.redactor scrubs Adobe's detail before it is cut to length. @default the container's secrets only
  */
-export function toFlowServiceError(error: unknown, method: string, connectionId: string, sandboxName: string, subPath?: string): FlowServiceError {
+export function toFlowServiceError(
+  error: unknown,
+  method: string,
+  connectionId: string,
+  sandboxName: string,
+  { subPath, redactor }: { readonly subPath?: string; readonly redactor?: Pick<Redactor, 'redact'> } = {},
+): FlowServiceError {
+  const redact = (text: string) => (redactor ? redactor.redact(text) : redactSecrets(text));
   const resource = `/connections/${connectionId}${subPath ? `/${subPath}` : ''}`;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
     const { code, detail } = readAdobeErrorBody(error.response.body);
     // Redact before truncating, or a cut could leave part of a secret the service echoed back.
-    const adobeDetail = detail ? `: ${truncate(redactSecrets(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS)}` : '';
+    const adobeDetail = detail ? `: ${truncate(redact(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS)}` : '';
     const advice = adobeAdvice(code, status, method, sandboxName);
     return new FlowServiceError(
       `Flow Service ${method} ${resource} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail}${advice ? `; ${advice}` : ''}`,

@@ -8,14 +8,18 @@
  * rotated (see `invocationFailure`). An invalid request or configuration always rejects.
  */
 import type { Context } from 'aws-lambda';
+import { compose, type Composition } from './composition.js';
 import { loadConfig } from './config.js';
+import type { DeadlineMargins } from './deadline.js';
 import type { HttpPolicy } from './http-policy.js';
-import { logger, metrics } from './observability.js';
+import { logger } from './observability.js';
 import { redactSecrets } from './redaction.js';
 import { parseRotationRequest } from './request.js';
-import { invocationFailure, Rotator, type DeadlineMargins, type RotationSummary } from './rotator.js';
+import { runRotation } from './run-rotation.js';
+import { openSession, type RotationSession } from './session.js';
+import { invocationFailure, type RotationSummary } from './summary.js';
 
-export type { RotationSummary } from './rotator.js';
+export type { RotationSummary } from './summary.js';
 
 export interface HandlerOptions {
   /** The rotator's own variables (not the AWS SDK's, which it reads itself). @default process.env */
@@ -34,10 +38,10 @@ export function createHandler(options: HandlerOptions = {}) {
   // clients created before the first event, not on its clock). A bad configuration is kept and
   // thrown by every invocation instead, so it is reported where operators look (the invocation's
   // error and log) rather than as an INIT failure.
-  let rotator: Rotator | undefined;
+  let composition: Composition | undefined;
   let configError: unknown;
   try {
-    rotator = new Rotator(loadConfig({ env: options.env ?? process.env }), { httpPolicy: options.httpPolicy, now: options.now, deadlineMargins: options.deadlineMargins });
+    composition = compose(loadConfig({ env: options.env ?? process.env }), options);
   } catch (error) {
     configError = error;
   }
@@ -45,20 +49,21 @@ export function createHandler(options: HandlerOptions = {}) {
   return async function handler(event: unknown, context?: Partial<Context>): Promise<RotationSummary> {
     // Every line of this invocation, the connections' child loggers' too, carries its request id.
     if (context?.awsRequestId) logger.addContext(context as Context);
+    let session: RotationSession | undefined;
     try {
       const request = parseRotationRequest(event);
-      if (!rotator) throw configError;
-      logger.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
-      const summary = await rotator.run(request, context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis!()));
+      if (!composition) throw configError;
+      session = openSession(composition, context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis!()));
+      const summary = await runRotation(request, composition, session);
       const failure = invocationFailure(summary, request);
       if (failure) throw failure;
       return summary;
     } catch (error) {
-      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: redactSecrets(String((error as Error)?.message)) });
+      const message = String((error as Error)?.message);
+      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: session ? session.redactor.redact(message) : redactSecrets(message) });
       throw error;
     } finally {
-      // An invocation rejected before any connection was tried has nothing to count.
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      session?.close();
     }
   };
 }

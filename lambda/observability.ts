@@ -9,7 +9,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, type RotationTarget } from './contract.js';
 import { secondsUntil } from './held-credentials.js';
-import type { ConnectionLog, ConnectionResult } from './rotate.js';
+import type { ConnectionResult } from './summary.js';
 
 /** Metric names, service name and namespace are part of the contract (the construct's alarms read them). */
 export { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from './contract.js';
@@ -20,6 +20,13 @@ export const metrics = new Metrics({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
 });
+
+/** What rotation code logs about one connection (a Powertools child logger fits). */
+export interface ConnectionLog {
+  info(message: string, ...fields: Record<string, unknown>[]): void;
+  warn(message: string, ...fields: Record<string, unknown>[]): void;
+  error(message: string, ...fields: Record<string, unknown>[]): void;
+}
 
 /**
  * A logger for one connection's lines in this invocation: every line carries its `connectionId`
@@ -41,43 +48,58 @@ export function secondsUntilExpiry(result: ConnectionResult, now: number): numbe
 }
 
 /**
- * Log one connection's outcome (never a credential: results hold none) and count it.
- *
- * `SecondsUntilCredentialExpiry` is reported for every connection the run tried, not only the
- * rotated ones, so an alarm on its Minimum sees the one connection that is running out.
+ * Where one invocation's outcomes go: a log line per connection outcome, and the metrics. Each
+ * session holds one; the rotation and the run record through it (nothing calls back up to the
+ * handler), and the session flushes it when the invocation ends.
  */
-export function recordResult(result: ConnectionResult, log: ConnectionLog = logger, now: number = Date.now()): void {
-  const fields = { ...result, plannedOperations: result.plannedOperations?.map((op) => `${op.op} ${op.path}`) };
-  switch (result.status) {
-    case 'rotated':
-      log.info('connection rotated', fields);
-      metrics.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
-      break;
-    case 'dry-run':
-      log.info('connection checked (dry run, not patched)', fields);
-      break;
-    case 'skipped':
-      log.warn('connection skipped', fields);
-      break;
-    case 'failed':
-      log.error('connection rotation failed', fields);
-      metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
-      break;
+export class OutcomeRecorder {
+  /** @param now the clock `SecondsUntilCredentialExpiry` counts from. @default Date.now */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Log one connection's outcome (never a credential: results hold none) and count it.
+   *
+   * `SecondsUntilCredentialExpiry` is reported for every connection the run tried, not only the
+   * rotated ones, so an alarm on its Minimum sees the one connection that is running out.
+   */
+  connectionOutcome(result: ConnectionResult, log: ConnectionLog): void {
+    const fields = { ...result, plannedOperations: result.plannedOperations?.map((op) => `${op.op} ${op.path}`) };
+    switch (result.status) {
+      case 'rotated':
+        log.info('connection rotated', fields);
+        metrics.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
+        break;
+      case 'dry-run':
+        log.info('connection checked (dry run, not patched)', fields);
+        break;
+      case 'skipped':
+        log.warn('connection skipped', fields);
+        break;
+      case 'failed':
+        log.error('connection rotation failed', fields);
+        metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
+        break;
+    }
+    const seconds = secondsUntilExpiry(result, this.now());
+    if (seconds !== undefined) metrics.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
   }
-  const seconds = secondsUntilExpiry(result, now);
-  if (seconds !== undefined) metrics.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
-}
 
-/**
- * After a run of every target in which nothing failed, one `RotationFailed` of 0: the failing
- * alarm treats missing data as "ignore" (so it does not flap between runs), and this is the
- * datapoint that lets it return to OK.
- */
-export function recordRunOutcome({ failed, everyTarget }: { failed: number; everyTarget: boolean }): void {
-  if (everyTarget && failed === 0) metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
-}
+  /**
+   * After a run of every target in which nothing failed, one `RotationFailed` of 0: the failing
+   * alarm treats missing data as "ignore" (so it does not flap between runs), and this is the
+   * datapoint that lets it return to OK.
+   */
+  runOutcome({ failed, everyTarget }: { failed: number; everyTarget: boolean }): void {
+    if (everyTarget && failed === 0) metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
+  }
 
-/** Count a `1404-412` answer (a concurrent writer, or our own PATCH landing twice); the connection's log says it. */
-export function recordEtagConflict(): void {
-  metrics.addMetric(METRIC.etagConflict, MetricUnit.Count, 1);
+  /** Count a `1404-412` answer (a concurrent writer, or our own PATCH landing twice); the connection's log says it. */
+  etagConflict(): void {
+    metrics.addMetric(METRIC.etagConflict, MetricUnit.Count, 1);
+  }
+
+  /** Write what was counted as one embedded-metric-format line. An invocation that counted nothing writes none. */
+  flush(): void {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
 }

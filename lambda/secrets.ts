@@ -1,6 +1,7 @@
 /**
- * Reads JSON secrets from Secrets Manager, validates their shape, and caches them for the life of
- * the container (one read per secret, however many connections use it).
+ * Reads JSON secrets from Secrets Manager and validates their shape: {@link SecretStore} reads (it
+ * lives as long as the container and keeps nothing), {@link InvocationSecrets} holds what one
+ * invocation read (one read per secret, however many connections use it).
  *
  * A secret's content never reaches a message: JSON syntax errors are reported without V8's
  * excerpt of the text, and schema problems name only the field.
@@ -31,9 +32,8 @@ export type UserKeys = z.infer<typeof userKeysSchema>;
 /** Which fields of each schema are secret, so they are registered for redaction at once. */
 const SECRET_FIELDS = ['clientSecret', 'secretAccessKey'] as const;
 
+/** Reads a secret each time it is asked: what to keep, and for how long, is the caller's. */
 export class SecretStore {
-  private readonly cache = new Map<string, Promise<unknown>>();
-
   constructor(private readonly client: SecretsManagerClient) {}
 
   /** The Adobe OAuth Server-to-Server credentials. */
@@ -46,23 +46,7 @@ export class SecretStore {
     return this.readJson(secretId, userKeysSchema, 'IAM user credentials secret');
   }
 
-  /** Forget every secret (at the start of an invocation: each reads the current values once). */
-  forgetAll(): void {
-    this.cache.clear();
-  }
-
-  private readJson<T>(secretId: string, schema: z.ZodType<T>, what: string): Promise<T> {
-    let pending = this.cache.get(secretId) as Promise<T> | undefined;
-    if (!pending) {
-      pending = this.fetch(secretId, schema, what);
-      // A failed read is not cached: the next invocation (or connection) tries again.
-      pending.catch(() => this.cache.delete(secretId));
-      this.cache.set(secretId, pending);
-    }
-    return pending;
-  }
-
-  private async fetch<T>(secretId: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  private async readJson<T>(secretId: string, schema: z.ZodType<T>, what: string): Promise<T> {
     let secretString: string | undefined;
     try {
       const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -95,5 +79,41 @@ export class SecretStore {
       throw new SecretError('SECRET_INVALID', `${what} "${secretId}": ${fields.join('; ')}`);
     }
     return parsed.data;
+  }
+}
+
+/**
+ * The secrets of one invocation (its session's): each read at most once however many connections
+ * use it, concurrent callers sharing the read, so a secret the operator rotated is used from the
+ * next invocation on, not when Lambda happens to recycle the container. A failed read is not kept:
+ * the next connection that needs the secret tries again.
+ */
+export class InvocationSecrets {
+  private readonly reads = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly store: SecretStore,
+    private readonly adobeCredentialsSecretId: string,
+  ) {}
+
+  /** The Adobe OAuth Server-to-Server credentials (`ADOBE_CREDENTIALS_SECRET_ID`). */
+  adobeCredentials(): Promise<AdobeCredentials> {
+    const secretId = this.adobeCredentialsSecretId;
+    return this.once(secretId, () => this.store.adobeCredentials(secretId));
+  }
+
+  /** An IAM user's long-term keys, from the target's `userCredentialsSecretId`. */
+  userKeys(secretId: string): Promise<UserKeys> {
+    return this.once(secretId, () => this.store.userKeys(secretId));
+  }
+
+  private once<T>(secretId: string, read: () => Promise<T>): Promise<T> {
+    let pending = this.reads.get(secretId) as Promise<T> | undefined;
+    if (!pending) {
+      pending = read();
+      pending.catch(() => this.reads.delete(secretId));
+      this.reads.set(secretId, pending);
+    }
+    return pending;
   }
 }

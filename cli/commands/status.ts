@@ -14,7 +14,7 @@ import { FlowServiceClient, type BaseConnection } from '../../lambda/flow-servic
 import { DEFAULT_HTTP_POLICY } from '../../lambda/http-policy.js';
 import { writtenByRotator as isWrittenByRotator } from '../../lambda/held-credentials.js';
 import { ImsTokenProvider } from '../../lambda/ims-client.js';
-import { checkRotatable } from '../../lambda/rotate.js';
+import { checkRotatable } from '../../lambda/rotate-connection.js';
 import { SecretStore, type AdobeCredentials } from '../../lambda/secrets.js';
 import type { TargetConfig } from '../../lib/config.js';
 import { scheduleInterval } from '../../lib/rotation-rules.js';

@@ -2,8 +2,8 @@
  * Rows come from the summary the function returns; log lines only drive progress.
  */
 import { describe, expect, it } from 'vitest';
-import type { ConnectionResult } from '../../lambda/rotate.js';
-import { summarize } from '../../lambda/rotator.js';
+import type { ConnectionResult } from '../../lambda/summary.js';
+import { summarize } from '../../lambda/summary.js';
 import { isOutcomeLogLine, isRotationSummary, rowsFromSummary } from '../../cli/rotation-rows.js';
 
 const id = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`;

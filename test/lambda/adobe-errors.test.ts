@@ -5,7 +5,7 @@ import { HTTPError } from 'got';
 import { describe, expect, it } from 'vitest';
 import { adobeAdvice, readAdobeErrorBody } from '../../lambda/adobe-errors.js';
 import { MAX_ADOBE_DETAIL_CHARS, toFlowServiceError } from '../../lambda/flow-service-client.js';
-import { registerSecret } from '../../lambda/redaction.js';
+import { invocationRedactor } from '../../lambda/redaction.js';
 
 /** The FLOW-1439-404 body of Experience League's labels tutorial (LABELS), as Flow Service sends it. */
 const LABELS_PROBLEM = {
@@ -72,10 +72,11 @@ describe('toFlowServiceError', () => {
 
   it("carries Adobe's code and detail, redacted before it is cut to length", () => {
     const secret = `secret-${'s'.repeat(40)}`;
-    registerSecret(secret, 'invocation');
+    const redactor = invocationRedactor();
+    redactor.register(secret);
     const long = `${'x'.repeat(MAX_ADOBE_DETAIL_CHARS - 20)} ${secret} ${'y'.repeat(200)}`;
 
-    const error = toFlowServiceError(httpError(400, { type: 'https://ns.adobe.com/aep/errors/FLOW-1455-400', report: { 'detailed-message': long } }), 'PATCH', 'c1', 'prod');
+    const error = toFlowServiceError(httpError(400, { type: 'https://ns.adobe.com/aep/errors/FLOW-1455-400', report: { 'detailed-message': long } }), 'PATCH', 'c1', 'prod', { redactor });
 
     expect(error.errorCode).toBe('1455-400');
     expect(error.statusCode).toBe(400);

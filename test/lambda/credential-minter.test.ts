@@ -6,7 +6,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { CredentialMinter, federatedUserArn, federatedUserName } from '../../lambda/credential-minter.js';
-import { SecretStore } from '../../lambda/secrets.js';
+import { invocationRedactor, redactSecrets } from '../../lambda/redaction.js';
+import { InvocationSecrets, SecretStore } from '../../lambda/secrets.js';
 import { startWorld, type World } from '../../emulators/world.js';
 
 let world: World | undefined;
@@ -25,15 +26,21 @@ async function seeded(connections: number) {
   return { world, targets };
 }
 
+/** What one invocation gives a mint: its secrets (read from the Secrets Manager emulator) and its redactor. */
+const invocation = (world: World) => ({
+  secrets: new InvocationSecrets(new SecretStore(new SecretsManagerClient({})), world.adobe.secretId),
+  redactor: invocationRedactor(),
+});
+
 const verifications = (world: World) => world.emulators.sts.requests.filter((request) => request.action === 'GetCallerIdentity');
 const signerKeyOf = (authorization: string | undefined) => /Credential=([A-Z0-9]+)\//.exec(authorization ?? '')?.[1];
 
 describe('CredentialMinter', () => {
   it('verifies each minted set with a GetCallerIdentity signed by that set', async () => {
     const { world, targets } = await seeded(2);
-    const minter = new CredentialMinter({ secrets: new SecretStore(new SecretsManagerClient({})) });
+    const minter = new CredentialMinter();
 
-    const minted = await Promise.all(targets.map((target) => minter.mint(target)));
+    const minted = await Promise.all(targets.map((target) => minter.mint(target, invocation(world))));
 
     expect(verifications(world).map((request) => signerKeyOf(request.headers.authorization))).toEqual(
       expect.arrayContaining(minted.map((set) => set.accessKeyId)),
@@ -43,8 +50,9 @@ describe('CredentialMinter', () => {
 
   it('gives verification clients the settings its own client resolved, instead of reading the environment for each', async () => {
     const { world, targets } = await seeded(2);
-    const minter = new CredentialMinter({ secrets: new SecretStore(new SecretsManagerClient({})) });
-    await minter.mint(targets[0]!);
+    const minter = new CredentialMinter();
+    const call = invocation(world);
+    await minter.mint(targets[0]!, call);
 
     // A client that looked these up now would fail: an endpoint nobody listens on, a region
     // that signs for the wrong place, and a retry setting the SDK refuses.
@@ -52,7 +60,7 @@ describe('CredentialMinter', () => {
     process.env.AWS_REGION = 'eu-west-3';
     process.env.AWS_MAX_ATTEMPTS = 'not-a-number';
 
-    const second = await minter.mint(targets[1]!);
+    const second = await minter.mint(targets[1]!, call);
 
     expect(second.identityArn).toContain(targets[1]!.connectionId);
     const last = verifications(world).at(-1)!;
@@ -60,15 +68,24 @@ describe('CredentialMinter', () => {
     expect(last.headers.authorization).toContain('/us-east-1/sts/aws4_request');
   });
 
+  it("registers what it mints with the invocation's redactor only, so the container keeps none of it", async () => {
+    const { world, targets } = await seeded(1);
+    const call = invocation(world);
+
+    const minted = await new CredentialMinter().mint(targets[0]!, call);
+
+    const text = `key ${minted.secretAccessKey} token ${minted.sessionToken}`;
+    expect(call.redactor.redact(text)).toBe('key [REDACTED] token [REDACTED]');
+    expect(redactSecrets(text)).toBe(text);
+    expect(invocationRedactor().redact(text)).toBe(text);
+  });
+
   it('uses an endpoint given in code (not from the environment) for verification too', async () => {
     const { world, targets } = await seeded(1);
     delete process.env.AWS_ENDPOINT_URL_STS;
-    const minter = new CredentialMinter({
-      secrets: new SecretStore(new SecretsManagerClient({})),
-      clientConfig: { endpoint: world.emulators.sts.url },
-    });
+    const minter = new CredentialMinter({ clientConfig: { endpoint: world.emulators.sts.url } });
 
-    const minted = await minter.mint(targets[0]!);
+    const minted = await minter.mint(targets[0]!, invocation(world));
 
     expect(minted.identityArn).toContain(targets[0]!.connectionId);
     expect(signerKeyOf(verifications(world).at(-1)!.headers.authorization)).toBe(minted.accessKeyId);

@@ -8,8 +8,8 @@ import { flowProblem, gatewayError } from '../../emulators/flow-service.js';
 import { stsErrorXml } from '../../emulators/sts.js';
 import type { StoredConnection } from '../../emulators/types.js';
 import type { World, WorldConnectionSpec } from '../../emulators/world.js';
-import type { ConnectionResult } from '../../lambda/rotate.js';
-import type { RotationSummary } from '../../lambda/rotator.js';
+import type { ConnectionResult } from '../../lambda/summary.js';
+import type { RotationSummary } from '../../lambda/summary.js';
 import { captureOutput, findSecrets, serializeError } from '../support/capture.js';
 import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
 

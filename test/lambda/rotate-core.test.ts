@@ -3,7 +3,7 @@ import type { MintedCredentials } from '../../lambda/credential-minter.js';
 import { assumedRoleArn, roleSessionName } from '../../lambda/credential-minter.js';
 import { ConnectionNotRotatableError } from '../../lambda/errors.js';
 import type { BaseConnection } from '../../lambda/flow-service-client.js';
-import { buildCredentialPatch, checkRotatable, S3_CONNECTION_SPEC_ID } from '../../lambda/rotate.js';
+import { buildCredentialPatch, checkRotatable, S3_CONNECTION_SPEC_ID } from '../../lambda/rotate-connection.js';
 
 const credentials: MintedCredentials = {
   accessKeyId: 'ASIAEXAMPLEEXAMPLE01',

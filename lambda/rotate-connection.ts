@@ -1,15 +1,19 @@
 /**
- * The rotation itself, as plain functions over the clients: for each target, fetch the connection
- * and mint verified credentials side by side, then PATCH all three credential params in one JSON
- * Patch with `If-Match`, re-reading the etag on `412` a bounded number of times.
+ * The rotation itself, as plain functions over the long-lived clients and the invocation's session:
+ * for each target, fetch the connection and mint verified credentials side by side, then PATCH all
+ * three credential params in one JSON Patch with `If-Match`, re-reading the etag on `412` a bounded
+ * number of times; then every target of a run, with one more attempt for a failure that may pass.
+ * They return results and record them through the session; they call nothing back.
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
-import type { MintedCredentials } from './credential-minter.js';
-import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError } from './errors.js';
+import type { MintCall, MintedCredentials } from './credential-minter.js';
+import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError, type FailureDescription } from './errors.js';
 import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
 import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
 import { heldCredentialsExpireAt } from './held-credentials.js';
+import type { RotationSession } from './session.js';
+import type { ConnectionResult } from './summary.js';
 
 /** The Amazon S3 source's connection spec id (Adobe's S3 base-connection tutorial). */
 export const S3_CONNECTION_SPEC_ID = 'ecadc60c-7455-4d87-84dc-2a0e293d997b';
@@ -20,64 +24,14 @@ export const CREDENTIAL_PARAMS = ['s3AccessKey', 's3SecretKey', 's3SessionToken'
 /** PATCH attempts in all when every one meets `1404-412` (a stale etag). */
 export const MAX_PATCH_ATTEMPTS = 3;
 
-export type ConnectionStatus = 'rotated' | 'dry-run' | 'failed' | 'skipped';
-
-/** What happened to one connection. Never holds a credential value. */
-export interface ConnectionResult {
-  readonly connectionId: string;
-  readonly sandboxName: string;
-  readonly status: ConnectionStatus;
-  /** The etag after the PATCH (rotated), or the current one (dry run). */
-  readonly etag?: string;
-  /** The etag the connection had when this run first read it. */
-  readonly previousEtag?: string;
-  /** ISO 8601 expiry of the credentials now in the connection (or that would be). */
-  readonly expiresAt?: string;
-  /**
-   * Failed or dry run: ISO 8601 expiry of the credentials the connection still holds, when the
-   * rotator wrote them last (`updatedAt` + the target's lifetime); absent when unknown.
-   */
-  readonly heldCredentialsExpireAt?: string;
-  /** Why it failed or was skipped: Adobe's own detail where it gave one (redacted, truncated). */
-  readonly error?: string;
-  /** Adobe's code (`1404-412`, `401013`) when Adobe gave one, else this tool's (`OUT_OF_TIME`, ...). */
-  readonly errorCode?: string;
-  /** Failed for a reason that may pass (throttling, 5xx, no answer, a stale etag): the next run may succeed. */
-  readonly transient?: boolean;
-  /** How many times this run tried the connection: 2 when a transient failure got its one more attempt. */
-  readonly attempts: number;
-  /** Dry run: the JSON Patch operations (paths only) that would be sent. */
-  readonly plannedOperations?: ReadonlyArray<Pick<JsonPatchOperation, 'op' | 'path'>>;
-  /** `1404-412` answers met on the way. */
-  readonly etagConflicts?: number;
-  /**
-   * Flow Service listed the bucket (or folder) with the credentials the connection holds: after the
-   * PATCH for `rotated`, before anything changed for `dry-run`. False when the check was off or refused.
-   */
-  readonly adobeVerified?: boolean;
-  /** Dry run: why Adobe could not read with the credentials the connection holds now. */
-  readonly adobeError?: string;
-  /** Dry run: Adobe's code for that refusal. */
-  readonly adobeErrorCode?: string;
-}
-
-/** What rotation code logs about one connection (a Powertools child logger fits). */
-export interface ConnectionLog {
-  info(message: string, ...fields: Record<string, unknown>[]): void;
-  warn(message: string, ...fields: Record<string, unknown>[]): void;
-  error(message: string, ...fields: Record<string, unknown>[]): void;
-}
-
-/** The two clients the rotation needs (narrowed so tests can drive it with the real ones). */
+/** The two long-lived clients the rotation needs (narrowed to what it calls). */
 export interface RotationClients {
   readonly flowService: {
     getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
     patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
     exploreConnection(connectionId: string, sandboxName: string, query: ReturnType<typeof exploreQueryFor>, call?: CallOptions): Promise<ExploreEntry[]>;
   };
-  readonly minter: { mint(target: RotationTarget, signal?: AbortSignal): Promise<MintedCredentials> };
-  /** Told about each `412` received (for the `EtagConflict` metric). */
-  readonly onEtagConflict?: (target: RotationTarget) => void;
+  readonly minter: { mint(target: RotationTarget, call: MintCall): Promise<MintedCredentials> };
 }
 
 /**
@@ -126,41 +80,41 @@ export function buildCredentialPatch(shownParams: Record<string, unknown> | unde
 
 export interface RotateOptions {
   readonly dryRun: boolean;
-  /**
-   * Aborts every request still running when the invocation reaches its deadline, so it ends
-   * (and reports, and flushes its metrics) before Lambda stops it.
-   */
-  readonly signal?: AbortSignal;
-  /** The rotator's Adobe client id this run, to judge whether it wrote a connection's credentials last. */
-  readonly ownClientId?: () => Promise<string | undefined>;
-  /** Where this connection's lines go. @default nowhere */
-  readonly log?: ConnectionLog;
   /** Which attempt of this run this is (1, or 2 for the one more attempt at the end). @default 1 */
   readonly attempt?: number;
   /** Prove each rotation from Adobe's side: explore the connection with the credentials it then holds. @default false */
   readonly verifyWithAdobe?: boolean;
 }
 
-const SILENT: ConnectionLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** Rotate (or, with `dryRun`, plan) one connection. Never throws: failures become a result. */
-export async function rotateConnection(target: RotationTarget, clients: RotationClients, options: RotateOptions): Promise<ConnectionResult> {
+/**
+ * Rotate (or, with `dryRun`, plan) one connection in the session's invocation: its requests stop at
+ * the session's deadline, its lines go to the session's logger for it, and each `412` is counted by
+ * the session's recorder. Never throws: failures become a result, which the caller records.
+ */
+export async function rotateConnection(target: RotationTarget, clients: RotationClients, session: RotationSession, options: RotateOptions): Promise<ConnectionResult> {
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, attempts: options.attempt ?? 1 };
-  const { signal } = options;
-  const log = options.log ?? SILENT;
-  const call = { signal, onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }) };
+  const { signal } = session.deadline;
+  const log = session.loggerFor(target);
+  const call: CallOptions = {
+    auth: session.adobe,
+    signal,
+    redactor: session.redactor,
+    onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }),
+  };
   let firstRead: BaseConnection | undefined;
   let etagConflicts = 0;
   let minting: Promise<MintedCredentials> | undefined;
   let patchSent = false;
   /** What the connection still holds, as far as this run can tell (failed and dry-run results). */
   const held = async () => {
-    const expiresAt = firstRead && heldCredentialsExpireAt(firstRead, target.durationSeconds, await options.ownClientId?.().catch(() => undefined));
+    // Whether the rotator wrote it last is judged by the Adobe client id of this invocation.
+    const ownClientId = () => session.secrets.adobeCredentials().then((credentials) => credentials.clientId, () => undefined);
+    const expiresAt = firstRead && heldCredentialsExpireAt(firstRead, target.durationSeconds, await ownClientId());
     return expiresAt === undefined ? {} : { heldCredentialsExpireAt: new Date(expiresAt).toISOString() };
   };
   try {
     // Independent: read the connection while STS mints and verifies.
-    minting = clients.minter.mint(target, signal);
+    minting = clients.minter.mint(target, { signal, secrets: session.secrets, redactor: session.redactor });
     minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
     let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, call);
     firstRead = connection;
@@ -199,7 +153,7 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
         etagConflicts += 1;
-        clients.onEtagConflict?.(target);
+        session.recorder.etagConflict();
         log.warn('etag conflict (1404-412): re-reading the connection', { patchAttempt: attempt });
         if (attempt >= MAX_PATCH_ATTEMPTS) {
           throw new EtagConflictError(
@@ -218,8 +172,8 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
     // the concurrency limit is not free while its requests run, and none may outlive the invocation.
     await minting?.catch(() => undefined);
     const previousEtag = firstRead ? { previousEtag: firstRead.etag } : {};
-    if (signal?.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
-    const { message, code, transient } = describeFailure(error);
+    if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
+    const { message, code, transient } = describeIn(error, call);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
       ...base,
@@ -248,7 +202,7 @@ async function verifyRotation(rotated: ConnectionResult, target: RotationTarget,
     return { ...rotated, adobeVerified: true };
   } catch (error) {
     const stopped = call.signal?.aborted;
-    const { message, code } = stopped ? { message: 'the invocation reached its deadline first', code: 'OUT_OF_TIME' } : describeFailure(error);
+    const { message, code } = stopped ? { message: 'the invocation reached its deadline first', code: 'OUT_OF_TIME' } : describeIn(error, call);
     return {
       ...rotated,
       status: 'failed',
@@ -269,9 +223,18 @@ async function probeAdobe(target: RotationTarget, clients: RotationClients, call
     await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
     return { adobeVerified: true };
   } catch (error) {
-    const { message, code } = describeFailure(error);
+    const { message, code } = describeIn(error, call);
     return { adobeVerified: false, adobeErrorCode: code, adobeError: `Adobe could not list ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}` };
   }
+}
+
+/**
+ * Why an attempt failed, in words that leave the function (the result, its log line, the run's
+ * error): scrubbed of what this invocation minted as well as of the container's secrets.
+ */
+function describeIn(error: unknown, call: CallOptions): FailureDescription {
+  const failure = describeFailure(error);
+  return call.redactor ? { ...failure, message: call.redactor.redact(failure.message) } : failure;
 }
 
 /** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */
@@ -302,39 +265,31 @@ export function deservesAnotherAttempt(result: ConnectionResult): boolean {
   return result.status === 'failed' && result.transient === true && result.attempts === 1;
 }
 
-export interface RotateTargetsOptions extends Omit<RotateOptions, 'log' | 'attempt'> {
+export interface RotateTargetsOptions extends Omit<RotateOptions, 'attempt'> {
   readonly concurrency: number;
-  /** Called once per connection with its final result (after any further attempt). */
-  readonly onResult?: (result: ConnectionResult) => void;
-  /** Asked before each attempt starts; false leaves the connection untouched and reports it failed. */
-  readonly hasTimeToStart?: () => boolean;
-  /** A log for one connection's lines. @default nowhere */
-  readonly logFor?: (target: RotationTarget) => ConnectionLog;
 }
 
 /**
- * Rotate every target, at most `concurrency` at a time; results keep the targets' order.
+ * Rotate every target in the session's invocation, at most `concurrency` at a time; results keep the
+ * targets' order. A connection is not started when the session's deadline leaves too little time
+ * (it is reported failed, untouched), and each final result is recorded by the session's recorder
+ * in that connection's log.
  *
  * A connection that failed for a reason that may pass (after got's and the SDK's own retries) gets
  * one more attempt once every connection has had its first, if the deadline allows: a brief
  * throttling or outage then costs neither a failed run nor Lambda's retry of the whole event.
  */
-export async function rotateTargets(targets: readonly RotationTarget[], clients: RotationClients, options: RotateTargetsOptions): Promise<ConnectionResult[]> {
+export async function rotateTargets(targets: readonly RotationTarget[], clients: RotationClients, session: RotationSession, options: RotateTargetsOptions): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
-  const logs = new Map<RotationTarget, ConnectionLog>();
-  const logOf = (target: RotationTarget) => {
-    let log = logs.get(target);
-    if (!log) logs.set(target, (log = options.logFor?.(target) ?? SILENT));
-    return log;
-  };
-  const timeLeft = () => !options.signal?.aborted && (!options.hasTimeToStart || options.hasTimeToStart());
+  const { deadline, recorder } = session;
   const attempt = (target: RotationTarget, number: number) =>
-    limit(async () => (number === 1 && !timeLeft() ? notStarted(target) : rotateConnection(target, clients, { ...options, log: logOf(target), attempt: number })));
+    limit(async () => (number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...options, attempt: number })));
+  const record = (target: RotationTarget, result: ConnectionResult) => recorder.connectionOutcome(result, session.loggerFor(target));
 
   const first = await Promise.all(
     targets.map(async (target) => {
       const result = await attempt(target, 1);
-      if (!deservesAnotherAttempt(result)) options.onResult?.(result);
+      if (!deservesAnotherAttempt(result)) record(target, result);
       return result;
     }),
   );
@@ -342,15 +297,14 @@ export async function rotateTargets(targets: readonly RotationTarget[], clients:
     first.map(async (result, index) => {
       if (!deservesAnotherAttempt(result)) return result;
       const target = targets[index]!;
-      const log = logOf(target);
       let final = result;
-      if (timeLeft()) {
-        log.warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
+      if (deadline.hasTimeToStart()) {
+        session.loggerFor(target).warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
         final = await attempt(target, 2);
       } else {
         final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
       }
-      options.onResult?.(final);
+      record(target, final);
       return final;
     }),
   );

@@ -1,0 +1,58 @@
+/**
+ * The composition root, built once per container (at INIT, by `createHandler`): the configuration,
+ * the AWS SDK clients on one socket pool, the got instances of IMS and Flow Service, and the IMS
+ * token cache. Only what outlives an invocation is here; what one invocation reads, mints or
+ * learns belongs to its session (`session.ts`).
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { RotatorConfig } from './config.js';
+import { CredentialMinter } from './credential-minter.js';
+import { DEFAULT_DEADLINE_MARGINS, type DeadlineMargins } from './deadline.js';
+import { FlowServiceClient } from './flow-service-client.js';
+import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http-policy.js';
+import { ImsTokenProvider } from './ims-client.js';
+import { SecretStore } from './secrets.js';
+
+export interface CompositionOptions {
+  /** @default DEFAULT_HTTP_POLICY */
+  readonly httpPolicy?: HttpPolicy;
+  /** Clock for token expiry. @default Date.now */
+  readonly now?: () => number;
+  /** @default DEFAULT_DEADLINE_MARGINS */
+  readonly deadlineMargins?: DeadlineMargins;
+}
+
+/** What a container keeps between invocations. */
+export interface Composition {
+  readonly config: RotatorConfig;
+  /** Reads the Adobe credentials and IAM-user keys from Secrets Manager (each session keeps what it read). */
+  readonly secrets: SecretStore;
+  /** The IMS token cache: one token per container, until 5 minutes before it expires. */
+  readonly tokens: ImsTokenProvider;
+  readonly flowService: FlowServiceClient;
+  readonly minter: CredentialMinter;
+  readonly deadlineMargins: DeadlineMargins;
+}
+
+/** Build the long-lived clients from the configuration. Sends nothing. */
+export function compose(config: RotatorConfig, options: CompositionOptions = {}): Composition {
+  const policy = options.httpPolicy ?? DEFAULT_HTTP_POLICY;
+  // One socket pool for every AWS SDK client, sized to the rotation concurrency.
+  const requestHandler = new NodeHttpHandler({
+    connectionTimeout: policy.timeoutMs,
+    requestTimeout: policy.timeoutMs,
+    httpAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
+    httpsAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
+  });
+  const secrets = new SecretStore(new SecretsManagerClient({ requestHandler }));
+  return {
+    config,
+    secrets,
+    // Neither Adobe client holds credentials: each call brings its invocation's (the session's AdobeAuth).
+    tokens: new ImsTokenProvider({ imsUrl: config.imsUrl, policy, now: options.now }),
+    flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, policy }),
+    minter: new CredentialMinter({ clientConfig: { requestHandler } }),
+    deadlineMargins: options.deadlineMargins ?? DEFAULT_DEADLINE_MARGINS,
+  };
+}

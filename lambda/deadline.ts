@@ -1,0 +1,58 @@
+/**
+ * One invocation's deadline, from Lambda's clock: when it stops starting connections, and when it
+ * aborts the requests still running so that it reports (and flushes its metrics) before Lambda
+ * stops the function.
+ */
+
+/** When an invocation stops starting connections, and when it stops the ones still running. */
+export interface DeadlineMargins {
+  /**
+   * A connection is not started with less than this left: most finish well within it (about
+   * four HTTP attempts of 10 s with backoff on the slowest request), and one that is started
+   * only to be stopped has minted credentials for nothing.
+   * @default 30_000
+   */
+  readonly startMs: number;
+  /**
+   * With this much left, every request still running is aborted, and its connection reported
+   * `OUT_OF_TIME`: a `Retry-After` or the 412 loop can outlast any start margin, and Lambda
+   * stopping the function would lose the invocation's report and metrics.
+   * @default 3_000
+   */
+  readonly stopMs: number;
+}
+
+export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stopMs: 3_000 };
+
+/**
+ * The deadline of one invocation. Without Lambda's clock (a test, `rotate --local`) there is none:
+ * every connection starts and nothing is aborted.
+ */
+export class Deadline {
+  /** Aborted `stopMs` before the function's timeout: every request still running stops. */
+  readonly signal: AbortSignal;
+  private readonly timer?: ReturnType<typeof setTimeout>;
+
+  /**
+   * @param remainingTimeMs Lambda's clock (`context.getRemainingTimeInMillis`).
+   * @param margins @default DEFAULT_DEADLINE_MARGINS
+   */
+  constructor(
+    private readonly remainingTimeMs: (() => number) | undefined,
+    private readonly margins: DeadlineMargins = DEFAULT_DEADLINE_MARGINS,
+  ) {
+    const controller = new AbortController();
+    this.signal = controller.signal;
+    if (remainingTimeMs) this.timer = setTimeout(() => controller.abort(), Math.max(0, remainingTimeMs() - margins.stopMs));
+  }
+
+  /** Whether a connection may start now: nothing was aborted yet, and more than `startMs` is left. */
+  hasTimeToStart(): boolean {
+    return !this.signal.aborted && (!this.remainingTimeMs || this.remainingTimeMs() > this.margins.startMs);
+  }
+
+  /** The invocation is over: nothing is aborted after it. */
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * One invocation's run: select the targets the request names, rotate them in the session, count the
+ * run, log its end, and return the summary. It takes the long-lived clients and the session as
+ * arguments and calls nothing back; whether the invocation then rejects is the handler's call
+ * (`invocationFailure`).
+ */
+import type { RotationTarget } from './config.js';
+import type { Composition } from './composition.js';
+import { RequestValidationError } from './errors.js';
+import type { RotationRequest } from './request.js';
+import { rotateTargets } from './rotate-connection.js';
+import type { RotationSession } from './session.js';
+import { summarize, type RotationSummary } from './summary.js';
+
+/** The targets a request selects; an id that is not configured rejects the whole request. */
+export function selectTargets(targets: readonly RotationTarget[], request: Pick<RotationRequest, 'connectionIds'>): readonly RotationTarget[] {
+  if (!request.connectionIds) return targets;
+  const byId = new Map(targets.map((target) => [target.connectionId.toLowerCase(), target]));
+  const unknown = request.connectionIds.filter((id) => !byId.has(id.toLowerCase()));
+  if (unknown.length > 0) {
+    throw new RequestValidationError([`connectionIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets; nothing was rotated`]);
+  }
+  return request.connectionIds.map((id) => byId.get(id.toLowerCase())!);
+}
+
+/**
+ * Rotate what the request selects, and summarize: every connection is attempted, and a failure is a
+ * result, never a throw. The session's deadline keeps connections from starting too close to the
+ * function's timeout and stops the ones still running before Lambda would cut them off.
+ */
+export async function runRotation(
+  request: RotationRequest,
+  { config, flowService, minter }: Pick<Composition, 'config' | 'flowService' | 'minter'>,
+  session: RotationSession,
+): Promise<RotationSummary> {
+  session.log.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
+  const targets = selectTargets(config.targets, request);
+  const results = await rotateTargets(targets, { flowService, minter }, session, {
+    dryRun: request.dryRun,
+    verifyWithAdobe: config.verifyWithAdobe,
+    concurrency: config.concurrency,
+  });
+  const summary = summarize(results, request.dryRun);
+  session.recorder.runOutcome({ failed: summary.failed, everyTarget: !request.connectionIds && !request.dryRun });
+  const retried = results.filter((result) => result.attempts > 1).length;
+  session.log[summary.failed > 0 ? 'warn' : 'info']('rotation finished', {
+    rotated: summary.rotated,
+    failed: summary.failed,
+    skipped: summary.skipped,
+    retried,
+    dryRun: request.dryRun,
+    targets: targets.length,
+    ...(summary.failed > 0 ? { failedConnectionIds: results.filter((result) => result.status === 'failed').map((result) => result.connectionId) } : {}),
+  });
+  return summary;
+}

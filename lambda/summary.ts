@@ -1,0 +1,95 @@
+/**
+ * What an invocation returns: one result per connection and the summary of them, and the one rule
+ * of the invocation's contract that turns a summary into a rejection ({@link invocationFailure}).
+ * Pure: the handler, the run and the CLI read the same shapes.
+ */
+import { RotationFailedError } from './errors.js';
+import type { JsonPatchOperation } from './flow-service-client.js';
+import type { RotationRequest } from './request.js';
+
+export type ConnectionStatus = 'rotated' | 'dry-run' | 'failed' | 'skipped';
+
+/** What happened to one connection. Never holds a credential value. */
+export interface ConnectionResult {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly status: ConnectionStatus;
+  /** The etag after the PATCH (rotated), or the current one (dry run). */
+  readonly etag?: string;
+  /** The etag the connection had when this run first read it. */
+  readonly previousEtag?: string;
+  /** ISO 8601 expiry of the credentials now in the connection (or that would be). */
+  readonly expiresAt?: string;
+  /**
+   * Failed or dry run: ISO 8601 expiry of the credentials the connection still holds, when the
+   * rotator wrote them last (`updatedAt` + the target's lifetime); absent when unknown.
+   */
+  readonly heldCredentialsExpireAt?: string;
+  /** Why it failed or was skipped: Adobe's own detail where it gave one (redacted, truncated). */
+  readonly error?: string;
+  /** Adobe's code (`1404-412`, `401013`) when Adobe gave one, else this tool's (`OUT_OF_TIME`, ...). */
+  readonly errorCode?: string;
+  /** Failed for a reason that may pass (throttling, 5xx, no answer, a stale etag): the next run may succeed. */
+  readonly transient?: boolean;
+  /** How many times this run tried the connection: 2 when a transient failure got its one more attempt. */
+  readonly attempts: number;
+  /** Dry run: the JSON Patch operations (paths only) that would be sent. */
+  readonly plannedOperations?: ReadonlyArray<Pick<JsonPatchOperation, 'op' | 'path'>>;
+  /** `1404-412` answers met on the way. */
+  readonly etagConflicts?: number;
+  /**
+   * Flow Service listed the bucket (or folder) with the credentials the connection holds: after the
+   * PATCH for `rotated`, before anything changed for `dry-run`. False when the check was off or refused.
+   */
+  readonly adobeVerified?: boolean;
+  /** Dry run: why Adobe could not read with the credentials the connection holds now. */
+  readonly adobeError?: string;
+  /** Dry run: Adobe's code for that refusal. */
+  readonly adobeErrorCode?: string;
+}
+
+/** What an invocation returns (and what the CLI prints). */
+export interface RotationSummary {
+  readonly rotated: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly dryRun: boolean;
+  readonly results: readonly ConnectionResult[];
+}
+
+/** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */
+const MAX_FAILURES_IN_MESSAGE = 20;
+
+/**
+ * Whether the invocation rejects, and with what. A manual request (a synchronous caller, which
+ * Lambda does not retry) always gets the summary. A scheduled run rejects only when something
+ * failed and nothing rotated: then Lambda's two asynchronous retries and the on-failure queue
+ * repeat nothing that succeeded. A partial failure resolves, so healthy connections are minted
+ * and patched once per schedule; the failing ones are counted in `RotationFailed`.
+ */
+export function invocationFailure(summary: RotationSummary, request: Pick<RotationRequest, 'manual'>): RotationFailedError | undefined {
+  if (request.manual || summary.failed === 0 || summary.rotated > 0) return undefined;
+  return failureError(summary);
+}
+
+/** Count a run's results by status; the results keep the targets' order. */
+export function summarize(results: readonly ConnectionResult[], dryRun: boolean): RotationSummary {
+  const count = (status: ConnectionResult['status']) => results.filter((result) => result.status === status).length;
+  return { rotated: count('rotated'), failed: count('failed'), skipped: count('skipped'), dryRun, results };
+}
+
+/** One message naming each failed connection and why, grouped by reason so a shared cause reads once. */
+export function failureError(summary: RotationSummary): RotationFailedError {
+  const failed = summary.results.filter((result) => result.status === 'failed');
+  const byReason = new Map<string, string[]>();
+  for (const result of failed.slice(0, MAX_FAILURES_IN_MESSAGE)) {
+    const reason = result.error ?? 'unknown error';
+    byReason.set(reason, [...(byReason.get(reason) ?? []), `${result.connectionId} (sandbox ${result.sandboxName})`]);
+  }
+  const parts = [...byReason].map(([reason, ids]) => `${ids.join(', ')}: ${reason}`);
+  const more = failed.length > MAX_FAILURES_IN_MESSAGE ? `; and ${failed.length - MAX_FAILURES_IN_MESSAGE} more (see the function's log)` : '';
+  return new RotationFailedError(
+    `${failed.length} of ${summary.results.length} connections failed to rotate: ${parts.join('; ')}${more}`,
+    failed.map((result) => result.connectionId),
+  );
+}

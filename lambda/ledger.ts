@@ -12,7 +12,7 @@
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_KEY, type MintMethod } from './contract.js';
-import type { ConnectionResult, ConnectionStatus } from './rotate.js';
+import type { ConnectionResult, ConnectionStatus } from './summary.js';
 
 /** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */
 const MAX_ERROR_CHARS = 500;

@@ -7,7 +7,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../emulators/dynamodb.js';
 import { ledgerUpdate, RotationLedger } from '../../lambda/ledger.js';
-import type { ConnectionResult } from '../../lambda/rotate.js';
+import type { ConnectionResult } from '../../lambda/summary.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const rotated = (etag: string, expiresAt: string): ConnectionResult => ({ connectionId: ID, sandboxName: 'prod', status: 'rotated', etag, previousEtag: '"old"', expiresAt, attempts: 1, adobeVerified: true });

@@ -33,7 +33,7 @@ const isExplorePath = (request: RecordedRequest) => /\/connections\/[^/]+\/explo
 
 /**
  * One rotation of an S3 connection whose credentials are minted by AssumeRole from the function's
- * own role (lambda/rotate.ts, lambda/credential-minter.ts, lambda/flow-service-client.ts).
+ * own role (lambda/rotate-connection.ts, lambda/credential-minter.ts, lambda/flow-service-client.ts).
  */
 export const ROTATION_GRAPH: readonly RequestNode[] = [
   { id: 'SM GetSecretValue', service: 'secretsManager', after: [], once: 'invocation', matches: (r) => r.action === 'GetSecretValue' },

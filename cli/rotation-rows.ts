@@ -2,7 +2,7 @@
  * One row per connection, from the summary the function returns.
  *
  * A manual request (which is what the CLI sends) always resolves with the summary when the request
- * and the configuration are valid, whatever failed (lambda/rotator.ts `invocationFailure`), so the
+ * and the configuration are valid, whatever failed (lambda/summary.ts `invocationFailure`), so the
  * rows come from the result itself, never from an error message. Log lines are read only to show
  * progress while a `--local` run is under way.
  */

@@ -78,21 +78,29 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   status: {
     summary: 'Show each configured connection: state, last update, credential age, risk.',
-    usage: `${PROGRAM} status [--connection <id>]... [--config <file>] [--json]`,
+    usage: `${PROGRAM} status [--connection <id>]... [--probe] [--config <file>] [--json]`,
     description:
       'For every configured target, reads the connection from Flow Service (GET /connections/{id}, with the Adobe credentials the ' +
       'rotator uses) and shows its state, updatedAt, who updated it, and the age of that update against the configured credential ' +
       'lifetime. A connection is at risk when its credentials are likely expired or will expire before the next scheduled run ' +
-      '(age > lifetime - one schedule interval), when it is not found, not enabled, not rotatable, or cannot be read. Secret values are never printed; only the names of the auth params.',
+      '(age > lifetime - one schedule interval), when it is not found, not enabled, not rotatable, or cannot be read. ' +
+      'With --probe, Flow Service also explores each connection with the credentials it holds now (GET /connections/{id}/explore: ' +
+      "the target's folder when it names its bucket, else the root), and a connection Adobe cannot read is at risk, with Adobe's code " +
+      'and detail. Secret values are never printed; only the names of the auth params.',
     options: {
       connection: { type: 'string', multiple: true, value: '<id>', description: 'Show only this connection (repeat for several). Default: every target.' },
+      probe: { type: 'boolean', description: 'Also ask Flow Service to list each bucket with the credentials the connection holds now (whether Adobe can read).' },
       config: CONFIG_OPTION,
       stack: STACK_OPTION,
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
     exitCodes: [[0, 'every connection is healthy'], [1, 'at least one connection is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT],
-    examples: [`${PROGRAM} status`, `${PROGRAM} status --json | jq '.connections[] | select(.atRisk)'`],
+    examples: [
+      `${PROGRAM} status`,
+      `${PROGRAM} status --probe --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
+      `${PROGRAM} status --json | jq '.connections[] | select(.atRisk)'`,
+    ],
   },
   'check-config': {
     summary: 'Validate the configuration offline, with the configuration rules of `cdk synth`.',
@@ -111,6 +119,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
 export interface CommandOptions {
   readonly connection?: string[];
   readonly 'dry-run'?: boolean;
+  readonly probe?: boolean;
   readonly function?: string;
   readonly stack?: string;
   readonly local?: boolean;

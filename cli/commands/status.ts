@@ -5,11 +5,15 @@
  * Credentials written at `updatedAt` with the target's lifetime (`durationSeconds`) are at risk
  * once their age exceeds the lifetime minus one schedule interval: the next scheduled run may come
  * too late. Not found, not enabled, not rotatable and unreadable connections are at risk too.
+ * With `--probe`, Flow Service also explores each connection it found with the credentials it holds
+ * now (as the function does after each PATCH): a refusal means ingestion fails at the next dataflow
+ * run, so the connection is at risk whatever its age.
  * Only the names of `auth.params` are shown, never their values.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pLimit from 'p-limit';
-import { FlowServiceError, RotatorError, SecretError, ConnectionNotRotatableError } from '../../lambda/errors.js';
+import { describeExploreQuery, exploreQueryFor } from '../../lambda/adobe-verification.js';
+import { FlowServiceError, RotatorError, SecretError, ConnectionNotRotatableError, describeFailure } from '../../lambda/errors.js';
 import { FlowServiceClient, type BaseConnection } from '../../lambda/flow-service-client.js';
 import { DEFAULT_HTTP_POLICY } from '../../lambda/http-policy.js';
 import { writtenByRotator as isWrittenByRotator } from '../../lambda/held-credentials.js';
@@ -35,7 +39,9 @@ export type Risk =
   | 'unreadable'
   | 'no-update-time'
   /** An `IAMRole Based` connection: Adobe assumes the role itself, nothing expires here. */
-  | 'nothing-to-rotate';
+  | 'nothing-to-rotate'
+  /** `--probe`: Flow Service could not list the bucket with the credentials the connection holds. */
+  | 'adobe-cannot-read';
 
 const NOT_AT_RISK = new Set<Risk>(['ok', 'nothing-to-rotate']);
 
@@ -60,6 +66,19 @@ export interface ConnectionStatus {
   readonly atRisk: boolean;
   /** Why it is at risk, or what to know. */
   readonly warning?: string;
+  /** `--probe`: what Flow Service was asked to list, e.g. `s3://acme-landing/crm/` or "the bucket's root". */
+  readonly explored?: string;
+  /** `--probe`: Flow Service listed it with the credentials the connection holds now. */
+  readonly adobeVerified?: boolean;
+  /** `--probe`, refused: Adobe's code (`1100-400`, `2118-403`, ...) or the rotator's (`FLOW_SERVICE_UNREACHABLE`). */
+  readonly adobeErrorCode?: string;
+  /** `--probe`, refused: Flow Service's answer, with Adobe's own detail (never a secret). */
+  readonly adobeError?: string;
+}
+
+/** The target's bucket and folder: its own, or those of the role the stack creates for it. */
+function bucketOf(target: TargetConfig): { bucketName?: string; folderPath?: string } {
+  return target.createRole ? { bucketName: target.createRole.bucketName, folderPath: target.createRole.folderPath } : { bucketName: target.bucketName, folderPath: target.folderPath };
 }
 
 export async function statusCommand(options: CommandOptions, io: Io): Promise<number> {
@@ -69,6 +88,7 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
   const unknown = (requested ?? []).filter((id) => !byId.has(id.toLowerCase()));
   if (unknown.length > 0) throw new UsageError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}.`);
   const targets = requested ? requested.map((id) => byId.get(id.toLowerCase())!) : config.targets;
+  const probe = Boolean(options.probe);
   // A valid configuration always has a schedule whose interval is known.
   const intervalSeconds = scheduleInterval(config.schedule).seconds ?? 0;
 
@@ -92,7 +112,7 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
   const statuses = await Promise.all(
     targets.map((target) =>
       limit(async () => {
-        const status = await inspect(target, flowService, adobe.clientId, intervalSeconds, io.now());
+        const status = await inspect(target, flowService, adobe.clientId, intervalSeconds, io.now(), { probe });
         progress.update(`checking ${++done}/${targets.length}…`);
         return status;
       }),
@@ -102,9 +122,16 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
 
   const atRisk = statuses.filter((status) => status.atRisk).length;
   if (wantsJson(io, options.json)) {
-    printJson(io, { ok: atRisk === 0, checkedAt: new Date(io.now()).toISOString(), schedule: config.schedule, scheduleIntervalSeconds: intervalSeconds, atRisk, connections: statuses });
+    printJson(io, {
+      ok: atRisk === 0,
+      checkedAt: new Date(io.now()).toISOString(),
+      schedule: config.schedule,
+      scheduleIntervalSeconds: intervalSeconds,
+      atRisk,
+      connections: statuses,
+    });
   } else {
-    printTable(io, statuses, config.schedule, intervalSeconds);
+    printTable(io, statuses, config.schedule, intervalSeconds, probe);
   }
   return atRisk === 0 ? EXIT.OK : EXIT.FAILED;
 }
@@ -122,8 +149,50 @@ async function readAdobeCredentials(secrets: SecretStore, secretId: string): Pro
   }
 }
 
-/** GET one connection and judge it. Never throws: a failure is a status. */
+/**
+ * GET one connection and judge it; with `probe`, also have Flow Service explore it. Never throws:
+ * a failure is a status.
+ */
 export async function inspect(
+  target: TargetConfig,
+  flowService: Pick<FlowServiceClient, 'getConnection' | 'exploreConnection'>,
+  rotatorClientId: string,
+  intervalSeconds: number,
+  now: number,
+  { probe = false }: { probe?: boolean } = {},
+): Promise<ConnectionStatus> {
+  const status = await judge(target, flowService, rotatorClientId, intervalSeconds, now);
+  // Not found or unreadable: Flow Service would refuse the explore for the same reason.
+  if (!probe || status.risk === 'not-found' || status.risk === 'unreadable') return status;
+  const adobe = await probeAdobe(target, flowService);
+  if (adobe.adobeVerified || status.atRisk) return { ...status, ...adobe };
+  return { ...status, ...adobe, risk: 'adobe-cannot-read', atRisk: true, warning: adobeWarning(adobe) };
+}
+
+/**
+ * `GET /connections/{id}/explore` with what the connection holds now: the target's folder when it
+ * names its bucket, else the root (the query the function explores after each PATCH).
+ */
+async function probeAdobe(
+  target: TargetConfig,
+  flowService: Pick<FlowServiceClient, 'exploreConnection'>,
+): Promise<Required<Pick<ConnectionStatus, 'explored' | 'adobeVerified'>> & Pick<ConnectionStatus, 'adobeErrorCode' | 'adobeError'>> {
+  const query = exploreQueryFor(bucketOf(target));
+  const explored = describeExploreQuery(query);
+  try {
+    await flowService.exploreConnection(target.connectionId, target.sandboxName, query);
+    return { explored, adobeVerified: true };
+  } catch (error) {
+    const { message, code } = describeFailure(error);
+    return { explored, adobeVerified: false, adobeErrorCode: code, adobeError: message };
+  }
+}
+
+function adobeWarning(status: Pick<ConnectionStatus, 'explored' | 'adobeError'>): string {
+  return `Adobe cannot read ${status.explored} with the credentials the connection holds now, so ingestion fails at the next dataflow run: ${status.adobeError}`;
+}
+
+async function judge(
   target: TargetConfig,
   flowService: Pick<FlowServiceClient, 'getConnection'>,
   rotatorClientId: string,
@@ -189,6 +258,7 @@ const RISK_LABEL: Record<Risk, string> = {
   unreadable: 'UNREADABLE',
   'no-update-time': 'AGE UNKNOWN',
   'nothing-to-rotate': 'n/a (IAM role)',
+  'adobe-cannot-read': 'ADOBE REFUSED',
 };
 
 /** What to run for each kind of risk. */
@@ -204,12 +274,17 @@ function advice(status: ConnectionStatus): string {
       return `fix the target, then \`${PROGRAM} check-config\``;
     case 'not-enabled':
       return 'enable the connection in Experience Platform, or remove it from the targets';
+    case 'adobe-cannot-read':
+      return (
+        "check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder " +
+        `(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then \`${PROGRAM} rotate --dry-run --connection ${status.connectionId}\``
+      );
     default:
       return `retry \`${PROGRAM} status --connection ${status.connectionId}\``;
   }
 }
 
-function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: string, intervalSeconds: number): void {
+function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: string, intervalSeconds: number, probe: boolean): void {
   const rows = statuses.map((status) => [
     status.connectionId,
     status.sandboxName,
@@ -218,15 +293,22 @@ function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: str
     status.updatedBy,
     status.ageSeconds === undefined ? undefined : `${formatDuration(status.ageSeconds)} / ${formatDuration(status.lifetimeSeconds)}`,
     RISK_LABEL[status.risk],
+    ...(probe ? [status.adobeVerified === undefined ? undefined : status.adobeVerified ? 'can read' : 'CANNOT READ'] : []),
   ]);
-  io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'STATE', 'UPDATED (UTC)', 'UPDATED BY', 'AGE / LIFETIME', 'RISK'], rows)}\n`);
+  const header = ['CONNECTION', 'SANDBOX', 'STATE', 'UPDATED (UTC)', 'UPDATED BY', 'AGE / LIFETIME', 'RISK', ...(probe ? ['ADOBE'] : [])];
+  io.stdout.write(`${renderTable(header, rows)}\n`);
   const notes = statuses.filter((status) => status.warning);
   if (notes.length > 0) io.stdout.write('\n');
   for (const status of notes) {
-    io.stdout.write(`${status.atRisk ? 'WARNING' : 'note'}: ${status.connectionId} (sandbox ${status.sandboxName}): ${status.warning}${status.atRisk ? `; ${advice(status)}` : ''}.\n`);
+    // A connection at risk for another reason may also be refused by Adobe (expired credentials are).
+    const adobe = status.adobeVerified === false && status.risk !== 'adobe-cannot-read' ? adobeWarning(status) : undefined;
+    const parts = [status.warning!, ...(adobe ? [adobe] : []), ...(status.atRisk ? [advice(status)] : [])].map((part) => part.replace(/\.$/, ''));
+    io.stdout.write(`${status.atRisk ? 'WARNING' : 'note'}: ${status.connectionId} (sandbox ${status.sandboxName}): ${parts.join('; ')}.\n`);
   }
   const atRisk = statuses.filter((status) => status.atRisk).length;
+  const probed = statuses.filter((status) => status.adobeVerified !== undefined);
+  const adobe = probe ? `; Adobe could read ${probed.filter((status) => status.adobeVerified).length} of ${probed.length}` : '';
   io.stdout.write(
-    `\n${atRisk === 0 ? 'OK' : 'AT RISK'}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).\n`,
+    `\n${atRisk === 0 ? 'OK' : 'AT RISK'}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${adobe} (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).\n`,
   );
 }

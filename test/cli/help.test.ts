@@ -52,6 +52,13 @@ describe('help', () => {
     }
   });
 
+  it('documents --probe on status', async () => {
+    const { stdout } = await cli(['status', '--help']);
+
+    expect(stdout).toContain('--probe');
+    expect(stdout.replace(/\s+/g, ' ')).toContain('explores each connection with the credentials it holds now (GET /connections/{id}/explore');
+  });
+
   it.each([
     [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, check-config'],
     [['status', '--bogus'], 'Unknown option --bogus; see `aep-s3-rotator status --help`.'],

@@ -6,6 +6,11 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
 export const PROGRAM = 'aep-s3-rotator';
+/**
+ * How a person runs the CLI from the project directory (the bin is not on PATH unless installed
+ * globally): every command it suggests starts with this, so it can be pasted as it is.
+ */
+export const RUN = `npx ${PROGRAM}`;
 
 export type CommandName = 'rotate' | 'status' | 'check-config';
 
@@ -44,7 +49,7 @@ const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   rotate: {
     summary: 'Rotate connection credentials now (through the deployed function, or --local).',
-    usage: `${PROGRAM} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local] [--config <file>]`,
+    usage: `${RUN} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local] [--config <file>]`,
     description:
       'Invokes the deployed rotator function synchronously with a manual request ({"connectionIds", "dryRun"}) and prints one row per ' +
       'connection: connection, sandbox, outcome, new etag, expiry, error. The function name comes from the stack output RotatorFunctionName ' +
@@ -70,15 +75,15 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       ENVIRONMENT_EXIT,
     ],
     examples: [
-      `${PROGRAM} rotate`,
-      `${PROGRAM} rotate --connection 4cb0c374-d3bb-4557-b139-5712880adc55 --dry-run`,
-      `${PROGRAM} rotate --local --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
-      `${PROGRAM} rotate --json | jq '.results[] | select(.status != "rotated")'`,
+      `${RUN} rotate`,
+      `${RUN} rotate --connection 4cb0c374-d3bb-4557-b139-5712880adc55 --dry-run`,
+      `${RUN} rotate --local --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
+      `${RUN} rotate --json | jq '.results[] | select(.status != "rotated")'`,
     ],
   },
   status: {
     summary: 'Show each configured connection: state, last update, credential age, risk.',
-    usage: `${PROGRAM} status [--connection <id>]... [--probe] [--config <file>] [--json]`,
+    usage: `${RUN} status [--connection <id>]... [--probe] [--config <file>] [--json]`,
     description:
       'For every configured target, reads the connection from Flow Service (GET /connections/{id}, with the Adobe credentials the ' +
       'rotator uses) and shows its state, updatedAt, who updated it, and the age of that update against the configured credential ' +
@@ -97,21 +102,21 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     },
     exitCodes: [[0, 'every connection is healthy'], [1, 'at least one connection is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT],
     examples: [
-      `${PROGRAM} status`,
-      `${PROGRAM} status --probe --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
-      `${PROGRAM} status --json | jq '.connections[] | select(.atRisk)'`,
+      `${RUN} status`,
+      `${RUN} status --probe --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
+      `${RUN} status --json | jq '.connections[] | select(.atRisk)'`,
     ],
   },
   'check-config': {
     summary: 'Validate the configuration offline, with the configuration rules of `cdk synth`.',
-    usage: `${PROGRAM} check-config [--config <file>] [--json]`,
+    usage: `${RUN} check-config [--config <file>] [--json]`,
     description:
       'Reads the configuration the way the CDK app does (the "rotator" context in ./cdk.json, the file named by its "rotatorConfigFile", ' +
       'or --config) and applies the configuration checks of `cdk synth`, without AWS access. Prints each problem with the field it concerns. ' +
       'It does not run the checks synth makes while building the stack (targets bundled as a file, cdk-nag): run `npx cdk synth` as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
     exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error']],
-    examples: [`${PROGRAM} check-config`, `${PROGRAM} check-config --config prod.json`],
+    examples: [`${RUN} check-config`, `${RUN} check-config --config prod.json`],
   },
 };
 
@@ -161,7 +166,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     values = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }).values as CommandOptions;
   } catch (error) {
     if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
-    throw new UsageError(`${describeParseError(error as NodeJS.ErrnoException)}; see \`${PROGRAM} ${first} --help\`.`);
+    throw new UsageError(`${describeParseError(error as NodeJS.ErrnoException)}; see \`${RUN} ${first} --help\`.`);
   }
   if (values.help) return { kind: 'help', command: first };
   return { kind: 'command', command: first, options: values };
@@ -169,7 +174,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 
 function unknownCommand(name: string): UsageError {
   const hint = name.startsWith('-') ? `"${name}" must come after a command` : `Unknown command "${name}"`;
-  return new UsageError(`${hint}; the commands are ${Object.keys(COMMANDS).join(', ')} (see \`${PROGRAM} --help\`).`);
+  return new UsageError(`${hint}; the commands are ${Object.keys(COMMANDS).join(', ')} (see \`${RUN} --help\`).`);
 }
 
 /** parseArgs' messages, in this tool's words. */
@@ -194,12 +199,13 @@ export function programHelp(): string {
   return [
     `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, config check).`,
     '',
-    `Usage: ${PROGRAM} <command> [options]`,
+    `Usage: ${RUN} <command> [options]`,
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
     '',
-    `Run \`${PROGRAM} <command> --help\` for a command's options, \`${PROGRAM} --version\` for the version.`,
+    `Run \`${RUN} <command> --help\` for a command's options, \`${RUN} --version\` for the version.`,
+    'Inside the project, `npm run rotator -- <command>` works as well.',
     '',
     'Output: a table on a terminal; JSON with --json or when stdout is not a terminal.',
     'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...);',

@@ -14,6 +14,7 @@ import {
   parseRotatorConfig,
   type RotatorConfig,
 } from '../lib/config.js';
+import { RUN } from './args.js';
 import { CliError, EXIT } from './errors.js';
 
 export { ConfigValidationError, type RotatorConfig };
@@ -70,7 +71,7 @@ export function requireConfig(cwd: string, configFile: string | undefined, comma
     return loadConfig(cwd, configFile);
   } catch (error) {
     if (error instanceof ConfigValidationError) {
-      throw new CliError(`${error.message}\n${command} needs a valid configuration; \`aep-s3-rotator check-config\` explains each problem.`, EXIT.FAILED);
+      throw new CliError(`${error.message}\n${command} needs a valid configuration; \`${RUN} check-config\` explains each problem.`, EXIT.FAILED);
     }
     throw error;
   }

@@ -31,7 +31,7 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
     } else {
       const heading = error.message.split('\n')[0]!;
       io.stdout.write(`${heading}\n${problems.map(({ field, message }) => `  ${field}: ${message}`).join('\n')}\n`);
-      io.stdout.write(`\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`cdk synth\` would refuse this configuration.\n`);
+      io.stdout.write(`\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`npx cdk synth\` would refuse this configuration.\n`);
     }
     return EXIT.FAILED;
   }

@@ -22,7 +22,7 @@ import { checkRotatable } from '../../lambda/rotate.js';
 import { SecretStore, type AdobeCredentials } from '../../lambda/secrets.js';
 import type { TargetConfig } from '../../lib/config.js';
 import { scheduleInterval } from '../../lib/rotation-rules.js';
-import { connectionIdsOf, PROGRAM, type CommandOptions } from '../args.js';
+import { connectionIdsOf, RUN, type CommandOptions } from '../args.js';
 import { stackOutputs } from '../aws.js';
 import { requireConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
@@ -267,20 +267,20 @@ function advice(status: ConnectionStatus): string {
     case 'expired':
     case 'expiring':
     case 'no-update-time':
-      return `run \`${PROGRAM} rotate --connection ${status.connectionId}\``;
+      return `run \`${RUN} rotate --connection ${status.connectionId}\``;
     case 'not-found':
     case 'not-rotatable':
     case 'nothing-to-rotate':
-      return `fix the target, then \`${PROGRAM} check-config\``;
+      return `fix the target, then \`${RUN} check-config\``;
     case 'not-enabled':
       return 'enable the connection in Experience Platform, or remove it from the targets';
     case 'adobe-cannot-read':
       return (
         "check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder " +
-        `(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then \`${PROGRAM} rotate --dry-run --connection ${status.connectionId}\``
+        `(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then \`${RUN} rotate --dry-run --connection ${status.connectionId}\``
       );
     default:
-      return `retry \`${PROGRAM} status --connection ${status.connectionId}\``;
+      return `retry \`${RUN} status --connection ${status.connectionId}\``;
   }
 }
 

@@ -117,7 +117,7 @@ describe('check-config', () => {
     expect(lines[0]).toBe('Invalid rotator configuration (cdk.json context "rotator"):');
     const fields = lines.slice(1).filter((line) => line.startsWith('  ')).map((line) => line.trim().split(': ')[0]);
     expect(fields).toEqual(expect.arrayContaining(['concurrency', 'targets[0].sandboxName', 'targets[1].durationSeconds', 'targets[2].connectionId']));
-    expect(result.stdout).toMatch(/\d+ problems; `cdk synth` would refuse this configuration\.\n$/);
+    expect(result.stdout).toMatch(/\d+ problems; `npx cdk synth` would refuse this configuration\.\n$/);
   });
 
   it('prints problems as JSON with field and message', async () => {

@@ -38,7 +38,7 @@ describe('help', () => {
       const result = await cli(argv);
 
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`Usage: aep-s3-rotator ${command}`);
+      expect(result.stdout).toContain(`Usage: npx aep-s3-rotator ${command}`);
       expect(result.stdout).toContain('Options:');
       expect(result.stdout).toContain('Exit codes:\n  0 ');
     }
@@ -52,6 +52,18 @@ describe('help', () => {
     }
   });
 
+  it('suggests only commands that can be pasted as they are: npx aep-s3-rotator ...', async () => {
+    const outputs = await Promise.all([[], ['rotate', '--help'], ['status', '--help'], ['check-config', '--help'], ['status', '--bogus'], ['frobnicate']].map(cli));
+    const text = outputs.map((result) => result.stdout + result.stderr).join('\n');
+
+    const quoted = [...text.matchAll(/`([^`\n]*)`/g)].map((match) => match[1]!).filter((command) => command.includes('aep-s3-rotator'));
+    expect(quoted.length).toBeGreaterThan(3);
+    for (const command of quoted) expect(command).toMatch(/^npx aep-s3-rotator /);
+    const examples = outputs.slice(1, 4).flatMap((result) => result.stdout.split('Examples:\n')[1]!.trimEnd().split('\n'));
+    for (const example of examples) expect(example).toMatch(/^  npx aep-s3-rotator /);
+    expect(text).toContain('Usage: npx aep-s3-rotator <command> [options]');
+  });
+
   it('documents --probe on status', async () => {
     const { stdout } = await cli(['status', '--help']);
 
@@ -61,7 +73,7 @@ describe('help', () => {
 
   it.each([
     [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, check-config'],
-    [['status', '--bogus'], 'Unknown option --bogus; see `aep-s3-rotator status --help`.'],
+    [['status', '--bogus'], 'Unknown option --bogus; see `npx aep-s3-rotator status --help`.'],
     [['rotate', '--function'], 'Option --function needs a value'],
     [['check-config', 'extra'], 'Unexpected argument "extra"'],
     [['--json'], '"--json" must come after a command'],
@@ -80,7 +92,7 @@ describe('entry points', () => {
 
   it('the bin (cli/aep-s3-rotator.mjs) runs the CLI and passes its exit code', async () => {
     const help = await exec(process.execPath, [BIN, 'check-config', '--help'], { cwd: PROJECT_ROOT });
-    expect(help.stdout).toContain('Usage: aep-s3-rotator check-config');
+    expect(help.stdout).toContain('Usage: npx aep-s3-rotator check-config');
 
     const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stdout: string }) => error);
     expect(failure).toMatchObject({ code: 1 });
@@ -90,6 +102,6 @@ describe('entry points', () => {
   it('`tsx cli/main.ts` (npm run rotator) runs the CLI', async () => {
     const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rotate', '--help'], { cwd: PROJECT_ROOT });
 
-    expect(stdout).toContain('Usage: aep-s3-rotator rotate');
+    expect(stdout).toContain('Usage: npx aep-s3-rotator rotate');
   });
 });

@@ -60,7 +60,7 @@ describe('status', () => {
     expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+enabled\s+\S+ \S+Z\s+\S+@AdobeID\s+50m \/ 1h00m\s+EXPIRING$/);
     expect(lines.find((line) => line.startsWith(ids[1]!))).toMatch(/50m \/ 2h00m\s+ok$/);
     expect(result.stdout).toContain(
-      `WARNING: ${ids[0]} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; run \`aep-s3-rotator rotate --connection ${ids[0]}\`.`,
+      `WARNING: ${ids[0]} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; run \`npx aep-s3-rotator rotate --connection ${ids[0]}\`.`,
     );
     expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy');
   });
@@ -205,7 +205,7 @@ describe('status --probe', () => {
     const warning = lines.find((line) => line.startsWith('WARNING:'))!;
     expect(warning).toContain(`${ids[0]} (sandbox prod): Adobe cannot read the bucket's root`);
     expect(warning).toContain('(1100-400): The request could not be processed. Flow provider error: Amazon S3 answered ExpiredToken');
-    expect(warning).toContain(`rotate --dry-run --connection ${ids[0]}`);
+    expect(warning).toContain(`\`npx aep-s3-rotator rotate --dry-run --connection ${ids[0]}\``);
     expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy; Adobe could read 1 of 2');
   });
 

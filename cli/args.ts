@@ -3,6 +3,7 @@
  * `node:util` parseArgs. A mistake on the command line becomes a {@link UsageError} (exit 2).
  */
 import { parseArgs } from 'node:util';
+import { closestName } from '../lib/config.js';
 import { UsageError } from './errors.js';
 
 export const PROGRAM = 'aep-s3-rotator';
@@ -44,7 +45,7 @@ const STACK_OPTION: OptionSpec = {
 const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'Print JSON (the default when stdout is not a terminal).' };
 const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'Show this help.' };
 const ENVIRONMENT_EXIT: [number, string] = [3, 'environment error: no AWS credentials, stack not deployed, function not found, access denied, service unreachable'];
-const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value, or a connection that is not a configured target'];
+const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value, a --config file that cannot be read, or a connection that is not a configured target'];
 
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   rotate: {
@@ -115,7 +116,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'or --config) and applies the configuration checks of `cdk synth`, without AWS access. Prints each problem with the field it concerns. ' +
       'It does not run the checks synth makes while building the stack (targets bundled as a file, cdk-nag): run `npx cdk synth` as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
-    exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error']],
+    exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error: unknown option, a --config file that cannot be read']],
     examples: [`${RUN} check-config`, `${RUN} check-config --config prod.json`],
   },
 };
@@ -166,25 +167,39 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     values = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }).values as CommandOptions;
   } catch (error) {
     if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
-    throw new UsageError(`${describeParseError(error as NodeJS.ErrnoException)}; see \`${RUN} ${first} --help\`.`);
+    const described = describeParseError(error as NodeJS.ErrnoException, first);
+    throw new UsageError(described.endsWith('.') ? described : `${described}; see \`${RUN} ${first} --help\`.`);
   }
   if (values.help) return { kind: 'help', command: first };
   return { kind: 'command', command: first, options: values };
 }
 
 function unknownCommand(name: string): UsageError {
-  const hint = name.startsWith('-') ? `"${name}" must come after a command` : `Unknown command "${name}"`;
-  return new UsageError(`${hint}; the commands are ${Object.keys(COMMANDS).join(', ')} (see \`${RUN} --help\`).`);
+  const commands = Object.keys(COMMANDS);
+  const meant = name.startsWith('-') ? undefined : closestName(name, commands);
+  const hint = name.startsWith('-') ? `"${name}" must come after a command` : `Unknown command "${name}"${meant ? ` (did you mean ${meant}?)` : ''}`;
+  return new UsageError(`${hint}; the commands are ${commands.join(', ')} (see \`${RUN} --help\`).`);
 }
 
-/** parseArgs' messages, in this tool's words. */
-function describeParseError(error: NodeJS.ErrnoException): string {
+/**
+ * parseArgs' messages, in this tool's words, with the option the person probably meant. A
+ * message that says all there is to say ends with a full stop; the others get a pointer to --help.
+ */
+function describeParseError(error: NodeJS.ErrnoException, command: CommandName): string {
   const option = /'(-[^' ]+)/.exec(error.message)?.[1];
   const positional = /argument '([^']*)'/.exec(error.message)?.[1];
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `Unknown option ${option ?? error.message}`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      if (!option) return `Unknown option: ${error.message}`;
+      const name = option.replace(/^--?/, '').replace(/=.*$/, '');
+      const meant = closestName(name, Object.keys(COMMANDS[command].options));
+      if (meant) return `Unknown option ${option} (did you mean --${meant}?)`;
+      const elsewhere = Object.entries(COMMANDS).find(([, spec]) => Object.hasOwn(spec.options, name))?.[0];
+      return `Unknown option ${option}${elsewhere ? ` (it is an option of ${elsewhere}, not ${command})` : ''}`;
+    }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      // A flag given a value (`--dry-run=yes`), or an option that needs one given none.
+      if (/does not take an argument/.test(error.message)) return `${option} takes no value; use ${option}.`;
       return `Option ${option ?? ''} needs a value`.replace('  ', ' ');
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `Unexpected argument "${positional ?? ''}" (options take the form --name value)`;

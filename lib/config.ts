@@ -6,6 +6,7 @@
  * problem is reported with its field path, e.g. `targets[1].durationSeconds: 7200 is above 3600 ...`.
  */
 import { readFileSync } from 'node:fs';
+import leven from 'leven';
 import { z } from 'zod';
 import {
   DEFAULT_CONCURRENCY,
@@ -139,6 +140,27 @@ export class ConfigValidationError extends Error {
     super(`Invalid rotator configuration (${source}):\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigValidationError';
   }
+}
+
+/**
+ * The known name a mistyped one most likely meant, for "did you mean ...?": the same name in
+ * another case, else the nearest by edit distance, if it is within a third of the name's length
+ * (at least 1: `dryrun` → `dry-run`, `durationSecond` → `durationSeconds`).
+ *
+ * @returns undefined when no known name is that close (or the name is known as it is).
+ */
+export function closestName(name: string, known: readonly string[]): string | undefined {
+  if (known.includes(name)) return undefined;
+  const lower = name.toLowerCase();
+  const sameButCase = known.find((candidate) => candidate.toLowerCase() === lower);
+  if (sameButCase) return sameButCase;
+  const maxDistance = Math.max(1, Math.floor(name.length / 3));
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = leven(lower, candidate.toLowerCase(), { maxDistance: maxDistance + 1 });
+    if (distance <= maxDistance && (!best || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
 }
 
 const ACCOUNT = /^\d{12}$/;

@@ -113,11 +113,15 @@ async function checkOperatorCredentials(region: string | undefined): Promise<voi
   }
 }
 
-/** The configuration if there is a valid one (deployed mode needs only its stack name and region). */
+/**
+ * The configuration if there is a valid one (deployed mode needs only its stack name and region).
+ * A --config file that cannot be read is still a usage error.
+ */
 function lenientConfig(io: Io, configFile: string | undefined): RotatorConfig | undefined {
   try {
     return loadConfig(io.cwd, configFile);
-  } catch {
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
     return undefined;
   }
 }

@@ -74,6 +74,13 @@ describe('help', () => {
   it.each([
     [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, check-config'],
     [['status', '--bogus'], 'Unknown option --bogus; see `npx aep-s3-rotator status --help`.'],
+    [['rotate', '--dryrun'], 'Unknown option --dryrun (did you mean --dry-run?); see `npx aep-s3-rotator rotate --help`.'],
+    [['rotate', '--Dry-Run'], 'Unknown option --Dry-Run (did you mean --dry-run?)'],
+    [['status', '--conection', '4cb0c374-d3bb-4557-b139-5712880adc55'], 'Unknown option --conection (did you mean --connection?)'],
+    [['status', '--dry-run'], 'Unknown option --dry-run (it is an option of rotate, not status)'],
+    [['rotate', '--dry-run=yes'], 'aep-s3-rotator: --dry-run takes no value; use --dry-run.\n'],
+    [['status', '--json=false'], 'aep-s3-rotator: --json takes no value; use --json.\n'],
+    [['stauts'], 'Unknown command "stauts" (did you mean status?); the commands are rotate, status, check-config'],
     [['rotate', '--function'], 'Option --function needs a value'],
     [['check-config', 'extra'], 'Unexpected argument "extra"'],
     [['--json'], '"--json" must come after a command'],
@@ -94,9 +101,8 @@ describe('entry points', () => {
     const help = await exec(process.execPath, [BIN, 'check-config', '--help'], { cwd: PROJECT_ROOT });
     expect(help.stdout).toContain('Usage: npx aep-s3-rotator check-config');
 
-    const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stdout: string }) => error);
-    expect(failure).toMatchObject({ code: 1 });
-    expect(JSON.parse((failure as { stdout: string }).stdout)).toMatchObject({ valid: false, problems: [{ field: '--config' }] });
+    const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: --config "no-such-file.json": there is no such file in /) });
   });
 
   it('`tsx cli/main.ts` (npm run rotator) runs the CLI', async () => {

@@ -317,8 +317,75 @@ function allowedFields(path: readonly PropertyKey[]): readonly string[] {
 function describeIssue(issue: Issue, prefix: readonly PropertyKey[] = []): string {
   const fullPath = [...prefix, ...issue.path];
   const path = formatPath(fullPath) || '(top level)';
-  if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.join(', ')}; allowed: ${allowedFields(fullPath).join(', ')}`;
-  return `${path}: ${issue.message}`;
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedFields(fullPath);
+    const keys = issue.keys.map((key) => {
+      const meant = closestName(key, allowed);
+      return meant ? `${key} (did you mean ${meant}?)` : key;
+    });
+    return `${path}: unknown field(s) ${keys.join(', ')}; allowed: ${allowed.join(', ')}`;
+  }
+  return `${path}: ${issue.message}${whatWasGiven(issue, fullPath)}`;
+}
+
+/** The longest value a message repeats in full. */
+const MAX_SHOWN_VALUE_CHARS = 80;
+/** A secret-name field's value this long that is not a name is shown only in part: it could be a secret (keys, client secrets are longer). */
+const MIN_MASKED_CHARS = 16;
+
+/**
+ * `; got "EMEA-Stage" (did you mean "emea-stage"?)`: the value a field was given, unless the
+ * message already shows it, and the value probably meant where one is obvious. Nothing for a
+ * missing field (its message says it is required).
+ */
+function whatWasGiven(issue: Issue, path: readonly PropertyKey[]): string {
+  const { input } = issue as { input?: unknown };
+  if (input === undefined) return '';
+  const meant = probablyMeant(issue, input, path);
+  if (shows(issue.message, input)) return meant ? `; did you mean ${meant}?` : '';
+  return `; got ${showValue(input, path)}${meant ? ` (did you mean ${meant}?)` : ''}`;
+}
+
+/** Whether a message already quotes the value (`"Bad_Bucket" is not ...`, `7200 is above ...`). */
+function shows(message: string, input: unknown): boolean {
+  if (typeof input === 'string') return message.includes(JSON.stringify(input));
+  if (typeof input === 'number') return new RegExp(`(^|[^\\d.])${String(input).replace('.', '\\.')}(?![\\d.])`).test(message);
+  return false;
+}
+
+function showValue(input: unknown, path: readonly PropertyKey[]): string {
+  if (Array.isArray(input)) return input.length === 0 ? 'an empty array' : `an array of ${input.length}`;
+  if (input === null) return 'null';
+  if (typeof input === 'object') return 'an object';
+  if (typeof input !== 'string') return String(input);
+  // A secret's name was expected; a long string that is not one may be the secret itself, pasted by mistake.
+  const secretName = path.at(-1) === 'secretId' || path.at(-1) === 'adobeCredentialsSecret' || path.at(-1) === 'userCredentialsSecret';
+  if (secretName && !input.startsWith('arn:') && input.length >= MIN_MASKED_CHARS) {
+    return `"${input.slice(0, 4)}…" (${input.length} characters, not shown in full in case it is a secret rather than its name)`;
+  }
+  return JSON.stringify(input.length <= MAX_SHOWN_VALUE_CHARS ? input : `${input.slice(0, MAX_SHOWN_VALUE_CHARS - 1)}…`);
+}
+
+/** The value a person most likely meant, where one is obvious; as it would be written in the JSON. */
+function probablyMeant(issue: Issue, input: unknown, path: readonly PropertyKey[]): string | undefined {
+  const field = path.at(-1);
+  if (issue.code === 'invalid_value' && typeof input === 'string') {
+    const meant = closestName(input, issue.values.map(String));
+    return meant === undefined ? undefined : JSON.stringify(meant);
+  }
+  if (issue.code === 'invalid_type' && typeof input === 'string') {
+    // A number or boolean written in quotes.
+    if (issue.expected === 'number' && input.trim() !== '' && Number.isFinite(Number(input))) return `${Number(input)}, without quotes`;
+    if (issue.expected === 'boolean' && /^(true|false)$/i.test(input.trim())) return `${input.trim().toLowerCase()}, without quotes`;
+    return undefined;
+  }
+  if (typeof input !== 'string') return undefined;
+  const lowerHyphenated = input.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  if (field === 'sandboxName' && SANDBOX_NAME.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
+  if (field === 'region' && REGION.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
+  if (field === 'account' && ACCOUNT.test(input.replace(/[\s-]/g, ''))) return JSON.stringify(input.replace(/[\s-]/g, ''));
+  if (field === 'connectionId' && z.guid().safeParse(input.trim().replace(/^\{(.*)\}$/, '$1')).success) return JSON.stringify(input.trim().replace(/^\{(.*)\}$/, '$1'));
+  return undefined;
 }
 
 type ParsedTarget = z.infer<typeof targetSchema>;
@@ -371,7 +438,8 @@ function targetProblems(target: ParsedTarget, at: string): { method?: MintMethod
  */
 export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig {
   const problems: string[] = [];
-  const root = rootSchema.safeParse(raw);
+  // reportInput: messages show the value a field was given.
+  const root = rootSchema.safeParse(raw, { reportInput: true });
   if (!root.success) problems.push(...root.error.issues.map((issue) => describeIssue(issue)));
 
   const rawTargets = (raw as { targets?: unknown } | undefined)?.targets;
@@ -380,7 +448,7 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
   if (Array.isArray(rawTargets)) {
     rawTargets.forEach((entry, index) => {
       const at = `targets[${index}]`;
-      const parsed = targetSchema.safeParse(entry);
+      const parsed = targetSchema.safeParse(entry, { reportInput: true });
       if (!parsed.success) {
         problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, ['targets', index])));
         return;
@@ -462,7 +530,7 @@ export function loadRotatorConfig(
   const file = tryGetContext(CONFIG_FILE_CONTEXT_KEY);
   if (file !== undefined) {
     if (typeof file !== 'string' || file.trim() === '') {
-      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: must be the path of a JSON file`], `context "${CONFIG_FILE_CONTEXT_KEY}"`);
+      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: must be the path of a JSON file; got ${JSON.stringify(file) ?? String(file)}`], `context "${CONFIG_FILE_CONTEXT_KEY}"`);
     }
     const source = `file "${file}" (context "${CONFIG_FILE_CONTEXT_KEY}")`;
     let text: string;

@@ -14,7 +14,7 @@ import { scheduleInterval } from '../../lib/rotation-rules.js';
 
 /** `targets[1].durationSeconds: 7200 is above ...` → field and message. */
 export function splitProblem(problem: string): { field: string; message: string } {
-  const match = /^(\S+?): ([\s\S]*)$/.exec(problem);
+  const match = /^(\(top level\)|\S+?): ([\s\S]*)$/.exec(problem);
   return match ? { field: match[1]!, message: match[2]! } : { field: '(configuration)', message: problem };
 }
 

@@ -11,6 +11,7 @@ import {
   ConfigValidationError,
   DEFAULT_STACK_NAME,
   loadRotatorConfig,
+  locateJsonError,
   parseRotatorConfig,
   type RotatorConfig,
 } from '../lib/config.js';
@@ -32,8 +33,9 @@ function contextOf(cwd: string, configFile: string | undefined): { tryGetContext
   let cdkJson: { context?: Record<string, unknown> };
   try {
     cdkJson = JSON.parse(text) as typeof cdkJson;
-  } catch {
-    throw new ConfigValidationError(['cdk.json: is not valid JSON'], path);
+  } catch (error) {
+    const { line, column, reason } = locateJsonError(text, error);
+    throw new ConfigValidationError([`cdk.json:${line}:${column}: is not valid JSON (${reason})`], path);
   }
   const context = cdkJson?.context ?? {};
   return { tryGetContext: (key) => context[key], source: path };
@@ -73,7 +75,8 @@ function readConfigFile(cwd: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigValidationError([`--config: "${file}" is not valid JSON (${(error as Error).message})`], source);
+    const { line, column, reason } = locateJsonError(text, error);
+    throw new ConfigValidationError([`--config: ${file}:${line}:${column}: is not valid JSON (${reason})`], source);
   }
 }
 

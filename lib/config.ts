@@ -6,6 +6,7 @@
  * problem is reported with its field path, e.g. `targets[1].durationSeconds: 7200 is above 3600 ...`.
  */
 import { readFileSync } from 'node:fs';
+import { parse as parseTolerantly, type ParseError } from 'jsonc-parser';
 import leven from 'leven';
 import { z } from 'zod';
 import {
@@ -161,6 +162,38 @@ export function closestName(name: string, known: readonly string[]): string | un
     if (distance <= maxDistance && (!best || distance < best.distance)) best = { name: candidate, distance };
   }
   return best?.name;
+}
+
+/** Where JSON text stops being JSON, 1-based, and why (the words of `JSON.parse`). */
+export interface JsonSyntaxError {
+  readonly line: number;
+  readonly column: number;
+  readonly reason: string;
+}
+
+/**
+ * Locate the error `JSON.parse(text)` threw, for a `file:line:column` message. V8 gives a position
+ * for most errors but not for an unexpected token (`{"a": }`), so the offset comes from
+ * jsonc-parser's scanner, strict (no comments, no trailing commas), when V8's message has none.
+ *
+ * @param error what `JSON.parse(text)` threw.
+ */
+export function locateJsonError(text: string, error: unknown): JsonSyntaxError {
+  const message = error instanceof Error ? error.message : String(error);
+  let offset = Number(/ at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
+  if (Number.isNaN(offset)) {
+    const errors: ParseError[] = [];
+    parseTolerantly(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+    // "Unexpected token '}'": the first error at that token (`{"a": tru}` has one at "tru" first).
+    const token = /^Unexpected token '(.)'/.exec(message)?.[1];
+    offset = (errors.find((candidate) => token !== undefined && text[candidate.offset] === token) ?? errors[0])?.offset ?? text.length;
+  }
+  const before = text.slice(0, offset).split('\n');
+  // V8's own words without the position (given as line and column) or the snippet of the text it quotes.
+  const reason = message
+    .replace(/(?: in JSON)? at position \d+(?: \(line \d+ column \d+\))?$/, '')
+    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
+  return { line: before.length, column: before.at(-1)!.length + 1, reason };
 }
 
 const ACCOUNT = /^\d{12}$/;
@@ -543,7 +576,8 @@ export function loadRotatorConfig(
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: "${file}" is not valid JSON (${(error as Error).message})`], source);
+      const { line, column, reason } = locateJsonError(text, error);
+      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: ${file}:${line}:${column}: is not valid JSON (${reason})`], source);
     }
     return parseRotatorConfig(raw, source);
   }
@@ -555,12 +589,14 @@ export function loadRotatorConfig(
   }
   // `cdk -c rotator='{...}'` passes a string.
   if (typeof raw === 'string') {
+    let parsed: unknown;
     try {
-      return parseRotatorConfig(JSON.parse(raw));
+      parsed = JSON.parse(raw);
     } catch (error) {
-      if (error instanceof ConfigValidationError) throw error;
-      throw new ConfigValidationError([`${CONFIG_CONTEXT_KEY}: is a string but not valid JSON`]);
+      const { line, column, reason } = locateJsonError(raw, error);
+      throw new ConfigValidationError([`${CONFIG_CONTEXT_KEY}: is a string but not valid JSON: at ${line}:${column}, ${reason}`]);
     }
+    return parseRotatorConfig(parsed);
   }
   return parseRotatorConfig(raw);
 }

@@ -344,8 +344,8 @@ describe('loadRotatorConfig', () => {
   it.each([
     ['the configuration is missing', {}, 'rotator: is required; add it to the "context" of cdk.json, or pass -c rotatorConfigFile=<file.json>'],
     ['the configuration file cannot be read', { rotatorConfigFile: 'missing.json' }, 'rotatorConfigFile: cannot read "missing.json" (ENOENT)'],
-    ['the configuration file is not JSON', { rotatorConfigFile: 'broken.json' }, 'rotatorConfigFile: "broken.json" is not valid JSON'],
-    ['the -c rotator string is not JSON', { rotator: '{targets:' }, 'rotator: is a string but not valid JSON'],
+    ['the configuration file is not JSON', { rotatorConfigFile: 'broken.json' }, 'rotatorConfigFile: broken.json:1:2: is not valid JSON ('],
+    ['the -c rotator string is not JSON', { rotator: '{targets:' }, 'rotator: is a string but not valid JSON: at 1:2, '],
   ])('fails when %s', (_name, values, expected) => {
     const readFile = (path: string) => {
       if (path === 'broken.json') return '{';

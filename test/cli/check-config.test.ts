@@ -1,7 +1,7 @@
 /**
  * `check-config`: the CDK app's own parser, offline, with every problem named by its field.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -242,6 +242,41 @@ describe('check-config', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file holding the rotator configuration.\n`);
+  });
+
+  it.each([
+    [
+      'cdk.json',
+      () => writeFileSync(join(dir, 'cdk.json'), '{\n  "app": "npx tsx bin/app.ts",\n  "context": {\n    "rotator": { "stackName": }\n  }\n}\n'),
+      [],
+      { field: 'cdk.json:4:31', message: "is not valid JSON (Unexpected token '}')" },
+    ],
+    [
+      'a --config file',
+      () => writeFileSync(join(dir, 'broken.json'), '{\n  "stackName": "A",\n  "schedule": "rate(15 minutes)"\n  "targets": []\n}\n'),
+      ['--config', 'broken.json'],
+      { field: '--config', message: "broken.json:4:3: is not valid JSON (Expected ',' or '}' after property value)" },
+    ],
+    [
+      'the file rotatorConfigFile names',
+      () => {
+        writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ context: { rotatorConfigFile: 'config/prod.json' } }));
+        mkdirSync(join(dir, 'config'), { recursive: true });
+        writeFileSync(join(dir, 'config', 'prod.json'), '{\n  "stackName": "A",\n  "targets": [\n    { "connectionId": "x", },\n  ]\n}\n');
+      },
+      [],
+      { field: 'rotatorConfigFile', message: "config/prod.json:4:28: is not valid JSON (Expected double-quoted property name)" },
+    ],
+  ])('reports where %s stops being JSON, as file:line:column (exit 1)', async (_case, write, extra, problem) => {
+    write();
+
+    const json = await cli(['check-config', ...extra, '--json']);
+    const table = await cli(['check-config', ...extra], { tty: true });
+
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).problems).toEqual([problem]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toContain(`\n  ${problem.field}: ${problem.message}\n`);
   });
 
   it("accepts the project's own cdk.json", async () => {

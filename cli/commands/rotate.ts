@@ -3,7 +3,7 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connectionIdsOf, type CommandOptions } from '../args.js';
+import { connectionIdsOf, RUN, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
@@ -62,7 +62,8 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
   if (outcome.functionError) {
     const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
     if (errorMessage.startsWith('Invalid rotation request: ')) {
-      throw new UsageError(`Function ${functionName} refused the request: ${errorMessage.slice('Invalid rotation request: '.length)}.`);
+      const reason = errorMessage.slice('Invalid rotation request: '.length);
+      throw notDeployedYet(reason, config, options, functionName) ?? new UsageError(`Function ${functionName} refused the request: ${reason}.`);
     }
     throw new CliError(`Function ${functionName} failed without rotating any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`, EXIT.FAILED);
   }
@@ -70,6 +71,32 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
     throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
   }
   return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(outcome.payload) };
+}
+
+/**
+ * The function refused connection ids that the local configuration has: they were added and not
+ * deployed yet. Says so, with the commands to run (undefined when that is not the case).
+ */
+function notDeployedYet(reason: string, config: RotatorConfig | undefined, options: CommandOptions, functionName: string): UsageError | undefined {
+  // lambda/rotator.ts: "connectionIds: <id>, <id> are not in the configured targets; nothing was rotated".
+  const refused = /^connectionIds: (.+?) (?:is|are) not in the configured targets/.exec(reason)?.[1]?.split(', ');
+  if (!config || !refused) return undefined;
+  const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
+  if (!refused.every((id) => local.has(id.toLowerCase()))) return undefined;
+  const deploy = `npx cdk deploy${options.config ? ` -c rotatorConfigFile=${options.config}` : ''}`;
+  const rotate = [
+    `${RUN} rotate`,
+    // Nothing was rotated: the same request again, once deployed.
+    ...(options.connection ?? refused).map((id) => `--connection ${id}`),
+    ...(options['dry-run'] ? ['--dry-run'] : []),
+    ...(options.config ? [`--config ${options.config}`] : []),
+    ...(options.function ? [`--function ${options.function}`] : options.stack ? [`--stack ${options.stack}`] : []),
+  ].join(' ');
+  const these = refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`;
+  return new UsageError(
+    `${these} in the local configuration but not deployed yet (function ${functionName} does not have ${refused.length === 1 ? 'it' : 'them'}); ` +
+      `deploy, then rotate: \`${deploy}\`, then \`${rotate}\`. Nothing was rotated.`,
+  );
 }
 
 async function rotateLocally(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {

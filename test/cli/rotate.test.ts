@@ -3,12 +3,14 @@
  * stand-in (running the real handler), the function name comes from the CloudFormation stand-in.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { createHandler } from '../../lambda/handler.js';
 import { findSecrets } from '../support/capture.js';
 import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
-import { FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
+import { configFor, FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
 
 let t: CliWorld;
 let ids: string[];
@@ -152,6 +154,38 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`);
+  });
+
+  it('says a connection in the local configuration is not deployed yet, with the commands to run (exit 2)', async () => {
+    const added = randomUUID();
+    t.writeConfig({ targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }] });
+    try {
+      const result = await t.cli(['rotate', '--connection', added, '--dry-run']);
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `aep-s3-rotator: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it); ` +
+          `deploy, then rotate: \`npx cdk deploy\`, then \`npx aep-s3-rotator rotate --connection ${added} --dry-run\`. Nothing was rotated.\n`,
+      );
+      // The function was asked, and refused: nothing was rotated.
+      expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [added], dryRun: true });
+    } finally {
+      t.writeConfig(configFor(t.world));
+    }
+  });
+
+  it('names the configuration file in the commands when --config was given', async () => {
+    const added = randomUUID();
+    writeFileSync(join(t.dir, 'staging.json'), JSON.stringify({ ...t.config, targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }] }));
+
+    const result = await t.cli(['rotate', '--config', 'staging.json', '--connection', ids[0]!, '--connection', added]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it);`);
+    // The whole request again, once deployed: nothing was rotated, the deployed connection neither.
+    expect(result.stderr).toContain(
+      `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} --connection ${added} --config staging.json\``,
+    );
   });
 
   it('says the function was not found, and exits 3', async () => {

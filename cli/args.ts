@@ -223,6 +223,7 @@ export function programHelp(): string {
     'Inside the project, `npm run rotator -- <command>` works as well.',
     '',
     'Output: a table on a terminal; JSON with --json or when stdout is not a terminal.',
+    'Colour: on a terminal; off with NO_COLOR=1, forced with FORCE_COLOR=1 (FORCE_COLOR=0: off).',
     'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...);',
     '"region" in the configuration, when set, wins over AWS_REGION.',
     '',

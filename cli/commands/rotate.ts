@@ -8,7 +8,7 @@ import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
-import { formatEtag, formatTime, printJson, Progress, renderTable, wantsJson, type Io } from '../output.js';
+import { formatEtag, formatTime, painterFor, printJson, Progress, renderTable, wantsJson, type Io, type Tone } from '../output.js';
 import { isHealthyRow, isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
 
 /** What one `rotate` found, printed as a table or JSON. */
@@ -160,6 +160,13 @@ const OUTCOME_LABEL: Record<RotationRow['status'], string> = {
   skipped: 'skipped',
 };
 
+const OUTCOME_TONE: Record<RotationRow['status'], Tone> = {
+  rotated: 'ok',
+  'dry-run': 'ok',
+  failed: 'failure',
+  skipped: 'warning',
+};
+
 function detailOf(row: RotationRow): string | undefined {
   if (row.error) return `${row.attempts && row.attempts > 1 ? `after ${row.attempts} attempts: ` : ''}${row.error}`;
   if (row.adobeError) return `${row.adobeError} (${row.adobeErrorCode ?? 'no code'})`;
@@ -191,15 +198,17 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     });
     return;
   }
+  const paint = painterFor(io, 'stdout');
   const rows = report.rows.map((row) => [
     row.connectionId,
     row.sandboxName,
-    OUTCOME_LABEL[row.status],
+    // A dry run Adobe cannot read with what the connection holds now is not healthy.
+    { text: OUTCOME_LABEL[row.status], tone: isHealthyRow(row, report.dryRun) || row.status === 'skipped' ? OUTCOME_TONE[row.status] : 'failure' },
     row.status === 'rotated' ? formatEtag(row.etag) : undefined,
     formatTime(row.expiresAt),
     detailOf(row),
   ]);
-  io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'OUTCOME', 'NEW ETAG', 'EXPIRES (UTC)', 'ERROR / NOTE'], rows)}\n`);
+  io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'OUTCOME', 'NEW ETAG', 'EXPIRES (UTC)', 'ERROR / NOTE'], rows, paint)}\n`);
   const counts = (['rotated', 'dry-run', 'failed', 'skipped'] as const)
     .filter((status) => count(status) > 0)
     .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
@@ -207,5 +216,5 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   const attempted = report.rows.filter((row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag));
   const verified = attempted.filter((row) => row.adobeVerified).length;
   if (attempted.length > 0) counts.push(`Adobe could read ${verified} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`);
-  io.stdout.write(`\n${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).\n`);
+  io.stdout.write(`\n${ok ? paint('OK', 'ok') : paint('NOT OK', 'failure')}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).\n`);
 }

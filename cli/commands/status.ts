@@ -27,7 +27,7 @@ import { stackOutputs } from '../aws.js';
 import { requireConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf } from '../local-run.js';
-import { formatDuration, formatTime, printJson, Progress, renderTable, wantsJson, type Io } from '../output.js';
+import { formatDuration, formatTime, painterFor, printJson, Progress, renderTable, wantsJson, type Io, type Tone } from '../output.js';
 
 export type Risk =
   | 'ok'
@@ -248,6 +248,20 @@ async function judge(
   return judged('ok', writtenByRotator ? undefined : `last written by ${connection.updatedBy ?? 'someone else'}, not the rotator`);
 }
 
+/** How each risk is coloured on a terminal. */
+const RISK_TONE: Record<Risk, Tone | undefined> = {
+  ok: 'ok',
+  expiring: 'warning',
+  expired: 'failure',
+  'not-found': 'failure',
+  'not-enabled': 'failure',
+  'not-rotatable': 'failure',
+  unreadable: 'failure',
+  'no-update-time': 'warning',
+  'nothing-to-rotate': undefined,
+  'adobe-cannot-read': 'failure',
+};
+
 const RISK_LABEL: Record<Risk, string> = {
   ok: 'ok',
   expiring: 'EXPIRING',
@@ -285,6 +299,7 @@ function advice(status: ConnectionStatus): string {
 }
 
 function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: string, intervalSeconds: number, probe: boolean): void {
+  const paint = painterFor(io, 'stdout');
   const rows = statuses.map((status) => [
     status.connectionId,
     status.sandboxName,
@@ -292,23 +307,25 @@ function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: str
     formatTime(status.updatedAt),
     status.updatedBy,
     status.ageSeconds === undefined ? undefined : `${formatDuration(status.ageSeconds)} / ${formatDuration(status.lifetimeSeconds)}`,
-    RISK_LABEL[status.risk],
-    ...(probe ? [status.adobeVerified === undefined ? undefined : status.adobeVerified ? 'can read' : 'CANNOT READ'] : []),
+    { text: RISK_LABEL[status.risk], tone: RISK_TONE[status.risk] },
+    ...(probe
+      ? [status.adobeVerified === undefined ? undefined : status.adobeVerified ? { text: 'can read', tone: 'ok' as const } : { text: 'CANNOT READ', tone: 'failure' as const }]
+      : []),
   ]);
   const header = ['CONNECTION', 'SANDBOX', 'STATE', 'UPDATED (UTC)', 'UPDATED BY', 'AGE / LIFETIME', 'RISK', ...(probe ? ['ADOBE'] : [])];
-  io.stdout.write(`${renderTable(header, rows)}\n`);
+  io.stdout.write(`${renderTable(header, rows, paint)}\n`);
   const notes = statuses.filter((status) => status.warning);
   if (notes.length > 0) io.stdout.write('\n');
   for (const status of notes) {
     // A connection at risk for another reason may also be refused by Adobe (expired credentials are).
     const adobe = status.adobeVerified === false && status.risk !== 'adobe-cannot-read' ? adobeWarning(status) : undefined;
     const parts = [status.warning!, ...(adobe ? [adobe] : []), ...(status.atRisk ? [advice(status)] : [])].map((part) => part.replace(/\.$/, ''));
-    io.stdout.write(`${status.atRisk ? 'WARNING' : 'note'}: ${status.connectionId} (sandbox ${status.sandboxName}): ${parts.join('; ')}.\n`);
+    io.stdout.write(`${status.atRisk ? paint('WARNING', 'warning') : 'note'}: ${status.connectionId} (sandbox ${status.sandboxName}): ${parts.join('; ')}.\n`);
   }
   const atRisk = statuses.filter((status) => status.atRisk).length;
   const probed = statuses.filter((status) => status.adobeVerified !== undefined);
   const adobe = probe ? `; Adobe could read ${probed.filter((status) => status.adobeVerified).length} of ${probed.length}` : '';
   io.stdout.write(
-    `\n${atRisk === 0 ? 'OK' : 'AT RISK'}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${adobe} (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).\n`,
+    `\n${atRisk === 0 ? paint('OK', 'ok') : paint('AT RISK', 'failure')}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${adobe} (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).\n`,
   );
 }

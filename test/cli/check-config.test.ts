@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
+import { PLAIN } from './support.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
@@ -27,7 +28,7 @@ const NARROWED = {
   targets: [VALID.targets[0], { ...VALID.targets[1], method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports' }],
 };
 
-async function cli(argv: string[], { cwd = dir, tty = false } = {}) {
+async function cli(argv: string[], { cwd = dir, tty = false, env = PLAIN as Record<string, string | undefined> } = {}) {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
@@ -35,6 +36,7 @@ async function cli(argv: string[], { cwd = dir, tty = false } = {}) {
     stderr: { write: (text: string) => (stderr += text), isTTY: tty },
     cwd,
     now: Date.now,
+    env,
   });
   return { code, stdout, stderr };
 }

@@ -19,6 +19,7 @@ async function cli(argv: string[]) {
     stderr: { write: (text: string) => (stderr += text), isTTY: false },
     cwd: PROJECT_ROOT,
     now: Date.now,
+    env: {},
   });
   return { code, stdout, stderr };
 }
@@ -103,6 +104,18 @@ describe('entry points', () => {
 
     const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: --config "no-such-file.json": there is no such file in /) });
+  });
+
+  it('colours its error on a terminal unless NO_COLOR, as FORCE_COLOR decides for a pipe', async () => {
+    const { NO_COLOR: _no, FORCE_COLOR: _force, ...inherited } = process.env;
+    const run = (env: Record<string, string>) =>
+      exec(process.execPath, [BIN, 'stauts'], { cwd: PROJECT_ROOT, env: { ...inherited, ...env } }).catch((error: { code: number; stderr: string }) => error);
+
+    const [forced, piped, noColor] = await Promise.all([run({ FORCE_COLOR: '1' }), run({}), run({ NO_COLOR: '1' })]);
+
+    expect(forced).toMatchObject({ code: 2, stderr: expect.stringMatching(/^\x1b\[31m\x1b\[1maep-s3-rotator:\x1b\[22m\x1b\[39m Unknown command "stauts"/) });
+    expect(piped).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: Unknown command "stauts"/) });
+    expect(noColor).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: /) });
   });
 
   it('`tsx cli/main.ts` (npm run rotator) runs the CLI', async () => {

@@ -10,6 +10,8 @@ import { configFor, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from './s
 let t: CliWorld;
 let ids: string[];
 const MINUTE = 60_000;
+/** Colour codes (SGR). */
+const ANSI = /\x1b\[[0-9;]*m/g;
 
 beforeAll(async () => {
   t = await startCliWorld({
@@ -63,6 +65,23 @@ describe('status', () => {
       `WARNING: ${ids[0]} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; run \`npx aep-s3-rotator rotate --connection ${ids[0]}\`.`,
     );
     expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy');
+  });
+
+  it('colours ok, warning and failure on a terminal, and nothing under NO_COLOR or in a pipe', async () => {
+    const now = Date.now() + 50 * MINUTE;
+
+    const coloured = await t.cli(['status'], { tty: true, now, env: {} });
+    const noColor = await t.cli(['status'], { tty: true, now, env: { NO_COLOR: '1' } });
+    const piped = await t.cli(['status'], { now, env: {} });
+
+    expect(coloured.stdout).toContain('\x1b[32mok\x1b[39m');
+    expect(coloured.stdout).toContain('\x1b[33mEXPIRING\x1b[39m');
+    expect(coloured.stdout).toContain('\x1b[33mWARNING\x1b[39m:');
+    expect(coloured.stdout).toContain('\x1b[31m\x1b[1mAT RISK\x1b[22m\x1b[39m:');
+    expect(noColor.stdout).not.toMatch(ANSI);
+    expect(coloured.stdout.replace(ANSI, '')).toBe(noColor.stdout);
+    expect(piped.stdout).not.toMatch(ANSI);
+    expect(piped.json().atRisk).toBe(1);
   });
 
   it('says credentials are likely expired once their age passes the lifetime', async () => {

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { closestName } from '../lib/config.js';
 import { UsageError } from './errors.js';
+import { wrap } from './output.js';
 
 export const PROGRAM = 'aep-s3-rotator';
 /**
@@ -53,7 +54,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     usage: `${RUN} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local] [--config <file>]`,
     description:
       'Invokes the deployed rotator function synchronously with a manual request ({"connectionIds", "dryRun"}) and prints one row per ' +
-      'connection: connection, sandbox, outcome, new etag, expiry, error. The function name comes from the stack output RotatorFunctionName ' +
+      'connection: id, sandbox, outcome, new etag, expiry, error (in full below the table). The function name comes from the stack output RotatorFunctionName ' +
       'unless --function is given. With --local, the same rotation runs in this process with your own AWS credentials and the configured ' +
       'Adobe endpoints, for debugging without a deploy: the roles it assumes must trust you, so targets whose role the stack creates ' +
       "(trusting only the function's role) cannot be rotated locally. It reads the Adobe secret named by \"adobeCredentialsSecret\" in the " +
@@ -255,21 +256,6 @@ export function commandHelp(name: CommandName): string {
 
 function exitCodeHelp(codes: readonly [number, string][]): string {
   return ['Exit codes:', ...codes.map(([code, meaning]) => `  ${code}  ${meaning}`)].join('\n');
-}
-
-function wrap(text: string, width: number): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.join('\n');
 }
 
 /** Connection ids as Flow Service spells them (uuids). */

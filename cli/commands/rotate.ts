@@ -8,7 +8,7 @@ import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
-import { formatEtag, formatTime, painterFor, printJson, Progress, renderTable, wantsJson, type Io, type Tone } from '../output.js';
+import { formatClock, formatEtag, painterFor, printJson, Progress, renderTable, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
 import { isHealthyRow, isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
 
 /** What one `rotate` found, printed as a table or JSON. */
@@ -167,21 +167,42 @@ const OUTCOME_TONE: Record<RotationRow['status'], Tone> = {
   skipped: 'warning',
 };
 
+/** The whole story of a row that failed, or that Adobe could not read: its detail line. */
 function detailOf(row: RotationRow): string | undefined {
   if (row.error) return `${row.attempts && row.attempts > 1 ? `after ${row.attempts} attempts: ` : ''}${row.error}`;
   if (row.adobeError) return `${row.adobeError} (${row.adobeErrorCode ?? 'no code'})`;
+  return undefined;
+}
+
+/** Flow Service's own words after "Flow Service PATCH /connections/<id> failed with HTTP 400 (1445-400): ". */
+const FLOW_SERVICE_PREFIX = /^Flow Service [A-Z]+ \/connections\/\S+ failed with HTTP \d+(?: \([^)]+\))?: /;
+
+/**
+ * The row's note in the table: Adobe's code first, then its words; that Adobe cannot read (its
+ * detail line says why); the plan of a dry run.
+ */
+function noteOf(row: RotationRow): string | undefined {
+  if (row.adobeVerified === false) return `Adobe cannot read (${(row.error ? row.errorCode : row.adobeErrorCode) ?? 'no code'})`;
+  if (row.error) {
+    const words = row.error.replace(FLOW_SERVICE_PREFIX, '');
+    return row.errorCode && !words.startsWith(row.errorCode) ? `${row.errorCode}: ${words}` : words;
+  }
   if (row.plannedOperations) {
-    // `replace /auth/params/s3AccessKey`, ... → `would replace s3AccessKey, s3SecretKey; add s3SessionToken`
+    // `replace /auth/params/s3AccessKey`, ... → `would replace 2 params, add s3SessionToken` (all of it in --json).
     const byOp = new Map<string, string[]>();
     for (const operation of row.plannedOperations) {
       const [op = '', path = ''] = operation.split(' ');
       byOp.set(op, [...(byOp.get(op) ?? []), path.replace('/auth/params/', '')]);
     }
-    return `would ${[...byOp].map(([op, params]) => `${op} ${params.join(', ')}`).join('; ')}`;
+    return `would ${[...byOp].map(([op, params]) => `${op} ${params.length === 1 ? params[0] : `${params.length} params`}`).join(', ')}`;
   }
   return undefined;
 }
 
+/**
+ * One row per connection within {@link TABLE_WIDTH} columns (short ids and etags, times as
+ * `16:45Z`), then the full text of each error the table had to shorten, wrapped, then the summary.
+ */
 function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   const count = (status: RotationRow['status']) => report.rows.filter((row) => row.status === status).length;
   if (json) {
@@ -199,16 +220,37 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     return;
   }
   const paint = painterFor(io, 'stdout');
+  const now = io.now();
+  const short = shortIds(report.rows.map((row) => row.connectionId));
   const rows = report.rows.map((row) => [
-    row.connectionId,
+    short.get(row.connectionId),
+    // The function's summary does not carry the connection's name.
+    undefined,
     row.sandboxName,
     // A dry run Adobe cannot read with what the connection holds now is not healthy.
     { text: OUTCOME_LABEL[row.status], tone: isHealthyRow(row, report.dryRun) || row.status === 'skipped' ? OUTCOME_TONE[row.status] : 'failure' },
     row.status === 'rotated' ? formatEtag(row.etag) : undefined,
-    formatTime(row.expiresAt),
-    detailOf(row),
+    formatClock(row.expiresAt, now),
+    noteOf(row),
   ]);
-  io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'OUTCOME', 'NEW ETAG', 'EXPIRES (UTC)', 'ERROR / NOTE'], rows, paint)}\n`);
+  // The note says what went wrong: the name and sandbox give way first.
+  const columns = [
+    'ID',
+    { header: 'NAME', shrinkTo: 8, first: true },
+    { header: 'SANDBOX', shrinkTo: 8, first: true },
+    'OUTCOME',
+    'NEW ETAG',
+    'EXPIRES',
+    { header: 'ERROR / NOTE', shrinkTo: 24 },
+  ];
+  const table = renderTable(columns, rows, { paint });
+  io.stdout.write(`${table.text}\n`);
+  const noteColumn = columns.length - 1;
+  const details = report.rows.flatMap((row, index) => {
+    const full = detailOf(row) ?? (table.cut.some((cell) => cell.row === index && cell.column === noteColumn) ? noteOf(row) : undefined);
+    return full ? [`${short.get(row.connectionId)}: ${full}`] : [];
+  });
+  if (details.length > 0) io.stdout.write(`\n${details.map((detail) => wrap(detail, TABLE_WIDTH, 2)).join('\n')}\n`);
   const counts = (['rotated', 'dry-run', 'failed', 'skipped'] as const)
     .filter((status) => count(status) > 0)
     .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
@@ -216,5 +258,6 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   const attempted = report.rows.filter((row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag));
   const verified = attempted.filter((row) => row.adobeVerified).length;
   if (attempted.length > 0) counts.push(`Adobe could read ${verified} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`);
-  io.stdout.write(`\n${ok ? paint('OK', 'ok') : paint('NOT OK', 'failure')}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).\n`);
+  const summary = wrap(`${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).`, TABLE_WIDTH, 2);
+  io.stdout.write(`\n${ok ? summary.replace('OK', paint('OK', 'ok')) : summary.replace('NOT OK', paint('NOT OK', 'failure'))}\n`);
 }

@@ -27,7 +27,7 @@ import { stackOutputs } from '../aws.js';
 import { requireConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf } from '../local-run.js';
-import { formatDuration, formatTime, painterFor, printJson, Progress, renderTable, wantsJson, type Io, type Tone } from '../output.js';
+import { formatClock, formatDuration, painterFor, printJson, Progress, renderTable, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
 
 export type Risk =
   | 'ok'
@@ -131,7 +131,7 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
       connections: statuses,
     });
   } else {
-    printTable(io, statuses, config.schedule, intervalSeconds, probe);
+    printTable(io, statuses, config.schedule, intervalSeconds, options);
   }
   return atRisk === 0 ? EXIT.OK : EXIT.FAILED;
 }
@@ -275,57 +275,80 @@ const RISK_LABEL: Record<Risk, string> = {
   'adobe-cannot-read': 'ADOBE REFUSED',
 };
 
-/** What to run for each kind of risk. */
-function advice(status: ConnectionStatus): string {
+/** What to do about each kind of risk, and the command to paste, if one helps. */
+function advice(status: ConnectionStatus, options: CommandOptions): { text: string; command?: string } {
+  // The suggested command reads the same configuration and stack as this one.
+  const same = `${options.config ? ` --config ${options.config}` : ''}${options.stack ? ` --stack ${options.stack}` : ''}`;
   switch (status.risk) {
     case 'expired':
     case 'expiring':
     case 'no-update-time':
-      return `run \`${RUN} rotate --connection ${status.connectionId}\``;
+      return { text: 'rotate it now', command: `${RUN} rotate --connection ${status.connectionId}${same}` };
     case 'not-found':
     case 'not-rotatable':
     case 'nothing-to-rotate':
-      return `fix the target, then \`${RUN} check-config\``;
+      return { text: 'fix the target, then check the configuration', command: `${RUN} check-config${options.config ? ` --config ${options.config}` : ''}` };
     case 'not-enabled':
-      return 'enable the connection in Experience Platform, or remove it from the targets';
+      return { text: 'enable the connection in Experience Platform, or remove it from the targets' };
     case 'adobe-cannot-read':
-      return (
-        "check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder " +
-        `(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then \`${RUN} rotate --dry-run --connection ${status.connectionId}\``
-      );
+      return {
+        text:
+          "check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder " +
+          '(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then try a dry run',
+        command: `${RUN} rotate --dry-run --connection ${status.connectionId}${same}`,
+      };
     default:
-      return `retry \`${RUN} status --connection ${status.connectionId}\``;
+      return { text: 'try again', command: `${RUN} status --connection ${status.connectionId}${same}` };
   }
 }
 
-function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: string, intervalSeconds: number, probe: boolean): void {
+/**
+ * One row per connection, within {@link TABLE_WIDTH} columns (short ids; the name, sandbox and
+ * author cut when they must be), then a note or WARNING per connection that has one, wrapped, with
+ * the command to paste on a line of its own.
+ */
+function printTable(io: Io, statuses: readonly ConnectionStatus[], schedule: string, intervalSeconds: number, options: CommandOptions): void {
   const paint = painterFor(io, 'stdout');
+  const probe = Boolean(options.probe);
+  const now = io.now();
+  const short = shortIds(statuses.map((status) => status.connectionId));
   const rows = statuses.map((status) => [
-    status.connectionId,
+    short.get(status.connectionId),
+    status.name,
     status.sandboxName,
-    status.state,
-    formatTime(status.updatedAt),
-    status.updatedBy,
+    formatClock(status.updatedAt, now),
+    status.writtenByRotator ? 'rotator' : status.updatedBy,
     status.ageSeconds === undefined ? undefined : `${formatDuration(status.ageSeconds)} / ${formatDuration(status.lifetimeSeconds)}`,
     { text: RISK_LABEL[status.risk], tone: RISK_TONE[status.risk] },
-    ...(probe
-      ? [status.adobeVerified === undefined ? undefined : status.adobeVerified ? { text: 'can read', tone: 'ok' as const } : { text: 'CANNOT READ', tone: 'failure' as const }]
-      : []),
+    ...(probe ? [status.adobeVerified === undefined ? undefined : status.adobeVerified ? { text: 'reads', tone: 'ok' as const } : { text: 'REFUSED', tone: 'failure' as const }] : []),
   ]);
-  const header = ['CONNECTION', 'SANDBOX', 'STATE', 'UPDATED (UTC)', 'UPDATED BY', 'AGE / LIFETIME', 'RISK', ...(probe ? ['ADOBE'] : [])];
-  io.stdout.write(`${renderTable(header, rows, paint)}\n`);
+  const columns = [
+    'ID',
+    { header: 'NAME', shrinkTo: 8 },
+    { header: 'SANDBOX', shrinkTo: 8 },
+    'UPDATED',
+    { header: 'BY', shrinkTo: 8 },
+    'AGE / LIFETIME',
+    'RISK',
+    ...(probe ? ['ADOBE'] : []),
+  ];
+  io.stdout.write(`${renderTable(columns, rows, { paint }).text}\n`);
   const notes = statuses.filter((status) => status.warning);
   if (notes.length > 0) io.stdout.write('\n');
   for (const status of notes) {
     // A connection at risk for another reason may also be refused by Adobe (expired credentials are).
     const adobe = status.adobeVerified === false && status.risk !== 'adobe-cannot-read' ? adobeWarning(status) : undefined;
-    const parts = [status.warning!, ...(adobe ? [adobe] : []), ...(status.atRisk ? [advice(status)] : [])].map((part) => part.replace(/\.$/, ''));
-    io.stdout.write(`${status.atRisk ? paint('WARNING', 'warning') : 'note'}: ${status.connectionId} (sandbox ${status.sandboxName}): ${parts.join('; ')}.\n`);
+    const next = status.atRisk ? advice(status, options) : undefined;
+    const said = [status.warning!, ...(adobe ? [adobe] : []), ...(next ? [next.text] : [])].map((part) => part.replace(/\.$/, '')).join('; ');
+    const label = status.atRisk ? 'WARNING' : 'note';
+    const line = wrap(`${label}: ${short.get(status.connectionId)} (sandbox ${status.sandboxName}): ${said}${next?.command ? ':' : '.'}`, TABLE_WIDTH, 2);
+    io.stdout.write(`${status.atRisk ? line.replace(label, paint(label, 'warning')) : line}\n`);
+    if (next?.command) io.stdout.write(`    ${next.command}\n`);
   }
   const atRisk = statuses.filter((status) => status.atRisk).length;
   const probed = statuses.filter((status) => status.adobeVerified !== undefined);
   const adobe = probe ? `; Adobe could read ${probed.filter((status) => status.adobeVerified).length} of ${probed.length}` : '';
-  io.stdout.write(
-    `\n${atRisk === 0 ? paint('OK', 'ok') : paint('AT RISK', 'failure')}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${adobe} (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).\n`,
-  );
+  const summary = `${atRisk === 0 ? 'OK' : 'AT RISK'}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${adobe} (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).`;
+  const wrapped = wrap(summary, TABLE_WIDTH, 2);
+  io.stdout.write(`\n${atRisk === 0 ? wrapped.replace('OK', paint('OK', 'ok')) : wrapped.replace('AT RISK', paint('AT RISK', 'failure'))}\n`);
 }

@@ -14,6 +14,8 @@ import { configFor, FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, 
 
 let t: CliWorld;
 let ids: string[];
+/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
 
 const patchDisabled = (id: string) => ({
   match: { method: 'PATCH', path: `/connections/${id}` },
@@ -91,10 +93,15 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^CONNECTION\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES \(UTC\)\s+ERROR \/ NOTE$/);
-    expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+FAILED\s+-\s+-\s+Flow Service PATCH .* \(1445-400\): PATCH connection feature not enabled\.$/);
-    expect(lines.filter((line) => / rotated /.test(line))).toHaveLength(2);
-    expect(result.stdout).toContain(`NOT OK: 2 rotated, 1 failed, Adobe could read 2 of 2 with the new credentials (function ${FUNCTION_NAME}).`);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES\s+ERROR \/ NOTE$/);
+    // Adobe's code and words in the row (cut to fit 100 columns); the full error in a detail line below the table.
+    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(/^\S{8}  -\s+prod\s+FAILED\s+-\s+-\s+1445-400: PATCH connection feature (?:not enabled\.|.*…)$/);
+    expect(flat(result.stdout)).toContain(`${ids[0]!.slice(0, 8)}: Flow Service PATCH /connections/${ids[0]} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`);
+    const rotated = lines.filter((line) => / rotated /.test(line));
+    expect(rotated).toHaveLength(2);
+    // Short etags, and expiry as a time of day (with the day when it is not today).
+    for (const line of rotated) expect(line).toMatch(/ rotated\s+[0-9a-f]{8}\s+(?:[A-Z][a-z]{2} \d{1,2} )?\d\d:\d\dZ\s+-$/);
+    expect(flat(result.stdout)).toContain(`NOT OK: 2 rotated, 1 failed, Adobe could read 2 of 2 with the new credentials (function ${FUNCTION_NAME}).`);
     expect(result.stderr).toContain(`invoking ${FUNCTION_NAME} for every target`);
   });
 

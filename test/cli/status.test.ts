@@ -10,6 +10,8 @@ import { configFor, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from './s
 let t: CliWorld;
 let ids: string[];
 const MINUTE = 60_000;
+/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
 /** Colour codes (SGR). */
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -58,12 +60,17 @@ describe('status', () => {
 
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^CONNECTION\s+SANDBOX\s+STATE\s+UPDATED \(UTC\)\s+UPDATED BY\s+AGE \/ LIFETIME\s+RISK$/);
-    expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+enabled\s+\S+ \S+Z\s+\S+@AdobeID\s+50m \/ 1h00m\s+EXPIRING$/);
-    expect(lines.find((line) => line.startsWith(ids[1]!))).toMatch(/50m \/ 2h00m\s+ok$/);
-    expect(result.stdout).toContain(
-      `WARNING: ${ids[0]} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; run \`npx aep-s3-rotator rotate --connection ${ids[0]}\`.`,
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+SANDBOX\s+UPDATED\s+BY\s+AGE \/ LIFETIME\s+RISK$/);
+    // Short ids; the name from Flow Service; the time of day (and the day, when it is not today); who wrote it.
+    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(
+      new RegExp(`^${ids[0]!.slice(0, 8)}  S3 ingest 1\\s+prod\\s+(?:[A-Z][a-z]{2} \\d{1,2} )?\\d\\d:\\d\\dZ\\s+rotator\\s+50m / 1h00m\\s+EXPIRING$`),
     );
+    expect(lines.find((line) => line.startsWith(ids[1]!.slice(0, 8)))).toMatch(/S3 ingest 2\s+dev\s+.*50m \/ 2h00m\s+ok$/);
+    expect(flat(result.stdout)).toContain(
+      `WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; rotate it now:`,
+    );
+    // The command to paste, whole, on a line of its own.
+    expect(lines).toContain(`    npx aep-s3-rotator rotate --connection ${ids[0]}`);
     expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy');
   });
 
@@ -219,13 +226,14 @@ describe('status --probe', () => {
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/\sRISK\s+ADOBE$/);
-    expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/ADOBE REFUSED\s+CANNOT READ$/);
-    expect(lines.find((line) => line.startsWith(ids[1]!))).toMatch(/ok\s+can read$/);
-    const warning = lines.find((line) => line.startsWith('WARNING:'))!;
-    expect(warning).toContain(`${ids[0]} (sandbox prod): Adobe cannot read the bucket's root`);
+    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(/ADOBE REFUSED\s+REFUSED$/);
+    expect(lines.find((line) => line.startsWith(ids[1]!.slice(0, 8)))).toMatch(/ok\s+reads$/);
+    const warning = flat(result.stdout.slice(result.stdout.indexOf('WARNING:')));
+    expect(warning).toContain(`WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): Adobe cannot read the bucket's root`);
     expect(warning).toContain('(1100-400): The request could not be processed. Flow provider error: Amazon S3 answered ExpiredToken');
-    expect(warning).toContain(`\`npx aep-s3-rotator rotate --dry-run --connection ${ids[0]}\``);
-    expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy; Adobe could read 1 of 2');
+    expect(warning).toContain("check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder");
+    expect(lines).toContain(`    npx aep-s3-rotator rotate --dry-run --connection ${ids[0]}`);
+    expect(flat(result.stdout)).toContain('AT RISK: 1 of 2 connections healthy; Adobe could read 1 of 2');
   });
 
   it('adds the refusal to a connection already at risk for its age', async () => {

@@ -3,6 +3,7 @@
  * `node:util` parseArgs. A mistake on the command line becomes a {@link UsageError} (exit 2).
  */
 import { parseArgs } from 'node:util';
+import leven from 'leven';
 import { closestName } from '../lib/config.js';
 import { UsageError } from './errors.js';
 import { wrap } from './output.js';
@@ -172,6 +173,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError(described.endsWith('.') ? described : `${described}; see \`${RUN} ${first} --help\`.`);
   }
   if (values.help) return { kind: 'help', command: first };
+  // `--function=` or `--config ""`: parseArgs takes the empty string as the value.
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === '') throw new UsageError(`--${name} needs a value; it got an empty one (see \`${RUN} ${first} --help\`).`);
+    }
+  }
   return { kind: 'command', command: first, options: values };
 }
 
@@ -260,6 +267,18 @@ function exitCodeHelp(codes: readonly [number, string][]): string {
 
 /** Connection ids as Flow Service spells them (uuids). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `--connection` ids that are not targets, as one phrase: `<id> is not a configured target (did
+ * you mean <target>?)` where a target's id differs by a character or two (a typo).
+ */
+export function notTargets(unknown: readonly string[], targetIds: readonly string[]): string {
+  const named = unknown.map((id) => {
+    const meant = closestName(id.toLowerCase(), targetIds.map((target) => target.toLowerCase()));
+    return meant && leven(id.toLowerCase(), meant) <= 2 ? `${id} (did you mean ${targetIds.find((target) => target.toLowerCase() === meant)}?)` : id;
+  });
+  return `${named.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}`;
+}
 
 /** `--connection` values, checked: uuids, each once. */
 export function connectionIdsOf(options: CommandOptions): string[] | undefined {

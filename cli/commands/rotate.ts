@@ -3,7 +3,7 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connectionIdsOf, RUN, type CommandOptions } from '../args.js';
+import { connectionIdsOf, notTargets, RUN, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
@@ -63,7 +63,7 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
     const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
     if (errorMessage.startsWith('Invalid rotation request: ')) {
       const reason = errorMessage.slice('Invalid rotation request: '.length);
-      throw notDeployedYet(reason, config, options, functionName) ?? new UsageError(`Function ${functionName} refused the request: ${reason}.`);
+      throw notDeployedYet(reason, config, options, functionName) ?? new UsageError(`Function ${functionName} refused the request: ${withSuggestions(reason, config)}.`);
     }
     throw new CliError(`Function ${functionName} failed without rotating any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`, EXIT.FAILED);
   }
@@ -99,12 +99,21 @@ function notDeployedYet(reason: string, config: RotatorConfig | undefined, optio
   );
 }
 
+/** The function's "connectionIds: <id> is not in the configured targets; ..." with "did you mean" from the local targets. */
+function withSuggestions(reason: string, config: RotatorConfig | undefined): string {
+  const match = /^connectionIds: (.+?) ((?:is|are) not in the configured targets)(.*)$/.exec(reason);
+  if (!match || !config) return reason;
+  const ids = config.targets.map((target) => target.connectionId);
+  const named = notTargets(match[1]!.split(', '), ids).replace(/ (?:is|are) not (?:a )?configured targets?$/, '');
+  return `connectionIds: ${named} ${match[2]}${match[3]}`;
+}
+
 async function rotateLocally(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
   const config = requireConfig(io.cwd, options.config, 'rotate --local');
   const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
   const unknown = (connectionIds ?? []).filter((id) => !byId.has(id.toLowerCase()));
   if (unknown.length > 0) {
-    throw new UsageError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}; nothing was rotated.`);
+    throw new UsageError(`${notTargets(unknown, config.targets.map((target) => target.connectionId))}; nothing was rotated.`);
   }
   const targets = connectionIds ? connectionIds.map((id) => byId.get(id.toLowerCase())!) : config.targets;
   refuseCreatedRoles(config, targets);

@@ -22,7 +22,7 @@ import { checkRotatable } from '../../lambda/rotate.js';
 import { SecretStore, type AdobeCredentials } from '../../lambda/secrets.js';
 import type { TargetConfig } from '../../lib/config.js';
 import { scheduleInterval } from '../../lib/rotation-rules.js';
-import { connectionIdsOf, RUN, type CommandOptions } from '../args.js';
+import { connectionIdsOf, notTargets, RUN, type CommandOptions } from '../args.js';
 import { stackOutputs } from '../aws.js';
 import { requireConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
@@ -86,7 +86,7 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
   const requested = connectionIdsOf(options);
   const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
   const unknown = (requested ?? []).filter((id) => !byId.has(id.toLowerCase()));
-  if (unknown.length > 0) throw new UsageError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}.`);
+  if (unknown.length > 0) throw new UsageError(`${notTargets(unknown, config.targets.map((target) => target.connectionId))}.`);
   const targets = requested ? requested.map((id) => byId.get(id.toLowerCase())!) : config.targets;
   const probe = Boolean(options.probe);
   // A valid configuration always has a schedule whose interval is known.

@@ -81,6 +81,8 @@ describe('help', () => {
     [['status', '--dry-run'], 'Unknown option --dry-run (it is an option of rotate, not status)'],
     [['rotate', '--dry-run=yes'], 'aep-s3-rotator: --dry-run takes no value; use --dry-run.\n'],
     [['status', '--json=false'], 'aep-s3-rotator: --json takes no value; use --json.\n'],
+    [['rotate', '--function='], 'aep-s3-rotator: --function needs a value; it got an empty one (see `npx aep-s3-rotator rotate --help`).\n'],
+    [['status', '--config', ''], '--config needs a value; it got an empty one'],
     [['stauts'], 'Unknown command "stauts" (did you mean status?); the commands are rotate, status, check-config'],
     [['rotate', '--function'], 'Option --function needs a value'],
     [['check-config', 'extra'], 'Unexpected argument "extra"'],

@@ -163,6 +163,17 @@ describe('rotate (deployed function)', () => {
     expect(result.stderr).toBe(`aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`);
   });
 
+  it('suggests the target a mistyped connection id probably meant when the function refuses it (exit 2)', async () => {
+    const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
+
+    const result = await t.cli(['rotate', '--connection', typo]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${typo} (did you mean ${ids[1]}?) is not in the configured targets; nothing was rotated.\n`,
+    );
+  });
+
   it('says a connection in the local configuration is not deployed yet, with the commands to run (exit 2)', async () => {
     const added = randomUUID();
     t.writeConfig({ targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }] });

@@ -152,6 +152,15 @@ describe('status', () => {
     expect(result.stderr).toBe(`aep-s3-rotator: ${unknown} is not a configured target.\n`);
   });
 
+  it('suggests the target a mistyped --connection probably meant (exit 2)', async () => {
+    const typo = `${ids[0]!.slice(0, 35)}${ids[0]!.endsWith('0') ? '1' : '0'}`;
+
+    const result = await t.cli(['status', '--connection', typo]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`aep-s3-rotator: ${typo} (did you mean ${ids[0]}?) is not a configured target.\n`);
+  });
+
   it('says there are no AWS credentials to read the Adobe secret with (exit 3)', async () => {
     const restore = t.env(NO_AWS_CREDENTIALS);
     try {

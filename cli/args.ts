@@ -3,9 +3,17 @@
  * `node:util` parseArgs. A mistake on the command line becomes a {@link UsageError} (exit 2).
  */
 import { parseArgs } from 'node:util';
+import leven from 'leven';
+import { closestName } from '../lib/config.js';
 import { UsageError } from './errors.js';
+import { wrap } from './output.js';
 
 export const PROGRAM = 'aep-s3-rotator';
+/**
+ * How a person runs the CLI from the project directory (the bin is not on PATH unless installed
+ * globally): every command it suggests starts with this, so it can be pasted as it is.
+ */
+export const RUN = `npx ${PROGRAM}`;
 
 export type CommandName = 'rotate' | 'status' | 'check-config';
 
@@ -39,15 +47,15 @@ const STACK_OPTION: OptionSpec = {
 const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'Print JSON (the default when stdout is not a terminal).' };
 const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'Show this help.' };
 const ENVIRONMENT_EXIT: [number, string] = [3, 'environment error: no AWS credentials, stack not deployed, function not found, access denied, service unreachable'];
-const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value, or a connection that is not a configured target'];
+const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value, a --config file that cannot be read, or a connection that is not a configured target'];
 
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   rotate: {
     summary: 'Rotate connection credentials now (through the deployed function, or --local).',
-    usage: `${PROGRAM} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local] [--config <file>]`,
+    usage: `${RUN} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local] [--config <file>]`,
     description:
       'Invokes the deployed rotator function synchronously with a manual request ({"connectionIds", "dryRun"}) and prints one row per ' +
-      'connection: connection, sandbox, outcome, new etag, expiry, error. The function name comes from the stack output RotatorFunctionName ' +
+      'connection: id, sandbox, outcome, new etag, expiry, error (in full below the table). The function name comes from the stack output RotatorFunctionName ' +
       'unless --function is given. With --local, the same rotation runs in this process with your own AWS credentials and the configured ' +
       'Adobe endpoints, for debugging without a deploy: the roles it assumes must trust you, so targets whose role the stack creates ' +
       "(trusting only the function's role) cannot be rotated locally. It reads the Adobe secret named by \"adobeCredentialsSecret\" in the " +
@@ -70,40 +78,48 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       ENVIRONMENT_EXIT,
     ],
     examples: [
-      `${PROGRAM} rotate`,
-      `${PROGRAM} rotate --connection 4cb0c374-d3bb-4557-b139-5712880adc55 --dry-run`,
-      `${PROGRAM} rotate --local --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
-      `${PROGRAM} rotate --json | jq '.results[] | select(.status != "rotated")'`,
+      `${RUN} rotate`,
+      `${RUN} rotate --connection 4cb0c374-d3bb-4557-b139-5712880adc55 --dry-run`,
+      `${RUN} rotate --local --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
+      `${RUN} rotate --json | jq '.results[] | select(.status != "rotated")'`,
     ],
   },
   status: {
     summary: 'Show each configured connection: state, last update, credential age, risk.',
-    usage: `${PROGRAM} status [--connection <id>]... [--config <file>] [--json]`,
+    usage: `${RUN} status [--connection <id>]... [--probe] [--config <file>] [--json]`,
     description:
       'For every configured target, reads the connection from Flow Service (GET /connections/{id}, with the Adobe credentials the ' +
       'rotator uses) and shows its state, updatedAt, who updated it, and the age of that update against the configured credential ' +
       'lifetime. A connection is at risk when its credentials are likely expired or will expire before the next scheduled run ' +
-      '(age > lifetime - one schedule interval), when it is not found, not enabled, not rotatable, or cannot be read. Secret values are never printed; only the names of the auth params.',
+      '(age > lifetime - one schedule interval), when it is not found, not enabled, not rotatable, or cannot be read. ' +
+      'With --probe, Flow Service also explores each connection with the credentials it holds now (GET /connections/{id}/explore: ' +
+      "the target's folder when it names its bucket, else the root), and a connection Adobe cannot read is at risk, with Adobe's code " +
+      'and detail. Secret values are never printed; only the names of the auth params.',
     options: {
       connection: { type: 'string', multiple: true, value: '<id>', description: 'Show only this connection (repeat for several). Default: every target.' },
+      probe: { type: 'boolean', description: 'Also ask Flow Service to list each bucket with the credentials the connection holds now (whether Adobe can read).' },
       config: CONFIG_OPTION,
       stack: STACK_OPTION,
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
     exitCodes: [[0, 'every connection is healthy'], [1, 'at least one connection is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT],
-    examples: [`${PROGRAM} status`, `${PROGRAM} status --json | jq '.connections[] | select(.atRisk)'`],
+    examples: [
+      `${RUN} status`,
+      `${RUN} status --probe --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
+      `${RUN} status --json | jq '.connections[] | select(.atRisk)'`,
+    ],
   },
   'check-config': {
     summary: 'Validate the configuration offline, with the configuration rules of `cdk synth`.',
-    usage: `${PROGRAM} check-config [--config <file>] [--json]`,
+    usage: `${RUN} check-config [--config <file>] [--json]`,
     description:
       'Reads the configuration the way the CDK app does (the "rotator" context in ./cdk.json, the file named by its "rotatorConfigFile", ' +
       'or --config) and applies the configuration checks of `cdk synth`, without AWS access. Prints each problem with the field it concerns. ' +
       'It does not run the checks synth makes while building the stack (targets bundled as a file, cdk-nag): run `npx cdk synth` as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
-    exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error']],
-    examples: [`${PROGRAM} check-config`, `${PROGRAM} check-config --config prod.json`],
+    exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error: unknown option, a --config file that cannot be read']],
+    examples: [`${RUN} check-config`, `${RUN} check-config --config prod.json`],
   },
 };
 
@@ -111,6 +127,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
 export interface CommandOptions {
   readonly connection?: string[];
   readonly 'dry-run'?: boolean;
+  readonly probe?: boolean;
   readonly function?: string;
   readonly stack?: string;
   readonly local?: boolean;
@@ -152,25 +169,45 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     values = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }).values as CommandOptions;
   } catch (error) {
     if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
-    throw new UsageError(`${describeParseError(error as NodeJS.ErrnoException)}; see \`${PROGRAM} ${first} --help\`.`);
+    const described = describeParseError(error as NodeJS.ErrnoException, first);
+    throw new UsageError(described.endsWith('.') ? described : `${described}; see \`${RUN} ${first} --help\`.`);
   }
   if (values.help) return { kind: 'help', command: first };
+  // `--function=` or `--config ""`: parseArgs takes the empty string as the value.
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === '') throw new UsageError(`--${name} needs a value; it got an empty one (see \`${RUN} ${first} --help\`).`);
+    }
+  }
   return { kind: 'command', command: first, options: values };
 }
 
 function unknownCommand(name: string): UsageError {
-  const hint = name.startsWith('-') ? `"${name}" must come after a command` : `Unknown command "${name}"`;
-  return new UsageError(`${hint}; the commands are ${Object.keys(COMMANDS).join(', ')} (see \`${PROGRAM} --help\`).`);
+  const commands = Object.keys(COMMANDS);
+  const meant = name.startsWith('-') ? undefined : closestName(name, commands);
+  const hint = name.startsWith('-') ? `"${name}" must come after a command` : `Unknown command "${name}"${meant ? ` (did you mean ${meant}?)` : ''}`;
+  return new UsageError(`${hint}; the commands are ${commands.join(', ')} (see \`${RUN} --help\`).`);
 }
 
-/** parseArgs' messages, in this tool's words. */
-function describeParseError(error: NodeJS.ErrnoException): string {
+/**
+ * parseArgs' messages, in this tool's words, with the option the person probably meant. A
+ * message that says all there is to say ends with a full stop; the others get a pointer to --help.
+ */
+function describeParseError(error: NodeJS.ErrnoException, command: CommandName): string {
   const option = /'(-[^' ]+)/.exec(error.message)?.[1];
   const positional = /argument '([^']*)'/.exec(error.message)?.[1];
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `Unknown option ${option ?? error.message}`;
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      if (!option) return `Unknown option: ${error.message}`;
+      const name = option.replace(/^--?/, '').replace(/=.*$/, '');
+      const meant = closestName(name, Object.keys(COMMANDS[command].options));
+      if (meant) return `Unknown option ${option} (did you mean --${meant}?)`;
+      const elsewhere = Object.entries(COMMANDS).find(([, spec]) => Object.hasOwn(spec.options, name))?.[0];
+      return `Unknown option ${option}${elsewhere ? ` (it is an option of ${elsewhere}, not ${command})` : ''}`;
+    }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      // A flag given a value (`--dry-run=yes`), or an option that needs one given none.
+      if (/does not take an argument/.test(error.message)) return `${option} takes no value; use ${option}.`;
       return `Option ${option ?? ''} needs a value`.replace('  ', ' ');
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `Unexpected argument "${positional ?? ''}" (options take the form --name value)`;
@@ -185,14 +222,16 @@ export function programHelp(): string {
   return [
     `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, config check).`,
     '',
-    `Usage: ${PROGRAM} <command> [options]`,
+    `Usage: ${RUN} <command> [options]`,
     '',
     'Commands:',
     ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
     '',
-    `Run \`${PROGRAM} <command> --help\` for a command's options, \`${PROGRAM} --version\` for the version.`,
+    `Run \`${RUN} <command> --help\` for a command's options, \`${RUN} --version\` for the version.`,
+    'Inside the project, `npm run rotator -- <command>` works as well.',
     '',
     'Output: a table on a terminal; JSON with --json or when stdout is not a terminal.',
+    'Colour: on a terminal; off with NO_COLOR=1, forced with FORCE_COLOR=1 (FORCE_COLOR=0: off).',
     'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...);',
     '"region" in the configuration, when set, wins over AWS_REGION.',
     '',
@@ -226,23 +265,20 @@ function exitCodeHelp(codes: readonly [number, string][]): string {
   return ['Exit codes:', ...codes.map(([code, meaning]) => `  ${code}  ${meaning}`)].join('\n');
 }
 
-function wrap(text: string, width: number): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines.join('\n');
-}
-
 /** Connection ids as Flow Service spells them (uuids). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `--connection` ids that are not targets, as one phrase: `<id> is not a configured target (did
+ * you mean <target>?)` where a target's id differs by a character or two (a typo).
+ */
+export function notTargets(unknown: readonly string[], targetIds: readonly string[]): string {
+  const named = unknown.map((id) => {
+    const meant = closestName(id.toLowerCase(), targetIds.map((target) => target.toLowerCase()));
+    return meant && leven(id.toLowerCase(), meant) <= 2 ? `${id} (did you mean ${targetIds.find((target) => target.toLowerCase() === meant)}?)` : id;
+  });
+  return `${named.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}`;
+}
 
 /** `--connection` values, checked: uuids, each once. */
 export function connectionIdsOf(options: CommandOptions): string[] | undefined {

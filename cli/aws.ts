@@ -7,6 +7,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient, LogType } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { RUN } from './args.js';
 import { describeAwsError, EnvironmentError, firstSentence } from './errors.js';
 
 /**
@@ -137,7 +138,7 @@ export async function invokeFunction(functionName: string, event: unknown, optio
     }
     if (name === 'TimeoutError' && /of inactivity/.test((error as Error).message)) {
       throw new EnvironmentError(
-        `Function ${functionName} did not answer within ${INVOKE_READ_TIMEOUT_MS / 60_000} minutes; the run may still have finished: check \`aep-s3-rotator status\` and the function's log.`,
+        `Function ${functionName} did not answer within ${INVOKE_READ_TIMEOUT_MS / 60_000} minutes; the run may still have finished: check \`${RUN} status\` and the function's log.`,
       );
     }
     if (name === 'ResourceConflictException' || name === 'ResourceNotReadyException') {

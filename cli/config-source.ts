@@ -4,17 +4,19 @@
  * `rotatorConfigFile`), relative paths resolved against the working directory.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import {
   CONFIG_CONTEXT_KEY,
   CONFIG_FILE_CONTEXT_KEY,
   ConfigValidationError,
   DEFAULT_STACK_NAME,
   loadRotatorConfig,
+  locateJsonError,
   parseRotatorConfig,
   type RotatorConfig,
 } from '../lib/config.js';
-import { CliError, EXIT } from './errors.js';
+import { RUN } from './args.js';
+import { CliError, EXIT, UsageError } from './errors.js';
 
 export { ConfigValidationError, type RotatorConfig };
 
@@ -31,8 +33,9 @@ function contextOf(cwd: string, configFile: string | undefined): { tryGetContext
   let cdkJson: { context?: Record<string, unknown> };
   try {
     cdkJson = JSON.parse(text) as typeof cdkJson;
-  } catch {
-    throw new ConfigValidationError(['cdk.json: is not valid JSON'], path);
+  } catch (error) {
+    const { line, column, reason } = locateJsonError(text, error);
+    throw new ConfigValidationError([`cdk.json:${line}:${column}: is not valid JSON (${reason})`], path);
   }
   const context = cdkJson?.context ?? {};
   return { tryGetContext: (key) => context[key], source: path };
@@ -48,19 +51,32 @@ export function loadConfig(cwd: string, configFile: string | undefined): Rotator
   return loadRotatorConfig(tryGetContext, (path) => readFileSync(resolve(cwd, path), 'utf8'));
 }
 
-/** The JSON in `--config <file>`. */
+/** Why a file named on the command line cannot be read, in words. */
+const UNREADABLE: Record<string, string> = {
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/**
+ * The JSON in `--config <file>`.
+ * @throws UsageError (exit 2) when the file cannot be read: the command line names a wrong file.
+ */
 function readConfigFile(cwd: string, file: string): unknown {
   const source = `file "${file}"`;
   let text: string;
   try {
     text = readFileSync(resolve(cwd, file), 'utf8');
   } catch (error) {
-    throw new ConfigValidationError([`--config: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`], source);
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const why = code === 'ENOENT' ? `there is no such file${isAbsolute(file) ? '' : ` in ${cwd}`}` : `cannot read it (${UNREADABLE[code] ?? code})`;
+    throw new UsageError(`--config "${file}": ${why}; pass the path of a JSON file holding the rotator configuration.`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigValidationError([`--config: "${file}" is not valid JSON (${(error as Error).message})`], source);
+    const { line, column, reason } = locateJsonError(text, error);
+    throw new ConfigValidationError([`--config: ${file}:${line}:${column}: is not valid JSON (${reason})`], source);
   }
 }
 
@@ -70,7 +86,7 @@ export function requireConfig(cwd: string, configFile: string | undefined, comma
     return loadConfig(cwd, configFile);
   } catch (error) {
     if (error instanceof ConfigValidationError) {
-      throw new CliError(`${error.message}\n${command} needs a valid configuration; \`aep-s3-rotator check-config\` explains each problem.`, EXIT.FAILED);
+      throw new CliError(`${error.message}\n${command} needs a valid configuration; \`${RUN} check-config${configFile === undefined ? '' : ` --config ${configFile}`}\` explains each problem.`, EXIT.FAILED);
     }
     throw error;
   }
@@ -84,8 +100,10 @@ export function stackNameFor(cwd: string, configFile: string | undefined, explic
   if (explicit) return explicit;
   try {
     return loadConfig(cwd, configFile).stackName;
-  } catch {
-    // Fall back to reading stackName alone from wherever the configuration would come from.
+  } catch (error) {
+    // A --config that cannot be read is a mistake on the command line, whatever the command.
+    if (error instanceof UsageError) throw error;
+    // Otherwise fall back to reading stackName alone from wherever the configuration would come from.
   }
   try {
     const { tryGetContext } = contextOf(cwd, configFile);

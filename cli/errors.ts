@@ -11,7 +11,7 @@ export const EXIT = {
   OK: 0,
   /** The command ran and found a problem: a connection failed or was not rotated, a connection is at risk, the configuration is invalid. */
   FAILED: 1,
-  /** The command line is wrong: unknown command or option, a bad value, a connection that is not a target. */
+  /** The command line is wrong: unknown command or option, a bad value, a --config file that cannot be read, a connection that is not a target. */
   USAGE: 2,
   /** The environment is not usable: no AWS credentials, stack not deployed, function not found, access denied, service unreachable. */
   ENVIRONMENT: 3,

@@ -12,7 +12,7 @@ import { checkConfigCommand } from './commands/check-config.js';
 import { rotateCommand } from './commands/rotate.js';
 import { statusCommand } from './commands/status.js';
 import { CliError, describeAwsError, EXIT } from './errors.js';
-import type { Io } from './output.js';
+import { painterFor, type Io } from './output.js';
 
 export type { Io } from './output.js';
 export { EXIT } from './errors.js';
@@ -38,12 +38,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return await COMMAND_RUNNERS[parsed.command](parsed.options, io);
   } catch (error) {
     const known = error instanceof CliError ? error : describeAwsError(error, 'reach AWS');
+    const prefix = painterFor(io, 'stderr')(`${PROGRAM}:`, 'failure');
     if (known) {
-      io.stderr.write(`${PROGRAM}: ${known.message}\n`);
+      io.stderr.write(`${prefix} ${known.message}\n`);
       return known.exitCode;
     }
     // A bug, not a mistake: still one line, with the error's name, for the report.
-    io.stderr.write(`${PROGRAM}: unexpected error (${(error as Error)?.name ?? 'Error'}): ${(error as Error)?.message ?? String(error)}\n`);
+    io.stderr.write(`${prefix} unexpected error (${(error as Error)?.name ?? 'Error'}): ${(error as Error)?.message ?? String(error)}\n`);
     return EXIT.FAILED;
   }
 }
@@ -68,6 +69,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     stderr: { write: (text) => err(text), isTTY: process.stderr.isTTY },
     cwd: process.cwd(),
     now: Date.now,
+    env: process.env,
   };
   process.exitCode = await run(argv, io);
 }

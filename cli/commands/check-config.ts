@@ -9,12 +9,12 @@ import type { CommandOptions } from '../args.js';
 import { ConfigValidationError, loadConfig } from '../config-source.js';
 import { configWarnings } from '../../lib/config.js';
 import { EXIT } from '../errors.js';
-import { formatDuration, printJson, wantsJson, type Io } from '../output.js';
+import { formatDuration, painterFor, printJson, wantsJson, type Io } from '../output.js';
 import { scheduleInterval } from '../../lib/rotation-rules.js';
 
 /** `targets[1].durationSeconds: 7200 is above ...` → field and message. */
 export function splitProblem(problem: string): { field: string; message: string } {
-  const match = /^(\S+?): ([\s\S]*)$/.exec(problem);
+  const match = /^(\(top level\)|\S+?): ([\s\S]*)$/.exec(problem);
   return match ? { field: match[1]!, message: match[2]! } : { field: '(configuration)', message: problem };
 }
 
@@ -30,8 +30,8 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
       printJson(io, { valid: false, problems });
     } else {
       const heading = error.message.split('\n')[0]!;
-      io.stdout.write(`${heading}\n${problems.map(({ field, message }) => `  ${field}: ${message}`).join('\n')}\n`);
-      io.stdout.write(`\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`cdk synth\` would refuse this configuration.\n`);
+      io.stdout.write(`${painterFor(io, 'stdout')(heading, 'failure')}\n${problems.map(({ field, message }) => `  ${field}: ${message}`).join('\n')}\n`);
+      io.stdout.write(`\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`npx cdk synth\` would refuse this configuration.\n`);
     }
     return EXIT.FAILED;
   }
@@ -56,11 +56,12 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
     printJson(io, summary);
   } else {
     const methodText = [...methods].map(([method, count]) => `${count} ${method}`).join(', ');
+    const paint = painterFor(io, 'stdout');
     io.stdout.write(
-      `Configuration is valid: stack ${config.stackName}, ${config.targets.length} target${config.targets.length === 1 ? '' : 's'} (${methodText}), ` +
+      `${paint('Configuration is valid', 'ok')}: stack ${config.stackName}, ${config.targets.length} target${config.targets.length === 1 ? '' : 's'} (${methodText}), ` +
         `schedule ${config.schedule}${intervalSeconds ? ` (every ${formatDuration(intervalSeconds)})` : ''}, shortest credential lifetime ${formatDuration(summary.shortestDurationSeconds)}.\n`,
     );
-    for (const { field, message } of summary.warnings) io.stdout.write(`WARNING: ${field}: ${message}.\n`);
+    for (const { field, message } of summary.warnings) io.stdout.write(`${paint('WARNING', 'warning')}: ${field}: ${message}.\n`);
   }
   return EXIT.OK;
 }

@@ -3,12 +3,12 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connectionIdsOf, type CommandOptions } from '../args.js';
+import { connectionIdsOf, notTargets, RUN, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
-import { formatEtag, formatTime, printJson, Progress, renderTable, wantsJson, type Io } from '../output.js';
+import { formatClock, formatEtag, painterFor, printJson, Progress, renderTable, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
 import { isHealthyRow, isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
 
 /** What one `rotate` found, printed as a table or JSON. */
@@ -62,7 +62,8 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
   if (outcome.functionError) {
     const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
     if (errorMessage.startsWith('Invalid rotation request: ')) {
-      throw new UsageError(`Function ${functionName} refused the request: ${errorMessage.slice('Invalid rotation request: '.length)}.`);
+      const reason = errorMessage.slice('Invalid rotation request: '.length);
+      throw notDeployedYet(reason, config, options, functionName) ?? new UsageError(`Function ${functionName} refused the request: ${withSuggestions(reason, config)}.`);
     }
     throw new CliError(`Function ${functionName} failed without rotating any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`, EXIT.FAILED);
   }
@@ -72,12 +73,47 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
   return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(outcome.payload) };
 }
 
+/**
+ * The function refused connection ids that the local configuration has: they were added and not
+ * deployed yet. Says so, with the commands to run (undefined when that is not the case).
+ */
+function notDeployedYet(reason: string, config: RotatorConfig | undefined, options: CommandOptions, functionName: string): UsageError | undefined {
+  // lambda/rotator.ts: "connectionIds: <id>, <id> are not in the configured targets; nothing was rotated".
+  const refused = /^connectionIds: (.+?) (?:is|are) not in the configured targets/.exec(reason)?.[1]?.split(', ');
+  if (!config || !refused) return undefined;
+  const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
+  if (!refused.every((id) => local.has(id.toLowerCase()))) return undefined;
+  const deploy = `npx cdk deploy${options.config ? ` -c rotatorConfigFile=${options.config}` : ''}`;
+  const rotate = [
+    `${RUN} rotate`,
+    // Nothing was rotated: the same request again, once deployed.
+    ...(options.connection ?? refused).map((id) => `--connection ${id}`),
+    ...(options['dry-run'] ? ['--dry-run'] : []),
+    ...(options.config ? [`--config ${options.config}`] : []),
+    ...(options.function ? [`--function ${options.function}`] : options.stack ? [`--stack ${options.stack}`] : []),
+  ].join(' ');
+  const these = refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`;
+  return new UsageError(
+    `${these} in the local configuration but not deployed yet (function ${functionName} does not have ${refused.length === 1 ? 'it' : 'them'}); ` +
+      `deploy, then rotate: \`${deploy}\`, then \`${rotate}\`. Nothing was rotated.`,
+  );
+}
+
+/** The function's "connectionIds: <id> is not in the configured targets; ..." with "did you mean" from the local targets. */
+function withSuggestions(reason: string, config: RotatorConfig | undefined): string {
+  const match = /^connectionIds: (.+?) ((?:is|are) not in the configured targets)(.*)$/.exec(reason);
+  if (!match || !config) return reason;
+  const ids = config.targets.map((target) => target.connectionId);
+  const named = notTargets(match[1]!.split(', '), ids).replace(/ (?:is|are) not (?:a )?configured targets?$/, '');
+  return `connectionIds: ${named} ${match[2]}${match[3]}`;
+}
+
 async function rotateLocally(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
   const config = requireConfig(io.cwd, options.config, 'rotate --local');
   const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
   const unknown = (connectionIds ?? []).filter((id) => !byId.has(id.toLowerCase()));
   if (unknown.length > 0) {
-    throw new UsageError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}; nothing was rotated.`);
+    throw new UsageError(`${notTargets(unknown, config.targets.map((target) => target.connectionId))}; nothing was rotated.`);
   }
   const targets = connectionIds ? connectionIds.map((id) => byId.get(id.toLowerCase())!) : config.targets;
   refuseCreatedRoles(config, targets);
@@ -113,11 +149,15 @@ async function checkOperatorCredentials(region: string | undefined): Promise<voi
   }
 }
 
-/** The configuration if there is a valid one (deployed mode needs only its stack name and region). */
+/**
+ * The configuration if there is a valid one (deployed mode needs only its stack name and region).
+ * A --config file that cannot be read is still a usage error.
+ */
 function lenientConfig(io: Io, configFile: string | undefined): RotatorConfig | undefined {
   try {
     return loadConfig(io.cwd, configFile);
-  } catch {
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
     return undefined;
   }
 }
@@ -129,21 +169,49 @@ const OUTCOME_LABEL: Record<RotationRow['status'], string> = {
   skipped: 'skipped',
 };
 
+const OUTCOME_TONE: Record<RotationRow['status'], Tone> = {
+  rotated: 'ok',
+  'dry-run': 'ok',
+  failed: 'failure',
+  skipped: 'warning',
+};
+
+/** The whole story of a row that failed, or that Adobe could not read: its detail line. */
 function detailOf(row: RotationRow): string | undefined {
   if (row.error) return `${row.attempts && row.attempts > 1 ? `after ${row.attempts} attempts: ` : ''}${row.error}`;
   if (row.adobeError) return `${row.adobeError} (${row.adobeErrorCode ?? 'no code'})`;
+  return undefined;
+}
+
+/** Flow Service's own words after "Flow Service PATCH /connections/<id> failed with HTTP 400 (1445-400): ". */
+const FLOW_SERVICE_PREFIX = /^Flow Service [A-Z]+ \/connections\/\S+ failed with HTTP \d+(?: \([^)]+\))?: /;
+
+/**
+ * The row's note in the table: Adobe's code first, then its words; that Adobe cannot read (its
+ * detail line says why); the plan of a dry run.
+ */
+function noteOf(row: RotationRow): string | undefined {
+  if (row.adobeVerified === false) return `Adobe cannot read (${(row.error ? row.errorCode : row.adobeErrorCode) ?? 'no code'})`;
+  if (row.error) {
+    const words = row.error.replace(FLOW_SERVICE_PREFIX, '');
+    return row.errorCode && !words.startsWith(row.errorCode) ? `${row.errorCode}: ${words}` : words;
+  }
   if (row.plannedOperations) {
-    // `replace /auth/params/s3AccessKey`, ... → `would replace s3AccessKey, s3SecretKey; add s3SessionToken`
+    // `replace /auth/params/s3AccessKey`, ... → `would replace 2 params, add s3SessionToken` (all of it in --json).
     const byOp = new Map<string, string[]>();
     for (const operation of row.plannedOperations) {
       const [op = '', path = ''] = operation.split(' ');
       byOp.set(op, [...(byOp.get(op) ?? []), path.replace('/auth/params/', '')]);
     }
-    return `would ${[...byOp].map(([op, params]) => `${op} ${params.join(', ')}`).join('; ')}`;
+    return `would ${[...byOp].map(([op, params]) => `${op} ${params.length === 1 ? params[0] : `${params.length} params`}`).join(', ')}`;
   }
   return undefined;
 }
 
+/**
+ * One row per connection within {@link TABLE_WIDTH} columns (short ids and etags, times as
+ * `16:45Z`), then the full text of each error the table had to shorten, wrapped, then the summary.
+ */
 function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   const count = (status: RotationRow['status']) => report.rows.filter((row) => row.status === status).length;
   if (json) {
@@ -160,15 +228,38 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     });
     return;
   }
+  const paint = painterFor(io, 'stdout');
+  const now = io.now();
+  const short = shortIds(report.rows.map((row) => row.connectionId));
   const rows = report.rows.map((row) => [
-    row.connectionId,
+    short.get(row.connectionId),
+    // The function's summary does not carry the connection's name.
+    undefined,
     row.sandboxName,
-    OUTCOME_LABEL[row.status],
+    // A dry run Adobe cannot read with what the connection holds now is not healthy.
+    { text: OUTCOME_LABEL[row.status], tone: isHealthyRow(row, report.dryRun) || row.status === 'skipped' ? OUTCOME_TONE[row.status] : 'failure' },
     row.status === 'rotated' ? formatEtag(row.etag) : undefined,
-    formatTime(row.expiresAt),
-    detailOf(row),
+    formatClock(row.expiresAt, now),
+    noteOf(row),
   ]);
-  io.stdout.write(`${renderTable(['CONNECTION', 'SANDBOX', 'OUTCOME', 'NEW ETAG', 'EXPIRES (UTC)', 'ERROR / NOTE'], rows)}\n`);
+  // The note says what went wrong: the name and sandbox give way first.
+  const columns = [
+    'ID',
+    { header: 'NAME', shrinkTo: 8, first: true },
+    { header: 'SANDBOX', shrinkTo: 8, first: true },
+    'OUTCOME',
+    'NEW ETAG',
+    'EXPIRES',
+    { header: 'ERROR / NOTE', shrinkTo: 24 },
+  ];
+  const table = renderTable(columns, rows, { paint });
+  io.stdout.write(`${table.text}\n`);
+  const noteColumn = columns.length - 1;
+  const details = report.rows.flatMap((row, index) => {
+    const full = detailOf(row) ?? (table.cut.some((cell) => cell.row === index && cell.column === noteColumn) ? noteOf(row) : undefined);
+    return full ? [`${short.get(row.connectionId)}: ${full}`] : [];
+  });
+  if (details.length > 0) io.stdout.write(`\n${details.map((detail) => wrap(detail, TABLE_WIDTH, 2)).join('\n')}\n`);
   const counts = (['rotated', 'dry-run', 'failed', 'skipped'] as const)
     .filter((status) => count(status) > 0)
     .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
@@ -176,5 +267,6 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   const attempted = report.rows.filter((row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag));
   const verified = attempted.filter((row) => row.adobeVerified).length;
   if (attempted.length > 0) counts.push(`Adobe could read ${verified} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`);
-  io.stdout.write(`\n${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).\n`);
+  const summary = wrap(`${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).`, TABLE_WIDTH, 2);
+  io.stdout.write(`\n${ok ? summary.replace('OK', paint('OK', 'ok')) : summary.replace('NOT OK', paint('NOT OK', 'failure'))}\n`);
 }

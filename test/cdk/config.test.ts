@@ -262,7 +262,7 @@ describe('parseRotatorConfig', () => {
     ['an external id is given for GetFederationToken', single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', externalId: 'abc' }), 'targets[0].externalId: only applies to AssumeRole'],
     ['a createRole target also names bucketName', sample((raw) => (raw.targets[0]!.bucketName = 'other-bucket')), 'targets[0].bucketName: a createRole target reads createRole.bucketName'],
     ['a createRole target also names folderPath', sample((raw) => (raw.targets[0]!.folderPath = 'other')), 'targets[0].folderPath: a createRole target reads createRole.folderPath'],
-    ['the configuration has an unknown field', sample((raw) => (raw.alarmEmails = ['a@b.c'])), '(top level): unknown field(s) alarmEmails; allowed: stackName'],
+    ['the configuration has an unknown field', sample((raw) => (raw.alarmEmails = ['a@b.c'])), '(top level): unknown field(s) alarmEmails (did you mean alarmEmail?); allowed: stackName'],
     ['there are no targets', sample((raw) => (raw.targets = [])), 'targets: must list at least one target'],
     ['targets are missing', sample((raw) => delete (raw as Record<string, unknown>).targets), 'targets: is required'],
     ['the alarm e-mail is malformed', sample((raw) => (raw.alarmEmail = 'ops')), 'alarmEmail: must be an e-mail address'],
@@ -345,8 +345,8 @@ describe('loadRotatorConfig', () => {
   it.each([
     ['the configuration is missing', {}, 'rotator: is required; add it to the "context" of cdk.json, or pass -c rotatorConfigFile=<file.json>'],
     ['the configuration file cannot be read', { rotatorConfigFile: 'missing.json' }, 'rotatorConfigFile: cannot read "missing.json" (ENOENT)'],
-    ['the configuration file is not JSON', { rotatorConfigFile: 'broken.json' }, 'rotatorConfigFile: "broken.json" is not valid JSON'],
-    ['the -c rotator string is not JSON', { rotator: '{targets:' }, 'rotator: is a string but not valid JSON'],
+    ['the configuration file is not JSON', { rotatorConfigFile: 'broken.json' }, 'rotatorConfigFile: broken.json:1:2: is not valid JSON ('],
+    ['the -c rotator string is not JSON', { rotator: '{targets:' }, 'rotator: is a string but not valid JSON: at 1:2, '],
   ])('fails when %s', (_name, values, expected) => {
     const readFile = (path: string) => {
       if (path === 'broken.json') return '{';

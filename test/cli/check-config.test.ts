@@ -1,12 +1,13 @@
 /**
  * `check-config`: the CDK app's own parser, offline, with every problem named by its field.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
+import { PLAIN } from './support.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
@@ -27,7 +28,7 @@ const NARROWED = {
   targets: [VALID.targets[0], { ...VALID.targets[1], method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports' }],
 };
 
-async function cli(argv: string[], { cwd = dir, tty = false } = {}) {
+async function cli(argv: string[], { cwd = dir, tty = false, env = PLAIN as Record<string, string | undefined> } = {}) {
   let stdout = '';
   let stderr = '';
   const code = await run(argv, {
@@ -35,6 +36,7 @@ async function cli(argv: string[], { cwd = dir, tty = false } = {}) {
     stderr: { write: (text: string) => (stderr += text), isTTY: tty },
     cwd,
     now: Date.now,
+    env,
   });
   return { code, stdout, stderr };
 }
@@ -117,7 +119,75 @@ describe('check-config', () => {
     expect(lines[0]).toBe('Invalid rotator configuration (cdk.json context "rotator"):');
     const fields = lines.slice(1).filter((line) => line.startsWith('  ')).map((line) => line.trim().split(': ')[0]);
     expect(fields).toEqual(expect.arrayContaining(['concurrency', 'targets[0].sandboxName', 'targets[1].durationSeconds', 'targets[2].connectionId']));
-    expect(result.stdout).toMatch(/\d+ problems; `cdk synth` would refuse this configuration\.\n$/);
+    expect(result.stdout).toMatch(/\d+ problems; `npx cdk synth` would refuse this configuration\.\n$/);
+  });
+
+  it.each([
+    ['stackName', { stackName: '1st-stack' }, '"1st-stack"'],
+    ['account', { account: '12345' }, '"12345"'],
+    ['region', { region: 'Frankfurt' }, '"Frankfurt"'],
+    ['concurrency', { concurrency: 0 }, '0'],
+    ['concurrency', { concurrency: 65 }, '65'],
+    ['logRetentionDays', { logRetentionDays: 10 }, '10'],
+    ['alarmEmail', { alarmEmail: 'ops' }, '"ops"'],
+    ['alarmTopicArn', { alarmTopicArn: 'ops-alarms' }, '"ops-alarms"'],
+    ['reserveConcurrency', { reserveConcurrency: 'yes' }, '"yes"'],
+    ['functionRoleName', { functionRoleName: 'a role' }, '"a role"'],
+    ['targets[0].connectionId', { targets: [{ ...VALID.targets[0], connectionId: 'conn-1' }] }, '"conn-1"'],
+    ['targets[0].roleArn', { targets: [{ ...VALID.targets[1], roleArn: 'aep-reader' }] }, '"aep-reader"'],
+    ['targets[0].externalId', { targets: [{ ...VALID.targets[1], roleArn: 'arn:aws:iam::123456789012:role/r', externalId: 'x' }] }, '"x"'],
+    ['targets[0].durationSeconds', { targets: [{ ...VALID.targets[1], durationSeconds: 3600.5 }] }, '3600.5'],
+    ['targets[0].createRole.roleName', { targets: [{ ...VALID.targets[0], createRole: { bucketName: 'acme-landing', roleName: 'a role' } }] }, '"a role"'],
+  ])('shows the value it got in a problem with %s', async (field, change, shown) => {
+    writeCdkJson({ ...VALID, ...change });
+
+    const { problems } = JSON.parse((await cli(['check-config', '--json'])).stdout);
+
+    expect(problems).toContainEqual({ field, message: expect.stringContaining(shown) });
+  });
+
+  it.each([
+    ['a sandbox name in capitals', { targets: [{ ...VALID.targets[0], sandboxName: 'EMEA-Stage' }] }, 'targets[0].sandboxName', '; got "EMEA-Stage" (did you mean "emea-stage"?)'],
+    ['a region in capitals', { region: 'EU-WEST-1' }, 'region', '; got "EU-WEST-1" (did you mean "eu-west-1"?)'],
+    ['a misspelt target field', { targets: [{ ...VALID.targets[1], durationSecond: 3600 }] }, 'targets[0]', 'unknown field(s) durationSecond (did you mean durationSeconds?); allowed: '],
+    ['a misspelt top-level key', { schedul: 'rate(15 minutes)' }, '(top level)', 'unknown field(s) schedul (did you mean schedule?)'],
+    ['a key in the wrong case', { Region: 'eu-west-1' }, '(top level)', 'unknown field(s) Region (did you mean region?)'],
+    ['a createRole field', { targets: [{ ...VALID.targets[0], createRole: { bucketName: 'acme-landing', foldrPath: 'crm' } }] }, 'targets[0].createRole', 'unknown field(s) foldrPath (did you mean folderPath?)'],
+    ['a method with an underscore', { targets: [{ ...VALID.targets[1], method: 'get_federation_token', bucketName: 'acme-dev' }] }, 'targets[0].method', '; did you mean "get-federation-token"?'],
+    ['a number in quotes', { concurrency: '8' }, 'concurrency', '; got "8" (did you mean 8, without quotes?)'],
+    ['a boolean in quotes', { reserveConcurrency: 'false' }, 'reserveConcurrency', '; got "false" (did you mean false, without quotes?)'],
+  ])('suggests what was meant for %s', async (_case, change, field, hint) => {
+    writeCdkJson({ ...VALID, ...change });
+
+    const result = await cli(['check-config'], { tty: true });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`  ${field}: `);
+    expect(result.stdout.split('\n').find((line) => line.startsWith(`  ${field}: `))).toContain(hint);
+  });
+
+  it('does not suggest anything for a name that is not close to a known one', async () => {
+    writeCdkJson({ ...VALID, frobnicate: 1 });
+
+    const result = await cli(['check-config', '--json']);
+
+    expect(JSON.parse(result.stdout).problems).toEqual([{ field: '(top level)', message: expect.stringMatching(/^unknown field\(s\) frobnicate; allowed: stackName, /) }]);
+  });
+
+  it('shows only the start of what may be a secret pasted where its name belongs', async () => {
+    const pasted = JSON.stringify({ clientId: 'abc', clientSecret: 'p8e-Sup3rS3cretClientSecretValue' });
+    writeCdkJson({ ...VALID, adobeCredentialsSecret: pasted });
+
+    const result = await cli(['check-config', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).problems).toEqual([
+      {
+        field: 'adobeCredentialsSecret.secretId',
+        message: expect.stringMatching(new RegExp(`; got "\\{"cl…" \\(${pasted.length} characters, not shown in full in case it is a secret rather than its name\\)$`)),
+      },
+    ]);
+    expect(result.stdout).not.toContain('Sup3rS3cret');
   });
 
   it('prints problems as JSON with field and message', async () => {
@@ -150,19 +220,65 @@ describe('check-config', () => {
     expect(JSON.parse(result.stdout).stackName).toBe('Staging');
   });
 
-  it.each([
-    ['a missing --config file', ['--config', 'nope.json'], '--config: cannot read "nope.json" (ENOENT)'],
-    ['no cdk.json', [], 'cdk.json: there is none in'],
-  ])('reports %s as a problem (exit 1)', async (_case, extra, message) => {
+  it('reports no cdk.json as a problem (exit 1)', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'aep-s3-rotator-empty-'));
     try {
-      const result = await cli(['check-config', ...extra], { cwd: empty, tty: true });
+      const result = await cli(['check-config'], { cwd: empty, tty: true });
 
       expect(result.code).toBe(1);
-      expect(result.stdout).toContain(message);
+      expect(result.stdout).toContain('cdk.json: there is none in');
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+
+  it.each([
+    ['check-config', []],
+    ['check-config', ['--json']],
+    ['status', []],
+    ['rotate', []],
+    ['rotate', ['--local']],
+  ])('%s %j with a --config file that does not exist is a usage error naming the file (exit 2)', async (command, extra) => {
+    const result = await cli([command, '--config', 'nope.json', ...extra]);
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file holding the rotator configuration.\n`);
+  });
+
+  it.each([
+    [
+      'cdk.json',
+      () => writeFileSync(join(dir, 'cdk.json'), '{\n  "app": "npx tsx bin/app.ts",\n  "context": {\n    "rotator": { "stackName": }\n  }\n}\n'),
+      [],
+      { field: 'cdk.json:4:31', message: "is not valid JSON (Unexpected token '}')" },
+    ],
+    [
+      'a --config file',
+      () => writeFileSync(join(dir, 'broken.json'), '{\n  "stackName": "A",\n  "schedule": "rate(15 minutes)"\n  "targets": []\n}\n'),
+      ['--config', 'broken.json'],
+      { field: '--config', message: "broken.json:4:3: is not valid JSON (Expected ',' or '}' after property value)" },
+    ],
+    [
+      'the file rotatorConfigFile names',
+      () => {
+        writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ context: { rotatorConfigFile: 'config/prod.json' } }));
+        mkdirSync(join(dir, 'config'), { recursive: true });
+        writeFileSync(join(dir, 'config', 'prod.json'), '{\n  "stackName": "A",\n  "targets": [\n    { "connectionId": "x", },\n  ]\n}\n');
+      },
+      [],
+      { field: 'rotatorConfigFile', message: "config/prod.json:4:28: is not valid JSON (Expected double-quoted property name)" },
+    ],
+  ])('reports where %s stops being JSON, as file:line:column (exit 1)', async (_case, write, extra, problem) => {
+    write();
+
+    const json = await cli(['check-config', ...extra, '--json']);
+    const table = await cli(['check-config', ...extra], { tty: true });
+
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).problems).toEqual([problem]);
+    expect(table.code).toBe(1);
+    expect(table.stdout).toContain(`\n  ${problem.field}: ${problem.message}\n`);
   });
 
   it("accepts the project's own cdk.json", async () => {

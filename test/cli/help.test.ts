@@ -19,6 +19,7 @@ async function cli(argv: string[]) {
     stderr: { write: (text: string) => (stderr += text), isTTY: false },
     cwd: PROJECT_ROOT,
     now: Date.now,
+    env: {},
   });
   return { code, stdout, stderr };
 }
@@ -38,7 +39,7 @@ describe('help', () => {
       const result = await cli(argv);
 
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`Usage: aep-s3-rotator ${command}`);
+      expect(result.stdout).toContain(`Usage: npx aep-s3-rotator ${command}`);
       expect(result.stdout).toContain('Options:');
       expect(result.stdout).toContain('Exit codes:\n  0 ');
     }
@@ -52,9 +53,37 @@ describe('help', () => {
     }
   });
 
+  it('suggests only commands that can be pasted as they are: npx aep-s3-rotator ...', async () => {
+    const outputs = await Promise.all([[], ['rotate', '--help'], ['status', '--help'], ['check-config', '--help'], ['status', '--bogus'], ['frobnicate']].map(cli));
+    const text = outputs.map((result) => result.stdout + result.stderr).join('\n');
+
+    const quoted = [...text.matchAll(/`([^`\n]*)`/g)].map((match) => match[1]!).filter((command) => command.includes('aep-s3-rotator'));
+    expect(quoted.length).toBeGreaterThan(3);
+    for (const command of quoted) expect(command).toMatch(/^npx aep-s3-rotator /);
+    const examples = outputs.slice(1, 4).flatMap((result) => result.stdout.split('Examples:\n')[1]!.trimEnd().split('\n'));
+    for (const example of examples) expect(example).toMatch(/^  npx aep-s3-rotator /);
+    expect(text).toContain('Usage: npx aep-s3-rotator <command> [options]');
+  });
+
+  it('documents --probe on status', async () => {
+    const { stdout } = await cli(['status', '--help']);
+
+    expect(stdout).toContain('--probe');
+    expect(stdout.replace(/\s+/g, ' ')).toContain('explores each connection with the credentials it holds now (GET /connections/{id}/explore');
+  });
+
   it.each([
     [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, check-config'],
-    [['status', '--bogus'], 'Unknown option --bogus; see `aep-s3-rotator status --help`.'],
+    [['status', '--bogus'], 'Unknown option --bogus; see `npx aep-s3-rotator status --help`.'],
+    [['rotate', '--dryrun'], 'Unknown option --dryrun (did you mean --dry-run?); see `npx aep-s3-rotator rotate --help`.'],
+    [['rotate', '--Dry-Run'], 'Unknown option --Dry-Run (did you mean --dry-run?)'],
+    [['status', '--conection', '4cb0c374-d3bb-4557-b139-5712880adc55'], 'Unknown option --conection (did you mean --connection?)'],
+    [['status', '--dry-run'], 'Unknown option --dry-run (it is an option of rotate, not status)'],
+    [['rotate', '--dry-run=yes'], 'aep-s3-rotator: --dry-run takes no value; use --dry-run.\n'],
+    [['status', '--json=false'], 'aep-s3-rotator: --json takes no value; use --json.\n'],
+    [['rotate', '--function='], 'aep-s3-rotator: --function needs a value; it got an empty one (see `npx aep-s3-rotator rotate --help`).\n'],
+    [['status', '--config', ''], '--config needs a value; it got an empty one'],
+    [['stauts'], 'Unknown command "stauts" (did you mean status?); the commands are rotate, status, check-config'],
     [['rotate', '--function'], 'Option --function needs a value'],
     [['check-config', 'extra'], 'Unexpected argument "extra"'],
     [['--json'], '"--json" must come after a command'],
@@ -73,16 +102,27 @@ describe('entry points', () => {
 
   it('the bin (cli/aep-s3-rotator.mjs) runs the CLI and passes its exit code', async () => {
     const help = await exec(process.execPath, [BIN, 'check-config', '--help'], { cwd: PROJECT_ROOT });
-    expect(help.stdout).toContain('Usage: aep-s3-rotator check-config');
+    expect(help.stdout).toContain('Usage: npx aep-s3-rotator check-config');
 
-    const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stdout: string }) => error);
-    expect(failure).toMatchObject({ code: 1 });
-    expect(JSON.parse((failure as { stdout: string }).stdout)).toMatchObject({ valid: false, problems: [{ field: '--config' }] });
+    const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: --config "no-such-file.json": there is no such file in /) });
+  });
+
+  it('colours its error on a terminal unless NO_COLOR, as FORCE_COLOR decides for a pipe', async () => {
+    const { NO_COLOR: _no, FORCE_COLOR: _force, ...inherited } = process.env;
+    const run = (env: Record<string, string>) =>
+      exec(process.execPath, [BIN, 'stauts'], { cwd: PROJECT_ROOT, env: { ...inherited, ...env } }).catch((error: { code: number; stderr: string }) => error);
+
+    const [forced, piped, noColor] = await Promise.all([run({ FORCE_COLOR: '1' }), run({}), run({ NO_COLOR: '1' })]);
+
+    expect(forced).toMatchObject({ code: 2, stderr: expect.stringMatching(/^\x1b\[31m\x1b\[1maep-s3-rotator:\x1b\[22m\x1b\[39m Unknown command "stauts"/) });
+    expect(piped).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: Unknown command "stauts"/) });
+    expect(noColor).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: /) });
   });
 
   it('`tsx cli/main.ts` (npm run rotator) runs the CLI', async () => {
     const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'rotate', '--help'], { cwd: PROJECT_ROOT });
 
-    expect(stdout).toContain('Usage: aep-s3-rotator rotate');
+    expect(stdout).toContain('Usage: npx aep-s3-rotator rotate');
   });
 });

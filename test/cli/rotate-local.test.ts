@@ -123,7 +123,7 @@ describe('rotate --local', () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('  - schedule: "rate(2 hours)"');
-    expect(result.stderr).toContain('`aep-s3-rotator check-config` explains each problem');
+    expect(result.stderr).toContain('`npx aep-s3-rotator check-config` explains each problem');
   });
 
   it('reads the Adobe secret from the stack output when the configuration lets the stack create it', async () => {

@@ -3,15 +3,19 @@
  * stand-in (running the real handler), the function name comes from the CloudFormation stand-in.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { createHandler } from '../../lambda/handler.js';
 import { findSecrets } from '../support/capture.js';
 import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
-import { FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
+import { configFor, FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
 
 let t: CliWorld;
 let ids: string[];
+/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
 
 const patchDisabled = (id: string) => ({
   match: { method: 'PATCH', path: `/connections/${id}` },
@@ -89,10 +93,15 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^CONNECTION\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES \(UTC\)\s+ERROR \/ NOTE$/);
-    expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+FAILED\s+-\s+-\s+Flow Service PATCH .* \(1445-400\): PATCH connection feature not enabled\.$/);
-    expect(lines.filter((line) => / rotated /.test(line))).toHaveLength(2);
-    expect(result.stdout).toContain(`NOT OK: 2 rotated, 1 failed, Adobe could read 2 of 2 with the new credentials (function ${FUNCTION_NAME}).`);
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES\s+ERROR \/ NOTE$/);
+    // Adobe's code and words in the row (cut to fit 100 columns); the full error in a detail line below the table.
+    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(/^\S{8}  -\s+prod\s+FAILED\s+-\s+-\s+1445-400: PATCH connection feature (?:not enabled\.|.*…)$/);
+    expect(flat(result.stdout)).toContain(`${ids[0]!.slice(0, 8)}: Flow Service PATCH /connections/${ids[0]} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`);
+    const rotated = lines.filter((line) => / rotated /.test(line));
+    expect(rotated).toHaveLength(2);
+    // Short etags, and expiry as a time of day (with the day when it is not today).
+    for (const line of rotated) expect(line).toMatch(/ rotated\s+[0-9a-f]{8}\s+(?:[A-Z][a-z]{2} \d{1,2} )?\d\d:\d\dZ\s+-$/);
+    expect(flat(result.stdout)).toContain(`NOT OK: 2 rotated, 1 failed, Adobe could read 2 of 2 with the new credentials (function ${FUNCTION_NAME}).`);
     expect(result.stderr).toContain(`invoking ${FUNCTION_NAME} for every target`);
   });
 
@@ -152,6 +161,49 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`);
+  });
+
+  it('suggests the target a mistyped connection id probably meant when the function refuses it (exit 2)', async () => {
+    const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
+
+    const result = await t.cli(['rotate', '--connection', typo]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${typo} (did you mean ${ids[1]}?) is not in the configured targets; nothing was rotated.\n`,
+    );
+  });
+
+  it('says a connection in the local configuration is not deployed yet, with the commands to run (exit 2)', async () => {
+    const added = randomUUID();
+    t.writeConfig({ targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }] });
+    try {
+      const result = await t.cli(['rotate', '--connection', added, '--dry-run']);
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `aep-s3-rotator: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it); ` +
+          `deploy, then rotate: \`npx cdk deploy\`, then \`npx aep-s3-rotator rotate --connection ${added} --dry-run\`. Nothing was rotated.\n`,
+      );
+      // The function was asked, and refused: nothing was rotated.
+      expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [added], dryRun: true });
+    } finally {
+      t.writeConfig(configFor(t.world));
+    }
+  });
+
+  it('names the configuration file in the commands when --config was given', async () => {
+    const added = randomUUID();
+    writeFileSync(join(t.dir, 'staging.json'), JSON.stringify({ ...t.config, targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }] }));
+
+    const result = await t.cli(['rotate', '--config', 'staging.json', '--connection', ids[0]!, '--connection', added]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it);`);
+    // The whole request again, once deployed: nothing was rotated, the deployed connection neither.
+    expect(result.stderr).toContain(
+      `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} --connection ${added} --config staging.json\``,
+    );
   });
 
   it('says the function was not found, and exits 3', async () => {

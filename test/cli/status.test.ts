@@ -10,6 +10,10 @@ import { configFor, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from './s
 let t: CliWorld;
 let ids: string[];
 const MINUTE = 60_000;
+/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
+const flat = (text: string) => text.replace(/\s+/g, ' ');
+/** Colour codes (SGR). */
+const ANSI = /\x1b\[[0-9;]*m/g;
 
 beforeAll(async () => {
   t = await startCliWorld({
@@ -25,6 +29,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 afterEach(() => {
   t.world.emulators.flowService.clearFaults();
+  t.world.emulators.sts.setClock(Date.now);
   t.writeConfig(configFor(t.world));
 });
 
@@ -55,13 +60,35 @@ describe('status', () => {
 
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^CONNECTION\s+SANDBOX\s+STATE\s+UPDATED \(UTC\)\s+UPDATED BY\s+AGE \/ LIFETIME\s+RISK$/);
-    expect(lines.find((line) => line.startsWith(ids[0]!))).toMatch(/prod\s+enabled\s+\S+ \S+Z\s+\S+@AdobeID\s+50m \/ 1h00m\s+EXPIRING$/);
-    expect(lines.find((line) => line.startsWith(ids[1]!))).toMatch(/50m \/ 2h00m\s+ok$/);
-    expect(result.stdout).toContain(
-      `WARNING: ${ids[0]} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; run \`aep-s3-rotator rotate --connection ${ids[0]}\`.`,
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+SANDBOX\s+UPDATED\s+BY\s+AGE \/ LIFETIME\s+RISK$/);
+    // Short ids; the name from Flow Service; the time of day (and the day, when it is not today); who wrote it.
+    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(
+      new RegExp(`^${ids[0]!.slice(0, 8)}  S3 ingest 1\\s+prod\\s+(?:[A-Z][a-z]{2} \\d{1,2} )?\\d\\d:\\d\\dZ\\s+rotator\\s+50m / 1h00m\\s+EXPIRING$`),
     );
+    expect(lines.find((line) => line.startsWith(ids[1]!.slice(0, 8)))).toMatch(/S3 ingest 2\s+dev\s+.*50m \/ 2h00m\s+ok$/);
+    expect(flat(result.stdout)).toContain(
+      `WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; rotate it now:`,
+    );
+    // The command to paste, whole, on a line of its own.
+    expect(lines).toContain(`    npx aep-s3-rotator rotate --connection ${ids[0]}`);
     expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy');
+  });
+
+  it('colours ok, warning and failure on a terminal, and nothing under NO_COLOR or in a pipe', async () => {
+    const now = Date.now() + 50 * MINUTE;
+
+    const coloured = await t.cli(['status'], { tty: true, now, env: {} });
+    const noColor = await t.cli(['status'], { tty: true, now, env: { NO_COLOR: '1' } });
+    const piped = await t.cli(['status'], { now, env: {} });
+
+    expect(coloured.stdout).toContain('\x1b[32mok\x1b[39m');
+    expect(coloured.stdout).toContain('\x1b[33mEXPIRING\x1b[39m');
+    expect(coloured.stdout).toContain('\x1b[33mWARNING\x1b[39m:');
+    expect(coloured.stdout).toContain('\x1b[31m\x1b[1mAT RISK\x1b[22m\x1b[39m:');
+    expect(noColor.stdout).not.toMatch(ANSI);
+    expect(coloured.stdout.replace(ANSI, '')).toBe(noColor.stdout);
+    expect(piped.stdout).not.toMatch(ANSI);
+    expect(piped.json().atRisk).toBe(1);
   });
 
   it('says credentials are likely expired once their age passes the lifetime', async () => {
@@ -125,6 +152,15 @@ describe('status', () => {
     expect(result.stderr).toBe(`aep-s3-rotator: ${unknown} is not a configured target.\n`);
   });
 
+  it('suggests the target a mistyped --connection probably meant (exit 2)', async () => {
+    const typo = `${ids[0]!.slice(0, 35)}${ids[0]!.endsWith('0') ? '1' : '0'}`;
+
+    const result = await t.cli(['status', '--connection', typo]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`aep-s3-rotator: ${typo} (did you mean ${ids[0]}?) is not a configured target.\n`);
+  });
+
   it('says there are no AWS credentials to read the Adobe secret with (exit 3)', async () => {
     const restore = t.env(NO_AWS_CREDENTIALS);
     try {
@@ -144,5 +180,128 @@ describe('status', () => {
 
     expect(result.code).toBe(3);
     expect(result.stderr).toBe('aep-s3-rotator: Adobe credentials secret "aep-s3-rotator/missing" was not found: check AWS_REGION and the secret id in the configuration.\n');
+  });
+});
+
+describe('status --probe', () => {
+  const explores = () => t.world.emulators.flowService.requests.filter((request) => request.path.endsWith('/explore'));
+
+  it('asks Flow Service to explore each connection with what it holds now, and exits 0 when Adobe can read', async () => {
+    const before = explores().length;
+
+    const result = await t.cli(['status', '--probe', '--json']);
+
+    expect(result.code).toBe(0);
+    const report = result.json();
+    expect(report).toMatchObject({ ok: true, atRisk: 0 });
+    expect(report.connections).toEqual([
+      expect.objectContaining({ connectionId: ids[0], risk: 'ok', atRisk: false, explored: "the bucket's root", adobeVerified: true }),
+      expect.objectContaining({ connectionId: ids[1], risk: 'ok', atRisk: false, explored: "the bucket's root", adobeVerified: true }),
+    ]);
+    expect(report.connections[0]).not.toHaveProperty('adobeError');
+    // The targets name no bucket: the root, in each connection's own sandbox.
+    expect(explores().slice(before).map((request) => [request.path, request.query, request.headers['x-sandbox-name']])).toEqual([
+      [`/connections/${ids[0]}/explore`, { objectType: 'root' }, 'prod'],
+      [`/connections/${ids[1]}/explore`, { objectType: 'root' }, 'dev'],
+    ]);
+    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+  });
+
+  it('reports a connection whose credentials Adobe is refused as at risk, with Adobe\'s code and detail, and exits 1', async () => {
+    // S3 now sees the prod connection's credentials (1 h) as expired, the dev one's (2 h) not; by age both look fine.
+    t.world.emulators.sts.setClock(() => Date.now() + 90 * MINUTE);
+
+    const result = await t.cli(['status', '--probe', '--json'], { now: Date.now() + 5 * MINUTE });
+
+    expect(result.code).toBe(1);
+    const [prod, dev] = result.json().connections;
+    expect(prod).toMatchObject({
+      risk: 'adobe-cannot-read',
+      atRisk: true,
+      adobeVerified: false,
+      adobeErrorCode: '1100-400',
+      adobeError: expect.stringContaining(`Flow Service GET /connections/${ids[0]}/explore failed with HTTP 400 (1100-400): `),
+      warning: expect.stringMatching(/^Adobe cannot read the bucket's root with the credentials the connection holds now, .*Amazon S3 answered ExpiredToken: The provided token has expired\.$/),
+    });
+    expect(dev).toMatchObject({ risk: 'ok', atRisk: false, adobeVerified: true });
+    expect(result.json().atRisk).toBe(1);
+  });
+
+  it('puts the refusal, its code and what to check in the WARNING line of the table', async () => {
+    t.world.emulators.sts.setClock(() => Date.now() + 90 * MINUTE);
+
+    const result = await t.cli(['status', '--probe'], { tty: true, now: Date.now() + 5 * MINUTE });
+
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/\sRISK\s+ADOBE$/);
+    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(/ADOBE REFUSED\s+REFUSED$/);
+    expect(lines.find((line) => line.startsWith(ids[1]!.slice(0, 8)))).toMatch(/ok\s+reads$/);
+    const warning = flat(result.stdout.slice(result.stdout.indexOf('WARNING:')));
+    expect(warning).toContain(`WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): Adobe cannot read the bucket's root`);
+    expect(warning).toContain('(1100-400): The request could not be processed. Flow provider error: Amazon S3 answered ExpiredToken');
+    expect(warning).toContain("check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder");
+    expect(lines).toContain(`    npx aep-s3-rotator rotate --dry-run --connection ${ids[0]}`);
+    expect(flat(result.stdout)).toContain('AT RISK: 1 of 2 connections healthy; Adobe could read 1 of 2');
+  });
+
+  it('adds the refusal to a connection already at risk for its age', async () => {
+    // Three hours on: both are expired by age, and S3 refuses both.
+    t.world.emulators.sts.setClock(() => Date.now() + 3 * 3600_000);
+
+    const result = await t.cli(['status', '--probe', '--json'], { now: Date.now() + 3 * 3600_000 });
+
+    expect(result.code).toBe(1);
+    for (const connection of result.json().connections) {
+      expect(connection).toMatchObject({ risk: 'expired', atRisk: true, adobeVerified: false, adobeErrorCode: '1100-400', warning: expect.stringMatching(/have likely expired$/) });
+    }
+  });
+
+  it('changes nothing without --probe: no explore, no Adobe fields', async () => {
+    const before = explores().length;
+
+    const result = await t.cli(['status', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(explores()).toHaveLength(before);
+    for (const connection of result.json().connections) {
+      for (const field of ['explored', 'adobeVerified', 'adobeErrorCode', 'adobeError']) expect(connection).not.toHaveProperty(field);
+    }
+  });
+});
+
+describe('status --probe with narrowed targets', () => {
+  let narrowed: CliWorld;
+  beforeAll(async () => {
+    narrowed = await startCliWorld({ connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }] });
+    // The function's credentials, narrowed by a session policy to s3://acme-aep-landing/crm/daily/.
+    expect((await narrowed.cli(['rotate', '--local'])).code).toBe(0);
+  });
+  afterAll(() => narrowed.close());
+
+  it("explores the target's folder, which the session policy allows", async () => {
+    const result = await narrowed.cli(['status', '--probe', '--json']);
+
+    expect(result.code).toBe(0);
+    expect(result.json().connections[0]).toMatchObject({ explored: 's3://acme-aep-landing/crm/daily/', adobeVerified: true });
+    expect(narrowed.world.emulators.flowService.requests.at(-1)!.query).toEqual({ objectType: 'folder', object: '/acme-aep-landing/crm/daily/' });
+  });
+
+  it("explores the folder of a role the stack creates (createRole), and says when the credentials' session policy does not reach it", async () => {
+    const [target] = configFor(narrowed.world).targets as Array<Record<string, unknown>>;
+    const { bucketName: _bucket, folderPath: _folder, roleArn: _role, ...rest } = target!;
+    // The configuration now reads another folder than the one the held credentials were narrowed to.
+    narrowed.writeConfig({ targets: [{ ...rest, createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/weekly' } }] });
+
+    const result = await narrowed.cli(['status', '--probe', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(result.json().connections[0]).toMatchObject({
+      risk: 'adobe-cannot-read',
+      explored: 's3://acme-aep-landing/crm/weekly/',
+      adobeVerified: false,
+      adobeErrorCode: '1100-400',
+      adobeError: expect.stringContaining('Amazon S3 answered AccessDenied'),
+    });
   });
 });

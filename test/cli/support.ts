@@ -36,8 +36,11 @@ export interface CliWorld {
   config: Record<string, unknown>;
   /** Rewrite cdk.json with `config` (merged over the current one). */
   writeConfig(config: Record<string, unknown>): void;
-  /** Run the CLI in-process; stdout/stderr are terminals only when `tty` is set. */
-  cli(argv: string[], options?: { tty?: boolean; now?: number }): Promise<CliResult>;
+  /**
+   * Run the CLI in-process; stdout/stderr are terminals only when `tty` is set. Its environment
+   * (for colour) is `env`, by default `NO_COLOR=1`: plain text unless a test asks for colour.
+   */
+  cli(argv: string[], options?: { tty?: boolean; now?: number; env?: Record<string, string | undefined> }): Promise<CliResult>;
   /** Change process.env (the AWS SDK reads it) until the world closes or the returned function runs. */
   env(extra: Record<string, string | undefined>): () => void;
   close(): Promise<void>;
@@ -96,7 +99,7 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
       cliWorld.config = { ...cliWorld.config, ...config };
       writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app: 'npx tsx bin/app.ts', context: { rotator: cliWorld.config } }, null, 2));
     },
-    async cli(argv, { tty = false, now } = {}) {
+    async cli(argv, { tty = false, now, env = PLAIN } = {}) {
       let stdout = '';
       let stderr = '';
       const code = await run(argv, {
@@ -104,6 +107,7 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
         stderr: { write: (text: string) => (stderr += text), isTTY: tty },
         cwd: dir,
         now: () => now ?? Date.now(),
+        env,
       });
       return { code, stdout, stderr, json: () => JSON.parse(stdout) };
     },
@@ -121,6 +125,9 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
   cliWorld.writeConfig({});
   return cliWorld;
 }
+
+/** The CLI's environment when a test does not ask for colour. */
+export const PLAIN = { NO_COLOR: '1' } as const;
 
 /** Environment without any AWS credentials (the SDK's default chain then finds none). */
 export const NO_AWS_CREDENTIALS = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined };

@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RotatorConfig, SecretConfig } from './config.js';
 import { targetMethodOf } from './rotation-rules.js';
+import { acknowledgeAlarmEmailSubscription } from './rotator/nag.js';
 import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
 
 export interface RotatorStackProps extends StackProps {
@@ -93,7 +94,7 @@ export class RotatorStack extends Stack {
       runbookUrl: config.runbookUrl,
     });
     if (config.alarmEmail) {
-      this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+      acknowledgeAlarmEmailSubscription(this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail)));
     }
 
     new CfnOutput(this, OUTPUT.functionName, {

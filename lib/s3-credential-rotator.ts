@@ -199,6 +199,7 @@ export class S3CredentialRotator extends Construct {
     this.dashboard = monitoring.dashboard;
 
     acknowledgeNagFindings({
+      function: this.function,
       deadLetterQueues: [this.scheduleDeadLetterQueue, this.failureDeadLetterQueue],
       createdSecret: props.adobeCredentialsSecret ? undefined : this.adobeCredentialsSecret,
     });

@@ -37,7 +37,8 @@ describe.concurrent('bin/app.ts', () => {
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(existsSync(join(outdir, 'AepS3CredentialRotator.template.json'))).toBe(true);
-  });
+    // A whole synth with both cdk-nag packs, beside the other processes of this file: about 25 s on two busy cores.
+  }, 60_000);
 
   it('fails when the configuration is broken, naming each field without a stack trace', async ({ expect }) => {
     const raw = rawSampleConfig();

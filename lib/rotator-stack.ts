@@ -33,6 +33,7 @@ export const OUTPUT = {
   adobeCredentialsSecret: 'AdobeCredentialsSecretId',
   alarmTopicArn: 'AlarmTopicArn',
   dashboardName: 'DashboardName',
+  schedulerRoleArn: 'SchedulerRoleArn',
 } as const;
 
 /** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */
@@ -109,6 +110,10 @@ export class RotatorStack extends Stack {
     new CfnOutput(this, OUTPUT.adobeCredentialsSecret, {
       description: 'Put the Adobe credentials here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://adobe-credentials.json',
       value: secretIdOf(this.rotator.adobeCredentialsSecret),
+    });
+    new CfnOutput(this, OUTPUT.schedulerRoleArn, {
+      description: "EventBridge Scheduler's role: a key policy that does not defer to IAM must let it use the key (docs/DEPLOY.md, \"Key policy\")",
+      value: this.rotator.schedulerRole.roleArn,
     });
     new CfnOutput(this, OUTPUT.alarmTopicArn, { description: 'Alarms notify this SNS topic', value: this.rotator.alarmTopic.topicArn });
     new CfnOutput(this, OUTPUT.dashboardName, { description: 'CloudWatch dashboard of the rotator', value: this.rotator.dashboard.dashboardName });

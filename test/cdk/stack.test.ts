@@ -287,7 +287,7 @@ describe('IAM', () => {
     });
   });
 
-  it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue', () => {
+  it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue, for the schedules of its own group only', () => {
     const schedulerRoles = template.findResources('AWS::IAM::Role', {
       Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } },
     });
@@ -296,7 +296,8 @@ describe('IAM', () => {
     expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
       StringEquals: {
         'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']] },
+        // The stack's own group: not every schedule of the account's default group.
+        'aws:SourceArn': arnOf(stack.rotator.scheduleGroup),
       },
     });
     const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
@@ -385,6 +386,8 @@ describe('logical ids', () => {
     ['the function', (rotator) => rotator.function, 'RotatorFunction240CD351', 'AWS::Lambda::Function'],
     ['the log group', (rotator) => rotator.node.findChild('LogGroup'), 'RotatorLogGroup254C4D64', 'AWS::Logs::LogGroup'],
     ['the schedule', (rotator) => rotator.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
+    ['the schedule group', (rotator) => rotator.scheduleGroup, 'RotatorScheduleGroup1FD938B5', 'AWS::Scheduler::ScheduleGroup'],
+    ['the Adobe secret’s resource policy', (rotator) => rotator.adobeCredentialsSecret.node.findChild('Policy'), 'RotatorAdobeCredentialsPolicy316B285E', 'AWS::SecretsManager::ResourcePolicy'],
     ['the schedule dead-letter queue', (rotator) => rotator.scheduleDeadLetterQueue, 'RotatorScheduleDeadLetterQueueA7F16D73', 'AWS::SQS::Queue'],
     ['the failure dead-letter queue', (rotator) => rotator.failureDeadLetterQueue, 'RotatorFailureDeadLetterQueueC606B3CD', 'AWS::SQS::Queue'],
     ['the alarm topic', (rotator) => rotator.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
@@ -571,6 +574,7 @@ describe('outputs', () => {
     template.hasOutput('AdobeCredentialsSecretId', { Value: refOf(stack.rotator.adobeCredentialsSecret) });
     template.hasOutput('AlarmTopicArn', { Value: refOf(stack.rotator.alarmTopic) });
     template.hasOutput('DashboardName', { Value: refOf(stack.rotator.dashboard) });
+    template.hasOutput('SchedulerRoleArn', { Value: arnOf(stack.rotator.schedulerRole) });
     template.hasOutput('SourceRoleArn0', { Value: arnOf(stack.rotator.createdRoles.get(CREATED)!) });
   });
 });
@@ -635,6 +639,10 @@ describe('imported secrets and keys', () => {
         },
       ],
     });
+  });
+
+  it('sets no resource policy on the imported Adobe secret, which the stack cannot change', () => {
+    imported.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
   });
 
   it('uses the imported topic and creates none', () => {

@@ -85,6 +85,31 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
     expect(readReport(outdir).pluginReports.map(({ violations }) => violations)).toEqual([[], []]);
   });
 
+  it('report nothing with every guardrail on, acknowledging only the VPC permissions EC2 cannot narrow', () => {
+    const raw = rawSampleConfig();
+    Object.assign(raw, {
+      account: '123456789012',
+      region: 'eu-west-1',
+      permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/aep-boundary',
+      tags: { 'cost-center': '4711' },
+      encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+      vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
+      secretReaders: ['arn:aws:iam::123456789012:role/aep-ops'],
+    });
+
+    const { outdir } = synthRotatorStack({ nag: true, config: parseRotatorConfig(raw) });
+
+    const report = readReport(outdir);
+    expect(report.pluginReports.map(({ violations }) => violations)).toEqual([[], []]);
+    expect(suppressedFindings(report)).toEqual(
+      [
+        ...SAMPLE_FINDINGS,
+        'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+        'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
+      ].sort(),
+    );
+  });
+
   it('acknowledges exactly the expected findings, each with a specific reason', () => {
     const { stack } = synthRotatorStack();
 

@@ -656,3 +656,55 @@ describe('imported secrets and keys', () => {
     imported.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/15 * * * ? *)' });
   });
 });
+
+describe('guardrails from cdk.json', () => {
+  const BOUNDARY = 'arn:aws:iam::123456789012:policy/boundaries/aep-rotator';
+  const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+  const READER = 'arn:aws:iam::123456789012:role/aep-ops';
+  let guarded: Synthesized;
+
+  beforeAll(() => {
+    const raw = rawSampleConfig();
+    Object.assign(raw, {
+      account: '123456789012',
+      region: 'eu-west-1',
+      permissionsBoundaryArn: BOUNDARY,
+      tags: { 'cost-center': '4711' },
+      encryptionKeyArn: KEY,
+      vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
+      secretReaders: [READER],
+    });
+    guarded = synthRotatorStack({ config: parseRotatorConfig(raw) });
+  });
+
+  it('sets the permissions boundary on every role of the stack', () => {
+    const roles = Object.values(guarded.template.findResources('AWS::IAM::Role'));
+    expect(roles).toHaveLength(3);
+    for (const role of roles) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
+  });
+
+  it('tags the function, its role, Scheduler’s role, the secret and the schedule group', () => {
+    const { rotator } = guarded.stack;
+    const resources = guarded.template.toJSON().Resources;
+    for (const construct of [rotator.function, rotator.functionRole, rotator.schedulerRole, rotator.adobeCredentialsSecret, rotator.scheduleGroup]) {
+      expect(resources[id(construct)].Properties.Tags).toEqual([{ Key: 'cost-center', Value: '4711' }]);
+    }
+  });
+
+  it('encrypts with the key, runs in the VPC and lets the reader read the secret', () => {
+    const { rotator } = guarded.stack;
+    const resources = guarded.template.toJSON().Resources;
+    expect(resources[id(rotator.adobeCredentialsSecret)].Properties.KmsKeyId).toBe(KEY);
+    expect(resources[id(rotator.function)].Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+    guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
+    });
+  });
+
+  it('keeps the logical id of every resource of the sample: the guardrails only add resources and properties', () => {
+    const before = Object.keys(template.toJSON().Resources);
+    const after = Object.keys(guarded.template.toJSON().Resources);
+
+    expect(after).toEqual(expect.arrayContaining(before));
+  });
+});

@@ -245,7 +245,7 @@ export interface S3CredentialRotatorProps {
   readonly encryptionKey?: kms.IKey;
   /**
    * Run the function in these subnets with these security groups. Its role then gets the network
-   * interface permissions Lambda needs (docs/DEPLOY.md, "VPC").
+   * interface permissions Lambda needs; what it must reach is in docs/DEPLOY.md, "VPC egress".
    * @default - no VPC: the function runs in Lambda's own network, with internet access
    */
   readonly vpc?: FunctionVpcProps;

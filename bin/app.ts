@@ -1,16 +1,16 @@
 /**
  * The CDK app: reads the rotator configuration from cdk.json context (or the file named by the
  * context key `rotatorConfigFile`, in cdk.json or `-c rotatorConfigFile=...`), validates it, and instantiates the stack. cdk-nag's AwsSolutions
- * checks run on everything it synthesizes.
+ * and Serverless checks run on everything it synthesizes.
  */
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ConfigValidationError, loadRotatorConfig } from '../lib/config.js';
 import { S3CredentialRotatorValidationError } from '../lib/s3-credential-rotator.js';
 import { RotatorStack } from '../lib/rotator-stack.js';
 
 const app = new App();
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 
 try {
   const config = loadRotatorConfig((key) => app.node.tryGetContext(key));

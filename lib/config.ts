@@ -21,6 +21,7 @@ import {
   SANDBOX_NAME,
   targetFieldSchemas,
 } from '../lambda/contract.js';
+import { guardrailConfigProblems, guardrailFieldSchemas, vpcSchema, type GuardrailsConfig } from './config-guardrails.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
   bucketNameProblem,
@@ -96,8 +97,8 @@ export interface TargetConfig {
   readonly method: MintMethod;
 }
 
-/** The validated configuration, defaults applied. */
-export interface RotatorConfig {
+/** The validated configuration, defaults applied; the guardrail keys are lib/config-guardrails.ts's. */
+export interface RotatorConfig extends GuardrailsConfig {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
   readonly account?: string;
@@ -322,6 +323,7 @@ const rootSchema = z
         .string({ error: 'must be a string' })
         .regex(RUNBOOK_URL, 'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"')
         .optional(),
+      ...guardrailFieldSchemas,
       // Each target is parsed on its own below, so one bad target does not hide the others' problems.
       targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
     },
@@ -341,6 +343,7 @@ function allowedFields(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(rootSchema.shape);
   if (typeof last === 'number') return Object.keys(targetSchema.shape);
   if (last === 'createRole') return Object.keys(createRoleSchema.shape);
+  if (last === 'vpc') return Object.keys(vpcSchema.shape);
   return ['secretId', 'kmsKeyArn'];
 }
 
@@ -498,6 +501,7 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       const problem = checkServiceUrl(field, value);
       if (problem) problems.push(problem);
     }
+    problems.push(...guardrailConfigProblems(config));
     const interval = scheduleInterval(config.schedule);
     if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
     // The checks across targets need every target: a partial list would give a wrong answer.

@@ -4,6 +4,8 @@
  * operators and the operator CLI need.
  */
 import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -13,6 +15,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RotatorConfig, SecretConfig } from './config.js';
 import { targetMethodOf } from './rotation-rules.js';
+import { applyBoundaryAndTags } from './rotator/guardrails.js';
+import { acknowledgeAlarmEmailSubscription } from './rotator/nag.js';
 import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
 
 export interface RotatorStackProps extends StackProps {
@@ -32,6 +36,7 @@ export const OUTPUT = {
   adobeCredentialsSecret: 'AdobeCredentialsSecretId',
   alarmTopicArn: 'AlarmTopicArn',
   dashboardName: 'DashboardName',
+  schedulerRoleArn: 'SchedulerRoleArn',
 } as const;
 
 /** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */
@@ -75,6 +80,7 @@ export class RotatorStack extends Stack {
       folderPath: target.folderPath,
     }));
 
+    const permissionsBoundary = config.permissionsBoundaryArn ? iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', config.permissionsBoundaryArn) : undefined;
     this.rotator = new S3CredentialRotator(this, 'Rotator', {
       targets,
       schedule: scheduler.ScheduleExpression.expression(config.schedule),
@@ -91,9 +97,19 @@ export class RotatorStack extends Stack {
       expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
       functionRoleName: config.functionRoleName,
       runbookUrl: config.runbookUrl,
+      permissionsBoundary,
+      tags: config.tags,
+      encryptionKey: config.encryptionKeyArn ? kms.Key.fromKeyArn(this, 'EncryptionKey', config.encryptionKeyArn) : undefined,
+      vpc: config.vpc && {
+        subnets: config.vpc.subnetIds.map((subnetId, index) => ec2.Subnet.fromSubnetId(this, `Subnet${index}`, subnetId)),
+        securityGroups: config.vpc.securityGroupIds.map((groupId, index) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index}`, groupId, { mutable: false })),
+      },
+      secretReaders: config.secretReaders,
     });
+    // The whole stack too, so that a role or resource CDK adds outside the construct is covered.
+    applyBoundaryAndTags([this], { permissionsBoundary, tags: config.tags });
     if (config.alarmEmail) {
-      this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+      acknowledgeAlarmEmailSubscription(this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail)));
     }
 
     new CfnOutput(this, OUTPUT.functionName, {
@@ -108,6 +124,10 @@ export class RotatorStack extends Stack {
     new CfnOutput(this, OUTPUT.adobeCredentialsSecret, {
       description: 'Put the Adobe credentials here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://adobe-credentials.json',
       value: secretIdOf(this.rotator.adobeCredentialsSecret),
+    });
+    new CfnOutput(this, OUTPUT.schedulerRoleArn, {
+      description: "EventBridge Scheduler's role: a key policy that does not defer to IAM must let it use the key (docs/DEPLOY.md, \"Key policy\")",
+      value: this.rotator.schedulerRole.roleArn,
     });
     new CfnOutput(this, OUTPUT.alarmTopicArn, { description: 'Alarms notify this SNS topic', value: this.rotator.alarmTopic.topicArn });
     new CfnOutput(this, OUTPUT.dashboardName, { description: 'CloudWatch dashboard of the rotator', value: this.rotator.dashboard.dashboardName });

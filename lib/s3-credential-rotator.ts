@@ -10,10 +10,11 @@
  * is created in this construct's scope with the id it has always had (test/cdk/stack.test.ts pins
  * the logical ids).
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -30,12 +31,15 @@ import {
 } from '../lambda/contract.js';
 import { DEFAULT_MEMORY_MB } from './rotation-rules.js';
 import type { ExpiryAlarmPlan } from './alarm-rules.js';
+import { allowServicesToUseKey } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
+import { applyBoundaryAndTags } from './rotator/guardrails.js';
 import { createMonitoring } from './rotator/monitoring.js';
 import { acknowledgeNagFindings } from './rotator/nag.js';
 import { ExactLambdaInvoke, grantFunctionPermissions, QueueDestination } from './rotator/permissions.js';
+import { placeInVpc } from './rotator/network.js';
 import { DEFAULT_RUNBOOK_URL, type S3CredentialRotatorProps } from './rotator/props.js';
-import { createAdobeCredentialsSecret, secretIdOf } from './rotator/secrets.js';
+import { createAdobeCredentialsSecret, restrictSecretReaders, secretIdOf } from './rotator/secrets.js';
 import { createSourceRole } from './rotator/source-roles.js';
 import { deliverTargets, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
 import { validateProps, warnAboutUnnarrowedTargets } from './rotator/validate-props.js';
@@ -45,6 +49,7 @@ export {
   DEFAULT_RUNBOOK_URL,
   S3CredentialRotatorValidationError,
   type CreatedRoleOptions,
+  type FunctionVpcProps,
   type RotationTargetProps,
   type S3CredentialRotatorProps,
 } from './rotator/props.js';
@@ -71,6 +76,10 @@ export class S3CredentialRotator extends Construct {
   /** Roles created for targets, by connection id. */
   readonly createdRoles: ReadonlyMap<string, iam.Role>;
   readonly schedule: scheduler.Schedule;
+  /** The group the schedule belongs to; Scheduler's role trusts only its schedules. */
+  readonly scheduleGroup: scheduler.IScheduleGroup;
+  /** The role EventBridge Scheduler invokes the function with (created in the stack, shared by schedules of this function). */
+  readonly schedulerRole: iam.IRole;
   /** Catches invocations EventBridge Scheduler could not deliver. */
   readonly scheduleDeadLetterQueue: sqs.Queue;
   /** Catches asynchronous invocations that failed after Lambda's retries. */
@@ -106,7 +115,7 @@ export class S3CredentialRotator extends Construct {
     this.expiryAlarm = expiryAlarm;
     warnAboutUnnarrowedTargets(this, targets);
 
-    this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this);
+    this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey);
 
     this.functionRole = new iam.Role(this, 'FunctionRole', {
       roleName: props.functionRoleName,
@@ -123,9 +132,13 @@ export class S3CredentialRotator extends Construct {
     const delivered = deliverTargets(this, props.targetsDelivery ?? TargetsDelivery.AUTO, targets, createdRoles);
     this.targetsDelivery = delivered.delivery;
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
-    this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue');
-    this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue');
+    // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
+    restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, props.secretReaders);
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, encryptionKey: props.encryptionKey });
+    this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
+    this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
+    if (props.encryptionKey) allowServicesToUseKey(props.encryptionKey);
 
     // An event older than one interval is superseded by the next scheduled run.
     const maxEventAge = Duration.seconds(Math.min(6 * 3600, Math.max(60, intervalSeconds ?? 3600)));
@@ -157,25 +170,32 @@ export class S3CredentialRotator extends Construct {
     });
 
     grantFunctionPermissions(this.functionRole, { logGroup, adobeCredentialsSecret: this.adobeCredentialsSecret, targets, createdRoles });
+    if (props.vpc) placeInVpc(this.function, this.functionRole, props.vpc);
 
+    // A group of its own: Scheduler's role then trusts only this rotator's schedules, not every
+    // schedule of the account's default group. Nothing else is in it, so it goes with the stack.
+    this.scheduleGroup = props.scheduleGroup ?? new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
+    const target = new ExactLambdaInvoke(this.function, {
+      input: scheduler.ScheduleTargetInput.fromObject({
+        source: 'aep-s3-rotator.schedule',
+        scheduleArn: scheduler.ContextAttribute.scheduleArn,
+        scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        executionId: scheduler.ContextAttribute.executionId,
+        attemptNumber: scheduler.ContextAttribute.attemptNumber,
+      }),
+      // Retries cover failures to deliver (Lambda throttling the Invoke call, service errors).
+      retryAttempts: 3,
+      maxEventAge,
+      deadLetterQueue: this.scheduleDeadLetterQueue,
+    });
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule,
+      scheduleGroup: this.scheduleGroup,
       description: 'Rotates the credentials of Flow Service S3 connections',
       timeWindow: scheduler.TimeWindow.off(),
-      target: new ExactLambdaInvoke(this.function, {
-        input: scheduler.ScheduleTargetInput.fromObject({
-          source: 'aep-s3-rotator.schedule',
-          scheduleArn: scheduler.ContextAttribute.scheduleArn,
-          scheduledTime: scheduler.ContextAttribute.scheduledTime,
-          executionId: scheduler.ContextAttribute.executionId,
-          attemptNumber: scheduler.ContextAttribute.attemptNumber,
-        }),
-        // Retries cover failures to deliver (Lambda throttling the Invoke call, service errors).
-        retryAttempts: 3,
-        maxEventAge,
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-      }),
+      target,
     });
+    this.schedulerRole = target.role!;
 
     const monitoring = createMonitoring(this, {
       function: this.function,
@@ -188,6 +208,7 @@ export class S3CredentialRotator extends Construct {
       expiryThresholdSeconds: props.expiryAlarmThreshold?.toSeconds(),
       runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
       alarmTopic: props.alarmTopic,
+      encryptionKey: props.encryptionKey,
     });
     this.alarmTopic = monitoring.alarmTopic;
     this.connectionFailingAlarm = monitoring.connectionFailingAlarm;
@@ -200,16 +221,19 @@ export class S3CredentialRotator extends Construct {
     this.dashboard = monitoring.dashboard;
 
     acknowledgeNagFindings({
+      function: this.function,
       deadLetterQueues: [this.scheduleDeadLetterQueue, this.failureDeadLetterQueue],
       createdSecret: props.adobeCredentialsSecret ? undefined : this.adobeCredentialsSecret,
     });
+    // Scheduler's role is the stack's (one per function), outside this construct: named explicitly.
+    applyBoundaryAndTags([this, this.schedulerRole], props);
   }
 }
 
-/** A dead-letter queue: encrypted, TLS only, kept for the longest SQS allows. */
-function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+/** A dead-letter queue: encrypted (with `key`, or SSE-SQS), TLS only, kept for the longest SQS allows. */
+function deadLetterQueue(scope: Construct, id: string, key: kms.IKey | undefined): sqs.Queue {
   return new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    ...(key ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key } : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
     enforceSSL: true,
     // The longest SQS allows: time to read what failed after a holiday.
     retentionPeriod: Duration.days(14),

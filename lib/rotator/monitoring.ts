@@ -7,6 +7,7 @@ import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,6 +32,8 @@ export interface MonitoringOptions {
   readonly runbookUrl: string;
   /** @default - a new topic, with a policy letting exactly these alarms publish */
   readonly alarmTopic?: sns.ITopic;
+  /** The key a new topic is encrypted with. @default - no server-side encryption */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /** The alarms, the topic they notify, and the dashboard. */
@@ -53,7 +56,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
   const fn = options.function;
   const metric = (metricName: string, statistic: string) =>
     new cloudwatch.Metric({ namespace: metricsNamespace, metricName, dimensionsMap: { service: serviceName }, statistic, period: Duration.minutes(5) });
-  const alarmTopic = options.alarmTopic ?? new sns.Topic(scope, 'AlarmTopic', { displayName: 'AEP S3 credential rotator alarms', enforceSSL: true });
+  const alarmTopic = options.alarmTopic ?? new sns.Topic(scope, 'AlarmTopic', { displayName: 'AEP S3 credential rotator alarms', enforceSSL: true, masterKey: options.encryptionKey });
   const describe = (id: string, meaning: string) => `${meaning} Runbook: ${options.runbookUrl}#${id.toLowerCase()}`;
   // One period per schedule interval: it holds one scheduled run, and with missing data ignored
   // the state holds until the next run instead of flapping back to OK between runs.

@@ -57,15 +57,23 @@ export function grantFunctionPermissions(role: iam.Role, { logGroup, adobeCreden
  * ARN: the stock target also grants `<arn>:*` (every version and alias), which nothing here uses.
  */
 export class ExactLambdaInvoke extends schedulerTargets.LambdaInvoke {
+  /** The role EventBridge Scheduler invokes with (known once the schedule is bound). */
+  role?: iam.IRole;
+
   constructor(
     private readonly target: lambda.IFunction,
-    props: schedulerTargets.ScheduleTargetBaseProps,
+    private readonly props: schedulerTargets.ScheduleTargetBaseProps,
   ) {
     super(target, props);
   }
 
   protected override addTargetActionToRole(role: iam.IRole): void {
+    this.role = role;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+    // The stock target grants sqs:SendMessage on the dead-letter queue (after this); an encrypted
+    // queue needs its key too.
+    const statement = this.props.deadLetterQueue && encryptedQueueStatement(this.props.deadLetterQueue);
+    if (statement) role.addToPrincipalPolicy(statement);
   }
 }
 
@@ -79,8 +87,26 @@ export class QueueDestination implements lambda.IDestination {
 
   bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
     fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendFailedEvents', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    const statement = encryptedQueueStatement(this.queue, 'EncryptFailedEvents');
+    if (statement) fn.addToRolePolicy(statement);
     return { destination: this.queue.queueArn };
   }
+}
+
+/**
+ * What a sender to a queue encrypted with a customer-managed key needs besides `sqs:SendMessage`:
+ * `kms:GenerateDataKey` and `kms:Decrypt` on the key, only through SQS
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html).
+ * Exact actions, not CDK's `grantSendMessages` (`kms:GenerateDataKey*`, `kms:ReEncrypt*`, `kms:Encrypt`).
+ */
+function encryptedQueueStatement(queue: sqs.IQueue, sid?: string): iam.PolicyStatement | undefined {
+  if (!queue.encryptionMasterKey) return undefined;
+  return new iam.PolicyStatement({
+    sid,
+    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    resources: [queue.encryptionMasterKey.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
+  });
 }
 
 function unique(values: string[]): string[] {

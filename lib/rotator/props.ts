@@ -3,6 +3,8 @@
  * prop with a `@default` that says what happens. Validation is in `validate-props.ts`.
  */
 import type { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -91,6 +93,21 @@ export interface RotationTargetProps {
    * @default Duration.seconds(3600)
    */
   readonly duration?: Duration;
+}
+
+/**
+ * Where the function runs in a VPC: Lambda's `VpcConfig`. From a CDK `Vpc`:
+ * `{ subnets: vpc.privateSubnets, securityGroups: [securityGroup] }`; from ids:
+ * `ec2.Subnet.fromSubnetId` and `ec2.SecurityGroup.fromSecurityGroupId`.
+ */
+export interface FunctionVpcProps {
+  /**
+   * 1 to 16 subnets, private ones whose route table sends internet traffic to a NAT gateway:
+   * Adobe IMS and Flow Service are on the internet (docs/DEPLOY.md, "VPC egress").
+   */
+  readonly subnets: readonly ec2.ISubnet[];
+  /** 1 to 5 security groups; together they must allow outbound HTTPS (TCP 443) to Adobe, STS and Secrets Manager. */
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
 }
 
 /** Properties of {@link S3CredentialRotator}. */
@@ -201,6 +218,53 @@ export interface S3CredentialRotatorProps {
    * @default 'docs/RUNBOOK.md' (the path in this project)
    */
   readonly runbookUrl?: string;
+  /**
+   * A managed policy set as the permissions boundary of every role the construct creates: the
+   * function's, the source roles (`createRole`), EventBridge Scheduler's, and any role created
+   * inside this construct later. It must allow what those roles are granted (docs/DEPLOY.md,
+   * "Permissions boundary"), or the function fails at run time.
+   * @default - no permissions boundary: each role's own policies are all that limits it
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+  /**
+   * Tags on every taggable resource the construct creates, and on EventBridge Scheduler's role.
+   * Keys of 1 to 128 and values of 0 to 256 letters, digits, spaces and `_.:/=+-@`, keys not
+   * starting with `aws:`, at most 50 (checked at synth).
+   * @default - no tags of the construct's own (tags applied to an enclosing scope still apply)
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * A customer-managed KMS key for the created Adobe secret, the log group, the alarm topic (when
+   * the construct creates it) and both dead-letter queues. The construct grants its roles what they
+   * need (the function: decrypt the secret through Secrets Manager and write the failure queue;
+   * Scheduler's role: write its dead-letter queue). CloudWatch Logs and CloudWatch alarms are
+   * granted in the key policy when the key belongs to this app; for an imported key, its owner must
+   * add the statements in docs/DEPLOY.md ("Key policy") first. Must be in the stack's region.
+   * @default - AWS-managed encryption: `aws/secretsmanager` for the secret, CloudWatch Logs' own for the log group, SSE-SQS for the queues, and no server-side encryption for the topic
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Run the function in these subnets with these security groups. Its role then gets the network
+   * interface permissions Lambda needs; what it must reach is in docs/DEPLOY.md, "VPC egress".
+   * @default - no VPC: the function runs in Lambda's own network, with internet access
+   */
+  readonly vpc?: FunctionVpcProps;
+  /**
+   * The schedule group the schedule belongs to: EventBridge Scheduler's role trusts only
+   * schedules of this group (`aws:SourceArn`).
+   * @default - a group of the construct's own (`ScheduleGroup`), deleted with the stack
+   */
+  readonly scheduleGroup?: scheduler.IScheduleGroup;
+  /**
+   * IAM role or user ARNs that may read the Adobe secret besides the function's role: the secret
+   * gets a resource policy denying `secretsmanager:GetSecretValue` to every other principal
+   * (writing it, `put-secret-value`, stays with IAM). `*` and `?` match within a name, e.g.
+   * `arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_*`.
+   * A secret imported with `fromSecret*` cannot take a resource policy: then this must be unset,
+   * and the secret's owner adds the statement in docs/DEPLOY.md.
+   * @default - only the function's role may read the secret (when the construct can set its policy)
+   */
+  readonly secretReaders?: readonly string[];
 }
 
 /** Props that describe an impossible deployment; lists every problem with the prop path. */

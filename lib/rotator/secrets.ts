@@ -4,6 +4,8 @@
  * to IAM.
  */
 import { RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 
@@ -14,9 +16,12 @@ import type { Construct } from 'constructs';
  * every run. So it is retained, and `test/cdk/stack.test.ts` pins the whole resource; delete it
  * on purpose with `aws secretsmanager delete-secret` (docs/DEPLOY.md, "Removing").
  */
-export function createAdobeCredentialsSecret(scope: Construct): secretsmanager.Secret {
+export function createAdobeCredentialsSecret(scope: Construct, encryptionKey?: kms.IKey): secretsmanager.Secret {
   return new secretsmanager.Secret(scope, 'AdobeCredentials', {
     removalPolicy: RemovalPolicy.RETAIN,
+    // Without a key: aws/secretsmanager. Adding or changing it updates the secret in place, and
+    // Secrets Manager re-encrypts its current versions with the new key.
+    encryptionKey,
     description:
       'Adobe OAuth Server-to-Server credentials of the AEP S3 credential rotator. Placeholder until you run: ' +
       'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string file://adobe-credentials.json ' +
@@ -44,4 +49,31 @@ export function secretIdOf(secret: secretsmanager.ISecret): string {
 /** The resource for IAM: a secret imported without its 6-character suffix matches any suffix. */
 export function secretPolicyArn(secret: secretsmanager.ISecret): string {
   return secret.secretFullArn ?? `${secret.secretArn}-??????`;
+}
+
+/**
+ * Deny `secretsmanager:GetSecretValue` on `secret` to every principal but the function's role and
+ * `readers` (IAM role or user ARNs, wildcards allowed in names): a broad grant elsewhere, such as an
+ * administrator's `secretsmanager:*` or `SecretsManagerReadWrite`, does not reach the Adobe
+ * credentials. Only reading is denied; `put-secret-value` and the policy itself stay with IAM.
+ *
+ * The condition names roles by ARN (`aws:PrincipalArn`, a session's role ARN), not as a principal:
+ * IAM would pin a principal to the role's unique id, so a role replaced under the same name would
+ * be locked out. The function's role ARN follows the role through `Fn::GetAtt`, whether its name
+ * is fixed (`functionRoleName`) or generated.
+ *
+ * @returns whether the policy was set: false for an imported secret, whose policy this stack cannot change
+ */
+export function restrictSecretReaders(secret: secretsmanager.ISecret, functionRole: iam.IRole, readers: readonly string[] = []): boolean {
+  const { statementAdded } = secret.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'OnlyTheRotatorAndNamedReadersMayRead',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: ['*'],
+      conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set([functionRole.roleArn, ...readers])] } },
+    }),
+  );
+  return statementAdded;
 }

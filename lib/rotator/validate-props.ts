@@ -27,6 +27,7 @@ import {
   unnarrowedWarning,
 } from '../rotation-rules.js';
 import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../alarm-rules.js';
+import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 
 /** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
@@ -74,6 +75,7 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
     const problem = value === undefined || Token.isUnresolved(value) ? undefined : checkServiceUrl(field, value);
     if (problem) problems.push(problem);
   }
+  problems.push(...guardrailProblems(scope, props));
 
   const targets: CheckedTarget[] = [];
   const seen = new Map<string, number>();

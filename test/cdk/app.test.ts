@@ -37,12 +37,15 @@ describe.concurrent('bin/app.ts', () => {
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(existsSync(join(outdir, 'AepS3CredentialRotator.template.json'))).toBe(true);
-  });
+    // A whole synth with both cdk-nag packs, beside the other processes of this file: about 25 s on two busy cores.
+  }, 60_000);
 
   it('fails when the configuration is broken, naming each field without a stack trace', async ({ expect }) => {
     const raw = rawSampleConfig();
     raw.targets[1]!.durationSeconds = 7200;
     raw.targets[0]!.createRole = { bucketName: 'Acme_Landing' };
+    raw.targets[2]!.bucketName = 'Acme_Dev_Ingest';
+    Object.assign(raw, { encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator', tags: { 'aws:owner': 'data' } });
 
     const { status, stderr } = await runApp({ rotator: raw });
 
@@ -50,6 +53,9 @@ describe.concurrent('bin/app.ts', () => {
     expect(stderr).toContain('Invalid rotator configuration (cdk.json context "rotator"):');
     expect(stderr).toContain('  - targets[0].createRole.bucketName: "Acme_Landing" is not a valid bucket name');
     expect(stderr).toContain('  - targets[1].durationSeconds: 7200 is above 3600');
+    expect(stderr).toContain('  - targets[2].bucketName: "Acme_Dev_Ingest" is not a valid bucket name; S3 requires 3 to 63 lower-case letters');
+    expect(stderr).toContain('  - encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; give the ARN of the key it points to');
+    expect(stderr).toContain('  - tags: key "aws:owner" starts with "aws:", which AWS keeps for its own tags; choose another key');
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -287,7 +287,7 @@ describe('IAM', () => {
     });
   });
 
-  it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue', () => {
+  it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue, for the schedules of its own group only', () => {
     const schedulerRoles = template.findResources('AWS::IAM::Role', {
       Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } },
     });
@@ -296,7 +296,8 @@ describe('IAM', () => {
     expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
       StringEquals: {
         'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-        'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']] },
+        // The stack's own group: not every schedule of the account's default group.
+        'aws:SourceArn': arnOf(stack.rotator.scheduleGroup),
       },
     });
     const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
@@ -385,6 +386,8 @@ describe('logical ids', () => {
     ['the function', (rotator) => rotator.function, 'RotatorFunction240CD351', 'AWS::Lambda::Function'],
     ['the log group', (rotator) => rotator.node.findChild('LogGroup'), 'RotatorLogGroup254C4D64', 'AWS::Logs::LogGroup'],
     ['the schedule', (rotator) => rotator.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
+    ['the schedule group', (rotator) => rotator.scheduleGroup, 'RotatorScheduleGroup1FD938B5', 'AWS::Scheduler::ScheduleGroup'],
+    ['the Adobe secret’s resource policy', (rotator) => rotator.adobeCredentialsSecret.node.findChild('Policy'), 'RotatorAdobeCredentialsPolicy316B285E', 'AWS::SecretsManager::ResourcePolicy'],
     ['the schedule dead-letter queue', (rotator) => rotator.scheduleDeadLetterQueue, 'RotatorScheduleDeadLetterQueueA7F16D73', 'AWS::SQS::Queue'],
     ['the failure dead-letter queue', (rotator) => rotator.failureDeadLetterQueue, 'RotatorFailureDeadLetterQueueC606B3CD', 'AWS::SQS::Queue'],
     ['the alarm topic', (rotator) => rotator.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
@@ -571,6 +574,7 @@ describe('outputs', () => {
     template.hasOutput('AdobeCredentialsSecretId', { Value: refOf(stack.rotator.adobeCredentialsSecret) });
     template.hasOutput('AlarmTopicArn', { Value: refOf(stack.rotator.alarmTopic) });
     template.hasOutput('DashboardName', { Value: refOf(stack.rotator.dashboard) });
+    template.hasOutput('SchedulerRoleArn', { Value: arnOf(stack.rotator.schedulerRole) });
     template.hasOutput('SourceRoleArn0', { Value: arnOf(stack.rotator.createdRoles.get(CREATED)!) });
   });
 });
@@ -637,6 +641,10 @@ describe('imported secrets and keys', () => {
     });
   });
 
+  it('sets no resource policy on the imported Adobe secret, which the stack cannot change', () => {
+    imported.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+  });
+
   it('uses the imported topic and creates none', () => {
     imported.resourceCountIs('AWS::SNS::Topic', 0);
     imported.resourceCountIs('AWS::SNS::Subscription', 0);
@@ -646,5 +654,57 @@ describe('imported secrets and keys', () => {
   it('gives the function the secret ARN and keeps the cron schedule', () => {
     imported.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ADOBE_CREDENTIALS_SECRET_ID: ADOBE_ARN }) } });
     imported.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/15 * * * ? *)' });
+  });
+});
+
+describe('guardrails from cdk.json', () => {
+  const BOUNDARY = 'arn:aws:iam::123456789012:policy/boundaries/aep-rotator';
+  const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+  const READER = 'arn:aws:iam::123456789012:role/aep-ops';
+  let guarded: Synthesized;
+
+  beforeAll(() => {
+    const raw = rawSampleConfig();
+    Object.assign(raw, {
+      account: '123456789012',
+      region: 'eu-west-1',
+      permissionsBoundaryArn: BOUNDARY,
+      tags: { 'cost-center': '4711' },
+      encryptionKeyArn: KEY,
+      vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
+      secretReaders: [READER],
+    });
+    guarded = synthRotatorStack({ config: parseRotatorConfig(raw) });
+  });
+
+  it('sets the permissions boundary on every role of the stack', () => {
+    const roles = Object.values(guarded.template.findResources('AWS::IAM::Role'));
+    expect(roles).toHaveLength(3);
+    for (const role of roles) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
+  });
+
+  it('tags the function, its role, Scheduler’s role, the secret and the schedule group', () => {
+    const { rotator } = guarded.stack;
+    const resources = guarded.template.toJSON().Resources;
+    for (const construct of [rotator.function, rotator.functionRole, rotator.schedulerRole, rotator.adobeCredentialsSecret, rotator.scheduleGroup]) {
+      expect(resources[id(construct)].Properties.Tags).toEqual([{ Key: 'cost-center', Value: '4711' }]);
+    }
+  });
+
+  it('encrypts with the key, runs in the VPC and lets the reader read the secret', () => {
+    const { rotator } = guarded.stack;
+    const resources = guarded.template.toJSON().Resources;
+    expect(resources[id(rotator.adobeCredentialsSecret)].Properties.KmsKeyId).toBe(KEY);
+    expect(resources[id(rotator.function)].Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+    guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
+    });
+  });
+
+  it('keeps the logical id of every resource of the sample: the guardrails only add resources and properties', () => {
+    const before = Object.keys(template.toJSON().Resources);
+    const after = Object.keys(guarded.template.toJSON().Resources);
+
+    expect(after).toEqual(expect.arrayContaining(before));
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CONFIG_CONTEXT_KEY, parseRotatorConfig, type RotatorConfig } from '../../lib/config.js';
 import { RotatorStack } from '../../lib/rotator-stack.js';
 import type { TargetsDelivery } from '../../lib/s3-credential-rotator.js';
@@ -46,7 +46,7 @@ export interface SynthOptions {
   readonly config?: RotatorConfig;
   /** Run esbuild (slow-ish, about a second); otherwise CDK skips bundling. @default false */
   readonly bundle?: boolean;
-  /** Register cdk-nag's AwsSolutionsChecks as bin/app.ts does. @default false */
+  /** Register cdk-nag's AwsSolutions and Serverless checks as bin/app.ts does. @default false */
   readonly nag?: boolean;
   readonly targetsDelivery?: TargetsDelivery;
   /** @default {@link testOutdir} */
@@ -66,7 +66,7 @@ export function synthRotatorStack(options: SynthOptions = {}): Synthesized {
   const outdir = options.outdir ?? testOutdir();
   // `aws:cdk:bundling-stacks: []` is how the CLI skips bundling (`cdk synth --exclusively` of other stacks).
   const app = new App({ outdir, context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
-  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   const stack = new RotatorStack(app, config.stackName, {
     config,
     targetsDelivery: options.targetsDelivery,

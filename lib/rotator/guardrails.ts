@@ -1,0 +1,68 @@
+/**
+ * Guardrails a locked-down account asks for, checked with the props and applied to what the
+ * construct creates: a permissions boundary on every role, tags on every taggable resource. The
+ * rules are lib/guardrail-rules.ts's (the cdk.json parser applies the same). EventBridge
+ * Scheduler's role lives in the stack, outside the construct, so it is named explicitly.
+ */
+import { Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
+import { kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems, vpcProblems } from '../guardrail-rules.js';
+import type { S3CredentialRotatorProps } from './props.js';
+
+/** Problems of the guardrail props, each starting with its prop; values that are tokens are skipped. */
+export function guardrailProblems(scope: IConstruct, props: S3CredentialRotatorProps): string[] {
+  const problems: string[] = [];
+  if (props.tags) {
+    const literal = Object.entries(props.tags).every(([key, value]) => !Token.isUnresolved(key) && !Token.isUnresolved(value));
+    if (literal) problems.push(...tagsProblems(props.tags).map((problem) => `tags: ${problem}`));
+  }
+  const keyArn = props.encryptionKey?.keyArn;
+  if (keyArn !== undefined && !Token.isUnresolved(keyArn)) {
+    const region = Stack.of(scope).region;
+    const problem = kmsKeyArnProblem(keyArn) ?? kmsKeyRegionProblem(keyArn, Token.isUnresolved(region) ? undefined : region);
+    if (problem) problems.push(`encryptionKey: ${problem}`);
+  }
+  const boundaryArn = props.permissionsBoundary?.managedPolicyArn;
+  if (boundaryArn !== undefined && !Token.isUnresolved(boundaryArn)) {
+    const problem = managedPolicyArnProblem(boundaryArn);
+    if (problem) problems.push(`permissionsBoundary: ${problem}`);
+  }
+  if (props.vpc) {
+    const subnetIds = props.vpc.subnets.map((subnet) => subnet.subnetId);
+    const securityGroupIds = props.vpc.securityGroups.map((group) => group.securityGroupId);
+    const names = { subnets: 'vpc.subnets', securityGroups: 'vpc.securityGroups', isUnresolved: (id: string) => Token.isUnresolved(id) };
+    for (const [[field, index], message] of vpcProblems(subnetIds, securityGroupIds, names)) {
+      problems.push(`${String(field)}${index === undefined ? '' : `[${index}]`}: ${message}`);
+    }
+  }
+  props.secretReaders?.forEach((reader, index) => {
+    const problem = Token.isUnresolved(reader) ? undefined : secretReaderProblem(reader);
+    if (problem) problems.push(`secretReaders[${index}]: ${problem}`);
+  });
+  const secret = props.adobeCredentialsSecret;
+  if (props.secretReaders && secret && !Resource.isOwnedResource(secret)) {
+    problems.push(
+      "secretReaders: the Adobe secret is imported, and an imported secret's resource policy cannot be set from here; " +
+        "add the statement in docs/DEPLOY.md (\"The Adobe secret's readers\") to that secret's resource policy yourself, and remove secretReaders",
+    );
+  }
+  return problems;
+}
+
+/**
+ * Resource types left untagged: CloudFormation took `Tags` on a dashboard only in 2026, and
+ * template validators (cfn-lint 1.51) still refuse them; a dashboard holds no data to govern.
+ */
+const UNTAGGED_TYPES = ['AWS::CloudWatch::Dashboard'];
+
+/**
+ * Set the permissions boundary on every role and the tags on every taggable resource in `scopes`
+ * (Aspects: roles and resources added later are covered too).
+ */
+export function applyBoundaryAndTags(scopes: readonly IConstruct[], props: Pick<S3CredentialRotatorProps, 'permissionsBoundary' | 'tags'>): void {
+  for (const scope of scopes) {
+    if (props.permissionsBoundary) iam.PermissionsBoundary.of(scope).apply(props.permissionsBoundary);
+    for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(scope).add(key, value, { excludeResourceTypes: UNTAGGED_TYPES });
+  }
+}

@@ -1,7 +1,9 @@
 /**
  * Start all four emulators, wired together: Flow Service accepts the tokens IMS issued, and
- * Secrets Manager verifies signatures against the keys STS issued.
+ * Secrets Manager verifies signatures against the keys STS issued; and a local DynamoDB
+ * (dynalite) for the rotation ledger.
  */
+import { startDynamoDbEmulator } from './dynamodb.js';
 import { startFlowServiceEmulator } from './flow-service.js';
 import { startImsEmulator } from './ims.js';
 import { startSecretsManagerEmulator } from './secrets-manager.js';
@@ -18,20 +20,23 @@ export async function startEmulators(): Promise<Emulators> {
   // Flow Service explores S3 with the credentials a connection holds: STS knows which are live.
   const flowService = await startFlowServiceEmulator({ ims, sts });
   const secretsManager = await startSecretsManagerEmulator({ sts, region: EMULATOR_REGION });
+  const dynamodb = await startDynamoDbEmulator({ region: EMULATOR_REGION });
   return {
     ims,
     flowService,
     sts,
     secretsManager,
+    dynamodb,
     endpointEnv: {
       FLOW_SERVICE_URL: flowService.url,
       ADOBE_IMS_URL: ims.url,
       AWS_ENDPOINT_URL_STS: sts.url,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
       AWS_REGION: EMULATOR_REGION,
     },
     async close() {
-      await Promise.all([ims.close(), flowService.close(), sts.close(), secretsManager.close()]);
+      await Promise.all([ims.close(), flowService.close(), sts.close(), secretsManager.close(), dynamodb.close()]);
     },
   };
 }

@@ -266,9 +266,11 @@ export interface Emulators {
   readonly flowService: FlowServiceEmulator;
   readonly sts: StsEmulator;
   readonly secretsManager: SecretsManagerEmulator;
+  /** dynalite, a real local DynamoDB, for the rotation ledger. */
+  readonly dynamodb: import('./dynamodb.js').DynamoDbEmulator;
   /**
    * Environment that points the function at the emulators: `FLOW_SERVICE_URL`, `ADOBE_IMS_URL`,
-   * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_REGION`.
+   * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION`.
    */
   readonly endpointEnv: Record<string, string>;
   close(): Promise<void>;

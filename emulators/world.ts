@@ -49,6 +49,8 @@ export interface WorldOptions {
   readonly connections: readonly WorldConnectionSpec[];
   /** @default 'aaaabbbbccccdddd0000111122223333@AdobeOrg' */
   readonly orgId?: string;
+  /** Give the function a rotation ledger (a table in the local DynamoDB, `LEDGER_TABLE_NAME`). @default true */
+  readonly ledger?: boolean;
 }
 
 export interface World {
@@ -75,6 +77,8 @@ export interface World {
 }
 
 const ACCOUNT_ID = '123456789012';
+/** The ledger table a world's function writes (in the world's own dynalite). */
+export const WORLD_LEDGER_TABLE = 'aep-s3-rotator-ledger';
 
 export async function startWorld(options: WorldOptions): Promise<World> {
   const emulators = await startEmulators();
@@ -85,6 +89,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
   ims.registerClient({ clientId, clientSecret, orgId });
   const adobeSecretId = secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ clientId, clientSecret, orgId }));
+  const ledgerTableName = options.ledger === false ? undefined : WORLD_LEDGER_TABLE;
+  if (ledgerTableName) await emulators.dynamodb.createLedgerTable(ledgerTableName);
 
   const functionRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-function`;
   const functionCredentials = sts.issueRoleSession(functionRoleArn, 'aep-s3-rotator-function', 12 * 3600);
@@ -151,7 +157,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   const env: Record<string, string> = {
     ...emulators.endpointEnv,
-    ...toFunctionEnv({ adobeCredentialsSecretId: adobeSecretId, targets }),
+    ...toFunctionEnv({ adobeCredentialsSecretId: adobeSecretId, targets, ...(ledgerTableName ? { ledgerTableName } : {}) }),
     AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
     AWS_SESSION_TOKEN: functionCredentials.sessionToken!,

@@ -4,6 +4,7 @@
  * token cache. Only what outlives an invocation is here; what one invocation reads, mints or
  * learns belongs to its session (`session.ts`).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { RotatorConfig } from './config.js';
@@ -12,6 +13,7 @@ import { DEFAULT_DEADLINE_MARGINS, type DeadlineMargins } from './deadline.js';
 import { FlowServiceClient } from './flow-service-client.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http-policy.js';
 import { ImsTokenProvider } from './ims-client.js';
+import { RotationLedger } from './ledger.js';
 import { SecretStore } from './secrets.js';
 
 export interface CompositionOptions {
@@ -32,6 +34,8 @@ export interface Composition {
   readonly tokens: ImsTokenProvider;
   readonly flowService: FlowServiceClient;
   readonly minter: CredentialMinter;
+  /** Where each connection's outcome is kept, when `LEDGER_TABLE_NAME` is set. */
+  readonly ledger?: RotationLedger;
   readonly deadlineMargins: DeadlineMargins;
 }
 
@@ -53,6 +57,7 @@ export function compose(config: RotatorConfig, options: CompositionOptions = {})
     tokens: new ImsTokenProvider({ imsUrl: config.imsUrl, policy, now: options.now }),
     flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, policy }),
     minter: new CredentialMinter({ clientConfig: { requestHandler } }),
+    ...(config.ledgerTableName ? { ledger: new RotationLedger(new DynamoDBClient({ requestHandler }), config.ledgerTableName) } : {}),
     deadlineMargins: options.deadlineMargins ?? DEFAULT_DEADLINE_MARGINS,
   };
 }

@@ -39,6 +39,8 @@ export interface RotatorConfig {
   readonly concurrency: number;
   /** After each PATCH, ask Flow Service to explore the connection with the new credentials (`VERIFY_WITH_ADOBE`). */
   readonly verifyWithAdobe: boolean;
+  /** The rotation ledger's DynamoDB table (`LEDGER_TABLE_NAME`); undefined: no ledger is written. */
+  readonly ledgerTableName?: string;
 }
 
 const METHOD_HELP: Record<MintMethod, string> = {
@@ -196,6 +198,12 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
     else problems.push(`VERIFY_WITH_ADOBE: must be true or false (default true); got "${rawVerify}"`);
   }
 
+  const ledgerTableName = env[ENV.ledgerTableName]?.trim() || undefined;
+  // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html (TableName)
+  if (ledgerTableName && !/^[\w.-]{3,255}$/.test(ledgerTableName)) {
+    problems.push(`LEDGER_TABLE_NAME: must be a DynamoDB table name, 3 to 255 letters, digits and _.-; got "${ledgerTableName}"`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
-  return { adobeCredentialsSecretId, targets, flowServiceUrl, imsUrl, concurrency, verifyWithAdobe };
+  return { adobeCredentialsSecretId, targets, flowServiceUrl, imsUrl, concurrency, verifyWithAdobe, ...(ledgerTableName ? { ledgerTableName } : {}) };
 }

@@ -93,6 +93,11 @@ export class OutcomeRecorder {
     if (everyTarget && failed === 0) metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
   }
 
+  /** Count a ledger write that failed; the rotation it records is unaffected, and the connection's log says why. */
+  ledgerWriteFailed(): void {
+    metrics.addMetric(METRIC.ledgerWriteFailed, MetricUnit.Count, 1);
+  }
+
   /** Count a `1404-412` answer (a concurrent writer, or our own PATCH landing twice); the connection's log says it. */
   etagConflict(): void {
     metrics.addMetric(METRIC.etagConflict, MetricUnit.Count, 1);

@@ -284,13 +284,16 @@ export async function rotateTargets(targets: readonly RotationTarget[], clients:
   const { deadline, recorder } = session;
   const attempt = (target: RotationTarget, number: number) =>
     limit(async () => (number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...options, attempt: number })));
-  const record = (target: RotationTarget, result: ConnectionResult) => recorder.connectionOutcome(result, session.loggerFor(target));
+  const record = async (target: RotationTarget, result: ConnectionResult) => {
+    const final = await keepInLedger(target, result, session);
+    recorder.connectionOutcome(final, session.loggerFor(target));
+    return final;
+  };
 
   const first = await Promise.all(
     targets.map(async (target) => {
       const result = await attempt(target, 1);
-      if (!deservesAnotherAttempt(result)) record(target, result);
-      return result;
+      return deservesAnotherAttempt(result) ? result : record(target, result);
     }),
   );
   return Promise.all(
@@ -304,8 +307,33 @@ export async function rotateTargets(targets: readonly RotationTarget[], clients:
       } else {
         final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
       }
-      record(target, final);
-      return final;
+      return record(target, final);
     }),
   );
+}
+
+/**
+ * Write a connection's outcome to the ledger (not a dry run's: it changes nothing), and let what
+ * the ledger said it held decide a failed connection's held expiry: the ledger knows when the
+ * rotator last rotated it, which Flow Service's `updatedAt` forgets at anyone's edit. A failed
+ * write is logged and counted, and never fails the rotation.
+ */
+async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession): Promise<ConnectionResult> {
+  if (!session.ledger || result.status === 'dry-run') return result;
+  let previous;
+  try {
+    // Not the deadline's signal: a stopped run still records what it did, within the SDK's own timeouts.
+    previous = await session.ledger.record(result, target.method);
+  } catch (error) {
+    session.recorder.ledgerWriteFailed();
+    session.loggerFor(target).warn('rotation ledger write failed; the rotation itself is unaffected', {
+      table: session.ledger.tableName,
+      errorName: (error as Error)?.name ?? 'Error',
+      error: session.redactor.redact(String((error as Error)?.message ?? error)).slice(0, 300),
+    });
+    return result;
+  }
+  const held = previous?.lastRotation?.expiresAt;
+  if (result.status !== 'failed' || !held || result.etag) return result;
+  return { ...result, heldCredentialsExpireAt: held };
 }

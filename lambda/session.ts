@@ -7,6 +7,7 @@ import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
 import { Deadline } from './deadline.js';
 import type { AdobeAuth, ImsTokenProvider } from './ims-client.js';
+import type { RotationLedger } from './ledger.js';
 import { connectionLogger, logger, OutcomeRecorder, type ConnectionLog } from './observability.js';
 import { invocationRedactor, type Redactor } from './redaction.js';
 import { InvocationSecrets } from './secrets.js';
@@ -29,6 +30,8 @@ export class RotationSession {
     tokens: ImsTokenProvider,
     /** When connections stop starting, and the signal that stops the ones still running. */
     readonly deadline: Deadline,
+    /** Where each connection's outcome is kept, if the function has a ledger. */
+    readonly ledger?: RotationLedger,
   ) {
     this.adobe = tokens.authFor(() => secrets.adobeCredentials());
   }
@@ -54,10 +57,11 @@ export class RotationSession {
  * Begin an invocation.
  * @param remainingTimeMs Lambda's clock (`context.getRemainingTimeInMillis`); without it there is no deadline.
  */
-export function openSession(composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins'>, remainingTimeMs?: () => number): RotationSession {
+export function openSession(composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins' | 'ledger'>, remainingTimeMs?: () => number): RotationSession {
   return new RotationSession(
     new InvocationSecrets(composition.secrets, composition.config.adobeCredentialsSecretId),
     composition.tokens,
     new Deadline(remainingTimeMs, composition.deadlineMargins),
+    composition.ledger,
   );
 }

@@ -172,8 +172,8 @@ describe('one more attempt at the end of the run', () => {
 });
 
 describe('SecondsUntilCredentialExpiry for every connection tried', () => {
-  it('reports what a failed connection still holds when the rotator wrote it, and 0 when someone else did', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }] });
+  it('without a ledger, reports what a failed connection still holds when Flow Service says the rotator wrote it, and 0 when someone else did', async () => {
+    const { world, newHandler } = await start({ ledger: false, connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }] });
     const [rotatedBefore, neverRotated] = world.connectionIds as [string, string];
     const handler = newHandler();
     // Run 1 rotates only the first connection.
@@ -204,7 +204,7 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
   });
 
   it('never reports a negative number for credentials that have already expired', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 900 }] });
+    const { world, newHandler } = await start({ ledger: false, connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 900 }] });
     const handler = newHandler();
     await handler(SCHEDULED_EVENT);
     // Flow Service says the rotator wrote it 2 hours ago: its 900 s credentials are long gone.

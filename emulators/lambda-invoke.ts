@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { verifySigV4, type SigV4ErrorCode } from './sigv4.js';
+import { JSON_AUTH_ERRORS, verifySigV4 } from './sigv4.js';
 import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 /** Lambda returns at most the last 4 KB of the log with `LogType: Tail`. */
@@ -31,22 +31,17 @@ export interface RecordedInvocation {
   /** The whole log of the invocation (not just the tail). */
   readonly log: string;
   readonly functionError?: 'Unhandled';
+  /** What the handler returned (undefined when it threw). */
+  readonly result?: unknown;
 }
 
 export interface LambdaInvokeEmulator extends Emulator {
   /** Register a function; returns its ARN. Invocations of the name or the ARN run `handler`. */
   registerFunction(name: string, handler: LambdaHandler): string;
   readonly invocations: RecordedInvocation[];
+  /** Resolves when every invocation received so far (asynchronous ones too) has finished. */
+  settled(): Promise<void>;
 }
-
-/** REST-JSON services name signature failures like the JSON-protocol ones. */
-const AUTH_ERRORS: Record<SigV4ErrorCode, string> = {
-  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
-  IncompleteSignature: 'IncompleteSignatureException',
-  InvalidClientTokenId: 'UnrecognizedClientException',
-  SignatureDoesNotMatch: 'InvalidSignatureException',
-  ExpiredToken: 'ExpiredTokenException',
-};
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
@@ -122,7 +117,7 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     });
 
     const auth = await verifySigV4(request, { service: 'lambda', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
-    if (!auth.ok) return error(403, AUTH_ERRORS[auth.code], auth.message);
+    if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
 
     const match = INVOKE_PATH.exec(request.path);
     if (!match || request.method !== 'POST') return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
@@ -146,11 +141,11 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     const run = queue.then(() => runCaptured(handler, event, requestId));
     queue = run.catch(() => undefined);
     if (invocationType === 'Event') {
-      void run.then((outcome) => invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : {}) }));
+      void run.then((outcome) => invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : { result: outcome.result }) }));
       return { status: 202, headers };
     }
     const outcome = await run;
-    invocations.push({ functionName: name, invocationType, logType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : {}) });
+    invocations.push({ functionName: name, invocationType, logType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : { result: outcome.result }) });
 
     const responseHeaders: Record<string, string> = { ...headers, 'x-amz-executed-version': '$LATEST' };
     if (logType === 'Tail') responseHeaders['x-amz-log-result'] = Buffer.from(outcome.log).subarray(-LOG_TAIL_BYTES).toString('base64');
@@ -165,6 +160,8 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
   return {
     ...server,
     invocations,
+    // An asynchronous invocation is recorded one tick after its run ends.
+    settled: () => queue.then(() => new Promise<void>((resolve) => setImmediate(resolve))),
     registerFunction(name, handler) {
       functions.set(name, handler);
       return arnOf(name);

@@ -1,9 +1,11 @@
 /**
- * AWS Secrets Manager emulator: `GetSecretValue` over the JSON 1.1 protocol (`POST /`,
- * `X-Amz-Target: secretsmanager.GetSecretValue`), SigV4-verified against the keys the STS
- * emulator issued, so a function whose credentials expired or were revoked cannot read secrets.
+ * AWS Secrets Manager emulator: `GetSecretValue` and `PutSecretValue` (an operator putting new
+ * Adobe credentials) over the JSON 1.1 protocol (`POST /`, `X-Amz-Target: secretsmanager.<Action>`),
+ * SigV4-verified against the keys the STS emulator issued, so a function whose credentials
+ * expired or were revoked cannot read secrets.
  *
- * API reference: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
+ * API reference: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html,
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
@@ -69,12 +71,12 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
     }
 
     const action = actionOf(request);
-    if (request.method !== 'POST' || action !== 'GetSecretValue') {
+    if (request.method !== 'POST' || (action !== 'GetSecretValue' && action !== 'PutSecretValue')) {
       return error('UnknownOperationException', `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`);
     }
-    let input: { SecretId?: unknown };
+    let input: { SecretId?: unknown; SecretString?: unknown; SecretBinary?: unknown };
     try {
-      input = JSON.parse(request.body || '{}') as { SecretId?: unknown };
+      input = JSON.parse(request.body || '{}') as typeof input;
     } catch {
       return error('SerializationException', 'Start of structure or map found where not expected.');
     }
@@ -83,6 +85,13 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
     }
     const secret = findSecret(input.SecretId);
     if (!secret) return error('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (action === 'PutSecretValue') {
+      if (typeof input.SecretString !== 'string') return error('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+      // A new version, now AWSCURRENT, under the same ARN.
+      secret.versionId = randomUUID();
+      secret.secretString = input.SecretString;
+      return { status: 200, headers, body: { ARN: secret.arn, Name: secret.name, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'] } };
+    }
     return {
       status: 200,
       headers,

@@ -22,6 +22,18 @@ export type SigV4ErrorCode =
   | 'SignatureDoesNotMatch'
   | 'ExpiredToken';
 
+/**
+ * How JSON and REST-JSON services (Lambda, Scheduler, CloudWatch's JSON protocol) name the
+ * signature failures the Query protocol calls by the codes above.
+ */
+export const JSON_AUTH_ERRORS: Record<SigV4ErrorCode, string> = {
+  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+  IncompleteSignature: 'IncompleteSignatureException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+  ExpiredToken: 'ExpiredTokenException',
+};
+
 export type SigV4Result<C extends AwsCredentials> =
   | { readonly ok: true; readonly credentials: C; readonly region: string; readonly service: string }
   | { readonly ok: false; readonly code: SigV4ErrorCode; readonly message: string };

@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSecretsManagerEmulator } from '../../emulators/secrets-manager.js';
 import { startStsEmulator } from '../../emulators/sts.js';
@@ -97,6 +97,31 @@ describe('Secrets Manager emulator GetSecretValue', () => {
       $metadata: { httpStatusCode: 400 },
     });
     await expect(getSecret(`${secretArn.slice(0, -6)}XXXXXX`)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+});
+
+describe('Secrets Manager emulator PutSecretValue', () => {
+  it('makes the value put the current version, under the same ARN, for the next GetSecretValue', async () => {
+    const before = await getSecret(SECRET_NAME);
+
+    const put = await client().send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: '{"clientSecret":"new"}' }));
+
+    expect(put).toMatchObject({ ARN: secretArn, Name: SECRET_NAME, VersionStages: ['AWSCURRENT'] });
+    expect(put.VersionId).not.toBe(before.VersionId);
+    await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: '{"clientSecret":"new"}', VersionId: put.VersionId });
+  });
+
+  it('refuses a put without a value (InvalidRequestException) or of an unknown secret, and keeps the old value', async () => {
+    await expect(client().send(new PutSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({ name: 'InvalidRequestException' });
+    await expect(client().send(new PutSecretValueCommand({ SecretId: 'does-not-exist', SecretString: '{}' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
+  });
+
+  it('refuses a put signed with keys STS never issued, and keeps the old value', async () => {
+    const stranger = { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) };
+
+    await expect(client(stranger).send(new PutSecretValueCommand({ SecretId: SECRET_NAME, SecretString: '{}' }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
   });
 });
 

@@ -19,6 +19,20 @@ export const STACK_OUTPUT = {
   functionName: 'RotatorFunctionName',
   /** The Adobe credentials secret's id, needed when the configuration lets the stack create it. */
   adobeCredentialsSecretId: 'AdobeCredentialsSecretId',
+  /** The function's log group. */
+  logGroupName: 'LogGroupName',
+  /** Where EventBridge Scheduler puts a scheduled run it could not deliver. */
+  scheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
+  /** Where Lambda puts an asynchronous run that failed after its retries. */
+  failureDeadLetterQueueUrl: 'FailureDeadLetterQueueUrl',
+  /** The EventBridge Scheduler schedule that starts each run (`pause`/`resume` switch it). */
+  scheduleName: 'ScheduleName',
+  /** Its schedule group. */
+  scheduleGroupName: 'ScheduleGroupName',
+  /** The rotation ledger's DynamoDB table (`status` reads it; `pause` keeps its record there). */
+  ledgerTableName: 'LedgerTableName',
+  /** The stack's CloudWatch alarm names, comma-separated (`pause` disables their actions). */
+  alarmNames: 'AlarmNames',
 } as const;
 
 export interface AwsOptions {

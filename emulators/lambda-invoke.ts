@@ -33,6 +33,8 @@ export interface RecordedInvocation {
   readonly functionError?: 'Unhandled';
   /** What the handler returned (undefined when it threw). */
   readonly result?: unknown;
+  /** The error the handler threw, as Lambda reports it (`errorMessage`). */
+  readonly errorMessage?: string;
 }
 
 export interface LambdaInvokeEmulator extends Emulator {
@@ -58,6 +60,11 @@ function functionNameOf(raw: string): string {
 function errorPayload(error: unknown) {
   if (error instanceof Error) return { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
+}
+
+/** What a recorded invocation keeps of a run's outcome. */
+function outcomeOf(outcome: { failed: boolean; result: unknown; error: unknown }): Pick<RecordedInvocation, 'functionError' | 'result' | 'errorMessage'> {
+  return outcome.failed ? { functionError: 'Unhandled', errorMessage: errorPayload(outcome.error).errorMessage } : { result: outcome.result };
 }
 
 /**
@@ -141,11 +148,11 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     const run = queue.then(() => runCaptured(handler, event, requestId));
     queue = run.catch(() => undefined);
     if (invocationType === 'Event') {
-      void run.then((outcome) => invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : { result: outcome.result }) }));
+      void run.then((outcome) => invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...outcomeOf(outcome) }));
       return { status: 202, headers };
     }
     const outcome = await run;
-    invocations.push({ functionName: name, invocationType, logType, event, log: outcome.log, ...(outcome.failed ? { functionError: 'Unhandled' as const } : { result: outcome.result }) });
+    invocations.push({ functionName: name, invocationType, logType, event, log: outcome.log, ...outcomeOf(outcome) });
 
     const responseHeaders: Record<string, string> = { ...headers, 'x-amz-executed-version': '$LATEST' };
     if (logType === 'Tail') responseHeaders['x-amz-log-result'] = Buffer.from(outcome.log).subarray(-LOG_TAIL_BYTES).toString('base64');

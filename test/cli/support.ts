@@ -1,22 +1,20 @@
 /**
- * A seeded world for CLI tests: the four emulators plus stand-ins for the Lambda Invoke API
- * (running the real handler) and CloudFormation (a deployed stack with the RotatorFunctionName
- * output), a working directory whose cdk.json holds the matching configuration, and `cli()` to
- * run the CLI in-process with captured output.
+ * A seeded world for CLI tests: the four emulators plus the stand-ins of a deployed stack
+ * (emulators/deployed-stack.ts: Lambda Invoke running the real handler, CloudFormation with the
+ * stack's outputs, Scheduler, CloudWatch, the ledger), a working directory whose cdk.json holds
+ * the matching configuration, and `cli()` to run the CLI in-process with captured output.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCloudFormationEmulator, type CloudFormationEmulator } from '../../emulators/cloudformation.js';
-import { EMULATOR_REGION } from '../../emulators/index.js';
-import { startLambdaInvokeEmulator, type LambdaInvokeEmulator } from '../../emulators/lambda-invoke.js';
+import type { CloudFormationEmulator } from '../../emulators/cloudformation.js';
+import { configFor, startDeployedStack, type DeployedStack } from '../../emulators/deployed-stack.js';
+import type { LambdaInvokeEmulator } from '../../emulators/lambda-invoke.js';
 import { startWorld, type World, type WorldOptions } from '../../emulators/world.js';
-import { createHandler } from '../../lambda/handler.js';
 import { run } from '../../cli/main.js';
 import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
 
-export const STACK_NAME = 'AepS3CredentialRotator';
-export const FUNCTION_NAME = 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6';
+export { configFor, FUNCTION_NAME, STACK_NAME } from '../../emulators/deployed-stack.js';
 
 export interface CliResult {
   readonly code: number;
@@ -28,6 +26,8 @@ export interface CliResult {
 
 export interface CliWorld {
   readonly world: World;
+  /** The deployed stack's stand-ins (Lambda, CloudFormation, Scheduler, CloudWatch). */
+  readonly stack: DeployedStack;
   readonly lambda: LambdaInvokeEmulator;
   readonly cloudFormation: CloudFormationEmulator;
   /** The working directory the CLI runs in (its cdk.json holds {@link CliWorld.config}). */
@@ -46,40 +46,14 @@ export interface CliWorld {
   close(): Promise<void>;
 }
 
-/** The configuration (cdk.json "rotator") matching a world's targets and emulators. */
-export function configFor(world: World): Record<string, unknown> {
-  return {
-    stackName: STACK_NAME,
-    schedule: 'rate(15 minutes)',
-    adobeCredentialsSecret: world.adobe.secretId,
-    flowServiceUrl: world.emulators.flowService.url,
-    imsUrl: world.emulators.ims.url,
-    targets: world.targets.map(({ userCredentialsSecretId, ...target }) => ({
-      ...target,
-      ...(userCredentialsSecretId ? { userCredentialsSecret: userCredentialsSecretId } : {}),
-    })),
-  };
-}
-
 export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
   const world = await startWorld(options);
-  const { sts } = world.emulators;
-  const lambda = await startLambdaInvokeEmulator({ sts, region: EMULATOR_REGION });
-  const cloudFormation = await startCloudFormationEmulator({ sts, region: EMULATOR_REGION });
-  // The deployed function: the real handler with the environment the stack would give it.
-  lambda.registerFunction(FUNCTION_NAME, createHandler({ env: world.env, httpPolicy: FAST_HTTP_POLICY }));
-  cloudFormation.putStack({
-    stackName: STACK_NAME,
-    outputs: [
-      { key: 'RotatorFunctionName', value: FUNCTION_NAME, exportName: `${STACK_NAME}-RotatorFunctionName`, description: 'The rotation function' },
-      { key: 'AdobeCredentialsSecretId', value: world.adobe.secretId },
-    ],
-  });
+  const stack = await startDeployedStack(world, { httpPolicy: FAST_HTTP_POLICY });
+  const { lambda, cloudFormation } = stack;
 
   const restores: Array<() => void> = [
     world.applyEnv({
-      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-      AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
+      ...stack.endpointEnv,
       // Hermetic: no profile, no shared files, no instance metadata.
       AWS_PROFILE: undefined,
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
@@ -91,6 +65,7 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
 
   const cliWorld: CliWorld = {
     world,
+    stack,
     lambda,
     cloudFormation,
     dir,
@@ -119,7 +94,8 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
     async close() {
       for (const restore of restores.reverse()) restore();
       rmSync(dir, { recursive: true, force: true });
-      await Promise.all([lambda.close(), cloudFormation.close(), world.close()]);
+      await stack.close();
+      await world.close();
     },
   };
   cliWorld.writeConfig({});

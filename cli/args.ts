@@ -15,7 +15,7 @@ export const PROGRAM = 'aep-s3-rotator';
  */
 export const RUN = `npx ${PROGRAM}`;
 
-export type CommandName = 'rotate' | 'status' | 'check-config';
+export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'check-config';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -110,6 +110,37 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       `${RUN} status --json | jq '.connections[] | select(.atRisk)'`,
     ],
   },
+  pause: {
+    summary: 'Switch the schedule off and keep the alarms from paging, recording who paused and why.',
+    usage: `${RUN} pause [--reason <text>] [--stack <name>] [--config <file>] [--json]`,
+    description:
+      "Disables the deployed stack's EventBridge Scheduler schedule (GetSchedule, then UpdateSchedule with its whole definition and " +
+      "State DISABLED), disables the actions of the stack's alarms (cloudwatch:DisableAlarmActions: they still change state, but " +
+      'notify no one), and records who paused (your ARN, from sts:GetCallerIdentity), when and why in the rotation ledger table, ' +
+      'where `status` shows it. A manual `rotate` still works while paused. Already paused: says so and changes nothing. The ' +
+      'schedule, alarms and table come from the stack outputs ScheduleName, ScheduleGroupName, AlarmNames and LedgerTableName.',
+    options: {
+      reason: { type: 'string', value: '<text>', description: 'Why (up to 500 characters), shown by `status` and `resume`.' },
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [[0, 'paused (or already paused: nothing changed)'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    examples: [`${RUN} pause --reason "bucket migration, CHG-1234"`, `${RUN} pause --json`],
+  },
+  resume: {
+    summary: "Switch the schedule back on and the alarms' actions with it; remove the pause record.",
+    usage: `${RUN} resume [--stack <name>] [--config <file>] [--json]`,
+    description:
+      "Enables the deployed stack's schedule again (UpdateSchedule with its whole definition and State ENABLED), enables the actions " +
+      "of the stack's alarms (cloudwatch:EnableAlarmActions) and removes the pause record from the rotation ledger table. Not " +
+      'paused (schedule ENABLED, actions enabled, no record): says so and changes nothing. A schedule disabled outside this tool ' +
+      'is enabled too.',
+    options: { stack: STACK_OPTION, config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
+    exitCodes: [[0, 'resumed (or was not paused: nothing changed)'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    examples: [`${RUN} resume`, `${RUN} resume --json`],
+  },
   'check-config': {
     summary: 'Validate the configuration offline, with the configuration rules of `cdk synth`.',
     usage: `${RUN} check-config [--config <file>] [--json]`,
@@ -128,6 +159,7 @@ export interface CommandOptions {
   readonly connection?: string[];
   readonly 'dry-run'?: boolean;
   readonly probe?: boolean;
+  readonly reason?: string;
   readonly function?: string;
   readonly stack?: string;
   readonly local?: boolean;
@@ -220,7 +252,7 @@ function describeParseError(error: NodeJS.ErrnoException, command: CommandName):
 export function programHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
-    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, config check).`,
+    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check).`,
     '',
     `Usage: ${RUN} <command> [options]`,
     '',

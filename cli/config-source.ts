@@ -93,6 +93,20 @@ export function requireConfig(cwd: string, configFile: string | undefined, comma
 }
 
 /**
+ * The configuration if there is a valid one, else undefined: commands that act on the deployed
+ * stack need only its name and region from it. A --config file that cannot be read is still a
+ * usage error.
+ */
+export function optionalConfig(cwd: string, configFile: string | undefined): RotatorConfig | undefined {
+  try {
+    return loadConfig(cwd, configFile);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    return undefined;
+  }
+}
+
+/**
  * The stack name for output lookups: `--stack`, else the configuration's `stackName` (read
  * leniently: the rest of the configuration need not be valid, or even present), else the default.
  */

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, type CommandOptions } from './args.js';
 import { checkConfigCommand } from './commands/check-config.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { rotateCommand } from './commands/rotate.js';
 import { statusCommand } from './commands/status.js';
 import { CliError, describeAwsError, EXIT } from './errors.js';
@@ -20,6 +21,8 @@ export { EXIT } from './errors.js';
 const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => Promise<number>> = {
   rotate: rotateCommand,
   status: statusCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
   'check-config': checkConfigCommand,
 };
 

@@ -5,7 +5,7 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { connectionIdsOf, notTargets, RUN, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
-import { loadConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
+import { optionalConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
 import { formatClock, formatEtag, painterFor, printJson, Progress, renderTable, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
@@ -39,7 +39,7 @@ export async function rotateCommand(options: CommandOptions, io: Io): Promise<nu
 }
 
 async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
-  const config = lenientConfig(io, options.config);
+  const config = optionalConfig(io.cwd, options.config);
   const aws = { region: config?.region };
   const functionName = options.function ?? (await resolveFunctionName(stackNameFor(io.cwd, options.config, options.stack), aws));
 
@@ -146,19 +146,6 @@ async function checkOperatorCredentials(region: string | undefined): Promise<voi
     throw describeAwsError(error, 'call sts:GetCallerIdentity') ?? new EnvironmentError(`Your AWS credentials could not be checked (${(error as Error).name}).`);
   } finally {
     client.destroy();
-  }
-}
-
-/**
- * The configuration if there is a valid one (deployed mode needs only its stack name and region).
- * A --config file that cannot be read is still a usage error.
- */
-function lenientConfig(io: Io, configFile: string | undefined): RotatorConfig | undefined {
-  try {
-    return loadConfig(io.cwd, configFile);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    return undefined;
   }
 }
 

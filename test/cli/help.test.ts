@@ -30,11 +30,11 @@ describe('help', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^aep-s3-rotator: /);
-    for (const command of ['rotate', 'status', 'check-config']) expect(result.stdout).toContain(`\n  ${command} `);
+    for (const command of ['rotate', 'status', 'pause', 'resume', 'check-config']) expect(result.stdout).toContain(`\n  ${command} `);
     expect(result.stdout).toMatch(/Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /);
   });
 
-  it.each(['rotate', 'status', 'check-config'])('%s --help shows its usage, options and exit codes', async (command) => {
+  it.each(['rotate', 'status', 'pause', 'resume', 'check-config'])('%s --help shows its usage, options and exit codes', async (command) => {
     for (const argv of [[command, '--help'], [command, '-h'], ['help', command]]) {
       const result = await cli(argv);
 
@@ -54,13 +54,13 @@ describe('help', () => {
   });
 
   it('suggests only commands that can be pasted as they are: npx aep-s3-rotator ...', async () => {
-    const outputs = await Promise.all([[], ['rotate', '--help'], ['status', '--help'], ['check-config', '--help'], ['status', '--bogus'], ['frobnicate']].map(cli));
+    const outputs = await Promise.all([[], ['rotate', '--help'], ['status', '--help'], ['pause', '--help'], ['resume', '--help'], ['check-config', '--help'], ['status', '--bogus'], ['frobnicate']].map(cli));
     const text = outputs.map((result) => result.stdout + result.stderr).join('\n');
 
     const quoted = [...text.matchAll(/`([^`\n]*)`/g)].map((match) => match[1]!).filter((command) => command.includes('aep-s3-rotator'));
     expect(quoted.length).toBeGreaterThan(3);
     for (const command of quoted) expect(command).toMatch(/^npx aep-s3-rotator /);
-    const examples = outputs.slice(1, 4).flatMap((result) => result.stdout.split('Examples:\n')[1]!.trimEnd().split('\n'));
+    const examples = outputs.slice(1, 6).flatMap((result) => result.stdout.split('Examples:\n')[1]!.trimEnd().split('\n'));
     for (const example of examples) expect(example).toMatch(/^  npx aep-s3-rotator /);
     expect(text).toContain('Usage: npx aep-s3-rotator <command> [options]');
   });
@@ -73,7 +73,7 @@ describe('help', () => {
   });
 
   it.each([
-    [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, check-config'],
+    [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, pause, resume, check-config'],
     [['status', '--bogus'], 'Unknown option --bogus; see `npx aep-s3-rotator status --help`.'],
     [['rotate', '--dryrun'], 'Unknown option --dryrun (did you mean --dry-run?); see `npx aep-s3-rotator rotate --help`.'],
     [['rotate', '--Dry-Run'], 'Unknown option --Dry-Run (did you mean --dry-run?)'],
@@ -83,7 +83,7 @@ describe('help', () => {
     [['status', '--json=false'], 'aep-s3-rotator: --json takes no value; use --json.\n'],
     [['rotate', '--function='], 'aep-s3-rotator: --function needs a value; it got an empty one (see `npx aep-s3-rotator rotate --help`).\n'],
     [['status', '--config', ''], '--config needs a value; it got an empty one'],
-    [['stauts'], 'Unknown command "stauts" (did you mean status?); the commands are rotate, status, check-config'],
+    [['stauts'], 'Unknown command "stauts" (did you mean status?); the commands are rotate, status, pause, resume, check-config'],
     [['rotate', '--function'], 'Option --function needs a value'],
     [['check-config', 'extra'], 'Unexpected argument "extra"'],
     [['--json'], '"--json" must come after a command'],

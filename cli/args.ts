@@ -85,16 +85,19 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     ],
   },
   status: {
-    summary: 'Show each configured connection: state, last update, credential age, risk.',
-    usage: `${RUN} status [--connection <id>]... [--probe] [--config <file>] [--json]`,
+    summary: 'Show each connection: last rotation, expiry, last run, who updated it, risk; and whether paused.',
+    usage: `${RUN} status [--connection <id>]... [--probe] [--stack <name>] [--config <file>] [--json]`,
     description:
-      'For every configured target, reads the connection from Flow Service (GET /connections/{id}, with the Adobe credentials the ' +
-      'rotator uses) and shows its state, updatedAt, who updated it, and the age of that update against the configured credential ' +
-      'lifetime. A connection is at risk when its credentials are likely expired or will expire before the next scheduled run ' +
-      '(age > lifetime - one schedule interval), when it is not found, not enabled, not rotatable, or cannot be read. ' +
-      'With --probe, Flow Service also explores each connection with the credentials it holds now (GET /connections/{id}/explore: ' +
-      "the target's folder when it names its bucket, else the root), and a connection Adobe cannot read is at risk, with Adobe's code " +
-      'and detail. Secret values are never printed; only the names of the auth params.',
+      'For every configured target, reads the rotation ledger the function keeps (the table the stack output LedgerTableName names: ' +
+      'the last rotation, when what the connection holds expires, the last run and Adobe\'s code) and the connection from Flow Service ' +
+      '(GET /connections/{id}, with the Adobe credentials the rotator uses), and judges the risk from the ledger, with Flow Service\'s ' +
+      'updatedAt and updatedBy as a cross-check: an edit by anyone else after the last rotation is shown. A connection is at risk when ' +
+      'its last run failed, when what it holds has expired or expires before the next scheduled run can be relied on, or when it is ' +
+      'not found, not enabled, not rotatable, or cannot be read. Without a ledger (no deployed stack, or one without that output) it ' +
+      'judges from the age of Flow Service\'s updatedAt alone, and says so. It shows who paused the rotator, when and why (exit 1 ' +
+      'while paused). With --probe, Flow Service also explores each connection with the credentials it holds now (GET ' +
+      "/connections/{id}/explore: the target's folder when it names its bucket, else the root), and a connection Adobe cannot read " +
+      "is at risk, with Adobe's code and detail. Secret values are never printed; only the names of the auth params.",
     options: {
       connection: { type: 'string', multiple: true, value: '<id>', description: 'Show only this connection (repeat for several). Default: every target.' },
       probe: { type: 'boolean', description: 'Also ask Flow Service to list each bucket with the credentials the connection holds now (whether Adobe can read).' },
@@ -103,7 +106,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
-    exitCodes: [[0, 'every connection is healthy'], [1, 'at least one connection is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    exitCodes: [[0, 'every connection is healthy, and the rotator is not paused'], [1, 'at least one connection is at risk, the rotator is paused (or its schedule is off), or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT],
     examples: [
       `${RUN} status`,
       `${RUN} status --probe --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,

@@ -134,6 +134,8 @@ describe('resume', () => {
     expect(schedule().Description).toBe('Rotates the credentials of Flow Service S3 connections');
     expect(alarmActions()).toEqual(ALARM_IDS.map(() => true));
     expect(result.json()).toMatchObject({ changed: true, paused: false, schedule: { state: 'ENABLED', previousState: 'DISABLED' }, removedRecord: { pausedBy: operatorArn, reason: 'bucket migration' } });
+    const status = await t.cli(['status', '--json']);
+    expect(status.json().pause).toBeNull();
     expect(await t.stack.runSchedule()).toMatchObject({ summary: { rotated: 2 } });
   });
 

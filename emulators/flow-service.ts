@@ -436,6 +436,11 @@ export async function startFlowServiceEmulator(options: {
 
   return {
     ...server,
+    // A storm of other writers' edits is a fault too.
+    clearFaults() {
+      server.clearFaults();
+      pendingConcurrentEdits.clear();
+    },
     seedConnection(seed: SeedConnection) {
       const id = seed.id ?? randomUUID();
       if (connections.has(id)) throw new Error(`connection ${id} is already seeded`);

@@ -160,7 +160,8 @@ export interface FlowServiceEmulator extends Emulator {
   /**
    * Simulate somebody else's edit landing between a client's GET and its PATCH:
    * the next `times` PATCHes of this connection first change its etag (as another write would),
-   * so a PATCH carrying the etag its GET returned gets `1404-412`.
+   * so a PATCH carrying the etag its GET returned gets `1404-412`. `Infinity`: until `clearFaults()`,
+   * which stops pending edits too.
    */
   concurrentEditBeforePatch(connectionId: string, times?: number): void;
   /** How GET shows secret params (`s3SecretKey`, `s3SessionToken`). @default 'masked' */

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEDULE_GROUP_NAME, SCHEDULE_NAME, STACK_NAME } from '../../emulators/deployed-stack.js';
 import { flowProblem } from '../../emulators/flow-service.js';
+import { injectFault } from '../../emulators/sandbox-faults.js';
 import { findSecrets } from '../support/capture.js';
 import { startCliWorld, type CliWorld } from './support.js';
 
@@ -137,6 +138,23 @@ describe('status from the ledger', () => {
     const [local, scheduled] = result.json().connections;
     expect(local).toMatchObject({ risk: 'expiring', warning: expect.stringContaining("the rotator's Adobe client wrote it after the ledger's last rotation") });
     expect(Date.parse(local.expiresAt)).toBeGreaterThan(Date.parse(scheduled.expiresAt));
+  });
+
+  it('notes an edit by someone else since the last rotation, with what to check; --probe then finds what Adobe meets', async () => {
+    const t = await world();
+    const [id] = t.world.connectionIds;
+    await t.stack.runSchedule();
+    // Somebody pastes keys that have already expired into the connection, in the Experience Platform UI.
+    await injectFault({ world: t.world, dir: t.dir }, 'expired-credentials', id);
+
+    const status = await t.cli(['status', '--connection', id!], { tty: true });
+    const probed = await t.cli(['status', '--probe', '--connection', id!, '--json']);
+
+    expect(status.code).toBe(0);
+    expect(flat(status.stdout)).toMatch(/note: \S+ \(sandbox prod\): edited by exc_app@AdobeID at \d\d:\d\dZ, after its last rotation \(\d\d:\d\dZ\): if that edit changed the credentials, the ledger's expiry no longer holds; check that Adobe can still read with what it holds:/);
+    expect(status.stdout.split('\n')).toContain(`    npx aep-s3-rotator status --probe --connection ${id}`);
+    expect(probed.code).toBe(1);
+    expect(probed.json().connections[0]).toMatchObject({ risk: 'adobe-cannot-read', editedAfterRotation: true, updatedBy: 'exc_app@AdobeID', adobeError: expect.stringContaining('ExpiredToken') });
   });
 
   it('does not flag an edit that the rotation after it replaced', async () => {

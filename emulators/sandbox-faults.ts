@@ -1,0 +1,124 @@
+/**
+ * The incidents the runbook covers, injected into a running sandbox's emulators, each as a real
+ * org would meet it:
+ *
+ * - `412-storm`: another writer keeps editing a connection until the fault is cleared, so every
+ *   PATCH of it meets a stale etag (`1404-412`) and Flow Service's `updatedBy` names the other writer;
+ * - `patch-refused`: Flow Service refuses every PATCH of a connection with `1445-400` (PATCH not
+ *   enabled for it) until the fault is cleared, as until Adobe enables it;
+ * - `expired-credentials`: somebody pastes credentials that have already expired into a connection
+ *   in the Experience Platform UI (a real PATCH, as Adobe's own client `exc_app`);
+ * - `ims-401`: the client secret is rotated in Adobe Developer Console: IMS refuses the one in
+ *   Secrets Manager (`401 invalid_client`) and revokes the tokens it issued; the new credentials
+ *   are written to a file (mode 0600) as Developer Console would show them, for the operator to put.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FlowServiceClient } from '../lambda/flow-service-client.js';
+import { DEFAULT_HTTP_POLICY } from '../lambda/http-policy.js';
+import { ImsTokenProvider } from '../lambda/ims-client.js';
+import { flowProblem } from './flow-service.js';
+import type { World } from './world.js';
+
+export const FAULT_NAMES = ['412-storm', 'patch-refused', 'expired-credentials', 'ims-401'] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+
+/** Faults about one connection need its id (`--connection`). */
+export const CONNECTION_FAULTS: ReadonlySet<FaultName> = new Set(['412-storm', 'patch-refused', 'expired-credentials']);
+
+/** The Experience Platform UI's client id (Flow Service's `createdClient`/`updatedClient` for edits made there). */
+const UI_CLIENT_ID = 'exc_app';
+/** A fault that lasts until it is cleared. */
+const UNTIL_CLEARED = Number.POSITIVE_INFINITY;
+
+export interface FaultContext {
+  readonly world: World;
+  /** Where `ims-401` writes the new Adobe credentials. */
+  readonly dir: string;
+}
+
+/** What a person should know about the fault just injected, in one paragraph. */
+export type FaultMessage = string;
+
+/**
+ * Inject `name` (into `connectionId` for the connection faults); resolves with what happened.
+ * @throws Error for an unknown fault, or a connection fault without a connection the world has.
+ */
+export async function injectFault(context: FaultContext, name: string, given?: string): Promise<FaultMessage> {
+  if (!(FAULT_NAMES as readonly string[]).includes(name)) throw new Error(`there is no fault "${name}"; the faults are ${FAULT_NAMES.join(', ')} (and clear)`);
+  const fault = name as FaultName;
+  const { world } = context;
+  const { flowService } = world.emulators;
+  let connectionId: string | undefined;
+  if (CONNECTION_FAULTS.has(fault)) {
+    if (!given) throw new Error(`${fault} needs --connection <id>`);
+    // The whole id, or the first 8 (or more) characters a table shows.
+    const matching = given.length >= 8 ? world.connectionIds.filter((id) => id.startsWith(given.toLowerCase())) : [];
+    if (matching.length !== 1) throw new Error(`${given} is not a connection of this sandbox; its connections are ${world.connectionIds.join(', ')}`);
+    connectionId = matching[0];
+  }
+  switch (fault) {
+    case '412-storm':
+      flowService.concurrentEditBeforePatch(connectionId!, UNTIL_CLEARED);
+      return `Another writer (concurrent-editor@AdobeID) now edits ${connectionId} before every PATCH of it, so each meets a stale etag (1404-412), until they stop: \`npm run sandbox -- fault clear\` plays that part.`;
+    case 'patch-refused':
+      flowService.injectFault({
+        match: { method: 'PATCH', path: `/connections/${connectionId}` },
+        kind: 'respond',
+        status: 400,
+        times: UNTIL_CLEARED,
+        body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'),
+      });
+      return `Flow Service now refuses every PATCH of ${connectionId} with 1445-400 (PATCH connection feature not enabled), until Adobe enables it: \`npm run sandbox -- fault clear\` plays that part.`;
+    case 'expired-credentials':
+      await pasteExpiredCredentials(world, connectionId!);
+      return `${connectionId} now holds credentials that expired a minute ago, pasted in the Experience Platform UI (updatedBy ${UI_CLIENT_ID}@AdobeID): Adobe's next read of the bucket fails with ExpiredToken.`;
+    case 'ims-401':
+      return rotateClientSecret(context);
+  }
+}
+
+/** Stop Flow Service's refusals and the other writer's edits (after ims-401, the fix is the operator's: put the new credentials). */
+export function clearFaults(context: FaultContext): FaultMessage {
+  context.world.emulators.flowService.clearFaults();
+  return 'Flow Service takes PATCHes again and no other writer edits the connections (after ims-401, the fix is yours: put the new credentials).';
+}
+
+/** Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with If-Match. */
+async function pasteExpiredCredentials(world: World, connectionId: string): Promise<void> {
+  const { ims, sts } = world.emulators;
+  const uiSecret = randomBytes(24).toString('base64url');
+  ims.registerClient({ clientId: UI_CLIENT_ID, clientSecret: uiSecret, orgId: world.adobe.orgId });
+  const credentials = () => Promise.resolve({ clientId: UI_CLIENT_ID, clientSecret: uiSecret, orgId: world.adobe.orgId, scopes: 'openid,AdobeID' });
+  const tokens = new ImsTokenProvider({ imsUrl: ims.url, credentials, policy: DEFAULT_HTTP_POLICY });
+  const flowService = new FlowServiceClient({ baseUrl: world.emulators.flowService.url, tokens, credentials, policy: DEFAULT_HTTP_POLICY });
+  const expired = sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-s3-ingest-by-hand', 'pasted-by-hand', -60);
+  const { sandboxName } = world.connection(connectionId);
+  const { etag } = await flowService.getConnection(connectionId, sandboxName);
+  await flowService.patchConnection(connectionId, sandboxName, etag!, [
+    { op: 'replace', path: '/auth/params/s3AccessKey', value: expired.accessKeyId },
+    { op: 'replace', path: '/auth/params/s3SecretKey', value: expired.secretAccessKey },
+    { op: world.connection(connectionId).params.s3SessionToken ? 'replace' : 'add', path: '/auth/params/s3SessionToken', value: expired.sessionToken! },
+  ]);
+}
+
+/** Where `ims-401` writes the new Adobe credentials. */
+export function newCredentialsFile(dir: string): string {
+  return join(dir, 'new-adobe-credentials.json');
+}
+
+/** The client secret rotated in Developer Console; the new credentials in a file only the owner may read. */
+function rotateClientSecret(context: FaultContext): FaultMessage {
+  const { world, dir } = context;
+  const { clientId, orgId, secretId } = world.adobe;
+  const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
+  world.emulators.ims.registerClient({ clientId, clientSecret, orgId });
+  world.emulators.ims.revokeAllTokens();
+  const file = newCredentialsFile(dir);
+  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId }, null, 2)}\n`, { mode: 0o600 });
+  return (
+    `The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager (401 invalid_client) and the tokens it issued are revoked. ` +
+    `The new credentials are in ${file}; put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`
+  );
+}

@@ -113,3 +113,26 @@ describe('stack outputs', () => {
     expect(STACK_OUTPUT.adobeCredentialsSecretId).toBe(OUTPUT.adobeCredentialsSecret);
   });
 });
+
+describe('the deployed stack in stand-ins', () => {
+  it('serves every output the CLI reads, and names a schedule, alarms and a ledger table that exist', async () => {
+    const { startWorld } = await import('../../emulators/world.js');
+    const { startDeployedStack, STACK_NAME } = await import('../../emulators/deployed-stack.js');
+    const world = await startWorld({ connections: [{ sandboxName: 'prod' }] });
+    const stack = await startDeployedStack(world);
+    const restore = world.applyEnv(stack.endpointEnv);
+    try {
+      const { stackOutputs } = await import('../../cli/aws.js');
+      const outputs = await stackOutputs(STACK_NAME);
+
+      expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUT).sort());
+      expect(stack.scheduler.getSchedule(outputs.ScheduleName!, outputs.ScheduleGroupName)).toMatchObject({ State: 'ENABLED' });
+      for (const name of outputs.AlarmNames!.split(',')) expect(stack.cloudWatch.getAlarm(name)).toMatchObject({ actionsEnabled: true });
+      expect(outputs.LedgerTableName).toBe(world.env.LEDGER_TABLE_NAME);
+    } finally {
+      restore();
+      await stack.close();
+      await world.close();
+    }
+  });
+});

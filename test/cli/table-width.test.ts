@@ -106,4 +106,30 @@ describe('tables fit 100 columns', () => {
     expect(result.stdout).toMatch(/^ID\s+NAME\s+SANDBOX/);
     expectWithin100Columns(result.stdout);
   });
+
+  it('status from the ledger: a long UPDATED BY, failures in a row, the pause above the table', async () => {
+    await t.stack.runSchedule();
+    t.world.emulators.flowService.concurrentEditBeforePatch(ids[1]!, Infinity);
+    try {
+      await t.stack.runSchedule();
+      await t.stack.runSchedule();
+    } finally {
+      t.world.emulators.flowService.clearFaults();
+    }
+    await t.cli(['pause', '--reason', `${'a very long reason, '.repeat(20)}CHG-1234`]);
+    try {
+      const status = await t.cli(['status', '--probe'], { ...TERMINAL, now: Date.now() + 30 * 3600_000 });
+      const paused = await t.cli(['pause'], TERMINAL);
+
+      expect(status.stdout.replace(ANSI, '')).toMatch(/^PAUSED by /);
+      expect(status.stdout.replace(ANSI, '')).toMatch(/\nID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK\s+ADOBE\n/);
+      // Cut in the table when it must be; in full in the WARNING line.
+      expect(status.stdout.replace(ANSI, '').replace(/\s+/g, ' ')).toContain('failed with 1404-412 after 2 attempts, 2 runs in a row');
+      expectWithin100Columns(status.stdout);
+      expectWithin100Columns(paused.stdout);
+    } finally {
+      const resumed = await t.cli(['resume'], TERMINAL);
+      expectWithin100Columns(resumed.stdout);
+    }
+  });
 });

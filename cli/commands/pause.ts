@@ -143,6 +143,8 @@ function report(io: Io, options: CommandOptions, outcome: Outcome): void {
   const said = (tone: Tone, label: string, text: string) => io.stdout.write(`${wrap(`${label}: ${text}`, TABLE_WIDTH, 2).replace(label, paint(label, tone))}\n`);
   const paste = (intro: string, line: string) => io.stdout.write(`${intro}\n    ${line}\n`);
   const where = `schedule ${deployment.scheduleName} (group ${deployment.scheduleGroupName})`;
+  const already = alarms.length - alarmsChanged.length;
+  const actions = (state: string) => `the actions of its ${alarms.length} alarms are ${state}${already > 0 ? ` (${already === alarms.length ? 'all' : already} already were)` : ''}`;
   const byWhom = (paused: PauseRecord) => `paused by ${paused.pausedBy} at ${formatClock(paused.pausedAt, now) ?? 'an unknown time'}${quoted(paused)}`;
 
   if (command === 'pause' && !changed) {
@@ -159,7 +161,7 @@ function report(io: Io, options: CommandOptions, outcome: Outcome): void {
     said(
       'warning',
       'Paused',
-      `${where} is DISABLED${wasDisabled}, so no scheduled run starts; the actions of ${alarmsChanged.length === alarms.length ? 'its' : `${alarmsChanged.length} of its`} ${alarms.length} alarms are disabled, so they change state without notifying anyone. Recorded in the ledger table ${deployment.ledgerTableName}: ${byWhom(record!)}.`,
+      `${where} is DISABLED${wasDisabled}, so no scheduled run starts; ${actions('disabled')}, so they change state without notifying anyone. Recorded in the ledger table ${deployment.ledgerTableName}: ${byWhom(record!)}.`,
     );
     io.stdout.write(`${wrap('Credentials still expire while paused: each connection keeps what it holds until its expiry (`status` shows when).', TABLE_WIDTH, 2)}\n`);
     paste('A manual rotation still works:', suggest('rotate', options));
@@ -173,7 +175,7 @@ function report(io: Io, options: CommandOptions, outcome: Outcome): void {
   said(
     'ok',
     'Resumed',
-    `${where} is ENABLED${schedule.State === 'DISABLED' ? '' : ' (it already was)'}; the actions of ${alarmsChanged.length === alarms.length ? 'its' : `${alarmsChanged.length} of its`} ${alarms.length} alarms are enabled. ${notes.join(' ')}`.trim(),
+    `${where} is ENABLED${schedule.State === 'DISABLED' ? '' : ' (it already was)'}; ${actions('enabled')}. ${notes.join(' ')}`.trim(),
   );
   paste(`The next scheduled run starts within ${interval ? formatDuration(interval) : 'one schedule interval'} (${schedule.ScheduleExpression ?? 'its schedule'}); then check:`, suggest('status', options));
 }

@@ -114,6 +114,19 @@ describe('pause', () => {
     expect(schedule().State).toBe('DISABLED');
   });
 
+  it('does only what is not done yet: alarms whose actions are already off are left alone, and it says so', async () => {
+    for (const id of ALARM_IDS) t.stack.cloudWatch.putAlarm({ alarmName: ALARM_NAMES[id], actionsEnabled: false, state: 'OK' });
+    const disables = () => t.stack.cloudWatch.requests.filter((request) => request.action === 'DisableAlarmActions').length;
+    const before = disables();
+
+    const result = await t.cli(['pause'], { tty: true });
+
+    expect(result.code).toBe(0);
+    expect(flat(result.stdout)).toContain('the actions of its 6 alarms are disabled (all already were)');
+    expect(disables()).toBe(before);
+    expect(schedule().State).toBe('DISABLED');
+  });
+
   it('refuses a reason longer than 500 characters (exit 2) and changes nothing', async () => {
     const result = await t.cli(['pause', '--reason', 'x'.repeat(501)]);
 

@@ -65,7 +65,9 @@ describe('permissionsBoundary', () => {
   it('is absent by default', () => {
     const { template } = build();
 
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties).not.toHaveProperty('PermissionsBoundary');
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles).toHaveLength(3);
+    for (const role of roles) expect(role.Properties).not.toHaveProperty('PermissionsBoundary');
   });
 });
 

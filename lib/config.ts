@@ -19,6 +19,7 @@ import {
   MIN_CONCURRENCY,
   requiredOr,
   SANDBOX_NAME,
+  stringWithRule,
   targetFieldSchemas,
 } from '../lambda/contract.js';
 import { guardrailConfigProblems, guardrailFieldSchemas, vpcSchema, type GuardrailsConfig } from './config-guardrails.js';
@@ -27,14 +28,12 @@ import {
   bucketNameProblem,
   DEFAULT_MEMORY_MB,
   durationProblem,
-  folderPathProblem,
   functionTimeout,
   MAX_MEMORY_MB,
   memoryProblem,
   MIN_MEMORY_MB,
   mintMethodOf,
   narrowingProblems,
-  normalizeFolderPath,
   rotationWindowProblem,
   scheduleInterval,
   sessionPolicySizeProblem,
@@ -236,18 +235,9 @@ const secretSchema = z.preprocess(
 const createRoleSchema = z
   .object(
     {
-      bucketName: z.string({ error: requiredOr('must be a string') }).superRefine((name, ctx) => {
-        const problem = bucketNameProblem(name);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
-      folderPath: z
-        .string({ error: 'must be a string' })
-        .superRefine((path, ctx) => {
-          const problem = folderPathProblem(path);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .transform(normalizeFolderPath)
-        .optional(),
+      // Adobe's stricter rule for the bucket of a role the stack creates; the folder as any target's.
+      bucketName: stringWithRule(bucketNameProblem, { required: true }),
+      folderPath: targetFieldSchemas.folderPath.optional(),
       roleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
       kmsKeyArn: kmsKeyArn.optional(),
     },

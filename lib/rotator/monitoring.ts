@@ -1,5 +1,5 @@
 /**
- * What tells an operator the rotator needs them: six alarms on the function's metrics (named in
+ * What tells an operator the rotator needs them: seven alarms on the function's metrics (named in
  * lambda/contract.ts), Lambda's and SQS's own, each describing what it means and linking its
  * runbook section; the topic they notify; and a dashboard of the same metrics.
  */
@@ -45,6 +45,7 @@ export interface Monitoring {
   readonly destinationDeliveryFailuresAlarm: cloudwatch.Alarm;
   readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
+  readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
   /** Every alarm above, in the order the dashboard shows them. */
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -135,7 +136,33 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       'An asynchronous run failed as a whole on its first attempt and both Lambda retries, or waited too long behind a running one: that run is abandoned. The message holds the request and the error; the alarm stays until the queue is empty.',
     ),
   );
-  const alarms = [connectionFailingAlarm, credentialsExpiringAlarm, errorsAlarm, destinationDeliveryFailuresAlarm, scheduleDeadLetterQueueAlarm, failureDeadLetterQueueAlarm];
+  // One failed write heals at the next run, which writes the item again: only two schedule
+  // intervals in a row with failures mean something is broken (the table, the role's permission,
+  // the key). The function counts failures only (nothing between them), so missing data is OK.
+  const ledgerWriteFailedAlarm = metric(METRIC.ledgerWriteFailed, 'Sum')
+    .with({ period: runPeriod })
+    .createAlarm(scope, 'LedgerWriteFailedAlarm', {
+      alarmDescription: describe(
+        'LedgerWriteFailedAlarm',
+        'The function could not write the rotation ledger in two schedule intervals in a row (table deleted, its UpdateItem permission or KMS key taken away, throttling). ' +
+          "Rotations go on, but the ledger the operator CLI reads goes stale. The function's log has DynamoDB's error.",
+      ),
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  // New alarms go last: the order is the topic policy's and the dashboard's.
+  const alarms = [
+    connectionFailingAlarm,
+    credentialsExpiringAlarm,
+    errorsAlarm,
+    destinationDeliveryFailuresAlarm,
+    scheduleDeadLetterQueueAlarm,
+    failureDeadLetterQueueAlarm,
+    ledgerWriteFailedAlarm,
+  ];
   if (!options.alarmTopic) allowAlarmsToPublish(alarmTopic as sns.Topic, alarms);
   const action = new cloudwatchActions.SnsAction(alarmTopic);
   for (const alarm of alarms) {
@@ -152,6 +179,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     destinationDeliveryFailuresAlarm,
     scheduleDeadLetterQueueAlarm,
     failureDeadLetterQueueAlarm,
+    ledgerWriteFailedAlarm,
     alarms,
     dashboard,
   };
@@ -245,6 +273,14 @@ function createDashboard(
         options.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'scheduler could not invoke', statistic: 'Maximum' }),
         options.failureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'failed after retries', statistic: 'Maximum' }),
       ],
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Ledger writes failed (rotations unaffected)',
+      width: 12,
+      left: [metric(METRIC.ledgerWriteFailed, 'Sum', 'failed writes')],
+      leftYAxis: { min: 0 },
     }),
   );
   return dashboard;

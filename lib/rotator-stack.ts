@@ -90,6 +90,7 @@ export class RotatorStack extends Stack {
       concurrency: config.concurrency,
       memorySize: config.memorySize,
       reserveConcurrency: config.reserveConcurrency,
+      enabled: config.enabled,
       verifyWithAdobe: config.verifyWithAdobe,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,

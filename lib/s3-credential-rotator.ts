@@ -203,6 +203,8 @@ export class S3CredentialRotator extends Construct {
       description: 'Rotates the credentials of Flow Service S3 connections',
       timeWindow: scheduler.TimeWindow.off(),
       target,
+      // Paused: the schedule stays, disabled (State DISABLED); manual runs still work.
+      enabled: props.enabled !== false,
     });
     this.schedulerRole = target.role!;
 
@@ -218,6 +220,7 @@ export class S3CredentialRotator extends Construct {
       runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
       alarmTopic: props.alarmTopic,
       encryptionKey: props.encryptionKey,
+      actionsEnabled: props.enabled !== false,
     });
     this.alarmTopic = monitoring.alarmTopic;
     this.connectionFailingAlarm = monitoring.connectionFailingAlarm;

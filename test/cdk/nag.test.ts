@@ -113,6 +113,17 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
     );
   });
 
+  it('report nothing more for a paused stack: the disabled schedule and silent alarms need no acknowledgment', () => {
+    const raw = rawSampleConfig();
+    raw.enabled = false;
+
+    const { outdir } = synthRotatorStack({ nag: true, config: parseRotatorConfig(raw) });
+
+    const report = readReport(outdir);
+    expect(report.pluginReports.map(({ violations }) => violations)).toEqual([[], []]);
+    expect(suppressedFindings(report)).toEqual([...SAMPLE_FINDINGS].sort());
+  });
+
   it('acknowledges exactly the expected findings, each with a specific reason', () => {
     const { stack } = synthRotatorStack();
 

@@ -1,13 +1,15 @@
 /**
  * What the 3 a.m. operator works with (issue 14): the rotation ledger's table and the one grant
- * the function has on it.
+ * the function has on it, and a rotator deployed paused (`enabled: false`).
  */
-import { Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_KEY } from '../../lambda/contract.js';
-import { parseRotatorConfig } from '../../lib/config.js';
-import { rawSampleConfig, removeTestOutdirs, synthRotatorStack, type Synthesized } from './support.js';
+import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
+import { S3CredentialRotator } from '../../lib/s3-credential-rotator.js';
+import { rawSampleConfig, removeTestOutdirs, synthRotatorStack, testOutdir, type Synthesized } from './support.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const LEDGER_LOGICAL_ID = 'RotatorLedger57A32117';
@@ -105,5 +107,73 @@ describe('rotation ledger', () => {
         },
       ]);
     });
+  });
+});
+
+describe('paused: enabled false', () => {
+  it('is a boolean in cdk.json, true unless set', () => {
+    expect(parseRotatorConfig(rawSampleConfig()).enabled).toBe(true);
+    expect(parseRotatorConfig({ ...rawSampleConfig(), enabled: false }).enabled).toBe(false);
+  });
+
+  it('fails when enabled is not a boolean, naming the field and showing the value', () => {
+    const parse = () => parseRotatorConfig({ ...rawSampleConfig(), enabled: 'false' });
+
+    expect(parse).toThrow(ConfigValidationError);
+    expect(parse).toThrow('enabled: must be true (run on the schedule) or false (deploy paused: schedule disabled, alarms silent); got "false" (did you mean false, without quotes?)');
+  });
+
+  describe('from cdk.json', () => {
+    let paused: Synthesized;
+
+    beforeAll(() => {
+      paused = synthRotatorStack({ config: parseRotatorConfig({ ...rawSampleConfig(), enabled: false }) });
+    });
+
+    it('keeps the schedule, disabled', () => {
+      paused.template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      paused.template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED', ScheduleExpression: 'rate(15 minutes)' });
+    });
+
+    it('keeps every alarm, with its actions disabled: a paused rotator pages no one', () => {
+      const alarms = Object.entries(paused.template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms).toHaveLength(7);
+      for (const [logicalId, alarm] of alarms) {
+        expect(alarm.Properties, logicalId).toMatchObject({ ActionsEnabled: false, AlarmActions: [refOf(paused.stack.rotator.alarmTopic)] });
+      }
+    });
+
+    it('changes nothing else: the same resources, and only the schedule and the alarms differ', () => {
+      const before = sample.template.toJSON().Resources as Record<string, unknown>;
+      const after = paused.template.toJSON().Resources as Record<string, unknown>;
+
+      expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+      const changed = Object.keys(before).filter((logicalId) => JSON.stringify(before[logicalId]) !== JSON.stringify(after[logicalId]));
+      expect(changed.sort()).toEqual([id(sample.stack.rotator.schedule), ...sample.stack.rotator.alarms.map(id)].sort());
+    });
+
+    it('runs again when enabled is back to true: the schedule enabled, no ActionsEnabled property at all', () => {
+      sample.template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
+      for (const alarm of Object.values(sample.template.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties).not.toHaveProperty('ActionsEnabled');
+    });
+  });
+
+  it('pauses the construct the same way through its enabled prop, and runs it by default', () => {
+    const build = (enabled?: boolean) => {
+      const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+      new S3CredentialRotator(stack, 'Rotator', {
+        targets: [{ connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader', bucketName: 'acme-web' }],
+        ...(enabled === undefined ? {} : { enabled }),
+      });
+      return Template.fromStack(stack);
+    };
+    const states = (template: Template) => ({
+      schedule: Object.values(template.findResources('AWS::Scheduler::Schedule')).map((schedule) => schedule.Properties.State),
+      actions: [...new Set(Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties.ActionsEnabled))],
+    });
+
+    expect(states(build(false))).toEqual({ schedule: ['DISABLED'], actions: [false] });
+    expect(states(build(true))).toEqual({ schedule: ['ENABLED'], actions: [undefined] });
+    expect(states(build())).toEqual({ schedule: ['ENABLED'], actions: [undefined] });
   });
 });

@@ -426,6 +426,8 @@ describe('alarms', () => {
   it('has exactly seven alarms, each notifying the topic on ALARM and OK', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
+    // Enabled: the property is left out, as before `enabled` existed.
+    for (const alarm of stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
     expect(stack.rotator.alarms.map((alarm) => alarm.node.id)).toEqual([
       'ConnectionFailingAlarm',
       'CredentialsExpiringAlarm',

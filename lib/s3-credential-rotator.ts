@@ -82,6 +82,8 @@ export class S3CredentialRotator extends Construct {
   readonly scheduleGroup: scheduler.IScheduleGroup;
   /** The role EventBridge Scheduler invokes the function with (created in the stack, shared by schedules of this function). */
   readonly schedulerRole: iam.IRole;
+  /** The function's log group (its JSON log lines and embedded metrics). */
+  readonly logGroup: logs.LogGroup;
   /** The rotation ledger: one item per connection, written by the function (retained with the stack's deletion). */
   readonly ledgerTable: dynamodb.Table;
   /** Catches invocations EventBridge Scheduler could not deliver. */
@@ -142,6 +144,7 @@ export class S3CredentialRotator extends Construct {
     restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, props.secretReaders);
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, encryptionKey: props.encryptionKey });
+    this.logGroup = logGroup;
     this.ledgerTable = createLedgerTable(this, props.encryptionKey);
     this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);

@@ -1,6 +1,7 @@
 /**
  * What the 3 a.m. operator works with (issue 14): the rotation ledger's table and the one grant
- * the function has on it, and a rotator deployed paused (`enabled: false`).
+ * the function has on it, a rotator deployed paused (`enabled: false`), and the stack outputs the
+ * runbook's commands and the operator CLI read names from.
  */
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -8,6 +9,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEDGER_KEY } from '../../lambda/contract.js';
 import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
+import { OUTPUT } from '../../lib/rotator-stack.js';
 import { S3CredentialRotator } from '../../lib/s3-credential-rotator.js';
 import { rawSampleConfig, removeTestOutdirs, synthRotatorStack, testOutdir, type Synthesized } from './support.js';
 
@@ -175,5 +177,33 @@ describe('paused: enabled false', () => {
     expect(states(build(false))).toEqual({ schedule: ['DISABLED'], actions: [false] });
     expect(states(build(true))).toEqual({ schedule: ['ENABLED'], actions: [undefined] });
     expect(states(build())).toEqual({ schedule: ['ENABLED'], actions: [undefined] });
+  });
+});
+
+describe('operator outputs', () => {
+  it('name what the runbook commands and the operator CLI look up, each saying what to do with it', () => {
+    const { rotator } = sample.stack;
+    const outputs = sample.template.toJSON().Outputs as Record<string, { Description: string; Value: unknown }>;
+    const expected: Record<string, [unknown, RegExp]> = {
+      LogGroupName: [refOf(rotator.logGroup), /^The function's log group: aws logs tail <this> --since 1h/],
+      ScheduleDeadLetterQueueUrl: [refOf(rotator.scheduleDeadLetterQueue), /aws sqs receive-message --queue-url <this> --attribute-names All; purge once fixed/],
+      FailureDeadLetterQueueUrl: [refOf(rotator.failureDeadLetterQueue), /aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated/],
+      ScheduleName: [refOf(rotator.schedule), /aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this>/],
+      // The group's name is generated at synth (ScheduleGroup's own physical name).
+      ScheduleGroupName: [sample.stack.resolve(rotator.scheduleGroup.scheduleGroupName), /pass it as --group-name with ScheduleName/],
+      LedgerTableName: [refOf(rotator.ledgerTable), /aws dynamodb get-item --table-name <this> --key/],
+      // Comma-separated, in the order of `alarms`, for the CLI to split.
+      AlarmNames: [{ 'Fn::Join': [',', rotator.alarms.map(refOf)] }, /disable-alarm-actions \/ enable-alarm-actions --alarm-names/],
+    };
+    for (const [key, [value, description]] of Object.entries(expected)) {
+      expect(outputs[key], key).toEqual({ Description: expect.stringMatching(description), Value: value });
+    }
+  });
+
+  it('are every output there is, each under its OUTPUT name (the per-role ones aside)', () => {
+    const keys = Object.keys(sample.template.toJSON().Outputs as object);
+
+    expect(keys.filter((key) => !/^SourceRoleArn\d+$/.test(key)).sort()).toEqual(Object.values(OUTPUT).sort());
+    expect(keys.filter((key) => /^SourceRoleArn\d+$/.test(key))).toEqual(['SourceRoleArn0']);
   });
 });

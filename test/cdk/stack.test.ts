@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -727,6 +727,11 @@ describe('guardrails from cdk.json', () => {
     guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
       ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
     });
+  });
+
+  it('warns about nothing: the subnets are imported by id, and nothing reads their route tables', () => {
+    expect(Annotations.fromStack(guarded.stack).findWarning('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   it('keeps the logical id of every resource of the sample: the guardrails only add resources and properties', () => {

@@ -19,6 +19,19 @@ export const STACK_OUTPUT = {
   functionName: 'RotatorFunctionName',
   /** The Adobe credentials secret's id, needed when the configuration lets the stack create it. */
   adobeCredentialsSecretId: 'AdobeCredentialsSecretId',
+  /** The function's log group. */
+  logGroupName: 'LogGroupName',
+  /** The queue of scheduled runs EventBridge Scheduler could not invoke. */
+  scheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
+  /** The queue of asynchronous runs that failed after Lambda's retries. */
+  failureDeadLetterQueueUrl: 'FailureDeadLetterQueueUrl',
+  /** The rotation schedule's name (with {@link STACK_OUTPUT.scheduleGroupName}, for GetSchedule and UpdateSchedule). */
+  scheduleName: 'ScheduleName',
+  scheduleGroupName: 'ScheduleGroupName',
+  /** The rotation ledger's DynamoDB table. */
+  ledgerTableName: 'LedgerTableName',
+  /** Every alarm's name, comma-separated (DescribeAlarms, DisableAlarmActions, EnableAlarmActions). */
+  alarmNames: 'AlarmNames',
 } as const;
 
 export interface AwsOptions {

@@ -23,6 +23,7 @@ import {
   targetFieldSchemas,
 } from '../lambda/contract.js';
 import { guardrailConfigProblems, guardrailFieldSchemas, vpcSchema, type GuardrailsConfig } from './config-guardrails.js';
+import { operationsFieldSchemas, type OperationsConfig } from './config-operations.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
   bucketNameProblem,
@@ -96,8 +97,8 @@ export interface TargetConfig {
   readonly method: MintMethod;
 }
 
-/** The validated configuration, defaults applied; the guardrail keys are lib/config-guardrails.ts's. */
-export interface RotatorConfig extends GuardrailsConfig {
+/** The validated configuration, defaults applied; the guardrail and operations keys are lib/config-guardrails.ts's and lib/config-operations.ts's. */
+export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
   readonly account?: string;
@@ -314,6 +315,7 @@ const rootSchema = z
         .regex(RUNBOOK_URL, 'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"')
         .optional(),
       ...guardrailFieldSchemas,
+      ...operationsFieldSchemas,
       // Each target is parsed on its own below, so one bad target does not hide the others' problems.
       targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
     },

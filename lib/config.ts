@@ -24,6 +24,7 @@ import {
 } from '../lambda/contract.js';
 import { guardrailConfigProblems, guardrailFieldSchemas, vpcSchema, type GuardrailsConfig } from './config-guardrails.js';
 import { operationsFieldSchemas, type OperationsConfig } from './config-operations.js';
+import { targetsDeliveryProblems } from './targets-delivery-rules.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
   bucketNameProblem,
@@ -494,6 +495,8 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       if (problem) problems.push(problem);
     }
     problems.push(...guardrailConfigProblems(config));
+    // What synth would refuse about a list too long for the environment, without synthesizing.
+    if (Array.isArray(rawTargets) && targets.length === rawTargets.length) problems.push(...targetsDeliveryProblems({ ...config, targets }));
     const interval = scheduleInterval(config.schedule);
     if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
     // The checks across targets need every target: a partial list would give a wrong answer.

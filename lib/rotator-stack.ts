@@ -24,7 +24,7 @@ export interface RotatorStackProps extends StackProps {
   readonly config: RotatorConfig;
   /**
    * How the targets reach the function.
-   * @default TargetsDelivery.AUTO
+   * @default - the configuration's `targetsDelivery` (`auto` unless it says otherwise)
    */
   readonly targetsDelivery?: TargetsDelivery;
 }
@@ -104,7 +104,7 @@ export class RotatorStack extends Stack {
       verifyWithAdobe: config.verifyWithAdobe,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
-      targetsDelivery: props.targetsDelivery,
+      targetsDelivery: props.targetsDelivery ?? (config.targetsDelivery as TargetsDelivery),
       expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
       functionRoleName: config.functionRoleName,
       runbookUrl: config.runbookUrl,

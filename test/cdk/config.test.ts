@@ -59,6 +59,7 @@ describe('parseRotatorConfig', () => {
       verifyWithAdobe: true,
       logRetentionDays: 90,
       enabled: true,
+      targetsDelivery: 'auto',
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });
   });

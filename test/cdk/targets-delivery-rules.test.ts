@@ -3,7 +3,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toTargetEntry } from '../../lambda/contract.js';
+import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
+import { S3CredentialRotatorValidationError, TargetsDelivery } from '../../lib/s3-credential-rotator.js';
 import { decideTargetsDelivery, estimatedTargetsBytes, MAX_TARGETS_ENV_BYTES, partitionOfRegion, targetsDeliveryProblems, type DeliveryTarget } from '../../lib/targets-delivery-rules.js';
+import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from './support.js';
 
 const id = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`;
 const created = (n: number, roleName?: string): DeliveryTarget => ({
@@ -60,5 +63,57 @@ describe('targetsDeliveryProblems', () => {
     ['us-gov-west-1', 'aws-us-gov'],
   ])('knows the partition of %s', (region, partition) => {
     expect(partitionOfRegion(region)).toBe(partition);
+  });
+});
+
+describe('check-config and synth agree on a large configuration', () => {
+  /** 30 targets with existing roles and two whose role the stack creates, without a fixed name. */
+  const large = () => {
+    const raw = rawSampleConfig();
+    raw.targets = [
+      ...Array.from({ length: 30 }, (_, n) => ({ connectionId: id(n), sandboxName: 'prod', roleArn: `arn:aws:iam::123456789012:role/reader-${n}`, bucketName: 'acme-aep-landing', folderPath: `feeds/${n}` })),
+      { connectionId: id(30), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' } },
+      { connectionId: id(31), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/weekly' } },
+    ];
+    return raw;
+  };
+
+  it('refuses in check-config exactly what synth refuses', () => {
+    let checked: unknown;
+    try {
+      parseRotatorConfig(large());
+    } catch (error) {
+      checked = error;
+    }
+    // The same list through the construct alone: a configuration that passes, with the construct's own AUTO.
+    const config = parseRotatorConfig({ ...large(), targetsDelivery: 'environment' });
+    let synthesized: unknown;
+    try {
+      synthRotatorStack({ config, targetsDelivery: TargetsDelivery.AUTO });
+    } catch (error) {
+      synthesized = error;
+    } finally {
+      removeTestOutdirs();
+    }
+
+    expect(checked).toBeInstanceOf(ConfigValidationError);
+    expect(synthesized).toBeInstanceOf(S3CredentialRotatorValidationError);
+    const refusal = (error: unknown) => (error as { problems: string[] }).problems.filter((problem) => problem.includes('createRole: the targets go to a bundled file'));
+    expect(refusal(checked)).toHaveLength(2);
+    expect(refusal(checked)).toEqual(refusal(synthesized));
+  });
+
+  it('lets the configuration keep a large list in the environment with "targetsDelivery": "environment", as the advice says', () => {
+    const config = parseRotatorConfig({ ...large(), targetsDelivery: 'environment' });
+    try {
+      const { stack } = synthRotatorStack({ config });
+      expect(stack.rotator.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
+    } finally {
+      removeTestOutdirs();
+    }
+  });
+
+  it('refuses a targetsDelivery it does not know, naming the value', () => {
+    expect(() => parseRotatorConfig({ ...rawSampleConfig(), targetsDelivery: 'bundle' })).toThrow('targetsDelivery: "bundle" is not a delivery; use one of "auto", "environment", "file"');
   });
 });

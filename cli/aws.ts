@@ -21,17 +21,16 @@ export const STACK_OUTPUT = {
   adobeCredentialsSecretId: 'AdobeCredentialsSecretId',
   /** The function's log group. */
   logGroupName: 'LogGroupName',
-  /** Where EventBridge Scheduler puts a scheduled run it could not deliver. */
+  /** The queue of scheduled runs EventBridge Scheduler could not invoke. */
   scheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
-  /** Where Lambda puts an asynchronous run that failed after its retries. */
+  /** The queue of asynchronous runs that failed after Lambda's retries. */
   failureDeadLetterQueueUrl: 'FailureDeadLetterQueueUrl',
-  /** The EventBridge Scheduler schedule that starts each run (`pause`/`resume` switch it). */
+  /** The rotation schedule's name (with {@link STACK_OUTPUT.scheduleGroupName}, for GetSchedule and UpdateSchedule). */
   scheduleName: 'ScheduleName',
-  /** Its schedule group. */
   scheduleGroupName: 'ScheduleGroupName',
-  /** The rotation ledger's DynamoDB table (`status` reads it; `pause` keeps its record there). */
+  /** The rotation ledger's DynamoDB table. */
   ledgerTableName: 'LedgerTableName',
-  /** The stack's CloudWatch alarm names, comma-separated (`pause` disables their actions). */
+  /** Every alarm's name, comma-separated (DescribeAlarms, DisableAlarmActions, EnableAlarmActions). */
   alarmNames: 'AlarmNames',
 } as const;
 

@@ -6,35 +6,22 @@
  * rows come from the result itself, never from an error message. Log lines are read only to show
  * progress while a `--local` run is under way.
  */
-import type { RotationSummary } from '../lambda/summary.js';
+import type { ConnectionResult, RotationSummary } from '../lambda/summary.js';
 
-export type RowStatus = 'rotated' | 'dry-run' | 'failed' | 'skipped';
+export type RowStatus = ConnectionResult['status'];
 
-/** What the CLI prints for one connection. Never holds a credential: results and logs hold none. */
-export interface RotationRow {
-  readonly connectionId: string;
+/**
+ * What the CLI prints for one connection: the function's result (lambda/summary.ts documents each
+ * field), with the planned JSON Patch operations as `op path` strings. Never holds a credential:
+ * results and logs hold none.
+ */
+export type RotationRow = Omit<ConnectionResult, 'sandboxName' | 'attempts' | 'plannedOperations' | 'previousEtag' | 'etagConflicts'> & {
   readonly sandboxName?: string;
-  readonly status: RowStatus;
-  /** The etag after the PATCH (rotated), or the current one (dry run). */
-  readonly etag?: string;
   readonly previousEtag?: string;
-  readonly expiresAt?: string;
-  /** Failed or dry run: when what the connection still holds expires, if the rotator wrote it last. */
-  readonly heldCredentialsExpireAt?: string;
-  readonly error?: string;
-  readonly errorCode?: string;
-  /** The failure may pass on a later attempt. */
-  readonly transient?: boolean;
-  /** How many times the run tried the connection. */
   readonly attempts?: number;
   /** Dry run: the JSON Patch operations it would send, e.g. `replace /auth/params/s3AccessKey`. */
   readonly plannedOperations?: readonly string[];
-  /** Flow Service listed the bucket with the credentials the connection holds (after the PATCH, or now for a dry run). */
-  readonly adobeVerified?: boolean;
-  /** Dry run: why Adobe cannot read with the credentials the connection holds now. */
-  readonly adobeError?: string;
-  readonly adobeErrorCode?: string;
-}
+};
 
 const STATUSES = new Set<string>(['rotated', 'dry-run', 'failed', 'skipped']);
 

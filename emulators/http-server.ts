@@ -75,12 +75,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** Start a recording, fault-injecting loopback server around `handler`. */
 export async function startEmulatorServer(handler: EmulatorHandler, options: StartOptions = {}): Promise<Emulator> {
   const requests: RecordedRequest[] = [];
+  let inFlight = 0;
   let faults: ActiveFault[] = [];
   let latencyMs = 0;
   const sockets = new Set<Socket>();
 
   const server = createServer(async (req, res) => {
     const arrivedAt = performance.now();
+    inFlight += 1;
+    res.once('close', () => (inFlight -= 1));
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const headers: Record<string, string> = {};
@@ -161,6 +164,7 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
     setLatency(ms) {
       latencyMs = ms;
     },
+    requestsInFlight: () => inFlight,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -80,6 +80,8 @@ export interface Emulator {
    * `hops × ms` is what the emulators really impose. @default 0
    */
   setLatency(ms: number): void;
+  /** Requests received and not yet answered (or abandoned): 0 once every client has its answer. */
+  requestsInFlight(): number;
   close(): Promise<void>;
 }
 

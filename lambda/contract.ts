@@ -133,6 +133,14 @@ export function requiredOr(message: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message);
 }
 
+/** A string checked by one of the rules that say why a value is wrong (`s3BucketNameProblem`, ...): the rule's words are the message. */
+export function stringWithRule(problemOf: (value: string) => string | undefined, { required = false }: { required?: boolean } = {}) {
+  return z.string({ error: required ? requiredOr('must be a string') : 'must be a string' }).superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
 /** The fields every target has, whichever configuration writes it (the function's, cdk.json's). */
 export const targetFieldSchemas = {
   connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
@@ -144,18 +152,9 @@ export const targetFieldSchemas = {
     error: (issue) => `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
   }),
   /** An S3 bucket name (S3's own rules; the message shows the value). */
-  bucketName: z.string({ error: 'must be a string' }).superRefine((name, ctx) => {
-    const problem = s3BucketNameProblem(name);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  bucketName: stringWithRule(s3BucketNameProblem),
   /** A key prefix, normalized to have no leading or trailing slash. */
-  folderPath: z
-    .string({ error: 'must be a string' })
-    .superRefine((path, ctx) => {
-      const problem = folderPathProblem(path);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .transform(normalizeFolderPath),
+  folderPath: stringWithRule(folderPathProblem).transform(normalizeFolderPath),
 };
 
 /**

@@ -19,22 +19,23 @@ import {
   MIN_CONCURRENCY,
   requiredOr,
   SANDBOX_NAME,
+  stringWithRule,
   targetFieldSchemas,
 } from '../lambda/contract.js';
 import { guardrailConfigProblems, guardrailFieldSchemas, vpcSchema, type GuardrailsConfig } from './config-guardrails.js';
+import { operationsFieldSchemas, type OperationsConfig } from './config-operations.js';
+import { targetsDeliveryProblems } from './targets-delivery-rules.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
   bucketNameProblem,
   DEFAULT_MEMORY_MB,
   durationProblem,
-  folderPathProblem,
   functionTimeout,
   MAX_MEMORY_MB,
   memoryProblem,
   MIN_MEMORY_MB,
   mintMethodOf,
   narrowingProblems,
-  normalizeFolderPath,
   rotationWindowProblem,
   scheduleInterval,
   sessionPolicySizeProblem,
@@ -97,8 +98,8 @@ export interface TargetConfig {
   readonly method: MintMethod;
 }
 
-/** The validated configuration, defaults applied; the guardrail keys are lib/config-guardrails.ts's. */
-export interface RotatorConfig extends GuardrailsConfig {
+/** The validated configuration, defaults applied; the guardrail and operations keys are lib/config-guardrails.ts's and lib/config-operations.ts's. */
+export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
   readonly account?: string;
@@ -236,18 +237,9 @@ const secretSchema = z.preprocess(
 const createRoleSchema = z
   .object(
     {
-      bucketName: z.string({ error: requiredOr('must be a string') }).superRefine((name, ctx) => {
-        const problem = bucketNameProblem(name);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
-      folderPath: z
-        .string({ error: 'must be a string' })
-        .superRefine((path, ctx) => {
-          const problem = folderPathProblem(path);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .transform(normalizeFolderPath)
-        .optional(),
+      // Adobe's stricter rule for the bucket of a role the stack creates; the folder as any target's.
+      bucketName: stringWithRule(bucketNameProblem, { required: true }),
+      folderPath: targetFieldSchemas.folderPath.optional(),
       roleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
       kmsKeyArn: kmsKeyArn.optional(),
     },
@@ -324,6 +316,7 @@ const rootSchema = z
         .regex(RUNBOOK_URL, 'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"')
         .optional(),
       ...guardrailFieldSchemas,
+      ...operationsFieldSchemas,
       // Each target is parsed on its own below, so one bad target does not hide the others' problems.
       targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
     },
@@ -502,6 +495,8 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       if (problem) problems.push(problem);
     }
     problems.push(...guardrailConfigProblems(config));
+    // What synth would refuse about a list too long for the environment, without synthesizing.
+    if (Array.isArray(rawTargets) && targets.length === rawTargets.length) problems.push(...targetsDeliveryProblems({ ...config, targets }));
     const interval = scheduleInterval(config.schedule);
     if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
     // The checks across targets need every target: a partial list would give a wrong answer.

@@ -3,7 +3,7 @@
  * {@link S3CredentialRotator}, imports the secrets and topic it names, and publishes the outputs
  * operators and the operator CLI need.
  */
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,12 +24,15 @@ export interface RotatorStackProps extends StackProps {
   readonly config: RotatorConfig;
   /**
    * How the targets reach the function.
-   * @default TargetsDelivery.AUTO
+   * @default - the configuration's `targetsDelivery` (`auto` unless it says otherwise)
    */
   readonly targetsDelivery?: TargetsDelivery;
 }
 
-/** Names of the stack outputs (the operator CLI reads `RotatorFunctionName`). */
+/**
+ * Names of the stack outputs: what operators and the operator CLI (cli/aws.ts `STACK_OUTPUT`, which
+ * a test keeps in step) look resources up by, so no one copies a generated name from the console.
+ */
 export const OUTPUT = {
   functionName: 'RotatorFunctionName',
   functionRoleArn: 'RotatorFunctionRoleArn',
@@ -37,6 +40,13 @@ export const OUTPUT = {
   alarmTopicArn: 'AlarmTopicArn',
   dashboardName: 'DashboardName',
   schedulerRoleArn: 'SchedulerRoleArn',
+  logGroupName: 'LogGroupName',
+  scheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
+  failureDeadLetterQueueUrl: 'FailureDeadLetterQueueUrl',
+  scheduleName: 'ScheduleName',
+  scheduleGroupName: 'ScheduleGroupName',
+  ledgerTableName: 'LedgerTableName',
+  alarmNames: 'AlarmNames',
 } as const;
 
 /** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */
@@ -90,10 +100,11 @@ export class RotatorStack extends Stack {
       concurrency: config.concurrency,
       memorySize: config.memorySize,
       reserveConcurrency: config.reserveConcurrency,
+      enabled: config.enabled,
       verifyWithAdobe: config.verifyWithAdobe,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
-      targetsDelivery: props.targetsDelivery,
+      targetsDelivery: props.targetsDelivery ?? (config.targetsDelivery as TargetsDelivery),
       expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
       functionRoleName: config.functionRoleName,
       runbookUrl: config.runbookUrl,
@@ -101,7 +112,7 @@ export class RotatorStack extends Stack {
       tags: config.tags,
       encryptionKey: config.encryptionKeyArn ? kms.Key.fromKeyArn(this, 'EncryptionKey', config.encryptionKeyArn) : undefined,
       vpc: config.vpc && {
-        subnets: config.vpc.subnetIds.map((subnetId, index) => ec2.Subnet.fromSubnetId(this, `Subnet${index}`, subnetId)),
+        subnets: config.vpc.subnetIds.map((subnetId, index) => importSubnet(this, `Subnet${index}`, subnetId)),
         securityGroups: config.vpc.securityGroupIds.map((groupId, index) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index}`, groupId, { mutable: false })),
       },
       secretReaders: config.secretReaders,
@@ -131,10 +142,55 @@ export class RotatorStack extends Stack {
     });
     new CfnOutput(this, OUTPUT.alarmTopicArn, { description: 'Alarms notify this SNS topic', value: this.rotator.alarmTopic.topicArn });
     new CfnOutput(this, OUTPUT.dashboardName, { description: 'CloudWatch dashboard of the rotator', value: this.rotator.dashboard.dashboardName });
+    this.addOperatorOutputs();
     [...this.rotator.createdRoles.values()].forEach((role, index) => {
       new CfnOutput(this, `SourceRoleArn${index}`, { description: `Role created for ${role.node.id.replace(/^SourceRole-?/, 'connection ')}`, value: role.roleArn });
     });
   }
+
+  /** The names the runbook's commands (docs/RUNBOOK.md) and the operator CLI read, each with what to do with it. */
+  private addOperatorOutputs(): void {
+    const { rotator } = this;
+    const outputs: Record<string, { description: string; value: string }> = {
+      [OUTPUT.logGroupName]: {
+        description: "The function's log group: aws logs tail <this> --since 1h --filter-pattern '{ $.level = \"ERROR\" }' (docs/RUNBOOK.md)",
+        value: rotator.logGroup.logGroupName,
+      },
+      [OUTPUT.scheduleDeadLetterQueueUrl]: {
+        description: 'Scheduled runs EventBridge Scheduler could not invoke: aws sqs receive-message --queue-url <this> --attribute-names All; purge once fixed (ScheduleDeadLetterQueueAlarm)',
+        value: rotator.scheduleDeadLetterQueue.queueUrl,
+      },
+      [OUTPUT.failureDeadLetterQueueUrl]: {
+        description: 'Asynchronous runs that failed after two retries: aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated (FailureDeadLetterQueueAlarm)',
+        value: rotator.failureDeadLetterQueue.queueUrl,
+      },
+      [OUTPUT.scheduleName]: {
+        description: 'The rotation schedule: aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this> (State ENABLED, or DISABLED while paused)',
+        value: rotator.schedule.scheduleName,
+      },
+      [OUTPUT.scheduleGroupName]: { description: "The schedule's group: pass it as --group-name with ScheduleName", value: rotator.scheduleGroup.scheduleGroupName },
+      [OUTPUT.ledgerTableName]: {
+        description: "The rotation ledger, one item per connection: aws dynamodb get-item --table-name <this> --key '{\"connectionId\": {\"S\": \"<id>\"}}'",
+        value: rotator.ledgerTable.tableName,
+      },
+      [OUTPUT.alarmNames]: {
+        description: "Every alarm's name, comma-separated: aws cloudwatch describe-alarms / disable-alarm-actions / enable-alarm-actions --alarm-names (split at the commas)",
+        value: Fn.join(',', rotator.alarms.map((alarm) => alarm.alarmName)),
+      },
+    };
+    for (const [key, output] of Object.entries(outputs)) new CfnOutput(this, key, output);
+  }
+}
+
+/**
+ * A subnet by id. CDK warns that an imported subnet has no route table id; nothing here reads it
+ * (the function's `VpcConfig` takes subnet ids only), so the warning is acknowledged and synth
+ * prints nothing for a correct `vpc`.
+ */
+function importSubnet(scope: Stack, id: string, subnetId: string): ec2.ISubnet {
+  const subnet = ec2.Subnet.fromSubnetId(scope, id, subnetId);
+  Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', "The function's VpcConfig takes subnet ids only; nothing reads the subnet's route table");
+  return subnet;
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -34,6 +35,7 @@ import type { ExpiryAlarmPlan } from './alarm-rules.js';
 import { allowServicesToUseKey } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
+import { createLedgerTable, grantLedgerWrite } from './rotator/ledger.js';
 import { createMonitoring } from './rotator/monitoring.js';
 import { acknowledgeNagFindings } from './rotator/nag.js';
 import { ExactLambdaInvoke, grantFunctionPermissions, QueueDestination } from './rotator/permissions.js';
@@ -80,6 +82,10 @@ export class S3CredentialRotator extends Construct {
   readonly scheduleGroup: scheduler.IScheduleGroup;
   /** The role EventBridge Scheduler invokes the function with (created in the stack, shared by schedules of this function). */
   readonly schedulerRole: iam.IRole;
+  /** The function's log group (its JSON log lines and embedded metrics). */
+  readonly logGroup: logs.LogGroup;
+  /** The rotation ledger: one item per connection, written by the function (retained with the stack's deletion). */
+  readonly ledgerTable: dynamodb.Table;
   /** Catches invocations EventBridge Scheduler could not deliver. */
   readonly scheduleDeadLetterQueue: sqs.Queue;
   /** Catches asynchronous invocations that failed after Lambda's retries. */
@@ -95,6 +101,8 @@ export class S3CredentialRotator extends Construct {
   readonly destinationDeliveryFailuresAlarm: cloudwatch.Alarm;
   readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
+  /** The function could not write the ledger in two schedule intervals in a row. */
+  readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
   /** Every alarm above, in the order the dashboard shows them. */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** How `CredentialsExpiringAlarm` was sized (threshold, window, the warning it guarantees). */
@@ -136,6 +144,8 @@ export class S3CredentialRotator extends Construct {
     restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, props.secretReaders);
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, encryptionKey: props.encryptionKey });
+    this.logGroup = logGroup;
+    this.ledgerTable = createLedgerTable(this, props.encryptionKey);
     this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
     if (props.encryptionKey) allowServicesToUseKey(props.encryptionKey);
@@ -158,6 +168,7 @@ export class S3CredentialRotator extends Construct {
           imsUrl: props.imsUrl ?? DEFAULT_IMS_URL,
           concurrency,
           ...(props.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
+          ledgerTableName: this.ledgerTable.tableName,
           serviceName,
           metricsNamespace,
         },
@@ -170,6 +181,7 @@ export class S3CredentialRotator extends Construct {
     });
 
     grantFunctionPermissions(this.functionRole, { logGroup, adobeCredentialsSecret: this.adobeCredentialsSecret, targets, createdRoles });
+    grantLedgerWrite(this.functionRole, this.ledgerTable);
     if (props.vpc) placeInVpc(this.function, this.functionRole, props.vpc);
 
     // A group of its own: Scheduler's role then trusts only this rotator's schedules, not every
@@ -194,6 +206,8 @@ export class S3CredentialRotator extends Construct {
       description: 'Rotates the credentials of Flow Service S3 connections',
       timeWindow: scheduler.TimeWindow.off(),
       target,
+      // Paused: the schedule stays, disabled (State DISABLED); manual runs still work.
+      enabled: props.enabled !== false,
     });
     this.schedulerRole = target.role!;
 
@@ -209,6 +223,7 @@ export class S3CredentialRotator extends Construct {
       runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
       alarmTopic: props.alarmTopic,
       encryptionKey: props.encryptionKey,
+      actionsEnabled: props.enabled !== false,
     });
     this.alarmTopic = monitoring.alarmTopic;
     this.connectionFailingAlarm = monitoring.connectionFailingAlarm;
@@ -217,6 +232,7 @@ export class S3CredentialRotator extends Construct {
     this.destinationDeliveryFailuresAlarm = monitoring.destinationDeliveryFailuresAlarm;
     this.scheduleDeadLetterQueueAlarm = monitoring.scheduleDeadLetterQueueAlarm;
     this.failureDeadLetterQueueAlarm = monitoring.failureDeadLetterQueueAlarm;
+    this.ledgerWriteFailedAlarm = monitoring.ledgerWriteFailedAlarm;
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
 

@@ -1,7 +1,8 @@
 /**
- * What tells an operator the rotator needs them: six alarms on the function's metrics (named in
+ * What tells an operator the rotator needs them: seven alarms on the function's metrics (named in
  * lambda/contract.ts), Lambda's and SQS's own, each describing what it means and linking its
- * runbook section; the topic they notify; and a dashboard of the same metrics.
+ * runbook section; the topic they notify; and a dashboard of the same metrics. A paused rotator
+ * (`enabled: false`) keeps its alarms, with their actions disabled: it pages no one.
  */
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -34,6 +35,12 @@ export interface MonitoringOptions {
   readonly alarmTopic?: sns.ITopic;
   /** The key a new topic is encrypted with. @default - no server-side encryption */
   readonly encryptionKey?: kms.IKey;
+  /**
+   * Whether the alarms notify: false for a rotator deployed paused, whose schedule is disabled, so
+   * that `CredentialsExpiringAlarm` (no run reporting) and the others page no one.
+   * @default true
+   */
+  readonly actionsEnabled?: boolean;
 }
 
 /** The alarms, the topic they notify, and the dashboard. */
@@ -45,6 +52,7 @@ export interface Monitoring {
   readonly destinationDeliveryFailuresAlarm: cloudwatch.Alarm;
   readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
+  readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
   /** Every alarm above, in the order the dashboard shows them. */
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -63,6 +71,8 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
   const runPeriod = Duration.seconds(runAlarmPeriodSeconds(intervalSeconds ?? expiryAlarm.fallbackIntervalSeconds));
   const expiryThreshold = options.expiryThresholdSeconds ?? expiryAlarm.thresholdSeconds;
   const expiryThresholdText = Token.isUnresolved(expiryThreshold) ? 'the alarm threshold' : `${expiryThreshold} s (${Math.floor(expiryThreshold / 60)} min)`;
+  // Set only when off: an enabled alarm's template stays as it was before the option existed.
+  const actions = options.actionsEnabled === false ? { actionsEnabled: false } : {};
 
   const connectionFailingAlarm = metric(METRIC.rotationFailed, 'Sum')
     .with({ period: runPeriod })
@@ -77,6 +87,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       // A run of every target without failure writes RotationFailed 0 (back to OK); nothing between runs.
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      ...actions,
     });
   // Sized and explained in lib/rotation-rules.ts, expiryAlarmPlan.
   const credentialsExpiringAlarm = new cloudwatch.Alarm(scope, 'CredentialsExpiringAlarm', {
@@ -92,6 +103,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     datapointsToAlarm: expiryAlarm.evaluationPeriods,
     // No data for the whole window means no run reported: as bad as a low value.
     treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    ...actions,
   });
   const errorsAlarm = fn.metricErrors({ period: runPeriod, statistic: 'Sum' }).createAlarm(scope, 'ErrorsAlarm', {
     alarmDescription: describe(
@@ -104,6 +116,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     // Lambda publishes Errors (0 or more) for every period with an invocation, nothing otherwise.
     treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    ...actions,
   });
   const destinationDeliveryFailuresAlarm = fn.metric('DestinationDeliveryFailures', { period: runPeriod, statistic: 'Sum' }).createAlarm(scope, 'DestinationDeliveryFailuresAlarm', {
     alarmDescription: describe(
@@ -116,6 +129,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     // Lambda publishes this metric only when a delivery fails: no later datapoint would ever clear an "ignore".
     // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    ...actions,
   });
   const scheduleDeadLetterQueueAlarm = queueAlarm(
     scope,
@@ -125,6 +139,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       'ScheduleDeadLetterQueueAlarm',
       'EventBridge Scheduler could not invoke the function after its retries (deleted function, missing permission, throttling): a scheduled run did not happen. The message in the queue says why; the alarm stays until the queue is empty.',
     ),
+    actions,
   );
   const failureDeadLetterQueueAlarm = queueAlarm(
     scope,
@@ -134,8 +149,36 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       'FailureDeadLetterQueueAlarm',
       'An asynchronous run failed as a whole on its first attempt and both Lambda retries, or waited too long behind a running one: that run is abandoned. The message holds the request and the error; the alarm stays until the queue is empty.',
     ),
+    actions,
   );
-  const alarms = [connectionFailingAlarm, credentialsExpiringAlarm, errorsAlarm, destinationDeliveryFailuresAlarm, scheduleDeadLetterQueueAlarm, failureDeadLetterQueueAlarm];
+  // One failed write heals at the next run, which writes the item again: only two schedule
+  // intervals in a row with failures mean something is broken (the table, the role's permission,
+  // the key). The function counts failures only (nothing between them), so missing data is OK.
+  const ledgerWriteFailedAlarm = metric(METRIC.ledgerWriteFailed, 'Sum')
+    .with({ period: runPeriod })
+    .createAlarm(scope, 'LedgerWriteFailedAlarm', {
+      alarmDescription: describe(
+        'LedgerWriteFailedAlarm',
+        'The function could not write the rotation ledger in two schedule intervals in a row (table deleted, its UpdateItem permission or KMS key taken away, throttling). ' +
+          "Rotations go on, but the ledger the operator CLI reads goes stale. The function's log has DynamoDB's error.",
+      ),
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...actions,
+    });
+  // New alarms go last: the order is the topic policy's and the dashboard's.
+  const alarms = [
+    connectionFailingAlarm,
+    credentialsExpiringAlarm,
+    errorsAlarm,
+    destinationDeliveryFailuresAlarm,
+    scheduleDeadLetterQueueAlarm,
+    failureDeadLetterQueueAlarm,
+    ledgerWriteFailedAlarm,
+  ];
   if (!options.alarmTopic) allowAlarmsToPublish(alarmTopic as sns.Topic, alarms);
   const action = new cloudwatchActions.SnsAction(alarmTopic);
   for (const alarm of alarms) {
@@ -152,12 +195,13 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     destinationDeliveryFailuresAlarm,
     scheduleDeadLetterQueueAlarm,
     failureDeadLetterQueueAlarm,
+    ledgerWriteFailedAlarm,
     alarms,
     dashboard,
   };
 }
 
-function queueAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string): cloudwatch.Alarm {
+function queueAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string, actions: { readonly actionsEnabled?: boolean }): cloudwatch.Alarm {
   return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(scope, id, {
     alarmDescription: description,
     threshold: 1,
@@ -167,6 +211,7 @@ function queueAlarm(scope: Construct, id: string, queue: sqs.IQueue, description
     // state until it publishes again (0 once the messages are deleted).
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/monitoring-using-cloudwatch.html
     treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    ...actions,
   });
 }
 
@@ -245,6 +290,14 @@ function createDashboard(
         options.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'scheduler could not invoke', statistic: 'Maximum' }),
         options.failureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'failed after retries', statistic: 'Maximum' }),
       ],
+    }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Ledger writes failed (rotations unaffected)',
+      width: 12,
+      left: [metric(METRIC.ledgerWriteFailed, 'Sum', 'failed writes')],
+      leftYAxis: { min: 0 },
     }),
   );
   return dashboard;

@@ -163,6 +163,16 @@ export interface S3CredentialRotatorProps {
    */
   readonly reserveConcurrency?: boolean;
   /**
+   * Whether the rotator runs on its schedule. `false` deploys it paused: the schedule stays, with
+   * state DISABLED, and every alarm stays, with its actions disabled (`ActionsEnabled: false`), so
+   * a paused rotator pages no one (`CredentialsExpiringAlarm` goes to ALARM when no run reports,
+   * silently). Manual runs (`aep-s3-rotator rotate`) still work. Connections keep what they hold
+   * until it expires. Deploying `true` again resumes both; an alarm already in ALARM then
+   * notifies only on its next change of state.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
    * How long the function's log group keeps events.
    * @default logs.RetentionDays.THREE_MONTHS
    */

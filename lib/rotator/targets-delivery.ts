@@ -13,6 +13,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../lambda/contract.js';
 import { normalizeFolderPath, sessionPolicySizeProblem } from '../../lambda/session-policy.js';
+import { createdRoleInFileProblem, decideTargetsDelivery } from '../targets-delivery-rules.js';
 import { S3CredentialRotatorValidationError } from './props.js';
 import { secretIdOf } from './secrets.js';
 import type { CheckedTarget } from './validate-props.js';
@@ -20,16 +21,11 @@ import type { CheckedTarget } from './validate-props.js';
 /** Where a bundled targets file sits in the deployment package: Lambda unpacks it in /var/task. */
 export const TARGETS_FILE_NAME = 'rotation-targets.json';
 export const TARGETS_FILE_PATH = `/var/task/${TARGETS_FILE_NAME}`;
-/**
- * Largest `ROTATION_TARGETS` value kept in the environment. Lambda allows 4 KB for all variables
- * together; the others take about 500 bytes.
- * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
- */
-export const MAX_TARGETS_ENV_BYTES = 3000;
+export { MAX_TARGETS_ENV_BYTES } from '../targets-delivery-rules.js';
 
-/** How the targets list reaches the function. */
+/** How the targets list reaches the function (`targetsDelivery` in the configuration). */
 export enum TargetsDelivery {
-  /** `ROTATION_TARGETS` while it fits in {@link MAX_TARGETS_ENV_BYTES}, a bundled file beyond. */
+  /** `ROTATION_TARGETS` while it fits in `MAX_TARGETS_ENV_BYTES`, a bundled file beyond. */
   AUTO = 'auto',
   /** Always `ROTATION_TARGETS`. Values such as created role ARNs resolve at deploy time. */
   ENVIRONMENT = 'environment',
@@ -57,16 +53,14 @@ export interface DeliveredTargets {
  * need every created role's ARN at synth: a roleName, an account).
  */
 export function deliverTargets(scope: Construct, requested: TargetsDelivery, targets: readonly CheckedTarget[], createdRoles: ReadonlyMap<string, iam.Role>): DeliveredTargets {
-  let entries = targets.map((target) => functionTargetEntry(target, createdRoles, true));
-  let delivery = chooseDelivery(requested, entries);
-  if (delivery === TargetsDelivery.FILE && requested === TargetsDelivery.AUTO) {
-    const unnarrowed = targets.map((target) => functionTargetEntry(target, createdRoles, false));
-    if (chooseDelivery(TargetsDelivery.AUTO, unnarrowed) === TargetsDelivery.ENVIRONMENT) {
-      entries = unnarrowed;
-      delivery = TargetsDelivery.ENVIRONMENT;
-    }
-  }
-  return delivery === TargetsDelivery.FILE ? { delivery, entries, file: writeTargetsFile(scope, entries, targets) } : { delivery, entries };
+  const narrowed = targets.map((target) => functionTargetEntry(target, createdRoles, true));
+  const unnarrowed = targets.map((target) => functionTargetEntry(target, createdRoles, false));
+  // The rule check-config applies too (lib/targets-delivery-rules.ts), with tokens counted at their longest.
+  const decision = decideTargetsDelivery(requested, { narrowed, unnarrowed }, (value) => Token.isUnresolved(value));
+  const entries = decision.narrowCreatedRoles ? narrowed : unnarrowed;
+  return decision.delivery === 'file'
+    ? { delivery: TargetsDelivery.FILE, entries, file: writeTargetsFile(scope, entries, targets) }
+    : { delivery: TargetsDelivery.ENVIRONMENT, entries };
 }
 
 /**
@@ -95,13 +89,6 @@ function functionTargetEntry({ props: target, method, durationSeconds }: Checked
   });
 }
 
-/** AUTO picks the environment while the list surely fits, counting each token at its longest. */
-function chooseDelivery(requested: TargetsDelivery, entries: readonly FunctionTargetEntry[]): TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE {
-  if (requested !== TargetsDelivery.AUTO) return requested;
-  const estimate = JSON.stringify(entries, (_key, value: unknown) => (typeof value === 'string' && Token.isUnresolved(value) ? 'x'.repeat(160) : value));
-  return Buffer.byteLength(estimate) <= MAX_TARGETS_ENV_BYTES ? TargetsDelivery.ENVIRONMENT : TargetsDelivery.FILE;
-}
-
 /**
  * Resolve the entries now (the file is written at synth) and write them where the bundling
  * step copies them from. The file name carries the content hash, so a different list is a
@@ -116,10 +103,7 @@ function writeTargetsFile(scope: Construct, entries: readonly FunctionTargetEntr
       // A created role's ARN is a deploy-time value; with a fixed name and a known account it can be computed.
       const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
       if (!options.roleName || Token.isUnresolved(stack.account) || !partition) {
-        problems.push(
-          `targets[${index}].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; ` +
-            'give createRole.roleName and deploy the stack to an explicit account and region, or use TargetsDelivery.ENVIRONMENT (fewer targets)',
-        );
+        problems.push(createdRoleInFileProblem(index));
         return entry;
       }
       entry = { ...entry, roleArn: `arn:${partition}:iam::${stack.account}:role/${options.roleName}` };

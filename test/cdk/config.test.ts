@@ -58,6 +58,8 @@ describe('parseRotatorConfig', () => {
       reserveConcurrency: true,
       verifyWithAdobe: true,
       logRetentionDays: 90,
+      enabled: true,
+      targetsDelivery: 'auto',
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });
   });

@@ -65,7 +65,9 @@ describe('permissionsBoundary', () => {
   it('is absent by default', () => {
     const { template } = build();
 
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties).not.toHaveProperty('PermissionsBoundary');
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles).toHaveLength(3);
+    for (const role of roles) expect(role.Properties).not.toHaveProperty('PermissionsBoundary');
   });
 });
 
@@ -88,7 +90,9 @@ describe('tags', () => {
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Dashboard',
+        'AWS::DynamoDB::Table',
         'AWS::IAM::Role',
         'AWS::IAM::Role',
         'AWS::IAM::Role',
@@ -121,9 +125,10 @@ describe('tags', () => {
 describe('encryptionKey', () => {
   const imported = (stack: Stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY) });
 
-  it('encrypts the created secret, the log group, the topic and both queues', () => {
+  it('encrypts the created secret, the log group, the topic, both queues and the ledger', () => {
     const { template, rotator } = build(imported);
 
+    expect(propertiesOf(template, rotator.ledgerTable).SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY });
     expect(propertiesOf(template, rotator.adobeCredentialsSecret).KmsKeyId).toBe(KEY);
     expect(propertiesOf(template, rotator.node.findChild('LogGroup')).KmsKeyId).toBe(KEY);
     expect(propertiesOf(template, rotator.alarmTopic).KmsMasterKeyId).toBe(KEY);
@@ -132,7 +137,7 @@ describe('encryptionKey', () => {
     }
   });
 
-  it('lets the function decrypt the secret through Secrets Manager and write the encrypted failure queue through SQS', () => {
+  it('lets the function decrypt the secret through Secrets Manager, write the encrypted failure queue through SQS and the ledger through DynamoDB', () => {
     const { template, rotator } = build(imported);
 
     const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!.Properties.PolicyDocument.Statement;
@@ -141,9 +146,10 @@ describe('encryptionKey', () => {
       expect.arrayContaining([
         { Sid: 'EncryptFailedEvents', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: KEY, Condition: via('sqs') },
         { Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY, Condition: via('secretsmanager') },
+        { Sid: 'EncryptLedger', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: KEY, Condition: via('dynamodb') },
       ]),
     );
-    expect(statements.filter((statement: { Action: unknown }) => JSON.stringify(statement.Action).includes('kms:'))).toHaveLength(2);
+    expect(statements.filter((statement: { Action: unknown }) => JSON.stringify(statement.Action).includes('kms:'))).toHaveLength(3);
   });
 
   it('lets EventBridge Scheduler write its encrypted dead-letter queue through SQS', () => {
@@ -181,9 +187,10 @@ describe('encryptionKey', () => {
     );
   });
 
-  it('leaves AWS-managed encryption by default: SSE-SQS queues, no key on the secret, log group or topic', () => {
+  it('leaves AWS-managed encryption by default: SSE-SQS queues, no key on the secret, log group, topic or ledger', () => {
     const { template, rotator } = build();
 
+    expect(propertiesOf(template, rotator.ledgerTable)).not.toHaveProperty('SSESpecification');
     expect(propertiesOf(template, rotator.adobeCredentialsSecret)).not.toHaveProperty('KmsKeyId');
     expect(propertiesOf(template, rotator.node.findChild('LogGroup'))).not.toHaveProperty('KmsKeyId');
     expect(propertiesOf(template, rotator.alarmTopic)).not.toHaveProperty('KmsMasterKeyId');

@@ -49,7 +49,10 @@ function suppressedFindings(report: Report): string[] {
     .sort();
 }
 
-/** What both packs report for the sample configuration, acknowledged. */
+/**
+ * What both packs report for the sample configuration, acknowledged. Nothing on the ledger table
+ * (point-in-time recovery on: AwsSolutions-DDB3 passes) or on LedgerWriteFailedAlarm.
+ */
 const SAMPLE_FINDINGS = [
   'AepS3CredentialRotator/Rotator/AdobeCredentials/Resource AwsSolutions-SMG4',
   'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue/Resource AwsSolutions-SQS3',
@@ -108,6 +111,17 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
         'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
       ].sort(),
     );
+  });
+
+  it('report nothing more for a paused stack: the disabled schedule and silent alarms need no acknowledgment', () => {
+    const raw = rawSampleConfig();
+    raw.enabled = false;
+
+    const { outdir } = synthRotatorStack({ nag: true, config: parseRotatorConfig(raw) });
+
+    const report = readReport(outdir);
+    expect(report.pluginReports.map(({ violations }) => violations)).toEqual([[], []]);
+    expect(suppressedFindings(report)).toEqual([...SAMPLE_FINDINGS].sort());
   });
 
   it('acknowledges exactly the expected findings, each with a specific reason', () => {

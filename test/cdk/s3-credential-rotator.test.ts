@@ -405,7 +405,7 @@ describe('S3CredentialRotator targets delivery', () => {
     const assetDir = join(assembly.directory, `asset.${code.replace(/\.zip$/, '')}`);
     expect(existsSync(join(assetDir, 'index.mjs'))).toBe(true);
     const file = join(assetDir, TARGETS_FILE_NAME);
-    const config = loadConfig({ env: { ...variables, ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' }, readFile: (path) => readFileSync(path === TARGETS_FILE_PATH ? file : path, 'utf8') });
+    const config = loadConfig({ env: { ...deployedEnv(variables), ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' }, readFile: (path) => readFileSync(path === TARGETS_FILE_PATH ? file : path, 'utf8') });
     expect(config.targets).toHaveLength(32);
     expect(config.targets[30]).toMatchObject({ connectionId: ID, roleArn: 'arn:aws:iam::123456789012:role/aep-acme-landing-reader', method: 'assume-role-chained', durationSeconds: 2700 });
     expect(config.targets[31]).toMatchObject({ method: 'get-session-token', userCredentialsSecretId: 'aep/dev-user' });
@@ -428,7 +428,7 @@ describe('S3CredentialRotator narrowing', () => {
     );
 
     const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, string>;
-    const config = loadConfig({ env: { ...variables, ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' } });
+    const config = loadConfig({ env: { ...deployedEnv(variables), ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' } });
     expect(config.targets).toEqual([
       expect.objectContaining({ method: 'assume-role-chained', bucketName: 'acme-landing', folderPath: 'crm/daily' }),
       expect.objectContaining({ method: 'get-federation-token', bucketName: 'acme-dev', userCredentialsSecretId: 'aep/user' }),
@@ -525,3 +525,8 @@ describe('verifyWithAdobe', () => {
     expect(synth(false)).toMatchObject({ VERIFY_WITH_ADOBE: 'false' });
   });
 });
+
+/** The function's environment as a deploy resolves it: CloudFormation references (the ledger table's name) become their values. */
+function deployedEnv(variables: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`]));
+}

@@ -1,11 +1,12 @@
 /**
  * The stack synthesized from the sample configuration in cdk.json, bundled once for the file:
  * schedule, IAM (every policy, exactly), the function's contract, queues, alarms and outputs.
+ * The ledger, the operator outputs and a paused stack are test/cdk/operations.test.ts's.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,7 @@ describe('function', () => {
         'FLOW_SERVICE_URL',
         'ADOBE_IMS_URL',
         'ROTATION_CONCURRENCY',
+        'LEDGER_TABLE_NAME',
         'POWERTOOLS_SERVICE_NAME',
         'POWERTOOLS_METRICS_NAMESPACE',
         'NODE_OPTIONS',
@@ -143,6 +145,7 @@ describe('function', () => {
       FLOW_SERVICE_URL: 'https://platform.adobe.io/data/foundation/flowservice',
       ADOBE_IMS_URL: 'https://ims-na1.adobelogin.com',
       ROTATION_CONCURRENCY: '8',
+      LEDGER_TABLE_NAME: refOf(stack.rotator.ledgerTable),
       POWERTOOLS_SERVICE_NAME: 'aep-s3-credential-rotator',
       POWERTOOLS_METRICS_NAMESPACE: 'AepS3CredentialRotator',
       NODE_OPTIONS: '--enable-source-maps',
@@ -227,6 +230,8 @@ describe('IAM', () => {
         },
         // Only chained AssumeRole: the GetFederationToken target is signed with the IAM user's keys.
         { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [arnOf(rotator.createdRoles.get(CREATED)!), EXISTING_ROLE] },
+        // The one action lambda/ledger.ts uses, on the one table; no read, no delete, no KMS without a key.
+        { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(rotator.ledgerTable) },
       ],
     ]);
   });
@@ -329,6 +334,7 @@ describe('IAM', () => {
                   rotator.destinationDeliveryFailuresAlarm,
                   rotator.scheduleDeadLetterQueueAlarm,
                   rotator.failureDeadLetterQueueAlarm,
+                  rotator.ledgerWriteFailedAlarm,
                 ].map(arnOf),
               },
             },
@@ -399,6 +405,8 @@ describe('logical ids', () => {
     ['ScheduleDeadLetterQueueAlarm', (rotator) => rotator.scheduleDeadLetterQueueAlarm, 'RotatorScheduleDeadLetterQueueAlarm610D6D7B', 'AWS::CloudWatch::Alarm'],
     ['FailureDeadLetterQueueAlarm', (rotator) => rotator.failureDeadLetterQueueAlarm, 'RotatorFailureDeadLetterQueueAlarm3D850592', 'AWS::CloudWatch::Alarm'],
     ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
+    ['the rotation ledger', (rotator) => rotator.ledgerTable, 'RotatorLedger57A32117', 'AWS::DynamoDB::Table'],
+    ['LedgerWriteFailedAlarm', (rotator) => rotator.ledgerWriteFailedAlarm, 'RotatorLedgerWriteFailedAlarmB8448E8A', 'AWS::CloudWatch::Alarm'],
   ])('keeps %s as %s', (_name, construct, logicalId, type) => {
     expect(id(construct(stack.rotator))).toBe(logicalId);
     expect(template.toJSON().Resources[logicalId].Type).toBe(type);
@@ -415,9 +423,11 @@ describe('alarms', () => {
   /** The alarm resource of a construct, as synthesized. */
   const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
 
-  it('has exactly six alarms, each notifying the topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+  it('has exactly seven alarms, each notifying the topic on ALARM and OK', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
+    // Enabled: the property is left out, as before `enabled` existed.
+    for (const alarm of stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
     expect(stack.rotator.alarms.map((alarm) => alarm.node.id)).toEqual([
       'ConnectionFailingAlarm',
       'CredentialsExpiringAlarm',
@@ -425,6 +435,7 @@ describe('alarms', () => {
       'DestinationDeliveryFailuresAlarm',
       'ScheduleDeadLetterQueueAlarm',
       'FailureDeadLetterQueueAlarm',
+      'LedgerWriteFailedAlarm',
     ]);
   });
 
@@ -510,6 +521,22 @@ describe('alarms', () => {
     });
   });
 
+  it('alarms when ledger writes failed in two schedule intervals in a row, and clears when they stop', () => {
+    expect(alarmOf(stack.rotator.ledgerWriteFailedAlarm)).toMatchObject({
+      Namespace: 'AepS3CredentialRotator',
+      MetricName: 'LedgerWriteFailed',
+      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      // The function counts failed writes only: a period without any is a healthy one.
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)('alarms on any message in the %s, and stays in ALARM while it waits', (queue) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
@@ -540,7 +567,7 @@ describe('alarms', () => {
 });
 
 describe('dashboard', () => {
-  it('shows rotations, 412 conflicts, seconds to expiry, duration and errors', () => {
+  it('shows rotations, 412 conflicts, seconds to expiry, duration, errors and failed ledger writes', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
     const body = JSON.parse(resolveIntrinsics(dashboard.Properties.DashboardBody, fakeAttribute) as string) as {
       widgets: { properties: { title: string; metrics?: unknown[][]; alarms?: string[] } }[];
@@ -560,9 +587,10 @@ describe('dashboard', () => {
       'Run duration (ms)': ['Duration/Maximum', 'Duration/Average'],
       'Invocations, errors and throttles': ['Invocations/Sum', 'Errors/Sum', 'Throttles/Sum'],
       'Dead-letter queues (messages visible)': ['ApproximateNumberOfMessagesVisible/Maximum', 'ApproximateNumberOfMessagesVisible/Maximum'],
+      'Ledger writes failed (rotations unaffected)': ['LedgerWriteFailed/Sum'],
     });
     const shown = body.widgets[0]!.properties.alarms!;
-    expect(shown).toHaveLength(6);
+    expect(shown).toHaveLength(7);
     stack.rotator.alarms.forEach((alarm, index) => expect(shown[index]).toContain(id(alarm)));
   });
 });
@@ -699,6 +727,11 @@ describe('guardrails from cdk.json', () => {
     guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
       ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
     });
+  });
+
+  it('warns about nothing: the subnets are imported by id, and nothing reads their route tables', () => {
+    expect(Annotations.fromStack(guarded.stack).findWarning('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   it('keeps the logical id of every resource of the sample: the guardrails only add resources and properties', () => {

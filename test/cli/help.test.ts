@@ -61,6 +61,7 @@ describe('help', () => {
     expect(quoted.length).toBeGreaterThan(3);
     for (const command of quoted) expect(command).toMatch(/^npx aep-s3-rotator /);
     const examples = outputs.slice(1, 6).flatMap((result) => result.stdout.split('Examples:\n')[1]!.trimEnd().split('\n'));
+    expect(examples.length).toBeGreaterThanOrEqual(3);
     for (const example of examples) expect(example).toMatch(/^  npx aep-s3-rotator /);
     expect(text).toContain('Usage: npx aep-s3-rotator <command> [options]');
   });

@@ -111,6 +111,10 @@ describe('stack outputs', () => {
 
     expect(STACK_OUTPUT.functionName).toBe(OUTPUT.functionName);
     expect(STACK_OUTPUT.adobeCredentialsSecretId).toBe(OUTPUT.adobeCredentialsSecret);
+    // The operator outputs, under the same names on both sides.
+    for (const key of ['logGroupName', 'scheduleDeadLetterQueueUrl', 'failureDeadLetterQueueUrl', 'scheduleName', 'scheduleGroupName', 'ledgerTableName', 'alarmNames'] as const) {
+      expect(STACK_OUTPUT[key], key).toBe(OUTPUT[key]);
+    }
   });
 });
 

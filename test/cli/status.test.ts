@@ -252,6 +252,7 @@ describe('status --probe', () => {
     const result = await t.cli(['status', '--probe', '--json'], { now: Date.now() + 3 * 3600_000 });
 
     expect(result.code).toBe(1);
+    expect(result.json().connections).toHaveLength(2);
     for (const connection of result.json().connections) {
       expect(connection).toMatchObject({ risk: 'expired', atRisk: true, adobeVerified: false, adobeErrorCode: '1100-400', warning: expect.stringMatching(/have likely expired$/) });
     }
@@ -264,6 +265,7 @@ describe('status --probe', () => {
 
     expect(result.code).toBe(0);
     expect(explores()).toHaveLength(before);
+    expect(result.json().connections).toHaveLength(2);
     for (const connection of result.json().connections) {
       for (const field of ['explored', 'adobeVerified', 'adobeErrorCode', 'adobeError']) expect(connection).not.toHaveProperty(field);
     }

@@ -275,11 +275,12 @@ describe('step 3: minting credentials', () => {
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
     const stsActionsAtReturn = world.emulators.sts.requests.map((request) => request.action);
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    const stsInFlightAtReturn = world.emulators.sts.requestsInFlight();
 
     expect(error!.message).toContain('1101-404');
+    // Both STS calls were made and answered before the invocation returned; none is left running.
     expect(stsActionsAtReturn).toEqual(['AssumeRole', 'GetCallerIdentity']);
-    expect(world.emulators.sts.requests).toHaveLength(2);
+    expect(stsInFlightAtReturn).toBe(0);
   });
 
   it('fails a target whose duration is above the role maximum, and leaves the connection as it was', async () => {
@@ -686,12 +687,10 @@ describe('step 7: reporting, isolation and concurrency', () => {
 
   it('does not start a connection when the invocation is about to time out, and names it', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
-    let remaining = 120_000;
-    const context = { getRemainingTimeInMillis: () => remaining };
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'delay', ms: 50 });
+    // Lambda's clock runs out while the first connection is being patched (once its PATCH has reached Flow Service).
+    const patchReached = () => world.emulators.flowService.requests.some((request) => request.method === 'PATCH');
+    const context = { getRemainingTimeInMillis: () => (patchReached() ? 10_000 : 120_000) };
     const handler = newHandler({ env: { ROTATION_CONCURRENCY: '1' } });
-    // The clock runs out while the first connection is being patched.
-    setTimeout(() => (remaining = 10_000), 20);
 
     const summary = await handler(SCHEDULED_EVENT, context as never);
 

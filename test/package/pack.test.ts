@@ -69,7 +69,7 @@ describe('the package', () => {
     expect(functions[0]!.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const assets = readdirSync(out).filter((name) => name.startsWith('asset.'));
     expect(assets.some((asset) => existsSync(join(out, asset, 'index.mjs')))).toBe(true);
-    expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')).toHaveLength(6);
+    expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')).toHaveLength(7);
   });
 
   it('runs the operator CLI from the package, without tsx', () => {

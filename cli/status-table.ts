@@ -23,6 +23,8 @@ export interface RotatorState {
   readonly scheduleState?: 'ENABLED' | 'DISABLED';
   /** Why the schedule's state is unknown, when it should have been read. */
   readonly scheduleProblem?: string;
+  /** The configuration says `"enabled": false`: the stack is deployed paused. */
+  readonly deployedPaused?: boolean;
 }
 
 const RISK_TONE: Record<Risk, Tone | undefined> = {
@@ -63,7 +65,8 @@ function advice(status: ConnectionStatus, options: CommandOptions): { text: stri
       return { text: 'rotate it now', command: rotate };
     case 'failing':
       if (status.lastAttempt?.errorCode === '1404-412') {
-        return { text: `once ${status.editedAfterRotation ? status.updatedBy : 'the other writer (UPDATED BY)'} stops editing it, rotate it`, command: rotate };
+        const writer = status.editedAfterRotation ? status.updatedBy : 'the other writer (UPDATED BY)';
+        return { text: `once ${writer} stops editing it (docs/RUNBOOK.md, "Repeated 412s"), rotate it`, command: rotate };
       }
       return {
         text: `fix the cause (docs/RUNBOOK.md, "How Adobe's codes appear"; a dry run stops before the PATCH, so it does not show what only the PATCH meets), then rotate it`,
@@ -84,7 +87,9 @@ function advice(status: ConnectionStatus, options: CommandOptions): { text: stri
       };
     case 'ok':
       // Someone else's edit since the last rotation: can Adobe still read with what it holds?
-      return status.editedAfterRotation && !options.probe ? { text: 'check that Adobe can still read with what it holds', command: suggest(`status --probe --connection ${status.connectionId}`, options) } : { text: '' };
+      return status.editedAfterRotation && !options.probe
+        ? { text: 'check that Adobe can still read with what it holds', command: suggest(`status --probe --connection ${status.connectionId}`, options) }
+        : { text: '' };
     default:
       return { text: 'try again', command: suggest(`status --connection ${status.connectionId}`, options) };
   }
@@ -110,13 +115,31 @@ export function rotatorWarning(state: RotatorState, options: CommandOptions, now
       command: resume,
     };
   }
+  if (state.scheduleState === 'DISABLED' && state.deployedPaused) {
+    return {
+      label: 'DEPLOYED PAUSED',
+      text: '("enabled": false in the configuration): no scheduled run rotates the credentials and the alarms notify no one; a manual rotate still works. Set "enabled": true, then:',
+      command: `npx cdk deploy${options.config ? ` -c rotatorConfigFile=${options.config}` : ''}`,
+    };
+  }
   if (state.scheduleState === 'DISABLED') {
-    return { label: 'SCHEDULE DISABLED', text: 'without a pause record (switched off outside aep-s3-rotator): no scheduled run rotates the credentials. Enable it with:', command: resume };
+    return {
+      label: 'SCHEDULE DISABLED',
+      text: 'without a pause record (switched off outside aep-s3-rotator): no scheduled run rotates the credentials. Enable it with:',
+      command: resume,
+    };
   }
   return undefined;
 }
 
-export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], state: RotatorState, schedule: string, intervalSeconds: number, options: CommandOptions): void {
+export function printStatusTable(
+  io: Io,
+  statuses: readonly ConnectionStatus[],
+  state: RotatorState,
+  schedule: string,
+  intervalSeconds: number,
+  options: CommandOptions,
+): void {
   const paint = painterFor(io, 'stdout');
   const probe = Boolean(options.probe);
   const now = io.now();
@@ -134,10 +157,20 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
   const adobeCell = (status: ConnectionStatus): Cell[] =>
     probe ? [status.adobeVerified === undefined ? undefined : status.adobeVerified ? { text: 'reads', tone: 'ok' } : { text: 'REFUSED', tone: 'failure' }] : [];
   const risk = (status: ConnectionStatus): Cell => ({ text: RISK_LABEL[status.risk], tone: RISK_TONE[status.risk] });
-  const by = (status: ConnectionStatus): Cell => (status.writtenByRotator ? 'rotator' : { text: status.updatedBy, tone: status.editedAfterRotation ? 'warning' : undefined });
+  const by = (status: ConnectionStatus): Cell =>
+    status.writtenByRotator ? 'rotator' : { text: status.updatedBy, tone: status.editedAfterRotation ? 'warning' : undefined };
   const columns: Column[] = ledger
     ? // Who updated it is the cross-check: the name and sandbox give way first.
-      ['ID', { header: 'NAME', shrinkTo: 8, first: true }, { header: 'SANDBOX', shrinkTo: 8, first: true }, 'ROTATED', 'EXPIRES', { header: 'LAST RUN', shrinkTo: 8 }, { header: 'UPDATED BY', shrinkTo: 10 }, 'RISK']
+      [
+        'ID',
+        { header: 'NAME', shrinkTo: 8, first: true },
+        { header: 'SANDBOX', shrinkTo: 8, first: true },
+        'ROTATED',
+        'EXPIRES',
+        { header: 'LAST RUN', shrinkTo: 8 },
+        { header: 'UPDATED BY', shrinkTo: 10 },
+        'RISK',
+      ]
     : ['ID', { header: 'NAME', shrinkTo: 8 }, { header: 'SANDBOX', shrinkTo: 8 }, 'UPDATED', { header: 'BY', shrinkTo: 8 }, 'AGE / LIFETIME', 'RISK'];
   const rows = statuses.map((status): Cell[] => [
     short.get(status.connectionId),
@@ -145,7 +178,11 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
     status.sandboxName,
     ...(ledger
       ? [formatClock(status.lastRotation?.at, now), formatClock(status.expiresAt, now), lastRunOf(status), by(status)]
-      : [formatClock(status.updatedAt, now), by(status), status.ageSeconds === undefined ? undefined : `${formatDuration(status.ageSeconds)} / ${formatDuration(status.lifetimeSeconds)}`]),
+      : [
+          formatClock(status.updatedAt, now),
+          by(status),
+          status.ageSeconds === undefined ? undefined : `${formatDuration(status.ageSeconds)} / ${formatDuration(status.lifetimeSeconds)}`,
+        ]),
     risk(status),
     ...adobeCell(status),
   ]);
@@ -168,11 +205,12 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
   const probed = statuses.filter((status) => status.adobeVerified !== undefined);
   const adobe = probe ? `; Adobe could read ${probed.filter((status) => status.adobeVerified).length} of ${probed.length}` : '';
   const unjudged = state.ledger.table !== null ? statuses.filter((status) => !status.lastAttempt && !status.lastRotation).length : 0;
-  const source = state.ledger.table === null
-    ? ` Judged from Flow Service's updatedAt alone, which any edit moves: there is no rotation ledger to read (${state.ledger.reason.replace(/\.$/, '')}).`
-    : unjudged > 0
-      ? ` ${unjudged} with no ledger entry yet (the function has not tried ${unjudged === 1 ? 'it' : 'them'} since the ledger exists): judged from Flow Service's updatedAt.`
-      : '';
+  const source =
+    state.ledger.table === null
+      ? ` Judged from Flow Service's updatedAt alone, which any edit moves: there is no rotation ledger to read (${state.ledger.reason.replace(/\.$/, '')}).`
+      : unjudged > 0
+        ? ` ${unjudged} with no ledger entry yet (the function has not tried ${unjudged === 1 ? 'it' : 'them'} since the ledger exists): judged from Flow Service's updatedAt.`
+        : '';
   const healthy = atRisk === 0 && !paused;
   const head = healthy ? 'OK' : paused && atRisk === 0 ? paused.label : 'AT RISK';
   const summary = `${head}: ${statuses.length - atRisk} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${adobe} (schedule ${schedule}, every ${formatDuration(intervalSeconds)}).${source}`;

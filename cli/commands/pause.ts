@@ -33,6 +33,8 @@ const MAX_REASON_CHARS = 500;
 
 /** What the stack looks like before a command changes anything. */
 interface Controls {
+  /** The configuration says `"enabled": false`: the stack is deployed paused. */
+  readonly deployedPaused: boolean;
   readonly deployment: Deployment;
   readonly aws: { readonly region?: string };
   readonly schedule: Schedule;
@@ -46,19 +48,30 @@ async function readControls(options: CommandOptions, io: Io): Promise<Controls> 
   const aws = { region: config?.region };
   const deployment = deploymentOf(stackName, await stackOutputs(stackName, aws));
   // All three first: a schedule or alarm that is missing stops the command before it changes anything.
-  const [schedule, alarms, record] = await Promise.all([getSchedule(deployment, aws), describeAlarms(deployment, aws), readPauseRecord(deployment.ledgerTableName, aws)]);
-  return { deployment, aws, schedule, alarms, ...(record ? { record } : {}) };
+  const [schedule, alarms, record] = await Promise.all([
+    getSchedule(deployment, aws),
+    describeAlarms(deployment, aws),
+    readPauseRecord(deployment.ledgerTableName, aws),
+  ]);
+  return { deployedPaused: config?.enabled === false, deployment, aws, schedule, alarms, ...(record ? { record } : {}) };
 }
 
 /** Run the steps in order; one that fails ends the command with what the earlier ones did. */
-async function converge(command: 'pause' | 'resume', options: CommandOptions, steps: ReadonlyArray<readonly [done: string, run: () => Promise<unknown>]>): Promise<void> {
+async function converge(
+  command: 'pause' | 'resume',
+  options: CommandOptions,
+  steps: ReadonlyArray<readonly [done: string, run: () => Promise<unknown>]>,
+): Promise<void> {
   const done: string[] = [];
   for (const [description, step] of steps) {
     try {
       await step();
     } catch (error) {
       if (!(error instanceof CliError) || done.length === 0) throw error;
-      throw new CliError(`${error.message.replace(/\.$/, '')}; it had already ${done.join(' and ')}, and \`${suggest(command, options)}\` finishes the ${command} once that is fixed.`, error.exitCode);
+      throw new CliError(
+        `${error.message.replace(/\.$/, '')}; it had already ${done.join(' and ')}, and \`${suggest(command, options)}\` finishes the ${command} once that is fixed.`,
+        error.exitCode,
+      );
     }
     done.push(description);
   }
@@ -82,7 +95,9 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
   const caller = await callerArn(aws);
   const newRecord: PauseRecord = { pausedBy: caller, pausedAt: new Date(io.now()).toISOString(), ...(reason ? { reason } : {}) };
   await converge('pause', options, [
-    ...(schedule.State !== 'DISABLED' ? [[`disabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'DISABLED', aws, io.now())] as const] : []),
+    ...(schedule.State !== 'DISABLED'
+      ? [[`disabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'DISABLED', aws, io.now())] as const]
+      : []),
     ...(toDisable.length > 0 ? [[`disabled the actions of ${toDisable.length} alarms`, () => setAlarmActions(toDisable, false, aws)] as const] : []),
     ['recorded the pause', () => writePauseRecord(deployment.ledgerTableName, newRecord, aws)] as const,
   ]);
@@ -100,7 +115,9 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
   }
 
   await converge('resume', options, [
-    ...(schedule.State === 'DISABLED' ? [[`enabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'ENABLED', aws, io.now())] as const] : []),
+    ...(schedule.State === 'DISABLED'
+      ? [[`enabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'ENABLED', aws, io.now())] as const]
+      : []),
     ...(toEnable.length > 0 ? [[`enabled the actions of ${toEnable.length} alarms`, () => setAlarmActions(toEnable, true, aws)] as const] : []),
     ...(record ? [['removed the pause record', () => deletePauseRecord(deployment.ledgerTableName, aws)] as const] : []),
   ]);
@@ -131,24 +148,37 @@ function report(io: Io, options: CommandOptions, outcome: Outcome): void {
       changed,
       paused: command === 'pause',
       stack: deployment.stackName,
-      schedule: { name: deployment.scheduleName, group: deployment.scheduleGroupName, expression: schedule.ScheduleExpression, state, previousState: schedule.State },
+      schedule: {
+        name: deployment.scheduleName,
+        group: deployment.scheduleGroupName,
+        expression: schedule.ScheduleExpression,
+        state,
+        previousState: schedule.State,
+      },
       alarms: alarms.map((alarm) => ({ name: alarm.name, actionsEnabled, changed: alarmsChanged.includes(alarm.name) })),
       ledgerTable: deployment.ledgerTableName,
       ...(command === 'pause' ? { record } : { removedRecord: record ?? null }),
+      ...(controls.deployedPaused ? { deployedPaused: true } : {}),
     });
     return;
   }
   const paint = painterFor(io, 'stdout');
   const now = io.now();
-  const said = (tone: Tone, label: string, text: string) => io.stdout.write(`${wrap(`${label}: ${text}`, TABLE_WIDTH, 2).replace(label, paint(label, tone))}\n`);
+  const said = (tone: Tone, label: string, text: string) =>
+    io.stdout.write(`${wrap(`${label}: ${text}`, TABLE_WIDTH, 2).replace(label, paint(label, tone))}\n`);
   const paste = (intro: string, line: string) => io.stdout.write(`${intro}\n    ${line}\n`);
   const where = `schedule ${deployment.scheduleName} (group ${deployment.scheduleGroupName})`;
   const already = alarms.length - alarmsChanged.length;
-  const actions = (state: string) => `the actions of its ${alarms.length} alarms are ${state}${already > 0 ? ` (${already === alarms.length ? 'all' : already} already were)` : ''}`;
+  const actions = (state: string) =>
+    `the actions of its ${alarms.length} alarms are ${state}${already > 0 ? ` (${already === alarms.length ? 'all' : already} already were)` : ''}`;
   const byWhom = (paused: PauseRecord) => `paused by ${paused.pausedBy} at ${formatClock(paused.pausedAt, now) ?? 'an unknown time'}${quoted(paused)}`;
 
   if (command === 'pause' && !changed) {
-    said('warning', 'Already paused', `${byWhom(record!)}; ${where} is DISABLED and the actions of its ${alarms.length} alarms are disabled. Nothing was changed.`);
+    said(
+      'warning',
+      'Already paused',
+      `${byWhom(record!)}; ${where} is DISABLED and the actions of its ${alarms.length} alarms are disabled. Nothing was changed.`,
+    );
     paste('Resume with:', suggest('resume', options));
     return;
   }
@@ -163,19 +193,31 @@ function report(io: Io, options: CommandOptions, outcome: Outcome): void {
       'Paused',
       `${where} is DISABLED${wasDisabled}, so no scheduled run starts; ${actions('disabled')}, so they change state without notifying anyone. Recorded in the ledger table ${deployment.ledgerTableName}: ${byWhom(record!)}.`,
     );
-    io.stdout.write(`${wrap('Credentials still expire while paused: each connection keeps what it holds until its expiry (`status` shows when).', TABLE_WIDTH, 2)}\n`);
+    io.stdout.write(
+      `${wrap('Credentials still expire while paused: each connection keeps what it holds until its expiry (`status` shows when).', TABLE_WIDTH, 2)}\n`,
+    );
     paste('A manual rotation still works:', suggest('rotate', options));
     paste('Resume with:', suggest('resume', options));
     return;
   }
   const interval = schedule.ScheduleExpression ? scheduleInterval(schedule.ScheduleExpression).seconds : undefined;
   const notes = [
-    record ? `It was ${byWhom(record)}; that record is removed.` : schedule.State === 'DISABLED' ? 'It had been disabled without a pause record (outside this tool).' : '',
+    record
+      ? `It was ${byWhom(record)}; that record is removed.`
+      : schedule.State === 'DISABLED'
+        ? 'It had been disabled without a pause record (outside this tool).'
+        : '',
   ].filter(Boolean);
-  said(
-    'ok',
-    'Resumed',
-    `${where} is ENABLED${schedule.State === 'DISABLED' ? '' : ' (it already was)'}; ${actions('enabled')}. ${notes.join(' ')}`.trim(),
+  said('ok', 'Resumed', `${where} is ENABLED${schedule.State === 'DISABLED' ? '' : ' (it already was)'}; ${actions('enabled')}. ${notes.join(' ')}`.trim());
+  if (controls.deployedPaused) {
+    said(
+      'warning',
+      'Note',
+      'the configuration says "enabled": false, so the stack was deployed paused: the next deploy that changes the schedule or the alarms switches them off again. Set "enabled": true before that deploy.',
+    );
+  }
+  paste(
+    `The next scheduled run starts within ${interval ? formatDuration(interval) : 'one schedule interval'} (${schedule.ScheduleExpression ?? 'its schedule'}); then check:`,
+    suggest('status', options),
   );
-  paste(`The next scheduled run starts within ${interval ? formatDuration(interval) : 'one schedule interval'} (${schedule.ScheduleExpression ?? 'its schedule'}); then check:`, suggest('status', options));
 }

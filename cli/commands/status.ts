@@ -25,7 +25,7 @@ import { getSchedule } from '../deployment.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf } from '../local-run.js';
 import { printJson, Progress, wantsJson, type Io } from '../output.js';
-import { readPauseRecord } from '../pause-record.js';
+import { readPauseRecord, type PauseRecord } from '../pause-record.js';
 import { inspect } from '../status-judgement.js';
 import { printStatusTable, rotatorWarning, type RotatorState } from '../status-table.js';
 
@@ -36,7 +36,13 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
   const requested = connectionIdsOf(options);
   const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
   const unknown = (requested ?? []).filter((id) => !byId.has(id.toLowerCase()));
-  if (unknown.length > 0) throw new UsageError(`${notTargets(unknown, config.targets.map((target) => target.connectionId))}.`);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `${notTargets(
+        unknown,
+        config.targets.map((target) => target.connectionId),
+      )}.`,
+    );
   const targets = requested ? requested.map((id) => byId.get(id.toLowerCase())!) : config.targets;
   // A valid configuration always has a schedule whose interval is known.
   const intervalSeconds = scheduleInterval(config.schedule).seconds ?? 0;
@@ -61,14 +67,26 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
 
   const progress = new Progress(io);
   progress.update('reading the rotation ledger…');
-  const { state, entries } = await readRotatorState('outputs' in stack ? stack.outputs : undefined, 'error' in stack ? stack.error : undefined, stackName, config, targets.map((target) => target.connectionId));
+  const { state, entries } = await readRotatorState(
+    'outputs' in stack ? stack.outputs : undefined,
+    'error' in stack ? stack.error : undefined,
+    stackName,
+    config,
+    targets.map((target) => target.connectionId),
+  );
   const limit = pLimit(config.concurrency);
   let done = 0;
   progress.update(`checking 0/${targets.length}…`);
   const statuses = await Promise.all(
     targets.map((target) =>
       limit(async () => {
-        const judging = { rotatorClientId: adobe.clientId, intervalSeconds, now: io.now(), probe: Boolean(options.probe), ledger: entries.get(target.connectionId) };
+        const judging = {
+          rotatorClientId: adobe.clientId,
+          intervalSeconds,
+          now: io.now(),
+          probe: Boolean(options.probe),
+          ledger: entries.get(target.connectionId),
+        };
         const status = await inspect(target, flowService, judging);
         progress.update(`checking ${++done}/${targets.length}…`);
         return status;
@@ -86,6 +104,7 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
       schedule: config.schedule,
       scheduleIntervalSeconds: intervalSeconds,
       ...(state.scheduleState ? { scheduleState: state.scheduleState } : {}),
+      ...(state.deployedPaused ? { deployedPaused: true } : {}),
       ledger: state.ledger,
       ...(state.ledger.table !== null ? { pause: state.pause ?? null } : {}),
       atRisk,
@@ -119,16 +138,20 @@ async function readRotatorState(
   const table = outputs[STACK_OUTPUT.ledgerTableName];
   if (!table) return noLedger(`stack ${stackName} has no output ${STACK_OUTPUT.ledgerTableName}: it was deployed by an older version of the rotator`);
 
-  let pause;
+  let pause: PauseRecord | undefined;
   const client = new DynamoDBClient({ ...(config.region ? { region: config.region } : {}) });
   try {
     pause = await readPauseRecord(table, aws);
     const ledger = new RotationLedger(client, table);
     const limit = pLimit(config.concurrency);
-    await Promise.all(connectionIds.map((id) => limit(async () => {
-      const entry = await ledger.get(id);
-      if (entry) entries.set(id, entry);
-    })));
+    await Promise.all(
+      connectionIds.map((id) =>
+        limit(async () => {
+          const entry = await ledger.get(id);
+          if (entry) entries.set(id, entry);
+        }),
+      ),
+    );
   } catch (error) {
     const known = error instanceof CliError ? error : describeAwsError(error, `read the rotation ledger table ${table}`);
     if (!known) throw error;
@@ -138,7 +161,11 @@ async function readRotatorState(
     client.destroy();
   }
 
-  const state: { -readonly [K in keyof RotatorState]: RotatorState[K] } = { ledger: { table }, ...(pause ? { pause } : {}) };
+  const state: { -readonly [K in keyof RotatorState]: RotatorState[K] } = {
+    ledger: { table },
+    ...(pause ? { pause } : {}),
+    ...(config.enabled === false ? { deployedPaused: true } : {}),
+  };
   const scheduleName = outputs[STACK_OUTPUT.scheduleName];
   const scheduleGroupName = outputs[STACK_OUTPUT.scheduleGroupName];
   if (scheduleName && scheduleGroupName) {

@@ -40,7 +40,7 @@ afterEach(async () => {
 });
 
 describe('pause', () => {
-  it('disables the schedule with its whole definition, disables the alarms\' actions, records who, when and why, and exits 0', async () => {
+  it("disables the schedule with its whole definition, disables the alarms' actions, records who, when and why, and exits 0", async () => {
     const before = schedule();
     const now = Date.now();
 
@@ -86,7 +86,9 @@ describe('pause', () => {
     const json = await t.cli(['pause', '--json']);
 
     expect(again.code).toBe(0);
-    expect(flat(again.stdout)).toMatch(/^Already paused: paused by arn:aws:sts::123456789012:assumed-role\/Operator\/alice at .* \("first"\); .* Nothing was changed\./);
+    expect(flat(again.stdout)).toMatch(
+      /^Already paused: paused by arn:aws:sts::123456789012:assumed-role\/Operator\/alice at .* \("first"\); .* Nothing was changed\./,
+    );
     expect(json.json()).toMatchObject({ changed: false, record: { reason: 'first' } });
     expect(writes()).toHaveLength(writesBefore);
   });
@@ -97,7 +99,13 @@ describe('pause', () => {
 
     // Resumed, a run whose connection fails pages; paused, the same change pages no one.
     await t.cli(['resume']);
-    t.world.emulators.flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${ids[0]}` }, kind: 'respond', status: 400, body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'), times: 2 });
+    t.world.emulators.flowService.injectFault({
+      match: { method: 'PATCH', path: `/connections/${ids[0]}` },
+      kind: 'respond',
+      status: 400,
+      body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'),
+      times: 2,
+    });
     const run = await t.stack.runSchedule();
     expect(run?.alarms).toContainEqual({ id: 'ConnectionFailingAlarm', state: 'ALARM', notified: true });
     await t.cli(['pause']);
@@ -137,7 +145,7 @@ describe('pause', () => {
 });
 
 describe('resume', () => {
-  it('enables the schedule and the alarms\' actions, removes the record, says who had paused, and exits 0', async () => {
+  it("enables the schedule and the alarms' actions, removes the record, says who had paused, and exits 0", async () => {
     await t.cli(['pause', '--reason', 'bucket migration']);
 
     const result = await t.cli(['resume', '--json']);
@@ -146,7 +154,12 @@ describe('resume', () => {
     expect(schedule().State).toBe('ENABLED');
     expect(schedule().Description).toBe('Rotates the credentials of Flow Service S3 connections');
     expect(alarmActions()).toEqual(ALARM_IDS.map(() => true));
-    expect(result.json()).toMatchObject({ changed: true, paused: false, schedule: { state: 'ENABLED', previousState: 'DISABLED' }, removedRecord: { pausedBy: operatorArn, reason: 'bucket migration' } });
+    expect(result.json()).toMatchObject({
+      changed: true,
+      paused: false,
+      schedule: { state: 'ENABLED', previousState: 'DISABLED' },
+      removedRecord: { pausedBy: operatorArn, reason: 'bucket migration' },
+    });
     const status = await t.cli(['status', '--json']);
     expect(status.json().pause).toBeNull();
     expect(await t.stack.runSchedule()).toMatchObject({ summary: { rotated: 2 } });
@@ -157,7 +170,9 @@ describe('resume', () => {
 
     const result = await t.cli(['resume'], { tty: true });
 
-    expect(flat(result.stdout)).toContain(`Resumed: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED; the actions of its 6 alarms are enabled. It was paused by ${operatorArn}`);
+    expect(flat(result.stdout)).toContain(
+      `Resumed: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED; the actions of its 6 alarms are enabled. It was paused by ${operatorArn}`,
+    );
     expect(flat(result.stdout)).toContain('The next scheduled run starts within 15m (rate(15 minutes)); then check: npx aep-s3-rotator status');
   });
 
@@ -167,7 +182,9 @@ describe('resume', () => {
     const result = await t.cli(['resume'], { tty: true });
 
     expect(result.code).toBe(0);
-    expect(flat(result.stdout)).toBe(`Not paused: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED and the actions of its 6 alarms are enabled. Nothing was changed. `);
+    expect(flat(result.stdout)).toBe(
+      `Not paused: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED and the actions of its 6 alarms are enabled. Nothing was changed. `,
+    );
     expect(writes()).toHaveLength(writesBefore);
   });
 
@@ -180,6 +197,23 @@ describe('resume', () => {
     expect(result.code).toBe(0);
     expect(schedule().State).toBe('ENABLED');
     expect(flat(result.stdout)).toContain('It had been disabled without a pause record (outside this tool).');
+  });
+});
+
+describe('pause and resume with "enabled": false in the configuration', () => {
+  afterEach(() => t.writeConfig({ enabled: true }));
+
+  it('resume still switches everything on, and says the next deploy would switch it off again', async () => {
+    await t.cli(['pause']);
+    t.writeConfig({ enabled: false });
+
+    const result = await t.cli(['resume'], { tty: true });
+
+    expect(result.code).toBe(0);
+    expect(schedule().State).toBe('ENABLED');
+    expect(flat(result.stdout)).toContain(
+      'Note: the configuration says "enabled": false, so the stack was deployed paused: the next deploy that changes the schedule or the alarms switches them off again.',
+    );
   });
 });
 
@@ -203,7 +237,13 @@ describe('pause and resume: the environment', () => {
   });
 
   it('changes nothing when the schedule is missing (ResourceNotFoundException, exit 3)', async () => {
-    t.stack.scheduler.injectFault({ match: { method: 'GET' }, kind: 'respond', status: 404, headers: { 'x-amzn-errortype': 'ResourceNotFoundException' }, body: { Message: `Schedule ${SCHEDULE_NAME} does not exist.` } });
+    t.stack.scheduler.injectFault({
+      match: { method: 'GET' },
+      kind: 'respond',
+      status: 404,
+      headers: { 'x-amzn-errortype': 'ResourceNotFoundException' },
+      body: { Message: `Schedule ${SCHEDULE_NAME} does not exist.` },
+    });
 
     const result = await t.cli(['pause']);
 
@@ -220,7 +260,10 @@ describe('pause and resume: the environment', () => {
       kind: 'respond',
       status: 403,
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'AccessDenied;Sender' },
-      body: { __type: 'com.amazonaws.cloudwatch#AccessDenied', message: 'User: arn:aws:sts::123456789012:assumed-role/Operator/alice is not authorized to perform: cloudwatch:DisableAlarmActions' },
+      body: {
+        __type: 'com.amazonaws.cloudwatch#AccessDenied',
+        message: 'User: arn:aws:sts::123456789012:assumed-role/Operator/alice is not authorized to perform: cloudwatch:DisableAlarmActions',
+      },
     });
 
     const first = await t.cli(['pause', '--reason', 'x']);

@@ -60,7 +60,7 @@ describe('status from the ledger', () => {
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
   });
 
-  it('right after three 412s caused by someone else\'s edit: FAILING from the ledger (not ok from a fresh updatedAt), with who edited', async () => {
+  it("right after three 412s caused by someone else's edit: FAILING from the ledger (not ok from a fresh updatedAt), with who edited", async () => {
     const t = await world();
     const [, edited] = t.world.connectionIds;
     await t.stack.runSchedule();
@@ -89,8 +89,14 @@ describe('status from the ledger', () => {
     expect(status.ageSeconds).toBeLessThan(120);
     const lines = table.stdout.split('\n');
     expect(lines[0]).toMatch(/^ID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK$/);
-    expect(lines.find((line) => line.startsWith(edited!.slice(0, 8)))).toMatch(/\d\d:\d\dZ\s+\d\d:\d\dZ\s+FAILED 1404-412\s+concurrent-editor@AdobeID\s+FAILING$/);
-    expect(flat(table.stdout)).toMatch(new RegExp(`WARNING: ${edited!.slice(0, 8)} \\(sandbox prod\\): the last attempt \\(\\d\\d:\\d\\dZ\\) failed with 1404-412 after 2 attempts: .*; the credentials it holds expire at \\d\\d:\\d\\dZ, in about \\d+m; edited by concurrent-editor@AdobeID at \\d\\d:\\d\\dZ, after its last rotation \\(\\d\\d:\\d\\dZ\\); once concurrent-editor@AdobeID stops editing it, rotate it:`));
+    expect(lines.find((line) => line.startsWith(edited!.slice(0, 8)))).toMatch(
+      /\d\d:\d\dZ\s+\d\d:\d\dZ\s+FAILED 1404-412\s+concurrent-editor@AdobeID\s+FAILING$/,
+    );
+    expect(flat(table.stdout)).toMatch(
+      new RegExp(
+        `WARNING: ${edited!.slice(0, 8)} \\(sandbox prod\\): the last attempt \\(\\d\\d:\\d\\dZ\\) failed with 1404-412 after 2 attempts: .*; the credentials it holds expire at \\d\\d:\\d\\dZ, in about \\d+m; edited by concurrent-editor@AdobeID at \\d\\d:\\d\\dZ, after its last rotation \\(\\d\\d:\\d\\dZ\\); once concurrent-editor@AdobeID stops editing it \\(docs/RUNBOOK.md, "Repeated 412s"\\), rotate it:`,
+      ),
+    );
     expect(lines).toContain(`    npx aep-s3-rotator rotate --connection ${edited}`);
   });
 
@@ -105,17 +111,24 @@ describe('status from the ledger', () => {
 
     expect(json.code).toBe(1);
     const status = json.json().connections[0];
-    expect(status).toMatchObject({ risk: 'failing', judgedFrom: 'ledger', consecutiveFailures: 3, lastAttempt: { outcome: 'failed', errorCode: '1445-400', attempts: 1 } });
+    expect(status).toMatchObject({
+      risk: 'failing',
+      judgedFrom: 'ledger',
+      consecutiveFailures: 3,
+      lastAttempt: { outcome: 'failed', errorCode: '1445-400', attempts: 1 },
+    });
     expect(status).not.toHaveProperty('lastRotation');
     expect(status).not.toHaveProperty('expiresAt');
     // The seeded connection was updated moments ago by the Experience Platform UI: by age alone, ok.
     expect(status.ageSeconds).toBeLessThan(60);
-    expect(table.stdout.split('\n').find((line) => line.startsWith(refused!.slice(0, 8)))).toMatch(/^\S+\s+S3 ingest 1\s+prod\s+-\s+-\s+FAILED 1445-400 ×3\s+exc_app@AdobeID\s+FAILING$/);
+    expect(table.stdout.split('\n').find((line) => line.startsWith(refused!.slice(0, 8)))).toMatch(
+      /^\S+\s+S3 ingest 1\s+prod\s+-\s+-\s+FAILED 1445-400 ×3\s+exc_app@AdobeID\s+FAILING$/,
+    );
     expect(flat(table.stdout)).toContain('failed with 1445-400, 3 runs in a row: Flow Service PATCH');
     expect(flat(table.stdout)).toContain('the rotator has never written its credentials, so when they expire is unknown');
   });
 
-  it("judges expiry by what the ledger says the connection holds: EXPIRING, then EXPIRED", async () => {
+  it('judges expiry by what the ledger says the connection holds: EXPIRING, then EXPIRED', async () => {
     const t = await world();
     await t.stack.runSchedule();
 
@@ -124,11 +137,13 @@ describe('status from the ledger', () => {
 
     expect(expiring.code).toBe(1);
     expect(expiring.json().connections.map((status: { risk: string }) => status.risk)).toEqual(['expiring', 'expiring', 'expiring']);
-    expect(expiring.json().connections[0].warning).toMatch(/^the credentials it holds expire at \d\d:\d\dZ, in about \d+m, before the next scheduled run \(every 15m\) can be relied on$/);
+    expect(expiring.json().connections[0].warning).toMatch(
+      /^the credentials it holds expire at \d\d:\d\dZ, in about \d+m, before the next scheduled run \(every 15m\) can be relied on$/,
+    );
     expect(expired.json().connections[0]).toMatchObject({ risk: 'expired', warning: expect.stringMatching(/^the credentials it holds expired at /) });
   });
 
-  it('counts expiry from a later write of the rotator\'s own client (rotate --local writes no ledger entry)', async () => {
+  it("counts expiry from a later write of the rotator's own client (rotate --local writes no ledger entry)", async () => {
     const t = await world();
     await t.stack.runSchedule();
     await t.cli(['rotate', '--local', '--connection', t.world.connectionIds[0]!]);
@@ -151,10 +166,17 @@ describe('status from the ledger', () => {
     const probed = await t.cli(['status', '--probe', '--connection', id!, '--json']);
 
     expect(status.code).toBe(0);
-    expect(flat(status.stdout)).toMatch(/note: \S+ \(sandbox prod\): edited by exc_app@AdobeID at \d\d:\d\dZ, after its last rotation \(\d\d:\d\dZ\): if that edit changed the credentials, the ledger's expiry no longer holds; check that Adobe can still read with what it holds:/);
+    expect(flat(status.stdout)).toMatch(
+      /note: \S+ \(sandbox prod\): edited by exc_app@AdobeID at \d\d:\d\dZ, after its last rotation \(\d\d:\d\dZ\): if that edit changed the credentials, the ledger's expiry no longer holds; check that Adobe can still read with what it holds:/,
+    );
     expect(status.stdout.split('\n')).toContain(`    npx aep-s3-rotator status --probe --connection ${id}`);
     expect(probed.code).toBe(1);
-    expect(probed.json().connections[0]).toMatchObject({ risk: 'adobe-cannot-read', editedAfterRotation: true, updatedBy: 'exc_app@AdobeID', adobeError: expect.stringContaining('ExpiredToken') });
+    expect(probed.json().connections[0]).toMatchObject({
+      risk: 'adobe-cannot-read',
+      editedAfterRotation: true,
+      updatedBy: 'exc_app@AdobeID',
+      adobeError: expect.stringContaining('ExpiredToken'),
+    });
   });
 
   it('does not flag an edit that the rotation after it replaced', async () => {
@@ -179,9 +201,32 @@ describe('status from the ledger', () => {
     const table = await t.cli(['status'], { tty: true });
 
     expect(json.code).toBe(1);
-    expect(json.json()).toMatchObject({ ok: false, atRisk: 0, scheduleState: 'DISABLED', pause: { pausedBy: expect.stringMatching(/^arn:aws:sts::123456789012:assumed-role\//), reason: 'bucket migration' } });
-    expect(flat(table.stdout)).toMatch(/^PAUSED by arn:aws:sts::\S+ at \d\d:\d\dZ \("bucket migration"\): no scheduled run rotates the credentials and the alarms notify no one until it is resumed; a manual rotate still works\. Resume with: npx aep-s3-rotator resume /);
+    expect(json.json()).toMatchObject({
+      ok: false,
+      atRisk: 0,
+      scheduleState: 'DISABLED',
+      pause: { pausedBy: expect.stringMatching(/^arn:aws:sts::123456789012:assumed-role\//), reason: 'bucket migration' },
+    });
+    expect(flat(table.stdout)).toMatch(
+      /^PAUSED by arn:aws:sts::\S+ at \d\d:\d\dZ \("bucket migration"\): no scheduled run rotates the credentials and the alarms notify no one until it is resumed; a manual rotate still works\. Resume with: npx aep-s3-rotator resume /,
+    );
     expect(flat(table.stdout)).toContain('PAUSED: 3 of 3 connections healthy');
+  });
+
+  it('says when the stack was deployed paused ("enabled": false), and how to resume it (exit 1)', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    t.writeConfig({ enabled: false });
+    const schedule = t.stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)!;
+    t.stack.scheduler.putSchedule({ ...schedule, State: 'DISABLED' });
+
+    const table = await t.cli(['status'], { tty: true });
+    const json = await t.cli(['status', '--json']);
+
+    expect(table.code).toBe(1);
+    expect(flat(table.stdout)).toContain('DEPLOYED PAUSED ("enabled": false in the configuration): no scheduled run rotates the credentials');
+    expect(table.stdout.split('\n')).toContain('    npx cdk deploy');
+    expect(json.json()).toMatchObject({ ok: false, deployedPaused: true, scheduleState: 'DISABLED', pause: null });
   });
 
   it('warns about a schedule switched off without a pause record (exit 1)', async () => {
@@ -193,7 +238,9 @@ describe('status from the ledger', () => {
     const result = await t.cli(['status'], { tty: true });
 
     expect(result.code).toBe(1);
-    expect(flat(result.stdout)).toContain('SCHEDULE DISABLED without a pause record (switched off outside aep-s3-rotator): no scheduled run rotates the credentials. Enable it with: npx aep-s3-rotator resume');
+    expect(flat(result.stdout)).toContain(
+      'SCHEDULE DISABLED without a pause record (switched off outside aep-s3-rotator): no scheduled run rotates the credentials. Enable it with: npx aep-s3-rotator resume',
+    );
   });
 });
 
@@ -223,8 +270,14 @@ describe('status without a ledger', () => {
     t.cloudFormation.putStack({ stackName: STACK_NAME, outputs: [{ key: 'LedgerTableName', value: 'no-such-table' }] });
     const noTable = await t.cli(['status', '--json']);
 
-    expect(noOutput.json().ledger).toEqual({ table: null, reason: 'stack AepS3CredentialRotator has no output LedgerTableName: it was deployed by an older version of the rotator' });
-    expect(noTable.json().ledger).toEqual({ table: null, reason: 'The rotation ledger table no-such-table was not found: check AWS_REGION, or deploy the stack again with `npx cdk deploy`.' });
+    expect(noOutput.json().ledger).toEqual({
+      table: null,
+      reason: 'stack AepS3CredentialRotator has no output LedgerTableName: it was deployed by an older version of the rotator',
+    });
+    expect(noTable.json().ledger).toEqual({
+      table: null,
+      reason: 'The rotation ledger table no-such-table was not found: check AWS_REGION, or deploy the stack again with `npx cdk deploy`.',
+    });
     expect(noTable.code).toBe(0);
   });
 

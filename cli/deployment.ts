@@ -42,7 +42,9 @@ export function deploymentOf(stackName: string, outputs: Record<string, string>)
     scheduleName: outputs[STACK_OUTPUT.scheduleName]!,
     scheduleGroupName: outputs[STACK_OUTPUT.scheduleGroupName]!,
     ledgerTableName: outputs[STACK_OUTPUT.ledgerTableName]!,
-    alarmNames: outputs[STACK_OUTPUT.alarmNames]!.split(',').map((name) => name.trim()).filter(Boolean),
+    alarmNames: outputs[STACK_OUTPUT.alarmNames]!.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
   };
 }
 
@@ -78,7 +80,9 @@ function scheduleNotFound(deployment: ScheduleOf): EnvironmentError {
 export async function getSchedule(deployment: ScheduleOf, options: AwsOptions = {}): Promise<Schedule> {
   const client = new SchedulerClient(regional(options));
   try {
-    const { $metadata: _metadata, ...schedule } = await client.send(new GetScheduleCommand({ Name: deployment.scheduleName, GroupName: deployment.scheduleGroupName }));
+    const { $metadata: _metadata, ...schedule } = await client.send(
+      new GetScheduleCommand({ Name: deployment.scheduleName, GroupName: deployment.scheduleGroupName }),
+    );
     return { ...schedule, Name: schedule.Name ?? deployment.scheduleName, GroupName: schedule.GroupName ?? deployment.scheduleGroupName };
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') throw scheduleNotFound(deployment);
@@ -92,7 +96,13 @@ export async function getSchedule(deployment: ScheduleOf, options: AwsOptions = 
  * UpdateSchedule with `schedule`'s whole definition and `state`. A StartDate already past is left
  * out: the schedule has started, and Scheduler refuses a start date in the past.
  */
-export async function setScheduleState(deployment: ScheduleOf, schedule: Schedule, state: ScheduleState, options: AwsOptions = {}, now = Date.now()): Promise<void> {
+export async function setScheduleState(
+  deployment: ScheduleOf,
+  schedule: Schedule,
+  state: ScheduleState,
+  options: AwsOptions = {},
+  now = Date.now(),
+): Promise<void> {
   const client = new SchedulerClient(regional(options));
   const { Arn: _arn, CreationDate: _created, LastModificationDate: _modified, StartDate: startDate, State: _state, ...definition } = schedule;
   try {
@@ -141,7 +151,7 @@ export async function describeAlarms(deployment: Deployment, options: AwsOptions
       }
     }
   } catch (error) {
-    throw describeAwsError(error, 'describe the stack\'s alarms (cloudwatch:DescribeAlarms)') ?? error;
+    throw describeAwsError(error, "describe the stack's alarms (cloudwatch:DescribeAlarms)") ?? error;
   } finally {
     client.destroy();
   }

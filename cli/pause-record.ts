@@ -66,5 +66,7 @@ export async function writePauseRecord(tableName: string, record: PauseRecord, o
 
 /** Delete the pause record (nothing happens when there is none). */
 export async function deletePauseRecord(tableName: string, options: AwsOptions = {}): Promise<void> {
-  await withLedger(tableName, options, 'delete the pause record from (dynamodb:DeleteItem)', (client) => client.send(new DeleteItemCommand({ TableName: tableName, Key: key() })));
+  await withLedger(tableName, options, 'delete the pause record from (dynamodb:DeleteItem)', (client) =>
+    client.send(new DeleteItemCommand({ TableName: tableName, Key: key() })),
+  );
 }

@@ -94,11 +94,17 @@ export interface Judging {
 
 /** The target's bucket and folder: its own, or those of the role the stack creates for it. */
 function bucketOf(target: TargetConfig): { bucketName?: string; folderPath?: string } {
-  return target.createRole ? { bucketName: target.createRole.bucketName, folderPath: target.createRole.folderPath } : { bucketName: target.bucketName, folderPath: target.folderPath };
+  return target.createRole
+    ? { bucketName: target.createRole.bucketName, folderPath: target.createRole.folderPath }
+    : { bucketName: target.bucketName, folderPath: target.folderPath };
 }
 
 /** GET one connection and judge it (with its ledger entry when there is one); with `probe`, also have Flow Service explore it. */
-export async function inspect(target: TargetConfig, flowService: Pick<FlowServiceClient, 'getConnection' | 'exploreConnection'>, judging: Judging): Promise<ConnectionStatus> {
+export async function inspect(
+  target: TargetConfig,
+  flowService: Pick<FlowServiceClient, 'getConnection' | 'exploreConnection'>,
+  judging: Judging,
+): Promise<ConnectionStatus> {
   const status = await judge(target, flowService, judging);
   // Not found or unreadable: Flow Service would refuse the explore for the same reason.
   if (!judging.probe || status.risk === 'not-found' || status.risk === 'unreadable') return status;
@@ -131,7 +137,12 @@ export function adobeWarning(status: Pick<ConnectionStatus, 'explored' | 'adobeE
 }
 
 type Facts = Omit<ConnectionStatus, 'risk' | 'atRisk' | 'warning'>;
-const judged = (facts: Facts, risk: Risk, warning?: string): ConnectionStatus => ({ ...facts, risk, atRisk: !NOT_AT_RISK.has(risk), ...(warning ? { warning } : {}) });
+const judged = (facts: Facts, risk: Risk, warning?: string): ConnectionStatus => ({
+  ...facts,
+  risk,
+  atRisk: !NOT_AT_RISK.has(risk),
+  ...(warning ? { warning } : {}),
+});
 
 async function judge(target: TargetConfig, flowService: Pick<FlowServiceClient, 'getConnection'>, judging: Judging): Promise<ConnectionStatus> {
   const { ledger } = judging;
@@ -146,9 +157,17 @@ async function judge(target: TargetConfig, flowService: Pick<FlowServiceClient, 
     connection = await flowService.getConnection(target.connectionId, target.sandboxName);
   } catch (error) {
     if (error instanceof FlowServiceError && error.statusCode === 404) {
-      return judged({ ...base, ...fromTheLedger }, 'not-found', `not found in sandbox ${target.sandboxName}${error.errorCode ? ` (${error.errorCode})` : ''}: check connectionId and sandboxName in the configuration`);
+      return judged(
+        { ...base, ...fromTheLedger },
+        'not-found',
+        `not found in sandbox ${target.sandboxName}${error.errorCode ? ` (${error.errorCode})` : ''}: check connectionId and sandboxName in the configuration`,
+      );
     }
-    return judged({ ...base, ...fromTheLedger }, 'unreadable', error instanceof RotatorError ? error.message : `unexpected error: ${(error as Error)?.name ?? 'error'}`);
+    return judged(
+      { ...base, ...fromTheLedger },
+      'unreadable',
+      error instanceof RotatorError ? error.message : `unexpected error: ${(error as Error)?.name ?? 'error'}`,
+    );
   }
 
   const updatedAt = typeof connection.updatedAt === 'number' ? connection.updatedAt : undefined;
@@ -185,10 +204,18 @@ function fromFlowService(facts: Facts, ageSeconds: number | undefined, intervalS
   const lifetime = facts.lifetimeSeconds;
   const byWhom = facts.writtenByRotator ? '' : ` (last written by ${facts.updatedBy ?? 'someone else'}, not the rotator: the credentials may be older still)`;
   if (ageSeconds >= lifetime) {
-    return judged(facts, 'expired', `credentials written ${formatDuration(ageSeconds)} ago with a ${formatDuration(lifetime)} lifetime have likely expired${byWhom}`);
+    return judged(
+      facts,
+      'expired',
+      `credentials written ${formatDuration(ageSeconds)} ago with a ${formatDuration(lifetime)} lifetime have likely expired${byWhom}`,
+    );
   }
   if (ageSeconds > lifetime - intervalSeconds) {
-    return judged(facts, 'expiring', `credentials expire in about ${formatDuration(lifetime - ageSeconds)}, before the next scheduled run (every ${formatDuration(intervalSeconds)}) can be relied on${byWhom}`);
+    return judged(
+      facts,
+      'expiring',
+      `credentials expire in about ${formatDuration(lifetime - ageSeconds)}, before the next scheduled run (every ${formatDuration(intervalSeconds)}) can be relied on${byWhom}`,
+    );
   }
   return judged(facts, 'ok', facts.writtenByRotator ? undefined : `last written by ${facts.updatedBy ?? 'someone else'}, not the rotator`);
 }
@@ -217,7 +244,12 @@ function fromLedger(facts: Facts, ledger: LedgerRecord, updatedAt: number | unde
   const failed = attempt?.outcome === 'failed' && !(rotatorLater && updatedAt > Date.parse(attempt.at));
   if (expiresAt === undefined && !failed) return undefined;
 
-  const withLedger: Facts = { ...facts, judgedFrom: 'ledger', ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}), ...(editedAfterRotation ? { editedAfterRotation } : {}) };
+  const withLedger: Facts = {
+    ...facts,
+    judgedFrom: 'ledger',
+    ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+    ...(editedAfterRotation ? { editedAfterRotation } : {}),
+  };
   const remaining = expiresAt === undefined ? undefined : Math.round((expiresAt - now) / 1000);
   const holds =
     remaining === undefined
@@ -228,13 +260,20 @@ function fromLedger(facts: Facts, ledger: LedgerRecord, updatedAt: number | unde
   const edit = editedAfterRotation
     ? `edited by ${facts.updatedBy ?? 'someone else'} at ${formatClock(updatedAt, now)}, ${rotatedAt === undefined ? 'and never rotated since' : `after its last rotation (${formatClock(rotatedAt, now)})`}`
     : undefined;
-  const later = rotatorLater ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), so its expiry counts from that write" : undefined;
+  const later = rotatorLater
+    ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), so its expiry counts from that write"
+    : undefined;
   const say = (...parts: Array<string | undefined>) => parts.filter(Boolean).join('; ');
 
-  if (remaining !== undefined && remaining <= 0) return judged(withLedger, 'expired', say(holds, failed ? failureOf(attempt!, ledger.consecutiveFailures, now) : undefined, edit, later));
+  if (remaining !== undefined && remaining <= 0)
+    return judged(withLedger, 'expired', say(holds, failed ? failureOf(attempt!, ledger.consecutiveFailures, now) : undefined, edit, later));
   if (failed) return judged(withLedger, 'failing', say(failureOf(attempt!, ledger.consecutiveFailures, now), holds, edit, later));
   if (remaining! < intervalSeconds) {
-    return judged(withLedger, 'expiring', say(`${holds}, before the next scheduled run (every ${formatDuration(intervalSeconds)}) can be relied on`, edit, later));
+    return judged(
+      withLedger,
+      'expiring',
+      say(`${holds}, before the next scheduled run (every ${formatDuration(intervalSeconds)}) can be relied on`, edit, later),
+    );
   }
   return judged(withLedger, 'ok', edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later);
 }

@@ -147,10 +147,17 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
       return required ? { type: 'MissingRequiredParameterException', message: 'The parameter AlarmNames is required.' } : [];
     }
     if (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || name.length < 1 || name.length > 255)) {
-      return { type: 'ValidationException', message: "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 1]" };
+      return {
+        type: 'ValidationException',
+        message:
+          "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 1]",
+      };
     }
     if (names.length > MAX_ALARM_NAMES) {
-      return { type: 'ValidationException', message: `1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ALARM_NAMES}` };
+      return {
+        type: 'ValidationException',
+        message: `1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ALARM_NAMES}`,
+      };
     }
     return names as string[];
   }
@@ -183,9 +190,12 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
 
     if (action === 'DescribeAlarms') {
       const prefix = typeof input.AlarmNamePrefix === 'string' ? input.AlarmNamePrefix : undefined;
-      if (prefix !== undefined && names.length > 0) return error(400, 'InvalidParameterCombinationException', 'AlarmNames and AlarmNamePrefix cannot be used together.', 'InvalidParameterCombination');
+      if (prefix !== undefined && names.length > 0)
+        return error(400, 'InvalidParameterCombinationException', 'AlarmNames and AlarmNamePrefix cannot be used together.', 'InvalidParameterCombination');
       const types = Array.isArray(input.AlarmTypes) ? (input.AlarmTypes as string[]) : ['MetricAlarm'];
-      const selected = [...alarms.values()].filter((alarm) => (names.length > 0 ? names.includes(alarm.alarmName) : prefix === undefined || alarm.alarmName.startsWith(prefix)));
+      const selected = [...alarms.values()].filter((alarm) =>
+        names.length > 0 ? names.includes(alarm.alarmName) : prefix === undefined || alarm.alarmName.startsWith(prefix),
+      );
       // Every alarm here is a metric alarm; one page holds them all (MaxRecords defaults to 50).
       return { status: 200, headers, body: { MetricAlarms: types.includes('MetricAlarm') ? selected.map(metricAlarm) : [], CompositeAlarms: [] } };
     }

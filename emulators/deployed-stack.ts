@@ -124,7 +124,11 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     region: EMULATOR_REGION,
     endpoint: lambda.url,
     maxAttempts: 1,
-    credentials: { accessKeyId: schedulerCredentials.accessKeyId, secretAccessKey: schedulerCredentials.secretAccessKey, sessionToken: schedulerCredentials.sessionToken! },
+    credentials: {
+      accessKeyId: schedulerCredentials.accessKeyId,
+      secretAccessKey: schedulerCredentials.secretAccessKey,
+      sessionToken: schedulerCredentials.sessionToken!,
+    },
   });
   const scheduler = await startSchedulerEmulator({
     sts,
@@ -134,7 +138,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     },
   });
 
-  const functionArn = lambda.registerFunction(FUNCTION_NAME, underOwnRole(createHandler({ env: world.env, httpPolicy: options.httpPolicy }), world.functionCredentials));
+  const functionArn = lambda.registerFunction(
+    FUNCTION_NAME,
+    underOwnRole(createHandler({ env: world.env, httpPolicy: options.httpPolicy }), world.functionCredentials),
+  );
   scheduler.putSchedule({
     Name: SCHEDULE_NAME,
     GroupName: SCHEDULE_GROUP_NAME,
@@ -144,12 +151,19 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     Target: {
       Arn: functionArn,
       RoleArn: schedulerRoleArn,
-      Input: '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>","executionId":"<aws.scheduler.execution-id>","attemptNumber":"<aws.scheduler.attempt-number>"}',
+      Input:
+        '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>","executionId":"<aws.scheduler.execution-id>","attemptNumber":"<aws.scheduler.attempt-number>"}',
       RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 2 },
       DeadLetterConfig: { Arn: `arn:aws:sqs:${EMULATOR_REGION}:${ACCOUNT_ID}:${STACK_NAME}-ScheduleDeadLetterQueue` },
     },
   });
-  for (const id of ALARM_IDS) cloudWatch.putAlarm({ alarmName: ALARM_NAMES[id], alarmActions: [ALARM_TOPIC_ARN], state: 'OK', description: `Runbook: docs/RUNBOOK.md#${id.toLowerCase()}` });
+  for (const id of ALARM_IDS)
+    cloudWatch.putAlarm({
+      alarmName: ALARM_NAMES[id],
+      alarmActions: [ALARM_TOPIC_ARN],
+      state: 'OK',
+      description: `Runbook: docs/RUNBOOK.md#${id.toLowerCase()}`,
+    });
   const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${STACK_NAME}-${name}`;
   const outputs: Record<string, string> = {
     [STACK_OUTPUT.functionName]: FUNCTION_NAME,

@@ -68,10 +68,15 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const HERMETIC = { AWS_PROFILE: undefined, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials', AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_EC2_METADATA_DISABLED: 'true' };
+const HERMETIC = {
+  AWS_PROFILE: undefined,
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
+  AWS_CONFIG_FILE: '/nonexistent/aws-config',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
 
 /** `16:45:03Z`. */
-const clock = () => new Date().toISOString().slice(11, 19) + 'Z';
+const clock = () => `${new Date().toISOString().slice(11, 19)}Z`;
 
 /** A scheduled run in one line: `4 rotated, 1 FAILED (1a2b3c4d 1404-412); ConnectionFailingAlarm → ALARM (paged)`. */
 export function describeRun(run: ScheduledRun): string {
@@ -139,7 +144,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           return message;
         });
       } else if (request.method === 'DELETE' && path === '/faults') {
-        work = serially(async () => clearFaults(context)).then((message) => (log(`${clock()} faults cleared: ${message}`), message));
+        work = serially(async () => clearFaults(context)).then((message) => {
+          log(`${clock()} faults cleared: ${message}`);
+          return message;
+        });
       } else if (request.method === 'POST' && path === '/runs') {
         work = runScheduled().then((run) => (run ? `scheduled run: ${describeRun(run)}` : 'the schedule is DISABLED: no run'));
       } else {
@@ -158,7 +166,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const endpoint = (service: string) => stack.endpointEnv[`AWS_ENDPOINT_URL_${service}`]!;
   // Only the AWS SDK's variables: the function's own (FLOW_SERVICE_URL, ...) come from its configuration.
   const env: Record<string, string> = {
-    ...Object.fromEntries(['CLOUDFORMATION', 'LAMBDA', 'DYNAMODB', 'SCHEDULER', 'CLOUDWATCH', 'STS', 'SECRETS_MANAGER'].map((service) => [`AWS_ENDPOINT_URL_${service}`, endpoint(service)])),
+    ...Object.fromEntries(
+      ['CLOUDFORMATION', 'LAMBDA', 'DYNAMODB', 'SCHEDULER', 'CLOUDWATCH', 'STS', 'SECRETS_MANAGER'].map((service) => [
+        `AWS_ENDPOINT_URL_${service}`,
+        endpoint(service),
+      ]),
+    ),
     AWS_ACCESS_KEY_ID: operator.accessKeyId,
     AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
     AWS_SESSION_TOKEN: operator.sessionToken!,
@@ -173,7 +186,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  const timer = options.everyMs === 0 ? undefined : setInterval(() => void runScheduled().catch((error: Error) => log(`${clock()} scheduled run failed to start: ${error.message}`)), options.everyMs ?? 30_000);
+  const timer =
+    options.everyMs === 0
+      ? undefined
+      : setInterval(
+          () => void runScheduled().catch((error: Error) => log(`${clock()} scheduled run failed to start: ${error.message}`)),
+          options.everyMs ?? 30_000,
+        );
   timer?.unref();
 
   return {

@@ -85,11 +85,16 @@ const constraint = (value: unknown, field: string, rule: string) =>
 function parseUpdate(body: Record<string, unknown>): Omit<ScheduleDefinition, 'Name' | 'GroupName' | 'Arn' | 'CreationDate' | 'LastModificationDate'> {
   const expression = body.ScheduleExpression;
   if (expression === undefined || expression === null) throw notNull('scheduleExpression');
-  if (typeof expression !== 'string' || expression.length > 256 || !EXPRESSION.test(expression)) throw new Invalid(`Invalid Schedule Expression ${String(expression)}.`);
+  if (typeof expression !== 'string' || expression.length > 256 || !EXPRESSION.test(expression))
+    throw new Invalid(`Invalid Schedule Expression ${String(expression)}.`);
   const window = body.FlexibleTimeWindow as ScheduleDefinition['FlexibleTimeWindow'] | undefined;
   if (!window) throw notNull('flexibleTimeWindow');
-  if (window.Mode !== 'OFF' && window.Mode !== 'FLEXIBLE') throw constraint(window.Mode, 'flexibleTimeWindow.mode', 'Member must satisfy enum value set: [OFF, FLEXIBLE]');
-  if (window.Mode === 'FLEXIBLE' && !(Number.isInteger(window.MaximumWindowInMinutes) && window.MaximumWindowInMinutes! >= 1 && window.MaximumWindowInMinutes! <= 1440)) {
+  if (window.Mode !== 'OFF' && window.Mode !== 'FLEXIBLE')
+    throw constraint(window.Mode, 'flexibleTimeWindow.mode', 'Member must satisfy enum value set: [OFF, FLEXIBLE]');
+  if (
+    window.Mode === 'FLEXIBLE' &&
+    !(Number.isInteger(window.MaximumWindowInMinutes) && window.MaximumWindowInMinutes! >= 1 && window.MaximumWindowInMinutes! <= 1440)
+  ) {
     throw new Invalid('MaximumWindowInMinutes must be between 1 and 1440 when FlexibleTimeWindow mode is FLEXIBLE.');
   }
   const target = body.Target as ScheduleTarget | undefined;
@@ -99,7 +104,8 @@ function parseUpdate(body: Record<string, unknown>): Omit<ScheduleDefinition, 'N
   const state = body.State ?? 'ENABLED';
   if (state !== 'ENABLED' && state !== 'DISABLED') throw constraint(state, 'state', 'Member must satisfy enum value set: [ENABLED, DISABLED]');
   const description = body.Description;
-  if (typeof description === 'string' && description.length > 512) throw constraint(description, 'description', 'Member must have length less than or equal to 512');
+  if (typeof description === 'string' && description.length > 512)
+    throw constraint(description, 'description', 'Member must have length less than or equal to 512');
   const after = body.ActionAfterCompletion ?? 'NONE';
   if (after !== 'NONE' && after !== 'DELETE') throw constraint(after, 'actionAfterCompletion', 'Member must satisfy enum value set: [NONE, DELETE]');
   const date = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : undefined);
@@ -146,15 +152,21 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const headers = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
-    const error = (status: number, type: string, message: string): EmulatorResponse => ({ status, headers: { ...headers, 'x-amzn-errortype': type }, body: { Message: message } });
+    const error = (status: number, type: string, message: string): EmulatorResponse => ({
+      status,
+      headers: { ...headers, 'x-amzn-errortype': type },
+      body: { Message: message },
+    });
 
     const auth = await verifySigV4(request, { service: 'scheduler', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
     if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
 
     const match = SCHEDULE_PATH.exec(request.path);
-    if (!match || (request.method !== 'GET' && request.method !== 'PUT')) return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
+    if (!match || (request.method !== 'GET' && request.method !== 'PUT'))
+      return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
     const name = decodeURIComponent(match[1]!);
-    if (!NAME.test(name)) return error(400, 'ValidationException', constraint(name, 'name', 'Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+').message);
+    if (!NAME.test(name))
+      return error(400, 'ValidationException', constraint(name, 'name', 'Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+').message);
 
     if (request.method === 'GET') {
       const schedule = schedules.get(keyOf(name, request.query.groupName));
@@ -178,7 +190,14 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
     }
     const existing = schedules.get(keyOf(name, group));
     if (!existing) return error(404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
-    schedules.set(keyOf(name, group), { Name: name, GroupName: group, Arn: existing.Arn, CreationDate: existing.CreationDate, LastModificationDate: new Date(), ...update });
+    schedules.set(keyOf(name, group), {
+      Name: name,
+      GroupName: group,
+      Arn: existing.Arn,
+      CreationDate: existing.CreationDate,
+      LastModificationDate: new Date(),
+      ...update,
+    });
     return { status: 200, headers, body: { ScheduleArn: existing.Arn } };
   }
 

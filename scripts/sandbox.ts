@@ -36,7 +36,7 @@ class UsageError extends Error {}
 function durationMs(text: string): number {
   const match = /^(\d+)(ms|s|m)?$/.exec(text.trim());
   if (!match) throw new UsageError(`--every "${text}" is not a duration: use 30s, 2m, 1500ms, or 0 for never.`);
-  return Number(match[1]) * ({ ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm']);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm'];
 }
 
 /** `KEY='value' ...`, as a shell reads it. */
@@ -82,7 +82,9 @@ async function start(values: { config?: string; every?: string }, out: (text: st
   // npm runs scripts in the project directory; a relative --config means where npm was run.
   const cwd = process.env.INIT_CWD ?? process.cwd();
   const sandbox = await startSandbox({ everyMs, ...(values.config ? { configFile: resolve(cwd, values.config) } : {}), log: (line) => out(`${line}\n`) });
-  writeFileSync(join(sandbox.dir, 'sandbox.env'), `export ${assignments(sandbox.env).join(' ')}\n${assignments(sandbox.variables).join(' ')}\n`, { mode: 0o600 });
+  writeFileSync(join(sandbox.dir, 'sandbox.env'), `export ${assignments(sandbox.env).join(' ')}\n${assignments(sandbox.variables).join(' ')}\n`, {
+    mode: 0o600,
+  });
   out(startBanner(sandbox, everyMs, values.config ?? sandbox.configFile));
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);
@@ -95,14 +97,27 @@ async function start(values: { config?: string; every?: string }, out: (text: st
 }
 
 /** Ask the running sandbox to do something; prints its answer. */
-async function control(method: 'POST' | 'DELETE', path: string, body: unknown, url: string | undefined, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+async function control(
+  method: 'POST' | 'DELETE',
+  path: string,
+  body: unknown,
+  url: string | undefined,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   if (!url) {
-    err(`sandbox: no running sandbox named: start one with \`npm run sandbox\` and export the environment it prints (${CONTROL_VARIABLE}), or pass --sandbox <url>.\n`);
+    err(
+      `sandbox: no running sandbox named: start one with \`npm run sandbox\` and export the environment it prints (${CONTROL_VARIABLE}), or pass --sandbox <url>.\n`,
+    );
     return EXIT.ENVIRONMENT;
   }
   let response: Response;
   try {
-    response = await fetch(`${url.replace(/\/$/, '')}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(`${url.replace(/\/$/, '')}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (error) {
     const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
     err(`sandbox: the sandbox at ${url} does not answer (${cause?.code ?? cause?.message ?? (error as Error).message}): is it still running?\n`);
@@ -114,13 +129,22 @@ async function control(method: 'POST' | 'DELETE', path: string, body: unknown, u
 }
 
 /** The whole script as a function of its arguments (tests call it). */
-export async function sandboxMain(argv: readonly string[], out = (text: string) => void process.stdout.write(text), err = (text: string) => void process.stderr.write(text)): Promise<number> {
-  let parsed;
+export async function sandboxMain(
+  argv: readonly string[],
+  out = (text: string) => void process.stdout.write(text),
+  err = (text: string) => void process.stderr.write(text),
+): Promise<number> {
   try {
-    parsed = parseArgs({
+    const parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { config: { type: 'string' }, every: { type: 'string' }, connection: { type: 'string' }, sandbox: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        config: { type: 'string' },
+        every: { type: 'string' },
+        connection: { type: 'string' },
+        sandbox: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     const { values, positionals } = parsed;
     const url = values.sandbox ?? process.env[CONTROL_VARIABLE];
@@ -134,10 +158,13 @@ export async function sandboxMain(argv: readonly string[], out = (text: string) 
     if (command === 'run' && name === undefined) return await control('POST', '/runs', undefined, url, out, err);
     if (command === 'fault' && name === 'clear') return await control('DELETE', '/faults', undefined, url, out, err);
     if (command === 'fault' && name !== undefined) {
-      if (!(FAULT_NAMES as readonly string[]).includes(name)) throw new UsageError(`Unknown fault "${name}": the faults are ${FAULT_NAMES.join(', ')} and clear.`);
+      if (!(FAULT_NAMES as readonly string[]).includes(name))
+        throw new UsageError(`Unknown fault "${name}": the faults are ${FAULT_NAMES.join(', ')} and clear.`);
       return await control('POST', '/faults', { fault: name, connection: values.connection }, url, out, err);
     }
-    throw new UsageError(command === 'fault' ? 'fault needs a name: 412-storm, patch-refused, expired-credentials, ims-401 or clear.' : `Unknown command "${command}".`);
+    throw new UsageError(
+      command === 'fault' ? 'fault needs a name: 412-storm, patch-refused, expired-credentials, ims-401 or clear.' : `Unknown command "${command}".`,
+    );
   } catch (error) {
     if (!(error instanceof UsageError) && !String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
     err(`sandbox: ${(error as Error).message}\n${USAGE}\n`);
@@ -149,5 +176,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // Bound now: while the function runs, the Lambda stand-in captures process.stdout for its log.
   const write = process.stdout.write.bind(process.stdout);
   const writeErr = process.stderr.write.bind(process.stderr);
-  process.exitCode = await sandboxMain(process.argv.slice(2), (text) => void write(text), (text) => void writeErr(text));
+  process.exitCode = await sandboxMain(
+    process.argv.slice(2),
+    (text) => void write(text),
+    (text) => void writeErr(text),
+  );
 }

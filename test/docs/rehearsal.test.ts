@@ -43,7 +43,12 @@ function walkthroughs(): Array<{ title: string; steps: Step[] }> {
         .map((line): Step => {
           const [, command, comment = ''] = /^(.*?)(?:\s+#\s(.*))?$/.exec(line)!;
           const exit = /^exit (\d)/.exec(comment);
-          return { line, argv: shellWords(command!), ...(exit ? { exitCode: Number(exit[1]) } : {}), expects: [...comment.matchAll(/`([^`]+)`/g)].map((match) => match[1]!) };
+          return {
+            line,
+            argv: shellWords(command!),
+            ...(exit ? { exitCode: Number(exit[1]) } : {}),
+            expects: [...comment.matchAll(/`([^`]+)`/g)].map((match) => match[1]!),
+          };
         }),
     ),
   }));

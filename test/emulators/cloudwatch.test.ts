@@ -20,7 +20,12 @@ beforeAll(async () => {
   sts = await startStsEmulator();
   cloudWatch = await startCloudWatchEmulator({ sts });
   const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  client = new CloudWatchClient({ region: 'us-east-1', endpoint: cloudWatch.url, maxAttempts: 1, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! } });
+  client = new CloudWatchClient({
+    region: 'us-east-1',
+    endpoint: cloudWatch.url,
+    maxAttempts: 1,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! },
+  });
 });
 afterAll(async () => {
   client.destroy();
@@ -38,7 +43,7 @@ describe('CloudWatch stand-in', () => {
     expect(request.headers['x-amz-target']).toBe('GraniteServiceVersion20100801.DescribeAlarms');
     expect(request.headers['content-type']).toBe('application/x-amz-json-1.0');
     expect(request.headers['x-amzn-query-mode']).toBe('true');
-    expect(request.headers['authorization']).toMatch(/Credential=ASIA\w+\/\d{8}\/us-east-1\/monitoring\/aws4_request/);
+    expect(request.headers.authorization).toMatch(/Credential=ASIA\w+\/\d{8}\/us-east-1\/monitoring\/aws4_request/);
   });
 
   it('describes the alarms it has, and leaves out names it does not know', async () => {
@@ -66,7 +71,9 @@ describe('CloudWatch stand-in', () => {
 
   it('refuses DisableAlarmActions without AlarmNames (MissingParameter) and with more than 100 (ValidationError)', async () => {
     const missing = await client.send(new DisableAlarmActionsCommand({} as never)).catch((thrown: Error) => thrown);
-    const tooMany = await client.send(new DisableAlarmActionsCommand({ AlarmNames: Array.from({ length: 101 }, (_, index) => `alarm-${index}`) })).catch((thrown: Error) => thrown);
+    const tooMany = await client
+      .send(new DisableAlarmActionsCommand({ AlarmNames: Array.from({ length: 101 }, (_, index) => `alarm-${index}`) }))
+      .catch((thrown: Error) => thrown);
 
     expect(missing).toMatchObject({ name: 'MissingRequiredParameterException', Code: 'MissingParameter', $metadata: { httpStatusCode: 400 } });
     expect(tooMany).toMatchObject({ name: 'ValidationException', Code: 'ValidationError', $metadata: { httpStatusCode: 400 } });
@@ -74,7 +81,12 @@ describe('CloudWatch stand-in', () => {
   });
 
   it('refuses requests signed with keys STS never issued', async () => {
-    const stranger = new CloudWatchClient({ region: 'us-east-1', endpoint: cloudWatch.url, maxAttempts: 1, credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) } });
+    const stranger = new CloudWatchClient({
+      region: 'us-east-1',
+      endpoint: cloudWatch.url,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) },
+    });
     const error = await stranger.send(new DisableAlarmActionsCommand({ AlarmNames: NAMES })).catch((thrown: Error) => thrown);
     stranger.destroy();
 

@@ -32,14 +32,25 @@ beforeAll(async () => {
     },
   });
   const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  client = new SchedulerClient({ region: 'us-east-1', endpoint: scheduler.url, maxAttempts: 1, credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! } });
+  client = new SchedulerClient({
+    region: 'us-east-1',
+    endpoint: scheduler.url,
+    maxAttempts: 1,
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! },
+  });
 });
 afterAll(async () => {
   client.destroy();
   await Promise.all([scheduler.close(), sts.close()]);
 });
 beforeEach(() => {
-  scheduler.putSchedule({ Name: 'rotator-schedule', GroupName: 'rotator-group', ScheduleExpression: 'rate(15 minutes)', Description: 'Rotates', Target: TARGET });
+  scheduler.putSchedule({
+    Name: 'rotator-schedule',
+    GroupName: 'rotator-group',
+    ScheduleExpression: 'rate(15 minutes)',
+    Description: 'Rotates',
+    Target: TARGET,
+  });
   fired.length = 0;
 });
 
@@ -74,7 +85,11 @@ describe('Scheduler stand-in', () => {
   it('answers a schedule that is not in the group with ResourceNotFoundException (404)', async () => {
     const error = await client.send(new GetScheduleCommand({ Name: 'rotator-schedule' })).catch((thrown: Error) => thrown);
 
-    expect(error).toMatchObject({ name: 'ResourceNotFoundException', message: 'Schedule rotator-schedule does not exist.', $metadata: { httpStatusCode: 404 } });
+    expect(error).toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: 'Schedule rotator-schedule does not exist.',
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it('disables and enables a schedule with the full definition', async () => {
@@ -103,7 +118,9 @@ describe('Scheduler stand-in', () => {
     ['a valid expression', { ScheduleExpression: 'every 15 minutes' }, 'Invalid Schedule Expression every 15 minutes.'],
     ['a valid State', { State: 'PAUSED' }, "Value 'PAUSED' at 'state'"],
   ])('refuses an update without %s (ValidationException, 400) and changes nothing', async (_what, change, message) => {
-    const error = await client.send(new UpdateScheduleCommand({ ...fullUpdate('DISABLED'), ...(change as object) } as UpdateScheduleCommandInput)).catch((thrown: Error) => thrown);
+    const error = await client
+      .send(new UpdateScheduleCommand({ ...fullUpdate('DISABLED'), ...(change as object) } as UpdateScheduleCommandInput))
+      .catch((thrown: Error) => thrown);
 
     expect(error).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
     expect((error as Error).message).toContain(message);
@@ -117,7 +134,12 @@ describe('Scheduler stand-in', () => {
   });
 
   it('refuses requests signed with keys STS never issued', async () => {
-    const stranger = new SchedulerClient({ region: 'us-east-1', endpoint: scheduler.url, maxAttempts: 1, credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) } });
+    const stranger = new SchedulerClient({
+      region: 'us-east-1',
+      endpoint: scheduler.url,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) },
+    });
     const error = await stranger.send(new GetScheduleCommand({ Name: 'rotator-schedule', GroupName: 'rotator-group' })).catch((thrown: Error) => thrown);
     stranger.destroy();
 
@@ -127,7 +149,10 @@ describe('Scheduler stand-in', () => {
   it('fires only ENABLED schedules, with the context attributes filled in', async () => {
     expect(await scheduler.fire()).toBe(1);
     const event = JSON.parse(fired[0]!.payload);
-    expect(event).toMatchObject({ source: 'aep-s3-rotator.schedule', scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/rotator-group/rotator-schedule' });
+    expect(event).toMatchObject({
+      source: 'aep-s3-rotator.schedule',
+      scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/rotator-group/rotator-schedule',
+    });
     expect(Date.parse(event.scheduledTime)).not.toBeNaN();
 
     await client.send(new UpdateScheduleCommand(fullUpdate('DISABLED')));

@@ -22,14 +22,28 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await run(argv, { stdout: { write: (text) => (stdout += text), isTTY: false }, stderr: { write: (text) => (stderr += text), isTTY: false }, cwd, now: Date.now, env: {} });
+  const code = await run(argv, {
+    stdout: { write: (text) => (stdout += text), isTTY: false },
+    stderr: { write: (text) => (stderr += text), isTTY: false },
+    cwd,
+    now: Date.now,
+    env: {},
+  });
   return { code, stdout, stderr };
 }
 
 async function script(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await sandboxMain(argv, (text) => void (stdout += text), (text) => void (stderr += text));
+  const code = await sandboxMain(
+    argv,
+    (text) => {
+      stdout += text;
+    },
+    (text) => {
+      stderr += text;
+    },
+  );
   return { code, stdout, stderr };
 }
 
@@ -69,7 +83,9 @@ describe('the sandbox', () => {
     ]);
     for (const [key, value] of Object.entries(sandbox.env)) if (key.startsWith('AWS_ENDPOINT_URL_')) expect(value).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Credentials the sandbox's STS issued: GetCallerIdentity answers with the operator's role.
-    expect(sandbox.world.emulators.sts.credentialsFor(sandbox.env.AWS_ACCESS_KEY_ID!)?.arn).toBe('arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator');
+    expect(sandbox.world.emulators.sts.credentialsFor(sandbox.env.AWS_ACCESS_KEY_ID!)?.arn).toBe(
+      'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
+    );
     expect(Object.keys(sandbox.variables)).toEqual(['ORDERS', 'LOYALTY', 'CATALOG', 'ORDERS_DEV', 'CLICKSTREAM', 'SECRET', 'NEW_CREDENTIALS']);
   });
 
@@ -107,7 +123,10 @@ describe('the sandbox', () => {
     const ran = await script(['run', ...options]);
     const cleared = await script(['fault', 'clear', ...options]);
 
-    expect(fault).toMatchObject({ code: 0, stdout: expect.stringContaining(`Another writer (concurrent-editor@AdobeID) now edits ${id} before every PATCH of it`) });
+    expect(fault).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`Another writer (concurrent-editor@AdobeID) now edits ${id} before every PATCH of it`),
+    });
     expect(ran).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^scheduled run: 4 rotated, 1 FAILED \\(${id.slice(0, 8)} 1404-412\\)`)) });
     expect(cleared).toMatchObject({ code: 0, stdout: expect.stringContaining('Flow Service takes PATCHes again') });
   });
@@ -158,7 +177,10 @@ describe('npm run sandbox -- ...: usage', () => {
       const gone = await script(['run', '--sandbox', `http://127.0.0.1:${port}`]);
 
       expect(none).toMatchObject({ code: 3, stderr: expect.stringMatching(/^sandbox: no running sandbox named: start one with `npm run sandbox`/) });
-      expect(gone).toMatchObject({ code: 3, stderr: `sandbox: the sandbox at http://127.0.0.1:${port} does not answer (ECONNREFUSED): is it still running?\n` });
+      expect(gone).toMatchObject({
+        code: 3,
+        stderr: `sandbox: the sandbox at http://127.0.0.1:${port} does not answer (ECONNREFUSED): is it still running?\n`,
+      });
     } finally {
       if (saved !== undefined) process.env[CONTROL_VARIABLE] = saved;
     }
@@ -173,7 +195,10 @@ describe('npm run sandbox, as a process of its own', () => {
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'aep-s3-rotator-sandbox-test-'));
     // `npm run sandbox -- --config sandbox.json --every 0`, from a directory of one's own (INIT_CWD).
-    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts', '--config', 'sandbox.json', '--every', '0'], { cwd: PROJECT_ROOT, env: { ...process.env, INIT_CWD: cwd } });
+    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts', '--config', 'sandbox.json', '--every', '0'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, INIT_CWD: cwd },
+    });
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     for (const started = Date.now(); !output.includes('Ctrl-C stops the sandbox.'); await sleep(100)) {
@@ -188,7 +213,8 @@ describe('npm run sandbox, as a process of its own', () => {
   it('serves the CLI in another process with the environment it printed, then cleans up on Ctrl-C', async () => {
     const envFile = /also in (\S+sandbox\.env)\)/.exec(output)![1]!;
     const [exportLine, variablesLine] = readFileSync(envFile, 'utf8').trim().split('\n');
-    const assigned = (line: string) => Object.fromEntries([...line.replace(/^export /, '').matchAll(/(\w+)='([^']*)'/g)].map(([, key, value]) => [key!, value!]));
+    const assigned = (line: string) =>
+      Object.fromEntries([...line.replace(/^export /, '').matchAll(/(\w+)='([^']*)'/g)].map(([, key, value]) => [key!, value!]));
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: '1', ...assigned(exportLine!) };
     expect(output).toContain(`Configuration: ${join(cwd, 'sandbox.json')}`);
     expect(assigned(variablesLine!).ORDERS).toMatch(/^[0-9a-f-]{36}$/);
@@ -200,7 +226,12 @@ describe('npm run sandbox, as a process of its own', () => {
       cliProcess.on('close', (code) => resolve({ code, stdout }));
     });
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, ledger: { table: 'aep-s3-rotator-ledger' }, scheduleState: 'ENABLED', connections: expect.any(Array) });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      ok: true,
+      ledger: { table: 'aep-s3-rotator-ledger' },
+      scheduleState: 'ENABLED',
+      connections: expect.any(Array),
+    });
 
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGINT');

@@ -7,7 +7,7 @@
  *   keeps signing as the operator);
  * - CloudFormation: the stack and every output the CLI reads;
  * - EventBridge Scheduler: the schedule (in its group) whose target is the function;
- * - CloudWatch: the stack's six alarms, notifying the alarm topic;
+ * - CloudWatch: the stack's seven alarms, notifying the alarm topic;
  * - DynamoDB (dynalite): the rotation ledger the function writes.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -39,6 +39,7 @@ export const ALARM_IDS = [
   'DestinationDeliveryFailuresAlarm',
   'ScheduleDeadLetterQueueAlarm',
   'FailureDeadLetterQueueAlarm',
+  'LedgerWriteFailedAlarm',
 ] as const;
 export type AlarmId = (typeof ALARM_IDS)[number];
 export const ALARM_NAMES: Record<AlarmId, string> = Object.fromEntries(

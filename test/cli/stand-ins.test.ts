@@ -139,4 +139,12 @@ describe('the deployed stack in stand-ins', () => {
       await world.close();
     }
   });
+
+  it("has the stack's alarms: one for each alarm section of the runbook (which test/cdk/stack.test.ts ties to the stack)", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { ALARM_IDS } = await import('../../emulators/deployed-stack.js');
+    const runbook = readFileSync(new URL('../../docs/RUNBOOK.md', import.meta.url), 'utf8');
+
+    expect([...ALARM_IDS].sort()).toEqual([...runbook.matchAll(/^### `(\w+Alarm)`$/gm)].map((match) => match[1]).sort());
+  });
 });

@@ -56,9 +56,16 @@ async function readControls(options: CommandOptions, io: Io): Promise<Controls> 
   return { deployedPaused: config?.enabled === false, deployment, aws, schedule, alarms, ...(record ? { record } : {}) };
 }
 
-/** Run the steps in order; one that fails ends the command with what the earlier ones did. */
+/** `text` as one shell word, whatever it holds (single quotes; a quote inside closes, escapes and reopens them). */
+const shellWord = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Run the steps in order; one that fails ends the command with what the earlier ones did and the
+ * command that finishes it (`again`: the same command, its reason included).
+ */
 async function converge(
   command: 'pause' | 'resume',
+  again: string,
   options: CommandOptions,
   steps: ReadonlyArray<readonly [done: string, run: () => Promise<unknown>]>,
 ): Promise<void> {
@@ -69,7 +76,7 @@ async function converge(
     } catch (error) {
       if (!(error instanceof CliError) || done.length === 0) throw error;
       throw new CliError(
-        `${error.message.replace(/\.$/, '')}; it had already ${done.join(' and ')}, and \`${suggest(command, options)}\` finishes the ${command} once that is fixed.`,
+        `${error.message.replace(/\.$/, '')}; it had already ${done.join(' and ')}, and \`${suggest(again, options)}\` finishes the ${command} once that is fixed.`,
         error.exitCode,
       );
     }
@@ -94,7 +101,7 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
 
   const caller = await callerArn(aws);
   const newRecord: PauseRecord = { pausedBy: caller, pausedAt: new Date(io.now()).toISOString(), ...(reason ? { reason } : {}) };
-  await converge('pause', options, [
+  await converge('pause', reason ? `pause --reason ${shellWord(reason)}` : 'pause', options, [
     ...(schedule.State !== 'DISABLED'
       ? [[`disabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'DISABLED', aws, io.now())] as const]
       : []),
@@ -114,7 +121,7 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
     return EXIT.OK;
   }
 
-  await converge('resume', options, [
+  await converge('resume', 'resume', options, [
     ...(schedule.State === 'DISABLED'
       ? [[`enabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'ENABLED', aws, io.now())] as const]
       : []),

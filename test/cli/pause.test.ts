@@ -266,12 +266,12 @@ describe('pause and resume: the environment', () => {
       },
     });
 
-    const first = await t.cli(['pause', '--reason', 'x']);
-    const second = await t.cli(['pause', '--reason', 'x']);
+    const first = await t.cli(['pause', '--reason', "it's x"]);
+    const second = await t.cli(['pause', '--reason', "it's x"]);
 
     expect(first.code).toBe(3);
     expect(first.stderr).toMatch(
-      /^aep-s3-rotator: AWS denied permission to disable the alarms' actions \(cloudwatch:DisableAlarmActions\): User: .*; it had already disabled schedule \S+, and `npx aep-s3-rotator pause` finishes the pause once that is fixed\.\n$/,
+      /^aep-s3-rotator: AWS denied permission to disable the alarms' actions \(cloudwatch:DisableAlarmActions\): User: .*; it had already disabled schedule \S+, and `npx aep-s3-rotator pause --reason 'it'\\''s x'` finishes the pause once that is fixed\.\n$/,
     );
     expect(first.stderr).not.toMatch(STACK_TRACE);
     expect(second.code).toBe(0);

@@ -6,34 +6,17 @@
  * problem is reported with its field path, e.g. `targets[1].durationSeconds: 7200 is above 3600 ...`.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseTolerantly, type ParseError } from 'jsonc-parser';
-import leven from 'leven';
 import { z } from 'zod';
 import {
   checkServiceUrl,
-  DEFAULT_CONCURRENCY,
-  DEFAULT_DURATION_SECONDS,
-  DEFAULT_FLOW_SERVICE_URL,
-  DEFAULT_IMS_URL,
-  MAX_CONCURRENCY,
-  MIN_CONCURRENCY,
-  requiredOr,
-  SANDBOX_NAME,
-  stringWithRule,
-  targetFieldSchemas,
-} from '../lambda/contract.js';
-import { guardrailConfigProblems, guardrailFieldSchemas, vpcSchema, type GuardrailsConfig } from './config-guardrails.js';
-import { operationsFieldSchemas, type OperationsConfig } from './config-operations.js';
+  } from '../lambda/contract.js';
+import { guardrailConfigProblems, type GuardrailsConfig } from './config-guardrails.js';
+import { type OperationsConfig } from './config-operations.js';
 import { targetsDeliveryProblems } from './targets-delivery-rules.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
-  bucketNameProblem,
-  DEFAULT_MEMORY_MB,
   durationProblem,
   functionTimeout,
-  MAX_MEMORY_MB,
-  memoryProblem,
-  MIN_MEMORY_MB,
   mintMethodOf,
   narrowingProblems,
   rotationWindowProblem,
@@ -45,16 +28,17 @@ import {
 } from './rotation-rules.js';
 import { expiryAlarmPlan } from './alarm-rules.js';
 
+import { describeIssue, locateJsonError } from './config-messages.js';
+import { rootSchema, targetSchema } from './config-schema.js';
+
+export { closestName, locateJsonError, type JsonSyntaxError } from './config-messages.js';
+
 /** The cdk.json context key holding the configuration object. */
 export const CONFIG_CONTEXT_KEY = 'rotator';
 /** The context key naming a JSON file to read the configuration from instead (`cdk synth -c rotatorConfigFile=prod.json`). */
 export const CONFIG_FILE_CONTEXT_KEY = 'rotatorConfigFile';
 
-export const DEFAULT_STACK_NAME = 'AepS3CredentialRotator';
-export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
-export const DEFAULT_LOG_RETENTION_DAYS = 90;
-/** The values CloudWatch Logs accepts for a retention period (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_SCHEDULE, DEFAULT_STACK_NAME, LOG_RETENTION_DAYS } from './config-schema.js';
 
 /** A Secrets Manager secret: its name or ARN, and the customer-managed KMS key encrypting it, if any. */
 export interface SecretConfig {
@@ -145,273 +129,6 @@ export class ConfigValidationError extends Error {
     super(`Invalid rotator configuration (${source}):\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigValidationError';
   }
-}
-
-/**
- * The known name a mistyped one most likely meant, for "did you mean ...?": the same name in
- * another case, else the nearest by edit distance, if it is within a third of the name's length
- * (at least 1: `dryrun` → `dry-run`, `durationSecond` → `durationSeconds`).
- *
- * @returns undefined when no known name is that close (or the name is known as it is).
- */
-export function closestName(name: string, known: readonly string[]): string | undefined {
-  if (known.includes(name)) return undefined;
-  const lower = name.toLowerCase();
-  const sameButCase = known.find((candidate) => candidate.toLowerCase() === lower);
-  if (sameButCase) return sameButCase;
-  const maxDistance = Math.max(1, Math.floor(name.length / 3));
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const distance = leven(lower, candidate.toLowerCase(), { maxDistance: maxDistance + 1 });
-    if (distance <= maxDistance && (!best || distance < best.distance)) best = { name: candidate, distance };
-  }
-  return best?.name;
-}
-
-/** Where JSON text stops being JSON, 1-based, and why (the words of `JSON.parse`). */
-export interface JsonSyntaxError {
-  readonly line: number;
-  readonly column: number;
-  readonly reason: string;
-}
-
-/**
- * Locate the error `JSON.parse(text)` threw, for a `file:line:column` message. V8 gives a position
- * for most errors but not for an unexpected token (`{"a": }`), so the offset comes from
- * jsonc-parser's scanner, strict (no comments, no trailing commas), when V8's message has none.
- *
- * @param error what `JSON.parse(text)` threw.
- */
-export function locateJsonError(text: string, error: unknown): JsonSyntaxError {
-  const message = error instanceof Error ? error.message : String(error);
-  let offset = Number(/ at position (\d+)/.exec(message)?.[1] ?? Number.NaN);
-  if (Number.isNaN(offset)) {
-    const errors: ParseError[] = [];
-    parseTolerantly(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-    // "Unexpected token '}'": the first error at that token (`{"a": tru}` has one at "tru" first).
-    const token = /^Unexpected token '(.)'/.exec(message)?.[1];
-    offset = (errors.find((candidate) => token !== undefined && text[candidate.offset] === token) ?? errors[0])?.offset ?? text.length;
-  }
-  const before = text.slice(0, offset).split('\n');
-  // V8's own words without the position (given as line and column) or the snippet of the text it quotes.
-  const reason = message
-    .replace(/(?: in JSON)? at position \d+(?: \(line \d+ column \d+\))?$/, '')
-    .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
-  return { line: before.length, column: before.at(-1)!.length + 1, reason };
-}
-
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
-const SECRET_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
-/** https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
-const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
-/** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-/** A link or path alarm descriptions end with; each appends `#<alarm id>`. */
-const RUNBOOK_URL = /^[^\s#]{1,400}$/;
-const CONCURRENCY_RANGE = `must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
-/** CloudFormation stack names. */
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
-
-const kmsKeyArn = z.string({ error: 'must be a KMS key ARN' }).regex(KMS_KEY_ARN, 'must be a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>');
-
-/** A secret given as a string (name or ARN) or as `{ "secretId", "kmsKeyArn"? }`. */
-const secretSchema = z.preprocess(
-  (value) => (typeof value === 'string' ? { secretId: value } : value),
-  z
-    .object(
-      {
-        secretId: z
-          .string({ error: requiredOr('must be a secret name or ARN') })
-          .refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
-            error: 'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
-          }),
-        kmsKeyArn: kmsKeyArn.optional(),
-      },
-      { error: 'must be a secret name or ARN, or { "secretId": ..., "kmsKeyArn"?: ... }' },
-    )
-    .strict(),
-);
-
-const createRoleSchema = z
-  .object(
-    {
-      // Adobe's stricter rule for the bucket of a role the stack creates; the folder as any target's.
-      bucketName: stringWithRule(bucketNameProblem, { required: true }),
-      folderPath: targetFieldSchemas.folderPath.optional(),
-      roleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
-      kmsKeyArn: kmsKeyArn.optional(),
-    },
-    { error: 'must be an object: { "bucketName", "folderPath"?, "roleName"?, "kmsKeyArn"? }' },
-  )
-  .strict();
-
-/** A target in cdk.json: the function's target fields, plus what only a deployment has (createRole, secrets by reference). */
-const targetSchema = z
-  .object(
-    {
-      connectionId: targetFieldSchemas.connectionId,
-      sandboxName: targetFieldSchemas.sandboxName,
-      roleArn: targetFieldSchemas.roleArn.optional(),
-      createRole: createRoleSchema.optional(),
-      externalId: targetFieldSchemas.externalId.optional(),
-      userCredentialsSecret: secretSchema.optional(),
-      durationSeconds: targetFieldSchemas.durationSeconds.default(DEFAULT_DURATION_SECONDS),
-      method: targetFieldSchemas.method.optional(),
-      bucketName: targetFieldSchemas.bucketName.optional(),
-      folderPath: targetFieldSchemas.folderPath.optional(),
-    },
-    { error: 'must be an object: { "connectionId", "sandboxName", "roleArn" | "createRole" | "userCredentialsSecret", ... }' },
-  )
-  .strict();
-
-const rootSchema = z
-  .object(
-    {
-      stackName: z
-        .string({ error: 'must be a string' })
-        .regex(STACK_NAME, 'must be a CloudFormation stack name: a letter, then letters, digits and hyphens (at most 128)')
-        .default(DEFAULT_STACK_NAME),
-      account: z.string({ error: 'must be a string' }).regex(ACCOUNT, 'must be a 12-digit AWS account id').optional(),
-      region: z.string({ error: 'must be a string' }).regex(REGION, 'must be an AWS region such as eu-west-1').optional(),
-      schedule: z.string({ error: 'must be a string such as "rate(15 minutes)"' }).default(DEFAULT_SCHEDULE),
-      adobeCredentialsSecret: secretSchema.optional(),
-      flowServiceUrl: z.string({ error: 'must be a string' }).default(DEFAULT_FLOW_SERVICE_URL),
-      imsUrl: z.string({ error: 'must be a string' }).default(DEFAULT_IMS_URL),
-      concurrency: z
-        .number({ error: CONCURRENCY_RANGE })
-        .int(CONCURRENCY_RANGE)
-        .min(MIN_CONCURRENCY, CONCURRENCY_RANGE)
-        .max(MAX_CONCURRENCY, CONCURRENCY_RANGE)
-        .default(DEFAULT_CONCURRENCY),
-      memorySize: z
-        .number({ error: `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}` })
-        .superRefine((memory, ctx) => {
-          const problem = memoryProblem(memory);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .default(DEFAULT_MEMORY_MB),
-      reserveConcurrency: z.boolean({ error: 'must be true or false' }).default(true),
-      verifyWithAdobe: z.boolean({ error: 'must be true or false' }).default(true),
-      logRetentionDays: z
-        .number({ error: 'must be a number of days' })
-        .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
-          error: `must be one of the periods CloudWatch Logs offers: ${LOG_RETENTION_DAYS.join(', ')}`,
-        })
-        .default(DEFAULT_LOG_RETENTION_DAYS),
-      alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
-      alarmTopicArn: z
-        .string({ error: 'must be a string' })
-        .regex(/^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
-        .optional(),
-      expiryAlarmThresholdSeconds: z
-        .number({ error: 'must be a whole number of seconds' })
-        .int('must be a whole number of seconds')
-        .positive('must be a whole number of seconds')
-        .optional(),
-      functionRoleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
-      runbookUrl: z
-        .string({ error: 'must be a string' })
-        .regex(RUNBOOK_URL, 'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"')
-        .optional(),
-      ...guardrailFieldSchemas,
-      ...operationsFieldSchemas,
-      // Each target is parsed on its own below, so one bad target does not hide the others' problems.
-      targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
-    },
-    { error: 'must be an object (see docs/DEPLOY.md, "Configuration")' },
-  )
-  .strict();
-
-type Issue = z.core.$ZodIssue;
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), '');
-}
-
-/** The fields an object at `path` may have, for "unknown field" messages. */
-function allowedFields(path: readonly PropertyKey[]): readonly string[] {
-  const last = path[path.length - 1];
-  if (path.length === 0) return Object.keys(rootSchema.shape);
-  if (typeof last === 'number') return Object.keys(targetSchema.shape);
-  if (last === 'createRole') return Object.keys(createRoleSchema.shape);
-  if (last === 'vpc') return Object.keys(vpcSchema.shape);
-  return ['secretId', 'kmsKeyArn'];
-}
-
-function describeIssue(issue: Issue, prefix: readonly PropertyKey[] = []): string {
-  const fullPath = [...prefix, ...issue.path];
-  const path = formatPath(fullPath) || '(top level)';
-  if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedFields(fullPath);
-    const keys = issue.keys.map((key) => {
-      const meant = closestName(key, allowed);
-      return meant ? `${key} (did you mean ${meant}?)` : key;
-    });
-    return `${path}: unknown field(s) ${keys.join(', ')}; allowed: ${allowed.join(', ')}`;
-  }
-  return `${path}: ${issue.message}${whatWasGiven(issue, fullPath)}`;
-}
-
-/** The longest value a message repeats in full. */
-const MAX_SHOWN_VALUE_CHARS = 80;
-/** A secret-name field's value this long that is not a name is shown only in part: it could be a secret (keys, client secrets are longer). */
-const MIN_MASKED_CHARS = 16;
-
-/**
- * `; got "EMEA-Stage" (did you mean "emea-stage"?)`: the value a field was given, unless the
- * message already shows it, and the value probably meant where one is obvious. Nothing for a
- * missing field (its message says it is required).
- */
-function whatWasGiven(issue: Issue, path: readonly PropertyKey[]): string {
-  const { input } = issue as { input?: unknown };
-  if (input === undefined) return '';
-  const meant = probablyMeant(issue, input, path);
-  if (shows(issue.message, input)) return meant ? `; did you mean ${meant}?` : '';
-  return `; got ${showValue(input, path)}${meant ? ` (did you mean ${meant}?)` : ''}`;
-}
-
-/** Whether a message already quotes the value (`"Bad_Bucket" is not ...`, `7200 is above ...`). */
-function shows(message: string, input: unknown): boolean {
-  if (typeof input === 'string') return message.includes(JSON.stringify(input));
-  if (typeof input === 'number') return new RegExp(`(^|[^\\d.])${String(input).replace('.', '\\.')}(?![\\d.])`).test(message);
-  return false;
-}
-
-function showValue(input: unknown, path: readonly PropertyKey[]): string {
-  if (Array.isArray(input)) return input.length === 0 ? 'an empty array' : `an array of ${input.length}`;
-  if (input === null) return 'null';
-  if (typeof input === 'object') return 'an object';
-  if (typeof input !== 'string') return String(input);
-  // A secret's name was expected; a long string that is not one may be the secret itself, pasted by mistake.
-  const secretName = path.at(-1) === 'secretId' || path.at(-1) === 'adobeCredentialsSecret' || path.at(-1) === 'userCredentialsSecret';
-  if (secretName && !input.startsWith('arn:') && input.length >= MIN_MASKED_CHARS) {
-    return `"${input.slice(0, 4)}…" (${input.length} characters, not shown in full in case it is a secret rather than its name)`;
-  }
-  return JSON.stringify(input.length <= MAX_SHOWN_VALUE_CHARS ? input : `${input.slice(0, MAX_SHOWN_VALUE_CHARS - 1)}…`);
-}
-
-/** The value a person most likely meant, where one is obvious; as it would be written in the JSON. */
-function probablyMeant(issue: Issue, input: unknown, path: readonly PropertyKey[]): string | undefined {
-  const field = path.at(-1);
-  if (issue.code === 'invalid_value' && typeof input === 'string') {
-    const meant = closestName(input, issue.values.map(String));
-    return meant === undefined ? undefined : JSON.stringify(meant);
-  }
-  if (issue.code === 'invalid_type' && typeof input === 'string') {
-    // A number or boolean written in quotes.
-    if (issue.expected === 'number' && input.trim() !== '' && Number.isFinite(Number(input))) return `${Number(input)}, without quotes`;
-    if (issue.expected === 'boolean' && /^(true|false)$/i.test(input.trim())) return `${input.trim().toLowerCase()}, without quotes`;
-    return undefined;
-  }
-  if (typeof input !== 'string') return undefined;
-  const lowerHyphenated = input.trim().toLowerCase().replace(/[\s_]+/g, '-');
-  if (field === 'sandboxName' && SANDBOX_NAME.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
-  if (field === 'region' && REGION.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
-  if (field === 'account' && ACCOUNT.test(input.replace(/[\s-]/g, ''))) return JSON.stringify(input.replace(/[\s-]/g, ''));
-  if (field === 'connectionId' && z.guid().safeParse(input.trim().replace(/^\{(.*)\}$/, '$1')).success) return JSON.stringify(input.trim().replace(/^\{(.*)\}$/, '$1'));
-  return undefined;
 }
 
 type ParsedTarget = z.infer<typeof targetSchema>;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, type World } from '../../emulators/world.js';
-import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, resolveIntrinsics } from './support.js';
+import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, resolveIntrinsics } from '../support/index.js';
 
 const run = promisify(execFile);
 const STACK = 'RotatorArtifactTest';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
-import { rawSampleConfig } from './support.js';
+import { rawSampleConfig } from '../support/index.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const SUBNET = 'subnet-0123456789abcdef0';

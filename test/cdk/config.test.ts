@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, configWarnings, loadRotatorConfig, parseRotatorConfig } from '../../lib/config.js';
-import { rawSampleConfig } from './support.js';
+import { rawSampleConfig } from '../support/index.js';
 
 const ID = '0b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b';
 

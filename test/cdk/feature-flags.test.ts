@@ -14,7 +14,7 @@ import { FLAGS } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIG_CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY, parseRotatorConfig } from '../../lib/config.js';
 import { RotatorStack } from '../../lib/rotator-stack.js';
-import { PROJECT_ROOT, rawSampleConfig } from './support.js';
+import { PROJECT_ROOT, rawSampleConfig } from '../support/index.js';
 
 /** Flags pinned at a value other than the recommended one, because the recommended one changes the template. */
 const KEPT_FLAGS = {

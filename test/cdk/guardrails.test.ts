@@ -13,7 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3CredentialRotator, S3CredentialRotatorValidationError, type S3CredentialRotatorProps } from '../../lib/s3-credential-rotator.js';
-import { removeTestOutdirs, testOutdir } from './support.js';
+import { removeTestOutdirs, testOutdir } from '../support/index.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';

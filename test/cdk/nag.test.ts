@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../../lib/config.js';
 import { ADOBE_SECRET_ROTATION_REASON } from '../../lib/rotator/nag.js';
-import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from './support.js';
+import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from '../support/index.js';
 
 afterAll(removeTestOutdirs);
 

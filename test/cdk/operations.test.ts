@@ -11,7 +11,7 @@ import { LEDGER_KEY } from '../../lambda/contract.js';
 import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
 import { OUTPUT } from '../../lib/rotator-stack.js';
 import { S3CredentialRotator } from '../../lib/s3-credential-rotator.js';
-import { rawSampleConfig, removeTestOutdirs, synthRotatorStack, testOutdir, type Synthesized } from './support.js';
+import { rawSampleConfig, removeTestOutdirs, synthRotatorStack, testOutdir, type Synthesized } from '../support/index.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const LEDGER_LOGICAL_ID = 'RotatorLedger57A32117';

@@ -19,7 +19,7 @@ import {
   type RotationTargetProps,
   type S3CredentialRotatorProps,
 } from '../../lib/s3-credential-rotator.js';
-import { removeTestOutdirs, testOutdir } from './support.js';
+import { removeTestOutdirs, testOutdir } from '../support/index.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { parseRotatorConfig } from '../../lib/config.js';
 import type { RotatorStack } from '../../lib/rotator-stack.js';
-import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from './support.js';
+import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from '../support/index.js';
 
 const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';

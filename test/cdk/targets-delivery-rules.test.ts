@@ -6,7 +6,7 @@ import { toTargetEntry } from '../../lambda/contract.js';
 import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
 import { S3CredentialRotatorValidationError, TargetsDelivery } from '../../lib/s3-credential-rotator.js';
 import { decideTargetsDelivery, estimatedTargetsBytes, MAX_TARGETS_ENV_BYTES, partitionOfRegion, targetsDeliveryProblems, type DeliveryTarget } from '../../lib/targets-delivery-rules.js';
-import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from './support.js';
+import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from '../support/index.js';
 
 const id = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`;
 const created = (n: number, roleName?: string): DeliveryTarget => ({

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
-import { PLAIN } from './support.js';
+import { PLAIN } from '../support/index.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;

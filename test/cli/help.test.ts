@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
-import { STACK_TRACE } from './support.js';
+import { STACK_TRACE } from '../support/index.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../cli/aep-s3-rotator.mjs', import.meta.url));

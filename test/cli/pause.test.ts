@@ -6,8 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_IDS, ALARM_NAMES, SCHEDULE_GROUP_NAME, SCHEDULE_NAME, STACK_NAME } from '../../emulators/deployed-stack.js';
 import { flowProblem } from '../../emulators/flow-service.js';
-import { findSecrets } from '../support/capture.js';
-import { NO_AWS_CREDENTIALS, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
+import { findSecrets, NO_AWS_CREDENTIALS, STACK_TRACE, startCliWorld, type CliWorld } from '../support/index.js';
 
 let t: CliWorld;
 let ids: string[];

@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
-import { findSecrets } from '../support/capture.js';
-import { configFor, NO_AWS_CREDENTIALS, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
+import { findSecrets, configFor, NO_AWS_CREDENTIALS, STACK_TRACE, startCliWorld, type CliWorld } from '../support/index.js';
 
 let t: CliWorld;
 let ids: string[];

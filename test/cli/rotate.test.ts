@@ -8,9 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { createHandler } from '../../lambda/handler.js';
-import { findSecrets } from '../support/capture.js';
-import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
-import { configFor, FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from './support.js';
+import { findSecrets, FAST_HTTP_POLICY, configFor, FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from '../support/index.js';
 
 let t: CliWorld;
 let ids: string[];

@@ -8,8 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEDULE_GROUP_NAME, SCHEDULE_NAME, STACK_NAME } from '../../emulators/deployed-stack.js';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { injectFault } from '../../emulators/sandbox-faults.js';
-import { findSecrets } from '../support/capture.js';
-import { startCliWorld, type CliWorld } from './support.js';
+import { findSecrets, startCliWorld, type CliWorld } from '../support/index.js';
 
 const MINUTE = 60_000;
 /** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */

@@ -4,8 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findSecrets } from '../support/capture.js';
-import { configFor, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from './support.js';
+import { findSecrets, configFor, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from '../support/index.js';
 
 let t: CliWorld;
 let ids: string[];

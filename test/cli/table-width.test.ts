@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
-import { configFor, startCliWorld, type CliWorld } from './support.js';
+import { configFor, startCliWorld, type CliWorld } from '../support/index.js';
 
 let t: CliWorld;
 let ids: string[];

@@ -17,8 +17,7 @@ import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
 import { describeRun, startSandbox, type Sandbox } from '../../emulators/sandbox.js';
-import { findSecrets } from '../support/capture.js';
-import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
+import { findSecrets, FAST_HTTP_POLICY } from '../support/index.js';
 
 const RUNBOOK = readFileSync(new URL('../../docs/RUNBOOK.md', import.meta.url), 'utf8');
 

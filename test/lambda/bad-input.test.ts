@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { World } from '../../emulators/world.js';
-import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
+import { settle, startHarness, type Harness } from '../support/index.js';
 
 let harness: Harness;
 beforeAll(async () => {

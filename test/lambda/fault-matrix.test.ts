@@ -10,10 +10,7 @@ import type { StoredConnection } from '../../emulators/types.js';
 import type { World, WorldConnectionSpec } from '../../emulators/world.js';
 import type { ConnectionResult } from '../../lambda/summary.js';
 import type { RotationSummary } from '../../lambda/summary.js';
-import { captureOutput, findSecrets, serializeError } from '../support/capture.js';
-import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
-
-const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+import { captureOutput, findSecrets, serializeError, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../support/index.js';
 
 let harness: Harness | undefined;
 /** Everything the matrix printed, threw and returned, and every secret its worlds held. */

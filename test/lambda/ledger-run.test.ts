@@ -8,10 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { WORLD_LEDGER_TABLE, type WorldOptions } from '../../emulators/world.js';
 import { RotationLedger } from '../../lambda/ledger.js';
-import { captureOutput } from '../support/capture.js';
-import { startHarness, type Harness } from '../support/rotation-harness.js';
-
-const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+import { captureOutput, startHarness, type Harness, SCHEDULED_EVENT } from '../support/index.js';
 
 let harness: Harness | undefined;
 let client: DynamoDBClient | undefined;

@@ -4,10 +4,9 @@
  * searched for every secret the emulators issued or hold.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { captureOutput, findSecrets, serializeError } from '../support/capture.js';
-import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { stsErrorXml } from '../../emulators/sts.js';
+import { captureOutput, findSecrets, serializeError, settle, startHarness, type Harness } from '../support/index.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

@@ -4,7 +4,7 @@
  * second deployment would not: the If-Match / 412 loop must keep every connection consistent.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
+import { settle, startHarness, type Harness } from '../support/index.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

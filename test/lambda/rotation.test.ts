@@ -8,10 +8,7 @@ import { flowProblem, gatewayError } from '../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../emulators/types.js';
 import type { WorldOptions } from '../../emulators/world.js';
 import { stsErrorXml } from '../../emulators/sts.js';
-import { captureOutput } from '../support/capture.js';
-import { settle, startHarness, type Harness } from '../support/rotation-harness.js';
-
-const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} };
+import { captureOutput, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../support/index.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {

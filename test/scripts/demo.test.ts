@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../scripts/demo.js';
-import { captureOutput, findSecrets } from '../support/capture.js';
+import { captureOutput, findSecrets } from '../support/index.js';
 
 describe('npm run demo', () => {
   it('rotates the seeded connections and prints no secret, even with the function logs shown', async () => {

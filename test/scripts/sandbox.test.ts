@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
 import { CONTROL_VARIABLE, startSandbox, type Sandbox } from '../../emulators/sandbox.js';
 import { sandboxMain, startBanner } from '../../scripts/sandbox.js';
-import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
+import { FAST_HTTP_POLICY } from '../support/index.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -12,7 +12,7 @@ import { configFor, startDeployedStack, type DeployedStack } from '../../emulato
 import type { LambdaInvokeEmulator } from '../../emulators/lambda-invoke.js';
 import { startWorld, type World, type WorldOptions } from '../../emulators/world.js';
 import { run } from '../../cli/main.js';
-import { FAST_HTTP_POLICY } from '../support/rotation-harness.js';
+import { FAST_HTTP_POLICY } from './rotation-harness.js';
 
 export { configFor, FUNCTION_NAME, STACK_NAME } from '../../emulators/deployed-stack.js';
 

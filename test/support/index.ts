@@ -1,0 +1,15 @@
+/**
+ * Every test fixture, from one place: tests import from here and from nothing else in test/.
+ *
+ * - capture.ts: everything a run prints, and the secret search over it;
+ * - rotation-harness.ts: the real handler against a seeded emulator world, with fast retries;
+ * - cli-world.ts: the CLI in-process against the emulators and a deployed stack's stand-ins;
+ * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload.
+ */
+export * from './capture.js';
+export * from './cdk.js';
+export * from './cli-world.js';
+export * from './rotation-harness.js';
+
+/** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
+export const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} } as const;

@@ -38,7 +38,11 @@ export interface ChildReport {
 }
 
 /** Scheduler's input, as the construct's schedule sends it. */
-const SCHEDULED_EVENT = { source: 'aep-s3-rotator.schedule', scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench', scheduledTime: new Date().toISOString() };
+const SCHEDULED_EVENT = {
+  source: 'aep-s3-rotator.schedule',
+  scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench',
+  scheduledTime: new Date().toISOString(),
+};
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;

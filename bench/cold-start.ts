@@ -51,7 +51,11 @@ export function measureColdStart(bundleFile: string, runs: number, functionEnv: 
     { label: "bare `node -e ''`", args: ['-e', ''], env: cleanEnv() },
     { label: 'bare node (reporting its RSS)', args: ['-e', bareProbe], env: cleanEnv() },
     { label: 'import the bundle', args: ['--input-type=module', '-e', probe], env: cleanEnv(functionEnv) },
-    { label: 'import the bundle, --enable-source-maps (as deployed)', args: ['--enable-source-maps', '--input-type=module', '-e', probe], env: cleanEnv(functionEnv) },
+    {
+      label: 'import the bundle, --enable-source-maps (as deployed)',
+      args: ['--enable-source-maps', '--input-type=module', '-e', probe],
+      env: cleanEnv(functionEnv),
+    },
   ];
   const results: ColdStartKind[] = kinds.map(({ label }) => ({ label, processMs: [], importMs: [], rssBytes: [] }));
   // One unmeasured round first: file cache and the binary's pages.
@@ -106,8 +110,12 @@ function coldStartRows(fn: BuiltFunction, summaries: ColdStartSummary[]): { size
 export function renderColdStartSection(out: ReportOutput, fn: BuiltFunction, summaries: ColdStartSummary[], runs: number): void {
   out.heading('Cold start');
   const cold = coldStartRows(fn, summaries);
-  out.text('The function bundled as lib/s3-credential-rotator.ts bundles it (esbuild: ESM, whitespace and syntax minified with identifiers kept as written, source map without sources, target node24, AWS SDK included, createRequire banner):');
+  out.text(
+    'The function bundled as lib/s3-credential-rotator.ts bundles it (esbuild: ESM, whitespace and syntax minified with identifiers kept as written, source map without sources, target node24, AWS SDK included, createRequire banner):',
+  );
   out.table(cold.size);
-  out.text(`A fresh \`process.execPath\` process per run, ${runs} runs of each, interleaved; "import()" is timed inside the process (Lambda's INIT: module evaluation, which reads and validates the configuration, one target here, and creates the SDK clients; nothing is sent until the first invocation).`);
+  out.text(
+    `A fresh \`process.execPath\` process per run, ${runs} runs of each, interleaved; "import()" is timed inside the process (Lambda's INIT: module evaluation, which reads and validates the configuration, one target here, and creates the SDK clients; nothing is sent until the first invocation).`,
+  );
   out.table(cold.timing);
 }

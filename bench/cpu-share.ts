@@ -52,7 +52,9 @@ export function limitCpu(share: number, name = `aep-rotator-bench-${process.pid}
     }
     return { unavailable: 'no cgroup cpu controller under /sys/fs/cgroup' };
   } catch (error) {
-    return { unavailable: `cannot create a cgroup here (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); run the bench as root on Linux for these figures` };
+    return {
+      unavailable: `cannot create a cgroup here (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); run the bench as root on Linux for these figures`,
+    };
   }
 }
 

@@ -12,7 +12,17 @@ function latencyRows(results: SizeResult[], which: 'cold' | 'warm'): Row[] {
   const spread = (result: SizeResult) =>
     result.coldRunsMs.length > 1 ? `${fmtMs(Math.min(...result.coldRunsMs))}–${fmtMs(Math.max(...result.coldRunsMs))}` : '-';
   return [
-    ['connections', 'waves', 'floor (ms)', 'measured (ms)', 'ratio', 'floor at bare RTT (ms)', 'ratio to it', 'function CPU (ms)', ...(which === 'cold' ? ['runs: min–max (ms)'] : [])],
+    [
+      'connections',
+      'waves',
+      'floor (ms)',
+      'measured (ms)',
+      'ratio',
+      'floor at bare RTT (ms)',
+      'ratio to it',
+      'function CPU (ms)',
+      ...(which === 'cold' ? ['runs: min–max (ms)'] : []),
+    ],
     ...results.map((result) => {
       const figures = result[which];
       return [
@@ -67,7 +77,9 @@ export function renderLatencySection(out: ReportOutput, results: SizeResult[], {
     `First invocation of a fresh container (the figure that counts). Sizes up to 100 run ${repeatsFor(1)} times, each in a new container, and the median run is shown (its other columns too); larger sizes run once:`,
   );
   out.table(latencyRows(results, 'cold'));
-  out.text(`Second invocation, same container (token cached, secret read again: SM GetSecretValue → Flow GET → Flow PATCH is as long as the STS side; floor = d × ${laterPath.length} × waves):`);
+  out.text(
+    `Second invocation, same container (token cached, secret read again: SM GetSecretValue → Flow GET → Flow PATCH is as long as the STS side; floor = d × ${laterPath.length} × waves):`,
+  );
   out.table(latencyRows(results, 'warm'));
   const one = results.find((result) => result.connections === 1);
   if (one?.cold.waited && one.warm.waited) {
@@ -80,7 +92,10 @@ export function renderLatencySection(out: ReportOutput, results: SizeResult[], {
   );
   out.table(cpuRows(results));
   const busiest = Math.max(...results.map((result) => result.othersShare ?? 0));
-  if (busiest > 0.1) out.text(`Note: other processes used up to ${(busiest * 100).toFixed(0)}% of the machine during these runs; the figures are slower than on a quiet machine.`);
+  if (busiest > 0.1)
+    out.text(
+      `Note: other processes used up to ${(busiest * 100).toFixed(0)}% of the machine during these runs; the figures are slower than on a quiet machine.`,
+    );
   const problems = results.filter((result) => result.graphProblem);
   out.text(
     problems.length === 0

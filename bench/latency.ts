@@ -6,7 +6,15 @@
  */
 import type { World } from '../emulators/world.js';
 import { baselineRun, type BaselineResult } from './baseline.js';
-import { assertEveryConnectionRotated, baselineTask, FUNCTION_CONCURRENCY, FUNCTION_NODE_FLAGS, handlerTask, runChild, type BenchArtifacts } from './container.js';
+import {
+  assertEveryConnectionRotated,
+  baselineTask,
+  FUNCTION_CONCURRENCY,
+  FUNCTION_NODE_FLAGS,
+  handlerTask,
+  runChild,
+  type BenchArtifacts,
+} from './container.js';
 import { rotationFloor, ROTATION_GRAPH } from './floor.js';
 import { othersShareBetween, sampleCpu } from './machine.js';
 import { identifySpans, requestGraphProblem, requestMarks, waitedFor, type WaitedFor } from './request-check.js';
@@ -78,7 +86,7 @@ async function functionRun(artifacts: BenchArtifacts, world: World, connections:
   const parentCpuUsage = process.cpuUsage(parentCpu);
   const cpuAfter = sampleCpu();
   const spans = traced ? stopRecordingServerSpans() : [];
-  report.runs.forEach((run, index) => assertEveryConnectionRotated(`${connections} connections, invocation ${index + 1}`, run, connections));
+  for (const [index, run] of report.runs.entries()) assertEveryConnectionRotated(`${connections} connections, invocation ${index + 1}`, run, connections);
 
   const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length);
 
@@ -133,7 +141,10 @@ export async function benchSize(artifacts: BenchArtifacts, connections: number, 
     const runs: FunctionRun[] = [];
     for (let repeat = 0; repeat < repeatsFor(connections); repeat += 1) runs.push(await functionRun(artifacts, world, connections, setting));
     const chosen = medianRun(runs);
-    const graphProblem = runs.map((run) => run.graphProblem).filter(Boolean).join(' / ');
+    const graphProblem = runs
+      .map((run) => run.graphProblem)
+      .filter(Boolean)
+      .join(' / ');
     const baseline = withBaseline ? await baselineRun(artifacts, world, connections, setting.delayMs) : undefined;
     return {
       ...chosen,
@@ -154,7 +165,7 @@ export async function warmUp(artifacts: BenchArtifacts): Promise<void> {
   const { world } = await seedWorld(16);
   try {
     const report = await runChild(artifacts, handlerTask(artifacts, world), FUNCTION_NODE_FLAGS, 60_000);
-    report.runs.forEach((run) => assertEveryConnectionRotated('warm-up', run, 16));
+    for (const run of report.runs) assertEveryConnectionRotated('warm-up', run, 16);
     const baseline = await runChild(artifacts, baselineTask(artifacts, world), [], 60_000);
     assertEveryConnectionRotated('warm-up baseline', baseline.runs[0]!, 16);
   } finally {

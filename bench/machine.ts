@@ -54,7 +54,10 @@ export function ownCpuTicks(): number | undefined {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     // Fields after "(comm)": state is field 3; utime, stime, cutime, cstime are fields 14 to 17.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields.slice(11, 15).map(Number).reduce((a, b) => a + b, 0);
+    return fields
+      .slice(11, 15)
+      .map(Number)
+      .reduce((a, b) => a + b, 0);
   } catch {
     return undefined;
   }
@@ -151,8 +154,14 @@ function machineRows({ info, background, reference }: MachineContext): Row[] {
     ['date', info.date],
     ['code', codeVersion()],
     ['load average at start', info.loadAverage.map((value) => value.toFixed(2)).join(', ')],
-    ['reference CPU workload', `${fmtMs(reference[0])} ms before the run, ${fmtMs(reference[1])} ms after (SHA-256 of 8 MiB + JSON round trip of 20,000 objects, median of 9; lower is faster)`],
-    ['CPU used by other processes', `${fmtPercent(background[0])} of the machine before the run, ${fmtPercent(background[1])} after (1 s samples while the bench slept)`],
+    [
+      'reference CPU workload',
+      `${fmtMs(reference[0])} ms before the run, ${fmtMs(reference[1])} ms after (SHA-256 of 8 MiB + JSON round trip of 20,000 objects, median of 9; lower is faster)`,
+    ],
+    [
+      'CPU used by other processes',
+      `${fmtPercent(background[0])} of the machine before the run, ${fmtPercent(background[1])} after (1 s samples while the bench slept)`,
+    ],
   ];
 }
 

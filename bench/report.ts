@@ -59,12 +59,12 @@ export function textTable(rows: readonly Row[]): string {
 
 /** The same table in Markdown. */
 export function markdownTable(rows: readonly Row[]): string {
-  const escape = (cell: string) => cell.replaceAll('|', '\\|');
+  const escapePipes = (cell: string) => cell.replaceAll('|', '\\|');
   const numericColumn = rows[0]!.map((_, column) => rows.slice(1).every((row) => /^[-+]?[\d,.]+( ?[a-zA-Z×%]+)?$|^-$/.test(row[column] ?? '')));
   return [
-    `| ${rows[0]!.map(escape).join(' | ')} |`,
+    `| ${rows[0]!.map(escapePipes).join(' | ')} |`,
     `| ${numericColumn.map((numeric) => (numeric ? '---:' : '---')).join(' | ')} |`,
-    ...rows.slice(1).map((row) => `| ${row.map(escape).join(' | ')} |`),
+    ...rows.slice(1).map((row) => `| ${row.map(escapePipes).join(' | ')} |`),
   ].join('\n');
 }
 

@@ -78,7 +78,12 @@ const portOf = (url: string) => Number(new URL(url).port);
  * Pair the spans of a one-connection run with what each emulator recorded (same order per server:
  * its requests never overlap) to know which graph request each span was. Sorted by start.
  */
-export function identifySpans(emulators: RecordingEmulators, graph: readonly RequestNode[], marks: Record<ServiceName, number>, from: readonly ServerSpan[]): TimedRequest[] {
+export function identifySpans(
+  emulators: RecordingEmulators,
+  graph: readonly RequestNode[],
+  marks: Record<ServiceName, number>,
+  from: readonly ServerSpan[],
+): TimedRequest[] {
   const timed: TimedRequest[] = [];
   for (const service of SERVICES) {
     const emulator = emulators[service];

@@ -82,7 +82,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const info = machine();
   const { delayMs, sizes, coldStartRuns } = options;
-  console.log(`${options.command}: d = ${delayMs} ms, sizes ${sizes.join(', ')}, concurrency ${FUNCTION_CONCURRENCY}, ${coldStartRuns} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`);
+  console.log(
+    `${options.command}: d = ${delayMs} ms, sizes ${sizes.join(', ')}, concurrency ${FUNCTION_CONCURRENCY}, ${coldStartRuns} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'aep-rotator-bench-'));
   try {
@@ -135,7 +137,10 @@ async function main(): Promise<void> {
 
     if (options.write) {
       const file = join(PROJECT_ROOT, 'BENCHMARKS.md');
-      writeGeneratedBlock(file, markdownReport((out) => render(out, figures)));
+      writeGeneratedBlock(
+        file,
+        markdownReport((out) => render(out, figures)),
+      );
       console.log(`Wrote the figures into ${file}.`);
     } else {
       console.log(`BENCHMARKS.md not written (${options.quick ? '--quick' : '--no-write'}; add --write to write anyway).`);

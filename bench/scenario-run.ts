@@ -26,12 +26,20 @@ export interface ScenarioResult {
 }
 
 /** One fresh container rotating `connections` twice at delay `delayMs`, with `memoryMb`'s heap flags and, given one, a CPU quota. */
-export async function scenarioRun(artifacts: BenchArtifacts, connections: number, delayMs: number, memoryMb: number, cpuLimit?: CpuLimit): Promise<ScenarioResult> {
+export async function scenarioRun(
+  artifacts: BenchArtifacts,
+  connections: number,
+  delayMs: number,
+  memoryMb: number,
+  cpuLimit?: CpuLimit,
+): Promise<ScenarioResult> {
   const { world } = await seedWorld(connections);
   try {
     setLatency(world, delayMs);
     const report = await runChild(artifacts, handlerTask(artifacts, world), nodeFlagsFor(memoryMb), 120_000 + connections * 1000, cpuLimit);
-    report.runs.forEach((run, index) => assertEveryConnectionRotated(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections));
+    for (const [index, run] of report.runs.entries()) {
+      assertEveryConnectionRotated(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections);
+    }
     const figures = (index: number, warm: boolean): ScenarioFigures => ({
       ms: report.runs[index]!.ms,
       floorMs: rotationFloor({ connections, concurrency: FUNCTION_CONCURRENCY, delayMs, warm }).ms,

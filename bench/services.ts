@@ -20,7 +20,9 @@ export async function seedWorld(connections: number): Promise<{ world: World; se
 }
 
 /** Make every emulator answer each request `ms` after it arrived. */
-export const setLatency = (world: World, ms: number) => SERVICES.forEach((service) => world.emulators[service].setLatency(ms));
+export function setLatency(world: World, ms: number): void {
+  for (const service of SERVICES) world.emulators[service].setLatency(ms);
+}
 
 /** The function's environment against `world`, with its logs and metrics silenced (they would only cost time here). */
 export const functionEnv = (world: World) => ({ ...world.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
@@ -28,7 +30,14 @@ export const functionEnv = (world: World) => ({ ...world.env, POWERTOOLS_LOG_LEV
 /** What the operator following Adobe's tutorial has at hand for `world`'s connections. */
 export function tutorialOptions(world: World): TutorialOptions {
   const targets = world.targets.map((target) => target as unknown as TutorialTarget);
-  return { imsUrl: world.env.ADOBE_IMS_URL!, flowServiceUrl: world.env.FLOW_SERVICE_URL!, clientId: world.adobe.clientId, clientSecret: world.adobe.clientSecret, orgId: world.adobe.orgId, targets };
+  return {
+    imsUrl: world.env.ADOBE_IMS_URL!,
+    flowServiceUrl: world.env.FLOW_SERVICE_URL!,
+    clientId: world.adobe.clientId,
+    clientSecret: world.adobe.clientSecret,
+    orgId: world.adobe.orgId,
+    targets,
+  };
 }
 
 /** Round trip of a bare request to an emulator (a 401 answered after the delay), from an idle client: the median of `count`, after one unmeasured. */

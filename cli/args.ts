@@ -37,7 +37,8 @@ interface CommandSpec {
 const CONFIG_OPTION: OptionSpec = {
   type: 'string',
   value: '<file>',
-  description: 'The rotator configuration as a JSON file. Default: the "rotator" context in ./cdk.json (or the file its "rotatorConfigFile" names), as `cdk synth` reads it.',
+  description:
+    'The rotator configuration as a JSON file. Default: the "rotator" context in ./cdk.json (or the file its "rotatorConfigFile" names), as `cdk synth` reads it.',
 };
 const STACK_OPTION: OptionSpec = {
   type: 'string',
@@ -46,8 +47,14 @@ const STACK_OPTION: OptionSpec = {
 };
 const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'Print JSON (the default when stdout is not a terminal).' };
 const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'Show this help.' };
-const ENVIRONMENT_EXIT: [number, string] = [3, 'environment error: no AWS credentials, stack not deployed, function not found, access denied, service unreachable'];
-const USAGE_EXIT: [number, string] = [2, 'usage error: unknown option, bad value, a --config file that cannot be read, or a connection that is not a configured target'];
+const ENVIRONMENT_EXIT: [number, string] = [
+  3,
+  'environment error: no AWS credentials, stack not deployed, function not found, access denied, service unreachable',
+];
+const USAGE_EXIT: [number, string] = [
+  2,
+  'usage error: unknown option, bad value, a --config file that cannot be read, or a connection that is not a configured target',
+];
 
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   rotate: {
@@ -58,7 +65,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'connection: id, sandbox, outcome, new etag, expiry, error (in full below the table). The function name comes from the stack output RotatorFunctionName ' +
       'unless --function is given. With --local, the same rotation runs in this process with your own AWS credentials and the configured ' +
       'Adobe endpoints, for debugging without a deploy: the roles it assumes must trust you, so targets whose role the stack creates ' +
-      "(trusting only the function's role) cannot be rotated locally. It reads the Adobe secret named by \"adobeCredentialsSecret\" in the " +
+      '(trusting only the function\'s role) cannot be rotated locally. It reads the Adobe secret named by "adobeCredentialsSecret" in the ' +
       'configuration, else the one the deployed stack created.',
     options: {
       connection: { type: 'string', multiple: true, value: '<id>', description: 'Rotate only this connection (repeat for several). Default: every target.' },
@@ -89,24 +96,32 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     usage: `${RUN} status [--connection <id>]... [--probe] [--stack <name>] [--config <file>] [--json]`,
     description:
       'For every configured target, reads the rotation ledger the function keeps (the table the stack output LedgerTableName names: ' +
-      'the last rotation, when what the connection holds expires, the last run and Adobe\'s code) and the connection from Flow Service ' +
-      '(GET /connections/{id}, with the Adobe credentials the rotator uses), and judges the risk from the ledger, with Flow Service\'s ' +
+      "the last rotation, when what the connection holds expires, the last run and Adobe's code) and the connection from Flow Service " +
+      "(GET /connections/{id}, with the Adobe credentials the rotator uses), and judges the risk from the ledger, with Flow Service's " +
       'updatedAt and updatedBy as a cross-check: an edit by anyone else after the last rotation is shown. A connection is at risk when ' +
       'its last run failed, when what it holds has expired or expires before the next scheduled run can be relied on, or when it is ' +
       'not found, not enabled, not rotatable, or cannot be read. Without a ledger (no deployed stack, or one without that output) it ' +
-      'judges from the age of Flow Service\'s updatedAt alone, and says so. It shows who paused the rotator, when and why (exit 1 ' +
+      "judges from the age of Flow Service's updatedAt alone, and says so. It shows who paused the rotator, when and why (exit 1 " +
       'while paused). With --probe, Flow Service also explores each connection with the credentials it holds now (GET ' +
       "/connections/{id}/explore: the target's folder when it names its bucket, else the root), and a connection Adobe cannot read " +
       "is at risk, with Adobe's code and detail. Secret values are never printed; only the names of the auth params.",
     options: {
       connection: { type: 'string', multiple: true, value: '<id>', description: 'Show only this connection (repeat for several). Default: every target.' },
-      probe: { type: 'boolean', description: 'Also ask Flow Service to list each bucket with the credentials the connection holds now (whether Adobe can read).' },
+      probe: {
+        type: 'boolean',
+        description: 'Also ask Flow Service to list each bucket with the credentials the connection holds now (whether Adobe can read).',
+      },
       config: CONFIG_OPTION,
       stack: STACK_OPTION,
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
-    exitCodes: [[0, 'every connection is healthy, and the rotator is not paused'], [1, 'at least one connection is at risk, the rotator is paused (or its schedule is off), or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    exitCodes: [
+      [0, 'every connection is healthy, and the rotator is not paused'],
+      [1, 'at least one connection is at risk, the rotator is paused (or its schedule is off), or the configuration is invalid'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
     examples: [
       `${RUN} status`,
       `${RUN} status --probe --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
@@ -152,7 +167,11 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'or --config) and applies the configuration checks of `cdk synth`, without AWS access. Prints each problem with the field it concerns. ' +
       'It does not run the checks synth makes while building the stack (targets bundled as a file, cdk-nag): run `npx cdk synth` as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
-    exitCodes: [[0, 'the configuration is valid'], [1, 'the configuration has problems (each is printed with its field)'], [2, 'usage error: unknown option, a --config file that cannot be read']],
+    exitCodes: [
+      [0, 'the configuration is valid'],
+      [1, 'the configuration has problems (each is printed with its field)'],
+      [2, 'usage error: unknown option, a --config file that cannot be read'],
+    ],
     examples: [`${RUN} check-config`, `${RUN} check-config --config prod.json`],
   },
 };
@@ -309,7 +328,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function notTargets(unknown: readonly string[], targetIds: readonly string[]): string {
   const named = unknown.map((id) => {
-    const meant = closestName(id.toLowerCase(), targetIds.map((target) => target.toLowerCase()));
+    const meant = closestName(
+      id.toLowerCase(),
+      targetIds.map((target) => target.toLowerCase()),
+    );
     return meant && leven(id.toLowerCase(), meant) <= 2 ? `${id} (did you mean ${targetIds.find((target) => target.toLowerCase() === meant)}?)` : id;
   });
   return `${named.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}`;

@@ -46,7 +46,9 @@ export async function stackOutputs(stackName: string, options: AwsOptions = {}):
     const response = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = response.Stacks?.[0];
     if (!stack) throw notDeployed(stackName, await regionOf(client));
-    return Object.fromEntries((stack.Outputs ?? []).flatMap((output) => (output.OutputKey && output.OutputValue !== undefined ? [[output.OutputKey, output.OutputValue]] : [])));
+    return Object.fromEntries(
+      (stack.Outputs ?? []).flatMap((output) => (output.OutputKey && output.OutputValue !== undefined ? [[output.OutputKey, output.OutputValue]] : [])),
+    );
   } catch (error) {
     if (error instanceof EnvironmentError) throw error;
     // CloudFormation answers 400 ValidationError "Stack with id X does not exist".
@@ -147,7 +149,9 @@ export async function invokeFunction(functionName: string, event: unknown, optio
       throw new EnvironmentError(`Function ${functionName} was not found${region ? ` in ${region}` : ''}: check --function, AWS_REGION, or deploy the stack.`);
     }
     if (name === 'TooManyRequestsException') {
-      throw new EnvironmentError(`Function ${functionName} is busy (it runs one rotation at a time, and a scheduled run is probably in progress): try again in a few minutes.`);
+      throw new EnvironmentError(
+        `Function ${functionName} is busy (it runs one rotation at a time, and a scheduled run is probably in progress): try again in a few minutes.`,
+      );
     }
     if (name === 'TimeoutError' && /of inactivity/.test((error as Error).message)) {
       throw new EnvironmentError(

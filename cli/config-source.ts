@@ -86,7 +86,10 @@ export function requireConfig(cwd: string, configFile: string | undefined, comma
     return loadConfig(cwd, configFile);
   } catch (error) {
     if (error instanceof ConfigValidationError) {
-      throw new CliError(`${error.message}\n${command} needs a valid configuration; \`${RUN} check-config${configFile === undefined ? '' : ` --config ${configFile}`}\` explains each problem.`, EXIT.FAILED);
+      throw new CliError(
+        `${error.message}\n${command} needs a valid configuration; \`${RUN} check-config${configFile === undefined ? '' : ` --config ${configFile}`}\` explains each problem.`,
+        EXIT.FAILED,
+      );
     }
     throw error;
   }

@@ -76,7 +76,8 @@ export function describeAwsError(error: unknown, action: string): EnvironmentErr
     return new EnvironmentError('No AWS region is set: set AWS_REGION (or the region of your AWS_PROFILE), or "region" in the configuration, then try again.');
   }
   if (EXPIRED_CREDENTIALS.has(name)) return new EnvironmentError('Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again.');
-  if (REJECTED_CREDENTIALS.has(name)) return new EnvironmentError(`AWS rejected your credentials when trying to ${action} (${name}): check AWS_PROFILE or the access keys in your environment.`);
+  if (REJECTED_CREDENTIALS.has(name))
+    return new EnvironmentError(`AWS rejected your credentials when trying to ${action} (${name}): check AWS_PROFILE or the access keys in your environment.`);
   if (ACCESS_DENIED.has(name)) return new EnvironmentError(`AWS denied permission to ${action}: ${firstSentence(message)}`);
   const networkCode = typeof code === 'string' && NETWORK_CODES.has(code) ? code : NETWORK_CODES.has(name) ? name : undefined;
   if (networkCode || name === 'TimeoutError') {

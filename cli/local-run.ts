@@ -60,7 +60,9 @@ export async function adobeSecretIdOf(config: RotatorConfig, outputs: () => Prom
     );
   }
   if (arn) return arn;
-  throw new EnvironmentError(`${because}, but stack ${stackName} has no output ${STACK_OUTPUT.adobeCredentialsSecretId}: add "adobeCredentialsSecret" to the configuration.`);
+  throw new EnvironmentError(
+    `${because}, but stack ${stackName} has no output ${STACK_OUTPUT.adobeCredentialsSecretId}: add "adobeCredentialsSecret" to the configuration.`,
+  );
 }
 
 export interface LocalRunOutcome {

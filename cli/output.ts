@@ -92,7 +92,9 @@ export function renderTable(
   { paint = (text) => text, maxWidth = TABLE_WIDTH }: { paint?: Painter; maxWidth?: number } = {},
 ): RenderedTable {
   const header = columns.map((column) => (typeof column === 'string' ? column : column.header));
-  const floor = columns.map((column, index) => (typeof column === 'string' || column.shrinkTo === undefined ? Infinity : Math.max(column.shrinkTo, header[index]!.length)));
+  const floor = columns.map((column, index) =>
+    typeof column === 'string' || column.shrinkTo === undefined ? Infinity : Math.max(column.shrinkTo, header[index]!.length),
+  );
   const textOf = (cell: Cell) => {
     const text = typeof cell === 'object' ? cell.text : cell;
     return text === undefined || text === '' ? '-' : text;

@@ -33,8 +33,7 @@ export interface CloudFormationEmulator extends Emulator {
   deleteStack(stackName: string): void;
 }
 
-const escapeXml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 /** A Query-protocol error body, as CloudFormation sends it. */
 function errorXml(code: string, message: string, requestId: string, type: 'Sender' | 'Receiver' = 'Sender'): string {
@@ -80,11 +79,17 @@ export async function startCloudFormationEmulator(options: SignedServiceOptions)
     const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
     const error = (status: number, code: string, message: string): EmulatorResponse => ({ status, headers, body: errorXml(code, message, requestId) });
 
-    const auth = await verifySigV4(request, { service: 'cloudformation', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    const auth = await verifySigV4(request, {
+      service: 'cloudformation',
+      region,
+      lookup: (id) => options.sts.credentialsFor(id),
+      now: () => options.sts.now(),
+    });
     if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
 
     const params = paramsOf(request);
-    if (params.Action !== 'DescribeStacks') return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
+    if (params.Action !== 'DescribeStacks')
+      return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
     const name = params.StackName;
     let selected: Array<SeedStack & { stackId: string; createdAt: number }>;
     if (name === undefined) {

@@ -28,7 +28,11 @@ export async function startDynamoDbEmulator(options: { port?: number; region?: s
     url,
     async createLedgerTable(tableName) {
       // Any credentials: dynalite checks that requests are signed, not by whom.
-      const client = new DynamoDBClient({ endpoint: url, region: options.region ?? 'us-east-1', credentials: { accessKeyId: 'AKIALOCALDYNALITE000', secretAccessKey: 'local' } });
+      const client = new DynamoDBClient({
+        endpoint: url,
+        region: options.region ?? 'us-east-1',
+        credentials: { accessKeyId: 'AKIALOCALDYNALITE000', secretAccessKey: 'local' },
+      });
       try {
         await client.send(
           new CreateTableCommand({

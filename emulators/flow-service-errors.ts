@@ -57,4 +57,3 @@ export function flowError(status: number, errorCode: string, message: string): E
 export function gatewayRefusal(status: number, errorCode: string, message: string, headers?: Record<string, string>): EmulatorResponse {
   return { status, body: gatewayError(errorCode, message), ...(headers ? { headers } : {}) };
 }
-

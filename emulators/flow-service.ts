@@ -59,7 +59,9 @@ export type SourcesPermission = 'manage' | 'view' | 'none';
  * epoch seconds as hex followed by `0000`.
  */
 function newEtag(previous: readonly string[]): string {
-  const seconds = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0');
   for (;;) {
     const etag = `"${randomBytes(4).toString('hex')}-0000-0200-0000-${seconds}0000"`;
     if (!previous.includes(etag)) return etag;
@@ -125,7 +127,7 @@ export async function startFlowServiceEmulator(options: {
    * Flow Service's own codes (ERR "authorization user token validation errors").
    */
   function authenticate(headers: Record<string, string>): { token: IssuedImsToken; sandboxName: string } | EmulatorResponse {
-    const authorization = headers['authorization'];
+    const authorization = headers.authorization;
     if (!authorization) return gatewayRefusal(403, '403010', 'Oauth token is missing');
     const bearer = /^bearer\s+(\S+)$/i.exec(authorization)?.[1];
     const token = bearer ? options.ims.validateToken(bearer) : undefined;
@@ -237,7 +239,12 @@ export async function startFlowServiceEmulator(options: {
       const object = request.query.object;
       // The docs show folder paths as /some/path/: the first segment is the bucket.
       const match = object === undefined ? undefined : /^\/([^/]+)(?:\/(.*))?$/.exec(object);
-      if (!match) return flowError(400, '1100-400', `Invalid request: objectType folder needs object, a folder path such as /<bucket>/<folder>/; got ${JSON.stringify(object ?? null)}.`);
+      if (!match)
+        return flowError(
+          400,
+          '1100-400',
+          `Invalid request: objectType folder needs object, a folder path such as /<bucket>/<folder>/; got ${JSON.stringify(object ?? null)}.`,
+        );
       bucket = match[1];
       prefix = (match[2] ?? '').replace(/\/*$/, '/').replace(/^\/$/, '');
     } else {
@@ -256,7 +263,10 @@ export async function startFlowServiceEmulator(options: {
     if (bucket === undefined) {
       // No bucket to list: ListAllMyBuckets, which no session policy of the rotator allows.
       if (policy !== undefined) return refuse('AccessDenied');
-      return { status: 200, body: objects.bucketNames().map((name) => ({ type: 'folder', name, path: `/${name}/`, canPreview: false, canFetchSchema: false })) };
+      return {
+        status: 200,
+        body: objects.bucketNames().map((name) => ({ type: 'folder', name, path: `/${name}/`, canPreview: false, canFetchSchema: false })),
+      };
     }
     if (!sessionPolicyAllowsList(policy, bucket, prefix)) return refuse('AccessDenied');
     return { status: 200, body: objects.list(bucket, prefix) };

@@ -78,7 +78,10 @@ export function parsePatch(body: string): PatchOperation[] {
  * Apply operations to copies of the name, description and params: all succeed or none lands.
  * RFC 6902 §4.2/§4.3: `remove` and `replace` need the target to exist.
  */
-export function applyPatch(record: { readonly name: string; readonly description?: string; readonly params: Record<string, string> }, operations: readonly PatchOperation[]) {
+export function applyPatch(
+  record: { readonly name: string; readonly description?: string; readonly params: Record<string, string> },
+  operations: readonly PatchOperation[],
+) {
   const draft: Record<string, string | undefined> = { name: record.name, description: record.description };
   const params: Record<string, string> = { ...record.params };
   for (const operation of operations) {
@@ -91,4 +94,3 @@ export function applyPatch(record: { readonly name: string; readonly description
   }
   return { name: draft.name ?? '', description: draft.description, params };
 }
-

@@ -110,7 +110,10 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
       process.stderr.write = saved.stderr;
     }
     const ms = (performance.now() - started).toFixed(2);
-    chunks.push(`END RequestId: ${requestId}\n`, `REPORT RequestId: ${requestId}\tDuration: ${ms} ms\tBilled Duration: ${Math.ceil(Number(ms))} ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB\t\n`);
+    chunks.push(
+      `END RequestId: ${requestId}\n`,
+      `REPORT RequestId: ${requestId}\tDuration: ${ms} ms\tBilled Duration: ${Math.ceil(Number(ms))} ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB\t\n`,
+    );
     return { failed, result, error, log: chunks.join('') };
   }
 

@@ -22,7 +22,10 @@ export interface ExploreEntry {
 
 /** `*` and `?` of an IAM pattern as a RegExp. */
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -42,7 +45,9 @@ interface Statement {
 function statementCovers(statement: Statement, bucket: string, prefix: string): boolean {
   if (statement.NotAction !== undefined || statement.NotResource !== undefined) return false;
   const actionMatches = asList(statement.Action).some((action) => globToRegExp(action.toLowerCase()).test('s3:listbucket'));
-  const resourceMatches = asList(statement.Resource).some((resource) => PARTITIONS.some((partition) => globToRegExp(resource).test(`arn:${partition}:s3:::${bucket}`)));
+  const resourceMatches = asList(statement.Resource).some((resource) =>
+    PARTITIONS.some((partition) => globToRegExp(resource).test(`arn:${partition}:s3:::${bucket}`)),
+  );
   if (!actionMatches || !resourceMatches) return false;
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     for (const [key, values] of Object.entries(keys)) {
@@ -103,7 +108,9 @@ export class S3Objects {
       else files.push(rest);
     }
     return [
-      ...[...folders].sort().map((name): ExploreEntry => ({ type: 'folder', name, path: `/${bucket}/${prefix}${name}/`, canPreview: false, canFetchSchema: false })),
+      ...[...folders]
+        .sort()
+        .map((name): ExploreEntry => ({ type: 'folder', name, path: `/${bucket}/${prefix}${name}/`, canPreview: false, canFetchSchema: false })),
       ...files.sort().map((name): ExploreEntry => ({ type: 'file', name, path: `/${bucket}/${prefix}${name}`, canPreview: true, canFetchSchema: true })),
     ];
   }

@@ -15,12 +15,7 @@ import { AMZ_DATE_HEADER, SHA256_HEADER, SignatureV4, getPayloadHash } from '@sm
 import type { AwsCredentials, RecordedRequest } from './types.js';
 
 /** The AWS (Query protocol) error codes a signature check can end in. */
-export type SigV4ErrorCode =
-  | 'MissingAuthenticationToken'
-  | 'IncompleteSignature'
-  | 'InvalidClientTokenId'
-  | 'SignatureDoesNotMatch'
-  | 'ExpiredToken';
+export type SigV4ErrorCode = 'MissingAuthenticationToken' | 'IncompleteSignature' | 'InvalidClientTokenId' | 'SignatureDoesNotMatch' | 'ExpiredToken';
 
 /**
  * How JSON and REST-JSON services (Lambda, Scheduler, CloudWatch's JSON protocol) name the
@@ -62,7 +57,11 @@ const MESSAGES = {
 
 const fail = (code: SigV4ErrorCode, message: string) => ({ ok: false, code, message }) as const;
 
-const formatAmzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const formatAmzDate = (ms: number) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 /** `20240102T030405Z` → epoch ms, or undefined when malformed (including dates that do not exist, like `20240231`). */
 function parseAmzDate(value: string): number | undefined {
@@ -131,7 +130,7 @@ async function expectedSignature(
       unsignableHeaders: signed.has(AMZ_DATE_HEADER) ? undefined : new Set([AMZ_DATE_HEADER]),
     },
   );
-  return /Signature=([0-9a-f]{64})$/.exec(resigned.headers['authorization'] ?? '')?.[1] ?? '';
+  return /Signature=([0-9a-f]{64})$/.exec(resigned.headers.authorization ?? '')?.[1] ?? '';
 }
 
 /**
@@ -143,7 +142,7 @@ async function expectedSignature(
  * `x-amz-date` within 15 minutes.
  */
 export async function verifySigV4<C extends AwsCredentials>(request: RecordedRequest, options: SigV4VerifyOptions<C>): Promise<SigV4Result<C>> {
-  const header = request.headers['authorization'];
+  const header = request.headers.authorization;
   if (!header) return fail('MissingAuthenticationToken', MESSAGES.missing);
 
   const auth = parseAuthorization(header);
@@ -182,7 +181,10 @@ export async function verifySigV4<C extends AwsCredentials>(request: RecordedReq
   }
 
   if (scopeDate !== amzDate.slice(0, 8)) {
-    return fail('SignatureDoesNotMatch', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    return fail(
+      'SignatureDoesNotMatch',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+    );
   }
   if (scopeRegion !== options.region) {
     return fail('SignatureDoesNotMatch', `Credential should be scoped to a valid region, not '${scopeRegion}'. `);
@@ -198,7 +200,10 @@ export async function verifySigV4<C extends AwsCredentials>(request: RecordedReq
     const bodyHash = await getPayloadHash(new HttpRequest({ body: request.body }), Sha256);
     if (request.headers[SHA256_HEADER] !== bodyHash) return fail('SignatureDoesNotMatch', MESSAGES.mismatch);
   }
-  const expected = Buffer.from(await expectedSignature(request, signedHeaderNames, credentials, { region: scopeRegion, service: scopeService }, signedAt), 'hex');
+  const expected = Buffer.from(
+    await expectedSignature(request, signedHeaderNames, credentials, { region: scopeRegion, service: scopeService }, signedAt),
+    'hex',
+  );
   const given = Buffer.from(/^[0-9a-f]{64}$/.test(signature) ? signature : '', 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return fail('SignatureDoesNotMatch', MESSAGES.mismatch);
 

@@ -78,8 +78,7 @@ export function stsErrorXml(
 }
 
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const randomChars = (length: number, alphabet = UPPER_ALNUM) =>
-  Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+const randomChars = (length: number, alphabet = UPPER_ALNUM) => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 
 /** AWS prints expirations to the second: `2019-11-09T13:34:41Z`. */
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -146,9 +145,7 @@ function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): 
  * @param options.region - the region signatures must be scoped to. @default 'us-east-1'
  * @returns the emulator; its `now()` is the expiry clock Secrets Manager shares.
  */
-export async function startStsEmulator(
-  options: { port?: number; region?: string } = {},
-): Promise<StsEmulator> {
+export async function startStsEmulator(options: { port?: number; region?: string } = {}): Promise<StsEmulator> {
   const region = options.region ?? 'us-east-1';
   const users = new Map<string, { userId: string }>(); // by user ARN
   const roles = new Map<string, Required<Omit<SeedRole, 'externalId'>> & { externalId?: string }>();
@@ -160,7 +157,10 @@ export async function startStsEmulator(
 
   function roleIdOf(roleArn: string): string {
     let id = roleIds.get(roleArn);
-    if (!id) roleIds.set(roleArn, (id = `AROA${randomChars(17)}`));
+    if (!id) {
+      id = `AROA${randomChars(17)}`;
+      roleIds.set(roleArn, id);
+    }
     return id;
   }
 
@@ -215,7 +215,11 @@ export async function startStsEmulator(
     if (roleArn === undefined) throw validationError('null', 'roleArn', 'Member must not be null');
     if (sessionName === undefined) throw validationError('null', 'roleSessionName', 'Member must not be null');
     if (sessionName.length < 2 || sessionName.length > 64) {
-      throw validationError(sessionName, 'roleSessionName', `Member must have length ${sessionName.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 64'}`);
+      throw validationError(
+        sessionName,
+        'roleSessionName',
+        `Member must have length ${sessionName.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 64'}`,
+      );
     }
     if (!SESSION_NAME.test(sessionName)) {
       throw validationError(sessionName, 'roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
@@ -229,8 +233,7 @@ export async function startStsEmulator(
     // AWS says the same thing for a missing role, an untrusted caller and a wrong ExternalId.
     // Federated users may call no STS action but GetCallerIdentity, whatever a role trusts.
     const role = ROLE_ARN.test(roleArn) ? roles.get(roleArn) : undefined;
-    const trusted =
-      caller.kind !== 'federated-user' && role && (role.trustedPrincipalArns.length === 0 || role.trustedPrincipalArns.includes(caller.trustArn));
+    const trusted = caller.kind !== 'federated-user' && role && (role.trustedPrincipalArns.length === 0 || role.trustedPrincipalArns.includes(caller.trustArn));
     if (!role || !trusted || (role.externalId !== undefined && externalId !== role.externalId)) {
       throw new StsError(403, 'AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
     }

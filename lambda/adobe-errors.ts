@@ -61,7 +61,7 @@ export function adobeAdvice(code: string | undefined, statusCode: number, method
   if (statusCode === 403 && method !== 'GET') {
     return (
       `the Adobe credential may read this connection but not write it: its product profile needs the Sources "manage" permission in sandbox ${sandboxName} ` +
-      "(Adobe Admin Console → Experience Platform → the product profile of the Developer Console credential → Permissions → Sources → Manage Sources)"
+      '(Adobe Admin Console → Experience Platform → the product profile of the Developer Console credential → Permissions → Sources → Manage Sources)'
     );
   }
   return undefined;

@@ -46,7 +46,7 @@ export interface RotatorConfig {
 const METHOD_HELP: Record<MintMethod, string> = {
   'assume-role-chained':
     "AssumeRole from the function's own role is role chaining, which AWS caps at 3600; lower it, or add userCredentialsSecretId so AssumeRole is signed with IAM-user keys (up to 43200)",
-  'assume-role-user-keys': 'AssumeRole signed with IAM-user keys allows at most 43200 (12 h, and no more than the role\'s MaxSessionDuration)',
+  'assume-role-user-keys': "AssumeRole signed with IAM-user keys allows at most 43200 (12 h, and no more than the role's MaxSessionDuration)",
   'get-session-token': 'GetSessionToken allows 900 to 129600',
   'get-federation-token': 'GetFederationToken with IAM-user keys allows 900 to 129600',
 };
@@ -80,7 +80,8 @@ export function parseTargets(value: unknown, source: string): { targets: Rotatio
       problems.push(`${at}: needs roleArn (AssumeRole) or userCredentialsSecretId (GetSessionToken); it has neither`);
       return;
     }
-    for (const [field, message] of narrowingProblems(facts, { role: 'roleArn', userKeys: 'userCredentialsSecretId' })) problems.push(`${at}.${field}: ${message}`);
+    for (const [field, message] of narrowingProblems(facts, { role: 'roleArn', userKeys: 'userCredentialsSecretId' }))
+      problems.push(`${at}.${field}: ${message}`);
     if (raw.externalId && !raw.roleArn) problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or remove it`);
     if (raw.bucketName && method !== 'get-session-token') {
       const problem = sessionPolicySizeProblem({ partition: raw.roleArn && partitionOf(raw.roleArn), bucketName: raw.bucketName, folderPath: raw.folderPath });
@@ -176,7 +177,10 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
 
   const flowServiceUrl = (env[ENV.flowServiceUrl]?.trim() || DEFAULT_FLOW_SERVICE_URL).replace(/\/+$/, '');
   const imsUrl = (env[ENV.imsUrl]?.trim() || DEFAULT_IMS_URL).replace(/\/+$/, '');
-  for (const [name, value] of [['FLOW_SERVICE_URL', flowServiceUrl], ['ADOBE_IMS_URL', imsUrl]] as const) {
+  for (const [name, value] of [
+    ['FLOW_SERVICE_URL', flowServiceUrl],
+    ['ADOBE_IMS_URL', imsUrl],
+  ] as const) {
     const problem = checkServiceUrl(name, value);
     if (problem) problems.push(problem);
   }

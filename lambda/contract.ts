@@ -144,7 +144,9 @@ export function stringWithRule(problemOf: (value: string) => string | undefined,
 /** The fields every target has, whichever configuration writes it (the function's, cdk.json's). */
 export const targetFieldSchemas = {
   connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
-  sandboxName: z.string({ error: requiredOr('must be a string') }).regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
+  sandboxName: z
+    .string({ error: requiredOr('must be a string') })
+    .regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
   roleArn: z.string({ error: 'must be a string' }).regex(ROLE_ARN, 'must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>'),
   externalId: z.string({ error: 'must be a string' }).regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-'),
   durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds'),
@@ -194,10 +196,35 @@ const validatedBase = {
  * for GetFederationToken (whose federated user may do only what its session policy allows).
  */
 export const rotationTargetSchema = z.discriminatedUnion('method', [
-  z.object({ ...validatedBase, method: z.literal('assume-role-chained'), roleArn: z.string(), externalId: z.string().optional(), userCredentialsSecretId: z.undefined().optional() }),
-  z.object({ ...validatedBase, method: z.literal('assume-role-user-keys'), roleArn: z.string(), externalId: z.string().optional(), userCredentialsSecretId: z.string() }),
-  z.object({ ...validatedBase, method: z.literal('get-session-token'), roleArn: z.undefined().optional(), externalId: z.undefined().optional(), userCredentialsSecretId: z.string() }),
-  z.object({ ...validatedBase, method: z.literal('get-federation-token'), roleArn: z.undefined().optional(), externalId: z.undefined().optional(), userCredentialsSecretId: z.string(), bucketName: z.string() }),
+  z.object({
+    ...validatedBase,
+    method: z.literal('assume-role-chained'),
+    roleArn: z.string(),
+    externalId: z.string().optional(),
+    userCredentialsSecretId: z.undefined().optional(),
+  }),
+  z.object({
+    ...validatedBase,
+    method: z.literal('assume-role-user-keys'),
+    roleArn: z.string(),
+    externalId: z.string().optional(),
+    userCredentialsSecretId: z.string(),
+  }),
+  z.object({
+    ...validatedBase,
+    method: z.literal('get-session-token'),
+    roleArn: z.undefined().optional(),
+    externalId: z.undefined().optional(),
+    userCredentialsSecretId: z.string(),
+  }),
+  z.object({
+    ...validatedBase,
+    method: z.literal('get-federation-token'),
+    roleArn: z.undefined().optional(),
+    externalId: z.undefined().optional(),
+    userCredentialsSecretId: z.string(),
+    bucketName: z.string(),
+  }),
 ]);
 
 /** One connection to keep fresh, and how to mint its credentials. */
@@ -329,7 +356,10 @@ export interface FunctionSettings {
  * @param stringify how to write the target list (the construct passes `Stack.toJsonString`, which
  * resolves deploy-time values such as created roles' ARNs). @default JSON.stringify
  */
-export function toFunctionEnv(settings: FunctionSettings, { stringify = JSON.stringify }: { stringify?: (value: unknown) => string } = {}): Record<string, string> {
+export function toFunctionEnv(
+  settings: FunctionSettings,
+  { stringify = JSON.stringify }: { stringify?: (value: unknown) => string } = {},
+): Record<string, string> {
   const { targets } = settings;
   return {
     [ENV.adobeCredentialsSecretId]: settings.adobeCredentialsSecretId,

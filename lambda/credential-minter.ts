@@ -15,6 +15,9 @@ import {
   GetFederationTokenCommand,
   GetSessionTokenCommand,
   STSClient,
+  type AssumeRoleCommandOutput,
+  type GetFederationTokenCommandOutput,
+  type GetSessionTokenCommandOutput,
   type STSClientConfig,
 } from '@aws-sdk/client-sts';
 import type { RotationTarget } from './config.js';
@@ -57,7 +60,10 @@ export function roleSessionName(connectionId: string): string {
  * connection always gets the same name, and CloudTrail shows which connection a call was for.
  */
 export function federatedUserName(connectionId: string): string {
-  return `aep-${connectionId.toLowerCase().replace(/[^0-9a-f]/g, '').slice(0, 28)}`;
+  return `aep-${connectionId
+    .toLowerCase()
+    .replace(/[^0-9a-f]/g, '')
+    .slice(0, 28)}`;
 }
 
 /**
@@ -133,7 +139,7 @@ export class CredentialMinter {
     const roleArn = target.roleArn!;
     const sessionName = roleSessionName(target.connectionId);
     const client = target.method === 'assume-role-user-keys' ? await this.userClient(target.userCredentialsSecretId!, secrets) : this.ownClient;
-    let response;
+    let response: AssumeRoleCommandOutput;
     try {
       response = await client.send(
         new AssumeRoleCommand({
@@ -155,7 +161,7 @@ export class CredentialMinter {
   private async getSessionToken(target: RotationTarget, secrets: MintCall['secrets'], send: SendOptions) {
     const secretId = target.userCredentialsSecretId!;
     const client = await this.userClient(secretId, secrets);
-    let response;
+    let response: GetSessionTokenCommandOutput;
     try {
       response = await client.send(new GetSessionTokenCommand({ DurationSeconds: target.durationSeconds }), send);
     } catch (error) {
@@ -175,7 +181,7 @@ export class CredentialMinter {
     const client = await this.userClient(secretId, secrets);
     const userArn = await this.userArn(secretId, client);
     const name = federatedUserName(target.connectionId);
-    let response;
+    let response: GetFederationTokenCommandOutput;
     try {
       response = await client.send(
         new GetFederationTokenCommand({ Name: name, Policy: policyFor(target, partitionOf(userArn)), DurationSeconds: target.durationSeconds }),
@@ -202,10 +208,7 @@ export class CredentialMinter {
     try {
       arn = (await client.send(new GetCallerIdentityCommand({}), send)).Arn;
     } catch (error) {
-      throw new VerificationError(
-        `the new credentials failed GetCallerIdentity (${(error as Error).name}); they were not pushed to Flow Service`,
-        error,
-      );
+      throw new VerificationError(`the new credentials failed GetCallerIdentity (${(error as Error).name}); they were not pushed to Flow Service`, error);
     }
     // No client.destroy(): clients share one request handler (clientConfig), whose sockets others use.
     if (arn !== expectedArn) {

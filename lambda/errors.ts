@@ -102,7 +102,11 @@ export class StsError extends RotatorError {
   /** STS was throttling or failing on its side (after the SDK's own retries): a later attempt may pass. */
   readonly transient: boolean;
 
-  constructor(message: string, readonly awsErrorName?: string, cause?: unknown) {
+  constructor(
+    message: string,
+    readonly awsErrorName?: string,
+    cause?: unknown,
+  ) {
     super('STS_MINT_FAILED', message, cause);
     this.transient = isTransientAwsError(cause);
   }
@@ -124,7 +128,10 @@ export class VerificationError extends RotatorError {
 export class ConnectionNotRotatableError extends RotatorError {
   override readonly name: string = 'ConnectionNotRotatableError';
 
-  constructor(message: string, readonly reason: 'wrong-connection-spec' | 'iam-role-auth' | 'unexpected-auth') {
+  constructor(
+    message: string,
+    readonly reason: 'wrong-connection-spec' | 'iam-role-auth' | 'unexpected-auth',
+  ) {
     super('CONNECTION_NOT_ROTATABLE', message);
   }
 }
@@ -158,7 +165,10 @@ export class FlowServiceError extends RotatorError {
 export class EtagConflictError extends FlowServiceError {
   override readonly name: string = 'EtagConflictError';
 
-  constructor(message: string, readonly attempts: number) {
+  constructor(
+    message: string,
+    readonly attempts: number,
+  ) {
     super(message, 412, '1404-412', undefined, 'ETAG_CONFLICT');
   }
 }
@@ -167,7 +177,10 @@ export class EtagConflictError extends FlowServiceError {
 export class RotationFailedError extends RotatorError {
   override readonly name: string = 'RotationFailedError';
 
-  constructor(message: string, readonly failedConnectionIds: readonly string[]) {
+  constructor(
+    message: string,
+    readonly failedConnectionIds: readonly string[],
+  ) {
     super('ROTATION_FAILED', message);
   }
 }

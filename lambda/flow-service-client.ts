@@ -144,7 +144,13 @@ export class FlowServiceClient {
   }
 
   /** `PATCH /connections/{id}` with `If-Match: <etag>` exactly as GET returned it; returns the new etag. */
-  async patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call: CallOptions = {}): Promise<string> {
+  async patchConnection(
+    connectionId: string,
+    sandboxName: string,
+    etag: string,
+    operations: readonly JsonPatchOperation[],
+    call: CallOptions = {},
+  ): Promise<string> {
     const body = await this.send<{ etag?: unknown }>(
       'PATCH',
       connectionId,
@@ -177,7 +183,8 @@ export class FlowServiceClient {
     extra: { headers?: Record<string, string>; body?: string; path?: 'explore'; searchParams?: Record<string, string> },
     { auth = this.fixedAuth, signal, onRetry, redactor }: CallOptions,
   ): Promise<T> {
-    if (!auth) throw new TypeError(`FlowServiceClient: the ${method} of ${connectionId} names no Adobe identity (auth, or the client's tokens and credentials)`);
+    if (!auth)
+      throw new TypeError(`FlowServiceClient: the ${method} of ${connectionId} names no Adobe identity (auth, or the client's tokens and credentials)`);
     const [token, credentials] = await Promise.all([auth.getToken(signal), auth.credentials()]);
     const path = `connections/${encodeURIComponent(connectionId)}${extra.path ? `/${extra.path}` : ''}`;
     try {

@@ -60,7 +60,10 @@ export function createHandler(options: HandlerOptions = {}) {
       return summary;
     } catch (error) {
       const message = String((error as Error)?.message);
-      logger.error('invocation failed', { errorCode: (error as { code?: string }).code, error: session ? session.redactor.redact(message) : redactSecrets(message) });
+      logger.error('invocation failed', {
+        errorCode: (error as { code?: string }).code,
+        error: session ? session.redactor.redact(message) : redactSecrets(message),
+      });
       throw error;
     } finally {
       session?.close();

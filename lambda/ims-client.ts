@@ -119,7 +119,11 @@ export class ImsTokenProvider {
       if (error instanceof HTTPError && [400, 401, 403].includes(error.response.statusCode)) {
         const imsError = (error.response.body as { error?: unknown } | undefined)?.error;
         const detail = typeof imsError === 'string' ? imsError : `HTTP ${error.response.statusCode}`;
-        throw new ImsError('IMS_AUTH_FAILED', `Adobe IMS refused the client credentials (${detail}); check clientId, clientSecret and scopes in the Adobe credentials secret`, error);
+        throw new ImsError(
+          'IMS_AUTH_FAILED',
+          `Adobe IMS refused the client credentials (${detail}); check clientId, clientSecret and scopes in the Adobe credentials secret`,
+          error,
+        );
       }
       throw new ImsError('IMS_UNAVAILABLE', `Adobe IMS token request failed: ${describeHttpFailure(error)}`, error);
     }

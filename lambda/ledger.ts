@@ -118,14 +118,20 @@ export class RotationLedger {
    * connection the ledger has not seen). Rejects on any DynamoDB failure: the caller decides that
    * it never fails the rotation.
    */
-  async record(result: ConnectionResult, method: MintMethod, { now = new Date(), signal }: { now?: Date; signal?: AbortSignal } = {}): Promise<LedgerRecord | undefined> {
+  async record(
+    result: ConnectionResult,
+    method: MintMethod,
+    { now = new Date(), signal }: { now?: Date; signal?: AbortSignal } = {},
+  ): Promise<LedgerRecord | undefined> {
     const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now)), { abortSignal: signal });
     return toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
   }
 
   /** One connection's item, consistently read (the CLI's `status`). */
   async get(connectionId: string): Promise<LedgerRecord | undefined> {
-    const response = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: marshall({ [LEDGER_KEY]: connectionId }), ConsistentRead: true }));
+    const response = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ [LEDGER_KEY]: connectionId }), ConsistentRead: true }),
+    );
     return toLedgerRecord(response.Item && unmarshall(response.Item));
   }
 }

@@ -37,7 +37,10 @@ export function parseRotationRequest(event: unknown): RotationRequest {
   if (!parsed.success) {
     throw new RequestValidationError(
       parsed.error.issues.map((issue) => {
-        const field = issue.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '');
+        const field = issue.path
+          .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+          .join('')
+          .replace(/^\./, '');
         if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}; allowed: connectionIds, dryRun`;
         return `${field || '(request)'}: ${issue.message}`;
       }),

@@ -12,6 +12,7 @@ import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowSe
 import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
 import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
 import { heldCredentialsExpireAt } from './held-credentials.js';
+import type { RotationLedger } from './ledger.js';
 import type { RotationSession } from './session.js';
 import type { ConnectionResult } from './summary.js';
 
@@ -91,7 +92,12 @@ export interface RotateOptions {
  * the session's deadline, its lines go to the session's logger for it, and each `412` is counted by
  * the session's recorder. Never throws: failures become a result, which the caller records.
  */
-export async function rotateConnection(target: RotationTarget, clients: RotationClients, session: RotationSession, options: RotateOptions): Promise<ConnectionResult> {
+export async function rotateConnection(
+  target: RotationTarget,
+  clients: RotationClients,
+  session: RotationSession,
+  options: RotateOptions,
+): Promise<ConnectionResult> {
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, attempts: options.attempt ?? 1 };
   const { signal } = session.deadline;
   const log = session.loggerFor(target);
@@ -108,7 +114,11 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
   /** What the connection still holds, as far as this run can tell (failed and dry-run results). */
   const held = async () => {
     // Whether the rotator wrote it last is judged by the Adobe client id of this invocation.
-    const ownClientId = () => session.secrets.adobeCredentials().then((credentials) => credentials.clientId, () => undefined);
+    const ownClientId = () =>
+      session.secrets.adobeCredentials().then(
+        (credentials) => credentials.clientId,
+        () => undefined,
+      );
     const expiresAt = firstRead && heldCredentialsExpireAt(firstRead, target.durationSeconds, await ownClientId());
     return expiresAt === undefined ? {} : { heldCredentialsExpireAt: new Date(expiresAt).toISOString() };
   };
@@ -148,7 +158,14 @@ export async function rotateConnection(target: RotationTarget, clients: Rotation
           buildCredentialPatch(connection.auth?.params, credentials),
           call,
         );
-        const rotated: ConnectionResult = { ...base, status: 'rotated', etag, previousEtag: firstRead.etag, expiresAt, ...(etagConflicts ? { etagConflicts } : {}) };
+        const rotated: ConnectionResult = {
+          ...base,
+          status: 'rotated',
+          etag,
+          previousEtag: firstRead.etag,
+          expiresAt,
+          ...(etagConflicts ? { etagConflicts } : {}),
+        };
         return options.verifyWithAdobe ? await verifyRotation(rotated, target, clients, call) : { ...rotated, adobeVerified: false };
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
@@ -217,14 +234,22 @@ async function verifyRotation(rotated: ConnectionResult, target: RotationTarget,
 }
 
 /** Dry run: can Adobe read with what the connection holds now? Never throws. */
-async function probeAdobe(target: RotationTarget, clients: RotationClients, call: CallOptions): Promise<Pick<ConnectionResult, 'adobeVerified' | 'adobeError' | 'adobeErrorCode'>> {
+async function probeAdobe(
+  target: RotationTarget,
+  clients: RotationClients,
+  call: CallOptions,
+): Promise<Pick<ConnectionResult, 'adobeVerified' | 'adobeError' | 'adobeErrorCode'>> {
   const query = exploreQueryFor(target);
   try {
     await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
     return { adobeVerified: true };
   } catch (error) {
     const { message, code } = describeIn(error, call);
-    return { adobeVerified: false, adobeErrorCode: code, adobeError: `Adobe could not list ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}` };
+    return {
+      adobeVerified: false,
+      adobeErrorCode: code,
+      adobeError: `Adobe could not list ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}`,
+    };
   }
 }
 
@@ -279,11 +304,18 @@ export interface RotateTargetsOptions extends Omit<RotateOptions, 'attempt'> {
  * one more attempt once every connection has had its first, if the deadline allows: a brief
  * throttling or outage then costs neither a failed run nor Lambda's retry of the whole event.
  */
-export async function rotateTargets(targets: readonly RotationTarget[], clients: RotationClients, session: RotationSession, options: RotateTargetsOptions): Promise<ConnectionResult[]> {
+export async function rotateTargets(
+  targets: readonly RotationTarget[],
+  clients: RotationClients,
+  session: RotationSession,
+  options: RotateTargetsOptions,
+): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
   const { deadline, recorder } = session;
   const attempt = (target: RotationTarget, number: number) =>
-    limit(async () => (number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...options, attempt: number })));
+    limit(async () =>
+      number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...options, attempt: number }),
+    );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
     const final = await keepInLedger(target, result, session);
     recorder.connectionOutcome(final, session.loggerFor(target));
@@ -302,7 +334,9 @@ export async function rotateTargets(targets: readonly RotationTarget[], clients:
       const target = targets[index]!;
       let final = result;
       if (deadline.hasTimeToStart()) {
-        session.loggerFor(target).warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
+        session
+          .loggerFor(target)
+          .warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
         final = await attempt(target, 2);
       } else {
         final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
@@ -320,7 +354,7 @@ export async function rotateTargets(targets: readonly RotationTarget[], clients:
  */
 async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession): Promise<ConnectionResult> {
   if (!session.ledger || result.status === 'dry-run') return result;
-  let previous;
+  let previous: Awaited<ReturnType<RotationLedger['record']>>;
   try {
     // Not the deadline's signal: a stopped run still records what it did, within the SDK's own timeouts.
     previous = await session.ledger.record(result, target.method);

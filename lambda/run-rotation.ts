@@ -18,7 +18,9 @@ export function selectTargets(targets: readonly RotationTarget[], request: Pick<
   const byId = new Map(targets.map((target) => [target.connectionId.toLowerCase(), target]));
   const unknown = request.connectionIds.filter((id) => !byId.has(id.toLowerCase()));
   if (unknown.length > 0) {
-    throw new RequestValidationError([`connectionIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets; nothing was rotated`]);
+    throw new RequestValidationError([
+      `connectionIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets; nothing was rotated`,
+    ]);
   }
   return request.connectionIds.map((id) => byId.get(id.toLowerCase())!);
 }

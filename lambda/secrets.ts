@@ -19,7 +19,10 @@ export const adobeCredentialsSchema = z.object({
   clientId: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty string'),
   clientSecret: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty string'),
   orgId: z.string({ error: requiredOr('must be a string') }).regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must be an IMS org id ending in @AdobeOrg'),
-  scopes: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty comma-separated list').default(DEFAULT_IMS_SCOPES),
+  scopes: z
+    .string({ error: requiredOr('must be a string') })
+    .min(1, 'must be a non-empty comma-separated list')
+    .default(DEFAULT_IMS_SCOPES),
 });
 export type AdobeCredentials = z.infer<typeof adobeCredentialsSchema>;
 

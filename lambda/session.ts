@@ -39,7 +39,10 @@ export class RotationSession {
   /** One connection's logger: each of its lines carries its `connectionId` and `sandboxName`. */
   loggerFor(target: Pick<RotationTarget, 'connectionId' | 'sandboxName'>): ConnectionLog {
     let log = this.connectionLogs.get(target.connectionId);
-    if (!log) this.connectionLogs.set(target.connectionId, (log = connectionLogger(target)));
+    if (!log) {
+      log = connectionLogger(target);
+      this.connectionLogs.set(target.connectionId, log);
+    }
     return log;
   }
 
@@ -57,7 +60,10 @@ export class RotationSession {
  * Begin an invocation.
  * @param remainingTimeMs Lambda's clock (`context.getRemainingTimeInMillis`); without it there is no deadline.
  */
-export function openSession(composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins' | 'ledger'>, remainingTimeMs?: () => number): RotationSession {
+export function openSession(
+  composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins' | 'ledger'>,
+  remainingTimeMs?: () => number,
+): RotationSession {
   return new RotationSession(
     new InvocationSecrets(composition.secrets, composition.config.adobeCredentialsSecretId),
     composition.tokens,

@@ -97,7 +97,13 @@ export interface ExpiryAlarmPlan {
  * inside that range. When 60 M + 180 > L - D no threshold works: that is the schedule's problem.
  * test/cdk/rotation-rules.test.ts runs these cases against a simulated alarm.
  */
-export function expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, thresholdSeconds, durationField }: ExpiryAlarmInput): ExpiryAlarmPlan {
+export function expiryAlarmPlan({
+  intervalSeconds,
+  timeoutSeconds,
+  shortestLifetimeSeconds,
+  thresholdSeconds,
+  durationField,
+}: ExpiryAlarmInput): ExpiryAlarmPlan {
   const gapSeconds = intervalSeconds + timeoutSeconds;
   const wanted = Math.ceil(gapSeconds / 60) + EXPIRY_ALARM_SLACK_MINUTES;
   const maxPeriods = MAX_ALARM_WINDOW_SECONDS / EXPIRY_ALARM_PERIOD_SECONDS;
@@ -137,7 +143,10 @@ export function expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifet
   }
   if (thresholdSeconds !== undefined) {
     if (!Number.isInteger(thresholdSeconds)) {
-      return { ...plan, thresholdProblem: `${thresholdSeconds} is not a whole number of seconds; use one from ${minThresholdSeconds} to ${maxThresholdSeconds}` };
+      return {
+        ...plan,
+        thresholdProblem: `${thresholdSeconds} is not a whole number of seconds; use one from ${minThresholdSeconds} to ${maxThresholdSeconds}`,
+      };
     }
     if (thresholdSeconds < minThresholdSeconds) {
       return {

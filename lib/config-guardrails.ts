@@ -87,7 +87,7 @@ export function guardrailConfigProblems(config: GuardrailsConfig & { readonly re
   if (config.secretReaders && config.adobeCredentialsSecret !== undefined) {
     problems.push(
       'secretReaders: the stack restricts who reads the Adobe secret only when it creates that secret; with adobeCredentialsSecret given, ' +
-        "add the statement in docs/DEPLOY.md (\"The Adobe secret's readers\") to that secret's resource policy yourself, and remove secretReaders",
+        'add the statement in docs/DEPLOY.md ("The Adobe secret\'s readers") to that secret\'s resource policy yourself, and remove secretReaders',
     );
   }
   return problems;

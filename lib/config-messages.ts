@@ -6,10 +6,8 @@
 import { parse as parseTolerantly, type ParseError } from 'jsonc-parser';
 import leven from 'leven';
 import { z } from 'zod';
-import {
-  SANDBOX_NAME,
-  } from '../lambda/contract.js';
-import { vpcSchema, } from './config-guardrails.js';
+import { SANDBOX_NAME } from '../lambda/contract.js';
+import { vpcSchema } from './config-guardrails.js';
 
 import { ACCOUNT, createRoleSchema, REGION, rootSchema, targetSchema } from './config-schema.js';
 
@@ -65,7 +63,6 @@ export function locateJsonError(text: string, error: unknown): JsonSyntaxError {
     .replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
   return { line: before.length, column: before.at(-1)!.length + 1, reason };
 }
-
 
 export type Issue = z.core.$ZodIssue;
 
@@ -149,10 +146,14 @@ function probablyMeant(issue: Issue, input: unknown, path: readonly PropertyKey[
     return undefined;
   }
   if (typeof input !== 'string') return undefined;
-  const lowerHyphenated = input.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  const lowerHyphenated = input
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
   if (field === 'sandboxName' && SANDBOX_NAME.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
   if (field === 'region' && REGION.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
   if (field === 'account' && ACCOUNT.test(input.replace(/[\s-]/g, ''))) return JSON.stringify(input.replace(/[\s-]/g, ''));
-  if (field === 'connectionId' && z.guid().safeParse(input.trim().replace(/^\{(.*)\}$/, '$1')).success) return JSON.stringify(input.trim().replace(/^\{(.*)\}$/, '$1'));
+  if (field === 'connectionId' && z.guid().safeParse(input.trim().replace(/^\{(.*)\}$/, '$1')).success)
+    return JSON.stringify(input.trim().replace(/^\{(.*)\}$/, '$1'));
   return undefined;
 }

@@ -15,16 +15,9 @@ import {
   stringWithRule,
   targetFieldSchemas,
 } from '../lambda/contract.js';
-import { guardrailFieldSchemas, } from './config-guardrails.js';
-import { operationsFieldSchemas, } from './config-operations.js';
-import {
-  bucketNameProblem,
-  DEFAULT_MEMORY_MB,
-  MAX_MEMORY_MB,
-  memoryProblem,
-  MIN_MEMORY_MB,
-  } from './rotation-rules.js';
-
+import { guardrailFieldSchemas } from './config-guardrails.js';
+import { operationsFieldSchemas } from './config-operations.js';
+import { bucketNameProblem, DEFAULT_MEMORY_MB, MAX_MEMORY_MB, memoryProblem, MIN_MEMORY_MB } from './rotation-rules.js';
 
 export const DEFAULT_STACK_NAME = 'AepS3CredentialRotator';
 export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
@@ -145,7 +138,10 @@ export const rootSchema = z
       functionRoleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
       runbookUrl: z
         .string({ error: 'must be a string' })
-        .regex(RUNBOOK_URL, 'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"')
+        .regex(
+          RUNBOOK_URL,
+          'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"',
+        )
         .optional(),
       ...guardrailFieldSchemas,
       ...operationsFieldSchemas,

@@ -6,12 +6,10 @@
  * problem is reported with its field path, e.g. `targets[1].durationSeconds: 7200 is above 3600 ...`.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import {
-  checkServiceUrl,
-  } from '../lambda/contract.js';
+import type { z } from 'zod';
+import { checkServiceUrl } from '../lambda/contract.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './config-guardrails.js';
-import { type OperationsConfig } from './config-operations.js';
+import type { OperationsConfig } from './config-operations.js';
 import { targetsDeliveryProblems } from './targets-delivery-rules.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
@@ -144,7 +142,11 @@ function targetProblems(target: ParsedTarget, at: string): { method?: MintMethod
       `${at}.userCredentialsSecret: a role the stack creates trusts only the rotator's function role, so it cannot be assumed with IAM-user keys; remove userCredentialsSecret, or use roleArn for a role that trusts the IAM user`,
     );
   }
-  const shape: TargetShape = { method: target.method, hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) };
+  const shape: TargetShape = {
+    method: target.method,
+    hasRole: Boolean(target.roleArn || target.createRole),
+    hasUserKeys: Boolean(target.userCredentialsSecret),
+  };
   const method = mintMethodOf(shape);
   if (!method) {
     problems.push(`${at}: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none`);
@@ -163,7 +165,11 @@ function targetProblems(target: ParsedTarget, at: string): { method?: MintMethod
     }
   } else {
     if (target.bucketName && method !== 'get-session-token') {
-      const problem = sessionPolicySizeProblem({ partition: target.roleArn && partitionOf(target.roleArn), bucketName: target.bucketName, folderPath: target.folderPath });
+      const problem = sessionPolicySizeProblem({
+        partition: target.roleArn && partitionOf(target.roleArn),
+        bucketName: target.bucketName,
+        folderPath: target.folderPath,
+      });
       if (problem) problems.push(`${at}.folderPath: "${target.folderPath}" ${problem}`);
     }
   }
@@ -199,7 +205,8 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       const { method, problems: own } = targetProblems(parsed.data, at);
       problems.push(...own);
       const key = parsed.data.connectionId.toLowerCase();
-      if (seen.has(key)) problems.push(`${at}.connectionId: duplicates targets[${seen.get(key)}] (${parsed.data.connectionId}); each connection needs exactly one target`);
+      if (seen.has(key))
+        problems.push(`${at}.connectionId: duplicates targets[${seen.get(key)}] (${parsed.data.connectionId}); each connection needs exactly one target`);
       else seen.set(key, index);
       if (method) targets.push({ ...parsed.data, method });
     });
@@ -207,7 +214,10 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 
   if (root.success) {
     const config = root.data;
-    for (const [field, value] of [['flowServiceUrl', config.flowServiceUrl], ['imsUrl', config.imsUrl]] as const) {
+    for (const [field, value] of [
+      ['flowServiceUrl', config.flowServiceUrl],
+      ['imsUrl', config.imsUrl],
+    ] as const) {
       const problem = checkServiceUrl(field, value);
       if (problem) problems.push(problem);
     }
@@ -220,7 +230,8 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
     if (Array.isArray(rawTargets) && targets.length === rawTargets.length) {
       const shortest = targets.reduce((min, target, index) => (target.durationSeconds < targets[min]!.durationSeconds ? index : min), 0);
       const field = `targets[${shortest}].durationSeconds`;
-      const windowProblem = interval.seconds === undefined ? undefined : rotationWindowProblem(config.schedule, interval.seconds, targets[shortest]!.durationSeconds, field);
+      const windowProblem =
+        interval.seconds === undefined ? undefined : rotationWindowProblem(config.schedule, interval.seconds, targets[shortest]!.durationSeconds, field);
       if (windowProblem) problems.push(`schedule: ${windowProblem}`);
       const timeout = functionTimeout(targets.length, config.concurrency);
       if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
@@ -276,7 +287,10 @@ export function loadRotatorConfig(
   const file = tryGetContext(CONFIG_FILE_CONTEXT_KEY);
   if (file !== undefined) {
     if (typeof file !== 'string' || file.trim() === '') {
-      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: must be the path of a JSON file; got ${JSON.stringify(file) ?? String(file)}`], `context "${CONFIG_FILE_CONTEXT_KEY}"`);
+      throw new ConfigValidationError(
+        [`${CONFIG_FILE_CONTEXT_KEY}: must be the path of a JSON file; got ${JSON.stringify(file) ?? String(file)}`],
+        `context "${CONFIG_FILE_CONTEXT_KEY}"`,
+      );
     }
     const source = `file "${file}" (context "${CONFIG_FILE_CONTEXT_KEY}")`;
     let text: string;

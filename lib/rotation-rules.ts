@@ -8,7 +8,17 @@
  * (`s3-credential-rotator.ts`, which names props) call these, so a refusal reads the same either
  * way. Nothing here imports aws-cdk-lib: the operator CLI reuses it with production dependencies.
  */
-import { CONNECTION_ID, DURATION_LIMITS, mintMethodFor, narrowingProblems, SANDBOX_NAME, TARGET_METHODS, targetMethodOf, type MintMethod, type TargetMethod } from '../lambda/contract.js';
+import {
+  CONNECTION_ID,
+  DURATION_LIMITS,
+  mintMethodFor,
+  narrowingProblems,
+  SANDBOX_NAME,
+  TARGET_METHODS,
+  targetMethodOf,
+  type MintMethod,
+  type TargetMethod,
+} from '../lambda/contract.js';
 import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem, sessionPolicySizeProblem } from '../lambda/session-policy.js';
 
 export {
@@ -25,7 +35,6 @@ export {
   type MintMethod,
   type TargetMethod,
 };
-
 
 /** How a target gets its credentials (see the function's `credential-minter.ts`). */
 export interface TargetShape {
@@ -49,7 +58,6 @@ export interface TargetShape {
 export function mintMethodOf(shape: TargetShape): MintMethod | undefined {
   return mintMethodFor(shape);
 }
-
 
 /**
  * The warning for a target whose credentials give Adobe more than the bucket it reads, or

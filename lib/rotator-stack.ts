@@ -11,7 +11,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RotatorConfig, SecretConfig } from './config.js';
 import { targetMethodOf } from './rotation-rules.js';
@@ -90,7 +90,9 @@ export class RotatorStack extends Stack {
       folderPath: target.folderPath,
     }));
 
-    const permissionsBoundary = config.permissionsBoundaryArn ? iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', config.permissionsBoundaryArn) : undefined;
+    const permissionsBoundary = config.permissionsBoundaryArn
+      ? iam.ManagedPolicy.fromManagedPolicyArn(this, 'PermissionsBoundary', config.permissionsBoundaryArn)
+      : undefined;
     this.rotator = new S3CredentialRotator(this, 'Rotator', {
       targets,
       schedule: scheduler.ScheduleExpression.expression(config.schedule),
@@ -113,7 +115,9 @@ export class RotatorStack extends Stack {
       encryptionKey: config.encryptionKeyArn ? kms.Key.fromKeyArn(this, 'EncryptionKey', config.encryptionKeyArn) : undefined,
       vpc: config.vpc && {
         subnets: config.vpc.subnetIds.map((subnetId, index) => importSubnet(this, `Subnet${index}`, subnetId)),
-        securityGroups: config.vpc.securityGroupIds.map((groupId, index) => ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index}`, groupId, { mutable: false })),
+        securityGroups: config.vpc.securityGroupIds.map((groupId, index) =>
+          ec2.SecurityGroup.fromSecurityGroupId(this, `SecurityGroup${index}`, groupId, { mutable: false }),
+        ),
       },
       secretReaders: config.secretReaders,
     });
@@ -137,14 +141,17 @@ export class RotatorStack extends Stack {
       value: secretIdOf(this.rotator.adobeCredentialsSecret),
     });
     new CfnOutput(this, OUTPUT.schedulerRoleArn, {
-      description: "EventBridge Scheduler's role: a key policy that does not defer to IAM must let it use the key (docs/DEPLOY.md, \"Key policy\")",
+      description: 'EventBridge Scheduler\'s role: a key policy that does not defer to IAM must let it use the key (docs/DEPLOY.md, "Key policy")',
       value: this.rotator.schedulerRole.roleArn,
     });
     new CfnOutput(this, OUTPUT.alarmTopicArn, { description: 'Alarms notify this SNS topic', value: this.rotator.alarmTopic.topicArn });
     new CfnOutput(this, OUTPUT.dashboardName, { description: 'CloudWatch dashboard of the rotator', value: this.rotator.dashboard.dashboardName });
     this.addOperatorOutputs();
     [...this.rotator.createdRoles.values()].forEach((role, index) => {
-      new CfnOutput(this, `SourceRoleArn${index}`, { description: `Role created for ${role.node.id.replace(/^SourceRole-?/, 'connection ')}`, value: role.roleArn });
+      new CfnOutput(this, `SourceRoleArn${index}`, {
+        description: `Role created for ${role.node.id.replace(/^SourceRole-?/, 'connection ')}`,
+        value: role.roleArn,
+      });
     });
   }
 
@@ -157,25 +164,35 @@ export class RotatorStack extends Stack {
         value: rotator.logGroup.logGroupName,
       },
       [OUTPUT.scheduleDeadLetterQueueUrl]: {
-        description: 'Scheduled runs EventBridge Scheduler could not invoke: aws sqs receive-message --queue-url <this> --attribute-names All; purge once fixed (ScheduleDeadLetterQueueAlarm)',
+        description:
+          'Scheduled runs EventBridge Scheduler could not invoke: aws sqs receive-message --queue-url <this> --attribute-names All; purge once fixed (ScheduleDeadLetterQueueAlarm)',
         value: rotator.scheduleDeadLetterQueue.queueUrl,
       },
       [OUTPUT.failureDeadLetterQueueUrl]: {
-        description: 'Asynchronous runs that failed after two retries: aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated (FailureDeadLetterQueueAlarm)',
+        description:
+          'Asynchronous runs that failed after two retries: aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated (FailureDeadLetterQueueAlarm)',
         value: rotator.failureDeadLetterQueue.queueUrl,
       },
       [OUTPUT.scheduleName]: {
-        description: 'The rotation schedule: aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this> (State ENABLED, or DISABLED while paused)',
+        description:
+          'The rotation schedule: aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this> (State ENABLED, or DISABLED while paused)',
         value: rotator.schedule.scheduleName,
       },
-      [OUTPUT.scheduleGroupName]: { description: "The schedule's group: pass it as --group-name with ScheduleName", value: rotator.scheduleGroup.scheduleGroupName },
+      [OUTPUT.scheduleGroupName]: {
+        description: "The schedule's group: pass it as --group-name with ScheduleName",
+        value: rotator.scheduleGroup.scheduleGroupName,
+      },
       [OUTPUT.ledgerTableName]: {
-        description: "The rotation ledger, one item per connection: aws dynamodb get-item --table-name <this> --key '{\"connectionId\": {\"S\": \"<id>\"}}'",
+        description: 'The rotation ledger, one item per connection: aws dynamodb get-item --table-name <this> --key \'{"connectionId": {"S": "<id>"}}\'',
         value: rotator.ledgerTable.tableName,
       },
       [OUTPUT.alarmNames]: {
-        description: "Every alarm's name, comma-separated: aws cloudwatch describe-alarms / disable-alarm-actions / enable-alarm-actions --alarm-names (split at the commas)",
-        value: Fn.join(',', rotator.alarms.map((alarm) => alarm.alarmName)),
+        description:
+          "Every alarm's name, comma-separated: aws cloudwatch describe-alarms / disable-alarm-actions / enable-alarm-actions --alarm-names (split at the commas)",
+        value: Fn.join(
+          ',',
+          rotator.alarms.map((alarm) => alarm.alarmName),
+        ),
       },
     };
     for (const [key, output] of Object.entries(outputs)) new CfnOutput(this, key, output);
@@ -189,7 +206,10 @@ export class RotatorStack extends Stack {
  */
 function importSubnet(scope: Stack, id: string, subnetId: string): ec2.ISubnet {
   const subnet = ec2.Subnet.fromSubnetId(scope, id, subnetId);
-  Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', "The function's VpcConfig takes subnet ids only; nothing reads the subnet's route table");
+  Annotations.of(subnet).acknowledgeWarning(
+    '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+    "The function's VpcConfig takes subnet ids only; nothing reads the subnet's route table",
+  );
   return subnet;
 }
 

@@ -143,7 +143,10 @@ export class S3CredentialRotator extends Construct {
     // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
     restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, props.secretReaders);
 
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS, encryptionKey: props.encryptionKey });
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      encryptionKey: props.encryptionKey,
+    });
     this.logGroup = logGroup;
     this.ledgerTable = createLedgerTable(this, props.encryptionKey);
     this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);

@@ -22,7 +22,9 @@ export type TargetsDeliveryName = (typeof TARGETS_DELIVERIES)[number];
 
 /** The size of the list in `ROTATION_TARGETS`, counting each unresolved value at its longest. */
 export function estimatedTargetsBytes(entries: readonly FunctionTargetEntry[], isUnresolved: (value: string) => boolean): number {
-  return Buffer.byteLength(JSON.stringify(entries, (_key, value: unknown) => (typeof value === 'string' && isUnresolved(value) ? 'x'.repeat(UNRESOLVED_VALUE_BYTES) : value)));
+  return Buffer.byteLength(
+    JSON.stringify(entries, (_key, value: unknown) => (typeof value === 'string' && isUnresolved(value) ? 'x'.repeat(UNRESOLVED_VALUE_BYTES) : value)),
+  );
 }
 
 /** How the targets travel, and whether created roles' sessions are narrowed in the list. */
@@ -78,20 +80,32 @@ export interface DeliveryTarget {
 }
 
 /** Stands for a created role's ARN that only a deploy will know. */
-const DEPLOY_TIME_ARN = '${Token[created role ARN]}';
+const DEPLOY_TIME_ARN = '<created role ARN, known at deploy time>';
 
 /**
  * What `cdk synth` would refuse about how a configuration's targets travel, found without
  * synthesizing: a list too large for the environment goes to a bundled file, and then every
  * created role needs a fixed name, and the stack an explicit account and region.
  */
-export function targetsDeliveryProblems(config: { readonly targets: readonly DeliveryTarget[]; readonly targetsDelivery: TargetsDeliveryName; readonly account?: string; readonly region?: string }): string[] {
+export function targetsDeliveryProblems(config: {
+  readonly targets: readonly DeliveryTarget[];
+  readonly targetsDelivery: TargetsDeliveryName;
+  readonly account?: string;
+  readonly region?: string;
+}): string[] {
   const entryOf = (target: DeliveryTarget, narrowCreatedRoles: boolean) => {
     const created = target.createRole;
     const roleArn =
       target.roleArn ??
-      (created && (created.roleName && config.account && config.region ? `arn:${partitionOfRegion(config.region)}:iam::${config.account}:role/${created.roleName}` : DEPLOY_TIME_ARN));
-    const scope = created ? (narrowCreatedRoles ? { bucketName: created.bucketName, folderPath: created.folderPath } : {}) : { bucketName: target.bucketName, folderPath: target.folderPath };
+      (created &&
+        (created.roleName && config.account && config.region
+          ? `arn:${partitionOfRegion(config.region)}:iam::${config.account}:role/${created.roleName}`
+          : DEPLOY_TIME_ARN));
+    const scope = created
+      ? narrowCreatedRoles
+        ? { bucketName: created.bucketName, folderPath: created.folderPath }
+        : {}
+      : { bucketName: target.bucketName, folderPath: target.folderPath };
     return toTargetEntry({ ...target, roleArn, userCredentialsSecretId: target.userCredentialsSecret?.secretId, ...scope });
   };
   const isUnresolved = (value: string) => value === DEPLOY_TIME_ARN;
@@ -101,5 +115,7 @@ export function targetsDeliveryProblems(config: { readonly targets: readonly Del
     isUnresolved,
   );
   if (delivery !== 'file') return [];
-  return config.targets.flatMap((target, index) => (target.createRole && (!target.createRole.roleName || !config.account || !config.region) ? [createdRoleInFileProblem(index)] : []));
+  return config.targets.flatMap((target, index) =>
+    target.createRole && (!target.createRole.roleName || !config.account || !config.region) ? [createdRoleInFileProblem(index)] : [],
+  );
 }

@@ -37,7 +37,14 @@ const METHOD_LABEL: Record<string, string> = {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const shortEtag = (etag: string | undefined) => (etag ? etag.replaceAll('"', '').slice(0, 8) : '-');
@@ -83,11 +90,13 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
     const { createHandler } = await import('../lambda/handler.js');
     // A fresh "container" for this world (its targets and endpoints), as Lambda would start one.
     const handler = createHandler();
-    console.log(`Emulators up (IMS ${world.emulators.ims.url}, Flow Service ${world.emulators.flowService.url}, STS ${world.emulators.sts.url}, Secrets Manager ${world.emulators.secretsManager.url})`);
+    console.log(
+      `Emulators up (IMS ${world.emulators.ims.url}, Flow Service ${world.emulators.flowService.url}, STS ${world.emulators.sts.url}, Secrets Manager ${world.emulators.secretsManager.url})`,
+    );
     const sandboxes = [...new Set(connections.map((connection) => connection.sandboxName))];
     console.log(`Rotating ${connections.length} connections in sandboxes ${sandboxes.join(', ')} with a scheduled event...\n`);
 
-    let summary;
+    let summary: Awaited<ReturnType<typeof handler>> | undefined;
     let failure: Error | undefined;
     try {
       summary = await handler({ version: '0', source: 'aws.scheduler', 'detail-type': 'Scheduled Event', detail: {} });
@@ -100,7 +109,10 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
     world.connectionIds.forEach((id, index) => {
       const result = results.find((entry) => entry.connectionId === id);
       const spec = connections[index]!;
-      const notes = [result?.etagConflicts ? `after ${result.etagConflicts} etag conflict` : '', (result?.attempts ?? 1) > 1 ? `on attempt ${result!.attempts}` : ''].filter(Boolean);
+      const notes = [
+        result?.etagConflicts ? `after ${result.etagConflicts} etag conflict` : '',
+        (result?.attempts ?? 1) > 1 ? `on attempt ${result!.attempts}` : '',
+      ].filter(Boolean);
       const outcome =
         result?.status === 'rotated'
           ? `rotated${notes.length ? ` (${notes.join(', ')})` : ''}`
@@ -134,7 +146,9 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
     const rotated = results.filter((entry) => entry.status === 'rotated').length;
     const verified = results.filter((entry) => entry.status === 'rotated' && entry.adobeVerified).length;
     console.log(`\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`);
-    console.log(`${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`);
+    console.log(
+      `${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`,
+    );
     console.log(`${verified} of ${rotated} were then explored by Flow Service with their new credentials: Adobe itself listed their buckets.`);
     if (failure) console.log(`\nThe invocation failed: ${failure.message}`);
     // Expected: every access-key connection rotated, but the read-only one with --with-failure.

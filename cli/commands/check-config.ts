@@ -20,7 +20,7 @@ export function splitProblem(problem: string): { field: string; message: string 
 
 export async function checkConfigCommand(options: CommandOptions, io: Io): Promise<number> {
   const json = wantsJson(io, options.json);
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(io.cwd, options.config);
   } catch (error) {

@@ -8,7 +8,20 @@ import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { optionalConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
-import { formatClock, formatEtag, painterFor, printJson, Progress, renderTable, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
+import {
+  formatClock,
+  formatEtag,
+  painterFor,
+  printJson,
+  Progress,
+  renderTable,
+  shortIds,
+  TABLE_WIDTH,
+  wantsJson,
+  wrap,
+  type Io,
+  type Tone,
+} from '../output.js';
 import { isHealthyRow, isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
 
 /** What one `rotate` found, printed as a table or JSON. */
@@ -49,7 +62,7 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
   const tick = () => progress.update(`${dryRun ? 'dry run: ' : ''}invoking ${functionName} for ${what}… ${Math.round((io.now() - started) / 1000)}s`);
   tick();
   const timer = progress.enabled ? setInterval(tick, 1000).unref() : undefined;
-  let outcome;
+  let outcome: Awaited<ReturnType<typeof invokeFunction>>;
   try {
     outcome = await invokeFunction(functionName, manualRequest(connectionIds, dryRun), aws);
   } finally {
@@ -63,9 +76,15 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
     const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
     if (errorMessage.startsWith('Invalid rotation request: ')) {
       const reason = errorMessage.slice('Invalid rotation request: '.length);
-      throw notDeployedYet(reason, config, options, functionName) ?? new UsageError(`Function ${functionName} refused the request: ${withSuggestions(reason, config)}.`);
+      throw (
+        notDeployedYet(reason, config, options, functionName) ??
+        new UsageError(`Function ${functionName} refused the request: ${withSuggestions(reason, config)}.`)
+      );
     }
-    throw new CliError(`Function ${functionName} failed without rotating any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`, EXIT.FAILED);
+    throw new CliError(
+      `Function ${functionName} failed without rotating any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`,
+      EXIT.FAILED,
+    );
   }
   if (!isRotationSummary(outcome.payload)) {
     throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
@@ -113,7 +132,12 @@ async function rotateLocally(options: CommandOptions, io: Io, connectionIds: str
   const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
   const unknown = (connectionIds ?? []).filter((id) => !byId.has(id.toLowerCase()));
   if (unknown.length > 0) {
-    throw new UsageError(`${notTargets(unknown, config.targets.map((target) => target.connectionId))}; nothing was rotated.`);
+    throw new UsageError(
+      `${notTargets(
+        unknown,
+        config.targets.map((target) => target.connectionId),
+      )}; nothing was rotated.`,
+    );
   }
   const targets = connectionIds ? connectionIds.map((id) => byId.get(id.toLowerCase())!) : config.targets;
   refuseCreatedRoles(config, targets);
@@ -127,10 +151,15 @@ async function rotateLocally(options: CommandOptions, io: Io, connectionIds: str
   let done = 0;
   const label = dryRun ? 'checking (dry run)' : 'rotating';
   if (showProgress) progress.update(`${label} 0/${targets.length}…`);
-  const outcome = await runLocally(env, manualRequest(connectionIds, dryRun), (line) => {
-    if (options.verbose) io.stderr.write(`${line}\n`);
-    else if (isOutcomeLogLine(line)) progress.update(`${label} ${++done}/${targets.length}…`);
-  }, config.region);
+  const outcome = await runLocally(
+    env,
+    manualRequest(connectionIds, dryRun),
+    (line) => {
+      if (options.verbose) io.stderr.write(`${line}\n`);
+      else if (isOutcomeLogLine(line)) progress.update(`${label} ${++done}/${targets.length}…`);
+    },
+    config.region,
+  );
   progress.done();
 
   if (outcome.summary) return { mode: 'local', dryRun, rows: rowsFromSummary(outcome.summary) };
@@ -143,7 +172,9 @@ async function checkOperatorCredentials(region: string | undefined): Promise<voi
   try {
     await client.send(new GetCallerIdentityCommand({}));
   } catch (error) {
-    throw describeAwsError(error, 'call sts:GetCallerIdentity') ?? new EnvironmentError(`Your AWS credentials could not be checked (${(error as Error).name}).`);
+    throw (
+      describeAwsError(error, 'call sts:GetCallerIdentity') ?? new EnvironmentError(`Your AWS credentials could not be checked (${(error as Error).name}).`)
+    );
   } finally {
     client.destroy();
   }
@@ -253,7 +284,8 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   const where = report.mode === 'local' ? 'run locally' : `function ${report.function}`;
   const attempted = report.rows.filter((row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag));
   const verified = attempted.filter((row) => row.adobeVerified).length;
-  if (attempted.length > 0) counts.push(`Adobe could read ${verified} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`);
+  if (attempted.length > 0)
+    counts.push(`Adobe could read ${verified} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`);
   const summary = wrap(`${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).`, TABLE_WIDTH, 2);
   io.stdout.write(`\n${ok ? summary.replace('OK', paint('OK', 'ok')) : summary.replace('NOT OK', paint('NOT OK', 'failure'))}\n`);
 }

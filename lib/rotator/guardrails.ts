@@ -44,7 +44,7 @@ export function guardrailProblems(scope: IConstruct, props: S3CredentialRotatorP
   if (props.secretReaders && secret && !Resource.isOwnedResource(secret)) {
     problems.push(
       "secretReaders: the Adobe secret is imported, and an imported secret's resource policy cannot be set from here; " +
-        "add the statement in docs/DEPLOY.md (\"The Adobe secret's readers\") to that secret's resource policy yourself, and remove secretReaders",
+        'add the statement in docs/DEPLOY.md ("The Adobe secret\'s readers") to that secret\'s resource policy yourself, and remove secretReaders',
     );
   }
   return problems;

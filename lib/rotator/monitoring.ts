@@ -64,7 +64,9 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
   const fn = options.function;
   const metric = (metricName: string, statistic: string) =>
     new cloudwatch.Metric({ namespace: metricsNamespace, metricName, dimensionsMap: { service: serviceName }, statistic, period: Duration.minutes(5) });
-  const alarmTopic = options.alarmTopic ?? new sns.Topic(scope, 'AlarmTopic', { displayName: 'AEP S3 credential rotator alarms', enforceSSL: true, masterKey: options.encryptionKey });
+  const alarmTopic =
+    options.alarmTopic ??
+    new sns.Topic(scope, 'AlarmTopic', { displayName: 'AEP S3 credential rotator alarms', enforceSSL: true, masterKey: options.encryptionKey });
   const describe = (id: string, meaning: string) => `${meaning} Runbook: ${options.runbookUrl}#${id.toLowerCase()}`;
   // One period per schedule interval: it holds one scheduled run, and with missing data ignored
   // the state holds until the next run instead of flapping back to OK between runs.
@@ -118,19 +120,21 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     ...actions,
   });
-  const destinationDeliveryFailuresAlarm = fn.metric('DestinationDeliveryFailures', { period: runPeriod, statistic: 'Sum' }).createAlarm(scope, 'DestinationDeliveryFailuresAlarm', {
-    alarmDescription: describe(
-      'DestinationDeliveryFailuresAlarm',
-      "Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, permission removed, record too large): the run's event and error are lost; only the function's log has them.",
-    ),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    // Lambda publishes this metric only when a delivery fails: no later datapoint would ever clear an "ignore".
-    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    ...actions,
-  });
+  const destinationDeliveryFailuresAlarm = fn
+    .metric('DestinationDeliveryFailures', { period: runPeriod, statistic: 'Sum' })
+    .createAlarm(scope, 'DestinationDeliveryFailuresAlarm', {
+      alarmDescription: describe(
+        'DestinationDeliveryFailuresAlarm',
+        "Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, permission removed, record too large): the run's event and error are lost; only the function's log has them.",
+      ),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // Lambda publishes this metric only when a delivery fails: no later datapoint would ever clear an "ignore".
+      // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...actions,
+    });
   const scheduleDeadLetterQueueAlarm = queueAlarm(
     scope,
     'ScheduleDeadLetterQueueAlarm',

@@ -16,7 +16,7 @@ import type { IConstruct } from 'constructs';
  */
 export const ADOBE_SECRET_ROTATION_REASON =
   'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API (add a second secret, switch to it, delete the old one), and this project does not automate that yet: ' +
-  "the credential would need the I/O Management API and its manage_client_secrets scope, letting whoever holds the secret mint more secrets for it, and the two-secret rollover (add, store as AWSPENDING, prove with IMS, promote, wait until no warm function uses the old one, delete it) needs a rotation function of its own. " +
+  'the credential would need the I/O Management API and its manage_client_secrets scope, letting whoever holds the secret mint more secrets for it, and the two-secret rollover (add, store as AWSPENDING, prove with IMS, promote, wait until no warm function uses the old one, delete it) needs a rotation function of its own. ' +
   'Operators rotate in Developer Console and put the new value with put-secret-value (docs/DEPLOY.md).';
 
 /** Acknowledge the findings on the function, the dead-letter queues and, when the construct created it, the Adobe secret. */
@@ -45,7 +45,8 @@ export function acknowledgeNagFindings({
     for (const id of ['AwsSolutions::AwsSolutions-SQS3', 'Serverless::Serverless-SQSRedrivePolicy']) {
       Validations.of(queue).acknowledge({
         id,
-        reason: 'This queue is itself a dead-letter queue (of EventBridge Scheduler or of Lambda asynchronous invocation), watched by its own alarm; a DLQ of a DLQ would only move the same message.',
+        reason:
+          'This queue is itself a dead-letter queue (of EventBridge Scheduler or of Lambda asynchronous invocation), watched by its own alarm; a DLQ of a DLQ would only move the same message.',
       });
     }
   }

@@ -19,7 +19,9 @@ export function placeInVpc(fn: lambda.Function, role: iam.Role, vpc: FunctionVpc
   // The statements of the AWS-managed AWSLambdaVPCAccessExecutionRole, inline and narrowed where EC2
   // allows it: no managed policy (AwsSolutions-IAM4), no CloudWatch Logs permissions beyond WriteLogs.
   // ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets support no resource-level permission.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DescribeNetwork', actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'DescribeNetwork', actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }),
+  );
   // Lambda's guide: without every resource id for DeleteNetworkInterface "your function may not be
   // able to access the VPC", and it gives this account-and-region pattern as the way to allow them.
   role.addToPrincipalPolicy(

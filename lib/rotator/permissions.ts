@@ -24,10 +24,14 @@ export interface FunctionGrants {
 /** Exactly what the function needs; see docs/DEPLOY.md, "Permissions". */
 export function grantFunctionPermissions(role: iam.Role, { logGroup, adobeCredentialsSecret, targets, createdRoles }: FunctionGrants): void {
   // Logs, and metrics: Powertools writes metrics to the log (embedded metric format), so no cloudwatch:PutMetricData.
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+  );
 
   const secrets = [adobeCredentialsSecret, ...targets.flatMap(({ props }) => (props.userCredentialsSecret ? [props.userCredentialsSecret] : []))];
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: unique(secrets.map(secretPolicyArn)) }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: unique(secrets.map(secretPolicyArn)) }),
+  );
   const keys = unique(secrets.flatMap((secret) => (secret.encryptionKey ? [secret.encryptionKey.keyArn] : [])));
   if (keys.length > 0) {
     role.addToPrincipalPolicy(

@@ -23,7 +23,11 @@ export function createSourceRole(scope: Construct, functionRole: iam.IRole, targ
       ...(folder ? { conditions: { StringLike: { 's3:prefix': [`${folder}/`, `${folder}/*`] } } } : {}),
     }),
     new iam.PolicyStatement({ sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [bucketArn] }),
-    new iam.PolicyStatement({ sid: 'ReadObjects', actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/${folder ? `${folder}/` : ''}*`] }),
+    new iam.PolicyStatement({
+      sid: 'ReadObjects',
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [`${bucketArn}/${folder ? `${folder}/` : ''}*`],
+    }),
   ];
   if (options.kmsKey) {
     statements.push(

@@ -52,7 +52,12 @@ export interface DeliveredTargets {
  * there (those fields only repeat what the created role already allows, and a bundled file would
  * need every created role's ARN at synth: a roleName, an account).
  */
-export function deliverTargets(scope: Construct, requested: TargetsDelivery, targets: readonly CheckedTarget[], createdRoles: ReadonlyMap<string, iam.Role>): DeliveredTargets {
+export function deliverTargets(
+  scope: Construct,
+  requested: TargetsDelivery,
+  targets: readonly CheckedTarget[],
+  createdRoles: ReadonlyMap<string, iam.Role>,
+): DeliveredTargets {
   const narrowed = targets.map((target) => functionTargetEntry(target, createdRoles, true));
   const unnarrowed = targets.map((target) => functionTargetEntry(target, createdRoles, false));
   // The rule check-config applies too (lib/targets-delivery-rules.ts), with tokens counted at their longest.
@@ -68,11 +73,18 @@ export function deliverTargets(scope: Construct, requested: TargetsDelivery, tar
  * the session: the target's own, or a created role's (`narrowCreatedRoles`; skipped when the
  * policy might not fit STS's limit, since the created role allows no more than that anyway).
  */
-function functionTargetEntry({ props: target, method, durationSeconds }: CheckedTarget, createdRoles: ReadonlyMap<string, iam.Role>, narrowCreatedRoles: boolean): FunctionTargetEntry {
+function functionTargetEntry(
+  { props: target, method, durationSeconds }: CheckedTarget,
+  createdRoles: ReadonlyMap<string, iam.Role>,
+  narrowCreatedRoles: boolean,
+): FunctionTargetEntry {
   let scope: { bucketName?: string; folderPath?: string } = { bucketName: target.bucketName, folderPath: target.folderPath };
   if (target.createRole) {
     const { bucketName, folderPath } = target.createRole;
-    const fits = Token.isUnresolved(bucketName) || Token.isUnresolved(folderPath) || !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath) });
+    const fits =
+      Token.isUnresolved(bucketName) ||
+      Token.isUnresolved(folderPath) ||
+      !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath) });
     scope = narrowCreatedRoles && fits ? { bucketName, folderPath } : {};
   }
   const folderPath = scope.folderPath === undefined || Token.isUnresolved(scope.folderPath) ? scope.folderPath : normalizeFolderPath(scope.folderPath);

@@ -70,7 +70,10 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   }
   const runbookProblem = props.runbookUrl === undefined || Token.isUnresolved(props.runbookUrl) ? undefined : runbookUrlProblem(props.runbookUrl);
   if (runbookProblem) problems.push(`runbookUrl: ${runbookProblem}`);
-  for (const [field, value] of [['flowServiceUrl', props.flowServiceUrl], ['imsUrl', props.imsUrl]] as const) {
+  for (const [field, value] of [
+    ['flowServiceUrl', props.flowServiceUrl],
+    ['imsUrl', props.imsUrl],
+  ] as const) {
     // The function's own rule: https, or plain http to a loopback emulator.
     const problem = value === undefined || Token.isUnresolved(value) ? undefined : checkServiceUrl(field, value);
     if (problem) problems.push(problem);
@@ -93,7 +96,9 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
     }
     if (target.roleArn && target.createRole) problems.push(`${at}: has both roleArn and createRole; give one`);
     if (target.createRole && target.userCredentialsSecret) {
-      problems.push(`${at}.userCredentialsSecret: a created role trusts only the function's role, so it cannot be assumed with IAM-user keys; remove it or use roleArn`);
+      problems.push(
+        `${at}.userCredentialsSecret: a created role trusts only the function's role, so it cannot be assumed with IAM-user keys; remove it or use roleArn`,
+      );
     }
     if (target.createRole) {
       const { bucketName, folderPath } = target.createRole;
@@ -121,10 +126,16 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
     }
     if (target.createRole) {
       for (const field of ['bucketName', 'folderPath'] as const) {
-        if (target[field] !== undefined) problems.push(`${at}.${field}: a created role's sessions are narrowed to createRole.${field}; set it there and remove this one`);
+        if (target[field] !== undefined)
+          problems.push(`${at}.${field}: a created role's sessions are narrowed to createRole.${field}; set it there and remove this one`);
       }
     } else {
-      const literal = bucketName !== undefined && !Token.isUnresolved(bucketName) && !bucketProblem && !folderProblem && (folderPath === undefined || !Token.isUnresolved(folderPath));
+      const literal =
+        bucketName !== undefined &&
+        !Token.isUnresolved(bucketName) &&
+        !bucketProblem &&
+        !folderProblem &&
+        (folderPath === undefined || !Token.isUnresolved(folderPath));
       if (literal && method !== 'get-session-token') {
         const partition = target.roleArn && !Token.isUnresolved(target.roleArn) ? partitionOf(target.roleArn) : undefined;
         const problem = sessionPolicySizeProblem({ partition, bucketName, folderPath: folderPath === undefined ? undefined : normalizeFolderPath(folderPath) });

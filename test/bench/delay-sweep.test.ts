@@ -16,7 +16,14 @@ const run = (connections: number, delayMs: number, coldRatio: number, warmRatio:
 
 describe('goalReachedAt', () => {
   it('names the smallest delay from which every size is within the goal, first and warm', () => {
-    const sweep = [run(1, 20, 2.2, 1.4), run(100, 20, 1.5, 1.3), run(1, 50, 1.4, 1.08), run(100, 50, 1.2, 1.05), run(1, 100, 1.05, 1.02), run(100, 100, 1.09, 1.01)];
+    const sweep = [
+      run(1, 20, 2.2, 1.4),
+      run(100, 20, 1.5, 1.3),
+      run(1, 50, 1.4, 1.08),
+      run(100, 50, 1.2, 1.05),
+      run(1, 100, 1.05, 1.02),
+      run(100, 100, 1.09, 1.01),
+    ];
     expect(goalReachedAt(sweep)).toBe('Every size swept is within 1.10× of the floor on the first invocation from d = 100 ms, and warm from d = 50 ms.');
   });
 

@@ -20,7 +20,14 @@ describe('parseBenchOptions', () => {
   });
 
   it('leaves out 1,000 connections, the scenarios and the writing with --quick, and runs fewer cold starts', () => {
-    expect(parseBenchOptions(['--quick'])).toMatchObject({ quick: true, sizes: [1, 10, 100], coldStartRuns: 5, scenarios: false, write: false, command: 'npm run bench -- --quick' });
+    expect(parseBenchOptions(['--quick'])).toMatchObject({
+      quick: true,
+      sizes: [1, 10, 100],
+      coldStartRuns: 5,
+      scenarios: false,
+      write: false,
+      command: 'npm run bench -- --quick',
+    });
   });
 
   it.each([

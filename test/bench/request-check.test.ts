@@ -20,13 +20,25 @@ import {
 import type { ServerSpan } from '../../bench/server-spans.js';
 
 const CONNECTION = '/connections/4cb0a5f3-8d9a-4b7e-b2a1-0c6f7e8d9a10';
-const request = (fields: Partial<RecordedRequest>): RecordedRequest => ({ method: 'POST', path: '/', query: {}, headers: {}, body: '', receivedAt: 0, ...fields });
+const request = (fields: Partial<RecordedRequest>): RecordedRequest => ({
+  method: 'POST',
+  path: '/',
+  query: {},
+  headers: {},
+  body: '',
+  receivedAt: 0,
+  ...fields,
+});
 
 /** What each emulator records for one cold rotation of one connection, in the order it arrives there. */
 const oneRotation = {
   secretsManager: [request({ action: 'GetSecretValue' })],
   ims: [request({ path: '/ims/token/v3' })],
-  flowService: [request({ method: 'GET', path: CONNECTION }), request({ method: 'PATCH', path: CONNECTION }), request({ method: 'GET', path: `${CONNECTION}/explore` })],
+  flowService: [
+    request({ method: 'GET', path: CONNECTION }),
+    request({ method: 'PATCH', path: CONNECTION }),
+    request({ method: 'GET', path: `${CONNECTION}/explore` }),
+  ],
   sts: [request({ action: 'AssumeRole' }), request({ action: 'GetCallerIdentity' })],
 };
 
@@ -35,7 +47,12 @@ type Service = keyof typeof PORTS;
 
 function fakeEmulators(requests: Record<Service, RecordedRequest[]>): RecordingEmulators {
   const emulator = (service: Service) => ({ url: `http://127.0.0.1:${PORTS[service]}`, requests: [...requests[service]] });
-  return { secretsManager: emulator('secretsManager'), ims: emulator('ims'), flowService: emulator('flowService'), sts: emulator('sts') } as unknown as RecordingEmulators;
+  return {
+    secretsManager: emulator('secretsManager'),
+    ims: emulator('ims'),
+    flowService: emulator('flowService'),
+    sts: emulator('sts'),
+  } as unknown as RecordingEmulators;
 }
 
 const serverOn = (service: Service) => ({ address: () => ({ port: PORTS[service] }) }) as unknown as Server;
@@ -58,7 +75,15 @@ describe('expectedRequests', () => {
 
 describe('requestGraphProblem', () => {
   it('is empty when a run made exactly the requests the graph predicts', () => {
-    expect(requestGraphProblem(ROTATION_GRAPH, fakeEmulators(oneRotation), requestMarks(fakeEmulators({ secretsManager: [], ims: [], flowService: [], sts: [] })), 1, 1)).toBe('');
+    expect(
+      requestGraphProblem(
+        ROTATION_GRAPH,
+        fakeEmulators(oneRotation),
+        requestMarks(fakeEmulators({ secretsManager: [], ims: [], flowService: [], sts: [] })),
+        1,
+        1,
+      ),
+    ).toBe('');
   });
 
   it('counts only the requests recorded after the marks', () => {
@@ -137,12 +162,24 @@ describe('waitedChain', () => {
   });
 
   it('takes the STS side when its verification answered after the Flow GET', () => {
-    const invocation = [timed('STS AssumeRole', 0, 20), timed('Flow GET', 0, 20), timed('STS GetCallerIdentity', 21, 45), timed('Flow PATCH', 46, 66), timed('Flow explore', 67, 87)];
+    const invocation = [
+      timed('STS AssumeRole', 0, 20),
+      timed('Flow GET', 0, 20),
+      timed('STS GetCallerIdentity', 21, 45),
+      timed('Flow PATCH', 46, 66),
+      timed('Flow explore', 67, 87),
+    ];
     expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH', 'Flow explore']);
   });
 
   it('sums the server-side time of the requests waited for', () => {
-    const invocation = [timed('STS AssumeRole', 0, 20), timed('Flow GET', 0, 20), timed('STS GetCallerIdentity', 21, 45), timed('Flow PATCH', 46, 66), timed('Flow explore', 67, 87)];
+    const invocation = [
+      timed('STS AssumeRole', 0, 20),
+      timed('Flow GET', 0, 20),
+      timed('STS GetCallerIdentity', 21, 45),
+      timed('Flow PATCH', 46, 66),
+      timed('Flow explore', 67, 87),
+    ];
     expect(waitedFor(invocation)).toEqual({ hops: 4, serverMs: 20 + 24 + 20 + 20 });
     expect(waitedFor([])).toEqual({ hops: 0, serverMs: 0 });
   });

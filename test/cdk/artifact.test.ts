@@ -67,7 +67,13 @@ describe('the synthesized function bundle', () => {
       imsUrl: world.emulators.ims.url,
       targets: [
         { connectionId: chained!.connectionId, sandboxName: 'prod', roleArn: chained!.roleArn, externalId: 'aep-artifact-ext' },
-        { connectionId: userKeys!.connectionId, sandboxName: 'prod', roleArn: userKeys!.roleArn, userCredentialsSecret: userKeys!.userCredentialsSecretId, durationSeconds: 7200 },
+        {
+          connectionId: userKeys!.connectionId,
+          sandboxName: 'prod',
+          roleArn: userKeys!.roleArn,
+          userCredentialsSecret: userKeys!.userCredentialsSecretId,
+          durationSeconds: 7200,
+        },
         { connectionId: sessionToken!.connectionId, sandboxName: 'dev', userCredentialsSecret: sessionToken!.userCredentialsSecretId, durationSeconds: 7200 },
         { connectionId: createdConnectionId, sandboxName: 'dev', createRole: { bucketName: 'acme-landing', folderPath: 'exports' } },
       ],
@@ -75,15 +81,21 @@ describe('the synthesized function bundle', () => {
     const configFile = join(workDir, 'rotator.json');
     writeFileSync(configFile, JSON.stringify(config));
     const cdkOut = join(workDir, 'cdk.out');
-    await run(process.execPath, [join(PROJECT_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '-c', `rotatorConfigFile=${configFile}`, '--output', cdkOut], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
-      timeout: 120_000,
-    });
+    await run(
+      process.execPath,
+      [join(PROJECT_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '-c', `rotatorConfigFile=${configFile}`, '--output', cdkOut],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+        timeout: 120_000,
+      },
+    );
 
     const fn = findSynthesizedFunction(cdkOut, STACK);
     const environment = resolveIntrinsics(fn.environment, fakeAttribute) as Record<string, string>;
-    const template = JSON.parse(readFileSync(join(cdkOut, `${STACK}.template.json`), 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }> };
+    const template = JSON.parse(readFileSync(join(cdkOut, `${STACK}.template.json`), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: any }>;
+    };
     const schedule = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Scheduler::Schedule')!;
     const event = substituteSchedulerContext(schedule.Properties.Target.Input as string);
 
@@ -128,7 +140,11 @@ describe('the synthesized function bundle', () => {
     // Assess
     expect(JSON.parse(event)).toMatchObject({ source: 'aep-s3-rotator.schedule', attemptNumber: '1' });
     const resultLine = stdout.split('\n').find((line) => line.startsWith('RESULT '));
-    const result = JSON.parse(resultLine!.slice('RESULT '.length)) as { rotated: number; failed: number; results: Array<{ connectionId: string; status: string; etag: string }> };
+    const result = JSON.parse(resultLine!.slice('RESULT '.length)) as {
+      rotated: number;
+      failed: number;
+      results: Array<{ connectionId: string; status: string; etag: string }>;
+    };
     expect(result).toMatchObject({ rotated: 4, failed: 0 });
     for (const connection of before) {
       const after = world.connection(connection.id);

@@ -42,7 +42,13 @@ describe('parseRotatorConfig', () => {
     expect(config.targets[2]!.bucketName).toBe('acme-dev-ingest');
     // Every target of the sample is narrowed to what Adobe reads.
     expect(configWarnings(config)).toEqual([]);
-    expect(config).toMatchObject({ stackName: 'AepS3CredentialRotator', schedule: 'rate(15 minutes)', concurrency: 8, logRetentionDays: 90, alarmEmail: 'aep-ops@example.com' });
+    expect(config).toMatchObject({
+      stackName: 'AepS3CredentialRotator',
+      schedule: 'rate(15 minutes)',
+      concurrency: 8,
+      logRetentionDays: 90,
+      alarmEmail: 'aep-ops@example.com',
+    });
   });
 
   it('applies the documented defaults', () => {
@@ -71,7 +77,9 @@ describe('parseRotatorConfig', () => {
   });
 
   it('takes an expiry alarm threshold and a runbook URL, and leaves both out by default', () => {
-    const config = parseRotatorConfig(sample((raw) => Object.assign(raw, { expiryAlarmThresholdSeconds: 2400, runbookUrl: 'https://wiki.example.com/rotator-runbook' })));
+    const config = parseRotatorConfig(
+      sample((raw) => Object.assign(raw, { expiryAlarmThresholdSeconds: 2400, runbookUrl: 'https://wiki.example.com/rotator-runbook' })),
+    );
 
     expect(config).toMatchObject({ expiryAlarmThresholdSeconds: 2400, runbookUrl: 'https://wiki.example.com/rotator-runbook' });
     expect(parseRotatorConfig(rawSampleConfig())).not.toHaveProperty('expiryAlarmThresholdSeconds');
@@ -82,7 +90,9 @@ describe('parseRotatorConfig', () => {
   });
 
   it('accepts 15-minute credentials rotated every 5 minutes, the alarm threshold just fitting', () => {
-    expect(() => parseRotatorConfig(single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(5 minutes)' }))).not.toThrow();
+    expect(() =>
+      parseRotatorConfig(single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(5 minutes)' })),
+    ).not.toThrow();
   });
 
   it('takes reserveConcurrency as a boolean', () => {
@@ -94,7 +104,11 @@ describe('parseRotatorConfig', () => {
       adobeCredentialsSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/adobe-Ab12Cd',
       targets: [
         { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'bucket-1', folderPath: '/a/b/' } },
-        { connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', userCredentialsSecret: { secretId: 'u', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k-1' } },
+        {
+          connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b',
+          sandboxName: 'prod',
+          userCredentialsSecret: { secretId: 'u', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k-1' },
+        },
       ],
     });
 
@@ -120,7 +134,14 @@ describe('parseRotatorConfig', () => {
     const config = parseRotatorConfig({
       targets: [
         { connectionId: ID, sandboxName: 'prod', roleArn: role, bucketName: 'acme.landing', folderPath: '/crm/daily/' },
-        { connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', userCredentialsSecret: 'u', method: 'get-federation-token', bucketName: 'acme', durationSeconds: 129_600 },
+        {
+          connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b',
+          sandboxName: 'prod',
+          userCredentialsSecret: 'u',
+          method: 'get-federation-token',
+          bucketName: 'acme',
+          durationSeconds: 129_600,
+        },
         { connectionId: '2b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn: role, userCredentialsSecret: 'u', method: 'assume-role' },
       ],
     });
@@ -136,10 +157,22 @@ describe('parseRotatorConfig', () => {
     const role = 'arn:aws:iam::123456789012:role/r';
     const target = (length: number) => single({ roleArn: role, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) });
     let fits = 400;
-    while ((() => { try { parseRotatorConfig(target(fits + 1)); return true; } catch { return false; } })()) fits += 1;
+    while (
+      (() => {
+        try {
+          parseRotatorConfig(target(fits + 1));
+          return true;
+        } catch {
+          return false;
+        }
+      })()
+    )
+      fits += 1;
 
     expect(fits).toBeGreaterThan(400);
-    expect(problemsOf(target(fits + 1))).toEqual([expect.stringMatching(/^targets\[0\]\.folderPath: "f+" makes the session policy 20\d\d characters long, above the 2048 STS accepts/)]);
+    expect(problemsOf(target(fits + 1))).toEqual([
+      expect.stringMatching(/^targets\[0\]\.folderPath: "f+" makes the session policy 20\d\d characters long, above the 2048 STS accepts/),
+    ]);
   });
 
   it.each([
@@ -216,7 +249,14 @@ describe('parseRotatorConfig', () => {
     ],
     [
       'the targets cannot be rotated within the 15-minute Lambda limit',
-      { concurrency: 1, targets: Array.from({ length: 20 }, (_, index) => ({ connectionId: `${String(index).padStart(8, '0')}-6a34-4c1e-9d1b-6f0c8f3f1a2b`, sandboxName: 'prod', userCredentialsSecret: 'u' })) },
+      {
+        concurrency: 1,
+        targets: Array.from({ length: 20 }, (_, index) => ({
+          connectionId: `${String(index).padStart(8, '0')}-6a34-4c1e-9d1b-6f0c8f3f1a2b`,
+          sandboxName: 'prod',
+          userCredentialsSecret: 'u',
+        })),
+      },
       "targets: 20 targets at concurrency 1 need an estimated 930 s (30 s + 45 s per batch of 1), more than Lambda's 900 s limit; raise concurrency (up to 64) or split the targets across stacks",
     ],
     [
@@ -234,51 +274,143 @@ describe('parseRotatorConfig', () => {
       sample((raw) => (raw.targets[1]!.createRole = { bucketName: 'abc' })),
       'targets[1]: has both roleArn and createRole',
     ],
-    ['a target has no way to mint credentials', single({}), 'targets[0]: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none'],
-    ['an external id is given for GetSessionToken', single({ userCredentialsSecret: 'u', externalId: 'abc' }), 'targets[0].externalId: only applies to AssumeRole'],
-    ['a connection id is not a uuid', sample((raw) => (raw.targets[1]!.connectionId = 'conn-1')), 'targets[1].connectionId: must be a Flow Service connection id'],
+    [
+      'a target has no way to mint credentials',
+      single({}),
+      'targets[0]: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none',
+    ],
+    [
+      'an external id is given for GetSessionToken',
+      single({ userCredentialsSecret: 'u', externalId: 'abc' }),
+      'targets[0].externalId: only applies to AssumeRole',
+    ],
+    [
+      'a connection id is not a uuid',
+      sample((raw) => (raw.targets[1]!.connectionId = 'conn-1')),
+      'targets[1].connectionId: must be a Flow Service connection id',
+    ],
     ['a sandbox name has upper case', sample((raw) => (raw.targets[1]!.sandboxName = 'Prod')), 'targets[1].sandboxName: must be a sandbox name'],
     ['a sandbox name is missing', sample((raw) => delete raw.targets[1]!.sandboxName), 'targets[1].sandboxName: is required'],
     ['a role ARN is malformed', sample((raw) => (raw.targets[1]!.roleArn = 'aep-web-events-reader')), 'targets[1].roleArn: must be an IAM role ARN'],
-    ['a duration is not a whole number', sample((raw) => (raw.targets[1]!.durationSeconds = 1800.5)), 'targets[1].durationSeconds: must be a whole number of seconds'],
+    [
+      'a duration is not a whole number',
+      sample((raw) => (raw.targets[1]!.durationSeconds = 1800.5)),
+      'targets[1].durationSeconds: must be a whole number of seconds',
+    ],
     [
       'a target has an unknown field',
       sample((raw) => (raw.targets[1]!.role = 'x')),
       'targets[1]: unknown field(s) role; allowed: connectionId, sandboxName, roleArn, createRole, externalId, userCredentialsSecret, durationSeconds, method, bucketName, folderPath',
     ],
-    ['a method is unknown', single({ roleArn: 'arn:aws:iam::123456789012:role/r', method: 'federation' }), 'targets[0].method: "federation" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"'],
-    ['a bucket name breaks S3’s rules', single({ roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme_landing' }), 'targets[0].bucketName: "acme_landing" is not a valid bucket name; S3 requires'],
-    ['a bucket name has the reserved suffix -s3alias', single({ roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme-s3alias' }), 'targets[0].bucketName: "acme-s3alias" ends with "-s3alias"'],
+    [
+      'a method is unknown',
+      single({ roleArn: 'arn:aws:iam::123456789012:role/r', method: 'federation' }),
+      'targets[0].method: "federation" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"',
+    ],
+    [
+      'a bucket name breaks S3’s rules',
+      single({ roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme_landing' }),
+      'targets[0].bucketName: "acme_landing" is not a valid bucket name; S3 requires',
+    ],
+    [
+      'a bucket name has the reserved suffix -s3alias',
+      single({ roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme-s3alias' }),
+      'targets[0].bucketName: "acme-s3alias" ends with "-s3alias"',
+    ],
     ['a folder path names no bucket', single({ roleArn: 'arn:aws:iam::123456789012:role/r', folderPath: 'crm' }), 'targets[0].folderPath: needs bucketName'],
-    ['a GetSessionToken target names a bucket', single({ userCredentialsSecret: 'u', bucketName: 'acme' }), 'targets[0].bucketName: GetSessionToken takes no session policy'],
-    ['a get-federation-token target names no bucket', single({ userCredentialsSecret: 'u', method: 'get-federation-token' }), 'targets[0].bucketName: is required with "method": "get-federation-token"'],
-    ['a get-federation-token target has no IAM-user keys', single({ method: 'get-federation-token', bucketName: 'acme' }), 'targets[0].userCredentialsSecret: is required with "method": "get-federation-token"'],
+    [
+      'a GetSessionToken target names a bucket',
+      single({ userCredentialsSecret: 'u', bucketName: 'acme' }),
+      'targets[0].bucketName: GetSessionToken takes no session policy',
+    ],
+    [
+      'a get-federation-token target names no bucket',
+      single({ userCredentialsSecret: 'u', method: 'get-federation-token' }),
+      'targets[0].bucketName: is required with "method": "get-federation-token"',
+    ],
+    [
+      'a get-federation-token target has no IAM-user keys',
+      single({ method: 'get-federation-token', bucketName: 'acme' }),
+      'targets[0].userCredentialsSecret: is required with "method": "get-federation-token"',
+    ],
     [
       'a get-federation-token target names a role',
       single({ method: 'get-federation-token', roleArn: 'arn:aws:iam::123456789012:role/r', userCredentialsSecret: 'u', bucketName: 'acme' }),
       'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
     ],
-    ['a get-federation-token target has a created role', single({ method: 'get-federation-token', createRole: { bucketName: 'acme' }, userCredentialsSecret: 'u' }), 'remove createRole'],
-    ['an assume-role target names no role', single({ method: 'assume-role', userCredentialsSecret: 'u' }), 'targets[0].method: "assume-role" needs roleArn or createRole'],
-    ['a GetFederationToken target lasts more than 36 hours', single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', durationSeconds: 129_601 }), 'targets[0].durationSeconds: 129601 is outside 900 to 129600, the range GetFederationToken accepts'],
-    ['an external id is given for GetFederationToken', single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', externalId: 'abc' }), 'targets[0].externalId: only applies to AssumeRole'],
-    ['a createRole target also names bucketName', sample((raw) => (raw.targets[0]!.bucketName = 'other-bucket')), 'targets[0].bucketName: a createRole target reads createRole.bucketName'],
-    ['a createRole target also names folderPath', sample((raw) => (raw.targets[0]!.folderPath = 'other')), 'targets[0].folderPath: a createRole target reads createRole.folderPath'],
-    ['the configuration has an unknown field', sample((raw) => (raw.alarmEmails = ['a@b.c'])), '(top level): unknown field(s) alarmEmails (did you mean alarmEmail?); allowed: stackName'],
+    [
+      'a get-federation-token target has a created role',
+      single({ method: 'get-federation-token', createRole: { bucketName: 'acme' }, userCredentialsSecret: 'u' }),
+      'remove createRole',
+    ],
+    [
+      'an assume-role target names no role',
+      single({ method: 'assume-role', userCredentialsSecret: 'u' }),
+      'targets[0].method: "assume-role" needs roleArn or createRole',
+    ],
+    [
+      'a GetFederationToken target lasts more than 36 hours',
+      single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', durationSeconds: 129_601 }),
+      'targets[0].durationSeconds: 129601 is outside 900 to 129600, the range GetFederationToken accepts',
+    ],
+    [
+      'an external id is given for GetFederationToken',
+      single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', externalId: 'abc' }),
+      'targets[0].externalId: only applies to AssumeRole',
+    ],
+    [
+      'a createRole target also names bucketName',
+      sample((raw) => (raw.targets[0]!.bucketName = 'other-bucket')),
+      'targets[0].bucketName: a createRole target reads createRole.bucketName',
+    ],
+    [
+      'a createRole target also names folderPath',
+      sample((raw) => (raw.targets[0]!.folderPath = 'other')),
+      'targets[0].folderPath: a createRole target reads createRole.folderPath',
+    ],
+    [
+      'the configuration has an unknown field',
+      sample((raw) => (raw.alarmEmails = ['a@b.c'])),
+      '(top level): unknown field(s) alarmEmails (did you mean alarmEmail?); allowed: stackName',
+    ],
     ['there are no targets', sample((raw) => (raw.targets = [])), 'targets: must list at least one target'],
     ['targets are missing', sample((raw) => delete (raw as Record<string, unknown>).targets), 'targets: is required'],
     ['the alarm e-mail is malformed', sample((raw) => (raw.alarmEmail = 'ops')), 'alarmEmail: must be an e-mail address'],
     ['the alarm topic is not an SNS ARN', sample((raw) => (raw.alarmTopicArn = 'ops-alarms')), 'alarmTopicArn: must be an SNS topic ARN'],
-    ['the Adobe secret id is malformed', sample((raw) => (raw.adobeCredentialsSecret = 'arn:aws:s3:::bucket')), 'adobeCredentialsSecret.secretId: must be a Secrets Manager secret name'],
-    ['a secret KMS key is not a key ARN', sample((raw) => (raw.targets[2]!.userCredentialsSecret = { secretId: 'u', kmsKeyArn: 'alias/aws/secretsmanager' })), 'targets[2].userCredentialsSecret.kmsKeyArn: must be a KMS key ARN'],
+    [
+      'the Adobe secret id is malformed',
+      sample((raw) => (raw.adobeCredentialsSecret = 'arn:aws:s3:::bucket')),
+      'adobeCredentialsSecret.secretId: must be a Secrets Manager secret name',
+    ],
+    [
+      'a secret KMS key is not a key ARN',
+      sample((raw) => (raw.targets[2]!.userCredentialsSecret = { secretId: 'u', kmsKeyArn: 'alias/aws/secretsmanager' })),
+      'targets[2].userCredentialsSecret.kmsKeyArn: must be a KMS key ARN',
+    ],
     ['concurrency is out of range', sample((raw) => (raw.concurrency = 65)), 'concurrency: must be a whole number from 1 to 64'],
-    ['the memory size is below Lambda’s 128 MB', sample((raw) => (raw.memorySize = 100)), 'memorySize: 100 is not a whole number of MB from 128 to 10240, the range Lambda accepts'],
-    ['the memory size is above Lambda’s 10240 MB', sample((raw) => (raw.memorySize = 10_241)), 'memorySize: 10241 is not a whole number of MB from 128 to 10240'],
+    [
+      'the memory size is below Lambda’s 128 MB',
+      sample((raw) => (raw.memorySize = 100)),
+      'memorySize: 100 is not a whole number of MB from 128 to 10240, the range Lambda accepts',
+    ],
+    [
+      'the memory size is above Lambda’s 10240 MB',
+      sample((raw) => (raw.memorySize = 10_241)),
+      'memorySize: 10241 is not a whole number of MB from 128 to 10240',
+    ],
     ['the memory size is not a whole number', sample((raw) => (raw.memorySize = 256.5)), 'memorySize: 256.5 is not a whole number of MB from 128 to 10240'],
     ['the memory size is not a number', sample((raw) => (raw.memorySize = '1769')), 'memorySize: must be a whole number of MB from 128 to 10240'],
     ['reserveConcurrency is not a boolean', sample((raw) => (raw.reserveConcurrency = 'no')), 'reserveConcurrency: must be true or false'],
-    ['the log retention is not a CloudWatch period', sample((raw) => (raw.logRetentionDays = 100)), 'logRetentionDays: must be one of the periods CloudWatch Logs offers'],
-    ['the Flow Service URL is plain http to a remote host', sample((raw) => (raw.flowServiceUrl = 'http://platform.adobe.io')), 'flowServiceUrl: must use https://'],
+    [
+      'the log retention is not a CloudWatch period',
+      sample((raw) => (raw.logRetentionDays = 100)),
+      'logRetentionDays: must be one of the periods CloudWatch Logs offers',
+    ],
+    [
+      'the Flow Service URL is plain http to a remote host',
+      sample((raw) => (raw.flowServiceUrl = 'http://platform.adobe.io')),
+      'flowServiceUrl: must use https://',
+    ],
     ['the account id is malformed', sample((raw) => (raw.account = '1234')), 'account: must be a 12-digit AWS account id'],
     ['the stack name is not a CloudFormation name', sample((raw) => (raw.stackName = 'aep_rotator')), 'stackName: must be a CloudFormation stack name'],
     [
@@ -291,15 +423,31 @@ describe('parseRotatorConfig', () => {
       sample((raw) => (raw.expiryAlarmThresholdSeconds = 3600)),
       'expiryAlarmThresholdSeconds: 3600 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].durationSeconds), minus the 75 s function timeout): the alarm would fire after healthy runs',
     ],
-    ['the expiry alarm threshold is not a whole number', sample((raw) => (raw.expiryAlarmThresholdSeconds = 1800.5)), 'expiryAlarmThresholdSeconds: must be a whole number of seconds'],
+    [
+      'the expiry alarm threshold is not a whole number',
+      sample((raw) => (raw.expiryAlarmThresholdSeconds = 1800.5)),
+      'expiryAlarmThresholdSeconds: must be a whole number of seconds',
+    ],
     [
       'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
       'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
     ],
-    ['the function role name is not an IAM role name', sample((raw) => (raw.functionRoleName = 'aep/rotator')), 'functionRoleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-'],
-    ['the function role name is longer than 64 characters', sample((raw) => (raw.functionRoleName = 'r'.repeat(65))), 'functionRoleName: must be an IAM role name'],
-    ['the runbook URL has an anchor of its own', sample((raw) => (raw.runbookUrl = 'https://wiki.example.com/rotator#alarms')), 'runbookUrl: must be 1 to 400 characters without spaces or "#"'],
+    [
+      'the function role name is not an IAM role name',
+      sample((raw) => (raw.functionRoleName = 'aep/rotator')),
+      'functionRoleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-',
+    ],
+    [
+      'the function role name is longer than 64 characters',
+      sample((raw) => (raw.functionRoleName = 'r'.repeat(65))),
+      'functionRoleName: must be an IAM role name',
+    ],
+    [
+      'the runbook URL has an anchor of its own',
+      sample((raw) => (raw.runbookUrl = 'https://wiki.example.com/rotator#alarms')),
+      'runbookUrl: must be 1 to 400 characters without spaces or "#"',
+    ],
   ])('fails when %s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });

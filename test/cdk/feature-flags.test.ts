@@ -108,7 +108,9 @@ describe("cdk.json's feature flags", () => {
 
   it('take the recommended value except for the flags kept for the template, which docs/DEPLOY.md names', () => {
     const flags = cdkJsonFlags();
-    const notRecommended = Object.keys(flags).filter((flag) => JSON.stringify(flags[flag]) !== JSON.stringify((FLAGS as Record<string, { recommendedValue: unknown }>)[flag]?.recommendedValue));
+    const notRecommended = Object.keys(flags).filter(
+      (flag) => JSON.stringify(flags[flag]) !== JSON.stringify((FLAGS as Record<string, { recommendedValue: unknown }>)[flag]?.recommendedValue),
+    );
 
     expect(Object.fromEntries(notRecommended.map((flag) => [flag, flags[flag]]))).toEqual(KEPT_FLAGS);
     const deployGuide = readFileSync(join(PROJECT_ROOT, 'docs', 'DEPLOY.md'), 'utf8');

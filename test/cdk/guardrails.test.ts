@@ -58,7 +58,9 @@ describe('permissionsBoundary', () => {
     const { template, rotator } = build((stack) => ({ permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(stack, 'Boundary', BOUNDARY) }));
 
     const roles = template.findResources('AWS::IAM::Role');
-    expect(Object.keys(roles).sort()).toEqual([logicalId(rotator.functionRole), logicalId(rotator.createdRoles.get(ID)!), logicalId(rotator.schedulerRole)].sort());
+    expect(Object.keys(roles).sort()).toEqual(
+      [logicalId(rotator.functionRole), logicalId(rotator.createdRoles.get(ID)!), logicalId(rotator.schedulerRole)].sort(),
+    );
     for (const role of Object.values(roles)) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
   });
 
@@ -79,7 +81,10 @@ describe('tags', () => {
 
     const taggable = stack.node
       .findAll()
-      .filter((construct): construct is CfnResource => CfnResource.isCfnResource(construct) && (TagManager.isTaggable(construct) || TagManager.isTaggableV2(construct)))
+      .filter(
+        (construct): construct is CfnResource =>
+          CfnResource.isCfnResource(construct) && (TagManager.isTaggable(construct) || TagManager.isTaggableV2(construct)),
+      )
       .map((resource) => [logicalId(resource), resource.cfnResourceType] as const);
     // The exact kinds, so the loop below cannot pass by finding nothing.
     expect(taggable.map(([, type]) => type).sort()).toEqual(
@@ -109,7 +114,13 @@ describe('tags', () => {
     for (const [id, type] of taggable) {
       // cfn-lint's schema does not know CloudFormation's new dashboard tags yet (see guardrails.ts).
       if (type === 'AWS::CloudWatch::Dashboard') expect(resources[id].Properties, id).not.toHaveProperty('Tags');
-      else expect(resources[id].Properties.Tags, `${type} ${id}`).toEqual(expect.arrayContaining([{ Key: 'cost-center', Value: '4711' }, { Key: 'Data Owner', Value: 'Zoë' }]));
+      else
+        expect(resources[id].Properties.Tags, `${type} ${id}`).toEqual(
+          expect.arrayContaining([
+            { Key: 'cost-center', Value: '4711' },
+            { Key: 'Data Owner', Value: 'Zoë' },
+          ]),
+        );
     }
   });
 
@@ -140,7 +151,8 @@ describe('encryptionKey', () => {
   it('lets the function decrypt the secret through Secrets Manager, write the encrypted failure queue through SQS and the ledger through DynamoDB', () => {
     const { template, rotator } = build(imported);
 
-    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!.Properties.PolicyDocument.Statement;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!
+      .Properties.PolicyDocument.Statement;
     const via = (service: string) => ({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
     expect(statements).toEqual(
       expect.arrayContaining([
@@ -180,9 +192,19 @@ describe('encryptionKey', () => {
           Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
           Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
           Resource: '*',
-          Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']] } } },
+          Condition: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']] },
+            },
+          },
         },
-        { Sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' },
+        {
+          Sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+        },
       ]),
     );
   });
@@ -194,7 +216,8 @@ describe('encryptionKey', () => {
     expect(propertiesOf(template, rotator.adobeCredentialsSecret)).not.toHaveProperty('KmsKeyId');
     expect(propertiesOf(template, rotator.node.findChild('LogGroup'))).not.toHaveProperty('KmsKeyId');
     expect(propertiesOf(template, rotator.alarmTopic)).not.toHaveProperty('KmsMasterKeyId');
-    for (const queue of [rotator.scheduleDeadLetterQueue, rotator.failureDeadLetterQueue]) expect(propertiesOf(template, queue)).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    for (const queue of [rotator.scheduleDeadLetterQueue, rotator.failureDeadLetterQueue])
+      expect(propertiesOf(template, queue)).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('kms:');
   });
 });
@@ -210,8 +233,12 @@ describe('vpc', () => {
   it('puts the function in the subnets and security groups, and lets its role manage the network interfaces', () => {
     const { template, rotator } = build(inVpc);
 
-    expect(propertiesOf(template, rotator.function).VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
-    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!.Properties.PolicyDocument.Statement;
+    expect(propertiesOf(template, rotator.function).VpcConfig).toEqual({
+      SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!
+      .Properties.PolicyDocument.Statement;
     expect(statements.filter(({ Sid }: { Sid?: string }) => ['DescribeNetwork', 'ManageNetworkInterfaces'].includes(Sid ?? ''))).toEqual([
       { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
       {
@@ -230,7 +257,9 @@ describe('vpc', () => {
   it('creates the function only after its role may create network interfaces', () => {
     const { template, rotator } = build(inVpc);
 
-    expect(template.toJSON().Resources[logicalId(rotator.function)].DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^RotatorFunctionRoleDefaultPolicy/)]));
+    expect(template.toJSON().Resources[logicalId(rotator.function)].DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^RotatorFunctionRoleDefaultPolicy/)]),
+    );
   });
 
   it('leaves the function outside any VPC by default, with no EC2 permission', () => {
@@ -246,7 +275,12 @@ describe('schedule group', () => {
     const { template, rotator } = build();
 
     const group = template.toJSON().Resources[logicalId(rotator.scheduleGroup)];
-    expect(group).toEqual({ Type: 'AWS::Scheduler::ScheduleGroup', Properties: { Name: 'Test-Rotator-ScheduleGroup-4410A76A' }, DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(group).toEqual({
+      Type: 'AWS::Scheduler::ScheduleGroup',
+      Properties: { Name: 'Test-Rotator-ScheduleGroup-4410A76A' },
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
     expect(propertiesOf(template, rotator.schedule).GroupName).toBe('Test-Rotator-ScheduleGroup-4410A76A');
     expect(propertiesOf(template, rotator.schedulerRole).AssumeRolePolicyDocument.Statement).toEqual([
       {
@@ -296,16 +330,23 @@ describe('secretReaders', () => {
   });
 
   it('lets the named readers read it too, wildcards and all', () => {
-    const readers = ['arn:aws:iam::123456789012:role/aep-ops', 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_*'];
+    const readers = [
+      'arn:aws:iam::123456789012:role/aep-ops',
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_*',
+    ];
     const { template, rotator } = build({ secretReaders: readers });
 
-    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', { ResourcePolicy: denyExcept({ 'Fn::GetAtt': [logicalId(rotator.functionRole), 'Arn'] }, ...readers) });
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: denyExcept({ 'Fn::GetAtt': [logicalId(rotator.functionRole), 'Arn'] }, ...readers),
+    });
   });
 
   it('names the function’s role by its fixed name’s ARN just the same', () => {
     const { template, rotator } = build({ functionRoleName: 'aep-s3-rotator-prod' });
 
-    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', { ResourcePolicy: denyExcept({ 'Fn::GetAtt': [logicalId(rotator.functionRole), 'Arn'] }) });
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: denyExcept({ 'Fn::GetAtt': [logicalId(rotator.functionRole), 'Arn'] }),
+    });
   });
 
   it('sets no policy on an imported secret, which the stack cannot change', () => {
@@ -333,17 +374,37 @@ describe('guardrail refusals', () => {
       'permissionsBoundary: "arn:aws:iam::123456789012:role/boundary" is not a managed policy ARN',
     ],
     ['a tag key starts with aws:', () => ({ tags: { 'aws:team': 'data' } }), 'tags: key "aws:team" starts with "aws:", which AWS keeps for its own tags'],
-    ['a tag value has a character AWS rejects', () => ({ tags: { team: 'data;ops' } }), 'tags: the value of "team", "data;ops", has ";", which AWS does not allow in tags'],
+    [
+      'a tag value has a character AWS rejects',
+      () => ({ tags: { team: 'data;ops' } }),
+      'tags: the value of "team", "data;ops", has ";", which AWS does not allow in tags',
+    ],
     [
       'a subnet id is malformed',
-      (stack) => ({ vpc: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-xyz')], securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-01234567')] } }),
+      (stack) => ({
+        vpc: {
+          subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-xyz')],
+          securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-01234567')],
+        },
+      }),
       'vpc.subnets[0]: "subnet-xyz" is not a subnet id',
     ],
-    ['no security group is given', (stack) => ({ vpc: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-01234567')], securityGroups: [] } }), 'vpc.securityGroups: lists 0; Lambda takes 1 to 5 security groups'],
-    ['a secret reader is a role session', () => ({ secretReaders: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] }), 'secretReaders[0]: "arn:aws:sts::123456789012:assumed-role/Admin/jane" is a role session'],
+    [
+      'no security group is given',
+      (stack) => ({ vpc: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-01234567')], securityGroups: [] } }),
+      'vpc.securityGroups: lists 0; Lambda takes 1 to 5 security groups',
+    ],
+    [
+      'a secret reader is a role session',
+      () => ({ secretReaders: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] }),
+      'secretReaders[0]: "arn:aws:sts::123456789012:assumed-role/Admin/jane" is a role session',
+    ],
     [
       'secret readers are given for an imported secret',
-      (stack) => ({ adobeCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Adobe', 'aep/adobe'), secretReaders: ['arn:aws:iam::123456789012:role/ops'] }),
+      (stack) => ({
+        adobeCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Adobe', 'aep/adobe'),
+        secretReaders: ['arn:aws:iam::123456789012:role/ops'],
+      }),
       "secretReaders: the Adobe secret is imported, and an imported secret's resource policy cannot be set from here",
     ],
   ])('fails when %s', (_name, props, expected) => {

@@ -148,7 +148,9 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
 
   it('says why the Adobe secret is not rotated by Secrets Manager, without claiming Adobe cannot rotate it', () => {
     // Adobe documents rotating OAuth Server-to-Server client secrets (Developer Console, I/O Management API).
-    expect(ADOBE_SECRET_ROTATION_REASON).toMatch(/^Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I\/O Management API/);
+    expect(ADOBE_SECRET_ROTATION_REASON).toMatch(
+      /^Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I\/O Management API/,
+    );
     expect(ADOBE_SECRET_ROTATION_REASON).toContain('manage_client_secrets');
     expect(ADOBE_SECRET_ROTATION_REASON).not.toMatch(/cannot do that/);
   });

@@ -79,7 +79,9 @@ describe('rotation ledger', () => {
   });
 
   it('may only be updated by the function: UpdateItem on exactly that table, and no KMS permission without a key', () => {
-    expect(ledgerStatements(sample)).toEqual([{ Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(sample.stack.rotator.ledgerTable) }]);
+    expect(ledgerStatements(sample)).toEqual([
+      { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(sample.stack.rotator.ledgerTable) },
+    ]);
   });
 
   describe('with encryptionKeyArn in cdk.json', () => {
@@ -122,7 +124,9 @@ describe('paused: enabled false', () => {
     const parse = () => parseRotatorConfig({ ...rawSampleConfig(), enabled: 'false' });
 
     expect(parse).toThrow(ConfigValidationError);
-    expect(parse).toThrow('enabled: must be true (run on the schedule) or false (deploy paused: schedule disabled, alarms silent); got "false" (did you mean false, without quotes?)');
+    expect(parse).toThrow(
+      'enabled: must be true (run on the schedule) or false (deploy paused: schedule disabled, alarms silent); got "false" (did you mean false, without quotes?)',
+    );
   });
 
   describe('from cdk.json', () => {
@@ -164,7 +168,14 @@ describe('paused: enabled false', () => {
     const build = (enabled?: boolean) => {
       const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
       new S3CredentialRotator(stack, 'Rotator', {
-        targets: [{ connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader', bucketName: 'acme-web' }],
+        targets: [
+          {
+            connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            roleArn: 'arn:aws:iam::123456789012:role/aep-reader',
+            bucketName: 'acme-web',
+          },
+        ],
         ...(enabled === undefined ? {} : { enabled }),
       });
       return Template.fromStack(stack);
@@ -186,8 +197,14 @@ describe('operator outputs', () => {
     const outputs = sample.template.toJSON().Outputs as Record<string, { Description: string; Value: unknown }>;
     const expected: Record<string, [unknown, RegExp]> = {
       LogGroupName: [refOf(rotator.logGroup), /^The function's log group: aws logs tail <this> --since 1h/],
-      ScheduleDeadLetterQueueUrl: [refOf(rotator.scheduleDeadLetterQueue), /aws sqs receive-message --queue-url <this> --attribute-names All; purge once fixed/],
-      FailureDeadLetterQueueUrl: [refOf(rotator.failureDeadLetterQueue), /aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated/],
+      ScheduleDeadLetterQueueUrl: [
+        refOf(rotator.scheduleDeadLetterQueue),
+        /aws sqs receive-message --queue-url <this> --attribute-names All; purge once fixed/,
+      ],
+      FailureDeadLetterQueueUrl: [
+        refOf(rotator.failureDeadLetterQueue),
+        /aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated/,
+      ],
       ScheduleName: [refOf(rotator.schedule), /aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this>/],
       // The group's name is generated at synth (ScheduleGroup's own physical name).
       ScheduleGroupName: [sample.stack.resolve(rotator.scheduleGroup.scheduleGroupName), /pass it as --group-name with ScheduleName/],

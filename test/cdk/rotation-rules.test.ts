@@ -1,13 +1,6 @@
 /** The pure synth-time rules shared by the configuration parser and the construct. */
 import { describe, expect, it } from 'vitest';
-import {
-  bucketNameProblem,
-  DEFAULT_MEMORY_MB,
-  durationProblem,
-  functionTimeout,
-  memoryProblem,
-  scheduleInterval,
-} from '../../lib/rotation-rules.js';
+import { bucketNameProblem, DEFAULT_MEMORY_MB, durationProblem, functionTimeout, memoryProblem, scheduleInterval } from '../../lib/rotation-rules.js';
 import { expiryAlarmPlan, runAlarmPeriodSeconds } from '../../lib/alarm-rules.js';
 
 describe('scheduleInterval', () => {
@@ -146,15 +139,18 @@ describe('expiryAlarmPlan', () => {
     ['15-minute credentials every 5 minutes', 300, 75, 900, 10, 825, 780, 825, 105],
     ['every minute: the default is raised to the lowest that still warns', 60, 75, 900, 6, 540, 540, 825, 60],
     ['every 6 h with 36 h credentials and a 615 s timeout', 21_600, 615, 129_600, 374, 44_040, 22_620, 128_985, 21_480],
-  ])('sizes the alarm for %s', (_name, intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, evaluationPeriods, thresholdSeconds, minThresholdSeconds, maxThresholdSeconds, warningSeconds) => {
-    expect(expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, durationField: field })).toEqual({
-      evaluationPeriods,
-      thresholdSeconds,
-      minThresholdSeconds,
-      maxThresholdSeconds,
-      warningSeconds,
-    });
-  });
+  ])(
+    'sizes the alarm for %s',
+    (_name, intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, evaluationPeriods, thresholdSeconds, minThresholdSeconds, maxThresholdSeconds, warningSeconds) => {
+      expect(expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, durationField: field })).toEqual({
+        evaluationPeriods,
+        thresholdSeconds,
+        minThresholdSeconds,
+        maxThresholdSeconds,
+        warningSeconds,
+      });
+    },
+  );
 
   it.each([
     [1380, 1380],
@@ -168,8 +164,14 @@ describe('expiryAlarmPlan', () => {
   });
 
   it.each([
-    [1379, "1379 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, and CloudWatch's evaluation) plus 60 s of warning: a stuck connection's credentials could expire before the alarm fires; use a whole number of seconds from 1380 to 3525"],
-    [3526, '3526 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].durationSeconds), minus the 75 s function timeout): the alarm would fire after healthy runs; use a whole number of seconds from 1380 to 3525'],
+    [
+      1379,
+      "1379 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, and CloudWatch's evaluation) plus 60 s of warning: a stuck connection's credentials could expire before the alarm fires; use a whole number of seconds from 1380 to 3525",
+    ],
+    [
+      3526,
+      '3526 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].durationSeconds), minus the 75 s function timeout): the alarm would fire after healthy runs; use a whole number of seconds from 1380 to 3525',
+    ],
     [3600, '3600 is above 3525 s'],
     [1500.5, '1500.5 is not a whole number of seconds; use one from 1380 to 3525'],
   ])('refuses a threshold of %d s', (thresholdSeconds, problem) => {
@@ -179,9 +181,21 @@ describe('expiryAlarmPlan', () => {
   });
 
   it.each([
-    ['15-minute credentials every 7 minutes', 420, 75, 900, 'need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout), which leaves no threshold that fires at least 60 s before credentials expire (it needs 900 s)'],
+    [
+      '15-minute credentials every 7 minutes',
+      420,
+      75,
+      900,
+      'need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout), which leaves no threshold that fires at least 60 s before credentials expire (it needs 900 s)',
+    ],
     ['1 h credentials every 30 minutes with a 900 s timeout', 1800, 900, 3600, 'need a 48-minute window'],
-    ['a gap beyond the day CloudWatch evaluates', 86_400, 75, 259_200, 'need 1445 one-minute periods for the credentials-expiring alarm to tell a healthy schedule from a stopped one, more than the 1440 (one day) CloudWatch evaluates'],
+    [
+      'a gap beyond the day CloudWatch evaluates',
+      86_400,
+      75,
+      259_200,
+      'need 1445 one-minute periods for the credentials-expiring alarm to tell a healthy schedule from a stopped one, more than the 1440 (one day) CloudWatch evaluates',
+    ],
   ])('finds no room for %s', (_name, intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, problem) => {
     const plan = expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, durationField: field });
     expect(plan.windowProblem).toContain(problem);
@@ -225,15 +239,18 @@ describe('expiryAlarmPlan against a simulated alarm', () => {
     return Array.from({ length: count }, (_, k) => ({ at: offset + k * interval + delay(k), value: lifetime - delay(k) }));
   }
 
-  it.each(cases)('stays OK between healthy runs (every %i s, timeout %i s, lifetime %i s), however the runs fall in the minutes', (interval, timeout, lifetime) => {
-    const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
-    for (let offset = 0; offset < 60; offset += 7) {
-      // Worst case: a run that reports at once followed by one that runs its whole timeout.
-      const runs = healthyRuns(interval, lifetime, offset, 12, (k) => (k % 2 === 0 ? 0 : timeout));
-      const end = runs[runs.length - 1]!.at;
-      expect(firstAlarm(runs, plan.evaluationPeriods, plan.thresholdSeconds, end)).toBeUndefined();
-    }
-  });
+  it.each(cases)(
+    'stays OK between healthy runs (every %i s, timeout %i s, lifetime %i s), however the runs fall in the minutes',
+    (interval, timeout, lifetime) => {
+      const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
+      for (let offset = 0; offset < 60; offset += 7) {
+        // Worst case: a run that reports at once followed by one that runs its whole timeout.
+        const runs = healthyRuns(interval, lifetime, offset, 12, (k) => (k % 2 === 0 ? 0 : timeout));
+        const end = runs[runs.length - 1]!.at;
+        expect(firstAlarm(runs, plan.evaluationPeriods, plan.thresholdSeconds, end)).toBeUndefined();
+      }
+    },
+  );
 
   it.each(cases)('fires before credentials expire when the schedule stops (every %i s, timeout %i s, lifetime %i s)', (interval, timeout, lifetime) => {
     const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
@@ -247,26 +264,33 @@ describe('expiryAlarmPlan against a simulated alarm', () => {
     }
   });
 
-  it.each(cases)('fires before credentials expire when one connection keeps failing (every %i s, timeout %i s, lifetime %i s)', (interval, timeout, lifetime) => {
-    const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
-    for (let offset = 0; offset < 60; offset += 7) {
-      // Rotated by the first run, failing ever after: each run reports what it still holds, never below 0.
-      const expiresAt = offset + lifetime;
-      const runs = Array.from({ length: Math.ceil((lifetime * 2) / interval) }, (_, k) => {
-        const at = offset + k * interval + (k === 0 ? 0 : timeout);
-        return { at, value: Math.max(0, expiresAt - at) };
-      });
-      const firedAt = firstAlarm(runs, plan.evaluationPeriods, plan.thresholdSeconds, expiresAt + 3600);
-      expect(expiresAt - firedAt!).toBeGreaterThanOrEqual(60);
-    }
-  });
+  it.each(cases)(
+    'fires before credentials expire when one connection keeps failing (every %i s, timeout %i s, lifetime %i s)',
+    (interval, timeout, lifetime) => {
+      const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
+      for (let offset = 0; offset < 60; offset += 7) {
+        // Rotated by the first run, failing ever after: each run reports what it still holds, never below 0.
+        const expiresAt = offset + lifetime;
+        const runs = Array.from({ length: Math.ceil((lifetime * 2) / interval) }, (_, k) => {
+          const at = offset + k * interval + (k === 0 ? 0 : timeout);
+          return { at, value: Math.max(0, expiresAt - at) };
+        });
+        const firedAt = firstAlarm(runs, plan.evaluationPeriods, plan.thresholdSeconds, expiresAt + 3600);
+        expect(expiresAt - firedAt!).toBeGreaterThanOrEqual(60);
+      }
+    },
+  );
 
   it('would fire after the expiry with a threshold of one interval plus the timeout plus 5 minutes', () => {
     // Why the default is the window plus one interval: a connection last seen just above 1275 s left
     // is not alarmed on until 20 minutes and one evaluation later.
     const plan = expiryAlarmPlan({ intervalSeconds: 900, timeoutSeconds: 75, shortestLifetimeSeconds: 3600, durationField: 'd' });
     const naive = 900 + 75 + 300;
-    const runs = [{ at: 0, value: naive }, { at: 975, value: naive - 975 }, { at: 1950, value: 0 }];
+    const runs = [
+      { at: 0, value: naive },
+      { at: 975, value: naive - 975 },
+      { at: 1950, value: 0 },
+    ];
     expect(firstAlarm(runs, plan.evaluationPeriods, naive, 7200)! - naive).toBeGreaterThan(0);
     expect(plan.minThresholdSeconds).toBeGreaterThan(naive);
   });

@@ -52,7 +52,11 @@ function problemsOf(build: (stack: Stack) => void): string[] {
 }
 
 const manyTargets = (count: number, extra: Partial<RotationTargetProps> = {}): RotationTargetProps[] =>
-  Array.from({ length: count }, (_, index) => ({ connectionId: `${String(index).padStart(8, '0')}-d3bb-4557-b139-5712880adc55`, sandboxName: 'prod', ...extra }));
+  Array.from({ length: count }, (_, index) => ({
+    connectionId: `${String(index).padStart(8, '0')}-d3bb-4557-b139-5712880adc55`,
+    sandboxName: 'prod',
+    ...extra,
+  }));
 
 describe('S3CredentialRotator refusals', () => {
   it.each<[string, (stack: Stack) => void, string]>([
@@ -63,17 +67,23 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'AssumeRole with IAM-user keys lasts more than 12 hours',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecret: userSecret(stack), duration: Duration.hours(13) }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecret: userSecret(stack), duration: Duration.hours(13) }] },
+          stack,
+        ),
       'targets[0].duration: 46800 is above 43200, the most AssumeRole signed with IAM-user keys allows',
     ],
     [
       'GetSessionToken lasts less than 15 minutes',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.minutes(10) }] }, stack),
+      (stack) =>
+        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.minutes(10) }] }, stack),
       'targets[0].duration: 600 is outside 900 to 129600, the range GetSessionToken accepts',
     ],
     [
       'GetSessionToken lasts more than 36 hours',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.hours(37) }] }, stack),
+      (stack) =>
+        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.hours(37) }] }, stack),
       'targets[0].duration: 133200 is outside 900 to 129600',
     ],
     [
@@ -103,7 +113,8 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'a created role would be assumed with IAM-user keys',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, userCredentialsSecret: userSecret(stack) }] }, stack),
+      (stack) =>
+        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, userCredentialsSecret: userSecret(stack) }] }, stack),
       "targets[0].userCredentialsSecret: a created role trusts only the function's role",
     ],
     [
@@ -111,7 +122,11 @@ describe('S3CredentialRotator refusals', () => {
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, createRole: { bucketName: 'acme' } }] }, stack),
       'targets[0]: has both roleArn and createRole',
     ],
-    ['a target has no way to mint credentials', (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod' }] }, stack), 'targets[0]: needs roleArn, createRole or userCredentialsSecret'],
+    [
+      'a target has no way to mint credentials',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod' }] }, stack),
+      'targets[0]: needs roleArn, createRole or userCredentialsSecret',
+    ],
     [
       'an external id is given for GetSessionToken',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), externalId: 'x1' }] }, stack),
@@ -144,7 +159,8 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'GetFederationToken names no bucket',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token' }] }, stack),
+      (stack) =>
+        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token' }] }, stack),
       'targets[0].bucketName: is required with "method": "get-federation-token"',
     ],
     [
@@ -154,30 +170,85 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'GetFederationToken is asked for with a role',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme' }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                roleArn: ROLE,
+                userCredentialsSecret: userSecret(stack),
+                method: 'get-federation-token',
+                bucketName: 'acme',
+              },
+            ],
+          },
+          stack,
+        ),
       'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
     ],
     [
       'GetFederationToken lasts more than 36 hours',
       (stack) =>
         rotator(
-          { targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme', duration: Duration.hours(37) }] },
+          {
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                userCredentialsSecret: userSecret(stack),
+                method: 'get-federation-token',
+                bucketName: 'acme',
+                duration: Duration.hours(37),
+              },
+            ],
+          },
           stack,
         ),
       'targets[0].duration: 133200 is outside 900 to 129600, the range GetFederationToken accepts',
     ],
     [
       'two targets name the same connection',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }, { connectionId: ID.toUpperCase(), sandboxName: 'dev', roleArn: ROLE }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [
+              { connectionId: ID, sandboxName: 'prod', roleArn: ROLE },
+              { connectionId: ID.toUpperCase(), sandboxName: 'dev', roleArn: ROLE },
+            ],
+          },
+          stack,
+        ),
       `targets[1].connectionId: duplicates targets[0] (${ID.toUpperCase()})`,
     ],
-    ['a connection id is not a uuid', (stack) => rotator({ targets: [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }] }, stack), 'targets[0].connectionId: "conn-1" is not a Flow Service connection id'],
-    ['a sandbox name has upper case', (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'Prod', roleArn: ROLE }] }, stack), 'targets[0].sandboxName: "Prod" is not a sandbox name'],
+    [
+      'a connection id is not a uuid',
+      (stack) => rotator({ targets: [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }] }, stack),
+      'targets[0].connectionId: "conn-1" is not a Flow Service connection id',
+    ],
+    [
+      'a sandbox name has upper case',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'Prod', roleArn: ROLE }] }, stack),
+      'targets[0].sandboxName: "Prod" is not a sandbox name',
+    ],
     ['there are no targets', (stack) => rotator({ targets: [] }, stack), 'targets: must list at least one target'],
     ['concurrency is out of range', (stack) => rotator({ concurrency: 0 }, stack), 'concurrency: 0 is not a whole number from 1 to 64'],
-    ['the memory size is below Lambda’s 128 MB', (stack) => rotator({ memorySize: 100 }, stack), 'memorySize: 100 is not a whole number of MB from 128 to 10240, the range Lambda accepts'],
-    ['the memory size is above Lambda’s 10240 MB', (stack) => rotator({ memorySize: 10_241 }, stack), 'memorySize: 10241 is not a whole number of MB from 128 to 10240'],
-    ['the memory size is not a whole number', (stack) => rotator({ memorySize: 256.5 }, stack), 'memorySize: 256.5 is not a whole number of MB from 128 to 10240'],
+    [
+      'the memory size is below Lambda’s 128 MB',
+      (stack) => rotator({ memorySize: 100 }, stack),
+      'memorySize: 100 is not a whole number of MB from 128 to 10240, the range Lambda accepts',
+    ],
+    [
+      'the memory size is above Lambda’s 10240 MB',
+      (stack) => rotator({ memorySize: 10_241 }, stack),
+      'memorySize: 10241 is not a whole number of MB from 128 to 10240',
+    ],
+    [
+      'the memory size is not a whole number',
+      (stack) => rotator({ memorySize: 256.5 }, stack),
+      'memorySize: 256.5 is not a whole number of MB from 128 to 10240',
+    ],
     ['a service URL is plain http to a remote host', (stack) => rotator({ imsUrl: 'http://ims.example.com' }, stack), 'imsUrl: must use https://'],
     [
       'the targets cannot be rotated within Lambda’s 15 minutes',
@@ -186,7 +257,8 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'a bundled targets file would need a created role ARN known only at deploy time',
-      (stack) => rotator({ targetsDelivery: TargetsDelivery.FILE, targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' } }] }, stack),
+      (stack) =>
+        rotator({ targetsDelivery: TargetsDelivery.FILE, targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' } }] }, stack),
       "targets[0].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; give createRole.roleName and deploy the stack to an explicit account and region",
     ],
     [
@@ -214,7 +286,13 @@ describe('S3CredentialRotator refusals', () => {
     [
       'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
       (stack) =>
-        rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(7)), targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.minutes(15) }] }, stack),
+        rotator(
+          {
+            schedule: scheduler.ScheduleExpression.rate(Duration.minutes(7)),
+            targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.minutes(15) }],
+          },
+          stack,
+        ),
       'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left',
     ],
     [
@@ -222,9 +300,17 @@ describe('S3CredentialRotator refusals', () => {
       (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.minutes(15) }, stack),
       'schedule: "rate(30 minutes)" runs up to 1800 s apart plus a 900 s function timeout need a 48-minute window',
     ],
-    ['the function role name has a space', (stack) => rotator({ functionRoleName: 'aep rotator' }, stack), 'functionRoleName: "aep rotator" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-'],
+    [
+      'the function role name has a space',
+      (stack) => rotator({ functionRoleName: 'aep rotator' }, stack),
+      'functionRoleName: "aep rotator" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-',
+    ],
     ['the function role name is longer than 64 characters', (stack) => rotator({ functionRoleName: 'r'.repeat(65) }, stack), 'functionRoleName: "rrrr'],
-    ['the runbook URL has an anchor of its own', (stack) => rotator({ runbookUrl: 'https://wiki.example.com/rotator#alarms' }, stack), 'runbookUrl: "https://wiki.example.com/rotator#alarms" must be 1 to 400 characters without spaces or "#"'],
+    [
+      'the runbook URL has an anchor of its own',
+      (stack) => rotator({ runbookUrl: 'https://wiki.example.com/rotator#alarms' }, stack),
+      'runbookUrl: "https://wiki.example.com/rotator#alarms" must be 1 to 400 characters without spaces or "#"',
+    ],
   ])('fails when %s', (_name, build, expected) => {
     expect(problemsOf(build)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
   });
@@ -262,7 +348,10 @@ describe('S3CredentialRotator with unresolved tokens', () => {
     ).not.toThrow();
     Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: { Ref: 'Schedule' } });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'MemorySize' } });
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', Threshold: { Ref: 'ExpiryThreshold' } });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SecondsUntilCredentialExpiry',
+      Threshold: { Ref: 'ExpiryThreshold' },
+    });
   });
 });
 
@@ -339,7 +428,13 @@ describe('S3CredentialRotator schedule-derived values', () => {
 
     // 5 min + 75 s timeout = 7 minutes, plus 3 of slack; threshold = window + one interval = 900 s,
     // below the 1725 s a healthy run reports (30 min lifetime - 75 s timeout).
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', Period: 60, EvaluationPeriods: 10, DatapointsToAlarm: 10, Threshold: 900 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SecondsUntilCredentialExpiry',
+      Period: 60,
+      EvaluationPeriods: 10,
+      DatapointsToAlarm: 10,
+      Threshold: 900,
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RotationFailed', Period: 300 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Period: 300 });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 300 });
@@ -362,7 +457,11 @@ describe('S3CredentialRotator schedule-derived values', () => {
     const stack = newStack();
     rotator({ timeout: Duration.minutes(10) }, stack);
     // 15 min + 10 min = 25 minutes, plus 3 of slack.
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', EvaluationPeriods: 28, Threshold: 28 * 60 + 900 });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SecondsUntilCredentialExpiry',
+      EvaluationPeriods: 28,
+      Threshold: 28 * 60 + 900,
+    });
   });
 
   it('honours an explicit timeout and its own service name and namespace', () => {
@@ -388,7 +487,12 @@ describe('S3CredentialRotator targets delivery', () => {
     const stack = newStack({ bundle: true, env: { account: '123456789012', region: 'eu-west-1' } });
     const targets = [
       ...manyTargets(30, { roleArn: ROLE, externalId: 'aep-external-id-0123456789' }),
-      { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme-landing', roleName: 'aep-acme-landing-reader' }, duration: Duration.minutes(45) },
+      {
+        connectionId: ID,
+        sandboxName: 'prod',
+        createRole: { bucketName: 'acme-landing', roleName: 'aep-acme-landing-reader' },
+        duration: Duration.minutes(45),
+      },
       { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'dev', userCredentialsSecret: userSecret(stack, 'aep/dev-user') },
     ];
 
@@ -405,9 +509,17 @@ describe('S3CredentialRotator targets delivery', () => {
     const assetDir = join(assembly.directory, `asset.${code.replace(/\.zip$/, '')}`);
     expect(existsSync(join(assetDir, 'index.mjs'))).toBe(true);
     const file = join(assetDir, TARGETS_FILE_NAME);
-    const config = loadConfig({ env: { ...deployedEnv(variables), ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' }, readFile: (path) => readFileSync(path === TARGETS_FILE_PATH ? file : path, 'utf8') });
+    const config = loadConfig({
+      env: { ...deployedEnv(variables), ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' },
+      readFile: (path) => readFileSync(path === TARGETS_FILE_PATH ? file : path, 'utf8'),
+    });
     expect(config.targets).toHaveLength(32);
-    expect(config.targets[30]).toMatchObject({ connectionId: ID, roleArn: 'arn:aws:iam::123456789012:role/aep-acme-landing-reader', method: 'assume-role-chained', durationSeconds: 2700 });
+    expect(config.targets[30]).toMatchObject({
+      connectionId: ID,
+      roleArn: 'arn:aws:iam::123456789012:role/aep-acme-landing-reader',
+      method: 'assume-role-chained',
+      durationSeconds: 2700,
+    });
     expect(config.targets[31]).toMatchObject({ method: 'get-session-token', userCredentialsSecretId: 'aep/dev-user' });
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'aep-acme-landing-reader' });
   });
@@ -420,14 +532,23 @@ describe('S3CredentialRotator narrowing', () => {
       {
         targets: [
           { connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-landing', folderPath: '/crm/daily/' },
-          { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme-dev' },
+          {
+            connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            userCredentialsSecret: userSecret(stack),
+            method: 'get-federation-token',
+            bucketName: 'acme-dev',
+          },
           { connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, method: 'assume-role' },
         ],
       },
       stack,
     );
 
-    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, string>;
+    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<
+      string,
+      string
+    >;
     const config = loadConfig({ env: { ...deployedEnv(variables), ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' } });
     expect(config.targets).toEqual([
       expect.objectContaining({ method: 'assume-role-chained', bucketName: 'acme-landing', folderPath: 'crm/daily' }),
@@ -441,21 +562,39 @@ describe('S3CredentialRotator narrowing', () => {
 
   it('narrows a created role’s sessions to its bucket and folder', () => {
     const stack = newStack({ env: { account: '123456789012', region: 'eu-west-1' } });
-    rotator({ targetsDelivery: TargetsDelivery.FILE, targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme', folderPath: 'crm/daily/', roleName: 'aep-reader' } }] }, stack);
+    rotator(
+      {
+        targetsDelivery: TargetsDelivery.FILE,
+        targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme', folderPath: 'crm/daily/', roleName: 'aep-reader' } }],
+      },
+      stack,
+    );
 
     const folder = join((stack.node.root as App).outdir, 'rotator-targets');
     const written = readdirSync(folder);
     expect(written).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(folder, written[0]!), 'utf8'))).toEqual([
-      { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader', durationSeconds: 3600, bucketName: 'acme', folderPath: 'crm/daily' },
+      {
+        connectionId: ID,
+        sandboxName: 'prod',
+        roleArn: 'arn:aws:iam::123456789012:role/aep-reader',
+        durationSeconds: 3600,
+        bucketName: 'acme',
+        folderPath: 'crm/daily',
+      },
     ]);
   });
 
   it('needs no permission of the function’s role for GetFederationToken: the IAM user’s keys sign it', () => {
     const stack = newStack();
-    rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme' }] }, stack);
+    rotator(
+      { targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme' }] },
+      stack,
+    );
 
-    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>,
+    );
     expect(statements.flatMap((statement) => [statement.Action].flat()).filter((action) => String(action).startsWith('sts:'))).toEqual([]);
   });
 
@@ -473,7 +612,9 @@ describe('S3CredentialRotator narrowing', () => {
       stack,
     );
 
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((warning) => String(warning.entry.data));
+    const warnings = Annotations.fromStack(stack)
+      .findWarning('*', Match.anyValue())
+      .map((warning) => String(warning.entry.data));
     expect(warnings).toEqual([
       `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:${ID}]`,
       'targets[1]: connection 5cb0c374-d3bb-4557-b139-5712880adc55: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
@@ -498,13 +639,21 @@ describe('S3CredentialRotator narrowing', () => {
     const construct = rotator({ targets }, stack);
 
     expect(construct.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
-    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, unknown>;
+    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<
+      string,
+      unknown
+    >;
     expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
     // A shorter list keeps the created roles' narrowing.
     const short = newStack();
     rotator({ targets: targets.slice(0, 3) }, short);
-    const shortVariables = Object.values(Template.fromStack(short).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, unknown>;
-    expect(JSON.stringify(shortVariables.ROTATION_TARGETS)).toContain('\\"bucketName\\":\\"acme-aep-landing-bucket-0123456789\\",\\"folderPath\\":\\"exports/crm/daily\\"');
+    const shortVariables = Object.values(Template.fromStack(short).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<
+      string,
+      unknown
+    >;
+    expect(JSON.stringify(shortVariables.ROTATION_TARGETS)).toContain(
+      '\\"bucketName\\":\\"acme-aep-landing-bucket-0123456789\\",\\"folderPath\\":\\"exports/crm/daily\\"',
+    );
   });
 });
 
@@ -513,10 +662,19 @@ describe('verifyWithAdobe', () => {
     const synth = (verifyWithAdobe?: boolean) => {
       const stack = new Stack(new App(), 'Stack', { env: { account: '123456789012', region: 'eu-west-1' } });
       new S3CredentialRotator(stack, 'Rotator', {
-        targets: [{ connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme-aep-landing' }],
+        targets: [
+          {
+            connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            roleArn: 'arn:aws:iam::123456789012:role/r',
+            bucketName: 'acme-aep-landing',
+          },
+        ],
         ...(verifyWithAdobe === undefined ? {} : { verifyWithAdobe }),
       });
-      const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as Array<{ Properties: { Environment: { Variables: Record<string, unknown> } } }>;
+      const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')) as Array<{
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      }>;
       return fn!.Properties.Environment.Variables;
     };
 

@@ -13,7 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
 import { parseRotatorConfig } from '../../lib/config.js';
 import type { RotatorStack } from '../../lib/rotator-stack.js';
-import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, rawSampleConfig, removeTestOutdirs, resolveIntrinsics, synthRotatorStack, type Synthesized } from '../support/index.js';
+import {
+  fakeAttribute,
+  findSynthesizedFunction,
+  PROJECT_ROOT,
+  rawSampleConfig,
+  removeTestOutdirs,
+  resolveIntrinsics,
+  synthRotatorStack,
+  type Synthesized,
+} from '../support/index.js';
 
 const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
@@ -67,7 +76,9 @@ describe('schedule', () => {
     }
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
-        Statement: [{ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: Match.anyValue() }],
+        Statement: [
+          { Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: Match.anyValue() },
+        ],
         Version: '2012-10-17',
       },
     });
@@ -195,7 +206,11 @@ describe('function', () => {
       },
     ]);
     expect(config.targets[2]).not.toHaveProperty('folderPath');
-    expect(config).toMatchObject({ concurrency: 8, flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice', imsUrl: 'https://ims-na1.adobelogin.com' });
+    expect(config).toMatchObject({
+      concurrency: 8,
+      flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice',
+      imsUrl: 'https://ims-na1.adobelogin.com',
+    });
   });
 });
 
@@ -223,7 +238,15 @@ describe('IAM', () => {
             {
               'Fn::Join': [
                 '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:aep-s3-rotator/dev-ingest-user-??????'],
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':secretsmanager:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':secret:aep-s3-rotator/dev-ingest-user-??????',
+                ],
               ],
             },
           ],
@@ -264,7 +287,12 @@ describe('IAM', () => {
     expect(template.toJSON().Resources[id(role)].Properties).toEqual({
       AssumeRolePolicyDocument: {
         Statement: [
-          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: arnOf(stack.rotator.functionRole) }, Condition: { StringEquals: { 'sts:ExternalId': 'aep-acme-prod-crm' } } },
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: arnOf(stack.rotator.functionRole) },
+            Condition: { StringEquals: { 'sts:ExternalId': 'aep-acme-prod-crm' } },
+          },
         ],
         Version: '2012-10-17',
       },
@@ -284,7 +312,12 @@ describe('IAM', () => {
                 Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
               },
               { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: partitionArn(':s3:::acme-aep-landing') },
-              { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: partitionArn(':s3:::acme-aep-landing/crm/daily/*') },
+              {
+                Sid: 'ReadObjects',
+                Effect: 'Allow',
+                Action: ['s3:GetObject', 's3:GetObjectVersion'],
+                Resource: partitionArn(':s3:::acme-aep-landing/crm/daily/*'),
+              },
             ],
           },
         },
@@ -317,7 +350,14 @@ describe('IAM', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: [
-          { Sid: 'AllowPublishThroughSSLOnly', Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Resource: refOf(rotator.alarmTopic), Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+          {
+            Sid: 'AllowPublishThroughSSLOnly',
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Principal: '*',
+            Resource: refOf(rotator.alarmTopic),
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
           {
             Sid: 'AllowRotatorAlarms',
             Effect: 'Allow',
@@ -393,7 +433,12 @@ describe('logical ids', () => {
     ['the log group', (rotator) => rotator.node.findChild('LogGroup'), 'RotatorLogGroup254C4D64', 'AWS::Logs::LogGroup'],
     ['the schedule', (rotator) => rotator.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
     ['the schedule group', (rotator) => rotator.scheduleGroup, 'RotatorScheduleGroup1FD938B5', 'AWS::Scheduler::ScheduleGroup'],
-    ['the Adobe secret’s resource policy', (rotator) => rotator.adobeCredentialsSecret.node.findChild('Policy'), 'RotatorAdobeCredentialsPolicy316B285E', 'AWS::SecretsManager::ResourcePolicy'],
+    [
+      'the Adobe secret’s resource policy',
+      (rotator) => rotator.adobeCredentialsSecret.node.findChild('Policy'),
+      'RotatorAdobeCredentialsPolicy316B285E',
+      'AWS::SecretsManager::ResourcePolicy',
+    ],
     ['the schedule dead-letter queue', (rotator) => rotator.scheduleDeadLetterQueue, 'RotatorScheduleDeadLetterQueueA7F16D73', 'AWS::SQS::Queue'],
     ['the failure dead-letter queue', (rotator) => rotator.failureDeadLetterQueue, 'RotatorFailureDeadLetterQueueC606B3CD', 'AWS::SQS::Queue'],
     ['the alarm topic', (rotator) => rotator.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
@@ -401,8 +446,18 @@ describe('logical ids', () => {
     ['ConnectionFailingAlarm', (rotator) => rotator.connectionFailingAlarm, 'RotatorConnectionFailingAlarm2809BB70', 'AWS::CloudWatch::Alarm'],
     ['CredentialsExpiringAlarm', (rotator) => rotator.credentialsExpiringAlarm, 'RotatorCredentialsExpiringAlarm8EC7665A', 'AWS::CloudWatch::Alarm'],
     ['ErrorsAlarm', (rotator) => rotator.errorsAlarm, 'RotatorErrorsAlarmA4012422', 'AWS::CloudWatch::Alarm'],
-    ['DestinationDeliveryFailuresAlarm', (rotator) => rotator.destinationDeliveryFailuresAlarm, 'RotatorDestinationDeliveryFailuresAlarmBBE0B84D', 'AWS::CloudWatch::Alarm'],
-    ['ScheduleDeadLetterQueueAlarm', (rotator) => rotator.scheduleDeadLetterQueueAlarm, 'RotatorScheduleDeadLetterQueueAlarm610D6D7B', 'AWS::CloudWatch::Alarm'],
+    [
+      'DestinationDeliveryFailuresAlarm',
+      (rotator) => rotator.destinationDeliveryFailuresAlarm,
+      'RotatorDestinationDeliveryFailuresAlarmBBE0B84D',
+      'AWS::CloudWatch::Alarm',
+    ],
+    [
+      'ScheduleDeadLetterQueueAlarm',
+      (rotator) => rotator.scheduleDeadLetterQueueAlarm,
+      'RotatorScheduleDeadLetterQueueAlarm610D6D7B',
+      'AWS::CloudWatch::Alarm',
+    ],
     ['FailureDeadLetterQueueAlarm', (rotator) => rotator.failureDeadLetterQueueAlarm, 'RotatorFailureDeadLetterQueueAlarm3D850592', 'AWS::CloudWatch::Alarm'],
     ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
     ['the rotation ledger', (rotator) => rotator.ledgerTable, 'RotatorLedger57A32117', 'AWS::DynamoDB::Table'],
@@ -454,7 +509,14 @@ describe('alarms', () => {
       readFileSync(join(PROJECT_ROOT, 'docs', 'RUNBOOK.md'), 'utf8')
         .split('\n')
         .filter((line) => /^#{1,6} /.test(line))
-        .map((line) => line.replace(/^#+ /, '').trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')),
+        .map((line) =>
+          line
+            .replace(/^#+ /, '')
+            .trim()
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N} _-]/gu, '')
+            .replace(/ /g, '-'),
+        ),
     );
     for (const alarm of stack.rotator.alarms) {
       const anchor = /#([a-z]+)$/.exec(alarmOf(alarm).AlarmDescription as string)![1]!;
@@ -591,7 +653,7 @@ describe('dashboard', () => {
     });
     const shown = body.widgets[0]!.properties.alarms!;
     expect(shown).toHaveLength(7);
-    stack.rotator.alarms.forEach((alarm, index) => expect(shown[index]).toContain(id(alarm)));
+    for (const [index, alarm] of stack.rotator.alarms.entries()) expect(shown[index]).toContain(id(alarm));
   });
 });
 
@@ -627,14 +689,22 @@ describe('imported secrets and keys', () => {
   });
 
   it('reads exactly the imported secrets and decrypts only through Secrets Manager with their keys', () => {
-    const [policy] = Object.values(imported.findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadSecrets' })]) } } }));
+    const [policy] = Object.values(
+      imported.findResources('AWS::IAM::Policy', {
+        Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadSecrets' })]) } },
+      }),
+    );
     const statements = policy!.Properties.PolicyDocument.Statement as { Sid: string }[];
     expect(statements.filter(({ Sid }) => ['ReadSecrets', 'DecryptSecrets', 'AssumeTargetRoles'].includes(Sid))).toEqual([
       {
         Sid: 'ReadSecrets',
         Effect: 'Allow',
         Action: 'secretsmanager:GetSecretValue',
-        Resource: [ADOBE_ARN, 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/web-user-??????', expect.objectContaining({ 'Fn::Join': expect.anything() })],
+        Resource: [
+          ADOBE_ARN,
+          'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/web-user-??????',
+          expect.objectContaining({ 'Fn::Join': expect.anything() }),
+        ],
       },
       {
         Sid: 'DecryptSecrets',
@@ -723,7 +793,10 @@ describe('guardrails from cdk.json', () => {
     const { rotator } = guarded.stack;
     const resources = guarded.template.toJSON().Resources;
     expect(resources[id(rotator.adobeCredentialsSecret)].Properties.KmsKeyId).toBe(KEY);
-    expect(resources[id(rotator.function)].Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+    expect(resources[id(rotator.function)].Properties.VpcConfig).toEqual({
+      SubnetIds: ['subnet-0123456789abcdef0'],
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
+    });
     guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
       ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
     });

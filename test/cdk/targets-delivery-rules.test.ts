@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { toTargetEntry } from '../../lambda/contract.js';
 import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
 import { S3CredentialRotatorValidationError, TargetsDelivery } from '../../lib/s3-credential-rotator.js';
-import { decideTargetsDelivery, estimatedTargetsBytes, MAX_TARGETS_ENV_BYTES, partitionOfRegion, targetsDeliveryProblems, type DeliveryTarget } from '../../lib/targets-delivery-rules.js';
+import {
+  decideTargetsDelivery,
+  estimatedTargetsBytes,
+  MAX_TARGETS_ENV_BYTES,
+  partitionOfRegion,
+  targetsDeliveryProblems,
+  type DeliveryTarget,
+} from '../../lib/targets-delivery-rules.js';
 import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from '../support/index.js';
 
 const id = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`;
@@ -16,7 +23,14 @@ const created = (n: number, roleName?: string): DeliveryTarget => ({
   createRole: { bucketName: 'acme-aep-landing', folderPath: `crm/feed-${n}`, ...(roleName ? { roleName } : {}) },
   durationSeconds: 3600,
 });
-const existing = (n: number): DeliveryTarget => ({ connectionId: id(n), sandboxName: 'prod', method: 'assume-role-chained', roleArn: `arn:aws:iam::123456789012:role/reader-${n}`, bucketName: 'acme-aep-landing', durationSeconds: 3600 });
+const existing = (n: number): DeliveryTarget => ({
+  connectionId: id(n),
+  sandboxName: 'prod',
+  method: 'assume-role-chained',
+  roleArn: `arn:aws:iam::123456789012:role/reader-${n}`,
+  bucketName: 'acme-aep-landing',
+  durationSeconds: 3600,
+});
 const never = () => false;
 
 describe('decideTargetsDelivery', () => {
@@ -27,11 +41,24 @@ describe('decideTargetsDelivery', () => {
   });
 
   it('goes to a file beyond the limit, unless the list fits without created roles’ buckets', () => {
-    const big = Array.from({ length: 40 }, (_, n) => toTargetEntry({ connectionId: id(n), sandboxName: 'prod', method: 'assume-role-chained', roleArn: `arn:aws:iam::123456789012:role/r${n}`, durationSeconds: 3600, bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }));
+    const big = Array.from({ length: 40 }, (_, n) =>
+      toTargetEntry({
+        connectionId: id(n),
+        sandboxName: 'prod',
+        method: 'assume-role-chained',
+        roleArn: `arn:aws:iam::123456789012:role/r${n}`,
+        durationSeconds: 3600,
+        bucketName: 'acme-aep-landing',
+        folderPath: 'crm/daily',
+      }),
+    );
     const small = big.map(({ bucketName: _b, folderPath: _f, ...entry }) => entry);
     expect(estimatedTargetsBytes(big, never)).toBeGreaterThan(MAX_TARGETS_ENV_BYTES);
     expect(decideTargetsDelivery('auto', { narrowed: big, unnarrowed: big }, never)).toEqual({ delivery: 'file', narrowCreatedRoles: true });
-    expect(decideTargetsDelivery('auto', { narrowed: big, unnarrowed: small.slice(0, 20) }, never)).toEqual({ delivery: 'environment', narrowCreatedRoles: false });
+    expect(decideTargetsDelivery('auto', { narrowed: big, unnarrowed: small.slice(0, 20) }, never)).toEqual({
+      delivery: 'environment',
+      narrowCreatedRoles: false,
+    });
     expect(decideTargetsDelivery('environment', { narrowed: big, unnarrowed: big }, never)).toEqual({ delivery: 'environment', narrowCreatedRoles: true });
   });
 });
@@ -44,9 +71,19 @@ describe('targetsDeliveryProblems', () => {
   it('refuses, as synth would, created roles without a name when the list must go to a file', () => {
     const targets = [...Array.from({ length: 30 }, (_, n) => existing(n)), created(30), created(31, 'aep-reader-31')];
 
-    expect(targetsDeliveryProblems({ targets, targetsDelivery: 'auto' })).toEqual([expect.stringMatching(/^targets\[30\]\.createRole: the targets go to a bundled file/), expect.stringMatching(/^targets\[31\]\.createRole/)]);
+    expect(targetsDeliveryProblems({ targets, targetsDelivery: 'auto' })).toEqual([
+      expect.stringMatching(/^targets\[30\]\.createRole: the targets go to a bundled file/),
+      expect.stringMatching(/^targets\[31\]\.createRole/),
+    ]);
     // With names and an explicit account and region, every ARN is known at synth.
-    expect(targetsDeliveryProblems({ targets: [...targets.slice(0, 30), created(30, 'aep-reader-30'), created(31, 'aep-reader-31')], targetsDelivery: 'auto', account: '123456789012', region: 'eu-west-1' })).toEqual([]);
+    expect(
+      targetsDeliveryProblems({
+        targets: [...targets.slice(0, 30), created(30, 'aep-reader-30'), created(31, 'aep-reader-31')],
+        targetsDelivery: 'auto',
+        account: '123456789012',
+        region: 'eu-west-1',
+      }),
+    ).toEqual([]);
     // Or keep them in the environment, as the message says.
     expect(targetsDeliveryProblems({ targets, targetsDelivery: 'environment' })).toEqual([]);
   });
@@ -71,7 +108,13 @@ describe('check-config and synth agree on a large configuration', () => {
   const large = () => {
     const raw = rawSampleConfig();
     raw.targets = [
-      ...Array.from({ length: 30 }, (_, n) => ({ connectionId: id(n), sandboxName: 'prod', roleArn: `arn:aws:iam::123456789012:role/reader-${n}`, bucketName: 'acme-aep-landing', folderPath: `feeds/${n}` })),
+      ...Array.from({ length: 30 }, (_, n) => ({
+        connectionId: id(n),
+        sandboxName: 'prod',
+        roleArn: `arn:aws:iam::123456789012:role/reader-${n}`,
+        bucketName: 'acme-aep-landing',
+        folderPath: `feeds/${n}`,
+      })),
       { connectionId: id(30), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' } },
       { connectionId: id(31), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/weekly' } },
     ];
@@ -98,7 +141,8 @@ describe('check-config and synth agree on a large configuration', () => {
 
     expect(checked).toBeInstanceOf(ConfigValidationError);
     expect(synthesized).toBeInstanceOf(S3CredentialRotatorValidationError);
-    const refusal = (error: unknown) => (error as { problems: string[] }).problems.filter((problem) => problem.includes('createRole: the targets go to a bundled file'));
+    const refusal = (error: unknown) =>
+      (error as { problems: string[] }).problems.filter((problem) => problem.includes('createRole: the targets go to a bundled file'));
     expect(refusal(checked)).toHaveLength(2);
     expect(refusal(checked)).toEqual(refusal(synthesized));
   });
@@ -114,6 +158,8 @@ describe('check-config and synth agree on a large configuration', () => {
   });
 
   it('refuses a targetsDelivery it does not know, naming the value', () => {
-    expect(() => parseRotatorConfig({ ...rawSampleConfig(), targetsDelivery: 'bundle' })).toThrow('targetsDelivery: "bundle" is not a delivery; use one of "auto", "environment", "file"');
+    expect(() => parseRotatorConfig({ ...rawSampleConfig(), targetsDelivery: 'bundle' })).toThrow(
+      'targetsDelivery: "bundle" is not a delivery; use one of "auto", "environment", "file"',
+    );
   });
 });

@@ -65,7 +65,10 @@ describe('check-config', () => {
   it('warns, still exiting 0, about each target whose credentials give Adobe more than its bucket', async () => {
     writeCdkJson({
       ...VALID,
-      targets: [...VALID.targets, { connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader' }],
+      targets: [
+        ...VALID.targets,
+        { connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader' },
+      ],
     });
 
     const result = await cli(['check-config'], { tty: true });
@@ -85,7 +88,10 @@ describe('check-config', () => {
     writeCdkJson(NARROWED);
     const narrowed = JSON.parse((await cli(['check-config', '--json'])).stdout);
 
-    expect(warned).toMatchObject({ valid: true, warnings: [{ field: 'targets[1]', message: expect.stringContaining('GetSessionToken credentials cannot be narrowed') }] });
+    expect(warned).toMatchObject({
+      valid: true,
+      warnings: [{ field: 'targets[1]', message: expect.stringContaining('GetSessionToken credentials cannot be narrowed') }],
+    });
     expect(narrowed).toMatchObject({ valid: true, warnings: [], methods: { 'assume-role-chained': 1, 'get-federation-token': 1 } });
   });
 
@@ -117,7 +123,10 @@ describe('check-config', () => {
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('Invalid rotator configuration (cdk.json context "rotator"):');
-    const fields = lines.slice(1).filter((line) => line.startsWith('  ')).map((line) => line.trim().split(': ')[0]);
+    const fields = lines
+      .slice(1)
+      .filter((line) => line.startsWith('  '))
+      .map((line) => line.trim().split(': ')[0]);
     expect(fields).toEqual(expect.arrayContaining(['concurrency', 'targets[0].sandboxName', 'targets[1].durationSeconds', 'targets[2].connectionId']));
     expect(result.stdout).toMatch(/\d+ problems; `npx cdk synth` would refuse this configuration\.\n$/);
   });
@@ -147,13 +156,33 @@ describe('check-config', () => {
   });
 
   it.each([
-    ['a sandbox name in capitals', { targets: [{ ...VALID.targets[0], sandboxName: 'EMEA-Stage' }] }, 'targets[0].sandboxName', '; got "EMEA-Stage" (did you mean "emea-stage"?)'],
+    [
+      'a sandbox name in capitals',
+      { targets: [{ ...VALID.targets[0], sandboxName: 'EMEA-Stage' }] },
+      'targets[0].sandboxName',
+      '; got "EMEA-Stage" (did you mean "emea-stage"?)',
+    ],
     ['a region in capitals', { region: 'EU-WEST-1' }, 'region', '; got "EU-WEST-1" (did you mean "eu-west-1"?)'],
-    ['a misspelt target field', { targets: [{ ...VALID.targets[1], durationSecond: 3600 }] }, 'targets[0]', 'unknown field(s) durationSecond (did you mean durationSeconds?); allowed: '],
+    [
+      'a misspelt target field',
+      { targets: [{ ...VALID.targets[1], durationSecond: 3600 }] },
+      'targets[0]',
+      'unknown field(s) durationSecond (did you mean durationSeconds?); allowed: ',
+    ],
     ['a misspelt top-level key', { schedul: 'rate(15 minutes)' }, '(top level)', 'unknown field(s) schedul (did you mean schedule?)'],
     ['a key in the wrong case', { Region: 'eu-west-1' }, '(top level)', 'unknown field(s) Region (did you mean region?)'],
-    ['a createRole field', { targets: [{ ...VALID.targets[0], createRole: { bucketName: 'acme-landing', foldrPath: 'crm' } }] }, 'targets[0].createRole', 'unknown field(s) foldrPath (did you mean folderPath?)'],
-    ['a method with an underscore', { targets: [{ ...VALID.targets[1], method: 'get_federation_token', bucketName: 'acme-dev' }] }, 'targets[0].method', '; did you mean "get-federation-token"?'],
+    [
+      'a createRole field',
+      { targets: [{ ...VALID.targets[0], createRole: { bucketName: 'acme-landing', foldrPath: 'crm' } }] },
+      'targets[0].createRole',
+      'unknown field(s) foldrPath (did you mean folderPath?)',
+    ],
+    [
+      'a method with an underscore',
+      { targets: [{ ...VALID.targets[1], method: 'get_federation_token', bucketName: 'acme-dev' }] },
+      'targets[0].method',
+      '; did you mean "get-federation-token"?',
+    ],
     ['a number in quotes', { concurrency: '8' }, 'concurrency', '; got "8" (did you mean 8, without quotes?)'],
     ['a boolean in quotes', { reserveConcurrency: 'false' }, 'reserveConcurrency', '; got "false" (did you mean false, without quotes?)'],
   ])('suggests what was meant for %s', async (_case, change, field, hint) => {
@@ -171,7 +200,9 @@ describe('check-config', () => {
 
     const result = await cli(['check-config', '--json']);
 
-    expect(JSON.parse(result.stdout).problems).toEqual([{ field: '(top level)', message: expect.stringMatching(/^unknown field\(s\) frobnicate; allowed: stackName, /) }]);
+    expect(JSON.parse(result.stdout).problems).toEqual([
+      { field: '(top level)', message: expect.stringMatching(/^unknown field\(s\) frobnicate; allowed: stackName, /) },
+    ]);
   });
 
   it('shows only the start of what may be a secret pasted where its name belongs', async () => {
@@ -184,7 +215,9 @@ describe('check-config', () => {
     expect(JSON.parse(result.stdout).problems).toEqual([
       {
         field: 'adobeCredentialsSecret.secretId',
-        message: expect.stringMatching(new RegExp(`; got "\\{"cl…" \\(${pasted.length} characters, not shown in full in case it is a secret rather than its name\\)$`)),
+        message: expect.stringMatching(
+          new RegExp(`; got "\\{"cl…" \\(${pasted.length} characters, not shown in full in case it is a secret rather than its name\\)$`),
+        ),
       },
     ]);
     expect(result.stdout).not.toContain('Sup3rS3cret');
@@ -243,7 +276,9 @@ describe('check-config', () => {
 
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(`aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file holding the rotator configuration.\n`);
+    expect(result.stderr).toBe(
+      `aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file holding the rotator configuration.\n`,
+    );
   });
 
   it.each([
@@ -267,7 +302,7 @@ describe('check-config', () => {
         writeFileSync(join(dir, 'config', 'prod.json'), '{\n  "stackName": "A",\n  "targets": [\n    { "connectionId": "x", },\n  ]\n}\n');
       },
       [],
-      { field: 'rotatorConfigFile', message: "config/prod.json:4:28: is not valid JSON (Expected double-quoted property name)" },
+      { field: 'rotatorConfigFile', message: 'config/prod.json:4:28: is not valid JSON (Expected double-quoted property name)' },
     ],
   ])('reports where %s stops being JSON, as file:line:column (exit 1)', async (_case, write, extra, problem) => {
     write();

@@ -31,11 +31,15 @@ describe('help', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^aep-s3-rotator: /);
     for (const command of ['rotate', 'status', 'pause', 'resume', 'check-config']) expect(result.stdout).toContain(`\n  ${command} `);
-    expect(result.stdout).toMatch(/Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /);
+    expect(result.stdout).toMatch(/Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /);
   });
 
   it.each(['rotate', 'status', 'pause', 'resume', 'check-config'])('%s --help shows its usage, options and exit codes', async (command) => {
-    for (const argv of [[command, '--help'], [command, '-h'], ['help', command]]) {
+    for (const argv of [
+      [command, '--help'],
+      [command, '-h'],
+      ['help', command],
+    ]) {
       const result = await cli(argv);
 
       expect(result.code).toBe(0);
@@ -54,7 +58,18 @@ describe('help', () => {
   });
 
   it('suggests only commands that can be pasted as they are: npx aep-s3-rotator ...', async () => {
-    const outputs = await Promise.all([[], ['rotate', '--help'], ['status', '--help'], ['pause', '--help'], ['resume', '--help'], ['check-config', '--help'], ['status', '--bogus'], ['frobnicate']].map(cli));
+    const outputs = await Promise.all(
+      [
+        [],
+        ['rotate', '--help'],
+        ['status', '--help'],
+        ['pause', '--help'],
+        ['resume', '--help'],
+        ['check-config', '--help'],
+        ['status', '--bogus'],
+        ['frobnicate'],
+      ].map(cli),
+    );
     const text = outputs.map((result) => result.stdout + result.stderr).join('\n');
 
     const quoted = [...text.matchAll(/`([^`\n]*)`/g)].map((match) => match[1]!).filter((command) => command.includes('aep-s3-rotator'));
@@ -62,7 +77,7 @@ describe('help', () => {
     for (const command of quoted) expect(command).toMatch(/^npx aep-s3-rotator /);
     const examples = outputs.slice(1, 6).flatMap((result) => result.stdout.split('Examples:\n')[1]!.trimEnd().split('\n'));
     expect(examples.length).toBeGreaterThanOrEqual(3);
-    for (const example of examples) expect(example).toMatch(/^  npx aep-s3-rotator /);
+    for (const example of examples) expect(example).toMatch(/^ {2}npx aep-s3-rotator /);
     expect(text).toContain('Usage: npx aep-s3-rotator <command> [options]');
   });
 
@@ -105,7 +120,9 @@ describe('entry points', () => {
     const help = await exec(process.execPath, [BIN, 'check-config', '--help'], { cwd: PROJECT_ROOT });
     expect(help.stdout).toContain('Usage: npx aep-s3-rotator check-config');
 
-    const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch((error: { code: number; stderr: string }) => error);
+    const failure = await exec(process.execPath, [BIN, 'check-config', '--config', 'no-such-file.json'], { cwd: PROJECT_ROOT }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: --config "no-such-file.json": there is no such file in /) });
   });
 
@@ -116,7 +133,11 @@ describe('entry points', () => {
 
     const [forced, piped, noColor] = await Promise.all([run({ FORCE_COLOR: '1' }), run({}), run({ NO_COLOR: '1' })]);
 
-    expect(forced).toMatchObject({ code: 2, stderr: expect.stringMatching(/^\x1b\[31m\x1b\[1maep-s3-rotator:\x1b\[22m\x1b\[39m Unknown command "stauts"/) });
+    const esc = String.fromCharCode(27);
+    expect(forced).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(new RegExp(`^${esc}\\[31m${esc}\\[1maep-s3-rotator:${esc}\\[22m${esc}\\[39m Unknown command "stauts"`)),
+    });
     expect(piped).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: Unknown command "stauts"/) });
     expect(noColor).toMatchObject({ code: 2, stderr: expect.stringMatching(/^aep-s3-rotator: /) });
   });

@@ -8,7 +8,9 @@ import { colourEnabled, formatClock, formatEtag, painterFor, renderTable, shortI
 const TERMINAL = { write: () => true, isTTY: true };
 const PIPE = { write: () => true, isTTY: false };
 /** Colour codes (SGR). */
-const ANSI = /\x1b\[[0-9;]*m/g;
+const ESC = String.fromCharCode(27);
+/** The terminal's colour escapes: ESC [ ... m. */
+const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
 
 describe('colourEnabled', () => {
   it.each([
@@ -40,7 +42,7 @@ describe('renderTable', () => {
     const plain = renderTable(['ID', 'RISK', 'NOTE'], rows, { paint: painterFor(io({ NO_COLOR: '1' }), 'stdout') }).text;
 
     expect(coloured).toContain('\x1b[32mok\x1b[39m');
-    expect(coloured).toMatch(/\x1b\[31m.*EXPIRED/);
+    expect(coloured).toMatch(new RegExp(`${ESC}\\[31m.*EXPIRED`));
     expect(plain).not.toMatch(ANSI);
     expect(coloured.replace(ANSI, '')).toBe(plain);
     expect(plain.split('\n')).toEqual(['ID        RISK     NOTE', '4cb0c374  ok       first', 'd1e2f3a4  EXPIRED  -']);
@@ -51,17 +53,28 @@ describe('renderTable within a width', () => {
   const long = 'Flow Service PATCH /connections/x failed with HTTP 400 (1445-400): PATCH connection feature not enabled.';
 
   it('cuts the widest column that may shrink, ends a cut cell with …, and lists it', () => {
-    const table = renderTable(['ID', { header: 'NAME', shrinkTo: 8 }, { header: 'NOTE', shrinkTo: 10 }], [['4cb0c374', 'Acme landing zone', long], ['d1e2f3a4', 'dev', 'ok']], { maxWidth: 60 });
+    const table = renderTable(
+      ['ID', { header: 'NAME', shrinkTo: 8 }, { header: 'NOTE', shrinkTo: 10 }],
+      [
+        ['4cb0c374', 'Acme landing zone', long],
+        ['d1e2f3a4', 'dev', 'ok'],
+      ],
+      { maxWidth: 60 },
+    );
 
     const lines = table.text.split('\n');
     expect(lines.every((line) => line.length <= 60)).toBe(true);
-    expect(lines[1]).toMatch(/^4cb0c374  Acme landing zone  Flow Service PATCH .*…$/);
+    expect(lines[1]).toMatch(/^4cb0c374 {2}Acme landing zone {2}Flow Service PATCH .*…$/);
     expect(lines[1]).toHaveLength(60);
     expect(table.cut).toEqual([{ row: 0, column: 2, full: long }]);
   });
 
   it('shrinks the columns marked first before the others, never below shrinkTo or the header', () => {
-    const table = renderTable(['ID', { header: 'SANDBOX', shrinkTo: 3, first: true }, { header: 'NOTE', shrinkTo: 10 }], [['a', 'prod-emea-marketing-analytics', 'x'.repeat(40)]], { maxWidth: 40 });
+    const table = renderTable(
+      ['ID', { header: 'SANDBOX', shrinkTo: 3, first: true }, { header: 'NOTE', shrinkTo: 10 }],
+      [['a', 'prod-emea-marketing-analytics', 'x'.repeat(40)]],
+      { maxWidth: 40 },
+    );
 
     const [header, row] = table.text.split('\n');
     // SANDBOX stops at its header's 7 characters; then NOTE gives way.
@@ -87,7 +100,12 @@ describe('short ids, etags and times', () => {
   it('shows the first 8 hex digits of an id, more only where two would read the same', () => {
     const ids = ['4cb0c374-d3bb-4557-b139-5712880adc55', 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', 'd1e2f3a4-b5c7-4d7e-8f90-a1b2c3d4e5f6'];
 
-    expect(shortIds(ids.slice(0, 2))).toEqual(new Map([[ids[0], '4cb0c374'], [ids[1], 'd1e2f3a4']]));
+    expect(shortIds(ids.slice(0, 2))).toEqual(
+      new Map([
+        [ids[0], '4cb0c374'],
+        [ids[1], 'd1e2f3a4'],
+      ]),
+    );
     expect([...shortIds(ids).values()]).toEqual(['4cb0c374-d3bb', 'd1e2f3a4-b5c6', 'd1e2f3a4-b5c7']);
   });
 

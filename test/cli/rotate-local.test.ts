@@ -37,7 +37,7 @@ describe('rotate --local', () => {
     expect(report).toMatchObject({ ok: true, mode: 'local', rotated: 3, failed: 0 });
     expect(report.function).toBeUndefined();
     for (const row of report.results) expect(row).toMatchObject({ status: 'rotated', etag: t.world.connection(row.connectionId).etag });
-    ids.forEach((id, index) => expect(t.world.connection(id).etag).not.toBe(before[index]));
+    for (const [index, id] of ids.entries()) expect(t.world.connection(id).etag).not.toBe(before[index]);
     expect(t.lambda.invocations).toHaveLength(0);
     // The function's own JSON log lines were captured, not mixed into the CLI's output.
     expect(result.stdout).not.toContain('"level"');

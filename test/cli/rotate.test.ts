@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { createHandler } from '../../lambda/handler.js';
-import { findSecrets, FAST_HTTP_POLICY, configFor, FUNCTION_NAME, NO_AWS_CREDENTIALS, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from '../support/index.js';
+import {
+  findSecrets,
+  FAST_HTTP_POLICY,
+  configFor,
+  FUNCTION_NAME,
+  NO_AWS_CREDENTIALS,
+  STACK_NAME,
+  STACK_TRACE,
+  startCliWorld,
+  type CliWorld,
+} from '../support/index.js';
 
 let t: CliWorld;
 let ids: string[];
@@ -93,8 +103,12 @@ describe('rotate (deployed function)', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^ID\s+NAME\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES\s+ERROR \/ NOTE$/);
     // Adobe's code and words in the row (cut to fit 100 columns); the full error in a detail line below the table.
-    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(/^\S{8}  -\s+prod\s+FAILED\s+-\s+-\s+1445-400: PATCH connection feature (?:not enabled\.|.*…)$/);
-    expect(flat(result.stdout)).toContain(`${ids[0]!.slice(0, 8)}: Flow Service PATCH /connections/${ids[0]} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`);
+    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(
+      /^\S{8} {2}-\s+prod\s+FAILED\s+-\s+-\s+1445-400: PATCH connection feature (?:not enabled\.|.*…)$/,
+    );
+    expect(flat(result.stdout)).toContain(
+      `${ids[0]!.slice(0, 8)}: Flow Service PATCH /connections/${ids[0]} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`,
+    );
     const rotated = lines.filter((line) => / rotated /.test(line));
     expect(rotated).toHaveLength(2);
     // Short etags, and expiry as a time of day (with the day when it is not today).
@@ -120,7 +134,13 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(1);
     expect(result.json().results).toEqual([
       expect.objectContaining({ connectionId: ids[0], sandboxName: 'prod', status: 'rotated', etag: t.world.connection(ids[0]!).etag }),
-      expect.objectContaining({ connectionId: ids[2], sandboxName: 'dev', status: 'failed', errorCode: '1445-400', error: expect.stringContaining('PATCH connection feature not enabled') }),
+      expect.objectContaining({
+        connectionId: ids[2],
+        sandboxName: 'dev',
+        status: 'failed',
+        errorCode: '1445-400',
+        error: expect.stringContaining('PATCH connection feature not enabled'),
+      }),
     ]);
   });
 
@@ -158,7 +178,9 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(`aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`);
+    expect(result.stderr).toBe(
+      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`,
+    );
   });
 
   it('suggests the target a mistyped connection id probably meant when the function refuses it (exit 2)', async () => {
@@ -174,7 +196,9 @@ describe('rotate (deployed function)', () => {
 
   it('says a connection in the local configuration is not deployed yet, with the commands to run (exit 2)', async () => {
     const added = randomUUID();
-    t.writeConfig({ targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }] });
+    t.writeConfig({
+      targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }],
+    });
     try {
       const result = await t.cli(['rotate', '--connection', added, '--dry-run']);
 
@@ -192,7 +216,13 @@ describe('rotate (deployed function)', () => {
 
   it('names the configuration file in the commands when --config was given', async () => {
     const added = randomUUID();
-    writeFileSync(join(t.dir, 'staging.json'), JSON.stringify({ ...t.config, targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }] }));
+    writeFileSync(
+      join(t.dir, 'staging.json'),
+      JSON.stringify({
+        ...t.config,
+        targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }],
+      }),
+    );
 
     const result = await t.cli(['rotate', '--config', 'staging.json', '--connection', ids[0]!, '--connection', added]);
 
@@ -215,7 +245,9 @@ describe('rotate (deployed function)', () => {
     const result = await t.cli(['rotate', '--stack', 'SomeOtherStack']);
 
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: deploy it with `npx cdk deploy`.*--function <name>\.\n$/);
+    expect(result.stderr).toMatch(
+      /^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: deploy it with `npx cdk deploy`.*--function <name>\.\n$/,
+    );
   });
 
   it('says when the stack has no RotatorFunctionName output, and exits 3', async () => {
@@ -233,7 +265,9 @@ describe('rotate (deployed function)', () => {
       const result = await t.cli(['rotate']);
 
       expect(result.code).toBe(3);
-      expect(result.stderr).toBe('aep-s3-rotator: No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then try again.\n');
+      expect(result.stderr).toBe(
+        'aep-s3-rotator: No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then try again.\n',
+      );
     } finally {
       restore();
     }

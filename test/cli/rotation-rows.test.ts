@@ -17,7 +17,14 @@ const failed = (n: number, sandboxName: string, error: string): ConnectionResult
   attempts: 2,
   heldCredentialsExpireAt: '2030-01-01T00:00:00.000Z',
 });
-const rotated = (n: number): ConnectionResult => ({ connectionId: id(n), sandboxName: 'prod', status: 'rotated', etag: `"e${n}"`, expiresAt: '2030-01-01T00:00:00.000Z', attempts: 1 });
+const rotated = (n: number): ConnectionResult => ({
+  connectionId: id(n),
+  sandboxName: 'prod',
+  status: 'rotated',
+  etag: `"e${n}"`,
+  expiresAt: '2030-01-01T00:00:00.000Z',
+  attempts: 1,
+});
 const dryRun = (n: number): ConnectionResult => ({
   connectionId: id(n),
   sandboxName: 'dev',
@@ -46,7 +53,14 @@ describe('rowsFromSummary', () => {
         attempts: 2,
         heldCredentialsExpireAt: '2030-01-01T00:00:00.000Z',
       },
-      { connectionId: id(3), sandboxName: 'dev', status: 'dry-run', etag: '"e3"', attempts: 1, plannedOperations: ['replace /auth/params/s3AccessKey', 'add /auth/params/s3SessionToken'] },
+      {
+        connectionId: id(3),
+        sandboxName: 'dev',
+        status: 'dry-run',
+        etag: '"e3"',
+        attempts: 1,
+        plannedOperations: ['replace /auth/params/s3AccessKey', 'add /auth/params/s3SessionToken'],
+      },
     ]);
   });
 });

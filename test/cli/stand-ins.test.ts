@@ -22,7 +22,10 @@ beforeAll(async () => {
   lambda = await startLambdaInvokeEmulator({ sts });
   cloudFormation = await startCloudFormationEmulator({ sts });
   const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  const config = { region: 'us-east-1', credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! } };
+  const config = {
+    region: 'us-east-1',
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! },
+  };
   lambdaClient = new LambdaClient({ ...config, endpoint: lambda.url, maxAttempts: 1 });
   cfnClient = new CloudFormationClient({ ...config, endpoint: cloudFormation.url });
   lambda.registerFunction('ok-fn', async (event) => {
@@ -42,7 +45,9 @@ afterAll(async () => {
 });
 
 const invoke = (name: string, payload: unknown, logType?: 'Tail') =>
-  lambdaClient.send(new InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', LogType: logType, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
+  lambdaClient.send(
+    new InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', LogType: logType, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
+  );
 
 describe('Lambda Invoke stand-in', () => {
   it('returns the handler result with the executed version, and the log tail on request', async () => {
@@ -61,7 +66,11 @@ describe('Lambda Invoke stand-in', () => {
 
     expect(response.StatusCode).toBe(200);
     expect(response.FunctionError).toBe('Unhandled');
-    expect(JSON.parse(new TextDecoder().decode(response.Payload))).toMatchObject({ errorType: 'TypeError', errorMessage: '1 of 1 connections failed to rotate', trace: expect.any(Array) });
+    expect(JSON.parse(new TextDecoder().decode(response.Payload))).toMatchObject({
+      errorType: 'TypeError',
+      errorMessage: '1 of 1 connections failed to rotate',
+      trace: expect.any(Array),
+    });
     expect(Buffer.from(response.LogResult!, 'base64').length).toBe(4096);
   });
 
@@ -74,12 +83,19 @@ describe('Lambda Invoke stand-in', () => {
   it('answers an unknown function with ResourceNotFoundException', async () => {
     const error = await invoke('missing-fn', {}).catch((thrown: Error & { $metadata: { httpStatusCode: number } }) => thrown);
 
-    expect(error).toMatchObject({ name: 'ResourceNotFoundException', message: 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:missing-fn' });
+    expect(error).toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:missing-fn',
+    });
     expect((error as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(404);
   });
 
   it('refuses unsigned or wrongly signed requests', async () => {
-    const stranger = new LambdaClient({ region: 'us-east-1', endpoint: lambda.url, credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) } });
+    const stranger = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: lambda.url,
+      credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) },
+    });
     const error = await stranger.send(new InvokeCommand({ FunctionName: 'ok-fn' })).catch((thrown: Error) => thrown);
     stranger.destroy();
 
@@ -94,7 +110,11 @@ describe('CloudFormation stand-in', () => {
     const response = await cfnClient.send(new DescribeStacksCommand({ StackName: 'S' }));
 
     expect(response.Stacks).toHaveLength(1);
-    expect(response.Stacks![0]).toMatchObject({ StackName: 'S', StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'RotatorFunctionName', OutputValue: 'fn', ExportName: 'S-RotatorFunctionName', Description: 'd' }] });
+    expect(response.Stacks![0]).toMatchObject({
+      StackName: 'S',
+      StackStatus: 'CREATE_COMPLETE',
+      Outputs: [{ OutputKey: 'RotatorFunctionName', OutputValue: 'fn', ExportName: 'S-RotatorFunctionName', Description: 'd' }],
+    });
     expect(response.Stacks![0]!.CreationTime).toBeInstanceOf(Date);
   });
 
@@ -112,7 +132,15 @@ describe('stack outputs', () => {
     expect(STACK_OUTPUT.functionName).toBe(OUTPUT.functionName);
     expect(STACK_OUTPUT.adobeCredentialsSecretId).toBe(OUTPUT.adobeCredentialsSecret);
     // The operator outputs, under the same names on both sides.
-    for (const key of ['logGroupName', 'scheduleDeadLetterQueueUrl', 'failureDeadLetterQueueUrl', 'scheduleName', 'scheduleGroupName', 'ledgerTableName', 'alarmNames'] as const) {
+    for (const key of [
+      'logGroupName',
+      'scheduleDeadLetterQueueUrl',
+      'failureDeadLetterQueueUrl',
+      'scheduleName',
+      'scheduleGroupName',
+      'ledgerTableName',
+      'alarmNames',
+    ] as const) {
       expect(STACK_OUTPUT[key], key).toBe(OUTPUT[key]);
     }
   });

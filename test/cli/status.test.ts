@@ -12,7 +12,8 @@ const MINUTE = 60_000;
 /** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 /** Colour codes (SGR). */
-const ANSI = /\x1b\[[0-9;]*m/g;
+/** The terminal's colour escapes: ESC [ ... m. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 beforeAll(async () => {
   t = await startCliWorld({
@@ -40,7 +41,16 @@ describe('status', () => {
     const report = result.json();
     expect(report).toMatchObject({ ok: true, atRisk: 0, schedule: 'rate(15 minutes)', scheduleIntervalSeconds: 900 });
     expect(report.connections).toEqual([
-      expect.objectContaining({ connectionId: ids[0], sandboxName: 'prod', state: 'enabled', specName: 'Access Key', writtenByRotator: true, lifetimeSeconds: 3600, risk: 'ok', atRisk: false }),
+      expect.objectContaining({
+        connectionId: ids[0],
+        sandboxName: 'prod',
+        state: 'enabled',
+        specName: 'Access Key',
+        writtenByRotator: true,
+        lifetimeSeconds: 3600,
+        risk: 'ok',
+        atRisk: false,
+      }),
       expect.objectContaining({ connectionId: ids[1], sandboxName: 'dev', lifetimeSeconds: 7200, risk: 'ok', atRisk: false }),
     ]);
     const first = report.connections[0];
@@ -95,13 +105,19 @@ describe('status', () => {
 
     expect(result.code).toBe(1);
     const [first, second] = result.json().connections;
-    expect(first).toMatchObject({ risk: 'expired', atRisk: true, warning: expect.stringMatching(/^credentials written 3h00m ago with a 1h00m lifetime have likely expired$/) });
+    expect(first).toMatchObject({
+      risk: 'expired',
+      atRisk: true,
+      warning: expect.stringMatching(/^credentials written 3h00m ago with a 1h00m lifetime have likely expired$/),
+    });
     expect(second).toMatchObject({ risk: 'expired', atRisk: true });
   });
 
   it('reports a connection that is not found in its sandbox as at risk', async () => {
     const missing = randomUUID();
-    t.writeConfig({ targets: [...(t.config.targets as object[]), { connectionId: missing, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' }] });
+    t.writeConfig({
+      targets: [...(t.config.targets as object[]), { connectionId: missing, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' }],
+    });
 
     const result = await t.cli(['status', '--json']);
 
@@ -128,12 +144,23 @@ describe('status', () => {
     const result = await t.cli(['status', '--json']);
 
     expect(result.code).toBe(1);
-    expect(result.json().connections[0]).toMatchObject({ risk: 'not-enabled', state: 'disabled', writtenByRotator: false, warning: 'state is "disabled", not enabled' });
+    expect(result.json().connections[0]).toMatchObject({
+      risk: 'not-enabled',
+      state: 'disabled',
+      writtenByRotator: false,
+      warning: 'state is "disabled", not enabled',
+    });
     expect(result.stdout).not.toContain('secret-secret-secret');
   });
 
   it('reports a connection Flow Service cannot answer for as at risk', async () => {
-    t.world.emulators.flowService.injectFault({ match: { method: 'GET', path: `/connections/${ids[1]}` }, kind: 'respond', status: 403, times: 1, body: { error_code: '403003', message: 'Api Key is invalid' } });
+    t.world.emulators.flowService.injectFault({
+      match: { method: 'GET', path: `/connections/${ids[1]}` },
+      kind: 'respond',
+      status: 403,
+      times: 1,
+      body: { error_code: '403003', message: 'Api Key is invalid' },
+    });
 
     const result = await t.cli(['status', '--json']);
 
@@ -178,7 +205,9 @@ describe('status', () => {
     const result = await t.cli(['status']);
 
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe('aep-s3-rotator: Adobe credentials secret "aep-s3-rotator/missing" was not found: check AWS_REGION and the secret id in the configuration.\n');
+    expect(result.stderr).toBe(
+      'aep-s3-rotator: Adobe credentials secret "aep-s3-rotator/missing" was not found: check AWS_REGION and the secret id in the configuration.\n',
+    );
   });
 });
 
@@ -199,14 +228,18 @@ describe('status --probe', () => {
     ]);
     expect(report.connections[0]).not.toHaveProperty('adobeError');
     // The targets name no bucket: the root, in each connection's own sandbox.
-    expect(explores().slice(before).map((request) => [request.path, request.query, request.headers['x-sandbox-name']])).toEqual([
+    expect(
+      explores()
+        .slice(before)
+        .map((request) => [request.path, request.query, request.headers['x-sandbox-name']]),
+    ).toEqual([
       [`/connections/${ids[0]}/explore`, { objectType: 'root' }, 'prod'],
       [`/connections/${ids[1]}/explore`, { objectType: 'root' }, 'dev'],
     ]);
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
   });
 
-  it('reports a connection whose credentials Adobe is refused as at risk, with Adobe\'s code and detail, and exits 1', async () => {
+  it("reports a connection whose credentials Adobe is refused as at risk, with Adobe's code and detail, and exits 1", async () => {
     // S3 now sees the prod connection's credentials (1 h) as expired, the dev one's (2 h) not; by age both look fine.
     t.world.emulators.sts.setClock(() => Date.now() + 90 * MINUTE);
 
@@ -220,7 +253,9 @@ describe('status --probe', () => {
       adobeVerified: false,
       adobeErrorCode: '1100-400',
       adobeError: expect.stringContaining(`Flow Service GET /connections/${ids[0]}/explore failed with HTTP 400 (1100-400): `),
-      warning: expect.stringMatching(/^Adobe cannot read the bucket's root with the credentials the connection holds now, .*Amazon S3 answered ExpiredToken: The provided token has expired\.$/),
+      warning: expect.stringMatching(
+        /^Adobe cannot read the bucket's root with the credentials the connection holds now, .*Amazon S3 answered ExpiredToken: The provided token has expired\.$/,
+      ),
     });
     expect(dev).toMatchObject({ risk: 'ok', atRisk: false, adobeVerified: true });
     expect(result.json().atRisk).toBe(1);
@@ -253,7 +288,13 @@ describe('status --probe', () => {
     expect(result.code).toBe(1);
     expect(result.json().connections).toHaveLength(2);
     for (const connection of result.json().connections) {
-      expect(connection).toMatchObject({ risk: 'expired', atRisk: true, adobeVerified: false, adobeErrorCode: '1100-400', warning: expect.stringMatching(/have likely expired$/) });
+      expect(connection).toMatchObject({
+        risk: 'expired',
+        atRisk: true,
+        adobeVerified: false,
+        adobeErrorCode: '1100-400',
+        warning: expect.stringMatching(/have likely expired$/),
+      });
     }
   });
 

@@ -12,7 +12,8 @@ let t: CliWorld;
 let ids: string[];
 const MINUTE = 60_000;
 /** Colour codes (SGR): invisible, so not counted. */
-const ANSI = /\x1b\[[0-9;]*m/g;
+/** The terminal's colour escapes: ESC [ ... m. */
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 /** Colour on, as on a real terminal. */
 const TERMINAL = { tty: true, env: {} };
 
@@ -37,7 +38,12 @@ beforeAll(async () => {
   });
   ids = t.world.connectionIds;
   // And a target Flow Service does not have.
-  t.writeConfig({ targets: [...(configFor(t.world).targets as object[]), { connectionId: randomUUID(), sandboxName: 'prod-emea-marketing-analytics', roleArn: 'arn:aws:iam::123456789012:role/aep-gone' }] });
+  t.writeConfig({
+    targets: [
+      ...(configFor(t.world).targets as object[]),
+      { connectionId: randomUUID(), sandboxName: 'prod-emea-marketing-analytics', roleArn: 'arn:aws:iam::123456789012:role/aep-gone' },
+    ],
+  });
 });
 afterAll(() => t.close());
 
@@ -61,7 +67,11 @@ describe('tables fit 100 columns', () => {
       match: { method: 'PATCH', path: `/connections/${ids[2]}` },
       kind: 'respond',
       status: 403,
-      body: flowProblem(403, '2118-403', 'The user or client does not have the required permission to perform this operation: Manage Sources in sandbox stage-apac-commerce.'),
+      body: flowProblem(
+        403,
+        '2118-403',
+        'The user or client does not have the required permission to perform this operation: Manage Sources in sandbox stage-apac-commerce.',
+      ),
     });
     try {
       const result = await t.cli(['rotate'], TERMINAL);
@@ -69,7 +79,9 @@ describe('tables fit 100 columns', () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/^ID\s+NAME\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES\s+ERROR \/ NOTE\n/);
       // The whole of Adobe's explanation is there, below the table.
-      expect(result.stdout.replace(/\s+/g, ' ')).toContain('Delete or update can only be applied on a connection with enabled, disabled or initializing state.');
+      expect(result.stdout.replace(/\s+/g, ' ')).toContain(
+        'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
+      );
       expectWithin100Columns(result.stdout);
     } finally {
       t.world.emulators.flowService.clearFaults();

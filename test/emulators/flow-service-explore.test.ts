@@ -42,7 +42,9 @@ beforeEach(async () => {
   flow = await startFlowServiceEmulator({ ims, sts: authority });
   flow.putObjects(BUCKET, ['crm/daily/orders.csv', 'crm/daily/2026/11/returns.csv', 'crm/daily-archive/old.csv', 'web/events.json', 'README.txt']);
   const { access_token } = await got
-    .post(`${ims.url}/ims/token/v3`, { form: { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: 'openid' } })
+    .post(`${ims.url}/ims/token/v3`, {
+      form: { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: 'openid' },
+    })
     .json<{ access_token: string }>();
   headers = { authorization: `Bearer ${access_token}`, 'x-api-key': CLIENT.clientId, 'x-gw-ims-org-id': ORG, 'x-sandbox-name': 'prod' };
 });
@@ -57,12 +59,24 @@ function seedWith(credentials: AwsCredentials, params: Record<string, string> = 
     id: CONNECTION_ID,
     orgId: ORG,
     sandboxName: 'prod',
-    params: { s3AccessKey: credentials.accessKeyId, s3SecretKey: credentials.secretAccessKey, ...(credentials.sessionToken ? { s3SessionToken: credentials.sessionToken } : {}), bucketName: BUCKET, ...params },
+    params: {
+      s3AccessKey: credentials.accessKeyId,
+      s3SecretKey: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { s3SessionToken: credentials.sessionToken } : {}),
+      bucketName: BUCKET,
+      ...params,
+    },
   });
 }
 
 function explore(query: Record<string, string>) {
-  return got.get(`${flow.url}/connections/${CONNECTION_ID}/explore`, { headers, searchParams: query, throwHttpErrors: false, retry: { limit: 0 }, responseType: 'json' });
+  return got.get(`${flow.url}/connections/${CONNECTION_ID}/explore`, {
+    headers,
+    searchParams: query,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    responseType: 'json',
+  });
 }
 
 const detailOf = (body: unknown) => (body as { report: { 'detailed-message': string } }).report['detailed-message'];
@@ -98,10 +112,18 @@ describe('Flow Service emulator GET /connections/{id}/explore', () => {
 
   it.each([
     ['keys STS never issued', () => ({ accessKeyId: 'ASIAUNKNOWNUNKNOWN01', secretAccessKey: 'x'.repeat(40), sessionToken: 'token' }), 'InvalidAccessKeyId'],
-    ['the right key with another secret', () => ({ ...sts.issueRoleSession(ROLE, 'aep'), secretAccessKey: 'not-the-secret-key-0000000000000000000000' }), 'SignatureDoesNotMatch'],
-    ['a key pair with another session token', () => ({ ...sts.issueRoleSession(ROLE, 'aep'), sessionToken: sts.issueRoleSession(ROLE, 'other').sessionToken }), 'InvalidToken'],
+    [
+      'the right key with another secret',
+      () => ({ ...sts.issueRoleSession(ROLE, 'aep'), secretAccessKey: 'not-the-secret-key-0000000000000000000000' }),
+      'SignatureDoesNotMatch',
+    ],
+    [
+      'a key pair with another session token',
+      () => ({ ...sts.issueRoleSession(ROLE, 'aep'), sessionToken: sts.issueRoleSession(ROLE, 'other').sessionToken }),
+      'InvalidToken',
+    ],
     ['an expired set', () => sts.issueRoleSession(ROLE, 'aep', 1), 'ExpiredToken'],
-  ])('refuses %s with a FLOW-1100-400 problem carrying S3\'s error', async (_name, credentials, s3Code) => {
+  ])("refuses %s with a FLOW-1100-400 problem carrying S3's error", async (_name, credentials, s3Code) => {
     const set = credentials();
     seedWith(set);
     if (s3Code === 'ExpiredToken') sts.setClock(() => Date.now() + 5_000);
@@ -158,9 +180,22 @@ describe('Flow Service emulator GET /connections/{id}/explore', () => {
   it('needs the same Platform headers as every call, and GET only', async () => {
     seedWith(sts.issueRoleSession(ROLE, 'aep'));
 
-    const noKey = await got.get(`${flow.url}/connections/${CONNECTION_ID}/explore?objectType=root`, { headers: { ...headers, 'x-api-key': undefined }, throwHttpErrors: false, responseType: 'json' });
-    const post = await got.post(`${flow.url}/connections/${CONNECTION_ID}/explore?objectType=root`, { headers, throwHttpErrors: false, responseType: 'json', retry: { limit: 0 } });
-    const otherSandbox = await got.get(`${flow.url}/connections/${CONNECTION_ID}/explore?objectType=root`, { headers: { ...headers, 'x-sandbox-name': 'dev' }, throwHttpErrors: false, responseType: 'json' });
+    const noKey = await got.get(`${flow.url}/connections/${CONNECTION_ID}/explore?objectType=root`, {
+      headers: { ...headers, 'x-api-key': undefined },
+      throwHttpErrors: false,
+      responseType: 'json',
+    });
+    const post = await got.post(`${flow.url}/connections/${CONNECTION_ID}/explore?objectType=root`, {
+      headers,
+      throwHttpErrors: false,
+      responseType: 'json',
+      retry: { limit: 0 },
+    });
+    const otherSandbox = await got.get(`${flow.url}/connections/${CONNECTION_ID}/explore?objectType=root`, {
+      headers: { ...headers, 'x-sandbox-name': 'dev' },
+      throwHttpErrors: false,
+      responseType: 'json',
+    });
 
     expect(noKey.statusCode).toBe(403);
     expect(post.statusCode).toBe(405);
@@ -176,10 +211,21 @@ describe('sessionPolicyAllowsList', () => {
     ['under the folder', NARROWED, 'crm/daily/2026/', true],
     ['the root', NARROWED, '', false],
     ['a sibling sharing the prefix', NARROWED, 'crm/daily-archive/', false],
-    ['a whole-bucket policy, any prefix', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` }] }), 'x/', true],
+    [
+      'a whole-bucket policy, any prefix',
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` }] }),
+      'x/',
+      true,
+    ],
     [
       'an explicit Deny',
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }, { Effect: 'Deny', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` }] }),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+          { Effect: 'Deny', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` },
+        ],
+      }),
       'crm/',
       false,
     ],

@@ -318,7 +318,12 @@ describe('Flow Service emulator header checks', () => {
       type: 'https://ns.adobe.com/aep/errors/FLOW-1101-404',
       title: 'Resource not found',
       status: 404,
-      report: { 'detailed-message': `Connection not found: the resource with id ${CONNECTION_ID} does not exist.`, id: expect.any(String), 'request-id': expect.any(String), type: 'connections' },
+      report: {
+        'detailed-message': `Connection not found: the resource with id ${CONNECTION_ID} does not exist.`,
+        id: expect.any(String),
+        'request-id': expect.any(String),
+        type: 'connections',
+      },
       errorMessage: `Connection not found: the resource with id ${CONNECTION_ID} does not exist.`,
       errorDetails: `Connection not found: the resource with id ${CONNECTION_ID} does not exist.`,
     });
@@ -712,7 +717,7 @@ describe('Flow Service emulator permissions and entitlement', () => {
     expect(detailOf(response.body)).toContain('View Sources');
   });
 
-  it('refuses every request of a client that is not entitled with the gateway\'s 403025', async () => {
+  it("refuses every request of a client that is not entitled with the gateway's 403025", async () => {
     // Prepare
     seed();
     flow.setEntitled(CLIENT.clientId, false);
@@ -725,7 +730,7 @@ describe('Flow Service emulator permissions and entitlement', () => {
     expect(response.body).toEqual({ error_code: '403025', message: 'Profile is not valid' });
   });
 
-  it("throttles at the gateway with 429050 and Retry-After, then serves again", async () => {
+  it('throttles at the gateway with 429050 and Retry-After, then serves again', async () => {
     // Prepare
     seed();
     flow.throttleAtGateway(1, 3);
@@ -882,7 +887,12 @@ describe('Flow Service emulator faults', () => {
 
     // Act
     const error = await api
-      .patch(`connections/${CONNECTION_ID}`, { headers: { ...headers, 'if-match': seeded.etag }, json: NEW_CREDENTIALS, timeout: { request: 50 }, retry: { limit: 0 } })
+      .patch(`connections/${CONNECTION_ID}`, {
+        headers: { ...headers, 'if-match': seeded.etag },
+        json: NEW_CREDENTIALS,
+        timeout: { request: 50 },
+        retry: { limit: 0 },
+      })
       .catch((caught: unknown) => caught);
     // Past the whole latency: nothing lands late either.
     await new Promise((resolve) => setTimeout(resolve, 500));

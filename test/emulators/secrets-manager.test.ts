@@ -113,14 +113,18 @@ describe('Secrets Manager emulator PutSecretValue', () => {
 
   it('refuses a put without a value (InvalidRequestException) or of an unknown secret, and keeps the old value', async () => {
     await expect(client().send(new PutSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({ name: 'InvalidRequestException' });
-    await expect(client().send(new PutSecretValueCommand({ SecretId: 'does-not-exist', SecretString: '{}' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(client().send(new PutSecretValueCommand({ SecretId: 'does-not-exist', SecretString: '{}' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
     await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
   });
 
   it('refuses a put signed with keys STS never issued, and keeps the old value', async () => {
     const stranger = { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) };
 
-    await expect(client(stranger).send(new PutSecretValueCommand({ SecretId: SECRET_NAME, SecretString: '{}' }))).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+    await expect(client(stranger).send(new PutSecretValueCommand({ SecretId: SECRET_NAME, SecretString: '{}' }))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
     await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
   });
 });

@@ -91,7 +91,16 @@ async function signedFetch({ method = 'POST', query = {}, headers = {}, body, cr
   const url = new URL(sts.url);
   const signer = new SignatureV4({ service, region: 'us-east-1', credentials, sha256: Sha256, applyChecksum: false });
   const signed = await signer.sign(
-    new HttpRequest({ method, protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', query, headers: { host: url.host, ...headers }, body }),
+    new HttpRequest({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      query,
+      headers: { host: url.host, ...headers },
+      body,
+    }),
     signing,
   );
   const sent = { query: { ...(signed.query as Record<string, string>) }, headers: { ...signed.headers } };
@@ -184,14 +193,17 @@ describe('SigV4 verification of requests signed with other header sets', () => {
     });
 
     // Assess
-    expect(response).toMatchObject({ status: 200, text: expect.stringContaining('<Arn>arn:aws:sts::123456789012:assumed-role/rotator-function/rotator-function</Arn>') });
+    expect(response).toMatchObject({
+      status: 200,
+      text: expect.stringContaining('<Arn>arn:aws:sts::123456789012:assumed-role/rotator-function/rotator-function</Arn>'),
+    });
     const received = sts.requests[0]!;
     expect(signedHeadersOf(received.headers.authorization)).toBe('host;x-amz-date');
     expect(received.headers['x-amz-security-token']).toBe(session.sessionToken);
     expect(received.headers['x-amz-content-sha256']).toBeUndefined();
   });
 
-  it("accepts headers @smithy/signature-v4 would skip when the client signed them, and refuses them altered", async () => {
+  it('accepts headers @smithy/signature-v4 would skip when the client signed them, and refuses them altered', async () => {
     // Prepare: User-Agent and a sec- header are in the signer's never-sign lists unless asked for.
     const headers = { ...FORM, 'user-agent': 'custom-client/1.0', 'sec-purpose': 'audit' };
     const signableHeaders = new Set(['user-agent', 'sec-purpose']);
@@ -235,7 +247,11 @@ describe('SigV4 verification of requests signed with other header sets', () => {
     const response = await signedFetch({ headers: FORM, body: GET_CALLER_IDENTITY, service: 'secretsmanager' });
 
     // Assess
-    expect(response).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch', message: expect.stringContaining("Credential should be scoped to correct service: 'sts'") });
+    expect(response).toMatchObject({
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message: expect.stringContaining("Credential should be scoped to correct service: 'sts'"),
+    });
   });
 
   it('refuses a request signed more than 15 minutes ahead with "Signature expired"', async () => {
@@ -243,7 +259,11 @@ describe('SigV4 verification of requests signed with other header sets', () => {
     const response = await signedFetch({ headers: FORM, body: GET_CALLER_IDENTITY, signingDate: new Date(Date.now() + 16 * 60 * 1000) });
 
     // Assess
-    expect(response).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch', message: expect.stringMatching(/^Signature expired: \d{8}T\d{6}Z is now later than/) });
+    expect(response).toMatchObject({
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message: expect.stringMatching(/^Signature expired: \d{8}T\d{6}Z is now later than/),
+    });
   });
 
   it('answers an X-Amz-Date that is no real date with IncompleteSignature', async () => {

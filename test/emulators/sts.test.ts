@@ -46,7 +46,11 @@ const federationToken = (credentials: AwsCredentials, input: Partial<Constructor
   client(credentials).send(new GetFederationTokenCommand({ Name: 'aep-4cb0c374', Policy: POLICY, ...input }));
 
 /** The SDK's credentials as the emulator's shape. */
-const asCredentials = (c: Credentials | undefined): AwsCredentials => ({ accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! });
+const asCredentials = (c: Credentials | undefined): AwsCredentials => ({
+  accessKeyId: c!.AccessKeyId!,
+  secretAccessKey: c!.SecretAccessKey!,
+  sessionToken: c!.SessionToken!,
+});
 
 const POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -538,7 +542,9 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
 
     await expect(call(policyOfLength(2049))).rejects.toMatchObject({
       name: 'ValidationError',
-      message: expect.stringMatching(/^1 validation error detected: Value '\{.*\}' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048$/),
+      message: expect.stringMatching(
+        /^1 validation error detected: Value '\{.*\}' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048$/,
+      ),
       $metadata: { httpStatusCode: 400 },
     });
     expect(sts.issuedCredentials).toHaveLength(0);
@@ -549,11 +555,19 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
     ['is a JSON list, not a policy', '[]', 'Syntax errors in policy.'],
     ['has no Statement', '{"Version":"2012-10-17"}', 'Missing required field Statement'],
     ['has an empty Statement list', '{"Version":"2012-10-17","Statement":[]}', 'Missing required field Statement'],
-    ['has an unknown Version', '{"Version":"2024-01-01","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}', 'The policy must contain a valid version string'],
+    [
+      'has an unknown Version',
+      '{"Version":"2024-01-01","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}',
+      'The policy must contain a valid version string',
+    ],
     ['has a statement without Effect', '{"Version":"2012-10-17","Statement":[{"Action":"s3:*","Resource":"*"}]}', 'Missing required field Effect'],
     ['has a statement without Action', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}', 'Missing required field Action'],
     ['has a statement without Resource', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]}', 'Missing required field Resource'],
-    ['names a principal', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}', 'should not specify a principal'],
+    [
+      'names a principal',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}',
+      'should not specify a principal',
+    ],
   ])('refuses a policy that %s with MalformedPolicyDocument (status 400)', async (_case, policy, message) => {
     sts.createRole({ roleArn: TARGET_ROLE });
 
@@ -569,7 +583,9 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
   it('accepts a policy without Version (IAM reads it as 2008-10-17) and a single Statement object', async () => {
     sts.createRole({ roleArn: TARGET_ROLE });
 
-    await expect(assumeRole(user, { Policy: '{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}' })).resolves.toHaveProperty('Credentials');
+    await expect(assumeRole(user, { Policy: '{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}' })).resolves.toHaveProperty(
+      'Credentials',
+    );
   });
 
   it('refuses characters the parameter does not allow (above \\u00FF) with ValidationError', async () => {
@@ -581,7 +597,7 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
     });
   });
 
-  it('answers with AWS\'s XML error body and code (the SDK names it MalformedPolicyDocumentException)', async () => {
+  it("answers with AWS's XML error body and code (the SDK names it MalformedPolicyDocumentException)", async () => {
     // Prepare: a request the SDK signed, sent again as it was, to read the raw answer.
     await expect(federationToken(user, { Policy: '{' })).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
     const request = sts.requests.at(-1)!;

@@ -35,8 +35,16 @@ describe('readAdobeErrorBody', () => {
       { type: 'https://ns.adobe.com/aep/errors/FLOW-1102-500', title: 'Internal server error', status: 500 },
       { shape: 'problem', code: '1102-500', detail: 'Internal server error' },
     ],
-    ["another product's problem keeps its whole code", { type: 'https://ns.adobe.com/aep/errors/PLAT-0001-400', title: 'Bad request' }, { shape: 'problem', code: 'PLAT-0001-400', detail: 'Bad request' }],
-    ["the gateway's refusal", { error_code: '401013', message: 'Oauth token is not valid' }, { shape: 'gateway', code: '401013', detail: 'Oauth token is not valid' }],
+    [
+      "another product's problem keeps its whole code",
+      { type: 'https://ns.adobe.com/aep/errors/PLAT-0001-400', title: 'Bad request' },
+      { shape: 'problem', code: 'PLAT-0001-400', detail: 'Bad request' },
+    ],
+    [
+      "the gateway's refusal",
+      { error_code: '401013', message: 'Oauth token is not valid' },
+      { shape: 'gateway', code: '401013', detail: 'Oauth token is not valid' },
+    ],
     ['a gateway body without a code', { message: 'Too many requests' }, { shape: 'gateway', detail: 'Too many requests' }],
     ['HTML from a proxy', '<html>Bad Gateway</html>', { shape: 'unknown' }],
     ['an empty body', undefined, { shape: 'unknown' }],
@@ -76,7 +84,13 @@ describe('toFlowServiceError', () => {
     redactor.register(secret);
     const long = `${'x'.repeat(MAX_ADOBE_DETAIL_CHARS - 20)} ${secret} ${'y'.repeat(200)}`;
 
-    const error = toFlowServiceError(httpError(400, { type: 'https://ns.adobe.com/aep/errors/FLOW-1455-400', report: { 'detailed-message': long } }), 'PATCH', 'c1', 'prod', { redactor });
+    const error = toFlowServiceError(
+      httpError(400, { type: 'https://ns.adobe.com/aep/errors/FLOW-1455-400', report: { 'detailed-message': long } }),
+      'PATCH',
+      'c1',
+      'prod',
+      { redactor },
+    );
 
     expect(error.errorCode).toBe('1455-400');
     expect(error.statusCode).toBe(400);

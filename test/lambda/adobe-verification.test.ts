@@ -29,8 +29,18 @@ describe('exploreQueryFor', () => {
   it.each([
     ['no bucket: the root', {}, { objectType: 'root' }, "the bucket's root"],
     ['a bucket: its top, as a folder', { bucketName: 'acme-aep-landing' }, { objectType: 'folder', object: '/acme-aep-landing/' }, 's3://acme-aep-landing/'],
-    ['a bucket and folder', { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }, { objectType: 'folder', object: '/acme-aep-landing/crm/daily/' }, 's3://acme-aep-landing/crm/daily/'],
-    ['a folder written with slashes', { bucketName: 'b-1', folderPath: '/crm/daily/' }, { objectType: 'folder', object: '/b-1/crm/daily/' }, 's3://b-1/crm/daily/'],
+    [
+      'a bucket and folder',
+      { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+      { objectType: 'folder', object: '/acme-aep-landing/crm/daily/' },
+      's3://acme-aep-landing/crm/daily/',
+    ],
+    [
+      'a folder written with slashes',
+      { bucketName: 'b-1', folderPath: '/crm/daily/' },
+      { objectType: 'folder', object: '/b-1/crm/daily/' },
+      's3://b-1/crm/daily/',
+    ],
   ])('%s', (_name, target, query, described) => {
     expect(exploreQueryFor(target)).toEqual(query);
     expect(describeExploreQuery(exploreQueryFor(target))).toBe(described);
@@ -53,7 +63,7 @@ describe('after every successful PATCH', () => {
     for (const header of ['authorization', 'x-api-key', 'x-gw-ims-org-id', 'x-sandbox-name']) expect(explore!.headers[header]).toBe(get!.headers[header]);
   });
 
-  it('fails the entry when Adobe cannot list with the new credentials, which are nonetheless in place: its etag is the PATCH\'s', async () => {
+  it("fails the entry when Adobe cannot list with the new credentials, which are nonetheless in place: its etag is the PATCH's", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
     const [refused, fine] = world.connectionIds as [string, string];
     world.emulators.flowService.injectFault({ match: { path: `/connections/${refused}/explore` }, kind: 'respond', status: 400, body: refusedByS3 });
@@ -68,7 +78,9 @@ describe('after every successful PATCH', () => {
     const stored = world.connection(refused);
     expect(entry).toMatchObject({ connectionId: refused, status: 'failed', errorCode: '1100-400', adobeVerified: false, etag: stored.etag, attempts: 1 });
     expect(entry.heldCredentialsExpireAt).toBe(entry.expiresAt);
-    expect(entry.error).toMatch(/^the connection now holds the new credentials \(etag "[^"]+"\), but Adobe could not list the bucket's root with them, so ingestion would fail/);
+    expect(entry.error).toMatch(
+      /^the connection now holds the new credentials \(etag "[^"]+"\), but Adobe could not list the bucket's root with them, so ingestion would fail/,
+    );
     expect(entry.error).toContain('Amazon S3 answered AccessDenied: Access Denied');
     expect(entry).not.toHaveProperty('transient');
     // The new set is in place and works; it was not rotated again in the run.
@@ -110,7 +122,7 @@ describe('a dry run', () => {
     const summary = await newHandler()({ dryRun: true });
 
     expect(summary.results[0]).toMatchObject({ status: 'dry-run', adobeVerified: false, adobeErrorCode: '1100-400' });
-    expect(summary.results[0]!.adobeError).toContain('Adobe could not list the bucket\'s root with the credentials the connection holds now');
+    expect(summary.results[0]!.adobeError).toContain("Adobe could not list the bucket's root with the credentials the connection holds now");
     expect(summary.results[0]!.adobeError).toContain('ExpiredToken');
   });
 });

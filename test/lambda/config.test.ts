@@ -39,7 +39,17 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: env() });
     expect(config).toEqual({
       adobeCredentialsSecretId: 'aep/adobe',
-      targets: [{ connectionId: ID_A, sandboxName: 'prod', method: 'assume-role-chained', roleArn: ROLE, externalId: undefined, userCredentialsSecretId: undefined, durationSeconds: 3600 }],
+      targets: [
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          method: 'assume-role-chained',
+          roleArn: ROLE,
+          externalId: undefined,
+          userCredentialsSecretId: undefined,
+          durationSeconds: 3600,
+        },
+      ],
       flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice',
       imsUrl: 'https://ims-na1.adobelogin.com',
       concurrency: 8,
@@ -58,7 +68,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a VERIFY_WITH_ADOBE that is not a boolean, naming the value', () => {
-    expect(problemsOf(() => loadConfig({ env: env({ VERIFY_WITH_ADOBE: 'sometimes' }) }))).toEqual(['VERIFY_WITH_ADOBE: must be true or false (default true); got "sometimes"']);
+    expect(problemsOf(() => loadConfig({ env: env({ VERIFY_WITH_ADOBE: 'sometimes' }) }))).toEqual([
+      'VERIFY_WITH_ADOBE: must be true or false (default true); got "sometimes"',
+    ]);
   });
 
   it('chooses the STS call from the fields each target has', () => {
@@ -101,7 +113,9 @@ describe('loadConfig', () => {
 
   it('accepts GetFederationToken durations from 900 to 129600', () => {
     for (const durationSeconds of [900, 129_600]) {
-      const targets = [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds }];
+      const targets = [
+        { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds },
+      ];
       expect(loadConfig({ env: env({}, targets) }).targets[0]!.durationSeconds).toBe(durationSeconds);
     }
   });
@@ -114,7 +128,9 @@ describe('loadConfig', () => {
     const problems = problemsOf(() => loadConfig({ env: env({}, target(fits + 1)) }));
     expect(fits).toBeGreaterThan(400);
     expect(problems).toEqual([
-      expect.stringMatching(new RegExp(`^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters long, above the 2048 STS accepts`)),
+      expect.stringMatching(
+        new RegExp(`^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters long, above the 2048 STS accepts`),
+      ),
     ]);
   });
 
@@ -136,39 +152,150 @@ describe('loadConfig', () => {
     ['targets that are not JSON', env({ ROTATION_TARGETS: '[{' }), 'ROTATION_TARGETS: is not valid JSON'],
     ['targets that are not an array', env({ ROTATION_TARGETS: '{}' }), 'ROTATION_TARGETS: must be a JSON array'],
     ['an empty target list', env({}, []), 'must list at least one target'],
-    ['a bad connection id', env({}, [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].connectionId: must be a Flow Service connection id'],
+    [
+      'a bad connection id',
+      env({}, [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }]),
+      'ROTATION_TARGETS[0].connectionId: must be a Flow Service connection id',
+    ],
     ['a missing connection id', env({}, [{ sandboxName: 'prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].connectionId: is required'],
     ['an upper-case sandbox', env({}, [{ connectionId: ID_A, sandboxName: 'Prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].sandboxName: must be a sandbox name'],
     ['a missing sandbox', env({}, [{ connectionId: ID_A, roleArn: ROLE }]), 'ROTATION_TARGETS[0].sandboxName: is required'],
-    ['a user ARN as role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/bob' }]), 'ROTATION_TARGETS[0].roleArn: must be an IAM role ARN'],
+    [
+      'a user ARN as role',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/bob' }]),
+      'ROTATION_TARGETS[0].roleArn: must be an IAM role ARN',
+    ],
     ['a short account id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::1234:role/x' }]), 'ROTATION_TARGETS[0].roleArn'],
     ['a one-character external id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, externalId: 'x' }]), 'ROTATION_TARGETS[0].externalId'],
-    ['an external id without a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 's', externalId: 'abc' }]), 'externalId: only applies to AssumeRole'],
-    ['an empty user secret id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: '' }]), 'ROTATION_TARGETS[0].userCredentialsSecretId: must not be empty'],
+    [
+      'an external id without a role',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 's', externalId: 'abc' }]),
+      'externalId: only applies to AssumeRole',
+    ],
+    [
+      'an empty user secret id',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: '' }]),
+      'ROTATION_TARGETS[0].userCredentialsSecretId: must not be empty',
+    ],
     ['neither role nor user secret', env({}, [{ connectionId: ID_A, sandboxName: 'prod' }]), 'needs roleArn (AssumeRole) or userCredentialsSecretId'],
-    ['a fractional duration', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 1000.5 }]), 'durationSeconds: must be a whole number'],
-    ['a string duration', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: '3600' }]), 'durationSeconds: must be a whole number'],
-    ['role chaining above one hour', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 7200 }]), 'ROTATION_TARGETS[0].durationSeconds: 7200 is outside 900 to 3600: AssumeRole from the function\'s own role is role chaining'],
-    ['a duration under 900', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 600 }]), 'durationSeconds: 600 is outside 900 to 3600'],
-    ['AssumeRole with user keys above 12 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'u', durationSeconds: 43201 }]), 'durationSeconds: 43201 is outside 900 to 43200'],
-    ['GetSessionToken above 36 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', durationSeconds: 129601 }]), 'durationSeconds: 129601 is outside 900 to 129600'],
+    [
+      'a fractional duration',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 1000.5 }]),
+      'durationSeconds: must be a whole number',
+    ],
+    [
+      'a string duration',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: '3600' }]),
+      'durationSeconds: must be a whole number',
+    ],
+    [
+      'role chaining above one hour',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 7200 }]),
+      "ROTATION_TARGETS[0].durationSeconds: 7200 is outside 900 to 3600: AssumeRole from the function's own role is role chaining",
+    ],
+    [
+      'a duration under 900',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 600 }]),
+      'durationSeconds: 600 is outside 900 to 3600',
+    ],
+    [
+      'AssumeRole with user keys above 12 h',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'u', durationSeconds: 43201 }]),
+      'durationSeconds: 43201 is outside 900 to 43200',
+    ],
+    [
+      'GetSessionToken above 36 h',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', durationSeconds: 129601 }]),
+      'durationSeconds: 129601 is outside 900 to 129600',
+    ],
     ['an unknown field', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, role: 'x' }]), 'ROTATION_TARGETS[0]: unknown field(s) role'],
-    ['an unknown method', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, method: 'assumerole' }]), 'ROTATION_TARGETS[0].method: "assumerole" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"'],
-    ['a bucket name S3 refuses', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'Acme_Landing' }]), 'ROTATION_TARGETS[0].bucketName: "Acme_Landing" is not a valid bucket name; S3 requires'],
-    ['a bucket name with two dots', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme..landing' }]), 'ROTATION_TARGETS[0].bucketName: "acme..landing" has two adjacent dots'],
-    ['a bucket name shaped like an IP', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: '10.1.2.3' }]), 'ROTATION_TARGETS[0].bucketName: "10.1.2.3" is shaped like an IP address'],
-    ['a reserved bucket prefix', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'xn--acme' }]), 'ROTATION_TARGETS[0].bucketName: "xn--acme" starts with "xn--"'],
-    ['a folder with a wildcard', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', folderPath: 'crm/*' }]), 'ROTATION_TARGETS[0].folderPath: "crm/*" contains a character'],
-    ['a folder without a bucket', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, folderPath: 'crm' }]), 'ROTATION_TARGETS[0].folderPath: needs bucketName'],
-    ['a bucket on GetSessionToken', env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', bucketName: 'acme' }]), 'ROTATION_TARGETS[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token"'],
-    ['GetFederationToken without a bucket', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u' }]), 'ROTATION_TARGETS[0].bucketName: is required with "method": "get-federation-token"'],
-    ['GetFederationToken without user keys', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', bucketName: 'acme' }]), 'ROTATION_TARGETS[0].userCredentialsSecretId: is required with "method": "get-federation-token"'],
-    ['GetFederationToken with a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', roleArn: ROLE, userCredentialsSecretId: 'u', bucketName: 'acme' }]), 'ROTATION_TARGETS[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn'],
-    ['GetFederationToken with an external id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', externalId: 'abc' }]), 'ROTATION_TARGETS[0].externalId: only applies to AssumeRole'],
-    ['GetFederationToken above 36 h', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds: 129601 }]), 'ROTATION_TARGETS[0].durationSeconds: 129601 is outside 900 to 129600: GetFederationToken'],
-    ['assume-role without a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'assume-role', userCredentialsSecretId: 'u' }]), 'ROTATION_TARGETS[0].method: "assume-role" needs roleArn'],
-    ['get-session-token with a role', env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-session-token', roleArn: ROLE, userCredentialsSecretId: 'u' }]), 'ROTATION_TARGETS[0].method: "get-session-token" is signed with the IAM user\'s own keys'],
-    ['a duplicate connection id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE }, { connectionId: ID_A.toUpperCase(), sandboxName: 'dev', roleArn: ROLE }]), 'ROTATION_TARGETS[1].connectionId: duplicates ROTATION_TARGETS[0]'],
+    [
+      'an unknown method',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, method: 'assumerole' }]),
+      'ROTATION_TARGETS[0].method: "assumerole" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"',
+    ],
+    [
+      'a bucket name S3 refuses',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'Acme_Landing' }]),
+      'ROTATION_TARGETS[0].bucketName: "Acme_Landing" is not a valid bucket name; S3 requires',
+    ],
+    [
+      'a bucket name with two dots',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme..landing' }]),
+      'ROTATION_TARGETS[0].bucketName: "acme..landing" has two adjacent dots',
+    ],
+    [
+      'a bucket name shaped like an IP',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: '10.1.2.3' }]),
+      'ROTATION_TARGETS[0].bucketName: "10.1.2.3" is shaped like an IP address',
+    ],
+    [
+      'a reserved bucket prefix',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'xn--acme' }]),
+      'ROTATION_TARGETS[0].bucketName: "xn--acme" starts with "xn--"',
+    ],
+    [
+      'a folder with a wildcard',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', folderPath: 'crm/*' }]),
+      'ROTATION_TARGETS[0].folderPath: "crm/*" contains a character',
+    ],
+    [
+      'a folder without a bucket',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, folderPath: 'crm' }]),
+      'ROTATION_TARGETS[0].folderPath: needs bucketName',
+    ],
+    [
+      'a bucket on GetSessionToken',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', bucketName: 'acme' }]),
+      'ROTATION_TARGETS[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token"',
+    ],
+    [
+      'GetFederationToken without a bucket',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u' }]),
+      'ROTATION_TARGETS[0].bucketName: is required with "method": "get-federation-token"',
+    ],
+    [
+      'GetFederationToken without user keys',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', bucketName: 'acme' }]),
+      'ROTATION_TARGETS[0].userCredentialsSecretId: is required with "method": "get-federation-token"',
+    ],
+    [
+      'GetFederationToken with a role',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', roleArn: ROLE, userCredentialsSecretId: 'u', bucketName: 'acme' }]),
+      'ROTATION_TARGETS[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
+    ],
+    [
+      'GetFederationToken with an external id',
+      env({}, [
+        { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', externalId: 'abc' },
+      ]),
+      'ROTATION_TARGETS[0].externalId: only applies to AssumeRole',
+    ],
+    [
+      'GetFederationToken above 36 h',
+      env({}, [
+        { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds: 129601 },
+      ]),
+      'ROTATION_TARGETS[0].durationSeconds: 129601 is outside 900 to 129600: GetFederationToken',
+    ],
+    [
+      'assume-role without a role',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'assume-role', userCredentialsSecretId: 'u' }]),
+      'ROTATION_TARGETS[0].method: "assume-role" needs roleArn',
+    ],
+    [
+      'get-session-token with a role',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-session-token', roleArn: ROLE, userCredentialsSecretId: 'u' }]),
+      'ROTATION_TARGETS[0].method: "get-session-token" is signed with the IAM user\'s own keys',
+    ],
+    [
+      'a duplicate connection id',
+      env({}, [
+        { connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE },
+        { connectionId: ID_A.toUpperCase(), sandboxName: 'dev', roleArn: ROLE },
+      ]),
+      'ROTATION_TARGETS[1].connectionId: duplicates ROTATION_TARGETS[0]',
+    ],
     ['a target that is not an object', env({}, ['x']), 'ROTATION_TARGETS[0]'],
     ['http to a remote host', env({ FLOW_SERVICE_URL: 'http://platform.adobe.io/data' }), 'FLOW_SERVICE_URL: must use https://'],
     ['http to a private address', env({ ADOBE_IMS_URL: 'http://10.0.0.5:8080' }), 'ADOBE_IMS_URL: must use https://'],

@@ -45,7 +45,9 @@ describe('CredentialMinter', () => {
     expect(verifications(world).map((request) => signerKeyOf(request.headers.authorization))).toEqual(
       expect.arrayContaining(minted.map((set) => set.accessKeyId)),
     );
-    minted.forEach((set, index) => expect(set.identityArn).toMatch(new RegExp(`:assumed-role/aep-s3-ingest-${index}/aep-s3-rotator-${targets[index]!.connectionId}$`)));
+    for (const [index, set] of minted.entries()) {
+      expect(set.identityArn).toMatch(new RegExp(`:assumed-role/aep-s3-ingest-${index}/aep-s3-rotator-${targets[index]!.connectionId}$`));
+    }
   });
 
   it('gives verification clients the settings its own client resolved, instead of reading the environment for each', async () => {

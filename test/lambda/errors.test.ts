@@ -19,7 +19,8 @@ const instances: errors.RotatorError[] = [
 describe('error names', () => {
   it('covers every error class the module exports', () => {
     const classes = Object.values(errors).filter(
-      (value): value is typeof errors.RotatorError => typeof value === 'function' && (value === errors.RotatorError || value.prototype instanceof errors.RotatorError),
+      (value): value is typeof errors.RotatorError =>
+        typeof value === 'function' && (value === errors.RotatorError || value.prototype instanceof errors.RotatorError),
     );
     expect(new Set(instances.map((error) => error.constructor))).toEqual(new Set(classes));
   });

@@ -22,7 +22,8 @@ async function start(options: WorldOptions): Promise<Harness> {
   return harness;
 }
 
-const patchesOf = (requests: RecordedRequest[], id: string) => requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${id}`);
+const patchesOf = (requests: RecordedRequest[], id: string) =>
+  requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${id}`);
 const lambdaContext = (awsRequestId: string) => ({
   awsRequestId,
   functionName: 'aep-s3-rotator',
@@ -55,7 +56,12 @@ describe('a scheduled run', () => {
   });
 
   it('in which everything failed rejects, naming each failed connection and why', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', patchEnabled: false }, { sandboxName: 'dev', state: 'draft' }] });
+    const { world, newHandler } = await start({
+      connections: [
+        { sandboxName: 'prod', patchEnabled: false },
+        { sandboxName: 'dev', state: 'draft' },
+      ],
+    });
     const [first, second] = world.connectionIds as [string, string];
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
@@ -63,7 +69,9 @@ describe('a scheduled run', () => {
     expect(error).toBeInstanceOf(RotationFailedError);
     expect((error as RotationFailedError).failedConnectionIds).toEqual([first, second]);
     expect(error!.message).toMatch(/^2 of 2 connections failed to rotate: /);
-    expect(error!.message).toContain(`${first} (sandbox prod): Flow Service PATCH /connections/${first} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`);
+    expect(error!.message).toContain(
+      `${first} (sandbox prod): Flow Service PATCH /connections/${first} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`,
+    );
     expect(error!.message).toContain(`${second} (sandbox dev): Flow Service PATCH /connections/${second} failed with HTTP 400 (1416-400)`);
   });
 
@@ -78,7 +86,12 @@ describe('a scheduled run', () => {
 
 describe('a manual request', () => {
   it('resolves with the summary whatever failed, because a synchronous caller is not retried and wants the answer', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', patchEnabled: false }, { sandboxName: 'prod', state: 'draft' }] });
+    const { world, newHandler } = await start({
+      connections: [
+        { sandboxName: 'prod', patchEnabled: false },
+        { sandboxName: 'prod', state: 'draft' },
+      ],
+    });
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 
@@ -88,7 +101,13 @@ describe('a manual request', () => {
 
   it('resolves a dry run in which every connection fails', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ match: { method: 'GET' }, kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found'), times: 5 });
+    world.emulators.flowService.injectFault({
+      match: { method: 'GET' },
+      kind: 'respond',
+      status: 404,
+      body: flowProblem(404, '1101-404', 'Connection not found'),
+      times: 5,
+    });
 
     const summary = await newHandler()({ dryRun: true });
 
@@ -115,7 +134,13 @@ describe('one more attempt at the end of the run', () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
     const [flaky, steady] = world.connectionIds as [string, string];
     // 1 + retryLimit 2 (FAST_HTTP_POLICY): every PATCH of the first attempt gets 503.
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${flaky}` }, kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again'), times: 3 });
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH', path: `/connections/${flaky}` },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+      times: 3,
+    });
     const capture = captureOutput();
 
     const summary = await newHandler()(SCHEDULED_EVENT);
@@ -139,7 +164,13 @@ describe('one more attempt at the end of the run', () => {
 
   it('is not given to a permanent failure (404)', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ match: { method: 'GET' }, kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found'), times: 5 });
+    world.emulators.flowService.injectFault({
+      match: { method: 'GET' },
+      kind: 'respond',
+      status: 404,
+      body: flowProblem(404, '1101-404', 'Connection not found'),
+      times: 5,
+    });
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 
@@ -170,7 +201,10 @@ describe('one more attempt at the end of the run', () => {
 
 describe('SecondsUntilCredentialExpiry for every connection tried', () => {
   it('without a ledger, reports what a failed connection still holds when Flow Service says the rotator wrote it, and 0 when someone else did', async () => {
-    const { world, newHandler } = await start({ ledger: false, connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }] });
+    const { world, newHandler } = await start({
+      ledger: false,
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }],
+    });
     const [rotatedBefore, neverRotated] = world.connectionIds as [string, string];
     const handler = newHandler();
     // Run 1 rotates only the first connection.
@@ -178,7 +212,12 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
     const writtenAt = world.connection(rotatedBefore).updatedAt;
     // Run 2: both PATCHes are refused for good.
     for (const id of [rotatedBefore, neverRotated]) {
-      world.emulators.flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${id}` }, kind: 'respond', status: 400, body: flowProblem(400, '1455-400', 'invalid patch') });
+      world.emulators.flowService.injectFault({
+        match: { method: 'PATCH', path: `/connections/${id}` },
+        kind: 'respond',
+        status: 400,
+        body: flowProblem(400, '1455-400', 'invalid patch'),
+      });
     }
     const capture = captureOutput();
 
@@ -256,7 +295,12 @@ describe('logs', () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
     const [concurrentlyEdited] = world.connectionIds as [string];
     world.emulators.flowService.concurrentEditBeforePatch(concurrentlyEdited, 1);
-    world.emulators.flowService.injectFault({ match: { method: 'GET', path: `/connections/${world.connectionIds[1]}` }, kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') });
+    world.emulators.flowService.injectFault({
+      match: { method: 'GET', path: `/connections/${world.connectionIds[1]}` },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+    });
     const capture = captureOutput();
 
     await newHandler()(SCHEDULED_EVENT, lambdaContext('req-0001') as never);
@@ -267,7 +311,9 @@ describe('logs', () => {
     expect(logLines.length).toBeGreaterThan(6);
     const ids = logLines.map((line) => line.function_request_id);
     expect(ids.filter((id) => id !== 'req-0001' && id !== 'req-0002')).toEqual([]);
-    const perConnection = logLines.filter((line) => ['connection rotated', 'etag conflict (1404-412): re-reading the connection', 'retrying Flow Service request'].includes(line.message as string));
+    const perConnection = logLines.filter((line) =>
+      ['connection rotated', 'etag conflict (1404-412): re-reading the connection', 'retrying Flow Service request'].includes(line.message as string),
+    );
     expect(perConnection.map((line) => line.message)).toEqual(
       expect.arrayContaining(['connection rotated', 'etag conflict (1404-412): re-reading the connection', 'retrying Flow Service request']),
     );

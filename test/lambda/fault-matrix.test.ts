@@ -37,7 +37,10 @@ async function credentialState(world: World, before: StoredConnection): Promise<
   const now = world.connection(before.id);
   const keys = ['s3AccessKey', 's3SecretKey', 's3SessionToken'] as const;
   if (keys.every((key) => now.params[key] === before.params[key])) return 'previous';
-  expect(keys.every((key) => now.params[key] !== before.params[key]), 'all three params change together').toBe(true);
+  expect(
+    keys.every((key) => now.params[key] !== before.params[key]),
+    'all three params change together',
+  ).toBe(true);
   expect(await world.callerIdentityOf(before.id)).toMatch(/^arn:aws:(sts::\d{12}:assumed-role|iam::\d{12}:user)\//);
   return 'new';
 }
@@ -124,7 +127,7 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
     arrange: (world) => world.emulators.flowService.setEntitled(world.adobe.clientId, false),
     outcome: 'failed',
     errorCode: '403025',
-    error: 'Profile is not valid; Adobe\'s gateway says the credential\'s org or product profile is not entitled',
+    error: "Profile is not valid; Adobe's gateway says the credential's org or product profile is not entitled",
     check: (world) => expect(gets(world)).toHaveLength(1),
   },
   {
@@ -167,13 +170,15 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
   },
   {
     name: '401 once: the IMS token is refreshed',
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onGet, kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid') }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({ match: onGet, kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid') }),
     outcome: 'rotated',
     check: (world) => expect(world.emulators.ims.requests).toHaveLength(2),
   },
   {
     name: '401 always: fails after one refresh',
-    arrange: (world) => world.emulators.flowService.injectFault({ kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid'), times: 99 }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({ kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid'), times: 99 }),
     outcome: 'failed',
     errorCode: '401013',
     check: (world) => expect(world.emulators.ims.requests).toHaveLength(2),
@@ -192,11 +197,28 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
     errorCode: '1101-404',
     check: (world) => expect(gets(world)).toHaveLength(1),
   },
-  { name: '1416-400: the connection is in a state that cannot be updated', connection: { sandboxName: 'prod', state: 'draft' }, outcome: 'failed', errorCode: '1416-400' },
-  { name: '1445-400: PATCH is not enabled for the connection', connection: { sandboxName: 'prod', patchEnabled: false }, outcome: 'failed', errorCode: '1445-400' },
+  {
+    name: '1416-400: the connection is in a state that cannot be updated',
+    connection: { sandboxName: 'prod', state: 'draft' },
+    outcome: 'failed',
+    errorCode: '1416-400',
+  },
+  {
+    name: '1445-400: PATCH is not enabled for the connection',
+    connection: { sandboxName: 'prod', patchEnabled: false },
+    outcome: 'failed',
+    errorCode: '1445-400',
+  },
   {
     name: 'a malformed JSON body from GET',
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onGet, kind: 'respond', status: 200, headers: { 'content-type': 'application/json' }, body: '{"items": [' }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({
+        match: onGet,
+        kind: 'respond',
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: '{"items": [',
+      }),
     outcome: 'failed',
     error: 'the response was not valid JSON',
   },
@@ -237,13 +259,20 @@ const STS_FAULTS: FaultCase[] = [
   {
     name: 'STS throttling, then success (the SDK retries)',
     arrange: (world) =>
-      world.emulators.sts.injectFault({ match: { action: 'AssumeRole' }, kind: 'respond', status: 400, headers: { 'content-type': 'text/xml' }, body: stsErrorXml('Throttling', 'Rate exceeded') }),
+      world.emulators.sts.injectFault({
+        match: { action: 'AssumeRole' },
+        kind: 'respond',
+        status: 400,
+        headers: { 'content-type': 'text/xml' },
+        body: stsErrorXml('Throttling', 'Rate exceeded'),
+      }),
     outcome: 'rotated',
     check: (world) => expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2),
   },
   {
     name: 'AccessDenied on AssumeRole (the role does not trust the function)',
-    arrange: (world) => world.emulators.sts.createRole({ roleArn: world.targets[0]!.roleArn as string, trustedPrincipalArns: ['arn:aws:iam::123456789012:role/someone-else'] }),
+    arrange: (world) =>
+      world.emulators.sts.createRole({ roleArn: world.targets[0]!.roleArn as string, trustedPrincipalArns: ['arn:aws:iam::123456789012:role/someone-else'] }),
     outcome: 'failed',
     errorCode: 'STS_MINT_FAILED',
     error: 'AccessDenied',
@@ -284,7 +313,10 @@ const SECRETS_FAULTS: FaultCase[] = [
   {
     name: 'the Adobe secret lacks a field',
     arrange: (world) => {
-      world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ clientId: world.adobe.clientId, orgId: world.adobe.orgId }));
+      world.emulators.secretsManager.putSecret(
+        'aep-s3-rotator/adobe-credentials',
+        JSON.stringify({ clientId: world.adobe.clientId, orgId: world.adobe.orgId }),
+      );
     },
     outcome: 'failed',
     errorCode: 'SECRET_INVALID',
@@ -329,7 +361,12 @@ describe.each([
       expect(state).toBe('previous');
       // The result entry (as its log line shows it) carries the code and Adobe's own detail.
       const entry = logLines.find((line) => line.message === 'connection rotation failed');
-      expect(entry).toMatchObject({ connectionId: world.connectionIds[0], status: 'failed', attempts: fault.attempts ?? 1, ...(fault.errorCode ? { errorCode: fault.errorCode } : {}) });
+      expect(entry).toMatchObject({
+        connectionId: world.connectionIds[0],
+        status: 'failed',
+        attempts: fault.attempts ?? 1,
+        ...(fault.errorCode ? { errorCode: fault.errorCode } : {}),
+      });
       if (fault.error) expect(entry!.error).toContain(fault.error);
     }
     fault.check?.(world, value?.results[0]);

@@ -21,20 +21,33 @@ afterEach(async () => {
 
 async function start(options: WorldOptions) {
   harness = await startHarness(options);
-  client = new DynamoDBClient({ endpoint: harness.world.emulators.dynamodb.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
+  client = new DynamoDBClient({
+    endpoint: harness.world.emulators.dynamodb.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
+  });
   return { ...harness, ledger: new RotationLedger(client, WORLD_LEDGER_TABLE) };
 }
 
-const metricValues = (lines: Array<Record<string, unknown>>, name: string) => lines.filter((line) => '_aws' in line && name in line).flatMap((line) => [line[name]].flat().map(Number));
+const metricValues = (lines: Array<Record<string, unknown>>, name: string) =>
+  lines.filter((line) => '_aws' in line && name in line).flatMap((line) => [line[name]].flat().map(Number));
 
 describe('the rotation ledger', () => {
   it('holds, per connection, the last rotation (time, expiry, etag, method), the last attempt and the failures in a row', async () => {
-    const { world, newHandler, ledger } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 7200 }] });
+    const { world, newHandler, ledger } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 7200 }],
+    });
     const [steady, flaky] = world.connectionIds as [string, string];
     const handler = newHandler();
 
     const first = await handler(SCHEDULED_EVENT);
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${flaky}` }, kind: 'respond', status: 400, body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'), times: 2 });
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH', path: `/connections/${flaky}` },
+      kind: 'respond',
+      status: 400,
+      body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'),
+      times: 2,
+    });
     await handler(SCHEDULED_EVENT);
     await handler(SCHEDULED_EVENT);
 
@@ -62,7 +75,13 @@ describe('the rotation ledger', () => {
     const first = await handler(SCHEDULED_EVENT);
     // Someone edits the connection, then every PATCH is refused.
     world.emulators.flowService.concurrentEditBeforePatch(id, 1);
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status: 400, body: flowProblem(400, '1455-400', 'invalid patch'), times: 5 });
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH' },
+      kind: 'respond',
+      status: 400,
+      body: flowProblem(400, '1455-400', 'invalid patch'),
+      times: 5,
+    });
     const capture = captureOutput();
 
     const second = await handler({ connectionIds: [id] });
@@ -102,7 +121,9 @@ describe('the rotation ledger', () => {
   it('refuses a LEDGER_TABLE_NAME DynamoDB would, naming the value, before touching anything', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
 
-    await expect(newHandler({ env: { LEDGER_TABLE_NAME: 'x' } })(SCHEDULED_EVENT)).rejects.toThrow('LEDGER_TABLE_NAME: must be a DynamoDB table name, 3 to 255 letters, digits and _.-; got "x"');
+    await expect(newHandler({ env: { LEDGER_TABLE_NAME: 'x' } })(SCHEDULED_EVENT)).rejects.toThrow(
+      'LEDGER_TABLE_NAME: must be a DynamoDB table name, 3 to 255 letters, digits and _.-; got "x"',
+    );
     expect(world.emulators.flowService.requests).toHaveLength(0);
   });
 });

@@ -10,8 +10,25 @@ import { ledgerUpdate, RotationLedger } from '../../lambda/ledger.js';
 import type { ConnectionResult } from '../../lambda/summary.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
-const rotated = (etag: string, expiresAt: string): ConnectionResult => ({ connectionId: ID, sandboxName: 'prod', status: 'rotated', etag, previousEtag: '"old"', expiresAt, attempts: 1, adobeVerified: true });
-const failed = (errorCode: string, extra: Partial<ConnectionResult> = {}): ConnectionResult => ({ connectionId: ID, sandboxName: 'prod', status: 'failed', errorCode, error: `failed with ${errorCode}`, attempts: 1, ...extra });
+const rotated = (etag: string, expiresAt: string): ConnectionResult => ({
+  connectionId: ID,
+  sandboxName: 'prod',
+  status: 'rotated',
+  etag,
+  previousEtag: '"old"',
+  expiresAt,
+  attempts: 1,
+  adobeVerified: true,
+});
+const failed = (errorCode: string, extra: Partial<ConnectionResult> = {}): ConnectionResult => ({
+  connectionId: ID,
+  sandboxName: 'prod',
+  status: 'failed',
+  errorCode,
+  error: `failed with ${errorCode}`,
+  attempts: 1,
+  ...extra,
+});
 
 let dynamo: DynamoDbEmulator;
 let client: DynamoDBClient;
@@ -38,11 +55,18 @@ describe('ledgerUpdate', () => {
 
   it('records a failure before the PATCH as an attempt only, counting it', () => {
     const input = ledgerUpdate('t', failed('1101-404'), 'assume-role-chained', new Date());
-    expect(input.UpdateExpression).toBe('SET sandboxName = :sandboxName, lastAttempt = :attempt, consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one');
+    expect(input.UpdateExpression).toBe(
+      'SET sandboxName = :sandboxName, lastAttempt = :attempt, consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one',
+    );
   });
 
   it('records the new credentials of a connection that failed only after its PATCH landed (Adobe could not read with them)', () => {
-    const input = ledgerUpdate('t', failed('1100-400', { etag: '"e2"', expiresAt: '2030-01-01T01:00:00.000Z', adobeVerified: false }), 'get-federation-token', new Date());
+    const input = ledgerUpdate(
+      't',
+      failed('1100-400', { etag: '"e2"', expiresAt: '2030-01-01T01:00:00.000Z', adobeVerified: false }),
+      'get-federation-token',
+      new Date(),
+    );
     expect(input.UpdateExpression).toContain('lastRotation = :rotation');
     expect(input.UpdateExpression).toContain('consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one');
   });
@@ -78,6 +102,8 @@ describe('RotationLedger', () => {
   });
 
   it('rejects when the table does not exist (the caller counts it and carries on)', async () => {
-    await expect(new RotationLedger(client, 'no-such-table').record(rotated('"e"', '2030-01-01T00:00:00.000Z'), 'assume-role-chained')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(new RotationLedger(client, 'no-such-table').record(rotated('"e"', '2030-01-01T00:00:00.000Z'), 'assume-role-chained')).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });

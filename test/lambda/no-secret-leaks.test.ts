@@ -53,7 +53,13 @@ describe('secret hygiene', () => {
     flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${ids[1]}` }, kind: 'respond', status: 429, headers: { 'retry-after': '0' } });
     flowService.injectFault({ match: { method: 'GET', path: `/connections/${ids[2]}` }, kind: 'reset' });
     flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${ids[3]}` }, kind: 'respond', status: 500, body: { error_code: '1102-500' } });
-    sts.injectFault({ match: { action: 'AssumeRole' }, kind: 'respond', status: 400, headers: { 'content-type': 'text/xml' }, body: stsErrorXml('Throttling', 'Rate exceeded') });
+    sts.injectFault({
+      match: { action: 'AssumeRole' },
+      kind: 'respond',
+      status: 400,
+      headers: { 'content-type': 'text/xml' },
+      body: stsErrorXml('Throttling', 'Rate exceeded'),
+    });
     sts.mintUnverifiableCredentials(1);
     outputs.push(JSON.stringify(await settle(() => handler({ version: '0', source: 'aws.scheduler', detail: {} }))));
 

@@ -50,7 +50,12 @@ describe('checkRotatable', () => {
   it.each([
     ['another source', connection({ connectionSpec: { id: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' } }), 'wrong-connection-spec', 'not the Amazon S3 spec'],
     ['no connection spec', connection({ connectionSpec: undefined }), 'wrong-connection-spec', 'connection spec (none)'],
-    ['IAMRole Based auth', connection({ auth: { specName: 'IAMRole Based', params: { bucketName: 'b' } } }), 'iam-role-auth', 'there are no credentials to rotate'],
+    [
+      'IAMRole Based auth',
+      connection({ auth: { specName: 'IAMRole Based', params: { bucketName: 'b' } } }),
+      'iam-role-auth',
+      'there are no credentials to rotate',
+    ],
     ['an unknown auth', connection({ auth: { specName: 'Basic' } }), 'unexpected-auth', 'uses auth "Basic"'],
   ])('refuses %s', (_name, item, reason, message) => {
     let error: unknown;

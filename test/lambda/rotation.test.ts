@@ -123,7 +123,10 @@ describe('step 1: Adobe credentials and the IMS token', () => {
     const handler = newHandler();
 
     const refused = await settle(() => handler(SCHEDULED_EVENT));
-    world.emulators.secretsManager.putSecret(name, JSON.stringify({ clientId: world.adobe.clientId, clientSecret: world.adobe.clientSecret, orgId: world.adobe.orgId }));
+    world.emulators.secretsManager.putSecret(
+      name,
+      JSON.stringify({ clientId: world.adobe.clientId, clientSecret: world.adobe.clientSecret, orgId: world.adobe.orgId }),
+    );
     const summary = await handler(SCHEDULED_EVENT);
 
     expect(refused.error!.message).toContain('Adobe IMS refused the client credentials (invalid_client)');
@@ -255,7 +258,10 @@ describe('step 3: minting credentials', () => {
     // The operator's routine key rotation: a second key for the same user, the secret updated, the old key deleted.
     const userArn = world.emulators.sts.credentialsFor(oldKey)!.arn;
     const fresh = world.emulators.sts.createUser(userArn.split('/').pop()!, userArn.split(':')[4]);
-    world.emulators.secretsManager.putSecret('aep-s3-rotator/iam-user', JSON.stringify({ accessKeyId: fresh.accessKeyId, secretAccessKey: fresh.secretAccessKey }));
+    world.emulators.secretsManager.putSecret(
+      'aep-s3-rotator/iam-user',
+      JSON.stringify({ accessKeyId: fresh.accessKeyId, secretAccessKey: fresh.secretAccessKey }),
+    );
     world.emulators.sts.deleteAccessKey(oldKey);
 
     const summary = await handler(SCHEDULED_EVENT);
@@ -312,7 +318,12 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
   const narrowedTo = (bucket: string, folder?: string) => ({
     Version: '2012-10-17',
     Statement: [
-      { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${bucket}/${folder ? `${folder}/` : ''}*` },
+      {
+        Sid: 'ReadObjects',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: `arn:aws:s3:::${bucket}/${folder ? `${folder}/` : ''}*`,
+      },
       {
         Sid: 'ListFolder',
         Effect: 'Allow',
@@ -321,7 +332,13 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
         ...(folder ? { Condition: { StringLike: { 's3:prefix': [`${folder}/`, `${folder}/*`] } } } : {}),
       },
       { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${bucket}` },
-      { Sid: 'DecryptViaS3', Effect: 'Allow', Action: 'kms:Decrypt', Resource: 'arn:aws:kms:*:*:key/*', Condition: { StringLike: { 'kms:ViaService': 's3.*' } } },
+      {
+        Sid: 'DecryptViaS3',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: 'arn:aws:kms:*:*:key/*',
+        Condition: { StringLike: { 'kms:ViaService': 's3.*' } },
+      },
     ],
   });
 
@@ -656,7 +673,12 @@ describe('step 7: reporting, isolation and concurrency', () => {
   it('rotates the others when one connection fails, and resolves with the summary naming it and why', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }, { sandboxName: 'dev' }] });
     const [ok1, bad, ok2] = world.connectionIds as [string, string, string];
-    world.emulators.flowService.injectFault({ match: { path: `/connections/${bad}` }, kind: 'respond', status: 403, body: flowProblem(403, '2118-403', 'missing permission') });
+    world.emulators.flowService.injectFault({
+      match: { path: `/connections/${bad}` },
+      kind: 'respond',
+      status: 403,
+      body: flowProblem(403, '2118-403', 'missing permission'),
+    });
     const capture = captureOutput();
 
     const summary = await newHandler()(SCHEDULED_EVENT);
@@ -754,7 +776,12 @@ describe('step 7: reporting, isolation and concurrency', () => {
 
   it('emits embedded-format metrics for successes, failures and seconds to expiry', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ match: { path: `/connections/${world.connectionIds[1]}` }, kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found') });
+    world.emulators.flowService.injectFault({
+      match: { path: `/connections/${world.connectionIds[1]}` },
+      kind: 'respond',
+      status: 404,
+      body: flowProblem(404, '1101-404', 'Connection not found'),
+    });
     const capture = captureOutput();
 
     await settle(() => newHandler()(SCHEDULED_EVENT));
@@ -765,7 +792,10 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const document = Object.assign({}, ...emf) as Record<string, unknown>;
     expect(document).toMatchObject({ RotationSucceeded: 1, RotationFailed: 1, service: 'aep-s3-credential-rotator' });
     // Every connection tried: the rotated one's new expiry, and 0 for the one whose credentials are unknown.
-    const expiries = [document.SecondsUntilCredentialExpiry].flat().map(Number).sort((a, b) => a - b);
+    const expiries = [document.SecondsUntilCredentialExpiry]
+      .flat()
+      .map(Number)
+      .sort((a, b) => a - b);
     expect(expiries).toHaveLength(2);
     expect(expiries[0]).toBe(0);
     expect(expiries[1]).toBeGreaterThan(3500);

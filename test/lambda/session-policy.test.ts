@@ -52,7 +52,13 @@ describe('sessionPolicy', () => {
       { partition: 'aws-cn', bucketName: 'acme.cn.landing', folderPath: 'in' },
       [
         { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws-cn:s3:::acme.cn.landing/in/*' },
-        { Sid: 'ListFolder', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws-cn:s3:::acme.cn.landing', Condition: { StringLike: { 's3:prefix': ['in/', 'in/*'] } } },
+        {
+          Sid: 'ListFolder',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: 'arn:aws-cn:s3:::acme.cn.landing',
+          Condition: { StringLike: { 's3:prefix': ['in/', 'in/*'] } },
+        },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws-cn:s3:::acme.cn.landing' },
         decrypt('aws-cn'),
       ],

@@ -39,7 +39,16 @@ beforeAll(() => {
   // Offline where the cache allows: the tarball's dependencies are the versions this project's own `npm ci` fetched.
   execFileSync(
     'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball), `aws-cdk-lib@${pkg.devDependencies['aws-cdk-lib']}`, `constructs@${pkg.devDependencies.constructs}`],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      join(work, tarball),
+      `aws-cdk-lib@${pkg.devDependencies['aws-cdk-lib']}`,
+      `constructs@${pkg.devDependencies.constructs}`,
+    ],
     { cwd: consumer, stdio: 'pipe' },
   );
   writeFileSync(join(consumer, 'app.ts'), readmeExample());
@@ -63,7 +72,9 @@ describe('the package', () => {
     execFileSync(process.execPath, ['app.ts'], { cwd: consumer, env: { ...process.env, CDK_OUTDIR: join(consumer, 'cdk.out') }, stdio: 'pipe' });
 
     const out = join(consumer, 'cdk.out');
-    const template = JSON.parse(readFileSync(join(out, 'AepIngestCredentials.template.json'), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const template = JSON.parse(readFileSync(join(out, 'AepIngestCredentials.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
     const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
     expect(functions).toHaveLength(1);
     expect(functions[0]!.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });

@@ -98,7 +98,9 @@ export function findSynthesizedFunction(cdkOut = join(PROJECT_ROOT, 'cdk.out'), 
   };
   const templateFile = manifest.artifacts[stackName]?.properties?.templateFile;
   if (!templateFile) throw new Error(`${cdkOut}/manifest.json has no stack ${stackName}`);
-  const template = JSON.parse(readFileSync(join(cdkOut, templateFile), 'utf8')) as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+  const template = JSON.parse(readFileSync(join(cdkOut, templateFile), 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+  };
   const functions = Object.entries(template.Resources).filter(
     ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.ADOBE_CREDENTIALS_SECRET_ID !== undefined,
   );
@@ -134,7 +136,12 @@ export function resolveIntrinsics(value: unknown, attribute: (logicalId: string,
 
 /** Fake deploy-time values: pseudo parameters and ARNs named after logical ids. */
 export function fakeAttribute(logicalId: string, attributeName?: string): string {
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'eu-west-1', 'AWS::AccountId': '111122223333', 'AWS::URLSuffix': 'amazonaws.com' };
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': 'eu-west-1',
+    'AWS::AccountId': '111122223333',
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
   if (pseudo[logicalId]) return pseudo[logicalId];
   if (attributeName === 'Arn' && /Role/.test(logicalId)) return `arn:aws:iam::111122223333:role/${logicalId}`;
   if (/Secret|Credentials/.test(logicalId)) return `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${logicalId}-AbCdEf`;

@@ -2,23 +2,13 @@
  * Proving each rotation from Adobe's side: after the PATCH, Flow Service explores the connection
  * with the credentials it now holds; a dry run asks with what it holds before anything changes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../emulators/types.js';
-import type { WorldOptions } from '../../emulators/world.js';
 import { describeExploreQuery, exploreQueryFor } from '../../lambda/adobe-verification.js';
-import { captureOutput, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../support/index.js';
+import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../support/index.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: WorldOptions): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
+const start = useHarness();
 
 const callOf = (request: RecordedRequest) => (request.path.endsWith('/explore') ? 'EXPLORE' : request.method);
 const explores = (requests: RecordedRequest[]) => requests.filter((request) => request.path.endsWith('/explore'));

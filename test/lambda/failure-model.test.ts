@@ -4,23 +4,13 @@
  * resolve with the summary; transient failures get one more attempt at the end of the run; every
  * connection tried reports when what it holds expires.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../emulators/types.js';
-import type { WorldOptions } from '../../emulators/world.js';
 import { ConfigError, RequestValidationError, RotationFailedError } from '../../lambda/errors.js';
-import { captureOutput, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../support/index.js';
+import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../support/index.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: WorldOptions): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
+const start = useHarness();
 
 const patchesOf = (requests: RecordedRequest[], id: string) =>
   requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${id}`);

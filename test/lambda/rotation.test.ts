@@ -2,24 +2,14 @@
  * The rotation engine end to end: the real handler, the real got and AWS SDK clients, and the
  * emulators over loopback sockets. One describe per numbered step of the rotation.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RequestValidationError, RotationFailedError } from '../../lambda/errors.js';
 import { flowProblem, gatewayError } from '../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../emulators/types.js';
-import type { WorldOptions } from '../../emulators/world.js';
 import { stsErrorXml } from '../../emulators/sts.js';
-import { captureOutput, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../support/index.js';
+import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../support/index.js';
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: WorldOptions): Promise<Harness> {
-  harness = await startHarness(options);
-  return harness;
-}
+const start = useHarness();
 
 const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
 const signerKeyOf = (request: RecordedRequest) => /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1];

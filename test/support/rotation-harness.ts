@@ -2,6 +2,7 @@
  * Runs the real handler against a seeded emulator world, with the AWS SDK pointed at the
  * emulators through process.env (as in a deployed function) and fast, jitter-free retries.
  */
+import { afterEach } from 'vitest';
 import { createHandler, type HandlerOptions } from '../../lambda/handler.js';
 import type { HttpPolicy } from '../../lambda/http-policy.js';
 import { startWorld, type World, type WorldOptions } from '../../emulators/world.js';
@@ -37,4 +38,20 @@ export async function settle<T>(fn: () => Promise<T>): Promise<{ value?: T; erro
   } catch (error) {
     return { error: error as Error };
   }
+}
+
+/**
+ * For a test file whose tests each start their own harness: returns `start`, and closes the
+ * harness the test started after each test (vitest's `afterEach`, registered here).
+ */
+export function useHarness(): (options: WorldOptions) => Promise<Harness> {
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await harness?.close();
+    harness = undefined;
+  });
+  return async (options) => {
+    harness = await startHarness(options);
+    return harness;
+  };
 }

@@ -302,6 +302,13 @@ const SECRETS_FAULTS: FaultCase[] = [
     error: 'Adobe credentials secret "aep-s3-rotator/no-such-secret" was not found',
   },
   {
+    name: "the Adobe secret's read never answers: each SDK attempt ends at the request timeout, and the run ends",
+    arrange: (world) => world.emulators.secretsManager.injectFault({ kind: 'delay', ms: 120_000, times: 99 }),
+    outcome: 'failed',
+    errorCode: 'SECRET_UNAVAILABLE',
+    error: 'could not be read (TimeoutError)',
+  },
+  {
     name: 'the Adobe secret is not JSON',
     arrange: (world) => {
       world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', `clientSecret=${world.adobe.clientSecret}`);
@@ -380,7 +387,7 @@ function describeCode(code: string): string {
     IMS_UNAVAILABLE: 'Adobe IMS',
     STS_MINT_FAILED: 'STS ',
     CREDENTIALS_UNVERIFIED: 'failed GetCallerIdentity',
-    SECRET_UNAVAILABLE: 'was not found',
+    SECRET_UNAVAILABLE: 'was not found|could not be read',
     SECRET_INVALID: 'secret',
   };
   return phrases[code] ?? code;

@@ -429,6 +429,35 @@ describe("fault matrix: the invocation's deadline", () => {
     expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH']);
     expect(await credentialState(world, before)).toBe('new');
   });
+
+  it.each([
+    [
+      "the Adobe secret's read",
+      { sandboxName: 'prod' },
+      (world: World) => world.emulators.secretsManager.injectFault({ kind: 'delay', ms: 120_000, times: 99 }),
+    ],
+    [
+      "the IAM user's GetCallerIdentity (GetFederationToken needs the user's ARN)",
+      { sandboxName: 'prod', method: 'get-federation-token' },
+      (world: World) => world.emulators.sts.injectFault({ match: { action: 'GetCallerIdentity' }, kind: 'delay', ms: 120_000, times: 99 }),
+    ],
+  ] as const)('stops %s when it does not answer, and the connection keeps its credentials', async (_name, connection, arrange) => {
+    harness = await startHarness({ connections: [connection] });
+    const { world } = harness;
+    const before = world.connection(world.connectionIds[0]!);
+    arrange(world);
+    // Lambda's clock: 1 s left, less than one SDK attempt's request timeout (1.5 s).
+    const endsAt = Date.now() + 1_000;
+    const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
+
+    const { error } = await invokeCapturing(() => harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, context as never));
+    const returnedAt = Date.now();
+
+    expect(returnedAt).toBeLessThan(endsAt);
+    expect(error?.name).toBe('RotationFailedError');
+    expect(error!.message).toContain('stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials');
+    expect(await credentialState(world, before)).toBe('previous');
+  });
 });
 
 describe('fault matrix: several connections, mixed faults, one run', () => {

@@ -46,6 +46,11 @@ export function compose(config: RotatorConfig, options: CompositionOptions = {})
   const requestHandler = new NodeHttpHandler({
     connectionTimeout: policy.timeoutMs,
     requestTimeout: policy.timeoutMs,
+    // Without it, a request past requestTimeout only logs a warning and goes on waiting: a Secrets
+    // Manager, STS or DynamoDB endpoint that accepts the connection and never answers would hold
+    // the invocation (and a container-cached promise) until Lambda stops the function. With it,
+    // each attempt ends in a TimeoutError, which the SDK retries and the rotation calls transient.
+    throwOnRequestTimeout: true,
     httpAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
     httpsAgent: { keepAlive: true, maxSockets: config.concurrency * 2 },
   });

@@ -168,7 +168,7 @@ export class CredentialMinter {
       throw stsFailure(`GetSessionToken for the IAM user in secret "${secretId}"`, error);
     }
     const credentials = completeCredentials(response.Credentials, 'GetSessionToken');
-    return { ...credentials, expectedArn: await this.userArn(secretId, client) };
+    return { ...credentials, expectedArn: await this.userArn(secretId, client, send) };
   }
 
   /**
@@ -179,7 +179,7 @@ export class CredentialMinter {
   private async getFederationToken(target: RotationTarget, secrets: MintCall['secrets'], send: SendOptions) {
     const secretId = target.userCredentialsSecretId!;
     const client = await this.userClient(secretId, secrets);
-    const userArn = await this.userArn(secretId, client);
+    const userArn = await this.userArn(secretId, client, send);
     const name = federatedUserName(target.connectionId);
     let response: GetFederationTokenCommandOutput;
     try {
@@ -268,11 +268,14 @@ export class CredentialMinter {
     return client;
   }
 
-  /** The IAM user's ARN, asked with its long-term keys once per key pair. */
-  private userArn(secretId: string, client: STSClient): Promise<string> {
+  /**
+   * The IAM user's ARN, asked with its long-term keys once per key pair. The request carries the
+   * asking invocation's deadline; a failed or aborted one is forgotten, so the next asks again.
+   */
+  private userArn(secretId: string, client: STSClient, send: SendOptions): Promise<string> {
     let arn = this.userArns.get(secretId);
     if (!arn) {
-      arn = client.send(new GetCallerIdentityCommand({})).then(
+      arn = client.send(new GetCallerIdentityCommand({}), send).then(
         (response) => response.Arn ?? '',
         (error: unknown) => {
           this.userArns.delete(secretId);

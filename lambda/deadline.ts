@@ -20,9 +20,17 @@ export interface DeadlineMargins {
    * @default 3_000
    */
   readonly stopMs: number;
+  /**
+   * With this much left, what the run still records after its connections stopped (the ledger
+   * writes, which the stop does not abort so that a stopped run still records what it did) is
+   * abandoned: the handler must return its summary and flush its metrics before Lambda stops the
+   * function. Less than `stopMs`.
+   * @default a third of `stopMs` (1_000)
+   */
+  readonly recordMs?: number;
 }
 
-export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stopMs: 3_000 };
+export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stopMs: 3_000, recordMs: 1_000 };
 
 /**
  * The deadline of one invocation. Without Lambda's clock (a test, `rotate --local`) there is none:
@@ -31,7 +39,9 @@ export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stop
 export class Deadline {
   /** Aborted `stopMs` before the function's timeout: every request still running stops. */
   readonly signal: AbortSignal;
-  private readonly timer?: ReturnType<typeof setTimeout>;
+  /** Aborted `recordMs` before the function's timeout: the ledger writes still running are abandoned. */
+  readonly recordSignal: AbortSignal;
+  private readonly timers: Array<ReturnType<typeof setTimeout>> = [];
 
   /**
    * @param remainingTimeMs Lambda's clock (`context.getRemainingTimeInMillis`).
@@ -41,9 +51,16 @@ export class Deadline {
     private readonly remainingTimeMs: (() => number) | undefined,
     private readonly margins: DeadlineMargins = DEFAULT_DEADLINE_MARGINS,
   ) {
-    const controller = new AbortController();
-    this.signal = controller.signal;
-    if (remainingTimeMs) this.timer = setTimeout(() => controller.abort(), Math.max(0, remainingTimeMs() - margins.stopMs));
+    const stop = new AbortController();
+    const record = new AbortController();
+    this.signal = stop.signal;
+    this.recordSignal = record.signal;
+    if (remainingTimeMs) {
+      const remaining = remainingTimeMs();
+      const recordMs = margins.recordMs ?? margins.stopMs / 3;
+      this.timers.push(setTimeout(() => stop.abort(), Math.max(0, remaining - margins.stopMs)));
+      this.timers.push(setTimeout(() => record.abort(), Math.max(0, remaining - recordMs)));
+    }
   }
 
   /** Whether a connection may start now: nothing was aborted yet, and more than `startMs` is left. */
@@ -53,6 +70,6 @@ export class Deadline {
 
   /** The invocation is over: nothing is aborted after it. */
   stop(): void {
-    clearTimeout(this.timer);
+    for (const timer of this.timers) clearTimeout(timer);
   }
 }

@@ -356,8 +356,10 @@ async function keepInLedger(target: RotationTarget, result: ConnectionResult, se
   if (!session.ledger || result.status === 'dry-run') return result;
   let previous: Awaited<ReturnType<RotationLedger['record']>>;
   try {
-    // Not the deadline's signal: a stopped run still records what it did, within the SDK's own timeouts.
-    previous = await session.ledger.record(result, target.method);
+    // Not the deadline's stop signal: a stopped run still records what it did. But a write still
+    // running just before the function's timeout is abandoned, so the summary and the metrics
+    // still get out (it is then logged and counted as failed, like any other).
+    previous = await session.ledger.record(result, target.method, { signal: session.deadline.recordSignal });
   } catch (error) {
     session.recorder.ledgerWriteFailed();
     session.loggerFor(target).warn('rotation ledger write failed; the rotation itself is unaffected', {

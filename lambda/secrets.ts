@@ -39,20 +39,23 @@ const SECRET_FIELDS = ['clientSecret', 'secretAccessKey'] as const;
 export class SecretStore {
   constructor(private readonly client: SecretsManagerClient) {}
 
-  /** The Adobe OAuth Server-to-Server credentials. */
-  adobeCredentials(secretId: string): Promise<AdobeCredentials> {
-    return this.readJson(secretId, adobeCredentialsSchema, 'Adobe credentials secret');
+  /**
+   * The Adobe OAuth Server-to-Server credentials.
+   * @param signal aborts the read (an invocation's deadline).
+   */
+  adobeCredentials(secretId: string, signal?: AbortSignal): Promise<AdobeCredentials> {
+    return this.readJson(secretId, adobeCredentialsSchema, 'Adobe credentials secret', signal);
   }
 
   /** An IAM user's long-term keys (for GetSessionToken, or AssumeRole signed as that user). */
-  userKeys(secretId: string): Promise<UserKeys> {
-    return this.readJson(secretId, userKeysSchema, 'IAM user credentials secret');
+  userKeys(secretId: string, signal?: AbortSignal): Promise<UserKeys> {
+    return this.readJson(secretId, userKeysSchema, 'IAM user credentials secret', signal);
   }
 
-  private async readJson<T>(secretId: string, schema: z.ZodType<T>, what: string): Promise<T> {
+  private async readJson<T>(secretId: string, schema: z.ZodType<T>, what: string, signal?: AbortSignal): Promise<T> {
     let secretString: string | undefined;
     try {
-      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: signal });
       secretString = response.SecretString;
     } catch (error) {
       const name = (error as Error).name;
@@ -97,17 +100,19 @@ export class InvocationSecrets {
   constructor(
     private readonly store: SecretStore,
     private readonly adobeCredentialsSecretId: string,
+    /** The invocation's deadline: a read still running when it stops is aborted. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** The Adobe OAuth Server-to-Server credentials (`ADOBE_CREDENTIALS_SECRET_ID`). */
   adobeCredentials(): Promise<AdobeCredentials> {
     const secretId = this.adobeCredentialsSecretId;
-    return this.once(secretId, () => this.store.adobeCredentials(secretId));
+    return this.once(secretId, () => this.store.adobeCredentials(secretId, this.signal));
   }
 
   /** An IAM user's long-term keys, from the target's `userCredentialsSecretId`. */
   userKeys(secretId: string): Promise<UserKeys> {
-    return this.once(secretId, () => this.store.userKeys(secretId));
+    return this.once(secretId, () => this.store.userKeys(secretId, this.signal));
   }
 
   private once<T>(secretId: string, read: () => Promise<T>): Promise<T> {

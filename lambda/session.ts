@@ -64,10 +64,11 @@ export function openSession(
   composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins' | 'ledger'>,
   remainingTimeMs?: () => number,
 ): RotationSession {
+  const deadline = new Deadline(remainingTimeMs, composition.deadlineMargins);
   return new RotationSession(
-    new InvocationSecrets(composition.secrets, composition.config.adobeCredentialsSecretId),
+    new InvocationSecrets(composition.secrets, composition.config.adobeCredentialsSecretId, deadline.signal),
     composition.tokens,
-    new Deadline(remainingTimeMs, composition.deadlineMargins),
+    deadline,
     composition.ledger,
   );
 }

@@ -302,6 +302,13 @@ const SECRETS_FAULTS: FaultCase[] = [
     error: 'Adobe credentials secret "aep-s3-rotator/no-such-secret" was not found',
   },
   {
+    name: "the Adobe secret's read never answers: each SDK attempt ends at the request timeout, and the run ends",
+    arrange: (world) => world.emulators.secretsManager.injectFault({ kind: 'delay', ms: 120_000, times: 99 }),
+    outcome: 'failed',
+    errorCode: 'SECRET_UNAVAILABLE',
+    error: 'could not be read (TimeoutError)',
+  },
+  {
     name: 'the Adobe secret is not JSON',
     arrange: (world) => {
       world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', `clientSecret=${world.adobe.clientSecret}`);
@@ -380,7 +387,7 @@ function describeCode(code: string): string {
     IMS_UNAVAILABLE: 'Adobe IMS',
     STS_MINT_FAILED: 'STS ',
     CREDENTIALS_UNVERIFIED: 'failed GetCallerIdentity',
-    SECRET_UNAVAILABLE: 'was not found',
+    SECRET_UNAVAILABLE: 'was not found|could not be read',
     SECRET_INVALID: 'secret',
   };
   return phrases[code] ?? code;
@@ -421,6 +428,35 @@ describe("fault matrix: the invocation's deadline", () => {
     expect(error!.message).toContain('stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed');
     expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH']);
     expect(await credentialState(world, before)).toBe('new');
+  });
+
+  it.each([
+    [
+      "the Adobe secret's read",
+      { sandboxName: 'prod' },
+      (world: World) => world.emulators.secretsManager.injectFault({ kind: 'delay', ms: 120_000, times: 99 }),
+    ],
+    [
+      "the IAM user's GetCallerIdentity (GetFederationToken needs the user's ARN)",
+      { sandboxName: 'prod', method: 'get-federation-token' },
+      (world: World) => world.emulators.sts.injectFault({ match: { action: 'GetCallerIdentity' }, kind: 'delay', ms: 120_000, times: 99 }),
+    ],
+  ] as const)('stops %s when it does not answer, and the connection keeps its credentials', async (_name, connection, arrange) => {
+    harness = await startHarness({ connections: [connection] });
+    const { world } = harness;
+    const before = world.connection(world.connectionIds[0]!);
+    arrange(world);
+    // Lambda's clock: 1 s left, less than one SDK attempt's request timeout (1.5 s).
+    const endsAt = Date.now() + 1_000;
+    const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
+
+    const { error } = await invokeCapturing(() => harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, context as never));
+    const returnedAt = Date.now();
+
+    expect(returnedAt).toBeLessThan(endsAt);
+    expect(error?.name).toBe('RotationFailedError');
+    expect(error!.message).toContain('stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials');
+    expect(await credentialState(world, before)).toBe('previous');
   });
 });
 

@@ -3,6 +3,8 @@
  * DynamoDB (dynalite), the failed connection's expiry taken from it, and a ledger that cannot be
  * written never failing a rotation.
  */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
@@ -116,6 +118,40 @@ describe('the rotation ledger', () => {
       errorName: 'ResourceNotFoundException',
     });
     expect(metricValues(lines, 'LedgerWriteFailed')).toEqual([1]);
+  });
+
+  it("abandons a ledger write that would outlast the invocation, so the summary and the metrics are out before Lambda's timeout", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    // A DynamoDB endpoint that accepts connections and never answers (a VPC without a route to
+    // DynamoDB, an endpoint policy that black-holes): each attempt waits out the SDK's timeout.
+    const sockets: Socket[] = [];
+    const blackHole: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const restoreEnv = world.applyEnv({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}` });
+    // Lambda's clock: 2.5 s left. The SDK alone would retry the write for longer (3 attempts of 1.5 s).
+    const endsAt = Date.now() + 2_500;
+    const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
+    const capture = captureOutput();
+    try {
+      const summary = await newHandler({ deadlineMargins: { startMs: 100, stopMs: 500 } })(SCHEDULED_EVENT, context as never);
+      const returnedAt = Date.now();
+      capture.restore();
+
+      expect(returnedAt).toBeLessThan(endsAt);
+      expect(summary).toMatchObject({ rotated: 1, failed: 0 });
+      const lines = capture.jsonLines();
+      expect(lines.find((line) => line.message === 'rotation ledger write failed; the rotation itself is unaffected')).toMatchObject({
+        connectionId: world.connectionIds[0],
+      });
+      expect(lines.find((line) => line.message === 'connection rotated')).toMatchObject({ connectionId: world.connectionIds[0] });
+      expect(metricValues(lines, 'LedgerWriteFailed')).toEqual([1]);
+      expect(metricValues(lines, 'RotationSucceeded')).toEqual([1]);
+    } finally {
+      capture.restore();
+      restoreEnv();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => blackHole.close(() => resolve()));
+    }
   });
 
   it('refuses a LEDGER_TABLE_NAME DynamoDB would, naming the value, before touching anything', async () => {

@@ -165,7 +165,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     description:
       'Reads the configuration the way the CDK app does (the "rotator" context in ./cdk.json, the file named by its "rotatorConfigFile", ' +
       'or --config) and applies the configuration checks of `cdk synth`, without AWS access. Prints each problem with the field it concerns. ' +
-      'It does not run the checks synth makes while building the stack (targets bundled as a file, cdk-nag): run `npx cdk synth` as well before deploying.',
+      'It does not run what synth does while building the stack (cdk-nag, bundling the function): run `npx cdk synth` as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
     exitCodes: [
       [0, 'the configuration is valid'],

@@ -6,8 +6,8 @@
  * (`ADOBE_CREDENTIALS_SECRET_ID`, `ROTATION_TARGETS` with each target's method, bucket and folder,
  * endpoints, concurrency). The function's JSON
  * log lines and metrics (which Powertools writes straight to process.stdout/stderr) are captured,
- * so they neither mix with the CLI's output nor get lost: they give progress and the rows of a
- * run that throws.
+ * so they do not mix with the CLI's output: they give progress (and `--verbose` copies them to
+ * stderr); the rows come from the summary the handler returns.
  */
 import { toFunctionEnv, toTargetEntry } from '../lambda/contract.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';

@@ -1,7 +1,8 @@
 /**
  * `check-config`: validate the configuration offline with the CDK app's own parser
- * (`lib/config.ts`). Synth checks more while it builds the stack (targets bundled as a file,
- * cdk-nag), so a configuration it refuses fails `cdk synth`, but one it passes may still.
+ * (`lib/config.ts`), which also applies the rule for targets bundled as a file
+ * (lib/targets-delivery-rules.ts). Synth does more while it builds the stack (cdk-nag, bundling
+ * the function), so a configuration it refuses fails `cdk synth`, but one it passes may still.
  * A valid configuration may still give Adobe more than its bucket: those targets are warned about
  * (as synth does), without failing.
  */

@@ -6,6 +6,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { connectionIdsOf, notTargets, RUN, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { optionalConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
+import { suggest } from '../deployment.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
 import {
@@ -71,9 +72,10 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
   }
 
   // A manual request gets the summary whatever failed: a rejection means the request or the
-  // function's configuration is invalid (or the run never started).
+  // function's configuration is invalid, or the function crashed or timed out.
   if (outcome.functionError) {
-    const errorMessage = String((outcome.payload as { errorMessage?: unknown } | undefined)?.errorMessage ?? outcome.payload ?? 'unknown error');
+    const failure = outcome.payload as { errorType?: unknown; errorMessage?: unknown } | undefined;
+    const errorMessage = String(failure?.errorMessage ?? outcome.payload ?? 'unknown error');
     if (errorMessage.startsWith('Invalid rotation request: ')) {
       const reason = errorMessage.slice('Invalid rotation request: '.length);
       throw (
@@ -81,8 +83,14 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
         new UsageError(`Function ${functionName} refused the request: ${withSuggestions(reason, config)}.`)
       );
     }
+    // An invalid configuration stops every invocation before it reaches a connection.
+    if (failure?.errorType === 'ConfigError') {
+      throw new CliError(`Function ${functionName} failed before rotating any connection: ${errorMessage}`, EXIT.FAILED);
+    }
+    // A crash or a timeout can stop it after some connections were rotated, and leaves no summary.
     throw new CliError(
-      `Function ${functionName} failed without rotating any connection: ${errorMessage} (its log in CloudWatch Logs has the details).`,
+      `Function ${functionName} failed as a whole and returned no results: ${errorMessage.replace(/\.$/, '')}; it may have rotated some connections before it stopped: ` +
+        `\`${suggest('status', options)}\` shows what each holds now, and the function's log in CloudWatch Logs has every outcome.`,
       EXIT.FAILED,
     );
   }
@@ -97,7 +105,7 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
  * deployed yet. Says so, with the commands to run (undefined when that is not the case).
  */
 function notDeployedYet(reason: string, config: RotatorConfig | undefined, options: CommandOptions, functionName: string): UsageError | undefined {
-  // lambda/rotator.ts: "connectionIds: <id>, <id> are not in the configured targets; nothing was rotated".
+  // lambda/run-rotation.ts: "connectionIds: <id>, <id> are not in the configured targets; nothing was rotated".
   const refused = /^connectionIds: (.+?) (?:is|are) not in the configured targets/.exec(reason)?.[1]?.split(', ');
   if (!config || !refused) return undefined;
   const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));

@@ -186,7 +186,14 @@ async function readAdobeCredentials(secrets: SecretStore, secretId: string): Pro
     return await secrets.adobeCredentials(secretId);
   } catch (error) {
     if (!(error instanceof SecretError)) throw error;
-    const aws = describeAwsError(error.cause, `read the Adobe credentials secret ${secretId}`);
+    const aws = describeAwsError(error.cause, `read the Adobe credentials secret ${secretId} (secretsmanager:GetSecretValue)`);
+    // The secret the stack creates denies reading to everyone but the function's role and secretReaders.
+    if (aws && /^AWS denied/.test(aws.message)) {
+      throw new EnvironmentError(
+        `${aws.message.replace(/\.$/, '')}; status reads Flow Service with the rotator's Adobe credentials, so your role must be allowed to read that secret ` +
+          '(the one the stack creates: add your role to "secretReaders" in the configuration and deploy; docs/DEPLOY.md, "What an operator needs").',
+      );
+    }
     if (aws) throw aws;
     if (error.code === 'SECRET_UNAVAILABLE') throw new EnvironmentError(`${error.message}: check AWS_REGION and the secret id in the configuration.`);
     throw new CliError(`${error.message}; the rotator reads the same secret, so every connection is at risk.`, EXIT.FAILED);

@@ -199,6 +199,28 @@ describe('status', () => {
     }
   });
 
+  it('says that the operator must be allowed to read the Adobe secret, and how, when AWS denies it (exit 3)', async () => {
+    // What the created secret's resource policy answers a role that is not in secretReaders.
+    t.world.emulators.secretsManager.injectFault({
+      match: { method: 'POST' },
+      kind: 'respond',
+      status: 400,
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'AccessDeniedException' },
+      body: {
+        __type: 'AccessDeniedException',
+        Message:
+          'User: arn:aws:sts::123456789012:assumed-role/Operator/alice is not authorized to perform: secretsmanager:GetSecretValue with an explicit deny in a resource-based policy',
+      },
+    });
+
+    const result = await t.cli(['status']);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^aep-s3-rotator: AWS denied permission to read the Adobe credentials secret \S+ \(secretsmanager:GetSecretValue\): User: /);
+    expect(result.stderr).toContain('your role must be allowed to read that secret (the one the stack creates: add your role to "secretReaders"');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('says when the Adobe secret does not exist (exit 3)', async () => {
     t.writeConfig({ adobeCredentialsSecret: 'aep-s3-rotator/missing' });
 

@@ -87,6 +87,17 @@ export interface RotateOptions {
   readonly verifyWithAdobe?: boolean;
 }
 
+/** How one connection's Flow Service requests run in the session: its deadline, its redactor, retries logged in its lines. */
+function flowServiceCall(target: RotationTarget, session: RotationSession): CallOptions {
+  const log = session.loggerFor(target);
+  return {
+    auth: session.adobe,
+    signal: session.deadline.signal,
+    redactor: session.redactor,
+    onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }),
+  };
+}
+
 /**
  * Rotate (or, with `dryRun`, plan) one connection in the session's invocation: its requests stop at
  * the session's deadline, its lines go to the session's logger for it, and each `412` is counted by
@@ -101,12 +112,7 @@ export async function rotateConnection(
   const base = { connectionId: target.connectionId, sandboxName: target.sandboxName, attempts: options.attempt ?? 1 };
   const { signal } = session.deadline;
   const log = session.loggerFor(target);
-  const call: CallOptions = {
-    auth: session.adobe,
-    signal,
-    redactor: session.redactor,
-    onRetry: (details: RetryDetails) => log.warn('retrying Flow Service request', { ...details }),
-  };
+  const call = flowServiceCall(target, session);
   let firstRead: BaseConnection | undefined;
   let etagConflicts = 0;
   let minting: Promise<MintedCredentials> | undefined;
@@ -209,8 +215,10 @@ export async function rotateConnection(
  * After the PATCH: Flow Service explores the connection with the new credentials. A refusal makes
  * the entry `failed` although the new credentials are in place (its etag is the PATCH's), because
  * ingestion would fail: the role's S3 permissions, a bucket policy, a KMS key or the session
- * policy's folder keep Adobe out. It is not retried in the run: rotating again mints new
- * credentials of the same role, which Adobe would be refused the same way.
+ * policy's folder keep Adobe out. A refusal is not retried in the run: rotating again mints new
+ * credentials of the same role, which Adobe would be refused the same way. An explore Adobe did not
+ * answer (429 or 5xx after got's retries, a timeout) says nothing about the bucket: that entry is
+ * `transient`, and its one more attempt only asks Adobe again (`reverifyRotation`).
  */
 async function verifyRotation(rotated: ConnectionResult, target: RotationTarget, clients: RotationClients, call: CallOptions): Promise<ConnectionResult> {
   const query = exploreQueryFor(target);
@@ -218,19 +226,52 @@ async function verifyRotation(rotated: ConnectionResult, target: RotationTarget,
     await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
     return { ...rotated, adobeVerified: true };
   } catch (error) {
-    const stopped = call.signal?.aborted;
-    const { message, code } = stopped ? { message: 'the invocation reached its deadline first', code: 'OUT_OF_TIME' } : describeIn(error, call);
+    const unverified = { ...rotated, status: 'failed', heldCredentialsExpireAt: rotated.expiresAt, adobeVerified: false } as const;
+    const inPlace = `the connection now holds the new credentials (etag ${rotated.etag}), but`;
+    if (call.signal?.aborted) {
+      return {
+        ...unverified,
+        errorCode: 'OUT_OF_TIME',
+        error: `${inPlace} the invocation reached its deadline before Adobe answered whether it can list ${describeExploreQuery(query)} with them`,
+      };
+    }
+    const { message, code, transient } = describeIn(error, call);
+    if (transient) {
+      return {
+        ...unverified,
+        errorCode: code,
+        transient,
+        error: `${inPlace} Adobe did not answer whether it can list ${describeExploreQuery(query)} with them: ${message}`,
+      };
+    }
     return {
-      ...rotated,
-      status: 'failed',
-      heldCredentialsExpireAt: rotated.expiresAt,
-      adobeVerified: false,
+      ...unverified,
       errorCode: code,
       error:
-        `the connection now holds the new credentials (etag ${rotated.etag}), but Adobe could not list ${describeExploreQuery(query)} with them, ` +
+        `${inPlace} Adobe could not list ${describeExploreQuery(query)} with them, ` +
         `so ingestion would fail; check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder: ${message}`,
     };
   }
+}
+
+/** Whether a failed entry's PATCH landed, so that only Adobe's check of it failed (the entry keeps the PATCH's etag). */
+export function patchLanded(result: ConnectionResult): boolean {
+  return result.status === 'failed' && result.etag !== undefined;
+}
+
+/**
+ * The one more attempt for a rotation whose PATCH landed but whose explore Adobe did not answer:
+ * the connection already holds the new set, so asking Adobe again is the whole attempt; minting and
+ * patching again would only replace credentials nobody has found wrong.
+ */
+export async function reverifyRotation(
+  previous: ConnectionResult,
+  target: RotationTarget,
+  clients: RotationClients,
+  session: RotationSession,
+): Promise<ConnectionResult> {
+  const { error: _error, errorCode: _errorCode, transient: _transient, heldCredentialsExpireAt: _held, adobeVerified: _verified, ...rotated } = previous;
+  return verifyRotation({ ...rotated, status: 'rotated', attempts: previous.attempts + 1 }, target, clients, flowServiceCall(target, session));
 }
 
 /** Dry run: can Adobe read with what the connection holds now? Never throws. */
@@ -244,11 +285,12 @@ async function probeAdobe(
     await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
     return { adobeVerified: true };
   } catch (error) {
-    const { message, code } = describeIn(error, call);
+    const { message, code, transient } = describeIn(error, call);
+    const outcome = transient ? 'did not answer whether it can list' : 'could not list';
     return {
       adobeVerified: false,
       adobeErrorCode: code,
-      adobeError: `Adobe could not list ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}`,
+      adobeError: `Adobe ${outcome} ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}`,
     };
   }
 }
@@ -337,7 +379,7 @@ export async function rotateTargets(
         session
           .loggerFor(target)
           .warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
-        final = await attempt(target, 2);
+        final = patchLanded(result) ? await limit(() => reverifyRotation(result, target, clients, session)) : await attempt(target, 2);
       } else {
         final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
       }

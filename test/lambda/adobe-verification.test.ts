@@ -90,6 +90,83 @@ describe('after every successful PATCH', () => {
     expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true });
     expect(explores(world.emulators.flowService.requests)).toHaveLength(2);
   });
+
+  it('asks Adobe once more at the end of the run when it did not answer the explore, without minting or patching again', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    // 1 + retryLimit 2 (FAST_HTTP_POLICY): every explore of the first attempt gets 503.
+    world.emulators.flowService.injectFault({
+      match: { path: /\/explore$/ },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+      times: 3,
+    });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary).toMatchObject({ rotated: 1, failed: 0 });
+    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, attempts: 2, etag: world.connection(id).etag });
+    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'PATCH', 'EXPLORE', 'EXPLORE', 'EXPLORE', 'EXPLORE']);
+    expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(1);
+  });
+
+  it('tells an explore Adobe never answered from a refusal: transient, and no claim that ingestion would fail', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    const [unanswered] = world.connectionIds as [string, string];
+    world.emulators.flowService.injectFault({
+      match: { path: `/connections/${unanswered}/explore` },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+      times: 99,
+    });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    const entry = summary.results[0]!;
+    expect(entry).toMatchObject({
+      status: 'failed',
+      errorCode: '1103-503',
+      transient: true,
+      attempts: 2,
+      adobeVerified: false,
+      etag: world.connection(unanswered).etag,
+    });
+    expect(entry.heldCredentialsExpireAt).toBe(entry.expiresAt);
+    expect(entry.error).toMatch(
+      /^the connection now holds the new credentials \(etag "[^"]+"\), but Adobe did not answer whether it can list the bucket's root with them: /,
+    );
+    expect(entry.error).not.toContain('ingestion would fail');
+    // One PATCH: the new set is in place, only Adobe's check was asked again.
+    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${unanswered}`)).toHaveLength(
+      1,
+    );
+    expect(await world.callerIdentityOf(unanswered)).toMatch(/assumed-role/);
+  });
+  it("says the deadline stopped Adobe's check, not that Adobe refused, when the explore outlasts the invocation", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'delay', ms: 120_000, times: 99 });
+    // Lambda's clock: 1.5 s left; the deadline stops requests 0.5 s before it.
+    const endsAt = Date.now() + 1_500;
+    const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
+
+    const summary = await newHandler({ deadlineMargins: { startMs: 100, stopMs: 500 } })({ connectionIds: [id] }, context as never);
+
+    expect(Date.now()).toBeLessThan(endsAt);
+    expect(summary.results[0]).toMatchObject({
+      status: 'failed',
+      errorCode: 'OUT_OF_TIME',
+      adobeVerified: false,
+      etag: world.connection(id).etag,
+      attempts: 1,
+    });
+    expect(summary.results[0]!.error).toMatch(
+      /^the connection now holds the new credentials \(etag "[^"]+"\), but the invocation reached its deadline before Adobe answered whether it can list the bucket's root with them$/,
+    );
+    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH')).toHaveLength(1);
+  });
 });
 
 describe('a dry run', () => {

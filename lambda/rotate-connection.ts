@@ -241,7 +241,7 @@ async function verifyRotation(rotated: ConnectionResult, target: RotationTarget,
         ...unverified,
         errorCode: code,
         transient,
-        error: `${inPlace} Adobe did not answer whether it can list ${describeExploreQuery(query)} with them: ${message}`,
+        error: `${inPlace} Adobe could not list ${describeExploreQuery(query)} with them because Flow Service did not answer, which says nothing about the bucket: ${message}`,
       };
     }
     return {

@@ -135,7 +135,7 @@ describe('after every successful PATCH', () => {
     });
     expect(entry.heldCredentialsExpireAt).toBe(entry.expiresAt);
     expect(entry.error).toMatch(
-      /^the connection now holds the new credentials \(etag "[^"]+"\), but Adobe did not answer whether it can list the bucket's root with them: /,
+      /^the connection now holds the new credentials \(etag "[^"]+"\), but Adobe could not list the bucket's root with them because Flow Service did not answer, which says nothing about the bucket: /,
     );
     expect(entry.error).not.toContain('ingestion would fail');
     // One PATCH: the new set is in place, only Adobe's check was asked again.

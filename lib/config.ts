@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { checkServiceUrl } from '../lambda/contract.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './config-guardrails.js';
 import type { OperationsConfig } from './config-operations.js';
-import { targetsDeliveryProblems } from './targets-delivery-rules.js';
+import { adobeCheckOffWarning, configCreatedRolesWithoutScope, targetsDeliveryProblems } from './targets-delivery-rules.js';
 import { partitionOf } from '../lambda/session-policy.js';
 import {
   durationProblem,
@@ -262,14 +262,18 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 
 /**
  * What a valid configuration leaves Adobe able to read beyond its bucket, one warning per target
- * (`targets[<i>]: connection <id>: ...`): `check-config` prints them; synth shows the same as CDK
- * warnings. Not problems: such configurations work, and worked before narrowing existed.
+ * (`targets[<i>]: connection <id>: ...`), and Adobe's check switched off for created roles that
+ * reach the function without their folder (`verifyWithAdobe: ...`): `check-config` prints them;
+ * synth shows the same as CDK warnings. Not problems: such configurations work, and worked before
+ * narrowing existed.
  */
-export function configWarnings(config: Pick<RotatorConfig, 'targets'>): string[] {
-  return config.targets.flatMap((target, index) => {
+export function configWarnings(config: Pick<RotatorConfig, 'targets' | 'targetsDelivery' | 'account' | 'region' | 'verifyWithAdobe'>): string[] {
+  const warnings = config.targets.flatMap((target, index) => {
     const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
     return warning ? [`targets[${index}]: ${warning}`] : [];
   });
+  const withoutScope = config.verifyWithAdobe ? configCreatedRolesWithoutScope(config) : [];
+  return withoutScope.length > 0 ? [...warnings, `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`] : warnings;
 }
 
 /**

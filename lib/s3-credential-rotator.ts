@@ -10,7 +10,7 @@
  * is created in this construct's scope with the id it has always had (test/cdk/stack.test.ts pins
  * the logical ids).
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -31,6 +31,7 @@ import {
   toFunctionEnv,
 } from '../lambda/contract.js';
 import { DEFAULT_MEMORY_MB } from './rotation-rules.js';
+import { adobeCheckOffWarning, createdRolesWithoutScope } from './targets-delivery-rules.js';
 import type { ExpiryAlarmPlan } from './alarm-rules.js';
 import { allowServicesToUseKey } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
@@ -110,6 +111,11 @@ export class S3CredentialRotator extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** How the targets reached the function (AUTO resolved). */
   readonly targetsDelivery: TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE;
+  /**
+   * Whether the function asks Adobe to explore each connection after its PATCH: `verifyWithAdobe`,
+   * unless a created role reaches the function without its bucket and folder (synth then warns).
+   */
+  readonly verifiesWithAdobe: boolean;
 
   constructor(scope: Construct, id: string, props: S3CredentialRotatorProps) {
     super(scope, id);
@@ -139,6 +145,15 @@ export class S3CredentialRotator extends Construct {
 
     const delivered = deliverTargets(this, props.targetsDelivery ?? TargetsDelivery.AUTO, targets, createdRoles);
     this.targetsDelivery = delivered.delivery;
+    // Adobe's check of a created role travelling without its folder would fail falsely: off, with a warning.
+    const withoutScope = createdRolesWithoutScope(
+      targets.map(({ props: target }) => target),
+      delivered.entries,
+    );
+    if (props.verifyWithAdobe !== false && withoutScope.length > 0) {
+      Annotations.of(this).addWarningV2('aep-s3-rotator:adobe-check-off', `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`);
+    }
+    this.verifiesWithAdobe = props.verifyWithAdobe !== false && withoutScope.length === 0;
 
     // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
     restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, props.secretReaders);
@@ -170,7 +185,7 @@ export class S3CredentialRotator extends Construct {
           flowServiceUrl: props.flowServiceUrl ?? DEFAULT_FLOW_SERVICE_URL,
           imsUrl: props.imsUrl ?? DEFAULT_IMS_URL,
           concurrency,
-          ...(props.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
+          ...(this.verifiesWithAdobe ? {} : { verifyWithAdobe: false }),
           ledgerTableName: this.ledgerTable.tableName,
           serviceName,
           metricsNamespace,

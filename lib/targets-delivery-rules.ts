@@ -5,6 +5,7 @@
  * bundled with the code, which is written at synth and so must hold no deploy-time value.
  */
 import { toTargetEntry, type FunctionTargetEntry, type MintMethod } from '../lambda/contract.js';
+import { normalizeFolderPath, sessionPolicySizeProblem } from '../lambda/session-policy.js';
 
 /**
  * Largest `ROTATION_TARGETS` value kept in the environment. Lambda allows 4 KB for all variables
@@ -50,6 +51,45 @@ export function decideTargetsDelivery(
   return { delivery: 'file', narrowCreatedRoles: true };
 }
 
+/**
+ * Whether a created role's bucket and folder can go in its entry: the session policy they make
+ * fits STS's limit (a value known only at deploy time is assumed to). Left out, they cost nothing
+ * in privilege, since the created role allows no more than that anyway.
+ */
+export function createdRoleScopeFits(
+  createRole: { readonly bucketName: string; readonly folderPath?: string },
+  isUnresolved: (value: string) => boolean,
+): boolean {
+  const { bucketName, folderPath } = createRole;
+  if (isUnresolved(bucketName) || (folderPath !== undefined && isUnresolved(folderPath))) return true;
+  return !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath) });
+}
+
+/**
+ * The connections whose created role travels without its bucket and folder (a list that fits the
+ * environment only without them, or a session policy too long for STS). Adobe's check after a
+ * PATCH would then explore the bucket's root, which a created role does not let anyone list: each
+ * such rotation would be reported failed although ingestion works. So the function's check is
+ * switched off while there is one (`VERIFY_WITH_ADOBE=false`), and synth and `check-config` warn.
+ */
+export function createdRolesWithoutScope(
+  targets: readonly { readonly connectionId: string; readonly createRole?: unknown }[],
+  entries: readonly FunctionTargetEntry[],
+): string[] {
+  return targets.flatMap((target, index) => (target.createRole && !entries[index]?.bucketName ? [target.connectionId] : []));
+}
+
+/** The warning for `createdRolesWithoutScope`'s connections; the caller prefixes the field. */
+export function adobeCheckOffWarning(connectionIds: readonly string[]): string {
+  return (
+    `Adobe's check after each PATCH is switched off (VERIFY_WITH_ADOBE=false): the created role of ${connectionIds.length === 1 ? 'connection' : 'connections'} ` +
+    `${connectionIds.join(', ')} reaches the function without its bucket and folder (the targets list fits Lambda's environment only without them, ` +
+    "or the role's session policy would exceed STS's 2,048 characters), so Adobe would be asked to list the bucket's root, which a created role does not allow. " +
+    'To keep the check, set "targetsDelivery": "file" with createRole.roleName on every created role and an explicit account and region; ' +
+    'or set "verifyWithAdobe": false to accept it'
+  );
+}
+
 /** Why a created role cannot go in a bundled file: its ARN is known only at deploy time. */
 export function createdRoleInFileProblem(index: number): string {
   return (
@@ -82,17 +122,18 @@ export interface DeliveryTarget {
 /** Stands for a created role's ARN that only a deploy will know. */
 const DEPLOY_TIME_ARN = '<created role ARN, known at deploy time>';
 
-/**
- * What `cdk synth` would refuse about how a configuration's targets travel, found without
- * synthesizing: a list too large for the environment goes to a bundled file, and then every
- * created role needs a fixed name, and the stack an explicit account and region.
- */
-export function targetsDeliveryProblems(config: {
+/** A configuration, as far as delivery needs it. */
+interface DeliveryConfig {
   readonly targets: readonly DeliveryTarget[];
   readonly targetsDelivery: TargetsDeliveryName;
   readonly account?: string;
   readonly region?: string;
-}): string[] {
+}
+
+const isUnresolved = (value: string) => value === DEPLOY_TIME_ARN;
+
+/** How a configuration's targets would travel, decided as the construct does, and their entries. */
+function deliveryOf(config: DeliveryConfig): { decision: DeliveryDecision; entries: FunctionTargetEntry[] } {
   const entryOf = (target: DeliveryTarget, narrowCreatedRoles: boolean) => {
     const created = target.createRole;
     const roleArn =
@@ -102,20 +143,31 @@ export function targetsDeliveryProblems(config: {
           ? `arn:${partitionOfRegion(config.region)}:iam::${config.account}:role/${created.roleName}`
           : DEPLOY_TIME_ARN));
     const scope = created
-      ? narrowCreatedRoles
-        ? { bucketName: created.bucketName, folderPath: created.folderPath }
+      ? narrowCreatedRoles && createdRoleScopeFits(created, isUnresolved)
+        ? { bucketName: created.bucketName, folderPath: created.folderPath && normalizeFolderPath(created.folderPath) }
         : {}
       : { bucketName: target.bucketName, folderPath: target.folderPath };
     return toTargetEntry({ ...target, roleArn, userCredentialsSecretId: target.userCredentialsSecret?.secretId, ...scope });
   };
-  const isUnresolved = (value: string) => value === DEPLOY_TIME_ARN;
-  const { delivery } = decideTargetsDelivery(
-    config.targetsDelivery,
-    { narrowed: config.targets.map((target) => entryOf(target, true)), unnarrowed: config.targets.map((target) => entryOf(target, false)) },
-    isUnresolved,
-  );
-  if (delivery !== 'file') return [];
+  const narrowed = config.targets.map((target) => entryOf(target, true));
+  const unnarrowed = config.targets.map((target) => entryOf(target, false));
+  const decision = decideTargetsDelivery(config.targetsDelivery, { narrowed, unnarrowed }, isUnresolved);
+  return { decision, entries: decision.narrowCreatedRoles ? narrowed : unnarrowed };
+}
+
+/**
+ * What `cdk synth` would refuse about how a configuration's targets travel, found without
+ * synthesizing: a list too large for the environment goes to a bundled file, and then every
+ * created role needs a fixed name, and the stack an explicit account and region.
+ */
+export function targetsDeliveryProblems(config: DeliveryConfig): string[] {
+  if (deliveryOf(config).decision.delivery !== 'file') return [];
   return config.targets.flatMap((target, index) =>
     target.createRole && (!target.createRole.roleName || !config.account || !config.region) ? [createdRoleInFileProblem(index)] : [],
   );
+}
+
+/** The connections of a configuration whose created role would reach the function without its bucket (see `createdRolesWithoutScope`). */
+export function configCreatedRolesWithoutScope(config: DeliveryConfig): string[] {
+  return createdRolesWithoutScope(config.targets, deliveryOf(config).entries);
 }

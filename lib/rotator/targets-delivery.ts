@@ -12,8 +12,8 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../lambda/contract.js';
-import { normalizeFolderPath, sessionPolicySizeProblem } from '../../lambda/session-policy.js';
-import { createdRoleInFileProblem, decideTargetsDelivery } from '../targets-delivery-rules.js';
+import { normalizeFolderPath } from '../../lambda/session-policy.js';
+import { createdRoleInFileProblem, createdRoleScopeFits, decideTargetsDelivery } from '../targets-delivery-rules.js';
 import { S3CredentialRotatorValidationError } from './props.js';
 import { secretIdOf } from './secrets.js';
 import type { CheckedTarget } from './validate-props.js';
@@ -81,11 +81,7 @@ function functionTargetEntry(
   let scope: { bucketName?: string; folderPath?: string } = { bucketName: target.bucketName, folderPath: target.folderPath };
   if (target.createRole) {
     const { bucketName, folderPath } = target.createRole;
-    const fits =
-      Token.isUnresolved(bucketName) ||
-      Token.isUnresolved(folderPath) ||
-      !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath) });
-    scope = narrowCreatedRoles && fits ? { bucketName, folderPath } : {};
+    scope = narrowCreatedRoles && createdRoleScopeFits(target.createRole, (value) => Token.isUnresolved(value)) ? { bucketName, folderPath } : {};
   }
   const folderPath = scope.folderPath === undefined || Token.isUnresolved(scope.folderPath) ? scope.folderPath : normalizeFolderPath(scope.folderPath);
   return toTargetEntry({

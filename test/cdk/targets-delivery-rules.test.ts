@@ -1,9 +1,10 @@
 /**
  * How the targets travel, as check-config and the construct both decide it.
  */
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { toTargetEntry } from '../../lambda/contract.js';
-import { ConfigValidationError, parseRotatorConfig } from '../../lib/config.js';
+import { ConfigValidationError, configWarnings, parseRotatorConfig } from '../../lib/config.js';
 import { S3CredentialRotatorValidationError, TargetsDelivery } from '../../lib/s3-credential-rotator.js';
 import {
   decideTargetsDelivery,
@@ -161,5 +162,90 @@ describe('check-config and synth agree on a large configuration', () => {
     expect(() => parseRotatorConfig({ ...rawSampleConfig(), targetsDelivery: 'bundle' })).toThrow(
       'targetsDelivery: "bundle" is not a delivery; use one of "auto", "environment", "file"',
     );
+  });
+});
+
+describe("Adobe's check, when created roles reach the function without their folder", () => {
+  /** Created roles without a fixed name: their list fits the environment only without their buckets and folders. */
+  const crowded = (
+    extra: Record<string, unknown> = {},
+  ): Record<string, unknown> & { targets: { connectionId: string; sandboxName: string; createRole: Record<string, string> }[] } => ({
+    ...rawSampleConfig(),
+    ...extra,
+    targets: Array.from({ length: 10 }, (_, n) => ({
+      connectionId: id(n),
+      sandboxName: 'prod',
+      createRole: { bucketName: 'acme-aep-landing-bucket-0123456789', folderPath: `exports/crm/daily-${n}` },
+    })),
+  });
+  const synthesized = (raw: Record<string, unknown>) => {
+    try {
+      const { stack, template } = synthRotatorStack({ config: parseRotatorConfig(raw) });
+      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, unknown>;
+      const warnings = Annotations.fromStack(stack)
+        .findWarning('*', Match.stringLikeRegexp('^verifyWithAdobe: '))
+        .map((warning) => String(warning.entry.data).replace(/ \[ack: [^\]]+\]$/, ''));
+      return { rotator: stack.rotator, variables, warnings };
+    } finally {
+      removeTestOutdirs();
+    }
+  };
+
+  it('is switched off, and check-config and synth say so in the same words, naming the connections and the way to keep it', () => {
+    const { rotator, variables, warnings } = synthesized(crowded());
+    const checked = configWarnings(parseRotatorConfig(crowded())).filter((warning) => warning.startsWith('verifyWithAdobe: '));
+
+    expect(rotator.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
+    expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
+    expect(rotator.verifiesWithAdobe).toBe(false);
+    expect(variables.VERIFY_WITH_ADOBE).toBe('false');
+    expect(checked).toHaveLength(1);
+    expect(warnings).toEqual(checked);
+    expect(checked[0]).toContain(`the created role of connections ${id(0)}, ${id(1)}, `);
+    expect(checked[0]).toContain("Adobe would be asked to list the bucket's root, which a created role does not allow");
+    expect(checked[0]).toContain('set "targetsDelivery": "file" with createRole.roleName on every created role and an explicit account and region');
+  });
+
+  it('stays on, without a warning, when the list carries every folder', () => {
+    const few = crowded();
+    few.targets = few.targets.slice(0, 3);
+    const { rotator, variables, warnings } = synthesized(few);
+
+    expect(JSON.stringify(variables.ROTATION_TARGETS)).toContain('exports/crm/daily-0');
+    expect(rotator.verifiesWithAdobe).toBe(true);
+    expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
+    expect(warnings).toEqual([]);
+    expect(configWarnings(parseRotatorConfig(few)).filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
+  });
+
+  it('stays on when the advice is followed: the list goes to a file with every folder', () => {
+    const raw = crowded({ account: '123456789012', region: 'eu-west-1', targetsDelivery: 'file' });
+    raw.targets = raw.targets.map((target, n) => ({ ...target, createRole: { ...target.createRole, roleName: `aep-reader-${n}` } }));
+    const { rotator, variables, warnings } = synthesized(raw);
+
+    expect(rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
+    expect(rotator.verifiesWithAdobe).toBe(true);
+    expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
+    expect(warnings).toEqual([]);
+    expect(configWarnings(parseRotatorConfig(raw)).filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
+  });
+
+  it('is switched off for a created role whose session policy would be too long for STS, even in a short list', () => {
+    const raw = crowded();
+    raw.targets = [{ connectionId: id(0), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: `deep/${'f'.repeat(600)}` } }];
+    const { rotator, variables, warnings } = synthesized(raw);
+
+    expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
+    expect(rotator.verifiesWithAdobe).toBe(false);
+    expect(warnings).toEqual(configWarnings(parseRotatorConfig(raw)).filter((warning) => warning.startsWith('verifyWithAdobe: ')));
+    expect(warnings[0]).toContain(`the created role of connection ${id(0)} reaches the function without its bucket and folder`);
+  });
+
+  it('says nothing when the configuration already turned the check off', () => {
+    const { variables, warnings } = synthesized(crowded({ verifyWithAdobe: false }));
+
+    expect(variables.VERIFY_WITH_ADOBE).toBe('false');
+    expect(warnings).toEqual([]);
+    expect(configWarnings(parseRotatorConfig(crowded({ verifyWithAdobe: false })))).toEqual([]);
   });
 });

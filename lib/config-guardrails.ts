@@ -67,7 +67,8 @@ export const guardrailFieldSchemas = {
   tags: z
     .record(z.string(), z.unknown(), { error: shown('is not an object of tags: { "<key>": "<value>" }') })
     .superRefine((tags, ctx) => {
-      for (const message of tagsProblems(tags as Record<string, string>)) ctx.addIssue({ code: 'custom', message });
+      // Each message shows the key or value it refuses; the whole object would only add "got an object".
+      for (const message of tagsProblems(tags as Record<string, string>)) ctx.addIssue({ code: 'custom', message, input: undefined });
     })
     .transform((tags) => tags as Readonly<Record<string, string>>)
     .optional(),

@@ -6,7 +6,7 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
-import { checkServiceUrl, DEFAULT_DURATION_SECONDS, MAX_CONCURRENCY, MIN_CONCURRENCY, type MintMethod } from '../../lambda/contract.js';
+import { checkServiceUrl, DEFAULT_DURATION_SECONDS, EXTERNAL_ID, MAX_CONCURRENCY, MIN_CONCURRENCY, ROLE_ARN, type MintMethod } from '../../lambda/contract.js';
 import { partitionOf } from '../../lambda/session-policy.js';
 import {
   bucketNameProblem,
@@ -95,6 +95,13 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
       problems.push(`${at}.sandboxName: "${sandboxName}" is not a sandbox name (lower-case letters, digits and hyphens)`);
     }
     if (target.roleArn && target.createRole) problems.push(`${at}: has both roleArn and createRole; give one`);
+    // The function refuses its whole configuration over one malformed value: refuse it here instead.
+    if (target.roleArn && !Token.isUnresolved(target.roleArn) && !ROLE_ARN.test(target.roleArn)) {
+      problems.push(`${at}.roleArn: "${target.roleArn}" is not an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>`);
+    }
+    if (target.externalId !== undefined && !Token.isUnresolved(target.externalId) && !EXTERNAL_ID.test(target.externalId)) {
+      problems.push(`${at}.externalId: "${target.externalId}" is not 2 to 1224 characters of letters, digits and +=,.@:/-`);
+    }
     if (target.createRole && target.userCredentialsSecret) {
       problems.push(
         `${at}.userCredentialsSecret: a created role trusts only the function's role, so it cannot be assumed with IAM-user keys; remove it or use roleArn`,

@@ -181,6 +181,13 @@ describe('guardrail keys', () => {
     expect(problemsOf(sample(extra))).toEqual([expect.stringContaining(expected)]);
   });
 
+  it('shows the refused tag key or value, not "got an object" for the whole tag set', () => {
+    expect(problemsOf(sample({ tags: { 'aws:owner': 'x', owner: 'ops, data' } }))).toEqual([
+      'tags: key "aws:owner" starts with "aws:", which AWS keeps for its own tags; choose another key',
+      'tags: the value of "owner", "ops, data", has ",", which AWS does not allow in tags (letters, digits, spaces and _ . : / = + - @)',
+    ]);
+  });
+
   it('still refuses a bucket name S3 rejects, naming the target and showing the name', () => {
     const raw = rawSampleConfig();
     raw.targets[1]!.bucketName = 'Acme_Web_Events';

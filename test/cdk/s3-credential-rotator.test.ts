@@ -232,6 +232,21 @@ describe('S3CredentialRotator refusals', () => {
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'Prod', roleArn: ROLE }] }, stack),
       'targets[0].sandboxName: "Prod" is not a sandbox name',
     ],
+    [
+      'a role ARN is an IAM user ARN',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/aep-reader' }] }, stack),
+      'targets[0].roleArn: "arn:aws:iam::123456789012:user/aep-reader" is not an IAM role ARN',
+    ],
+    [
+      'a role ARN is a role name',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'aep-reader' }] }, stack),
+      'targets[0].roleArn: "aep-reader" is not an IAM role ARN',
+    ],
+    [
+      'an external id has a space',
+      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, externalId: 'acme prod' }] }, stack),
+      'targets[0].externalId: "acme prod" is not 2 to 1224 characters of letters, digits and +=,.@:/-',
+    ],
     ['there are no targets', (stack) => rotator({ targets: [] }, stack), 'targets: must list at least one target'],
     ['concurrency is out of range', (stack) => rotator({ concurrency: 0 }, stack), 'concurrency: 0 is not a whole number from 1 to 64'],
     [

@@ -3,11 +3,13 @@
  * clients (one per minted set, signed with the new credentials) get their settings.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lambda/config.js';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig, parseTargets } from '../../lambda/config.js';
 import { CredentialMinter, federatedUserArn, federatedUserName } from '../../lambda/credential-minter.js';
 import { invocationRedactor, redactSecrets } from '../../lambda/redaction.js';
 import { InvocationSecrets, SecretStore } from '../../lambda/secrets.js';
+import { sessionPolicy } from '../../lambda/session-policy.js';
 import { startWorld, type World } from '../../emulators/world.js';
 
 let world: World | undefined;
@@ -112,5 +114,33 @@ describe('federatedUserArn', () => {
     ['not-an-arn', ''],
   ])('takes partition and account from %s', (userArn, expected) => {
     expect(federatedUserArn(userArn, 'aep-x')).toBe(expected);
+  });
+});
+
+describe('the session policy of a narrowed AssumeRole', () => {
+  it.each([
+    ['arn:aws-cn:iam::210987654321:role/aep-reader', 'aws-cn'],
+    ['arn:aws-us-gov:iam::210987654321:role/path/aep-reader', 'aws-us-gov'],
+  ])("names S3 in the role's own partition: %s", async (roleArn, partition) => {
+    const sent: unknown[] = [];
+    // The STS emulator knows only the aws partition: capture the request and stop there.
+    const send = vi.spyOn(STSClient.prototype, 'send').mockImplementation(async (command: { input: unknown }) => {
+      sent.push(command.input);
+      throw Object.assign(new Error('stopped by the test'), { name: 'Stopped' });
+    });
+    try {
+      const [target] = parseTargets(
+        [{ connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn, bucketName: 'acme-landing', folderPath: 'crm/daily' }],
+        'ROTATION_TARGETS',
+      ).targets;
+      await expect(new CredentialMinter().mint(target!, { secrets: { userKeys: vi.fn() }, redactor: invocationRedactor() })).rejects.toThrow('Stopped');
+    } finally {
+      send.mockRestore();
+    }
+
+    const { Policy: policy, RoleArn } = sent[0] as { Policy: string; RoleArn: string };
+    expect(RoleArn).toBe(roleArn);
+    expect(policy).toBe(sessionPolicy({ partition, bucketName: 'acme-landing', folderPath: 'crm/daily' }));
+    expect(policy).not.toContain('arn:aws:');
   });
 });

@@ -7,7 +7,7 @@
  * expires, how the last run went and who updated it last; without it, as before the ledger: when
  * Flow Service says it was updated, by whom, and that update's age against the lifetime.
  */
-import type { CommandOptions } from './args.js';
+import { shellWord, type CommandOptions } from './args.js';
 import { suggest } from './deployment.js';
 import { formatClock, formatDuration, painterFor, renderTable, shortIds, TABLE_WIDTH, wrap, type Column, type Cell, type Io, type Tone } from './output.js';
 import type { PauseRecord } from './pause-record.js';
@@ -119,7 +119,7 @@ export function rotatorWarning(state: RotatorState, options: CommandOptions, now
     return {
       label: 'DEPLOYED PAUSED',
       text: '("enabled": false in the configuration): no scheduled run rotates the credentials and the alarms notify no one; a manual rotate still works. Set "enabled": true, then:',
-      command: `npx cdk deploy${options.config ? ` -c rotatorConfigFile=${options.config}` : ''}`,
+      command: `npx cdk deploy${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`,
     };
   }
   if (state.scheduleState === 'DISABLED') {

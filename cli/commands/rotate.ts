@@ -3,7 +3,7 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connectionIdsOf, notTargets, RUN, type CommandOptions } from '../args.js';
+import { connectionIdsOf, notTargets, RUN, shellWord, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { optionalConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { suggest } from '../deployment.js';
@@ -110,14 +110,14 @@ function notDeployedYet(reason: string, config: RotatorConfig | undefined, optio
   if (!config || !refused) return undefined;
   const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
   if (!refused.every((id) => local.has(id.toLowerCase()))) return undefined;
-  const deploy = `npx cdk deploy${options.config ? ` -c rotatorConfigFile=${options.config}` : ''}`;
+  const deploy = `npx cdk deploy${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`;
   const rotate = [
     `${RUN} rotate`,
     // Nothing was rotated: the same request again, once deployed.
     ...(options.connection ?? refused).map((id) => `--connection ${id}`),
     ...(options['dry-run'] ? ['--dry-run'] : []),
-    ...(options.config ? [`--config ${options.config}`] : []),
-    ...(options.function ? [`--function ${options.function}`] : options.stack ? [`--stack ${options.stack}`] : []),
+    ...(options.config ? [`--config ${shellWord(options.config)}`] : []),
+    ...(options.function ? [`--function ${shellWord(options.function)}`] : options.stack ? [`--stack ${shellWord(options.stack)}`] : []),
   ].join(' ');
   const these = refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`;
   return new UsageError(

@@ -3,7 +3,7 @@
  * stand-in (running the real handler), the function name comes from the CloudFormation stand-in.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
@@ -270,6 +270,25 @@ describe('rotate (deployed function)', () => {
     // The whole request again, once deployed: nothing was rotated, the deployed connection neither.
     expect(result.stderr).toContain(
       `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} --connection ${added} --config staging.json\``,
+    );
+  });
+
+  it('quotes a --config path the shell would split, so the commands it suggests paste as they are', async () => {
+    const added = randomUUID();
+    mkdirSync(join(t.dir, 'my configs'), { recursive: true });
+    writeFileSync(
+      join(t.dir, 'my configs', 'staging.json'),
+      JSON.stringify({
+        ...t.config,
+        targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }],
+      }),
+    );
+
+    const result = await t.cli(['rotate', '--config', 'my configs/staging.json', '--connection', added]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `\`npx cdk deploy -c 'rotatorConfigFile=my configs/staging.json'\`, then \`npx aep-s3-rotator rotate --connection ${added} --config 'my configs/staging.json'\``,
     );
   });
 

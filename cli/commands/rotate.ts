@@ -54,6 +54,7 @@ export async function rotateCommand(options: CommandOptions, io: Io): Promise<nu
 
 async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
   const config = optionalConfig(io.cwd, options.config);
+  refuseUnknownIds(config, connectionIds, options);
   const aws = { region: config?.region };
   const functionName = options.function ?? (await resolveFunctionName(stackNameFor(io.cwd, options.config, options.stack), aws));
 
@@ -98,6 +99,24 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
     throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
   }
   return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(outcome.payload) };
+}
+
+/**
+ * Refuse, before invoking, an id the local configuration does not have (a typo, most often). The
+ * function would refuse it too, but a refused request is a Lambda error, which `ErrorsAlarm` counts
+ * as a failed run and pages for. With `--function` the function may come from another
+ * configuration, so it decides.
+ */
+function refuseUnknownIds(config: RotatorConfig | undefined, connectionIds: string[] | undefined, options: CommandOptions): void {
+  if (!config || !connectionIds || options.function) return;
+  const targetIds = config.targets.map((target) => target.connectionId);
+  const known = new Set(targetIds.map((id) => id.toLowerCase()));
+  const unknown = connectionIds.filter((id) => !known.has(id.toLowerCase()));
+  if (unknown.length === 0) return;
+  throw new UsageError(
+    `${notTargets(unknown, targetIds)} in the local configuration; nothing was invoked or rotated ` +
+      '(for a function deployed from another configuration, pass --function <name>).',
+  );
 }
 
 /**

@@ -210,10 +210,26 @@ describe('rotate (deployed function)', () => {
     expect(t.cloudFormation.requests.length).toBe(describeCalls);
   });
 
-  it('says in one sentence that a connection is not a target, and exits 2', async () => {
+  it('refuses a connection that is not a target without invoking: a refused request would be a Lambda error, and page through ErrorsAlarm (exit 2)', async () => {
+    const unknown = randomUUID();
+    const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
+    const invocations = t.lambda.invocations.length;
+
+    const result = await t.cli(['rotate', '--connection', ids[0]!, '--connection', unknown, '--connection', typo]);
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `aep-s3-rotator: ${unknown}, ${typo} (did you mean ${ids[1]}?) are not configured targets in the local configuration; nothing was invoked or rotated ` +
+        '(for a function deployed from another configuration, pass --function <name>).\n',
+    );
+    expect(t.lambda.invocations.length).toBe(invocations);
+  });
+
+  it('says in one sentence that the function refused a connection that is not its target, and exits 2', async () => {
     const unknown = randomUUID();
 
-    const result = await t.cli(['rotate', '--connection', unknown]);
+    const result = await t.cli(['rotate', '--function', FUNCTION_NAME, '--connection', unknown]);
 
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -225,7 +241,7 @@ describe('rotate (deployed function)', () => {
   it('suggests the target a mistyped connection id probably meant when the function refuses it (exit 2)', async () => {
     const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
 
-    const result = await t.cli(['rotate', '--connection', typo]);
+    const result = await t.cli(['rotate', '--function', FUNCTION_NAME, '--connection', typo]);
 
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(

@@ -109,9 +109,18 @@ export function rotatorWarning(state: RotatorState, options: CommandOptions, now
   const resume = suggest('resume', options);
   if (state.pause) {
     const { pausedBy, pausedAt, reason } = state.pause;
+    const who = `by ${pausedBy} at ${formatClock(pausedAt, now) ?? 'an unknown time'}${reason ? ` ("${reason.replace(/\s+/g, ' ')}")` : ''}`;
+    // A deploy that changes the schedule puts the template's State back: the record outlives the pause.
+    if (state.scheduleState === 'ENABLED') {
+      return {
+        label: 'PAUSED, SCHEDULE ENABLED',
+        text: `${who}, but the schedule is ENABLED again (a deploy that changed it, or someone outside aep-s3-rotator): scheduled runs rotate, and a deploy may have switched alarm actions back on. Finish the pause with \`${suggest('pause', options)}\`, or end it with:`,
+        command: resume,
+      };
+    }
     return {
       label: 'PAUSED',
-      text: `by ${pausedBy} at ${formatClock(pausedAt, now) ?? 'an unknown time'}${reason ? ` ("${reason.replace(/\s+/g, ' ')}")` : ''}: no scheduled run rotates the credentials and the alarms notify no one until it is resumed; a manual rotate still works. Resume with:`,
+      text: `${who}: no scheduled run rotates the credentials and the alarms notify no one until it is resumed; a manual rotate still works. Resume with:`,
       command: resume,
     };
   }

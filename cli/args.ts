@@ -15,6 +15,16 @@ export const PROGRAM = 'aep-s3-rotator';
  */
 export const RUN = `npx ${PROGRAM}`;
 
+/**
+ * `value` as one shell word for a command the CLI suggests: as it is when it is plain, else in
+ * single quotes, so that a `--config` path with a space or a `$` pastes as it was given.
+ * @example shellWord('prod.json') // prod.json
+ * @example shellWord('my configs/prod.json') // 'my configs/prod.json'
+ */
+export function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'check-config';
 
 interface OptionSpec {

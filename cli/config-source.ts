@@ -15,7 +15,7 @@ import {
   parseRotatorConfig,
   type RotatorConfig,
 } from '../lib/config.js';
-import { RUN } from './args.js';
+import { RUN, shellWord } from './args.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 
 export { ConfigValidationError, type RotatorConfig };
@@ -87,7 +87,7 @@ export function requireConfig(cwd: string, configFile: string | undefined, comma
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       throw new CliError(
-        `${error.message}\n${command} needs a valid configuration; \`${RUN} check-config${configFile === undefined ? '' : ` --config ${configFile}`}\` explains each problem.`,
+        `${error.message}\n${command} needs a valid configuration; \`${RUN} check-config${configFile === undefined ? '' : ` --config ${shellWord(configFile)}`}\` explains each problem.`,
         EXIT.FAILED,
       );
     }

@@ -12,7 +12,7 @@
 import { CloudWatchClient, DisableAlarmActionsCommand, EnableAlarmActionsCommand, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { RUN } from './args.js';
+import { RUN, shellWord } from './args.js';
 import { STACK_OUTPUT, type AwsOptions } from './aws.js';
 import { describeAwsError, EnvironmentError } from './errors.js';
 
@@ -182,7 +182,7 @@ export async function setAlarmActions(names: readonly string[], enabled: boolean
 
 /** `--config`/`--stack` as the user gave them, to repeat in every command the CLI suggests. */
 export function sameTarget(options: { config?: string; stack?: string }): string {
-  return `${options.config ? ` --config ${options.config}` : ''}${options.stack ? ` --stack ${options.stack}` : ''}`;
+  return `${options.config ? ` --config ${shellWord(options.config)}` : ''}${options.stack ? ` --stack ${shellWord(options.stack)}` : ''}`;
 }
 
 /** The command to paste: `npx aep-s3-rotator <command>` reading the same configuration and stack. */

@@ -7,7 +7,7 @@
  * expires, how the last run went and who updated it last; without it, as before the ledger: when
  * Flow Service says it was updated, by whom, and that update's age against the lifetime.
  */
-import type { CommandOptions } from './args.js';
+import { shellWord, type CommandOptions } from './args.js';
 import { suggest } from './deployment.js';
 import { formatClock, formatDuration, painterFor, renderTable, shortIds, TABLE_WIDTH, wrap, type Column, type Cell, type Io, type Tone } from './output.js';
 import type { PauseRecord } from './pause-record.js';
@@ -109,9 +109,18 @@ export function rotatorWarning(state: RotatorState, options: CommandOptions, now
   const resume = suggest('resume', options);
   if (state.pause) {
     const { pausedBy, pausedAt, reason } = state.pause;
+    const who = `by ${pausedBy} at ${formatClock(pausedAt, now) ?? 'an unknown time'}${reason ? ` ("${reason.replace(/\s+/g, ' ')}")` : ''}`;
+    // A deploy that changes the schedule puts the template's State back: the record outlives the pause.
+    if (state.scheduleState === 'ENABLED') {
+      return {
+        label: 'PAUSED, SCHEDULE ENABLED',
+        text: `${who}, but the schedule is ENABLED again (a deploy that changed it, or someone outside aep-s3-rotator): scheduled runs rotate, and a deploy may have switched alarm actions back on. Finish the pause with \`${suggest('pause', options)}\`, or end it with:`,
+        command: resume,
+      };
+    }
     return {
       label: 'PAUSED',
-      text: `by ${pausedBy} at ${formatClock(pausedAt, now) ?? 'an unknown time'}${reason ? ` ("${reason.replace(/\s+/g, ' ')}")` : ''}: no scheduled run rotates the credentials and the alarms notify no one until it is resumed; a manual rotate still works. Resume with:`,
+      text: `${who}: no scheduled run rotates the credentials and the alarms notify no one until it is resumed; a manual rotate still works. Resume with:`,
       command: resume,
     };
   }
@@ -119,7 +128,7 @@ export function rotatorWarning(state: RotatorState, options: CommandOptions, now
     return {
       label: 'DEPLOYED PAUSED',
       text: '("enabled": false in the configuration): no scheduled run rotates the credentials and the alarms notify no one; a manual rotate still works. Set "enabled": true, then:',
-      command: `npx cdk deploy${options.config ? ` -c rotatorConfigFile=${options.config}` : ''}`,
+      command: `npx cdk deploy${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`,
     };
   }
   if (state.scheduleState === 'DISABLED') {

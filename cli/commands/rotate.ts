@@ -3,7 +3,7 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connectionIdsOf, notTargets, RUN, type CommandOptions } from '../args.js';
+import { connectionIdsOf, notTargets, RUN, shellWord, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { optionalConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { suggest } from '../deployment.js';
@@ -54,6 +54,7 @@ export async function rotateCommand(options: CommandOptions, io: Io): Promise<nu
 
 async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
   const config = optionalConfig(io.cwd, options.config);
+  refuseUnknownIds(config, connectionIds, options);
   const aws = { region: config?.region };
   const functionName = options.function ?? (await resolveFunctionName(stackNameFor(io.cwd, options.config, options.stack), aws));
 
@@ -101,6 +102,24 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
 }
 
 /**
+ * Refuse, before invoking, an id the local configuration does not have (a typo, most often). The
+ * function would refuse it too, but a refused request is a Lambda error, which `ErrorsAlarm` counts
+ * as a failed run and pages for. With `--function` the function may come from another
+ * configuration, so it decides.
+ */
+function refuseUnknownIds(config: RotatorConfig | undefined, connectionIds: string[] | undefined, options: CommandOptions): void {
+  if (!config || !connectionIds || options.function) return;
+  const targetIds = config.targets.map((target) => target.connectionId);
+  const known = new Set(targetIds.map((id) => id.toLowerCase()));
+  const unknown = connectionIds.filter((id) => !known.has(id.toLowerCase()));
+  if (unknown.length === 0) return;
+  throw new UsageError(
+    `${notTargets(unknown, targetIds)} in the local configuration; nothing was invoked or rotated ` +
+      '(for a function deployed from another configuration, pass --function <name>).',
+  );
+}
+
+/**
  * The function refused connection ids that the local configuration has: they were added and not
  * deployed yet. Says so, with the commands to run (undefined when that is not the case).
  */
@@ -110,14 +129,14 @@ function notDeployedYet(reason: string, config: RotatorConfig | undefined, optio
   if (!config || !refused) return undefined;
   const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
   if (!refused.every((id) => local.has(id.toLowerCase()))) return undefined;
-  const deploy = `npx cdk deploy${options.config ? ` -c rotatorConfigFile=${options.config}` : ''}`;
+  const deploy = `npx cdk deploy${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`;
   const rotate = [
     `${RUN} rotate`,
     // Nothing was rotated: the same request again, once deployed.
     ...(options.connection ?? refused).map((id) => `--connection ${id}`),
     ...(options['dry-run'] ? ['--dry-run'] : []),
-    ...(options.config ? [`--config ${options.config}`] : []),
-    ...(options.function ? [`--function ${options.function}`] : options.stack ? [`--stack ${options.stack}`] : []),
+    ...(options.config ? [`--config ${shellWord(options.config)}`] : []),
+    ...(options.function ? [`--function ${shellWord(options.function)}`] : options.stack ? [`--stack ${shellWord(options.stack)}`] : []),
   ].join(' ');
   const these = refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`;
   return new UsageError(

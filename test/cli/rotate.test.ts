@@ -3,7 +3,7 @@
  * stand-in (running the real handler), the function name comes from the CloudFormation stand-in.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../emulators/flow-service.js';
@@ -210,10 +210,26 @@ describe('rotate (deployed function)', () => {
     expect(t.cloudFormation.requests.length).toBe(describeCalls);
   });
 
-  it('says in one sentence that a connection is not a target, and exits 2', async () => {
+  it('refuses a connection that is not a target without invoking: a refused request would be a Lambda error, and page through ErrorsAlarm (exit 2)', async () => {
+    const unknown = randomUUID();
+    const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
+    const invocations = t.lambda.invocations.length;
+
+    const result = await t.cli(['rotate', '--connection', ids[0]!, '--connection', unknown, '--connection', typo]);
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `aep-s3-rotator: ${unknown}, ${typo} (did you mean ${ids[1]}?) are not configured targets in the local configuration; nothing was invoked or rotated ` +
+        '(for a function deployed from another configuration, pass --function <name>).\n',
+    );
+    expect(t.lambda.invocations.length).toBe(invocations);
+  });
+
+  it('says in one sentence that the function refused a connection that is not its target, and exits 2', async () => {
     const unknown = randomUUID();
 
-    const result = await t.cli(['rotate', '--connection', unknown]);
+    const result = await t.cli(['rotate', '--function', FUNCTION_NAME, '--connection', unknown]);
 
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
@@ -225,7 +241,7 @@ describe('rotate (deployed function)', () => {
   it('suggests the target a mistyped connection id probably meant when the function refuses it (exit 2)', async () => {
     const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
 
-    const result = await t.cli(['rotate', '--connection', typo]);
+    const result = await t.cli(['rotate', '--function', FUNCTION_NAME, '--connection', typo]);
 
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
@@ -270,6 +286,25 @@ describe('rotate (deployed function)', () => {
     // The whole request again, once deployed: nothing was rotated, the deployed connection neither.
     expect(result.stderr).toContain(
       `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} --connection ${added} --config staging.json\``,
+    );
+  });
+
+  it('quotes a --config path the shell would split, so the commands it suggests paste as they are', async () => {
+    const added = randomUUID();
+    mkdirSync(join(t.dir, 'my configs'), { recursive: true });
+    writeFileSync(
+      join(t.dir, 'my configs', 'staging.json'),
+      JSON.stringify({
+        ...t.config,
+        targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }],
+      }),
+    );
+
+    const result = await t.cli(['rotate', '--config', 'my configs/staging.json', '--connection', added]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `\`npx cdk deploy -c 'rotatorConfigFile=my configs/staging.json'\`, then \`npx aep-s3-rotator rotate --connection ${added} --config 'my configs/staging.json'\``,
     );
   });
 

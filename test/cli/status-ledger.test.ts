@@ -212,6 +212,22 @@ describe('status from the ledger', () => {
     expect(flat(table.stdout)).toContain('PAUSED: 3 of 3 connections healthy');
   });
 
+  it('does not claim nothing runs when a pause record remains but the schedule was switched back on (a deploy that changed it)', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    await t.cli(['pause', '--reason', 'bucket migration']);
+    const schedule = t.stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)!;
+    t.stack.scheduler.putSchedule({ ...schedule, State: 'ENABLED' });
+
+    const table = await t.cli(['status'], { tty: true });
+
+    expect(table.code).toBe(1);
+    expect(flat(table.stdout)).not.toContain('no scheduled run rotates the credentials');
+    expect(flat(table.stdout)).toMatch(
+      /^PAUSED, SCHEDULE ENABLED by arn:aws:sts::\S+ at \d\d:\d\dZ \("bucket migration"\), but the schedule is ENABLED again \(a deploy that changed it, or someone outside aep-s3-rotator\): scheduled runs rotate, and a deploy may have switched alarm actions back on\. Finish the pause with `npx aep-s3-rotator pause`, or end it with: npx aep-s3-rotator resume /,
+    );
+  });
+
   it('says when the stack was deployed paused ("enabled": false), and how to resume it (exit 1)', async () => {
     const t = await world();
     await t.stack.runSchedule();

@@ -105,6 +105,16 @@ describe('a manual request', () => {
     expect(summary.results[0]).toMatchObject({ status: 'failed', errorCode: '1101-404', error: expect.stringContaining('Connection not found') });
   });
 
+  it('resolves with every row failed when the Adobe secret is invalid: that is not the request or the configuration', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', 'not json');
+
+    const summary = await newHandler()({ connectionIds: world.connectionIds });
+
+    expect(summary).toMatchObject({ rotated: 0, failed: 2 });
+    expect(summary.results.map((result) => result.errorCode)).toEqual(['SECRET_INVALID', 'SECRET_INVALID']);
+  });
+
   it('still rejects when the request is invalid, or the configuration, touching nothing', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
 

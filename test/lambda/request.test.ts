@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError } from '../../lambda/errors.js';
 import { parseRotationRequest } from '../../lambda/request.js';
@@ -22,6 +23,15 @@ describe('parseRotationRequest', () => {
 
   it('reads a manual dry run of every target', () => {
     expect(parseRotationRequest({ dryRun: true })).toEqual({ connectionIds: undefined, dryRun: true, manual: true });
+  });
+
+  it('reads {"dryRun": false} as a manual run of every target, the payload docs/DEPLOY.md gives for one (not {}, a scheduled event)', () => {
+    expect(parseRotationRequest({ dryRun: false })).toEqual({ connectionIds: undefined, dryRun: false, manual: true });
+    const deploy = readFileSync(new URL('../../docs/DEPLOY.md', import.meta.url), 'utf8');
+    const payloads = [...deploy.matchAll(/--payload '([^']*)'/g)].map((match) => JSON.parse(match[1]!) as unknown);
+    expect(payloads).toContainEqual({ dryRun: false });
+    for (const payload of payloads) expect(parseRotationRequest(payload).manual).toBe(true);
+    expect(deploy).not.toContain("('{}')");
   });
 
   it.each([

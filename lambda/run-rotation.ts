@@ -8,7 +8,7 @@ import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
 import { RequestValidationError } from './errors.js';
 import type { RotationRequest } from './request.js';
-import { rotateTargets } from './rotate-connection.js';
+import { rotateTargets } from './rotate-targets.js';
 import type { RotationSession } from './session.js';
 import { summarize, type RotationSummary } from './summary.js';
 

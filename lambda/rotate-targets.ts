@@ -1,0 +1,112 @@
+/**
+ * Every target of one run: at most `concurrency` connections at a time, none started too close to
+ * the deadline, one more attempt at the end for a failure that may pass, and each final outcome
+ * recorded (the ledger, the metrics, the connection's log line). One connection's rotation is
+ * `rotate-connection.ts`.
+ */
+import pLimit from 'p-limit';
+import type { RotationTarget } from './config.js';
+import type { RotationLedger } from './ledger.js';
+import { patchLanded, reverifyRotation, rotateConnection, type RotateOptions, type RotationClients } from './rotate-connection.js';
+import type { RotationSession } from './session.js';
+import type { ConnectionResult } from './summary.js';
+
+function notStarted(target: RotationTarget): ConnectionResult {
+  return {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    status: 'failed',
+    error: 'not attempted: the invocation was about to reach its timeout; raise the function timeout or ROTATION_CONCURRENCY',
+    errorCode: 'OUT_OF_TIME',
+    attempts: 0,
+  };
+}
+
+/** A failure worth one more attempt at the end of the run: it may pass, and it was not stopped by the deadline. */
+export function deservesAnotherAttempt(result: ConnectionResult): boolean {
+  return result.status === 'failed' && result.transient === true && result.attempts === 1;
+}
+
+export interface RotateTargetsOptions extends Omit<RotateOptions, 'attempt'> {
+  readonly concurrency: number;
+}
+
+/**
+ * Rotate every target in the session's invocation, at most `concurrency` at a time; results keep the
+ * targets' order. A connection is not started when the session's deadline leaves too little time
+ * (it is reported failed, untouched), and each final result is recorded by the session's recorder
+ * in that connection's log.
+ *
+ * A connection that failed for a reason that may pass (after got's and the SDK's own retries) gets
+ * one more attempt once every connection has had its first, if the deadline allows: a brief
+ * throttling or outage then costs neither a failed run nor Lambda's retry of the whole event.
+ */
+export async function rotateTargets(
+  targets: readonly RotationTarget[],
+  clients: RotationClients,
+  session: RotationSession,
+  options: RotateTargetsOptions,
+): Promise<ConnectionResult[]> {
+  const limit = pLimit(options.concurrency);
+  const { deadline, recorder } = session;
+  const attempt = (target: RotationTarget, number: number) =>
+    limit(async () =>
+      number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...options, attempt: number }),
+    );
+  const record = async (target: RotationTarget, result: ConnectionResult) => {
+    const final = await keepInLedger(target, result, session);
+    recorder.connectionOutcome(final, session.loggerFor(target));
+    return final;
+  };
+
+  const first = await Promise.all(
+    targets.map(async (target) => {
+      const result = await attempt(target, 1);
+      return deservesAnotherAttempt(result) ? result : record(target, result);
+    }),
+  );
+  return Promise.all(
+    first.map(async (result, index) => {
+      if (!deservesAnotherAttempt(result)) return result;
+      const target = targets[index]!;
+      let final = result;
+      if (deadline.hasTimeToStart()) {
+        session
+          .loggerFor(target)
+          .warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
+        final = patchLanded(result) ? await limit(() => reverifyRotation(result, target, clients, session)) : await attempt(target, 2);
+      } else {
+        final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
+      }
+      return record(target, final);
+    }),
+  );
+}
+
+/**
+ * Write a connection's outcome to the ledger (not a dry run's: it changes nothing), and let what
+ * the ledger said it held decide a failed connection's held expiry: the ledger knows when the
+ * rotator last rotated it, which Flow Service's `updatedAt` forgets at anyone's edit. A failed
+ * write is logged and counted, and never fails the rotation.
+ */
+async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession): Promise<ConnectionResult> {
+  if (!session.ledger || result.status === 'dry-run') return result;
+  let previous: Awaited<ReturnType<RotationLedger['record']>>;
+  try {
+    // Not the deadline's stop signal: a stopped run still records what it did. But a write still
+    // running just before the function's timeout is abandoned, so the summary and the metrics
+    // still get out (it is then logged and counted as failed, like any other).
+    previous = await session.ledger.record(result, target.method, { signal: session.deadline.recordSignal });
+  } catch (error) {
+    session.recorder.ledgerWriteFailed();
+    session.loggerFor(target).warn('rotation ledger write failed; the rotation itself is unaffected', {
+      table: session.ledger.tableName,
+      errorName: (error as Error)?.name ?? 'Error',
+      error: session.redactor.redact(String((error as Error)?.message ?? error)).slice(0, 300),
+    });
+    return result;
+  }
+  const held = previous?.lastRotation?.expiresAt;
+  if (result.status !== 'failed' || !held || result.etag) return result;
+  return { ...result, heldCredentialsExpireAt: held };
+}

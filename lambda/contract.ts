@@ -104,8 +104,14 @@ export type TargetMethod = (typeof TARGET_METHODS)[number];
 export const CONNECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Adobe sandbox names: lower-case letters, digits and hyphens (sent, lower case, in `x-sandbox-name`). */
 export const SANDBOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,254}[a-z0-9])?$/;
+/**
+ * The partitions AWS has, as an ARN's second field (the commercial regions, China, GovCloud, the
+ * isolated regions, the European Sovereign Cloud); none longer than `aws-us-gov`, which the
+ * session policy's size check counts on (lambda/session-policy.ts).
+ */
+export const PARTITION_PATTERN = 'aws(?:-cn|-us-gov|-iso(?:-[bef])?|-eusc)?';
 /** An IAM role ARN in any partition. */
-export const ROLE_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+export const ROLE_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
 /** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */
 export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 

@@ -11,6 +11,7 @@ import {
   DEFAULT_IMS_URL,
   MAX_CONCURRENCY,
   MIN_CONCURRENCY,
+  PARTITION_PATTERN,
   requiredOr,
   stringWithRule,
   targetFieldSchemas,
@@ -27,8 +28,8 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 export const ACCOUNT = /^\d{12}$/;
 export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const KMS_KEY_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
-const SECRET_ARN = /^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
+const KMS_KEY_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:kms:[a-z0-9-]+:\\d{12}:key/[\\w-]+$`);
+const SECRET_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+$`);
 /** https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
 const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
 /** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
@@ -128,7 +129,7 @@ export const rootSchema = z
       alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
       alarmTopicArn: z
         .string({ error: 'must be a string' })
-        .regex(/^arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
+        .regex(new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`), 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
         .optional(),
       expiryAlarmThresholdSeconds: z
         .number({ error: 'must be a whole number of seconds' })

@@ -7,8 +7,10 @@
  * No aws-cdk-lib here, so the operator CLI can load it.
  */
 
-/** Partitions AWS has: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b` and the like. */
-const PARTITION = 'aws(?:-[a-z]+)*';
+import { PARTITION_PATTERN } from '../lambda/contract.js';
+
+/** The partitions AWS has, as everywhere in this project. */
+const PARTITION = PARTITION_PATTERN;
 
 /** A KMS key ARN (not an alias): https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN */
 export const KMS_KEY_ARN = new RegExp(`^arn:${PARTITION}:kms:([a-z0-9-]+):(\\d{12}):key/[\\w-]+$`);

@@ -197,3 +197,20 @@ describe('guardrail keys', () => {
     ]);
   });
 });
+
+describe('partitions', () => {
+  it('takes a key and a boundary in the European Sovereign Cloud, as it takes a target role there', () => {
+    const config = parseRotatorConfig({
+      ...rawSampleConfig(),
+      encryptionKeyArn: 'arn:aws-eusc:kms:eusc-de-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      permissionsBoundaryArn: 'arn:aws-eusc:iam::123456789012:policy/boundary',
+    });
+    expect(config.encryptionKeyArn).toContain('arn:aws-eusc:kms:');
+  });
+
+  it('refuses a partition AWS does not have, for a key as for a role', () => {
+    expect(() =>
+      parseRotatorConfig({ ...rawSampleConfig(), encryptionKeyArn: 'arn:aws-moon:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+    ).toThrow(/encryptionKeyArn: /);
+  });
+});

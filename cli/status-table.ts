@@ -25,6 +25,19 @@ export interface RotatorState {
   readonly scheduleProblem?: string;
   /** The configuration says `"enabled": false`: the stack is deployed paused. */
   readonly deployedPaused?: boolean;
+  /** How many of the stack's alarms there are, and how many have their actions disabled (notify no one). */
+  readonly alarms?: { readonly total: number; readonly silenced: number };
+  /** Why the alarms' actions are unknown, when they should have been read. */
+  readonly alarmsProblem?: string;
+}
+
+/** What the alarms do, as far as `status` read them: `the alarms notify no one`, or how many still do. */
+function alarmsNotifying(state: RotatorState, whenUnknown: string): string {
+  if (!state.alarms) return whenUnknown;
+  const { total, silenced } = state.alarms;
+  if (silenced === total) return 'the alarms notify no one';
+  if (silenced === 0) return `all ${total} alarms notify again (a deploy put their actions back)`;
+  return `${total - silenced} of the ${total} alarms notify again`;
 }
 
 const RISK_TONE: Record<Risk, Tone | undefined> = {
@@ -114,13 +127,13 @@ export function rotatorWarning(state: RotatorState, options: CommandOptions, now
     if (state.scheduleState === 'ENABLED') {
       return {
         label: 'PAUSED, SCHEDULE ENABLED',
-        text: `${who}, but the schedule is ENABLED again (a deploy that changed it, or someone outside aep-s3-rotator): scheduled runs rotate, and a deploy may have switched alarm actions back on. Finish the pause with \`${suggest('pause', options)}\`, or end it with:`,
+        text: `${who}, but the schedule is ENABLED again (a deploy that changed it, or someone outside aep-s3-rotator): scheduled runs rotate, and ${alarmsNotifying(state, 'a deploy may have switched alarm actions back on')}. Finish the pause with \`${suggest('pause', options)}\`, or end it with:`,
         command: resume,
       };
     }
     return {
       label: 'PAUSED',
-      text: `${who}: no scheduled run rotates the credentials and the alarms notify no one until it is resumed; a manual rotate still works. Resume with:`,
+      text: `${who}: no scheduled run rotates the credentials and ${alarmsNotifying(state, 'the alarms notify no one')} until it is resumed; a manual rotate still works. Resume with:`,
       command: resume,
     };
   }
@@ -135,6 +148,15 @@ export function rotatorWarning(state: RotatorState, options: CommandOptions, now
     return {
       label: 'SCHEDULE DISABLED',
       text: 'without a pause record (switched off outside aep-s3-rotator): no scheduled run rotates the credentials. Enable it with:',
+      command: resume,
+    };
+  }
+  // Without a pause, a silenced alarm is the quiet failure: credentials could expire and page no one.
+  if (state.alarms && state.alarms.silenced > 0 && !state.deployedPaused) {
+    const { total, silenced } = state.alarms;
+    return {
+      label: 'ALARMS SILENCED',
+      text: `without a pause record: the actions of ${silenced} of the stack's ${total} alarms are disabled (outside aep-s3-rotator, or a resume that did not finish), so they notify no one, expiring credentials included. Enable them with:`,
       command: resume,
     };
   }
@@ -226,4 +248,5 @@ export function printStatusTable(
   const wrapped = wrap(summary, TABLE_WIDTH, 2);
   io.stdout.write(`\n${wrapped.replace(head, paint(head, healthy ? 'ok' : 'failure'))}\n`);
   if (state.scheduleProblem) write(wrap(`note: the schedule's state could not be read (${state.scheduleProblem.replace(/\.$/, '')}).`, TABLE_WIDTH, 2));
+  if (state.alarmsProblem) write(wrap(`note: the alarms' actions could not be read (${state.alarmsProblem.replace(/\.$/, '')}).`, TABLE_WIDTH, 2));
 }

@@ -21,7 +21,7 @@ import { scheduleInterval } from '../../lib/rotation-rules.js';
 import { connectionIdsOf, notTargets, type CommandOptions } from '../args.js';
 import { STACK_OUTPUT, stackOutputs } from '../aws.js';
 import { requireConfig } from '../config-source.js';
-import { getSchedule } from '../deployment.js';
+import { deploymentOf, describeAlarms, getSchedule } from '../deployment.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { adobeSecretIdOf } from '../local-run.js';
 import { printJson, Progress, wantsJson, type Io } from '../output.js';
@@ -105,6 +105,7 @@ export async function statusCommand(options: CommandOptions, io: Io): Promise<nu
       scheduleIntervalSeconds: intervalSeconds,
       ...(state.scheduleState ? { scheduleState: state.scheduleState } : {}),
       ...(state.deployedPaused ? { deployedPaused: true } : {}),
+      ...(state.alarms ? { alarms: state.alarms } : {}),
       ledger: state.ledger,
       ...(state.ledger.table !== null ? { pause: state.pause ?? null } : {}),
       atRisk,
@@ -175,6 +176,16 @@ async function readRotatorState(
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       state.scheduleProblem = error.message;
+    }
+  }
+  // Whether the alarms would page: a pause silences them, a deploy or a hand may switch them back.
+  if (outputs[STACK_OUTPUT.alarmNames] && scheduleName && scheduleGroupName) {
+    try {
+      const alarms = await describeAlarms(deploymentOf(stackName, outputs), aws);
+      state.alarms = { total: alarms.length, silenced: alarms.filter((alarm) => !alarm.actionsEnabled).length };
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      state.alarmsProblem = error.message;
     }
   }
   return { state, entries };

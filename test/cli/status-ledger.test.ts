@@ -5,7 +5,7 @@
  * without a ledger it falls back to Flow Service alone and says so.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SCHEDULE_GROUP_NAME, SCHEDULE_NAME, STACK_NAME } from '../../emulators/deployed-stack.js';
+import { ALARM_IDS, ALARM_NAMES, SCHEDULE_GROUP_NAME, SCHEDULE_NAME, STACK_NAME } from '../../emulators/deployed-stack.js';
 import { flowProblem } from '../../emulators/flow-service.js';
 import { injectFault } from '../../emulators/sandbox-faults.js';
 import { findSecrets, startCliWorld, type CliWorld } from '../support/index.js';
@@ -23,6 +23,15 @@ async function world(): Promise<CliWorld> {
 afterEach(async () => {
   for (const t of worlds.splice(0)) await t.close();
 });
+
+/** Switch alarms' actions as a deploy or a person in the console would (not through aep-s3-rotator). */
+function setActionsEnabled(t: CliWorld, names: readonly string[], enabled: boolean): void {
+  for (const name of names) {
+    const alarm = t.stack.cloudWatch.getAlarm(name)!;
+    t.stack.cloudWatch.putAlarm({ ...alarm, actionsEnabled: enabled });
+  }
+}
+const alarmNames = () => ALARM_IDS.map((id) => ALARM_NAMES[id]);
 
 const patchRefused = (id: string, times: number) => ({
   match: { method: 'PATCH', path: `/connections/${id}` },
@@ -224,8 +233,37 @@ describe('status from the ledger', () => {
     expect(table.code).toBe(1);
     expect(flat(table.stdout)).not.toContain('no scheduled run rotates the credentials');
     expect(flat(table.stdout)).toMatch(
-      /^PAUSED, SCHEDULE ENABLED by arn:aws:sts::\S+ at \d\d:\d\dZ \("bucket migration"\), but the schedule is ENABLED again \(a deploy that changed it, or someone outside aep-s3-rotator\): scheduled runs rotate, and a deploy may have switched alarm actions back on\. Finish the pause with `npx aep-s3-rotator pause`, or end it with: npx aep-s3-rotator resume /,
+      /^PAUSED, SCHEDULE ENABLED by arn:aws:sts::\S+ at \d\d:\d\dZ \("bucket migration"\), but the schedule is ENABLED again \(a deploy that changed it, or someone outside aep-s3-rotator\): scheduled runs rotate, and the alarms notify no one\. Finish the pause with `npx aep-s3-rotator pause`, or end it with: npx aep-s3-rotator resume /,
     );
+
+    // A deploy puts the template's ActionsEnabled back as well.
+    const alarms = alarmNames();
+    setActionsEnabled(t, alarms, true);
+    const redeployed = await t.cli(['status'], { tty: true });
+
+    expect(flat(redeployed.stdout)).toContain(`scheduled runs rotate, and all ${alarms.length} alarms notify again (a deploy put their actions back).`);
+  });
+
+  it('warns when alarms notify no one without a pause: expiring credentials would page nobody (exit 1)', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    const alarms = alarmNames();
+    setActionsEnabled(t, alarms.slice(0, 2), false);
+
+    const table = await t.cli(['status'], { tty: true });
+    const json = await t.cli(['status', '--json']);
+
+    expect(table.code).toBe(1);
+    expect(flat(table.stdout)).toContain(
+      `ALARMS SILENCED without a pause record: the actions of 2 of the stack's ${alarms.length} alarms are disabled (outside aep-s3-rotator, or a resume that did not finish), so they notify no one, expiring credentials included. Enable them with: npx aep-s3-rotator resume`,
+    );
+    expect(flat(table.stdout)).toContain('ALARMS SILENCED: 3 of 3 connections healthy');
+    expect(json.json()).toMatchObject({ ok: false, alarms: { total: alarms.length, silenced: 2 } });
+
+    expect((await t.cli(['resume'])).code).toBe(0);
+    const resumed = await t.cli(['status', '--json']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.json()).toMatchObject({ ok: true, alarms: { total: alarms.length, silenced: 0 } });
   });
 
   it('says when the stack was deployed paused ("enabled": false), and how to resume it (exit 1)', async () => {

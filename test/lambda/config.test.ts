@@ -339,7 +339,9 @@ describe('one list of partitions for every ARN the configuration takes', () => {
   const env = (roleArn: string) => ({ ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe', ROTATION_TARGETS: target(roleArn) });
 
   it.each(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'])('takes a role in %s', (partition) => {
-    expect(loadConfig({ env: env(`arn:${partition}:iam::123456789012:role/reader`) }).targets[0]!.roleArn).toBe(`arn:${partition}:iam::123456789012:role/reader`);
+    expect(loadConfig({ env: env(`arn:${partition}:iam::123456789012:role/reader`) }).targets[0]!.roleArn).toBe(
+      `arn:${partition}:iam::123456789012:role/reader`,
+    );
   });
 
   it.each(['aws-moon', 'aw', 'aws-iso-z'])('refuses a role in the partition "%s", which AWS does not have', (partition) => {

@@ -31,7 +31,7 @@ import {
   toFunctionEnv,
 } from '../lambda/contract.js';
 import { DEFAULT_MEMORY_MB } from './rotation-rules.js';
-import { adobeCheckOffWarning, createdRolesWithoutScope } from './targets-delivery-rules.js';
+import { adobeCheckOffWarning } from './targets-delivery-rules.js';
 import type { ExpiryAlarmPlan } from './alarm-rules.js';
 import { allowServicesToUseKey } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
@@ -146,10 +146,7 @@ export class S3CredentialRotator extends Construct {
     const delivered = deliverTargets(this, props.targetsDelivery ?? TargetsDelivery.AUTO, targets, createdRoles);
     this.targetsDelivery = delivered.delivery;
     // Adobe's check of a created role travelling without its folder would fail falsely: off, with a warning.
-    const withoutScope = createdRolesWithoutScope(
-      targets.map(({ props: target }) => target),
-      delivered.entries,
-    );
+    const { withoutScope } = delivered;
     if (props.verifyWithAdobe !== false && withoutScope.length > 0) {
       Annotations.of(this).addWarningV2('aep-s3-rotator:adobe-check-off', `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`);
     }

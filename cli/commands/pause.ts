@@ -8,7 +8,7 @@
  * half-way says what it did, and running it again finishes it.
  */
 import { scheduleInterval } from '../../lib/rotation-rules.js';
-import type { CommandOptions } from '../args.js';
+import { shellWord, type CommandOptions } from '../args.js';
 import { stackOutputs } from '../aws.js';
 import { optionalConfig, stackNameFor } from '../config-source.js';
 import {
@@ -55,9 +55,6 @@ async function readControls(options: CommandOptions, io: Io): Promise<Controls> 
   ]);
   return { deployedPaused: config?.enabled === false, deployment, aws, schedule, alarms, ...(record ? { record } : {}) };
 }
-
-/** `text` as one shell word, whatever it holds (single quotes; a quote inside closes, escapes and reopens them). */
-const shellWord = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
 /**
  * Run the steps in order; one that fails ends the command with what the earlier ones did and the

@@ -13,7 +13,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../lambda/contract.js';
 import { normalizeFolderPath } from '../../lambda/session-policy.js';
-import { createdRoleInFileProblem, createdRoleScopeFits, decideTargetsDelivery } from '../targets-delivery-rules.js';
+import { createdRoleInFileProblem, createdRoleScopeFits, createdRolesWithoutScope, decideTargetsDelivery } from '../targets-delivery-rules.js';
 import { S3CredentialRotatorValidationError } from './props.js';
 import { secretIdOf } from './secrets.js';
 import type { CheckedTarget } from './validate-props.js';
@@ -44,6 +44,8 @@ export interface DeliveredTargets {
   readonly entries: FunctionTargetEntry[];
   /** With FILE: the file written at synth, which bundling copies next to the code. */
   readonly file?: string;
+  /** The connections whose created role travels without its bucket and folder (`createdRolesWithoutScope`). */
+  readonly withoutScope: string[];
 }
 
 /**
@@ -63,9 +65,13 @@ export function deliverTargets(
   // The rule check-config applies too (lib/targets-delivery-rules.ts), with tokens counted at their longest.
   const decision = decideTargetsDelivery(requested, { narrowed, unnarrowed }, (value) => Token.isUnresolved(value));
   const entries = decision.narrowCreatedRoles ? narrowed : unnarrowed;
+  const withoutScope = createdRolesWithoutScope(
+    targets.map(({ props }) => props),
+    entries,
+  );
   return decision.delivery === 'file'
-    ? { delivery: TargetsDelivery.FILE, entries, file: writeTargetsFile(scope, entries, targets) }
-    : { delivery: TargetsDelivery.ENVIRONMENT, entries };
+    ? { delivery: TargetsDelivery.FILE, entries, file: writeTargetsFile(scope, entries, targets), withoutScope }
+    : { delivery: TargetsDelivery.ENVIRONMENT, entries, withoutScope };
 }
 
 /**

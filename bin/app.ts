@@ -5,7 +5,7 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { ConfigValidationError, loadRotatorConfig } from '../lib/config.js';
+import { ConfigValidationError, loadRotatorConfig } from '../lib/config/config.js';
 import { S3CredentialRotatorValidationError } from '../lib/s3-credential-rotator.js';
 import { RotatorStack } from '../lib/rotator-stack.js';
 

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import leven from 'leven';
-import { closestName } from '../lib/config.js';
+import { closestName } from '../lib/config/config.js';
 import { UsageError } from './errors.js';
 import { wrap } from './output.js';
 

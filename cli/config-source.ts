@@ -1,5 +1,5 @@
 /**
- * Reads the rotator configuration the way the CDK app does (`lib/config.ts` `loadRotatorConfig`):
+ * Reads the rotator configuration the way the CDK app does (`lib/config/config.ts` `loadRotatorConfig`):
  * `--config <file>`, or the context of `./cdk.json` (key `rotator`, or the file named by
  * `rotatorConfigFile`), relative paths resolved against the working directory.
  */
@@ -14,7 +14,7 @@ import {
   locateJsonError,
   parseRotatorConfig,
   type RotatorConfig,
-} from '../lib/config.js';
+} from '../lib/config/config.js';
 import { RUN, shellWord } from './args.js';
 import { CliError, EXIT, UsageError } from './errors.js';
 

@@ -9,9 +9,9 @@
  * so they do not mix with the CLI's output: they give progress (and `--verbose` copies them to
  * stderr); the rows come from the summary the handler returns.
  */
-import { toFunctionEnv, toTargetEntry } from '../lambda/contract.js';
+import { toFunctionEnv, toTargetEntry } from '../core/contract.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';
-import type { RotatorConfig, TargetConfig } from '../lib/config.js';
+import type { RotatorConfig, TargetConfig } from '../lib/config/config.js';
 import { STACK_OUTPUT, StackNotDeployedError } from './aws.js';
 import { EnvironmentError, UsageError } from './errors.js';
 

@@ -6,7 +6,7 @@
  */
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { LEDGER_KEY } from '../lambda/contract.js';
+import { LEDGER_KEY } from '../core/contract.js';
 import type { AwsOptions } from './aws.js';
 import { describeAwsError, EnvironmentError } from './errors.js';
 

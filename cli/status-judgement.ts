@@ -16,7 +16,7 @@ import type { BaseConnection, FlowServiceClient } from '../lambda/flow-service-c
 import { writtenByRotator as isWrittenByRotator } from '../lambda/held-credentials.js';
 import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledger.js';
 import { checkRotatable } from '../lambda/rotate-connection.js';
-import type { TargetConfig } from '../lib/config.js';
+import type { TargetConfig } from '../lib/config/config.js';
 import { formatClock, formatDuration } from './output.js';
 
 export type Risk =

@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { LEDGER_KEY } from '../lambda/contract.js';
+import { LEDGER_KEY } from '../core/contract.js';
 
 export interface DynamoDbEmulator {
   /** e.g. `http://127.0.0.1:40123`. */

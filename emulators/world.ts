@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DEFAULT_DURATION_SECONDS, toFunctionEnv, toTargetEntry, type FunctionTargetEntry, type MintMethod } from '../lambda/contract.js';
+import { DEFAULT_DURATION_SECONDS, toFunctionEnv, toTargetEntry, type FunctionTargetEntry, type MintMethod } from '../core/contract.js';
 import { startEmulators } from './index.js';
 import type { AwsCredentials, Emulators, StoredConnection } from './types.js';
 

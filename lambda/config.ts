@@ -23,11 +23,11 @@ import {
   type MintMethod,
   type RotationTarget,
   type TargetFacts,
-} from './contract.js';
+} from '../core/contract.js';
 import { ConfigError } from './errors.js';
-import { partitionOf, sessionPolicySizeProblem } from './session-policy.js';
+import { partitionOf, sessionPolicySizeProblem } from '../core/session-policy.js';
 
-export type { RotationTarget } from './contract.js';
+export type { RotationTarget } from '../core/contract.js';
 
 const MAX_TARGETS_JSON_BYTES = 5 * 1024 * 1024;
 

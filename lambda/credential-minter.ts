@@ -24,7 +24,7 @@ import type { RotationTarget } from './config.js';
 import { StsError, VerificationError } from './errors.js';
 import type { Redactor } from './redaction.js';
 import type { InvocationSecrets, UserKeys } from './secrets.js';
-import { partitionOf, sessionPolicy } from './session-policy.js';
+import { partitionOf, sessionPolicy } from '../core/session-policy.js';
 
 /** Client settings a verification client takes from the function's own client (see resolvedSettings). */
 const RESOLVED_CLIENT_SETTINGS = [

@@ -11,7 +11,7 @@
  */
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { LEDGER_KEY, type MintMethod } from './contract.js';
+import { LEDGER_KEY, type MintMethod } from '../core/contract.js';
 import type { ConnectionResult, ConnectionStatus } from './summary.js';
 
 /** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */

@@ -7,12 +7,12 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, type RotationTarget } from './contract.js';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, type RotationTarget } from '../core/contract.js';
 import { secondsUntil } from './held-credentials.js';
 import type { ConnectionResult } from './summary.js';
 
 /** Metric names, service name and namespace are part of the contract (the construct's alarms read them). */
-export { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from './contract.js';
+export { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../core/contract.js';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME });
 

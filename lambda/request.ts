@@ -5,7 +5,7 @@
  * EventBridge rule or Scheduler event, an empty payload) rotates every target.
  */
 import { z } from 'zod';
-import { MAX_TARGETS, requiredOr } from './contract.js';
+import { MAX_TARGETS, requiredOr } from '../core/contract.js';
 import { RequestValidationError } from './errors.js';
 
 export interface RotationRequest {

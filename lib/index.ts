@@ -18,7 +18,7 @@ export {
   type S3CredentialRotatorProps,
 } from './s3-credential-rotator.js';
 export { OUTPUT, RotatorStack, type RotatorStackProps } from './rotator-stack.js';
-export { ConfigValidationError, parseRotatorConfig, type RotatorConfig, type TargetConfig } from './config.js';
+export { ConfigValidationError, parseRotatorConfig, type RotatorConfig, type TargetConfig } from './config/config.js';
 export {
   DEFAULT_CONCURRENCY,
   DEFAULT_DURATION_SECONDS,
@@ -36,4 +36,4 @@ export {
   type MintMethod,
   type RotationTarget,
   type TargetMethod,
-} from '../lambda/contract.js';
+} from '../core/contract.js';

@@ -6,8 +6,8 @@
  * This file wires the parts together; each part is a module of its own in lib/rotator/: the props
  * and their validation, the function and its bundling, the roles it creates, how the targets reach
  * it, its permissions, and its monitoring. The function's contract (environment, metric names) is
- * lambda/contract.ts. Construct ids are part of the contract with deployed stacks: every resource
- * is created in this construct's scope with the id it has always had (test/cdk/stack.test.ts pins
+ * core/contract.ts. Construct ids are part of the contract with deployed stacks: every resource
+ * is created in this construct's scope with the id it has always had (test/system/lib/stack.test.ts pins
  * the logical ids).
  */
 import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -29,10 +29,10 @@ import {
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_SERVICE_NAME,
   toFunctionEnv,
-} from '../lambda/contract.js';
-import { DEFAULT_MEMORY_MB } from './rotation-rules.js';
-import { adobeCheckOffWarning } from './targets-delivery-rules.js';
-import type { ExpiryAlarmPlan } from './alarm-rules.js';
+} from '../core/contract.js';
+import { DEFAULT_MEMORY_MB } from '../core/rotation-rules.js';
+import { adobeCheckOffWarning } from '../core/targets-delivery-rules.js';
+import type { ExpiryAlarmPlan } from '../core/alarm-rules.js';
 import { allowServicesToUseKey } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';

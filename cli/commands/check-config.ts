@@ -1,17 +1,17 @@
 /**
  * `check-config`: validate the configuration offline with the CDK app's own parser
- * (`lib/config.ts`), which also applies the rule for targets bundled as a file
- * (lib/targets-delivery-rules.ts). Synth does more while it builds the stack (cdk-nag, bundling
+ * (`lib/config/config.ts`), which also applies the rule for targets bundled as a file
+ * (core/targets-delivery-rules.ts). Synth does more while it builds the stack (cdk-nag, bundling
  * the function), so a configuration it refuses fails `cdk synth`, but one it passes may still.
  * A valid configuration may still give Adobe more than its bucket: those targets are warned about
  * (as synth does), without failing.
  */
 import type { CommandOptions } from '../args.js';
 import { ConfigValidationError, loadConfig } from '../config-source.js';
-import { configWarnings } from '../../lib/config.js';
+import { configWarnings } from '../../lib/config/config.js';
 import { EXIT } from '../errors.js';
 import { formatDuration, painterFor, printJson, wantsJson, type Io } from '../output.js';
-import { scheduleInterval } from '../../lib/rotation-rules.js';
+import { scheduleInterval } from '../../core/rotation-rules.js';
 
 /** `targets[1].durationSeconds: 7200 is above ...` → field and message. */
 export function splitProblem(problem: string): { field: string; message: string } {

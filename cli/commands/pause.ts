@@ -7,7 +7,7 @@
  * and `resume` deletes it last, so a record means the pause was complete; a command interrupted
  * half-way says what it did, and running it again finishes it.
  */
-import { scheduleInterval } from '../../lib/rotation-rules.js';
+import { scheduleInterval } from '../../core/rotation-rules.js';
 import { shellWord, type CommandOptions } from '../args.js';
 import { stackOutputs } from '../aws.js';
 import { optionalConfig, stackNameFor } from '../config-source.js';

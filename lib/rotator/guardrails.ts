@@ -1,13 +1,13 @@
 /**
  * Guardrails a locked-down account asks for, checked with the props and applied to what the
  * construct creates: a permissions boundary on every role, tags on every taggable resource. The
- * rules are lib/guardrail-rules.ts's (the cdk.json parser applies the same). EventBridge
+ * rules are core/guardrail-rules.ts's (the cdk.json parser applies the same). EventBridge
  * Scheduler's role lives in the stack, outside the construct, so it is named explicitly.
  */
 import { Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems, vpcProblems } from '../guardrail-rules.js';
+import { kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems, vpcProblems } from '../../core/guardrail-rules.js';
 import type { S3CredentialRotatorProps } from './props.js';
 
 /** Problems of the guardrail props, each starting with its prop; values that are tokens are skipped. */

@@ -3,14 +3,14 @@
  * the function after each connection's outcome (lambda/ledger.ts) and read by operators and the
  * operator CLI. Like the Adobe secret, it holds what nothing else can recreate (when each
  * connection was last rotated, what it holds until when, how many runs in a row failed), so it
- * outlives the stack and any replacement, and `test/cdk/stack.test.ts` pins the whole resource.
+ * outlives the stack and any replacement, and `test/system/lib/stack.test.ts` pins the whole resource.
  */
 import { Aws, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { LEDGER_KEY } from '../../lambda/contract.js';
+import { LEDGER_KEY } from '../../core/contract.js';
 
 /**
  * The ledger table (construct id `Ledger`): on-demand (a few writes per schedule interval),

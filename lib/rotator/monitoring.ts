@@ -1,6 +1,6 @@
 /**
  * What tells an operator the rotator needs them: seven alarms on the function's metrics (named in
- * lambda/contract.ts), Lambda's and SQS's own, each describing what it means and linking its
+ * core/contract.ts), Lambda's and SQS's own, each describing what it means and linking its
  * runbook section; the topic they notify; and a dashboard of the same metrics. A paused rotator
  * (`enabled: false`) keeps its alarms, with their actions disabled: it pages no one.
  */
@@ -13,8 +13,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { METRIC } from '../../lambda/contract.js';
-import { EXPIRY_ALARM_PERIOD_SECONDS, runAlarmPeriodSeconds } from '../alarm-rules.js';
+import { METRIC } from '../../core/contract.js';
+import { EXPIRY_ALARM_PERIOD_SECONDS, runAlarmPeriodSeconds } from '../../core/alarm-rules.js';
 import type { ValidatedProps } from './validate-props.js';
 
 /** What the alarms watch, and where they send. */
@@ -91,7 +91,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       treatMissingData: cloudwatch.TreatMissingData.IGNORE,
       ...actions,
     });
-  // Sized and explained in lib/rotation-rules.ts, expiryAlarmPlan.
+  // Sized and explained in core/rotation-rules.ts, expiryAlarmPlan.
   const credentialsExpiringAlarm = new cloudwatch.Alarm(scope, 'CredentialsExpiringAlarm', {
     alarmDescription: describe(
       'CredentialsExpiringAlarm',

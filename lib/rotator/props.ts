@@ -10,8 +10,21 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { TargetMethod } from '../../lambda/contract.js';
-import type { TargetsDelivery } from './targets-delivery.js';
+import type { TargetMethod } from '../../core/contract.js';
+
+/** How the targets list reaches the function (`targetsDelivery` in the configuration). */
+export enum TargetsDelivery {
+  /** `ROTATION_TARGETS` while it fits in `MAX_TARGETS_ENV_BYTES`, a bundled file beyond. */
+  AUTO = 'auto',
+  /** Always `ROTATION_TARGETS`. Values such as created role ARNs resolve at deploy time. */
+  ENVIRONMENT = 'environment',
+  /**
+   * Always a JSON file bundled with the code (`ROTATION_TARGETS_FILE`). Its content is written at
+   * synth, so every value in it must be known then: created roles need `roleName` and the stack
+   * a concrete account and region.
+   */
+  FILE = 'file',
+}
 
 /**
  * Where alarm descriptions send the operator: each appends `#<alarm construct id, lower case>`,
@@ -209,7 +222,7 @@ export interface S3CredentialRotatorProps {
    * no run reported for its whole window). It must be at least the alarm's window plus 3 minutes,
    * so that it fires before the credentials it last saw expire, and at most the shortest
    * credential lifetime minus the function timeout, so that healthy runs stay above it; synth
-   * refuses anything else (`expiryAlarmPlan` in lib/rotation-rules.ts has the reasoning).
+   * refuses anything else (`expiryAlarmPlan` in core/rotation-rules.ts has the reasoning).
    * @default - the alarm's window plus one schedule interval, kept within those bounds (35 minutes for 1-hour credentials rotated every 15 minutes)
    */
   readonly expiryAlarmThreshold?: Duration;

@@ -13,7 +13,7 @@ import type { Construct } from 'constructs';
  * The created secret holds what operators put, and nothing in this stack can recreate it: a
  * stack deletion or a replacement (a change to any property CloudFormation cannot update in
  * place) would otherwise destroy the real credentials and generate a new placeholder, failing
- * every run. So it is retained, and `test/cdk/stack.test.ts` pins the whole resource; delete it
+ * every run. So it is retained, and `test/system/lib/stack.test.ts` pins the whole resource; delete it
  * on purpose with `aws secretsmanager delete-secret` (docs/DEPLOY.md, "Removing").
  */
 export function createAdobeCredentialsSecret(scope: Construct, encryptionKey?: kms.IKey): secretsmanager.Secret {

@@ -6,7 +6,7 @@
 import { Aws, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { normalizeFolderPath } from '../../lambda/session-policy.js';
+import { normalizeFolderPath } from '../../core/session-policy.js';
 import type { CreatedRoleOptions, RotationTargetProps } from './props.js';
 
 /** The role Adobe's credentials belong to: assumable only by the function, read-only on the bucket. */

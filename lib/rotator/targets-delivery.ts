@@ -1,7 +1,7 @@
 /**
  * How the targets reach the function: `ROTATION_TARGETS` in its environment while the list surely
  * fits Lambda's 4 KB, else a JSON file written at synth and bundled with the code
- * (`ROTATION_TARGETS_FILE`). Either way each entry is what `toTargetEntry` (lambda/contract.ts) makes.
+ * (`ROTATION_TARGETS_FILE`). Either way each entry is what `toTargetEntry` (core/contract.ts) makes.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,31 +11,20 @@ import { Duration, Stack, Stage, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
-import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../lambda/contract.js';
-import { normalizeFolderPath } from '../../lambda/session-policy.js';
-import { createdRoleInFileProblem, createdRoleScopeFits, createdRolesWithoutScope, decideTargetsDelivery } from '../targets-delivery-rules.js';
-import { S3CredentialRotatorValidationError } from './props.js';
+import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../core/contract.js';
+import { normalizeFolderPath } from '../../core/session-policy.js';
+import { createdRoleInFileProblem, createdRoleScopeFits, createdRolesWithoutScope, decideTargetsDelivery } from '../../core/targets-delivery-rules.js';
+import { S3CredentialRotatorValidationError, TargetsDelivery } from './props.js';
 import { secretIdOf } from './secrets.js';
 import type { CheckedTarget } from './validate-props.js';
 
 /** Where a bundled targets file sits in the deployment package: Lambda unpacks it in /var/task. */
 export const TARGETS_FILE_NAME = 'rotation-targets.json';
 export const TARGETS_FILE_PATH = `/var/task/${TARGETS_FILE_NAME}`;
-export { MAX_TARGETS_ENV_BYTES } from '../targets-delivery-rules.js';
+export { MAX_TARGETS_ENV_BYTES } from '../../core/targets-delivery-rules.js';
 
-/** How the targets list reaches the function (`targetsDelivery` in the configuration). */
-export enum TargetsDelivery {
-  /** `ROTATION_TARGETS` while it fits in `MAX_TARGETS_ENV_BYTES`, a bundled file beyond. */
-  AUTO = 'auto',
-  /** Always `ROTATION_TARGETS`. Values such as created role ARNs resolve at deploy time. */
-  ENVIRONMENT = 'environment',
-  /**
-   * Always a JSON file bundled with the code (`ROTATION_TARGETS_FILE`). Its content is written at
-   * synth, so every value in it must be known then: created roles need `roleName` and the stack
-   * a concrete account and region.
-   */
-  FILE = 'file',
-}
+// The enum lives with the props that name it (props.ts), so props.ts imports nothing from here.
+export { TargetsDelivery } from './props.js';
 
 /** How the targets travel, decided. */
 export interface DeliveredTargets {
@@ -62,7 +51,7 @@ export function deliverTargets(
 ): DeliveredTargets {
   const narrowed = targets.map((target) => functionTargetEntry(target, createdRoles, true));
   const unnarrowed = targets.map((target) => functionTargetEntry(target, createdRoles, false));
-  // The rule check-config applies too (lib/targets-delivery-rules.ts), with tokens counted at their longest.
+  // The rule check-config applies too (core/targets-delivery-rules.ts), with tokens counted at their longest.
   const decision = decideTargetsDelivery(requested, { narrowed, unnarrowed }, (value) => Token.isUnresolved(value));
   const entries = decision.narrowCreatedRoles ? narrowed : unnarrowed;
   const withoutScope = createdRolesWithoutScope(

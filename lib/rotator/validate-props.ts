@@ -1,13 +1,13 @@
 /**
- * The construct's own checks of its props. The rules are shared (lambda/contract.ts,
- * lib/rotation-rules.ts, lambda/session-policy.ts); what is here is applying them to props, which
+ * The construct's own checks of its props. The rules are shared (core/contract.ts,
+ * core/rotation-rules.ts, core/session-policy.ts); what is here is applying them to props, which
  * may hold CDK tokens: a value that is still a token is skipped, never guessed.
  */
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
-import { checkServiceUrl, DEFAULT_DURATION_SECONDS, EXTERNAL_ID, MAX_CONCURRENCY, MIN_CONCURRENCY, ROLE_ARN, type MintMethod } from '../../lambda/contract.js';
-import { partitionOf } from '../../lambda/session-policy.js';
+import { checkServiceUrl, DEFAULT_DURATION_SECONDS, EXTERNAL_ID, MAX_CONCURRENCY, MIN_CONCURRENCY, ROLE_ARN, type MintMethod } from '../../core/contract.js';
+import { partitionOf } from '../../core/session-policy.js';
 import {
   bucketNameProblem,
   CONNECTION_ID,
@@ -25,8 +25,8 @@ import {
   scheduleInterval,
   sessionPolicySizeProblem,
   unnarrowedWarning,
-} from '../rotation-rules.js';
-import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../alarm-rules.js';
+} from '../../core/rotation-rules.js';
+import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
 import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 
@@ -55,7 +55,7 @@ export interface ValidatedProps {
 /**
  * Check everything props can get wrong, before any resource exists: an impossible configuration
  * fails synth here, listing every problem with its prop path. Values that are still tokens are
- * skipped; the rules themselves are the contract's and lib/rotation-rules.ts's.
+ * skipped; the rules themselves are the contract's and core/rotation-rules.ts's.
  */
 export function validateProps(scope: Construct, props: S3CredentialRotatorProps, schedule: scheduler.ScheduleExpression, concurrency: number): ValidatedProps {
   const problems: string[] = [];

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { CONFIG_CONTEXT_KEY, parseRotatorConfig, type RotatorConfig } from '../../lib/config.js';
+import { CONFIG_CONTEXT_KEY, parseRotatorConfig, type RotatorConfig } from '../../lib/config/config.js';
 import { RotatorStack } from '../../lib/rotator-stack.js';
 import type { TargetsDelivery } from '../../lib/s3-credential-rotator.js';
 

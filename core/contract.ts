@@ -1,0 +1,381 @@
+/**
+ * The function's contract, in one place: the names of its environment variables and metrics, the
+ * limits and defaults it applies, the patterns its fields follow, the one schema of a target
+ * (discriminated by how its credentials are minted), and {@link toFunctionEnv}, the one way to
+ * turn a configuration into the function's environment.
+ *
+ * The function reads it (`config.ts`, `observability.ts`), and so do the CDK construct (which
+ * writes the environment and the alarms on these metrics), the operator CLI (`rotate --local`)
+ * and the emulators' world (tests, the demo, the bench). The CDK-side configuration (lib/config/config.ts)
+ * extends the target schema with what only a deployment has (`createRole`, secrets by reference).
+ *
+ * Pure and small on purpose: zod and the session-policy rules only, no Powertools, no SDK, no
+ * aws-cdk-lib, so `cdk synth` and the CLI load nothing they do not need.
+ */
+import { z } from 'zod';
+import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem } from './session-policy.js';
+
+// ------------------------------------------------------------------ names
+
+/** The function's own environment variables (the AWS SDK reads its own: `AWS_REGION`, `AWS_ENDPOINT_URL_*`). */
+export const ENV = {
+  /** Required. Secret id or ARN holding `{"clientId","clientSecret","orgId","scopes"?}`. */
+  adobeCredentialsSecretId: 'ADOBE_CREDENTIALS_SECRET_ID',
+  /** A JSON array of targets; exactly one of this and {@link ENV.rotationTargetsFile}. */
+  rotationTargets: 'ROTATION_TARGETS',
+  /** A bundled JSON file of the same shape, for lists beyond Lambda's 4 KB environment. */
+  rotationTargetsFile: 'ROTATION_TARGETS_FILE',
+  /** @default DEFAULT_FLOW_SERVICE_URL */
+  flowServiceUrl: 'FLOW_SERVICE_URL',
+  /** @default DEFAULT_IMS_URL */
+  imsUrl: 'ADOBE_IMS_URL',
+  /** @default DEFAULT_CONCURRENCY */
+  concurrency: 'ROTATION_CONCURRENCY',
+  /** @default true */
+  verifyWithAdobe: 'VERIFY_WITH_ADOBE',
+  /** The rotation ledger's DynamoDB table. @default none: no ledger is written */
+  ledgerTableName: 'LEDGER_TABLE_NAME',
+  /** Powertools' own: the `service` dimension and log field. @default DEFAULT_SERVICE_NAME */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Powertools' own: the metrics namespace. @default DEFAULT_METRICS_NAMESPACE */
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/** Metric names: the function writes exactly these, the construct's alarms and dashboard read them. */
+export const METRIC = {
+  /** One per rotated connection. */
+  rotationSucceeded: 'RotationSucceeded',
+  /** One per failed connection; a run of every target with no failure adds one 0. */
+  rotationFailed: 'RotationFailed',
+  /** One per `1404-412` answer. */
+  etagConflict: 'EtagConflict',
+  /** For every connection tried: seconds until what it holds expires (0 when unknown). Alarms use its Minimum. */
+  secondsUntilCredentialExpiry: 'SecondsUntilCredentialExpiry',
+  /** One per ledger write that failed (the rotation itself is unaffected). */
+  ledgerWriteFailed: 'LedgerWriteFailed',
+} as const;
+
+/** The rotation ledger's partition key: one item per connection. */
+export const LEDGER_KEY = 'connectionId';
+
+// ------------------------------------------------------------------ defaults and limits
+
+/** Adobe's documented production endpoints (FLOW-SERVICE.md). */
+export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
+export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
+export const DEFAULT_CONCURRENCY = 8;
+export const MIN_CONCURRENCY = 1;
+export const MAX_CONCURRENCY = 64;
+export const DEFAULT_DURATION_SECONDS = 3600;
+export const DEFAULT_SERVICE_NAME = 'aep-s3-credential-rotator';
+export const DEFAULT_METRICS_NAMESPACE = 'AepS3CredentialRotator';
+/** More targets than this is a misconfiguration, not a workload (one invocation must finish in 15 min). */
+export const MAX_TARGETS = 5000;
+
+/**
+ * STS duration limits per call.
+ * - AssumeRole signed by the function's own role is role chaining: capped at one hour
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining).
+ * - AssumeRole signed with IAM-user keys: up to the role's MaxSessionDuration, at most 12 h.
+ * - GetSessionToken: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html).
+ * - GetFederationToken with IAM-user keys: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
+ */
+export const DURATION_LIMITS = {
+  'assume-role-chained': { min: 900, max: 3600 },
+  'assume-role-user-keys': { min: 900, max: 43_200 },
+  'get-session-token': { min: 900, max: 129_600 },
+  'get-federation-token': { min: 900, max: 129_600 },
+} as const;
+
+/** The STS call a target's credentials come from, and who signs it. */
+export type MintMethod = keyof typeof DURATION_LIMITS;
+
+/**
+ * The values of a target's optional `method` field. Without it the call is inferred from the
+ * fields, as before the field existed: a role means AssumeRole, IAM-user keys alone GetSessionToken.
+ * GetFederationToken is never inferred: it must be asked for.
+ */
+export const TARGET_METHODS = ['assume-role', 'get-session-token', 'get-federation-token'] as const;
+export type TargetMethod = (typeof TARGET_METHODS)[number];
+
+// ------------------------------------------------------------------ patterns
+
+/** A Flow Service connection id: a uuid. */
+export const CONNECTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Adobe sandbox names: lower-case letters, digits and hyphens (sent, lower case, in `x-sandbox-name`). */
+export const SANDBOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,254}[a-z0-9])?$/;
+/**
+ * The partitions AWS has, as an ARN's second field (the commercial regions, China, GovCloud, the
+ * isolated regions, the European Sovereign Cloud); none longer than `aws-us-gov`, which the
+ * session policy's size check counts on (core/session-policy.ts).
+ */
+export const PARTITION_PATTERN = 'aws(?:-cn|-us-gov|-iso(?:-[bef])?|-eusc)?';
+/** An IAM role ARN in any partition. */
+export const ROLE_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
+/** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+// ------------------------------------------------------------------ endpoints
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
+
+/** `https://` anywhere; plain `http://` only to loopback (the local emulators). */
+export function checkServiceUrl(name: string, value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `${name}: "${value}" is not a URL`;
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname))) return undefined;
+  return `${name}: must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); got ${url.protocol}//${url.host}`;
+}
+
+// ------------------------------------------------------------------ field schemas
+
+/** A zod error map: "is required" when the field is absent, else `message`. */
+export function requiredOr(message: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message);
+}
+
+/** A string checked by one of the rules that say why a value is wrong (`s3BucketNameProblem`, ...): the rule's words are the message. */
+export function stringWithRule(problemOf: (value: string) => string | undefined, { required = false }: { required?: boolean } = {}) {
+  return z.string({ error: required ? requiredOr('must be a string') : 'must be a string' }).superRefine((value, ctx) => {
+    const problem = problemOf(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/** The fields every target has, whichever configuration writes it (the function's, cdk.json's). */
+export const targetFieldSchemas = {
+  connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
+  sandboxName: z
+    .string({ error: requiredOr('must be a string') })
+    .regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
+  roleArn: z.string({ error: 'must be a string' }).regex(ROLE_ARN, 'must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>'),
+  externalId: z.string({ error: 'must be a string' }).regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-'),
+  durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds'),
+  method: z.enum(TARGET_METHODS, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
+  }),
+  /** An S3 bucket name (S3's own rules; the message shows the value). */
+  bucketName: stringWithRule(s3BucketNameProblem),
+  /** A key prefix, normalized to have no leading or trailing slash. */
+  folderPath: stringWithRule(folderPathProblem).transform(normalizeFolderPath),
+};
+
+/**
+ * One entry of `ROTATION_TARGETS` as written: every field but the connection's id and sandbox is
+ * optional, and `method` is inferred when absent ({@link mintMethodFor}).
+ */
+export const functionTargetSchema = z
+  .object({
+    connectionId: targetFieldSchemas.connectionId,
+    sandboxName: targetFieldSchemas.sandboxName,
+    roleArn: targetFieldSchemas.roleArn.optional(),
+    externalId: targetFieldSchemas.externalId.optional(),
+    userCredentialsSecretId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
+    durationSeconds: targetFieldSchemas.durationSeconds.optional(),
+    method: targetFieldSchemas.method.optional(),
+    bucketName: targetFieldSchemas.bucketName.optional(),
+    folderPath: targetFieldSchemas.folderPath.optional(),
+  })
+  .strict();
+
+/** A `ROTATION_TARGETS` entry (what {@link toFunctionEnv} writes and the function reads). */
+export type FunctionTargetEntry = z.input<typeof functionTargetSchema>;
+
+// ------------------------------------------------------------------ the validated target
+
+const validatedBase = {
+  connectionId: z.string(),
+  sandboxName: z.string(),
+  durationSeconds: z.number().int(),
+  bucketName: z.string().optional(),
+  folderPath: z.string().optional(),
+};
+
+/**
+ * A target as the function uses it, discriminated by how its credentials are minted, so the fields
+ * a method needs are there by type: a role for AssumeRole, IAM-user keys when they sign, a bucket
+ * for GetFederationToken (whose federated user may do only what its session policy allows).
+ */
+export const rotationTargetSchema = z.discriminatedUnion('method', [
+  z.object({
+    ...validatedBase,
+    method: z.literal('assume-role-chained'),
+    roleArn: z.string(),
+    externalId: z.string().optional(),
+    userCredentialsSecretId: z.undefined().optional(),
+  }),
+  z.object({
+    ...validatedBase,
+    method: z.literal('assume-role-user-keys'),
+    roleArn: z.string(),
+    externalId: z.string().optional(),
+    userCredentialsSecretId: z.string(),
+  }),
+  z.object({
+    ...validatedBase,
+    method: z.literal('get-session-token'),
+    roleArn: z.undefined().optional(),
+    externalId: z.undefined().optional(),
+    userCredentialsSecretId: z.string(),
+  }),
+  z.object({
+    ...validatedBase,
+    method: z.literal('get-federation-token'),
+    roleArn: z.undefined().optional(),
+    externalId: z.undefined().optional(),
+    userCredentialsSecretId: z.string(),
+    bucketName: z.string(),
+  }),
+]);
+
+/** One connection to keep fresh, and how to mint its credentials. */
+export type RotationTarget = z.output<typeof rotationTargetSchema>;
+
+// ------------------------------------------------------------------ how a target is minted
+
+/** What {@link mintMethodFor} and {@link narrowingProblems} look at in a target, however it is written. */
+export interface TargetFacts {
+  /** The target's `method` field, if it has one. */
+  readonly method?: TargetMethod;
+  /** The target names a role (roleArn) or has the stack create one (createRole). */
+  readonly hasRole: boolean;
+  /** The target names a secret holding an IAM user's long-term keys. */
+  readonly hasUserKeys: boolean;
+  readonly hasBucket: boolean;
+  readonly hasFolder: boolean;
+}
+
+/**
+ * The STS call for a target: the one its `method` names (AssumeRole signed by the function's role
+ * or by the IAM user, depending on the keys), else inferred exactly as before `method` existed.
+ * @returns undefined when the target has no `method`, no role and no IAM-user keys.
+ */
+export function mintMethodFor({ method, hasRole, hasUserKeys }: Pick<TargetFacts, 'method' | 'hasRole' | 'hasUserKeys'>): MintMethod | undefined {
+  if (method === 'get-session-token' || method === 'get-federation-token') return method;
+  if (method === 'assume-role' || hasRole) return hasUserKeys ? 'assume-role-user-keys' : 'assume-role-chained';
+  return hasUserKeys ? 'get-session-token' : undefined;
+}
+
+/** The `method` value that selects `method` (the AssumeRole variants differ only by who signs). */
+export function targetMethodOf(method: MintMethod): TargetMethod {
+  return method === 'assume-role-chained' || method === 'assume-role-user-keys' ? 'assume-role' : method;
+}
+
+/**
+ * Problems of a target's `method`, IAM-user keys, role, bucket and folder taken together, as
+ * `[field, message]` (the field relative to the target). The three configuration parsers share it,
+ * each naming its own fields.
+ *
+ * @param names.role the role field(s) the target has or could have, e.g. `roleArn` or `roleArn or createRole`.
+ * @param names.userKeys the IAM-user keys field, e.g. `userCredentialsSecretId`.
+ */
+export function narrowingProblems(facts: TargetFacts, names: { readonly role: string; readonly userKeys: string }): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const { method } = facts;
+  if (facts.hasFolder && !facts.hasBucket) {
+    problems.push(['folderPath', 'needs bucketName: the folder is a key prefix inside that bucket; add bucketName, or remove folderPath']);
+  }
+  if (method === 'assume-role' && !facts.hasRole) {
+    problems.push(['method', `"assume-role" needs ${names.role}; add it, or use "get-federation-token" to mint with the IAM user's own keys`]);
+  }
+  if ((method === 'get-session-token' || method === 'get-federation-token') && facts.hasRole) {
+    problems.push(['method', `"${method}" is signed with the IAM user's own keys and assumes no role; remove ${names.role}, or use "method": "assume-role"`]);
+  }
+  if ((method === 'get-session-token' || method === 'get-federation-token') && !facts.hasUserKeys) {
+    problems.push([names.userKeys, `is required with "method": "${method}": the IAM user's long-term keys sign that call`]);
+  }
+  const resolved = mintMethodFor(facts);
+  if (resolved === 'get-session-token' && facts.hasBucket) {
+    problems.push([
+      'bucketName',
+      'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
+    ]);
+  }
+  if (resolved === 'get-federation-token' && !facts.hasBucket) {
+    problems.push([
+      'bucketName',
+      'is required with "method": "get-federation-token": a federated user may do only what its session policy allows, and without a bucket there is none to allow reading',
+    ]);
+  }
+  return problems;
+}
+
+// ------------------------------------------------------------------ the function's environment
+
+/** A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry. */
+export interface TargetForEnv {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly method: MintMethod;
+  readonly roleArn?: string;
+  readonly externalId?: string;
+  readonly userCredentialsSecretId?: string;
+  readonly durationSeconds: number;
+  readonly bucketName?: string;
+  readonly folderPath?: string;
+}
+
+/**
+ * The `ROTATION_TARGETS` entry for a target: only the fields it has, and `method` only where it
+ * cannot be inferred (GetFederationToken), so every list a configuration wrote before `method`
+ * existed reads the same.
+ */
+export function toTargetEntry(target: TargetForEnv): FunctionTargetEntry {
+  return {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
+    ...(target.externalId ? { externalId: target.externalId } : {}),
+    ...(target.userCredentialsSecretId ? { userCredentialsSecretId: target.userCredentialsSecretId } : {}),
+    durationSeconds: target.durationSeconds,
+    ...(target.method === 'get-federation-token' ? { method: 'get-federation-token' as const } : {}),
+    ...(target.bucketName ? { bucketName: target.bucketName } : {}),
+    ...(target.folderPath ? { folderPath: target.folderPath } : {}),
+  };
+}
+
+/** What the function's environment is made of. Omitted settings are left to the function's defaults. */
+export interface FunctionSettings {
+  readonly adobeCredentialsSecretId: string;
+  /** The entries for `ROTATION_TARGETS`, or the path of a bundled file for `ROTATION_TARGETS_FILE`. */
+  readonly targets: readonly FunctionTargetEntry[] | { readonly file: string };
+  readonly flowServiceUrl?: string;
+  readonly imsUrl?: string;
+  readonly concurrency?: number;
+  readonly verifyWithAdobe?: boolean;
+  /** The rotation ledger's table name. @default none */
+  readonly ledgerTableName?: string;
+  readonly serviceName?: string;
+  readonly metricsNamespace?: string;
+}
+
+/**
+ * The function's environment for `settings`: the one place a configuration (the construct's
+ * props, the CLI's `rotate --local`, the emulators' world) becomes the variables
+ * `lambda/config.ts` reads.
+ *
+ * @param stringify how to write the target list (the construct passes `Stack.toJsonString`, which
+ * resolves deploy-time values such as created roles' ARNs). @default JSON.stringify
+ */
+export function toFunctionEnv(
+  settings: FunctionSettings,
+  { stringify = JSON.stringify }: { stringify?: (value: unknown) => string } = {},
+): Record<string, string> {
+  const { targets } = settings;
+  return {
+    [ENV.adobeCredentialsSecretId]: settings.adobeCredentialsSecretId,
+    ...('file' in targets ? { [ENV.rotationTargetsFile]: targets.file } : { [ENV.rotationTargets]: stringify(targets) }),
+    ...(settings.flowServiceUrl !== undefined ? { [ENV.flowServiceUrl]: settings.flowServiceUrl } : {}),
+    ...(settings.imsUrl !== undefined ? { [ENV.imsUrl]: settings.imsUrl } : {}),
+    ...(settings.concurrency !== undefined ? { [ENV.concurrency]: String(settings.concurrency) } : {}),
+    ...(settings.verifyWithAdobe !== undefined ? { [ENV.verifyWithAdobe]: String(settings.verifyWithAdobe) } : {}),
+    ...(settings.ledgerTableName !== undefined ? { [ENV.ledgerTableName]: settings.ledgerTableName } : {}),
+    ...(settings.serviceName !== undefined ? { [ENV.serviceName]: settings.serviceName } : {}),
+    ...(settings.metricsNamespace !== undefined ? { [ENV.metricsNamespace]: settings.metricsNamespace } : {}),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The guardrail keys of the `rotator` configuration (cdk.json): a permissions boundary, tags, a
+ * customer-managed KMS key, VPC placement and the Adobe secret's readers. Their rules are
+ * core/guardrail-rules.ts, shared with the construct; lib/config/config.ts spreads these schemas into the
+ * root object. Every refusal shows the value it got.
+ */
+import { z } from 'zod';
+import { kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems, vpcProblems } from '../../core/guardrail-rules.js';
+
+/** The function's subnets and security groups (Lambda's VpcConfig). */
+export interface VpcConfig {
+  /** 1 to 16 subnet ids (`subnet-...`): private subnets with a route to a NAT gateway. */
+  readonly subnetIds: readonly string[];
+  /** 1 to 5 security group ids (`sg-...`) allowing outbound HTTPS. */
+  readonly securityGroupIds: readonly string[];
+}
+
+/** The guardrail keys, validated. Each is optional; docs/DEPLOY.md, "Locked-down accounts", says what each does. */
+export interface GuardrailsConfig {
+  /** A managed policy ARN set as the permissions boundary of every role the stack creates. Omitted: none. */
+  readonly permissionsBoundaryArn?: string;
+  /** Tags on every taggable resource of the stack. Omitted: none. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * A customer-managed KMS key (its key ARN) for the created Adobe secret, the log group, the
+   * alarm topic and both queues. Omitted: AWS-managed encryption (an unencrypted topic).
+   */
+  readonly encryptionKeyArn?: string;
+  /** Run the function in these subnets with these security groups. Omitted: outside any VPC. */
+  readonly vpc?: VpcConfig;
+  /**
+   * IAM role or user ARNs that may read the created Adobe secret besides the function's role.
+   * Omitted: the function's role only.
+   */
+  readonly secretReaders?: readonly string[];
+}
+
+/** `<value> <what>`, or "is required" when the field is missing: every type error shows what it got. */
+function shown(what: string) {
+  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `${JSON.stringify(issue.input)} ${what}`);
+}
+
+/** A string refined by a rule that returns the problem (showing the value) or undefined. */
+function ruled(what: string, problem: (value: string) => string | undefined) {
+  return z.string({ error: shown(what) }).superRefine((value, ctx) => {
+    const found = problem(value);
+    if (found) ctx.addIssue({ code: 'custom', message: found });
+  });
+}
+
+const idList = (what: string) => z.array(z.string({ error: shown('is not a string') }), { error: shown(`is not a list of ${what} ids`) });
+
+/** `vpc` as written; the shape lists its fields in "unknown field" messages. */
+export const vpcSchema = z
+  .object(
+    { subnetIds: idList('subnet'), securityGroupIds: idList('security group') },
+    { error: shown('is not an object: { "subnetIds": ["subnet-..."], "securityGroupIds": ["sg-..."] }') },
+  )
+  .strict()
+  .superRefine((vpc, ctx) => {
+    for (const [path, message] of vpcProblems(vpc.subnetIds, vpc.securityGroupIds)) ctx.addIssue({ code: 'custom', message, path });
+  });
+
+/** The schemas of the guardrail keys, to spread into the root object schema. */
+export const guardrailFieldSchemas = {
+  permissionsBoundaryArn: ruled('is not a managed policy ARN', managedPolicyArnProblem).optional(),
+  tags: z
+    .record(z.string(), z.unknown(), { error: shown('is not an object of tags: { "<key>": "<value>" }') })
+    .superRefine((tags, ctx) => {
+      // Each message shows the key or value it refuses; the whole object would only add "got an object".
+      for (const message of tagsProblems(tags as Record<string, string>)) ctx.addIssue({ code: 'custom', message, input: undefined });
+    })
+    .transform((tags) => tags as Readonly<Record<string, string>>)
+    .optional(),
+  encryptionKeyArn: ruled('is not a KMS key ARN', kmsKeyArnProblem).optional(),
+  vpc: vpcSchema.optional(),
+  secretReaders: z.array(ruled('is not an IAM role or user ARN', secretReaderProblem), { error: shown('is not a list of IAM role or user ARNs') }).optional(),
+};
+
+/**
+ * Problems between a guardrail key and the rest of the configuration, each starting with its
+ * field: a key in another region than the stack's, readers for a secret the stack does not own.
+ */
+export function guardrailConfigProblems(config: GuardrailsConfig & { readonly region?: string; readonly adobeCredentialsSecret?: unknown }): string[] {
+  const problems: string[] = [];
+  const regionProblem = config.encryptionKeyArn ? kmsKeyRegionProblem(config.encryptionKeyArn, config.region) : undefined;
+  if (regionProblem) problems.push(`encryptionKeyArn: ${regionProblem}`);
+  if (config.secretReaders && config.adobeCredentialsSecret !== undefined) {
+    problems.push(
+      'secretReaders: the stack restricts who reads the Adobe secret only when it creates that secret; with adobeCredentialsSecret given, ' +
+        'add the statement in docs/DEPLOY.md ("The Adobe secret\'s readers") to that secret\'s resource policy yourself, and remove secretReaders',
+    );
+  }
+  return problems;
+}

@@ -1,0 +1,217 @@
+/**
+ * Proving each rotation from Adobe's side: after the PATCH, Flow Service explores the connection
+ * with the credentials it now holds; a dry run asks with what it holds before anything changes.
+ */
+import { describe, expect, it } from 'vitest';
+import { flowProblem } from '../../../emulators/flow-service.js';
+import type { RecordedRequest } from '../../../emulators/types.js';
+import { describeExploreQuery, exploreQueryFor } from '../../../lambda/adobe-verification.js';
+import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
+
+const start = useHarness();
+
+const callOf = (request: RecordedRequest) => (request.path.endsWith('/explore') ? 'EXPLORE' : request.method);
+const explores = (requests: RecordedRequest[]) => requests.filter((request) => request.path.endsWith('/explore'));
+/** S3's refusal, as Flow Service relays it (the emulator's own wording). */
+const refusedByS3 = flowProblem(400, '1100-400', 'The request could not be processed. Flow provider error: Amazon S3 answered AccessDenied: Access Denied');
+
+describe('exploreQueryFor', () => {
+  it.each([
+    ['no bucket: the root', {}, { objectType: 'root' }, "the bucket's root"],
+    ['a bucket: its top, as a folder', { bucketName: 'acme-aep-landing' }, { objectType: 'folder', object: '/acme-aep-landing/' }, 's3://acme-aep-landing/'],
+    [
+      'a bucket and folder',
+      { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+      { objectType: 'folder', object: '/acme-aep-landing/crm/daily/' },
+      's3://acme-aep-landing/crm/daily/',
+    ],
+    [
+      'a folder written with slashes',
+      { bucketName: 'b-1', folderPath: '/crm/daily/' },
+      { objectType: 'folder', object: '/b-1/crm/daily/' },
+      's3://b-1/crm/daily/',
+    ],
+  ])('%s', (_name, target, query, described) => {
+    expect(exploreQueryFor(target)).toEqual(query);
+    expect(describeExploreQuery(exploreQueryFor(target))).toBe(described);
+  });
+});
+
+describe('after every successful PATCH', () => {
+  it('explores the connection with the same Platform headers, and the entry is rotated with adobeVerified', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, etag: world.connection(id).etag });
+    const requests = world.emulators.flowService.requests;
+    expect(requests.map(callOf)).toEqual(['GET', 'PATCH', 'EXPLORE']);
+    const [get, , explore] = requests;
+    expect(explore!.path).toBe(`/connections/${id}/explore`);
+    expect(explore!.query).toEqual({ objectType: 'root' });
+    for (const header of ['authorization', 'x-api-key', 'x-gw-ims-org-id', 'x-sandbox-name']) expect(explore!.headers[header]).toBe(get!.headers[header]);
+  });
+
+  it("fails the entry when Adobe cannot list with the new credentials, which are nonetheless in place: its etag is the PATCH's", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    const [refused, fine] = world.connectionIds as [string, string];
+    world.emulators.flowService.injectFault({ match: { path: `/connections/${refused}/explore` }, kind: 'respond', status: 400, body: refusedByS3 });
+    const capture = captureOutput();
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+    capture.restore();
+
+    // The other connection rotated, so the scheduled run resolves; the refused one counts as failed.
+    expect(summary).toMatchObject({ rotated: 1, failed: 1 });
+    const entry = summary.results[0]!;
+    const stored = world.connection(refused);
+    expect(entry).toMatchObject({ connectionId: refused, status: 'failed', errorCode: '1100-400', adobeVerified: false, etag: stored.etag, attempts: 1 });
+    expect(entry.heldCredentialsExpireAt).toBe(entry.expiresAt);
+    expect(entry.error).toMatch(
+      /^the connection now holds the new credentials \(etag "[^"]+"\), but Adobe could not list the bucket's root with them, so ingestion would fail/,
+    );
+    expect(entry.error).toContain('Amazon S3 answered AccessDenied: Access Denied');
+    expect(entry).not.toHaveProperty('transient');
+    // The new set is in place and works; it was not rotated again in the run.
+    expect(await world.callerIdentityOf(refused)).toMatch(/assumed-role/);
+    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${refused}`)).toHaveLength(1);
+    expect(summary.results[1]).toMatchObject({ connectionId: fine, status: 'rotated', adobeVerified: true });
+    const metrics = capture.jsonLines().filter((line) => '_aws' in line);
+    expect(metrics.flatMap((line) => [line.RotationFailed ?? []].flat())).toEqual([1]);
+  });
+
+  it("retries Adobe's 5xx on the explore through got, like any request", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true });
+    expect(explores(world.emulators.flowService.requests)).toHaveLength(2);
+  });
+
+  it('asks Adobe once more at the end of the run when it did not answer the explore, without minting or patching again', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    // 1 + retryLimit 2 (FAST_HTTP_POLICY): every explore of the first attempt gets 503.
+    world.emulators.flowService.injectFault({
+      match: { path: /\/explore$/ },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+      times: 3,
+    });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary).toMatchObject({ rotated: 1, failed: 0 });
+    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, attempts: 2, etag: world.connection(id).etag });
+    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'PATCH', 'EXPLORE', 'EXPLORE', 'EXPLORE', 'EXPLORE']);
+    expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(1);
+  });
+
+  it('tells an explore Adobe never answered from a refusal: transient, and no claim that ingestion would fail', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    const [unanswered] = world.connectionIds as [string, string];
+    world.emulators.flowService.injectFault({
+      match: { path: `/connections/${unanswered}/explore` },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+      times: 99,
+    });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    const entry = summary.results[0]!;
+    expect(entry).toMatchObject({
+      status: 'failed',
+      errorCode: '1103-503',
+      transient: true,
+      attempts: 2,
+      adobeVerified: false,
+      etag: world.connection(unanswered).etag,
+    });
+    expect(entry.heldCredentialsExpireAt).toBe(entry.expiresAt);
+    expect(entry.error).toMatch(
+      /^the connection now holds the new credentials \(etag "[^"]+"\), but Adobe could not list the bucket's root with them because Flow Service did not answer, which says nothing about the bucket: /,
+    );
+    expect(entry.error).not.toContain('ingestion would fail');
+    // One PATCH: the new set is in place, only Adobe's check was asked again.
+    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${unanswered}`)).toHaveLength(
+      1,
+    );
+    expect(await world.callerIdentityOf(unanswered)).toMatch(/assumed-role/);
+  });
+  it("says the deadline stopped Adobe's check, not that Adobe refused, when the explore outlasts the invocation", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const id = world.connectionIds[0]!;
+    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'delay', ms: 120_000, times: 99 });
+    // Lambda's clock: 1.5 s left; the deadline stops requests 0.5 s before it.
+    const endsAt = Date.now() + 1_500;
+    const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
+
+    const summary = await newHandler({ deadlineMargins: { startMs: 100, stopMs: 500 } })({ connectionIds: [id] }, context as never);
+
+    expect(Date.now()).toBeLessThan(endsAt);
+    expect(summary.results[0]).toMatchObject({
+      status: 'failed',
+      errorCode: 'OUT_OF_TIME',
+      adobeVerified: false,
+      etag: world.connection(id).etag,
+      attempts: 1,
+    });
+    expect(summary.results[0]!.error).toMatch(
+      /^the connection now holds the new credentials \(etag "[^"]+"\), but the invocation reached its deadline before Adobe answered whether it can list the bucket's root with them$/,
+    );
+    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH')).toHaveLength(1);
+  });
+});
+
+describe('a dry run', () => {
+  it('asks Adobe with what the connection holds now, before anything changes', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const before = world.connection(world.connectionIds[0]!);
+
+    const summary = await newHandler()({ dryRun: true });
+
+    expect(summary.results[0]).toMatchObject({ status: 'dry-run', adobeVerified: true });
+    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'EXPLORE']);
+    expect(world.connection(before.id)).toEqual(before);
+  });
+
+  it("reports that Adobe cannot read with the current credentials, and Adobe's reason", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    // The credentials the connection holds expired an hour ago (the STS emulator's clock moves on).
+    world.emulators.sts.setClock(() => Date.now() + 3600_000);
+
+    const summary = await newHandler()({ dryRun: true });
+
+    expect(summary.results[0]).toMatchObject({ status: 'dry-run', adobeVerified: false, adobeErrorCode: '1100-400' });
+    expect(summary.results[0]!.adobeError).toContain("Adobe could not list the bucket's root with the credentials the connection holds now");
+    expect(summary.results[0]!.adobeError).toContain('ExpiredToken');
+  });
+});
+
+describe('the off switch', () => {
+  it('VERIFY_WITH_ADOBE=false sends no explore, and says adobeVerified: false', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+
+    const rotated = await newHandler({ env: { VERIFY_WITH_ADOBE: 'false' } })(SCHEDULED_EVENT);
+    const planned = await newHandler({ env: { VERIFY_WITH_ADOBE: 'false' } })({ dryRun: true });
+
+    expect(rotated.results[0]).toMatchObject({ status: 'rotated', adobeVerified: false });
+    expect(planned.results[0]).toMatchObject({ status: 'dry-run', adobeVerified: false });
+    expect(explores(world.emulators.flowService.requests)).toHaveLength(0);
+  });
+
+  it('refuses a VERIFY_WITH_ADOBE that is not a boolean before touching anything', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+
+    const { error } = await settle(() => newHandler({ env: { VERIFY_WITH_ADOBE: 'maybe' } })(SCHEDULED_EVENT));
+
+    expect(error!.message).toContain('VERIFY_WITH_ADOBE: must be true or false (default true); got "maybe"');
+    expect(world.emulators.flowService.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Secrets never leak: a demo-sized run with faults injected, with every byte of output, every
+ * thrown error (and its cause chain, serialized as Lambda would) and every return value captured,
+ * searched for every secret the emulators issued or hold.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { flowProblem } from '../../../emulators/flow-service.js';
+import { stsErrorXml } from '../../../emulators/sts.js';
+import { captureOutput, findSecrets, serializeError, settle, startHarness, type Harness } from '../../support/index.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe('secret hygiene', () => {
+  it('the leak detector finds a secret that is printed (so a zero below means something)', async () => {
+    harness = await startHarness({ connections: [{ sandboxName: 'prod' }] });
+    const capture = captureOutput();
+    console.log(`oops ${harness.world.adobe.clientSecret}`);
+    process.stdout.write(`more ${harness.world.functionCredentials.sessionToken}\n`);
+    capture.restore();
+
+    expect(findSecrets(capture.text(), harness.world.secretValues())).toEqual([
+      harness.world.adobe.clientSecret,
+      harness.world.functionCredentials.sessionToken,
+    ]);
+  });
+
+  it('a demo-sized run with faults leaks no secret into logs, metrics, errors or results', async () => {
+    harness = await startHarness({
+      connections: [
+        { sandboxName: 'prod', externalId: 'ext-1234' },
+        { sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 7200 },
+        { sandboxName: 'prod', method: 'get-session-token', durationSeconds: 43_200 },
+        { sandboxName: 'dev' },
+        { sandboxName: 'dev', withSessionToken: false },
+        { sandboxName: 'dev' },
+        { sandboxName: 'dev', method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports/dev' },
+      ],
+    });
+    const { world, newHandler } = harness;
+    const { flowService, sts, ims } = world.emulators;
+    const ids = world.connectionIds;
+    const handler = newHandler();
+    const outputs: string[] = [];
+    const capture = captureOutput();
+
+    // Run 1: transient faults everywhere, one connection whose credentials fail verification,
+    // one whose Flow Service echoes the request body back in its error (a worst case).
+    flowService.concurrentEditBeforePatch(ids[0]!, 1);
+    flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${ids[1]}` }, kind: 'respond', status: 429, headers: { 'retry-after': '0' } });
+    flowService.injectFault({ match: { method: 'GET', path: `/connections/${ids[2]}` }, kind: 'reset' });
+    flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${ids[3]}` }, kind: 'respond', status: 500, body: { error_code: '1102-500' } });
+    sts.injectFault({
+      match: { action: 'AssumeRole' },
+      kind: 'respond',
+      status: 400,
+      headers: { 'content-type': 'text/xml' },
+      body: stsErrorXml('Throttling', 'Rate exceeded'),
+    });
+    sts.mintUnverifiableCredentials(1);
+    outputs.push(JSON.stringify(await settle(() => handler({ version: '0', source: 'aws.scheduler', detail: {} }))));
+
+    // Run 2: the IMS token is revoked (401 → refresh), a manual dry run.
+    ims.revokeAllTokens();
+    outputs.push(JSON.stringify(await settle(() => handler({ dryRun: true }))));
+
+    // Run 3: a PATCH rejected with an error body that quotes the credentials it was sent.
+    flowService.injectFault({
+      match: { method: 'PATCH', path: `/connections/${ids[4]}` },
+      kind: 'respond',
+      status: 400,
+      // A problem document whose detailed message quotes the PATCH body it received.
+      body: (request: { body: string }) => flowProblem(400, '1455-400', `invalid patch ${request.body}`),
+    });
+    const echo = await settle(() => handler({ connectionIds: [ids[4], ids[5]] }));
+    outputs.push(JSON.stringify(echo.value ?? null));
+    if (echo.error) outputs.push(serializeError(echo.error));
+
+    // Run 4: IMS refuses the client (bad secret in the container's cache is simulated by a fault).
+    ims.revokeAllTokens();
+    ims.injectFault({ kind: 'respond', status: 401, body: { error: 'invalid_client', error_description: 'invalid client secret' } });
+    // A scheduled run in which nothing rotates rejects, naming each connection and why.
+    const refused = await settle(() => newHandler()({ version: '0', source: 'aws.scheduler', detail: {} }));
+    outputs.push(JSON.stringify(refused.value ?? null));
+    if (refused.error) outputs.push(serializeError(refused.error));
+
+    capture.restore();
+
+    // Every error thrown along the way, serialized with its whole cause chain.
+    const errors = outputs.join('\n');
+    const everything = `${capture.text()}\n${errors}`;
+    const secrets = world.secretValues();
+    expect(secrets.length).toBeGreaterThan(20);
+    expect(findSecrets(everything, secrets)).toEqual([]);
+    // Sanity: the run produced real output to search, including failures and their reasons.
+    expect(capture.text()).toContain('connection rotated');
+    expect(capture.text()).toContain('connection rotation failed');
+    expect(errors).toContain('"status":"failed"');
+    expect(errors).toContain('invalid patch [{');
+    expect(errors).toContain('failed to rotate');
+  });
+
+  it('an error body that echoes the credentials is redacted before it reaches a message', async () => {
+    harness = await startHarness({ connections: [{ sandboxName: 'prod' }] });
+    const { world, newHandler } = harness;
+    // A Flow Service that answers 400 quoting the PATCH body it received (new secret key and token).
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH' },
+      kind: 'respond',
+      status: 400,
+      body: (request: { body: string }) => ({ error_code: '1455-400', message: `invalid patch ${request.body}` }),
+    });
+    const capture = captureOutput();
+
+    const { error } = await settle(() => newHandler()({}));
+    capture.restore();
+
+    expect(error!.message).toContain('invalid patch [{"op":"replace","path":"/auth/params/s3AccessKey"');
+    expect(error!.message).toContain('[REDACTED]');
+    expect(findSecrets(`${capture.text()}${serializeError(error)}`, world.secretValues())).toEqual([]);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The demo, run as `npm run demo -- --verbose` runs it (function logs and EMF metrics included),
+ * with all of its output captured: it succeeds, shows every connection, and prints none of the
+ * secrets it used (Adobe client secret, IMS token, IAM-user and minted secret keys, session tokens).
+ */
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../../scripts/demo.js';
+import { captureOutput, findSecrets } from '../../support/index.js';
+
+describe('npm run demo', () => {
+  it('rotates the seeded connections and prints no secret, even with the function logs shown', async () => {
+    const capture = captureOutput();
+    let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
+    try {
+      outcome = await runDemo({ verbose: true });
+    } finally {
+      capture.restore();
+    }
+
+    const output = capture.text();
+    expect(outcome.exitCode).toBe(0);
+    expect(output).toContain('5 rotated, 0 failed, 1 skipped');
+    expect(output).toContain('rotated (after 1 etag conflict)');
+    expect(output).toContain('5 of 5 were then explored by Flow Service with their new credentials');
+    expect(output).toContain('"message":"connection rotated"');
+    expect(outcome.secrets.length).toBeGreaterThan(10);
+    expect(findSecrets(output, outcome.secrets)).toEqual([]);
+  });
+
+  it("with --with-failure shows a partial failure readably, with Adobe's code, and the one more attempt that rode out an outage", async () => {
+    const capture = captureOutput();
+    let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
+    try {
+      outcome = await runDemo({ withFailure: true });
+    } finally {
+      capture.restore();
+    }
+
+    const output = capture.text();
+    expect(outcome.exitCode).toBe(0);
+    expect(output).toContain('5 rotated, 1 failed, 1 skipped');
+    expect(output).toContain('FAILED (2118-403)');
+    expect(output).toMatch(
+      /Adobe code 2118-403:\n {2}Flow Service PATCH \/connections\/[0-9a-f-]+ failed with HTTP 403 \(2118-403\): .*Manage Sources in sandbox partner/,
+    );
+    expect(output).toContain('needs the Sources "manage" permission in sandbox partner');
+    expect(output).toContain('rotated (on attempt 2)');
+    expect(findSecrets(output, outcome.secrets)).toEqual([]);
+  });
+});

@@ -1,0 +1,417 @@
+/**
+ * The construct's guardrails, each with and without its prop: a permissions boundary on every
+ * role, tags on every taggable resource, a customer-managed key for what it stores, the function
+ * in a VPC, a schedule group of its own, and who may read the Adobe secret. Then the refusals.
+ */
+import { App, CfnResource, Stack, TagManager, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { S3CredentialRotator, S3CredentialRotatorValidationError, type S3CredentialRotatorProps } from '../../../lib/s3-credential-rotator.js';
+import { removeTestOutdirs, testOutdir } from '../../support/index.js';
+
+const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
+const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
+const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+const BOUNDARY = 'arn:aws:iam::123456789012:policy/aep-boundary';
+const ENV = { account: '123456789012', region: 'eu-west-1' };
+
+afterAll(removeTestOutdirs);
+
+function newStack(env?: { account: string; region: string }): Stack {
+  const app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
+  return new Stack(app, 'Test', { env });
+}
+
+/** A rotator with a created role and an existing one, so that every kind of role is there. */
+function build(props: Partial<S3CredentialRotatorProps> | ((stack: Stack) => Partial<S3CredentialRotatorProps>) = {}, stack = newStack(ENV)) {
+  const rotator = new S3CredentialRotator(stack, 'Rotator', {
+    targets: [
+      { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme-landing' } },
+      { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-web' },
+    ],
+    ...(typeof props === 'function' ? props(stack) : props),
+  });
+  return { stack, rotator, template: Template.fromStack(stack) };
+}
+
+const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const propertiesOf = (template: Template, construct: IConstruct) => template.toJSON().Resources[logicalId(construct)].Properties as Record<string, any>;
+
+function problemsOf(props: (stack: Stack) => Partial<S3CredentialRotatorProps>, env: { account: string; region: string } | undefined = ENV): string[] {
+  try {
+    build(props, newStack(env));
+  } catch (error) {
+    expect(error).toBeInstanceOf(S3CredentialRotatorValidationError);
+    return [...(error as S3CredentialRotatorValidationError).problems];
+  }
+  throw new Error('expected an S3CredentialRotatorValidationError');
+}
+
+describe('permissionsBoundary', () => {
+  it('is set on every role: the function’s, the created source role and EventBridge Scheduler’s', () => {
+    const { template, rotator } = build((stack) => ({ permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(stack, 'Boundary', BOUNDARY) }));
+
+    const roles = template.findResources('AWS::IAM::Role');
+    expect(Object.keys(roles).sort()).toEqual(
+      [logicalId(rotator.functionRole), logicalId(rotator.createdRoles.get(ID)!), logicalId(rotator.schedulerRole)].sort(),
+    );
+    for (const role of Object.values(roles)) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
+  });
+
+  it('is absent by default', () => {
+    const { template } = build();
+
+    const roles = Object.values(template.findResources('AWS::IAM::Role'));
+    expect(roles).toHaveLength(3);
+    for (const role of roles) expect(role.Properties).not.toHaveProperty('PermissionsBoundary');
+  });
+});
+
+describe('tags', () => {
+  const TAGS = { 'cost-center': '4711', 'Data Owner': 'Zoë' };
+
+  it('are on every taggable resource the construct creates, and on Scheduler’s role', () => {
+    const { stack, template } = build({ tags: TAGS });
+
+    const taggable = stack.node
+      .findAll()
+      .filter(
+        (construct): construct is CfnResource =>
+          CfnResource.isCfnResource(construct) && (TagManager.isTaggable(construct) || TagManager.isTaggableV2(construct)),
+      )
+      .map((resource) => [logicalId(resource), resource.cfnResourceType] as const);
+    // The exact kinds, so the loop below cannot pass by finding nothing.
+    expect(taggable.map(([, type]) => type).sort()).toEqual(
+      [
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Dashboard',
+        'AWS::DynamoDB::Table',
+        'AWS::IAM::Role',
+        'AWS::IAM::Role',
+        'AWS::IAM::Role',
+        'AWS::Lambda::Function',
+        'AWS::Logs::LogGroup',
+        'AWS::SNS::Topic',
+        'AWS::SQS::Queue',
+        'AWS::SQS::Queue',
+        'AWS::Scheduler::ScheduleGroup',
+        'AWS::SecretsManager::Secret',
+      ].sort(),
+    );
+    const resources = template.toJSON().Resources;
+    for (const [id, type] of taggable) {
+      // cfn-lint's schema does not know CloudFormation's new dashboard tags yet (see guardrails.ts).
+      if (type === 'AWS::CloudWatch::Dashboard') expect(resources[id].Properties, id).not.toHaveProperty('Tags');
+      else
+        expect(resources[id].Properties.Tags, `${type} ${id}`).toEqual(
+          expect.arrayContaining([
+            { Key: 'cost-center', Value: '4711' },
+            { Key: 'Data Owner', Value: 'Zoë' },
+          ]),
+        );
+    }
+  });
+
+  it('are absent by default', () => {
+    const { template } = build();
+
+    for (const [id, resource] of Object.entries(template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>)) {
+      expect(resource.Properties ?? {}, id).not.toHaveProperty('Tags');
+    }
+  });
+});
+
+describe('encryptionKey', () => {
+  const imported = (stack: Stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY) });
+
+  it('encrypts the created secret, the log group, the topic, both queues and the ledger', () => {
+    const { template, rotator } = build(imported);
+
+    expect(propertiesOf(template, rotator.ledgerTable).SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY });
+    expect(propertiesOf(template, rotator.adobeCredentialsSecret).KmsKeyId).toBe(KEY);
+    expect(propertiesOf(template, rotator.node.findChild('LogGroup')).KmsKeyId).toBe(KEY);
+    expect(propertiesOf(template, rotator.alarmTopic).KmsMasterKeyId).toBe(KEY);
+    for (const queue of [rotator.scheduleDeadLetterQueue, rotator.failureDeadLetterQueue]) {
+      expect(propertiesOf(template, queue)).toEqual({ KmsMasterKeyId: KEY, MessageRetentionPeriod: 1_209_600 });
+    }
+  });
+
+  it('lets the function decrypt the secret through Secrets Manager, write the encrypted failure queue through SQS and the ledger through DynamoDB', () => {
+    const { template, rotator } = build(imported);
+
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!
+      .Properties.PolicyDocument.Statement;
+    const via = (service: string) => ({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Sid: 'EncryptFailedEvents', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: KEY, Condition: via('sqs') },
+        { Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY, Condition: via('secretsmanager') },
+        { Sid: 'EncryptLedger', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: KEY, Condition: via('dynamodb') },
+      ]),
+    );
+    expect(statements.filter((statement: { Action: unknown }) => JSON.stringify(statement.Action).includes('kms:'))).toHaveLength(3);
+  });
+
+  it('lets EventBridge Scheduler write its encrypted dead-letter queue through SQS', () => {
+    const { template, rotator } = build(imported);
+
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.schedulerRole) }] } }));
+    expect(policy!.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalId(rotator.function), 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: KEY,
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['sqs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [logicalId(rotator.scheduleDeadLetterQueue), 'Arn'] } },
+    ]);
+  });
+
+  it('adds CloudWatch Logs and CloudWatch alarms to the policy of a key of this app', () => {
+    const { template } = build((stack) => ({ encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) }));
+
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    expect(key!.Properties.KeyPolicy.Statement).toEqual(
+      expect.arrayContaining([
+        {
+          Sid: 'AllowCloudWatchLogsInThisAccount',
+          Effect: 'Allow',
+          Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+          Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+          Resource: '*',
+          Condition: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']] },
+            },
+          },
+        },
+        {
+          Sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+        },
+      ]),
+    );
+  });
+
+  it('leaves AWS-managed encryption by default: SSE-SQS queues, no key on the secret, log group, topic or ledger', () => {
+    const { template, rotator } = build();
+
+    expect(propertiesOf(template, rotator.ledgerTable)).not.toHaveProperty('SSESpecification');
+    expect(propertiesOf(template, rotator.adobeCredentialsSecret)).not.toHaveProperty('KmsKeyId');
+    expect(propertiesOf(template, rotator.node.findChild('LogGroup'))).not.toHaveProperty('KmsKeyId');
+    expect(propertiesOf(template, rotator.alarmTopic)).not.toHaveProperty('KmsMasterKeyId');
+    for (const queue of [rotator.scheduleDeadLetterQueue, rotator.failureDeadLetterQueue])
+      expect(propertiesOf(template, queue)).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('kms:');
+  });
+});
+
+describe('vpc', () => {
+  const inVpc = (stack: Stack) => ({
+    vpc: {
+      subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((id, index) => ec2.Subnet.fromSubnetId(stack, `Subnet${index}`, id)),
+      securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false })],
+    },
+  });
+
+  it('puts the function in the subnets and security groups, and lets its role manage the network interfaces', () => {
+    const { template, rotator } = build(inVpc);
+
+    expect(propertiesOf(template, rotator.function).VpcConfig).toEqual({
+      SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
+    });
+    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!
+      .Properties.PolicyDocument.Statement;
+    expect(statements.filter(({ Sid }: { Sid?: string }) => ['DescribeNetwork', 'ManageNetworkInterfaces'].includes(Sid ?? ''))).toEqual([
+      { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
+      {
+        Sid: 'ManageNetworkInterfaces',
+        Effect: 'Allow',
+        Action: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*/*']] },
+      },
+    ]);
+    // No managed policy (AWSLambdaVPCAccessExecutionRole), no security group of its own.
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    expect(propertiesOf(template, rotator.functionRole)).not.toHaveProperty('ManagedPolicyArns');
+  });
+
+  it('creates the function only after its role may create network interfaces', () => {
+    const { template, rotator } = build(inVpc);
+
+    expect(template.toJSON().Resources[logicalId(rotator.function)].DependsOn).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^RotatorFunctionRoleDefaultPolicy/)]),
+    );
+  });
+
+  it('leaves the function outside any VPC by default, with no EC2 permission', () => {
+    const { template, rotator } = build();
+
+    expect(propertiesOf(template, rotator.function)).not.toHaveProperty('VpcConfig');
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('ec2:');
+  });
+});
+
+describe('schedule group', () => {
+  it('is a group of the construct’s own, deleted with the stack, and the only one Scheduler’s role trusts', () => {
+    const { template, rotator } = build();
+
+    const group = template.toJSON().Resources[logicalId(rotator.scheduleGroup)];
+    expect(group).toEqual({
+      Type: 'AWS::Scheduler::ScheduleGroup',
+      Properties: { Name: 'Test-Rotator-ScheduleGroup-4410A76A' },
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+    });
+    expect(propertiesOf(template, rotator.schedule).GroupName).toBe('Test-Rotator-ScheduleGroup-4410A76A');
+    expect(propertiesOf(template, rotator.schedulerRole).AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012', 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(rotator.scheduleGroup), 'Arn'] } } },
+      },
+    ]);
+  });
+
+  it('can be a group of the app’s', () => {
+    const { template, rotator } = build((stack) => ({ scheduleGroup: scheduler.ScheduleGroup.fromScheduleGroupName(stack, 'Group', 'ops-schedules') }));
+
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
+    expect(propertiesOf(template, rotator.schedule).GroupName).toBe('ops-schedules');
+    expect(propertiesOf(template, rotator.schedulerRole).AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['aws:SourceArn']).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:eu-west-1:123456789012:schedule-group/ops-schedules']],
+    });
+  });
+});
+
+describe('secretReaders', () => {
+  const denyExcept = (...readers: unknown[]) => ({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'OnlyTheRotatorAndNamedReadersMayRead',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        // Reading only: put-secret-value, describe-secret and the policy itself stay with IAM.
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': readers } },
+      },
+    ],
+  });
+
+  it('keeps the created secret to the function’s role by default', () => {
+    const { template, rotator } = build();
+
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 1);
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      SecretId: { Ref: logicalId(rotator.adobeCredentialsSecret) },
+      ResourcePolicy: denyExcept({ 'Fn::GetAtt': [logicalId(rotator.functionRole), 'Arn'] }),
+    });
+  });
+
+  it('lets the named readers read it too, wildcards and all', () => {
+    const readers = [
+      'arn:aws:iam::123456789012:role/aep-ops',
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_*',
+    ];
+    const { template, rotator } = build({ secretReaders: readers });
+
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: denyExcept({ 'Fn::GetAtt': [logicalId(rotator.functionRole), 'Arn'] }, ...readers),
+    });
+  });
+
+  it('names the function’s role by its fixed name’s ARN just the same', () => {
+    const { template, rotator } = build({ functionRoleName: 'aep-s3-rotator-prod' });
+
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: denyExcept({ 'Fn::GetAtt': [logicalId(rotator.functionRole), 'Arn'] }),
+    });
+  });
+
+  it('sets no policy on an imported secret, which the stack cannot change', () => {
+    const { template } = build((stack) => ({ adobeCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Adobe', 'aep/adobe') }));
+
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+  });
+});
+
+describe('guardrail refusals', () => {
+  it.each<[string, (stack: Stack) => Partial<S3CredentialRotatorProps>, string]>([
+    [
+      'the encryption key is an alias',
+      (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:alias/aep') }),
+      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:alias/aep" is a KMS alias ARN; give the ARN of the key it points to',
+    ],
+    [
+      'the encryption key is in another region',
+      (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY.replace('eu-west-1', 'us-east-1')) }),
+      'encryptionKey: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" is a key in us-east-1, but the stack deploys to eu-west-1',
+    ],
+    [
+      'the permissions boundary is not a managed policy',
+      (stack) => ({ permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(stack, 'Boundary', 'arn:aws:iam::123456789012:role/boundary') }),
+      'permissionsBoundary: "arn:aws:iam::123456789012:role/boundary" is not a managed policy ARN',
+    ],
+    ['a tag key starts with aws:', () => ({ tags: { 'aws:team': 'data' } }), 'tags: key "aws:team" starts with "aws:", which AWS keeps for its own tags'],
+    [
+      'a tag value has a character AWS rejects',
+      () => ({ tags: { team: 'data;ops' } }),
+      'tags: the value of "team", "data;ops", has ";", which AWS does not allow in tags',
+    ],
+    [
+      'a subnet id is malformed',
+      (stack) => ({
+        vpc: {
+          subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-xyz')],
+          securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-01234567')],
+        },
+      }),
+      'vpc.subnets[0]: "subnet-xyz" is not a subnet id',
+    ],
+    [
+      'no security group is given',
+      (stack) => ({ vpc: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-01234567')], securityGroups: [] } }),
+      'vpc.securityGroups: lists 0; Lambda takes 1 to 5 security groups',
+    ],
+    [
+      'a secret reader is a role session',
+      () => ({ secretReaders: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] }),
+      'secretReaders[0]: "arn:aws:sts::123456789012:assumed-role/Admin/jane" is a role session',
+    ],
+    [
+      'secret readers are given for an imported secret',
+      (stack) => ({
+        adobeCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Adobe', 'aep/adobe'),
+        secretReaders: ['arn:aws:iam::123456789012:role/ops'],
+      }),
+      "secretReaders: the Adobe secret is imported, and an imported secret's resource policy cannot be set from here",
+    ],
+  ])('fails when %s', (_name, props, expected) => {
+    expect(problemsOf(props)).toEqual([expect.stringContaining(expected)]);
+  });
+
+  it('skips the region check while the stack’s region is unknown', () => {
+    expect(() => build((stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY.replace('eu-west-1', 'us-east-1')) }), newStack())).not.toThrow();
+  });
+});

@@ -1,0 +1,169 @@
+/** The session policy that narrows minted credentials, and the names that go into it. */
+import { describe, expect, it } from 'vitest';
+import {
+  folderPathProblem,
+  LONGEST_PARTITION,
+  normalizeFolderPath,
+  partitionOf,
+  s3BucketNameProblem,
+  SESSION_POLICY_MAX_CHARS,
+  sessionPolicy,
+  sessionPolicySizeProblem,
+} from '../../../core/session-policy.js';
+
+const decrypt = (partition: string) => ({
+  Sid: 'DecryptViaS3',
+  Effect: 'Allow',
+  Action: 'kms:Decrypt',
+  Resource: `arn:${partition}:kms:*:*:key/*`,
+  Condition: { StringLike: { 'kms:ViaService': 's3.*' } },
+});
+
+describe('sessionPolicy', () => {
+  it.each([
+    [
+      'a folder: objects and listing under <folder>/ only',
+      { partition: 'aws', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+      [
+        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::acme-aep-landing/crm/daily/*' },
+        {
+          Sid: 'ListFolder',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: 'arn:aws:s3:::acme-aep-landing',
+          Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
+        },
+        { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::acme-aep-landing' },
+        decrypt('aws'),
+      ],
+    ],
+    [
+      'no folder: the whole bucket, listing without a condition',
+      { partition: 'aws', bucketName: 'acme-aep-landing' },
+      [
+        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::acme-aep-landing/*' },
+        { Sid: 'ListFolder', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-aep-landing' },
+        { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::acme-aep-landing' },
+        decrypt('aws'),
+      ],
+    ],
+    [
+      'the China partition: every ARN in it',
+      { partition: 'aws-cn', bucketName: 'acme.cn.landing', folderPath: 'in' },
+      [
+        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws-cn:s3:::acme.cn.landing/in/*' },
+        {
+          Sid: 'ListFolder',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: 'arn:aws-cn:s3:::acme.cn.landing',
+          Condition: { StringLike: { 's3:prefix': ['in/', 'in/*'] } },
+        },
+        { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws-cn:s3:::acme.cn.landing' },
+        decrypt('aws-cn'),
+      ],
+    ],
+  ])('%s', (_case, scope, statements) => {
+    const policy = sessionPolicy(scope);
+
+    expect(JSON.parse(policy)).toEqual({ Version: '2012-10-17', Statement: statements });
+    // Compact: no whitespace to count against STS's limit.
+    expect(policy).toBe(JSON.stringify(JSON.parse(policy)));
+  });
+
+  it('writes characters outside printable ASCII as JSON escapes, which STS accepts and IAM reads as the same text', () => {
+    const policy = sessionPolicy({ partition: 'aws', bucketName: 'acme', folderPath: 'données/日次' });
+
+    expect(policy).toMatch(/^[\u0020-\u007e]+$/);
+    expect(policy).toContain('donn\\u00e9es/\\u65e5\\u6b21/*');
+    expect(JSON.parse(policy).Statement[0].Resource).toBe('arn:aws:s3:::acme/données/日次/*');
+  });
+});
+
+describe('sessionPolicySizeProblem', () => {
+  /** The longest folder whose policy fits, found by trying (the limit is what STS counts). */
+  const longestFitting = (partition?: string) => {
+    let length = 1;
+    while (!sessionPolicySizeProblem({ partition, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length + 1) })) length += 1;
+    return length;
+  };
+
+  it('accepts the longest folder whose policy fits in 2048 characters and refuses one character more, naming both lengths', () => {
+    const fits = longestFitting('aws');
+    const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
+
+    expect(sessionPolicy({ ...scope, folderPath: 'f'.repeat(fits) }).length).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
+    expect(sessionPolicySizeProblem({ ...scope, folderPath: 'f'.repeat(fits + 1) })).toMatch(
+      /^makes the session policy 20(49|50|51) characters long, above the 2048 STS accepts/,
+    );
+  });
+
+  it('assumes the longest partition when the role is not known yet', () => {
+    expect(LONGEST_PARTITION).toBe('aws-us-gov');
+    expect(longestFitting(undefined)).toBe(longestFitting('aws-us-gov'));
+    expect(longestFitting(undefined)).toBeLessThan(longestFitting('aws'));
+  });
+
+  it('never refuses a bucket without a folder', () => {
+    expect(sessionPolicySizeProblem({ bucketName: 'b'.repeat(63) })).toBeUndefined();
+  });
+});
+
+describe('partitionOf', () => {
+  it.each([
+    ['arn:aws:iam::123456789012:role/r', 'aws'],
+    ['arn:aws-cn:iam::123456789012:user/u', 'aws-cn'],
+    ['arn:aws-us-gov:iam::123456789012:role/r', 'aws-us-gov'],
+    ['arn:aws-iso-b:iam::123456789012:role/r', 'aws-iso-b'],
+    ['role/r', undefined],
+  ])('%s → %s', (arn, partition) => {
+    expect(partitionOf(arn)).toBe(partition);
+  });
+});
+
+describe('s3BucketNameProblem', () => {
+  it.each(['abc', 'acme-aep-landing', 'acme.aep.landing', '1acme', 'a'.repeat(63), 'my-s3alias-bucket'])('accepts %s', (name) => {
+    expect(s3BucketNameProblem(name)).toBeUndefined();
+  });
+
+  it.each([
+    ['ab', '"ab" has 2 characters'],
+    ['a'.repeat(64), 'has 64 characters'],
+    ['Acme-Landing', '"Acme-Landing" is not a valid bucket name; S3 requires'],
+    ['acme_landing', 'is not a valid bucket name'],
+    ['-acme', 'is not a valid bucket name'],
+    ['acme.', 'is not a valid bucket name'],
+    ['acme..landing', '"acme..landing" has two adjacent dots'],
+    ['192.168.5.4', '"192.168.5.4" is shaped like an IP address'],
+    ['xn--acme', 'starts with "xn--", a prefix S3 reserves'],
+    ['sthree-acme', 'starts with "sthree-"'],
+    ['amzn-s3-demo-bucket', 'starts with "amzn-s3-demo-"'],
+    ['acme-s3alias', 'ends with "-s3alias", a suffix S3 reserves'],
+    ['acme--ol-s3', 'ends with "--ol-s3"'],
+    ['acme.mrap', 'ends with ".mrap"'],
+    ['acme--usw2-az1--x-s3', 'ends with "--x-s3"'],
+    ['acme--table-s3', 'ends with "--table-s3"'],
+  ])('refuses %s', (name, expected) => {
+    expect(s3BucketNameProblem(name)).toContain(expected);
+  });
+});
+
+describe('folderPathProblem and normalizeFolderPath', () => {
+  it.each([
+    ['/crm/daily/', 'crm/daily'],
+    ['crm', 'crm'],
+    ['//a/b//', 'a/b'],
+  ])('normalizes %s to %s', (path, normalized) => {
+    expect(folderPathProblem(path)).toBeUndefined();
+    expect(normalizeFolderPath(path)).toBe(normalized);
+  });
+
+  it.each([
+    ['/', 'names no folder'],
+    ['crm/*', 'contains a character Adobe does not allow'],
+    ['crm//daily', 'or an empty segment'],
+    ['x'.repeat(1001), 'has 1001 characters'],
+  ])('refuses %s', (path, expected) => {
+    expect(folderPathProblem(path)).toContain(expected);
+  });
+});

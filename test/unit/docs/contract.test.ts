@@ -1,0 +1,27 @@
+/**
+ * The README's "The function's contract" against the code: every field a connection's result can
+ * carry (lambda/summary.ts, `ConnectionResult`) is listed in what the function returns.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const SUMMARY = readFileSync(new URL('../../../lambda/summary.ts', import.meta.url), 'utf8');
+
+/** The field names of `interface ConnectionResult`, as the source declares them. */
+function connectionResultFields(): string[] {
+  const body = /export interface ConnectionResult \{([\s\S]*?)\n\}/.exec(SUMMARY)?.[1];
+  if (!body) throw new Error('lambda/summary.ts has no ConnectionResult interface');
+  return [...body.matchAll(/^\s+readonly (\w+)\??:/gm)].map((match) => match[1]!);
+}
+
+describe("README, The function's contract", () => {
+  it('lists every field of a connection result in what the function returns', () => {
+    const returns = /^Returns `([\s\S]*?)`\./m.exec(README)?.[1];
+    expect(returns, 'README has no "Returns `...`." paragraph').toBeDefined();
+    const fields = connectionResultFields();
+
+    expect(fields).toContain('adobeVerified');
+    expect(fields.filter((field) => !returns!.includes(`"${field}"`))).toEqual([]);
+  });
+});

@@ -24,7 +24,7 @@ import {
   type MintMethod,
   type TargetShape,
 } from '../../core/rotation-rules.js';
-import { expiryAlarmPlan } from '../../core/alarm-rules.js';
+import { AGGREGATE_METRICS_WARNING, expiryAlarmPlan, fittingTimeoutSeconds } from '../../core/alarm-rules.js';
 
 import { describeIssue, locateJsonError } from './messages.js';
 import { rootSchema, targetSchema } from './schema.js';
@@ -104,6 +104,10 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
+  /** An existing topic the per-connection failing alarms notify (tickets), while the others page through the alarm topic. */
+  readonly ticketTopicArn?: string;
+  /** Each connection's metrics carry its `connectionId` (a contributor per connection); false: the rotator's aggregate only. */
+  readonly connectionMetrics: boolean;
   /**
    * `CredentialsExpiringAlarm`'s threshold in seconds. Omitted: the alarm's window plus one schedule
    * interval, within the range `expiryAlarmPlan` (rotation-rules.ts) allows.
@@ -235,11 +239,18 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       if (windowProblem) problems.push(`schedule: ${windowProblem}`);
       const timeout = functionTimeout(targets.length, config.concurrency);
       if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
-      // The credentials-expiring alarm must tell a healthy schedule from a stopped one and warn before expiry.
-      if (interval.seconds !== undefined && !windowProblem && timeout.seconds !== undefined) {
+      // The expiry alarms must tell a healthy schedule from a stopped one and warn before expiry.
+      const timeoutSeconds = fittingTimeoutSeconds({
+        targetCount: targets.length,
+        concurrency: config.concurrency,
+        intervalSeconds: interval.seconds,
+        shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
+        thresholdSeconds: config.expiryAlarmThresholdSeconds,
+      });
+      if (interval.seconds !== undefined && !windowProblem && timeoutSeconds !== undefined) {
         const plan = expiryAlarmPlan({
           intervalSeconds: interval.seconds,
-          timeoutSeconds: timeout.seconds,
+          timeoutSeconds,
           shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
           thresholdSeconds: config.expiryAlarmThresholdSeconds,
           durationField: field,
@@ -267,13 +278,17 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
  * synth shows the same as CDK warnings. Not problems: such configurations work, and worked before
  * narrowing existed.
  */
-export function configWarnings(config: Pick<RotatorConfig, 'targets' | 'targetsDelivery' | 'account' | 'region' | 'verifyWithAdobe'>): string[] {
+export function configWarnings(
+  config: Pick<RotatorConfig, 'targets' | 'targetsDelivery' | 'account' | 'region' | 'verifyWithAdobe'> & Partial<Pick<RotatorConfig, 'connectionMetrics'>>,
+): string[] {
   const warnings = config.targets.flatMap((target, index) => {
     const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
     return warning ? [`targets[${index}]: ${warning}`] : [];
   });
   const withoutScope = config.verifyWithAdobe ? configCreatedRolesWithoutScope(config) : [];
-  return withoutScope.length > 0 ? [...warnings, `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`] : warnings;
+  if (withoutScope.length > 0) warnings.push(`verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`);
+  if (config.connectionMetrics === false) warnings.push(`connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
+  return warnings;
 }
 
 /**

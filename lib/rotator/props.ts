@@ -196,6 +196,21 @@ export interface S3CredentialRotatorProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
+   * Where the per-connection failing alarms (`ConnectionFailingAlarm`) notify, to open a ticket,
+   * while the expiry alarms and the run-level alarms page through `alarmTopic`. Its policy must let
+   * CloudWatch publish (a topic of this app gets the statement; an imported one's owner adds it).
+   * @default - every alarm notifies `alarmTopic`
+   */
+  readonly ticketTopic?: sns.ITopic;
+  /**
+   * Whether each connection's metrics carry its `connectionId`, so that each connection is an alarm
+   * contributor of its own (a second failing connection notifies while a first is in ALARM). CloudWatch
+   * bills each custom time series: three per connection (docs/DEPLOY.md, "What the metrics cost").
+   * `false` falls back to the rotator's aggregate, and synth warns what is lost.
+   * @default true
+   */
+  readonly connectionMetrics?: boolean;
+  /**
    * Powertools service name: the `service` dimension of every metric.
    * @default 'aep-s3-credential-rotator'
    */

@@ -78,9 +78,10 @@ describe('rotation ledger', () => {
     });
   });
 
-  it('may only be updated by the function: UpdateItem on exactly that table, and no KMS permission without a key', () => {
+  it('may only be updated by the function, which reads it only to find what a tick already rotated: UpdateItem and BatchGetItem on exactly that table, and no KMS permission without a key', () => {
     expect(ledgerStatements(sample)).toEqual([
       { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(sample.stack.rotator.ledgerTable) },
+      { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(sample.stack.rotator.ledgerTable) },
     ]);
   });
 
@@ -102,6 +103,7 @@ describe('rotation ledger', () => {
     it('lets the function use the key for the ledger only through DynamoDB, with the two actions it needs', () => {
       expect(ledgerStatements(keyed)).toEqual([
         { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(keyed.stack.rotator.ledgerTable) },
+        { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(keyed.stack.rotator.ledgerTable) },
         {
           Sid: 'EncryptLedger',
           Effect: 'Allow',
@@ -143,7 +145,7 @@ describe('paused: enabled false', () => {
 
     it('keeps every alarm, with its actions disabled: a paused rotator pages no one', () => {
       const alarms = Object.entries(paused.template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(7);
+      expect(alarms).toHaveLength(8);
       for (const [logicalId, alarm] of alarms) {
         expect(alarm.Properties, logicalId).toMatchObject({ ActionsEnabled: false, AlarmActions: [refOf(paused.stack.rotator.alarmTopic)] });
       }

@@ -65,6 +65,7 @@ describe('parseRotatorConfig', () => {
       verifyWithAdobe: true,
       logRetentionDays: 90,
       enabled: true,
+      connectionMetrics: true,
       targetsDelivery: 'auto',
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });
@@ -429,9 +430,9 @@ describe('parseRotatorConfig', () => {
       'expiryAlarmThresholdSeconds: must be a whole number of seconds',
     ],
     [
-      'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
+      'the schedule leaves the expiry alarms no room before 15-minute credentials expire',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
-      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
     ],
     [
       'the function role name is not an IAM role name',

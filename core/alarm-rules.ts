@@ -301,6 +301,23 @@ export const CONNECTION_ALARMS: readonly ConnectionAlarmRule[] = [
   },
 ];
 
+/**
+ * The construct ids of every alarm a rotator has, in the construct's order (`alarms`, the stack's
+ * `AlarmNames` output): the per-connection ones (beyond 500 connections, `<id>Shard<n>` besides),
+ * the run-level ones, and the rotator-level guard. The operator CLI finds an alarm by them.
+ */
+export const STACK_ALARM_IDS = [
+  // CONNECTION_ALARMS' ids (test/unit/core/alarm-rules.test.ts keeps them in step).
+  'ConnectionFailingAlarm',
+  'CredentialsExpiringAlarm',
+  'ErrorsAlarm',
+  'DestinationDeliveryFailuresAlarm',
+  'ScheduleDeadLetterQueueAlarm',
+  'FailureDeadLetterQueueAlarm',
+  'LedgerWriteFailedAlarm',
+  'RotatorNotReportingAlarm',
+] as const;
+
 /** The construct id of a rule's alarm for `shard` (0: the id itself, stable since before sharding). */
 export function connectionAlarmId(rule: Pick<ConnectionAlarmRule, 'id'>, shard: number): string {
   return shard === 0 ? rule.id : `${rule.id}Shard${shard}`;

@@ -15,6 +15,7 @@ import {
   fittingTimeoutSeconds,
   perConnectionAlarmsFit,
   perConnectionWindowWarning,
+  STACK_ALARM_IDS,
 } from '../../../core/alarm-rules.js';
 import { METRIC, metricShardOf } from '../../../core/contract.js';
 
@@ -235,6 +236,10 @@ describe('the per-connection alarms', () => {
       ['ConnectionFailingAlarm', METRIC.rotationFailed, 'MAX', 'ticket'],
       ['CredentialsExpiringAlarm', METRIC.secondsUntilCredentialExpiry, 'MIN', 'page'],
     ]);
+  });
+
+  it("lead the stack's alarm ids, which the CLI finds alarms by", () => {
+    expect(STACK_ALARM_IDS.slice(0, CONNECTION_ALARMS.length)).toEqual(CONNECTION_ALARMS.map((rule) => rule.id));
   });
 
   it('query this rotator only, one time series per connectionId, the most urgent first', () => {

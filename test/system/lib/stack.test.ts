@@ -662,6 +662,19 @@ describe('alarms', () => {
     });
   });
 
+  it('routes the failing connections to the ticket topic configured in cdk.json, and keeps connectionMetrics on by default', () => {
+    const raw = rawSampleConfig();
+    const TICKETS = 'arn:aws:sns:eu-west-1:123456789012:aep-ops-tickets';
+    Object.assign(raw, { ticketTopicArn: TICKETS });
+    const configured = synthRotatorStack({ config: parseRotatorConfig(raw) });
+    const resources = configured.template.toJSON().Resources;
+    const actionsOf = (alarm: IConstruct) => resources[id(alarm)].Properties.AlarmActions;
+
+    expect(actionsOf(configured.stack.rotator.connectionFailingAlarm)).toEqual([TICKETS]);
+    expect(actionsOf(configured.stack.rotator.credentialsExpiringAlarm)).toEqual([refOf(configured.stack.rotator.alarmTopic)]);
+    expect(resources[id(stack.rotator.function)].Properties.Environment.Variables).not.toHaveProperty('CONNECTION_METRICS');
+  });
+
   it('subscribes the configured e-mail address to the alarm topic', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'aep-ops@example.com', TopicArn: refOf(stack.rotator.alarmTopic) });
   });

@@ -378,6 +378,8 @@ describe('parseRotatorConfig', () => {
     ['targets are missing', sample((raw) => delete (raw as Record<string, unknown>).targets), 'targets: is required'],
     ['the alarm e-mail is malformed', sample((raw) => (raw.alarmEmail = 'ops')), 'alarmEmail: must be an e-mail address'],
     ['the alarm topic is not an SNS ARN', sample((raw) => (raw.alarmTopicArn = 'ops-alarms')), 'alarmTopicArn: must be an SNS topic ARN'],
+    ['the ticket topic is not an SNS ARN', sample((raw) => (raw.ticketTopicArn = 'ops-tickets')), 'ticketTopicArn: must be an SNS topic ARN'],
+    ['connectionMetrics is not a boolean', sample((raw) => (raw.connectionMetrics = 'off')), 'connectionMetrics: must be true or false'],
     [
       'the Adobe secret id is malformed',
       sample((raw) => (raw.adobeCredentialsSecret = 'arn:aws:s3:::bucket')),
@@ -523,5 +525,16 @@ describe('configWarnings', () => {
       'targets[1]: connection 1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
         'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
     ]);
+  });
+
+  it('says what a fleet gives up with connectionMetrics false, as synth does', () => {
+    const config = parseRotatorConfig({
+      connectionMetrics: false,
+      ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets',
+      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' }],
+    });
+
+    expect(config).toMatchObject({ connectionMetrics: false, ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets' });
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/^connectionMetrics: false: metrics carry no connectionId: .*notifies no one/)]);
   });
 });

@@ -339,12 +339,14 @@ const quotedName = (name: string) => `"${name.replace(/[\\"]/g, (c) => `\\${c}`)
  * The Metrics Insights query of one per-connection alarm: the rule's metric for every connection
  * of this rotator (of one shard, in a fleet beyond one query's 500 series), one time series per
  * `connectionId`, the most urgent first, at most 500.
+ * @param shard the shard an alarm watches; undefined: every shard (a dashboard's top N, which may
+ * look at up to 10,000 series).
  * @example SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500
  */
-export function connectionAlarmQuery(rule: Pick<ConnectionAlarmRule, 'metric' | 'function'>, scope: MetricsScope, shard = 0): string {
+export function connectionAlarmQuery(rule: Pick<ConnectionAlarmRule, 'metric' | 'function'>, scope: MetricsScope, shard?: number): string {
   const sharded = metricShardCount(scope.targetCount) > 1;
   const dimensions = [METRIC_DIMENSION.connectionId, METRIC_DIMENSION.rotator, METRIC_DIMENSION.service, ...(sharded ? [METRIC_DIMENSION.shard] : [])];
-  const where = [`${METRIC_DIMENSION.rotator} = '${scope.rotatorName}'`, ...(sharded ? [`${METRIC_DIMENSION.shard} = '${shard}'`] : [])];
+  const where = [`${METRIC_DIMENSION.rotator} = '${scope.rotatorName}'`, ...(sharded && shard !== undefined ? [`${METRIC_DIMENSION.shard} = '${shard}'`] : [])];
   const order = rule.function === 'MIN' ? 'ASC' : 'DESC';
   return (
     `SELECT ${rule.function}(${rule.metric}) FROM SCHEMA(${quotedName(scope.namespace)}, ${dimensions.join(', ')}) ` +

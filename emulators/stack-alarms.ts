@@ -60,7 +60,7 @@ export function stackAlarmDefinitions(input: StackAlarmInput): Record<AlarmId, A
       rule.id,
       {
         kind: 'query',
-        query: connectionAlarmQuery(rule, scope),
+        query: connectionAlarmQuery(rule, scope, 0),
         comparison: rule.comparison,
         threshold: rule.threshold(sizes),
         treatMissingData: 'notBreaching',

@@ -46,7 +46,7 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { defaultInterval: Duration.days(1) });
   dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, height: 3, alarms: [...options.alarms] }));
   if (options.perConnection) {
-    // The same queries as the alarms (the first shard's), limited to the most urgent connections.
+    // The alarms' queries, over every shard, limited to the most urgent connections.
     const graph = (id: string, title: string) => {
       const rule = CONNECTION_ALARMS.find((candidate) => candidate.id === id)!;
       const query = connectionAlarmQuery(rule, options.metrics).replace(/LIMIT \d+$/, `LIMIT ${CONNECTIONS_PER_GRAPH}`);

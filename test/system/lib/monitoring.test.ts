@@ -89,6 +89,11 @@ describe('a fleet beyond one query', () => {
     const sources = policy!.Properties.PolicyDocument.Statement[1].Condition.ArnEquals['aws:SourceArn'] as unknown[];
     for (const alarm of construct.connectionAlarms) expect(sources).toContainEqual({ 'Fn::GetAtt': [logicalId(alarm), 'Arn'] });
     expect(construct.alarms).toHaveLength(4 + 6);
+    // The dashboard's top 10 over every shard.
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(resolveIntrinsics(dashboard!.Properties.DashboardBody, fakeAttribute));
+    expect(body).toContain('GROUP BY connectionId ORDER BY MAX() DESC LIMIT 10');
+    expect(body).not.toContain("shard = '");
   });
 });
 

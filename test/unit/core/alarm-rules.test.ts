@@ -275,6 +275,10 @@ describe('the per-connection alarms', () => {
     expect(query).toBe(
       `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service, shard) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' AND shard = '2' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
     );
+    // A dashboard's top N looks at every shard at once.
+    expect(connectionAlarmQuery(CONNECTION_ALARMS[1]!, { ...scope, targetCount: 1200 })).toContain(
+      'FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service, shard) WHERE rotator = \'Prod-RotatorFunction1A2B-x9Y8\' GROUP BY',
+    );
     // Every shard holds at most the 500 series a query returns.
     const perShard = new Map<string, number>();
     for (let index = 0; index < 1200; index++) perShard.set(metricShardOf(index, 1200)!, (perShard.get(metricShardOf(index, 1200)!) ?? 0) + 1);

@@ -63,6 +63,7 @@ export class RotatorMetrics {
 
   /** One connection's values, as one document: per connection (and shard), and for the rotator. */
   publishConnection(connectionId: string, values: ReadonlyArray<readonly [name: string, unit: MetricUnitValue, value: number]>): void {
+    if (values.length === 0) return;
     const { connection } = this;
     connection.addDimension(METRIC_DIMENSION.connectionId, connectionId);
     const shard = this.shards.get(connectionId.toLowerCase());

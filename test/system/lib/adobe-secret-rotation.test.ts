@@ -5,6 +5,7 @@
  */
 import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
@@ -162,12 +163,20 @@ describe('the construct prop', () => {
       targets: [TARGET],
       adobeCredentialsSecret: secret,
       adobeSecretRotation: { every: Duration.days(7), consoleApiUrl: 'https://api.adobe.io/' },
+      vpc: {
+        subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-0123456789abcdef0')],
+        securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false })],
+      },
     });
     const template = Template.fromStack(stack);
 
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       SecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/adobe-Ab12Cd',
       RotationRules: { ScheduleExpression: 'rate(7 days)' },
+    });
+    expect(template.toJSON().Resources[id(rotator.adobeSecretRotation!.function)].Properties.VpcConfig).toEqual({
+      SubnetIds: ['subnet-0123456789abcdef0'],
+      SecurityGroupIds: ['sg-0123456789abcdef0'],
     });
     const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(rotator.adobeSecretRotation!.role)] } });
     expect(Object.values(policy)[0]!.Properties.PolicyDocument.Statement).toContainEqual({

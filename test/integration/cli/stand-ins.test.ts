@@ -140,6 +140,9 @@ describe('stack outputs', () => {
       'scheduleGroupName',
       'ledgerTableName',
       'alarmNames',
+      'adobeSecretRotationFunctionName',
+      'adobeSecretRotationLogGroupName',
+      'adobeSecretRotationRoleArn',
     ] as const) {
       expect(STACK_OUTPUT[key], key).toBe(OUTPUT[key]);
     }

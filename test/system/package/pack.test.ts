@@ -62,6 +62,7 @@ describe('the package', () => {
     expect(existsSync(join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'lib', 'index.d.ts'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'function', 'index.mjs'))).toBe(true);
+    expect(existsSync(join(installed, 'dist', 'adobe-secret-rotation-function', 'index.mjs'))).toBe(true);
     expect(existsSync(join(installed, 'lambda'))).toBe(false);
     expect(existsSync(join(installed, 'lib'))).toBe(false);
     // aws-cdk-lib and constructs come from the consumer (peer dependencies), not nested copies.

@@ -17,6 +17,7 @@ import { DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient } from
 import { ROTATION_STEP_LOG, ROTATION_STEPS, type RotationStepName } from '../core/adobe-secret-rotation.js';
 import type { AwsOptions } from './aws.js';
 import { describeAwsError, EnvironmentError } from './errors.js';
+import { formatClock } from './output.js';
 
 /** What DescribeSecret says about the secret's rotation (no value, no version's content). */
 export interface AdobeSecretRotationStatus {
@@ -226,4 +227,37 @@ export async function waitForAdobeSecretRotation(options: WaitOptions): Promise<
     if (options.now() >= deadline) return { outcome: 'timed-out', steps, status, ...(logUnavailable ? { logUnavailable } : {}) };
     await sleep(POLL_DELAYS_MS[Math.min(attempt, POLL_DELAYS_MS.length - 1)]!);
   }
+}
+
+/** What the function's `inspect` says Adobe holds (lambda/adobe-client-secrets.ts `AdobeClientSecretsReport`), as far as `status` shows it. */
+export interface HeldClientSecrets {
+  readonly count: number;
+  /** Whether the secret's own `clientSecret` is known among them. */
+  readonly currentUuid?: string;
+}
+
+/**
+ * One line for `status` about the Adobe client secret, and whether it needs the operator:
+ * `Adobe client secret: rotated Jan 3 09:00Z, next Feb 2 09:00Z (every 30 days); Adobe holds 1 secret`.
+ * Attention when rotation is off, a rotation is unfinished, the next one is overdue, or Adobe holds
+ * two secrets (the last rotation could not delete the old one).
+ */
+export function describeAdobeSecretLine(
+  status: AdobeSecretRotationStatus,
+  now: number,
+  held?: HeldClientSecrets,
+): { readonly text: string; readonly attention: boolean } {
+  const heldText = held ? `; Adobe holds ${held.count} secret${held.count === 1 ? '' : 's'}${held.count > 1 ? ' (the old one was not deleted)' : ''}` : '';
+  if (!status.rotationEnabled) {
+    return { text: `Adobe client secret: not rotated by Secrets Manager (adobeSecretRotation is off)${heldText}`, attention: true };
+  }
+  const every = status.everyDays !== undefined ? ` (every ${status.everyDays} days)` : status.scheduleExpression ? ` (${status.scheduleExpression})` : '';
+  const last = status.lastRotatedDate ? `rotated ${formatClock(status.lastRotatedDate, now)}` : 'never rotated';
+  const next = status.nextRotationDate ? `, next ${formatClock(status.nextRotationDate, now)}` : '';
+  const overdue = status.nextRotationDate !== undefined && Date.parse(status.nextRotationDate) < now;
+  const pending = status.pendingVersionId ? `; a rotation is unfinished (version ${status.pendingVersionId}): run \`rotate-adobe-secret\`` : '';
+  return {
+    text: `Adobe client secret: ${last}${next}${every}${overdue ? ' OVERDUE' : ''}${pending}${heldText}`,
+    attention: overdue || Boolean(status.pendingVersionId) || (held !== undefined && held.count !== 1),
+  };
 }

@@ -134,19 +134,23 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   // The rotation function: its own role, its own environment, invoked by Secrets Manager per step.
   const rotationFunctionCredentials = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`, 'rotation', 12 * 3600);
   const rotationEnv = toAdobeSecretRotationEnv({ imsUrl: ims.url, consoleApiUrl: emulators.adobeConsole.url });
-  const rotationHandler = createAdobeSecretRotationHandler({
-    env: rotationEnv,
-    httpPolicy: options.httpPolicy,
-    secretsManager: {
-      endpoint: secretsManager.url,
-      region: emulators.endpointEnv.AWS_REGION,
-      credentials: {
-        accessKeyId: rotationFunctionCredentials.accessKeyId,
-        secretAccessKey: rotationFunctionCredentials.secretAccessKey,
-        sessionToken: rotationFunctionCredentials.sessionToken!,
+  // Made at its first invocation, as Lambda starts a container: it reads the environment then.
+  let rotationContainer: ((event: unknown) => Promise<void>) | undefined;
+  const rotationHandler = (event: unknown) => (rotationContainer ??= makeRotationHandler())(event);
+  const makeRotationHandler = () =>
+    createAdobeSecretRotationHandler({
+      env: rotationEnv,
+      httpPolicy: options.httpPolicy,
+      secretsManager: {
+        endpoint: secretsManager.url,
+        region: emulators.endpointEnv.AWS_REGION,
+        credentials: {
+          accessKeyId: rotationFunctionCredentials.accessKeyId,
+          secretAccessKey: rotationFunctionCredentials.secretAccessKey,
+          sessionToken: rotationFunctionCredentials.sessionToken!,
+        },
       },
-    },
-  });
+    });
   secretsManager.setRotationInvoker((functionArn, event) =>
     functionArn === WORLD_ROTATION_FUNCTION_ARN ? rotationHandler(event) : Promise.reject(new Error(`Function not found: ${functionArn}`)),
   );

@@ -32,8 +32,6 @@ import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http-policy.js';
 import { redactSecrets } from './redaction.js';
 import { SecretVersions } from './secret-versions.js';
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME });
-
 /** What Secrets Manager sends; newer events also carry a `RotationToken`, which is not needed here. */
 const rotationEventSchema = z.object({
   Step: z.enum(ROTATION_STEPS, { error: `must be one of ${ROTATION_STEPS.join(', ')}` }),
@@ -70,6 +68,8 @@ export interface AdobeSecretRotationOptions {
 /** A rotation handler with its own container-lifetime clients. */
 export function createAdobeSecretRotationHandler(options: AdobeSecretRotationOptions = {}) {
   const policy = options.httpPolicy ?? DEFAULT_HTTP_POLICY;
+  // Powertools reads POWERTOOLS_LOG_LEVEL when a logger is made: one per container, made with it.
+  const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME });
   // Built at INIT, as the rotator's; a bad configuration is thrown by every invocation instead.
   let config: AdobeSecretRotationConfig | undefined;
   let configError: unknown;

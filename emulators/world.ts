@@ -136,7 +136,10 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const rotationEnv = toAdobeSecretRotationEnv({ imsUrl: ims.url, consoleApiUrl: emulators.adobeConsole.url });
   // Made at its first invocation, as Lambda starts a container: it reads the environment then.
   let rotationContainer: ((event: unknown) => Promise<void>) | undefined;
-  const rotationHandler = (event: unknown) => (rotationContainer ??= makeRotationHandler())(event);
+  const rotationHandler = (event: unknown) => {
+    rotationContainer ??= makeRotationHandler();
+    return rotationContainer(event);
+  };
   const makeRotationHandler = () =>
     createAdobeSecretRotationHandler({
       env: rotationEnv,

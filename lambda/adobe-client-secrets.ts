@@ -30,9 +30,7 @@ export class AdobeSecretRotationError extends RotatorError {
 
 /** Developer Console's ids are numbers; JSON may carry them as either. */
 const CONSOLE_ID = "must be the Developer Console's numeric id (digits, from the credential page's URL)";
-const consoleId = z
-  .union([z.string().regex(/^\d+$/, CONSOLE_ID), z.number().int(CONSOLE_ID).nonnegative(CONSOLE_ID)], { error: CONSOLE_ID })
-  .transform(String);
+const consoleId = z.union([z.string().regex(/^\d+$/, CONSOLE_ID), z.number().int(CONSOLE_ID).nonnegative(CONSOLE_ID)], { error: CONSOLE_ID }).transform(String);
 
 /** The rotation's fields of the Adobe credentials secret, checked (the rotator itself only carries them). */
 export const rotationFieldsSchema = z.object({

@@ -17,7 +17,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Aws, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -28,7 +28,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { consoleApiUrlProblem, DEFAULT_ADOBE_CONSOLE_API_URL, rotationDaysProblem, toAdobeSecretRotationEnv } from '../../core/adobe-secret-rotation.js';
+import { DEFAULT_ADOBE_CONSOLE_API_URL, toAdobeSecretRotationEnv } from '../../core/adobe-secret-rotation.js';
 import { PROJECT_ROOT, rotatorBundling } from './function.js';
 import type { AdobeSecretRotationProps } from './props.js';
 import { secretPolicyArn } from './secrets.js';
@@ -45,22 +45,6 @@ export const ADOBE_SECRET_ROTATION_ALARM_ID = 'AdobeSecretRotationFailedAlarm';
 export function prebuiltRotationFunctionDir(): string | undefined {
   const dir = fileURLToPath(new URL(`../../${ADOBE_SECRET_ROTATION_BUNDLE_DIR}/`, import.meta.url));
   return existsSync(join(dir, 'index.mjs')) ? dir : undefined;
-}
-
-/** What `adobeSecretRotation` gets wrong, as `adobeSecretRotation.<field>: ...` (tokens are skipped). */
-export function adobeSecretRotationProblems(rotation: AdobeSecretRotationProps | undefined): string[] {
-  if (!rotation) return [];
-  const problems: string[] = [];
-  if (!Token.isUnresolved(rotation.every.toSeconds())) {
-    const days = rotation.every.toSeconds() / 86_400;
-    const problem = rotationDaysProblem(days);
-    if (problem) problems.push(`adobeSecretRotation.every: ${rotation.every.toHumanString()} is ${problem.replace(/^[\d.]+ is /, '')}; e.g. Duration.days(30)`);
-  }
-  if (rotation.consoleApiUrl !== undefined && !Token.isUnresolved(rotation.consoleApiUrl)) {
-    const problem = consoleApiUrlProblem('adobeSecretRotation.consoleApiUrl', rotation.consoleApiUrl);
-    if (problem) problems.push(problem);
-  }
-  return problems;
 }
 
 /** What the rotation is made of. */

@@ -27,7 +27,7 @@ import {
   unnarrowedWarning,
 } from '../../core/rotation-rules.js';
 import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
-import { adobeSecretRotationProblems } from './adobe-secret-rotation.js';
+import { adobeSecretRotationProblems } from './adobe-secret-rotation-props.js';
 import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 

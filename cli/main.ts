@@ -11,6 +11,7 @@ import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, 
 import { checkConfigCommand } from './commands/check-config.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { rotateCommand } from './commands/rotate.js';
+import { rotateAdobeSecretCommand } from './commands/rotate-adobe-secret.js';
 import { statusCommand } from './commands/status.js';
 import { testAlarmCommand } from './commands/test-alarm.js';
 import { CliError, describeAwsError, EXIT } from './errors.js';
@@ -26,6 +27,7 @@ const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => 
   resume: resumeCommand,
   'check-config': checkConfigCommand,
   'test-alarm': testAlarmCommand,
+  'rotate-adobe-secret': rotateAdobeSecretCommand,
 };
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */

@@ -8,20 +8,27 @@
  *   run is retried twice, then handed to the failure dead-letter queue, as the construct configures it;
  * - CloudFormation: the stack and every output the CLI reads;
  * - EventBridge Scheduler: the schedule (in its group) whose target is the function;
- * - CloudWatch: the stack's eight alarms, defined as the construct defines them (emulators/stack-alarms.ts)
- *   and evaluated after each scheduled tick on what the tick reported: the function's
- *   embedded metrics, Lambda's `Errors` and `DestinationDeliveryFailures`, the queues' messages;
+ * - CloudWatch: the stack's eight alarms, defined as the construct defines them (emulators/stack-alarms.ts),
+ *   and `AdobeSecretRotationFailedAlarm`, evaluated after each scheduled tick on what was reported
+ *   since the last: the function's embedded metrics, Lambda's `Errors` (both functions') and
+ *   `DestinationDeliveryFailures`, the queues' messages;
  * - SNS: the alarm topic, with one confirmed e-mail subscription, receiving what the alarms notify;
  * - DynamoDB (dynalite): the rotation ledger the function writes, reached through a front that
- *   faults can take away from the function alone.
+ *   faults can take away from the function alone;
+ * - the Adobe secret's rotation (`adobeSecretRotation`): the rotation function in Lambda under its
+ *   own role, Secrets Manager's rotation of the secret invoking it through Lambda, and CloudWatch
+ *   Logs holding each invocation's log in the function's log group, as Lambda writes it.
  */
+import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_OUTPUT } from '../cli/aws.js';
+import { createAdobeSecretRotationHandler } from '../lambda/adobe-secret-rotation.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';
 import type { HttpPolicy } from '../lambda/http-policy.js';
 import { startCloudFormationEmulator, type CloudFormationEmulator } from './cloudformation.js';
 import type { AlarmState, Datapoint } from './cloudwatch-alarms.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from './cloudwatch.js';
+import { startCloudWatchLogsEmulator, type CloudWatchLogsEmulator } from './cloudwatch-logs.js';
 import { startDynamoDbFront } from './dynamodb.js';
 import { EMULATOR_REGION } from './index.js';
 import { startLambdaInvokeEmulator, type LambdaHandler, type LambdaInvokeEmulator } from './lambda-invoke.js';
@@ -33,10 +40,19 @@ import { WORLD_LEDGER_TABLE, type World } from './world.js';
 
 export { ALARM_IDS, type AlarmId } from './stack-alarms.js';
 
+/** The Adobe secret's rotation alarm (lib/rotator/adobe-secret-rotation.ts): not in `AlarmNames`, so `pause` leaves it on. */
+export const ADOBE_SECRET_ROTATION_ALARM_ID = 'AdobeSecretRotationFailedAlarm';
+/** Every alarm of the sandbox's stack: the construct's `alarms` and the Adobe secret's rotation's. */
+export type SandboxAlarmId = AlarmId | typeof ADOBE_SECRET_ROTATION_ALARM_ID;
+
 export const STACK_NAME = 'AepS3CredentialRotator';
 export const FUNCTION_NAME = 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6';
 export const SCHEDULE_NAME = 'AepS3CredentialRotatorRotatorSchedule5E6F7A8B-Qw3Er5Ty7Ui9';
 export const SCHEDULE_GROUP_NAME = 'AepS3CredentialRotatorRotatorScheduleGroup9C0D1E2F-As4Df6Gh8Jk0';
+export const ROTATION_FUNCTION_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationFun-Zx8Cv6Bn4Mq2';
+export const ROTATION_LOG_GROUP_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationLogGroup9DE697AD-Lk7Jh5Gf3Ds1';
+/** How often the stand-in's Secrets Manager rotates the Adobe secret (the configuration says the same). */
+export const ROTATION_EVERY_DAYS = 30;
 /** The schedule the configuration of {@link configFor} declares. */
 export const SCHEDULE_EXPRESSION = 'rate(15 minutes)';
 /** Who receives the alarm topic's messages (a confirmed subscription). */
@@ -45,13 +61,16 @@ const ACCOUNT_ID = '123456789012';
 const QUEUE_NAMES = { schedule: `${STACK_NAME}-ScheduleDeadLetterQueue`, failure: `${STACK_NAME}-FailureDeadLetterQueue` } as const;
 
 /** The names CloudFormation gives the stack's alarms (construct ids as in lib/rotator/monitoring.ts). */
-export const ALARM_NAMES: Record<AlarmId, string> = Object.fromEntries(
-  ALARM_IDS.map((id, index) => [id, `${STACK_NAME}-Rotator${id}${(0x1a2b3c40 + index).toString(16).toUpperCase()}-${'QWERTYUIOPAS'.slice(index)}${index}`]),
-) as Record<AlarmId, string>;
+export const ALARM_NAMES: Record<SandboxAlarmId, string> = Object.fromEntries(
+  [...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID].map((id, index) => [
+    id,
+    `${STACK_NAME}-Rotator${id}${(0x1a2b3c40 + index).toString(16).toUpperCase()}-${'QWERTYUIOPAS'.slice(index)}${index}`,
+  ]),
+) as Record<SandboxAlarmId, string>;
 
 /** One alarm's (or one contributor's) change of state in a tick, and whether it notified the topic. */
 export interface AlarmMove {
-  readonly id: AlarmId;
+  readonly id: SandboxAlarmId;
   readonly state: AlarmState;
   readonly notified: boolean;
   /** The connection whose contributor moved, for a per-connection alarm. */
@@ -89,6 +108,8 @@ export interface DeployedStack {
   readonly faults: StackFaults;
   /** Messages waiting in the dead-letter queues. */
   readonly queues: { readonly schedule: string[]; readonly failure: string[] };
+  /** The rotation function's log group (each invocation's log, as Lambda writes it). */
+  readonly cloudWatchLogs: CloudWatchLogsEmulator;
   /** `AWS_ENDPOINT_URL_*` of every AWS service the stack and the CLI use, and `AWS_REGION`. */
   readonly endpointEnv: Record<string, string>;
   /** Fire the schedule (nothing happens while it is DISABLED), wait for the run and its retries, evaluate the alarms. */
@@ -106,6 +127,7 @@ export function configFor(world: World): Record<string, unknown> {
     adobeCredentialsSecret: world.adobe.secretId,
     flowServiceUrl: world.emulators.flowService.url,
     imsUrl: world.emulators.ims.url,
+    adobeSecretRotation: { everyDays: ROTATION_EVERY_DAYS, consoleApiUrl: world.emulators.adobeConsole.url },
     targets: world.targets.map(({ userCredentialsSecretId, ...target }) => ({
       ...target,
       ...(userCredentialsSecretId ? { userCredentialsSecret: userCredentialsSecretId } : {}),
@@ -154,6 +176,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   const cloudFormation = await startCloudFormationEmulator({ sts, region: EMULATOR_REGION });
   const sns = await startSnsEmulator({ sts, region: EMULATOR_REGION });
   const cloudWatch = await startCloudWatchEmulator({ sts, region: EMULATOR_REGION, sns });
+  const cloudWatchLogs = await startCloudWatchLogsEmulator({ sts, region: EMULATOR_REGION });
   const ledgerFront = await startDynamoDbFront(world.emulators.dynamodb.url);
   const faults: StackFaults = { schedulerDenied: false, failureQueueDenied: false };
   const queues = { schedule: [] as string[], failure: [] as string[] };
@@ -208,6 +231,54 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       },
     },
   );
+  // The Adobe secret's rotation: Secrets Manager invokes the function through Lambda, signed as
+  // its service; each invocation's log lands in the function's log group.
+  const rotationFunctionArn = lambda.registerFunction(
+    ROTATION_FUNCTION_NAME,
+    createAdobeSecretRotationHandler({
+      env: world.rotationEnv,
+      httpPolicy: options.httpPolicy,
+      secretsManager: {
+        endpoint: world.emulators.secretsManager.url,
+        region: EMULATOR_REGION,
+        credentials: {
+          accessKeyId: world.rotationFunctionCredentials.accessKeyId,
+          secretAccessKey: world.rotationFunctionCredentials.secretAccessKey,
+          sessionToken: world.rotationFunctionCredentials.sessionToken!,
+        },
+      },
+    }) as LambdaHandler,
+  );
+  cloudWatchLogs.createLogGroup(ROTATION_LOG_GROUP_NAME);
+  const secretsManagerCredentials = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/secretsmanager`, 'secretsmanager', 12 * 3600);
+  const rotationInvoker = new LambdaClient({
+    region: EMULATOR_REGION,
+    endpoint: lambda.url,
+    maxAttempts: 1,
+    credentials: {
+      accessKeyId: secretsManagerCredentials.accessKeyId,
+      secretAccessKey: secretsManagerCredentials.secretAccessKey,
+      sessionToken: secretsManagerCredentials.sessionToken!,
+    },
+  });
+  world.emulators.secretsManager.setRotationInvoker(async (functionArn, event) => {
+    const before = lambda.invocations.length;
+    const response = await rotationInvoker.send(
+      new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+    );
+    const invocation = lambda.invocations.slice(before).find((entry) => entry.functionName === ROTATION_FUNCTION_NAME);
+    if (invocation) {
+      // Lambda's stream names: the date, the version, one id per execution environment.
+      const stream = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
+      cloudWatchLogs.putLogEvents(ROTATION_LOG_GROUP_NAME, stream, invocation.log.split('\n').filter(Boolean));
+    }
+    if (response.FunctionError) {
+      const payload = JSON.parse(new TextDecoder().decode(response.Payload)) as { errorMessage?: string };
+      throw new Error(payload.errorMessage ?? 'the rotation function failed');
+    }
+  });
+  world.emulators.secretsManager.configureRotation(world.adobe.secretId, { lambdaArn: rotationFunctionArn, everyDays: ROTATION_EVERY_DAYS });
+
   scheduler.putSchedule({
     Name: SCHEDULE_NAME,
     GroupName: SCHEDULE_GROUP_NAME,
@@ -242,6 +313,23 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       definition: definitions[id],
     });
   }
+  // Lambda's Errors of the rotation function, as lib/rotator/adobe-secret-rotation.ts defines the alarm.
+  cloudWatch.putAlarm({
+    alarmName: ALARM_NAMES[ADOBE_SECRET_ROTATION_ALARM_ID],
+    alarmActions: [alarmTopicArn],
+    state: 'OK',
+    description: `Runbook: docs/RUNBOOK.md#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
+    definition: {
+      kind: 'metric',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: ROTATION_FUNCTION_NAME },
+      statistic: 'Sum',
+      comparison: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      treatMissingData: 'ignore',
+    },
+  });
   const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${name}`;
   const outputs: Record<string, string> = {
     [STACK_OUTPUT.functionName]: FUNCTION_NAME,
@@ -253,6 +341,9 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     [STACK_OUTPUT.scheduleGroupName]: SCHEDULE_GROUP_NAME,
     [STACK_OUTPUT.ledgerTableName]: world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE,
     [STACK_OUTPUT.alarmNames]: ALARM_IDS.map((id) => ALARM_NAMES[id]).join(','),
+    [STACK_OUTPUT.adobeSecretRotationFunctionName]: ROTATION_FUNCTION_NAME,
+    [STACK_OUTPUT.adobeSecretRotationLogGroupName]: ROTATION_LOG_GROUP_NAME,
+    [STACK_OUTPUT.adobeSecretRotationRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`,
   };
   cloudFormation.putStack({ stackName: STACK_NAME, outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })) });
 
@@ -263,10 +354,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   let ingested = 0;
   function ingestSinceLastTick(): void {
     for (const invocation of lambda.invocations.slice(ingested)) {
-      cloudWatch.ingestLog(invocation.log);
-      cloudWatch.ingest([
-        { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: FUNCTION_NAME }, value: invocation.functionError ? 1 : 0 },
-      ]);
+      // The rotator's embedded metrics; the Adobe secret's rotation function has only Lambda's.
+      if (invocation.functionName === FUNCTION_NAME) cloudWatch.ingestLog(invocation.log);
+      const errors = { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: invocation.functionName } };
+      cloudWatch.ingest([{ ...errors, value: invocation.functionError ? 1 : 0 }]);
     }
     ingested = lambda.invocations.length;
     const points: Datapoint[] = [
@@ -288,10 +379,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
 
   /** The tick's alarm moves: each metric alarm's, each contributor's of a per-connection alarm. */
   function evaluateAlarms(): AlarmMove[] {
-    const idOf = new Map(ALARM_IDS.map((id) => [ALARM_NAMES[id], id]));
+    const idOf = new Map(Object.entries(ALARM_NAMES).map(([id, name]) => [name, id as SandboxAlarmId]));
     return cloudWatch.evaluate().flatMap(({ alarmName, transitions }) => {
       const id = idOf.get(alarmName)!;
-      const query = definitions[id].kind === 'query';
+      const query = id !== ADOBE_SECRET_ROTATION_ALARM_ID && definitions[id].kind === 'query';
       return transitions
         .filter((transition) => (query ? transition.contributor : !transition.contributor))
         .map((transition) => ({
@@ -313,8 +404,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     alarmTopicArn,
     faults,
     queues,
+    cloudWatchLogs,
     endpointEnv: {
       ...world.emulators.endpointEnv,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cloudWatchLogs.url,
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
@@ -352,7 +445,17 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     },
     async close() {
       invoker.destroy();
-      await Promise.all([lambda.close(), cloudFormation.close(), scheduler.close(), cloudWatch.close(), sns.close(), ledgerFront.close()]);
+      rotationInvoker.destroy();
+      await world.emulators.secretsManager.rotationsSettled();
+      await Promise.all([
+        lambda.close(),
+        cloudFormation.close(),
+        scheduler.close(),
+        cloudWatch.close(),
+        cloudWatchLogs.close(),
+        sns.close(),
+        ledgerFront.close(),
+      ]);
     },
   };
 }

@@ -11,6 +11,8 @@
  * - `ims-401`: the client secret is rotated in Adobe Developer Console: IMS refuses the one in
  *   Secrets Manager (`401 invalid_client`) and revokes the tokens it issued; the new credentials
  *   are written to a file (mode 0600) as Developer Console would show them, for the operator to put;
+ * - `io-management-403`: the Developer Console project loses the I/O Management API: Adobe refuses
+ *   the client secret's rotation (403) until the fault is cleared; the rotator itself is unaffected;
  * - `expiring`: a connection that has been failing for most of its credentials' lifetime: its PATCH
  *   is refused (`1445-400`) and the ledger says what it holds expires in 10 minutes;
  * - `scheduler-denied`: EventBridge Scheduler's role may no longer invoke the function: no run
@@ -28,7 +30,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FlowServiceClient } from '../lambda/flow-service-client.js';
 import { DEFAULT_HTTP_POLICY } from '../lambda/http-policy.js';
 import { ImsTokenProvider } from '../lambda/ims-client.js';
-import type { DeployedStack, AlarmId } from './deployed-stack.js';
+import type { DeployedStack, SandboxAlarmId } from './deployed-stack.js';
 import { dynamoDbAccessDenied } from './dynamodb.js';
 import { flowProblem } from './flow-service.js';
 import { WORLD_LEDGER_TABLE, type World } from './world.js';
@@ -38,6 +40,7 @@ export const FAULT_NAMES = [
   'patch-refused',
   'expired-credentials',
   'ims-401',
+  'io-management-403',
   'expiring',
   'scheduler-denied',
   'failure-queue-denied',
@@ -50,13 +53,16 @@ export const CONNECTION_FAULTS: ReadonlySet<FaultName> = new Set(['412-storm', '
 
 /**
  * Which alarms each fault moves at the next scheduled run (`failure-queue-denied` with a run that
- * fails as a whole; `LedgerWriteFailedAlarm` after two runs). Every alarm of the stack is here.
+ * fails as a whole, `io-management-403` with a rotation of the Adobe secret;
+ * `LedgerWriteFailedAlarm` after two runs). Every alarm of the stack is here.
  */
-export const FAULT_ALARMS: Readonly<Record<FaultName, readonly AlarmId[]>> = {
+export const FAULT_ALARMS: Readonly<Record<FaultName, readonly SandboxAlarmId[]>> = {
   '412-storm': ['ConnectionFailingAlarm'],
   'patch-refused': ['ConnectionFailingAlarm'],
   'expired-credentials': [],
   'ims-401': ['ErrorsAlarm', 'FailureDeadLetterQueueAlarm', 'ConnectionFailingAlarm'],
+  // The Adobe secret's rotation fails (its own alarm, outside the rotator's); the rotator is unaffected.
+  'io-management-403': ['AdobeSecretRotationFailedAlarm'],
   expiring: ['CredentialsExpiringAlarm', 'ConnectionFailingAlarm'],
   'scheduler-denied': ['ScheduleDeadLetterQueueAlarm', 'RotatorNotReportingAlarm'],
   'failure-queue-denied': ['DestinationDeliveryFailuresAlarm'],
@@ -126,6 +132,9 @@ export async function injectFault(context: FaultContext, name: string, given?: s
         ...dynamoDbAccessDenied('UpdateItem', `arn:aws:dynamodb:us-east-1:123456789012:table/${world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE}`),
       });
       return "The function's role lost dynamodb:UpdateItem on the ledger: rotations go on, every ledger write fails, and after two runs LedgerWriteFailedAlarm fires. `npm run sandbox -- fault clear` gives the permission back.";
+    case 'io-management-403':
+      world.emulators.ims.setIoManagementApi(world.adobe.clientId, false);
+      return "The Developer Console project no longer has the I/O Management API: Adobe refuses the client secret's rotation with 403 until it is added back (`npm run sandbox -- fault clear` plays that part); the rotator itself is unaffected.";
   }
 }
 
@@ -180,8 +189,9 @@ async function expireLedgerSoon(world: World, connectionId: string, seconds: num
  */
 export function clearFaults(context: FaultContext): FaultMessage {
   context.world.emulators.flowService.clearFaults();
+  context.world.emulators.ims.setIoManagementApi(context.world.adobe.clientId, true);
   context.stack.clearFaults();
-  return 'Flow Service takes PATCHes again, no other writer edits the connections, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
+  return 'Flow Service takes PATCHes again, no other writer edits the connections, the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
 }
 
 /** Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with If-Match. */
@@ -210,12 +220,13 @@ export function newCredentialsFile(dir: string): string {
 /** The client secret rotated in Developer Console; the new credentials in a file only the owner may read. */
 function rotateClientSecret(context: FaultContext): FaultMessage {
   const { world, dir } = context;
-  const { clientId, orgId, secretId } = world.adobe;
+  const { clientId, orgId, secretId, consoleOrgId, credentialId } = world.adobe;
   const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
   world.emulators.ims.registerClient({ clientId, clientSecret, orgId });
   world.emulators.ims.revokeAllTokens();
   const file = newCredentialsFile(dir);
-  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId }, null, 2)}\n`, { mode: 0o600 });
+  // The whole credential, the console ids included, so the secret's own rotation keeps working once it is put.
+  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId, credentialId }, null, 2)}\n`, { mode: 0o600 });
   return (
     `The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager (401 invalid_client) and the tokens it issued are revoked. ` +
     `The new credentials are in ${file}; put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { checkServiceUrl } from '../../core/contract.js';
+import { adobeSecretRotationConfigProblems, type AdobeSecretRotationConfigs } from './adobe-secret-rotation.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
 import { adobeCheckOffWarning, configCreatedRolesWithoutScope, targetsDeliveryProblems } from '../../core/targets-delivery-rules.js';
@@ -81,7 +82,7 @@ export interface TargetConfig {
 }
 
 /** The validated configuration, defaults applied; the guardrail and operations keys are lib/config/guardrails.ts's and lib/config/operations.ts's. */
-export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
+export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, AdobeSecretRotationConfigs {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
   readonly account?: string;
@@ -226,6 +227,7 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       if (problem) problems.push(problem);
     }
     problems.push(...guardrailConfigProblems(config));
+    problems.push(...adobeSecretRotationConfigProblems(config));
     // What synth would refuse about a list too long for the environment, without synthesizing.
     if (Array.isArray(rawTargets) && targets.length === rawTargets.length) problems.push(...targetsDeliveryProblems({ ...config, targets }));
     const interval = scheduleInterval(config.schedule);
@@ -264,6 +266,9 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
         ...config,
         flowServiceUrl: config.flowServiceUrl.replace(/\/+$/, ''),
         imsUrl: config.imsUrl.replace(/\/+$/, ''),
+        ...(config.adobeSecretRotation
+          ? { adobeSecretRotation: { ...config.adobeSecretRotation, consoleApiUrl: config.adobeSecretRotation.consoleApiUrl.replace(/\/+$/, '') } }
+          : {}),
         targets,
       };
     }

@@ -27,6 +27,7 @@ import {
   unnarrowedWarning,
 } from '../../core/rotation-rules.js';
 import { expiryAlarmPlan, fittingTimeoutSeconds, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
+import { adobeSecretRotationProblems } from './adobe-secret-rotation-props.js';
 import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 
@@ -79,6 +80,7 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
     if (problem) problems.push(problem);
   }
   problems.push(...guardrailProblems(scope, props));
+  problems.push(...adobeSecretRotationProblems(props.adobeSecretRotation));
 
   const targets: CheckedTarget[] = [];
   const seen = new Map<string, number>();

@@ -5,7 +5,8 @@
  * while the first is in ALARM. And every alarm of the stack can be moved by one of the sandbox's faults.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ALARM_IDS, ALARM_NAMES, ON_CALL_EMAIL } from '../../../emulators/deployed-stack.js';
+import { run } from '../../../cli/main.js';
+import { ADOBE_SECRET_ROTATION_ALARM_ID, ALARM_IDS, ALARM_NAMES, ON_CALL_EMAIL } from '../../../emulators/deployed-stack.js';
 import { FAULT_ALARMS, FAULT_NAMES, type FaultName } from '../../../emulators/sandbox-faults.js';
 import { startSandbox, type Sandbox } from '../../../emulators/sandbox.js';
 import { FAST_HTTP_POLICY } from '../../support/index.js';
@@ -85,7 +86,7 @@ describe('per connection', () => {
 
 describe("every alarm of the stack, moved by the sandbox's faults", () => {
   it('covers them all', () => {
-    expect(new Set(Object.values(FAULT_ALARMS).flat())).toEqual(new Set(ALARM_IDS));
+    expect(new Set(Object.values(FAULT_ALARMS).flat())).toEqual(new Set([...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID]));
   });
 
   const moving = FAULT_NAMES.filter((name) => FAULT_ALARMS[name].length > 0);
@@ -96,6 +97,12 @@ describe("every alarm of the stack, moved by the sandbox's faults", () => {
     // A failure queue that refuses records shows only when a run fails as a whole.
     if (fault === 'failure-queue-denied') await s.injectFault('ims-401');
     await s.injectFault(fault, connection);
+    // The Adobe secret's rotation fails only when it is attempted: Secrets Manager's schedule, or this.
+    if (fault === 'io-management-403') {
+      const quiet = { write: () => true, isTTY: false };
+      const code = await run(['rotate-adobe-secret', '--config', s.configFile], { stdout: quiet, stderr: quiet, cwd: s.dir, now: Date.now, env: {} });
+      expect(code).toBe(1);
+    }
 
     const moves = [await s.runScheduled(), await s.runScheduled()].flatMap((run) => run?.alarms ?? []);
 

@@ -216,9 +216,9 @@ describe('function', () => {
 });
 
 describe('IAM', () => {
-  it('has exactly three identity policies: the function, the created role and the scheduler', () => {
-    template.resourceCountIs('AWS::IAM::Policy', 2);
-    template.resourceCountIs('AWS::IAM::Role', 3);
+  it("has exactly four roles: the function's, the created one, the scheduler's and the Adobe secret rotation's", () => {
+    template.resourceCountIs('AWS::IAM::Policy', 3);
+    template.resourceCountIs('AWS::IAM::Role', 4);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -382,6 +382,17 @@ describe('IAM', () => {
               },
             },
           },
+          {
+            Sid: 'AllowAdobeSecretRotationAlarm',
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: refOf(rotator.alarmTopic),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnEquals: { 'aws:SourceArn': arnOf(rotator.adobeSecretRotationFailedAlarm!) },
+            },
+          },
         ],
         Version: '2012-10-17',
       },
@@ -482,8 +493,8 @@ describe('alarms', () => {
   /** The alarm resource of a construct, as synthesized. */
   const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
 
-  it('has exactly eight alarms, each notifying the topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  it("has exactly eight alarms and the Adobe secret rotation's, each notifying the topic on ALARM and OK", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
     // Enabled: the property is left out, as before `enabled` existed.
     for (const alarm of stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
@@ -838,7 +849,7 @@ describe('guardrails from cdk.json', () => {
 
   it('sets the permissions boundary on every role of the stack', () => {
     const roles = Object.values(guarded.template.findResources('AWS::IAM::Role'));
-    expect(roles).toHaveLength(3);
+    expect(roles).toHaveLength(4);
     for (const role of roles) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
   });
 
@@ -859,7 +870,13 @@ describe('guardrails from cdk.json', () => {
       SecurityGroupIds: ['sg-0123456789abcdef0'],
     });
     guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-      ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
+      ResourcePolicy: {
+        Statement: [
+          Match.objectLike({
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER, arnOf(rotator.adobeSecretRotation!.role)] } },
+          }),
+        ],
+      },
     });
   });
 

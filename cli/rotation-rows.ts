@@ -23,7 +23,7 @@ export type RotationRow = Omit<ConnectionResult, 'sandboxName' | 'attempts' | 'p
   readonly plannedOperations?: readonly string[];
 };
 
-const STATUSES = new Set<string>(['rotated', 'dry-run', 'failed', 'skipped']);
+const STATUSES = new Set<string>(['rotated', 'dry-run', 'failed', 'skipped', 'paused']);
 
 type ResultLike = RotationSummary['results'][number];
 

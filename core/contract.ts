@@ -29,6 +29,12 @@ export const ENV = {
   flowServiceUrl: 'FLOW_SERVICE_URL',
   /** @default DEFAULT_IMS_URL */
   imsUrl: 'ADOBE_IMS_URL',
+  /**
+   * The Adobe I/O Management API, which `inspect` asks how many client secrets the credential has.
+   * The construct sets it only when `adobeSecretRotation.consoleApiUrl` is given.
+   * @default DEFAULT_ADOBE_CONSOLE_API_URL (https://api.adobe.io)
+   */
+  adobeConsoleApiUrl: 'ADOBE_CONSOLE_API_URL',
   /** @default DEFAULT_CONCURRENCY */
   concurrency: 'ROTATION_CONCURRENCY',
   /** @default true */
@@ -82,6 +88,11 @@ export const METRIC_DIMENSION = {
   connectionId: 'connectionId',
   /** Which of the per-connection alarm queries watches the connection ({@link metricShardOf}); absent while one query covers the fleet. */
   shard: 'shard',
+  /**
+   * `"true"` on a paused connection's series (core/pauses.ts): the per-connection alarms' queries
+   * select exactly `connectionId`, `rotator` and `service` (and `shard`), so they leave it out.
+   */
+  paused: 'paused',
 } as const;
 
 /**
@@ -413,6 +424,8 @@ export interface FunctionSettings {
   readonly targets: readonly FunctionTargetEntry[] | { readonly file: string };
   readonly flowServiceUrl?: string;
   readonly imsUrl?: string;
+  /** @default none: the function's default, https://api.adobe.io */
+  readonly adobeConsoleApiUrl?: string;
   readonly concurrency?: number;
   readonly verifyWithAdobe?: boolean;
   /** The rotation ledger's table name. @default none */
@@ -441,6 +454,7 @@ export function toFunctionEnv(
     ...('file' in targets ? { [ENV.rotationTargetsFile]: targets.file } : { [ENV.rotationTargets]: stringify(targets) }),
     ...(settings.flowServiceUrl !== undefined ? { [ENV.flowServiceUrl]: settings.flowServiceUrl } : {}),
     ...(settings.imsUrl !== undefined ? { [ENV.imsUrl]: settings.imsUrl } : {}),
+    ...(settings.adobeConsoleApiUrl !== undefined ? { [ENV.adobeConsoleApiUrl]: settings.adobeConsoleApiUrl } : {}),
     ...(settings.concurrency !== undefined ? { [ENV.concurrency]: String(settings.concurrency) } : {}),
     ...(settings.verifyWithAdobe !== undefined ? { [ENV.verifyWithAdobe]: String(settings.verifyWithAdobe) } : {}),
     ...(settings.ledgerTableName !== undefined ? { [ENV.ledgerTableName]: settings.ledgerTableName } : {}),

@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { AdobeConsoleClient } from './adobe-console-client.js';
 import type { RotatorConfig } from './config.js';
 import { CredentialMinter } from './credential-minter.js';
 import { DEFAULT_DEADLINE_MARGINS, type DeadlineMargins } from './deadline.js';
@@ -34,6 +35,10 @@ export interface Composition {
   /** The IMS token cache: one token per container, until 5 minutes before it expires. */
   readonly tokens: ImsTokenProvider;
   readonly flowService: FlowServiceClient;
+  /** The I/O Management API, for `inspect`'s count of the credential's client secrets. */
+  readonly console: AdobeConsoleClient;
+  /** The HTTP policy of every call to Adobe. */
+  readonly policy: HttpPolicy;
   readonly minter: CredentialMinter;
   /** Where each connection's outcome is kept, when `LEDGER_TABLE_NAME` is set. */
   readonly ledger?: RotationLedger;
@@ -64,6 +69,8 @@ export function compose(config: RotatorConfig, options: CompositionOptions = {})
     // Neither Adobe client holds credentials: each call brings its invocation's (the session's AdobeAuth).
     tokens: new ImsTokenProvider({ imsUrl: config.imsUrl, policy, now: options.now }),
     flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, policy }),
+    console: new AdobeConsoleClient({ baseUrl: config.adobeConsoleApiUrl, policy }),
+    policy,
     minter: new CredentialMinter({ clientConfig: { requestHandler } }),
     ...(config.ledgerTableName ? { ledger: new RotationLedger(new DynamoDBClient({ requestHandler }), config.ledgerTableName) } : {}),
     metrics: new RotatorMetrics(config),

@@ -26,6 +26,7 @@ import {
   type RotationTarget,
   type TargetFacts,
 } from '../core/contract.js';
+import { consoleApiUrlProblem, DEFAULT_ADOBE_CONSOLE_API_URL } from '../core/adobe-secret-rotation.js';
 import { ConfigError } from './errors.js';
 import { partitionOf, sessionPolicySizeProblem } from '../core/session-policy.js';
 
@@ -38,6 +39,8 @@ export interface RotatorConfig {
   readonly targets: readonly RotationTarget[];
   readonly flowServiceUrl: string;
   readonly imsUrl: string;
+  /** The I/O Management API (`ADOBE_CONSOLE_API_URL`), which `inspect` asks about the credential's client secrets. */
+  readonly adobeConsoleApiUrl: string;
   readonly concurrency: number;
   /** After each PATCH, ask Flow Service to explore the connection with the new credentials (`VERIFY_WITH_ADOBE`). */
   readonly verifyWithAdobe: boolean;
@@ -190,6 +193,9 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
     const problem = checkServiceUrl(name, value);
     if (problem) problems.push(problem);
   }
+  const adobeConsoleApiUrl = (env[ENV.adobeConsoleApiUrl]?.trim() || DEFAULT_ADOBE_CONSOLE_API_URL).replace(/\/+$/, '');
+  const consoleProblem = consoleApiUrlProblem(ENV.adobeConsoleApiUrl, adobeConsoleApiUrl);
+  if (consoleProblem) problems.push(consoleProblem);
 
   let concurrency = DEFAULT_CONCURRENCY;
   const rawConcurrency = env[ENV.concurrency]?.trim();
@@ -221,6 +227,7 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
     targets,
     flowServiceUrl,
     imsUrl,
+    adobeConsoleApiUrl,
     concurrency,
     verifyWithAdobe,
     ...(ledgerTableName ? { ledgerTableName } : {}),

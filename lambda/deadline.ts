@@ -32,6 +32,9 @@ export interface DeadlineMargins {
 
 export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stopMs: 3_000, recordMs: 1_000 };
 
+/** The longest a read that gates a run's start may take (the pauses): a ledger that does not answer must not cost the run. */
+export const GATE_READ_BUDGET_MS = 5_000;
+
 /**
  * The deadline of one invocation. Without Lambda's clock (a test, `rotate --local`) there is none:
  * every connection starts and nothing is aborted.
@@ -66,6 +69,16 @@ export class Deadline {
   /** Whether a connection may start now: nothing was aborted yet, and more than `startMs` is left. */
   hasTimeToStart(): boolean {
     return !this.signal.aborted && (!this.remainingTimeMs || this.remainingTimeMs() > this.margins.startMs);
+  }
+
+  /**
+   * For a read the run waits for before it starts any connection (the pauses): aborted at the stop,
+   * or after {@link GATE_READ_BUDGET_MS}, or after a quarter of the time left before connections
+   * stop starting, whichever comes first; the run then goes on without what it read.
+   */
+  gateSignal(): AbortSignal {
+    const left = this.remainingTimeMs ? Math.max(0, (this.remainingTimeMs() - this.margins.startMs) / 4) : GATE_READ_BUDGET_MS;
+    return AbortSignal.any([this.signal, AbortSignal.timeout(Math.min(GATE_READ_BUDGET_MS, left))]);
   }
 
   /** The invocation is over: nothing is aborted after it. */

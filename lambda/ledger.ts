@@ -1,18 +1,28 @@
 /**
  * The rotation ledger: one DynamoDB item per connection, written once per run, that answers the
  * operator's first questions without trusting Flow Service's `updatedAt` (which any edit moves):
- * when was it last rotated and what does it hold until when, how did the last attempt go, and how
- * many runs in a row has it failed.
+ * when was it last rotated and what does it hold until when, how did the last attempt go, how
+ * many runs in a row has it failed, and its recent rotations (`history`: when, how, the AccessKeyId
+ * issued, Adobe's code, and whether the schedule or a person asked). One more item, `#pauses`,
+ * holds the pauses the CLI writes (core/pauses.ts).
  *
  * The function writes with `UpdateItem` (the old item comes back with the same request,
  * `ReturnValues: ALL_OLD`, so a failed connection's expiry metric can use what the ledger says it
- * still holds), and reads with `BatchGetItem` only at the start of a scheduled run, to find the
- * connections an earlier delivery of the same schedule tick already rotated. A write that fails
- * never fails the rotation: the caller logs it and counts it (`LedgerWriteFailed`).
+ * still holds), and reads with `BatchGetItem` at the start of a run: the pauses (a run of every
+ * target), and the connections an earlier delivery of the same schedule tick already rotated. A
+ * write that fails never fails the rotation: the caller logs it and counts it (`LedgerWriteFailed`).
  */
-import { BatchGetItemCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_KEY, type MintMethod } from '../core/contract.js';
+import { PAUSES_KEY, parsePauses, type Pause } from '../core/pauses.js';
 import type { ConnectionResult, ConnectionStatus } from './summary.js';
 
 /** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */
@@ -21,6 +31,40 @@ const MAX_ERROR_CHARS = 500;
 const BATCH_GET_KEYS = 100;
 /** Rounds of asking again for the keys DynamoDB left unprocessed (throttling, the 16 MB answer cap). */
 const BATCH_GET_ROUNDS = 4;
+/** The rotations a connection's `history` keeps at least (the oldest are dropped beyond {@link HISTORY_TRIM_AT}). */
+export const HISTORY_KEEP = 25;
+/** A history this long is trimmed back to {@link HISTORY_KEEP} (one extra write every ten rotations, rewriting the list). */
+export const HISTORY_TRIM_AT = 35;
+
+/** What started a run: the schedule (one tick of it), or a manual request and who the caller says it is. */
+export type RunTrigger =
+  | { readonly kind: 'schedule'; readonly executionId?: string }
+  | {
+      readonly kind: 'manual';
+      /** As the request says (`caller`; the CLI sends its sts:GetCallerIdentity ARN); Lambda's CloudTrail data events record the real invoker. */
+      readonly caller?: string;
+    };
+
+/** One rotation attempt of a connection, as its `history` keeps it (the newest last). */
+export interface LedgerHistoryEntry {
+  /** ISO 8601: when the outcome was known. */
+  readonly at: string;
+  readonly outcome: 'rotated' | 'failed';
+  readonly method: MintMethod;
+  /** The AccessKeyId of the set the attempt minted (not a secret: it names the set in CloudTrail). */
+  readonly accessKeyId?: string;
+  /** The etag the PATCH returned, when one landed. */
+  readonly etag?: string;
+  readonly expiresAt?: string;
+  /** Adobe's code (or the rotator's) of a failure. */
+  readonly errorCode?: string;
+  readonly adobeVerified?: boolean;
+  readonly trigger: RunTrigger['kind'];
+  /** Manual: who the request says asked. */
+  readonly caller?: string;
+  /** Scheduled: the tick (EventBridge Scheduler's `executionId`). */
+  readonly executionId?: string;
+}
 
 /** The last successful rotation: what the connection holds since. */
 export interface LedgerRotation {
@@ -35,6 +79,8 @@ export interface LedgerRotation {
   readonly adobeVerified: boolean;
   /** The schedule tick (EventBridge Scheduler's `executionId`) whose run PATCHed them; absent for a manual run. */
   readonly executionId?: string;
+  /** The AccessKeyId of the set the connection holds since. */
+  readonly accessKeyId?: string;
 }
 
 /** The last attempt, whatever its outcome. */
@@ -44,6 +90,9 @@ export interface LedgerAttempt {
   readonly errorCode?: string;
   readonly error?: string;
   readonly attempts: number;
+  /** What started the run (absent in items written before it was recorded). */
+  readonly trigger?: RunTrigger['kind'];
+  readonly caller?: string;
 }
 
 /** One connection's item. */
@@ -54,6 +103,8 @@ export interface LedgerRecord {
   readonly lastAttempt?: LedgerAttempt;
   /** Runs in a row whose outcome was `failed` (0 after a rotation). */
   readonly consecutiveFailures: number;
+  /** The recent rotation attempts, oldest first: at least the last {@link HISTORY_KEEP}. */
+  readonly history: readonly LedgerHistoryEntry[];
 }
 
 /**
@@ -65,17 +116,32 @@ function patchLanded(result: ConnectionResult): boolean {
 }
 
 /**
- * The `UpdateItem` that records `result` (pure, for tests). A dry run records nothing: it changes
- * nothing; callers do not write it.
+ * The `UpdateItem` that records `result` (pure, for tests): the last attempt, the last rotation when
+ * a PATCH landed, the failures in a row, and one more entry of the connection's `history` for an
+ * attempt that rotated or failed. A dry run records nothing: it changes nothing; callers do not
+ * write it.
+ *
+ * @param trigger what started the run (a tick's `executionId` marks the rotation it made, for a
+ * second delivery of the tick). @default a manual request whose caller is not known
  */
-export function ledgerUpdate(tableName: string, result: ConnectionResult, method: MintMethod, now: Date, executionId?: string): UpdateItemCommandInput {
+export function ledgerUpdate(
+  tableName: string,
+  result: ConnectionResult,
+  method: MintMethod,
+  now: Date,
+  trigger: RunTrigger = { kind: 'manual' },
+): UpdateItemCommandInput {
   const at = now.toISOString();
+  const executionId = trigger?.kind === 'schedule' ? trigger.executionId : undefined;
+  const caller = trigger?.kind === 'manual' ? trigger.caller : undefined;
   const attempt: LedgerAttempt = {
     at,
     outcome: result.status,
     attempts: result.attempts,
     ...(result.errorCode ? { errorCode: result.errorCode } : {}),
     ...(result.error ? { error: result.error.slice(0, MAX_ERROR_CHARS) } : {}),
+    trigger: trigger.kind,
+    ...(caller ? { caller } : {}),
   };
   const sets = ['sandboxName = :sandboxName', 'lastAttempt = :attempt'];
   const values: Record<string, unknown> = { ':sandboxName': result.sandboxName, ':attempt': attempt };
@@ -87,6 +153,7 @@ export function ledgerUpdate(tableName: string, result: ConnectionResult, method
       method,
       adobeVerified: result.adobeVerified === true,
       ...(executionId ? { executionId } : {}),
+      ...(result.accessKeyId ? { accessKeyId: result.accessKeyId } : {}),
     };
     sets.push('lastRotation = :rotation');
     values[':rotation'] = rotation;
@@ -99,12 +166,46 @@ export function ledgerUpdate(tableName: string, result: ConnectionResult, method
     sets.push('consecutiveFailures = :zero');
     values[':zero'] = 0;
   }
+  if (result.status === 'rotated' || result.status === 'failed') {
+    const entry: LedgerHistoryEntry = {
+      at,
+      outcome: result.status,
+      method,
+      ...(result.accessKeyId ? { accessKeyId: result.accessKeyId } : {}),
+      ...(patchLanded(result) ? { etag: result.etag!, expiresAt: result.expiresAt! } : {}),
+      ...(result.errorCode ? { errorCode: result.errorCode } : {}),
+      ...(patchLanded(result) ? { adobeVerified: result.adobeVerified === true } : {}),
+      trigger: trigger.kind,
+      ...(caller ? { caller } : {}),
+      ...(executionId ? { executionId } : {}),
+    };
+    // Appended, newest last; the oldest are trimmed by a later write (RotationLedger.record).
+    sets.push('history = list_append(if_not_exists(history, :noHistory), :historyEntry)');
+    values[':noHistory'] = [];
+    values[':historyEntry'] = [entry];
+  }
   return {
     TableName: tableName,
     Key: marshall({ [LEDGER_KEY]: result.connectionId }),
     UpdateExpression: `SET ${sets.join(', ')}`,
     ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
     ReturnValues: 'ALL_OLD',
+  };
+}
+
+/**
+ * The `UpdateItem` that keeps only the last {@link HISTORY_KEEP} entries of `history` (the item's
+ * whole history now), or undefined while it is short enough. Conditional on its length, so an
+ * entry appended meanwhile is never lost (that write trims next time).
+ */
+export function historyTrim(tableName: string, connectionId: string, history: readonly LedgerHistoryEntry[]): UpdateItemCommandInput | undefined {
+  if (history.length < HISTORY_TRIM_AT) return undefined;
+  return {
+    TableName: tableName,
+    Key: marshall({ [LEDGER_KEY]: connectionId }),
+    UpdateExpression: 'SET history = :kept',
+    ConditionExpression: 'size(history) = :length',
+    ExpressionAttributeValues: marshall({ ':kept': history.slice(-HISTORY_KEEP), ':length': history.length }, { removeUndefinedValues: true }),
   };
 }
 
@@ -117,6 +218,7 @@ export function toLedgerRecord(item: Record<string, unknown> | undefined): Ledge
     ...(item.lastRotation ? { lastRotation: item.lastRotation as LedgerRotation } : {}),
     ...(item.lastAttempt ? { lastAttempt: item.lastAttempt as LedgerAttempt } : {}),
     consecutiveFailures: Number(item.consecutiveFailures ?? 0),
+    history: Array.isArray(item.history) ? (item.history as LedgerHistoryEntry[]) : [],
   };
 }
 
@@ -130,17 +232,79 @@ export class RotationLedger {
   /**
    * Record one connection's outcome; resolves to what the item held before (undefined for a
    * connection the ledger has not seen). Rejects on any DynamoDB failure: the caller decides that
-   * it never fails the rotation.
+   * it never fails the rotation. A history grown past {@link HISTORY_TRIM_AT} is trimmed by a second
+   * write, whose failure is ignored (the next write trims it).
    */
   async record(
     result: ConnectionResult,
     method: MintMethod,
-    { now = new Date(), signal, executionId }: { now?: Date; signal?: AbortSignal; executionId?: string } = {},
+    { now = new Date(), signal, trigger }: { now?: Date; signal?: AbortSignal; trigger?: RunTrigger } = {},
   ): Promise<LedgerRecord | undefined> {
-    const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now, executionId)), {
-      abortSignal: signal,
-    });
-    return toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
+    const update = ledgerUpdate(this.tableName, result, method, now, trigger);
+    const response = await this.client.send(new UpdateItemCommand(update), { abortSignal: signal });
+    const previous = toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
+    const appended = update.ExpressionAttributeValues?.[':historyEntry']?.L;
+    if (appended) {
+      const trim = historyTrim(this.tableName, result.connectionId, [
+        ...(previous?.history ?? []),
+        ...appended.map((entry) => unmarshall(entry.M!) as LedgerHistoryEntry),
+      ]);
+      if (trim) await this.client.send(new UpdateItemCommand(trim), { abortSignal: signal }).catch(() => undefined);
+    }
+    return previous;
+  }
+
+  /**
+   * The pauses (core/pauses.ts), as the item `#pauses` holds them, ended ones included; empty when
+   * there is none. Entries that are not pauses are left out and counted. A consistent read, with
+   * `BatchGetItem` (the one read action the function's role has). Rejects on any DynamoDB failure.
+   */
+  async pauses({ signal }: { signal?: AbortSignal } = {}): Promise<{ pauses: Pause[]; invalid: number }> {
+    const [item] = await this.batchGet([PAUSES_KEY], 'pauses', { signal });
+    return parsePauses(item?.pauses);
+  }
+
+  /**
+   * When what each of `connectionIds` holds expires, by connection id, as its last rotation says
+   * (a connection the ledger has not seen, or never rotated, is left out). Rejects on any DynamoDB failure.
+   */
+  async heldExpiries(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const item of await this.batchGet(connectionIds, 'lastRotation', { signal })) {
+      const record = toLedgerRecord(item);
+      if (record?.lastRotation?.expiresAt) found.set(record.connectionId, record.lastRotation.expiresAt);
+    }
+    return found;
+  }
+
+  /**
+   * The items of `keys` that exist, with `#id` and `projection`: consistent reads, 100 keys a
+   * request; keys DynamoDB leaves unprocessed are asked for again a few times, and any still left
+   * are simply not in the answer.
+   */
+  private async batchGet(keys: readonly string[], projection: string, { signal }: { signal?: AbortSignal }): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
+      let batch: Record<string, AttributeValue>[] = keys.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
+      for (let round = 0; batch.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
+        const response = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: batch,
+                ConsistentRead: true,
+                ProjectionExpression: `#id, ${projection}`,
+                ExpressionAttributeNames: { '#id': LEDGER_KEY },
+              },
+            },
+          }),
+          { abortSignal: signal },
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) items.push(unmarshall(item));
+        batch = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return items;
   }
 
   /**
@@ -152,28 +316,9 @@ export class RotationLedger {
    */
   async rotatedInTick(connectionIds: readonly string[], executionId: string, { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, LedgerRotation>> {
     const found = new Map<string, LedgerRotation>();
-    for (let start = 0; start < connectionIds.length; start += BATCH_GET_KEYS) {
-      let keys = connectionIds.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
-      for (let round = 0; keys.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
-        const response = await this.client.send(
-          new BatchGetItemCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: keys,
-                ConsistentRead: true,
-                ProjectionExpression: '#id, lastRotation',
-                ExpressionAttributeNames: { '#id': LEDGER_KEY },
-              },
-            },
-          }),
-          { abortSignal: signal },
-        );
-        for (const item of response.Responses?.[this.tableName] ?? []) {
-          const record = toLedgerRecord(unmarshall(item));
-          if (record?.lastRotation?.executionId === executionId) found.set(record.connectionId, record.lastRotation);
-        }
-        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+    for (const item of await this.batchGet(connectionIds, 'lastRotation', { signal })) {
+      const record = toLedgerRecord(item);
+      if (record?.lastRotation?.executionId === executionId) found.set(record.connectionId, record.lastRotation);
     }
     return found;
   }

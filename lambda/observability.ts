@@ -61,13 +61,18 @@ export class RotatorMetrics {
     });
   }
 
-  /** One connection's values, as one document: per connection (and shard), and for the rotator. */
-  publishConnection(connectionId: string, values: ReadonlyArray<readonly [name: string, unit: MetricUnitValue, value: number]>): void {
+  /**
+   * One connection's values, as one document: per connection (and shard), and for the rotator.
+   * @param paused the connection is paused: its per-connection series also carry `paused`, which
+   * the per-connection alarms' queries (exactly `connectionId`, `rotator`, `service`) leave out.
+   */
+  publishConnection(connectionId: string, values: ReadonlyArray<readonly [name: string, unit: MetricUnitValue, value: number]>, paused = false): void {
     if (values.length === 0) return;
     const { connection } = this;
     connection.addDimension(METRIC_DIMENSION.connectionId, connectionId);
     const shard = this.shards.get(connectionId.toLowerCase());
     if (shard !== undefined) connection.addDimension(METRIC_DIMENSION.shard, shard);
+    if (paused) connection.addDimension(METRIC_DIMENSION.paused, 'true');
     // A second dimension set of the defaults alone: the same values, aggregated for the rotator.
     connection.addDimensions({});
     for (const [name, unit, value] of values) connection.addMetric(name, unit, value);
@@ -97,6 +102,7 @@ export function connectionLogger(target: Pick<RotationTarget, 'connectionId' | '
  */
 export function secondsUntilExpiry(result: ConnectionResult, now: number): number | undefined {
   if (result.status === 'skipped') return undefined;
+  // Paused: what it still holds, as the ledger says.
   const expiresAt = result.status === 'rotated' ? result.expiresAt : result.heldCredentialsExpireAt;
   return secondsUntil(expiresAt ? Date.parse(expiresAt) : undefined, now);
 }
@@ -122,7 +128,10 @@ export class OutcomeRecorder {
    * Every connection tried reports once, with its own values: `RotationSucceeded` and
    * `RotationFailed` (1 or 0, so each connection's series says how its last run went) and
    * `SecondsUntilCredentialExpiry` (what it holds after the run; a failed one what it still holds).
-   * A dry run reports only the last; a skipped connection nothing.
+   * A dry run reports only the last; a skipped connection nothing. A paused connection reports only
+   * what it still holds, honestly, with the `paused` dimension: the per-connection alarms leave it
+   * out (the pause is the operator's, and `pause` refuses one that outlasts what it holds), and the
+   * rotator's aggregate still counts it, so `RotatorNotReportingAlarm` sees the runs go on.
    */
   connectionOutcome(result: ConnectionResult, log: ConnectionLog): void {
     const fields = { ...result, plannedOperations: result.plannedOperations?.map((op) => `${op.op} ${op.path}`) };
@@ -136,6 +145,9 @@ export class OutcomeRecorder {
       case 'skipped':
         log.warn('connection skipped', fields);
         return;
+      case 'paused':
+        log.info('connection paused (not rotated)', fields);
+        break;
       case 'failed':
         log.error('connection rotation failed', fields);
         break;
@@ -150,12 +162,12 @@ export class OutcomeRecorder {
       return;
     }
     const values: Array<readonly [string, MetricUnitValue, number]> = [];
-    if (result.status !== 'dry-run') {
+    if (result.status !== 'dry-run' && result.status !== 'paused') {
       values.push([METRIC.rotationSucceeded, MetricUnit.Count, result.status === 'rotated' ? 1 : 0]);
       values.push([METRIC.rotationFailed, MetricUnit.Count, result.status === 'failed' ? 1 : 0]);
     }
     if (seconds !== undefined) values.push([METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds]);
-    this.metrics.publishConnection(result.connectionId, values);
+    this.metrics.publishConnection(result.connectionId, values, result.status === 'paused');
   }
 
   /**

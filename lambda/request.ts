@@ -1,8 +1,9 @@
 /**
  * Tells a manual request from a scheduled event and validates it.
  *
- * A manual request is an object with `connectionIds` and/or `dryRun`; anything else (an
- * EventBridge rule or Scheduler event, an empty payload) rotates every target.
+ * A manual request is an object with `connectionIds`, `dryRun` and/or `caller`; an inspect request
+ * is `{"inspect": true, "connectionIds"?, "probe"?, "targetsOnly"?}` (read-only: lambda/inspect.ts);
+ * anything else (an EventBridge rule or Scheduler event, an empty payload) rotates every target.
  */
 import { z } from 'zod';
 import { MAX_TARGETS, requiredOr } from '../core/contract.js';
@@ -13,6 +14,11 @@ export interface RotationRequest {
   readonly connectionIds?: readonly string[];
   readonly dryRun: boolean;
   readonly manual: boolean;
+  /**
+   * A manual request: who asked, as the caller says (the CLI sends its sts:GetCallerIdentity ARN);
+   * kept in each connection's ledger history. Lambda's CloudTrail data events record the real invoker.
+   */
+  readonly caller?: string;
   /**
    * The schedule tick a scheduled event stands for (EventBridge Scheduler's `executionId` and
    * `scheduledTime`, which the stack's schedule puts in the event): with a ledger, a second delivery
@@ -39,19 +45,98 @@ function tickOf(event: unknown): ScheduleTick | undefined {
   return { executionId, ...(typeof scheduledTime === 'string' ? { scheduledTime } : {}) };
 }
 
+/** A read-only request: Adobe's view of each connection, nothing minted or patched (lambda/inspect.ts). */
+export interface InspectRequest {
+  /** Only these connections; undefined means every target. */
+  readonly connectionIds?: readonly string[];
+  /** Also ask Flow Service to explore each connection with what it holds now. */
+  readonly probe: boolean;
+  /** Only the configured targets, from the function's configuration: nothing is asked of Adobe or AWS. */
+  readonly targetsOnly: boolean;
+}
+
+/** What an invocation is asked to do. */
+export type Invocation = { readonly kind: 'rotate'; readonly request: RotationRequest } | { readonly kind: 'inspect'; readonly request: InspectRequest };
+
+const connectionIdsSchema = z
+  .array(z.guid({ error: requiredOr('must be a connection id (uuid)') }), { error: 'must be an array of connection ids' })
+  .min(1, 'must list at least one connection id (omit it to rotate every target)')
+  .max(MAX_TARGETS, `must list at most ${MAX_TARGETS} connection ids`);
+
+/** The longest `caller` kept: an ARN is at most 2048 characters. */
+const MAX_CALLER_CHARS = 2048;
+
 const manualRequestSchema = z
   .object({
-    connectionIds: z
-      .array(z.guid({ error: requiredOr('must be a connection id (uuid)') }), { error: 'must be an array of connection ids' })
-      .min(1, 'must list at least one connection id (omit it to rotate every target)')
-      .max(MAX_TARGETS, `must list at most ${MAX_TARGETS} connection ids`)
-      .optional(),
+    connectionIds: connectionIdsSchema.optional(),
     dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+    caller: z
+      .string({ error: 'must be a string (who asked, e.g. an ARN)' })
+      .min(1, 'must not be empty')
+      .max(MAX_CALLER_CHARS, `must be at most ${MAX_CALLER_CHARS} characters`)
+      .optional(),
   })
   .strict();
 
+const inspectRequestSchema = z
+  .object({
+    inspect: z.literal(true, { error: 'must be true (omit it to rotate)' }),
+    connectionIds: connectionIdsSchema.optional(),
+    probe: z.boolean({ error: 'must be true or false' }).optional(),
+    targetsOnly: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .strict();
+
+const MANUAL_FIELDS = ['connectionIds', 'dryRun', 'caller'];
+const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly'];
+
 function isManualRequest(event: unknown): event is Record<string, unknown> {
-  return typeof event === 'object' && event !== null && !Array.isArray(event) && ('connectionIds' in event || 'dryRun' in event);
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    !Array.isArray(event) &&
+    [...MANUAL_FIELDS, 'inspect', 'probe', 'targetsOnly'].some((field) => field in event)
+  );
+}
+
+/** The problems of a failed parse, each naming its field. */
+function issuesOf(error: z.ZodError, allowed: readonly string[]): string[] {
+  return error.issues.map((issue) => {
+    const field = issue.path
+      .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
+      .join('')
+      .replace(/^\./, '');
+    if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}; allowed: ${allowed.join(', ')}`;
+    return `${field || '(request)'}: ${issue.message}`;
+  });
+}
+
+function refuseDuplicates(ids: readonly string[] | undefined): void {
+  if (!ids) return;
+  const seen = new Set<string>();
+  const duplicates = ids.filter((id) => seen.size === seen.add(id.toLowerCase()).size);
+  if (duplicates.length > 0) throw new RequestValidationError([`connectionIds: lists ${duplicates.join(', ')} more than once`]);
+}
+
+/**
+ * Parse the invocation event: an inspect request (`"inspect"` present), or a rotation (manual or
+ * scheduled). Throws {@link RequestValidationError} naming the bad field.
+ */
+export function parseInvocation(event: unknown): Invocation {
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || !('inspect' in event || 'probe' in event || 'targetsOnly' in event)) {
+    return { kind: 'rotate', request: parseRotationRequest(event) };
+  }
+  const parsed = inspectRequestSchema.safeParse(event);
+  if (!parsed.success) throw new RequestValidationError(issuesOf(parsed.error, INSPECT_FIELDS));
+  refuseDuplicates(parsed.data.connectionIds);
+  return {
+    kind: 'inspect',
+    request: {
+      ...(parsed.data.connectionIds ? { connectionIds: parsed.data.connectionIds } : {}),
+      probe: parsed.data.probe ?? false,
+      targetsOnly: parsed.data.targetsOnly ?? false,
+    },
+  };
 }
 
 /** Parse the invocation event. Throws {@link RequestValidationError} naming the bad field. */
@@ -61,23 +146,8 @@ export function parseRotationRequest(event: unknown): RotationRequest {
     return { dryRun: false, manual: false, ...(tick ? { tick } : {}) };
   }
   const parsed = manualRequestSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new RequestValidationError(
-      parsed.error.issues.map((issue) => {
-        const field = issue.path
-          .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
-          .join('')
-          .replace(/^\./, '');
-        if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}; allowed: connectionIds, dryRun`;
-        return `${field || '(request)'}: ${issue.message}`;
-      }),
-    );
-  }
+  if (!parsed.success) throw new RequestValidationError(issuesOf(parsed.error, MANUAL_FIELDS));
   const ids = parsed.data.connectionIds;
-  if (ids) {
-    const seen = new Set<string>();
-    const duplicates = ids.filter((id) => seen.size === seen.add(id.toLowerCase()).size);
-    if (duplicates.length > 0) throw new RequestValidationError([`connectionIds: lists ${duplicates.join(', ')} more than once`]);
-  }
-  return { connectionIds: ids, dryRun: parsed.data.dryRun ?? false, manual: true };
+  refuseDuplicates(ids);
+  return { connectionIds: ids, dryRun: parsed.data.dryRun ?? false, manual: true, ...(parsed.data.caller ? { caller: parsed.data.caller } : {}) };
 }

@@ -137,6 +137,8 @@ export async function rotateConnection(
     const probe = options.dryRun && options.verifyWithAdobe ? await probeAdobe(target, clients, call) : undefined;
     const credentials = await minting;
     const expiresAt = credentials.expiration.toISOString();
+    // Not a secret: it names the set in CloudTrail and in S3's logs (the log line and the ledger carry it).
+    const accessKeyId = credentials.accessKeyId;
 
     if (options.dryRun) {
       const planned = buildCredentialPatch(connection.auth?.params, credentials).map(({ op, path }) => ({ op, path }));
@@ -146,6 +148,7 @@ export async function rotateConnection(
         etag: connection.etag,
         previousEtag: connection.etag,
         expiresAt,
+        accessKeyId,
         ...(await held()),
         plannedOperations: planned,
         ...(probe ?? { adobeVerified: false }),
@@ -168,6 +171,7 @@ export async function rotateConnection(
           etag,
           previousEtag: firstRead.etag,
           expiresAt,
+          accessKeyId,
           ...(etagConflicts ? { etagConflicts } : {}),
         };
         return options.verifyWithAdobe ? await verifyRotation(rotated, target, clients, call) : { ...rotated, adobeVerified: false };
@@ -191,16 +195,18 @@ export async function rotateConnection(
   } catch (error) {
     // A connection that failed before it needed the credentials still waits for STS: its slot in
     // the concurrency limit is not free while its requests run, and none may outlive the invocation.
-    await minting?.catch(() => undefined);
+    const minted = await minting?.catch(() => undefined);
     const previousEtag = firstRead ? { previousEtag: firstRead.etag } : {};
-    if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
+    // The set was issued (CloudTrail has it) even though the connection never got it.
+    const issued = minted ? { accessKeyId: minted.accessKeyId } : {};
+    if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...issued, ...(await held()) };
     const { message, code, transient } = describeIn(error, call);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
       ...base,
       status: skipped ? 'skipped' : 'failed',
       ...previousEtag,
-      ...(skipped ? {} : await held()),
+      ...(skipped ? {} : { ...issued, ...(await held()) }),
       error: message,
       errorCode: code,
       ...(transient && !skipped ? { transient } : {}),

@@ -6,7 +6,8 @@
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
-import type { LedgerRotation, RotationLedger } from './ledger.js';
+import type { LedgerRotation, RotationLedger, RunTrigger } from './ledger.js';
+import { pausedResult, type PausedTarget } from './paused-targets.js';
 import type { ScheduleTick } from './request.js';
 import { patchLanded, reverifyRotation, rotateConnection, type RotateOptions, type RotationClients } from './rotate-connection.js';
 import type { RotationSession } from './session.js';
@@ -32,6 +33,10 @@ export interface RotateTargetsOptions extends Omit<RotateOptions, 'attempt'> {
   readonly concurrency: number;
   /** The schedule tick this run is a delivery of: with a ledger, what an earlier delivery rotated is not PATCHed again. */
   readonly tick?: ScheduleTick;
+  /** What started the run, for each connection's ledger history. @default a schedule tick when `tick` is given, else a manual request */
+  readonly trigger?: RunTrigger;
+  /** Targets a pause keeps this run from rotating (lambda/paused-targets.ts): reported `paused`, not touched. */
+  readonly paused?: ReadonlyMap<string, PausedTarget>;
 }
 
 /** The `errorCode` of a connection an earlier delivery of the same schedule tick already rotated. */
@@ -100,13 +105,14 @@ export async function rotateTargets(
 ): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
   const { deadline, recorder } = session;
-  const { tick, ...rotateOptions } = options;
+  const { tick, trigger: given, paused, ...rotateOptions } = options;
+  const trigger: RunTrigger = given ?? (tick ? { kind: 'schedule', executionId: tick.executionId } : { kind: 'manual' });
   const attempt = (target: RotationTarget, number: number) =>
     limit(async () =>
       number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...rotateOptions, attempt: number }),
     );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
-    const final = await keepInLedger(target, result, session, tick);
+    const final = await keepInLedger(target, result, session, trigger);
     recorder.connectionOutcome(final, session.loggerFor(target));
     return final;
   };
@@ -114,6 +120,13 @@ export async function rotateTargets(
   const earlier = options.dryRun ? new Map<string, LedgerRotation>() : await rotatedInTick(targets, session, tick);
   const first = await Promise.all(
     targets.map(async (target) => {
+      const pause = paused?.get(target.connectionId);
+      if (pause) {
+        // Nothing is asked of Adobe or STS, and the ledger is not written: the pause is in the ledger already.
+        const result = pausedResult(target, pause);
+        recorder.connectionOutcome(result, session.loggerFor(target));
+        return result;
+      }
       const rotation = earlier.get(target.connectionId);
       if (rotation && tick) {
         session.loggerFor(target).info('connection already rotated by an earlier delivery of this scheduled run; not patched again', {
@@ -151,14 +164,14 @@ export async function rotateTargets(
  * rotator last rotated it, which Flow Service's `updatedAt` forgets at anyone's edit. A failed
  * write is logged and counted, and never fails the rotation.
  */
-async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession, tick?: ScheduleTick): Promise<ConnectionResult> {
+async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession, trigger: RunTrigger): Promise<ConnectionResult> {
   if (!session.ledger || result.status === 'dry-run') return result;
   let previous: Awaited<ReturnType<RotationLedger['record']>>;
   try {
     // Not the deadline's stop signal: a stopped run still records what it did. But a write still
     // running just before the function's timeout is abandoned, so the summary and the metrics
     // still get out (it is then logged and counted as failed, like any other).
-    previous = await session.ledger.record(result, target.method, { signal: session.deadline.recordSignal, executionId: tick?.executionId });
+    previous = await session.ledger.record(result, target.method, { signal: session.deadline.recordSignal, trigger });
   } catch (error) {
     session.recorder.ledgerWriteFailed();
     session.loggerFor(target).warn('rotation ledger write failed; the rotation itself is unaffected', {

@@ -7,6 +7,8 @@
 import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
 import { RequestValidationError } from './errors.js';
+import type { RunTrigger } from './ledger.js';
+import { pausedTargets } from './paused-targets.js';
 import type { RotationRequest } from './request.js';
 import { rotateTargets } from './rotate-targets.js';
 import type { RotationSession } from './session.js';
@@ -25,10 +27,21 @@ export function selectTargets(targets: readonly RotationTarget[], request: Pick<
   return request.connectionIds.map((id) => byId.get(id.toLowerCase())!);
 }
 
+/** What started the run, as each connection's ledger history keeps it. */
+export function triggerOf(request: Pick<RotationRequest, 'manual' | 'caller' | 'tick'>): RunTrigger {
+  return request.manual
+    ? { kind: 'manual', ...(request.caller ? { caller: request.caller } : {}) }
+    : { kind: 'schedule', ...(request.tick ? { executionId: request.tick.executionId } : {}) };
+}
+
 /**
  * Rotate what the request selects, and summarize: every connection is attempted, and a failure is a
  * result, never a throw. The session's deadline keeps connections from starting too close to the
  * function's timeout and stops the ones still running before Lambda would cut them off.
+ *
+ * A run of every target (scheduled, or a manual request that names no connection) leaves the
+ * connections a pause covers alone (core/pauses.ts): they are reported `paused`. A request that
+ * names connections rotates them whatever the pauses say, and a dry run plans every one.
  */
 export async function runRotation(
   request: RotationRequest,
@@ -37,11 +50,15 @@ export async function runRotation(
 ): Promise<RotationSummary> {
   session.log.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
   const targets = selectTargets(config.targets, request);
+  const paused = request.connectionIds || request.dryRun ? undefined : await pausedTargets(targets, session, Date.now());
+  if (paused && paused.size > 0) session.log.info('paused connections are left alone in this run', { paused: paused.size });
   const results = await rotateTargets(targets, { flowService, minter }, session, {
     dryRun: request.dryRun,
     verifyWithAdobe: config.verifyWithAdobe,
     concurrency: config.concurrency,
     ...(request.tick ? { tick: request.tick } : {}),
+    trigger: triggerOf(request),
+    ...(paused && paused.size > 0 ? { paused } : {}),
   });
   const summary = summarize(results, request.dryRun);
   session.recorder.runOutcome({ failed: summary.failed, everyTarget: !request.connectionIds && !request.dryRun });
@@ -50,6 +67,7 @@ export async function runRotation(
     rotated: summary.rotated,
     failed: summary.failed,
     skipped: summary.skipped,
+    ...(summary.paused ? { paused: summary.paused } : {}),
     retried,
     dryRun: request.dryRun,
     targets: targets.length,

@@ -7,7 +7,11 @@ import { RotationFailedError } from './errors.js';
 import type { JsonPatchOperation } from './flow-service-client.js';
 import type { RotationRequest } from './request.js';
 
-export type ConnectionStatus = 'rotated' | 'dry-run' | 'failed' | 'skipped';
+/**
+ * What happened to one connection: `paused`: a pause (core/pauses.ts) keeps the schedule from
+ * rotating it, and this run of every target left it alone.
+ */
+export type ConnectionStatus = 'rotated' | 'dry-run' | 'failed' | 'skipped' | 'paused';
 
 /** What happened to one connection. Never holds a credential value. */
 export interface ConnectionResult {
@@ -46,6 +50,16 @@ export interface ConnectionResult {
   readonly adobeError?: string;
   /** Dry run: Adobe's code for that refusal. */
   readonly adobeErrorCode?: string;
+  /**
+   * The AccessKeyId of the set this run minted (to match CloudTrail's AssumeRole, GetSessionToken or
+   * GetFederationToken event and S3's data events): the one the connection now holds when rotated.
+   * An access key id is not a secret; the secret key and the session token never leave the run.
+   */
+  readonly accessKeyId?: string;
+  /** Paused: until when (ISO 8601), who paused it and why, as the pause says. */
+  readonly pausedUntil?: string;
+  readonly pausedBy?: string;
+  readonly pauseReason?: string;
 }
 
 /** What an invocation returns (and what the CLI prints). */
@@ -53,6 +67,8 @@ export interface RotationSummary {
   readonly rotated: number;
   readonly failed: number;
   readonly skipped: number;
+  /** Connections a pause kept this run from rotating (present when a run of every target met a pause). */
+  readonly paused?: number;
   readonly dryRun: boolean;
   readonly results: readonly ConnectionResult[];
 }
@@ -87,7 +103,8 @@ export function invocationFailure(summary: RotationSummary, request: Pick<Rotati
 /** Count a run's results by status; the results keep the targets' order. */
 export function summarize(results: readonly ConnectionResult[], dryRun: boolean): RotationSummary {
   const count = (status: ConnectionResult['status']) => results.filter((result) => result.status === status).length;
-  return { rotated: count('rotated'), failed: count('failed'), skipped: count('skipped'), dryRun, results };
+  const paused = count('paused');
+  return { rotated: count('rotated'), failed: count('failed'), skipped: count('skipped'), ...(paused > 0 ? { paused } : {}), dryRun, results };
 }
 
 /** One message naming each failed connection and why, grouped by reason so a shared cause reads once. */

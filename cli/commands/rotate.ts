@@ -212,6 +212,7 @@ const OUTCOME_LABEL: Record<RotationRow['status'], string> = {
   'dry-run': 'would rotate',
   failed: 'FAILED',
   skipped: 'skipped',
+  paused: 'paused',
 };
 
 const OUTCOME_TONE: Record<RotationRow['status'], Tone> = {
@@ -219,6 +220,7 @@ const OUTCOME_TONE: Record<RotationRow['status'], Tone> = {
   'dry-run': 'ok',
   failed: 'failure',
   skipped: 'warning',
+  paused: 'warning',
 };
 
 /** The whole story of a row that failed, or that Adobe could not read: its detail line. */

@@ -480,6 +480,8 @@ describe('step 5: the PATCH', () => {
       previousEtag: etagBefore,
       etag: after.etag,
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      // The set the connection now holds, by the id CloudTrail and S3's logs name it with.
+      accessKeyId: after.params.s3AccessKey,
       attempts: 1,
       adobeVerified: true,
     });

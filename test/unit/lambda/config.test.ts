@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       ],
       flowServiceUrl: 'https://platform.adobe.io/data/foundation/flowservice',
       imsUrl: 'https://ims-na1.adobelogin.com',
+      adobeConsoleApiUrl: 'https://api.adobe.io',
       concurrency: 8,
       verifyWithAdobe: true,
       rotatorName: 'aep-s3-credential-rotator',

@@ -1,0 +1,227 @@
+/**
+ * The read-only request `{"inspect": true, "connectionIds"?, "probe"?, "targetsOnly"?}`: Adobe's own
+ * view of each connection (its state, auth, etag and who updated it last), and with `probe` whether
+ * Adobe can list what the connection reads with the credentials it holds now. Nothing is minted
+ * or patched, nothing is written to the ledger or counted in the metrics, and no credential value
+ * is in the answer: only the names of `auth.params`.
+ *
+ * It answers whatever fails on Adobe's side: a connection Flow Service does not show carries
+ * Adobe's code and words, and when the Adobe secret or IMS fails, every connection carries that
+ * (and `adobe` says it once), so the operator CLI's `status` always has a row per connection. It
+ * exists so that an operator needs `lambda:InvokeFunction`, never the Adobe client secret.
+ */
+import pLimit from 'p-limit';
+import type { AdobeConsoleClient } from './adobe-console-client.js';
+import { describeAdobeClientSecrets, type AdobeClientSecretsReport } from './adobe-client-secrets.js';
+import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
+import type { RotationTarget } from './config.js';
+import type { Composition } from './composition.js';
+import { ConnectionNotRotatableError, describeFailure, FlowServiceError } from './errors.js';
+import type { BaseConnection, CallOptions } from './flow-service-client.js';
+import { heldCredentialsExpireAt, writtenByRotator } from './held-credentials.js';
+import type { InspectRequest } from './request.js';
+import { checkRotatable } from './rotate-connection.js';
+import { selectTargets } from './run-rotation.js';
+import type { RotationSession } from './session.js';
+
+/** One connection as Adobe shows it, and the target it is configured as. Never a credential value. */
+export interface InspectedConnection {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  /** The target as the function is configured: how it is minted, for how long, from which role, narrowed to what. */
+  readonly method: RotationTarget['method'];
+  readonly durationSeconds: number;
+  readonly roleArn?: string;
+  readonly bucketName?: string;
+  readonly folderPath?: string;
+  /** Flow Service's view (absent when it could not be read, or with `targetsOnly`). */
+  readonly name?: string;
+  readonly state?: string;
+  readonly specName?: string;
+  readonly connectionSpecId?: string;
+  readonly etag?: string;
+  /** ISO 8601. */
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+  readonly updatedClient?: string;
+  /** Names of the auth params the connection holds (never their values). */
+  readonly params?: readonly string[];
+  /** The last update was made with the rotator's Adobe client (so it wrote the credentials). */
+  readonly writtenByRotator?: boolean;
+  /** `updatedAt` + the target's lifetime, when the rotator made the last update. */
+  readonly heldCredentialsExpireAt?: string;
+  /** False: patching it would fail or corrupt it (`notRotatable` says why). */
+  readonly rotatable?: boolean;
+  readonly notRotatableReason?: ConnectionNotRotatableError['reason'];
+  readonly notRotatable?: string;
+  /** Flow Service answered 404 (`errorCode` is Adobe's, e.g. `1101-404`). */
+  readonly notFound?: boolean;
+  /** Why Adobe's view is missing: Adobe's code (or the rotator's: `IMS_AUTH_FAILED`, `SECRET_INVALID`, ...), its words, and whether it may pass. */
+  readonly errorCode?: string;
+  readonly error?: string;
+  readonly transient?: boolean;
+  /** `probe`: what Flow Service was asked to list, e.g. `s3://acme-landing/crm/`. */
+  readonly explored?: string;
+  /** `probe`: Flow Service listed it with the credentials the connection holds now. */
+  readonly adobeVerified?: boolean;
+  readonly adobeErrorCode?: string;
+  readonly adobeError?: string;
+}
+
+/** What Adobe holds for the rotator's credential (lambda/adobe-client-secrets.ts), or why that is unknown. */
+export type AdobeClientSecretsView = AdobeClientSecretsReport | { readonly unavailable: { readonly code: string; readonly message: string } };
+
+/** What an inspect request resolves with. */
+export interface InspectResult {
+  readonly inspected: readonly InspectedConnection[];
+  /** ISO 8601: when the function answered. */
+  readonly checkedAt: string;
+  readonly probe: boolean;
+  /** Only the configured targets: nothing was asked of Adobe. */
+  readonly targetsOnly?: true;
+  /** Adobe could not be asked at all (the Adobe secret or IMS failed): every connection carries the same. */
+  readonly adobe?: { readonly errorCode: string; readonly error: string };
+  /** The Adobe credential's client secrets: how many Adobe holds, which one the secret holds. */
+  readonly adobeClientSecrets?: AdobeClientSecretsView;
+}
+
+/** Whether a value the function answered is an inspect result (for callers that get JSON). */
+export function isInspectResult(value: unknown): value is InspectResult {
+  const inspected = (value as { inspected?: unknown } | undefined)?.inspected;
+  return Array.isArray(inspected) && inspected.every((entry) => typeof entry?.connectionId === 'string' && typeof entry?.sandboxName === 'string');
+}
+
+/** The target's own facts (the function's configuration), without Adobe's view. */
+function targetFacts(target: RotationTarget): InspectedConnection {
+  return {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    method: target.method,
+    durationSeconds: target.durationSeconds,
+    ...(target.roleArn ? { roleArn: target.roleArn } : {}),
+    ...(target.bucketName ? { bucketName: target.bucketName } : {}),
+    ...(target.folderPath ? { folderPath: target.folderPath } : {}),
+  };
+}
+
+/** Flow Service's view of a connection it showed; only the names of `auth.params`. */
+function adobeView(connection: BaseConnection, target: RotationTarget, rotatorClientId: string | undefined): Partial<InspectedConnection> {
+  const held = heldCredentialsExpireAt(connection, target.durationSeconds, rotatorClientId);
+  let rotatable: Partial<InspectedConnection> = { rotatable: true };
+  try {
+    checkRotatable(connection);
+  } catch (error) {
+    if (!(error instanceof ConnectionNotRotatableError)) throw error;
+    rotatable = { rotatable: false, notRotatableReason: error.reason, notRotatable: error.message };
+  }
+  return {
+    ...(connection.name ? { name: connection.name } : {}),
+    ...(connection.state ? { state: connection.state } : {}),
+    ...(connection.auth?.specName ? { specName: connection.auth.specName } : {}),
+    ...(connection.connectionSpec?.id ? { connectionSpecId: connection.connectionSpec.id } : {}),
+    etag: connection.etag,
+    ...(typeof connection.updatedAt === 'number' ? { updatedAt: new Date(connection.updatedAt).toISOString() } : {}),
+    ...(connection.updatedBy ? { updatedBy: connection.updatedBy } : {}),
+    ...(connection.updatedClient ? { updatedClient: connection.updatedClient } : {}),
+    params: Object.keys(connection.auth?.params ?? {}).sort(),
+    writtenByRotator: writtenByRotator(connection, rotatorClientId),
+    ...(held !== undefined ? { heldCredentialsExpireAt: new Date(held).toISOString() } : {}),
+    ...rotatable,
+  };
+}
+
+/** Why a call failed, in words that may leave the function (scrubbed by the invocation's redactor). */
+function failureOf(error: unknown, session: RotationSession): { errorCode: string; error: string; transient?: true } {
+  const { message, code, transient } = describeFailure(error);
+  return { errorCode: code, error: session.redactor.redact(message), ...(transient ? { transient: true } : {}) };
+}
+
+/** GET one connection, and with `probe` explore it with what it holds. Never throws. */
+async function inspectOne(
+  target: RotationTarget,
+  { flowService }: Pick<Composition, 'flowService'>,
+  session: RotationSession,
+  { probe, rotatorClientId }: { probe: boolean; rotatorClientId: string | undefined },
+): Promise<InspectedConnection> {
+  const facts = targetFacts(target);
+  const call: CallOptions = { auth: session.adobe, signal: session.deadline.signal, redactor: session.redactor };
+  let connection: BaseConnection;
+  try {
+    connection = await flowService.getConnection(target.connectionId, target.sandboxName, call);
+  } catch (error) {
+    const notFound = error instanceof FlowServiceError && error.statusCode === 404;
+    return { ...facts, ...(notFound ? { notFound: true } : {}), ...failureOf(error, session) };
+  }
+  const view = { ...facts, ...adobeView(connection, target, rotatorClientId) };
+  if (!probe || view.notRotatableReason === 'wrong-connection-spec') return view;
+  const query = exploreQueryFor(target);
+  const explored = describeExploreQuery(query);
+  try {
+    await flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
+    return { ...view, explored, adobeVerified: true };
+  } catch (error) {
+    const failure = failureOf(error, session);
+    return { ...view, explored, adobeVerified: false, adobeErrorCode: failure.errorCode, adobeError: failure.error };
+  }
+}
+
+/** Adobe's client secrets of the credential, or why they are unknown. Never throws. */
+async function clientSecretsOf(
+  session: RotationSession,
+  { config, console, policy }: { config: Composition['config']; console: AdobeConsoleClient; policy: Composition['policy'] },
+): Promise<AdobeClientSecretsView> {
+  try {
+    return await describeAdobeClientSecrets(await session.secrets.adobeCredentials(), { console, imsUrl: config.imsUrl, policy });
+  } catch (error) {
+    const { code, message } = describeFailure(error);
+    return { unavailable: { code, message: session.redactor.redact(message) } };
+  }
+}
+
+/**
+ * Answer an inspect request: every target it names (or every target), in the configuration's
+ * order. An id that is not a target rejects the request, as for a rotation.
+ */
+export async function runInspect(
+  request: InspectRequest,
+  composition: Pick<Composition, 'config' | 'flowService' | 'console' | 'policy'>,
+  session: RotationSession,
+  now: () => number = Date.now,
+): Promise<InspectResult> {
+  const { config } = composition;
+  const targets = selectTargets(config.targets, request);
+  session.log.info('inspect started', { requested: request.connectionIds?.length ?? 'all', probe: request.probe, targetsOnly: request.targetsOnly });
+  if (request.targetsOnly) {
+    return { inspected: targets.map(targetFacts), checkedAt: new Date(now()).toISOString(), probe: false, targetsOnly: true };
+  }
+  // Read first: without the Adobe secret nothing can be asked, and every connection says why.
+  let rotatorClientId: string | undefined;
+  let adobe: InspectResult['adobe'];
+  try {
+    rotatorClientId = (await session.secrets.adobeCredentials()).clientId;
+    await session.adobe.getToken(session.deadline.signal);
+  } catch (error) {
+    const failure = failureOf(error, session);
+    adobe = { errorCode: failure.errorCode, error: failure.error };
+  }
+  const limit = pLimit(config.concurrency);
+  const [inspected, adobeClientSecrets] = await Promise.all([
+    adobe
+      ? Promise.resolve(targets.map((target) => ({ ...targetFacts(target), errorCode: adobe.errorCode, error: adobe.error })))
+      : Promise.all(targets.map((target) => limit(() => inspectOne(target, composition, session, { probe: request.probe, rotatorClientId })))),
+    adobe ? Promise.resolve(undefined) : clientSecretsOf(session, composition),
+  ]);
+  const result: InspectResult = {
+    inspected,
+    checkedAt: new Date(now()).toISOString(),
+    probe: request.probe,
+    ...(adobe ? { adobe } : {}),
+    ...(adobeClientSecrets ? { adobeClientSecrets } : {}),
+  };
+  session.log.info('inspect finished', {
+    connections: inspected.length,
+    unreadable: inspected.filter((entry) => entry.errorCode).length,
+    ...(request.probe ? { adobeRefused: inspected.filter((entry) => entry.adobeVerified === false).length } : {}),
+  });
+  return result;
+}

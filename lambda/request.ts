@@ -80,7 +80,7 @@ const manualRequestSchema = z
 
 const inspectRequestSchema = z
   .object({
-    inspect: z.literal(true, { error: 'must be true (omit it to rotate)' }),
+    inspect: z.literal(true, { error: requiredOr('must be true (omit it to rotate)') }),
     connectionIds: connectionIdsSchema.optional(),
     probe: z.boolean({ error: 'must be true or false' }).optional(),
     targetsOnly: z.boolean({ error: 'must be true or false' }).optional(),

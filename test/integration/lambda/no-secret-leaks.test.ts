@@ -95,6 +95,19 @@ describe('secret hygiene', () => {
     outputs.push(JSON.stringify(await settle(() => newHandler()(tick))));
     outputs.push(JSON.stringify(await settle(() => newHandler()(tick))));
 
+    // Runs 7 and 8: the read-only inspect (with probe, one explore echoing the request's bearer
+    // token), and a manual rotation naming its caller.
+    flowService.injectFault({
+      match: { method: 'GET', path: `/connections/${ids[6]}/explore` },
+      kind: 'respond',
+      status: 400,
+      body: (request: { headers: Record<string, string> }) => flowProblem(400, '1100-400', `refused ${request.headers.authorization}`),
+    });
+    outputs.push(JSON.stringify(await settle(() => newHandler()({ inspect: true, probe: true }))));
+    outputs.push(
+      JSON.stringify(await settle(() => newHandler()({ connectionIds: [ids[0]], caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice' }))),
+    );
+
     capture.restore();
 
     // Every error thrown along the way, serialized with its whole cause chain.
@@ -110,6 +123,8 @@ describe('secret hygiene', () => {
     expect(errors).toContain('invalid patch [{');
     expect(errors).toContain('failed to rotate');
     expect(errors).toContain('"errorCode":"DUPLICATE_DELIVERY"');
+    expect(errors).toContain('"inspected":[');
+    expect(errors).toContain('"adobeErrorCode":"1100-400"');
     expect(capture.text()).toContain('"connectionId":');
   });
 

@@ -10,7 +10,7 @@
  * is created in this construct's scope with the id it has always had (test/system/lib/stack.test.ts pins
  * the logical ids).
  */
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -33,6 +33,8 @@ import {
 import { DEFAULT_MEMORY_MB } from '../core/rotation-rules.js';
 import { adobeCheckOffWarning } from '../core/targets-delivery-rules.js';
 import { AGGREGATE_METRICS_WARNING, perConnectionAlarmsFit, perConnectionWindowWarning, type ExpiryAlarmPlan } from '../core/alarm-rules.js';
+import { FUNCTION_TAG, MAX_TAG_VALUE_CHARS } from '../core/operator-facts.js';
+import { DEFAULT_ADOBE_CONSOLE_API_URL } from '../core/adobe-secret-rotation.js';
 import { alarmOnAdobeSecretRotation, createAdobeSecretRotation, type AdobeSecretRotation } from './rotator/adobe-secret-rotation.js';
 import { allowServicesToUseKey, topicKeyPolicyWarning } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
@@ -182,6 +184,7 @@ export class S3CredentialRotator extends Construct {
       Annotations.of(this).addWarningV2('aep-s3-rotator:alarm-topic-key-policy', `encryptionKey: ${topicKeyPolicyWarning(props.encryptionKey)}`);
     }
 
+    const consoleApiUrl = props.adobeSecretRotation?.consoleApiUrl?.replace(/\/+$/, '');
     // An event older than one interval is superseded by the next scheduled run.
     const maxEventAge = Duration.seconds(Math.min(6 * 3600, Math.max(60, intervalSeconds ?? 3600)));
 
@@ -198,6 +201,8 @@ export class S3CredentialRotator extends Construct {
           targets: delivered.file ? { file: TARGETS_FILE_PATH } : delivered.entries,
           flowServiceUrl: props.flowServiceUrl ?? DEFAULT_FLOW_SERVICE_URL,
           imsUrl: props.imsUrl ?? DEFAULT_IMS_URL,
+          // Only when not the default (the function's own): every environment deployed before stays as it was.
+          ...(consoleApiUrl && consoleApiUrl !== DEFAULT_ADOBE_CONSOLE_API_URL ? { adobeConsoleApiUrl: consoleApiUrl } : {}),
           concurrency,
           ...(this.verifiesWithAdobe ? {} : { verifyWithAdobe: false }),
           ledgerTableName: this.ledgerTable.tableName,
@@ -301,6 +306,8 @@ export class S3CredentialRotator extends Construct {
       });
     }
 
+    this.describeForOperators();
+
     acknowledgeNagFindings({
       function: this.function,
       deadLetterQueues: [this.scheduleDeadLetterQueue, this.failureDeadLetterQueue],
@@ -309,6 +316,29 @@ export class S3CredentialRotator extends Construct {
     });
     // Scheduler's role is the stack's (one per function), outside this construct: named explicitly.
     applyBoundaryAndTags([this, this.schedulerRole], props);
+  }
+
+  /**
+   * What the operator CLI needs to find from the function alone (core/operator-facts.ts): each alarm
+   * named `<function name>-<construct id>`, and tags on the function naming what it can name without
+   * a dependency cycle (the schedule's group, the topics, the queues, the rotation's log group).
+   */
+  private describeForOperators(): void {
+    const functionName = this.function.functionName;
+    for (const alarm of [...this.alarms, ...(this.adobeSecretRotationFailedAlarm ? [this.adobeSecretRotationFailedAlarm] : [])]) {
+      (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName = Fn.join('-', [functionName, alarm.node.id]);
+    }
+    const tags = (this.function.node.defaultChild as lambda.CfnFunction).tags;
+    const tag = (key: string, value: string) => {
+      // A literal too long for a tag (an imported topic's ARN, at worst) is left out: the CLI then asks the stack's outputs.
+      if (Token.isUnresolved(value) || value.length <= MAX_TAG_VALUE_CHARS) tags.setTag(key, value);
+    };
+    tag(FUNCTION_TAG.scheduleGroup, this.scheduleGroup.scheduleGroupName);
+    tag(FUNCTION_TAG.alarmTopic, this.alarmTopic.topicArn);
+    if (this.ticketTopic !== this.alarmTopic) tag(FUNCTION_TAG.ticketTopic, this.ticketTopic.topicArn);
+    tag(FUNCTION_TAG.scheduleDeadLetterQueue, this.scheduleDeadLetterQueue.queueUrl);
+    tag(FUNCTION_TAG.failureDeadLetterQueue, this.failureDeadLetterQueue.queueUrl);
+    if (this.adobeSecretRotation) tag(FUNCTION_TAG.adobeSecretRotationLogGroup, this.adobeSecretRotation.logGroup.logGroupName);
   }
 }
 

@@ -10,6 +10,7 @@ import { WORLD_LEDGER_TABLE } from '../../../emulators/world.js';
 import { RotationLedger } from '../../../lambda/ledger.js';
 import { flowProblem } from '../../../emulators/flow-service.js';
 import { RequestValidationError } from '../../../lambda/errors.js';
+import type { InspectResult } from '../../../lambda/handler.js';
 import { captureOutput, findSecrets, SCHEDULED_EVENT, settle, useHarness } from '../../support/index.js';
 
 const start = useHarness();
@@ -34,7 +35,7 @@ describe('inspect', () => {
     const etags = world.connectionIds.map((id) => world.connection(id).etag);
 
     const capture = captureOutput();
-    let result: Awaited<ReturnType<ReturnType<typeof newHandler>>> | undefined;
+    let result: InspectResult | undefined;
     try {
       result = await newHandler()({ inspect: true });
     } finally {

@@ -1,5 +1,5 @@
 /**
- * AWS CloudFormation emulator, for `DescribeStacks` only: the Query protocol (`POST /`,
+ * AWS CloudFormation emulator, for `DescribeStacks` and `ListStacks`: the Query protocol (`POST /`,
  * form-encoded `Action=DescribeStacks&StackName=...&Version=2010-05-15`, XML answers), SigV4
  * checked against the keys the STS emulator issued. Tests seed deployed stacks and their outputs;
  * a stack that is not there gets AWS's `400 ValidationError "Stack with id X does not exist"`.
@@ -88,6 +88,23 @@ export async function startCloudFormationEmulator(options: SignedServiceOptions)
     if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
 
     const params = paramsOf(request);
+    if (params.Action === 'ListStacks') {
+      // One page holds them all; every stack here is live (ListStacks lists deleted ones too, by status).
+      const summaries = [...stacks.values()]
+        .map(
+          (stack) =>
+            `<member><StackId>${stack.stackId}</StackId><StackName>${escapeXml(stack.stackName)}</StackName>` +
+            `<CreationTime>${new Date(stack.createdAt).toISOString()}</CreationTime><StackStatus>${stack.status ?? 'CREATE_COMPLETE'}</StackStatus></member>`,
+        )
+        .join('');
+      return {
+        status: 200,
+        headers,
+        body:
+          `<ListStacksResponse xmlns="${XMLNS}"><ListStacksResult><StackSummaries>${summaries}</StackSummaries></ListStacksResult>` +
+          `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></ListStacksResponse>`,
+      };
+    }
     if (params.Action !== 'DescribeStacks')
       return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
     const name = params.StackName;

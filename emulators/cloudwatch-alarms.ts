@@ -147,8 +147,8 @@ export interface AlarmMemory {
   state: AlarmState;
   /** Windows in a row that breached. */
   breached: number;
-  /** Each contributor's state, by its group value (query alarms). */
-  contributors: Map<string, { state: 'OK' | 'ALARM'; breached: number }>;
+  /** Each contributor's state, by its group value (query alarms), and when it last changed (epoch ms). */
+  contributors: Map<string, { state: 'OK' | 'ALARM'; breached: number; since?: number }>;
 }
 
 /** A change of state one evaluation made: the alarm's own, or one contributor's. */
@@ -217,7 +217,7 @@ export function evaluateAlarm(definition: AlarmDefinition, memory: AlarmMemory, 
     const missing = definition.treatMissingData === 'missing' ? 'ignore' : definition.treatMissingData;
     const outcome = next(before.state, verdict(values, { ...definition, treatMissingData: missing }, query.function), before.breached, needed, missing);
     const state = outcome.state === 'ALARM' ? 'ALARM' : 'OK';
-    memory.contributors.set(group, { state, breached: outcome.breached });
+    memory.contributors.set(group, { state, breached: outcome.breached, since: state !== before.state ? Date.now() : (before.since ?? Date.now()) });
     if (state !== before.state) {
       const shown = values.length ? `[${reduce(values, query.function)}]` : 'no datapoint';
       transitions.push({

@@ -274,6 +274,7 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
               ContributorId: group.replace(/-/g, '').slice(0, 16),
               ContributorAttributes: { [groupKeyOf(alarm)]: group },
               StateReason: `breached in ${contributor.breached} evaluation(s) in a row`,
+              ...(contributor.since ? { StateTransitionedTimestamp: contributor.since / 1000 } : {}),
             })),
           },
         };

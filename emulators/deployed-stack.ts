@@ -6,7 +6,8 @@
  *   which names its metrics), running under the function role's own credentials (swapped in for each
  *   invocation, so a CLI in the same process keeps signing as the operator); a failed asynchronous
  *   run is retried twice, then handed to the failure dead-letter queue, as the construct configures it;
- * - CloudFormation: the stack and every output the CLI reads;
+ * - CloudFormation: the stack and every output an older CLI reads (the CLI learns it all from the
+ *   function's environment and tags, which the Lambda stand-in shows as the construct sets them);
  * - EventBridge Scheduler: the schedule (in its group) whose target is the function;
  * - CloudWatch: the stack's eight alarms, defined as the construct defines them (emulators/stack-alarms.ts),
  *   and `AdobeSecretRotationFailedAlarm`, evaluated after each scheduled tick on what was reported
@@ -22,6 +23,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_OUTPUT } from '../cli/aws.js';
+import { alarmNameFor, FUNCTION_TAG } from '../core/operator-facts.js';
 import { createAdobeSecretRotationHandler } from '../lambda/adobe-secret-rotation.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';
 import type { HttpPolicy } from '../lambda/http-policy.js';
@@ -60,12 +62,9 @@ export const ON_CALL_EMAIL = 'aep-ops@example.com';
 const ACCOUNT_ID = '123456789012';
 const QUEUE_NAMES = { schedule: `${STACK_NAME}-ScheduleDeadLetterQueue`, failure: `${STACK_NAME}-FailureDeadLetterQueue` } as const;
 
-/** The names CloudFormation gives the stack's alarms (construct ids as in lib/rotator/monitoring.ts). */
+/** The names the construct gives the stack's alarms: the function's name and the construct id (core/operator-facts.ts). */
 export const ALARM_NAMES: Record<SandboxAlarmId, string> = Object.fromEntries(
-  [...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID].map((id, index) => [
-    id,
-    `${STACK_NAME}-Rotator${id}${(0x1a2b3c40 + index).toString(16).toUpperCase()}-${'QWERTYUIOPAS'.slice(index)}${index}`,
-  ]),
+  [...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID].map((id) => [id, alarmNameFor(FUNCTION_NAME, id)]),
 ) as Record<SandboxAlarmId, string>;
 
 /** One alarm's (or one contributor's) change of state in a tick, and whether it notified the topic. */
@@ -211,6 +210,8 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     },
   });
 
+  const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${name}`;
+  const alarmTopicArn = sns.putTopic(`${STACK_NAME}-AlarmTopic`);
   const functionArn = lambda.registerFunction(
     FUNCTION_NAME,
     underOwnRole(
@@ -229,6 +230,19 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
         queues.failure.push(JSON.stringify({ requestPayload: event, responsePayload: { errorMessage } }));
         return true;
       },
+    },
+    {
+      // What GetFunctionConfiguration shows: the rotator's variables (Lambda's own, and the role's keys, are not in it).
+      environment: Object.fromEntries(Object.entries(world.env).filter(([name]) => !name.startsWith('AWS_'))),
+      tags: {
+        [FUNCTION_TAG.scheduleGroup]: SCHEDULE_GROUP_NAME,
+        [FUNCTION_TAG.alarmTopic]: alarmTopicArn,
+        [FUNCTION_TAG.scheduleDeadLetterQueue]: queueUrl(QUEUE_NAMES.schedule),
+        [FUNCTION_TAG.failureDeadLetterQueue]: queueUrl(QUEUE_NAMES.failure),
+        [FUNCTION_TAG.adobeSecretRotationLogGroup]: ROTATION_LOG_GROUP_NAME,
+        'aws:cloudformation:stack-name': STACK_NAME,
+      },
+      role: world.functionRoleArn,
     },
   );
   // The Adobe secret's rotation: Secrets Manager invokes the function through Lambda, signed as
@@ -295,7 +309,6 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     },
   });
 
-  const alarmTopicArn = sns.putTopic(`${STACK_NAME}-AlarmTopic`);
   sns.subscribe(alarmTopicArn, { protocol: 'email', endpoint: ON_CALL_EMAIL, confirmed: true });
   const definitions = stackAlarmDefinitions({
     functionName: FUNCTION_NAME,
@@ -330,7 +343,6 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       treatMissingData: 'ignore',
     },
   });
-  const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${name}`;
   const outputs: Record<string, string> = {
     [STACK_OUTPUT.functionName]: FUNCTION_NAME,
     [STACK_OUTPUT.adobeCredentialsSecretId]: world.adobe.secretId,

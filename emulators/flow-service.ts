@@ -86,7 +86,11 @@ const S3_REFUSALS = {
 } as const;
 
 /** The STS emulator as the explore route needs it: who issued the credentials a connection holds, and with what session policy. */
-export type CredentialAuthority = Pick<StsEmulator, 'credentialsFor' | 'now'> & { policyOf?(accessKeyId: string): string | undefined };
+export type CredentialAuthority = Pick<StsEmulator, 'credentialsFor' | 'now'> & {
+  policyOf?(accessKeyId: string): string | undefined;
+  /** Whether IAM denies everything to this session now (a role policy revoking older sessions). */
+  sessionDenied?(accessKeyId: string): boolean;
+};
 
 /**
  * Start a Flow Service emulator on 127.0.0.1 that trusts tokens the given IMS emulator issued.
@@ -259,6 +263,7 @@ export async function startFlowServiceEmulator(options: {
     if (issued.secretAccessKey !== s3SecretKey) return refuse('SignatureDoesNotMatch');
     if ((issued.sessionToken ?? undefined) !== (s3SessionToken ?? undefined)) return refuse('InvalidToken');
     if (issued.expiration && issued.expiration.getTime() <= options.sts!.now()) return refuse('ExpiredToken');
+    if (options.sts!.sessionDenied?.(s3AccessKey!)) return refuse('AccessDenied');
     const policy = options.sts!.policyOf?.(s3AccessKey!);
     if (bucket === undefined) {
       // No bucket to list: ListAllMyBuckets, which no session policy of the rotator allows.

@@ -1,7 +1,9 @@
 /**
- * AWS Lambda emulator, for the Invoke API only: `POST /2015-03-31/functions/{FunctionName}/invocations`
- * (REST-JSON), running registered handlers in-process and answering the way Lambda does, so
- * `@aws-sdk/client-lambda` pointed at it (`AWS_ENDPOINT_URL_LAMBDA`) sees AWS's shapes:
+ * AWS Lambda emulator, for `Invoke` (`POST /2015-03-31/functions/{FunctionName}/invocations`,
+ * REST-JSON), running registered handlers in-process, and the reads an operator makes of a function:
+ * `GetFunctionConfiguration` (its environment), `ListTags` (by ARN, as the API takes it) and
+ * `ListFunctions`. It answers the way Lambda does, so `@aws-sdk/client-lambda` pointed at it
+ * (`AWS_ENDPOINT_URL_LAMBDA`) sees AWS's shapes:
  *
  * - success: 200, the handler's JSON result, `X-Amz-Executed-Version: $LATEST`;
  * - the handler threw: still 200, `X-Amz-Function-Error: Unhandled` and `{"errorType","errorMessage","trace"}`;
@@ -51,15 +53,39 @@ export interface AsyncInvokeConfig {
   readonly onFailure?: (record: { readonly event: unknown; readonly errorMessage: string; readonly attempts: number }) => boolean | Promise<boolean>;
 }
 
+/** What GetFunctionConfiguration and ListTags show of a function. */
+export interface FunctionFacts {
+  /** Its environment variables. @default none */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Its tags. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Its execution role. @default a role named after the function */
+  readonly role?: string;
+  /** @default 900 */
+  readonly timeoutSeconds?: number;
+}
+
 export interface LambdaInvokeEmulator extends Emulator {
   /** Register a function; returns its ARN. Invocations of the name or the ARN run `handler`. */
-  registerFunction(name: string, handler: LambdaHandler, asyncConfig?: AsyncInvokeConfig): string;
+  registerFunction(name: string, handler: LambdaHandler, asyncConfig?: AsyncInvokeConfig, facts?: FunctionFacts): string;
   readonly invocations: RecordedInvocation[];
   /** Resolves when every invocation received so far (asynchronous ones too) has finished. */
   settled(): Promise<void>;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+const CONFIGURATION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/;
+const TAGS_PATH = /^\/2017-03-31\/tags\/(.+)$/;
+const FUNCTIONS_PATH = /^\/2015-03-31\/functions\/?$/;
+
+/** The Lambda API action of a request (for the IAM actions an operator needs, and fault matching). */
+export function lambdaActionOf(request: Pick<RecordedRequest, 'method' | 'path'>): string | undefined {
+  if (request.method === 'POST' && INVOKE_PATH.test(request.path)) return 'InvokeFunction';
+  if (request.method === 'GET' && CONFIGURATION_PATH.test(request.path)) return 'GetFunctionConfiguration';
+  if (request.method === 'GET' && TAGS_PATH.test(request.path)) return 'ListTags';
+  if (request.method === 'GET' && FUNCTIONS_PATH.test(request.path)) return 'ListFunctions';
+  return undefined;
+}
 
 /** `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:<region>:<account>:function:name[:q]` → name. */
 function functionNameOf(raw: string): string {
@@ -93,6 +119,7 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
   const accountId = options.accountId ?? '123456789012';
   const functions = new Map<string, LambdaHandler>();
   const asyncConfigs = new Map<string, AsyncInvokeConfig>();
+  const facts = new Map<string, FunctionFacts>();
   const invocations: RecordedInvocation[] = [];
   const arnOf = (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`;
   // Handlers write their log to process.stdout/stderr, captured per invocation: one at a time.
@@ -144,6 +171,8 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     const auth = await verifySigV4(request, { service: 'lambda', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
     if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
 
+    const read = readFunction(request);
+    if (read) return read;
     const match = INVOKE_PATH.exec(request.path);
     if (!match || request.method !== 'POST') return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
     const rawName = decodeURIComponent(match[1]!);
@@ -195,15 +224,60 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     return { status: 200, headers: responseHeaders, body: JSON.stringify(outcome.result ?? null) };
   }
 
-  const server = await startEmulatorServer(handle);
+  /** The function's configuration, as GetFunctionConfiguration and ListFunctions answer. */
+  function configurationOf(name: string) {
+    const known = facts.get(name) ?? {};
+    return {
+      FunctionName: name,
+      FunctionArn: arnOf(name),
+      Runtime: 'nodejs24.x',
+      Role: known.role ?? `arn:aws:iam::${accountId}:role/${name}-role`,
+      Handler: 'index.handler',
+      Timeout: known.timeoutSeconds ?? 900,
+      MemorySize: 1769,
+      Architectures: ['arm64'],
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+      ...(known.environment ? { Environment: { Variables: { ...known.environment } } } : {}),
+    };
+  }
+
+  /** GetFunctionConfiguration, ListTags and ListFunctions; undefined for any other request. */
+  function readFunction(request: RecordedRequest): EmulatorResponse | undefined {
+    const headers = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() };
+    const notFound = (what: string): EmulatorResponse => ({
+      status: 404,
+      headers: { ...headers, 'x-amzn-errortype': 'ResourceNotFoundException' },
+      body: { Type: 'User', Message: `Function not found: ${what}` },
+    });
+    const action = lambdaActionOf(request);
+    if (action === 'GetFunctionConfiguration') {
+      const raw = decodeURIComponent(CONFIGURATION_PATH.exec(request.path)![1]!);
+      const name = functionNameOf(raw);
+      return functions.has(name) ? { status: 200, headers, body: configurationOf(name) } : notFound(raw.startsWith('arn:') ? raw : arnOf(name));
+    }
+    if (action === 'ListTags') {
+      const resource = decodeURIComponent(TAGS_PATH.exec(request.path)![1]!);
+      if (!resource.startsWith('arn:')) {
+        return { status: 400, headers: { ...headers, 'x-amzn-errortype': 'ValidationException' }, body: { Type: 'User', Message: `Invalid ARN: ${resource}` } };
+      }
+      const name = functionNameOf(resource);
+      return functions.has(name) ? { status: 200, headers, body: { Tags: { ...facts.get(name)?.tags } } } : notFound(resource);
+    }
+    if (action === 'ListFunctions') return { status: 200, headers, body: { Functions: [...functions.keys()].map(configurationOf) } };
+    return undefined;
+  }
+
+  const server = await startEmulatorServer(handle, { actionOf: lambdaActionOf });
   return {
     ...server,
     invocations,
     // An asynchronous invocation (with its retries) is recorded as each attempt ends.
     settled: () => queue.then(() => new Promise<void>((resolve) => setImmediate(resolve))),
-    registerFunction(name, handler, asyncConfig) {
+    registerFunction(name, handler, asyncConfig, functionFacts) {
       functions.set(name, handler);
       if (asyncConfig) asyncConfigs.set(name, asyncConfig);
+      if (functionFacts) facts.set(name, functionFacts);
       return arnOf(name);
     },
   };

@@ -1,6 +1,7 @@
 /**
- * Amazon EventBridge Scheduler emulator, for `GetSchedule` and `UpdateSchedule`: REST-JSON
- * (`GET` and `PUT /schedules/{Name}`, the group in `?groupName=` or the body's `GroupName`), SigV4
+ * Amazon EventBridge Scheduler emulator, for `GetSchedule`, `UpdateSchedule` and `ListSchedules`:
+ * REST-JSON (`GET` and `PUT /schedules/{Name}`, the group in `?groupName=` or the body's
+ * `GroupName`; `GET /schedules?ScheduleGroup=&NamePrefix=&State=`), SigV4
  * checked against the keys the STS emulator issued, and AWS's errors: `ResourceNotFoundException`
  * (404) for a schedule that is not in the group, `ValidationException` (400) for an update that
  * lacks what the API requires.
@@ -70,6 +71,13 @@ export interface SchedulerEmulatorOptions extends SignedServiceOptions {
 /** When the request leaves RetryPolicy out (API_RetryPolicy: 24 h, 185 retries). */
 const DEFAULT_RETRY_POLICY = { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 };
 const SCHEDULE_PATH = /^\/schedules\/([^/]+)$/;
+
+/** The Scheduler API action of a request (for the IAM actions an operator needs). */
+export function schedulerActionOf(request: Pick<RecordedRequest, 'method' | 'path'>): string | undefined {
+  if (request.path === '/schedules' && request.method === 'GET') return 'ListSchedules';
+  if (!SCHEDULE_PATH.test(request.path)) return undefined;
+  return request.method === 'GET' ? 'GetSchedule' : request.method === 'PUT' ? 'UpdateSchedule' : undefined;
+}
 /** `at(...)`, `rate(<n> <unit>)` or `cron(<6 fields>)`, as the API's ScheduleExpression. */
 const EXPRESSION = /^(?:at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)|rate\([1-9]\d* (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
 const NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
@@ -161,6 +169,27 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
     const auth = await verifySigV4(request, { service: 'scheduler', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
     if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
 
+    if (schedulerActionOf(request) === 'ListSchedules') {
+      const { ScheduleGroup: group, NamePrefix: prefix, State: state } = request.query;
+      const listed = [...schedules.values()].filter(
+        (schedule) => (!group || schedule.GroupName === group) && (!prefix || schedule.Name.startsWith(prefix)) && (!state || schedule.State === state),
+      );
+      return {
+        status: 200,
+        headers,
+        body: {
+          Schedules: listed.map((schedule) => ({
+            Arn: schedule.Arn,
+            Name: schedule.Name,
+            GroupName: schedule.GroupName,
+            State: schedule.State,
+            Target: { Arn: schedule.Target.Arn },
+            CreationDate: schedule.CreationDate.getTime() / 1000,
+            LastModificationDate: schedule.LastModificationDate.getTime() / 1000,
+          })),
+        },
+      };
+    }
     const match = SCHEDULE_PATH.exec(request.path);
     if (!match || (request.method !== 'GET' && request.method !== 'PUT'))
       return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
@@ -212,7 +241,7 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
     return (schedule.Target.Input ?? '{}').replace(/<aws\.scheduler\.([a-z-]+)>/g, (whole, attribute: string) => values[attribute] ?? whole);
   }
 
-  const server = await startEmulatorServer(handle, { port: options.port });
+  const server = await startEmulatorServer(handle, { port: options.port, actionOf: schedulerActionOf });
   return {
     ...server,
     putSchedule(seed) {

@@ -47,7 +47,7 @@ interface Principal {
   readonly trustArn: string;
 }
 
-type KnownCredentials = AwsCredentials & { readonly arn: string; readonly principal: Principal; readonly policy?: string };
+type KnownCredentials = AwsCredentials & { readonly arn: string; readonly principal: Principal; readonly policy?: string; readonly issuedAt?: number };
 
 class StsError extends Error {
   constructor(
@@ -174,6 +174,7 @@ export async function startStsEmulator(options: { port?: number; region?: string
       expiration: new Date(Math.floor(clock() / 1000) * 1000 + durationSeconds * 1000),
       arn: principal.arn,
       principal,
+      issuedAt: clock(),
       ...(policy === undefined ? {} : { policy }),
     };
     const { accessKeyId, secretAccessKey, sessionToken, expiration } = credentials;
@@ -375,6 +376,14 @@ export async function startStsEmulator(options: { port?: number; region?: string
     now: () => clock(),
     policyOf(accessKeyId) {
       return issuedCredentials.find((issued) => issued.accessKeyId === accessKeyId)?.policy;
+    },
+    sessionOf(accessKeyId) {
+      const known = byAccessKey.get(accessKeyId);
+      if (!known || known.issuedAt === undefined) return undefined;
+      return { ...(known.principal.kind === 'role-session' ? { roleArn: known.principal.trustArn } : {}), issuedAt: known.issuedAt };
+    },
+    hasRole(roleName) {
+      return [...roles.keys()].some((roleArn) => ROLE_ARN.exec(roleArn)?.[2] === roleName);
     },
     credentialsFor(accessKeyId) {
       const known = byAccessKey.get(accessKeyId);

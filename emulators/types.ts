@@ -274,6 +274,10 @@ export interface StsEmulator extends Emulator {
   now(): number;
   /** Look up credentials the emulator knows by access key id (used by Secrets Manager to verify SigV4). */
   credentialsFor(accessKeyId: string): (AwsCredentials & { readonly arn: string }) | undefined;
+  /** The role a session belongs to (role sessions only) and when it was issued (epoch ms, the emulator's clock). */
+  sessionOf(accessKeyId: string): { readonly roleArn?: string; readonly issuedAt: number } | undefined;
+  /** Whether a role of this name was created ({@link StsEmulator.createRole}). */
+  hasRole(roleName: string): boolean;
 }
 
 /** Options of an emulator of an AWS service whose requests must be SigV4-signed with credentials STS issued. */
@@ -334,9 +338,11 @@ export interface Emulators {
   readonly secretsManager: SecretsManagerEmulator;
   /** dynalite, a real local DynamoDB, for the rotation ledger. */
   readonly dynamodb: import('./dynamodb.js').DynamoDbEmulator;
+  /** Roles' inline policies (`revoke`'s deny of older sessions), which Flow Service's explore honours. */
+  readonly iam: import('./iam.js').IamEmulator;
   /**
    * Environment that points the function at the emulators: `FLOW_SERVICE_URL`, `ADOBE_IMS_URL`, `ADOBE_CONSOLE_API_URL`,
-   * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION`.
+   * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_IAM`, `AWS_REGION`.
    */
   readonly endpointEnv: Record<string, string>;
   close(): Promise<void>;

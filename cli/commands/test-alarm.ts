@@ -18,16 +18,20 @@ import { painterFor, printJson, TABLE_WIDTH, wantsJson, wrap, type Io } from '..
 export const DEFAULT_TEST_ALARM = 'ErrorsAlarm';
 
 /**
- * The construct id in a name CloudFormation gave one of the stack's alarms
- * (`<stack>-<construct path><id>[Shard<n>]<8 hex>-<suffix>`), or undefined.
+ * The construct id in the name of one of the stack's alarms: `<function name>-<id>[Shard<n>]` as the
+ * construct names them (core/operator-facts.ts), or `<stack>-<construct path><id>[Shard<n>]<8 hex>-<suffix>`
+ * as CloudFormation named them before; undefined for any other name.
  */
 export function alarmIdOf(name: string): string | undefined {
-  for (const id of STACK_ALARM_IDS) {
-    const match = new RegExp(`${id}(Shard\\d+)?[0-9A-F]{8}-[A-Za-z0-9]+$`).exec(name);
-    if (match) return `${id}${match[1] ?? ''}`;
+  for (const id of [...STACK_ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM]) {
+    const match = new RegExp(`(?:-${id}(Shard\\d+)?|${id}(Shard\\d+)?[0-9A-F]{8}-[A-Za-z0-9]+)$`).exec(name);
+    if (match) return `${id}${match[1] ?? match[2] ?? ''}`;
   }
   return undefined;
 }
+
+/** The Adobe client secret rotation's alarm (not in `AlarmNames`: `pause` leaves it on). */
+const ADOBE_SECRET_ROTATION_ALARM = 'AdobeSecretRotationFailedAlarm';
 
 /** The stack's alarm `wanted` names: its full name, or its construct id. */
 export function resolveAlarm(alarmNames: readonly string[], wanted: string): string {

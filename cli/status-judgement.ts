@@ -1,22 +1,22 @@
 /**
- * How `status` judges one connection: from the rotation ledger (what the function last wrote into
- * it, until when, and how its last attempt went) with Flow Service's `updatedAt`/`updatedBy` as a
- * cross-check; or, without a ledger entry, from Flow Service alone, as before the ledger existed
- * (the credentials' age since `updatedAt`, which any edit moves).
+ * How `status` judges one connection, as the alarms do: from the rotation ledger (what the function
+ * last wrote, until when, how its last attempt went), Adobe's own view of it (the function's
+ * `inspect` answer: state, who updated it, and with `--probe` whether Adobe can list with what it
+ * holds), its pause, and the deployed alarms' threshold.
  *
- * Flow Service comes first either way: a connection that is not found, not enabled, not an S3
- * access-key connection or unreadable is at risk whatever the ledger says. With `--probe`, Flow
- * Service also explores the connection with what it holds now (as the function does after each
- * PATCH): a refusal puts it at risk too. Never throws: a failure is a status. Only the names of
- * `auth.params` are kept, never their values.
+ * - EXPIRED / EXPIRING: what it holds has expired, or has less left than `CredentialsExpiringAlarm`'s
+ *   threshold (the alarm's own judgement);
+ * - FAILING: its last attempt failed; STALE: no attempt for two schedule intervals (runs stopped);
+ * - PAUSED: a pause keeps the schedule from rotating it (EXPIRING when it expires meanwhile);
+ * - NOT FOUND, NOT ENABLED, NOT ROTATABLE, ADOBE REFUSED: from Adobe's view;
+ * - UNKNOWN: neither the ledger nor Adobe could say anything.
+ *
+ * Pure and total: what could not be learned is listed in `unknown`, never guessed. Only the names
+ * of `auth.params` are kept, never their values.
  */
-import { describeExploreQuery, exploreQueryFor } from '../lambda/adobe-verification.js';
-import { ConnectionNotRotatableError, describeFailure, FlowServiceError, RotatorError } from '../lambda/errors.js';
-import type { BaseConnection, FlowServiceClient } from '../lambda/flow-service-client.js';
-import { writtenByRotator as isWrittenByRotator } from '../lambda/held-credentials.js';
+import type { Pause } from '../core/pauses.js';
+import type { InspectedConnection } from '../lambda/inspect.js';
 import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledger.js';
-import { checkRotatable } from '../lambda/rotate-connection.js';
-import type { TargetConfig } from '../lib/config/config.js';
 import { formatClock, formatDuration } from './output.js';
 
 export type Risk =
@@ -25,200 +25,95 @@ export type Risk =
   | 'expired'
   /** The ledger says the last run failed for this connection. */
   | 'failing'
+  /** No attempt for two schedule intervals: scheduled runs stopped reaching it. */
+  | 'stale'
+  | 'paused'
   | 'not-found'
   | 'not-enabled'
   | 'not-rotatable'
-  | 'unreadable'
-  | 'no-update-time'
   /** An `IAMRole Based` connection: Adobe assumes the role itself, nothing expires here. */
   | 'nothing-to-rotate'
-  /** `--probe`: Flow Service could not list the bucket with the credentials the connection holds. */
-  | 'adobe-cannot-read';
+  /** `--probe`: Flow Service could not list with the credentials the connection holds. */
+  | 'adobe-cannot-read'
+  /** Neither the ledger nor Adobe could say anything about it. */
+  | 'unknown';
 
-const NOT_AT_RISK = new Set<Risk>(['ok', 'nothing-to-rotate']);
+const NOT_AT_RISK = new Set<Risk>(['ok', 'nothing-to-rotate', 'paused']);
+
+/** What `status` could not learn about a connection. */
+export type Unknown = 'adobe' | 'ledger' | 'pause';
 
 /** One connection as `status` reports it. */
 export interface ConnectionStatus {
   readonly connectionId: string;
   readonly sandboxName: string;
   readonly name?: string;
-  readonly state?: string;
-  readonly specName?: string;
-  /** Names of the auth params the connection holds (never their values). */
-  readonly params?: string[];
-  readonly updatedAt?: string;
-  readonly updatedBy?: string;
-  /** The last update was made with the rotator's Adobe client (so it wrote the credentials). */
-  readonly writtenByRotator?: boolean;
-  readonly ageSeconds?: number;
-  readonly lifetimeSeconds: number;
-  /** Lifetime minus age, if the credentials were written at `updatedAt`. */
-  readonly remainingSeconds?: number;
+  readonly method?: string;
+  readonly lifetimeSeconds?: number;
   readonly risk: Risk;
   readonly atRisk: boolean;
   /** Why it is at risk, or what to know. */
   readonly warning?: string;
-  /** `ledger` when the rotation ledger's entry decided the risk; absent when Flow Service alone did. */
-  readonly judgedFrom?: 'ledger';
-  /** The ledger: the last rotation (what the connection holds since, until when). */
-  readonly lastRotation?: LedgerRotation;
-  /** The ledger: the last attempt, whatever its outcome. */
-  readonly lastAttempt?: LedgerAttempt;
-  /** The ledger: runs in a row whose outcome was `failed`. */
-  readonly consecutiveFailures?: number;
-  /** When the credentials it holds expire: the ledger's, or `updatedAt` + lifetime when the rotator wrote them later. */
-  readonly expiresAt?: string;
+  /** What could not be learned (the parts of the row that are unknown). */
+  readonly unknown: readonly Unknown[];
+  /** Adobe's view, from the function's `inspect` (never a credential value). */
+  readonly state?: string;
+  readonly specName?: string;
+  readonly params?: readonly string[];
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+  readonly writtenByRotator?: boolean;
   /** Flow Service shows a write by someone other than the rotator after its last rotation. */
   readonly editedAfterRotation?: boolean;
-  /** `--probe`: what Flow Service was asked to list, e.g. `s3://acme-landing/crm/` or "the bucket's root". */
+  /** The ledger: the last rotation, the last attempt, the failures in a row. */
+  readonly lastRotation?: LedgerRotation;
+  readonly lastAttempt?: LedgerAttempt;
+  readonly consecutiveFailures?: number;
+  /** When what it holds expires, and how long that is from now. */
+  readonly expiresAt?: string;
+  readonly remainingSeconds?: number;
+  /** When a run last tried it, and when the schedule runs next (the pause's end, when later). */
+  readonly lastRunAt?: string;
+  readonly nextRunAt?: string;
+  readonly pause?: Pause;
+  /** Per-connection alarms this connection holds in ALARM (it is one of their contributors). */
+  readonly alarms?: readonly string[];
+  /** `--probe`: what Flow Service was asked to list, and whether it could. */
   readonly explored?: string;
-  /** `--probe`: Flow Service listed it with the credentials the connection holds now. */
   readonly adobeVerified?: boolean;
-  /** `--probe`, refused: Adobe's code (`1100-400`, `2118-403`, ...) or the rotator's (`FLOW_SERVICE_UNREACHABLE`). */
   readonly adobeErrorCode?: string;
-  /** `--probe`, refused: Flow Service's answer, with Adobe's own detail (never a secret). */
   readonly adobeError?: string;
+  /** Why Adobe's view is missing: Adobe's code and words (or the rotator's, e.g. `IMS_AUTH_FAILED`). */
+  readonly adobeViewErrorCode?: string;
+  readonly adobeViewError?: string;
 }
 
+/** Everything one connection's judgement is made of. */
 export interface Judging {
-  /** The rotator's Adobe client id: its writes are the rotator's. */
-  readonly rotatorClientId: string;
-  /** One schedule interval: credentials must outlast it. */
-  readonly intervalSeconds: number;
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  /** How it is minted and for how long (the function's targets, else the configuration's). */
+  readonly method?: string;
+  readonly lifetimeSeconds?: number;
+  /** Adobe's view; undefined when the function could not be asked (`adobeUnknown` says why). */
+  readonly adobe?: InspectedConnection;
+  readonly adobeUnknown?: string;
+  /** Its ledger item: null when it has none, undefined when the ledger could not be read. */
+  readonly ledger?: LedgerRecord | null;
+  /** Its pause: null when none, undefined when the pauses could not be read. */
+  readonly pause?: Pause | null;
   readonly now: number;
-  /** Ask Flow Service to explore with what the connection holds. */
-  readonly probe?: boolean;
-  /** The connection's ledger entry; undefined when it has none (or there is no ledger). */
-  readonly ledger?: LedgerRecord;
+  /** `CredentialsExpiringAlarm`'s threshold, in seconds. */
+  readonly thresholdSeconds: number;
+  /** One schedule interval, in seconds (undefined when the schedule is unknown). */
+  readonly intervalSeconds?: number;
+  /** When the schedule runs next (epoch ms), when known. */
+  readonly nextRunAt?: number;
+  readonly probe: boolean;
+  readonly alarms?: readonly string[];
 }
 
-/** The target's bucket and folder: its own, or those of the role the stack creates for it. */
-function bucketOf(target: TargetConfig): { bucketName?: string; folderPath?: string } {
-  return target.createRole
-    ? { bucketName: target.createRole.bucketName, folderPath: target.createRole.folderPath }
-    : { bucketName: target.bucketName, folderPath: target.folderPath };
-}
-
-/** GET one connection and judge it (with its ledger entry when there is one); with `probe`, also have Flow Service explore it. */
-export async function inspect(
-  target: TargetConfig,
-  flowService: Pick<FlowServiceClient, 'getConnection' | 'exploreConnection'>,
-  judging: Judging,
-): Promise<ConnectionStatus> {
-  const status = await judge(target, flowService, judging);
-  // Not found or unreadable: Flow Service would refuse the explore for the same reason.
-  if (!judging.probe || status.risk === 'not-found' || status.risk === 'unreadable') return status;
-  const adobe = await probeAdobe(target, flowService);
-  if (adobe.adobeVerified || status.atRisk) return { ...status, ...adobe };
-  return { ...status, ...adobe, risk: 'adobe-cannot-read', atRisk: true, warning: adobeWarning(adobe) };
-}
-
-/**
- * `GET /connections/{id}/explore` with what the connection holds now: the target's folder when it
- * names its bucket, else the root (the query the function explores after each PATCH).
- */
-async function probeAdobe(
-  target: TargetConfig,
-  flowService: Pick<FlowServiceClient, 'exploreConnection'>,
-): Promise<Required<Pick<ConnectionStatus, 'explored' | 'adobeVerified'>> & Pick<ConnectionStatus, 'adobeErrorCode' | 'adobeError'>> {
-  const query = exploreQueryFor(bucketOf(target));
-  const explored = describeExploreQuery(query);
-  try {
-    await flowService.exploreConnection(target.connectionId, target.sandboxName, query);
-    return { explored, adobeVerified: true };
-  } catch (error) {
-    const { message, code } = describeFailure(error);
-    return { explored, adobeVerified: false, adobeErrorCode: code, adobeError: message };
-  }
-}
-
-export function adobeWarning(status: Pick<ConnectionStatus, 'explored' | 'adobeError'>): string {
-  return `Adobe cannot read ${status.explored} with the credentials the connection holds now, so ingestion fails at the next dataflow run: ${status.adobeError}`;
-}
-
-type Facts = Omit<ConnectionStatus, 'risk' | 'atRisk' | 'warning'>;
-const judged = (facts: Facts, risk: Risk, warning?: string): ConnectionStatus => ({
-  ...facts,
-  risk,
-  atRisk: !NOT_AT_RISK.has(risk),
-  ...(warning ? { warning } : {}),
-});
-
-async function judge(target: TargetConfig, flowService: Pick<FlowServiceClient, 'getConnection'>, judging: Judging): Promise<ConnectionStatus> {
-  const { ledger } = judging;
-  const base: Facts = { connectionId: target.connectionId, sandboxName: target.sandboxName, lifetimeSeconds: target.durationSeconds };
-  const fromTheLedger: Partial<Facts> = {
-    ...(ledger?.lastRotation ? { lastRotation: ledger.lastRotation } : {}),
-    ...(ledger?.lastAttempt ? { lastAttempt: ledger.lastAttempt } : {}),
-    ...(ledger ? { consecutiveFailures: ledger.consecutiveFailures } : {}),
-  };
-  let connection: BaseConnection;
-  try {
-    connection = await flowService.getConnection(target.connectionId, target.sandboxName);
-  } catch (error) {
-    if (error instanceof FlowServiceError && error.statusCode === 404) {
-      return judged(
-        { ...base, ...fromTheLedger },
-        'not-found',
-        `not found in sandbox ${target.sandboxName}${error.errorCode ? ` (${error.errorCode})` : ''}: check connectionId and sandboxName in the configuration`,
-      );
-    }
-    return judged(
-      { ...base, ...fromTheLedger },
-      'unreadable',
-      error instanceof RotatorError ? error.message : `unexpected error: ${(error as Error)?.name ?? 'error'}`,
-    );
-  }
-
-  const updatedAt = typeof connection.updatedAt === 'number' ? connection.updatedAt : undefined;
-  const ageSeconds = updatedAt === undefined ? undefined : Math.max(0, Math.round((judging.now - updatedAt) / 1000));
-  const facts: Facts = {
-    ...base,
-    name: connection.name,
-    state: connection.state,
-    specName: connection.auth?.specName,
-    params: Object.keys(connection.auth?.params ?? {}).sort(),
-    updatedAt: updatedAt === undefined ? undefined : new Date(updatedAt).toISOString(),
-    updatedBy: connection.updatedBy,
-    writtenByRotator: isWrittenByRotator(connection, judging.rotatorClientId),
-    ageSeconds,
-    remainingSeconds: ageSeconds === undefined ? undefined : target.durationSeconds - ageSeconds,
-    ...fromTheLedger,
-  };
-
-  try {
-    checkRotatable(connection);
-  } catch (error) {
-    if (error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth') {
-      return judged(facts, 'nothing-to-rotate', 'IAMRole Based: Adobe assumes the role itself, there are no credentials to rotate; remove it from the targets');
-    }
-    return judged(facts, 'not-rotatable', `${(error as Error).message}: every rotation of it fails`);
-  }
-  if (connection.state !== 'enabled') return judged(facts, 'not-enabled', `state is "${connection.state ?? '(none)'}", not enabled`);
-  return (ledger && fromLedger(facts, ledger, updatedAt, judging)) ?? fromFlowService(facts, ageSeconds, judging.intervalSeconds);
-}
-
-/** The judgement before the ledger: the age of the last update against the credential lifetime. */
-function fromFlowService(facts: Facts, ageSeconds: number | undefined, intervalSeconds: number): ConnectionStatus {
-  if (ageSeconds === undefined) return judged(facts, 'no-update-time', 'Flow Service gave no updatedAt, so the age of its credentials is unknown');
-  const lifetime = facts.lifetimeSeconds;
-  const byWhom = facts.writtenByRotator ? '' : ` (last written by ${facts.updatedBy ?? 'someone else'}, not the rotator: the credentials may be older still)`;
-  if (ageSeconds >= lifetime) {
-    return judged(
-      facts,
-      'expired',
-      `credentials written ${formatDuration(ageSeconds)} ago with a ${formatDuration(lifetime)} lifetime have likely expired${byWhom}`,
-    );
-  }
-  if (ageSeconds > lifetime - intervalSeconds) {
-    return judged(
-      facts,
-      'expiring',
-      `credentials expire in about ${formatDuration(lifetime - ageSeconds)}, before the next scheduled run (every ${formatDuration(intervalSeconds)}) can be relied on${byWhom}`,
-    );
-  }
-  return judged(facts, 'ok', facts.writtenByRotator ? undefined : `last written by ${facts.updatedBy ?? 'someone else'}, not the rotator`);
-}
+const iso = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? undefined : new Date(ms).toISOString());
 
 /** Adobe's code and words of a failed attempt, as the ledger kept them. */
 function failureOf(attempt: LedgerAttempt, runsInARow: number, now: number): string {
@@ -227,53 +122,133 @@ function failureOf(attempt: LedgerAttempt, runsInARow: number, now: number): str
   return `the last attempt (${formatClock(attempt.at, now)}) failed${attempt.errorCode ? ` with ${attempt.errorCode}` : ''}${attempts}${row}${attempt.error ? `: ${attempt.error.replace(/\.$/, '')}` : ''}`;
 }
 
-/**
- * The judgement from the ledger, cross-checked with Flow Service; undefined when the entry cannot
- * decide (the connection was never rotated and its last attempt did not fail).
- */
-function fromLedger(facts: Facts, ledger: LedgerRecord, updatedAt: number | undefined, judging: Judging): ConnectionStatus | undefined {
-  const { now, intervalSeconds } = judging;
-  const rotatedAt = ledger.lastRotation ? Date.parse(ledger.lastRotation.at) : undefined;
-  const writtenLater = updatedAt !== undefined && (rotatedAt === undefined || updatedAt > rotatedAt);
+/** Judge one connection. Never throws. */
+export function judge(input: Judging): ConnectionStatus {
+  const { adobe, now } = input;
+  const ledger = input.ledger ?? undefined;
+  const unknown: Unknown[] = [
+    ...(adobe ? [] : (['adobe'] as const)),
+    ...(input.ledger === undefined ? (['ledger'] as const) : []),
+    ...(input.pause === undefined ? (['pause'] as const) : []),
+  ];
+  const adobeFacts = adobe?.errorCode ? undefined : adobe;
+  const updatedAt = adobeFacts?.updatedAt ? Date.parse(adobeFacts.updatedAt) : undefined;
+  const rotatedAt = ledger?.lastRotation ? Date.parse(ledger.lastRotation.at) : undefined;
+  const writtenLater = updatedAt !== undefined && (rotatedAt === undefined || updatedAt > rotatedAt + 1000);
   // The rotator's own client wrote after the ledger's last rotation (a `rotate --local`, or a
   // ledger write that failed): what it holds dates from that write.
-  const rotatorLater = writtenLater && facts.writtenByRotator === true;
-  const editedAfterRotation = writtenLater && !facts.writtenByRotator;
-  const expiresAt = rotatorLater ? updatedAt + facts.lifetimeSeconds * 1000 : ledger.lastRotation ? Date.parse(ledger.lastRotation.expiresAt) : undefined;
-  const attempt = ledger.lastAttempt;
-  const failed = attempt?.outcome === 'failed' && !(rotatorLater && updatedAt > Date.parse(attempt.at));
-  if (expiresAt === undefined && !failed) return undefined;
+  const rotatorLater = writtenLater && adobeFacts?.writtenByRotator === true;
+  const editedAfterRotation = writtenLater && adobeFacts?.writtenByRotator === false && ledger !== undefined;
+  const expiresAt = rotatorLater
+    ? Date.parse(adobeFacts!.heldCredentialsExpireAt ?? '')
+    : ledger?.lastRotation
+      ? Date.parse(ledger.lastRotation.expiresAt)
+      : adobeFacts?.heldCredentialsExpireAt
+        ? Date.parse(adobeFacts.heldCredentialsExpireAt)
+        : undefined;
+  const remaining = expiresAt === undefined || Number.isNaN(expiresAt) ? undefined : Math.round((expiresAt - now) / 1000);
+  const pause = input.pause ?? undefined;
+  const pauseEnd = pause ? Date.parse(pause.until) : undefined;
+  const nextRunAt = pauseEnd !== undefined && (input.nextRunAt === undefined || pauseEnd > input.nextRunAt) ? pauseEnd : input.nextRunAt;
+  const attempt = ledger?.lastAttempt;
 
-  const withLedger: Facts = {
-    ...facts,
-    judgedFrom: 'ledger',
-    ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+  const facts: Omit<ConnectionStatus, 'risk' | 'atRisk' | 'warning'> = {
+    connectionId: input.connectionId,
+    sandboxName: input.sandboxName,
+    ...(adobeFacts?.name ? { name: adobeFacts.name } : {}),
+    ...(input.method ? { method: input.method } : {}),
+    ...(input.lifetimeSeconds ? { lifetimeSeconds: input.lifetimeSeconds } : {}),
+    unknown,
+    ...(adobeFacts
+      ? {
+          ...(adobeFacts.state ? { state: adobeFacts.state } : {}),
+          ...(adobeFacts.specName ? { specName: adobeFacts.specName } : {}),
+          ...(adobeFacts.params ? { params: adobeFacts.params } : {}),
+          ...(adobeFacts.updatedAt ? { updatedAt: adobeFacts.updatedAt } : {}),
+          ...(adobeFacts.updatedBy ? { updatedBy: adobeFacts.updatedBy } : {}),
+          ...(adobeFacts.writtenByRotator !== undefined ? { writtenByRotator: adobeFacts.writtenByRotator } : {}),
+        }
+      : {}),
+    ...(adobe?.errorCode ? { adobeViewErrorCode: adobe.errorCode, adobeViewError: adobe.error } : {}),
     ...(editedAfterRotation ? { editedAfterRotation } : {}),
+    ...(ledger?.lastRotation ? { lastRotation: ledger.lastRotation } : {}),
+    ...(attempt ? { lastAttempt: attempt, lastRunAt: attempt.at } : {}),
+    ...(ledger ? { consecutiveFailures: ledger.consecutiveFailures } : {}),
+    ...(remaining !== undefined ? { expiresAt: iso(expiresAt), remainingSeconds: remaining } : {}),
+    ...(nextRunAt !== undefined ? { nextRunAt: iso(nextRunAt) } : {}),
+    ...(pause ? { pause } : {}),
+    ...(input.alarms && input.alarms.length > 0 ? { alarms: input.alarms } : {}),
+    ...(adobe?.explored ? { explored: adobe.explored } : {}),
+    ...(adobe?.adobeVerified !== undefined ? { adobeVerified: adobe.adobeVerified } : {}),
+    ...(adobe?.adobeErrorCode ? { adobeErrorCode: adobe.adobeErrorCode, adobeError: adobe.adobeError } : {}),
   };
-  const remaining = expiresAt === undefined ? undefined : Math.round((expiresAt - now) / 1000);
+  const judged = (risk: Risk, ...parts: Array<string | undefined>): ConnectionStatus => {
+    const warning = parts.filter(Boolean).join('; ');
+    return { ...facts, risk, atRisk: !NOT_AT_RISK.has(risk), ...(warning ? { warning } : {}) };
+  };
+
+  // Adobe's view first: a connection that is not there, not enabled or not S3 access keys fails whatever the ledger says.
+  if (adobe?.notFound) {
+    return judged('not-found', `not found in sandbox ${input.sandboxName} (${adobe.errorCode}): check connectionId and sandboxName in the configuration`);
+  }
+  if (adobeFacts?.rotatable === false) {
+    if (adobeFacts.notRotatableReason === 'iam-role-auth') {
+      return judged('nothing-to-rotate', 'IAMRole Based: Adobe assumes the role itself, there are no credentials to rotate; remove it from the targets');
+    }
+    return judged('not-rotatable', `${adobeFacts.notRotatable ?? 'not an S3 access-key connection'}: every rotation of it fails`);
+  }
+  if (adobeFacts && adobeFacts.state !== undefined && adobeFacts.state !== 'enabled') {
+    return judged('not-enabled', `state is "${adobeFacts.state}", not enabled`);
+  }
+
   const holds =
     remaining === undefined
-      ? 'the rotator has never written its credentials, so when they expire is unknown'
+      ? undefined
       : remaining <= 0
         ? `the credentials it holds expired at ${formatClock(expiresAt, now)}`
         : `the credentials it holds expire at ${formatClock(expiresAt, now)}, in about ${formatDuration(remaining)}`;
   const edit = editedAfterRotation
-    ? `edited by ${facts.updatedBy ?? 'someone else'} at ${formatClock(updatedAt, now)}, ${rotatedAt === undefined ? 'and never rotated since' : `after its last rotation (${formatClock(rotatedAt, now)})`}`
+    ? `edited by ${adobeFacts?.updatedBy ?? 'someone else'} at ${formatClock(updatedAt, now)}, ${rotatedAt === undefined ? 'and never rotated since' : `after its last rotation (${formatClock(rotatedAt, now)})`}`
     : undefined;
-  const later = rotatorLater
-    ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), so its expiry counts from that write"
+  const later = rotatorLater ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), so its expiry counts from that write" : undefined;
+  const failed = attempt?.outcome === 'failed' && !(rotatorLater && updatedAt! > Date.parse(attempt.at));
+  const adobeRefused =
+    input.probe && adobe?.adobeVerified === false
+      ? `Adobe cannot read ${adobe.explored ?? 'the bucket'} with the credentials the connection holds now, so ingestion fails at the next dataflow run: ${adobe.adobeError} (${adobe.adobeErrorCode})`
+      : undefined;
+  const pausedText = pause
+    ? `paused until ${formatClock(pause.until, now)} by ${pause.pausedBy} ("${pause.reason.replace(/\s+/g, ' ')}"): no scheduled run rotates it until then`
     : undefined;
-  const say = (...parts: Array<string | undefined>) => parts.filter(Boolean).join('; ');
 
-  if (remaining !== undefined && remaining <= 0)
-    return judged(withLedger, 'expired', say(holds, failed ? failureOf(attempt!, ledger.consecutiveFailures, now) : undefined, edit, later));
-  if (failed) return judged(withLedger, 'failing', say(failureOf(attempt!, ledger.consecutiveFailures, now), holds, edit, later));
-  if (remaining! < intervalSeconds) {
+  if (remaining !== undefined && remaining <= 0) return judged('expired', holds, failed ? failureOf(attempt!, ledger!.consecutiveFailures, now) : undefined, pausedText, edit, later);
+  if (remaining !== undefined && remaining < input.thresholdSeconds) {
+    const alarm = `below CredentialsExpiringAlarm's threshold (${formatDuration(input.thresholdSeconds)})`;
     return judged(
-      withLedger,
       'expiring',
-      say(`${holds}, before the next scheduled run (every ${formatDuration(intervalSeconds)}) can be relied on`, edit, later),
+      `${holds}, ${alarm}`,
+      failed ? failureOf(attempt!, ledger!.consecutiveFailures, now) : undefined,
+      pause && pauseEnd! > expiresAt! ? `${pausedText}, which ends after they expire: ingestion stops at ${formatClock(expiresAt, now)}` : pausedText,
+      edit,
+      later,
     );
   }
-  return judged(withLedger, 'ok', edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later);
+  if (pause) return judged('paused', pausedText, holds, edit);
+  if (adobeRefused) return judged('adobe-cannot-read', adobeRefused, holds);
+  if (failed) return judged('failing', failureOf(attempt!, ledger!.consecutiveFailures, now), holds, edit, later);
+  const lastTried = attempt ? Date.parse(attempt.at) : undefined;
+  if (input.intervalSeconds && lastTried !== undefined && now - lastTried > 2 * input.intervalSeconds * 1000) {
+    return judged(
+      'stale',
+      `no run has tried it since ${formatClock(lastTried, now)}, more than two schedule intervals (${formatDuration(2 * input.intervalSeconds)}) ago: scheduled runs have stopped reaching it`,
+      holds,
+    );
+  }
+  if (remaining === undefined && !attempt) {
+    if (!adobe && input.ledger === undefined) return judged('unknown', 'neither the ledger nor Adobe could be read: nothing is known about it');
+    if (adobeFacts && adobeFacts.writtenByRotator === false && input.ledger !== undefined) {
+      return judged('unknown', `the rotator has never rotated it (last written by ${adobeFacts.updatedBy ?? 'someone else'}): when what it holds expires is unknown`);
+    }
+    if (input.ledger === null) return judged('unknown', 'the rotator has never tried it (no ledger entry): when what it holds expires is unknown');
+  }
+  return judged('ok', edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later);
 }

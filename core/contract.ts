@@ -13,6 +13,7 @@
  * aws-cdk-lib, so `cdk synth` and the CLI load nothing they do not need.
  */
 import { z } from 'zod';
+import type { FieldFormat } from './rules.js';
 import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem } from './session-policy.js';
 
 // ------------------------------------------------------------------ names
@@ -147,14 +148,30 @@ export function stringWithRule(problemOf: (value: string) => string | undefined,
   });
 }
 
+/** A role name IAM accepts: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
+export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** The allowed form of each target field checked by pattern: every door's message says `must be <allowed>`. */
+export const TARGET_FIELD_FORMATS = {
+  connectionId: { pattern: CONNECTION_ID, allowed: 'a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)' },
+  sandboxName: { pattern: SANDBOX_NAME, allowed: 'a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")' },
+  roleArn: { pattern: ROLE_ARN, allowed: 'an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>' },
+  externalId: { pattern: EXTERNAL_ID, allowed: '2 to 1224 characters of letters, digits and +=,.@:/-' },
+  roleName: { pattern: ROLE_NAME, allowed: 'an IAM role name: 1 to 64 letters, digits and +=,.@_-' },
+} as const satisfies Record<string, FieldFormat>;
+
+/** A string of the form `format` describes (`must be <allowed>`). */
+export function stringOfFormat(format: FieldFormat, { required = false }: { required?: boolean } = {}) {
+  const message = `must be ${format.allowed}`;
+  return z.string({ error: required ? requiredOr(message) : 'must be a string' }).regex(format.pattern, message);
+}
+
 /** The fields every target has, whichever configuration writes it (the function's, cdk.json's). */
 export const targetFieldSchemas = {
-  connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
-  sandboxName: z
-    .string({ error: requiredOr('must be a string') })
-    .regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
-  roleArn: z.string({ error: 'must be a string' }).regex(ROLE_ARN, 'must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>'),
-  externalId: z.string({ error: 'must be a string' }).regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-'),
+  connectionId: stringOfFormat(TARGET_FIELD_FORMATS.connectionId, { required: true }),
+  sandboxName: z.string({ error: requiredOr('must be a string') }).regex(SANDBOX_NAME, `must be ${TARGET_FIELD_FORMATS.sandboxName.allowed}`),
+  roleArn: stringOfFormat(TARGET_FIELD_FORMATS.roleArn),
+  externalId: stringOfFormat(TARGET_FIELD_FORMATS.externalId),
   durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds'),
   method: z.enum(TARGET_METHODS, {
     error: (issue) => `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
@@ -238,7 +255,7 @@ export type RotationTarget = z.output<typeof rotationTargetSchema>;
 
 // ------------------------------------------------------------------ how a target is minted
 
-/** What {@link mintMethodFor} and {@link narrowingProblems} look at in a target, however it is written. */
+/** What {@link mintMethodFor} looks at in a target, however it is written. */
 export interface TargetFacts {
   /** The target's `method` field, if it has one. */
   readonly method?: TargetMethod;
@@ -246,8 +263,6 @@ export interface TargetFacts {
   readonly hasRole: boolean;
   /** The target names a secret holding an IAM user's long-term keys. */
   readonly hasUserKeys: boolean;
-  readonly hasBucket: boolean;
-  readonly hasFolder: boolean;
 }
 
 /**
@@ -255,7 +270,7 @@ export interface TargetFacts {
  * or by the IAM user, depending on the keys), else inferred exactly as before `method` existed.
  * @returns undefined when the target has no `method`, no role and no IAM-user keys.
  */
-export function mintMethodFor({ method, hasRole, hasUserKeys }: Pick<TargetFacts, 'method' | 'hasRole' | 'hasUserKeys'>): MintMethod | undefined {
+export function mintMethodFor({ method, hasRole, hasUserKeys }: TargetFacts): MintMethod | undefined {
   if (method === 'get-session-token' || method === 'get-federation-token') return method;
   if (method === 'assume-role' || hasRole) return hasUserKeys ? 'assume-role-user-keys' : 'assume-role-chained';
   return hasUserKeys ? 'get-session-token' : undefined;
@@ -264,45 +279,6 @@ export function mintMethodFor({ method, hasRole, hasUserKeys }: Pick<TargetFacts
 /** The `method` value that selects `method` (the AssumeRole variants differ only by who signs). */
 export function targetMethodOf(method: MintMethod): TargetMethod {
   return method === 'assume-role-chained' || method === 'assume-role-user-keys' ? 'assume-role' : method;
-}
-
-/**
- * Problems of a target's `method`, IAM-user keys, role, bucket and folder taken together, as
- * `[field, message]` (the field relative to the target). The three configuration parsers share it,
- * each naming its own fields.
- *
- * @param names.role the role field(s) the target has or could have, e.g. `roleArn` or `roleArn or createRole`.
- * @param names.userKeys the IAM-user keys field, e.g. `userCredentialsSecretId`.
- */
-export function narrowingProblems(facts: TargetFacts, names: { readonly role: string; readonly userKeys: string }): Array<[string, string]> {
-  const problems: Array<[string, string]> = [];
-  const { method } = facts;
-  if (facts.hasFolder && !facts.hasBucket) {
-    problems.push(['folderPath', 'needs bucketName: the folder is a key prefix inside that bucket; add bucketName, or remove folderPath']);
-  }
-  if (method === 'assume-role' && !facts.hasRole) {
-    problems.push(['method', `"assume-role" needs ${names.role}; add it, or use "get-federation-token" to mint with the IAM user's own keys`]);
-  }
-  if ((method === 'get-session-token' || method === 'get-federation-token') && facts.hasRole) {
-    problems.push(['method', `"${method}" is signed with the IAM user's own keys and assumes no role; remove ${names.role}, or use "method": "assume-role"`]);
-  }
-  if ((method === 'get-session-token' || method === 'get-federation-token') && !facts.hasUserKeys) {
-    problems.push([names.userKeys, `is required with "method": "${method}": the IAM user's long-term keys sign that call`]);
-  }
-  const resolved = mintMethodFor(facts);
-  if (resolved === 'get-session-token' && facts.hasBucket) {
-    problems.push([
-      'bucketName',
-      'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
-    ]);
-  }
-  if (resolved === 'get-federation-token' && !facts.hasBucket) {
-    problems.push([
-      'bucketName',
-      'is required with "method": "get-federation-token": a federated user may do only what its session policy allows, and without a bucket there is none to allow reading',
-    ]);
-  }
-  return problems;
 }
 
 // ------------------------------------------------------------------ the function's environment

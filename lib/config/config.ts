@@ -11,19 +11,8 @@ import { checkServiceUrl } from '../../core/contract.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
 import { adobeCheckOffWarning, configCreatedRolesWithoutScope, targetsDeliveryProblems } from '../../core/targets-delivery-rules.js';
-import { partitionOf } from '../../core/session-policy.js';
-import {
-  durationProblem,
-  functionTimeout,
-  mintMethodOf,
-  narrowingProblems,
-  rotationWindowProblem,
-  scheduleInterval,
-  sessionPolicySizeProblem,
-  unnarrowedWarning,
-  type MintMethod,
-  type TargetShape,
-} from '../../core/rotation-rules.js';
+import { functionTimeout, rotationWindowProblem, scheduleInterval, unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
+import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
 import { expiryAlarmPlan } from '../../core/alarm-rules.js';
 
 import { describeIssue, locateJsonError } from './messages.js';
@@ -131,54 +120,9 @@ export class ConfigValidationError extends Error {
 
 type ParsedTarget = z.infer<typeof targetSchema>;
 
-/** Problems of one well-formed target that need more than one field to see. */
-function targetProblems(target: ParsedTarget, at: string): { method?: MintMethod; problems: string[] } {
-  const problems: string[] = [];
-  if (target.roleArn && target.createRole) {
-    problems.push(`${at}: has both roleArn and createRole; keep roleArn to use an existing role, or createRole to have the stack create one`);
-  }
-  if (target.createRole && target.userCredentialsSecret) {
-    problems.push(
-      `${at}.userCredentialsSecret: a role the stack creates trusts only the rotator's function role, so it cannot be assumed with IAM-user keys; remove userCredentialsSecret, or use roleArn for a role that trusts the IAM user`,
-    );
-  }
-  const shape: TargetShape = {
-    method: target.method,
-    hasRole: Boolean(target.roleArn || target.createRole),
-    hasUserKeys: Boolean(target.userCredentialsSecret),
-  };
-  const method = mintMethodOf(shape);
-  if (!method) {
-    problems.push(`${at}: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none`);
-    return { problems };
-  }
-  const role = target.roleArn ? 'roleArn' : target.createRole ? 'createRole' : 'roleArn or createRole';
-  const facts = { ...shape, hasBucket: Boolean(target.bucketName || target.createRole), hasFolder: Boolean(target.folderPath) };
-  for (const [field, message] of narrowingProblems(facts, { role, userKeys: 'userCredentialsSecret' })) {
-    // A created role's bucket and folder are checked with createRole; only its method can conflict.
-    if (!target.createRole || field === 'method') problems.push(`${at}.${field}: ${message}`);
-  }
-  if (target.createRole) {
-    // A created role's session is narrowed to the role's own bucket and folder.
-    for (const field of ['bucketName', 'folderPath'] as const) {
-      if (target[field] !== undefined) problems.push(`${at}.${field}: a createRole target reads createRole.${field}; set it there and remove this one`);
-    }
-  } else {
-    if (target.bucketName && method !== 'get-session-token') {
-      const problem = sessionPolicySizeProblem({
-        partition: target.roleArn && partitionOf(target.roleArn),
-        bucketName: target.bucketName,
-        folderPath: target.folderPath,
-      });
-      if (problem) problems.push(`${at}.folderPath: "${target.folderPath}" ${problem}`);
-    }
-  }
-  if (target.externalId && (method === 'get-session-token' || method === 'get-federation-token')) {
-    problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or createRole, or remove it`);
-  }
-  const problem = durationProblem(method, target.durationSeconds, { createdRole: Boolean(target.createRole) });
-  if (problem) problems.push(`${at}.durationSeconds: ${problem}`);
-  return { method, problems };
+/** A well-formed target as the target rules see it (core/target-rules.ts). */
+function viewOf(target: ParsedTarget): TargetView {
+  return { ...target, hasUserKeys: target.userCredentialsSecret !== undefined };
 }
 
 /**
@@ -193,23 +137,25 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 
   const rawTargets = (raw as { targets?: unknown } | undefined)?.targets;
   const targets: TargetConfig[] = [];
-  const seen = new Map<string, number>();
   if (Array.isArray(rawTargets)) {
-    rawTargets.forEach((entry, index) => {
-      const at = `targets[${index}]`;
-      const parsed = targetSchema.safeParse(entry, { reportInput: true });
-      if (!parsed.success) {
-        problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, ['targets', index])));
-        return;
-      }
-      const { method, problems: own } = targetProblems(parsed.data, at);
-      problems.push(...own);
-      const key = parsed.data.connectionId.toLowerCase();
-      if (seen.has(key))
-        problems.push(`${at}.connectionId: duplicates targets[${seen.get(key)}] (${parsed.data.connectionId}); each connection needs exactly one target`);
-      else seen.set(key, index);
-      if (method) targets.push({ ...parsed.data, method });
+    // Each target's form first (zod); the rules then judge the well-formed ones (core/target-rules.ts).
+    const byTarget: string[][] = rawTargets.map(() => []);
+    const parsed = rawTargets.map((entry: unknown, index) => {
+      const result = targetSchema.safeParse(entry, { reportInput: true });
+      if (result.success) return result.data;
+      byTarget[index]!.push(...result.error.issues.map((issue) => describeIssue(issue, ['targets', index])));
+      return undefined;
     });
+    const ruled = targetListProblems(
+      parsed.map((target) => target && viewOf(target)),
+      { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets' },
+    );
+    for (const problem of ruled) byTarget[problem.index]!.push(describeTargetProblem(problem));
+    problems.push(...byTarget.flat());
+    for (const target of parsed) {
+      const method = target && mintMethodOfView(viewOf(target));
+      if (target && method) targets.push({ ...target, method });
+    }
   }
 
   if (root.success) {

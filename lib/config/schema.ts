@@ -13,9 +13,12 @@ import {
   MIN_CONCURRENCY,
   PARTITION_PATTERN,
   requiredOr,
+  stringOfFormat,
   stringWithRule,
+  TARGET_FIELD_FORMATS,
   targetFieldSchemas,
 } from '../../core/contract.js';
+import { KMS_KEY_ARN } from '../../core/guardrail-rules.js';
 import { guardrailFieldSchemas } from './guardrails.js';
 import { operationsFieldSchemas } from './operations.js';
 import { bucketNameProblem, DEFAULT_MEMORY_MB, MAX_MEMORY_MB, memoryProblem, MIN_MEMORY_MB } from '../../core/rotation-rules.js';
@@ -28,12 +31,9 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 export const ACCOUNT = /^\d{12}$/;
 export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const KMS_KEY_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:kms:[a-z0-9-]+:\\d{12}:key/[\\w-]+$`);
 const SECRET_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+$`);
 /** https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
 const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
-/** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** A link or path alarm descriptions end with; each appends `#<alarm id>`. */
 const RUNBOOK_URL = /^[^\s#]{1,400}$/;
 const CONCURRENCY_RANGE = `must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
@@ -66,7 +66,7 @@ export const createRoleSchema = z
       // Adobe's stricter rule for the bucket of a role the stack creates; the folder as any target's.
       bucketName: stringWithRule(bucketNameProblem, { required: true }),
       folderPath: targetFieldSchemas.folderPath.optional(),
-      roleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
+      roleName: stringOfFormat(TARGET_FIELD_FORMATS.roleName).optional(),
       kmsKeyArn: kmsKeyArn.optional(),
     },
     { error: 'must be an object: { "bucketName", "folderPath"?, "roleName"?, "kmsKeyArn"? }' },
@@ -136,7 +136,7 @@ export const rootSchema = z
         .int('must be a whole number of seconds')
         .positive('must be a whole number of seconds')
         .optional(),
-      functionRoleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
+      functionRoleName: stringOfFormat(TARGET_FIELD_FORMATS.roleName).optional(),
       runbookUrl: z
         .string({ error: 'must be a string' })
         .regex(

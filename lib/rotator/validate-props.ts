@@ -6,32 +6,20 @@
 import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
-import { checkServiceUrl, DEFAULT_DURATION_SECONDS, EXTERNAL_ID, MAX_CONCURRENCY, MIN_CONCURRENCY, ROLE_ARN, type MintMethod } from '../../core/contract.js';
-import { partitionOf } from '../../core/session-policy.js';
+import { checkServiceUrl, DEFAULT_DURATION_SECONDS, MAX_CONCURRENCY, MIN_CONCURRENCY, TARGET_FIELD_FORMATS, type MintMethod } from '../../core/contract.js';
 import {
-  bucketNameProblem,
-  CONNECTION_ID,
-  durationProblem,
-  folderPathProblem,
   functionTimeout,
   MAX_FUNCTION_TIMEOUT_SECONDS,
   memoryProblem,
-  mintMethodOf,
-  narrowingProblems,
-  normalizeFolderPath,
   rotationWindowProblem,
-  s3BucketNameProblem,
-  SANDBOX_NAME,
   scheduleInterval,
-  sessionPolicySizeProblem,
   unnarrowedWarning,
 } from '../../core/rotation-rules.js';
+import { formatMessage } from '../../core/rules.js';
+import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
 import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
 import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
-
-/** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** A target as validated: its STS call and duration in seconds (undefined while a token). */
 export interface CheckedTarget {
@@ -65,8 +53,12 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   }
   const memory = props.memorySize === undefined || Token.isUnresolved(props.memorySize) ? undefined : memoryProblem(props.memorySize);
   if (memory) problems.push(`memorySize: ${memory}`);
-  if (props.functionRoleName !== undefined && !Token.isUnresolved(props.functionRoleName) && !ROLE_NAME.test(props.functionRoleName)) {
-    problems.push(`functionRoleName: "${props.functionRoleName}" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-`);
+  if (
+    props.functionRoleName !== undefined &&
+    !Token.isUnresolved(props.functionRoleName) &&
+    !TARGET_FIELD_FORMATS.roleName.pattern.test(props.functionRoleName)
+  ) {
+    problems.push(`functionRoleName: ${formatMessage(TARGET_FIELD_FORMATS.roleName, props.functionRoleName)}`);
   }
   const runbookProblem = props.runbookUrl === undefined || Token.isUnresolved(props.runbookUrl) ? undefined : runbookUrlProblem(props.runbookUrl);
   if (runbookProblem) problems.push(`runbookUrl: ${runbookProblem}`);
@@ -80,85 +72,13 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   }
   problems.push(...guardrailProblems(scope, props));
 
-  const targets: CheckedTarget[] = [];
-  const seen = new Map<string, number>();
-  props.targets.forEach((target, index) => {
-    const at = `targets[${index}]`;
-    const { connectionId, sandboxName } = target;
-    if (!Token.isUnresolved(connectionId)) {
-      if (!CONNECTION_ID.test(connectionId)) problems.push(`${at}.connectionId: "${connectionId}" is not a Flow Service connection id (a uuid)`);
-      const key = connectionId.toLowerCase();
-      if (seen.has(key)) problems.push(`${at}.connectionId: duplicates targets[${seen.get(key)}] (${connectionId}); each connection needs exactly one target`);
-      else seen.set(key, index);
-    }
-    if (!Token.isUnresolved(sandboxName) && !SANDBOX_NAME.test(sandboxName)) {
-      problems.push(`${at}.sandboxName: "${sandboxName}" is not a sandbox name (lower-case letters, digits and hyphens)`);
-    }
-    if (target.roleArn && target.createRole) problems.push(`${at}: has both roleArn and createRole; give one`);
-    // The function refuses its whole configuration over one malformed value: refuse it here instead.
-    if (target.roleArn && !Token.isUnresolved(target.roleArn) && !ROLE_ARN.test(target.roleArn)) {
-      problems.push(`${at}.roleArn: "${target.roleArn}" is not an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>`);
-    }
-    if (target.externalId !== undefined && !Token.isUnresolved(target.externalId) && !EXTERNAL_ID.test(target.externalId)) {
-      problems.push(`${at}.externalId: "${target.externalId}" is not 2 to 1224 characters of letters, digits and +=,.@:/-`);
-    }
-    if (target.createRole && target.userCredentialsSecret) {
-      problems.push(
-        `${at}.userCredentialsSecret: a created role trusts only the function's role, so it cannot be assumed with IAM-user keys; remove it or use roleArn`,
-      );
-    }
-    if (target.createRole) {
-      const { bucketName, folderPath } = target.createRole;
-      const bucketProblem = Token.isUnresolved(bucketName) ? undefined : bucketNameProblem(bucketName);
-      if (bucketProblem) problems.push(`${at}.createRole.bucketName: ${bucketProblem}`);
-      const folderProblem = folderPath === undefined || Token.isUnresolved(folderPath) ? undefined : folderPathProblem(folderPath);
-      if (folderProblem) problems.push(`${at}.createRole.folderPath: ${folderProblem}`);
-    }
-    const { bucketName, folderPath } = target;
-    const bucketProblem = bucketName === undefined || Token.isUnresolved(bucketName) ? undefined : s3BucketNameProblem(bucketName);
-    if (bucketProblem) problems.push(`${at}.bucketName: ${bucketProblem}`);
-    const folderProblem = folderPath === undefined || Token.isUnresolved(folderPath) ? undefined : folderPathProblem(folderPath);
-    if (folderProblem) problems.push(`${at}.folderPath: ${folderProblem}`);
-    const shape = { method: target.method, hasRole: Boolean(target.roleArn || target.createRole), hasUserKeys: Boolean(target.userCredentialsSecret) };
-    const method = mintMethodOf(shape);
-    if (!method) {
-      problems.push(`${at}: needs roleArn, createRole or userCredentialsSecret (GetSessionToken); it has none`);
-      return;
-    }
-    const role = target.roleArn ? 'roleArn' : target.createRole ? 'createRole' : 'roleArn or createRole';
-    const facts = { ...shape, hasBucket: bucketName !== undefined || target.createRole !== undefined, hasFolder: folderPath !== undefined };
-    for (const [field, message] of narrowingProblems(facts, { role, userKeys: 'userCredentialsSecret' })) {
-      // A created role's bucket and folder are checked with createRole; only its method can conflict.
-      if (!target.createRole || field === 'method') problems.push(`${at}.${field}: ${message}`);
-    }
-    if (target.createRole) {
-      for (const field of ['bucketName', 'folderPath'] as const) {
-        if (target[field] !== undefined)
-          problems.push(`${at}.${field}: a created role's sessions are narrowed to createRole.${field}; set it there and remove this one`);
-      }
-    } else {
-      const literal =
-        bucketName !== undefined &&
-        !Token.isUnresolved(bucketName) &&
-        !bucketProblem &&
-        !folderProblem &&
-        (folderPath === undefined || !Token.isUnresolved(folderPath));
-      if (literal && method !== 'get-session-token') {
-        const partition = target.roleArn && !Token.isUnresolved(target.roleArn) ? partitionOf(target.roleArn) : undefined;
-        const problem = sessionPolicySizeProblem({ partition, bucketName, folderPath: folderPath === undefined ? undefined : normalizeFolderPath(folderPath) });
-        if (problem) problems.push(`${at}.folderPath: "${folderPath}" ${problem}`);
-      }
-    }
-    if (target.externalId && (method === 'get-session-token' || method === 'get-federation-token')) {
-      problems.push(`${at}.externalId: only applies to AssumeRole; add a role or remove it`);
-    }
-    const seconds = (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds();
-    const durationSeconds = Token.isUnresolved(seconds) ? undefined : seconds;
-    if (durationSeconds !== undefined) {
-      const problem = durationProblem(method, durationSeconds, { createdRole: Boolean(target.createRole) });
-      if (problem) problems.push(`${at}.duration: ${problem}`);
-    }
-    targets.push({ index, props: target, method, durationSeconds });
+  // The target rules (core/target-rules.ts), every door's; a value that is still a token is skipped.
+  const views = props.targets.map(viewOf);
+  const isUnresolved = (value: string) => Token.isUnresolved(value);
+  problems.push(...targetListProblems(views, { names: TARGET_DOORS.props, isUnresolved, list: 'targets' }).map(describeTargetProblem));
+  const targets: CheckedTarget[] = props.targets.flatMap((target, index) => {
+    const method = mintMethodOfView(views[index]!);
+    return method ? [{ index, props: target, method, durationSeconds: views[index]!.durationSeconds }] : [];
   });
 
   // The shortest lifetime decides how often the schedule must run.
@@ -191,6 +111,23 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
 
   if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, scope.node.path);
   return { targets, intervalSeconds, timeoutSeconds, expiryAlarm };
+}
+
+/** A target's props as the target rules see them: its lifetime in seconds (undefined while a token), the default applied. */
+function viewOf(target: RotationTargetProps): TargetView {
+  const seconds = (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds();
+  return {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    method: target.method,
+    roleArn: target.roleArn,
+    createRole: target.createRole,
+    externalId: target.externalId,
+    hasUserKeys: target.userCredentialsSecret !== undefined,
+    bucketName: target.bucketName,
+    folderPath: target.folderPath,
+    durationSeconds: Token.isUnresolved(seconds) ? undefined : seconds,
+  };
 }
 
 /**

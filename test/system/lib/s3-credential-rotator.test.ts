@@ -115,7 +115,7 @@ describe('S3CredentialRotator refusals', () => {
       'a created role would be assumed with IAM-user keys',
       (stack) =>
         rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, userCredentialsSecret: userSecret(stack) }] }, stack),
-      "targets[0].userCredentialsSecret: a created role trusts only the function's role",
+      "targets[0].userCredentialsSecret: a role the stack creates trusts only the function's role",
     ],
     [
       'a target has both roleArn and createRole',
@@ -125,7 +125,7 @@ describe('S3CredentialRotator refusals', () => {
     [
       'a target has no way to mint credentials',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod' }] }, stack),
-      'targets[0]: needs roleArn, createRole or userCredentialsSecret',
+      'targets[0]: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret',
     ],
     [
       'an external id is given for GetSessionToken',
@@ -225,27 +225,27 @@ describe('S3CredentialRotator refusals', () => {
     [
       'a connection id is not a uuid',
       (stack) => rotator({ targets: [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }] }, stack),
-      'targets[0].connectionId: "conn-1" is not a Flow Service connection id',
+      'targets[0].connectionId: must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55); got "conn-1"',
     ],
     [
       'a sandbox name has upper case',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'Prod', roleArn: ROLE }] }, stack),
-      'targets[0].sandboxName: "Prod" is not a sandbox name',
+      'targets[0].sandboxName: must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod"); got "Prod"',
     ],
     [
       'a role ARN is an IAM user ARN',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/aep-reader' }] }, stack),
-      'targets[0].roleArn: "arn:aws:iam::123456789012:user/aep-reader" is not an IAM role ARN',
+      'targets[0].roleArn: must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>; got "arn:aws:iam::123456789012:user/aep-reader"',
     ],
     [
       'a role ARN is a role name',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'aep-reader' }] }, stack),
-      'targets[0].roleArn: "aep-reader" is not an IAM role ARN',
+      'targets[0].roleArn: must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>; got "aep-reader"',
     ],
     [
       'an external id has a space',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, externalId: 'acme prod' }] }, stack),
-      'targets[0].externalId: "acme prod" is not 2 to 1224 characters of letters, digits and +=,.@:/-',
+      'targets[0].externalId: must be 2 to 1224 characters of letters, digits and +=,.@:/-; got "acme prod"',
     ],
     ['there are no targets', (stack) => rotator({ targets: [] }, stack), 'targets: must list at least one target'],
     ['concurrency is out of range', (stack) => rotator({ concurrency: 0 }, stack), 'concurrency: 0 is not a whole number from 1 to 64'],
@@ -318,9 +318,13 @@ describe('S3CredentialRotator refusals', () => {
     [
       'the function role name has a space',
       (stack) => rotator({ functionRoleName: 'aep rotator' }, stack),
-      'functionRoleName: "aep rotator" is not an IAM role name: 1 to 64 letters, digits and +=,.@_-',
+      'functionRoleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-; got "aep rotator"',
     ],
-    ['the function role name is longer than 64 characters', (stack) => rotator({ functionRoleName: 'r'.repeat(65) }, stack), 'functionRoleName: "rrrr'],
+    [
+      'the function role name is longer than 64 characters',
+      (stack) => rotator({ functionRoleName: 'r'.repeat(65) }, stack),
+      'functionRoleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-; got "rrrr',
+    ],
     [
       'the runbook URL has an anchor of its own',
       (stack) => rotator({ runbookUrl: 'https://wiki.example.com/rotator#alarms' }, stack),

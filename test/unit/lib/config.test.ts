@@ -267,7 +267,7 @@ describe('parseRotatorConfig', () => {
     [
       'a created role would be assumed with IAM-user keys',
       sample((raw) => (raw.targets[0]!.userCredentialsSecret = 'u')),
-      "targets[0].userCredentialsSecret: a role the stack creates trusts only the rotator's function role",
+      "targets[0].userCredentialsSecret: a role the stack creates trusts only the function's role",
     ],
     [
       'a target has both roleArn and createRole',
@@ -361,12 +361,12 @@ describe('parseRotatorConfig', () => {
     [
       'a createRole target also names bucketName',
       sample((raw) => (raw.targets[0]!.bucketName = 'other-bucket')),
-      'targets[0].bucketName: a createRole target reads createRole.bucketName',
+      "targets[0].bucketName: a created role's sessions are narrowed to createRole.bucketName",
     ],
     [
       'a createRole target also names folderPath',
       sample((raw) => (raw.targets[0]!.folderPath = 'other')),
-      'targets[0].folderPath: a createRole target reads createRole.folderPath',
+      "targets[0].folderPath: a created role's sessions are narrowed to createRole.folderPath",
     ],
     [
       'the configuration has an unknown field',

@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { checkServiceUrl } from '../../core/contract.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
 import { adobeCheckOffWarning, configCreatedRolesWithoutScope, targetsDeliveryProblems } from '../../core/targets-delivery-rules.js';
@@ -160,13 +159,6 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 
   if (root.success) {
     const config = root.data;
-    for (const [field, value] of [
-      ['flowServiceUrl', config.flowServiceUrl],
-      ['imsUrl', config.imsUrl],
-    ] as const) {
-      const problem = checkServiceUrl(field, value);
-      if (problem) problems.push(problem);
-    }
     problems.push(...guardrailConfigProblems(config));
     // What synth would refuse about a list too long for the environment, without synthesizing.
     if (Array.isArray(rawTargets) && targets.length === rawTargets.length) problems.push(...targetsDeliveryProblems({ ...config, targets }));

@@ -3,19 +3,13 @@
  * core/rotation-rules.ts, core/session-policy.ts); what is here is applying them to props, which
  * may hold CDK tokens: a value that is still a token is skipped, never guessed.
  */
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
-import { checkServiceUrl, DEFAULT_DURATION_SECONDS, MAX_CONCURRENCY, MIN_CONCURRENCY, TARGET_FIELD_FORMATS, type MintMethod } from '../../core/contract.js';
-import {
-  functionTimeout,
-  MAX_FUNCTION_TIMEOUT_SECONDS,
-  memoryProblem,
-  rotationWindowProblem,
-  scheduleInterval,
-  unnarrowedWarning,
-} from '../../core/rotation-rules.js';
-import { formatMessage } from '../../core/rules.js';
+import { DEFAULT_DURATION_SECONDS, type MintMethod } from '../../core/contract.js';
+import { functionTimeout, MAX_FUNCTION_TIMEOUT_SECONDS, rotationWindowProblem, scheduleInterval, unnarrowedWarning } from '../../core/rotation-rules.js';
+import { SETTING_DOORS, settingProblems, type SettingsView } from '../../core/setting-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
 import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
 import { guardrailProblems } from './guardrails.js';
@@ -48,29 +42,9 @@ export interface ValidatedProps {
 export function validateProps(scope: Construct, props: S3CredentialRotatorProps, schedule: scheduler.ScheduleExpression, concurrency: number): ValidatedProps {
   const problems: string[] = [];
   if (props.targets.length === 0) problems.push('targets: must list at least one target');
-  if (!Token.isUnresolved(concurrency) && (!Number.isInteger(concurrency) || concurrency < MIN_CONCURRENCY || concurrency > MAX_CONCURRENCY)) {
-    problems.push(`concurrency: ${concurrency} is not a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`);
-  }
-  const memory = props.memorySize === undefined || Token.isUnresolved(props.memorySize) ? undefined : memoryProblem(props.memorySize);
-  if (memory) problems.push(`memorySize: ${memory}`);
-  if (
-    props.functionRoleName !== undefined &&
-    !Token.isUnresolved(props.functionRoleName) &&
-    !TARGET_FIELD_FORMATS.roleName.pattern.test(props.functionRoleName)
-  ) {
-    problems.push(`functionRoleName: ${formatMessage(TARGET_FIELD_FORMATS.roleName, props.functionRoleName)}`);
-  }
-  const runbookProblem = props.runbookUrl === undefined || Token.isUnresolved(props.runbookUrl) ? undefined : runbookUrlProblem(props.runbookUrl);
-  if (runbookProblem) problems.push(`runbookUrl: ${runbookProblem}`);
-  for (const [field, value] of [
-    ['flowServiceUrl', props.flowServiceUrl],
-    ['imsUrl', props.imsUrl],
-  ] as const) {
-    // The function's own rule: https, or plain http to a loopback emulator.
-    const problem = value === undefined || Token.isUnresolved(value) ? undefined : checkServiceUrl(field, value);
-    if (problem) problems.push(problem);
-  }
-  problems.push(...guardrailProblems(scope, props));
+  // The setting rules (core/setting-rules.ts), every door's; a value that is still a token is skipped.
+  problems.push(...settingProblems(settingsView(scope, props, concurrency), SETTING_DOORS.props).map((problem) => problem.line));
+  problems.push(...guardrailProblems(props));
 
   // The target rules (core/target-rules.ts), every door's; a value that is still a token is skipped.
   const views = props.targets.map(viewOf);
@@ -165,6 +139,30 @@ function planExpiryAlarm(
   return { ...plan, fallbackIntervalSeconds };
 }
 
+/** The props as the setting rules see them: tokens left out. */
+function settingsView(scope: Construct, props: S3CredentialRotatorProps, concurrency: number): SettingsView {
+  const literal = <T>(value: T | undefined): T | undefined => (value === undefined || Token.isUnresolved(value) ? undefined : value);
+  const region = Stack.of(scope).region;
+  const key = props.encryptionKey as (kms.IKey & Partial<Pick<kms.IAlias, 'aliasName'>>) | undefined;
+  const alias = key?.aliasName === undefined ? undefined : (literal(key.aliasName) ?? 'alias/<token>');
+  const tags =
+    props.tags && Object.entries(props.tags).every(([key, value]) => !Token.isUnresolved(key) && !Token.isUnresolved(value)) ? props.tags : undefined;
+  return {
+    concurrency: literal(concurrency),
+    memorySize: literal(props.memorySize),
+    functionRoleName: literal(props.functionRoleName),
+    runbookUrl: literal(props.runbookUrl),
+    flowServiceUrl: literal(props.flowServiceUrl),
+    imsUrl: literal(props.imsUrl),
+    // An alias passes for a key by type (IAlias extends IKey), but CloudWatch Logs takes only a key.
+    ...(alias === undefined ? { encryptionKeyArn: literal(props.encryptionKey?.keyArn) } : { encryptionKeyAlias: alias }),
+    region: literal(region),
+    permissionsBoundaryArn: literal(props.permissionsBoundary?.managedPolicyArn),
+    secretReaders: props.secretReaders?.map(literal),
+    tags,
+  };
+}
+
 /**
  * A CDK warning (shown by `cdk synth`, acknowledgeable by its id) for each target whose
  * credentials give Adobe more than its bucket: GetSessionToken, or a role without `bucketName`.
@@ -180,15 +178,4 @@ export function warnAboutUnnarrowedTargets(scope: Construct, targets: readonly C
     const id = Token.isUnresolved(target.connectionId) ? `target-${index}` : target.connectionId.toLowerCase();
     if (warning) Annotations.of(scope).addWarningV2(`aep-s3-rotator:unnarrowed-credentials:${id}`, `targets[${index}]: ${warning}`);
   }
-}
-
-/**
- * Why `url` cannot end an alarm description as `Runbook: <url>#<anchor>`, or undefined. CloudWatch
- * allows 1024 characters per description; the longest meaning here takes about 450.
- */
-function runbookUrlProblem(url: string): string | undefined {
-  if (url.length === 0 || url.length > 400 || /[\s#]/.test(url)) {
-    return `"${url}" must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"`;
-  }
-  return undefined;
 }

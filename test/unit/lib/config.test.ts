@@ -387,7 +387,7 @@ describe('parseRotatorConfig', () => {
       sample((raw) => (raw.targets[2]!.userCredentialsSecret = { secretId: 'u', kmsKeyArn: 'alias/aws/secretsmanager' })),
       'targets[2].userCredentialsSecret.kmsKeyArn: must be a KMS key ARN',
     ],
-    ['concurrency is out of range', sample((raw) => (raw.concurrency = 65)), 'concurrency: must be a whole number from 1 to 64'],
+    ['concurrency is out of range', sample((raw) => (raw.concurrency = 65)), 'concurrency: 65 is not a whole number from 1 to 64'],
     [
       'the memory size is below Lambda’s 128 MB',
       sample((raw) => (raw.memorySize = 100)),
@@ -446,7 +446,7 @@ describe('parseRotatorConfig', () => {
     [
       'the runbook URL has an anchor of its own',
       sample((raw) => (raw.runbookUrl = 'https://wiki.example.com/rotator#alarms')),
-      'runbookUrl: must be 1 to 400 characters without spaces or "#"',
+      'runbookUrl: "https://wiki.example.com/rotator#alarms" must be 1 to 400 characters without spaces or "#"',
     ],
   ])('fails when %s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));

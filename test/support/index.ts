@@ -4,12 +4,14 @@
  * - capture.ts: everything a run prints, and the secret search over it;
  * - rotation-harness.ts: the real handler against a seeded emulator world, with fast retries;
  * - cli-world.ts: the CLI in-process against the emulators and a deployed stack's stand-ins;
- * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload.
+ * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
+ * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  */
 export * from './capture.js';
 export * from './cdk.js';
 export * from './cli-world.js';
 export * from './rotation-harness.js';
+export * from './target-rule-cases.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} } as const;

@@ -1,0 +1,37 @@
+/**
+ * The construct's props validation applies the target rule table (core/target-rules.ts): each
+ * mistake is refused with the table's words, under the props' names (`duration` a Duration).
+ */
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { afterAll, describe, expect, it } from 'vitest';
+import { S3CredentialRotator, S3CredentialRotatorValidationError, type RotationTargetProps } from '../../../lib/s3-credential-rotator.js';
+import { removeTestOutdirs, TARGET_DOORS, TARGET_RULE_CASES, tableLines, testOutdir, type TargetCase } from '../../support/index.js';
+
+afterAll(removeTestOutdirs);
+
+function problemsOf({ userCredentialsSecret, durationSeconds, ...target }: TargetCase): readonly string[] {
+  const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+  const props: RotationTargetProps = {
+    ...target,
+    ...(userCredentialsSecret ? { userCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'User', userCredentialsSecret) } : {}),
+    ...(durationSeconds === undefined ? {} : { duration: Duration.seconds(durationSeconds) }),
+  };
+  try {
+    new S3CredentialRotator(stack, 'Rotator', { targets: [props], schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)) });
+  } catch (error) {
+    expect(error).toBeInstanceOf(S3CredentialRotatorValidationError);
+    return (error as S3CredentialRotatorValidationError).problems;
+  }
+  throw new Error('expected an S3CredentialRotatorValidationError');
+}
+
+describe('the construct door', () => {
+  it.each(TARGET_RULE_CASES)('refuses %s in the table’s words', (_mistake, target) => {
+    const expected = tableLines(target, TARGET_DOORS.props, 'targets');
+
+    expect(expected.length).toBeGreaterThan(0);
+    expect(problemsOf(target)).toEqual(expect.arrayContaining(expected));
+  });
+});

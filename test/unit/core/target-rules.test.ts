@@ -138,7 +138,7 @@ describe('TARGET_RULES', () => {
   });
 
   it('judges no value that is still a token, and still applies the rules that need only its presence', () => {
-    const token = '${Token[TOKEN.1]}';
+    const token = '<token known at deploy time>';
     const view = target({ connectionId: token, roleArn: token, bucketName: token, folderPath: 'x', hasUserKeys: true, method: 'get-session-token' });
 
     const problems = applyRules(TARGET_RULES, view, { ...context, isUnresolved: (value) => value === token });

@@ -170,12 +170,13 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     examples: [`${RUN} resume`, `${RUN} resume --json`],
   },
   'check-config': {
-    summary: 'Validate the configuration offline, with the configuration rules of `cdk synth`.',
+    summary: 'Validate the configuration offline: its rules, then the stack `cdk synth` builds.',
     usage: `${RUN} check-config [--config <file>] [--json]`,
     description:
       'Reads the configuration the way the CDK app does (the "rotator" context in ./cdk.json, the file named by its "rotatorConfigFile", ' +
-      'or --config) and applies the configuration checks of `cdk synth`, without AWS access. Prints each problem with the field it concerns. ' +
-      'It does not run what synth does while building the stack (cdk-nag, bundling the function): run `npx cdk synth` as well before deploying.',
+      'or --config), applies its rules, then builds the very stack `cdk synth` builds, in this process and without AWS access, with bundling ' +
+      'skipped: it prints each problem with the field it concerns, and synth\'s warnings. Where aws-cdk-lib is not installed, the rules alone ' +
+      'apply, and it says so. cdk-nag and bundling the function are left to `npx cdk synth`: run it as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
     exitCodes: [
       [0, 'the configuration is valid'],

@@ -111,6 +111,12 @@ export const SANDBOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,254}[a-z0-9])?$/;
  * session policy's size check counts on (core/session-policy.ts).
  */
 export const PARTITION_PATTERN = 'aws(?:-cn|-us-gov|-iso(?:-[bef])?|-eusc)?';
+/**
+ * An AWS region name in any of those partitions: two letters (`eu-west-1`, `cn-north-1`,
+ * `us-gov-west-1`, `us-iso-east-1`, `eu-isoe-west-1`) or the European Sovereign Cloud's `eusc`
+ * (`eusc-de-east-1`), then words, then a number.
+ */
+export const REGION = /^(?:[a-z]{2}|eusc)(?:-[a-z]+)+-\d{1,2}$/;
 /** An IAM role ARN in any partition. */
 export const ROLE_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
 /** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */

@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
-import { adobeCheckOffWarning, configCreatedRolesWithoutScope, targetsDeliveryProblems } from '../../core/targets-delivery-rules.js';
 import { functionTimeout, rotationWindowProblem, scheduleInterval, unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
 import { expiryAlarmPlan } from '../../core/alarm-rules.js';
@@ -160,8 +159,6 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
   if (root.success) {
     const config = root.data;
     problems.push(...guardrailConfigProblems(config));
-    // What synth would refuse about a list too long for the environment, without synthesizing.
-    if (Array.isArray(rawTargets) && targets.length === rawTargets.length) problems.push(...targetsDeliveryProblems({ ...config, targets }));
     const interval = scheduleInterval(config.schedule);
     if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
     // The checks across targets need every target: a partial list would give a wrong answer.
@@ -200,18 +197,16 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 
 /**
  * What a valid configuration leaves Adobe able to read beyond its bucket, one warning per target
- * (`targets[<i>]: connection <id>: ...`), and Adobe's check switched off for created roles that
- * reach the function without their folder (`verifyWithAdobe: ...`): `check-config` prints them;
- * synth shows the same as CDK warnings. Not problems: such configurations work, and worked before
- * narrowing existed.
+ * (`targets[<i>]: connection <id>: ...`), from the rules alone: `check-config` prints them when
+ * aws-cdk-lib is not installed; otherwise it prints what synth warns (these, and what only the
+ * stack knows, such as Adobe's check switched off for created roles that reach the function
+ * without their folder). Not problems: such configurations work, and worked before narrowing existed.
  */
-export function configWarnings(config: Pick<RotatorConfig, 'targets' | 'targetsDelivery' | 'account' | 'region' | 'verifyWithAdobe'>): string[] {
-  const warnings = config.targets.flatMap((target, index) => {
+export function configWarnings(config: Pick<RotatorConfig, 'targets'>): string[] {
+  return config.targets.flatMap((target, index) => {
     const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
     return warning ? [`targets[${index}]: ${warning}`] : [];
   });
-  const withoutScope = config.verifyWithAdobe ? configCreatedRolesWithoutScope(config) : [];
-  return withoutScope.length > 0 ? [...warnings, `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`] : warnings;
 }
 
 /**

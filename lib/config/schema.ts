@@ -12,6 +12,7 @@ import {
   MAX_CONCURRENCY,
   MIN_CONCURRENCY,
   PARTITION_PATTERN,
+  REGION,
   requiredOr,
   stringOfFormat,
   stringWithRule,
@@ -31,7 +32,7 @@ export const DEFAULT_LOG_RETENTION_DAYS = 90;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 export const ACCOUNT = /^\d{12}$/;
-export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
+export { REGION };
 const SECRET_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+$`);
 /** https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
 const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import leven from 'leven';
+import { CONNECTION_ID } from '../core/contract.js';
 import { closestName } from '../lib/config/config.js';
 import { UsageError } from './errors.js';
 import { wrap } from './output.js';
@@ -175,7 +176,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     description:
       'Reads the configuration the way the CDK app does (the "rotator" context in ./cdk.json, the file named by its "rotatorConfigFile", ' +
       'or --config), applies its rules, then builds the very stack `cdk synth` builds, in this process and without AWS access, with bundling ' +
-      'skipped: it prints each problem with the field it concerns, and synth\'s warnings. Where aws-cdk-lib is not installed, the rules alone ' +
+      "skipped: it prints each problem with the field it concerns, and synth's warnings. Where aws-cdk-lib is not installed, the rules alone " +
       'apply, and it says so. cdk-nag and bundling the function are left to `npx cdk synth`: run it as well before deploying.',
     options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
     exitCodes: [
@@ -222,23 +223,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   }
   if (!isCommand(first)) throw unknownCommand(first);
 
-  const spec = COMMANDS[first];
-  let values: CommandOptions;
-  try {
-    const options = Object.fromEntries(
-      Object.entries(spec.options).map(([name, option]) => [
-        name,
-        { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(name === 'help' ? { short: 'h' } : {}) },
-      ]),
-    );
-    values = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }).values as CommandOptions;
-  } catch (error) {
-    if (!String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
-    const described = describeParseError(error as NodeJS.ErrnoException, first);
-    throw new UsageError(described.endsWith('.') ? described : `${described}; see \`${RUN} ${first} --help\`.`);
-  }
+  const values = parseOptions(first, rest);
   if (values.help) return { kind: 'help', command: first };
-  // `--function=` or `--config ""`: parseArgs takes the empty string as the value.
+  // `--function=` or `--config ""`: an empty string is a value to parseArgs.
   for (const [name, value] of Object.entries(values)) {
     for (const item of Array.isArray(value) ? value : [value]) {
       if (item === '') throw new UsageError(`--${name} needs a value; it got an empty one (see \`${RUN} ${first} --help\`).`);
@@ -255,30 +242,42 @@ function unknownCommand(name: string): UsageError {
 }
 
 /**
- * parseArgs' messages, in this tool's words, with the option the person probably meant. A
- * message that says all there is to say ends with a full stop; the others get a pointer to --help.
+ * A command's options, read with parseArgs' tokens (`strict: false`) and checked here, so each
+ * mistake is told from the token itself, in this tool's words, with the option the person probably
+ * meant. A message that says all there is to say ends with a full stop; the others get a pointer to --help.
+ * @throws UsageError
  */
-function describeParseError(error: NodeJS.ErrnoException, command: CommandName): string {
-  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
-  const positional = /argument '([^']*)'/.exec(error.message)?.[1];
-  switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
-      if (!option) return `Unknown option: ${error.message}`;
-      const name = option.replace(/^--?/, '').replace(/=.*$/, '');
-      const meant = closestName(name, Object.keys(COMMANDS[command].options));
-      if (meant) return `Unknown option ${option} (did you mean --${meant}?)`;
-      const elsewhere = Object.entries(COMMANDS).find(([, spec]) => Object.hasOwn(spec.options, name))?.[0];
-      return `Unknown option ${option}${elsewhere ? ` (it is an option of ${elsewhere}, not ${command})` : ''}`;
+function parseOptions(command: CommandName, args: readonly string[]): CommandOptions {
+  const spec = COMMANDS[command];
+  const options = Object.fromEntries(
+    Object.entries(spec.options).map(([name, option]) => [
+      name,
+      { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(name === 'help' ? { short: 'h' } : {}) },
+    ]),
+  );
+  const { values, tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  const usage = (described: string) => new UsageError(described.endsWith('.') ? described : `${described}; see \`${RUN} ${command} --help\`.`);
+  for (const token of tokens) {
+    if (token.kind === 'positional') throw usage(`Unexpected argument "${token.value}" (options take the form --name value)`);
+    if (token.kind !== 'option') continue;
+    const option = Object.hasOwn(spec.options, token.name) ? spec.options[token.name] : undefined;
+    if (!option) throw usage(unknownOption(token.rawName, token.name, command));
+    // A flag given a value (`--dry-run=yes`).
+    if (option.type === 'boolean' && token.inlineValue) throw usage(`${token.rawName} takes no value; use ${token.rawName}.`);
+    // An option that needs a value given none, or given the next option (`--config --json`).
+    if (option.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))) {
+      throw usage(`Option ${token.rawName} needs a value`);
     }
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      // A flag given a value (`--dry-run=yes`), or an option that needs one given none.
-      if (/does not take an argument/.test(error.message)) return `${option} takes no value; use ${option}.`;
-      return `Option ${option ?? ''} needs a value`.replace('  ', ' ');
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `Unexpected argument "${positional ?? ''}" (options take the form --name value)`;
-    default:
-      return error.message;
   }
+  return values as CommandOptions;
+}
+
+/** `Unknown option --dryrun (did you mean --dry-run?)`, or which command the option belongs to. */
+function unknownOption(rawName: string, name: string, command: CommandName): string {
+  const meant = closestName(name, Object.keys(COMMANDS[command].options));
+  if (meant) return `Unknown option ${rawName} (did you mean --${meant}?)`;
+  const elsewhere = Object.entries(COMMANDS).find(([, spec]) => Object.hasOwn(spec.options, name))?.[0];
+  return `Unknown option ${rawName}${elsewhere ? ` (it is an option of ${elsewhere}, not ${command})` : ''}`;
 }
 
 /** The top-level `--help`. */
@@ -330,22 +329,25 @@ function exitCodeHelp(codes: readonly [number, string][]): string {
   return ['Exit codes:', ...codes.map(([code, meaning]) => `  ${code}  ${meaning}`)].join('\n');
 }
 
-/** Connection ids as Flow Service spells them (uuids). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * `--connection` ids that are not targets, as one phrase: `<id> is not a configured target (did
  * you mean <target>?)` where a target's id differs by a character or two (a typo).
  */
 export function notTargets(unknown: readonly string[], targetIds: readonly string[]): string {
-  const named = unknown.map((id) => {
-    const meant = closestName(
-      id.toLowerCase(),
-      targetIds.map((target) => target.toLowerCase()),
-    );
-    return meant && leven(id.toLowerCase(), meant) <= 2 ? `${id} (did you mean ${targetIds.find((target) => target.toLowerCase() === meant)}?)` : id;
-  });
-  return `${named.join(', ')} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}`;
+  return `${namedIds(unknown, targetIds)} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}`;
+}
+
+/** The ids, comma-separated, each followed by `(did you mean <target>?)` where a target's id differs by a character or two. */
+export function namedIds(unknown: readonly string[], targetIds: readonly string[]): string {
+  return unknown
+    .map((id) => {
+      const meant = closestName(
+        id.toLowerCase(),
+        targetIds.map((target) => target.toLowerCase()),
+      );
+      return meant && leven(id.toLowerCase(), meant) <= 2 ? `${id} (did you mean ${targetIds.find((target) => target.toLowerCase() === meant)}?)` : id;
+    })
+    .join(', ');
 }
 
 /** `--connection` values, checked: uuids, each once. */
@@ -354,7 +356,8 @@ export function connectionIdsOf(options: CommandOptions): string[] | undefined {
   if (!ids || ids.length === 0) return undefined;
   const seen = new Set<string>();
   for (const id of ids) {
-    if (!UUID.test(id)) throw new UsageError(`--connection "${id}" is not a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55).`);
+    if (!CONNECTION_ID.test(id))
+      throw new UsageError(`--connection "${id}" is not a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55).`);
     if (seen.has(id.toLowerCase())) throw new UsageError(`--connection ${id} is given more than once.`);
     seen.add(id.toLowerCase());
   }

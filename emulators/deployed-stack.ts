@@ -168,7 +168,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${STACK_NAME}-${name}`;
   const outputs: Record<string, string> = {
     [STACK_OUTPUT.functionName]: FUNCTION_NAME,
-    [STACK_OUTPUT.adobeCredentialsSecretId]: world.adobe.secretId,
+    [STACK_OUTPUT.adobeCredentialsSecret]: world.adobe.secretId,
     [STACK_OUTPUT.logGroupName]: `/aws/lambda/${FUNCTION_NAME}`,
     [STACK_OUTPUT.scheduleDeadLetterQueueUrl]: queueUrl('ScheduleDeadLetterQueue'),
     [STACK_OUTPUT.failureDeadLetterQueueUrl]: queueUrl('FailureDeadLetterQueue'),
@@ -176,6 +176,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     [STACK_OUTPUT.scheduleGroupName]: SCHEDULE_GROUP_NAME,
     [STACK_OUTPUT.ledgerTableName]: world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE,
     [STACK_OUTPUT.alarmNames]: ALARM_IDS.map((id) => ALARM_NAMES[id]).join(','),
+    [STACK_OUTPUT.functionRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-FunctionRole`,
+    [STACK_OUTPUT.alarmTopicArn]: ALARM_TOPIC_ARN,
+    [STACK_OUTPUT.dashboardName]: `${STACK_NAME}-Dashboard`,
+    [STACK_OUTPUT.schedulerRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-SchedulerRole`,
   };
   cloudFormation.putStack({ stackName: STACK_NAME, outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })) });
 

@@ -194,7 +194,7 @@ export async function rotateConnection(
     await minting?.catch(() => undefined);
     const previousEtag = firstRead ? { previousEtag: firstRead.etag } : {};
     if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
-    const { message, code, transient } = describeIn(error, call);
+    const { message, code, transient, adobeDetail } = describeIn(error, call);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
       ...base,
@@ -203,6 +203,7 @@ export async function rotateConnection(
       ...(skipped ? {} : await held()),
       error: message,
       errorCode: code,
+      ...(adobeDetail ? { adobeDetail } : {}),
       ...(transient && !skipped ? { transient } : {}),
       ...(etagConflicts ? { etagConflicts } : {}),
     };
@@ -299,7 +300,9 @@ async function probeAdobe(
  */
 function describeIn(error: unknown, call: CallOptions): FailureDescription {
   const failure = describeFailure(error);
-  return call.redactor ? { ...failure, message: call.redactor.redact(failure.message) } : failure;
+  if (!call.redactor) return failure;
+  const { redactor } = call;
+  return { ...failure, message: redactor.redact(failure.message), ...(failure.adobeDetail ? { adobeDetail: redactor.redact(failure.adobeDetail) } : {}) };
 }
 
 /** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */

@@ -46,6 +46,11 @@ export interface ConnectionResult {
   readonly adobeError?: string;
   /** Dry run: Adobe's code for that refusal. */
   readonly adobeErrorCode?: string;
+  /**
+   * Failed on an answer from Flow Service: Adobe's own words about it (redacted, at most 300
+   * characters), which `error` quotes after the request and status.
+   */
+  readonly adobeDetail?: string;
 }
 
 /** What an invocation returns (and what the CLI prints). */
@@ -55,6 +60,11 @@ export interface RotationSummary {
   readonly skipped: number;
   readonly dryRun: boolean;
   readonly results: readonly ConnectionResult[];
+  /**
+   * The requested ids that are not targets, when the request asked for them to be reported
+   * (`"unknownConnections": "report"`): then nothing was rotated and `results` is empty.
+   */
+  readonly unknownConnectionIds?: readonly string[];
 }
 
 /** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */

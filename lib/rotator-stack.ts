@@ -15,6 +15,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RotatorConfig, SecretConfig } from './config/config.js';
 import { targetMethodOf } from '../core/rotation-rules.js';
+import { STACK_OUTPUT } from '../core/stack-outputs.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
 import { acknowledgeAlarmEmailSubscription } from './rotator/nag.js';
 import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
@@ -29,25 +30,8 @@ export interface RotatorStackProps extends StackProps {
   readonly targetsDelivery?: TargetsDelivery;
 }
 
-/**
- * Names of the stack outputs: what operators and the operator CLI (cli/aws.ts `STACK_OUTPUT`, which
- * a test keeps in step) look resources up by, so no one copies a generated name from the console.
- */
-export const OUTPUT = {
-  functionName: 'RotatorFunctionName',
-  functionRoleArn: 'RotatorFunctionRoleArn',
-  adobeCredentialsSecret: 'AdobeCredentialsSecretId',
-  alarmTopicArn: 'AlarmTopicArn',
-  dashboardName: 'DashboardName',
-  schedulerRoleArn: 'SchedulerRoleArn',
-  logGroupName: 'LogGroupName',
-  scheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
-  failureDeadLetterQueueUrl: 'FailureDeadLetterQueueUrl',
-  scheduleName: 'ScheduleName',
-  scheduleGroupName: 'ScheduleGroupName',
-  ledgerTableName: 'LedgerTableName',
-  alarmNames: 'AlarmNames',
-} as const;
+/** Names of the stack outputs: the one table (core/stack-outputs.ts) the operator CLI reads too. */
+export const OUTPUT = STACK_OUTPUT;
 
 /** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */
 const COMPLETE_SECRET_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;

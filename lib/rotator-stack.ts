@@ -17,7 +17,7 @@ import type { RotatorConfig, SecretConfig } from './config/config.js';
 import { targetMethodOf } from '../core/rotation-rules.js';
 import { STACK_OUTPUT } from '../core/stack-outputs.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
-import { acknowledgeAlarmEmailSubscription } from './rotator/nag.js';
+import { acknowledgeAlarmTopicSubscriptions } from './rotator/nag.js';
 import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
 
 export interface RotatorStackProps extends StackProps {
@@ -108,7 +108,9 @@ export class RotatorStack extends Stack {
     // The whole stack too, so that a role or resource CDK adds outside the construct is covered.
     applyBoundaryAndTags([this], { permissionsBoundary, tags: config.tags });
     if (config.alarmEmail) {
-      acknowledgeAlarmEmailSubscription(this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail)));
+      const subscription = this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+      // The construct's own topic acknowledges its subscriptions' redrive-policy finding; an imported one is the stack's to.
+      if (config.alarmTopicArn) acknowledgeAlarmTopicSubscriptions(subscription);
     }
 
     new CfnOutput(this, OUTPUT.functionName, {

@@ -6,6 +6,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -25,12 +26,6 @@ export enum TargetsDelivery {
    */
   FILE = 'file',
 }
-
-/**
- * Where alarm descriptions send the operator: each appends `#<alarm construct id, lower case>`,
- * the anchor of that alarm's section in docs/RUNBOOK.md.
- */
-export const DEFAULT_RUNBOOK_URL = 'docs/RUNBOOK.md';
 
 /** A role the construct creates for a target: Adobe will hold its temporary credentials. */
 export interface CreatedRoleOptions {
@@ -154,6 +149,13 @@ export interface S3CredentialRotatorProps {
    */
   readonly concurrency?: number;
   /**
+   * The function's runtime: a Node.js runtime of version 24 or later (the bundle is built for
+   * Node.js 24). Set it to move to a newer Node.js runtime when Lambda offers one, as cdk-nag's
+   * `AwsSolutions-L1` and `Serverless-LambdaLatestVersion` ask.
+   * @default lambda.Runtime.NODEJS_24_X (those two findings are then acknowledged: the bundle is built and tested for it)
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
    * The function timeout.
    * @default - 30 s plus 45 s per batch of `concurrency` targets (refused beyond Lambda's 15 minutes)
    */
@@ -238,7 +240,7 @@ export interface S3CredentialRotatorProps {
   /**
    * The runbook alarm descriptions point to, e.g. a URL of docs/RUNBOOK.md in your repository or
    * wiki. Each description ends with `Runbook: <this>#<alarm id in lower case>`.
-   * @default 'docs/RUNBOOK.md' (the path in this project)
+   * @default - the runbook of the installed package's version, `https://unpkg.com/aep-s3-credential-rotator@<version>/docs/RUNBOOK.md` ({@link DEFAULT_RUNBOOK_URL}); run from source (not installed), `docs/RUNBOOK.md`, with a synth warning
    */
   readonly runbookUrl?: string;
   /**

@@ -5,6 +5,7 @@
  */
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, type MintMethod } from '../../core/contract.js';
@@ -45,6 +46,11 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   // The setting rules (core/setting-rules.ts), every door's; a value that is still a token is skipped.
   problems.push(...settingProblems(settingsView(scope, props, concurrency), SETTING_DOORS.props).map((problem) => problem.line));
   problems.push(...guardrailProblems(props));
+  if (props.runtime && props.runtime.family !== lambda.RuntimeFamily.NODEJS) {
+    problems.push(
+      `runtime: ${props.runtime.name} is not a Node.js runtime; the function is JavaScript bundled for Node.js 24: use lambda.Runtime.NODEJS_24_X or a newer Node.js runtime`,
+    );
+  }
 
   // The target rules (core/target-rules.ts), every door's; a value that is still a token is skipped.
   const views = props.targets.map(viewOf);

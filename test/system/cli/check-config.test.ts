@@ -19,6 +19,8 @@ const VALID = {
   stackName: 'AepS3RotatorProd',
   schedule: 'rate(15 minutes)',
   adobeCredentialsSecret: 'aep-s3-rotator/adobe-credentials',
+  // Without it, synth (run from source) warns that alarm descriptions link a path of this checkout.
+  runbookUrl: 'https://wiki.example.com/aep-rotator/runbook',
   targets: [
     { connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } },
     { connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', sandboxName: 'dev', userCredentialsSecret: 'aep-s3-rotator/dev-user', durationSeconds: 7200 },

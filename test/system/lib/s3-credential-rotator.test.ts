@@ -33,7 +33,12 @@ function newStack(options: { bundle?: boolean; env?: { account: string; region: 
 }
 
 function rotator(props: Partial<S3CredentialRotatorProps> & { targets?: RotationTargetProps[] }, stack = newStack()): S3CredentialRotator {
-  return new S3CredentialRotator(stack, 'Rotator', { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }], ...props });
+  // A runbook link of the app's own: run from source, the default would add a warning of its own.
+  return new S3CredentialRotator(stack, 'Rotator', {
+    targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }],
+    runbookUrl: 'https://wiki.example.com/rotator',
+    ...props,
+  });
 }
 
 function userSecret(stack: Stack, name = 'aep/user'): secretsmanager.ISecret {

@@ -12,9 +12,7 @@
  * Pure and small on purpose: zod and the session-policy rules only, no Powertools, no SDK, no
  * aws-cdk-lib, so `cdk synth` and the CLI load nothing they do not need.
  */
-import { z } from 'zod';
 import type { FieldFormat } from './rules.js';
-import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem } from './session-policy.js';
 
 // ------------------------------------------------------------------ names
 
@@ -61,7 +59,7 @@ export const LEDGER_KEY = 'connectionId';
 
 // ------------------------------------------------------------------ defaults and limits
 
-/** Adobe's documented production endpoints (FLOW-SERVICE.md). */
+/** Adobe's documented production endpoints (https://developer.adobe.com/experience-platform-apis/references/flow-service/). */
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
 export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
 export const DEFAULT_CONCURRENCY = 8;
@@ -145,21 +143,6 @@ export function checkServiceUrl(name: string, value: string): string | undefined
   return problem && `${name}: ${problem}`;
 }
 
-// ------------------------------------------------------------------ field schemas
-
-/** A zod error map: "is required" when the field is absent, else `message`. */
-export function requiredOr(message: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message);
-}
-
-/** A string checked by one of the rules that say why a value is wrong (`s3BucketNameProblem`, ...): the rule's words are the message. */
-export function stringWithRule(problemOf: (value: string) => string | undefined, { required = false }: { required?: boolean } = {}) {
-  return z.string({ error: required ? requiredOr('must be a string') : 'must be a string' }).superRefine((value, ctx) => {
-    const problem = problemOf(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-}
-
 /** A role name IAM accepts: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
@@ -172,98 +155,76 @@ export const TARGET_FIELD_FORMATS = {
   roleName: { pattern: ROLE_NAME, allowed: 'an IAM role name: 1 to 64 letters, digits and +=,.@_-' },
 } as const satisfies Record<string, FieldFormat>;
 
-/** A string of the form `format` describes (`must be <allowed>`). */
-export function stringOfFormat(format: FieldFormat, { required = false }: { required?: boolean } = {}) {
-  const message = `must be ${format.allowed}`;
-  return z.string({ error: required ? requiredOr(message) : 'must be a string' }).regex(format.pattern, message);
+// ------------------------------------------------------------------ the function's targets
+
+/**
+ * One entry of `ROTATION_TARGETS`: what the function receives for a target (what
+ * {@link toFunctionEnv} writes). Every field but the connection's id and sandbox is optional, and
+ * `method` is inferred when absent ({@link mintMethodFor}); the function refuses an entry that breaks a rule.
+ */
+export interface FunctionTargetEntry {
+  /** The Flow Service base connection id (a uuid). */
+  readonly connectionId: string;
+  /** The Experience Platform sandbox the connection lives in. */
+  readonly sandboxName: string;
+  /** The role AssumeRole assumes. */
+  readonly roleArn?: string;
+  /** The external id AssumeRole passes. */
+  readonly externalId?: string;
+  /** The secret holding an IAM user's long-term keys, which sign the STS call. */
+  readonly userCredentialsSecretId?: string;
+  /** How long the minted credentials live. @default DEFAULT_DURATION_SECONDS */
+  readonly durationSeconds?: number;
+  /** The STS call, when it cannot be inferred (GetFederationToken). */
+  readonly method?: TargetMethod;
+  /** The bucket Adobe reads: the session is narrowed to it. */
+  readonly bucketName?: string;
+  /** The folder (key prefix) in `bucketName`. */
+  readonly folderPath?: string;
 }
 
-/** The fields every target has, whichever configuration writes it (the function's, cdk.json's). */
-export const targetFieldSchemas = {
-  connectionId: stringOfFormat(TARGET_FIELD_FORMATS.connectionId, { required: true }),
-  sandboxName: z.string({ error: requiredOr('must be a string') }).regex(SANDBOX_NAME, `must be ${TARGET_FIELD_FORMATS.sandboxName.allowed}`),
-  roleArn: stringOfFormat(TARGET_FIELD_FORMATS.roleArn),
-  externalId: stringOfFormat(TARGET_FIELD_FORMATS.externalId),
-  durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds'),
-  method: z.enum(TARGET_METHODS, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
-  }),
-  /** An S3 bucket name (S3's own rules; the message shows the value). */
-  bucketName: stringWithRule(s3BucketNameProblem),
-  /** A key prefix, normalized to have no leading or trailing slash. */
-  folderPath: stringWithRule(folderPathProblem).transform(normalizeFolderPath),
-};
+/** What every validated target has, whichever STS call mints its credentials. */
+interface RotationTargetBase {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly durationSeconds: number;
+  readonly bucketName?: string;
+  /** Normalized: no leading or trailing slash. */
+  readonly folderPath?: string;
+}
 
 /**
- * One entry of `ROTATION_TARGETS` as written: every field but the connection's id and sandbox is
- * optional, and `method` is inferred when absent ({@link mintMethodFor}).
+ * A `ROTATION_TARGETS` entry as the function uses it once validated: a view discriminated by how its
+ * credentials are minted, so the fields a method needs are there by type (a role for AssumeRole,
+ * IAM-user keys when they sign, a bucket for GetFederationToken, whose federated user may do only
+ * what its session policy allows).
  */
-export const functionTargetSchema = z
-  .object({
-    connectionId: targetFieldSchemas.connectionId,
-    sandboxName: targetFieldSchemas.sandboxName,
-    roleArn: targetFieldSchemas.roleArn.optional(),
-    externalId: targetFieldSchemas.externalId.optional(),
-    userCredentialsSecretId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
-    durationSeconds: targetFieldSchemas.durationSeconds.optional(),
-    method: targetFieldSchemas.method.optional(),
-    bucketName: targetFieldSchemas.bucketName.optional(),
-    folderPath: targetFieldSchemas.folderPath.optional(),
-  })
-  .strict();
-
-/** A `ROTATION_TARGETS` entry (what {@link toFunctionEnv} writes and the function reads). */
-export type FunctionTargetEntry = z.input<typeof functionTargetSchema>;
-
-// ------------------------------------------------------------------ the validated target
-
-const validatedBase = {
-  connectionId: z.string(),
-  sandboxName: z.string(),
-  durationSeconds: z.number().int(),
-  bucketName: z.string().optional(),
-  folderPath: z.string().optional(),
-};
-
-/**
- * A target as the function uses it, discriminated by how its credentials are minted, so the fields
- * a method needs are there by type: a role for AssumeRole, IAM-user keys when they sign, a bucket
- * for GetFederationToken (whose federated user may do only what its session policy allows).
- */
-export const rotationTargetSchema = z.discriminatedUnion('method', [
-  z.object({
-    ...validatedBase,
-    method: z.literal('assume-role-chained'),
-    roleArn: z.string(),
-    externalId: z.string().optional(),
-    userCredentialsSecretId: z.undefined().optional(),
-  }),
-  z.object({
-    ...validatedBase,
-    method: z.literal('assume-role-user-keys'),
-    roleArn: z.string(),
-    externalId: z.string().optional(),
-    userCredentialsSecretId: z.string(),
-  }),
-  z.object({
-    ...validatedBase,
-    method: z.literal('get-session-token'),
-    roleArn: z.undefined().optional(),
-    externalId: z.undefined().optional(),
-    userCredentialsSecretId: z.string(),
-  }),
-  z.object({
-    ...validatedBase,
-    method: z.literal('get-federation-token'),
-    roleArn: z.undefined().optional(),
-    externalId: z.undefined().optional(),
-    userCredentialsSecretId: z.string(),
-    bucketName: z.string(),
-  }),
-]);
-
-/** One connection to keep fresh, and how to mint its credentials. */
-export type RotationTarget = z.output<typeof rotationTargetSchema>;
+export type RotationTarget =
+  | (RotationTargetBase & {
+      readonly method: 'assume-role-chained';
+      readonly roleArn: string;
+      readonly externalId?: string;
+      readonly userCredentialsSecretId?: undefined;
+    })
+  | (RotationTargetBase & {
+      readonly method: 'assume-role-user-keys';
+      readonly roleArn: string;
+      readonly externalId?: string;
+      readonly userCredentialsSecretId: string;
+    })
+  | (RotationTargetBase & {
+      readonly method: 'get-session-token';
+      readonly roleArn?: undefined;
+      readonly externalId?: undefined;
+      readonly userCredentialsSecretId: string;
+    })
+  | (RotationTargetBase & {
+      readonly method: 'get-federation-token';
+      readonly roleArn?: undefined;
+      readonly externalId?: undefined;
+      readonly userCredentialsSecretId: string;
+      readonly bucketName: string;
+    });
 
 // ------------------------------------------------------------------ how a target is minted
 
@@ -295,18 +256,8 @@ export function targetMethodOf(method: MintMethod): TargetMethod {
 
 // ------------------------------------------------------------------ the function's environment
 
-/** A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry. */
-export interface TargetForEnv {
-  readonly connectionId: string;
-  readonly sandboxName: string;
-  readonly method: MintMethod;
-  readonly roleArn?: string;
-  readonly externalId?: string;
-  readonly userCredentialsSecretId?: string;
-  readonly durationSeconds: number;
-  readonly bucketName?: string;
-  readonly folderPath?: string;
-}
+/** A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry: a view of {@link FunctionTargetEntry} with its STS call resolved. */
+export type TargetForEnv = Omit<FunctionTargetEntry, 'method' | 'durationSeconds'> & { readonly method: MintMethod; readonly durationSeconds: number };
 
 /**
  * The `ROTATION_TARGETS` entry for a target: only the fields it has, and `method` only where it
@@ -344,8 +295,8 @@ export interface FunctionSettings {
 
 /**
  * The function's environment for `settings`: the one place a configuration (the construct's
- * props, the CLI's `rotate --local`, the emulators' world) becomes the variables
- * `lambda/config.ts` reads.
+ * props, the CLI's `rotate --local`, the emulators' world) becomes the variables the function
+ * reads ({@link ENV}; README, "The function").
  *
  * @param stringify how to write the target list (the construct passes `Stack.toJsonString`, which
  * resolves deploy-time values such as created roles' ARNs). @default JSON.stringify

@@ -12,13 +12,12 @@ import {
   DEFAULT_IMS_URL,
   checkServiceUrl,
   ENV,
-  functionTargetSchema,
   MAX_CONCURRENCY,
   MAX_TARGETS,
   MIN_CONCURRENCY,
-  rotationTargetSchema,
   type RotationTarget,
 } from '../core/contract.js';
+import { functionTargetSchema, rotationTargetSchema } from '../core/target-schema.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../core/target-rules.js';
 import { ConfigError } from './errors.js';
 

@@ -5,7 +5,8 @@
  * else (an EventBridge rule or Scheduler event, an empty payload) rotates every target.
  */
 import { z } from 'zod';
-import { MAX_TARGETS, requiredOr } from '../core/contract.js';
+import { MAX_TARGETS } from '../core/contract.js';
+import { requiredOr } from '../core/target-schema.js';
 import { RequestValidationError } from './errors.js';
 
 export interface RotationRequest {

@@ -30,7 +30,7 @@ export interface RotatorStackProps extends StackProps {
   readonly targetsDelivery?: TargetsDelivery;
 }
 
-/** Names of the stack outputs: the one table (core/stack-outputs.ts) the operator CLI reads too. */
+/** Names of the stack outputs: the one table the stack writes them from and the operator CLI reads them by. */
 export const OUTPUT = STACK_OUTPUT;
 
 /** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */

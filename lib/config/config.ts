@@ -67,7 +67,7 @@ export interface TargetConfig {
   readonly method: MintMethod;
 }
 
-/** The validated configuration, defaults applied; the guardrail and operations keys are lib/config/guardrails.ts's and lib/config/operations.ts's. */
+/** The validated configuration, defaults applied, with its guardrail and operations keys (docs/DEPLOY.md, "Configuration"). */
 export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
@@ -81,7 +81,7 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly concurrency: number;
   /**
    * The function's memory in MB (128 to 10240). Lambda gives CPU in proportion to memory; the
-   * default, 1769, is one vCPU, below which a rotation is CPU-bound (see BENCHMARKS.md).
+   * default, 1769, is one vCPU, below which a rotation is CPU-bound (BENCHMARKS.md in the package).
    */
   readonly memorySize: number;
   /** Reserve one concurrent execution so that two runs never overlap (see the construct's prop). */
@@ -93,7 +93,7 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly alarmTopicArn?: string;
   /**
    * `CredentialsExpiringAlarm`'s threshold in seconds. Omitted: the alarm's window plus one schedule
-   * interval, within the range `expiryAlarmPlan` (rotation-rules.ts) allows.
+   * interval, within the range synth allows (the construct's `expiryAlarmThreshold`).
    */
   readonly expiryAlarmThresholdSeconds?: number;
   /** A fixed name for the function's role (for trust policies in other accounts). Omitted: generated. */

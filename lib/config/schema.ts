@@ -13,12 +13,9 @@ import {
   MIN_CONCURRENCY,
   PARTITION_PATTERN,
   REGION,
-  requiredOr,
-  stringOfFormat,
-  stringWithRule,
   TARGET_FIELD_FORMATS,
-  targetFieldSchemas,
 } from '../../core/contract.js';
+import { requiredOr, stringOfFormat, stringWithRule, targetFieldSchemas } from '../../core/target-schema.js';
 import { KMS_KEY_ARN } from '../../core/guardrail-rules.js';
 import { bySettingRules } from './by-rules.js';
 import { guardrailFieldSchemas } from './guardrails.js';

@@ -163,7 +163,7 @@ export interface S3CredentialRotatorProps {
   /**
    * The function's memory in MB (128 to 10240). Lambda gives CPU in proportion to memory, one vCPU
    * at 1769 MB; below that a rotation is CPU-bound and runs longer, at about the same cost, since
-   * Lambda bills GB-seconds (BENCHMARKS.md, "Lambda's CPU share").
+   * Lambda bills GB-seconds (BENCHMARKS.md in the package, "Lambda's CPU share").
    * @default 1769 (one vCPU)
    */
   readonly memorySize?: number;
@@ -224,7 +224,7 @@ export interface S3CredentialRotatorProps {
    * no run reported for its whole window). It must be at least the alarm's window plus 3 minutes,
    * so that it fires before the credentials it last saw expire, and at most the shortest
    * credential lifetime minus the function timeout, so that healthy runs stay above it; synth
-   * refuses anything else (`expiryAlarmPlan` in core/rotation-rules.ts has the reasoning).
+   * refuses anything else (docs/RUNBOOK.md, `CredentialsExpiringAlarm`, has the reasoning).
    * @default - the alarm's window plus one schedule interval, kept within those bounds (35 minutes for 1-hour credentials rotated every 15 minutes)
    */
   readonly expiryAlarmThreshold?: Duration;

@@ -6,6 +6,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { describe, expect, it } from 'vitest';
 import { PARTITION_PATTERN, REGION, ROLE_ARN } from '../../../core/contract.js';
+import { LONGEST_PARTITION } from '../../../core/session-policy.js';
 
 const PARTITION = new RegExp(`^${PARTITION_PATTERN}$`);
 
@@ -22,6 +23,12 @@ describe('REGION and PARTITION_PATTERN', () => {
       expect(region).toMatch(REGION);
     },
   );
+
+  it("has no partition longer than LONGEST_PARTITION, which the session policy's size check assumes for a role not known yet", () => {
+    const lengths = RegionInfo.regions.map((region) => region.partition?.length ?? 0);
+
+    expect(Math.max(...lengths)).toBe(LONGEST_PARTITION.length);
+  });
 
   it.each(['eu-west', 'EU-WEST-1', 'eu_west_1', 'europe-west-1', 'eu-west-1a'])('refuses %s', (region) => {
     expect(region).not.toMatch(REGION);

@@ -169,6 +169,7 @@ describe('Flow Service emulator GET /connections/{id}', () => {
       bucketName: PARAMS.bucketName,
       folderPath: PARAMS.folderPath,
     });
+    expect(MASKED_SECRET_VALUE).toBe('<redacted>');
     expect(JSON.stringify(response.body)).not.toContain(PARAMS.s3SecretKey);
     expect(JSON.stringify(response.body)).not.toContain(PARAMS.s3SessionToken);
   });

@@ -497,8 +497,6 @@ describe('fault matrix: several connections, mixed faults, one run', () => {
       [ids[4], '1416-400'],
     ]);
     expect(failed[0]!.error).toBe(`Flow Service GET /connections/${ids[1]} failed with HTTP 404 (1101-404): emulated 1101-404`);
-    // Adobe's code and words as fields of their own, for the CLI to show without reading the message.
-    expect(failed[0]).toMatchObject({ errorCode: '1101-404', adobeDetail: 'emulated 1101-404' });
     expect(failed[1]!.error).toContain(`STS AssumeRole on ${world.targets[3]!.roleArn} failed: AccessDenied`);
     expect(failed[2]!.error).toContain(`Flow Service PATCH /connections/${ids[4]} failed with HTTP 400 (1416-400)`);
     // Permanent failures get no second attempt.

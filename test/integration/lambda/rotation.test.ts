@@ -746,17 +746,6 @@ describe('step 7: reporting, isolation and concurrency', () => {
     expect(world.emulators.sts.requests).toHaveLength(0);
   });
 
-  it('answers the unknown ids as data when the request asks to have them reported, touching nothing', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    const stranger = '00000000-0000-4000-8000-000000000000';
-
-    const summary = await newHandler()({ connectionIds: [world.connectionIds[0], stranger], unknownConnections: 'report' });
-
-    expect(summary).toEqual({ rotated: 0, failed: 0, skipped: 0, dryRun: false, results: [], unknownConnectionIds: [stranger] });
-    expect(world.emulators.flowService.requests).toHaveLength(0);
-    expect(world.emulators.sts.requests).toHaveLength(0);
-  });
-
   it('plans without patching on a dry run, reporting paths and never values', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', withSessionToken: false }] });
     const before = world.connectionIds.map((id) => world.connection(id).etag);

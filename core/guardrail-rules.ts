@@ -59,7 +59,7 @@ export function kmsKeyArnProblem(arn: string): string | undefined {
 /** Why a KMS alias (`alias/<name>` or its ARN) cannot be the key this stack encrypts with. */
 export function kmsAliasProblem(alias: string): string {
   return (
-    `"${alias}" is a KMS alias; give the ARN of the key it points to (aws kms describe-key --key-id ${alias} prints it): ` +
+    `"${alias}" is a KMS alias${alias.startsWith('arn:') ? ' ARN' : ''}; give the ARN of the key it points to (aws kms describe-key --key-id ${alias} prints it): ` +
     'CloudWatch Logs takes only a key ARN, and IAM grants name the key, not its alias'
   );
 }

@@ -3,6 +3,7 @@
  *
  * - capture.ts: everything a run prints, and the secret search over it;
  * - rotation-harness.ts: the real handler against a seeded emulator world, with fast retries;
+ * - construct.ts: the construct alone in a stack, and the problems its props make synth refuse;
  * - cli-world.ts: the CLI in-process against the emulators and a deployed stack's stand-ins;
  * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
@@ -10,6 +11,7 @@
 export * from './capture.js';
 export * from './cdk.js';
 export * from './cli-world.js';
+export * from './construct.js';
 export * from './rotation-harness.js';
 export * from './target-rule-cases.js';
 

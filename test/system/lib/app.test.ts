@@ -57,7 +57,7 @@ describe.concurrent('bin/app.ts', () => {
     expect(stderr).toContain('  - targets[1].durationSeconds: 7200 is above 3600');
     expect(stderr).toContain('  - targets[2].bucketName: "Acme_Dev_Ingest" is not a valid bucket name; S3 requires 3 to 63 lower-case letters');
     expect(stderr).toContain(
-      '  - encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias; give the ARN of the key it points to',
+      '  - encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; give the ARN of the key it points to',
     );
     expect(stderr).toContain('  - tags: key "aws:owner" starts with "aws:", which AWS keeps for its own tags; choose another key');
     expect(stderr).not.toMatch(/\n\s+at /);

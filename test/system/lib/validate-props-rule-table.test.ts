@@ -1,13 +1,16 @@
 /**
- * The construct's props validation applies the target rule table (core/target-rules.ts): each
- * mistake is refused with the table's words, under the props' names (`duration` a Duration).
+ * The construct's props validation applies the rule tables (core/target-rules.ts,
+ * core/setting-rules.ts): each mistake is refused with the table's words, under the props' names
+ * (`duration` a Duration).
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3CredentialRotator, S3CredentialRotatorValidationError, type RotationTargetProps } from '../../../lib/s3-credential-rotator.js';
-import { removeTestOutdirs, TARGET_DOORS, TARGET_RULE_CASES, tableLines, testOutdir, type TargetCase } from '../../support/index.js';
+import { SETTING_DOORS, settingProblems } from '../../../core/setting-rules.js';
+import { CASE_ID, CASE_ROLE, removeTestOutdirs, TARGET_DOORS, TARGET_RULE_CASES, tableLines, testOutdir, type TargetCase } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
@@ -33,5 +36,26 @@ describe('the construct door', () => {
 
     expect(expected.length).toBeGreaterThan(0);
     expect(problemsOf(target)).toEqual(expect.arrayContaining(expected));
+  });
+});
+
+describe('the construct door, for settings', () => {
+  it('refuses a KMS alias construct for encryptionKey (an IAlias passes for an IKey by type), as cdk.json refuses an alias ARN', () => {
+    const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+    let refused: unknown;
+
+    try {
+      new S3CredentialRotator(stack, 'Rotator', {
+        targets: [{ connectionId: CASE_ID, sandboxName: 'prod', roleArn: CASE_ROLE }],
+        encryptionKey: kms.Alias.fromAliasName(stack, 'Alias', 'alias/aep'),
+      });
+    } catch (error) {
+      refused = error;
+    }
+
+    expect(refused).toBeInstanceOf(S3CredentialRotatorValidationError);
+    expect((refused as S3CredentialRotatorValidationError).problems).toContain(
+      `encryptionKey: ${settingProblems({ encryptionKeyAlias: 'alias/aep' }, SETTING_DOORS.props)[0]!.message}`,
+    );
   });
 });

@@ -23,7 +23,7 @@ describe('SETTING_RULES', () => {
     [
       'an alias ARN for a key',
       { encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aep' },
-      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:alias/aep" is a KMS alias',
+      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:alias/aep" is a KMS alias ARN',
     ],
     ['an alias for a key', { encryptionKeyAlias: 'alias/aep' }, 'encryptionKey: "alias/aep" is a KMS alias; give the ARN of the key it points to'],
     [

@@ -61,7 +61,7 @@ describe('guardrail keys', () => {
     [
       'the encryption key is given by its alias ARN',
       { encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator' },
-      'encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias; give the ARN of the key it points to',
+      'encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; give the ARN of the key it points to',
     ],
     [
       'the encryption key is an IAM ARN',

@@ -98,7 +98,7 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly expiryAlarmThresholdSeconds?: number;
   /** A fixed name for the function's role (for trust policies in other accounts). Omitted: generated. */
   readonly functionRoleName?: string;
-  /** Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: `docs/RUNBOOK.md`. */
+  /** Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: the construct's default (`runbookUrl` prop). */
   readonly runbookUrl?: string;
   readonly targets: readonly TargetConfig[];
 }

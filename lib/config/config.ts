@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
-import { functionTimeout, rotationWindowProblem, scheduleInterval, unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
+import { unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
+import { SCHEDULE_DOORS, scheduleVerdict } from '../../core/schedule-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
-import { expiryAlarmPlan } from '../../core/alarm-rules.js';
 
 import { describeIssue, locateJsonError } from './messages.js';
 import { rootSchema, targetSchema } from './schema.js';
@@ -159,30 +159,19 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
   if (root.success) {
     const config = root.data;
     problems.push(...guardrailConfigProblems(config));
-    const interval = scheduleInterval(config.schedule);
-    if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
-    // The checks across targets need every target: a partial list would give a wrong answer.
-    if (Array.isArray(rawTargets) && targets.length === rawTargets.length) {
-      const shortest = targets.reduce((min, target, index) => (target.durationSeconds < targets[min]!.durationSeconds ? index : min), 0);
-      const field = `targets[${shortest}].durationSeconds`;
-      const windowProblem =
-        interval.seconds === undefined ? undefined : rotationWindowProblem(config.schedule, interval.seconds, targets[shortest]!.durationSeconds, field);
-      if (windowProblem) problems.push(`schedule: ${windowProblem}`);
-      const timeout = functionTimeout(targets.length, config.concurrency);
-      if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
-      // The credentials-expiring alarm must tell a healthy schedule from a stopped one and warn before expiry.
-      if (interval.seconds !== undefined && !windowProblem && timeout.seconds !== undefined) {
-        const plan = expiryAlarmPlan({
-          intervalSeconds: interval.seconds,
-          timeoutSeconds: timeout.seconds,
-          shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
-          thresholdSeconds: config.expiryAlarmThresholdSeconds,
-          durationField: field,
-        });
-        if (plan.windowProblem) problems.push(`schedule: "${config.schedule}" ${plan.windowProblem}`);
-        else if (plan.thresholdProblem) problems.push(`expiryAlarmThresholdSeconds: ${plan.thresholdProblem}`);
-      }
-    }
+    // The schedule rules (core/schedule-rules.ts), the construct's too. The rules across targets need
+    // every target: with one refused, its lifetime is unknown and only what does not need it is checked.
+    const complete = Array.isArray(rawTargets) && targets.length === rawTargets.length;
+    const verdict = scheduleVerdict(
+      {
+        schedule: config.schedule,
+        lifetimes: complete ? targets.map((target) => target.durationSeconds) : (Array.isArray(rawTargets) ? rawTargets : []).map(() => undefined),
+        concurrency: config.concurrency,
+        thresholdSeconds: config.expiryAlarmThresholdSeconds,
+      },
+      SCHEDULE_DOORS.config,
+    );
+    problems.push(...verdict.problems);
     if (problems.length === 0) {
       return {
         ...config,

@@ -9,10 +9,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, type MintMethod } from '../../core/contract.js';
-import { functionTimeout, MAX_FUNCTION_TIMEOUT_SECONDS, rotationWindowProblem, scheduleInterval, unnarrowedWarning } from '../../core/rotation-rules.js';
+import { unnarrowedWarning } from '../../core/rotation-rules.js';
+import { SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED } from '../../core/schedule-rules.js';
 import { SETTING_DOORS, settingProblems, type SettingsView } from '../../core/setting-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
-import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
+import type { ExpiryAlarmPlan } from '../../core/alarm-rules.js';
 import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 
@@ -61,33 +62,24 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
     return method ? [{ index, props: target, method, durationSeconds: views[index]!.durationSeconds }] : [];
   });
 
-  // The shortest lifetime decides how often the schedule must run.
-  let shortest: { index: number; seconds: number } | undefined;
-  targets.forEach(({ durationSeconds, index }) => {
-    if (durationSeconds !== undefined && (!shortest || durationSeconds < shortest.seconds)) shortest = { index, seconds: durationSeconds };
-  });
-  let intervalSeconds: number | undefined;
-  if (!Token.isUnresolved(schedule.expressionString)) {
-    const interval = scheduleInterval(schedule.expressionString);
-    if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
-    intervalSeconds = interval.seconds;
-    if (intervalSeconds !== undefined && shortest) {
-      const problem = rotationWindowProblem(schedule.expressionString, intervalSeconds, shortest.seconds, `targets[${shortest.index}].duration`);
-      if (problem) problems.push(`schedule: ${problem}`);
-    }
-  }
-
-  let timeoutSeconds = MAX_FUNCTION_TIMEOUT_SECONDS;
-  if (props.timeout === undefined && !Token.isUnresolved(concurrency) && concurrency >= 1) {
-    const timeout = functionTimeout(props.targets.length, concurrency);
-    if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
-    else timeoutSeconds = timeout.seconds;
-  }
-  // The function's actual timeout (undefined while a token).
-  const givenTimeout = props.timeout?.toSeconds();
-  const actualTimeout = givenTimeout === undefined ? timeoutSeconds : Token.isUnresolved(givenTimeout) ? undefined : givenTimeout;
-
-  const expiryAlarm = planExpiryAlarm(props, schedule, intervalSeconds, shortest, actualTimeout, problems);
+  // The schedule rules (core/schedule-rules.ts), cdk.json's too; a value that is still a token is left out.
+  const literalSeconds = (duration: Duration | undefined) => {
+    const seconds = duration?.toSeconds();
+    return seconds === undefined ? undefined : Token.isUnresolved(seconds) ? UNRESOLVED : seconds;
+  };
+  const verdict = scheduleVerdict(
+    {
+      schedule: Token.isUnresolved(schedule.expressionString) ? undefined : schedule.expressionString,
+      // Only targets that can be minted count, as the configuration's do.
+      lifetimes: props.targets.map((_target, index) => targets.find((checked) => checked.index === index)?.durationSeconds),
+      concurrency: Token.isUnresolved(concurrency) ? undefined : concurrency,
+      timeoutSeconds: literalSeconds(props.timeout),
+      thresholdSeconds: literalSeconds(props.expiryAlarmThreshold),
+    },
+    SCHEDULE_DOORS.props,
+  );
+  problems.push(...verdict.problems);
+  const { intervalSeconds, timeoutSeconds, expiryAlarm } = verdict;
 
   if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, scope.node.path);
   return { targets, intervalSeconds, timeoutSeconds, expiryAlarm };
@@ -108,41 +100,6 @@ function viewOf(target: RotationTargetProps): TargetView {
     folderPath: target.folderPath,
     durationSeconds: Token.isUnresolved(seconds) ? undefined : seconds,
   };
-}
-
-/**
- * Size `CredentialsExpiringAlarm` (see `expiryAlarmPlan`) and add its problems. While the
- * schedule, a lifetime, the timeout or the threshold is a token, the alarm is sized from safe
- * stand-ins (one-hour credentials, a run every half lifetime, Lambda's longest timeout) and
- * nothing is refused.
- */
-function planExpiryAlarm(
-  props: S3CredentialRotatorProps,
-  schedule: scheduler.ScheduleExpression,
-  intervalSeconds: number | undefined,
-  shortest: { index: number; seconds: number } | undefined,
-  timeoutSeconds: number | undefined,
-  problems: string[],
-): ExpiryAlarmPlan & { readonly fallbackIntervalSeconds: number } {
-  const threshold = props.expiryAlarmThreshold?.toSeconds();
-  const known = threshold === undefined || !Token.isUnresolved(threshold);
-  const lifetime = shortest?.seconds ?? DEFAULT_DURATION_SECONDS;
-  const fallbackIntervalSeconds = Math.floor(lifetime / 2);
-  const plan = expiryAlarmPlan({
-    intervalSeconds: intervalSeconds ?? fallbackIntervalSeconds,
-    timeoutSeconds: timeoutSeconds ?? MAX_FUNCTION_TIMEOUT_SECONDS,
-    shortestLifetimeSeconds: lifetime,
-    thresholdSeconds: known ? threshold : undefined,
-    durationField: `targets[${shortest?.index ?? 0}].duration`,
-  });
-  const checkable = intervalSeconds !== undefined && shortest !== undefined && timeoutSeconds !== undefined;
-  // A schedule already refused for the lifetime would only be refused again here.
-  const scheduleRefused = problems.some((problem) => problem.startsWith('schedule:'));
-  if (checkable && !scheduleRefused) {
-    if (plan.windowProblem) problems.push(`schedule: "${schedule.expressionString}" ${plan.windowProblem}`);
-    else if (plan.thresholdProblem && known && threshold !== undefined) problems.push(`expiryAlarmThreshold: ${plan.thresholdProblem}`);
-  }
-  return { ...plan, fallbackIntervalSeconds };
 }
 
 /** The props as the setting rules see them: tokens left out. */

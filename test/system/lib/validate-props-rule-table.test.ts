@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
 import { S3CredentialRotator, S3CredentialRotatorValidationError, type RotationTargetProps } from '../../../lib/s3-credential-rotator.js';
+import { SCHEDULE_DOORS, scheduleVerdict } from '../../../core/schedule-rules.js';
 import { SETTING_DOORS, settingProblems } from '../../../core/setting-rules.js';
 import { CASE_ID, CASE_ROLE, removeTestOutdirs, TARGET_DOORS, TARGET_RULE_CASES, tableLines, testOutdir, type TargetCase } from '../../support/index.js';
 
@@ -57,5 +58,22 @@ describe('the construct door, for settings', () => {
     expect((refused as S3CredentialRotatorValidationError).problems).toContain(
       `encryptionKey: ${settingProblems({ encryptionKeyAlias: 'alias/aep' }, SETTING_DOORS.props)[0]!.message}`,
     );
+  });
+});
+
+describe('the construct door, for schedules', () => {
+  it('refuses a schedule too slow for the shortest lifetime in the schedule rules’ words, naming duration', () => {
+    const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+    const expected = scheduleVerdict({ schedule: 'rate(1 hour)', lifetimes: [3600], concurrency: 8 }, SCHEDULE_DOORS.props).problems;
+
+    const build = () =>
+      new S3CredentialRotator(stack, 'Rotator', {
+        targets: [{ connectionId: CASE_ID, sandboxName: 'prod', roleArn: CASE_ROLE, bucketName: 'acme-aep' }],
+        schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
+        runbookUrl: 'https://wiki.example.com/rotator',
+      });
+
+    expect(expected).toHaveLength(1);
+    expect(build).toThrow(expected[0]);
   });
 });

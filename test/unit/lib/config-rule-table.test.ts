@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, parseRotatorConfig } from '../../../lib/config/config.js';
-import { TARGET_DOORS, TARGET_RULE_CASES, tableLines, type TargetCase } from '../../support/index.js';
+import { SCHEDULE_DOORS, scheduleVerdict } from '../../../core/schedule-rules.js';
+import { CASE_ID, CASE_ROLE, TARGET_DOORS, TARGET_RULE_CASES, tableLines, type TargetCase } from '../../support/index.js';
 
-function problemsOf(target: TargetCase): readonly string[] {
+/** @param schedule by default one every lifetime allows, so only the target's own problems are listed. */
+function problemsOf(target: TargetCase, schedule = 'rate(5 minutes)'): readonly string[] {
   try {
-    // A schedule every lifetime allows, so only the target's own problems are listed.
-    parseRotatorConfig({ schedule: 'rate(5 minutes)', targets: [target] });
+    parseRotatorConfig({ schedule, targets: [target] });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigValidationError);
     return (error as ConfigValidationError).problems;
@@ -23,5 +24,14 @@ describe('the cdk.json door', () => {
 
     expect(expected.length).toBeGreaterThan(0);
     expect(problemsOf(target)).toEqual(expect.arrayContaining(expected));
+  });
+});
+
+describe('the cdk.json door, for schedules', () => {
+  it('refuses a schedule too slow for the shortest lifetime in the schedule rules’ words, naming durationSeconds', () => {
+    const expected = scheduleVerdict({ schedule: 'rate(1 hour)', lifetimes: [3600], concurrency: 8 }, SCHEDULE_DOORS.config).problems;
+
+    expect(expected).toHaveLength(1);
+    expect(problemsOf({ connectionId: CASE_ID, sandboxName: 'prod', roleArn: CASE_ROLE }, 'rate(1 hour)')).toEqual(expected);
   });
 });

@@ -26,7 +26,7 @@ export function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'check-config';
+export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'check-config' | 'rotate-adobe-secret';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -186,6 +186,26 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     ],
     examples: [`${RUN} check-config`, `${RUN} check-config --config prod.json`],
   },
+  'rotate-adobe-secret': {
+    summary: 'Rotate the Adobe client secret now through Secrets Manager, reporting each step.',
+    usage: `${RUN} rotate-adobe-secret [--stack <name>] [--config <file>] [--json]`,
+    description:
+      'Starts a rotation of the Adobe credentials secret (Secrets Manager RotateSecret; the secret comes from "adobeCredentialsSecret" in the ' +
+      'configuration, else the stack output AdobeCredentialsSecretId) and waits for it, printing each step as the rotation function logs it ' +
+      '(createSecret: a new client secret at Adobe, stored as AWSPENDING; setSecret; testSecret: IMS issues a token for it; finishSecret: ' +
+      'AWSCURRENT moved to it, the old one deleted at Adobe). The steps come from the log group the stack output ' +
+      'AdobeSecretRotationLogGroupName names (logs:FilterLogEvents); without it only the end is reported (DescribeSecret). When a previous ' +
+      'rotation is unfinished, Secrets Manager attempts that one again, and this follows it. Needs "adobeSecretRotation" deployed. The ' +
+      "secret's value is never read or printed.",
+    options: { stack: STACK_OPTION, config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
+    exitCodes: [
+      [0, 'the rotation finished: AWSCURRENT holds the new secret, the old one is deleted at Adobe'],
+      [1, 'a step failed (AWSCURRENT still works), or the rotation did not finish within 15 minutes'],
+      USAGE_EXIT,
+      [3, 'environment error: no AWS credentials, no rotation configured on the secret, access denied, service unreachable'],
+    ],
+    examples: [`${RUN} rotate-adobe-secret`, `${RUN} rotate-adobe-secret --json | jq '.steps'`],
+  },
 };
 
 /** Parsed options (every command's options are a subset of these). */
@@ -284,7 +304,7 @@ function unknownOption(rawName: string, name: string, command: CommandName): str
 export function programHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
-    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check).`,
+    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check, Adobe secret rotation).`,
     '',
     `Usage: ${RUN} <command> [options]`,
     '',

@@ -11,6 +11,7 @@ import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, 
 import { checkConfigCommand } from './commands/check-config.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { rotateCommand } from './commands/rotate.js';
+import { rotateAdobeSecretCommand } from './commands/rotate-adobe-secret.js';
 import { statusCommand } from './commands/status.js';
 import { CliError, describeAwsError, EXIT } from './errors.js';
 import { painterFor, type Io } from './output.js';
@@ -24,6 +25,7 @@ const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => 
   pause: pauseCommand,
   resume: resumeCommand,
   'check-config': checkConfigCommand,
+  'rotate-adobe-secret': rotateAdobeSecretCommand,
 };
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */

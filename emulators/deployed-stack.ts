@@ -8,14 +8,20 @@
  * - CloudFormation: the stack and every output the CLI reads;
  * - EventBridge Scheduler: the schedule (in its group) whose target is the function;
  * - CloudWatch: the stack's seven alarms, notifying the alarm topic;
- * - DynamoDB (dynalite): the rotation ledger the function writes.
+ * - DynamoDB (dynalite): the rotation ledger the function writes;
+ * - the Adobe secret's rotation (`adobeSecretRotation`): the rotation function in Lambda under its
+ *   own role, Secrets Manager's rotation of the secret invoking it through Lambda, and CloudWatch
+ *   Logs holding each invocation's log in the function's log group, as Lambda writes it.
  */
+import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_OUTPUT } from '../cli/aws.js';
+import { createAdobeSecretRotationHandler } from '../lambda/adobe-secret-rotation.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';
 import type { HttpPolicy } from '../lambda/http-policy.js';
 import { startCloudFormationEmulator, type CloudFormationEmulator } from './cloudformation.js';
 import { startCloudWatchEmulator, type AlarmState, type CloudWatchEmulator } from './cloudwatch.js';
+import { startCloudWatchLogsEmulator, type CloudWatchLogsEmulator } from './cloudwatch-logs.js';
 import { EMULATOR_REGION } from './index.js';
 import { startLambdaInvokeEmulator, type LambdaHandler, type LambdaInvokeEmulator } from './lambda-invoke.js';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler.js';
@@ -26,6 +32,10 @@ export const STACK_NAME = 'AepS3CredentialRotator';
 export const FUNCTION_NAME = 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6';
 export const SCHEDULE_NAME = 'AepS3CredentialRotatorRotatorSchedule5E6F7A8B-Qw3Er5Ty7Ui9';
 export const SCHEDULE_GROUP_NAME = 'AepS3CredentialRotatorRotatorScheduleGroup9C0D1E2F-As4Df6Gh8Jk0';
+export const ROTATION_FUNCTION_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationFun-Zx8Cv6Bn4Mq2';
+export const ROTATION_LOG_GROUP_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationLogGroup9DE697AD-Lk7Jh5Gf3Ds1';
+/** How often the stand-in's Secrets Manager rotates the Adobe secret (the configuration says the same). */
+export const ROTATION_EVERY_DAYS = 30;
 /** The schedule the configuration of {@link configFor} declares. */
 export const SCHEDULE_EXPRESSION = 'rate(15 minutes)';
 const ACCOUNT_ID = '123456789012';
@@ -60,6 +70,8 @@ export interface DeployedStack {
   readonly cloudFormation: CloudFormationEmulator;
   readonly scheduler: SchedulerEmulator;
   readonly cloudWatch: CloudWatchEmulator;
+  /** The rotation function's log group (each invocation's log, as Lambda writes it). */
+  readonly cloudWatchLogs: CloudWatchLogsEmulator;
   /** `AWS_ENDPOINT_URL_*` of every AWS service the stack and the CLI use, and `AWS_REGION`. */
   readonly endpointEnv: Record<string, string>;
   /** Fire the schedule (nothing happens while it is DISABLED), wait for the run, evaluate the alarms it moves. */
@@ -75,6 +87,7 @@ export function configFor(world: World): Record<string, unknown> {
     adobeCredentialsSecret: world.adobe.secretId,
     flowServiceUrl: world.emulators.flowService.url,
     imsUrl: world.emulators.ims.url,
+    adobeSecretRotation: { everyDays: ROTATION_EVERY_DAYS, consoleApiUrl: world.emulators.adobeConsole.url },
     targets: world.targets.map(({ userCredentialsSecretId, ...target }) => ({
       ...target,
       ...(userCredentialsSecretId ? { userCredentialsSecret: userCredentialsSecretId } : {}),
@@ -118,6 +131,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   const lambda = await startLambdaInvokeEmulator({ sts, region: EMULATOR_REGION });
   const cloudFormation = await startCloudFormationEmulator({ sts, region: EMULATOR_REGION });
   const cloudWatch = await startCloudWatchEmulator({ sts, region: EMULATOR_REGION });
+  const cloudWatchLogs = await startCloudWatchLogsEmulator({ sts, region: EMULATOR_REGION });
   // Scheduler invokes its target asynchronously, signed as the schedule's own role.
   const schedulerRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-SchedulerRole`;
   const schedulerCredentials = sts.issueRoleSession(schedulerRoleArn, 'scheduler', 12 * 3600);
@@ -143,6 +157,54 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     FUNCTION_NAME,
     underOwnRole(createHandler({ env: world.env, httpPolicy: options.httpPolicy }), world.functionCredentials),
   );
+  // The Adobe secret's rotation: Secrets Manager invokes the function through Lambda, signed as
+  // its service; each invocation's log lands in the function's log group.
+  const rotationFunctionArn = lambda.registerFunction(
+    ROTATION_FUNCTION_NAME,
+    createAdobeSecretRotationHandler({
+      env: world.rotationEnv,
+      httpPolicy: options.httpPolicy,
+      secretsManager: {
+        endpoint: world.emulators.secretsManager.url,
+        region: EMULATOR_REGION,
+        credentials: {
+          accessKeyId: world.rotationFunctionCredentials.accessKeyId,
+          secretAccessKey: world.rotationFunctionCredentials.secretAccessKey,
+          sessionToken: world.rotationFunctionCredentials.sessionToken!,
+        },
+      },
+    }) as LambdaHandler,
+  );
+  cloudWatchLogs.createLogGroup(ROTATION_LOG_GROUP_NAME);
+  const secretsManagerCredentials = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/secretsmanager`, 'secretsmanager', 12 * 3600);
+  const rotationInvoker = new LambdaClient({
+    region: EMULATOR_REGION,
+    endpoint: lambda.url,
+    maxAttempts: 1,
+    credentials: {
+      accessKeyId: secretsManagerCredentials.accessKeyId,
+      secretAccessKey: secretsManagerCredentials.secretAccessKey,
+      sessionToken: secretsManagerCredentials.sessionToken!,
+    },
+  });
+  world.emulators.secretsManager.setRotationInvoker(async (functionArn, event) => {
+    const before = lambda.invocations.length;
+    const response = await rotationInvoker.send(
+      new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+    );
+    const invocation = lambda.invocations.slice(before).find((entry) => entry.functionName === ROTATION_FUNCTION_NAME);
+    if (invocation) {
+      // Lambda's stream names: the date, the version, one id per execution environment.
+      const stream = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
+      cloudWatchLogs.putLogEvents(ROTATION_LOG_GROUP_NAME, stream, invocation.log.split('\n').filter(Boolean));
+    }
+    if (response.FunctionError) {
+      const payload = JSON.parse(new TextDecoder().decode(response.Payload)) as { errorMessage?: string };
+      throw new Error(payload.errorMessage ?? 'the rotation function failed');
+    }
+  });
+  world.emulators.secretsManager.configureRotation(world.adobe.secretId, { lambdaArn: rotationFunctionArn, everyDays: ROTATION_EVERY_DAYS });
+
   scheduler.putSchedule({
     Name: SCHEDULE_NAME,
     GroupName: SCHEDULE_GROUP_NAME,
@@ -180,6 +242,9 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     [STACK_OUTPUT.alarmTopicArn]: ALARM_TOPIC_ARN,
     [STACK_OUTPUT.dashboardName]: `${STACK_NAME}-Dashboard`,
     [STACK_OUTPUT.schedulerRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-SchedulerRole`,
+    [STACK_OUTPUT.adobeSecretRotationFunctionName]: ROTATION_FUNCTION_NAME,
+    [STACK_OUTPUT.adobeSecretRotationLogGroupName]: ROTATION_LOG_GROUP_NAME,
+    [STACK_OUTPUT.adobeSecretRotationRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`,
   };
   cloudFormation.putStack({ stackName: STACK_NAME, outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })) });
 
@@ -201,8 +266,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     cloudFormation,
     scheduler,
     cloudWatch,
+    cloudWatchLogs,
     endpointEnv: {
       ...world.emulators.endpointEnv,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cloudWatchLogs.url,
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
@@ -219,7 +286,9 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     },
     async close() {
       invoker.destroy();
-      await Promise.all([lambda.close(), cloudFormation.close(), scheduler.close(), cloudWatch.close()]);
+      rotationInvoker.destroy();
+      await world.emulators.secretsManager.rotationsSettled();
+      await Promise.all([lambda.close(), cloudFormation.close(), scheduler.close(), cloudWatch.close(), cloudWatchLogs.close()]);
     },
   };
 }

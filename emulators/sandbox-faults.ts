@@ -10,7 +10,9 @@
  *   in the Experience Platform UI (a real PATCH, as Adobe's own client `exc_app`);
  * - `ims-401`: the client secret is rotated in Adobe Developer Console: IMS refuses the one in
  *   Secrets Manager (`401 invalid_client`) and revokes the tokens it issued; the new credentials
- *   are written to a file (mode 0600) as Developer Console would show them, for the operator to put.
+ *   are written to a file (mode 0600) as Developer Console would show them, for the operator to put;
+ * - `io-management-403`: the Developer Console project loses the I/O Management API: Adobe refuses
+ *   the client secret's rotation (403) until the fault is cleared; the rotator itself is unaffected.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -21,7 +23,7 @@ import { ImsTokenProvider } from '../lambda/ims-client.js';
 import { flowProblem } from './flow-service.js';
 import type { World } from './world.js';
 
-export const FAULT_NAMES = ['412-storm', 'patch-refused', 'expired-credentials', 'ims-401'] as const;
+export const FAULT_NAMES = ['412-storm', 'patch-refused', 'expired-credentials', 'ims-401', 'io-management-403'] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** Faults about one connection need its id (`--connection`). */
@@ -76,13 +78,17 @@ export async function injectFault(context: FaultContext, name: string, given?: s
       return `${connectionId} now holds credentials that expired a minute ago, pasted in the Experience Platform UI (updatedBy ${UI_CLIENT_ID}@AdobeID): Adobe's next read of the bucket fails with ExpiredToken.`;
     case 'ims-401':
       return rotateClientSecret(context);
+    case 'io-management-403':
+      world.emulators.ims.setIoManagementApi(world.adobe.clientId, false);
+      return "The Developer Console project no longer has the I/O Management API: Adobe refuses the client secret's rotation with 403 until it is added back (`npm run sandbox -- fault clear` plays that part); the rotator itself is unaffected.";
   }
 }
 
 /** Stop Flow Service's refusals and the other writer's edits (after ims-401, the fix is the operator's: put the new credentials). */
 export function clearFaults(context: FaultContext): FaultMessage {
   context.world.emulators.flowService.clearFaults();
-  return 'Flow Service takes PATCHes again and no other writer edits the connections (after ims-401, the fix is yours: put the new credentials).';
+  context.world.emulators.ims.setIoManagementApi(context.world.adobe.clientId, true);
+  return 'Flow Service takes PATCHes again, no other writer edits the connections, and the project has the I/O Management API (after ims-401, the fix is yours: put the new credentials).';
 }
 
 /** Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with If-Match. */
@@ -111,12 +117,13 @@ export function newCredentialsFile(dir: string): string {
 /** The client secret rotated in Developer Console; the new credentials in a file only the owner may read. */
 function rotateClientSecret(context: FaultContext): FaultMessage {
   const { world, dir } = context;
-  const { clientId, orgId, secretId } = world.adobe;
+  const { clientId, orgId, secretId, consoleOrgId, credentialId } = world.adobe;
   const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
   world.emulators.ims.registerClient({ clientId, clientSecret, orgId });
   world.emulators.ims.revokeAllTokens();
   const file = newCredentialsFile(dir);
-  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId }, null, 2)}\n`, { mode: 0o600 });
+  // The whole credential, the console ids included, so the secret's own rotation keeps working once it is put.
+  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId, credentialId }, null, 2)}\n`, { mode: 0o600 });
   return (
     `The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager (401 invalid_client) and the tokens it issued are revoked. ` +
     `The new credentials are in ${file}; put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`

@@ -167,7 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Only the AWS SDK's variables: the function's own (FLOW_SERVICE_URL, ...) come from its configuration.
   const env: Record<string, string> = {
     ...Object.fromEntries(
-      ['CLOUDFORMATION', 'LAMBDA', 'DYNAMODB', 'SCHEDULER', 'CLOUDWATCH', 'STS', 'SECRETS_MANAGER'].map((service) => [
+      ['CLOUDFORMATION', 'LAMBDA', 'DYNAMODB', 'SCHEDULER', 'CLOUDWATCH', 'CLOUDWATCH_LOGS', 'STS', 'SECRETS_MANAGER'].map((service) => [
         `AWS_ENDPOINT_URL_${service}`,
         endpoint(service),
       ]),

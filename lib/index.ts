@@ -14,6 +14,7 @@ export {
   S3CredentialRotatorValidationError,
   secretIdOf,
   TargetsDelivery,
+  type AdobeSecretRotationProps,
   type CreatedRoleOptions,
   type FunctionVpcProps,
   type RotationTargetProps,

@@ -33,6 +33,7 @@ import {
 import { DEFAULT_MEMORY_MB } from '../core/rotation-rules.js';
 import { adobeCheckOffWarning } from '../core/targets-delivery-rules.js';
 import type { ExpiryAlarmPlan } from '../core/alarm-rules.js';
+import { alarmOnAdobeSecretRotation, createAdobeSecretRotation, type AdobeSecretRotation } from './rotator/adobe-secret-rotation.js';
 import { allowServicesToUseKey } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
@@ -51,6 +52,7 @@ import { validateProps, warnAboutUnnarrowedTargets } from './rotator/validate-pr
 export { HANDLER_ENTRY, prebuiltFunctionDir, PROJECT_ROOT, ROTATOR_BUNDLE, rotatorBundling } from './rotator/function.js';
 export {
   S3CredentialRotatorValidationError,
+  type AdobeSecretRotationProps,
   type CreatedRoleOptions,
   type FunctionVpcProps,
   type RotationTargetProps,
@@ -123,6 +125,10 @@ export class S3CredentialRotator extends Construct {
    * unless a created role reaches the function without its bucket and folder (synth then warns).
    */
   readonly verifiesWithAdobe: boolean;
+  /** Secrets Manager's rotation of the Adobe client secret (`adobeSecretRotation`): its function, role, log group and schedule. */
+  readonly adobeSecretRotation?: AdobeSecretRotation;
+  /** A step of the Adobe client secret's rotation failed (not in `alarms`: `pause` does not silence it). */
+  readonly adobeSecretRotationFailedAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: S3CredentialRotatorProps) {
     super(scope, id);
@@ -158,9 +164,6 @@ export class S3CredentialRotator extends Construct {
       Annotations.of(this).addWarningV2('aep-s3-rotator:adobe-check-off', `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`);
     }
     this.verifiesWithAdobe = props.verifyWithAdobe !== false && withoutScope.length === 0;
-
-    // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
-    restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, props.secretReaders);
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -205,7 +208,26 @@ export class S3CredentialRotator extends Construct {
 
     grantFunctionPermissions(this.functionRole, { logGroup, adobeCredentialsSecret: this.adobeCredentialsSecret, targets, createdRoles });
     grantLedgerWrite(this.functionRole, this.ledgerTable);
+
+    // The client secret's own rotation (lib/rotator/adobe-secret-rotation.ts): its role reads the secret too.
+    if (props.adobeSecretRotation) {
+      this.adobeSecretRotation = createAdobeSecretRotation(this, {
+        secret: this.adobeCredentialsSecret,
+        rotation: props.adobeSecretRotation,
+        imsUrl: props.imsUrl ?? DEFAULT_IMS_URL,
+        serviceName,
+        logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+        encryptionKey: props.encryptionKey,
+      });
+    }
+    const rotationReaders = this.adobeSecretRotation ? [this.adobeSecretRotation.role.roleArn] : [];
+
+    // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
+    restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, [...(props.secretReaders ?? []), ...rotationReaders]);
+
     if (props.vpc) placeInVpc(this.function, this.functionRole, props.vpc);
+    // The rotation function too, in the same subnets: it reaches IMS, api.adobe.io and Secrets Manager.
+    if (props.vpc && this.adobeSecretRotation) placeInVpc(this.adobeSecretRotation.function, this.adobeSecretRotation.role, props.vpc);
 
     // A group of its own: Scheduler's role then trusts only this rotator's schedules, not every
     // schedule of the account's default group. Nothing else is in it, so it goes with the stack.
@@ -258,12 +280,20 @@ export class S3CredentialRotator extends Construct {
     this.ledgerWriteFailedAlarm = monitoring.ledgerWriteFailedAlarm;
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
+    if (this.adobeSecretRotation) {
+      this.adobeSecretRotationFailedAlarm = alarmOnAdobeSecretRotation(this, this.adobeSecretRotation, {
+        alarmTopic: this.alarmTopic,
+        topicCreated: !props.alarmTopic,
+        runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
+      });
+    }
 
     acknowledgeNagFindings({
       function: this.function,
       defaultRuntime: props.runtime === undefined,
       deadLetterQueues: [this.scheduleDeadLetterQueue, this.failureDeadLetterQueue],
-      createdSecret: props.adobeCredentialsSecret ? undefined : this.adobeCredentialsSecret,
+      // A rotated secret satisfies AwsSolutions-SMG4: only one left unrotated is acknowledged.
+      createdSecret: props.adobeCredentialsSecret || this.adobeSecretRotation ? undefined : this.adobeCredentialsSecret,
       createdAlarmTopic: props.alarmTopic ? undefined : this.alarmTopic,
     });
     // Scheduler's role is the stack's (one per function), outside this construct: named explicitly.

@@ -13,12 +13,14 @@
  *   loaded only where aws-cdk-lib is installed.
  * - `dist/function/index.mjs`: the function, bundled once with the very settings the construct
  *   bundles with in this project (`ROTATOR_BUNDLE`), so a consumer's synth needs no esbuild and
- *   deploys what the tests ran.
+ *   deploys what the tests ran; `dist/adobe-secret-rotation-function/index.mjs`: the Adobe
+ *   secret's rotation function, the same way.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateDtsBundle } from 'dts-bundle-generator';
 import { build } from 'esbuild';
+import { ADOBE_SECRET_ROTATION_BUNDLE_DIR, ADOBE_SECRET_ROTATION_ENTRY } from '../lib/rotator/adobe-secret-rotation.js';
 import { PROJECT_ROOT } from '../lib/rotator/function.js';
 import { FUNCTION_BUILD_OPTIONS } from './function-build-options.js';
 
@@ -73,4 +75,5 @@ const [types] = generateDtsBundle([{ filePath: join(PROJECT_ROOT, 'lib', 'index.
 writeFileSync(join(dist, 'index.d.cts'), types!);
 
 await build({ ...FUNCTION_BUILD_OPTIONS, outfile: join(dist, 'function', 'index.mjs') });
+await build({ ...FUNCTION_BUILD_OPTIONS, entryPoints: [ADOBE_SECRET_ROTATION_ENTRY], outfile: join(dist, ADOBE_SECRET_ROTATION_BUNDLE_DIR, 'index.mjs') });
 console.log(`built ${dist}`);

@@ -22,7 +22,7 @@ const USAGE = `Usage:
   npm run sandbox -- fault clear                               clear Flow Service's refusals
   npm run sandbox -- run                                       a scheduled run now, as the schedule would
 
-Faults: 412-storm, patch-refused and expired-credentials (each needs --connection <id>), ims-401.
+Faults: 412-storm, patch-refused and expired-credentials (each needs --connection <id>), ims-401, io-management-403.
 --config <file>: write the rotator configuration there (relative to where npm was run) instead of
 the sandbox's directory. --every: how often the schedule fires while ENABLED (30s, 2m, 0: never).
 Faults and runs reach the sandbox at $${CONTROL_VARIABLE} (the environment it prints sets it).`;
@@ -59,6 +59,7 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     rotator('status'),
     rotator('rotate --dry-run'),
     rotator('pause --reason "rehearsal"'),
+    rotator('rotate-adobe-secret'),
     '',
     'Connections:',
     ...SANDBOX_CONNECTIONS.map((spec) => `  $${spec.variable.padEnd(11)}  ${sandbox.variables[spec.variable]}  ${spec.sandboxName.padEnd(4)}  ${spec.name}`),
@@ -68,6 +69,7 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     '    npm run sandbox -- fault 412-storm --connection $LOYALTY',
     '    npm run sandbox -- fault expired-credentials --connection $ORDERS_DEV',
     '    npm run sandbox -- fault ims-401',
+    '    npm run sandbox -- fault io-management-403',
     '    npm run sandbox -- fault clear',
     '',
     everyMs > 0

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
+import { adobeSecretRotationConfigProblems, type AdobeSecretRotationConfigs } from './adobe-secret-rotation.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
 import { unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
@@ -67,8 +68,8 @@ export interface TargetConfig {
   readonly method: MintMethod;
 }
 
-/** The validated configuration, defaults applied, with its guardrail and operations keys (docs/DEPLOY.md, "Configuration"). */
-export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
+/** The validated configuration, defaults applied, with its guardrail, operations and Adobe secret rotation keys (docs/DEPLOY.md, "Configuration"). */
+export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, AdobeSecretRotationConfigs {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
   readonly account?: string;
@@ -159,6 +160,7 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
   if (root.success) {
     const config = root.data;
     problems.push(...guardrailConfigProblems(config));
+    problems.push(...adobeSecretRotationConfigProblems(config));
     // The schedule rules (core/schedule-rules.ts), the construct's too. The rules across targets need
     // every target: with one refused, its lifetime is unknown and only what does not need it is checked.
     const complete = Array.isArray(rawTargets) && targets.length === rawTargets.length;
@@ -177,6 +179,9 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
         ...config,
         flowServiceUrl: config.flowServiceUrl.replace(/\/+$/, ''),
         imsUrl: config.imsUrl.replace(/\/+$/, ''),
+        ...(config.adobeSecretRotation
+          ? { adobeSecretRotation: { ...config.adobeSecretRotation, consoleApiUrl: config.adobeSecretRotation.consoleApiUrl.replace(/\/+$/, '') } }
+          : {}),
         targets,
       };
     }

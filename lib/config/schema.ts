@@ -18,6 +18,7 @@ import {
 import { requiredOr, stringOfFormat, stringWithRule, targetFieldSchemas } from '../../core/target-schema.js';
 import { KMS_KEY_ARN } from '../../core/guardrail-rules.js';
 import { bySettingRules } from './by-rules.js';
+import { adobeSecretRotationFieldSchemas } from './adobe-secret-rotation.js';
 import { guardrailFieldSchemas } from './guardrails.js';
 import { operationsFieldSchemas } from './operations.js';
 import { bucketNameProblem, DEFAULT_MEMORY_MB, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../../core/rotation-rules.js';
@@ -129,6 +130,7 @@ export const rootSchema = z
       runbookUrl: z.string({ error: 'must be a string' }).superRefine(bySettingRules('runbookUrl')).optional(),
       ...guardrailFieldSchemas,
       ...operationsFieldSchemas,
+      ...adobeSecretRotationFieldSchemas,
       // Each target is parsed on its own below, so one bad target does not hide the others' problems.
       targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
     },

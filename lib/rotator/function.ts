@@ -32,7 +32,12 @@ export const HANDLER_ENTRY = join(PROJECT_ROOT, 'lambda', 'handler.ts');
  * dist/function/). Undefined in this project, which bundles from source.
  */
 export function prebuiltFunctionDir(): string | undefined {
-  for (const relative of ['./function/', '../function/']) {
+  return prebuiltBundleDir('function');
+}
+
+/** The directory `dist/<name>/` of a bundle the package ships (its `index.mjs`), found as {@link prebuiltFunctionDir} finds the function's. */
+export function prebuiltBundleDir(name: string): string | undefined {
+  for (const relative of [`./${name}/`, `../${name}/`]) {
     const dir = fileURLToPath(new URL(relative, import.meta.url));
     if (existsSync(join(dir, 'index.mjs'))) return dir;
   }

@@ -9,15 +9,17 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 
 /**
- * Why the created Adobe secret has no Secrets Manager rotation (docs/DEPLOY.md, "Rotating the Adobe
- * client secret"). Adobe does let an OAuth Server-to-Server client secret be rotated, in Developer
- * Console or through the I/O Management API
- * (https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets).
+ * Why the created Adobe secret has no Secrets Manager rotation when `adobeSecretRotation` is off,
+ * and how to turn it on (docs/DEPLOY.md, "Rotating the Adobe client secret"). Adobe lets an OAuth
+ * Server-to-Server client secret be rotated, in Developer Console or through the I/O Management API
+ * (https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets);
+ * with it on, the secret has a `RotationSchedule` and the finding does not arise.
  */
 export const ADOBE_SECRET_ROTATION_REASON =
-  'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API (add a second secret, switch to it, delete the old one), and this project does not automate that yet: ' +
-  'the credential would need the I/O Management API and its manage_client_secrets scope, letting whoever holds the secret mint more secrets for it, and the two-secret rollover (add, store as AWSPENDING, prove with IMS, promote, wait until no warm function uses the old one, delete it) needs a rotation function of its own. ' +
-  'Operators rotate in Developer Console and put the new value with put-secret-value (docs/DEPLOY.md).';
+  'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API, and this deployment leaves that to the operator: adobeSecretRotation is off. ' +
+  "To have Secrets Manager rotate the secret, add the I/O Management API to the Developer Console project (its token then carries manage_client_secrets, letting whoever holds the secret manage the credential's secrets), " +
+  'add consoleOrgId and credentialId to the secret, and set "adobeSecretRotation": { "everyDays": 30 } in cdk.json (or the construct\'s adobeSecretRotation prop); docs/DEPLOY.md, "Rotating the Adobe client secret". ' +
+  'Until then operators rotate in Developer Console and put the new value with put-secret-value.';
 
 /**
  * Acknowledge the findings on the function, the dead-letter queues and, when the construct created
@@ -39,12 +41,7 @@ export function acknowledgeNagFindings({
   createdSecret?: secretsmanager.ISecret;
   createdAlarmTopic?: IConstruct;
 }): void {
-  if (defaultRuntime) {
-    // Found only once aws-cdk-lib knows a newer Node.js runtime than the bundle's (2.278 and later).
-    for (const id of ['AwsSolutions::AwsSolutions-L1', 'Serverless::Serverless-LambdaLatestVersion']) {
-      Validations.of(fn).acknowledge({ id, reason: DEFAULT_RUNTIME_REASON });
-    }
-  }
+  if (defaultRuntime) acknowledgeDefaultRuntime(fn);
   if (createdAlarmTopic) acknowledgeAlarmTopicSubscriptions(createdAlarmTopic);
   Validations.of(fn).acknowledge(
     {
@@ -77,6 +74,16 @@ export function acknowledgeNagFindings({
 export const DEFAULT_RUNTIME_REASON =
   'The function is bundled for Node.js 24 (esbuild target node24) and its tests run on Node.js 24, which Lambda supports (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); ' +
   "a newer runtime is a choice the app makes with the construct's runtime prop, which then lets these findings show again.";
+
+/**
+ * Acknowledge cdk-nag's "not the latest runtime" on a function bundled for Node.js 24: found only
+ * once aws-cdk-lib knows a newer Node.js runtime than the bundle's (2.278 and later).
+ */
+export function acknowledgeDefaultRuntime(fn: IConstruct): void {
+  for (const id of ['AwsSolutions::AwsSolutions-L1', 'Serverless::Serverless-LambdaLatestVersion']) {
+    Validations.of(fn).acknowledge({ id, reason: DEFAULT_RUNTIME_REASON });
+  }
+}
 
 /**
  * Acknowledge the missing redrive policy of the alarm topic's subscriptions (the construct's own

@@ -118,6 +118,22 @@ export interface FunctionVpcProps {
   readonly securityGroups: readonly ec2.ISecurityGroup[];
 }
 
+/**
+ * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API
+ * (`lambda/adobe-secret-rotation.ts`). The credential's Developer Console project must have the
+ * I/O Management API added, and the secret must hold `consoleOrgId` and `credentialId`
+ * (docs/DEPLOY.md, "Rotating the Adobe client secret").
+ */
+export interface AdobeSecretRotationProps {
+  /** How often Secrets Manager rotates the secret: whole days, 1 to 1000 (e.g. `Duration.days(30)`). */
+  readonly every: Duration;
+  /**
+   * Adobe's I/O Management API.
+   * @default 'https://api.adobe.io'
+   */
+  readonly consoleApiUrl?: string;
+}
+
 /** Properties of {@link S3CredentialRotator}. */
 export interface S3CredentialRotatorProps {
   /** The connections to rotate (at least one). */
@@ -290,6 +306,14 @@ export interface S3CredentialRotatorProps {
    * @default - only the function's role may read the secret (when the construct can set its policy)
    */
   readonly secretReaders?: readonly string[];
+  /**
+   * Rotate the Adobe client secret on a schedule: a rotation function with its own role (reading
+   * and writing only this secret's versions), a `RotationSchedule` on the secret, and
+   * `AdobeSecretRotationFailedAlarm`. Its role is allowed to read the secret besides the
+   * function's (as `secretReaders` are). `enabled: false` and `pause` do not stop it.
+   * @default - not rotated by Secrets Manager: rotate in Developer Console and put the new value (cdk-nag's AwsSolutions-SMG4 is acknowledged)
+   */
+  readonly adobeSecretRotation?: AdobeSecretRotationProps;
 }
 
 /** Props that describe an impossible deployment; lists every problem with the prop path. */

@@ -14,6 +14,7 @@ import { SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED } from '../../core/schedule
 import { SETTING_DOORS, settingProblems, type SettingsView } from '../../core/setting-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
 import type { ExpiryAlarmPlan } from '../../core/alarm-rules.js';
+import { adobeSecretRotationProblems } from './adobe-secret-rotation-props.js';
 import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 
@@ -52,6 +53,7 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
       `runtime: ${props.runtime.name} is not a Node.js runtime; the function is JavaScript bundled for Node.js 24: use lambda.Runtime.NODEJS_24_X or a newer Node.js runtime`,
     );
   }
+  problems.push(...adobeSecretRotationProblems(props.adobeSecretRotation));
 
   // The target rules (core/target-rules.ts), every door's; a value that is still a token is skipped.
   const views = props.targets.map(viewOf);

@@ -8,6 +8,7 @@
  * - cli-world.ts: the CLI in-process against the emulators and a deployed stack's stand-ins;
  * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
+ * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -16,6 +17,7 @@ export * from './config.js';
 export * from './construct.js';
 export * from './rotation-harness.js';
 export * from './target-rule-cases.js';
+export * from './secret-rotation.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} } as const;

@@ -112,13 +112,14 @@ async function perform(step: Step): Promise<{ code: number; output: string }> {
 describe('docs/RUNBOOK.md, "Rehearse an incident offline"', () => {
   const documented = walkthroughs();
 
-  it('has the walkthroughs this test runs: a start, three incidents and the expired credentials', () => {
+  it('has the walkthroughs this test runs: a start, three incidents, the expired credentials and the Adobe secret rotation', () => {
     expect(documented.map((walkthrough) => walkthrough.title)).toEqual([
       'Start, and a first scheduled run',
       'Rehearsal 1: a connection whose PATCH is refused (`ConnectionFailingAlarm`)',
       "Rehearsal 2: a 412 storm from someone else's edits, paused while you find them",
       'Rehearsal 3: IMS 401 after a client-secret rotation (`ErrorsAlarm`)',
       'Also: credentials that expired in a connection',
+      "Rehearsal 4: the Adobe client secret's rotation (`AdobeSecretRotationFailedAlarm`)",
     ]);
     for (const walkthrough of documented) expect(walkthrough.steps.length).toBeGreaterThan(1);
   });

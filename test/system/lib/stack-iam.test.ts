@@ -24,9 +24,9 @@ beforeAll(() => {
 afterAll(removeTestOutdirs);
 
 describe('IAM', () => {
-  it('has exactly three identity policies: the function, the created role and the scheduler', () => {
-    template.resourceCountIs('AWS::IAM::Policy', 2);
-    template.resourceCountIs('AWS::IAM::Role', 3);
+  it("has exactly four roles: the function's, the created one, the scheduler's and the Adobe secret rotation's", () => {
+    template.resourceCountIs('AWS::IAM::Policy', 3);
+    template.resourceCountIs('AWS::IAM::Role', 4);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -186,6 +186,17 @@ describe('IAM', () => {
                   rotator.ledgerWriteFailedAlarm,
                 ].map(arnOf),
               },
+            },
+          },
+          {
+            Sid: 'AllowAdobeSecretRotationAlarm',
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: refOf(rotator.alarmTopic),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnEquals: { 'aws:SourceArn': arnOf(rotator.adobeSecretRotationFailedAlarm!) },
             },
           },
         ],

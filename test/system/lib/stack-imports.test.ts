@@ -128,7 +128,7 @@ describe('guardrails from cdk.json', () => {
 
   it('sets the permissions boundary on every role of the stack', () => {
     const roles = Object.values(guarded.template.findResources('AWS::IAM::Role'));
-    expect(roles).toHaveLength(3);
+    expect(roles).toHaveLength(4);
     for (const role of roles) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
   });
 
@@ -149,7 +149,13 @@ describe('guardrails from cdk.json', () => {
       SecurityGroupIds: ['sg-0123456789abcdef0'],
     });
     guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-      ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
+      ResourcePolicy: {
+        Statement: [
+          Match.objectLike({
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER, arnOf(rotator.adobeSecretRotation!.role)] } },
+          }),
+        ],
+      },
     });
   });
 

@@ -119,8 +119,8 @@ export interface FunctionVpcProps {
 }
 
 /**
- * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API
- * (`lambda/adobe-secret-rotation.ts`). The credential's Developer Console project must have the
+ * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API, by a
+ * rotation function the package ships. The credential's Developer Console project must have the
  * I/O Management API added, and the secret must hold `consoleOrgId` and `credentialId`
  * (docs/DEPLOY.md, "Rotating the Adobe client secret").
  */

@@ -271,7 +271,7 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
     functionArn,
     ...optional('stackName', stackName),
     ...optional('ledgerTableName', ledgerTableName),
-    ...optional('adobeCredentialsSecretId', environment[ENV.adobeCredentialsSecretId] || output(STACK_OUTPUT.adobeCredentialsSecretId)),
+    ...optional('adobeCredentialsSecretId', environment[ENV.adobeCredentialsSecretId] || output(STACK_OUTPUT.adobeCredentialsSecret)),
     ...(schedule ? { schedule } : {}),
     alarmNames,
     ...optional('alarmTopicArn', tags[FUNCTION_TAG.alarmTopic]),

@@ -83,6 +83,8 @@ export interface InspectResult {
   readonly adobe?: { readonly errorCode: string; readonly error: string };
   /** The Adobe credential's client secrets: how many Adobe holds, which one the secret holds. */
   readonly adobeClientSecrets?: AdobeClientSecretsView;
+  /** The requested ids that are not targets, when the request asked for them to be reported (`"unknownConnections": "report"`). */
+  readonly unknownConnectionIds?: readonly string[];
 }
 
 /** Whether a value the function answered is an inspect result (for callers that get JSON). */
@@ -180,7 +182,8 @@ async function clientSecretsOf(
 
 /**
  * Answer an inspect request: every target it names (or every target), in the configuration's
- * order. An id that is not a target rejects the request, as for a rotation.
+ * order. An id that is not a target rejects the request, as for a rotation (or, asked to report
+ * them, answers with them and nothing else).
  */
 export async function runInspect(
   request: InspectRequest,
@@ -189,7 +192,11 @@ export async function runInspect(
   now: () => number = Date.now,
 ): Promise<InspectResult> {
   const { config } = composition;
-  const targets = selectTargets(config.targets, request);
+  const { targets, unknown } = selectTargets(config.targets, request);
+  if (unknown.length > 0) {
+    // Reported, not rejected (the caller asked): nothing was asked of Adobe.
+    return { inspected: [], checkedAt: new Date(now()).toISOString(), probe: request.probe, unknownConnectionIds: unknown };
+  }
   session.log.info('inspect started', { requested: request.connectionIds?.length ?? 'all', probe: request.probe, targetsOnly: request.targetsOnly });
   if (request.targetsOnly) {
     return { inspected: targets.map(targetFacts), checkedAt: new Date(now()).toISOString(), probe: false, targetsOnly: true };

@@ -1,12 +1,14 @@
 /**
  * Tells a manual request from a scheduled event and validates it.
  *
- * A manual request is an object with `connectionIds`, `dryRun` and/or `caller`; an inspect request
- * is `{"inspect": true, "connectionIds"?, "probe"?, "targetsOnly"?}` (read-only: lambda/inspect.ts);
- * anything else (an EventBridge rule or Scheduler event, an empty payload) rotates every target.
+ * A manual request is an object with `connectionIds`, `dryRun`, `unknownConnections` and/or
+ * `caller`; an inspect request is `{"inspect": true, "connectionIds"?, "probe"?, "targetsOnly"?,
+ * "unknownConnections"?}` (read-only: lambda/inspect.ts); anything else (an EventBridge rule or
+ * Scheduler event, an empty payload) rotates every target.
  */
 import { z } from 'zod';
-import { MAX_TARGETS, requiredOr } from '../core/contract.js';
+import { MAX_TARGETS } from '../core/contract.js';
+import { requiredOr } from '../core/target-schema.js';
 import { RequestValidationError } from './errors.js';
 
 export interface RotationRequest {
@@ -19,6 +21,12 @@ export interface RotationRequest {
    * kept in each connection's ledger history. Lambda's CloudTrail data events record the real invoker.
    */
   readonly caller?: string;
+  /**
+   * `"unknownConnections": "report"`: ids that are not targets are answered in the summary
+   * (`unknownConnectionIds`, nothing rotated) instead of rejecting the invocation, so a caller
+   * (the CLI) reads them as data. @default false: they reject it, as before the field existed
+   */
+  readonly reportUnknown?: boolean;
   /**
    * The schedule tick a scheduled event stands for (EventBridge Scheduler's `executionId` and
    * `scheduledTime`, which the stack's schedule puts in the event): with a ledger, a second delivery
@@ -53,6 +61,8 @@ export interface InspectRequest {
   readonly probe: boolean;
   /** Only the configured targets, from the function's configuration: nothing is asked of Adobe or AWS. */
   readonly targetsOnly: boolean;
+  /** Ids that are not targets are answered (`unknownConnectionIds`) instead of rejecting the request. */
+  readonly reportUnknown?: boolean;
 }
 
 /** What an invocation is asked to do. */
@@ -66,10 +76,15 @@ const connectionIdsSchema = z
 /** The longest `caller` kept: an ARN is at most 2048 characters. */
 const MAX_CALLER_CHARS = 2048;
 
+/** The values of a manual request's `unknownConnections`. */
+export const UNKNOWN_CONNECTIONS = ['reject', 'report'] as const;
+const unknownConnectionsSchema = z.enum(UNKNOWN_CONNECTIONS, { error: `must be ${UNKNOWN_CONNECTIONS.map((value) => `"${value}"`).join(' or ')}` });
+
 const manualRequestSchema = z
   .object({
     connectionIds: connectionIdsSchema.optional(),
     dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+    unknownConnections: unknownConnectionsSchema.optional(),
     caller: z
       .string({ error: 'must be a string (who asked, e.g. an ARN)' })
       .min(1, 'must not be empty')
@@ -84,11 +99,12 @@ const inspectRequestSchema = z
     connectionIds: connectionIdsSchema.optional(),
     probe: z.boolean({ error: 'must be true or false' }).optional(),
     targetsOnly: z.boolean({ error: 'must be true or false' }).optional(),
+    unknownConnections: unknownConnectionsSchema.optional(),
   })
   .strict();
 
-const MANUAL_FIELDS = ['connectionIds', 'dryRun', 'caller'];
-const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly'];
+const MANUAL_FIELDS = ['connectionIds', 'dryRun', 'unknownConnections', 'caller'];
+const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly', 'unknownConnections'];
 
 function isManualRequest(event: unknown): event is Record<string, unknown> {
   return (
@@ -135,6 +151,7 @@ export function parseInvocation(event: unknown): Invocation {
       ...(parsed.data.connectionIds ? { connectionIds: parsed.data.connectionIds } : {}),
       probe: parsed.data.probe ?? false,
       targetsOnly: parsed.data.targetsOnly ?? false,
+      ...(parsed.data.unknownConnections === 'report' ? { reportUnknown: true } : {}),
     },
   };
 }
@@ -149,5 +166,11 @@ export function parseRotationRequest(event: unknown): RotationRequest {
   if (!parsed.success) throw new RequestValidationError(issuesOf(parsed.error, MANUAL_FIELDS));
   const ids = parsed.data.connectionIds;
   refuseDuplicates(ids);
-  return { connectionIds: ids, dryRun: parsed.data.dryRun ?? false, manual: true, ...(parsed.data.caller ? { caller: parsed.data.caller } : {}) };
+  return {
+    connectionIds: ids,
+    dryRun: parsed.data.dryRun ?? false,
+    manual: true,
+    ...(parsed.data.unknownConnections === 'report' ? { reportUnknown: true } : {}),
+    ...(parsed.data.caller ? { caller: parsed.data.caller } : {}),
+  };
 }

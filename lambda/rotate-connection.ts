@@ -200,7 +200,7 @@ export async function rotateConnection(
     // The set was issued (CloudTrail has it) even though the connection never got it.
     const issued = minted ? { accessKeyId: minted.accessKeyId } : {};
     if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...issued, ...(await held()) };
-    const { message, code, transient } = describeIn(error, call);
+    const { message, code, transient, adobeDetail } = describeIn(error, call);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
       ...base,
@@ -209,6 +209,7 @@ export async function rotateConnection(
       ...(skipped ? {} : { ...issued, ...(await held()) }),
       error: message,
       errorCode: code,
+      ...(adobeDetail ? { adobeDetail } : {}),
       ...(transient && !skipped ? { transient } : {}),
       ...(etagConflicts ? { etagConflicts } : {}),
     };
@@ -305,7 +306,9 @@ async function probeAdobe(
  */
 function describeIn(error: unknown, call: CallOptions): FailureDescription {
   const failure = describeFailure(error);
-  return call.redactor ? { ...failure, message: call.redactor.redact(failure.message) } : failure;
+  if (!call.redactor) return failure;
+  const { redactor } = call;
+  return { ...failure, message: redactor.redact(failure.message), ...(failure.adobeDetail ? { adobeDetail: redactor.redact(failure.adobeDetail) } : {}) };
 }
 
 /** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */

@@ -51,6 +51,11 @@ export interface ConnectionResult {
   /** Dry run: Adobe's code for that refusal. */
   readonly adobeErrorCode?: string;
   /**
+   * Failed on an answer from Flow Service: Adobe's own words about it (redacted, at most 300
+   * characters), which `error` quotes after the request and status.
+   */
+  readonly adobeDetail?: string;
+  /**
    * The AccessKeyId of the set this run minted (to match CloudTrail's AssumeRole, GetSessionToken or
    * GetFederationToken event and S3's data events): the one the connection now holds when rotated.
    * An access key id is not a secret; the secret key and the session token never leave the run.
@@ -71,6 +76,11 @@ export interface RotationSummary {
   readonly paused?: number;
   readonly dryRun: boolean;
   readonly results: readonly ConnectionResult[];
+  /**
+   * The requested ids that are not targets, when the request asked for them to be reported
+   * (`"unknownConnections": "report"`): then nothing was rotated and `results` is empty.
+   */
+  readonly unknownConnectionIds?: readonly string[];
 }
 
 /** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */

@@ -201,7 +201,9 @@ export async function waitForAdobeSecretRotation(options: WaitOptions): Promise<
   const earlier = new Set((options.earlier ?? []).map(keyOf));
   const seen = new Set<string>();
   let steps: RotationStepLine[] = [];
-  let logUnavailable: string | undefined = options.logGroupName ? undefined : 'the stack has no output AdobeSecretRotationLogGroupName';
+  let logUnavailable: string | undefined = options.logGroupName
+    ? undefined
+    : 'the rotator function names no rotation log group (tag aep-s3-rotator:adobe-secret-rotation-log-group, or the stack output AdobeSecretRotationLogGroupName)';
   for (let attempt = 0; ; attempt += 1) {
     const status = await describeAdobeSecretRotation(options.secretId, options);
     if (!logUnavailable && options.logGroupName) {

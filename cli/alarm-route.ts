@@ -29,13 +29,15 @@ export interface AlarmRoute {
 }
 
 /** DescribeAlarms of one alarm. @throws EnvironmentError when CloudWatch has no alarm of that name. */
-export async function alarmRoute(name: string, options: AwsOptions = {}): Promise<AlarmRoute> {
+export async function alarmRoute(name: string, options: AwsOptions & { readonly deploy?: string } = {}): Promise<AlarmRoute> {
   const client = new CloudWatchClient(regional(options));
   try {
     const response = await client.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm'] }));
     const alarm = response.MetricAlarms?.[0];
     if (!alarm) {
-      throw new EnvironmentError(`Alarm ${name} was not found in CloudWatch: deleted outside the stack; \`npx cdk deploy\` puts it back. Nothing was changed.`);
+      throw new EnvironmentError(
+        `Alarm ${name} was not found in CloudWatch: deleted outside the stack; \`${options.deploy ?? 'npx cdk deploy'}\` puts it back. Nothing was changed.`,
+      );
     }
     const topics = [
       ...new Set([...(alarm.AlarmActions ?? []), ...(alarm.OKActions ?? [])].filter((action) => action.startsWith('arn:') && action.split(':')[2] === 'sns')),
@@ -57,7 +59,7 @@ export interface TopicSubscriptions {
 }
 
 /** ListSubscriptionsByTopic, every page. */
-export async function subscriptionsOf(topicArn: string, options: AwsOptions = {}): Promise<TopicSubscriptions> {
+export async function subscriptionsOf(topicArn: string, options: AwsOptions & { readonly deploy?: string } = {}): Promise<TopicSubscriptions> {
   // The topic's region, which may differ from the CLI's.
   const region = topicArn.split(':')[3];
   const client = new SNSClient(region ? { region } : regional(options));
@@ -79,7 +81,7 @@ export async function subscriptionsOf(topicArn: string, options: AwsOptions = {}
   } catch (error) {
     if ((error as Error).name === 'NotFoundException' || (error as Error).name === 'NotFound') {
       throw new EnvironmentError(
-        `Topic ${topicArn}, which the alarm notifies, does not exist: no alarm reaches anyone. Create it again (\`npx cdk deploy\`) or fix alarmTopicArn.`,
+        `Topic ${topicArn}, which the alarm notifies, does not exist: no alarm reaches anyone. Create it again (\`${options.deploy ?? 'npx cdk deploy'}\`) or fix alarmTopicArn.`,
       );
     }
     throw describeAwsError(error, `list the subscriptions of ${topicArn} (sns:ListSubscriptionsByTopic)`) ?? error;

@@ -17,6 +17,9 @@ export interface CommandOptions {
   readonly 'dry-run'?: boolean;
   readonly probe?: boolean;
   readonly reason?: string;
+  readonly for?: string;
+  readonly until?: string;
+  readonly force?: boolean;
   readonly alarm?: string;
   readonly function?: string;
   readonly stack?: string;

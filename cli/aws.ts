@@ -49,7 +49,9 @@ export class StackNotDeployedError extends EnvironmentError {
     readonly region: string | undefined,
   ) {
     const summary = `Stack ${stackName} is not deployed${region ? ` in ${region}` : ''}`;
-    super(`${summary}: deploy it with \`npx cdk deploy\`, check AWS_REGION and the stack name (--stack), or pass --function <name>.`);
+    super(
+      `${summary}: check AWS_REGION and the stack name (--stack, or "stackName" in the configuration), or name the rotator function with --function <name>.`,
+    );
     this.name = 'StackNotDeployedError';
     this.summary = summary;
   }
@@ -61,18 +63,6 @@ function notDeployed(stackName: string, region: string | undefined): StackNotDep
 
 async function regionOf(client: { config: { region: () => Promise<string> } }): Promise<string | undefined> {
   return client.config.region().catch(() => undefined);
-}
-
-/** The function to invoke: `--function`, or the stack's `RotatorFunctionName` output. */
-export async function resolveFunctionName(stackName: string, options: AwsOptions = {}): Promise<string> {
-  const outputs = await stackOutputs(stackName, options);
-  const name = outputs[STACK_OUTPUT.functionName];
-  if (!name) {
-    throw new EnvironmentError(
-      `Stack ${stackName} has no output ${STACK_OUTPUT.functionName} (is it the rotator's stack, and fully deployed?): pass --function <name> or --stack <name>.`,
-    );
-  }
-  return name;
 }
 
 /** A run may take Lambda's 15-minute maximum; wait a minute more for the answer. */

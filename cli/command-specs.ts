@@ -21,7 +21,7 @@ export function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'check-config' | 'rotate-adobe-secret' | 'test-alarm';
+export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'history' | 'revoke' | 'check-config' | 'rotate-adobe-secret' | 'test-alarm';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -49,8 +49,20 @@ const CONFIG_OPTION: OptionSpec = {
 const STACK_OPTION: OptionSpec = {
   type: 'string',
   value: '<name>',
-  description: 'The deployed stack to read outputs from. Default: "stackName" in the configuration, else AepS3CredentialRotator.',
+  description: 'The deployed stack whose rotator function to use. Default: "stackName" in the configuration, else AepS3CredentialRotator.',
 };
+/** Every command that acts on a deployment takes the function alone: it learns the rest from it (cli/discovery.ts). */
+const FUNCTION_OPTION: OptionSpec = {
+  type: 'string',
+  value: '<name|arn>',
+  description: 'The rotator function (any deployment of the construct); its ledger, schedule, alarms and topics come from its environment and tags.',
+};
+const CONNECTION_OPTION = (what: string): OptionSpec => ({
+  type: 'string',
+  multiple: true,
+  value: '<id>',
+  description: `${what} (repeat for several): a connection id, or a unique start of one (the 8 characters tables print).`,
+});
 const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'Print JSON (the default when stdout is not a terminal).' };
 const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'Show this help.' };
 const ENVIRONMENT_EXIT: [number, string] = [
@@ -61,22 +73,26 @@ const USAGE_EXIT: [number, string] = [
   2,
   'usage error: unknown option, bad value, a --config file that cannot be read, or a connection that is not a configured target',
 ];
+/** Where a deployment's names come from, said once in each command's help. */
+const FROM_THE_FUNCTION =
+  'The function is --function, else the output RotatorFunctionName of the stack (--stack, else "stackName" in the configuration); ' +
+  'its ledger table, schedule, alarms and topics come from its environment and the tags the construct sets.';
 
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   rotate: {
     summary: 'Rotate connection credentials now (through the deployed function, or --local).',
     usage: `${RUN} rotate [--connection <id>]... [--dry-run] [--function <name|arn> | --stack <name> | --local] [--config <file>]`,
     description:
-      'Invokes the deployed rotator function synchronously with a manual request ({"connectionIds", "dryRun"}) and prints one row per ' +
-      'connection: id, sandbox, outcome, new etag, expiry, error (in full below the table). The function name comes from the stack output RotatorFunctionName ' +
-      'unless --function is given. With --local, the same rotation runs in this process with your own AWS credentials and the configured ' +
+      'Invokes the deployed rotator function synchronously with a manual request ({"connectionIds", "dryRun", "caller": your ARN}) and prints one row per ' +
+      'connection: id, sandbox, outcome, new etag, expiry, error (in full below the table). A paused connection is rotated when --connection names it; ' +
+      `a run of every target leaves it alone (paused). ${FROM_THE_FUNCTION} With --local, the same rotation runs in this process with your own AWS credentials and the configured ` +
       'Adobe endpoints, for debugging without a deploy: the roles it assumes must trust you, so targets whose role the stack creates ' +
       '(trusting only the function\'s role) cannot be rotated locally. It reads the Adobe secret named by "adobeCredentialsSecret" in the ' +
       'configuration, else the one the deployed stack created.',
     options: {
-      connection: { type: 'string', multiple: true, value: '<id>', description: 'Rotate only this connection (repeat for several). Default: every target.' },
+      connection: CONNECTION_OPTION('Rotate only this connection, paused or not. Default: every target but the paused ones'),
       'dry-run': { type: 'boolean', description: 'Mint and verify new credentials and report the patch it would send; change nothing.' },
-      function: { type: 'string', value: '<name|arn>', description: 'The function to invoke; skips the stack lookup.' },
+      function: FUNCTION_OPTION,
       stack: STACK_OPTION,
       local: { type: 'boolean', description: 'Run the rotation in this process instead of invoking the deployed function.' },
       config: CONFIG_OPTION,
@@ -98,72 +114,135 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     ],
   },
   status: {
-    summary: 'Show each connection: last rotation, expiry, last run, who updated it, risk; and whether paused.',
-    usage: `${RUN} status [--connection <id>]... [--probe] [--stack <name>] [--config <file>] [--json]`,
+    summary: 'Every connection: expiry, last and next run, pause, risk; the schedule, the alarms and the pauses.',
+    usage: `${RUN} status [--connection <id>]... [--probe] [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
     description:
-      'For every configured target, reads the rotation ledger the function keeps (the table the stack output LedgerTableName names: ' +
-      "the last rotation, when what the connection holds expires, the last run and Adobe's code) and the connection from Flow Service " +
-      "(GET /connections/{id}, with the Adobe credentials the rotator uses), and judges the risk from the ledger, with Flow Service's " +
-      'updatedAt and updatedBy as a cross-check: an edit by anyone else after the last rotation is shown. A connection is at risk when ' +
-      'its last run failed, when what it holds has expired or expires before the next scheduled run can be relied on, or when it is ' +
-      'not found, not enabled, not rotatable, or cannot be read. Without a ledger (no deployed stack, or one without that output) it ' +
-      "judges from the age of Flow Service's updatedAt alone, and says so. It shows who paused the rotator, when and why (exit 1 " +
-      'while paused). With --probe, Flow Service also explores each connection with the credentials it holds now (GET ' +
-      "/connections/{id}/explore: the target's folder when it names its bucket, else the root), and a connection Adobe cannot read " +
-      "is at risk, with Adobe's code and detail. Secret values are never printed; only the names of the auth params.",
+      "Asks the function for Adobe's view of each connection (a read-only inspect request: lambda:InvokeFunction, never the Adobe " +
+      'secret), reads the rotation ledger, the pauses, the schedule and the alarms, and judges each connection as the alarms do: ' +
+      "EXPIRING below CredentialsExpiringAlarm's threshold, STALE after two schedule intervals without a run, FAILING, PAUSED, " +
+      'NOT FOUND, and so on; with its last and next run. It lists each pause (who, why, until when), each alarm with its state ' +
+      'since when (and the connections a per-connection alarm holds in ALARM), and what it could not learn, marked unknown: it ' +
+      'never stops at the first failure, and --json always prints the document. With --probe, Adobe also lists what each connection ' +
+      `reads with the credentials it holds now. It warns when the deployed targets differ from the local configuration. ${FROM_THE_FUNCTION}`,
     options: {
-      connection: { type: 'string', multiple: true, value: '<id>', description: 'Show only this connection (repeat for several). Default: every target.' },
-      probe: {
-        type: 'boolean',
-        description: 'Also ask Flow Service to list each bucket with the credentials the connection holds now (whether Adobe can read).',
-      },
-      config: CONFIG_OPTION,
+      connection: CONNECTION_OPTION('Show only this connection. Default: every target'),
+      probe: { type: 'boolean', description: 'Also have Adobe list what each connection reads with the credentials it holds now.' },
+      function: FUNCTION_OPTION,
       stack: STACK_OPTION,
+      config: CONFIG_OPTION,
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
     exitCodes: [
-      [0, 'every connection is healthy, and the rotator is not paused'],
-      [1, 'at least one connection is at risk, the rotator is paused (or its schedule is off), or the configuration is invalid'],
+      [0, 'every connection is healthy, nothing is paused, and everything could be read'],
+      [1, 'a connection is at risk or paused, something is unknown, or an alarm is in ALARM or silenced'],
       USAGE_EXIT,
-      ENVIRONMENT_EXIT,
+      [3, 'environment error on your side (no AWS credentials, access denied, unreachable), or the stack, function or region does not exist'],
     ],
     examples: [
       `${RUN} status`,
-      `${RUN} status --probe --connection 4cb0c374-d3bb-4557-b139-5712880adc55`,
-      `${RUN} status --json | jq '.connections[] | select(.atRisk)'`,
+      `${RUN} status --probe --connection 4cb0c374`,
+      `${RUN} status --function AepS3-Rotator --json | jq '.connections[] | select(.atRisk)'`,
     ],
   },
   pause: {
-    summary: 'Switch the schedule off and keep the alarms from paging, recording who paused and why.',
-    usage: `${RUN} pause [--reason <text>] [--stack <name>] [--config <file>] [--json]`,
+    summary: 'Stop the schedule rotating some connections (or all) until a given time, saying why.',
+    usage: `${RUN} pause [--connection <id>]... --reason <text> (--for <duration> | --until <time>) [--force] [--function <name|arn>] [--json]`,
     description:
-      "Disables the deployed stack's EventBridge Scheduler schedule (GetSchedule, then UpdateSchedule with its whole definition and " +
-      "State DISABLED), disables the actions of the stack's alarms (cloudwatch:DisableAlarmActions: they still change state, but " +
-      'notify no one), and records who paused (your ARN, from sts:GetCallerIdentity), when and why in the rotation ledger table, ' +
-      'where `status` shows it. A manual `rotate` still works while paused. Already paused: says so and changes nothing. The ' +
-      'schedule, alarms and table come from the stack outputs ScheduleName, ScheduleGroupName, AlarmNames and LedgerTableName.',
+      'Records a pause in the rotation ledger: which connections (every target without --connection), who (your ARN), why, and until ' +
+      'when. Scheduled runs report a paused connection as paused and leave it alone until the pause ends on its own (or `resume` ends ' +
+      'it); a manual `rotate --connection` still rotates it. The schedule and the alarms stay on: the expiry alarm keeps watching every ' +
+      "connection that is not paused (a paused one's expiry is reported under a dimension the per-connection alarms leave out). A pause " +
+      'that would outlast what a paused connection holds is refused, saying when ingestion would stop, unless --force. ' +
+      FROM_THE_FUNCTION,
     options: {
-      reason: { type: 'string', value: '<text>', description: 'Why (up to 500 characters), shown by `status` and `resume`.' },
+      connection: CONNECTION_OPTION('Pause only this connection. Default: every target'),
+      reason: { type: 'string', value: '<text>', description: 'Why (required; up to 500 characters, e.g. the change ticket), shown by `status`.' },
+      for: { type: 'string', value: '<duration>', description: 'How long: 90m, 2h, 1d (at most 30 days).' },
+      until: { type: 'string', value: '<time>', description: 'Until when, ISO 8601 with a zone: 2025-06-01T18:00Z.' },
+      force: { type: 'boolean', description: "Pause even past a connection's credential expiry (ingestion from it then stops)." },
+      function: FUNCTION_OPTION,
       stack: STACK_OPTION,
       config: CONFIG_OPTION,
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
-    exitCodes: [[0, 'paused (or already paused: nothing changed)'], USAGE_EXIT, ENVIRONMENT_EXIT],
-    examples: [`${RUN} pause --reason "bucket migration, CHG-1234"`, `${RUN} pause --json`],
+    exitCodes: [
+      [0, 'paused'],
+      [1, 'refused: the pause would outlast what a connection holds (--force overrides), or someone changed the pauses meanwhile'],
+      [2, 'usage error: no --reason, no end (--for or --until), both, or a bad value'],
+      ENVIRONMENT_EXIT,
+    ],
+    examples: [
+      `${RUN} pause --connection 4cb0c374 --reason "bucket migration, CHG-1234" --for 2h`,
+      `${RUN} pause --reason "Adobe maintenance" --until 2025-06-01T18:00Z`,
+    ],
   },
   resume: {
-    summary: "Switch the schedule back on and the alarms' actions with it; remove the pause record.",
-    usage: `${RUN} resume [--stack <name>] [--config <file>] [--json]`,
+    summary: 'End pauses now: those of the connections named, or every one.',
+    usage: `${RUN} resume [--connection <id>]... [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
     description:
-      "Enables the deployed stack's schedule again (UpdateSchedule with its whole definition and State ENABLED), enables the actions " +
-      "of the stack's alarms (cloudwatch:EnableAlarmActions) and removes the pause record from the rotation ledger table. Not " +
-      'paused (schedule ENABLED, actions enabled, no record): says so and changes nothing. A schedule disabled outside this tool ' +
-      'is enabled too.',
-    options: { stack: STACK_OPTION, config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
-    exitCodes: [[0, 'resumed (or was not paused: nothing changed)'], USAGE_EXIT, ENVIRONMENT_EXIT],
-    examples: [`${RUN} resume`, `${RUN} resume --json`],
+      'Removes the connections from the pauses that name them (a pause left with none ends), or, without --connection, ends every ' +
+      'pause. A pause written by an older version of this tool (the schedule disabled, the alarms silenced, no end) is ended too: ' +
+      `its schedule is enabled and its alarms' actions with it. Nothing paused: says so. ${FROM_THE_FUNCTION}`,
+    options: {
+      connection: CONNECTION_OPTION('Resume only this connection'),
+      function: FUNCTION_OPTION,
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [
+      [0, 'resumed (or nothing was paused)'],
+      [1, 'a connection is paused by a pause of every target: resume without --connection'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
+    examples: [`${RUN} resume`, `${RUN} resume --connection 4cb0c374`],
+  },
+  history: {
+    summary: "A connection's recent rotations: when, outcome, method, AccessKeyId, Adobe's code, who asked.",
+    usage: `${RUN} history --connection <id> [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    description:
+      "Reads the connection's ledger item (dynamodb:BatchGetItem): at least its last 25 rotation attempts, newest first, each with its " +
+      "time, outcome, mint method, the AccessKeyId of the set issued (to match CloudTrail and S3's logs), Adobe's code, and what " +
+      `started it: the schedule (its tick), or a manual request and the caller it named. ${FROM_THE_FUNCTION}`,
+    options: {
+      connection: CONNECTION_OPTION('The connection'),
+      function: FUNCTION_OPTION,
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [[0, 'the history was printed (empty when the rotator has not tried it yet)'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    examples: [`${RUN} history --connection 4cb0c374`, `${RUN} history --connection 4cb0c374 --json | jq '.history[0].accessKeyId'`],
+  },
+  revoke: {
+    summary: 'Leaked credentials: rotate a connection now, then invalidate every session issued before.',
+    usage: `${RUN} revoke --connection <id> [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    description:
+      'Rotates the connection through the function (Adobe holds new credentials), then, for a role target, attaches to the role the ' +
+      'inline policy AWSRevokeOlderSessions, which denies every action to sessions issued before the new set (aws:TokenIssueTime), ' +
+      'with your credentials (iam:PutRolePolicy); when you may not, it prints the exact AWS CLI command for someone who may. Every ' +
+      "session of the role issued before is revoked, not only Adobe's. For IAM-user methods (GetSessionToken, GetFederationToken) " +
+      `no role policy reaches the sessions: it says what AWS offers instead. ${FROM_THE_FUNCTION}`,
+    options: {
+      connection: CONNECTION_OPTION('The connection whose credentials leaked'),
+      function: FUNCTION_OPTION,
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [
+      [0, 'rotated, and the older sessions revoked'],
+      [1, 'the rotation failed (nothing revoked), or the revocation is left to you or someone else (the command is printed)'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
+    examples: [`${RUN} revoke --connection 4cb0c374`],
   },
   'check-config': {
     summary: 'Validate the configuration offline: its rules, then the stack `cdk synth` builds.',
@@ -183,10 +262,10 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   'test-alarm': {
     summary: 'Move one alarm to ALARM and back, and say whether its topic has confirmed subscriptions.',
-    usage: `${RUN} test-alarm [--alarm <id|name>] [--stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} test-alarm [--alarm <id|name>] [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
     description:
-      "Proves an alarm reaches someone before it has to: sets one of the deployed stack's alarms (named by the stack output " +
-      'AlarmNames) to ALARM and back to the state it had (cloudwatch:SetAlarmState; CloudWatch notifies its topics as it would ' +
+      "Proves an alarm reaches someone before it has to: sets one of the rotator's alarms (the construct names them after the function) " +
+      'to ALARM and back to the state it had (cloudwatch:SetAlarmState; CloudWatch notifies its topics as it would ' +
       "of a real change), and lists each topic's subscriptions (sns:ListSubscriptionsByTopic): a subscription nobody confirmed " +
       "receives nothing. A paused alarm's actions are enabled for the test and disabled again. An alarm in ALARM is not touched. " +
       'It cannot see whether the message arrived: check the inbox, chat or pager.',
@@ -196,6 +275,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
         value: '<id|name>',
         description: 'The alarm: its construct id (ConnectionFailingAlarm, RotatorNotReportingAlarm, ...) or full name. Default: ErrorsAlarm.',
       },
+      function: FUNCTION_OPTION,
       stack: STACK_OPTION,
       config: CONFIG_OPTION,
       json: JSON_OPTION,
@@ -211,16 +291,16 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   'rotate-adobe-secret': {
     summary: 'Rotate the Adobe client secret now through Secrets Manager, reporting each step.',
-    usage: `${RUN} rotate-adobe-secret [--stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} rotate-adobe-secret [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
     description:
       'Starts a rotation of the Adobe credentials secret (Secrets Manager RotateSecret; the secret comes from "adobeCredentialsSecret" in the ' +
-      'configuration, else the stack output AdobeCredentialsSecretId) and waits for it, printing each step as the rotation function logs it ' +
+      "configuration, else the rotator function's ADOBE_CREDENTIALS_SECRET_ID) and waits for it, printing each step as the rotation function logs it " +
       '(createSecret: a new client secret at Adobe, stored as AWSPENDING; setSecret; testSecret: IMS issues a token for it; finishSecret: ' +
-      'AWSCURRENT moved to it, the old one deleted at Adobe). The steps come from the log group the stack output ' +
-      'AdobeSecretRotationLogGroupName names (logs:FilterLogEvents); without it only the end is reported (DescribeSecret). When a previous ' +
+      "AWSCURRENT moved to it, the old one deleted at Adobe). The steps come from the rotation function's log group (the function's " +
+      'tag aep-s3-rotator:adobe-secret-rotation-log-group; logs:FilterLogEvents); without it only the end is reported (DescribeSecret). When a previous ' +
       'rotation is unfinished, Secrets Manager attempts that one again, and this follows it. Needs "adobeSecretRotation" deployed. The ' +
       "secret's value is never read or printed.",
-    options: { stack: STACK_OPTION, config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
+    options: { function: FUNCTION_OPTION, stack: STACK_OPTION, config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
     exitCodes: [
       [0, 'the rotation finished: AWSCURRENT holds the new secret, the old one is deleted at Adobe'],
       [1, 'a step failed (AWSCURRENT still works), or the rotation did not finish within 15 minutes'],
@@ -235,7 +315,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
 export function programHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
-    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check, Adobe secret rotation, alarm test).`,
+    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, history, revoke, config check, Adobe secret rotation, alarm test).`,
     '',
     `Usage: ${RUN} <command> [options]`,
     '',

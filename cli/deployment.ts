@@ -1,50 +1,52 @@
 /**
- * What the CLI operates on besides the function: the deployed stack's schedule, alarms and
- * rotation ledger, named by the stack's outputs, and the AWS calls that read and switch them:
+ * What the CLI operates on besides the function, as discovery found it (cli/discovery.ts), and the
+ * AWS calls that read and switch it:
  *
  * - the schedule (EventBridge Scheduler `GetSchedule`, then `UpdateSchedule` with the whole
  *   definition: an update replaces every field, so one left out would be reset to its default);
- * - the alarms' actions (CloudWatch `DescribeAlarms`, `DisableAlarmActions`, `EnableAlarmActions`);
+ * - the alarms (CloudWatch `DescribeAlarms`: state, since when, actions, threshold;
+ *   `DescribeAlarmContributors` for the per-connection ones; `DisableAlarmActions`, `EnableAlarmActions`);
  * - who is calling (`sts:GetCallerIdentity`, which needs no permission).
  *
  * Every AWS failure a person can fix is one sentence and exit 3 ({@link EnvironmentError}).
  */
-import { CloudWatchClient, DisableAlarmActionsCommand, EnableAlarmActionsCommand, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmContributorsCommand,
+  DisableAlarmActionsCommand,
+  EnableAlarmActionsCommand,
+  paginateDescribeAlarms,
+} from '@aws-sdk/client-cloudwatch';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { RUN, shellWord } from './args.js';
-import { STACK_OUTPUT, type AwsOptions } from './aws.js';
+import type { AwsOptions } from './aws.js';
+import type { Deployment as DiscoveredDeployment } from './discovery.js';
 import { describeAwsError, EnvironmentError } from './errors.js';
 
-/** The deployed stack's schedule, alarms and ledger table. */
+/** What the schedule and alarm calls need of a deployment: its schedule, by name and group, and its alarms. */
 export interface Deployment {
-  readonly stackName: string;
+  readonly functionName: string;
   readonly scheduleName: string;
   readonly scheduleGroupName: string;
-  readonly ledgerTableName: string;
   readonly alarmNames: readonly string[];
 }
 
 /**
- * The {@link Deployment} a stack's outputs name.
- * @throws EnvironmentError naming the outputs the stack lacks (it was deployed before they existed).
+ * The schedule and alarms of a discovered deployment, or an {@link EnvironmentError} saying which
+ * could not be found (a command that switches them cannot go on without them).
  */
-export function deploymentOf(stackName: string, outputs: Record<string, string>): Deployment {
-  const keys = [STACK_OUTPUT.scheduleName, STACK_OUTPUT.scheduleGroupName, STACK_OUTPUT.ledgerTableName, STACK_OUTPUT.alarmNames];
-  const missing = keys.filter((key) => !outputs[key]);
-  if (missing.length > 0) {
+export function controlsOf(deployment: DiscoveredDeployment): Deployment {
+  if (!deployment.schedule) {
     throw new EnvironmentError(
-      `Stack ${stackName} has no output${missing.length === 1 ? '' : 's'} ${missing.join(', ')} (it was deployed by an older version of the rotator): deploy it again with \`npx cdk deploy\`.`,
+      `The schedule of function ${deployment.functionName} could not be found: ${deployment.gaps.find((gap) => /schedule/i.test(gap)) ?? 'no schedule invokes it'}`,
     );
   }
   return {
-    stackName,
-    scheduleName: outputs[STACK_OUTPUT.scheduleName]!,
-    scheduleGroupName: outputs[STACK_OUTPUT.scheduleGroupName]!,
-    ledgerTableName: outputs[STACK_OUTPUT.ledgerTableName]!,
-    alarmNames: outputs[STACK_OUTPUT.alarmNames]!.split(',')
-      .map((name) => name.trim())
-      .filter(Boolean),
+    functionName: deployment.functionName,
+    scheduleName: deployment.schedule.name,
+    scheduleGroupName: deployment.schedule.groupName,
+    alarmNames: deployment.alarmNames,
   };
 }
 
@@ -68,11 +70,11 @@ export type ScheduleState = 'ENABLED' | 'DISABLED';
 /** A schedule as GetSchedule returned it: the whole definition, to send back with UpdateSchedule. */
 export type Schedule = Omit<GetScheduleCommandOutput, '$metadata'> & { readonly Name: string; readonly GroupName: string };
 
-type ScheduleOf = Pick<Deployment, 'stackName' | 'scheduleName' | 'scheduleGroupName'>;
+type ScheduleOf = Pick<Deployment, 'functionName' | 'scheduleName' | 'scheduleGroupName'>;
 
 function scheduleNotFound(deployment: ScheduleOf): EnvironmentError {
   return new EnvironmentError(
-    `Schedule ${deployment.scheduleName} (group ${deployment.scheduleGroupName}) of stack ${deployment.stackName} was not found: it was deleted or renamed outside the stack; \`npx cdk deploy\` puts it back.`,
+    `Schedule ${deployment.scheduleName} (group ${deployment.scheduleGroupName}) of function ${deployment.functionName} was not found: it was deleted or renamed outside the stack; a deploy puts it back.`,
   );
 }
 
@@ -131,13 +133,18 @@ export interface AlarmActions {
   readonly name: string;
   readonly actionsEnabled: boolean;
   readonly state?: string;
+  /** When it went to its state (ISO 8601). */
+  readonly since?: string;
+  readonly threshold?: number;
+  /** A Metrics Insights alarm (per connection): its contributors each have a state. */
+  readonly perContributor?: boolean;
 }
 
 /**
  * DescribeAlarms of the stack's alarms (every page).
  * @throws EnvironmentError naming the alarms CloudWatch does not have.
  */
-export async function describeAlarms(deployment: Deployment, options: AwsOptions = {}): Promise<AlarmActions[]> {
+export async function describeAlarms(deployment: Pick<Deployment, 'functionName' | 'alarmNames'>, options: AwsOptions = {}): Promise<AlarmActions[]> {
   const client = new CloudWatchClient(regional(options));
   const found = new Map<string, AlarmActions>();
   try {
@@ -146,7 +153,16 @@ export async function describeAlarms(deployment: Deployment, options: AwsOptions
       const names = deployment.alarmNames.slice(start, start + 100);
       for await (const page of paginateDescribeAlarms({ client }, { AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })) {
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-          if (alarm.AlarmName) found.set(alarm.AlarmName, { name: alarm.AlarmName, actionsEnabled: alarm.ActionsEnabled !== false, state: alarm.StateValue });
+          if (!alarm.AlarmName) continue;
+          const metric = 'Threshold' in alarm ? alarm : undefined;
+          found.set(alarm.AlarmName, {
+            name: alarm.AlarmName,
+            actionsEnabled: alarm.ActionsEnabled !== false,
+            ...(alarm.StateValue ? { state: alarm.StateValue } : {}),
+            ...(alarm.StateUpdatedTimestamp ? { since: alarm.StateUpdatedTimestamp.toISOString() } : {}),
+            ...(typeof metric?.Threshold === 'number' ? { threshold: metric.Threshold } : {}),
+            ...(metric && 'Metrics' in metric && metric.Metrics?.some((query) => query.Expression?.startsWith('SELECT')) ? { perContributor: true } : {}),
+          });
         }
       }
     }
@@ -158,10 +174,39 @@ export async function describeAlarms(deployment: Deployment, options: AwsOptions
   const missing = deployment.alarmNames.filter((name) => !found.has(name));
   if (missing.length > 0) {
     throw new EnvironmentError(
-      `Alarm${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of stack ${deployment.stackName} ${missing.length === 1 ? 'was' : 'were'} not found in CloudWatch: deleted outside the stack; \`npx cdk deploy\` puts ${missing.length === 1 ? 'it' : 'them'} back. Nothing was changed.`,
+      `Alarm${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of function ${deployment.functionName} ${missing.length === 1 ? 'was' : 'were'} not found in CloudWatch: deleted outside the stack; a deploy puts ${missing.length === 1 ? 'it' : 'them'} back. Nothing was changed.`,
     );
   }
   return deployment.alarmNames.map((name) => found.get(name)!);
+}
+
+/** A per-connection alarm's contributor in ALARM: its connection, and since when. */
+export interface Contributor {
+  readonly connectionId: string;
+  readonly since?: string;
+}
+
+/** The contributors of a Metrics Insights alarm in ALARM (cloudwatch:DescribeAlarmContributors). */
+export async function contributorsInAlarm(alarmName: string, options: AwsOptions = {}): Promise<Contributor[]> {
+  const client = new CloudWatchClient(regional(options));
+  const found: Contributor[] = [];
+  try {
+    let nextToken: string | undefined;
+    do {
+      const page = await client.send(new DescribeAlarmContributorsCommand({ AlarmName: alarmName, NextToken: nextToken }));
+      for (const contributor of page.AlarmContributors ?? []) {
+        const connectionId = contributor.ContributorAttributes?.connectionId;
+        if (connectionId)
+          found.push({ connectionId, ...(contributor.StateTransitionedTimestamp ? { since: contributor.StateTransitionedTimestamp.toISOString() } : {}) });
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+  } catch (error) {
+    throw describeAwsError(error, `describe the contributors of alarm ${alarmName} (cloudwatch:DescribeAlarmContributors)`) ?? error;
+  } finally {
+    client.destroy();
+  }
+  return found;
 }
 
 /** Disable or enable the actions of `names` (at most 100 a request). */
@@ -180,12 +225,30 @@ export async function setAlarmActions(names: readonly string[], enabled: boolean
   }
 }
 
-/** `--config`/`--stack` as the user gave them, to repeat in every command the CLI suggests. */
-export function sameTarget(options: { config?: string; stack?: string }): string {
-  return `${options.config ? ` --config ${shellWord(options.config)}` : ''}${options.stack ? ` --stack ${shellWord(options.stack)}` : ''}`;
+/** What a suggested command repeats of the one the user ran. */
+export interface SameTarget {
+  readonly config?: string;
+  readonly stack?: string;
+  readonly function?: string;
 }
 
-/** The command to paste: `npx aep-s3-rotator <command>` reading the same configuration and stack. */
-export function suggest(command: string, options: { config?: string; stack?: string }): string {
+/** `--config`, `--stack`/`--function` as the user gave them, to repeat in every command the CLI suggests. */
+export function sameTarget(options: SameTarget): string {
+  return [
+    options.config ? ` --config ${shellWord(options.config)}` : '',
+    options.function ? ` --function ${shellWord(options.function)}` : options.stack ? ` --stack ${shellWord(options.stack)}` : '',
+  ].join('');
+}
+
+/** The command to paste: `npx aep-s3-rotator <command>` reading the same configuration and deployment. */
+export function suggest(command: string, options: SameTarget): string {
   return `${RUN} ${command}${sameTarget(options)}`;
+}
+
+/**
+ * The deploy to paste: `npx cdk deploy`, with `-c rotatorConfigFile=<file>` when the user named the
+ * configuration with `--config` (cdk reads cdk.json's otherwise), and the stack when it was named.
+ */
+export function deployCommand(options: Pick<SameTarget, 'config' | 'stack'>): string {
+  return `npx cdk deploy${options.stack ? ` ${shellWord(options.stack)}` : ''}${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`;
 }

@@ -88,7 +88,9 @@ async function stackNames(options: AwsOptions): Promise<string[]> {
   const client = new CloudFormationClient(regional(options));
   try {
     const listed = await client.send(new ListStacksCommand({}));
-    return (listed.StackSummaries ?? []).filter((stack) => stack.StackStatus !== 'DELETE_COMPLETE').flatMap((stack) => (stack.StackName ? [stack.StackName] : []));
+    return (listed.StackSummaries ?? [])
+      .filter((stack) => stack.StackStatus !== 'DELETE_COMPLETE')
+      .flatMap((stack) => (stack.StackName ? [stack.StackName] : []));
   } catch {
     return [];
   } finally {
@@ -250,9 +252,12 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
   if (groupName) {
     schedule = await learn(gaps, `list the schedules of group ${groupName} (scheduler:ListSchedules)`, () => scheduleOf(groupName, functionArn, options));
     if (!schedule && output(STACK_OUTPUT.scheduleName)) schedule = { name: output(STACK_OUTPUT.scheduleName)!, groupName };
-    if (!schedule && !gaps.some((gap) => gap.includes(groupName))) gaps.push(`No schedule in group ${groupName} invokes function ${name}: it was deleted outside the stack; a deploy puts it back.`);
+    if (!schedule && !gaps.some((gap) => gap.includes(groupName)))
+      gaps.push(`No schedule in group ${groupName} invokes function ${name}: it was deleted outside the stack; a deploy puts it back.`);
   } else {
-    gaps.push(`Function ${name} names no schedule group (tag ${FUNCTION_TAG.scheduleGroup}): it was deployed by an older version of the construct; a deploy adds the tag.`);
+    gaps.push(
+      `Function ${name} names no schedule group (tag ${FUNCTION_TAG.scheduleGroup}): it was deployed by an older version of the construct; a deploy adds the tag.`,
+    );
   }
 
   let alarmNames = (await learn(gaps, `describe the alarms of function ${name} (cloudwatch:DescribeAlarms)`, () => alarmsOf(name, options))) ?? [];
@@ -278,10 +283,7 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
     ...optional('ticketTopicArn', tags[FUNCTION_TAG.ticketTopic]),
     ...optional('scheduleDeadLetterQueueUrl', tags[FUNCTION_TAG.scheduleDeadLetterQueue] ?? output(STACK_OUTPUT.scheduleDeadLetterQueueUrl)),
     ...optional('failureDeadLetterQueueUrl', tags[FUNCTION_TAG.failureDeadLetterQueue] ?? output(STACK_OUTPUT.failureDeadLetterQueueUrl)),
-    ...optional(
-      'adobeSecretRotationLogGroupName',
-      tags[FUNCTION_TAG.adobeSecretRotationLogGroup] ?? output(STACK_OUTPUT.adobeSecretRotationLogGroupName),
-    ),
+    ...optional('adobeSecretRotationLogGroupName', tags[FUNCTION_TAG.adobeSecretRotationLogGroup] ?? output(STACK_OUTPUT.adobeSecretRotationLogGroupName)),
     ...(targets ? { targets } : {}),
     ...(configuration.Timeout ? { timeoutSeconds: configuration.Timeout } : {}),
     gaps,

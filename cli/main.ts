@@ -9,8 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, type CommandOptions } from './args.js';
 import { checkConfigCommand } from './commands/check-config.js';
+import { historyCommand } from './commands/history.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { rotateCommand } from './commands/rotate.js';
+import { revokeCommand } from './commands/revoke.js';
 import { rotateAdobeSecretCommand } from './commands/rotate-adobe-secret.js';
 import { statusCommand } from './commands/status.js';
 import { testAlarmCommand } from './commands/test-alarm.js';
@@ -25,6 +27,8 @@ const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => 
   status: statusCommand,
   pause: pauseCommand,
   resume: resumeCommand,
+  history: historyCommand,
+  revoke: revokeCommand,
   'check-config': checkConfigCommand,
   'test-alarm': testAlarmCommand,
   'rotate-adobe-secret': rotateAdobeSecretCommand,

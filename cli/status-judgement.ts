@@ -17,7 +17,10 @@
 import type { Pause } from '../core/pauses.js';
 import type { InspectedConnection } from '../lambda/inspect.js';
 import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledger.js';
+import type { Contributor } from './deployment.js';
 import { formatClock, formatDuration } from './output.js';
+import type { LegacyPause } from './pause-store.js';
+import type { TargetDifference } from './targets.js';
 
 export type Risk =
   | 'ok'
@@ -139,13 +142,19 @@ export function judge(input: Judging): ConnectionStatus {
   // ledger write that failed): what it holds dates from that write.
   const rotatorLater = writtenLater && adobeFacts?.writtenByRotator === true;
   const editedAfterRotation = writtenLater && adobeFacts?.writtenByRotator === false && ledger !== undefined;
-  const expiresAt = rotatorLater
-    ? Date.parse(adobeFacts!.heldCredentialsExpireAt ?? '')
-    : ledger?.lastRotation
-      ? Date.parse(ledger.lastRotation.expiresAt)
-      : adobeFacts?.heldCredentialsExpireAt
-        ? Date.parse(adobeFacts.heldCredentialsExpireAt)
-        : undefined;
+  const heldByAdobe = adobeFacts?.heldCredentialsExpireAt
+    ? Date.parse(adobeFacts.heldCredentialsExpireAt)
+    : updatedAt !== undefined && input.lifetimeSeconds
+      ? updatedAt + input.lifetimeSeconds * 1000
+      : undefined;
+  const expiresAt =
+    rotatorLater && heldByAdobe !== undefined
+      ? heldByAdobe
+      : ledger?.lastRotation
+        ? Date.parse(ledger.lastRotation.expiresAt)
+        : adobeFacts?.heldCredentialsExpireAt
+          ? Date.parse(adobeFacts.heldCredentialsExpireAt)
+          : undefined;
   const remaining = expiresAt === undefined || Number.isNaN(expiresAt) ? undefined : Math.round((expiresAt - now) / 1000);
   const pause = input.pause ?? undefined;
   const pauseEnd = pause ? Date.parse(pause.until) : undefined;
@@ -210,7 +219,9 @@ export function judge(input: Judging): ConnectionStatus {
   const edit = editedAfterRotation
     ? `edited by ${adobeFacts?.updatedBy ?? 'someone else'} at ${formatClock(updatedAt, now)}, ${rotatedAt === undefined ? 'and never rotated since' : `after its last rotation (${formatClock(rotatedAt, now)})`}`
     : undefined;
-  const later = rotatorLater ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), so its expiry counts from that write" : undefined;
+  const later = rotatorLater
+    ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), so its expiry counts from that write"
+    : undefined;
   const failed = attempt?.outcome === 'failed' && !(rotatorLater && updatedAt! > Date.parse(attempt.at));
   const adobeRefused =
     input.probe && adobe?.adobeVerified === false
@@ -220,7 +231,8 @@ export function judge(input: Judging): ConnectionStatus {
     ? `paused until ${formatClock(pause.until, now)} by ${pause.pausedBy} ("${pause.reason.replace(/\s+/g, ' ')}"): no scheduled run rotates it until then`
     : undefined;
 
-  if (remaining !== undefined && remaining <= 0) return judged('expired', holds, failed ? failureOf(attempt!, ledger!.consecutiveFailures, now) : undefined, pausedText, edit, later);
+  if (remaining !== undefined && remaining <= 0)
+    return judged('expired', holds, failed ? failureOf(attempt!, ledger!.consecutiveFailures, now) : undefined, pausedText, edit, later);
   if (remaining !== undefined && remaining < input.thresholdSeconds) {
     const alarm = `below CredentialsExpiringAlarm's threshold (${formatDuration(input.thresholdSeconds)})`;
     return judged(
@@ -246,9 +258,57 @@ export function judge(input: Judging): ConnectionStatus {
   if (remaining === undefined && !attempt) {
     if (!adobe && input.ledger === undefined) return judged('unknown', 'neither the ledger nor Adobe could be read: nothing is known about it');
     if (adobeFacts && adobeFacts.writtenByRotator === false && input.ledger !== undefined) {
-      return judged('unknown', `the rotator has never rotated it (last written by ${adobeFacts.updatedBy ?? 'someone else'}): when what it holds expires is unknown`);
+      return judged(
+        'unknown',
+        `the rotator has never rotated it (last written by ${adobeFacts.updatedBy ?? 'someone else'}): when what it holds expires is unknown`,
+      );
     }
     if (input.ledger === null) return judged('unknown', 'the rotator has never tried it (no ledger entry): when what it holds expires is unknown');
   }
   return judged('ok', edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later);
+}
+
+/** Something `status` could not learn, and why (an operator-side AWS problem when `environment`). */
+export interface Gap {
+  readonly what: string;
+  readonly why: string;
+  /** Your side: no credentials, access denied, unreachable (exit 3). */
+  readonly environment?: boolean;
+}
+
+/** One alarm as `status` shows it. */
+export interface AlarmStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly state?: string;
+  readonly since?: string;
+  readonly actionsEnabled: boolean;
+  /** A per-connection alarm's contributors in ALARM. */
+  readonly contributors?: readonly Contributor[];
+}
+
+/** The rotator as a whole: what the table's header and the JSON document's top level say. */
+export interface RotatorStatus {
+  readonly functionName: string;
+  readonly stackName?: string;
+  readonly region?: string;
+  readonly schedule?: {
+    readonly name: string;
+    readonly expression?: string;
+    readonly state?: string;
+    readonly intervalSeconds?: number;
+    readonly lastRunAt?: string;
+    readonly nextRunAt?: string;
+    /** The next run was due and no scheduled run has reported since: runs have stopped (or one is running now). */
+    readonly overdue?: boolean;
+  };
+  readonly thresholdSeconds: number;
+  /** Where the threshold comes from: the deployed alarm, the configuration's plan, or one interval. */
+  readonly thresholdFrom: 'alarm' | 'configuration' | 'interval';
+  readonly pauses?: readonly Pause[];
+  readonly olderPause?: LegacyPause;
+  readonly alarms?: readonly AlarmStatus[];
+  readonly adobeSecret?: { readonly text: string; readonly attention: boolean };
+  readonly targetsDiffer?: TargetDifference;
+  readonly gaps: readonly Gap[];
 }

@@ -32,6 +32,8 @@ export interface InspectedConnection {
   readonly method: RotationTarget['method'];
   readonly durationSeconds: number;
   readonly roleArn?: string;
+  /** The secret holding the IAM user's long-term keys (its id, never its value). */
+  readonly userCredentialsSecretId?: string;
   readonly bucketName?: string;
   readonly folderPath?: string;
   /** Flow Service's view (absent when it could not be read, or with `targetsOnly`). */
@@ -101,6 +103,7 @@ function targetFacts(target: RotationTarget): InspectedConnection {
     method: target.method,
     durationSeconds: target.durationSeconds,
     ...(target.roleArn ? { roleArn: target.roleArn } : {}),
+    ...(target.userCredentialsSecretId ? { userCredentialsSecretId: target.userCredentialsSecretId } : {}),
     ...(target.bucketName ? { bucketName: target.bucketName } : {}),
     ...(target.folderPath ? { folderPath: target.folderPath } : {}),
   };

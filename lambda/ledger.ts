@@ -278,11 +278,24 @@ export class RotationLedger {
   }
 
   /**
-   * The items of `keys` that exist, with `#id` and `projection`: consistent reads, 100 keys a
-   * request; keys DynamoDB leaves unprocessed are asked for again a few times, and any still left
-   * are simply not in the answer.
+   * The items of `connectionIds` the ledger has, whole, by connection id (the CLI's `status` and
+   * `history`; one BatchGetItem per 100). Rejects on any DynamoDB failure.
    */
-  private async batchGet(keys: readonly string[], projection: string, { signal }: { signal?: AbortSignal }): Promise<Record<string, unknown>[]> {
+  async records(connectionIds: readonly string[]): Promise<Map<string, LedgerRecord>> {
+    const found = new Map<string, LedgerRecord>();
+    for (const item of await this.batchGet(connectionIds, undefined, {})) {
+      const record = toLedgerRecord(item);
+      if (record) found.set(record.connectionId, record);
+    }
+    return found;
+  }
+
+  /**
+   * The items of `keys` that exist, with `#id` and `projection` (every attribute without one):
+   * consistent reads, 100 keys a request; keys DynamoDB leaves unprocessed are asked for again a
+   * few times, and any still left are simply not in the answer.
+   */
+  private async batchGet(keys: readonly string[], projection: string | undefined, { signal }: { signal?: AbortSignal }): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
       let batch: Record<string, AttributeValue>[] = keys.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
@@ -293,8 +306,7 @@ export class RotationLedger {
               [this.tableName]: {
                 Keys: batch,
                 ConsistentRead: true,
-                ProjectionExpression: `#id, ${projection}`,
-                ExpressionAttributeNames: { '#id': LEDGER_KEY },
+                ...(projection ? { ProjectionExpression: `#id, ${projection}`, ExpressionAttributeNames: { '#id': LEDGER_KEY } } : {}),
               },
             },
           }),

@@ -100,11 +100,14 @@ const inspectRequestSchema = z
     probe: z.boolean({ error: 'must be true or false' }).optional(),
     targetsOnly: z.boolean({ error: 'must be true or false' }).optional(),
     unknownConnections: unknownConnectionsSchema.optional(),
+    // Sent along with `inspect` so that a function from before inspect existed takes the request for
+    // a manual dry run and refuses its unknown field, instead of taking it for a scheduled event.
+    dryRun: z.literal(true, { error: 'must be true when given with inspect (an inspect request changes nothing)' }).optional(),
   })
   .strict();
 
 const MANUAL_FIELDS = ['connectionIds', 'dryRun', 'unknownConnections', 'caller'];
-const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly', 'unknownConnections'];
+const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly', 'unknownConnections', 'dryRun'];
 
 function isManualRequest(event: unknown): event is Record<string, unknown> {
   return (

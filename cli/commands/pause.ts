@@ -1,227 +1,269 @@
 /**
- * `pause` and `resume`: switch the deployed stack's schedule off and on, with the alarms' actions,
- * and keep the record of who paused, when and why in the rotation ledger.
+ * `pause` and `resume`: pauses with a scope, a reason and an end (core/pauses.ts), kept in the
+ * rotation ledger. A pause does not touch the schedule or the alarms: the function reads the pauses
+ * at the start of each run of every target and leaves the paused connections alone until the pause
+ * ends on its own, and the expiry alarm goes on watching every connection that is not paused.
  *
- * Each converges: it reads the schedule, the alarms and the record first (and changes nothing if
- * any of them is missing), then does only what is not done yet. `pause` writes the record last
- * and `resume` deletes it last, so a record means the pause was complete; a command interrupted
- * half-way says what it did, and running it again finishes it.
+ * `pause` refuses a pause that would outlast what a paused connection holds (ingestion from it
+ * would stop), unless `--force`. `resume` ends pauses early; it also ends a pause an older version
+ * wrote (schedule disabled, alarms' actions off, no end), as that version's `resume` did.
  */
-import { scheduleInterval } from '../../core/rotation-rules.js';
-import { shellWord, type CommandOptions } from '../args.js';
-import { stackOutputs } from '../aws.js';
-import { optionalConfig, stackNameFor } from '../config-source.js';
-import {
-  callerArn,
-  deploymentOf,
-  describeAlarms,
-  getSchedule,
-  setAlarmActions,
-  setScheduleState,
-  suggest,
-  type AlarmActions,
-  type Deployment,
-  type Schedule,
-  type ScheduleState,
-} from '../deployment.js';
-import { CliError, EXIT, UsageError, withoutFullStop } from '../errors.js';
-import { formatClock, formatDuration, painterFor, printJson, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
-import { deletePauseRecord, readPauseRecord, writePauseRecord, type PauseRecord } from '../pause-record.js';
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { covers, isActive, MAX_PAUSE_REASON_CHARS, MAX_PAUSE_SECONDS, parsePauseDuration, parsePauseEnd, type Pause } from '../../core/pauses.js';
+import { RotationLedger } from '../../lambda/ledger.js';
+import type { CommandOptions } from '../args.js';
+import { resolveConnectionIds } from '../connection-ids.js';
+import { openDeployment, type Opened } from '../context.js';
+import { callerArn, controlsOf, describeAlarms, getSchedule, setAlarmActions, setScheduleState, suggest } from '../deployment.js';
+import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
+import { formatClock, formatDuration, painterFor, printJson, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
+import { deleteLegacyPause, readPauseState, writePauses } from '../pause-store.js';
+import { deployedTargets, targetsForIds } from '../targets.js';
 
-/** Longer reasons belong in the change ticket the reason names. */
-const MAX_REASON_CHARS = 500;
-
-/** What the stack looks like before a command changes anything. */
-interface Controls {
-  /** The configuration says `"enabled": false`: the stack is deployed paused. */
-  readonly deployedPaused: boolean;
-  readonly deployment: Deployment;
-  readonly aws: { readonly region?: string };
-  readonly schedule: Schedule;
-  readonly alarms: readonly AlarmActions[];
-  readonly record?: PauseRecord;
+/** The pause's reason and end, checked before anything is asked of AWS. */
+function pauseTerms(options: CommandOptions, now: number): { reason: string; until: number } {
+  const reason = options.reason?.trim();
+  if (!reason) throw new UsageError('pause needs --reason <text>: why, so the next person on call knows (the change ticket, the incident).');
+  if (reason.length > MAX_PAUSE_REASON_CHARS) {
+    throw new UsageError(`--reason is ${reason.length} characters long; keep it to ${MAX_PAUSE_REASON_CHARS} (name the change ticket for the rest).`);
+  }
+  if (options.for !== undefined && options.until !== undefined) throw new UsageError('Give --for or --until, not both.');
+  if (options.for === undefined && options.until === undefined) {
+    throw new UsageError(
+      'pause needs an end: --for <duration> (90m, 2h, 1d) or --until <time> (ISO 8601, e.g. 2025-06-01T18:00Z); a pause without one is forgotten.',
+    );
+  }
+  let until: number;
+  if (options.for !== undefined) {
+    const seconds = parsePauseDuration(options.for);
+    if (seconds === undefined) throw new UsageError(`--for "${options.for}" is not a duration: use minutes, hours or days, e.g. 90m, 2h, 1d.`);
+    until = now + seconds * 1000;
+  } else {
+    const end = parsePauseEnd(options.until!);
+    if (end === undefined)
+      throw new UsageError(`--until "${options.until}" is not a time with its zone: use ISO 8601, e.g. 2025-06-01T18:00Z or 2025-06-01T20:00+02:00.`);
+    if (end <= now) throw new UsageError(`--until ${options.until} is not in the future.`);
+    until = end;
+  }
+  if (until - now > MAX_PAUSE_SECONDS * 1000) {
+    throw new UsageError(`A pause may last at most ${MAX_PAUSE_SECONDS / 86_400} days; this one would last ${formatDuration((until - now) / 1000)}.`);
+  }
+  return { reason, until };
 }
 
-async function readControls(options: CommandOptions, io: Io): Promise<Controls> {
-  const config = optionalConfig(io.cwd, options.config);
-  const stackName = stackNameFor(io.cwd, options.config, options.stack);
-  const aws = { region: config?.region };
-  const deployment = deploymentOf(stackName, await stackOutputs(stackName, aws));
-  // All three first: a schedule or alarm that is missing stops the command before it changes anything.
-  const [schedule, alarms, record] = await Promise.all([
-    getSchedule(deployment, aws),
-    describeAlarms(deployment, aws),
-    readPauseRecord(deployment.ledgerTableName, aws),
-  ]);
-  return { deployedPaused: config?.enabled === false, deployment, aws, schedule, alarms, ...(record ? { record } : {}) };
+/** The rotation ledger's table, or exit 3 naming why there is none. */
+function ledgerOf(opened: Opened): string {
+  const table = opened.deployment.ledgerTableName;
+  if (!table) throw new EnvironmentError(`Function ${opened.deployment.functionName} keeps no rotation ledger (no LEDGER_TABLE_NAME), where pauses are kept.`);
+  return table;
 }
 
-/**
- * Run the steps in order; one that fails ends the command with what the earlier ones did and the
- * command that finishes it (`again`: the same command, its reason included).
- */
-async function converge(
-  command: 'pause' | 'resume',
-  again: string,
-  options: CommandOptions,
-  steps: ReadonlyArray<readonly [done: string, run: () => Promise<unknown>]>,
-): Promise<void> {
-  const done: string[] = [];
-  for (const [description, step] of steps) {
-    try {
-      await step();
-    } catch (error) {
-      if (!(error instanceof CliError) || done.length === 0) throw error;
-      throw new CliError(
-        `${withoutFullStop(error.message)}; it had already ${done.join(' and ')}, and \`${suggest(again, options)}\` finishes the ${command} once that is fixed.`,
-        error.exitCode,
-      );
-    }
-    done.push(description);
+/** When what each connection holds expires, as its ledger item says (missing: the rotator never rotated it). */
+async function expiries(table: string, ids: readonly string[], opened: Opened): Promise<Map<string, string>> {
+  const client = new DynamoDBClient(opened.aws.region ? { region: opened.aws.region } : {});
+  try {
+    return await new RotationLedger(client, table).heldExpiries(ids);
+  } catch (error) {
+    throw describeAwsError(error, `read the rotation ledger table ${table} (dynamodb:BatchGetItem)`) ?? error;
+  } finally {
+    client.destroy();
   }
 }
-
-const quoted = (record: PauseRecord) => (record.reason ? ` ("${record.reason.replace(/\s+/g, ' ')}")` : '');
 
 export async function pauseCommand(options: CommandOptions, io: Io): Promise<number> {
-  const reason = options.reason?.trim();
-  if (reason !== undefined && reason.length > MAX_REASON_CHARS) {
-    throw new UsageError(`--reason is ${reason.length} characters long; keep it to ${MAX_REASON_CHARS} (name the change ticket for the rest).`);
-  }
-  const controls = await readControls(options, io);
-  const { deployment, aws, schedule, alarms, record } = controls;
-  const toDisable = alarms.filter((alarm) => alarm.actionsEnabled).map((alarm) => alarm.name);
-  if (record && schedule.State === 'DISABLED' && toDisable.length === 0) {
-    report(io, options, { command: 'pause', changed: false, controls, state: 'DISABLED', alarmsChanged: [], record });
-    return EXIT.OK;
+  const now = io.now();
+  const { reason, until } = pauseTerms(options, now);
+  const opened = await openDeployment(options, io);
+  const table = ledgerOf(opened);
+  const { targets, where } = await targetsForIds(options, opened.config, opened.deployment, opened.aws);
+  const named = resolveConnectionIds(
+    options.connection,
+    targets.map((target) => target.connectionId),
+    where,
+  );
+  // Every target: the deployed function's (a pause of every target covers what the function rotates).
+  const covered = named ?? (await deployedTargets(opened.deployment, opened.aws)).map((target) => target.connectionId);
+
+  const held = await expiries(table, covered, opened);
+  const short = shortIds(covered);
+  const outlasted = covered.flatMap((id) => {
+    const expiresAt = held.get(id);
+    return expiresAt === undefined || Date.parse(expiresAt) < until ? [{ id, expiresAt }] : [];
+  });
+  if (outlasted.length > 0 && !options.force) {
+    const said = outlasted.map(({ id, expiresAt }) =>
+      expiresAt
+        ? `${short.get(id)} holds credentials that expire at ${formatClock(expiresAt, now)}, so ingestion from it would stop then`
+        : `${short.get(id)} has no rotation in the ledger, so when what it holds expires is unknown`,
+    );
+    const earliest = outlasted.flatMap(({ expiresAt }) => (expiresAt ? [Date.parse(expiresAt)] : [])).sort((a, b) => a - b)[0];
+    throw new CliError(
+      `Not paused: the pause would end at ${formatClock(until, now)}, but ${said.join('; ')}. ` +
+        `Rotate first (\`${suggest(`rotate${outlasted.map(({ id }) => ` --connection ${short.get(id)}`).join('')}`, options)}\`) and pause for less than a lifetime` +
+        `${earliest !== undefined && earliest > now ? `, or end the pause before ${formatClock(earliest, now)}` : ''}, or pass --force to pause anyway.`,
+      EXIT.FAILED,
+    );
   }
 
-  const caller = await callerArn(aws);
-  const newRecord: PauseRecord = { pausedBy: caller, pausedAt: new Date(io.now()).toISOString(), ...(reason ? { reason } : {}) };
-  await converge('pause', reason ? `pause --reason ${shellWord(reason)}` : 'pause', options, [
-    ...(schedule.State !== 'DISABLED'
-      ? [[`disabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'DISABLED', aws, io.now())] as const]
-      : []),
-    ...(toDisable.length > 0 ? [[`disabled the actions of ${toDisable.length} alarms`, () => setAlarmActions(toDisable, false, aws)] as const] : []),
-    ['recorded the pause', () => writePauseRecord(deployment.ledgerTableName, newRecord, aws)] as const,
-  ]);
-  report(io, options, { command: 'pause', changed: true, controls, state: 'DISABLED', alarmsChanged: toDisable, record: newRecord });
+  const pausedBy = await callerArn(opened.aws);
+  const state = await readPauseState(table, opened.aws);
+  const pause: Pause = {
+    id: randomBytes(4).toString('hex'),
+    ...(named ? { connectionIds: named } : {}),
+    reason,
+    pausedBy,
+    pausedAt: new Date(now).toISOString(),
+    until: new Date(until).toISOString(),
+    ...(outlasted.length > 0 ? { forced: true } : {}),
+  };
+  await writePauses(table, [...state.pauses, pause], state.version, now, opened.aws);
+
+  const stopsAt = outlasted.flatMap(({ id, expiresAt }) => (expiresAt ? [{ id, expiresAt }] : []));
+  if (wantsJson(io, options.json)) {
+    printJson(io, {
+      ok: true,
+      command: 'pause',
+      function: opened.deployment.functionName,
+      pause,
+      connectionIds: covered,
+      ...(stopsAt.length > 0 ? { ingestionStops: Object.fromEntries(stopsAt.map(({ id, expiresAt }) => [id, expiresAt])) } : {}),
+    });
+    return EXIT.OK;
+  }
+  const paint = painterFor(io, 'stdout');
+  const what = named
+    ? `${named.length} connection${named.length === 1 ? '' : 's'} (${named.map((id) => short.get(id)).join(', ')})`
+    : `every target (${covered.length})`;
+  io.stdout.write(
+    `${wrap(
+      `Paused ${what} until ${formatClock(until, now)} (in ${formatDuration((until - now) / 1000)}), by ${pausedBy}: "${reason}" (pause ${pause.id}). ` +
+        'Scheduled runs leave them alone until then, and rotate them again after; the schedule and the alarms stay on, and the expiry alarm keeps watching every connection that is not paused.',
+      TABLE_WIDTH,
+      2,
+    ).replace('Paused', paint('Paused', 'warning'))}\n`,
+  );
+  for (const { id, expiresAt } of stopsAt) {
+    io.stdout.write(
+      `${wrap(`FORCED: ingestion from ${short.get(id)} stops at ${formatClock(expiresAt, now)}, when what it holds expires (before the pause ends).`, TABLE_WIDTH, 2).replace('FORCED', paint('FORCED', 'failure'))}\n`,
+    );
+  }
+  io.stdout.write(
+    `A manual rotation still works:\n    ${suggest(`rotate${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`,
+  );
+  io.stdout.write(`End it early with:\n    ${suggest(`resume${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`);
   return EXIT.OK;
 }
 
 export async function resumeCommand(options: CommandOptions, io: Io): Promise<number> {
-  const controls = await readControls(options, io);
-  const { deployment, aws, schedule, alarms, record } = controls;
-  const toEnable = alarms.filter((alarm) => !alarm.actionsEnabled).map((alarm) => alarm.name);
-  if (!record && schedule.State !== 'DISABLED' && toEnable.length === 0) {
-    report(io, options, { command: 'resume', changed: false, controls, state: 'ENABLED', alarmsChanged: [] });
-    return EXIT.OK;
+  const now = io.now();
+  const opened = await openDeployment(options, io);
+  const table = ledgerOf(opened);
+  const state = await readPauseState(table, opened.aws);
+  const active = state.pauses.filter((pause) => isActive(pause, now));
+  let kept: Pause[];
+  let ended: Pause[];
+  let named: string[] | undefined;
+  if (options.connection) {
+    const { targets, where } = await targetsForIds(options, opened.config, opened.deployment, opened.aws);
+    named = resolveConnectionIds(
+      options.connection,
+      targets.map((target) => target.connectionId),
+      where,
+    )!;
+    const whole = active.find((pause) => !pause.connectionIds && named!.some((id) => covers(pause, id)));
+    if (whole) {
+      throw new CliError(
+        `${named.join(', ')} ${named.length === 1 ? 'is' : 'are'} paused by pause ${whole.id} of every target ("${whole.reason}", until ${formatClock(whole.until, now)}): ` +
+          `end it with \`${suggest('resume', options)}\` (then pause the others again), or wait for its end.`,
+        EXIT.FAILED,
+      );
+    }
+    ended = [];
+    kept = active.flatMap((pause) => {
+      const rest = pause.connectionIds!.filter((id) => !named!.some((other) => other.toLowerCase() === id.toLowerCase()));
+      if (rest.length === pause.connectionIds!.length) return [pause];
+      if (rest.length === 0) {
+        ended.push(pause);
+        return [];
+      }
+      return [{ ...pause, connectionIds: rest }];
+    });
+  } else {
+    kept = [];
+    ended = active;
   }
+  const changedPauses = kept.length !== active.length || ended.length > 0 || kept.some((pause, index) => pause !== active[index]);
+  if (changedPauses) await writePauses(table, kept, state.version, now, opened.aws);
+  const legacy = named ? undefined : await endLegacyPause(opened, table, state.legacy !== undefined, options);
 
-  await converge('resume', 'resume', options, [
-    ...(schedule.State === 'DISABLED'
-      ? [[`enabled schedule ${deployment.scheduleName}`, () => setScheduleState(deployment, schedule, 'ENABLED', aws, io.now())] as const]
-      : []),
-    ...(toEnable.length > 0 ? [[`enabled the actions of ${toEnable.length} alarms`, () => setAlarmActions(toEnable, true, aws)] as const] : []),
-    ...(record ? [['removed the pause record', () => deletePauseRecord(deployment.ledgerTableName, aws)] as const] : []),
-  ]);
-  report(io, options, { command: 'resume', changed: true, controls, state: 'ENABLED', alarmsChanged: toEnable, ...(record ? { record } : {}) });
-  return EXIT.OK;
-}
-
-interface Outcome {
-  readonly command: 'pause' | 'resume';
-  readonly changed: boolean;
-  readonly controls: Controls;
-  /** The schedule's state now. */
-  readonly state: ScheduleState;
-  /** Alarms whose actions the command switched. */
-  readonly alarmsChanged: readonly string[];
-  /** pause: the record now in the ledger; resume: the one it removed. */
-  readonly record?: PauseRecord;
-}
-
-function report(io: Io, options: CommandOptions, outcome: Outcome): void {
-  const { command, changed, controls, state, alarmsChanged, record } = outcome;
-  const { deployment, schedule, alarms } = controls;
-  const actionsEnabled = command === 'resume';
   if (wantsJson(io, options.json)) {
     printJson(io, {
       ok: true,
-      command,
-      changed,
-      paused: command === 'pause',
-      stack: deployment.stackName,
-      schedule: {
-        name: deployment.scheduleName,
-        group: deployment.scheduleGroupName,
-        expression: schedule.ScheduleExpression,
-        state,
-        previousState: schedule.State,
-      },
-      alarms: alarms.map((alarm) => ({ name: alarm.name, actionsEnabled, changed: alarmsChanged.includes(alarm.name) })),
-      ledgerTable: deployment.ledgerTableName,
-      ...(command === 'pause' ? { record } : { removedRecord: record ?? null }),
-      ...(controls.deployedPaused ? { deployedPaused: true } : {}),
+      command: 'resume',
+      changed: changedPauses || Boolean(legacy?.changed.length),
+      function: opened.deployment.functionName,
+      ended,
+      ...(named ? { connectionIds: named } : {}),
+      remaining: kept,
+      ...(legacy ? { olderPause: legacy } : {}),
     });
-    return;
+    return EXIT.OK;
   }
   const paint = painterFor(io, 'stdout');
-  const now = io.now();
-  const said = (tone: Tone, label: string, text: string) =>
-    io.stdout.write(`${wrap(`${label}: ${text}`, TABLE_WIDTH, 2).replace(label, paint(label, tone))}\n`);
-  const paste = (intro: string, line: string) => io.stdout.write(`${intro}\n    ${line}\n`);
-  const where = `schedule ${deployment.scheduleName} (group ${deployment.scheduleGroupName})`;
-  const already = alarms.length - alarmsChanged.length;
-  const actions = (state: string) =>
-    `the actions of its ${alarms.length} alarms are ${state}${already > 0 ? ` (${already === alarms.length ? 'all' : already} already were)` : ''}`;
-  const byWhom = (paused: PauseRecord) => `paused by ${paused.pausedBy} at ${formatClock(paused.pausedAt, now) ?? 'an unknown time'}${quoted(paused)}`;
-
-  if (command === 'pause' && !changed) {
-    said(
-      'warning',
-      'Already paused',
-      `${byWhom(record!)}; ${where} is DISABLED and the actions of its ${alarms.length} alarms are disabled. Nothing was changed.`,
-    );
-    paste('Resume with:', suggest('resume', options));
-    return;
-  }
-  if (command === 'resume' && !changed) {
-    said('ok', 'Not paused', `${where} is ENABLED and the actions of its ${alarms.length} alarms are enabled. Nothing was changed.`);
-    return;
-  }
-  if (command === 'pause') {
-    const wasDisabled = schedule.State === 'DISABLED' ? ' (it already was)' : '';
-    said(
-      'warning',
-      'Paused',
-      `${where} is DISABLED${wasDisabled}, so no scheduled run starts; ${actions('disabled')}, so they change state without notifying anyone. Recorded in the ledger table ${deployment.ledgerTableName}: ${byWhom(record!)}.`,
-    );
+  if (!changedPauses && !legacy?.changed.length) {
     io.stdout.write(
-      `${wrap('Credentials still expire while paused: each connection keeps what it holds until its expiry (`status` shows when).', TABLE_WIDTH, 2)}\n`,
+      `${paint('Not paused', 'ok')}: ${named ? `${named.join(', ')} ${named.length === 1 ? 'is' : 'are'} in no pause` : 'no pause is in force'}. Nothing was changed.\n`,
     );
-    paste('A manual rotation still works:', suggest('rotate', options));
-    paste('Resume with:', suggest('resume', options));
-    return;
+    return EXIT.OK;
   }
-  const interval = schedule.ScheduleExpression ? scheduleInterval(schedule.ScheduleExpression).seconds : undefined;
-  const notes = [
-    record
-      ? `It was ${byWhom(record)}; that record is removed.`
-      : schedule.State === 'DISABLED'
-        ? 'It had been disabled without a pause record (outside this tool).'
-        : '',
-  ].filter(Boolean);
-  said('ok', 'Resumed', `${where} is ENABLED${schedule.State === 'DISABLED' ? '' : ' (it already was)'}; ${actions('enabled')}. ${notes.join(' ')}`.trim());
-  if (controls.deployedPaused) {
-    said(
-      'warning',
-      'Note',
-      'the configuration says "enabled": false, so the stack was deployed paused: the next deploy that changes the schedule or the alarms switches them off again. Set "enabled": true before that deploy.',
-    );
-  }
-  paste(
-    `The next scheduled run starts within ${interval ? formatDuration(interval) : 'one schedule interval'} (${schedule.ScheduleExpression ?? 'its schedule'}); then check:`,
-    suggest('status', options),
+  const short = shortIds(named ?? []);
+  const said = named
+    ? `${named.map((id) => short.get(id)).join(', ')} ${named.length === 1 ? 'is' : 'are'} no longer paused`
+    : `every pause ended (${ended.length})`;
+  io.stdout.write(
+    `${wrap(`Resumed: ${said}${legacy?.changed.length ? `; the older pause's ${legacy.changed.join(' and ')}` : ''}. The next scheduled run rotates ${named ? (named.length === 1 ? 'it' : 'them') : 'every target'}.`, TABLE_WIDTH, 2).replace('Resumed', paint('Resumed', 'ok'))}\n`,
   );
+  for (const pause of kept) {
+    io.stdout.write(
+      `${wrap(`Still paused: pause ${pause.id} (${pause.connectionIds?.length ?? 'every'} connection${pause.connectionIds?.length === 1 ? '' : 's'}) until ${formatClock(pause.until, now)}: "${pause.reason}".`, TABLE_WIDTH, 2)}\n`,
+    );
+  }
+  io.stdout.write(`Then check:\n    ${suggest('status', options)}\n`);
+  return EXIT.OK;
+}
+
+/**
+ * End a pause an older version wrote: the schedule enabled, the alarms' actions on, its record
+ * deleted (in that order, so a record still there means the resume did not finish). Also switches
+ * on a schedule or alarm actions left off outside this tool, as that version's `resume` did.
+ */
+async function endLegacyPause(opened: Opened, table: string, hadRecord: boolean, options: CommandOptions): Promise<{ changed: string[] } | undefined> {
+  let controls: ReturnType<typeof controlsOf>;
+  try {
+    controls = controlsOf(opened.deployment);
+  } catch (error) {
+    if (hadRecord) throw error;
+    return undefined;
+  }
+  const { aws } = opened;
+  const [schedule, alarms] = await Promise.all([getSchedule(controls, aws), describeAlarms(controls, aws)]);
+  const silenced = alarms.filter((alarm) => !alarm.actionsEnabled).map((alarm) => alarm.name);
+  const changed: string[] = [];
+  const step = async (description: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+    } catch (error) {
+      if (!(error instanceof CliError) || changed.length === 0) throw error;
+      throw new CliError(
+        `${error.message.replace(/\.$/, '')}; it had already ${changed.join(' and ')}, and \`${suggest('resume', options)}\` finishes once that is fixed.`,
+        error.exitCode,
+      );
+    }
+    changed.push(description);
+  };
+  if (schedule.State === 'DISABLED') await step(`schedule ${controls.scheduleName} is enabled`, () => setScheduleState(controls, schedule, 'ENABLED', aws));
+  if (silenced.length > 0) await step(`${silenced.length} alarms' actions are enabled`, () => setAlarmActions(silenced, true, aws));
+  if (hadRecord) await step('record is removed', () => deleteLegacyPause(table, aws));
+  return { changed };
 }

@@ -4,7 +4,6 @@
  * credentials start it and read the log; the secret's value is never read or printed.
  */
 import type { CommandOptions } from '../args.js';
-import { STACK_OUTPUT, stackOutputs } from '../aws.js';
 import {
   describeAdobeSecretRotation,
   rotationSteps,
@@ -13,26 +12,20 @@ import {
   type RotationOutcome,
   type RotationStepLine,
 } from '../adobe-secret-rotation.js';
-import { requireConfig } from '../config-source.js';
+import { openDeployment } from '../context.js';
 import { suggest } from '../deployment.js';
-import { EXIT } from '../errors.js';
-import { adobeSecretIdOf } from '../local-run.js';
+import { EnvironmentError, EXIT } from '../errors.js';
 import { formatClock, painterFor, printJson, Progress, renderTable, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
 
 /** Log lines and the local clock may disagree by a few seconds: read a little before the start. */
 const CLOCK_MARGIN_MS = 5_000;
 
 export async function rotateAdobeSecretCommand(options: CommandOptions, io: Io): Promise<number> {
-  const config = requireConfig(io.cwd, options.config, 'rotate-adobe-secret');
-  const stackName = options.stack ?? config.stackName;
-  const aws = { region: config.region };
-  const stack = await stackOutputs(stackName, aws).then(
-    (outputs) => ({ outputs }),
-    (error: unknown) => ({ error }),
-  );
-  const outputs = () => ('outputs' in stack ? Promise.resolve(stack.outputs) : Promise.reject(stack.error));
-  const secretId = await adobeSecretIdOf(config, outputs, stackName);
-  const logGroupName = 'outputs' in stack ? stack.outputs[STACK_OUTPUT.adobeSecretRotationLogGroupName] : undefined;
+  // The deployment's own secret (the function's ADOBE_CREDENTIALS_SECRET_ID), and its rotation's log group (a tag).
+  const { deployment, aws, config } = await openDeployment(options, io);
+  const secretId = config?.adobeCredentialsSecret?.secretId ?? deployment.adobeCredentialsSecretId;
+  if (!secretId) throw new EnvironmentError(`Function ${deployment.functionName} names no Adobe credentials secret (ADOBE_CREDENTIALS_SECRET_ID).`);
+  const logGroupName = deployment.adobeSecretRotationLogGroupName;
 
   const since = io.now() - CLOCK_MARGIN_MS;
   // An unfinished rotation is attempted again under its own token: its earlier lines are not this attempt's.

@@ -3,10 +3,15 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connectionIdsOf, namedIds, notTargets, RUN, shellWord, type CommandOptions } from '../args.js';
-import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
+import { CONNECTION_ID } from '../../core/contract.js';
+import { namedIds, RUN, shellWord, type CommandOptions } from '../args.js';
+import { invokeFunction, stackOutputs, type AwsOptions } from '../aws.js';
 import { optionalConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
-import { suggest } from '../deployment.js';
+import { resolveConnectionIds } from '../connection-ids.js';
+import { checkRegion } from '../context.js';
+import { callerArn, deployCommand, suggest } from '../deployment.js';
+import { resolveFunction } from '../discovery.js';
+import { invokeInspect } from '../targets.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError, withoutFullStop } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
 import {
@@ -36,31 +41,72 @@ interface RotateReport {
 /**
  * The manual request of the function's contract (README, "Events"). Ids that are not the
  * function's targets are asked to be reported in the summary (`unknownConnectionIds`), so they
- * are read as data, and a typo is not a Lambda error that pages through ErrorsAlarm.
+ * are read as data, and a typo is not a Lambda error that pages through ErrorsAlarm. The caller is
+ * who the operator's credentials say they are, kept in each connection's ledger history.
  */
-function manualRequest(connectionIds: string[] | undefined, dryRun: boolean) {
-  return { ...(connectionIds ? { connectionIds, unknownConnections: 'report' as const } : {}), dryRun };
+function manualRequest(connectionIds: string[] | undefined, dryRun: boolean, caller?: string) {
+  return { ...(connectionIds ? { connectionIds, unknownConnections: 'report' as const } : {}), dryRun, ...(caller ? { caller } : {}) };
+}
+
+/**
+ * `--connection` values as whole ids: resolved against the local configuration's targets, or, given
+ * `--function` (which may come from another configuration) or no configuration, taken as they are
+ * when they are whole ids (the function answers for them) and else resolved against the function's
+ * own targets (an inspect request that asks nothing of Adobe).
+ */
+async function connectionIdsFor(
+  options: CommandOptions,
+  config: RotatorConfig | undefined,
+  functionName: string,
+  aws: AwsOptions,
+): Promise<string[] | undefined> {
+  if (!options.connection || options.connection.length === 0) return undefined;
+  if (config && !options.function) {
+    return resolveConnectionIds(
+      options.connection,
+      config.targets.map((target) => target.connectionId),
+      'the local configuration; nothing was invoked or rotated (for a function deployed from another configuration, pass --function <name>)',
+    );
+  }
+  if (options.connection.every((id) => CONNECTION_ID.test(id))) return resolveConnectionIds(options.connection, options.connection, 'the request');
+  const answered = await invokeInspect({ functionName }, { targetsOnly: true }, aws);
+  return resolveConnectionIds(
+    options.connection,
+    answered.inspected.map((target) => target.connectionId),
+    `function ${functionName}'s targets`,
+  );
 }
 
 export async function rotateCommand(options: CommandOptions, io: Io): Promise<number> {
-  const connectionIds = connectionIdsOf(options);
   const dryRun = Boolean(options['dry-run']);
   if (options.local && (options.function || options.stack)) {
     throw new UsageError(`--local runs the rotation in this process; it cannot be combined with ${options.function ? '--function' : '--stack'}.`);
   }
   if (options.verbose && !options.local) throw new UsageError("--verbose applies to --local only: a deployed function's log is in CloudWatch Logs.");
 
-  const report = options.local ? await rotateLocally(options, io, connectionIds, dryRun) : await rotateDeployed(options, io, connectionIds, dryRun);
+  const report = options.local ? await rotateLocally(options, io, dryRun) : await rotateDeployed(options, io, dryRun);
   const ok = report.rows.length > 0 && report.rows.every((row) => isHealthyRow(row, dryRun));
   print(report, ok, io, wantsJson(io, options.json));
   return ok ? EXIT.OK : EXIT.FAILED;
 }
 
-async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
+async function rotateDeployed(options: CommandOptions, io: Io, dryRun: boolean): Promise<RotateReport> {
+  if (options.function && options.stack) throw new UsageError('--function and --stack both name the rotator: give one.');
   const config = optionalConfig(io.cwd, options.config);
-  refuseUnknownIds(config, connectionIds, options);
   const aws = { region: config?.region };
-  const functionName = options.function ?? (await resolveFunctionName(stackNameFor(io.cwd, options.config, options.stack), aws));
+  // Unknown local ids are refused before anything is asked of AWS.
+  const localIds = config && !options.function ? await connectionIdsFor(options, config, '', aws) : undefined;
+  await checkRegion(aws);
+  const { functionName } = await resolveFunction(
+    {
+      ...(options.function ? { functionName: options.function } : {}),
+      stackName: stackNameFor(io.cwd, options.config, options.stack),
+      stackGiven: Boolean(options.stack),
+    },
+    aws,
+  );
+  const connectionIds = localIds ?? (await connectionIdsFor(options, config, functionName, aws));
+  const caller = await callerArn(aws);
 
   const progress = new Progress(io);
   const started = io.now();
@@ -70,7 +116,7 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
   const timer = progress.enabled ? setInterval(tick, 1000).unref() : undefined;
   let outcome: Awaited<ReturnType<typeof invokeFunction>>;
   try {
-    outcome = await invokeFunction(functionName, manualRequest(connectionIds, dryRun), aws);
+    outcome = await invokeFunction(functionName, manualRequest(connectionIds, dryRun, caller), aws);
   } finally {
     clearInterval(timer);
     progress.done();
@@ -109,24 +155,6 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
 }
 
 /**
- * Refuse, before invoking, an id the local configuration does not have (a typo, most often). The
- * function would refuse it too, but a refused request is a Lambda error, which `ErrorsAlarm` counts
- * as a failed run and pages for. With `--function` the function may come from another
- * configuration, so it decides.
- */
-function refuseUnknownIds(config: RotatorConfig | undefined, connectionIds: string[] | undefined, options: CommandOptions): void {
-  if (!config || !connectionIds || options.function) return;
-  const targetIds = config.targets.map((target) => target.connectionId);
-  const known = new Set(targetIds.map((id) => id.toLowerCase()));
-  const unknown = connectionIds.filter((id) => !known.has(id.toLowerCase()));
-  if (unknown.length === 0) return;
-  throw new UsageError(
-    `${notTargets(unknown, targetIds)} in the local configuration; nothing was invoked or rotated ` +
-      '(for a function deployed from another configuration, pass --function <name>).',
-  );
-}
-
-/**
  * The function refused connection ids that the local configuration has: they were added and not
  * deployed yet. Says so, with the commands to run (undefined when that is not the case).
  */
@@ -134,7 +162,7 @@ function notDeployedYet(refused: readonly string[], config: RotatorConfig | unde
   if (!config) return undefined;
   const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
   if (!refused.every((id) => local.has(id.toLowerCase()))) return undefined;
-  const deploy = `npx cdk deploy${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`;
+  const deploy = deployCommand(options);
   const rotate = [
     `${RUN} rotate`,
     // Nothing was rotated: the same request again, once deployed.
@@ -156,22 +184,18 @@ function notInTargets(unknown: readonly string[], config: RotatorConfig | undefi
   return `connectionIds: ${named} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets`;
 }
 
-async function rotateLocally(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
+async function rotateLocally(options: CommandOptions, io: Io, dryRun: boolean): Promise<RotateReport> {
   const config = requireConfig(io.cwd, options.config, 'rotate --local');
   const byId = new Map(config.targets.map((target) => [target.connectionId.toLowerCase(), target]));
-  const unknown = (connectionIds ?? []).filter((id) => !byId.has(id.toLowerCase()));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `${notTargets(
-        unknown,
-        config.targets.map((target) => target.connectionId),
-      )}; nothing was rotated.`,
-    );
-  }
+  const connectionIds = resolveConnectionIds(
+    options.connection,
+    config.targets.map((target) => target.connectionId),
+    'the local configuration; nothing was rotated',
+  );
   const targets = connectionIds ? connectionIds.map((id) => byId.get(id.toLowerCase())!) : config.targets;
   refuseCreatedRoles(config, targets);
 
-  await checkOperatorCredentials(config.region);
+  const caller = await checkOperatorCredentials(config.region);
   const secretId = await adobeSecretIdOf(config, () => stackOutputs(config.stackName, { region: config.region }), config.stackName);
   const env = functionEnvironment(config, targets, secretId);
 
@@ -182,7 +206,7 @@ async function rotateLocally(options: CommandOptions, io: Io, connectionIds: str
   if (showProgress) progress.update(`${label} 0/${targets.length}…`);
   const outcome = await runLocally(
     env,
-    manualRequest(connectionIds, dryRun),
+    manualRequest(connectionIds, dryRun, caller),
     (line) => {
       if (options.verbose) io.stderr.write(`${line}\n`);
       else if (isOutcomeLogLine(line)) progress.update(`${label} ${++done}/${targets.length}…`);
@@ -195,11 +219,11 @@ async function rotateLocally(options: CommandOptions, io: Io, connectionIds: str
   throw new CliError(`The local run failed before rotating any connection: ${outcome.error!.message}`, EXIT.FAILED);
 }
 
-/** --local signs with the operator's credentials: say so at once when there are none. */
-async function checkOperatorCredentials(region: string | undefined): Promise<void> {
+/** --local signs with the operator's credentials: say so at once when there are none. Resolves to who they are. */
+async function checkOperatorCredentials(region: string | undefined): Promise<string | undefined> {
   const client = new STSClient({ ...(region ? { region } : {}) });
   try {
-    await client.send(new GetCallerIdentityCommand({}));
+    return (await client.send(new GetCallerIdentityCommand({}))).Arn;
   } catch (error) {
     throw (
       describeAwsError(error, 'call sts:GetCallerIdentity') ?? new EnvironmentError(`Your AWS credentials could not be checked (${(error as Error).name}).`)

@@ -8,9 +8,8 @@
 import { STACK_ALARM_IDS } from '../../core/alarm-rules.js';
 import type { CommandOptions } from '../args.js';
 import { alarmRoute, setActions, setAlarmState, subscriptionsOf, type TopicSubscriptions } from '../alarm-route.js';
-import { stackOutputs } from '../aws.js';
-import { optionalConfig, stackNameFor } from '../config-source.js';
-import { callerArn, deploymentOf, suggest } from '../deployment.js';
+import { openDeployment } from '../context.js';
+import { callerArn, deployCommand, suggest } from '../deployment.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { painterFor, printJson, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
 
@@ -44,14 +43,17 @@ export function resolveAlarm(alarmNames: readonly string[], wanted: string): str
 }
 
 export async function testAlarmCommand(options: CommandOptions, io: Io): Promise<number> {
-  const config = optionalConfig(io.cwd, options.config);
-  const stackName = stackNameFor(io.cwd, options.config, options.stack);
-  const aws = { region: config?.region };
-  const deployment = deploymentOf(stackName, await stackOutputs(stackName, aws));
+  const { deployment, aws } = await openDeployment(options, io);
+  if (deployment.alarmNames.length === 0) {
+    throw new CliError(
+      `Function ${deployment.functionName} has no alarms: ${deployment.gaps.find((gap) => /alarm/i.test(gap)) ?? 'none is named after it'}.`,
+      EXIT.ENVIRONMENT,
+    );
+  }
   const name = resolveAlarm(deployment.alarmNames, options.alarm ?? DEFAULT_TEST_ALARM);
   const id = alarmIdOf(name) ?? name;
 
-  const route = await alarmRoute(name, aws);
+  const route = await alarmRoute(name, { ...aws, deploy: deployCommand(options) });
   if (route.state === 'ALARM') {
     throw new CliError(
       `${id} is in ALARM now: it notified when it went there, and may be a real incident (see docs/RUNBOOK.md#${id.replace(/Shard\d+$/, '').toLowerCase()}). ` +
@@ -59,7 +61,7 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
       EXIT.FAILED,
     );
   }
-  const topics = await Promise.all(route.topics.map((topic) => subscriptionsOf(topic, aws)));
+  const topics = await Promise.all(route.topics.map((topic) => subscriptionsOf(topic, { ...aws, deploy: deployCommand(options) })));
   const caller = await callerArn(aws);
   const reason = `Test of the alarm's route by ${caller} (npx aep-s3-rotator test-alarm): not an incident; the alarm returns to ${route.state} at once.`;
 
@@ -77,7 +79,8 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
   if (wantsJson(io, options.json)) {
     printJson(io, {
       ok,
-      stack: deployment.stackName,
+      function: deployment.functionName,
+      ...(deployment.stackName ? { stack: deployment.stackName } : {}),
       alarm: { id, name, state: route.state, actionsEnabled: route.actionsEnabled },
       topics: topics.map(({ topicArn, confirmed, pending }) => ({ topicArn, confirmed, pending })),
     });

@@ -51,7 +51,7 @@ describe('parseRotationRequest', () => {
     [{ connectionIds: [] }, 'connectionIds: must list at least one connection id'],
     [{ connectionIds: [ID, ID.toUpperCase()] }, `connectionIds: lists ${ID.toUpperCase()} more than once`],
     [{ dryRun: 'yes' }, 'dryRun: must be true or false'],
-    [{ dryRun: true, connectionId: ID }, 'unknown field(s) connectionId; allowed: connectionIds, dryRun, caller'],
+    [{ dryRun: true, connectionId: ID }, 'unknown field(s) connectionId; allowed: connectionIds, dryRun, unknownConnections, caller'],
     [{ connectionIds: Array.from({ length: 5001 }, () => ID) }, 'connectionIds: must list at most 5000'],
   ])('rejects %j naming the field', (event, expected) => {
     expect(() => parseRotationRequest(event)).toThrow(RequestValidationError);

@@ -129,15 +129,16 @@ function failureOf(attempt: LedgerAttempt, runsInARow: number, now: number): str
 export function judge(input: Judging): ConnectionStatus {
   const { adobe, now } = input;
   const ledger = input.ledger ?? undefined;
+  // Adobe's view is unknown when the function could not be asked, or could not read it (not found is known).
   const unknown: Unknown[] = [
-    ...(adobe ? [] : (['adobe'] as const)),
+    ...(adobe && (!adobe.errorCode || adobe.notFound) ? [] : (['adobe'] as const)),
     ...(input.ledger === undefined ? (['ledger'] as const) : []),
     ...(input.pause === undefined ? (['pause'] as const) : []),
   ];
   const adobeFacts = adobe?.errorCode ? undefined : adobe;
   const updatedAt = adobeFacts?.updatedAt ? Date.parse(adobeFacts.updatedAt) : undefined;
   const rotatedAt = ledger?.lastRotation ? Date.parse(ledger.lastRotation.at) : undefined;
-  const writtenLater = updatedAt !== undefined && (rotatedAt === undefined || updatedAt > rotatedAt + 1000);
+  const writtenLater = updatedAt !== undefined && (rotatedAt === undefined || updatedAt > rotatedAt);
   // The rotator's own client wrote after the ledger's last rotation (a `rotate --local`, or a
   // ledger write that failed): what it holds dates from that write.
   const rotatorLater = writtenLater && adobeFacts?.writtenByRotator === true;

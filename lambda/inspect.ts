@@ -70,6 +70,9 @@ export interface InspectedConnection {
   readonly adobeError?: string;
 }
 
+/** Codes that mean Adobe could not be asked at all (the Adobe secret, IMS), not that a connection is wrong. */
+const UNASKABLE = /^(?:IMS_AUTH_FAILED|IMS_UNAVAILABLE|SECRET_INVALID|SECRET_UNAVAILABLE)$/;
+
 /** What Adobe holds for the rotator's credential (lambda/adobe-client-secrets.ts), or why that is unknown. */
 export type AdobeClientSecretsView = AdobeClientSecretsReport | { readonly unavailable: { readonly code: string; readonly message: string } };
 
@@ -215,12 +218,18 @@ export async function runInspect(
     adobe = { errorCode: failure.errorCode, error: failure.error };
   }
   const limit = pLimit(config.concurrency);
+  const unaskable = adobe;
   const [inspected, adobeClientSecrets] = await Promise.all([
-    adobe
-      ? Promise.resolve(targets.map((target) => ({ ...targetFacts(target), errorCode: adobe.errorCode, error: adobe.error })))
+    unaskable
+      ? Promise.resolve(targets.map((target) => ({ ...targetFacts(target), errorCode: unaskable.errorCode, error: unaskable.error })))
       : Promise.all(targets.map((target) => limit(() => inspectOne(target, composition, session, { probe: request.probe, rotatorClientId })))),
-    adobe ? Promise.resolve(undefined) : clientSecretsOf(session, composition),
+    unaskable ? Promise.resolve(undefined) : clientSecretsOf(session, composition),
   ]);
+  // Every connection refused for the same reason Adobe could not be asked at all (a token revoked and refused again): say it once.
+  const [first] = inspected;
+  if (!adobe && first?.errorCode && UNASKABLE.test(first.errorCode) && inspected.every((entry) => entry.errorCode === first.errorCode)) {
+    adobe = { errorCode: first.errorCode, error: first.error ?? '' };
+  }
   const result: InspectResult = {
     inspected,
     checkedAt: new Date(now()).toISOString(),

@@ -43,6 +43,11 @@ export interface CliWorld {
   cli(argv: string[], options?: { tty?: boolean; now?: number; env?: Record<string, string | undefined> }): Promise<CliResult>;
   /** Change process.env (the AWS SDK reads it) until the world closes or the returned function runs. */
   env(extra: Record<string, string | undefined>): () => void;
+  /**
+   * Sign the CLI's calls as an operator of its own (a role session of the world's STS), not as the
+   * function's role (the default): returns the operator's access key id and ARN.
+   */
+  asOperator(): { readonly accessKeyId: string; readonly arn: string };
   close(): Promise<void>;
 }
 
@@ -91,6 +96,11 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
       restores.push(restore);
       return restore;
     },
+    asOperator() {
+      const operator = world.emulators.sts.issueRoleSession(OPERATOR_ROLE_ARN, 'operator', 12 * 3600);
+      cliWorld.env({ AWS_ACCESS_KEY_ID: operator.accessKeyId, AWS_SECRET_ACCESS_KEY: operator.secretAccessKey, AWS_SESSION_TOKEN: operator.sessionToken });
+      return { accessKeyId: operator.accessKeyId, arn: `arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator` };
+    },
     async close() {
       for (const restore of restores.reverse()) restore();
       rmSync(dir, { recursive: true, force: true });
@@ -101,6 +111,9 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
   cliWorld.writeConfig({});
   return cliWorld;
 }
+
+/** The operator role of {@link CliWorld.asOperator}. */
+export const OPERATOR_ROLE_ARN = 'arn:aws:iam::123456789012:role/aep-s3-rotator-operator';
 
 /** The CLI's environment when a test does not ask for colour. */
 export const PLAIN = { NO_COLOR: '1' } as const;

@@ -1,371 +1,315 @@
 /**
- * `status`: GET each configured connection through the emulated Flow Service with the rotator's
- * Adobe credentials, and judge its credential age against the lifetime and the schedule.
+ * `status` against the deployed stack's stand-ins: Adobe's view through the function's read-only
+ * inspect request (the operator never reads the Adobe secret), the ledger, the pauses, the
+ * schedule and the alarms; judged as the alarms judge; within 100 columns.
  */
-import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findSecrets, configFor, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from '../../support/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { run } from '../../../cli/main.js';
+import { injectFault } from '../../../emulators/sandbox-faults.js';
+import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.js';
 
-let t: CliWorld;
-let ids: string[];
 const MINUTE = 60_000;
 /** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
 const flat = (text: string) => text.replace(/\s+/g, ' ');
-/** Colour codes (SGR). */
-/** The terminal's colour escapes: ESC [ ... m. */
-const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const worlds: CliWorld[] = [];
 
-beforeAll(async () => {
-  t = await startCliWorld({
+async function world(): Promise<CliWorld> {
+  const t = await startCliWorld({
     connections: [
-      { sandboxName: 'prod', method: 'assume-role-chained' },
+      { sandboxName: 'prod', name: 'Orders export' },
+      { sandboxName: 'prod' },
       { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 7200 },
     ],
   });
-  ids = t.world.connectionIds;
-  // The rotator writes the credentials now (its Adobe client shows as updatedClient).
-  expect((await t.cli(['rotate', '--local'])).code).toBe(0);
-});
-afterAll(() => t.close());
-afterEach(() => {
-  t.world.emulators.flowService.clearFaults();
-  t.world.emulators.sts.setClock(Date.now);
-  t.writeConfig(configFor(t.world));
+  worlds.push(t);
+  return t;
+}
+afterEach(async () => {
+  for (const t of worlds.splice(0)) await t.close();
 });
 
 describe('status', () => {
-  it('shows healthy connections written by the rotator and exits 0', async () => {
-    const result = await t.cli(['status', '--json'], { now: Date.now() + 10 * MINUTE });
+  it("shows each connection from the ledger and Adobe's view, the schedule's last and next run and every alarm, and exits 0", async () => {
+    const t = await world();
+    const operator = t.asOperator();
+    const run = await t.stack.runSchedule();
+    const before = t.world.emulators.secretsManager.requests.length;
+
+    const result = await t.cli(['status', '--json']);
 
     expect(result.code).toBe(0);
     const report = result.json();
-    expect(report).toMatchObject({ ok: true, atRisk: 0, schedule: 'rate(15 minutes)', scheduleIntervalSeconds: 900 });
-    expect(report.connections).toEqual([
-      expect.objectContaining({
-        connectionId: ids[0],
-        sandboxName: 'prod',
-        state: 'enabled',
-        specName: 'Access Key',
-        writtenByRotator: true,
-        lifetimeSeconds: 3600,
-        risk: 'ok',
-        atRisk: false,
-      }),
-      expect.objectContaining({ connectionId: ids[1], sandboxName: 'dev', lifetimeSeconds: 7200, risk: 'ok', atRisk: false }),
-    ]);
-    const first = report.connections[0];
-    expect(first.updatedBy).toBe(`${t.world.adobe.clientId}@AdobeID`);
-    expect(first.updatedAt).toBe(new Date(t.world.connection(ids[0]!).updatedAt).toISOString());
-    expect(first.ageSeconds).toBeGreaterThanOrEqual(600);
-    // Which params exist, never their values.
-    expect(first.params).toEqual(['bucketName', 'folderPath', 's3AccessKey', 's3SecretKey', 's3SessionToken']);
-    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
-    expect(result.stdout).not.toContain(t.world.connection(ids[0]!).params.s3AccessKey!);
-  });
-
-  it('warns about credentials that expire before the next run can be relied on, and exits 1', async () => {
-    // 50 minutes into a 60-minute lifetime, with a 15-minute schedule.
-    const result = await t.cli(['status'], { tty: true, now: Date.now() + 50 * MINUTE });
-
-    expect(result.code).toBe(1);
-    const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+SANDBOX\s+UPDATED\s+BY\s+AGE \/ LIFETIME\s+RISK$/);
-    // Short ids; the name from Flow Service; the time of day (and the day, when it is not today); who wrote it.
-    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(
-      new RegExp(`^${ids[0]!.slice(0, 8)}  S3 ingest 1\\s+prod\\s+(?:[A-Z][a-z]{2} \\d{1,2} )?\\d\\d:\\d\\dZ\\s+rotator\\s+50m / 1h00m\\s+EXPIRING$`),
-    );
-    expect(lines.find((line) => line.startsWith(ids[1]!.slice(0, 8)))).toMatch(/S3 ingest 2\s+dev\s+.*50m \/ 2h00m\s+ok$/);
-    expect(flat(result.stdout)).toContain(
-      `WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): credentials expire in about 10m, before the next scheduled run (every 15m) can be relied on; rotate it now:`,
-    );
-    // The command to paste, whole, on a line of its own.
-    expect(lines).toContain(`    npx aep-s3-rotator rotate --connection ${ids[0]}`);
-    expect(result.stdout).toContain('AT RISK: 1 of 2 connections healthy');
-  });
-
-  it('colours ok, warning and failure on a terminal, and nothing under NO_COLOR or in a pipe', async () => {
-    const now = Date.now() + 50 * MINUTE;
-
-    const coloured = await t.cli(['status'], { tty: true, now, env: {} });
-    const noColor = await t.cli(['status'], { tty: true, now, env: { NO_COLOR: '1' } });
-    const piped = await t.cli(['status'], { now, env: {} });
-
-    expect(coloured.stdout).toContain('\x1b[32mok\x1b[39m');
-    expect(coloured.stdout).toContain('\x1b[33mEXPIRING\x1b[39m');
-    expect(coloured.stdout).toContain('\x1b[33mWARNING\x1b[39m:');
-    expect(coloured.stdout).toContain('\x1b[31m\x1b[1mAT RISK\x1b[22m\x1b[39m:');
-    expect(noColor.stdout).not.toMatch(ANSI);
-    expect(coloured.stdout.replace(ANSI, '')).toBe(noColor.stdout);
-    expect(piped.stdout).not.toMatch(ANSI);
-    expect(piped.json().atRisk).toBe(1);
-  });
-
-  it('says credentials are likely expired once their age passes the lifetime', async () => {
-    const result = await t.cli(['status', '--json'], { now: Date.now() + 3 * 3600_000 });
-
-    expect(result.code).toBe(1);
-    const [first, second] = result.json().connections;
+    expect(report).toMatchObject({
+      ok: true,
+      functionName: t.stack.lambda.invocations[0]!.functionName,
+      stackName: 'AepS3CredentialRotator',
+      schedule: { expression: 'rate(15 minutes)', state: 'ENABLED', intervalSeconds: 900, lastRunAt: expect.any(String), nextRunAt: expect.any(String) },
+      thresholdSeconds: 2400,
+      thresholdFrom: 'alarm',
+      pauses: [],
+      gaps: [],
+      atRisk: 0,
+    });
+    expect(Date.parse(report.schedule.nextRunAt) - Date.parse(report.schedule.lastRunAt)).toBe(900_000);
+    expect(report.alarms).toHaveLength(9);
+    for (const alarm of report.alarms) expect(alarm).toMatchObject({ state: 'OK', actionsEnabled: true, since: expect.any(String) });
+    const [first] = report.connections;
+    const rotated = run!.summary!.results.find((entry) => entry.connectionId === first.connectionId)!;
     expect(first).toMatchObject({
-      risk: 'expired',
-      atRisk: true,
-      warning: expect.stringMatching(/^credentials written 3h00m ago with a 1h00m lifetime have likely expired$/),
+      connectionId: t.world.connectionIds[0],
+      name: 'Orders export',
+      risk: 'ok',
+      atRisk: false,
+      unknown: [],
+      writtenByRotator: true,
+      expiresAt: rotated.expiresAt,
+      lastRunAt: expect.any(String),
+      lastRotation: { etag: rotated.etag, accessKeyId: rotated.accessKeyId },
+      params: ['bucketName', 'folderPath', 's3AccessKey', 's3SecretKey', 's3SessionToken'],
     });
-    expect(second).toMatchObject({ risk: 'expired', atRisk: true });
-  });
-
-  it('reports a connection that is not found in its sandbox as at risk', async () => {
-    const missing = randomUUID();
-    t.writeConfig({
-      targets: [...(t.config.targets as object[]), { connectionId: missing, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' }],
-    });
-
-    const result = await t.cli(['status', '--json']);
-
-    expect(result.code).toBe(1);
-    expect(result.json().connections[2]).toEqual({
-      connectionId: missing,
-      sandboxName: 'prod',
-      lifetimeSeconds: 3600,
-      risk: 'not-found',
-      atRisk: true,
-      warning: 'not found in sandbox prod (1101-404): check connectionId and sandboxName in the configuration',
-    });
-  });
-
-  it('reports a connection that is not enabled as at risk', async () => {
-    const disabled = t.world.emulators.flowService.seedConnection({
-      orgId: t.world.adobe.orgId,
-      sandboxName: 'prod',
-      state: 'disabled',
-      params: { s3AccessKey: 'ASIAEXAMPLEEXAMPLE00', s3SecretKey: 'secret-secret-secret' },
-    });
-    t.writeConfig({ targets: [{ connectionId: disabled.id, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' }] });
-
-    const result = await t.cli(['status', '--json']);
-
-    expect(result.code).toBe(1);
-    expect(result.json().connections[0]).toMatchObject({
-      risk: 'not-enabled',
-      state: 'disabled',
-      writtenByRotator: false,
-      warning: 'state is "disabled", not enabled',
-    });
-    expect(result.stdout).not.toContain('secret-secret-secret');
-  });
-
-  it('reports a connection Flow Service cannot answer for as at risk', async () => {
-    t.world.emulators.flowService.injectFault({
-      match: { method: 'GET', path: `/connections/${ids[1]}` },
-      kind: 'respond',
-      status: 403,
-      times: 1,
-      body: { error_code: '403003', message: 'Api Key is invalid' },
-    });
-
-    const result = await t.cli(['status', '--json']);
-
-    expect(result.code).toBe(1);
-    expect(result.json().connections[1]).toMatchObject({ risk: 'unreadable', atRisk: true, warning: expect.stringContaining('HTTP 403 (403003)') });
-  });
-
-  it('shows only --connection, and refuses one that is not a target (exit 2)', async () => {
-    const only = await t.cli(['status', '--connection', ids[1]!, '--json']);
-    expect(only.json().connections.map((c: { connectionId: string }) => c.connectionId)).toEqual([ids[1]]);
-
-    const unknown = randomUUID();
-    const result = await t.cli(['status', '--connection', unknown]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`aep-s3-rotator: ${unknown} is not a configured target.\n`);
-  });
-
-  it('suggests the target a mistyped --connection probably meant (exit 2)', async () => {
-    const typo = `${ids[0]!.slice(0, 35)}${ids[0]!.endsWith('0') ? '1' : '0'}`;
-
-    const result = await t.cli(['status', '--connection', typo]);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`aep-s3-rotator: ${typo} (did you mean ${ids[0]}?) is not a configured target.\n`);
-  });
-
-  it('says there are no AWS credentials to read the Adobe secret with (exit 3)', async () => {
-    const restore = t.env(NO_AWS_CREDENTIALS);
-    try {
-      const result = await t.cli(['status']);
-
-      expect(result.code).toBe(3);
-      expect(result.stderr).toMatch(/^aep-s3-rotator: No AWS credentials were found: [^\n]*\n$/);
-    } finally {
-      restore();
-    }
-  });
-
-  it('says that the operator must be allowed to read the Adobe secret, and how, when AWS denies it (exit 3)', async () => {
-    // What the created secret's resource policy answers a role that is not in secretReaders.
-    t.world.emulators.secretsManager.injectFault({
-      match: { method: 'POST' },
-      kind: 'respond',
-      status: 400,
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'AccessDeniedException' },
-      body: {
-        __type: 'AccessDeniedException',
-        Message:
-          'User: arn:aws:sts::123456789012:assumed-role/Operator/alice is not authorized to perform: secretsmanager:GetSecretValue with an explicit deny in a resource-based policy',
-      },
-    });
-
-    const result = await t.cli(['status']);
-
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^aep-s3-rotator: AWS denied permission to read the Adobe credentials secret \S+ \(secretsmanager:GetSecretValue\): User: /);
-    expect(result.stderr).toContain('your role must be allowed to read that secret (the one the stack creates: add your role to "secretReaders"');
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-  });
-
-  it('says when the Adobe secret does not exist (exit 3)', async () => {
-    t.writeConfig({ adobeCredentialsSecret: 'aep-s3-rotator/missing' });
-
-    const result = await t.cli(['status']);
-
-    expect(result.code).toBe(3);
-    expect(result.stderr).toBe(
-      'aep-s3-rotator: Adobe credentials secret "aep-s3-rotator/missing" was not found: check AWS_REGION and the secret id in the configuration.\n',
-    );
-  });
-});
-
-describe('status --probe', () => {
-  const explores = () => t.world.emulators.flowService.requests.filter((request) => request.path.endsWith('/explore'));
-
-  it('asks Flow Service to explore each connection with what it holds now, and exits 0 when Adobe can read', async () => {
-    const before = explores().length;
-
-    const result = await t.cli(['status', '--probe', '--json']);
-
-    expect(result.code).toBe(0);
-    const report = result.json();
-    expect(report).toMatchObject({ ok: true, atRisk: 0 });
-    expect(report.connections).toEqual([
-      expect.objectContaining({ connectionId: ids[0], risk: 'ok', atRisk: false, explored: "the bucket's root", adobeVerified: true }),
-      expect.objectContaining({ connectionId: ids[1], risk: 'ok', atRisk: false, explored: "the bucket's root", adobeVerified: true }),
-    ]);
-    expect(report.connections[0]).not.toHaveProperty('adobeError');
-    // The targets name no bucket: the root, in each connection's own sandbox.
-    expect(
-      explores()
-        .slice(before)
-        .map((request) => [request.path, request.query, request.headers['x-sandbox-name']]),
-    ).toEqual([
-      [`/connections/${ids[0]}/explore`, { objectType: 'root' }, 'prod'],
-      [`/connections/${ids[1]}/explore`, { objectType: 'root' }, 'dev'],
-    ]);
+    // Adobe's view came from the function: the operator asked it, and read no secret.
+    expect(t.stack.lambda.invocations.at(-1)!.event).toMatchObject({ inspect: true, dryRun: true, probe: false });
+    const operatorReads = t.world.emulators.secretsManager.requests
+      .slice(before)
+      .filter((request) => request.headers.authorization?.includes(operator.accessKeyId))
+      .map((request) => request.action);
+    // DescribeSecret for the secret's rotation dates, never its value.
+    expect(operatorReads).not.toContain('GetSecretValue');
+    expect(operatorReads).toContain('DescribeSecret');
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
   });
 
-  it("reports a connection whose credentials Adobe is refused as at risk, with Adobe's code and detail, and exits 1", async () => {
-    // S3 now sees the prod connection's credentials (1 h) as expired, the dev one's (2 h) not; by age both look fine.
-    t.world.emulators.sts.setClock(() => Date.now() + 90 * MINUTE);
+  it('prints the rotator, then one row per connection within 100 columns', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
 
-    const result = await t.cli(['status', '--probe', '--json'], { now: Date.now() + 5 * MINUTE });
+    const result = await t.cli(['status'], { tty: true });
 
-    expect(result.code).toBe(1);
-    const [prod, dev] = result.json().connections;
-    expect(prod).toMatchObject({
-      risk: 'adobe-cannot-read',
-      atRisk: true,
-      adobeVerified: false,
-      adobeErrorCode: '1100-400',
-      adobeError: expect.stringContaining(`Flow Service GET /connections/${ids[0]}/explore failed with HTTP 400 (1100-400): `),
-      warning: expect.stringMatching(
-        /^Adobe cannot read the bucket's root with the credentials the connection holds now, .*Amazon S3 answered ExpiredToken: The provided token has expired\.$/,
-      ),
-    });
-    expect(dev).toMatchObject({ risk: 'ok', atRisk: false, adobeVerified: true });
-    expect(result.json().atRisk).toBe(1);
-  });
-
-  it('puts the refusal, its code and what to check in the WARNING line of the table', async () => {
-    t.world.emulators.sts.setClock(() => Date.now() + 90 * MINUTE);
-
-    const result = await t.cli(['status', '--probe'], { tty: true, now: Date.now() + 5 * MINUTE });
-
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/\sRISK\s+ADOBE$/);
-    expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(/ADOBE REFUSED\s+REFUSED$/);
-    expect(lines.find((line) => line.startsWith(ids[1]!.slice(0, 8)))).toMatch(/ok\s+reads$/);
-    const warning = flat(result.stdout.slice(result.stdout.indexOf('WARNING:')));
-    expect(warning).toContain(`WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): Adobe cannot read the bucket's root`);
-    expect(warning).toContain('(1100-400): The request could not be processed. Flow provider error: Amazon S3 answered ExpiredToken');
-    expect(warning).toContain("check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder");
-    expect(lines).toContain(`    npx aep-s3-rotator rotate --dry-run --connection ${ids[0]}`);
-    expect(flat(result.stdout)).toContain('AT RISK: 1 of 2 connections healthy; Adobe could read 1 of 2');
+    expect(lines[0]).toMatch(/^Rotator AepS3CredentialRotator-RotatorFunction\S+ \(stack AepS3CredentialRotator\):/);
+    expect(flat(result.stdout)).toMatch(/schedule rate\(15 minutes\) ENABLED; last run \d\d:\d\dZ, next \d\d:\d\dZ\./);
+    expect(result.stdout).toContain('Alarms: all 9 OK, notifying.');
+    expect(lines).toContainEqual(expect.stringMatching(/^ID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK$/));
+    expect(lines.find((line) => line.startsWith(t.world.connectionIds[0]!.slice(0, 8)))).toMatch(
+      /Orders export\s+prod\s+\d\d:\d\dZ\s+\d\d:\d\dZ\s+\d\d:\d\dZ rotated\s+rotator\s+ok$/,
+    );
+    expect(flat(result.stdout)).toContain('OK: 3 of 3 connections healthy');
+    expect(lines.filter((line) => line.length > 100)).toEqual([]);
   });
 
-  it('adds the refusal to a connection already at risk for its age', async () => {
-    // Three hours on: both are expired by age, and S3 refuses both.
-    t.world.emulators.sts.setClock(() => Date.now() + 3 * 3600_000);
+  it("judges expiry by the alarm's threshold and flags a connection no run has tried for two intervals (STALE)", async () => {
+    const t = await world();
+    await t.stack.runSchedule();
 
-    const result = await t.cli(['status', '--probe', '--json'], { now: Date.now() + 3 * 3600_000 });
+    // 40 minutes later: 20 minutes left of a 1-hour set (below the 40-minute threshold); the 2-hour one is fine but untried for 40 minutes.
+    const result = await t.cli(['status', '--json'], { now: Date.now() + 40 * MINUTE });
 
     expect(result.code).toBe(1);
-    expect(result.json().connections).toHaveLength(2);
-    for (const connection of result.json().connections) {
-      expect(connection).toMatchObject({
-        risk: 'expired',
-        atRisk: true,
-        adobeVerified: false,
-        adobeErrorCode: '1100-400',
-        warning: expect.stringMatching(/have likely expired$/),
-      });
-    }
+    const report = result.json();
+    expect(report.connections.map((status: { risk: string }) => status.risk)).toEqual(['expiring', 'expiring', 'stale']);
+    expect(report.schedule).toMatchObject({ overdue: true });
+    const table = await t.cli(['status'], { tty: true, now: Date.now() + 40 * MINUTE });
+    expect(flat(table.stdout)).toContain("below CredentialsExpiringAlarm's threshold (40m)");
+    expect(flat(table.stdout)).toContain('more than two schedule intervals (30m) ago: scheduled runs have stopped reaching it');
+    expect(flat(table.stdout)).toContain('next OVERDUE since');
   });
 
-  it('changes nothing without --probe: no explore, no Adobe fields', async () => {
-    const before = explores().length;
+  it("never goes silent: with IMS refusing the Adobe secret, every connection is shown from the ledger, Adobe's part unknown", async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    await injectFault({ world: t.world, stack: t.stack, dir: t.dir }, 'ims-401');
+
+    const json = await t.cli(['status', '--json']);
+    const table = await t.cli(['status'], { tty: true });
+
+    expect(json.code).toBe(1);
+    const report = json.json();
+    expect(report.connections).toHaveLength(3);
+    for (const status of report.connections) {
+      expect(status).toMatchObject({ unknown: ['adobe'], adobeViewErrorCode: 'IMS_AUTH_FAILED', lastRotation: expect.any(Object), risk: 'ok' });
+    }
+    expect(report.gaps).toEqual([{ what: "Adobe's view of the connections", why: expect.stringContaining('IMS_AUTH_FAILED') }]);
+    expect(table.code).toBe(1);
+    expect(flat(table.stdout)).toContain("UNKNOWN Adobe's view of the connections: IMS_AUTH_FAILED");
+    const rows = table.stdout.split('\n').filter((line) => t.world.connectionIds.some((id) => line.startsWith(id.slice(0, 8))));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toMatch(/^\w{8}\s+\?\s+\w+\s+\d\d:\d\dZ\s+\d\d:\d\dZ/);
+  });
+
+  it('shows the ledger when the function is busy (a run in progress), and exits 1, not 3', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    t.stack.lambda.injectFault({
+      match: { method: 'POST', path: /\/invocations$/ },
+      kind: 'respond',
+      status: 429,
+      headers: { 'x-amzn-errortype': 'TooManyRequestsException' },
+      body: { Type: 'User', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', message: 'Rate Exceeded.' },
+    });
 
     const result = await t.cli(['status', '--json']);
 
-    expect(result.code).toBe(0);
-    expect(explores()).toHaveLength(before);
-    expect(result.json().connections).toHaveLength(2);
-    for (const connection of result.json().connections) {
-      for (const field of ['explored', 'adobeVerified', 'adobeErrorCode', 'adobeError']) expect(connection).not.toHaveProperty(field);
-    }
-  });
-});
-
-describe('status --probe with narrowed targets', () => {
-  let narrowed: CliWorld;
-  beforeAll(async () => {
-    narrowed = await startCliWorld({ connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }] });
-    // The function's credentials, narrowed by a session policy to s3://acme-aep-landing/crm/daily/.
-    expect((await narrowed.cli(['rotate', '--local'])).code).toBe(0);
-  });
-  afterAll(() => narrowed.close());
-
-  it("explores the target's folder, which the session policy allows", async () => {
-    const result = await narrowed.cli(['status', '--probe', '--json']);
-
-    expect(result.code).toBe(0);
-    expect(result.json().connections[0]).toMatchObject({ explored: 's3://acme-aep-landing/crm/daily/', adobeVerified: true });
-    expect(narrowed.world.emulators.flowService.requests.at(-1)!.query).toEqual({ objectType: 'folder', object: '/acme-aep-landing/crm/daily/' });
+    expect(result.code).toBe(1);
+    const report = result.json();
+    expect(report.connections).toHaveLength(3);
+    expect(report.connections[0]).toMatchObject({ unknown: ['adobe'], lastRotation: expect.any(Object) });
+    expect(report.gaps[0].why).toContain('is busy');
   });
 
-  it("explores the folder of a role the stack creates (createRole), and says when the credentials' session policy does not reach it", async () => {
-    const [target] = configFor(narrowed.world).targets as Array<Record<string, unknown>>;
-    const { bucketName: _bucket, folderPath: _folder, roleArn: _role, ...rest } = target!;
-    // The configuration now reads another folder than the one the held credentials were narrowed to.
-    narrowed.writeConfig({ targets: [{ ...rest, createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/weekly' } }] });
+  it('exits 3 when the ledger is unreachable from here, and still prints every connection', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    t.env({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9' });
 
-    const result = await narrowed.cli(['status', '--probe', '--json']);
+    const result = await t.cli(['status', '--json']);
+
+    expect(result.code).toBe(3);
+    const report = result.json();
+    expect(report.connections).toHaveLength(3);
+    for (const status of report.connections) expect(status.unknown).toEqual(['ledger', 'pause']);
+    expect(report.gaps.map((gap: { what: string; environment: boolean }) => [gap.what, gap.environment]).sort()).toEqual([
+      ['the pauses', true],
+      ['the rotation ledger', true],
+    ]);
+  });
+
+  it('prints a document with --json even when nothing can be read: no credentials (exit 3)', async () => {
+    const t = await world();
+    t.env({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined });
+
+    const result = await t.cli(['status', '--json']);
+
+    expect(result.code).toBe(3);
+    expect(result.json()).toMatchObject({ ok: false, error: { message: expect.stringContaining('No AWS credentials'), exitCode: 3 } });
+    expect(result.json().connections).toHaveLength(3);
+  });
+
+  it.each([
+    [['--stack', 'AepS3CredentialRotater'], 'Stack AepS3CredentialRotater is not deployed in us-east-1 (did you mean AepS3CredentialRotator?)'],
+    [['--function', 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W'], '(did you mean AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6?)'],
+  ])('exits 3 with what was meant for %j: never a green result', async (args, message) => {
+    const t = await world();
+
+    const result = await t.cli(['status', ...args], { tty: true });
+
+    expect(result.code).toBe(3);
+    expect(flat(result.stderr)).toContain(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 3 for a region AWS does not have, naming the one meant', async () => {
+    const t = await world();
+    t.env({ AWS_REGION: 'us-eats-1' });
+
+    const result = await t.cli(['status']);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('Region us-eats-1 is not an AWS region (did you mean us-east-1?)');
+  });
+
+  it('works with the function alone: no stack outputs, no configuration', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    const functionName = t.stack.lambda.invocations[0]!.functionName;
+    // The construct in another app: no stack outputs to read (the function's tags and environment say it all).
+    t.cloudFormation.deleteStack('AepS3CredentialRotator');
+
+    const alone = await statusAlone(functionName);
+    expect(alone.code).toBe(0);
+    expect(alone.json()).toMatchObject({ ok: true, schedule: { state: 'ENABLED' }, thresholdFrom: 'alarm' });
+    expect(alone.json().alarms).toHaveLength(9);
+    expect(alone.json().connections).toHaveLength(3);
+  });
+
+  it('warns when the deployed targets differ from the local configuration, with the deploy that fixes it', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    const config = {
+      ...t.config,
+      targets: [
+        ...(t.config.targets as object[]),
+        { connectionId: '99999999-9999-4999-8999-999999999999', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' },
+      ],
+    };
+    const file = join(t.dir, 'other.json');
+    writeFileSync(file, JSON.stringify(config));
+
+    const result = await t.cli(['status', '--config', file], { tty: true });
 
     expect(result.code).toBe(1);
-    expect(result.json().connections[0]).toMatchObject({
+    expect(flat(result.stdout)).toContain('TARGETS DIFFER in the local configuration but not deployed: 99999999-9999-4999-8999-999999999999');
+    expect(flat(result.stdout)).toContain(`npx cdk deploy -c rotatorConfigFile=${file}`);
+  });
+
+  it('takes any unique start of an id for --connection, and refuses an ambiguous or unknown one (exit 2)', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    const id = t.world.connectionIds[1]!;
+
+    const one = await t.cli(['status', '--connection', id.slice(0, 8), '--json']);
+    const unknown = await t.cli(['status', '--connection', 'ffffffff']);
+
+    expect(one.code).toBe(0);
+    expect(one.json().connections.map((status: { connectionId: string }) => status.connectionId)).toEqual([id]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("ffffffff is not a target in function AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6's targets.");
+  });
+
+  it('shows an alarm in ALARM, since when, and the connections it holds in ALARM', async () => {
+    const t = await world();
+    const context = { world: t.world, stack: t.stack, dir: t.dir };
+    const id = t.world.connectionIds[0]!;
+    await t.stack.runSchedule();
+    await injectFault(context, 'patch-refused', id);
+    const run = await t.stack.runSchedule();
+    expect(run?.alarms).toContainEqual(expect.objectContaining({ id: 'ConnectionFailingAlarm', state: 'ALARM', connectionId: id }));
+
+    const json = await t.cli(['status', '--json']);
+    const table = await t.cli(['status'], { tty: true });
+
+    expect(json.code).toBe(1);
+    const alarm = json.json().alarms.find((entry: { id: string }) => entry.id === 'ConnectionFailingAlarm');
+    expect(alarm).toMatchObject({ state: 'ALARM', since: expect.any(String), contributors: [{ connectionId: id, since: expect.any(String) }] });
+    expect(json.json().connections[0]).toMatchObject({ risk: 'failing', alarms: expect.arrayContaining(['ConnectionFailingAlarm']) });
+    expect(flat(table.stdout)).toMatch(new RegExp(`ALARM ConnectionFailingAlarm for ${id.slice(0, 8)} since \\d\\d:\\d\\dZ\\.`));
+    expect(flat(table.stdout)).toContain('docs/RUNBOOK.md#1445-400');
+  });
+
+  it('finds, with --probe, a connection Adobe cannot read with what it holds (someone pasted expired keys)', async () => {
+    const t = await world();
+    await t.stack.runSchedule();
+    const id = t.world.connectionIds[2]!;
+    await injectFault({ world: t.world, stack: t.stack, dir: t.dir }, 'expired-credentials', id);
+
+    const plain = await t.cli(['status', '--json']);
+    const probed = await t.cli(['status', '--probe', '--connection', id.slice(0, 8), '--json']);
+
+    expect(plain.json().connections[2]).toMatchObject({ risk: 'ok', editedAfterRotation: true, updatedBy: 'exc_app@AdobeID' });
+    expect(probed.code).toBe(1);
+    expect(probed.json().connections[0]).toMatchObject({
       risk: 'adobe-cannot-read',
-      explored: 's3://acme-aep-landing/crm/weekly/',
       adobeVerified: false,
       adobeErrorCode: '1100-400',
-      adobeError: expect.stringContaining('Amazon S3 answered AccessDenied'),
+      adobeError: expect.stringContaining('ExpiredToken'),
     });
   });
 });
+
+/** `status --function <name>` run from a directory without any configuration. */
+async function statusAlone(functionName: string) {
+  const cwd = mkdtempSync(join(tmpdir(), 'aep-s3-rotator-alone-'));
+  let stdout = '';
+  let stderr = '';
+  const code = await run(['status', '--function', functionName, '--json'], {
+    stdout: { write: (text: string) => (stdout += text), isTTY: false },
+    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+    cwd,
+    now: Date.now,
+    env: { NO_COLOR: '1' },
+  });
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+}

@@ -11,7 +11,7 @@ import type { CommandOptions } from '../args.js';
 import { resolveConnectionIds } from '../connection-ids.js';
 import { openDeployment } from '../context.js';
 import { describeAwsError, EnvironmentError, EXIT } from '../errors.js';
-import { formatClock, formatEtag, painterFor, printJson, renderTable, wantsJson, type Io } from '../output.js';
+import { formatClock, formatEtag, painterFor, printJson, renderTable, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
 import { needsOneConnection, targetsForIds } from '../targets.js';
 
 /** Who asked, short: the session name of an assumed role's ARN, or the ARN's last part. */
@@ -73,6 +73,6 @@ export async function historyCommand(options: CommandOptions, io: Io): Promise<n
   const rendered = renderTable(['AT', 'OUTCOME', 'METHOD', 'ACCESS KEY ID', 'CODE', 'ETAG', { header: 'TRIGGER', shrinkTo: 10 }], rows, { paint });
   io.stdout.write(`${connectionId} (sandbox ${record?.sandboxName ?? '?'}): the last ${history.length} attempts, newest first.\n\n${rendered.text}\n`);
   const callers = [...new Set(history.flatMap((entry) => (entry.caller ? [entry.caller] : [])))];
-  if (callers.length > 0) io.stdout.write(`\nManual requests by: ${callers.join(', ')} (as the caller named itself).\n`);
+  if (callers.length > 0) io.stdout.write(`\n${wrap(`Manual requests by: ${callers.join(', ')} (as the caller named itself).`, TABLE_WIDTH, 2)}\n`);
   return EXIT.OK;
 }

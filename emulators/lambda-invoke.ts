@@ -68,6 +68,9 @@ export interface FunctionFacts {
 export interface LambdaInvokeEmulator extends Emulator {
   /** Register a function; returns its ARN. Invocations of the name or the ARN run `handler`. */
   registerFunction(name: string, handler: LambdaHandler, asyncConfig?: AsyncInvokeConfig, facts?: FunctionFacts): string;
+  /** What GetFunctionConfiguration and ListTags show of a registered function, replaced (a deploy of another version). */
+  setFunctionFacts(name: string, facts: FunctionFacts): void;
+  functionFacts(name: string): FunctionFacts | undefined;
   readonly invocations: RecordedInvocation[];
   /** Resolves when every invocation received so far (asynchronous ones too) has finished. */
   settled(): Promise<void>;
@@ -280,5 +283,9 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
       if (functionFacts) facts.set(name, functionFacts);
       return arnOf(name);
     },
+    setFunctionFacts(name, functionFacts) {
+      facts.set(name, functionFacts);
+    },
+    functionFacts: (name) => facts.get(name),
   };
 }

@@ -98,7 +98,7 @@ function report(
   const say = (label: string, tone: 'ok' | 'warning' | 'failure', text: string) =>
     io.stdout.write(`${wrap(`${label}: ${text}`, TABLE_WIDTH, 2).replace(label, paint(label, tone))}\n`);
   const back = route.state === 'INSUFFICIENT_DATA' ? 'INSUFFICIENT_DATA (which notifies no one)' : route.state;
-  const paused = route.actionsEnabled ? '' : ' Its actions were off (the rotator is paused): they were switched on for the test and off again.';
+  const paused = route.actionsEnabled ? '' : ' Its actions were off: they were switched on for the test and off again.';
   if (route.topics.length === 0) {
     say('NOBODY RECEIVES IT', 'failure', `${id} (${name}) went to ALARM and back to ${back}, but it notifies no SNS topic.${paused}`);
     return;

@@ -12,7 +12,6 @@ import { injectFault } from '../../../emulators/sandbox-faults.js';
 import { WORLD_LEDGER_TABLE } from '../../../emulators/world.js';
 import { startCliWorld, type CliWorld } from '../../support/index.js';
 
-const HOUR = 3600_000;
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 

@@ -87,7 +87,7 @@ describe('rotate --local', () => {
     const result = await t.cli(['rotate', '--local', '--connection', unknown]);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`aep-s3-rotator: ${unknown} is not a configured target; nothing was rotated.\n`);
+    expect(result.stderr).toBe(`aep-s3-rotator: ${unknown} is not a target in the local configuration; nothing was rotated.\n`);
   });
 
   it('refuses targets whose role the stack creates, which trust only the function role (exit 2)', async () => {

@@ -20,6 +20,8 @@ import {
   type CliWorld,
 } from '../../support/index.js';
 
+/** Who the CLI's credentials say they are (the function's role, in these tests). */
+const CALLER = 'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-function/aep-s3-rotator-function';
 let t: CliWorld;
 let ids: string[];
 /** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
@@ -75,7 +77,8 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(0);
     expect(result.json().results).toEqual([expect.objectContaining({ connectionId: ids[2], sandboxName: 'dev', status: 'rotated' })]);
-    expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [ids[2]], dryRun: false, unknownConnections: 'report' });
+    // Who asked, for each connection's ledger history.
+    expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [ids[2]], dryRun: false, unknownConnections: 'report', caller: CALLER });
   });
 
   it('exits 1 when a connection fails, and its row gives the reason while the others show as rotated', async () => {
@@ -177,7 +180,7 @@ describe('rotate (deployed function)', () => {
       'Function crashing-rotator failed as a whole and returned no results: RequestId: 1 Error: Runtime exited with error: signal: killed;',
     );
     expect(said).toContain(
-      'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json` shows what each holds now',
+      'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json --function crashing-rotator` shows what each holds now',
     );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toMatch(STACK_TRACE);
@@ -196,7 +199,7 @@ describe('rotate (deployed function)', () => {
       expect(row.plannedOperations).toEqual(expect.arrayContaining([expect.stringMatching(/^(replace|add) \/auth\/params\/s3SessionToken$/)]));
     }
     expect(ids.map((id) => t.world.connection(id).etag)).toEqual(before);
-    expect(t.lambda.invocations.at(-1)!.event).toEqual({ dryRun: true });
+    expect(t.lambda.invocations.at(-1)!.event).toEqual({ dryRun: true, caller: CALLER });
   });
 
   it('uses --function (a name or an ARN) without looking up the stack', async () => {
@@ -220,7 +223,7 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `aep-s3-rotator: ${unknown}, ${typo} (did you mean ${ids[1]}?) are not configured targets in the local configuration; nothing was invoked or rotated ` +
+      `aep-s3-rotator: ${unknown}, ${typo} (did you mean ${ids[1]}?) are not targets in the local configuration; nothing was invoked or rotated ` +
         '(for a function deployed from another configuration, pass --function <name>).\n',
     );
     expect(t.lambda.invocations.length).toBe(invocations);
@@ -265,7 +268,7 @@ describe('rotate (deployed function)', () => {
           `deploy, then rotate: \`npx cdk deploy\`, then \`npx aep-s3-rotator rotate --connection ${added} --dry-run\`. Nothing was rotated.\n`,
       );
       // The function was asked, and refused: nothing was rotated.
-      expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [added], dryRun: true, unknownConnections: 'report' });
+      expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [added], dryRun: true, unknownConnections: 'report', caller: CALLER });
     } finally {
       t.writeConfig(configFor(t.world));
     }
@@ -321,9 +324,7 @@ describe('rotate (deployed function)', () => {
     const result = await t.cli(['rotate', '--stack', 'SomeOtherStack']);
 
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(
-      /^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: deploy it with `npx cdk deploy`.*--function <name>\.\n$/,
-    );
+    expect(result.stderr).toMatch(/^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: check the stack name .*--function <name>\.\n$/);
   });
 
   it('says when the stack has no RotatorFunctionName output, and exits 3', async () => {

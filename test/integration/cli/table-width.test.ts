@@ -49,10 +49,18 @@ afterAll(() => t.close());
 
 describe('tables fit 100 columns', () => {
   it('status, before the rotator ever wrote the connections', async () => {
+    t.world.emulators.flowService.injectFault({
+      match: { method: 'GET', path: `/connections/${ids[2]}` },
+      kind: 'respond',
+      status: 404,
+      body: flowProblem(404, '1101-404', 'Connection not found in sandbox stage-apac-commerce.'),
+    });
     const result = await t.cli(['status'], TERMINAL);
 
-    expect(result.stdout).toMatch(/^ID\s+NAME\s+SANDBOX/);
+    expect(result.stdout).toMatch(/\nID\s+NAME\s+SANDBOX/);
     expect(result.stdout).toContain('NOT FOUND');
+    // The local configuration's extra target is not deployed: said above the table, wrapped.
+    expect(result.stdout).toContain('TARGETS DIFFER');
     expectWithin100Columns(result.stdout);
   });
 
@@ -119,7 +127,7 @@ describe('tables fit 100 columns', () => {
     expectWithin100Columns(result.stdout);
   });
 
-  it('status from the ledger: a long UPDATED BY, failures in a row, the pause above the table', async () => {
+  it('status from the ledger: a long UPDATED BY, failures in a row, the pause above the table; pause and history', async () => {
     await t.stack.runSchedule();
     t.world.emulators.flowService.concurrentEditBeforePatch(ids[1]!, Infinity);
     try {
@@ -128,17 +136,21 @@ describe('tables fit 100 columns', () => {
     } finally {
       t.world.emulators.flowService.clearFaults();
     }
-    await t.cli(['pause', '--reason', `${'a very long reason, '.repeat(20)}CHG-1234`]);
+    const paused = await t.cli(
+      ['pause', '--connection', ids[0]!, '--reason', `${'a very long reason, '.repeat(20)}CHG-1234`, '--for', '20m', '--force'],
+      TERMINAL,
+    );
     try {
-      const status = await t.cli(['status', '--probe'], { ...TERMINAL, now: Date.now() + 30 * 3600_000 });
-      const paused = await t.cli(['pause'], TERMINAL);
+      const status = await t.cli(['status', '--probe'], { ...TERMINAL, now: Date.now() + 10 * 60_000 });
+      const history = await t.cli(['history', '--connection', ids[1]!], TERMINAL);
 
-      expect(status.stdout.replace(ANSI, '')).toMatch(/^PAUSED by /);
+      expect(status.stdout.replace(ANSI, '')).toMatch(/\nPAUSED \w{8} until /);
       expect(status.stdout.replace(ANSI, '')).toMatch(/\nID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK\s+ADOBE\n/);
       // Cut in the table when it must be; in full in the WARNING line.
       expect(status.stdout.replace(ANSI, '').replace(/\s+/g, ' ')).toContain('failed with 1404-412 after 2 attempts, 2 runs in a row');
       expectWithin100Columns(status.stdout);
       expectWithin100Columns(paused.stdout);
+      expectWithin100Columns(history.stdout);
     } finally {
       const resumed = await t.cli(['resume'], TERMINAL);
       expectWithin100Columns(resumed.stdout);

@@ -5,7 +5,7 @@
  * is tested with its actions switched on for the test only, and a route that reaches nobody exits 1.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ALARM_NAMES, ON_CALL_EMAIL } from '../../../emulators/deployed-stack.js';
+import { ALARM_NAMES, FUNCTION_NAME, ON_CALL_EMAIL } from '../../../emulators/deployed-stack.js';
 import { findSecrets, STACK_TRACE, startCliWorld, type CliWorld } from '../../support/index.js';
 
 let t: CliWorld;
@@ -53,6 +53,7 @@ describe('test-alarm', () => {
     expect(result.code).toBe(0);
     expect(result.json()).toEqual({
       ok: true,
+      function: FUNCTION_NAME,
       stack: 'AepS3CredentialRotator',
       alarm: { id: 'ConnectionFailingAlarm', name: ALARM_NAMES.ConnectionFailingAlarm, state: 'OK', actionsEnabled: true },
       topics: [{ topicArn: t.stack.alarmTopicArn, confirmed: [{ protocol: 'email', endpoint: ON_CALL_EMAIL }], pending: [] }],
@@ -60,13 +61,13 @@ describe('test-alarm', () => {
     expect(t.stack.sns.deliveries).toHaveLength(2);
   });
 
-  it("tests a paused rotator's alarm with its actions on for the test only, and leaves them off", async () => {
-    await t.cli(['pause', '--reason', 'go-live rehearsal']);
+  it("tests a silenced alarm (an older version's pause) with its actions on for the test only, and leaves them off", async () => {
+    t.stack.cloudWatch.putAlarm({ ...alarm('ErrorsAlarm'), actionsEnabled: false });
 
     const result = await t.cli(['test-alarm'], { tty: true });
 
     expect(result.code).toBe(0);
-    expect(flat(result.stdout)).toContain('Its actions were off (the rotator is paused): they were switched on for the test and off again.');
+    expect(flat(result.stdout)).toContain('Its actions were off: they were switched on for the test and off again.');
     expect(t.stack.sns.deliveries).toHaveLength(2);
     expect(alarm('ErrorsAlarm').actionsEnabled).toBe(false);
   });
@@ -111,7 +112,7 @@ describe('test-alarm', () => {
 
     expect(result.code).toBe(2);
     expect(flat(result.stderr)).toContain(
-      '--alarm "MeteorAlarm" is not one of the stack\'s alarms; they are ConnectionFailingAlarm, CredentialsExpiringAlarm, ErrorsAlarm, DestinationDeliveryFailuresAlarm, ScheduleDeadLetterQueueAlarm, FailureDeadLetterQueueAlarm, LedgerWriteFailedAlarm, RotatorNotReportingAlarm.',
+      '--alarm "MeteorAlarm" is not one of the stack\'s alarms; they are ConnectionFailingAlarm, CredentialsExpiringAlarm, ErrorsAlarm, DestinationDeliveryFailuresAlarm, ScheduleDeadLetterQueueAlarm, FailureDeadLetterQueueAlarm, LedgerWriteFailedAlarm, RotatorNotReportingAlarm, AdobeSecretRotationFailedAlarm.',
     );
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });

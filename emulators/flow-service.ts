@@ -359,6 +359,9 @@ export async function startFlowServiceEmulator(options: {
     listConnections() {
       return [...connections.values()].map(snapshot);
     },
+    stopConcurrentEdits(connectionId) {
+      pendingConcurrentEdits.delete(connectionId);
+    },
     concurrentEditBeforePatch(connectionId, times = 1) {
       if (!connections.has(connectionId)) throw new Error(`no connection ${connectionId} is seeded`);
       pendingConcurrentEdits.set(connectionId, (pendingConcurrentEdits.get(connectionId) ?? 0) + times);

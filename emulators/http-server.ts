@@ -24,7 +24,7 @@ export interface StartOptions {
   readonly actionOf?: (request: Omit<RecordedRequest, 'action'>) => string | undefined;
 }
 
-type ActiveFault = Fault & { remaining: number };
+type ActiveFault = Fault & { remaining: number; readonly injected: Fault };
 
 function matches(match: FaultMatch | undefined, request: RecordedRequest): boolean {
   if (!match) return true;
@@ -156,7 +156,10 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
     url: `http://127.0.0.1:${port}`,
     requests,
     injectFault(fault) {
-      faults.push({ ...fault, remaining: fault.times ?? 1 });
+      faults.push({ ...fault, remaining: fault.times ?? 1, injected: fault });
+    },
+    removeFault(fault) {
+      faults = faults.filter((candidate) => candidate.injected !== fault);
     },
     clearFaults() {
       faults = [];

@@ -31,9 +31,13 @@ function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): 
 export interface IamEmulator extends Emulator {
   /** A role's inline policies, by name (documents as JSON text). */
   rolePolicies(roleName: string): Readonly<Record<string, string>>;
+  /** Attach (or replace) an inline policy, as PutRolePolicy would (a fault, a test). */
+  putRolePolicy(roleName: string, policyName: string, document: string): void;
+  deleteRolePolicy(roleName: string, policyName: string): void;
   /**
-   * Whether the role's inline policies deny every action to a session of `roleArn` issued at
-   * `issuedAt` (epoch ms): a `Deny` of `*` whose `DateLessThan` `aws:TokenIssueTime` is later.
+   * Whether the role's inline policies deny what Flow Service's explore asks of S3
+   * (`s3:ListBucket`) to a session of `roleArn` issued at `issuedAt` (epoch ms): a `Deny` of `*`,
+   * `s3:*` or `s3:ListBucket`, unconditional or with a `DateLessThan` `aws:TokenIssueTime` later than it.
    */
   deniesSession(roleArn: string, issuedAt: number): boolean;
 }
@@ -47,10 +51,14 @@ interface Statement {
 
 const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** Whether one statement denies everything to a session issued at `issuedAt`. */
+const LISTING = new Set(['*', 's3:*', 's3:listbucket']);
+
+/** Whether one statement denies listing a bucket to a session issued at `issuedAt`. */
 function deniesOlderSession(statement: Statement, issuedAt: number): boolean {
-  if (statement.Effect !== 'Deny' || !asList(statement.Action).includes('*') || !asList(statement.Resource).includes('*')) return false;
+  if (statement.Effect !== 'Deny' || !asList(statement.Action).some((action) => LISTING.has(action.toLowerCase())) || asList(statement.Resource).length === 0)
+    return false;
   const conditions = Object.entries(statement.Condition ?? {});
+  if (conditions.length === 0) return true;
   if (conditions.length !== 1) return false;
   const [operator, keys] = conditions[0]!;
   const cutoff = asList(keys['aws:TokenIssueTime'])[0];
@@ -121,6 +129,12 @@ export async function startIamEmulator(options: { readonly sts: Pick<StsEmulator
   return {
     ...server,
     rolePolicies: (roleName) => Object.fromEntries(policies.get(roleName) ?? []),
+    putRolePolicy(roleName, policyName, document) {
+      policies.set(roleName, (policies.get(roleName) ?? new Map<string, string>()).set(policyName, document));
+    },
+    deleteRolePolicy(roleName, policyName) {
+      policies.get(roleName)?.delete(policyName);
+    },
     deniesSession(roleArn, issuedAt) {
       const roleName = ROLE_ARN.exec(roleArn)?.[2];
       if (!roleName) return false;

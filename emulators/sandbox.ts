@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { HttpPolicy } from '../lambda/http-policy.js';
 import { configFor, SCHEDULE_GROUP_NAME, SCHEDULE_NAME, startDeployedStack, type DeployedStack, type ScheduledRun } from './deployed-stack.js';
-import { clearFaults, injectFault, newCredentialsFile } from './sandbox-faults.js';
+import { clearFault, clearFaults, injectFault, newCredentialsFile, type FaultName } from './sandbox-faults.js';
 import { startWorld, type World, type WorldConnectionSpec } from './world.js';
 
 /**
@@ -64,6 +64,8 @@ export interface Sandbox {
   runScheduled(): Promise<ScheduledRun | undefined>;
   injectFault(name: string, connectionId?: string): Promise<string>;
   clearFaults(): string;
+  /** Undo one fault (`npm run sandbox -- fault clear <name>`), leaving the others. */
+  clearFault(name: string): string;
   /** Stop the timer and the servers, restore process.env, remove what the sandbox wrote. */
   close(): Promise<void>;
 }
@@ -110,7 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // The operator: a role session of the sandbox's own STS, good for nothing outside it.
   const operator = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-s3-rotator-operator', 'operator', 12 * 3600);
-  const context = { world, dir, stack };
+  const context = { world, dir, stack, undo: new Map<FaultName, Array<() => void>>() };
   let chain: Promise<unknown> = Promise.resolve();
   /** Runs and faults one at a time, in the order they were asked for. */
   const serially = <T>(task: () => Promise<T>): Promise<T> => {
@@ -157,10 +159,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           log(`${clock()} faults cleared: ${message}`);
           return message;
         });
+      } else if (request.method === 'DELETE' && path.startsWith('/faults/')) {
+        const name = decodeURIComponent(path.slice('/faults/'.length));
+        work = serially(async () => clearFault(context, name)).then((message) => {
+          log(`${clock()} fault ${name} cleared: ${message}`);
+          return message;
+        });
       } else if (request.method === 'POST' && path === '/runs') {
         work = runScheduled().then((run) => (run ? `scheduled run: ${describeRun(run)}` : 'the schedule is DISABLED: no run'));
       } else {
-        answer(404, `no ${request.method} ${path}: POST /faults {"fault","connection"}, DELETE /faults, POST /runs`);
+        answer(404, `no ${request.method} ${path}: POST /faults {"fault","connection"}, DELETE /faults, DELETE /faults/<name>, POST /runs`);
         return;
       }
       work.then(
@@ -219,6 +227,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     runScheduled,
     injectFault: (name, connectionId) => serially(() => injectFault(context, name, connectionId)),
     clearFaults: () => clearFaults(context),
+    clearFault: (name) => clearFault(context, name),
     async close() {
       clearInterval(timer);
       await chain;

@@ -382,6 +382,12 @@ export async function startStsEmulator(options: { port?: number; region?: string
       if (!known || known.issuedAt === undefined) return undefined;
       return { ...(known.principal.kind === 'role-session' ? { roleArn: known.principal.trustArn } : {}), issuedAt: known.issuedAt };
     },
+    setRoleTrust(roleArn, trustedPrincipalArns) {
+      const role = roles.get(roleArn);
+      if (!role) throw new Error(`setRoleTrust: no role ${roleArn}`);
+      roles.set(roleArn, { ...role, trustedPrincipalArns: [...trustedPrincipalArns] });
+      return role.trustedPrincipalArns;
+    },
     hasRole(roleName) {
       return [...roles.keys()].some((roleArn) => ROLE_ARN.exec(roleArn)?.[2] === roleName);
     },

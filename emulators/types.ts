@@ -72,6 +72,8 @@ export interface Emulator {
   /** Every request received, in arrival order (including faulted ones). */
   readonly requests: RecordedRequest[];
   injectFault(fault: Fault): void;
+  /** Remove this fault alone (the object given to `injectFault`); `clearFaults` removes every one. */
+  removeFault(fault: Fault): void;
   clearFaults(): void;
   /**
    * A fixed round trip for every request, as a network would add it: the request reaches the
@@ -197,6 +199,8 @@ export interface FlowServiceEmulator extends Emulator {
    * which stops pending edits too.
    */
   concurrentEditBeforePatch(connectionId: string, times?: number): void;
+  /** The other writer stops editing the connection (what `concurrentEditBeforePatch` started). */
+  stopConcurrentEdits(connectionId: string): void;
   /** How GET shows secret params (`s3SecretKey`, `s3SessionToken`). @default 'masked' */
   setSecretParamsInGet(mode: 'masked' | 'omitted'): void;
   /**
@@ -278,6 +282,8 @@ export interface StsEmulator extends Emulator {
   sessionOf(accessKeyId: string): { readonly roleArn?: string; readonly issuedAt: number } | undefined;
   /** Whether a role of this name was created ({@link StsEmulator.createRole}). */
   hasRole(roleName: string): boolean;
+  /** Replace whom a role trusts (its trust policy's principals); returns whom it trusted before. */
+  setRoleTrust(roleArn: string, trustedPrincipalArns: readonly string[]): readonly string[];
 }
 
 /** Options of an emulator of an AWS service whose requests must be SigV4-signed with credentials STS issued. */

@@ -3,7 +3,7 @@
  *
  *   npm run sandbox [-- --config <file>] [--every <30s>]   start it; it stays up until Ctrl-C
  *   npm run sandbox -- fault <name> --connection <id>         inject an incident into the running one
- *   npm run sandbox -- fault ims-401 | fault clear
+ *   npm run sandbox -- fault ims-401 | fault clear [<name>]
  *   npm run sandbox -- run                                    a scheduled run now (as the schedule would)
  *
  * The started sandbox prints the environment to export in another terminal; every
@@ -19,11 +19,12 @@ import { FAULT_NAMES } from '../emulators/sandbox-faults.js';
 const USAGE = `Usage:
   npm run sandbox [-- --config <file>] [--every <duration>]   start the sandbox (Ctrl-C stops it)
   npm run sandbox -- fault <name> [--connection <id>]          inject a fault into the running sandbox
-  npm run sandbox -- fault clear                               clear Flow Service's refusals
+  npm run sandbox -- fault clear [<name>]                      clear every fault, or only that one
   npm run sandbox -- run                                       a scheduled run now, as the schedule would
 
-Faults: 412-storm, patch-refused, expired-credentials and expiring (each needs --connection <id>), ims-401,
-io-management-403, scheduler-denied, failure-queue-denied, ledger-denied; together they move every alarm of the stack.
+Faults: 412-storm, patch-refused, expired-credentials, expiring, access-denied and trust-broken (each needs
+--connection <id>), ims-401, io-management-403, scheduler-denied, failure-queue-denied, ledger-denied,
+throttling; together they move every alarm of the stack.
 --config <file>: write the rotator configuration there (relative to where npm was run) instead of
 the sandbox's directory. --every: how often the schedule fires while ENABLED (30s, 2m, 0: never).
 Faults and runs reach the sandbox at $${CONTROL_VARIABLE} (the environment it prints sets it).`;
@@ -59,7 +60,7 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     'then run the operator CLI as you would against AWS, e.g.:',
     rotator('status'),
     rotator('rotate --dry-run'),
-    rotator('pause --reason "rehearsal"'),
+    rotator('pause --connection $ORDERS --reason "rehearsal" --for 30m'),
     rotator('rotate-adobe-secret'),
     '',
     'Connections:',
@@ -155,6 +156,11 @@ export async function sandboxMain(
     if (values.help) {
       out(`${USAGE}\n`);
       return EXIT.OK;
+    }
+    if (command === 'fault' && name === 'clear' && extra.length === 1) {
+      if (!(FAULT_NAMES as readonly string[]).includes(extra[0]!))
+        throw new UsageError(`Unknown fault "${extra[0]}": the faults are ${FAULT_NAMES.join(', ')}.`);
+      return await control('DELETE', `/faults/${encodeURIComponent(extra[0]!)}`, undefined, url, out, err);
     }
     if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
     if (command === undefined) return await start(values, out);

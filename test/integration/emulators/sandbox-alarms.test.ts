@@ -112,3 +112,43 @@ describe("every alarm of the stack, moved by the sandbox's faults", () => {
     }
   });
 });
+
+describe('fault clear <name>', () => {
+  it('undoes that fault alone: the other faults stay', async () => {
+    const s = await start();
+    const { ORDERS: orders, LOYALTY: loyalty, CATALOG: catalog } = s.variables as Record<string, string>;
+    await s.runScheduled();
+    await s.injectFault('patch-refused', orders);
+    await s.injectFault('trust-broken', loyalty);
+    await s.injectFault('throttling');
+    expect((await s.runScheduled())?.error).toContain('429');
+
+    expect(s.clearFault('throttling')).toContain('throttling cleared');
+    const run = await s.runScheduled();
+
+    const failed = run!.summary!.results.filter((result) => result.status === 'failed');
+    expect(failed.map((result) => [result.connectionId, result.errorCode])).toEqual([
+      [orders, '1445-400'],
+      [loyalty, 'STS_MINT_FAILED'],
+    ]);
+    expect(run!.summary!.results.find((result) => result.connectionId === catalog)?.status).toBe('rotated');
+    s.clearFault('trust-broken');
+    expect((await s.runScheduled())!.summary!.failed).toBe(1);
+    expect(s.clearFault('ims-401')).toContain('nothing to clear: the fix is yours');
+    expect(() => s.clearFault('meteor')).toThrow('there is no fault "meteor"');
+  });
+
+  it("access-denied: the PATCH lands, and Adobe meets S3's AccessDenied with the new credentials", async () => {
+    const s = await start();
+    const orders = s.variables.ORDERS!;
+    await s.runScheduled();
+    await s.injectFault('access-denied', orders);
+
+    const run = await s.runScheduled();
+
+    const result = run!.summary!.results.find((entry) => entry.connectionId === orders)!;
+    expect(result).toMatchObject({ status: 'failed', etag: expect.any(String), adobeVerified: false, errorCode: '1100-400' });
+    expect(result.error).toContain('AccessDenied');
+    await expect(s.injectFault('access-denied', s.variables.CATALOG!)).rejects.toThrow('needs a connection whose credentials come from a role');
+  });
+});

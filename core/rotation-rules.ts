@@ -170,10 +170,17 @@ function cronFieldValues(field: string, min: number, max: number): number[] | un
  * be retried, and still be followed by a successful run before the credentials it wrote last
  * expire: the interval may be at most half the shortest credential lifetime.
  */
-export function rotationWindowProblem(expression: string, intervalSeconds: number, shortestDurationSeconds: number, durationField: string): string | undefined {
+export function rotationWindowProblem(
+  expression: string,
+  intervalSeconds: number,
+  shortestDurationSeconds: number,
+  durationField: string,
+  /** A schedule known to pass every rule for these targets (core/schedule-rules.ts finds one); else none is suggested. */
+  suggested?: string,
+): string | undefined {
   const limit = Math.floor(shortestDurationSeconds / 2);
   if (intervalSeconds <= limit) return undefined;
-  const suggestion = limit >= 60 ? ` (e.g. "rate(${Math.floor(limit / 60)} minutes)")` : '';
+  const suggestion = suggested ? ` (e.g. "${suggested}")` : '';
   return (
     `"${expression}" leaves up to ${intervalSeconds} s between runs, more than half the shortest credential lifetime ` +
     `(${shortestDurationSeconds} s, ${durationField}), so a failed run and its retries would not fit before the credentials expire; ` +

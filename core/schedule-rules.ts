@@ -55,8 +55,29 @@ export interface ScheduleVerdict {
   readonly expiryAlarm: ExpiryAlarmPlan & { readonly fallbackIntervalSeconds: number };
 }
 
+/** `rate(1 minute)`, `rate(5 minutes)`: a rate as the Scheduler takes it. */
+const rateOf = (minutes: number) => `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
+
+/**
+ * The least frequent `rate(<n> minutes)` that passes every schedule rule for `view`'s targets
+ * (the window, the timeout, the expiry alarm), or undefined when none does: what a refusal
+ * suggests, so that following it never meets the next rule.
+ */
+export function workingSchedule(view: ScheduleView, names: ScheduleNames): string | undefined {
+  const shortest = Math.min(...view.lifetimes.map((seconds) => seconds ?? Number.POSITIVE_INFINITY));
+  const most = Number.isFinite(shortest) ? Math.floor(shortest / 2 / 60) : 60;
+  for (let minutes = Math.min(most, 1440); minutes >= 1; minutes -= 1) {
+    if (check({ ...view, schedule: rateOf(minutes) }, names, false).problems.every((problem) => !problem.startsWith('schedule:'))) return rateOf(minutes);
+  }
+  return undefined;
+}
+
 /** Apply the schedule rules to `view`, naming fields as `names` says. */
 export function scheduleVerdict(view: ScheduleView, names: ScheduleNames): ScheduleVerdict {
+  return check(view, names, true);
+}
+
+function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): ScheduleVerdict {
   const problems: string[] = [];
   // The shortest lifetime decides how often the schedule must run.
   let shortest: { index: number; seconds: number } | undefined;
@@ -71,7 +92,10 @@ export function scheduleVerdict(view: ScheduleView, names: ScheduleNames): Sched
     if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
     intervalSeconds = interval.seconds;
     const windowProblem = intervalSeconds !== undefined && shortest && rotationWindowProblem(view.schedule, intervalSeconds, shortest.seconds, durationField);
-    if (windowProblem) problems.push(`schedule: ${windowProblem}`);
+    if (windowProblem) {
+      const suggested = suggest ? workingSchedule(view, names) : undefined;
+      problems.push(`schedule: ${rotationWindowProblem(view.schedule, intervalSeconds!, shortest!.seconds, durationField, suggested)}`);
+    }
   }
 
   const threshold = view.thresholdSeconds === UNRESOLVED ? undefined : view.thresholdSeconds;
@@ -104,8 +128,12 @@ export function scheduleVerdict(view: ScheduleView, names: ScheduleNames): Sched
   // A schedule already refused for the lifetime would only be refused again here.
   const checkable = intervalSeconds !== undefined && shortest !== undefined && actualTimeout !== undefined;
   if (checkable && !problems.some((problem) => problem.startsWith('schedule:'))) {
-    if (plan.windowProblem) problems.push(`schedule: "${view.schedule}" ${plan.windowProblem}`);
-    else if (plan.thresholdProblem && threshold !== undefined) problems.push(`${names.threshold}: ${plan.thresholdProblem}`);
+    if (plan.windowProblem) {
+      const suggested = suggest ? workingSchedule(view, names) : undefined;
+      problems.push(
+        `schedule: "${view.schedule}" ${plan.windowProblem}${suggested ? ` (e.g. "${suggested}", which every rule accepts for these targets)` : ''}`,
+      );
+    } else if (plan.thresholdProblem && threshold !== undefined) problems.push(`${names.threshold}: ${plan.thresholdProblem}`);
   }
   return { problems, intervalSeconds, timeoutSeconds, expiryAlarm: { ...plan, fallbackIntervalSeconds } };
 }

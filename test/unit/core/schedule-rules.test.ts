@@ -3,7 +3,7 @@
  * each deployment door, and the sizes a valid schedule gives the stack.
  */
 import { describe, expect, it } from 'vitest';
-import { SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED, type ScheduleView } from '../../../core/schedule-rules.js';
+import { SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED, workingSchedule, type ScheduleView } from '../../../core/schedule-rules.js';
 
 const hourly = (view: Partial<ScheduleView>): ScheduleView => ({ schedule: 'rate(15 minutes)', lifetimes: [3600], concurrency: 8, ...view });
 
@@ -47,5 +47,35 @@ describe('scheduleVerdict', () => {
 
     expect(verdict.problems).toEqual([]);
     expect(verdict).toMatchObject({ intervalSeconds: undefined, timeoutSeconds: 900, expiryAlarm: { fallbackIntervalSeconds: 1800 } });
+  });
+});
+
+describe('what a refusal suggests', () => {
+  /** The schedule a refusal's `(e.g. "...")` names. */
+  const suggestionOf = (problem: string) => /\(e\.g\. "([^"]+)"/.exec(problem)?.[1];
+
+  it.each<[string, Partial<ScheduleView>]>([
+    ['900 s credentials with the default 15-minute schedule', { lifetimes: [900] }],
+    ['900 s credentials with rate(7 minutes), which the window allows but the alarm does not', { lifetimes: [900], schedule: 'rate(7 minutes)' }],
+    ['1200 s credentials, 4 targets at concurrency 2', { lifetimes: Array.from({ length: 4 }, () => 1200), concurrency: 2 }],
+    ['one-hour credentials with an hourly schedule', { schedule: 'rate(1 hour)' }],
+    ['six-hour credentials with a daily cron', { lifetimes: [21_600], schedule: 'cron(0 3 * * ? *)' }],
+  ])('passes every rule when followed: %s', (_case, view) => {
+    const refused = scheduleVerdict(hourly(view), SCHEDULE_DOORS.config);
+    const suggested = suggestionOf(refused.problems.find((problem) => problem.startsWith('schedule:')) ?? '');
+
+    expect(suggested, refused.problems.join('\n')).toBeDefined();
+    expect(scheduleVerdict(hourly({ ...view, schedule: suggested }), SCHEDULE_DOORS.config).problems).toEqual([]);
+  });
+
+  it('suggests no schedule when none works (a run too long for the lifetime): it says what else to change', () => {
+    const view = hourly({ lifetimes: Array.from({ length: 40 }, () => 1200), concurrency: 2 });
+    expect(workingSchedule(view, SCHEDULE_DOORS.config)).toBeUndefined();
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.config).problems[0]).toContain('run at least every 600 s or raise the duration');
+  });
+
+  it('suggests the least frequent schedule that works, never "rate(7 minutes)" for 900 s credentials', () => {
+    expect(workingSchedule(hourly({ lifetimes: [900] }), SCHEDULE_DOORS.config)).toBe('rate(5 minutes)');
+    expect(workingSchedule(hourly({ lifetimes: [3600] }), SCHEDULE_DOORS.config)).toBe('rate(30 minutes)');
   });
 });

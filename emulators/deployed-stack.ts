@@ -103,6 +103,8 @@ export interface DeployedStack {
   readonly sns: SnsEmulator;
   /** The function's way to DynamoDB (faults there reach the function only). */
   readonly ledgerFront: Emulator;
+  /** The operator's way to DynamoDB (`endpointEnv`): what the CLI asks of the ledger is recorded there. */
+  readonly operatorLedgerFront: Emulator;
   readonly alarmTopicArn: string;
   readonly faults: StackFaults;
   /** Messages waiting in the dead-letter queues. */
@@ -177,6 +179,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   const cloudWatch = await startCloudWatchEmulator({ sts, region: EMULATOR_REGION, sns });
   const cloudWatchLogs = await startCloudWatchLogsEmulator({ sts, region: EMULATOR_REGION });
   const ledgerFront = await startDynamoDbFront(world.emulators.dynamodb.url);
+  const operatorLedgerFront = await startDynamoDbFront(world.emulators.dynamodb.url);
   const faults: StackFaults = { schedulerDenied: false, failureQueueDenied: false };
   const queues = { schedule: [] as string[], failure: [] as string[] };
   let deliveryFailures = 0;
@@ -417,6 +420,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     cloudWatch,
     sns,
     ledgerFront,
+    operatorLedgerFront,
     alarmTopicArn,
     faults,
     queues,
@@ -429,6 +433,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
       AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.url,
       AWS_ENDPOINT_URL_SNS: sns.url,
+      AWS_ENDPOINT_URL_DYNAMODB: operatorLedgerFront.url,
     },
     async runSchedule() {
       const before = lambda.invocations.length;
@@ -471,6 +476,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
         cloudWatchLogs.close(),
         sns.close(),
         ledgerFront.close(),
+        operatorLedgerFront.close(),
       ]);
     },
   };

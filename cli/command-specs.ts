@@ -122,8 +122,9 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       "EXPIRING below CredentialsExpiringAlarm's threshold, STALE after two schedule intervals without a run, FAILING, PAUSED, " +
       'NOT FOUND, and so on; with its last and next run. It lists each pause (who, why, until when), each alarm with its state ' +
       'since when (and the connections a per-connection alarm holds in ALARM), and what it could not learn, marked unknown: it ' +
-      'never stops at the first failure, and --json always prints the document. With --probe, Adobe also lists what each connection ' +
-      `reads with the credentials it holds now. It warns when the deployed targets differ from the local configuration. ${FROM_THE_FUNCTION}`,
+      'never stops at the first failure, and --json always prints the document. With --probe, Flow Service explores each connection ' +
+      'with the credentials it holds now (GET /connections/{id}/explore, asked by the function): whether Adobe can list ' +
+      `and read with them. It warns when the deployed targets differ from the local configuration. ${FROM_THE_FUNCTION}`,
     options: {
       connection: CONNECTION_OPTION('Show only this connection. Default: every target'),
       probe: { type: 'boolean', description: 'Also have Adobe list what each connection reads with the credentials it holds now.' },

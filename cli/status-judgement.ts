@@ -89,6 +89,8 @@ export interface ConnectionStatus {
   /** Why Adobe's view is missing: Adobe's code and words (or the rotator's, e.g. `IMS_AUTH_FAILED`). */
   readonly adobeViewErrorCode?: string;
   readonly adobeViewError?: string;
+  /** Every run fails for this code, whatever the connection (RotatorStatus's `runsFail`). */
+  readonly runsFail?: string;
 }
 
 /** Everything one connection's judgement is made of. */
@@ -98,9 +100,13 @@ export interface Judging {
   /** How it is minted and for how long (the function's targets, else the configuration's). */
   readonly method?: string;
   readonly lifetimeSeconds?: number;
-  /** Adobe's view; undefined when the function could not be asked (`adobeUnknown` says why). */
+  /** Adobe's view; undefined when the function could not be asked. */
   readonly adobe?: InspectedConnection;
-  readonly adobeUnknown?: string;
+  /**
+   * The code of why every scheduled run will fail for every connection, when the function itself
+   * cannot reach Adobe for good (it could not authenticate: `IMS_AUTH_FAILED`, the secret invalid).
+   */
+  readonly runsFail?: string;
   /** Its ledger item: null when it has none, undefined when the ledger could not be read. */
   readonly ledger?: LedgerRecord | null;
   /** Its pause: null when none, undefined when the pauses could not be read. */
@@ -246,6 +252,7 @@ export function judge(input: Judging): ConnectionStatus {
     );
   }
   if (pause) return judged('paused', pausedText, holds, edit);
+  if (input.runsFail) return { ...judged('failing', `every scheduled run fails (${input.runsFail}, above)`, holds), runsFail: input.runsFail };
   if (adobeRefused) return judged('adobe-cannot-read', adobeRefused, holds);
   if (failed) return judged('failing', failureOf(attempt!, ledger!.consecutiveFailures, now), holds, edit, later);
   const lastTried = attempt ? Date.parse(attempt.at) : undefined;
@@ -311,5 +318,7 @@ export interface RotatorStatus {
   readonly alarms?: readonly AlarmStatus[];
   readonly adobeSecret?: { readonly text: string; readonly attention: boolean };
   readonly targetsDiffer?: TargetDifference;
+  /** The function cannot reach Adobe for good (it could not authenticate): every run fails. */
+  readonly runsFail?: { readonly errorCode: string; readonly error: string };
   readonly gaps: readonly Gap[];
 }

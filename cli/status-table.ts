@@ -40,13 +40,24 @@ const RISK_LABEL: Record<Risk, string> = {
   unknown: 'UNKNOWN',
 };
 
-/** Runbook sections per Adobe code (docs/RUNBOOK.md, "Adobe's codes"). */
-const CODE_SECTION = (code: string | undefined) =>
-  code && /^\d{4}-\d{3}$|^\d{6}$/.test(code) ? `docs/RUNBOOK.md#${code}` : 'docs/RUNBOOK.md, "Adobe\'s codes"';
+/** The codes with a section of their own in docs/RUNBOOK.md, "Adobe's codes" (a test holds the two together). */
+export const RUNBOOK_CODES: readonly string[] = [
+  ...['1445-400', '1416-400', '2118-403', '2120-403', '1106-403', '1101-404', '1404-412', '1100-400'],
+  ...['401013', '403025', '429050', '1102-500', '1103-503', '1104-504'],
+  ...['STS_MINT_FAILED', 'CREDENTIALS_UNVERIFIED', 'IMS_AUTH_FAILED', 'SECRET_INVALID', 'CONNECTION_NOT_ROTATABLE'],
+  ...['FLOW_SERVICE_UNREACHABLE', 'FLOW_SERVICE_ERROR', 'ETAG_CONFLICT', 'IMS_UNAVAILABLE', 'SECRET_UNAVAILABLE', 'UNEXPECTED', 'OUT_OF_TIME'],
+];
+
+/** Where the runbook says what a code means, who can fix it and how to keep ingestion going. */
+export function codeSection(code: string | undefined): string {
+  return code && RUNBOOK_CODES.includes(code) ? `docs/RUNBOOK.md#${code.toLowerCase()}` : 'docs/RUNBOOK.md, "Adobe\'s codes"';
+}
 
 /** What to do about each kind of risk, and the command to paste, if one helps. */
 function advice(status: ConnectionStatus, options: CommandOptions, short: string): { text: string; command?: string } {
   const rotate = suggest(`rotate --connection ${short}`, options);
+  // The rotator's own failure, said once above the table.
+  if (status.runsFail) return { text: '' };
   switch (status.risk) {
     case 'expired':
     case 'expiring':
@@ -59,7 +70,7 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
         return { text: `once ${writer} stops editing it (docs/RUNBOOK.md, "Repeated 412s"), rotate it`, command: rotate };
       }
       return {
-        text: `see ${CODE_SECTION(status.lastAttempt?.errorCode)} for who can fix it and how to keep ingestion alive meanwhile, then rotate it`,
+        text: `see ${codeSection(status.lastAttempt?.errorCode)} for who can fix it and how to keep ingestion alive meanwhile, then rotate it`,
         command: rotate,
       };
     case 'not-found':
@@ -82,14 +93,16 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
   }
 }
 
-/** The last run, for its column: `16:45Z rotated`, `16:45Z FAILED 1445-400 ×3`. */
-function lastRunOf(status: ConnectionStatus, now: number): Cell {
+/**
+ * The last run's outcome, for its column: `rotated`, `FAILED 1445-400 ×3` (runs in a row). Adobe's
+ * code is what the runbook is looked up by, so it is kept whole; the time is in the note below.
+ */
+function lastRunOf(status: ConnectionStatus): Cell {
   const attempt = status.lastAttempt;
   if (!attempt) return status.unknown.includes('ledger') ? '?' : undefined;
-  const at = formatClock(attempt.at, now);
-  if (attempt.outcome !== 'failed') return { text: `${at} ${attempt.outcome}`, tone: attempt.outcome === 'rotated' ? 'ok' : undefined };
+  if (attempt.outcome !== 'failed') return { text: attempt.outcome, tone: attempt.outcome === 'rotated' ? 'ok' : undefined };
   const row = (status.consecutiveFailures ?? 0) > 1 ? ` ×${status.consecutiveFailures}` : '';
-  return { text: `${at} FAILED ${attempt.errorCode ?? ''}${row}`.replace('  ', ' '), tone: 'failure' };
+  return { text: `FAILED ${attempt.errorCode ?? ''}${row}`.replace('  ', ' ').trim(), tone: 'failure' };
 }
 
 export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], rotator: RotatorStatus, options: CommandOptions): void {
@@ -145,7 +158,8 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
       );
     }
   }
-  if (rotator.adobeSecret) say('Adobe secret:', rotator.adobeSecret.attention ? 'warning' : 'ok', rotator.adobeSecret.text);
+  if (rotator.adobeSecret)
+    say('Adobe secret:', rotator.adobeSecret.attention ? 'warning' : 'ok', rotator.adobeSecret.text.replace(/^Adobe client secret: /, ''));
   if (rotator.targetsDiffer) {
     const { deployedOnly, localOnly, sandboxChanged } = rotator.targetsDiffer;
     const parts = [
@@ -154,6 +168,15 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
       sandboxChanged.length ? `deployed with another sandbox: ${sandboxChanged.join(', ')}` : '',
     ].filter(Boolean);
     say('TARGETS DIFFER', 'warning', `${parts.join('; ')}. Deploy the configuration: ${deployCommand(options)}`);
+  }
+  if (rotator.runsFail) {
+    const { errorCode, error } = rotator.runsFail;
+    say(
+      'RUNS FAIL',
+      'failure',
+      `the function cannot reach Adobe: ${errorCode}: ${error}. Every scheduled run fails for every connection until it is fixed ` +
+        `(${codeSection(errorCode)} says who can fix it); then: ${suggest('rotate', options)}`,
+    );
   }
   for (const gap of rotator.gaps) say('UNKNOWN', 'warning', `${gap.what}: ${gap.why}`);
   write('');
@@ -165,8 +188,8 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
     'ROTATED',
     'EXPIRES',
     // The last run's outcome and code give way last: Adobe's code is what the runbook is looked up by.
-    { header: 'LAST RUN', shrinkTo: 22 },
-    { header: 'UPDATED BY', shrinkTo: 10 },
+    { header: 'LAST RUN', shrinkTo: 18 },
+    { header: 'UPDATED BY', shrinkTo: 8 },
     'RISK',
     ...(options.probe ? ['ADOBE'] : []),
   ];
@@ -177,7 +200,7 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
     status.sandboxName,
     formatClock(status.lastRotation?.at, now) ?? (unknownLedger(status) ? '?' : undefined),
     formatClock(status.expiresAt, now) ?? (unknownLedger(status) ? '?' : undefined),
-    lastRunOf(status, now),
+    lastRunOf(status),
     status.writtenByRotator
       ? 'rotator'
       : { text: status.updatedBy ?? (status.unknown.includes('adobe') ? '?' : undefined), tone: status.editedAfterRotation ? 'warning' : undefined },

@@ -28,11 +28,7 @@ export const ENV = {
   flowServiceUrl: 'FLOW_SERVICE_URL',
   /** @default DEFAULT_IMS_URL */
   imsUrl: 'ADOBE_IMS_URL',
-  /**
-   * The Adobe I/O Management API, which `inspect` asks how many client secrets the credential has.
-   * The construct sets it only when `adobeSecretRotation.consoleApiUrl` is given.
-   * @default DEFAULT_ADOBE_CONSOLE_API_URL (https://api.adobe.io)
-   */
+  /** Adobe's I/O Management API (inspect counts the credential's client secrets). @default https://api.adobe.io */
   adobeConsoleApiUrl: 'ADOBE_CONSOLE_API_URL',
   /** @default DEFAULT_CONCURRENCY */
   concurrency: 'ROTATION_CONCURRENCY',
@@ -87,10 +83,7 @@ export const METRIC_DIMENSION = {
   connectionId: 'connectionId',
   /** Which of the per-connection alarm queries watches the connection ({@link metricShardOf}); absent while one query covers the fleet. */
   shard: 'shard',
-  /**
-   * `"true"` on a paused connection's series (core/pauses.ts): the per-connection alarms' queries
-   * select exactly `connectionId`, `rotator` and `service` (and `shard`), so they leave it out.
-   */
+  /** `"true"` on a paused connection's series: the per-connection alarms' SCHEMA() leaves it out. */
   paused: 'paused',
 } as const;
 
@@ -363,7 +356,7 @@ export interface FunctionSettings {
   readonly targets: readonly FunctionTargetEntry[] | { readonly file: string };
   readonly flowServiceUrl?: string;
   readonly imsUrl?: string;
-  /** @default none: the function's default, https://api.adobe.io */
+  /** @default the function's, https://api.adobe.io */
   readonly adobeConsoleApiUrl?: string;
   readonly concurrency?: number;
   readonly verifyWithAdobe?: boolean;

@@ -87,11 +87,12 @@ const clock = () => `${new Date().toISOString().slice(11, 19)}Z`;
 export function describeRun(run: ScheduledRun): string {
   const failed = run.summary?.results.filter((result) => result.status === 'failed') ?? [];
   const skipped = run.summary?.skipped ?? 0;
+  const paused = run.summary?.results.filter((result) => result.status === 'paused') ?? [];
   const outcome = run.notInvoked
     ? `Scheduler could not invoke the function (${run.notInvoked}): the event went to its dead-letter queue`
     : run.error
       ? `the run FAILED (and both Lambda retries): ${run.error}`
-      : `${run.summary!.rotated} rotated${failed.length ? `, ${failed.length} FAILED (${failed.map((result) => `${result.connectionId.slice(0, 8)} ${result.errorCode ?? ''}`.trim()).join(', ')})` : ''}${skipped ? `, ${skipped} skipped` : ''}`;
+      : `${run.summary!.rotated} rotated${failed.length ? `, ${failed.length} FAILED (${failed.map((result) => `${result.connectionId.slice(0, 8)} ${result.errorCode ?? ''}`.trim()).join(', ')})` : ''}${skipped ? `, ${skipped} skipped` : ''}${paused.length ? `, ${paused.length} paused (${paused.map((result) => result.connectionId.slice(0, 8)).join(', ')})` : ''}`;
   const alarms = run.alarms.map(
     (alarm) =>
       `${alarm.id} → ${alarm.state}${alarm.connectionId ? ` for ${alarm.connectionId}` : ''} (${alarm.notified ? 'paged the alarm topic' : 'actions disabled: no page'})`,

@@ -61,6 +61,7 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     rotator('status'),
     rotator('rotate --dry-run'),
     rotator('pause --connection $ORDERS --reason "rehearsal" --for 30m'),
+    rotator('revoke --connection $ORDERS'),
     rotator('rotate-adobe-secret'),
     '',
     'Connections:',
@@ -72,7 +73,9 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     '    npm run sandbox -- fault expired-credentials --connection $ORDERS_DEV',
     '    npm run sandbox -- fault ims-401',
     '    npm run sandbox -- fault io-management-403',
-    '    npm run sandbox -- fault clear',
+    '    npm run sandbox -- fault access-denied --connection $ORDERS   (also trust-broken)',
+    '    npm run sandbox -- fault throttling                           (also ledger-denied, scheduler-denied)',
+    '    npm run sandbox -- fault clear [<name>]',
     '',
     everyMs > 0
       ? `While the schedule is ENABLED it fires every ${everyMs >= 1000 ? `${everyMs / 1000}s` : `${everyMs}ms`} (\`npm run sandbox -- run\` fires it now). Ctrl-C stops the sandbox.`

@@ -24,13 +24,16 @@ import { optionalConfig } from '../config-source.js';
 import { openDeployment, type Opened } from '../context.js';
 import { contributorsInAlarm, controlsOf, describeAlarms, getSchedule, type AlarmActions } from '../deployment.js';
 import { ALARM_IDS } from '../discovery.js';
-import { CliError, describeAwsError, EnvironmentError, EXIT } from '../errors.js';
+import { CliError, describeAwsError, EnvironmentError, EXIT, withoutFullStop } from '../errors.js';
 import { printJson, Progress, wantsJson, type Io } from '../output.js';
 import { readPauseState } from '../pause-store.js';
 import { judge, type AlarmStatus, type ConnectionStatus, type Gap, type RotatorStatus } from '../status-judgement.js';
 import { printStatusTable } from '../status-table.js';
 import { configuredTargets, invokeInspect, targetDifference, type KnownTarget, type TargetDifference } from '../targets.js';
 import { alarmIdOf } from '../../core/operator-facts.js';
+
+/** Why the function could not ask Adobe that also fails every run (IMS_UNAVAILABLE may pass). */
+const RUNS_FAIL = /^(?:IMS_AUTH_FAILED|SECRET_INVALID|SECRET_UNAVAILABLE)$/;
 
 export type { AlarmStatus, ConnectionStatus, Gap, Risk, RotatorStatus } from '../status-judgement.js';
 
@@ -121,13 +124,14 @@ function thresholdOf(
 /**
  * `status`. Whatever stops it before it can list the connections (no credentials, a stack or
  * function that does not exist) still prints a document with `--json`: the error, and the local
- * configuration's connections, every part unknown.
+ * configuration's connections, every part unknown. A usage error (exit 2) prints none.
  */
 export async function statusCommand(options: CommandOptions, io: Io): Promise<number> {
   try {
     return await status(options, io);
   } catch (error) {
-    if (!(error instanceof CliError) || !wantsJson(io, options.json)) throw error;
+    // A wrong command line is the caller's to fix, not a state of the rotator: no document for it.
+    if (!(error instanceof CliError) || error.exitCode === EXIT.USAGE || !wantsJson(io, options.json)) throw error;
     const config = (() => {
       try {
         return optionalConfig(io.cwd, options.config);
@@ -164,7 +168,9 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
   const inspect = await read<InspectResult>(gaps, "Adobe's view of the connections", `invoke function ${deployment.functionName} (lambda:InvokeFunction)`, () =>
     invokeInspect(deployment, { probe: Boolean(options.probe) }, aws),
   );
-  if (inspect?.adobe) gaps.push({ what: "Adobe's view of the connections", why: `${inspect.adobe.errorCode}: ${inspect.adobe.error}` });
+  // The function cannot authenticate to Adobe: not only a gap in what status knows, but every run's failure.
+  const runsFail = inspect?.adobe && RUNS_FAIL.test(inspect.adobe.errorCode) ? inspect.adobe : undefined;
+  if (inspect?.adobe && !runsFail) gaps.push({ what: "Adobe's view of the connections", why: `${inspect.adobe.errorCode}: ${inspect.adobe.error}` });
 
   // The connections: the deployed function's (from its answer or its environment), else the local configuration's.
   const deployed: KnownTarget[] | undefined =
@@ -238,6 +244,7 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
       ...(intervalSeconds ? { intervalSeconds } : {}),
       ...(nextRunAt !== undefined ? { nextRunAt } : {}),
       probe: Boolean(options.probe),
+      ...(runsFail ? { runsFail: runsFail.errorCode } : {}),
       alarms: contributors.get(target.connectionId) ?? [],
     }),
   );
@@ -264,6 +271,7 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
     ...(alarms ? { alarms: alarms.map(({ threshold: _threshold, ...alarm }: AlarmStatus & { threshold?: number }) => alarm) } : {}),
     ...(adobeSecret ? { adobeSecret } : {}),
     ...(local && deployed && !requested ? withDifference(targetDifference(local, deployed)) : {}),
+    ...(runsFail ? { runsFail: { errorCode: runsFail.errorCode, error: withoutFullStop(runsFail.error) } } : {}),
     gaps,
   };
 

@@ -98,6 +98,8 @@ export function findSynthesizedFunction(
   stackName = sampleConfig().stackName,
   /** The variable only this function's environment has (the Adobe secret's rotation function: `ADOBE_CONSOLE_API_URL`). */
   variable = 'ADOBE_CREDENTIALS_SECRET_ID',
+  /** A variable this function's environment does not have (the rotator's `ADOBE_CREDENTIALS_SECRET_ID`, which may share the other). */
+  without?: string,
 ): SynthesizedFunction {
   const manifest = JSON.parse(readFileSync(join(cdkOut, 'manifest.json'), 'utf8')) as {
     artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
@@ -108,7 +110,10 @@ export function findSynthesizedFunction(
     Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
   };
   const functions = Object.entries(template.Resources).filter(
-    ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.[variable] !== undefined,
+    ([, resource]) =>
+      resource.Type === 'AWS::Lambda::Function' &&
+      resource.Properties.Environment?.Variables?.[variable] !== undefined &&
+      (without === undefined || resource.Properties.Environment.Variables[without] === undefined),
   );
   if (functions.length !== 1) throw new Error(`expected one function with ${variable} in ${templateFile}, found ${functions.length}`);
   const [logicalId, resource] = functions[0]!;

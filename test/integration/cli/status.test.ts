@@ -95,7 +95,7 @@ describe('status', () => {
     expect(result.stdout).toContain('Alarms: all 9 OK, notifying.');
     expect(lines).toContainEqual(expect.stringMatching(/^ID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK$/));
     expect(lines.find((line) => line.startsWith(t.world.connectionIds[0]!.slice(0, 8)))).toMatch(
-      /Orders export\s+prod\s+\d\d:\d\dZ\s+\d\d:\d\dZ\s+\d\d:\d\dZ rotated\s+rotator\s+ok$/,
+      /Orders export\s+prod\s+\d\d:\d\dZ\s+\d\d:\d\dZ\s+rotated\s+rotator\s+ok$/,
     );
     expect(flat(result.stdout)).toContain('OK: 3 of 3 connections healthy');
     expect(lines.filter((line) => line.length > 100)).toEqual([]);
@@ -118,7 +118,7 @@ describe('status', () => {
     expect(flat(table.stdout)).toContain('next OVERDUE since');
   });
 
-  it("never goes silent: with IMS refusing the Adobe secret, every connection is shown from the ledger, Adobe's part unknown", async () => {
+  it("never goes silent: with IMS refusing the Adobe secret, every connection is shown from the ledger, Adobe's part unknown, and at risk: every run fails", async () => {
     const t = await world();
     await t.stack.runSchedule();
     await injectFault({ world: t.world, stack: t.stack, dir: t.dir }, 'ims-401');
@@ -130,11 +130,21 @@ describe('status', () => {
     const report = json.json();
     expect(report.connections).toHaveLength(3);
     for (const status of report.connections) {
-      expect(status).toMatchObject({ unknown: ['adobe'], adobeViewErrorCode: 'IMS_AUTH_FAILED', lastRotation: expect.any(Object), risk: 'ok' });
+      expect(status).toMatchObject({
+        unknown: ['adobe'],
+        adobeViewErrorCode: 'IMS_AUTH_FAILED',
+        lastRotation: expect.any(Object),
+        risk: 'failing',
+        atRisk: true,
+        runsFail: 'IMS_AUTH_FAILED',
+      });
     }
-    expect(report.gaps).toEqual([{ what: "Adobe's view of the connections", why: expect.stringContaining('IMS_AUTH_FAILED') }]);
+    expect(report.runsFail).toEqual({ errorCode: 'IMS_AUTH_FAILED', error: expect.stringContaining('invalid_client') });
+    expect(report.gaps).toEqual([]);
     expect(table.code).toBe(1);
-    expect(flat(table.stdout)).toContain("UNKNOWN Adobe's view of the connections: IMS_AUTH_FAILED");
+    expect(flat(table.stdout)).toContain('RUNS FAIL the function cannot reach Adobe: IMS_AUTH_FAILED');
+    expect(flat(table.stdout)).toContain('docs/RUNBOOK.md#ims_auth_failed says who can fix it');
+    expect(flat(table.stdout)).toContain('every scheduled run fails (IMS_AUTH_FAILED, above)');
     const rows = table.stdout.split('\n').filter((line) => t.world.connectionIds.some((id) => line.startsWith(id.slice(0, 8))));
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row).toMatch(/^\w{8}\s+\?\s+\w+\s+\d\d:\d\dZ\s+\d\d:\d\dZ/);

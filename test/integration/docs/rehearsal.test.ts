@@ -6,7 +6,7 @@
  * command the test does not know fails it, so the walkthroughs and the test cannot drift apart.
  *
  * - `npx aep-s3-rotator ...` runs through `run()` from cli/main.ts, on a terminal without colour;
- * - `npm run sandbox -- fault|run` does what the control endpoint would (the sandbox's own methods);
+ * - `npm run sandbox -- fault|fault clear [<name>]|run` does what the control endpoint would (the sandbox's own methods);
  * - `aws secretsmanager put-secret-value` is the same PutSecretValue, through the SDK.
  */
 import { readFileSync } from 'node:fs';
@@ -93,7 +93,7 @@ async function perform(step: Step): Promise<{ code: number; output: string }> {
       const scheduled = await sandbox.runScheduled();
       return { code: 0, output: scheduled ? `scheduled run: ${describeRun(scheduled)}` : 'the schedule is DISABLED: no run' };
     }
-    if (command === 'fault' && name === 'clear') return { code: 0, output: sandbox.clearFaults() };
+    if (command === 'fault' && name === 'clear') return { code: 0, output: option === undefined ? sandbox.clearFaults() : sandbox.clearFault(option) };
     if (command === 'fault' && (option === undefined || option === '--connection')) return { code: 0, output: await sandbox.injectFault(name!, connection) };
   }
   if (program === 'aws' && args.slice(0, 2).join(' ') === 'secretsmanager put-secret-value' && args[2] === '--secret-id' && args[4] === '--secret-string') {
@@ -112,14 +112,15 @@ async function perform(step: Step): Promise<{ code: number; output: string }> {
 describe('docs/RUNBOOK.md, "Rehearse an incident offline"', () => {
   const documented = walkthroughs();
 
-  it('has the walkthroughs this test runs: a start, three incidents, the expired credentials and the Adobe secret rotation', () => {
+  it('has the walkthroughs this test runs: a start, three incidents (one with a per-connection pause), the expired credentials, the Adobe secret rotation and a revoke', () => {
     expect(documented.map((walkthrough) => walkthrough.title)).toEqual([
       'Start, and a first scheduled run',
       'Rehearsal 1: a connection whose PATCH is refused (`ConnectionFailingAlarm`)',
-      "Rehearsal 2: a 412 storm from someone else's edits, paused while you find them",
+      "Rehearsal 2: a 412 storm from someone else's edits, that connection paused while you find them",
       'Rehearsal 3: IMS 401 after a client-secret rotation (`ErrorsAlarm`)',
       'Also: credentials that expired in a connection',
       "Rehearsal 4: the Adobe client secret's rotation (`AdobeSecretRotationFailedAlarm`)",
+      'Rehearsal 5: leaked credentials (`revoke`)',
     ]);
     for (const walkthrough of documented) expect(walkthrough.steps.length).toBeGreaterThan(1);
   });

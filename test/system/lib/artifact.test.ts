@@ -167,7 +167,7 @@ describe('the synthesized function bundle', () => {
 
   it("rotates the Adobe client secret when Secrets Manager invokes the rotation function's bundle, one fresh process per step", async () => {
     // Prepare: the rotation function as synthesized, under its own role's credentials.
-    const fn = findSynthesizedFunction(cdkOut, STACK, 'ADOBE_CONSOLE_API_URL');
+    const fn = findSynthesizedFunction(cdkOut, STACK, 'ADOBE_CONSOLE_API_URL', 'ADOBE_CREDENTIALS_SECRET_ID');
     const environment = resolveIntrinsics(fn.environment, fakeAttribute) as Record<string, string>;
     const credentials = world.rotationFunctionCredentials;
     let logs = '';

@@ -25,3 +25,23 @@ describe("README, The function's contract", () => {
     expect(fields.filter((field) => !returns!.includes(`"${field}"`))).toEqual([]);
   });
 });
+
+const INSPECT = readFileSync(new URL('../../../lambda/inspect.ts', import.meta.url), 'utf8');
+
+/** The field names of an interface of lambda/inspect.ts. */
+function inspectFields(name: string): string[] {
+  const body = new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(INSPECT)?.[1];
+  if (!body) throw new Error(`lambda/inspect.ts has no ${name} interface`);
+  return [...body.matchAll(/^\s+readonly (\w+)\??:/gm)].map((match) => match[1]!);
+}
+
+describe("README, The function's contract: inspect", () => {
+  it('lists every field of an inspect result and of each connection in it', () => {
+    const inspect = /^Inspect: ([\s\S]*?)`status` is built on it/m.exec(README)?.[1];
+    expect(inspect, 'README has no "Inspect: ..." paragraph').toBeDefined();
+    const fields = [...inspectFields('InspectedConnection'), ...inspectFields('InspectResult')];
+
+    expect(fields).toContain('adobeVerified');
+    expect(fields.filter((field) => !inspect!.includes(`"${field}"`))).toEqual([]);
+  });
+});

@@ -13,6 +13,7 @@ import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { rotateCommand } from './commands/rotate.js';
 import { rotateAdobeSecretCommand } from './commands/rotate-adobe-secret.js';
 import { statusCommand } from './commands/status.js';
+import { testAlarmCommand } from './commands/test-alarm.js';
 import { CliError, describeAwsError, EXIT } from './errors.js';
 import { painterFor, type Io } from './output.js';
 
@@ -25,6 +26,7 @@ const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => 
   pause: pauseCommand,
   resume: resumeCommand,
   'check-config': checkConfigCommand,
+  'test-alarm': testAlarmCommand,
   'rotate-adobe-secret': rotateAdobeSecretCommand,
 };
 

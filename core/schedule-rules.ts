@@ -7,7 +7,7 @@
  * its values as a {@link ScheduleView} (a CDK token left out) and names two fields its own way.
  */
 import { DEFAULT_DURATION_SECONDS } from './contract.js';
-import { expiryAlarmPlan, type ExpiryAlarmPlan } from './alarm-rules.js';
+import { expiryAlarmPlan, fittingTimeoutSeconds, type ExpiryAlarmPlan } from './alarm-rules.js';
 import { functionTimeout, MAX_FUNCTION_TIMEOUT_SECONDS, rotationWindowProblem, scheduleInterval } from './rotation-rules.js';
 
 /** A value a door cannot read yet (a CDK token). */
@@ -74,16 +74,24 @@ export function scheduleVerdict(view: ScheduleView, names: ScheduleNames): Sched
     if (windowProblem) problems.push(`schedule: ${windowProblem}`);
   }
 
+  const threshold = view.thresholdSeconds === UNRESOLVED ? undefined : view.thresholdSeconds;
   let timeoutSeconds = MAX_FUNCTION_TIMEOUT_SECONDS;
   if (view.timeoutSeconds === undefined && view.concurrency !== undefined && view.concurrency >= 1) {
     const timeout = functionTimeout(view.lifetimes.length, view.concurrency);
     if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
-    else timeoutSeconds = timeout.seconds;
+    // Room for one slow connection's one more attempt, as far as the expiry alarms allow.
+    timeoutSeconds =
+      fittingTimeoutSeconds({
+        targetCount: view.lifetimes.length,
+        concurrency: view.concurrency,
+        intervalSeconds,
+        shortestLifetimeSeconds: shortest?.seconds,
+        thresholdSeconds: threshold,
+      }) ?? timeoutSeconds;
   }
   // The function's actual timeout (undefined while a token).
   const actualTimeout = view.timeoutSeconds === undefined ? timeoutSeconds : view.timeoutSeconds === UNRESOLVED ? undefined : view.timeoutSeconds;
 
-  const threshold = view.thresholdSeconds === UNRESOLVED ? undefined : view.thresholdSeconds;
   const lifetime = shortest?.seconds ?? DEFAULT_DURATION_SECONDS;
   const fallbackIntervalSeconds = Math.floor(lifetime / 2);
   const plan = expiryAlarmPlan({

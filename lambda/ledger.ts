@@ -4,18 +4,23 @@
  * when was it last rotated and what does it hold until when, how did the last attempt go, and how
  * many runs in a row has it failed.
  *
- * The function writes with `UpdateItem` only (the one action its role is granted); the old item
- * comes back with the same request (`ReturnValues: ALL_OLD`), so a failed connection's expiry
- * metric can use what the ledger says it still holds. A write that fails never fails the rotation:
- * the caller logs it and counts it (`LedgerWriteFailed`).
+ * The function writes with `UpdateItem` (the old item comes back with the same request,
+ * `ReturnValues: ALL_OLD`, so a failed connection's expiry metric can use what the ledger says it
+ * still holds), and reads with `BatchGetItem` only at the start of a scheduled run, to find the
+ * connections an earlier delivery of the same schedule tick already rotated. A write that fails
+ * never fails the rotation: the caller logs it and counts it (`LedgerWriteFailed`).
  */
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_KEY, type MintMethod } from '../core/contract.js';
 import type { ConnectionResult, ConnectionStatus } from './summary.js';
 
 /** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */
 const MAX_ERROR_CHARS = 500;
+/** BatchGetItem takes at most 100 keys a request. */
+const BATCH_GET_KEYS = 100;
+/** Rounds of asking again for the keys DynamoDB left unprocessed (throttling, the 16 MB answer cap). */
+const BATCH_GET_ROUNDS = 4;
 
 /** The last successful rotation: what the connection holds since. */
 export interface LedgerRotation {
@@ -28,6 +33,8 @@ export interface LedgerRotation {
   readonly method: MintMethod;
   /** Flow Service listed the bucket with them (issue: Adobe's side of the proof). */
   readonly adobeVerified: boolean;
+  /** The schedule tick (EventBridge Scheduler's `executionId`) whose run PATCHed them; absent for a manual run. */
+  readonly executionId?: string;
 }
 
 /** The last attempt, whatever its outcome. */
@@ -61,7 +68,7 @@ function patchLanded(result: ConnectionResult): boolean {
  * The `UpdateItem` that records `result` (pure, for tests). A dry run records nothing: it changes
  * nothing; callers do not write it.
  */
-export function ledgerUpdate(tableName: string, result: ConnectionResult, method: MintMethod, now: Date): UpdateItemCommandInput {
+export function ledgerUpdate(tableName: string, result: ConnectionResult, method: MintMethod, now: Date, executionId?: string): UpdateItemCommandInput {
   const at = now.toISOString();
   const attempt: LedgerAttempt = {
     at,
@@ -73,7 +80,14 @@ export function ledgerUpdate(tableName: string, result: ConnectionResult, method
   const sets = ['sandboxName = :sandboxName', 'lastAttempt = :attempt'];
   const values: Record<string, unknown> = { ':sandboxName': result.sandboxName, ':attempt': attempt };
   if (patchLanded(result)) {
-    const rotation: LedgerRotation = { at, expiresAt: result.expiresAt!, etag: result.etag!, method, adobeVerified: result.adobeVerified === true };
+    const rotation: LedgerRotation = {
+      at,
+      expiresAt: result.expiresAt!,
+      etag: result.etag!,
+      method,
+      adobeVerified: result.adobeVerified === true,
+      ...(executionId ? { executionId } : {}),
+    };
     sets.push('lastRotation = :rotation');
     values[':rotation'] = rotation;
   }
@@ -121,10 +135,47 @@ export class RotationLedger {
   async record(
     result: ConnectionResult,
     method: MintMethod,
-    { now = new Date(), signal }: { now?: Date; signal?: AbortSignal } = {},
+    { now = new Date(), signal, executionId }: { now?: Date; signal?: AbortSignal; executionId?: string } = {},
   ): Promise<LedgerRecord | undefined> {
-    const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now)), { abortSignal: signal });
+    const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now, executionId)), {
+      abortSignal: signal,
+    });
     return toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
+  }
+
+  /**
+   * The last rotation of each of `connectionIds` that the schedule tick `executionId` made, by
+   * connection id: what an earlier delivery of the same tick already rotated. Consistent reads,
+   * 100 keys a request; keys DynamoDB leaves unprocessed are asked for again a few times, and any
+   * still left are simply not in the answer (their connections rotate again: wasteful, not wrong).
+   * Rejects on any DynamoDB failure.
+   */
+  async rotatedInTick(connectionIds: readonly string[], executionId: string, { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, LedgerRotation>> {
+    const found = new Map<string, LedgerRotation>();
+    for (let start = 0; start < connectionIds.length; start += BATCH_GET_KEYS) {
+      let keys = connectionIds.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
+      for (let round = 0; keys.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
+        const response = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: '#id, lastRotation',
+                ExpressionAttributeNames: { '#id': LEDGER_KEY },
+              },
+            },
+          }),
+          { abortSignal: signal },
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const record = toLedgerRecord(unmarshall(item));
+          if (record?.lastRotation?.executionId === executionId) found.set(record.connectionId, record.lastRotation);
+        }
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
   }
 
   /** One connection's item, consistently read (the CLI's `status`). */

@@ -53,6 +53,7 @@ export async function runRotation(
     dryRun: request.dryRun,
     verifyWithAdobe: config.verifyWithAdobe,
     concurrency: config.concurrency,
+    ...(request.tick ? { tick: request.tick } : {}),
   });
   const summary = summarize(results, request.dryRun);
   session.recorder.runOutcome({ failed: summary.failed, everyTarget: !request.connectionIds && !request.dryRun });

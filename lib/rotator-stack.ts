@@ -90,6 +90,8 @@ export class RotatorStack extends Stack {
       verifyWithAdobe: config.verifyWithAdobe,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
+      ticketTopic: config.ticketTopicArn ? sns.Topic.fromTopicArn(this, 'TicketTopic', config.ticketTopicArn) : undefined,
+      connectionMetrics: config.connectionMetrics,
       targetsDelivery: props.targetsDelivery ?? (config.targetsDelivery as TargetsDelivery),
       expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
       functionRoleName: config.functionRoleName,

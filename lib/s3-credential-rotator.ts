@@ -32,9 +32,9 @@ import {
 } from '../core/contract.js';
 import { DEFAULT_MEMORY_MB } from '../core/rotation-rules.js';
 import { adobeCheckOffWarning } from '../core/targets-delivery-rules.js';
-import type { ExpiryAlarmPlan } from '../core/alarm-rules.js';
+import { AGGREGATE_METRICS_WARNING, perConnectionAlarmsFit, perConnectionWindowWarning, type ExpiryAlarmPlan } from '../core/alarm-rules.js';
 import { alarmOnAdobeSecretRotation, createAdobeSecretRotation, type AdobeSecretRotation } from './rotator/adobe-secret-rotation.js';
-import { allowServicesToUseKey } from './rotator/encryption.js';
+import { allowServicesToUseKey, topicKeyPolicyWarning } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
 import { createLedgerTable, grantLedgerWrite } from './rotator/ledger.js';
@@ -101,10 +101,16 @@ export class S3CredentialRotator extends Construct {
   /** Catches asynchronous invocations that failed after Lambda's retries. */
   readonly failureDeadLetterQueue: sqs.Queue;
   readonly alarmTopic: sns.ITopic;
-  /** At least one connection failed to rotate in the last schedule interval. */
+  /** Where the alarms routed to tickets notify: `ticketTopic`, else the alarm topic. */
+  readonly ticketTopic: sns.ITopic;
+  /** A connection failed to rotate in the expiry window; one contributor per connection (the first shard's alarm). */
   readonly connectionFailingAlarm: cloudwatch.Alarm;
-  /** A connection's credentials are about to expire, or no run has reported for too long. */
+  /** A connection's credentials have less than the threshold left; one contributor per connection (the first shard's alarm). */
   readonly credentialsExpiringAlarm: cloudwatch.Alarm;
+  /** Every per-connection alarm: each of `CONNECTION_ALARMS`, for each shard of 500 connections. */
+  readonly connectionAlarms: readonly cloudwatch.Alarm[];
+  /** No run has reported any connection's expiry for the expiry alarms' window: the rotator-level guard. */
+  readonly rotatorNotReportingAlarm: cloudwatch.Alarm;
   /** A whole run failed (the invocation returned an error). */
   readonly errorsAlarm: cloudwatch.Alarm;
   /** Lambda could not hand a failed asynchronous run to the failure dead-letter queue. */
@@ -141,6 +147,11 @@ export class S3CredentialRotator extends Construct {
     const { targets, intervalSeconds, timeoutSeconds, expiryAlarm } = validateProps(this, props, schedule, concurrency);
     this.expiryAlarm = expiryAlarm;
     warnAboutUnnarrowedTargets(this, targets);
+    // Per connection, unless switched off or the window is longer than query alarms evaluate.
+    const connectionMetrics = props.connectionMetrics !== false;
+    const perConnectionAlarms = connectionMetrics && perConnectionAlarmsFit(expiryAlarm);
+    if (!connectionMetrics) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-metrics', `connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
+    else if (!perConnectionAlarms) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-alarms', `schedule: ${perConnectionWindowWarning(expiryAlarm)}`);
 
     this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey);
 
@@ -173,7 +184,10 @@ export class S3CredentialRotator extends Construct {
     this.ledgerTable = createLedgerTable(this, props.encryptionKey);
     this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
-    if (props.encryptionKey) allowServicesToUseKey(props.encryptionKey);
+    // An imported key's policy is its owner's: synth names the statement CloudWatch needs to publish to the created topic.
+    if (props.encryptionKey && !allowServicesToUseKey(props.encryptionKey) && !props.alarmTopic) {
+      Annotations.of(this).addWarningV2('aep-s3-rotator:alarm-topic-key-policy', `encryptionKey: ${topicKeyPolicyWarning(props.encryptionKey)}`);
+    }
 
     // An event older than one interval is superseded by the next scheduled run.
     const maxEventAge = Duration.seconds(Math.min(6 * 3600, Math.max(60, intervalSeconds ?? 3600)));
@@ -197,6 +211,7 @@ export class S3CredentialRotator extends Construct {
           ledgerTableName: this.ledgerTable.tableName,
           serviceName,
           metricsNamespace,
+          connectionMetrics,
         },
         // Created roles' ARNs resolve at deploy time.
         { stringify: (value) => Stack.of(this).toJsonString(value) },
@@ -265,14 +280,20 @@ export class S3CredentialRotator extends Construct {
       intervalSeconds,
       expiryAlarm,
       expiryThresholdSeconds: props.expiryAlarmThreshold?.toSeconds(),
+      targetCount: targets.length,
+      perConnectionAlarms,
       runbookUrl: runbookUrlFor(this, props.runbookUrl),
       alarmTopic: props.alarmTopic,
+      ticketTopic: props.ticketTopic,
       encryptionKey: props.encryptionKey,
       actionsEnabled: props.enabled !== false,
     });
     this.alarmTopic = monitoring.alarmTopic;
+    this.ticketTopic = monitoring.ticketTopic;
     this.connectionFailingAlarm = monitoring.connectionFailingAlarm;
     this.credentialsExpiringAlarm = monitoring.credentialsExpiringAlarm;
+    this.connectionAlarms = monitoring.connectionAlarms;
+    this.rotatorNotReportingAlarm = monitoring.rotatorNotReportingAlarm;
     this.errorsAlarm = monitoring.errorsAlarm;
     this.destinationDeliveryFailuresAlarm = monitoring.destinationDeliveryFailuresAlarm;
     this.scheduleDeadLetterQueueAlarm = monitoring.scheduleDeadLetterQueueAlarm;

@@ -22,7 +22,8 @@ const USAGE = `Usage:
   npm run sandbox -- fault clear                               clear Flow Service's refusals
   npm run sandbox -- run                                       a scheduled run now, as the schedule would
 
-Faults: 412-storm, patch-refused and expired-credentials (each needs --connection <id>), ims-401, io-management-403.
+Faults: 412-storm, patch-refused, expired-credentials and expiring (each needs --connection <id>), ims-401,
+io-management-403, scheduler-denied, failure-queue-denied, ledger-denied; together they move every alarm of the stack.
 --config <file>: write the rotator configuration there (relative to where npm was run) instead of
 the sandbox's directory. --every: how often the schedule fires while ENABLED (30s, 2m, 0: never).
 Faults and runs reach the sandbox at $${CONTROL_VARIABLE} (the environment it prints sets it).`;
@@ -164,9 +165,7 @@ export async function sandboxMain(
         throw new UsageError(`Unknown fault "${name}": the faults are ${FAULT_NAMES.join(', ')} and clear.`);
       return await control('POST', '/faults', { fault: name, connection: values.connection }, url, out, err);
     }
-    throw new UsageError(
-      command === 'fault' ? 'fault needs a name: 412-storm, patch-refused, expired-credentials, ims-401 or clear.' : `Unknown command "${command}".`,
-    );
+    throw new UsageError(command === 'fault' ? `fault needs a name: ${FAULT_NAMES.join(', ')} or clear.` : `Unknown command "${command}".`);
   } catch (error) {
     if (!(error instanceof UsageError) && !String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
     err(`sandbox: ${(error as Error).message}\n${USAGE}\n`);

@@ -13,6 +13,7 @@ import type { OperationsConfig } from './operations.js';
 import { unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
 import { SCHEDULE_DOORS, scheduleVerdict } from '../../core/schedule-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
+import { AGGREGATE_METRICS_WARNING } from '../../core/alarm-rules.js';
 
 import { describeIssue, locateJsonError } from './messages.js';
 import { rootSchema, targetSchema } from './schema.js';
@@ -92,6 +93,10 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, Adobe
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
+  /** An existing topic the per-connection failing alarms notify (tickets), while the others page through the alarm topic. */
+  readonly ticketTopicArn?: string;
+  /** Each connection's metrics carry its `connectionId` (a contributor per connection); false: the rotator's aggregate only. */
+  readonly connectionMetrics: boolean;
   /**
    * `CredentialsExpiringAlarm`'s threshold in seconds. Omitted: the alarm's window plus one schedule
    * interval, within the range synth allows (the construct's `expiryAlarmThreshold`).
@@ -196,11 +201,13 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
  * stack knows, such as Adobe's check switched off for created roles that reach the function
  * without their folder). Not problems: such configurations work, and worked before narrowing existed.
  */
-export function configWarnings(config: Pick<RotatorConfig, 'targets'>): string[] {
-  return config.targets.flatMap((target, index) => {
+export function configWarnings(config: Pick<RotatorConfig, 'targets'> & Partial<Pick<RotatorConfig, 'connectionMetrics'>>): string[] {
+  const warnings = config.targets.flatMap((target, index) => {
     const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
     return warning ? [`targets[${index}]: ${warning}`] : [];
   });
+  if (config.connectionMetrics === false) warnings.push(`connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
+  return warnings;
 }
 
 /**

@@ -121,6 +121,11 @@ export const rootSchema = z
         .string({ error: 'must be a string' })
         .regex(new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`), 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
         .optional(),
+      ticketTopicArn: z
+        .string({ error: 'must be a string' })
+        .regex(new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`), 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
+        .optional(),
+      connectionMetrics: z.boolean({ error: 'must be true or false' }).default(true),
       expiryAlarmThresholdSeconds: z
         .number({ error: 'must be a whole number of seconds' })
         .int('must be a whole number of seconds')

@@ -261,7 +261,7 @@ describe('S3CredentialRotator refusals', () => {
       'expiryAlarmThreshold: 3600 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].duration), minus the 75 s function timeout)',
     ],
     [
-      'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
+      'the schedule leaves the expiry alarms no room before 15-minute credentials expire (even with the timeout at its minimum)',
       (stack) =>
         rotator(
           {
@@ -270,10 +270,10 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left',
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left',
     ],
     [
-      'an explicit timeout leaves the credentials-expiring alarm no room',
+      'an explicit timeout leaves the expiry alarms no room',
       (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.minutes(15) }, stack),
       'schedule: "rate(30 minutes)" runs up to 1800 s apart plus a 900 s function timeout need a 48-minute window',
     ],

@@ -48,8 +48,9 @@ describe('function', () => {
     expect(existsSync(`${bundle.handlerFile}.map`)).toBe(true);
   });
 
-  it('has a timeout sized to its 3 targets (30 s + 45 s per batch of 8) and reserved concurrency 1', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 75, ReservedConcurrentExecutions: 1 });
+  it("has a timeout sized to its 3 targets (30 s + 45 s per batch of 8, and room for one slow connection's one more attempt) and reserved concurrency 1", () => {
+    // 75 + 130 + (45 + 130) + 3: core/rotation-rules.ts, functionTimeout.
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 383, ReservedConcurrentExecutions: 1 });
   });
 
   it('has 1769 MB of memory by default, one full vCPU', () => {
@@ -60,7 +61,7 @@ describe('function', () => {
     const raw = rawSampleConfig();
     raw.memorySize = 1024;
     const configured = synthRotatorStack({ config: parseRotatorConfig(raw) }).template;
-    configured.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 75 });
+    configured.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 383 });
   });
 
   it('reserves no concurrency when cdk.json says reserveConcurrency: false', () => {

@@ -62,8 +62,9 @@ describe('IAM', () => {
         },
         // Only chained AssumeRole: the GetFederationToken target is signed with the IAM user's keys.
         { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [arnOf(rotator.createdRoles.get(CREATED)!), EXISTING_ROLE] },
-        // The one action lambda/ledger.ts uses, on the one table; no read, no delete, no KMS without a key.
+        // The two actions lambda/ledger.ts uses, on the one table; no other read, no delete, no KMS without a key.
         { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(rotator.ledgerTable) },
+        { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(rotator.ledgerTable) },
       ],
     ]);
   });
@@ -184,6 +185,7 @@ describe('IAM', () => {
                   rotator.scheduleDeadLetterQueueAlarm,
                   rotator.failureDeadLetterQueueAlarm,
                   rotator.ledgerWriteFailedAlarm,
+                  rotator.rotatorNotReportingAlarm,
                 ].map(arnOf),
               },
             },
@@ -282,6 +284,7 @@ describe('logical ids', () => {
     ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
     ['the rotation ledger', (rotator) => rotator.ledgerTable, 'RotatorLedger57A32117', 'AWS::DynamoDB::Table'],
     ['LedgerWriteFailedAlarm', (rotator) => rotator.ledgerWriteFailedAlarm, 'RotatorLedgerWriteFailedAlarmB8448E8A', 'AWS::CloudWatch::Alarm'],
+    ['RotatorNotReportingAlarm', (rotator) => rotator.rotatorNotReportingAlarm, 'RotatorRotatorNotReportingAlarm1D7887CF', 'AWS::CloudWatch::Alarm'],
   ])('keeps %s as %s', (_name, construct, logicalId, type) => {
     expect(id(construct(stack.rotator))).toBe(logicalId);
     expect(template.toJSON().Resources[logicalId].Type).toBe(type);

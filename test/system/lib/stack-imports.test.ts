@@ -159,16 +159,24 @@ describe('guardrails from cdk.json', () => {
     });
   });
 
-  it('warns about nothing but the runbook link: the subnets are imported by id, and nothing reads their route tables', () => {
+  it('warns only about the runbook link and that the imported key must let CloudWatch publish to the topic: the subnets are imported by id, and nothing reads their route tables', () => {
     // Run from source (this project), the default runbook link is a path only this checkout has.
     const warnings = (of: Stack) =>
       Annotations.fromStack(of)
         .findWarning('*', Match.anyValue())
         .map((warning) => String(warning.entry.data));
+    const runbook = expect.stringMatching(/^runbookUrl: alarm descriptions link "docs\/RUNBOOK.md", a path in this project's checkout/);
     expect(warnings(guarded.stack)).toEqual([
-      expect.stringMatching(/^runbookUrl: alarm descriptions link "docs\/RUNBOOK.md", a path in this project's checkout/),
+      expect.stringContaining(
+        'encryptionKey: the alarm topic is encrypted with an imported key, whose policy this stack cannot change: CloudWatch may publish the alarms to it only if the key policy allows it',
+      ),
+      runbook,
     ]);
-    expect(warnings(stack)).toEqual(warnings(guarded.stack));
+    // The statement to add, with the confused-deputy conditions, in this stack's account and region.
+    expect(warnings(guarded.stack)[0]).toContain(
+      '"Sid":"AllowCloudWatchAlarmsToPublishToEncryptedTopics","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"}}',
+    );
+    expect(warnings(stack)).toEqual([runbook]);
   });
 
   it('keeps the logical id of every resource of the sample: the guardrails only add resources and properties', () => {

@@ -82,8 +82,8 @@ describe('alarms', () => {
   /** The alarm resource of a construct, as synthesized. */
   const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
 
-  it("has exactly seven alarms and the Adobe secret rotation's, each notifying the topic on ALARM and OK", () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  it("has exactly eight alarms and the Adobe secret rotation's, each notifying the topic on ALARM and OK", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
     // Enabled: the property is left out, as before `enabled` existed.
     for (const alarm of stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
@@ -95,6 +95,7 @@ describe('alarms', () => {
       'ScheduleDeadLetterQueueAlarm',
       'FailureDeadLetterQueueAlarm',
       'LedgerWriteFailedAlarm',
+      'RotatorNotReportingAlarm',
     ]);
   });
 
@@ -128,18 +129,28 @@ describe('alarms', () => {
     }
   });
 
-  it('alarms on any connection that failed in one schedule interval, holding the state between runs', () => {
-    expect(alarmOf(stack.rotator.connectionFailingAlarm)).toMatchObject({
-      Namespace: 'AepS3CredentialRotator',
-      MetricName: 'RotationFailed',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
-      Statistic: 'Sum',
-      Period: 900,
+  /** A Metrics Insights query as the template holds it, with the function's name in place of its Ref. */
+  const queryOf = (alarm: IConstruct) => {
+    const [query] = alarmOf(alarm).Metrics as Array<{ Expression: unknown }>;
+    return resolveIntrinsics(query!.Expression, fakeAttribute) as string;
+  };
+  const functionName = () => resolveIntrinsics(refOf(stack.rotator.function), fakeAttribute) as string;
+
+  it('alarms on each connection that failed in the window, one contributor per connectionId, scoped to this rotator', () => {
+    const alarm = alarmOf(stack.rotator.connectionFailingAlarm);
+    expect(alarm).toMatchObject({
+      Metrics: [{ Id: 'expr_1', Period: 1500, ReturnData: true }],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
-      TreatMissingData: 'ignore',
+      DatapointsToAlarm: 1,
+      // A connection without data is the guard's concern (RotatorNotReportingAlarm), or no longer a target.
+      TreatMissingData: 'notBreaching',
     });
+    expect(alarm).not.toHaveProperty('MetricName');
+    expect(queryOf(stack.rotator.connectionFailingAlarm)).toBe(
+      `SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
+    );
   });
 
   it('alarms when a whole run failed, over one schedule interval, holding the state between runs', () => {
@@ -156,21 +167,38 @@ describe('alarms', () => {
     });
   });
 
-  it('alarms 35 minutes before expiry, or after 20 minutes without any run reporting', () => {
-    // 15-minute schedule, 75 s timeout, 1 h credentials: see expiryAlarmPlan.
+  it("alarms 40 minutes before a connection's credentials expire, one contributor per connectionId", () => {
+    // 15-minute schedule, 383 s timeout, 1 h credentials: see expiryAlarmPlan (a 25-minute window).
     expect(alarmOf(stack.rotator.credentialsExpiringAlarm)).toMatchObject({
+      Metrics: [{ Id: 'expr_1', Period: 1500, ReturnData: true }],
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 2400,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(queryOf(stack.rotator.credentialsExpiringAlarm)).toBe(
+      `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
+    );
+    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain('less than 2400 s (40 min) left on its credentials in the last 25 min');
+  });
+
+  it('alarms after 25 minutes without any run reporting an expiry: the rotator-level guard, missing data breaching', () => {
+    expect(alarmOf(stack.rotator.rotatorNotReportingAlarm)).toMatchObject({
       Namespace: 'AepS3CredentialRotator',
       MetricName: 'SecondsUntilCredentialExpiry',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
-      Statistic: 'Minimum',
+      Dimensions: [
+        { Name: 'rotator', Value: refOf(stack.rotator.function) },
+        { Name: 'service', Value: 'aep-s3-credential-rotator' },
+      ],
+      Statistic: 'SampleCount',
       Period: 60,
-      EvaluationPeriods: 20,
-      DatapointsToAlarm: 20,
-      Threshold: 2100,
+      EvaluationPeriods: 25,
+      DatapointsToAlarm: 25,
+      Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
-    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain('less than 2100 s (35 min) left, or no run has reported for 20 minutes');
   });
 
   it('alarms when Lambda could not deliver a failed run to the failure dead-letter queue', () => {
@@ -191,7 +219,10 @@ describe('alarms', () => {
     expect(alarmOf(stack.rotator.ledgerWriteFailedAlarm)).toMatchObject({
       Namespace: 'AepS3CredentialRotator',
       MetricName: 'LedgerWriteFailed',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Dimensions: [
+        { Name: 'rotator', Value: refOf(stack.rotator.function) },
+        { Name: 'service', Value: 'aep-s3-credential-rotator' },
+      ],
       Statistic: 'Sum',
       Period: 900,
       Threshold: 1,
@@ -221,10 +252,27 @@ describe('alarms', () => {
     const configured = synthRotatorStack({ config: parseRotatorConfig(raw) });
 
     configured.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'SecondsUntilCredentialExpiry',
+      Metrics: [
+        Match.objectLike({
+          Expression: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^SELECT MIN\\(SecondsUntilCredentialExpiry\\)')])] }),
+        }),
+      ],
       Threshold: 3000,
       AlarmDescription: Match.stringLikeRegexp('Runbook: https://wiki.example.com/rotator#credentialsexpiringalarm$'),
     });
+  });
+
+  it('routes the failing connections to the ticket topic configured in cdk.json, and keeps connectionMetrics on by default', () => {
+    const raw = rawSampleConfig();
+    const TICKETS = 'arn:aws:sns:eu-west-1:123456789012:aep-ops-tickets';
+    Object.assign(raw, { ticketTopicArn: TICKETS });
+    const configured = synthRotatorStack({ config: parseRotatorConfig(raw) });
+    const resources = configured.template.toJSON().Resources;
+    const actionsOf = (alarm: IConstruct) => resources[id(alarm)].Properties.AlarmActions;
+
+    expect(actionsOf(configured.stack.rotator.connectionFailingAlarm)).toEqual([TICKETS]);
+    expect(actionsOf(configured.stack.rotator.credentialsExpiringAlarm)).toEqual([refOf(configured.stack.rotator.alarmTopic)]);
+    expect(resources[id(stack.rotator.function)].Properties.Environment.Variables).not.toHaveProperty('CONNECTION_METRICS');
   });
 
   it('subscribes the configured e-mail address to the alarm topic', () => {
@@ -247,6 +295,8 @@ describe('dashboard', () => {
 
     expect(graphs).toEqual({
       Alarms: [],
+      'Failing connections (RotationFailed by connectionId, the 10 highest)': ['undefined/Average'],
+      'Seconds until expiry by connectionId (the 10 lowest)': ['undefined/Average'],
       Rotations: ['RotationSucceeded/Sum', 'RotationFailed/Sum'],
       'Etag conflicts (412 from Flow Service)': ['EtagConflict/Sum'],
       'Seconds until credential expiry (minimum over every connection tried)': ['SecondsUntilCredentialExpiry/Minimum'],
@@ -256,7 +306,14 @@ describe('dashboard', () => {
       'Ledger writes failed (rotations unaffected)': ['LedgerWriteFailed/Sum'],
     });
     const shown = body.widgets[0]!.properties.alarms!;
-    expect(shown).toHaveLength(7);
+    expect(shown).toHaveLength(8);
+    const queries = body.widgets.flatMap(({ properties }) =>
+      (properties.metrics ?? []).map((line) => (line[0] as { expression?: string }).expression).filter(Boolean),
+    );
+    expect(queries).toEqual([
+      expect.stringMatching(/^SELECT MAX\(RotationFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/),
+      expect.stringMatching(/^SELECT MIN\(SecondsUntilCredentialExpiry\) .* GROUP BY connectionId ORDER BY MIN\(\) ASC LIMIT 10$/),
+    ]);
     for (const [index, alarm] of stack.rotator.alarms.entries()) expect(shown[index]).toContain(id(alarm));
   });
 });

@@ -73,6 +73,7 @@ describe('the sandbox', () => {
       'AWS_ENDPOINT_URL_SCHEDULER',
       'AWS_ENDPOINT_URL_CLOUDWATCH',
       'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+      'AWS_ENDPOINT_URL_SNS',
       'AWS_ENDPOINT_URL_STS',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'AWS_ACCESS_KEY_ID',
@@ -158,7 +159,7 @@ describe('npm run sandbox -- ...: usage', () => {
     [
       ['fault', 'meteor-strike'],
       2,
-      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403 and clear.',
+      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied and clear.',
     ],
     [['--every', 'soon'], 2, 'sandbox: --every "soon" is not a duration: use 30s, 2m, 1500ms, or 0 for never.'],
     [['frobnicate'], 2, 'sandbox: Unknown command "frobnicate".'],

@@ -31,7 +31,8 @@ describe('scheduleVerdict', () => {
   it('sizes the timeout and the alarm for a valid schedule', () => {
     const verdict = scheduleVerdict(hourly({ lifetimes: [3600, 3600, 3600] }), SCHEDULE_DOORS.props);
 
-    expect(verdict).toMatchObject({ problems: [], intervalSeconds: 900, timeoutSeconds: 75 });
+    // 75 s for one batch, and room for one slow connection's one more attempt (fittingTimeoutSeconds).
+    expect(verdict).toMatchObject({ problems: [], intervalSeconds: 900, timeoutSeconds: 383 });
     expect(verdict.expiryAlarm.thresholdSeconds).toBeGreaterThan(0);
   });
 

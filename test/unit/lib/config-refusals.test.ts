@@ -208,6 +208,8 @@ describe('parseRotatorConfig refusals', () => {
     ['targets are missing', sample((raw) => delete (raw as Record<string, unknown>).targets), 'targets: is required'],
     ['the alarm e-mail is malformed', sample((raw) => (raw.alarmEmail = 'ops')), 'alarmEmail: must be an e-mail address'],
     ['the alarm topic is not an SNS ARN', sample((raw) => (raw.alarmTopicArn = 'ops-alarms')), 'alarmTopicArn: must be an SNS topic ARN'],
+    ['the ticket topic is not an SNS ARN', sample((raw) => (raw.ticketTopicArn = 'ops-tickets')), 'ticketTopicArn: must be an SNS topic ARN'],
+    ['connectionMetrics is not a boolean', sample((raw) => (raw.connectionMetrics = 'off')), 'connectionMetrics: must be true or false'],
     [
       'the Adobe secret id is malformed',
       sample((raw) => (raw.adobeCredentialsSecret = 'arn:aws:s3:::bucket')),
@@ -260,9 +262,9 @@ describe('parseRotatorConfig refusals', () => {
       'expiryAlarmThresholdSeconds: must be a whole number of seconds',
     ],
     [
-      'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
+      'the schedule leaves the expiry alarms no room before 15-minute credentials expire (even with the timeout at its minimum)',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
-      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
     ],
     [
       'the function role name is not an IAM role name',

@@ -40,6 +40,7 @@ describe('parseRotatorConfig', () => {
       verifyWithAdobe: true,
       logRetentionDays: 90,
       enabled: true,
+      connectionMetrics: true,
       targetsDelivery: 'auto',
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });
@@ -220,5 +221,16 @@ describe('configWarnings', () => {
       'targets[1]: connection 1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
         'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
     ]);
+  });
+
+  it('says what a fleet gives up with connectionMetrics false, as synth does', () => {
+    const config = parseRotatorConfig({
+      connectionMetrics: false,
+      ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets',
+      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' }],
+    });
+
+    expect(config).toMatchObject({ connectionMetrics: false, ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets' });
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/^connectionMetrics: false: metrics carry no connectionId: .*notifies no one/)]);
   });
 });

@@ -212,6 +212,8 @@ export function checkServiceUrl(name: string, value: string): string | undefined
 
 /** A role name IAM accepts: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** An AWS account id: what `s3:ResourceAccount` compares a bucket's owner with. */
+export const ACCOUNT_ID = /^\d{12}$/;
 
 /** The allowed form of each target field checked by pattern: every door's message says `must be <allowed>`. */
 export const TARGET_FIELD_FORMATS = {
@@ -220,6 +222,7 @@ export const TARGET_FIELD_FORMATS = {
   roleArn: { pattern: ROLE_ARN, allowed: 'an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>' },
   externalId: { pattern: EXTERNAL_ID, allowed: '2 to 1224 characters of letters, digits and +=,.@:/-' },
   roleName: { pattern: ROLE_NAME, allowed: 'an IAM role name: 1 to 64 letters, digits and +=,.@_-' },
+  bucketAccount: { pattern: ACCOUNT_ID, allowed: 'the 12-digit id of the AWS account that owns the bucket' },
 } as const satisfies Record<string, FieldFormat>;
 
 // ------------------------------------------------------------------ the function's targets
@@ -248,6 +251,14 @@ export interface FunctionTargetEntry {
   readonly bucketName?: string;
   /** The folder (key prefix) in `bucketName`. */
   readonly folderPath?: string;
+  /** The account that owns `bucketName`: the session policy requires it (`s3:ResourceAccount`). @default none: any owner */
+  readonly bucketAccount?: string;
+  /**
+   * `false`: no Adobe check (explore) after this connection's PATCH, whatever `VERIFY_WITH_ADOBE`
+   * says. The construct writes it for a created role that travels without its bucket and folder,
+   * whose root Adobe could not list. @default true (as `VERIFY_WITH_ADOBE`)
+   */
+  readonly verifyWithAdobe?: boolean;
 }
 
 /** What every validated target has, whichever STS call mints its credentials. */
@@ -258,6 +269,9 @@ interface RotationTargetBase {
   readonly bucketName?: string;
   /** Normalized: no leading or trailing slash. */
   readonly folderPath?: string;
+  readonly bucketAccount?: string;
+  /** `false`: Adobe's check is off for this connection. */
+  readonly verifyWithAdobe?: boolean;
 }
 
 /**
@@ -342,6 +356,9 @@ export function toTargetEntry(target: TargetForEnv): FunctionTargetEntry {
     ...(target.method === 'get-federation-token' ? { method: 'get-federation-token' as const } : {}),
     ...(target.bucketName ? { bucketName: target.bucketName } : {}),
     ...(target.folderPath ? { folderPath: target.folderPath } : {}),
+    ...(target.bucketAccount ? { bucketAccount: target.bucketAccount } : {}),
+    // Only when off: every entry written before the field existed reads the same.
+    ...(target.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
   };
 }
 

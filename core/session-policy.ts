@@ -25,6 +25,12 @@ export interface SessionPolicyScope {
   readonly bucketName: string;
   /** A key prefix without leading or trailing slash (see {@link normalizeFolderPath}); undefined: the whole bucket. */
   readonly folderPath?: string;
+  /**
+   * The 12-digit account that owns the bucket: every S3 statement then requires `s3:ResourceAccount`
+   * to equal it, so a bucket deleted and re-created under the same name in another account is never
+   * readable. Undefined: no such condition, as before the field existed.
+   */
+  readonly bucketAccount?: string;
 }
 
 /**
@@ -36,30 +42,50 @@ export interface SessionPolicyScope {
  * - `s3:GetBucketLocation` on the bucket;
  * - `kms:Decrypt` only when S3 asks on the session's behalf (`kms:ViaService` `s3.*`), so objects
  *   encrypted with SSE-KMS stay readable: a session policy that left it out would deny it even
- *   where the role allows it. S3 decrypts only objects the statements above let the session read.
+ *   where the role allows it. S3 decrypts only objects the statements above let the session read,
+ *   and the encryption context S3 passes (`kms:EncryptionContext:aws:s3:arn`: the object's ARN, or
+ *   the bucket's with an S3 Bucket Key) must be of this bucket and folder. That condition is left
+ *   out only where it would push the policy past STS's 2,048 characters (a folder path of a few
+ *   hundred characters), so every target that fitted before it existed still fits.
+ * - with `bucketAccount`, `s3:ResourceAccount` equal to it on every S3 statement.
  *
  * Characters outside printable ASCII are written as `\uXXXX` escapes: STS accepts only
  * `\u0009`, `\u000A`, `\u000D` and `\u0020`-`\u00FF` in the parameter, and JSON escapes are the
  * same string to IAM.
  */
-export function sessionPolicy({ partition, bucketName, folderPath }: SessionPolicyScope): string {
+export function sessionPolicy(scope: SessionPolicyScope): string {
+  const narrowest = sessionPolicyText(scope, { encryptionContext: true });
+  // The encryption context repeats the folder: without it, a policy that fitted before it existed still fits.
+  return narrowest.length <= SESSION_POLICY_MAX_CHARS ? narrowest : sessionPolicyText(scope, { encryptionContext: false });
+}
+
+function sessionPolicyText(
+  { partition, bucketName, folderPath, bucketAccount }: SessionPolicyScope,
+  { encryptionContext }: { encryptionContext: boolean },
+): string {
   const bucketArn = `arn:${partition}:s3:::${bucketName}`;
+  const objectsArn = `${bucketArn}/${folderPath ? `${folderPath}/` : ''}*`;
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+  const owner = bucketAccount ? { StringEquals: { 's3:ResourceAccount': bucketAccount } } : undefined;
   const statements: Record<string, unknown>[] = [
-    { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${bucketArn}/${folderPath ? `${folderPath}/` : ''}*` },
+    { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objectsArn, ...(owner ? { Condition: owner } : {}) },
     {
       Sid: 'ListFolder',
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: bucketArn,
-      ...(folderPath ? { Condition: { StringLike: { 's3:prefix': [`${folderPath}/`, `${folderPath}/*`] } } } : {}),
+      ...(folderPath || owner
+        ? { Condition: { ...(folderPath ? { StringLike: { 's3:prefix': [`${folderPath}/`, `${folderPath}/*`] } } : {}), ...owner } }
+        : {}),
     },
-    { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
+    { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn, ...(owner ? { Condition: owner } : {}) },
     {
       Sid: 'DecryptViaS3',
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: `arn:${partition}:kms:*:*:key/*`,
-      Condition: { StringLike: { 'kms:ViaService': 's3.*' } },
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
+      Condition: { StringLike: { 'kms:ViaService': 's3.*', ...(encryptionContext ? { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] } : {}) } },
     },
   ];
   return JSON.stringify({ Version: '2012-10-17', Statement: statements }).replace(

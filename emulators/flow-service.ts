@@ -268,7 +268,7 @@ export async function startFlowServiceEmulator(options: {
         body: objects.bucketNames().map((name) => ({ type: 'folder', name, path: `/${name}/`, canPreview: false, canFetchSchema: false })),
       };
     }
-    if (!sessionPolicyAllowsList(policy, bucket, prefix)) return refuse('AccessDenied');
+    if (!sessionPolicyAllowsList(policy, bucket, prefix, objects.ownerOf(bucket))) return refuse('AccessDenied');
     return { status: 200, body: objects.list(bucket, prefix) };
   }
 
@@ -370,6 +370,9 @@ export async function startFlowServiceEmulator(options: {
     },
     putObjects(bucket, keys) {
       objects.put(bucket, keys);
+    },
+    setBucketOwner(bucket, account) {
+      objects.setOwner(bucket, account);
     },
     throttleAtGateway(times, retryAfterSeconds = 1) {
       gatewayThrottle.remaining = times;

@@ -5,7 +5,8 @@
  *
  * The policy check is the part of IAM's evaluation the rotator's session policies use: an explicit
  * `Deny` wins, else an `Allow` whose action, resource and `StringLike`/`StringEquals` `s3:prefix`
- * condition match is needed (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+ * condition match is needed (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html),
+ * and whose `StringEquals` `s3:ResourceAccount`, if any, is the account that owns the bucket.
  * Anything else in a statement (NotAction, other condition keys) makes it not apply: the emulator
  * errs towards refusing, as a stricter S3 would.
  */
@@ -33,6 +34,9 @@ const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(S
 
 const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'];
 
+/** Who owns a bucket unless a test says otherwise: the emulated world's account. */
+export const DEFAULT_BUCKET_OWNER = '123456789012';
+
 interface Statement {
   readonly Effect?: unknown;
   readonly Action?: unknown;
@@ -41,8 +45,8 @@ interface Statement {
   readonly [key: string]: unknown;
 }
 
-/** Whether one statement covers `s3:ListBucket` on `bucket` with `prefix`. */
-function statementCovers(statement: Statement, bucket: string, prefix: string): boolean {
+/** Whether one statement covers `s3:ListBucket` on `bucket` (owned by `owner`) with `prefix`. */
+function statementCovers(statement: Statement, bucket: string, prefix: string, owner: string): boolean {
   if (statement.NotAction !== undefined || statement.NotResource !== undefined) return false;
   const actionMatches = asList(statement.Action).some((action) => globToRegExp(action.toLowerCase()).test('s3:listbucket'));
   const resourceMatches = asList(statement.Resource).some((resource) =>
@@ -51,6 +55,11 @@ function statementCovers(statement: Statement, bucket: string, prefix: string): 
   if (!actionMatches || !resourceMatches) return false;
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     for (const [key, values] of Object.entries(keys)) {
+      // S3 sets s3:ResourceAccount to the bucket owner's account on every request.
+      if (key.toLowerCase() === 's3:resourceaccount') {
+        if (operator !== 'StringEquals' || !asList(values).includes(owner)) return false;
+        continue;
+      }
       if (key.toLowerCase() !== 's3:prefix') return false;
       const patterns = asList(values);
       if (operator === 'StringLike' && !patterns.some((pattern) => globToRegExp(pattern).test(prefix))) return false;
@@ -66,7 +75,7 @@ function statementCovers(statement: Statement, bucket: string, prefix: string): 
  * Without a session policy the credentials have whatever their role or user allows, which the
  * emulator does not model: then the answer is yes.
  */
-export function sessionPolicyAllowsList(policy: string | undefined, bucket: string, prefix: string): boolean {
+export function sessionPolicyAllowsList(policy: string | undefined, bucket: string, prefix: string, owner = DEFAULT_BUCKET_OWNER): boolean {
   if (policy === undefined) return true;
   let document: { Statement?: unknown };
   try {
@@ -77,7 +86,7 @@ export function sessionPolicyAllowsList(policy: string | undefined, bucket: stri
   const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]).filter(
     (statement): statement is Statement => typeof statement === 'object' && statement !== null,
   );
-  const covering = statements.filter((statement) => statementCovers(statement, bucket, prefix));
+  const covering = statements.filter((statement) => statementCovers(statement, bucket, prefix, owner));
   if (covering.some((statement) => statement.Effect === 'Deny')) return false;
   return covering.some((statement) => statement.Effect === 'Allow');
 }
@@ -85,6 +94,16 @@ export function sessionPolicyAllowsList(policy: string | undefined, bucket: stri
 /** The emulated buckets' objects, by bucket, as full keys. */
 export class S3Objects {
   private readonly buckets = new Map<string, Set<string>>();
+  private readonly owners = new Map<string, string>();
+
+  /** The account that owns `bucket`. */
+  ownerOf(bucket: string): string {
+    return this.owners.get(bucket) ?? DEFAULT_BUCKET_OWNER;
+  }
+
+  setOwner(bucket: string, account: string): void {
+    this.owners.set(bucket, account);
+  }
 
   put(bucket: string, keys: readonly string[]): void {
     const objects = this.buckets.get(bucket) ?? new Set<string>();

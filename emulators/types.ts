@@ -211,6 +211,8 @@ export interface FlowServiceEmulator extends Emulator {
   throttleAtGateway(times: number, retryAfterSeconds?: number): void;
   /** Objects S3 holds in `bucket` (full keys, e.g. `crm/daily/orders.csv`), for `GET /connections/{id}/explore` to list. */
   putObjects(bucket: string, keys: readonly string[]): void;
+  /** The account that owns `bucket` (what `s3:ResourceAccount` is), e.g. one that re-registered its name. @default DEFAULT_BUCKET_OWNER */
+  setBucketOwner(bucket: string, account: string): void;
 }
 
 // ---------------------------------------------------------------- AWS (STS and Secrets Manager)

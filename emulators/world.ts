@@ -33,6 +33,12 @@ export interface WorldConnectionSpec {
    * @default - none in the target (the connection itself reads `exports/<sandbox>`)
    */
   readonly folderPath?: string;
+  /** The account the target says owns its bucket (`bucketAccount`), with `bucketName`. @default none in the target */
+  readonly bucketAccount?: string;
+  /** The account that really owns the connection's bucket in the emulated S3. @default DEFAULT_BUCKET_OWNER (the world's account) */
+  readonly bucketOwner?: string;
+  /** `false`: the target's entry switches Adobe's check off for this connection alone. @default none in the entry */
+  readonly verifyWithAdobe?: false;
   /** @default 3600 */
   readonly durationSeconds?: number;
   readonly externalId?: string;
@@ -215,9 +221,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: userSecretId } : {}),
         durationSeconds: spec.durationSeconds ?? DEFAULT_DURATION_SECONDS,
         bucketName,
-        ...(bucketName ? { folderPath: spec.folderPath } : {}),
+        ...(bucketName ? { folderPath: spec.folderPath, bucketAccount: spec.bucketAccount } : {}),
+        ...(spec.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
       }),
     );
+    if (spec.bucketOwner) flowService.setBucketOwner(bucketName ?? `acme-ingest-${index}`, spec.bucketOwner);
   });
 
   const env: Record<string, string> = {

@@ -134,7 +134,9 @@ export async function rotateConnection(
     firstRead = connection;
     checkRotatable(connection);
     // A dry run changes nothing, so Adobe's check is of what the connection holds now.
-    const probe = options.dryRun && options.verifyWithAdobe ? await probeAdobe(target, clients, call) : undefined;
+    // Off for the run (VERIFY_WITH_ADOBE=false), or for this connection alone (its entry's verifyWithAdobe).
+    const verify = options.verifyWithAdobe === true && target.verifyWithAdobe !== false;
+    const probe = options.dryRun && verify ? await probeAdobe(target, clients, call) : undefined;
     const credentials = await minting;
     const expiresAt = credentials.expiration.toISOString();
 
@@ -170,7 +172,7 @@ export async function rotateConnection(
           expiresAt,
           ...(etagConflicts ? { etagConflicts } : {}),
         };
-        return options.verifyWithAdobe ? await verifyRotation(rotated, target, clients, call) : { ...rotated, adobeVerified: false };
+        return verify ? await verifyRotation(rotated, target, clients, call) : { ...rotated, adobeVerified: false };
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
         etagConflicts += 1;

@@ -15,17 +15,23 @@ import { LEDGER_KEY } from '../../core/contract.js';
 /**
  * The ledger table (construct id `Ledger`): on-demand (a few writes per schedule interval),
  * point-in-time recovery for the 35 days DynamoDB keeps, encrypted with `encryptionKey` when given
- * (else DynamoDB's default, an AWS owned key), and retained on stack deletion and replacement.
- * The name is CloudFormation's (output `LedgerTableName`).
+ * (else DynamoDB's default, an AWS owned key), retained on stack deletion and replacement, and
+ * protected from deletion outside CloudFormation too (`DeletionProtectionEnabled`: Retain only
+ * keeps CloudFormation from deleting it). The name is CloudFormation's (output `LedgerTableName`),
+ * or `tableName`, which makes a change of the construct's id or nesting a name conflict at deploy
+ * instead of an empty ledger (setting or changing it replaces the table; the old one is retained).
  */
-export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | undefined): dynamodb.Table {
+export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | undefined, tableName?: string): dynamodb.Table {
   return new dynamodb.Table(scope, 'Ledger', {
+    tableName,
     partitionKey: { name: LEDGER_KEY, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     // Adding or changing the key later updates the table in place (UpdateTable), never replaces it.
     ...(encryptionKey ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey } : {}),
     removalPolicy: RemovalPolicy.RETAIN,
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection
+    deletionProtection: true,
   });
 }
 

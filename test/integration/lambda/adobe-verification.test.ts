@@ -208,6 +208,22 @@ describe('the off switch', () => {
     expect(explores(world.emulators.flowService.requests)).toHaveLength(0);
   });
 
+  it("a target entry's verifyWithAdobe: false sends no explore for that connection alone (a created role without its folder)", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', verifyWithAdobe: false }, { sandboxName: 'prod' }] });
+    const [unchecked, checked] = world.connectionIds as [string, string];
+
+    const rotated = await newHandler()(SCHEDULED_EVENT);
+    const planned = await newHandler()({ dryRun: true });
+
+    expect(rotated.results.find((result) => result.connectionId === unchecked)).toMatchObject({ status: 'rotated', adobeVerified: false });
+    expect(rotated.results.find((result) => result.connectionId === checked)).toMatchObject({ status: 'rotated', adobeVerified: true });
+    expect(planned.results.find((result) => result.connectionId === unchecked)).toMatchObject({ status: 'dry-run', adobeVerified: false });
+    expect(explores(world.emulators.flowService.requests).map((request) => request.path)).toEqual([
+      `/connections/${checked}/explore`,
+      `/connections/${checked}/explore`,
+    ]);
+  });
+
   it('refuses a VERIFY_WITH_ADOBE that is not a boolean before touching anything', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
 
@@ -215,5 +231,29 @@ describe('the off switch', () => {
 
     expect(error!.message).toContain('VERIFY_WITH_ADOBE: must be true or false (default true); got "maybe"');
     expect(world.emulators.flowService.requests).toHaveLength(0);
+  });
+});
+
+describe("the bucket's owner (bucketAccount)", () => {
+  it('lets Adobe read the bucket its account owns: the session policy STS received requires s3:ResourceAccount', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', bucketAccount: '123456789012' }] });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true });
+    const held = world.connection(world.connectionIds[0]!).params.s3AccessKey!;
+    const policy = JSON.parse(world.emulators.sts.policyOf(held)!);
+    expect(policy.Statement[1].Condition.StringEquals).toEqual({ 's3:ResourceAccount': '123456789012' });
+  });
+
+  it('keeps a bucket of the same name in another account unreadable: Adobe is refused, and the entry fails', async () => {
+    const { newHandler } = await start({
+      connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', bucketAccount: '123456789012', bucketOwner: '999988887777' }],
+    });
+
+    const summary = await newHandler()(SCHEDULED_EVENT);
+
+    expect(summary.results[0]).toMatchObject({ status: 'failed', adobeVerified: false });
+    expect(summary.results[0]!.error).toContain('AccessDenied');
   });
 });

@@ -57,6 +57,8 @@ describe('rotation ledger', () => {
         AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        // Retain protects it from CloudFormation only; this, from a DeleteTable of anyone (an update in place).
+        DeletionProtectionEnabled: true,
         // No SSESpecification: DynamoDB's default encryption, with an AWS owned key.
       },
       DeletionPolicy: 'Retain',

@@ -46,12 +46,12 @@ export const SCHEDULE_DOORS = {
  */
 export const MAX_LIFETIME_INTERVALS = 4;
 
-/** A warning about one target: its index, the path as the door names it, the words and the id synth's warning carries. */
+/** A warning about one target: its index, the line (the same in every door) and the id synth's warning carries. */
 export interface ScheduleWarning {
   readonly index: number;
   /** `aep-s3-rotator:<id>:<connection id>` in synth's warning. */
   readonly id: 'long-lived-credentials';
-  /** `targets[<i>].<duration field>: <message>`. */
+  /** `targets[<i>]: <message>`. */
   readonly line: string;
 }
 
@@ -60,9 +60,9 @@ export function lifetimeWarning(lifetimeSeconds: number, intervalSeconds: number
   const most = MAX_LIFETIME_INTERVALS * intervalSeconds;
   if (lifetimeSeconds <= most) return undefined;
   // STS mints nothing shorter than 900 s: a schedule more frequent than every 225 s cannot be matched.
-  const fix = most >= 900 ? `lower it to ${most} or less` : 'run the schedule less often (STS mints nothing shorter than 900 s)';
+  const fix = most >= 900 ? `lower their lifetime to ${most} s or less` : 'run the schedule less often (STS mints nothing shorter than 900 s)';
   return (
-    `${lifetimeSeconds} s is more than ${MAX_LIFETIME_INTERVALS} schedule intervals (${most} s with "${schedule}"): a set of these credentials that leaked stays valid that long, ` +
+    `its credentials live ${lifetimeSeconds} s, more than ${MAX_LIFETIME_INTERVALS} schedule intervals (${most} s with "${schedule}"): a set of them that leaked stays valid that long, ` +
     `and the next rotation does not revoke it; ${fix}`
   );
 }
@@ -141,7 +141,8 @@ export function scheduleVerdict(view: ScheduleView, names: ScheduleNames): Sched
   if (intervalSeconds !== undefined && view.schedule !== undefined) {
     view.lifetimes.forEach((seconds, index) => {
       const warning = seconds === undefined ? undefined : lifetimeWarning(seconds, intervalSeconds, view.schedule!);
-      if (warning) warnings.push({ index, id: 'long-lived-credentials', line: `targets[${index}].${names.duration}: ${warning}` });
+      // No field in the path: the same line whichever door (durationSeconds, duration) the lifetime came through.
+      if (warning) warnings.push({ index, id: 'long-lived-credentials', line: `targets[${index}]: ${warning}` });
     });
   }
   return { problems, warnings, intervalSeconds, timeoutSeconds, expiryAlarm: { ...plan, fallbackIntervalSeconds } };

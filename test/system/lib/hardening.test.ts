@@ -126,8 +126,8 @@ describe('narrower still', () => {
     };
 
     expect(warningsOf(scheduler.ScheduleExpression.rate(Duration.minutes(5)))).toEqual([
-      'targets[0].duration: 3600 s is more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of these credentials that leaked stays valid that long, ' +
-        `and the next rotation does not revoke it; lower it to 1200 or less [ack: aep-s3-rotator:long-lived-credentials:${ID}]`,
+      'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
+        `and the next rotation does not revoke it; lower their lifetime to 1200 s or less [ack: aep-s3-rotator:long-lived-credentials:${ID}]`,
     ]);
     expect(warningsOf(scheduler.ScheduleExpression.rate(Duration.minutes(15)))).toEqual([]);
   });

@@ -48,7 +48,7 @@ describe('scheduleVerdict', () => {
 });
 
 describe('credential lifetimes', () => {
-  it('warns, naming the target as each door does, when credentials outlive four schedule intervals', () => {
+  it('warns, in the same words in each door, when credentials outlive four schedule intervals', () => {
     const view = hourly({ schedule: 'rate(5 minutes)', lifetimes: [1200, 3600] });
 
     expect(scheduleVerdict(view, SCHEDULE_DOORS.config).warnings).toEqual([
@@ -56,11 +56,11 @@ describe('credential lifetimes', () => {
         index: 1,
         id: 'long-lived-credentials',
         line:
-          'targets[1].durationSeconds: 3600 s is more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of these credentials that leaked stays valid that long, ' +
-          'and the next rotation does not revoke it; lower it to 1200 or less',
+          'targets[1]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
+          'and the next rotation does not revoke it; lower their lifetime to 1200 s or less',
       },
     ]);
-    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings[0]!.line).toMatch(/^targets\[1\]\.duration: 3600 s /);
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings).toEqual(scheduleVerdict(view, SCHEDULE_DOORS.config).warnings);
     expect(scheduleVerdict(view, SCHEDULE_DOORS.props).problems).toEqual([]);
   });
 

@@ -265,8 +265,8 @@ describe('configWarnings', () => {
     });
 
     expect(configWarnings(config)).toEqual([
-      'targets[0].durationSeconds: 3600 s is more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of these credentials that leaked stays valid that long, ' +
-        'and the next rotation does not revoke it; lower it to 1200 or less',
+      'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
+        'and the next rotation does not revoke it; lower their lifetime to 1200 s or less',
     ]);
   });
 });

@@ -107,6 +107,12 @@ export function metricShardOf(index: number, targetCount: number): string | unde
 /** A `ROTATOR_NAME`: letters, digits and `_.:/-`, at most 255 (a dimension value; never a quote, so it sits in a query as it is). */
 export const ROTATOR_NAME = /^[\w.:/-]{1,255}$/;
 
+/**
+ * The value of the Adobe secret the stack creates, until an operator puts the real one (the
+ * construct adds a random `clientSecret`). The function recognizes it and says which secret it read.
+ */
+export const ADOBE_SECRET_PLACEHOLDER = { clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID' } as const;
+
 /** The rotation ledger's partition key: one item per connection. */
 export const LEDGER_KEY = 'connectionId';
 

@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ADOBE_SECRET_PLACEHOLDER } from '../../core/contract.js';
 
 /**
  * The created secret holds what operators put, and nothing in this stack can recreate it: a
@@ -35,7 +36,7 @@ export function createAdobeCredentialsSecret(scope: Construct, encryptionKey?: k
     // A random clientSecret keeps even the placeholder out of the template; orgId fails the
     // function's check on purpose, so runs fail loudly until the real value is put.
     generateSecretString: {
-      secretStringTemplate: JSON.stringify({ clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID' }),
+      secretStringTemplate: JSON.stringify(ADOBE_SECRET_PLACEHOLDER),
       generateStringKey: 'clientSecret',
       excludePunctuation: true,
     },

@@ -134,8 +134,8 @@ export interface FunctionVpcProps {
 }
 
 /**
- * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API
- * (`lambda/adobe-secret-rotation.ts`). The credential's Developer Console project must have the
+ * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API, by a
+ * rotation function the package ships. The credential's Developer Console project must have the
  * I/O Management API added, and the secret must hold `consoleOrgId` and `credentialId`
  * (docs/DEPLOY.md, "Rotating the Adobe client secret").
  */
@@ -294,8 +294,8 @@ export interface S3CredentialRotatorProps {
    * credentials (`RotatorNotReportingAlarm` when no run reports for the alarms' window). It must be
    * at least the window plus 3 minutes, so that the alarms fire before the credentials last seen
    * expire, and at most the shortest credential lifetime minus the function timeout, so that
-   * healthy runs stay above it; synth refuses anything else (docs/DEPLOY.md, "The window, the
-   * threshold and the timeout", has the reasoning).
+   * healthy runs stay above it; synth refuses anything else (docs/RUNBOOK.md, `CredentialsExpiringAlarm`,
+   * has the reasoning).
    * @default - the window plus one schedule interval, kept within those bounds (40 minutes for 1-hour credentials rotated every 15 minutes)
    */
   readonly expiryAlarmThreshold?: Duration;

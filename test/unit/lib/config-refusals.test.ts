@@ -262,7 +262,7 @@ describe('parseRotatorConfig refusals', () => {
       'expiryAlarmThresholdSeconds: must be a whole number of seconds',
     ],
     [
-      'the schedule leaves the expiry alarms no room before 15-minute credentials expire (even with the timeout at its minimum)',
+      'the schedule leaves the expiry alarms no room before 15-minute credentials expire',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
       'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
     ],

@@ -327,7 +327,13 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: 'arn:aws:kms:*:*:key/*',
-        Condition: { StringLike: { 'kms:ViaService': 's3.*' } },
+        // Objects of this bucket and folder only: S3's encryption context is the object's ARN (the bucket's with a Bucket Key).
+        Condition: {
+          StringLike: {
+            'kms:ViaService': 's3.*',
+            'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${folder ? `${folder}/` : ''}*`],
+          },
+        },
       },
     ],
   });

@@ -107,12 +107,6 @@ export function metricShardOf(index: number, targetCount: number): string | unde
 /** A `ROTATOR_NAME`: letters, digits and `_.:/-`, at most 255 (a dimension value; never a quote, so it sits in a query as it is). */
 export const ROTATOR_NAME = /^[\w.:/-]{1,255}$/;
 
-/**
- * The value of the Adobe secret the stack creates, until an operator puts the real one (the
- * construct adds a random `clientSecret`). The function recognizes it and says which secret it read.
- */
-export const ADOBE_SECRET_PLACEHOLDER = { clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID' } as const;
-
 /** The rotation ledger's partition key: one item per connection. */
 export const LEDGER_KEY = 'connectionId';
 
@@ -218,8 +212,6 @@ export function checkServiceUrl(name: string, value: string): string | undefined
 
 /** A role name IAM accepts: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-/** An AWS account id: what `s3:ResourceAccount` compares a bucket's owner with. */
-export const ACCOUNT_ID = /^\d{12}$/;
 
 /** The allowed form of each target field checked by pattern: every door's message says `must be <allowed>`. */
 export const TARGET_FIELD_FORMATS = {
@@ -228,7 +220,7 @@ export const TARGET_FIELD_FORMATS = {
   roleArn: { pattern: ROLE_ARN, allowed: 'an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>' },
   externalId: { pattern: EXTERNAL_ID, allowed: '2 to 1224 characters of letters, digits and +=,.@:/-' },
   roleName: { pattern: ROLE_NAME, allowed: 'an IAM role name: 1 to 64 letters, digits and +=,.@_-' },
-  bucketAccount: { pattern: ACCOUNT_ID, allowed: 'the 12-digit id of the AWS account that owns the bucket' },
+  bucketAccount: { pattern: /^\d{12}$/, allowed: 'the 12-digit id of the AWS account that owns the bucket' },
 } as const satisfies Record<string, FieldFormat>;
 
 // ------------------------------------------------------------------ the function's targets
@@ -259,11 +251,7 @@ export interface FunctionTargetEntry {
   readonly folderPath?: string;
   /** The account that owns `bucketName`: the session policy requires it (`s3:ResourceAccount`). @default none: any owner */
   readonly bucketAccount?: string;
-  /**
-   * `false`: no Adobe check (explore) after this connection's PATCH, whatever `VERIFY_WITH_ADOBE`
-   * says. The construct writes it for a created role that travels without its bucket and folder,
-   * whose root Adobe could not list. @default true (as `VERIFY_WITH_ADOBE`)
-   */
+  /** `false`: no Adobe check after this connection's PATCH (a created role without its folder); written only when false. @default as `VERIFY_WITH_ADOBE` */
   readonly verifyWithAdobe?: boolean;
 }
 
@@ -276,7 +264,6 @@ interface RotationTargetBase {
   /** Normalized: no leading or trailing slash. */
   readonly folderPath?: string;
   readonly bucketAccount?: string;
-  /** `false`: Adobe's check is off for this connection. */
   readonly verifyWithAdobe?: boolean;
 }
 
@@ -363,7 +350,6 @@ export function toTargetEntry(target: TargetForEnv): FunctionTargetEntry {
     ...(target.bucketName ? { bucketName: target.bucketName } : {}),
     ...(target.folderPath ? { folderPath: target.folderPath } : {}),
     ...(target.bucketAccount ? { bucketAccount: target.bucketAccount } : {}),
-    // Only when off: every entry written before the field existed reads the same.
     ...(target.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
   };
 }

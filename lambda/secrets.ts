@@ -8,7 +8,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { ADOBE_SECRET_PLACEHOLDER } from '../core/contract.js';
+import { ADOBE_SECRET_PLACEHOLDER } from '../core/adobe-secret.js';
 import { requiredOr } from '../core/target-schema.js';
 import { SecretError } from './errors.js';
 import { registerSecret } from './redaction.js';

@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ADOBE_SECRET_PLACEHOLDER } from '../../core/contract.js';
+import { ADOBE_SECRET_PLACEHOLDER } from '../../core/adobe-secret.js';
 
 /**
  * The created secret holds what operators put, and nothing in this stack can recreate it: a

@@ -94,3 +94,18 @@ export function applyPatch(
   }
   return { name: draft.name ?? '', description: draft.description, params };
 }
+
+/**
+ * The auth params each connection spec has (S3-API): a PATCH of any other `/auth/params/<name>`
+ * is refused with CAT's `1365-400`. Specs the emulator does not know are not checked.
+ */
+export const SPEC_PARAMS: Record<string, ReadonlySet<string>> = {
+  'Access Key': new Set(['s3AccessKey', 's3SecretKey', 's3SessionToken', 'bucketName', 'folderPath']),
+  'IAMRole Based': new Set(['roleArn', 'bucketName', 'folderPath']),
+};
+
+/** The first operation on a param the connection's spec does not have (CAT `1365-400`), if any. */
+export function unknownParamOperation(operations: readonly PatchOperation[], specName: string): PatchOperation | undefined {
+  const params = SPEC_PARAMS[specName];
+  return params === undefined ? undefined : operations.find(({ target }) => 'param' in target && !params.has(target.param));
+}

@@ -31,8 +31,7 @@ export interface SessionPolicyScope {
  * The session policy for `scope`, as compact JSON. It allows exactly what Adobe's S3 source needs
  * (Experience League, "Amazon S3 source" prerequisites):
  * - `s3:GetObject` and `s3:GetObjectVersion` on the objects under the folder (or the whole bucket);
- * - `s3:ListBucket` on the bucket, with a folder only for the prefixes `<folder>/` and
- *   `<folder>/*` (so `crm/daily` does not also list `crm/daily-archive/`);
+ * - `s3:ListBucket` on the bucket, with a folder only for the prefixes {@link listPrefixes} gives;
  * - `s3:GetBucketLocation` on the bucket;
  * - `kms:Decrypt` only when S3 asks on the session's behalf (`kms:ViaService` `s3.*`), so objects
  *   encrypted with SSE-KMS stay readable: a session policy that left it out would deny it even
@@ -51,7 +50,7 @@ export function sessionPolicy({ partition, bucketName, folderPath }: SessionPoli
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: bucketArn,
-      ...(folderPath ? { Condition: { StringLike: { 's3:prefix': [`${folderPath}/`, `${folderPath}/*`] } } } : {}),
+      ...(folderPath ? { Condition: { StringLike: { 's3:prefix': listPrefixes(folderPath) } } } : {}),
     },
     { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
     {
@@ -68,6 +67,18 @@ export function sessionPolicy({ partition, bucketName, folderPath }: SessionPoli
   );
 }
 
+/**
+ * The `s3:prefix` values a folder's listing may use: `<folder>/` and `<folder>/*` (the folder and
+ * what is under it), and `<folder>` itself, because Adobe strips a trailing slash from a folder name
+ * and does not document which prefix its S3 connector lists with (FLOW-SERVICE.md, "Explore").
+ * Listing with the bare `<folder>` shows the *names* of keys beside the folder that share its
+ * prefix (`crm/daily-archive/`), never their contents: `s3:GetObject` stays under `<folder>/`.
+ * The role the stack creates for a `createRole` target uses the same values.
+ */
+export function listPrefixes(folderPath: string): string[] {
+  return [folderPath, `${folderPath}/`, `${folderPath}/*`];
+}
+
 /** The partition of an ARN (`arn:aws-cn:iam::...` → `aws-cn`), or undefined when it is not an ARN. */
 export function partitionOf(arn: string): string | undefined {
   return /^arn:(aws(?:-[a-z]+)*):/.exec(arn)?.[1];
@@ -75,7 +86,7 @@ export function partitionOf(arn: string): string | undefined {
 
 /**
  * Why a target's session policy would be longer than STS accepts, or undefined. The folder path
- * appears three times in it, so a long one is what breaks the limit.
+ * appears four times in it, so a long one is what breaks the limit.
  * @param partition the role's partition when known; otherwise the longest one is assumed.
  */
 export function sessionPolicySizeProblem(scope: Omit<SessionPolicyScope, 'partition'> & { readonly partition?: string }): string | undefined {
@@ -83,7 +94,7 @@ export function sessionPolicySizeProblem(scope: Omit<SessionPolicyScope, 'partit
   if (length <= SESSION_POLICY_MAX_CHARS) return undefined;
   return (
     `makes the session policy ${length} characters long, above the ${SESSION_POLICY_MAX_CHARS} STS accepts ` +
-    '(the folder path appears in it three times); use a shorter folder path, or a parent folder'
+    '(the folder path appears in it four times); use a shorter folder path, or a parent folder'
   );
 }
 

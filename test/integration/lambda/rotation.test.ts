@@ -319,7 +319,7 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: `arn:aws:s3:::${bucket}`,
-        ...(folder ? { Condition: { StringLike: { 's3:prefix': [`${folder}/`, `${folder}/*`] } } } : {}),
+        ...(folder ? { Condition: { StringLike: { 's3:prefix': [folder, `${folder}/`, `${folder}/*`] } } } : {}),
       },
       { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${bucket}` },
       {

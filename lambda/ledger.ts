@@ -4,18 +4,25 @@
  * when was it last rotated and what does it hold until when, how did the last attempt go, and how
  * many runs in a row has it failed.
  *
- * The function writes with `UpdateItem` only (the one action its role is granted); the old item
- * comes back with the same request (`ReturnValues: ALL_OLD`), so a failed connection's expiry
- * metric can use what the ledger says it still holds. A write that fails never fails the rotation:
- * the caller logs it and counts it (`LedgerWriteFailed`).
+ * The function writes with `UpdateItem` (the old item comes back with the same request,
+ * `ReturnValues: ALL_OLD`, so a failed connection's expiry metric can use what the ledger says it
+ * still holds), and reads with `BatchGetItem` once at the start of a run what it remembers of each
+ * connection: the explore form Adobe accepted. A write or read that fails never fails the
+ * rotation: the caller logs it (and counts a failed write, `LedgerWriteFailed`).
  */
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_KEY, type MintMethod } from '../core/contract.js';
+import type { ReadUnproven } from './adobe-verification.js';
+import { EXPLORE_FORMS, type ExploreForm } from './explore-paths.js';
 import type { ConnectionResult, ConnectionStatus } from './summary.js';
 
 /** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */
 const MAX_ERROR_CHARS = 500;
+/** BatchGetItem takes at most 100 keys a request. */
+const BATCH_GET_KEYS = 100;
+/** Rounds of asking again for the keys DynamoDB left unprocessed (throttling, the 16 MB answer cap). */
+const BATCH_GET_ROUNDS = 4;
 
 /** The last successful rotation: what the connection holds since. */
 export interface LedgerRotation {
@@ -26,8 +33,12 @@ export interface LedgerRotation {
   /** The etag the PATCH returned. */
   readonly etag: string;
   readonly method: MintMethod;
-  /** Flow Service listed the bucket with them (issue: Adobe's side of the proof). */
+  /** Flow Service listed what the connection reads with them (Adobe's side of the proof). */
   readonly adobeVerified: boolean;
+  /** Flow Service read a file it listed (true) or was refused (false); absent when not tried. */
+  readonly adobeCanRead?: boolean;
+  /** Why reading was not proven: it listed nothing, or no file it could preview. */
+  readonly adobeReadUnproven?: ReadUnproven;
 }
 
 /** The last attempt, whatever its outcome. */
@@ -47,6 +58,8 @@ export interface LedgerRecord {
   readonly lastAttempt?: LedgerAttempt;
   /** Runs in a row whose outcome was `failed` (0 after a rotation). */
   readonly consecutiveFailures: number;
+  /** The explore path form Adobe last accepted for this connection: tried first next time. */
+  readonly exploreForm?: ExploreForm;
 }
 
 /**
@@ -73,9 +86,21 @@ export function ledgerUpdate(tableName: string, result: ConnectionResult, method
   const sets = ['sandboxName = :sandboxName', 'lastAttempt = :attempt'];
   const values: Record<string, unknown> = { ':sandboxName': result.sandboxName, ':attempt': attempt };
   if (patchLanded(result)) {
-    const rotation: LedgerRotation = { at, expiresAt: result.expiresAt!, etag: result.etag!, method, adobeVerified: result.adobeVerified === true };
+    const rotation: LedgerRotation = {
+      at,
+      expiresAt: result.expiresAt!,
+      etag: result.etag!,
+      method,
+      adobeVerified: result.adobeVerified === true,
+      ...(result.adobeCanRead !== undefined ? { adobeCanRead: result.adobeCanRead } : {}),
+      ...(result.adobeReadUnproven ? { adobeReadUnproven: result.adobeReadUnproven } : {}),
+    };
     sets.push('lastRotation = :rotation');
     values[':rotation'] = rotation;
+  }
+  if (result.exploreForm) {
+    sets.push('exploreForm = :exploreForm');
+    values[':exploreForm'] = result.exploreForm;
   }
   if (result.status === 'failed') {
     sets.push('consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one');
@@ -103,6 +128,7 @@ export function toLedgerRecord(item: Record<string, unknown> | undefined): Ledge
     ...(item.lastRotation ? { lastRotation: item.lastRotation as LedgerRotation } : {}),
     ...(item.lastAttempt ? { lastAttempt: item.lastAttempt as LedgerAttempt } : {}),
     consecutiveFailures: Number(item.consecutiveFailures ?? 0),
+    ...(EXPLORE_FORMS.includes(item.exploreForm as ExploreForm) ? { exploreForm: item.exploreForm as ExploreForm } : {}),
   };
 }
 
@@ -125,6 +151,34 @@ export class RotationLedger {
   ): Promise<LedgerRecord | undefined> {
     const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now)), { abortSignal: signal });
     return toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
+  }
+
+  /**
+   * The explore form Adobe last accepted, by connection id, for those of `connectionIds` the ledger
+   * remembers one for: 100 keys a request (eventually consistent: a form is a hint, and the next
+   * run corrects a stale one); keys DynamoDB leaves unprocessed are asked for again a few times, and
+   * any still left are simply not in the answer (their connections try the absolute form first).
+   * Rejects on any DynamoDB failure.
+   */
+  async exploreForms(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, ExploreForm>> {
+    const found = new Map<string, ExploreForm>();
+    for (let start = 0; start < connectionIds.length; start += BATCH_GET_KEYS) {
+      let keys = connectionIds.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
+      for (let round = 0; keys.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
+        const response = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: '#id, exploreForm', ExpressionAttributeNames: { '#id': LEDGER_KEY } } },
+          }),
+          { abortSignal: signal },
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const record = toLedgerRecord(unmarshall(item));
+          if (record?.exploreForm) found.set(record.connectionId, record.exploreForm);
+        }
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
   }
 
   /** One connection's item, consistently read (the CLI's `status`). */

@@ -6,6 +6,7 @@
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
+import type { ExploreForm } from './explore-paths.js';
 import type { RotationLedger } from './ledger.js';
 import { patchLanded, reverifyRotation, rotateConnection, type RotateOptions, type RotationClients } from './rotate-connection.js';
 import type { RotationSession } from './session.js';
@@ -49,9 +50,17 @@ export async function rotateTargets(
 ): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
   const { deadline, recorder } = session;
+  // Read while the connections start: a form is needed only when Adobe is asked, several requests later.
+  const remembered = options.verifyWithAdobe ? rememberedExploreForms(targets, session) : undefined;
+  let forms: ReadonlyMap<string, ExploreForm> | undefined;
+  void remembered?.then((found) => {
+    forms = found;
+  });
   const attempt = (target: RotationTarget, number: number) =>
     limit(async () =>
-      number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...options, attempt: number }),
+      number === 1 && !deadline.hasTimeToStart()
+        ? notStarted(target)
+        : rotateConnection(target, clients, session, { ...options, attempt: number, exploreForm: () => forms?.get(target.connectionId) }),
     );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
     const final = await keepInLedger(target, result, session);
@@ -65,7 +74,7 @@ export async function rotateTargets(
       return deservesAnotherAttempt(result) ? result : record(target, result);
     }),
   );
-  return Promise.all(
+  const final = await Promise.all(
     first.map(async (result, index) => {
       if (!deservesAnotherAttempt(result)) return result;
       const target = targets[index]!;
@@ -81,6 +90,35 @@ export async function rotateTargets(
       return record(target, final);
     }),
   );
+  // Nothing of the invocation runs after it: the read settles within its own budget.
+  await remembered;
+  return final;
+}
+
+/** How long the read of the remembered explore forms may take: a hint is not worth waiting for. */
+const EXPLORE_FORMS_READ_BUDGET_MS = 3_000;
+
+/**
+ * The explore form Adobe accepted for each target last time, from the ledger: one read at the start
+ * of the run, used by each connection when Adobe is asked if it has answered by then. Without a
+ * ledger, or when the read fails or takes too long (logged), every connection tries the absolute
+ * form first, as before there was a memory. Never rejects.
+ */
+async function rememberedExploreForms(targets: readonly RotationTarget[], session: RotationSession): Promise<Map<string, ExploreForm>> {
+  if (!session.ledger || targets.length === 0) return new Map();
+  try {
+    return await session.ledger.exploreForms(
+      targets.map((target) => target.connectionId),
+      { signal: AbortSignal.any([session.deadline.signal, AbortSignal.timeout(EXPLORE_FORMS_READ_BUDGET_MS)]) },
+    );
+  } catch (error) {
+    session.log.warn('rotation ledger read failed; every connection tries the absolute explore path first', {
+      table: session.ledger.tableName,
+      errorName: (error as Error)?.name ?? 'Error',
+      error: session.redactor.redact(String((error as Error)?.message ?? error)).slice(0, 300),
+    });
+    return new Map();
+  }
 }
 
 /**

@@ -261,19 +261,16 @@ describe('step 3: minting credentials', () => {
     expect(sessions.map(signerKeyOf)).toEqual([oldKey, fresh.accessKeyId]);
   });
 
-  it('a connection that fails before it needs the credentials still waits for STS: nothing runs after the invocation', async () => {
+  it('mints nothing for a connection it cannot read: nothing runs after the invocation', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     world.emulators.sts.setLatency(300);
     world.emulators.flowService.injectFault({ kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found') });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
-    const stsActionsAtReturn = world.emulators.sts.requests.map((request) => request.action);
-    const stsInFlightAtReturn = world.emulators.sts.requestsInFlight();
 
     expect(error!.message).toContain('1101-404');
-    // Both STS calls were made and answered before the invocation returned; none is left running.
-    expect(stsActionsAtReturn).toEqual(['AssumeRole', 'GetCallerIdentity']);
-    expect(stsInFlightAtReturn).toBe(0);
+    expect(world.emulators.sts.requests).toHaveLength(0);
+    expect(world.emulators.sts.requestsInFlight()).toBe(0);
   });
 
   it('fails a target whose duration is above the role maximum, and leaves the connection as it was', async () => {
@@ -288,17 +285,16 @@ describe('step 3: minting credentials', () => {
     expect(world.connection(before.id).params).toEqual(before.params);
   });
 
-  it('reads the connection while STS mints, rather than one after the other', async () => {
+  it('reads the connection before minting: what it reads decides what the credentials are narrowed to', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     world.emulators.flowService.setLatency(300);
-    world.emulators.sts.setLatency(300);
 
     await newHandler()(SCHEDULED_EVENT);
 
     const [get] = byMethod(world.emulators.flowService.requests, 'GET');
     const [assume] = byAction(world.emulators.sts.requests, 'AssumeRole');
-    // Serialized, one would arrive at least 300 ms (the other's latency) after the other.
-    expect(Math.abs(get!.receivedAt - assume!.receivedAt)).toBeLessThan(250);
+    // AssumeRole waits for the GET's answer, 300 ms after the GET arrived.
+    expect(assume!.receivedAt - get!.receivedAt).toBeGreaterThanOrEqual(250);
   });
 });
 
@@ -332,21 +328,31 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
     ],
   });
 
-  it('passes exactly the narrowed session policy to AssumeRole for a target that names its bucket and folder, and none for one that does not', async () => {
+  it("passes exactly the narrowed session policy to AssumeRole: the target's bucket and folder, or the connection's own when the target names none, or none", async () => {
     const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }, { sandboxName: 'prod' }],
+      connections: [
+        { sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+        { sandboxName: 'prod' },
+        { sandboxName: 'prod', connectionBucketName: null },
+      ],
     });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(summary.rotated).toBe(2);
-    const [narrowedKey, plainKey] = world.connectionIds.map((id) => world.connection(id).params.s3AccessKey!);
-    const policy = world.emulators.sts.policyOf(narrowedKey!);
+    expect(summary.rotated).toBe(3);
+    const [targetKey, ownKey, plainKey] = world.connectionIds.map((id) => world.connection(id).params.s3AccessKey!);
+    const policy = world.emulators.sts.policyOf(targetKey!);
     expect(JSON.parse(policy!)).toEqual(narrowedTo('acme-aep-landing', 'crm/daily'));
+    expect(JSON.parse(world.emulators.sts.policyOf(ownKey!)!)).toEqual(narrowedTo('acme-ingest-1', 'exports/prod'));
     expect(world.emulators.sts.policyOf(plainKey!)).toBeUndefined();
     const assumes = byAction(world.emulators.sts.requests, 'AssumeRole').map(form);
     expect(assumes.find((params) => params.RoleArn === world.targets[0]!.roleArn)!.Policy).toBe(policy);
-    expect(assumes.find((params) => params.RoleArn === world.targets[1]!.roleArn)).not.toHaveProperty('Policy');
+    expect(assumes.find((params) => params.RoleArn === world.targets[2]!.roleArn)).not.toHaveProperty('Policy');
+    expect(summary.results.map((result) => [result.narrowedTo, result.narrowedFrom])).toEqual([
+      ['s3://acme-aep-landing/crm/daily/', 'target'],
+      ['s3://acme-ingest-1/exports/prod/', 'connection'],
+      [undefined, undefined],
+    ]);
   });
 
   it("narrows AssumeRole signed with the IAM user's keys to the whole bucket when the target names no folder", async () => {
@@ -481,7 +487,12 @@ describe('step 5: the PATCH', () => {
       etag: after.etag,
       expiresAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       attempts: 1,
+      narrowedTo: 's3://acme-ingest-0/exports/prod/',
+      narrowedFrom: 'connection',
       adobeVerified: true,
+      adobeCanList: true,
+      adobeReadUnproven: 'listed-nothing',
+      exploreForm: 'absolute',
     });
     expect(after.etag).not.toBe(etagBefore);
   });

@@ -156,7 +156,7 @@ describe('parseRotatorConfig', () => {
   it('refuses the folder whose session policy would pass 2048 characters, naming folderPath, and accepts one character less', () => {
     const role = 'arn:aws:iam::123456789012:role/r';
     const target = (length: number) => single({ roleArn: role, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) });
-    let fits = 400;
+    let fits = 300;
     while (
       (() => {
         try {
@@ -169,7 +169,7 @@ describe('parseRotatorConfig', () => {
     )
       fits += 1;
 
-    expect(fits).toBeGreaterThan(400);
+    expect(fits).toBeGreaterThan(300);
     expect(problemsOf(target(fits + 1))).toEqual([
       expect.stringMatching(/^targets\[0\]\.folderPath: "f+" makes the session policy 20\d\d characters long, above the 2048 STS accepts/),
     ]);

@@ -11,7 +11,9 @@
  * its `fileType` comes from its extension.
  */
 import type { S3Scope } from './connection-scope.js';
-import type { ExploreEntry } from './flow-service-client.js';
+import type { ExploreEntry, ExploreQuery, FileQuery } from './flow-service-client.js';
+
+export type { ExploreQuery, FileQuery } from './flow-service-client.js';
 import { FlowServiceError } from './errors.js';
 
 /** How `object` names a path: see the module comment. */
@@ -19,19 +21,6 @@ export type ExploreForm = 'absolute' | 'relative';
 
 /** Every {@link ExploreForm}. */
 export const EXPLORE_FORMS: readonly ExploreForm[] = ['absolute', 'relative'];
-
-/** A listing: the top, or a folder. */
-export type ExploreQuery = { readonly objectType: 'root' } | { readonly objectType: 'folder'; readonly object: string };
-
-/** A file preview: Flow Service reads the first rows (EXPLORE: `objectType=file&object=<path>&fileType=<type>&preview=true`). */
-export interface FileQuery {
-  readonly objectType: 'file';
-  readonly object: string;
-  readonly fileType: 'delimited' | 'json' | 'parquet';
-  readonly preview: 'true';
-  /** For a gzip-compressed file (EXPLORE's query parameters). */
-  readonly compressionType?: 'gzip';
-}
 
 /**
  * The forms to try, in order: the one Adobe accepted last time first, else absolute; relative only

@@ -11,8 +11,6 @@
  */
 import got, { HTTPError, type Got } from 'got';
 import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
-import type { ExploreQuery } from './adobe-verification.js';
-import type { FileQuery } from './explore-paths.js';
 import { FlowServiceError, ImsError } from './errors.js';
 import { redactSecrets, type Redactor } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
@@ -39,6 +37,19 @@ export interface ExploreEntry {
   readonly path?: string;
   readonly canPreview?: boolean;
   readonly canFetchSchema?: boolean;
+}
+
+/** A listing explore: the top, or a folder (lambda/explore-paths.ts builds them). */
+export type ExploreQuery = { readonly objectType: 'root' } | { readonly objectType: 'folder'; readonly object: string };
+
+/** A file preview: Flow Service reads the first rows (EXPLORE: `objectType=file&object=<path>&fileType=<type>&preview=true`). */
+export interface FileQuery {
+  readonly objectType: 'file';
+  readonly object: string;
+  readonly fileType: 'delimited' | 'json' | 'parquet';
+  readonly preview: 'true';
+  /** For a gzip-compressed file (EXPLORE's query parameters). */
+  readonly compressionType?: 'gzip';
 }
 
 /** One page of a Flow Service listing, and the token of the next page, if any. */

@@ -340,7 +340,9 @@ describe('status --probe with narrowed targets', () => {
   let narrowed: CliWorld;
   beforeAll(async () => {
     // The connection declares no bucket of its own: the target's folder is what Adobe is asked for.
-    narrowed = await startCliWorld({ connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily', connectionBucketName: null }] });
+    narrowed = await startCliWorld({
+      connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily', connectionBucketName: null }],
+    });
     // The function's credentials, narrowed by a session policy to s3://acme-aep-landing/crm/daily/.
     expect((await narrowed.cli(['rotate', '--local'])).code).toBe(0);
   });

@@ -19,7 +19,13 @@ describe('criticalPath', () => {
     ]);
     // A warm container keeps the token but reads the secret again: six hops.
     expect(criticalPath(ROTATION_GRAPH, { cached: 'per-container' })).toHaveLength(6);
-    expect(criticalPath(ROTATION_GRAPH, { cached: 'everything' })).toEqual(['Flow GET', 'STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH', 'Flow explore']);
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'everything' })).toEqual([
+      'Flow GET',
+      'STS AssumeRole',
+      'STS GetCallerIdentity',
+      'Flow PATCH',
+      'Flow explore',
+    ]);
   });
 
   it('refuses a graph with a cycle or an unknown dependency', () => {

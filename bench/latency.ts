@@ -88,7 +88,8 @@ async function functionRun(artifacts: BenchArtifacts, world: World, connections:
   const spans = traced ? stopRecordingServerSpans() : [];
   for (const [index, run] of report.runs.entries()) assertEveryConnectionRotated(`${connections} connections, invocation ${index + 1}`, run, connections);
 
-  const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length);
+  // The bench's world puts connections in two sandboxes, dev and prod, alternately (bench/services.ts).
+  const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length, Math.min(connections, 2));
 
   let waited: Array<WaitedFor | undefined> = [undefined, undefined];
   if (traced) {

@@ -7,7 +7,7 @@
  * The function writes with `UpdateItem` (the old item comes back with the same request,
  * `ReturnValues: ALL_OLD`, so a failed connection's expiry metric can use what the ledger says it
  * still holds), and reads with `BatchGetItem` once at the start of a run what it remembers of each
- * connection: the explore form Adobe accepted. A write or read that fails never fails the
+ * connection: the explore form Adobe accepted, and when it last tried it. A write or read that fails never fails the
  * rotation: the caller logs it (and counts a failed write, `LedgerWriteFailed`).
  */
 import { BatchGetItemCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
@@ -132,6 +132,14 @@ export function toLedgerRecord(item: Record<string, unknown> | undefined): Ledge
   };
 }
 
+/** What a run reads back of a connection before it starts: hints, never decisions. */
+export interface RememberedConnection {
+  /** The explore path form Adobe last accepted: tried first. */
+  readonly exploreForm?: ExploreForm;
+  /** ISO 8601: the rotator's last attempt, so that a dataflow run that failed since is counted once. */
+  readonly lastAttemptAt?: string;
+}
+
 /** The ledger table, written by the function and read by the CLI. */
 export class RotationLedger {
   constructor(
@@ -154,26 +162,32 @@ export class RotationLedger {
   }
 
   /**
-   * The explore form Adobe last accepted, by connection id, for those of `connectionIds` the ledger
-   * remembers one for: 100 keys a request (eventually consistent: a form is a hint, and the next
-   * run corrects a stale one); keys DynamoDB leaves unprocessed are asked for again a few times, and
-   * any still left are simply not in the answer (their connections try the absolute form first).
-   * Rejects on any DynamoDB failure.
+   * What the ledger remembers of each of `connectionIds` that it has seen, by connection id: the
+   * explore form Adobe last accepted, and when the rotator last tried it. 100 keys a request
+   * (eventually consistent: both are hints, and the next run corrects a stale one); keys DynamoDB
+   * leaves unprocessed are asked for again a few times, and any still left are simply not in the
+   * answer (their connections are treated as new). Rejects on any DynamoDB failure.
    */
-  async exploreForms(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, ExploreForm>> {
-    const found = new Map<string, ExploreForm>();
+  async remembered(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, RememberedConnection>> {
+    const found = new Map<string, RememberedConnection>();
     for (let start = 0; start < connectionIds.length; start += BATCH_GET_KEYS) {
       let keys = connectionIds.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
       for (let round = 0; keys.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
         const response = await this.client.send(
           new BatchGetItemCommand({
-            RequestItems: { [this.tableName]: { Keys: keys, ProjectionExpression: '#id, exploreForm', ExpressionAttributeNames: { '#id': LEDGER_KEY } } },
+            RequestItems: {
+              [this.tableName]: { Keys: keys, ProjectionExpression: '#id, exploreForm, lastAttempt', ExpressionAttributeNames: { '#id': LEDGER_KEY } },
+            },
           }),
           { abortSignal: signal },
         );
         for (const item of response.Responses?.[this.tableName] ?? []) {
           const record = toLedgerRecord(unmarshall(item));
-          if (record?.exploreForm) found.set(record.connectionId, record.exploreForm);
+          if (!record) continue;
+          found.set(record.connectionId, {
+            ...(record.exploreForm ? { exploreForm: record.exploreForm } : {}),
+            ...(record.lastAttempt?.at ? { lastAttemptAt: record.lastAttempt.at } : {}),
+          });
         }
         keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }

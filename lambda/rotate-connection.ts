@@ -7,6 +7,7 @@
  * results for `rotate-targets.ts` to record; they call nothing back.
  */
 import type { AccessPlan, ExploreClient } from './adobe-verification.js';
+import type { ListingClient } from './dataflow-runs.js';
 import type { RotationTarget } from './config.js';
 import { describeScope, resolveScope, type ConnectionScope } from './connection-scope.js';
 import type { MintCall, MintedCredentials } from './credential-minter.js';
@@ -29,10 +30,11 @@ export const MAX_PATCH_ATTEMPTS = 3;
 
 /** The two long-lived clients the rotation needs (narrowed to what it calls). */
 export interface RotationClients {
-  readonly flowService: ExploreClient & {
-    getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
-    patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
-  };
+  readonly flowService: ExploreClient &
+    ListingClient & {
+      getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
+      patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
+    };
   readonly minter: { mint(target: RotationTarget, call: MintCall): Promise<MintedCredentials> };
 }
 
@@ -107,7 +109,7 @@ function narrowing(scope: ConnectionScope): Pick<ConnectionResult, 'narrowedTo' 
 }
 
 /** How one connection's Flow Service requests run in the session: its deadline, its redactor, retries logged in its lines. */
-function flowServiceCall(target: RotationTarget, session: RotationSession): CallOptions {
+export function flowServiceCall(target: RotationTarget, session: RotationSession): CallOptions {
   const log = session.loggerFor(target);
   return {
     auth: session.adobe,

@@ -6,9 +6,9 @@
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
-import type { ExploreForm } from './explore-paths.js';
-import type { RotationLedger } from './ledger.js';
+import type { RememberedConnection, RotationLedger } from './ledger.js';
 import { patchLanded, reverifyRotation, rotateConnection, type RotateOptions, type RotationClients } from './rotate-connection.js';
+import { checkIngestion, readMemory, type IngestionFields } from './run-checks.js';
 import type { RotationSession } from './session.js';
 import type { ConnectionResult } from './summary.js';
 
@@ -51,19 +51,28 @@ export async function rotateTargets(
   const limit = pLimit(options.concurrency);
   const { deadline, recorder } = session;
   // Read while the connections start: a form is needed only when Adobe is asked, several requests later.
-  const remembered = options.verifyWithAdobe ? rememberedExploreForms(targets, session) : undefined;
-  let forms: ReadonlyMap<string, ExploreForm> | undefined;
-  void remembered?.then((found) => {
-    forms = found;
+  const memory = options.verifyWithAdobe ? readMemory(targets, session) : undefined;
+  let remembered: ReadonlyMap<string, RememberedConnection> | undefined;
+  void memory?.then((found) => {
+    remembered = found;
   });
+  // Did ingestion run since the rotator's previous attempt: asked once the connection's outcome is
+  // known, outside its slot, so it never delays another connection's rotation.
+  const ingestionLimit = pLimit(options.concurrency);
+  const ingestionOf = (target: RotationTarget): Promise<IngestionFields | undefined> =>
+    memory && !options.dryRun
+      ? memory.then((known) => ingestionLimit(() => checkIngestion(target, clients.flowService, session, known.get(target.connectionId)?.lastAttemptAt)))
+      : Promise.resolve(undefined);
   const attempt = (target: RotationTarget, number: number) =>
     limit(async () =>
       number === 1 && !deadline.hasTimeToStart()
         ? notStarted(target)
-        : rotateConnection(target, clients, session, { ...options, attempt: number, exploreForm: () => forms?.get(target.connectionId) }),
+        : rotateConnection(target, clients, session, { ...options, attempt: number, exploreForm: () => remembered?.get(target.connectionId)?.exploreForm }),
     );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
-    const final = await keepInLedger(target, result, session);
+    // Only for a connection Flow Service showed: one it could not read (not found, refused, down) has no chain to read either.
+    const ingestion = result.previousEtag !== undefined && !deadline.signal.aborted ? await ingestionOf(target) : undefined;
+    const final = await keepInLedger(target, { ...result, ...ingestion }, session);
     recorder.connectionOutcome(final, session.loggerFor(target));
     return final;
   };
@@ -91,34 +100,8 @@ export async function rotateTargets(
     }),
   );
   // Nothing of the invocation runs after it: the read settles within its own budget.
-  await remembered;
+  await memory;
   return final;
-}
-
-/** How long the read of the remembered explore forms may take: a hint is not worth waiting for. */
-const EXPLORE_FORMS_READ_BUDGET_MS = 3_000;
-
-/**
- * The explore form Adobe accepted for each target last time, from the ledger: one read at the start
- * of the run, used by each connection when Adobe is asked if it has answered by then. Without a
- * ledger, or when the read fails or takes too long (logged), every connection tries the absolute
- * form first, as before there was a memory. Never rejects.
- */
-async function rememberedExploreForms(targets: readonly RotationTarget[], session: RotationSession): Promise<Map<string, ExploreForm>> {
-  if (!session.ledger || targets.length === 0) return new Map();
-  try {
-    return await session.ledger.exploreForms(
-      targets.map((target) => target.connectionId),
-      { signal: AbortSignal.any([session.deadline.signal, AbortSignal.timeout(EXPLORE_FORMS_READ_BUDGET_MS)]) },
-    );
-  } catch (error) {
-    session.log.warn('rotation ledger read failed; every connection tries the absolute explore path first', {
-      table: session.ledger.tableName,
-      errorName: (error as Error)?.name ?? 'Error',
-      error: session.redactor.redact(String((error as Error)?.message ?? error)).slice(0, 300),
-    });
-    return new Map();
-  }
 }
 
 /**

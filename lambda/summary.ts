@@ -62,10 +62,25 @@ export interface ConnectionResult {
   readonly narrowedTo?: string;
   /** Where {@link narrowedTo} comes from: the target's `bucketName`/`folderPath`, or the connection's own params. */
   readonly narrowedFrom?: 'target' | 'connection';
+  /** How many dataflows read the connection (base connection → source connections → flows); absent when not asked. */
+  readonly dataflows?: number;
+  /**
+   * How many of those flows have a last run, started since the rotator's previous attempt on the
+   * connection (every last run without a ledger), that failed: ingestion that broke shows up here.
+   */
+  readonly dataflowRunsFailed?: number;
+  /** The error codes of those failed runs (`CONNECTOR-1001-500`, ...), each once. */
+  readonly dataflowRunErrorCodes?: readonly string[];
   /** Dry run: why Adobe could not list or read with the credentials the connection holds now. */
   readonly adobeError?: string;
   /** Dry run: Adobe's code for that refusal. */
   readonly adobeErrorCode?: string;
+}
+
+/** The S3 connections of one sandbox that hold temporary credentials and that no target rotates. */
+export interface UnmanagedTemporaryConnections {
+  readonly sandboxName: string;
+  readonly connectionIds: readonly string[];
 }
 
 /** What an invocation returns (and what the CLI prints). */
@@ -75,6 +90,11 @@ export interface RotationSummary {
   readonly skipped: number;
   readonly dryRun: boolean;
   readonly results: readonly ConnectionResult[];
+  /**
+   * A scheduled run of every target (with Adobe's check on): per sandbox it touched, the S3
+   * connections with temporary credentials that nobody rotates; absent when not asked.
+   */
+  readonly unmanagedTemporaryConnections?: readonly UnmanagedTemporaryConnections[];
 }
 
 /** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */

@@ -9,7 +9,7 @@ import type { RecordedRequest } from '../../../emulators/types.js';
 import { WORLD_LEDGER_TABLE } from '../../../emulators/world.js';
 import { RotationLedger } from '../../../lambda/ledger.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
+import { captureOutput, connectionRequests, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
 
 const start = useHarness();
 
@@ -39,7 +39,7 @@ describe('after every successful PATCH', () => {
       etag: world.connection(id).etag,
     });
     expect(summary.results[0]).not.toHaveProperty('adobeCanRead');
-    const requests = world.emulators.flowService.requests;
+    const requests = connectionRequests(world.emulators.flowService.requests);
     expect(requests.map(callOf)).toEqual(['GET', 'PATCH', 'EXPLORE']);
     const [get, , explore] = requests;
     expect(explore!.path).toBe(`/connections/${id}/explore`);
@@ -153,7 +153,7 @@ describe('after every successful PATCH', () => {
 
     expect(summary).toMatchObject({ rotated: 1, failed: 0 });
     expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, attempts: 2, etag: world.connection(id).etag });
-    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'PATCH', 'EXPLORE', 'EXPLORE', 'EXPLORE', 'EXPLORE']);
+    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'PATCH', 'EXPLORE', 'EXPLORE', 'EXPLORE', 'EXPLORE']);
     expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(1);
   });
 
@@ -273,7 +273,7 @@ describe('a dry run', () => {
     const summary = await newHandler()({ dryRun: true });
 
     expect(summary.results[0]).toMatchObject({ status: 'dry-run', adobeVerified: true, adobeCanList: true, adobeReadUnproven: 'listed-nothing' });
-    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'EXPLORE']);
+    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'EXPLORE']);
     expect(world.connection(before.id)).toEqual(before);
   });
 

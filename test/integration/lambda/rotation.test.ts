@@ -7,7 +7,7 @@ import { RequestValidationError, RotationFailedError } from '../../../lambda/err
 import { flowProblem, gatewayError } from '../../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../../emulators/types.js';
 import { stsErrorXml } from '../../../emulators/sts.js';
-import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
+import { captureOutput, connectionRequests, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
 
 const start = useHarness();
 
@@ -15,7 +15,8 @@ const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParam
 const signerKeyOf = (request: RecordedRequest) => /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1];
 /** What a Flow Service request was: GET or PATCH of the connection, or EXPLORE (Adobe's check after a PATCH). */
 const callOf = (request: RecordedRequest) => (request.path.endsWith('/explore') ? 'EXPLORE' : request.method);
-const byMethod = (requests: RecordedRequest[], method: string) => requests.filter((request) => callOf(request) === method);
+/** A rotation's requests of the connection itself (the run's listings beside it are left out), by call. */
+const byMethod = (requests: RecordedRequest[], method: string) => connectionRequests(requests).filter((request) => callOf(request) === method);
 const byAction = (requests: RecordedRequest[], action: string) => requests.filter((request) => request.action === action);
 
 describe('step 1: Adobe credentials and the IMS token', () => {
@@ -133,7 +134,7 @@ describe('step 1: Adobe credentials and the IMS token', () => {
 
     expect(summary.rotated).toBe(1);
     expect(world.emulators.ims.requests).toHaveLength(2);
-    const statuses = world.emulators.flowService.requests.map(callOf);
+    const statuses = connectionRequests(world.emulators.flowService.requests).map(callOf);
     expect(statuses).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'GET', 'PATCH', 'EXPLORE']);
   });
 
@@ -493,6 +494,9 @@ describe('step 5: the PATCH', () => {
       adobeCanList: true,
       adobeReadUnproven: 'listed-nothing',
       exploreForm: 'absolute',
+      // Nothing reads the connection yet: no dataflow, none failed.
+      dataflows: 0,
+      dataflowRunsFailed: 0,
     });
     expect(after.etag).not.toBe(etagBefore);
   });
@@ -532,7 +536,7 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etagConflicts: 1 });
-    const flow = world.emulators.flowService.requests.map(callOf);
+    const flow = connectionRequests(world.emulators.flowService.requests).map(callOf);
     expect(flow).toEqual(['GET', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
     const [first, second] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(second!.body).toBe(first!.body);
@@ -599,7 +603,7 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     // The retried PATCH carries the old etag, meets 412, and the engine re-reads and re-sends.
-    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
+    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
     const [, , last] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etag: world.connection(id).etag });
     expect(world.connection(id).params.s3SessionToken).toBe(JSON.parse(last!.body)[2].value);
@@ -725,12 +729,12 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod' }] });
 
     await newHandler({ env: { ROTATION_CONCURRENCY: '1' } })(SCHEDULED_EVENT);
-    const sequential = world.emulators.flowService.requests.map(callOf);
+    const sequential = connectionRequests(world.emulators.flowService.requests).map(callOf);
     world.emulators.flowService.requests.length = 0;
     // With 100 ms per Flow Service answer, a PATCH cannot arrive before every GET unless they were serialized.
     world.emulators.flowService.setLatency(100);
     await newHandler()(SCHEDULED_EVENT);
-    const parallel = world.emulators.flowService.requests.map(callOf);
+    const parallel = connectionRequests(world.emulators.flowService.requests).map(callOf);
 
     expect(sequential).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE']);
     expect(parallel.slice(0, 3)).toEqual(['GET', 'GET', 'GET']);

@@ -9,7 +9,7 @@
  * (ERR, CAT, TS), or none where Adobe's own answer has none (an `errorMessage`-only body, a
  * placeholder problem type), in the shape Adobe uses for it.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Dataflows, listPage, RUN_COPY_FAILED, DEFAULT_PAGE_SIZE } from './flow-service-dataflows.js';
 import { flowError, gatewayRefusal, messageOnly, placeholderProblem } from './flow-service-errors.js';
 import { exploreConnection, ingestionFailure, type CredentialAuthority, type ExplorePaths, type ListPrefix } from './flow-service-explore.js';
@@ -72,6 +72,12 @@ const API_PREFIX = /^\/data\/foundation\/flowservice(?=\/)/;
 const CONNECTION_PATH = /^\/connections\/([^/]+)(\/explore)?$/;
 /** The collections that are only listed. */
 const COLLECTIONS = new Set(['/connections', '/sourceConnections', '/flows', '/runs']);
+
+/** A sandbox's id (SPEC `sandboxId`): the same uuid for the same org and name. */
+function sandboxIdOf(orgId: string, sandboxName: string): string {
+  const hex = createHash('sha256').update(`${orgId}/${sandboxName}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** Every org has its production sandbox (Adobe creates `prod` with the org). */
 const DEFAULT_SANDBOX = 'prod';
@@ -168,6 +174,7 @@ export async function startFlowServiceEmulator(options: {
       updatedBy: record.updatedBy,
       createdClient: record.createdClient,
       updatedClient: record.updatedClient,
+      sandboxId: sandboxIdOf(record.orgId, record.sandboxName),
       sandboxName: record.sandboxName,
       imsOrgId: record.orgId,
       name: record.name,

@@ -8,6 +8,7 @@
  *   `invocations` times with a scheduled event; the first invocation is the cold one.
  * - `baseline`: import bench/tutorial-baseline.ts (bundled) and run it once.
  */
+import { randomUUID } from 'node:crypto';
 import type { TutorialOptions, TutorialResult } from './tutorial-baseline.js';
 
 export type ChildTask =
@@ -37,12 +38,14 @@ export interface ChildReport {
   readonly retainedHeapBytes?: number;
 }
 
-/** Scheduler's input, as the construct's schedule sends it. */
-const SCHEDULED_EVENT = {
+/** Scheduler's input, as the construct's schedule sends it: each invocation a tick of its own (its own `executionId`). */
+const scheduledEvent = () => ({
   source: 'aep-s3-rotator.schedule',
   scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench',
   scheduledTime: new Date().toISOString(),
-};
+  executionId: randomUUID(),
+  attemptNumber: '1',
+});
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 const maxRssBytes = () => process.resourceUsage().maxRSS * 1024;
@@ -70,7 +73,7 @@ async function perform(task: ChildTask): Promise<ChildReport> {
       runs.push(
         await measure(async () => {
           try {
-            const summary = await handler(SCHEDULED_EVENT);
+            const summary = await handler(scheduledEvent());
             return { rotated: summary.rotated, failed: summary.failed };
           } catch (error) {
             const failed = (error as { failedConnectionIds?: unknown[] }).failedConnectionIds?.length ?? -1;

@@ -25,7 +25,7 @@ export function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'check-config' | 'discover' | 'probe';
+export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'check-config' | 'rotate-adobe-secret' | 'test-alarm' | 'discover' | 'probe';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -235,6 +235,54 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     ],
     examples: [`${RUN} check-config`, `${RUN} check-config --config prod.json`],
   },
+  'test-alarm': {
+    summary: 'Move one alarm to ALARM and back, and say whether its topic has confirmed subscriptions.',
+    usage: `${RUN} test-alarm [--alarm <id|name>] [--stack <name>] [--config <file>] [--json]`,
+    description:
+      "Proves an alarm reaches someone before it has to: sets one of the deployed stack's alarms (named by the stack output " +
+      'AlarmNames) to ALARM and back to the state it had (cloudwatch:SetAlarmState; CloudWatch notifies its topics as it would ' +
+      "of a real change), and lists each topic's subscriptions (sns:ListSubscriptionsByTopic): a subscription nobody confirmed " +
+      "receives nothing. A paused alarm's actions are enabled for the test and disabled again. An alarm in ALARM is not touched. " +
+      'It cannot see whether the message arrived: check the inbox, chat or pager.',
+    options: {
+      alarm: {
+        type: 'string',
+        value: '<id|name>',
+        description: 'The alarm: its construct id (ConnectionFailingAlarm, RotatorNotReportingAlarm, ...) or full name. Default: ErrorsAlarm.',
+      },
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [
+      [0, 'the alarm went to ALARM and back, and every topic it notifies has a confirmed subscription'],
+      [1, 'a topic has no confirmed subscription (nobody receives the alarm), the alarm notifies no topic, or it is in ALARM now'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
+    examples: [`${RUN} test-alarm`, `${RUN} test-alarm --alarm ConnectionFailingAlarm --json`],
+  },
+  'rotate-adobe-secret': {
+    summary: 'Rotate the Adobe client secret now through Secrets Manager, reporting each step.',
+    usage: `${RUN} rotate-adobe-secret [--stack <name>] [--config <file>] [--json]`,
+    description:
+      'Starts a rotation of the Adobe credentials secret (Secrets Manager RotateSecret; the secret comes from "adobeCredentialsSecret" in the ' +
+      'configuration, else the stack output AdobeCredentialsSecretId) and waits for it, printing each step as the rotation function logs it ' +
+      '(createSecret: a new client secret at Adobe, stored as AWSPENDING; setSecret; testSecret: IMS issues a token for it; finishSecret: ' +
+      'AWSCURRENT moved to it, the old one deleted at Adobe). The steps come from the log group the stack output ' +
+      'AdobeSecretRotationLogGroupName names (logs:FilterLogEvents); without it only the end is reported (DescribeSecret). When a previous ' +
+      'rotation is unfinished, Secrets Manager attempts that one again, and this follows it. Needs "adobeSecretRotation" deployed. The ' +
+      "secret's value is never read or printed.",
+    options: { stack: STACK_OPTION, config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
+    exitCodes: [
+      [0, 'the rotation finished: AWSCURRENT holds the new secret, the old one is deleted at Adobe'],
+      [1, 'a step failed (AWSCURRENT still works), or the rotation did not finish within 15 minutes'],
+      USAGE_EXIT,
+      [3, 'environment error: no AWS credentials, no rotation configured on the secret, access denied, service unreachable'],
+    ],
+    examples: [`${RUN} rotate-adobe-secret`, `${RUN} rotate-adobe-secret --json | jq '.steps'`],
+  },
 };
 
 /** Parsed options (every command's options are a subset of these). */
@@ -247,6 +295,7 @@ export interface CommandOptions {
   readonly 'dry-run'?: boolean;
   readonly probe?: boolean;
   readonly reason?: string;
+  readonly alarm?: string;
   readonly function?: string;
   readonly stack?: string;
   readonly local?: boolean;
@@ -339,7 +388,7 @@ function describeParseError(error: NodeJS.ErrnoException, command: CommandName):
 export function programHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
-    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check).`,
+    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check, Adobe secret rotation, alarm test).`,
     '',
     `Usage: ${RUN} <command> [options]`,
     '',

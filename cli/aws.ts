@@ -32,6 +32,10 @@ export const STACK_OUTPUT = {
   ledgerTableName: 'LedgerTableName',
   /** Every alarm's name, comma-separated (DescribeAlarms, DisableAlarmActions, EnableAlarmActions). */
   alarmNames: 'AlarmNames',
+  /** With `adobeSecretRotation`: the Adobe secret's rotation function, its log group (`rotate-adobe-secret` reads it) and role. */
+  adobeSecretRotationFunctionName: 'AdobeSecretRotationFunctionName',
+  adobeSecretRotationLogGroupName: 'AdobeSecretRotationLogGroupName',
+  adobeSecretRotationRoleArn: 'AdobeSecretRotationRoleArn',
 } as const;
 
 export interface AwsOptions {

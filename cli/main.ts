@@ -13,7 +13,9 @@ import { discoverCommand } from './commands/discover.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { probeCommand } from './commands/probe.js';
 import { rotateCommand } from './commands/rotate.js';
+import { rotateAdobeSecretCommand } from './commands/rotate-adobe-secret.js';
 import { statusCommand } from './commands/status.js';
+import { testAlarmCommand } from './commands/test-alarm.js';
 import { CliError, describeAwsError, EXIT } from './errors.js';
 import { painterFor, type Io } from './output.js';
 
@@ -26,6 +28,8 @@ const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => 
   pause: pauseCommand,
   resume: resumeCommand,
   'check-config': checkConfigCommand,
+  'test-alarm': testAlarmCommand,
+  'rotate-adobe-secret': rotateAdobeSecretCommand,
   discover: discoverCommand,
   probe: probeCommand,
 };

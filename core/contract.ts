@@ -39,6 +39,18 @@ export const ENV = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   /** Powertools' own: the metrics namespace. @default DEFAULT_METRICS_NAMESPACE */
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /**
+   * The value of the `rotator` dimension of every metric, unique to one deployed rotator so that two
+   * never share a time series. The construct leaves it unset: its alarms query the function's name.
+   * @default AWS_LAMBDA_FUNCTION_NAME (Lambda sets it), else the service name
+   */
+  rotatorName: 'ROTATOR_NAME',
+  /**
+   * `false`: metrics carry no `connectionId` and go out as one aggregate per run (for very large
+   * fleets, where a time series per connection costs too much; see docs/DEPLOY.md).
+   * @default true
+   */
+  connectionMetrics: 'CONNECTION_METRICS',
 } as const;
 
 /** Metric names: the function writes exactly these, the construct's alarms and dashboard read them. */
@@ -55,6 +67,47 @@ export const METRIC = {
   ledgerWriteFailed: 'LedgerWriteFailed',
 } as const;
 
+/**
+ * The dimensions of the function's metrics. Every metric carries `service` and `rotator`; each
+ * connection's `RotationSucceeded`, `RotationFailed` and `SecondsUntilCredentialExpiry` also go
+ * out with `connectionId` (and `shard` in a fleet too large for one Metrics Insights query), beside
+ * the same values without it (the rotator's aggregate, which the dashboard and the guard read).
+ */
+export const METRIC_DIMENSION = {
+  /** Powertools' own: `POWERTOOLS_SERVICE_NAME`. */
+  service: 'service',
+  /** One deployed rotator ({@link ENV.rotatorName}). */
+  rotator: 'rotator',
+  /** The Flow Service connection the value is about. */
+  connectionId: 'connectionId',
+  /** Which of the per-connection alarm queries watches the connection ({@link metricShardOf}); absent while one query covers the fleet. */
+  shard: 'shard',
+} as const;
+
+/**
+ * The most time series one Metrics Insights query returns; an alarm on a query that matches more
+ * evaluates only part of them (`PARTIAL_DATA`).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-limits.html
+ */
+export const MAX_SERIES_PER_QUERY = 500;
+
+/** How many per-connection alarm queries a fleet of `targetCount` needs: one per 500 connections. */
+export function metricShardCount(targetCount: number): number {
+  return Math.max(1, Math.ceil(targetCount / MAX_SERIES_PER_QUERY));
+}
+
+/**
+ * The `shard` dimension of the target at `index` of the configured list, or undefined while one
+ * query covers the fleet. Contiguous blocks of 500, so that targets added at the end move no
+ * existing connection to another series.
+ */
+export function metricShardOf(index: number, targetCount: number): string | undefined {
+  return metricShardCount(targetCount) > 1 ? String(Math.floor(index / MAX_SERIES_PER_QUERY)) : undefined;
+}
+
+/** A `ROTATOR_NAME`: letters, digits and `_.:/-`, at most 255 (a dimension value; never a quote, so it sits in a query as it is). */
+export const ROTATOR_NAME = /^[\w.:/-]{1,255}$/;
+
 /** The rotation ledger's partition key: one item per connection. */
 export const LEDGER_KEY = 'connectionId';
 
@@ -64,6 +117,20 @@ export const LEDGER_KEY = 'connectionId';
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
 export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
 export const DEFAULT_CONCURRENCY = 8;
+/**
+ * The function's HTTP policy toward Adobe (lambda/http-policy.ts), in one place because the
+ * function timeout is sized from it (core/rotation-rules.ts, `functionTimeout`).
+ */
+export const ADOBE_HTTP_LIMITS = {
+  /** Per attempt, from request start to the last byte. */
+  timeoutMs: 10_000,
+  /** Retries after the first attempt (429, 5xx, timeouts, resets). */
+  retryLimit: 3,
+  /** Cap of got's exponential backoff (1 s, 2 s, 4 s, ...). */
+  backoffLimitMs: 8_000,
+  /** A `Retry-After` longer than this is not waited for: the attempt fails instead. */
+  maxRetryAfterMs: 30_000,
+} as const;
 export const MIN_CONCURRENCY = 1;
 export const MAX_CONCURRENCY = 64;
 export const DEFAULT_DURATION_SECONDS = 3600;
@@ -352,6 +419,8 @@ export interface FunctionSettings {
   readonly ledgerTableName?: string;
   readonly serviceName?: string;
   readonly metricsNamespace?: string;
+  /** `false`: aggregate metrics only. @default true (the variable is left unset) */
+  readonly connectionMetrics?: boolean;
 }
 
 /**
@@ -377,5 +446,7 @@ export function toFunctionEnv(
     ...(settings.ledgerTableName !== undefined ? { [ENV.ledgerTableName]: settings.ledgerTableName } : {}),
     ...(settings.serviceName !== undefined ? { [ENV.serviceName]: settings.serviceName } : {}),
     ...(settings.metricsNamespace !== undefined ? { [ENV.metricsNamespace]: settings.metricsNamespace } : {}),
+    // Only when off: the environment of every rotator deployed before the switch stays as it was.
+    ...(settings.connectionMetrics === false ? { [ENV.connectionMetrics]: 'false' } : {}),
   };
 }

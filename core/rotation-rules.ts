@@ -9,6 +9,7 @@
  * way. Nothing here imports aws-cdk-lib: the operator CLI reuses it with production dependencies.
  */
 import {
+  ADOBE_HTTP_LIMITS,
   CONNECTION_ID,
   DURATION_LIMITS,
   mintMethodFor,
@@ -242,24 +243,56 @@ export function memoryProblem(memoryMb: number): string | undefined {
 /** Lambda's hard limit on a function's timeout. */
 export const MAX_FUNCTION_TIMEOUT_SECONDS = 900;
 /** Cold start, reading the Adobe secret and getting an IMS token, with retries. */
-const FIXED_SECONDS = 30;
+export const FIXED_SECONDS = 30;
 /**
  * One connection, worst case within reason: STS mint and GetCallerIdentity, then Flow Service GET
  * and PATCH with 10 s attempts and backoff (`lambda/http-policy.ts`), and one 412 re-read.
  */
-const PER_BATCH_SECONDS = 45;
+export const PER_BATCH_SECONDS = 45;
+/**
+ * One request that fails slowly: each of got's 1 + 3 attempts runs to its 10 s timeout, and before
+ * each of the 3 retries Adobe asks (`Retry-After`) for the longest wait the function honours,
+ * 30 s (a longer one fails the attempt at once): 4 x 10 + 3 x 30 = 130 s (ADOBE_HTTP_LIMITS).
+ */
+export const SLOW_REQUEST_SECONDS =
+  ((ADOBE_HTTP_LIMITS.retryLimit + 1) * ADOBE_HTTP_LIMITS.timeoutMs + ADOBE_HTTP_LIMITS.retryLimit * ADOBE_HTTP_LIMITS.maxRetryAfterMs) / 1000;
+/** What the run keeps back at its end: every request still running is stopped 3 s before the timeout (`lambda/deadline.ts`). */
+export const STOP_MARGIN_SECONDS = 3;
+/**
+ * Room for one connection's worst case on top of the batches: its slow request in the first
+ * attempt, then its one more attempt at the end of the run (the usual path and, again, a slow
+ * request), before the stop margin.
+ */
+export const RETRY_ALLOWANCE_SECONDS = SLOW_REQUEST_SECONDS + PER_BATCH_SECONDS + SLOW_REQUEST_SECONDS + STOP_MARGIN_SECONDS;
+
+/** A function timeout, or why no timeout Lambda allows is enough. */
+export type FunctionTimeout =
+  | {
+      /** min(900, minimum + the retry allowance): room for one slow connection's one more attempt. */
+      readonly seconds: number;
+      /** 30 s + 45 s per batch: every connection's usual worst case, without that room. */
+      readonly minimumSeconds: number;
+      readonly problem?: undefined;
+    }
+  | { readonly seconds?: undefined; readonly minimumSeconds?: undefined; readonly problem: string };
 
 /**
- * The function timeout for `targetCount` connections rotated `concurrency` at a time, or why no
- * timeout Lambda allows is enough.
+ * The function timeout for `targetCount` connections rotated `concurrency` at a time:
+ * D = min(900, 30 + 45 x ceil(N / C) + 130 + (45 + 130) + 3), that is the fixed start, one usual
+ * worst case per batch, and one connection's slow request followed by its one more attempt (the
+ * usual path and another slow request) before the stop margin. Refused only when even
+ * 30 + 45 x ceil(N / C) exceeds Lambda's 900 s, as before the allowance existed.
+ * `fittingTimeoutSeconds` (core/alarm-rules.ts) lowers it where the expiry alarms need it.
  */
-export function functionTimeout(targetCount: number, concurrency: number): { seconds: number; problem?: undefined } | { seconds?: undefined; problem: string } {
+export function functionTimeout(targetCount: number, concurrency: number): FunctionTimeout {
   const batches = Math.ceil(targetCount / concurrency);
-  const seconds = FIXED_SECONDS + batches * PER_BATCH_SECONDS;
-  if (seconds <= MAX_FUNCTION_TIMEOUT_SECONDS) return { seconds };
+  const minimumSeconds = FIXED_SECONDS + batches * PER_BATCH_SECONDS;
+  if (minimumSeconds <= MAX_FUNCTION_TIMEOUT_SECONDS) {
+    return { seconds: Math.min(MAX_FUNCTION_TIMEOUT_SECONDS, minimumSeconds + RETRY_ALLOWANCE_SECONDS), minimumSeconds };
+  }
   return {
     problem:
-      `${targetCount} targets at concurrency ${concurrency} need an estimated ${seconds} s ` +
+      `${targetCount} targets at concurrency ${concurrency} need an estimated ${minimumSeconds} s ` +
       `(${FIXED_SECONDS} s + ${PER_BATCH_SECONDS} s per batch of ${concurrency}), more than Lambda's ${MAX_FUNCTION_TIMEOUT_SECONDS} s limit; ` +
       'raise concurrency (up to 64) or split the targets across stacks',
   };

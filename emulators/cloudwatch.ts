@@ -1,6 +1,7 @@
 /**
- * Amazon CloudWatch emulator, for the alarm calls the operator CLI makes: `DescribeAlarms`,
- * `DisableAlarmActions` and `EnableAlarmActions`.
+ * Amazon CloudWatch emulator: the stack's alarms, as the operator CLI reads and switches them
+ * (`DescribeAlarms`, `DisableAlarmActions`, `EnableAlarmActions`, `SetAlarmState`,
+ * `DescribeAlarmContributors`), and as CloudWatch evaluates them on the function's metrics.
  *
  * It speaks what `@aws-sdk/client-cloudwatch` (3.1164) sends: the AWS JSON 1.0 protocol (`POST /`,
  * `X-Amz-Target: GraniteServiceVersion20100801.<Action>`, `application/x-amz-json-1.0`) in
@@ -9,25 +10,44 @@
  * (signing name `monitoring`) against the keys the STS emulator issued.
  *
  * As CloudWatch does, DescribeAlarms leaves out names it does not know, and Disable/EnableAlarmActions
- * ignore them (both document only the common errors); a request without `AlarmNames` is refused
- * with `MissingParameter`, more than 100 names with `ValidationError`.
+ * ignore them; no `AlarmNames` is `MissingParameter`, more than 100 `ValidationError`; SetAlarmState
+ * and DescribeAlarmContributors refuse an unknown alarm (`ResourceNotFound`).
  *
- * {@link CloudWatchEmulator.setAlarmState} plays the alarm's evaluation: a change of state notifies
- * the alarm's actions only while they are enabled (recorded in `notifications`).
+ * An alarm seeded with a definition (a metric, or a Metrics Insights query: emulators/cloudwatch-alarms.ts)
+ * is evaluated by {@link CloudWatchEmulator.evaluate} on the datapoints received since the last
+ * evaluation ({@link CloudWatchEmulator.ingestLog} reads them from the function's embedded-metric
+ * documents); a query's every contributor has its own state. A change of state, the alarm's or a
+ * contributor's, notifies the alarm's actions while they are enabled (recorded in `notifications`,
+ * and delivered to the SNS stand-in's topic when one is given).
  *
- * API reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DisableAlarmActions.html
+ * API reference: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html
  */
 import { randomUUID } from 'node:crypto';
+import {
+  datapointsOfEmf,
+  evaluateAlarm,
+  type AlarmDefinition,
+  type AlarmMemory,
+  type AlarmState,
+  type Datapoint,
+  type Transition,
+} from './cloudwatch-alarms.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
+import type { SnsEmulator } from './sns.js';
 import { JSON_AUTH_ERRORS, verifySigV4, type SigV4ErrorCode } from './sigv4.js';
 import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
+const ACTIONS = ['DescribeAlarms', 'DisableAlarmActions', 'EnableAlarmActions', 'SetAlarmState', 'DescribeAlarmContributors'];
 const NAMESPACE = 'com.amazonaws.cloudwatch';
 /** AlarmNames: at most 100 names of 1 to 255 characters. */
 const MAX_ALARM_NAMES = 100;
 
-export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+export type { AlarmDefinition, AlarmState, Datapoint } from './cloudwatch-alarms.js';
+/** The states SetAlarmState takes. */
+const STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+/** StateReason: at most 1023 characters. */
+const MAX_STATE_REASON = 1023;
 
 export interface SeedAlarm {
   readonly alarmName: string;
@@ -41,6 +61,8 @@ export interface SeedAlarm {
   /** @default 'AepS3CredentialRotator' / 'RotationFailed' */
   readonly namespace?: string;
   readonly metricName?: string;
+  /** What the alarm watches, for {@link CloudWatchEmulator.evaluate}. @default none: it moves only by SetAlarmState */
+  readonly definition?: AlarmDefinition;
 }
 
 /** An alarm as the emulator keeps it. */
@@ -56,6 +78,7 @@ export interface StoredAlarm {
   readonly configurationUpdatedAt: Date;
   readonly namespace: string;
   readonly metricName: string;
+  readonly definition?: AlarmDefinition;
 }
 
 /** A notification an alarm's state change sent to its actions. */
@@ -64,7 +87,15 @@ export interface AlarmNotification {
   readonly state: AlarmState;
   readonly reason: string;
   readonly actions: readonly string[];
+  /** For a contributor's change of state: its attributes (`{ connectionId }`). */
+  readonly contributor?: Readonly<Record<string, string>>;
   readonly at: Date;
+}
+
+/** One alarm's changes in one evaluation, and whether they notified. */
+export interface AlarmEvaluation {
+  readonly alarmName: string;
+  readonly transitions: ReadonlyArray<Transition & { readonly notified: boolean }>;
 }
 
 export interface CloudWatchEmulator extends Emulator {
@@ -76,6 +107,14 @@ export interface CloudWatchEmulator extends Emulator {
    */
   setAlarmState(alarmName: string, state: AlarmState, reason: string): boolean;
   readonly notifications: AlarmNotification[];
+  /** Take the datapoints of every embedded-metric-format document in a function's log. */
+  ingestLog(log: string): void;
+  /** Take datapoints (as Lambda's and SQS's own metrics reach CloudWatch). */
+  ingest(datapoints: readonly Datapoint[]): void;
+  /** Evaluate every alarm with a definition on what was received since the last evaluation: one window. */
+  evaluate(): AlarmEvaluation[];
+  /** The attributes of each contributor of `alarmName` in ALARM. */
+  contributorsInAlarm(alarmName: string): Array<Readonly<Record<string, string>>>;
 }
 
 /** The Query codes of the JSON error shapes (the SDK's `awsQueryError` traits). */
@@ -84,6 +123,8 @@ const QUERY_CODES: Record<string, string> = {
   ValidationException: 'ValidationError',
   InvalidParameterValueException: 'InvalidParameterValue',
   InvalidNextToken: 'InvalidNextToken',
+  ResourceNotFound: 'ResourceNotFound',
+  ResourceNotFoundException: 'ResourceNotFoundException',
 };
 /** Signature failures: the JSON `__type`, and the Query code the query-compatible header names. */
 const AUTH_QUERY_CODES: Record<SigV4ErrorCode, string> = {
@@ -108,11 +149,46 @@ const seconds = (date: Date) => date.getTime() / 1000;
  * @param options.region - of alarm ARNs and the signature scope. @default 'us-east-1'
  * @param options.accountId - of alarm ARNs. @default '123456789012'
  */
-export async function startCloudWatchEmulator(options: SignedServiceOptions): Promise<CloudWatchEmulator> {
+export async function startCloudWatchEmulator(options: SignedServiceOptions & { sns?: Pick<SnsEmulator, 'deliver'> }): Promise<CloudWatchEmulator> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
   const alarms = new Map<string, StoredAlarm>();
+  const memories = new Map<string, AlarmMemory>();
   const notifications: AlarmNotification[] = [];
+  let window: Datapoint[] = [];
+
+  /** Notify the alarm's actions of a change (when enabled); true when they were notified. */
+  function notify(alarm: StoredAlarm, state: AlarmState, reason: string, contributor?: Readonly<Record<string, string>>): boolean {
+    if (!alarm.actionsEnabled || alarm.alarmActions.length === 0) return false;
+    const at = new Date();
+    notifications.push({ alarmName: alarm.alarmName, state, reason, actions: [...alarm.alarmActions], ...(contributor ? { contributor } : {}), at });
+    const message = JSON.stringify({
+      AlarmName: alarm.alarmName,
+      AlarmDescription: alarm.description ?? null,
+      NewStateValue: state,
+      NewStateReason: reason,
+      StateChangeTime: at.toISOString(),
+      Region: region,
+      AlarmArn: alarm.alarmArn,
+      ...(contributor ? { AlarmContributorAttributes: contributor } : {}),
+    });
+    for (const action of alarm.alarmActions) if (action.startsWith('arn:aws:sns:')) options.sns?.deliver(action, message, `${state}: "${alarm.alarmName}"`);
+    return true;
+  }
+
+  function watched(alarm: StoredAlarm) {
+    const definition = alarm.definition;
+    if (definition?.kind === 'query') {
+      return { Metrics: [{ Id: 'expr_1', Expression: definition.query, Period: 60, ReturnData: true }] };
+    }
+    return {
+      MetricName: definition?.metricName ?? alarm.metricName,
+      Namespace: definition?.namespace ?? alarm.namespace,
+      Statistic: definition?.statistic ?? 'Sum',
+      Dimensions: Object.entries(definition?.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
+      Period: 900,
+    };
+  }
 
   function metricAlarm(alarm: StoredAlarm) {
     return {
@@ -128,15 +204,11 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
       StateReason: alarm.stateReason,
       StateUpdatedTimestamp: seconds(alarm.stateUpdatedAt),
       StateTransitionedTimestamp: seconds(alarm.stateUpdatedAt),
-      MetricName: alarm.metricName,
-      Namespace: alarm.namespace,
-      Statistic: 'Sum',
-      Dimensions: [],
-      Period: 900,
-      EvaluationPeriods: 1,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'ignore',
+      ...watched(alarm),
+      EvaluationPeriods: alarm.definition?.evaluations ?? 1,
+      Threshold: alarm.definition?.threshold ?? 1,
+      ComparisonOperator: alarm.definition?.comparison ?? 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: alarm.definition?.treatMissingData ?? 'ignore',
     };
   }
 
@@ -176,7 +248,7 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
     if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, JSON_AUTH_ERRORS[auth.code], auth.message, AUTH_QUERY_CODES[auth.code]);
 
     const action = actionOf(request);
-    if (request.method !== 'POST' || !['DescribeAlarms', 'DisableAlarmActions', 'EnableAlarmActions'].includes(action ?? '')) {
+    if (request.method !== 'POST' || !ACTIONS.includes(action ?? '')) {
       return error(400, 'UnknownOperationException', `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`);
     }
     let input: Record<string, unknown>;
@@ -184,6 +256,43 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
       input = JSON.parse(request.body || '{}') as Record<string, unknown>;
     } catch {
       return error(400, 'SerializationException', 'Start of structure or map found where not expected.');
+    }
+    if (action === 'SetAlarmState' || action === 'DescribeAlarmContributors') {
+      const name = input.AlarmName;
+      if (typeof name !== 'string' || name.length < 1 || name.length > 255) {
+        return error(400, 'MissingRequiredParameterException', 'The parameter AlarmName is required.');
+      }
+      const alarm = alarms.get(name);
+      if (action === 'DescribeAlarmContributors') {
+        if (!alarm) return error(404, 'ResourceNotFoundException', `Alarm ${name} does not exist.`);
+        const contributors = [...(memories.get(name)?.contributors ?? new Map())].filter(([, contributor]) => contributor.state === 'ALARM');
+        return {
+          status: 200,
+          headers,
+          body: {
+            AlarmContributors: contributors.map(([group, contributor]) => ({
+              ContributorId: group.replace(/-/g, '').slice(0, 16),
+              ContributorAttributes: { [groupKeyOf(alarm)]: group },
+              StateReason: `breached in ${contributor.breached} evaluation(s) in a row`,
+            })),
+          },
+        };
+      }
+      const state = input.StateValue;
+      if (typeof state !== 'string' || !(STATES as readonly string[]).includes(state)) {
+        return error(
+          400,
+          'ValidationException',
+          `1 validation error detected: Value '${String(state)}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]`,
+        );
+      }
+      const reason = input.StateReason;
+      if (typeof reason !== 'string' || reason.length > MAX_STATE_REASON) {
+        return error(400, 'ValidationException', `The parameter StateReason is required and must be at most ${MAX_STATE_REASON} characters.`);
+      }
+      if (!alarm) return error(404, 'ResourceNotFound', `Alarm ${name} not found`, 'ResourceNotFound');
+      setState(alarm, state as AlarmState, reason);
+      return { status: 200, headers, body: {} };
     }
     const names = alarmNamesOf(input, action !== 'DescribeAlarms');
     if (!Array.isArray(names)) return error(400, names.type, names.message);
@@ -207,6 +316,21 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
     return { status: 200, headers, body: {} };
   }
 
+  /** The group-by key of a query alarm (its contributors' attribute). */
+  function groupKeyOf(alarm: StoredAlarm): string {
+    return alarm.definition?.kind === 'query' ? (/GROUP BY (\w+)/.exec(alarm.definition.query)?.[1] ?? 'key') : 'key';
+  }
+
+  /** Move an alarm to `state` (SetAlarmState, or its evaluation): true when that notified its actions. */
+  function setState(alarm: StoredAlarm, state: AlarmState, reason: string): boolean {
+    if (alarm.state === state) return false;
+    const updated = { ...alarm, state, stateReason: reason, stateUpdatedAt: new Date() };
+    alarms.set(alarm.alarmName, updated);
+    const memory = memories.get(alarm.alarmName);
+    if (memory) memory.state = state;
+    return notify(updated, state, reason);
+  }
+
   const server = await startEmulatorServer(handle, { port: options.port, actionOf });
   return {
     ...server,
@@ -214,19 +338,24 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
     putAlarm(seed) {
       const alarmArn = `arn:aws:cloudwatch:${region}:${accountId}:alarm:${seed.alarmName}`;
       const now = new Date();
+      const state = seed.state ?? 'INSUFFICIENT_DATA';
       alarms.set(seed.alarmName, {
         alarmName: seed.alarmName,
         alarmArn,
         ...(seed.description ? { description: seed.description } : {}),
         actionsEnabled: seed.actionsEnabled ?? true,
         alarmActions: [...(seed.alarmActions ?? [])],
-        state: seed.state ?? 'INSUFFICIENT_DATA',
+        state,
         stateReason: 'Unchecked: Initial alarm creation',
         stateUpdatedAt: now,
         configurationUpdatedAt: now,
         namespace: seed.namespace ?? 'AepS3CredentialRotator',
         metricName: seed.metricName ?? 'RotationFailed',
+        ...(seed.definition ? { definition: seed.definition } : {}),
       });
+      // A configuration update keeps what CloudWatch knows of the contributors.
+      const memory = memories.get(seed.alarmName);
+      memories.set(seed.alarmName, { state, breached: memory?.breached ?? 0, contributors: memory?.contributors ?? new Map() });
       return alarmArn;
     },
     getAlarm(alarmName) {
@@ -235,12 +364,50 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions): Pr
     },
     setAlarmState(alarmName, state, reason) {
       const alarm = alarms.get(alarmName);
-      if (!alarm || alarm.state === state) return false;
-      const at = new Date();
-      alarms.set(alarmName, { ...alarm, state, stateReason: reason, stateUpdatedAt: at });
-      if (!alarm.actionsEnabled || alarm.alarmActions.length === 0) return false;
-      notifications.push({ alarmName, state, reason, actions: [...alarm.alarmActions], at });
-      return true;
+      return alarm ? setState(alarm, state, reason) : false;
+    },
+    ingestLog(log) {
+      for (const line of log.split('\n')) {
+        // The Lambda stand-in's lines are the function's own: JSON documents, or the runtime's text.
+        const start = line.indexOf('{"_aws"');
+        if (start < 0) continue;
+        try {
+          window.push(...datapointsOfEmf(JSON.parse(line.slice(start)) as Record<string, unknown>));
+        } catch {
+          // Not a whole document: CloudWatch Logs would not extract it either.
+        }
+      }
+    },
+    ingest(datapoints) {
+      window.push(...datapoints);
+    },
+    evaluate() {
+      const evaluated: AlarmEvaluation[] = [];
+      for (const alarm of alarms.values()) {
+        if (!alarm.definition) continue;
+        const memory = memories.get(alarm.alarmName)!;
+        const transitions = evaluateAlarm(alarm.definition, memory, window);
+        if (transitions.length === 0) continue;
+        let current = alarms.get(alarm.alarmName)!;
+        const notified = transitions.map((transition) => {
+          if (!transition.contributor) {
+            current = { ...current, state: transition.state, stateReason: transition.reason, stateUpdatedAt: new Date() };
+            alarms.set(alarm.alarmName, current);
+          }
+          return { ...transition, notified: notify(current, transition.state, transition.reason, transition.contributor) };
+        });
+        evaluated.push({ alarmName: alarm.alarmName, transitions: notified });
+      }
+      window = [];
+      return evaluated;
+    },
+    contributorsInAlarm(alarmName) {
+      const alarm = alarms.get(alarmName);
+      if (!alarm) return [];
+      const key = groupKeyOf(alarm);
+      return [...(memories.get(alarmName)?.contributors ?? new Map())]
+        .filter(([, contributor]) => contributor.state === 'ALARM')
+        .map(([group]) => ({ [key]: group }));
     },
   };
 }

@@ -2,57 +2,98 @@
  * A deployed rotator stack, in stand-ins, around a seeded {@link World}: what `npx cdk deploy`
  * would leave in an account, for the operator CLI's tests and `npm run sandbox`.
  *
- * - Lambda: the real handler, with the environment the stack gives it, running under the
- *   function role's own credentials (swapped in for each invocation, so a CLI in the same process
- *   keeps signing as the operator);
+ * - Lambda: the real handler, with the environment the stack gives it (and `AWS_LAMBDA_FUNCTION_NAME`,
+ *   which names its metrics), running under the function role's own credentials (swapped in for each
+ *   invocation, so a CLI in the same process keeps signing as the operator); a failed asynchronous
+ *   run is retried twice, then handed to the failure dead-letter queue, as the construct configures it;
  * - CloudFormation: the stack and every output the CLI reads;
  * - EventBridge Scheduler: the schedule (in its group) whose target is the function;
- * - CloudWatch: the stack's seven alarms, notifying the alarm topic;
- * - DynamoDB (dynalite): the rotation ledger the function writes.
+ * - CloudWatch: the stack's eight alarms, defined as the construct defines them (emulators/stack-alarms.ts),
+ *   and `AdobeSecretRotationFailedAlarm`, evaluated after each scheduled tick on what was reported
+ *   since the last: the function's embedded metrics, Lambda's `Errors` (both functions') and
+ *   `DestinationDeliveryFailures`, the queues' messages;
+ * - SNS: the alarm topic, with one confirmed e-mail subscription, receiving what the alarms notify;
+ * - DynamoDB (dynalite): the rotation ledger the function writes, reached through a front that
+ *   faults can take away from the function alone;
+ * - the Adobe secret's rotation (`adobeSecretRotation`): the rotation function in Lambda under its
+ *   own role, Secrets Manager's rotation of the secret invoking it through Lambda, and CloudWatch
+ *   Logs holding each invocation's log in the function's log group, as Lambda writes it.
  */
+import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_OUTPUT } from '../cli/aws.js';
+import { createAdobeSecretRotationHandler } from '../lambda/adobe-secret-rotation.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';
 import type { HttpPolicy } from '../lambda/http-policy.js';
 import { startCloudFormationEmulator, type CloudFormationEmulator } from './cloudformation.js';
-import { startCloudWatchEmulator, type AlarmState, type CloudWatchEmulator } from './cloudwatch.js';
+import type { AlarmState, Datapoint } from './cloudwatch-alarms.js';
+import { startCloudWatchEmulator, type CloudWatchEmulator } from './cloudwatch.js';
+import { startCloudWatchLogsEmulator, type CloudWatchLogsEmulator } from './cloudwatch-logs.js';
+import { startDynamoDbFront } from './dynamodb.js';
 import { EMULATOR_REGION } from './index.js';
 import { startLambdaInvokeEmulator, type LambdaHandler, type LambdaInvokeEmulator } from './lambda-invoke.js';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler.js';
+import { startSnsEmulator, type SnsEmulator } from './sns.js';
+import { ALARM_IDS, stackAlarmDefinitions, type AlarmId } from './stack-alarms.js';
+import type { AwsCredentials, Emulator } from './types.js';
 import { WORLD_LEDGER_TABLE, type World } from './world.js';
-import type { AwsCredentials } from './types.js';
+
+export { ALARM_IDS, type AlarmId } from './stack-alarms.js';
+
+/** The Adobe secret's rotation alarm (lib/rotator/adobe-secret-rotation.ts): not in `AlarmNames`, so `pause` leaves it on. */
+export const ADOBE_SECRET_ROTATION_ALARM_ID = 'AdobeSecretRotationFailedAlarm';
+/** Every alarm of the sandbox's stack: the construct's `alarms` and the Adobe secret's rotation's. */
+export type SandboxAlarmId = AlarmId | typeof ADOBE_SECRET_ROTATION_ALARM_ID;
 
 export const STACK_NAME = 'AepS3CredentialRotator';
 export const FUNCTION_NAME = 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6';
 export const SCHEDULE_NAME = 'AepS3CredentialRotatorRotatorSchedule5E6F7A8B-Qw3Er5Ty7Ui9';
 export const SCHEDULE_GROUP_NAME = 'AepS3CredentialRotatorRotatorScheduleGroup9C0D1E2F-As4Df6Gh8Jk0';
+export const ROTATION_FUNCTION_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationFun-Zx8Cv6Bn4Mq2';
+export const ROTATION_LOG_GROUP_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationLogGroup9DE697AD-Lk7Jh5Gf3Ds1';
+/** How often the stand-in's Secrets Manager rotates the Adobe secret (the configuration says the same). */
+export const ROTATION_EVERY_DAYS = 30;
 /** The schedule the configuration of {@link configFor} declares. */
 export const SCHEDULE_EXPRESSION = 'rate(15 minutes)';
+/** Who receives the alarm topic's messages (a confirmed subscription). */
+export const ON_CALL_EMAIL = 'aep-ops@example.com';
 const ACCOUNT_ID = '123456789012';
-const ALARM_TOPIC_ARN = `arn:aws:sns:${EMULATOR_REGION}:${ACCOUNT_ID}:${STACK_NAME}-AlarmTopic`;
+const QUEUE_NAMES = { schedule: `${STACK_NAME}-ScheduleDeadLetterQueue`, failure: `${STACK_NAME}-FailureDeadLetterQueue` } as const;
 
-/** The stack's alarms (construct ids, as in lib/rotator/monitoring.ts) and the names CloudFormation gives them. */
-export const ALARM_IDS = [
-  'ConnectionFailingAlarm',
-  'CredentialsExpiringAlarm',
-  'ErrorsAlarm',
-  'DestinationDeliveryFailuresAlarm',
-  'ScheduleDeadLetterQueueAlarm',
-  'FailureDeadLetterQueueAlarm',
-  'LedgerWriteFailedAlarm',
-] as const;
-export type AlarmId = (typeof ALARM_IDS)[number];
-export const ALARM_NAMES: Record<AlarmId, string> = Object.fromEntries(
-  ALARM_IDS.map((id, index) => [id, `${STACK_NAME}-Rotator${id}${(0x1a2b3c40 + index).toString(16).toUpperCase()}-${'QWERTYUIOPAS'.slice(index)}${index}`]),
-) as Record<AlarmId, string>;
+/** The names CloudFormation gives the stack's alarms (construct ids as in lib/rotator/monitoring.ts). */
+export const ALARM_NAMES: Record<SandboxAlarmId, string> = Object.fromEntries(
+  [...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID].map((id, index) => [
+    id,
+    `${STACK_NAME}-Rotator${id}${(0x1a2b3c40 + index).toString(16).toUpperCase()}-${'QWERTYUIOPAS'.slice(index)}${index}`,
+  ]),
+) as Record<SandboxAlarmId, string>;
+
+/** One alarm's (or one contributor's) change of state in a tick, and whether it notified the topic. */
+export interface AlarmMove {
+  readonly id: SandboxAlarmId;
+  readonly state: AlarmState;
+  readonly notified: boolean;
+  /** The connection whose contributor moved, for a per-connection alarm. */
+  readonly connectionId?: string;
+}
 
 /** One scheduled run, as the schedule started it. */
 export interface ScheduledRun {
   readonly summary?: RotationSummary;
-  /** The run failed as a whole (Lambda's `errorMessage`). */
+  /** The run failed as a whole (Lambda's `errorMessage`), after its retries. */
   readonly error?: string;
-  /** Alarms whose state the run changed, and whether that notified the alarm topic. */
-  readonly alarms: ReadonlyArray<{ readonly id: AlarmId; readonly state: AlarmState; readonly notified: boolean }>;
+  /** Scheduler could not invoke the function: why (the message its dead-letter queue got). */
+  readonly notInvoked?: string;
+  /** Alarms (per connection: contributors) whose state the tick changed. */
+  readonly alarms: readonly AlarmMove[];
+}
+
+/** What the sandbox's faults switch in the stack itself (the rest is the emulators'). */
+export interface StackFaults {
+  /** Scheduler's role may no longer invoke the function. */
+  schedulerDenied: boolean;
+  /** The failure dead-letter queue refuses Lambda's records. */
+  failureQueueDenied: boolean;
 }
 
 export interface DeployedStack {
@@ -60,10 +101,21 @@ export interface DeployedStack {
   readonly cloudFormation: CloudFormationEmulator;
   readonly scheduler: SchedulerEmulator;
   readonly cloudWatch: CloudWatchEmulator;
+  readonly sns: SnsEmulator;
+  /** The function's way to DynamoDB (faults there reach the function only). */
+  readonly ledgerFront: Emulator;
+  readonly alarmTopicArn: string;
+  readonly faults: StackFaults;
+  /** Messages waiting in the dead-letter queues. */
+  readonly queues: { readonly schedule: string[]; readonly failure: string[] };
+  /** The rotation function's log group (each invocation's log, as Lambda writes it). */
+  readonly cloudWatchLogs: CloudWatchLogsEmulator;
   /** `AWS_ENDPOINT_URL_*` of every AWS service the stack and the CLI use, and `AWS_REGION`. */
   readonly endpointEnv: Record<string, string>;
-  /** Fire the schedule (nothing happens while it is DISABLED), wait for the run, evaluate the alarms it moves. */
+  /** Fire the schedule (nothing happens while it is DISABLED), wait for the run and its retries, evaluate the alarms. */
   runSchedule(): Promise<ScheduledRun | undefined>;
+  /** Undo {@link StackFaults} and the front's faults, and empty both queues (as `aws sqs purge-queue`). */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -75,6 +127,7 @@ export function configFor(world: World): Record<string, unknown> {
     adobeCredentialsSecret: world.adobe.secretId,
     flowServiceUrl: world.emulators.flowService.url,
     imsUrl: world.emulators.ims.url,
+    adobeSecretRotation: { everyDays: ROTATION_EVERY_DAYS, consoleApiUrl: world.emulators.adobeConsole.url },
     targets: world.targets.map(({ userCredentialsSecretId, ...target }) => ({
       ...target,
       ...(userCredentialsSecretId ? { userCredentialsSecret: userCredentialsSecretId } : {}),
@@ -82,19 +135,23 @@ export function configFor(world: World): Record<string, unknown> {
   };
 }
 
-const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
-
 /**
- * The handler as Lambda runs it: with its own role's credentials in the environment. The AWS SDK
- * reads them there (and each client keeps what it read); the invocations run one at a time.
+ * The handler as Lambda runs it: with its own role's credentials in the environment, and the
+ * stack's way to DynamoDB. The AWS SDK reads them there at each request; the invocations run one
+ * at a time.
  */
-function underOwnRole(handler: LambdaHandler, credentials: AwsCredentials): LambdaHandler {
-  const own = { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken };
+function underOwnRole(handler: LambdaHandler, credentials: AwsCredentials, dynamoDbUrl: string): LambdaHandler {
+  const own: Record<string, string | undefined> = {
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbUrl,
+  };
   return async (event) => {
-    const saved = CREDENTIAL_VARIABLES.map((name) => [name, process.env[name]] as const);
-    for (const name of CREDENTIAL_VARIABLES) {
-      if (own[name] === undefined) delete process.env[name];
-      else process.env[name] = own[name];
+    const saved = Object.keys(own).map((name) => [name, process.env[name]] as const);
+    for (const [name, value] of Object.entries(own)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
     }
     try {
       return await handler(event);
@@ -117,7 +174,14 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   const { sts } = world.emulators;
   const lambda = await startLambdaInvokeEmulator({ sts, region: EMULATOR_REGION });
   const cloudFormation = await startCloudFormationEmulator({ sts, region: EMULATOR_REGION });
-  const cloudWatch = await startCloudWatchEmulator({ sts, region: EMULATOR_REGION });
+  const sns = await startSnsEmulator({ sts, region: EMULATOR_REGION });
+  const cloudWatch = await startCloudWatchEmulator({ sts, region: EMULATOR_REGION, sns });
+  const cloudWatchLogs = await startCloudWatchLogsEmulator({ sts, region: EMULATOR_REGION });
+  const ledgerFront = await startDynamoDbFront(world.emulators.dynamodb.url);
+  const faults: StackFaults = { schedulerDenied: false, failureQueueDenied: false };
+  const queues = { schedule: [] as string[], failure: [] as string[] };
+  let deliveryFailures = 0;
+
   // Scheduler invokes its target asynchronously, signed as the schedule's own role.
   const schedulerRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-SchedulerRole`;
   const schedulerCredentials = sts.issueRoleSession(schedulerRoleArn, 'scheduler', 12 * 3600);
@@ -135,14 +199,86 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     sts,
     region: EMULATOR_REGION,
     invokeTarget: async (target, payload) => {
+      if (faults.schedulerDenied) {
+        throw Object.assign(
+          new Error(
+            `User: ${schedulerRoleArn} is not authorized to perform: lambda:InvokeFunction on resource: ${target.Arn} because no identity-based policy allows it`,
+          ),
+          { name: 'AccessDeniedException' },
+        );
+      }
       await invoker.send(new InvokeCommand({ FunctionName: target.Arn, InvocationType: 'Event', Payload: new TextEncoder().encode(payload) }));
     },
   });
 
   const functionArn = lambda.registerFunction(
     FUNCTION_NAME,
-    underOwnRole(createHandler({ env: world.env, httpPolicy: options.httpPolicy }), world.functionCredentials),
+    underOwnRole(
+      createHandler({ env: { ...world.env, AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME }, httpPolicy: options.httpPolicy }),
+      world.functionCredentials,
+      ledgerFront.url,
+    ),
+    {
+      // As the construct configures it: two retries, then the failure dead-letter queue.
+      maximumRetryAttempts: 2,
+      onFailure: ({ event, errorMessage }) => {
+        if (faults.failureQueueDenied) {
+          deliveryFailures += 1;
+          return false;
+        }
+        queues.failure.push(JSON.stringify({ requestPayload: event, responsePayload: { errorMessage } }));
+        return true;
+      },
+    },
   );
+  // The Adobe secret's rotation: Secrets Manager invokes the function through Lambda, signed as
+  // its service; each invocation's log lands in the function's log group.
+  const rotationFunctionArn = lambda.registerFunction(
+    ROTATION_FUNCTION_NAME,
+    createAdobeSecretRotationHandler({
+      env: world.rotationEnv,
+      httpPolicy: options.httpPolicy,
+      secretsManager: {
+        endpoint: world.emulators.secretsManager.url,
+        region: EMULATOR_REGION,
+        credentials: {
+          accessKeyId: world.rotationFunctionCredentials.accessKeyId,
+          secretAccessKey: world.rotationFunctionCredentials.secretAccessKey,
+          sessionToken: world.rotationFunctionCredentials.sessionToken!,
+        },
+      },
+    }) as LambdaHandler,
+  );
+  cloudWatchLogs.createLogGroup(ROTATION_LOG_GROUP_NAME);
+  const secretsManagerCredentials = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/secretsmanager`, 'secretsmanager', 12 * 3600);
+  const rotationInvoker = new LambdaClient({
+    region: EMULATOR_REGION,
+    endpoint: lambda.url,
+    maxAttempts: 1,
+    credentials: {
+      accessKeyId: secretsManagerCredentials.accessKeyId,
+      secretAccessKey: secretsManagerCredentials.secretAccessKey,
+      sessionToken: secretsManagerCredentials.sessionToken!,
+    },
+  });
+  world.emulators.secretsManager.setRotationInvoker(async (functionArn, event) => {
+    const before = lambda.invocations.length;
+    const response = await rotationInvoker.send(
+      new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+    );
+    const invocation = lambda.invocations.slice(before).find((entry) => entry.functionName === ROTATION_FUNCTION_NAME);
+    if (invocation) {
+      // Lambda's stream names: the date, the version, one id per execution environment.
+      const stream = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
+      cloudWatchLogs.putLogEvents(ROTATION_LOG_GROUP_NAME, stream, invocation.log.split('\n').filter(Boolean));
+    }
+    if (response.FunctionError) {
+      const payload = JSON.parse(new TextDecoder().decode(response.Payload)) as { errorMessage?: string };
+      throw new Error(payload.errorMessage ?? 'the rotation function failed');
+    }
+  });
+  world.emulators.secretsManager.configureRotation(world.adobe.secretId, { lambdaArn: rotationFunctionArn, everyDays: ROTATION_EVERY_DAYS });
+
   scheduler.putSchedule({
     Name: SCHEDULE_NAME,
     GroupName: SCHEDULE_GROUP_NAME,
@@ -155,40 +291,106 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       Input:
         '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>","executionId":"<aws.scheduler.execution-id>","attemptNumber":"<aws.scheduler.attempt-number>"}',
       RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 2 },
-      DeadLetterConfig: { Arn: `arn:aws:sqs:${EMULATOR_REGION}:${ACCOUNT_ID}:${STACK_NAME}-ScheduleDeadLetterQueue` },
+      DeadLetterConfig: { Arn: `arn:aws:sqs:${EMULATOR_REGION}:${ACCOUNT_ID}:${QUEUE_NAMES.schedule}` },
     },
   });
-  for (const id of ALARM_IDS)
+
+  const alarmTopicArn = sns.putTopic(`${STACK_NAME}-AlarmTopic`);
+  sns.subscribe(alarmTopicArn, { protocol: 'email', endpoint: ON_CALL_EMAIL, confirmed: true });
+  const definitions = stackAlarmDefinitions({
+    functionName: FUNCTION_NAME,
+    schedule: SCHEDULE_EXPRESSION,
+    durationsSeconds: world.targets.map((target) => target.durationSeconds ?? 3600),
+    scheduleQueueName: QUEUE_NAMES.schedule,
+    failureQueueName: QUEUE_NAMES.failure,
+  });
+  for (const id of ALARM_IDS) {
     cloudWatch.putAlarm({
       alarmName: ALARM_NAMES[id],
-      alarmActions: [ALARM_TOPIC_ARN],
+      alarmActions: [alarmTopicArn],
       state: 'OK',
       description: `Runbook: docs/RUNBOOK.md#${id.toLowerCase()}`,
+      definition: definitions[id],
     });
-  const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${STACK_NAME}-${name}`;
+  }
+  // Lambda's Errors of the rotation function, as lib/rotator/adobe-secret-rotation.ts defines the alarm.
+  cloudWatch.putAlarm({
+    alarmName: ALARM_NAMES[ADOBE_SECRET_ROTATION_ALARM_ID],
+    alarmActions: [alarmTopicArn],
+    state: 'OK',
+    description: `Runbook: docs/RUNBOOK.md#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
+    definition: {
+      kind: 'metric',
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: ROTATION_FUNCTION_NAME },
+      statistic: 'Sum',
+      comparison: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      treatMissingData: 'ignore',
+    },
+  });
+  const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${name}`;
   const outputs: Record<string, string> = {
     [STACK_OUTPUT.functionName]: FUNCTION_NAME,
     [STACK_OUTPUT.adobeCredentialsSecretId]: world.adobe.secretId,
     [STACK_OUTPUT.logGroupName]: `/aws/lambda/${FUNCTION_NAME}`,
-    [STACK_OUTPUT.scheduleDeadLetterQueueUrl]: queueUrl('ScheduleDeadLetterQueue'),
-    [STACK_OUTPUT.failureDeadLetterQueueUrl]: queueUrl('FailureDeadLetterQueue'),
+    [STACK_OUTPUT.scheduleDeadLetterQueueUrl]: queueUrl(QUEUE_NAMES.schedule),
+    [STACK_OUTPUT.failureDeadLetterQueueUrl]: queueUrl(QUEUE_NAMES.failure),
     [STACK_OUTPUT.scheduleName]: SCHEDULE_NAME,
     [STACK_OUTPUT.scheduleGroupName]: SCHEDULE_GROUP_NAME,
     [STACK_OUTPUT.ledgerTableName]: world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE,
     [STACK_OUTPUT.alarmNames]: ALARM_IDS.map((id) => ALARM_NAMES[id]).join(','),
+    [STACK_OUTPUT.adobeSecretRotationFunctionName]: ROTATION_FUNCTION_NAME,
+    [STACK_OUTPUT.adobeSecretRotationLogGroupName]: ROTATION_LOG_GROUP_NAME,
+    [STACK_OUTPUT.adobeSecretRotationRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`,
   };
   cloudFormation.putStack({ stackName: STACK_NAME, outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })) });
 
-  /** What a run means for the two alarms that watch runs: a failed connection, a failed run. */
-  function evaluateAlarms(run: Omit<ScheduledRun, 'alarms'>): ScheduledRun['alarms'] {
-    const states: Array<[AlarmId, AlarmState, string]> = [
-      ['ConnectionFailingAlarm', (run.summary?.failed ?? 0) > 0 ? 'ALARM' : 'OK', `RotationFailed: ${run.summary?.failed ?? 0}`],
-      ['ErrorsAlarm', run.error ? 'ALARM' : 'OK', run.error ? 'the run failed' : 'the run succeeded'],
+  /**
+   * What CloudWatch would have received since the last tick: every invocation's embedded metrics
+   * (manual ones too) and Lambda's `Errors`, the failed deliveries, the queues' depth.
+   */
+  let ingested = 0;
+  function ingestSinceLastTick(): void {
+    for (const invocation of lambda.invocations.slice(ingested)) {
+      // The rotator's embedded metrics; the Adobe secret's rotation function has only Lambda's.
+      if (invocation.functionName === FUNCTION_NAME) cloudWatch.ingestLog(invocation.log);
+      const errors = { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: invocation.functionName } };
+      cloudWatch.ingest([{ ...errors, value: invocation.functionError ? 1 : 0 }]);
+    }
+    ingested = lambda.invocations.length;
+    const points: Datapoint[] = [
+      {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: QUEUE_NAMES.schedule },
+        value: queues.schedule.length,
+      },
+      { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: QUEUE_NAMES.failure }, value: queues.failure.length },
     ];
-    return states.flatMap(([id, state, reason]) => {
-      const before = cloudWatch.getAlarm(ALARM_NAMES[id])?.state;
-      const notified = cloudWatch.setAlarmState(ALARM_NAMES[id], state, reason);
-      return before === state ? [] : [{ id, state, notified }];
+    // Lambda publishes this one only when a delivery fails.
+    if (deliveryFailures > 0) {
+      points.push({ namespace: 'AWS/Lambda', metricName: 'DestinationDeliveryFailures', dimensions: { FunctionName: FUNCTION_NAME }, value: deliveryFailures });
+    }
+    deliveryFailures = 0;
+    cloudWatch.ingest(points);
+  }
+
+  /** The tick's alarm moves: each metric alarm's, each contributor's of a per-connection alarm. */
+  function evaluateAlarms(): AlarmMove[] {
+    const idOf = new Map(Object.entries(ALARM_NAMES).map(([id, name]) => [name, id as SandboxAlarmId]));
+    return cloudWatch.evaluate().flatMap(({ alarmName, transitions }) => {
+      const id = idOf.get(alarmName)!;
+      const query = id !== ADOBE_SECRET_ROTATION_ALARM_ID && definitions[id].kind === 'query';
+      return transitions
+        .filter((transition) => (query ? transition.contributor : !transition.contributor))
+        .map((transition) => ({
+          id,
+          state: transition.state,
+          notified: transition.notified,
+          ...(transition.contributor?.connectionId ? { connectionId: transition.contributor.connectionId } : {}),
+        }));
     });
   }
 
@@ -197,25 +399,63 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     cloudFormation,
     scheduler,
     cloudWatch,
+    sns,
+    ledgerFront,
+    alarmTopicArn,
+    faults,
+    queues,
+    cloudWatchLogs,
     endpointEnv: {
       ...world.emulators.endpointEnv,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: cloudWatchLogs.url,
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
       AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
       AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.url,
+      AWS_ENDPOINT_URL_SNS: sns.url,
     },
     async runSchedule() {
       const before = lambda.invocations.length;
-      if ((await scheduler.fire()) === 0) return undefined;
+      let notInvoked: string | undefined;
+      let fired: number;
+      try {
+        fired = await scheduler.fire();
+      } catch (error) {
+        // Scheduler retries, then drops the event in its dead-letter queue with the reason.
+        notInvoked = `${(error as Error).name}: ${(error as Error).message}`;
+        queues.schedule.push(JSON.stringify({ errorCode: (error as Error).name, errorMessage: (error as Error).message }));
+        fired = 1;
+      }
+      if (fired === 0) return undefined;
       await lambda.settled();
-      const invocation = lambda.invocations.slice(before).find((entry) => entry.invocationType === 'Event');
-      if (!invocation) return undefined;
-      const run = invocation.functionError ? { error: invocation.errorMessage ?? 'the run failed' } : { summary: invocation.result as RotationSummary };
-      return { ...run, alarms: evaluateAlarms(run) };
+      const attempts = lambda.invocations.slice(before).filter((entry) => entry.invocationType === 'Event');
+      const last = attempts.at(-1);
+      ingestSinceLastTick();
+      const alarms = evaluateAlarms();
+      if (notInvoked || !last) return { notInvoked: notInvoked ?? 'no invocation', alarms };
+      const run = last.functionError ? { error: last.errorMessage ?? 'the run failed' } : { summary: last.result as RotationSummary };
+      return { ...run, alarms };
+    },
+    clearFaults() {
+      faults.schedulerDenied = false;
+      faults.failureQueueDenied = false;
+      ledgerFront.clearFaults();
+      queues.schedule.length = 0;
+      queues.failure.length = 0;
     },
     async close() {
       invoker.destroy();
-      await Promise.all([lambda.close(), cloudFormation.close(), scheduler.close(), cloudWatch.close()]);
+      rotationInvoker.destroy();
+      await world.emulators.secretsManager.rotationsSettled();
+      await Promise.all([
+        lambda.close(),
+        cloudFormation.close(),
+        scheduler.close(),
+        cloudWatch.close(),
+        cloudWatchLogs.close(),
+        sns.close(),
+        ledgerFront.close(),
+      ]);
     },
   };
 }

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LEDGER_KEY } from '../core/contract.js';
+import { startEmulatorServer } from './http-server.js';
+import type { Emulator } from './types.js';
 
 export interface DynamoDbEmulator {
   /** e.g. `http://127.0.0.1:40123`. */
@@ -47,5 +49,35 @@ export async function startDynamoDbEmulator(options: { port?: number; region?: s
       }
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A loopback front for dynalite that passes every request through unless an injected fault
+ * answers it instead (the emulators' usual faults, matched by action: `UpdateItem`, ...). The
+ * deployed stack's function reaches the ledger through it, so the sandbox can take the ledger away
+ * from the function (`ledger-denied`) while the operator CLI still reads it.
+ */
+export async function startDynamoDbFront(target: string, options: { port?: number } = {}): Promise<Emulator> {
+  return startEmulatorServer(
+    async (request) => {
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)));
+      const response = await fetch(`${target}${request.path}`, { method: request.method, headers, body: request.method === 'GET' ? undefined : request.body });
+      const passed = Object.fromEntries([...response.headers].filter(([name]) => ['content-type', 'x-amz-crc32', 'x-amzn-requestid'].includes(name)));
+      return { status: response.status, headers: passed, body: await response.text() };
+    },
+    { port: options.port, actionOf: (request) => request.headers['x-amz-target']?.split('.')[1] },
+  );
+}
+
+/** DynamoDB's answer to a caller whose role may not do `action` on the table (for faults). */
+export function dynamoDbAccessDenied(action: string, tableArn: string): { status: number; headers: Record<string, string>; body: unknown } {
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.0' },
+    body: {
+      __type: 'com.amazon.coral.service#AccessDeniedException',
+      Message: `User: arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-function/aep-s3-rotator-function is not authorized to perform: dynamodb:${action} on resource: ${tableArn} because no identity-based policy allows the dynamodb:${action} action`,
+    },
   };
 }

@@ -8,7 +8,10 @@
  * - `X-Amz-Log-Type: Tail`: `X-Amz-Log-Result` is base64 of the last 4 KB of the invocation's log
  *   (START/END/REPORT lines and everything the handler wrote to stdout/stderr);
  * - unknown function: 404 `ResourceNotFoundException` (`x-amzn-ErrorType` header and `{"Type","Message"}`);
- * - SigV4 checked against the keys the STS emulator issued.
+ * - SigV4 checked against the keys the STS emulator issued;
+ * - an asynchronous invocation (`Event`) that fails is retried as its function's configuration
+ *   says (Lambda's `MaximumRetryAttempts`, 2 by default on AWS; none unless registered so here),
+ *   each retry with the same event, then handed to its on-failure destination.
  *
  * API reference: https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
  */
@@ -37,9 +40,20 @@ export interface RecordedInvocation {
   readonly errorMessage?: string;
 }
 
+/** What Lambda does with a failed asynchronous invocation (`EventInvokeConfig`). */
+export interface AsyncInvokeConfig {
+  /** Retries after the first attempt. @default 0 */
+  readonly maximumRetryAttempts?: number;
+  /**
+   * The on-failure destination: receives the event and the last error once the retries are spent;
+   * resolves false when it could not take the record (Lambda's `DestinationDeliveryFailures`).
+   */
+  readonly onFailure?: (record: { readonly event: unknown; readonly errorMessage: string; readonly attempts: number }) => boolean | Promise<boolean>;
+}
+
 export interface LambdaInvokeEmulator extends Emulator {
   /** Register a function; returns its ARN. Invocations of the name or the ARN run `handler`. */
-  registerFunction(name: string, handler: LambdaHandler): string;
+  registerFunction(name: string, handler: LambdaHandler, asyncConfig?: AsyncInvokeConfig): string;
   readonly invocations: RecordedInvocation[];
   /** Resolves when every invocation received so far (asynchronous ones too) has finished. */
   settled(): Promise<void>;
@@ -78,6 +92,7 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
   const functions = new Map<string, LambdaHandler>();
+  const asyncConfigs = new Map<string, AsyncInvokeConfig>();
   const invocations: RecordedInvocation[] = [];
   const arnOf = (name: string) => `arn:aws:lambda:${region}:${accountId}:function:${name}`;
   // Handlers write their log to process.stdout/stderr, captured per invocation: one at a time.
@@ -148,12 +163,26 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     const logType = request.headers['x-amz-log-type'];
     if (invocationType === 'DryRun') return { status: 204, headers };
 
-    const run = queue.then(() => runCaptured(handler, event, requestId));
-    queue = run.catch(() => undefined);
     if (invocationType === 'Event') {
-      void run.then((outcome) => invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...outcomeOf(outcome) }));
+      // Queued, as Lambda's asynchronous queue: the first attempt, then its retries, one at a time.
+      const config = asyncConfigs.get(name) ?? {};
+      const attempts = 1 + (config.maximumRetryAttempts ?? 0);
+      const run = queue.then(async () => {
+        for (let attempt = 1; ; attempt += 1) {
+          const outcome = await runCaptured(handler, event, attempt === 1 ? requestId : randomUUID());
+          invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...outcomeOf(outcome) });
+          if (!outcome.failed) return;
+          if (attempt >= attempts) {
+            await config.onFailure?.({ event, errorMessage: errorPayload(outcome.error).errorMessage, attempts: attempt });
+            return;
+          }
+        }
+      });
+      queue = run.catch(() => undefined);
       return { status: 202, headers };
     }
+    const run = queue.then(() => runCaptured(handler, event, requestId));
+    queue = run.catch(() => undefined);
     const outcome = await run;
     invocations.push({ functionName: name, invocationType, logType, event, log: outcome.log, ...outcomeOf(outcome) });
 
@@ -170,10 +199,11 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
   return {
     ...server,
     invocations,
-    // An asynchronous invocation is recorded one tick after its run ends.
+    // An asynchronous invocation (with its retries) is recorded as each attempt ends.
     settled: () => queue.then(() => new Promise<void>((resolve) => setImmediate(resolve))),
-    registerFunction(name, handler) {
+    registerFunction(name, handler, asyncConfig) {
       functions.set(name, handler);
+      if (asyncConfig) asyncConfigs.set(name, asyncConfig);
       return arnOf(name);
     },
   };

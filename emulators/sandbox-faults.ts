@@ -10,22 +10,64 @@
  *   in the Experience Platform UI (a real PATCH, as Adobe's own client `exc_app`);
  * - `ims-401`: the client secret is rotated in Adobe Developer Console: IMS refuses the one in
  *   Secrets Manager (`401 invalid_client`) and revokes the tokens it issued; the new credentials
- *   are written to a file (mode 0600) as Developer Console would show them, for the operator to put.
+ *   are written to a file (mode 0600) as Developer Console would show them, for the operator to put;
+ * - `io-management-403`: the Developer Console project loses the I/O Management API: Adobe refuses
+ *   the client secret's rotation (403) until the fault is cleared; the rotator itself is unaffected;
+ * - `expiring`: a connection that has been failing for most of its credentials' lifetime: its PATCH
+ *   is refused (`1445-400`) and the ledger says what it holds expires in 10 minutes;
+ * - `scheduler-denied`: EventBridge Scheduler's role may no longer invoke the function: no run
+ *   happens, and each tick's event goes to the schedule's dead-letter queue;
+ * - `failure-queue-denied`: the failure dead-letter queue refuses Lambda's records: a run that
+ *   fails as a whole (after `ims-401`, say) is lost;
+ * - `ledger-denied`: the function's role loses `dynamodb:UpdateItem` on the ledger.
+ *
+ * Together they move every alarm of the stack (see {@link FAULT_ALARMS}).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { FlowServiceClient } from '../lambda/flow-service-client.js';
 import { DEFAULT_HTTP_POLICY } from '../lambda/http-policy.js';
 import { ImsTokenProvider } from '../lambda/ims-client.js';
+import type { DeployedStack, SandboxAlarmId } from './deployed-stack.js';
+import { dynamoDbAccessDenied } from './dynamodb.js';
 import { flowProblem } from './flow-service.js';
-import type { World } from './world.js';
+import { WORLD_LEDGER_TABLE, type World } from './world.js';
 
-export const FAULT_NAMES = ['412-storm', 'patch-refused', 'expired-credentials', 'ims-401'] as const;
+export const FAULT_NAMES = [
+  '412-storm',
+  'patch-refused',
+  'expired-credentials',
+  'ims-401',
+  'io-management-403',
+  'expiring',
+  'scheduler-denied',
+  'failure-queue-denied',
+  'ledger-denied',
+] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** Faults about one connection need its id (`--connection`). */
-export const CONNECTION_FAULTS: ReadonlySet<FaultName> = new Set(['412-storm', 'patch-refused', 'expired-credentials']);
+export const CONNECTION_FAULTS: ReadonlySet<FaultName> = new Set(['412-storm', 'patch-refused', 'expired-credentials', 'expiring']);
+
+/**
+ * Which alarms each fault moves at the next scheduled run (`failure-queue-denied` with a run that
+ * fails as a whole, `io-management-403` with a rotation of the Adobe secret;
+ * `LedgerWriteFailedAlarm` after two runs). Every alarm of the stack is here.
+ */
+export const FAULT_ALARMS: Readonly<Record<FaultName, readonly SandboxAlarmId[]>> = {
+  '412-storm': ['ConnectionFailingAlarm'],
+  'patch-refused': ['ConnectionFailingAlarm'],
+  'expired-credentials': [],
+  'ims-401': ['ErrorsAlarm', 'FailureDeadLetterQueueAlarm', 'ConnectionFailingAlarm'],
+  // The Adobe secret's rotation fails (its own alarm, outside the rotator's); the rotator is unaffected.
+  'io-management-403': ['AdobeSecretRotationFailedAlarm'],
+  expiring: ['CredentialsExpiringAlarm', 'ConnectionFailingAlarm'],
+  'scheduler-denied': ['ScheduleDeadLetterQueueAlarm', 'RotatorNotReportingAlarm'],
+  'failure-queue-denied': ['DestinationDeliveryFailuresAlarm'],
+  'ledger-denied': ['LedgerWriteFailedAlarm'],
+};
 
 /** The Experience Platform UI's client id (Flow Service's `createdClient`/`updatedClient` for edits made there). */
 const UI_CLIENT_ID = 'exc_app';
@@ -34,6 +76,8 @@ const UNTIL_CLEARED = Number.POSITIVE_INFINITY;
 
 export interface FaultContext {
   readonly world: World;
+  /** The deployed stack's stand-ins (Scheduler's role, the failure queue, the function's way to the ledger). */
+  readonly stack: DeployedStack;
   /** Where `ims-401` writes the new Adobe credentials. */
   readonly dir: string;
 }
@@ -63,26 +107,91 @@ export async function injectFault(context: FaultContext, name: string, given?: s
       flowService.concurrentEditBeforePatch(connectionId!, UNTIL_CLEARED);
       return `Another writer (concurrent-editor@AdobeID) now edits ${connectionId} before every PATCH of it, so each meets a stale etag (1404-412), until they stop: \`npm run sandbox -- fault clear\` plays that part.`;
     case 'patch-refused':
-      flowService.injectFault({
-        match: { method: 'PATCH', path: `/connections/${connectionId}` },
-        kind: 'respond',
-        status: 400,
-        times: UNTIL_CLEARED,
-        body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'),
-      });
+      refusePatches(world, connectionId!);
       return `Flow Service now refuses every PATCH of ${connectionId} with 1445-400 (PATCH connection feature not enabled), until Adobe enables it: \`npm run sandbox -- fault clear\` plays that part.`;
     case 'expired-credentials':
       await pasteExpiredCredentials(world, connectionId!);
       return `${connectionId} now holds credentials that expired a minute ago, pasted in the Experience Platform UI (updatedBy ${UI_CLIENT_ID}@AdobeID): Adobe's next read of the bucket fails with ExpiredToken.`;
     case 'ims-401':
       return rotateClientSecret(context);
+    case 'expiring':
+      refusePatches(world, connectionId!);
+      await expireLedgerSoon(world, connectionId!, 600);
+      return `Flow Service refuses every PATCH of ${connectionId} (1445-400), and what it holds expires in 10 minutes: the next run reports about 600 s left, below CredentialsExpiringAlarm's threshold. \`npm run sandbox -- fault clear\` lets its PATCHes through again.`;
+    case 'scheduler-denied':
+      context.stack.faults.schedulerDenied = true;
+      return "EventBridge Scheduler's role may no longer invoke the function (lambda:InvokeFunction removed): no scheduled run happens, and each tick's event goes to the schedule's dead-letter queue. `npm run sandbox -- fault clear` restores the permission (as `npx cdk deploy` would) and empties the queue.";
+    case 'failure-queue-denied':
+      context.stack.faults.failureQueueDenied = true;
+      return "The failure dead-letter queue refuses Lambda's records: a run that fails as a whole, and both its retries (after `fault ims-401`, say), is lost. `npm run sandbox -- fault clear` restores it.";
+    case 'ledger-denied':
+      context.stack.ledgerFront.injectFault({
+        match: { action: 'UpdateItem' },
+        kind: 'respond',
+        times: UNTIL_CLEARED,
+        ...dynamoDbAccessDenied('UpdateItem', `arn:aws:dynamodb:us-east-1:123456789012:table/${world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE}`),
+      });
+      return "The function's role lost dynamodb:UpdateItem on the ledger: rotations go on, every ledger write fails, and after two runs LedgerWriteFailedAlarm fires. `npm run sandbox -- fault clear` gives the permission back.";
+    case 'io-management-403':
+      world.emulators.ims.setIoManagementApi(world.adobe.clientId, false);
+      return "The Developer Console project no longer has the I/O Management API: Adobe refuses the client secret's rotation with 403 until it is added back (`npm run sandbox -- fault clear` plays that part); the rotator itself is unaffected.";
   }
 }
 
-/** Stop Flow Service's refusals and the other writer's edits (after ims-401, the fix is the operator's: put the new credentials). */
+/** Flow Service refuses every PATCH of the connection (`1445-400`) until the faults are cleared. */
+function refusePatches(world: World, connectionId: string): void {
+  world.emulators.flowService.injectFault({
+    match: { method: 'PATCH', path: `/connections/${connectionId}` },
+    kind: 'respond',
+    status: 400,
+    times: UNTIL_CLEARED,
+    body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'),
+  });
+}
+
+/** The ledger says what the connection holds expires `seconds` from now (what a connection failing for most of its lifetime shows). */
+async function expireLedgerSoon(world: World, connectionId: string, seconds: number): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint: world.emulators.dynamodb.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIALOCALDYNALITE000', secretAccessKey: 'local' },
+  });
+  const now = Date.now();
+  try {
+    await client.send(
+      new UpdateItemCommand({
+        TableName: world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE,
+        Key: { connectionId: { S: connectionId } },
+        UpdateExpression: 'SET sandboxName = :sandbox, lastRotation = :rotation',
+        ExpressionAttributeValues: {
+          ':sandbox': { S: world.connection(connectionId).sandboxName },
+          ':rotation': {
+            M: {
+              at: { S: new Date(now - 3000_000).toISOString() },
+              expiresAt: { S: new Date(now + seconds * 1000).toISOString() },
+              etag: { S: world.connection(connectionId).etag ?? '"0"' },
+              method: { S: 'assume-role-chained' },
+              adobeVerified: { BOOL: true },
+            },
+          },
+        },
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Stop Flow Service's refusals and the other writer's edits, give Scheduler, Lambda and the
+ * function back what the stack grants them, and empty the dead-letter queues (as
+ * `aws sqs purge-queue` would). After ims-401, the fix is the operator's: put the new credentials.
+ */
 export function clearFaults(context: FaultContext): FaultMessage {
   context.world.emulators.flowService.clearFaults();
-  return 'Flow Service takes PATCHes again and no other writer edits the connections (after ims-401, the fix is yours: put the new credentials).';
+  context.world.emulators.ims.setIoManagementApi(context.world.adobe.clientId, true);
+  context.stack.clearFaults();
+  return 'Flow Service takes PATCHes again, no other writer edits the connections, the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
 }
 
 /** Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with If-Match. */
@@ -111,12 +220,13 @@ export function newCredentialsFile(dir: string): string {
 /** The client secret rotated in Developer Console; the new credentials in a file only the owner may read. */
 function rotateClientSecret(context: FaultContext): FaultMessage {
   const { world, dir } = context;
-  const { clientId, orgId, secretId } = world.adobe;
+  const { clientId, orgId, secretId, consoleOrgId, credentialId } = world.adobe;
   const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
   world.emulators.ims.registerClient({ clientId, clientSecret, orgId });
   world.emulators.ims.revokeAllTokens();
   const file = newCredentialsFile(dir);
-  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId }, null, 2)}\n`, { mode: 0o600 });
+  // The whole credential, the console ids included, so the secret's own rotation keeps working once it is put.
+  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId, credentialId }, null, 2)}\n`, { mode: 0o600 });
   return (
     `The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager (401 invalid_client) and the tokens it issued are revoked. ` +
     `The new credentials are in ${file}; put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`

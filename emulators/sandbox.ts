@@ -78,13 +78,22 @@ const HERMETIC = {
 /** `16:45:03Z`. */
 const clock = () => `${new Date().toISOString().slice(11, 19)}Z`;
 
-/** A scheduled run in one line: `4 rotated, 1 FAILED (1a2b3c4d 1404-412); ConnectionFailingAlarm → ALARM (paged)`. */
+/**
+ * A scheduled run in one line: `4 rotated, 1 FAILED (1a2b3c4d 1404-412); ConnectionFailingAlarm → ALARM
+ * for 1a2b3c4d-... (paged the alarm topic)`. A per-connection alarm's move names its connection in full.
+ */
 export function describeRun(run: ScheduledRun): string {
   const failed = run.summary?.results.filter((result) => result.status === 'failed') ?? [];
-  const outcome = run.error
-    ? `the run FAILED: ${run.error}`
-    : `${run.summary!.rotated} rotated${failed.length ? `, ${failed.length} FAILED (${failed.map((result) => `${result.connectionId.slice(0, 8)} ${result.errorCode ?? ''}`.trim()).join(', ')})` : ''}`;
-  const alarms = run.alarms.map((alarm) => `${alarm.id} → ${alarm.state} (${alarm.notified ? 'paged the alarm topic' : 'actions disabled: no page'})`);
+  const skipped = run.summary?.skipped ?? 0;
+  const outcome = run.notInvoked
+    ? `Scheduler could not invoke the function (${run.notInvoked}): the event went to its dead-letter queue`
+    : run.error
+      ? `the run FAILED (and both Lambda retries): ${run.error}`
+      : `${run.summary!.rotated} rotated${failed.length ? `, ${failed.length} FAILED (${failed.map((result) => `${result.connectionId.slice(0, 8)} ${result.errorCode ?? ''}`.trim()).join(', ')})` : ''}${skipped ? `, ${skipped} skipped` : ''}`;
+  const alarms = run.alarms.map(
+    (alarm) =>
+      `${alarm.id} → ${alarm.state}${alarm.connectionId ? ` for ${alarm.connectionId}` : ''} (${alarm.notified ? 'paged the alarm topic' : 'actions disabled: no page'})`,
+  );
   return [outcome, ...alarms].join('; ');
 }
 
@@ -101,7 +110,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // The operator: a role session of the sandbox's own STS, good for nothing outside it.
   const operator = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-s3-rotator-operator', 'operator', 12 * 3600);
-  const context = { world, dir };
+  const context = { world, dir, stack };
   let chain: Promise<unknown> = Promise.resolve();
   /** Runs and faults one at a time, in the order they were asked for. */
   const serially = <T>(task: () => Promise<T>): Promise<T> => {
@@ -167,7 +176,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Only the AWS SDK's variables: the function's own (FLOW_SERVICE_URL, ...) come from its configuration.
   const env: Record<string, string> = {
     ...Object.fromEntries(
-      ['CLOUDFORMATION', 'LAMBDA', 'DYNAMODB', 'SCHEDULER', 'CLOUDWATCH', 'STS', 'SECRETS_MANAGER'].map((service) => [
+      ['CLOUDFORMATION', 'LAMBDA', 'DYNAMODB', 'SCHEDULER', 'CLOUDWATCH', 'CLOUDWATCH_LOGS', 'SNS', 'STS', 'SECRETS_MANAGER'].map((service) => [
         `AWS_ENDPOINT_URL_${service}`,
         endpoint(service),
       ]),

@@ -91,6 +91,22 @@ export interface ImsClientRegistration {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly orgId: string;
+  /**
+   * Whether the credential's Developer Console project has the I/O Management API added: only
+   * then do its tokens carry `adobeio_api`, `read_client_secret` and `manage_client_secrets`.
+   * @default false (or what an earlier registration of the client said)
+   */
+  readonly ioManagementApi?: boolean;
+}
+
+/** One of a credential's client secrets, as IMS keeps it (the value for assertions only: Adobe never returns it again). */
+export interface ImsClientSecret {
+  readonly uuid: string;
+  readonly value: string;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms of the last token IMS issued with this secret; undefined until then. */
+  lastUsedAt?: number;
 }
 
 export interface IssuedImsToken {
@@ -98,10 +114,25 @@ export interface IssuedImsToken {
   readonly clientId: string;
   readonly orgId: string;
   readonly expiresAt: number;
+  /** The scopes the token carries: those requested, less the I/O Management API's when the project lacks it. */
+  readonly scopes: readonly string[];
+  /** The uuid of the client secret the token was issued with (deleting that secret revokes the token). */
+  readonly clientSecretUuid: string;
 }
 
 export interface ImsEmulator extends Emulator {
+  /** Register a credential with this one client secret (again: its other secrets are gone, as replaced in Developer Console). */
   registerClient(client: ImsClientRegistration): void;
+  /** The credential's client secrets, oldest first (copies). */
+  clientSecrets(clientId: string): ImsClientSecret[];
+  /** Add a client secret (as Developer Console or the I/O Management API would); undefined when the credential already has two. */
+  addClientSecret(clientId: string): ImsClientSecret | undefined;
+  /** Delete a client secret and revoke every token issued with it; false when the credential has no such secret. */
+  deleteClientSecret(clientId: string, uuid: string): boolean;
+  /** Add or remove the I/O Management API from the credential's project (its next tokens carry its scopes, or not). */
+  setIoManagementApi(clientId: string, added: boolean): void;
+  /** Every client secret value IMS ever knew (registered or added), deleted ones too: for leak searches. */
+  readonly issuedClientSecrets: readonly string[];
   /** Lifetime of tokens issued from now on. @default 86399 */
   setExpiresInSeconds(seconds: number): void;
   /** Every token issued so far (tests search output for them). */
@@ -304,9 +335,39 @@ export interface SignedServiceOptions {
   readonly accountId?: string;
 }
 
+/** The steps Secrets Manager invokes a rotation function with, in order. */
+export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
+
+/** One rotation the emulator ran (or is running): each step invoked, and how it ended. */
+export interface RotationRecord {
+  readonly secretArn: string;
+  /** The `ClientRequestToken`: the id of the version the rotation makes. */
+  readonly token: string;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly steps: Array<{ readonly step: RotationStep; readonly ok: boolean; readonly error?: string }>;
+  outcome: 'running' | 'succeeded' | 'failed';
+}
+
 export interface SecretsManagerEmulator extends Emulator {
-  /** Store a secret; returns its ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-XXXXXX`). */
+  /** Store a secret, or a new `AWSCURRENT` version of it; returns its ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-XXXXXX`). */
   putSecret(name: string, secretString: string): string;
+  /**
+   * How a rotation reaches its function (Secrets Manager invokes it synchronously, once per step):
+   * resolves when the step succeeded, rejects with the function's error. Without one, every
+   * rotation fails at its first step.
+   */
+  setRotationInvoker(invoke: (functionArn: string, event: Record<string, string>) => Promise<unknown>): void;
+  /** Turn rotation on with this function and interval, as a deployed `RotationSchedule` leaves it (no rotation is started). */
+  configureRotation(secretId: string, config: { readonly lambdaArn: string; readonly everyDays: number }): void;
+  /** Every version of a secret (values in clear: for assertions only). */
+  versions(secretId: string): Array<{ readonly id: string; readonly value?: string; readonly stages: string[] }>;
+  /** The value `AWSCURRENT` holds (for assertions). */
+  currentValue(secretId: string): string | undefined;
+  /** Every rotation started, oldest first. */
+  readonly rotations: RotationRecord[];
+  /** Resolves when every rotation started so far (and any started meanwhile) has ended. */
+  rotationsSettled(): Promise<void>;
 }
 
 // ---------------------------------------------------------------- all together
@@ -314,12 +375,14 @@ export interface SecretsManagerEmulator extends Emulator {
 export interface Emulators {
   readonly ims: ImsEmulator;
   readonly flowService: FlowServiceEmulator;
+  /** Adobe's I/O Management API (client secrets), on IMS's credentials. */
+  readonly adobeConsole: import('./adobe-console.js').AdobeConsoleEmulator;
   readonly sts: StsEmulator;
   readonly secretsManager: SecretsManagerEmulator;
   /** dynalite, a real local DynamoDB, for the rotation ledger. */
   readonly dynamodb: import('./dynamodb.js').DynamoDbEmulator;
   /**
-   * Environment that points the function at the emulators: `FLOW_SERVICE_URL`, `ADOBE_IMS_URL`,
+   * Environment that points the function at the emulators: `FLOW_SERVICE_URL`, `ADOBE_IMS_URL`, `ADOBE_CONSOLE_API_URL`,
    * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_REGION`.
    */
   readonly endpointEnv: Record<string, string>;

@@ -5,7 +5,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { toAdobeSecretRotationEnv } from '../core/adobe-secret-rotation.js';
 import { DEFAULT_DURATION_SECONDS, toFunctionEnv, toTargetEntry, type FunctionTargetEntry, type MintMethod } from '../core/contract.js';
+import { createAdobeSecretRotationHandler } from '../lambda/adobe-secret-rotation.js';
+import type { HttpPolicy } from '../lambda/http-policy.js';
 import { startEmulators } from './index.js';
 import type { AwsCredentials, Emulators, StoredConnection } from './types.js';
 
@@ -70,13 +73,41 @@ export interface WorldOptions {
   readonly orgId?: string;
   /** Give the function a rotation ledger (a table in the local DynamoDB, `LEDGER_TABLE_NAME`). @default true */
   readonly ledger?: boolean;
+  /**
+   * The Adobe secret's rotation, as a deployed `RotationSchedule` leaves it: rotation on, every this
+   * many days, with the rotation function running in this process under its own role; `false`: the
+   * secret has no rotation (RotateSecret needs a function ARN). @default 30
+   */
+  readonly adobeSecretRotationDays?: number | false;
+  /** The HTTP policy of the rotation function the world runs. @default the function's own */
+  readonly httpPolicy?: HttpPolicy;
 }
+
+/** The Developer Console's ids of the world's credential (numeric, as in its page's URL). */
+export const WORLD_CONSOLE_ORG_ID = '53444';
+export const WORLD_CREDENTIAL_ID = '1122334';
+/** The Adobe secret's rotation function, as Secrets Manager names it. */
+export const WORLD_ROTATION_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:aep-s3-rotator-adobe-secret-rotation';
 
 export interface World {
   readonly emulators: Emulators;
-  readonly adobe: { readonly clientId: string; readonly clientSecret: string; readonly orgId: string; readonly secretId: string };
+  readonly adobe: {
+    readonly clientId: string;
+    /** The client secret the world started with (a rotation replaces it: see `secretsManager.currentValue`). */
+    readonly clientSecret: string;
+    readonly orgId: string;
+    readonly secretId: string;
+    readonly consoleOrgId: string;
+    readonly credentialId: string;
+  };
   readonly functionRoleArn: string;
   readonly functionCredentials: AwsCredentials;
+  /** The rotation function's role session (it signs its Secrets Manager calls with it). */
+  readonly rotationFunctionCredentials: AwsCredentials;
+  /** The rotation function's environment (`ADOBE_IMS_URL`, `ADOBE_CONSOLE_API_URL`). */
+  readonly rotationEnv: Record<string, string>;
+  /** The rotation function's handler as Secrets Manager invokes it here (tests wrap it to pause between steps). */
+  readonly rotationHandler: (event: unknown) => Promise<void>;
   /** The `ROTATION_TARGETS` entries, in the order of `options.connections`. */
   readonly targets: FunctionTargetEntry[];
   readonly connectionIds: string[];
@@ -108,13 +139,47 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   const clientId = `rotator-${randomBytes(6).toString('hex')}`;
   const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
-  ims.registerClient({ clientId, clientSecret, orgId });
-  const adobeSecretId = secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ clientId, clientSecret, orgId }));
+  // The project has the I/O Management API added, so the credential may rotate its own secret.
+  ims.registerClient({ clientId, clientSecret, orgId, ioManagementApi: true });
+  emulators.adobeConsole.registerCredential({ consoleOrgId: WORLD_CONSOLE_ORG_ID, credentialId: WORLD_CREDENTIAL_ID, clientId });
+  const adobeSecretId = secretsManager.putSecret(
+    'aep-s3-rotator/adobe-credentials',
+    JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId: WORLD_CONSOLE_ORG_ID, credentialId: WORLD_CREDENTIAL_ID }),
+  );
   const ledgerTableName = options.ledger === false ? undefined : WORLD_LEDGER_TABLE;
   if (ledgerTableName) await emulators.dynamodb.createLedgerTable(ledgerTableName);
 
   const functionRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-function`;
   const functionCredentials = sts.issueRoleSession(functionRoleArn, 'aep-s3-rotator-function', 12 * 3600);
+
+  // The rotation function: its own role, its own environment, invoked by Secrets Manager per step.
+  const rotationFunctionCredentials = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`, 'rotation', 12 * 3600);
+  const rotationEnv = toAdobeSecretRotationEnv({ imsUrl: ims.url, consoleApiUrl: emulators.adobeConsole.url });
+  // Made at its first invocation, as Lambda starts a container: it reads the environment then.
+  let rotationContainer: ((event: unknown) => Promise<void>) | undefined;
+  const rotationHandler = (event: unknown) => {
+    rotationContainer ??= makeRotationHandler();
+    return rotationContainer(event);
+  };
+  const makeRotationHandler = () =>
+    createAdobeSecretRotationHandler({
+      env: rotationEnv,
+      httpPolicy: options.httpPolicy,
+      secretsManager: {
+        endpoint: secretsManager.url,
+        region: emulators.endpointEnv.AWS_REGION,
+        credentials: {
+          accessKeyId: rotationFunctionCredentials.accessKeyId,
+          secretAccessKey: rotationFunctionCredentials.secretAccessKey,
+          sessionToken: rotationFunctionCredentials.sessionToken!,
+        },
+      },
+    });
+  secretsManager.setRotationInvoker((functionArn, event) =>
+    functionArn === WORLD_ROTATION_FUNCTION_ARN ? rotationHandler(event) : Promise.reject(new Error(`Function not found: ${functionArn}`)),
+  );
+  const rotationDays = options.adobeSecretRotationDays ?? 30;
+  if (rotationDays !== false) secretsManager.configureRotation(adobeSecretId, { lambdaArn: WORLD_ROTATION_FUNCTION_ARN, everyDays: rotationDays });
 
   const user = sts.createUser('aep-s3-rotator-user', ACCOUNT_ID);
   const userSecretId = secretsManager.putSecret(
@@ -206,9 +271,12 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   return {
     emulators,
-    adobe: { clientId, clientSecret, orgId, secretId: adobeSecretId },
+    adobe: { clientId, clientSecret, orgId, secretId: adobeSecretId, consoleOrgId: WORLD_CONSOLE_ORG_ID, credentialId: WORLD_CREDENTIAL_ID },
     functionRoleArn,
     functionCredentials,
+    rotationFunctionCredentials,
+    rotationEnv,
+    rotationHandler,
     targets,
     connectionIds,
     flowIds,
@@ -234,7 +302,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       }
     },
     secretValues() {
-      const values = new Set<string>([clientSecret, user.secretAccessKey]);
+      // Every Adobe client secret IMS ever knew: the first, and each one a rotation added.
+      const values = new Set<string>([clientSecret, ...ims.issuedClientSecrets, user.secretAccessKey]);
       for (const token of ims.issuedTokens) values.add(token.accessToken);
       for (const credentials of sts.issuedCredentials) {
         values.add(credentials.secretAccessKey);

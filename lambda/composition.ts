@@ -14,6 +14,7 @@ import { FlowServiceClient } from './flow-service-client.js';
 import { DEFAULT_HTTP_POLICY, type HttpPolicy } from './http-policy.js';
 import { ImsTokenProvider } from './ims-client.js';
 import { RotationLedger } from './ledger.js';
+import { RotatorMetrics } from './observability.js';
 import { SecretStore } from './secrets.js';
 
 export interface CompositionOptions {
@@ -36,6 +37,8 @@ export interface Composition {
   readonly minter: CredentialMinter;
   /** Where each connection's outcome is kept, when `LEDGER_TABLE_NAME` is set. */
   readonly ledger?: RotationLedger;
+  /** The container's metrics (labelled with the rotator's name, per connection unless switched off). */
+  readonly metrics: RotatorMetrics;
   readonly deadlineMargins: DeadlineMargins;
 }
 
@@ -63,6 +66,7 @@ export function compose(config: RotatorConfig, options: CompositionOptions = {})
     flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, policy }),
     minter: new CredentialMinter({ clientConfig: { requestHandler } }),
     ...(config.ledgerTableName ? { ledger: new RotationLedger(new DynamoDBClient({ requestHandler }), config.ledgerTableName) } : {}),
+    metrics: new RotatorMetrics(config),
     deadlineMargins: options.deadlineMargins ?? DEFAULT_DEADLINE_MARGINS,
   };
 }

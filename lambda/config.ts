@@ -10,6 +10,7 @@ import {
   DEFAULT_DURATION_SECONDS,
   DEFAULT_FLOW_SERVICE_URL,
   DEFAULT_IMS_URL,
+  DEFAULT_SERVICE_NAME,
   checkServiceUrl,
   DURATION_LIMITS,
   ENV,
@@ -19,6 +20,7 @@ import {
   MIN_CONCURRENCY,
   mintMethodFor,
   narrowingProblems,
+  ROTATOR_NAME,
   rotationTargetSchema,
   type MintMethod,
   type RotationTarget,
@@ -41,6 +43,10 @@ export interface RotatorConfig {
   readonly verifyWithAdobe: boolean;
   /** The rotation ledger's DynamoDB table (`LEDGER_TABLE_NAME`); undefined: no ledger is written. */
   readonly ledgerTableName?: string;
+  /** The `rotator` dimension of every metric (`ROTATOR_NAME`, else the function's name, else the service name). */
+  readonly rotatorName: string;
+  /** Each connection's metrics carry its `connectionId` (`CONNECTION_METRICS`, default true). */
+  readonly connectionMetrics: boolean;
 }
 
 const METHOD_HELP: Record<MintMethod, string> = {
@@ -194,12 +200,13 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
     }
   }
 
-  let verifyWithAdobe = true;
-  const rawVerify = env[ENV.verifyWithAdobe]?.trim();
-  if (rawVerify) {
-    if (/^(true|1|on|yes)$/i.test(rawVerify)) verifyWithAdobe = true;
-    else if (/^(false|0|off|no)$/i.test(rawVerify)) verifyWithAdobe = false;
-    else problems.push(`VERIFY_WITH_ADOBE: must be true or false (default true); got "${rawVerify}"`);
+  const verifyWithAdobe = booleanVariable(env, ENV.verifyWithAdobe, problems);
+  const connectionMetrics = booleanVariable(env, ENV.connectionMetrics, problems);
+
+  // Lambda sets AWS_LAMBDA_FUNCTION_NAME: unique in the account and region, as the dimension must be.
+  const rotatorName = env[ENV.rotatorName]?.trim() || env.AWS_LAMBDA_FUNCTION_NAME?.trim() || env[ENV.serviceName]?.trim() || DEFAULT_SERVICE_NAME;
+  if (!ROTATOR_NAME.test(rotatorName)) {
+    problems.push(`ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); got "${rotatorName}"`);
   }
 
   const ledgerTableName = env[ENV.ledgerTableName]?.trim() || undefined;
@@ -209,5 +216,24 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { adobeCredentialsSecretId, targets, flowServiceUrl, imsUrl, concurrency, verifyWithAdobe, ...(ledgerTableName ? { ledgerTableName } : {}) };
+  return {
+    adobeCredentialsSecretId,
+    targets,
+    flowServiceUrl,
+    imsUrl,
+    concurrency,
+    verifyWithAdobe,
+    ...(ledgerTableName ? { ledgerTableName } : {}),
+    rotatorName,
+    connectionMetrics,
+  };
+}
+
+/** A variable that is true unless it says otherwise (`false`, `0`, `off`, `no`); anything else is a problem. */
+function booleanVariable(env: Record<string, string | undefined>, name: string, problems: string[]): boolean {
+  const raw = env[name]?.trim();
+  if (!raw || /^(true|1|on|yes)$/i.test(raw)) return true;
+  if (/^(false|0|off|no)$/i.test(raw)) return false;
+  problems.push(`${name}: must be true or false (default true); got "${raw}"`);
+  return true;
 }

@@ -21,7 +21,11 @@ export type RotatorErrorCode =
   | 'FLOW_SERVICE_ERROR'
   | 'FLOW_SERVICE_UNREACHABLE'
   | 'ETAG_CONFLICT'
-  | 'ROTATION_FAILED';
+  | 'ROTATION_FAILED'
+  // The Adobe client secret's rotation function (lambda/adobe-secret-rotation.ts).
+  | 'ADOBE_CONSOLE_FORBIDDEN'
+  | 'ADOBE_CONSOLE_ERROR'
+  | 'ADOBE_SECRET_ROTATION_REFUSED';
 
 /** The only shape a `cause` may take: enough to diagnose, nothing that can hold a secret. */
 export class SafeCause extends Error {

@@ -5,6 +5,7 @@
  * only chooses what is retryable. Defaults are for production; tests pass smaller numbers.
  */
 import type { RetryOptions } from 'got';
+import { ADOBE_HTTP_LIMITS } from '../core/contract.js';
 
 export interface HttpPolicy {
   /** Per attempt, from request start to the last byte. @default 10_000 */
@@ -19,13 +20,8 @@ export interface HttpPolicy {
   readonly maxRetryAfterMs: number;
 }
 
-export const DEFAULT_HTTP_POLICY: HttpPolicy = {
-  timeoutMs: 10_000,
-  retryLimit: 3,
-  backoffLimitMs: 8_000,
-  noiseMs: 100,
-  maxRetryAfterMs: 30_000,
-};
+/** The production policy: the contract's numbers, from which the function timeout is sized. */
+export const DEFAULT_HTTP_POLICY: HttpPolicy = { ...ADOBE_HTTP_LIMITS, noiseMs: 100 };
 
 /**
  * Status codes worth retrying. 429 and 5xx are transient per FLOW-SERVICE.md (`1102-500`,

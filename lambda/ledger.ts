@@ -6,9 +6,10 @@
  *
  * The function writes with `UpdateItem` (the old item comes back with the same request,
  * `ReturnValues: ALL_OLD`, so a failed connection's expiry metric can use what the ledger says it
- * still holds), and reads with `BatchGetItem` once at the start of a run what it remembers of each
- * connection: the explore form Adobe accepted, and when it last tried it. A write or read that fails never fails the
- * rotation: the caller logs it (and counts a failed write, `LedgerWriteFailed`).
+ * still holds), and reads with `BatchGetItem` at the start of a run: what it remembers of each
+ * connection (the explore form Adobe accepted, when it last tried it), and, on a scheduled run, the
+ * connections an earlier delivery of the same schedule tick already rotated. A write or read that
+ * fails never fails the rotation: the caller logs it (and counts a failed write, `LedgerWriteFailed`).
  */
 import { BatchGetItemCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -39,6 +40,8 @@ export interface LedgerRotation {
   readonly adobeCanRead?: boolean;
   /** Why reading was not proven: it listed nothing, or no file it could preview. */
   readonly adobeReadUnproven?: ReadUnproven;
+  /** The schedule tick (EventBridge Scheduler's `executionId`) whose run PATCHed them; absent for a manual run. */
+  readonly executionId?: string;
 }
 
 /** The last attempt, whatever its outcome. */
@@ -74,7 +77,7 @@ function patchLanded(result: ConnectionResult): boolean {
  * The `UpdateItem` that records `result` (pure, for tests). A dry run records nothing: it changes
  * nothing; callers do not write it.
  */
-export function ledgerUpdate(tableName: string, result: ConnectionResult, method: MintMethod, now: Date): UpdateItemCommandInput {
+export function ledgerUpdate(tableName: string, result: ConnectionResult, method: MintMethod, now: Date, executionId?: string): UpdateItemCommandInput {
   const at = now.toISOString();
   const attempt: LedgerAttempt = {
     at,
@@ -94,6 +97,7 @@ export function ledgerUpdate(tableName: string, result: ConnectionResult, method
       adobeVerified: result.adobeVerified === true,
       ...(result.adobeCanRead !== undefined ? { adobeCanRead: result.adobeCanRead } : {}),
       ...(result.adobeReadUnproven ? { adobeReadUnproven: result.adobeReadUnproven } : {}),
+      ...(executionId ? { executionId } : {}),
     };
     sets.push('lastRotation = :rotation');
     values[':rotation'] = rotation;
@@ -155,9 +159,11 @@ export class RotationLedger {
   async record(
     result: ConnectionResult,
     method: MintMethod,
-    { now = new Date(), signal }: { now?: Date; signal?: AbortSignal } = {},
+    { now = new Date(), signal, executionId }: { now?: Date; signal?: AbortSignal; executionId?: string } = {},
   ): Promise<LedgerRecord | undefined> {
-    const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now)), { abortSignal: signal });
+    const response = await this.client.send(new UpdateItemCommand(ledgerUpdate(this.tableName, result, method, now, executionId)), {
+      abortSignal: signal,
+    });
     return toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
   }
 
@@ -188,6 +194,41 @@ export class RotationLedger {
             ...(record.exploreForm ? { exploreForm: record.exploreForm } : {}),
             ...(record.lastAttempt?.at ? { lastAttemptAt: record.lastAttempt.at } : {}),
           });
+        }
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The last rotation of each of `connectionIds` that the schedule tick `executionId` made, by
+   * connection id: what an earlier delivery of the same tick already rotated. Consistent reads,
+   * 100 keys a request; keys DynamoDB leaves unprocessed are asked for again a few times, and any
+   * still left are simply not in the answer (their connections rotate again: wasteful, not wrong).
+   * Rejects on any DynamoDB failure.
+   */
+  async rotatedInTick(connectionIds: readonly string[], executionId: string, { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, LedgerRotation>> {
+    const found = new Map<string, LedgerRotation>();
+    for (let start = 0; start < connectionIds.length; start += BATCH_GET_KEYS) {
+      let keys = connectionIds.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
+      for (let round = 0; keys.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
+        const response = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: '#id, lastRotation',
+                ExpressionAttributeNames: { '#id': LEDGER_KEY },
+              },
+            },
+          }),
+          { abortSignal: signal },
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const record = toLedgerRecord(unmarshall(item));
+          if (record?.lastRotation?.executionId === executionId) found.set(record.connectionId, record.lastRotation);
         }
         keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }

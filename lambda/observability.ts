@@ -7,7 +7,8 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, type RotationTarget } from '../core/contract.js';
+import type { MetricUnit as MetricUnitValue } from '@aws-lambda-powertools/metrics/types';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, METRIC_DIMENSION, metricShardOf, type RotationTarget } from '../core/contract.js';
 import { secondsUntil } from './held-credentials.js';
 import type { ConnectionResult } from './summary.js';
 
@@ -16,10 +17,63 @@ export { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC } from '../core
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME });
 
-export const metrics = new Metrics({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
-});
+/** What the function's metrics are labelled with, from its configuration. */
+export interface MetricsSettings {
+  /** The `rotator` dimension: unique to this deployed rotator. */
+  readonly rotatorName: string;
+  /** Each connection's outcome goes out with its `connectionId`; false: one aggregate per run. */
+  readonly connectionMetrics: boolean;
+  /** The configured targets, in order: a fleet beyond one query's 500 series gets a `shard` dimension. */
+  readonly targets: readonly Pick<RotationTarget, 'connectionId'>[];
+}
+
+/**
+ * The container's two Powertools `Metrics` instances (namespace and service from Powertools' own
+ * variables, `rotator` a default dimension of both):
+ *
+ * - `run`: what a run counts (`EtagConflict`, `LedgerWriteFailed`, and with `connectionMetrics` off
+ *   every outcome), kept as value arrays and written once, as one EMF document, when the
+ *   invocation ends;
+ * - `connection`: one EMF document per connection outcome, written at once (nothing awaits between
+ *   adding its dimensions and values and publishing them, so connections finishing together never
+ *   mix). Its two dimension sets carry the values per connection and, in the same document, for the
+ *   rotator as a whole.
+ */
+export class RotatorMetrics {
+  readonly run: Metrics;
+  readonly connection: Metrics;
+  readonly connectionMetrics: boolean;
+  /** The `shard` dimension of each connection (lower-case id), in a fleet too large for one query. */
+  private readonly shards = new Map<string, string>();
+
+  constructor(settings: MetricsSettings) {
+    const options = {
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE_NAME,
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
+      defaultDimensions: { [METRIC_DIMENSION.rotator]: settings.rotatorName },
+    };
+    this.run = new Metrics(options);
+    this.connection = new Metrics(options);
+    this.connectionMetrics = settings.connectionMetrics;
+    settings.targets.forEach(({ connectionId }, index) => {
+      const shard = metricShardOf(index, settings.targets.length);
+      if (shard !== undefined) this.shards.set(connectionId.toLowerCase(), shard);
+    });
+  }
+
+  /** One connection's values, as one document: per connection (and shard), and for the rotator. */
+  publishConnection(connectionId: string, values: ReadonlyArray<readonly [name: string, unit: MetricUnitValue, value: number]>): void {
+    if (values.length === 0) return;
+    const { connection } = this;
+    connection.addDimension(METRIC_DIMENSION.connectionId, connectionId);
+    const shard = this.shards.get(connectionId.toLowerCase());
+    if (shard !== undefined) connection.addDimension(METRIC_DIMENSION.shard, shard);
+    // A second dimension set of the defaults alone: the same values, aggregated for the rotator.
+    connection.addDimensions({});
+    for (const [name, unit, value] of values) connection.addMetric(name, unit, value);
+    connection.publishStoredMetrics();
+  }
+}
 
 /** What rotation code logs about one connection (a Powertools child logger fits). */
 export interface ConnectionLog {
@@ -53,58 +107,79 @@ export function secondsUntilExpiry(result: ConnectionResult, now: number): numbe
  * handler), and the session flushes it when the invocation ends.
  */
 export class OutcomeRecorder {
-  /** @param now the clock `SecondsUntilCredentialExpiry` counts from. @default Date.now */
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * @param metrics the container's metrics.
+   * @param now the clock `SecondsUntilCredentialExpiry` counts from. @default Date.now
+   */
+  constructor(
+    private readonly metrics: RotatorMetrics,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Log one connection's outcome (never a credential: results hold none) and count it.
    *
-   * `SecondsUntilCredentialExpiry` is reported for every connection the run tried, not only the
-   * rotated ones, so an alarm on its Minimum sees the one connection that is running out.
+   * Every connection tried reports once, with its own values: `RotationSucceeded` and
+   * `RotationFailed` (1 or 0, so each connection's series says how its last run went) and
+   * `SecondsUntilCredentialExpiry` (what it holds after the run; a failed one what it still holds).
+   * A dry run reports only the last; a skipped connection nothing.
    */
   connectionOutcome(result: ConnectionResult, log: ConnectionLog): void {
     const fields = { ...result, plannedOperations: result.plannedOperations?.map((op) => `${op.op} ${op.path}`) };
     switch (result.status) {
       case 'rotated':
         log.info('connection rotated', fields);
-        metrics.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
         break;
       case 'dry-run':
         log.info('connection checked (dry run, not patched)', fields);
         break;
       case 'skipped':
         log.warn('connection skipped', fields);
-        break;
+        return;
       case 'failed':
         log.error('connection rotation failed', fields);
-        metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
         break;
     }
     const seconds = secondsUntilExpiry(result, this.now());
-    if (seconds !== undefined) metrics.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
+    if (!this.metrics.connectionMetrics) {
+      // One aggregate per run, as before per-connection metrics: only what happened is counted.
+      const { run } = this.metrics;
+      if (result.status === 'rotated') run.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
+      if (result.status === 'failed') run.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
+      if (seconds !== undefined) run.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
+      return;
+    }
+    const values: Array<readonly [string, MetricUnitValue, number]> = [];
+    if (result.status !== 'dry-run') {
+      values.push([METRIC.rotationSucceeded, MetricUnit.Count, result.status === 'rotated' ? 1 : 0]);
+      values.push([METRIC.rotationFailed, MetricUnit.Count, result.status === 'failed' ? 1 : 0]);
+    }
+    if (seconds !== undefined) values.push([METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds]);
+    this.metrics.publishConnection(result.connectionId, values);
   }
 
   /**
-   * After a run of every target in which nothing failed, one `RotationFailed` of 0: the failing
-   * alarm treats missing data as "ignore" (so it does not flap between runs), and this is the
-   * datapoint that lets it return to OK.
+   * With aggregate metrics only: after a run of every target in which nothing failed, one
+   * `RotationFailed` of 0. The aggregate failing alarm treats missing data as "ignore" (so it does
+   * not flap between runs), and this is the datapoint that lets it return to OK. Per connection,
+   * every rotated connection already reports its own 0.
    */
   runOutcome({ failed, everyTarget }: { failed: number; everyTarget: boolean }): void {
-    if (everyTarget && failed === 0) metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
+    if (!this.metrics.connectionMetrics && everyTarget && failed === 0) this.metrics.run.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
   }
 
   /** Count a ledger write that failed; the rotation it records is unaffected, and the connection's log says why. */
   ledgerWriteFailed(): void {
-    metrics.addMetric(METRIC.ledgerWriteFailed, MetricUnit.Count, 1);
+    this.metrics.run.addMetric(METRIC.ledgerWriteFailed, MetricUnit.Count, 1);
   }
 
   /** Count a `1404-412` answer (a concurrent writer, or our own PATCH landing twice); the connection's log says it. */
   etagConflict(): void {
-    metrics.addMetric(METRIC.etagConflict, MetricUnit.Count, 1);
+    this.metrics.run.addMetric(METRIC.etagConflict, MetricUnit.Count, 1);
   }
 
-  /** Write what was counted as one embedded-metric-format line. An invocation that counted nothing writes none. */
+  /** Write what the run counted as one embedded-metric-format line. An invocation that counted nothing writes none. */
   flush(): void {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    if (this.metrics.run.hasStoredMetrics()) this.metrics.run.publishStoredMetrics();
   }
 }

@@ -13,6 +13,30 @@ export interface RotationRequest {
   readonly connectionIds?: readonly string[];
   readonly dryRun: boolean;
   readonly manual: boolean;
+  /**
+   * The schedule tick a scheduled event stands for (EventBridge Scheduler's `executionId` and
+   * `scheduledTime`, which the stack's schedule puts in the event): with a ledger, a second delivery
+   * of the same tick PATCHes none of the connections it already rotated.
+   */
+  readonly tick?: ScheduleTick;
+}
+
+/** One firing of the schedule, as EventBridge Scheduler names it. */
+export interface ScheduleTick {
+  /** Unique to each firing; the same in every delivery and retry of it. */
+  readonly executionId: string;
+  readonly scheduledTime?: string;
+}
+
+/** Scheduler's execution ids are uuids; anything of this shape is taken as one. */
+const EXECUTION_ID = /^[\w-]{1,128}$/;
+
+/** The tick a scheduled event names, if it names one (an EventBridge rule's event or `{}` does not). */
+function tickOf(event: unknown): ScheduleTick | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const { executionId, scheduledTime } = event as { executionId?: unknown; scheduledTime?: unknown };
+  if (typeof executionId !== 'string' || !EXECUTION_ID.test(executionId)) return undefined;
+  return { executionId, ...(typeof scheduledTime === 'string' ? { scheduledTime } : {}) };
 }
 
 const manualRequestSchema = z
@@ -32,7 +56,10 @@ function isManualRequest(event: unknown): event is Record<string, unknown> {
 
 /** Parse the invocation event. Throws {@link RequestValidationError} naming the bad field. */
 export function parseRotationRequest(event: unknown): RotationRequest {
-  if (!isManualRequest(event)) return { dryRun: false, manual: false };
+  if (!isManualRequest(event)) {
+    const tick = tickOf(event);
+    return { dryRun: false, manual: false, ...(tick ? { tick } : {}) };
+  }
   const parsed = manualRequestSchema.safeParse(event);
   if (!parsed.success) {
     throw new RequestValidationError(

@@ -6,7 +6,8 @@
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
-import type { RememberedConnection, RotationLedger } from './ledger.js';
+import type { LedgerRotation, RememberedConnection, RotationLedger } from './ledger.js';
+import type { ScheduleTick } from './request.js';
 import { patchLanded, reverifyRotation, rotateConnection, type RotateOptions, type RotationClients } from './rotate-connection.js';
 import { checkIngestion, readMemory, type IngestionFields } from './run-checks.js';
 import type { RotationSession } from './session.js';
@@ -30,6 +31,56 @@ export function deservesAnotherAttempt(result: ConnectionResult): boolean {
 
 export interface RotateTargetsOptions extends Omit<RotateOptions, 'attempt'> {
   readonly concurrency: number;
+  /** The schedule tick this run is a delivery of: with a ledger, what an earlier delivery rotated is not PATCHed again. */
+  readonly tick?: ScheduleTick;
+}
+
+/** The `errorCode` of a connection an earlier delivery of the same schedule tick already rotated. */
+export const DUPLICATE_DELIVERY = 'DUPLICATE_DELIVERY';
+
+/**
+ * A connection an earlier delivery of this tick rotated: reported `skipped` with what that
+ * delivery put in it (its etag and expiry, from the ledger), neither PATCHed nor counted again.
+ */
+function rotatedEarlier(target: RotationTarget, rotation: LedgerRotation, tick: ScheduleTick): ConnectionResult {
+  return {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    status: 'skipped',
+    etag: rotation.etag,
+    expiresAt: rotation.expiresAt,
+    adobeVerified: rotation.adobeVerified,
+    errorCode: DUPLICATE_DELIVERY,
+    error: `rotated at ${rotation.at} by an earlier delivery of this scheduled run (executionId ${tick.executionId}); not patched again`,
+    attempts: 0,
+  };
+}
+
+/**
+ * What earlier deliveries of `tick` rotated, from the ledger; empty without a tick or a ledger. A
+ * read that fails is logged, and every connection rotates: a duplicate PATCH is wasteful, not wrong.
+ */
+async function rotatedInTick(
+  targets: readonly RotationTarget[],
+  session: RotationSession,
+  tick: ScheduleTick | undefined,
+): Promise<Map<string, LedgerRotation>> {
+  if (!tick || !session.ledger) return new Map();
+  try {
+    return await session.ledger.rotatedInTick(
+      targets.map((target) => target.connectionId),
+      tick.executionId,
+      { signal: session.deadline.signal },
+    );
+  } catch (error) {
+    session.log.warn('rotation ledger read failed; a connection an earlier delivery of this scheduled run rotated is rotated again', {
+      table: session.ledger.tableName,
+      executionId: tick.executionId,
+      errorName: (error as Error)?.name ?? 'Error',
+      error: session.redactor.redact(String((error as Error)?.message ?? error)).slice(0, 300),
+    });
+    return new Map();
+  }
 }
 
 /**
@@ -50,6 +101,7 @@ export async function rotateTargets(
 ): Promise<ConnectionResult[]> {
   const limit = pLimit(options.concurrency);
   const { deadline, recorder } = session;
+  const { tick, ...rotateOptions } = options;
   // Read while the connections start: a form is needed only when Adobe is asked, several requests later.
   const memory = options.verifyWithAdobe ? readMemory(targets, session) : undefined;
   let remembered: ReadonlyMap<string, RememberedConnection> | undefined;
@@ -67,18 +119,32 @@ export async function rotateTargets(
     limit(async () =>
       number === 1 && !deadline.hasTimeToStart()
         ? notStarted(target)
-        : rotateConnection(target, clients, session, { ...options, attempt: number, exploreForm: () => remembered?.get(target.connectionId)?.exploreForm }),
+        : rotateConnection(target, clients, session, {
+            ...rotateOptions,
+            attempt: number,
+            exploreForm: () => remembered?.get(target.connectionId)?.exploreForm,
+          }),
     );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
     // Only for a connection Flow Service showed: one it could not read (not found, refused, down) has no chain to read either.
     const ingestion = result.previousEtag !== undefined && !deadline.signal.aborted ? await ingestionOf(target) : undefined;
-    const final = await keepInLedger(target, { ...result, ...ingestion }, session);
+    const final = await keepInLedger(target, { ...result, ...ingestion }, session, tick);
     recorder.connectionOutcome(final, session.loggerFor(target));
     return final;
   };
 
+  const earlier = options.dryRun ? new Map<string, LedgerRotation>() : await rotatedInTick(targets, session, tick);
   const first = await Promise.all(
     targets.map(async (target) => {
+      const rotation = earlier.get(target.connectionId);
+      if (rotation && tick) {
+        session.loggerFor(target).info('connection already rotated by an earlier delivery of this scheduled run; not patched again', {
+          executionId: tick.executionId,
+          rotatedAt: rotation.at,
+          etag: rotation.etag,
+        });
+        return rotatedEarlier(target, rotation, tick);
+      }
       const result = await attempt(target, 1);
       return deservesAnotherAttempt(result) ? result : record(target, result);
     }),
@@ -110,14 +176,14 @@ export async function rotateTargets(
  * rotator last rotated it, which Flow Service's `updatedAt` forgets at anyone's edit. A failed
  * write is logged and counted, and never fails the rotation.
  */
-async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession): Promise<ConnectionResult> {
+async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession, tick?: ScheduleTick): Promise<ConnectionResult> {
   if (!session.ledger || result.status === 'dry-run') return result;
   let previous: Awaited<ReturnType<RotationLedger['record']>>;
   try {
     // Not the deadline's stop signal: a stopped run still records what it did. But a write still
     // running just before the function's timeout is abandoned, so the summary and the metrics
     // still get out (it is then logged and counted as failed, like any other).
-    previous = await session.ledger.record(result, target.method, { signal: session.deadline.recordSignal });
+    previous = await session.ledger.record(result, target.method, { signal: session.deadline.recordSignal, executionId: tick?.executionId });
   } catch (error) {
     session.recorder.ledgerWriteFailed();
     session.loggerFor(target).warn('rotation ledger write failed; the rotation itself is unaffected', {

@@ -43,6 +43,7 @@ export async function runRotation(
     dryRun: request.dryRun,
     verifyWithAdobe: config.verifyWithAdobe,
     concurrency: config.concurrency,
+    ...(request.tick ? { tick: request.tick } : {}),
   });
   // A scheduled run of every target then looks for S3 connections nobody rotates, in the sandboxes it
   // touched, when Flow Service showed it at least one connection (else it would only be refused again).

@@ -23,6 +23,11 @@ export const adobeCredentialsSchema = z.object({
     .string({ error: requiredOr('must be a string') })
     .min(1, 'must be a non-empty comma-separated list')
     .default(DEFAULT_IMS_SCOPES),
+  // The client secret's rotation reads these (lambda/adobe-client-secrets.ts checks them); the
+  // rotator only carries them, so a malformed one never stops a rotation of S3 credentials.
+  consoleOrgId: z.unknown().optional(),
+  credentialId: z.unknown().optional(),
+  clientSecretUuid: z.unknown().optional(),
 });
 export type AdobeCredentials = z.infer<typeof adobeCredentialsSchema>;
 
@@ -66,26 +71,38 @@ export class SecretStore {
     if (secretString === undefined) {
       throw new SecretError('SECRET_INVALID', `${what} "${secretId}" has no SecretString (binary secrets are not supported)`);
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(secretString);
-    } catch {
-      // Deliberately not the SyntaxError: V8 quotes the offending text, which is the secret.
-      throw new SecretError('SECRET_INVALID', `${what} "${secretId}" is not valid JSON`);
-    }
-    if (value && typeof value === 'object') {
-      for (const field of SECRET_FIELDS) {
-        const secret = (value as Record<string, unknown>)[field];
-        if (typeof secret === 'string') registerSecret(secret);
-      }
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
-      throw new SecretError('SECRET_INVALID', `${what} "${secretId}": ${fields.join('; ')}`);
-    }
-    return parsed.data;
+    return parseSecretJson(secretString, schema, `${what} "${secretId}"`).parsed;
   }
+}
+
+/**
+ * A secret's JSON text checked against `schema`: the parsed value and the object as written (a
+ * rotation writes it back whole). Every secret field is registered for redaction first, and no
+ * message quotes the text.
+ *
+ * @param what names the secret in messages, e.g. `Adobe credentials secret "arn:..." AWSPENDING`.
+ * @throws SecretError `SECRET_INVALID` naming only the fields that are wrong.
+ */
+export function parseSecretJson<T>(secretString: string, schema: z.ZodType<T>, what: string): { parsed: T; raw: Record<string, unknown> } {
+  let value: unknown;
+  try {
+    value = JSON.parse(secretString);
+  } catch {
+    // Deliberately not the SyntaxError: V8 quotes the offending text, which is the secret.
+    throw new SecretError('SECRET_INVALID', `${what} is not valid JSON`);
+  }
+  if (value && typeof value === 'object') {
+    for (const field of SECRET_FIELDS) {
+      const secret = (value as Record<string, unknown>)[field];
+      if (typeof secret === 'string') registerSecret(secret);
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
+    throw new SecretError('SECRET_INVALID', `${what}: ${fields.join('; ')}`);
+  }
+  return { parsed: parsed.data, raw: value as Record<string, unknown> };
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Composition } from './composition.js';
 import { Deadline } from './deadline.js';
 import type { AdobeAuth, ImsTokenProvider } from './ims-client.js';
 import type { RotationLedger } from './ledger.js';
-import { connectionLogger, logger, OutcomeRecorder, type ConnectionLog } from './observability.js';
+import { connectionLogger, logger, OutcomeRecorder, type ConnectionLog, type RotatorMetrics } from './observability.js';
 import { invocationRedactor, type Redactor } from './redaction.js';
 import { InvocationSecrets } from './secrets.js';
 
@@ -16,7 +16,7 @@ export class RotationSession {
   /** The invocation's lines (the Lambda request id is on every one, from the handler's `addContext`). */
   readonly log: ConnectionLog = logger;
   /** Where each connection's outcome is logged and counted, and the run's. */
-  readonly recorder = new OutcomeRecorder();
+  readonly recorder: OutcomeRecorder;
   /** Who this invocation's Flow Service calls are made as: its Adobe credentials, and IMS tokens for them. */
   readonly adobe: AdobeAuth;
   /** Scrubs what this invocation mints (and the container's secrets) from its words. */
@@ -30,10 +30,13 @@ export class RotationSession {
     tokens: ImsTokenProvider,
     /** When connections stop starting, and the signal that stops the ones still running. */
     readonly deadline: Deadline,
+    /** The container's metrics, which the recorder writes to. */
+    metrics: RotatorMetrics,
     /** Where each connection's outcome is kept, if the function has a ledger. */
     readonly ledger?: RotationLedger,
   ) {
     this.adobe = tokens.authFor(() => secrets.adobeCredentials());
+    this.recorder = new OutcomeRecorder(metrics);
   }
 
   /** One connection's logger: each of its lines carries its `connectionId` and `sandboxName`. */
@@ -61,7 +64,7 @@ export class RotationSession {
  * @param remainingTimeMs Lambda's clock (`context.getRemainingTimeInMillis`); without it there is no deadline.
  */
 export function openSession(
-  composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins' | 'ledger'>,
+  composition: Pick<Composition, 'config' | 'secrets' | 'tokens' | 'deadlineMargins' | 'ledger' | 'metrics'>,
   remainingTimeMs?: () => number,
 ): RotationSession {
   const deadline = new Deadline(remainingTimeMs, composition.deadlineMargins);
@@ -69,6 +72,7 @@ export function openSession(
     new InvocationSecrets(composition.secrets, composition.config.adobeCredentialsSecretId, deadline.signal),
     composition.tokens,
     deadline,
+    composition.metrics,
     composition.ledger,
   );
 }

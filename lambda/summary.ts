@@ -101,14 +101,26 @@ export interface RotationSummary {
 const MAX_FAILURES_IN_MESSAGE = 20;
 
 /**
+ * Whether the connection holds credentials this schedule tick put there: rotated, failed although
+ * its PATCH landed (Adobe's check of the new credentials was refused or unanswered; the entry keeps
+ * the PATCH's etag), or rotated by an earlier delivery of the same tick (a skipped duplicate, with
+ * the etag the ledger kept). Only these carry an `etag` outside a dry run.
+ */
+export function holdsNewCredentials(result: ConnectionResult): boolean {
+  return result.status !== 'dry-run' && result.etag !== undefined;
+}
+
+/**
  * Whether the invocation rejects, and with what. A manual request (a synchronous caller, which
  * Lambda does not retry) always gets the summary. A scheduled run rejects only when something
- * failed and nothing rotated: then Lambda's two asynchronous retries and the on-failure queue
- * repeat nothing that succeeded. A partial failure resolves, so healthy connections are minted
- * and patched once per schedule; the failing ones are counted in `RotationFailed`.
+ * failed **and no PATCH landed**: Lambda's two asynchronous retries and the on-failure queue then
+ * repeat nothing that changed a connection. A landed PATCH whose explore Adobe refused is a failed
+ * connection (in the result and in `RotationFailed`), never a reason to retry the tick: a retry
+ * would mint and PATCH again, and Adobe would refuse the same role the same way. A partial failure
+ * resolves, so healthy connections are minted and patched once per tick.
  */
 export function invocationFailure(summary: RotationSummary, request: Pick<RotationRequest, 'manual'>): RotationFailedError | undefined {
-  if (request.manual || summary.failed === 0 || summary.rotated > 0) return undefined;
+  if (request.manual || summary.failed === 0 || summary.results.some(holdsNewCredentials)) return undefined;
   return failureError(summary);
 }
 

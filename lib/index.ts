@@ -13,6 +13,7 @@ export {
   S3CredentialRotatorValidationError,
   secretIdOf,
   TargetsDelivery,
+  type AdobeSecretRotationProps,
   type CreatedRoleOptions,
   type RotationTargetProps,
   type S3CredentialRotatorProps,

@@ -47,6 +47,10 @@ export const OUTPUT = {
   scheduleGroupName: 'ScheduleGroupName',
   ledgerTableName: 'LedgerTableName',
   alarmNames: 'AlarmNames',
+  // With adobeSecretRotation only (lib/rotator/adobe-secret-rotation.ts).
+  adobeSecretRotationFunctionName: 'AdobeSecretRotationFunctionName',
+  adobeSecretRotationLogGroupName: 'AdobeSecretRotationLogGroupName',
+  adobeSecretRotationRoleArn: 'AdobeSecretRotationRoleArn',
 } as const;
 
 /** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */
@@ -106,6 +110,8 @@ export class RotatorStack extends Stack {
       verifyWithAdobe: config.verifyWithAdobe,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
+      ticketTopic: config.ticketTopicArn ? sns.Topic.fromTopicArn(this, 'TicketTopic', config.ticketTopicArn) : undefined,
+      connectionMetrics: config.connectionMetrics,
       targetsDelivery: props.targetsDelivery ?? (config.targetsDelivery as TargetsDelivery),
       expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
       functionRoleName: config.functionRoleName,
@@ -120,6 +126,10 @@ export class RotatorStack extends Stack {
         ),
       },
       secretReaders: config.secretReaders,
+      adobeSecretRotation: config.adobeSecretRotation && {
+        every: Duration.days(config.adobeSecretRotation.everyDays),
+        consoleApiUrl: config.adobeSecretRotation.consoleApiUrl,
+      },
     });
     // The whole stack too, so that a role or resource CDK adds outside the construct is covered.
     applyBoundaryAndTags([this], { permissionsBoundary, tags: config.tags });
@@ -147,6 +157,7 @@ export class RotatorStack extends Stack {
     new CfnOutput(this, OUTPUT.alarmTopicArn, { description: 'Alarms notify this SNS topic', value: this.rotator.alarmTopic.topicArn });
     new CfnOutput(this, OUTPUT.dashboardName, { description: 'CloudWatch dashboard of the rotator', value: this.rotator.dashboard.dashboardName });
     this.addOperatorOutputs();
+    this.addAdobeSecretRotationOutputs();
     [...this.rotator.createdRoles.values()].forEach((role, index) => {
       new CfnOutput(this, `SourceRoleArn${index}`, {
         description: `Role created for ${role.node.id.replace(/^SourceRole-?/, 'connection ')}`,
@@ -196,6 +207,24 @@ export class RotatorStack extends Stack {
       },
     };
     for (const [key, output] of Object.entries(outputs)) new CfnOutput(this, key, output);
+  }
+
+  /** With `adobeSecretRotation`: what `rotate-adobe-secret` reads, and the role an imported secret's policy must let read it. */
+  private addAdobeSecretRotationOutputs(): void {
+    const rotation = this.rotator.adobeSecretRotation;
+    if (!rotation) return;
+    new CfnOutput(this, OUTPUT.adobeSecretRotationFunctionName, {
+      description: "The Adobe client secret's rotation function (Secrets Manager invokes it): npx aep-s3-rotator rotate-adobe-secret",
+      value: rotation.function.functionName,
+    });
+    new CfnOutput(this, OUTPUT.adobeSecretRotationLogGroupName, {
+      description: "The rotation function's log group: one line per step (rotate-adobe-secret reads it with logs:FilterLogEvents)",
+      value: rotation.logGroup.logGroupName,
+    });
+    new CfnOutput(this, OUTPUT.adobeSecretRotationRoleArn, {
+      description: "The rotation function's role: an imported Adobe secret's resource policy must let it read and write the secret (docs/DEPLOY.md)",
+      value: rotation.role.roleArn,
+    });
   }
 }
 

@@ -32,8 +32,9 @@ import {
 } from '../core/contract.js';
 import { DEFAULT_MEMORY_MB } from '../core/rotation-rules.js';
 import { adobeCheckOffWarning } from '../core/targets-delivery-rules.js';
-import type { ExpiryAlarmPlan } from '../core/alarm-rules.js';
-import { allowServicesToUseKey } from './rotator/encryption.js';
+import { AGGREGATE_METRICS_WARNING, perConnectionAlarmsFit, perConnectionWindowWarning, type ExpiryAlarmPlan } from '../core/alarm-rules.js';
+import { alarmOnAdobeSecretRotation, createAdobeSecretRotation, type AdobeSecretRotation } from './rotator/adobe-secret-rotation.js';
+import { allowServicesToUseKey, topicKeyPolicyWarning } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
 import { createLedgerTable, grantLedgerWrite } from './rotator/ledger.js';
@@ -51,6 +52,7 @@ export { HANDLER_ENTRY, prebuiltFunctionDir, PROJECT_ROOT, ROTATOR_BUNDLE, rotat
 export {
   DEFAULT_RUNBOOK_URL,
   S3CredentialRotatorValidationError,
+  type AdobeSecretRotationProps,
   type CreatedRoleOptions,
   type FunctionVpcProps,
   type RotationTargetProps,
@@ -92,10 +94,16 @@ export class S3CredentialRotator extends Construct {
   /** Catches asynchronous invocations that failed after Lambda's retries. */
   readonly failureDeadLetterQueue: sqs.Queue;
   readonly alarmTopic: sns.ITopic;
-  /** At least one connection failed to rotate in the last schedule interval. */
+  /** Where the alarms routed to tickets notify: `ticketTopic`, else the alarm topic. */
+  readonly ticketTopic: sns.ITopic;
+  /** A connection failed to rotate in the expiry window; one contributor per connection (the first shard's alarm). */
   readonly connectionFailingAlarm: cloudwatch.Alarm;
-  /** A connection's credentials are about to expire, or no run has reported for too long. */
+  /** A connection's credentials have less than the threshold left; one contributor per connection (the first shard's alarm). */
   readonly credentialsExpiringAlarm: cloudwatch.Alarm;
+  /** Every per-connection alarm: each of `CONNECTION_ALARMS`, for each shard of 500 connections. */
+  readonly connectionAlarms: readonly cloudwatch.Alarm[];
+  /** No run has reported any connection's expiry for the expiry alarms' window: the rotator-level guard. */
+  readonly rotatorNotReportingAlarm: cloudwatch.Alarm;
   /** A whole run failed (the invocation returned an error). */
   readonly errorsAlarm: cloudwatch.Alarm;
   /** Lambda could not hand a failed asynchronous run to the failure dead-letter queue. */
@@ -116,6 +124,10 @@ export class S3CredentialRotator extends Construct {
    * unless a created role reaches the function without its bucket and folder (synth then warns).
    */
   readonly verifiesWithAdobe: boolean;
+  /** Secrets Manager's rotation of the Adobe client secret (`adobeSecretRotation`): its function, role, log group and schedule. */
+  readonly adobeSecretRotation?: AdobeSecretRotation;
+  /** A step of the Adobe client secret's rotation failed (not in `alarms`: `pause` does not silence it). */
+  readonly adobeSecretRotationFailedAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: S3CredentialRotatorProps) {
     super(scope, id);
@@ -128,6 +140,11 @@ export class S3CredentialRotator extends Construct {
     const { targets, intervalSeconds, timeoutSeconds, expiryAlarm } = validateProps(this, props, schedule, concurrency);
     this.expiryAlarm = expiryAlarm;
     warnAboutUnnarrowedTargets(this, targets);
+    // Per connection, unless switched off or the window is longer than query alarms evaluate.
+    const connectionMetrics = props.connectionMetrics !== false;
+    const perConnectionAlarms = connectionMetrics && perConnectionAlarmsFit(expiryAlarm);
+    if (!connectionMetrics) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-metrics', `connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
+    else if (!perConnectionAlarms) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-alarms', `schedule: ${perConnectionWindowWarning(expiryAlarm)}`);
 
     this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey);
 
@@ -152,9 +169,6 @@ export class S3CredentialRotator extends Construct {
     }
     this.verifiesWithAdobe = props.verifyWithAdobe !== false && withoutScope.length === 0;
 
-    // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
-    restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, props.secretReaders);
-
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       encryptionKey: props.encryptionKey,
@@ -163,7 +177,10 @@ export class S3CredentialRotator extends Construct {
     this.ledgerTable = createLedgerTable(this, props.encryptionKey);
     this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
-    if (props.encryptionKey) allowServicesToUseKey(props.encryptionKey);
+    // An imported key's policy is its owner's: synth names the statement CloudWatch needs to publish to the created topic.
+    if (props.encryptionKey && !allowServicesToUseKey(props.encryptionKey) && !props.alarmTopic) {
+      Annotations.of(this).addWarningV2('aep-s3-rotator:alarm-topic-key-policy', `encryptionKey: ${topicKeyPolicyWarning(props.encryptionKey)}`);
+    }
 
     // An event older than one interval is superseded by the next scheduled run.
     const maxEventAge = Duration.seconds(Math.min(6 * 3600, Math.max(60, intervalSeconds ?? 3600)));
@@ -186,6 +203,7 @@ export class S3CredentialRotator extends Construct {
           ledgerTableName: this.ledgerTable.tableName,
           serviceName,
           metricsNamespace,
+          connectionMetrics,
         },
         // Created roles' ARNs resolve at deploy time.
         { stringify: (value) => Stack.of(this).toJsonString(value) },
@@ -197,7 +215,26 @@ export class S3CredentialRotator extends Construct {
 
     grantFunctionPermissions(this.functionRole, { logGroup, adobeCredentialsSecret: this.adobeCredentialsSecret, targets, createdRoles });
     grantLedgerWrite(this.functionRole, this.ledgerTable);
+
+    // The client secret's own rotation (lib/rotator/adobe-secret-rotation.ts): its role reads the secret too.
+    if (props.adobeSecretRotation) {
+      this.adobeSecretRotation = createAdobeSecretRotation(this, {
+        secret: this.adobeCredentialsSecret,
+        rotation: props.adobeSecretRotation,
+        imsUrl: props.imsUrl ?? DEFAULT_IMS_URL,
+        serviceName,
+        logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+        encryptionKey: props.encryptionKey,
+      });
+    }
+    const rotationReaders = this.adobeSecretRotation ? [this.adobeSecretRotation.role.roleArn] : [];
+
+    // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
+    restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, [...(props.secretReaders ?? []), ...rotationReaders]);
+
     if (props.vpc) placeInVpc(this.function, this.functionRole, props.vpc);
+    // The rotation function too, in the same subnets: it reaches IMS, api.adobe.io and Secrets Manager.
+    if (props.vpc && this.adobeSecretRotation) placeInVpc(this.adobeSecretRotation.function, this.adobeSecretRotation.role, props.vpc);
 
     // A group of its own: Scheduler's role then trusts only this rotator's schedules, not every
     // schedule of the account's default group. Nothing else is in it, so it goes with the stack.
@@ -235,14 +272,20 @@ export class S3CredentialRotator extends Construct {
       intervalSeconds,
       expiryAlarm,
       expiryThresholdSeconds: props.expiryAlarmThreshold?.toSeconds(),
+      targetCount: targets.length,
+      perConnectionAlarms,
       runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
       alarmTopic: props.alarmTopic,
+      ticketTopic: props.ticketTopic,
       encryptionKey: props.encryptionKey,
       actionsEnabled: props.enabled !== false,
     });
     this.alarmTopic = monitoring.alarmTopic;
+    this.ticketTopic = monitoring.ticketTopic;
     this.connectionFailingAlarm = monitoring.connectionFailingAlarm;
     this.credentialsExpiringAlarm = monitoring.credentialsExpiringAlarm;
+    this.connectionAlarms = monitoring.connectionAlarms;
+    this.rotatorNotReportingAlarm = monitoring.rotatorNotReportingAlarm;
     this.errorsAlarm = monitoring.errorsAlarm;
     this.destinationDeliveryFailuresAlarm = monitoring.destinationDeliveryFailuresAlarm;
     this.scheduleDeadLetterQueueAlarm = monitoring.scheduleDeadLetterQueueAlarm;
@@ -250,11 +293,19 @@ export class S3CredentialRotator extends Construct {
     this.ledgerWriteFailedAlarm = monitoring.ledgerWriteFailedAlarm;
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
+    if (this.adobeSecretRotation) {
+      this.adobeSecretRotationFailedAlarm = alarmOnAdobeSecretRotation(this, this.adobeSecretRotation, {
+        alarmTopic: this.alarmTopic,
+        topicCreated: !props.alarmTopic,
+        runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
+      });
+    }
 
     acknowledgeNagFindings({
       function: this.function,
       deadLetterQueues: [this.scheduleDeadLetterQueue, this.failureDeadLetterQueue],
-      createdSecret: props.adobeCredentialsSecret ? undefined : this.adobeCredentialsSecret,
+      // A rotated secret satisfies AwsSolutions-SMG4: only one left unrotated is acknowledged.
+      createdSecret: props.adobeCredentialsSecret || this.adobeSecretRotation ? undefined : this.adobeCredentialsSecret,
     });
     // Scheduler's role is the stack's (one per function), outside this construct: named explicitly.
     applyBoundaryAndTags([this, this.schedulerRole], props);

@@ -7,6 +7,10 @@
  * concurrent edit is injected on one connection so the If-Match/412 recovery is visible.
  * Then it proves the result: each rotated connection's new credentials answer GetCallerIdentity.
  *
+ * Last, the one long-lived secret rotates too: Secrets Manager's RotateSecret runs the Adobe client
+ * secret's rotation function (createSecret, setSecret, testSecret, finishSecret) against Adobe's
+ * I/O Management API, and the rotator's next run uses the new secret.
+ *
  * `npm run demo -- --verbose` also prints the function's JSON log lines.
  * `npm run demo -- --with-failure` adds what a real org throws at it: a connection in a sandbox
  * where the Adobe credential may read but not write (refused with Adobe's `2118-403`, and the run
@@ -14,8 +18,9 @@
  * end of the run rides out.
  */
 import { pathToFileURL } from 'node:url';
+import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { flowProblem } from '../emulators/flow-service.js';
-import { startWorld, type WorldConnectionSpec } from '../emulators/world.js';
+import { startWorld, type World, type WorldConnectionSpec } from '../emulators/world.js';
 
 const CONNECTIONS: WorldConnectionSpec[] = [
   { sandboxName: 'prod', name: 'Orders export', method: 'assume-role-chained', externalId: 'aep-orders-7f3a' },
@@ -155,10 +160,56 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
     const expectedRotated = CONNECTIONS.length - 1;
     const expectedFailed = withFailure ? 1 : 0;
     const asExpected = !failure && proven === rotated && verified === rotated && rotated === expectedRotated && failed.length === expectedFailed;
-    return { exitCode: asExpected ? 0 : 1, secrets: world.secretValues() };
+
+    const secretRotated = await showAdobeSecretRotation(world);
+    // The same warm container: its IMS token was issued with the deleted secret, so it asks again with the new one.
+    const after = await handler({ version: '0', source: 'aws.scheduler', 'detail-type': 'Scheduled Event', detail: {} }).catch(() => undefined);
+    console.log(`The rotator's next run, in the same container: ${after?.rotated ?? 0} rotated, with an IMS token issued for the new client secret.`);
+    const rotatorKeptWorking = after?.rotated === expectedRotated;
+    return { exitCode: asExpected && secretRotated && rotatorKeptWorking ? 0 : 1, secrets: world.secretValues() };
   } finally {
     restore();
     await world.close();
+  }
+}
+
+/**
+ * Rotate the Adobe client secret as Secrets Manager would on its schedule, and print each step and
+ * what Adobe holds before and after. Resolves whether the rotation succeeded.
+ */
+async function showAdobeSecretRotation(world: World): Promise<boolean> {
+  const { ims, secretsManager, sts } = world.emulators;
+  const short = (uuid: string | undefined) => (uuid ? uuid.slice(0, 8) : '-');
+  const before = ims.clientSecrets(world.adobe.clientId);
+  console.log('\nRotating the Adobe client secret: Secrets Manager RotateSecret → the rotation function → Adobe I/O Management API...');
+  console.log(`Adobe holds ${before.length} client secret (${before.map((secret) => short(secret.uuid)).join(', ')}), the one AWSCURRENT holds.`);
+  const operator = sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-ops', 'demo', 3600);
+  const client = new SecretsManagerClient({
+    endpoint: secretsManager.url,
+    region: world.emulators.endpointEnv.AWS_REGION,
+    credentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: operator.sessionToken! },
+  });
+  try {
+    const { VersionId } = await client.send(new RotateSecretCommand({ SecretId: world.adobe.secretId }));
+    await secretsManager.rotationsSettled();
+    const rotation = secretsManager.rotations.find((entry) => entry.token === VersionId)!;
+    const held = ims.clientSecrets(world.adobe.clientId);
+    const current = JSON.parse(secretsManager.currentValue(world.adobe.secretId)!) as { clientSecretUuid?: string };
+    const said: Record<string, string> = {
+      createSecret: `added ${short(held.at(-1)?.uuid)} at Adobe, stored as AWSPENDING of version ${short(VersionId)}`,
+      setSecret: 'nothing to set: Adobe already holds both',
+      testSecret: "IMS issued a token for the new secret with the rotator's scopes",
+      finishSecret: `AWSCURRENT moved to version ${short(VersionId)}; deleted ${before.map((secret) => short(secret.uuid)).join(', ')} at Adobe`,
+    };
+    for (const step of rotation.steps) console.log(`  ${step.step.padEnd(12)} ${step.ok ? 'ok    ' : 'FAILED'} ${step.ok ? said[step.step] : step.error}`);
+    const oldRefused = !held.some((secret) => before.some((old) => old.uuid === secret.uuid));
+    console.log(
+      `Adobe now holds ${held.length} client secret (${held.map((secret) => short(secret.uuid)).join(', ')}), the one AWSCURRENT holds (clientSecretUuid ${short(current.clientSecretUuid)}); ` +
+        `${oldRefused ? 'the old one is gone, and IMS refuses it' : 'the old one is STILL THERE'}.`,
+    );
+    return rotation.outcome === 'succeeded' && held.length === 1 && held[0]!.uuid === current.clientSecretUuid && oldRefused;
+  } finally {
+    client.destroy();
   }
 }
 

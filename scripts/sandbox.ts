@@ -22,7 +22,8 @@ const USAGE = `Usage:
   npm run sandbox -- fault clear                               clear Flow Service's refusals
   npm run sandbox -- run                                       a scheduled run now, as the schedule would
 
-Faults: 412-storm, patch-refused and expired-credentials (each needs --connection <id>), ims-401.
+Faults: 412-storm, patch-refused, expired-credentials and expiring (each needs --connection <id>), ims-401,
+io-management-403, scheduler-denied, failure-queue-denied, ledger-denied; together they move every alarm of the stack.
 --config <file>: write the rotator configuration there (relative to where npm was run) instead of
 the sandbox's directory. --every: how often the schedule fires while ENABLED (30s, 2m, 0: never).
 Faults and runs reach the sandbox at $${CONTROL_VARIABLE} (the environment it prints sets it).`;
@@ -59,6 +60,7 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     rotator('status'),
     rotator('rotate --dry-run'),
     rotator('pause --reason "rehearsal"'),
+    rotator('rotate-adobe-secret'),
     '',
     'Connections:',
     ...SANDBOX_CONNECTIONS.map((spec) => `  $${spec.variable.padEnd(11)}  ${sandbox.variables[spec.variable]}  ${spec.sandboxName.padEnd(4)}  ${spec.name}`),
@@ -68,6 +70,7 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     '    npm run sandbox -- fault 412-storm --connection $LOYALTY',
     '    npm run sandbox -- fault expired-credentials --connection $ORDERS_DEV',
     '    npm run sandbox -- fault ims-401',
+    '    npm run sandbox -- fault io-management-403',
     '    npm run sandbox -- fault clear',
     '',
     everyMs > 0
@@ -162,9 +165,7 @@ export async function sandboxMain(
         throw new UsageError(`Unknown fault "${name}": the faults are ${FAULT_NAMES.join(', ')} and clear.`);
       return await control('POST', '/faults', { fault: name, connection: values.connection }, url, out, err);
     }
-    throw new UsageError(
-      command === 'fault' ? 'fault needs a name: 412-storm, patch-refused, expired-credentials, ims-401 or clear.' : `Unknown command "${command}".`,
-    );
+    throw new UsageError(command === 'fault' ? `fault needs a name: ${FAULT_NAMES.join(', ')} or clear.` : `Unknown command "${command}".`);
   } catch (error) {
     if (!(error instanceof UsageError) && !String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
     err(`sandbox: ${(error as Error).message}\n${USAGE}\n`);

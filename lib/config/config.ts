@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { checkServiceUrl } from '../../core/contract.js';
+import { adobeSecretRotationConfigProblems, type AdobeSecretRotationConfigs } from './adobe-secret-rotation.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
 import { adobeCheckOffWarning, configCreatedRolesWithoutScope, targetsDeliveryProblems } from '../../core/targets-delivery-rules.js';
@@ -24,7 +25,7 @@ import {
   type MintMethod,
   type TargetShape,
 } from '../../core/rotation-rules.js';
-import { expiryAlarmPlan } from '../../core/alarm-rules.js';
+import { AGGREGATE_METRICS_WARNING, expiryAlarmPlan, fittingTimeoutSeconds } from '../../core/alarm-rules.js';
 
 import { describeIssue, locateJsonError } from './messages.js';
 import { rootSchema, targetSchema } from './schema.js';
@@ -81,7 +82,7 @@ export interface TargetConfig {
 }
 
 /** The validated configuration, defaults applied; the guardrail and operations keys are lib/config/guardrails.ts's and lib/config/operations.ts's. */
-export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
+export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, AdobeSecretRotationConfigs {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
   readonly account?: string;
@@ -104,6 +105,10 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig {
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
+  /** An existing topic the per-connection failing alarms notify (tickets), while the others page through the alarm topic. */
+  readonly ticketTopicArn?: string;
+  /** Each connection's metrics carry its `connectionId` (a contributor per connection); false: the rotator's aggregate only. */
+  readonly connectionMetrics: boolean;
   /**
    * `CredentialsExpiringAlarm`'s threshold in seconds. Omitted: the alarm's window plus one schedule
    * interval, within the range `expiryAlarmPlan` (rotation-rules.ts) allows.
@@ -222,6 +227,7 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       if (problem) problems.push(problem);
     }
     problems.push(...guardrailConfigProblems(config));
+    problems.push(...adobeSecretRotationConfigProblems(config));
     // What synth would refuse about a list too long for the environment, without synthesizing.
     if (Array.isArray(rawTargets) && targets.length === rawTargets.length) problems.push(...targetsDeliveryProblems({ ...config, targets }));
     const interval = scheduleInterval(config.schedule);
@@ -235,11 +241,18 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
       if (windowProblem) problems.push(`schedule: ${windowProblem}`);
       const timeout = functionTimeout(targets.length, config.concurrency);
       if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
-      // The credentials-expiring alarm must tell a healthy schedule from a stopped one and warn before expiry.
-      if (interval.seconds !== undefined && !windowProblem && timeout.seconds !== undefined) {
+      // The expiry alarms must tell a healthy schedule from a stopped one and warn before expiry.
+      const timeoutSeconds = fittingTimeoutSeconds({
+        targetCount: targets.length,
+        concurrency: config.concurrency,
+        intervalSeconds: interval.seconds,
+        shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
+        thresholdSeconds: config.expiryAlarmThresholdSeconds,
+      });
+      if (interval.seconds !== undefined && !windowProblem && timeoutSeconds !== undefined) {
         const plan = expiryAlarmPlan({
           intervalSeconds: interval.seconds,
-          timeoutSeconds: timeout.seconds,
+          timeoutSeconds,
           shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
           thresholdSeconds: config.expiryAlarmThresholdSeconds,
           durationField: field,
@@ -253,6 +266,9 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
         ...config,
         flowServiceUrl: config.flowServiceUrl.replace(/\/+$/, ''),
         imsUrl: config.imsUrl.replace(/\/+$/, ''),
+        ...(config.adobeSecretRotation
+          ? { adobeSecretRotation: { ...config.adobeSecretRotation, consoleApiUrl: config.adobeSecretRotation.consoleApiUrl.replace(/\/+$/, '') } }
+          : {}),
         targets,
       };
     }
@@ -267,13 +283,17 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
  * synth shows the same as CDK warnings. Not problems: such configurations work, and worked before
  * narrowing existed.
  */
-export function configWarnings(config: Pick<RotatorConfig, 'targets' | 'targetsDelivery' | 'account' | 'region' | 'verifyWithAdobe'>): string[] {
+export function configWarnings(
+  config: Pick<RotatorConfig, 'targets' | 'targetsDelivery' | 'account' | 'region' | 'verifyWithAdobe'> & Partial<Pick<RotatorConfig, 'connectionMetrics'>>,
+): string[] {
   const warnings = config.targets.flatMap((target, index) => {
     const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
     return warning ? [`targets[${index}]: ${warning}`] : [];
   });
   const withoutScope = config.verifyWithAdobe ? configCreatedRolesWithoutScope(config) : [];
-  return withoutScope.length > 0 ? [...warnings, `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`] : warnings;
+  if (withoutScope.length > 0) warnings.push(`verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`);
+  if (config.connectionMetrics === false) warnings.push(`connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
+  return warnings;
 }
 
 /**

@@ -7,6 +7,7 @@ import { parse as parseTolerantly, type ParseError } from 'jsonc-parser';
 import leven from 'leven';
 import { z } from 'zod';
 import { SANDBOX_NAME } from '../../core/contract.js';
+import { adobeSecretRotationSchema } from './adobe-secret-rotation.js';
 import { vpcSchema } from './guardrails.js';
 
 import { ACCOUNT, createRoleSchema, REGION, rootSchema, targetSchema } from './schema.js';
@@ -77,6 +78,7 @@ function allowedFields(path: readonly PropertyKey[]): readonly string[] {
   if (typeof last === 'number') return Object.keys(targetSchema.shape);
   if (last === 'createRole') return Object.keys(createRoleSchema.shape);
   if (last === 'vpc') return Object.keys(vpcSchema.shape);
+  if (last === 'adobeSecretRotation') return Object.keys(adobeSecretRotationSchema.shape);
   return ['secretId', 'kmsKeyArn'];
 }
 

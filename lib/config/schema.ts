@@ -16,6 +16,7 @@ import {
   stringWithRule,
   targetFieldSchemas,
 } from '../../core/contract.js';
+import { adobeSecretRotationFieldSchemas } from './adobe-secret-rotation.js';
 import { guardrailFieldSchemas } from './guardrails.js';
 import { operationsFieldSchemas } from './operations.js';
 import { bucketNameProblem, DEFAULT_MEMORY_MB, MAX_MEMORY_MB, memoryProblem, MIN_MEMORY_MB } from '../../core/rotation-rules.js';
@@ -131,6 +132,11 @@ export const rootSchema = z
         .string({ error: 'must be a string' })
         .regex(new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`), 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
         .optional(),
+      ticketTopicArn: z
+        .string({ error: 'must be a string' })
+        .regex(new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`), 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
+        .optional(),
+      connectionMetrics: z.boolean({ error: 'must be true or false' }).default(true),
       expiryAlarmThresholdSeconds: z
         .number({ error: 'must be a whole number of seconds' })
         .int('must be a whole number of seconds')
@@ -146,6 +152,7 @@ export const rootSchema = z
         .optional(),
       ...guardrailFieldSchemas,
       ...operationsFieldSchemas,
+      ...adobeSecretRotationFieldSchemas,
       // Each target is parsed on its own below, so one bad target does not hide the others' problems.
       targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
     },

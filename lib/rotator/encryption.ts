@@ -6,17 +6,35 @@
  * statements; an imported key's policy cannot be changed from a stack (`addToResourcePolicy` is a
  * no-op), so docs/DEPLOY.md ("Key policy") gives its owner the same statements.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 
-/** Let CloudWatch Logs and CloudWatch alarms use `key`, when its policy belongs to this app. */
-export function allowServicesToUseKey(key: kms.IKey): void {
+/** The key policy statement CloudWatch alarms need to publish to a topic encrypted with the key, for `account` and `region`. */
+export function alarmKeyStatement(partition: string, region: string, account: string): Record<string, unknown> {
+  return {
+    Sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+    Effect: 'Allow',
+    Principal: { Service: 'cloudwatch.amazonaws.com' },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    Resource: '*',
+    Condition: {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    },
+  };
+}
+
+/**
+ * Let CloudWatch Logs and CloudWatch alarms use `key`, when its policy belongs to this app.
+ * @returns whether the statements were added: false for an imported key, whose policy only its owner can change.
+ */
+export function allowServicesToUseKey(key: kms.IKey): boolean {
   const { partition, region, account } = Stack.of(key);
   // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
   // Any log group of this account and region: naming the log group would make the key depend on
   // the log group that depends on the key (its name is generated at deploy time).
-  key.addToResourcePolicy(
+  const { statementAdded } = key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchLogsInThisAccount',
       principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
@@ -25,13 +43,33 @@ export function allowServicesToUseKey(key: kms.IKey): void {
       conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` } },
     }),
   );
-  // https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+  // https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns: only this account's alarms
+  // (the confused-deputy conditions), any of them (their names are generated at deploy time).
+  const alarms = alarmKeyStatement(partition, region, account);
   key.addToResourcePolicy(
     new iam.PolicyStatement({
-      sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
+      sid: alarms.Sid as string,
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      actions: alarms.Action as string[],
       resources: ['*'],
+      conditions: alarms.Condition as Record<string, unknown>,
     }),
+  );
+  return statementAdded;
+}
+
+/**
+ * The synth warning for an imported key on the alarm topic the construct creates: CloudWatch can
+ * publish to that topic only if the key's policy lets it, and this stack cannot add that. Names the
+ * statement (docs/DEPLOY.md, "Key policy" has it too).
+ */
+export function topicKeyPolicyWarning(key: kms.IKey): string {
+  const stack = Stack.of(key);
+  const known = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
+  const statement = alarmKeyStatement(known(stack.partition, 'aws'), known(stack.region, '<region>'), known(stack.account, '<account>'));
+  return (
+    `the alarm topic is encrypted with an imported key, whose policy this stack cannot change: CloudWatch may publish the alarms to it only if the key policy allows it, ` +
+    `else no alarm reaches anyone. Before deploying, the key's owner adds this statement (docs/DEPLOY.md, "Key policy"): ${JSON.stringify(statement)}; ` +
+    'then check the route with `npx aep-s3-rotator test-alarm`.'
   );
 }

@@ -31,15 +31,18 @@ export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | un
 
 /**
  * Let `role` use the ledger exactly as lambda/ledger.ts does: `dynamodb:UpdateItem` on the table
- * (its `ReturnValues: ALL_OLD` needs no read permission), `dynamodb:BatchGetItem` to read at the
- * start of a run the explore form Adobe accepted for each connection, and with a customer-managed
- * key the two KMS actions DynamoDB performs with the caller's permissions, only through DynamoDB
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
+ * (its `ReturnValues: ALL_OLD` needs no read permission), `dynamodb:BatchGetItem` to read, at the
+ * start of a run, what it remembers of each connection (the explore form Adobe accepted, when it
+ * last tried it) and, on a scheduled run, what an earlier delivery of the same tick already
+ * rotated, and with a customer-managed key the two KMS actions DynamoDB performs with the caller's permissions, only
+ * through DynamoDB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
  * Not `grantReadWriteData`: it adds PutItem, DeleteItem, Query, Scan, BatchWriteItem and `kms:*` wildcards.
  */
 export function grantLedgerWrite(role: iam.IRole, table: dynamodb.ITable): void {
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteLedger', actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }));
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadLedgerExploreForms', actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'ReadLedgerForDuplicateDeliveries', actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn] }),
+  );
   if (table.encryptionKey) {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -9,15 +9,17 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 
 /**
- * Why the created Adobe secret has no Secrets Manager rotation (docs/DEPLOY.md, "Rotating the Adobe
- * client secret"). Adobe does let an OAuth Server-to-Server client secret be rotated, in Developer
- * Console or through the I/O Management API
- * (https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets).
+ * Why the created Adobe secret has no Secrets Manager rotation when `adobeSecretRotation` is off,
+ * and how to turn it on (docs/DEPLOY.md, "Rotating the Adobe client secret"). Adobe lets an OAuth
+ * Server-to-Server client secret be rotated, in Developer Console or through the I/O Management API
+ * (https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets);
+ * with it on, the secret has a `RotationSchedule` and the finding does not arise.
  */
 export const ADOBE_SECRET_ROTATION_REASON =
-  'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API (add a second secret, switch to it, delete the old one), and this project does not automate that yet: ' +
-  'the credential would need the I/O Management API and its manage_client_secrets scope, letting whoever holds the secret mint more secrets for it, and the two-secret rollover (add, store as AWSPENDING, prove with IMS, promote, wait until no warm function uses the old one, delete it) needs a rotation function of its own. ' +
-  'Operators rotate in Developer Console and put the new value with put-secret-value (docs/DEPLOY.md).';
+  'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API, and this deployment leaves that to the operator: adobeSecretRotation is off. ' +
+  "To have Secrets Manager rotate the secret, add the I/O Management API to the Developer Console project (its token then carries manage_client_secrets, letting whoever holds the secret manage the credential's secrets), " +
+  'add consoleOrgId and credentialId to the secret, and set "adobeSecretRotation": { "everyDays": 30 } in cdk.json (or the construct\'s adobeSecretRotation prop); docs/DEPLOY.md, "Rotating the Adobe client secret". ' +
+  'Until then operators rotate in Developer Console and put the new value with put-secret-value.';
 
 /** Acknowledge the findings on the function, the dead-letter queues and, when the construct created it, the Adobe secret. */
 export function acknowledgeNagFindings({

@@ -123,6 +123,22 @@ export interface FunctionVpcProps {
   readonly securityGroups: readonly ec2.ISecurityGroup[];
 }
 
+/**
+ * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API
+ * (`lambda/adobe-secret-rotation.ts`). The credential's Developer Console project must have the
+ * I/O Management API added, and the secret must hold `consoleOrgId` and `credentialId`
+ * (docs/DEPLOY.md, "Rotating the Adobe client secret").
+ */
+export interface AdobeSecretRotationProps {
+  /** How often Secrets Manager rotates the secret: whole days, 1 to 1000 (e.g. `Duration.days(30)`). */
+  readonly every: Duration;
+  /**
+   * Adobe's I/O Management API.
+   * @default 'https://api.adobe.io'
+   */
+  readonly consoleApiUrl?: string;
+}
+
 /** Properties of {@link S3CredentialRotator}. */
 export interface S3CredentialRotatorProps {
   /** The connections to rotate (at least one). */
@@ -155,7 +171,10 @@ export interface S3CredentialRotatorProps {
   readonly concurrency?: number;
   /**
    * The function timeout.
-   * @default - 30 s plus 45 s per batch of `concurrency` targets (refused beyond Lambda's 15 minutes)
+   * @default - 30 s plus 45 s per batch of `concurrency` targets, plus room for one slow connection's
+   * one more attempt (338 s), at most Lambda's 15 minutes, and lowered where the expiry alarms need
+   * it (docs/DEPLOY.md, "The window, the threshold and the timeout"); refused only when 30 s plus
+   * 45 s per batch exceeds 15 minutes
    */
   readonly timeout?: Duration;
   /**
@@ -178,7 +197,7 @@ export interface S3CredentialRotatorProps {
   /**
    * Whether the rotator runs on its schedule. `false` deploys it paused: the schedule stays, with
    * state DISABLED, and every alarm stays, with its actions disabled (`ActionsEnabled: false`), so
-   * a paused rotator pages no one (`CredentialsExpiringAlarm` goes to ALARM when no run reports,
+   * a paused rotator pages no one (`RotatorNotReportingAlarm` goes to ALARM when no run reports,
    * silently). Manual runs (`aep-s3-rotator rotate`) still work. Connections keep what they hold
    * until it expires. Deploying `true` again resumes both; an alarm already in ALARM then
    * notifies only on its next change of state.
@@ -195,6 +214,21 @@ export interface S3CredentialRotatorProps {
    * @default - a new topic (subscribe to it, or see `alarmTopic`)
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Where the per-connection failing alarms (`ConnectionFailingAlarm`) notify, to open a ticket,
+   * while the expiry alarms and the run-level alarms page through `alarmTopic`. Its policy must let
+   * CloudWatch publish (a topic of this app gets the statement; an imported one's owner adds it).
+   * @default - every alarm notifies `alarmTopic`
+   */
+  readonly ticketTopic?: sns.ITopic;
+  /**
+   * Whether each connection's metrics carry its `connectionId`, so that each connection is an alarm
+   * contributor of its own (a second failing connection notifies while a first is in ALARM). CloudWatch
+   * bills each custom time series: three per connection (docs/DEPLOY.md, "What the metrics cost").
+   * `false` falls back to the rotator's aggregate, and synth warns what is lost.
+   * @default true
+   */
+  readonly connectionMetrics?: boolean;
   /**
    * Powertools service name: the `service` dimension of every metric.
    * @default 'aep-s3-credential-rotator'
@@ -218,12 +252,13 @@ export interface S3CredentialRotatorProps {
    */
   readonly verifyWithAdobe?: boolean;
   /**
-   * `CredentialsExpiringAlarm` fires when a connection's credentials have less than this left (or
-   * no run reported for its whole window). It must be at least the alarm's window plus 3 minutes,
-   * so that it fires before the credentials it last saw expire, and at most the shortest
-   * credential lifetime minus the function timeout, so that healthy runs stay above it; synth
-   * refuses anything else (`expiryAlarmPlan` in core/rotation-rules.ts has the reasoning).
-   * @default - the alarm's window plus one schedule interval, kept within those bounds (35 minutes for 1-hour credentials rotated every 15 minutes)
+   * `CredentialsExpiringAlarm` fires, for a connection, when it reports less than this left on its
+   * credentials (`RotatorNotReportingAlarm` when no run reports for the alarms' window). It must be
+   * at least the window plus 3 minutes, so that the alarms fire before the credentials last seen
+   * expire, and at most the shortest credential lifetime minus the function timeout, so that
+   * healthy runs stay above it; synth refuses anything else (`expiryAlarmPlan` in
+   * core/alarm-rules.ts has the reasoning).
+   * @default - the window plus one schedule interval, kept within those bounds (40 minutes for 1-hour credentials rotated every 15 minutes)
    */
   readonly expiryAlarmThreshold?: Duration;
   /**
@@ -288,6 +323,14 @@ export interface S3CredentialRotatorProps {
    * @default - only the function's role may read the secret (when the construct can set its policy)
    */
   readonly secretReaders?: readonly string[];
+  /**
+   * Rotate the Adobe client secret on a schedule: a rotation function with its own role (reading
+   * and writing only this secret's versions), a `RotationSchedule` on the secret, and
+   * `AdobeSecretRotationFailedAlarm`. Its role is allowed to read the secret besides the
+   * function's (as `secretReaders` are). `enabled: false` and `pause` do not stop it.
+   * @default - not rotated by Secrets Manager: rotate in Developer Console and put the new value (cdk-nag's AwsSolutions-SMG4 is acknowledged)
+   */
+  readonly adobeSecretRotation?: AdobeSecretRotationProps;
 }
 
 /** Props that describe an impossible deployment; lists every problem with the prop path. */

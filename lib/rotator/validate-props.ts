@@ -26,7 +26,8 @@ import {
   sessionPolicySizeProblem,
   unnarrowedWarning,
 } from '../../core/rotation-rules.js';
-import { expiryAlarmPlan, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
+import { expiryAlarmPlan, fittingTimeoutSeconds, type ExpiryAlarmPlan } from '../../core/alarm-rules.js';
+import { adobeSecretRotationProblems } from './adobe-secret-rotation-props.js';
 import { guardrailProblems } from './guardrails.js';
 import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
 
@@ -79,6 +80,7 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
     if (problem) problems.push(problem);
   }
   problems.push(...guardrailProblems(scope, props));
+  problems.push(...adobeSecretRotationProblems(props.adobeSecretRotation));
 
   const targets: CheckedTarget[] = [];
   const seen = new Map<string, number>();
@@ -181,7 +183,16 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   if (props.timeout === undefined && !Token.isUnresolved(concurrency) && concurrency >= 1) {
     const timeout = functionTimeout(props.targets.length, concurrency);
     if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
-    else timeoutSeconds = timeout.seconds;
+    const threshold = props.expiryAlarmThreshold?.toSeconds();
+    // Room for one slow connection's one more attempt, as far as the expiry alarms allow.
+    timeoutSeconds =
+      fittingTimeoutSeconds({
+        targetCount: props.targets.length,
+        concurrency,
+        intervalSeconds,
+        shortestLifetimeSeconds: shortest?.seconds,
+        thresholdSeconds: threshold === undefined || Token.isUnresolved(threshold) ? undefined : threshold,
+      }) ?? timeoutSeconds;
   }
   // The function's actual timeout (undefined while a token).
   const givenTimeout = props.timeout?.toSeconds();

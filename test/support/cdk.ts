@@ -92,7 +92,12 @@ export interface SynthesizedFunction {
  * or the `outdir` of {@link synthRotatorStack} with `bundle: true`): template → the function's
  * `Code.S3Key` (`<hash>.zip`) → `<stack>.assets.json` → `asset.<hash>/index.mjs`.
  */
-export function findSynthesizedFunction(cdkOut = join(PROJECT_ROOT, 'cdk.out'), stackName = sampleConfig().stackName): SynthesizedFunction {
+export function findSynthesizedFunction(
+  cdkOut = join(PROJECT_ROOT, 'cdk.out'),
+  stackName = sampleConfig().stackName,
+  /** The variable only this function's environment has (the Adobe secret's rotation function: `ADOBE_CONSOLE_API_URL`). */
+  variable = 'ADOBE_CREDENTIALS_SECRET_ID',
+): SynthesizedFunction {
   const manifest = JSON.parse(readFileSync(join(cdkOut, 'manifest.json'), 'utf8')) as {
     artifacts: Record<string, { type: string; properties?: { templateFile?: string } }>;
   };
@@ -102,9 +107,9 @@ export function findSynthesizedFunction(cdkOut = join(PROJECT_ROOT, 'cdk.out'), 
     Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
   };
   const functions = Object.entries(template.Resources).filter(
-    ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.ADOBE_CREDENTIALS_SECRET_ID !== undefined,
+    ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.[variable] !== undefined,
   );
-  if (functions.length !== 1) throw new Error(`expected one rotation function in ${templateFile}, found ${functions.length}`);
+  if (functions.length !== 1) throw new Error(`expected one function with ${variable} in ${templateFile}, found ${functions.length}`);
   const [logicalId, resource] = functions[0]!;
   const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
   const assets = JSON.parse(readFileSync(join(cdkOut, `${stackName}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };

@@ -5,13 +5,15 @@
  * - rotation-harness.ts: the real handler against a seeded emulator world, with fast retries;
  * - cli-world.ts: the CLI in-process against the emulators and a deployed stack's stand-ins;
  * - contract.ts: replaying the recordings of Flow Service in test/contract/;
- * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload.
+ * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
+ * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
  */
 export * from './capture.js';
 export * from './cdk.js';
 export * from './cli-world.js';
 export * from './rotation-harness.js';
 export * from './contract.js';
+export * from './secret-rotation.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} } as const;

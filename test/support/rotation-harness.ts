@@ -18,7 +18,8 @@ export interface Harness {
 }
 
 export async function startHarness(options: WorldOptions): Promise<Harness> {
-  const world = await startWorld(options);
+  // The rotation function the world runs gets the same fast retries as the handler.
+  const world = await startWorld({ httpPolicy: FAST_HTTP_POLICY, ...options });
   const restore = world.applyEnv({ POWERTOOLS_LOG_LEVEL: 'DEBUG' });
   return {
     world,

@@ -140,6 +140,9 @@ describe('stack outputs', () => {
       'scheduleGroupName',
       'ledgerTableName',
       'alarmNames',
+      'adobeSecretRotationFunctionName',
+      'adobeSecretRotationLogGroupName',
+      'adobeSecretRotationRoleArn',
     ] as const) {
       expect(STACK_OUTPUT[key], key).toBe(OUTPUT[key]);
     }
@@ -173,6 +176,7 @@ describe('the deployed stack in stand-ins', () => {
     const { ALARM_IDS } = await import('../../../emulators/deployed-stack.js');
     const runbook = readFileSync(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');
 
-    expect([...ALARM_IDS].sort()).toEqual([...runbook.matchAll(/^### `(\w+Alarm)`$/gm)].map((match) => match[1]).sort());
+    // AdobeSecretRotationFailedAlarm is not in AlarmNames (pause leaves it alone): it has its section, not a stand-in of its own.
+    expect([...ALARM_IDS, 'AdobeSecretRotationFailedAlarm'].sort()).toEqual([...runbook.matchAll(/^### `(\w+Alarm)`$/gm)].map((match) => match[1]).sort());
   });
 });

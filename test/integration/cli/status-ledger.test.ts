@@ -168,7 +168,7 @@ describe('status from the ledger', () => {
     const [id] = t.world.connectionIds;
     await t.stack.runSchedule();
     // Somebody pastes keys that have already expired into the connection, in the Experience Platform UI.
-    await injectFault({ world: t.world, dir: t.dir }, 'expired-credentials', id);
+    await injectFault({ world: t.world, dir: t.dir, stack: t.stack }, 'expired-credentials', id);
 
     const status = await t.cli(['status', '--connection', id!], { tty: true });
     const probed = await t.cli(['status', '--probe', '--connection', id!, '--json']);

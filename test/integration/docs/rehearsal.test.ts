@@ -2,8 +2,8 @@
  * docs/RUNBOOK.md, "Rehearse an incident offline", run as written: every command of its `sh`
  * blocks, in order, against the sandbox `npm run sandbox` starts (in this process). The runbook's
  * comments say what to expect after each command (`exit N` and words of its output, in backticks);
- * this test holds it to that. A command the test does not know fails it, so the walkthroughs and
- * the test cannot drift apart.
+ * this test holds it to that (a `$NAME` in them is the sandbox's variable, as in the commands). A
+ * command the test does not know fails it, so the walkthroughs and the test cannot drift apart.
  *
  * - `npx aep-s3-rotator ...` runs through `run()` from cli/main.ts, on a terminal without colour;
  * - `npm run sandbox -- fault|run` does what the control endpoint would (the sandbox's own methods);
@@ -112,13 +112,14 @@ async function perform(step: Step): Promise<{ code: number; output: string }> {
 describe('docs/RUNBOOK.md, "Rehearse an incident offline"', () => {
   const documented = walkthroughs();
 
-  it('has the walkthroughs this test runs: a start, three incidents and the expired credentials', () => {
+  it('has the walkthroughs this test runs: a start, three incidents, the expired credentials and the Adobe secret rotation', () => {
     expect(documented.map((walkthrough) => walkthrough.title)).toEqual([
       'Start, and a first scheduled run',
       'Rehearsal 1: a connection whose PATCH is refused (`ConnectionFailingAlarm`)',
       "Rehearsal 2: a 412 storm from someone else's edits, paused while you find them",
       'Rehearsal 3: IMS 401 after a client-secret rotation (`ErrorsAlarm`)',
       'Also: credentials that expired in a connection',
+      "Rehearsal 4: the Adobe client secret's rotation (`AdobeSecretRotationFailedAlarm`)",
     ]);
     for (const walkthrough of documented) expect(walkthrough.steps.length).toBeGreaterThan(1);
   });
@@ -131,7 +132,7 @@ describe('docs/RUNBOOK.md, "Rehearse an incident offline"', () => {
         printed.push(output);
 
         expect({ command: step.line, code }).toEqual({ command: step.line, code: step.exitCode ?? 0 });
-        for (const words of step.expects) expect(output.replace(/\s+/g, ' '), step.line).toContain(words);
+        for (const words of step.expects) expect(output.replace(/\s+/g, ' '), step.line).toContain(expand(words, sandbox.variables));
       }
     });
   }

@@ -1,10 +1,18 @@
 /**
- * The CloudWatch stand-in answers DescribeAlarms, DisableAlarmActions and EnableAlarmActions in the
- * protocol the installed @aws-sdk/client-cloudwatch speaks (AWS JSON 1.0, Query-compatible), over
- * a real socket: signed requests only, AWS's errors for a request it would refuse, and alarms
- * whose disabled actions notify no one.
+ * The CloudWatch stand-in answers DescribeAlarms, DisableAlarmActions, EnableAlarmActions,
+ * SetAlarmState and DescribeAlarmContributors in the protocol the installed
+ * @aws-sdk/client-cloudwatch speaks (AWS JSON 1.0, Query-compatible), over a real socket: signed
+ * requests only, AWS's errors for a request it would refuse, alarms whose disabled actions notify
+ * no one, and alarms on Metrics Insights queries whose every contributor has a state of its own.
  */
-import { CloudWatchClient, DescribeAlarmsCommand, DisableAlarmActionsCommand, EnableAlarmActionsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DescribeAlarmContributorsCommand,
+  DescribeAlarmsCommand,
+  DisableAlarmActionsCommand,
+  EnableAlarmActionsCommand,
+  SetAlarmStateCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../../emulators/cloudwatch.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
@@ -93,5 +101,59 @@ describe('CloudWatch stand-in', () => {
     // Query-compatible: the SDK names the error by the Query code, as it would for the Query protocol.
     expect(error).toMatchObject({ name: 'InvalidClientTokenId', $metadata: { httpStatusCode: 403 } });
     expect(cloudWatch.getAlarm(NAMES[0]!)?.actionsEnabled).toBe(true);
+  });
+
+  it('sets an alarm state as SetAlarmState does, notifying its actions of the change', async () => {
+    const before = cloudWatch.notifications.length;
+    await client.send(new SetAlarmStateCommand({ AlarmName: NAMES[1], StateValue: 'ALARM', StateReason: 'testing the route' }));
+
+    expect(cloudWatch.getAlarm(NAMES[1]!)).toMatchObject({ state: 'ALARM', stateReason: 'testing the route' });
+    expect(cloudWatch.notifications.slice(before)).toEqual([expect.objectContaining({ alarmName: NAMES[1], state: 'ALARM', reason: 'testing the route' })]);
+  });
+
+  it('refuses SetAlarmState for an unknown alarm (ResourceNotFound, 404) and a state CloudWatch has not (ValidationError)', async () => {
+    const unknown = await client
+      .send(new SetAlarmStateCommand({ AlarmName: 'Deleted-Alarm', StateValue: 'ALARM', StateReason: 'x' }))
+      .catch((thrown: Error) => thrown);
+    const badState = await client
+      .send(new SetAlarmStateCommand({ AlarmName: NAMES[0], StateValue: 'PANIC' as never, StateReason: 'x' }))
+      .catch((thrown: Error) => thrown);
+
+    expect(unknown).toMatchObject({ name: 'ResourceNotFound', $metadata: { httpStatusCode: 404 } });
+    expect(badState).toMatchObject({ name: 'ValidationException', Code: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('evaluates an alarm on a Metrics Insights query per contributor, and lists those in ALARM with DescribeAlarmContributors', async () => {
+    const name = 'Rotator-ConnectionFailingAlarm-per-connection';
+    const query =
+      'SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = \'fn-a\' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500';
+    cloudWatch.putAlarm({
+      alarmName: name,
+      alarmActions: [TOPIC],
+      state: 'OK',
+      definition: { kind: 'query', query, comparison: 'GreaterThanOrEqualToThreshold', threshold: 1, treatMissingData: 'notBreaching' },
+    });
+    const point = (connectionId: string, value: number, rotator = 'fn-a') => ({
+      namespace: 'AepS3CredentialRotator',
+      metricName: 'RotationFailed',
+      dimensions: { service: 'svc', rotator, connectionId },
+      value,
+    });
+
+    // Another rotator's failure, and this one's aggregate (no connectionId), are not contributors.
+    cloudWatch.ingest([point('a', 1), point('b', 0), point('c', 1, 'fn-b')]);
+    cloudWatch.ingest([{ namespace: 'AepS3CredentialRotator', metricName: 'RotationFailed', dimensions: { service: 'svc', rotator: 'fn-a' }, value: 5 }]);
+    const first = cloudWatch.evaluate().find((evaluation) => evaluation.alarmName === name);
+    cloudWatch.ingest([point('a', 1), point('b', 1)]);
+    const second = cloudWatch.evaluate().find((evaluation) => evaluation.alarmName === name);
+    const contributors = await client.send(new DescribeAlarmContributorsCommand({ AlarmName: name }));
+
+    expect(first?.transitions.map(({ state, contributor }) => [state, contributor])).toEqual([
+      ['ALARM', undefined],
+      ['ALARM', { connectionId: 'a' }],
+    ]);
+    // The alarm stays in ALARM; the second connection notifies on its own.
+    expect(second?.transitions.map(({ state, contributor, notified }) => [state, contributor, notified])).toEqual([['ALARM', { connectionId: 'b' }, true]]);
+    expect(contributors.AlarmContributors?.map((contributor) => contributor.ContributorAttributes)).toEqual([{ connectionId: 'a' }, { connectionId: 'b' }]);
   });
 });

@@ -123,8 +123,10 @@ describe('after every successful PATCH', () => {
     expect(await world.callerIdentityOf(refused)).toMatch(/assumed-role/);
     expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${refused}`)).toHaveLength(1);
     expect(summary.results[1]).toMatchObject({ connectionId: fine, status: 'rotated', adobeVerified: true });
-    const metrics = capture.jsonLines().filter((line) => '_aws' in line);
-    expect(metrics.flatMap((line) => [line.RotationFailed ?? []].flat())).toEqual([1]);
+    // Each connection reports its own outcome: the refused one failed, though its PATCH landed.
+    const metrics = capture.jsonLines().filter((line) => '_aws' in line && 'connectionId' in line);
+    const failedBy = Object.fromEntries(metrics.map((line) => [line.connectionId, line.RotationFailed]));
+    expect(failedBy).toEqual({ [refused]: 1, [fine]: 0 });
   });
 
   it("retries Adobe's 5xx on the explore through got, like any request", async () => {

@@ -274,9 +274,27 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
     expect(metricValues(capture.jsonLines(), 'SecondsUntilCredentialExpiry')).toEqual([0]);
   });
 
-  it('ends a clean run of every target with one RotationFailed of 0, so the failing alarm can return to OK; a manual run does not', async () => {
+  it('reports each connection tried once, with its own RotationFailed (0 when it rotated), a manual run too', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
     const handler = newHandler();
+    const capture = captureOutput();
+
+    await handler(SCHEDULED_EVENT);
+    const scheduled = capture.jsonLines().filter((line) => '_aws' in line);
+    await handler({ connectionIds: [world.connectionIds[0]] });
+    const manual = capture
+      .jsonLines()
+      .filter((line) => '_aws' in line)
+      .slice(scheduled.length);
+    capture.restore();
+
+    expect(scheduled.map((line) => [line.connectionId, line.RotationFailed])).toEqual(world.connectionIds.map((id) => [id, 0]));
+    expect(manual.map((line) => [line.connectionId, line.RotationFailed])).toEqual([[world.connectionIds[0], 0]]);
+  });
+
+  it('with aggregate metrics only, ends a clean run of every target with one RotationFailed of 0, so the failing alarm can return to OK; a manual run does not', async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    const handler = newHandler({ env: { CONNECTION_METRICS: 'false' } });
     const capture = captureOutput();
 
     await handler(SCHEDULED_EVENT);
@@ -287,6 +305,7 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
 
     expect(scheduled).toEqual([0]);
     expect(all).toEqual([0]);
+    expect(capture.jsonLines().some((line) => 'connectionId' in line && '_aws' in line)).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@
  * thrown error (and its cause chain, serialized as Lambda would) and every return value captured,
  * searched for every secret the emulators issued or hold.
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
 import { stsErrorXml } from '../../../emulators/sts.js';
@@ -100,6 +101,13 @@ describe('secret hygiene', () => {
     outputs.push(JSON.stringify(refused.value ?? null));
     if (refused.error) outputs.push(serializeError(refused.error));
 
+    // Runs 5 and 6: one schedule tick delivered twice; the second reports what the first rotated, from the ledger.
+    flowService.clearFaults();
+    ims.clearFaults();
+    const tick = { source: 'aep-s3-rotator.schedule', executionId: randomUUID(), scheduledTime: new Date().toISOString() };
+    outputs.push(JSON.stringify(await settle(() => newHandler()(tick))));
+    outputs.push(JSON.stringify(await settle(() => newHandler()(tick))));
+
     capture.restore();
 
     // Every error thrown along the way, serialized with its whole cause chain.
@@ -117,6 +125,8 @@ describe('secret hygiene', () => {
     expect(errors).toContain('"unmanagedTemporaryConnections"');
     expect(errors).toContain('"dataflowRunsFailed":');
     expect(errors).toContain('"adobeCanRead":false');
+    expect(errors).toContain('"errorCode":"DUPLICATE_DELIVERY"');
+    expect(capture.text()).toContain('"connectionId":');
   });
 
   it('an error body that echoes the credentials is redacted before it reaches a message', async () => {

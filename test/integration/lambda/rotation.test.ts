@@ -792,18 +792,20 @@ describe('step 7: reporting, isolation and concurrency', () => {
     await settle(() => newHandler()(SCHEDULED_EVENT));
     capture.restore();
 
+    // One document per connection tried, each with its own values.
     const emf = capture.jsonLines().filter((line) => '_aws' in line);
-    expect(emf.length).toBeGreaterThan(0);
-    const document = Object.assign({}, ...emf) as Record<string, unknown>;
-    expect(document).toMatchObject({ RotationSucceeded: 1, RotationFailed: 1, service: 'aep-s3-credential-rotator' });
-    // Every connection tried: the rotated one's new expiry, and 0 for the one whose credentials are unknown.
-    const expiries = [document.SecondsUntilCredentialExpiry]
-      .flat()
-      .map(Number)
-      .sort((a, b) => a - b);
-    expect(expiries).toHaveLength(2);
-    expect(expiries[0]).toBe(0);
-    expect(expiries[1]).toBeGreaterThan(3500);
+    const [rotated, failed] = world.connectionIds.map((id) => emf.filter((line) => line.connectionId === id));
+    expect(rotated).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    expect(rotated![0]).toMatchObject({ RotationSucceeded: 1, RotationFailed: 0, service: 'aep-s3-credential-rotator', rotator: 'aep-s3-credential-rotator' });
+    expect(rotated![0]!.SecondsUntilCredentialExpiry).toBeGreaterThan(3500);
+    // Unknown credentials count as expired.
+    expect(failed![0]).toMatchObject({ RotationSucceeded: 0, RotationFailed: 1, SecondsUntilCredentialExpiry: 0 });
+    // Per connection, and in the same document for the rotator as a whole.
+    expect((rotated![0]!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions).toEqual([
+      ['service', 'rotator', 'connectionId'],
+      ['service', 'rotator'],
+    ]);
     const namespaces = emf.flatMap((line) => (line._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics.map((m) => m.Namespace));
     expect(new Set(namespaces)).toEqual(new Set(['AepS3CredentialRotator']));
   });

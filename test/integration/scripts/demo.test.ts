@@ -23,6 +23,12 @@ describe('npm run demo', () => {
     expect(output).toContain('rotated (after 1 etag conflict)');
     expect(output).toContain('5 of 5 were then explored by Flow Service with their new credentials');
     expect(output).toContain('"message":"connection rotated"');
+    // The Adobe client secret rotates too, and the rotator's next run uses the new one.
+    expect(output).toMatch(/createSecret ok {5}added [0-9a-f]{8} at Adobe/);
+    expect(output).toContain('finishSecret ok     AWSCURRENT moved to version');
+    expect(output).toContain('the old one is gone, and IMS refuses it');
+    expect(output).toContain("The rotator's next run, in the same container: 5 rotated");
+    expect(output).toContain('"message":"adobe secret rotation step succeeded"');
     expect(outcome.secrets.length).toBeGreaterThan(10);
     expect(findSecrets(output, outcome.secrets)).toEqual([]);
   });

@@ -2,7 +2,9 @@
  * Proves the artifact, not just the source: the real `cdk synth` writes the bundle `cdk deploy`
  * would upload; a fresh Node.js process (as Lambda starts one) loads that `index.mjs` with the
  * environment from the synthesized template, and is invoked with the event the synthesized
- * EventBridge Scheduler target sends. The connections in the emulators must end rotated.
+ * EventBridge Scheduler target sends. The connections in the emulators must end rotated. The Adobe
+ * secret's rotation function is proved the same way: Secrets Manager's RotateSecret invokes its
+ * bundle, one fresh process per step.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +22,8 @@ const STACK = 'RotatorArtifactTest';
 let world: World;
 let workDir: string;
 let createdConnectionId: string;
+/** The cloud assembly the first test synthesizes (both functions' bundles). */
+let cdkOut: string;
 
 beforeAll(async () => {
   world = await startWorld({
@@ -65,6 +69,7 @@ describe('the synthesized function bundle', () => {
       adobeCredentialsSecret: world.adobe.secretId,
       flowServiceUrl: world.emulators.flowService.url,
       imsUrl: world.emulators.ims.url,
+      adobeSecretRotation: { everyDays: 30, consoleApiUrl: world.emulators.adobeConsole.url },
       targets: [
         { connectionId: chained!.connectionId, sandboxName: 'prod', roleArn: chained!.roleArn, externalId: 'aep-artifact-ext' },
         {
@@ -80,7 +85,7 @@ describe('the synthesized function bundle', () => {
     };
     const configFile = join(workDir, 'rotator.json');
     writeFileSync(configFile, JSON.stringify(config));
-    const cdkOut = join(workDir, 'cdk.out');
+    cdkOut = join(workDir, 'cdk.out');
     await run(
       process.execPath,
       [join(PROJECT_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '-c', `rotatorConfigFile=${configFile}`, '--output', cdkOut],
@@ -159,4 +164,56 @@ describe('the synthesized function bundle', () => {
     expect(stdout).toContain('"message":"connection rotated"');
     for (const secret of world.secretValues()) expect(stdout.includes(secret)).toBe(false);
   }, 180_000);
+
+  it("rotates the Adobe client secret when Secrets Manager invokes the rotation function's bundle, one fresh process per step", async () => {
+    // Prepare: the rotation function as synthesized, under its own role's credentials.
+    const fn = findSynthesizedFunction(cdkOut, STACK, 'ADOBE_CONSOLE_API_URL');
+    const environment = resolveIntrinsics(fn.environment, fakeAttribute) as Record<string, string>;
+    const credentials = world.rotationFunctionCredentials;
+    let logs = '';
+    world.emulators.secretsManager.setRotationInvoker(async (_arn, event) => {
+      const { stdout } = await run(
+        process.execPath,
+        ['--input-type=module', '-e', 'const { handler } = await import(process.env.HANDLER_FILE); await handler(JSON.parse(process.env.ROTATION_EVENT));'],
+        {
+          cwd: fn.assetDir,
+          timeout: 60_000,
+          env: {
+            PATH: process.env.PATH,
+            ...environment,
+            AWS_REGION: world.env.AWS_REGION!,
+            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+            AWS_SESSION_TOKEN: credentials.sessionToken!,
+            AWS_ENDPOINT_URL_SECRETS_MANAGER: world.env.AWS_ENDPOINT_URL_SECRETS_MANAGER!,
+            HANDLER_FILE: fn.handlerFile,
+            ROTATION_EVENT: JSON.stringify(event),
+          },
+        },
+      );
+      logs += stdout;
+    });
+    const before = JSON.parse(world.emulators.secretsManager.currentValue(world.adobe.secretId)!) as Record<string, string>;
+
+    // Act
+    const { RotateSecretCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+    const operator = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/operator', 'operator', 3600);
+    const client = new SecretsManagerClient({
+      endpoint: world.emulators.secretsManager.url,
+      region: world.env.AWS_REGION,
+      credentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: operator.sessionToken! },
+    });
+    await client.send(new RotateSecretCommand({ SecretId: world.adobe.secretId }));
+    client.destroy();
+    await world.emulators.secretsManager.rotationsSettled();
+
+    // Assess
+    expect(environment).toMatchObject({ ADOBE_IMS_URL: world.emulators.ims.url, ADOBE_CONSOLE_API_URL: world.emulators.adobeConsole.url });
+    expect(world.emulators.secretsManager.rotations.at(-1)).toMatchObject({ outcome: 'succeeded' });
+    const after = JSON.parse(world.emulators.secretsManager.currentValue(world.adobe.secretId)!) as Record<string, string>;
+    expect(after.clientSecret).not.toBe(before.clientSecret);
+    expect(world.emulators.ims.clientSecrets(world.adobe.clientId).map((secret) => secret.uuid)).toEqual([after.clientSecretUuid]);
+    expect(logs.match(/"message":"adobe secret rotation step succeeded"/g)).toHaveLength(4);
+    for (const secret of world.secretValues()) expect(logs.includes(secret)).toBe(false);
+  }, 120_000);
 });

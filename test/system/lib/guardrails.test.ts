@@ -96,6 +96,7 @@ describe('tags', () => {
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Dashboard',
         'AWS::DynamoDB::Table',
         'AWS::IAM::Role',
@@ -204,6 +205,11 @@ describe('encryptionKey', () => {
           Principal: { Service: 'cloudwatch.amazonaws.com' },
           Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
           Resource: '*',
+          // Only this account's alarms: the confused-deputy conditions.
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '123456789012' },
+            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:*']] } },
+          },
         },
       ]),
     );

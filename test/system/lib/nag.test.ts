@@ -54,7 +54,6 @@ function suppressedFindings(report: Report): string[] {
  * (point-in-time recovery on: AwsSolutions-DDB3 passes) or on LedgerWriteFailedAlarm.
  */
 const SAMPLE_FINDINGS = [
-  'AepS3CredentialRotator/Rotator/AdobeCredentials/Resource AwsSolutions-SMG4',
   'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue/Resource AwsSolutions-SQS3',
   'AepS3CredentialRotator/Rotator/ScheduleDeadLetterQueue/Resource AwsSolutions-SQS3',
   'AepS3CredentialRotator/Rotator/SourceRole-4cb0c374-d3bb-4557-b139-5712880adc55/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-aep-landing/crm/daily/*]',
@@ -63,6 +62,9 @@ const SAMPLE_FINDINGS = [
   'AepS3CredentialRotator/Rotator/Function/Resource Serverless-LambdaDLQ',
   'AepS3CredentialRotator/Rotator/Function/Resource Serverless-LambdaTracing',
   'AepS3CredentialRotator/Rotator/AlarmTopic/aep-ops@example.com/Resource Serverless-SNSRedrivePolicy',
+  // The sample rotates the Adobe secret (adobeSecretRotation): SMG4 passes; its function is invoked synchronously.
+  'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function/Resource Serverless-LambdaDLQ',
+  'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function/Resource Serverless-LambdaTracing',
 ];
 
 describe('cdk-nag AwsSolutions and Serverless checks', () => {
@@ -109,6 +111,8 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
         ...SAMPLE_FINDINGS,
         'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
         'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
       ].sort(),
     );
   });
@@ -132,7 +136,6 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
     // The exact set, so the reason check below cannot pass by finding nothing to check.
     expect(found.map(([path, { id }]) => `${path} ${id}`).sort()).toEqual(
       [
-        'AepS3CredentialRotator/Rotator/AdobeCredentials AwsSolutions::AwsSolutions-SMG4',
         'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue AwsSolutions::AwsSolutions-SQS3',
         'AepS3CredentialRotator/Rotator/ScheduleDeadLetterQueue AwsSolutions::AwsSolutions-SQS3',
         'AepS3CredentialRotator/Rotator/SourceRole-4cb0c374-d3bb-4557-b139-5712880adc55 AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-aep-landing/crm/daily/*]',
@@ -141,9 +144,24 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
         'AepS3CredentialRotator/Rotator/Function Serverless::Serverless-LambdaDLQ',
         'AepS3CredentialRotator/Rotator/Function Serverless::Serverless-LambdaTracing',
         'AepS3CredentialRotator/Rotator/AlarmTopic/aep-ops@example.com Serverless::Serverless-SNSRedrivePolicy',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function Serverless::Serverless-LambdaDLQ',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function Serverless::Serverless-LambdaTracing',
       ].sort(),
     );
     for (const [path, { id, reason }] of found) expect(reason.length, `reason of ${id} on ${path}`).toBeGreaterThan(80);
+  });
+
+  it('acknowledges AwsSolutions-SMG4 on a created secret only while adobeSecretRotation is off, saying how to turn it on', () => {
+    const raw = rawSampleConfig();
+    delete raw.adobeSecretRotation;
+
+    const { stack, outdir } = synthRotatorStack({ nag: true, config: parseRotatorConfig(raw) });
+
+    expect(readReport(outdir).pluginReports.map(({ violations }) => violations)).toEqual([[], []]);
+    const smg4 = acknowledgments(stack).filter(([, { id }]) => id === 'AwsSolutions::AwsSolutions-SMG4');
+    expect(smg4.map(([path]) => path)).toEqual(['AepS3CredentialRotator/Rotator/AdobeCredentials']);
+    expect(smg4[0]![1].reason).toBe(ADOBE_SECRET_ROTATION_REASON);
+    expect(ADOBE_SECRET_ROTATION_REASON).toContain('"adobeSecretRotation": { "everyDays": 30 }');
   });
 
   it('says why the Adobe secret is not rotated by Secrets Manager, without claiming Adobe cannot rotate it', () => {

@@ -78,9 +78,10 @@ describe('rotation ledger', () => {
     });
   });
 
-  it('may only be updated by the function: UpdateItem on exactly that table, and no KMS permission without a key', () => {
+  it('may only be updated by the function, which reads it only to find what a tick already rotated: UpdateItem and BatchGetItem on exactly that table, and no KMS permission without a key', () => {
     expect(ledgerStatements(sample)).toEqual([
       { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(sample.stack.rotator.ledgerTable) },
+      { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(sample.stack.rotator.ledgerTable) },
     ]);
   });
 
@@ -102,6 +103,7 @@ describe('rotation ledger', () => {
     it('lets the function use the key for the ledger only through DynamoDB, with the two actions it needs', () => {
       expect(ledgerStatements(keyed)).toEqual([
         { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(keyed.stack.rotator.ledgerTable) },
+        { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(keyed.stack.rotator.ledgerTable) },
         {
           Sid: 'EncryptLedger',
           Effect: 'Allow',
@@ -142,8 +144,11 @@ describe('paused: enabled false', () => {
     });
 
     it('keeps every alarm, with its actions disabled: a paused rotator pages no one', () => {
-      const alarms = Object.entries(paused.template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(7);
+      // The Adobe secret's rotation is Secrets Manager's and does not pause: its alarm still pages.
+      const rotationAlarm = id(paused.stack.rotator.adobeSecretRotationFailedAlarm!);
+      const alarms = Object.entries(paused.template.findResources('AWS::CloudWatch::Alarm')).filter(([logicalId]) => logicalId !== rotationAlarm);
+      expect(alarms).toHaveLength(8);
+      expect(paused.template.toJSON().Resources[rotationAlarm].Properties).not.toHaveProperty('ActionsEnabled');
       for (const [logicalId, alarm] of alarms) {
         expect(alarm.Properties, logicalId).toMatchObject({ ActionsEnabled: false, AlarmActions: [refOf(paused.stack.rotator.alarmTopic)] });
       }

@@ -299,7 +299,7 @@ describe('S3CredentialRotator refusals', () => {
       'expiryAlarmThreshold: 3600 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].duration), minus the 75 s function timeout)',
     ],
     [
-      'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
+      'the schedule leaves the expiry alarms no room before 15-minute credentials expire (even with the timeout at its minimum)',
       (stack) =>
         rotator(
           {
@@ -308,10 +308,10 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left',
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left',
     ],
     [
-      'an explicit timeout leaves the credentials-expiring alarm no room',
+      'an explicit timeout leaves the expiry alarms no room',
       (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.minutes(15) }, stack),
       'schedule: "rate(30 minutes)" runs up to 1800 s apart plus a 900 s function timeout need a 48-minute window',
     ],
@@ -363,9 +363,11 @@ describe('S3CredentialRotator with unresolved tokens', () => {
     ).not.toThrow();
     Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: { Ref: 'Schedule' } });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'MemorySize' } });
+    // The per-connection expiry alarm takes the threshold as it is; its description says so in words.
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'SecondsUntilCredentialExpiry',
+      Metrics: [Match.objectLike({ Expression: Match.anyValue() })],
       Threshold: { Ref: 'ExpiryThreshold' },
+      AlarmDescription: Match.stringLikeRegexp('^A connection reported less than the alarm threshold left on its credentials'),
     });
   });
 });
@@ -427,9 +429,9 @@ describe('S3CredentialRotator reserved concurrency', () => {
 });
 
 describe('S3CredentialRotator schedule-derived values', () => {
-  it('sizes the credentials-expiring alarm, the per-run alarm periods and event ages from the schedule, the timeout and the shortest lifetime', () => {
+  it('sizes the expiry alarms, the per-run alarm periods and event ages from the schedule, the timeout and the shortest lifetime', () => {
     const stack = newStack();
-    rotator(
+    const construct = rotator(
       {
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
         targets: [
@@ -441,16 +443,23 @@ describe('S3CredentialRotator schedule-derived values', () => {
     );
     const template = Template.fromStack(stack);
 
-    // 5 min + 75 s timeout = 7 minutes, plus 3 of slack; threshold = window + one interval = 900 s,
-    // below the 1725 s a healthy run reports (30 min lifetime - 75 s timeout).
+    // 5 min + the 383 s timeout (which still leaves the alarms room with 30-minute credentials):
+    // window M = ceil((300 + 383) / 60) + 3 = 15 minutes; threshold = window + one interval = 1200 s,
+    // below the 1417 s a healthy run reports (1800 s - 383 s).
+    const timeout = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(construct.function.node.defaultChild as CfnElement)].Properties
+      .Timeout as number;
+    const windowMinutes = Math.ceil((300 + timeout) / 60) + 3;
+    expect(timeout).toBe(383);
+    expect(windowMinutes).toBe(15);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'SecondsUntilCredentialExpiry',
+      Statistic: 'SampleCount',
       Period: 60,
-      EvaluationPeriods: 10,
-      DatapointsToAlarm: 10,
-      Threshold: 900,
+      EvaluationPeriods: windowMinutes,
+      DatapointsToAlarm: windowMinutes,
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RotationFailed', Period: 300 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Period: windowMinutes * 60 })], Threshold: 1200 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LedgerWriteFailed', Period: 300 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Period: 300 });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 300 });
     template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: { RetryPolicy: { MaximumEventAgeInSeconds: 300 } } });
@@ -461,8 +470,9 @@ describe('S3CredentialRotator schedule-derived values', () => {
     const construct = rotator({ expiryAlarmThreshold: Duration.minutes(45), runbookUrl: 'https://github.com/acme/rotator/blob/main/docs/RUNBOOK.md' }, stack);
     const template = Template.fromStack(stack);
 
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', Threshold: 2700, EvaluationPeriods: 20 });
-    expect(construct.expiryAlarm).toMatchObject({ thresholdSeconds: 2700, warningSeconds: 2700 - 1200 - 120 });
+    // 15 minutes and a 383 s timeout: a 25-minute window.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Period: 1500 })], Threshold: 2700 });
+    expect(construct.expiryAlarm).toMatchObject({ thresholdSeconds: 2700, evaluationPeriods: 25, warningSeconds: 2700 - 1500 - 120 });
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmDescription).toMatch(/ Runbook: https:\/\/github\.com\/acme\/rotator\/blob\/main\/docs\/RUNBOOK\.md#[a-z]+alarm$/);
     }
@@ -472,11 +482,8 @@ describe('S3CredentialRotator schedule-derived values', () => {
     const stack = newStack();
     rotator({ timeout: Duration.minutes(10) }, stack);
     // 15 min + 10 min = 25 minutes, plus 3 of slack.
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'SecondsUntilCredentialExpiry',
-      EvaluationPeriods: 28,
-      Threshold: 28 * 60 + 900,
-    });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', EvaluationPeriods: 28 });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Period: 28 * 60 })], Threshold: 28 * 60 + 900 });
   });
 
   it('honours an explicit timeout and its own service name and namespace', () => {
@@ -488,7 +495,16 @@ describe('S3CredentialRotator schedule-derived values', () => {
       Timeout: 600,
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'rotator-eu', POWERTOOLS_METRICS_NAMESPACE: 'Ops/Rotator' }) },
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'Ops/Rotator', Dimensions: [{ Name: 'service', Value: 'rotator-eu' }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Ops/Rotator',
+      Dimensions: [
+        { Name: 'rotator', Value: Match.anyValue() },
+        { Name: 'service', Value: 'rotator-eu' },
+      ],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [Match.objectLike({ Expression: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('FROM SCHEMA\\("Ops/Rotator", ')])] } })],
+    });
   });
 });
 

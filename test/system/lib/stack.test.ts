@@ -98,8 +98,9 @@ describe('function', () => {
     expect(existsSync(`${bundle.handlerFile}.map`)).toBe(true);
   });
 
-  it('has a timeout sized to its 3 targets (30 s + 45 s per batch of 8) and reserved concurrency 1', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 75, ReservedConcurrentExecutions: 1 });
+  it("has a timeout sized to its 3 targets (30 s + 45 s per batch of 8, and room for one slow connection's one more attempt) and reserved concurrency 1", () => {
+    // 75 + 130 + (45 + 130) + 3: core/rotation-rules.ts, functionTimeout.
+    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 383, ReservedConcurrentExecutions: 1 });
   });
 
   it('has 1769 MB of memory by default, one full vCPU', () => {
@@ -110,7 +111,7 @@ describe('function', () => {
     const raw = rawSampleConfig();
     raw.memorySize = 1024;
     const configured = synthRotatorStack({ config: parseRotatorConfig(raw) }).template;
-    configured.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 75 });
+    configured.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1024, Timeout: 383 });
   });
 
   it('reserves no concurrency when cdk.json says reserveConcurrency: false', () => {
@@ -215,9 +216,9 @@ describe('function', () => {
 });
 
 describe('IAM', () => {
-  it('has exactly three identity policies: the function, the created role and the scheduler', () => {
-    template.resourceCountIs('AWS::IAM::Policy', 2);
-    template.resourceCountIs('AWS::IAM::Role', 3);
+  it("has exactly four roles: the function's, the created one, the scheduler's and the Adobe secret rotation's", () => {
+    template.resourceCountIs('AWS::IAM::Policy', 3);
+    template.resourceCountIs('AWS::IAM::Role', 4);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -253,8 +254,9 @@ describe('IAM', () => {
         },
         // Only chained AssumeRole: the GetFederationToken target is signed with the IAM user's keys.
         { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [arnOf(rotator.createdRoles.get(CREATED)!), EXISTING_ROLE] },
-        // The one action lambda/ledger.ts uses, on the one table; no read, no delete, no KMS without a key.
+        // The two actions lambda/ledger.ts uses, on the one table; no other read, no delete, no KMS without a key.
         { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(rotator.ledgerTable) },
+        { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(rotator.ledgerTable) },
       ],
     ]);
   });
@@ -375,8 +377,20 @@ describe('IAM', () => {
                   rotator.scheduleDeadLetterQueueAlarm,
                   rotator.failureDeadLetterQueueAlarm,
                   rotator.ledgerWriteFailedAlarm,
+                  rotator.rotatorNotReportingAlarm,
                 ].map(arnOf),
               },
+            },
+          },
+          {
+            Sid: 'AllowAdobeSecretRotationAlarm',
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: refOf(rotator.alarmTopic),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnEquals: { 'aws:SourceArn': arnOf(rotator.adobeSecretRotationFailedAlarm!) },
             },
           },
         ],
@@ -462,6 +476,7 @@ describe('logical ids', () => {
     ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
     ['the rotation ledger', (rotator) => rotator.ledgerTable, 'RotatorLedger57A32117', 'AWS::DynamoDB::Table'],
     ['LedgerWriteFailedAlarm', (rotator) => rotator.ledgerWriteFailedAlarm, 'RotatorLedgerWriteFailedAlarmB8448E8A', 'AWS::CloudWatch::Alarm'],
+    ['RotatorNotReportingAlarm', (rotator) => rotator.rotatorNotReportingAlarm, 'RotatorRotatorNotReportingAlarm1D7887CF', 'AWS::CloudWatch::Alarm'],
   ])('keeps %s as %s', (_name, construct, logicalId, type) => {
     expect(id(construct(stack.rotator))).toBe(logicalId);
     expect(template.toJSON().Resources[logicalId].Type).toBe(type);
@@ -478,8 +493,8 @@ describe('alarms', () => {
   /** The alarm resource of a construct, as synthesized. */
   const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
 
-  it('has exactly seven alarms, each notifying the topic on ALARM and OK', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+  it("has exactly eight alarms and the Adobe secret rotation's, each notifying the topic on ALARM and OK", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
     // Enabled: the property is left out, as before `enabled` existed.
     for (const alarm of stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
@@ -491,6 +506,7 @@ describe('alarms', () => {
       'ScheduleDeadLetterQueueAlarm',
       'FailureDeadLetterQueueAlarm',
       'LedgerWriteFailedAlarm',
+      'RotatorNotReportingAlarm',
     ]);
   });
 
@@ -524,18 +540,28 @@ describe('alarms', () => {
     }
   });
 
-  it('alarms on any connection that failed in one schedule interval, holding the state between runs', () => {
-    expect(alarmOf(stack.rotator.connectionFailingAlarm)).toMatchObject({
-      Namespace: 'AepS3CredentialRotator',
-      MetricName: 'RotationFailed',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
-      Statistic: 'Sum',
-      Period: 900,
+  /** A Metrics Insights query as the template holds it, with the function's name in place of its Ref. */
+  const queryOf = (alarm: IConstruct) => {
+    const [query] = alarmOf(alarm).Metrics as Array<{ Expression: unknown }>;
+    return resolveIntrinsics(query!.Expression, fakeAttribute) as string;
+  };
+  const functionName = () => resolveIntrinsics(refOf(stack.rotator.function), fakeAttribute) as string;
+
+  it('alarms on each connection that failed in the window, one contributor per connectionId, scoped to this rotator', () => {
+    const alarm = alarmOf(stack.rotator.connectionFailingAlarm);
+    expect(alarm).toMatchObject({
+      Metrics: [{ Id: 'expr_1', Period: 1500, ReturnData: true }],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,
-      TreatMissingData: 'ignore',
+      DatapointsToAlarm: 1,
+      // A connection without data is the guard's concern (RotatorNotReportingAlarm), or no longer a target.
+      TreatMissingData: 'notBreaching',
     });
+    expect(alarm).not.toHaveProperty('MetricName');
+    expect(queryOf(stack.rotator.connectionFailingAlarm)).toBe(
+      `SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
+    );
   });
 
   it('alarms when a whole run failed, over one schedule interval, holding the state between runs', () => {
@@ -552,21 +578,38 @@ describe('alarms', () => {
     });
   });
 
-  it('alarms 35 minutes before expiry, or after 20 minutes without any run reporting', () => {
-    // 15-minute schedule, 75 s timeout, 1 h credentials: see expiryAlarmPlan.
+  it("alarms 40 minutes before a connection's credentials expire, one contributor per connectionId", () => {
+    // 15-minute schedule, 383 s timeout, 1 h credentials: see expiryAlarmPlan (a 25-minute window).
     expect(alarmOf(stack.rotator.credentialsExpiringAlarm)).toMatchObject({
+      Metrics: [{ Id: 'expr_1', Period: 1500, ReturnData: true }],
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      Threshold: 2400,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(queryOf(stack.rotator.credentialsExpiringAlarm)).toBe(
+      `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
+    );
+    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain('less than 2400 s (40 min) left on its credentials in the last 25 min');
+  });
+
+  it('alarms after 25 minutes without any run reporting an expiry: the rotator-level guard, missing data breaching', () => {
+    expect(alarmOf(stack.rotator.rotatorNotReportingAlarm)).toMatchObject({
       Namespace: 'AepS3CredentialRotator',
       MetricName: 'SecondsUntilCredentialExpiry',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
-      Statistic: 'Minimum',
+      Dimensions: [
+        { Name: 'rotator', Value: refOf(stack.rotator.function) },
+        { Name: 'service', Value: 'aep-s3-credential-rotator' },
+      ],
+      Statistic: 'SampleCount',
       Period: 60,
-      EvaluationPeriods: 20,
-      DatapointsToAlarm: 20,
-      Threshold: 2100,
+      EvaluationPeriods: 25,
+      DatapointsToAlarm: 25,
+      Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
-    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain('less than 2100 s (35 min) left, or no run has reported for 20 minutes');
   });
 
   it('alarms when Lambda could not deliver a failed run to the failure dead-letter queue', () => {
@@ -587,7 +630,10 @@ describe('alarms', () => {
     expect(alarmOf(stack.rotator.ledgerWriteFailedAlarm)).toMatchObject({
       Namespace: 'AepS3CredentialRotator',
       MetricName: 'LedgerWriteFailed',
-      Dimensions: [{ Name: 'service', Value: 'aep-s3-credential-rotator' }],
+      Dimensions: [
+        { Name: 'rotator', Value: refOf(stack.rotator.function) },
+        { Name: 'service', Value: 'aep-s3-credential-rotator' },
+      ],
       Statistic: 'Sum',
       Period: 900,
       Threshold: 1,
@@ -617,10 +663,27 @@ describe('alarms', () => {
     const configured = synthRotatorStack({ config: parseRotatorConfig(raw) });
 
     configured.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'SecondsUntilCredentialExpiry',
+      Metrics: [
+        Match.objectLike({
+          Expression: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^SELECT MIN\\(SecondsUntilCredentialExpiry\\)')])] }),
+        }),
+      ],
       Threshold: 3000,
       AlarmDescription: Match.stringLikeRegexp('Runbook: https://wiki.example.com/rotator#credentialsexpiringalarm$'),
     });
+  });
+
+  it('routes the failing connections to the ticket topic configured in cdk.json, and keeps connectionMetrics on by default', () => {
+    const raw = rawSampleConfig();
+    const TICKETS = 'arn:aws:sns:eu-west-1:123456789012:aep-ops-tickets';
+    Object.assign(raw, { ticketTopicArn: TICKETS });
+    const configured = synthRotatorStack({ config: parseRotatorConfig(raw) });
+    const resources = configured.template.toJSON().Resources;
+    const actionsOf = (alarm: IConstruct) => resources[id(alarm)].Properties.AlarmActions;
+
+    expect(actionsOf(configured.stack.rotator.connectionFailingAlarm)).toEqual([TICKETS]);
+    expect(actionsOf(configured.stack.rotator.credentialsExpiringAlarm)).toEqual([refOf(configured.stack.rotator.alarmTopic)]);
+    expect(resources[id(stack.rotator.function)].Properties.Environment.Variables).not.toHaveProperty('CONNECTION_METRICS');
   });
 
   it('subscribes the configured e-mail address to the alarm topic', () => {
@@ -643,6 +706,8 @@ describe('dashboard', () => {
 
     expect(graphs).toEqual({
       Alarms: [],
+      'Failing connections (RotationFailed by connectionId, the 10 highest)': ['undefined/Average'],
+      'Seconds until expiry by connectionId (the 10 lowest)': ['undefined/Average'],
       Rotations: ['RotationSucceeded/Sum', 'RotationFailed/Sum'],
       'Etag conflicts (412 from Flow Service)': ['EtagConflict/Sum'],
       'Seconds until credential expiry (minimum over every connection tried)': ['SecondsUntilCredentialExpiry/Minimum'],
@@ -652,7 +717,14 @@ describe('dashboard', () => {
       'Ledger writes failed (rotations unaffected)': ['LedgerWriteFailed/Sum'],
     });
     const shown = body.widgets[0]!.properties.alarms!;
-    expect(shown).toHaveLength(7);
+    expect(shown).toHaveLength(8);
+    const queries = body.widgets.flatMap(({ properties }) =>
+      (properties.metrics ?? []).map((line) => (line[0] as { expression?: string }).expression).filter(Boolean),
+    );
+    expect(queries).toEqual([
+      expect.stringMatching(/^SELECT MAX\(RotationFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/),
+      expect.stringMatching(/^SELECT MIN\(SecondsUntilCredentialExpiry\) .* GROUP BY connectionId ORDER BY MIN\(\) ASC LIMIT 10$/),
+    ]);
     for (const [index, alarm] of stack.rotator.alarms.entries()) expect(shown[index]).toContain(id(alarm));
   });
 });
@@ -777,7 +849,7 @@ describe('guardrails from cdk.json', () => {
 
   it('sets the permissions boundary on every role of the stack', () => {
     const roles = Object.values(guarded.template.findResources('AWS::IAM::Role'));
-    expect(roles).toHaveLength(3);
+    expect(roles).toHaveLength(4);
     for (const role of roles) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
   });
 
@@ -798,12 +870,27 @@ describe('guardrails from cdk.json', () => {
       SecurityGroupIds: ['sg-0123456789abcdef0'],
     });
     guarded.template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
-      ResourcePolicy: { Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER] } } })] },
+      ResourcePolicy: {
+        Statement: [
+          Match.objectLike({
+            Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER, arnOf(rotator.adobeSecretRotation!.role)] } },
+          }),
+        ],
+      },
     });
   });
 
-  it('warns about nothing: the subnets are imported by id, and nothing reads their route tables', () => {
-    expect(Annotations.fromStack(guarded.stack).findWarning('*', Match.anyValue())).toEqual([]);
+  it('warns only that the imported key must let CloudWatch publish to the topic: the subnets are imported by id, and nothing reads their route tables', () => {
+    const warnings = Annotations.fromStack(guarded.stack).findWarning('*', Match.anyValue());
+    expect(warnings.map((warning) => String(warning.entry.data))).toEqual([
+      expect.stringContaining(
+        'encryptionKey: the alarm topic is encrypted with an imported key, whose policy this stack cannot change: CloudWatch may publish the alarms to it only if the key policy allows it',
+      ),
+    ]);
+    // The statement to add, with the confused-deputy conditions, in this stack's account and region.
+    expect(String(warnings[0]!.entry.data)).toContain(
+      '"Sid":"AllowCloudWatchAlarmsToPublishToEncryptedTopics","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"}}',
+    );
     expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 

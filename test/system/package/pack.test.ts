@@ -62,6 +62,7 @@ describe('the package', () => {
     expect(existsSync(join(installed, 'dist', 'lib', 'index.js'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'lib', 'index.d.ts'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'function', 'index.mjs'))).toBe(true);
+    expect(existsSync(join(installed, 'dist', 'adobe-secret-rotation-function', 'index.mjs'))).toBe(true);
     expect(existsSync(join(installed, 'lambda'))).toBe(false);
     expect(existsSync(join(installed, 'lib'))).toBe(false);
     // aws-cdk-lib and constructs come from the consumer (peer dependencies), not nested copies.
@@ -80,7 +81,7 @@ describe('the package', () => {
     expect(functions[0]!.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const assets = readdirSync(out).filter((name) => name.startsWith('asset.'));
     expect(assets.some((asset) => existsSync(join(out, asset, 'index.mjs')))).toBe(true);
-    expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')).toHaveLength(7);
+    expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')).toHaveLength(8);
   });
 
   it('runs the operator CLI from the package, without tsx', () => {

@@ -72,6 +72,8 @@ describe('the sandbox', () => {
       'AWS_ENDPOINT_URL_DYNAMODB',
       'AWS_ENDPOINT_URL_SCHEDULER',
       'AWS_ENDPOINT_URL_CLOUDWATCH',
+      'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+      'AWS_ENDPOINT_URL_SNS',
       'AWS_ENDPOINT_URL_STS',
       'AWS_ENDPOINT_URL_SECRETS_MANAGER',
       'AWS_ACCESS_KEY_ID',
@@ -154,7 +156,11 @@ describe('the sandbox', () => {
 
 describe('npm run sandbox -- ...: usage', () => {
   it.each([
-    [['fault', 'meteor-strike'], 2, 'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401 and clear.'],
+    [
+      ['fault', 'meteor-strike'],
+      2,
+      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied and clear.',
+    ],
     [['--every', 'soon'], 2, 'sandbox: --every "soon" is not a duration: use 30s, 2m, 1500ms, or 0 for never.'],
     [['frobnicate'], 2, 'sandbox: Unknown command "frobnicate".'],
   ])('%j exits %i: %s', async (argv, code, message) => {

@@ -54,7 +54,37 @@ describe('loadConfig', () => {
       imsUrl: 'https://ims-na1.adobelogin.com',
       concurrency: 8,
       verifyWithAdobe: true,
+      rotatorName: 'aep-s3-credential-rotator',
+      connectionMetrics: true,
     });
+  });
+
+  it.each([
+    [{}, 'aep-s3-credential-rotator'],
+    [{ POWERTOOLS_SERVICE_NAME: 'orders-rotator' }, 'orders-rotator'],
+    [{ AWS_LAMBDA_FUNCTION_NAME: 'Prod-RotatorFunction1A2B-x9Y8', POWERTOOLS_SERVICE_NAME: 'orders-rotator' }, 'Prod-RotatorFunction1A2B-x9Y8'],
+    [{ ROTATOR_NAME: 'eu-prod', AWS_LAMBDA_FUNCTION_NAME: 'Prod-RotatorFunction1A2B-x9Y8' }, 'eu-prod'],
+  ])('names the rotator dimension from %j: %s', (overrides, expected) => {
+    expect(loadConfig({ env: env(overrides) }).rotatorName).toBe(expected);
+  });
+
+  it('refuses a ROTATOR_NAME a query could not hold, naming the value', () => {
+    expect(problemsOf(() => loadConfig({ env: env({ ROTATOR_NAME: "it's mine" }) }))).toEqual([
+      `ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); got "it's mine"`,
+    ]);
+  });
+
+  it.each([
+    ['false', false],
+    ['true', true],
+  ])('reads CONNECTION_METRICS=%s as %s', (value, expected) => {
+    expect(loadConfig({ env: env({ CONNECTION_METRICS: value }) }).connectionMetrics).toBe(expected);
+  });
+
+  it('refuses a CONNECTION_METRICS that is not a boolean', () => {
+    expect(problemsOf(() => loadConfig({ env: env({ CONNECTION_METRICS: 'some' }) }))).toEqual([
+      'CONNECTION_METRICS: must be true or false (default true); got "some"',
+    ]);
   });
 
   it.each([

@@ -65,6 +65,7 @@ describe('parseRotatorConfig', () => {
       verifyWithAdobe: true,
       logRetentionDays: 90,
       enabled: true,
+      connectionMetrics: true,
       targetsDelivery: 'auto',
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
     });
@@ -377,6 +378,8 @@ describe('parseRotatorConfig', () => {
     ['targets are missing', sample((raw) => delete (raw as Record<string, unknown>).targets), 'targets: is required'],
     ['the alarm e-mail is malformed', sample((raw) => (raw.alarmEmail = 'ops')), 'alarmEmail: must be an e-mail address'],
     ['the alarm topic is not an SNS ARN', sample((raw) => (raw.alarmTopicArn = 'ops-alarms')), 'alarmTopicArn: must be an SNS topic ARN'],
+    ['the ticket topic is not an SNS ARN', sample((raw) => (raw.ticketTopicArn = 'ops-tickets')), 'ticketTopicArn: must be an SNS topic ARN'],
+    ['connectionMetrics is not a boolean', sample((raw) => (raw.connectionMetrics = 'off')), 'connectionMetrics: must be true or false'],
     [
       'the Adobe secret id is malformed',
       sample((raw) => (raw.adobeCredentialsSecret = 'arn:aws:s3:::bucket')),
@@ -429,9 +432,9 @@ describe('parseRotatorConfig', () => {
       'expiryAlarmThresholdSeconds: must be a whole number of seconds',
     ],
     [
-      'the schedule leaves the credentials-expiring alarm no room before 15-minute credentials expire',
+      'the schedule leaves the expiry alarms no room before 15-minute credentials expire',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
-      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the credentials-expiring alarm to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
     ],
     [
       'the function role name is not an IAM role name',
@@ -522,5 +525,16 @@ describe('configWarnings', () => {
       'targets[1]: connection 1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
         'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
     ]);
+  });
+
+  it('says what a fleet gives up with connectionMetrics false, as synth does', () => {
+    const config = parseRotatorConfig({
+      connectionMetrics: false,
+      ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets',
+      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' }],
+    });
+
+    expect(config).toMatchObject({ connectionMetrics: false, ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets' });
+    expect(configWarnings(config)).toEqual([expect.stringMatching(/^connectionMetrics: false: metrics carry no connectionId: .*notifies no one/)]);
   });
 });

@@ -65,6 +65,16 @@ export const METRIC = {
   secondsUntilCredentialExpiry: 'SecondsUntilCredentialExpiry',
   /** One per ledger write that failed (the rotation itself is unaffected). */
   ledgerWriteFailed: 'LedgerWriteFailed',
+  /**
+   * Per connection, with Adobe's check on: how many dataflows reading it have a last run, started
+   * since the rotator's previous attempt, that failed (0 when none did).
+   */
+  dataflowRunFailed: 'DataflowRunFailed',
+  /**
+   * A scheduled run of every target, with Adobe's check on: the S3 connections with temporary
+   * credentials that no target rotates, in the sandboxes the targets are in (0 when none).
+   */
+  unmanagedTemporaryConnections: 'UnmanagedTemporaryConnections',
 } as const;
 
 /**

@@ -9,13 +9,13 @@
  * (ERR, CAT, TS), or none where Adobe's own answer has none (an `errorMessage`-only body, a
  * placeholder problem type), in the shape Adobe uses for it.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Dataflows, listPage, RUN_COPY_FAILED, DEFAULT_PAGE_SIZE } from './flow-service-dataflows.js';
 import { flowError, gatewayRefusal, messageOnly, placeholderProblem } from './flow-service-errors.js';
 import { exploreConnection, ingestionFailure, type CredentialAuthority, type ExplorePaths, type ListPrefix } from './flow-service-explore.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { newEtag } from './etag.js';
-import { applyPatch, parsePatch, PatchRejected, unknownParamOperation } from './json-patch.js';
+import { newEtag, sandboxIdOf } from './flow-service-ids.js';
+import { applyPatch, parsePatch, PatchRejected, unknownParamOperation, UPDATABLE_STATES } from './json-patch.js';
 import { S3Objects } from './s3-listing.js';
 import {
   S3_CONNECTION_SPEC_ID,
@@ -35,9 +35,6 @@ export const MASKED_SECRET_VALUE = '<redacted>';
 
 /** The params GET never shows in clear (the SPEC only promises "a partial view of the credentials"). */
 export const SECRET_PARAM_NAMES: readonly string[] = ['s3SecretKey', 's3SessionToken'];
-
-/** States in which a connection may be updated (ERR `1416-400`). */
-const UPDATABLE_STATES = new Set(['enabled', 'disabled', 'initializing']);
 
 /** `updatedBy` of the write {@link FlowServiceEmulator.concurrentEditBeforePatch} simulates. */
 const CONCURRENT_EDITOR = 'concurrent-editor@AdobeID';
@@ -73,12 +70,6 @@ const CONNECTION_PATH = /^\/connections\/([^/]+)(\/explore)?$/;
 /** The collections that are only listed. */
 const COLLECTIONS = new Set(['/connections', '/sourceConnections', '/flows', '/runs']);
 
-/** A sandbox's id (SPEC `sandboxId`): the same uuid for the same org and name. */
-function sandboxIdOf(orgId: string, sandboxName: string): string {
-  const hex = createHash('sha256').update(`${orgId}/${sandboxName}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 /** Every org has its production sandbox (Adobe creates `prod` with the org). */
 const DEFAULT_SANDBOX = 'prod';
 
@@ -102,6 +93,7 @@ export async function startFlowServiceEmulator(options: {
   const objects = new S3Objects();
   const exploreWorld = { objects, sts: options.sts, region: options.region ?? 'us-east-1' };
   const dataflows = new Dataflows();
+  const failingFlows = new Set<string>();
   const sandboxes = new Map<string, Set<string>>();
   let pageSize = DEFAULT_PAGE_SIZE;
   const connections = new Map<string, ConnectionRecord>();
@@ -232,12 +224,14 @@ export async function startFlowServiceEmulator(options: {
     return { status: 200, body: { id: record.id, etag: record.etag } };
   }
 
-  /** A run of a flow, as Adobe would make it now with what its base connection holds. */
+  /** A run of a flow, as Adobe would make it now with what its base connection holds (or failing, while a test says so). */
   function runFlow(flowId: string, startedAt?: number): { id: string; status: 'success' | 'failed' } {
     const baseId = dataflows.baseConnectionOf(flowId);
     const record = baseId === undefined ? undefined : connections.get(baseId);
     if (!record) throw new Error(`flow ${flowId} reads no seeded base connection`);
-    const failure = ingestionFailure(record, exploreWorld);
+    const failure = failingFlows.has(flowId)
+      ? 'Error found in copying files from the source: the files could not be parsed'
+      : ingestionFailure(record, exploreWorld);
     const errors = failure === undefined ? [] : [{ code: RUN_COPY_FAILED, message: failure }];
     return {
       id: dataflows.seedRun({ flowId, status: failure === undefined ? 'success' : 'failed', startedAt, errors }),
@@ -297,6 +291,7 @@ export async function startFlowServiceEmulator(options: {
     clearFaults() {
       server.clearFaults();
       pendingConcurrentEdits.clear();
+      failingFlows.clear();
     },
     seedConnection(seed: SeedConnection) {
       const id = seed.id ?? randomUUID();
@@ -337,6 +332,9 @@ export async function startFlowServiceEmulator(options: {
     },
     listConnections() {
       return [...connections.values()].map(snapshot);
+    },
+    deleteConnection(id) {
+      return connections.delete(id);
     },
     concurrentEditBeforePatch(connectionId, times = 1) {
       if (!connections.has(connectionId)) throw new Error(`no connection ${connectionId} is seeded`);
@@ -385,6 +383,9 @@ export async function startFlowServiceEmulator(options: {
     },
     runFlow(flowId, startedAt) {
       return runFlow(flowId, startedAt);
+    },
+    failFlowRuns(flowId) {
+      failingFlows.add(flowId);
     },
     runFlowsOf(baseConnectionId, startedAt) {
       return dataflows.flowsOf(baseConnectionId).map((flowId) => runFlow(flowId, startedAt));

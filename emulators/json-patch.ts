@@ -2,7 +2,8 @@
  * How Flow Service reads a `PATCH /connections/{id}` body: a JSON Patch array (RFC 6902) of
  * `add`/`replace`/`remove` on the name, the description and `auth.params` members, applied all or
  * nothing. Anything else is refused with Adobe's code for it (ERR `1405-400`, `1414-400`,
- * `1455-400`), as the problem document Flow Service sends.
+ * `1455-400`, CAT `1365-400` for a param the connection spec does not have), as the problem
+ * document Flow Service sends.
  */
 import { flowError } from './flow-service-errors.js';
 import type { EmulatorResponse } from './http-server.js';
@@ -109,3 +110,6 @@ export function unknownParamOperation(operations: readonly PatchOperation[], spe
   const params = SPEC_PARAMS[specName];
   return params === undefined ? undefined : operations.find(({ target }) => 'param' in target && !params.has(target.param));
 }
+
+/** States in which a connection may be updated (ERR `1416-400`). */
+export const UPDATABLE_STATES: ReadonlySet<string> = new Set(['enabled', 'disabled', 'initializing']);

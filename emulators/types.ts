@@ -207,6 +207,8 @@ export interface FlowServiceEmulator extends Emulator {
   seedConnection(seed: SeedConnection): StoredConnection;
   getConnection(id: string): StoredConnection | undefined;
   listConnections(): StoredConnection[];
+  /** Delete a connection (as the Experience Platform UI would); true when there was one. */
+  deleteConnection(id: string): boolean;
   /**
    * Simulate somebody else's edit landing between a client's GET and its PATCH:
    * the next `times` PATCHes of this connection first change its etag (as another write would),
@@ -249,6 +251,8 @@ export interface FlowServiceEmulator extends Emulator {
    * connection holds can list its folder and read its first file, and fails with S3's refusal otherwise.
    */
   runFlow(flowId: string, startedAt?: number): { readonly id: string; readonly status: 'success' | 'failed' };
+  /** Every run of the flow fails from now on, whatever its connection holds (files it cannot parse), until `clearFaults()`. */
+  failFlowRuns(flowId: string): void;
   /** {@link runFlow} for every flow reading a base connection. */
   runFlowsOf(baseConnectionId: string, startedAt?: number): Array<{ readonly id: string; readonly status: 'success' | 'failed' }>;
 }

@@ -52,6 +52,11 @@ export async function runRotation(
     everyTarget && !request.manual && config.verifyWithAdobe && reachedAdobe && !session.deadline.signal.aborted
       ? await findUnmanagedTemporary(targets, flowService, session)
       : undefined;
+  // Counted only when every sandbox was listed: a 0 from a listing Adobe refused would clear the alarm.
+  const sandboxCount = new Set(targets.map((target) => target.sandboxName)).size;
+  if (unmanagedTemporaryConnections?.length === sandboxCount) {
+    session.recorder.unmanagedTemporaryConnections(unmanagedTemporaryConnections.reduce((count, sandbox) => count + sandbox.connectionIds.length, 0));
+  }
   const summary = { ...summarize(results, request.dryRun), ...(unmanagedTemporaryConnections ? { unmanagedTemporaryConnections } : {}) };
   session.recorder.runOutcome({ failed: summary.failed, everyTarget });
   const retried = results.filter((result) => result.attempts > 1).length;

@@ -85,6 +85,9 @@ export interface Monitoring {
   readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
+  /** The first (or only) shard's. */
+  readonly dataflowRunFailedAlarm: cloudwatch.Alarm;
+  readonly unmanagedTemporaryConnectionsAlarm: cloudwatch.Alarm;
   /** Every alarm above, in the order the dashboard shows them. */
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -240,6 +243,26 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       }),
     'page',
   );
+  // A connection made by hand with temporary credentials stops ingesting when they expire; nothing
+  // is broken yet, so a ticket. Every scheduled run of every target reports its count (0 included),
+  // a manual run none: missing data keeps the state until the next scheduled run.
+  const unmanagedTemporaryConnectionsAlarm = routed(
+    metric(METRIC.unmanagedTemporaryConnections, 'Maximum')
+      .with({ period: runPeriod })
+      .createAlarm(scope, 'UnmanagedTemporaryConnectionsAlarm', {
+        alarmDescription: describe(
+          'UnmanagedTemporaryConnectionsAlarm',
+          'A scheduled run found S3 connections with temporary credentials that no target rotates, in the sandboxes the targets are in: ' +
+            'each stops ingesting when its credentials expire. `npx aep-s3-rotator discover` names them and prints the targets entries to add.',
+        ),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+        ...actions,
+      }),
+    'ticket',
+  );
   // The order of the dashboard and of the stack's AlarmNames output. New alarms go last.
   const alarms = [
     ...connectionAlarms,
@@ -249,6 +272,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     failureDeadLetterQueueAlarm,
     ledgerWriteFailedAlarm,
     rotatorNotReportingAlarm,
+    unmanagedTemporaryConnectionsAlarm,
   ];
   const topicOf = (alarm: cloudwatch.Alarm) => (routes.get(alarm) === 'ticket' ? ticketTopic : alarmTopic);
   if (!options.alarmTopic)
@@ -295,6 +319,8 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     scheduleDeadLetterQueueAlarm,
     failureDeadLetterQueueAlarm,
     ledgerWriteFailedAlarm,
+    dataflowRunFailedAlarm: firstOf('DataflowRunFailedAlarm'),
+    unmanagedTemporaryConnectionsAlarm,
     alarms,
     dashboard,
   };

@@ -7,17 +7,16 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { ConfigValidationError, loadRotatorConfig } from '../lib/config/config.js';
 import { S3CredentialRotatorValidationError } from '../lib/s3-credential-rotator.js';
-import { RotatorStack } from '../lib/rotator-stack.js';
+import { addRotatorStack } from '../lib/rotator-app.js';
 
 const app = new App();
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 
 try {
-  const config = loadRotatorConfig((key) => app.node.tryGetContext(key));
-  new RotatorStack(app, config.stackName, {
-    config,
-    env: config.account || config.region ? { account: config.account, region: config.region } : undefined,
-  });
+  addRotatorStack(
+    app,
+    loadRotatorConfig((key) => app.node.tryGetContext(key)),
+  );
 } catch (error) {
   // A configuration problem is the operator's to fix: say which field, without a stack trace.
   if (error instanceof ConfigValidationError || error instanceof S3CredentialRotatorValidationError) {

@@ -11,6 +11,6 @@ if (existsSync(source)) {
   const { main } = await import(source.href);
   await main();
 } else {
-  const { main } = await import(new URL('../dist/cli/main.js', import.meta.url).href);
+  const { main } = await import(new URL('../dist/cli/main.mjs', import.meta.url).href);
   await main();
 }

@@ -7,36 +7,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient, LogType } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { STACK_OUTPUT } from '../core/stack-outputs.js';
 import { RUN } from './args.js';
 import { describeAwsError, EnvironmentError, firstSentence } from './errors.js';
 
-/**
- * Stack outputs the CLI reads: keys of `CfnOutput`s in lib/rotator-stack.ts (`OUTPUT`), repeated
- * here so the CLI does not load aws-cdk-lib (a test checks they agree).
- */
-export const STACK_OUTPUT = {
-  /** The rotator function's name (export `<stackName>-RotatorFunctionName`). */
-  functionName: 'RotatorFunctionName',
-  /** The Adobe credentials secret's id, needed when the configuration lets the stack create it. */
-  adobeCredentialsSecretId: 'AdobeCredentialsSecretId',
-  /** The function's log group. */
-  logGroupName: 'LogGroupName',
-  /** The queue of scheduled runs EventBridge Scheduler could not invoke. */
-  scheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
-  /** The queue of asynchronous runs that failed after Lambda's retries. */
-  failureDeadLetterQueueUrl: 'FailureDeadLetterQueueUrl',
-  /** The rotation schedule's name (with {@link STACK_OUTPUT.scheduleGroupName}, for GetSchedule and UpdateSchedule). */
-  scheduleName: 'ScheduleName',
-  scheduleGroupName: 'ScheduleGroupName',
-  /** The rotation ledger's DynamoDB table. */
-  ledgerTableName: 'LedgerTableName',
-  /** Every alarm's name, comma-separated (DescribeAlarms, DisableAlarmActions, EnableAlarmActions). */
-  alarmNames: 'AlarmNames',
-  /** With `adobeSecretRotation`: the Adobe secret's rotation function, its log group (`rotate-adobe-secret` reads it) and role. */
-  adobeSecretRotationFunctionName: 'AdobeSecretRotationFunctionName',
-  adobeSecretRotationLogGroupName: 'AdobeSecretRotationLogGroupName',
-  adobeSecretRotationRoleArn: 'AdobeSecretRotationRoleArn',
-} as const;
+/** The stack's output names (core/stack-outputs.ts, the table the stack writes them from). */
+export { STACK_OUTPUT };
 
 export interface AwsOptions {
   /** The configuration's region, when it pins one; else the SDK's default. */
@@ -65,14 +41,17 @@ export async function stackOutputs(stackName: string, options: AwsOptions = {}):
 
 /** CloudFormation has no stack of that name (in that region). */
 export class StackNotDeployedError extends EnvironmentError {
+  /** The fact without the advice: `Stack <name> is not deployed in <region>`. */
+  readonly summary: string;
+
   constructor(
     readonly stackName: string,
     readonly region: string | undefined,
   ) {
-    super(
-      `Stack ${stackName} is not deployed${region ? ` in ${region}` : ''}: deploy it with \`npx cdk deploy\`, check AWS_REGION and the stack name (--stack), or pass --function <name>.`,
-    );
+    const summary = `Stack ${stackName} is not deployed${region ? ` in ${region}` : ''}`;
+    super(`${summary}: deploy it with \`npx cdk deploy\`, check AWS_REGION and the stack name (--stack), or pass --function <name>.`);
     this.name = 'StackNotDeployedError';
+    this.summary = summary;
   }
 }
 

@@ -38,12 +38,24 @@ export class UsageError extends CliError {
   }
 }
 
+/** Why AWS was not usable, for a caller that adds advice of its own. */
+export type EnvironmentProblem = 'no-credentials' | 'no-region' | 'expired-credentials' | 'rejected-credentials' | 'access-denied' | 'unreachable';
+
 /** AWS or the deployment is not usable from here (exit 3). */
 export class EnvironmentError extends CliError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What kind of problem it is, when {@link describeAwsError} knows. */
+    readonly problem?: EnvironmentProblem,
+  ) {
     super(message, EXIT.ENVIRONMENT);
     this.name = 'EnvironmentError';
   }
+}
+
+/** `text` without the full stop it ends with, to go on with a semicolon. */
+export function withoutFullStop(text: string): string {
+  return text.endsWith('.') ? text.slice(0, -1) : text;
 }
 
 /** Names the SDK gives errors meaning "these credentials are no good". */
@@ -71,17 +83,28 @@ export const NO_CREDENTIALS_SENTENCE =
  */
 export function describeAwsError(error: unknown, action: string): EnvironmentError | undefined {
   const { name = '', message = '', code } = (error ?? {}) as { name?: string; message?: string; code?: string };
-  if (name === 'CredentialsProviderError') return new EnvironmentError(NO_CREDENTIALS_SENTENCE);
+  if (name === 'CredentialsProviderError') return new EnvironmentError(NO_CREDENTIALS_SENTENCE, 'no-credentials');
   if (/Region is missing/i.test(message)) {
-    return new EnvironmentError('No AWS region is set: set AWS_REGION (or the region of your AWS_PROFILE), or "region" in the configuration, then try again.');
+    return new EnvironmentError(
+      'No AWS region is set: set AWS_REGION (or the region of your AWS_PROFILE), or "region" in the configuration, then try again.',
+      'no-region',
+    );
   }
-  if (EXPIRED_CREDENTIALS.has(name)) return new EnvironmentError('Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again.');
-  if (REJECTED_CREDENTIALS.has(name))
-    return new EnvironmentError(`AWS rejected your credentials when trying to ${action} (${name}): check AWS_PROFILE or the access keys in your environment.`);
-  if (ACCESS_DENIED.has(name)) return new EnvironmentError(`AWS denied permission to ${action}: ${firstSentence(message)}`);
+  if (EXPIRED_CREDENTIALS.has(name))
+    return new EnvironmentError('Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again.', 'expired-credentials');
+  if (REJECTED_CREDENTIALS.has(name)) {
+    return new EnvironmentError(
+      `AWS rejected your credentials when trying to ${action} (${name}): check AWS_PROFILE or the access keys in your environment.`,
+      'rejected-credentials',
+    );
+  }
+  if (ACCESS_DENIED.has(name)) return new EnvironmentError(`AWS denied permission to ${action}: ${firstSentence(message)}`, 'access-denied');
   const networkCode = typeof code === 'string' && NETWORK_CODES.has(code) ? code : NETWORK_CODES.has(name) ? name : undefined;
   if (networkCode || name === 'TimeoutError') {
-    return new EnvironmentError(`Could not reach AWS to ${action} (${networkCode ?? name}): check your network, proxy and AWS_ENDPOINT_URL_* settings.`);
+    return new EnvironmentError(
+      `Could not reach AWS to ${action} (${networkCode ?? name}): check your network, proxy and AWS_ENDPOINT_URL_* settings.`,
+      'unreachable',
+    );
   }
   return undefined;
 }

@@ -52,7 +52,7 @@ export async function adobeSecretIdOf(config: RotatorConfig, outputs: () => Prom
   const because = 'The configuration names no adobeCredentialsSecret, so the stack creates one';
   let arn: string | undefined;
   try {
-    arn = (await outputs())[STACK_OUTPUT.adobeCredentialsSecretId];
+    arn = (await outputs())[STACK_OUTPUT.adobeCredentialsSecret];
   } catch (error) {
     if (!(error instanceof StackNotDeployedError)) throw error;
     throw new EnvironmentError(
@@ -61,7 +61,7 @@ export async function adobeSecretIdOf(config: RotatorConfig, outputs: () => Prom
   }
   if (arn) return arn;
   throw new EnvironmentError(
-    `${because}, but stack ${stackName} has no output ${STACK_OUTPUT.adobeCredentialsSecretId}: add "adobeCredentialsSecret" to the configuration.`,
+    `${because}, but stack ${stackName} has no output ${STACK_OUTPUT.adobeCredentialsSecret}: add "adobeCredentialsSecret" to the configuration.`,
   );
 }
 

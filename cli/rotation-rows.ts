@@ -11,13 +11,12 @@ import type { ConnectionResult, RotationSummary } from '../lambda/summary.js';
 export type RowStatus = ConnectionResult['status'];
 
 /**
- * What the CLI prints for one connection: the function's result (lambda/summary.ts documents each
- * field), with the planned JSON Patch operations as `op path` strings. Never holds a credential:
- * results and logs hold none.
+ * What the CLI prints for one connection: the function's result, every field of it (lambda/summary.ts
+ * documents each), with the planned JSON Patch operations as `op path` strings. Never holds a
+ * credential: results and logs hold none.
  */
-export type RotationRow = Omit<ConnectionResult, 'sandboxName' | 'attempts' | 'plannedOperations' | 'previousEtag' | 'etagConflicts'> & {
+export type RotationRow = Omit<ConnectionResult, 'sandboxName' | 'attempts' | 'plannedOperations'> & {
   readonly sandboxName?: string;
-  readonly previousEtag?: string;
   readonly attempts?: number;
   /** Dry run: the JSON Patch operations it would send, e.g. `replace /auth/params/s3AccessKey`. */
   readonly plannedOperations?: readonly string[];
@@ -27,30 +26,10 @@ const STATUSES = new Set<string>(['rotated', 'dry-run', 'failed', 'skipped']);
 
 type ResultLike = RotationSummary['results'][number];
 
+/** The result as it is, every field a newer function adds included; only the planned operations are made readable. */
 function toRow(result: ResultLike): RotationRow {
-  const planned = result.plannedOperations?.map((op) => `${op.op} ${op.path}`);
-  return {
-    connectionId: result.connectionId,
-    sandboxName: result.sandboxName,
-    status: result.status,
-    ...(result.etag ? { etag: result.etag } : {}),
-    ...(result.previousEtag ? { previousEtag: result.previousEtag } : {}),
-    ...(result.expiresAt ? { expiresAt: result.expiresAt } : {}),
-    ...(result.heldCredentialsExpireAt ? { heldCredentialsExpireAt: result.heldCredentialsExpireAt } : {}),
-    ...(result.error ? { error: result.error } : {}),
-    ...(result.errorCode ? { errorCode: result.errorCode } : {}),
-    ...(result.transient ? { transient: true } : {}),
-    ...(typeof result.attempts === 'number' ? { attempts: result.attempts } : {}),
-    ...(planned ? { plannedOperations: planned } : {}),
-    ...(typeof result.adobeVerified === 'boolean' ? { adobeVerified: result.adobeVerified } : {}),
-    ...(typeof result.adobeCanList === 'boolean' ? { adobeCanList: result.adobeCanList } : {}),
-    ...(typeof result.adobeCanRead === 'boolean' ? { adobeCanRead: result.adobeCanRead } : {}),
-    ...(result.adobeReadUnproven ? { adobeReadUnproven: result.adobeReadUnproven } : {}),
-    ...(result.exploreForm ? { exploreForm: result.exploreForm } : {}),
-    ...(result.narrowedTo ? { narrowedTo: result.narrowedTo, narrowedFrom: result.narrowedFrom } : {}),
-    ...(result.adobeError ? { adobeError: result.adobeError } : {}),
-    ...(result.adobeErrorCode ? { adobeErrorCode: result.adobeErrorCode } : {}),
-  };
+  const { plannedOperations, ...fields } = result;
+  return { ...fields, ...(plannedOperations ? { plannedOperations: plannedOperations.map((op) => `${op.op} ${op.path}`) } : {}) };
 }
 
 /** The row is as it should be: rotated (or would be, on a dry run) and, on a dry run, Adobe can read with what the connection holds. */

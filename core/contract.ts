@@ -12,8 +12,7 @@
  * Pure and small on purpose: zod and the session-policy rules only, no Powertools, no SDK, no
  * aws-cdk-lib, so `cdk synth` and the CLI load nothing they do not need.
  */
-import { z } from 'zod';
-import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem } from './session-policy.js';
+import type { FieldFormat } from './rules.js';
 
 // ------------------------------------------------------------------ names
 
@@ -123,7 +122,7 @@ export const LEDGER_KEY = 'connectionId';
 
 // ------------------------------------------------------------------ defaults and limits
 
-/** Adobe's documented production endpoints (FLOW-SERVICE.md). */
+/** Adobe's documented production endpoints (https://developer.adobe.com/experience-platform-apis/references/flow-service/). */
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
 export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
 export const DEFAULT_CONCURRENCY = 8;
@@ -187,6 +186,12 @@ export const SANDBOX_NAME = /^[a-z0-9](?:[a-z0-9-]{0,254}[a-z0-9])?$/;
  * session policy's size check counts on (core/session-policy.ts).
  */
 export const PARTITION_PATTERN = 'aws(?:-cn|-us-gov|-iso(?:-[bef])?|-eusc)?';
+/**
+ * An AWS region name in any of those partitions: two letters (`eu-west-1`, `cn-north-1`,
+ * `us-gov-west-1`, `us-iso-east-1`, `eu-isoe-west-1`) or the European Sovereign Cloud's `eusc`
+ * (`eusc-de-east-1`), then words, then a number.
+ */
+export const REGION = /^(?:[a-z]{2}|eusc)(?:-[a-z]+)+-\d{1,2}$/;
 /** An IAM role ARN in any partition. */
 export const ROLE_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
 /** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */
@@ -196,126 +201,111 @@ export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
-/** `https://` anywhere; plain `http://` only to loopback (the local emulators). */
-export function checkServiceUrl(name: string, value: string): string | undefined {
+/** Why `value` cannot be an Adobe endpoint, or undefined: `https://` anywhere; plain `http://` only to loopback (the local emulators). */
+export function serviceUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `${name}: "${value}" is not a URL`;
+    return `"${value}" is not a URL`;
   }
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname))) return undefined;
-  return `${name}: must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); got ${url.protocol}//${url.host}`;
+  return `must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); got ${url.protocol}//${url.host}`;
 }
 
-// ------------------------------------------------------------------ field schemas
-
-/** A zod error map: "is required" when the field is absent, else `message`. */
-export function requiredOr(message: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message);
+/** {@link serviceUrlProblem}, prefixed with the field's name. */
+export function checkServiceUrl(name: string, value: string): string | undefined {
+  const problem = serviceUrlProblem(value);
+  return problem && `${name}: ${problem}`;
 }
 
-/** A string checked by one of the rules that say why a value is wrong (`s3BucketNameProblem`, ...): the rule's words are the message. */
-export function stringWithRule(problemOf: (value: string) => string | undefined, { required = false }: { required?: boolean } = {}) {
-  return z.string({ error: required ? requiredOr('must be a string') : 'must be a string' }).superRefine((value, ctx) => {
-    const problem = problemOf(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-}
+/** A role name IAM accepts: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
+export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
-/** The fields every target has, whichever configuration writes it (the function's, cdk.json's). */
-export const targetFieldSchemas = {
-  connectionId: z.guid({ error: requiredOr('must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)') }),
-  sandboxName: z
-    .string({ error: requiredOr('must be a string') })
-    .regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")'),
-  roleArn: z.string({ error: 'must be a string' }).regex(ROLE_ARN, 'must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>'),
-  externalId: z.string({ error: 'must be a string' }).regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-'),
-  durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds'),
-  method: z.enum(TARGET_METHODS, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
-  }),
-  /** An S3 bucket name (S3's own rules; the message shows the value). */
-  bucketName: stringWithRule(s3BucketNameProblem),
-  /** A key prefix, normalized to have no leading or trailing slash. */
-  folderPath: stringWithRule(folderPathProblem).transform(normalizeFolderPath),
-};
+/** The allowed form of each target field checked by pattern: every door's message says `must be <allowed>`. */
+export const TARGET_FIELD_FORMATS = {
+  connectionId: { pattern: CONNECTION_ID, allowed: 'a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)' },
+  sandboxName: { pattern: SANDBOX_NAME, allowed: 'a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")' },
+  roleArn: { pattern: ROLE_ARN, allowed: 'an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>' },
+  externalId: { pattern: EXTERNAL_ID, allowed: '2 to 1224 characters of letters, digits and +=,.@:/-' },
+  roleName: { pattern: ROLE_NAME, allowed: 'an IAM role name: 1 to 64 letters, digits and +=,.@_-' },
+} as const satisfies Record<string, FieldFormat>;
+
+// ------------------------------------------------------------------ the function's targets
 
 /**
- * One entry of `ROTATION_TARGETS` as written: every field but the connection's id and sandbox is
- * optional, and `method` is inferred when absent ({@link mintMethodFor}).
+ * One entry of `ROTATION_TARGETS`: what the function receives for a target (what
+ * {@link toFunctionEnv} writes). Every field but the connection's id and sandbox is optional, and
+ * `method` is inferred when absent ({@link mintMethodFor}); the function refuses an entry that breaks a rule.
  */
-export const functionTargetSchema = z
-  .object({
-    connectionId: targetFieldSchemas.connectionId,
-    sandboxName: targetFieldSchemas.sandboxName,
-    roleArn: targetFieldSchemas.roleArn.optional(),
-    externalId: targetFieldSchemas.externalId.optional(),
-    userCredentialsSecretId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
-    durationSeconds: targetFieldSchemas.durationSeconds.optional(),
-    method: targetFieldSchemas.method.optional(),
-    bucketName: targetFieldSchemas.bucketName.optional(),
-    folderPath: targetFieldSchemas.folderPath.optional(),
-  })
-  .strict();
+export interface FunctionTargetEntry {
+  /** The Flow Service base connection id (a uuid). */
+  readonly connectionId: string;
+  /** The Experience Platform sandbox the connection lives in. */
+  readonly sandboxName: string;
+  /** The role AssumeRole assumes. */
+  readonly roleArn?: string;
+  /** The external id AssumeRole passes. */
+  readonly externalId?: string;
+  /** The secret holding an IAM user's long-term keys, which sign the STS call. */
+  readonly userCredentialsSecretId?: string;
+  /** How long the minted credentials live. @default DEFAULT_DURATION_SECONDS */
+  readonly durationSeconds?: number;
+  /** The STS call, when it cannot be inferred (GetFederationToken). */
+  readonly method?: TargetMethod;
+  /** The bucket Adobe reads: the session is narrowed to it. */
+  readonly bucketName?: string;
+  /** The folder (key prefix) in `bucketName`. */
+  readonly folderPath?: string;
+}
 
-/** A `ROTATION_TARGETS` entry (what {@link toFunctionEnv} writes and the function reads). */
-export type FunctionTargetEntry = z.input<typeof functionTargetSchema>;
-
-// ------------------------------------------------------------------ the validated target
-
-const validatedBase = {
-  connectionId: z.string(),
-  sandboxName: z.string(),
-  durationSeconds: z.number().int(),
-  bucketName: z.string().optional(),
-  folderPath: z.string().optional(),
-};
+/** What every validated target has, whichever STS call mints its credentials. */
+interface RotationTargetBase {
+  readonly connectionId: string;
+  readonly sandboxName: string;
+  readonly durationSeconds: number;
+  readonly bucketName?: string;
+  /** Normalized: no leading or trailing slash. */
+  readonly folderPath?: string;
+}
 
 /**
- * A target as the function uses it, discriminated by how its credentials are minted, so the fields
- * a method needs are there by type: a role for AssumeRole, IAM-user keys when they sign, a bucket
- * for GetFederationToken (whose federated user may do only what its session policy allows).
+ * A `ROTATION_TARGETS` entry as the function uses it once validated: a view discriminated by how its
+ * credentials are minted, so the fields a method needs are there by type (a role for AssumeRole,
+ * IAM-user keys when they sign, a bucket for GetFederationToken, whose federated user may do only
+ * what its session policy allows).
  */
-export const rotationTargetSchema = z.discriminatedUnion('method', [
-  z.object({
-    ...validatedBase,
-    method: z.literal('assume-role-chained'),
-    roleArn: z.string(),
-    externalId: z.string().optional(),
-    userCredentialsSecretId: z.undefined().optional(),
-  }),
-  z.object({
-    ...validatedBase,
-    method: z.literal('assume-role-user-keys'),
-    roleArn: z.string(),
-    externalId: z.string().optional(),
-    userCredentialsSecretId: z.string(),
-  }),
-  z.object({
-    ...validatedBase,
-    method: z.literal('get-session-token'),
-    roleArn: z.undefined().optional(),
-    externalId: z.undefined().optional(),
-    userCredentialsSecretId: z.string(),
-  }),
-  z.object({
-    ...validatedBase,
-    method: z.literal('get-federation-token'),
-    roleArn: z.undefined().optional(),
-    externalId: z.undefined().optional(),
-    userCredentialsSecretId: z.string(),
-    bucketName: z.string(),
-  }),
-]);
-
-/** One connection to keep fresh, and how to mint its credentials. */
-export type RotationTarget = z.output<typeof rotationTargetSchema>;
+export type RotationTarget =
+  | (RotationTargetBase & {
+      readonly method: 'assume-role-chained';
+      readonly roleArn: string;
+      readonly externalId?: string;
+      readonly userCredentialsSecretId?: undefined;
+    })
+  | (RotationTargetBase & {
+      readonly method: 'assume-role-user-keys';
+      readonly roleArn: string;
+      readonly externalId?: string;
+      readonly userCredentialsSecretId: string;
+    })
+  | (RotationTargetBase & {
+      readonly method: 'get-session-token';
+      readonly roleArn?: undefined;
+      readonly externalId?: undefined;
+      readonly userCredentialsSecretId: string;
+    })
+  | (RotationTargetBase & {
+      readonly method: 'get-federation-token';
+      readonly roleArn?: undefined;
+      readonly externalId?: undefined;
+      readonly userCredentialsSecretId: string;
+      readonly bucketName: string;
+    });
 
 // ------------------------------------------------------------------ how a target is minted
 
-/** What {@link mintMethodFor} and {@link narrowingProblems} look at in a target, however it is written. */
+/** What {@link mintMethodFor} looks at in a target, however it is written. */
 export interface TargetFacts {
   /** The target's `method` field, if it has one. */
   readonly method?: TargetMethod;
@@ -323,8 +313,6 @@ export interface TargetFacts {
   readonly hasRole: boolean;
   /** The target names a secret holding an IAM user's long-term keys. */
   readonly hasUserKeys: boolean;
-  readonly hasBucket: boolean;
-  readonly hasFolder: boolean;
 }
 
 /**
@@ -332,7 +320,7 @@ export interface TargetFacts {
  * or by the IAM user, depending on the keys), else inferred exactly as before `method` existed.
  * @returns undefined when the target has no `method`, no role and no IAM-user keys.
  */
-export function mintMethodFor({ method, hasRole, hasUserKeys }: Pick<TargetFacts, 'method' | 'hasRole' | 'hasUserKeys'>): MintMethod | undefined {
+export function mintMethodFor({ method, hasRole, hasUserKeys }: TargetFacts): MintMethod | undefined {
   if (method === 'get-session-token' || method === 'get-federation-token') return method;
   if (method === 'assume-role' || hasRole) return hasUserKeys ? 'assume-role-user-keys' : 'assume-role-chained';
   return hasUserKeys ? 'get-session-token' : undefined;
@@ -343,59 +331,10 @@ export function targetMethodOf(method: MintMethod): TargetMethod {
   return method === 'assume-role-chained' || method === 'assume-role-user-keys' ? 'assume-role' : method;
 }
 
-/**
- * Problems of a target's `method`, IAM-user keys, role, bucket and folder taken together, as
- * `[field, message]` (the field relative to the target). The three configuration parsers share it,
- * each naming its own fields.
- *
- * @param names.role the role field(s) the target has or could have, e.g. `roleArn` or `roleArn or createRole`.
- * @param names.userKeys the IAM-user keys field, e.g. `userCredentialsSecretId`.
- */
-export function narrowingProblems(facts: TargetFacts, names: { readonly role: string; readonly userKeys: string }): Array<[string, string]> {
-  const problems: Array<[string, string]> = [];
-  const { method } = facts;
-  if (facts.hasFolder && !facts.hasBucket) {
-    problems.push(['folderPath', 'needs bucketName: the folder is a key prefix inside that bucket; add bucketName, or remove folderPath']);
-  }
-  if (method === 'assume-role' && !facts.hasRole) {
-    problems.push(['method', `"assume-role" needs ${names.role}; add it, or use "get-federation-token" to mint with the IAM user's own keys`]);
-  }
-  if ((method === 'get-session-token' || method === 'get-federation-token') && facts.hasRole) {
-    problems.push(['method', `"${method}" is signed with the IAM user's own keys and assumes no role; remove ${names.role}, or use "method": "assume-role"`]);
-  }
-  if ((method === 'get-session-token' || method === 'get-federation-token') && !facts.hasUserKeys) {
-    problems.push([names.userKeys, `is required with "method": "${method}": the IAM user's long-term keys sign that call`]);
-  }
-  const resolved = mintMethodFor(facts);
-  if (resolved === 'get-session-token' && facts.hasBucket) {
-    problems.push([
-      'bucketName',
-      'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
-    ]);
-  }
-  if (resolved === 'get-federation-token' && !facts.hasBucket) {
-    problems.push([
-      'bucketName',
-      'is required with "method": "get-federation-token": a federated user may do only what its session policy allows, and without a bucket there is none to allow reading',
-    ]);
-  }
-  return problems;
-}
-
 // ------------------------------------------------------------------ the function's environment
 
-/** A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry. */
-export interface TargetForEnv {
-  readonly connectionId: string;
-  readonly sandboxName: string;
-  readonly method: MintMethod;
-  readonly roleArn?: string;
-  readonly externalId?: string;
-  readonly userCredentialsSecretId?: string;
-  readonly durationSeconds: number;
-  readonly bucketName?: string;
-  readonly folderPath?: string;
-}
+/** A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry: a view of {@link FunctionTargetEntry} with its STS call resolved. */
+export type TargetForEnv = Omit<FunctionTargetEntry, 'method' | 'durationSeconds'> & { readonly method: MintMethod; readonly durationSeconds: number };
 
 /**
  * The `ROTATION_TARGETS` entry for a target: only the fields it has, and `method` only where it
@@ -435,8 +374,8 @@ export interface FunctionSettings {
 
 /**
  * The function's environment for `settings`: the one place a configuration (the construct's
- * props, the CLI's `rotate --local`, the emulators' world) becomes the variables
- * `lambda/config.ts` reads.
+ * props, the CLI's `rotate --local`, the emulators' world) becomes the variables the function
+ * reads ({@link ENV}; README, "The function").
  *
  * @param stringify how to write the target list (the construct passes `Stack.toJsonString`, which
  * resolves deploy-time values such as created roles' ARNs). @default JSON.stringify

@@ -52,13 +52,16 @@ const TAG_CHARACTERS_TEXT = 'letters, digits, spaces and _ . : / = + - @';
 /** Why `arn` cannot be the key this stack encrypts with, or undefined. */
 export function kmsKeyArnProblem(arn: string): string | undefined {
   if (KMS_KEY_ARN.test(arn)) return undefined;
-  if (KMS_ALIAS_ARN.test(arn)) {
-    return (
-      `"${arn}" is a KMS alias ARN; give the ARN of the key it points to (aws kms describe-key --key-id ${arn} prints it): ` +
-      'CloudWatch Logs takes only a key ARN, and IAM grants name the key, not its alias'
-    );
-  }
+  if (KMS_ALIAS_ARN.test(arn)) return kmsAliasProblem(arn);
   return `"${arn}" is not a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>`;
+}
+
+/** Why a KMS alias (`alias/<name>` or its ARN) cannot be the key this stack encrypts with. */
+export function kmsAliasProblem(alias: string): string {
+  return (
+    `"${alias}" is a KMS alias${alias.startsWith('arn:') ? ' ARN' : ''}; give the ARN of the key it points to (aws kms describe-key --key-id ${alias} prints it): ` +
+    'CloudWatch Logs takes only a key ARN, and IAM grants name the key, not its alias'
+  );
 }
 
 /**

@@ -8,27 +8,13 @@
  * (`s3-credential-rotator.ts`, which names props) call these, so a refusal reads the same either
  * way. Nothing here imports aws-cdk-lib: the operator CLI reuses it with production dependencies.
  */
-import {
-  ADOBE_HTTP_LIMITS,
-  CONNECTION_ID,
-  DURATION_LIMITS,
-  mintMethodFor,
-  narrowingProblems,
-  SANDBOX_NAME,
-  TARGET_METHODS,
-  targetMethodOf,
-  type MintMethod,
-  type TargetMethod,
-} from './contract.js';
+import { ADOBE_HTTP_LIMITS, DURATION_LIMITS, TARGET_METHODS, targetMethodOf, type MintMethod, type TargetMethod } from './contract.js';
 import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem, sessionPolicySizeProblem } from './session-policy.js';
 
 export {
-  CONNECTION_ID,
   DURATION_LIMITS,
-  SANDBOX_NAME,
   targetMethodOf,
   folderPathProblem,
-  narrowingProblems,
   normalizeFolderPath,
   s3BucketNameProblem,
   sessionPolicySizeProblem,
@@ -36,29 +22,6 @@ export {
   type MintMethod,
   type TargetMethod,
 };
-
-/** How a target gets its credentials (see the function's `credential-minter.ts`). */
-export interface TargetShape {
-  /** The target names an existing role (`roleArn`) or asks the stack to create one. */
-  readonly hasRole: boolean;
-  /** The target names a secret holding an IAM user's long-term keys. */
-  readonly hasUserKeys: boolean;
-  /** The target's `method` field, when it has one. */
-  readonly method?: TargetMethod;
-}
-
-/**
- * The STS call a target's credentials come from: the one its `method` names, else, as before
- * `method` existed:
- * - a role without user keys: AssumeRole signed by the function's own role (role chaining);
- * - a role with user keys: AssumeRole signed by the IAM user;
- * - user keys only: GetSessionToken.
- * GetFederationToken is used only when `method` asks for it.
- * @returns undefined when the target has no `method`, no role and no user keys.
- */
-export function mintMethodOf(shape: TargetShape): MintMethod | undefined {
-  return mintMethodFor(shape);
-}
 
 /**
  * The warning for a target whose credentials give Adobe more than the bucket it reads, or

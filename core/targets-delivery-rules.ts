@@ -1,10 +1,10 @@
 /**
- * How the targets reach the function, decided the same way by the construct (at synth, over props
- * that may hold tokens) and by the configuration parser (`check-config`, over plain values): in
+ * How the targets reach the function, decided by the construct at synth (over props that may hold
+ * tokens; `check-config` runs the same synth): in
  * `ROTATION_TARGETS` while the list surely fits Lambda's 4 KB environment, else in a JSON file
  * bundled with the code, which is written at synth and so must hold no deploy-time value.
  */
-import { toTargetEntry, type FunctionTargetEntry, type MintMethod } from './contract.js';
+import type { FunctionTargetEntry } from './contract.js';
 import { normalizeFolderPath, sessionPolicySizeProblem } from './session-policy.js';
 
 /**
@@ -96,78 +96,4 @@ export function createdRoleInFileProblem(index: number): string {
     `targets[${index}].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; ` +
     'give createRole.roleName and deploy the stack to an explicit account and region, or set "targetsDelivery": "environment" (TargetsDelivery.ENVIRONMENT in code) with fewer targets'
   );
-}
-
-/** The partition of a region (`cn-north-1` → `aws-cn`). */
-export function partitionOfRegion(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
-
-/** A configured target, as far as delivery needs it. */
-export interface DeliveryTarget {
-  readonly connectionId: string;
-  readonly sandboxName: string;
-  readonly method: MintMethod;
-  readonly roleArn?: string;
-  readonly createRole?: { readonly bucketName: string; readonly folderPath?: string; readonly roleName?: string };
-  readonly externalId?: string;
-  readonly userCredentialsSecret?: { readonly secretId: string };
-  readonly durationSeconds: number;
-  readonly bucketName?: string;
-  readonly folderPath?: string;
-}
-
-/** Stands for a created role's ARN that only a deploy will know. */
-const DEPLOY_TIME_ARN = '<created role ARN, known at deploy time>';
-
-/** A configuration, as far as delivery needs it. */
-interface DeliveryConfig {
-  readonly targets: readonly DeliveryTarget[];
-  readonly targetsDelivery: TargetsDeliveryName;
-  readonly account?: string;
-  readonly region?: string;
-}
-
-const isUnresolved = (value: string) => value === DEPLOY_TIME_ARN;
-
-/** How a configuration's targets would travel, decided as the construct does, and their entries. */
-function deliveryOf(config: DeliveryConfig): { decision: DeliveryDecision; entries: FunctionTargetEntry[] } {
-  const entryOf = (target: DeliveryTarget, narrowCreatedRoles: boolean) => {
-    const created = target.createRole;
-    const roleArn =
-      target.roleArn ??
-      (created &&
-        (created.roleName && config.account && config.region
-          ? `arn:${partitionOfRegion(config.region)}:iam::${config.account}:role/${created.roleName}`
-          : DEPLOY_TIME_ARN));
-    const scope = created
-      ? narrowCreatedRoles && createdRoleScopeFits(created, isUnresolved)
-        ? { bucketName: created.bucketName, folderPath: created.folderPath && normalizeFolderPath(created.folderPath) }
-        : {}
-      : { bucketName: target.bucketName, folderPath: target.folderPath };
-    return toTargetEntry({ ...target, roleArn, userCredentialsSecretId: target.userCredentialsSecret?.secretId, ...scope });
-  };
-  const narrowed = config.targets.map((target) => entryOf(target, true));
-  const unnarrowed = config.targets.map((target) => entryOf(target, false));
-  const decision = decideTargetsDelivery(config.targetsDelivery, { narrowed, unnarrowed }, isUnresolved);
-  return { decision, entries: decision.narrowCreatedRoles ? narrowed : unnarrowed };
-}
-
-/**
- * What `cdk synth` would refuse about how a configuration's targets travel, found without
- * synthesizing: a list too large for the environment goes to a bundled file, and then every
- * created role needs a fixed name, and the stack an explicit account and region.
- */
-export function targetsDeliveryProblems(config: DeliveryConfig): string[] {
-  if (deliveryOf(config).decision.delivery !== 'file') return [];
-  return config.targets.flatMap((target, index) =>
-    target.createRole && (!target.createRole.roleName || !config.account || !config.region) ? [createdRoleInFileProblem(index)] : [],
-  );
-}
-
-/** The connections of a configuration whose created role would reach the function without its bucket (see `createdRolesWithoutScope`). */
-export function configCreatedRolesWithoutScope(config: DeliveryConfig): string[] {
-  return createdRolesWithoutScope(config.targets, deliveryOf(config).entries);
 }

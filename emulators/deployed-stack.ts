@@ -333,7 +333,7 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${name}`;
   const outputs: Record<string, string> = {
     [STACK_OUTPUT.functionName]: FUNCTION_NAME,
-    [STACK_OUTPUT.adobeCredentialsSecretId]: world.adobe.secretId,
+    [STACK_OUTPUT.adobeCredentialsSecret]: world.adobe.secretId,
     [STACK_OUTPUT.logGroupName]: `/aws/lambda/${FUNCTION_NAME}`,
     [STACK_OUTPUT.scheduleDeadLetterQueueUrl]: queueUrl(QUEUE_NAMES.schedule),
     [STACK_OUTPUT.failureDeadLetterQueueUrl]: queueUrl(QUEUE_NAMES.failure),
@@ -341,6 +341,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     [STACK_OUTPUT.scheduleGroupName]: SCHEDULE_GROUP_NAME,
     [STACK_OUTPUT.ledgerTableName]: world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE,
     [STACK_OUTPUT.alarmNames]: ALARM_IDS.map((id) => ALARM_NAMES[id]).join(','),
+    [STACK_OUTPUT.functionRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-FunctionRole`,
+    [STACK_OUTPUT.alarmTopicArn]: alarmTopicArn,
+    [STACK_OUTPUT.dashboardName]: `${STACK_NAME}-Dashboard`,
+    [STACK_OUTPUT.schedulerRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-SchedulerRole`,
     [STACK_OUTPUT.adobeSecretRotationFunctionName]: ROTATION_FUNCTION_NAME,
     [STACK_OUTPUT.adobeSecretRotationLogGroupName]: ROTATION_LOG_GROUP_NAME,
     [STACK_OUTPUT.adobeSecretRotationRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`,

@@ -12,22 +12,16 @@ import {
   DEFAULT_IMS_URL,
   DEFAULT_SERVICE_NAME,
   checkServiceUrl,
-  DURATION_LIMITS,
   ENV,
-  functionTargetSchema,
   MAX_CONCURRENCY,
   MAX_TARGETS,
   MIN_CONCURRENCY,
-  mintMethodFor,
-  narrowingProblems,
   ROTATOR_NAME,
-  rotationTargetSchema,
-  type MintMethod,
   type RotationTarget,
-  type TargetFacts,
 } from '../core/contract.js';
+import { functionTargetSchema, rotationTargetSchema } from '../core/target-schema.js';
+import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../core/target-rules.js';
 import { ConfigError } from './errors.js';
-import { partitionOf, sessionPolicySizeProblem } from '../core/session-policy.js';
 
 export type { RotationTarget } from '../core/contract.js';
 
@@ -49,13 +43,27 @@ export interface RotatorConfig {
   readonly connectionMetrics: boolean;
 }
 
-const METHOD_HELP: Record<MintMethod, string> = {
-  'assume-role-chained':
-    "AssumeRole from the function's own role is role chaining, which AWS caps at 3600; lower it, or add userCredentialsSecretId so AssumeRole is signed with IAM-user keys (up to 43200)",
-  'assume-role-user-keys': "AssumeRole signed with IAM-user keys allows at most 43200 (12 h, and no more than the role's MaxSessionDuration)",
-  'get-session-token': 'GetSessionToken allows 900 to 129600',
-  'get-federation-token': 'GetFederationToken with IAM-user keys allows 900 to 129600',
-};
+/** A well-formed entry as the target rules see it (core/target-rules.ts). */
+function viewOf(entry: z.output<typeof functionTargetSchema>): TargetView {
+  return { ...entry, hasUserKeys: Boolean(entry.userCredentialsSecretId), durationSeconds: entry.durationSeconds ?? DEFAULT_DURATION_SECONDS };
+}
+
+/** The typed target of an entry every rule passed: the discriminated schema gives it its type. */
+function typedTarget(entry: z.output<typeof functionTargetSchema>): RotationTarget | undefined {
+  const method = mintMethodOfView(viewOf(entry));
+  if (!method) return undefined;
+  const typed = rotationTargetSchema.safeParse({
+    connectionId: entry.connectionId,
+    sandboxName: entry.sandboxName,
+    method,
+    ...(method.startsWith('assume-role') ? { roleArn: entry.roleArn, externalId: entry.externalId } : {}),
+    ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: entry.userCredentialsSecretId } : {}),
+    durationSeconds: entry.durationSeconds ?? DEFAULT_DURATION_SECONDS,
+    ...(entry.bucketName ? { bucketName: entry.bucketName } : {}),
+    ...(entry.folderPath ? { folderPath: entry.folderPath } : {}),
+  });
+  return typed.success ? typed.data : undefined;
+}
 
 /** Validate a parsed `ROTATION_TARGETS` value; returns typed targets or the list of problems. */
 export function parseTargets(value: unknown, source: string): { targets: RotationTarget[]; problems: string[] } {
@@ -64,56 +72,21 @@ export function parseTargets(value: unknown, source: string): { targets: Rotatio
   if (value.length === 0) problems.push(`${source}: must list at least one target`);
   if (value.length > MAX_TARGETS) return { targets: [], problems: [`${source}: has ${value.length} targets; at most ${MAX_TARGETS} are allowed`] };
 
-  const targets: RotationTarget[] = [];
-  const seen = new Map<string, number>();
-  value.forEach((entry, index) => {
-    const at = `${source}[${index}]`;
+  // Each entry's form first (zod); the rules then judge the well-formed ones.
+  const byTarget: string[][] = value.map(() => []);
+  const entries: Array<z.output<typeof functionTargetSchema> | undefined> = value.map((entry: unknown, index) => {
     const parsed = functionTargetSchema.safeParse(entry);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push(`${formatPath(at, issue.path)}: ${issueMessage(issue)}`);
-      return;
-    }
-    const raw = parsed.data;
-    const facts: TargetFacts = {
-      method: raw.method,
-      hasRole: Boolean(raw.roleArn),
-      hasUserKeys: Boolean(raw.userCredentialsSecretId),
-      hasBucket: Boolean(raw.bucketName),
-      hasFolder: Boolean(raw.folderPath),
-    };
-    const method = mintMethodFor(facts);
-    if (!method) {
-      problems.push(`${at}: needs roleArn (AssumeRole) or userCredentialsSecretId (GetSessionToken); it has neither`);
-      return;
-    }
-    for (const [field, message] of narrowingProblems(facts, { role: 'roleArn', userKeys: 'userCredentialsSecretId' }))
-      problems.push(`${at}.${field}: ${message}`);
-    if (raw.externalId && !raw.roleArn) problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or remove it`);
-    if (raw.bucketName && method !== 'get-session-token') {
-      const problem = sessionPolicySizeProblem({ partition: raw.roleArn && partitionOf(raw.roleArn), bucketName: raw.bucketName, folderPath: raw.folderPath });
-      if (problem) problems.push(`${at}.folderPath: "${raw.folderPath}" ${problem}`);
-    }
-    const durationSeconds = raw.durationSeconds ?? DEFAULT_DURATION_SECONDS;
-    const limits = DURATION_LIMITS[method];
-    if (durationSeconds < limits.min || durationSeconds > limits.max) {
-      problems.push(`${at}.durationSeconds: ${durationSeconds} is outside ${limits.min} to ${limits.max}: ${METHOD_HELP[method]}`);
-    }
-    const key = raw.connectionId.toLowerCase();
-    if (seen.has(key)) problems.push(`${at}.connectionId: duplicates ${source}[${seen.get(key)}] (${raw.connectionId})`);
-    else seen.set(key, index);
-    // Every problem is already known; the discriminated schema gives the target its type.
-    const typed = rotationTargetSchema.safeParse({
-      connectionId: raw.connectionId,
-      sandboxName: raw.sandboxName,
-      method,
-      ...(method.startsWith('assume-role') ? { roleArn: raw.roleArn, externalId: raw.externalId } : {}),
-      ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: raw.userCredentialsSecretId } : {}),
-      durationSeconds,
-      ...(raw.bucketName ? { bucketName: raw.bucketName } : {}),
-      ...(raw.folderPath ? { folderPath: raw.folderPath } : {}),
-    });
-    if (typed.success) targets.push(typed.data);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) byTarget[index]!.push(`${formatPath(`${source}[${index}]`, issue.path)}: ${issueMessage(issue)}`);
+    return undefined;
   });
+  const ruled = targetListProblems(
+    entries.map((entry) => entry && viewOf(entry)),
+    { names: TARGET_DOORS.function, isUnresolved: () => false, list: source },
+  );
+  for (const problem of ruled) byTarget[problem.index]!.push(describeTargetProblem(problem));
+  problems.push(...byTarget.flat());
+  const targets = problems.length === 0 ? entries.flatMap((entry) => (entry && typedTarget(entry)) || []) : [];
   return { targets, problems };
 }
 

@@ -167,6 +167,8 @@ export class FlowServiceError extends RotatorError {
     readonly errorCode?: string,
     cause?: unknown,
     code: RotatorErrorCode = 'FLOW_SERVICE_ERROR',
+    /** Adobe's own words about the failure (redacted, truncated), which `message` quotes. */
+    readonly adobeDetail?: string,
   ) {
     super(code, message, cause);
   }
@@ -236,12 +238,19 @@ export interface FailureDescription {
   readonly code: string;
   /** A later attempt may succeed (throttling, 5xx, no answer, a stale etag); else it is permanent. */
   readonly transient: boolean;
+  /** Adobe's own words, when Flow Service answered with them. */
+  readonly adobeDetail?: string;
 }
 
 /** A short reason for a failed connection: Adobe's code first when there is one. */
 export function describeFailure(error: unknown): FailureDescription {
   if (error instanceof FlowServiceError) {
-    return { message: error.message, code: error.errorCode ?? error.code, transient: error.transient };
+    return {
+      message: error.message,
+      code: error.errorCode ?? error.code,
+      transient: error.transient,
+      ...(error.adobeDetail ? { adobeDetail: error.adobeDetail } : {}),
+    };
   }
   if (error instanceof StsError || error instanceof VerificationError) return { message: error.message, code: error.code, transient: error.transient };
   if (error instanceof RotatorError) return { message: error.message, code: error.code, transient: false };

@@ -318,13 +318,15 @@ export function toFlowServiceError(
     const status = error.response.statusCode;
     const { code, detail } = readAdobeErrorBody(error.response.body);
     // Redact before truncating, or a cut could leave part of a secret the service echoed back.
-    const adobeDetail = detail ? `: ${truncate(redact(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS)}` : '';
+    const adobeDetail = detail ? truncate(redact(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS) : undefined;
     const advice = adobeAdvice(code, status, method, sandboxName);
     return new FlowServiceError(
-      `Flow Service ${method} ${resource} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail}${advice ? `; ${advice}` : ''}`,
+      `Flow Service ${method} ${resource} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail ? `: ${adobeDetail}` : ''}${advice ? `; ${advice}` : ''}`,
       status,
       code,
       error,
+      'FLOW_SERVICE_ERROR',
+      adobeDetail,
     );
   }
   const unreachable = (error as { name?: string })?.name !== 'ParseError';

@@ -1,11 +1,12 @@
 /**
  * Tells a manual request from a scheduled event and validates it.
  *
- * A manual request is an object with `connectionIds` and/or `dryRun`; anything else (an
- * EventBridge rule or Scheduler event, an empty payload) rotates every target.
+ * A manual request is an object with `connectionIds`, `dryRun` and/or `unknownConnections`; anything
+ * else (an EventBridge rule or Scheduler event, an empty payload) rotates every target.
  */
 import { z } from 'zod';
-import { MAX_TARGETS, requiredOr } from '../core/contract.js';
+import { MAX_TARGETS } from '../core/contract.js';
+import { requiredOr } from '../core/target-schema.js';
 import { RequestValidationError } from './errors.js';
 
 export interface RotationRequest {
@@ -13,6 +14,12 @@ export interface RotationRequest {
   readonly connectionIds?: readonly string[];
   readonly dryRun: boolean;
   readonly manual: boolean;
+  /**
+   * `"unknownConnections": "report"`: ids that are not targets are answered in the summary
+   * (`unknownConnectionIds`, nothing rotated) instead of rejecting the invocation, so a caller
+   * (the CLI) reads them as data. @default false: they reject it, as before the field existed
+   */
+  readonly reportUnknown?: boolean;
   /**
    * The schedule tick a scheduled event stands for (EventBridge Scheduler's `executionId` and
    * `scheduledTime`, which the stack's schedule puts in the event): with a ledger, a second delivery
@@ -39,6 +46,9 @@ function tickOf(event: unknown): ScheduleTick | undefined {
   return { executionId, ...(typeof scheduledTime === 'string' ? { scheduledTime } : {}) };
 }
 
+/** The values of a manual request's `unknownConnections`. */
+export const UNKNOWN_CONNECTIONS = ['reject', 'report'] as const;
+
 const manualRequestSchema = z
   .object({
     connectionIds: z
@@ -47,11 +57,14 @@ const manualRequestSchema = z
       .max(MAX_TARGETS, `must list at most ${MAX_TARGETS} connection ids`)
       .optional(),
     dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+    unknownConnections: z.enum(UNKNOWN_CONNECTIONS, { error: `must be ${UNKNOWN_CONNECTIONS.map((value) => `"${value}"`).join(' or ')}` }).optional(),
   })
   .strict();
 
 function isManualRequest(event: unknown): event is Record<string, unknown> {
-  return typeof event === 'object' && event !== null && !Array.isArray(event) && ('connectionIds' in event || 'dryRun' in event);
+  return (
+    typeof event === 'object' && event !== null && !Array.isArray(event) && ('connectionIds' in event || 'dryRun' in event || 'unknownConnections' in event)
+  );
 }
 
 /** Parse the invocation event. Throws {@link RequestValidationError} naming the bad field. */
@@ -68,7 +81,7 @@ export function parseRotationRequest(event: unknown): RotationRequest {
           .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
           .join('')
           .replace(/^\./, '');
-        if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}; allowed: connectionIds, dryRun`;
+        if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}; allowed: connectionIds, dryRun, unknownConnections`;
         return `${field || '(request)'}: ${issue.message}`;
       }),
     );
@@ -79,5 +92,10 @@ export function parseRotationRequest(event: unknown): RotationRequest {
     const duplicates = ids.filter((id) => seen.size === seen.add(id.toLowerCase()).size);
     if (duplicates.length > 0) throw new RequestValidationError([`connectionIds: lists ${duplicates.join(', ')} more than once`]);
   }
-  return { connectionIds: ids, dryRun: parsed.data.dryRun ?? false, manual: true };
+  return {
+    connectionIds: ids,
+    dryRun: parsed.data.dryRun ?? false,
+    manual: true,
+    ...(parsed.data.unknownConnections === 'report' ? { reportUnknown: true } : {}),
+  };
 }

@@ -225,7 +225,7 @@ export async function rotateConnection(
     await minting?.catch(() => undefined);
     const previousEtag = firstRead ? { previousEtag: firstRead.etag } : {};
     if (signal.aborted) return { ...stoppedAtDeadline(base, patchSent), ...previousEtag, ...(await held()) };
-    const { message, code, transient } = describeIn(error, call);
+    const { message, code, transient, adobeDetail } = describeIn(error, call);
     const skipped = error instanceof ConnectionNotRotatableError && error.reason === 'iam-role-auth';
     return {
       ...base,
@@ -234,6 +234,7 @@ export async function rotateConnection(
       ...(skipped ? {} : await held()),
       error: message,
       errorCode: code,
+      ...(adobeDetail ? { adobeDetail } : {}),
       ...(transient && !skipped ? { transient } : {}),
       ...(etagConflicts ? { etagConflicts } : {}),
     };

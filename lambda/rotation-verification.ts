@@ -144,5 +144,7 @@ export async function probeAdobe(
  */
 export function describeIn(error: unknown, call: CallOptions): FailureDescription {
   const failure = describeFailure(error);
-  return call.redactor ? { ...failure, message: call.redactor.redact(failure.message) } : failure;
+  if (!call.redactor) return failure;
+  const { redactor } = call;
+  return { ...failure, message: redactor.redact(failure.message), ...(failure.adobeDetail ? { adobeDetail: redactor.redact(failure.adobeDetail) } : {}) };
 }

@@ -13,17 +13,24 @@ import { findUnmanagedTemporary } from './run-checks.js';
 import type { RotationSession } from './session.js';
 import { summarize, type RotationSummary } from './summary.js';
 
-/** The targets a request selects; an id that is not configured rejects the whole request. */
-export function selectTargets(targets: readonly RotationTarget[], request: Pick<RotationRequest, 'connectionIds'>): readonly RotationTarget[] {
-  if (!request.connectionIds) return targets;
+/**
+ * The targets a request selects, and the ids it names that are not targets. Any such id rejects the
+ * whole request, unless it asks for them to be reported (`reportUnknown`): then nothing is selected.
+ */
+export function selectTargets(
+  targets: readonly RotationTarget[],
+  request: Pick<RotationRequest, 'connectionIds' | 'reportUnknown'>,
+): { readonly targets: readonly RotationTarget[]; readonly unknown: readonly string[] } {
+  if (!request.connectionIds) return { targets, unknown: [] };
   const byId = new Map(targets.map((target) => [target.connectionId.toLowerCase(), target]));
   const unknown = request.connectionIds.filter((id) => !byId.has(id.toLowerCase()));
-  if (unknown.length > 0) {
+  if (unknown.length > 0 && !request.reportUnknown) {
     throw new RequestValidationError([
       `connectionIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets; nothing was rotated`,
     ]);
   }
-  return request.connectionIds.map((id) => byId.get(id.toLowerCase())!);
+  if (unknown.length > 0) return { targets: [], unknown };
+  return { targets: request.connectionIds.map((id) => byId.get(id.toLowerCase())!), unknown };
 }
 
 /**
@@ -37,7 +44,12 @@ export async function runRotation(
   session: RotationSession,
 ): Promise<RotationSummary> {
   session.log.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
-  const targets = selectTargets(config.targets, request);
+  const { targets, unknown } = selectTargets(config.targets, request);
+  if (unknown.length > 0) {
+    // Reported, not rejected (the caller asked): nothing was rotated, and nothing is counted.
+    session.log.warn('rotation refused: connection ids that are not targets', { unknownConnectionIds: unknown });
+    return { ...summarize([], request.dryRun), unknownConnectionIds: unknown };
+  }
   const everyTarget = !request.connectionIds && !request.dryRun;
   const results = await rotateTargets(targets, { flowService, minter }, session, {
     dryRun: request.dryRun,

@@ -8,7 +8,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { requiredOr } from '../core/contract.js';
+import { requiredOr } from '../core/target-schema.js';
 import { SecretError } from './errors.js';
 import { registerSecret } from './redaction.js';
 

@@ -75,6 +75,11 @@ export interface ConnectionResult {
   readonly adobeError?: string;
   /** Dry run: Adobe's code for that refusal. */
   readonly adobeErrorCode?: string;
+  /**
+   * Failed on an answer from Flow Service: Adobe's own words about it (redacted, at most 300
+   * characters), which `error` quotes after the request and status.
+   */
+  readonly adobeDetail?: string;
 }
 
 /** The S3 connections of one sandbox that hold temporary credentials and that no target rotates. */
@@ -95,6 +100,11 @@ export interface RotationSummary {
    * connections with temporary credentials that nobody rotates; absent when not asked.
    */
   readonly unmanagedTemporaryConnections?: readonly UnmanagedTemporaryConnections[];
+  /**
+   * The requested ids that are not targets, when the request asked for them to be reported
+   * (`"unknownConnections": "report"`): then nothing was rotated and `results` is empty.
+   */
+  readonly unknownConnectionIds?: readonly string[];
 }
 
 /** Failed connections listed by name in the thrown message; the rest are counted (all are in the log). */

@@ -15,8 +15,9 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { RotatorConfig, SecretConfig } from './config/config.js';
 import { targetMethodOf } from '../core/rotation-rules.js';
+import { STACK_OUTPUT } from '../core/stack-outputs.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
-import { acknowledgeAlarmEmailSubscription } from './rotator/nag.js';
+import { acknowledgeAlarmTopicSubscriptions } from './rotator/nag.js';
 import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
 
 export interface RotatorStackProps extends StackProps {
@@ -29,29 +30,8 @@ export interface RotatorStackProps extends StackProps {
   readonly targetsDelivery?: TargetsDelivery;
 }
 
-/**
- * Names of the stack outputs: what operators and the operator CLI (cli/aws.ts `STACK_OUTPUT`, which
- * a test keeps in step) look resources up by, so no one copies a generated name from the console.
- */
-export const OUTPUT = {
-  functionName: 'RotatorFunctionName',
-  functionRoleArn: 'RotatorFunctionRoleArn',
-  adobeCredentialsSecret: 'AdobeCredentialsSecretId',
-  alarmTopicArn: 'AlarmTopicArn',
-  dashboardName: 'DashboardName',
-  schedulerRoleArn: 'SchedulerRoleArn',
-  logGroupName: 'LogGroupName',
-  scheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
-  failureDeadLetterQueueUrl: 'FailureDeadLetterQueueUrl',
-  scheduleName: 'ScheduleName',
-  scheduleGroupName: 'ScheduleGroupName',
-  ledgerTableName: 'LedgerTableName',
-  alarmNames: 'AlarmNames',
-  // With adobeSecretRotation only (lib/rotator/adobe-secret-rotation.ts).
-  adobeSecretRotationFunctionName: 'AdobeSecretRotationFunctionName',
-  adobeSecretRotationLogGroupName: 'AdobeSecretRotationLogGroupName',
-  adobeSecretRotationRoleArn: 'AdobeSecretRotationRoleArn',
-} as const;
+/** Names of the stack outputs: the one table the stack writes them from and the operator CLI reads them by. */
+export const OUTPUT = STACK_OUTPUT;
 
 /** A Secrets Manager secret ARN ends in `-` and six random characters when it is complete. */
 const COMPLETE_SECRET_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
@@ -134,7 +114,9 @@ export class RotatorStack extends Stack {
     // The whole stack too, so that a role or resource CDK adds outside the construct is covered.
     applyBoundaryAndTags([this], { permissionsBoundary, tags: config.tags });
     if (config.alarmEmail) {
-      acknowledgeAlarmEmailSubscription(this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail)));
+      const subscription = this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+      // The construct's own topic acknowledges its subscriptions' redrive-policy finding; an imported one is the stack's to.
+      if (config.alarmTopicArn) acknowledgeAlarmTopicSubscriptions(subscription);
     }
 
     new CfnOutput(this, OUTPUT.functionName, {

@@ -42,7 +42,8 @@ import { createMonitoring } from './rotator/monitoring.js';
 import { acknowledgeNagFindings } from './rotator/nag.js';
 import { ExactLambdaInvoke, grantFunctionPermissions, QueueDestination } from './rotator/permissions.js';
 import { placeInVpc } from './rotator/network.js';
-import { DEFAULT_RUNBOOK_URL, type S3CredentialRotatorProps } from './rotator/props.js';
+import type { S3CredentialRotatorProps } from './rotator/props.js';
+import { publishedRunbookUrl, RUNBOOK_PATH } from './rotator/runbook.js';
 import { createAdobeCredentialsSecret, restrictSecretReaders, secretIdOf } from './rotator/secrets.js';
 import { createSourceRole } from './rotator/source-roles.js';
 import { deliverTargets, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
@@ -50,7 +51,6 @@ import { validateProps, warnAboutUnnarrowedTargets } from './rotator/validate-pr
 
 export { HANDLER_ENTRY, prebuiltFunctionDir, PROJECT_ROOT, ROTATOR_BUNDLE, rotatorBundling } from './rotator/function.js';
 export {
-  DEFAULT_RUNBOOK_URL,
   S3CredentialRotatorValidationError,
   type AdobeSecretRotationProps,
   type CreatedRoleOptions,
@@ -59,6 +59,13 @@ export {
   type S3CredentialRotatorProps,
 } from './rotator/props.js';
 export { secretIdOf } from './rotator/secrets.js';
+
+/**
+ * Where alarm descriptions point without `runbookUrl`: the runbook of this installed version of the
+ * package (`https://unpkg.com/aep-s3-credential-rotator@<version>/docs/RUNBOOK.md`), or, run from
+ * source, `docs/RUNBOOK.md`. Each description appends `#<alarm construct id, lower case>`.
+ */
+export const DEFAULT_RUNBOOK_URL: string = publishedRunbookUrl() ?? RUNBOOK_PATH;
 export { MAX_TARGETS_ENV_BYTES, TARGETS_FILE_NAME, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
 
 /**
@@ -190,6 +197,7 @@ export class S3CredentialRotator extends Construct {
     const maxEventAge = Duration.seconds(Math.min(6 * 3600, Math.max(60, intervalSeconds ?? 3600)));
 
     this.function = createRotatorFunction(this, {
+      runtime: props.runtime,
       role: this.functionRole,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? Duration.seconds(timeoutSeconds),
@@ -278,7 +286,7 @@ export class S3CredentialRotator extends Construct {
       expiryThresholdSeconds: props.expiryAlarmThreshold?.toSeconds(),
       targetCount: targets.length,
       perConnectionAlarms,
-      runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK_URL,
+      runbookUrl: runbookUrlFor(this, props.runbookUrl),
       alarmTopic: props.alarmTopic,
       ticketTopic: props.ticketTopic,
       encryptionKey: props.encryptionKey,
@@ -309,13 +317,32 @@ export class S3CredentialRotator extends Construct {
 
     acknowledgeNagFindings({
       function: this.function,
+      defaultRuntime: props.runtime === undefined,
       deadLetterQueues: [this.scheduleDeadLetterQueue, this.failureDeadLetterQueue],
       // A rotated secret satisfies AwsSolutions-SMG4: only one left unrotated is acknowledged.
       createdSecret: props.adobeCredentialsSecret || this.adobeSecretRotation ? undefined : this.adobeCredentialsSecret,
+      createdAlarmTopic: props.alarmTopic ? undefined : this.alarmTopic,
     });
     // Scheduler's role is the stack's (one per function), outside this construct: named explicitly.
     applyBoundaryAndTags([this, this.schedulerRole], props);
   }
+}
+
+/**
+ * The link alarm descriptions end with: `runbookUrl`, else the installed package's runbook. Run
+ * from source there is none anyone else can open: the link is the path in this project, with a
+ * warning at synth.
+ */
+function runbookUrlFor(scope: Construct, runbookUrl: string | undefined): string {
+  if (runbookUrl !== undefined) return runbookUrl;
+  const published = publishedRunbookUrl();
+  if (published) return published;
+  Annotations.of(scope).addWarningV2(
+    'aep-s3-rotator:runbook-url',
+    `runbookUrl: alarm descriptions link "${RUNBOOK_PATH}", a path in this project's checkout, which operators elsewhere cannot open; ` +
+      'set runbookUrl to where they read the runbook (its URL in your repository or wiki)',
+  );
+  return RUNBOOK_PATH;
 }
 
 /** A dead-letter queue: encrypted (with `key`, or SSE-SQS), TLS only, kept for the longest SQS allows. */

@@ -24,7 +24,7 @@ import {
   type Schedule,
   type ScheduleState,
 } from '../deployment.js';
-import { CliError, EXIT, UsageError } from '../errors.js';
+import { CliError, EXIT, UsageError, withoutFullStop } from '../errors.js';
 import { formatClock, formatDuration, painterFor, printJson, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
 import { deletePauseRecord, readPauseRecord, writePauseRecord, type PauseRecord } from '../pause-record.js';
 
@@ -73,7 +73,7 @@ async function converge(
     } catch (error) {
       if (!(error instanceof CliError) || done.length === 0) throw error;
       throw new CliError(
-        `${error.message.replace(/\.$/, '')}; it had already ${done.join(' and ')}, and \`${suggest(again, options)}\` finishes the ${command} once that is fixed.`,
+        `${withoutFullStop(error.message)}; it had already ${done.join(' and ')}, and \`${suggest(again, options)}\` finishes the ${command} once that is fixed.`,
         error.exitCode,
       );
     }

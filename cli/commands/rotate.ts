@@ -3,11 +3,11 @@
  * shape), or `--local` in this process; one row per connection either way.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connectionIdsOf, notTargets, RUN, shellWord, type CommandOptions } from '../args.js';
+import { connectionIdsOf, namedIds, notTargets, RUN, shellWord, type CommandOptions } from '../args.js';
 import { invokeFunction, resolveFunctionName, stackOutputs } from '../aws.js';
 import { optionalConfig, requireConfig, stackNameFor, type RotatorConfig } from '../config-source.js';
 import { suggest } from '../deployment.js';
-import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
+import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError, withoutFullStop } from '../errors.js';
 import { adobeSecretIdOf, functionEnvironment, refuseCreatedRoles, runLocally } from '../local-run.js';
 import {
   formatClock,
@@ -33,9 +33,13 @@ interface RotateReport {
   readonly rows: RotationRow[];
 }
 
-/** The manual request of the function's contract (README, "Events"). */
+/**
+ * The manual request of the function's contract (README, "Events"). Ids that are not the
+ * function's targets are asked to be reported in the summary (`unknownConnectionIds`), so they
+ * are read as data, and a typo is not a Lambda error that pages through ErrorsAlarm.
+ */
 function manualRequest(connectionIds: string[] | undefined, dryRun: boolean) {
-  return { ...(connectionIds ? { connectionIds } : {}), dryRun };
+  return { ...(connectionIds ? { connectionIds, unknownConnections: 'report' as const } : {}), dryRun };
 }
 
 export async function rotateCommand(options: CommandOptions, io: Io): Promise<number> {
@@ -77,12 +81,8 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
   if (outcome.functionError) {
     const failure = outcome.payload as { errorType?: unknown; errorMessage?: unknown } | undefined;
     const errorMessage = String(failure?.errorMessage ?? outcome.payload ?? 'unknown error');
-    if (errorMessage.startsWith('Invalid rotation request: ')) {
-      const reason = errorMessage.slice('Invalid rotation request: '.length);
-      throw (
-        notDeployedYet(reason, config, options, functionName) ??
-        new UsageError(`Function ${functionName} refused the request: ${withSuggestions(reason, config)}.`)
-      );
+    if (failure?.errorType === 'RequestValidationError') {
+      throw new UsageError(`Function ${functionName} refused the request (${withoutFullStop(errorMessage)}).`);
     }
     // An invalid configuration stops every invocation before it reaches a connection.
     if (failure?.errorType === 'ConfigError') {
@@ -90,13 +90,20 @@ async function rotateDeployed(options: CommandOptions, io: Io, connectionIds: st
     }
     // A crash or a timeout can stop it after some connections were rotated, and leaves no summary.
     throw new CliError(
-      `Function ${functionName} failed as a whole and returned no results: ${errorMessage.replace(/\.$/, '')}; it may have rotated some connections before it stopped: ` +
+      `Function ${functionName} failed as a whole and returned no results: ${withoutFullStop(errorMessage)}; it may have rotated some connections before it stopped: ` +
         `\`${suggest('status', options)}\` shows what each holds now, and the function's log in CloudWatch Logs has every outcome.`,
       EXIT.FAILED,
     );
   }
   if (!isRotationSummary(outcome.payload)) {
     throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
+  }
+  const unknown = outcome.payload.unknownConnectionIds ?? [];
+  if (unknown.length > 0) {
+    throw (
+      notDeployedYet(unknown, config, options, functionName) ??
+      new UsageError(`Function ${functionName} refused the request: ${notInTargets(unknown, config)}; nothing was rotated.`)
+    );
   }
   return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(outcome.payload) };
 }
@@ -123,10 +130,8 @@ function refuseUnknownIds(config: RotatorConfig | undefined, connectionIds: stri
  * The function refused connection ids that the local configuration has: they were added and not
  * deployed yet. Says so, with the commands to run (undefined when that is not the case).
  */
-function notDeployedYet(reason: string, config: RotatorConfig | undefined, options: CommandOptions, functionName: string): UsageError | undefined {
-  // lambda/run-rotation.ts: "connectionIds: <id>, <id> are not in the configured targets; nothing was rotated".
-  const refused = /^connectionIds: (.+?) (?:is|are) not in the configured targets/.exec(reason)?.[1]?.split(', ');
-  if (!config || !refused) return undefined;
+function notDeployedYet(refused: readonly string[], config: RotatorConfig | undefined, options: CommandOptions, functionName: string): UsageError | undefined {
+  if (!config) return undefined;
   const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
   if (!refused.every((id) => local.has(id.toLowerCase()))) return undefined;
   const deploy = `npx cdk deploy${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`;
@@ -145,13 +150,10 @@ function notDeployedYet(reason: string, config: RotatorConfig | undefined, optio
   );
 }
 
-/** The function's "connectionIds: <id> is not in the configured targets; ..." with "did you mean" from the local targets. */
-function withSuggestions(reason: string, config: RotatorConfig | undefined): string {
-  const match = /^connectionIds: (.+?) ((?:is|are) not in the configured targets)(.*)$/.exec(reason);
-  if (!match || !config) return reason;
-  const ids = config.targets.map((target) => target.connectionId);
-  const named = notTargets(match[1]!.split(', '), ids).replace(/ (?:is|are) not (?:a )?configured targets?$/, '');
-  return `connectionIds: ${named} ${match[2]}${match[3]}`;
+/** `connectionIds: <id> (did you mean <target>?) is not in the configured targets`, the suggestions from the local targets. */
+function notInTargets(unknown: readonly string[], config: RotatorConfig | undefined): string {
+  const named = namedIds(unknown, config?.targets.map((target) => target.connectionId) ?? []);
+  return `connectionIds: ${named} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets`;
 }
 
 async function rotateLocally(options: CommandOptions, io: Io, connectionIds: string[] | undefined, dryRun: boolean): Promise<RotateReport> {
@@ -228,9 +230,6 @@ function detailOf(row: RotationRow): string | undefined {
   return undefined;
 }
 
-/** Flow Service's own words after "Flow Service PATCH /connections/<id> failed with HTTP 400 (1445-400): ". */
-const FLOW_SERVICE_PREFIX = /^Flow Service [A-Z]+ \/connections\/\S+ failed with HTTP \d+(?: \([^)]+\))?: /;
-
 /**
  * The row's note in the table: Adobe's code first, then its words; that Adobe cannot read (its
  * detail line says why); the plan of a dry run.
@@ -238,7 +237,8 @@ const FLOW_SERVICE_PREFIX = /^Flow Service [A-Z]+ \/connections\/\S+ failed with
 function noteOf(row: RotationRow): string | undefined {
   if (row.adobeVerified === false || row.adobeCanRead === false) return `Adobe cannot read (${(row.error ? row.errorCode : row.adobeErrorCode) ?? 'no code'})`;
   if (row.error) {
-    const words = row.error.replace(FLOW_SERVICE_PREFIX, '');
+    // Adobe's own words where Flow Service gave them; the full error is on the detail line.
+    const words = row.adobeDetail ?? row.error;
     return row.errorCode && !words.startsWith(row.errorCode) ? `${row.errorCode}: ${words}` : words;
   }
   if (row.plannedOperations) {

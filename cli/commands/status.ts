@@ -19,10 +19,10 @@ import { SecretStore, type AdobeCredentials } from '../../lambda/secrets.js';
 import type { RotatorConfig } from '../../lib/config/config.js';
 import { scheduleInterval } from '../../core/rotation-rules.js';
 import { connectionIdsOf, notTargets, type CommandOptions } from '../args.js';
-import { STACK_OUTPUT, stackOutputs } from '../aws.js';
+import { STACK_OUTPUT, StackNotDeployedError, stackOutputs } from '../aws.js';
 import { requireConfig } from '../config-source.js';
 import { deploymentOf, describeAlarms, getSchedule } from '../deployment.js';
-import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
+import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError, withoutFullStop } from '../errors.js';
 import { adobeSecretIdOf } from '../local-run.js';
 import { printJson, Progress, wantsJson, type Io } from '../output.js';
 import { readPauseRecord, type PauseRecord } from '../pause-record.js';
@@ -134,7 +134,7 @@ async function readRotatorState(
   if (!outputs) {
     const known = stackError instanceof CliError ? stackError : describeAwsError(stackError, `describe stack ${stackName}`);
     if (!known) throw stackError;
-    return noLedger(known.message.replace(/: deploy it with .*$/, ''));
+    return noLedger(known instanceof StackNotDeployedError ? known.summary : known.message);
   }
   const table = outputs[STACK_OUTPUT.ledgerTableName];
   if (!table) return noLedger(`stack ${stackName} has no output ${STACK_OUTPUT.ledgerTableName}: it was deployed by an older version of the rotator`);
@@ -199,9 +199,9 @@ async function readAdobeCredentials(secrets: SecretStore, secretId: string): Pro
     if (!(error instanceof SecretError)) throw error;
     const aws = describeAwsError(error.cause, `read the Adobe credentials secret ${secretId} (secretsmanager:GetSecretValue)`);
     // The secret the stack creates denies reading to everyone but the function's role and secretReaders.
-    if (aws && /^AWS denied/.test(aws.message)) {
+    if (aws?.problem === 'access-denied') {
       throw new EnvironmentError(
-        `${aws.message.replace(/\.$/, '')}; status reads Flow Service with the rotator's Adobe credentials, so your role must be allowed to read that secret ` +
+        `${withoutFullStop(aws.message)}; status reads Flow Service with the rotator's Adobe credentials, so your role must be allowed to read that secret ` +
           '(the one the stack creates: add your role to "secretReaders" in the configuration and deploy; docs/DEPLOY.md, "What an operator needs").',
       );
     }

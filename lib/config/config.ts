@@ -7,25 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { checkServiceUrl } from '../../core/contract.js';
 import { adobeSecretRotationConfigProblems, type AdobeSecretRotationConfigs } from './adobe-secret-rotation.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
-import { adobeCheckOffWarning, configCreatedRolesWithoutScope, targetsDeliveryProblems } from '../../core/targets-delivery-rules.js';
-import { partitionOf } from '../../core/session-policy.js';
-import {
-  durationProblem,
-  functionTimeout,
-  mintMethodOf,
-  narrowingProblems,
-  rotationWindowProblem,
-  scheduleInterval,
-  sessionPolicySizeProblem,
-  unnarrowedWarning,
-  type MintMethod,
-  type TargetShape,
-} from '../../core/rotation-rules.js';
-import { AGGREGATE_METRICS_WARNING, expiryAlarmPlan, fittingTimeoutSeconds } from '../../core/alarm-rules.js';
+import { unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
+import { SCHEDULE_DOORS, scheduleVerdict } from '../../core/schedule-rules.js';
+import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
+import { AGGREGATE_METRICS_WARNING } from '../../core/alarm-rules.js';
 
 import { describeIssue, locateJsonError } from './messages.js';
 import { rootSchema, targetSchema } from './schema.js';
@@ -81,7 +69,7 @@ export interface TargetConfig {
   readonly method: MintMethod;
 }
 
-/** The validated configuration, defaults applied; the guardrail and operations keys are lib/config/guardrails.ts's and lib/config/operations.ts's. */
+/** The validated configuration, defaults applied, with its guardrail, operations and Adobe secret rotation keys (docs/DEPLOY.md, "Configuration"). */
 export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, AdobeSecretRotationConfigs {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
@@ -95,7 +83,7 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, Adobe
   readonly concurrency: number;
   /**
    * The function's memory in MB (128 to 10240). Lambda gives CPU in proportion to memory; the
-   * default, 1769, is one vCPU, below which a rotation is CPU-bound (see BENCHMARKS.md).
+   * default, 1769, is one vCPU, below which a rotation is CPU-bound (BENCHMARKS.md in the package).
    */
   readonly memorySize: number;
   /** Reserve one concurrent execution so that two runs never overlap (see the construct's prop). */
@@ -111,12 +99,12 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, Adobe
   readonly connectionMetrics: boolean;
   /**
    * `CredentialsExpiringAlarm`'s threshold in seconds. Omitted: the alarm's window plus one schedule
-   * interval, within the range `expiryAlarmPlan` (rotation-rules.ts) allows.
+   * interval, within the range synth allows (the construct's `expiryAlarmThreshold`).
    */
   readonly expiryAlarmThresholdSeconds?: number;
   /** A fixed name for the function's role (for trust policies in other accounts). Omitted: generated. */
   readonly functionRoleName?: string;
-  /** Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: `docs/RUNBOOK.md`. */
+  /** Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: the construct's default (`runbookUrl` prop). */
   readonly runbookUrl?: string;
   readonly targets: readonly TargetConfig[];
 }
@@ -136,54 +124,9 @@ export class ConfigValidationError extends Error {
 
 type ParsedTarget = z.infer<typeof targetSchema>;
 
-/** Problems of one well-formed target that need more than one field to see. */
-function targetProblems(target: ParsedTarget, at: string): { method?: MintMethod; problems: string[] } {
-  const problems: string[] = [];
-  if (target.roleArn && target.createRole) {
-    problems.push(`${at}: has both roleArn and createRole; keep roleArn to use an existing role, or createRole to have the stack create one`);
-  }
-  if (target.createRole && target.userCredentialsSecret) {
-    problems.push(
-      `${at}.userCredentialsSecret: a role the stack creates trusts only the rotator's function role, so it cannot be assumed with IAM-user keys; remove userCredentialsSecret, or use roleArn for a role that trusts the IAM user`,
-    );
-  }
-  const shape: TargetShape = {
-    method: target.method,
-    hasRole: Boolean(target.roleArn || target.createRole),
-    hasUserKeys: Boolean(target.userCredentialsSecret),
-  };
-  const method = mintMethodOf(shape);
-  if (!method) {
-    problems.push(`${at}: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none`);
-    return { problems };
-  }
-  const role = target.roleArn ? 'roleArn' : target.createRole ? 'createRole' : 'roleArn or createRole';
-  const facts = { ...shape, hasBucket: Boolean(target.bucketName || target.createRole), hasFolder: Boolean(target.folderPath) };
-  for (const [field, message] of narrowingProblems(facts, { role, userKeys: 'userCredentialsSecret' })) {
-    // A created role's bucket and folder are checked with createRole; only its method can conflict.
-    if (!target.createRole || field === 'method') problems.push(`${at}.${field}: ${message}`);
-  }
-  if (target.createRole) {
-    // A created role's session is narrowed to the role's own bucket and folder.
-    for (const field of ['bucketName', 'folderPath'] as const) {
-      if (target[field] !== undefined) problems.push(`${at}.${field}: a createRole target reads createRole.${field}; set it there and remove this one`);
-    }
-  } else {
-    if (target.bucketName && method !== 'get-session-token') {
-      const problem = sessionPolicySizeProblem({
-        partition: target.roleArn && partitionOf(target.roleArn),
-        bucketName: target.bucketName,
-        folderPath: target.folderPath,
-      });
-      if (problem) problems.push(`${at}.folderPath: "${target.folderPath}" ${problem}`);
-    }
-  }
-  if (target.externalId && (method === 'get-session-token' || method === 'get-federation-token')) {
-    problems.push(`${at}.externalId: only applies to AssumeRole; add roleArn or createRole, or remove it`);
-  }
-  const problem = durationProblem(method, target.durationSeconds, { createdRole: Boolean(target.createRole) });
-  if (problem) problems.push(`${at}.durationSeconds: ${problem}`);
-  return { method, problems };
+/** A well-formed target as the target rules see it (core/target-rules.ts). */
+function viewOf(target: ParsedTarget): TargetView {
+  return { ...target, hasUserKeys: target.userCredentialsSecret !== undefined };
 }
 
 /**
@@ -198,69 +141,44 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 
   const rawTargets = (raw as { targets?: unknown } | undefined)?.targets;
   const targets: TargetConfig[] = [];
-  const seen = new Map<string, number>();
   if (Array.isArray(rawTargets)) {
-    rawTargets.forEach((entry, index) => {
-      const at = `targets[${index}]`;
-      const parsed = targetSchema.safeParse(entry, { reportInput: true });
-      if (!parsed.success) {
-        problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, ['targets', index])));
-        return;
-      }
-      const { method, problems: own } = targetProblems(parsed.data, at);
-      problems.push(...own);
-      const key = parsed.data.connectionId.toLowerCase();
-      if (seen.has(key))
-        problems.push(`${at}.connectionId: duplicates targets[${seen.get(key)}] (${parsed.data.connectionId}); each connection needs exactly one target`);
-      else seen.set(key, index);
-      if (method) targets.push({ ...parsed.data, method });
+    // Each target's form first (zod); the rules then judge the well-formed ones (core/target-rules.ts).
+    const byTarget: string[][] = rawTargets.map(() => []);
+    const parsed = rawTargets.map((entry: unknown, index) => {
+      const result = targetSchema.safeParse(entry, { reportInput: true });
+      if (result.success) return result.data;
+      byTarget[index]!.push(...result.error.issues.map((issue) => describeIssue(issue, ['targets', index])));
+      return undefined;
     });
+    const ruled = targetListProblems(
+      parsed.map((target) => target && viewOf(target)),
+      { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets' },
+    );
+    for (const problem of ruled) byTarget[problem.index]!.push(describeTargetProblem(problem));
+    problems.push(...byTarget.flat());
+    for (const target of parsed) {
+      const method = target && mintMethodOfView(viewOf(target));
+      if (target && method) targets.push({ ...target, method });
+    }
   }
 
   if (root.success) {
     const config = root.data;
-    for (const [field, value] of [
-      ['flowServiceUrl', config.flowServiceUrl],
-      ['imsUrl', config.imsUrl],
-    ] as const) {
-      const problem = checkServiceUrl(field, value);
-      if (problem) problems.push(problem);
-    }
     problems.push(...guardrailConfigProblems(config));
     problems.push(...adobeSecretRotationConfigProblems(config));
-    // What synth would refuse about a list too long for the environment, without synthesizing.
-    if (Array.isArray(rawTargets) && targets.length === rawTargets.length) problems.push(...targetsDeliveryProblems({ ...config, targets }));
-    const interval = scheduleInterval(config.schedule);
-    if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
-    // The checks across targets need every target: a partial list would give a wrong answer.
-    if (Array.isArray(rawTargets) && targets.length === rawTargets.length) {
-      const shortest = targets.reduce((min, target, index) => (target.durationSeconds < targets[min]!.durationSeconds ? index : min), 0);
-      const field = `targets[${shortest}].durationSeconds`;
-      const windowProblem =
-        interval.seconds === undefined ? undefined : rotationWindowProblem(config.schedule, interval.seconds, targets[shortest]!.durationSeconds, field);
-      if (windowProblem) problems.push(`schedule: ${windowProblem}`);
-      const timeout = functionTimeout(targets.length, config.concurrency);
-      if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
-      // The expiry alarms must tell a healthy schedule from a stopped one and warn before expiry.
-      const timeoutSeconds = fittingTimeoutSeconds({
-        targetCount: targets.length,
+    // The schedule rules (core/schedule-rules.ts), the construct's too. The rules across targets need
+    // every target: with one refused, its lifetime is unknown and only what does not need it is checked.
+    const complete = Array.isArray(rawTargets) && targets.length === rawTargets.length;
+    const verdict = scheduleVerdict(
+      {
+        schedule: config.schedule,
+        lifetimes: complete ? targets.map((target) => target.durationSeconds) : (Array.isArray(rawTargets) ? rawTargets : []).map(() => undefined),
         concurrency: config.concurrency,
-        intervalSeconds: interval.seconds,
-        shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
         thresholdSeconds: config.expiryAlarmThresholdSeconds,
-      });
-      if (interval.seconds !== undefined && !windowProblem && timeoutSeconds !== undefined) {
-        const plan = expiryAlarmPlan({
-          intervalSeconds: interval.seconds,
-          timeoutSeconds,
-          shortestLifetimeSeconds: targets[shortest]!.durationSeconds,
-          thresholdSeconds: config.expiryAlarmThresholdSeconds,
-          durationField: field,
-        });
-        if (plan.windowProblem) problems.push(`schedule: "${config.schedule}" ${plan.windowProblem}`);
-        else if (plan.thresholdProblem) problems.push(`expiryAlarmThresholdSeconds: ${plan.thresholdProblem}`);
-      }
-    }
+      },
+      SCHEDULE_DOORS.config,
+    );
+    problems.push(...verdict.problems);
     if (problems.length === 0) {
       return {
         ...config,
@@ -278,20 +196,16 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 
 /**
  * What a valid configuration leaves Adobe able to read beyond its bucket, one warning per target
- * (`targets[<i>]: connection <id>: ...`), and Adobe's check switched off for created roles that
- * reach the function without their folder (`verifyWithAdobe: ...`): `check-config` prints them;
- * synth shows the same as CDK warnings. Not problems: such configurations work, and worked before
- * narrowing existed.
+ * (`targets[<i>]: connection <id>: ...`), from the rules alone: `check-config` prints them when
+ * aws-cdk-lib is not installed; otherwise it prints what synth warns (these, and what only the
+ * stack knows, such as Adobe's check switched off for created roles that reach the function
+ * without their folder). Not problems: such configurations work, and worked before narrowing existed.
  */
-export function configWarnings(
-  config: Pick<RotatorConfig, 'targets' | 'targetsDelivery' | 'account' | 'region' | 'verifyWithAdobe'> & Partial<Pick<RotatorConfig, 'connectionMetrics'>>,
-): string[] {
+export function configWarnings(config: Pick<RotatorConfig, 'targets'> & Partial<Pick<RotatorConfig, 'connectionMetrics'>>): string[] {
   const warnings = config.targets.flatMap((target, index) => {
     const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
     return warning ? [`targets[${index}]: ${warning}`] : [];
   });
-  const withoutScope = config.verifyWithAdobe ? configCreatedRolesWithoutScope(config) : [];
-  if (withoutScope.length > 0) warnings.push(`verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`);
   if (config.connectionMetrics === false) warnings.push(`connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
   return warnings;
 }

@@ -5,7 +5,8 @@
  * root object. Every refusal shows the value it got.
  */
 import { z } from 'zod';
-import { kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems, vpcProblems } from '../../core/guardrail-rules.js';
+import { kmsKeyRegionProblem, vpcProblems } from '../../core/guardrail-rules.js';
+import { bySettingRules } from './by-rules.js';
 
 /** The function's subnets and security groups (Lambda's VpcConfig). */
 export interface VpcConfig {
@@ -40,14 +41,6 @@ function shown(what: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `${JSON.stringify(issue.input)} ${what}`);
 }
 
-/** A string refined by a rule that returns the problem (showing the value) or undefined. */
-function ruled(what: string, problem: (value: string) => string | undefined) {
-  return z.string({ error: shown(what) }).superRefine((value, ctx) => {
-    const found = problem(value);
-    if (found) ctx.addIssue({ code: 'custom', message: found });
-  });
-}
-
 const idList = (what: string) => z.array(z.string({ error: shown('is not a string') }), { error: shown(`is not a list of ${what} ids`) });
 
 /** `vpc` as written; the shape lists its fields in "unknown field" messages. */
@@ -63,18 +56,29 @@ export const vpcSchema = z
 
 /** The schemas of the guardrail keys, to spread into the root object schema. */
 export const guardrailFieldSchemas = {
-  permissionsBoundaryArn: ruled('is not a managed policy ARN', managedPolicyArnProblem).optional(),
+  permissionsBoundaryArn: z
+    .string({ error: shown('is not a managed policy ARN') })
+    .superRefine(bySettingRules('permissionsBoundaryArn'))
+    .optional(),
   tags: z
     .record(z.string(), z.unknown(), { error: shown('is not an object of tags: { "<key>": "<value>" }') })
-    .superRefine((tags, ctx) => {
-      // Each message shows the key or value it refuses; the whole object would only add "got an object".
-      for (const message of tagsProblems(tags as Record<string, string>)) ctx.addIssue({ code: 'custom', message, input: undefined });
-    })
+    // Each message shows the key or value it refuses; the whole object would only add "got an object".
+    .superRefine((tags, ctx) => bySettingRules('tags')(tags as Record<string, string>, ctx))
     .transform((tags) => tags as Readonly<Record<string, string>>)
     .optional(),
-  encryptionKeyArn: ruled('is not a KMS key ARN', kmsKeyArnProblem).optional(),
+  encryptionKeyArn: z
+    .string({ error: shown('is not a KMS key ARN') })
+    .superRefine(bySettingRules('encryptionKeyArn'))
+    .optional(),
   vpc: vpcSchema.optional(),
-  secretReaders: z.array(ruled('is not an IAM role or user ARN', secretReaderProblem), { error: shown('is not a list of IAM role or user ARNs') }).optional(),
+  secretReaders: z
+    .array(
+      z.string({ error: shown('is not an IAM role or user ARN') }).superRefine((reader, ctx) => bySettingRules('secretReaders')([reader], ctx)),
+      {
+        error: shown('is not a list of IAM role or user ARNs'),
+      },
+    )
+    .optional(),
 };
 
 /**

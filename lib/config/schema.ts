@@ -12,14 +12,16 @@ import {
   MAX_CONCURRENCY,
   MIN_CONCURRENCY,
   PARTITION_PATTERN,
-  requiredOr,
-  stringWithRule,
-  targetFieldSchemas,
+  REGION,
+  TARGET_FIELD_FORMATS,
 } from '../../core/contract.js';
+import { requiredOr, stringOfFormat, stringWithRule, targetFieldSchemas } from '../../core/target-schema.js';
+import { KMS_KEY_ARN } from '../../core/guardrail-rules.js';
+import { bySettingRules } from './by-rules.js';
 import { adobeSecretRotationFieldSchemas } from './adobe-secret-rotation.js';
 import { guardrailFieldSchemas } from './guardrails.js';
 import { operationsFieldSchemas } from './operations.js';
-import { bucketNameProblem, DEFAULT_MEMORY_MB, MAX_MEMORY_MB, memoryProblem, MIN_MEMORY_MB } from '../../core/rotation-rules.js';
+import { bucketNameProblem, DEFAULT_MEMORY_MB, MAX_MEMORY_MB, MIN_MEMORY_MB } from '../../core/rotation-rules.js';
 
 export const DEFAULT_STACK_NAME = 'AepS3CredentialRotator';
 export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
@@ -28,15 +30,10 @@ export const DEFAULT_LOG_RETENTION_DAYS = 90;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 export const ACCOUNT = /^\d{12}$/;
-export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
-const KMS_KEY_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:kms:[a-z0-9-]+:\\d{12}:key/[\\w-]+$`);
+export { REGION };
 const SECRET_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+$`);
 /** https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
 const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
-/** https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-/** A link or path alarm descriptions end with; each appends `#<alarm id>`. */
-const RUNBOOK_URL = /^[^\s#]{1,400}$/;
 const CONCURRENCY_RANGE = `must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
 /** CloudFormation stack names. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
@@ -67,7 +64,7 @@ export const createRoleSchema = z
       // Adobe's stricter rule for the bucket of a role the stack creates; the folder as any target's.
       bucketName: stringWithRule(bucketNameProblem, { required: true }),
       folderPath: targetFieldSchemas.folderPath.optional(),
-      roleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
+      roleName: stringOfFormat(TARGET_FIELD_FORMATS.roleName).optional(),
       kmsKeyArn: kmsKeyArn.optional(),
     },
     { error: 'must be an object: { "bucketName", "folderPath"?, "roleName"?, "kmsKeyArn"? }' },
@@ -104,20 +101,12 @@ export const rootSchema = z
       region: z.string({ error: 'must be a string' }).regex(REGION, 'must be an AWS region such as eu-west-1').optional(),
       schedule: z.string({ error: 'must be a string such as "rate(15 minutes)"' }).default(DEFAULT_SCHEDULE),
       adobeCredentialsSecret: secretSchema.optional(),
-      flowServiceUrl: z.string({ error: 'must be a string' }).default(DEFAULT_FLOW_SERVICE_URL),
-      imsUrl: z.string({ error: 'must be a string' }).default(DEFAULT_IMS_URL),
-      concurrency: z
-        .number({ error: CONCURRENCY_RANGE })
-        .int(CONCURRENCY_RANGE)
-        .min(MIN_CONCURRENCY, CONCURRENCY_RANGE)
-        .max(MAX_CONCURRENCY, CONCURRENCY_RANGE)
-        .default(DEFAULT_CONCURRENCY),
+      flowServiceUrl: z.string({ error: 'must be a string' }).superRefine(bySettingRules('flowServiceUrl')).default(DEFAULT_FLOW_SERVICE_URL),
+      imsUrl: z.string({ error: 'must be a string' }).superRefine(bySettingRules('imsUrl')).default(DEFAULT_IMS_URL),
+      concurrency: z.number({ error: CONCURRENCY_RANGE }).superRefine(bySettingRules('concurrency')).default(DEFAULT_CONCURRENCY),
       memorySize: z
         .number({ error: `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}` })
-        .superRefine((memory, ctx) => {
-          const problem = memoryProblem(memory);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
+        .superRefine(bySettingRules('memorySize'))
         .default(DEFAULT_MEMORY_MB),
       reserveConcurrency: z.boolean({ error: 'must be true or false' }).default(true),
       verifyWithAdobe: z.boolean({ error: 'must be true or false' }).default(true),
@@ -142,14 +131,8 @@ export const rootSchema = z
         .int('must be a whole number of seconds')
         .positive('must be a whole number of seconds')
         .optional(),
-      functionRoleName: z.string({ error: 'must be a string' }).regex(ROLE_NAME, 'must be an IAM role name: 1 to 64 letters, digits and +=,.@_-').optional(),
-      runbookUrl: z
-        .string({ error: 'must be a string' })
-        .regex(
-          RUNBOOK_URL,
-          'must be 1 to 400 characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"',
-        )
-        .optional(),
+      functionRoleName: z.string({ error: 'must be a string' }).superRefine(bySettingRules('functionRoleName')).optional(),
+      runbookUrl: z.string({ error: 'must be a string' }).superRefine(bySettingRules('runbookUrl')).optional(),
       ...guardrailFieldSchemas,
       ...operationsFieldSchemas,
       ...adobeSecretRotationFieldSchemas,

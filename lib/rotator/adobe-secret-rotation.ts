@@ -14,9 +14,7 @@
  * `RotateImmediatelyOnUpdate`): deferring it would make Secrets Manager test the function against a
  * copy of the current value at deploy time, and a placeholder secret would then fail the deploy.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -29,8 +27,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_ADOBE_CONSOLE_API_URL, toAdobeSecretRotationEnv } from '../../core/adobe-secret-rotation.js';
-import { PROJECT_ROOT, rotatorBundling } from './function.js';
+import { prebuiltBundleDir, PROJECT_ROOT, rotatorBundling } from './function.js';
 import type { AdobeSecretRotationProps } from './props.js';
+import { acknowledgeDefaultRuntime } from './nag.js';
 import { secretPolicyArn } from './secrets.js';
 
 /** The rotation function's entry point (exports `handler`). */
@@ -43,8 +42,7 @@ export const ADOBE_SECRET_ROTATION_ALARM_ID = 'AdobeSecretRotationFailedAlarm';
 
 /** The package's prebuilt bundle, when this module runs from the package; undefined in this project. */
 export function prebuiltRotationFunctionDir(): string | undefined {
-  const dir = fileURLToPath(new URL(`../../${ADOBE_SECRET_ROTATION_BUNDLE_DIR}/`, import.meta.url));
-  return existsSync(join(dir, 'index.mjs')) ? dir : undefined;
+  return prebuiltBundleDir(ADOBE_SECRET_ROTATION_BUNDLE_DIR);
 }
 
 /** What the rotation is made of. */
@@ -158,6 +156,8 @@ export function createAdobeSecretRotation(rotator: Construct, options: AdobeSecr
         "X-Ray needs xray:PutTraceSegments and xray:PutTelemetryRecords on \"*\"; the function does not instrument its HTTP and SDK clients, so a trace would show only Lambda's own segment. Each step logs one line with its outcome, the rotation's token and Adobe's uuids.",
     },
   );
+  // Bundled for Node.js 24 as the rotator's function is (an aws-cdk-lib that knows a newer runtime flags it).
+  acknowledgeDefaultRuntime(fn);
   return { function: fn, role, logGroup, schedule, everyDays };
 }
 

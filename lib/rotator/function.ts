@@ -27,12 +27,21 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HANDLER_ENTRY = join(PROJECT_ROOT, 'lambda', 'handler.ts');
 
 /**
- * The prebuilt bundle the package ships, when this module runs from the package (dist/lib/rotator/
- * → dist/function/); undefined in this project, which bundles from source.
+ * The prebuilt bundle the package ships, when this module runs from the package: beside the
+ * library bundle (dist/index.cjs → dist/function/) or one folder up from the CLI's (dist/cli/ →
+ * dist/function/). Undefined in this project, which bundles from source.
  */
 export function prebuiltFunctionDir(): string | undefined {
-  const dir = fileURLToPath(new URL('../../function/', import.meta.url));
-  return existsSync(join(dir, 'index.mjs')) ? dir : undefined;
+  return prebuiltBundleDir('function');
+}
+
+/** The directory `dist/<name>/` of a bundle the package ships (its `index.mjs`), found as {@link prebuiltFunctionDir} finds the function's. */
+export function prebuiltBundleDir(name: string): string | undefined {
+  for (const relative of [`./${name}/`, `../${name}/`]) {
+    const dir = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(join(dir, 'index.mjs'))) return dir;
+  }
+  return undefined;
 }
 
 /**
@@ -83,8 +92,13 @@ export function rotatorBundling(targetsFile: string | undefined): BundlingOption
   };
 }
 
+/** The runtime the bundle targets (`target: 'node24'`) and the tests run on. */
+export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
 /** What the function is made of, decided by the construct. */
 export interface RotatorFunctionOptions {
+  /** @default lambda.Runtime.NODEJS_24_X, the runtime the bundle targets ({@link ROTATOR_BUNDLE}) */
+  readonly runtime?: lambda.Runtime;
   readonly role: iam.IRole;
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -140,8 +154,8 @@ function prebuiltAsset(scope: Construct, prebuilt: string, targetsFile: string |
 /** What the function is, however its code is built. */
 function functionProps(options: RotatorFunctionOptions): lambda.FunctionOptions & { runtime: lambda.Runtime } {
   return {
-    // The newest Node.js runtime Lambda supports; https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
-    runtime: lambda.Runtime.NODEJS_24_X,
+    // The runtime the bundle targets and the tests run on; https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+    runtime: options.runtime ?? DEFAULT_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
     role: options.role,
     memorySize: options.memorySize,

@@ -4,30 +4,18 @@
  * rules are core/guardrail-rules.ts's (the cdk.json parser applies the same). EventBridge
  * Scheduler's role lives in the stack, outside the construct, so it is named explicitly.
  */
-import { Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Resource, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems, vpcProblems } from '../../core/guardrail-rules.js';
+import { vpcProblems } from '../../core/guardrail-rules.js';
 import type { S3CredentialRotatorProps } from './props.js';
 
-/** Problems of the guardrail props, each starting with its prop; values that are tokens are skipped. */
-export function guardrailProblems(scope: IConstruct, props: S3CredentialRotatorProps): string[] {
+/**
+ * Problems of the guardrail props that need more than one value: readers for an Adobe secret this
+ * construct does not own. Each guardrail's own rule is in the setting rules (core/setting-rules.ts).
+ */
+export function guardrailProblems(props: S3CredentialRotatorProps): string[] {
   const problems: string[] = [];
-  if (props.tags) {
-    const literal = Object.entries(props.tags).every(([key, value]) => !Token.isUnresolved(key) && !Token.isUnresolved(value));
-    if (literal) problems.push(...tagsProblems(props.tags).map((problem) => `tags: ${problem}`));
-  }
-  const keyArn = props.encryptionKey?.keyArn;
-  if (keyArn !== undefined && !Token.isUnresolved(keyArn)) {
-    const region = Stack.of(scope).region;
-    const problem = kmsKeyArnProblem(keyArn) ?? kmsKeyRegionProblem(keyArn, Token.isUnresolved(region) ? undefined : region);
-    if (problem) problems.push(`encryptionKey: ${problem}`);
-  }
-  const boundaryArn = props.permissionsBoundary?.managedPolicyArn;
-  if (boundaryArn !== undefined && !Token.isUnresolved(boundaryArn)) {
-    const problem = managedPolicyArnProblem(boundaryArn);
-    if (problem) problems.push(`permissionsBoundary: ${problem}`);
-  }
   if (props.vpc) {
     const subnetIds = props.vpc.subnets.map((subnet) => subnet.subnetId);
     const securityGroupIds = props.vpc.securityGroups.map((group) => group.securityGroupId);
@@ -36,10 +24,6 @@ export function guardrailProblems(scope: IConstruct, props: S3CredentialRotatorP
       problems.push(`${String(field)}${index === undefined ? '' : `[${index}]`}: ${message}`);
     }
   }
-  props.secretReaders?.forEach((reader, index) => {
-    const problem = Token.isUnresolved(reader) ? undefined : secretReaderProblem(reader);
-    if (problem) problems.push(`secretReaders[${index}]: ${problem}`);
-  });
   const secret = props.adobeCredentialsSecret;
   if (props.secretReaders && secret && !Resource.isOwnedResource(secret)) {
     problems.push(

@@ -21,16 +21,28 @@ export const ADOBE_SECRET_ROTATION_REASON =
   'add consoleOrgId and credentialId to the secret, and set "adobeSecretRotation": { "everyDays": 30 } in cdk.json (or the construct\'s adobeSecretRotation prop); docs/DEPLOY.md, "Rotating the Adobe client secret". ' +
   'Until then operators rotate in Developer Console and put the new value with put-secret-value.';
 
-/** Acknowledge the findings on the function, the dead-letter queues and, when the construct created it, the Adobe secret. */
+/**
+ * Acknowledge the findings on the function, the dead-letter queues and, when the construct created
+ * them, the Adobe secret and the alarm topic's subscriptions (an app's own e-mail subscription
+ * included). These are cdk-nag v3 acknowledgements (`Validations`); README, "cdk-nag", says what a
+ * cdk-nag v2 user adds.
+ */
 export function acknowledgeNagFindings({
   function: fn,
+  defaultRuntime,
   deadLetterQueues,
   createdSecret,
+  createdAlarmTopic,
 }: {
   function: lambda.IFunction;
+  /** The function runs the default runtime (no `runtime` prop). */
+  defaultRuntime: boolean;
   deadLetterQueues: readonly sqs.IQueue[];
   createdSecret?: secretsmanager.ISecret;
+  createdAlarmTopic?: IConstruct;
 }): void {
+  if (defaultRuntime) acknowledgeDefaultRuntime(fn);
+  if (createdAlarmTopic) acknowledgeAlarmTopicSubscriptions(createdAlarmTopic);
   Validations.of(fn).acknowledge(
     {
       id: 'Serverless::Serverless-LambdaDLQ',
@@ -55,11 +67,32 @@ export function acknowledgeNagFindings({
   if (createdSecret) Validations.of(createdSecret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: ADOBE_SECRET_ROTATION_REASON });
 }
 
-/** Acknowledge the missing redrive policy of an e-mail subscription to the alarm topic. */
-export function acknowledgeAlarmEmailSubscription(subscription: IConstruct): void {
-  Validations.of(subscription).acknowledge({
+/**
+ * Why the function keeps Node.js 24 while aws-cdk-lib knows a newer runtime: the bundle is built
+ * for it (esbuild `target: 'node24'`) and every test runs on it; the `runtime` prop moves on.
+ */
+export const DEFAULT_RUNTIME_REASON =
+  'The function is bundled for Node.js 24 (esbuild target node24) and its tests run on Node.js 24, which Lambda supports (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); ' +
+  "a newer runtime is a choice the app makes with the construct's runtime prop, which then lets these findings show again.";
+
+/**
+ * Acknowledge cdk-nag's "not the latest runtime" on a function bundled for Node.js 24: found only
+ * once aws-cdk-lib knows a newer Node.js runtime than the bundle's (2.278 and later).
+ */
+export function acknowledgeDefaultRuntime(fn: IConstruct): void {
+  for (const id of ['AwsSolutions::AwsSolutions-L1', 'Serverless::Serverless-LambdaLatestVersion']) {
+    Validations.of(fn).acknowledge({ id, reason: DEFAULT_RUNTIME_REASON });
+  }
+}
+
+/**
+ * Acknowledge the missing redrive policy of the alarm topic's subscriptions (the construct's own
+ * topic, to which apps add their e-mail address: `rotator.alarmTopic.addSubscription(...)`).
+ */
+export function acknowledgeAlarmTopicSubscriptions(topic: IConstruct): void {
+  Validations.of(topic).acknowledge({
     id: 'Serverless::Serverless-SNSRedrivePolicy',
     reason:
-      'This subscription is an e-mail address for alarm notifications. A dead-letter queue for notifications SNS could not deliver would need an alarm of its own, and that alarm could only notify through this same topic and address; alarm states stay visible in CloudWatch and on the dashboard whether or not an e-mail arrives.',
+      'Subscriptions of this topic carry alarm notifications, typically to an e-mail address. A dead-letter queue for notifications SNS could not deliver would need an alarm of its own, and that alarm could only notify through this same topic; alarm states stay visible in CloudWatch and on the dashboard whether or not a notification arrives.',
   });
 }

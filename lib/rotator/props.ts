@@ -6,6 +6,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -25,12 +26,6 @@ export enum TargetsDelivery {
    */
   FILE = 'file',
 }
-
-/**
- * Where alarm descriptions send the operator: each appends `#<alarm construct id, lower case>`,
- * the anchor of that alarm's section in docs/RUNBOOK.md.
- */
-export const DEFAULT_RUNBOOK_URL = 'docs/RUNBOOK.md';
 
 /** A role the construct creates for a target: Adobe will hold its temporary credentials. */
 export interface CreatedRoleOptions {
@@ -124,8 +119,8 @@ export interface FunctionVpcProps {
 }
 
 /**
- * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API
- * (`lambda/adobe-secret-rotation.ts`). The credential's Developer Console project must have the
+ * Secrets Manager's rotation of the Adobe client secret through Adobe's I/O Management API, by a
+ * rotation function the package ships. The credential's Developer Console project must have the
  * I/O Management API added, and the secret must hold `consoleOrgId` and `credentialId`
  * (docs/DEPLOY.md, "Rotating the Adobe client secret").
  */
@@ -170,6 +165,13 @@ export interface S3CredentialRotatorProps {
    */
   readonly concurrency?: number;
   /**
+   * The function's runtime: a Node.js runtime of version 24 or later (the bundle is built for
+   * Node.js 24). Set it to move to a newer Node.js runtime when Lambda offers one, as cdk-nag's
+   * `AwsSolutions-L1` and `Serverless-LambdaLatestVersion` ask.
+   * @default lambda.Runtime.NODEJS_24_X (those two findings are then acknowledged: the bundle is built and tested for it)
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
    * The function timeout.
    * @default - 30 s plus 45 s per batch of `concurrency` targets, plus room for one slow connection's
    * one more attempt (338 s), at most Lambda's 15 minutes, and lowered where the expiry alarms need
@@ -180,7 +182,7 @@ export interface S3CredentialRotatorProps {
   /**
    * The function's memory in MB (128 to 10240). Lambda gives CPU in proportion to memory, one vCPU
    * at 1769 MB; below that a rotation is CPU-bound and runs longer, at about the same cost, since
-   * Lambda bills GB-seconds (BENCHMARKS.md, "Lambda's CPU share").
+   * Lambda bills GB-seconds (BENCHMARKS.md in the package, "Lambda's CPU share").
    * @default 1769 (one vCPU)
    */
   readonly memorySize?: number;
@@ -256,8 +258,8 @@ export interface S3CredentialRotatorProps {
    * credentials (`RotatorNotReportingAlarm` when no run reports for the alarms' window). It must be
    * at least the window plus 3 minutes, so that the alarms fire before the credentials last seen
    * expire, and at most the shortest credential lifetime minus the function timeout, so that
-   * healthy runs stay above it; synth refuses anything else (`expiryAlarmPlan` in
-   * core/alarm-rules.ts has the reasoning).
+   * healthy runs stay above it; synth refuses anything else (docs/RUNBOOK.md, `CredentialsExpiringAlarm`,
+   * has the reasoning).
    * @default - the window plus one schedule interval, kept within those bounds (40 minutes for 1-hour credentials rotated every 15 minutes)
    */
   readonly expiryAlarmThreshold?: Duration;
@@ -273,7 +275,7 @@ export interface S3CredentialRotatorProps {
   /**
    * The runbook alarm descriptions point to, e.g. a URL of docs/RUNBOOK.md in your repository or
    * wiki. Each description ends with `Runbook: <this>#<alarm id in lower case>`.
-   * @default 'docs/RUNBOOK.md' (the path in this project)
+   * @default - the runbook of the installed package's version, `https://unpkg.com/aep-s3-credential-rotator@<version>/docs/RUNBOOK.md` ({@link DEFAULT_RUNBOOK_URL}); run from source (not installed), `docs/RUNBOOK.md`, with a synth warning
    */
   readonly runbookUrl?: string;
   /**

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { CONFIG_CONTEXT_KEY, parseRotatorConfig, type RotatorConfig } from '../../lib/config/config.js';
@@ -152,3 +153,14 @@ export function fakeAttribute(logicalId: string, attributeName?: string): string
   if (/Secret|Credentials/.test(logicalId)) return `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${logicalId}-AbCdEf`;
   return attributeName ? `${logicalId}.${attributeName}` : logicalId;
 }
+
+/** The logical id of a construct's CloudFormation resource. */
+export function logicalIdOf(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+}
+/** `Fn::GetAtt` of a construct's resource ARN, as a template writes it. */
+export const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalIdOf(construct), 'Arn'] });
+/** `Ref` of a construct's resource, as a template writes it. */
+export const refOf = (construct: IConstruct) => ({ Ref: logicalIdOf(construct) });
+/** An ARN in the stack's partition, as a template writes it. */
+export const partitionArn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });

@@ -75,7 +75,7 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(0);
     expect(result.json().results).toEqual([expect.objectContaining({ connectionId: ids[2], sandboxName: 'dev', status: 'rotated' })]);
-    expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [ids[2]], dryRun: false });
+    expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [ids[2]], dryRun: false, unknownConnections: 'report' });
   });
 
   it('exits 1 when a connection fails, and its row gives the reason while the others show as rotated', async () => {
@@ -226,7 +226,7 @@ describe('rotate (deployed function)', () => {
     expect(t.lambda.invocations.length).toBe(invocations);
   });
 
-  it('says in one sentence that the function refused a connection that is not its target, and exits 2', async () => {
+  it('says in one sentence that the function refused a connection that is not its target, and exits 2, without a Lambda error to page for', async () => {
     const unknown = randomUUID();
 
     const result = await t.cli(['rotate', '--function', FUNCTION_NAME, '--connection', unknown]);
@@ -236,6 +236,8 @@ describe('rotate (deployed function)', () => {
     expect(result.stderr).toBe(
       `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`,
     );
+    // The function answered the unknown id as data (unknownConnectionIds), not as an error ErrorsAlarm counts.
+    expect(t.lambda.invocations.at(-1)!.functionError).toBeUndefined();
   });
 
   it('suggests the target a mistyped connection id probably meant when the function refuses it (exit 2)', async () => {
@@ -263,7 +265,7 @@ describe('rotate (deployed function)', () => {
           `deploy, then rotate: \`npx cdk deploy\`, then \`npx aep-s3-rotator rotate --connection ${added} --dry-run\`. Nothing was rotated.\n`,
       );
       // The function was asked, and refused: nothing was rotated.
-      expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [added], dryRun: true });
+      expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [added], dryRun: true, unknownConnections: 'report' });
     } finally {
       t.writeConfig(configFor(t.world));
     }

@@ -62,13 +62,13 @@ const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | unde
   [
     'durationSeconds beyond role chaining',
     (w) => ({ ROTATION_TARGETS: target(w, { durationSeconds: 7200 }) }),
-    'ROTATION_TARGETS[0].durationSeconds: 7200 is outside 900 to 3600',
+    'ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600, the cap AWS sets on role chaining',
   ],
   ['a misspelt field', (w) => ({ ROTATION_TARGETS: target(w, { durationSecs: 900 }) }), 'ROTATION_TARGETS[0]: unknown field(s) durationSecs'],
   [
     'neither roleArn nor userCredentialsSecretId',
     (w) => ({ ROTATION_TARGETS: target(w, { roleArn: undefined, externalId: undefined }) }),
-    'ROTATION_TARGETS[0]: needs roleArn (AssumeRole) or userCredentialsSecretId (GetSessionToken)',
+    'ROTATION_TARGETS[0]: needs roleArn (an existing role) or userCredentialsSecretId (GetSessionToken); it has none',
   ],
   [
     'a bucket name S3 refuses',

@@ -69,7 +69,7 @@ function substituteSchedulerContext(input: string): string {
 describe('the synthesized function bundle', () => {
   it('rotates every configured connection when invoked with the schedule event, in a fresh Node.js process', async () => {
     // Prepare: a configuration pointing at the emulators, synthesized by the real CDK CLI.
-    const [chained, userKeys, sessionToken] = world.targets as Array<Record<string, string | number>>;
+    const [chained, userKeys, sessionToken] = world.targets as unknown as Array<Record<string, string | number>>;
     const config = {
       stackName: STACK,
       schedule: 'rate(15 minutes)',

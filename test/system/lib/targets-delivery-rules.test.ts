@@ -1,37 +1,20 @@
 /**
- * How the targets travel, as check-config and the construct both decide it.
+ * How the targets travel: the rule (core/targets-delivery-rules.ts), and what synth, which
+ * check-config runs in-process (lib/rotator-app.ts), refuses and warns about a configuration.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { toTargetEntry } from '../../../core/contract.js';
-import { ConfigValidationError, configWarnings, parseRotatorConfig } from '../../../lib/config/config.js';
+import { parseRotatorConfig } from '../../../lib/config/config.js';
+import { synthesizeConfig } from '../../../lib/rotator-app.js';
 import { S3CredentialRotatorValidationError, TargetsDelivery } from '../../../lib/s3-credential-rotator.js';
-import {
-  decideTargetsDelivery,
-  estimatedTargetsBytes,
-  MAX_TARGETS_ENV_BYTES,
-  partitionOfRegion,
-  targetsDeliveryProblems,
-  type DeliveryTarget,
-} from '../../../core/targets-delivery-rules.js';
+import { decideTargetsDelivery, estimatedTargetsBytes, MAX_TARGETS_ENV_BYTES } from '../../../core/targets-delivery-rules.js';
 import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from '../../support/index.js';
 
 const id = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`;
-const created = (n: number, roleName?: string): DeliveryTarget => ({
-  connectionId: id(n),
-  sandboxName: 'prod',
-  method: 'assume-role-chained',
-  createRole: { bucketName: 'acme-aep-landing', folderPath: `crm/feed-${n}`, ...(roleName ? { roleName } : {}) },
-  durationSeconds: 3600,
-});
-const existing = (n: number): DeliveryTarget => ({
-  connectionId: id(n),
-  sandboxName: 'prod',
-  method: 'assume-role-chained',
-  roleArn: `arn:aws:iam::123456789012:role/reader-${n}`,
-  bucketName: 'acme-aep-landing',
-  durationSeconds: 3600,
-});
 const never = () => false;
 
 describe('decideTargetsDelivery', () => {
@@ -64,46 +47,6 @@ describe('decideTargetsDelivery', () => {
   });
 });
 
-describe('targetsDeliveryProblems', () => {
-  it('finds nothing for a list that fits the environment', () => {
-    expect(targetsDeliveryProblems({ targets: [created(1), existing(2)], targetsDelivery: 'auto' })).toEqual([]);
-  });
-
-  it('refuses, as synth would, created roles without a name when the list must go to a file', () => {
-    const targets = [...Array.from({ length: 30 }, (_, n) => existing(n)), created(30), created(31, 'aep-reader-31')];
-
-    expect(targetsDeliveryProblems({ targets, targetsDelivery: 'auto' })).toEqual([
-      expect.stringMatching(/^targets\[30\]\.createRole: the targets go to a bundled file/),
-      expect.stringMatching(/^targets\[31\]\.createRole/),
-    ]);
-    // With names and an explicit account and region, every ARN is known at synth.
-    expect(
-      targetsDeliveryProblems({
-        targets: [...targets.slice(0, 30), created(30, 'aep-reader-30'), created(31, 'aep-reader-31')],
-        targetsDelivery: 'auto',
-        account: '123456789012',
-        region: 'eu-west-1',
-      }),
-    ).toEqual([]);
-    // Or keep them in the environment, as the message says.
-    expect(targetsDeliveryProblems({ targets, targetsDelivery: 'environment' })).toEqual([]);
-  });
-
-  it('refuses a file asked for when a created role has no name', () => {
-    expect(targetsDeliveryProblems({ targets: [created(1)], targetsDelivery: 'file', account: '123456789012', region: 'eu-west-1' })).toEqual([
-      expect.stringContaining('set "targetsDelivery": "environment"'),
-    ]);
-  });
-
-  it.each([
-    ['eu-west-1', 'aws'],
-    ['cn-north-1', 'aws-cn'],
-    ['us-gov-west-1', 'aws-us-gov'],
-  ])('knows the partition of %s', (region, partition) => {
-    expect(partitionOfRegion(region)).toBe(partition);
-  });
-});
-
 describe('check-config and synth agree on a large configuration', () => {
   /** 30 targets with existing roles and two whose role the stack creates, without a fixed name. */
   const large = () => {
@@ -122,30 +65,50 @@ describe('check-config and synth agree on a large configuration', () => {
     return raw;
   };
 
-  it('refuses in check-config exactly what synth refuses', () => {
-    let checked: unknown;
-    try {
-      parseRotatorConfig(large());
-    } catch (error) {
-      checked = error;
-    }
-    // The same list through the construct alone: a configuration that passes, with the construct's own AUTO.
-    const config = parseRotatorConfig({ ...large(), targetsDelivery: 'environment' });
+  it('refuses in check-config exactly what synth refuses: the created roles without a name, once the list must go to a file', () => {
+    // check-config builds the stack as synth does, so the verdict is synth's own.
+    const config = parseRotatorConfig(large());
+    const verdict = synthesizeConfig(config);
     let synthesized: unknown;
     try {
-      synthRotatorStack({ config, targetsDelivery: TargetsDelivery.AUTO });
+      synthRotatorStack({ config });
     } catch (error) {
       synthesized = error;
     } finally {
       removeTestOutdirs();
     }
 
-    expect(checked).toBeInstanceOf(ConfigValidationError);
     expect(synthesized).toBeInstanceOf(S3CredentialRotatorValidationError);
-    const refusal = (error: unknown) =>
-      (error as { problems: string[] }).problems.filter((problem) => problem.includes('createRole: the targets go to a bundled file'));
-    expect(refusal(checked)).toHaveLength(2);
-    expect(refusal(checked)).toEqual(refusal(synthesized));
+    expect(verdict.problems).toEqual((synthesized as S3CredentialRotatorValidationError).problems);
+    expect(verdict.problems).toEqual([
+      expect.stringMatching(/^targets\[30\]\.createRole: the targets go to a bundled file/),
+      expect.stringMatching(/^targets\[31\]\.createRole: the targets go to a bundled file/),
+    ]);
+  });
+
+  it.each([
+    ['us-iso-east-1', 'aws-iso'],
+    ['us-isob-east-1', 'aws-iso-b'],
+    ['eu-isoe-west-1', 'aws-iso-e'],
+    ['us-isof-south-1', 'aws-iso-f'],
+    ['eusc-de-east-1', 'aws-eusc'],
+    ['cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+  ])("writes a created role's ARN in %s's partition (%s) into a bundled file", (region, partition) => {
+    const raw = { ...large(), account: '123456789012', region, targetsDelivery: 'file' };
+    raw.targets = raw.targets.slice(30).map((target, n) => ({ ...target, createRole: { ...(target.createRole as object), roleName: `aep-reader-${n}` } }));
+    try {
+      const { stack } = synthRotatorStack({ config: parseRotatorConfig(raw) });
+      expect(stack.rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
+      const file = readdirSync(join((stack.node.root as App).outdir, 'rotator-targets'))[0]!;
+      const entries = JSON.parse(readFileSync(join((stack.node.root as App).outdir, 'rotator-targets', file), 'utf8')) as Array<{ roleArn: string }>;
+      expect(entries.map((entry) => entry.roleArn)).toEqual([
+        `arn:${partition}:iam::123456789012:role/aep-reader-0`,
+        `arn:${partition}:iam::123456789012:role/aep-reader-1`,
+      ]);
+    } finally {
+      removeTestOutdirs();
+    }
   });
 
   it('lets the configuration keep a large list in the environment with "targetsDelivery": "environment", as the advice says', () => {
@@ -191,9 +154,9 @@ describe("Adobe's check, when created roles reach the function without their fol
     }
   };
 
-  it('is switched off, and check-config and synth say so in the same words, naming the connections and the way to keep it', () => {
+  it('is switched off, and check-config (synth in-process) and synth say so in the same words, naming the connections and the way to keep it', () => {
     const { rotator, variables, warnings } = synthesized(crowded());
-    const checked = configWarnings(parseRotatorConfig(crowded())).filter((warning) => warning.startsWith('verifyWithAdobe: '));
+    const checked = synthesizeConfig(parseRotatorConfig(crowded())).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '));
 
     expect(rotator.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
     expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
@@ -215,7 +178,7 @@ describe("Adobe's check, when created roles reach the function without their fol
     expect(rotator.verifiesWithAdobe).toBe(true);
     expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
     expect(warnings).toEqual([]);
-    expect(configWarnings(parseRotatorConfig(few)).filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
+    expect(synthesizeConfig(parseRotatorConfig(few)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
   });
 
   it('stays on when the advice is followed: the list goes to a file with every folder', () => {
@@ -227,7 +190,7 @@ describe("Adobe's check, when created roles reach the function without their fol
     expect(rotator.verifiesWithAdobe).toBe(true);
     expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
     expect(warnings).toEqual([]);
-    expect(configWarnings(parseRotatorConfig(raw)).filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
+    expect(synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
   });
 
   it('is switched off for a created role whose session policy would be too long for STS, even in a short list', () => {
@@ -237,7 +200,7 @@ describe("Adobe's check, when created roles reach the function without their fol
 
     expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
     expect(rotator.verifiesWithAdobe).toBe(false);
-    expect(warnings).toEqual(configWarnings(parseRotatorConfig(raw)).filter((warning) => warning.startsWith('verifyWithAdobe: ')));
+    expect(warnings).toEqual(synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')));
     expect(warnings[0]).toContain(`the created role of connection ${id(0)} reaches the function without its bucket and folder`);
   });
 
@@ -246,6 +209,8 @@ describe("Adobe's check, when created roles reach the function without their fol
 
     expect(variables.VERIFY_WITH_ADOBE).toBe('false');
     expect(warnings).toEqual([]);
-    expect(configWarnings(parseRotatorConfig(crowded({ verifyWithAdobe: false })))).toEqual([]);
+    expect(
+      synthesizeConfig(parseRotatorConfig(crowded({ verifyWithAdobe: false }))).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
+    ).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assertEveryConnectionRotated, FUNCTION_NODE_FLAGS, nodeFlagsFor } from '../../../bench/container.js';
+import { DEFAULT_MEMORY_MB } from '../../../core/rotation-rules.js';
 
 describe('nodeFlagsFor', () => {
   it.each([
@@ -17,8 +18,8 @@ describe('nodeFlagsFor', () => {
     },
   );
 
-  it("starts the function with the construct's default memory of 1,769 MB", () => {
-    expect(FUNCTION_NODE_FLAGS).toEqual(nodeFlagsFor(1769));
+  it("starts the function with the construct's default memory", () => {
+    expect(FUNCTION_NODE_FLAGS).toEqual(nodeFlagsFor(DEFAULT_MEMORY_MB));
   });
 });
 

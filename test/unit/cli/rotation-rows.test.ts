@@ -65,6 +65,16 @@ describe('rowsFromSummary', () => {
   });
 });
 
+describe('rowsFromSummary, for fields the CLI does not know yet', () => {
+  it('keeps every field of a result, so a field a newer function adds reaches --json', () => {
+    const result = { ...failed(4, 'prod', 'x'), etagConflicts: 2, adobeDetail: 'PATCH connection feature not enabled.', futureField: 'kept' };
+
+    const [row] = rowsFromSummary(summarize([result as ConnectionResult], false));
+
+    expect(row).toMatchObject({ etagConflicts: 2, adobeDetail: 'PATCH connection feature not enabled.', futureField: 'kept' });
+  });
+});
+
 describe('isRotationSummary', () => {
   it('accepts what the function returns and refuses anything else', () => {
     expect(isRotationSummary(summarize([rotated(1), failed(2, 'dev', 'x')], false))).toBe(true);

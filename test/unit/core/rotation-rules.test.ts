@@ -103,10 +103,6 @@ describe('memoryProblem', () => {
   it.each([0, 127, 10_241, 256.5, -1, Number.NaN])('refuses %d', (memory) => {
     expect(memoryProblem(memory)).toBe(`${memory} is not a whole number of MB from 128 to 10240, the range Lambda accepts; choose a value in it`);
   });
-
-  it('defaults to one full vCPU (1769 MB)', () => {
-    expect(DEFAULT_MEMORY_MB).toBe(1769);
-  });
 });
 
 describe('functionTimeout', () => {

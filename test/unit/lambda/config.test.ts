@@ -207,7 +207,11 @@ describe('loadConfig', () => {
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: '' }]),
       'ROTATION_TARGETS[0].userCredentialsSecretId: must not be empty',
     ],
-    ['neither role nor user secret', env({}, [{ connectionId: ID_A, sandboxName: 'prod' }]), 'needs roleArn (AssumeRole) or userCredentialsSecretId'],
+    [
+      'neither role nor user secret',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod' }]),
+      'ROTATION_TARGETS[0]: needs roleArn (an existing role) or userCredentialsSecretId (GetSessionToken); it has none',
+    ],
     [
       'a fractional duration',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 1000.5 }]),
@@ -221,22 +225,22 @@ describe('loadConfig', () => {
     [
       'role chaining above one hour',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 7200 }]),
-      "ROTATION_TARGETS[0].durationSeconds: 7200 is outside 900 to 3600: AssumeRole from the function's own role is role chaining",
+      "ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecretId",
     ],
     [
       'a duration under 900',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 600 }]),
-      'durationSeconds: 600 is outside 900 to 3600',
+      'durationSeconds: 600 is below 900, the shortest session AssumeRole grants',
     ],
     [
       'AssumeRole with user keys above 12 h',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'u', durationSeconds: 43201 }]),
-      'durationSeconds: 43201 is outside 900 to 43200',
+      'durationSeconds: 43201 is above 43200, the most AssumeRole signed with IAM-user keys allows',
     ],
     [
       'GetSessionToken above 36 h',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', durationSeconds: 129601 }]),
-      'durationSeconds: 129601 is outside 900 to 129600',
+      'durationSeconds: 129601 is outside 900 to 129600, the range GetSessionToken accepts',
     ],
     ['an unknown field', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, role: 'x' }]), 'ROTATION_TARGETS[0]: unknown field(s) role'],
     [
@@ -306,7 +310,7 @@ describe('loadConfig', () => {
       env({}, [
         { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds: 129601 },
       ]),
-      'ROTATION_TARGETS[0].durationSeconds: 129601 is outside 900 to 129600: GetFederationToken',
+      'ROTATION_TARGETS[0].durationSeconds: 129601 is outside 900 to 129600, the range GetFederationToken accepts',
     ],
     [
       'assume-role without a role',

@@ -6,6 +6,17 @@ import { parseRotationRequest } from '../../../lambda/request.js';
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 
 describe('parseRotationRequest', () => {
+  it('asks for unknown ids to be reported only when the request says "report"', () => {
+    expect(parseRotationRequest({ connectionIds: [ID], unknownConnections: 'report' })).toEqual({
+      connectionIds: [ID],
+      dryRun: false,
+      manual: true,
+      reportUnknown: true,
+    });
+    expect(parseRotationRequest({ connectionIds: [ID], unknownConnections: 'reject' })).toEqual({ connectionIds: [ID], dryRun: false, manual: true });
+    expect(() => parseRotationRequest({ connectionIds: [ID], unknownConnections: 'ignore' })).toThrow('unknownConnections: must be "reject" or "report"');
+  });
+
   it.each([
     ['an EventBridge Scheduler event', { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} }],
     ['an EventBridge rule event', { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [] }],

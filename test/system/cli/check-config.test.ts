@@ -1,12 +1,15 @@
 /**
- * `check-config`: the CDK app's own parser, offline, with every problem named by its field.
+ * `check-config`: the CDK app's own parser, then the stack synth builds, in-process and offline,
+ * with every problem named by its field.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { synthesized } from '../../../cli/commands/check-config.js';
 import { run } from '../../../cli/main.js';
+import { parseRotatorConfig } from '../../../lib/config/config.js';
 import { PLAIN } from '../../support/index.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -16,6 +19,8 @@ const VALID = {
   stackName: 'AepS3RotatorProd',
   schedule: 'rate(15 minutes)',
   adobeCredentialsSecret: 'aep-s3-rotator/adobe-credentials',
+  // Without it, synth (run from source) warns that alarm descriptions link a path of this checkout.
+  runbookUrl: 'https://wiki.example.com/aep-rotator/runbook',
   targets: [
     { connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } },
     { connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', sandboxName: 'dev', userCredentialsSecret: 'aep-s3-rotator/dev-user', durationSeconds: 7200 },
@@ -51,6 +56,36 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('check-config', () => {
+  it('refuses what only synth can tell: created roles without a fixed name once the list must go to a bundled file', async () => {
+    const many = Array.from({ length: 40 }, (_, n) => ({
+      connectionId: `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`,
+      sandboxName: 'prod',
+      roleArn: `arn:aws:iam::123456789012:role/reader-${n}`,
+      bucketName: 'acme-aep-landing',
+      folderPath: `feeds/${n}`,
+    }));
+    writeCdkJson({ ...VALID, targets: [...many, VALID.targets[0]] });
+
+    const result = await cli(['check-config', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      valid: false,
+      problems: [{ field: 'targets[40].createRole', message: expect.stringContaining('the targets go to a bundled file, which is written at synth') }],
+    });
+  });
+
+  it('says which check it made: synth where aws-cdk-lib is installed, the rules alone where it is not', async () => {
+    const config = parseRotatorConfig(NARROWED);
+
+    expect(await synthesized(config)).toEqual({ problems: [], warnings: [] });
+    expect(
+      await synthesized(config, () => {
+        throw Object.assign(new Error('not found'), { code: 'MODULE_NOT_FOUND' });
+      }),
+    ).toBeUndefined();
+  });
+
   it('accepts a valid cdk.json context with a one-line summary, and exits 0', async () => {
     writeCdkJson(NARROWED);
 

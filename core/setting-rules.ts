@@ -1,0 +1,147 @@
+/**
+ * The rules about a deployment's settings, written once as data ({@link SETTING_RULES}): the
+ * function's concurrency, memory and role name, where alarms link, Adobe's endpoints, and the
+ * guardrails (the encryption key, the permissions boundary, the Adobe secret's readers, tags). The
+ * cdk.json parser (lib/config/) and the construct's props validation (lib/rotator/validate-props.ts)
+ * apply the same table, the function's environment (lambda/config.ts) the rules it shares
+ * (concurrency, endpoints); each names the fields its own way ({@link SETTING_DOORS}).
+ *
+ * To add a rule: add an entry to {@link SETTING_RULES} and a row to test/unit/core/setting-rules.test.ts.
+ */
+import { MAX_CONCURRENCY, MIN_CONCURRENCY, serviceUrlProblem, TARGET_FIELD_FORMATS } from './contract.js';
+import { kmsAliasProblem, kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems } from './guardrail-rules.js';
+import { memoryProblem } from './rotation-rules.js';
+import { applyRules, formatMessage, type Problem, type Rule } from './rules.js';
+
+/** A setting, in the rules' terms. */
+export type SettingField =
+  | 'concurrency'
+  | 'memorySize'
+  | 'functionRoleName'
+  | 'runbookUrl'
+  | 'flowServiceUrl'
+  | 'imsUrl'
+  | 'encryptionKey'
+  | 'permissionsBoundary'
+  | 'secretReaders'
+  | 'tags';
+
+/** The settings as the rules see them; a value a door cannot read yet (a CDK token) is left out. */
+export interface SettingsView {
+  readonly concurrency?: number;
+  readonly memorySize?: number;
+  readonly functionRoleName?: string;
+  readonly runbookUrl?: string;
+  readonly flowServiceUrl?: string;
+  readonly imsUrl?: string;
+  /** The encryption key's ARN. */
+  readonly encryptionKeyArn?: string;
+  /** An alias given where a key is needed (the construct's `encryptionKey` can be an `IAlias`). */
+  readonly encryptionKeyAlias?: string;
+  /** The stack's region, when known: a key must be in it. */
+  readonly region?: string;
+  /** The permissions boundary's ARN. */
+  readonly permissionsBoundaryArn?: string;
+  readonly secretReaders?: readonly (string | undefined)[];
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** How a door names the settings (the function's environment has its variables). */
+export type SettingNames = Readonly<Record<SettingField, string>>;
+
+const sameNames = (overrides: Partial<SettingNames>): SettingNames => ({
+  concurrency: 'concurrency',
+  memorySize: 'memorySize',
+  functionRoleName: 'functionRoleName',
+  runbookUrl: 'runbookUrl',
+  flowServiceUrl: 'flowServiceUrl',
+  imsUrl: 'imsUrl',
+  encryptionKey: 'encryptionKey',
+  permissionsBoundary: 'permissionsBoundary',
+  secretReaders: 'secretReaders',
+  tags: 'tags',
+  ...overrides,
+});
+
+/** The doors' names for the settings. */
+export const SETTING_DOORS = {
+  /** The function's environment variables (lambda/config.ts): only the settings it reads. */
+  function: sameNames({ concurrency: 'ROTATION_CONCURRENCY', flowServiceUrl: 'FLOW_SERVICE_URL', imsUrl: 'ADOBE_IMS_URL' }),
+  /** cdk.json's `rotator` (lib/config/). */
+  config: sameNames({ encryptionKey: 'encryptionKeyArn', permissionsBoundary: 'permissionsBoundaryArn' }),
+  /** The construct's props (lib/rotator/validate-props.ts). */
+  props: sameNames({}),
+} as const;
+
+/** The longest runbook link: each alarm description ends with `Runbook: <url>#<alarm id>`, and CloudWatch allows 1,024 characters per description. */
+export const MAX_RUNBOOK_URL_CHARS = 400;
+
+/** Why `url` cannot end an alarm description as `Runbook: <url>#<anchor>`, or undefined. */
+export function runbookUrlProblem(url: string): string | undefined {
+  if (url.length >= 1 && url.length <= MAX_RUNBOOK_URL_CHARS && !/[\s#]/.test(url)) return undefined;
+  return `"${url}" must be 1 to ${MAX_RUNBOOK_URL_CHARS} characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"`;
+}
+
+/** Why `concurrency` is not how many connections one run may rotate at a time, or undefined. */
+export function concurrencyProblem(concurrency: number): string | undefined {
+  if (Number.isInteger(concurrency) && concurrency >= MIN_CONCURRENCY && concurrency <= MAX_CONCURRENCY) return undefined;
+  return `${concurrency} is not a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
+}
+
+type SettingRule = Rule<SettingsView, SettingNames, SettingField>;
+
+/** A rule whose own function says what is wrong with one setting (and shows its value). */
+function settingRule<K extends keyof SettingsView>(
+  field: SettingField,
+  key: K,
+  problemOf: (value: NonNullable<SettingsView[K]>, view: SettingsView) => string | undefined,
+): SettingRule {
+  const problem = (view: SettingsView) => (view[key] === undefined ? undefined : problemOf(view[key] as NonNullable<SettingsView[K]>, view));
+  return { field, condition: (view) => problem(view) !== undefined, message: (view) => problem(view)! };
+}
+
+/** The settings' rules, in the order their problems are listed. */
+export const SETTING_RULES: readonly SettingRule[] = [
+  settingRule('concurrency', 'concurrency', concurrencyProblem),
+  settingRule('memorySize', 'memorySize', memoryProblem),
+  settingRule('functionRoleName', 'functionRoleName', (name) =>
+    TARGET_FIELD_FORMATS.roleName.pattern.test(name) ? undefined : formatMessage(TARGET_FIELD_FORMATS.roleName, name),
+  ),
+  settingRule('runbookUrl', 'runbookUrl', runbookUrlProblem),
+  settingRule('flowServiceUrl', 'flowServiceUrl', serviceUrlProblem),
+  settingRule('imsUrl', 'imsUrl', serviceUrlProblem),
+  settingRule('encryptionKey', 'encryptionKeyArn', (arn, view) => kmsKeyArnProblem(arn) ?? kmsKeyRegionProblem(arn, view.region)),
+  settingRule('encryptionKey', 'encryptionKeyAlias', kmsAliasProblem),
+  settingRule('permissionsBoundary', 'permissionsBoundaryArn', managedPolicyArnProblem),
+];
+
+/**
+ * The problems of one setting alone, by the table: for a door that checks field by field (cdk.json's
+ * zod schema refines each field with it).
+ */
+export function settingValueProblems<K extends keyof SettingsView>(key: K, value: NonNullable<SettingsView[K]>): string[] {
+  const view = { [key]: value } as SettingsView;
+  if (key === 'tags') return tagsProblems(value as Readonly<Record<string, string>>);
+  if (key === 'secretReaders') return (value as readonly string[]).flatMap((reader) => secretReaderProblem(reader) ?? []);
+  return applyRules(SETTING_RULES, view, SETTING_DOORS.config).map((problem) => problem.message);
+}
+
+/** A settings problem with the door's name for its field. */
+export interface SettingProblem extends Problem<SettingField> {
+  /** `<field as the door names it>: <message>`. */
+  readonly line: string;
+}
+
+/**
+ * Apply {@link SETTING_RULES}, and the rules of the two lists, which can break more than once: each
+ * reader of the Adobe secret (`secretReaders[<i>]`, core/guardrail-rules.ts) and each tag.
+ */
+export function settingProblems(view: SettingsView, names: SettingNames): SettingProblem[] {
+  const problems = applyRules(SETTING_RULES, view, names).map((problem) => ({ ...problem, line: `${names[problem.field!]}: ${problem.message}` }));
+  for (const message of view.tags ? tagsProblems(view.tags) : []) problems.push({ field: 'tags', message, line: `${names.tags}: ${message}` });
+  view.secretReaders?.forEach((reader, index) => {
+    const message = reader === undefined ? undefined : secretReaderProblem(reader);
+    if (message) problems.push({ field: 'secretReaders', message, line: `${names.secretReaders}[${index}]: ${message}` });
+  });
+  return problems;
+}

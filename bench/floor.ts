@@ -61,7 +61,7 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
     tail: true,
     matches: (r) => r.method === 'GET' && r.path.endsWith('/sourceConnections'),
   },
-  // A scheduled run lists the S3 connections of each sandbox it touched (lambda/connection-inventory.ts).
+  // A scheduled run lists the S3 connections of each sandbox it touched, a page of 100 at a time (lambda/connection-inventory.ts).
   {
     id: 'Flow connections listing',
     service: 'flowService',

@@ -21,7 +21,7 @@ export function requestMarks(emulators: RecordingEmulators): Record<ServiceName,
   };
 }
 
-/** Requests the graph expects for `invocations` rotations of `connections` (in `sandboxes` sandboxes) in one container. */
+/** Requests the graph expects for `invocations` rotations of `connections` in one container (`sandboxes`: the listing's pages of one invocation). */
 export function expectedRequests(graph: readonly RequestNode[], connections: number, invocations: number, sandboxes = 1): Map<string, number> {
   const count = (node: RequestNode) =>
     node.once === 'container' ? 1 : node.once === 'invocation' ? invocations : node.once === 'sandbox' ? sandboxes * invocations : connections * invocations;

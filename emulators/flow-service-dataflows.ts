@@ -14,6 +14,8 @@ import type { EmulatorResponse } from './http-server.js';
 
 /** Items a page holds when the request gives no `limit`. */
 export const DEFAULT_PAGE_SIZE = 20;
+/** The most items a page holds, whatever `limit` asks (SPEC's filter requests allow up to 1000). */
+export const MAX_PAGE_SIZE = 1000;
 
 /** A property filter Flow Service takes: `name==value`, a dotted name reaching into objects. */
 function parseFilters(property: string | undefined): Array<{ path: string[]; value: string }> | EmulatorResponse {
@@ -38,18 +40,20 @@ const matchesFilter = (item: unknown, filter: { path: string[]; value: string })
 
 /**
  * One page of `items` for a collection request: the filters of `property`, `limit` (else
- * `pageSize`), and the offset an earlier page's `continuationToken` carries.
+ * {@link DEFAULT_PAGE_SIZE}, and never more than `maxPageSize`), and the offset an earlier page's
+ * `continuationToken` carries.
  */
 export function listPage(
   collection: string,
   items: readonly unknown[],
   query: Readonly<Record<string, string>>,
-  pageSize: number = DEFAULT_PAGE_SIZE,
+  maxPageSize: number = MAX_PAGE_SIZE,
 ): EmulatorResponse {
   const filters = parseFilters(query.property);
   if (!Array.isArray(filters)) return filters;
-  const limit = query.limit === undefined ? pageSize : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1) return flowError(400, '1100-400', `Invalid request: limit must be a positive whole number; got ${query.limit}.`);
+  const asked = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
+  if (!Number.isInteger(asked) || asked < 1) return flowError(400, '1100-400', `Invalid request: limit must be a positive whole number; got ${query.limit}.`);
+  const limit = Math.min(asked, maxPageSize);
   let offset = 0;
   if (query.continuationToken !== undefined) {
     const decoded = Number(Buffer.from(query.continuationToken, 'base64url').toString('utf8'));

@@ -10,7 +10,7 @@
  * placeholder problem type), in the shape Adobe uses for it.
  */
 import { randomUUID } from 'node:crypto';
-import { Dataflows, listPage, RUN_COPY_FAILED, DEFAULT_PAGE_SIZE } from './flow-service-dataflows.js';
+import { Dataflows, listPage, MAX_PAGE_SIZE, RUN_COPY_FAILED } from './flow-service-dataflows.js';
 import { flowError, gatewayRefusal, messageOnly, placeholderProblem } from './flow-service-errors.js';
 import { exploreConnection, ingestionFailure, type CredentialAuthority, type ExplorePaths, type ListPrefix } from './flow-service-explore.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
@@ -95,7 +95,7 @@ export async function startFlowServiceEmulator(options: {
   const dataflows = new Dataflows();
   const failingFlows = new Set<string>();
   const sandboxes = new Map<string, Set<string>>();
-  let pageSize = DEFAULT_PAGE_SIZE;
+  let pageSize = MAX_PAGE_SIZE;
   const connections = new Map<string, ConnectionRecord>();
   const pendingConcurrentEdits = new Map<string, number>();
   let secretParamsInGet: 'masked' | 'omitted' = 'masked';

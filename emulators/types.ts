@@ -238,7 +238,10 @@ export interface FlowServiceEmulator extends Emulator {
   putObjects(bucket: string, keys: readonly string[], options?: { readonly kmsKeyArn?: string }): void;
   /** A sandbox of the org besides `prod` and those connections were seeded in; any other answers `2100-404`. */
   addSandbox(orgId: string, sandboxName: string): void;
-  /** Items a page of `GET /connections`, `/sourceConnections`, `/flows` or `/runs` holds without `limit`. @default 20 */
+  /**
+   * The most items a page of `GET /connections`, `/sourceConnections`, `/flows` or `/runs` holds,
+   * whatever its `limit` asks (a service that pages smaller). @default 1000 (20 without `limit`)
+   */
   setListPageSize(size: number): void;
   /** A source connection of a seeded base connection; returns its id. */
   seedSourceConnection(seed: { readonly id?: string; readonly baseConnectionId: string; readonly name?: string }): string;

@@ -70,6 +70,12 @@ export function classifyConnection(item: unknown, sandboxName: string, managed: 
   };
 }
 
+/**
+ * Connections asked for per page (SPEC `limit`): fewer requests than Flow Service's default page
+ * for a large sandbox; a service that pages smaller answers with a `continuationToken`, followed all the same.
+ */
+export const LIST_PAGE_LIMIT = 100;
+
 /** Every S3 base connection of a sandbox, classified, following every page. */
 export async function s3ConnectionsIn(
   client: ListingClient,
@@ -77,6 +83,6 @@ export async function s3ConnectionsIn(
   managed: ReadonlySet<string>,
   call: CallOptions = {},
 ): Promise<FoundConnection[]> {
-  const items = await listAll(client, 'connections', sandboxName, { property: `connectionSpec.id==${S3_CONNECTION_SPEC_ID}` }, call);
+  const items = await listAll(client, 'connections', sandboxName, { property: `connectionSpec.id==${S3_CONNECTION_SPEC_ID}`, limit: LIST_PAGE_LIMIT }, call);
   return items.map((item) => classifyConnection(item, sandboxName, managed)).filter((found): found is FoundConnection => found !== undefined);
 }

@@ -286,7 +286,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
 export function programHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
-    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check, Adobe secret rotation, alarm test).`,
+    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, config check, Adobe secret rotation, alarm test, S3 connections nobody rotates, recordings of Flow Service).`,
     '',
     `Usage: ${RUN} <command> [options]`,
     '',

@@ -62,7 +62,7 @@ export type AdobeAccess =
   | {
       readonly canList: false;
       readonly listed: string;
-      /** Adobe's refusal of the listing (of the first form, when both were refused as paths). */
+      /** Adobe's refusal of the listing: one that is not about the path, else the first form's. */
       readonly listRefusal: unknown;
       /** Both forms were refused as paths Adobe cannot read. */
       readonly bothFormsRefused?: boolean;
@@ -78,16 +78,18 @@ export async function checkAdobeAccess(client: ExploreClient, plan: AccessPlan, 
   const forms = exploreForms(plan.declared, plan.rememberedForm);
   const first = listingQuery(plan.reads, forms[0]!);
   const listed = describeExploreQuery(first, plan.declared);
-  let firstRefusal: unknown;
+  let pathRefusal: unknown;
   for (const [index, form] of forms.entries()) {
     let entries: ExploreEntry[];
     try {
       entries = await client.exploreConnection(plan.connectionId, plan.sandboxName, listingQuery(plan.reads, form), call);
     } catch (error) {
       if (!isRefusal(error)) throw error;
-      firstRefusal ??= error;
-      if (isPathRefusal(error) && index < forms.length - 1) continue;
-      return { canList: false, listed, listRefusal: firstRefusal, ...(index > 0 && isPathRefusal(error) ? { bothFormsRefused: true } : {}) };
+      if (!isPathRefusal(error)) return { canList: false, listed, listRefusal: error };
+      pathRefusal ??= error;
+      if (index < forms.length - 1) continue;
+      // Every form refused as a path: the first form's refusal says it best.
+      return { canList: false, listed, listRefusal: pathRefusal, ...(index > 0 ? { bothFormsRefused: true } : {}) };
     }
     if (entries.length === 0) return { canList: true, readUnproven: 'listed-nothing', form, listed };
     const preview = firstPreviewable(entries);
@@ -101,7 +103,7 @@ export async function checkAdobeAccess(client: ExploreClient, plan: AccessPlan, 
     }
   }
   // Unreachable: the loop returns on the last form.
-  return { canList: false, listed, listRefusal: firstRefusal };
+  return { canList: false, listed, listRefusal: pathRefusal };
 }
 
 /** A refusal Adobe gave (its answer), as opposed to no answer: only those are results. */

@@ -257,6 +257,19 @@ describe('the two path conventions', () => {
     expect(explores(world.emulators.flowService.requests).map((request) => request.query.object)).toEqual([FOLDER, '/']);
   });
 
+  it("reports S3's refusal, not the path's, when the other form reaches S3 and is refused", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+    const invalidPath = flowProblem(400, '1100-400', 'Invalid request: object is not a path this connection can explore.');
+    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'respond', status: 400, body: invalidPath });
+    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'respond', status: 400, body: refusedByS3 });
+
+    const summary = await newHandler()({ connectionIds: world.connectionIds });
+
+    expect(summary.results[0]).toMatchObject({ status: 'failed', adobeCanList: false, errorCode: '1100-400' });
+    expect(summary.results[0]!.error).toContain('Amazon S3 answered AccessDenied');
+    expect(summary.results[0]!.error).not.toContain('both absolute and relative');
+  });
+
   it('asks only the absolute form of a connection that declares no bucket of its own: there is nowhere for a relative path to start', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', connectionBucketName: null }] });
 

@@ -64,15 +64,9 @@ export const METRIC = {
   secondsUntilCredentialExpiry: 'SecondsUntilCredentialExpiry',
   /** One per ledger write that failed (the rotation itself is unaffected). */
   ledgerWriteFailed: 'LedgerWriteFailed',
-  /**
-   * Per connection, with Adobe's check on: how many dataflows reading it have a last run, started
-   * since the rotator's previous attempt, that failed (0 when none did).
-   */
+  /** Per connection (Adobe's check on): its dataflows whose last run since the previous attempt failed (0 included). */
   dataflowRunFailed: 'DataflowRunFailed',
-  /**
-   * A scheduled run of every target, with Adobe's check on: the S3 connections with temporary
-   * credentials that no target rotates, in the sandboxes the targets are in (0 when none).
-   */
+  /** Per scheduled run of every target: S3 connections with temporary credentials no target rotates, in its sandboxes. */
   unmanagedTemporaryConnections: 'UnmanagedTemporaryConnections',
 } as const;
 

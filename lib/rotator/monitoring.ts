@@ -31,6 +31,7 @@ import {
   type ConnectionAlarmSizes,
 } from '../../core/alarm-rules.js';
 import { createDashboard, type RotatorMetricsScope } from './dashboard.js';
+import { createUnmanagedConnectionsAlarm } from './unmanaged-connections-alarm.js';
 import type { ValidatedProps } from './validate-props.js';
 
 /** What the alarms watch, and where they send. */
@@ -243,24 +244,8 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       }),
     'page',
   );
-  // A connection made by hand with temporary credentials stops ingesting when they expire; nothing
-  // is broken yet, so a ticket. Every scheduled run of every target reports its count (0 included),
-  // a manual run none: missing data keeps the state until the next scheduled run.
   const unmanagedTemporaryConnectionsAlarm = routed(
-    metric(METRIC.unmanagedTemporaryConnections, 'Maximum')
-      .with({ period: runPeriod })
-      .createAlarm(scope, 'UnmanagedTemporaryConnectionsAlarm', {
-        alarmDescription: describe(
-          'UnmanagedTemporaryConnectionsAlarm',
-          'A scheduled run found S3 connections with temporary credentials that no target rotates, in the sandboxes the targets are in: ' +
-            'each stops ingesting when its credentials expire. `npx aep-s3-rotator discover` names them and prints the targets entries to add.',
-        ),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-        ...actions,
-      }),
+    createUnmanagedConnectionsAlarm(scope, metric(METRIC.unmanagedTemporaryConnections, 'Maximum').with({ period: runPeriod }), describe, actions),
     'ticket',
   );
   // The order of the dashboard and of the stack's AlarmNames output. New alarms go last.

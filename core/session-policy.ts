@@ -41,7 +41,14 @@ export interface SessionPolicyScope {
  * `\u0009`, `\u000A`, `\u000D` and `\u0020`-`\u00FF` in the parameter, and JSON escapes are the
  * same string to IAM.
  */
-export function sessionPolicy({ partition, bucketName, folderPath }: SessionPolicyScope): string {
+export function sessionPolicy(scope: SessionPolicyScope): string {
+  const policy = policyDocument(scope, true);
+  // A folder path long enough that the bare prefix would pass STS's limit keeps the policy it had
+  // before the bare prefix was allowed: configurations that synthesized then still do.
+  return policy.length <= SESSION_POLICY_MAX_CHARS || !scope.folderPath ? policy : policyDocument(scope, false);
+}
+
+function policyDocument({ partition, bucketName, folderPath }: SessionPolicyScope, barePrefix: boolean): string {
   const bucketArn = `arn:${partition}:s3:::${bucketName}`;
   const statements: Record<string, unknown>[] = [
     { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${bucketArn}/${folderPath ? `${folderPath}/` : ''}*` },
@@ -50,7 +57,7 @@ export function sessionPolicy({ partition, bucketName, folderPath }: SessionPoli
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: bucketArn,
-      ...(folderPath ? { Condition: { StringLike: { 's3:prefix': listPrefixes(folderPath) } } } : {}),
+      ...(folderPath ? { Condition: { StringLike: { 's3:prefix': barePrefix ? listPrefixes(folderPath) : listPrefixes(folderPath).slice(1) } } } : {}),
     },
     { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
     {
@@ -73,7 +80,8 @@ export function sessionPolicy({ partition, bucketName, folderPath }: SessionPoli
  * and does not document which prefix its S3 connector lists with (FLOW-SERVICE.md, "Explore").
  * Listing with the bare `<folder>` shows the *names* of keys beside the folder that share its
  * prefix (`crm/daily-archive/`), never their contents: `s3:GetObject` stays under `<folder>/`.
- * The role the stack creates for a `createRole` target uses the same values.
+ * The role the stack creates for a `createRole` target uses the same values. A session policy whose
+ * folder is too long for STS's 2,048 characters with the bare prefix goes without it.
  */
 export function listPrefixes(folderPath: string): string[] {
   return [folderPath, `${folderPath}/`, `${folderPath}/*`];
@@ -86,7 +94,8 @@ export function partitionOf(arn: string): string | undefined {
 
 /**
  * Why a target's session policy would be longer than STS accepts, or undefined. The folder path
- * appears four times in it, so a long one is what breaks the limit.
+ * appears three times in it (four with the bare prefix, which a folder that long goes without), so
+ * a long one is what breaks the limit.
  * @param partition the role's partition when known; otherwise the longest one is assumed.
  */
 export function sessionPolicySizeProblem(scope: Omit<SessionPolicyScope, 'partition'> & { readonly partition?: string }): string | undefined {
@@ -94,7 +103,7 @@ export function sessionPolicySizeProblem(scope: Omit<SessionPolicyScope, 'partit
   if (length <= SESSION_POLICY_MAX_CHARS) return undefined;
   return (
     `makes the session policy ${length} characters long, above the ${SESSION_POLICY_MAX_CHARS} STS accepts ` +
-    '(the folder path appears in it four times); use a shorter folder path, or a parent folder'
+    '(the folder path appears in it three times); use a shorter folder path, or a parent folder'
   );
 }
 

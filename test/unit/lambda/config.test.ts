@@ -152,11 +152,11 @@ describe('loadConfig', () => {
 
   it('accepts the longest folder whose session policy fits in 2048 characters, and refuses one character more naming folderPath', () => {
     const target = (length: number) => [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) }];
-    let fits = 300;
+    let fits = 400;
     while (problemsOrNone(() => loadConfig({ env: env({}, target(fits + 1)) })).length === 0) fits += 1;
 
     const problems = problemsOf(() => loadConfig({ env: env({}, target(fits + 1)) }));
-    expect(fits).toBeGreaterThan(300);
+    expect(fits).toBeGreaterThan(400);
     expect(problems).toEqual([
       expect.stringMatching(
         new RegExp(`^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters long, above the 2048 STS accepts`),

@@ -132,7 +132,7 @@ describe('parseRotatorConfig', () => {
   it('refuses the folder whose session policy would pass 2048 characters, naming folderPath, and accepts one character less', () => {
     const role = 'arn:aws:iam::123456789012:role/r';
     const target = (length: number) => single({ roleArn: role, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) });
-    let fits = 300;
+    let fits = 400;
     while (
       (() => {
         try {
@@ -145,7 +145,7 @@ describe('parseRotatorConfig', () => {
     )
       fits += 1;
 
-    expect(fits).toBeGreaterThan(300);
+    expect(fits).toBeGreaterThan(400);
     expect(problemsOf(target(fits + 1))).toEqual([
       expect.stringMatching(/^targets\[0\]\.folderPath: "f+" makes the session policy 20\d\d characters long, above the 2048 STS accepts/),
     ]);

@@ -9,7 +9,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, type CommandOptions } from './args.js';
 import { checkConfigCommand } from './commands/check-config.js';
+import { discoverCommand } from './commands/discover.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { probeCommand } from './commands/probe.js';
 import { rotateCommand } from './commands/rotate.js';
 import { rotateAdobeSecretCommand } from './commands/rotate-adobe-secret.js';
 import { statusCommand } from './commands/status.js';
@@ -28,6 +30,8 @@ const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => 
   'check-config': checkConfigCommand,
   'test-alarm': testAlarmCommand,
   'rotate-adobe-secret': rotateAdobeSecretCommand,
+  discover: discoverCommand,
+  probe: probeCommand,
 };
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */

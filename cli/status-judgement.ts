@@ -10,7 +10,8 @@
  * PATCH): a refusal puts it at risk too. Never throws: a failure is a status. Only the names of
  * `auth.params` are kept, never their values.
  */
-import { describeExploreQuery, exploreQueryFor } from '../lambda/adobe-verification.js';
+import { checkAdobeAccess } from '../lambda/adobe-verification.js';
+import { declaredScope } from '../lambda/connection-scope.js';
 import { ConnectionNotRotatableError, describeFailure, FlowServiceError, RotatorError } from '../lambda/errors.js';
 import type { BaseConnection, FlowServiceClient } from '../lambda/flow-service-client.js';
 import { writtenByRotator as isWrittenByRotator } from '../lambda/held-credentials.js';
@@ -74,6 +75,8 @@ export interface ConnectionStatus {
   readonly explored?: string;
   /** `--probe`: Flow Service listed it with the credentials the connection holds now. */
   readonly adobeVerified?: boolean;
+  /** `--probe`: Flow Service read a file it listed (true), was refused (false); absent when it listed no file to read. */
+  readonly adobeCanRead?: boolean;
   /** `--probe`, refused: Adobe's code (`1100-400`, `2118-403`, ...) or the rotator's (`FLOW_SERVICE_UNREACHABLE`). */
   readonly adobeErrorCode?: string;
   /** `--probe`, refused: Flow Service's answer, with Adobe's own detail (never a secret). */
@@ -102,33 +105,54 @@ function bucketOf(target: TargetConfig): { bucketName?: string; folderPath?: str
 /** GET one connection and judge it (with its ledger entry when there is one); with `probe`, also have Flow Service explore it. */
 export async function inspect(
   target: TargetConfig,
-  flowService: Pick<FlowServiceClient, 'getConnection' | 'exploreConnection'>,
+  flowService: Pick<FlowServiceClient, 'getConnection' | 'exploreConnection' | 'previewFile'>,
   judging: Judging,
 ): Promise<ConnectionStatus> {
-  const status = await judge(target, flowService, judging);
+  // The probe asks for what the connection declares it reads: its GET is read once.
+  let connection: BaseConnection | undefined;
+  const reading = { getConnection: async (id: string, sandbox: string) => (connection = await flowService.getConnection(id, sandbox)) };
+  const status = await judge(target, reading, judging);
   // Not found or unreadable: Flow Service would refuse the explore for the same reason.
   if (!judging.probe || status.risk === 'not-found' || status.risk === 'unreadable') return status;
-  const adobe = await probeAdobe(target, flowService);
-  if (adobe.adobeVerified || status.atRisk) return { ...status, ...adobe };
+  const adobe = await probeAdobe(target, flowService, connection, judging.ledger);
+  if ((adobe.adobeVerified && adobe.adobeCanRead !== false) || status.atRisk) return { ...status, ...adobe };
   return { ...status, ...adobe, risk: 'adobe-cannot-read', atRisk: true, warning: adobeWarning(adobe) };
 }
 
 /**
- * `GET /connections/{id}/explore` with what the connection holds now: the target's folder when it
- * names its bucket, else the root (the query the function explores after each PATCH).
+ * Adobe's check with what the connection holds now, as the function makes it after each PATCH
+ * (lambda/adobe-verification.ts): list what the connection declares it reads (else the target's
+ * folder, else the root), in the form the ledger remembers, then read a file it lists.
  */
 async function probeAdobe(
   target: TargetConfig,
-  flowService: Pick<FlowServiceClient, 'exploreConnection'>,
-): Promise<Required<Pick<ConnectionStatus, 'explored' | 'adobeVerified'>> & Pick<ConnectionStatus, 'adobeErrorCode' | 'adobeError'>> {
-  const query = exploreQueryFor(bucketOf(target));
-  const explored = describeExploreQuery(query);
+  flowService: Pick<FlowServiceClient, 'exploreConnection' | 'previewFile'>,
+  connection: BaseConnection | undefined,
+  ledger: LedgerRecord | undefined,
+): Promise<Required<Pick<ConnectionStatus, 'explored' | 'adobeVerified'>> & Pick<ConnectionStatus, 'adobeErrorCode' | 'adobeError' | 'adobeCanRead'>> {
+  const declared = connection ? declaredScope(connection) : undefined;
+  const own = bucketOf(target);
+  const reads = declared ?? (own.bucketName ? { bucketName: own.bucketName, ...(own.folderPath ? { folderPath: own.folderPath } : {}) } : undefined);
+  const plan = { connectionId: target.connectionId, sandboxName: target.sandboxName, reads, declared, rememberedForm: ledger?.exploreForm };
   try {
-    await flowService.exploreConnection(target.connectionId, target.sandboxName, query);
-    return { explored, adobeVerified: true };
+    const access = await checkAdobeAccess(flowService, plan, {});
+    if (!access.canList) {
+      const { message, code } = describeFailure(access.listRefusal);
+      return { explored: access.listed, adobeVerified: false, adobeErrorCode: code, adobeError: message };
+    }
+    if (access.canRead === false) {
+      const { message, code } = describeFailure(access.readRefusal?.error);
+      return { explored: access.readRefusal?.file ?? access.listed, adobeVerified: true, adobeCanRead: false, adobeErrorCode: code, adobeError: message };
+    }
+    return { explored: access.listed, adobeVerified: true, ...(access.canRead ? { adobeCanRead: true } : {}) };
   } catch (error) {
     const { message, code } = describeFailure(error);
-    return { explored, adobeVerified: false, adobeErrorCode: code, adobeError: message };
+    return {
+      explored: reads ? `s3://${reads.bucketName}/${reads.folderPath ? `${reads.folderPath}/` : ''}` : "the bucket's root",
+      adobeVerified: false,
+      adobeErrorCode: code,
+      adobeError: message,
+    };
   }
 }
 

@@ -93,8 +93,11 @@ function advice(status: ConnectionStatus, options: CommandOptions): { text: stri
       return { text: 'enable the connection in Experience Platform, or remove it from the targets' };
     case 'adobe-cannot-read':
       return {
+        // KMS and object permissions matter only once Adobe listed and could not read a file.
         text:
-          "check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder " +
+          (status.adobeCanRead === false
+            ? "check s3:GetObject on the objects and, for SSE-KMS, kms:Decrypt on the bucket's key (the role, the bucket and key policies) "
+            : "check s3:ListBucket in the role's permissions, the bucket policy and the session policy's folder ") +
           '(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then try a dry run',
         command: suggest(`rotate --dry-run --connection ${status.connectionId}`, options),
       };

@@ -64,6 +64,10 @@ export const METRIC = {
   secondsUntilCredentialExpiry: 'SecondsUntilCredentialExpiry',
   /** One per ledger write that failed (the rotation itself is unaffected). */
   ledgerWriteFailed: 'LedgerWriteFailed',
+  /** Per connection (Adobe's check on): its dataflows whose last run since the previous attempt failed (0 included). */
+  dataflowRunFailed: 'DataflowRunFailed',
+  /** Per scheduled run of every target: S3 connections with temporary credentials no target rotates, in its sandboxes. */
+  unmanagedTemporaryConnections: 'UnmanagedTemporaryConnections',
 } as const;
 
 /**

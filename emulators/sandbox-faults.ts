@@ -19,7 +19,11 @@
  *   happens, and each tick's event goes to the schedule's dead-letter queue;
  * - `failure-queue-denied`: the failure dead-letter queue refuses Lambda's records: a run that
  *   fails as a whole (after `ims-401`, say) is lost;
- * - `ledger-denied`: the function's role loses `dynamodb:UpdateItem` on the ledger.
+ * - `ledger-denied`: the function's role loses `dynamodb:UpdateItem` on the ledger;
+ * - `dataflow-run-failed`: a dataflow reading a connection fails every run (files it cannot parse)
+ *   until the fault is cleared;
+ * - `unmanaged-connection`: somebody creates an S3 connection by hand, with temporary credentials
+ *   that nothing rotates, in a sandbox of the targets; clearing the faults deletes it.
  *
  * Together they move every alarm of the stack (see {@link FAULT_ALARMS}).
  */
@@ -33,6 +37,7 @@ import { ImsTokenProvider } from '../lambda/ims-client.js';
 import type { DeployedStack, SandboxAlarmId } from './deployed-stack.js';
 import { dynamoDbAccessDenied } from './dynamodb.js';
 import { flowProblem } from './flow-service.js';
+import { RUN_COPY_FAILED } from './flow-service-dataflows.js';
 import { WORLD_LEDGER_TABLE, type World } from './world.js';
 
 export const FAULT_NAMES = [
@@ -45,11 +50,13 @@ export const FAULT_NAMES = [
   'scheduler-denied',
   'failure-queue-denied',
   'ledger-denied',
+  'dataflow-run-failed',
+  'unmanaged-connection',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /** Faults about one connection need its id (`--connection`). */
-export const CONNECTION_FAULTS: ReadonlySet<FaultName> = new Set(['412-storm', 'patch-refused', 'expired-credentials', 'expiring']);
+export const CONNECTION_FAULTS: ReadonlySet<FaultName> = new Set(['412-storm', 'patch-refused', 'expired-credentials', 'expiring', 'dataflow-run-failed']);
 
 /**
  * Which alarms each fault moves at the next scheduled run (`failure-queue-denied` with a run that
@@ -67,7 +74,12 @@ export const FAULT_ALARMS: Readonly<Record<FaultName, readonly SandboxAlarmId[]>
   'scheduler-denied': ['ScheduleDeadLetterQueueAlarm', 'RotatorNotReportingAlarm'],
   'failure-queue-denied': ['DestinationDeliveryFailuresAlarm'],
   'ledger-denied': ['LedgerWriteFailedAlarm'],
+  'dataflow-run-failed': ['DataflowRunFailedAlarm'],
+  'unmanaged-connection': ['UnmanagedTemporaryConnectionsAlarm'],
 };
+
+/** The name of the connection `unmanaged-connection` creates (and clearing the faults deletes). */
+export const HAND_MADE_CONNECTION_NAME = 'Made by hand in the UI (sandbox fault)';
 
 /** The Experience Platform UI's client id (Flow Service's `createdClient`/`updatedClient` for edits made there). */
 const UI_CLIENT_ID = 'exc_app';
@@ -132,6 +144,26 @@ export async function injectFault(context: FaultContext, name: string, given?: s
         ...dynamoDbAccessDenied('UpdateItem', `arn:aws:dynamodb:us-east-1:123456789012:table/${world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE}`),
       });
       return "The function's role lost dynamodb:UpdateItem on the ledger: rotations go on, every ledger write fails, and after two runs LedgerWriteFailedAlarm fires. `npm run sandbox -- fault clear` gives the permission back.";
+    case 'dataflow-run-failed': {
+      const flowId =
+        world.flowIds[world.connectionIds.indexOf(connectionId!)]?.[0] ?? flowService.seedFlow({ baseConnectionId: connectionId!, name: 'Dataflow' });
+      flowService.failFlowRuns(flowId);
+      return (
+        `Dataflow ${flowId}, reading ${connectionId}, now fails every run (${RUN_COPY_FAILED}): each scheduled run counts it in DataflowRunFailed, ` +
+        'and DataflowRunFailedAlarm names the connection. `npm run sandbox -- fault clear` lets it ingest again.'
+      );
+    }
+    case 'unmanaged-connection': {
+      const made = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/made-by-hand', 'made-by-hand', 3600);
+      const { sandboxName } = world.connection(world.connectionIds[0]!);
+      const { id } = flowService.seedConnection({
+        orgId: world.adobe.orgId,
+        sandboxName,
+        name: HAND_MADE_CONNECTION_NAME,
+        params: { s3AccessKey: made.accessKeyId, s3SecretKey: made.secretAccessKey, s3SessionToken: made.sessionToken!, bucketName: 'acme-hand-made' },
+      });
+      return `Somebody created S3 connection ${id} by hand in sandbox ${sandboxName}, with temporary credentials that nothing rotates: the next scheduled run counts it and UnmanagedTemporaryConnectionsAlarm opens a ticket; \`npx aep-s3-rotator discover\` prints its targets entry. \`npm run sandbox -- fault clear\` deletes it.`;
+    }
     case 'io-management-403':
       world.emulators.ims.setIoManagementApi(world.adobe.clientId, false);
       return "The Developer Console project no longer has the I/O Management API: Adobe refuses the client secret's rotation with 403 until it is added back (`npm run sandbox -- fault clear` plays that part); the rotator itself is unaffected.";
@@ -189,9 +221,12 @@ async function expireLedgerSoon(world: World, connectionId: string, seconds: num
  */
 export function clearFaults(context: FaultContext): FaultMessage {
   context.world.emulators.flowService.clearFaults();
+  for (const connection of context.world.emulators.flowService.listConnections()) {
+    if (connection.name === HAND_MADE_CONNECTION_NAME) context.world.emulators.flowService.deleteConnection(connection.id);
+  }
   context.world.emulators.ims.setIoManagementApi(context.world.adobe.clientId, true);
   context.stack.clearFaults();
-  return 'Flow Service takes PATCHes again, no other writer edits the connections, the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
+  return 'Flow Service takes PATCHes again, no other writer edits the connections, the hand-made connection is deleted, the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
 }
 
 /** Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with If-Match. */

@@ -6,13 +6,16 @@
  *
  * The function writes with `UpdateItem` (the old item comes back with the same request,
  * `ReturnValues: ALL_OLD`, so a failed connection's expiry metric can use what the ledger says it
- * still holds), and reads with `BatchGetItem` only at the start of a scheduled run, to find the
- * connections an earlier delivery of the same schedule tick already rotated. A write that fails
- * never fails the rotation: the caller logs it and counts it (`LedgerWriteFailed`).
+ * still holds), and reads with `BatchGetItem` at the start of a run: what it remembers of each
+ * connection (the explore form Adobe accepted, when it last tried it), and, on a scheduled run, the
+ * connections an earlier delivery of the same schedule tick already rotated. A write or read that
+ * fails never fails the rotation: the caller logs it (and counts a failed write, `LedgerWriteFailed`).
  */
 import { BatchGetItemCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_KEY, type MintMethod } from '../core/contract.js';
+import type { ReadUnproven } from './adobe-verification.js';
+import { EXPLORE_FORMS, type ExploreForm } from './explore-paths.js';
 import type { ConnectionResult, ConnectionStatus } from './summary.js';
 
 /** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */
@@ -31,8 +34,12 @@ export interface LedgerRotation {
   /** The etag the PATCH returned. */
   readonly etag: string;
   readonly method: MintMethod;
-  /** Flow Service listed the bucket with them (issue: Adobe's side of the proof). */
+  /** Flow Service listed what the connection reads with them (Adobe's side of the proof). */
   readonly adobeVerified: boolean;
+  /** Flow Service read a file it listed (true) or was refused (false); absent when not tried. */
+  readonly adobeCanRead?: boolean;
+  /** Why reading was not proven: it listed nothing, or no file it could preview. */
+  readonly adobeReadUnproven?: ReadUnproven;
   /** The schedule tick (EventBridge Scheduler's `executionId`) whose run PATCHed them; absent for a manual run. */
   readonly executionId?: string;
 }
@@ -54,6 +61,8 @@ export interface LedgerRecord {
   readonly lastAttempt?: LedgerAttempt;
   /** Runs in a row whose outcome was `failed` (0 after a rotation). */
   readonly consecutiveFailures: number;
+  /** The explore path form Adobe last accepted for this connection: tried first next time. */
+  readonly exploreForm?: ExploreForm;
 }
 
 /**
@@ -86,10 +95,16 @@ export function ledgerUpdate(tableName: string, result: ConnectionResult, method
       etag: result.etag!,
       method,
       adobeVerified: result.adobeVerified === true,
+      ...(result.adobeCanRead !== undefined ? { adobeCanRead: result.adobeCanRead } : {}),
+      ...(result.adobeReadUnproven ? { adobeReadUnproven: result.adobeReadUnproven } : {}),
       ...(executionId ? { executionId } : {}),
     };
     sets.push('lastRotation = :rotation');
     values[':rotation'] = rotation;
+  }
+  if (result.exploreForm) {
+    sets.push('exploreForm = :exploreForm');
+    values[':exploreForm'] = result.exploreForm;
   }
   if (result.status === 'failed') {
     sets.push('consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one');
@@ -117,7 +132,16 @@ export function toLedgerRecord(item: Record<string, unknown> | undefined): Ledge
     ...(item.lastRotation ? { lastRotation: item.lastRotation as LedgerRotation } : {}),
     ...(item.lastAttempt ? { lastAttempt: item.lastAttempt as LedgerAttempt } : {}),
     consecutiveFailures: Number(item.consecutiveFailures ?? 0),
+    ...(EXPLORE_FORMS.includes(item.exploreForm as ExploreForm) ? { exploreForm: item.exploreForm as ExploreForm } : {}),
   };
+}
+
+/** What a run reads back of a connection before it starts: hints, never decisions. */
+export interface RememberedConnection {
+  /** The explore path form Adobe last accepted: tried first. */
+  readonly exploreForm?: ExploreForm;
+  /** ISO 8601: the rotator's last attempt, so that a dataflow run that failed since is counted once. */
+  readonly lastAttemptAt?: string;
 }
 
 /** The ledger table, written by the function and read by the CLI. */
@@ -141,6 +165,40 @@ export class RotationLedger {
       abortSignal: signal,
     });
     return toLedgerRecord(response.Attributes && unmarshall(response.Attributes));
+  }
+
+  /**
+   * What the ledger remembers of each of `connectionIds` that it has seen, by connection id: the
+   * explore form Adobe last accepted, and when the rotator last tried it. 100 keys a request
+   * (eventually consistent: both are hints, and the next run corrects a stale one); keys DynamoDB
+   * leaves unprocessed are asked for again a few times, and any still left are simply not in the
+   * answer (their connections are treated as new). Rejects on any DynamoDB failure.
+   */
+  async remembered(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, RememberedConnection>> {
+    const found = new Map<string, RememberedConnection>();
+    for (let start = 0; start < connectionIds.length; start += BATCH_GET_KEYS) {
+      let keys = connectionIds.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
+      for (let round = 0; keys.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
+        const response = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.tableName]: { Keys: keys, ProjectionExpression: '#id, exploreForm, lastAttempt', ExpressionAttributeNames: { '#id': LEDGER_KEY } },
+            },
+          }),
+          { abortSignal: signal },
+        );
+        for (const item of response.Responses?.[this.tableName] ?? []) {
+          const record = toLedgerRecord(unmarshall(item));
+          if (!record) continue;
+          found.set(record.connectionId, {
+            ...(record.exploreForm ? { exploreForm: record.exploreForm } : {}),
+            ...(record.lastAttempt?.at ? { lastAttemptAt: record.lastAttempt.at } : {}),
+          });
+        }
+        keys = response.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return found;
   }
 
   /**

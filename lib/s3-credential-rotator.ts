@@ -128,6 +128,10 @@ export class S3CredentialRotator extends Construct {
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
   /** The function could not write the ledger in two schedule intervals in a row. */
   readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
+  /** A dataflow reading a connection failed its last run; one contributor per connection (the first shard's alarm). */
+  readonly dataflowRunFailedAlarm: cloudwatch.Alarm;
+  /** A scheduled run found S3 connections with temporary credentials that no target rotates. */
+  readonly unmanagedTemporaryConnectionsAlarm: cloudwatch.Alarm;
   /** Every alarm above, in the order the dashboard shows them. */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** How `CredentialsExpiringAlarm` was sized (threshold, window, the warning it guarantees). */
@@ -321,6 +325,8 @@ export class S3CredentialRotator extends Construct {
     this.scheduleDeadLetterQueueAlarm = monitoring.scheduleDeadLetterQueueAlarm;
     this.failureDeadLetterQueueAlarm = monitoring.failureDeadLetterQueueAlarm;
     this.ledgerWriteFailedAlarm = monitoring.ledgerWriteFailedAlarm;
+    this.dataflowRunFailedAlarm = monitoring.dataflowRunFailedAlarm;
+    this.unmanagedTemporaryConnectionsAlarm = monitoring.unmanagedTemporaryConnectionsAlarm;
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
     if (this.adobeSecretRotation) {

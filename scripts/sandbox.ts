@@ -22,8 +22,9 @@ const USAGE = `Usage:
   npm run sandbox -- fault clear                               clear Flow Service's refusals
   npm run sandbox -- run                                       a scheduled run now, as the schedule would
 
-Faults: 412-storm, patch-refused, expired-credentials and expiring (each needs --connection <id>), ims-401,
-io-management-403, scheduler-denied, failure-queue-denied, ledger-denied; together they move every alarm of the stack.
+Faults: 412-storm, patch-refused, expired-credentials, expiring and dataflow-run-failed (each needs --connection <id>),
+ims-401, io-management-403, scheduler-denied, failure-queue-denied, ledger-denied, unmanaged-connection; together they
+move every alarm of the stack.
 --config <file>: write the rotator configuration there (relative to where npm was run) instead of
 the sandbox's directory. --every: how often the schedule fires while ENABLED (30s, 2m, 0: never).
 Faults and runs reach the sandbox at $${CONTROL_VARIABLE} (the environment it prints sets it).`;

@@ -37,9 +37,10 @@ export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | un
 
 /**
  * Let `role` use the ledger exactly as lambda/ledger.ts does: `dynamodb:UpdateItem` on the table
- * (its `ReturnValues: ALL_OLD` needs no read permission), `dynamodb:BatchGetItem` to find, at the
- * start of a scheduled run, what an earlier delivery of the same tick already rotated, and with a
- * customer-managed key the two KMS actions DynamoDB performs with the caller's permissions, only
+ * (its `ReturnValues: ALL_OLD` needs no read permission), `dynamodb:BatchGetItem` to read, at the
+ * start of a run, what it remembers of each connection (the explore form Adobe accepted, when it
+ * last tried it) and, on a scheduled run, what an earlier delivery of the same tick already
+ * rotated, and with a customer-managed key the two KMS actions DynamoDB performs with the caller's permissions, only
  * through DynamoDB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
  * Not `grantReadWriteData`: it adds PutItem, DeleteItem, Query, Scan, BatchWriteItem and `kms:*` wildcards.
  */

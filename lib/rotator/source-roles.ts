@@ -6,7 +6,7 @@
 import { Aws, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { normalizeFolderPath } from '../../core/session-policy.js';
+import { listPrefixes, normalizeFolderPath } from '../../core/session-policy.js';
 import type { CreatedRoleOptions, RotationTargetProps } from './props.js';
 
 /** The role Adobe's credentials belong to: assumable only by the function, read-only on the bucket. */
@@ -22,8 +22,9 @@ export function createSourceRole(scope: Construct, functionRole: iam.IRole, targ
       sid: 'ListBucket',
       actions: ['s3:ListBucket'],
       resources: [bucketArn],
-      // `<folder>/`, not `<folder>`: a bare prefix would also list `<folder>-archive/` and the like.
-      ...(folder ? { conditions: { StringLike: { 's3:prefix': [`${folder}/`, `${folder}/*`] } } } : {}),
+      // The session policy's values (core/session-policy.ts `listPrefixes`): with the bare `<folder>`,
+      // whose listing shows the names (never the contents) of keys beside it that share its prefix.
+      ...(folder ? { conditions: { StringLike: { 's3:prefix': listPrefixes(folder) } } } : {}),
     }),
     new iam.PolicyStatement({ sid: 'LocateBucket', actions: ['s3:GetBucketLocation'], resources: [bucketArn] }),
     new iam.PolicyStatement({

@@ -129,7 +129,7 @@ describe('pause', () => {
     const result = await t.cli(['pause'], { tty: true });
 
     expect(result.code).toBe(0);
-    expect(flat(result.stdout)).toContain('the actions of its 8 alarms are disabled (all already were)');
+    expect(flat(result.stdout)).toContain('the actions of its 10 alarms are disabled (all already were)');
     expect(disables()).toBe(before);
     expect(schedule().State).toBe('DISABLED');
   });
@@ -170,7 +170,7 @@ describe('resume', () => {
     const result = await t.cli(['resume'], { tty: true });
 
     expect(flat(result.stdout)).toContain(
-      `Resumed: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED; the actions of its 8 alarms are enabled. It was paused by ${operatorArn}`,
+      `Resumed: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED; the actions of its 10 alarms are enabled. It was paused by ${operatorArn}`,
     );
     expect(flat(result.stdout)).toContain('The next scheduled run starts within 15m (rate(15 minutes)); then check: npx aep-s3-rotator status');
   });
@@ -182,7 +182,7 @@ describe('resume', () => {
 
     expect(result.code).toBe(0);
     expect(flat(result.stdout)).toBe(
-      `Not paused: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED and the actions of its 8 alarms are enabled. Nothing was changed. `,
+      `Not paused: schedule ${SCHEDULE_NAME} (group ${SCHEDULE_GROUP_NAME}) is ENABLED and the actions of its 10 alarms are enabled. Nothing was changed. `,
     );
     expect(writes()).toHaveLength(writesBefore);
   });

@@ -245,18 +245,18 @@ describe('status --probe', () => {
     const report = result.json();
     expect(report).toMatchObject({ ok: true, atRisk: 0 });
     expect(report.connections).toEqual([
-      expect.objectContaining({ connectionId: ids[0], risk: 'ok', atRisk: false, explored: "the bucket's root", adobeVerified: true }),
-      expect.objectContaining({ connectionId: ids[1], risk: 'ok', atRisk: false, explored: "the bucket's root", adobeVerified: true }),
+      expect.objectContaining({ connectionId: ids[0], risk: 'ok', atRisk: false, explored: 's3://acme-ingest-0/exports/prod/', adobeVerified: true }),
+      expect.objectContaining({ connectionId: ids[1], risk: 'ok', atRisk: false, explored: 's3://acme-ingest-1/exports/dev/', adobeVerified: true }),
     ]);
     expect(report.connections[0]).not.toHaveProperty('adobeError');
-    // The targets name no bucket: the root, in each connection's own sandbox.
+    // The targets name no bucket: the folder each connection declares, in its own sandbox.
     expect(
       explores()
         .slice(before)
         .map((request) => [request.path, request.query, request.headers['x-sandbox-name']]),
     ).toEqual([
-      [`/connections/${ids[0]}/explore`, { objectType: 'root' }, 'prod'],
-      [`/connections/${ids[1]}/explore`, { objectType: 'root' }, 'dev'],
+      [`/connections/${ids[0]}/explore`, { objectType: 'folder', object: '/acme-ingest-0/exports/prod/' }, 'prod'],
+      [`/connections/${ids[1]}/explore`, { objectType: 'folder', object: '/acme-ingest-1/exports/dev/' }, 'dev'],
     ]);
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
   });
@@ -276,7 +276,7 @@ describe('status --probe', () => {
       adobeErrorCode: '1100-400',
       adobeError: expect.stringContaining(`Flow Service GET /connections/${ids[0]}/explore failed with HTTP 400 (1100-400): `),
       warning: expect.stringMatching(
-        /^Adobe cannot read the bucket's root with the credentials the connection holds now, .*Amazon S3 answered ExpiredToken: The provided token has expired\.$/,
+        /^Adobe cannot read s3:\/\/acme-ingest-0\/exports\/prod\/ with the credentials the connection holds now, .*Amazon S3 answered ExpiredToken: The provided token has expired\.$/,
       ),
     });
     expect(dev).toMatchObject({ risk: 'ok', atRisk: false, adobeVerified: true });
@@ -294,9 +294,11 @@ describe('status --probe', () => {
     expect(lines.find((line) => line.startsWith(ids[0]!.slice(0, 8)))).toMatch(/ADOBE REFUSED\s+REFUSED$/);
     expect(lines.find((line) => line.startsWith(ids[1]!.slice(0, 8)))).toMatch(/ok\s+reads$/);
     const warning = flat(result.stdout.slice(result.stdout.indexOf('WARNING:')));
-    expect(warning).toContain(`WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): Adobe cannot read the bucket's root`);
+    expect(warning).toContain(`WARNING: ${ids[0]!.slice(0, 8)} (sandbox prod): Adobe cannot read s3://acme-ingest-0/exports/prod/`);
     expect(warning).toContain('(1100-400): The request could not be processed. Flow provider error: Amazon S3 answered ExpiredToken');
-    expect(warning).toContain("check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder");
+    expect(warning).toContain("check s3:ListBucket in the role's permissions, the bucket policy and the session policy's folder");
+    // KMS and object permissions are advice for a refused read only.
+    expect(warning).not.toContain('kms');
     expect(lines).toContain(`    npx aep-s3-rotator rotate --dry-run --connection ${ids[0]}`);
     expect(flat(result.stdout)).toContain('AT RISK: 1 of 2 connections healthy; Adobe could read 1 of 2');
   });
@@ -337,7 +339,10 @@ describe('status --probe', () => {
 describe('status --probe with narrowed targets', () => {
   let narrowed: CliWorld;
   beforeAll(async () => {
-    narrowed = await startCliWorld({ connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }] });
+    // The connection declares no bucket of its own: the target's folder is what Adobe is asked for.
+    narrowed = await startCliWorld({
+      connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily', connectionBucketName: null }],
+    });
     // The function's credentials, narrowed by a session policy to s3://acme-aep-landing/crm/daily/.
     expect((await narrowed.cli(['rotate', '--local'])).code).toBe(0);
   });

@@ -98,6 +98,8 @@ describe('tags', () => {
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Dashboard',
         'AWS::DynamoDB::Table',
         'AWS::IAM::Role',

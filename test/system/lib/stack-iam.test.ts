@@ -120,7 +120,7 @@ describe('IAM', () => {
                 Action: 's3:ListBucket',
                 Resource: partitionArn(':s3:::acme-aep-landing'),
                 // With the slash: a bare `crm/daily` would also let Adobe list `crm/daily-archive/`.
-                Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] }, ...owner },
+                Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/', 'crm/daily/*'] }, ...owner },
               },
               {
                 Sid: 'LocateBucket',
@@ -189,12 +189,14 @@ describe('IAM', () => {
                 'aws:SourceArn': [
                   rotator.connectionFailingAlarm,
                   rotator.credentialsExpiringAlarm,
+                  rotator.dataflowRunFailedAlarm,
                   rotator.errorsAlarm,
                   rotator.destinationDeliveryFailuresAlarm,
                   rotator.scheduleDeadLetterQueueAlarm,
                   rotator.failureDeadLetterQueueAlarm,
                   rotator.ledgerWriteFailedAlarm,
                   rotator.rotatorNotReportingAlarm,
+                  rotator.unmanagedTemporaryConnectionsAlarm,
                 ].map(arnOf),
               },
             },

@@ -159,7 +159,7 @@ describe('npm run sandbox -- ...: usage', () => {
     [
       ['fault', 'meteor-strike'],
       2,
-      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied and clear.',
+      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied, dataflow-run-failed, unmanaged-connection and clear.',
     ],
     [['--every', 'soon'], 2, 'sandbox: --every "soon" is not a duration: use 30s, 2m, 1500ms, or 0 for never.'],
     [['frobnicate'], 2, 'sandbox: Unknown command "frobnicate".'],

@@ -31,7 +31,7 @@ describe('sessionPolicy', () => {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: 'arn:aws:s3:::acme-aep-landing',
-          Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
+          Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/', 'crm/daily/*'] } },
         },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::acme-aep-landing' },
         decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/crm/daily/*'),
@@ -57,7 +57,7 @@ describe('sessionPolicy', () => {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: 'arn:aws-cn:s3:::acme.cn.landing',
-          Condition: { StringLike: { 's3:prefix': ['in/', 'in/*'] } },
+          Condition: { StringLike: { 's3:prefix': ['in', 'in/', 'in/*'] } },
         },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws-cn:s3:::acme.cn.landing' },
         decrypt('aws-cn', 'arn:aws-cn:s3:::acme.cn.landing', 'arn:aws-cn:s3:::acme.cn.landing/in/*'),
@@ -77,7 +77,7 @@ describe('sessionPolicy', () => {
 
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Sid: 'ReadObjects', Condition: { StringEquals: owner } }),
-      expect.objectContaining({ Sid: 'ListFolder', Condition: { StringLike: { 's3:prefix': ['crm/', 'crm/*'] }, StringEquals: owner } }),
+      expect.objectContaining({ Sid: 'ListFolder', Condition: { StringLike: { 's3:prefix': ['crm', 'crm/', 'crm/*'] }, StringEquals: owner } }),
       expect.objectContaining({ Sid: 'LocateBucket', Condition: { StringEquals: owner } }),
       decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/crm/*'),
     ]);
@@ -97,8 +97,10 @@ describe('sessionPolicy', () => {
     expect(withContext.length).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
     expect(without.length).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
     expect(JSON.parse(without).Statement[3].Condition).toEqual({ StringLike: { 'kms:ViaService': 's3.*' } });
-    // A few hundred characters of folder path (with a 63-character bucket name): no real target comes near.
-    expect(length).toBeGreaterThan(250);
+    // Over two hundred characters of folder path (with a 63-character bucket name): no real target comes near.
+    expect(length).toBeGreaterThan(200);
+    // What goes next is the bare prefix, and only where the policy would not fit with it.
+    expect(JSON.parse(without).Statement[1].Condition.StringLike['s3:prefix']).toEqual(['f'.repeat(length + 1), `${'f'.repeat(length + 1)}/`, `${'f'.repeat(length + 1)}/*`]);
   });
 
   it('writes characters outside printable ASCII as JSON escapes, which STS accepts and IAM reads as the same text', () => {
@@ -126,6 +128,20 @@ describe('sessionPolicySizeProblem', () => {
     expect(sessionPolicySizeProblem({ ...scope, folderPath: 'f'.repeat(fits + 1) })).toMatch(
       /^makes the session policy 20(49|50|51) characters long, above the 2048 STS accepts/,
     );
+  });
+
+  it('allows the bare folder prefix while it fits, and goes without it for a folder too long for it, so every folder that fitted before still does', () => {
+    const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
+    const prefixesOf = (folderPath: string) =>
+      (JSON.parse(sessionPolicy({ ...scope, folderPath })).Statement as Array<{ Sid: string; Condition?: { StringLike: { 's3:prefix': string[] } } }>).find(
+        (statement) => statement.Sid === 'ListFolder',
+      )!.Condition!.StringLike['s3:prefix'];
+    const short = 'f'.repeat(100);
+    const long = 'f'.repeat(longestFitting('aws'));
+
+    expect(prefixesOf(short)).toEqual([short, `${short}/`, `${short}/*`]);
+    expect(prefixesOf(long)).toEqual([`${long}/`, `${long}/*`]);
+    expect(longestFitting('aws')).toBeGreaterThan(400);
   });
 
   it('assumes the longest partition when the role is not known yet', () => {

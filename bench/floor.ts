@@ -22,8 +22,16 @@ export interface RequestNode {
   readonly service: ServiceName;
   /** Requests that must have answered before this one can be sent. */
   readonly after: readonly string[];
-  /** Made once per container or once per invocation (cached afterwards), not once per connection. */
-  readonly once?: 'container' | 'invocation';
+  /**
+   * Made once per container or once per invocation (cached afterwards), or once per sandbox the
+   * invocation touches, not once per connection.
+   */
+  readonly once?: 'container' | 'invocation' | 'sandbox';
+  /**
+   * Made after the connection's outcome, outside its concurrency slot (lambda/run-checks.ts): it
+   * delays no wave, only the end of the invocation, once.
+   */
+  readonly tail?: boolean;
   /** Recognises this request among those an emulator recorded. */
   readonly matches: (request: RecordedRequest) => boolean;
 }
@@ -39,11 +47,29 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
   { id: 'SM GetSecretValue', service: 'secretsManager', after: [], once: 'invocation', matches: (r) => r.action === 'GetSecretValue' },
   { id: 'IMS token', service: 'ims', after: ['SM GetSecretValue'], once: 'container', matches: (r) => r.path.endsWith('/ims/token/v3') },
   { id: 'Flow GET', service: 'flowService', after: ['IMS token'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
-  { id: 'STS AssumeRole', service: 'sts', after: [], matches: (r) => r.action === 'AssumeRole' },
+  // What the connection reads (its bucketName/folderPath) decides the session policy: minting waits for the GET.
+  { id: 'STS AssumeRole', service: 'sts', after: ['Flow GET'], matches: (r) => r.action === 'AssumeRole' },
   { id: 'STS GetCallerIdentity', service: 'sts', after: ['STS AssumeRole'], matches: (r) => r.action === 'GetCallerIdentity' },
-  { id: 'Flow PATCH', service: 'flowService', after: ['Flow GET', 'STS GetCallerIdentity'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
+  { id: 'Flow PATCH', service: 'flowService', after: ['STS GetCallerIdentity'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
   // Adobe's side of the proof (lambda/adobe-verification.ts): Flow Service lists S3 with the new credentials.
   { id: 'Flow explore', service: 'flowService', after: ['Flow PATCH'], matches: (r) => r.method === 'GET' && isExplorePath(r) },
+  // Did ingestion run (lambda/dataflow-runs.ts): the bench's connections have no source connection, so no flows or runs follow.
+  {
+    id: 'Flow source connections',
+    service: 'flowService',
+    after: ['Flow explore'],
+    tail: true,
+    matches: (r) => r.method === 'GET' && r.path.endsWith('/sourceConnections'),
+  },
+  // A scheduled run lists the S3 connections of each sandbox it touched, a page of 100 at a time (lambda/connection-inventory.ts).
+  {
+    id: 'Flow connections listing',
+    service: 'flowService',
+    after: ['Flow source connections'],
+    tail: true,
+    once: 'sandbox',
+    matches: (r) => r.method === 'GET' && /\/connections$/.test(r.path),
+  },
 ];
 
 /**
@@ -66,8 +92,25 @@ export type Cached = 'nothing' | 'per-container' | 'everything';
 const isCached = (node: RequestNode, cached: Cached) =>
   node.once !== undefined && (cached === 'everything' || (cached === 'per-container' && node.once === 'container'));
 
-/** The longest chain of dependent requests (ids, in order); cached requests weigh nothing. */
+/** The longest chain of dependent requests of a wave (ids, in order); cached requests weigh nothing, tail requests are not in a wave. */
 export function criticalPath(graph: readonly RequestNode[], options: { cached: Cached }): string[] {
+  return longestChain(
+    graph.filter((node) => !node.tail),
+    options,
+  );
+}
+
+/** The longest chain of the requests made once a connection's outcome is known: what the invocation's end waits for after its last wave. */
+export function tailPath(graph: readonly RequestNode[]): string[] {
+  const tail = graph.filter((node) => node.tail);
+  const ids = new Set(tail.map((node) => node.id));
+  return longestChain(
+    tail.map((node) => ({ ...node, after: node.after.filter((id) => ids.has(id)) })),
+    { cached: 'nothing' },
+  );
+}
+
+function longestChain(graph: readonly RequestNode[], options: { cached: Cached }): string[] {
   const byId = new Map(graph.map((node) => [node.id, node]));
   const memo = new Map<string, string[]>();
   const longestEndingAt = (id: string, visiting: Set<string>): string[] => {
@@ -106,15 +149,18 @@ export interface Floor {
   readonly firstWaveHops: number;
   /** Requests on every later wave's critical path. */
   readonly laterWaveHops: number;
+  /** Requests the invocation's end waits for after its last wave (made outside the slots). */
+  readonly tailHops: number;
 }
 
-/** floor = d · (first-wave hops + (waves − 1) · later-wave hops), waves = ceil(N / c). */
+/** floor = d · (first-wave hops + (waves − 1) · later-wave hops + tail hops), waves = ceil(N / c). */
 export function rotationFloor(input: FloorInput, graph: readonly RequestNode[] = ROTATION_GRAPH): Floor {
   const waves = Math.ceil(input.connections / input.concurrency);
   const laterWaveHops = criticalPath(graph, { cached: 'everything' }).length;
   const firstWaveHops = criticalPath(graph, { cached: input.warm ? 'per-container' : 'nothing' }).length;
-  const hops = waves === 0 ? 0 : firstWaveHops + (waves - 1) * laterWaveHops;
-  return { ms: hops * input.delayMs, waves, firstWaveHops, laterWaveHops };
+  const tailHops = tailPath(graph).length;
+  const hops = waves === 0 ? 0 : firstWaveHops + (waves - 1) * laterWaveHops + tailHops;
+  return { ms: hops * input.delayMs, waves, firstWaveHops, laterWaveHops, tailHops };
 }
 
 /** The bench's goal: a measured rotation within 10% of its floor. */

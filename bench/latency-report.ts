@@ -4,7 +4,7 @@
  * requests the graph predicts.
  */
 import { FUNCTION_CONCURRENCY } from './container.js';
-import { criticalPath, GOAL_RATIO, ROTATION_GRAPH } from './floor.js';
+import { criticalPath, GOAL_RATIO, ROTATION_GRAPH, tailPath } from './floor.js';
 import { repeatsFor, type InvocationFigures, type LatencySetting, type SizeResult } from './latency.js';
 import { aboveGoalMark, fmtInt, fmtMs, fmtRatio, type ReportOutput, type Row } from './report.js';
 
@@ -65,11 +65,12 @@ function timeSplit(label: string, figures: InvocationFigures, delayMs: number): 
 export function renderLatencySection(out: ReportOutput, results: SizeResult[], { delayMs, roundTripMs }: LatencySetting): void {
   const firstPath = criticalPath(ROTATION_GRAPH, { cached: 'nothing' });
   const laterPath = criticalPath(ROTATION_GRAPH, { cached: 'everything' });
+  const tail = tailPath(ROTATION_GRAPH);
 
   out.heading(`Rotation latency (d = ${delayMs} ms per request, concurrency ${FUNCTION_CONCURRENCY})`);
   out.text(
-    `Floor = d × (${firstPath.length} + (waves − 1) × ${laterPath.length}), waves = ceil(N / ${FUNCTION_CONCURRENCY}). ` +
-      `First wave: ${firstPath.join(' → ')}; every later wave: ${laterPath.join(' → ')}. ` +
+    `Floor = d × (${firstPath.length} + (waves − 1) × ${laterPath.length} + ${tail.length}), waves = ceil(N / ${FUNCTION_CONCURRENCY}). ` +
+      `First wave: ${firstPath.join(' → ')}; every later wave: ${laterPath.join(' → ')}; after the last: ${tail.join(' → ')}. ` +
       `Bare round trip to an emulator at this delay (an idle client, one request at a time): ${fmtMs(roundTripMs)} ms, so "floor at bare RTT" is the same floor with each hop costing that instead of d. ` +
       `Goal: ratio ≤ ${GOAL_RATIO.toFixed(2)} (▲ marks a size above it).`,
   );
@@ -78,7 +79,7 @@ export function renderLatencySection(out: ReportOutput, results: SizeResult[], {
   );
   out.table(latencyRows(results, 'cold'));
   out.text(
-    `Second invocation, same container (token cached, secret read again: SM GetSecretValue → Flow GET → Flow PATCH is as long as the STS side; floor = d × ${laterPath.length} × waves):`,
+    `Second invocation, same container (token cached, secret read again: floor = d × (${criticalPath(ROTATION_GRAPH, { cached: 'per-container' }).length} + (waves − 1) × ${laterPath.length} + ${tail.length})):`,
   );
   out.table(latencyRows(results, 'warm'));
   const one = results.find((result) => result.connections === 1);

@@ -17,6 +17,7 @@ import {
 } from './container.js';
 import { rotationFloor, ROTATION_GRAPH } from './floor.js';
 import { othersShareBetween, sampleCpu } from './machine.js';
+import { LIST_PAGE_LIMIT } from '../lambda/connection-inventory.js';
 import { identifySpans, requestGraphProblem, requestMarks, waitedFor, type WaitedFor } from './request-check.js';
 import { startRecordingServerSpans, stopRecordingServerSpans } from './server-spans.js';
 import { seedWorld, setLatency } from './services.js';
@@ -88,7 +89,13 @@ async function functionRun(artifacts: BenchArtifacts, world: World, connections:
   const spans = traced ? stopRecordingServerSpans() : [];
   for (const [index, run] of report.runs.entries()) assertEveryConnectionRotated(`${connections} connections, invocation ${index + 1}`, run, connections);
 
-  const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length);
+  // The bench's world puts connections in two sandboxes, dev and prod, alternately (bench/services.ts):
+  // each is listed in pages of LIST_PAGE_LIMIT connections.
+  const listingPages = [Math.ceil(connections / 2), Math.floor(connections / 2)].reduce(
+    (pages, inSandbox) => pages + Math.ceil(inSandbox / LIST_PAGE_LIMIT),
+    0,
+  );
+  const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length, listingPages);
 
   let waited: Array<WaitedFor | undefined> = [undefined, undefined];
   if (traced) {

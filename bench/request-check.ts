@@ -21,9 +21,11 @@ export function requestMarks(emulators: RecordingEmulators): Record<ServiceName,
   };
 }
 
-/** Requests the graph expects for `invocations` rotations of `connections` in one container. */
-export function expectedRequests(graph: readonly RequestNode[], connections: number, invocations: number): Map<string, number> {
-  return new Map(graph.map((node) => [node.id, node.once === 'container' ? 1 : node.once === 'invocation' ? invocations : connections * invocations]));
+/** Requests the graph expects for `invocations` rotations of `connections` in one container (`sandboxes`: the listing's pages of one invocation). */
+export function expectedRequests(graph: readonly RequestNode[], connections: number, invocations: number, sandboxes = 1): Map<string, number> {
+  const count = (node: RequestNode) =>
+    node.once === 'container' ? 1 : node.once === 'invocation' ? invocations : node.once === 'sandbox' ? sandboxes * invocations : connections * invocations;
+  return new Map(graph.map((node) => [node.id, count(node)]));
 }
 
 /** Requests the emulators recorded, counted per graph node, plus those no node accounts for. */
@@ -53,7 +55,7 @@ export function graphMismatch(expected: Map<string, number>, recorded: { counts:
 
 /**
  * "" when the requests recorded since `marks` are exactly those `graph` predicts for
- * `invocations` rotations of `connections` in one container, else what differs.
+ * `invocations` rotations of `connections` (in `sandboxes` sandboxes) in one container, else what differs.
  */
 export function requestGraphProblem(
   graph: readonly RequestNode[],
@@ -61,8 +63,9 @@ export function requestGraphProblem(
   marks: Record<ServiceName, number>,
   connections: number,
   invocations: number,
+  sandboxes = 1,
 ): string {
-  return graphMismatch(expectedRequests(graph, connections, invocations), countRequests(graph, emulators, marks));
+  return graphMismatch(expectedRequests(graph, connections, invocations, sandboxes), countRequests(graph, emulators, marks));
 }
 
 /** A graph request with its emulator-side start and finish. */

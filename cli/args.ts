@@ -14,6 +14,10 @@ export { commandHelp, COMMANDS, PROGRAM, programHelp, RUN, shellWord, type Comma
 /** Parsed options (every command's options are a subset of these). */
 export interface CommandOptions {
   readonly connection?: string[];
+  /** `discover`, `probe`: sandboxes named on the command line. */
+  readonly sandbox?: string[];
+  /** `probe`: where to write the recording. */
+  readonly record?: string;
   readonly 'dry-run'?: boolean;
   readonly probe?: boolean;
   readonly reason?: string;

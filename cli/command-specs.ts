@@ -21,7 +21,18 @@ export function shellWord(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-export type CommandName = 'rotate' | 'status' | 'pause' | 'resume' | 'history' | 'revoke' | 'check-config' | 'rotate-adobe-secret' | 'test-alarm';
+export type CommandName =
+  | 'rotate'
+  | 'status'
+  | 'pause'
+  | 'resume'
+  | 'history'
+  | 'revoke'
+  | 'check-config'
+  | 'rotate-adobe-secret'
+  | 'test-alarm'
+  | 'discover'
+  | 'probe';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
@@ -245,6 +256,57 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     ],
     examples: [`${RUN} revoke --connection 4cb0c374`],
   },
+  discover: {
+    summary: 'List every S3 connection in the sandboxes, and say which ones nothing rotates.',
+    usage: `${RUN} discover [--sandbox <name>]... [--stack <name>] [--config <file>] [--json]`,
+    description:
+      'Lists every Amazon S3 base connection in the sandboxes (GET /connections filtered by the S3 connection spec, every page through ' +
+      "its continuationToken; by default the sandboxes of the configured targets) with the rotator's Adobe credentials, and marks each: " +
+      'managed (a configured target); UNMANAGED TEMPORARY (it holds temporary credentials, an s3SessionToken or an STS-issued ASIA key, ' +
+      'that nothing rotates: it stops ingesting when they expire); unmanaged with permanent keys; or role-based (IAMRole Based). For each ' +
+      'unmanaged temporary one it prints a ready-to-paste "targets" entry: a role the stack creates, read-only on the bucket and folder the ' +
+      'connection declares. Secret values are never read or printed.',
+    options: {
+      sandbox: {
+        type: 'string',
+        multiple: true,
+        value: '<name>',
+        description: "A sandbox to list (repeat for several). Default: the configured targets' sandboxes.",
+      },
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [
+      [0, 'no connection holds temporary credentials that nothing rotates'],
+      [1, 'at least one does, or a sandbox could not be listed'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
+    examples: [`${RUN} discover`, `${RUN} discover --sandbox prod --sandbox dev`, `${RUN} discover --json | jq '.targets'`],
+  },
+  probe: {
+    summary: "Record what Flow Service answers for one connection (redacted), for the suite's contract tests.",
+    usage: `${RUN} probe --record <file> --connection <id> [--sandbox <name>] [--stack <name>] [--config <file>] [--json]`,
+    description:
+      "With the rotator's Adobe credentials, records Flow Service's answers for one connection: its GET, explore of its root, of a folder " +
+      "(the one it declares, else the first the root shows) and a preview of a file found there, one page of the org's S3 connections, and " +
+      "one deliberate error (an unknown connection id). Secrets and tokens are redacted, ids hashed, a preview's values replaced; bucket, " +
+      'folder and file names are kept. Add the file to test/contract/ and the suite replays it against the client and the emulator ' +
+      '(CONTRIBUTING.md, "Recordings of Flow Service"). Changes nothing in Adobe.',
+    options: {
+      record: { type: 'string', value: '<file>', description: 'Where to write the recording (JSON).' },
+      connection: { type: 'string', multiple: true, value: '<id>', description: 'The connection to record (once).' },
+      sandbox: { type: 'string', multiple: true, value: '<name>', description: 'Its sandbox, when it is not a configured target.' },
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
+    exitCodes: [[0, 'recorded'], [1, 'recorded, but the connection itself could not be read'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    examples: [`${RUN} probe --record test/contract/my-org.json --connection 4cb0c374-d3bb-4557-b139-5712880adc55`],
+  },
   'check-config': {
     summary: 'Validate the configuration offline: its rules, then the stack `cdk synth` builds.',
     usage: `${RUN} check-config [--config <file>] [--json]`,
@@ -316,7 +378,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
 export function programHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   return [
-    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, history, revoke, config check, Adobe secret rotation, alarm test).`,
+    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, history, revoke, config check, Adobe secret rotation, alarm test, S3 connections nobody rotates, recordings of Flow Service).`,
     '',
     `Usage: ${RUN} <command> [options]`,
     '',

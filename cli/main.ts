@@ -9,8 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { commandHelp, parseCommandLine, PROGRAM, programHelp, type CommandName, type CommandOptions } from './args.js';
 import { checkConfigCommand } from './commands/check-config.js';
+import { discoverCommand } from './commands/discover.js';
 import { historyCommand } from './commands/history.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { probeCommand } from './commands/probe.js';
 import { rotateCommand } from './commands/rotate.js';
 import { revokeCommand } from './commands/revoke.js';
 import { rotateAdobeSecretCommand } from './commands/rotate-adobe-secret.js';
@@ -32,6 +34,8 @@ const COMMAND_RUNNERS: Record<CommandName, (options: CommandOptions, io: Io) => 
   'check-config': checkConfigCommand,
   'test-alarm': testAlarmCommand,
   'rotate-adobe-secret': rotateAdobeSecretCommand,
+  discover: discoverCommand,
+  probe: probeCommand,
 };
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */

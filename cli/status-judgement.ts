@@ -8,7 +8,9 @@
  *   threshold (the alarm's own judgement);
  * - FAILING: its last attempt failed; STALE: no attempt for two schedule intervals (runs stopped);
  * - PAUSED: a pause keeps the schedule from rotating it (EXPIRING when it expires meanwhile);
- * - NOT FOUND, NOT ENABLED, NOT ROTATABLE, ADOBE REFUSED: from Adobe's view;
+ * - NOT FOUND, NOT ENABLED, NOT ROTATABLE, ADOBE REFUSED (`--probe`: Adobe cannot list or read
+ *   what the connection reads), WRONG SCOPE (the target's bucket and folder do not contain it),
+ *   FLOW FAILED (a dataflow reading it failed its last run): from Adobe's view;
  * - UNKNOWN: neither the ledger nor Adobe could say anything.
  *
  * Pure and total: what could not be learned is listed in `unknown`, never guessed. Only the names
@@ -20,6 +22,7 @@ import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledg
 import type { Contributor } from './deployment.js';
 import { formatClock, formatDuration } from './output.js';
 import type { LegacyPause } from './pause-store.js';
+import { dataflowWarning, failedDataflows, readingFacts, type ReadingFacts } from './status-reading.js';
 import type { TargetDifference } from './targets.js';
 
 export type Risk =
@@ -36,8 +39,12 @@ export type Risk =
   | 'not-rotatable'
   /** An `IAMRole Based` connection: Adobe assumes the role itself, nothing expires here. */
   | 'nothing-to-rotate'
-  /** `--probe`: Flow Service could not list with the credentials the connection holds. */
+  /** `--probe`: Flow Service could not list or read with the credentials the connection holds. */
   | 'adobe-cannot-read'
+  /** The target's bucket and folder do not contain what the connection reads: every rotation fails. */
+  | 'scope-mismatch'
+  /** A dataflow reading the connection failed its last run (`DataflowRunFailedAlarm`). */
+  | 'dataflow-failed'
   /** Neither the ledger nor Adobe could say anything about it. */
   | 'unknown';
 
@@ -47,7 +54,7 @@ const NOT_AT_RISK = new Set<Risk>(['ok', 'nothing-to-rotate', 'paused']);
 export type Unknown = 'adobe' | 'ledger' | 'pause';
 
 /** One connection as `status` reports it. */
-export interface ConnectionStatus {
+export interface ConnectionStatus extends ReadingFacts {
   readonly connectionId: string;
   readonly sandboxName: string;
   readonly name?: string;
@@ -84,6 +91,9 @@ export interface ConnectionStatus {
   /** `--probe`: what Flow Service was asked to list, and whether it could. */
   readonly explored?: string;
   readonly adobeVerified?: boolean;
+  /** `--probe`: Flow Service read a file it listed (true), was refused (false); absent when it listed no file to read. */
+  readonly adobeCanRead?: boolean;
+  /** `--probe`, refused: Adobe's code (`1100-400`, `2118-403`, ...) or the rotator's (`FLOW_SERVICE_UNREACHABLE`). */
   readonly adobeErrorCode?: string;
   readonly adobeError?: string;
   /** Why Adobe's view is missing: Adobe's code and words (or the rotator's, e.g. `IMS_AUTH_FAILED`). */
@@ -197,6 +207,7 @@ export function judge(input: Judging): ConnectionStatus {
     ...(adobe?.explored ? { explored: adobe.explored } : {}),
     ...(adobe?.adobeVerified !== undefined ? { adobeVerified: adobe.adobeVerified } : {}),
     ...(adobe?.adobeErrorCode ? { adobeErrorCode: adobe.adobeErrorCode, adobeError: adobe.adobeError } : {}),
+    ...readingFacts(adobeFacts, ledger, input.probe, now),
   };
   const judged = (risk: Risk, ...parts: Array<string | undefined>): ConnectionStatus => {
     const warning = parts.filter(Boolean).join('; ');
@@ -231,9 +242,10 @@ export function judge(input: Judging): ConnectionStatus {
     : undefined;
   const failed = attempt?.outcome === 'failed' && !(rotatorLater && updatedAt! > Date.parse(attempt.at));
   const adobeRefused =
-    input.probe && adobe?.adobeVerified === false
-      ? `Adobe cannot read ${adobe.explored ?? 'the bucket'} with the credentials the connection holds now, so ingestion fails at the next dataflow run: ${adobe.adobeError} (${adobe.adobeErrorCode})`
+    input.probe && (adobe?.adobeVerified === false || adobe?.adobeCanRead === false)
+      ? `Adobe cannot ${adobe.adobeCanRead === false ? 'read' : 'list'} ${adobe.explored ?? 'the bucket'} with the credentials the connection holds now, so ingestion fails at the next dataflow run: ${adobe.adobeError} (${adobe.adobeErrorCode})`
       : undefined;
+  const flowsFailed = failedDataflows(facts);
   const pausedText = pause
     ? `paused until ${formatClock(pause.until, now)} by ${pause.pausedBy} ("${pause.reason.replace(/\s+/g, ' ')}"): no scheduled run rotates it until then`
     : undefined;
@@ -253,8 +265,10 @@ export function judge(input: Judging): ConnectionStatus {
   }
   if (pause) return judged('paused', pausedText, holds, edit);
   if (input.runsFail) return { ...judged('failing', `every scheduled run fails (${input.runsFail}, above)`, holds), runsFail: input.runsFail };
+  if (facts.scopeMismatch) return judged('scope-mismatch', `${facts.scopeMismatch}: every rotation of it fails (CONNECTION_SCOPE_MISMATCH)`, holds);
   if (adobeRefused) return judged('adobe-cannot-read', adobeRefused, holds);
   if (failed) return judged('failing', failureOf(attempt!, ledger!.consecutiveFailures, now), holds, edit, later);
+  if (flowsFailed.length > 0) return judged('dataflow-failed', dataflowWarning(flowsFailed, now), holds, edit);
   const lastTried = attempt ? Date.parse(attempt.at) : undefined;
   if (input.intervalSeconds && lastTried !== undefined && now - lastTried > 2 * input.intervalSeconds * 1000) {
     return judged(
@@ -273,7 +287,11 @@ export function judge(input: Judging): ConnectionStatus {
     }
     if (input.ledger === null) return judged('unknown', 'the rotator has never tried it (no ledger entry): when what it holds expires is unknown');
   }
-  return judged('ok', edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later);
+  const unproven =
+    input.probe && facts.adobeCanList && facts.readUnproven
+      ? `Adobe listed ${adobe?.explored ?? 'what it reads'} but ${facts.readUnproven === 'listed-nothing' ? 'found nothing there' : 'no file it can preview'}: read not proven`
+      : undefined;
+  return judged('ok', edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later, unproven);
 }
 
 /** Something `status` could not learn, and why (an operator-side AWS problem when `environment`). */

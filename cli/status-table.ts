@@ -8,6 +8,7 @@
 import type { CommandOptions } from './args.js';
 import { suggest, deployCommand } from './deployment.js';
 import { formatClock, formatDuration, painterFor, renderTable, shortIds, TABLE_WIDTH, wrap, type Cell, type Column, type Io, type Tone } from './output.js';
+import { describeDataflow, describeRead } from './status-reading.js';
 import type { ConnectionStatus, Risk, RotatorStatus } from './status-judgement.js';
 
 const RISK_TONE: Record<Risk, Tone | undefined> = {
@@ -22,6 +23,8 @@ const RISK_TONE: Record<Risk, Tone | undefined> = {
   'not-rotatable': 'failure',
   'nothing-to-rotate': undefined,
   'adobe-cannot-read': 'failure',
+  'scope-mismatch': 'failure',
+  'dataflow-failed': 'failure',
   unknown: 'warning',
 };
 
@@ -37,14 +40,16 @@ const RISK_LABEL: Record<Risk, string> = {
   'not-rotatable': 'NOT ROTATABLE',
   'nothing-to-rotate': 'n/a (IAM role)',
   'adobe-cannot-read': 'ADOBE REFUSED',
+  'scope-mismatch': 'WRONG SCOPE',
+  'dataflow-failed': 'FLOW FAILED',
   unknown: 'UNKNOWN',
 };
 
 /** The codes with a section of their own in docs/RUNBOOK.md, "Adobe's codes" (a test holds the two together). */
 export const RUNBOOK_CODES: readonly string[] = [
-  ...['1445-400', '1416-400', '2118-403', '2120-403', '1106-403', '1101-404', '1404-412', '1100-400'],
-  ...['401013', '403025', '429050', '1102-500', '1103-503', '1104-504'],
-  ...['STS_MINT_FAILED', 'CREDENTIALS_UNVERIFIED', 'IMS_AUTH_FAILED', 'SECRET_INVALID', 'CONNECTION_NOT_ROTATABLE'],
+  ...['1445-400', '1416-400', '2118-403', '2120-403', '1106-403', '1101-404', '2100-404', '2101-404', '1365-400', '1404-412', '1100-400'],
+  ...['401013', '403025', '403027', '429050', '1102-500', '1103-503', '1104-504'],
+  ...['STS_MINT_FAILED', 'CREDENTIALS_UNVERIFIED', 'IMS_AUTH_FAILED', 'SECRET_INVALID', 'CONNECTION_NOT_ROTATABLE', 'CONNECTION_SCOPE_MISMATCH'],
   ...['FLOW_SERVICE_UNREACHABLE', 'FLOW_SERVICE_ERROR', 'ETAG_CONFLICT', 'IMS_UNAVAILABLE', 'SECRET_UNAVAILABLE', 'UNEXPECTED', 'OUT_OF_TIME'],
 ];
 
@@ -81,8 +86,23 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
       return { text: 'enable the connection in Experience Platform, or remove it from the targets' };
     case 'adobe-cannot-read':
       return {
-        text: "check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder (docs/RUNBOOK.md, \"Adobe cannot read the bucket\"), then try a dry run",
+        // KMS and object permissions matter only once Adobe listed and could not read a file.
+        text:
+          (status.adobeCanRead === false
+            ? "check s3:GetObject on the objects and, for SSE-KMS, kms:Decrypt on the bucket's key (the role, the bucket and key policies) "
+            : "check s3:ListBucket in the role's permissions, the bucket policy and the session policy's folder ") +
+          '(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then try a dry run',
         command: suggest(`rotate --dry-run --connection ${short}`, options),
+      };
+    case 'scope-mismatch':
+      return {
+        text: "make the target's bucketName/folderPath contain what the connection reads, deploy, then check the configuration",
+        command: suggest('check-config', { config: options.config }),
+      };
+    case 'dataflow-failed':
+      return {
+        text: "check that Adobe can read with what it holds; if it can, the dataflow's own runs in Experience Platform say what broke (docs/RUNBOOK.md#dataflowrunfailedalarm)",
+        command: suggest(`status --probe --connection ${short}`, options),
       };
     case 'paused':
       return { text: 'end the pause early with', command: suggest(`resume --connection ${short}`, options) };
@@ -229,6 +249,9 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
     if (next.command) write(`    ${next.command}`);
   }
 
+  // Asked about some connections: what each reads, whether Adobe read it, and the dataflows reading it.
+  if (options.connection) for (const status of statuses) printDetails(write, status, short.get(status.connectionId)!, now);
+
   const atRisk = statuses.filter((status) => status.atRisk).length;
   const paused = statuses.filter((status) => status.risk === 'paused').length;
   const unknown = statuses.filter((status) => status.unknown.length > 0).length;
@@ -241,4 +264,18 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
   const threshold = `; EXPIRING below ${formatDuration(rotator.thresholdSeconds)} (${rotator.thresholdFrom === 'alarm' ? "the alarm's threshold" : rotator.thresholdFrom === 'configuration' ? "the configuration's threshold" : 'one interval'})`;
   const summary = `${head}: ${statuses.length - atRisk - paused} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${extra ? ` (${extra})` : ''}${adobe} (schedule ${schedule?.expression ?? '?'}${every}${threshold}).`;
   io.stdout.write(`\n${wrap(summary, TABLE_WIDTH, 2).replace(head, paint(head, healthy ? 'ok' : 'failure'))}\n`);
+}
+
+/** What one connection reads and who reads it: for `status --connection`. */
+function printDetails(write: (text: string) => void, status: ConnectionStatus, id: string, now: number): void {
+  const reads = status.reads ?? (status.unknown.includes('adobe') ? 'unknown' : "the bucket's root");
+  const form = status.exploreForm ? ` (Adobe's explore form: ${status.exploreForm})` : '';
+  const read = describeRead(status, now);
+  write('');
+  write(
+    wrap(`${id}${status.name ? ` "${status.name}"` : ''} (sandbox ${status.sandboxName}) reads ${reads}${form}${read ? `; ${read}` : ''}.`, TABLE_WIDTH, 2),
+  );
+  if (status.dataflowsError) write(wrap(`  dataflows: unknown (${status.dataflowsError})`, TABLE_WIDTH, 4));
+  else if (status.dataflows?.length === 0) write('  dataflows: none reads it');
+  for (const flow of status.dataflows ?? []) write(wrap(`  dataflow ${describeDataflow(flow, now)}`, TABLE_WIDTH, 4));
 }

@@ -299,6 +299,17 @@ export const CONNECTION_ALARMS: readonly ConnectionAlarmRule[] = [
       `A connection reported less than ${expiryThresholdText ?? `${expiryThresholdSeconds} s (${minutes(expiryThresholdSeconds)})`} left on its credentials in the last ${minutes(windowSeconds)}: ` +
       'Adobe may soon hold expired credentials and stop ingesting. Each such connection is a contributor of its own (its connectionId).',
   },
+  {
+    id: 'DataflowRunFailedAlarm',
+    metric: METRIC.dataflowRunFailed,
+    function: 'MAX',
+    comparison: 'GreaterThanOrEqualToThreshold',
+    threshold: () => 1,
+    route: 'ticket',
+    meaning: ({ windowSeconds }) =>
+      `A dataflow reading a connection failed its last run, reported by a rotator run in the last ${minutes(windowSeconds)}: ingestion broke, ` +
+      "on the credentials or the files; each such connection is a contributor of its own (its connectionId). It returns to OK once the rotator's runs report no new failed run of it.",
+  },
 ];
 
 /**
@@ -310,12 +321,14 @@ export const STACK_ALARM_IDS = [
   // CONNECTION_ALARMS' ids (test/unit/core/alarm-rules.test.ts keeps them in step).
   'ConnectionFailingAlarm',
   'CredentialsExpiringAlarm',
+  'DataflowRunFailedAlarm',
   'ErrorsAlarm',
   'DestinationDeliveryFailuresAlarm',
   'ScheduleDeadLetterQueueAlarm',
   'FailureDeadLetterQueueAlarm',
   'LedgerWriteFailedAlarm',
   'RotatorNotReportingAlarm',
+  'UnmanagedTemporaryConnectionsAlarm',
 ] as const;
 
 /** The construct id of a rule's alarm for `shard` (0: the id itself, stable since before sharding). */

@@ -66,6 +66,10 @@ export const METRIC = {
   secondsUntilCredentialExpiry: 'SecondsUntilCredentialExpiry',
   /** One per ledger write that failed (the rotation itself is unaffected). */
   ledgerWriteFailed: 'LedgerWriteFailed',
+  /** Per connection (Adobe's check on): its dataflows whose last run since the previous attempt failed (0 included). */
+  dataflowRunFailed: 'DataflowRunFailed',
+  /** Per scheduled run of every target: S3 connections with temporary credentials no target rotates, in its sandboxes. */
+  unmanagedTemporaryConnections: 'UnmanagedTemporaryConnections',
 } as const;
 
 /**
@@ -224,6 +228,7 @@ export const TARGET_FIELD_FORMATS = {
   roleArn: { pattern: ROLE_ARN, allowed: 'an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>' },
   externalId: { pattern: EXTERNAL_ID, allowed: '2 to 1224 characters of letters, digits and +=,.@:/-' },
   roleName: { pattern: ROLE_NAME, allowed: 'an IAM role name: 1 to 64 letters, digits and +=,.@_-' },
+  bucketAccount: { pattern: /^\d{12}$/, allowed: 'the 12-digit id of the AWS account that owns the bucket' },
 } as const satisfies Record<string, FieldFormat>;
 
 // ------------------------------------------------------------------ the function's targets
@@ -252,6 +257,10 @@ export interface FunctionTargetEntry {
   readonly bucketName?: string;
   /** The folder (key prefix) in `bucketName`. */
   readonly folderPath?: string;
+  /** The account that owns `bucketName`: the session policy requires it (`s3:ResourceAccount`). @default none: any owner */
+  readonly bucketAccount?: string;
+  /** `false`: no Adobe check after this connection's PATCH (a created role without its folder); written only when false. @default as `VERIFY_WITH_ADOBE` */
+  readonly verifyWithAdobe?: boolean;
 }
 
 /** What every validated target has, whichever STS call mints its credentials. */
@@ -262,6 +271,8 @@ interface RotationTargetBase {
   readonly bucketName?: string;
   /** Normalized: no leading or trailing slash. */
   readonly folderPath?: string;
+  readonly bucketAccount?: string;
+  readonly verifyWithAdobe?: boolean;
 }
 
 /**
@@ -346,6 +357,8 @@ export function toTargetEntry(target: TargetForEnv): FunctionTargetEntry {
     ...(target.method === 'get-federation-token' ? { method: 'get-federation-token' as const } : {}),
     ...(target.bucketName ? { bucketName: target.bucketName } : {}),
     ...(target.folderPath ? { folderPath: target.folderPath } : {}),
+    ...(target.bucketAccount ? { bucketAccount: target.bucketAccount } : {}),
+    ...(target.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
   };
 }
 

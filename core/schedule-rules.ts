@@ -39,10 +39,40 @@ export const SCHEDULE_DOORS = {
   props: { duration: 'duration', threshold: 'expiryAlarmThreshold' },
 } as const satisfies Record<string, ScheduleNames>;
 
+/**
+ * Credentials that outlive this many schedule intervals draw a warning: each run mints a new set,
+ * but the set it replaces stays valid until it expires (a rotation revokes nothing), so a set that
+ * leaked is usable for its whole lifetime.
+ */
+export const MAX_LIFETIME_INTERVALS = 4;
+
+/** A warning about one target: its index, the line (the same in every door) and the id synth's warning carries. */
+export interface ScheduleWarning {
+  readonly index: number;
+  /** `aep-s3-rotator:<id>:<connection id>` in synth's warning. */
+  readonly id: 'long-lived-credentials';
+  /** `targets[<i>]: <message>`. */
+  readonly line: string;
+}
+
+/** Why `lifetimeSeconds` is longer than the schedule needs, or undefined: more than {@link MAX_LIFETIME_INTERVALS} intervals. */
+export function lifetimeWarning(lifetimeSeconds: number, intervalSeconds: number, schedule: string): string | undefined {
+  const most = MAX_LIFETIME_INTERVALS * intervalSeconds;
+  if (lifetimeSeconds <= most) return undefined;
+  // STS mints nothing shorter than 900 s: a schedule more frequent than every 225 s cannot be matched.
+  const fix = most >= 900 ? `lower their lifetime to ${most} s or less` : 'run the schedule less often (STS mints nothing shorter than 900 s)';
+  return (
+    `its credentials live ${lifetimeSeconds} s, more than ${MAX_LIFETIME_INTERVALS} schedule intervals (${most} s with "${schedule}"): a set of them that leaked stays valid that long, ` +
+    `and the next rotation does not revoke it; ${fix}`
+  );
+}
+
 /** What the schedule rules found, and the sizes the stack is built with. */
 export interface ScheduleVerdict {
   /** `<field>: <message>` for each rule broken. */
   readonly problems: readonly string[];
+  /** Targets whose credentials outlive {@link MAX_LIFETIME_INTERVALS} intervals: configurations that deploy, warned about. */
+  readonly warnings: readonly ScheduleWarning[];
   /** The longest gap between runs; undefined while the schedule is a token or refused. */
   readonly intervalSeconds?: number;
   /** The function timeout sized for the targets (Lambda's 900 s when it cannot be sized). */
@@ -135,5 +165,13 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
       );
     } else if (plan.thresholdProblem && threshold !== undefined) problems.push(`${names.threshold}: ${plan.thresholdProblem}`);
   }
-  return { problems, intervalSeconds, timeoutSeconds, expiryAlarm: { ...plan, fallbackIntervalSeconds } };
+  const warnings: ScheduleWarning[] = [];
+  if (intervalSeconds !== undefined && view.schedule !== undefined) {
+    view.lifetimes.forEach((seconds, index) => {
+      const warning = seconds === undefined ? undefined : lifetimeWarning(seconds, intervalSeconds, view.schedule!);
+      // No field in the path: the same line whichever door (durationSeconds, duration) the lifetime came through.
+      if (warning) warnings.push({ index, id: 'long-lived-credentials', line: `targets[${index}]: ${warning}` });
+    });
+  }
+  return { problems, warnings, intervalSeconds, timeoutSeconds, expiryAlarm: { ...plan, fallbackIntervalSeconds } };
 }

@@ -25,47 +25,104 @@ export interface SessionPolicyScope {
   readonly bucketName: string;
   /** A key prefix without leading or trailing slash (see {@link normalizeFolderPath}); undefined: the whole bucket. */
   readonly folderPath?: string;
+  /**
+   * The 12-digit account that owns the bucket: every S3 statement then requires `s3:ResourceAccount`
+   * to equal it, so a bucket deleted and re-created under the same name in another account is never
+   * readable. Undefined: no such condition, as before the field existed.
+   */
+  readonly bucketAccount?: string;
 }
 
 /**
  * The session policy for `scope`, as compact JSON. It allows exactly what Adobe's S3 source needs
  * (Experience League, "Amazon S3 source" prerequisites):
  * - `s3:GetObject` and `s3:GetObjectVersion` on the objects under the folder (or the whole bucket);
- * - `s3:ListBucket` on the bucket, with a folder only for the prefixes `<folder>/` and
- *   `<folder>/*` (so `crm/daily` does not also list `crm/daily-archive/`);
+ * - `s3:ListBucket` on the bucket, with a folder only for the prefixes {@link listPrefixes} gives;
  * - `s3:GetBucketLocation` on the bucket;
  * - `kms:Decrypt` only when S3 asks on the session's behalf (`kms:ViaService` `s3.*`), so objects
  *   encrypted with SSE-KMS stay readable: a session policy that left it out would deny it even
- *   where the role allows it. S3 decrypts only objects the statements above let the session read.
+ *   where the role allows it. S3 decrypts only objects the statements above let the session read,
+ *   and the encryption context S3 passes (`kms:EncryptionContext:aws:s3:arn`: the object's ARN, or
+ *   the bucket's with an S3 Bucket Key) must be of this bucket and folder. That condition is left
+ *   out only where it would push the policy past STS's 2,048 characters (a folder path of a few
+ *   hundred characters), so every target that fitted before it existed still fits.
+ * - with `bucketAccount`, `s3:ResourceAccount` equal to it on every S3 statement.
  *
  * Characters outside printable ASCII are written as `\uXXXX` escapes: STS accepts only
  * `\u0009`, `\u000A`, `\u000D` and `\u0020`-`\u00FF` in the parameter, and JSON escapes are the
  * same string to IAM.
  */
-export function sessionPolicy({ partition, bucketName, folderPath }: SessionPolicyScope): string {
+export function sessionPolicy(scope: SessionPolicyScope): string {
+  // Narrowest first. What a long folder path gives up to fit STS's limit, in order: the encryption
+  // context (it repeats the folder), then the bare prefix. The last candidate is the policy such a
+  // target had before either existed, so every configuration that synthesized then still does.
+  const candidates: PolicyOptions[] = [
+    { encryptionContext: true, barePrefix: true },
+    { encryptionContext: false, barePrefix: true },
+    { encryptionContext: false, barePrefix: false },
+  ];
+  for (const options of candidates) {
+    const text = sessionPolicyText(scope, options);
+    if (text.length <= SESSION_POLICY_MAX_CHARS) return text;
+  }
+  return sessionPolicyText(scope, candidates[candidates.length - 1]!);
+}
+
+interface PolicyOptions {
+  /** `kms:EncryptionContext:aws:s3:arn` on the bucket and its folder. */
+  readonly encryptionContext: boolean;
+  /** The bare `<folder>` among the listing prefixes ({@link listPrefixes}). */
+  readonly barePrefix: boolean;
+}
+
+function sessionPolicyText({ partition, bucketName, folderPath, bucketAccount }: SessionPolicyScope, { encryptionContext, barePrefix }: PolicyOptions): string {
   const bucketArn = `arn:${partition}:s3:::${bucketName}`;
+  const objectsArn = `${bucketArn}/${folderPath ? `${folderPath}/` : ''}*`;
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+  const owner = bucketAccount ? { StringEquals: { 's3:ResourceAccount': bucketAccount } } : undefined;
   const statements: Record<string, unknown>[] = [
-    { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${bucketArn}/${folderPath ? `${folderPath}/` : ''}*` },
+    { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objectsArn, ...(owner ? { Condition: owner } : {}) },
     {
       Sid: 'ListFolder',
       Effect: 'Allow',
       Action: 's3:ListBucket',
       Resource: bucketArn,
-      ...(folderPath ? { Condition: { StringLike: { 's3:prefix': [`${folderPath}/`, `${folderPath}/*`] } } } : {}),
+      ...(folderPath || owner
+        ? {
+            Condition: {
+              ...(folderPath ? { StringLike: { 's3:prefix': barePrefix ? listPrefixes(folderPath) : listPrefixes(folderPath).slice(1) } } : {}),
+              ...owner,
+            },
+          }
+        : {}),
     },
-    { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn },
+    { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn, ...(owner ? { Condition: owner } : {}) },
     {
       Sid: 'DecryptViaS3',
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: `arn:${partition}:kms:*:*:key/*`,
-      Condition: { StringLike: { 'kms:ViaService': 's3.*' } },
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
+      Condition: { StringLike: { 'kms:ViaService': 's3.*', ...(encryptionContext ? { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] } : {}) } },
     },
   ];
   return JSON.stringify({ Version: '2012-10-17', Statement: statements }).replace(
     /[^\u0020-\u007e]/g,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/**
+ * The `s3:prefix` values a folder's listing may use: `<folder>/` and `<folder>/*` (the folder and
+ * what is under it), and `<folder>` itself, because Adobe strips a trailing slash from a folder name
+ * and does not document which prefix its S3 connector lists with (FLOW-SERVICE.md, "Explore").
+ * Listing with the bare `<folder>` shows the *names* of keys beside the folder that share its
+ * prefix (`crm/daily-archive/`), never their contents: `s3:GetObject` stays under `<folder>/`.
+ * The role the stack creates for a `createRole` target uses the same values. A session policy whose
+ * folder is too long for STS's 2,048 characters with the bare prefix goes without it.
+ */
+export function listPrefixes(folderPath: string): string[] {
+  return [folderPath, `${folderPath}/`, `${folderPath}/*`];
 }
 
 /** The partition of an ARN (`arn:aws-cn:iam::...` → `aws-cn`), or undefined when it is not an ARN. */
@@ -75,7 +132,8 @@ export function partitionOf(arn: string): string | undefined {
 
 /**
  * Why a target's session policy would be longer than STS accepts, or undefined. The folder path
- * appears three times in it, so a long one is what breaks the limit.
+ * appears three times in it (four with the bare prefix, which a folder that long goes without), so
+ * a long one is what breaks the limit.
  * @param partition the role's partition when known; otherwise the longest one is assumed.
  */
 export function sessionPolicySizeProblem(scope: Omit<SessionPolicyScope, 'partition'> & { readonly partition?: string }): string | undefined {

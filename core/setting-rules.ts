@@ -1,7 +1,8 @@
 /**
  * The rules about a deployment's settings, written once as data ({@link SETTING_RULES}): the
  * function's concurrency, memory and role name, where alarms link, Adobe's endpoints, and the
- * guardrails (the encryption key, the permissions boundary, the Adobe secret's readers, tags). The
+ * guardrails (the encryption key, the permissions boundary, the Adobe secret's readers, tags), the
+ * fixed names of the data that outlives the stack (the Adobe secret, the ledger). The
  * cdk.json parser (lib/config/) and the construct's props validation (lib/rotator/validate-props.ts)
  * apply the same table, the function's environment (lambda/config.ts) the rules it shares
  * (concurrency, endpoints); each names the fields its own way ({@link SETTING_DOORS}).
@@ -24,7 +25,9 @@ export type SettingField =
   | 'encryptionKey'
   | 'permissionsBoundary'
   | 'secretReaders'
-  | 'tags';
+  | 'tags'
+  | 'adobeSecretName'
+  | 'ledgerTableName';
 
 /** The settings as the rules see them; a value a door cannot read yet (a CDK token) is left out. */
 export interface SettingsView {
@@ -44,6 +47,12 @@ export interface SettingsView {
   readonly permissionsBoundaryArn?: string;
   readonly secretReaders?: readonly (string | undefined)[];
   readonly tags?: Readonly<Record<string, string>>;
+  /** The fixed name of the Adobe secret the stack creates. */
+  readonly adobeSecretName?: string;
+  /** An existing Adobe secret is given (`adobeCredentialsSecret`): the stack creates none. */
+  readonly adobeCredentialsSecretGiven?: boolean;
+  /** The fixed name of the ledger table. */
+  readonly ledgerTableName?: string;
 }
 
 /** How a door names the settings (the function's environment has its variables). */
@@ -60,6 +69,8 @@ const sameNames = (overrides: Partial<SettingNames>): SettingNames => ({
   permissionsBoundary: 'permissionsBoundary',
   secretReaders: 'secretReaders',
   tags: 'tags',
+  adobeSecretName: 'adobeSecretName',
+  ledgerTableName: 'ledgerTableName',
   ...overrides,
 });
 
@@ -80,6 +91,21 @@ export const MAX_RUNBOOK_URL_CHARS = 400;
 export function runbookUrlProblem(url: string): string | undefined {
   if (url.length >= 1 && url.length <= MAX_RUNBOOK_URL_CHARS && !/[\s#]/.test(url)) return undefined;
   return `"${url}" must be 1 to ${MAX_RUNBOOK_URL_CHARS} characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"`;
+}
+
+/** A secret name Secrets Manager accepts: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
+export const SECRET_NAME_FORMAT = { pattern: /^[\w/+=.@-]{1,512}$/, allowed: 'a Secrets Manager secret name: 1 to 512 letters, digits and /_+=.@-' };
+/** A DynamoDB table name: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html */
+export const TABLE_NAME_FORMAT = { pattern: /^[\w.-]{3,255}$/, allowed: 'a DynamoDB table name: 3 to 255 letters, digits and _.-' };
+
+/** Why `name` cannot be the created Adobe secret's name, or undefined. */
+export function secretNameProblem(name: string): string | undefined {
+  if (!SECRET_NAME_FORMAT.pattern.test(name)) return formatMessage(SECRET_NAME_FORMAT, name);
+  // Secrets Manager's own advice: a partial ARN of such a name is read as a complete one.
+  if (/-[A-Za-z0-9]{6}$/.test(name)) {
+    return `"${name}" ends with a hyphen and six characters, which Secrets Manager takes for the random suffix of a complete ARN when the secret is looked up by name; choose another ending`;
+  }
+  return undefined;
 }
 
 /** Why `concurrency` is not how many connections one run may rotate at a time, or undefined. */
@@ -113,7 +139,23 @@ export const SETTING_RULES: readonly SettingRule[] = [
   settingRule('encryptionKey', 'encryptionKeyArn', (arn, view) => kmsKeyArnProblem(arn) ?? kmsKeyRegionProblem(arn, view.region)),
   settingRule('encryptionKey', 'encryptionKeyAlias', kmsAliasProblem),
   settingRule('permissionsBoundary', 'permissionsBoundaryArn', managedPolicyArnProblem),
+  settingRule('adobeSecretName', 'adobeSecretName', secretNameProblem),
+  settingRule('ledgerTableName', 'ledgerTableName', (name) => (TABLE_NAME_FORMAT.pattern.test(name) ? undefined : formatMessage(TABLE_NAME_FORMAT, name))),
 ];
+
+/** The rules between two settings; cdk.json, which checks each field on its own, applies them with {@link settingPairProblems}. */
+export const SETTING_PAIR_RULES: readonly SettingRule[] = [
+  {
+    field: 'adobeSecretName',
+    condition: (view) => view.adobeSecretName !== undefined && view.adobeCredentialsSecretGiven === true,
+    message: () => 'names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
+  },
+];
+
+/** The problems of {@link SETTING_PAIR_RULES} alone, with the door's names. */
+export function settingPairProblems(view: SettingsView, names: SettingNames): SettingProblem[] {
+  return applyRules(SETTING_PAIR_RULES, view, names).map((problem) => ({ ...problem, line: `${names[problem.field!]}: ${problem.message}` }));
+}
 
 /**
  * The problems of one setting alone, by the table: for a door that checks field by field (cdk.json's
@@ -138,6 +180,7 @@ export interface SettingProblem extends Problem<SettingField> {
  */
 export function settingProblems(view: SettingsView, names: SettingNames): SettingProblem[] {
   const problems = applyRules(SETTING_RULES, view, names).map((problem) => ({ ...problem, line: `${names[problem.field!]}: ${problem.message}` }));
+  problems.push(...settingPairProblems(view, names));
   for (const message of view.tags ? tagsProblems(view.tags) : []) problems.push({ field: 'tags', message, line: `${names.tags}: ${message}` });
   view.secretReaders?.forEach((reader, index) => {
     const message = reader === undefined ? undefined : secretReaderProblem(reader);

@@ -25,11 +25,13 @@ export type TargetField =
   | 'createRole.bucketName'
   | 'createRole.folderPath'
   | 'createRole.roleName'
+  | 'createRole.bucketAccount'
   | 'externalId'
   | 'userKeys'
   | 'duration'
   | 'bucketName'
-  | 'folderPath';
+  | 'folderPath'
+  | 'bucketAccount';
 
 /** How a door names the fields that differ between doors. */
 export interface TargetFieldNames {
@@ -67,12 +69,14 @@ export interface TargetView {
   readonly sandboxName?: string;
   readonly method?: TargetMethod;
   readonly roleArn?: string;
-  readonly createRole?: { readonly bucketName?: string; readonly folderPath?: string; readonly roleName?: string };
+  readonly createRole?: { readonly bucketName?: string; readonly folderPath?: string; readonly roleName?: string; readonly bucketAccount?: string };
   readonly externalId?: string;
   /** The target names IAM-user keys (a secret). */
   readonly hasUserKeys: boolean;
   readonly bucketName?: string;
   readonly folderPath?: string;
+  /** The account that owns `bucketName`. */
+  readonly bucketAccount?: string;
   /** The credentials' lifetime in seconds, the default applied; undefined while unknown (a token). */
   readonly durationSeconds?: number;
 }
@@ -82,6 +86,12 @@ export interface TargetRuleContext {
   readonly names: TargetFieldNames;
   /** True for a value known only at deploy time (the construct passes `Token.isUnresolved`). */
   readonly isUnresolved: (value: string) => boolean;
+  /**
+   * `requireNarrowedCredentials`: a target whose credentials cannot be narrowed to its bucket
+   * (GetSessionToken, or a role without a bucket) is refused rather than warned about.
+   * @default false (the function's environment has no such setting)
+   */
+  readonly requireNarrowedCredentials?: boolean;
 }
 
 export type TargetRule = Rule<TargetView, TargetRuleContext, TargetField>;
@@ -92,6 +102,9 @@ export function mintMethodOfView(target: TargetView): MintMethod | undefined {
 }
 
 const hasRole = (target: TargetView) => target.roleArn !== undefined || target.createRole !== undefined;
+/** The credentials can be narrowed to a bucket: a created role (its own bucket), or a target naming one and minted by a call that takes a session policy. */
+export const narrowedToBucket = (target: TargetView, method: MintMethod) =>
+  target.createRole !== undefined || (target.bucketName !== undefined && method !== 'get-session-token');
 const signedWithUserKeysAlone = (method: MintMethod | undefined) => method === 'get-session-token' || method === 'get-federation-token';
 /** A literal value: present and not a token. */
 const known = (value: string | undefined, context: TargetRuleContext): value is string => value !== undefined && !context.isUnresolved(value);
@@ -147,7 +160,9 @@ function sessionPolicyProblem(target: TargetView, context: TargetRuleContext): s
   if (folderPath !== undefined && (!known(folderPath, context) || folderPathProblem(folderPath))) return undefined;
   if (mintMethodOfView(target) === 'get-session-token') return undefined;
   const partition = known(target.roleArn, context) ? partitionOf(target.roleArn) : undefined;
-  return sessionPolicySizeProblem({ partition, bucketName, folderPath: folderPath === undefined ? undefined : normalizeFolderPath(folderPath) });
+  // An account known only at deploy time is twelve digits, as a literal one.
+  const bucketAccount = target.bucketAccount === undefined ? undefined : known(target.bucketAccount, context) ? target.bucketAccount : '000000000000';
+  return sessionPolicySizeProblem({ partition, bucketName, folderPath: folderPath === undefined ? undefined : normalizeFolderPath(folderPath), bucketAccount });
 }
 
 /**
@@ -166,6 +181,8 @@ export const TARGET_RULES: readonly TargetRule[] = [
   problemRule('createRole.bucketName', (target) => target.createRole?.bucketName, bucketNameProblem),
   problemRule('createRole.folderPath', (target) => target.createRole?.folderPath, folderPathProblem),
   formatRule('createRole.roleName', (target) => target.createRole?.roleName, TARGET_FIELD_FORMATS.roleName),
+  formatRule('bucketAccount', (target) => target.bucketAccount, TARGET_FIELD_FORMATS.bucketAccount),
+  formatRule('createRole.bucketAccount', (target) => target.createRole?.bucketAccount, TARGET_FIELD_FORMATS.bucketAccount),
   // Which role.
   {
     condition: (target) => target.roleArn !== undefined && target.createRole !== undefined,
@@ -217,8 +234,21 @@ export const TARGET_RULES: readonly TargetRule[] = [
     message: () =>
       'is required with "method": "get-federation-token": a federated user may do only what its session policy allows, and without a bucket there is none to allow reading',
   }),
+  // The bucket's owner goes with the bucket, in a session policy (not GetSessionToken's).
+  withMethod({
+    field: 'bucketAccount',
+    condition: (target, _context, method) => method === 'get-session-token' && target.bucketAccount !== undefined && target.createRole === undefined,
+    message: () =>
+      'GetSessionToken takes no session policy, so its credentials cannot require the bucket\'s owner; add "method": "get-federation-token" with bucketName (the same IAM-user keys, narrowed), or remove bucketAccount',
+  }),
+  withMethod({
+    field: 'bucketAccount',
+    condition: (target, _context, method) =>
+      method !== 'get-session-token' && target.bucketAccount !== undefined && target.bucketName === undefined && target.createRole === undefined,
+    message: () => 'needs bucketName: it names the account that owns that bucket; add bucketName, or remove bucketAccount',
+  }),
   // A created role's sessions are narrowed to the role's own bucket and folder.
-  ...(['bucketName', 'folderPath'] as const).map(
+  ...(['bucketName', 'folderPath', 'bucketAccount'] as const).map(
     (field): TargetRule =>
       withMethod({
         field,
@@ -235,6 +265,19 @@ export const TARGET_RULES: readonly TargetRule[] = [
     field: 'externalId',
     condition: (target, _context, method) => target.externalId !== undefined && !hasRole(target) && signedWithUserKeysAlone(method),
     message: (_target, { names }) => `only applies to AssumeRole; add ${names.canCreateRole ? 'roleArn or createRole,' : 'roleArn'} or remove it`,
+  }),
+  // Credentials that cannot be narrowed, where the deployment requires it (else a warning: core/target-warnings.ts).
+  withMethod({
+    field: 'method',
+    condition: (_target, context, method) => context.requireNarrowedCredentials === true && method === 'get-session-token',
+    message: () =>
+      'GetSessionToken credentials cannot be narrowed, and requireNarrowedCredentials is true; use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
+  }),
+  withMethod({
+    field: 'bucketName',
+    condition: (target, context, method) => context.requireNarrowedCredentials === true && method !== 'get-session-token' && !narrowedToBucket(target, method),
+    message: () =>
+      'is required while requireNarrowedCredentials is true: without it Adobe receives everything this role allows; add the bucket Adobe reads (and folderPath)',
   }),
   // How long the credentials may live.
   withMethod({

@@ -42,6 +42,8 @@ export const targetFieldSchemas = {
   bucketName: stringWithRule(s3BucketNameProblem),
   /** A key prefix, normalized to have no leading or trailing slash. */
   folderPath: stringWithRule(folderPathProblem).transform(normalizeFolderPath),
+  /** The bucket owner's account id. */
+  bucketAccount: stringOfFormat(TARGET_FIELD_FORMATS.bucketAccount),
 };
 
 /**
@@ -59,6 +61,8 @@ export const functionTargetSchema = z
     method: targetFieldSchemas.method.optional(),
     bucketName: targetFieldSchemas.bucketName.optional(),
     folderPath: targetFieldSchemas.folderPath.optional(),
+    bucketAccount: targetFieldSchemas.bucketAccount.optional(),
+    verifyWithAdobe: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
 
@@ -70,6 +74,8 @@ const validatedBase = {
   durationSeconds: z.number().int(),
   bucketName: z.string().optional(),
   folderPath: z.string().optional(),
+  bucketAccount: z.string().optional(),
+  verifyWithAdobe: z.boolean().optional(),
 };
 
 /**

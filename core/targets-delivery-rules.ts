@@ -33,22 +33,41 @@ export interface DeliveryDecision {
   readonly delivery: 'environment' | 'file';
   /** False when a list that fitted only without created roles' buckets keeps to the environment. */
   readonly narrowCreatedRoles: boolean;
+  /**
+   * Whether the entries of created roles that travel without their bucket carry `verifyWithAdobe:
+   * false`, switching Adobe's check off for those connections alone. False only for a list that
+   * fits the environment without those few bytes, as it did before they existed: then the check is
+   * off for every connection (`VERIFY_WITH_ADOBE=false`).
+   */
+  readonly flagged: boolean;
+}
+
+/** One way of writing the list: with or without created roles' buckets, with or without the per-connection flags. */
+export interface DeliveryCandidates {
+  readonly narrowed: { readonly flagged: readonly FunctionTargetEntry[]; readonly unflagged: readonly FunctionTargetEntry[] };
+  readonly unnarrowed: { readonly flagged: readonly FunctionTargetEntry[]; readonly unflagged: readonly FunctionTargetEntry[] };
 }
 
 /**
- * `auto` keeps a list in the environment when it fits. A list that fitted before created roles'
- * sessions were narrowed keeps fitting there: those fields only repeat what the created role
- * already allows, and a bundled file would need every created role's ARN at synth.
+ * `auto` keeps a list in the environment when it fits, trying the narrowest first. A list that
+ * fitted before created roles' sessions were narrowed keeps fitting there: those fields only
+ * repeat what the created role already allows, and a bundled file would need every created role's
+ * ARN at synth. Likewise a list that fitted before the per-connection `verifyWithAdobe` flags
+ * existed keeps fitting, with Adobe's check off for every connection as it was then.
  */
 export function decideTargetsDelivery(
   requested: TargetsDeliveryName,
-  entries: { readonly narrowed: readonly FunctionTargetEntry[]; readonly unnarrowed: readonly FunctionTargetEntry[] },
+  candidates: DeliveryCandidates,
   isUnresolved: (value: string) => boolean,
 ): DeliveryDecision {
-  if (requested !== 'auto') return { delivery: requested, narrowCreatedRoles: true };
-  if (estimatedTargetsBytes(entries.narrowed, isUnresolved) <= MAX_TARGETS_ENV_BYTES) return { delivery: 'environment', narrowCreatedRoles: true };
-  if (estimatedTargetsBytes(entries.unnarrowed, isUnresolved) <= MAX_TARGETS_ENV_BYTES) return { delivery: 'environment', narrowCreatedRoles: false };
-  return { delivery: 'file', narrowCreatedRoles: true };
+  if (requested !== 'auto') return { delivery: requested, narrowCreatedRoles: true, flagged: true };
+  const fits = (entries: readonly FunctionTargetEntry[]) => estimatedTargetsBytes(entries, isUnresolved) <= MAX_TARGETS_ENV_BYTES;
+  for (const narrowCreatedRoles of [true, false]) {
+    const { flagged, unflagged } = narrowCreatedRoles ? candidates.narrowed : candidates.unnarrowed;
+    if (fits(flagged)) return { delivery: 'environment', narrowCreatedRoles, flagged: true };
+    if (fits(unflagged)) return { delivery: 'environment', narrowCreatedRoles, flagged: false };
+  }
+  return { delivery: 'file', narrowCreatedRoles: true, flagged: true };
 }
 
 /**
@@ -57,20 +76,22 @@ export function decideTargetsDelivery(
  * in privilege, since the created role allows no more than that anyway.
  */
 export function createdRoleScopeFits(
-  createRole: { readonly bucketName: string; readonly folderPath?: string },
+  createRole: { readonly bucketName: string; readonly folderPath?: string; readonly bucketAccount?: string },
   isUnresolved: (value: string) => boolean,
 ): boolean {
-  const { bucketName, folderPath } = createRole;
+  const { bucketName, folderPath, bucketAccount } = createRole;
   if (isUnresolved(bucketName) || (folderPath !== undefined && isUnresolved(folderPath))) return true;
-  return !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath) });
+  const account = bucketAccount === undefined ? undefined : isUnresolved(bucketAccount) ? '000000000000' : bucketAccount;
+  return !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath), bucketAccount: account });
 }
 
 /**
  * The connections whose created role travels without its bucket and folder (a list that fits the
  * environment only without them, or a session policy too long for STS). Adobe's check after a
  * PATCH would then explore the bucket's root, which a created role does not let anyone list: each
- * such rotation would be reported failed although ingestion works. So the function's check is
- * switched off while there is one (`VERIFY_WITH_ADOBE=false`), and synth and `check-config` warn.
+ * such rotation would be reported failed although ingestion works. So the check is switched off
+ * for those connections (their entries carry `verifyWithAdobe: false`; for every connection in a
+ * list that fits the environment only without those flags), and synth and `check-config` warn.
  */
 export function createdRolesWithoutScope(
   targets: readonly { readonly connectionId: string; readonly createRole?: unknown }[],
@@ -79,11 +100,19 @@ export function createdRolesWithoutScope(
   return targets.flatMap((target, index) => (target.createRole && !entries[index]?.bucketName ? [target.connectionId] : []));
 }
 
-/** The warning for `createdRolesWithoutScope`'s connections; the caller prefixes the field. */
-export function adobeCheckOffWarning(connectionIds: readonly string[]): string {
+/**
+ * The warning for `createdRolesWithoutScope`'s connections; the caller prefixes the field.
+ * @param scope `connections`: off for those connections alone; `all`: off for every connection (`VERIFY_WITH_ADOBE=false`).
+ */
+export function adobeCheckOffWarning(connectionIds: readonly string[], scope: 'connections' | 'all' = 'all'): string {
+  const which = `${connectionIds.length === 1 ? 'connection' : 'connections'} ${connectionIds.join(', ')}`;
+  const off =
+    scope === 'connections'
+      ? `Adobe's check after each PATCH is switched off for ${which} (their entries carry "verifyWithAdobe": false; every other connection keeps it): each one's created role `
+      : `Adobe's check after each PATCH is switched off (VERIFY_WITH_ADOBE=false): the created role of ${which} `;
   return (
-    `Adobe's check after each PATCH is switched off (VERIFY_WITH_ADOBE=false): the created role of ${connectionIds.length === 1 ? 'connection' : 'connections'} ` +
-    `${connectionIds.join(', ')} reaches the function without its bucket and folder (the targets list fits Lambda's environment only without them, ` +
+    off +
+    "reaches the function without its bucket and folder (the targets list fits Lambda's environment only without them, " +
     "or the role's session policy would exceed STS's 2,048 characters), so Adobe would be asked to list the bucket's root, which a created role does not allow. " +
     'To keep the check, set "targetsDelivery": "file" with createRole.roleName on every created role and an explicit account and region; ' +
     'or set "verifyWithAdobe": false to accept it'

@@ -1,7 +1,9 @@
 /**
- * The two shapes Adobe answers errors in (FLOW-SERVICE.md, "Error bodies"): Flow Service's own
- * problem documents, and the API gateway's `{"error_code", "message"}`. The emulators answer each
- * error in the shape Adobe uses for it, and tests inject faults with the same builders.
+ * The shapes Adobe answers errors in (FLOW-SERVICE.md, "Error bodies" and "Error bodies seen in
+ * Adobe's troubleshooting guide"): Flow Service's own problem documents, the API gateway's
+ * `{"error_code", "message"}`, a bare `{"errorMessage"}`, and an RFC 7807 problem with a placeholder
+ * `type`. The emulators answer each error in the shape Adobe uses for it, with Adobe's documented
+ * codes only, and tests inject faults with the same builders.
  */
 import { randomUUID } from 'node:crypto';
 import type { EmulatorResponse } from './http-server.js';
@@ -41,8 +43,8 @@ export function flowProblem(status: number, code: string, detail: string, { titl
 /**
  * The API gateway's refusal, before Flow Service sees the request: `{"error_code", "message"}`
  * (TS: `401013` bad or expired token, `403000` API key missing, `403003` API key invalid,
- * `403010` authorization missing, `400003` org header missing, `403025` not entitled, `429050`
- * throttled). Tests inject faults with it too.
+ * `403010` authorization missing, `400003` org header missing, `403025` not entitled, `403027`
+ * user region missing). Tests inject faults with it too.
  */
 export function gatewayError(code: string, message: string) {
   return { error_code: code, message };
@@ -56,4 +58,21 @@ export function flowError(status: number, errorCode: string, message: string): E
 /** The gateway's own errors. */
 export function gatewayRefusal(status: number, errorCode: string, message: string, headers?: Record<string, string>): EmulatorResponse {
   return { status, body: gatewayError(errorCode, message), ...(headers ? { headers } : {}) };
+}
+
+/**
+ * A body that is only `{"errorMessage": "…"}`, with no code (TS shows a 412 so): its HTTP status
+ * is what it means. The emulator uses it where Adobe documents no code (no route, a wrong method,
+ * throttling).
+ */
+export function messageOnly(status: number, message: string): EmulatorResponse {
+  return { status, body: { errorMessage: message } };
+}
+
+/**
+ * An RFC 7807 problem whose `type` is not one of Adobe's error types, so it carries no code (TS: a
+ * content-type 400 is `{"type": "/placeholder/type/uri", "title": "BadRequestError", "detail": …}`).
+ */
+export function placeholderProblem(status: number, title: string, detail: string): EmulatorResponse {
+  return { status, body: { type: '/placeholder/type/uri', title, status, detail } };
 }

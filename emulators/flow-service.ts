@@ -1,16 +1,22 @@
 /**
  * Adobe Experience Platform Flow Service emulator: `GET` and `PATCH /connections/{id}` for base
  * connections, with the gateway's header checks, per-org-and-sandbox storage, Adobe's quoted
- * etags and optimistic concurrency through `If-Match`.
+ * etags and optimistic concurrency through `If-Match`; `GET /connections` (paged), explore
+ * (flow-service-explore.ts) and the chain behind ingestion: source connections, flows and runs
+ * (flow-service-dataflows.ts).
  *
- * Faithful to /work/shared/reference/FLOW-SERVICE.md; error codes come from its table, which
- * cites Experience League's "Flow Service error messages" (ERR) and troubleshooting guide (TS).
+ * Faithful to /work/shared/reference/FLOW-SERVICE.md: every error carries a code Adobe documents
+ * (ERR, CAT, TS), or none where Adobe's own answer has none (an `errorMessage`-only body, a
+ * placeholder problem type), in the shape Adobe uses for it.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { flowError, gatewayRefusal } from './flow-service-errors.js';
+import { randomUUID } from 'node:crypto';
+import { Dataflows, listPage, MAX_PAGE_SIZE, RUN_COPY_FAILED } from './flow-service-dataflows.js';
+import { flowError, gatewayRefusal, messageOnly, placeholderProblem } from './flow-service-errors.js';
+import { exploreConnection, ingestionFailure, type CredentialAuthority, type ExplorePaths, type ListPrefix } from './flow-service-explore.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { applyPatch, parsePatch, PatchRejected } from './json-patch.js';
-import { S3Objects, sessionPolicyAllowsList } from './s3-listing.js';
+import { newEtag, sandboxIdOf } from './flow-service-ids.js';
+import { applyPatch, parsePatch, PatchRejected, unknownParamOperation, UPDATABLE_STATES } from './json-patch.js';
+import { S3Objects } from './s3-listing.js';
 import {
   S3_CONNECTION_SPEC_ID,
   type FlowServiceEmulator,
@@ -19,19 +25,16 @@ import {
   type RecordedRequest,
   type SeedConnection,
   type StoredConnection,
-  type StsEmulator,
 } from './types.js';
 
 export { flowProblem, gatewayError } from './flow-service-errors.js';
+export type { CredentialAuthority } from './flow-service-explore.js';
 
 /** What GET shows instead of a secret param in `'masked'` mode. */
 export const MASKED_SECRET_VALUE = '<redacted>';
 
 /** The params GET never shows in clear (the SPEC only promises "a partial view of the credentials"). */
 export const SECRET_PARAM_NAMES: readonly string[] = ['s3SecretKey', 's3SessionToken'];
-
-/** States in which a connection may be updated (ERR `1416-400`). */
-const UPDATABLE_STATES = new Set(['enabled', 'disabled', 'initializing']);
 
 /** `updatedBy` of the write {@link FlowServiceEmulator.concurrentEditBeforePatch} simulates. */
 const CONCURRENT_EDITOR = 'concurrent-editor@AdobeID';
@@ -48,49 +51,27 @@ type ConnectionRecord = {
   createdBy: string;
   createdClient: string;
   updatedClient: string;
+  explorePaths: ExplorePaths;
+  listPrefix: ListPrefix;
 };
 
 /** What a client may do with connections in one sandbox (through its product profile). */
 export type SourcesPermission = 'manage' | 'view' | 'none';
-
-/**
- * A new etag in Adobe's format, quotes included: `"\"1400dd53-0000-0200-0000-5f3f23450000\""`
- * (S3-API). The shape is Cosmos DB's: 8 random hex digits, a fixed middle, and the write time in
- * epoch seconds as hex followed by `0000`.
- */
-function newEtag(previous: readonly string[]): string {
-  const seconds = Math.floor(Date.now() / 1000)
-    .toString(16)
-    .padStart(8, '0');
-  for (;;) {
-    const etag = `"${randomBytes(4).toString('hex')}-0000-0200-0000-${seconds}0000"`;
-    if (!previous.includes(etag)) return etag;
-  }
-}
 
 /** A deep copy, so callers' snapshots do not move with later writes. */
 function snapshot(record: ConnectionRecord): StoredConnection {
   return structuredClone(record);
 }
 
-/** Routes: the client's base URL is the emulator URL, or it keeps Adobe's path prefix. */
-const CONNECTION_PATH = /^(?:\/data\/foundation\/flowservice)?\/connections\/([^/]+)(\/explore)?$/;
+/** Adobe's path prefix, which a client's base URL may keep. */
+const API_PREFIX = /^\/data\/foundation\/flowservice(?=\/)/;
+/** `/connections/{id}` and `/connections/{id}/explore`. */
+const CONNECTION_PATH = /^\/connections\/([^/]+)(\/explore)?$/;
+/** The collections that are only listed. */
+const COLLECTIONS = new Set(['/connections', '/sourceConnections', '/flows', '/runs']);
 
-/** What S3 says when it refuses the credentials a connection holds (S3 error responses). */
-const S3_REFUSALS = {
-  InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.',
-  SignatureDoesNotMatch: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-  InvalidToken: 'The provided token is malformed or otherwise invalid.',
-  ExpiredToken: 'The provided token has expired.',
-  AccessDenied: 'Access Denied',
-} as const;
-
-/** The STS emulator as the explore route needs it: who issued the credentials a connection holds, and with what session policy. */
-export type CredentialAuthority = Pick<StsEmulator, 'credentialsFor' | 'now'> & {
-  policyOf?(accessKeyId: string): string | undefined;
-  /** Whether IAM denies everything to this session now (a role policy revoking older sessions). */
-  sessionDenied?(accessKeyId: string): boolean;
-};
+/** Every org has its production sandbox (Adobe creates `prod` with the org). */
+const DEFAULT_SANDBOX = 'prod';
 
 /**
  * Start a Flow Service emulator on 127.0.0.1 that trusts tokens the given IMS emulator issued.
@@ -106,8 +87,15 @@ export async function startFlowServiceEmulator(options: {
   /** Decides whether the credentials a connection holds would let S3 answer an explore. @default none: every explore is refused with InvalidAccessKeyId */
   sts?: CredentialAuthority;
   port?: number;
+  /** The region S3 decrypts SSE-KMS objects in (`kms:ViaService`). @default 'us-east-1' */
+  region?: string;
 }): Promise<FlowServiceEmulator> {
   const objects = new S3Objects();
+  const exploreWorld = { objects, sts: options.sts, region: options.region ?? 'us-east-1' };
+  const dataflows = new Dataflows();
+  const failingFlows = new Set<string>();
+  const sandboxes = new Map<string, Set<string>>();
+  let pageSize = MAX_PAGE_SIZE;
   const connections = new Map<string, ConnectionRecord>();
   const pendingConcurrentEdits = new Map<string, number>();
   let secretParamsInGet: 'masked' | 'omitted' = 'masked';
@@ -131,6 +119,7 @@ export async function startFlowServiceEmulator(options: {
    * Flow Service's own codes (ERR "authorization user token validation errors").
    */
   function authenticate(headers: Record<string, string>): { token: IssuedImsToken; sandboxName: string } | EmulatorResponse {
+    const known = (orgId: string, sandboxName: string) => sandboxName === DEFAULT_SANDBOX || Boolean(sandboxes.get(orgId)?.has(sandboxName));
     const authorization = headers.authorization;
     if (!authorization) return gatewayRefusal(403, '403010', 'Oauth token is missing');
     const bearer = /^bearer\s+(\S+)$/i.exec(authorization)?.[1];
@@ -144,13 +133,17 @@ export async function startFlowServiceEmulator(options: {
     if (notEntitled.has(token.clientId)) return gatewayRefusal(403, '403025', 'Profile is not valid');
     if (gatewayThrottle.remaining > 0) {
       gatewayThrottle.remaining -= 1;
-      return gatewayRefusal(429, '429050', 'Too many requests', { 'retry-after': String(gatewayThrottle.retryAfterSeconds) });
+      // No code Adobe documents for Platform: the status and Retry-After say it all.
+      return { ...messageOnly(429, 'Too many requests'), headers: { 'retry-after': String(gatewayThrottle.retryAfterSeconds) } };
     }
     if (orgId !== token.orgId) {
       return flowError(401, '2000-401', 'The authorization token does not have access to this organization or the organization does not exist.');
     }
     const sandboxName = headers['x-sandbox-name'];
     if (!sandboxName) return flowError(400, '2105-400', 'The header x-sandbox-name is missing in the request.');
+    // ERR: an unknown sandbox is "Sandbox not found", not "connection not found".
+    if (!known(token.orgId, sandboxName))
+      return flowError(404, '2100-404', `Sandbox not found: the sandbox ${sandboxName} does not exist in this organization.`);
     return { token, sandboxName };
   }
 
@@ -173,6 +166,7 @@ export async function startFlowServiceEmulator(options: {
       updatedBy: record.updatedBy,
       createdClient: record.createdClient,
       updatedClient: record.updatedClient,
+      sandboxId: sandboxIdOf(record.orgId, record.sandboxName),
       sandboxName: record.sandboxName,
       imsOrgId: record.orgId,
       name: record.name,
@@ -195,16 +189,21 @@ export async function startFlowServiceEmulator(options: {
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') {
-      // No documented code for a wrong media type: ERR's generic "Invalid request" (1100-400), which
-      // the client treats like every unknown 4xx: a bug, never retried.
-      return flowError(400, '1100-400', 'Invalid request: Content-Type must be application/json.');
+      // TS: a content-type 400 comes as an RFC 7807 problem with a placeholder type, and no code.
+      return placeholderProblem(400, 'BadRequestError', `Content-Type ${contentType || '(none)'} is not supported: use application/json.`);
     }
     const ifMatch = request.headers['if-match'];
     if (ifMatch === undefined) return flowError(400, '1403-400', 'Header "If-Match" is missing in the request. Please provide the header and try again.');
 
     let changes: ReturnType<typeof applyPatch>;
     try {
-      changes = applyPatch(record, parsePatch(request.body));
+      const operations = parsePatch(request.body);
+      // CAT 1365-400: a path to a param the connection spec does not have.
+      const unknown = unknownParamOperation(operations, record.specName);
+      if (unknown) {
+        return flowError(400, '1365-400', `The path provided in ops is invalid: ${unknown.pointer} is not a param of connection spec "${record.specName}".`);
+      }
+      changes = applyPatch(record, operations);
     } catch (error) {
       if (error instanceof PatchRejected) return error.response;
       throw error;
@@ -225,68 +224,32 @@ export async function startFlowServiceEmulator(options: {
     return { status: 200, body: { id: record.id, etag: record.etag } };
   }
 
-  /**
-   * `GET /connections/{id}/explore`: Flow Service lists S3 with exactly the credentials the
-   * connection holds (S3 and cloud-storage exploration tutorials). `objectType=root` lists the
-   * connection's bucket from its top; `objectType=folder&object=/<bucket>/<folder>/` lists a
-   * folder. A refusal from S3 comes back as Flow Service's generic `1100-400` problem, whose detail
-   * carries S3's own error code and message.
-   */
-  function explore(request: RecordedRequest, record: ConnectionRecord): EmulatorResponse {
-    const objectType = request.query.objectType?.toLowerCase();
-    if (objectType !== 'root' && objectType !== 'folder') {
-      return flowError(400, '1100-400', `Invalid request: objectType must be root or folder; got ${JSON.stringify(request.query.objectType ?? null)}.`);
-    }
-    let bucket: string | undefined;
-    let prefix = '';
-    if (objectType === 'folder') {
-      const object = request.query.object;
-      // The docs show folder paths as /some/path/: the first segment is the bucket.
-      const match = object === undefined ? undefined : /^\/([^/]+)(?:\/(.*))?$/.exec(object);
-      if (!match)
-        return flowError(
-          400,
-          '1100-400',
-          `Invalid request: objectType folder needs object, a folder path such as /<bucket>/<folder>/; got ${JSON.stringify(object ?? null)}.`,
-        );
-      bucket = match[1];
-      prefix = (match[2] ?? '').replace(/\/*$/, '/').replace(/^\/$/, '');
-    } else {
-      bucket = record.params.bucketName;
-    }
-
-    const refuse = (code: keyof typeof S3_REFUSALS) =>
-      flowError(400, '1100-400', `The request could not be processed. Flow provider error: Amazon S3 answered ${code}: ${S3_REFUSALS[code]}`);
-    const { s3AccessKey, s3SecretKey, s3SessionToken } = record.params;
-    const issued = s3AccessKey ? options.sts?.credentialsFor(s3AccessKey) : undefined;
-    if (!issued) return refuse('InvalidAccessKeyId');
-    if (issued.secretAccessKey !== s3SecretKey) return refuse('SignatureDoesNotMatch');
-    if ((issued.sessionToken ?? undefined) !== (s3SessionToken ?? undefined)) return refuse('InvalidToken');
-    if (issued.expiration && issued.expiration.getTime() <= options.sts!.now()) return refuse('ExpiredToken');
-    if (options.sts!.sessionDenied?.(s3AccessKey!)) return refuse('AccessDenied');
-    const policy = options.sts!.policyOf?.(s3AccessKey!);
-    if (bucket === undefined) {
-      // No bucket to list: ListAllMyBuckets, which no session policy of the rotator allows.
-      if (policy !== undefined) return refuse('AccessDenied');
-      return {
-        status: 200,
-        body: objects.bucketNames().map((name) => ({ type: 'folder', name, path: `/${name}/`, canPreview: false, canFetchSchema: false })),
-      };
-    }
-    if (!sessionPolicyAllowsList(policy, bucket, prefix)) return refuse('AccessDenied');
-    return { status: 200, body: objects.list(bucket, prefix) };
+  /** A run of a flow, as Adobe would make it now with what its base connection holds (or failing, while a test says so). */
+  function runFlow(flowId: string, startedAt?: number): { id: string; status: 'success' | 'failed' } {
+    const baseId = dataflows.baseConnectionOf(flowId);
+    const record = baseId === undefined ? undefined : connections.get(baseId);
+    if (!record) throw new Error(`flow ${flowId} reads no seeded base connection`);
+    const failure = failingFlows.has(flowId)
+      ? 'Error found in copying files from the source: the files could not be parsed'
+      : ingestionFailure(record, exploreWorld);
+    const errors = failure === undefined ? [] : [{ code: RUN_COPY_FAILED, message: failure }];
+    return {
+      id: dataflows.seedRun({ flowId, status: failure === undefined ? 'success' : 'failed', startedAt, errors }),
+      status: failure === undefined ? 'success' : 'failed',
+    };
   }
 
   const server = await startEmulatorServer(
     (request) => {
-      const match = CONNECTION_PATH.exec(request.path);
-      if (!match) return gatewayRefusal(404, '404050', `No route for ${request.method} ${request.path}`);
+      const path = request.path.replace(API_PREFIX, '');
+      const match = CONNECTION_PATH.exec(path);
+      // No route, no wrong method: Adobe documents no code for either, so none is invented.
+      if (!match && !COLLECTIONS.has(path)) return messageOnly(404, `No route for ${request.method} ${request.path}`);
+      const exploring = match?.[2] !== undefined;
+      const allowed = match && !exploring ? ['GET', 'PATCH'] : ['GET'];
+      if (!allowed.includes(request.method)) return { ...messageOnly(405, `Method ${request.method} is not allowed`), headers: { allow: allowed.join(', ') } };
       const auth = authenticate(request.headers);
       if ('status' in auth) return auth;
-      const exploring = match[2] !== undefined;
-      if (exploring ? request.method !== 'GET' : request.method !== 'GET' && request.method !== 'PATCH') {
-        return { ...gatewayRefusal(405, '405050', `Method ${request.method} is not allowed`), headers: { allow: exploring ? 'GET' : 'GET, PATCH' } };
-      }
       // Permissions are per sandbox, through the credential's product profile: a client may read
       // connections it cannot write (CAT: missing permission, 403).
       const permission = permissionOf(auth.token.clientId, auth.sandboxName);
@@ -297,6 +260,12 @@ export async function startFlowServiceEmulator(options: {
           '2118-403',
           `The user or client does not have the required permission to perform this operation: ${needed} in sandbox ${auth.sandboxName}. Contact your administrator to grant access through a product profile.`,
         );
+      }
+      const scope = { orgId: auth.token.orgId, sandboxName: auth.sandboxName };
+      if (!match) {
+        if (path !== '/connections') return dataflows.handle(path, request.query, scope, pageSize)!;
+        const inScope = [...connections.values()].filter((record) => record.orgId === scope.orgId && record.sandboxName === scope.sandboxName);
+        return listPage('connections', inScope.map(toItem), request.query, pageSize);
       }
 
       let id: string;
@@ -310,7 +279,7 @@ export async function startFlowServiceEmulator(options: {
       if (!record || record.orgId !== auth.token.orgId || record.sandboxName !== auth.sandboxName) {
         return flowError(404, '1101-404', `Connection not found: the resource with id ${id} does not exist.`);
       }
-      if (exploring) return explore(request, record);
+      if (exploring) return exploreConnection(request.query, record, exploreWorld);
       return request.method === 'GET' ? { status: 200, body: { items: [toItem(record)] } } : patch(request, record, auth.token);
     },
     { port: options.port },
@@ -322,6 +291,7 @@ export async function startFlowServiceEmulator(options: {
     clearFaults() {
       server.clearFaults();
       pendingConcurrentEdits.clear();
+      failingFlows.clear();
     },
     seedConnection(seed: SeedConnection) {
       const id = seed.id ?? randomUUID();
@@ -348,8 +318,12 @@ export async function startFlowServiceEmulator(options: {
         updatedBy: `${SEED_CLIENT}@AdobeID`,
         createdClient: SEED_CLIENT,
         updatedClient: SEED_CLIENT,
+        explorePaths: seed.explorePaths ?? 'absolute',
+        listPrefix: seed.listPrefix ?? 'with-slash',
       };
       connections.set(id, record);
+      if (!sandboxes.has(seed.orgId)) sandboxes.set(seed.orgId, new Set());
+      sandboxes.get(seed.orgId)!.add(seed.sandboxName);
       return snapshot(record);
     },
     getConnection(id) {
@@ -361,6 +335,9 @@ export async function startFlowServiceEmulator(options: {
     },
     stopConcurrentEdits(connectionId) {
       pendingConcurrentEdits.delete(connectionId);
+    },
+    deleteConnection(id) {
+      return connections.delete(id);
     },
     concurrentEditBeforePatch(connectionId, times = 1) {
       if (!connections.has(connectionId)) throw new Error(`no connection ${connectionId} is seeded`);
@@ -376,8 +353,49 @@ export async function startFlowServiceEmulator(options: {
       if (entitled) notEntitled.delete(clientId);
       else notEntitled.add(clientId);
     },
-    putObjects(bucket, keys) {
-      objects.put(bucket, keys);
+    putObjects(bucket, keys, objectOptions) {
+      objects.put(bucket, keys, objectOptions);
+    },
+    addSandbox(orgId, sandboxName) {
+      if (!sandboxes.has(orgId)) sandboxes.set(orgId, new Set());
+      sandboxes.get(orgId)!.add(sandboxName);
+    },
+    setListPageSize(size) {
+      pageSize = size;
+    },
+    seedSourceConnection(seed) {
+      const base = connections.get(seed.baseConnectionId);
+      if (!base) throw new Error(`no base connection ${seed.baseConnectionId} is seeded`);
+      return dataflows.seedSourceConnection({ ...seed, orgId: base.orgId, sandboxName: base.sandboxName });
+    },
+    seedFlow(seed) {
+      const base = connections.get(seed.baseConnectionId);
+      if (!base) throw new Error(`no base connection ${seed.baseConnectionId} is seeded`);
+      const sourceConnectionId = dataflows.seedSourceConnection({ orgId: base.orgId, sandboxName: base.sandboxName, baseConnectionId: base.id });
+      return dataflows.seedFlow({
+        id: seed.id,
+        name: seed.name,
+        state: seed.state,
+        orgId: base.orgId,
+        sandboxName: base.sandboxName,
+        sourceConnectionIds: [sourceConnectionId],
+      });
+    },
+    seedRun(seed) {
+      return dataflows.seedRun(seed);
+    },
+    runFlow(flowId, startedAt) {
+      return runFlow(flowId, startedAt);
+    },
+    failFlowRuns(flowId, failing = true) {
+      if (failing) failingFlows.add(flowId);
+      else failingFlows.delete(flowId);
+    },
+    runFlowsOf(baseConnectionId, startedAt) {
+      return dataflows.flowsOf(baseConnectionId).map((flowId) => runFlow(flowId, startedAt));
+    },
+    setBucketOwner(bucket, account) {
+      objects.setOwner(bucket, account);
     },
     throttleAtGateway(times, retryAfterSeconds = 1) {
       gatewayThrottle.remaining = times;

@@ -29,7 +29,13 @@ export async function startEmulators(): Promise<Emulators> {
   };
   const flowService = await startFlowServiceEmulator({
     ims,
-    sts: { credentialsFor: (id) => sts.credentialsFor(id), now: () => sts.now(), policyOf: (id) => sts.policyOf(id), sessionDenied },
+    sts: {
+      credentialsFor: (id) => sts.credentialsFor(id),
+      now: () => sts.now(),
+      policyOf: (id) => sts.policyOf(id),
+      identityPolicyOf: (id) => sts.identityPolicyOf(id),
+      sessionDenied,
+    },
   });
   const adobeConsole = await startAdobeConsoleEmulator({ ims });
   const secretsManager = await startSecretsManagerEmulator({ sts, region: EMULATOR_REGION });

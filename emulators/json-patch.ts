@@ -2,7 +2,8 @@
  * How Flow Service reads a `PATCH /connections/{id}` body: a JSON Patch array (RFC 6902) of
  * `add`/`replace`/`remove` on the name, the description and `auth.params` members, applied all or
  * nothing. Anything else is refused with Adobe's code for it (ERR `1405-400`, `1414-400`,
- * `1455-400`), as the problem document Flow Service sends.
+ * `1455-400`, CAT `1365-400` for a param the connection spec does not have), as the problem
+ * document Flow Service sends.
  */
 import { flowError } from './flow-service-errors.js';
 import type { EmulatorResponse } from './http-server.js';
@@ -94,3 +95,21 @@ export function applyPatch(
   }
   return { name: draft.name ?? '', description: draft.description, params };
 }
+
+/**
+ * The auth params each connection spec has (S3-API): a PATCH of any other `/auth/params/<name>`
+ * is refused with CAT's `1365-400`. Specs the emulator does not know are not checked.
+ */
+export const SPEC_PARAMS: Record<string, ReadonlySet<string>> = {
+  'Access Key': new Set(['s3AccessKey', 's3SecretKey', 's3SessionToken', 'bucketName', 'folderPath']),
+  'IAMRole Based': new Set(['roleArn', 'bucketName', 'folderPath']),
+};
+
+/** The first operation on a param the connection's spec does not have (CAT `1365-400`), if any. */
+export function unknownParamOperation(operations: readonly PatchOperation[], specName: string): PatchOperation | undefined {
+  const params = SPEC_PARAMS[specName];
+  return params === undefined ? undefined : operations.find(({ target }) => 'param' in target && !params.has(target.param));
+}
+
+/** States in which a connection may be updated (ERR `1416-400`). */
+export const UPDATABLE_STATES: ReadonlySet<string> = new Set(['enabled', 'disabled', 'initializing']);

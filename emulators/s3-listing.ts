@@ -1,14 +1,10 @@
 /**
  * What S3 would answer when Flow Service explores a connection: the objects the emulated buckets
- * hold, listed one level deep under a prefix, and whether a session policy lets the credentials
- * list that prefix (`s3:ListBucket` with its `s3:prefix` condition).
- *
- * The policy check is the part of IAM's evaluation the rotator's session policies use: an explicit
- * `Deny` wins, else an `Allow` whose action, resource and `StringLike`/`StringEquals` `s3:prefix`
- * condition match is needed (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
- * Anything else in a statement (NotAction, other condition keys) makes it not apply: the emulator
- * errs towards refusing, as a stricter S3 would.
+ * hold (each with the KMS key it is encrypted with, for SSE-KMS), listed one level deep under a
+ * prefix, and whether a session policy lets the credentials list that prefix (`s3:ListBucket`
+ * with its `s3:prefix` condition; the evaluation itself is iam-policy.ts).
  */
+import { policyAllows } from './iam-policy.js';
 
 /** One entry of `GET /connections/{id}/explore` (flow-service.yaml, ExploreConnectionResponse). */
 export interface ExploreEntry {
@@ -20,75 +16,45 @@ export interface ExploreEntry {
   readonly canFetchSchema: boolean;
 }
 
-/** `*` and `?` of an IAM pattern as a RegExp. */
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
-
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
-
-const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'];
-
-interface Statement {
-  readonly Effect?: unknown;
-  readonly Action?: unknown;
-  readonly Resource?: unknown;
-  readonly Condition?: Record<string, Record<string, unknown>>;
-  readonly [key: string]: unknown;
-}
-
-/** Whether one statement covers `s3:ListBucket` on `bucket` with `prefix`. */
-function statementCovers(statement: Statement, bucket: string, prefix: string): boolean {
-  if (statement.NotAction !== undefined || statement.NotResource !== undefined) return false;
-  const actionMatches = asList(statement.Action).some((action) => globToRegExp(action.toLowerCase()).test('s3:listbucket'));
-  const resourceMatches = asList(statement.Resource).some((resource) =>
-    PARTITIONS.some((partition) => globToRegExp(resource).test(`arn:${partition}:s3:::${bucket}`)),
-  );
-  if (!actionMatches || !resourceMatches) return false;
-  for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
-    for (const [key, values] of Object.entries(keys)) {
-      if (key.toLowerCase() !== 's3:prefix') return false;
-      const patterns = asList(values);
-      if (operator === 'StringLike' && !patterns.some((pattern) => globToRegExp(pattern).test(prefix))) return false;
-      if (operator === 'StringEquals' && !patterns.includes(prefix)) return false;
-      if (operator !== 'StringLike' && operator !== 'StringEquals') return false;
-    }
-  }
-  return true;
-}
-
 /**
- * Whether a session policy (JSON text) lets its credentials list `prefix` in `bucket`.
- * Without a session policy the credentials have whatever their role or user allows, which the
- * emulator does not model: then the answer is yes.
+ * Whether a session policy (JSON text) lets its credentials list `prefix` in `bucket` (the
+ * emulators' partition is `aws`). Without a session policy the credentials have whatever their
+ * role or user allows: then the answer is yes.
  */
-export function sessionPolicyAllowsList(policy: string | undefined, bucket: string, prefix: string): boolean {
-  if (policy === undefined) return true;
-  let document: { Statement?: unknown };
-  try {
-    document = JSON.parse(policy) as { Statement?: unknown };
-  } catch {
-    return false;
-  }
-  const statements = (Array.isArray(document.Statement) ? document.Statement : [document.Statement]).filter(
-    (statement): statement is Statement => typeof statement === 'object' && statement !== null,
-  );
-  const covering = statements.filter((statement) => statementCovers(statement, bucket, prefix));
-  if (covering.some((statement) => statement.Effect === 'Deny')) return false;
-  return covering.some((statement) => statement.Effect === 'Allow');
+export function sessionPolicyAllowsList(policy: string | undefined, bucket: string, prefix: string, owner = DEFAULT_BUCKET_OWNER): boolean {
+  return policyAllows(policy, { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': prefix, 's3:ResourceAccount': owner } });
+}
+
+/** Who owns a bucket unless a test says otherwise: the emulated world's account. */
+export const DEFAULT_BUCKET_OWNER = '123456789012';
+
+/** One object as S3 holds it, as far as reading it goes. */
+export interface S3Object {
+  readonly key: string;
+  /** SSE-KMS: the key S3 asks KMS to decrypt it with (the reader needs `kms:Decrypt` on it). @default none (SSE-S3) */
+  readonly kmsKeyArn?: string;
 }
 
 /** The emulated buckets' objects, by bucket, as full keys. */
 export class S3Objects {
-  private readonly buckets = new Map<string, Set<string>>();
+  private readonly buckets = new Map<string, Map<string, S3Object>>();
+  private readonly owners = new Map<string, string>();
 
-  put(bucket: string, keys: readonly string[]): void {
-    const objects = this.buckets.get(bucket) ?? new Set<string>();
-    for (const key of keys) objects.add(key.replace(/^\/+/, ''));
+  /** The account that owns `bucket` (what `s3:ResourceAccount` is in a request on it). */
+  ownerOf(bucket: string): string {
+    return this.owners.get(bucket) ?? DEFAULT_BUCKET_OWNER;
+  }
+
+  setOwner(bucket: string, account: string): void {
+    this.owners.set(bucket, account);
+  }
+
+  put(bucket: string, keys: readonly string[], { kmsKeyArn }: { kmsKeyArn?: string } = {}): void {
+    const objects = this.buckets.get(bucket) ?? new Map<string, S3Object>();
+    for (const raw of keys) {
+      const key = raw.replace(/^\/+/, '');
+      objects.set(key, { key, ...(kmsKeyArn ? { kmsKeyArn } : {}) });
+    }
     this.buckets.set(bucket, objects);
   }
 
@@ -96,11 +62,26 @@ export class S3Objects {
     return [...this.buckets.keys()].sort();
   }
 
-  /** The objects and sub-folders directly under `prefix` (`''` or ending in `/`), as ListObjectsV2 with a `/` delimiter gives them. */
-  list(bucket: string, prefix: string): ExploreEntry[] {
+  /** The object at `key`, if the bucket holds it. */
+  get(bucket: string, key: string): S3Object | undefined {
+    return this.buckets.get(bucket)?.get(key);
+  }
+
+  /** Whether any key starts with `prefix` (S3 has no folders: a folder exists while a key is under it). */
+  hasPrefix(bucket: string, prefix: string): boolean {
+    for (const key of this.buckets.get(bucket)?.keys() ?? []) if (key.startsWith(prefix)) return true;
+    return false;
+  }
+
+  /**
+   * The objects and sub-folders directly under `prefix` (`''` or ending in `/`), as ListObjectsV2
+   * with a `/` delimiter gives them; each entry's path is `pathPrefix` followed by what is under
+   * `prefix` (absolute paths: `/<bucket>/<prefix>`).
+   */
+  list(bucket: string, prefix: string, pathPrefix = `/${bucket}/${prefix}`): ExploreEntry[] {
     const folders = new Set<string>();
     const files: string[] = [];
-    for (const key of this.buckets.get(bucket) ?? []) {
+    for (const key of this.buckets.get(bucket)?.keys() ?? []) {
       if (!key.startsWith(prefix) || key === prefix) continue;
       const rest = key.slice(prefix.length);
       const slash = rest.indexOf('/');
@@ -108,10 +89,8 @@ export class S3Objects {
       else files.push(rest);
     }
     return [
-      ...[...folders]
-        .sort()
-        .map((name): ExploreEntry => ({ type: 'folder', name, path: `/${bucket}/${prefix}${name}/`, canPreview: false, canFetchSchema: false })),
-      ...files.sort().map((name): ExploreEntry => ({ type: 'file', name, path: `/${bucket}/${prefix}${name}`, canPreview: true, canFetchSchema: true })),
+      ...[...folders].sort().map((name): ExploreEntry => ({ type: 'folder', name, path: `${pathPrefix}${name}/`, canPreview: false, canFetchSchema: false })),
+      ...files.sort().map((name): ExploreEntry => ({ type: 'file', name, path: `${pathPrefix}${name}`, canPreview: true, canFetchSchema: true })),
     ];
   }
 }

@@ -26,6 +26,10 @@
  *   refused (`AccessDenied`, `STS_MINT_FAILED`) and the connection keeps what it holds;
  * - `throttling`: Adobe rate-limits the org: every Flow Service request is answered 429 until
  *   cleared, so every connection fails for a reason that may pass and the run fails as a whole.
+ * - `dataflow-run-failed`: a dataflow reading a connection fails every run (files it cannot parse)
+ *   until the fault is cleared;
+ * - `unmanaged-connection`: somebody creates an S3 connection by hand, with temporary credentials
+ *   that nothing rotates, in a sandbox of the targets; clearing the faults deletes it.
  *
  * Together they move every alarm of the stack (see {@link FAULT_ALARMS}). `fault clear` undoes them
  * all; `fault clear <name>` only that one.
@@ -40,6 +44,7 @@ import { ImsTokenProvider } from '../lambda/ims-client.js';
 import type { DeployedStack, SandboxAlarmId } from './deployed-stack.js';
 import { dynamoDbAccessDenied } from './dynamodb.js';
 import { flowProblem } from './flow-service.js';
+import { RUN_COPY_FAILED } from './flow-service-dataflows.js';
 import { WORLD_LEDGER_TABLE, type World } from './world.js';
 
 export const FAULT_NAMES = [
@@ -55,6 +60,8 @@ export const FAULT_NAMES = [
   'access-denied',
   'trust-broken',
   'throttling',
+  'dataflow-run-failed',
+  'unmanaged-connection',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -64,6 +71,7 @@ export const CONNECTION_FAULTS: ReadonlySet<FaultName> = new Set([
   'patch-refused',
   'expired-credentials',
   'expiring',
+  'dataflow-run-failed',
   'access-denied',
   'trust-broken',
 ]);
@@ -87,7 +95,12 @@ export const FAULT_ALARMS: Readonly<Record<FaultName, readonly SandboxAlarmId[]>
   'access-denied': ['ConnectionFailingAlarm'],
   'trust-broken': ['ConnectionFailingAlarm'],
   throttling: ['ErrorsAlarm', 'FailureDeadLetterQueueAlarm', 'ConnectionFailingAlarm'],
+  'dataflow-run-failed': ['DataflowRunFailedAlarm'],
+  'unmanaged-connection': ['UnmanagedTemporaryConnectionsAlarm'],
 };
+
+/** The name of the connection `unmanaged-connection` creates (and clearing the faults deletes). */
+export const HAND_MADE_CONNECTION_NAME = 'Made by hand in the UI (sandbox fault)';
 
 /** The Experience Platform UI's client id (Flow Service's `createdClient`/`updatedClient` for edits made there). */
 const UI_CLIENT_ID = 'exc_app';
@@ -172,6 +185,28 @@ export async function injectFault(context: FaultContext, name: string, given?: s
         undoable(context, fault, () => context.stack.ledgerFront.removeFault(denied));
       }
       return "The function's role lost dynamodb:UpdateItem on the ledger: rotations go on, every ledger write fails, and after two runs LedgerWriteFailedAlarm fires. `npm run sandbox -- fault clear` gives the permission back.";
+    case 'dataflow-run-failed': {
+      const flowId =
+        world.flowIds[world.connectionIds.indexOf(connectionId!)]?.[0] ?? flowService.seedFlow({ baseConnectionId: connectionId!, name: 'Dataflow' });
+      flowService.failFlowRuns(flowId);
+      undoable(context, fault, () => flowService.failFlowRuns(flowId, false));
+      return (
+        `Dataflow ${flowId}, reading ${connectionId}, now fails every run (${RUN_COPY_FAILED}): each scheduled run counts it in DataflowRunFailed, ` +
+        'and DataflowRunFailedAlarm names the connection. `npm run sandbox -- fault clear` lets it ingest again.'
+      );
+    }
+    case 'unmanaged-connection': {
+      const made = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/made-by-hand', 'made-by-hand', 3600);
+      const { sandboxName } = world.connection(world.connectionIds[0]!);
+      const { id } = flowService.seedConnection({
+        orgId: world.adobe.orgId,
+        sandboxName,
+        name: HAND_MADE_CONNECTION_NAME,
+        params: { s3AccessKey: made.accessKeyId, s3SecretKey: made.secretAccessKey, s3SessionToken: made.sessionToken!, bucketName: 'acme-hand-made' },
+      });
+      undoable(context, fault, () => flowService.deleteConnection(id));
+      return `Somebody created S3 connection ${id} by hand in sandbox ${sandboxName}, with temporary credentials that nothing rotates: the next scheduled run counts it and UnmanagedTemporaryConnectionsAlarm opens a ticket; \`npx aep-s3-rotator discover\` prints its targets entry. \`npm run sandbox -- fault clear\` deletes it.`;
+    }
     case 'io-management-403':
       world.emulators.ims.setIoManagementApi(world.adobe.clientId, false);
       undoable(context, fault, () => world.emulators.ims.setIoManagementApi(world.adobe.clientId, true));
@@ -271,9 +306,12 @@ export function clearFaults(context: FaultContext): FaultMessage {
   for (const undos of context.undo?.values() ?? []) for (const undo of undos) undo();
   context.undo?.clear();
   context.world.emulators.flowService.clearFaults();
+  for (const connection of context.world.emulators.flowService.listConnections()) {
+    if (connection.name === HAND_MADE_CONNECTION_NAME) context.world.emulators.flowService.deleteConnection(connection.id);
+  }
   context.world.emulators.ims.setIoManagementApi(context.world.adobe.clientId, true);
   context.stack.clearFaults();
-  return 'Flow Service takes PATCHes again, no other writer edits the connections, the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
+  return 'Flow Service takes PATCHes again, no other writer edits the connections, the hand-made connection is deleted, the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
 }
 
 /**

@@ -22,9 +22,26 @@ import { startWorld, type World, type WorldConnectionSpec } from './world.js';
  * each with the shell variable the sandbox sets to its id (the runbook's rehearsals use them).
  */
 export const SANDBOX_CONNECTIONS: ReadonlyArray<WorldConnectionSpec & { readonly variable: string }> = [
-  { variable: 'ORDERS', sandboxName: 'prod', name: 'Orders export', method: 'assume-role-chained', externalId: 'aep-orders-7f3a' },
+  {
+    variable: 'ORDERS',
+    sandboxName: 'prod',
+    name: 'Orders export',
+    method: 'assume-role-chained',
+    externalId: 'aep-orders-7f3a',
+    flows: 1,
+    objects: ['orders.csv'],
+  },
   { variable: 'LOYALTY', sandboxName: 'prod', name: 'Loyalty events', method: 'assume-role-user-keys', durationSeconds: 21_600 },
-  { variable: 'CATALOG', sandboxName: 'prod', name: 'Catalog feed', method: 'get-federation-token', bucketName: 'acme-catalog-feed', durationSeconds: 43_200 },
+  {
+    variable: 'CATALOG',
+    sandboxName: 'prod',
+    name: 'Catalog feed',
+    method: 'get-federation-token',
+    bucketName: 'acme-catalog-feed',
+    durationSeconds: 43_200,
+    flows: 1,
+    objects: ['catalog.json'],
+  },
   { variable: 'ORDERS_DEV', sandboxName: 'dev', name: 'Orders export (dev)', method: 'assume-role-chained' },
   { variable: 'CLICKSTREAM', sandboxName: 'dev', name: 'Clickstream (dev)', method: 'assume-role-chained', withSessionToken: false },
 ];
@@ -128,6 +145,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (state !== lastState && state === 'DISABLED') log(`${clock()} schedule DISABLED: no scheduled run until it is enabled again`);
       if (state !== lastState && state === 'ENABLED' && lastState) log(`${clock()} schedule ENABLED: scheduled runs start again`);
       lastState = state;
+      // Adobe's dataflows ingest on their own schedule: each runs once before each of the rotator's runs.
+      for (const id of world.connectionIds) world.emulators.flowService.runFlowsOf(id);
       const run = await stack.runSchedule();
       if (run) log(`${clock()} scheduled run: ${describeRun(run)}`);
       return run;

@@ -44,6 +44,8 @@ export interface StoredSecret {
   lastRotatedDate?: number;
   rotationEnabled: boolean;
   rotation?: RotationConfig;
+  /** The resource policy (JSON text), when one was put. */
+  resourcePolicy?: string;
   readonly versions: Map<string, SecretVersion>;
 }
 

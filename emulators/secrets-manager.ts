@@ -7,7 +7,8 @@
  * label or version, `PutSecretValue`, `DescribeSecret`, `UpdateSecretVersionStage`, and
  * `RotateSecret`, which makes the token's version (empty, labelled `AWSPENDING`), answers at once,
  * and then invokes the rotation function once per step, `createSecret`, `setSecret`, `testSecret`,
- * `finishSecret`, as Secrets Manager does. A step that fails stops the rotation and leaves
+ * `finishSecret`, as Secrets Manager does. `GetResourcePolicy`, `PutResourcePolicy` and
+ * `DeleteResourcePolicy` keep a secret's resource policy. A step that fails stops the rotation and leaves
  * `AWSPENDING` where it was; the next `RotateSecret` is refused with AWS's "A previous rotation
  * isn't complete" and that rotation is attempted again, with its own token. A deferred rotation
  * (`RotateImmediately: false`) only stores the configuration: AWS's test of it is not emulated.
@@ -39,7 +40,16 @@ import type { RecordedRequest, RotationRecord, SecretsManagerEmulator, SignedSer
 
 const TARGET_PREFIX = 'secretsmanager.';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-const ACTIONS = ['GetSecretValue', 'PutSecretValue', 'DescribeSecret', 'UpdateSecretVersionStage', 'RotateSecret'] as const;
+const ACTIONS = [
+  'GetSecretValue',
+  'PutSecretValue',
+  'DescribeSecret',
+  'UpdateSecretVersionStage',
+  'RotateSecret',
+  'GetResourcePolicy',
+  'PutResourcePolicy',
+  'DeleteResourcePolicy',
+] as const;
 type Action = (typeof ACTIONS)[number];
 const LAMBDA_ARN = /^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(?::[\w$-]+)?$/;
 
@@ -63,6 +73,27 @@ const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms /
 
 type Input = Record<string, unknown>;
 const optionalString = (input: Input, field: string): string | undefined => (typeof input[field] === 'string' ? (input[field] as string) : undefined);
+
+/**
+ * A resource policy as PutResourcePolicy takes it: JSON text of an object with a `Statement`
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html).
+ */
+function resourcePolicy(input: Input): string {
+  const policy = input.ResourcePolicy;
+  if (typeof policy !== 'string' || policy.length < 1 || policy.length > 20_480) {
+    throw new SecretsManagerFailure('InvalidParameterException', 'ResourcePolicy must be a JSON policy document of 1 to 20480 characters.');
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(policy);
+  } catch {
+    throw new SecretsManagerFailure('MalformedPolicyDocumentException', 'This resource policy contains a syntax error.');
+  }
+  if (typeof document !== 'object' || document === null || !('Statement' in document)) {
+    throw new SecretsManagerFailure('MalformedPolicyDocumentException', 'This resource policy contains an unsupported or missing element: Statement.');
+  }
+  return policy;
+}
 
 /** `RotationRules` → how often, or a refusal. */
 function rotationRules(rules: unknown): Pick<RotationConfig, 'everyDays' | 'scheduleExpression'> {
@@ -221,6 +252,15 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
         };
       case 'RotateSecret':
         return rotateSecret(secret, input);
+      case 'GetResourcePolicy':
+        // A secret without a policy is answered without the field, as AWS does.
+        return { ARN: secret.arn, Name: secret.name, ...(secret.resourcePolicy === undefined ? {} : { ResourcePolicy: secret.resourcePolicy }) };
+      case 'PutResourcePolicy':
+        secret.resourcePolicy = resourcePolicy(input);
+        return { ARN: secret.arn, Name: secret.name };
+      case 'DeleteResourcePolicy':
+        secret.resourcePolicy = undefined;
+        return { ARN: secret.arn, Name: secret.name };
     }
   }
 

@@ -66,7 +66,7 @@ export function stackAlarmDefinitions(input: StackAlarmInput): Record<AlarmId, A
         treatMissingData: 'notBreaching',
       },
     ]),
-  ) as Record<'ConnectionFailingAlarm' | 'CredentialsExpiringAlarm', AlarmDefinition>;
+  ) as Record<'ConnectionFailingAlarm' | 'CredentialsExpiringAlarm' | 'DataflowRunFailedAlarm', AlarmDefinition>;
   const lambda = (metricName: string, treatMissingData: 'ignore' | 'notBreaching'): AlarmDefinition => ({
     kind: 'metric',
     namespace: 'AWS/Lambda',
@@ -104,6 +104,17 @@ export function stackAlarmDefinitions(input: StackAlarmInput): Record<AlarmId, A
       threshold: 1,
       evaluations: 2,
       treatMissingData: 'notBreaching',
+    },
+    // Each scheduled run reports its count, 0 included; a manual run reports none.
+    UnmanagedTemporaryConnectionsAlarm: {
+      kind: 'metric',
+      namespace: DEFAULT_METRICS_NAMESPACE,
+      metricName: METRIC.unmanagedTemporaryConnections,
+      dimensions: rotator,
+      statistic: 'Maximum',
+      comparison: 'GreaterThanOrEqualToThreshold',
+      threshold: 1,
+      treatMissingData: 'ignore',
     },
     // One evaluation is the whole window of M minutes: one without any expiry reported breaches.
     RotatorNotReportingAlarm: {

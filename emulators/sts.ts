@@ -148,7 +148,7 @@ function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): 
 export async function startStsEmulator(options: { port?: number; region?: string } = {}): Promise<StsEmulator> {
   const region = options.region ?? 'us-east-1';
   const users = new Map<string, { userId: string }>(); // by user ARN
-  const roles = new Map<string, Required<Omit<SeedRole, 'externalId'>> & { externalId?: string }>();
+  const roles = new Map<string, Required<Omit<SeedRole, 'externalId' | 'permissionsPolicy'>> & Pick<SeedRole, 'externalId' | 'permissionsPolicy'>>();
   const roleIds = new Map<string, string>(); // role ARN -> AROA... unique id
   const byAccessKey = new Map<string, KnownCredentials>();
   const issuedCredentials: IssuedCredentials[] = [];
@@ -351,6 +351,7 @@ export async function startStsEmulator(options: { port?: number; region?: string
         maxSessionDurationSeconds: role.maxSessionDurationSeconds ?? 3600,
         trustedPrincipalArns: [...(role.trustedPrincipalArns ?? [])],
         externalId: role.externalId,
+        ...(role.permissionsPolicy === undefined ? {} : { permissionsPolicy: role.permissionsPolicy }),
       });
     },
     issueRoleSession(roleArn, sessionName, durationSeconds = 3600) {
@@ -390,6 +391,10 @@ export async function startStsEmulator(options: { port?: number; region?: string
     },
     hasRole(roleName) {
       return [...roles.keys()].some((roleArn) => ROLE_ARN.exec(roleArn)?.[2] === roleName);
+    },
+    identityPolicyOf(accessKeyId) {
+      const principal = byAccessKey.get(accessKeyId)?.principal;
+      return principal?.kind === 'role-session' ? roles.get(principal.trustArn)?.permissionsPolicy : undefined;
     },
     credentialsFor(accessKeyId) {
       const known = byAccessKey.get(accessKeyId);

@@ -166,6 +166,23 @@ export interface SeedConnection {
   readonly state?: string;
   /** When false, PATCH answers `1445-400`. @default true */
   readonly patchEnabled?: boolean;
+  /**
+   * How its explore reads `object`: `absolute` (`/<bucket>/<folder>/`) or `relative` to the folder
+   * the connection declares in `bucketName`/`folderPath` (FLOW-SERVICE.md: not documented). @default 'absolute'
+   */
+  readonly explorePaths?: 'absolute' | 'relative';
+  /** Which `s3:prefix` its explore lists a folder with: `crm/daily/` or `crm/daily`. @default 'with-slash' */
+  readonly listPrefix?: 'with-slash' | 'without-slash';
+}
+
+/** A dataflow reading a base connection (through a source connection the emulator creates for it). */
+export interface SeedFlowOfConnection {
+  readonly id?: string;
+  readonly baseConnectionId: string;
+  /** @default 'S3 dataflow' */
+  readonly name?: string;
+  /** @default 'enabled' */
+  readonly state?: string;
 }
 
 /** A connection as stored (secrets in clear: for assertions only, never returned by GET). */
@@ -192,6 +209,8 @@ export interface FlowServiceEmulator extends Emulator {
   seedConnection(seed: SeedConnection): StoredConnection;
   getConnection(id: string): StoredConnection | undefined;
   listConnections(): StoredConnection[];
+  /** Delete a connection (as the Experience Platform UI would); true when there was one. */
+  deleteConnection(id: string): boolean;
   /**
    * Simulate somebody else's edit landing between a client's GET and its PATCH:
    * the next `times` PATCHes of this connection first change its etag (as another write would),
@@ -211,10 +230,40 @@ export interface FlowServiceEmulator extends Emulator {
   setSourcesPermission(clientId: string, sandboxName: string, permission: 'manage' | 'view' | 'none'): void;
   /** When false, the gateway refuses every request of the client with `403025` (not entitled). @default true */
   setEntitled(clientId: string, entitled: boolean): void;
-  /** The next `times` authenticated requests get the gateway's `429050` with `Retry-After: retryAfterSeconds`. */
+  /**
+   * The next `times` authenticated requests get a 429 with `Retry-After: retryAfterSeconds` and an
+   * `errorMessage`-only body (Adobe documents no throttling code for Platform).
+   */
   throttleAtGateway(times: number, retryAfterSeconds?: number): void;
-  /** Objects S3 holds in `bucket` (full keys, e.g. `crm/daily/orders.csv`), for `GET /connections/{id}/explore` to list. */
-  putObjects(bucket: string, keys: readonly string[]): void;
+  /**
+   * Objects S3 holds in `bucket` (full keys, e.g. `crm/daily/orders.csv`), for explore to list and
+   * preview; `kmsKeyArn` encrypts them with SSE-KMS (a preview then needs `kms:Decrypt` on it).
+   */
+  putObjects(bucket: string, keys: readonly string[], options?: { readonly kmsKeyArn?: string }): void;
+  /** The account that owns `bucket` (what `s3:ResourceAccount` is), e.g. one that re-registered its name. @default DEFAULT_BUCKET_OWNER */
+  setBucketOwner(bucket: string, account: string): void;
+  /** A sandbox of the org besides `prod` and those connections were seeded in; any other answers `2100-404`. */
+  addSandbox(orgId: string, sandboxName: string): void;
+  /**
+   * The most items a page of `GET /connections`, `/sourceConnections`, `/flows` or `/runs` holds,
+   * whatever its `limit` asks (a service that pages smaller). @default 1000 (20 without `limit`)
+   */
+  setListPageSize(size: number): void;
+  /** A source connection of a seeded base connection; returns its id. */
+  seedSourceConnection(seed: { readonly id?: string; readonly baseConnectionId: string; readonly name?: string }): string;
+  /** A dataflow reading a seeded base connection; returns its id. */
+  seedFlow(seed: SeedFlowOfConnection): string;
+  /** A run of a seeded flow, as given; returns its id. */
+  seedRun(seed: import('./flow-service-dataflows.js').SeedRun): string;
+  /**
+   * Run a flow now (or at `startedAt`, epoch ms): it succeeds when the credentials its base
+   * connection holds can list its folder and read its first file, and fails with S3's refusal otherwise.
+   */
+  runFlow(flowId: string, startedAt?: number): { readonly id: string; readonly status: 'success' | 'failed' };
+  /** Every run of the flow fails from now on, whatever its connection holds (files it cannot parse), until `clearFaults()` (or this with `failing` false). */
+  failFlowRuns(flowId: string, failing?: boolean): void;
+  /** {@link runFlow} for every flow reading a base connection. */
+  runFlowsOf(baseConnectionId: string, startedAt?: number): Array<{ readonly id: string; readonly status: 'success' | 'failed' }>;
 }
 
 // ---------------------------------------------------------------- AWS (STS and Secrets Manager)
@@ -241,6 +290,11 @@ export interface SeedRole {
   readonly trustedPrincipalArns?: string[];
   /** When set, AssumeRole must carry exactly this ExternalId. */
   readonly externalId?: string;
+  /**
+   * The role's permissions (an identity policy, JSON): what Flow Service's explore may do in S3 and
+   * KMS with a session of it, intersected with the session's policy. @default none modelled: S3 allows what the session policy allows
+   */
+  readonly permissionsPolicy?: string;
 }
 
 export interface StsEmulator extends Emulator {
@@ -265,6 +319,8 @@ export interface StsEmulator extends Emulator {
   readonly issuedCredentials: IssuedCredentials[];
   /** The session policy the credentials with this access key id were issued with; undefined when none (or unknown). */
   policyOf(accessKeyId: string): string | undefined;
+  /** The permissions policy of the role these credentials are a session of, when the role was created with one. */
+  identityPolicyOf(accessKeyId: string): string | undefined;
   /** Make every credential issued so far invalid (calls signed with them fail `InvalidClientTokenId`). */
   revokeIssuedCredentials(): void;
   /**

@@ -33,6 +33,12 @@ export interface WorldConnectionSpec {
    * @default - none in the target (the connection itself reads `exports/<sandbox>`)
    */
   readonly folderPath?: string;
+  /** The account the target says owns its bucket (`bucketAccount`), with `bucketName`. @default none in the target */
+  readonly bucketAccount?: string;
+  /** The account that really owns the connection's bucket in the emulated S3. @default DEFAULT_BUCKET_OWNER (the world's account) */
+  readonly bucketOwner?: string;
+  /** `false`: the target's entry switches Adobe's check off for this connection alone. @default none in the entry */
+  readonly verifyWithAdobe?: false;
   /** @default 3600 */
   readonly durationSeconds?: number;
   readonly externalId?: string;
@@ -46,6 +52,25 @@ export interface WorldConnectionSpec {
   /** When false, Flow Service answers PATCH with `1445-400`. @default true */
   readonly patchEnabled?: boolean;
   readonly name?: string;
+  /**
+   * The bucket the connection itself declares in its `bucketName` param; `null`: it declares none.
+   * @default the target's bucketName, else `acme-ingest-<index>`
+   */
+  readonly connectionBucketName?: string | null;
+  /** The folder the connection itself declares in its `folderPath` param; `null`: none. @default the target's folderPath, else `exports/<sandbox>` */
+  readonly connectionFolderPath?: string | null;
+  /** Keys of objects in the connection's folder (relative to it), for explore to list and preview. @default none */
+  readonly objects?: readonly string[];
+  /** Encrypt {@link objects} with SSE-KMS under this key. @default SSE-S3 */
+  readonly objectsKmsKeyArn?: string;
+  /** How Flow Service reads this connection's explore paths. @default 'absolute' */
+  readonly explorePaths?: 'absolute' | 'relative';
+  /** Which `s3:prefix` Flow Service lists this connection's folder with. @default 'with-slash' */
+  readonly listPrefix?: 'with-slash' | 'without-slash';
+  /** The permissions of the role its credentials are a session of (JSON policy). @default none modelled: S3 allows what the session policy allows */
+  readonly rolePermissions?: string;
+  /** Dataflows reading the connection (the emulator creates a source connection for each). @default 0 */
+  readonly flows?: number;
 }
 
 export interface WorldOptions {
@@ -92,6 +117,8 @@ export interface World {
   /** The `ROTATION_TARGETS` entries, in the order of `options.connections`. */
   readonly targets: FunctionTargetEntry[];
   readonly connectionIds: string[];
+  /** The ids of the dataflows reading each connection, in the order of `options.connections`. */
+  readonly flowIds: string[][];
   /** Everything the function's environment holds: rotator variables, endpoints and AWS credentials. */
   readonly env: Record<string, string>;
   connection(id: string): StoredConnection;
@@ -168,6 +195,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   const targets: FunctionTargetEntry[] = [];
   const connectionIds: string[] = [];
+  const flowIds: string[][] = [];
   options.connections.forEach((spec, index) => {
     const method = spec.method ?? 'assume-role-chained';
     const roleArn = `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-ingest-${index}`;
@@ -179,8 +207,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         maxSessionDurationSeconds: 43_200,
         trustedPrincipalArns: [method === 'assume-role-chained' ? functionRoleArn : user.arn],
         externalId: spec.externalId,
+        ...(spec.rolePermissions ? { permissionsPolicy: spec.rolePermissions } : {}),
       });
     }
+    const ownBucket = spec.connectionBucketName === undefined ? (bucketName ?? `acme-ingest-${index}`) : spec.connectionBucketName;
+    const ownFolder = spec.connectionFolderPath === undefined ? (spec.folderPath ?? `exports/${spec.sandboxName}`) : spec.connectionFolderPath;
     // The connection starts with credentials from an earlier (now stale) rotation.
     const initial = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/previous-rotation`, 'initial', 900);
     const id = randomUUID();
@@ -193,6 +224,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       connectionSpecId: spec.connectionSpecId,
       state: spec.state,
       patchEnabled: spec.patchEnabled,
+      explorePaths: spec.explorePaths,
+      listPrefix: spec.listPrefix,
       params:
         spec.specName === 'IAMRole Based'
           ? { bucketName: `acme-ingest-${index}`, roleArn }
@@ -200,10 +233,24 @@ export async function startWorld(options: WorldOptions): Promise<World> {
               s3AccessKey: initial.accessKeyId,
               s3SecretKey: initial.secretAccessKey,
               ...(spec.withSessionToken === false ? {} : { s3SessionToken: initial.sessionToken! }),
-              bucketName: bucketName ?? `acme-ingest-${index}`,
-              folderPath: spec.folderPath ?? `exports/${spec.sandboxName}`,
+              ...(ownBucket ? { bucketName: ownBucket } : {}),
+              ...(ownBucket && ownFolder ? { folderPath: ownFolder } : {}),
             },
     });
+    if (spec.objects?.length) {
+      const bucket = ownBucket ?? bucketName ?? `acme-ingest-${index}`;
+      const prefix = ownBucket && ownFolder ? `${ownFolder.replace(/^\/+|\/+$/g, '')}/` : '';
+      flowService.putObjects(
+        bucket,
+        spec.objects.map((key) => `${prefix}${key}`),
+        spec.objectsKmsKeyArn ? { kmsKeyArn: spec.objectsKmsKeyArn } : {},
+      );
+    }
+    flowIds.push(
+      Array.from({ length: spec.flows ?? 0 }, (_, flow) =>
+        flowService.seedFlow({ baseConnectionId: id, name: `${spec.name ?? `S3 ingest ${index + 1}`} flow ${flow + 1}` }),
+      ),
+    );
     connectionIds.push(id);
     targets.push(
       toTargetEntry({
@@ -215,9 +262,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         ...(method !== 'assume-role-chained' ? { userCredentialsSecretId: userSecretId } : {}),
         durationSeconds: spec.durationSeconds ?? DEFAULT_DURATION_SECONDS,
         bucketName,
-        ...(bucketName ? { folderPath: spec.folderPath } : {}),
+        ...(bucketName ? { folderPath: spec.folderPath, bucketAccount: spec.bucketAccount } : {}),
+        ...(spec.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
       }),
     );
+    if (spec.bucketOwner) flowService.setBucketOwner(bucketName ?? `acme-ingest-${index}`, spec.bucketOwner);
   });
 
   const env: Record<string, string> = {
@@ -238,6 +287,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     rotationHandler,
     targets,
     connectionIds,
+    flowIds,
     env,
     connection(id) {
       const connection = flowService.getConnection(id);

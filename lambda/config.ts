@@ -64,6 +64,8 @@ function typedTarget(entry: z.output<typeof functionTargetSchema>): RotationTarg
     durationSeconds: entry.durationSeconds ?? DEFAULT_DURATION_SECONDS,
     ...(entry.bucketName ? { bucketName: entry.bucketName } : {}),
     ...(entry.folderPath ? { folderPath: entry.folderPath } : {}),
+    ...(entry.bucketAccount ? { bucketAccount: entry.bucketAccount } : {}),
+    ...(entry.verifyWithAdobe === false ? { verifyWithAdobe: false } : {}),
   });
   return typed.success ? typed.data : undefined;
 }

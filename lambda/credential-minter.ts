@@ -291,7 +291,7 @@ export class CredentialMinter {
 /** The session policy of a target that names its bucket, in `partition`; undefined for one that does not. */
 function policyFor(target: RotationTarget, partition: string | undefined): string | undefined {
   if (!target.bucketName) return undefined;
-  return sessionPolicy({ partition: partition ?? 'aws', bucketName: target.bucketName, folderPath: target.folderPath });
+  return sessionPolicy({ partition: partition ?? 'aws', bucketName: target.bucketName, folderPath: target.folderPath, bucketAccount: target.bucketAccount });
 }
 
 function completeCredentials(

@@ -17,6 +17,7 @@ export type RotatorErrorCode =
   | 'STS_MINT_FAILED'
   | 'CREDENTIALS_UNVERIFIED'
   | 'CONNECTION_NOT_ROTATABLE'
+  | 'CONNECTION_SCOPE_MISMATCH'
   | 'FLOW_SERVICE_ERROR'
   | 'FLOW_SERVICE_UNREACHABLE'
   | 'ETAG_CONFLICT'
@@ -137,6 +138,18 @@ export class ConnectionNotRotatableError extends RotatorError {
     readonly reason: 'wrong-connection-spec' | 'iam-role-auth' | 'unexpected-auth',
   ) {
     super('CONNECTION_NOT_ROTATABLE', message);
+  }
+}
+
+/**
+ * The target narrows its credentials to a bucket or folder that does not contain what the
+ * connection itself reads (its `bucketName`/`folderPath` params): nothing is minted or patched.
+ */
+export class ConnectionScopeError extends RotatorError {
+  override readonly name: string = 'ConnectionScopeError';
+
+  constructor(message: string) {
+    super('CONNECTION_SCOPE_MISMATCH', message);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * Flow Service `GET` / `PATCH /connections/{id}` with the four Platform headers. The client lives as
- * long as the container; each call brings who it is made as (its invocation's Adobe credentials
- * and IMS tokens, {@link CallOptions.auth}).
+ * Flow Service `GET` / `PATCH /connections/{id}`, explore, and the listings (`/connections`,
+ * `/sourceConnections`, `/flows`, `/runs`, paged with `continuationToken`) with the four Platform
+ * headers. The client lives as long as the container; each call brings who it is made as (its
+ * invocation's Adobe credentials and IMS tokens, {@link CallOptions.auth}).
  *
  * got retries 429, 5xx, timeouts and resets (honouring `Retry-After`); an `afterResponse` hook
  * swaps a rejected IMS token for a fresh one (from the call's `auth`) once per request. Everything else becomes a
@@ -10,7 +11,6 @@
  */
 import got, { HTTPError, type Got } from 'got';
 import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
-import type { ExploreQuery } from './adobe-verification.js';
 import { FlowServiceError, ImsError } from './errors.js';
 import { redactSecrets, type Redactor } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
@@ -37,6 +37,52 @@ export interface ExploreEntry {
   readonly path?: string;
   readonly canPreview?: boolean;
   readonly canFetchSchema?: boolean;
+}
+
+/** A listing explore: the top, or a folder (lambda/explore-paths.ts builds them). */
+export type ExploreQuery = { readonly objectType: 'root' } | { readonly objectType: 'folder'; readonly object: string };
+
+/** A file preview: Flow Service reads the first rows (EXPLORE: `objectType=file&object=<path>&fileType=<type>&preview=true`). */
+export interface FileQuery {
+  readonly objectType: 'file';
+  readonly object: string;
+  readonly fileType: 'delimited' | 'json' | 'parquet';
+  readonly preview: 'true';
+  /** For a gzip-compressed file (EXPLORE's query parameters). */
+  readonly compressionType?: 'gzip';
+}
+
+/** One page of a Flow Service listing, and the token of the next page, if any. */
+export interface ListPage {
+  readonly items: readonly unknown[];
+  readonly continuationToken?: string;
+}
+
+/** The collections Flow Service lists (SPEC `listConnections`, `/sourceConnections`, `/flows`, `/runs`). */
+export type FlowServiceCollection = 'connections' | 'sourceConnections' | 'flows' | 'runs';
+
+/** The query of one listing request: `property` filters (`name==value`), `limit`, `orderby`, the next page's token. */
+export interface ListQuery {
+  readonly property?: string;
+  readonly limit?: number;
+  readonly orderby?: string;
+  readonly continuationToken?: string;
+}
+
+/**
+ * The next page's token of a listing: SPEC's `_links.next.href`
+ * (`/connections?continuationToken=…`), or a top-level `continuationToken`.
+ */
+export function nextPageToken(body: unknown): string | undefined {
+  const record = (body && typeof body === 'object' ? body : {}) as { continuationToken?: unknown; _links?: { next?: { href?: unknown } } };
+  if (typeof record.continuationToken === 'string' && record.continuationToken) return record.continuationToken;
+  const href = record._links?.next?.href;
+  if (typeof href !== 'string') return undefined;
+  try {
+    return new URL(href, 'https://platform.adobe.io').searchParams.get('continuationToken') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One RFC 6902 operation. */
@@ -132,7 +178,7 @@ export class FlowServiceClient {
 
   /** `GET /connections/{id}` in the target's sandbox; returns `items[0]`. */
   async getConnection(connectionId: string, sandboxName: string, call: CallOptions = {}): Promise<BaseConnection> {
-    const body = await this.send<{ items?: unknown }>('GET', connectionId, sandboxName, {}, call);
+    const body = await this.send<{ items?: unknown }>('GET', connectionPath(connectionId), connectionId, sandboxName, {}, call);
     const item = Array.isArray(body?.items) ? (body.items[0] as BaseConnection | undefined) : undefined;
     if (!item || typeof item !== 'object') {
       throw new FlowServiceError(`Flow Service returned no connection for ${connectionId} (empty items)`, 200, undefined);
@@ -153,6 +199,7 @@ export class FlowServiceClient {
   ): Promise<string> {
     const body = await this.send<{ etag?: unknown }>(
       'PATCH',
+      connectionPath(connectionId),
       connectionId,
       sandboxName,
       { headers: { 'if-match': etag, 'content-type': 'application/json' }, body: JSON.stringify(operations) },
@@ -169,24 +216,56 @@ export class FlowServiceClient {
    * holds. Returns the entries; a refusal (Adobe's problem body) throws a {@link FlowServiceError}.
    */
   async exploreConnection(connectionId: string, sandboxName: string, query: ExploreQuery, call: CallOptions = {}): Promise<ExploreEntry[]> {
-    const body = await this.send<unknown>('GET', connectionId, sandboxName, { path: 'explore', searchParams: { ...query } }, call);
+    const body = await this.send<unknown>('GET', `${connectionPath(connectionId)}/explore`, connectionId, sandboxName, { searchParams: { ...query } }, call);
     if (!Array.isArray(body)) {
       throw new FlowServiceError(`Flow Service explored connection ${connectionId} but answered something other than a list of entries`, 200, undefined);
     }
     return body as ExploreEntry[];
   }
 
+  /**
+   * `GET /connections/{id}/explore?objectType=file&…&preview=true`: Flow Service reads the first
+   * rows of a file with the credentials the connection holds (S3 `GetObject`, and `kms:Decrypt`
+   * for SSE-KMS). A 200 is the proof; what it shows is not read.
+   */
+  async previewFile(connectionId: string, sandboxName: string, query: FileQuery, call: CallOptions = {}): Promise<void> {
+    await this.send<unknown>('GET', `${connectionPath(connectionId)}/explore`, connectionId, sandboxName, { searchParams: { ...query } }, call);
+  }
+
+  /**
+   * One page of a listing in a sandbox: `GET /<collection>?property=…&limit=…&continuationToken=…`.
+   * @param subject names what is listed in errors and retries (a connection id the listing is about, or the collection).
+   */
+  async listPage(
+    collection: FlowServiceCollection,
+    sandboxName: string,
+    query: ListQuery,
+    call: CallOptions = {},
+    subject: string = collection,
+  ): Promise<ListPage> {
+    const searchParams = Object.fromEntries(
+      Object.entries(query)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => [key, String(value)]),
+    );
+    const body = await this.send<{ items?: unknown }>('GET', collection, subject, sandboxName, { searchParams }, call);
+    if (!Array.isArray(body?.items)) {
+      throw new FlowServiceError(`Flow Service listed ${collection} but answered without an items list`, 200, undefined);
+    }
+    const continuationToken = nextPageToken(body);
+    return { items: body.items, ...(continuationToken ? { continuationToken } : {}) };
+  }
+
   private async send<T>(
     method: 'GET' | 'PATCH',
-    connectionId: string,
+    path: string,
+    subject: string,
     sandboxName: string,
-    extra: { headers?: Record<string, string>; body?: string; path?: 'explore'; searchParams?: Record<string, string> },
+    extra: { headers?: Record<string, string>; body?: string; searchParams?: Record<string, string> },
     { auth = this.fixedAuth, signal, onRetry, redactor }: CallOptions,
   ): Promise<T> {
-    if (!auth)
-      throw new TypeError(`FlowServiceClient: the ${method} of ${connectionId} names no Adobe identity (auth, or the client's tokens and credentials)`);
+    if (!auth) throw new TypeError(`FlowServiceClient: the ${method} of ${subject} names no Adobe identity (auth, or the client's tokens and credentials)`);
     const [token, credentials] = await Promise.all([auth.getToken(signal), auth.credentials()]);
-    const path = `connections/${encodeURIComponent(connectionId)}${extra.path ? `/${extra.path}` : ''}`;
     try {
       const response = await this.http<T>(path, {
         method,
@@ -201,16 +280,21 @@ export class FlowServiceClient {
         body: extra.body,
         searchParams: extra.searchParams,
         signal,
-        context: { connectionId, auth, onRetry } satisfies RequestContext,
+        context: { connectionId: subject, auth, onRetry } satisfies RequestContext,
       });
       return response.body;
     } catch (error) {
       // A token refresh that failed (in the afterResponse hook) reaches here wrapped by got; it is
       // an IMS problem, and its own message says what to check.
       if ((error as Error)?.cause instanceof ImsError) throw (error as Error).cause;
-      throw toFlowServiceError(error, method, connectionId, sandboxName, { subPath: extra.path, redactor });
+      throw toFlowServiceError(error, method, subject, sandboxName, { resource: `/${path}`, redactor });
     }
   }
+}
+
+/** `connections/<id>`, the id escaped. */
+function connectionPath(connectionId: string): string {
+  return `connections/${encodeURIComponent(connectionId)}`;
 }
 
 /** The most of Adobe's own detail a message carries (it ends up in results, logs and alarms). */
@@ -219,7 +303,7 @@ export const MAX_ADOBE_DETAIL_CHARS = 300;
 /**
  * Turn a got failure into a {@link FlowServiceError} with Adobe's code and detail, from either of
  * Adobe's error-body shapes, and advice where the code alone would leave an operator guessing.
- * @param options.subPath `explore` for the explore request.
+ * @param options.resource the path requested, as the message names it. @default `/connections/<connectionId>`
  * @param options.redactor scrubs Adobe's detail before it is cut to length. @default the container's secrets only
  */
 export function toFlowServiceError(
@@ -227,10 +311,9 @@ export function toFlowServiceError(
   method: string,
   connectionId: string,
   sandboxName: string,
-  { subPath, redactor }: { readonly subPath?: string; readonly redactor?: Pick<Redactor, 'redact'> } = {},
+  { resource = `/connections/${connectionId}`, redactor }: { readonly resource?: string; readonly redactor?: Pick<Redactor, 'redact'> } = {},
 ): FlowServiceError {
   const redact = (text: string) => (redactor ? redactor.redact(text) : redactSecrets(text));
-  const resource = `/connections/${connectionId}${subPath ? `/${subPath}` : ''}`;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
     const { code, detail } = readAdobeErrorBody(error.response.body);

@@ -1,7 +1,9 @@
 /**
  * The read-only request `{"inspect": true, "connectionIds"?, "probe"?, "targetsOnly"?}`: Adobe's own
- * view of each connection (its state, auth, etag and who updated it last), and with `probe` whether
- * Adobe can list what the connection reads with the credentials it holds now. Nothing is minted
+ * view of each connection (its state, auth, etag and who updated it last, what it reads and whether
+ * the target's bucket and folder contain it, the dataflows reading it and their last run), and with
+ * `probe` whether Adobe can list and read what the connection reads with the credentials it holds
+ * now, as the function checks it after each PATCH (lambda/adobe-verification.ts). Nothing is minted
  * or patched, nothing is written to the ledger or counted in the metrics, and no credential value
  * is in the answer: only the names of `auth.params`.
  *
@@ -13,14 +15,19 @@
 import pLimit from 'p-limit';
 import type { AdobeConsoleClient } from './adobe-console-client.js';
 import { describeAdobeClientSecrets, type AdobeClientSecretsReport } from './adobe-client-secrets.js';
-import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
+import { checkAdobeAccess, type ReadUnproven } from './adobe-verification.js';
 import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
+import { describeScope, resolveScope, type S3Scope } from './connection-scope.js';
+import { flowsReading, type DataflowReading } from './dataflow-runs.js';
 import { ConnectionNotRotatableError, describeFailure, FlowServiceError } from './errors.js';
+import type { ExploreForm } from './explore-paths.js';
 import type { BaseConnection, CallOptions } from './flow-service-client.js';
 import { heldCredentialsExpireAt, writtenByRotator } from './held-credentials.js';
+import type { RememberedConnection } from './ledger.js';
 import type { InspectRequest } from './request.js';
 import { checkRotatable } from './rotate-connection.js';
+import { readMemory } from './run-checks.js';
 import { selectTargets } from './run-rotation.js';
 import type { RotationSession } from './session.js';
 
@@ -62,12 +69,27 @@ export interface InspectedConnection {
   readonly errorCode?: string;
   readonly error?: string;
   readonly transient?: boolean;
-  /** `probe`: what Flow Service was asked to list, e.g. `s3://acme-landing/crm/`. */
+  /** What the connection reads, as Adobe is asked to list it (`s3://bucket/folder/`; absent: the bucket's root). */
+  readonly reads?: string;
+  /** The target's `bucketName`/`folderPath` do not contain what the connection reads: every rotation of it fails (`CONNECTION_SCOPE_MISMATCH`). */
+  readonly scopeMismatch?: string;
+  /** The explore path form Adobe accepted: with `probe`, now; else the last one the ledger remembers. */
+  readonly exploreForm?: ExploreForm;
+  /** The dataflows reading the connection, each with its last run (absent when they could not be read: `dataflowsError`). */
+  readonly dataflows?: readonly DataflowReading[];
+  readonly dataflowsError?: string;
+  /** `probe`: what Flow Service was asked to list (or the file it was refused), e.g. `s3://acme-landing/crm/`. */
   readonly explored?: string;
-  /** `probe`: Flow Service listed it with the credentials the connection holds now. */
+  /** `probe`: Flow Service listed it with the credentials the connection holds now (`adobeCanList`, as the rotation's result says it). */
   readonly adobeVerified?: boolean;
+  readonly adobeCanList?: boolean;
+  /** `probe`: Flow Service read a file it listed (true) or was refused (false); absent when not tried: `adobeReadUnproven` says why. */
+  readonly adobeCanRead?: boolean;
+  readonly adobeReadUnproven?: ReadUnproven;
+  /** `probe`: Adobe's refusal (or, with `adobeTransient`, why it did not answer, which says nothing about the bucket). */
   readonly adobeErrorCode?: string;
   readonly adobeError?: string;
+  readonly adobeTransient?: true;
 }
 
 /** Codes that mean Adobe could not be asked at all (the Adobe secret, IMS), not that a connection is wrong. */
@@ -144,12 +166,81 @@ function failureOf(error: unknown, session: RotationSession): { errorCode: strin
   return { errorCode: code, error: session.redactor.redact(message), ...(transient ? { transient: true } : {}) };
 }
 
-/** GET one connection, and with `probe` explore it with what it holds. Never throws. */
+/** What the target's credentials may read against what the connection declares, for the view. */
+function scopeView(target: RotationTarget, connection: BaseConnection): { fields: Partial<InspectedConnection>; plan?: ReadPlan } {
+  const resolved = resolveScope(target, connection);
+  if ('mismatch' in resolved) return { fields: { scopeMismatch: resolved.mismatch } };
+  const { reads, declared } = resolved.scope;
+  return { fields: reads ? { reads: describeScope(reads) } : {}, plan: { ...(reads ? { reads } : {}), ...(declared ? { declared } : {}) } };
+}
+
+/** What Adobe is asked to list: what the connection reads (none: the root), and what it declares. */
+interface ReadPlan {
+  readonly reads?: S3Scope;
+  readonly declared?: S3Scope;
+}
+
+/** Adobe's check with what the connection holds now, as after a PATCH: list, then read a file it listed. Never throws. */
+async function probeOf(
+  target: RotationTarget,
+  flowService: Composition['flowService'],
+  session: RotationSession,
+  plan: ReadPlan,
+  remembered: RememberedConnection | undefined,
+  call: CallOptions,
+): Promise<Partial<InspectedConnection>> {
+  const accessPlan = { connectionId: target.connectionId, sandboxName: target.sandboxName, ...plan, rememberedForm: remembered?.exploreForm };
+  try {
+    const access = await checkAdobeAccess(flowService, accessPlan, call);
+    if (!access.canList) {
+      const failure = failureOf(access.listRefusal, session);
+      return { explored: access.listed, adobeVerified: false, adobeCanList: false, adobeErrorCode: failure.errorCode, adobeError: failure.error };
+    }
+    const listed = { explored: access.listed, adobeVerified: true, adobeCanList: true, exploreForm: access.form } as const;
+    if (access.canRead === false) {
+      const failure = failureOf(access.readRefusal?.error, session);
+      return {
+        ...listed,
+        explored: access.readRefusal?.file ?? access.listed,
+        adobeCanRead: false,
+        adobeErrorCode: failure.errorCode,
+        adobeError: failure.error,
+      };
+    }
+    return { ...listed, ...(access.canRead ? { adobeCanRead: true } : {}), ...(access.readUnproven ? { adobeReadUnproven: access.readUnproven } : {}) };
+  } catch (error) {
+    // Adobe did not answer (429, 5xx, no answer): nothing is known about the bucket.
+    const failure = failureOf(error, session);
+    return {
+      explored: plan.reads ? describeScope(plan.reads) : "the bucket's root",
+      adobeErrorCode: failure.errorCode,
+      adobeError: failure.error,
+      adobeTransient: true,
+    };
+  }
+}
+
+/** The dataflows reading the connection, and their last run. Never throws. */
+async function dataflowsOf(
+  target: RotationTarget,
+  flowService: Composition['flowService'],
+  session: RotationSession,
+  call: CallOptions,
+): Promise<Partial<InspectedConnection>> {
+  try {
+    return { dataflows: await flowsReading(flowService, target.connectionId, target.sandboxName, call) };
+  } catch (error) {
+    const failure = failureOf(error, session);
+    return { dataflowsError: `${failure.errorCode}: ${failure.error}` };
+  }
+}
+
+/** GET one connection, read its dataflows, and with `probe` have Adobe list and read with what it holds. Never throws. */
 async function inspectOne(
   target: RotationTarget,
   { flowService }: Pick<Composition, 'flowService'>,
   session: RotationSession,
-  { probe, rotatorClientId }: { probe: boolean; rotatorClientId: string | undefined },
+  { probe, rotatorClientId, remembered }: { probe: boolean; rotatorClientId: string | undefined; remembered: RememberedConnection | undefined },
 ): Promise<InspectedConnection> {
   const facts = targetFacts(target);
   const call: CallOptions = { auth: session.adobe, signal: session.deadline.signal, redactor: session.redactor };
@@ -160,17 +251,19 @@ async function inspectOne(
     const notFound = error instanceof FlowServiceError && error.statusCode === 404;
     return { ...facts, ...(notFound ? { notFound: true } : {}), ...failureOf(error, session) };
   }
-  const view = { ...facts, ...adobeView(connection, target, rotatorClientId) };
-  if (!probe || view.notRotatableReason === 'wrong-connection-spec') return view;
-  const query = exploreQueryFor(target);
-  const explored = describeExploreQuery(query);
-  try {
-    await flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
-    return { ...view, explored, adobeVerified: true };
-  } catch (error) {
-    const failure = failureOf(error, session);
-    return { ...view, explored, adobeVerified: false, adobeErrorCode: failure.errorCode, adobeError: failure.error };
-  }
+  const scope = scopeView(target, connection);
+  const view: InspectedConnection = {
+    ...facts,
+    ...adobeView(connection, target, rotatorClientId),
+    ...scope.fields,
+    ...(remembered?.exploreForm ? { exploreForm: remembered.exploreForm } : {}),
+  };
+  const asksAdobe = probe && scope.plan && view.notRotatableReason !== 'wrong-connection-spec';
+  const [probed, flows] = await Promise.all([
+    asksAdobe ? probeOf(target, flowService, session, scope.plan!, remembered, call) : Promise.resolve({}),
+    dataflowsOf(target, flowService, session, call),
+  ]);
+  return { ...view, ...probed, ...flows };
 }
 
 /** Adobe's client secrets of the credential, or why they are unknown. Never throws. */
@@ -219,10 +312,16 @@ export async function runInspect(
   }
   const limit = pLimit(config.concurrency);
   const unaskable = adobe;
+  // The explore form Adobe accepted last time, for each connection: the probe asks in it first.
+  const memory = unaskable ? new Map<string, RememberedConnection>() : await readMemory(targets, session);
   const [inspected, adobeClientSecrets] = await Promise.all([
     unaskable
       ? Promise.resolve(targets.map((target) => ({ ...targetFacts(target), errorCode: unaskable.errorCode, error: unaskable.error })))
-      : Promise.all(targets.map((target) => limit(() => inspectOne(target, composition, session, { probe: request.probe, rotatorClientId })))),
+      : Promise.all(
+          targets.map((target) =>
+            limit(() => inspectOne(target, composition, session, { probe: request.probe, rotatorClientId, remembered: memory.get(target.connectionId) })),
+          ),
+        ),
     unaskable ? Promise.resolve(undefined) : clientSecretsOf(session, composition),
   ]);
   // Every connection refused for the same reason Adobe could not be asked at all (a token revoked and refused again): say it once.

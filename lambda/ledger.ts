@@ -9,8 +9,10 @@
  * The function writes with `UpdateItem` (the old item comes back with the same request,
  * `ReturnValues: ALL_OLD`, so a failed connection's expiry metric can use what the ledger says it
  * still holds), and reads with `BatchGetItem` at the start of a run: the pauses (a run of every
- * target), and the connections an earlier delivery of the same schedule tick already rotated. A
- * write that fails never fails the rotation: the caller logs it and counts it (`LedgerWriteFailed`).
+ * target), what it remembers of each connection (the explore form Adobe accepted, when it last
+ * tried it), and, on a scheduled run, the connections an earlier delivery of the same schedule tick
+ * already rotated. A write or read that fails never fails the rotation: the caller logs it (and
+ * counts a failed write, `LedgerWriteFailed`).
  */
 import {
   BatchGetItemCommand,
@@ -23,6 +25,8 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_KEY, type MintMethod } from '../core/contract.js';
 import { PAUSES_KEY, parsePauses, type Pause } from '../core/pauses.js';
+import type { ReadUnproven } from './adobe-verification.js';
+import { EXPLORE_FORMS, type ExploreForm } from './explore-paths.js';
 import type { ConnectionResult, ConnectionStatus } from './summary.js';
 
 /** Adobe's detail kept with a failure: enough to diagnose, short enough for a table of thousands. */
@@ -75,8 +79,12 @@ export interface LedgerRotation {
   /** The etag the PATCH returned. */
   readonly etag: string;
   readonly method: MintMethod;
-  /** Flow Service listed the bucket with them (issue: Adobe's side of the proof). */
+  /** Flow Service listed what the connection reads with them (Adobe's side of the proof). */
   readonly adobeVerified: boolean;
+  /** Flow Service read a file it listed (true) or was refused (false); absent when not tried. */
+  readonly adobeCanRead?: boolean;
+  /** Why reading was not proven: it listed nothing, or no file it could preview. */
+  readonly adobeReadUnproven?: ReadUnproven;
   /** The schedule tick (EventBridge Scheduler's `executionId`) whose run PATCHed them; absent for a manual run. */
   readonly executionId?: string;
   /** The AccessKeyId of the set the connection holds since. */
@@ -105,6 +113,8 @@ export interface LedgerRecord {
   readonly consecutiveFailures: number;
   /** The recent rotation attempts, oldest first: at least the last {@link HISTORY_KEEP}. */
   readonly history: readonly LedgerHistoryEntry[];
+  /** The explore path form Adobe last accepted for this connection: tried first next time. */
+  readonly exploreForm?: ExploreForm;
 }
 
 /**
@@ -152,11 +162,17 @@ export function ledgerUpdate(
       etag: result.etag!,
       method,
       adobeVerified: result.adobeVerified === true,
+      ...(result.adobeCanRead !== undefined ? { adobeCanRead: result.adobeCanRead } : {}),
+      ...(result.adobeReadUnproven ? { adobeReadUnproven: result.adobeReadUnproven } : {}),
       ...(executionId ? { executionId } : {}),
       ...(result.accessKeyId ? { accessKeyId: result.accessKeyId } : {}),
     };
     sets.push('lastRotation = :rotation');
     values[':rotation'] = rotation;
+  }
+  if (result.exploreForm) {
+    sets.push('exploreForm = :exploreForm');
+    values[':exploreForm'] = result.exploreForm;
   }
   if (result.status === 'failed') {
     sets.push('consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one');
@@ -219,7 +235,16 @@ export function toLedgerRecord(item: Record<string, unknown> | undefined): Ledge
     ...(item.lastAttempt ? { lastAttempt: item.lastAttempt as LedgerAttempt } : {}),
     consecutiveFailures: Number(item.consecutiveFailures ?? 0),
     history: Array.isArray(item.history) ? (item.history as LedgerHistoryEntry[]) : [],
+    ...(EXPLORE_FORMS.includes(item.exploreForm as ExploreForm) ? { exploreForm: item.exploreForm as ExploreForm } : {}),
   };
+}
+
+/** What a run reads back of a connection before it starts: hints, never decisions. */
+export interface RememberedConnection {
+  /** The explore path form Adobe last accepted: tried first. */
+  readonly exploreForm?: ExploreForm;
+  /** ISO 8601: the rotator's last attempt, so that a dataflow run that failed since is counted once. */
+  readonly lastAttemptAt?: string;
 }
 
 /** The ledger table, written by the function and read by the CLI. */
@@ -292,10 +317,14 @@ export class RotationLedger {
 
   /**
    * The items of `keys` that exist, with `#id` and `projection` (every attribute without one):
-   * consistent reads, 100 keys a request; keys DynamoDB leaves unprocessed are asked for again a
-   * few times, and any still left are simply not in the answer.
+   * consistent reads unless `consistent` is false, 100 keys a request; keys DynamoDB leaves
+   * unprocessed are asked for again a few times, and any still left are simply not in the answer.
    */
-  private async batchGet(keys: readonly string[], projection: string | undefined, { signal }: { signal?: AbortSignal }): Promise<Record<string, unknown>[]> {
+  private async batchGet(
+    keys: readonly string[],
+    projection: string | undefined,
+    { signal, consistent = true }: { signal?: AbortSignal; consistent?: boolean },
+  ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
       let batch: Record<string, AttributeValue>[] = keys.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
@@ -305,7 +334,7 @@ export class RotationLedger {
             RequestItems: {
               [this.tableName]: {
                 Keys: batch,
-                ConsistentRead: true,
+                ...(consistent ? { ConsistentRead: true } : {}),
                 ...(projection ? { ProjectionExpression: `#id, ${projection}`, ExpressionAttributeNames: { '#id': LEDGER_KEY } } : {}),
               },
             },
@@ -317,6 +346,26 @@ export class RotationLedger {
       }
     }
     return items;
+  }
+
+  /**
+   * What the ledger remembers of each of `connectionIds` that it has seen, by connection id: the
+   * explore form Adobe last accepted, and when the rotator last tried it. 100 keys a request
+   * (eventually consistent: both are hints, and the next run corrects a stale one); keys DynamoDB
+   * leaves unprocessed are asked for again a few times, and any still left are simply not in the
+   * answer (their connections are treated as new). Rejects on any DynamoDB failure.
+   */
+  async remembered(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, RememberedConnection>> {
+    const found = new Map<string, RememberedConnection>();
+    for (const item of await this.batchGet(connectionIds, 'exploreForm, lastAttempt', { signal, consistent: false })) {
+      const record = toLedgerRecord(item);
+      if (!record) continue;
+      found.set(record.connectionId, {
+        ...(record.exploreForm ? { exploreForm: record.exploreForm } : {}),
+        ...(record.lastAttempt?.at ? { lastAttemptAt: record.lastAttempt.at } : {}),
+      });
+    }
+    return found;
   }
 
   /**

@@ -126,12 +126,14 @@ export class OutcomeRecorder {
    * Log one connection's outcome (never a credential: results hold none) and count it.
    *
    * Every connection tried reports once, with its own values: `RotationSucceeded` and
-   * `RotationFailed` (1 or 0, so each connection's series says how its last run went) and
-   * `SecondsUntilCredentialExpiry` (what it holds after the run; a failed one what it still holds).
-   * A dry run reports only the last; a skipped connection nothing. A paused connection reports only
-   * what it still holds, honestly, with the `paused` dimension: the per-connection alarms leave it
-   * out (the pause is the operator's, and `pause` refuses one that outlasts what it holds), and the
-   * rotator's aggregate still counts it, so `RotatorNotReportingAlarm` sees the runs go on.
+   * `RotationFailed` (1 or 0, so each connection's series says how its last run went),
+   * `SecondsUntilCredentialExpiry` (what it holds after the run; a failed one what it still holds)
+   * and, when its dataflows were read, `DataflowRunFailed` (how many failed their last run since
+   * the previous attempt). A dry run reports only the expiry; a skipped connection nothing. A paused
+   * connection reports only what it still holds, honestly, with the `paused` dimension: the
+   * per-connection alarms leave it out (the pause is the operator's, and `pause` refuses one that
+   * outlasts what it holds), and the rotator's aggregate still counts it, so
+   * `RotatorNotReportingAlarm` sees the runs go on.
    */
   connectionOutcome(result: ConnectionResult, log: ConnectionLog): void {
     const fields = { ...result, plannedOperations: result.plannedOperations?.map((op) => `${op.op} ${op.path}`) };
@@ -159,6 +161,7 @@ export class OutcomeRecorder {
       if (result.status === 'rotated') run.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
       if (result.status === 'failed') run.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
       if (seconds !== undefined) run.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
+      if (result.dataflowRunsFailed) run.addMetric(METRIC.dataflowRunFailed, MetricUnit.Count, result.dataflowRunsFailed);
       return;
     }
     const values: Array<readonly [string, MetricUnitValue, number]> = [];
@@ -167,6 +170,7 @@ export class OutcomeRecorder {
       values.push([METRIC.rotationFailed, MetricUnit.Count, result.status === 'failed' ? 1 : 0]);
     }
     if (seconds !== undefined) values.push([METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds]);
+    if (result.dataflowRunsFailed !== undefined) values.push([METRIC.dataflowRunFailed, MetricUnit.Count, result.dataflowRunsFailed]);
     this.metrics.publishConnection(result.connectionId, values, result.status === 'paused');
   }
 
@@ -178,6 +182,14 @@ export class OutcomeRecorder {
    */
   runOutcome({ failed, everyTarget }: { failed: number; everyTarget: boolean }): void {
     if (!this.metrics.connectionMetrics && everyTarget && failed === 0) this.metrics.run.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
+  }
+
+  /**
+   * A scheduled run's count of S3 connections with temporary credentials that no target rotates,
+   * 0 included: `UnmanagedTemporaryConnectionsAlarm` returns to OK on a run that finds none.
+   */
+  unmanagedTemporaryConnections(count: number): void {
+    this.metrics.run.addMetric(METRIC.unmanagedTemporaryConnections, MetricUnit.Count, count);
   }
 
   /** Count a ledger write that failed; the rotation it records is unaffected, and the connection's log says why. */

@@ -1,16 +1,21 @@
 /**
  * The rotation itself, as plain functions over the long-lived clients and the invocation's session:
- * for each target, fetch the connection and mint verified credentials side by side, then PATCH all
- * three credential params in one JSON Patch with `If-Match`, re-reading the etag on `412` a bounded
- * number of times; then ask Adobe to explore the connection with what it now holds. They return
+ * for each target, fetch the connection, check that the target's bucket and folder contain what it
+ * reads (or narrow to what it declares), mint verified credentials, then PATCH all three credential
+ * params in one JSON Patch with `If-Match`, re-reading the etag on `412` a bounded number of times;
+ * then ask Adobe to list and read what the connection reads with what it now holds. They return
  * results for `rotate-targets.ts` to record; they call nothing back.
  */
+import type { AccessPlan, ExploreClient } from './adobe-verification.js';
+import type { ListingClient } from './dataflow-runs.js';
 import type { RotationTarget } from './config.js';
+import { describeScope, resolveScope, type ConnectionScope } from './connection-scope.js';
 import type { MintCall, MintedCredentials } from './credential-minter.js';
-import { ConnectionNotRotatableError, describeFailure, EtagConflictError, FlowServiceError, type FailureDescription } from './errors.js';
-import { describeExploreQuery, exploreQueryFor } from './adobe-verification.js';
-import type { BaseConnection, CallOptions, ExploreEntry, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
+import { ConnectionNotRotatableError, ConnectionScopeError, EtagConflictError, FlowServiceError } from './errors.js';
+import type { ExploreForm } from './explore-paths.js';
+import type { BaseConnection, CallOptions, JsonPatchOperation, RetryDetails } from './flow-service-client.js';
 import { heldCredentialsExpireAt } from './held-credentials.js';
+import { describeIn, probeAdobe, reverifyRotation as reverify, verifyRotation } from './rotation-verification.js';
 import type { RotationSession } from './session.js';
 import type { ConnectionResult } from './summary.js';
 
@@ -25,11 +30,11 @@ export const MAX_PATCH_ATTEMPTS = 3;
 
 /** The two long-lived clients the rotation needs (narrowed to what it calls). */
 export interface RotationClients {
-  readonly flowService: {
-    getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
-    patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
-    exploreConnection(connectionId: string, sandboxName: string, query: ReturnType<typeof exploreQueryFor>, call?: CallOptions): Promise<ExploreEntry[]>;
-  };
+  readonly flowService: ExploreClient &
+    ListingClient & {
+      getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
+      patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
+    };
   readonly minter: { mint(target: RotationTarget, call: MintCall): Promise<MintedCredentials> };
 }
 
@@ -83,10 +88,28 @@ export interface RotateOptions {
   readonly attempt?: number;
   /** Prove each rotation from Adobe's side: explore the connection with the credentials it then holds. @default false */
   readonly verifyWithAdobe?: boolean;
+  /** The explore form Adobe accepted for this connection last time (the ledger's, once it has answered), tried first. */
+  readonly exploreForm?: () => ExploreForm | undefined;
+}
+
+/** What Adobe is asked to list and read for a connection of this scope. */
+function accessPlan(target: RotationTarget, scope: ConnectionScope, rememberedForm: ExploreForm | undefined): AccessPlan {
+  return {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    ...(scope.reads ? { reads: scope.reads } : {}),
+    ...(scope.declared ? { declared: scope.declared } : {}),
+    ...(rememberedForm ? { rememberedForm } : {}),
+  };
+}
+
+/** The result's words for how the credentials are narrowed. */
+function narrowing(scope: ConnectionScope): Pick<ConnectionResult, 'narrowedTo' | 'narrowedFrom'> {
+  return scope.narrowedTo ? { narrowedTo: describeScope(scope.narrowedTo), narrowedFrom: scope.narrowedFrom } : {};
 }
 
 /** How one connection's Flow Service requests run in the session: its deadline, its redactor, retries logged in its lines. */
-function flowServiceCall(target: RotationTarget, session: RotationSession): CallOptions {
+export function flowServiceCall(target: RotationTarget, session: RotationSession): CallOptions {
   const log = session.loggerFor(target);
   return {
     auth: session.adobe,
@@ -127,14 +150,22 @@ export async function rotateConnection(
     return expiresAt === undefined ? {} : { heldCredentialsExpireAt: new Date(expiresAt).toISOString() };
   };
   try {
-    // Independent: read the connection while STS mints and verifies.
-    minting = clients.minter.mint(target, { signal, secrets: session.secrets, redactor: session.redactor });
-    minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
     let connection = await clients.flowService.getConnection(target.connectionId, target.sandboxName, call);
     firstRead = connection;
     checkRotatable(connection);
+    // What the connection reads decides what its credentials are narrowed to, so it comes before
+    // minting; a target that does not contain it fails here, with nothing minted or patched.
+    const resolved = resolveScope(target, connection);
+    if ('mismatch' in resolved) throw new ConnectionScopeError(resolved.mismatch);
+    const { scope } = resolved;
+    const narrowed = scope.narrowedTo ? { ...target, bucketName: scope.narrowedTo.bucketName, folderPath: scope.narrowedTo.folderPath } : target;
+    minting = clients.minter.mint(narrowed as RotationTarget, { signal, secrets: session.secrets, redactor: session.redactor });
+    minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
+    const plan = () => accessPlan(target, scope, options.exploreForm?.());
     // A dry run changes nothing, so Adobe's check is of what the connection holds now.
-    const probe = options.dryRun && options.verifyWithAdobe ? await probeAdobe(target, clients, call) : undefined;
+    // Off for the run (VERIFY_WITH_ADOBE=false), or for this connection alone (its entry's verifyWithAdobe).
+    const verify = options.verifyWithAdobe === true && target.verifyWithAdobe !== false;
+    const probe = options.dryRun && verify ? await probeAdobe(plan(), clients.flowService, call) : undefined;
     const credentials = await minting;
     const expiresAt = credentials.expiration.toISOString();
     // Not a secret: it names the set in CloudTrail and in S3's logs (the log line and the ledger carry it).
@@ -150,6 +181,7 @@ export async function rotateConnection(
         expiresAt,
         accessKeyId,
         ...(await held()),
+        ...narrowing(scope),
         plannedOperations: planned,
         ...(probe ?? { adobeVerified: false }),
       };
@@ -172,9 +204,10 @@ export async function rotateConnection(
           previousEtag: firstRead.etag,
           expiresAt,
           accessKeyId,
+          ...narrowing(scope),
           ...(etagConflicts ? { etagConflicts } : {}),
         };
-        return options.verifyWithAdobe ? await verifyRotation(rotated, target, clients, call) : { ...rotated, adobeVerified: false };
+        return verify ? await verifyRotation(rotated, plan(), clients.flowService, call) : { ...rotated, adobeVerified: false };
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
         etagConflicts += 1;
@@ -216,99 +249,23 @@ export async function rotateConnection(
   }
 }
 
-/**
- * After the PATCH: Flow Service explores the connection with the new credentials. A refusal makes
- * the entry `failed` although the new credentials are in place (its etag is the PATCH's), because
- * ingestion would fail: the role's S3 permissions, a bucket policy, a KMS key or the session
- * policy's folder keep Adobe out. A refusal is not retried in the run: rotating again mints new
- * credentials of the same role, which Adobe would be refused the same way. An explore Adobe did not
- * answer (429 or 5xx after got's retries, a timeout) says nothing about the bucket: that entry is
- * `transient`, and its one more attempt only asks Adobe again (`reverifyRotation`).
- */
-async function verifyRotation(rotated: ConnectionResult, target: RotationTarget, clients: RotationClients, call: CallOptions): Promise<ConnectionResult> {
-  const query = exploreQueryFor(target);
-  try {
-    await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
-    return { ...rotated, adobeVerified: true };
-  } catch (error) {
-    const unverified = { ...rotated, status: 'failed', heldCredentialsExpireAt: rotated.expiresAt, adobeVerified: false } as const;
-    const inPlace = `the connection now holds the new credentials (etag ${rotated.etag}), but`;
-    if (call.signal?.aborted) {
-      return {
-        ...unverified,
-        errorCode: 'OUT_OF_TIME',
-        error: `${inPlace} the invocation reached its deadline before Adobe answered whether it can list ${describeExploreQuery(query)} with them`,
-      };
-    }
-    const { message, code, transient } = describeIn(error, call);
-    if (transient) {
-      return {
-        ...unverified,
-        errorCode: code,
-        transient,
-        error: `${inPlace} Adobe could not list ${describeExploreQuery(query)} with them because Flow Service did not answer, which says nothing about the bucket: ${message}`,
-      };
-    }
-    return {
-      ...unverified,
-      errorCode: code,
-      error:
-        `${inPlace} Adobe could not list ${describeExploreQuery(query)} with them, ` +
-        `so ingestion would fail; check the role's S3 permissions, the bucket policy, the bucket's KMS key and the session policy's folder: ${message}`,
-    };
-  }
-}
-
 /** Whether a failed entry's PATCH landed, so that only Adobe's check of it failed (the entry keeps the PATCH's etag). */
 export function patchLanded(result: ConnectionResult): boolean {
   return result.status === 'failed' && result.etag !== undefined;
 }
 
 /**
- * The one more attempt for a rotation whose PATCH landed but whose explore Adobe did not answer:
- * the connection already holds the new set, so asking Adobe again is the whole attempt; minting and
- * patching again would only replace credentials nobody has found wrong.
+ * The one more attempt for a rotation whose PATCH landed but whose check Adobe did not answer:
+ * only Adobe is asked again (rotation-verification.ts).
  */
-export async function reverifyRotation(
+export function reverifyRotation(
   previous: ConnectionResult,
   target: RotationTarget,
   clients: RotationClients,
   session: RotationSession,
 ): Promise<ConnectionResult> {
-  const { error: _error, errorCode: _errorCode, transient: _transient, heldCredentialsExpireAt: _held, adobeVerified: _verified, ...rotated } = previous;
-  return verifyRotation({ ...rotated, status: 'rotated', attempts: previous.attempts + 1 }, target, clients, flowServiceCall(target, session));
-}
-
-/** Dry run: can Adobe read with what the connection holds now? Never throws. */
-async function probeAdobe(
-  target: RotationTarget,
-  clients: RotationClients,
-  call: CallOptions,
-): Promise<Pick<ConnectionResult, 'adobeVerified' | 'adobeError' | 'adobeErrorCode'>> {
-  const query = exploreQueryFor(target);
-  try {
-    await clients.flowService.exploreConnection(target.connectionId, target.sandboxName, query, call);
-    return { adobeVerified: true };
-  } catch (error) {
-    const { message, code, transient } = describeIn(error, call);
-    const outcome = transient ? 'did not answer whether it can list' : 'could not list';
-    return {
-      adobeVerified: false,
-      adobeErrorCode: code,
-      adobeError: `Adobe ${outcome} ${describeExploreQuery(query)} with the credentials the connection holds now: ${message}`,
-    };
-  }
-}
-
-/**
- * Why an attempt failed, in words that leave the function (the result, its log line, the run's
- * error): scrubbed of what this invocation minted as well as of the container's secrets.
- */
-function describeIn(error: unknown, call: CallOptions): FailureDescription {
-  const failure = describeFailure(error);
-  if (!call.redactor) return failure;
-  const { redactor } = call;
-  return { ...failure, message: redactor.redact(failure.message), ...(failure.adobeDetail ? { adobeDetail: redactor.redact(failure.adobeDetail) } : {}) };
+  const scope = target.bucketName ? { reads: { bucketName: target.bucketName, ...(target.folderPath ? { folderPath: target.folderPath } : {}) } } : {};
+  return reverify(previous, accessPlan(target, scope, previous.exploreForm), clients.flowService, flowServiceCall(target, session));
 }
 
 /** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */

@@ -6,10 +6,11 @@
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
-import type { LedgerRotation, RotationLedger, RunTrigger } from './ledger.js';
+import type { LedgerRotation, RememberedConnection, RotationLedger, RunTrigger } from './ledger.js';
 import { pausedResult, type PausedTarget } from './paused-targets.js';
 import type { ScheduleTick } from './request.js';
 import { patchLanded, reverifyRotation, rotateConnection, type RotateOptions, type RotationClients } from './rotate-connection.js';
+import { checkIngestion, readMemory, type IngestionFields } from './run-checks.js';
 import type { RotationSession } from './session.js';
 import type { ConnectionResult } from './summary.js';
 
@@ -107,12 +108,33 @@ export async function rotateTargets(
   const { deadline, recorder } = session;
   const { tick, trigger: given, paused, ...rotateOptions } = options;
   const trigger: RunTrigger = given ?? (tick ? { kind: 'schedule', executionId: tick.executionId } : { kind: 'manual' });
+  // Read while the connections start: a form is needed only when Adobe is asked, several requests later.
+  const memory = options.verifyWithAdobe ? readMemory(targets, session) : undefined;
+  let remembered: ReadonlyMap<string, RememberedConnection> | undefined;
+  void memory?.then((found) => {
+    remembered = found;
+  });
+  // Did ingestion run since the rotator's previous attempt: asked once the connection's outcome is
+  // known, outside its slot, so it never delays another connection's rotation.
+  const ingestionLimit = pLimit(options.concurrency);
+  const ingestionOf = (target: RotationTarget): Promise<IngestionFields | undefined> =>
+    memory && !options.dryRun
+      ? memory.then((known) => ingestionLimit(() => checkIngestion(target, clients.flowService, session, known.get(target.connectionId)?.lastAttemptAt)))
+      : Promise.resolve(undefined);
   const attempt = (target: RotationTarget, number: number) =>
     limit(async () =>
-      number === 1 && !deadline.hasTimeToStart() ? notStarted(target) : rotateConnection(target, clients, session, { ...rotateOptions, attempt: number }),
+      number === 1 && !deadline.hasTimeToStart()
+        ? notStarted(target)
+        : rotateConnection(target, clients, session, {
+            ...rotateOptions,
+            attempt: number,
+            exploreForm: () => remembered?.get(target.connectionId)?.exploreForm,
+          }),
     );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
-    const final = await keepInLedger(target, result, session, trigger);
+    // Only for a connection Flow Service showed: one it could not read (not found, refused, down) has no chain to read either.
+    const ingestion = result.previousEtag !== undefined && !deadline.signal.aborted ? await ingestionOf(target) : undefined;
+    const final = await keepInLedger(target, { ...result, ...ingestion }, session, trigger);
     recorder.connectionOutcome(final, session.loggerFor(target));
     return final;
   };
@@ -140,7 +162,7 @@ export async function rotateTargets(
       return deservesAnotherAttempt(result) ? result : record(target, result);
     }),
   );
-  return Promise.all(
+  const final = await Promise.all(
     first.map(async (result, index) => {
       if (!deservesAnotherAttempt(result)) return result;
       const target = targets[index]!;
@@ -156,6 +178,9 @@ export async function rotateTargets(
       return record(target, final);
     }),
   );
+  // Nothing of the invocation runs after it: the read settles within its own budget.
+  await memory;
+  return final;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { RunTrigger } from './ledger.js';
 import { pausedTargets } from './paused-targets.js';
 import type { RotationRequest } from './request.js';
 import { rotateTargets } from './rotate-targets.js';
+import { findUnmanagedTemporary } from './run-checks.js';
 import type { RotationSession } from './session.js';
 import { summarize, type RotationSummary } from './summary.js';
 
@@ -62,7 +63,8 @@ export async function runRotation(
     session.log.warn('rotation refused: connection ids that are not targets', { unknownConnectionIds: unknown });
     return { ...summarize([], request.dryRun), unknownConnectionIds: unknown };
   }
-  const paused = request.connectionIds || request.dryRun ? undefined : await pausedTargets(targets, session, Date.now());
+  const everyTarget = !request.connectionIds && !request.dryRun;
+  const paused = !everyTarget ? undefined : await pausedTargets(targets, session, Date.now());
   if (paused && paused.size > 0) session.log.info('paused connections are left alone in this run', { paused: paused.size });
   const results = await rotateTargets(targets, { flowService, minter }, session, {
     dryRun: request.dryRun,
@@ -72,8 +74,20 @@ export async function runRotation(
     trigger: triggerOf(request),
     ...(paused && paused.size > 0 ? { paused } : {}),
   });
-  const summary = summarize(results, request.dryRun);
-  session.recorder.runOutcome({ failed: summary.failed, everyTarget: !request.connectionIds && !request.dryRun });
+  // A scheduled run of every target then looks for S3 connections nobody rotates, in the sandboxes it
+  // touched, when Flow Service showed it at least one connection (else it would only be refused again).
+  const reachedAdobe = results.some((result) => result.previousEtag !== undefined);
+  const unmanagedTemporaryConnections =
+    everyTarget && !request.manual && config.verifyWithAdobe && reachedAdobe && !session.deadline.signal.aborted
+      ? await findUnmanagedTemporary(targets, flowService, session)
+      : undefined;
+  // Counted only when every sandbox was listed: a 0 from a listing Adobe refused would clear the alarm.
+  const sandboxCount = new Set(targets.map((target) => target.sandboxName)).size;
+  if (unmanagedTemporaryConnections?.length === sandboxCount) {
+    session.recorder.unmanagedTemporaryConnections(unmanagedTemporaryConnections.reduce((count, sandbox) => count + sandbox.connectionIds.length, 0));
+  }
+  const summary = { ...summarize(results, request.dryRun), ...(unmanagedTemporaryConnections ? { unmanagedTemporaryConnections } : {}) };
+  session.recorder.runOutcome({ failed: summary.failed, everyTarget });
   const retried = results.filter((result) => result.attempts > 1).length;
   session.log[summary.failed > 0 ? 'warn' : 'info']('rotation finished', {
     rotated: summary.rotated,

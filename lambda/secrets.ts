@@ -8,6 +8,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { ADOBE_SECRET_PLACEHOLDER } from '../core/adobe-secret.js';
 import { requiredOr } from '../core/target-schema.js';
 import { SecretError } from './errors.js';
 import { registerSecret } from './redaction.js';
@@ -49,7 +50,7 @@ export class SecretStore {
    * @param signal aborts the read (an invocation's deadline).
    */
   adobeCredentials(secretId: string, signal?: AbortSignal): Promise<AdobeCredentials> {
-    return this.readJson(secretId, adobeCredentialsSchema, 'Adobe credentials secret', signal);
+    return this.readJson(secretId, adobeCredentialsSchema, 'Adobe credentials secret', signal, placeholderProblem);
   }
 
   /** An IAM user's long-term keys (for GetSessionToken, or AssumeRole signed as that user). */
@@ -57,11 +58,19 @@ export class SecretStore {
     return this.readJson(secretId, userKeysSchema, 'IAM user credentials secret', signal);
   }
 
-  private async readJson<T>(secretId: string, schema: z.ZodType<T>, what: string, signal?: AbortSignal): Promise<T> {
+  private async readJson<T>(
+    secretId: string,
+    schema: z.ZodType<T>,
+    what: string,
+    signal?: AbortSignal,
+    precheck?: (value: unknown, read: SecretRead) => string | undefined,
+  ): Promise<T> {
     let secretString: string | undefined;
+    let read: SecretRead = { secretId };
     try {
       const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: signal });
       secretString = response.SecretString;
+      read = { secretId, arn: response.ARN, name: response.Name };
     } catch (error) {
       const name = (error as Error).name;
       const reason = name === 'ResourceNotFoundException' ? 'was not found' : `could not be read (${name})`;
@@ -71,8 +80,32 @@ export class SecretStore {
     if (secretString === undefined) {
       throw new SecretError('SECRET_INVALID', `${what} "${secretId}" has no SecretString (binary secrets are not supported)`);
     }
-    return parseSecretJson(secretString, schema, `${what} "${secretId}"`).parsed;
+    return parseSecretJson(secretString, schema, `${what} "${secretId}"`, precheck && ((value) => precheck(value, read))).parsed;
   }
+}
+
+/** Which secret a read reached: the id asked for, and the ARN and name Secrets Manager answered with. */
+interface SecretRead {
+  readonly secretId: string;
+  readonly arn?: string;
+  readonly name?: string;
+}
+
+/**
+ * The Adobe secret still holds the stack's placeholder: the message names the secret that was
+ * read, so a secret swapped by a renamed or nested construct (CloudFormation created a new one,
+ * and the function follows it) shows at the first run. No value of the secret is in it.
+ */
+function placeholderProblem(value: unknown, { secretId, arn, name }: SecretRead): string | undefined {
+  const { clientId, orgId } = (value ?? {}) as { clientId?: unknown; orgId?: unknown };
+  if (clientId !== ADOBE_SECRET_PLACEHOLDER.clientId && orgId !== ADOBE_SECRET_PLACEHOLDER.orgId) return undefined;
+  const which = arn ?? secretId;
+  return (
+    `Adobe credentials secret "${which}"${name ? ` (name ${name})` : ''} still holds the placeholder the stack created: ` +
+    `put the Adobe credentials into this secret (aws secretsmanager put-secret-value --secret-id ${which} --secret-string file://adobe-credentials.json). ` +
+    'If you already did, you put them into another secret: renaming or nesting the S3CredentialRotator construct makes CloudFormation create a new one, ' +
+    'which the function then reads (docs/DEPLOY.md, "Data that outlives the stack")'
+  );
 }
 
 /**
@@ -83,7 +116,12 @@ export class SecretStore {
  * @param what names the secret in messages, e.g. `Adobe credentials secret "arn:..." AWSPENDING`.
  * @throws SecretError `SECRET_INVALID` naming only the fields that are wrong.
  */
-export function parseSecretJson<T>(secretString: string, schema: z.ZodType<T>, what: string): { parsed: T; raw: Record<string, unknown> } {
+export function parseSecretJson<T>(
+  secretString: string,
+  schema: z.ZodType<T>,
+  what: string,
+  precheck?: (value: unknown) => string | undefined,
+): { parsed: T; raw: Record<string, unknown> } {
   let value: unknown;
   try {
     value = JSON.parse(secretString);
@@ -97,6 +135,9 @@ export function parseSecretJson<T>(secretString: string, schema: z.ZodType<T>, w
       if (typeof secret === 'string') registerSecret(secret);
     }
   }
+  // A value recognized as a whole (the stack's placeholder) is named as such, before its fields are judged.
+  const recognized = precheck?.(value);
+  if (recognized) throw new SecretError('SECRET_INVALID', recognized);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);

@@ -4,6 +4,8 @@
  * Pure: the handler, the run and the CLI read the same shapes.
  */
 import { RotationFailedError } from './errors.js';
+import type { ReadUnproven } from './adobe-verification.js';
+import type { ExploreForm } from './explore-paths.js';
 import type { JsonPatchOperation } from './flow-service-client.js';
 import type { RotationRequest } from './request.js';
 
@@ -42,11 +44,38 @@ export interface ConnectionResult {
   /** `1404-412` answers met on the way. */
   readonly etagConflicts?: number;
   /**
-   * Flow Service listed the bucket (or folder) with the credentials the connection holds: after the
-   * PATCH for `rotated`, before anything changed for `dry-run`. False when the check was off or refused.
+   * Flow Service listed what the connection reads (its folder, or the bucket) with the credentials
+   * it holds: after the PATCH for `rotated`, before anything changed for `dry-run`. False when the
+   * check was off, refused or not answered. It means "listed", as it always has: whether Adobe can
+   * also read a file is {@link adobeCanRead}.
    */
   readonly adobeVerified?: boolean;
-  /** Dry run: why Adobe could not read with the credentials the connection holds now. */
+  /** Adobe's listing of what the connection reads: true listed, false refused; absent when not asked. */
+  readonly adobeCanList?: boolean;
+  /**
+   * Adobe's preview of a file the listing showed (S3 `GetObject`, and `kms:Decrypt` for SSE-KMS):
+   * true read, false refused (the entry fails: ingestion would). Absent when not tried: see
+   * {@link adobeReadUnproven}.
+   */
+  readonly adobeCanRead?: boolean;
+  /** Why reading was not proven although Adobe listed: `listed-nothing` (`200 []`), or `no-previewable-file`. */
+  readonly adobeReadUnproven?: ReadUnproven;
+  /** The form of explore path Adobe accepted for this connection (`absolute` or `relative`); the ledger remembers it. */
+  readonly exploreForm?: ExploreForm;
+  /** The bucket and folder the new credentials are narrowed to (`s3://bucket/folder/`); absent: not narrowed. */
+  readonly narrowedTo?: string;
+  /** Where {@link narrowedTo} comes from: the target's `bucketName`/`folderPath`, or the connection's own params. */
+  readonly narrowedFrom?: 'target' | 'connection';
+  /** How many dataflows read the connection (base connection → source connections → flows); absent when not asked. */
+  readonly dataflows?: number;
+  /**
+   * How many of those flows have a last run, started since the rotator's previous attempt on the
+   * connection (every last run without a ledger), that failed: ingestion that broke shows up here.
+   */
+  readonly dataflowRunsFailed?: number;
+  /** The error codes of those failed runs (`CONNECTOR-1001-500`, ...), each once. */
+  readonly dataflowRunErrorCodes?: readonly string[];
+  /** Dry run: why Adobe could not list or read with the credentials the connection holds now. */
   readonly adobeError?: string;
   /** Dry run: Adobe's code for that refusal. */
   readonly adobeErrorCode?: string;
@@ -67,6 +96,12 @@ export interface ConnectionResult {
   readonly pauseReason?: string;
 }
 
+/** The S3 connections of one sandbox that hold temporary credentials and that no target rotates. */
+export interface UnmanagedTemporaryConnections {
+  readonly sandboxName: string;
+  readonly connectionIds: readonly string[];
+}
+
 /** What an invocation returns (and what the CLI prints). */
 export interface RotationSummary {
   readonly rotated: number;
@@ -76,6 +111,11 @@ export interface RotationSummary {
   readonly paused?: number;
   readonly dryRun: boolean;
   readonly results: readonly ConnectionResult[];
+  /**
+   * A scheduled run of every target (with Adobe's check on): per sandbox it touched, the S3
+   * connections with temporary credentials that nobody rotates; absent when not asked.
+   */
+  readonly unmanagedTemporaryConnections?: readonly UnmanagedTemporaryConnections[];
   /**
    * The requested ids that are not targets, when the request asked for them to be reported
    * (`"unknownConnections": "report"`): then nothing was rotated and `results` is empty.

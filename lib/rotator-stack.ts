@@ -64,6 +64,7 @@ export class RotatorStack extends Stack {
         bucketName: target.createRole.bucketName,
         folderPath: target.createRole.folderPath,
         roleName: target.createRole.roleName,
+        bucketAccount: target.createRole.bucketAccount,
         kmsKey: target.createRole.kmsKeyArn ? kms.Key.fromKeyArn(this, `SourceBucketKey${index}`, target.createRole.kmsKeyArn) : undefined,
       },
       externalId: target.externalId,
@@ -72,6 +73,7 @@ export class RotatorStack extends Stack {
       method: targetMethodOf(target.method),
       bucketName: target.bucketName,
       folderPath: target.folderPath,
+      bucketAccount: target.bucketAccount,
     }));
 
     const permissionsBoundary = config.permissionsBoundaryArn
@@ -106,6 +108,9 @@ export class RotatorStack extends Stack {
         ),
       },
       secretReaders: config.secretReaders,
+      requireNarrowedCredentials: config.requireNarrowedCredentials,
+      adobeSecretName: config.adobeSecretName,
+      ledgerTableName: config.ledgerTableName,
       adobeSecretRotation: config.adobeSecretRotation && {
         every: Duration.days(config.adobeSecretRotation.everyDays),
         consoleApiUrl: config.adobeSecretRotation.consoleApiUrl,

@@ -49,7 +49,7 @@ import { publishedRunbookUrl, RUNBOOK_PATH } from './rotator/runbook.js';
 import { createAdobeCredentialsSecret, restrictSecretReaders, secretIdOf } from './rotator/secrets.js';
 import { createSourceRole } from './rotator/source-roles.js';
 import { deliverTargets, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
-import { validateProps, warnAboutUnnarrowedTargets } from './rotator/validate-props.js';
+import { validateProps, warnAboutTargets } from './rotator/validate-props.js';
 
 export { HANDLER_ENTRY, prebuiltFunctionDir, PROJECT_ROOT, ROTATOR_BUNDLE, rotatorBundling } from './rotator/function.js';
 export {
@@ -72,6 +72,15 @@ export { MAX_TARGETS_ENV_BYTES, TARGETS_FILE_NAME, TARGETS_FILE_PATH, TargetsDel
 
 /**
  * A scheduled, least-privilege, observable rotator of Flow Service S3 connection credentials.
+ *
+ * Its id and where it sits in the app are part of the contract with a deployed stack: two
+ * resources hold data nothing else can recreate, the Adobe secret it creates and the rotation
+ * ledger, and both are retained. Renaming the construct, or nesting it in another construct,
+ * changes their logical ids: CloudFormation then creates a new placeholder secret and an empty
+ * ledger, orphans the retained ones, and the function follows the new ones, so every run fails
+ * until the credentials are put again. Keep the id and the nesting; `adobeSecretName` and
+ * `ledgerTableName` make such a change fail at deploy with a name conflict instead, and
+ * `cdk import` adopts a retained resource again (docs/DEPLOY.md, "Data that outlives the stack").
  *
  * @example
  * new S3CredentialRotator(this, 'Rotator', {
@@ -121,6 +130,10 @@ export class S3CredentialRotator extends Construct {
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
   /** The function could not write the ledger in two schedule intervals in a row. */
   readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
+  /** A dataflow reading a connection failed its last run; one contributor per connection (the first shard's alarm). */
+  readonly dataflowRunFailedAlarm: cloudwatch.Alarm;
+  /** A scheduled run found S3 connections with temporary credentials that no target rotates. */
+  readonly unmanagedTemporaryConnectionsAlarm: cloudwatch.Alarm;
   /** Every alarm above, in the order the dashboard shows them. */
   readonly alarms: readonly cloudwatch.Alarm[];
   /** How `CredentialsExpiringAlarm` was sized (threshold, window, the warning it guarantees). */
@@ -129,10 +142,17 @@ export class S3CredentialRotator extends Construct {
   /** How the targets reached the function (AUTO resolved). */
   readonly targetsDelivery: TargetsDelivery.ENVIRONMENT | TargetsDelivery.FILE;
   /**
-   * Whether the function asks Adobe to explore each connection after its PATCH: `verifyWithAdobe`,
-   * unless a created role reaches the function without its bucket and folder (synth then warns).
+   * Whether the function asks Adobe to explore connections after their PATCH (`VERIFY_WITH_ADOBE`):
+   * `verifyWithAdobe`, unless a created role reaches the function without its bucket and folder in
+   * a list that fits the environment only without the per-connection flags (synth then warns).
    */
   readonly verifiesWithAdobe: boolean;
+  /**
+   * The connections Adobe's check is off for: those whose created role reaches the function without
+   * its bucket and folder (their entries carry `verifyWithAdobe: false`; synth warns), or every one
+   * when `verifyWithAdobe` is false.
+   */
+  readonly connectionsWithoutAdobeCheck: readonly string[];
   /** Secrets Manager's rotation of the Adobe client secret (`adobeSecretRotation`): its function, role, log group and schedule. */
   readonly adobeSecretRotation?: AdobeSecretRotation;
   /** A step of the Adobe client secret's rotation failed (not in `alarms`: `pause` does not silence it). */
@@ -146,16 +166,16 @@ export class S3CredentialRotator extends Construct {
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
 
     // Every check runs before any resource exists: an impossible configuration fails synth here.
-    const { targets, intervalSeconds, timeoutSeconds, expiryAlarm } = validateProps(this, props, schedule, concurrency);
+    const { targets, intervalSeconds, timeoutSeconds, expiryAlarm, warnings } = validateProps(this, props, schedule, concurrency);
     this.expiryAlarm = expiryAlarm;
-    warnAboutUnnarrowedTargets(this, targets);
+    warnAboutTargets(this, props, warnings);
     // Per connection, unless switched off or the window is longer than query alarms evaluate.
     const connectionMetrics = props.connectionMetrics !== false;
     const perConnectionAlarms = connectionMetrics && perConnectionAlarmsFit(expiryAlarm);
     if (!connectionMetrics) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-metrics', `connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
     else if (!perConnectionAlarms) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-alarms', `schedule: ${perConnectionWindowWarning(expiryAlarm)}`);
 
-    this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey);
+    this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey, props.adobeSecretName);
 
     this.functionRole = new iam.Role(this, 'FunctionRole', {
       roleName: props.functionRoleName,
@@ -169,21 +189,27 @@ export class S3CredentialRotator extends Construct {
     });
     this.createdRoles = createdRoles;
 
-    const delivered = deliverTargets(this, props.targetsDelivery ?? TargetsDelivery.AUTO, targets, createdRoles);
+    const verifyWithAdobe = props.verifyWithAdobe !== false;
+    const delivered = deliverTargets(this, props.targetsDelivery ?? TargetsDelivery.AUTO, targets, createdRoles, verifyWithAdobe);
     this.targetsDelivery = delivered.delivery;
-    // Adobe's check of a created role travelling without its folder would fail falsely: off, with a warning.
-    const { withoutScope } = delivered;
-    if (props.verifyWithAdobe !== false && withoutScope.length > 0) {
-      Annotations.of(this).addWarningV2('aep-s3-rotator:adobe-check-off', `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope)}`);
+    // Adobe's check of a created role travelling without its folder would fail falsely: off for that
+    // connection (for every one in a list that fits the environment only as before), with a warning.
+    const { withoutScope, adobeCheckOff } = delivered;
+    if (verifyWithAdobe && withoutScope.length > 0) {
+      Annotations.of(this).addWarningV2('aep-s3-rotator:adobe-check-off', `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope, adobeCheckOff)}`);
     }
-    this.verifiesWithAdobe = props.verifyWithAdobe !== false && withoutScope.length === 0;
+    this.verifiesWithAdobe = verifyWithAdobe && (withoutScope.length === 0 || adobeCheckOff === 'connections');
+    this.connectionsWithoutAdobeCheck =
+      verifyWithAdobe && (withoutScope.length === 0 || adobeCheckOff === 'connections')
+        ? withoutScope
+        : targets.map(({ props: target }) => target.connectionId);
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       encryptionKey: props.encryptionKey,
     });
     this.logGroup = logGroup;
-    this.ledgerTable = createLedgerTable(this, props.encryptionKey);
+    this.ledgerTable = createLedgerTable(this, props.encryptionKey, props.ledgerTableName);
     this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
     // An imported key's policy is its owner's: synth names the statement CloudWatch needs to publish to the created topic.
@@ -304,6 +330,8 @@ export class S3CredentialRotator extends Construct {
     this.scheduleDeadLetterQueueAlarm = monitoring.scheduleDeadLetterQueueAlarm;
     this.failureDeadLetterQueueAlarm = monitoring.failureDeadLetterQueueAlarm;
     this.ledgerWriteFailedAlarm = monitoring.ledgerWriteFailedAlarm;
+    this.dataflowRunFailedAlarm = monitoring.dataflowRunFailedAlarm;
+    this.unmanagedTemporaryConnectionsAlarm = monitoring.unmanagedTemporaryConnectionsAlarm;
     this.alarms = monitoring.alarms;
     this.dashboard = monitoring.dashboard;
     if (this.adobeSecretRotation) {

@@ -5,7 +5,9 @@
  * IAMRole Based connection, which has nothing to rotate), runs the real Lambda handler with a
  * scheduled event, and shows each connection's old etag → new etag, expiry and outcome. A
  * concurrent edit is injected on one connection so the If-Match/412 recovery is visible.
- * Then it proves the result: each rotated connection's new credentials answer GetCallerIdentity.
+ * Then it proves the result: each rotated connection's new credentials answer GetCallerIdentity,
+ * Adobe listed and read (a file preview) each connection's folder with them, and the dataflows that
+ * read two of the connections run once with what those connections now hold.
  *
  * Last, the one long-lived secret rotates too: Secrets Manager's RotateSecret runs the Adobe client
  * secret's rotation function (createSecret, setSecret, testSecret, finishSecret) against Adobe's
@@ -23,10 +25,11 @@ import { flowProblem } from '../emulators/flow-service.js';
 import { startWorld, type World, type WorldConnectionSpec } from '../emulators/world.js';
 
 const CONNECTIONS: WorldConnectionSpec[] = [
-  { sandboxName: 'prod', name: 'Orders export', method: 'assume-role-chained', externalId: 'aep-orders-7f3a' },
-  { sandboxName: 'prod', name: 'Loyalty events', method: 'assume-role-user-keys', durationSeconds: 21_600 },
-  { sandboxName: 'prod', name: 'Catalog feed', method: 'get-session-token', durationSeconds: 43_200 },
-  { sandboxName: 'dev', name: 'Orders export (dev)', method: 'assume-role-chained' },
+  { sandboxName: 'prod', name: 'Orders export', method: 'assume-role-chained', externalId: 'aep-orders-7f3a', objects: ['orders-2026-12-01.csv'], flows: 1 },
+  { sandboxName: 'prod', name: 'Loyalty events', method: 'assume-role-user-keys', durationSeconds: 21_600, objects: ['events.json'] },
+  { sandboxName: 'prod', name: 'Catalog feed', method: 'get-session-token', durationSeconds: 43_200, objects: ['catalog.parquet'], flows: 1 },
+  { sandboxName: 'dev', name: 'Orders export (dev)', method: 'assume-role-chained', objects: ['orders.csv'] },
+  // An empty folder: Adobe can list it, and there is no file to prove it can read.
   { sandboxName: 'dev', name: 'Clickstream (dev)', method: 'assume-role-chained', withSessionToken: false },
   { sandboxName: 'dev', name: 'Role-based bucket', specName: 'IAMRole Based' },
 ];
@@ -50,6 +53,14 @@ function table(rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** What Adobe answered, in one cell: listed and read, listed with nothing to read, or refused. */
+function adobeAnswer(result: { status: string; adobeVerified?: boolean; adobeCanRead?: boolean; adobeReadUnproven?: string } | undefined): string {
+  if (!result || (result.status !== 'rotated' && result.status !== 'failed')) return '-';
+  if (!result.adobeVerified) return 'NO';
+  if (result.adobeCanRead === false) return 'lists, cannot READ';
+  return result.adobeCanRead ? 'lists, reads' : 'lists (no file)';
 }
 
 const shortEtag = (etag: string | undefined) => (etag ? etag.replaceAll('"', '').slice(0, 8) : '-');
@@ -109,7 +120,7 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
       failure = error as Error;
     }
 
-    const rows = [['connection', 'sandbox', 'name', 'minted with', 'etag before → after', 'expires (UTC)', 'Adobe reads', 'outcome']];
+    const rows = [['connection', 'sandbox', 'name', 'minted with', 'etag before → after', 'expires (UTC)', 'Adobe lists / reads', 'outcome']];
     const results = summary?.results ?? [];
     world.connectionIds.forEach((id, index) => {
       const result = results.find((entry) => entry.connectionId === id);
@@ -131,7 +142,7 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
         spec.specName === 'IAMRole Based' ? '-' : METHOD_LABEL[spec.method ?? 'assume-role-chained']!,
         result?.etag ? `${shortEtag(before.get(id)!.etag)} → ${shortEtag(result.etag)}` : shortEtag(before.get(id)!.etag),
         result?.expiresAt ? result.expiresAt.slice(0, 19).replace('T', ' ') : '-',
-        result?.adobeVerified ? 'yes' : result?.status === 'rotated' || result?.status === 'failed' ? 'NO' : '-',
+        adobeAnswer(result),
         outcome,
       ]);
     });
@@ -150,16 +161,34 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
     }
     const rotated = results.filter((entry) => entry.status === 'rotated').length;
     const verified = results.filter((entry) => entry.status === 'rotated' && entry.adobeVerified).length;
+    const read = results.filter((entry) => entry.status === 'rotated' && entry.adobeCanRead).length;
     console.log(`\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`);
     console.log(
       `${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`,
     );
-    console.log(`${verified} of ${rotated} were then explored by Flow Service with their new credentials: Adobe itself listed their buckets.`);
+    console.log(
+      `${verified} of ${rotated} were then explored by Flow Service with their new credentials: Adobe itself listed their folders (adobeCanList), ` +
+        `and read a file in ${read} of them (adobeCanRead: a preview, S3 GetObject); the others listed no file to read.`,
+    );
+    // Adobe's dataflows ingest on their own schedule: each runs now, with what its connection holds.
+    const runs = world.flowIds.flatMap((flowIds) => flowIds.map((flowId) => world.emulators.flowService.runFlow(flowId)));
+    const ingested = runs.filter((run) => run.status === 'success').length;
+    console.log(
+      `${ingested} of ${runs.length} dataflow runs ingested with the new credentials; the rotator's next run reads them ` +
+        `(base connection → source connections → flows → runs) and counts any that failed in DataflowRunFailed.`,
+    );
     if (failure) console.log(`\nThe invocation failed: ${failure.message}`);
     // Expected: every access-key connection rotated, but the read-only one with --with-failure.
     const expectedRotated = CONNECTIONS.length - 1;
     const expectedFailed = withFailure ? 1 : 0;
-    const asExpected = !failure && proven === rotated && verified === rotated && rotated === expectedRotated && failed.length === expectedFailed;
+    const asExpected =
+      !failure &&
+      proven === rotated &&
+      verified === rotated &&
+      read === rotated - 1 &&
+      ingested === runs.length &&
+      rotated === expectedRotated &&
+      failed.length === expectedFailed;
 
     const secretRotated = await showAdobeSecretRotation(world);
     // The same warm container: its IMS token was issued with the deleted secret, so it asks again with the new one.

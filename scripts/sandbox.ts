@@ -22,9 +22,9 @@ const USAGE = `Usage:
   npm run sandbox -- fault clear [<name>]                      clear every fault, or only that one
   npm run sandbox -- run                                       a scheduled run now, as the schedule would
 
-Faults: 412-storm, patch-refused, expired-credentials, expiring, access-denied and trust-broken (each needs
---connection <id>), ims-401, io-management-403, scheduler-denied, failure-queue-denied, ledger-denied,
-throttling; together they move every alarm of the stack.
+Faults: 412-storm, patch-refused, expired-credentials, expiring, dataflow-run-failed, access-denied and trust-broken
+(each needs --connection <id>), ims-401, io-management-403, scheduler-denied, failure-queue-denied, ledger-denied,
+throttling, unmanaged-connection; together they move every alarm of the stack.
 --config <file>: write the rotator configuration there (relative to where npm was run) instead of
 the sandbox's directory. --every: how often the schedule fires while ENABLED (30s, 2m, 0: never).
 Faults and runs reach the sandbox at $${CONTROL_VARIABLE} (the environment it prints sets it).`;

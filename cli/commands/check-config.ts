@@ -5,7 +5,9 @@
  * too many for the environment whose created roles have no fixed name, ...) and its warnings (targets
  * that give Adobe more than its bucket, Adobe's check switched off, ...). aws-cdk-lib is a peer
  * dependency of the package: where it is not installed, the configuration rules alone apply, and
- * the output says so. cdk-nag and bundling the function are left to `cdk synth`.
+ * the output says so. cdk-nag and bundling the function are left to `cdk synth`. Last, what synth
+ * cannot see: whether each IAM-user secret has a resource policy (cli/secret-policies.ts, with the
+ * operator's credentials; where they cannot tell, a note says so).
  */
 import { createRequire } from 'node:module';
 import type { CommandOptions } from '../args.js';
@@ -14,6 +16,7 @@ import { configWarnings } from '../../lib/config/config.js';
 import { EXIT } from '../errors.js';
 import { formatDuration, painterFor, printJson, wantsJson, type Io } from '../output.js';
 import { scheduleInterval } from '../../core/rotation-rules.js';
+import { checkUserSecretPolicies } from '../secret-policies.js';
 
 /**
  * What synth said, or undefined when aws-cdk-lib is not installed beside the CLI.
@@ -53,6 +56,7 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
     return printProblems(new ConfigValidationError(verdict.problems, `cdk synth of stack ${config.stackName}`), io, json);
   }
 
+  const secretPolicies = await checkUserSecretPolicies(config);
   const methods = new Map<string, number>();
   for (const target of config.targets) methods.set(target.method, (methods.get(target.method) ?? 0) + 1);
   const intervalSeconds = scheduleInterval(config.schedule).seconds;
@@ -69,7 +73,9 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
     adobeCredentialsSecret: config.adobeCredentialsSecret?.secretId ?? '(created by the stack)',
     // Synth's own warnings where it ran; the rules' alone where aws-cdk-lib is missing.
     checkedBy: verdict ? 'synth' : 'rules',
-    warnings: (verdict?.warnings ?? configWarnings(config)).map(splitProblem),
+    warnings: [...(verdict?.warnings ?? configWarnings(config)), ...secretPolicies.warnings].map(splitProblem),
+    // What could not be checked (the IAM-user secrets' resource policies without AWS access).
+    ...(secretPolicies.notes.length > 0 ? { notes: secretPolicies.notes } : {}),
   };
   if (json) {
     printJson(io, summary);
@@ -81,6 +87,7 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
         `schedule ${config.schedule}${intervalSeconds ? ` (every ${formatDuration(intervalSeconds)})` : ''}, shortest credential lifetime ${formatDuration(summary.shortestDurationSeconds)}.\n`,
     );
     for (const { field, message } of summary.warnings) io.stdout.write(`${paint('WARNING', 'warning')}: ${field}: ${message}.\n`);
+    for (const note of secretPolicies.notes) io.stdout.write(`${note}\n`);
     if (!verdict) {
       io.stdout.write(
         'aws-cdk-lib is not installed here, so only the configuration rules were applied; `npx cdk synth` (where it is installed) checks the rest.\n',

@@ -261,7 +261,7 @@ function detailOf(row: RotationRow): string | undefined {
  * detail line says why); the plan of a dry run.
  */
 function noteOf(row: RotationRow): string | undefined {
-  if (row.adobeVerified === false) return `Adobe cannot read (${(row.error ? row.errorCode : row.adobeErrorCode) ?? 'no code'})`;
+  if (row.adobeVerified === false || row.adobeCanRead === false) return `Adobe cannot read (${(row.error ? row.errorCode : row.adobeErrorCode) ?? 'no code'})`;
   if (row.error) {
     // Adobe's own words where Flow Service gave them; the full error is on the detail line.
     const words = row.adobeDetail ?? row.error;
@@ -336,9 +336,13 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
   const where = report.mode === 'local' ? 'run locally' : `function ${report.function}`;
   const attempted = report.rows.filter((row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag));
-  const verified = attempted.filter((row) => row.adobeVerified).length;
+  // Two answers: Adobe listed (adobeVerified), and Adobe read a file it listed (adobeCanRead).
+  const listed = attempted.filter((row) => row.adobeVerified).length;
+  const read = attempted.filter((row) => row.adobeCanRead).length;
   if (attempted.length > 0)
-    counts.push(`Adobe could read ${verified} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`);
+    counts.push(
+      `Adobe listed ${listed} and read ${read} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`,
+    );
   const summary = wrap(`${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).`, TABLE_WIDTH, 2);
   io.stdout.write(`\n${ok ? summary.replace('OK', paint('OK', 'ok')) : summary.replace('NOT OK', paint('NOT OK', 'failure'))}\n`);
 }

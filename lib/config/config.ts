@@ -10,9 +10,10 @@ import type { z } from 'zod';
 import { adobeSecretRotationConfigProblems, type AdobeSecretRotationConfigs } from './adobe-secret-rotation.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
-import { unnarrowedWarning, type MintMethod } from '../../core/rotation-rules.js';
+import { targetMethodOf, type MintMethod } from '../../core/rotation-rules.js';
 import { SCHEDULE_DOORS, scheduleVerdict } from '../../core/schedule-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
+import { targetListWarnings } from '../../core/target-warnings.js';
 import { AGGREGATE_METRICS_WARNING } from '../../core/alarm-rules.js';
 
 import { describeIssue, locateJsonError } from './messages.js';
@@ -44,6 +45,8 @@ export interface CreateRoleConfig {
   readonly roleName?: string;
   /** The customer-managed KMS key of the bucket's SSE-KMS encryption, if any. */
   readonly kmsKeyArn?: string;
+  /** The 12-digit account that owns the bucket: the role requires it (`s3:ResourceAccount`). */
+  readonly bucketAccount?: string;
 }
 
 /** One Flow Service base connection to keep fresh. */
@@ -62,6 +65,8 @@ export interface TargetConfig {
   readonly bucketName?: string;
   /** The folder in `bucketName` (normalized: no leading or trailing slash). */
   readonly folderPath?: string;
+  /** The 12-digit account that owns `bucketName`: the session policy requires it (`s3:ResourceAccount`). */
+  readonly bucketAccount?: string;
   /**
    * The STS call that mints this target's credentials: the configured `method` (`assume-role`
    * resolved by who signs), or inferred from the fields as before `method` existed.
@@ -124,6 +129,11 @@ export class ConfigValidationError extends Error {
 
 type ParsedTarget = z.infer<typeof targetSchema>;
 
+/** `requireNarrowedCredentials` as written (the targets are judged even when another root key is refused). */
+function requiresNarrowed(raw: unknown): boolean {
+  return (raw as { requireNarrowedCredentials?: unknown } | undefined)?.requireNarrowedCredentials === true;
+}
+
 /** A well-formed target as the target rules see it (core/target-rules.ts). */
 function viewOf(target: ParsedTarget): TargetView {
   return { ...target, hasUserKeys: target.userCredentialsSecret !== undefined };
@@ -152,7 +162,7 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
     });
     const ruled = targetListProblems(
       parsed.map((target) => target && viewOf(target)),
-      { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets' },
+      { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets', requireNarrowedCredentials: requiresNarrowed(raw) },
     );
     for (const problem of ruled) byTarget[problem.index]!.push(describeTargetProblem(problem));
     problems.push(...byTarget.flat());
@@ -195,17 +205,29 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
 }
 
 /**
- * What a valid configuration leaves Adobe able to read beyond its bucket, one warning per target
- * (`targets[<i>]: connection <id>: ...`), from the rules alone: `check-config` prints them when
- * aws-cdk-lib is not installed; otherwise it prints what synth warns (these, and what only the
- * stack knows, such as Adobe's check switched off for created roles that reach the function
- * without their folder). Not problems: such configurations work, and worked before narrowing existed.
+ * What a valid configuration leaves open, from the rules alone: each target whose credentials give
+ * Adobe more than its bucket or whose bucket's owner is not pinned (core/target-warnings.ts), whose
+ * credentials outlive four schedule intervals (core/schedule-rules.ts), and aggregate metrics.
+ * `check-config` prints them when aws-cdk-lib is not installed; otherwise it prints what synth
+ * warns (the same lines, and what only the stack knows, such as Adobe's check switched off for a
+ * created role that reaches the function without its folder). Not problems: such configurations
+ * work, and worked before these warnings existed.
  */
-export function configWarnings(config: Pick<RotatorConfig, 'targets'> & Partial<Pick<RotatorConfig, 'connectionMetrics'>>): string[] {
-  const warnings = config.targets.flatMap((target, index) => {
-    const warning = unnarrowedWarning({ connectionId: target.connectionId, method: target.method, hasBucket: Boolean(target.bucketName || target.createRole) });
-    return warning ? [`targets[${index}]: ${warning}`] : [];
-  });
+export function configWarnings(
+  config: Pick<RotatorConfig, 'targets'> & Partial<Pick<RotatorConfig, 'connectionMetrics' | 'schedule' | 'requireNarrowedCredentials'>>,
+): string[] {
+  const views = config.targets.map(
+    (target): TargetView => ({ ...target, method: targetMethodOf(target.method), hasUserKeys: target.userCredentialsSecret !== undefined }),
+  );
+  const context = { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets', requireNarrowedCredentials: config.requireNarrowedCredentials };
+  const byTarget = config.targets.map((): string[] => []);
+  for (const warning of targetListWarnings(views, context)) byTarget[warning.index]!.push(describeTargetProblem(warning));
+  if (config.schedule !== undefined) {
+    const lifetimes = config.targets.map((target) => target.durationSeconds);
+    for (const warning of scheduleVerdict({ schedule: config.schedule, lifetimes }, SCHEDULE_DOORS.config).warnings)
+      byTarget[warning.index]!.push(warning.line);
+  }
+  const warnings = byTarget.flat();
   if (config.connectionMetrics === false) warnings.push(`connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
   return warnings;
 }

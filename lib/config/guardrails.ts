@@ -1,11 +1,13 @@
 /**
  * The guardrail keys of the `rotator` configuration (cdk.json): a permissions boundary, tags, a
- * customer-managed KMS key, VPC placement and the Adobe secret's readers. Their rules are
+ * customer-managed KMS key, VPC placement, the Adobe secret's readers, credentials that must be
+ * narrowed, and fixed names for the data that outlives the stack (the Adobe secret, the ledger). Their rules are
  * core/guardrail-rules.ts, shared with the construct; lib/config/config.ts spreads these schemas into the
  * root object. Every refusal shows the value it got.
  */
 import { z } from 'zod';
 import { kmsKeyRegionProblem, vpcProblems } from '../../core/guardrail-rules.js';
+import { SETTING_DOORS, settingPairProblems } from '../../core/setting-rules.js';
 import { bySettingRules } from './by-rules.js';
 
 /** The function's subnets and security groups (Lambda's VpcConfig). */
@@ -34,6 +36,18 @@ export interface GuardrailsConfig {
    * Omitted: the function's role only.
    */
   readonly secretReaders?: readonly string[];
+  /**
+   * Refuse (at synth and in check-config) a target whose credentials cannot be narrowed to its
+   * bucket: GetSessionToken, or a role without `bucketName`. Omitted: false, such targets are warned about.
+   */
+  readonly requireNarrowedCredentials: boolean;
+  /**
+   * A fixed name for the Adobe secret the stack creates (not with `adobeCredentialsSecret`). Omitted:
+   * generated from the construct's path. Setting or changing it on a deployed stack replaces the secret.
+   */
+  readonly adobeSecretName?: string;
+  /** A fixed name for the ledger table. Omitted: generated. Setting or changing it on a deployed stack replaces the table. */
+  readonly ledgerTableName?: string;
 }
 
 /** `<value> <what>`, or "is required" when the field is missing: every type error shows what it got. */
@@ -79,6 +93,15 @@ export const guardrailFieldSchemas = {
       },
     )
     .optional(),
+  requireNarrowedCredentials: z.boolean({ error: shown('is not true or false') }).default(false),
+  adobeSecretName: z
+    .string({ error: shown('is not a secret name') })
+    .superRefine(bySettingRules('adobeSecretName'))
+    .optional(),
+  ledgerTableName: z
+    .string({ error: shown('is not a table name') })
+    .superRefine(bySettingRules('ledgerTableName'))
+    .optional(),
 };
 
 /**
@@ -86,7 +109,11 @@ export const guardrailFieldSchemas = {
  * field: a key in another region than the stack's, readers for a secret the stack does not own.
  */
 export function guardrailConfigProblems(config: GuardrailsConfig & { readonly region?: string; readonly adobeCredentialsSecret?: unknown }): string[] {
-  const problems: string[] = [];
+  // The rules between two settings (core/setting-rules.ts), the construct's too.
+  const problems: string[] = settingPairProblems(
+    { adobeSecretName: config.adobeSecretName, adobeCredentialsSecretGiven: config.adobeCredentialsSecret !== undefined },
+    SETTING_DOORS.config,
+  ).map((problem) => problem.line);
   const regionProblem = config.encryptionKeyArn ? kmsKeyRegionProblem(config.encryptionKeyArn, config.region) : undefined;
   if (regionProblem) problems.push(`encryptionKeyArn: ${regionProblem}`);
   if (config.secretReaders && config.adobeCredentialsSecret !== undefined) {

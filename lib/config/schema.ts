@@ -66,8 +66,9 @@ export const createRoleSchema = z
       folderPath: targetFieldSchemas.folderPath.optional(),
       roleName: stringOfFormat(TARGET_FIELD_FORMATS.roleName).optional(),
       kmsKeyArn: kmsKeyArn.optional(),
+      bucketAccount: targetFieldSchemas.bucketAccount.optional(),
     },
-    { error: 'must be an object: { "bucketName", "folderPath"?, "roleName"?, "kmsKeyArn"? }' },
+    { error: 'must be an object: { "bucketName", "folderPath"?, "roleName"?, "kmsKeyArn"?, "bucketAccount"? }' },
   )
   .strict();
 
@@ -85,6 +86,7 @@ export const targetSchema = z
       method: targetFieldSchemas.method.optional(),
       bucketName: targetFieldSchemas.bucketName.optional(),
       folderPath: targetFieldSchemas.folderPath.optional(),
+      bucketAccount: targetFieldSchemas.bucketAccount.optional(),
     },
     { error: 'must be an object: { "connectionId", "sandboxName", "roleArn" | "createRole" | "userCredentialsSecret", ... }' },
   )

@@ -59,13 +59,16 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
               leftAnnotations: [{ value: options.expiryThreshold, label: 'CredentialsExpiringAlarm threshold', color: cloudwatch.Color.RED }],
               leftYAxis: { min: 0 },
             }
-          : { leftYAxis: { min: 0, max: 1 } }),
+          : id === 'ConnectionFailingAlarm'
+            ? { leftYAxis: { min: 0, max: 1 } }
+            : { leftYAxis: { min: 0 } }),
       });
     };
     dashboard.addWidgets(
       graph('ConnectionFailingAlarm', `Failing connections (RotationFailed by connectionId, the ${CONNECTIONS_PER_GRAPH} highest)`),
       graph('CredentialsExpiringAlarm', `Seconds until expiry by connectionId (the ${CONNECTIONS_PER_GRAPH} lowest)`),
     );
+    dashboard.addWidgets(graph('DataflowRunFailedAlarm', `Failed dataflow runs (DataflowRunFailed by connectionId, the ${CONNECTIONS_PER_GRAPH} highest)`));
   }
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
@@ -117,6 +120,15 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
       title: 'Ledger writes failed (rotations unaffected)',
       width: 12,
       left: [metric(METRIC.ledgerWriteFailed, 'Sum', 'failed writes')],
+      leftYAxis: { min: 0 },
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Ingestion and connections nobody rotates',
+      width: 12,
+      left: [
+        metric(METRIC.dataflowRunFailed, 'Sum', 'failed dataflow runs'),
+        metric(METRIC.unmanagedTemporaryConnections, 'Maximum', 'unmanaged temporary connections'),
+      ],
       leftYAxis: { min: 0 },
     }),
   );

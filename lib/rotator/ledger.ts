@@ -15,25 +15,32 @@ import { LEDGER_KEY } from '../../core/contract.js';
 /**
  * The ledger table (construct id `Ledger`): on-demand (a few writes per schedule interval),
  * point-in-time recovery for the 35 days DynamoDB keeps, encrypted with `encryptionKey` when given
- * (else DynamoDB's default, an AWS owned key), and retained on stack deletion and replacement.
- * The name is CloudFormation's (output `LedgerTableName`).
+ * (else DynamoDB's default, an AWS owned key), retained on stack deletion and replacement, and
+ * protected from deletion outside CloudFormation too (`DeletionProtectionEnabled`: Retain only
+ * keeps CloudFormation from deleting it). The name is CloudFormation's (output `LedgerTableName`),
+ * or `tableName`, which makes a change of the construct's id or nesting a name conflict at deploy
+ * instead of an empty ledger (setting or changing it replaces the table; the old one is retained).
  */
-export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | undefined): dynamodb.Table {
+export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | undefined, tableName?: string): dynamodb.Table {
   return new dynamodb.Table(scope, 'Ledger', {
+    tableName,
     partitionKey: { name: LEDGER_KEY, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     // Adding or changing the key later updates the table in place (UpdateTable), never replaces it.
     ...(encryptionKey ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey } : {}),
     removalPolicy: RemovalPolicy.RETAIN,
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection
+    deletionProtection: true,
   });
 }
 
 /**
  * Let `role` use the ledger exactly as lambda/ledger.ts does: `dynamodb:UpdateItem` on the table
- * (its `ReturnValues: ALL_OLD` needs no read permission), `dynamodb:BatchGetItem` to find, at the
- * start of a scheduled run, what an earlier delivery of the same tick already rotated, and with a
- * customer-managed key the two KMS actions DynamoDB performs with the caller's permissions, only
+ * (its `ReturnValues: ALL_OLD` needs no read permission), `dynamodb:BatchGetItem` to read, at the
+ * start of a run, what it remembers of each connection (the explore form Adobe accepted, when it
+ * last tried it) and, on a scheduled run, what an earlier delivery of the same tick already
+ * rotated, and with a customer-managed key the two KMS actions DynamoDB performs with the caller's permissions, only
  * through DynamoDB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
  * Not `grantReadWriteData`: it adds PutItem, DeleteItem, Query, Scan, BatchWriteItem and `kms:*` wildcards.
  */

@@ -31,6 +31,7 @@ import {
   type ConnectionAlarmSizes,
 } from '../../core/alarm-rules.js';
 import { createDashboard, type RotatorMetricsScope } from './dashboard.js';
+import { createUnmanagedConnectionsAlarm } from './unmanaged-connections-alarm.js';
 import type { ValidatedProps } from './validate-props.js';
 
 /** What the alarms watch, and where they send. */
@@ -85,6 +86,9 @@ export interface Monitoring {
   readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
   readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
+  /** The first (or only) shard's. */
+  readonly dataflowRunFailedAlarm: cloudwatch.Alarm;
+  readonly unmanagedTemporaryConnectionsAlarm: cloudwatch.Alarm;
   /** Every alarm above, in the order the dashboard shows them. */
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -240,6 +244,10 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       }),
     'page',
   );
+  const unmanagedTemporaryConnectionsAlarm = routed(
+    createUnmanagedConnectionsAlarm(scope, metric(METRIC.unmanagedTemporaryConnections, 'Maximum').with({ period: runPeriod }), describe, actions),
+    'ticket',
+  );
   // The order of the dashboard and of the stack's AlarmNames output. New alarms go last.
   const alarms = [
     ...connectionAlarms,
@@ -249,6 +257,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     failureDeadLetterQueueAlarm,
     ledgerWriteFailedAlarm,
     rotatorNotReportingAlarm,
+    unmanagedTemporaryConnectionsAlarm,
   ];
   const topicOf = (alarm: cloudwatch.Alarm) => (routes.get(alarm) === 'ticket' ? ticketTopic : alarmTopic);
   if (!options.alarmTopic)
@@ -295,6 +304,8 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     scheduleDeadLetterQueueAlarm,
     failureDeadLetterQueueAlarm,
     ledgerWriteFailedAlarm,
+    dataflowRunFailedAlarm: firstOf('DataflowRunFailedAlarm'),
+    unmanagedTemporaryConnectionsAlarm,
     alarms,
     dashboard,
   };

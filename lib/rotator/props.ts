@@ -42,10 +42,18 @@ export interface CreatedRoleOptions {
    */
   readonly roleName?: string;
   /**
-   * The customer-managed KMS key of the bucket's SSE-KMS encryption: the role may decrypt with it through S3.
+   * The customer-managed KMS key of the bucket's SSE-KMS encryption: the role may decrypt with it
+   * through S3, for objects of this bucket (and folder) only (`kms:EncryptionContext:aws:s3:arn`).
    * @default - no KMS permission (SSE-S3 or the AWS-managed `aws/s3` key)
    */
   readonly kmsKey?: kms.IKey;
+  /**
+   * The 12-digit account that owns the bucket: the role's S3 statements and the function's session
+   * policy require `s3:ResourceAccount` to equal it, so that a bucket deleted and re-created under
+   * the same name in another account is never readable.
+   * @default - any owner (synth warns)
+   */
+  readonly bucketAccount?: string;
 }
 
 /** One Flow Service S3 base connection to keep fresh, and how to mint its credentials. */
@@ -78,6 +86,13 @@ export interface RotationTargetProps {
    * @default - the whole bucket
    */
   readonly folderPath?: string;
+  /**
+   * The 12-digit account that owns `bucketName`: the session policy requires `s3:ResourceAccount`
+   * to equal it, so that a bucket deleted and re-created under the same name in another account is
+   * never readable. Needs `bucketName` (with `createRole`, set `createRole.bucketAccount`).
+   * @default - any owner (synth warns)
+   */
+  readonly bucketAccount?: string;
   /**
    * The STS call: `assume-role` (needs a role), `get-session-token` or `get-federation-token`
    * (both need `userCredentialsSecret` and no role; `get-federation-token` needs `bucketName`).
@@ -149,6 +164,27 @@ export interface S3CredentialRotatorProps {
    * @default - a new secret with a placeholder value; put the real one with `aws secretsmanager put-secret-value`
    */
   readonly adobeCredentialsSecret?: secretsmanager.ISecret;
+  /**
+   * A fixed name for the Adobe secret the construct creates (not with `adobeCredentialsSecret`). The
+   * secret outlives the stack; with its name fixed, a change of this construct's id or nesting that
+   * would otherwise create a second, placeholder secret fails the deploy with a name conflict instead
+   * (docs/DEPLOY.md, "Data that outlives the stack").
+   *
+   * Setting, changing or removing it on a deployed stack REPLACES the secret: CloudFormation creates
+   * a new one, with a placeholder value, and retains the old one, so put the credentials again
+   * (`put-secret-value`), or adopt the retained secret with `cdk import` instead.
+   * @default - a name CloudFormation generates from the construct's path
+   */
+  readonly adobeSecretName?: string;
+  /**
+   * A fixed name for the rotation ledger's table. As for `adobeSecretName`, a change of this
+   * construct's id or nesting then fails the deploy instead of starting an empty ledger.
+   *
+   * Setting, changing or removing it on a deployed stack REPLACES the table: CloudFormation creates
+   * an empty one and retains the old one (its history stays there; `cdk import` adopts it instead).
+   * @default - a name CloudFormation generates from the construct's path
+   */
+  readonly ledgerTableName?: string;
   /**
    * Flow Service base URL.
    * @default 'https://platform.adobe.io/data/foundation/flowservice'
@@ -325,6 +361,13 @@ export interface S3CredentialRotatorProps {
    * @default - only the function's role may read the secret (when the construct can set its policy)
    */
   readonly secretReaders?: readonly string[];
+  /**
+   * Refuse at synth a target whose credentials cannot be narrowed to the bucket Adobe reads:
+   * GetSessionToken (its credentials take no session policy), or a role without `bucketName`.
+   * Recommended for production (docs/DEPLOY.md, "Narrowed credentials").
+   * @default false: such targets deploy, with a synth warning each
+   */
+  readonly requireNarrowedCredentials?: boolean;
   /**
    * Rotate the Adobe client secret on a schedule: a rotation function with its own role (reading
    * and writing only this secret's versions), a `RotationSchedule` on the secret, and

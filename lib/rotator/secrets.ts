@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { ADOBE_SECRET_PLACEHOLDER } from '../../core/adobe-secret.js';
 
 /**
  * The created secret holds what operators put, and nothing in this stack can recreate it: a
@@ -15,10 +16,16 @@ import type { Construct } from 'constructs';
  * place) would otherwise destroy the real credentials and generate a new placeholder, failing
  * every run. So it is retained, and `test/system/lib/stack.test.ts` pins the whole resource; delete it
  * on purpose with `aws secretsmanager delete-secret` (docs/DEPLOY.md, "Removing").
+ *
+ * Its logical id comes from the construct's path: an app that renames or nests the construct gets a
+ * new, placeholder secret, and the function follows it. A fixed `secretName` turns that into a
+ * name conflict at deploy (docs/DEPLOY.md, "Data that outlives the stack").
  */
-export function createAdobeCredentialsSecret(scope: Construct, encryptionKey?: kms.IKey): secretsmanager.Secret {
+export function createAdobeCredentialsSecret(scope: Construct, encryptionKey?: kms.IKey, secretName?: string): secretsmanager.Secret {
   return new secretsmanager.Secret(scope, 'AdobeCredentials', {
     removalPolicy: RemovalPolicy.RETAIN,
+    // Setting or changing it replaces the secret (CloudFormation: "Replacement"); the old one is retained.
+    secretName,
     // Without a key: aws/secretsmanager. Adding or changing it updates the secret in place, and
     // Secrets Manager re-encrypts its current versions with the new key.
     encryptionKey,
@@ -29,7 +36,7 @@ export function createAdobeCredentialsSecret(scope: Construct, encryptionKey?: k
     // A random clientSecret keeps even the placeholder out of the template; orgId fails the
     // function's check on purpose, so runs fail loudly until the real value is put.
     generateSecretString: {
-      secretStringTemplate: JSON.stringify({ clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID' }),
+      secretStringTemplate: JSON.stringify(ADOBE_SECRET_PLACEHOLDER),
       generateStringKey: 'clientSecret',
       excludePunctuation: true,
     },
@@ -62,10 +69,14 @@ export function secretPolicyArn(secret: secretsmanager.ISecret): string {
  * be locked out. The function's role ARN follows the role through `Fn::GetAtt`, whether its name
  * is fixed (`functionRoleName`) or generated.
  *
+ * The policy is retained with the secret: deleted on `cdk destroy` while the secret stays, it would
+ * leave the real credentials readable by any administrator. A retained policy keeps denying reads
+ * (the function's role it names is gone with the stack); `delete-resource-policy` removes it on purpose.
+ *
  * @returns whether the policy was set: false for an imported secret, whose policy this stack cannot change
  */
 export function restrictSecretReaders(secret: secretsmanager.ISecret, functionRole: iam.IRole, readers: readonly string[] = []): boolean {
-  const { statementAdded } = secret.addToResourcePolicy(
+  const { statementAdded, policyDependable } = secret.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'OnlyTheRotatorAndNamedReadersMayRead',
       effect: iam.Effect.DENY,
@@ -75,5 +86,6 @@ export function restrictSecretReaders(secret: secretsmanager.ISecret, functionRo
       conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set([functionRole.roleArn, ...readers])] } },
     }),
   );
+  if (policyDependable instanceof secretsmanager.ResourcePolicy) policyDependable.applyRemovalPolicy(RemovalPolicy.RETAIN);
   return statementAdded;
 }

@@ -35,6 +35,11 @@ export interface DeliveredTargets {
   readonly file?: string;
   /** The connections whose created role travels without its bucket and folder (`createdRolesWithoutScope`). */
   readonly withoutScope: string[];
+  /**
+   * Whether Adobe's check is off for `withoutScope`'s connections alone (their entries say so), or,
+   * for a list that fits the environment only without those flags, must be off for every connection.
+   */
+  readonly adobeCheckOff: 'connections' | 'all';
 }
 
 /**
@@ -42,41 +47,58 @@ export interface DeliveredTargets {
  * when it fits; a list that fitted before created roles' sessions were narrowed keeps fitting
  * there (those fields only repeat what the created role already allows, and a bundled file would
  * need every created role's ARN at synth: a roleName, an account).
+ *
+ * @param verifyWithAdobe the function checks with Adobe after each PATCH: the entries of created
+ * roles without their bucket then say `verifyWithAdobe: false`, and only theirs.
  */
 export function deliverTargets(
   scope: Construct,
   requested: TargetsDelivery,
   targets: readonly CheckedTarget[],
   createdRoles: ReadonlyMap<string, iam.Role>,
+  verifyWithAdobe = true,
 ): DeliveredTargets {
-  const narrowed = targets.map((target) => functionTargetEntry(target, createdRoles, true));
-  const unnarrowed = targets.map((target) => functionTargetEntry(target, createdRoles, false));
+  const list = (narrowCreatedRoles: boolean, flagged: boolean) =>
+    targets.map((target) => functionTargetEntry(target, createdRoles, narrowCreatedRoles, flagged && verifyWithAdobe));
+  const candidates = {
+    narrowed: { flagged: list(true, true), unflagged: list(true, false) },
+    unnarrowed: { flagged: list(false, true), unflagged: list(false, false) },
+  };
   // The rule check-config applies too (core/targets-delivery-rules.ts), with tokens counted at their longest.
-  const decision = decideTargetsDelivery(requested, { narrowed, unnarrowed }, (value) => Token.isUnresolved(value));
-  const entries = decision.narrowCreatedRoles ? narrowed : unnarrowed;
+  const decision = decideTargetsDelivery(requested, candidates, (value) => Token.isUnresolved(value));
+  const entries = (decision.narrowCreatedRoles ? candidates.narrowed : candidates.unnarrowed)[decision.flagged ? 'flagged' : 'unflagged'];
   const withoutScope = createdRolesWithoutScope(
     targets.map(({ props }) => props),
     entries,
   );
+  const adobeCheckOff = decision.flagged ? 'connections' : 'all';
   return decision.delivery === 'file'
-    ? { delivery: TargetsDelivery.FILE, entries, file: writeTargetsFile(scope, entries, targets), withoutScope }
-    : { delivery: TargetsDelivery.ENVIRONMENT, entries, withoutScope };
+    ? { delivery: TargetsDelivery.FILE, entries, file: writeTargetsFile(scope, entries, targets), withoutScope, adobeCheckOff }
+    : { delivery: TargetsDelivery.ENVIRONMENT, entries, withoutScope, adobeCheckOff };
 }
 
 /**
- * The function's entry for a target. Its bucket and folder go with it so the function narrows
- * the session: the target's own, or a created role's (`narrowCreatedRoles`; skipped when the
- * policy might not fit STS's limit, since the created role allows no more than that anyway).
+ * The function's entry for a target. Its bucket, folder and bucket owner go with it so the function
+ * narrows the session: the target's own, or a created role's (`narrowCreatedRoles`; skipped when
+ * the policy might not fit STS's limit, since the created role allows no more than that anyway).
+ * A created role without them gets `verifyWithAdobe: false` when `flagUnverifiable`: Adobe could
+ * not list its bucket's root.
  */
 function functionTargetEntry(
   { props: target, method, durationSeconds }: CheckedTarget,
   createdRoles: ReadonlyMap<string, iam.Role>,
   narrowCreatedRoles: boolean,
+  flagUnverifiable: boolean,
 ): FunctionTargetEntry {
-  let scope: { bucketName?: string; folderPath?: string } = { bucketName: target.bucketName, folderPath: target.folderPath };
+  let scope: { bucketName?: string; folderPath?: string; bucketAccount?: string } = {
+    bucketName: target.bucketName,
+    folderPath: target.folderPath,
+    bucketAccount: target.bucketAccount,
+  };
   if (target.createRole) {
-    const { bucketName, folderPath } = target.createRole;
-    scope = narrowCreatedRoles && createdRoleScopeFits(target.createRole, (value) => Token.isUnresolved(value)) ? { bucketName, folderPath } : {};
+    const { bucketName, folderPath, bucketAccount } = target.createRole;
+    scope =
+      narrowCreatedRoles && createdRoleScopeFits(target.createRole, (value) => Token.isUnresolved(value)) ? { bucketName, folderPath, bucketAccount } : {};
   }
   const folderPath = scope.folderPath === undefined || Token.isUnresolved(scope.folderPath) ? scope.folderPath : normalizeFolderPath(scope.folderPath);
   return toTargetEntry({
@@ -89,6 +111,8 @@ function functionTargetEntry(
     durationSeconds: durationSeconds ?? (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds(),
     bucketName: scope.bucketName,
     folderPath: scope.bucketName ? folderPath : undefined,
+    bucketAccount: scope.bucketName ? scope.bucketAccount : undefined,
+    ...(flagUnverifiable && target.createRole && !scope.bucketName ? { verifyWithAdobe: false } : {}),
   });
 }
 

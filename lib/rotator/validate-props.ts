@@ -9,10 +9,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, type MintMethod } from '../../core/contract.js';
-import { unnarrowedWarning } from '../../core/rotation-rules.js';
 import { SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED } from '../../core/schedule-rules.js';
 import { SETTING_DOORS, settingProblems, type SettingsView } from '../../core/setting-rules.js';
 import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
+import { targetListWarnings } from '../../core/target-warnings.js';
 import type { ExpiryAlarmPlan } from '../../core/alarm-rules.js';
 import { adobeSecretRotationProblems } from './adobe-secret-rotation-props.js';
 import { guardrailProblems } from './guardrails.js';
@@ -35,6 +35,15 @@ export interface ValidatedProps {
   /** The timeout sized for the targets (Lambda's 900 s when it cannot be sized). */
   readonly timeoutSeconds: number;
   readonly expiryAlarm: ExpiryAlarmPlan & { readonly fallbackIntervalSeconds: number };
+  /** What the target and schedule rules warn about (core/target-warnings.ts, core/schedule-rules.ts), for {@link warnAboutTargets}. */
+  readonly warnings: readonly TargetWarningLine[];
+}
+
+/** A warning about one target: the rule's id, the target's index and the line synth shows. */
+export interface TargetWarningLine {
+  readonly id: string;
+  readonly index: number;
+  readonly line: string;
 }
 
 /**
@@ -58,7 +67,8 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   // The target rules (core/target-rules.ts), every door's; a value that is still a token is skipped.
   const views = props.targets.map(viewOf);
   const isUnresolved = (value: string) => Token.isUnresolved(value);
-  problems.push(...targetListProblems(views, { names: TARGET_DOORS.props, isUnresolved, list: 'targets' }).map(describeTargetProblem));
+  const context = { names: TARGET_DOORS.props, isUnresolved, list: 'targets', requireNarrowedCredentials: props.requireNarrowedCredentials === true };
+  problems.push(...targetListProblems(views, context).map(describeTargetProblem));
   const targets: CheckedTarget[] = props.targets.flatMap((target, index) => {
     const method = mintMethodOfView(views[index]!);
     return method ? [{ index, props: target, method, durationSeconds: views[index]!.durationSeconds }] : [];
@@ -84,7 +94,12 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   const { intervalSeconds, timeoutSeconds, expiryAlarm } = verdict;
 
   if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, scope.node.path);
-  return { targets, intervalSeconds, timeoutSeconds, expiryAlarm };
+  // Listed by target: the target rules' warnings, then the schedule's.
+  const warnings = [
+    ...targetListWarnings(views, context).map((warning) => ({ id: warning.id, index: warning.index, line: describeTargetProblem(warning) })),
+    ...verdict.warnings,
+  ].sort((a, b) => a.index - b.index);
+  return { targets, intervalSeconds, timeoutSeconds, expiryAlarm, warnings };
 }
 
 /** A target's props as the target rules see them: its lifetime in seconds (undefined while a token), the default applied. */
@@ -100,6 +115,7 @@ function viewOf(target: RotationTargetProps): TargetView {
     hasUserKeys: target.userCredentialsSecret !== undefined,
     bucketName: target.bucketName,
     folderPath: target.folderPath,
+    bucketAccount: target.bucketAccount,
     durationSeconds: Token.isUnresolved(seconds) ? undefined : seconds,
   };
 }
@@ -125,22 +141,22 @@ function settingsView(scope: Construct, props: S3CredentialRotatorProps, concurr
     permissionsBoundaryArn: literal(props.permissionsBoundary?.managedPolicyArn),
     secretReaders: props.secretReaders?.map(literal),
     tags,
+    adobeSecretName: literal(props.adobeSecretName),
+    adobeCredentialsSecretGiven: props.adobeCredentialsSecret !== undefined,
+    ledgerTableName: literal(props.ledgerTableName),
   };
 }
 
 /**
- * A CDK warning (shown by `cdk synth`, acknowledgeable by its id) for each target whose
- * credentials give Adobe more than its bucket: GetSessionToken, or a role without `bucketName`.
+ * A CDK warning (shown by `cdk synth`, acknowledgeable by its id) for each warning of the target and
+ * schedule rules: credentials that give Adobe more than its bucket, a bucket whose owner is not
+ * pinned, credentials that outlive four schedule intervals. The id is
+ * `aep-s3-rotator:<rule id>:<connection id>`, which stays with the target when the list changes order.
  */
-export function warnAboutUnnarrowedTargets(scope: Construct, targets: readonly CheckedTarget[]): void {
-  for (const { index, props: target, method } of targets) {
-    const warning = unnarrowedWarning({
-      connectionId: target.connectionId,
-      method,
-      hasBucket: Boolean(target.bucketName || target.createRole),
-    });
-    // Acknowledged by connection id, which stays with the target when the list changes order.
-    const id = Token.isUnresolved(target.connectionId) ? `target-${index}` : target.connectionId.toLowerCase();
-    if (warning) Annotations.of(scope).addWarningV2(`aep-s3-rotator:unnarrowed-credentials:${id}`, `targets[${index}]: ${warning}`);
+export function warnAboutTargets(scope: Construct, props: S3CredentialRotatorProps, warnings: readonly TargetWarningLine[]): void {
+  for (const { id, index, line } of warnings) {
+    const connectionId = props.targets[index]!.connectionId;
+    const target = Token.isUnresolved(connectionId) ? `target-${index}` : connectionId.toLowerCase();
+    Annotations.of(scope).addWarningV2(`aep-s3-rotator:${id}:${target}`, line);
   }
 }

@@ -6,6 +6,7 @@
  * - config.ts: the cdk.json parser's refusals, the sample edited, one-target configurations;
  * - construct.ts: the construct alone in a stack, and the problems its props make synth refuse;
  * - cli-world.ts: the CLI in-process against the emulators and a deployed stack's stand-ins;
+ * - contract.ts: replaying the recordings of Flow Service in test/contract/;
  * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
@@ -16,6 +17,7 @@ export * from './cli-world.js';
 export * from './config.js';
 export * from './construct.js';
 export * from './rotation-harness.js';
+export * from './contract.js';
 export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
 

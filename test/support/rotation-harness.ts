@@ -56,3 +56,11 @@ export function useHarness(): (options: WorldOptions) => Promise<Harness> {
     return harness;
   };
 }
+
+/**
+ * The requests a rotation makes of a connection itself (`/connections/{id}` and its explore), not
+ * the run's listings beside it (`/connections`, `/sourceConnections`, `/flows`, `/runs`).
+ */
+export function connectionRequests<T extends { readonly path: string }>(requests: readonly T[]): T[] {
+  return requests.filter((request) => /\/connections\/[^/]+(?:\/explore)?$/.test(request.path));
+}

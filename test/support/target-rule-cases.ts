@@ -4,6 +4,7 @@
  * with exactly the words the rule table gives (core/target-rules.ts).
  */
 import { TARGET_DOORS, targetListProblems, type TargetFieldNames, type TargetView } from '../../core/target-rules.js';
+import { targetListWarnings } from '../../core/target-warnings.js';
 
 export const CASE_ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 export const CASE_ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
@@ -14,12 +15,13 @@ export interface TargetCase {
   readonly sandboxName: string;
   readonly method?: 'assume-role' | 'get-session-token' | 'get-federation-token';
   readonly roleArn?: string;
-  readonly createRole?: { readonly bucketName: string; readonly folderPath?: string };
+  readonly createRole?: { readonly bucketName: string; readonly folderPath?: string; readonly bucketAccount?: string };
   readonly externalId?: string;
   readonly userCredentialsSecret?: string;
   readonly durationSeconds?: number;
   readonly bucketName?: string;
   readonly folderPath?: string;
+  readonly bucketAccount?: string;
 }
 
 const base = { connectionId: CASE_ID, sandboxName: 'prod' } as const;
@@ -45,6 +47,15 @@ export const TARGET_RULE_CASES: ReadonlyArray<readonly [mistake: string, target:
   ['a created role assumed with IAM-user keys', { ...base, createRole: { bucketName: 'acme-aep' }, userCredentialsSecret: 'aep/user' }],
   ['a created role with its own bucketName', { ...base, createRole: { bucketName: 'acme-aep' }, bucketName: 'acme-aep' }],
   ['a created role lasting beyond one hour', { ...base, createRole: { bucketName: 'acme-aep' }, durationSeconds: 7200 }],
+  ['a bucket owner without a bucket', { ...base, roleArn: CASE_ROLE, bucketAccount: '123456789012' }],
+  ['a bucket owner for GetSessionToken', { ...base, userCredentialsSecret: 'aep/user', bucketAccount: '123456789012' }],
+  ['a created role with its own bucketAccount', { ...base, createRole: { bucketName: 'acme-aep' }, bucketAccount: '123456789012' }],
+];
+
+/** Targets whose credentials cannot be narrowed: refused under `requireNarrowedCredentials`. */
+export const UNNARROWED_CASES: ReadonlyArray<readonly [kind: string, target: TargetCase]> = [
+  ['GetSessionToken', { ...base, userCredentialsSecret: 'aep/user' }],
+  ['a role without a bucket', { ...base, roleArn: CASE_ROLE }],
 ];
 
 /** The case as the rules see it. */
@@ -54,8 +65,15 @@ export function caseView(target: TargetCase): TargetView {
 }
 
 /** The lines the table gives for the case, with `names` (a door's) and `list`. */
-export function tableLines(target: TargetCase, names: TargetFieldNames, list: string): string[] {
-  return targetListProblems([caseView(target)], { names, isUnresolved: () => false, list }).map((problem) => `${problem.path}: ${problem.message}`);
+export function tableLines(target: TargetCase, names: TargetFieldNames, list: string, { requireNarrowedCredentials = false } = {}): string[] {
+  return targetListProblems([caseView(target)], { names, isUnresolved: () => false, list, requireNarrowedCredentials }).map(
+    (problem) => `${problem.path}: ${problem.message}`,
+  );
+}
+
+/** The warning lines the warning table gives for the case (core/target-warnings.ts). */
+export function warningLines(target: TargetCase, names: TargetFieldNames, list: string): string[] {
+  return targetListWarnings([caseView(target)], { names, isUnresolved: () => false, list }).map((warning) => `${warning.path}: ${warning.message}`);
 }
 
 export { TARGET_DOORS };

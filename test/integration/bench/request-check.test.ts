@@ -38,6 +38,8 @@ const oneRotation = {
     request({ method: 'GET', path: CONNECTION }),
     request({ method: 'PATCH', path: CONNECTION }),
     request({ method: 'GET', path: `${CONNECTION}/explore` }),
+    request({ method: 'GET', path: '/sourceConnections' }),
+    request({ method: 'GET', path: '/connections' }),
   ],
   sts: [request({ action: 'AssumeRole' }), request({ action: 'GetCallerIdentity' })],
 };
@@ -60,8 +62,8 @@ const node = (id: string): RequestNode => ROTATION_GRAPH.find((candidate) => can
 const timed = (id: string, start: number, finish: number): TimedRequest => ({ node: node(id), start, finish });
 
 describe('expectedRequests', () => {
-  it('counts the token once per container, the secret once per invocation and the rest once per connection and invocation', () => {
-    expect(Object.fromEntries(expectedRequests(ROTATION_GRAPH, 10, 2))).toEqual({
+  it('counts the token once per container, the secret once per invocation, the listing once per sandbox and invocation and the rest once per connection and invocation', () => {
+    expect(Object.fromEntries(expectedRequests(ROTATION_GRAPH, 10, 2, 2))).toEqual({
       'SM GetSecretValue': 2,
       'IMS token': 1,
       'Flow GET': 20,
@@ -69,6 +71,8 @@ describe('expectedRequests', () => {
       'STS GetCallerIdentity': 20,
       'Flow PATCH': 20,
       'Flow explore': 20,
+      'Flow source connections': 20,
+      'Flow connections listing': 4,
     });
   });
 });
@@ -104,7 +108,7 @@ describe('requestGraphProblem', () => {
   it('names each request counted a different number of times, and the requests outside the graph', () => {
     const emulators = fakeEmulators({
       ...oneRotation,
-      flowService: [...oneRotation.flowService, request({ method: 'PATCH', path: CONNECTION }), request({ method: 'GET', path: '/sourceConnections' })],
+      flowService: [...oneRotation.flowService, request({ method: 'PATCH', path: CONNECTION }), request({ method: 'GET', path: '/flows' })],
     });
     const none = { secretsManager: 0, ims: 0, flowService: 0, sts: 0 };
     expect(requestGraphProblem(ROTATION_GRAPH, emulators, none, 1, 1)).toBe('Flow PATCH: 2 (expected 1); 1 requests outside the graph');
@@ -148,39 +152,35 @@ describe('identifySpans', () => {
 });
 
 describe('waitedChain', () => {
-  it('follows, back from the last answer, the dependency that answered last: the Adobe side on a cold invocation', () => {
+  it('follows, back from the last answer, the dependency that answered last: one chain from the secret to the listing on a cold invocation', () => {
     const invocation = [
       timed('SM GetSecretValue', 0, 20),
-      timed('STS AssumeRole', 0, 20),
       timed('IMS token', 21, 41),
-      timed('STS GetCallerIdentity', 21, 41),
       timed('Flow GET', 42, 62),
-      timed('Flow PATCH', 63, 83),
-      timed('Flow explore', 84, 104),
+      timed('STS AssumeRole', 63, 83),
+      timed('STS GetCallerIdentity', 84, 104),
+      timed('Flow PATCH', 105, 125),
+      timed('Flow explore', 126, 146),
+      timed('Flow source connections', 147, 167),
+      timed('Flow connections listing', 168, 188),
     ];
-    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(['SM GetSecretValue', 'IMS token', 'Flow GET', 'Flow PATCH', 'Flow explore']);
+    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(invocation.map((request) => request.node.id));
   });
 
-  it('takes the STS side when its verification answered after the Flow GET', () => {
-    const invocation = [
-      timed('STS AssumeRole', 0, 20),
-      timed('Flow GET', 0, 20),
-      timed('STS GetCallerIdentity', 21, 45),
-      timed('Flow PATCH', 46, 66),
-      timed('Flow explore', 67, 87),
-    ];
-    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH', 'Flow explore']);
+  it("stops at a request whose dependencies were not recorded: a warm invocation's GET waits for nothing it made", () => {
+    const invocation = [timed('Flow GET', 0, 20), timed('STS AssumeRole', 21, 45), timed('STS GetCallerIdentity', 46, 66), timed('Flow PATCH', 67, 87)];
+    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(['Flow GET', 'STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH']);
   });
 
   it('sums the server-side time of the requests waited for', () => {
     const invocation = [
-      timed('STS AssumeRole', 0, 20),
       timed('Flow GET', 0, 20),
-      timed('STS GetCallerIdentity', 21, 45),
-      timed('Flow PATCH', 46, 66),
-      timed('Flow explore', 67, 87),
+      timed('STS AssumeRole', 21, 45),
+      timed('STS GetCallerIdentity', 46, 66),
+      timed('Flow PATCH', 67, 87),
+      timed('Flow explore', 88, 108),
     ];
-    expect(waitedFor(invocation)).toEqual({ hops: 4, serverMs: 20 + 24 + 20 + 20 });
+    expect(waitedFor(invocation)).toEqual({ hops: 5, serverMs: 20 + 24 + 20 + 20 + 20 });
     expect(waitedFor([])).toEqual({ hops: 0, serverMs: 0 });
   });
 });

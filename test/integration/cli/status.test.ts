@@ -54,7 +54,7 @@ describe('status', () => {
       atRisk: 0,
     });
     expect(Date.parse(report.schedule.nextRunAt) - Date.parse(report.schedule.lastRunAt)).toBe(900_000);
-    expect(report.alarms).toHaveLength(9);
+    expect(report.alarms).toHaveLength(11);
     for (const alarm of report.alarms) expect(alarm).toMatchObject({ state: 'OK', actionsEnabled: true, since: expect.any(String) });
     const [first] = report.connections;
     const rotated = run!.summary!.results.find((entry) => entry.connectionId === first.connectionId)!;
@@ -92,7 +92,7 @@ describe('status', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^Rotator AepS3CredentialRotator-RotatorFunction\S+ \(stack AepS3CredentialRotator\):/);
     expect(flat(result.stdout)).toMatch(/schedule rate\(15 minutes\) ENABLED; last run \d\d:\d\dZ, next \d\d:\d\dZ\./);
-    expect(result.stdout).toContain('Alarms: all 9 OK, notifying.');
+    expect(result.stdout).toContain('Alarms: all 11 OK, notifying.');
     expect(lines).toContainEqual(expect.stringMatching(/^ID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK$/));
     expect(lines.find((line) => line.startsWith(t.world.connectionIds[0]!.slice(0, 8)))).toMatch(
       /Orders export\s+prod\s+\d\d:\d\dZ\s+\d\d:\d\dZ\s+rotated\s+rotator\s+ok$/,
@@ -231,7 +231,7 @@ describe('status', () => {
     const alone = await statusAlone(functionName);
     expect(alone.code).toBe(0);
     expect(alone.json()).toMatchObject({ ok: true, schedule: { state: 'ENABLED' }, thresholdFrom: 'alarm' });
-    expect(alone.json().alarms).toHaveLength(9);
+    expect(alone.json().alarms).toHaveLength(11);
     expect(alone.json().connections).toHaveLength(3);
   });
 

@@ -112,7 +112,7 @@ describe('test-alarm', () => {
 
     expect(result.code).toBe(2);
     expect(flat(result.stderr)).toContain(
-      '--alarm "MeteorAlarm" is not one of the stack\'s alarms; they are ConnectionFailingAlarm, CredentialsExpiringAlarm, ErrorsAlarm, DestinationDeliveryFailuresAlarm, ScheduleDeadLetterQueueAlarm, FailureDeadLetterQueueAlarm, LedgerWriteFailedAlarm, RotatorNotReportingAlarm, AdobeSecretRotationFailedAlarm.',
+      '--alarm "MeteorAlarm" is not one of the stack\'s alarms; they are ConnectionFailingAlarm, CredentialsExpiringAlarm, DataflowRunFailedAlarm, ErrorsAlarm, DestinationDeliveryFailuresAlarm, ScheduleDeadLetterQueueAlarm, FailureDeadLetterQueueAlarm, LedgerWriteFailedAlarm, RotatorNotReportingAlarm, UnmanagedTemporaryConnectionsAlarm, AdobeSecretRotationFailedAlarm.',
     );
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });

@@ -112,7 +112,7 @@ async function perform(step: Step): Promise<{ code: number; output: string }> {
 describe('docs/RUNBOOK.md, "Rehearse an incident offline"', () => {
   const documented = walkthroughs();
 
-  it('has the walkthroughs this test runs: a start, three incidents (one with a per-connection pause), the expired credentials, the Adobe secret rotation and a revoke', () => {
+  it('has the walkthroughs this test runs: a start, three incidents (one with a per-connection pause), the expired credentials, the Adobe secret rotation, ingestion with a connection nobody rotates, and a revoke', () => {
     expect(documented.map((walkthrough) => walkthrough.title)).toEqual([
       'Start, and a first scheduled run',
       'Rehearsal 1: a connection whose PATCH is refused (`ConnectionFailingAlarm`)',
@@ -120,7 +120,8 @@ describe('docs/RUNBOOK.md, "Rehearse an incident offline"', () => {
       'Rehearsal 3: IMS 401 after a client-secret rotation (`ErrorsAlarm`)',
       'Also: credentials that expired in a connection',
       "Rehearsal 4: the Adobe client secret's rotation (`AdobeSecretRotationFailedAlarm`)",
-      'Rehearsal 5: leaked credentials (`revoke`)',
+      'Rehearsal 5: ingestion that breaks, and a connection nobody rotates',
+      'Rehearsal 6: leaked credentials (`revoke`)',
     ]);
     for (const walkthrough of documented) expect(walkthrough.steps.length).toBeGreaterThan(1);
   });

@@ -221,6 +221,22 @@ describe('Flow Service emulator GET /connections/{id}', () => {
     expect(fromDev.statusCode).toBe(200);
   });
 
+  it.each([
+    ['GET', () => getConnection(CONNECTION_ID, { ...headers, 'x-sandbox-name': 'no-such-sandbox' })],
+    ['PATCH', () => patchConnection(NEW_CREDENTIALS, '"x"', CONNECTION_ID, { ...headers, 'x-sandbox-name': 'no-such-sandbox' })],
+  ])("answers a %s in a sandbox the org does not have with ERR's 2100-404, not connection not found", async (_method, call) => {
+    // Prepare
+    seed();
+
+    // Act
+    const response = await call();
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(codeOf(response.body)).toBe('2100-404');
+    expect(detailOf(response.body)).toContain('Sandbox not found');
+  });
+
   it('hides a connection from another org', async () => {
     // Prepare
     seed();
@@ -244,7 +260,18 @@ describe('Flow Service emulator GET /connections/{id}', () => {
     // Assess
     expect(response.statusCode).toBe(405);
     expect(response.headers.allow).toBe('GET, PATCH');
+    // Adobe documents no code for a wrong method: the status says it.
+    expect(response.body).toEqual({ errorMessage: `Method ${method} is not allowed` });
     expect(flow.getConnection(CONNECTION_ID)?.etagHistory).toHaveLength(1);
+  });
+
+  it('answers a path it has no route for with 404 and no invented code', async () => {
+    // Act
+    const response = await api.get('connectionz', { headers });
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toEqual({ errorMessage: 'No route for GET /connectionz' });
   });
 });
 
@@ -308,6 +335,7 @@ describe('Flow Service emulator header checks', () => {
   it("answers Flow Service's own errors as problem documents, the code in the type and the text in the report", async () => {
     // Prepare
     seed();
+    flow.addSandbox(ORG, 'dev');
 
     // Act
     const response = await getConnection(CONNECTION_ID, { ...headers, 'x-sandbox-name': 'dev' });
@@ -471,8 +499,8 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
   });
 
   it('adds and removes auth params, decoding JSON Pointer escapes', async () => {
-    // Prepare
-    seed({ params: { s3AccessKey: PARAMS.s3AccessKey, s3SecretKey: PARAMS.s3SecretKey, folderPath: 'x' } });
+    // Prepare: a spec the emulator does not know, whose params it does not check (1365-400)
+    seed({ specName: 'Custom Auth', params: { s3AccessKey: PARAMS.s3AccessKey, s3SecretKey: PARAMS.s3SecretKey, folderPath: 'x' } });
 
     // Act
     const response = await patchConnection(
@@ -545,7 +573,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
-  it('requires Content-Type application/json', async () => {
+  it('requires Content-Type application/json, refused as the troubleshooting guide shows: RFC 7807 with a placeholder type and no code', async () => {
     // Prepare
     const seeded = seed();
 
@@ -557,7 +585,12 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect(codeOf(response.body)).toBe('1100-400');
+    expect(response.body).toEqual({
+      type: '/placeholder/type/uri',
+      title: 'BadRequestError',
+      status: 400,
+      detail: 'Content-Type text/plain is not supported: use application/json.',
+    });
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -592,8 +625,9 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     ['the whole params object', [{ op: 'replace', path: '/auth/params', value: '{}' }], '1455-400'],
     ['a replace without a value', [{ op: 'replace', path: '/auth/params/s3SecretKey' }], '1455-400'],
     ['a value that is not a string', [{ op: 'replace', path: '/auth/params/s3SecretKey', value: 42 }], '1455-400'],
-    ['a replace of a param that does not exist', [{ op: 'replace', path: '/auth/params/serviceUrl', value: 'x' }], '1455-400'],
-    ['a remove of a param that does not exist', [{ op: 'remove', path: '/auth/params/serviceUrl' }], '1455-400'],
+    ['an add of a param the connection spec does not have', [{ op: 'add', path: '/auth/params/serviceUrl', value: 'x' }], '1365-400'],
+    ['a replace of a param the connection spec does not have', [{ op: 'replace', path: '/auth/params/serviceUrl', value: 'x' }], '1365-400'],
+    ['a remove of a param the connection spec does not have', [{ op: 'remove', path: '/auth/params/serviceUrl' }], '1365-400'],
     ['the connection spec', [{ op: 'replace', path: '/connectionSpec/id', value: 'x' }], '1414-400'],
     ['the whole connection spec', [{ op: 'replace', path: '/connectionSpec', value: 'x' }], '1414-400'],
   ])('rejects %s and changes nothing', async (_name, body, errorCode) => {
@@ -609,6 +643,23 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(codeOf(response.body)).toBe(errorCode);
+    expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
+  });
+
+  it.each([
+    ['replace', [{ op: 'replace', path: '/auth/params/s3SessionToken', value: 'x' }]],
+    ['remove', [{ op: 'remove', path: '/auth/params/s3SessionToken' }]],
+  ])('rejects a %s of a param the spec has but the connection does not hold with 1455-400', async (_op, body) => {
+    // Prepare
+    const { s3SessionToken: _token, ...withoutToken } = PARAMS;
+    const seeded = seed({ params: withoutToken });
+
+    // Act
+    const response = await patchConnection(body, seeded.etag);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(codeOf(response.body)).toBe('1455-400');
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
@@ -662,6 +713,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
   it('does not let a PATCH from another sandbox touch the connection', async () => {
     // Prepare
     const seeded = seed();
+    flow.addSandbox(ORG, 'dev');
 
     // Act
     const response = await patchConnection(NEW_CREDENTIALS, seeded.etag, CONNECTION_ID, { ...headers, 'x-sandbox-name': 'dev' });
@@ -730,7 +782,7 @@ describe('Flow Service emulator permissions and entitlement', () => {
     expect(response.body).toEqual({ error_code: '403025', message: 'Profile is not valid' });
   });
 
-  it('throttles at the gateway with 429050 and Retry-After, then serves again', async () => {
+  it('throttles with 429, Retry-After and an errorMessage-only body (no code Adobe documents for Platform), then serves again', async () => {
     // Prepare
     seed();
     flow.throttleAtGateway(1, 3);
@@ -742,7 +794,7 @@ describe('Flow Service emulator permissions and entitlement', () => {
     // Assess
     expect(throttled.statusCode).toBe(429);
     expect(throttled.headers['retry-after']).toBe('3');
-    expect(throttled.body).toEqual({ error_code: '429050', message: 'Too many requests' });
+    expect(throttled.body).toEqual({ errorMessage: 'Too many requests' });
     expect(served.statusCode).toBe(200);
   });
 });
@@ -810,7 +862,7 @@ describe('Flow Service emulator faults', () => {
       kind: 'respond',
       status: 429,
       headers: { 'retry-after': '2' },
-      body: { error_code: '429050', message: 'Too many requests' },
+      body: { errorMessage: 'Too many requests' },
       match: { method: 'PATCH', path: `/connections/${CONNECTION_ID}` },
     });
 

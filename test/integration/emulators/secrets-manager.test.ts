@@ -1,4 +1,11 @@
-import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DeleteResourcePolicyCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
+  PutResourcePolicyCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSecretsManagerEmulator } from '../../../emulators/secrets-manager.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
@@ -233,5 +240,48 @@ describe('Secrets Manager emulator operations and faults', () => {
     // Act / Assess
     await expect(getSecret(SECRET_NAME)).rejects.toMatchObject({ name: 'InternalServiceError', $metadata: { httpStatusCode: 500 } });
     await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
+  });
+});
+
+describe('Secrets Manager emulator resource policies', () => {
+  const DENY_READ = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Deny', Principal: '*', Action: 'secretsmanager:GetSecretValue', Resource: '*' }],
+  });
+
+  it('answers GetResourcePolicy without a ResourcePolicy for a secret that has none, as AWS does', async () => {
+    const result = await client().send(new GetResourcePolicyCommand({ SecretId: SECRET_NAME }));
+
+    expect(result).toMatchObject({ ARN: secretArn, Name: SECRET_NAME });
+    expect(result.ResourcePolicy).toBeUndefined();
+  });
+
+  it('keeps the policy PutResourcePolicy put, by name or ARN, until DeleteResourcePolicy', async () => {
+    await client().send(new PutResourcePolicyCommand({ SecretId: secretArn, ResourcePolicy: DENY_READ }));
+    const put = await client().send(new GetResourcePolicyCommand({ SecretId: SECRET_NAME }));
+    await client().send(new DeleteResourcePolicyCommand({ SecretId: SECRET_NAME }));
+    const deleted = await client().send(new GetResourcePolicyCommand({ SecretId: secretArn }));
+
+    expect(put.ResourcePolicy).toBe(DENY_READ);
+    expect(deleted.ResourcePolicy).toBeUndefined();
+  });
+
+  it.each([
+    ['text that is not JSON', '{"Statement":', 'MalformedPolicyDocumentException'],
+    ['a document without a Statement', '{"Version":"2012-10-17"}', 'MalformedPolicyDocumentException'],
+  ])('refuses %s', async (_name, policy, code) => {
+    const refused = await client()
+      .send(new PutResourcePolicyCommand({ SecretId: SECRET_NAME, ResourcePolicy: policy }))
+      .catch((error: Error) => error);
+
+    expect((refused as Error).name).toBe(code);
+  });
+
+  it("refuses a secret it does not know with AWS's ResourceNotFoundException", async () => {
+    const refused = await client()
+      .send(new GetResourcePolicyCommand({ SecretId: 'aep/missing' }))
+      .catch((error: Error) => error);
+
+    expect((refused as Error).name).toBe('ResourceNotFoundException');
   });
 });

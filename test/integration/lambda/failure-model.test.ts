@@ -280,16 +280,19 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
     const capture = captureOutput();
 
     await handler(SCHEDULED_EVENT);
-    const scheduled = capture.jsonLines().filter((line) => '_aws' in line);
+    const documents = () => capture.jsonLines().filter((line) => '_aws' in line);
+    const scheduledRun = documents();
+    const scheduled = scheduledRun.filter((line) => 'connectionId' in line);
     await handler({ connectionIds: [world.connectionIds[0]] });
-    const manual = capture
-      .jsonLines()
-      .filter((line) => '_aws' in line)
-      .slice(scheduled.length);
+    const manual = documents()
+      .slice(scheduledRun.length)
+      .filter((line) => 'connectionId' in line);
     capture.restore();
 
-    expect(scheduled.map((line) => [line.connectionId, line.RotationFailed])).toEqual(world.connectionIds.map((id) => [id, 0]));
+    expect(scheduled.map((line) => [line.connectionId, line.RotationFailed, line.DataflowRunFailed])).toEqual(world.connectionIds.map((id) => [id, 0, 0]));
     expect(manual.map((line) => [line.connectionId, line.RotationFailed])).toEqual([[world.connectionIds[0], 0]]);
+    // The scheduled run's own document: no S3 connection nobody rotates in its sandboxes.
+    expect(scheduledRun.filter((line) => !('connectionId' in line)).map((line) => line.UnmanagedTemporaryConnections)).toEqual([0]);
   });
 
   it('with aggregate metrics only, ends a clean run of every target with one RotationFailed of 0, so the failing alarm can return to OK; a manual run does not', async () => {

@@ -10,7 +10,7 @@ import type { StoredConnection } from '../../../emulators/types.js';
 import type { World, WorldConnectionSpec } from '../../../emulators/world.js';
 import type { ConnectionResult } from '../../../lambda/summary.js';
 import type { RotationSummary } from '../../../lambda/summary.js';
-import { captureOutput, findSecrets, serializeError, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../../support/index.js';
+import { captureOutput, connectionRequests, findSecrets, serializeError, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../../support/index.js';
 
 let harness: Harness | undefined;
 /** Everything the matrix printed, threw and returned, and every secret its worlds held. */
@@ -62,8 +62,9 @@ interface FaultCase {
 }
 
 const patches = (world: World) => world.emulators.flowService.requests.filter((request) => request.method === 'PATCH');
-/** GETs of the connection (not Adobe's explore after the PATCH). */
-const gets = (world: World) => world.emulators.flowService.requests.filter((request) => request.method === 'GET' && !request.path.endsWith('/explore'));
+/** GETs of the connection (not Adobe's explore after the PATCH, not the run's listings). */
+const gets = (world: World) =>
+  connectionRequests(world.emulators.flowService.requests).filter((request) => request.method === 'GET' && !request.path.endsWith('/explore'));
 const onPatch = { method: 'PATCH' } as const;
 const onGet = { method: 'GET' } as const;
 /** A Flow Service problem document with the status its code ends in (`1101-404` → 404). */

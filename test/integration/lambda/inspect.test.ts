@@ -15,6 +15,9 @@ import { captureOutput, findSecrets, SCHEDULED_EVENT, settle, useHarness } from 
 
 const start = useHarness();
 
+/** A role that may read S3 and nothing else: no kms:Decrypt for SSE-KMS objects. */
+const S3_ONLY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+
 describe('inspect', () => {
   it("answers with Adobe's view of every target, only the names of its params, and changes nothing", async () => {
     const { world, newHandler } = await start({
@@ -64,6 +67,10 @@ describe('inspect', () => {
         writtenByRotator: true,
         heldCredentialsExpireAt: new Date(world.connection(rotated).updatedAt + 3600_000).toISOString(),
         rotatable: true,
+        // What it reads, the form Adobe accepted at its rotation (the ledger's), and no dataflow reads it.
+        reads: 's3://acme-orders/daily/',
+        exploreForm: 'absolute',
+        dataflows: [],
       },
       expect.objectContaining({ connectionId: untouched, method: 'get-session-token', durationSeconds: 7200, writtenByRotator: false, rotatable: true }),
     ]);
@@ -97,12 +104,66 @@ describe('inspect', () => {
 
     expect(result.probe).toBe(true);
     expect(result.inspected.find((entry) => entry.connectionId === refused)).toMatchObject({
-      explored: 's3://acme-orders/',
+      // The folder the connection declares, as the rotation asks Adobe for it.
+      explored: 's3://acme-orders/exports/prod/',
+      adobeCanList: false,
       adobeVerified: false,
       adobeErrorCode: '1100-400',
       adobeError: expect.stringContaining('ExpiredToken'),
     });
     expect(result.inspected.find((entry) => entry.connectionId === reads)).toMatchObject({ adobeVerified: true });
+  });
+
+  it('with probe, says whether Adobe read a file it listed, was refused it, or listed nothing (read not proven)', async () => {
+    const { world, newHandler } = await start({
+      connections: [
+        { sandboxName: 'prod', objects: ['orders-1.csv'] },
+        { sandboxName: 'prod', objects: ['orders-1.csv'], objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0000-kms', rolePermissions: S3_ONLY },
+        { sandboxName: 'dev' },
+      ],
+    });
+    const [readable, kms, empty] = world.connectionIds as [string, string, string];
+    await newHandler()(SCHEDULED_EVENT);
+
+    const result = await newHandler()({ inspect: true, probe: true });
+    const entry = (id: string) => result.inspected.find((inspected) => inspected.connectionId === id);
+
+    expect(entry(readable)).toMatchObject({ adobeCanList: true, adobeCanRead: true, exploreForm: 'absolute' });
+    expect(entry(kms)).toMatchObject({
+      adobeCanList: true,
+      adobeCanRead: false,
+      adobeErrorCode: '1100-400',
+      adobeError: expect.stringContaining('kms:Decrypt'),
+    });
+    expect(entry(empty)).toMatchObject({ adobeCanList: true, adobeReadUnproven: 'listed-nothing' });
+    expect(entry(empty)).not.toHaveProperty('adobeCanRead');
+  });
+
+  it('names a target whose bucket and folder do not contain what the connection reads, and the dataflows reading each, with their last run', async () => {
+    const { world, newHandler } = await start({
+      connections: [
+        { sandboxName: 'prod', bucketName: 'acme-orders', folderPath: 'daily', connectionFolderPath: 'weekly' },
+        { sandboxName: 'prod', flows: 2 },
+      ],
+    });
+    const [mismatched, flowing] = world.connectionIds as [string, string];
+    const [good, broken] = world.flowIds[1]!;
+    world.emulators.flowService.runFlow(good!);
+    world.emulators.flowService.failFlowRuns(broken!);
+    world.emulators.flowService.runFlow(broken!);
+
+    const result = await newHandler()({ inspect: true, probe: true });
+
+    expect(result.inspected[0]).toMatchObject({ connectionId: mismatched, scopeMismatch: expect.stringContaining('does not contain it') });
+    // Nothing to ask Adobe with credentials the rotator could not have minted for it.
+    expect(result.inspected[0]).not.toHaveProperty('adobeVerified');
+    expect(result.inspected[1]!.dataflows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ flowId: good, lastRun: expect.objectContaining({ status: 'success' }) }),
+        expect.objectContaining({ flowId: broken, lastRun: expect.objectContaining({ status: 'failed', errorCodes: [expect.any(String)] }) }),
+      ]),
+    );
+    expect(result.inspected[1]!.connectionId).toBe(flowing);
   });
 
   it('answers for a connection Flow Service does not show, and one that is not an S3 access-key connection', async () => {

@@ -32,12 +32,18 @@ describe('secret hygiene', () => {
   it('a demo-sized run with faults leaks no secret into logs, metrics, errors or results', async () => {
     harness = await startHarness({
       connections: [
-        { sandboxName: 'prod', externalId: 'ext-1234' },
+        { sandboxName: 'prod', externalId: 'ext-1234', objects: ['orders.csv'], flows: 1 },
         { sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 7200 },
-        { sandboxName: 'prod', method: 'get-session-token', durationSeconds: 43_200 },
-        { sandboxName: 'dev' },
+        { sandboxName: 'prod', method: 'get-session-token', durationSeconds: 43_200, explorePaths: 'relative', objects: ['a.json'] },
+        { sandboxName: 'dev', flows: 2 },
         { sandboxName: 'dev', withSessionToken: false },
-        { sandboxName: 'dev' },
+        // Adobe lists it and cannot read its SSE-KMS file: the read refusal and its advice.
+        {
+          sandboxName: 'dev',
+          objects: ['orders.csv'],
+          objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+          rolePermissions: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+        },
         { sandboxName: 'dev', method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports/dev' },
       ],
     });
@@ -46,6 +52,13 @@ describe('secret hygiene', () => {
     const ids = world.connectionIds;
     const handler = newHandler();
     const outputs: string[] = [];
+    // A connection made by hand, with temporary credentials nobody rotates; dataflow runs that failed.
+    flowService.seedConnection({
+      orgId: world.adobe.orgId,
+      sandboxName: 'prod',
+      params: { s3AccessKey: 'ASIAHANDMADE00000001', s3SecretKey: 'hand-made-secret-key-0000000000000000000', s3SessionToken: 'IQoJhandmadetoken0000' },
+    });
+    for (const flowId of world.flowIds.flat()) flowService.runFlow(flowId);
     const capture = captureOutput();
 
     // Run 1: transient faults everywhere, one connection whose credentials fail verification,
@@ -122,6 +135,9 @@ describe('secret hygiene', () => {
     expect(errors).toContain('"status":"failed"');
     expect(errors).toContain('invalid patch [{');
     expect(errors).toContain('failed to rotate');
+    expect(errors).toContain('"unmanagedTemporaryConnections"');
+    expect(errors).toContain('"dataflowRunsFailed":');
+    expect(errors).toContain('"adobeCanRead":false');
     expect(errors).toContain('"errorCode":"DUPLICATE_DELIVERY"');
     expect(errors).toContain('"inspected":[');
     expect(errors).toContain('"adobeErrorCode":"1100-400"');

@@ -7,7 +7,7 @@ import { RequestValidationError, RotationFailedError } from '../../../lambda/err
 import { flowProblem, gatewayError } from '../../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../../emulators/types.js';
 import { stsErrorXml } from '../../../emulators/sts.js';
-import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
+import { captureOutput, connectionRequests, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
 
 const start = useHarness();
 
@@ -15,7 +15,8 @@ const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParam
 const signerKeyOf = (request: RecordedRequest) => /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1];
 /** What a Flow Service request was: GET or PATCH of the connection, or EXPLORE (Adobe's check after a PATCH). */
 const callOf = (request: RecordedRequest) => (request.path.endsWith('/explore') ? 'EXPLORE' : request.method);
-const byMethod = (requests: RecordedRequest[], method: string) => requests.filter((request) => callOf(request) === method);
+/** A rotation's requests of the connection itself (the run's listings beside it are left out), by call. */
+const byMethod = (requests: RecordedRequest[], method: string) => connectionRequests(requests).filter((request) => callOf(request) === method);
 const byAction = (requests: RecordedRequest[], action: string) => requests.filter((request) => request.action === action);
 
 describe('step 1: Adobe credentials and the IMS token', () => {
@@ -133,7 +134,7 @@ describe('step 1: Adobe credentials and the IMS token', () => {
 
     expect(summary.rotated).toBe(1);
     expect(world.emulators.ims.requests).toHaveLength(2);
-    const statuses = world.emulators.flowService.requests.map(callOf);
+    const statuses = connectionRequests(world.emulators.flowService.requests).map(callOf);
     expect(statuses).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'GET', 'PATCH', 'EXPLORE']);
   });
 
@@ -261,19 +262,16 @@ describe('step 3: minting credentials', () => {
     expect(sessions.map(signerKeyOf)).toEqual([oldKey, fresh.accessKeyId]);
   });
 
-  it('a connection that fails before it needs the credentials still waits for STS: nothing runs after the invocation', async () => {
+  it('mints nothing for a connection it cannot read: nothing runs after the invocation', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     world.emulators.sts.setLatency(300);
     world.emulators.flowService.injectFault({ kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found') });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
-    const stsActionsAtReturn = world.emulators.sts.requests.map((request) => request.action);
-    const stsInFlightAtReturn = world.emulators.sts.requestsInFlight();
 
     expect(error!.message).toContain('1101-404');
-    // Both STS calls were made and answered before the invocation returned; none is left running.
-    expect(stsActionsAtReturn).toEqual(['AssumeRole', 'GetCallerIdentity']);
-    expect(stsInFlightAtReturn).toBe(0);
+    expect(world.emulators.sts.requests).toHaveLength(0);
+    expect(world.emulators.sts.requestsInFlight()).toBe(0);
   });
 
   it('fails a target whose duration is above the role maximum, and leaves the connection as it was', async () => {
@@ -288,17 +286,16 @@ describe('step 3: minting credentials', () => {
     expect(world.connection(before.id).params).toEqual(before.params);
   });
 
-  it('reads the connection while STS mints, rather than one after the other', async () => {
+  it('reads the connection before minting: what it reads decides what the credentials are narrowed to', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     world.emulators.flowService.setLatency(300);
-    world.emulators.sts.setLatency(300);
 
     await newHandler()(SCHEDULED_EVENT);
 
     const [get] = byMethod(world.emulators.flowService.requests, 'GET');
     const [assume] = byAction(world.emulators.sts.requests, 'AssumeRole');
-    // Serialized, one would arrive at least 300 ms (the other's latency) after the other.
-    expect(Math.abs(get!.receivedAt - assume!.receivedAt)).toBeLessThan(250);
+    // AssumeRole waits for the GET's answer, 300 ms after the GET arrived.
+    expect(assume!.receivedAt - get!.receivedAt).toBeGreaterThanOrEqual(250);
   });
 });
 
@@ -319,7 +316,7 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: `arn:aws:s3:::${bucket}`,
-        ...(folder ? { Condition: { StringLike: { 's3:prefix': [`${folder}/`, `${folder}/*`] } } } : {}),
+        ...(folder ? { Condition: { StringLike: { 's3:prefix': [folder, `${folder}/`, `${folder}/*`] } } } : {}),
       },
       { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${bucket}` },
       {
@@ -327,26 +324,42 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: 'arn:aws:kms:*:*:key/*',
-        Condition: { StringLike: { 'kms:ViaService': 's3.*' } },
+        // Objects of this bucket and folder only: S3's encryption context is the object's ARN (the bucket's with a Bucket Key).
+        Condition: {
+          StringLike: {
+            'kms:ViaService': 's3.*',
+            'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${folder ? `${folder}/` : ''}*`],
+          },
+        },
       },
     ],
   });
 
-  it('passes exactly the narrowed session policy to AssumeRole for a target that names its bucket and folder, and none for one that does not', async () => {
+  it("passes exactly the narrowed session policy to AssumeRole: the target's bucket and folder, or the connection's own when the target names none, or none", async () => {
     const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }, { sandboxName: 'prod' }],
+      connections: [
+        { sandboxName: 'prod', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+        { sandboxName: 'prod' },
+        { sandboxName: 'prod', connectionBucketName: null },
+      ],
     });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(summary.rotated).toBe(2);
-    const [narrowedKey, plainKey] = world.connectionIds.map((id) => world.connection(id).params.s3AccessKey!);
-    const policy = world.emulators.sts.policyOf(narrowedKey!);
+    expect(summary.rotated).toBe(3);
+    const [targetKey, ownKey, plainKey] = world.connectionIds.map((id) => world.connection(id).params.s3AccessKey!);
+    const policy = world.emulators.sts.policyOf(targetKey!);
     expect(JSON.parse(policy!)).toEqual(narrowedTo('acme-aep-landing', 'crm/daily'));
+    expect(JSON.parse(world.emulators.sts.policyOf(ownKey!)!)).toEqual(narrowedTo('acme-ingest-1', 'exports/prod'));
     expect(world.emulators.sts.policyOf(plainKey!)).toBeUndefined();
     const assumes = byAction(world.emulators.sts.requests, 'AssumeRole').map(form);
     expect(assumes.find((params) => params.RoleArn === world.targets[0]!.roleArn)!.Policy).toBe(policy);
-    expect(assumes.find((params) => params.RoleArn === world.targets[1]!.roleArn)).not.toHaveProperty('Policy');
+    expect(assumes.find((params) => params.RoleArn === world.targets[2]!.roleArn)).not.toHaveProperty('Policy');
+    expect(summary.results.map((result) => [result.narrowedTo, result.narrowedFrom])).toEqual([
+      ['s3://acme-aep-landing/crm/daily/', 'target'],
+      ['s3://acme-ingest-1/exports/prod/', 'connection'],
+      [undefined, undefined],
+    ]);
   });
 
   it("narrows AssumeRole signed with the IAM user's keys to the whole bucket when the target names no folder", async () => {
@@ -483,7 +496,15 @@ describe('step 5: the PATCH', () => {
       // The set the connection now holds, by the id CloudTrail and S3's logs name it with.
       accessKeyId: after.params.s3AccessKey,
       attempts: 1,
+      narrowedTo: 's3://acme-ingest-0/exports/prod/',
+      narrowedFrom: 'connection',
       adobeVerified: true,
+      adobeCanList: true,
+      adobeReadUnproven: 'listed-nothing',
+      exploreForm: 'absolute',
+      // Nothing reads the connection yet: no dataflow, none failed.
+      dataflows: 0,
+      dataflowRunsFailed: 0,
     });
     expect(after.etag).not.toBe(etagBefore);
   });
@@ -523,7 +544,7 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etagConflicts: 1 });
-    const flow = world.emulators.flowService.requests.map(callOf);
+    const flow = connectionRequests(world.emulators.flowService.requests).map(callOf);
     expect(flow).toEqual(['GET', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
     const [first, second] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(second!.body).toBe(first!.body);
@@ -590,7 +611,7 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     // The retried PATCH carries the old etag, meets 412, and the engine re-reads and re-sends.
-    expect(world.emulators.flowService.requests.map(callOf)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
+    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
     const [, , last] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etag: world.connection(id).etag });
     expect(world.connection(id).params.s3SessionToken).toBe(JSON.parse(last!.body)[2].value);
@@ -716,12 +737,12 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod' }] });
 
     await newHandler({ env: { ROTATION_CONCURRENCY: '1' } })(SCHEDULED_EVENT);
-    const sequential = world.emulators.flowService.requests.map(callOf);
+    const sequential = connectionRequests(world.emulators.flowService.requests).map(callOf);
     world.emulators.flowService.requests.length = 0;
     // With 100 ms per Flow Service answer, a PATCH cannot arrive before every GET unless they were serialized.
     world.emulators.flowService.setLatency(100);
     await newHandler()(SCHEDULED_EVENT);
-    const parallel = world.emulators.flowService.requests.map(callOf);
+    const parallel = connectionRequests(world.emulators.flowService.requests).map(callOf);
 
     expect(sequential).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE']);
     expect(parallel.slice(0, 3)).toEqual(['GET', 'GET', 'GET']);

@@ -22,6 +22,10 @@ describe('npm run demo', () => {
     expect(output).toContain('5 rotated, 0 failed, 1 skipped');
     expect(output).toContain('rotated (after 1 etag conflict)');
     expect(output).toContain('5 of 5 were then explored by Flow Service with their new credentials');
+    expect(output).toContain('and read a file in 4 of them (adobeCanRead');
+    expect(output).toContain('lists, reads');
+    expect(output).toContain('lists (no file)');
+    expect(output).toContain('2 of 2 dataflow runs ingested with the new credentials');
     expect(output).toContain('"message":"connection rotated"');
     // The Adobe client secret rotates too, and the rotator's next run uses the new one.
     expect(output).toMatch(/createSecret ok {5}added [0-9a-f]{8} at Adobe/);

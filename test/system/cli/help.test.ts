@@ -89,7 +89,7 @@ describe('help', () => {
   });
 
   it.each([
-    [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, pause, resume, history, revoke, check-config'],
+    [['frobnicate'], 'Unknown command "frobnicate"; the commands are rotate, status, pause, resume, history, revoke, discover, probe, check-config'],
     [['status', '--bogus'], 'Unknown option --bogus; see `npx aep-s3-rotator status --help`.'],
     [['rotate', '--dryrun'], 'Unknown option --dryrun (did you mean --dry-run?); see `npx aep-s3-rotator rotate --help`.'],
     [['rotate', '--Dry-Run'], 'Unknown option --Dry-Run (did you mean --dry-run?)'],
@@ -99,7 +99,10 @@ describe('help', () => {
     [['status', '--json=false'], 'aep-s3-rotator: --json takes no value; use --json.\n'],
     [['rotate', '--function='], 'aep-s3-rotator: --function needs a value; it got an empty one (see `npx aep-s3-rotator rotate --help`).\n'],
     [['status', '--config', ''], '--config needs a value; it got an empty one'],
-    [['stauts'], 'Unknown command "stauts" (did you mean status?); the commands are rotate, status, pause, resume, history, revoke, check-config'],
+    [
+      ['stauts'],
+      'Unknown command "stauts" (did you mean status?); the commands are rotate, status, pause, resume, history, revoke, discover, probe, check-config',
+    ],
     [['rotate', '--function'], 'Option --function needs a value'],
     [['check-config', 'extra'], 'Unexpected argument "extra"'],
     [['--json'], '"--json" must come after a command'],

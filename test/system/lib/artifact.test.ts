@@ -40,7 +40,14 @@ beforeAll(async () => {
     id: createdConnectionId,
     orgId: world.adobe.orgId,
     sandboxName: 'dev',
-    params: { s3AccessKey: initial.accessKeyId, s3SecretKey: initial.secretAccessKey, s3SessionToken: initial.sessionToken!, bucketName: 'acme-landing' },
+    params: {
+      s3AccessKey: initial.accessKeyId,
+      s3SecretKey: initial.secretAccessKey,
+      s3SessionToken: initial.sessionToken!,
+      // What the connection reads: inside what its created role (createRole below) may read.
+      bucketName: 'acme-landing',
+      folderPath: 'exports',
+    },
   });
   workDir = mkdtempSync(join(tmpdir(), 'rotator-artifact-'));
 }, 60_000);

@@ -101,9 +101,10 @@ describe('S3CredentialRotator narrowing', () => {
         targets: [
           { connectionId: ID, sandboxName: 'prod', roleArn: ROLE },
           { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', userCredentialsSecret: userSecret(stack) },
-          { connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme' },
-          { connectionId: '7cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme' } },
+          { connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', bucketAccount: '123456789012' },
+          { connectionId: '7cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme', bucketAccount: '123456789012' } },
         ],
+        runbookUrl: 'https://wiki.example.com/rotator',
       },
       stack,
     );

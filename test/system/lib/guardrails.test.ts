@@ -1,7 +1,8 @@
 /**
  * The construct's guardrails, each with and without its prop: a permissions boundary on every
- * role, tags on every taggable resource, a customer-managed key for what it stores, the function
- * in a VPC, a schedule group of its own, and who may read the Adobe secret. Then the refusals.
+ * role, tags on every taggable resource, a customer-managed key for what it stores, a schedule
+ * group of its own, and who may read the Adobe secret. Then the refusals. The function in a VPC is
+ * vpc.test.ts's.
  */
 import { App, CfnResource, Stack, TagManager, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -89,6 +90,8 @@ describe('tags', () => {
     // The exact kinds, so the loop below cannot pass by finding nothing.
     expect(taggable.map(([, type]) => type).sort()).toEqual(
       [
+        'AWS::CloudWatch::Alarm',
+        'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Alarm',
@@ -229,54 +232,6 @@ describe('encryptionKey', () => {
     for (const queue of [rotator.scheduleDeadLetterQueue, rotator.failureDeadLetterQueue])
       expect(propertiesOf(template, queue)).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('kms:');
-  });
-});
-
-describe('vpc', () => {
-  const inVpc = (stack: Stack) => ({
-    vpc: {
-      subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((id, index) => ec2.Subnet.fromSubnetId(stack, `Subnet${index}`, id)),
-      securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false })],
-    },
-  });
-
-  it('puts the function in the subnets and security groups, and lets its role manage the network interfaces', () => {
-    const { template, rotator } = build(inVpc);
-
-    expect(propertiesOf(template, rotator.function).VpcConfig).toEqual({
-      SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-      SecurityGroupIds: ['sg-0123456789abcdef0'],
-    });
-    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!
-      .Properties.PolicyDocument.Statement;
-    expect(statements.filter(({ Sid }: { Sid?: string }) => ['DescribeNetwork', 'ManageNetworkInterfaces'].includes(Sid ?? ''))).toEqual([
-      { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
-      {
-        Sid: 'ManageNetworkInterfaces',
-        Effect: 'Allow',
-        Action: ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*/*']] },
-      },
-    ]);
-    // No managed policy (AWSLambdaVPCAccessExecutionRole), no security group of its own.
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
-    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
-    expect(propertiesOf(template, rotator.functionRole)).not.toHaveProperty('ManagedPolicyArns');
-  });
-
-  it('creates the function only after its role may create network interfaces', () => {
-    const { template, rotator } = build(inVpc);
-
-    expect(template.toJSON().Resources[logicalId(rotator.function)].DependsOn).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^RotatorFunctionRoleDefaultPolicy/)]),
-    );
-  });
-
-  it('leaves the function outside any VPC by default, with no EC2 permission', () => {
-    const { template, rotator } = build();
-
-    expect(propertiesOf(template, rotator.function)).not.toHaveProperty('VpcConfig');
-    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('ec2:');
   });
 });
 

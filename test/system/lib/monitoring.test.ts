@@ -73,9 +73,13 @@ describe('a fleet beyond one query', () => {
       'ConnectionFailingAlarmShard1',
       'CredentialsExpiringAlarm',
       'CredentialsExpiringAlarmShard1',
+      'DataflowRunFailedAlarm',
+      'DataflowRunFailedAlarmShard1',
     ]);
     expect(construct.connectionAlarms.map((alarm) => /FROM SCHEMA\([^)]*\) WHERE .*? GROUP BY/.exec(queryOf(alarm))![0])).toEqual([
       expect.stringMatching(/^FROM SCHEMA\("AepS3CredentialRotator", connectionId, rotator, service, shard\) WHERE rotator = '.+' AND shard = '0' GROUP BY$/),
+      expect.stringMatching(/ AND shard = '1' GROUP BY$/),
+      expect.stringMatching(/ AND shard = '0' GROUP BY$/),
       expect.stringMatching(/ AND shard = '1' GROUP BY$/),
       expect.stringMatching(/ AND shard = '0' GROUP BY$/),
       expect.stringMatching(/ AND shard = '1' GROUP BY$/),
@@ -88,7 +92,7 @@ describe('a fleet beyond one query', () => {
     const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
     const sources = policy!.Properties.PolicyDocument.Statement[1].Condition.ArnEquals['aws:SourceArn'] as unknown[];
     for (const alarm of construct.connectionAlarms) expect(sources).toContainEqual({ 'Fn::GetAtt': [logicalId(alarm), 'Arn'] });
-    expect(construct.alarms).toHaveLength(4 + 6);
+    expect(construct.alarms).toHaveLength(6 + 7);
     // The dashboard's top 10 over every shard.
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(resolveIntrinsics(dashboard!.Properties.DashboardBody, fakeAttribute));
@@ -151,15 +155,16 @@ describe('aggregate alarms', () => {
 });
 
 describe('ticketTopic', () => {
-  it('takes the failing connections, while the expiry and run-level alarms page through the alarm topic', () => {
+  it('takes the failing connections, failed dataflow runs and unmanaged connections, while the expiry and run-level alarms page through the alarm topic', () => {
     const stack = newStack();
     const tickets = new sns.Topic(stack, 'Tickets', { enforceSSL: true });
     const construct = rotator(stack, { ticketTopic: tickets });
 
     const actions = (alarm: IConstruct) => [propertiesOf(alarm).AlarmActions, propertiesOf(alarm).OKActions];
     expect(construct.ticketTopic).toBe(tickets);
-    expect(actions(construct.connectionFailingAlarm)).toEqual([[{ Ref: logicalId(tickets) }], [{ Ref: logicalId(tickets) }]]);
-    for (const alarm of construct.alarms.filter((candidate) => candidate !== construct.connectionFailingAlarm)) {
+    const ticketed = [construct.connectionFailingAlarm, construct.dataflowRunFailedAlarm, construct.unmanagedTemporaryConnectionsAlarm];
+    for (const alarm of ticketed) expect(actions(alarm), alarm.node.id).toEqual([[{ Ref: logicalId(tickets) }], [{ Ref: logicalId(tickets) }]]);
+    for (const alarm of construct.alarms.filter((candidate) => !ticketed.includes(candidate))) {
       expect(actions(alarm), alarm.node.id).toEqual([[{ Ref: logicalId(construct.alarmTopic) }], [{ Ref: logicalId(construct.alarmTopic) }]]);
     }
     // Each topic lets exactly its own alarms publish (a ticket topic of this app gets the statement too).
@@ -171,8 +176,8 @@ describe('ticketTopic', () => {
       return [statement.Sid, [statement.Condition!.ArnEquals['aws:SourceArn']].flat().length];
     });
     expect(allowed.sort()).toEqual([
-      ['AllowRotatorAlarms', construct.alarms.length - 1],
-      ['AllowRotatorTicketAlarms', 1],
+      ['AllowRotatorAlarms', construct.alarms.length - 3],
+      ['AllowRotatorTicketAlarms', 3],
     ]);
   });
 

@@ -111,8 +111,10 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
         ...SAMPLE_FINDINGS,
         'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
         'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
+        'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
         'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
         'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
       ].sort(),
     );
   });

@@ -57,6 +57,8 @@ describe('rotation ledger', () => {
         AttributeDefinitions: [{ AttributeName: 'connectionId', AttributeType: 'S' }],
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        // Retain protects it from CloudFormation only; this, from a DeleteTable of anyone (an update in place).
+        DeletionProtectionEnabled: true,
         // No SSESpecification: DynamoDB's default encryption, with an AWS owned key.
       },
       DeletionPolicy: 'Retain',
@@ -147,7 +149,7 @@ describe('paused: enabled false', () => {
       // The Adobe secret's rotation is Secrets Manager's and does not pause: its alarm still pages.
       const rotationAlarm = id(paused.stack.rotator.adobeSecretRotationFailedAlarm!);
       const alarms = Object.entries(paused.template.findResources('AWS::CloudWatch::Alarm')).filter(([logicalId]) => logicalId !== rotationAlarm);
-      expect(alarms).toHaveLength(8);
+      expect(alarms).toHaveLength(10);
       expect(paused.template.toJSON().Resources[rotationAlarm].Properties).not.toHaveProperty('ActionsEnabled');
       for (const [logicalId, alarm] of alarms) {
         expect(alarm.Properties, logicalId).toMatchObject({ ActionsEnabled: false, AlarmActions: [refOf(paused.stack.rotator.alarmTopic)] });

@@ -133,6 +133,7 @@ describe('function', () => {
         durationSeconds: 3600,
         bucketName: 'acme-aep-landing',
         folderPath: 'crm/daily',
+        bucketAccount: '123456789012',
       },
       {
         connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b',
@@ -144,6 +145,7 @@ describe('function', () => {
         durationSeconds: 3600,
         bucketName: 'acme-web-events',
         folderPath: 'aep',
+        bucketAccount: '123456789012',
       },
       {
         connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6',
@@ -154,6 +156,7 @@ describe('function', () => {
         userCredentialsSecretId: 'aep-s3-rotator/dev-ingest-user',
         durationSeconds: 3600,
         bucketName: 'acme-dev-ingest',
+        bucketAccount: '210987654321',
       },
     ]);
     expect(config.targets[2]).not.toHaveProperty('folderPath');

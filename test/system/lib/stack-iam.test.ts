@@ -92,7 +92,8 @@ describe('IAM', () => {
     expect(template.toJSON().Resources.RotatorFunctionRole46F50AFB.Properties).not.toHaveProperty('RoleName');
   });
 
-  it('creates the source role: assumable only by the function role with the external id, read-only on the folder', () => {
+  it('creates the source role: assumable only by the function role with the external id, read-only on the folder of the bucket its account owns', () => {
+    const owner = { StringEquals: { 's3:ResourceAccount': '123456789012' } };
     const role = stack.rotator.createdRoles.get(CREATED)!;
     expect(template.toJSON().Resources[id(role)].Properties).toEqual({
       AssumeRolePolicyDocument: {
@@ -119,14 +120,22 @@ describe('IAM', () => {
                 Action: 's3:ListBucket',
                 Resource: partitionArn(':s3:::acme-aep-landing'),
                 // With the slash: a bare `crm/daily` would also let Adobe list `crm/daily-archive/`.
-                Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
+                Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/', 'crm/daily/*'] }, ...owner },
               },
-              { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: partitionArn(':s3:::acme-aep-landing') },
+              {
+                Sid: 'LocateBucket',
+                Effect: 'Allow',
+                Action: 's3:GetBucketLocation',
+                Resource: partitionArn(':s3:::acme-aep-landing'),
+                Condition: owner,
+              },
               {
                 Sid: 'ReadObjects',
                 Effect: 'Allow',
                 Action: ['s3:GetObject', 's3:GetObjectVersion'],
                 Resource: partitionArn(':s3:::acme-aep-landing/crm/daily/*'),
+                // A bucket deleted and re-created under this name in another account stays out of reach.
+                Condition: owner,
               },
             ],
           },
@@ -180,12 +189,14 @@ describe('IAM', () => {
                 'aws:SourceArn': [
                   rotator.connectionFailingAlarm,
                   rotator.credentialsExpiringAlarm,
+                  rotator.dataflowRunFailedAlarm,
                   rotator.errorsAlarm,
                   rotator.destinationDeliveryFailuresAlarm,
                   rotator.scheduleDeadLetterQueueAlarm,
                   rotator.failureDeadLetterQueueAlarm,
                   rotator.ledgerWriteFailedAlarm,
                   rotator.rotatorNotReportingAlarm,
+                  rotator.unmanagedTemporaryConnectionsAlarm,
                 ].map(arnOf),
               },
             },

@@ -69,7 +69,9 @@ describe('imported secrets and keys', () => {
     ]);
   });
 
-  it('lets a created role decrypt SSE-KMS objects through S3 only', () => {
+  it('lets a created role decrypt SSE-KMS objects of its bucket through S3 only', () => {
+    const bucketArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-aep-landing']] };
+    const objectsArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-aep-landing/*']] };
     imported.hasResourceProperties('AWS::IAM::Role', {
       Policies: [
         {
@@ -81,7 +83,11 @@ describe('imported secrets and keys', () => {
                 Effect: 'Allow',
                 Action: 'kms:Decrypt',
                 Resource: BUCKET_KEY,
-                Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+                Condition: {
+                  StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+                  // S3 passes the object's ARN, or the bucket's with an S3 Bucket Key.
+                  StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] },
+                },
               },
             ]),
           },

@@ -82,20 +82,22 @@ describe('alarms', () => {
   /** The alarm resource of a construct, as synthesized. */
   const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
 
-  it("has exactly eight alarms and the Adobe secret rotation's, each notifying the topic on ALARM and OK", () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+  it("has exactly ten alarms and the Adobe secret rotation's, each notifying the topic on ALARM and OK", () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
     // Enabled: the property is left out, as before `enabled` existed.
     for (const alarm of stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
     expect(stack.rotator.alarms.map((alarm) => alarm.node.id)).toEqual([
       'ConnectionFailingAlarm',
       'CredentialsExpiringAlarm',
+      'DataflowRunFailedAlarm',
       'ErrorsAlarm',
       'DestinationDeliveryFailuresAlarm',
       'ScheduleDeadLetterQueueAlarm',
       'FailureDeadLetterQueueAlarm',
       'LedgerWriteFailedAlarm',
       'RotatorNotReportingAlarm',
+      'UnmanagedTemporaryConnectionsAlarm',
     ]);
   });
 
@@ -281,7 +283,7 @@ describe('alarms', () => {
 });
 
 describe('dashboard', () => {
-  it('shows rotations, 412 conflicts, seconds to expiry, duration, errors and failed ledger writes', () => {
+  it('shows rotations, 412 conflicts, seconds to expiry, duration, errors, failed ledger writes, failed dataflow runs and unmanaged connections', () => {
     const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
     const body = JSON.parse(resolveIntrinsics(dashboard.Properties.DashboardBody, fakeAttribute) as string) as {
       widgets: { properties: { title: string; metrics?: unknown[][]; alarms?: string[] } }[];
@@ -297,6 +299,7 @@ describe('dashboard', () => {
       Alarms: [],
       'Failing connections (RotationFailed by connectionId, the 10 highest)': ['undefined/Average'],
       'Seconds until expiry by connectionId (the 10 lowest)': ['undefined/Average'],
+      'Failed dataflow runs (DataflowRunFailed by connectionId, the 10 highest)': ['undefined/Average'],
       Rotations: ['RotationSucceeded/Sum', 'RotationFailed/Sum'],
       'Etag conflicts (412 from Flow Service)': ['EtagConflict/Sum'],
       'Seconds until credential expiry (minimum over every connection tried)': ['SecondsUntilCredentialExpiry/Minimum'],
@@ -304,15 +307,17 @@ describe('dashboard', () => {
       'Invocations, errors and throttles': ['Invocations/Sum', 'Errors/Sum', 'Throttles/Sum'],
       'Dead-letter queues (messages visible)': ['ApproximateNumberOfMessagesVisible/Maximum', 'ApproximateNumberOfMessagesVisible/Maximum'],
       'Ledger writes failed (rotations unaffected)': ['LedgerWriteFailed/Sum'],
+      'Ingestion and connections nobody rotates': ['DataflowRunFailed/Sum', 'UnmanagedTemporaryConnections/Maximum'],
     });
     const shown = body.widgets[0]!.properties.alarms!;
-    expect(shown).toHaveLength(8);
+    expect(shown).toHaveLength(10);
     const queries = body.widgets.flatMap(({ properties }) =>
       (properties.metrics ?? []).map((line) => (line[0] as { expression?: string }).expression).filter(Boolean),
     );
     expect(queries).toEqual([
       expect.stringMatching(/^SELECT MAX\(RotationFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/),
       expect.stringMatching(/^SELECT MIN\(SecondsUntilCredentialExpiry\) .* GROUP BY connectionId ORDER BY MIN\(\) ASC LIMIT 10$/),
+      expect.stringMatching(/^SELECT MAX\(DataflowRunFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/),
     ]);
     for (const [index, alarm] of stack.rotator.alarms.entries()) expect(shown[index]).toContain(id(alarm));
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { toTargetEntry } from '../../../core/contract.js';
+import { toTargetEntry, type FunctionTargetEntry } from '../../../core/contract.js';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
 import { synthesizeConfig } from '../../../lib/rotator-app.js';
 import { S3CredentialRotatorValidationError, TargetsDelivery } from '../../../lib/s3-credential-rotator.js';
@@ -16,12 +16,17 @@ import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from '../../sup
 
 const id = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`;
 const never = () => false;
+/** The candidate lists when no entry carries a per-connection flag. */
+const candidates = (narrowed: readonly FunctionTargetEntry[], unnarrowed: readonly FunctionTargetEntry[]) => ({
+  narrowed: { flagged: narrowed, unflagged: narrowed },
+  unnarrowed: { flagged: unnarrowed, unflagged: unnarrowed },
+});
 
 describe('decideTargetsDelivery', () => {
   it('keeps a list in the environment while it fits, counting deploy-time values at their longest', () => {
     const entries = [toTargetEntry({ connectionId: id(1), sandboxName: 'prod', method: 'assume-role-chained', roleArn: 'TOKEN', durationSeconds: 3600 })];
     expect(estimatedTargetsBytes(entries, (value) => value === 'TOKEN')).toBe(estimatedTargetsBytes(entries, never) - 'TOKEN'.length + 160);
-    expect(decideTargetsDelivery('auto', { narrowed: entries, unnarrowed: entries }, never)).toEqual({ delivery: 'environment', narrowCreatedRoles: true });
+    expect(decideTargetsDelivery('auto', candidates(entries, entries), never)).toEqual({ delivery: 'environment', narrowCreatedRoles: true, flagged: true });
   });
 
   it('goes to a file beyond the limit, unless the list fits without created roles’ buckets', () => {
@@ -38,12 +43,39 @@ describe('decideTargetsDelivery', () => {
     );
     const small = big.map(({ bucketName: _b, folderPath: _f, ...entry }) => entry);
     expect(estimatedTargetsBytes(big, never)).toBeGreaterThan(MAX_TARGETS_ENV_BYTES);
-    expect(decideTargetsDelivery('auto', { narrowed: big, unnarrowed: big }, never)).toEqual({ delivery: 'file', narrowCreatedRoles: true });
-    expect(decideTargetsDelivery('auto', { narrowed: big, unnarrowed: small.slice(0, 20) }, never)).toEqual({
+    expect(decideTargetsDelivery('auto', candidates(big, big), never)).toEqual({ delivery: 'file', narrowCreatedRoles: true, flagged: true });
+    expect(decideTargetsDelivery('auto', candidates(big, small.slice(0, 20)), never)).toEqual({
       delivery: 'environment',
       narrowCreatedRoles: false,
+      flagged: true,
     });
-    expect(decideTargetsDelivery('environment', { narrowed: big, unnarrowed: big }, never)).toEqual({ delivery: 'environment', narrowCreatedRoles: true });
+    expect(decideTargetsDelivery('environment', candidates(big, big), never)).toEqual({ delivery: 'environment', narrowCreatedRoles: true, flagged: true });
+  });
+
+  it('keeps a list that fits only without the per-connection flags in the environment, as before they existed (the check then off for all)', () => {
+    const entries = (count: number) =>
+      Array.from({ length: count }, (_, n) =>
+        toTargetEntry({
+          connectionId: id(n),
+          sandboxName: 'prod',
+          method: 'assume-role-chained',
+          roleArn: `arn:aws:iam::123456789012:role/r${n}`,
+          durationSeconds: 3600,
+        }),
+      );
+    // As many as fit the environment without flags.
+    let count = 1;
+    while (estimatedTargetsBytes(entries(count + 1), never) <= MAX_TARGETS_ENV_BYTES) count += 1;
+    const unflagged = entries(count);
+    const flagged = unflagged.map((entry) => ({ ...entry, verifyWithAdobe: false }));
+    expect(estimatedTargetsBytes(unflagged, never)).toBeLessThanOrEqual(MAX_TARGETS_ENV_BYTES);
+    expect(estimatedTargetsBytes(flagged, never)).toBeGreaterThan(MAX_TARGETS_ENV_BYTES);
+
+    expect(decideTargetsDelivery('auto', { narrowed: { flagged, unflagged }, unnarrowed: { flagged, unflagged } }, never)).toEqual({
+      delivery: 'environment',
+      narrowCreatedRoles: true,
+      flagged: false,
+    });
   });
 });
 
@@ -154,19 +186,52 @@ describe("Adobe's check, when created roles reach the function without their fol
     }
   };
 
-  it('is switched off, and check-config (synth in-process) and synth say so in the same words, naming the connections and the way to keep it', () => {
-    const { rotator, variables, warnings } = synthesized(crowded());
-    const checked = synthesizeConfig(parseRotatorConfig(crowded())).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '));
+  it('is switched off for those connections alone, and check-config (synth in-process) and synth say so in the same words, naming them and the way to keep it', () => {
+    const raw = crowded();
+    // Nine created roles, and an existing role narrowed to its bucket, which keeps Adobe's check.
+    raw.targets = raw.targets.slice(0, 9);
+    raw.targets.push({ connectionId: id(99), sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/reader', bucketName: 'acme-web' } as never);
+    const { rotator, variables, warnings } = synthesized(raw);
+    const checked = synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '));
+    const list = JSON.stringify(variables.ROTATION_TARGETS);
 
     expect(rotator.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
-    expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
-    expect(rotator.verifiesWithAdobe).toBe(false);
-    expect(variables.VERIFY_WITH_ADOBE).toBe('false');
+    expect(list).not.toContain('acme-aep-landing-bucket');
+    // One flag per created role, none for the narrowed existing role; the function-wide switch stays on.
+    expect(list.split('\\"verifyWithAdobe\\":false')).toHaveLength(10);
+    expect(list).toContain('\\"bucketName\\":\\"acme-web\\"}');
+    expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
+    expect(rotator.verifiesWithAdobe).toBe(true);
+    expect(rotator.connectionsWithoutAdobeCheck).toEqual(raw.targets.slice(0, 9).map((target) => target.connectionId));
     expect(checked).toHaveLength(1);
     expect(warnings).toEqual(checked);
-    expect(checked[0]).toContain(`the created role of connections ${id(0)}, ${id(1)}, `);
+    expect(checked[0]).toContain(`switched off for connections ${id(0)}, ${id(1)}, `);
+    expect(checked[0]).toContain('every other connection keeps it');
     expect(checked[0]).toContain("Adobe would be asked to list the bucket's root, which a created role does not allow");
     expect(checked[0]).toContain('set "targetsDelivery": "file" with createRole.roleName on every created role and an explicit account and region');
+  });
+
+  it('is switched off for every connection, as before, for a list that fits the environment only without the per-connection flags', () => {
+    // Ten created roles without a fixed name, with sandbox names just long enough that the flags no longer fit.
+    const entries = (sandboxName: string, verifyWithAdobe?: boolean) =>
+      Array.from({ length: 10 }, (_, n) =>
+        toTargetEntry({ connectionId: id(n), sandboxName, method: 'assume-role-chained', roleArn: 'TOKEN', durationSeconds: 3600, verifyWithAdobe }),
+      );
+    const bytes = (sandboxName: string, verifyWithAdobe?: boolean) =>
+      estimatedTargetsBytes(entries(sandboxName, verifyWithAdobe), (value) => value === 'TOKEN');
+    let sandboxName = 'prod';
+    while (bytes(sandboxName, false) <= MAX_TARGETS_ENV_BYTES) sandboxName += 'x';
+    expect(bytes(sandboxName)).toBeLessThanOrEqual(MAX_TARGETS_ENV_BYTES);
+    const raw = crowded();
+    raw.targets = raw.targets.map((target) => ({ ...target, sandboxName, createRole: { bucketName: 'acme-aep-landing-bucket-0123456789' } }));
+    const { rotator, variables, warnings } = synthesized(raw);
+
+    expect(rotator.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
+    expect(variables.VERIFY_WITH_ADOBE).toBe('false');
+    expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('verifyWithAdobe');
+    expect(rotator.verifiesWithAdobe).toBe(false);
+    expect(rotator.connectionsWithoutAdobeCheck).toHaveLength(10);
+    expect(warnings[0]).toContain("Adobe's check after each PATCH is switched off (VERIFY_WITH_ADOBE=false): the created role of connections ");
   });
 
   it('stays on, without a warning, when the list carries every folder', () => {
@@ -193,15 +258,18 @@ describe("Adobe's check, when created roles reach the function without their fol
     expect(synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
   });
 
-  it('is switched off for a created role whose session policy would be too long for STS, even in a short list', () => {
+  it('is switched off for a created role whose session policy would be too long for STS, even in a short list, and for it alone', () => {
     const raw = crowded();
     raw.targets = [{ connectionId: id(0), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: `deep/${'f'.repeat(600)}` } }];
     const { rotator, variables, warnings } = synthesized(raw);
 
     expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
-    expect(rotator.verifiesWithAdobe).toBe(false);
+    expect(JSON.stringify(variables.ROTATION_TARGETS)).toContain('\\"verifyWithAdobe\\":false');
+    expect(rotator.connectionsWithoutAdobeCheck).toEqual([id(0)]);
     expect(warnings).toEqual(synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')));
-    expect(warnings[0]).toContain(`the created role of connection ${id(0)} reaches the function without its bucket and folder`);
+    expect(warnings[0]).toContain(
+      `switched off for connection ${id(0)} (their entries carry "verifyWithAdobe": false; every other connection keeps it): each one's created role reaches the function without its bucket and folder`,
+    );
   });
 
   it('says nothing when the configuration already turned the check off', () => {

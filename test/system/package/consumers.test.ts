@@ -123,7 +123,11 @@ describe.skipIf(!installed)('the package in other CDK apps', () => {
   it("runs check-config from the package: the rules, then the app's own aws-cdk-lib builds the stack", () => {
     const bin = join(esmApp, 'node_modules', pkg.name, 'cli', 'aep-s3-rotator.mjs');
     const config = join(esmApp, 'rotator.json');
-    const target = { connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } };
+    const target = {
+      connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55',
+      sandboxName: 'prod',
+      createRole: { bucketName: 'acme-aep-landing', bucketAccount: '123456789012' },
+    };
     writeFileSync(config, JSON.stringify({ runbookUrl: 'https://wiki.example.com/runbook', targets: [target] }));
 
     const summary = JSON.parse(node([bin, 'check-config', '--config', config, '--json'], esmApp)) as { valid: boolean; checkedBy: string; warnings: unknown[] };

@@ -4,14 +4,28 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lambdaCpuShare, MB_PER_VCPU } from '../../../bench/cpu-share.js';
-import { criticalPath, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, TUTORIAL_GRAPH, type RequestNode } from '../../../bench/floor.js';
+import { criticalPath, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, tailPath, TUTORIAL_GRAPH, type RequestNode } from '../../../bench/floor.js';
 
 describe('criticalPath', () => {
-  it('is the Adobe side on a cold container and the STS side once the secret and token are cached, each ending with the explore', () => {
-    expect(criticalPath(ROTATION_GRAPH, { cached: 'nothing' })).toEqual(['SM GetSecretValue', 'IMS token', 'Flow GET', 'Flow PATCH', 'Flow explore']);
-    // A warm container keeps the token but reads the secret again: still four hops.
-    expect(criticalPath(ROTATION_GRAPH, { cached: 'per-container' })).toHaveLength(4);
-    expect(criticalPath(ROTATION_GRAPH, { cached: 'everything' })).toEqual(['STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH', 'Flow explore']);
+  it('is one chain: the GET decides what STS mints, then the PATCH and the explore; a cold container reads the secret and the token first', () => {
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'nothing' })).toEqual([
+      'SM GetSecretValue',
+      'IMS token',
+      'Flow GET',
+      'STS AssumeRole',
+      'STS GetCallerIdentity',
+      'Flow PATCH',
+      'Flow explore',
+    ]);
+    // A warm container keeps the token but reads the secret again: six hops.
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'per-container' })).toHaveLength(6);
+    expect(criticalPath(ROTATION_GRAPH, { cached: 'everything' })).toEqual([
+      'Flow GET',
+      'STS AssumeRole',
+      'STS GetCallerIdentity',
+      'Flow PATCH',
+      'Flow explore',
+    ]);
   });
 
   it('refuses a graph with a cycle or an unknown dependency', () => {
@@ -22,10 +36,12 @@ describe('criticalPath', () => {
 });
 
 describe('rotationFloor', () => {
-  it('is 5d for the first wave and 4d for each later one (the explore after the PATCH is one more hop)', () => {
+  it('is 7d for the first wave and 5d for each later one (minting waits for the GET, the explore follows the PATCH), and 2d after the last', () => {
     const floor = (connections: number, warm = false) => rotationFloor({ connections, concurrency: 8, delayMs: 20, warm }).ms;
-    expect([floor(1), floor(8), floor(9), floor(100), floor(1000)]).toEqual([100, 100, 180, 1060, 10020]);
-    expect([floor(1, true), floor(1000, true)]).toEqual([80, 10000]);
+    // The tail: the last connections' source connections, then the listing of each sandbox's connections.
+    expect(tailPath(ROTATION_GRAPH)).toEqual(['Flow source connections', 'Flow connections listing']);
+    expect([floor(1), floor(8), floor(9), floor(100), floor(1000)]).toEqual([180, 180, 280, 1380, 12580]);
+    expect([floor(1, true), floor(1000, true)]).toEqual([160, 12560]);
     expect(floor(0)).toBe(0);
   });
 

@@ -231,10 +231,11 @@ describe('fittingTimeoutSeconds', () => {
 describe('the per-connection alarms', () => {
   const scope = { namespace: 'AepS3CredentialRotator', rotatorName: 'Prod-RotatorFunction1A2B-x9Y8', targetCount: 3 };
 
-  it('are one entry each: failing connections open a ticket, expiring ones page', () => {
+  it('are one entry each: failing connections and failed dataflow runs open a ticket, expiring ones page', () => {
     expect(CONNECTION_ALARMS.map((rule) => [rule.id, rule.metric, rule.function, rule.route])).toEqual([
       ['ConnectionFailingAlarm', METRIC.rotationFailed, 'MAX', 'ticket'],
       ['CredentialsExpiringAlarm', METRIC.secondsUntilCredentialExpiry, 'MIN', 'page'],
+      ['DataflowRunFailedAlarm', METRIC.dataflowRunFailed, 'MAX', 'ticket'],
     ]);
   });
 
@@ -246,6 +247,7 @@ describe('the per-connection alarms', () => {
     expect(CONNECTION_ALARMS.map((rule) => connectionAlarmQuery(rule, scope))).toEqual([
       `SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
       `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
+      `SELECT MAX(DataflowRunFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
     ]);
   });
 

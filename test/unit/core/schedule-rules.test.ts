@@ -3,7 +3,7 @@
  * each deployment door, and the sizes a valid schedule gives the stack.
  */
 import { describe, expect, it } from 'vitest';
-import { SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED, workingSchedule, type ScheduleView } from '../../../core/schedule-rules.js';
+import { lifetimeWarning, SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED, workingSchedule, type ScheduleView } from '../../../core/schedule-rules.js';
 
 const hourly = (view: Partial<ScheduleView>): ScheduleView => ({ schedule: 'rate(15 minutes)', lifetimes: [3600], concurrency: 8, ...view });
 
@@ -77,5 +77,33 @@ describe('what a refusal suggests', () => {
   it('suggests the least frequent schedule that works, never "rate(7 minutes)" for 900 s credentials', () => {
     expect(workingSchedule(hourly({ lifetimes: [900] }), SCHEDULE_DOORS.config)).toBe('rate(5 minutes)');
     expect(workingSchedule(hourly({ lifetimes: [3600] }), SCHEDULE_DOORS.config)).toBe('rate(30 minutes)');
+  });
+});
+
+describe('credential lifetimes', () => {
+  it('warns, in the same words in each door, when credentials outlive four schedule intervals', () => {
+    const view = hourly({ schedule: 'rate(5 minutes)', lifetimes: [1200, 3600] });
+
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.config).warnings).toEqual([
+      {
+        index: 1,
+        id: 'long-lived-credentials',
+        line:
+          'targets[1]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
+          'and the next rotation does not revoke it; lower their lifetime to 1200 s or less',
+      },
+    ]);
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings).toEqual(scheduleVerdict(view, SCHEDULE_DOORS.config).warnings);
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).problems).toEqual([]);
+  });
+
+  it('says nothing at four intervals (the default: an hour, every 15 minutes), nor while the schedule is a token', () => {
+    expect(scheduleVerdict(hourly({}), SCHEDULE_DOORS.props).warnings).toEqual([]);
+    expect(scheduleVerdict(hourly({ schedule: undefined, lifetimes: [129_600] }), SCHEDULE_DOORS.props).warnings).toEqual([]);
+  });
+
+  it("advises running less often where STS's shortest lifetime is more than four intervals", () => {
+    expect(lifetimeWarning(900, 60, 'rate(1 minute)')).toContain('run the schedule less often (STS mints nothing shorter than 900 s)');
+    expect(lifetimeWarning(900, 225, 'rate(225 seconds)')).toBeUndefined();
   });
 });

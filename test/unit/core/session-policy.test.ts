@@ -10,12 +10,13 @@ import {
   sessionPolicySizeProblem,
 } from '../../../core/session-policy.js';
 
-const decrypt = (partition: string) => ({
+/** kms:Decrypt through S3, for objects of the bucket (and folder) only: the bucket's ARN with an S3 Bucket Key, else the object's. */
+const decrypt = (partition: string, bucketArn: string, objectsArn: string) => ({
   Sid: 'DecryptViaS3',
   Effect: 'Allow',
   Action: 'kms:Decrypt',
   Resource: `arn:${partition}:kms:*:*:key/*`,
-  Condition: { StringLike: { 'kms:ViaService': 's3.*' } },
+  Condition: { StringLike: { 'kms:ViaService': 's3.*', 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] } },
 });
 
 describe('sessionPolicy', () => {
@@ -30,10 +31,10 @@ describe('sessionPolicy', () => {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: 'arn:aws:s3:::acme-aep-landing',
-          Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
+          Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/', 'crm/daily/*'] } },
         },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::acme-aep-landing' },
-        decrypt('aws'),
+        decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/crm/daily/*'),
       ],
     ],
     [
@@ -43,7 +44,7 @@ describe('sessionPolicy', () => {
         { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::acme-aep-landing/*' },
         { Sid: 'ListFolder', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-aep-landing' },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::acme-aep-landing' },
-        decrypt('aws'),
+        decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/*'),
       ],
     ],
     [
@@ -56,10 +57,10 @@ describe('sessionPolicy', () => {
           Effect: 'Allow',
           Action: 's3:ListBucket',
           Resource: 'arn:aws-cn:s3:::acme.cn.landing',
-          Condition: { StringLike: { 's3:prefix': ['in/', 'in/*'] } },
+          Condition: { StringLike: { 's3:prefix': ['in', 'in/', 'in/*'] } },
         },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws-cn:s3:::acme.cn.landing' },
-        decrypt('aws-cn'),
+        decrypt('aws-cn', 'arn:aws-cn:s3:::acme.cn.landing', 'arn:aws-cn:s3:::acme.cn.landing/in/*'),
       ],
     ],
   ])('%s', (_case, scope, statements) => {
@@ -68,6 +69,42 @@ describe('sessionPolicy', () => {
     expect(JSON.parse(policy)).toEqual({ Version: '2012-10-17', Statement: statements });
     // Compact: no whitespace to count against STS's limit.
     expect(policy).toBe(JSON.stringify(JSON.parse(policy)));
+  });
+
+  it("requires the bucket's owner on every S3 statement with bucketAccount, and not on kms:Decrypt (the key may be another account's)", () => {
+    const policy = JSON.parse(sessionPolicy({ partition: 'aws', bucketName: 'acme-aep-landing', folderPath: 'crm', bucketAccount: '210987654321' }));
+    const owner = { 's3:ResourceAccount': '210987654321' };
+
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Sid: 'ReadObjects', Condition: { StringEquals: owner } }),
+      expect.objectContaining({ Sid: 'ListFolder', Condition: { StringLike: { 's3:prefix': ['crm', 'crm/', 'crm/*'] }, StringEquals: owner } }),
+      expect.objectContaining({ Sid: 'LocateBucket', Condition: { StringEquals: owner } }),
+      decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/crm/*'),
+    ]);
+    // Without a folder, listing has only the owner's condition.
+    expect(JSON.parse(sessionPolicy({ partition: 'aws', bucketName: 'acme', bucketAccount: '210987654321' })).Statement[1].Condition).toEqual({
+      StringEquals: owner,
+    });
+  });
+
+  it('leaves out the encryption context only where it would push the policy past 2048 characters, so a folder that fitted before still fits', () => {
+    const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
+    let length = 1;
+    while (sessionPolicy({ ...scope, folderPath: 'f'.repeat(length + 1) }).includes('kms:EncryptionContext')) length += 1;
+
+    const withContext = sessionPolicy({ ...scope, folderPath: 'f'.repeat(length) });
+    const without = sessionPolicy({ ...scope, folderPath: 'f'.repeat(length + 1) });
+    expect(withContext.length).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
+    expect(without.length).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
+    expect(JSON.parse(without).Statement[3].Condition).toEqual({ StringLike: { 'kms:ViaService': 's3.*' } });
+    // Over two hundred characters of folder path (with a 63-character bucket name): no real target comes near.
+    expect(length).toBeGreaterThan(200);
+    // What goes next is the bare prefix, and only where the policy would not fit with it.
+    expect(JSON.parse(without).Statement[1].Condition.StringLike['s3:prefix']).toEqual([
+      'f'.repeat(length + 1),
+      `${'f'.repeat(length + 1)}/`,
+      `${'f'.repeat(length + 1)}/*`,
+    ]);
   });
 
   it('writes characters outside printable ASCII as JSON escapes, which STS accepts and IAM reads as the same text', () => {
@@ -97,9 +134,31 @@ describe('sessionPolicySizeProblem', () => {
     );
   });
 
+  it('allows the bare folder prefix while it fits, and goes without it for a folder too long for it, so every folder that fitted before still does', () => {
+    const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
+    const prefixesOf = (folderPath: string) =>
+      (JSON.parse(sessionPolicy({ ...scope, folderPath })).Statement as Array<{ Sid: string; Condition?: { StringLike: { 's3:prefix': string[] } } }>).find(
+        (statement) => statement.Sid === 'ListFolder',
+      )!.Condition!.StringLike['s3:prefix'];
+    const short = 'f'.repeat(100);
+    const long = 'f'.repeat(longestFitting('aws'));
+
+    expect(prefixesOf(short)).toEqual([short, `${short}/`, `${short}/*`]);
+    expect(prefixesOf(long)).toEqual([`${long}/`, `${long}/*`]);
+    expect(longestFitting('aws')).toBeGreaterThan(400);
+  });
+
   it('assumes the longest partition when the role is not known yet', () => {
     expect(longestFitting(undefined)).toBe(longestFitting('aws-us-gov'));
     expect(longestFitting(undefined)).toBeLessThan(longestFitting('aws'));
+  });
+
+  it('counts the bucket owner condition, which a target that sets bucketAccount adds', () => {
+    const fits = longestFitting('aws');
+    const scope = { partition: 'aws', bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(fits) };
+
+    expect(sessionPolicySizeProblem(scope)).toBeUndefined();
+    expect(sessionPolicySizeProblem({ ...scope, bucketAccount: '210987654321' })).toMatch(/^makes the session policy \d+ characters long/);
   });
 
   it('never refuses a bucket without a folder', () => {

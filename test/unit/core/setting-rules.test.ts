@@ -3,7 +3,7 @@
  * each door, and the words.
  */
 import { describe, expect, it } from 'vitest';
-import { SETTING_DOORS, settingProblems, settingValueProblems, type SettingsView } from '../../../core/setting-rules.js';
+import { SETTING_DOORS, settingPairProblems, settingProblems, settingValueProblems, type SettingsView } from '../../../core/setting-rules.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 
@@ -42,6 +42,22 @@ describe('SETTING_RULES', () => {
       'secretReaders[1]: "arn:aws:sts::123456789012:assumed-role/x/y" is a role session',
     ],
     ['an aws: tag', { tags: { 'aws:team': 'data' } }, 'tags: key "aws:team" starts with "aws:"'],
+    [
+      'a secret name with a space',
+      { adobeSecretName: 'aep rotator' },
+      'adobeSecretName: must be a Secrets Manager secret name: 1 to 512 letters, digits and /_+=.@-; got "aep rotator"',
+    ],
+    [
+      'a secret name ending like a complete ARN',
+      { adobeSecretName: 'aep/adobe-abc123' },
+      'adobeSecretName: "aep/adobe-abc123" ends with a hyphen and six characters',
+    ],
+    [
+      'a secret name for a secret the stack does not create',
+      { adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true },
+      'adobeSecretName: names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
+    ],
+    ['a table name of two characters', { ledgerTableName: 'ab' }, 'ledgerTableName: must be a DynamoDB table name: 3 to 255 letters, digits and _.-; got "ab"'],
   ])('refuses %s', (_mistake, view, line) => {
     expect(settingProblems(view, SETTING_DOORS.props).map((problem) => problem.line)).toEqual([expect.stringContaining(line)]);
   });
@@ -59,6 +75,8 @@ describe('SETTING_RULES', () => {
       permissionsBoundaryArn: 'arn:aws:iam::aws:policy/PowerUserAccess',
       secretReaders: ['arn:aws:iam::123456789012:role/ops'],
       tags: { team: 'data' },
+      adobeSecretName: 'aep-s3-rotator/adobe-credentials',
+      ledgerTableName: 'aep-s3-rotator-ledger',
     };
     expect(settingProblems(view, SETTING_DOORS.props)).toEqual([]);
   });
@@ -82,5 +100,10 @@ describe('SETTING_RULES', () => {
     expect(settingValueProblems('concurrency', 0)).toEqual(['0 is not a whole number from 1 to 64']);
     expect(settingValueProblems('tags', { 'aws:a': 'x', b: 'y;' })).toHaveLength(2);
     expect(settingValueProblems('runbookUrl', 'https://wiki.example.com/rotator')).toEqual([]);
+    // The rule between two settings needs both: cdk.json applies it with settingPairProblems.
+    expect(settingValueProblems('adobeSecretName', 'aep/adobe')).toEqual([]);
+    expect(
+      settingPairProblems({ adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true }, SETTING_DOORS.config).map((problem) => problem.line),
+    ).toEqual([expect.stringMatching(/^adobeSecretName: names the Adobe secret the stack creates/)]);
   });
 });

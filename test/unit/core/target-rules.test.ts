@@ -102,6 +102,31 @@ describe('TARGET_RULES', () => {
       'duration',
       '129601 is outside 900 to 129600',
     ],
+    ['a bucket owner that is not an account id', { roleArn: ROLE, bucketName: 'acme', bucketAccount: '1234' }, 'bucketAccount', 'must be the 12-digit id'],
+    [
+      "a created role's bucket owner that is not an account id",
+      { createRole: { bucketName: 'acme-aep', bucketAccount: 'acme' } },
+      'createRole.bucketAccount',
+      'must be the 12-digit id of the AWS account that owns the bucket; got "acme"',
+    ],
+    [
+      'a bucket owner without a bucket',
+      { roleArn: ROLE, bucketAccount: '123456789012' },
+      'bucketAccount',
+      'needs bucketName: it names the account that owns that bucket',
+    ],
+    [
+      'a bucket owner for GetSessionToken',
+      { hasUserKeys: true, bucketAccount: '123456789012' },
+      'bucketAccount',
+      "GetSessionToken takes no session policy, so its credentials cannot require the bucket's owner",
+    ],
+    [
+      'a created role with a target bucketAccount',
+      { createRole: { bucketName: 'acme-aep' }, bucketAccount: '123456789012' },
+      'bucketAccount',
+      "a created role's sessions are narrowed to createRole.bucketAccount",
+    ],
   ])('refuses %s, naming its field', (_mistake, fields, field, words) => {
     const problems = applyRules(TARGET_RULES, target(fields), context);
 
@@ -119,6 +144,51 @@ describe('TARGET_RULES', () => {
     ['a created role with an external id', { createRole: { bucketName: 'acme-aep', folderPath: 'daily', roleName: 'aep-reader' }, externalId: 'acme-prod' }],
   ])('accepts %s', (_name, fields) => {
     expect(applyRules(TARGET_RULES, target(fields), context)).toEqual([]);
+  });
+
+  it.each<[string, Partial<TargetView>, string | undefined, string]>([
+    [
+      'GetSessionToken',
+      { hasUserKeys: true },
+      'method',
+      'GetSessionToken credentials cannot be narrowed, and requireNarrowedCredentials is true; use "method": "get-federation-token" with bucketName',
+    ],
+    [
+      'a role without a bucket',
+      { roleArn: ROLE },
+      'bucketName',
+      'is required while requireNarrowedCredentials is true: without it Adobe receives everything this role allows',
+    ],
+  ])('refuses %s under requireNarrowedCredentials, and only then', (_name, fields, field, words) => {
+    expect(applyRules(TARGET_RULES, target(fields), { ...context, requireNarrowedCredentials: true })).toEqual([
+      { field, message: expect.stringContaining(words) },
+    ]);
+    expect(applyRules(TARGET_RULES, target(fields), context)).toEqual([]);
+  });
+
+  it.each<[string, Partial<TargetView>]>([
+    ['a role narrowed to a bucket', { roleArn: ROLE, bucketName: 'acme', bucketAccount: '123456789012' }],
+    ['a created role', { createRole: { bucketName: 'acme-aep' } }],
+    ['GetFederationToken', { method: 'get-federation-token', hasUserKeys: true, bucketName: 'acme' }],
+  ])('accepts %s under requireNarrowedCredentials', (_name, fields) => {
+    expect(applyRules(TARGET_RULES, target(fields), { ...context, requireNarrowedCredentials: true })).toEqual([]);
+  });
+
+  it('counts the bucket owner condition in the session policy size, a deploy-time account as twelve digits', () => {
+    // The longest folder that fits without an owner no longer fits with one.
+    let length = 300;
+    while (applyRules(TARGET_RULES, target({ roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(length + 1) }), context).length === 0) length += 1;
+    const folderPath = 'f'.repeat(length);
+
+    expect(applyRules(TARGET_RULES, target({ roleArn: ROLE, bucketName: 'acme', folderPath }), context)).toEqual([]);
+    for (const [bucketAccount, isUnresolved] of [
+      ['123456789012', () => false],
+      ['<token>', (value: string) => value === '<token>'],
+    ] as const) {
+      expect(applyRules(TARGET_RULES, target({ roleArn: ROLE, bucketName: 'acme', folderPath, bucketAccount }), { ...context, isUnresolved })).toEqual([
+        { field: 'folderPath', message: expect.stringContaining('makes the session policy') },
+      ]);
+    }
   });
 
   it("words a message with the door's names: the function's environment cannot create a role, the construct takes a Duration", () => {

@@ -1,5 +1,5 @@
 /**
- * Adobe's two error-body shapes, read into one code and one line of detail.
+ * Adobe's error-body shapes, read into one code and one line of detail.
  */
 import { HTTPError } from 'got';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,26 @@ describe('readAdobeErrorBody', () => {
       { shape: 'gateway', code: '401013', detail: 'Oauth token is not valid' },
     ],
     ['a gateway body without a code', { message: 'Too many requests' }, { shape: 'gateway', detail: 'Too many requests' }],
+    [
+      "the troubleshooting guide's 412 with only errorMessage: no code, the status says what it is",
+      { errorMessage: 'Supplied version does not match the current version' },
+      { shape: 'message', detail: 'Supplied version does not match the current version' },
+    ],
+    [
+      "the troubleshooting guide's content-type 400: RFC 7807 detail, and no code from a placeholder type",
+      { type: '/placeholder/type/uri', title: 'BadRequestError', detail: 'Content-Type application/xml is not supported' },
+      { shape: 'problem', detail: 'Content-Type application/xml is not supported' },
+    ],
+    [
+      'a code only from a type under ns.adobe.com/aep/errors/',
+      { type: 'https://example.com/errors/FLOW-1404-412', title: 'Precondition failed' },
+      { shape: 'problem', detail: 'Precondition failed' },
+    ],
+    [
+      'the detailed message before RFC 7807 detail',
+      { type: 'https://ns.adobe.com/aep/errors/FLOW-1100-400', detail: 'short', report: { 'detailed-message': 'long' } },
+      { shape: 'problem', code: '1100-400', detail: 'long' },
+    ],
     ['HTML from a proxy', '<html>Bad Gateway</html>', { shape: 'unknown' }],
     ['an empty body', undefined, { shape: 'unknown' }],
     ['an array', [{ error_code: 'x' }], { shape: 'unknown' }],
@@ -64,6 +84,10 @@ describe('adobeAdvice', () => {
     ['403025', 'not entitled'],
     ['403003', 'check clientId'],
     ['400003', 'check orgId'],
+    ['403027', 'user region is missing (403027): orgId in the Adobe credentials secret is malformed'],
+    ['2100-404', 'Adobe knows no sandbox prod in this org'],
+    ['2101-404', "check the target's sandboxName"],
+    ['1365-400', 'has no such auth param'],
   ])('explains the gateway code %s', (code, phrase) => {
     expect(adobeAdvice(code, 403, 'GET', 'prod')).toContain(phrase);
   });
@@ -99,8 +123,16 @@ describe('toFlowServiceError', () => {
     expect(error.message.length).toBeLessThan(MAX_ADOBE_DETAIL_CHARS + 80);
   });
 
+  it("keeps an errorMessage-only body's detail, with no code, and the status decides", () => {
+    const error = toFlowServiceError(httpError(412, { errorMessage: 'Supplied version=[a] does not match' }), 'PATCH', 'c1', 'prod');
+
+    expect(error.errorCode).toBeUndefined();
+    expect(error.statusCode).toBe(412);
+    expect(error.message).toBe('Flow Service PATCH /connections/c1 failed with HTTP 412: Supplied version=[a] does not match');
+  });
+
   it('is transient for 429 and 5xx only', () => {
-    expect(toFlowServiceError(httpError(429, { error_code: '429050' }), 'GET', 'c', 'p').transient).toBe(true);
+    expect(toFlowServiceError(httpError(429, { errorMessage: 'Too many requests' }), 'GET', 'c', 'p').transient).toBe(true);
     expect(toFlowServiceError(httpError(503, {}), 'GET', 'c', 'p').transient).toBe(true);
     for (const status of [400, 401, 403, 404]) expect(toFlowServiceError(httpError(status, {}), 'GET', 'c', 'p').transient).toBe(false);
   });

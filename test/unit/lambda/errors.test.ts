@@ -11,6 +11,7 @@ const instances: errors.RotatorError[] = [
   new errors.StsError('message', 'AccessDenied'),
   new errors.VerificationError('message'),
   new errors.ConnectionNotRotatableError('message', 'iam-role-auth'),
+  new errors.ConnectionScopeError('message'),
   new errors.FlowServiceError('message', 404, '1101-404'),
   new errors.EtagConflictError('message', 3),
   new errors.RotationFailedError('message', ['connection-id']),

@@ -69,6 +69,34 @@ describe('per-connection metrics', () => {
     expect(documents[0]).not.toHaveProperty('shard');
   });
 
+  it("carry a connection's failed dataflow runs when its dataflows were read, and nothing of them when they were not", () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const metrics = new RotatorMetrics({ rotatorName: 'r', connectionMetrics: true, targets: [{ connectionId: a }, { connectionId: b }] });
+
+    const documents = record(metrics, [{ ...rotated(a), dataflows: 3, dataflowRunsFailed: 2 }, rotated(b)]);
+
+    expect(documents[0]).toMatchObject({ connectionId: a, DataflowRunFailed: 2 });
+    expect(documents[1]).not.toHaveProperty('DataflowRunFailed');
+  });
+
+  it("write a scheduled run's count of unmanaged temporary connections in the run's own document, 0 included", () => {
+    const metrics = new RotatorMetrics({ rotatorName: 'r', connectionMetrics: true, targets: [] });
+    const capture = captureOutput();
+    try {
+      const recorder = new OutcomeRecorder(metrics, () => NOW);
+      recorder.unmanagedTemporaryConnections(0);
+      recorder.flush();
+      recorder.unmanagedTemporaryConnections(2);
+      recorder.flush();
+    } finally {
+      capture.restore();
+    }
+    const documents = capture.jsonLines().filter((line) => '_aws' in line);
+
+    expect(documents.map((document) => document.UnmanagedTemporaryConnections)).toEqual([0, 2]);
+    expect(dimensionsOf(documents[0]!)).toEqual([['service', 'rotator']]);
+  });
+
   it('give a dry run only what the connection holds, and a skipped connection nothing', () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const metrics = new RotatorMetrics({ rotatorName: 'r', connectionMetrics: true, targets: [{ connectionId: a }, { connectionId: b }] });

@@ -11,11 +11,11 @@ describe('parseRotatorConfig', () => {
     const config = parseRotatorConfig(rawSampleConfig());
 
     expect(config.targets.map(({ method }) => method)).toEqual(['assume-role-chained', 'assume-role-chained', 'get-federation-token']);
-    expect(config.targets[0]!.createRole).toEqual({ bucketName: 'acme-aep-landing', folderPath: 'crm/daily' });
-    expect(config.targets[1]).toMatchObject({ bucketName: 'acme-web-events', folderPath: 'aep' });
+    expect(config.targets[0]!.createRole).toEqual({ bucketName: 'acme-aep-landing', folderPath: 'crm/daily', bucketAccount: '123456789012' });
+    expect(config.targets[1]).toMatchObject({ bucketName: 'acme-web-events', folderPath: 'aep', bucketAccount: '123456789012' });
     expect(config.targets[2]!.userCredentialsSecret).toEqual({ secretId: 'aep-s3-rotator/dev-ingest-user' });
     expect(config.targets[2]!.bucketName).toBe('acme-dev-ingest');
-    // Every target of the sample is narrowed to what Adobe reads.
+    // Every target of the sample is narrowed to what Adobe reads, its bucket's owner pinned.
     expect(configWarnings(config)).toEqual([]);
     expect(config).toMatchObject({
       stackName: 'AepS3CredentialRotator',
@@ -40,6 +40,7 @@ describe('parseRotatorConfig', () => {
       verifyWithAdobe: true,
       logRetentionDays: 90,
       enabled: true,
+      requireNarrowedCredentials: false,
       connectionMetrics: true,
       targetsDelivery: 'auto',
       targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
@@ -211,8 +212,14 @@ describe('configWarnings', () => {
       targets: [
         { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r' },
         { connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', userCredentialsSecret: 'u' },
-        { connectionId: '2b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' },
-        { connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', createRole: { bucketName: 'acme' } },
+        {
+          connectionId: '2b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b',
+          sandboxName: 'prod',
+          roleArn: 'arn:aws:iam::123456789012:role/r',
+          bucketName: 'acme',
+          bucketAccount: '123456789012',
+        },
+        { connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', createRole: { bucketName: 'acme', bucketAccount: '123456789012' } },
       ],
     });
 
@@ -227,10 +234,39 @@ describe('configWarnings', () => {
     const config = parseRotatorConfig({
       connectionMetrics: false,
       ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets',
-      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' }],
+      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme', bucketAccount: '123456789012' }],
     });
 
     expect(config).toMatchObject({ connectionMetrics: false, ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets' });
     expect(configWarnings(config)).toEqual([expect.stringMatching(/^connectionMetrics: false: metrics carry no connectionId: .*notifies no one/)]);
+  });
+
+  it("warns for each narrowed target whose bucket's owner is not pinned, at the field that pins it", () => {
+    const config = parseRotatorConfig({
+      targets: [
+        { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' },
+        { connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', createRole: { bucketName: 'acme-aep' } },
+      ],
+    });
+
+    expect(configWarnings(config)).toEqual([
+      `targets[0].bucketAccount: connection ${ID}: nothing pins the account that owns "acme", so if the bucket is deleted and its name taken in another account, ` +
+        "these credentials read that account's bucket; add the 12-digit id of the account that owns it (the credentials then require it: s3:ResourceAccount)",
+      expect.stringMatching(
+        /^targets\[1\]\.createRole\.bucketAccount: connection 3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: nothing pins the account that owns "acme-aep"/,
+      ),
+    ]);
+  });
+
+  it('warns for credentials that outlive four schedule intervals, as synth does', () => {
+    const config = parseRotatorConfig({
+      schedule: 'rate(5 minutes)',
+      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme', bucketAccount: '123456789012' }],
+    });
+
+    expect(configWarnings(config)).toEqual([
+      'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
+        'and the next rotation does not revoke it; lower their lifetime to 1200 s or less',
+    ]);
   });
 });

@@ -19,7 +19,7 @@ export class ConsumerStack extends cdk.Stack {
         {
           connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55',
           sandboxName: 'prod',
-          createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+          createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/daily', bucketAccount: '123456789012' },
           duration: cdk.Duration.hours(1),
         },
       ],

@@ -1,0 +1,144 @@
+/**
+ * `discover` (every S3 connection in the sandboxes, and which ones nothing rotates) and `probe
+ * --record` (Flow Service's answers for one connection, redacted), against the emulators with the
+ * rotator's Adobe credentials.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Recording } from '../../../cli/probe-recording.js';
+import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.js';
+
+let t: CliWorld;
+const TEMPORARY = 'b0000000-0000-4000-8000-000000000001';
+const PERMANENT = 'b0000000-0000-4000-8000-000000000002';
+const ELSEWHERE = 'b0000000-0000-4000-8000-000000000003';
+
+beforeAll(async () => {
+  t = await startCliWorld({
+    connections: [
+      { sandboxName: 'prod', objects: ['orders.csv'] },
+      { sandboxName: 'dev', specName: 'IAMRole Based' },
+    ],
+  });
+  const { flowService } = t.world.emulators;
+  const orgId = t.world.adobe.orgId;
+  flowService.setListPageSize(1);
+  flowService.seedConnection({
+    id: TEMPORARY,
+    orgId,
+    sandboxName: 'prod',
+    name: 'Made by hand',
+    params: {
+      s3AccessKey: 'ASIAHANDMADE00000001',
+      s3SecretKey: 'hand-made-secret-key-0000000000000000000',
+      s3SessionToken: 'IQoJhandmade',
+      bucketName: 'acme-landing',
+      folderPath: 'crm/daily',
+    },
+  });
+  flowService.seedConnection({
+    id: PERMANENT,
+    orgId,
+    sandboxName: 'prod',
+    params: { s3AccessKey: 'AKIALONGTERM00000001', s3SecretKey: 'long-term-secret-key-00000000000000000000' },
+  });
+  flowService.seedConnection({
+    id: ELSEWHERE,
+    orgId,
+    sandboxName: 'staging',
+    params: { s3AccessKey: 'ASIAOTHER00000000001', s3SecretKey: 'other-secret-key-0000000000000000000000', s3SessionToken: 'IQoJothersandbox' },
+  });
+});
+afterAll(() => t.close());
+
+describe('discover', () => {
+  it("marks every S3 connection in the targets' sandboxes, following every page, and prints a targets entry for the unmanaged temporary one", async () => {
+    const result = await t.cli(['discover', '--json']);
+
+    expect(result.code).toBe(1);
+    const report = result.json();
+    expect(report.sandboxes).toEqual(['prod', 'dev']);
+    const kinds = Object.fromEntries(
+      report.connections.map((connection: { connectionId: string; kind: string }) => [connection.connectionId, connection.kind]),
+    );
+    expect(kinds).toEqual({
+      [t.world.connectionIds[0]!]: 'managed',
+      [TEMPORARY]: 'unmanaged-temporary',
+      [PERMANENT]: 'unmanaged-permanent',
+      [t.world.connectionIds[1]!]: 'managed',
+    });
+    expect(report.unmanagedTemporary).toBe(1);
+    expect(report.targets).toEqual([{ connectionId: TEMPORARY, sandboxName: 'prod', createRole: { bucketName: 'acme-landing', folderPath: 'crm/daily' } }]);
+    // One connection a page: every page was asked for.
+    expect(
+      t.world.emulators.flowService.requests.filter((request) => request.path === '/connections' && request.headers['x-sandbox-name'] === 'prod'),
+    ).toHaveLength(3);
+    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+    expect(result.stdout).not.toContain('hand-made-secret-key');
+  });
+
+  it('lists the sandboxes named, and prints the entry ready to paste on a terminal', async () => {
+    const result = await t.cli(['discover', '--sandbox', 'staging'], { tty: true });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('UNMANAGED TEMPORARY');
+    expect(result.stdout).toContain(
+      `{"connectionId":"${ELSEWHERE}","sandboxName":"staging","roleArn":"arn:aws:iam::<account>:role/<a role that can read the bucket>"},`,
+    );
+    expect(result.stdout).toMatch(/NOT OK: 1 S3 connection in staging \(1 unmanaged temporary\)\./);
+  });
+
+  it('says so, and exits 1, for a sandbox Adobe does not know', async () => {
+    const result = await t.cli(['discover', '--sandbox', 'no-such-sandbox', '--json']);
+
+    expect(result.code).toBe(1);
+    expect(result.json().problems).toEqual([
+      { sandboxName: 'no-such-sandbox', errorCode: '2100-404', error: expect.stringContaining('Adobe knows no sandbox no-such-sandbox in this org') },
+    ]);
+  });
+
+  it('refuses a sandbox name Adobe could not have', async () => {
+    const result = await t.cli(['discover', '--sandbox', 'Prod_1']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--sandbox "Prod_1" is not a sandbox name');
+  });
+});
+
+describe('probe --record', () => {
+  it("records the connection's GET, explore of its root, folder and a file, a page of S3 connections and a deliberate error, redacted", async () => {
+    const id = t.world.connectionIds[0]!;
+    const result = await t.cli(['probe', '--record', 'recording.json', '--connection', id, '--json']);
+
+    expect(result.code).toBe(0);
+    const file = join(t.dir, 'recording.json');
+    expect(existsSync(file)).toBe(true);
+    const text = readFileSync(file, 'utf8');
+    const recording = JSON.parse(text) as Recording;
+    expect(recording.exchanges.map((exchange) => [exchange.name, exchange.response.status])).toEqual([
+      ['get-connection', 200],
+      ['explore-root', 200],
+      ['explore-folder', 200],
+      ['explore-file', 200],
+      ['list-connections', 200],
+      ['error-unknown-connection', 404],
+    ]);
+    expect(recording.exchanges[2]!.request.query).toEqual({ objectType: 'folder', object: '/acme-ingest-0/exports/prod/' });
+    // Nothing secret, no id as it was: the connection's, the org's, the client's.
+    expect(findSecrets(text, [...t.world.secretValues(), id, t.world.adobe.orgId, t.world.adobe.clientId])).toEqual([]);
+    expect(text).not.toMatch(/ASIA[0-9A-Z]{16}/);
+    expect(JSON.stringify(recording.exchanges[0]!.response.body)).toContain('"s3SessionToken":"<redacted>"');
+    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+  });
+
+  it('needs the sandbox of a connection that is not a target, and one --connection', async () => {
+    const noSandbox = await t.cli(['probe', '--record', 'x.json', '--connection', TEMPORARY]);
+    const two = await t.cli(['probe', '--record', 'x.json', '--connection', TEMPORARY, '--connection', PERMANENT]);
+
+    expect(noSandbox.code).toBe(2);
+    expect(noSandbox.stderr).toContain('give its sandbox with --sandbox <name>');
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('give exactly one --connection <id>');
+  });
+});

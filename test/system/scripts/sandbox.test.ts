@@ -158,7 +158,7 @@ describe('npm run sandbox -- ...: usage', () => {
     [
       ['fault', 'meteor-strike'],
       2,
-      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied, dataflow-run-failed, unmanaged-connection, access-denied, trust-broken, throttling and clear.',
+      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied, access-denied, trust-broken, throttling, dataflow-run-failed, unmanaged-connection and clear.',
     ],
     [['--every', 'soon'], 2, 'sandbox: --every "soon" is not a duration: use 30s, 2m, 1500ms, or 0 for never.'],
     [['frobnicate'], 2, 'sandbox: Unknown command "frobnicate".'],

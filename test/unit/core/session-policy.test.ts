@@ -100,7 +100,11 @@ describe('sessionPolicy', () => {
     // Over two hundred characters of folder path (with a 63-character bucket name): no real target comes near.
     expect(length).toBeGreaterThan(200);
     // What goes next is the bare prefix, and only where the policy would not fit with it.
-    expect(JSON.parse(without).Statement[1].Condition.StringLike['s3:prefix']).toEqual(['f'.repeat(length + 1), `${'f'.repeat(length + 1)}/`, `${'f'.repeat(length + 1)}/*`]);
+    expect(JSON.parse(without).Statement[1].Condition.StringLike['s3:prefix']).toEqual([
+      'f'.repeat(length + 1),
+      `${'f'.repeat(length + 1)}/`,
+      `${'f'.repeat(length + 1)}/*`,
+    ]);
   });
 
   it('writes characters outside printable ASCII as JSON escapes, which STS accepts and IAM reads as the same text', () => {

@@ -258,10 +258,11 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   discover: {
     summary: 'List every S3 connection in the sandboxes, and say which ones nothing rotates.',
-    usage: `${RUN} discover [--sandbox <name>]... [--stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} discover [--sandbox <name>]... [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
     description:
       'Lists every Amazon S3 base connection in the sandboxes (GET /connections filtered by the S3 connection spec, every page through ' +
-      "its continuationToken; by default the sandboxes of the configured targets) with the rotator's Adobe credentials, and marks each: " +
+      'its continuationToken; by default the sandboxes of the deployed targets): the function asks, with its own Adobe credential, so your ' +
+      'role needs lambda:InvokeFunction, never the Adobe secret. It marks each: ' +
       'managed (a configured target); UNMANAGED TEMPORARY (it holds temporary credentials, an s3SessionToken or an STS-issued ASIA key, ' +
       'that nothing rotates: it stops ingesting when they expire); unmanaged with permanent keys; or role-based (IAMRole Based). For each ' +
       'unmanaged temporary one it prints a ready-to-paste "targets" entry: a role the stack creates, read-only on the bucket and folder the ' +
@@ -271,8 +272,9 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
         type: 'string',
         multiple: true,
         value: '<name>',
-        description: "A sandbox to list (repeat for several). Default: the configured targets' sandboxes.",
+        description: "A sandbox to list (repeat for several). Default: the deployed targets' sandboxes.",
       },
+      function: FUNCTION_OPTION,
       stack: STACK_OPTION,
       config: CONFIG_OPTION,
       json: JSON_OPTION,

@@ -23,7 +23,7 @@ export interface KnownTarget {
 /** The inspect request's answer, or a sentence and exit code for why there is none. */
 export async function invokeInspect(
   deployment: Pick<Deployment, 'functionName'>,
-  request: { connectionIds?: readonly string[]; probe?: boolean; targetsOnly?: boolean },
+  request: { connectionIds?: readonly string[]; probe?: boolean; targetsOnly?: boolean; discover?: true; sandboxes?: readonly string[] },
   aws: AwsOptions,
 ): Promise<InspectResult> {
   // `dryRun: true` makes a function from before inspect existed refuse the request (a manual dry run

@@ -20,6 +20,7 @@ import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
 import { describeScope, resolveScope, type S3Scope } from './connection-scope.js';
 import { flowsReading, type DataflowReading } from './dataflow-runs.js';
+import { discoverConnections, type Discovery } from './discover.js';
 import { ConnectionNotRotatableError, describeFailure, FlowServiceError } from './errors.js';
 import type { ExploreForm } from './explore-paths.js';
 import type { BaseConnection, CallOptions } from './flow-service-client.js';
@@ -112,6 +113,8 @@ export interface InspectResult {
   readonly adobeClientSecrets?: AdobeClientSecretsView;
   /** The requested ids that are not targets, when the request asked for them to be reported (`"unknownConnections": "report"`). */
   readonly unknownConnectionIds?: readonly string[];
+  /** `discover`: every S3 connection in the sandboxes asked for (`inspected` is then the targets as configured). */
+  readonly discovered?: Discovery;
 }
 
 /** Whether a value the function answered is an inspect result (for callers that get JSON). */
@@ -309,6 +312,24 @@ export async function runInspect(
   } catch (error) {
     const failure = failureOf(error, session);
     adobe = { errorCode: failure.errorCode, error: failure.error };
+  }
+  if (request.discover) {
+    const discovered = adobe
+      ? { sandboxes: request.discover, connections: [], problems: [] }
+      : await discoverConnections(targets, request.discover, composition, session);
+    session.log.info('discover finished', {
+      sandboxes: discovered.sandboxes.length,
+      connections: discovered.connections.length,
+      problems: discovered.problems.length,
+    });
+    return {
+      inspected: targets.map(targetFacts),
+      checkedAt: new Date(now()).toISOString(),
+      probe: false,
+      targetsOnly: true,
+      ...(adobe ? { adobe } : {}),
+      discovered,
+    };
   }
   const limit = pLimit(config.concurrency);
   const unaskable = adobe;

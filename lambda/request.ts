@@ -3,11 +3,11 @@
  *
  * A manual request is an object with `connectionIds`, `dryRun`, `unknownConnections` and/or
  * `caller`; an inspect request is `{"inspect": true, "connectionIds"?, "probe"?, "targetsOnly"?,
- * "unknownConnections"?}` (read-only: lambda/inspect.ts); anything else (an EventBridge rule or
+ * "unknownConnections"?, "discover"?, "sandboxes"?}` (read-only: lambda/inspect.ts); anything else (an EventBridge rule or
  * Scheduler event, an empty payload) rotates every target.
  */
 import { z } from 'zod';
-import { MAX_TARGETS } from '../core/contract.js';
+import { MAX_TARGETS, SANDBOX_NAME } from '../core/contract.js';
 import { requiredOr } from '../core/target-schema.js';
 import { RequestValidationError } from './errors.js';
 
@@ -63,6 +63,11 @@ export interface InspectRequest {
   readonly targetsOnly: boolean;
   /** Ids that are not targets are answered (`unknownConnectionIds`) instead of rejecting the request. */
   readonly reportUnknown?: boolean;
+  /**
+   * List every S3 connection in these sandboxes instead (`discover`: which ones nothing rotates);
+   * an empty list means the targets' sandboxes.
+   */
+  readonly discover?: readonly string[];
 }
 
 /** What an invocation is asked to do. */
@@ -93,6 +98,9 @@ const manualRequestSchema = z
   })
   .strict();
 
+/** The most sandboxes one discover request lists (an org has a few dozen at most). */
+const MAX_DISCOVER_SANDBOXES = 50;
+
 const inspectRequestSchema = z
   .object({
     inspect: z.literal(true, { error: requiredOr('must be true (omit it to rotate)') }),
@@ -100,6 +108,11 @@ const inspectRequestSchema = z
     probe: z.boolean({ error: 'must be true or false' }).optional(),
     targetsOnly: z.boolean({ error: 'must be true or false' }).optional(),
     unknownConnections: unknownConnectionsSchema.optional(),
+    discover: z.literal(true, { error: 'must be true (omit it to inspect the targets)' }).optional(),
+    sandboxes: z
+      .array(z.string().regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens'), { error: 'must be a list of sandbox names' })
+      .max(MAX_DISCOVER_SANDBOXES, `must name at most ${MAX_DISCOVER_SANDBOXES} sandboxes`)
+      .optional(),
     // Sent along with `inspect` so that a function from before inspect existed takes the request for
     // a manual dry run and refuses its unknown field, instead of taking it for a scheduled event.
     dryRun: z.literal(true, { error: 'must be true when given with inspect (an inspect request changes nothing)' }).optional(),
@@ -107,15 +120,12 @@ const inspectRequestSchema = z
   .strict();
 
 const MANUAL_FIELDS = ['connectionIds', 'dryRun', 'unknownConnections', 'caller'];
-const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly', 'unknownConnections', 'dryRun'];
+/** Fields only an inspect request has: an event with one is never taken for a rotation of every target. */
+const INSPECT_ONLY_FIELDS = ['inspect', 'probe', 'targetsOnly', 'discover', 'sandboxes'];
+const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly', 'unknownConnections', 'discover', 'sandboxes', 'dryRun'];
 
 function isManualRequest(event: unknown): event is Record<string, unknown> {
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    !Array.isArray(event) &&
-    [...MANUAL_FIELDS, 'inspect', 'probe', 'targetsOnly'].some((field) => field in event)
-  );
+  return typeof event === 'object' && event !== null && !Array.isArray(event) && [...MANUAL_FIELDS, ...INSPECT_ONLY_FIELDS].some((field) => field in event);
 }
 
 /** The problems of a failed parse, each naming its field. */
@@ -142,12 +152,13 @@ function refuseDuplicates(ids: readonly string[] | undefined): void {
  * scheduled). Throws {@link RequestValidationError} naming the bad field.
  */
 export function parseInvocation(event: unknown): Invocation {
-  if (typeof event !== 'object' || event === null || Array.isArray(event) || !('inspect' in event || 'probe' in event || 'targetsOnly' in event)) {
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || !INSPECT_ONLY_FIELDS.some((field) => field in event)) {
     return { kind: 'rotate', request: parseRotationRequest(event) };
   }
   const parsed = inspectRequestSchema.safeParse(event);
   if (!parsed.success) throw new RequestValidationError(issuesOf(parsed.error, INSPECT_FIELDS));
   refuseDuplicates(parsed.data.connectionIds);
+  if (parsed.data.sandboxes && !parsed.data.discover) throw new RequestValidationError(['sandboxes: only with "discover": true']);
   return {
     kind: 'inspect',
     request: {
@@ -155,6 +166,7 @@ export function parseInvocation(event: unknown): Invocation {
       probe: parsed.data.probe ?? false,
       targetsOnly: parsed.data.targetsOnly ?? false,
       ...(parsed.data.unknownConnections === 'report' ? { reportUnknown: true } : {}),
+      ...(parsed.data.discover ? { discover: [...new Set(parsed.data.sandboxes ?? [])] } : {}),
     },
   };
 }

@@ -1,18 +1,19 @@
 /**
- * `discover`: every S3 base connection in the sandboxes (the configured targets' by default),
+ * `discover`: every S3 base connection in the sandboxes (the deployed targets' by default),
  * each marked managed, unmanaged with temporary credentials (it stops ingesting when they expire),
  * unmanaged with permanent keys, or role-based; and a ready-to-paste `targets` entry for each
- * unmanaged temporary one.
+ * unmanaged temporary one. The function lists them with its own Adobe credential (an inspect
+ * request with `discover`): the operator needs `lambda:InvokeFunction`, never the Adobe secret.
  */
 import { SANDBOX_NAME } from '../../core/contract.js';
 import { bucketNameProblem } from '../../core/rotation-rules.js';
 import { folderPathProblem, normalizeFolderPath } from '../../core/session-policy.js';
-import { s3ConnectionsIn, type ConnectionKind, type FoundConnection } from '../../lambda/connection-inventory.js';
-import { describeFailure, FlowServiceError } from '../../lambda/errors.js';
+import type { ConnectionKind, FoundConnection } from '../../lambda/connection-inventory.js';
 import { RUN, type CommandOptions } from '../args.js';
-import { openAdobeSession } from '../adobe-session.js';
-import { EXIT, UsageError } from '../errors.js';
+import { openDeployment } from '../context.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
 import { formatClock, painterFor, printJson, Progress, renderTable, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
+import { invokeInspect } from '../targets.js';
 
 const KIND_LABEL: Record<ConnectionKind, { text: string; tone: Tone }> = {
   managed: { text: 'managed', tone: 'ok' },
@@ -43,25 +44,26 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
     if (!SANDBOX_NAME.test(sandbox))
       throw new UsageError(`--sandbox "${sandbox}" is not a sandbox name: lower-case letters, digits and hyphens (e.g. "prod").`);
   }
-  const session = await openAdobeSession(options, io.cwd, 'discover');
-  const { config, flowService } = session;
-  const sandboxes = options.sandbox?.length ? [...new Set(options.sandbox)] : [...new Set(config.targets.map((target) => target.sandboxName))];
-  const managed = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
-
+  const opened = await openDeployment(options, io);
   const progress = new Progress(io);
-  const connections: FoundConnection[] = [];
-  const problems: Array<{ sandboxName: string; errorCode: string; error: string }> = [];
-  for (const [index, sandboxName] of sandboxes.entries()) {
-    progress.update(`listing S3 connections in sandbox ${sandboxName} (${index + 1}/${sandboxes.length})…`);
-    try {
-      connections.push(...(await s3ConnectionsIn(flowService, sandboxName, managed)));
-    } catch (error) {
-      if (!(error instanceof FlowServiceError)) throw error;
-      const { message, code } = describeFailure(error);
-      problems.push({ sandboxName, errorCode: code, error: message });
-    }
+  progress.update(`asking ${opened.deployment.functionName} to list the S3 connections…`);
+  const answer = await invokeInspect(
+    opened.deployment,
+    { discover: true, ...(options.sandbox?.length ? { sandboxes: options.sandbox } : {}) },
+    opened.aws,
+  ).finally(() => progress.done());
+  if (answer.adobe)
+    throw new CliError(
+      `The function could not ask Adobe (${answer.adobe.errorCode}: ${answer.adobe.error}); the rotator uses the same credentials.`,
+      EXIT.FAILED,
+    );
+  if (!answer.discovered) {
+    throw new CliError(
+      `Function ${opened.deployment.functionName} answered without the connections: it was deployed by a version of the rotator from before discover existed; deploy it again.`,
+      EXIT.FAILED,
+    );
   }
-  progress.done();
+  const { sandboxes, connections, problems } = answer.discovered;
 
   const unmanaged = connections.filter((connection) => connection.kind === 'unmanaged-temporary');
   const targets = unmanaged.map(targetEntryFor);

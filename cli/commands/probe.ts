@@ -11,12 +11,13 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import got from 'got';
-import { SANDBOX_NAME } from '../../core/contract.js';
+import { CONNECTION_ID, SANDBOX_NAME } from '../../core/contract.js';
 import { declaredScope } from '../../lambda/connection-scope.js';
 import { firstPreviewable, listingQuery } from '../../lambda/explore-paths.js';
 import type { ExploreEntry } from '../../lambda/flow-service-client.js';
 import { S3_CONNECTION_SPEC_ID } from '../../lambda/rotate-connection.js';
 import { connectionIdsOf, type CommandOptions } from '../args.js';
+import { resolveConnectionIds } from '../connection-ids.js';
 import { openAdobeSession } from '../adobe-session.js';
 import { EnvironmentError, EXIT, UsageError } from '../errors.js';
 import { printJson, Progress, wantsJson, type Io } from '../output.js';
@@ -34,10 +35,20 @@ function scrubValues(value: unknown): unknown {
 }
 
 export async function probeCommand(options: CommandOptions, io: Io): Promise<number> {
-  const [connectionId, ...more] = connectionIdsOf(options) ?? [];
-  if (!connectionId || more.length > 0) throw new UsageError('probe records one connection: give exactly one --connection <id>.');
+  const [given, ...more] = options.connection ?? [];
+  if (!given || more.length > 0) throw new UsageError('probe records one connection: give exactly one --connection <id>.');
   if (!options.record) throw new UsageError('probe needs --record <file>: where to write the recording.');
+  // A whole id may name any connection; the start of one, a target's.
+  const whole = CONNECTION_ID.test(given);
+  if (whole) connectionIdsOf(options);
   const session = await openAdobeSession(options, io.cwd, 'probe');
+  const connectionId: string = whole
+    ? given
+    : resolveConnectionIds(
+        [given],
+        session.config.targets.map((target) => target.connectionId),
+        'the configuration (give the whole id of a connection that is not a target)',
+      )![0]!;
   const target = session.config.targets.find((candidate) => candidate.connectionId.toLowerCase() === connectionId.toLowerCase());
   const sandboxName = options.sandbox?.[0] ?? target?.sandboxName;
   if (!sandboxName) throw new UsageError(`${connectionId} is not a configured target: give its sandbox with --sandbox <name>.`);

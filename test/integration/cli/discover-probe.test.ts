@@ -1,11 +1,14 @@
 /**
- * `discover` (every S3 connection in the sandboxes, and which ones nothing rotates) and `probe
- * --record` (Flow Service's answers for one connection, redacted), against the emulators with the
- * rotator's Adobe credentials.
+ * `discover` (every S3 connection in the sandboxes, and which ones nothing rotates: the function
+ * lists them, so the operator never reads the Adobe secret) and `probe --record` (Flow Service's
+ * answers for one connection, redacted, with the rotator's Adobe credentials: a contributor's tool).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../../cli/main.js';
+import { FUNCTION_NAME } from '../../../emulators/deployed-stack.js';
 import type { Recording } from '../../../cli/probe-recording.js';
 import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.js';
 
@@ -53,7 +56,31 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('discover', () => {
+  it('works with the function alone (no configuration), and the operator reads no secret: the function lists', async () => {
+    const operator = t.asOperator();
+    const before = t.world.emulators.secretsManager.requests.length;
+    let stdout = '';
+    const code = await run(['discover', '--function', FUNCTION_NAME, '--json'], {
+      stdout: { write: (text: string) => (stdout += text), isTTY: false },
+      stderr: { write: () => undefined, isTTY: false },
+      cwd: mkdtempSync(join(tmpdir(), 'aep-s3-rotator-discover-')),
+      now: Date.now,
+      env: { NO_COLOR: '1' },
+    });
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ sandboxes: ['prod', 'dev'], unmanagedTemporary: 1 });
+    const byOperator = t.world.emulators.secretsManager.requests
+      .slice(before)
+      .filter((request) => request.headers.authorization?.includes(operator.accessKeyId));
+    expect(byOperator).toEqual([]);
+    expect(t.stack.lambda.invocations.at(-1)!.event).toMatchObject({ inspect: true, discover: true, dryRun: true });
+  });
+
   it("marks every S3 connection in the targets' sandboxes, following every page, and prints a targets entry for the unmanaged temporary one", async () => {
+    const listings = () =>
+      t.world.emulators.flowService.requests.filter((request) => request.path === '/connections' && request.headers['x-sandbox-name'] === 'prod');
+    const before = listings().length;
     const result = await t.cli(['discover', '--json']);
 
     expect(result.code).toBe(1);
@@ -71,9 +98,7 @@ describe('discover', () => {
     expect(report.unmanagedTemporary).toBe(1);
     expect(report.targets).toEqual([{ connectionId: TEMPORARY, sandboxName: 'prod', createRole: { bucketName: 'acme-landing', folderPath: 'crm/daily' } }]);
     // One connection a page: every page was asked for.
-    expect(
-      t.world.emulators.flowService.requests.filter((request) => request.path === '/connections' && request.headers['x-sandbox-name'] === 'prod'),
-    ).toHaveLength(3);
+    expect(listings().length - before).toBe(3);
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
     expect(result.stdout).not.toContain('hand-made-secret-key');
   });
@@ -130,6 +155,13 @@ describe('probe --record', () => {
     expect(text).not.toMatch(/ASIA[0-9A-Z]{16}/);
     expect(JSON.stringify(recording.exchanges[0]!.response.body)).toContain('"s3SessionToken":"<redacted>"');
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+  });
+
+  it("takes the start of a target's id, as every command does", async () => {
+    const result = await t.cli(['probe', '--record', 'by-prefix.json', '--connection', t.world.connectionIds[0]!.slice(0, 8), '--json']);
+
+    expect(result.code).toBe(0);
+    expect(existsSync(join(t.dir, 'by-prefix.json'))).toBe(true);
   });
 
   it('needs the sandbox of a connection that is not a target, and one --connection', async () => {

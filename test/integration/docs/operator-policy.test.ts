@@ -134,6 +134,7 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
       },
     ],
     revoke: [() => ['revoke', '--connection', v().ORDERS_DEV!.slice(0, 8), ...F]],
+    discover: [() => ['discover', ...F], () => ['discover', '--sandbox', 'prod', ...F]],
     'test-alarm': [
       () => ['test-alarm', ...F],
       async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RequestValidationError } from '../../../lambda/errors.js';
-import { parseRotationRequest } from '../../../lambda/request.js';
+import { parseInvocation, parseRotationRequest } from '../../../lambda/request.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 
@@ -56,5 +56,29 @@ describe('parseRotationRequest', () => {
   ])('rejects %j naming the field', (event, expected) => {
     expect(() => parseRotationRequest(event)).toThrow(RequestValidationError);
     expect(() => parseRotationRequest(event)).toThrow(expected);
+  });
+});
+
+describe('parseInvocation', () => {
+  it('reads an inspect request, with dryRun: true as the CLI sends it', () => {
+    expect(parseInvocation({ inspect: true, probe: true, dryRun: true, unknownConnections: 'report' })).toEqual({
+      kind: 'inspect',
+      request: { probe: true, targetsOnly: false, reportUnknown: true },
+    });
+  });
+
+  it("reads a discover request, of the sandboxes named (once each) or, with none, the targets' own", () => {
+    expect(parseInvocation({ inspect: true, discover: true, sandboxes: ['prod', 'dev', 'prod'], dryRun: true }).request).toMatchObject({
+      discover: ['prod', 'dev'],
+    });
+    expect(parseInvocation({ inspect: true, discover: true }).request).toMatchObject({ discover: [] });
+  });
+
+  it('never takes an event with an inspect field for a rotation of every target', () => {
+    for (const event of [{ discover: true }, { sandboxes: ['prod'] }, { probe: true }, { targetsOnly: true }]) {
+      expect(() => parseInvocation(event), JSON.stringify(event)).toThrow(RequestValidationError);
+    }
+    expect(() => parseInvocation({ inspect: true, sandboxes: ['prod'] })).toThrow('sandboxes: only with "discover": true');
+    expect(() => parseInvocation({ inspect: true, discover: true, sandboxes: ['Prod_1'] })).toThrow('must be a sandbox name');
   });
 });

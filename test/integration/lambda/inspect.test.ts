@@ -216,7 +216,10 @@ describe('inspect', () => {
       'connectionIds: 4cb0c374-d3bb-4557-b139-5712880adc55 is not in the configured targets',
     ],
     [{ inspect: false }, 'inspect: must be true (omit it to rotate)'],
-    [{ inspect: true, caller: 'me' }, 'unknown field(s) caller; allowed: inspect, connectionIds, probe, targetsOnly, unknownConnections, discover, sandboxes, dryRun'],
+    [
+      { inspect: true, caller: 'me' },
+      'unknown field(s) caller; allowed: inspect, connectionIds, probe, targetsOnly, unknownConnections, discover, sandboxes, dryRun',
+    ],
     [{ inspect: true, dryRun: false }, 'dryRun: must be true when given with inspect'],
     [{ probe: true }, 'inspect: is required'],
   ])('refuses %j as it refuses a bad rotation request', async (event, message) => {

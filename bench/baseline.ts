@@ -19,13 +19,23 @@ export interface BaselineResult {
 }
 
 /** Rotate `world`'s `connections` once as the tutorial does, every request delayed by `delayMs`. */
-export async function baselineRun(artifacts: BenchArtifacts, world: World, connections: number, delayMs: number): Promise<BaselineResult> {
+export async function baselineRun(
+  artifacts: BenchArtifacts,
+  world: World,
+  connections: number,
+  delayMs: number,
+): Promise<BaselineResult> {
   const marks = requestMarks(world.emulators);
   const report = await runChild(artifacts, baselineTask(artifacts, world), [], 60_000 + connections * delayMs * 3 * 3);
   const run = report.runs[0]!;
   assertEveryConnectionRotated(`baseline, ${connections} connections`, run, connections);
   const floor = rotationFloor({ connections, concurrency: 1, delayMs }, TUTORIAL_GRAPH);
-  return { ms: run.ms, floorMs: floor.ms, ratio: run.ms / floor.ms, graphProblem: requestGraphProblem(TUTORIAL_GRAPH, world.emulators, marks, connections, 1) };
+  return {
+    ms: run.ms,
+    floorMs: floor.ms,
+    ratio: run.ms / floor.ms,
+    graphProblem: requestGraphProblem(TUTORIAL_GRAPH, world.emulators, marks, connections, 1),
+  };
 }
 
 /** A size as the baseline section needs it: its connections, the function's first invocation and the baseline. */
@@ -37,7 +47,14 @@ export interface BaselineComparison {
 
 function baselineRows(results: readonly BaselineComparison[]): Row[] {
   return [
-    ['connections', 'baseline floor (ms)', 'baseline (ms)', 'ratio', 'function, first invocation (ms)', 'baseline ÷ function'],
+    [
+      'connections',
+      'baseline floor (ms)',
+      'baseline (ms)',
+      'ratio',
+      'function, first invocation (ms)',
+      'baseline ÷ function',
+    ],
     ...results
       .filter((result) => result.baseline)
       .map((result) => [

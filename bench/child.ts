@@ -12,8 +12,18 @@ import { randomUUID } from 'node:crypto';
 import type { TutorialOptions, TutorialResult } from './tutorial-baseline.js';
 
 export type ChildTask =
-  | { readonly kind: 'handler'; readonly moduleUrl: string; readonly env: Record<string, string>; readonly invocations: number }
-  | { readonly kind: 'baseline'; readonly moduleUrl: string; readonly env: Record<string, string>; readonly options: TutorialOptions };
+  | {
+      readonly kind: 'handler';
+      readonly moduleUrl: string;
+      readonly env: Record<string, string>;
+      readonly invocations: number;
+    }
+  | {
+      readonly kind: 'baseline';
+      readonly moduleUrl: string;
+      readonly env: Record<string, string>;
+      readonly options: TutorialOptions;
+    };
 
 export interface ChildRun {
   readonly ms: number;
@@ -55,7 +65,13 @@ async function measure(run: () => Promise<{ rotated: number; failed: number; err
   const started = performance.now();
   const outcome = await run();
   const ms = performance.now() - started;
-  return { ms, cpuMs: cpuMs(process.cpuUsage(cpu)), ...outcome, maxRssBytes: maxRssBytes(), heapUsedBytes: process.memoryUsage().heapUsed };
+  return {
+    ms,
+    cpuMs: cpuMs(process.cpuUsage(cpu)),
+    ...outcome,
+    maxRssBytes: maxRssBytes(),
+    heapUsedBytes: process.memoryUsage().heapUsed,
+  };
 }
 
 async function perform(task: ChildTask): Promise<ChildReport> {
@@ -64,7 +80,12 @@ async function perform(task: ChildTask): Promise<ChildReport> {
   const importStarted = performance.now();
   const module = (await import(task.moduleUrl)) as Record<string, unknown>;
   const importMs = performance.now() - importStarted;
-  const base = { nodeVersion: process.version, importMs, maxRssAfterImportBytes: maxRssBytes(), heapUsedAfterImportBytes: process.memoryUsage().heapUsed };
+  const base = {
+    nodeVersion: process.version,
+    importMs,
+    maxRssAfterImportBytes: maxRssBytes(),
+    heapUsedAfterImportBytes: process.memoryUsage().heapUsed,
+  };
 
   if (task.kind === 'handler') {
     const handler = module.handler as (event: unknown) => Promise<{ rotated: number; failed: number }>;
@@ -91,7 +112,11 @@ async function perform(task: ChildTask): Promise<ChildReport> {
   const rotate = module.rotateLikeTheTutorial as (options: TutorialOptions) => Promise<TutorialResult>;
   const run = await measure(async () => {
     const result = await rotate(task.options);
-    return { rotated: result.rotated, failed: result.failed, ...(result.firstError ? { error: result.firstError } : {}) };
+    return {
+      rotated: result.rotated,
+      failed: result.failed,
+      ...(result.firstError ? { error: result.firstError } : {}),
+    };
   });
   return { ...base, runs: [run] };
 }
@@ -99,6 +124,7 @@ async function perform(task: ChildTask): Promise<ChildReport> {
 process.once('message', (task: ChildTask) => {
   perform(task).then(
     (report) => process.send!({ ok: true, report }, () => process.exit(0)),
-    (error: unknown) => process.send!({ ok: false, error: String((error as Error)?.stack ?? error) }, () => process.exit(1)),
+    (error: unknown) =>
+      process.send!({ ok: false, error: String((error as Error)?.stack ?? error) }, () => process.exit(1)),
   );
 });

@@ -32,7 +32,8 @@ export interface ColdStartSummary {
 /** Environment of the measured processes: nothing of the bench's own (no NODE_OPTIONS, no loaders). */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) if (process.env[key] !== undefined) env[key] = process.env[key]!;
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'])
+    if (process.env[key] !== undefined) env[key] = process.env[key]!;
   return { ...env, ...extra };
 }
 
@@ -43,7 +44,11 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
  * validates its configuration, creates its SDK clients) while it loads, as at Lambda's INIT, so
  * it needs a valid configuration to do the work it does in production.
  */
-export function measureColdStart(bundleFile: string, runs: number, functionEnv: Record<string, string>): ColdStartSummary[] {
+export function measureColdStart(
+  bundleFile: string,
+  runs: number,
+  functionEnv: Record<string, string>,
+): ColdStartSummary[] {
   const url = pathToFileURL(bundleFile).href;
   const probe = `const t=performance.now();await import(${JSON.stringify(url)});const ms=performance.now()-t;process.stdout.write(JSON.stringify({ms,rss:process.memoryUsage().rss}))`;
   const bareProbe = `process.stdout.write(JSON.stringify({rss:process.memoryUsage().rss}))`;
@@ -79,7 +84,9 @@ export function measureColdStart(bundleFile: string, runs: number, functionEnv: 
     label: result.label,
     processMedianMs: median(result.processMs),
     processP90Ms: quantile(result.processMs, 0.9),
-    ...(result.importMs.length > 0 ? { importMedianMs: median(result.importMs), importP90Ms: quantile(result.importMs, 0.9) } : {}),
+    ...(result.importMs.length > 0
+      ? { importMedianMs: median(result.importMs), importP90Ms: quantile(result.importMs, 0.9) }
+      : {}),
     rssMedianBytes: median(result.rssBytes),
   }));
 }
@@ -93,7 +100,14 @@ function coldStartRows(fn: BuiltFunction, summaries: ColdStartSummary[]): { size
       ['both (≈ the upload zip)', fmtBytes(fn.bytes + fn.mapBytes), fmtBytes(fn.gzipBytes + fn.mapGzipBytes)],
     ],
     timing: [
-      ['process', 'wall, spawn to exit: median (ms)', 'p90 (ms)', 'import() inside: median (ms)', 'p90 (ms)', 'RSS after (MiB)'],
+      [
+        'process',
+        'wall, spawn to exit: median (ms)',
+        'p90 (ms)',
+        'import() inside: median (ms)',
+        'p90 (ms)',
+        'RSS after (MiB)',
+      ],
       ...summaries.map((summary) => [
         summary.label,
         fmtMs(summary.processMedianMs),
@@ -107,7 +121,12 @@ function coldStartRows(fn: BuiltFunction, summaries: ColdStartSummary[]): { size
 }
 
 /** The report's "Cold start" section: the bundle's size, and {@link measureColdStart}'s `runs` runs of each process kind. */
-export function renderColdStartSection(out: ReportOutput, fn: BuiltFunction, summaries: ColdStartSummary[], runs: number): void {
+export function renderColdStartSection(
+  out: ReportOutput,
+  fn: BuiltFunction,
+  summaries: ColdStartSummary[],
+  runs: number,
+): void {
   out.heading('Cold start');
   const cold = coldStartRows(fn, summaries);
   out.text(

@@ -58,7 +58,12 @@ export function handlerTask(artifacts: BenchArtifacts, world: World): ChildTask 
 
 /** The task of rotating `world`'s connections as Adobe's tutorial does, by hand. */
 export function baselineTask(artifacts: BenchArtifacts, world: World): ChildTask {
-  return { kind: 'baseline', moduleUrl: artifacts.baselineUrl, env: functionEnv(world), options: tutorialOptions(world) };
+  return {
+    kind: 'baseline',
+    moduleUrl: artifacts.baselineUrl,
+    env: functionEnv(world),
+    options: tutorialOptions(world),
+  };
 }
 
 /**
@@ -66,8 +71,19 @@ export function baselineTask(artifacts: BenchArtifacts, world: World): ChildTask
  * resolve with its report once it has exited; reject if it fails, exits without a report, or
  * takes longer than `timeoutMs` (then it is killed).
  */
-export async function runChild(artifacts: BenchArtifacts, task: ChildTask, execArgv: string[], timeoutMs: number, cpuLimit?: CpuLimit): Promise<ChildReport> {
-  const child = fork(artifacts.childFile, [], { execPath: process.execPath, execArgv, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+export async function runChild(
+  artifacts: BenchArtifacts,
+  task: ChildTask,
+  execArgv: string[],
+  timeoutMs: number,
+  cpuLimit?: CpuLimit,
+): Promise<ChildReport> {
+  const child = fork(artifacts.childFile, [], {
+    execPath: process.execPath,
+    execArgv,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   // Before the task is sent: the child does nothing until then, so all its work is under the quota.
   if (cpuLimit) cpuLimit.add(child.pid!);
   let output = '';
@@ -95,8 +111,14 @@ export async function runChild(artifacts: BenchArtifacts, task: ChildTask, execA
  * Throw unless `run` rotated all `connections` with no failure: figures of a run that did not
  * rotate everything would measure something else. `what` names the run in the message.
  */
-export function assertEveryConnectionRotated(what: string, run: Pick<ChildRun, 'rotated' | 'failed' | 'error'>, connections: number): void {
+export function assertEveryConnectionRotated(
+  what: string,
+  run: Pick<ChildRun, 'rotated' | 'failed' | 'error'>,
+  connections: number,
+): void {
   if (run.rotated !== connections || run.failed !== 0) {
-    throw new Error(`${what}: ${run.rotated} of ${connections} rotated, ${run.failed} failed${run.error ? `: ${run.error}` : ''}`);
+    throw new Error(
+      `${what}: ${run.rotated} of ${connections} rotated, ${run.failed} failed${run.error ? `: ${run.error}` : ''}`,
+    );
   }
 }

@@ -33,7 +33,9 @@ export async function runCpuShare(artifacts: BenchArtifacts, delayMs: number): P
       return { results, unavailable: limited.unavailable };
     }
     try {
-      process.stdout.write(`CPU share: ${SHARE_CONNECTIONS} connections at ${memoryMb} MB (${limited.limit.description})...`);
+      process.stdout.write(
+        `CPU share: ${SHARE_CONNECTIONS} connections at ${memoryMb} MB (${limited.limit.description})...`,
+      );
       const result = await scenarioRun(artifacts, SHARE_CONNECTIONS, delayMs, memoryMb, limited.limit);
       results.push(result);
       limit ??= limited.limit.description.replace(/^(cgroup v\d).*/, '$1');

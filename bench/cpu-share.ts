@@ -39,7 +39,12 @@ export function limitCpu(share: number, name = `aep-rotator-bench-${process.pid}
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
       writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
-      return { limit: cgroup(dir, `cgroup v1, ${quotaUs.toLocaleString('en-US')} µs of CPU per ${CFS_PERIOD_US.toLocaleString('en-US')} µs`) };
+      return {
+        limit: cgroup(
+          dir,
+          `cgroup v1, ${quotaUs.toLocaleString('en-US')} µs of CPU per ${CFS_PERIOD_US.toLocaleString('en-US')} µs`,
+        ),
+      };
     }
     if (existsSync(join(v2, 'cgroup.controllers'))) {
       if (!readFileSync(join(v2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu')) {
@@ -48,7 +53,12 @@ export function limitCpu(share: number, name = `aep-rotator-bench-${process.pid}
       const dir = join(v2, name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${CFS_PERIOD_US}`);
-      return { limit: cgroup(dir, `cgroup v2, ${quotaUs.toLocaleString('en-US')} µs of CPU per ${CFS_PERIOD_US.toLocaleString('en-US')} µs`) };
+      return {
+        limit: cgroup(
+          dir,
+          `cgroup v2, ${quotaUs.toLocaleString('en-US')} µs of CPU per ${CFS_PERIOD_US.toLocaleString('en-US')} µs`,
+        ),
+      };
     }
     return { unavailable: 'no cgroup cpu controller under /sys/fs/cgroup' };
   } catch (error) {

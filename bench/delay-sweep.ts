@@ -41,7 +41,9 @@ export function goalReachedAt(sweep: ScenarioResult[]): string {
 
 /** The report's "Delay sweep" section. */
 export function renderDelaySweepSection(out: ReportOutput, sweep: ScenarioResult[]): void {
-  out.heading(`Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${FUNCTION_CONCURRENCY})`);
+  out.heading(
+    `Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${FUNCTION_CONCURRENCY})`,
+  );
   out.text(
     `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container per size and delay, invoked twice. ` +
       'The function adds a roughly constant amount of work per request, so its share of the total falls as the services get slower:',

@@ -44,15 +44,47 @@ const isExplorePath = (request: RecordedRequest) => /\/connections\/[^/]+\/explo
  * own role (lambda/rotate-connection.ts, lambda/credential-minter.ts, lambda/flow-service-client.ts).
  */
 export const ROTATION_GRAPH: readonly RequestNode[] = [
-  { id: 'SM GetSecretValue', service: 'secretsManager', after: [], once: 'invocation', matches: (r) => r.action === 'GetSecretValue' },
-  { id: 'IMS token', service: 'ims', after: ['SM GetSecretValue'], once: 'container', matches: (r) => r.path.endsWith('/ims/token/v3') },
-  { id: 'Flow GET', service: 'flowService', after: ['IMS token'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
+  {
+    id: 'SM GetSecretValue',
+    service: 'secretsManager',
+    after: [],
+    once: 'invocation',
+    matches: (r) => r.action === 'GetSecretValue',
+  },
+  {
+    id: 'IMS token',
+    service: 'ims',
+    after: ['SM GetSecretValue'],
+    once: 'container',
+    matches: (r) => r.path.endsWith('/ims/token/v3'),
+  },
+  {
+    id: 'Flow GET',
+    service: 'flowService',
+    after: ['IMS token'],
+    matches: (r) => r.method === 'GET' && isConnectionPath(r),
+  },
   // What the connection reads (its bucketName/folderPath) decides the session policy: minting waits for the GET.
   { id: 'STS AssumeRole', service: 'sts', after: ['Flow GET'], matches: (r) => r.action === 'AssumeRole' },
-  { id: 'STS GetCallerIdentity', service: 'sts', after: ['STS AssumeRole'], matches: (r) => r.action === 'GetCallerIdentity' },
-  { id: 'Flow PATCH', service: 'flowService', after: ['STS GetCallerIdentity'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
+  {
+    id: 'STS GetCallerIdentity',
+    service: 'sts',
+    after: ['STS AssumeRole'],
+    matches: (r) => r.action === 'GetCallerIdentity',
+  },
+  {
+    id: 'Flow PATCH',
+    service: 'flowService',
+    after: ['STS GetCallerIdentity'],
+    matches: (r) => r.method === 'PATCH' && isConnectionPath(r),
+  },
   // Adobe's side of the proof (lambda/adobe-verification.ts): Flow Service lists S3 with the new credentials.
-  { id: 'Flow explore', service: 'flowService', after: ['Flow PATCH'], matches: (r) => r.method === 'GET' && isExplorePath(r) },
+  {
+    id: 'Flow explore',
+    service: 'flowService',
+    after: ['Flow PATCH'],
+    matches: (r) => r.method === 'GET' && isExplorePath(r),
+  },
   // Did ingestion run (lambda/dataflow-runs.ts): the bench's connections have no source connection, so no flows or runs follow.
   {
     id: 'Flow source connections',
@@ -79,8 +111,18 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
 export const TUTORIAL_GRAPH: readonly RequestNode[] = [
   { id: 'IMS token', service: 'ims', after: [], once: 'container', matches: (r) => r.path.endsWith('/ims/token/v3') },
   { id: 'STS AssumeRole', service: 'sts', after: ['IMS token'], matches: (r) => r.action === 'AssumeRole' },
-  { id: 'Flow GET', service: 'flowService', after: ['STS AssumeRole'], matches: (r) => r.method === 'GET' && isConnectionPath(r) },
-  { id: 'Flow PATCH', service: 'flowService', after: ['Flow GET'], matches: (r) => r.method === 'PATCH' && isConnectionPath(r) },
+  {
+    id: 'Flow GET',
+    service: 'flowService',
+    after: ['STS AssumeRole'],
+    matches: (r) => r.method === 'GET' && isConnectionPath(r),
+  },
+  {
+    id: 'Flow PATCH',
+    service: 'flowService',
+    after: ['Flow GET'],
+    matches: (r) => r.method === 'PATCH' && isConnectionPath(r),
+  },
 ];
 
 /**
@@ -170,7 +212,10 @@ export const GOAL_RATIO = 1.1;
  * The smallest delay from which every run, at that delay or any longer one, is within `goal` of
  * its floor; undefined when even the longest delay has a run above it.
  */
-export function smallestDelayWithinGoal(runs: ReadonlyArray<{ readonly delayMs: number; readonly ratio: number }>, goal: number): number | undefined {
+export function smallestDelayWithinGoal(
+  runs: ReadonlyArray<{ readonly delayMs: number; readonly ratio: number }>,
+  goal: number,
+): number | undefined {
   const delays = [...new Set(runs.map((run) => run.delayMs))].sort((a, b) => a - b);
   return delays.find((delayMs) => runs.every((run) => run.delayMs < delayMs || run.ratio <= goal));
 }

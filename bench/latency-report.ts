@@ -10,7 +10,9 @@ import { aboveGoalMark, fmtInt, fmtMs, fmtRatio, type ReportOutput, type Row } f
 
 function latencyRows(results: SizeResult[], which: 'cold' | 'warm'): Row[] {
   const spread = (result: SizeResult) =>
-    result.coldRunsMs.length > 1 ? `${fmtMs(Math.min(...result.coldRunsMs))}–${fmtMs(Math.max(...result.coldRunsMs))}` : '-';
+    result.coldRunsMs.length > 1
+      ? `${fmtMs(Math.min(...result.coldRunsMs))}–${fmtMs(Math.max(...result.coldRunsMs))}`
+      : '-';
   return [
     [
       'connections',
@@ -42,7 +44,13 @@ function latencyRows(results: SizeResult[], which: 'cold' | 'warm'): Row[] {
 
 function cpuRows(results: SizeResult[]): Row[] {
   return [
-    ['connections', 'function CPU / rotation, first (ms)', 'function CPU / rotation, warm (ms)', 'emulators CPU / rotation (ms)', 'other processes meanwhile'],
+    [
+      'connections',
+      'function CPU / rotation, first (ms)',
+      'function CPU / rotation, warm (ms)',
+      'emulators CPU / rotation (ms)',
+      'other processes meanwhile',
+    ],
     ...results.map((result) => [
       fmtInt(result.connections),
       (result.cold.cpuMs / result.connections).toFixed(2),
@@ -62,7 +70,11 @@ function timeSplit(label: string, figures: InvocationFigures, delayMs: number): 
 }
 
 /** The report's "Rotation latency" section for every size measured. */
-export function renderLatencySection(out: ReportOutput, results: SizeResult[], { delayMs, roundTripMs }: LatencySetting): void {
+export function renderLatencySection(
+  out: ReportOutput,
+  results: SizeResult[],
+  { delayMs, roundTripMs }: LatencySetting,
+): void {
   const firstPath = criticalPath(ROTATION_GRAPH, { cached: 'nothing' });
   const laterPath = criticalPath(ROTATION_GRAPH, { cached: 'everything' });
   const tail = tailPath(ROTATION_GRAPH);
@@ -84,7 +96,9 @@ export function renderLatencySection(out: ReportOutput, results: SizeResult[], {
   out.table(latencyRows(results, 'warm'));
   const one = results.find((result) => result.connections === 1);
   if (one?.cold.waited && one.warm.waited) {
-    out.text(`Where one connection's time goes (emulator-side timestamps of each request, from node:http diagnostics channels):`);
+    out.text(
+      `Where one connection's time goes (emulator-side timestamps of each request, from node:http diagnostics channels):`,
+    );
     out.text(`- ${timeSplit('first invocation', one.cold, delayMs)}`);
     out.text(`- ${timeSplit('warm invocation', one.warm, delayMs)}`);
   }

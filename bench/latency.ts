@@ -76,18 +76,29 @@ export function medianRun<T extends { readonly cold: { readonly ms: number } }>(
   return byCold[Math.floor((byCold.length - 1) / 2)]!;
 }
 
-async function functionRun(artifacts: BenchArtifacts, world: World, connections: number, setting: LatencySetting): Promise<FunctionRun> {
+async function functionRun(
+  artifacts: BenchArtifacts,
+  world: World,
+  connections: number,
+  setting: LatencySetting,
+): Promise<FunctionRun> {
   const marks = requestMarks(world.emulators);
   // Spans are identified by their order per emulator, which holds only while requests never overlap: one connection.
   const traced = connections === 1;
   if (traced) startRecordingServerSpans();
   const cpuBefore = sampleCpu();
   const parentCpu = process.cpuUsage();
-  const report = await runChild(artifacts, handlerTask(artifacts, world), FUNCTION_NODE_FLAGS, 60_000 + connections * 250);
+  const report = await runChild(
+    artifacts,
+    handlerTask(artifacts, world),
+    FUNCTION_NODE_FLAGS,
+    60_000 + connections * 250,
+  );
   const parentCpuUsage = process.cpuUsage(parentCpu);
   const cpuAfter = sampleCpu();
   const spans = traced ? stopRecordingServerSpans() : [];
-  for (const [index, run] of report.runs.entries()) assertEveryConnectionRotated(`${connections} connections, invocation ${index + 1}`, run, connections);
+  for (const [index, run] of report.runs.entries())
+    assertEveryConnectionRotated(`${connections} connections, invocation ${index + 1}`, run, connections);
 
   // The bench's world puts connections in two sandboxes, dev and prod, alternately (bench/services.ts):
   // each is listed in pages of LIST_PAGE_LIMIT connections.
@@ -95,7 +106,14 @@ async function functionRun(artifacts: BenchArtifacts, world: World, connections:
     (pages, inSandbox) => pages + Math.ceil(inSandbox / LIST_PAGE_LIMIT),
     0,
   );
-  const graphProblem = requestGraphProblem(ROTATION_GRAPH, world.emulators, marks, connections, report.runs.length, listingPages);
+  const graphProblem = requestGraphProblem(
+    ROTATION_GRAPH,
+    world.emulators,
+    marks,
+    connections,
+    report.runs.length,
+    listingPages,
+  );
 
   let waited: Array<WaitedFor | undefined> = [undefined, undefined];
   if (traced) {
@@ -108,7 +126,12 @@ async function functionRun(artifacts: BenchArtifacts, world: World, connections:
   const figures = (index: number, warm: boolean): InvocationFigures => {
     const run = report.runs[index]!;
     const floor = rotationFloor({ connections, concurrency: FUNCTION_CONCURRENCY, delayMs: setting.delayMs, warm });
-    const rttFloor = rotationFloor({ connections, concurrency: FUNCTION_CONCURRENCY, delayMs: setting.roundTripMs, warm });
+    const rttFloor = rotationFloor({
+      connections,
+      concurrency: FUNCTION_CONCURRENCY,
+      delayMs: setting.roundTripMs,
+      warm,
+    });
     return {
       ms: run.ms,
       floorMs: floor.ms,
@@ -141,12 +164,18 @@ async function functionRun(artifacts: BenchArtifacts, world: World, connections:
  * Seed `connections`, run the function {@link repeatsFor} times (a new container each) and, with
  * `withBaseline`, the tutorial baseline once, all at `setting.delayMs`.
  */
-export async function benchSize(artifacts: BenchArtifacts, connections: number, setting: LatencySetting, withBaseline: boolean): Promise<SizeResult> {
+export async function benchSize(
+  artifacts: BenchArtifacts,
+  connections: number,
+  setting: LatencySetting,
+  withBaseline: boolean,
+): Promise<SizeResult> {
   const { world, seedMs } = await seedWorld(connections);
   try {
     setLatency(world, setting.delayMs);
     const runs: FunctionRun[] = [];
-    for (let repeat = 0; repeat < repeatsFor(connections); repeat += 1) runs.push(await functionRun(artifacts, world, connections, setting));
+    for (let repeat = 0; repeat < repeatsFor(connections); repeat += 1)
+      runs.push(await functionRun(artifacts, world, connections, setting));
     const chosen = medianRun(runs);
     const graphProblem = runs
       .map((run) => run.graphProblem)

@@ -64,7 +64,10 @@ export function ownCpuTicks(): number | undefined {
 }
 
 /** How busy the machine was (0..1, all cores) between two {@link cpuTimes} samples. */
-export function busyBetween(before: ReturnType<typeof cpuTimes>, after: ReturnType<typeof cpuTimes>): number | undefined {
+export function busyBetween(
+  before: ReturnType<typeof cpuTimes>,
+  after: ReturnType<typeof cpuTimes>,
+): number | undefined {
   if (!before || !after || after.total === before.total) return undefined;
   return (after.busy - before.busy) / (after.total - before.total);
 }
@@ -126,7 +129,8 @@ export function referenceWorkloadMs(): number {
 /** The commit the function was bundled from, and whether lambda/ had uncommitted changes (read-only git). */
 function codeVersion(): string {
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const commit = git('rev-parse', '--short', 'HEAD');
     const dirty = git('status', '--porcelain', '--', 'lambda');
     return `commit ${commit}${dirty ? ' with uncommitted changes in lambda/' : ''}`;

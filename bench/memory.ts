@@ -7,7 +7,8 @@ import type { SizeResult } from './latency.js';
 import { fmtBytes, fmtInt, type ReportOutput, type Row } from './report.js';
 
 function memoryRows(result: SizeResult): Row[] {
-  const share = (bytes: number) => ` (${((100 * bytes) / (FUNCTION_MEMORY_MB * 1024 * 1024)).toFixed(0)}% of ${FUNCTION_MEMORY_MB} MB)`;
+  const share = (bytes: number) =>
+    ` (${((100 * bytes) / (FUNCTION_MEMORY_MB * 1024 * 1024)).toFixed(0)}% of ${FUNCTION_MEMORY_MB} MB)`;
   return [
     ['point in the run', 'peak RSS (maxRSS)', 'heapUsed'],
     ['after importing the bundle', fmtBytes(result.maxRssAfterImportBytes), fmtBytes(result.heapUsedAfterImportBytes)],
@@ -16,8 +17,14 @@ function memoryRows(result: SizeResult): Row[] {
       fmtBytes(result.cold.maxRssBytes) + share(result.cold.maxRssBytes),
       fmtBytes(result.cold.heapUsedBytes),
     ],
-    ['after the second, warm invocation', fmtBytes(result.warm.maxRssBytes) + share(result.warm.maxRssBytes), fmtBytes(result.warm.heapUsedBytes)],
-    ...(result.retainedHeapBytes === undefined ? [] : [['then after a full GC (what the container keeps)', '-', fmtBytes(result.retainedHeapBytes)]]),
+    [
+      'after the second, warm invocation',
+      fmtBytes(result.warm.maxRssBytes) + share(result.warm.maxRssBytes),
+      fmtBytes(result.warm.heapUsedBytes),
+    ],
+    ...(result.retainedHeapBytes === undefined
+      ? []
+      : [['then after a full GC (what the container keeps)', '-', fmtBytes(result.retainedHeapBytes)]]),
   ];
 }
 

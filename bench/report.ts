@@ -43,7 +43,8 @@ export function fmtBytes(bytes: number): string {
 }
 
 /** A share of the machine (0..1) as a whole percentage, or "unknown". */
-export const fmtPercent = (share: number | undefined) => (share === undefined ? 'unknown' : `${(share * 100).toFixed(0)}%`);
+export const fmtPercent = (share: number | undefined) =>
+  share === undefined ? 'unknown' : `${(share * 100).toFixed(0)}%`;
 
 /** One table row, its cells already formatted. */
 export type Row = readonly string[];
@@ -54,7 +55,9 @@ export function textTable(rows: readonly Row[]): string {
   const numeric = (cell: string) => /^[-+]?[\d,.]+( ?[a-zA-Z×%]+)?$/.test(cell) || cell === '-';
   const line = (row: Row) =>
     row
-      .map((cell, column) => (numeric(cell) && rows.indexOf(row) > 0 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .map((cell, column) =>
+        numeric(cell) && rows.indexOf(row) > 0 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
       .join('  ')
       .trimEnd();
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
@@ -63,7 +66,9 @@ export function textTable(rows: readonly Row[]): string {
 /** The same table in Markdown. */
 export function markdownTable(rows: readonly Row[]): string {
   const escapePipes = (cell: string) => cell.replaceAll('|', '\\|');
-  const numericColumn = rows[0]!.map((_, column) => rows.slice(1).every((row) => /^[-+]?[\d,.]+( ?[a-zA-Z×%]+)?$|^-$/.test(row[column] ?? '')));
+  const numericColumn = rows[0]!.map((_, column) =>
+    rows.slice(1).every((row) => /^[-+]?[\d,.]+( ?[a-zA-Z×%]+)?$|^-$/.test(row[column] ?? '')),
+  );
   return [
     `| ${rows[0]!.map(escapePipes).join(' | ')} |`,
     `| ${numericColumn.map((numeric) => (numeric ? '---:' : '---')).join(' | ')} |`,

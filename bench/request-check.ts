@@ -22,14 +22,29 @@ export function requestMarks(emulators: RecordingEmulators): Record<ServiceName,
 }
 
 /** Requests the graph expects for `invocations` rotations of `connections` in one container (`sandboxes`: the listing's pages of one invocation). */
-export function expectedRequests(graph: readonly RequestNode[], connections: number, invocations: number, sandboxes = 1): Map<string, number> {
+export function expectedRequests(
+  graph: readonly RequestNode[],
+  connections: number,
+  invocations: number,
+  sandboxes = 1,
+): Map<string, number> {
   const count = (node: RequestNode) =>
-    node.once === 'container' ? 1 : node.once === 'invocation' ? invocations : node.once === 'sandbox' ? sandboxes * invocations : connections * invocations;
+    node.once === 'container'
+      ? 1
+      : node.once === 'invocation'
+        ? invocations
+        : node.once === 'sandbox'
+          ? sandboxes * invocations
+          : connections * invocations;
   return new Map(graph.map((node) => [node.id, count(node)]));
 }
 
 /** Requests the emulators recorded, counted per graph node, plus those no node accounts for. */
-export function countRequests(graph: readonly RequestNode[], emulators: RecordingEmulators, since: Record<ServiceName, number>) {
+export function countRequests(
+  graph: readonly RequestNode[],
+  emulators: RecordingEmulators,
+  since: Record<ServiceName, number>,
+) {
   const counts = new Map(graph.map((node) => [node.id, 0]));
   let unexpected = 0;
   for (const service of SERVICES) {
@@ -43,7 +58,10 @@ export function countRequests(graph: readonly RequestNode[], emulators: Recordin
 }
 
 /** "" when the recorded requests are exactly what the graph expects, else what differs. */
-export function graphMismatch(expected: Map<string, number>, recorded: { counts: Map<string, number>; unexpected: number }): string {
+export function graphMismatch(
+  expected: Map<string, number>,
+  recorded: { counts: Map<string, number>; unexpected: number },
+): string {
   const problems: string[] = [];
   for (const [id, count] of expected) {
     const seen = recorded.counts.get(id) ?? 0;
@@ -65,7 +83,10 @@ export function requestGraphProblem(
   invocations: number,
   sandboxes = 1,
 ): string {
-  return graphMismatch(expectedRequests(graph, connections, invocations, sandboxes), countRequests(graph, emulators, marks));
+  return graphMismatch(
+    expectedRequests(graph, connections, invocations, sandboxes),
+    countRequests(graph, emulators, marks),
+  );
 }
 
 /** A graph request with its emulator-side start and finish. */
@@ -91,7 +112,9 @@ export function identifySpans(
   for (const service of SERVICES) {
     const emulator = emulators[service];
     const port = portOf(emulator.url);
-    const serverSpans = from.filter((span) => (span.server.address() as AddressInfo | null)?.port === port).sort((a, b) => a.start - b.start);
+    const serverSpans = from
+      .filter((span) => (span.server.address() as AddressInfo | null)?.port === port)
+      .sort((a, b) => a.start - b.start);
     const recorded = emulator.requests.slice(marks[service]);
     serverSpans.forEach((span, index) => {
       const request = recorded[index];
@@ -103,7 +126,10 @@ export function identifySpans(
 }
 
 const lastToFinish = (requests: readonly TimedRequest[]) =>
-  requests.reduce<TimedRequest | undefined>((last, request) => (!last || request.finish > last.finish ? request : last), undefined);
+  requests.reduce<TimedRequest | undefined>(
+    (last, request) => (!last || request.finish > last.finish ? request : last),
+    undefined,
+  );
 
 /**
  * The requests an invocation waited for, back from the last one to answer: each step goes to the
@@ -115,7 +141,9 @@ export function waitedChain(invocation: readonly TimedRequest[]): TimedRequest[]
   const chain: TimedRequest[] = [];
   while (current) {
     chain.unshift(current);
-    current = lastToFinish(current.node.after.map((id) => byId.get(id)).filter((request): request is TimedRequest => request !== undefined));
+    current = lastToFinish(
+      current.node.after.map((id) => byId.get(id)).filter((request): request is TimedRequest => request !== undefined),
+    );
   }
   return chain;
 }

@@ -48,7 +48,17 @@ import { renderLatencySection } from './latency-report.js';
 import { idleMachineBusy, machine, referenceWorkloadMs, renderMachineSection, type MachineContext } from './machine.js';
 import { renderMemorySection } from './memory.js';
 import { parseBenchOptions } from './options.js';
-import { fmtBytes, fmtInt, fmtMs, fmtPercent, fmtRatio, markdownReport, terminalOutput, writeGeneratedBlock, type ReportOutput } from './report.js';
+import {
+  fmtBytes,
+  fmtInt,
+  fmtMs,
+  fmtPercent,
+  fmtRatio,
+  markdownReport,
+  terminalOutput,
+  writeGeneratedBlock,
+  type ReportOutput,
+} from './report.js';
 import type { ScenarioResult } from './scenario-run.js';
 import { functionEnv, measureRoundTripAt, seedWorld } from './services.js';
 
@@ -92,7 +102,8 @@ async function main(): Promise<void> {
     const { fn } = artifacts;
     console.log(`bundled in ${fmtMs(fn.buildMs)} ms: ${fmtBytes(fn.bytes)} (${fmtBytes(fn.gzipBytes)} gzipped)`);
     const busyBefore = await idleMachineBusy();
-    if ((busyBefore ?? 0) > 0.1) console.log(`Note: other processes are using ${fmtPercent(busyBefore)} of the machine; figures will be noisy.`);
+    if ((busyBefore ?? 0) > 0.1)
+      console.log(`Note: other processes are using ${fmtPercent(busyBefore)} of the machine; figures will be noisy.`);
     const referenceBefore = referenceWorkloadMs();
 
     console.log(`cold start: ${coldStartRuns} runs of each process kind...`);
@@ -116,7 +127,9 @@ async function main(): Promise<void> {
       );
     }
 
-    const scenarios = options.scenarios ? { sweep: await runDelaySweep(artifacts), share: await runCpuShare(artifacts, delayMs) } : undefined;
+    const scenarios = options.scenarios
+      ? { sweep: await runDelaySweep(artifacts), share: await runCpuShare(artifacts, delayMs) }
+      : undefined;
 
     const busyAfter = await idleMachineBusy();
     const referenceAfter = referenceWorkloadMs();
@@ -143,7 +156,9 @@ async function main(): Promise<void> {
       );
       console.log(`Wrote the figures into ${file}.`);
     } else {
-      console.log(`BENCHMARKS.md not written (${options.quick ? '--quick' : '--no-write'}; add --write to write anyway).`);
+      console.log(
+        `BENCHMARKS.md not written (${options.quick ? '--quick' : '--no-write'}; add --write to write anyway).`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,14 @@
  * its connections twice at a chosen delay, memory and CPU quota, measured against the floor.
  */
 import { rotationFloor } from './floor.js';
-import { assertEveryConnectionRotated, FUNCTION_CONCURRENCY, handlerTask, nodeFlagsFor, runChild, type BenchArtifacts } from './container.js';
+import {
+  assertEveryConnectionRotated,
+  FUNCTION_CONCURRENCY,
+  handlerTask,
+  nodeFlagsFor,
+  runChild,
+  type BenchArtifacts,
+} from './container.js';
 import { lambdaCpuShare, type CpuLimit } from './cpu-share.js';
 import { aboveGoalMark, fmtInt, fmtMs, fmtRatio, type Row } from './report.js';
 import { seedWorld, setLatency } from './services.js';
@@ -36,9 +43,19 @@ export async function scenarioRun(
   const { world } = await seedWorld(connections);
   try {
     setLatency(world, delayMs);
-    const report = await runChild(artifacts, handlerTask(artifacts, world), nodeFlagsFor(memoryMb), 120_000 + connections * 1000, cpuLimit);
+    const report = await runChild(
+      artifacts,
+      handlerTask(artifacts, world),
+      nodeFlagsFor(memoryMb),
+      120_000 + connections * 1000,
+      cpuLimit,
+    );
     for (const [index, run] of report.runs.entries()) {
-      assertEveryConnectionRotated(`${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`, run, connections);
+      assertEveryConnectionRotated(
+        `${connections} connections at ${delayMs} ms and ${memoryMb} MB, invocation ${index + 1}`,
+        run,
+        connections,
+      );
     }
     const figures = (index: number, warm: boolean): ScenarioFigures => ({
       ms: report.runs[index]!.ms,
@@ -73,7 +90,9 @@ export function scenarioRows(results: ScenarioResult[], first: 'delay' | 'memory
     ],
     ...results.map((result) => [
       ...(first === 'delay' ? [fmtInt(result.connections)] : []),
-      first === 'delay' ? fmtInt(result.delayMs) : `${fmtInt(result.memoryMb)}, ${(lambdaCpuShare(result.memoryMb) * 100).toFixed(1)}% of a vCPU`,
+      first === 'delay'
+        ? fmtInt(result.delayMs)
+        : `${fmtInt(result.memoryMb)}, ${(lambdaCpuShare(result.memoryMb) * 100).toFixed(1)}% of a vCPU`,
       fmtMs(result.cold.floorMs),
       fmtMs(result.cold.ms),
       fmtRatio(result.cold.ms / result.cold.floorMs) + aboveGoalMark(result.cold.ms / result.cold.floorMs),

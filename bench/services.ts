@@ -15,7 +15,9 @@ import type { TutorialOptions, TutorialTarget } from './tutorial-baseline.js';
  */
 export async function seedWorld(connections: number): Promise<{ world: World; seedMs: number }> {
   const started = performance.now();
-  const world = await startWorld({ connections: Array.from({ length: connections }, (_, index) => ({ sandboxName: index % 2 ? 'prod' : 'dev' })) });
+  const world = await startWorld({
+    connections: Array.from({ length: connections }, (_, index) => ({ sandboxName: index % 2 ? 'prod' : 'dev' })),
+  });
   return { world, seedMs: performance.now() - started };
 }
 
@@ -29,7 +31,11 @@ export function setLatency(world: World, ms: number): void {
  * rotator dimension): its metrics on, each connection's embedded-metric document written to the
  * child's stdout as to Lambda's log pipe; its log lines silenced (they would only cost time here).
  */
-export const functionEnv = (world: World) => ({ ...world.env, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_LAMBDA_FUNCTION_NAME: 'aep-s3-rotator-bench' });
+export const functionEnv = (world: World) => ({
+  ...world.env,
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  AWS_LAMBDA_FUNCTION_NAME: 'aep-s3-rotator-bench',
+});
 
 /** What the operator following Adobe's tutorial has at hand for `world`'s connections. */
 export function tutorialOptions(world: World): TutorialOptions {

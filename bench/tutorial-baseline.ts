@@ -40,7 +40,12 @@ const SCOPES = 'openid,session,AdobeID,read_organizations,additional_info.projec
 export async function rotateLikeTheTutorial(options: TutorialOptions): Promise<TutorialResult> {
   const { access_token: token } = await got
     .post(`${options.imsUrl}/ims/token/v3`, {
-      form: { grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret, scope: options.scopes ?? SCOPES },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: options.clientId,
+        client_secret: options.clientSecret,
+        scope: options.scopes ?? SCOPES,
+      },
     })
     .json<{ access_token: string }>();
 

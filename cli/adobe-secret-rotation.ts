@@ -55,7 +55,10 @@ const regional = (options: AwsOptions) => (options.region ? { region: options.re
 const iso = (date: Date | undefined) => date?.toISOString();
 
 /** `DescribeSecret` of the Adobe credentials secret, read as a rotation's status. */
-export async function describeAdobeSecretRotation(secretId: string, options: AwsOptions = {}): Promise<AdobeSecretRotationStatus> {
+export async function describeAdobeSecretRotation(
+  secretId: string,
+  options: AwsOptions = {},
+): Promise<AdobeSecretRotationStatus> {
   const client = new SecretsManagerClient(regional(options));
   try {
     const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
@@ -78,7 +81,9 @@ export async function describeAdobeSecretRotation(secretId: string, options: Aws
     };
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException')
-      throw new EnvironmentError(`The Adobe credentials secret ${secretId} does not exist (check AWS_REGION and the configuration).`);
+      throw new EnvironmentError(
+        `The Adobe credentials secret ${secretId} does not exist (check AWS_REGION and the configuration).`,
+      );
     throw describeAwsError(error, `describe secret ${secretId}`) ?? error;
   } finally {
     client.destroy();
@@ -95,11 +100,17 @@ const PREVIOUS_ROTATION_UNFINISHED = /previous rotation isn.t complete/i;
  *
  * @throws EnvironmentError when the secret has no rotation configured (deploy with `adobeSecretRotation`).
  */
-export async function startAdobeSecretRotation(secretId: string, options: AwsOptions = {}): Promise<{ readonly token: string; readonly retried: boolean }> {
+export async function startAdobeSecretRotation(
+  secretId: string,
+  options: AwsOptions = {},
+): Promise<{ readonly token: string; readonly retried: boolean }> {
   const client = new SecretsManagerClient(regional(options));
   try {
     const started = await client.send(new RotateSecretCommand({ SecretId: secretId }));
-    if (!started.VersionId) throw new EnvironmentError(`Secrets Manager started no rotation of ${secretId} (RotateSecret returned no VersionId).`);
+    if (!started.VersionId)
+      throw new EnvironmentError(
+        `Secrets Manager started no rotation of ${secretId} (RotateSecret returned no VersionId).`,
+      );
     return { token: started.VersionId, retried: false };
   } catch (error) {
     const { name, message } = error as Error;
@@ -113,7 +124,9 @@ export async function startAdobeSecretRotation(secretId: string, options: AwsOpt
       );
     }
     if (name === 'ResourceNotFoundException')
-      throw new EnvironmentError(`The Adobe credentials secret ${secretId} does not exist (check AWS_REGION and the configuration).`);
+      throw new EnvironmentError(
+        `The Adobe credentials secret ${secretId} does not exist (check AWS_REGION and the configuration).`,
+      );
     throw describeAwsError(error, `rotate secret ${secretId}`) ?? error;
   } finally {
     client.destroy();
@@ -121,7 +134,12 @@ export async function startAdobeSecretRotation(secretId: string, options: AwsOpt
 }
 
 /** A step line of the rotation function, if `message` is one of `token`'s. */
-function stepLineOf(message: string, token: string, at: number, eventId: string | undefined): RotationStepLine | undefined {
+function stepLineOf(
+  message: string,
+  token: string,
+  at: number,
+  eventId: string | undefined,
+): RotationStepLine | undefined {
   let line: Record<string, unknown>;
   try {
     line = JSON.parse(message.slice(message.indexOf('{'))) as Record<string, unknown>;
@@ -132,7 +150,15 @@ function stepLineOf(message: string, token: string, at: number, eventId: string 
   if ((!ok && line.message !== ROTATION_STEP_LOG.failed) || line.clientRequestToken !== token) return undefined;
   if (!(ROTATION_STEPS as readonly unknown[]).includes(line.step)) return undefined;
   const text = (field: string) => (typeof line[field] === 'string' ? { [field]: line[field] as string } : {});
-  return { step: line.step as RotationStepName, ok, at, ...(eventId ? { eventId } : {}), ...text('detail'), ...text('errorCode'), ...text('error') };
+  return {
+    step: line.step as RotationStepName,
+    ok,
+    at,
+    ...(eventId ? { eventId } : {}),
+    ...text('detail'),
+    ...text('errorCode'),
+    ...text('error'),
+  };
 }
 
 /**
@@ -140,13 +166,20 @@ function stepLineOf(message: string, token: string, at: number, eventId: string 
  * oldest first.
  * @throws EnvironmentError when the log group cannot be read (its name, the permission).
  */
-export async function rotationSteps(logGroupName: string, token: string, since: number, options: AwsOptions = {}): Promise<RotationStepLine[]> {
+export async function rotationSteps(
+  logGroupName: string,
+  token: string,
+  since: number,
+  options: AwsOptions = {},
+): Promise<RotationStepLine[]> {
   const client = new CloudWatchLogsClient(regional(options));
   const lines: RotationStepLine[] = [];
   try {
     let nextToken: string | undefined;
     do {
-      const page = await client.send(new FilterLogEventsCommand({ logGroupName, startTime: since, filterPattern: `"${token}"`, nextToken }));
+      const page = await client.send(
+        new FilterLogEventsCommand({ logGroupName, startTime: since, filterPattern: `"${token}"`, nextToken }),
+      );
       for (const event of page.events ?? []) {
         const line = event.message ? stepLineOf(event.message, token, event.timestamp ?? 0, event.eventId) : undefined;
         if (line) lines.push(line);
@@ -155,7 +188,8 @@ export async function rotationSteps(logGroupName: string, token: string, since: 
     } while (nextToken);
     return lines.sort((a, b) => a.at - b.at);
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') throw new EnvironmentError(`The rotation function's log group ${logGroupName} does not exist.`);
+    if ((error as Error).name === 'ResourceNotFoundException')
+      throw new EnvironmentError(`The rotation function's log group ${logGroupName} does not exist.`);
     throw describeAwsError(error, `read log group ${logGroupName}`) ?? error;
   } finally {
     client.destroy();
@@ -208,7 +242,9 @@ export async function waitForAdobeSecretRotation(options: WaitOptions): Promise<
     const status = await describeAdobeSecretRotation(options.secretId, options);
     if (!logUnavailable && options.logGroupName) {
       try {
-        steps = (await rotationSteps(options.logGroupName, options.token, options.since, options)).filter((line) => !earlier.has(keyOf(line)));
+        steps = (await rotationSteps(options.logGroupName, options.token, options.since, options)).filter(
+          (line) => !earlier.has(keyOf(line)),
+        );
       } catch (error) {
         if (!(error instanceof EnvironmentError)) throw error;
         logUnavailable = error.message;
@@ -225,8 +261,10 @@ export async function waitForAdobeSecretRotation(options: WaitOptions): Promise<
     const promoted = status.currentVersionId === options.token;
     const finished = steps.some((line) => line.step === 'finishSecret');
     if (failed) return { outcome: 'failed', steps, status, ...(logUnavailable ? { logUnavailable } : {}) };
-    if (promoted && (finished || logUnavailable)) return { outcome: 'succeeded', steps, status, ...(logUnavailable ? { logUnavailable } : {}) };
-    if (options.now() >= deadline) return { outcome: 'timed-out', steps, status, ...(logUnavailable ? { logUnavailable } : {}) };
+    if (promoted && (finished || logUnavailable))
+      return { outcome: 'succeeded', steps, status, ...(logUnavailable ? { logUnavailable } : {}) };
+    if (options.now() >= deadline)
+      return { outcome: 'timed-out', steps, status, ...(logUnavailable ? { logUnavailable } : {}) };
     await sleep(POLL_DELAYS_MS[Math.min(attempt, POLL_DELAYS_MS.length - 1)]!);
   }
 }
@@ -249,15 +287,27 @@ export function describeAdobeSecretLine(
   now: number,
   held?: HeldClientSecrets,
 ): { readonly text: string; readonly attention: boolean } {
-  const heldText = held ? `; Adobe holds ${held.count} secret${held.count === 1 ? '' : 's'}${held.count > 1 ? ' (the old one was not deleted)' : ''}` : '';
+  const heldText = held
+    ? `; Adobe holds ${held.count} secret${held.count === 1 ? '' : 's'}${held.count > 1 ? ' (the old one was not deleted)' : ''}`
+    : '';
   if (!status.rotationEnabled) {
-    return { text: `Adobe client secret: not rotated by Secrets Manager (adobeSecretRotation is off)${heldText}`, attention: true };
+    return {
+      text: `Adobe client secret: not rotated by Secrets Manager (adobeSecretRotation is off)${heldText}`,
+      attention: true,
+    };
   }
-  const every = status.everyDays !== undefined ? ` (every ${status.everyDays} days)` : status.scheduleExpression ? ` (${status.scheduleExpression})` : '';
+  const every =
+    status.everyDays !== undefined
+      ? ` (every ${status.everyDays} days)`
+      : status.scheduleExpression
+        ? ` (${status.scheduleExpression})`
+        : '';
   const last = status.lastRotatedDate ? `rotated ${formatClock(status.lastRotatedDate, now)}` : 'never rotated';
   const next = status.nextRotationDate ? `, next ${formatClock(status.nextRotationDate, now)}` : '';
   const overdue = status.nextRotationDate !== undefined && Date.parse(status.nextRotationDate) < now;
-  const pending = status.pendingVersionId ? `; a rotation is unfinished (version ${status.pendingVersionId}): run \`rotate-adobe-secret\`` : '';
+  const pending = status.pendingVersionId
+    ? `; a rotation is unfinished (version ${status.pendingVersionId}): run \`rotate-adobe-secret\``
+    : '';
   return {
     text: `Adobe client secret: ${last}${next}${every}${overdue ? ' OVERDUE' : ''}${pending}${heldText}`,
     attention: overdue || Boolean(status.pendingVersionId) || (held !== undefined && held.count !== 1),

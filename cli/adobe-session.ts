@@ -29,12 +29,21 @@ export interface AdobeSession {
  * @param command names the command in messages.
  * @param policy @default DEFAULT_HTTP_POLICY
  */
-export async function openAdobeSession(options: CommandOptions, cwd: string, command: string, policy: HttpPolicy = DEFAULT_HTTP_POLICY): Promise<AdobeSession> {
+export async function openAdobeSession(
+  options: CommandOptions,
+  cwd: string,
+  command: string,
+  policy: HttpPolicy = DEFAULT_HTTP_POLICY,
+): Promise<AdobeSession> {
   const config = requireConfig(cwd, options.config, command);
   const stackName = options.stack ?? config.stackName;
   const region = config.region;
   const secretId = await adobeSecretIdOf(config, () => stackOutputs(stackName, { region }), stackName);
-  const credentials = await readAdobeCredentials(new SecretStore(new SecretsManagerClient({ ...(region ? { region } : {}) })), secretId, command);
+  const credentials = await readAdobeCredentials(
+    new SecretStore(new SecretsManagerClient({ ...(region ? { region } : {}) })),
+    secretId,
+    command,
+  );
   const source = () => Promise.resolve(credentials);
   const tokens = new ImsTokenProvider({ imsUrl: config.imsUrl, credentials: source, policy });
   try {
@@ -42,16 +51,28 @@ export async function openAdobeSession(options: CommandOptions, cwd: string, com
   } catch (error) {
     throw new CliError(`${(error as Error).message}; the rotator uses the same credentials.`, EXIT.FAILED);
   }
-  return { config, credentials, tokens, flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, tokens, credentials: source, policy }) };
+  return {
+    config,
+    credentials,
+    tokens,
+    flowService: new FlowServiceClient({ baseUrl: config.flowServiceUrl, tokens, credentials: source, policy }),
+  };
 }
 
 /** The Adobe secret, or one sentence: an AWS access problem (exit 3) or a bad secret (exit 1). */
-async function readAdobeCredentials(secrets: SecretStore, secretId: string, command: string): Promise<AdobeCredentials> {
+async function readAdobeCredentials(
+  secrets: SecretStore,
+  secretId: string,
+  command: string,
+): Promise<AdobeCredentials> {
   try {
     return await secrets.adobeCredentials(secretId);
   } catch (error) {
     if (!(error instanceof SecretError)) throw error;
-    const aws = describeAwsError(error.cause, `read the Adobe credentials secret ${secretId} (secretsmanager:GetSecretValue)`);
+    const aws = describeAwsError(
+      error.cause,
+      `read the Adobe credentials secret ${secretId} (secretsmanager:GetSecretValue)`,
+    );
     if (aws && /^AWS denied/.test(aws.message)) {
       throw new EnvironmentError(
         `${aws.message.replace(/\.$/, '')}; ${command} reads Flow Service with the rotator's Adobe credentials, so your role must be allowed to read that secret ` +
@@ -59,7 +80,8 @@ async function readAdobeCredentials(secrets: SecretStore, secretId: string, comm
       );
     }
     if (aws) throw aws;
-    if (error.code === 'SECRET_UNAVAILABLE') throw new EnvironmentError(`${error.message}: check AWS_REGION and the secret id in the configuration.`);
+    if (error.code === 'SECRET_UNAVAILABLE')
+      throw new EnvironmentError(`${error.message}: check AWS_REGION and the secret id in the configuration.`);
     throw new CliError(`${error.message}; the rotator reads the same secret.`, EXIT.FAILED);
   }
 }

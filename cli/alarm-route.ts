@@ -29,7 +29,10 @@ export interface AlarmRoute {
 }
 
 /** DescribeAlarms of one alarm. @throws EnvironmentError when CloudWatch has no alarm of that name. */
-export async function alarmRoute(name: string, options: AwsOptions & { readonly deploy?: string } = {}): Promise<AlarmRoute> {
+export async function alarmRoute(
+  name: string,
+  options: AwsOptions & { readonly deploy?: string } = {},
+): Promise<AlarmRoute> {
   const client = new CloudWatchClient(regional(options));
   try {
     const response = await client.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm'] }));
@@ -40,9 +43,18 @@ export async function alarmRoute(name: string, options: AwsOptions & { readonly 
       );
     }
     const topics = [
-      ...new Set([...(alarm.AlarmActions ?? []), ...(alarm.OKActions ?? [])].filter((action) => action.startsWith('arn:') && action.split(':')[2] === 'sns')),
+      ...new Set(
+        [...(alarm.AlarmActions ?? []), ...(alarm.OKActions ?? [])].filter(
+          (action) => action.startsWith('arn:') && action.split(':')[2] === 'sns',
+        ),
+      ),
     ];
-    return { name, state: alarm.StateValue ?? 'INSUFFICIENT_DATA', actionsEnabled: alarm.ActionsEnabled !== false, topics };
+    return {
+      name,
+      state: alarm.StateValue ?? 'INSUFFICIENT_DATA',
+      actionsEnabled: alarm.ActionsEnabled !== false,
+      topics,
+    };
   } catch (error) {
     if (error instanceof EnvironmentError) throw error;
     throw describeAwsError(error, `describe alarm ${name} (cloudwatch:DescribeAlarms)`) ?? error;
@@ -59,7 +71,10 @@ export interface TopicSubscriptions {
 }
 
 /** ListSubscriptionsByTopic, every page. */
-export async function subscriptionsOf(topicArn: string, options: AwsOptions & { readonly deploy?: string } = {}): Promise<TopicSubscriptions> {
+export async function subscriptionsOf(
+  topicArn: string,
+  options: AwsOptions & { readonly deploy?: string } = {},
+): Promise<TopicSubscriptions> {
   // The topic's region, which may differ from the CLI's.
   const region = topicArn.split(':')[3];
   const client = new SNSClient(region ? { region } : regional(options));
@@ -91,7 +106,12 @@ export async function subscriptionsOf(topicArn: string, options: AwsOptions & { 
 }
 
 /** SetAlarmState: CloudWatch notifies the alarm's actions of the change, as it would of a real one. */
-export async function setAlarmState(name: string, state: StateValue, reason: string, options: AwsOptions = {}): Promise<void> {
+export async function setAlarmState(
+  name: string,
+  state: StateValue,
+  reason: string,
+  options: AwsOptions = {},
+): Promise<void> {
   const client = new CloudWatchClient(regional(options));
   try {
     await client.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: state, StateReason: reason }));
@@ -106,10 +126,16 @@ export async function setAlarmState(name: string, state: StateValue, reason: str
 export async function setActions(name: string, enabled: boolean, options: AwsOptions = {}): Promise<void> {
   const client = new CloudWatchClient(regional(options));
   try {
-    await client.send(enabled ? new EnableAlarmActionsCommand({ AlarmNames: [name] }) : new DisableAlarmActionsCommand({ AlarmNames: [name] }));
+    await client.send(
+      enabled
+        ? new EnableAlarmActionsCommand({ AlarmNames: [name] })
+        : new DisableAlarmActionsCommand({ AlarmNames: [name] }),
+    );
   } catch (error) {
     const action = enabled ? 'cloudwatch:EnableAlarmActions' : 'cloudwatch:DisableAlarmActions';
-    throw describeAwsError(error, `${enabled ? 'enable' : 'disable'} the actions of alarm ${name} (${action})`) ?? error;
+    throw (
+      describeAwsError(error, `${enabled ? 'enable' : 'disable'} the actions of alarm ${name} (${action})`) ?? error
+    );
   } finally {
     client.destroy();
   }

@@ -59,7 +59,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   // `--function=` or `--config ""`: an empty string is a value to parseArgs.
   for (const [name, value] of Object.entries(values)) {
     for (const item of Array.isArray(value) ? value : [value]) {
-      if (item === '') throw new UsageError(`--${name} needs a value; it got an empty one (see \`${RUN} ${first} --help\`).`);
+      if (item === '')
+        throw new UsageError(`--${name} needs a value; it got an empty one (see \`${RUN} ${first} --help\`).`);
     }
   }
   return { kind: 'command', command: first, options: values };
@@ -68,7 +69,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 function unknownCommand(name: string): UsageError {
   const commands = Object.keys(COMMANDS);
   const meant = name.startsWith('-') ? undefined : closestName(name, commands);
-  const hint = name.startsWith('-') ? `"${name}" must come after a command` : `Unknown command "${name}"${meant ? ` (did you mean ${meant}?)` : ''}`;
+  const hint = name.startsWith('-')
+    ? `"${name}" must come after a command`
+    : `Unknown command "${name}"${meant ? ` (did you mean ${meant}?)` : ''}`;
   return new UsageError(`${hint}; the commands are ${commands.join(', ')} (see \`${RUN} --help\`).`);
 }
 
@@ -86,17 +89,29 @@ function parseOptions(command: CommandName, args: readonly string[]): CommandOpt
       { type: option.type, ...(option.multiple ? { multiple: true } : {}), ...(name === 'help' ? { short: 'h' } : {}) },
     ]),
   );
-  const { values, tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
-  const usage = (described: string) => new UsageError(described.endsWith('.') ? described : `${described}; see \`${RUN} ${command} --help\`.`);
+  const { values, tokens } = parseArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const usage = (described: string) =>
+    new UsageError(described.endsWith('.') ? described : `${described}; see \`${RUN} ${command} --help\`.`);
   for (const token of tokens) {
-    if (token.kind === 'positional') throw usage(`Unexpected argument "${token.value}" (options take the form --name value)`);
+    if (token.kind === 'positional')
+      throw usage(`Unexpected argument "${token.value}" (options take the form --name value)`);
     if (token.kind !== 'option') continue;
     const option = Object.hasOwn(spec.options, token.name) ? spec.options[token.name] : undefined;
     if (!option) throw usage(unknownOption(token.rawName, token.name, command));
     // A flag given a value (`--dry-run=yes`).
-    if (option.type === 'boolean' && token.inlineValue) throw usage(`${token.rawName} takes no value; use ${token.rawName}.`);
+    if (option.type === 'boolean' && token.inlineValue)
+      throw usage(`${token.rawName} takes no value; use ${token.rawName}.`);
     // An option that needs a value given none, or given the next option (`--config --json`).
-    if (option.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))) {
+    if (
+      option.type === 'string' &&
+      (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))
+    ) {
       throw usage(`Option ${token.rawName} needs a value`);
     }
   }
@@ -127,7 +142,9 @@ export function namedIds(unknown: readonly string[], targetIds: readonly string[
         id.toLowerCase(),
         targetIds.map((target) => target.toLowerCase()),
       );
-      return meant && leven(id.toLowerCase(), meant) <= 2 ? `${id} (did you mean ${targetIds.find((target) => target.toLowerCase() === meant)}?)` : id;
+      return meant && leven(id.toLowerCase(), meant) <= 2
+        ? `${id} (did you mean ${targetIds.find((target) => target.toLowerCase() === meant)}?)`
+        : id;
     })
     .join(', ');
 }
@@ -139,7 +156,9 @@ export function connectionIdsOf(options: CommandOptions): string[] | undefined {
   const seen = new Set<string>();
   for (const id of ids) {
     if (!CONNECTION_ID.test(id))
-      throw new UsageError(`--connection "${id}" is not a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55).`);
+      throw new UsageError(
+        `--connection "${id}" is not a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55).`,
+      );
     if (seen.has(id.toLowerCase())) throw new UsageError(`--connection ${id} is given more than once.`);
     seen.add(id.toLowerCase());
   }

@@ -27,12 +27,15 @@ export async function stackOutputs(stackName: string, options: AwsOptions = {}):
     const stack = response.Stacks?.[0];
     if (!stack) throw notDeployed(stackName, await regionOf(client));
     return Object.fromEntries(
-      (stack.Outputs ?? []).flatMap((output) => (output.OutputKey && output.OutputValue !== undefined ? [[output.OutputKey, output.OutputValue]] : [])),
+      (stack.Outputs ?? []).flatMap((output) =>
+        output.OutputKey && output.OutputValue !== undefined ? [[output.OutputKey, output.OutputValue]] : [],
+      ),
     );
   } catch (error) {
     if (error instanceof EnvironmentError) throw error;
     // CloudFormation answers 400 ValidationError "Stack with id X does not exist".
-    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) throw notDeployed(stackName, await regionOf(client));
+    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message))
+      throw notDeployed(stackName, await regionOf(client));
     throw describeAwsError(error, `describe stack ${stackName}`) ?? error;
   } finally {
     client.destroy();
@@ -82,7 +85,11 @@ export interface InvocationOutcome {
  * Invoke `functionName` with `RequestResponse` and `LogType: Tail`.
  * Throws {@link EnvironmentError} for a function that does not exist, no credentials, throttling, etc.
  */
-export async function invokeFunction(functionName: string, event: unknown, options: AwsOptions = {}): Promise<InvocationOutcome> {
+export async function invokeFunction(
+  functionName: string,
+  event: unknown,
+  options: AwsOptions = {},
+): Promise<InvocationOutcome> {
   // One attempt: a retried synchronous invoke after a lost answer would start a second run.
   const client = new LambdaClient({
     ...(options.region ? { region: options.region } : {}),
@@ -119,7 +126,9 @@ export async function invokeFunction(functionName: string, event: unknown, optio
     const name = (error as Error).name;
     if (name === 'ResourceNotFoundException') {
       const region = await regionOf(client);
-      throw new EnvironmentError(`Function ${functionName} was not found${region ? ` in ${region}` : ''}: check --function, AWS_REGION, or deploy the stack.`);
+      throw new EnvironmentError(
+        `Function ${functionName} was not found${region ? ` in ${region}` : ''}: check --function, AWS_REGION, or deploy the stack.`,
+      );
     }
     if (name === 'TooManyRequestsException') {
       throw new EnvironmentError(
@@ -132,7 +141,9 @@ export async function invokeFunction(functionName: string, event: unknown, optio
       );
     }
     if (name === 'ResourceConflictException' || name === 'ResourceNotReadyException') {
-      throw new EnvironmentError(`Function ${functionName} is being updated or is not ready: ${firstSentence((error as Error).message)}`);
+      throw new EnvironmentError(
+        `Function ${functionName} is being updated or is not ready: ${firstSentence((error as Error).message)}`,
+      );
     }
     throw describeAwsError(error, `invoke function ${functionName}`) ?? error;
   } finally {

@@ -60,13 +60,15 @@ const CONFIG_OPTION: OptionSpec = {
 const STACK_OPTION: OptionSpec = {
   type: 'string',
   value: '<name>',
-  description: 'The deployed stack whose rotator function to use. Default: "stackName" in the configuration, else AepS3CredentialRotator.',
+  description:
+    'The deployed stack whose rotator function to use. Default: "stackName" in the configuration, else AepS3CredentialRotator.',
 };
 /** Every command that acts on a deployment takes the function alone: it learns the rest from it (cli/discovery.ts). */
 const FUNCTION_OPTION: OptionSpec = {
   type: 'string',
   value: '<name|arn>',
-  description: 'The rotator function (any deployment of the construct); its ledger, schedule, alarms and topics come from its environment and tags.',
+  description:
+    'The rotator function (any deployment of the construct); its ledger, schedule, alarms and topics come from its environment and tags.',
 };
 const CONNECTION_OPTION = (what: string): OptionSpec => ({
   type: 'string',
@@ -74,7 +76,10 @@ const CONNECTION_OPTION = (what: string): OptionSpec => ({
   value: '<id>',
   description: `${what} (repeat for several): a connection id, or a unique start of one (the 8 characters tables print).`,
 });
-const JSON_OPTION: OptionSpec = { type: 'boolean', description: 'Print JSON (the default when stdout is not a terminal).' };
+const JSON_OPTION: OptionSpec = {
+  type: 'boolean',
+  description: 'Print JSON (the default when stdout is not a terminal).',
+};
 const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'Show this help.' };
 const ENVIRONMENT_EXIT: [number, string] = [
   3,
@@ -101,11 +106,19 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       '(trusting only the function\'s role) cannot be rotated locally. It reads the Adobe secret named by "adobeCredentialsSecret" in the ' +
       'configuration, else the one the deployed stack created.',
     options: {
-      connection: CONNECTION_OPTION('Rotate only this connection, paused or not. Default: every target but the paused ones'),
-      'dry-run': { type: 'boolean', description: 'Mint and verify new credentials and report the patch it would send; change nothing.' },
+      connection: CONNECTION_OPTION(
+        'Rotate only this connection, paused or not. Default: every target but the paused ones',
+      ),
+      'dry-run': {
+        type: 'boolean',
+        description: 'Mint and verify new credentials and report the patch it would send; change nothing.',
+      },
       function: FUNCTION_OPTION,
       stack: STACK_OPTION,
-      local: { type: 'boolean', description: 'Run the rotation in this process instead of invoking the deployed function.' },
+      local: {
+        type: 'boolean',
+        description: 'Run the rotation in this process instead of invoking the deployed function.',
+      },
       config: CONFIG_OPTION,
       verbose: { type: 'boolean', description: "With --local: copy the function's JSON log lines to stderr." },
       json: JSON_OPTION,
@@ -138,7 +151,10 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       `and read with them. It warns when the deployed targets differ from the local configuration. ${FROM_THE_FUNCTION}`,
     options: {
       connection: CONNECTION_OPTION('Show only this connection. Default: every target'),
-      probe: { type: 'boolean', description: 'Also have Adobe list what each connection reads with the credentials it holds now.' },
+      probe: {
+        type: 'boolean',
+        description: 'Also have Adobe list what each connection reads with the credentials it holds now.',
+      },
       function: FUNCTION_OPTION,
       stack: STACK_OPTION,
       config: CONFIG_OPTION,
@@ -149,7 +165,10 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       [0, 'every connection is healthy, nothing is paused, and everything could be read'],
       [1, 'a connection is at risk or paused, something is unknown, or an alarm is in ALARM or silenced'],
       USAGE_EXIT,
-      [3, 'environment error on your side (no AWS credentials, access denied, unreachable), or the stack, function or region does not exist'],
+      [
+        3,
+        'environment error on your side (no AWS credentials, access denied, unreachable), or the stack, function or region does not exist',
+      ],
     ],
     examples: [
       `${RUN} status`,
@@ -169,10 +188,17 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       FROM_THE_FUNCTION,
     options: {
       connection: CONNECTION_OPTION('Pause only this connection. Default: every target'),
-      reason: { type: 'string', value: '<text>', description: 'Why (required; up to 500 characters, e.g. the change ticket), shown by `status`.' },
+      reason: {
+        type: 'string',
+        value: '<text>',
+        description: 'Why (required; up to 500 characters, e.g. the change ticket), shown by `status`.',
+      },
       for: { type: 'string', value: '<duration>', description: 'How long: 90m, 2h, 1d (at most 30 days).' },
       until: { type: 'string', value: '<time>', description: 'Until when, ISO 8601 with a zone: 2025-06-01T18:00Z.' },
-      force: { type: 'boolean', description: "Pause even past a connection's credential expiry (ingestion from it then stops)." },
+      force: {
+        type: 'boolean',
+        description: "Pause even past a connection's credential expiry (ingestion from it then stops).",
+      },
       function: FUNCTION_OPTION,
       stack: STACK_OPTION,
       config: CONFIG_OPTION,
@@ -181,7 +207,10 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     },
     exitCodes: [
       [0, 'paused'],
-      [1, 'refused: the pause would outlast what a connection holds (--force overrides), or someone changed the pauses meanwhile'],
+      [
+        1,
+        'refused: the pause would outlast what a connection holds (--force overrides), or someone changed the pauses meanwhile',
+      ],
       [2, 'usage error: no --reason, no end (--for or --until), both, or a bad value'],
       ENVIRONMENT_EXIT,
     ],
@@ -228,8 +257,15 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
-    exitCodes: [[0, 'the history was printed (empty when the rotator has not tried it yet)'], USAGE_EXIT, ENVIRONMENT_EXIT],
-    examples: [`${RUN} history --connection 4cb0c374`, `${RUN} history --connection 4cb0c374 --json | jq '.history[0].accessKeyId'`],
+    exitCodes: [
+      [0, 'the history was printed (empty when the rotator has not tried it yet)'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
+    examples: [
+      `${RUN} history --connection 4cb0c374`,
+      `${RUN} history --connection 4cb0c374 --json | jq '.history[0].accessKeyId'`,
+    ],
   },
   revoke: {
     summary: 'Leaked credentials: rotate a connection now, then invalidate every session issued before.',
@@ -250,7 +286,10 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     },
     exitCodes: [
       [0, 'rotated, and the older sessions revoked'],
-      [1, 'the rotation failed (nothing revoked), or the revocation is left to you or someone else (the command is printed)'],
+      [
+        1,
+        'the rotation failed (nothing revoked), or the revocation is left to you or someone else (the command is printed)',
+      ],
       USAGE_EXIT,
       ENVIRONMENT_EXIT,
     ],
@@ -286,7 +325,11 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       USAGE_EXIT,
       ENVIRONMENT_EXIT,
     ],
-    examples: [`${RUN} discover`, `${RUN} discover --sandbox prod --sandbox dev`, `${RUN} discover --json | jq '.targets'`],
+    examples: [
+      `${RUN} discover`,
+      `${RUN} discover --sandbox prod --sandbox dev`,
+      `${RUN} discover --json | jq '.targets'`,
+    ],
   },
   probe: {
     summary: "Record what Flow Service answers for one connection (redacted), for the suite's contract tests.",
@@ -300,13 +343,23 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     options: {
       record: { type: 'string', value: '<file>', description: 'Where to write the recording (JSON).' },
       connection: { type: 'string', multiple: true, value: '<id>', description: 'The connection to record (once).' },
-      sandbox: { type: 'string', multiple: true, value: '<name>', description: 'Its sandbox, when it is not a configured target.' },
+      sandbox: {
+        type: 'string',
+        multiple: true,
+        value: '<name>',
+        description: 'Its sandbox, when it is not a configured target.',
+      },
       stack: STACK_OPTION,
       config: CONFIG_OPTION,
       json: JSON_OPTION,
       help: HELP_OPTION,
     },
-    exitCodes: [[0, 'recorded'], [1, 'recorded, but the connection itself could not be read'], USAGE_EXIT, ENVIRONMENT_EXIT],
+    exitCodes: [
+      [0, 'recorded'],
+      [1, 'recorded, but the connection itself could not be read'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ],
     examples: [`${RUN} probe --record test/contract/my-org.json --connection 4cb0c374-d3bb-4557-b139-5712880adc55`],
   },
   'check-config': {
@@ -338,7 +391,8 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       alarm: {
         type: 'string',
         value: '<id|name>',
-        description: 'The alarm: its construct id (ConnectionFailingAlarm, RotatorNotReportingAlarm, ...) or full name. Default: ErrorsAlarm.',
+        description:
+          'The alarm: its construct id (ConnectionFailingAlarm, RotatorNotReportingAlarm, ...) or full name. Default: ErrorsAlarm.',
       },
       function: FUNCTION_OPTION,
       stack: STACK_OPTION,
@@ -348,7 +402,10 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     },
     exitCodes: [
       [0, 'the alarm went to ALARM and back, and every topic it notifies has a confirmed subscription'],
-      [1, 'a topic has no confirmed subscription (nobody receives the alarm), the alarm notifies no topic, or it is in ALARM now'],
+      [
+        1,
+        'a topic has no confirmed subscription (nobody receives the alarm), the alarm notifies no topic, or it is in ALARM now',
+      ],
       USAGE_EXIT,
       ENVIRONMENT_EXIT,
     ],
@@ -365,12 +422,21 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'tag aep-s3-rotator:adobe-secret-rotation-log-group; logs:FilterLogEvents); without it only the end is reported (DescribeSecret). When a previous ' +
       'rotation is unfinished, Secrets Manager attempts that one again, and this follows it. Needs "adobeSecretRotation" deployed. The ' +
       "secret's value is never read or printed.",
-    options: { function: FUNCTION_OPTION, stack: STACK_OPTION, config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
+    options: {
+      function: FUNCTION_OPTION,
+      stack: STACK_OPTION,
+      config: CONFIG_OPTION,
+      json: JSON_OPTION,
+      help: HELP_OPTION,
+    },
     exitCodes: [
       [0, 'the rotation finished: AWSCURRENT holds the new secret, the old one is deleted at Adobe'],
       [1, 'a step failed (AWSCURRENT still works), or the rotation did not finish within 15 minutes'],
       USAGE_EXIT,
-      [3, 'environment error: no AWS credentials, no rotation configured on the secret, access denied, service unreachable'],
+      [
+        3,
+        'environment error: no AWS credentials, no rotation configured on the secret, access denied, service unreachable',
+      ],
     ],
     examples: [`${RUN} rotate-adobe-secret`, `${RUN} rotate-adobe-secret --json | jq '.steps'`],
   },
@@ -395,14 +461,21 @@ export function programHelp(): string {
     'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...);',
     '"region" in the configuration, when set, wins over AWS_REGION.',
     '',
-    exitCodeHelp([[0, 'success'], [1, 'a connection failed or is at risk, or the configuration is invalid'], USAGE_EXIT, ENVIRONMENT_EXIT]),
+    exitCodeHelp([
+      [0, 'success'],
+      [1, 'a connection failed or is at risk, or the configuration is invalid'],
+      USAGE_EXIT,
+      ENVIRONMENT_EXIT,
+    ]),
   ].join('\n');
 }
 
 /** One command's `--help`. */
 export function commandHelp(name: CommandName): string {
   const spec = COMMANDS[name];
-  const flags = Object.entries(spec.options).map(([option, { value }]) => `${option === 'help' ? '-h, ' : '    '}--${option}${value ? ` ${value}` : ''}`);
+  const flags = Object.entries(spec.options).map(
+    ([option, { value }]) => `${option === 'help' ? '-h, ' : '    '}--${option}${value ? ` ${value}` : ''}`,
+  );
   const width = Math.max(...flags.map((flag) => flag.length));
   return [
     `${PROGRAM} ${name}: ${spec.summary}`,

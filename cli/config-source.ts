@@ -21,14 +21,20 @@ import { CliError, EXIT, UsageError } from './errors.js';
 export { ConfigValidationError, type RotatorConfig };
 
 /** `tryGetContext` as the CDK app would see it, and where it came from. */
-function contextOf(cwd: string, configFile: string | undefined): { tryGetContext: (key: string) => unknown; source: string } {
+function contextOf(
+  cwd: string,
+  configFile: string | undefined,
+): { tryGetContext: (key: string) => unknown; source: string } {
   if (configFile !== undefined) return { tryGetContext: () => undefined, source: configFile };
   const path = resolve(cwd, 'cdk.json');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new ConfigValidationError([`cdk.json: there is none in ${cwd}; run in the project directory or pass --config <file>`], path);
+    throw new ConfigValidationError(
+      [`cdk.json: there is none in ${cwd}; run in the project directory or pass --config <file>`],
+      path,
+    );
   }
   let cdkJson: { context?: Record<string, unknown> };
   try {
@@ -69,7 +75,10 @@ function readConfigFile(cwd: string, file: string): unknown {
     text = readFileSync(resolve(cwd, file), 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    const why = code === 'ENOENT' ? `there is no such file${isAbsolute(file) ? '' : ` in ${cwd}`}` : `cannot read it (${UNREADABLE[code] ?? code})`;
+    const why =
+      code === 'ENOENT'
+        ? `there is no such file${isAbsolute(file) ? '' : ` in ${cwd}`}`
+        : `cannot read it (${UNREADABLE[code] ?? code})`;
     throw new UsageError(`--config "${file}": ${why}; pass the path of a JSON file holding the rotator configuration.`);
   }
   try {

@@ -34,7 +34,11 @@ function meant(id: string, targets: readonly string[]): string | undefined {
  * @throws UsageError (exit 2) for a value that is not an id or a prefix of one, a prefix that names
  * more than one target, an id that is no target, or a connection named twice.
  */
-export function resolveConnectionIds(given: readonly string[] | undefined, targets: readonly string[], where: string): string[] | undefined {
+export function resolveConnectionIds(
+  given: readonly string[] | undefined,
+  targets: readonly string[],
+  where: string,
+): string[] | undefined {
   if (!given || given.length === 0) return undefined;
   const resolved: string[] = [];
   const unknown: string[] = [];
@@ -47,14 +51,17 @@ export function resolveConnectionIds(given: readonly string[] | undefined, targe
     }
     const matching = targets.filter((id) => id.toLowerCase().startsWith(typed));
     if (matching.length > 1 && !matching.some((id) => id.toLowerCase() === typed)) {
-      throw new UsageError(`--connection ${value} is the start of ${matching.length} targets (${matching.join(', ')}): give more of its characters.`);
+      throw new UsageError(
+        `--connection ${value} is the start of ${matching.length} targets (${matching.join(', ')}): give more of its characters.`,
+      );
     }
     const id = matching.find((candidate) => candidate.toLowerCase() === typed) ?? matching[0];
     if (!id) {
       unknown.push(value);
       continue;
     }
-    if (resolved.includes(id)) throw new UsageError(`--connection ${value} names ${id}, which is given more than once.`);
+    if (resolved.includes(id))
+      throw new UsageError(`--connection ${value} names ${id}, which is given more than once.`);
     resolved.push(id);
   }
   if (unknown.length > 0) {
@@ -62,7 +69,9 @@ export function resolveConnectionIds(given: readonly string[] | undefined, targe
       const close = UUID.test(id) ? meant(id, targets) : undefined;
       return close ? `${id} (did you mean ${close}?)` : id;
     });
-    throw new UsageError(`${named.join(', ')} ${unknown.length === 1 ? 'is not a target' : 'are not targets'} in ${where}.`);
+    throw new UsageError(
+      `${named.join(', ')} ${unknown.length === 1 ? 'is not a target' : 'are not targets'} in ${where}.`,
+    );
   }
   return resolved;
 }

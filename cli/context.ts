@@ -44,7 +44,10 @@ export async function checkRegion(aws: AwsOptions): Promise<string> {
   try {
     region = await client.config.region();
   } catch (error) {
-    throw describeAwsError(error, 'find the AWS region') ?? new EnvironmentError('No AWS region is set: set AWS_REGION, or "region" in the configuration.');
+    throw (
+      describeAwsError(error, 'find the AWS region') ??
+      new EnvironmentError('No AWS region is set: set AWS_REGION, or "region" in the configuration.')
+    );
   } finally {
     client.destroy();
   }
@@ -60,7 +63,8 @@ export async function checkRegion(aws: AwsOptions): Promise<string> {
 
 /** The configuration, the region and the deployment a command acts on. */
 export async function openDeployment(options: CommandOptions, io: Io): Promise<Opened> {
-  if (options.function && options.stack) throw new UsageError('--function and --stack both name the rotator: give one.');
+  if (options.function && options.stack)
+    throw new UsageError('--function and --stack both name the rotator: give one.');
   const config = optionalConfig(io.cwd, options.config);
   const aws: AwsOptions = { region: config?.region };
   const region = await checkRegion(aws);

@@ -17,7 +17,12 @@ import {
   EnableAlarmActionsCommand,
   paginateDescribeAlarms,
 } from '@aws-sdk/client-cloudwatch';
-import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand, type GetScheduleCommandOutput } from '@aws-sdk/client-scheduler';
+import {
+  GetScheduleCommand,
+  SchedulerClient,
+  UpdateScheduleCommand,
+  type GetScheduleCommandOutput,
+} from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { RUN, shellWord } from './args.js';
 import type { AwsOptions } from './aws.js';
@@ -68,7 +73,10 @@ export async function callerArn(options: AwsOptions = {}): Promise<string> {
 export type ScheduleState = 'ENABLED' | 'DISABLED';
 
 /** A schedule as GetSchedule returned it: the whole definition, to send back with UpdateSchedule. */
-export type Schedule = Omit<GetScheduleCommandOutput, '$metadata'> & { readonly Name: string; readonly GroupName: string };
+export type Schedule = Omit<GetScheduleCommandOutput, '$metadata'> & {
+  readonly Name: string;
+  readonly GroupName: string;
+};
 
 type ScheduleOf = Pick<Deployment, 'functionName' | 'scheduleName' | 'scheduleGroupName'>;
 
@@ -85,7 +93,11 @@ export async function getSchedule(deployment: ScheduleOf, options: AwsOptions = 
     const { $metadata: _metadata, ...schedule } = await client.send(
       new GetScheduleCommand({ Name: deployment.scheduleName, GroupName: deployment.scheduleGroupName }),
     );
-    return { ...schedule, Name: schedule.Name ?? deployment.scheduleName, GroupName: schedule.GroupName ?? deployment.scheduleGroupName };
+    return {
+      ...schedule,
+      Name: schedule.Name ?? deployment.scheduleName,
+      GroupName: schedule.GroupName ?? deployment.scheduleGroupName,
+    };
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') throw scheduleNotFound(deployment);
     throw describeAwsError(error, `read schedule ${deployment.scheduleName} (scheduler:GetSchedule)`) ?? error;
@@ -106,7 +118,14 @@ export async function setScheduleState(
   now = Date.now(),
 ): Promise<void> {
   const client = new SchedulerClient(regional(options));
-  const { Arn: _arn, CreationDate: _created, LastModificationDate: _modified, StartDate: startDate, State: _state, ...definition } = schedule;
+  const {
+    Arn: _arn,
+    CreationDate: _created,
+    LastModificationDate: _modified,
+    StartDate: startDate,
+    State: _state,
+    ...definition
+  } = schedule;
   try {
     await client.send(
       new UpdateScheduleCommand({
@@ -122,7 +141,12 @@ export async function setScheduleState(
     );
   } catch (error) {
     if ((error as Error).name === 'ResourceNotFoundException') throw scheduleNotFound(deployment);
-    throw describeAwsError(error, `update schedule ${deployment.scheduleName} (scheduler:UpdateSchedule, and iam:PassRole on its role)`) ?? error;
+    throw (
+      describeAwsError(
+        error,
+        `update schedule ${deployment.scheduleName} (scheduler:UpdateSchedule, and iam:PassRole on its role)`,
+      ) ?? error
+    );
   } finally {
     client.destroy();
   }
@@ -144,14 +168,20 @@ export interface AlarmActions {
  * DescribeAlarms of the stack's alarms (every page).
  * @throws EnvironmentError naming the alarms CloudWatch does not have.
  */
-export async function describeAlarms(deployment: Pick<Deployment, 'functionName' | 'alarmNames'>, options: AwsOptions = {}): Promise<AlarmActions[]> {
+export async function describeAlarms(
+  deployment: Pick<Deployment, 'functionName' | 'alarmNames'>,
+  options: AwsOptions = {},
+): Promise<AlarmActions[]> {
   const client = new CloudWatchClient(regional(options));
   const found = new Map<string, AlarmActions>();
   try {
     // DescribeAlarms takes at most 100 names a request.
     for (let start = 0; start < deployment.alarmNames.length; start += 100) {
       const names = deployment.alarmNames.slice(start, start + 100);
-      for await (const page of paginateDescribeAlarms({ client }, { AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })) {
+      for await (const page of paginateDescribeAlarms(
+        { client },
+        { AlarmNames: names, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
+      )) {
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
           if (!alarm.AlarmName) continue;
           const metric = 'Threshold' in alarm ? alarm : undefined;
@@ -161,7 +191,9 @@ export async function describeAlarms(deployment: Pick<Deployment, 'functionName'
             ...(alarm.StateValue ? { state: alarm.StateValue } : {}),
             ...(alarm.StateUpdatedTimestamp ? { since: alarm.StateUpdatedTimestamp.toISOString() } : {}),
             ...(typeof metric?.Threshold === 'number' ? { threshold: metric.Threshold } : {}),
-            ...(metric && 'Metrics' in metric && metric.Metrics?.some((query) => query.Expression?.startsWith('SELECT')) ? { perContributor: true } : {}),
+            ...(metric && 'Metrics' in metric && metric.Metrics?.some((query) => query.Expression?.startsWith('SELECT'))
+              ? { perContributor: true }
+              : {}),
           });
         }
       }
@@ -193,16 +225,28 @@ export async function contributorsInAlarm(alarmName: string, options: AwsOptions
   try {
     let nextToken: string | undefined;
     do {
-      const page = await client.send(new DescribeAlarmContributorsCommand({ AlarmName: alarmName, NextToken: nextToken }));
+      const page = await client.send(
+        new DescribeAlarmContributorsCommand({ AlarmName: alarmName, NextToken: nextToken }),
+      );
       for (const contributor of page.AlarmContributors ?? []) {
         const connectionId = contributor.ContributorAttributes?.connectionId;
         if (connectionId)
-          found.push({ connectionId, ...(contributor.StateTransitionedTimestamp ? { since: contributor.StateTransitionedTimestamp.toISOString() } : {}) });
+          found.push({
+            connectionId,
+            ...(contributor.StateTransitionedTimestamp
+              ? { since: contributor.StateTransitionedTimestamp.toISOString() }
+              : {}),
+          });
       }
       nextToken = page.NextToken;
     } while (nextToken);
   } catch (error) {
-    throw describeAwsError(error, `describe the contributors of alarm ${alarmName} (cloudwatch:DescribeAlarmContributors)`) ?? error;
+    throw (
+      describeAwsError(
+        error,
+        `describe the contributors of alarm ${alarmName} (cloudwatch:DescribeAlarmContributors)`,
+      ) ?? error
+    );
   } finally {
     client.destroy();
   }
@@ -210,12 +254,18 @@ export async function contributorsInAlarm(alarmName: string, options: AwsOptions
 }
 
 /** Disable or enable the actions of `names` (at most 100 a request). */
-export async function setAlarmActions(names: readonly string[], enabled: boolean, options: AwsOptions = {}): Promise<void> {
+export async function setAlarmActions(
+  names: readonly string[],
+  enabled: boolean,
+  options: AwsOptions = {},
+): Promise<void> {
   const client = new CloudWatchClient(regional(options));
   try {
     for (let start = 0; start < names.length; start += 100) {
       const AlarmNames = names.slice(start, start + 100);
-      await client.send(enabled ? new EnableAlarmActionsCommand({ AlarmNames }) : new DisableAlarmActionsCommand({ AlarmNames }));
+      await client.send(
+        enabled ? new EnableAlarmActionsCommand({ AlarmNames }) : new DisableAlarmActionsCommand({ AlarmNames }),
+      );
     }
   } catch (error) {
     const action = enabled ? 'cloudwatch:EnableAlarmActions' : 'cloudwatch:DisableAlarmActions';
@@ -236,7 +286,11 @@ export interface SameTarget {
 export function sameTarget(options: SameTarget): string {
   return [
     options.config ? ` --config ${shellWord(options.config)}` : '',
-    options.function ? ` --function ${shellWord(options.function)}` : options.stack ? ` --stack ${shellWord(options.stack)}` : '',
+    options.function
+      ? ` --function ${shellWord(options.function)}`
+      : options.stack
+        ? ` --stack ${shellWord(options.stack)}`
+        : '',
   ].join('');
 }
 

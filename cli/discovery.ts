@@ -18,7 +18,12 @@
  */
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
-import { GetFunctionConfigurationCommand, LambdaClient, ListTagsCommand, paginateListFunctions } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  LambdaClient,
+  ListTagsCommand,
+  paginateListFunctions,
+} from '@aws-sdk/client-lambda';
 import { paginateListSchedules, SchedulerClient } from '@aws-sdk/client-scheduler';
 import leven from 'leven';
 import { STACK_ALARM_IDS } from '../core/alarm-rules.js';
@@ -80,7 +85,9 @@ export function closest(wanted: string, names: readonly string[]): string | unde
       distance = d;
     }
   }
-  return best !== undefined && distance <= Math.max(2, Math.floor(wanted.length / 4)) && best !== wanted ? best : undefined;
+  return best !== undefined && distance <= Math.max(2, Math.floor(wanted.length / 4)) && best !== wanted
+    ? best
+    : undefined;
 }
 
 /** The names of the stacks in the region (live ones), for "did you mean"; empty when they cannot be listed. */
@@ -103,7 +110,8 @@ async function functionNames(options: AwsOptions): Promise<string[]> {
   const client = new LambdaClient(regional(options));
   const names: string[] = [];
   try {
-    for await (const page of paginateListFunctions({ client }, {})) for (const fn of page.Functions ?? []) if (fn.FunctionName) names.push(fn.FunctionName);
+    for await (const page of paginateListFunctions({ client }, {}))
+      for (const fn of page.Functions ?? []) if (fn.FunctionName) names.push(fn.FunctionName);
   } catch {
     // Not allowed or not reachable: no suggestion.
   } finally {
@@ -122,7 +130,10 @@ export function functionNameOf(nameOrArn: string): string {
  * The function a command acts on: `--function`, else the stack's output. A stack or function that
  * is not there is an {@link EnvironmentError} (exit 3) naming the closest one that is.
  */
-export async function resolveFunction(choice: DeploymentChoice, options: AwsOptions): Promise<{ functionName: string; outputs?: Record<string, string> }> {
+export async function resolveFunction(
+  choice: DeploymentChoice,
+  options: AwsOptions,
+): Promise<{ functionName: string; outputs?: Record<string, string> }> {
   if (choice.functionName) return { functionName: choice.functionName };
   let outputs: Record<string, string>;
   try {
@@ -173,11 +184,17 @@ async function functionTags(functionArn: string, options: AwsOptions): Promise<R
 }
 
 /** The schedule in `groupName` whose target is the function. */
-async function scheduleOf(groupName: string, functionArn: string, options: AwsOptions): Promise<{ name: string; groupName: string } | undefined> {
+async function scheduleOf(
+  groupName: string,
+  functionArn: string,
+  options: AwsOptions,
+): Promise<{ name: string; groupName: string } | undefined> {
   const client = new SchedulerClient(regional(options));
   try {
     for await (const page of paginateListSchedules({ client }, { GroupName: groupName })) {
-      const found = (page.Schedules ?? []).find((schedule) => schedule.Target?.Arn === functionArn || schedule.Target?.Arn?.startsWith(`${functionArn}:`));
+      const found = (page.Schedules ?? []).find(
+        (schedule) => schedule.Target?.Arn === functionArn || schedule.Target?.Arn?.startsWith(`${functionArn}:`),
+      );
       if (found?.Name) return { name: found.Name, groupName };
     }
     return undefined;
@@ -191,13 +208,18 @@ async function alarmsOf(functionName: string, options: AwsOptions): Promise<stri
   const client = new CloudWatchClient(regional(options));
   const found: string[] = [];
   try {
-    for await (const page of paginateDescribeAlarms({ client }, { AlarmNamePrefix: `${functionName}-`, AlarmTypes: ['MetricAlarm'] })) {
-      for (const alarm of page.MetricAlarms ?? []) if (alarm.AlarmName && alarmIdOf(alarm.AlarmName, functionName, ALARM_IDS)) found.push(alarm.AlarmName);
+    for await (const page of paginateDescribeAlarms(
+      { client },
+      { AlarmNamePrefix: `${functionName}-`, AlarmTypes: ['MetricAlarm'] },
+    )) {
+      for (const alarm of page.MetricAlarms ?? [])
+        if (alarm.AlarmName && alarmIdOf(alarm.AlarmName, functionName, ALARM_IDS)) found.push(alarm.AlarmName);
     }
   } finally {
     client.destroy();
   }
-  const order = (name: string) => ALARM_IDS.indexOf(alarmIdOf(name, functionName, ALARM_IDS)!.replace(/Shard\d+$/, '') as (typeof ALARM_IDS)[number]);
+  const order = (name: string) =>
+    ALARM_IDS.indexOf(alarmIdOf(name, functionName, ALARM_IDS)!.replace(/Shard\d+$/, '') as (typeof ALARM_IDS)[number]);
   return found.sort((a, b) => order(a) - order(b) || a.localeCompare(b, 'en', { numeric: true }));
 }
 
@@ -236,8 +258,13 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
   const functionArn = configuration.FunctionArn ?? functionName;
   const environment = configuration.Environment?.Variables ?? {};
   const gaps: string[] = [];
-  const tags = (await learn(gaps, `read the tags of function ${name} (lambda:ListTags)`, () => functionTags(functionArn, options))) ?? {};
-  const stackName = choice.functionName ? (tags['aws:cloudformation:stack-name'] ?? (choice.stackGiven ? choice.stackName : undefined)) : choice.stackName;
+  const tags =
+    (await learn(gaps, `read the tags of function ${name} (lambda:ListTags)`, () =>
+      functionTags(functionArn, options),
+    )) ?? {};
+  const stackName = choice.functionName
+    ? (tags['aws:cloudformation:stack-name'] ?? (choice.stackGiven ? choice.stackName : undefined))
+    : choice.stackName;
 
   // A deployment from before the tags: its stack's outputs, when it has a stack.
   const needsOutputs = !tags[FUNCTION_TAG.scheduleGroup] || !tags[FUNCTION_TAG.alarmTopic];
@@ -250,17 +277,25 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
   const groupName = tags[FUNCTION_TAG.scheduleGroup] ?? output(STACK_OUTPUT.scheduleGroupName);
   let schedule: Deployment['schedule'];
   if (groupName) {
-    schedule = await learn(gaps, `list the schedules of group ${groupName} (scheduler:ListSchedules)`, () => scheduleOf(groupName, functionArn, options));
-    if (!schedule && output(STACK_OUTPUT.scheduleName)) schedule = { name: output(STACK_OUTPUT.scheduleName)!, groupName };
+    schedule = await learn(gaps, `list the schedules of group ${groupName} (scheduler:ListSchedules)`, () =>
+      scheduleOf(groupName, functionArn, options),
+    );
+    if (!schedule && output(STACK_OUTPUT.scheduleName))
+      schedule = { name: output(STACK_OUTPUT.scheduleName)!, groupName };
     if (!schedule && !gaps.some((gap) => gap.includes(groupName)))
-      gaps.push(`No schedule in group ${groupName} invokes function ${name}: it was deleted outside the stack; a deploy puts it back.`);
+      gaps.push(
+        `No schedule in group ${groupName} invokes function ${name}: it was deleted outside the stack; a deploy puts it back.`,
+      );
   } else {
     gaps.push(
       `Function ${name} names no schedule group (tag ${FUNCTION_TAG.scheduleGroup}): it was deployed by an older version of the construct; a deploy adds the tag.`,
     );
   }
 
-  let alarmNames = (await learn(gaps, `describe the alarms of function ${name} (cloudwatch:DescribeAlarms)`, () => alarmsOf(name, options))) ?? [];
+  let alarmNames =
+    (await learn(gaps, `describe the alarms of function ${name} (cloudwatch:DescribeAlarms)`, () =>
+      alarmsOf(name, options),
+    )) ?? [];
   if (alarmNames.length === 0 && output(STACK_OUTPUT.alarmNames)) {
     alarmNames = output(STACK_OUTPUT.alarmNames)!
       .split(',')
@@ -268,7 +303,8 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
       .filter(Boolean);
   }
   const ledgerTableName = environment[ENV.ledgerTableName] || output(STACK_OUTPUT.ledgerTableName);
-  if (!ledgerTableName) gaps.push(`Function ${name} keeps no rotation ledger (no ${ENV.ledgerTableName} in its environment).`);
+  if (!ledgerTableName)
+    gaps.push(`Function ${name} keeps no rotation ledger (no ${ENV.ledgerTableName} in its environment).`);
   const targets = targetsOf(environment);
   const optional = (key: string, value: string | undefined) => (value ? { [key]: value } : {});
   return {
@@ -276,14 +312,26 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
     functionArn,
     ...optional('stackName', stackName),
     ...optional('ledgerTableName', ledgerTableName),
-    ...optional('adobeCredentialsSecretId', environment[ENV.adobeCredentialsSecretId] || output(STACK_OUTPUT.adobeCredentialsSecret)),
+    ...optional(
+      'adobeCredentialsSecretId',
+      environment[ENV.adobeCredentialsSecretId] || output(STACK_OUTPUT.adobeCredentialsSecret),
+    ),
     ...(schedule ? { schedule } : {}),
     alarmNames,
     ...optional('alarmTopicArn', tags[FUNCTION_TAG.alarmTopic]),
     ...optional('ticketTopicArn', tags[FUNCTION_TAG.ticketTopic]),
-    ...optional('scheduleDeadLetterQueueUrl', tags[FUNCTION_TAG.scheduleDeadLetterQueue] ?? output(STACK_OUTPUT.scheduleDeadLetterQueueUrl)),
-    ...optional('failureDeadLetterQueueUrl', tags[FUNCTION_TAG.failureDeadLetterQueue] ?? output(STACK_OUTPUT.failureDeadLetterQueueUrl)),
-    ...optional('adobeSecretRotationLogGroupName', tags[FUNCTION_TAG.adobeSecretRotationLogGroup] ?? output(STACK_OUTPUT.adobeSecretRotationLogGroupName)),
+    ...optional(
+      'scheduleDeadLetterQueueUrl',
+      tags[FUNCTION_TAG.scheduleDeadLetterQueue] ?? output(STACK_OUTPUT.scheduleDeadLetterQueueUrl),
+    ),
+    ...optional(
+      'failureDeadLetterQueueUrl',
+      tags[FUNCTION_TAG.failureDeadLetterQueue] ?? output(STACK_OUTPUT.failureDeadLetterQueueUrl),
+    ),
+    ...optional(
+      'adobeSecretRotationLogGroupName',
+      tags[FUNCTION_TAG.adobeSecretRotationLogGroup] ?? output(STACK_OUTPUT.adobeSecretRotationLogGroupName),
+    ),
     ...(targets ? { targets } : {}),
     ...(configuration.Timeout ? { timeoutSeconds: configuration.Timeout } : {}),
     gaps,

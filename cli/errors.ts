@@ -39,7 +39,13 @@ export class UsageError extends CliError {
 }
 
 /** Why AWS was not usable, for a caller that adds advice of its own. */
-export type EnvironmentProblem = 'no-credentials' | 'no-region' | 'expired-credentials' | 'rejected-credentials' | 'access-denied' | 'unreachable';
+export type EnvironmentProblem =
+  | 'no-credentials'
+  | 'no-region'
+  | 'expired-credentials'
+  | 'rejected-credentials'
+  | 'access-denied'
+  | 'unreachable';
 
 /** AWS or the deployment is not usable from here (exit 3). */
 export class EnvironmentError extends CliError {
@@ -69,7 +75,15 @@ const REJECTED_CREDENTIALS = new Set([
 ]);
 const EXPIRED_CREDENTIALS = new Set(['ExpiredToken', 'ExpiredTokenException', 'TokenRefreshRequired']);
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'AuthorizationError']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** The one sentence for "no AWS credentials" (the SDK's `CredentialsProviderError`). */
 export const NO_CREDENTIALS_SENTENCE =
@@ -91,15 +105,20 @@ export function describeAwsError(error: unknown, action: string): EnvironmentErr
     );
   }
   if (EXPIRED_CREDENTIALS.has(name))
-    return new EnvironmentError('Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again.', 'expired-credentials');
+    return new EnvironmentError(
+      'Your AWS credentials have expired: refresh them (e.g. `aws sso login`) and try again.',
+      'expired-credentials',
+    );
   if (REJECTED_CREDENTIALS.has(name)) {
     return new EnvironmentError(
       `AWS rejected your credentials when trying to ${action} (${name}): check AWS_PROFILE or the access keys in your environment.`,
       'rejected-credentials',
     );
   }
-  if (ACCESS_DENIED.has(name)) return new EnvironmentError(`AWS denied permission to ${action}: ${firstSentence(message)}`, 'access-denied');
-  const networkCode = typeof code === 'string' && NETWORK_CODES.has(code) ? code : NETWORK_CODES.has(name) ? name : undefined;
+  if (ACCESS_DENIED.has(name))
+    return new EnvironmentError(`AWS denied permission to ${action}: ${firstSentence(message)}`, 'access-denied');
+  const networkCode =
+    typeof code === 'string' && NETWORK_CODES.has(code) ? code : NETWORK_CODES.has(name) ? name : undefined;
   if (networkCode || name === 'TimeoutError') {
     return new EnvironmentError(
       `Could not reach AWS to ${action} (${networkCode ?? name}): check your network, proxy and AWS_ENDPOINT_URL_* settings.`,

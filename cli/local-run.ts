@@ -34,11 +34,17 @@ export function refuseCreatedRoles(config: RotatorConfig, targets: readonly Targ
  * The rotator's environment for `targets`, as the stack sets it.
  * @param adobeSecretId the configured secret, or the stack's output when the stack created it.
  */
-export function functionEnvironment(config: RotatorConfig, targets: readonly TargetConfig[], adobeSecretId: string): Record<string, string> {
+export function functionEnvironment(
+  config: RotatorConfig,
+  targets: readonly TargetConfig[],
+  adobeSecretId: string,
+): Record<string, string> {
   refuseCreatedRoles(config, targets);
   return toFunctionEnv({
     adobeCredentialsSecretId: adobeSecretId,
-    targets: targets.map((target) => toTargetEntry({ ...target, userCredentialsSecretId: target.userCredentialsSecret?.secretId })),
+    targets: targets.map((target) =>
+      toTargetEntry({ ...target, userCredentialsSecretId: target.userCredentialsSecret?.secretId }),
+    ),
     flowServiceUrl: config.flowServiceUrl,
     imsUrl: config.imsUrl,
     concurrency: config.concurrency,
@@ -47,7 +53,11 @@ export function functionEnvironment(config: RotatorConfig, targets: readonly Tar
 }
 
 /** The Adobe credentials secret id: configured, or the stack's output (when the stack created it). */
-export async function adobeSecretIdOf(config: RotatorConfig, outputs: () => Promise<Record<string, string>>, stackName: string): Promise<string> {
+export async function adobeSecretIdOf(
+  config: RotatorConfig,
+  outputs: () => Promise<Record<string, string>>,
+  stackName: string,
+): Promise<string> {
   if (config.adobeCredentialsSecret) return config.adobeCredentialsSecret.secretId;
   const because = 'The configuration names no adobeCredentialsSecret, so the stack creates one';
   let arn: string | undefined;
@@ -78,7 +88,12 @@ export interface LocalRunOutcome {
  * @param region the configuration's region: the function's SDK clients read `AWS_REGION`, so it
  * is set to this for the run (the stack, its secrets and roles live there).
  */
-export async function runLocally(env: Record<string, string>, event: unknown, onLine: (line: string) => void, region?: string): Promise<LocalRunOutcome> {
+export async function runLocally(
+  env: Record<string, string>,
+  event: unknown,
+  onLine: (line: string) => void,
+  region?: string,
+): Promise<LocalRunOutcome> {
   const handler = createHandler({ env });
   const savedRegion = process.env.AWS_REGION;
   if (region) process.env.AWS_REGION = region;

@@ -59,14 +59,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return known.exitCode;
     }
     // A bug, not a mistake: still one line, with the error's name, for the report.
-    io.stderr.write(`${prefix} unexpected error (${(error as Error)?.name ?? 'Error'}): ${(error as Error)?.message ?? String(error)}\n`);
+    io.stderr.write(
+      `${prefix} unexpected error (${(error as Error)?.name ?? 'Error'}): ${(error as Error)?.message ?? String(error)}\n`,
+    );
     return EXIT.FAILED;
   }
 }
 
 function version(): string {
   // cli/main.ts in the project, dist/cli/main.js in the package: package.json is one or two levels up.
-  const file = [new URL('../package.json', import.meta.url), new URL('../../package.json', import.meta.url)].find((url) => existsSync(url))!;
+  const file = [new URL('../package.json', import.meta.url), new URL('../../package.json', import.meta.url)].find(
+    (url) => existsSync(url),
+  )!;
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return `${PROGRAM} ${pkg.version}`;
 }

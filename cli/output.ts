@@ -27,7 +27,11 @@ export interface Io {
 /** What a piece of output says, for its colour. */
 export type Tone = 'ok' | 'warning' | 'failure';
 
-const TONE_STYLE: Record<Tone, Parameters<typeof styleText>[0]> = { ok: 'green', warning: 'yellow', failure: ['red', 'bold'] };
+const TONE_STYLE: Record<Tone, Parameters<typeof styleText>[0]> = {
+  ok: 'green',
+  warning: 'yellow',
+  failure: ['red', 'bold'],
+};
 
 /**
  * Whether to colour what is written to `stream`, as Node decides for its own output:
@@ -35,7 +39,10 @@ const TONE_STYLE: Record<Tone, Parameters<typeof styleText>[0]> = { ok: 'green',
  * non-empty `NO_COLOR` turns it off (https://no-color.org), and colour needs a terminal that is
  * not `TERM=dumb` (a pipe or a file gets none).
  */
-export function colourEnabled(stream: OutputStream, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+export function colourEnabled(
+  stream: OutputStream,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): boolean {
   const force = env.FORCE_COLOR;
   if (force !== undefined && force !== '') return force !== '0' && force.toLowerCase() !== 'false';
   if (env.NO_COLOR) return false;
@@ -93,7 +100,9 @@ export function renderTable(
 ): RenderedTable {
   const header = columns.map((column) => (typeof column === 'string' ? column : column.header));
   const floor = columns.map((column, index) =>
-    typeof column === 'string' || column.shrinkTo === undefined ? Infinity : Math.max(column.shrinkTo, header[index]!.length),
+    typeof column === 'string' || column.shrinkTo === undefined
+      ? Infinity
+      : Math.max(column.shrinkTo, header[index]!.length),
   );
   const textOf = (cell: Cell) => {
     const text = typeof cell === 'object' ? cell.text : cell;
@@ -101,11 +110,15 @@ export function renderTable(
   };
   const toneOf = (cell: Cell) => (typeof cell === 'object' ? cell.tone : undefined);
   const texts = rows.map((row) => row.map(textOf));
-  const widths = header.map((title, column) => Math.max(title.length, ...texts.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...texts.map((row) => (row[column] ?? '').length)),
+  );
   let total = widths.reduce((sum, width) => sum + width, 0) + 2 * (widths.length - 1);
   const first = columns.map((column) => typeof column !== 'string' && Boolean(column.first));
   while (total > maxWidth) {
-    let shrinkable = widths.map((width, column) => (width > floor[column]! ? column : -1)).filter((column) => column >= 0);
+    let shrinkable = widths
+      .map((width, column) => (width > floor[column]! ? column : -1))
+      .filter((column) => column >= 0);
     if (shrinkable.some((column) => first[column])) shrinkable = shrinkable.filter((column) => first[column]);
     if (shrinkable.length === 0) break;
     const widest = shrinkable.reduce((best, column) => (widths[column]! > widths[best]! ? column : best));
@@ -159,7 +172,8 @@ export function wrap(text: string, width: number = TABLE_WIDTH, indent = 0): str
 export function shortIds(ids: readonly string[]): Map<string, string> {
   for (let length = 8; ; length += 1) {
     const short = new Map(ids.map((id) => [id, id.slice(0, length)]));
-    if (new Set(short.values()).size === new Set(ids).size || length >= Math.max(0, ...ids.map((id) => id.length))) return short;
+    if (new Set(short.values()).size === new Set(ids).size || length >= Math.max(0, ...ids.map((id) => id.length)))
+      return short;
   }
 }
 

@@ -11,7 +11,14 @@
 import { createHash } from 'node:crypto';
 
 /** What a recording names each exchange, in the order `probe` makes them. */
-export const EXCHANGE_NAMES = ['get-connection', 'explore-root', 'explore-folder', 'explore-file', 'list-connections', 'error-unknown-connection'] as const;
+export const EXCHANGE_NAMES = [
+  'get-connection',
+  'explore-root',
+  'explore-folder',
+  'explore-file',
+  'list-connections',
+  'error-unknown-connection',
+] as const;
 export type ExchangeName = (typeof EXCHANGE_NAMES)[number];
 
 /** One request and Flow Service's answer to it. */
@@ -45,7 +52,16 @@ export interface Recording {
 }
 
 /** The values that are secrets wherever they appear, by key (auth params, tokens). */
-const SECRET_KEYS = new Set(['s3SecretKey', 's3SessionToken', 's3AccessKey', 'access_token', 'client_secret', 'clientSecret', 'token', 'sessionToken']);
+const SECRET_KEYS = new Set([
+  's3SecretKey',
+  's3SessionToken',
+  's3AccessKey',
+  'access_token',
+  'client_secret',
+  'clientSecret',
+  'token',
+  'sessionToken',
+]);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 /** An IMS org id (`…@AdobeOrg`), a user id (`…@AdobeID`) or a technical account (`…@techacct.adobe.com`). */
 const ADOBE_ID = /\b([0-9A-Za-z]{16,40})@(AdobeOrg|AdobeID|techacct\.adobe\.com)\b/g;
@@ -72,13 +88,17 @@ export function sanitize<T>(value: T, secrets: readonly string[]): T {
     for (const secret of known) out = out.split(secret).join('<redacted>');
     return out
       .replace(UUID, (uuid) => hashUuid(uuid))
-      .replace(ADOBE_ID, (_id, id: string, domain: string) => `${digest(id).slice(0, Math.min(id.length, 24)).toUpperCase()}@${domain}`)
+      .replace(
+        ADOBE_ID,
+        (_id, id: string, domain: string) => `${digest(id).slice(0, Math.min(id.length, 24)).toUpperCase()}@${domain}`,
+      )
       .replace(ACCESS_KEY_ID, (key: string) => `${key.slice(0, 4)}${digest(key).slice(0, 16).toUpperCase()}`);
   };
   const walk = (node: unknown, key?: string): unknown => {
     if (typeof node === 'string') return key && SECRET_KEYS.has(key) && node !== '' ? '<redacted>' : text(node);
     if (Array.isArray(node)) return node.map((item) => walk(item));
-    if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([name, child]) => [text(name), walk(child, name)]));
+    if (node && typeof node === 'object')
+      return Object.fromEntries(Object.entries(node).map(([name, child]) => [text(name), walk(child, name)]));
     return node;
   };
   return walk(value) as T;

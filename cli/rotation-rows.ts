@@ -29,7 +29,10 @@ type ResultLike = RotationSummary['results'][number];
 /** The result as it is, every field a newer function adds included; only the planned operations are made readable. */
 function toRow(result: ResultLike): RotationRow {
   const { plannedOperations, ...fields } = result;
-  return { ...fields, ...(plannedOperations ? { plannedOperations: plannedOperations.map((op) => `${op.op} ${op.path}`) } : {}) };
+  return {
+    ...fields,
+    ...(plannedOperations ? { plannedOperations: plannedOperations.map((op) => `${op.op} ${op.path}`) } : {}),
+  };
 }
 
 /** The row is as it should be: rotated (or would be, on a dry run) and, on a dry run, Adobe can read with what the connection holds. */
@@ -42,7 +45,10 @@ export function isRotationSummary(value: unknown): value is RotationSummary {
   const results = (value as { results?: unknown } | undefined)?.results;
   return (
     Array.isArray(results) &&
-    results.every((result) => typeof result?.connectionId === 'string' && typeof result?.status === 'string' && STATUSES.has(result.status))
+    results.every(
+      (result) =>
+        typeof result?.connectionId === 'string' && typeof result?.status === 'string' && STATUSES.has(result.status),
+    )
   );
 }
 

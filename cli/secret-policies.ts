@@ -24,7 +24,9 @@ export interface SecretPolicyCheck {
 const REQUEST_TIMEOUT_MS = 5_000;
 
 /** Ask, for each IAM-user secret of `config` (once per secret), whether it has a resource policy. */
-export async function checkUserSecretPolicies(config: Pick<RotatorConfig, 'targets' | 'region'>): Promise<SecretPolicyCheck> {
+export async function checkUserSecretPolicies(
+  config: Pick<RotatorConfig, 'targets' | 'region'>,
+): Promise<SecretPolicyCheck> {
   const secrets = new Map<string, number>();
   config.targets.forEach((target, index) => {
     const secretId = target.userCredentialsSecret?.secretId;
@@ -43,7 +45,9 @@ export async function checkUserSecretPolicies(config: Pick<RotatorConfig, 'targe
     for (const [secretId, index] of secrets) {
       const field = `targets[${index}].userCredentialsSecret`;
       try {
-        const response = await client.send(new GetResourcePolicyCommand({ SecretId: secretId }), { abortSignal: AbortSignal.timeout(2 * REQUEST_TIMEOUT_MS) });
+        const response = await client.send(new GetResourcePolicyCommand({ SecretId: secretId }), {
+          abortSignal: AbortSignal.timeout(2 * REQUEST_TIMEOUT_MS),
+        });
         if (!response.ResourcePolicy) warnings.push(`${field}: ${noPolicyWarning(secretId)}`);
       } catch (error) {
         const name = (error as Error).name;

@@ -172,10 +172,14 @@ export function judge(input: Judging): ConnectionStatus {
         : adobeFacts?.heldCredentialsExpireAt
           ? Date.parse(adobeFacts.heldCredentialsExpireAt)
           : undefined;
-  const remaining = expiresAt === undefined || Number.isNaN(expiresAt) ? undefined : Math.round((expiresAt - now) / 1000);
+  const remaining =
+    expiresAt === undefined || Number.isNaN(expiresAt) ? undefined : Math.round((expiresAt - now) / 1000);
   const pause = input.pause ?? undefined;
   const pauseEnd = pause ? Date.parse(pause.until) : undefined;
-  const nextRunAt = pauseEnd !== undefined && (input.nextRunAt === undefined || pauseEnd > input.nextRunAt) ? pauseEnd : input.nextRunAt;
+  const nextRunAt =
+    pauseEnd !== undefined && (input.nextRunAt === undefined || pauseEnd > input.nextRunAt)
+      ? pauseEnd
+      : input.nextRunAt;
   const attempt = ledger?.lastAttempt;
 
   const facts: Omit<ConnectionStatus, 'risk' | 'atRisk' | 'warning'> = {
@@ -216,13 +220,22 @@ export function judge(input: Judging): ConnectionStatus {
 
   // Adobe's view first: a connection that is not there, not enabled or not S3 access keys fails whatever the ledger says.
   if (adobe?.notFound) {
-    return judged('not-found', `not found in sandbox ${input.sandboxName} (${adobe.errorCode}): check connectionId and sandboxName in the configuration`);
+    return judged(
+      'not-found',
+      `not found in sandbox ${input.sandboxName} (${adobe.errorCode}): check connectionId and sandboxName in the configuration`,
+    );
   }
   if (adobeFacts?.rotatable === false) {
     if (adobeFacts.notRotatableReason === 'iam-role-auth') {
-      return judged('nothing-to-rotate', 'IAMRole Based: Adobe assumes the role itself, there are no credentials to rotate; remove it from the targets');
+      return judged(
+        'nothing-to-rotate',
+        'IAMRole Based: Adobe assumes the role itself, there are no credentials to rotate; remove it from the targets',
+      );
     }
-    return judged('not-rotatable', `${adobeFacts.notRotatable ?? 'not an S3 access-key connection'}: every rotation of it fails`);
+    return judged(
+      'not-rotatable',
+      `${adobeFacts.notRotatable ?? 'not an S3 access-key connection'}: every rotation of it fails`,
+    );
   }
   if (adobeFacts && adobeFacts.state !== undefined && adobeFacts.state !== 'enabled') {
     return judged('not-enabled', `state is "${adobeFacts.state}", not enabled`);
@@ -251,21 +264,39 @@ export function judge(input: Judging): ConnectionStatus {
     : undefined;
 
   if (remaining !== undefined && remaining <= 0)
-    return judged('expired', holds, failed ? failureOf(attempt!, ledger!.consecutiveFailures, now) : undefined, pausedText, edit, later);
+    return judged(
+      'expired',
+      holds,
+      failed ? failureOf(attempt!, ledger!.consecutiveFailures, now) : undefined,
+      pausedText,
+      edit,
+      later,
+    );
   if (remaining !== undefined && remaining < input.thresholdSeconds) {
     const alarm = `below CredentialsExpiringAlarm's threshold (${formatDuration(input.thresholdSeconds)})`;
     return judged(
       'expiring',
       `${holds}, ${alarm}`,
       failed ? failureOf(attempt!, ledger!.consecutiveFailures, now) : undefined,
-      pause && pauseEnd! > expiresAt! ? `${pausedText}, which ends after they expire: ingestion stops at ${formatClock(expiresAt, now)}` : pausedText,
+      pause && pauseEnd! > expiresAt!
+        ? `${pausedText}, which ends after they expire: ingestion stops at ${formatClock(expiresAt, now)}`
+        : pausedText,
       edit,
       later,
     );
   }
   if (pause) return judged('paused', pausedText, holds, edit);
-  if (input.runsFail) return { ...judged('failing', `every scheduled run fails (${input.runsFail}, above)`, holds), runsFail: input.runsFail };
-  if (facts.scopeMismatch) return judged('scope-mismatch', `${facts.scopeMismatch}: every rotation of it fails (CONNECTION_SCOPE_MISMATCH)`, holds);
+  if (input.runsFail)
+    return {
+      ...judged('failing', `every scheduled run fails (${input.runsFail}, above)`, holds),
+      runsFail: input.runsFail,
+    };
+  if (facts.scopeMismatch)
+    return judged(
+      'scope-mismatch',
+      `${facts.scopeMismatch}: every rotation of it fails (CONNECTION_SCOPE_MISMATCH)`,
+      holds,
+    );
   if (adobeRefused) return judged('adobe-cannot-read', adobeRefused, holds);
   if (failed) return judged('failing', failureOf(attempt!, ledger!.consecutiveFailures, now), holds, edit, later);
   if (flowsFailed.length > 0) return judged('dataflow-failed', dataflowWarning(flowsFailed, now), holds, edit);
@@ -278,20 +309,29 @@ export function judge(input: Judging): ConnectionStatus {
     );
   }
   if (remaining === undefined && !attempt) {
-    if (!adobe && input.ledger === undefined) return judged('unknown', 'neither the ledger nor Adobe could be read: nothing is known about it');
+    if (!adobe && input.ledger === undefined)
+      return judged('unknown', 'neither the ledger nor Adobe could be read: nothing is known about it');
     if (adobeFacts && adobeFacts.writtenByRotator === false && input.ledger !== undefined) {
       return judged(
         'unknown',
         `the rotator has never rotated it (last written by ${adobeFacts.updatedBy ?? 'someone else'}): when what it holds expires is unknown`,
       );
     }
-    if (input.ledger === null) return judged('unknown', 'the rotator has never tried it (no ledger entry): when what it holds expires is unknown');
+    if (input.ledger === null)
+      return judged(
+        'unknown',
+        'the rotator has never tried it (no ledger entry): when what it holds expires is unknown',
+      );
   }
   const unproven =
     input.probe && facts.adobeCanList && facts.readUnproven
       ? `Adobe listed ${adobe?.explored ?? 'what it reads'} but ${facts.readUnproven === 'listed-nothing' ? 'found nothing there' : 'no file it can preview'}: read not proven`
       : undefined;
-  return judged('ok', edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later, unproven);
+  return judged(
+    'ok',
+    edit ? `${edit}: if that edit changed the credentials, the ledger's expiry no longer holds` : later,
+    unproven,
+  );
 }
 
 /** Something `status` could not learn, and why (an operator-side AWS problem when `environment`). */

@@ -35,11 +35,20 @@ export interface ReadingFacts {
 }
 
 /** The reading facts of one connection; `probe` says the inspect answer carries a check made now. */
-export function readingFacts(adobe: InspectedConnection | undefined, ledger: LedgerRecord | undefined, probe: boolean, now: number): ReadingFacts {
+export function readingFacts(
+  adobe: InspectedConnection | undefined,
+  ledger: LedgerRecord | undefined,
+  probe: boolean,
+  now: number,
+): ReadingFacts {
   const rotation = ledger?.lastRotation;
   const checkedNow = probe && adobe?.adobeCanList === true;
   const readProven = checkedNow ? adobe.adobeCanRead : adobe?.adobeCanRead === false ? false : rotation?.adobeCanRead;
-  const readUnproven = checkedNow ? adobe.adobeReadUnproven : rotation?.adobeCanRead === undefined ? rotation?.adobeReadUnproven : undefined;
+  const readUnproven = checkedNow
+    ? adobe.adobeReadUnproven
+    : rotation?.adobeCanRead === undefined
+      ? rotation?.adobeReadUnproven
+      : undefined;
   const exploreForm = adobe?.exploreForm ?? ledger?.exploreForm;
   return {
     ...(adobe?.reads ? { reads: adobe.reads } : {}),

@@ -7,7 +7,19 @@
  */
 import type { CommandOptions } from './args.js';
 import { suggest, deployCommand } from './deployment.js';
-import { formatClock, formatDuration, painterFor, renderTable, shortIds, TABLE_WIDTH, wrap, type Cell, type Column, type Io, type Tone } from './output.js';
+import {
+  formatClock,
+  formatDuration,
+  painterFor,
+  renderTable,
+  shortIds,
+  TABLE_WIDTH,
+  wrap,
+  type Cell,
+  type Column,
+  type Io,
+  type Tone,
+} from './output.js';
 import { describeDataflow, describeRead } from './status-reading.js';
 import type { ConnectionStatus, Risk, RotatorStatus } from './status-judgement.js';
 
@@ -47,15 +59,44 @@ const RISK_LABEL: Record<Risk, string> = {
 
 /** The codes with a section of their own in docs/RUNBOOK.md, "Adobe's codes" (a test holds the two together). */
 export const RUNBOOK_CODES: readonly string[] = [
-  ...['1445-400', '1416-400', '2118-403', '2120-403', '1106-403', '1101-404', '2100-404', '2101-404', '1365-400', '1404-412', '1100-400'],
+  ...[
+    '1445-400',
+    '1416-400',
+    '2118-403',
+    '2120-403',
+    '1106-403',
+    '1101-404',
+    '2100-404',
+    '2101-404',
+    '1365-400',
+    '1404-412',
+    '1100-400',
+  ],
   ...['401013', '403025', '403027', '429050', '1102-500', '1103-503', '1104-504'],
-  ...['STS_MINT_FAILED', 'CREDENTIALS_UNVERIFIED', 'IMS_AUTH_FAILED', 'SECRET_INVALID', 'CONNECTION_NOT_ROTATABLE', 'CONNECTION_SCOPE_MISMATCH'],
-  ...['FLOW_SERVICE_UNREACHABLE', 'FLOW_SERVICE_ERROR', 'ETAG_CONFLICT', 'IMS_UNAVAILABLE', 'SECRET_UNAVAILABLE', 'UNEXPECTED', 'OUT_OF_TIME'],
+  ...[
+    'STS_MINT_FAILED',
+    'CREDENTIALS_UNVERIFIED',
+    'IMS_AUTH_FAILED',
+    'SECRET_INVALID',
+    'CONNECTION_NOT_ROTATABLE',
+    'CONNECTION_SCOPE_MISMATCH',
+  ],
+  ...[
+    'FLOW_SERVICE_UNREACHABLE',
+    'FLOW_SERVICE_ERROR',
+    'ETAG_CONFLICT',
+    'IMS_UNAVAILABLE',
+    'SECRET_UNAVAILABLE',
+    'UNEXPECTED',
+    'OUT_OF_TIME',
+  ],
 ];
 
 /** Where the runbook says what a code means, who can fix it and how to keep ingestion going. */
 export function codeSection(code: string | undefined): string {
-  return code && RUNBOOK_CODES.includes(code) ? `docs/RUNBOOK.md#${code.toLowerCase()}` : 'docs/RUNBOOK.md, "Adobe\'s codes"';
+  return code && RUNBOOK_CODES.includes(code)
+    ? `docs/RUNBOOK.md#${code.toLowerCase()}`
+    : 'docs/RUNBOOK.md, "Adobe\'s codes"';
 }
 
 /** What to do about each kind of risk, and the command to paste, if one helps. */
@@ -68,11 +109,17 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
     case 'expiring':
     case 'stale':
     case 'unknown':
-      return { text: status.pause ? 'rotate it now (a manual rotation works while paused), or end the pause' : 'rotate it now', command: rotate };
+      return {
+        text: status.pause ? 'rotate it now (a manual rotation works while paused), or end the pause' : 'rotate it now',
+        command: rotate,
+      };
     case 'failing':
       if (status.lastAttempt?.errorCode === '1404-412') {
         const writer = status.editedAfterRotation ? status.updatedBy : 'the other writer (UPDATED BY)';
-        return { text: `once ${writer} stops editing it (docs/RUNBOOK.md, "Repeated 412s"), rotate it`, command: rotate };
+        return {
+          text: `once ${writer} stops editing it (docs/RUNBOOK.md, "Repeated 412s"), rotate it`,
+          command: rotate,
+        };
       }
       return {
         text: `see ${codeSection(status.lastAttempt?.errorCode)} for who can fix it and how to keep ingestion alive meanwhile, then rotate it`,
@@ -81,7 +128,10 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
     case 'not-found':
     case 'not-rotatable':
     case 'nothing-to-rotate':
-      return { text: 'fix the target, then check the configuration', command: suggest('check-config', { config: options.config }) };
+      return {
+        text: 'fix the target, then check the configuration',
+        command: suggest('check-config', { config: options.config }),
+      };
     case 'not-enabled':
       return { text: 'enable the connection in Experience Platform, or remove it from the targets' };
     case 'adobe-cannot-read':
@@ -108,7 +158,10 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
       return { text: 'end the pause early with', command: suggest(`resume --connection ${short}`, options) };
     case 'ok':
       return status.editedAfterRotation && !options.probe
-        ? { text: 'check that Adobe can still read with what it holds', command: suggest(`status --probe --connection ${short}`, options) }
+        ? {
+            text: 'check that Adobe can still read with what it holds',
+            command: suggest(`status --probe --connection ${short}`, options),
+          }
         : { text: '' };
   }
 }
@@ -120,17 +173,24 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
 function lastRunOf(status: ConnectionStatus): Cell {
   const attempt = status.lastAttempt;
   if (!attempt) return status.unknown.includes('ledger') ? '?' : undefined;
-  if (attempt.outcome !== 'failed') return { text: attempt.outcome, tone: attempt.outcome === 'rotated' ? 'ok' : undefined };
+  if (attempt.outcome !== 'failed')
+    return { text: attempt.outcome, tone: attempt.outcome === 'rotated' ? 'ok' : undefined };
   const row = (status.consecutiveFailures ?? 0) > 1 ? ` ×${status.consecutiveFailures}` : '';
   return { text: `FAILED ${attempt.errorCode ?? ''}${row}`.replace('  ', ' ').trim(), tone: 'failure' };
 }
 
-export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], rotator: RotatorStatus, options: CommandOptions): void {
+export function printStatusTable(
+  io: Io,
+  statuses: readonly ConnectionStatus[],
+  rotator: RotatorStatus,
+  options: CommandOptions,
+): void {
   const paint = painterFor(io, 'stdout');
   const now = io.now();
   const short = shortIds(statuses.map((status) => status.connectionId));
   const write = (text: string) => io.stdout.write(`${text}\n`);
-  const say = (label: string, tone: Tone, text: string) => write(wrap(`${label} ${text}`, TABLE_WIDTH, 2).replace(label, paint(label, tone)));
+  const say = (label: string, tone: Tone, text: string) =>
+    write(wrap(`${label} ${text}`, TABLE_WIDTH, 2).replace(label, paint(label, tone)));
 
   // The rotator: its schedule, pauses, alarms and what could not be learned.
   const { schedule } = rotator;
@@ -143,11 +203,23 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
   const runs = schedule
     ? `${schedule.expression ?? '?'} ${schedule.state ?? '(state unknown)'}; last run ${formatClock(schedule.lastRunAt, now) ?? 'none in the ledger'}, next ${next}`
     : 'unknown';
-  write(wrap(`Rotator ${rotator.functionName}${rotator.stackName ? ` (stack ${rotator.stackName})` : ''}: schedule ${runs}.`, TABLE_WIDTH, 2));
+  write(
+    wrap(
+      `Rotator ${rotator.functionName}${rotator.stackName ? ` (stack ${rotator.stackName})` : ''}: schedule ${runs}.`,
+      TABLE_WIDTH,
+      2,
+    ),
+  );
   if (schedule?.state === 'DISABLED')
-    say('SCHEDULE DISABLED', 'warning', `no scheduled run rotates anything until it is enabled: ${suggest('resume', options)}`);
+    say(
+      'SCHEDULE DISABLED',
+      'warning',
+      `no scheduled run rotates anything until it is enabled: ${suggest('resume', options)}`,
+    );
   for (const pause of rotator.pauses ?? []) {
-    const what = pause.connectionIds ? pause.connectionIds.map((id) => short.get(id) ?? id.slice(0, 8)).join(', ') : 'every connection';
+    const what = pause.connectionIds
+      ? pause.connectionIds.map((id) => short.get(id) ?? id.slice(0, 8)).join(', ')
+      : 'every connection';
     say(
       'PAUSED',
       'warning',
@@ -179,7 +251,11 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
     }
   }
   if (rotator.adobeSecret)
-    say('Adobe secret:', rotator.adobeSecret.attention ? 'warning' : 'ok', rotator.adobeSecret.text.replace(/^Adobe client secret: /, ''));
+    say(
+      'Adobe secret:',
+      rotator.adobeSecret.attention ? 'warning' : 'ok',
+      rotator.adobeSecret.text.replace(/^Adobe client secret: /, ''),
+    );
   if (rotator.targetsDiffer) {
     const { deployedOnly, localOnly, sandboxChanged } = rotator.targetsDiffer;
     const parts = [
@@ -223,7 +299,10 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
     lastRunOf(status),
     status.writtenByRotator
       ? 'rotator'
-      : { text: status.updatedBy ?? (status.unknown.includes('adobe') ? '?' : undefined), tone: status.editedAfterRotation ? 'warning' : undefined },
+      : {
+          text: status.updatedBy ?? (status.unknown.includes('adobe') ? '?' : undefined),
+          tone: status.editedAfterRotation ? 'warning' : undefined,
+        },
     { text: RISK_LABEL[status.risk], tone: RISK_TONE[status.risk] },
     ...(options.probe
       ? [
@@ -244,20 +323,29 @@ export function printStatusTable(io: Io, statuses: readonly ConnectionStatus[], 
     const next = advice(status, options, id);
     const said = [status.warning!, ...(next.text ? [next.text] : [])].map((part) => part.replace(/\.$/, '')).join('; ');
     const label = status.atRisk ? 'WARNING' : 'note';
-    const line = wrap(`${label}: ${id} (sandbox ${status.sandboxName}): ${said}${next.command ? ':' : '.'}`, TABLE_WIDTH, 2);
+    const line = wrap(
+      `${label}: ${id} (sandbox ${status.sandboxName}): ${said}${next.command ? ':' : '.'}`,
+      TABLE_WIDTH,
+      2,
+    );
     write(status.atRisk ? line.replace(label, paint(label, 'warning')) : line);
     if (next.command) write(`    ${next.command}`);
   }
 
   // Asked about some connections: what each reads, whether Adobe read it, and the dataflows reading it.
-  if (options.connection) for (const status of statuses) printDetails(write, status, short.get(status.connectionId)!, now);
+  if (options.connection)
+    for (const status of statuses) printDetails(write, status, short.get(status.connectionId)!, now);
 
   const atRisk = statuses.filter((status) => status.atRisk).length;
   const paused = statuses.filter((status) => status.risk === 'paused').length;
   const unknown = statuses.filter((status) => status.unknown.length > 0).length;
   const probed = statuses.filter((status) => status.adobeVerified !== undefined);
-  const adobe = options.probe ? `; Adobe could read ${probed.filter((status) => status.adobeVerified).length} of ${probed.length}` : '';
-  const extra = [paused ? `${paused} paused` : '', unknown ? `${unknown} partly unknown` : ''].filter(Boolean).join(', ');
+  const adobe = options.probe
+    ? `; Adobe could read ${probed.filter((status) => status.adobeVerified).length} of ${probed.length}`
+    : '';
+  const extra = [paused ? `${paused} paused` : '', unknown ? `${unknown} partly unknown` : '']
+    .filter(Boolean)
+    .join(', ');
   const healthy = atRisk === 0 && paused === 0 && unknown === 0 && rotator.gaps.length === 0;
   const head = healthy ? 'OK' : atRisk > 0 ? 'AT RISK' : paused > 0 ? 'PAUSED' : 'UNKNOWN';
   const every = schedule?.intervalSeconds ? `, every ${formatDuration(schedule.intervalSeconds)}` : '';
@@ -273,7 +361,11 @@ function printDetails(write: (text: string) => void, status: ConnectionStatus, i
   const read = describeRead(status, now);
   write('');
   write(
-    wrap(`${id}${status.name ? ` "${status.name}"` : ''} (sandbox ${status.sandboxName}) reads ${reads}${form}${read ? `; ${read}` : ''}.`, TABLE_WIDTH, 2),
+    wrap(
+      `${id}${status.name ? ` "${status.name}"` : ''} (sandbox ${status.sandboxName}) reads ${reads}${form}${read ? `; ${read}` : ''}.`,
+      TABLE_WIDTH,
+      2,
+    ),
   );
   if (status.dataflowsError) write(wrap(`  dataflows: unknown (${status.dataflowsError})`, TABLE_WIDTH, 4));
   else if (status.dataflows?.length === 0) write('  dataflows: none reads it');

@@ -23,7 +23,13 @@ export interface KnownTarget {
 /** The inspect request's answer, or a sentence and exit code for why there is none. */
 export async function invokeInspect(
   deployment: Pick<Deployment, 'functionName'>,
-  request: { connectionIds?: readonly string[]; probe?: boolean; targetsOnly?: boolean; discover?: true; sandboxes?: readonly string[] },
+  request: {
+    connectionIds?: readonly string[];
+    probe?: boolean;
+    targetsOnly?: boolean;
+    discover?: true;
+    sandboxes?: readonly string[];
+  },
   aws: AwsOptions,
 ): Promise<InspectResult> {
   // `dryRun: true` makes a function from before inspect existed refuse the request (a manual dry run
@@ -42,10 +48,15 @@ export async function invokeInspect(
         EXIT.FAILED,
       );
     }
-    throw new CliError(`Function ${deployment.functionName} could not answer (${failure?.errorType ?? 'error'}: ${message}).`, EXIT.FAILED);
+    throw new CliError(
+      `Function ${deployment.functionName} could not answer (${failure?.errorType ?? 'error'}: ${message}).`,
+      EXIT.FAILED,
+    );
   }
   if (!isInspectResult(outcome.payload))
-    throw new EnvironmentError(`Function ${deployment.functionName} answered with something other than an inspect result: is it the rotator function?`);
+    throw new EnvironmentError(
+      `Function ${deployment.functionName} answered with something other than an inspect result: is it the rotator function?`,
+    );
   return outcome.payload;
 }
 
@@ -103,22 +114,32 @@ export interface TargetDifference {
 }
 
 /** Undefined when they agree. */
-export function targetDifference(local: readonly KnownTarget[], deployed: readonly KnownTarget[]): TargetDifference | undefined {
+export function targetDifference(
+  local: readonly KnownTarget[],
+  deployed: readonly KnownTarget[],
+): TargetDifference | undefined {
   const deployedById = new Map(deployed.map((target) => [target.connectionId.toLowerCase(), target]));
   const localIds = new Set(local.map((target) => target.connectionId.toLowerCase()));
-  const deployedOnly = deployed.filter((target) => !localIds.has(target.connectionId.toLowerCase())).map((target) => target.connectionId);
-  const localOnly = local.filter((target) => !deployedById.has(target.connectionId.toLowerCase())).map((target) => target.connectionId);
+  const deployedOnly = deployed
+    .filter((target) => !localIds.has(target.connectionId.toLowerCase()))
+    .map((target) => target.connectionId);
+  const localOnly = local
+    .filter((target) => !deployedById.has(target.connectionId.toLowerCase()))
+    .map((target) => target.connectionId);
   const sandboxChanged = local
     .filter((target) => {
       const other = deployedById.get(target.connectionId.toLowerCase());
       return other !== undefined && other.sandboxName !== target.sandboxName;
     })
     .map((target) => target.connectionId);
-  return deployedOnly.length + localOnly.length + sandboxChanged.length === 0 ? undefined : { deployedOnly, localOnly, sandboxChanged };
+  return deployedOnly.length + localOnly.length + sandboxChanged.length === 0
+    ? undefined
+    : { deployedOnly, localOnly, sandboxChanged };
 }
 
 /** Refuse a `--connection` with another option that means "every target". */
 export function needsOneConnection(ids: readonly string[] | undefined, command: string): string {
-  if (ids?.length !== 1) throw new UsageError(`${command} needs exactly one --connection <id> (a connection id, or the start of one).`);
+  if (ids?.length !== 1)
+    throw new UsageError(`${command} needs exactly one --connection <id> (a connection id, or the start of one).`);
   return ids[0]!;
 }

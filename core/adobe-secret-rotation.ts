@@ -74,7 +74,9 @@ export interface AdobeSecretRotationSettings {
 export function toAdobeSecretRotationEnv(settings: AdobeSecretRotationSettings): Record<string, string> {
   return {
     ...(settings.imsUrl !== undefined ? { [ADOBE_SECRET_ROTATION_ENV.imsUrl]: settings.imsUrl } : {}),
-    ...(settings.consoleApiUrl !== undefined ? { [ADOBE_SECRET_ROTATION_ENV.consoleApiUrl]: settings.consoleApiUrl } : {}),
+    ...(settings.consoleApiUrl !== undefined
+      ? { [ADOBE_SECRET_ROTATION_ENV.consoleApiUrl]: settings.consoleApiUrl }
+      : {}),
     ...(settings.serviceName !== undefined ? { POWERTOOLS_SERVICE_NAME: settings.serviceName } : {}),
   };
 }

@@ -125,7 +125,8 @@ export function expiryAlarmPlan({
   const lateSeconds = EXPIRY_ALARM_PERIOD_SECONDS + ALARM_EVALUATION_DELAY_SECONDS;
   const minThresholdSeconds = windowSeconds + lateSeconds + MIN_EXPIRY_WARNING_SECONDS;
   const maxThresholdSeconds = shortestLifetimeSeconds - timeoutSeconds;
-  const chosen = thresholdSeconds ?? Math.min(maxThresholdSeconds, Math.max(minThresholdSeconds, windowSeconds + intervalSeconds));
+  const chosen =
+    thresholdSeconds ?? Math.min(maxThresholdSeconds, Math.max(minThresholdSeconds, windowSeconds + intervalSeconds));
   const plan = {
     evaluationPeriods,
     thresholdSeconds: chosen,
@@ -215,7 +216,13 @@ export function fittingTimeoutSeconds({
   if (timeout.problem !== undefined) return undefined;
   if (intervalSeconds === undefined || shortestLifetimeSeconds === undefined) return timeout.seconds;
   const fits = (timeoutSeconds: number) => {
-    const plan = expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, thresholdSeconds, durationField: '' });
+    const plan = expiryAlarmPlan({
+      intervalSeconds,
+      timeoutSeconds,
+      shortestLifetimeSeconds,
+      thresholdSeconds,
+      durationField: '',
+    });
     return !plan.windowProblem && !plan.thresholdProblem;
   };
   for (let seconds = timeout.seconds; seconds > timeout.minimumSeconds; seconds -= 1) if (fits(seconds)) return seconds;
@@ -356,10 +363,22 @@ const quotedName = (name: string) => `"${name.replace(/[\\"]/g, (c) => `\\${c}`)
  * look at up to 10,000 series).
  * @example SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500
  */
-export function connectionAlarmQuery(rule: Pick<ConnectionAlarmRule, 'metric' | 'function'>, scope: MetricsScope, shard?: number): string {
+export function connectionAlarmQuery(
+  rule: Pick<ConnectionAlarmRule, 'metric' | 'function'>,
+  scope: MetricsScope,
+  shard?: number,
+): string {
   const sharded = metricShardCount(scope.targetCount) > 1;
-  const dimensions = [METRIC_DIMENSION.connectionId, METRIC_DIMENSION.rotator, METRIC_DIMENSION.service, ...(sharded ? [METRIC_DIMENSION.shard] : [])];
-  const where = [`${METRIC_DIMENSION.rotator} = '${scope.rotatorName}'`, ...(sharded && shard !== undefined ? [`${METRIC_DIMENSION.shard} = '${shard}'`] : [])];
+  const dimensions = [
+    METRIC_DIMENSION.connectionId,
+    METRIC_DIMENSION.rotator,
+    METRIC_DIMENSION.service,
+    ...(sharded ? [METRIC_DIMENSION.shard] : []),
+  ];
+  const where = [
+    `${METRIC_DIMENSION.rotator} = '${scope.rotatorName}'`,
+    ...(sharded && shard !== undefined ? [`${METRIC_DIMENSION.shard} = '${shard}'`] : []),
+  ];
   const order = rule.function === 'MIN' ? 'ASC' : 'DESC';
   return (
     `SELECT ${rule.function}(${rule.metric}) FROM SCHEMA(${quotedName(scope.namespace)}, ${dimensions.join(', ')}) ` +

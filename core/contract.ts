@@ -208,7 +208,8 @@ export function serviceUrlProblem(value: string): string | undefined {
     return `"${value}" is not a URL`;
   }
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname))) return undefined;
+  if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname)))
+    return undefined;
   return `must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); got ${url.protocol}//${url.host}`;
 }
 
@@ -223,8 +224,14 @@ export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** The allowed form of each target field checked by pattern: every door's message says `must be <allowed>`. */
 export const TARGET_FIELD_FORMATS = {
-  connectionId: { pattern: CONNECTION_ID, allowed: 'a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)' },
-  sandboxName: { pattern: SANDBOX_NAME, allowed: 'a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")' },
+  connectionId: {
+    pattern: CONNECTION_ID,
+    allowed: 'a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55)',
+  },
+  sandboxName: {
+    pattern: SANDBOX_NAME,
+    allowed: 'a sandbox name: lower-case letters, digits and hyphens (e.g. "prod")',
+  },
   roleArn: { pattern: ROLE_ARN, allowed: 'an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>' },
   externalId: { pattern: EXTERNAL_ID, allowed: '2 to 1224 characters of letters, digits and +=,.@:/-' },
   roleName: { pattern: ROLE_NAME, allowed: 'an IAM role name: 1 to 64 letters, digits and +=,.@_-' },
@@ -339,7 +346,10 @@ export function targetMethodOf(method: MintMethod): TargetMethod {
 // ------------------------------------------------------------------ the function's environment
 
 /** A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry: a view of {@link FunctionTargetEntry} with its STS call resolved. */
-export type TargetForEnv = Omit<FunctionTargetEntry, 'method' | 'durationSeconds'> & { readonly method: MintMethod; readonly durationSeconds: number };
+export type TargetForEnv = Omit<FunctionTargetEntry, 'method' | 'durationSeconds'> & {
+  readonly method: MintMethod;
+  readonly durationSeconds: number;
+};
 
 /**
  * The `ROTATION_TARGETS` entry for a target: only the fields it has, and `method` only where it
@@ -396,7 +406,9 @@ export function toFunctionEnv(
   const { targets } = settings;
   return {
     [ENV.adobeCredentialsSecretId]: settings.adobeCredentialsSecretId,
-    ...('file' in targets ? { [ENV.rotationTargetsFile]: targets.file } : { [ENV.rotationTargets]: stringify(targets) }),
+    ...('file' in targets
+      ? { [ENV.rotationTargetsFile]: targets.file }
+      : { [ENV.rotationTargets]: stringify(targets) }),
     ...(settings.flowServiceUrl !== undefined ? { [ENV.flowServiceUrl]: settings.flowServiceUrl } : {}),
     ...(settings.imsUrl !== undefined ? { [ENV.imsUrl]: settings.imsUrl } : {}),
     ...(settings.adobeConsoleApiUrl !== undefined ? { [ENV.adobeConsoleApiUrl]: settings.adobeConsoleApiUrl } : {}),

@@ -20,7 +20,9 @@ const KMS_ALIAS_ARN = new RegExp(`^arn:${PARTITION}:kms:[a-z0-9-]+:\\d{12}:alias
  * A managed policy ARN: customer-managed (`arn:aws:iam::<account>:policy/<path/><name>`) or
  * AWS-managed (`arn:aws:iam::aws:policy/...`). https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html
  */
-export const MANAGED_POLICY_ARN = new RegExp(`^arn:${PARTITION}:iam::(?:\\d{12}|aws):policy/(?:[\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}$`);
+export const MANAGED_POLICY_ARN = new RegExp(
+  `^arn:${PARTITION}:iam::(?:\\d{12}|aws):policy/(?:[\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}$`,
+);
 
 /**
  * An IAM role or user ARN, as `aws:PrincipalArn` carries it (a role session's value is its role's
@@ -86,7 +88,8 @@ export function secretReaderProblem(arn: string): string | undefined {
     return `"${arn}" is a role session; give its role's ARN, arn:aws:iam::<account>:role/<name>, which is what aws:PrincipalArn holds for every session of that role`;
   }
   const match = PRINCIPAL_ARN.exec(arn);
-  if (!match) return `"${arn}" is not an IAM role or user ARN: arn:aws:iam::<account>:role/<name> or arn:aws:iam::<account>:user/<name>`;
+  if (!match)
+    return `"${arn}" is not an IAM role or user ARN: arn:aws:iam::<account>:role/<name> or arn:aws:iam::<account>:user/<name>`;
   if (/^[*?/]+$/.test(match[2]!)) {
     return `"${arn}" would let every ${match[1]} in the account read the Adobe credentials; name the ${match[1]}s (wildcards only within a name)`;
   }
@@ -97,14 +100,18 @@ export function secretReaderProblem(arn: string): string | undefined {
 export function tagsProblems(tags: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
   const entries = Object.entries(tags);
-  if (entries.length > MAX_TAGS) problems.push(`has ${entries.length} tags; AWS allows at most ${MAX_TAGS} on a resource`);
+  if (entries.length > MAX_TAGS)
+    problems.push(`has ${entries.length} tags; AWS allows at most ${MAX_TAGS} on a resource`);
   const seen = new Map<string, string>();
   for (const [key, value] of entries) {
     const keyProblem = tagKeyProblem(key);
     if (keyProblem) problems.push(keyProblem);
     const lower = key.toLowerCase();
     // IAM compares tag keys without case: a role cannot carry both.
-    if (seen.has(lower)) problems.push(`key "${key}" differs from "${seen.get(lower)}" only in case, and IAM treats tag keys without case; keep one`);
+    if (seen.has(lower))
+      problems.push(
+        `key "${key}" differs from "${seen.get(lower)}" only in case, and IAM treats tag keys without case; keep one`,
+      );
     else seen.set(lower, key);
     if (typeof value !== 'string') {
       problems.push(`the value of "${key}" is ${JSON.stringify(value)}; tag values are strings`);
@@ -118,8 +125,10 @@ export function tagsProblems(tags: Readonly<Record<string, string>>): string[] {
 
 function tagKeyProblem(key: string): string | undefined {
   const length = [...key].length;
-  if (length < 1 || length > MAX_TAG_KEY) return `key "${key}" has ${length} characters; AWS allows 1 to ${MAX_TAG_KEY}`;
-  if (key.toLowerCase().startsWith('aws:')) return `key "${key}" starts with "aws:", which AWS keeps for its own tags; choose another key`;
+  if (length < 1 || length > MAX_TAG_KEY)
+    return `key "${key}" has ${length} characters; AWS allows 1 to ${MAX_TAG_KEY}`;
+  if (key.toLowerCase().startsWith('aws:'))
+    return `key "${key}" starts with "aws:", which AWS keeps for its own tags; choose another key`;
   const bad = firstBadTagCharacter(key);
   if (bad) return `key "${key}" has ${JSON.stringify(bad)}, which AWS does not allow in tags (${TAG_CHARACTERS_TEXT})`;
   return undefined;
@@ -127,9 +136,11 @@ function tagKeyProblem(key: string): string | undefined {
 
 function tagValueProblem(key: string, value: string): string | undefined {
   const length = [...value].length;
-  if (length > MAX_TAG_VALUE) return `the value of "${key}" has ${length} characters; AWS allows at most ${MAX_TAG_VALUE}`;
+  if (length > MAX_TAG_VALUE)
+    return `the value of "${key}" has ${length} characters; AWS allows at most ${MAX_TAG_VALUE}`;
   const bad = firstBadTagCharacter(value);
-  if (bad) return `the value of "${key}", "${value}", has ${JSON.stringify(bad)}, which AWS does not allow in tags (${TAG_CHARACTERS_TEXT})`;
+  if (bad)
+    return `the value of "${key}", "${value}", has ${JSON.stringify(bad)}, which AWS does not allow in tags (${TAG_CHARACTERS_TEXT})`;
   return undefined;
 }
 
@@ -154,11 +165,13 @@ export function vpcProblems(
 ): Array<[path: Array<string | number>, message: string]> {
   const problems: Array<[Array<string | number>, string]> = [];
   const check = (field: string, ids: readonly string[], pattern: RegExp, prefix: string, what: string, max: number) => {
-    if (ids.length < 1 || ids.length > max) problems.push([[field], `lists ${ids.length}; Lambda takes 1 to ${max} ${what}s`]);
+    if (ids.length < 1 || ids.length > max)
+      problems.push([[field], `lists ${ids.length}; Lambda takes 1 to ${max} ${what}s`]);
     const seen = new Set<string>();
     ids.forEach((id, index) => {
       if (names.isUnresolved?.(id)) return;
-      if (!pattern.test(id)) problems.push([[field, index], `"${id}" is not a ${what} id (${prefix} and 8 or 17 hex digits)`]);
+      if (!pattern.test(id))
+        problems.push([[field, index], `"${id}" is not a ${what} id (${prefix} and 8 or 17 hex digits)`]);
       else if (seen.has(id)) problems.push([[field, index], `"${id}" is listed twice`]);
       seen.add(id);
     });

@@ -8,8 +8,20 @@
  * (`s3-credential-rotator.ts`, which names props) call these, so a refusal reads the same either
  * way. Nothing here imports aws-cdk-lib: the operator CLI reuses it with production dependencies.
  */
-import { ADOBE_HTTP_LIMITS, DURATION_LIMITS, TARGET_METHODS, targetMethodOf, type MintMethod, type TargetMethod } from './contract.js';
-import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem, sessionPolicySizeProblem } from './session-policy.js';
+import {
+  ADOBE_HTTP_LIMITS,
+  DURATION_LIMITS,
+  TARGET_METHODS,
+  targetMethodOf,
+  type MintMethod,
+  type TargetMethod,
+} from './contract.js';
+import {
+  folderPathProblem,
+  normalizeFolderPath,
+  s3BucketNameProblem,
+  sessionPolicySizeProblem,
+} from './session-policy.js';
 
 export {
   DURATION_LIMITS,
@@ -28,7 +40,15 @@ export {
  * undefined: GetSessionToken credentials (they cannot carry a session policy), or a role's without
  * a bucket. `check-config` prints it, synth shows it as a CDK warning. The caller prefixes the field.
  */
-export function unnarrowedWarning({ connectionId, method, hasBucket }: { connectionId: string; method: MintMethod; hasBucket: boolean }): string | undefined {
+export function unnarrowedWarning({
+  connectionId,
+  method,
+  hasBucket,
+}: {
+  connectionId: string;
+  method: MintMethod;
+  hasBucket: boolean;
+}): string | undefined {
   if (method === 'get-session-token') {
     return (
       `connection ${connectionId}: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ` +
@@ -49,7 +69,10 @@ export function unnarrowedWarning({ connectionId, method, hasBucket }: { connect
 export function durationProblem(
   method: MintMethod,
   seconds: number,
-  { userKeysField = 'userCredentialsSecret', createdRole = false }: { userKeysField?: string; createdRole?: boolean } = {},
+  {
+    userKeysField = 'userCredentialsSecret',
+    createdRole = false,
+  }: { userKeysField?: string; createdRole?: boolean } = {},
 ): string | undefined {
   const { min, max } = DURATION_LIMITS[method];
   switch (method) {
@@ -90,15 +113,19 @@ export function durationProblem(
  * address (Experience League, "Connect Amazon S3 ... using the Flow Service API", `bucketName`).
  */
 export function bucketNameProblem(name: string): string | undefined {
-  const rules = 'Adobe requires 3 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit';
-  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name)) return `"${name}" is shaped like an IP address, which Adobe does not accept as a bucket name`;
+  const rules =
+    'Adobe requires 3 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit';
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name))
+    return `"${name}" is shaped like an IP address, which Adobe does not accept as a bucket name`;
   if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters; ${rules}`;
   if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(name)) return `"${name}" is not a valid bucket name; ${rules}`;
   return undefined;
 }
 
 /** How often a schedule fires, or why that cannot be told. */
-export type ScheduleInterval = { readonly seconds: number; readonly problem?: undefined } | { readonly seconds?: undefined; readonly problem: string };
+export type ScheduleInterval =
+  | { readonly seconds: number; readonly problem?: undefined }
+  | { readonly seconds?: undefined; readonly problem: string };
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
@@ -118,19 +145,32 @@ export function scheduleInterval(expression: string): ScheduleInterval {
     const value = Number(rate[1]);
     const unit = rate[2]!;
     const singular = !unit.endsWith('s');
-    if (value === 0) return { problem: `"${expression}" never repeats; use a positive rate such as "rate(15 minutes)"` };
+    if (value === 0)
+      return { problem: `"${expression}" never repeats; use a positive rate such as "rate(15 minutes)"` };
     if (singular !== (value === 1)) {
-      return { problem: `"${expression}" is not a valid rate: use the singular unit for 1 and the plural otherwise (e.g. "rate(1 hour)", "rate(15 minutes)")` };
+      return {
+        problem: `"${expression}" is not a valid rate: use the singular unit for 1 and the plural otherwise (e.g. "rate(1 hour)", "rate(15 minutes)")`,
+      };
     }
     return { seconds: value * UNIT_SECONDS[unit.replace(/s$/, '')]! };
   }
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (!cron) {
-    return { problem: `"${expression}" is not a repeating schedule; use "rate(<n> minutes|hours|days)" or "cron(<min> <hour> * * ? *)"` };
+    return {
+      problem: `"${expression}" is not a repeating schedule; use "rate(<n> minutes|hours|days)" or "cron(<min> <hour> * * ? *)"`,
+    };
   }
   const fields = cron[1]!.trim().split(/\s+/);
-  if (fields.length !== 6) return { problem: `"${expression}" must have 6 fields (minutes hours day-of-month month day-of-week year)` };
-  const [minuteField, hourField, dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
+  if (fields.length !== 6)
+    return { problem: `"${expression}" must have 6 fields (minutes hours day-of-month month day-of-week year)` };
+  const [minuteField, hourField, dayOfMonth, month, dayOfWeek, year] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const everyDay = ['*', '?'].includes(dayOfMonth) && month === '*' && ['*', '?'].includes(dayOfWeek) && year === '*';
   if (!everyDay) {
     return {
@@ -140,7 +180,9 @@ export function scheduleInterval(expression: string): ScheduleInterval {
   const minutes = cronFieldValues(minuteField, 0, 59);
   const hours = cronFieldValues(hourField, 0, 23);
   if (!minutes || !hours) {
-    return { problem: `"${expression}" has a minutes or hours field this check does not understand; use numbers, ranges (a-b), steps (*/n, a/n) and lists` };
+    return {
+      problem: `"${expression}" has a minutes or hours field this check does not understand; use numbers, ranges (a-b), steps (*/n, a/n) and lists`,
+    };
   }
   const times = hours.flatMap((hour) => minutes.map((minute) => hour * 60 + minute)).sort((a, b) => a - b);
   let gap = times[0]! + 1440 - times[times.length - 1]!;
@@ -225,7 +267,9 @@ export const PER_BATCH_SECONDS = 45;
  * 30 s (a longer one fails the attempt at once): 4 x 10 + 3 x 30 = 130 s (ADOBE_HTTP_LIMITS).
  */
 export const SLOW_REQUEST_SECONDS =
-  ((ADOBE_HTTP_LIMITS.retryLimit + 1) * ADOBE_HTTP_LIMITS.timeoutMs + ADOBE_HTTP_LIMITS.retryLimit * ADOBE_HTTP_LIMITS.maxRetryAfterMs) / 1000;
+  ((ADOBE_HTTP_LIMITS.retryLimit + 1) * ADOBE_HTTP_LIMITS.timeoutMs +
+    ADOBE_HTTP_LIMITS.retryLimit * ADOBE_HTTP_LIMITS.maxRetryAfterMs) /
+  1000;
 /** What the run keeps back at its end: every request still running is stopped 3 s before the timeout (`lambda/deadline.ts`). */
 export const STOP_MARGIN_SECONDS = 3;
 /**
@@ -233,7 +277,8 @@ export const STOP_MARGIN_SECONDS = 3;
  * attempt, then its one more attempt at the end of the run (the usual path and, again, a slow
  * request), before the stop margin.
  */
-export const RETRY_ALLOWANCE_SECONDS = SLOW_REQUEST_SECONDS + PER_BATCH_SECONDS + SLOW_REQUEST_SECONDS + STOP_MARGIN_SECONDS;
+export const RETRY_ALLOWANCE_SECONDS =
+  SLOW_REQUEST_SECONDS + PER_BATCH_SECONDS + SLOW_REQUEST_SECONDS + STOP_MARGIN_SECONDS;
 
 /** A function timeout, or why no timeout Lambda allows is enough. */
 export type FunctionTimeout =
@@ -258,7 +303,10 @@ export function functionTimeout(targetCount: number, concurrency: number): Funct
   const batches = Math.ceil(targetCount / concurrency);
   const minimumSeconds = FIXED_SECONDS + batches * PER_BATCH_SECONDS;
   if (minimumSeconds <= MAX_FUNCTION_TIMEOUT_SECONDS) {
-    return { seconds: Math.min(MAX_FUNCTION_TIMEOUT_SECONDS, minimumSeconds + RETRY_ALLOWANCE_SECONDS), minimumSeconds };
+    return {
+      seconds: Math.min(MAX_FUNCTION_TIMEOUT_SECONDS, minimumSeconds + RETRY_ALLOWANCE_SECONDS),
+      minimumSeconds,
+    };
   }
   return {
     problem:

@@ -23,9 +23,15 @@ export interface Problem<F extends string = string> {
 }
 
 /** Every rule of `rules` that `input` breaks, in the table's order. */
-export function applyRules<T, C, F extends string>(rules: readonly Rule<T, C, F>[], input: T, context: C): Problem<F>[] {
+export function applyRules<T, C, F extends string>(
+  rules: readonly Rule<T, C, F>[],
+  input: T,
+  context: C,
+): Problem<F>[] {
   return rules.flatMap((rule) =>
-    rule.condition(input, context) ? [{ ...(rule.field === undefined ? {} : { field: rule.field }), message: rule.message(input, context) }] : [],
+    rule.condition(input, context)
+      ? [{ ...(rule.field === undefined ? {} : { field: rule.field }), message: rule.message(input, context) }]
+      : [],
   );
 }
 

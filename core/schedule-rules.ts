@@ -8,7 +8,12 @@
  */
 import { DEFAULT_DURATION_SECONDS } from './contract.js';
 import { expiryAlarmPlan, fittingTimeoutSeconds, type ExpiryAlarmPlan } from './alarm-rules.js';
-import { functionTimeout, MAX_FUNCTION_TIMEOUT_SECONDS, rotationWindowProblem, scheduleInterval } from './rotation-rules.js';
+import {
+  functionTimeout,
+  MAX_FUNCTION_TIMEOUT_SECONDS,
+  rotationWindowProblem,
+  scheduleInterval,
+} from './rotation-rules.js';
 
 /** A value a door cannot read yet (a CDK token). */
 export const UNRESOLVED = 'unresolved';
@@ -56,11 +61,18 @@ export interface ScheduleWarning {
 }
 
 /** Why `lifetimeSeconds` is longer than the schedule needs, or undefined: more than {@link MAX_LIFETIME_INTERVALS} intervals. */
-export function lifetimeWarning(lifetimeSeconds: number, intervalSeconds: number, schedule: string): string | undefined {
+export function lifetimeWarning(
+  lifetimeSeconds: number,
+  intervalSeconds: number,
+  schedule: string,
+): string | undefined {
   const most = MAX_LIFETIME_INTERVALS * intervalSeconds;
   if (lifetimeSeconds <= most) return undefined;
   // STS mints nothing shorter than 900 s: a schedule more frequent than every 225 s cannot be matched.
-  const fix = most >= 900 ? `lower their lifetime to ${most} s or less` : 'run the schedule less often (STS mints nothing shorter than 900 s)';
+  const fix =
+    most >= 900
+      ? `lower their lifetime to ${most} s or less`
+      : 'run the schedule less often (STS mints nothing shorter than 900 s)';
   return (
     `its credentials live ${lifetimeSeconds} s, more than ${MAX_LIFETIME_INTERVALS} schedule intervals (${most} s with "${schedule}"): a set of them that leaked stays valid that long, ` +
     `and the next rotation does not revoke it; ${fix}`
@@ -97,7 +109,12 @@ export function workingSchedule(view: ScheduleView, names: ScheduleNames): strin
   const shortest = Math.min(...view.lifetimes.map((seconds) => seconds ?? Number.POSITIVE_INFINITY));
   const most = Number.isFinite(shortest) ? Math.floor(shortest / 2 / 60) : 60;
   for (let minutes = Math.min(most, 1440); minutes >= 1; minutes -= 1) {
-    if (check({ ...view, schedule: rateOf(minutes) }, names, false).problems.every((problem) => !problem.startsWith('schedule:'))) return rateOf(minutes);
+    if (
+      check({ ...view, schedule: rateOf(minutes) }, names, false).problems.every(
+        (problem) => !problem.startsWith('schedule:'),
+      )
+    )
+      return rateOf(minutes);
   }
   return undefined;
 }
@@ -121,10 +138,15 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
     const interval = scheduleInterval(view.schedule);
     if (interval.problem !== undefined) problems.push(`schedule: ${interval.problem}`);
     intervalSeconds = interval.seconds;
-    const windowProblem = intervalSeconds !== undefined && shortest && rotationWindowProblem(view.schedule, intervalSeconds, shortest.seconds, durationField);
+    const windowProblem =
+      intervalSeconds !== undefined &&
+      shortest &&
+      rotationWindowProblem(view.schedule, intervalSeconds, shortest.seconds, durationField);
     if (windowProblem) {
       const suggested = suggest ? workingSchedule(view, names) : undefined;
-      problems.push(`schedule: ${rotationWindowProblem(view.schedule, intervalSeconds!, shortest!.seconds, durationField, suggested)}`);
+      problems.push(
+        `schedule: ${rotationWindowProblem(view.schedule, intervalSeconds!, shortest!.seconds, durationField, suggested)}`,
+      );
     }
   }
 
@@ -144,7 +166,12 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
       }) ?? timeoutSeconds;
   }
   // The function's actual timeout (undefined while a token).
-  const actualTimeout = view.timeoutSeconds === undefined ? timeoutSeconds : view.timeoutSeconds === UNRESOLVED ? undefined : view.timeoutSeconds;
+  const actualTimeout =
+    view.timeoutSeconds === undefined
+      ? timeoutSeconds
+      : view.timeoutSeconds === UNRESOLVED
+        ? undefined
+        : view.timeoutSeconds;
 
   const lifetime = shortest?.seconds ?? DEFAULT_DURATION_SECONDS;
   const fallbackIntervalSeconds = Math.floor(lifetime / 2);
@@ -163,7 +190,8 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
       problems.push(
         `schedule: "${view.schedule}" ${plan.windowProblem}${suggested ? ` (e.g. "${suggested}", which every rule accepts for these targets)` : ''}`,
       );
-    } else if (plan.thresholdProblem && threshold !== undefined) problems.push(`${names.threshold}: ${plan.thresholdProblem}`);
+    } else if (plan.thresholdProblem && threshold !== undefined)
+      problems.push(`${names.threshold}: ${plan.thresholdProblem}`);
   }
   const warnings: ScheduleWarning[] = [];
   if (intervalSeconds !== undefined && view.schedule !== undefined) {

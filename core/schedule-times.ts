@@ -34,7 +34,12 @@ function cronMinutes(expression: string): number[] | undefined {
  * @param lastRunAt the last scheduled run the ledger saw (a `rate(...)` schedule counts from it).
  * @param timeZone the schedule's `ScheduleExpressionTimezone`; only UTC crons are worked out.
  */
-export function nextScheduledRun(expression: string, now: number, lastRunAt?: number, timeZone?: string): number | undefined {
+export function nextScheduledRun(
+  expression: string,
+  now: number,
+  lastRunAt?: number,
+  timeZone?: string,
+): number | undefined {
   if (expression.startsWith('rate(')) {
     const { seconds } = scheduleInterval(expression);
     if (!seconds || lastRunAt === undefined) return undefined;

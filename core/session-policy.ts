@@ -75,13 +75,22 @@ interface PolicyOptions {
   readonly barePrefix: boolean;
 }
 
-function sessionPolicyText({ partition, bucketName, folderPath, bucketAccount }: SessionPolicyScope, { encryptionContext, barePrefix }: PolicyOptions): string {
+function sessionPolicyText(
+  { partition, bucketName, folderPath, bucketAccount }: SessionPolicyScope,
+  { encryptionContext, barePrefix }: PolicyOptions,
+): string {
   const bucketArn = `arn:${partition}:s3:::${bucketName}`;
   const objectsArn = `${bucketArn}/${folderPath ? `${folderPath}/` : ''}*`;
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
   const owner = bucketAccount ? { StringEquals: { 's3:ResourceAccount': bucketAccount } } : undefined;
   const statements: Record<string, unknown>[] = [
-    { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objectsArn, ...(owner ? { Condition: owner } : {}) },
+    {
+      Sid: 'ReadObjects',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: objectsArn,
+      ...(owner ? { Condition: owner } : {}),
+    },
     {
       Sid: 'ListFolder',
       Effect: 'Allow',
@@ -90,20 +99,37 @@ function sessionPolicyText({ partition, bucketName, folderPath, bucketAccount }:
       ...(folderPath || owner
         ? {
             Condition: {
-              ...(folderPath ? { StringLike: { 's3:prefix': barePrefix ? listPrefixes(folderPath) : listPrefixes(folderPath).slice(1) } } : {}),
+              ...(folderPath
+                ? {
+                    StringLike: {
+                      's3:prefix': barePrefix ? listPrefixes(folderPath) : listPrefixes(folderPath).slice(1),
+                    },
+                  }
+                : {}),
               ...owner,
             },
           }
         : {}),
     },
-    { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: bucketArn, ...(owner ? { Condition: owner } : {}) },
+    {
+      Sid: 'LocateBucket',
+      Effect: 'Allow',
+      Action: 's3:GetBucketLocation',
+      Resource: bucketArn,
+      ...(owner ? { Condition: owner } : {}),
+    },
     {
       Sid: 'DecryptViaS3',
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: `arn:${partition}:kms:*:*:key/*`,
       // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
-      Condition: { StringLike: { 'kms:ViaService': 's3.*', ...(encryptionContext ? { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] } : {}) } },
+      Condition: {
+        StringLike: {
+          'kms:ViaService': 's3.*',
+          ...(encryptionContext ? { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] } : {}),
+        },
+      },
     },
   ];
   return JSON.stringify({ Version: '2012-10-17', Statement: statements }).replace(
@@ -136,7 +162,9 @@ export function partitionOf(arn: string): string | undefined {
  * a long one is what breaks the limit.
  * @param partition the role's partition when known; otherwise the longest one is assumed.
  */
-export function sessionPolicySizeProblem(scope: Omit<SessionPolicyScope, 'partition'> & { readonly partition?: string }): string | undefined {
+export function sessionPolicySizeProblem(
+  scope: Omit<SessionPolicyScope, 'partition'> & { readonly partition?: string },
+): string | undefined {
   const length = sessionPolicy({ ...scope, partition: scope.partition ?? LONGEST_PARTITION }).length;
   if (length <= SESSION_POLICY_MAX_CHARS) return undefined;
   return (
@@ -153,11 +181,13 @@ export function sessionPolicySizeProblem(scope: Omit<SessionPolicyScope, 'partit
  * (Adobe's own rule, stricter, is `bucketNameProblem` in core/rotation-rules.ts.)
  */
 export function s3BucketNameProblem(name: string): string | undefined {
-  const rules = 'S3 requires 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit';
+  const rules =
+    'S3 requires 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit';
   if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters; ${rules}`;
   if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return `"${name}" is not a valid bucket name; ${rules}`;
   if (name.includes('..')) return `"${name}" has two adjacent dots, which S3 does not allow in a bucket name`;
-  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name)) return `"${name}" is shaped like an IP address, which S3 does not allow as a bucket name`;
+  if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(name))
+    return `"${name}" is shaped like an IP address, which S3 does not allow as a bucket name`;
   const prefix = ['xn--', 'sthree-', 'amzn-s3-demo-'].find((reserved) => name.startsWith(reserved));
   if (prefix) return `"${name}" starts with "${prefix}", a prefix S3 reserves`;
   const suffix = ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3'].find((reserved) => name.endsWith(reserved));

@@ -10,7 +10,14 @@
  * To add a rule: add an entry to {@link SETTING_RULES} and a row to test/unit/core/setting-rules.test.ts.
  */
 import { MAX_CONCURRENCY, MIN_CONCURRENCY, serviceUrlProblem, TARGET_FIELD_FORMATS } from './contract.js';
-import { kmsAliasProblem, kmsKeyArnProblem, kmsKeyRegionProblem, managedPolicyArnProblem, secretReaderProblem, tagsProblems } from './guardrail-rules.js';
+import {
+  kmsAliasProblem,
+  kmsKeyArnProblem,
+  kmsKeyRegionProblem,
+  managedPolicyArnProblem,
+  secretReaderProblem,
+  tagsProblems,
+} from './guardrail-rules.js';
 import { memoryProblem } from './rotation-rules.js';
 import { applyRules, formatMessage, type Problem, type Rule } from './rules.js';
 
@@ -77,7 +84,11 @@ const sameNames = (overrides: Partial<SettingNames>): SettingNames => ({
 /** The doors' names for the settings. */
 export const SETTING_DOORS = {
   /** The function's environment variables (lambda/config.ts): only the settings it reads. */
-  function: sameNames({ concurrency: 'ROTATION_CONCURRENCY', flowServiceUrl: 'FLOW_SERVICE_URL', imsUrl: 'ADOBE_IMS_URL' }),
+  function: sameNames({
+    concurrency: 'ROTATION_CONCURRENCY',
+    flowServiceUrl: 'FLOW_SERVICE_URL',
+    imsUrl: 'ADOBE_IMS_URL',
+  }),
   /** cdk.json's `rotator` (lib/config/). */
   config: sameNames({ encryptionKey: 'encryptionKeyArn', permissionsBoundary: 'permissionsBoundaryArn' }),
   /** The construct's props (lib/rotator/validate-props.ts). */
@@ -94,9 +105,15 @@ export function runbookUrlProblem(url: string): string | undefined {
 }
 
 /** A secret name Secrets Manager accepts: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
-export const SECRET_NAME_FORMAT = { pattern: /^[\w/+=.@-]{1,512}$/, allowed: 'a Secrets Manager secret name: 1 to 512 letters, digits and /_+=.@-' };
+export const SECRET_NAME_FORMAT = {
+  pattern: /^[\w/+=.@-]{1,512}$/,
+  allowed: 'a Secrets Manager secret name: 1 to 512 letters, digits and /_+=.@-',
+};
 /** A DynamoDB table name: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html */
-export const TABLE_NAME_FORMAT = { pattern: /^[\w.-]{3,255}$/, allowed: 'a DynamoDB table name: 3 to 255 letters, digits and _.-' };
+export const TABLE_NAME_FORMAT = {
+  pattern: /^[\w.-]{3,255}$/,
+  allowed: 'a DynamoDB table name: 3 to 255 letters, digits and _.-',
+};
 
 /** Why `name` cannot be the created Adobe secret's name, or undefined. */
 export function secretNameProblem(name: string): string | undefined {
@@ -110,7 +127,8 @@ export function secretNameProblem(name: string): string | undefined {
 
 /** Why `concurrency` is not how many connections one run may rotate at a time, or undefined. */
 export function concurrencyProblem(concurrency: number): string | undefined {
-  if (Number.isInteger(concurrency) && concurrency >= MIN_CONCURRENCY && concurrency <= MAX_CONCURRENCY) return undefined;
+  if (Number.isInteger(concurrency) && concurrency >= MIN_CONCURRENCY && concurrency <= MAX_CONCURRENCY)
+    return undefined;
   return `${concurrency} is not a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
 }
 
@@ -122,7 +140,8 @@ function settingRule<K extends keyof SettingsView>(
   key: K,
   problemOf: (value: NonNullable<SettingsView[K]>, view: SettingsView) => string | undefined,
 ): SettingRule {
-  const problem = (view: SettingsView) => (view[key] === undefined ? undefined : problemOf(view[key] as NonNullable<SettingsView[K]>, view));
+  const problem = (view: SettingsView) =>
+    view[key] === undefined ? undefined : problemOf(view[key] as NonNullable<SettingsView[K]>, view);
   return { field, condition: (view) => problem(view) !== undefined, message: (view) => problem(view)! };
 }
 
@@ -136,11 +155,17 @@ export const SETTING_RULES: readonly SettingRule[] = [
   settingRule('runbookUrl', 'runbookUrl', runbookUrlProblem),
   settingRule('flowServiceUrl', 'flowServiceUrl', serviceUrlProblem),
   settingRule('imsUrl', 'imsUrl', serviceUrlProblem),
-  settingRule('encryptionKey', 'encryptionKeyArn', (arn, view) => kmsKeyArnProblem(arn) ?? kmsKeyRegionProblem(arn, view.region)),
+  settingRule(
+    'encryptionKey',
+    'encryptionKeyArn',
+    (arn, view) => kmsKeyArnProblem(arn) ?? kmsKeyRegionProblem(arn, view.region),
+  ),
   settingRule('encryptionKey', 'encryptionKeyAlias', kmsAliasProblem),
   settingRule('permissionsBoundary', 'permissionsBoundaryArn', managedPolicyArnProblem),
   settingRule('adobeSecretName', 'adobeSecretName', secretNameProblem),
-  settingRule('ledgerTableName', 'ledgerTableName', (name) => (TABLE_NAME_FORMAT.pattern.test(name) ? undefined : formatMessage(TABLE_NAME_FORMAT, name))),
+  settingRule('ledgerTableName', 'ledgerTableName', (name) =>
+    TABLE_NAME_FORMAT.pattern.test(name) ? undefined : formatMessage(TABLE_NAME_FORMAT, name),
+  ),
 ];
 
 /** The rules between two settings; cdk.json, which checks each field on its own, applies them with {@link settingPairProblems}. */
@@ -148,23 +173,31 @@ export const SETTING_PAIR_RULES: readonly SettingRule[] = [
   {
     field: 'adobeSecretName',
     condition: (view) => view.adobeSecretName !== undefined && view.adobeCredentialsSecretGiven === true,
-    message: () => 'names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
+    message: () =>
+      'names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
   },
 ];
 
 /** The problems of {@link SETTING_PAIR_RULES} alone, with the door's names. */
 export function settingPairProblems(view: SettingsView, names: SettingNames): SettingProblem[] {
-  return applyRules(SETTING_PAIR_RULES, view, names).map((problem) => ({ ...problem, line: `${names[problem.field!]}: ${problem.message}` }));
+  return applyRules(SETTING_PAIR_RULES, view, names).map((problem) => ({
+    ...problem,
+    line: `${names[problem.field!]}: ${problem.message}`,
+  }));
 }
 
 /**
  * The problems of one setting alone, by the table: for a door that checks field by field (cdk.json's
  * zod schema refines each field with it).
  */
-export function settingValueProblems<K extends keyof SettingsView>(key: K, value: NonNullable<SettingsView[K]>): string[] {
+export function settingValueProblems<K extends keyof SettingsView>(
+  key: K,
+  value: NonNullable<SettingsView[K]>,
+): string[] {
   const view = { [key]: value } as SettingsView;
   if (key === 'tags') return tagsProblems(value as Readonly<Record<string, string>>);
-  if (key === 'secretReaders') return (value as readonly string[]).flatMap((reader) => secretReaderProblem(reader) ?? []);
+  if (key === 'secretReaders')
+    return (value as readonly string[]).flatMap((reader) => secretReaderProblem(reader) ?? []);
   return applyRules(SETTING_RULES, view, SETTING_DOORS.config).map((problem) => problem.message);
 }
 
@@ -179,12 +212,17 @@ export interface SettingProblem extends Problem<SettingField> {
  * reader of the Adobe secret (`secretReaders[<i>]`, core/guardrail-rules.ts) and each tag.
  */
 export function settingProblems(view: SettingsView, names: SettingNames): SettingProblem[] {
-  const problems = applyRules(SETTING_RULES, view, names).map((problem) => ({ ...problem, line: `${names[problem.field!]}: ${problem.message}` }));
+  const problems = applyRules(SETTING_RULES, view, names).map((problem) => ({
+    ...problem,
+    line: `${names[problem.field!]}: ${problem.message}`,
+  }));
   problems.push(...settingPairProblems(view, names));
-  for (const message of view.tags ? tagsProblems(view.tags) : []) problems.push({ field: 'tags', message, line: `${names.tags}: ${message}` });
+  for (const message of view.tags ? tagsProblems(view.tags) : [])
+    problems.push({ field: 'tags', message, line: `${names.tags}: ${message}` });
   view.secretReaders?.forEach((reader, index) => {
     const message = reader === undefined ? undefined : secretReaderProblem(reader);
-    if (message) problems.push({ field: 'secretReaders', message, line: `${names.secretReaders}[${index}]: ${message}` });
+    if (message)
+      problems.push({ field: 'secretReaders', message, line: `${names.secretReaders}[${index}]: ${message}` });
   });
   return problems;
 }

@@ -13,7 +13,13 @@
 import { mintMethodFor, TARGET_FIELD_FORMATS, type MintMethod, type TargetMethod } from './contract.js';
 import { bucketNameProblem, durationProblem } from './rotation-rules.js';
 import { applyRules, formatMessage, type FieldFormat, type Problem, type Rule } from './rules.js';
-import { folderPathProblem, normalizeFolderPath, partitionOf, s3BucketNameProblem, sessionPolicySizeProblem } from './session-policy.js';
+import {
+  folderPathProblem,
+  normalizeFolderPath,
+  partitionOf,
+  s3BucketNameProblem,
+  sessionPolicySizeProblem,
+} from './session-policy.js';
 
 /** A target field, in the rules' terms; a door names `userKeys` and `duration` its own way. */
 export type TargetField =
@@ -69,7 +75,12 @@ export interface TargetView {
   readonly sandboxName?: string;
   readonly method?: TargetMethod;
   readonly roleArn?: string;
-  readonly createRole?: { readonly bucketName?: string; readonly folderPath?: string; readonly roleName?: string; readonly bucketAccount?: string };
+  readonly createRole?: {
+    readonly bucketName?: string;
+    readonly folderPath?: string;
+    readonly roleName?: string;
+    readonly bucketAccount?: string;
+  };
   readonly externalId?: string;
   /** The target names IAM-user keys (a secret). */
   readonly hasUserKeys: boolean;
@@ -105,9 +116,11 @@ const hasRole = (target: TargetView) => target.roleArn !== undefined || target.c
 /** The credentials can be narrowed to a bucket: a created role (its own bucket), or a target naming one and minted by a call that takes a session policy. */
 export const narrowedToBucket = (target: TargetView, method: MintMethod) =>
   target.createRole !== undefined || (target.bucketName !== undefined && method !== 'get-session-token');
-const signedWithUserKeysAlone = (method: MintMethod | undefined) => method === 'get-session-token' || method === 'get-federation-token';
+const signedWithUserKeysAlone = (method: MintMethod | undefined) =>
+  method === 'get-session-token' || method === 'get-federation-token';
 /** A literal value: present and not a token. */
-const known = (value: string | undefined, context: TargetRuleContext): value is string => value !== undefined && !context.isUnresolved(value);
+const known = (value: string | undefined, context: TargetRuleContext): value is string =>
+  value !== undefined && !context.isUnresolved(value);
 
 /** How a message names the target's role: the field it has, or the ones it could have. */
 function roleFields(target: TargetView, { names }: TargetRuleContext): string {
@@ -117,7 +130,11 @@ function roleFields(target: TargetView, { names }: TargetRuleContext): string {
 }
 
 /** A rule that the value of a string field has the form `format` describes. */
-function formatRule(field: TargetField, read: (target: TargetView) => string | undefined, format: FieldFormat): TargetRule {
+function formatRule(
+  field: TargetField,
+  read: (target: TargetView) => string | undefined,
+  format: FieldFormat,
+): TargetRule {
   return {
     field,
     condition: (target, context) => {
@@ -129,7 +146,11 @@ function formatRule(field: TargetField, read: (target: TargetView) => string | u
 }
 
 /** A rule whose own function says what is wrong with a string field's value (and shows it). */
-function problemRule(field: TargetField, read: (target: TargetView) => string | undefined, problemOf: (value: string) => string | undefined): TargetRule {
+function problemRule(
+  field: TargetField,
+  read: (target: TargetView) => string | undefined,
+  problemOf: (value: string) => string | undefined,
+): TargetRule {
   return {
     field,
     condition: (target, context) => {
@@ -142,7 +163,9 @@ function problemRule(field: TargetField, read: (target: TargetView) => string | 
 
 /** A rule that applies only once the target's STS call is known (else "needs a role or keys" says all). */
 function withMethod(
-  rule: Omit<TargetRule, 'condition'> & { condition: (target: TargetView, context: TargetRuleContext, method: MintMethod) => boolean },
+  rule: Omit<TargetRule, 'condition'> & {
+    condition: (target: TargetView, context: TargetRuleContext, method: MintMethod) => boolean;
+  },
 ): TargetRule {
   return {
     ...rule,
@@ -161,8 +184,18 @@ function sessionPolicyProblem(target: TargetView, context: TargetRuleContext): s
   if (mintMethodOfView(target) === 'get-session-token') return undefined;
   const partition = known(target.roleArn, context) ? partitionOf(target.roleArn) : undefined;
   // An account known only at deploy time is twelve digits, as a literal one.
-  const bucketAccount = target.bucketAccount === undefined ? undefined : known(target.bucketAccount, context) ? target.bucketAccount : '000000000000';
-  return sessionPolicySizeProblem({ partition, bucketName, folderPath: folderPath === undefined ? undefined : normalizeFolderPath(folderPath), bucketAccount });
+  const bucketAccount =
+    target.bucketAccount === undefined
+      ? undefined
+      : known(target.bucketAccount, context)
+        ? target.bucketAccount
+        : '000000000000';
+  return sessionPolicySizeProblem({
+    partition,
+    bucketName,
+    folderPath: folderPath === undefined ? undefined : normalizeFolderPath(folderPath),
+    bucketAccount,
+  });
 }
 
 /**
@@ -182,11 +215,16 @@ export const TARGET_RULES: readonly TargetRule[] = [
   problemRule('createRole.folderPath', (target) => target.createRole?.folderPath, folderPathProblem),
   formatRule('createRole.roleName', (target) => target.createRole?.roleName, TARGET_FIELD_FORMATS.roleName),
   formatRule('bucketAccount', (target) => target.bucketAccount, TARGET_FIELD_FORMATS.bucketAccount),
-  formatRule('createRole.bucketAccount', (target) => target.createRole?.bucketAccount, TARGET_FIELD_FORMATS.bucketAccount),
+  formatRule(
+    'createRole.bucketAccount',
+    (target) => target.createRole?.bucketAccount,
+    TARGET_FIELD_FORMATS.bucketAccount,
+  ),
   // Which role.
   {
     condition: (target) => target.roleArn !== undefined && target.createRole !== undefined,
-    message: () => 'has both roleArn and createRole; keep roleArn to use an existing role, or createRole to have the stack create one',
+    message: () =>
+      'has both roleArn and createRole; keep roleArn to use an existing role, or createRole to have the stack create one',
   },
   {
     field: 'userKeys',
@@ -202,8 +240,10 @@ export const TARGET_RULES: readonly TargetRule[] = [
   // Which STS call, and how its session is narrowed.
   withMethod({
     field: 'folderPath',
-    condition: (target) => target.folderPath !== undefined && target.bucketName === undefined && target.createRole === undefined,
-    message: () => 'needs bucketName: the folder is a key prefix inside that bucket; add bucketName, or remove folderPath',
+    condition: (target) =>
+      target.folderPath !== undefined && target.bucketName === undefined && target.createRole === undefined,
+    message: () =>
+      'needs bucketName: the folder is a key prefix inside that bucket; add bucketName, or remove folderPath',
   }),
   withMethod({
     field: 'method',
@@ -219,33 +259,41 @@ export const TARGET_RULES: readonly TargetRule[] = [
   }),
   withMethod({
     field: 'userKeys',
-    condition: (target, _context, method) => signedWithUserKeysAlone(method) && !target.hasUserKeys && target.createRole === undefined,
+    condition: (target, _context, method) =>
+      signedWithUserKeysAlone(method) && !target.hasUserKeys && target.createRole === undefined,
     message: (target) => `is required with "method": "${target.method}": the IAM user's long-term keys sign that call`,
   }),
   withMethod({
     field: 'bucketName',
-    condition: (target, _context, method) => method === 'get-session-token' && target.bucketName !== undefined && target.createRole === undefined,
+    condition: (target, _context, method) =>
+      method === 'get-session-token' && target.bucketName !== undefined && target.createRole === undefined,
     message: () =>
       'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
   }),
   withMethod({
     field: 'bucketName',
-    condition: (target, _context, method) => method === 'get-federation-token' && target.bucketName === undefined && target.createRole === undefined,
+    condition: (target, _context, method) =>
+      method === 'get-federation-token' && target.bucketName === undefined && target.createRole === undefined,
     message: () =>
       'is required with "method": "get-federation-token": a federated user may do only what its session policy allows, and without a bucket there is none to allow reading',
   }),
   // The bucket's owner goes with the bucket, in a session policy (not GetSessionToken's).
   withMethod({
     field: 'bucketAccount',
-    condition: (target, _context, method) => method === 'get-session-token' && target.bucketAccount !== undefined && target.createRole === undefined,
+    condition: (target, _context, method) =>
+      method === 'get-session-token' && target.bucketAccount !== undefined && target.createRole === undefined,
     message: () =>
       'GetSessionToken takes no session policy, so its credentials cannot require the bucket\'s owner; add "method": "get-federation-token" with bucketName (the same IAM-user keys, narrowed), or remove bucketAccount',
   }),
   withMethod({
     field: 'bucketAccount',
     condition: (target, _context, method) =>
-      method !== 'get-session-token' && target.bucketAccount !== undefined && target.bucketName === undefined && target.createRole === undefined,
-    message: () => 'needs bucketName: it names the account that owns that bucket; add bucketName, or remove bucketAccount',
+      method !== 'get-session-token' &&
+      target.bucketAccount !== undefined &&
+      target.bucketName === undefined &&
+      target.createRole === undefined,
+    message: () =>
+      'needs bucketName: it names the account that owns that bucket; add bucketName, or remove bucketAccount',
   }),
   // A created role's sessions are narrowed to the role's own bucket and folder.
   ...(['bucketName', 'folderPath', 'bucketAccount'] as const).map(
@@ -253,29 +301,37 @@ export const TARGET_RULES: readonly TargetRule[] = [
       withMethod({
         field,
         condition: (target) => target.createRole !== undefined && target[field] !== undefined,
-        message: () => `a created role's sessions are narrowed to createRole.${field}; set it there and remove this one`,
+        message: () =>
+          `a created role's sessions are narrowed to createRole.${field}; set it there and remove this one`,
       }),
   ),
   withMethod({
     field: 'folderPath',
     condition: (target, context) => sessionPolicyProblem(target, context) !== undefined,
-    message: (target, context) => `${target.folderPath === undefined ? '' : `"${target.folderPath}" `}${sessionPolicyProblem(target, context)}`,
+    message: (target, context) =>
+      `${target.folderPath === undefined ? '' : `"${target.folderPath}" `}${sessionPolicyProblem(target, context)}`,
   }),
   withMethod({
     field: 'externalId',
-    condition: (target, _context, method) => target.externalId !== undefined && !hasRole(target) && signedWithUserKeysAlone(method),
-    message: (_target, { names }) => `only applies to AssumeRole; add ${names.canCreateRole ? 'roleArn or createRole,' : 'roleArn'} or remove it`,
+    condition: (target, _context, method) =>
+      target.externalId !== undefined && !hasRole(target) && signedWithUserKeysAlone(method),
+    message: (_target, { names }) =>
+      `only applies to AssumeRole; add ${names.canCreateRole ? 'roleArn or createRole,' : 'roleArn'} or remove it`,
   }),
   // Credentials that cannot be narrowed, where the deployment requires it (else a warning: core/target-warnings.ts).
   withMethod({
     field: 'method',
-    condition: (_target, context, method) => context.requireNarrowedCredentials === true && method === 'get-session-token',
+    condition: (_target, context, method) =>
+      context.requireNarrowedCredentials === true && method === 'get-session-token',
     message: () =>
       'GetSessionToken credentials cannot be narrowed, and requireNarrowedCredentials is true; use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
   }),
   withMethod({
     field: 'bucketName',
-    condition: (target, context, method) => context.requireNarrowedCredentials === true && method !== 'get-session-token' && !narrowedToBucket(target, method),
+    condition: (target, context, method) =>
+      context.requireNarrowedCredentials === true &&
+      method !== 'get-session-token' &&
+      !narrowedToBucket(target, method),
     message: () =>
       'is required while requireNarrowedCredentials is true: without it Adobe receives everything this role allows; add the bucket Adobe reads (and folderPath)',
   }),
@@ -289,7 +345,10 @@ export const TARGET_RULES: readonly TargetRule[] = [
 
 function lifetimeProblem(target: TargetView, { names }: TargetRuleContext, method: MintMethod): string | undefined {
   if (target.durationSeconds === undefined) return undefined;
-  return durationProblem(method, target.durationSeconds, { userKeysField: names.userKeys, createdRole: target.createRole !== undefined });
+  return durationProblem(method, target.durationSeconds, {
+    userKeysField: names.userKeys,
+    createdRole: target.createRole !== undefined,
+  });
 }
 
 /** A problem of one target of a list, with its full path (`targets[2].duration`). */
@@ -305,14 +364,21 @@ export interface TargetProblem extends Problem<TargetField> {
  * @param targets undefined for an entry the door already refused for its form (its index is kept).
  * @param list how the door names the list: `targets`, `ROTATION_TARGETS`.
  */
-export function targetListProblems(targets: readonly (TargetView | undefined)[], context: TargetRuleContext & { readonly list: string }): TargetProblem[] {
+export function targetListProblems(
+  targets: readonly (TargetView | undefined)[],
+  context: TargetRuleContext & { readonly list: string },
+): TargetProblem[] {
   const problems: TargetProblem[] = [];
   const seen = new Map<string, number>();
   targets.forEach((target, index) => {
     if (target === undefined) return;
     const at = `${context.list}[${index}]`;
     for (const problem of applyRules(TARGET_RULES, target, context)) {
-      problems.push({ ...problem, index, path: problem.field === undefined ? at : `${at}.${targetFieldName(problem.field, context.names)}` });
+      problems.push({
+        ...problem,
+        index,
+        path: problem.field === undefined ? at : `${at}.${targetFieldName(problem.field, context.names)}`,
+      });
     }
     const id = target.connectionId;
     if (!known(id, context)) return;

@@ -5,7 +5,13 @@
  * exactly the contract's types.
  */
 import { z } from 'zod';
-import { SANDBOX_NAME, TARGET_FIELD_FORMATS, TARGET_METHODS, type FunctionTargetEntry, type RotationTarget } from './contract.js';
+import {
+  SANDBOX_NAME,
+  TARGET_FIELD_FORMATS,
+  TARGET_METHODS,
+  type FunctionTargetEntry,
+  type RotationTarget,
+} from './contract.js';
 import type { FieldFormat } from './rules.js';
 import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem } from './session-policy.js';
 
@@ -15,11 +21,16 @@ export function requiredOr(message: string) {
 }
 
 /** A string checked by one of the rules that say why a value is wrong (`s3BucketNameProblem`, ...): the rule's words are the message. */
-export function stringWithRule(problemOf: (value: string) => string | undefined, { required = false }: { required?: boolean } = {}) {
-  return z.string({ error: required ? requiredOr('must be a string') : 'must be a string' }).superRefine((value, ctx) => {
-    const problem = problemOf(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+export function stringWithRule(
+  problemOf: (value: string) => string | undefined,
+  { required = false }: { required?: boolean } = {},
+) {
+  return z
+    .string({ error: required ? requiredOr('must be a string') : 'must be a string' })
+    .superRefine((value, ctx) => {
+      const problem = problemOf(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 }
 
 /** A string of the form `format` describes (`must be <allowed>`). */
@@ -31,12 +42,15 @@ export function stringOfFormat(format: FieldFormat, { required = false }: { requ
 /** The fields every target has, whichever configuration writes it (the function's, cdk.json's). */
 export const targetFieldSchemas = {
   connectionId: stringOfFormat(TARGET_FIELD_FORMATS.connectionId, { required: true }),
-  sandboxName: z.string({ error: requiredOr('must be a string') }).regex(SANDBOX_NAME, `must be ${TARGET_FIELD_FORMATS.sandboxName.allowed}`),
+  sandboxName: z
+    .string({ error: requiredOr('must be a string') })
+    .regex(SANDBOX_NAME, `must be ${TARGET_FIELD_FORMATS.sandboxName.allowed}`),
   roleArn: stringOfFormat(TARGET_FIELD_FORMATS.roleArn),
   externalId: stringOfFormat(TARGET_FIELD_FORMATS.externalId),
   durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds'),
   method: z.enum(TARGET_METHODS, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
   }),
   /** An S3 bucket name (S3's own rules; the message shows the value). */
   bucketName: stringWithRule(s3BucketNameProblem),
@@ -56,7 +70,11 @@ export const functionTargetSchema = z
     sandboxName: targetFieldSchemas.sandboxName,
     roleArn: targetFieldSchemas.roleArn.optional(),
     externalId: targetFieldSchemas.externalId.optional(),
-    userCredentialsSecretId: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(2048, 'must be at most 2048 characters').optional(),
+    userCredentialsSecretId: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(2048, 'must be at most 2048 characters')
+      .optional(),
     durationSeconds: targetFieldSchemas.durationSeconds.optional(),
     method: targetFieldSchemas.method.optional(),
     bucketName: targetFieldSchemas.bucketName.optional(),

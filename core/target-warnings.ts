@@ -33,7 +33,9 @@ export interface TargetWarning extends TargetProblem {
 
 /** A rule that applies once the target's STS call is known (a target without one is refused anyway). */
 function withMethod(
-  rule: Omit<TargetWarningRule, 'condition'> & { condition: (target: TargetView, context: TargetRuleContext, method: MintMethod) => boolean },
+  rule: Omit<TargetWarningRule, 'condition'> & {
+    condition: (target: TargetView, context: TargetRuleContext, method: MintMethod) => boolean;
+  },
 ): TargetWarningRule {
   return {
     ...rule,
@@ -52,8 +54,11 @@ export const TARGET_WARNINGS: readonly TargetWarningRule[] = [
     id: 'unnarrowed-credentials',
     condition: (target, context, method) =>
       context.requireNarrowedCredentials !== true &&
-      unnarrowedWarning({ connectionId: connection(target), method, hasBucket: target.bucketName !== undefined || target.createRole !== undefined }) !==
-        undefined,
+      unnarrowedWarning({
+        connectionId: connection(target),
+        method,
+        hasBucket: target.bucketName !== undefined || target.createRole !== undefined,
+      }) !== undefined,
     message: (target) =>
       unnarrowedWarning({
         connectionId: connection(target),
@@ -64,7 +69,8 @@ export const TARGET_WARNINGS: readonly TargetWarningRule[] = [
   withMethod({
     id: 'bucket-owner',
     field: 'bucketAccount',
-    condition: (target, _context, method) => narrowedToBucket(target, method) && target.createRole === undefined && target.bucketAccount === undefined,
+    condition: (target, _context, method) =>
+      narrowedToBucket(target, method) && target.createRole === undefined && target.bucketAccount === undefined,
     message: (target, context) => bucketOwnerWarning(target, target.bucketName, context),
   }),
   withMethod({
@@ -84,7 +90,10 @@ function bucketOwnerWarning(target: TargetView, bucketName: string | undefined, 
 }
 
 /** Apply {@link TARGET_WARNINGS} to every target of a list (undefined: an entry the door refused). */
-export function targetListWarnings(targets: readonly (TargetView | undefined)[], context: TargetRuleContext & { readonly list: string }): TargetWarning[] {
+export function targetListWarnings(
+  targets: readonly (TargetView | undefined)[],
+  context: TargetRuleContext & { readonly list: string },
+): TargetWarning[] {
   return targets.flatMap((target, index) => {
     if (target === undefined) return [];
     const at = `${context.list}[${index}]`;

@@ -22,9 +22,14 @@ export const TARGETS_DELIVERIES = ['auto', 'environment', 'file'] as const;
 export type TargetsDeliveryName = (typeof TARGETS_DELIVERIES)[number];
 
 /** The size of the list in `ROTATION_TARGETS`, counting each unresolved value at its longest. */
-export function estimatedTargetsBytes(entries: readonly FunctionTargetEntry[], isUnresolved: (value: string) => boolean): number {
+export function estimatedTargetsBytes(
+  entries: readonly FunctionTargetEntry[],
+  isUnresolved: (value: string) => boolean,
+): number {
   return Buffer.byteLength(
-    JSON.stringify(entries, (_key, value: unknown) => (typeof value === 'string' && isUnresolved(value) ? 'x'.repeat(UNRESOLVED_VALUE_BYTES) : value)),
+    JSON.stringify(entries, (_key, value: unknown) =>
+      typeof value === 'string' && isUnresolved(value) ? 'x'.repeat(UNRESOLVED_VALUE_BYTES) : value,
+    ),
   );
 }
 
@@ -44,8 +49,14 @@ export interface DeliveryDecision {
 
 /** One way of writing the list: with or without created roles' buckets, with or without the per-connection flags. */
 export interface DeliveryCandidates {
-  readonly narrowed: { readonly flagged: readonly FunctionTargetEntry[]; readonly unflagged: readonly FunctionTargetEntry[] };
-  readonly unnarrowed: { readonly flagged: readonly FunctionTargetEntry[]; readonly unflagged: readonly FunctionTargetEntry[] };
+  readonly narrowed: {
+    readonly flagged: readonly FunctionTargetEntry[];
+    readonly unflagged: readonly FunctionTargetEntry[];
+  };
+  readonly unnarrowed: {
+    readonly flagged: readonly FunctionTargetEntry[];
+    readonly unflagged: readonly FunctionTargetEntry[];
+  };
 }
 
 /**
@@ -61,7 +72,8 @@ export function decideTargetsDelivery(
   isUnresolved: (value: string) => boolean,
 ): DeliveryDecision {
   if (requested !== 'auto') return { delivery: requested, narrowCreatedRoles: true, flagged: true };
-  const fits = (entries: readonly FunctionTargetEntry[]) => estimatedTargetsBytes(entries, isUnresolved) <= MAX_TARGETS_ENV_BYTES;
+  const fits = (entries: readonly FunctionTargetEntry[]) =>
+    estimatedTargetsBytes(entries, isUnresolved) <= MAX_TARGETS_ENV_BYTES;
   for (const narrowCreatedRoles of [true, false]) {
     const { flagged, unflagged } = narrowCreatedRoles ? candidates.narrowed : candidates.unnarrowed;
     if (fits(flagged)) return { delivery: 'environment', narrowCreatedRoles, flagged: true };
@@ -81,8 +93,13 @@ export function createdRoleScopeFits(
 ): boolean {
   const { bucketName, folderPath, bucketAccount } = createRole;
   if (isUnresolved(bucketName) || (folderPath !== undefined && isUnresolved(folderPath))) return true;
-  const account = bucketAccount === undefined ? undefined : isUnresolved(bucketAccount) ? '000000000000' : bucketAccount;
-  return !sessionPolicySizeProblem({ bucketName, folderPath: folderPath && normalizeFolderPath(folderPath), bucketAccount: account });
+  const account =
+    bucketAccount === undefined ? undefined : isUnresolved(bucketAccount) ? '000000000000' : bucketAccount;
+  return !sessionPolicySizeProblem({
+    bucketName,
+    folderPath: folderPath && normalizeFolderPath(folderPath),
+    bucketAccount: account,
+  });
 }
 
 /**
@@ -97,7 +114,9 @@ export function createdRolesWithoutScope(
   targets: readonly { readonly connectionId: string; readonly createRole?: unknown }[],
   entries: readonly FunctionTargetEntry[],
 ): string[] {
-  return targets.flatMap((target, index) => (target.createRole && !entries[index]?.bucketName ? [target.connectionId] : []));
+  return targets.flatMap((target, index) =>
+    target.createRole && !entries[index]?.bucketName ? [target.connectionId] : [],
+  );
 }
 
 /**

@@ -50,7 +50,8 @@ function listed(secret: ImsClientSecret) {
     created_at_str: created.toISOString(),
     expires_at: 'PERMANENT',
     expires_at_str: 'PERMANENT',
-    secret_usages: secret.lastUsedAt === undefined ? null : [{ last_used_at: secret.lastUsedAt, grant_type: 'client_credentials' }],
+    secret_usages:
+      secret.lastUsedAt === undefined ? null : [{ last_used_at: secret.lastUsedAt, grant_type: 'client_credentials' }],
   };
 }
 
@@ -69,16 +70,25 @@ export async function startAdobeConsoleEmulator(options: {
   const credentials = new Map<string, ConsoleCredential>();
   const key = (orgId: string, credentialId: string) => `${orgId}/${credentialId}`;
 
-  function authorize(request: RecordedRequest, credential: ConsoleCredential, needed: readonly string[]): EmulatorResponse | IssuedImsToken {
+  function authorize(
+    request: RecordedRequest,
+    credential: ConsoleCredential,
+    needed: readonly string[],
+  ): EmulatorResponse | IssuedImsToken {
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const token = bearer ? ims.validateToken(bearer) : undefined;
     if (!token) return gatewayError(401, '401013', 'Oauth token is not valid');
     if (request.headers['x-api-key'] !== token.clientId) return gatewayError(403, '403003', 'Api Key is invalid');
     const missing = needed.filter((scope) => !token.scopes.includes(scope));
     if (missing.length > 0) {
-      return gatewayError(403, '403', `The access token lacks the scope(s) ${missing.join(', ')}: add the I/O Management API to the Developer Console project`);
+      return gatewayError(
+        403,
+        '403',
+        `The access token lacks the scope(s) ${missing.join(', ')}: add the I/O Management API to the Developer Console project`,
+      );
     }
-    if (token.clientId !== credential.clientId) return gatewayError(403, '403', 'The credential may manage only its own client secrets');
+    if (token.clientId !== credential.clientId)
+      return gatewayError(403, '403', 'The credential may manage only its own client secrets');
     return token;
   }
 
@@ -89,9 +99,14 @@ export async function startAdobeConsoleEmulator(options: {
     const credential = credentials.get(key(decodeURIComponent(orgId!), decodeURIComponent(credentialId!)));
     const allowed = uuid ? ['DELETE'] : ['GET', 'POST'];
     if (!allowed.includes(request.method)) {
-      return { ...gatewayError(405, '405', `${request.method} is not allowed`), headers: { allow: allowed.join(', ') } };
+      return {
+        ...gatewayError(405, '405', `${request.method} is not allowed`),
+        headers: { allow: allowed.join(', ') },
+      };
     }
-    const auth = credential ? authorize(request, credential, request.method === 'GET' ? READ_SCOPES : MANAGE_SCOPES) : undefined;
+    const auth = credential
+      ? authorize(request, credential, request.method === 'GET' ? READ_SCOPES : MANAGE_SCOPES)
+      : undefined;
     if (auth && 'status' in auth) return auth;
     if (!credential) {
       // Authenticate first, as the gateway does, then say what is not there.
@@ -100,15 +115,23 @@ export async function startAdobeConsoleEmulator(options: {
       return gatewayError(404, '404', `No credential ${credentialId} in organization ${orgId}`);
     }
     const secrets = ims.clientSecrets(credential.clientId);
-    if (request.method === 'GET') return { status: 200, body: { client_id: credential.clientId, client_secrets: secrets.map(listed) } };
+    if (request.method === 'GET')
+      return { status: 200, body: { client_id: credential.clientId, client_secrets: secrets.map(listed) } };
     if (request.method === 'POST') {
       const added = ims.addClientSecret(credential.clientId);
-      if (!added) return gatewayError(400, '400', 'The credential already has two client secrets, the most it may hold: delete one first');
+      if (!added)
+        return gatewayError(
+          400,
+          '400',
+          'The credential already has two client secrets, the most it may hold: delete one first',
+        );
       return { status: 201, body: { client_id: credential.clientId, ...listed(added), client_secret: added.value } };
     }
     const id = decodeURIComponent(uuid!);
-    if (!secrets.some((secret) => secret.uuid === id)) return gatewayError(404, '404', `No client secret ${id} on credential ${credentialId}`);
-    if (secrets.length === 1) return gatewayError(400, '400', 'The last client secret of a credential cannot be deleted');
+    if (!secrets.some((secret) => secret.uuid === id))
+      return gatewayError(404, '404', `No client secret ${id} on credential ${credentialId}`);
+    if (secrets.length === 1)
+      return gatewayError(400, '400', 'The last client secret of a credential cannot be deleted');
     ims.deleteClientSecret(credential.clientId, id);
     return { status: 204 };
   }

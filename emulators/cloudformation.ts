@@ -33,7 +33,8 @@ export interface CloudFormationEmulator extends Emulator {
   deleteStack(stackName: string): void;
 }
 
-const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 /** A Query-protocol error body, as CloudFormation sends it. */
 function errorXml(code: string, message: string, requestId: string, type: 'Sender' | 'Receiver' = 'Sender'): string {
@@ -41,7 +42,10 @@ function errorXml(code: string, message: string, requestId: string, type: 'Sende
 }
 
 function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return { ...request.query, ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}) };
+  return {
+    ...request.query,
+    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
+  };
 }
 
 /**
@@ -77,7 +81,11 @@ export async function startCloudFormationEmulator(options: SignedServiceOptions)
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
-    const error = (status: number, code: string, message: string): EmulatorResponse => ({ status, headers, body: errorXml(code, message, requestId) });
+    const error = (status: number, code: string, message: string): EmulatorResponse => ({
+      status,
+      headers,
+      body: errorXml(code, message, requestId),
+    });
 
     const auth = await verifySigV4(request, {
       service: 'cloudformation',
@@ -106,7 +114,11 @@ export async function startCloudFormationEmulator(options: SignedServiceOptions)
       };
     }
     if (params.Action !== 'DescribeStacks')
-      return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
+      return error(
+        400,
+        'InvalidAction',
+        `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`,
+      );
     const name = params.StackName;
     let selected: Array<SeedStack & { stackId: string; createdAt: number }>;
     if (name === undefined) {
@@ -125,7 +137,10 @@ export async function startCloudFormationEmulator(options: SignedServiceOptions)
     };
   }
 
-  const server = await startEmulatorServer(handle, { port: options.port, actionOf: (request) => paramsOf(request).Action });
+  const server = await startEmulatorServer(handle, {
+    port: options.port,
+    actionOf: (request) => paramsOf(request).Action,
+  });
   return {
     ...server,
     putStack(stack) {

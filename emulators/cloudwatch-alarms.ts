@@ -13,7 +13,11 @@
  */
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
-export type Comparison = 'GreaterThanOrEqualToThreshold' | 'GreaterThanThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
+export type Comparison =
+  | 'GreaterThanOrEqualToThreshold'
+  | 'GreaterThanThreshold'
+  | 'LessThanThreshold'
+  | 'LessThanOrEqualToThreshold';
 export type MissingData = 'breaching' | 'notBreaching' | 'ignore' | 'missing';
 
 /** One value of one metric, as `PutMetricData` or an embedded-metric-format document gives it. */
@@ -83,20 +87,28 @@ export function parseQuery(query: string): ParsedQuery {
 
 /** Every datapoint an embedded-metric-format document carries: each metric, for each dimension set. */
 export function datapointsOfEmf(document: Record<string, unknown>): Datapoint[] {
-  const directives = (document._aws as { CloudWatchMetrics?: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> })
-    ?.CloudWatchMetrics;
+  const directives = (
+    document._aws as {
+      CloudWatchMetrics?: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }>;
+    }
+  )?.CloudWatchMetrics;
   if (!Array.isArray(directives)) return [];
   return directives.flatMap(({ Namespace, Dimensions, Metrics }) =>
     Dimensions.flatMap((set) => {
       const dimensions = Object.fromEntries(set.map((key) => [key, String(document[key])]));
       return Metrics.flatMap(({ Name }) =>
-        [document[Name]].flat().map((value) => ({ namespace: Namespace, metricName: Name, dimensions, value: Number(value) })),
+        [document[Name]]
+          .flat()
+          .map((value) => ({ namespace: Namespace, metricName: Name, dimensions, value: Number(value) })),
       );
     }),
   );
 }
 
-function reduce(values: readonly number[], fn: ParsedQuery['function'] | 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount' | 'Average'): number {
+function reduce(
+  values: readonly number[],
+  fn: ParsedQuery['function'] | 'Sum' | 'Maximum' | 'Minimum' | 'SampleCount' | 'Average',
+): number {
   switch (fn) {
     case 'MAX':
     case 'Maximum':
@@ -133,7 +145,11 @@ const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<
   Object.keys(a).length === Object.keys(b).length && Object.entries(b).every(([key, value]) => a[key] === value);
 
 /** One series' verdict in a window: breaching, not, or no data (undefined). */
-function verdict(values: readonly number[], definition: AlarmDefinition, fn: Parameters<typeof reduce>[1]): boolean | undefined {
+function verdict(
+  values: readonly number[],
+  definition: AlarmDefinition,
+  fn: Parameters<typeof reduce>[1],
+): boolean | undefined {
   if (values.length === 0) {
     if (definition.treatMissingData === 'breaching') return true;
     if (definition.treatMissingData === 'notBreaching') return false;
@@ -177,17 +193,29 @@ function next(
  * Evaluate one alarm on one window's datapoints, updating `memory`; returns the transitions (the
  * alarm's own first, then each contributor's).
  */
-export function evaluateAlarm(definition: AlarmDefinition, memory: AlarmMemory, window: readonly Datapoint[]): Transition[] {
+export function evaluateAlarm(
+  definition: AlarmDefinition,
+  memory: AlarmMemory,
+  window: readonly Datapoint[],
+): Transition[] {
   const needed = definition.evaluations ?? 1;
   const transitions: Transition[] = [];
   if (definition.kind === 'metric') {
     const values = window
       .filter(
         (point) =>
-          point.namespace === definition.namespace && point.metricName === definition.metricName && sameDimensions(point.dimensions, definition.dimensions),
+          point.namespace === definition.namespace &&
+          point.metricName === definition.metricName &&
+          sameDimensions(point.dimensions, definition.dimensions),
       )
       .map((point) => point.value);
-    const outcome = next(memory.state, verdict(values, definition, definition.statistic), memory.breached, needed, definition.treatMissingData);
+    const outcome = next(
+      memory.state,
+      verdict(values, definition, definition.statistic),
+      memory.breached,
+      needed,
+      definition.treatMissingData,
+    );
     memory.breached = outcome.breached;
     if (outcome.state !== memory.state) {
       memory.state = outcome.state;
@@ -215,9 +243,19 @@ export function evaluateAlarm(definition: AlarmDefinition, memory: AlarmMemory, 
     const values = groups.get(group) ?? [];
     // A contributor exists only while it has data: without any, it is OK or keeps its state.
     const missing = definition.treatMissingData === 'missing' ? 'ignore' : definition.treatMissingData;
-    const outcome = next(before.state, verdict(values, { ...definition, treatMissingData: missing }, query.function), before.breached, needed, missing);
+    const outcome = next(
+      before.state,
+      verdict(values, { ...definition, treatMissingData: missing }, query.function),
+      before.breached,
+      needed,
+      missing,
+    );
     const state = outcome.state === 'ALARM' ? 'ALARM' : 'OK';
-    memory.contributors.set(group, { state, breached: outcome.breached, since: state !== before.state ? Date.now() : (before.since ?? Date.now()) });
+    memory.contributors.set(group, {
+      state,
+      breached: outcome.breached,
+      since: state !== before.state ? Date.now() : (before.since ?? Date.now()),
+    });
     if (state !== before.state) {
       const shown = values.length ? `[${reduce(values, query.function)}]` : 'no datapoint';
       transitions.push({
@@ -231,7 +269,10 @@ export function evaluateAlarm(definition: AlarmDefinition, memory: AlarmMemory, 
   const state: AlarmState = inAlarm > 0 ? 'ALARM' : 'OK';
   if (state !== memory.state) {
     memory.state = state;
-    transitions.unshift({ state, reason: `${inAlarm} out of ${memory.contributors.size} time series evaluated to ALARM` });
+    transitions.unshift({
+      state,
+      reason: `${inAlarm} out of ${memory.contributors.size} time series evaluated to ALARM`,
+    });
   }
   return transitions;
 }

@@ -57,14 +57,33 @@ export async function startCloudWatchLogsEmulator(options: SignedServiceOptions)
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
-    const error = (type: string, message: string, status = 400): EmulatorResponse => ({ status, headers, body: { __type: type, message } });
+    const error = (type: string, message: string, status = 400): EmulatorResponse => ({
+      status,
+      headers,
+      body: { __type: type, message },
+    });
 
-    const auth = await verifySigV4(request, { service: 'logs', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    const auth = await verifySigV4(request, {
+      service: 'logs',
+      region,
+      lookup: (id) => options.sts.credentialsFor(id),
+      now: () => options.sts.now(),
+    });
     if (!auth.ok) return error(JSON_AUTH_ERRORS[auth.code], auth.message);
     if (request.method !== 'POST' || request.headers['x-amz-target'] !== TARGET) {
-      return error('UnknownOperationException', `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`);
+      return error(
+        'UnknownOperationException',
+        `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`,
+      );
     }
-    let input: { logGroupName?: unknown; startTime?: unknown; endTime?: unknown; filterPattern?: unknown; nextToken?: unknown; limit?: unknown };
+    let input: {
+      logGroupName?: unknown;
+      startTime?: unknown;
+      endTime?: unknown;
+      filterPattern?: unknown;
+      nextToken?: unknown;
+      limit?: unknown;
+    };
     try {
       input = JSON.parse(request.body || '{}') as typeof input;
     } catch {
@@ -78,9 +97,11 @@ export async function startCloudWatchLogsEmulator(options: SignedServiceOptions)
     const terms = termsOf(typeof input.filterPattern === 'string' ? input.filterPattern : '');
     if (!terms) return error('InvalidParameterException', 'Invalid filter pattern');
     const limit = typeof input.limit === 'number' ? input.limit : MAX_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return error('InvalidParameterException', `limit must be from 1 to ${MAX_LIMIT}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      return error('InvalidParameterException', `limit must be from 1 to ${MAX_LIMIT}`);
     const from = typeof input.nextToken === 'string' ? Number(input.nextToken) : 0;
-    if (!Number.isInteger(from) || from < 0) return error('InvalidParameterException', 'The specified nextToken is invalid.');
+    if (!Number.isInteger(from) || from < 0)
+      return error('InvalidParameterException', 'The specified nextToken is invalid.');
     const matching = events.filter(
       (event) =>
         (typeof input.startTime !== 'number' || event.timestamp >= input.startTime) &&
@@ -91,11 +112,18 @@ export async function startCloudWatchLogsEmulator(options: SignedServiceOptions)
     return {
       status: 200,
       headers,
-      body: { events: page, searchedLogStreams: [], ...(from + limit < matching.length ? { nextToken: String(from + limit) } : {}) },
+      body: {
+        events: page,
+        searchedLogStreams: [],
+        ...(from + limit < matching.length ? { nextToken: String(from + limit) } : {}),
+      },
     };
   }
 
-  const server = await startEmulatorServer(handle, { port: options.port, actionOf: (request) => request.headers['x-amz-target']?.split('.')[1] });
+  const server = await startEmulatorServer(handle, {
+    port: options.port,
+    actionOf: (request) => request.headers['x-amz-target']?.split('.')[1],
+  });
   return {
     ...server,
     createLogGroup(name) {
@@ -104,7 +132,14 @@ export async function startCloudWatchLogsEmulator(options: SignedServiceOptions)
     putLogEvents(groupName, streamName, lines, timestamp = Date.now()) {
       const events = groups.get(groupName) ?? [];
       groups.set(groupName, events);
-      for (const message of lines) events.push({ logStreamName: streamName, timestamp, ingestionTime: Date.now(), message, eventId: randomUUID() });
+      for (const message of lines)
+        events.push({
+          logStreamName: streamName,
+          timestamp,
+          ingestionTime: Date.now(),
+          message,
+          eventId: randomUUID(),
+        });
     },
   };
 }

@@ -38,7 +38,13 @@ import { JSON_AUTH_ERRORS, verifySigV4, type SigV4ErrorCode } from './sigv4.js';
 import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
-const ACTIONS = ['DescribeAlarms', 'DisableAlarmActions', 'EnableAlarmActions', 'SetAlarmState', 'DescribeAlarmContributors'];
+const ACTIONS = [
+  'DescribeAlarms',
+  'DisableAlarmActions',
+  'EnableAlarmActions',
+  'SetAlarmState',
+  'DescribeAlarmContributors',
+];
 const NAMESPACE = 'com.amazonaws.cloudwatch';
 /** AlarmNames: at most 100 names of 1 to 255 characters. */
 const MAX_ALARM_NAMES = 100;
@@ -149,7 +155,9 @@ const seconds = (date: Date) => date.getTime() / 1000;
  * @param options.region - of alarm ARNs and the signature scope. @default 'us-east-1'
  * @param options.accountId - of alarm ARNs. @default '123456789012'
  */
-export async function startCloudWatchEmulator(options: SignedServiceOptions & { sns?: Pick<SnsEmulator, 'deliver'> }): Promise<CloudWatchEmulator> {
+export async function startCloudWatchEmulator(
+  options: SignedServiceOptions & { sns?: Pick<SnsEmulator, 'deliver'> },
+): Promise<CloudWatchEmulator> {
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '123456789012';
   const alarms = new Map<string, StoredAlarm>();
@@ -158,10 +166,22 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
   let window: Datapoint[] = [];
 
   /** Notify the alarm's actions of a change (when enabled); true when they were notified. */
-  function notify(alarm: StoredAlarm, state: AlarmState, reason: string, contributor?: Readonly<Record<string, string>>): boolean {
+  function notify(
+    alarm: StoredAlarm,
+    state: AlarmState,
+    reason: string,
+    contributor?: Readonly<Record<string, string>>,
+  ): boolean {
     if (!alarm.actionsEnabled || alarm.alarmActions.length === 0) return false;
     const at = new Date();
-    notifications.push({ alarmName: alarm.alarmName, state, reason, actions: [...alarm.alarmActions], ...(contributor ? { contributor } : {}), at });
+    notifications.push({
+      alarmName: alarm.alarmName,
+      state,
+      reason,
+      actions: [...alarm.alarmActions],
+      ...(contributor ? { contributor } : {}),
+      at,
+    });
     const message = JSON.stringify({
       AlarmName: alarm.alarmName,
       AlarmDescription: alarm.description ?? null,
@@ -172,7 +192,8 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
       AlarmArn: alarm.alarmArn,
       ...(contributor ? { AlarmContributorAttributes: contributor } : {}),
     });
-    for (const action of alarm.alarmActions) if (action.startsWith('arn:aws:sns:')) options.sns?.deliver(action, message, `${state}: "${alarm.alarmName}"`);
+    for (const action of alarm.alarmActions)
+      if (action.startsWith('arn:aws:sns:')) options.sns?.deliver(action, message, `${state}: "${alarm.alarmName}"`);
     return true;
   }
 
@@ -213,12 +234,20 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
   }
 
   /** `AlarmNames` as the API requires it, or the error to answer with. */
-  function alarmNamesOf(input: Record<string, unknown>, required: boolean): string[] | { type: string; message: string } {
+  function alarmNamesOf(
+    input: Record<string, unknown>,
+    required: boolean,
+  ): string[] | { type: string; message: string } {
     const names = input.AlarmNames;
     if (names === undefined) {
-      return required ? { type: 'MissingRequiredParameterException', message: 'The parameter AlarmNames is required.' } : [];
+      return required
+        ? { type: 'MissingRequiredParameterException', message: 'The parameter AlarmNames is required.' }
+        : [];
     }
-    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || name.length < 1 || name.length > 255)) {
+    if (
+      !Array.isArray(names) ||
+      names.some((name) => typeof name !== 'string' || name.length < 1 || name.length > 255)
+    ) {
       return {
         type: 'ValidationException',
         message:
@@ -238,18 +267,41 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
     const requestId = randomUUID();
     const queryMode = request.headers['x-amzn-query-mode'] === 'true';
     const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': requestId };
-    const error = (status: number, type: string, message: string, queryCode = QUERY_CODES[type] ?? type): EmulatorResponse => ({
+    const error = (
+      status: number,
+      type: string,
+      message: string,
+      queryCode = QUERY_CODES[type] ?? type,
+    ): EmulatorResponse => ({
       status,
-      headers: { ...headers, ...(queryMode ? { 'x-amzn-query-error': `${queryCode};${status >= 500 ? 'Receiver' : 'Sender'}` } : {}) },
+      headers: {
+        ...headers,
+        ...(queryMode ? { 'x-amzn-query-error': `${queryCode};${status >= 500 ? 'Receiver' : 'Sender'}` } : {}),
+      },
       body: { __type: `${NAMESPACE}#${type}`, message },
     });
 
-    const auth = await verifySigV4(request, { service: 'monitoring', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
-    if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, JSON_AUTH_ERRORS[auth.code], auth.message, AUTH_QUERY_CODES[auth.code]);
+    const auth = await verifySigV4(request, {
+      service: 'monitoring',
+      region,
+      lookup: (id) => options.sts.credentialsFor(id),
+      now: () => options.sts.now(),
+    });
+    if (!auth.ok)
+      return error(
+        auth.code === 'IncompleteSignature' ? 400 : 403,
+        JSON_AUTH_ERRORS[auth.code],
+        auth.message,
+        AUTH_QUERY_CODES[auth.code],
+      );
 
     const action = actionOf(request);
     if (request.method !== 'POST' || !ACTIONS.includes(action ?? '')) {
-      return error(400, 'UnknownOperationException', `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`);
+      return error(
+        400,
+        'UnknownOperationException',
+        `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`,
+      );
     }
     let input: Record<string, unknown>;
     try {
@@ -265,7 +317,9 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
       const alarm = alarms.get(name);
       if (action === 'DescribeAlarmContributors') {
         if (!alarm) return error(404, 'ResourceNotFoundException', `Alarm ${name} does not exist.`);
-        const contributors = [...(memories.get(name)?.contributors ?? new Map())].filter(([, contributor]) => contributor.state === 'ALARM');
+        const contributors = [...(memories.get(name)?.contributors ?? new Map())].filter(
+          ([, contributor]) => contributor.state === 'ALARM',
+        );
         return {
           status: 200,
           headers,
@@ -289,7 +343,11 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
       }
       const reason = input.StateReason;
       if (typeof reason !== 'string' || reason.length > MAX_STATE_REASON) {
-        return error(400, 'ValidationException', `The parameter StateReason is required and must be at most ${MAX_STATE_REASON} characters.`);
+        return error(
+          400,
+          'ValidationException',
+          `The parameter StateReason is required and must be at most ${MAX_STATE_REASON} characters.`,
+        );
       }
       if (!alarm) return error(404, 'ResourceNotFound', `Alarm ${name} not found`, 'ResourceNotFound');
       setState(alarm, state as AlarmState, reason);
@@ -301,13 +359,22 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
     if (action === 'DescribeAlarms') {
       const prefix = typeof input.AlarmNamePrefix === 'string' ? input.AlarmNamePrefix : undefined;
       if (prefix !== undefined && names.length > 0)
-        return error(400, 'InvalidParameterCombinationException', 'AlarmNames and AlarmNamePrefix cannot be used together.', 'InvalidParameterCombination');
+        return error(
+          400,
+          'InvalidParameterCombinationException',
+          'AlarmNames and AlarmNamePrefix cannot be used together.',
+          'InvalidParameterCombination',
+        );
       const types = Array.isArray(input.AlarmTypes) ? (input.AlarmTypes as string[]) : ['MetricAlarm'];
       const selected = [...alarms.values()].filter((alarm) =>
         names.length > 0 ? names.includes(alarm.alarmName) : prefix === undefined || alarm.alarmName.startsWith(prefix),
       );
       // Every alarm here is a metric alarm; one page holds them all (MaxRecords defaults to 50).
-      return { status: 200, headers, body: { MetricAlarms: types.includes('MetricAlarm') ? selected.map(metricAlarm) : [], CompositeAlarms: [] } };
+      return {
+        status: 200,
+        headers,
+        body: { MetricAlarms: types.includes('MetricAlarm') ? selected.map(metricAlarm) : [], CompositeAlarms: [] },
+      };
     }
     const enabled = action === 'EnableAlarmActions';
     for (const name of names) {
@@ -356,7 +423,11 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
       });
       // A configuration update keeps what CloudWatch knows of the contributors.
       const memory = memories.get(seed.alarmName);
-      memories.set(seed.alarmName, { state, breached: memory?.breached ?? 0, contributors: memory?.contributors ?? new Map() });
+      memories.set(seed.alarmName, {
+        state,
+        breached: memory?.breached ?? 0,
+        contributors: memory?.contributors ?? new Map(),
+      });
       return alarmArn;
     },
     getAlarm(alarmName) {
@@ -392,10 +463,18 @@ export async function startCloudWatchEmulator(options: SignedServiceOptions & { 
         let current = alarms.get(alarm.alarmName)!;
         const notified = transitions.map((transition) => {
           if (!transition.contributor) {
-            current = { ...current, state: transition.state, stateReason: transition.reason, stateUpdatedAt: new Date() };
+            current = {
+              ...current,
+              state: transition.state,
+              stateReason: transition.reason,
+              stateUpdatedAt: new Date(),
+            };
             alarms.set(alarm.alarmName, current);
           }
-          return { ...transition, notified: notify(current, transition.state, transition.reason, transition.contributor) };
+          return {
+            ...transition,
+            notified: notify(current, transition.state, transition.reason, transition.contributor),
+          };
         });
         evaluated.push({ alarmName: alarm.alarmName, transitions: notified });
       }

@@ -60,7 +60,10 @@ export const SCHEDULE_EXPRESSION = 'rate(15 minutes)';
 /** Who receives the alarm topic's messages (a confirmed subscription). */
 export const ON_CALL_EMAIL = 'aep-ops@example.com';
 const ACCOUNT_ID = '123456789012';
-const QUEUE_NAMES = { schedule: `${STACK_NAME}-ScheduleDeadLetterQueue`, failure: `${STACK_NAME}-FailureDeadLetterQueue` } as const;
+const QUEUE_NAMES = {
+  schedule: `${STACK_NAME}-ScheduleDeadLetterQueue`,
+  failure: `${STACK_NAME}-FailureDeadLetterQueue`,
+} as const;
 
 /** The names the construct gives the stack's alarms: the function's name and the construct id (core/operator-facts.ts). */
 export const ALARM_NAMES: Record<SandboxAlarmId, string> = Object.fromEntries(
@@ -171,7 +174,10 @@ function underOwnRole(handler: LambdaHandler, credentials: AwsCredentials, dynam
  *
  * @param options.httpPolicy - the function's HTTP policy. @default the function's own default
  */
-export async function startDeployedStack(world: World, options: { httpPolicy?: HttpPolicy } = {}): Promise<DeployedStack> {
+export async function startDeployedStack(
+  world: World,
+  options: { httpPolicy?: HttpPolicy } = {},
+): Promise<DeployedStack> {
   const { sts } = world.emulators;
   const lambda = await startLambdaInvokeEmulator({ sts, region: EMULATOR_REGION });
   const cloudFormation = await startCloudFormationEmulator({ sts, region: EMULATOR_REGION });
@@ -209,7 +215,13 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
           { name: 'AccessDeniedException' },
         );
       }
-      await invoker.send(new InvokeCommand({ FunctionName: target.Arn, InvocationType: 'Event', Payload: new TextEncoder().encode(payload) }));
+      await invoker.send(
+        new InvokeCommand({
+          FunctionName: target.Arn,
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode(payload),
+        }),
+      );
     },
   });
 
@@ -267,7 +279,11 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     }) as LambdaHandler,
   );
   cloudWatchLogs.createLogGroup(ROTATION_LOG_GROUP_NAME);
-  const secretsManagerCredentials = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/secretsmanager`, 'secretsmanager', 12 * 3600);
+  const secretsManagerCredentials = sts.issueRoleSession(
+    `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/secretsmanager`,
+    'secretsmanager',
+    12 * 3600,
+  );
   const rotationInvoker = new LambdaClient({
     region: EMULATOR_REGION,
     endpoint: lambda.url,
@@ -281,7 +297,11 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
   world.emulators.secretsManager.setRotationInvoker(async (functionArn, event) => {
     const before = lambda.invocations.length;
     const response = await rotationInvoker.send(
-      new InvokeCommand({ FunctionName: functionArn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(event)) }),
+      new InvokeCommand({
+        FunctionName: functionArn,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify(event)),
+      }),
     );
     const invocation = lambda.invocations.slice(before).find((entry) => entry.functionName === ROTATION_FUNCTION_NAME);
     if (invocation) {
@@ -294,7 +314,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       throw new Error(payload.errorMessage ?? 'the rotation function failed');
     }
   });
-  world.emulators.secretsManager.configureRotation(world.adobe.secretId, { lambdaArn: rotationFunctionArn, everyDays: ROTATION_EVERY_DAYS });
+  world.emulators.secretsManager.configureRotation(world.adobe.secretId, {
+    lambdaArn: rotationFunctionArn,
+    everyDays: ROTATION_EVERY_DAYS,
+  });
 
   scheduler.putSchedule({
     Name: SCHEDULE_NAME,
@@ -364,7 +387,10 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     [STACK_OUTPUT.adobeSecretRotationLogGroupName]: ROTATION_LOG_GROUP_NAME,
     [STACK_OUTPUT.adobeSecretRotationRoleArn]: `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`,
   };
-  cloudFormation.putStack({ stackName: STACK_NAME, outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })) });
+  cloudFormation.putStack({
+    stackName: STACK_NAME,
+    outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })),
+  });
 
   /**
    * What CloudWatch would have received since the last tick: every invocation's embedded metrics
@@ -375,7 +401,11 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
     for (const invocation of lambda.invocations.slice(ingested)) {
       // The rotator's embedded metrics; the Adobe secret's rotation function has only Lambda's.
       if (invocation.functionName === FUNCTION_NAME) cloudWatch.ingestLog(invocation.log);
-      const errors = { namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: invocation.functionName } };
+      const errors = {
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        dimensions: { FunctionName: invocation.functionName },
+      };
       cloudWatch.ingest([{ ...errors, value: invocation.functionError ? 1 : 0 }]);
     }
     ingested = lambda.invocations.length;
@@ -386,11 +416,21 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
         dimensions: { QueueName: QUEUE_NAMES.schedule },
         value: queues.schedule.length,
       },
-      { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: QUEUE_NAMES.failure }, value: queues.failure.length },
+      {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: QUEUE_NAMES.failure },
+        value: queues.failure.length,
+      },
     ];
     // Lambda publishes this one only when a delivery fails.
     if (deliveryFailures > 0) {
-      points.push({ namespace: 'AWS/Lambda', metricName: 'DestinationDeliveryFailures', dimensions: { FunctionName: FUNCTION_NAME }, value: deliveryFailures });
+      points.push({
+        namespace: 'AWS/Lambda',
+        metricName: 'DestinationDeliveryFailures',
+        dimensions: { FunctionName: FUNCTION_NAME },
+        value: deliveryFailures,
+      });
     }
     deliveryFailures = 0;
     cloudWatch.ingest(points);
@@ -444,7 +484,9 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       } catch (error) {
         // Scheduler retries, then drops the event in its dead-letter queue with the reason.
         notInvoked = `${(error as Error).name}: ${(error as Error).message}`;
-        queues.schedule.push(JSON.stringify({ errorCode: (error as Error).name, errorMessage: (error as Error).message }));
+        queues.schedule.push(
+          JSON.stringify({ errorCode: (error as Error).name, errorMessage: (error as Error).message }),
+        );
         fired = 1;
       }
       if (fired === 0) return undefined;
@@ -454,7 +496,9 @@ export async function startDeployedStack(world: World, options: { httpPolicy?: H
       ingestSinceLastTick();
       const alarms = evaluateAlarms();
       if (notInvoked || !last) return { notInvoked: notInvoked ?? 'no invocation', alarms };
-      const run = last.functionError ? { error: last.errorMessage ?? 'the run failed' } : { summary: last.result as RotationSummary };
+      const run = last.functionError
+        ? { error: last.errorMessage ?? 'the run failed' }
+        : { summary: last.result as RotationSummary };
       return { ...run, alarms };
     },
     clearFaults() {

@@ -19,7 +19,9 @@ export interface DynamoDbEmulator {
 }
 
 /** Start dynalite on 127.0.0.1 (port 0 unless given), tables created at once (no CREATING delay). */
-export async function startDynamoDbEmulator(options: { port?: number; region?: string } = {}): Promise<DynamoDbEmulator> {
+export async function startDynamoDbEmulator(
+  options: { port?: number; region?: string } = {},
+): Promise<DynamoDbEmulator> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,9 +63,17 @@ export async function startDynamoDbEmulator(options: { port?: number; region?: s
 export async function startDynamoDbFront(target: string, options: { port?: number } = {}): Promise<Emulator> {
   return startEmulatorServer(
     async (request) => {
-      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)));
-      const response = await fetch(`${target}${request.path}`, { method: request.method, headers, body: request.method === 'GET' ? undefined : request.body });
-      const passed = Object.fromEntries([...response.headers].filter(([name]) => ['content-type', 'x-amz-crc32', 'x-amzn-requestid'].includes(name)));
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(([name]) => !['host', 'content-length', 'connection'].includes(name)),
+      );
+      const response = await fetch(`${target}${request.path}`, {
+        method: request.method,
+        headers,
+        body: request.method === 'GET' ? undefined : request.body,
+      });
+      const passed = Object.fromEntries(
+        [...response.headers].filter(([name]) => ['content-type', 'x-amz-crc32', 'x-amzn-requestid'].includes(name)),
+      );
       return { status: response.status, headers: passed, body: await response.text() };
     },
     { port: options.port, actionOf: (request) => request.headers['x-amz-target']?.split('.')[1] },
@@ -71,7 +81,10 @@ export async function startDynamoDbFront(target: string, options: { port?: numbe
 }
 
 /** DynamoDB's answer to a caller whose role may not do `action` on the table (for faults). */
-export function dynamoDbAccessDenied(action: string, tableArn: string): { status: number; headers: Record<string, string>; body: unknown } {
+export function dynamoDbAccessDenied(
+  action: string,
+  tableArn: string,
+): { status: number; headers: Record<string, string>; body: unknown } {
   return {
     status: 400,
     headers: { 'content-type': 'application/x-amz-json-1.0' },

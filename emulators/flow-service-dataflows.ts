@@ -23,19 +23,29 @@ function parseFilters(property: string | undefined): Array<{ path: string[]; val
   const filters: Array<{ path: string[]; value: string }> = [];
   for (const clause of property.split(',')) {
     const match = /^([\w.]+)==(.*)$/.exec(clause.trim());
-    if (!match) return flowError(400, '1100-400', `Invalid request: property ${JSON.stringify(clause)} is not a filter of the form name==value.`);
+    if (!match)
+      return flowError(
+        400,
+        '1100-400',
+        `Invalid request: property ${JSON.stringify(clause)} is not a filter of the form name==value.`,
+      );
     filters.push({ path: match[1]!.split('.'), value: match[2]! });
   }
   return filters;
 }
 
 function valueAt(item: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), item);
+  return path.reduce<unknown>(
+    (value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
+    item,
+  );
 }
 
 const matchesFilter = (item: unknown, filter: { path: string[]; value: string }) => {
   const value = valueAt(item, filter.path);
-  return Array.isArray(value) ? value.map(String).includes(filter.value) : value !== undefined && String(value) === filter.value;
+  return Array.isArray(value)
+    ? value.map(String).includes(filter.value)
+    : value !== undefined && String(value) === filter.value;
 };
 
 /**
@@ -52,12 +62,14 @@ export function listPage(
   const filters = parseFilters(query.property);
   if (!Array.isArray(filters)) return filters;
   const asked = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
-  if (!Number.isInteger(asked) || asked < 1) return flowError(400, '1100-400', `Invalid request: limit must be a positive whole number; got ${query.limit}.`);
+  if (!Number.isInteger(asked) || asked < 1)
+    return flowError(400, '1100-400', `Invalid request: limit must be a positive whole number; got ${query.limit}.`);
   const limit = Math.min(asked, maxPageSize);
   let offset = 0;
   if (query.continuationToken !== undefined) {
     const decoded = Number(Buffer.from(query.continuationToken, 'base64url').toString('utf8'));
-    if (!Number.isInteger(decoded) || decoded < 0) return flowError(400, '1100-400', 'Invalid request: the continuationToken is not one this service issued.');
+    if (!Number.isInteger(decoded) || decoded < 0)
+      return flowError(400, '1100-400', 'Invalid request: the continuationToken is not one this service issued.');
     offset = decoded;
   }
   const matching = items.filter((item) => filters.every((filter) => matchesFilter(item, filter)));
@@ -76,7 +88,10 @@ export function listPage(
     limit: String(limit),
     ...(next ? { continuationToken: next } : {}),
   });
-  return { status: 200, body: { items: page, ...(next ? { _links: { next: { href: `/${collection}?${nextQuery}` } } } : {}) } };
+  return {
+    status: 200,
+    body: { items: page, ...(next ? { _links: { next: { href: `/${collection}?${nextQuery}` } } } : {}) },
+  };
 }
 
 /** Where a resource lives: Flow Service scopes everything to an org and a sandbox. */
@@ -179,8 +194,14 @@ export class Dataflows {
       createdAt: startedAt,
       updatedAt: startedAt + 30_000,
       metrics: {
-        durationSummary: { startedAtUTC: startedAt, ...(status === 'inProgress' ? {} : { completedAtUTC: startedAt + 30_000 }) },
-        statusSummary: { status, ...(seed.errors?.length ? { errors: seed.errors.map((error) => ({ ...error })) } : {}) },
+        durationSummary: {
+          startedAtUTC: startedAt,
+          ...(status === 'inProgress' ? {} : { completedAtUTC: startedAt + 30_000 }),
+        },
+        statusSummary: {
+          status,
+          ...(seed.errors?.length ? { errors: seed.errors.map((error) => ({ ...error })) } : {}),
+        },
       },
     });
     return id;
@@ -188,8 +209,14 @@ export class Dataflows {
 
   /** The flows reading a base connection, through its source connections (for the emulator's own runs). */
   flowsOf(baseConnectionId: string): string[] {
-    const sources = new Set([...this.sourceConnections.values()].filter((source) => source.baseConnectionId === baseConnectionId).map((source) => source.id));
-    return [...this.flows.values()].filter((flow) => flow.sourceConnectionIds.some((id) => sources.has(id))).map((flow) => String(flow.id));
+    const sources = new Set(
+      [...this.sourceConnections.values()]
+        .filter((source) => source.baseConnectionId === baseConnectionId)
+        .map((source) => source.id),
+    );
+    return [...this.flows.values()]
+      .filter((flow) => flow.sourceConnectionIds.some((id) => sources.has(id)))
+      .map((flow) => String(flow.id));
   }
 
   /** The base connection a flow reads, through its first source connection. */
@@ -202,10 +229,18 @@ export class Dataflows {
   /**
    * `GET /sourceConnections`, `/flows` or `/runs` in one org and sandbox; undefined for another path.
    */
-  handle(path: string, query: Readonly<Record<string, string>>, scope: Scoped, pageSize: number): EmulatorResponse | undefined {
+  handle(
+    path: string,
+    query: Readonly<Record<string, string>>,
+    scope: Scoped,
+    pageSize: number,
+  ): EmulatorResponse | undefined {
     const inScope = <T extends Scoped>(items: Iterable<T>) =>
-      [...items].filter((item) => item.orgId === scope.orgId && item.sandboxName === scope.sandboxName).map(({ orgId: _org, ...item }) => item);
-    if (path === '/sourceConnections') return listPage('sourceConnections', inScope(this.sourceConnections.values()), query, pageSize);
+      [...items]
+        .filter((item) => item.orgId === scope.orgId && item.sandboxName === scope.sandboxName)
+        .map(({ orgId: _org, ...item }) => item);
+    if (path === '/sourceConnections')
+      return listPage('sourceConnections', inScope(this.sourceConnections.values()), query, pageSize);
     if (path === '/flows') return listPage('flows', inScope(this.flows.values()), query, pageSize);
     if (path === '/runs') return listPage('runs', inScope(this.runs.values()), query, pageSize);
     return undefined;

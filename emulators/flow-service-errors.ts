@@ -28,7 +28,12 @@ const PROBLEM_TITLES: Record<number, string> = {
  * `errorDetails`); `title` is short (FLOW-SERVICE.md, "Error bodies"; LABELS shows a whole one).
  * Tests inject faults with it: `{ kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') }`.
  */
-export function flowProblem(status: number, code: string, detail: string, { title, type = 'connections' }: { title?: string; type?: string } = {}) {
+export function flowProblem(
+  status: number,
+  code: string,
+  detail: string,
+  { title, type = 'connections' }: { title?: string; type?: string } = {},
+) {
   const requestId = randomUUID();
   return {
     type: `https://ns.adobe.com/aep/errors/FLOW-${code}`,
@@ -56,7 +61,12 @@ export function flowError(status: number, errorCode: string, message: string): E
 }
 
 /** The gateway's own errors. */
-export function gatewayRefusal(status: number, errorCode: string, message: string, headers?: Record<string, string>): EmulatorResponse {
+export function gatewayRefusal(
+  status: number,
+  errorCode: string,
+  message: string,
+  headers?: Record<string, string>,
+): EmulatorResponse {
   return { status, body: gatewayError(errorCode, message), ...(headers ? { headers } : {}) };
 }
 

@@ -40,7 +40,8 @@ export type CredentialAuthority = Pick<StsEmulator, 'credentialsFor' | 'now'> & 
 /** What S3 says when it refuses the credentials a connection holds (S3 error responses). */
 export const S3_REFUSALS = {
   InvalidAccessKeyId: 'The AWS Access Key Id you provided does not exist in our records.',
-  SignatureDoesNotMatch: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  SignatureDoesNotMatch:
+    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
   InvalidToken: 'The provided token is malformed or otherwise invalid.',
   ExpiredToken: 'The provided token has expired.',
   AccessDenied: 'Access Denied',
@@ -67,11 +68,19 @@ export interface ExploreWorld {
 
 /** S3's refusal as Flow Service relays it. */
 export function s3Refusal(code: keyof typeof S3_REFUSALS, note = ''): EmulatorResponse {
-  return flowError(400, '1100-400', `The request could not be processed. Flow provider error: Amazon S3 answered ${code}: ${S3_REFUSALS[code]}${note}`);
+  return flowError(
+    400,
+    '1100-400',
+    `The request could not be processed. Flow provider error: Amazon S3 answered ${code}: ${S3_REFUSALS[code]}${note}`,
+  );
 }
 
 const invalidPath = (object: string | undefined, convention: string): EmulatorResponse =>
-  flowError(400, '1100-400', `Invalid request: object ${JSON.stringify(object ?? null)} is not a path this connection can explore (${convention}).`);
+  flowError(
+    400,
+    '1100-400',
+    `Invalid request: object ${JSON.stringify(object ?? null)} is not a path this connection can explore (${convention}).`,
+  );
 
 /** `crm/daily` → `crm/daily/`; `''` stays `''`. */
 const asFolderPrefix = (path: string) => {
@@ -86,11 +95,19 @@ type Location =
   | { readonly kind: 'file'; readonly bucket: string; readonly key: string };
 
 /** Read `objectType` and `object` with the connection's convention; a response when Flow Service would refuse the request itself. */
-function locate(query: Readonly<Record<string, string>>, connection: ExplorableConnection, objects: S3Objects): Location | EmulatorResponse {
+function locate(
+  query: Readonly<Record<string, string>>,
+  connection: ExplorableConnection,
+  objects: S3Objects,
+): Location | EmulatorResponse {
   const objectType = query.objectType?.toLowerCase();
   const object = query.object;
   if (objectType !== 'root' && objectType !== 'folder' && objectType !== 'file') {
-    return flowError(400, '1100-400', `Invalid request: objectType must be root, folder or file; got ${JSON.stringify(query.objectType ?? null)}.`);
+    return flowError(
+      400,
+      '1100-400',
+      `Invalid request: objectType must be root, folder or file; got ${JSON.stringify(query.objectType ?? null)}.`,
+    );
   }
   const declaredBucket = connection.params.bucketName;
   // Relative paths need a starting point: a connection that declares no bucket has none.
@@ -99,20 +116,30 @@ function locate(query: Readonly<Record<string, string>>, connection: ExplorableC
 
   if (objectType === 'root') {
     if (relative) return { kind: 'folder', bucket: declaredBucket, prefix: start, pathPrefix: '/' };
-    return declaredBucket === undefined ? { kind: 'buckets' } : { kind: 'folder', bucket: declaredBucket, prefix: '', pathPrefix: `/${declaredBucket}/` };
+    return declaredBucket === undefined
+      ? { kind: 'buckets' }
+      : { kind: 'folder', bucket: declaredBucket, prefix: '', pathPrefix: `/${declaredBucket}/` };
   }
   if (objectType === 'file' && !FILE_TYPES.has(String(query.fileType).toLowerCase())) {
-    return flowError(400, '1100-400', `Invalid request: fileType must be delimited, json or parquet; got ${JSON.stringify(query.fileType ?? null)}.`);
+    return flowError(
+      400,
+      '1100-400',
+      `Invalid request: fileType must be delimited, json or parquet; got ${JSON.stringify(query.fileType ?? null)}.`,
+    );
   }
   if (object === undefined || !object.startsWith('/')) {
-    return invalidPath(object, relative ? 'a path such as /<folder>/ under its own folder' : 'a path such as /<bucket>/<folder>/');
+    return invalidPath(
+      object,
+      relative ? 'a path such as /<folder>/ under its own folder' : 'a path such as /<bucket>/<folder>/',
+    );
   }
   if (relative) {
     const rest = object.replace(/^\/+/, '');
     if (objectType === 'file') return { kind: 'file', bucket: declaredBucket, key: `${start}${rest}` };
     const prefix = `${start}${asFolderPrefix(rest)}`;
     // S3 has no folders: under the connection's own folder, a path no key is under does not exist.
-    if (prefix !== start && !objects.hasPrefix(declaredBucket, prefix)) return invalidPath(object, "relative to the connection's own folder");
+    if (prefix !== start && !objects.hasPrefix(declaredBucket, prefix))
+      return invalidPath(object, "relative to the connection's own folder");
     return { kind: 'folder', bucket: declaredBucket, prefix, pathPrefix: `/${asFolderPrefix(rest)}` };
   }
   const match = /^\/([^/]+)(?:\/(.*))?$/.exec(object);
@@ -138,7 +165,11 @@ const PREVIEW_COLUMNS = [
  * Answer one explore request of `connection`: list a folder or the buckets, or preview a file,
  * with the credentials it holds, as far as their policies allow.
  */
-export function exploreConnection(query: Readonly<Record<string, string>>, connection: ExplorableConnection, world: ExploreWorld): EmulatorResponse {
+export function exploreConnection(
+  query: Readonly<Record<string, string>>,
+  connection: ExplorableConnection,
+  world: ExploreWorld,
+): EmulatorResponse {
   const location = locate(query, connection, world.objects);
   if ('status' in location) return location;
 
@@ -151,7 +182,9 @@ export function exploreConnection(query: Readonly<Record<string, string>>, conne
   if (world.sts?.sessionDenied?.(s3AccessKey!)) return s3Refusal('AccessDenied');
   const policies: CredentialPolicies = {
     ...(world.sts?.policyOf?.(s3AccessKey!) !== undefined ? { session: world.sts.policyOf(s3AccessKey!) } : {}),
-    ...(world.sts?.identityPolicyOf?.(s3AccessKey!) !== undefined ? { identity: world.sts.identityPolicyOf(s3AccessKey!) } : {}),
+    ...(world.sts?.identityPolicyOf?.(s3AccessKey!) !== undefined
+      ? { identity: world.sts.identityPolicyOf(s3AccessKey!) }
+      : {}),
   };
 
   if (location.kind === 'buckets') {
@@ -159,19 +192,32 @@ export function exploreConnection(query: Readonly<Record<string, string>>, conne
     if (policies.session !== undefined || policies.identity !== undefined) return s3Refusal('AccessDenied');
     return {
       status: 200,
-      body: world.objects.bucketNames().map((name) => ({ type: 'folder', name, path: `/${name}/`, canPreview: false, canFetchSchema: false })),
+      body: world.objects
+        .bucketNames()
+        .map((name) => ({ type: 'folder', name, path: `/${name}/`, canPreview: false, canFetchSchema: false })),
     };
   }
   if (location.kind === 'folder') {
-    const listedPrefix = connection.listPrefix === 'without-slash' ? location.prefix.replace(/\/$/, '') : location.prefix;
+    const listedPrefix =
+      connection.listPrefix === 'without-slash' ? location.prefix.replace(/\/$/, '') : location.prefix;
     const owner = world.objects.ownerOf(location.bucket);
-    const list = { action: 's3:ListBucket', resource: `arn:aws:s3:::${location.bucket}`, context: { 's3:prefix': listedPrefix, 's3:ResourceAccount': owner } };
+    const list = {
+      action: 's3:ListBucket',
+      resource: `arn:aws:s3:::${location.bucket}`,
+      context: { 's3:prefix': listedPrefix, 's3:ResourceAccount': owner },
+    };
     if (!credentialsAllow(policies, list)) return s3Refusal('AccessDenied');
     return { status: 200, body: world.objects.list(location.bucket, location.prefix, location.pathPrefix) };
   }
   // A preview reads the object: GetObject, and for SSE-KMS S3 asks KMS to decrypt on the caller's behalf.
   const objectArn = `arn:aws:s3:::${location.bucket}/${location.key}`;
-  if (!credentialsAllow(policies, { action: 's3:GetObject', resource: objectArn, context: { 's3:ResourceAccount': world.objects.ownerOf(location.bucket) } })) {
+  if (
+    !credentialsAllow(policies, {
+      action: 's3:GetObject',
+      resource: objectArn,
+      context: { 's3:ResourceAccount': world.objects.ownerOf(location.bucket) },
+    })
+  ) {
     return s3Refusal('AccessDenied', ' (s3:GetObject on the object)');
   }
   const stored = world.objects.get(location.bucket, location.key);
@@ -182,7 +228,8 @@ export function exploreConnection(query: Readonly<Record<string, string>>, conne
       resource: stored.kmsKeyArn,
       context: { 'kms:ViaService': `s3.${world.region}.amazonaws.com`, 'kms:EncryptionContext:aws:s3:arn': objectArn },
     };
-    if (!credentialsAllow(policies, decrypt)) return s3Refusal('AccessDenied', " (kms:Decrypt on the object's SSE-KMS key)");
+    if (!credentialsAllow(policies, decrypt))
+      return s3Refusal('AccessDenied', " (kms:Decrypt on the object's SSE-KMS key)");
   }
   return { status: 200, body: PREVIEW_COLUMNS };
 }
@@ -200,9 +247,18 @@ export function ingestionFailure(connection: ExplorableConnection, world: Explor
         ? { objectType: 'root' }
         : { objectType: 'folder', object: `/${bucketName}/${asFolderPrefix(folderPath ?? '')}` };
   let answer = exploreConnection(query, connection, world);
-  const entries = answer.status === 200 && Array.isArray(answer.body) ? (answer.body as Array<{ type: string; path: string }>) : [];
+  const entries =
+    answer.status === 200 && Array.isArray(answer.body) ? (answer.body as Array<{ type: string; path: string }>) : [];
   const file = entries.find((entry) => entry.type === 'file');
-  if (file) answer = exploreConnection({ objectType: 'file', object: file.path, fileType: 'delimited', preview: 'true' }, connection, world);
+  if (file)
+    answer = exploreConnection(
+      { objectType: 'file', object: file.path, fileType: 'delimited', preview: 'true' },
+      connection,
+      world,
+    );
   if (answer.status === 200) return undefined;
-  return (answer.body as { report?: { 'detailed-message'?: string } }).report?.['detailed-message'] ?? 'the files could not be read';
+  return (
+    (answer.body as { report?: { 'detailed-message'?: string } }).report?.['detailed-message'] ??
+    'the files could not be read'
+  );
 }

@@ -12,7 +12,13 @@
 import { randomUUID } from 'node:crypto';
 import { Dataflows, listPage, MAX_PAGE_SIZE, RUN_COPY_FAILED } from './flow-service-dataflows.js';
 import { flowError, gatewayRefusal, messageOnly, placeholderProblem } from './flow-service-errors.js';
-import { exploreConnection, ingestionFailure, type CredentialAuthority, type ExplorePaths, type ListPrefix } from './flow-service-explore.js';
+import {
+  exploreConnection,
+  ingestionFailure,
+  type CredentialAuthority,
+  type ExplorePaths,
+  type ListPrefix,
+} from './flow-service-explore.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import { newEtag, sandboxIdOf } from './flow-service-ids.js';
 import { applyPatch, parsePatch, PatchRejected, unknownParamOperation, UPDATABLE_STATES } from './json-patch.js';
@@ -118,8 +124,11 @@ export async function startFlowServiceEmulator(options: {
    * API key failures come from the gateway and use its shape (TS); org and sandbox failures are
    * Flow Service's own codes (ERR "authorization user token validation errors").
    */
-  function authenticate(headers: Record<string, string>): { token: IssuedImsToken; sandboxName: string } | EmulatorResponse {
-    const known = (orgId: string, sandboxName: string) => sandboxName === DEFAULT_SANDBOX || Boolean(sandboxes.get(orgId)?.has(sandboxName));
+  function authenticate(
+    headers: Record<string, string>,
+  ): { token: IssuedImsToken; sandboxName: string } | EmulatorResponse {
+    const known = (orgId: string, sandboxName: string) =>
+      sandboxName === DEFAULT_SANDBOX || Boolean(sandboxes.get(orgId)?.has(sandboxName));
     const authorization = headers.authorization;
     if (!authorization) return gatewayRefusal(403, '403010', 'Oauth token is missing');
     const bearer = /^bearer\s+(\S+)$/i.exec(authorization)?.[1];
@@ -134,16 +143,27 @@ export async function startFlowServiceEmulator(options: {
     if (gatewayThrottle.remaining > 0) {
       gatewayThrottle.remaining -= 1;
       // No code Adobe documents for Platform: the status and Retry-After say it all.
-      return { ...messageOnly(429, 'Too many requests'), headers: { 'retry-after': String(gatewayThrottle.retryAfterSeconds) } };
+      return {
+        ...messageOnly(429, 'Too many requests'),
+        headers: { 'retry-after': String(gatewayThrottle.retryAfterSeconds) },
+      };
     }
     if (orgId !== token.orgId) {
-      return flowError(401, '2000-401', 'The authorization token does not have access to this organization or the organization does not exist.');
+      return flowError(
+        401,
+        '2000-401',
+        'The authorization token does not have access to this organization or the organization does not exist.',
+      );
     }
     const sandboxName = headers['x-sandbox-name'];
     if (!sandboxName) return flowError(400, '2105-400', 'The header x-sandbox-name is missing in the request.');
     // ERR: an unknown sandbox is "Sandbox not found", not "connection not found".
     if (!known(token.orgId, sandboxName))
-      return flowError(404, '2100-404', `Sandbox not found: the sandbox ${sandboxName} does not exist in this organization.`);
+      return flowError(
+        404,
+        '2100-404',
+        `Sandbox not found: the sandbox ${sandboxName} does not exist in this organization.`,
+      );
     return { token, sandboxName };
   }
 
@@ -190,10 +210,19 @@ export async function startFlowServiceEmulator(options: {
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/json') {
       // TS: a content-type 400 comes as an RFC 7807 problem with a placeholder type, and no code.
-      return placeholderProblem(400, 'BadRequestError', `Content-Type ${contentType || '(none)'} is not supported: use application/json.`);
+      return placeholderProblem(
+        400,
+        'BadRequestError',
+        `Content-Type ${contentType || '(none)'} is not supported: use application/json.`,
+      );
     }
     const ifMatch = request.headers['if-match'];
-    if (ifMatch === undefined) return flowError(400, '1403-400', 'Header "If-Match" is missing in the request. Please provide the header and try again.');
+    if (ifMatch === undefined)
+      return flowError(
+        400,
+        '1403-400',
+        'Header "If-Match" is missing in the request. Please provide the header and try again.',
+      );
 
     let changes: ReturnType<typeof applyPatch>;
     try {
@@ -201,7 +230,11 @@ export async function startFlowServiceEmulator(options: {
       // CAT 1365-400: a path to a param the connection spec does not have.
       const unknown = unknownParamOperation(operations, record.specName);
       if (unknown) {
-        return flowError(400, '1365-400', `The path provided in ops is invalid: ${unknown.pointer} is not a param of connection spec "${record.specName}".`);
+        return flowError(
+          400,
+          '1365-400',
+          `The path provided in ops is invalid: ${unknown.pointer} is not a param of connection spec "${record.specName}".`,
+        );
       }
       changes = applyPatch(record, operations);
     } catch (error) {
@@ -209,12 +242,20 @@ export async function startFlowServiceEmulator(options: {
       throw error;
     }
     if (!UPDATABLE_STATES.has(record.state)) {
-      return flowError(400, '1416-400', 'Delete or update can only be applied on a connection with enabled, disabled or initializing state.');
+      return flowError(
+        400,
+        '1416-400',
+        'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
+      );
     }
     if (!record.patchEnabled) return flowError(400, '1445-400', 'PATCH connection feature not enabled.');
     // Compared exactly as sent, quotes included: S3-API sends the etag back as received.
     if (ifMatch !== record.etag) {
-      return flowError(412, '1404-412', `Supplied version=[${ifMatch}] does not match the current version on entity=[${record.etag}]`);
+      return flowError(
+        412,
+        '1404-412',
+        `Supplied version=[${ifMatch}] does not match the current version on entity=[${record.etag}]`,
+      );
     }
 
     record.name = changes.name;
@@ -247,7 +288,11 @@ export async function startFlowServiceEmulator(options: {
       if (!match && !COLLECTIONS.has(path)) return messageOnly(404, `No route for ${request.method} ${request.path}`);
       const exploring = match?.[2] !== undefined;
       const allowed = match && !exploring ? ['GET', 'PATCH'] : ['GET'];
-      if (!allowed.includes(request.method)) return { ...messageOnly(405, `Method ${request.method} is not allowed`), headers: { allow: allowed.join(', ') } };
+      if (!allowed.includes(request.method))
+        return {
+          ...messageOnly(405, `Method ${request.method} is not allowed`),
+          headers: { allow: allowed.join(', ') },
+        };
       const auth = authenticate(request.headers);
       if ('status' in auth) return auth;
       // Permissions are per sandbox, through the credential's product profile: a client may read
@@ -264,7 +309,9 @@ export async function startFlowServiceEmulator(options: {
       const scope = { orgId: auth.token.orgId, sandboxName: auth.sandboxName };
       if (!match) {
         if (path !== '/connections') return dataflows.handle(path, request.query, scope, pageSize)!;
-        const inScope = [...connections.values()].filter((record) => record.orgId === scope.orgId && record.sandboxName === scope.sandboxName);
+        const inScope = [...connections.values()].filter(
+          (record) => record.orgId === scope.orgId && record.sandboxName === scope.sandboxName,
+        );
         return listPage('connections', inScope.map(toItem), request.query, pageSize);
       }
 
@@ -280,7 +327,9 @@ export async function startFlowServiceEmulator(options: {
         return flowError(404, '1101-404', `Connection not found: the resource with id ${id} does not exist.`);
       }
       if (exploring) return exploreConnection(request.query, record, exploreWorld);
-      return request.method === 'GET' ? { status: 200, body: { items: [toItem(record)] } } : patch(request, record, auth.token);
+      return request.method === 'GET'
+        ? { status: 200, body: { items: [toItem(record)] } }
+        : patch(request, record, auth.token);
     },
     { port: options.port },
   );
@@ -371,7 +420,11 @@ export async function startFlowServiceEmulator(options: {
     seedFlow(seed) {
       const base = connections.get(seed.baseConnectionId);
       if (!base) throw new Error(`no base connection ${seed.baseConnectionId} is seeded`);
-      const sourceConnectionId = dataflows.seedSourceConnection({ orgId: base.orgId, sandboxName: base.sandboxName, baseConnectionId: base.id });
+      const sourceConnectionId = dataflows.seedSourceConnection({
+        orgId: base.orgId,
+        sandboxName: base.sandboxName,
+        baseConnectionId: base.id,
+      });
       return dataflows.seedFlow({
         id: seed.id,
         name: seed.name,

@@ -120,7 +120,8 @@ export async function startEmulatorServer(handler: EmulatorHandler, options: Sta
         return;
       }
       if (fault?.kind === 'respond') {
-        const body = typeof fault.body === 'function' ? (fault.body as (r: RecordedRequest) => unknown)(request) : fault.body;
+        const body =
+          typeof fault.body === 'function' ? (fault.body as (r: RecordedRequest) => unknown)(request) : fault.body;
         await waitUntil(answerAt);
         send(res, { status: fault.status, headers: fault.headers, body });
         return;

@@ -19,7 +19,8 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+const asList = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
 interface Statement {
   readonly Effect?: unknown;
@@ -48,10 +49,17 @@ function statementCovers(statement: Statement, request: IamRequest): boolean {
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     if (operator !== 'StringLike' && operator !== 'StringEquals') return false;
     for (const [key, values] of Object.entries(keys)) {
-      const actual = Object.entries(request.context ?? {}).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1];
+      const actual = Object.entries(request.context ?? {}).find(
+        ([name]) => name.toLowerCase() === key.toLowerCase(),
+      )?.[1];
       if (actual === undefined) return false;
       const patterns = asList(values);
-      if (operator === 'StringLike' ? !patterns.some((pattern) => globToRegExp(pattern).test(actual)) : !patterns.includes(actual)) return false;
+      if (
+        operator === 'StringLike'
+          ? !patterns.some((pattern) => globToRegExp(pattern).test(actual))
+          : !patterns.includes(actual)
+      )
+        return false;
     }
   }
   return true;

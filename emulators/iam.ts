@@ -22,10 +22,14 @@ const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const ACTIONS = ['PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies'];
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
 
-const escapeXml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return { ...request.query, ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}) };
+  return {
+    ...request.query,
+    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
+  };
 }
 
 export interface IamEmulator extends Emulator {
@@ -49,13 +53,18 @@ interface Statement {
   readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asList = <T>(value: T | T[] | undefined): T[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 const LISTING = new Set(['*', 's3:*', 's3:listbucket']);
 
 /** Whether one statement denies listing a bucket to a session issued at `issuedAt`. */
 function deniesOlderSession(statement: Statement, issuedAt: number): boolean {
-  if (statement.Effect !== 'Deny' || !asList(statement.Action).some((action) => LISTING.has(action.toLowerCase())) || asList(statement.Resource).length === 0)
+  if (
+    statement.Effect !== 'Deny' ||
+    !asList(statement.Action).some((action) => LISTING.has(action.toLowerCase())) ||
+    asList(statement.Resource).length === 0
+  )
     return false;
   const conditions = Object.entries(statement.Condition ?? {});
   if (conditions.length === 0) return true;
@@ -67,7 +76,9 @@ function deniesOlderSession(statement: Statement, issuedAt: number): boolean {
 }
 
 /** Start an IAM emulator on 127.0.0.1 for the roles `sts` knows (by name). */
-export async function startIamEmulator(options: { readonly sts: Pick<StsEmulator, 'credentialsFor' | 'now' | 'hasRole'> }): Promise<IamEmulator> {
+export async function startIamEmulator(options: {
+  readonly sts: Pick<StsEmulator, 'credentialsFor' | 'now' | 'hasRole'>;
+}): Promise<IamEmulator> {
   const policies = new Map<string, Map<string, string>>();
 
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
@@ -88,9 +99,11 @@ export async function startIamEmulator(options: { readonly sts: Pick<StsEmulator
 
     const params = paramsOf(request);
     const action = params.Action ?? '';
-    if (!ACTIONS.includes(action)) return error(400, 'InvalidAction', `Could not find operation ${action} for version ${params.Version ?? ''}`);
+    if (!ACTIONS.includes(action))
+      return error(400, 'InvalidAction', `Could not find operation ${action} for version ${params.Version ?? ''}`);
     const roleName = params.RoleName ?? '';
-    if (!options.sts.hasRole(roleName)) return error(404, 'NoSuchEntity', `The role with name ${roleName} cannot be found.`);
+    if (!options.sts.hasRole(roleName))
+      return error(404, 'NoSuchEntity', `The role with name ${roleName} cannot be found.`);
     const ofRole = policies.get(roleName) ?? new Map<string, string>();
     const ok = (result = '') => ({
       status: 200,
@@ -105,7 +118,8 @@ export async function startIamEmulator(options: { readonly sts: Pick<StsEmulator
     const policyName = params.PolicyName ?? '';
     if (action === 'GetRolePolicy' || action === 'DeleteRolePolicy') {
       const document = ofRole.get(policyName);
-      if (document === undefined) return error(404, 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+      if (document === undefined)
+        return error(404, 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
       if (action === 'DeleteRolePolicy') {
         ofRole.delete(policyName);
         return ok();

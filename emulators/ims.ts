@@ -50,7 +50,13 @@ const base64url = (value: string | Buffer): string => Buffer.from(value).toStrin
  * so clients that log or size-check tokens meet realistic values. It is not verifiable: only
  * this emulator's {@link ImsEmulator.validateToken} knows it.
  */
-function mintAccessToken(clientId: string, orgId: string, scopes: readonly string[], expiresInSeconds: number, now: number): string {
+function mintAccessToken(
+  clientId: string,
+  orgId: string,
+  scopes: readonly string[],
+  expiresInSeconds: number,
+  now: number,
+): string {
   const header = { alg: 'RS256', x5u: 'ims_na1-key-at-1.cer', kid: 'ims_na1-key-at-1', itt: 'at' };
   const payload = {
     id: `${now}_${randomUUID()}_ue1`,
@@ -89,14 +95,19 @@ export async function startImsEmulator(options: { port?: number } = {}): Promise
   function issueToken(request: RecordedRequest): EmulatorResponse {
     // Secrets must not go in URLs: query strings end up in proxy and access logs (FLOW-SERVICE.md "IMS").
     if (CREDENTIAL_FIELDS.some((field) => field in request.query)) {
-      return oauthError(400, 'invalid_request', 'Client credentials must be sent in the request body, not the query string');
+      return oauthError(
+        400,
+        'invalid_request',
+        'Client credentials must be sent in the request body, not the query string',
+      );
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
       return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
     }
     const form = new URLSearchParams(request.body);
-    if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
+    if (form.get('grant_type') !== 'client_credentials')
+      return { status: 400, body: { error: 'unsupported_grant_type' } };
 
     const client = clients.get(form.get('client_id') ?? '');
     const secret = client?.secrets.find((candidate) => candidate.value === form.get('client_secret'));
@@ -113,7 +124,9 @@ export async function startImsEmulator(options: { port?: number } = {}): Promise
       .map((scope) => scope.trim())
       .filter(Boolean);
     // A scope of an API the project does not have is left out of the token, not refused.
-    const scopes = requested.filter((scope) => client.ioManagementApi || !(IO_MANAGEMENT_SCOPES as readonly string[]).includes(scope));
+    const scopes = requested.filter(
+      (scope) => client.ioManagementApi || !(IO_MANAGEMENT_SCOPES as readonly string[]).includes(scope),
+    );
     const token: IssuedImsToken = {
       accessToken: mintAccessToken(client.clientId, client.orgId, scopes, expiresInSeconds, now),
       clientId: client.clientId,
@@ -124,14 +137,20 @@ export async function startImsEmulator(options: { port?: number } = {}): Promise
     };
     issuedTokens.push(token);
     byAccessToken.set(token.accessToken, token);
-    return { status: 200, body: { access_token: token.accessToken, token_type: 'bearer', expires_in: expiresInSeconds } };
+    return {
+      status: 200,
+      body: { access_token: token.accessToken, token_type: 'bearer', expires_in: expiresInSeconds },
+    };
   }
 
   const server = await startEmulatorServer(
     (request) => {
       if (request.path !== IMS_TOKEN_PATH) return oauthError(404, 'not_found', `No route for ${request.path}`);
       if (request.method !== 'POST') {
-        return { ...oauthError(405, 'invalid_request', `${request.method} is not allowed`), headers: { allow: 'POST' } };
+        return {
+          ...oauthError(405, 'invalid_request', `${request.method} is not allowed`),
+          headers: { allow: 'POST' },
+        };
       }
       return issueToken(request);
     },

@@ -59,7 +59,15 @@ export async function startEmulators(): Promise<Emulators> {
       AWS_REGION: EMULATOR_REGION,
     },
     async close() {
-      await Promise.all([ims.close(), flowService.close(), adobeConsole.close(), sts.close(), secretsManager.close(), dynamodb.close(), iam.close()]);
+      await Promise.all([
+        ims.close(),
+        flowService.close(),
+        adobeConsole.close(),
+        sts.close(),
+        secretsManager.close(),
+        dynamodb.close(),
+        iam.close(),
+      ]);
     },
   };
 }

@@ -53,19 +53,23 @@ export function parsePatch(body: string): PatchOperation[] {
   if (document.length === 0) throw invalidPatch('the patch has no operations');
 
   return document.map((entry: unknown, index): PatchOperation => {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw invalidPatch(`operation ${index} is not an object`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw invalidPatch(`operation ${index} is not an object`);
     const { op, path, value } = entry as Record<string, unknown>;
     if (op !== 'add' && op !== 'replace' && op !== 'remove') throw invalidPatch(`unsupported op ${JSON.stringify(op)}`);
-    if (typeof path !== 'string' || !path.startsWith('/')) throw invalidPatch(`missing or malformed path in operation ${index}`);
+    if (typeof path !== 'string' || !path.startsWith('/'))
+      throw invalidPatch(`missing or malformed path in operation ${index}`);
     const tokens = path.slice(1).split('/').map(decodePointerToken);
-    if (tokens.some((token) => token === undefined)) throw invalidPatch(`malformed JSON Pointer ${JSON.stringify(path)}`);
+    if (tokens.some((token) => token === undefined))
+      throw invalidPatch(`malformed JSON Pointer ${JSON.stringify(path)}`);
 
     if (tokens[0] === 'connectionSpec') {
       throw new PatchRejected(flowError(400, '1414-400', 'The connection spec of a connection cannot be updated.'));
     }
     let target: PatchOperation['target'];
     if (tokens.length === 1 && (tokens[0] === 'name' || tokens[0] === 'description')) target = { field: tokens[0] };
-    else if (tokens.length === 3 && tokens[0] === 'auth' && tokens[1] === 'params' && tokens[2]) target = { param: tokens[2] };
+    else if (tokens.length === 3 && tokens[0] === 'auth' && tokens[1] === 'params' && tokens[2])
+      target = { param: tokens[2] };
     else throw invalidPatch(`path ${JSON.stringify(path)} cannot be patched`);
 
     if (op === 'remove') return { op, pointer: path, target };
@@ -106,9 +110,14 @@ export const SPEC_PARAMS: Record<string, ReadonlySet<string>> = {
 };
 
 /** The first operation on a param the connection's spec does not have (CAT `1365-400`), if any. */
-export function unknownParamOperation(operations: readonly PatchOperation[], specName: string): PatchOperation | undefined {
+export function unknownParamOperation(
+  operations: readonly PatchOperation[],
+  specName: string,
+): PatchOperation | undefined {
   const params = SPEC_PARAMS[specName];
-  return params === undefined ? undefined : operations.find(({ target }) => 'param' in target && !params.has(target.param));
+  return params === undefined
+    ? undefined
+    : operations.find(({ target }) => 'param' in target && !params.has(target.param));
 }
 
 /** States in which a connection may be updated (ERR `1416-400`). */

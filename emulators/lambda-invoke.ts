@@ -50,7 +50,11 @@ export interface AsyncInvokeConfig {
    * The on-failure destination: receives the event and the last error once the retries are spent;
    * resolves false when it could not take the record (Lambda's `DestinationDeliveryFailures`).
    */
-  readonly onFailure?: (record: { readonly event: unknown; readonly errorMessage: string; readonly attempts: number }) => boolean | Promise<boolean>;
+  readonly onFailure?: (record: {
+    readonly event: unknown;
+    readonly errorMessage: string;
+    readonly attempts: number;
+  }) => boolean | Promise<boolean>;
 }
 
 /** What GetFunctionConfiguration and ListTags show of a function. */
@@ -67,7 +71,12 @@ export interface FunctionFacts {
 
 export interface LambdaInvokeEmulator extends Emulator {
   /** Register a function; returns its ARN. Invocations of the name or the ARN run `handler`. */
-  registerFunction(name: string, handler: LambdaHandler, asyncConfig?: AsyncInvokeConfig, facts?: FunctionFacts): string;
+  registerFunction(
+    name: string,
+    handler: LambdaHandler,
+    asyncConfig?: AsyncInvokeConfig,
+    facts?: FunctionFacts,
+  ): string;
   /** What GetFunctionConfiguration and ListTags show of a registered function, replaced (a deploy of another version). */
   setFunctionFacts(name: string, facts: FunctionFacts): void;
   functionFacts(name: string): FunctionFacts | undefined;
@@ -101,13 +110,20 @@ function functionNameOf(raw: string): string {
 
 /** Lambda's Node.js runtime reports a thrown error like this. */
 function errorPayload(error: unknown) {
-  if (error instanceof Error) return { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
+  if (error instanceof Error)
+    return { errorType: error.name, errorMessage: error.message, trace: (error.stack ?? '').split('\n') };
   return { errorType: typeof error, errorMessage: String(error), trace: [] };
 }
 
 /** What a recorded invocation keeps of a run's outcome. */
-function outcomeOf(outcome: { failed: boolean; result: unknown; error: unknown }): Pick<RecordedInvocation, 'functionError' | 'result' | 'errorMessage'> {
-  return outcome.failed ? { functionError: 'Unhandled', errorMessage: errorPayload(outcome.error).errorMessage } : { result: outcome.result };
+function outcomeOf(outcome: {
+  failed: boolean;
+  result: unknown;
+  error: unknown;
+}): Pick<RecordedInvocation, 'functionError' | 'result' | 'errorMessage'> {
+  return outcome.failed
+    ? { functionError: 'Unhandled', errorMessage: errorPayload(outcome.error).errorMessage }
+    : { result: outcome.result };
 }
 
 /**
@@ -149,7 +165,9 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
       failed = true;
       error = thrown;
       // The runtime logs the error it reports.
-      chunks.push(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(errorPayload(thrown))}\n`);
+      chunks.push(
+        `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(errorPayload(thrown))}\n`,
+      );
     } finally {
       process.stdout.write = saved.stdout;
       process.stderr.write = saved.stderr;
@@ -171,24 +189,39 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
       body: { Type: status >= 500 ? 'Service' : 'User', Message: message },
     });
 
-    const auth = await verifySigV4(request, { service: 'lambda', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    const auth = await verifySigV4(request, {
+      service: 'lambda',
+      region,
+      lookup: (id) => options.sts.credentialsFor(id),
+      now: () => options.sts.now(),
+    });
     if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
 
     const read = readFunction(request);
     if (read) return read;
     const match = INVOKE_PATH.exec(request.path);
-    if (!match || request.method !== 'POST') return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
+    if (!match || request.method !== 'POST')
+      return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
     const rawName = decodeURIComponent(match[1]!);
     const name = functionNameOf(rawName);
     const handler = functions.get(name);
-    if (!handler) return error(404, 'ResourceNotFoundException', `Function not found: ${rawName.startsWith('arn:') ? rawName : arnOf(name)}`);
+    if (!handler)
+      return error(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${rawName.startsWith('arn:') ? rawName : arnOf(name)}`,
+      );
 
     let event: unknown = {};
     if (request.body.trim()) {
       try {
         event = JSON.parse(request.body);
       } catch (thrown) {
-        return error(400, 'InvalidRequestContentException', `Could not parse request body into json: ${(thrown as Error).message}`);
+        return error(
+          400,
+          'InvalidRequestContentException',
+          `Could not parse request body into json: ${(thrown as Error).message}`,
+        );
       }
     }
     const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
@@ -205,7 +238,11 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
           invocations.push({ functionName: name, invocationType, event, log: outcome.log, ...outcomeOf(outcome) });
           if (!outcome.failed) return;
           if (attempt >= attempts) {
-            await config.onFailure?.({ event, errorMessage: errorPayload(outcome.error).errorMessage, attempts: attempt });
+            await config.onFailure?.({
+              event,
+              errorMessage: errorPayload(outcome.error).errorMessage,
+              attempts: attempt,
+            });
             return;
           }
         }
@@ -219,7 +256,8 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     invocations.push({ functionName: name, invocationType, logType, event, log: outcome.log, ...outcomeOf(outcome) });
 
     const responseHeaders: Record<string, string> = { ...headers, 'x-amz-executed-version': '$LATEST' };
-    if (logType === 'Tail') responseHeaders['x-amz-log-result'] = Buffer.from(outcome.log).subarray(-LOG_TAIL_BYTES).toString('base64');
+    if (logType === 'Tail')
+      responseHeaders['x-amz-log-result'] = Buffer.from(outcome.log).subarray(-LOG_TAIL_BYTES).toString('base64');
     if (outcome.failed) {
       responseHeaders['x-amz-function-error'] = 'Unhandled';
       return { status: 200, headers: responseHeaders, body: JSON.stringify(errorPayload(outcome.error)) };
@@ -257,17 +295,26 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     if (action === 'GetFunctionConfiguration') {
       const raw = decodeURIComponent(CONFIGURATION_PATH.exec(request.path)![1]!);
       const name = functionNameOf(raw);
-      return functions.has(name) ? { status: 200, headers, body: configurationOf(name) } : notFound(raw.startsWith('arn:') ? raw : arnOf(name));
+      return functions.has(name)
+        ? { status: 200, headers, body: configurationOf(name) }
+        : notFound(raw.startsWith('arn:') ? raw : arnOf(name));
     }
     if (action === 'ListTags') {
       const resource = decodeURIComponent(TAGS_PATH.exec(request.path)![1]!);
       if (!resource.startsWith('arn:')) {
-        return { status: 400, headers: { ...headers, 'x-amzn-errortype': 'ValidationException' }, body: { Type: 'User', Message: `Invalid ARN: ${resource}` } };
+        return {
+          status: 400,
+          headers: { ...headers, 'x-amzn-errortype': 'ValidationException' },
+          body: { Type: 'User', Message: `Invalid ARN: ${resource}` },
+        };
       }
       const name = functionNameOf(resource);
-      return functions.has(name) ? { status: 200, headers, body: { Tags: { ...facts.get(name)?.tags } } } : notFound(resource);
+      return functions.has(name)
+        ? { status: 200, headers, body: { Tags: { ...facts.get(name)?.tags } } }
+        : notFound(resource);
     }
-    if (action === 'ListFunctions') return { status: 200, headers, body: { Functions: [...functions.keys()].map(configurationOf) } };
+    if (action === 'ListFunctions')
+      return { status: 200, headers, body: { Functions: [...functions.keys()].map(configurationOf) } };
     return undefined;
   }
 

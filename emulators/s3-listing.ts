@@ -21,8 +21,17 @@ export interface ExploreEntry {
  * emulators' partition is `aws`). Without a session policy the credentials have whatever their
  * role or user allows: then the answer is yes.
  */
-export function sessionPolicyAllowsList(policy: string | undefined, bucket: string, prefix: string, owner = DEFAULT_BUCKET_OWNER): boolean {
-  return policyAllows(policy, { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}`, context: { 's3:prefix': prefix, 's3:ResourceAccount': owner } });
+export function sessionPolicyAllowsList(
+  policy: string | undefined,
+  bucket: string,
+  prefix: string,
+  owner = DEFAULT_BUCKET_OWNER,
+): boolean {
+  return policyAllows(policy, {
+    action: 's3:ListBucket',
+    resource: `arn:aws:s3:::${bucket}`,
+    context: { 's3:prefix': prefix, 's3:ResourceAccount': owner },
+  });
 }
 
 /** Who owns a bucket unless a test says otherwise: the emulated world's account. */
@@ -89,8 +98,24 @@ export class S3Objects {
       else files.push(rest);
     }
     return [
-      ...[...folders].sort().map((name): ExploreEntry => ({ type: 'folder', name, path: `${pathPrefix}${name}/`, canPreview: false, canFetchSchema: false })),
-      ...files.sort().map((name): ExploreEntry => ({ type: 'file', name, path: `${pathPrefix}${name}`, canPreview: true, canFetchSchema: true })),
+      ...[...folders].sort().map(
+        (name): ExploreEntry => ({
+          type: 'folder',
+          name,
+          path: `${pathPrefix}${name}/`,
+          canPreview: false,
+          canFetchSchema: false,
+        }),
+      ),
+      ...files.sort().map(
+        (name): ExploreEntry => ({
+          type: 'file',
+          name,
+          path: `${pathPrefix}${name}`,
+          canPreview: true,
+          canFetchSchema: true,
+        }),
+      ),
     ];
   }
 }

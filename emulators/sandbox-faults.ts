@@ -131,7 +131,8 @@ export type FaultMessage = string;
  * @throws Error for an unknown fault, or a connection fault without a connection the world has.
  */
 export async function injectFault(context: FaultContext, name: string, given?: string): Promise<FaultMessage> {
-  if (!(FAULT_NAMES as readonly string[]).includes(name)) throw new Error(`there is no fault "${name}"; the faults are ${FAULT_NAMES.join(', ')} (and clear)`);
+  if (!(FAULT_NAMES as readonly string[]).includes(name))
+    throw new Error(`there is no fault "${name}"; the faults are ${FAULT_NAMES.join(', ')} (and clear)`);
   const fault = name as FaultName;
   const { world } = context;
   const { flowService } = world.emulators;
@@ -140,7 +141,10 @@ export async function injectFault(context: FaultContext, name: string, given?: s
     if (!given) throw new Error(`${fault} needs --connection <id>`);
     // The whole id, or the first 8 (or more) characters a table shows.
     const matching = given.length >= 8 ? world.connectionIds.filter((id) => id.startsWith(given.toLowerCase())) : [];
-    if (matching.length !== 1) throw new Error(`${given} is not a connection of this sandbox; its connections are ${world.connectionIds.join(', ')}`);
+    if (matching.length !== 1)
+      throw new Error(
+        `${given} is not a connection of this sandbox; its connections are ${world.connectionIds.join(', ')}`,
+      );
     connectionId = matching[0];
   }
   switch (fault) {
@@ -179,7 +183,10 @@ export async function injectFault(context: FaultContext, name: string, given?: s
           match: { action: 'UpdateItem' },
           kind: 'respond' as const,
           times: UNTIL_CLEARED,
-          ...dynamoDbAccessDenied('UpdateItem', `arn:aws:dynamodb:us-east-1:123456789012:table/${world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE}`),
+          ...dynamoDbAccessDenied(
+            'UpdateItem',
+            `arn:aws:dynamodb:us-east-1:123456789012:table/${world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE}`,
+          ),
         };
         context.stack.ledgerFront.injectFault(denied);
         undoable(context, fault, () => context.stack.ledgerFront.removeFault(denied));
@@ -187,7 +194,8 @@ export async function injectFault(context: FaultContext, name: string, given?: s
       return "The function's role lost dynamodb:UpdateItem on the ledger: rotations go on, every ledger write fails, and after two runs LedgerWriteFailedAlarm fires. `npm run sandbox -- fault clear` gives the permission back.";
     case 'dataflow-run-failed': {
       const flowId =
-        world.flowIds[world.connectionIds.indexOf(connectionId!)]?.[0] ?? flowService.seedFlow({ baseConnectionId: connectionId!, name: 'Dataflow' });
+        world.flowIds[world.connectionIds.indexOf(connectionId!)]?.[0] ??
+        flowService.seedFlow({ baseConnectionId: connectionId!, name: 'Dataflow' });
       flowService.failFlowRuns(flowId);
       undoable(context, fault, () => flowService.failFlowRuns(flowId, false));
       return (
@@ -196,13 +204,22 @@ export async function injectFault(context: FaultContext, name: string, given?: s
       );
     }
     case 'unmanaged-connection': {
-      const made = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/made-by-hand', 'made-by-hand', 3600);
+      const made = world.emulators.sts.issueRoleSession(
+        'arn:aws:iam::123456789012:role/made-by-hand',
+        'made-by-hand',
+        3600,
+      );
       const { sandboxName } = world.connection(world.connectionIds[0]!);
       const { id } = flowService.seedConnection({
         orgId: world.adobe.orgId,
         sandboxName,
         name: HAND_MADE_CONNECTION_NAME,
-        params: { s3AccessKey: made.accessKeyId, s3SecretKey: made.secretAccessKey, s3SessionToken: made.sessionToken!, bucketName: 'acme-hand-made' },
+        params: {
+          s3AccessKey: made.accessKeyId,
+          s3SecretKey: made.secretAccessKey,
+          s3SessionToken: made.sessionToken!,
+          bucketName: 'acme-hand-made',
+        },
       });
       undoable(context, fault, () => flowService.deleteConnection(id));
       return `Somebody created S3 connection ${id} by hand in sandbox ${sandboxName}, with temporary credentials that nothing rotates: the next scheduled run counts it and UnmanagedTemporaryConnectionsAlarm opens a ticket; \`npx aep-s3-rotator discover\` prints its targets entry. \`npm run sandbox -- fault clear\` deletes it.`;
@@ -247,7 +264,10 @@ export async function injectFault(context: FaultContext, name: string, given?: s
 /** The role a connection's credentials come from, or an error for a connection minted from an IAM user. */
 function roleOf(world: World, connectionId: string, fault: FaultName): string {
   const target = world.targets.find((entry) => entry.connectionId === connectionId);
-  if (!target?.roleArn) throw new Error(`${fault} needs a connection whose credentials come from a role; ${connectionId}'s come from an IAM user`);
+  if (!target?.roleArn)
+    throw new Error(
+      `${fault} needs a connection whose credentials come from a role; ${connectionId}'s come from an IAM user`,
+    );
   return target.roleArn;
 }
 
@@ -307,7 +327,8 @@ export function clearFaults(context: FaultContext): FaultMessage {
   context.undo?.clear();
   context.world.emulators.flowService.clearFaults();
   for (const connection of context.world.emulators.flowService.listConnections()) {
-    if (connection.name === HAND_MADE_CONNECTION_NAME) context.world.emulators.flowService.deleteConnection(connection.id);
+    if (connection.name === HAND_MADE_CONNECTION_NAME)
+      context.world.emulators.flowService.deleteConnection(connection.id);
   }
   context.world.emulators.ims.setIoManagementApi(context.world.adobe.clientId, true);
   context.stack.clearFaults();
@@ -320,7 +341,8 @@ export function clearFaults(context: FaultContext): FaultMessage {
  * @throws Error for an unknown fault.
  */
 export function clearFault(context: FaultContext, name: string): FaultMessage {
-  if (!(FAULT_NAMES as readonly string[]).includes(name)) throw new Error(`there is no fault "${name}"; the faults are ${FAULT_NAMES.join(', ')}`);
+  if (!(FAULT_NAMES as readonly string[]).includes(name))
+    throw new Error(`there is no fault "${name}"; the faults are ${FAULT_NAMES.join(', ')}`);
   const fault = name as FaultName;
   if (fault === 'ims-401')
     return 'ims-401 has nothing to clear: the fix is yours, put the new credentials in the secret (aws secretsmanager put-secret-value).';
@@ -339,16 +361,31 @@ async function pasteExpiredCredentials(world: World, connectionId: string): Prom
   const { ims, sts } = world.emulators;
   const uiSecret = randomBytes(24).toString('base64url');
   ims.registerClient({ clientId: UI_CLIENT_ID, clientSecret: uiSecret, orgId: world.adobe.orgId });
-  const credentials = () => Promise.resolve({ clientId: UI_CLIENT_ID, clientSecret: uiSecret, orgId: world.adobe.orgId, scopes: 'openid,AdobeID' });
+  const credentials = () =>
+    Promise.resolve({
+      clientId: UI_CLIENT_ID,
+      clientSecret: uiSecret,
+      orgId: world.adobe.orgId,
+      scopes: 'openid,AdobeID',
+    });
   const tokens = new ImsTokenProvider({ imsUrl: ims.url, credentials, policy: DEFAULT_HTTP_POLICY });
-  const flowService = new FlowServiceClient({ baseUrl: world.emulators.flowService.url, tokens, credentials, policy: DEFAULT_HTTP_POLICY });
+  const flowService = new FlowServiceClient({
+    baseUrl: world.emulators.flowService.url,
+    tokens,
+    credentials,
+    policy: DEFAULT_HTTP_POLICY,
+  });
   const expired = sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-s3-ingest-by-hand', 'pasted-by-hand', -60);
   const { sandboxName } = world.connection(connectionId);
   const { etag } = await flowService.getConnection(connectionId, sandboxName);
   await flowService.patchConnection(connectionId, sandboxName, etag!, [
     { op: 'replace', path: '/auth/params/s3AccessKey', value: expired.accessKeyId },
     { op: 'replace', path: '/auth/params/s3SecretKey', value: expired.secretAccessKey },
-    { op: world.connection(connectionId).params.s3SessionToken ? 'replace' : 'add', path: '/auth/params/s3SessionToken', value: expired.sessionToken! },
+    {
+      op: world.connection(connectionId).params.s3SessionToken ? 'replace' : 'add',
+      path: '/auth/params/s3SessionToken',
+      value: expired.sessionToken!,
+    },
   ]);
 }
 
@@ -366,7 +403,9 @@ function rotateClientSecret(context: FaultContext): FaultMessage {
   world.emulators.ims.revokeAllTokens();
   const file = newCredentialsFile(dir);
   // The whole credential, the console ids included, so the secret's own rotation keeps working once it is put.
-  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId, credentialId }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId, credentialId }, null, 2)}\n`, {
+    mode: 0o600,
+  });
   return (
     `The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager (401 invalid_client) and the tokens it issued are revoked. ` +
     `The new credentials are in ${file}; put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`

@@ -13,7 +13,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { HttpPolicy } from '../lambda/http-policy.js';
-import { configFor, SCHEDULE_GROUP_NAME, SCHEDULE_NAME, startDeployedStack, type DeployedStack, type ScheduledRun } from './deployed-stack.js';
+import {
+  configFor,
+  SCHEDULE_GROUP_NAME,
+  SCHEDULE_NAME,
+  startDeployedStack,
+  type DeployedStack,
+  type ScheduledRun,
+} from './deployed-stack.js';
 import { clearFault, clearFaults, injectFault, newCredentialsFile, type FaultName } from './sandbox-faults.js';
 import { startWorld, type World, type WorldConnectionSpec } from './world.js';
 
@@ -31,7 +38,13 @@ export const SANDBOX_CONNECTIONS: ReadonlyArray<WorldConnectionSpec & { readonly
     flows: 1,
     objects: ['orders.csv'],
   },
-  { variable: 'LOYALTY', sandboxName: 'prod', name: 'Loyalty events', method: 'assume-role-user-keys', durationSeconds: 21_600 },
+  {
+    variable: 'LOYALTY',
+    sandboxName: 'prod',
+    name: 'Loyalty events',
+    method: 'assume-role-user-keys',
+    durationSeconds: 21_600,
+  },
   {
     variable: 'CATALOG',
     sandboxName: 'prod',
@@ -43,7 +56,13 @@ export const SANDBOX_CONNECTIONS: ReadonlyArray<WorldConnectionSpec & { readonly
     objects: ['catalog.json'],
   },
   { variable: 'ORDERS_DEV', sandboxName: 'dev', name: 'Orders export (dev)', method: 'assume-role-chained' },
-  { variable: 'CLICKSTREAM', sandboxName: 'dev', name: 'Clickstream (dev)', method: 'assume-role-chained', withSessionToken: false },
+  {
+    variable: 'CLICKSTREAM',
+    sandboxName: 'dev',
+    name: 'Clickstream (dev)',
+    method: 'assume-role-chained',
+    withSessionToken: false,
+  },
 ];
 
 /** The variable the exported environment sets to the control endpoint (`npm run sandbox -- fault` reads it). */
@@ -129,7 +148,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   writeFileSync(join(dir, 'cdk.json'), `${JSON.stringify({ context: { rotatorConfigFile: configFile } }, null, 2)}\n`);
 
   // The operator: a role session of the sandbox's own STS, good for nothing outside it.
-  const operator = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-s3-rotator-operator', 'operator', 12 * 3600);
+  const operator = world.emulators.sts.issueRoleSession(
+    'arn:aws:iam::123456789012:role/aep-s3-rotator-operator',
+    'operator',
+    12 * 3600,
+  );
   const context = { world, dir, stack, undo: new Map<FaultName, Array<() => void>>() };
   let chain: Promise<unknown> = Promise.resolve();
   /** Runs and faults one at a time, in the order they were asked for. */
@@ -142,8 +165,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const runScheduled = () =>
     serially(async () => {
       const state = stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)?.State;
-      if (state !== lastState && state === 'DISABLED') log(`${clock()} schedule DISABLED: no scheduled run until it is enabled again`);
-      if (state !== lastState && state === 'ENABLED' && lastState) log(`${clock()} schedule ENABLED: scheduled runs start again`);
+      if (state !== lastState && state === 'DISABLED')
+        log(`${clock()} schedule DISABLED: no scheduled run until it is enabled again`);
+      if (state !== lastState && state === 'ENABLED' && lastState)
+        log(`${clock()} schedule ENABLED: scheduled runs start again`);
       lastState = state;
       // Adobe's dataflows ingest on their own schedule: each runs once before each of the rotator's runs.
       for (const id of world.connectionIds) world.emulators.flowService.runFlowsOf(id);
@@ -186,9 +211,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           return message;
         });
       } else if (request.method === 'POST' && path === '/runs') {
-        work = runScheduled().then((run) => (run ? `scheduled run: ${describeRun(run)}` : 'the schedule is DISABLED: no run'));
+        work = runScheduled().then((run) =>
+          run ? `scheduled run: ${describeRun(run)}` : 'the schedule is DISABLED: no run',
+        );
       } else {
-        answer(404, `no ${request.method} ${path}: POST /faults {"fault","connection"}, DELETE /faults, DELETE /faults/<name>, POST /runs`);
+        answer(
+          404,
+          `no ${request.method} ${path}: POST /faults {"fault","connection"}, DELETE /faults, DELETE /faults/<name>, POST /runs`,
+        );
         return;
       }
       work.then(
@@ -204,10 +234,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Only the AWS SDK's variables: the function's own (FLOW_SERVICE_URL, ...) come from its configuration.
   const env: Record<string, string> = {
     ...Object.fromEntries(
-      ['CLOUDFORMATION', 'LAMBDA', 'DYNAMODB', 'SCHEDULER', 'CLOUDWATCH', 'CLOUDWATCH_LOGS', 'SNS', 'STS', 'SECRETS_MANAGER', 'IAM'].map((service) => [
-        `AWS_ENDPOINT_URL_${service}`,
-        endpoint(service),
-      ]),
+      [
+        'CLOUDFORMATION',
+        'LAMBDA',
+        'DYNAMODB',
+        'SCHEDULER',
+        'CLOUDWATCH',
+        'CLOUDWATCH_LOGS',
+        'SNS',
+        'STS',
+        'SECRETS_MANAGER',
+        'IAM',
+      ].map((service) => [`AWS_ENDPOINT_URL_${service}`, endpoint(service)]),
     ),
     AWS_ACCESS_KEY_ID: operator.accessKeyId,
     AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
@@ -227,7 +265,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     options.everyMs === 0
       ? undefined
       : setInterval(
-          () => void runScheduled().catch((error: Error) => log(`${clock()} scheduled run failed to start: ${error.message}`)),
+          () =>
+            void runScheduled().catch((error: Error) =>
+              log(`${clock()} scheduled run failed to start: ${error.message}`),
+            ),
           options.everyMs ?? 30_000,
         );
   timer?.unref();

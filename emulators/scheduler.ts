@@ -50,7 +50,12 @@ export interface ScheduleTarget {
 
 /** A schedule to seed: the fields CreateSchedule would take. */
 export type SeedSchedule = Pick<ScheduleDefinition, 'Name' | 'ScheduleExpression' | 'Target'> &
-  Partial<Pick<ScheduleDefinition, 'GroupName' | 'Description' | 'State' | 'FlexibleTimeWindow' | 'KmsKeyArn' | 'ScheduleExpressionTimezone'>>;
+  Partial<
+    Pick<
+      ScheduleDefinition,
+      'GroupName' | 'Description' | 'State' | 'FlexibleTimeWindow' | 'KmsKeyArn' | 'ScheduleExpressionTimezone'
+    >
+  >;
 
 export interface SchedulerEmulator extends Emulator {
   /** Create (or replace) a schedule; returns its ARN. */
@@ -79,18 +84,26 @@ export function schedulerActionOf(request: Pick<RecordedRequest, 'method' | 'pat
   return request.method === 'GET' ? 'GetSchedule' : request.method === 'PUT' ? 'UpdateSchedule' : undefined;
 }
 /** `at(...)`, `rate(<n> <unit>)` or `cron(<6 fields>)`, as the API's ScheduleExpression. */
-const EXPRESSION = /^(?:at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)|rate\([1-9]\d* (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
+const EXPRESSION =
+  /^(?:at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)|rate\([1-9]\d* (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
 const NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
 
 class Invalid extends Error {}
 
 /** Coral's wording for a constraint a member fails. */
-const notNull = (field: string) => new Invalid(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+const notNull = (field: string) =>
+  new Invalid(
+    `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+  );
 const constraint = (value: unknown, field: string, rule: string) =>
-  new Invalid(`1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${rule}`);
+  new Invalid(
+    `1 validation error detected: Value '${String(value)}' at '${field}' failed to satisfy constraint: ${rule}`,
+  );
 
 /** The body of an UpdateSchedule, checked as the API checks it; what it leaves out takes its default. */
-function parseUpdate(body: Record<string, unknown>): Omit<ScheduleDefinition, 'Name' | 'GroupName' | 'Arn' | 'CreationDate' | 'LastModificationDate'> {
+function parseUpdate(
+  body: Record<string, unknown>,
+): Omit<ScheduleDefinition, 'Name' | 'GroupName' | 'Arn' | 'CreationDate' | 'LastModificationDate'> {
   const expression = body.ScheduleExpression;
   if (expression === undefined || expression === null) throw notNull('scheduleExpression');
   if (typeof expression !== 'string' || expression.length > 256 || !EXPRESSION.test(expression))
@@ -101,7 +114,11 @@ function parseUpdate(body: Record<string, unknown>): Omit<ScheduleDefinition, 'N
     throw constraint(window.Mode, 'flexibleTimeWindow.mode', 'Member must satisfy enum value set: [OFF, FLEXIBLE]');
   if (
     window.Mode === 'FLEXIBLE' &&
-    !(Number.isInteger(window.MaximumWindowInMinutes) && window.MaximumWindowInMinutes! >= 1 && window.MaximumWindowInMinutes! <= 1440)
+    !(
+      Number.isInteger(window.MaximumWindowInMinutes) &&
+      window.MaximumWindowInMinutes! >= 1 &&
+      window.MaximumWindowInMinutes! <= 1440
+    )
   ) {
     throw new Invalid('MaximumWindowInMinutes must be between 1 and 1440 when FlexibleTimeWindow mode is FLEXIBLE.');
   }
@@ -110,16 +127,20 @@ function parseUpdate(body: Record<string, unknown>): Omit<ScheduleDefinition, 'N
   if (!target.Arn) throw notNull('target.arn');
   if (!target.RoleArn) throw notNull('target.roleArn');
   const state = body.State ?? 'ENABLED';
-  if (state !== 'ENABLED' && state !== 'DISABLED') throw constraint(state, 'state', 'Member must satisfy enum value set: [ENABLED, DISABLED]');
+  if (state !== 'ENABLED' && state !== 'DISABLED')
+    throw constraint(state, 'state', 'Member must satisfy enum value set: [ENABLED, DISABLED]');
   const description = body.Description;
   if (typeof description === 'string' && description.length > 512)
     throw constraint(description, 'description', 'Member must have length less than or equal to 512');
   const after = body.ActionAfterCompletion ?? 'NONE';
-  if (after !== 'NONE' && after !== 'DELETE') throw constraint(after, 'actionAfterCompletion', 'Member must satisfy enum value set: [NONE, DELETE]');
+  if (after !== 'NONE' && after !== 'DELETE')
+    throw constraint(after, 'actionAfterCompletion', 'Member must satisfy enum value set: [NONE, DELETE]');
   const date = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : undefined);
   return {
     ScheduleExpression: expression,
-    ...(typeof body.ScheduleExpressionTimezone === 'string' ? { ScheduleExpressionTimezone: body.ScheduleExpressionTimezone } : {}),
+    ...(typeof body.ScheduleExpressionTimezone === 'string'
+      ? { ScheduleExpressionTimezone: body.ScheduleExpressionTimezone }
+      : {}),
     ...(date(body.StartDate) ? { StartDate: date(body.StartDate) } : {}),
     ...(date(body.EndDate) ? { EndDate: date(body.EndDate) } : {}),
     ...(typeof description === 'string' ? { Description: description } : {}),
@@ -166,13 +187,21 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
       body: { Message: message },
     });
 
-    const auth = await verifySigV4(request, { service: 'scheduler', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    const auth = await verifySigV4(request, {
+      service: 'scheduler',
+      region,
+      lookup: (id) => options.sts.credentialsFor(id),
+      now: () => options.sts.now(),
+    });
     if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
 
     if (schedulerActionOf(request) === 'ListSchedules') {
       const { ScheduleGroup: group, NamePrefix: prefix, State: state } = request.query;
       const listed = [...schedules.values()].filter(
-        (schedule) => (!group || schedule.GroupName === group) && (!prefix || schedule.Name.startsWith(prefix)) && (!state || schedule.State === state),
+        (schedule) =>
+          (!group || schedule.GroupName === group) &&
+          (!prefix || schedule.Name.startsWith(prefix)) &&
+          (!state || schedule.State === state),
       );
       return {
         status: 200,
@@ -195,7 +224,11 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
       return error(404, 'UnknownOperationException', `Unknown operation ${request.method} ${request.path}`);
     const name = decodeURIComponent(match[1]!);
     if (!NAME.test(name))
-      return error(400, 'ValidationException', constraint(name, 'name', 'Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+').message);
+      return error(
+        400,
+        'ValidationException',
+        constraint(name, 'name', 'Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+').message,
+      );
 
     if (request.method === 'GET') {
       const schedule = schedules.get(keyOf(name, request.query.groupName));
@@ -238,7 +271,10 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
       'execution-id': randomUUID(),
       'attempt-number': '1',
     };
-    return (schedule.Target.Input ?? '{}').replace(/<aws\.scheduler\.([a-z-]+)>/g, (whole, attribute: string) => values[attribute] ?? whole);
+    return (schedule.Target.Input ?? '{}').replace(
+      /<aws\.scheduler\.([a-z-]+)>/g,
+      (whole, attribute: string) => values[attribute] ?? whole,
+    );
   }
 
   const server = await startEmulatorServer(handle, { port: options.port, actionOf: schedulerActionOf });
@@ -264,7 +300,9 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
     },
     async fire() {
       const due = [...schedules.values()].filter((schedule) => schedule.State === 'ENABLED');
-      await Promise.all(due.map((schedule) => options.invokeTarget?.(schedule.Target, payloadOf(schedule), structuredClone(schedule))));
+      await Promise.all(
+        due.map((schedule) => options.invokeTarget?.(schedule.Target, payloadOf(schedule), structuredClone(schedule))),
+      );
       return due.length;
     },
   };

@@ -63,7 +63,14 @@ const notFound = (message: string) => new SecretsManagerFailure('ResourceNotFoun
 const invalidParameter = (message: string) => new SecretsManagerFailure('InvalidParameterException', message);
 
 export function newSecret(arn: string, name: string, value: string, now: number): StoredSecret {
-  const secret: StoredSecret = { arn, name, createdDate: now, lastChangedDate: now, rotationEnabled: false, versions: new Map() };
+  const secret: StoredSecret = {
+    arn,
+    name,
+    createdDate: now,
+    lastChangedDate: now,
+    rotationEnabled: false,
+    versions: new Map(),
+  };
   putValue(secret, { value, now });
   return secret;
 }
@@ -75,7 +82,11 @@ export function versionWithStage(secret: StoredSecret, stage: string): SecretVer
 
 /** `VersionIdsToStages`: only labelled versions (the others are deprecated, as AWS lists them). */
 export function versionIdsToStages(secret: StoredSecret): Record<string, string[]> {
-  return Object.fromEntries([...secret.versions.values()].filter((version) => version.stages.size > 0).map((version) => [version.id, [...version.stages]]));
+  return Object.fromEntries(
+    [...secret.versions.values()]
+      .filter((version) => version.stages.size > 0)
+      .map((version) => [version.id, [...version.stages]]),
+  );
 }
 
 /**
@@ -97,7 +108,10 @@ function attach(secret: StoredSecret, version: SecretVersion, stage: string): vo
  * GetSecretValue's choice of version: by id, by label (`AWSCURRENT` when neither is given), or by
  * both, which must agree. A version without a value is not found, as AWS answers during a rotation.
  */
-export function readValue(secret: StoredSecret, { versionId, stage }: { versionId?: string; stage?: string }): SecretVersion & { value: string } {
+export function readValue(
+  secret: StoredSecret,
+  { versionId, stage }: { versionId?: string; stage?: string },
+): SecretVersion & { value: string } {
   let version: SecretVersion | undefined;
   if (versionId !== undefined) {
     version = secret.versions.get(versionId);
@@ -106,7 +120,8 @@ export function readValue(secret: StoredSecret, { versionId, stage }: { versionI
     }
   } else {
     version = versionWithStage(secret, stage ?? AWSCURRENT);
-    if (!version) throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${stage ?? AWSCURRENT}`);
+    if (!version)
+      throw notFound(`Secrets Manager can't find the specified secret value for staging label: ${stage ?? AWSCURRENT}`);
   }
   if (version.value === undefined) {
     throw notFound(
@@ -131,7 +146,10 @@ export function putValue(
   const existing = token === undefined ? undefined : secret.versions.get(token);
   if (existing?.value !== undefined) {
     if (existing.value !== value)
-      throw new SecretsManagerFailure('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
+      throw new SecretsManagerFailure(
+        'ResourceExistsException',
+        "You can't modify an existing version, you can only create a new version.",
+      );
     return existing;
   }
   const version = existing ?? { id: token ?? randomUUID(), stages: new Set<string>(), createdDate: now };
@@ -154,17 +172,26 @@ export function addPendingVersion(secret: StoredSecret, token: string, now: numb
  * UpdateSecretVersionStage: move `stage` to `moveTo` and/or remove it from `removeFrom`. A label
  * already on another version must be named in `removeFrom`; `AWSCURRENT` can only be moved.
  */
-export function updateStage(secret: StoredSecret, { stage, moveTo, removeFrom }: { stage: string; moveTo?: string; removeFrom?: string }, now: number): void {
+export function updateStage(
+  secret: StoredSecret,
+  { stage, moveTo, removeFrom }: { stage: string; moveTo?: string; removeFrom?: string },
+  now: number,
+): void {
   for (const id of [moveTo, removeFrom]) {
-    if (id !== undefined && !secret.versions.has(id)) throw notFound(`Secrets Manager can't find the specified secret version: ${id}`);
+    if (id !== undefined && !secret.versions.has(id))
+      throw notFound(`Secrets Manager can't find the specified secret version: ${id}`);
   }
   const holder = versionWithStage(secret, stage);
   if (moveTo === undefined) {
     if (stage === AWSCURRENT) {
-      throw invalidParameter(`You can only move staging label ${AWSCURRENT} to a different secret version. It can't be completely removed.`);
+      throw invalidParameter(
+        `You can only move staging label ${AWSCURRENT} to a different secret version. It can't be completely removed.`,
+      );
     }
-    if (removeFrom === undefined) throw invalidParameter('You must specify MoveToVersionId, RemoveFromVersionId, or both.');
-    if (holder?.id !== removeFrom) throw invalidParameter(`Staging label ${stage} is not attached to version ${removeFrom}.`);
+    if (removeFrom === undefined)
+      throw invalidParameter('You must specify MoveToVersionId, RemoveFromVersionId, or both.');
+    if (holder?.id !== removeFrom)
+      throw invalidParameter(`Staging label ${stage} is not attached to version ${removeFrom}.`);
     holder.stages.delete(stage);
     secret.lastChangedDate = now;
     return;

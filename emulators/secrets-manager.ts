@@ -57,7 +57,10 @@ const LAMBDA_ARN = /^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(?::[\w$
 const AUTH_ERRORS: Record<SigV4ErrorCode, { type: string; message?: string }> = {
   MissingAuthenticationToken: { type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
   IncompleteSignature: { type: 'IncompleteSignatureException' },
-  InvalidClientTokenId: { type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' },
+  InvalidClientTokenId: {
+    type: 'UnrecognizedClientException',
+    message: 'The security token included in the request is invalid.',
+  },
   SignatureDoesNotMatch: { type: 'InvalidSignatureException' },
   ExpiredToken: { type: 'ExpiredTokenException', message: 'The security token included in the request is expired' },
 };
@@ -72,7 +75,8 @@ function actionOf(request: Pick<RecordedRequest, 'headers'>): string | undefined
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
 type Input = Record<string, unknown>;
-const optionalString = (input: Input, field: string): string | undefined => (typeof input[field] === 'string' ? (input[field] as string) : undefined);
+const optionalString = (input: Input, field: string): string | undefined =>
+  typeof input[field] === 'string' ? (input[field] as string) : undefined;
 
 /**
  * A resource policy as PutResourcePolicy takes it: JSON text of an object with a `Statement`
@@ -81,38 +85,63 @@ const optionalString = (input: Input, field: string): string | undefined => (typ
 function resourcePolicy(input: Input): string {
   const policy = input.ResourcePolicy;
   if (typeof policy !== 'string' || policy.length < 1 || policy.length > 20_480) {
-    throw new SecretsManagerFailure('InvalidParameterException', 'ResourcePolicy must be a JSON policy document of 1 to 20480 characters.');
+    throw new SecretsManagerFailure(
+      'InvalidParameterException',
+      'ResourcePolicy must be a JSON policy document of 1 to 20480 characters.',
+    );
   }
   let document: unknown;
   try {
     document = JSON.parse(policy);
   } catch {
-    throw new SecretsManagerFailure('MalformedPolicyDocumentException', 'This resource policy contains a syntax error.');
+    throw new SecretsManagerFailure(
+      'MalformedPolicyDocumentException',
+      'This resource policy contains a syntax error.',
+    );
   }
   if (typeof document !== 'object' || document === null || !('Statement' in document)) {
-    throw new SecretsManagerFailure('MalformedPolicyDocumentException', 'This resource policy contains an unsupported or missing element: Statement.');
+    throw new SecretsManagerFailure(
+      'MalformedPolicyDocumentException',
+      'This resource policy contains an unsupported or missing element: Statement.',
+    );
   }
   return policy;
 }
 
 /** `RotationRules` → how often, or a refusal. */
 function rotationRules(rules: unknown): Pick<RotationConfig, 'everyDays' | 'scheduleExpression'> {
-  const { AutomaticallyAfterDays: days, ScheduleExpression: expression } = (rules ?? {}) as { AutomaticallyAfterDays?: unknown; ScheduleExpression?: unknown };
+  const { AutomaticallyAfterDays: days, ScheduleExpression: expression } = (rules ?? {}) as {
+    AutomaticallyAfterDays?: unknown;
+    ScheduleExpression?: unknown;
+  };
   if (days !== undefined && expression !== undefined) {
-    throw new SecretsManagerFailure('InvalidParameterException', 'You can specify either AutomaticallyAfterDays or ScheduleExpression, but not both.');
+    throw new SecretsManagerFailure(
+      'InvalidParameterException',
+      'You can specify either AutomaticallyAfterDays or ScheduleExpression, but not both.',
+    );
   }
   if (days !== undefined) {
     if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 1000) {
-      throw new SecretsManagerFailure('InvalidParameterException', 'AutomaticallyAfterDays must be a whole number from 1 to 1000.');
+      throw new SecretsManagerFailure(
+        'InvalidParameterException',
+        'AutomaticallyAfterDays must be a whole number from 1 to 1000.',
+      );
     }
     return { everyDays: days };
   }
   if (typeof expression !== 'string')
-    throw new SecretsManagerFailure('InvalidParameterException', 'RotationRules needs AutomaticallyAfterDays or ScheduleExpression.');
+    throw new SecretsManagerFailure(
+      'InvalidParameterException',
+      'RotationRules needs AutomaticallyAfterDays or ScheduleExpression.',
+    );
   const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
   if (rate) {
     const days = rate[2]!.startsWith('day') ? Number(rate[1]) : Number(rate[1]) / 24;
-    if (days < 4 / 24 || days > 1000) throw new SecretsManagerFailure('InvalidParameterException', 'A rotation rate must be from 4 hours to 1000 days.');
+    if (days < 4 / 24 || days > 1000)
+      throw new SecretsManagerFailure(
+        'InvalidParameterException',
+        'A rotation rate must be from 4 hours to 1000 days.',
+      );
     return { everyDays: days, scheduleExpression: expression };
   }
   if (/^cron\(.+\)$/.test(expression)) return { scheduleExpression: expression };
@@ -146,13 +175,20 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
 
   /** Invoke the rotation function for each step of `token`'s rotation, in order; the first failure stops it. */
   function rotate(secret: StoredSecret, token: string): void {
-    const record: RotationRecord = { secretArn: secret.arn, token, startedAt: Date.now(), steps: [], outcome: 'running' };
+    const record: RotationRecord = {
+      secretArn: secret.arn,
+      token,
+      startedAt: Date.now(),
+      steps: [],
+      outcome: 'running',
+    };
     rotations.push(record);
     running.add(token);
     const run = (async () => {
       for (const step of ROTATION_STEPS) {
         try {
-          if (!invoke) throw new Error('no rotation function can be invoked: the emulator has no invoker (setRotationInvoker)');
+          if (!invoke)
+            throw new Error('no rotation function can be invoked: the emulator has no invoker (setRotationInvoker)');
           await invoke(secret.rotation!.lambdaArn, { Step: step, SecretId: secret.arn, ClientRequestToken: token });
           record.steps.push({ step, ok: true });
         } catch (error) {
@@ -168,7 +204,11 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
         secret.lastRotatedDate = now();
         record.outcome = 'succeeded';
       } else {
-        record.steps.push({ step: 'finishSecret', ok: false, error: `the function returned, but ${AWSCURRENT} is not on version ${token}` });
+        record.steps.push({
+          step: 'finishSecret',
+          ok: false,
+          error: `the function returned, but ${AWSCURRENT} is not on version ${token}`,
+        });
         record.outcome = 'failed';
       }
     })().finally(() => running.delete(token));
@@ -177,14 +217,22 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
 
   function rotateSecret(secret: StoredSecret, input: Input): EmulatorResponse['body'] {
     const lambdaArn = optionalString(input, 'RotationLambdaARN') ?? secret.rotation?.lambdaArn;
-    if (!lambdaArn) throw new SecretsManagerFailure('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
-    if (!LAMBDA_ARN.test(lambdaArn)) throw new SecretsManagerFailure('InvalidParameterException', `Invalid RotationLambdaARN: ${lambdaArn}`);
+    if (!lambdaArn)
+      throw new SecretsManagerFailure(
+        'InvalidRequestException',
+        'No Lambda rotation function ARN is associated with this secret.',
+      );
+    if (!LAMBDA_ARN.test(lambdaArn))
+      throw new SecretsManagerFailure('InvalidParameterException', `Invalid RotationLambdaARN: ${lambdaArn}`);
     const rules = input.RotationRules === undefined ? secret.rotation : rotationRules(input.RotationRules);
     const unfinished = unfinishedRotation(secret);
     if (unfinished) {
       // AWS takes the label for a rotation still under way, and tries it again with its own token.
       if (!running.has(unfinished.id)) rotate(secret, unfinished.id);
-      throw new SecretsManagerFailure('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+      throw new SecretsManagerFailure(
+        'InvalidRequestException',
+        "A previous rotation isn't complete. That rotation will be reattempted.",
+      );
     }
     secret.rotation = { lambdaArn, everyDays: rules?.everyDays, scheduleExpression: rules?.scheduleExpression };
     secret.rotationEnabled = true;
@@ -205,7 +253,10 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
   function perform(action: Action, secret: StoredSecret, input: Input): EmulatorResponse['body'] {
     switch (action) {
       case 'GetSecretValue': {
-        const version = readValue(secret, { versionId: optionalString(input, 'VersionId'), stage: optionalString(input, 'VersionStage') });
+        const version = readValue(secret, {
+          versionId: optionalString(input, 'VersionId'),
+          stage: optionalString(input, 'VersionStage'),
+        });
         secret.lastAccessedDate = now();
         return {
           ARN: secret.arn,
@@ -218,15 +269,31 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
       }
       case 'PutSecretValue': {
         if (typeof input.SecretString !== 'string')
-          throw new SecretsManagerFailure('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
+          throw new SecretsManagerFailure(
+            'InvalidRequestException',
+            'You must provide either SecretString or SecretBinary.',
+          );
         const stages = Array.isArray(input.VersionStages) ? input.VersionStages.map(String) : undefined;
-        const version = putValue(secret, { token: optionalString(input, 'ClientRequestToken'), value: input.SecretString, stages, now: now() });
+        const version = putValue(secret, {
+          token: optionalString(input, 'ClientRequestToken'),
+          value: input.SecretString,
+          stages,
+          now: now(),
+        });
         return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] };
       }
       case 'UpdateSecretVersionStage': {
         const stage = optionalString(input, 'VersionStage');
         if (!stage) throw new SecretsManagerFailure('InvalidParameterException', 'VersionStage is required.');
-        updateStage(secret, { stage, moveTo: optionalString(input, 'MoveToVersionId'), removeFrom: optionalString(input, 'RemoveFromVersionId') }, now());
+        updateStage(
+          secret,
+          {
+            stage,
+            moveTo: optionalString(input, 'MoveToVersionId'),
+            removeFrom: optionalString(input, 'RemoveFromVersionId'),
+          },
+          now(),
+        );
         return { ARN: secret.arn, Name: secret.name };
       }
       case 'DescribeSecret':
@@ -254,7 +321,11 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
         return rotateSecret(secret, input);
       case 'GetResourcePolicy':
         // A secret without a policy is answered without the field, as AWS does.
-        return { ARN: secret.arn, Name: secret.name, ...(secret.resourcePolicy === undefined ? {} : { ResourcePolicy: secret.resourcePolicy }) };
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          ...(secret.resourcePolicy === undefined ? {} : { ResourcePolicy: secret.resourcePolicy }),
+        };
       case 'PutResourcePolicy':
         secret.resourcePolicy = resourcePolicy(input);
         return { ARN: secret.arn, Name: secret.name };
@@ -267,9 +338,18 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
-    const error = (type: string, message: string, status = 400): EmulatorResponse => ({ status, headers, body: { __type: type, message } });
+    const error = (type: string, message: string, status = 400): EmulatorResponse => ({
+      status,
+      headers,
+      body: { __type: type, message },
+    });
 
-    const auth = await verifySigV4(request, { service: 'secretsmanager', region, lookup: (id) => sts.credentialsFor(id), now });
+    const auth = await verifySigV4(request, {
+      service: 'secretsmanager',
+      region,
+      lookup: (id) => sts.credentialsFor(id),
+      now,
+    });
     if (!auth.ok) {
       const mapped = AUTH_ERRORS[auth.code];
       return error(mapped.type, mapped.message ?? auth.message);
@@ -277,7 +357,10 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
 
     const action = actionOf(request);
     if (request.method !== 'POST' || !(ACTIONS as readonly (string | undefined)[]).includes(action)) {
-      return error('UnknownOperationException', `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`);
+      return error(
+        'UnknownOperationException',
+        `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`,
+      );
     }
     let input: Input;
     try {
@@ -286,7 +369,10 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
       return error('SerializationException', 'Start of structure or map found where not expected.');
     }
     if (typeof input.SecretId !== 'string' || input.SecretId === '') {
-      return error('ValidationException', "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null");
+      return error(
+        'ValidationException',
+        "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
+      );
     }
     const secret = findSecret(input.SecretId);
     if (!secret) return error('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
@@ -327,7 +413,11 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
     versions(secretId) {
       const secret = findSecret(secretId);
       if (!secret) throw new Error(`no secret ${secretId}`);
-      return [...secret.versions.values()].map((version) => ({ id: version.id, value: version.value, stages: [...version.stages] }));
+      return [...secret.versions.values()].map((version) => ({
+        id: version.id,
+        value: version.value,
+        stages: [...version.stages],
+      }));
     },
     currentValue(secretId) {
       const secret = findSecret(secretId);

@@ -15,7 +15,12 @@ import { AMZ_DATE_HEADER, SHA256_HEADER, SignatureV4, getPayloadHash } from '@sm
 import type { AwsCredentials, RecordedRequest } from './types.js';
 
 /** The AWS (Query protocol) error codes a signature check can end in. */
-export type SigV4ErrorCode = 'MissingAuthenticationToken' | 'IncompleteSignature' | 'InvalidClientTokenId' | 'SignatureDoesNotMatch' | 'ExpiredToken';
+export type SigV4ErrorCode =
+  | 'MissingAuthenticationToken'
+  | 'IncompleteSignature'
+  | 'InvalidClientTokenId'
+  | 'SignatureDoesNotMatch'
+  | 'ExpiredToken';
 
 /**
  * How JSON and REST-JSON services (Lambda, Scheduler, CloudWatch's JSON protocol) name the
@@ -141,7 +146,10 @@ async function expectedSignature(
  * not expired; scope date, region and service; payload hash; signature equal (constant time);
  * `x-amz-date` within 15 minutes.
  */
-export async function verifySigV4<C extends AwsCredentials>(request: RecordedRequest, options: SigV4VerifyOptions<C>): Promise<SigV4Result<C>> {
+export async function verifySigV4<C extends AwsCredentials>(
+  request: RecordedRequest,
+  options: SigV4VerifyOptions<C>,
+): Promise<SigV4Result<C>> {
   const header = request.headers.authorization;
   if (!header) return fail('MissingAuthenticationToken', MESSAGES.missing);
 
@@ -151,20 +159,29 @@ export async function verifySigV4<C extends AwsCredentials>(request: RecordedReq
   }
   const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((name) => !auth.fields.get(name));
   if (missing.length > 0) {
-    return fail('IncompleteSignature', missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' '));
+    return fail(
+      'IncompleteSignature',
+      missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' '),
+    );
   }
   const credential = auth.fields.get('Credential')!;
   const signedHeaders = auth.fields.get('SignedHeaders')!;
   const signature = auth.fields.get('Signature')!;
   const scope = credential.split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request') {
-    return fail('IncompleteSignature', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
+    return fail(
+      'IncompleteSignature',
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
+    );
   }
   const [accessKeyId, scopeDate, scopeRegion, scopeService] = scope as [string, string, string, string, string];
   const amzDate = request.headers[AMZ_DATE_HEADER] ?? '';
   const signedAt = parseAmzDate(amzDate);
   if (signedAt === undefined) {
-    return fail('IncompleteSignature', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    return fail(
+      'IncompleteSignature',
+      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    );
   }
   const signedHeaderNames = signedHeaders.split(';');
   if (!signedHeaderNames.includes('host')) {
@@ -201,11 +218,18 @@ export async function verifySigV4<C extends AwsCredentials>(request: RecordedReq
     if (request.headers[SHA256_HEADER] !== bodyHash) return fail('SignatureDoesNotMatch', MESSAGES.mismatch);
   }
   const expected = Buffer.from(
-    await expectedSignature(request, signedHeaderNames, credentials, { region: scopeRegion, service: scopeService }, signedAt),
+    await expectedSignature(
+      request,
+      signedHeaderNames,
+      credentials,
+      { region: scopeRegion, service: scopeService },
+      signedAt,
+    ),
     'hex',
   );
   const given = Buffer.from(/^[0-9a-f]{64}$/.test(signature) ? signature : '', 'hex');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return fail('SignatureDoesNotMatch', MESSAGES.mismatch);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return fail('SignatureDoesNotMatch', MESSAGES.mismatch);
 
   const wallClock = Date.now();
   if (Math.abs(wallClock - signedAt) > MAX_SKEW_MS) {

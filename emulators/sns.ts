@@ -61,7 +61,10 @@ export interface SnsEmulator extends Emulator {
 const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
 
 function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return { ...request.query, ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}) };
+  return {
+    ...request.query,
+    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
+  };
 }
 
 /**
@@ -78,7 +81,8 @@ export async function startSnsEmulator(options: SignedServiceOptions): Promise<S
 
   function deliver(topicArn: string, message: string, subject?: string): number {
     const confirmed = (topics.get(topicArn) ?? []).filter((subscription) => subscription.confirmed);
-    for (const { endpoint } of confirmed) deliveries.push({ topicArn, endpoint, ...(subject ? { subject } : {}), message, at: new Date() });
+    for (const { endpoint } of confirmed)
+      deliveries.push({ topicArn, endpoint, ...(subject ? { subject } : {}), message, at: new Date() });
     return confirmed.length;
   }
 
@@ -98,13 +102,22 @@ export async function startSnsEmulator(options: SignedServiceOptions): Promise<S
       body: `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
     });
 
-    const auth = await verifySigV4(request, { service: 'sns', region, lookup: (id) => options.sts.credentialsFor(id), now: () => options.sts.now() });
+    const auth = await verifySigV4(request, {
+      service: 'sns',
+      region,
+      lookup: (id) => options.sts.credentialsFor(id),
+      now: () => options.sts.now(),
+    });
     if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
 
     const params = paramsOf(request);
     const topicArn = params.TopicArn;
     if (params.Action !== 'ListSubscriptionsByTopic' && params.Action !== 'Publish') {
-      return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
+      return error(
+        400,
+        'InvalidAction',
+        `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`,
+      );
     }
     if (!topicArn) return error(400, 'InvalidParameter', 'Invalid parameter: TopicArn');
     const subscriptions = topics.get(topicArn);
@@ -116,7 +129,8 @@ export async function startSnsEmulator(options: SignedServiceOptions): Promise<S
       return answer('Publish', `<MessageId>${randomUUID()}</MessageId>`);
     }
     const start = params.NextToken ? Number(params.NextToken) : 0;
-    if (!Number.isInteger(start) || start < 0 || start > subscriptions.length) return error(400, 'InvalidParameter', 'Invalid parameter: NextToken');
+    if (!Number.isInteger(start) || start < 0 || start > subscriptions.length)
+      return error(400, 'InvalidParameter', 'Invalid parameter: NextToken');
     const page = subscriptions.slice(start, start + PAGE_SIZE);
     const members = page
       .map(
@@ -130,7 +144,10 @@ export async function startSnsEmulator(options: SignedServiceOptions): Promise<S
     return answer('ListSubscriptionsByTopic', `<Subscriptions>${members}</Subscriptions>${next}`);
   }
 
-  const server = await startEmulatorServer(handle, { port: options.port, actionOf: (request) => paramsOf(request).Action });
+  const server = await startEmulatorServer(handle, {
+    port: options.port,
+    actionOf: (request) => paramsOf(request).Action,
+  });
   return {
     ...server,
     deliveries,

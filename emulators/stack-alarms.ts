@@ -13,7 +13,14 @@ import {
   STACK_ALARM_IDS,
   type ConnectionAlarmSizes,
 } from '../core/alarm-rules.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_DURATION_SECONDS, DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, METRIC_DIMENSION } from '../core/contract.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_DURATION_SECONDS,
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_SERVICE_NAME,
+  METRIC,
+  METRIC_DIMENSION,
+} from '../core/contract.js';
 import { scheduleInterval } from '../core/rotation-rules.js';
 import type { AlarmDefinition } from './cloudwatch-alarms.js';
 
@@ -35,7 +42,8 @@ export interface StackAlarmInput {
 /** The expiry plan and the per-connection alarms' sizes, as the construct computes them for `input`. */
 export function stackAlarmSizes(input: StackAlarmInput): ConnectionAlarmSizes & { readonly evaluationPeriods: number } {
   const intervalSeconds = scheduleInterval(input.schedule).seconds ?? 900;
-  const shortestLifetimeSeconds = input.durationsSeconds.length > 0 ? Math.min(...input.durationsSeconds) : DEFAULT_DURATION_SECONDS;
+  const shortestLifetimeSeconds =
+    input.durationsSeconds.length > 0 ? Math.min(...input.durationsSeconds) : DEFAULT_DURATION_SECONDS;
   const timeoutSeconds = fittingTimeoutSeconds({
     targetCount: input.durationsSeconds.length,
     concurrency: DEFAULT_CONCURRENCY,
@@ -53,7 +61,11 @@ export function stackAlarmSizes(input: StackAlarmInput): ConnectionAlarmSizes & 
 /** Every alarm of the stack, by construct id, as the stand-in evaluates it (one evaluation: one window). */
 export function stackAlarmDefinitions(input: StackAlarmInput): Record<AlarmId, AlarmDefinition> {
   const sizes = stackAlarmSizes(input);
-  const scope = { namespace: DEFAULT_METRICS_NAMESPACE, rotatorName: input.functionName, targetCount: input.durationsSeconds.length };
+  const scope = {
+    namespace: DEFAULT_METRICS_NAMESPACE,
+    rotatorName: input.functionName,
+    targetCount: input.durationsSeconds.length,
+  };
   const rotator = { [METRIC_DIMENSION.service]: DEFAULT_SERVICE_NAME, [METRIC_DIMENSION.rotator]: input.functionName };
   const perConnection = Object.fromEntries(
     CONNECTION_ALARMS.map((rule) => [

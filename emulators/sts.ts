@@ -47,7 +47,12 @@ interface Principal {
   readonly trustArn: string;
 }
 
-type KnownCredentials = AwsCredentials & { readonly arn: string; readonly principal: Principal; readonly policy?: string; readonly issuedAt?: number };
+type KnownCredentials = AwsCredentials & {
+  readonly arn: string;
+  readonly principal: Principal;
+  readonly policy?: string;
+  readonly issuedAt?: number;
+};
 
 class StsError extends Error {
   constructor(
@@ -78,20 +83,27 @@ export function stsErrorXml(
 }
 
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-const randomChars = (length: number, alphabet = UPPER_ALNUM) => Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
+const randomChars = (length: number, alphabet = UPPER_ALNUM) =>
+  Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 
 /** AWS prints expirations to the second: `2019-11-09T13:34:41Z`. */
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const validationError = (value: string, field: string, constraint: string) =>
-  new StsError(400, 'ValidationError', `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`);
+  new StsError(
+    400,
+    'ValidationError',
+    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
 
 /** Parse an optional DurationSeconds within [min, max] (the API's own bounds). */
 function durationParam(raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value)) throw new StsError(400, 'ValidationError', `Value '${raw}' at 'durationSeconds' is not a valid integer`);
-  if (value < min) throw validationError(raw, 'durationSeconds', `Member must have value greater than or equal to ${min}`);
+  if (!Number.isInteger(value))
+    throw new StsError(400, 'ValidationError', `Value '${raw}' at 'durationSeconds' is not a valid integer`);
+  if (value < min)
+    throw validationError(raw, 'durationSeconds', `Member must have value greater than or equal to ${min}`);
   if (value > max) throw validationError(raw, 'durationSeconds', `Member must have value less than or equal to ${max}`);
   return value;
 }
@@ -106,9 +118,14 @@ function durationParam(raw: string | undefined, fallback: number, min: number, m
 function policyParam(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (raw.length < 1) throw validationError(raw, 'policy', 'Member must have length greater than or equal to 1');
-  if (raw.length > POLICY_MAX_CHARS) throw validationError(raw, 'policy', `Member must have length less than or equal to ${POLICY_MAX_CHARS}`);
+  if (raw.length > POLICY_MAX_CHARS)
+    throw validationError(raw, 'policy', `Member must have length less than or equal to ${POLICY_MAX_CHARS}`);
   if (!POLICY_CHARACTERS.test(raw)) {
-    throw validationError(raw, 'policy', 'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+');
+    throw validationError(
+      raw,
+      'policy',
+      'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
+    );
   }
   const malformed = (message: string) => new StsError(400, 'MalformedPolicyDocument', message);
   let document: unknown;
@@ -117,25 +134,34 @@ function policyParam(raw: string | undefined): string | undefined {
   } catch {
     throw malformed('Syntax errors in policy.');
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw malformed('Syntax errors in policy.');
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw malformed('Syntax errors in policy.');
   const { Version: version, Statement: statement } = document as Record<string, unknown>;
-  if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17') throw malformed('The policy must contain a valid version string');
+  if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17')
+    throw malformed('The policy must contain a valid version string');
   const statements = Array.isArray(statement) ? statement : statement === undefined ? [] : [statement];
   if (statements.length === 0) throw malformed('Missing required field Statement');
   for (const entry of statements) {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw malformed('Syntax errors in policy.');
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw malformed('Syntax errors in policy.');
     const fields = entry as Record<string, unknown>;
-    if (fields.Effect !== 'Allow' && fields.Effect !== 'Deny') throw malformed('Missing required field Effect, or it is neither Allow nor Deny');
+    if (fields.Effect !== 'Allow' && fields.Effect !== 'Deny')
+      throw malformed('Missing required field Effect, or it is neither Allow nor Deny');
     if (fields.Action === undefined && fields.NotAction === undefined) throw malformed('Missing required field Action');
-    if (fields.Resource === undefined && fields.NotResource === undefined) throw malformed('Missing required field Resource');
-    if (fields.Principal !== undefined || fields.NotPrincipal !== undefined) throw malformed('Policy document should not specify a principal.');
+    if (fields.Resource === undefined && fields.NotResource === undefined)
+      throw malformed('Missing required field Resource');
+    if (fields.Principal !== undefined || fields.NotPrincipal !== undefined)
+      throw malformed('Policy document should not specify a principal.');
   }
   return raw;
 }
 
 /** Query protocol parameters: the query string, plus a form body on POST. */
 function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return { ...request.query, ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}) };
+  return {
+    ...request.query,
+    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
+  };
 }
 
 /**
@@ -148,7 +174,10 @@ function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): 
 export async function startStsEmulator(options: { port?: number; region?: string } = {}): Promise<StsEmulator> {
   const region = options.region ?? 'us-east-1';
   const users = new Map<string, { userId: string }>(); // by user ARN
-  const roles = new Map<string, Required<Omit<SeedRole, 'externalId' | 'permissionsPolicy'>> & Pick<SeedRole, 'externalId' | 'permissionsPolicy'>>();
+  const roles = new Map<
+    string,
+    Required<Omit<SeedRole, 'externalId' | 'permissionsPolicy'>> & Pick<SeedRole, 'externalId' | 'permissionsPolicy'>
+  >();
   const roleIds = new Map<string, string>(); // role ARN -> AROA... unique id
   const byAccessKey = new Map<string, KnownCredentials>();
   const issuedCredentials: IssuedCredentials[] = [];
@@ -165,7 +194,12 @@ export async function startStsEmulator(options: { port?: number; region?: string
   }
 
   /** Mint session credentials that look like AWS's (`ASIA...`, 40-char secret, long token). */
-  function mintSession(principal: Principal, durationSeconds: number, verifiable: boolean, policy?: string): KnownCredentials {
+  function mintSession(
+    principal: Principal,
+    durationSeconds: number,
+    verifiable: boolean,
+    policy?: string,
+  ): KnownCredentials {
     const credentials: KnownCredentials = {
       accessKeyId: `ASIA${randomChars(16)}`,
       secretAccessKey: randomBytes(30).toString('base64'),
@@ -178,7 +212,13 @@ export async function startStsEmulator(options: { port?: number; region?: string
       ...(policy === undefined ? {} : { policy }),
     };
     const { accessKeyId, secretAccessKey, sessionToken, expiration } = credentials;
-    issuedCredentials.push({ accessKeyId, secretAccessKey, sessionToken, expiration, ...(policy === undefined ? {} : { policy }) });
+    issuedCredentials.push({
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      expiration,
+      ...(policy === undefined ? {} : { policy }),
+    });
     if (verifiable) byAccessKey.set(accessKeyId, credentials);
     return credentials;
   }
@@ -223,10 +263,18 @@ export async function startStsEmulator(options: { port?: number; region?: string
       );
     }
     if (!SESSION_NAME.test(sessionName)) {
-      throw validationError(sessionName, 'roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+      throw validationError(
+        sessionName,
+        'roleSessionName',
+        'Member must satisfy regular expression pattern: [\\w+=,.@-]*',
+      );
     }
     if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
-      throw validationError(externalId, 'externalId', 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*');
+      throw validationError(
+        externalId,
+        'externalId',
+        'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*',
+      );
     }
     const durationSeconds = durationParam(params.DurationSeconds, 3600, 900, 43_200);
     const policy = policyParam(params.Policy);
@@ -234,15 +282,30 @@ export async function startStsEmulator(options: { port?: number; region?: string
     // AWS says the same thing for a missing role, an untrusted caller and a wrong ExternalId.
     // Federated users may call no STS action but GetCallerIdentity, whatever a role trusts.
     const role = ROLE_ARN.test(roleArn) ? roles.get(roleArn) : undefined;
-    const trusted = caller.kind !== 'federated-user' && role && (role.trustedPrincipalArns.length === 0 || role.trustedPrincipalArns.includes(caller.trustArn));
+    const trusted =
+      caller.kind !== 'federated-user' &&
+      role &&
+      (role.trustedPrincipalArns.length === 0 || role.trustedPrincipalArns.includes(caller.trustArn));
     if (!role || !trusted || (role.externalId !== undefined && externalId !== role.externalId)) {
-      throw new StsError(403, 'AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+      throw new StsError(
+        403,
+        'AccessDenied',
+        `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      );
     }
     if (durationSeconds > role.maxSessionDurationSeconds) {
-      throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+      throw new StsError(
+        400,
+        'ValidationError',
+        'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+      );
     }
     if (caller.kind === 'role-session' && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
-      throw new StsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+      throw new StsError(
+        400,
+        'ValidationError',
+        'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      );
     }
 
     const session = mintForAction(roleSessionPrincipal(roleArn, sessionName), durationSeconds, policy);
@@ -255,7 +318,8 @@ export async function startStsEmulator(options: { port?: number; region?: string
 
   /** https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html */
   function getSessionToken(caller: Principal, params: Record<string, string>): string {
-    if (caller.kind !== 'user') throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
+    if (caller.kind !== 'user')
+      throw new StsError(403, 'AccessDenied', 'Cannot call GetSessionToken with session credentials');
     const durationSeconds = durationParam(params.DurationSeconds, 43_200, 900, 129_600);
     // GetCallerIdentity with these answers as the IAM user itself.
     const session = mintForAction({ ...caller, kind: 'user-session' }, durationSeconds);
@@ -271,16 +335,26 @@ export async function startStsEmulator(options: { port?: number; region?: string
     const { Name: name } = params;
     if (name === undefined) throw validationError('null', 'name', 'Member must not be null');
     if (name.length < 2 || name.length > 32) {
-      throw validationError(name, 'name', `Member must have length ${name.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 32'}`);
+      throw validationError(
+        name,
+        'name',
+        `Member must have length ${name.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 32'}`,
+      );
     }
-    if (!FEDERATED_NAME.test(name)) throw validationError(name, 'name', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+    if (!FEDERATED_NAME.test(name))
+      throw validationError(name, 'name', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
     const durationSeconds = durationParam(params.DurationSeconds, 43_200, 900, 129_600);
     const policy = policyParam(params.Policy);
-    if (caller.kind !== 'user') throw new StsError(403, 'AccessDenied', 'Cannot call GetFederationToken with session credentials');
+    if (caller.kind !== 'user')
+      throw new StsError(403, 'AccessDenied', 'Cannot call GetFederationToken with session credentials');
 
     const arn = `arn:aws:sts::${caller.accountId}:federated-user/${name}`;
     const userId = `${caller.accountId}:${name}`;
-    const session = mintForAction({ kind: 'federated-user', accountId: caller.accountId, arn, userId, trustArn: arn }, durationSeconds, policy);
+    const session = mintForAction(
+      { kind: 'federated-user', accountId: caller.accountId, arn, userId, trustArn: arn },
+      durationSeconds,
+      policy,
+    );
     return (
       `<GetFederationTokenResult>${credentialsXml(session)}` +
       `<FederatedUser><FederatedUserId>${escapeXml(userId)}</FederatedUserId><Arn>${escapeXml(arn)}</Arn></FederatedUser></GetFederationTokenResult>`
@@ -303,7 +377,12 @@ export async function startStsEmulator(options: { port?: number; region?: string
       body: stsErrorXml(code, message, { type: status >= 500 ? 'Receiver' : 'Sender', requestId }),
     });
 
-    const auth = await verifySigV4(request, { service: 'sts', region, lookup: (id) => byAccessKey.get(id), now: clock });
+    const auth = await verifySigV4(request, {
+      service: 'sts',
+      region,
+      lookup: (id) => byAccessKey.get(id),
+      now: clock,
+    });
     if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
 
     const params = paramsOf(request);
@@ -314,7 +393,12 @@ export async function startStsEmulator(options: { port?: number; region?: string
       else if (params.Action === 'AssumeRole') result = assumeRole(caller, params);
       else if (params.Action === 'GetSessionToken') result = getSessionToken(caller, params);
       else if (params.Action === 'GetFederationToken') result = getFederationToken(caller, params);
-      else return error(400, 'InvalidAction', `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`);
+      else
+        return error(
+          400,
+          'InvalidAction',
+          `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`,
+        );
       return {
         status: 200,
         headers,
@@ -326,7 +410,10 @@ export async function startStsEmulator(options: { port?: number; region?: string
     }
   }
 
-  const server = await startEmulatorServer(handle, { port: options.port, actionOf: (request) => paramsOf(request).Action });
+  const server = await startEmulatorServer(handle, {
+    port: options.port,
+    actionOf: (request) => paramsOf(request).Action,
+  });
 
   return {
     ...server,
@@ -356,7 +443,11 @@ export async function startStsEmulator(options: { port?: number; region?: string
     },
     issueRoleSession(roleArn, sessionName, durationSeconds = 3600) {
       const name = sessionName ?? ROLE_ARN.exec(roleArn)?.[2] ?? 'session';
-      const { accessKeyId, secretAccessKey, sessionToken, expiration } = mintSession(roleSessionPrincipal(roleArn, name), durationSeconds, true);
+      const { accessKeyId, secretAccessKey, sessionToken, expiration } = mintSession(
+        roleSessionPrincipal(roleArn, name),
+        durationSeconds,
+        true,
+      );
       return { accessKeyId, secretAccessKey, sessionToken, expiration };
     },
     deleteAccessKey(accessKeyId) {
@@ -381,7 +472,10 @@ export async function startStsEmulator(options: { port?: number; region?: string
     sessionOf(accessKeyId) {
       const known = byAccessKey.get(accessKeyId);
       if (!known || known.issuedAt === undefined) return undefined;
-      return { ...(known.principal.kind === 'role-session' ? { roleArn: known.principal.trustArn } : {}), issuedAt: known.issuedAt };
+      return {
+        ...(known.principal.kind === 'role-session' ? { roleArn: known.principal.trustArn } : {}),
+        issuedAt: known.issuedAt,
+      };
     },
     setRoleTrust(roleArn, trustedPrincipalArns) {
       const role = roles.get(roleArn);

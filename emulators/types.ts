@@ -250,7 +250,11 @@ export interface FlowServiceEmulator extends Emulator {
    */
   setListPageSize(size: number): void;
   /** A source connection of a seeded base connection; returns its id. */
-  seedSourceConnection(seed: { readonly id?: string; readonly baseConnectionId: string; readonly name?: string }): string;
+  seedSourceConnection(seed: {
+    readonly id?: string;
+    readonly baseConnectionId: string;
+    readonly name?: string;
+  }): string;
   /** A dataflow reading a seeded base connection; returns its id. */
   seedFlow(seed: SeedFlowOfConnection): string;
   /** A run of a seeded flow, as given; returns its id. */
@@ -263,7 +267,10 @@ export interface FlowServiceEmulator extends Emulator {
   /** Every run of the flow fails from now on, whatever its connection holds (files it cannot parse), until `clearFaults()` (or this with `failing` false). */
   failFlowRuns(flowId: string, failing?: boolean): void;
   /** {@link runFlow} for every flow reading a base connection. */
-  runFlowsOf(baseConnectionId: string, startedAt?: number): Array<{ readonly id: string; readonly status: 'success' | 'failed' }>;
+  runFlowsOf(
+    baseConnectionId: string,
+    startedAt?: number,
+  ): Array<{ readonly id: string; readonly status: 'success' | 'failed' }>;
 }
 
 // ---------------------------------------------------------------- AWS (STS and Secrets Manager)

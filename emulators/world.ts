@@ -6,7 +6,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { toAdobeSecretRotationEnv } from '../core/adobe-secret-rotation.js';
-import { DEFAULT_DURATION_SECONDS, toFunctionEnv, toTargetEntry, type FunctionTargetEntry, type MintMethod } from '../core/contract.js';
+import {
+  DEFAULT_DURATION_SECONDS,
+  toFunctionEnv,
+  toTargetEntry,
+  type FunctionTargetEntry,
+  type MintMethod,
+} from '../core/contract.js';
 import { createAdobeSecretRotationHandler } from '../lambda/adobe-secret-rotation.js';
 import type { HttpPolicy } from '../lambda/http-policy.js';
 import { startEmulators } from './index.js';
@@ -93,7 +99,8 @@ export interface WorldOptions {
 export const WORLD_CONSOLE_ORG_ID = '53444';
 export const WORLD_CREDENTIAL_ID = '1122334';
 /** The Adobe secret's rotation function, as Secrets Manager names it. */
-export const WORLD_ROTATION_FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:aep-s3-rotator-adobe-secret-rotation';
+export const WORLD_ROTATION_FUNCTION_ARN =
+  'arn:aws:lambda:us-east-1:123456789012:function:aep-s3-rotator-adobe-secret-rotation';
 
 export interface World {
   readonly emulators: Emulators;
@@ -147,10 +154,20 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
   // The project has the I/O Management API added, so the credential may rotate its own secret.
   ims.registerClient({ clientId, clientSecret, orgId, ioManagementApi: true });
-  emulators.adobeConsole.registerCredential({ consoleOrgId: WORLD_CONSOLE_ORG_ID, credentialId: WORLD_CREDENTIAL_ID, clientId });
+  emulators.adobeConsole.registerCredential({
+    consoleOrgId: WORLD_CONSOLE_ORG_ID,
+    credentialId: WORLD_CREDENTIAL_ID,
+    clientId,
+  });
   const adobeSecretId = secretsManager.putSecret(
     'aep-s3-rotator/adobe-credentials',
-    JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId: WORLD_CONSOLE_ORG_ID, credentialId: WORLD_CREDENTIAL_ID }),
+    JSON.stringify({
+      clientId,
+      clientSecret,
+      orgId,
+      consoleOrgId: WORLD_CONSOLE_ORG_ID,
+      credentialId: WORLD_CREDENTIAL_ID,
+    }),
   );
   const ledgerTableName = options.ledger === false ? undefined : WORLD_LEDGER_TABLE;
   if (ledgerTableName) await emulators.dynamodb.createLedgerTable(ledgerTableName);
@@ -159,7 +176,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   const functionCredentials = sts.issueRoleSession(functionRoleArn, 'aep-s3-rotator-function', 12 * 3600);
 
   // The rotation function: its own role, its own environment, invoked by Secrets Manager per step.
-  const rotationFunctionCredentials = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`, 'rotation', 12 * 3600);
+  const rotationFunctionCredentials = sts.issueRoleSession(
+    `arn:aws:iam::${ACCOUNT_ID}:role/aep-s3-rotator-adobe-secret-rotation`,
+    'rotation',
+    12 * 3600,
+  );
   const rotationEnv = toAdobeSecretRotationEnv({ imsUrl: ims.url, consoleApiUrl: emulators.adobeConsole.url });
   // Made at its first invocation, as Lambda starts a container: it reads the environment then.
   let rotationContainer: ((event: unknown) => Promise<void>) | undefined;
@@ -182,10 +203,16 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       },
     });
   secretsManager.setRotationInvoker((functionArn, event) =>
-    functionArn === WORLD_ROTATION_FUNCTION_ARN ? rotationHandler(event) : Promise.reject(new Error(`Function not found: ${functionArn}`)),
+    functionArn === WORLD_ROTATION_FUNCTION_ARN
+      ? rotationHandler(event)
+      : Promise.reject(new Error(`Function not found: ${functionArn}`)),
   );
   const rotationDays = options.adobeSecretRotationDays ?? 30;
-  if (rotationDays !== false) secretsManager.configureRotation(adobeSecretId, { lambdaArn: WORLD_ROTATION_FUNCTION_ARN, everyDays: rotationDays });
+  if (rotationDays !== false)
+    secretsManager.configureRotation(adobeSecretId, {
+      lambdaArn: WORLD_ROTATION_FUNCTION_ARN,
+      everyDays: rotationDays,
+    });
 
   const user = sts.createUser('aep-s3-rotator-user', ACCOUNT_ID);
   const userSecretId = secretsManager.putSecret(
@@ -210,8 +237,12 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         ...(spec.rolePermissions ? { permissionsPolicy: spec.rolePermissions } : {}),
       });
     }
-    const ownBucket = spec.connectionBucketName === undefined ? (bucketName ?? `acme-ingest-${index}`) : spec.connectionBucketName;
-    const ownFolder = spec.connectionFolderPath === undefined ? (spec.folderPath ?? `exports/${spec.sandboxName}`) : spec.connectionFolderPath;
+    const ownBucket =
+      spec.connectionBucketName === undefined ? (bucketName ?? `acme-ingest-${index}`) : spec.connectionBucketName;
+    const ownFolder =
+      spec.connectionFolderPath === undefined
+        ? (spec.folderPath ?? `exports/${spec.sandboxName}`)
+        : spec.connectionFolderPath;
     // The connection starts with credentials from an earlier (now stale) rotation.
     const initial = sts.issueRoleSession(`arn:aws:iam::${ACCOUNT_ID}:role/previous-rotation`, 'initial', 900);
     const id = randomUUID();
@@ -248,7 +279,10 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     }
     flowIds.push(
       Array.from({ length: spec.flows ?? 0 }, (_, flow) =>
-        flowService.seedFlow({ baseConnectionId: id, name: `${spec.name ?? `S3 ingest ${index + 1}`} flow ${flow + 1}` }),
+        flowService.seedFlow({
+          baseConnectionId: id,
+          name: `${spec.name ?? `S3 ingest ${index + 1}`} flow ${flow + 1}`,
+        }),
       ),
     );
     connectionIds.push(id);
@@ -271,7 +305,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   const env: Record<string, string> = {
     ...emulators.endpointEnv,
-    ...toFunctionEnv({ adobeCredentialsSecretId: adobeSecretId, targets, ...(ledgerTableName ? { ledgerTableName } : {}) }),
+    ...toFunctionEnv({
+      adobeCredentialsSecretId: adobeSecretId,
+      targets,
+      ...(ledgerTableName ? { ledgerTableName } : {}),
+    }),
     AWS_ACCESS_KEY_ID: functionCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: functionCredentials.secretAccessKey,
     AWS_SESSION_TOKEN: functionCredentials.sessionToken!,
@@ -279,7 +317,14 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 
   return {
     emulators,
-    adobe: { clientId, clientSecret, orgId, secretId: adobeSecretId, consoleOrgId: WORLD_CONSOLE_ORG_ID, credentialId: WORLD_CREDENTIAL_ID },
+    adobe: {
+      clientId,
+      clientSecret,
+      orgId,
+      secretId: adobeSecretId,
+      consoleOrgId: WORLD_CONSOLE_ORG_ID,
+      credentialId: WORLD_CREDENTIAL_ID,
+    },
     functionRoleArn,
     functionCredentials,
     rotationFunctionCredentials,
@@ -301,7 +346,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         region: emulators.endpointEnv.AWS_REGION,
         endpoint: sts.url,
         maxAttempts: 1,
-        credentials: { accessKeyId: params.s3AccessKey ?? '', secretAccessKey: params.s3SecretKey ?? '', sessionToken: params.s3SessionToken },
+        credentials: {
+          accessKeyId: params.s3AccessKey ?? '',
+          secretAccessKey: params.s3SecretKey ?? '',
+          sessionToken: params.s3SessionToken,
+        },
       });
       try {
         return (await client.send(new GetCallerIdentityCommand({}))).Arn ?? '';
@@ -318,7 +367,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         if (credentials.sessionToken) values.add(credentials.sessionToken);
       }
       for (const connection of flowService.listConnections()) {
-        for (const key of ['s3SecretKey', 's3SessionToken']) if (connection.params[key]) values.add(connection.params[key]);
+        for (const key of ['s3SecretKey', 's3SessionToken'])
+          if (connection.params[key]) values.add(connection.params[key]);
       }
       return [...values];
     },

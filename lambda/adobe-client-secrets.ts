@@ -13,7 +13,12 @@
  */
 import { z } from 'zod';
 import { ioManagementScopes } from '../core/adobe-secret-rotation.js';
-import type { AdobeConsoleClient, AdobeClientSecret, ConsoleAuth, ConsoleCredentialIds } from './adobe-console-client.js';
+import type {
+  AdobeConsoleClient,
+  AdobeClientSecret,
+  ConsoleAuth,
+  ConsoleCredentialIds,
+} from './adobe-console-client.js';
 import { RotatorError } from './errors.js';
 import type { HttpPolicy } from './http-policy.js';
 import { ImsTokenProvider } from './ims-client.js';
@@ -30,7 +35,11 @@ export class AdobeSecretRotationError extends RotatorError {
 
 /** Developer Console's ids are numbers; JSON may carry them as either. */
 const CONSOLE_ID = "must be the Developer Console's numeric id (digits, from the credential page's URL)";
-const consoleId = z.union([z.string().regex(/^\d+$/, CONSOLE_ID), z.number().int(CONSOLE_ID).nonnegative(CONSOLE_ID)], { error: CONSOLE_ID }).transform(String);
+const consoleId = z
+  .union([z.string().regex(/^\d+$/, CONSOLE_ID), z.number().int(CONSOLE_ID).nonnegative(CONSOLE_ID)], {
+    error: CONSOLE_ID,
+  })
+  .transform(String);
 
 /** The rotation's fields of the Adobe credentials secret, checked (the rotator itself only carries them). */
 export const rotationFieldsSchema = z.object({
@@ -44,10 +53,15 @@ export type RotationFields = z.infer<typeof rotationFieldsSchema>;
  * The credential's console ids, or an error naming what is missing or wrong and where to find it.
  * @param what names the secret, e.g. `Adobe credentials secret "arn:…" AWSCURRENT`.
  */
-export function consoleIdsOf(credentials: Pick<AdobeCredentials, 'consoleOrgId' | 'credentialId'>, what: string): ConsoleCredentialIds {
+export function consoleIdsOf(
+  credentials: Pick<AdobeCredentials, 'consoleOrgId' | 'credentialId'>,
+  what: string,
+): ConsoleCredentialIds {
   const parsed = rotationFieldsSchema.pick({ consoleOrgId: true, credentialId: true }).safeParse(credentials);
   if (!parsed.success) {
-    throw new AdobeSecretRotationError(`${what}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`);
+    throw new AdobeSecretRotationError(
+      `${what}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}`,
+    );
   }
   const missing = (['consoleOrgId', 'credentialId'] as const).filter((field) => parsed.data[field] === undefined);
   if (missing.length > 0) {
@@ -70,7 +84,10 @@ export function clientSecretUuidOf(credentials: Pick<AdobeCredentials, 'clientSe
  * Calls to the I/O Management API as `credentials`, with one IMS token (its scopes plus the API's)
  * requested on first use and kept for the rest of the step.
  */
-export function consoleAuthFor(credentials: AdobeCredentials, ims: { readonly imsUrl: string; readonly policy: HttpPolicy }): ConsoleAuth {
+export function consoleAuthFor(
+  credentials: AdobeCredentials,
+  ims: { readonly imsUrl: string; readonly policy: HttpPolicy },
+): ConsoleAuth {
   const tokens = new ImsTokenProvider({
     imsUrl: ims.imsUrl,
     policy: ims.policy,
@@ -108,17 +125,31 @@ export interface AdobeClientSecretsReport {
  */
 export async function describeAdobeClientSecrets(
   credentials: AdobeCredentials,
-  options: { readonly console: AdobeConsoleClient; readonly imsUrl: string; readonly policy: HttpPolicy; readonly what?: string; readonly auth?: ConsoleAuth },
+  options: {
+    readonly console: AdobeConsoleClient;
+    readonly imsUrl: string;
+    readonly policy: HttpPolicy;
+    readonly what?: string;
+    readonly auth?: ConsoleAuth;
+  },
 ): Promise<AdobeClientSecretsReport> {
   const ids = consoleIdsOf(credentials, options.what ?? 'The Adobe credentials secret');
   const auth = options.auth ?? consoleAuthFor(credentials, options);
   const listed = await options.console.listSecrets(auth, ids);
   const recorded = clientSecretUuidOf(credentials);
-  const currentUuid = recorded && listed.some((secret) => secret.uuid === recorded) ? recorded : listed.length === 1 ? listed[0]!.uuid : undefined;
+  const currentUuid =
+    recorded && listed.some((secret) => secret.uuid === recorded)
+      ? recorded
+      : listed.length === 1
+        ? listed[0]!.uuid
+        : undefined;
   return {
     ...ids,
     count: listed.length,
-    secrets: listed.map((secret) => ({ ...secret, holder: currentUuid === undefined ? 'unknown' : secret.uuid === currentUuid ? 'current' : 'other' })),
+    secrets: listed.map((secret) => ({
+      ...secret,
+      holder: currentUuid === undefined ? 'unknown' : secret.uuid === currentUuid ? 'current' : 'other',
+    })),
     ...(currentUuid ? { currentUuid } : {}),
   };
 }

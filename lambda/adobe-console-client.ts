@@ -72,7 +72,9 @@ function readSecret(entry: unknown): AdobeClientSecret | undefined {
   const record = (entry ?? {}) as Record<string, unknown>;
   if (typeof record.uuid !== 'string' || record.uuid === '') return undefined;
   const usages = Array.isArray(record.secret_usages) ? (record.secret_usages as Array<Record<string, unknown>>) : [];
-  const lastUsed = usages.map((usage) => epochMs(usage.last_used_at)).filter((value): value is number => value !== undefined);
+  const lastUsed = usages
+    .map((usage) => epochMs(usage.last_used_at))
+    .filter((value): value is number => value !== undefined);
   return {
     uuid: record.uuid,
     ...(epochMs(record.created_at) !== undefined ? { createdAt: epochMs(record.created_at) } : {}),
@@ -96,7 +98,10 @@ export class AdobeConsoleClient {
   async listSecrets(auth: ConsoleAuth, ids: ConsoleCredentialIds): Promise<AdobeClientSecret[]> {
     const body = (await this.call('GET', auth, ids)) as { client_secrets?: unknown } | undefined;
     if (!Array.isArray(body?.client_secrets))
-      throw new AdobeConsoleError('ADOBE_CONSOLE_ERROR', `${this.describe('GET', ids)} answered without client_secrets`);
+      throw new AdobeConsoleError(
+        'ADOBE_CONSOLE_ERROR',
+        `${this.describe('GET', ids)} answered without client_secrets`,
+      );
     return body.client_secrets.map(readSecret).filter((secret): secret is AdobeClientSecret => secret !== undefined);
   }
 
@@ -107,7 +112,10 @@ export class AdobeConsoleClient {
     if (typeof value === 'string') registerSecret(value);
     const secret = readSecret(body);
     if (typeof value !== 'string' || value === '' || !secret) {
-      throw new AdobeConsoleError('ADOBE_CONSOLE_ERROR', `${this.describe('POST', ids)} answered without the new secret's uuid and value`);
+      throw new AdobeConsoleError(
+        'ADOBE_CONSOLE_ERROR',
+        `${this.describe('POST', ids)} answered without the new secret's uuid and value`,
+      );
     }
     return { ...secret, clientSecret: value };
   }
@@ -127,23 +135,43 @@ export class AdobeConsoleClient {
     return `Adobe I/O Management API ${method} /console/organizations/${ids.consoleOrgId}/credentials/${ids.credentialId}/secrets${uuid ? `/${uuid}` : ''}`;
   }
 
-  private async call(method: 'GET' | 'POST' | 'DELETE', auth: ConsoleAuth, ids: ConsoleCredentialIds, uuid?: string): Promise<unknown> {
+  private async call(
+    method: 'GET' | 'POST' | 'DELETE',
+    auth: ConsoleAuth,
+    ids: ConsoleCredentialIds,
+    uuid?: string,
+  ): Promise<unknown> {
     const path = `console/organizations/${encodeURIComponent(ids.consoleOrgId)}/credentials/${encodeURIComponent(ids.credentialId)}/secrets${uuid ? `/${encodeURIComponent(uuid)}` : ''}`;
     const token = await auth.token();
     try {
-      const response = await this.http(path, { method, headers: { authorization: `Bearer ${token}`, 'x-api-key': auth.clientId } });
+      const response = await this.http(path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'x-api-key': auth.clientId },
+      });
       return response.body;
     } catch (error) {
       const what = this.describe(method, ids, uuid);
       if (!(error instanceof HTTPError))
-        throw new AdobeConsoleError('ADOBE_CONSOLE_ERROR', `${what} failed: ${describeHttpFailure(error)}`, undefined, undefined, error);
+        throw new AdobeConsoleError(
+          'ADOBE_CONSOLE_ERROR',
+          `${what} failed: ${describeHttpFailure(error)}`,
+          undefined,
+          undefined,
+          error,
+        );
       const status = error.response.statusCode;
       const { code, detail } = readAdobeErrorBody(error.response.body);
       // Adobe's words may echo what it was sent: scrubbed, and cut to a line.
       const words = detail ? `: ${redactSecrets(detail).slice(0, 300)}` : '';
       const label = `HTTP ${status}${code ? ` (${code})` : ''}`;
       if (status === 403) {
-        throw new AdobeConsoleError('ADOBE_CONSOLE_FORBIDDEN', `${what} was refused with ${label}${words}; ${ADD_IO_MANAGEMENT_API}`, status, code, error);
+        throw new AdobeConsoleError(
+          'ADOBE_CONSOLE_FORBIDDEN',
+          `${what} was refused with ${label}${words}; ${ADD_IO_MANAGEMENT_API}`,
+          status,
+          code,
+          error,
+        );
       }
       throw new AdobeConsoleError('ADOBE_CONSOLE_ERROR', `${what} failed with ${label}${words}`, status, code, error);
     }

@@ -36,7 +36,8 @@ function problemCode(type: string): string | undefined {
   return last.startsWith('FLOW-') ? last.slice('FLOW-'.length) : last;
 }
 
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() ? value.trim() : undefined);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.trim() ? value.trim() : undefined;
 
 /** Read any of Adobe's shapes; anything else (HTML from a proxy, an empty body) says nothing. */
 export function readAdobeErrorBody(body: unknown): AdobeErrorBody {
@@ -46,7 +47,8 @@ export function readAdobeErrorBody(body: unknown): AdobeErrorBody {
   if (type || record.report !== undefined) {
     const report = record.report && typeof record.report === 'object' ? (record.report as Record<string, unknown>) : {};
     const code = type ? problemCode(type) : undefined;
-    const detail = text(report['detailed-message']) ?? text(record.detail) ?? text(record.errorMessage) ?? text(record.title);
+    const detail =
+      text(report['detailed-message']) ?? text(record.detail) ?? text(record.errorMessage) ?? text(record.title);
     return { shape: 'problem', ...(code ? { code } : {}), ...(detail ? { detail } : {}) };
   }
   const gatewayCode = text(record.error_code);
@@ -63,7 +65,12 @@ export function readAdobeErrorBody(body: unknown): AdobeErrorBody {
  * What the operator should do about a refusal Adobe explains only by its code. Keys are Adobe's
  * codes; a 403 on a write that Adobe gives no known code for gets the same advice as `2118-403`.
  */
-export function adobeAdvice(code: string | undefined, statusCode: number, method: string, sandboxName: string): string | undefined {
+export function adobeAdvice(
+  code: string | undefined,
+  statusCode: number,
+  method: string,
+  sandboxName: string,
+): string | undefined {
   if (code === '403025') {
     return "Adobe's gateway says the credential's org or product profile is not entitled (403025): add the Developer Console project's OAuth Server-to-Server credential to an Experience Platform product profile";
   }
@@ -73,7 +80,8 @@ export function adobeAdvice(code: string | undefined, statusCode: number, method
       "or the Developer Console project's credential has no Experience Platform product profile"
     );
   }
-  if (code === '403003' || code === '403000') return 'Adobe does not accept the API key (x-api-key): check clientId in the Adobe credentials secret';
+  if (code === '403003' || code === '403000')
+    return 'Adobe does not accept the API key (x-api-key): check clientId in the Adobe credentials secret';
   if (code === '400003') return 'the IMS org header was missing: check orgId in the Adobe credentials secret';
   if (code === '2100-404' || code === '2101-404') {
     return `Adobe knows no sandbox ${sandboxName} in this org: check the target's sandboxName (Adobe's sandbox name, lower case, not its title)`;

@@ -8,9 +8,22 @@
  * again for its token does nothing more (the value already stored, the label already moved, the
  * old secret already deleted); no secret value leaves the step (what it returns is ids only).
  */
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, versionWithStage, type SecretDescription, type SecretVersions } from './secret-versions.js';
+import {
+  AWSCURRENT,
+  AWSPENDING,
+  AWSPREVIOUS,
+  versionWithStage,
+  type SecretDescription,
+  type SecretVersions,
+} from './secret-versions.js';
 import type { AdobeConsoleClient, ConsoleAuth } from './adobe-console-client.js';
-import { AdobeSecretRotationError, clientSecretUuidOf, consoleAuthFor, consoleIdsOf, describeAdobeClientSecrets } from './adobe-client-secrets.js';
+import {
+  AdobeSecretRotationError,
+  clientSecretUuidOf,
+  consoleAuthFor,
+  consoleIdsOf,
+  describeAdobeClientSecrets,
+} from './adobe-client-secrets.js';
 import { ImsError } from './errors.js';
 import type { HttpPolicy } from './http-policy.js';
 import { ImsTokenProvider } from './ims-client.js';
@@ -43,7 +56,11 @@ interface VersionContent {
   readonly what: string;
 }
 
-async function readVersion(context: StepContext, stage: string, versionId?: string): Promise<VersionContent | undefined> {
+async function readVersion(
+  context: StepContext,
+  stage: string,
+  versionId?: string,
+): Promise<VersionContent | undefined> {
   const text = await context.versions.value(stage, versionId);
   if (text === undefined) return undefined;
   const what = `Adobe credentials secret "${context.versions.secretId}" ${stage}${versionId ? ` (version ${versionId})` : ''}`;
@@ -58,9 +75,15 @@ async function readVersion(context: StepContext, stage: string, versionId?: stri
  */
 async function checkToken(context: StepContext): Promise<{ description: SecretDescription; done: boolean }> {
   const description = await context.versions.describe();
-  if (!description.rotationEnabled) throw new AdobeSecretRotationError(`Secret "${description.arn}" does not have rotation enabled; nothing was changed`);
+  if (!description.rotationEnabled)
+    throw new AdobeSecretRotationError(
+      `Secret "${description.arn}" does not have rotation enabled; nothing was changed`,
+    );
   const stages = description.versions.get(context.token);
-  if (!stages) throw new AdobeSecretRotationError(`Secret "${description.arn}" has no version ${context.token} to rotate to; nothing was changed`);
+  if (!stages)
+    throw new AdobeSecretRotationError(
+      `Secret "${description.arn}" has no version ${context.token} to rotate to; nothing was changed`,
+    );
   if (stages.includes(AWSCURRENT)) return { description, done: true };
   if (!stages.includes(AWSPENDING)) {
     throw new AdobeSecretRotationError(
@@ -81,7 +104,10 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
   const { done } = await checkToken(context);
   if (done) return { detail: `version ${context.token} is already ${AWSCURRENT}: nothing to create` };
   const current = await readVersion(context, AWSCURRENT);
-  if (!current) throw new AdobeSecretRotationError(`Secret "${context.versions.secretId}" has no ${AWSCURRENT} value to rotate from; nothing was changed`);
+  if (!current)
+    throw new AdobeSecretRotationError(
+      `Secret "${context.versions.secretId}" has no ${AWSCURRENT} value to rotate from; nothing was changed`,
+    );
   if (await context.versions.value(AWSPENDING, context.token)) {
     return { detail: `version ${context.token} already holds the new secret: nothing to create` };
   }
@@ -98,7 +124,9 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
     const recorded = clientSecretUuidOf(current.credentials);
     throw new AdobeSecretRotationError(
       `Adobe holds ${held.count} client secrets for credential ${ids.credentialId} (${uuids}) and ${AWSCURRENT} ` +
-        (recorded ? `records clientSecretUuid ${recorded}, which is neither` : 'does not record which one it holds (clientSecretUuid)') +
+        (recorded
+          ? `records clientSecretUuid ${recorded}, which is neither`
+          : 'does not record which one it holds (clientSecretUuid)') +
         ': delete the one the rotator does not use in Developer Console (its "last used" time stops moving), then rotate again; nothing was changed',
     );
   }
@@ -130,7 +158,9 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
  */
 export async function setSecret(context: StepContext): Promise<StepOutcome> {
   await checkToken(context);
-  return { detail: 'nothing to set: Adobe already holds the new secret, and the old one works until finishSecret deletes it' };
+  return {
+    detail: 'nothing to set: Adobe already holds the new secret, and the old one works until finishSecret deletes it',
+  };
 }
 
 /**
@@ -141,14 +171,24 @@ export async function testSecret(context: StepContext): Promise<StepOutcome> {
   const { done } = await checkToken(context);
   const stage = done ? AWSCURRENT : AWSPENDING;
   const pending = await readVersion(context, stage, context.token);
-  if (!pending) throw new AdobeSecretRotationError(`Version ${context.token} holds no value to test: createSecret did not store one; nothing was changed`);
-  const tokens = new ImsTokenProvider({ imsUrl: context.imsUrl, policy: context.policy, credentials: () => Promise.resolve(pending.credentials) });
+  if (!pending)
+    throw new AdobeSecretRotationError(
+      `Version ${context.token} holds no value to test: createSecret did not store one; nothing was changed`,
+    );
+  const tokens = new ImsTokenProvider({
+    imsUrl: context.imsUrl,
+    policy: context.policy,
+    credentials: () => Promise.resolve(pending.credentials),
+  });
   try {
     await tokens.getToken();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const code = error instanceof ImsError ? error.code : 'IMS_UNAVAILABLE';
-    throw new ImsError(code, `The new client secret (version ${context.token}) failed its test: ${reason}; ${AWSCURRENT} is unchanged`);
+    throw new ImsError(
+      code,
+      `The new client secret (version ${context.token}) failed its test: ${reason}; ${AWSCURRENT} is unchanged`,
+    );
   }
   return {
     detail: `IMS issued a token for the new secret with the rotator's scopes (${pending.credentials.scopes})`,
@@ -166,7 +206,10 @@ export async function finishSecret(context: StepContext): Promise<StepOutcome> {
   let promoted = '';
   if (!done) {
     const pending = await readVersion(context, AWSPENDING, context.token);
-    if (!pending) throw new AdobeSecretRotationError(`Version ${context.token} holds no value: createSecret did not store one; ${AWSCURRENT} is unchanged`);
+    if (!pending)
+      throw new AdobeSecretRotationError(
+        `Version ${context.token} holds no value: createSecret did not store one; ${AWSCURRENT} is unchanged`,
+      );
     const from = versionWithStage(description, AWSCURRENT);
     await context.versions.promote(context.token, from);
     promoted = `moved ${AWSCURRENT} to version ${context.token} (${from ?? 'none'} is now ${AWSPREVIOUS}); `;
@@ -180,7 +223,9 @@ export async function finishSecret(context: StepContext): Promise<StepOutcome> {
     const held = await context.console.listSecrets(auth, ids);
     // Only ever delete what is provably not AWSCURRENT's: Adobe must list the new secret.
     if (!newUuid || !held.some((secret) => secret.uuid === newUuid)) {
-      throw new AdobeSecretRotationError(`Adobe does not list the new secret's uuid ${newUuid ?? '(none recorded)'}, so no secret was deleted`);
+      throw new AdobeSecretRotationError(
+        `Adobe does not list the new secret's uuid ${newUuid ?? '(none recorded)'}, so no secret was deleted`,
+      );
     }
     const old = held.filter((secret) => secret.uuid !== newUuid);
     for (const secret of old) await context.console.deleteSecret(auth, ids, secret.uuid);

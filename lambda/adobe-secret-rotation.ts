@@ -49,8 +49,14 @@ export interface AdobeSecretRotationConfig {
 /** Read and check the environment. @throws ConfigError naming every bad variable. */
 export function loadRotationConfig(env: Record<string, string | undefined>): AdobeSecretRotationConfig {
   const imsUrl = (env[ADOBE_SECRET_ROTATION_ENV.imsUrl]?.trim() || DEFAULT_IMS_URL).replace(/\/+$/, '');
-  const consoleApiUrl = (env[ADOBE_SECRET_ROTATION_ENV.consoleApiUrl]?.trim() || DEFAULT_ADOBE_CONSOLE_API_URL).replace(/\/+$/, '');
-  const problems = [checkServiceUrl(ADOBE_SECRET_ROTATION_ENV.imsUrl, imsUrl), consoleApiUrlProblem(ADOBE_SECRET_ROTATION_ENV.consoleApiUrl, consoleApiUrl)];
+  const consoleApiUrl = (env[ADOBE_SECRET_ROTATION_ENV.consoleApiUrl]?.trim() || DEFAULT_ADOBE_CONSOLE_API_URL).replace(
+    /\/+$/,
+    '',
+  );
+  const problems = [
+    checkServiceUrl(ADOBE_SECRET_ROTATION_ENV.imsUrl, imsUrl),
+    consoleApiUrlProblem(ADOBE_SECRET_ROTATION_ENV.consoleApiUrl, consoleApiUrl),
+  ];
   const found = problems.filter((problem): problem is string => problem !== undefined);
   if (found.length > 0) throw new ConfigError(found);
   return { imsUrl, consoleApiUrl };
@@ -79,7 +85,11 @@ export function createAdobeSecretRotationHandler(options: AdobeSecretRotationOpt
     configError = error;
   }
   const client = new SecretsManagerClient({
-    requestHandler: new NodeHttpHandler({ connectionTimeout: policy.timeoutMs, requestTimeout: policy.timeoutMs, throwOnRequestTimeout: true }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: policy.timeoutMs,
+      requestTimeout: policy.timeoutMs,
+      throwOnRequestTimeout: true,
+    }),
     ...options.secretsManager,
   });
   const consoleApi = config ? new AdobeConsoleClient({ baseUrl: config.consoleApiUrl, policy }) : undefined;
@@ -87,9 +97,14 @@ export function createAdobeSecretRotationHandler(options: AdobeSecretRotationOpt
   return async function handler(event: unknown, context?: Partial<Context>): Promise<void> {
     if (context?.awsRequestId) logger.addContext(context as Context);
     const parsed = rotationEventSchema.safeParse(event);
-    const fields = parsed.success ? { step: parsed.data.Step, secretId: parsed.data.SecretId, clientRequestToken: parsed.data.ClientRequestToken } : {};
+    const fields = parsed.success
+      ? { step: parsed.data.Step, secretId: parsed.data.SecretId, clientRequestToken: parsed.data.ClientRequestToken }
+      : {};
     try {
-      if (!parsed.success) throw new RequestValidationError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`));
+      if (!parsed.success)
+        throw new RequestValidationError(
+          parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`),
+        );
       if (!config || !consoleApi) throw configError;
       const { Step, SecretId, ClientRequestToken } = parsed.data;
       const stepContext: StepContext = {

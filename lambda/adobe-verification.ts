@@ -27,7 +27,12 @@ export type { ExploreQuery } from './explore-paths.js';
 
 /** The explore requests the check makes (the Flow Service client, narrowed). */
 export interface ExploreClient {
-  exploreConnection(connectionId: string, sandboxName: string, query: ExploreQuery, call?: CallOptions): Promise<ExploreEntry[]>;
+  exploreConnection(
+    connectionId: string,
+    sandboxName: string,
+    query: ExploreQuery,
+    call?: CallOptions,
+  ): Promise<ExploreEntry[]>;
   previewFile(connectionId: string, sandboxName: string, query: FileQuery, call?: CallOptions): Promise<void>;
 }
 
@@ -74,7 +79,11 @@ export type AdobeAccess =
  * can preview, to read it in the same form.
  * @throws the request's error when Adobe did not answer (a transient {@link FlowServiceError}, an abort).
  */
-export async function checkAdobeAccess(client: ExploreClient, plan: AccessPlan, call: CallOptions): Promise<AdobeAccess> {
+export async function checkAdobeAccess(
+  client: ExploreClient,
+  plan: AccessPlan,
+  call: CallOptions,
+): Promise<AdobeAccess> {
   const forms = exploreForms(plan.declared, plan.rememberedForm);
   const first = listingQuery(plan.reads, forms[0]!);
   const listed = describeExploreQuery(first, plan.declared);
@@ -82,7 +91,12 @@ export async function checkAdobeAccess(client: ExploreClient, plan: AccessPlan, 
   for (const [index, form] of forms.entries()) {
     let entries: ExploreEntry[];
     try {
-      entries = await client.exploreConnection(plan.connectionId, plan.sandboxName, listingQuery(plan.reads, form), call);
+      entries = await client.exploreConnection(
+        plan.connectionId,
+        plan.sandboxName,
+        listingQuery(plan.reads, form),
+        call,
+      );
     } catch (error) {
       if (!isRefusal(error)) throw error;
       if (!isPathRefusal(error)) return { canList: false, listed, listRefusal: error };
@@ -99,7 +113,13 @@ export async function checkAdobeAccess(client: ExploreClient, plan: AccessPlan, 
       return { canList: true, canRead: true, form, listed };
     } catch (error) {
       if (!isRefusal(error)) throw error;
-      return { canList: true, canRead: false, form, listed, readRefusal: { file: describeExploreQuery(preview, plan.declared), error } };
+      return {
+        canList: true,
+        canRead: false,
+        form,
+        listed,
+        readRefusal: { file: describeExploreQuery(preview, plan.declared), error },
+      };
     }
   }
   // Unreachable: the loop returns on the last form.

@@ -72,7 +72,9 @@ export function compose(config: RotatorConfig, options: CompositionOptions = {})
     console: new AdobeConsoleClient({ baseUrl: config.adobeConsoleApiUrl, policy }),
     policy,
     minter: new CredentialMinter({ clientConfig: { requestHandler } }),
-    ...(config.ledgerTableName ? { ledger: new RotationLedger(new DynamoDBClient({ requestHandler }), config.ledgerTableName) } : {}),
+    ...(config.ledgerTableName
+      ? { ledger: new RotationLedger(new DynamoDBClient({ requestHandler }), config.ledgerTableName) }
+      : {}),
     metrics: new RotatorMetrics(config),
     deadlineMargins: options.deadlineMargins ?? DEFAULT_DEADLINE_MARGINS,
   };

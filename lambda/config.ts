@@ -21,7 +21,13 @@ import {
 } from '../core/contract.js';
 import { consoleApiUrlProblem, DEFAULT_ADOBE_CONSOLE_API_URL } from '../core/adobe-secret-rotation.js';
 import { functionTargetSchema, rotationTargetSchema } from '../core/target-schema.js';
-import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../core/target-rules.js';
+import {
+  describeTargetProblem,
+  mintMethodOfView,
+  TARGET_DOORS,
+  targetListProblems,
+  type TargetView,
+} from '../core/target-rules.js';
 import { ConfigError } from './errors.js';
 
 export type { RotationTarget } from '../core/contract.js';
@@ -48,7 +54,11 @@ export interface RotatorConfig {
 
 /** A well-formed entry as the target rules see it (core/target-rules.ts). */
 function viewOf(entry: z.output<typeof functionTargetSchema>): TargetView {
-  return { ...entry, hasUserKeys: Boolean(entry.userCredentialsSecretId), durationSeconds: entry.durationSeconds ?? DEFAULT_DURATION_SECONDS };
+  return {
+    ...entry,
+    hasUserKeys: Boolean(entry.userCredentialsSecretId),
+    durationSeconds: entry.durationSeconds ?? DEFAULT_DURATION_SECONDS,
+  };
 }
 
 /** The typed target of an entry every rule passed: the discriminated schema gives it its type. */
@@ -75,14 +85,16 @@ export function parseTargets(value: unknown, source: string): { targets: Rotatio
   const problems: string[] = [];
   if (!Array.isArray(value)) return { targets: [], problems: [`${source}: must be a JSON array of targets`] };
   if (value.length === 0) problems.push(`${source}: must list at least one target`);
-  if (value.length > MAX_TARGETS) return { targets: [], problems: [`${source}: has ${value.length} targets; at most ${MAX_TARGETS} are allowed`] };
+  if (value.length > MAX_TARGETS)
+    return { targets: [], problems: [`${source}: has ${value.length} targets; at most ${MAX_TARGETS} are allowed`] };
 
   // Each entry's form first (zod); the rules then judge the well-formed ones.
   const byTarget: string[][] = value.map(() => []);
   const entries: Array<z.output<typeof functionTargetSchema> | undefined> = value.map((entry: unknown, index) => {
     const parsed = functionTargetSchema.safeParse(entry);
     if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) byTarget[index]!.push(`${formatPath(`${source}[${index}]`, issue.path)}: ${issueMessage(issue)}`);
+    for (const issue of parsed.error.issues)
+      byTarget[index]!.push(`${formatPath(`${source}[${index}]`, issue.path)}: ${issueMessage(issue)}`);
     return undefined;
   });
   const ruled = targetListProblems(
@@ -120,7 +132,9 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
 
   const adobeCredentialsSecretId = env[ENV.adobeCredentialsSecretId]?.trim() ?? '';
   if (!adobeCredentialsSecretId) {
-    problems.push('ADOBE_CREDENTIALS_SECRET_ID: is required (the Secrets Manager secret id or ARN holding the Adobe OAuth credentials)');
+    problems.push(
+      'ADOBE_CREDENTIALS_SECRET_ID: is required (the Secrets Manager secret id or ARN holding the Adobe OAuth credentials)',
+    );
   }
 
   let targets: RotationTarget[] = [];
@@ -129,7 +143,9 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
   if (inline && file) {
     problems.push('ROTATION_TARGETS, ROTATION_TARGETS_FILE: exactly one may be set; both are');
   } else if (!inline && !file) {
-    problems.push('ROTATION_TARGETS: is required (a JSON array of targets), or set ROTATION_TARGETS_FILE to a bundled JSON file');
+    problems.push(
+      'ROTATION_TARGETS: is required (a JSON array of targets), or set ROTATION_TARGETS_FILE to a bundled JSON file',
+    );
   } else {
     const source = inline ? 'ROTATION_TARGETS' : 'ROTATION_TARGETS_FILE';
     let text: string | undefined = inline;
@@ -137,7 +153,9 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
       try {
         text = readFile(file);
       } catch (error) {
-        problems.push(`ROTATION_TARGETS_FILE: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+        problems.push(
+          `ROTATION_TARGETS_FILE: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+        );
       }
     }
     if (text !== undefined) {
@@ -177,7 +195,9 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
   if (rawConcurrency) {
     concurrency = Number(rawConcurrency);
     if (!/^\d+$/.test(rawConcurrency) || concurrency < MIN_CONCURRENCY || concurrency > MAX_CONCURRENCY) {
-      problems.push(`ROTATION_CONCURRENCY: must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}; got "${rawConcurrency}"`);
+      problems.push(
+        `ROTATION_CONCURRENCY: must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}; got "${rawConcurrency}"`,
+      );
     }
   }
 
@@ -185,15 +205,23 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
   const connectionMetrics = booleanVariable(env, ENV.connectionMetrics, problems);
 
   // Lambda sets AWS_LAMBDA_FUNCTION_NAME: unique in the account and region, as the dimension must be.
-  const rotatorName = env[ENV.rotatorName]?.trim() || env.AWS_LAMBDA_FUNCTION_NAME?.trim() || env[ENV.serviceName]?.trim() || DEFAULT_SERVICE_NAME;
+  const rotatorName =
+    env[ENV.rotatorName]?.trim() ||
+    env.AWS_LAMBDA_FUNCTION_NAME?.trim() ||
+    env[ENV.serviceName]?.trim() ||
+    DEFAULT_SERVICE_NAME;
   if (!ROTATOR_NAME.test(rotatorName)) {
-    problems.push(`ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); got "${rotatorName}"`);
+    problems.push(
+      `ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); got "${rotatorName}"`,
+    );
   }
 
   const ledgerTableName = env[ENV.ledgerTableName]?.trim() || undefined;
   // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html (TableName)
   if (ledgerTableName && !/^[\w.-]{3,255}$/.test(ledgerTableName)) {
-    problems.push(`LEDGER_TABLE_NAME: must be a DynamoDB table name, 3 to 255 letters, digits and _.-; got "${ledgerTableName}"`);
+    problems.push(
+      `LEDGER_TABLE_NAME: must be a DynamoDB table name, 3 to 255 letters, digits and _.-; got "${ledgerTableName}"`,
+    );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -43,7 +43,11 @@ const text = (value: unknown) => (typeof value === 'string' && value.trim() ? va
  * filter is the spec id; this checks again, in case a filter is ignored).
  * @param managed the configured targets' connection ids, lower case.
  */
-export function classifyConnection(item: unknown, sandboxName: string, managed: ReadonlySet<string>): FoundConnection | undefined {
+export function classifyConnection(
+  item: unknown,
+  sandboxName: string,
+  managed: ReadonlySet<string>,
+): FoundConnection | undefined {
   const connection = record(item);
   const connectionId = text(connection.id);
   if (!connectionId || text(record(connection.connectionSpec).id) !== S3_CONNECTION_SPEC_ID) return undefined;
@@ -53,7 +57,10 @@ export function classifyConnection(item: unknown, sandboxName: string, managed: 
   let kind: ConnectionKind;
   if (managed.has(connectionId.toLowerCase())) kind = 'managed';
   else if (specName === 'IAMRole Based') kind = 'role-based';
-  else if (specName === ACCESS_KEY_SPEC_NAME && (Object.hasOwn(params, 's3SessionToken') || text(params.s3AccessKey)?.startsWith('ASIA'))) {
+  else if (
+    specName === ACCESS_KEY_SPEC_NAME &&
+    (Object.hasOwn(params, 's3SessionToken') || text(params.s3AccessKey)?.startsWith('ASIA'))
+  ) {
     // GET may mask or omit secret params (FLOW-SERVICE.md): the token's name, or an STS-issued key id, tells.
     kind = 'unmanaged-temporary';
   } else kind = 'unmanaged-permanent';
@@ -83,6 +90,14 @@ export async function s3ConnectionsIn(
   managed: ReadonlySet<string>,
   call: CallOptions = {},
 ): Promise<FoundConnection[]> {
-  const items = await listAll(client, 'connections', sandboxName, { property: `connectionSpec.id==${S3_CONNECTION_SPEC_ID}`, limit: LIST_PAGE_LIMIT }, call);
-  return items.map((item) => classifyConnection(item, sandboxName, managed)).filter((found): found is FoundConnection => found !== undefined);
+  const items = await listAll(
+    client,
+    'connections',
+    sandboxName,
+    { property: `connectionSpec.id==${S3_CONNECTION_SPEC_ID}`, limit: LIST_PAGE_LIMIT },
+    call,
+  );
+  return items
+    .map((item) => classifyConnection(item, sandboxName, managed))
+    .filter((found): found is FoundConnection => found !== undefined);
 }

@@ -12,7 +12,12 @@
  * Pure: the rotation, `rotate --dry-run` and `status` judge the same way.
  */
 import type { RotationTarget } from '../core/contract.js';
-import { folderPathProblem, normalizeFolderPath, s3BucketNameProblem, sessionPolicySizeProblem } from '../core/session-policy.js';
+import {
+  folderPathProblem,
+  normalizeFolderPath,
+  s3BucketNameProblem,
+  sessionPolicySizeProblem,
+} from '../core/session-policy.js';
 import type { BaseConnection } from './flow-service-client.js';
 
 /** A bucket and, optionally, a folder in it (a key prefix without leading or trailing slash). */
@@ -48,7 +53,11 @@ export function scopeContains(outer: S3Scope, inner: S3Scope): boolean {
 }
 
 /** Which methods take a session policy: the others mint credentials with their identity's whole permissions. */
-const NARROWABLE = new Set<RotationTarget['method']>(['assume-role-chained', 'assume-role-user-keys', 'get-federation-token']);
+const NARROWABLE = new Set<RotationTarget['method']>([
+  'assume-role-chained',
+  'assume-role-user-keys',
+  'get-federation-token',
+]);
 
 /** How one connection's credentials are scoped, and what Adobe is asked to read with them. */
 export interface ConnectionScope {
@@ -72,7 +81,10 @@ export function resolveScope(
 ): { readonly scope: ConnectionScope } | { readonly mismatch: string } {
   const declared = declaredScope(connection);
   if (target.bucketName) {
-    const narrowedTo: S3Scope = { bucketName: target.bucketName, ...(target.folderPath ? { folderPath: target.folderPath } : {}) };
+    const narrowedTo: S3Scope = {
+      bucketName: target.bucketName,
+      ...(target.folderPath ? { folderPath: target.folderPath } : {}),
+    };
     if (declared && !scopeContains(narrowedTo, declared)) {
       return {
         mismatch:
@@ -81,12 +93,15 @@ export function resolveScope(
           "change the target's bucketName/folderPath to contain it, or remove them (the connection's own are then used)",
       };
     }
-    return { scope: { narrowedTo, narrowedFrom: 'target', reads: declared ?? narrowedTo, ...(declared ? { declared } : {}) } };
+    return {
+      scope: { narrowedTo, narrowedFrom: 'target', reads: declared ?? narrowedTo, ...(declared ? { declared } : {}) },
+    };
   }
   if (!declared) return { scope: {} };
   if (!NARROWABLE.has(target.method)) return { scope: { reads: declared, declared } };
   // A folder too long for STS's 2,048-character policy narrows to the bucket alone: still far less than everything.
-  const narrowedTo = declared.folderPath && sessionPolicySizeProblem(declared) ? { bucketName: declared.bucketName } : declared;
+  const narrowedTo =
+    declared.folderPath && sessionPolicySizeProblem(declared) ? { bucketName: declared.bucketName } : declared;
   return { scope: { narrowedTo, narrowedFrom: 'connection', reads: declared, declared } };
 }
 

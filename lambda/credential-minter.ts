@@ -138,7 +138,10 @@ export class CredentialMinter {
   private async assumeRole(target: RotationTarget, secrets: MintCall['secrets'], send: SendOptions) {
     const roleArn = target.roleArn!;
     const sessionName = roleSessionName(target.connectionId);
-    const client = target.method === 'assume-role-user-keys' ? await this.userClient(target.userCredentialsSecretId!, secrets) : this.ownClient;
+    const client =
+      target.method === 'assume-role-user-keys'
+        ? await this.userClient(target.userCredentialsSecretId!, secrets)
+        : this.ownClient;
     let response: AssumeRoleCommandOutput;
     try {
       response = await client.send(
@@ -184,7 +187,11 @@ export class CredentialMinter {
     let response: GetFederationTokenCommandOutput;
     try {
       response = await client.send(
-        new GetFederationTokenCommand({ Name: name, Policy: policyFor(target, partitionOf(userArn)), DurationSeconds: target.durationSeconds }),
+        new GetFederationTokenCommand({
+          Name: name,
+          Policy: policyFor(target, partitionOf(userArn)),
+          DurationSeconds: target.durationSeconds,
+        }),
         send,
       );
     } catch (error) {
@@ -195,7 +202,11 @@ export class CredentialMinter {
   }
 
   /** GetCallerIdentity signed with the new credentials must name the expected identity. */
-  private async verify(credentials: Omit<MintedCredentials, 'identityArn'>, expectedArn: string, send: SendOptions): Promise<string> {
+  private async verify(
+    credentials: Omit<MintedCredentials, 'identityArn'>,
+    expectedArn: string,
+    send: SendOptions,
+  ): Promise<string> {
     const client = new STSClient({
       ...(await this.resolvedSettings()),
       credentials: {
@@ -208,11 +219,16 @@ export class CredentialMinter {
     try {
       arn = (await client.send(new GetCallerIdentityCommand({}), send)).Arn;
     } catch (error) {
-      throw new VerificationError(`the new credentials failed GetCallerIdentity (${(error as Error).name}); they were not pushed to Flow Service`, error);
+      throw new VerificationError(
+        `the new credentials failed GetCallerIdentity (${(error as Error).name}); they were not pushed to Flow Service`,
+        error,
+      );
     }
     // No client.destroy(): clients share one request handler (clientConfig), whose sockets others use.
     if (arn !== expectedArn) {
-      throw new VerificationError(`the new credentials belong to ${arn ?? 'no identity'}, not ${expectedArn}; they were not pushed to Flow Service`);
+      throw new VerificationError(
+        `the new credentials belong to ${arn ?? 'no identity'}, not ${expectedArn}; they were not pushed to Flow Service`,
+      );
     }
     return arn;
   }
@@ -260,7 +276,8 @@ export class CredentialMinter {
   private async userClient(secretId: string, secrets: MintCall['secrets']): Promise<STSClient> {
     const keys: UserKeys = await secrets.userKeys(secretId);
     const cached = this.userClients.get(secretId);
-    if (cached && cached.keys.accessKeyId === keys.accessKeyId && cached.keys.secretAccessKey === keys.secretAccessKey) return cached.client;
+    if (cached && cached.keys.accessKeyId === keys.accessKeyId && cached.keys.secretAccessKey === keys.secretAccessKey)
+      return cached.client;
     const client = new STSClient({ ...this.options.clientConfig, credentials: keys });
     this.userClients.set(secretId, { keys, client });
     // Other keys may belong to another user.
@@ -291,7 +308,12 @@ export class CredentialMinter {
 /** The session policy of a target that names its bucket, in `partition`; undefined for one that does not. */
 function policyFor(target: RotationTarget, partition: string | undefined): string | undefined {
   if (!target.bucketName) return undefined;
-  return sessionPolicy({ partition: partition ?? 'aws', bucketName: target.bucketName, folderPath: target.folderPath, bucketAccount: target.bucketAccount });
+  return sessionPolicy({
+    partition: partition ?? 'aws',
+    bucketName: target.bucketName,
+    folderPath: target.folderPath,
+    bucketAccount: target.bucketAccount,
+  });
 }
 
 function completeCredentials(
@@ -302,7 +324,12 @@ function completeCredentials(
   if (!AccessKeyId || !SecretAccessKey || !SessionToken || !Expiration) {
     throw new StsError(`${call} answered without a complete credential set`);
   }
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, expiration: Expiration };
+  return {
+    accessKeyId: AccessKeyId,
+    secretAccessKey: SecretAccessKey,
+    sessionToken: SessionToken,
+    expiration: Expiration,
+  };
 }
 
 function stsFailure(what: string, error: unknown): StsError {

@@ -12,7 +12,13 @@ import type { CallOptions, FlowServiceCollection, ListPage, ListQuery } from './
 
 /** The listing the chain needs (the Flow Service client, narrowed). */
 export interface ListingClient {
-  listPage(collection: FlowServiceCollection, sandboxName: string, query: ListQuery, call?: CallOptions, subject?: string): Promise<ListPage>;
+  listPage(
+    collection: FlowServiceCollection,
+    sandboxName: string,
+    query: ListQuery,
+    call?: CallOptions,
+    subject?: string,
+  ): Promise<ListPage>;
 }
 
 /** Pages followed at most for one listing: a chain that long is not a connection's dataflows. */
@@ -33,7 +39,13 @@ export async function listAll(
   const items: unknown[] = [];
   let continuationToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await client.listPage(collection, sandboxName, { ...query, ...(continuationToken ? { continuationToken } : {}) }, call, subject);
+    const answer = await client.listPage(
+      collection,
+      sandboxName,
+      { ...query, ...(continuationToken ? { continuationToken } : {}) },
+      call,
+      subject,
+    );
     items.push(...answer.items);
     continuationToken = answer.continuationToken;
     if (!continuationToken) break;
@@ -70,8 +82,8 @@ const epoch = (value: unknown) => (typeof value === 'number' && Number.isFinite(
 function errorCodesOf(run: Record<string, unknown>): string[] {
   const summaries = [
     record(record(run.metrics).statusSummary),
-    ...(Array.isArray(run.activities) ? run.activities : Array.isArray(run.activites) ? run.activites : []).map((activity) =>
-      record(record(activity).statusSummary),
+    ...(Array.isArray(run.activities) ? run.activities : Array.isArray(run.activites) ? run.activites : []).map(
+      (activity) => record(record(activity).statusSummary),
     ),
   ];
   const codes = new Set<string>();
@@ -95,24 +107,50 @@ export function toFlowRun(item: unknown): FlowRun | undefined {
   const metrics = record(run.metrics);
   const started = epoch(record(metrics.durationSummary).startedAtUTC) ?? epoch(run.createdAt);
   const status = text(record(metrics.statusSummary).status);
-  return { id, ...(started !== undefined ? { startedAt: new Date(started).toISOString() } : {}), ...(status ? { status } : {}), errorCodes: errorCodesOf(run) };
+  return {
+    id,
+    ...(started !== undefined ? { startedAt: new Date(started).toISOString() } : {}),
+    ...(status ? { status } : {}),
+    errorCodes: errorCodesOf(run),
+  };
 }
 
 /** The newest of a flow's runs (the listing's order is not documented: the start decides). */
 function newest(runs: readonly FlowRun[]): FlowRun | undefined {
-  return runs.reduce<FlowRun | undefined>((best, run) => (!best || (run.startedAt ?? '') > (best.startedAt ?? '') ? run : best), undefined);
+  return runs.reduce<FlowRun | undefined>(
+    (best, run) => (!best || (run.startedAt ?? '') > (best.startedAt ?? '') ? run : best),
+    undefined,
+  );
 }
 
-const idsOf = (items: readonly unknown[]) => [...new Set(items.map((item) => text(record(item).id)).filter((id): id is string => id !== undefined))];
+const idsOf = (items: readonly unknown[]) => [
+  ...new Set(items.map((item) => text(record(item).id)).filter((id): id is string => id !== undefined)),
+];
 
 /**
  * The dataflows that read a base connection, each with its last run: source connections, their
  * flows (each once), then each flow's newest run.
  */
-export async function flowsReading(client: ListingClient, baseConnectionId: string, sandboxName: string, call: CallOptions = {}): Promise<DataflowReading[]> {
-  const sources = idsOf(await listAll(client, 'sourceConnections', sandboxName, { property: `baseConnectionId==${baseConnectionId}` }, call, baseConnectionId));
+export async function flowsReading(
+  client: ListingClient,
+  baseConnectionId: string,
+  sandboxName: string,
+  call: CallOptions = {},
+): Promise<DataflowReading[]> {
+  const sources = idsOf(
+    await listAll(
+      client,
+      'sourceConnections',
+      sandboxName,
+      { property: `baseConnectionId==${baseConnectionId}` },
+      call,
+      baseConnectionId,
+    ),
+  );
   const flowLists = await Promise.all(
-    sources.map((source) => listAll(client, 'flows', sandboxName, { property: `sourceConnectionIds==${source}` }, call, baseConnectionId)),
+    sources.map((source) =>
+      listAll(client, 'flows', sandboxName, { property: `sourceConnectionIds==${source}` }, call, baseConnectionId),
+    ),
   );
   const flows = new Map<string, Record<string, unknown>>();
   for (const item of flowLists.flat()) {
@@ -122,7 +160,13 @@ export async function flowsReading(client: ListingClient, baseConnectionId: stri
   return Promise.all(
     [...flows].map(async ([flowId, flow]) => {
       // Newest first where Adobe honours `orderby`; the newest start wins either way.
-      const page = await client.listPage('runs', sandboxName, { property: `flowId==${flowId}`, orderby: '-createdAt', limit: 5 }, call, baseConnectionId);
+      const page = await client.listPage(
+        'runs',
+        sandboxName,
+        { property: `flowId==${flowId}`, orderby: '-createdAt', limit: 5 },
+        call,
+        baseConnectionId,
+      );
       const lastRun = newest(page.items.map(toFlowRun).filter((run): run is FlowRun => run !== undefined));
       return {
         flowId,
@@ -152,6 +196,14 @@ export interface IngestionSince {
 export function ingestionSince(readings: readonly DataflowReading[], since?: number): IngestionSince {
   const failedRuns = readings
     .map((reading) => reading.lastRun)
-    .filter((run): run is FlowRun => run?.status === 'failed' && (since === undefined || (run.startedAt !== undefined && Date.parse(run.startedAt) >= since)));
-  return { flows: readings.length, failed: failedRuns.length, errorCodes: [...new Set(failedRuns.flatMap((run) => run.errorCodes))] };
+    .filter(
+      (run): run is FlowRun =>
+        run?.status === 'failed' &&
+        (since === undefined || (run.startedAt !== undefined && Date.parse(run.startedAt) >= since)),
+    );
+  return {
+    flows: readings.length,
+    failed: failedRuns.length,
+    errorCodes: [...new Set(failedRuns.flatMap((run) => run.errorCodes))],
+  };
 }

@@ -77,7 +77,9 @@ export class Deadline {
    * stop starting, whichever comes first; the run then goes on without what it read.
    */
   gateSignal(): AbortSignal {
-    const left = this.remainingTimeMs ? Math.max(0, (this.remainingTimeMs() - this.margins.startMs) / 4) : GATE_READ_BUDGET_MS;
+    const left = this.remainingTimeMs
+      ? Math.max(0, (this.remainingTimeMs() - this.margins.startMs) / 4)
+      : GATE_READ_BUDGET_MS;
     return AbortSignal.any([this.signal, AbortSignal.timeout(Math.min(GATE_READ_BUDGET_MS, left))]);
   }
 

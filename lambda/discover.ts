@@ -18,7 +18,11 @@ export interface Discovery {
   readonly sandboxes: readonly string[];
   readonly connections: readonly FoundConnection[];
   /** A sandbox Adobe would not list (unknown, refused), with Adobe's code and words. */
-  readonly problems: ReadonlyArray<{ readonly sandboxName: string; readonly errorCode: string; readonly error: string }>;
+  readonly problems: ReadonlyArray<{
+    readonly sandboxName: string;
+    readonly errorCode: string;
+    readonly error: string;
+  }>;
 }
 
 /** List every S3 connection of each sandbox, one sandbox at a time (each may be many pages). Never throws for a sandbox Adobe refuses. */

@@ -216,7 +216,14 @@ const TRANSIENT_AWS_ERRORS = new Set([
   'InternalServerError',
   'TimeoutError',
 ]);
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED']);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+]);
 
 /**
  * Whether an AWS SDK failure may pass on a later attempt: throttling, a 5xx (`$fault: 'server'`)
@@ -224,7 +231,12 @@ const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOU
  */
 export function isTransientAwsError(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const { name, code, $fault, $metadata } = error as { name?: unknown; code?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const { name, code, $fault, $metadata } = error as {
+    name?: unknown;
+    code?: unknown;
+    $fault?: unknown;
+    $metadata?: { httpStatusCode?: unknown };
+  };
   if (typeof name === 'string' && TRANSIENT_AWS_ERRORS.has(name)) return true;
   if (typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)) return true;
   if ($fault === 'server') return true;
@@ -252,7 +264,12 @@ export function describeFailure(error: unknown): FailureDescription {
       ...(error.adobeDetail ? { adobeDetail: error.adobeDetail } : {}),
     };
   }
-  if (error instanceof StsError || error instanceof VerificationError) return { message: error.message, code: error.code, transient: error.transient };
+  if (error instanceof StsError || error instanceof VerificationError)
+    return { message: error.message, code: error.code, transient: error.transient };
   if (error instanceof RotatorError) return { message: error.message, code: error.code, transient: false };
-  return { message: `unexpected error: ${redactSecrets(error instanceof Error ? error.message : String(error))}`, code: 'UNEXPECTED', transient: false };
+  return {
+    message: `unexpected error: ${redactSecrets(error instanceof Error ? error.message : String(error))}`,
+    code: 'UNEXPECTED',
+    transient: false,
+  };
 }

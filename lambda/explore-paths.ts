@@ -64,7 +64,13 @@ export function previewQuery(entry: ExploreEntry): FileQuery | undefined {
   const extension = (gzip ? name.slice(0, -3) : name).split('.').pop() ?? '';
   const fileType = FILE_TYPES[extension];
   if (!fileType || !name.includes('.')) return undefined;
-  return { objectType: 'file', object: entry.path, fileType, preview: 'true', ...(gzip ? { compressionType: 'gzip' } : {}) };
+  return {
+    objectType: 'file',
+    object: entry.path,
+    fileType,
+    preview: 'true',
+    ...(gzip ? { compressionType: 'gzip' } : {}),
+  };
 }
 
 /** The first file of a listing Adobe can preview, as its preview query. */
@@ -98,8 +104,11 @@ export function isPathRefusal(error: unknown): boolean {
 /** How a query reads in a message: `s3://bucket/folder/`, a path in the connection's own folder, or the root. */
 export function describeExploreQuery(query: ExploreQuery | FileQuery, declared?: S3Scope): string {
   if (query.objectType === 'root') return "the bucket's root";
-  const relativeTo = declared ? `s3://${declared.bucketName}/${declared.folderPath ? `${declared.folderPath}/` : ''}` : undefined;
+  const relativeTo = declared
+    ? `s3://${declared.bucketName}/${declared.folderPath ? `${declared.folderPath}/` : ''}`
+    : undefined;
   // A relative path is shown where it points: under the connection's own folder.
-  if (relativeTo && !query.object.startsWith(`/${declared!.bucketName}/`)) return `${relativeTo}${query.object.replace(/^\/+/, '')}`;
+  if (relativeTo && !query.object.startsWith(`/${declared!.bucketName}/`))
+    return `${relativeTo}${query.object.replace(/^\/+/, '')}`;
   return `s3:/${query.object}`;
 }

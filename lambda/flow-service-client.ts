@@ -14,7 +14,12 @@ import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
 import { FlowServiceError, ImsError } from './errors.js';
 import { redactSecrets, type Redactor } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
-import { describeHttpFailure, type AdobeAuth, type AdobeCredentialsSource, type ImsTokenProvider } from './ims-client.js';
+import {
+  describeHttpFailure,
+  type AdobeAuth,
+  type AdobeCredentialsSource,
+  type ImsTokenProvider,
+} from './ims-client.js';
 
 /** `items[0]` of `GET /connections/{id}`, as far as the rotator reads it (FLOW-SERVICE.md). */
 export interface BaseConnection {
@@ -74,7 +79,10 @@ export interface ListQuery {
  * (`/connections?continuationToken=…`), or a top-level `continuationToken`.
  */
 export function nextPageToken(body: unknown): string | undefined {
-  const record = (body && typeof body === 'object' ? body : {}) as { continuationToken?: unknown; _links?: { next?: { href?: unknown } } };
+  const record = (body && typeof body === 'object' ? body : {}) as {
+    continuationToken?: unknown;
+    _links?: { next?: { href?: unknown } };
+  };
   if (typeof record.continuationToken === 'string' && record.continuationToken) return record.continuationToken;
   const href = record._links?.next?.href;
   if (typeof href !== 'string') return undefined;
@@ -157,8 +165,14 @@ export class FlowServiceClient {
             // 2000/2001/2002-401 and the gateway's 401013: the token is no longer accepted. Refresh once.
             if (response.statusCode !== 401 || context.tokenRefreshed) return response;
             const rejected = String(response.request.options.headers.authorization ?? '').replace(/^Bearer /, '');
-            const fresh = await context.auth.refreshAfterUnauthorized(rejected, response.request.options.signal as AbortSignal | undefined);
-            return retryWithMergedOptions({ headers: { authorization: `Bearer ${fresh}` }, context: { tokenRefreshed: true } });
+            const fresh = await context.auth.refreshAfterUnauthorized(
+              rejected,
+              response.request.options.signal as AbortSignal | undefined,
+            );
+            return retryWithMergedOptions({
+              headers: { authorization: `Bearer ${fresh}` },
+              context: { tokenRefreshed: true },
+            });
           },
         ],
         beforeRetry: [
@@ -178,10 +192,21 @@ export class FlowServiceClient {
 
   /** `GET /connections/{id}` in the target's sandbox; returns `items[0]`. */
   async getConnection(connectionId: string, sandboxName: string, call: CallOptions = {}): Promise<BaseConnection> {
-    const body = await this.send<{ items?: unknown }>('GET', connectionPath(connectionId), connectionId, sandboxName, {}, call);
+    const body = await this.send<{ items?: unknown }>(
+      'GET',
+      connectionPath(connectionId),
+      connectionId,
+      sandboxName,
+      {},
+      call,
+    );
     const item = Array.isArray(body?.items) ? (body.items[0] as BaseConnection | undefined) : undefined;
     if (!item || typeof item !== 'object') {
-      throw new FlowServiceError(`Flow Service returned no connection for ${connectionId} (empty items)`, 200, undefined);
+      throw new FlowServiceError(
+        `Flow Service returned no connection for ${connectionId} (empty items)`,
+        200,
+        undefined,
+      );
     }
     if (typeof item.etag !== 'string' || item.etag.length === 0) {
       throw new FlowServiceError(`Flow Service returned connection ${connectionId} without an etag`, 200, undefined);
@@ -206,7 +231,11 @@ export class FlowServiceClient {
       call,
     );
     if (typeof body?.etag !== 'string') {
-      throw new FlowServiceError(`Flow Service accepted the PATCH of ${connectionId} but returned no etag`, 200, undefined);
+      throw new FlowServiceError(
+        `Flow Service accepted the PATCH of ${connectionId} but returned no etag`,
+        200,
+        undefined,
+      );
     }
     return body.etag;
   }
@@ -215,10 +244,26 @@ export class FlowServiceClient {
    * `GET /connections/{id}/explore`: Flow Service lists S3 with the credentials the connection
    * holds. Returns the entries; a refusal (Adobe's problem body) throws a {@link FlowServiceError}.
    */
-  async exploreConnection(connectionId: string, sandboxName: string, query: ExploreQuery, call: CallOptions = {}): Promise<ExploreEntry[]> {
-    const body = await this.send<unknown>('GET', `${connectionPath(connectionId)}/explore`, connectionId, sandboxName, { searchParams: { ...query } }, call);
+  async exploreConnection(
+    connectionId: string,
+    sandboxName: string,
+    query: ExploreQuery,
+    call: CallOptions = {},
+  ): Promise<ExploreEntry[]> {
+    const body = await this.send<unknown>(
+      'GET',
+      `${connectionPath(connectionId)}/explore`,
+      connectionId,
+      sandboxName,
+      { searchParams: { ...query } },
+      call,
+    );
     if (!Array.isArray(body)) {
-      throw new FlowServiceError(`Flow Service explored connection ${connectionId} but answered something other than a list of entries`, 200, undefined);
+      throw new FlowServiceError(
+        `Flow Service explored connection ${connectionId} but answered something other than a list of entries`,
+        200,
+        undefined,
+      );
     }
     return body as ExploreEntry[];
   }
@@ -228,8 +273,20 @@ export class FlowServiceClient {
    * rows of a file with the credentials the connection holds (S3 `GetObject`, and `kms:Decrypt`
    * for SSE-KMS). A 200 is the proof; what it shows is not read.
    */
-  async previewFile(connectionId: string, sandboxName: string, query: FileQuery, call: CallOptions = {}): Promise<void> {
-    await this.send<unknown>('GET', `${connectionPath(connectionId)}/explore`, connectionId, sandboxName, { searchParams: { ...query } }, call);
+  async previewFile(
+    connectionId: string,
+    sandboxName: string,
+    query: FileQuery,
+    call: CallOptions = {},
+  ): Promise<void> {
+    await this.send<unknown>(
+      'GET',
+      `${connectionPath(connectionId)}/explore`,
+      connectionId,
+      sandboxName,
+      { searchParams: { ...query } },
+      call,
+    );
   }
 
   /**
@@ -250,7 +307,11 @@ export class FlowServiceClient {
     );
     const body = await this.send<{ items?: unknown }>('GET', collection, subject, sandboxName, { searchParams }, call);
     if (!Array.isArray(body?.items)) {
-      throw new FlowServiceError(`Flow Service listed ${collection} but answered without an items list`, 200, undefined);
+      throw new FlowServiceError(
+        `Flow Service listed ${collection} but answered without an items list`,
+        200,
+        undefined,
+      );
     }
     const continuationToken = nextPageToken(body);
     return { items: body.items, ...(continuationToken ? { continuationToken } : {}) };
@@ -264,7 +325,10 @@ export class FlowServiceClient {
     extra: { headers?: Record<string, string>; body?: string; searchParams?: Record<string, string> },
     { auth = this.fixedAuth, signal, onRetry, redactor }: CallOptions,
   ): Promise<T> {
-    if (!auth) throw new TypeError(`FlowServiceClient: the ${method} of ${subject} names no Adobe identity (auth, or the client's tokens and credentials)`);
+    if (!auth)
+      throw new TypeError(
+        `FlowServiceClient: the ${method} of ${subject} names no Adobe identity (auth, or the client's tokens and credentials)`,
+      );
     const [token, credentials] = await Promise.all([auth.getToken(signal), auth.credentials()]);
     try {
       const response = await this.http<T>(path, {
@@ -311,7 +375,10 @@ export function toFlowServiceError(
   method: string,
   connectionId: string,
   sandboxName: string,
-  { resource = `/connections/${connectionId}`, redactor }: { readonly resource?: string; readonly redactor?: Pick<Redactor, 'redact'> } = {},
+  {
+    resource = `/connections/${connectionId}`,
+    redactor,
+  }: { readonly resource?: string; readonly redactor?: Pick<Redactor, 'redact'> } = {},
 ): FlowServiceError {
   const redact = (text: string) => (redactor ? redactor.redact(text) : redactSecrets(text));
   if (error instanceof HTTPError) {

@@ -71,7 +71,10 @@ export function createHandler(options: HandlerOptions = {}): RotatorHandler {
     try {
       const invocation = parseInvocation(event);
       if (!composition) throw configError;
-      session = openSession(composition, context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis!()));
+      session = openSession(
+        composition,
+        context?.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis!()),
+      );
       if (invocation.kind === 'inspect') return await runInspect(invocation.request, composition, session, options.now);
       const { request } = invocation;
       const summary = await runRotation(request, composition, session);

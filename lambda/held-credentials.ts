@@ -10,9 +10,14 @@
 import type { BaseConnection } from './flow-service-client.js';
 
 /** The last update was made with the rotator's own Adobe client (so it wrote the credentials). */
-export function writtenByRotator(connection: Pick<BaseConnection, 'updatedBy' | 'updatedClient'>, rotatorClientId: string | undefined): boolean {
+export function writtenByRotator(
+  connection: Pick<BaseConnection, 'updatedBy' | 'updatedClient'>,
+  rotatorClientId: string | undefined,
+): boolean {
   if (!rotatorClientId) return false;
-  return connection.updatedClient === rotatorClientId || Boolean(connection.updatedBy?.startsWith(`${rotatorClientId}@`));
+  return (
+    connection.updatedClient === rotatorClientId || Boolean(connection.updatedBy?.startsWith(`${rotatorClientId}@`))
+  );
 }
 
 /**

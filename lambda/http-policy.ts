@@ -31,7 +31,14 @@ export const DEFAULT_HTTP_POLICY: HttpPolicy = { ...ADOBE_HTTP_LIMITS, noiseMs: 
 export const RETRYABLE_STATUS_CODES = [429, 500, 502, 503, 504] as const;
 
 /** Network failures worth retrying (got's own list, minus DNS failures that will not heal in seconds). */
-export const RETRYABLE_ERROR_CODES = ['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED'] as const;
+export const RETRYABLE_ERROR_CODES = [
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+] as const;
 
 /**
  * got's retry options for a policy. PATCH is retried on purpose: every PATCH carries `If-Match`,

@@ -65,7 +65,10 @@ export class ImsTokenProvider {
 
   /** A valid access token for the `credentials` option's identity (a caller without invocations). */
   getToken(signal?: AbortSignal): Promise<string> {
-    if (!this.fixed) return Promise.reject(new TypeError('ImsTokenProvider.getToken needs the credentials option; the function uses authFor(credentials)'));
+    if (!this.fixed)
+      return Promise.reject(
+        new TypeError('ImsTokenProvider.getToken needs the credentials option; the function uses authFor(credentials)'),
+      );
     return this.fixed.getToken(signal);
   }
 
@@ -90,7 +93,11 @@ export class ImsTokenProvider {
    * Flow Service answered 401 to `rejectedToken`: drop it (once, however many connections saw the
    * same 401) and return a fresh token.
    */
-  async refreshAfterUnauthorized(rejectedToken: string, credentials: AdobeCredentialsSource, signal?: AbortSignal): Promise<string> {
+  async refreshAfterUnauthorized(
+    rejectedToken: string,
+    credentials: AdobeCredentialsSource,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const cached = this.current;
     if (cached) {
       const token = await cached.catch(() => undefined);
@@ -127,7 +134,10 @@ export class ImsTokenProvider {
       }
       throw new ImsError('IMS_UNAVAILABLE', `Adobe IMS token request failed: ${describeHttpFailure(error)}`, error);
     }
-    const { access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as { access_token?: unknown; expires_in?: unknown };
+    const { access_token: accessToken, expires_in: expiresIn } = (body ?? {}) as {
+      access_token?: unknown;
+      expires_in?: unknown;
+    };
     if (typeof accessToken !== 'string' || accessToken.length === 0) {
       throw new ImsError('IMS_UNAVAILABLE', 'Adobe IMS answered without an access_token');
     }

@@ -97,7 +97,9 @@ export interface InspectedConnection {
 const UNASKABLE = /^(?:IMS_AUTH_FAILED|IMS_UNAVAILABLE|SECRET_INVALID|SECRET_UNAVAILABLE)$/;
 
 /** What Adobe holds for the rotator's credential (lambda/adobe-client-secrets.ts), or why that is unknown. */
-export type AdobeClientSecretsView = AdobeClientSecretsReport | { readonly unavailable: { readonly code: string; readonly message: string } };
+export type AdobeClientSecretsView =
+  | AdobeClientSecretsReport
+  | { readonly unavailable: { readonly code: string; readonly message: string } };
 
 /** What an inspect request resolves with. */
 export interface InspectResult {
@@ -120,7 +122,10 @@ export interface InspectResult {
 /** Whether a value the function answered is an inspect result (for callers that get JSON). */
 export function isInspectResult(value: unknown): value is InspectResult {
   const inspected = (value as { inspected?: unknown } | undefined)?.inspected;
-  return Array.isArray(inspected) && inspected.every((entry) => typeof entry?.connectionId === 'string' && typeof entry?.sandboxName === 'string');
+  return (
+    Array.isArray(inspected) &&
+    inspected.every((entry) => typeof entry?.connectionId === 'string' && typeof entry?.sandboxName === 'string')
+  );
 }
 
 /** The target's own facts (the function's configuration), without Adobe's view. */
@@ -138,7 +143,11 @@ function targetFacts(target: RotationTarget): InspectedConnection {
 }
 
 /** Flow Service's view of a connection it showed; only the names of `auth.params`. */
-function adobeView(connection: BaseConnection, target: RotationTarget, rotatorClientId: string | undefined): Partial<InspectedConnection> {
+function adobeView(
+  connection: BaseConnection,
+  target: RotationTarget,
+  rotatorClientId: string | undefined,
+): Partial<InspectedConnection> {
   const held = heldCredentialsExpireAt(connection, target.durationSeconds, rotatorClientId);
   let rotatable: Partial<InspectedConnection> = { rotatable: true };
   try {
@@ -170,11 +179,17 @@ function failureOf(error: unknown, session: RotationSession): { errorCode: strin
 }
 
 /** What the target's credentials may read against what the connection declares, for the view. */
-function scopeView(target: RotationTarget, connection: BaseConnection): { fields: Partial<InspectedConnection>; plan?: ReadPlan } {
+function scopeView(
+  target: RotationTarget,
+  connection: BaseConnection,
+): { fields: Partial<InspectedConnection>; plan?: ReadPlan } {
   const resolved = resolveScope(target, connection);
   if ('mismatch' in resolved) return { fields: { scopeMismatch: resolved.mismatch } };
   const { reads, declared } = resolved.scope;
-  return { fields: reads ? { reads: describeScope(reads) } : {}, plan: { ...(reads ? { reads } : {}), ...(declared ? { declared } : {}) } };
+  return {
+    fields: reads ? { reads: describeScope(reads) } : {},
+    plan: { ...(reads ? { reads } : {}), ...(declared ? { declared } : {}) },
+  };
 }
 
 /** What Adobe is asked to list: what the connection reads (none: the root), and what it declares. */
@@ -192,14 +207,30 @@ async function probeOf(
   remembered: RememberedConnection | undefined,
   call: CallOptions,
 ): Promise<Partial<InspectedConnection>> {
-  const accessPlan = { connectionId: target.connectionId, sandboxName: target.sandboxName, ...plan, rememberedForm: remembered?.exploreForm };
+  const accessPlan = {
+    connectionId: target.connectionId,
+    sandboxName: target.sandboxName,
+    ...plan,
+    rememberedForm: remembered?.exploreForm,
+  };
   try {
     const access = await checkAdobeAccess(flowService, accessPlan, call);
     if (!access.canList) {
       const failure = failureOf(access.listRefusal, session);
-      return { explored: access.listed, adobeVerified: false, adobeCanList: false, adobeErrorCode: failure.errorCode, adobeError: failure.error };
+      return {
+        explored: access.listed,
+        adobeVerified: false,
+        adobeCanList: false,
+        adobeErrorCode: failure.errorCode,
+        adobeError: failure.error,
+      };
     }
-    const listed = { explored: access.listed, adobeVerified: true, adobeCanList: true, exploreForm: access.form } as const;
+    const listed = {
+      explored: access.listed,
+      adobeVerified: true,
+      adobeCanList: true,
+      exploreForm: access.form,
+    } as const;
     if (access.canRead === false) {
       const failure = failureOf(access.readRefusal?.error, session);
       return {
@@ -210,7 +241,11 @@ async function probeOf(
         adobeError: failure.error,
       };
     }
-    return { ...listed, ...(access.canRead ? { adobeCanRead: true } : {}), ...(access.readUnproven ? { adobeReadUnproven: access.readUnproven } : {}) };
+    return {
+      ...listed,
+      ...(access.canRead ? { adobeCanRead: true } : {}),
+      ...(access.readUnproven ? { adobeReadUnproven: access.readUnproven } : {}),
+    };
   } catch (error) {
     // Adobe did not answer (429, 5xx, no answer): nothing is known about the bucket.
     const failure = failureOf(error, session);
@@ -243,7 +278,11 @@ async function inspectOne(
   target: RotationTarget,
   { flowService }: Pick<Composition, 'flowService'>,
   session: RotationSession,
-  { probe, rotatorClientId, remembered }: { probe: boolean; rotatorClientId: string | undefined; remembered: RememberedConnection | undefined },
+  {
+    probe,
+    rotatorClientId,
+    remembered,
+  }: { probe: boolean; rotatorClientId: string | undefined; remembered: RememberedConnection | undefined },
 ): Promise<InspectedConnection> {
   const facts = targetFacts(target);
   const call: CallOptions = { auth: session.adobe, signal: session.deadline.signal, redactor: session.redactor };
@@ -272,10 +311,18 @@ async function inspectOne(
 /** Adobe's client secrets of the credential, or why they are unknown. Never throws. */
 async function clientSecretsOf(
   session: RotationSession,
-  { config, console, policy }: { config: Composition['config']; console: AdobeConsoleClient; policy: Composition['policy'] },
+  {
+    config,
+    console,
+    policy,
+  }: { config: Composition['config']; console: AdobeConsoleClient; policy: Composition['policy'] },
 ): Promise<AdobeClientSecretsView> {
   try {
-    return await describeAdobeClientSecrets(await session.secrets.adobeCredentials(), { console, imsUrl: config.imsUrl, policy });
+    return await describeAdobeClientSecrets(await session.secrets.adobeCredentials(), {
+      console,
+      imsUrl: config.imsUrl,
+      policy,
+    });
   } catch (error) {
     const { code, message } = describeFailure(error);
     return { unavailable: { code, message: session.redactor.redact(message) } };
@@ -297,11 +344,25 @@ export async function runInspect(
   const { targets, unknown } = selectTargets(config.targets, request);
   if (unknown.length > 0) {
     // Reported, not rejected (the caller asked): nothing was asked of Adobe.
-    return { inspected: [], checkedAt: new Date(now()).toISOString(), probe: request.probe, unknownConnectionIds: unknown };
+    return {
+      inspected: [],
+      checkedAt: new Date(now()).toISOString(),
+      probe: request.probe,
+      unknownConnectionIds: unknown,
+    };
   }
-  session.log.info('inspect started', { requested: request.connectionIds?.length ?? 'all', probe: request.probe, targetsOnly: request.targetsOnly });
+  session.log.info('inspect started', {
+    requested: request.connectionIds?.length ?? 'all',
+    probe: request.probe,
+    targetsOnly: request.targetsOnly,
+  });
   if (request.targetsOnly) {
-    return { inspected: targets.map(targetFacts), checkedAt: new Date(now()).toISOString(), probe: false, targetsOnly: true };
+    return {
+      inspected: targets.map(targetFacts),
+      checkedAt: new Date(now()).toISOString(),
+      probe: false,
+      targetsOnly: true,
+    };
   }
   // Read first: without the Adobe secret nothing can be asked, and every connection says why.
   let rotatorClientId: string | undefined;
@@ -337,17 +398,30 @@ export async function runInspect(
   const memory = unaskable ? new Map<string, RememberedConnection>() : await readMemory(targets, session);
   const [inspected, adobeClientSecrets] = await Promise.all([
     unaskable
-      ? Promise.resolve(targets.map((target) => ({ ...targetFacts(target), errorCode: unaskable.errorCode, error: unaskable.error })))
+      ? Promise.resolve(
+          targets.map((target) => ({ ...targetFacts(target), errorCode: unaskable.errorCode, error: unaskable.error })),
+        )
       : Promise.all(
           targets.map((target) =>
-            limit(() => inspectOne(target, composition, session, { probe: request.probe, rotatorClientId, remembered: memory.get(target.connectionId) })),
+            limit(() =>
+              inspectOne(target, composition, session, {
+                probe: request.probe,
+                rotatorClientId,
+                remembered: memory.get(target.connectionId),
+              }),
+            ),
           ),
         ),
     unaskable ? Promise.resolve(undefined) : clientSecretsOf(session, composition),
   ]);
   // Every connection refused for the same reason Adobe could not be asked at all (a token revoked and refused again): say it once.
   const [first] = inspected;
-  if (!adobe && first?.errorCode && UNASKABLE.test(first.errorCode) && inspected.every((entry) => entry.errorCode === first.errorCode)) {
+  if (
+    !adobe &&
+    first?.errorCode &&
+    UNASKABLE.test(first.errorCode) &&
+    inspected.every((entry) => entry.errorCode === first.errorCode)
+  ) {
     adobe = { errorCode: first.errorCode, error: first.error ?? '' };
   }
   const result: InspectResult = {

@@ -214,14 +214,21 @@ export function ledgerUpdate(
  * whole history now), or undefined while it is short enough. Conditional on its length, so an
  * entry appended meanwhile is never lost (that write trims next time).
  */
-export function historyTrim(tableName: string, connectionId: string, history: readonly LedgerHistoryEntry[]): UpdateItemCommandInput | undefined {
+export function historyTrim(
+  tableName: string,
+  connectionId: string,
+  history: readonly LedgerHistoryEntry[],
+): UpdateItemCommandInput | undefined {
   if (history.length < HISTORY_TRIM_AT) return undefined;
   return {
     TableName: tableName,
     Key: marshall({ [LEDGER_KEY]: connectionId }),
     UpdateExpression: 'SET history = :kept',
     ConditionExpression: 'size(history) = :length',
-    ExpressionAttributeValues: marshall({ ':kept': history.slice(-HISTORY_KEEP), ':length': history.length }, { removeUndefinedValues: true }),
+    ExpressionAttributeValues: marshall(
+      { ':kept': history.slice(-HISTORY_KEEP), ':length': history.length },
+      { removeUndefinedValues: true },
+    ),
   };
 }
 
@@ -235,7 +242,9 @@ export function toLedgerRecord(item: Record<string, unknown> | undefined): Ledge
     ...(item.lastAttempt ? { lastAttempt: item.lastAttempt as LedgerAttempt } : {}),
     consecutiveFailures: Number(item.consecutiveFailures ?? 0),
     history: Array.isArray(item.history) ? (item.history as LedgerHistoryEntry[]) : [],
-    ...(EXPLORE_FORMS.includes(item.exploreForm as ExploreForm) ? { exploreForm: item.exploreForm as ExploreForm } : {}),
+    ...(EXPLORE_FORMS.includes(item.exploreForm as ExploreForm)
+      ? { exploreForm: item.exploreForm as ExploreForm }
+      : {}),
   };
 }
 
@@ -293,7 +302,10 @@ export class RotationLedger {
    * When what each of `connectionIds` holds expires, by connection id, as its last rotation says
    * (a connection the ledger has not seen, or never rotated, is left out). Rejects on any DynamoDB failure.
    */
-  async heldExpiries(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, string>> {
+  async heldExpiries(
+    connectionIds: readonly string[],
+    { signal }: { signal?: AbortSignal } = {},
+  ): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (const item of await this.batchGet(connectionIds, 'lastRotation', { signal })) {
       const record = toLedgerRecord(item);
@@ -327,7 +339,9 @@ export class RotationLedger {
   ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
-      let batch: Record<string, AttributeValue>[] = keys.slice(start, start + BATCH_GET_KEYS).map((id) => marshall({ [LEDGER_KEY]: id }));
+      let batch: Record<string, AttributeValue>[] = keys
+        .slice(start, start + BATCH_GET_KEYS)
+        .map((id) => marshall({ [LEDGER_KEY]: id }));
       for (let round = 0; batch.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
         const response = await this.client.send(
           new BatchGetItemCommand({
@@ -335,7 +349,9 @@ export class RotationLedger {
               [this.tableName]: {
                 Keys: batch,
                 ...(consistent ? { ConsistentRead: true } : {}),
-                ...(projection ? { ProjectionExpression: `#id, ${projection}`, ExpressionAttributeNames: { '#id': LEDGER_KEY } } : {}),
+                ...(projection
+                  ? { ProjectionExpression: `#id, ${projection}`, ExpressionAttributeNames: { '#id': LEDGER_KEY } }
+                  : {}),
               },
             },
           }),
@@ -355,7 +371,10 @@ export class RotationLedger {
    * leaves unprocessed are asked for again a few times, and any still left are simply not in the
    * answer (their connections are treated as new). Rejects on any DynamoDB failure.
    */
-  async remembered(connectionIds: readonly string[], { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, RememberedConnection>> {
+  async remembered(
+    connectionIds: readonly string[],
+    { signal }: { signal?: AbortSignal } = {},
+  ): Promise<Map<string, RememberedConnection>> {
     const found = new Map<string, RememberedConnection>();
     for (const item of await this.batchGet(connectionIds, 'exploreForm, lastAttempt', { signal, consistent: false })) {
       const record = toLedgerRecord(item);
@@ -375,7 +394,11 @@ export class RotationLedger {
    * still left are simply not in the answer (their connections rotate again: wasteful, not wrong).
    * Rejects on any DynamoDB failure.
    */
-  async rotatedInTick(connectionIds: readonly string[], executionId: string, { signal }: { signal?: AbortSignal } = {}): Promise<Map<string, LedgerRotation>> {
+  async rotatedInTick(
+    connectionIds: readonly string[],
+    executionId: string,
+    { signal }: { signal?: AbortSignal } = {},
+  ): Promise<Map<string, LedgerRotation>> {
     const found = new Map<string, LedgerRotation>();
     for (const item of await this.batchGet(connectionIds, 'lastRotation', { signal })) {
       const record = toLedgerRecord(item);
@@ -387,7 +410,11 @@ export class RotationLedger {
   /** One connection's item, consistently read (the CLI's `status`). */
   async get(connectionId: string): Promise<LedgerRecord | undefined> {
     const response = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall({ [LEDGER_KEY]: connectionId }), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ [LEDGER_KEY]: connectionId }),
+        ConsistentRead: true,
+      }),
     );
     return toLedgerRecord(response.Item && unmarshall(response.Item));
   }

@@ -8,7 +8,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricUnit as MetricUnitValue } from '@aws-lambda-powertools/metrics/types';
-import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, METRIC, METRIC_DIMENSION, metricShardOf, type RotationTarget } from '../core/contract.js';
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  DEFAULT_SERVICE_NAME,
+  METRIC,
+  METRIC_DIMENSION,
+  metricShardOf,
+  type RotationTarget,
+} from '../core/contract.js';
 import { secondsUntil } from './held-credentials.js';
 import type { ConnectionResult } from './summary.js';
 
@@ -66,7 +73,11 @@ export class RotatorMetrics {
    * @param paused the connection is paused: its per-connection series also carry `paused`, which
    * the per-connection alarms' queries (exactly `connectionId`, `rotator`, `service`) leave out.
    */
-  publishConnection(connectionId: string, values: ReadonlyArray<readonly [name: string, unit: MetricUnitValue, value: number]>, paused = false): void {
+  publishConnection(
+    connectionId: string,
+    values: ReadonlyArray<readonly [name: string, unit: MetricUnitValue, value: number]>,
+    paused = false,
+  ): void {
     if (values.length === 0) return;
     const { connection } = this;
     connection.addDimension(METRIC_DIMENSION.connectionId, connectionId);
@@ -161,7 +172,8 @@ export class OutcomeRecorder {
       if (result.status === 'rotated') run.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
       if (result.status === 'failed') run.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
       if (seconds !== undefined) run.addMetric(METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds);
-      if (result.dataflowRunsFailed) run.addMetric(METRIC.dataflowRunFailed, MetricUnit.Count, result.dataflowRunsFailed);
+      if (result.dataflowRunsFailed)
+        run.addMetric(METRIC.dataflowRunFailed, MetricUnit.Count, result.dataflowRunsFailed);
       return;
     }
     const values: Array<readonly [string, MetricUnitValue, number]> = [];
@@ -170,7 +182,8 @@ export class OutcomeRecorder {
       values.push([METRIC.rotationFailed, MetricUnit.Count, result.status === 'failed' ? 1 : 0]);
     }
     if (seconds !== undefined) values.push([METRIC.secondsUntilCredentialExpiry, MetricUnit.Seconds, seconds]);
-    if (result.dataflowRunsFailed !== undefined) values.push([METRIC.dataflowRunFailed, MetricUnit.Count, result.dataflowRunsFailed]);
+    if (result.dataflowRunsFailed !== undefined)
+      values.push([METRIC.dataflowRunFailed, MetricUnit.Count, result.dataflowRunsFailed]);
     this.metrics.publishConnection(result.connectionId, values, result.status === 'paused');
   }
 
@@ -181,7 +194,8 @@ export class OutcomeRecorder {
    * every rotated connection already reports its own 0.
    */
   runOutcome({ failed, everyTarget }: { failed: number; everyTarget: boolean }): void {
-    if (!this.metrics.connectionMetrics && everyTarget && failed === 0) this.metrics.run.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
+    if (!this.metrics.connectionMetrics && everyTarget && failed === 0)
+      this.metrics.run.addMetric(METRIC.rotationFailed, MetricUnit.Count, 0);
   }
 
   /**

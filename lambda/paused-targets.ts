@@ -20,14 +20,22 @@ export interface PausedTarget {
  * in force. A ledger that cannot be read is logged, and every target rotates: rotating a paused
  * connection is wasteful at worst, letting an unpaused one expire is not.
  */
-export async function pausedTargets(targets: readonly RotationTarget[], session: RotationSession, now: number): Promise<Map<string, PausedTarget>> {
+export async function pausedTargets(
+  targets: readonly RotationTarget[],
+  session: RotationSession,
+  now: number,
+): Promise<Map<string, PausedTarget>> {
   const paused = new Map<string, PausedTarget>();
   const { ledger } = session;
   if (!ledger) return paused;
   try {
     const signal = session.deadline.gateSignal();
     const { pauses, invalid } = await ledger.pauses({ signal });
-    if (invalid > 0) session.log.warn('the ledger holds pause entries that are not pauses; they are ignored', { table: ledger.tableName, invalid });
+    if (invalid > 0)
+      session.log.warn('the ledger holds pause entries that are not pauses; they are ignored', {
+        table: ledger.tableName,
+        invalid,
+      });
     const covered = targets.flatMap((target) => {
       const pause = pauseOf(target.connectionId, pauses, now);
       return pause ? [[target.connectionId, pause] as const] : [];
@@ -37,7 +45,8 @@ export async function pausedTargets(targets: readonly RotationTarget[], session:
       covered.map(([id]) => id),
       { signal },
     );
-    for (const [id, pause] of covered) paused.set(id, { pause, ...(held.has(id) ? { heldCredentialsExpireAt: held.get(id)! } : {}) });
+    for (const [id, pause] of covered)
+      paused.set(id, { pause, ...(held.has(id) ? { heldCredentialsExpireAt: held.get(id)! } : {}) });
     return paused;
   } catch (error) {
     session.log.warn('rotation ledger read failed; pauses cannot be honoured, so every target is rotated', {
@@ -50,7 +59,10 @@ export async function pausedTargets(targets: readonly RotationTarget[], session:
 }
 
 /** The result of a target a pause kept from rotating: nothing was asked of Adobe or STS. */
-export function pausedResult(target: RotationTarget, { pause, heldCredentialsExpireAt }: PausedTarget): ConnectionResult {
+export function pausedResult(
+  target: RotationTarget,
+  { pause, heldCredentialsExpireAt }: PausedTarget,
+): ConnectionResult {
   return {
     connectionId: target.connectionId,
     sandboxName: target.sandboxName,

@@ -71,10 +71,14 @@ export interface InspectRequest {
 }
 
 /** What an invocation is asked to do. */
-export type Invocation = { readonly kind: 'rotate'; readonly request: RotationRequest } | { readonly kind: 'inspect'; readonly request: InspectRequest };
+export type Invocation =
+  | { readonly kind: 'rotate'; readonly request: RotationRequest }
+  | { readonly kind: 'inspect'; readonly request: InspectRequest };
 
 const connectionIdsSchema = z
-  .array(z.guid({ error: requiredOr('must be a connection id (uuid)') }), { error: 'must be an array of connection ids' })
+  .array(z.guid({ error: requiredOr('must be a connection id (uuid)') }), {
+    error: 'must be an array of connection ids',
+  })
   .min(1, 'must list at least one connection id (omit it to rotate every target)')
   .max(MAX_TARGETS, `must list at most ${MAX_TARGETS} connection ids`);
 
@@ -83,7 +87,9 @@ const MAX_CALLER_CHARS = 2048;
 
 /** The values of a manual request's `unknownConnections`. */
 export const UNKNOWN_CONNECTIONS = ['reject', 'report'] as const;
-const unknownConnectionsSchema = z.enum(UNKNOWN_CONNECTIONS, { error: `must be ${UNKNOWN_CONNECTIONS.map((value) => `"${value}"`).join(' or ')}` });
+const unknownConnectionsSchema = z.enum(UNKNOWN_CONNECTIONS, {
+  error: `must be ${UNKNOWN_CONNECTIONS.map((value) => `"${value}"`).join(' or ')}`,
+});
 
 const manualRequestSchema = z
   .object({
@@ -110,22 +116,40 @@ const inspectRequestSchema = z
     unknownConnections: unknownConnectionsSchema.optional(),
     discover: z.literal(true, { error: 'must be true (omit it to inspect the targets)' }).optional(),
     sandboxes: z
-      .array(z.string().regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens'), { error: 'must be a list of sandbox names' })
+      .array(z.string().regex(SANDBOX_NAME, 'must be a sandbox name: lower-case letters, digits and hyphens'), {
+        error: 'must be a list of sandbox names',
+      })
       .max(MAX_DISCOVER_SANDBOXES, `must name at most ${MAX_DISCOVER_SANDBOXES} sandboxes`)
       .optional(),
     // Sent along with `inspect` so that a function from before inspect existed takes the request for
     // a manual dry run and refuses its unknown field, instead of taking it for a scheduled event.
-    dryRun: z.literal(true, { error: 'must be true when given with inspect (an inspect request changes nothing)' }).optional(),
+    dryRun: z
+      .literal(true, { error: 'must be true when given with inspect (an inspect request changes nothing)' })
+      .optional(),
   })
   .strict();
 
 const MANUAL_FIELDS = ['connectionIds', 'dryRun', 'unknownConnections', 'caller'];
 /** Fields only an inspect request has: an event with one is never taken for a rotation of every target. */
 const INSPECT_ONLY_FIELDS = ['inspect', 'probe', 'targetsOnly', 'discover', 'sandboxes'];
-const INSPECT_FIELDS = ['inspect', 'connectionIds', 'probe', 'targetsOnly', 'unknownConnections', 'discover', 'sandboxes', 'dryRun'];
+const INSPECT_FIELDS = [
+  'inspect',
+  'connectionIds',
+  'probe',
+  'targetsOnly',
+  'unknownConnections',
+  'discover',
+  'sandboxes',
+  'dryRun',
+];
 
 function isManualRequest(event: unknown): event is Record<string, unknown> {
-  return typeof event === 'object' && event !== null && !Array.isArray(event) && [...MANUAL_FIELDS, ...INSPECT_ONLY_FIELDS].some((field) => field in event);
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    !Array.isArray(event) &&
+    [...MANUAL_FIELDS, ...INSPECT_ONLY_FIELDS].some((field) => field in event)
+  );
 }
 
 /** The problems of a failed parse, each naming its field. */
@@ -135,7 +159,8 @@ function issuesOf(error: z.ZodError, allowed: readonly string[]): string[] {
       .map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`))
       .join('')
       .replace(/^\./, '');
-    if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}; allowed: ${allowed.join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      return `unknown field(s) ${issue.keys.join(', ')}; allowed: ${allowed.join(', ')}`;
     return `${field || '(request)'}: ${issue.message}`;
   });
 }
@@ -144,7 +169,8 @@ function refuseDuplicates(ids: readonly string[] | undefined): void {
   if (!ids) return;
   const seen = new Set<string>();
   const duplicates = ids.filter((id) => seen.size === seen.add(id.toLowerCase()).size);
-  if (duplicates.length > 0) throw new RequestValidationError([`connectionIds: lists ${duplicates.join(', ')} more than once`]);
+  if (duplicates.length > 0)
+    throw new RequestValidationError([`connectionIds: lists ${duplicates.join(', ')} more than once`]);
 }
 
 /**
@@ -152,13 +178,19 @@ function refuseDuplicates(ids: readonly string[] | undefined): void {
  * scheduled). Throws {@link RequestValidationError} naming the bad field.
  */
 export function parseInvocation(event: unknown): Invocation {
-  if (typeof event !== 'object' || event === null || Array.isArray(event) || !INSPECT_ONLY_FIELDS.some((field) => field in event)) {
+  if (
+    typeof event !== 'object' ||
+    event === null ||
+    Array.isArray(event) ||
+    !INSPECT_ONLY_FIELDS.some((field) => field in event)
+  ) {
     return { kind: 'rotate', request: parseRotationRequest(event) };
   }
   const parsed = inspectRequestSchema.safeParse(event);
   if (!parsed.success) throw new RequestValidationError(issuesOf(parsed.error, INSPECT_FIELDS));
   refuseDuplicates(parsed.data.connectionIds);
-  if (parsed.data.sandboxes && !parsed.data.discover) throw new RequestValidationError(['sandboxes: only with "discover": true']);
+  if (parsed.data.sandboxes && !parsed.data.discover)
+    throw new RequestValidationError(['sandboxes: only with "discover": true']);
   return {
     kind: 'inspect',
     request: {

@@ -33,7 +33,13 @@ export interface RotationClients {
   readonly flowService: ExploreClient &
     ListingClient & {
       getConnection(connectionId: string, sandboxName: string, call?: CallOptions): Promise<BaseConnection>;
-      patchConnection(connectionId: string, sandboxName: string, etag: string, operations: readonly JsonPatchOperation[], call?: CallOptions): Promise<string>;
+      patchConnection(
+        connectionId: string,
+        sandboxName: string,
+        etag: string,
+        operations: readonly JsonPatchOperation[],
+        call?: CallOptions,
+      ): Promise<string>;
     };
   readonly minter: { mint(target: RotationTarget, call: MintCall): Promise<MintedCredentials> };
 }
@@ -69,7 +75,10 @@ export function checkRotatable(connection: BaseConnection): void {
  * One JSON Patch that replaces the three credential params together: `replace` for a param the
  * GET showed (masked or not), `add` for one it did not (RFC 6902 `replace` needs the member to exist).
  */
-export function buildCredentialPatch(shownParams: Record<string, unknown> | undefined, credentials: MintedCredentials): JsonPatchOperation[] {
+export function buildCredentialPatch(
+  shownParams: Record<string, unknown> | undefined,
+  credentials: MintedCredentials,
+): JsonPatchOperation[] {
   const values: Record<(typeof CREDENTIAL_PARAMS)[number], string> = {
     s3AccessKey: credentials.accessKeyId,
     s3SecretKey: credentials.secretAccessKey,
@@ -93,7 +102,11 @@ export interface RotateOptions {
 }
 
 /** What Adobe is asked to list and read for a connection of this scope. */
-function accessPlan(target: RotationTarget, scope: ConnectionScope, rememberedForm: ExploreForm | undefined): AccessPlan {
+function accessPlan(
+  target: RotationTarget,
+  scope: ConnectionScope,
+  rememberedForm: ExploreForm | undefined,
+): AccessPlan {
   return {
     connectionId: target.connectionId,
     sandboxName: target.sandboxName,
@@ -158,8 +171,14 @@ export async function rotateConnection(
     const resolved = resolveScope(target, connection);
     if ('mismatch' in resolved) throw new ConnectionScopeError(resolved.mismatch);
     const { scope } = resolved;
-    const narrowed = scope.narrowedTo ? { ...target, bucketName: scope.narrowedTo.bucketName, folderPath: scope.narrowedTo.folderPath } : target;
-    minting = clients.minter.mint(narrowed as RotationTarget, { signal, secrets: session.secrets, redactor: session.redactor });
+    const narrowed = scope.narrowedTo
+      ? { ...target, bucketName: scope.narrowedTo.bucketName, folderPath: scope.narrowedTo.folderPath }
+      : target;
+    minting = clients.minter.mint(narrowed as RotationTarget, {
+      signal,
+      secrets: session.secrets,
+      redactor: session.redactor,
+    });
     minting.catch(() => undefined); // awaited below; this only keeps an early rejection from being "unhandled"
     const plan = () => accessPlan(target, scope, options.exploreForm?.());
     // A dry run changes nothing, so Adobe's check is of what the connection holds now.
@@ -207,7 +226,9 @@ export async function rotateConnection(
           ...narrowing(scope),
           ...(etagConflicts ? { etagConflicts } : {}),
         };
-        return verify ? await verifyRotation(rotated, plan(), clients.flowService, call) : { ...rotated, adobeVerified: false };
+        return verify
+          ? await verifyRotation(rotated, plan(), clients.flowService, call)
+          : { ...rotated, adobeVerified: false };
       } catch (error) {
         if (!(error instanceof FlowServiceError) || error.statusCode !== 412) throw error;
         etagConflicts += 1;
@@ -264,12 +285,22 @@ export function reverifyRotation(
   clients: RotationClients,
   session: RotationSession,
 ): Promise<ConnectionResult> {
-  const scope = target.bucketName ? { reads: { bucketName: target.bucketName, ...(target.folderPath ? { folderPath: target.folderPath } : {}) } } : {};
-  return reverify(previous, accessPlan(target, scope, previous.exploreForm), clients.flowService, flowServiceCall(target, session));
+  const scope = target.bucketName
+    ? { reads: { bucketName: target.bucketName, ...(target.folderPath ? { folderPath: target.folderPath } : {}) } }
+    : {};
+  return reverify(
+    previous,
+    accessPlan(target, scope, previous.exploreForm),
+    clients.flowService,
+    flowServiceCall(target, session),
+  );
 }
 
 /** A PATCH is atomic: whether or not an aborted one landed, the connection holds one complete set. */
-function stoppedAtDeadline(base: Pick<ConnectionResult, 'connectionId' | 'sandboxName' | 'attempts'>, patchSent: boolean): ConnectionResult {
+function stoppedAtDeadline(
+  base: Pick<ConnectionResult, 'connectionId' | 'sandboxName' | 'attempts'>,
+  patchSent: boolean,
+): ConnectionResult {
   return {
     ...base,
     status: 'failed',

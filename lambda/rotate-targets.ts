@@ -9,7 +9,13 @@ import type { RotationTarget } from './config.js';
 import type { LedgerRotation, RememberedConnection, RotationLedger, RunTrigger } from './ledger.js';
 import { pausedResult, type PausedTarget } from './paused-targets.js';
 import type { ScheduleTick } from './request.js';
-import { patchLanded, reverifyRotation, rotateConnection, type RotateOptions, type RotationClients } from './rotate-connection.js';
+import {
+  patchLanded,
+  reverifyRotation,
+  rotateConnection,
+  type RotateOptions,
+  type RotationClients,
+} from './rotate-connection.js';
 import { checkIngestion, readMemory, type IngestionFields } from './run-checks.js';
 import type { RotationSession } from './session.js';
 import type { ConnectionResult } from './summary.js';
@@ -19,7 +25,8 @@ function notStarted(target: RotationTarget): ConnectionResult {
     connectionId: target.connectionId,
     sandboxName: target.sandboxName,
     status: 'failed',
-    error: 'not attempted: the invocation was about to reach its timeout; raise the function timeout or ROTATION_CONCURRENCY',
+    error:
+      'not attempted: the invocation was about to reach its timeout; raise the function timeout or ROTATION_CONCURRENCY',
     errorCode: 'OUT_OF_TIME',
     attempts: 0,
   };
@@ -78,12 +85,15 @@ async function rotatedInTick(
       { signal: session.deadline.signal },
     );
   } catch (error) {
-    session.log.warn('rotation ledger read failed; a connection an earlier delivery of this scheduled run rotated is rotated again', {
-      table: session.ledger.tableName,
-      executionId: tick.executionId,
-      errorName: (error as Error)?.name ?? 'Error',
-      error: session.redactor.redact(String((error as Error)?.message ?? error)).slice(0, 300),
-    });
+    session.log.warn(
+      'rotation ledger read failed; a connection an earlier delivery of this scheduled run rotated is rotated again',
+      {
+        table: session.ledger.tableName,
+        executionId: tick.executionId,
+        errorName: (error as Error)?.name ?? 'Error',
+        error: session.redactor.redact(String((error as Error)?.message ?? error)).slice(0, 300),
+      },
+    );
     return new Map();
   }
 }
@@ -107,7 +117,8 @@ export async function rotateTargets(
   const limit = pLimit(options.concurrency);
   const { deadline, recorder } = session;
   const { tick, trigger: given, paused, ...rotateOptions } = options;
-  const trigger: RunTrigger = given ?? (tick ? { kind: 'schedule', executionId: tick.executionId } : { kind: 'manual' });
+  const trigger: RunTrigger =
+    given ?? (tick ? { kind: 'schedule', executionId: tick.executionId } : { kind: 'manual' });
   // Read while the connections start: a form is needed only when Adobe is asked, several requests later.
   const memory = options.verifyWithAdobe ? readMemory(targets, session) : undefined;
   let remembered: ReadonlyMap<string, RememberedConnection> | undefined;
@@ -119,7 +130,11 @@ export async function rotateTargets(
   const ingestionLimit = pLimit(options.concurrency);
   const ingestionOf = (target: RotationTarget): Promise<IngestionFields | undefined> =>
     memory && !options.dryRun
-      ? memory.then((known) => ingestionLimit(() => checkIngestion(target, clients.flowService, session, known.get(target.connectionId)?.lastAttemptAt)))
+      ? memory.then((known) =>
+          ingestionLimit(() =>
+            checkIngestion(target, clients.flowService, session, known.get(target.connectionId)?.lastAttemptAt),
+          ),
+        )
       : Promise.resolve(undefined);
   const attempt = (target: RotationTarget, number: number) =>
     limit(async () =>
@@ -133,7 +148,8 @@ export async function rotateTargets(
     );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
     // Only for a connection Flow Service showed: one it could not read (not found, refused, down) has no chain to read either.
-    const ingestion = result.previousEtag !== undefined && !deadline.signal.aborted ? await ingestionOf(target) : undefined;
+    const ingestion =
+      result.previousEtag !== undefined && !deadline.signal.aborted ? await ingestionOf(target) : undefined;
     const final = await keepInLedger(target, { ...result, ...ingestion }, session, trigger);
     recorder.connectionOutcome(final, session.loggerFor(target));
     return final;
@@ -151,11 +167,13 @@ export async function rotateTargets(
       }
       const rotation = earlier.get(target.connectionId);
       if (rotation && tick) {
-        session.loggerFor(target).info('connection already rotated by an earlier delivery of this scheduled run; not patched again', {
-          executionId: tick.executionId,
-          rotatedAt: rotation.at,
-          etag: rotation.etag,
-        });
+        session
+          .loggerFor(target)
+          .info('connection already rotated by an earlier delivery of this scheduled run; not patched again', {
+            executionId: tick.executionId,
+            rotatedAt: rotation.at,
+            etag: rotation.etag,
+          });
         return rotatedEarlier(target, rotation, tick);
       }
       const result = await attempt(target, 1);
@@ -170,8 +188,13 @@ export async function rotateTargets(
       if (deadline.hasTimeToStart()) {
         session
           .loggerFor(target)
-          .warn('connection failed for a reason that may pass; one more attempt at the end of the run', { errorCode: result.errorCode, error: result.error });
-        final = patchLanded(result) ? await limit(() => reverifyRotation(result, target, clients, session)) : await attempt(target, 2);
+          .warn('connection failed for a reason that may pass; one more attempt at the end of the run', {
+            errorCode: result.errorCode,
+            error: result.error,
+          });
+        final = patchLanded(result)
+          ? await limit(() => reverifyRotation(result, target, clients, session))
+          : await attempt(target, 2);
       } else {
         final = { ...result, error: `${result.error}; no time was left for another attempt in this run` };
       }
@@ -189,7 +212,12 @@ export async function rotateTargets(
  * rotator last rotated it, which Flow Service's `updatedAt` forgets at anyone's edit. A failed
  * write is logged and counted, and never fails the rotation.
  */
-async function keepInLedger(target: RotationTarget, result: ConnectionResult, session: RotationSession, trigger: RunTrigger): Promise<ConnectionResult> {
+async function keepInLedger(
+  target: RotationTarget,
+  result: ConnectionResult,
+  session: RotationSession,
+  trigger: RunTrigger,
+): Promise<ConnectionResult> {
   if (!session.ledger || result.status === 'dry-run') return result;
   let previous: Awaited<ReturnType<RotationLedger['record']>>;
   try {

@@ -12,7 +12,10 @@ import type { ConnectionResult } from './summary.js';
 const plans = new WeakMap<ConnectionResult, AccessPlan>();
 
 /** What the result says of Adobe's answers. */
-type AccessFields = Pick<ConnectionResult, 'adobeVerified' | 'adobeCanList' | 'adobeCanRead' | 'adobeReadUnproven' | 'exploreForm'>;
+type AccessFields = Pick<
+  ConnectionResult,
+  'adobeVerified' | 'adobeCanList' | 'adobeCanRead' | 'adobeReadUnproven' | 'exploreForm'
+>;
 
 function accessFields(access: AdobeAccess): AccessFields {
   if (!access.canList) return { adobeVerified: false, adobeCanList: false };
@@ -27,10 +30,16 @@ function accessFields(access: AdobeAccess): AccessFields {
 }
 
 /** Why Adobe's refusal means ingestion would fail, and where to look: permissions to list, or to read (objects, KMS). */
-function refusalWords(access: AdobeAccess, call: CallOptions, held: string): { readonly error: string; readonly errorCode: string } {
+function refusalWords(
+  access: AdobeAccess,
+  call: CallOptions,
+  held: string,
+): { readonly error: string; readonly errorCode: string } {
   if (!access.canList) {
     const { message, code } = describeIn(access.listRefusal, call);
-    const both = access.bothFormsRefused ? " (Adobe refused the path both absolute and relative to the connection's own folder)" : '';
+    const both = access.bothFormsRefused
+      ? " (Adobe refused the path both absolute and relative to the connection's own folder)"
+      : '';
     return {
       errorCode: code,
       error:
@@ -57,9 +66,19 @@ function refusalWords(access: AdobeAccess, call: CallOptions, held: string): { r
  * 5xx after got's retries, a timeout) says nothing about the bucket: that entry is `transient`, and
  * its one more attempt only asks Adobe again ({@link reverifyRotation}).
  */
-export async function verifyRotation(rotated: ConnectionResult, plan: AccessPlan, client: ExploreClient, call: CallOptions): Promise<ConnectionResult> {
+export async function verifyRotation(
+  rotated: ConnectionResult,
+  plan: AccessPlan,
+  client: ExploreClient,
+  call: CallOptions,
+): Promise<ConnectionResult> {
   const inPlace = `the connection now holds the new credentials (etag ${rotated.etag}), but`;
-  const unverified = { ...rotated, status: 'failed', heldCredentialsExpireAt: rotated.expiresAt, adobeVerified: false } as const;
+  const unverified = {
+    ...rotated,
+    status: 'failed',
+    heldCredentialsExpireAt: rotated.expiresAt,
+    adobeVerified: false,
+  } as const;
   let result: ConnectionResult;
   try {
     const access = await checkAdobeAccess(client, plan, call);
@@ -85,14 +104,21 @@ export async function verifyRotation(rotated: ConnectionResult, plan: AccessPlan
         error: `${inPlace} Adobe could not list or read with them because Flow Service did not answer, which says nothing about the bucket: ${message}`,
       };
     } else {
-      result = { ...unverified, errorCode: code, error: `${inPlace} Adobe's check of them could not be made: ${message}` };
+      result = {
+        ...unverified,
+        errorCode: code,
+        error: `${inPlace} Adobe's check of them could not be made: ${message}`,
+      };
     }
   }
   plans.set(result, plan);
   return result;
 }
 
-const prefixed = (words: { error: string; errorCode: string }, prefix: string) => ({ ...words, error: `${prefix} ${words.error}` });
+const prefixed = (words: { error: string; errorCode: string }, prefix: string) => ({
+  ...words,
+  error: `${prefix} ${words.error}`,
+});
 
 /**
  * The one more attempt for a rotation whose PATCH landed but whose check Adobe did not answer:
@@ -100,7 +126,12 @@ const prefixed = (words: { error: string; errorCode: string }, prefix: string) =
  * patching again would only replace credentials nobody has found wrong.
  * @param fallbackPlan the plan when the earlier result's is not known (it was not made here).
  */
-export function reverifyRotation(previous: ConnectionResult, fallbackPlan: AccessPlan, client: ExploreClient, call: CallOptions): Promise<ConnectionResult> {
+export function reverifyRotation(
+  previous: ConnectionResult,
+  fallbackPlan: AccessPlan,
+  client: ExploreClient,
+  call: CallOptions,
+): Promise<ConnectionResult> {
   const {
     error: _error,
     errorCode: _errorCode,
@@ -113,7 +144,12 @@ export function reverifyRotation(previous: ConnectionResult, fallbackPlan: Acces
     exploreForm: _form,
     ...rotated
   } = previous;
-  return verifyRotation({ ...rotated, status: 'rotated', attempts: previous.attempts + 1 }, plans.get(previous) ?? fallbackPlan, client, call);
+  return verifyRotation(
+    { ...rotated, status: 'rotated', attempts: previous.attempts + 1 },
+    plans.get(previous) ?? fallbackPlan,
+    client,
+    call,
+  );
 }
 
 /** Dry run: can Adobe list and read with what the connection holds now? Never throws. */
@@ -146,5 +182,9 @@ export function describeIn(error: unknown, call: CallOptions): FailureDescriptio
   const failure = describeFailure(error);
   if (!call.redactor) return failure;
   const { redactor } = call;
-  return { ...failure, message: redactor.redact(failure.message), ...(failure.adobeDetail ? { adobeDetail: redactor.redact(failure.adobeDetail) } : {}) };
+  return {
+    ...failure,
+    message: redactor.redact(failure.message),
+    ...(failure.adobeDetail ? { adobeDetail: redactor.redact(failure.adobeDetail) } : {}),
+  };
 }

@@ -26,7 +26,10 @@ const errorFields = (error: unknown, session: RotationSession) => ({
  * per 100). Without a ledger, or when the read fails or takes too long (logged), every connection is
  * treated as new. Never rejects.
  */
-export async function readMemory(targets: readonly RotationTarget[], session: RotationSession): Promise<ReadonlyMap<string, RememberedConnection>> {
+export async function readMemory(
+  targets: readonly RotationTarget[],
+  session: RotationSession,
+): Promise<ReadonlyMap<string, RememberedConnection>> {
   if (!session.ledger || targets.length === 0) return new Map();
   try {
     return await session.ledger.remembered(
@@ -34,10 +37,13 @@ export async function readMemory(targets: readonly RotationTarget[], session: Ro
       { signal: AbortSignal.any([session.deadline.signal, AbortSignal.timeout(MEMORY_READ_BUDGET_MS)]) },
     );
   } catch (error) {
-    session.log.warn('rotation ledger read failed; every connection tries the absolute explore path first and counts every failed dataflow run', {
-      table: session.ledger.tableName,
-      ...errorFields(error, session),
-    });
+    session.log.warn(
+      'rotation ledger read failed; every connection tries the absolute explore path first and counts every failed dataflow run',
+      {
+        table: session.ledger.tableName,
+        ...errorFields(error, session),
+      },
+    );
     return new Map();
   }
 }
@@ -57,17 +63,30 @@ export async function checkIngestion(
   since: string | undefined,
 ): Promise<IngestionFields | undefined> {
   try {
-    const readings = await flowsReading(client, target.connectionId, target.sandboxName, flowServiceCall(target, session));
+    const readings = await flowsReading(
+      client,
+      target.connectionId,
+      target.sandboxName,
+      flowServiceCall(target, session),
+    );
     const { flows, failed, errorCodes } = ingestionSince(readings, since === undefined ? undefined : Date.parse(since));
     if (failed > 0) {
       session.loggerFor(target).warn('a dataflow reading the connection failed its last run', {
-        failedFlowIds: readings.filter((reading) => reading.lastRun?.status === 'failed').map((reading) => reading.flowId),
+        failedFlowIds: readings
+          .filter((reading) => reading.lastRun?.status === 'failed')
+          .map((reading) => reading.flowId),
         dataflowRunErrorCodes: errorCodes,
       });
     }
-    return { dataflows: flows, dataflowRunsFailed: failed, ...(errorCodes.length ? { dataflowRunErrorCodes: errorCodes } : {}) };
+    return {
+      dataflows: flows,
+      dataflowRunsFailed: failed,
+      ...(errorCodes.length ? { dataflowRunErrorCodes: errorCodes } : {}),
+    };
   } catch (error) {
-    session.loggerFor(target).warn('dataflow runs could not be read; the rotation itself is unaffected', errorFields(error, session));
+    session
+      .loggerFor(target)
+      .warn('dataflow runs could not be read; the rotation itself is unaffected', errorFields(error, session));
     return undefined;
   }
 }
@@ -90,20 +109,29 @@ export async function findUnmanagedTemporary(
         auth: session.adobe,
         signal: session.deadline.signal,
         redactor: session.redactor,
-        onRetry: (details: RetryDetails) => session.log.warn('retrying Flow Service request', { ...details, sandboxName }),
+        onRetry: (details: RetryDetails) =>
+          session.log.warn('retrying Flow Service request', { ...details, sandboxName }),
       };
       try {
         const connections = await s3ConnectionsIn(client, sandboxName, managed, call);
-        const connectionIds = connections.filter((connection) => connection.kind === 'unmanaged-temporary').map((connection) => connection.connectionId);
+        const connectionIds = connections
+          .filter((connection) => connection.kind === 'unmanaged-temporary')
+          .map((connection) => connection.connectionId);
         if (connectionIds.length > 0) {
-          session.log.warn('S3 connections with temporary credentials that no target rotates: they stop ingesting when the credentials expire', {
-            sandboxName,
-            unmanagedTemporaryConnectionIds: connectionIds,
-          });
+          session.log.warn(
+            'S3 connections with temporary credentials that no target rotates: they stop ingesting when the credentials expire',
+            {
+              sandboxName,
+              unmanagedTemporaryConnectionIds: connectionIds,
+            },
+          );
         }
         return { sandboxName, connectionIds };
       } catch (error) {
-        session.log.warn('S3 connections could not be listed; the rotations are unaffected', { sandboxName, ...errorFields(error, session) });
+        session.log.warn('S3 connections could not be listed; the rotations are unaffected', {
+          sandboxName,
+          ...errorFields(error, session),
+        });
         return undefined;
       }
     }),

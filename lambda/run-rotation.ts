@@ -56,7 +56,11 @@ export async function runRotation(
   { config, flowService, minter }: Pick<Composition, 'config' | 'flowService' | 'minter'>,
   session: RotationSession,
 ): Promise<RotationSummary> {
-  session.log.info('rotation started', { manual: request.manual, dryRun: request.dryRun, requested: request.connectionIds?.length ?? 'all' });
+  session.log.info('rotation started', {
+    manual: request.manual,
+    dryRun: request.dryRun,
+    requested: request.connectionIds?.length ?? 'all',
+  });
   const { targets, unknown } = selectTargets(config.targets, request);
   if (unknown.length > 0) {
     // Reported, not rejected (the caller asked): nothing was rotated, and nothing is counted.
@@ -65,7 +69,8 @@ export async function runRotation(
   }
   const everyTarget = !request.connectionIds && !request.dryRun;
   const paused = !everyTarget ? undefined : await pausedTargets(targets, session, Date.now());
-  if (paused && paused.size > 0) session.log.info('paused connections are left alone in this run', { paused: paused.size });
+  if (paused && paused.size > 0)
+    session.log.info('paused connections are left alone in this run', { paused: paused.size });
   const results = await rotateTargets(targets, { flowService, minter }, session, {
     dryRun: request.dryRun,
     verifyWithAdobe: config.verifyWithAdobe,
@@ -84,9 +89,14 @@ export async function runRotation(
   // Counted only when every sandbox was listed: a 0 from a listing Adobe refused would clear the alarm.
   const sandboxCount = new Set(targets.map((target) => target.sandboxName)).size;
   if (unmanagedTemporaryConnections?.length === sandboxCount) {
-    session.recorder.unmanagedTemporaryConnections(unmanagedTemporaryConnections.reduce((count, sandbox) => count + sandbox.connectionIds.length, 0));
+    session.recorder.unmanagedTemporaryConnections(
+      unmanagedTemporaryConnections.reduce((count, sandbox) => count + sandbox.connectionIds.length, 0),
+    );
   }
-  const summary = { ...summarize(results, request.dryRun), ...(unmanagedTemporaryConnections ? { unmanagedTemporaryConnections } : {}) };
+  const summary = {
+    ...summarize(results, request.dryRun),
+    ...(unmanagedTemporaryConnections ? { unmanagedTemporaryConnections } : {}),
+  };
   session.recorder.runOutcome({ failed: summary.failed, everyTarget });
   const retried = results.filter((result) => result.attempts > 1).length;
   session.log[summary.failed > 0 ? 'warn' : 'info']('rotation finished', {
@@ -97,7 +107,13 @@ export async function runRotation(
     retried,
     dryRun: request.dryRun,
     targets: targets.length,
-    ...(summary.failed > 0 ? { failedConnectionIds: results.filter((result) => result.status === 'failed').map((result) => result.connectionId) } : {}),
+    ...(summary.failed > 0
+      ? {
+          failedConnectionIds: results
+            .filter((result) => result.status === 'failed')
+            .map((result) => result.connectionId),
+        }
+      : {}),
   });
   return summary;
 }

@@ -42,7 +42,9 @@ export class SecretVersions {
   ) {}
 
   async describe(): Promise<SecretDescription> {
-    const response = await this.send('DescribeSecret', () => this.client.send(new DescribeSecretCommand({ SecretId: this.secretId })));
+    const response = await this.send('DescribeSecret', () =>
+      this.client.send(new DescribeSecretCommand({ SecretId: this.secretId })),
+    );
     return {
       arn: response.ARN ?? this.secretId,
       rotationEnabled: response.RotationEnabled === true,
@@ -56,16 +58,25 @@ export class SecretVersions {
    */
   async value(stage: string, versionId?: string): Promise<string | undefined> {
     try {
-      const response = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage, VersionId: versionId }));
+      const response = await this.client.send(
+        new GetSecretValueCommand({ SecretId: this.secretId, VersionStage: stage, VersionId: versionId }),
+      );
       registerSecret(response.SecretString);
       if (response.SecretString === undefined) {
-        throw new SecretError('SECRET_INVALID', `Secret "${this.secretId}" ${stage} has no SecretString (binary secrets are not supported)`);
+        throw new SecretError(
+          'SECRET_INVALID',
+          `Secret "${this.secretId}" ${stage} has no SecretString (binary secrets are not supported)`,
+        );
       }
       return response.SecretString;
     } catch (error) {
       if ((error as Error).name === 'ResourceNotFoundException') return undefined;
       if (error instanceof SecretError) throw error;
-      throw new SecretError('SECRET_UNAVAILABLE', `Secret "${this.secretId}" ${stage} could not be read (${(error as Error).name})`, error);
+      throw new SecretError(
+        'SECRET_UNAVAILABLE',
+        `Secret "${this.secretId}" ${stage} could not be read (${(error as Error).name})`,
+        error,
+      );
     }
   }
 
@@ -73,7 +84,14 @@ export class SecretVersions {
   async putPending(token: string, value: string): Promise<void> {
     registerSecret(value);
     await this.send('PutSecretValue', () =>
-      this.client.send(new PutSecretValueCommand({ SecretId: this.secretId, ClientRequestToken: token, SecretString: value, VersionStages: [AWSPENDING] })),
+      this.client.send(
+        new PutSecretValueCommand({
+          SecretId: this.secretId,
+          ClientRequestToken: token,
+          SecretString: value,
+          VersionStages: [AWSPENDING],
+        }),
+      ),
     );
   }
 
@@ -96,8 +114,13 @@ export class SecretVersions {
       return await call();
     } catch (error) {
       const name = (error as Error).name;
-      const reason = name === 'ResourceNotFoundException' ? 'was not found' : `failed (${name}: ${(error as Error).message})`;
-      throw new SecretError('SECRET_UNAVAILABLE', `Secrets Manager ${operation} of "${this.secretId}" ${reason}`, error);
+      const reason =
+        name === 'ResourceNotFoundException' ? 'was not found' : `failed (${name}: ${(error as Error).message})`;
+      throw new SecretError(
+        'SECRET_UNAVAILABLE',
+        `Secrets Manager ${operation} of "${this.secretId}" ${reason}`,
+        error,
+      );
     }
   }
 }

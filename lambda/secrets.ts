@@ -19,7 +19,9 @@ export const DEFAULT_IMS_SCOPES = 'openid,session,AdobeID,read_organizations,add
 export const adobeCredentialsSchema = z.object({
   clientId: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty string'),
   clientSecret: z.string({ error: requiredOr('must be a string') }).min(1, 'must be a non-empty string'),
-  orgId: z.string({ error: requiredOr('must be a string') }).regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must be an IMS org id ending in @AdobeOrg'),
+  orgId: z
+    .string({ error: requiredOr('must be a string') })
+    .regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must be an IMS org id ending in @AdobeOrg'),
   scopes: z
     .string({ error: requiredOr('must be a string') })
     .min(1, 'must be a non-empty comma-separated list')
@@ -33,8 +35,12 @@ export const adobeCredentialsSchema = z.object({
 export type AdobeCredentials = z.infer<typeof adobeCredentialsSchema>;
 
 export const userKeysSchema = z.object({
-  accessKeyId: z.string({ error: requiredOr('must be a string') }).regex(/^AKIA[A-Z0-9]{12,124}$/, "must be an IAM user's long-term access key id (AKIA...)"),
-  secretAccessKey: z.string({ error: requiredOr('must be a string') }).min(16, 'must be the secret access key of that access key id'),
+  accessKeyId: z
+    .string({ error: requiredOr('must be a string') })
+    .regex(/^AKIA[A-Z0-9]{12,124}$/, "must be an IAM user's long-term access key id (AKIA...)"),
+  secretAccessKey: z
+    .string({ error: requiredOr('must be a string') })
+    .min(16, 'must be the secret access key of that access key id'),
 });
 export type UserKeys = z.infer<typeof userKeysSchema>;
 
@@ -68,7 +74,9 @@ export class SecretStore {
     let secretString: string | undefined;
     let read: SecretRead = { secretId };
     try {
-      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: signal });
+      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }), {
+        abortSignal: signal,
+      });
       secretString = response.SecretString;
       read = { secretId, arn: response.ARN, name: response.Name };
     } catch (error) {
@@ -78,9 +86,17 @@ export class SecretStore {
     }
     registerSecret(secretString);
     if (secretString === undefined) {
-      throw new SecretError('SECRET_INVALID', `${what} "${secretId}" has no SecretString (binary secrets are not supported)`);
+      throw new SecretError(
+        'SECRET_INVALID',
+        `${what} "${secretId}" has no SecretString (binary secrets are not supported)`,
+      );
     }
-    return parseSecretJson(secretString, schema, `${what} "${secretId}"`, precheck && ((value) => precheck(value, read))).parsed;
+    return parseSecretJson(
+      secretString,
+      schema,
+      `${what} "${secretId}"`,
+      precheck && ((value) => precheck(value, read)),
+    ).parsed;
   }
 }
 

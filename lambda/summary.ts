@@ -145,7 +145,10 @@ export function holdsNewCredentials(result: ConnectionResult): boolean {
  * would mint and PATCH again, and Adobe would refuse the same role the same way. A partial failure
  * resolves, so healthy connections are minted and patched once per tick.
  */
-export function invocationFailure(summary: RotationSummary, request: Pick<RotationRequest, 'manual'>): RotationFailedError | undefined {
+export function invocationFailure(
+  summary: RotationSummary,
+  request: Pick<RotationRequest, 'manual'>,
+): RotationFailedError | undefined {
   if (request.manual || summary.failed === 0 || summary.results.some(holdsNewCredentials)) return undefined;
   return failureError(summary);
 }
@@ -154,7 +157,14 @@ export function invocationFailure(summary: RotationSummary, request: Pick<Rotati
 export function summarize(results: readonly ConnectionResult[], dryRun: boolean): RotationSummary {
   const count = (status: ConnectionResult['status']) => results.filter((result) => result.status === status).length;
   const paused = count('paused');
-  return { rotated: count('rotated'), failed: count('failed'), skipped: count('skipped'), ...(paused > 0 ? { paused } : {}), dryRun, results };
+  return {
+    rotated: count('rotated'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    ...(paused > 0 ? { paused } : {}),
+    dryRun,
+    results,
+  };
 }
 
 /** One message naming each failed connection and why, grouped by reason so a shared cause reads once. */
@@ -166,7 +176,10 @@ export function failureError(summary: RotationSummary): RotationFailedError {
     byReason.set(reason, [...(byReason.get(reason) ?? []), `${result.connectionId} (sandbox ${result.sandboxName})`]);
   }
   const parts = [...byReason].map(([reason, ids]) => `${ids.join(', ')}: ${reason}`);
-  const more = failed.length > MAX_FAILURES_IN_MESSAGE ? `; and ${failed.length - MAX_FAILURES_IN_MESSAGE} more (see the function's log)` : '';
+  const more =
+    failed.length > MAX_FAILURES_IN_MESSAGE
+      ? `; and ${failed.length - MAX_FAILURES_IN_MESSAGE} more (see the function's log)`
+      : '';
   return new RotationFailedError(
     `${failed.length} of ${summary.results.length} connections failed to rotate: ${parts.join('; ')}${more}`,
     failed.map((result) => result.connectionId),

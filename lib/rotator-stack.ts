@@ -18,7 +18,12 @@ import { targetMethodOf } from '../core/rotation-rules.js';
 import { STACK_OUTPUT } from '../core/stack-outputs.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
 import { acknowledgeAlarmTopicSubscriptions } from './rotator/nag.js';
-import { S3CredentialRotator, secretIdOf, type RotationTargetProps, type TargetsDelivery } from './s3-credential-rotator.js';
+import {
+  S3CredentialRotator,
+  secretIdOf,
+  type RotationTargetProps,
+  type TargetsDelivery,
+} from './s3-credential-rotator.js';
 
 export interface RotatorStackProps extends StackProps {
   /** The validated configuration (see `parseRotatorConfig`). */
@@ -41,7 +46,8 @@ export class RotatorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: RotatorStackProps) {
     super(scope, id, {
-      description: 'AEP S3 credential rotator: keeps the temporary AWS credentials of Adobe Experience Platform Flow Service S3 connections fresh',
+      description:
+        'AEP S3 credential rotator: keeps the temporary AWS credentials of Adobe Experience Platform Flow Service S3 connections fresh',
       ...props,
     });
     const { config } = props;
@@ -65,7 +71,9 @@ export class RotatorStack extends Stack {
         folderPath: target.createRole.folderPath,
         roleName: target.createRole.roleName,
         bucketAccount: target.createRole.bucketAccount,
-        kmsKey: target.createRole.kmsKeyArn ? kms.Key.fromKeyArn(this, `SourceBucketKey${index}`, target.createRole.kmsKeyArn) : undefined,
+        kmsKey: target.createRole.kmsKeyArn
+          ? kms.Key.fromKeyArn(this, `SourceBucketKey${index}`, target.createRole.kmsKeyArn)
+          : undefined,
       },
       externalId: target.externalId,
       userCredentialsSecret: target.userCredentialsSecret && userSecret(target.userCredentialsSecret),
@@ -82,7 +90,8 @@ export class RotatorStack extends Stack {
     this.rotator = new S3CredentialRotator(this, 'Rotator', {
       targets,
       schedule: scheduler.ScheduleExpression.expression(config.schedule),
-      adobeCredentialsSecret: config.adobeCredentialsSecret && importSecret(this, 'AdobeCredentialsSecret', config.adobeCredentialsSecret),
+      adobeCredentialsSecret:
+        config.adobeCredentialsSecret && importSecret(this, 'AdobeCredentialsSecret', config.adobeCredentialsSecret),
       flowServiceUrl: config.flowServiceUrl,
       imsUrl: config.imsUrl,
       concurrency: config.concurrency,
@@ -92,15 +101,22 @@ export class RotatorStack extends Stack {
       verifyWithAdobe: config.verifyWithAdobe,
       logRetention: config.logRetentionDays as logs.RetentionDays,
       alarmTopic: config.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn) : undefined,
-      ticketTopic: config.ticketTopicArn ? sns.Topic.fromTopicArn(this, 'TicketTopic', config.ticketTopicArn) : undefined,
+      ticketTopic: config.ticketTopicArn
+        ? sns.Topic.fromTopicArn(this, 'TicketTopic', config.ticketTopicArn)
+        : undefined,
       connectionMetrics: config.connectionMetrics,
       targetsDelivery: props.targetsDelivery ?? (config.targetsDelivery as TargetsDelivery),
-      expiryAlarmThreshold: config.expiryAlarmThresholdSeconds === undefined ? undefined : Duration.seconds(config.expiryAlarmThresholdSeconds),
+      expiryAlarmThreshold:
+        config.expiryAlarmThresholdSeconds === undefined
+          ? undefined
+          : Duration.seconds(config.expiryAlarmThresholdSeconds),
       functionRoleName: config.functionRoleName,
       runbookUrl: config.runbookUrl,
       permissionsBoundary,
       tags: config.tags,
-      encryptionKey: config.encryptionKeyArn ? kms.Key.fromKeyArn(this, 'EncryptionKey', config.encryptionKeyArn) : undefined,
+      encryptionKey: config.encryptionKeyArn
+        ? kms.Key.fromKeyArn(this, 'EncryptionKey', config.encryptionKeyArn)
+        : undefined,
       vpc: config.vpc && {
         subnets: config.vpc.subnetIds.map((subnetId, index) => importSubnet(this, `Subnet${index}`, subnetId)),
         securityGroups: config.vpc.securityGroupIds.map((groupId, index) =>
@@ -119,7 +135,9 @@ export class RotatorStack extends Stack {
     // The whole stack too, so that a role or resource CDK adds outside the construct is covered.
     applyBoundaryAndTags([this], { permissionsBoundary, tags: config.tags });
     if (config.alarmEmail) {
-      const subscription = this.rotator.alarmTopic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+      const subscription = this.rotator.alarmTopic.addSubscription(
+        new subscriptions.EmailSubscription(config.alarmEmail),
+      );
       // The construct's own topic acknowledges its subscriptions' redrive-policy finding; an imported one is the stack's to.
       if (config.alarmTopicArn) acknowledgeAlarmTopicSubscriptions(subscription);
     }
@@ -130,19 +148,28 @@ export class RotatorStack extends Stack {
       exportName: `${this.stackName}-${OUTPUT.functionName}`,
     });
     new CfnOutput(this, OUTPUT.functionRoleArn, {
-      description: "The function's role: existing roles given by roleArn (without userCredentialsSecret) must trust it (functionRoleName fixes its name)",
+      description:
+        "The function's role: existing roles given by roleArn (without userCredentialsSecret) must trust it (functionRoleName fixes its name)",
       value: this.rotator.functionRole.roleArn,
     });
     new CfnOutput(this, OUTPUT.adobeCredentialsSecret, {
-      description: 'Put the Adobe credentials here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://adobe-credentials.json',
+      description:
+        'Put the Adobe credentials here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://adobe-credentials.json',
       value: secretIdOf(this.rotator.adobeCredentialsSecret),
     });
     new CfnOutput(this, OUTPUT.schedulerRoleArn, {
-      description: 'EventBridge Scheduler\'s role: a key policy that does not defer to IAM must let it use the key (docs/DEPLOY.md, "Key policy")',
+      description:
+        'EventBridge Scheduler\'s role: a key policy that does not defer to IAM must let it use the key (docs/DEPLOY.md, "Key policy")',
       value: this.rotator.schedulerRole.roleArn,
     });
-    new CfnOutput(this, OUTPUT.alarmTopicArn, { description: 'Alarms notify this SNS topic', value: this.rotator.alarmTopic.topicArn });
-    new CfnOutput(this, OUTPUT.dashboardName, { description: 'CloudWatch dashboard of the rotator', value: this.rotator.dashboard.dashboardName });
+    new CfnOutput(this, OUTPUT.alarmTopicArn, {
+      description: 'Alarms notify this SNS topic',
+      value: this.rotator.alarmTopic.topicArn,
+    });
+    new CfnOutput(this, OUTPUT.dashboardName, {
+      description: 'CloudWatch dashboard of the rotator',
+      value: this.rotator.dashboard.dashboardName,
+    });
     this.addOperatorOutputs();
     this.addAdobeSecretRotationOutputs();
     [...this.rotator.createdRoles.values()].forEach((role, index) => {
@@ -158,7 +185,8 @@ export class RotatorStack extends Stack {
     const { rotator } = this;
     const outputs: Record<string, { description: string; value: string }> = {
       [OUTPUT.logGroupName]: {
-        description: "The function's log group: aws logs tail <this> --since 1h --filter-pattern '{ $.level = \"ERROR\" }' (docs/RUNBOOK.md)",
+        description:
+          "The function's log group: aws logs tail <this> --since 1h --filter-pattern '{ $.level = \"ERROR\" }' (docs/RUNBOOK.md)",
         value: rotator.logGroup.logGroupName,
       },
       [OUTPUT.scheduleDeadLetterQueueUrl]: {
@@ -181,7 +209,8 @@ export class RotatorStack extends Stack {
         value: rotator.scheduleGroup.scheduleGroupName,
       },
       [OUTPUT.ledgerTableName]: {
-        description: 'The rotation ledger, one item per connection: aws dynamodb get-item --table-name <this> --key \'{"connectionId": {"S": "<id>"}}\'',
+        description:
+          'The rotation ledger, one item per connection: aws dynamodb get-item --table-name <this> --key \'{"connectionId": {"S": "<id>"}}\'',
         value: rotator.ledgerTable.tableName,
       },
       [OUTPUT.alarmNames]: {
@@ -201,15 +230,18 @@ export class RotatorStack extends Stack {
     const rotation = this.rotator.adobeSecretRotation;
     if (!rotation) return;
     new CfnOutput(this, OUTPUT.adobeSecretRotationFunctionName, {
-      description: "The Adobe client secret's rotation function (Secrets Manager invokes it): npx aep-s3-rotator rotate-adobe-secret",
+      description:
+        "The Adobe client secret's rotation function (Secrets Manager invokes it): npx aep-s3-rotator rotate-adobe-secret",
       value: rotation.function.functionName,
     });
     new CfnOutput(this, OUTPUT.adobeSecretRotationLogGroupName, {
-      description: "The rotation function's log group: one line per step (rotate-adobe-secret reads it with logs:FilterLogEvents)",
+      description:
+        "The rotation function's log group: one line per step (rotate-adobe-secret reads it with logs:FilterLogEvents)",
       value: rotation.logGroup.logGroupName,
     });
     new CfnOutput(this, OUTPUT.adobeSecretRotationRoleArn, {
-      description: "The rotation function's role: an imported Adobe secret's resource policy must let it read and write the secret (docs/DEPLOY.md)",
+      description:
+        "The rotation function's role: an imported Adobe secret's resource policy must let it read and write the secret (docs/DEPLOY.md)",
       value: rotation.role.roleArn,
     });
   }
@@ -241,6 +273,11 @@ function importSecret(scope: Stack, id: string, { secretId, kmsKeyArn }: SecretC
       : secretsmanager.Secret.fromSecretAttributes(scope, id, { secretPartialArn: secretId, encryptionKey });
   }
   if (!encryptionKey) return secretsmanager.Secret.fromSecretNameV2(scope, id, secretId);
-  const secretPartialArn = scope.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretId, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const secretPartialArn = scope.formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: secretId,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
   return secretsmanager.Secret.fromSecretAttributes(scope, id, { secretPartialArn, encryptionKey });
 }

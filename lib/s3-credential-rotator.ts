@@ -32,10 +32,19 @@ import {
 } from '../core/contract.js';
 import { DEFAULT_MEMORY_MB } from '../core/rotation-rules.js';
 import { adobeCheckOffWarning } from '../core/targets-delivery-rules.js';
-import { AGGREGATE_METRICS_WARNING, perConnectionAlarmsFit, perConnectionWindowWarning, type ExpiryAlarmPlan } from '../core/alarm-rules.js';
+import {
+  AGGREGATE_METRICS_WARNING,
+  perConnectionAlarmsFit,
+  perConnectionWindowWarning,
+  type ExpiryAlarmPlan,
+} from '../core/alarm-rules.js';
 import { FUNCTION_TAG, MAX_TAG_VALUE_CHARS } from '../core/operator-facts.js';
 import { DEFAULT_ADOBE_CONSOLE_API_URL } from '../core/adobe-secret-rotation.js';
-import { alarmOnAdobeSecretRotation, createAdobeSecretRotation, type AdobeSecretRotation } from './rotator/adobe-secret-rotation.js';
+import {
+  alarmOnAdobeSecretRotation,
+  createAdobeSecretRotation,
+  type AdobeSecretRotation,
+} from './rotator/adobe-secret-rotation.js';
 import { allowServicesToUseKey, topicKeyPolicyWarning } from './rotator/encryption.js';
 import { createRotatorFunction } from './rotator/function.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
@@ -51,7 +60,13 @@ import { createSourceRole } from './rotator/source-roles.js';
 import { deliverTargets, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
 import { validateProps, warnAboutTargets } from './rotator/validate-props.js';
 
-export { HANDLER_ENTRY, prebuiltFunctionDir, PROJECT_ROOT, ROTATOR_BUNDLE, rotatorBundling } from './rotator/function.js';
+export {
+  HANDLER_ENTRY,
+  prebuiltFunctionDir,
+  PROJECT_ROOT,
+  ROTATOR_BUNDLE,
+  rotatorBundling,
+} from './rotator/function.js';
 export {
   S3CredentialRotatorValidationError,
   type AdobeSecretRotationProps,
@@ -68,7 +83,12 @@ export { secretIdOf } from './rotator/secrets.js';
  * source, `docs/RUNBOOK.md`. Each description appends `#<alarm construct id, lower case>`.
  */
 export const DEFAULT_RUNBOOK_URL: string = publishedRunbookUrl() ?? RUNBOOK_PATH;
-export { MAX_TARGETS_ENV_BYTES, TARGETS_FILE_NAME, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
+export {
+  MAX_TARGETS_ENV_BYTES,
+  TARGETS_FILE_NAME,
+  TARGETS_FILE_PATH,
+  TargetsDelivery,
+} from './rotator/targets-delivery.js';
 
 /**
  * A scheduled, least-privilege, observable rotator of Flow Service S3 connection credentials.
@@ -166,37 +186,65 @@ export class S3CredentialRotator extends Construct {
     const metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
 
     // Every check runs before any resource exists: an impossible configuration fails synth here.
-    const { targets, intervalSeconds, timeoutSeconds, expiryAlarm, warnings } = validateProps(this, props, schedule, concurrency);
+    const { targets, intervalSeconds, timeoutSeconds, expiryAlarm, warnings } = validateProps(
+      this,
+      props,
+      schedule,
+      concurrency,
+    );
     this.expiryAlarm = expiryAlarm;
     warnAboutTargets(this, props, warnings);
     // Per connection, unless switched off or the window is longer than query alarms evaluate.
     const connectionMetrics = props.connectionMetrics !== false;
     const perConnectionAlarms = connectionMetrics && perConnectionAlarmsFit(expiryAlarm);
-    if (!connectionMetrics) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-metrics', `connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`);
-    else if (!perConnectionAlarms) Annotations.of(this).addWarningV2('aep-s3-rotator:aggregate-alarms', `schedule: ${perConnectionWindowWarning(expiryAlarm)}`);
+    if (!connectionMetrics)
+      Annotations.of(this).addWarningV2(
+        'aep-s3-rotator:aggregate-metrics',
+        `connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`,
+      );
+    else if (!perConnectionAlarms)
+      Annotations.of(this).addWarningV2(
+        'aep-s3-rotator:aggregate-alarms',
+        `schedule: ${perConnectionWindowWarning(expiryAlarm)}`,
+      );
 
-    this.adobeCredentialsSecret = props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey, props.adobeSecretName);
+    this.adobeCredentialsSecret =
+      props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey, props.adobeSecretName);
 
     this.functionRole = new iam.Role(this, 'FunctionRole', {
       roleName: props.functionRoleName,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotates the temporary AWS credentials held by Adobe Experience Platform Flow Service S3 connections',
+      description:
+        'Rotates the temporary AWS credentials held by Adobe Experience Platform Flow Service S3 connections',
     });
 
     const createdRoles = new Map<string, iam.Role>();
     targets.forEach(({ props: target, index }) => {
-      if (target.createRole) createdRoles.set(target.connectionId, createSourceRole(this, this.functionRole, target, target.createRole, index));
+      if (target.createRole)
+        createdRoles.set(
+          target.connectionId,
+          createSourceRole(this, this.functionRole, target, target.createRole, index),
+        );
     });
     this.createdRoles = createdRoles;
 
     const verifyWithAdobe = props.verifyWithAdobe !== false;
-    const delivered = deliverTargets(this, props.targetsDelivery ?? TargetsDelivery.AUTO, targets, createdRoles, verifyWithAdobe);
+    const delivered = deliverTargets(
+      this,
+      props.targetsDelivery ?? TargetsDelivery.AUTO,
+      targets,
+      createdRoles,
+      verifyWithAdobe,
+    );
     this.targetsDelivery = delivered.delivery;
     // Adobe's check of a created role travelling without its folder would fail falsely: off for that
     // connection (for every one in a list that fits the environment only as before), with a warning.
     const { withoutScope, adobeCheckOff } = delivered;
     if (verifyWithAdobe && withoutScope.length > 0) {
-      Annotations.of(this).addWarningV2('aep-s3-rotator:adobe-check-off', `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope, adobeCheckOff)}`);
+      Annotations.of(this).addWarningV2(
+        'aep-s3-rotator:adobe-check-off',
+        `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope, adobeCheckOff)}`,
+      );
     }
     this.verifiesWithAdobe = verifyWithAdobe && (withoutScope.length === 0 || adobeCheckOff === 'connections');
     this.connectionsWithoutAdobeCheck =
@@ -214,7 +262,10 @@ export class S3CredentialRotator extends Construct {
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
     // An imported key's policy is its owner's: synth names the statement CloudWatch needs to publish to the created topic.
     if (props.encryptionKey && !allowServicesToUseKey(props.encryptionKey) && !props.alarmTopic) {
-      Annotations.of(this).addWarningV2('aep-s3-rotator:alarm-topic-key-policy', `encryptionKey: ${topicKeyPolicyWarning(props.encryptionKey)}`);
+      Annotations.of(this).addWarningV2(
+        'aep-s3-rotator:alarm-topic-key-policy',
+        `encryptionKey: ${topicKeyPolicyWarning(props.encryptionKey)}`,
+      );
     }
 
     const consoleApiUrl = props.adobeSecretRotation?.consoleApiUrl?.replace(/\/+$/, '');
@@ -236,7 +287,9 @@ export class S3CredentialRotator extends Construct {
           flowServiceUrl: props.flowServiceUrl ?? DEFAULT_FLOW_SERVICE_URL,
           imsUrl: props.imsUrl ?? DEFAULT_IMS_URL,
           // Only when not the default (the function's own): every environment deployed before stays as it was.
-          ...(consoleApiUrl && consoleApiUrl !== DEFAULT_ADOBE_CONSOLE_API_URL ? { adobeConsoleApiUrl: consoleApiUrl } : {}),
+          ...(consoleApiUrl && consoleApiUrl !== DEFAULT_ADOBE_CONSOLE_API_URL
+            ? { adobeConsoleApiUrl: consoleApiUrl }
+            : {}),
           concurrency,
           ...(this.verifiesWithAdobe ? {} : { verifyWithAdobe: false }),
           ledgerTableName: this.ledgerTable.tableName,
@@ -252,7 +305,12 @@ export class S3CredentialRotator extends Construct {
       targetsFile: delivered.file,
     });
 
-    grantFunctionPermissions(this.functionRole, { logGroup, adobeCredentialsSecret: this.adobeCredentialsSecret, targets, createdRoles });
+    grantFunctionPermissions(this.functionRole, {
+      logGroup,
+      adobeCredentialsSecret: this.adobeCredentialsSecret,
+      targets,
+      createdRoles,
+    });
     grantLedgerWrite(this.functionRole, this.ledgerTable);
 
     // The client secret's own rotation (lib/rotator/adobe-secret-rotation.ts): its role reads the secret too.
@@ -269,15 +327,21 @@ export class S3CredentialRotator extends Construct {
     const rotationReaders = this.adobeSecretRotation ? [this.adobeSecretRotation.role.roleArn] : [];
 
     // Only the function's role (and the named readers) may read the Adobe secret, when its policy is ours to set.
-    restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, [...(props.secretReaders ?? []), ...rotationReaders]);
+    restrictSecretReaders(this.adobeCredentialsSecret, this.functionRole, [
+      ...(props.secretReaders ?? []),
+      ...rotationReaders,
+    ]);
 
     if (props.vpc) placeInVpc(this.function, this.functionRole, props.vpc);
     // The rotation function too, in the same subnets: it reaches IMS, api.adobe.io and Secrets Manager.
-    if (props.vpc && this.adobeSecretRotation) placeInVpc(this.adobeSecretRotation.function, this.adobeSecretRotation.role, props.vpc);
+    if (props.vpc && this.adobeSecretRotation)
+      placeInVpc(this.adobeSecretRotation.function, this.adobeSecretRotation.role, props.vpc);
 
     // A group of its own: Scheduler's role then trusts only this rotator's schedules, not every
     // schedule of the account's default group. Nothing else is in it, so it goes with the stack.
-    this.scheduleGroup = props.scheduleGroup ?? new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
+    this.scheduleGroup =
+      props.scheduleGroup ??
+      new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
     const target = new ExactLambdaInvoke(this.function, {
       input: scheduler.ScheduleTargetInput.fromObject({
         source: 'aep-s3-rotator.schedule',
@@ -363,7 +427,10 @@ export class S3CredentialRotator extends Construct {
    */
   private describeForOperators(): void {
     const functionName = this.function.functionName;
-    for (const alarm of [...this.alarms, ...(this.adobeSecretRotationFailedAlarm ? [this.adobeSecretRotationFailedAlarm] : [])]) {
+    for (const alarm of [
+      ...this.alarms,
+      ...(this.adobeSecretRotationFailedAlarm ? [this.adobeSecretRotationFailedAlarm] : []),
+    ]) {
       (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName = Fn.join('-', [functionName, alarm.node.id]);
     }
     const tags = (this.function.node.defaultChild as lambda.CfnFunction).tags;
@@ -376,7 +443,8 @@ export class S3CredentialRotator extends Construct {
     if (this.ticketTopic !== this.alarmTopic) tag(FUNCTION_TAG.ticketTopic, this.ticketTopic.topicArn);
     tag(FUNCTION_TAG.scheduleDeadLetterQueue, this.scheduleDeadLetterQueue.queueUrl);
     tag(FUNCTION_TAG.failureDeadLetterQueue, this.failureDeadLetterQueue.queueUrl);
-    if (this.adobeSecretRotation) tag(FUNCTION_TAG.adobeSecretRotationLogGroup, this.adobeSecretRotation.logGroup.logGroupName);
+    if (this.adobeSecretRotation)
+      tag(FUNCTION_TAG.adobeSecretRotationLogGroup, this.adobeSecretRotation.logGroup.logGroupName);
   }
 }
 
@@ -400,7 +468,9 @@ function runbookUrlFor(scope: Construct, runbookUrl: string | undefined): string
 /** A dead-letter queue: encrypted (with `key`, or SSE-SQS), TLS only, kept for the longest SQS allows. */
 function deadLetterQueue(scope: Construct, id: string, key: kms.IKey | undefined): sqs.Queue {
   return new sqs.Queue(scope, id, {
-    ...(key ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key } : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
+    ...(key
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
     enforceSSL: true,
     // The longest SQS allows: time to read what failed after a holiday.
     retentionPeriod: Duration.days(14),

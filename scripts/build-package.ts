@@ -32,10 +32,10 @@ const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'))
 
 /** Dependencies that are ES modules only: a CommonJS `require()` of them fails under Jest, so the library bundles them. */
 const ESM_ONLY = new Set(['leven', 'got', 'p-limit']);
-const external = [...Object.keys(pkg.peerDependencies), ...Object.keys(pkg.dependencies).filter((name) => !ESM_ONLY.has(name))].flatMap((name) => [
-  name,
-  `${name}/*`,
-]);
+const external = [
+  ...Object.keys(pkg.peerDependencies),
+  ...Object.keys(pkg.dependencies).filter((name) => !ESM_ONLY.has(name)),
+].flatMap((name) => [name, `${name}/*`]);
 
 rmSync(dist, { recursive: true, force: true });
 
@@ -69,11 +69,18 @@ await build({
   logLevel: 'warning',
 });
 
-const [types] = generateDtsBundle([{ filePath: join(PROJECT_ROOT, 'lib', 'index.ts'), output: { noBanner: true, exportReferencedTypes: false } }], {
-  preferredConfigPath: join(PROJECT_ROOT, 'tsconfig.json'),
-});
+const [types] = generateDtsBundle(
+  [{ filePath: join(PROJECT_ROOT, 'lib', 'index.ts'), output: { noBanner: true, exportReferencedTypes: false } }],
+  {
+    preferredConfigPath: join(PROJECT_ROOT, 'tsconfig.json'),
+  },
+);
 writeFileSync(join(dist, 'index.d.cts'), types!);
 
 await build({ ...FUNCTION_BUILD_OPTIONS, outfile: join(dist, 'function', 'index.mjs') });
-await build({ ...FUNCTION_BUILD_OPTIONS, entryPoints: [ADOBE_SECRET_ROTATION_ENTRY], outfile: join(dist, ADOBE_SECRET_ROTATION_BUNDLE_DIR, 'index.mjs') });
+await build({
+  ...FUNCTION_BUILD_OPTIONS,
+  entryPoints: [ADOBE_SECRET_ROTATION_ENTRY],
+  outfile: join(dist, ADOBE_SECRET_ROTATION_BUNDLE_DIR, 'index.mjs'),
+});
 console.log(`built ${dist}`);

@@ -32,10 +32,14 @@ export function readmeExample(): string {
 export function readmeExampleWithNag(): string {
   const example = readmeExample();
   const appLine = 'const app = new App();\n';
-  if (!example.includes(appLine)) throw new Error(`the README example has no "${appLine.trim()}" to register cdk-nag on`);
+  if (!example.includes(appLine))
+    throw new Error(`the README example has no "${appLine.trim()}" to register cdk-nag on`);
   return (
     "import { Validations as NagValidations } from 'aws-cdk-lib';\nimport { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';\n" +
-    example.replace(appLine, `${appLine}NagValidations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));\n`)
+    example.replace(
+      appLine,
+      `${appLine}NagValidations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));\n`,
+    )
   );
 }
 
@@ -47,7 +51,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   rmSync(CONSUMERS_DIR, { recursive: true, force: true });
   mkdirSync(CONSUMERS_DIR, { recursive: true });
   // prepack builds dist/ (the library, its types, the CLI and the function bundle) first.
-  const tarball = join(CONSUMERS_DIR, run('npm', ['pack', '--pack-destination', CONSUMERS_DIR, '--silent'], PROJECT_ROOT).trim().split('\n').at(-1)!);
+  const tarball = join(
+    CONSUMERS_DIR,
+    run('npm', ['pack', '--pack-destination', CONSUMERS_DIR, '--silent'], PROJECT_ROOT).trim().split('\n').at(-1)!,
+  );
   for (const name of CONSUMER_APPS) {
     const dir = join(CONSUMERS_DIR, name);
     cpSync(join(PROJECT_ROOT, 'test', 'consumers', name), dir, { recursive: true });

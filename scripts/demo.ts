@@ -25,9 +25,29 @@ import { flowProblem } from '../emulators/flow-service.js';
 import { startWorld, type World, type WorldConnectionSpec } from '../emulators/world.js';
 
 const CONNECTIONS: WorldConnectionSpec[] = [
-  { sandboxName: 'prod', name: 'Orders export', method: 'assume-role-chained', externalId: 'aep-orders-7f3a', objects: ['orders-2026-12-01.csv'], flows: 1 },
-  { sandboxName: 'prod', name: 'Loyalty events', method: 'assume-role-user-keys', durationSeconds: 21_600, objects: ['events.json'] },
-  { sandboxName: 'prod', name: 'Catalog feed', method: 'get-session-token', durationSeconds: 43_200, objects: ['catalog.parquet'], flows: 1 },
+  {
+    sandboxName: 'prod',
+    name: 'Orders export',
+    method: 'assume-role-chained',
+    externalId: 'aep-orders-7f3a',
+    objects: ['orders-2026-12-01.csv'],
+    flows: 1,
+  },
+  {
+    sandboxName: 'prod',
+    name: 'Loyalty events',
+    method: 'assume-role-user-keys',
+    durationSeconds: 21_600,
+    objects: ['events.json'],
+  },
+  {
+    sandboxName: 'prod',
+    name: 'Catalog feed',
+    method: 'get-session-token',
+    durationSeconds: 43_200,
+    objects: ['catalog.parquet'],
+    flows: 1,
+  },
   { sandboxName: 'dev', name: 'Orders export (dev)', method: 'assume-role-chained', objects: ['orders.csv'] },
   // An empty folder: Adobe can list it, and there is no file to prove it can read.
   { sandboxName: 'dev', name: 'Clickstream (dev)', method: 'assume-role-chained', withSessionToken: false },
@@ -35,7 +55,11 @@ const CONNECTIONS: WorldConnectionSpec[] = [
 ];
 
 /** With `--with-failure`: a connection in a sandbox where the rotator may only read. */
-const READ_ONLY_CONNECTION: WorldConnectionSpec = { sandboxName: 'partner', name: 'Partner drop (read-only)', method: 'assume-role-chained' };
+const READ_ONLY_CONNECTION: WorldConnectionSpec = {
+  sandboxName: 'partner',
+  name: 'Partner drop (read-only)',
+  method: 'assume-role-chained',
+};
 
 const METHOD_LABEL: Record<string, string> = {
   'assume-role-chained': 'AssumeRole (function role)',
@@ -56,7 +80,9 @@ function table(rows: string[][]): string {
 }
 
 /** What Adobe answered, in one cell: listed and read, listed with nothing to read, or refused. */
-function adobeAnswer(result: { status: string; adobeVerified?: boolean; adobeCanRead?: boolean; adobeReadUnproven?: string } | undefined): string {
+function adobeAnswer(
+  result: { status: string; adobeVerified?: boolean; adobeCanRead?: boolean; adobeReadUnproven?: string } | undefined,
+): string {
   if (!result || (result.status !== 'rotated' && result.status !== 'failed')) return '-';
   if (!result.adobeVerified) return 'NO';
   if (result.adobeCanRead === false) return 'lists, cannot READ';
@@ -75,7 +101,13 @@ export interface DemoOutcome {
  * Run the demo, printing with console.log; `verbose` lets the function's logs and metrics through,
  * `withFailure` adds a connection Adobe refuses to let the rotator write, and a brief outage.
  */
-export async function runDemo({ verbose = false, withFailure = false }: { verbose?: boolean; withFailure?: boolean } = {}): Promise<DemoOutcome> {
+export async function runDemo({
+  verbose = false,
+  withFailure = false,
+}: {
+  verbose?: boolean;
+  withFailure?: boolean;
+} = {}): Promise<DemoOutcome> {
   const started = Date.now();
   const connections = withFailure ? [...CONNECTIONS, READ_ONLY_CONNECTION] : CONNECTIONS;
   const world = await startWorld({ connections });
@@ -110,7 +142,9 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
       `Emulators up (IMS ${world.emulators.ims.url}, Flow Service ${world.emulators.flowService.url}, STS ${world.emulators.sts.url}, Secrets Manager ${world.emulators.secretsManager.url})`,
     );
     const sandboxes = [...new Set(connections.map((connection) => connection.sandboxName))];
-    console.log(`Rotating ${connections.length} connections in sandboxes ${sandboxes.join(', ')} with a scheduled event...\n`);
+    console.log(
+      `Rotating ${connections.length} connections in sandboxes ${sandboxes.join(', ')} with a scheduled event...\n`,
+    );
 
     let summary: Awaited<ReturnType<typeof handler>> | undefined;
     let failure: Error | undefined;
@@ -120,7 +154,18 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
       failure = error as Error;
     }
 
-    const rows = [['connection', 'sandbox', 'name', 'minted with', 'etag before → after', 'expires (UTC)', 'Adobe lists / reads', 'outcome']];
+    const rows = [
+      [
+        'connection',
+        'sandbox',
+        'name',
+        'minted with',
+        'etag before → after',
+        'expires (UTC)',
+        'Adobe lists / reads',
+        'outcome',
+      ],
+    ];
     const results = summary?.results ?? [];
     world.connectionIds.forEach((id, index) => {
       const result = results.find((entry) => entry.connectionId === id);
@@ -140,7 +185,9 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
         spec.sandboxName,
         spec.name ?? '',
         spec.specName === 'IAMRole Based' ? '-' : METHOD_LABEL[spec.method ?? 'assume-role-chained']!,
-        result?.etag ? `${shortEtag(before.get(id)!.etag)} → ${shortEtag(result.etag)}` : shortEtag(before.get(id)!.etag),
+        result?.etag
+          ? `${shortEtag(before.get(id)!.etag)} → ${shortEtag(result.etag)}`
+          : shortEtag(before.get(id)!.etag),
         result?.expiresAt ? result.expiresAt.slice(0, 19).replace('T', ' ') : '-',
         adobeAnswer(result),
         outcome,
@@ -149,20 +196,28 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
     console.log(table(rows));
     const failed = results.filter((entry) => entry.status === 'failed');
     for (const entry of failed) {
-      console.log(`\nFAILED ${entry.connectionId} (sandbox ${entry.sandboxName}), Adobe code ${entry.errorCode}:\n  ${entry.error}`);
-      console.log('  It keeps the credentials it had; the others rotated, so the scheduled run resolves (no Lambda retry of the whole event).');
+      console.log(
+        `\nFAILED ${entry.connectionId} (sandbox ${entry.sandboxName}), Adobe code ${entry.errorCode}:\n  ${entry.error}`,
+      );
+      console.log(
+        '  It keeps the credentials it had; the others rotated, so the scheduled run resolves (no Lambda retry of the whole event).',
+      );
     }
 
     // Proof: the credentials now stored in each rotated connection work, and are new.
     let proven = 0;
     for (const result of results.filter((entry) => entry.status === 'rotated')) {
-      const isNew = world.connection(result.connectionId).params.s3AccessKey !== before.get(result.connectionId)!.params.s3AccessKey;
+      const isNew =
+        world.connection(result.connectionId).params.s3AccessKey !==
+        before.get(result.connectionId)!.params.s3AccessKey;
       if (isNew && (await world.callerIdentityOf(result.connectionId))) proven += 1;
     }
     const rotated = results.filter((entry) => entry.status === 'rotated').length;
     const verified = results.filter((entry) => entry.status === 'rotated' && entry.adobeVerified).length;
     const read = results.filter((entry) => entry.status === 'rotated' && entry.adobeCanRead).length;
-    console.log(`\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`);
+    console.log(
+      `\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`,
+    );
     console.log(
       `${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`,
     );
@@ -171,7 +226,9 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
         `and read a file in ${read} of them (adobeCanRead: a preview, S3 GetObject); the others listed no file to read.`,
     );
     // Adobe's dataflows ingest on their own schedule: each runs now, with what its connection holds.
-    const runs = world.flowIds.flatMap((flowIds) => flowIds.map((flowId) => world.emulators.flowService.runFlow(flowId)));
+    const runs = world.flowIds.flatMap((flowIds) =>
+      flowIds.map((flowId) => world.emulators.flowService.runFlow(flowId)),
+    );
     const ingested = runs.filter((run) => run.status === 'success').length;
     console.log(
       `${ingested} of ${runs.length} dataflow runs ingested with the new credentials; the rotator's next run reads them ` +
@@ -192,8 +249,15 @@ export async function runDemo({ verbose = false, withFailure = false }: { verbos
 
     const secretRotated = await showAdobeSecretRotation(world);
     // The same warm container: its IMS token was issued with the deleted secret, so it asks again with the new one.
-    const after = await handler({ version: '0', source: 'aws.scheduler', 'detail-type': 'Scheduled Event', detail: {} }).catch(() => undefined);
-    console.log(`The rotator's next run, in the same container: ${after?.rotated ?? 0} rotated, with an IMS token issued for the new client secret.`);
+    const after = await handler({
+      version: '0',
+      source: 'aws.scheduler',
+      'detail-type': 'Scheduled Event',
+      detail: {},
+    }).catch(() => undefined);
+    console.log(
+      `The rotator's next run, in the same container: ${after?.rotated ?? 0} rotated, with an IMS token issued for the new client secret.`,
+    );
     const rotatorKeptWorking = after?.rotated === expectedRotated;
     return { exitCode: asExpected && secretRotated && rotatorKeptWorking ? 0 : 1, secrets: world.secretValues() };
   } finally {
@@ -210,13 +274,21 @@ async function showAdobeSecretRotation(world: World): Promise<boolean> {
   const { ims, secretsManager, sts } = world.emulators;
   const short = (uuid: string | undefined) => (uuid ? uuid.slice(0, 8) : '-');
   const before = ims.clientSecrets(world.adobe.clientId);
-  console.log('\nRotating the Adobe client secret: Secrets Manager RotateSecret → the rotation function → Adobe I/O Management API...');
-  console.log(`Adobe holds ${before.length} client secret (${before.map((secret) => short(secret.uuid)).join(', ')}), the one AWSCURRENT holds.`);
+  console.log(
+    '\nRotating the Adobe client secret: Secrets Manager RotateSecret → the rotation function → Adobe I/O Management API...',
+  );
+  console.log(
+    `Adobe holds ${before.length} client secret (${before.map((secret) => short(secret.uuid)).join(', ')}), the one AWSCURRENT holds.`,
+  );
   const operator = sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-ops', 'demo', 3600);
   const client = new SecretsManagerClient({
     endpoint: secretsManager.url,
     region: world.emulators.endpointEnv.AWS_REGION,
-    credentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: operator.sessionToken! },
+    credentials: {
+      accessKeyId: operator.accessKeyId,
+      secretAccessKey: operator.secretAccessKey,
+      sessionToken: operator.sessionToken!,
+    },
   });
   try {
     const { VersionId } = await client.send(new RotateSecretCommand({ SecretId: world.adobe.secretId }));
@@ -230,13 +302,18 @@ async function showAdobeSecretRotation(world: World): Promise<boolean> {
       testSecret: "IMS issued a token for the new secret with the rotator's scopes",
       finishSecret: `AWSCURRENT moved to version ${short(VersionId)}; deleted ${before.map((secret) => short(secret.uuid)).join(', ')} at Adobe`,
     };
-    for (const step of rotation.steps) console.log(`  ${step.step.padEnd(12)} ${step.ok ? 'ok    ' : 'FAILED'} ${step.ok ? said[step.step] : step.error}`);
+    for (const step of rotation.steps)
+      console.log(
+        `  ${step.step.padEnd(12)} ${step.ok ? 'ok    ' : 'FAILED'} ${step.ok ? said[step.step] : step.error}`,
+      );
     const oldRefused = !held.some((secret) => before.some((old) => old.uuid === secret.uuid));
     console.log(
       `Adobe now holds ${held.length} client secret (${held.map((secret) => short(secret.uuid)).join(', ')}), the one AWSCURRENT holds (clientSecretUuid ${short(current.clientSecretUuid)}); ` +
         `${oldRefused ? 'the old one is gone, and IMS refuses it' : 'the old one is STILL THERE'}.`,
     );
-    return rotation.outcome === 'succeeded' && held.length === 1 && held[0]!.uuid === current.clientSecretUuid && oldRefused;
+    return (
+      rotation.outcome === 'succeeded' && held.length === 1 && held[0]!.uuid === current.clientSecretUuid && oldRefused
+    );
   } finally {
     client.destroy();
   }

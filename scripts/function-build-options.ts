@@ -7,8 +7,19 @@ import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { HANDLER_ENTRY, PROJECT_ROOT, ROTATOR_BUNDLE } from '../lib/rotator/function.js';
 
-const { format, platform, target, mainFields, minifyWhitespace, minifySyntax, minifyIdentifiers, keepNames, sourcemap, sourcesContent, banner } =
-  ROTATOR_BUNDLE;
+const {
+  format,
+  platform,
+  target,
+  mainFields,
+  minifyWhitespace,
+  minifySyntax,
+  minifyIdentifiers,
+  keepNames,
+  sourcemap,
+  sourcesContent,
+  banner,
+} = ROTATOR_BUNDLE;
 
 /** Bundle lambda/handler.ts as the construct does: everything, the AWS SDK included. */
 export const FUNCTION_BUILD_OPTIONS: BuildOptions = {

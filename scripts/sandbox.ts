@@ -42,7 +42,8 @@ function durationMs(text: string): number {
 }
 
 /** `KEY='value' ...`, as a shell reads it. */
-const assignments = (values: Readonly<Record<string, string>>) => Object.entries(values).map(([key, value]) => `${key}='${value}'`);
+const assignments = (values: Readonly<Record<string, string>>) =>
+  Object.entries(values).map(([key, value]) => `${key}='${value}'`);
 
 /** What to print for the operator once the sandbox is up. */
 export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: string): string {
@@ -65,7 +66,10 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     rotator('rotate-adobe-secret'),
     '',
     'Connections:',
-    ...SANDBOX_CONNECTIONS.map((spec) => `  $${spec.variable.padEnd(11)}  ${sandbox.variables[spec.variable]}  ${spec.sandboxName.padEnd(4)}  ${spec.name}`),
+    ...SANDBOX_CONNECTIONS.map(
+      (spec) =>
+        `  $${spec.variable.padEnd(11)}  ${sandbox.variables[spec.variable]}  ${spec.sandboxName.padEnd(4)}  ${spec.name}`,
+    ),
     '',
     'Faults (docs/RUNBOOK.md, "Rehearse an incident offline"):',
     '    npm run sandbox -- fault patch-refused --connection $ORDERS',
@@ -88,10 +92,18 @@ async function start(values: { config?: string; every?: string }, out: (text: st
   const everyMs = values.every === undefined ? 30_000 : durationMs(values.every);
   // npm runs scripts in the project directory; a relative --config means where npm was run.
   const cwd = process.env.INIT_CWD ?? process.cwd();
-  const sandbox = await startSandbox({ everyMs, ...(values.config ? { configFile: resolve(cwd, values.config) } : {}), log: (line) => out(`${line}\n`) });
-  writeFileSync(join(sandbox.dir, 'sandbox.env'), `export ${assignments(sandbox.env).join(' ')}\n${assignments(sandbox.variables).join(' ')}\n`, {
-    mode: 0o600,
+  const sandbox = await startSandbox({
+    everyMs,
+    ...(values.config ? { configFile: resolve(cwd, values.config) } : {}),
+    log: (line) => out(`${line}\n`),
   });
+  writeFileSync(
+    join(sandbox.dir, 'sandbox.env'),
+    `export ${assignments(sandbox.env).join(' ')}\n${assignments(sandbox.variables).join(' ')}\n`,
+    {
+      mode: 0o600,
+    },
+  );
   out(startBanner(sandbox, everyMs, values.config ?? sandbox.configFile));
   await new Promise<void>((stop) => {
     process.once('SIGINT', stop);
@@ -127,7 +139,9 @@ async function control(
     });
   } catch (error) {
     const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
-    err(`sandbox: the sandbox at ${url} does not answer (${cause?.code ?? cause?.message ?? (error as Error).message}): is it still running?\n`);
+    err(
+      `sandbox: the sandbox at ${url} does not answer (${cause?.code ?? cause?.message ?? (error as Error).message}): is it still running?\n`,
+    );
     return EXIT.ENVIRONMENT;
   }
   const { message } = (await response.json()) as { message: string };
@@ -174,9 +188,12 @@ export async function sandboxMain(
         throw new UsageError(`Unknown fault "${name}": the faults are ${FAULT_NAMES.join(', ')} and clear.`);
       return await control('POST', '/faults', { fault: name, connection: values.connection }, url, out, err);
     }
-    throw new UsageError(command === 'fault' ? `fault needs a name: ${FAULT_NAMES.join(', ')} or clear.` : `Unknown command "${command}".`);
+    throw new UsageError(
+      command === 'fault' ? `fault needs a name: ${FAULT_NAMES.join(', ')} or clear.` : `Unknown command "${command}".`,
+    );
   } catch (error) {
-    if (!(error instanceof UsageError) && !String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_')) throw error;
+    if (!(error instanceof UsageError) && !String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS_'))
+      throw error;
     err(`sandbox: ${(error as Error).message}\n${USAGE}\n`);
     return EXIT.USAGE;
   }

@@ -53,7 +53,11 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
 
   const verdict = await synthesized(config);
   if (verdict && verdict.problems.length > 0) {
-    return printProblems(new ConfigValidationError(verdict.problems, `cdk synth of stack ${config.stackName}`), io, json);
+    return printProblems(
+      new ConfigValidationError(verdict.problems, `cdk synth of stack ${config.stackName}`),
+      io,
+      json,
+    );
   }
 
   const secretPolicies = await checkUserSecretPolicies(config);
@@ -86,7 +90,8 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
       `${paint('Configuration is valid', 'ok')}: stack ${config.stackName}, ${config.targets.length} target${config.targets.length === 1 ? '' : 's'} (${methodText}), ` +
         `schedule ${config.schedule}${intervalSeconds ? ` (every ${formatDuration(intervalSeconds)})` : ''}, shortest credential lifetime ${formatDuration(summary.shortestDurationSeconds)}.\n`,
     );
-    for (const { field, message } of summary.warnings) io.stdout.write(`${paint('WARNING', 'warning')}: ${field}: ${message}.\n`);
+    for (const { field, message } of summary.warnings)
+      io.stdout.write(`${paint('WARNING', 'warning')}: ${field}: ${message}.\n`);
     for (const note of secretPolicies.notes) io.stdout.write(`${note}\n`);
     if (!verdict) {
       io.stdout.write(
@@ -104,8 +109,12 @@ function printProblems(error: ConfigValidationError, io: Io, json: boolean): num
     printJson(io, { valid: false, problems });
   } else {
     const heading = error.message.split('\n')[0]!;
-    io.stdout.write(`${painterFor(io, 'stdout')(heading, 'failure')}\n${problems.map(({ field, message }) => `  ${field}: ${message}`).join('\n')}\n`);
-    io.stdout.write(`\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`npx cdk synth\` would refuse this configuration.\n`);
+    io.stdout.write(
+      `${painterFor(io, 'stdout')(heading, 'failure')}\n${problems.map(({ field, message }) => `  ${field}: ${message}`).join('\n')}\n`,
+    );
+    io.stdout.write(
+      `\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`npx cdk synth\` would refuse this configuration.\n`,
+    );
   }
   return EXIT.FAILED;
 }

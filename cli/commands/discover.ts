@@ -12,7 +12,19 @@ import type { ConnectionKind, FoundConnection } from '../../lambda/connection-in
 import { RUN, type CommandOptions } from '../args.js';
 import { openDeployment } from '../context.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
-import { formatClock, painterFor, printJson, Progress, renderTable, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io, type Tone } from '../output.js';
+import {
+  formatClock,
+  painterFor,
+  printJson,
+  Progress,
+  renderTable,
+  shortIds,
+  TABLE_WIDTH,
+  wantsJson,
+  wrap,
+  type Io,
+  type Tone,
+} from '../output.js';
 import { invokeInspect } from '../targets.js';
 
 const KIND_LABEL: Record<ConnectionKind, { text: string; tone: Tone }> = {
@@ -26,8 +38,11 @@ const KIND_LABEL: Record<ConnectionKind, { text: string; tone: Tone }> = {
  * The `targets` entry that has the stack rotate a connection: a role the stack creates, read-only
  * on the bucket (and folder) the connection declares; without a declared bucket, a role to name.
  */
-export function targetEntryFor(found: Pick<FoundConnection, 'connectionId' | 'sandboxName' | 'bucketName' | 'folderPath'>): Record<string, unknown> {
-  const folder = found.folderPath && !folderPathProblem(found.folderPath) ? normalizeFolderPath(found.folderPath) : undefined;
+export function targetEntryFor(
+  found: Pick<FoundConnection, 'connectionId' | 'sandboxName' | 'bucketName' | 'folderPath'>,
+): Record<string, unknown> {
+  const folder =
+    found.folderPath && !folderPathProblem(found.folderPath) ? normalizeFolderPath(found.folderPath) : undefined;
   if (found.bucketName && !bucketNameProblem(found.bucketName)) {
     return {
       connectionId: found.connectionId,
@@ -36,13 +51,19 @@ export function targetEntryFor(found: Pick<FoundConnection, 'connectionId' | 'sa
     };
   }
   // No bucket the stack could scope a role to: a role of yours that can read it.
-  return { connectionId: found.connectionId, sandboxName: found.sandboxName, roleArn: 'arn:aws:iam::<account>:role/<a role that can read the bucket>' };
+  return {
+    connectionId: found.connectionId,
+    sandboxName: found.sandboxName,
+    roleArn: 'arn:aws:iam::<account>:role/<a role that can read the bucket>',
+  };
 }
 
 export async function discoverCommand(options: CommandOptions, io: Io): Promise<number> {
   for (const sandbox of options.sandbox ?? []) {
     if (!SANDBOX_NAME.test(sandbox))
-      throw new UsageError(`--sandbox "${sandbox}" is not a sandbox name: lower-case letters, digits and hyphens (e.g. "prod").`);
+      throw new UsageError(
+        `--sandbox "${sandbox}" is not a sandbox name: lower-case letters, digits and hyphens (e.g. "prod").`,
+      );
   }
   const opened = await openDeployment(options, io);
   const progress = new Progress(io);
@@ -69,7 +90,14 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
   const targets = unmanaged.map(targetEntryFor);
   const ok = unmanaged.length === 0 && problems.length === 0;
   if (wantsJson(io, options.json)) {
-    printJson(io, { ok, sandboxes, connections, unmanagedTemporary: unmanaged.length, targets, ...(problems.length ? { problems } : {}) });
+    printJson(io, {
+      ok,
+      sandboxes,
+      connections,
+      unmanagedTemporary: unmanaged.length,
+      targets,
+      ...(problems.length ? { problems } : {}),
+    });
     return ok ? EXIT.OK : EXIT.FAILED;
   }
 
@@ -80,13 +108,24 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
     connection.name,
     connection.sandboxName,
     KIND_LABEL[connection.kind],
-    connection.bucketName ? `s3://${connection.bucketName}/${connection.folderPath ? `${normalizeFolderPath(connection.folderPath)}/` : ''}` : undefined,
+    connection.bucketName
+      ? `s3://${connection.bucketName}/${connection.folderPath ? `${normalizeFolderPath(connection.folderPath)}/` : ''}`
+      : undefined,
     formatClock(connection.updatedAt, io.now()),
   ]);
-  const columns = ['ID', { header: 'NAME', shrinkTo: 8, first: true }, 'SANDBOX', 'KIND', { header: 'READS', shrinkTo: 12 }, 'UPDATED'];
+  const columns = [
+    'ID',
+    { header: 'NAME', shrinkTo: 8, first: true },
+    'SANDBOX',
+    'KIND',
+    { header: 'READS', shrinkTo: 12 },
+    'UPDATED',
+  ];
   if (rows.length > 0) io.stdout.write(`${renderTable(columns, rows, { paint }).text}\n`);
   for (const problem of problems) {
-    io.stdout.write(`\n${wrap(`${paint('ERROR', 'failure')}: sandbox ${problem.sandboxName}: ${problem.error}`, TABLE_WIDTH, 2)}\n`);
+    io.stdout.write(
+      `\n${wrap(`${paint('ERROR', 'failure')}: sandbox ${problem.sandboxName}: ${problem.error}`, TABLE_WIDTH, 2)}\n`,
+    );
   }
   if (unmanaged.length > 0) {
     io.stdout.write(
@@ -104,6 +143,8 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${count} ${KIND_LABEL[kind].text.toLowerCase()}`);
   const summary = `${ok ? 'OK' : 'NOT OK'}: ${connections.length} S3 connection${connections.length === 1 ? '' : 's'} in ${sandboxes.join(', ')}${counts.length ? ` (${counts.join(', ')})` : ''}.`;
-  io.stdout.write(`\n${wrap(summary, TABLE_WIDTH).replace(/^(NOT OK|OK)/, (word) => paint(word, ok ? 'ok' : 'failure'))}\n`);
+  io.stdout.write(
+    `\n${wrap(summary, TABLE_WIDTH).replace(/^(NOT OK|OK)/, (word) => paint(word, ok ? 'ok' : 'failure'))}\n`,
+  );
   return ok ? EXIT.OK : EXIT.FAILED;
 }

@@ -11,7 +11,17 @@ import type { CommandOptions } from '../args.js';
 import { resolveConnectionIds } from '../connection-ids.js';
 import { openDeployment } from '../context.js';
 import { describeAwsError, EnvironmentError, EXIT } from '../errors.js';
-import { formatClock, formatEtag, painterFor, printJson, renderTable, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
+import {
+  formatClock,
+  formatEtag,
+  painterFor,
+  printJson,
+  renderTable,
+  TABLE_WIDTH,
+  wantsJson,
+  wrap,
+  type Io,
+} from '../output.js';
 import { needsOneConnection, targetsForIds } from '../targets.js';
 
 /** Who asked, short: the session name of an assumed role's ARN, or the ARN's last part. */
@@ -33,7 +43,10 @@ export async function historyCommand(options: CommandOptions, io: Io): Promise<n
     'history',
   );
   const table = deployment.ledgerTableName;
-  if (!table) throw new EnvironmentError(`Function ${deployment.functionName} keeps no rotation ledger (no LEDGER_TABLE_NAME): there is no history.`);
+  if (!table)
+    throw new EnvironmentError(
+      `Function ${deployment.functionName} keeps no rotation ledger (no LEDGER_TABLE_NAME): there is no history.`,
+    );
   const client = new DynamoDBClient(aws.region ? { region: aws.region } : {});
   let record: LedgerRecord | undefined;
   try {
@@ -58,21 +71,35 @@ export async function historyCommand(options: CommandOptions, io: Io): Promise<n
   const now = io.now();
   const paint = painterFor(io, 'stdout');
   if (history.length === 0) {
-    io.stdout.write(`${connectionId}: no rotation in the ledger yet${record ? ' (its item was written before the ledger kept a history)' : ''}.\n`);
+    io.stdout.write(
+      `${connectionId}: no rotation in the ledger yet${record ? ' (its item was written before the ledger kept a history)' : ''}.\n`,
+    );
     return EXIT.OK;
   }
   const rows = history.map((entry) => [
     formatClock(entry.at, now),
-    { text: entry.outcome === 'rotated' ? 'rotated' : 'FAILED', tone: entry.outcome === 'rotated' ? ('ok' as const) : ('failure' as const) },
+    {
+      text: entry.outcome === 'rotated' ? 'rotated' : 'FAILED',
+      tone: entry.outcome === 'rotated' ? ('ok' as const) : ('failure' as const),
+    },
     entry.method,
     entry.accessKeyId,
     entry.errorCode,
     formatEtag(entry.etag),
     entry.trigger === 'schedule' ? 'schedule' : `manual${entry.caller ? ` (${shortCaller(entry.caller)})` : ''}`,
   ]);
-  const rendered = renderTable(['AT', 'OUTCOME', 'METHOD', 'ACCESS KEY ID', 'CODE', 'ETAG', { header: 'TRIGGER', shrinkTo: 10 }], rows, { paint });
-  io.stdout.write(`${connectionId} (sandbox ${record?.sandboxName ?? '?'}): the last ${history.length} attempts, newest first.\n\n${rendered.text}\n`);
+  const rendered = renderTable(
+    ['AT', 'OUTCOME', 'METHOD', 'ACCESS KEY ID', 'CODE', 'ETAG', { header: 'TRIGGER', shrinkTo: 10 }],
+    rows,
+    { paint },
+  );
+  io.stdout.write(
+    `${connectionId} (sandbox ${record?.sandboxName ?? '?'}): the last ${history.length} attempts, newest first.\n\n${rendered.text}\n`,
+  );
   const callers = [...new Set(history.flatMap((entry) => (entry.caller ? [entry.caller] : [])))];
-  if (callers.length > 0) io.stdout.write(`\n${wrap(`Manual requests by: ${callers.join(', ')} (as the caller named itself).`, TABLE_WIDTH, 2)}\n`);
+  if (callers.length > 0)
+    io.stdout.write(
+      `\n${wrap(`Manual requests by: ${callers.join(', ')} (as the caller named itself).`, TABLE_WIDTH, 2)}\n`,
+    );
   return EXIT.OK;
 }

@@ -10,25 +10,57 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { covers, isActive, MAX_PAUSE_REASON_CHARS, MAX_PAUSE_SECONDS, parsePauseDuration, parsePauseEnd, type Pause } from '../../core/pauses.js';
+import {
+  covers,
+  isActive,
+  MAX_PAUSE_REASON_CHARS,
+  MAX_PAUSE_SECONDS,
+  parsePauseDuration,
+  parsePauseEnd,
+  type Pause,
+} from '../../core/pauses.js';
 import { RotationLedger } from '../../lambda/ledger.js';
 import type { CommandOptions } from '../args.js';
 import { resolveConnectionIds } from '../connection-ids.js';
 import { openDeployment, type Opened } from '../context.js';
-import { callerArn, controlsOf, describeAlarms, getSchedule, setAlarmActions, setScheduleState, suggest } from '../deployment.js';
+import {
+  callerArn,
+  controlsOf,
+  describeAlarms,
+  getSchedule,
+  setAlarmActions,
+  setScheduleState,
+  suggest,
+} from '../deployment.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, UsageError } from '../errors.js';
-import { formatClock, formatDuration, painterFor, printJson, shortIds, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
+import {
+  formatClock,
+  formatDuration,
+  painterFor,
+  printJson,
+  shortIds,
+  TABLE_WIDTH,
+  wantsJson,
+  wrap,
+  type Io,
+} from '../output.js';
 import { deleteLegacyPause, readPauseState, writePauses } from '../pause-store.js';
 import { deployedTargets, targetsForIds } from '../targets.js';
 
 /** The pause's reason and end, checked before anything is asked of AWS. */
 function pauseTerms(options: CommandOptions, now: number): { reason: string; until: number } {
   const reason = options.reason?.trim();
-  if (!reason) throw new UsageError('pause needs --reason <text>: why, so the next person on call knows (the change ticket, the incident).');
+  if (!reason)
+    throw new UsageError(
+      'pause needs --reason <text>: why, so the next person on call knows (the change ticket, the incident).',
+    );
   if (reason.length > MAX_PAUSE_REASON_CHARS) {
-    throw new UsageError(`--reason is ${reason.length} characters long; keep it to ${MAX_PAUSE_REASON_CHARS} (name the change ticket for the rest).`);
+    throw new UsageError(
+      `--reason is ${reason.length} characters long; keep it to ${MAX_PAUSE_REASON_CHARS} (name the change ticket for the rest).`,
+    );
   }
-  if (options.for !== undefined && options.until !== undefined) throw new UsageError('Give --for or --until, not both.');
+  if (options.for !== undefined && options.until !== undefined)
+    throw new UsageError('Give --for or --until, not both.');
   if (options.for === undefined && options.until === undefined) {
     throw new UsageError(
       'pause needs an end: --for <duration> (90m, 2h, 1d) or --until <time> (ISO 8601, e.g. 2025-06-01T18:00Z); a pause without one is forgotten.',
@@ -37,17 +69,22 @@ function pauseTerms(options: CommandOptions, now: number): { reason: string; unt
   let until: number;
   if (options.for !== undefined) {
     const seconds = parsePauseDuration(options.for);
-    if (seconds === undefined) throw new UsageError(`--for "${options.for}" is not a duration: use minutes, hours or days, e.g. 90m, 2h, 1d.`);
+    if (seconds === undefined)
+      throw new UsageError(`--for "${options.for}" is not a duration: use minutes, hours or days, e.g. 90m, 2h, 1d.`);
     until = now + seconds * 1000;
   } else {
     const end = parsePauseEnd(options.until!);
     if (end === undefined)
-      throw new UsageError(`--until "${options.until}" is not a time with its zone: use ISO 8601, e.g. 2025-06-01T18:00Z or 2025-06-01T20:00+02:00.`);
+      throw new UsageError(
+        `--until "${options.until}" is not a time with its zone: use ISO 8601, e.g. 2025-06-01T18:00Z or 2025-06-01T20:00+02:00.`,
+      );
     if (end <= now) throw new UsageError(`--until ${options.until} is not in the future.`);
     until = end;
   }
   if (until - now > MAX_PAUSE_SECONDS * 1000) {
-    throw new UsageError(`A pause may last at most ${MAX_PAUSE_SECONDS / 86_400} days; this one would last ${formatDuration((until - now) / 1000)}.`);
+    throw new UsageError(
+      `A pause may last at most ${MAX_PAUSE_SECONDS / 86_400} days; this one would last ${formatDuration((until - now) / 1000)}.`,
+    );
   }
   return { reason, until };
 }
@@ -55,7 +92,10 @@ function pauseTerms(options: CommandOptions, now: number): { reason: string; unt
 /** The rotation ledger's table, or exit 3 naming why there is none. */
 function ledgerOf(opened: Opened): string {
   const table = opened.deployment.ledgerTableName;
-  if (!table) throw new EnvironmentError(`Function ${opened.deployment.functionName} keeps no rotation ledger (no LEDGER_TABLE_NAME), where pauses are kept.`);
+  if (!table)
+    throw new EnvironmentError(
+      `Function ${opened.deployment.functionName} keeps no rotation ledger (no LEDGER_TABLE_NAME), where pauses are kept.`,
+    );
   return table;
 }
 
@@ -97,7 +137,9 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
         ? `${short.get(id)} holds credentials that expire at ${formatClock(expiresAt, now)}, so ingestion from it would stop then`
         : `${short.get(id)} has no rotation in the ledger, so when what it holds expires is unknown`,
     );
-    const earliest = outlasted.flatMap(({ expiresAt }) => (expiresAt ? [Date.parse(expiresAt)] : [])).sort((a, b) => a - b)[0];
+    const earliest = outlasted
+      .flatMap(({ expiresAt }) => (expiresAt ? [Date.parse(expiresAt)] : []))
+      .sort((a, b) => a - b)[0];
     throw new CliError(
       `Not paused: the pause would end at ${formatClock(until, now)}, but ${said.join('; ')}. ` +
         `Rotate first (\`${suggest(`rotate${outlasted.map(({ id }) => ` --connection ${short.get(id)}`).join('')}`, options)}\`) and pause for less than a lifetime` +
@@ -127,7 +169,9 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
       function: opened.deployment.functionName,
       pause,
       connectionIds: covered,
-      ...(stopsAt.length > 0 ? { ingestionStops: Object.fromEntries(stopsAt.map(({ id, expiresAt }) => [id, expiresAt])) } : {}),
+      ...(stopsAt.length > 0
+        ? { ingestionStops: Object.fromEntries(stopsAt.map(({ id, expiresAt }) => [id, expiresAt])) }
+        : {}),
     });
     return EXIT.OK;
   }
@@ -151,7 +195,9 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
   io.stdout.write(
     `A manual rotation still works:\n    ${suggest(`rotate${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`,
   );
-  io.stdout.write(`End it early with:\n    ${suggest(`resume${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`);
+  io.stdout.write(
+    `End it early with:\n    ${suggest(`resume${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`,
+  );
   return EXIT.OK;
 }
 
@@ -181,7 +227,9 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
     }
     ended = [];
     kept = active.flatMap((pause) => {
-      const rest = pause.connectionIds!.filter((id) => !named!.some((other) => other.toLowerCase() === id.toLowerCase()));
+      const rest = pause.connectionIds!.filter(
+        (id) => !named!.some((other) => other.toLowerCase() === id.toLowerCase()),
+      );
       if (rest.length === pause.connectionIds!.length) return [pause];
       if (rest.length === 0) {
         ended.push(pause);
@@ -193,7 +241,8 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
     kept = [];
     ended = active;
   }
-  const changedPauses = kept.length !== active.length || ended.length > 0 || kept.some((pause, index) => pause !== active[index]);
+  const changedPauses =
+    kept.length !== active.length || ended.length > 0 || kept.some((pause, index) => pause !== active[index]);
   if (changedPauses) await writePauses(table, kept, state.version, now, opened.aws);
   const legacy = named ? undefined : await endLegacyPause(opened, table, state.legacy !== undefined, options);
 
@@ -238,7 +287,12 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
  * deleted (in that order, so a record still there means the resume did not finish). Also switches
  * on a schedule or alarm actions left off outside this tool, as that version's `resume` did.
  */
-async function endLegacyPause(opened: Opened, table: string, hadRecord: boolean, options: CommandOptions): Promise<{ changed: string[] } | undefined> {
+async function endLegacyPause(
+  opened: Opened,
+  table: string,
+  hadRecord: boolean,
+  options: CommandOptions,
+): Promise<{ changed: string[] } | undefined> {
   let controls: ReturnType<typeof controlsOf>;
   try {
     controls = controlsOf(opened.deployment);
@@ -262,8 +316,12 @@ async function endLegacyPause(opened: Opened, table: string, hadRecord: boolean,
     }
     changed.push(description);
   };
-  if (schedule.State === 'DISABLED') await step(`schedule ${controls.scheduleName} is enabled`, () => setScheduleState(controls, schedule, 'ENABLED', aws));
-  if (silenced.length > 0) await step(`${silenced.length} alarms' actions are enabled`, () => setAlarmActions(silenced, true, aws));
+  if (schedule.State === 'DISABLED')
+    await step(`schedule ${controls.scheduleName} is enabled`, () =>
+      setScheduleState(controls, schedule, 'ENABLED', aws),
+    );
+  if (silenced.length > 0)
+    await step(`${silenced.length} alarms' actions are enabled`, () => setAlarmActions(silenced, true, aws));
   if (hadRecord) await step('record is removed', () => deleteLegacyPause(table, aws));
   return { changed };
 }

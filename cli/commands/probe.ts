@@ -29,14 +29,16 @@ export const UNKNOWN_CONNECTION_ID = '00000000-0000-4000-8000-000000000000';
 /** A preview's values are the customer's data: only the shape is kept. */
 function scrubValues(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(scrubValues);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, scrubValues(child)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, scrubValues(child)]));
   if (typeof value === 'string') return '<data>';
   return typeof value === 'number' ? 0 : value;
 }
 
 export async function probeCommand(options: CommandOptions, io: Io): Promise<number> {
   const [given, ...more] = options.connection ?? [];
-  if (!given || more.length > 0) throw new UsageError('probe records one connection: give exactly one --connection <id>.');
+  if (!given || more.length > 0)
+    throw new UsageError('probe records one connection: give exactly one --connection <id>.');
   if (!options.record) throw new UsageError('probe needs --record <file>: where to write the recording.');
   // A whole id may name any connection; the start of one, a target's.
   const whole = CONNECTION_ID.test(given);
@@ -49,29 +51,44 @@ export async function probeCommand(options: CommandOptions, io: Io): Promise<num
         session.config.targets.map((target) => target.connectionId),
         'the configuration (give the whole id of a connection that is not a target)',
       )![0]!;
-  const target = session.config.targets.find((candidate) => candidate.connectionId.toLowerCase() === connectionId.toLowerCase());
+  const target = session.config.targets.find(
+    (candidate) => candidate.connectionId.toLowerCase() === connectionId.toLowerCase(),
+  );
   const sandboxName = options.sandbox?.[0] ?? target?.sandboxName;
-  if (!sandboxName) throw new UsageError(`${connectionId} is not a configured target: give its sandbox with --sandbox <name>.`);
-  if (!SANDBOX_NAME.test(sandboxName)) throw new UsageError(`--sandbox "${sandboxName}" is not a sandbox name: lower-case letters, digits and hyphens.`);
+  if (!sandboxName)
+    throw new UsageError(`${connectionId} is not a configured target: give its sandbox with --sandbox <name>.`);
+  if (!SANDBOX_NAME.test(sandboxName))
+    throw new UsageError(`--sandbox "${sandboxName}" is not a sandbox name: lower-case letters, digits and hyphens.`);
 
   const token = await session.tokens.getToken();
   const { clientId, orgId, clientSecret } = session.credentials;
   const http = got.extend({
     prefixUrl: session.config.flowServiceUrl,
-    headers: { authorization: `Bearer ${token}`, 'x-api-key': clientId, 'x-gw-ims-org-id': orgId, 'x-sandbox-name': sandboxName },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'x-api-key': clientId,
+      'x-gw-ims-org-id': orgId,
+      'x-sandbox-name': sandboxName,
+    },
     throwHttpErrors: false,
     retry: { limit: 2 },
     timeout: { request: 30_000 },
   });
   const exchanges: RecordedExchange[] = [];
   const progress = new Progress(io);
-  const ask = async (name: ExchangeName, path: string, query: Record<string, string> = {}): Promise<RecordedExchange> => {
+  const ask = async (
+    name: ExchangeName,
+    path: string,
+    query: Record<string, string> = {},
+  ): Promise<RecordedExchange> => {
     progress.update(`recording ${name}…`);
     let response: { statusCode: number; headers: Record<string, string | string[] | undefined>; body: string };
     try {
       response = await http.get(path.replace(/^\//, ''), { searchParams: query, responseType: 'text' });
     } catch (error) {
-      throw new EnvironmentError(`Flow Service could not be reached at ${session.config.flowServiceUrl} (${(error as Error).name}): nothing was recorded.`);
+      throw new EnvironmentError(
+        `Flow Service could not be reached at ${session.config.flowServiceUrl} (${(error as Error).name}): nothing was recorded.`,
+      );
     }
     let body: unknown = response.body;
     try {
@@ -101,7 +118,10 @@ export async function probeCommand(options: CommandOptions, io: Io): Promise<num
     // The folder the connection declares, as the rotator asks for it; else the first folder the root shows.
     const declared = declaredScope(item);
     const listing = declared ? listingQuery(declared, 'absolute') : undefined;
-    const object = listing?.objectType === 'folder' ? listing.object : rootEntries.find((entry) => entry.type?.toLowerCase() === 'folder' && entry.path)?.path;
+    const object =
+      listing?.objectType === 'folder'
+        ? listing.object
+        : rootEntries.find((entry) => entry.type?.toLowerCase() === 'folder' && entry.path)?.path;
     let folderEntries: ExploreEntry[] = [];
     if (object) {
       const folder = await ask('explore-folder', `${connectionPath}/explore`, { objectType: 'folder', object });
@@ -110,7 +130,10 @@ export async function probeCommand(options: CommandOptions, io: Io): Promise<num
     const preview = firstPreviewable(folderEntries) ?? firstPreviewable(rootEntries);
     if (preview) await ask('explore-file', `${connectionPath}/explore`, { ...preview });
   }
-  await ask('list-connections', '/connections', { property: `connectionSpec.id==${S3_CONNECTION_SPEC_ID}`, limit: '1' });
+  await ask('list-connections', '/connections', {
+    property: `connectionSpec.id==${S3_CONNECTION_SPEC_ID}`,
+    limit: '1',
+  });
   await ask('error-unknown-connection', `/connections/${UNKNOWN_CONNECTION_ID}`);
   progress.done();
 
@@ -131,8 +154,11 @@ export async function probeCommand(options: CommandOptions, io: Io): Promise<num
     printJson(io, { ok, file, exchanges: summary });
   } else {
     for (const { name, status } of summary) io.stdout.write(`${name.padEnd(26)} HTTP ${status}\n`);
-    const missing = ['explore-root', 'explore-folder', 'explore-file'].filter((name) => !summary.some((exchange) => exchange.name === name));
-    if (missing.length > 0) io.stdout.write(`not recorded: ${missing.join(', ')} (the connection showed nothing to explore there)\n`);
+    const missing = ['explore-root', 'explore-folder', 'explore-file'].filter(
+      (name) => !summary.some((exchange) => exchange.name === name),
+    );
+    if (missing.length > 0)
+      io.stdout.write(`not recorded: ${missing.join(', ')} (the connection showed nothing to explore there)\n`);
     io.stdout.write(
       `\nWrote ${file}. Secrets and tokens are redacted and ids hashed; bucket, folder and file names are kept: review them before sharing (CONTRIBUTING.md, "Recordings of Flow Service").\n`,
     );

@@ -35,7 +35,12 @@ export function revokePolicy(cutoff: Date): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
-      { Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff.toISOString().replace(/\.\d{3}Z$/, 'Z') } } },
+      {
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': cutoff.toISOString().replace(/\.\d{3}Z$/, 'Z') } },
+      },
     ],
   });
 }
@@ -71,15 +76,23 @@ export async function revokeCommand(options: CommandOptions, io: Io): Promise<nu
     'revoke',
   );
   // The deployed function's own view of the target: how it is minted, from which role, for how long.
-  const [target] = (await invokeInspect(deployment, { connectionIds: [connectionId], targetsOnly: true }, aws)).inspected;
-  if (!target) throw new EnvironmentError(`Function ${deployment.functionName} does not rotate ${connectionId}: it is not among its targets.`);
+  const [target] = (await invokeInspect(deployment, { connectionIds: [connectionId], targetsOnly: true }, aws))
+    .inspected;
+  if (!target)
+    throw new EnvironmentError(
+      `Function ${deployment.functionName} does not rotate ${connectionId}: it is not among its targets.`,
+    );
   const caller = await callerArn(aws);
 
   const progress = new Progress(io);
   progress.update(`rotating ${connectionId}…`);
   let outcome: Awaited<ReturnType<typeof invokeFunction>>;
   try {
-    outcome = await invokeFunction(deployment.functionName, { connectionIds: [connectionId], dryRun: false, caller, unknownConnections: 'report' }, aws);
+    outcome = await invokeFunction(
+      deployment.functionName,
+      { connectionIds: [connectionId], dryRun: false, caller, unknownConnections: 'report' },
+      aws,
+    );
   } finally {
     progress.done();
   }
@@ -146,12 +159,24 @@ async function revokeRoleSessions(
   }
   const client = new IAMClient(aws.region ? { region: aws.region } : {});
   try {
-    await client.send(new PutRolePolicyCommand({ RoleName: role.name, PolicyName: REVOKE_POLICY_NAME, PolicyDocument: policy }));
+    await client.send(
+      new PutRolePolicyCommand({ RoleName: role.name, PolicyName: REVOKE_POLICY_NAME, PolicyDocument: policy }),
+    );
     return { ...base, outcome: 'revoked', roleArn };
   } catch (error) {
     const known = describeAwsError(error, `attach ${REVOKE_POLICY_NAME} to role ${role.name} (iam:PutRolePolicy)`);
-    if (known?.problem === 'access-denied' || (error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity') {
-      return { ...base, outcome: 'left-to-you', roleArn, command, why: withoutFullStop(known?.message ?? `role ${role.name} was not found in your account`) };
+    if (
+      known?.problem === 'access-denied' ||
+      (error as Error).name === 'NoSuchEntityException' ||
+      (error as Error).name === 'NoSuchEntity'
+    ) {
+      return {
+        ...base,
+        outcome: 'left-to-you',
+        roleArn,
+        command,
+        why: withoutFullStop(known?.message ?? `role ${role.name} was not found in your account`),
+      };
     }
     throw known ?? error;
   } finally {
@@ -196,6 +221,10 @@ function report(io: Io, options: CommandOptions, revocation: Revocation): void {
     );
     return;
   }
-  say('NOT REVOKED YET', 'failure', `${withoutFullStop(revocation.why ?? '')}. Run (or have someone who may run) this, exactly:`);
+  say(
+    'NOT REVOKED YET',
+    'failure',
+    `${withoutFullStop(revocation.why ?? '')}. Run (or have someone who may run) this, exactly:`,
+  );
   io.stdout.write(`    ${revocation.command}\n`);
 }

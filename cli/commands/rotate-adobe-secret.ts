@@ -15,7 +15,17 @@ import {
 import { openDeployment } from '../context.js';
 import { suggest } from '../deployment.js';
 import { EnvironmentError, EXIT } from '../errors.js';
-import { formatClock, painterFor, printJson, Progress, renderTable, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
+import {
+  formatClock,
+  painterFor,
+  printJson,
+  Progress,
+  renderTable,
+  TABLE_WIDTH,
+  wantsJson,
+  wrap,
+  type Io,
+} from '../output.js';
 
 /** Log lines and the local clock may disagree by a few seconds: read a little before the start. */
 const CLOCK_MARGIN_MS = 5_000;
@@ -24,7 +34,10 @@ export async function rotateAdobeSecretCommand(options: CommandOptions, io: Io):
   // The deployment's own secret (the function's ADOBE_CREDENTIALS_SECRET_ID), and its rotation's log group (a tag).
   const { deployment, aws, config } = await openDeployment(options, io);
   const secretId = config?.adobeCredentialsSecret?.secretId ?? deployment.adobeCredentialsSecretId;
-  if (!secretId) throw new EnvironmentError(`Function ${deployment.functionName} names no Adobe credentials secret (ADOBE_CREDENTIALS_SECRET_ID).`);
+  if (!secretId)
+    throw new EnvironmentError(
+      `Function ${deployment.functionName} names no Adobe credentials secret (ADOBE_CREDENTIALS_SECRET_ID).`,
+    );
   const logGroupName = deployment.adobeSecretRotationLogGroupName;
 
   const since = io.now() - CLOCK_MARGIN_MS;
@@ -85,7 +98,11 @@ export async function rotateAdobeSecretCommand(options: CommandOptions, io: Io):
   if (outcome.steps.length > 0 && !ok) {
     const table = renderTable(
       ['STEP', 'OUTCOME', { header: 'DETAIL', shrinkTo: 30 }],
-      outcome.steps.map((line) => [line.step, { text: line.ok ? 'ok' : 'FAILED', tone: line.ok ? 'ok' : 'failure' }, line.ok ? line.detail : line.error]),
+      outcome.steps.map((line) => [
+        line.step,
+        { text: line.ok ? 'ok' : 'FAILED', tone: line.ok ? 'ok' : 'failure' },
+        line.ok ? line.detail : line.error,
+      ]),
       { paint },
     );
     io.stdout.write(`\n${table.text}\n`);
@@ -103,11 +120,17 @@ function stepText(line: RotationStepLine, paint: (text: string, tone: 'ok' | 'fa
 /** The last words: what holds now, and what to do. */
 function summaryOf(outcome: RotationOutcome, token: string, now: number, options: CommandOptions): string {
   const { status } = outcome;
-  const next = status.nextRotationDate ? ` Next rotation: ${formatClock(status.nextRotationDate, now) ?? status.nextRotationDate}.` : '';
+  const next = status.nextRotationDate
+    ? ` Next rotation: ${formatClock(status.nextRotationDate, now) ?? status.nextRotationDate}.`
+    : '';
   const noLog = outcome.logUnavailable ? ` (The steps are not shown: ${outcome.logUnavailable}.)` : '';
   switch (outcome.outcome) {
     case 'succeeded':
-      return wrap(`OK: AWSCURRENT now holds the new client secret (version ${token}), and the old one is deleted at Adobe.${next}${noLog}`, TABLE_WIDTH, 2);
+      return wrap(
+        `OK: AWSCURRENT now holds the new client secret (version ${token}), and the old one is deleted at Adobe.${next}${noLog}`,
+        TABLE_WIDTH,
+        2,
+      );
     case 'failed': {
       const failed = outcome.steps.find((line) => !line.ok)!;
       const again = `\`${suggest('rotate-adobe-secret', options)}\``;
@@ -115,7 +138,11 @@ function summaryOf(outcome: RotationOutcome, token: string, now: number, options
         status.currentVersionId === token
           ? `AWSCURRENT holds the new secret, which works; the old one is still at Adobe, and ${again} starts the next rotation, whose createSecret deletes it`
           : `AWSCURRENT still holds the old secret, which works; fix the cause, then ${again} attempts this rotation again`;
-      return wrap(`NOT OK: the rotation failed at ${failed.step}: ${state} (docs/RUNBOOK.md, "Rotating the Adobe client secret").`, TABLE_WIDTH, 2);
+      return wrap(
+        `NOT OK: the rotation failed at ${failed.step}: ${state} (docs/RUNBOOK.md, "Rotating the Adobe client secret").`,
+        TABLE_WIDTH,
+        2,
+      );
     }
     case 'timed-out':
       return wrap(

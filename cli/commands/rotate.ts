@@ -28,7 +28,13 @@ import {
   type Io,
   type Tone,
 } from '../output.js';
-import { isHealthyRow, isOutcomeLogLine, isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
+import {
+  isHealthyRow,
+  isOutcomeLogLine,
+  isRotationSummary,
+  rowsFromSummary,
+  type RotationRow,
+} from '../rotation-rows.js';
 
 /** What one `rotate` found, printed as a table or JSON. */
 interface RotateReport {
@@ -45,7 +51,11 @@ interface RotateReport {
  * who the operator's credentials say they are, kept in each connection's ledger history.
  */
 function manualRequest(connectionIds: string[] | undefined, dryRun: boolean, caller?: string) {
-  return { ...(connectionIds ? { connectionIds, unknownConnections: 'report' as const } : {}), dryRun, ...(caller ? { caller } : {}) };
+  return {
+    ...(connectionIds ? { connectionIds, unknownConnections: 'report' as const } : {}),
+    dryRun,
+    ...(caller ? { caller } : {}),
+  };
 }
 
 /**
@@ -68,7 +78,8 @@ async function connectionIdsFor(
       'the local configuration; nothing was invoked or rotated (for a function deployed from another configuration, pass --function <name>)',
     );
   }
-  if (options.connection.every((id) => CONNECTION_ID.test(id))) return resolveConnectionIds(options.connection, options.connection, 'the request');
+  if (options.connection.every((id) => CONNECTION_ID.test(id)))
+    return resolveConnectionIds(options.connection, options.connection, 'the request');
   const answered = await invokeInspect({ functionName }, { targetsOnly: true }, aws);
   return resolveConnectionIds(
     options.connection,
@@ -80,9 +91,12 @@ async function connectionIdsFor(
 export async function rotateCommand(options: CommandOptions, io: Io): Promise<number> {
   const dryRun = Boolean(options['dry-run']);
   if (options.local && (options.function || options.stack)) {
-    throw new UsageError(`--local runs the rotation in this process; it cannot be combined with ${options.function ? '--function' : '--stack'}.`);
+    throw new UsageError(
+      `--local runs the rotation in this process; it cannot be combined with ${options.function ? '--function' : '--stack'}.`,
+    );
   }
-  if (options.verbose && !options.local) throw new UsageError("--verbose applies to --local only: a deployed function's log is in CloudWatch Logs.");
+  if (options.verbose && !options.local)
+    throw new UsageError("--verbose applies to --local only: a deployed function's log is in CloudWatch Logs.");
 
   const report = options.local ? await rotateLocally(options, io, dryRun) : await rotateDeployed(options, io, dryRun);
   const ok = report.rows.length > 0 && report.rows.every((row) => isHealthyRow(row, dryRun));
@@ -91,7 +105,8 @@ export async function rotateCommand(options: CommandOptions, io: Io): Promise<nu
 }
 
 async function rotateDeployed(options: CommandOptions, io: Io, dryRun: boolean): Promise<RotateReport> {
-  if (options.function && options.stack) throw new UsageError('--function and --stack both name the rotator: give one.');
+  if (options.function && options.stack)
+    throw new UsageError('--function and --stack both name the rotator: give one.');
   const config = optionalConfig(io.cwd, options.config);
   const aws = { region: config?.region };
   // Unknown local ids are refused before anything is asked of AWS.
@@ -110,8 +125,13 @@ async function rotateDeployed(options: CommandOptions, io: Io, dryRun: boolean):
 
   const progress = new Progress(io);
   const started = io.now();
-  const what = connectionIds ? `${connectionIds.length} connection${connectionIds.length === 1 ? '' : 's'}` : 'every target';
-  const tick = () => progress.update(`${dryRun ? 'dry run: ' : ''}invoking ${functionName} for ${what}… ${Math.round((io.now() - started) / 1000)}s`);
+  const what = connectionIds
+    ? `${connectionIds.length} connection${connectionIds.length === 1 ? '' : 's'}`
+    : 'every target';
+  const tick = () =>
+    progress.update(
+      `${dryRun ? 'dry run: ' : ''}invoking ${functionName} for ${what}… ${Math.round((io.now() - started) / 1000)}s`,
+    );
   tick();
   const timer = progress.enabled ? setInterval(tick, 1000).unref() : undefined;
   let outcome: Awaited<ReturnType<typeof invokeFunction>>;
@@ -132,7 +152,10 @@ async function rotateDeployed(options: CommandOptions, io: Io, dryRun: boolean):
     }
     // An invalid configuration stops every invocation before it reaches a connection.
     if (failure?.errorType === 'ConfigError') {
-      throw new CliError(`Function ${functionName} failed before rotating any connection: ${errorMessage}`, EXIT.FAILED);
+      throw new CliError(
+        `Function ${functionName} failed before rotating any connection: ${errorMessage}`,
+        EXIT.FAILED,
+      );
     }
     // A crash or a timeout can stop it after some connections were rotated, and leaves no summary.
     throw new CliError(
@@ -142,13 +165,17 @@ async function rotateDeployed(options: CommandOptions, io: Io, dryRun: boolean):
     );
   }
   if (!isRotationSummary(outcome.payload)) {
-    throw new EnvironmentError(`Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`);
+    throw new EnvironmentError(
+      `Function ${functionName} answered with something other than a rotation summary: is it the rotator function?`,
+    );
   }
   const unknown = outcome.payload.unknownConnectionIds ?? [];
   if (unknown.length > 0) {
     throw (
       notDeployedYet(unknown, config, options, functionName) ??
-      new UsageError(`Function ${functionName} refused the request: ${notInTargets(unknown, config)}; nothing was rotated.`)
+      new UsageError(
+        `Function ${functionName} refused the request: ${notInTargets(unknown, config)}; nothing was rotated.`,
+      )
     );
   }
   return { mode: 'deployed', function: functionName, dryRun, rows: rowsFromSummary(outcome.payload) };
@@ -158,7 +185,12 @@ async function rotateDeployed(options: CommandOptions, io: Io, dryRun: boolean):
  * The function refused connection ids that the local configuration has: they were added and not
  * deployed yet. Says so, with the commands to run (undefined when that is not the case).
  */
-function notDeployedYet(refused: readonly string[], config: RotatorConfig | undefined, options: CommandOptions, functionName: string): UsageError | undefined {
+function notDeployedYet(
+  refused: readonly string[],
+  config: RotatorConfig | undefined,
+  options: CommandOptions,
+  functionName: string,
+): UsageError | undefined {
   if (!config) return undefined;
   const local = new Set(config.targets.map((target) => target.connectionId.toLowerCase()));
   if (!refused.every((id) => local.has(id.toLowerCase()))) return undefined;
@@ -169,7 +201,11 @@ function notDeployedYet(refused: readonly string[], config: RotatorConfig | unde
     ...(options.connection ?? refused).map((id) => `--connection ${id}`),
     ...(options['dry-run'] ? ['--dry-run'] : []),
     ...(options.config ? [`--config ${shellWord(options.config)}`] : []),
-    ...(options.function ? [`--function ${shellWord(options.function)}`] : options.stack ? [`--stack ${shellWord(options.stack)}`] : []),
+    ...(options.function
+      ? [`--function ${shellWord(options.function)}`]
+      : options.stack
+        ? [`--stack ${shellWord(options.stack)}`]
+        : []),
   ].join(' ');
   const these = refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`;
   return new UsageError(
@@ -196,7 +232,11 @@ async function rotateLocally(options: CommandOptions, io: Io, dryRun: boolean): 
   refuseCreatedRoles(config, targets);
 
   const caller = await checkOperatorCredentials(config.region);
-  const secretId = await adobeSecretIdOf(config, () => stackOutputs(config.stackName, { region: config.region }), config.stackName);
+  const secretId = await adobeSecretIdOf(
+    config,
+    () => stackOutputs(config.stackName, { region: config.region }),
+    config.stackName,
+  );
   const env = functionEnvironment(config, targets, secretId);
 
   const progress = new Progress(io);
@@ -226,7 +266,8 @@ async function checkOperatorCredentials(region: string | undefined): Promise<str
     return (await client.send(new GetCallerIdentityCommand({}))).Arn;
   } catch (error) {
     throw (
-      describeAwsError(error, 'call sts:GetCallerIdentity') ?? new EnvironmentError(`Your AWS credentials could not be checked (${(error as Error).name}).`)
+      describeAwsError(error, 'call sts:GetCallerIdentity') ??
+      new EnvironmentError(`Your AWS credentials could not be checked (${(error as Error).name}).`)
     );
   } finally {
     client.destroy();
@@ -261,7 +302,8 @@ function detailOf(row: RotationRow): string | undefined {
  * detail line says why); the plan of a dry run.
  */
 function noteOf(row: RotationRow): string | undefined {
-  if (row.adobeVerified === false || row.adobeCanRead === false) return `Adobe cannot read (${(row.error ? row.errorCode : row.adobeErrorCode) ?? 'no code'})`;
+  if (row.adobeVerified === false || row.adobeCanRead === false)
+    return `Adobe cannot read (${(row.error ? row.errorCode : row.adobeErrorCode) ?? 'no code'})`;
   if (row.error) {
     // Adobe's own words where Flow Service gave them; the full error is on the detail line.
     const words = row.adobeDetail ?? row.error;
@@ -308,7 +350,10 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     undefined,
     row.sandboxName,
     // A dry run Adobe cannot read with what the connection holds now is not healthy.
-    { text: OUTCOME_LABEL[row.status], tone: isHealthyRow(row, report.dryRun) || row.status === 'skipped' ? OUTCOME_TONE[row.status] : 'failure' },
+    {
+      text: OUTCOME_LABEL[row.status],
+      tone: isHealthyRow(row, report.dryRun) || row.status === 'skipped' ? OUTCOME_TONE[row.status] : 'failure',
+    },
     row.status === 'rotated' ? formatEtag(row.etag) : undefined,
     formatClock(row.expiresAt, now),
     noteOf(row),
@@ -327,7 +372,9 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   io.stdout.write(`${table.text}\n`);
   const noteColumn = columns.length - 1;
   const details = report.rows.flatMap((row, index) => {
-    const full = detailOf(row) ?? (table.cut.some((cell) => cell.row === index && cell.column === noteColumn) ? noteOf(row) : undefined);
+    const full =
+      detailOf(row) ??
+      (table.cut.some((cell) => cell.row === index && cell.column === noteColumn) ? noteOf(row) : undefined);
     return full ? [`${short.get(row.connectionId)}: ${full}`] : [];
   });
   if (details.length > 0) io.stdout.write(`\n${details.map((detail) => wrap(detail, TABLE_WIDTH, 2)).join('\n')}\n`);
@@ -335,7 +382,9 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     .filter((status) => count(status) > 0)
     .map((status) => `${count(status)} ${OUTCOME_LABEL[status].toLowerCase()}`);
   const where = report.mode === 'local' ? 'run locally' : `function ${report.function}`;
-  const attempted = report.rows.filter((row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag));
+  const attempted = report.rows.filter(
+    (row) => row.status === 'rotated' || row.status === 'dry-run' || (row.status === 'failed' && row.etag),
+  );
   // Two answers: Adobe listed (adobeVerified), and Adobe read a file it listed (adobeCanRead).
   const listed = attempted.filter((row) => row.adobeVerified).length;
   const read = attempted.filter((row) => row.adobeCanRead).length;
@@ -343,6 +392,12 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
     counts.push(
       `Adobe listed ${listed} and read ${read} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`,
     );
-  const summary = wrap(`${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).`, TABLE_WIDTH, 2);
-  io.stdout.write(`\n${ok ? summary.replace('OK', paint('OK', 'ok')) : summary.replace('NOT OK', paint('NOT OK', 'failure'))}\n`);
+  const summary = wrap(
+    `${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).`,
+    TABLE_WIDTH,
+    2,
+  );
+  io.stdout.write(
+    `\n${ok ? summary.replace('OK', paint('OK', 'ok')) : summary.replace('NOT OK', paint('NOT OK', 'failure'))}\n`,
+  );
 }

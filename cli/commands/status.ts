@@ -29,7 +29,13 @@ import { printJson, Progress, wantsJson, type Io } from '../output.js';
 import { readPauseState } from '../pause-store.js';
 import { judge, type AlarmStatus, type ConnectionStatus, type Gap, type RotatorStatus } from '../status-judgement.js';
 import { printStatusTable } from '../status-table.js';
-import { configuredTargets, invokeInspect, targetDifference, type KnownTarget, type TargetDifference } from '../targets.js';
+import {
+  configuredTargets,
+  invokeInspect,
+  targetDifference,
+  type KnownTarget,
+  type TargetDifference,
+} from '../targets.js';
 import { alarmIdOf } from '../../core/operator-facts.js';
 
 /** Why the function could not ask Adobe that also fails every run (IMS_UNAVAILABLE may pass). */
@@ -57,7 +63,11 @@ async function read<T>(gaps: Gap[], what: string, action: string, lookup: () => 
 }
 
 /** The ledger items of `ids` (whole), by connection id. */
-async function ledgerRecords(table: string, ids: readonly string[], opened: Opened): Promise<Map<string, LedgerRecord>> {
+async function ledgerRecords(
+  table: string,
+  ids: readonly string[],
+  opened: Opened,
+): Promise<Map<string, LedgerRecord>> {
   const client = new DynamoDBClient(opened.aws.region ? { region: opened.aws.region } : {});
   try {
     return await new RotationLedger(client, table).records(ids);
@@ -107,7 +117,12 @@ function thresholdOf(
     const shortestLifetimeSeconds = Math.min(...lifetimes);
     const timeoutSeconds =
       opened.deployment.timeoutSeconds ??
-      fittingTimeoutSeconds({ targetCount: targets.length, concurrency: opened.config?.concurrency ?? 8, intervalSeconds, shortestLifetimeSeconds }) ??
+      fittingTimeoutSeconds({
+        targetCount: targets.length,
+        concurrency: opened.config?.concurrency ?? 8,
+        intervalSeconds,
+        shortestLifetimeSeconds,
+      }) ??
       900;
     const plan = expiryAlarmPlan({
       intervalSeconds,
@@ -165,17 +180,30 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
   const limit = pLimit(8);
 
   progress.update(`asking ${deployment.functionName} for Adobe's view…`);
-  const inspect = await read<InspectResult>(gaps, "Adobe's view of the connections", `invoke function ${deployment.functionName} (lambda:InvokeFunction)`, () =>
-    invokeInspect(deployment, { probe: Boolean(options.probe) }, aws),
+  const inspect = await read<InspectResult>(
+    gaps,
+    "Adobe's view of the connections",
+    `invoke function ${deployment.functionName} (lambda:InvokeFunction)`,
+    () => invokeInspect(deployment, { probe: Boolean(options.probe) }, aws),
   );
   // The function cannot authenticate to Adobe: not only a gap in what status knows, but every run's failure.
   const runsFail = inspect?.adobe && RUNS_FAIL.test(inspect.adobe.errorCode) ? inspect.adobe : undefined;
-  if (inspect?.adobe && !runsFail) gaps.push({ what: "Adobe's view of the connections", why: `${inspect.adobe.errorCode}: ${inspect.adobe.error}` });
+  if (inspect?.adobe && !runsFail)
+    gaps.push({ what: "Adobe's view of the connections", why: `${inspect.adobe.errorCode}: ${inspect.adobe.error}` });
 
   // The connections: the deployed function's (from its answer or its environment), else the local configuration's.
   const deployed: KnownTarget[] | undefined =
-    inspect?.inspected.map(({ connectionId, sandboxName, method, durationSeconds }) => ({ connectionId, sandboxName, method, durationSeconds })) ??
-    deployment.targets?.map((target) => ({ connectionId: target.connectionId, sandboxName: target.sandboxName, durationSeconds: target.durationSeconds }));
+    inspect?.inspected.map(({ connectionId, sandboxName, method, durationSeconds }) => ({
+      connectionId,
+      sandboxName,
+      method,
+      durationSeconds,
+    })) ??
+    deployment.targets?.map((target) => ({
+      connectionId: target.connectionId,
+      sandboxName: target.sandboxName,
+      durationSeconds: target.durationSeconds,
+    }));
   const local = config ? configuredTargets(config) : undefined;
   const all = deployed ?? local;
   if (!all) {
@@ -195,21 +223,39 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
   const table = deployment.ledgerTableName;
   const [records, pauseState, schedule, alarms, adobeSecret] = await Promise.all([
     table
-      ? read(gaps, 'the rotation ledger', `read the rotation ledger table ${table} (dynamodb:BatchGetItem)`, () => ledgerRecords(table, ids, opened))
+      ? read(gaps, 'the rotation ledger', `read the rotation ledger table ${table} (dynamodb:BatchGetItem)`, () =>
+          ledgerRecords(table, ids, opened),
+        )
       : undefined,
-    table ? read(gaps, 'the pauses', `read the rotation ledger table ${table} (dynamodb:GetItem)`, () => readPauseState(table, aws)) : undefined,
+    table
+      ? read(gaps, 'the pauses', `read the rotation ledger table ${table} (dynamodb:GetItem)`, () =>
+          readPauseState(table, aws),
+        )
+      : undefined,
     deployment.schedule
-      ? read(gaps, 'the schedule', `read schedule ${deployment.schedule.name} (scheduler:GetSchedule)`, () => getSchedule(controlsOf(deployment), aws))
+      ? read(gaps, 'the schedule', `read schedule ${deployment.schedule.name} (scheduler:GetSchedule)`, () =>
+          getSchedule(controlsOf(deployment), aws),
+        )
       : undefined,
     deployment.alarmNames.length > 0
-      ? read(gaps, 'the alarms', "describe the rotator's alarms (cloudwatch:DescribeAlarms)", () => alarmStatuses(opened, limit))
+      ? read(gaps, 'the alarms', "describe the rotator's alarms (cloudwatch:DescribeAlarms)", () =>
+          alarmStatuses(opened, limit),
+        )
       : undefined,
     deployment.adobeSecretRotationLogGroupName && deployment.adobeCredentialsSecretId
-      ? read(gaps, "the Adobe secret's rotation", `describe secret ${deployment.adobeCredentialsSecretId} (secretsmanager:DescribeSecret)`, async () => {
-          const rotation = await describeAdobeSecretRotation(deployment.adobeCredentialsSecretId!, aws);
-          const held = inspect?.adobeClientSecrets && 'count' in inspect.adobeClientSecrets ? inspect.adobeClientSecrets : undefined;
-          return describeAdobeSecretLine(rotation, now, held);
-        })
+      ? read(
+          gaps,
+          "the Adobe secret's rotation",
+          `describe secret ${deployment.adobeCredentialsSecretId} (secretsmanager:DescribeSecret)`,
+          async () => {
+            const rotation = await describeAdobeSecretRotation(deployment.adobeCredentialsSecretId!, aws);
+            const held =
+              inspect?.adobeClientSecrets && 'count' in inspect.adobeClientSecrets
+                ? inspect.adobeClientSecrets
+                : undefined;
+            return describeAdobeSecretLine(rotation, now, held);
+          },
+        )
       : undefined,
   ]);
   progress.done();
@@ -222,7 +268,9 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
   );
   const lastRunAt = scheduledRuns.length > 0 ? Math.max(...scheduledRuns) : undefined;
   const nextRunAt =
-    expression && schedule?.State !== 'DISABLED' ? nextScheduledRun(expression, now, lastRunAt, schedule?.ScheduleExpressionTimezone) : undefined;
+    expression && schedule?.State !== 'DISABLED'
+      ? nextScheduledRun(expression, now, lastRunAt, schedule?.ScheduleExpressionTimezone)
+      : undefined;
   const threshold = thresholdOf(alarms, opened, intervalSeconds, targets);
   const contributors = new Map<string, string[]>();
   for (const alarm of alarms ?? [])
@@ -261,14 +309,18 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
             ...(schedule?.State ? { state: schedule.State } : {}),
             ...(intervalSeconds ? { intervalSeconds } : {}),
             ...(lastRunAt !== undefined ? { lastRunAt: new Date(lastRunAt).toISOString() } : {}),
-            ...(nextRunAt !== undefined ? { nextRunAt: new Date(nextRunAt).toISOString(), ...(nextRunAt < now ? { overdue: true } : {}) } : {}),
+            ...(nextRunAt !== undefined
+              ? { nextRunAt: new Date(nextRunAt).toISOString(), ...(nextRunAt < now ? { overdue: true } : {}) }
+              : {}),
           },
         }
       : {}),
     ...threshold,
     ...(pauseState ? { pauses: pauseState.pauses.filter((pause) => Date.parse(pause.until) > now) } : {}),
     ...(pauseState?.legacy ? { olderPause: pauseState.legacy } : {}),
-    ...(alarms ? { alarms: alarms.map(({ threshold: _threshold, ...alarm }: AlarmStatus & { threshold?: number }) => alarm) } : {}),
+    ...(alarms
+      ? { alarms: alarms.map(({ threshold: _threshold, ...alarm }: AlarmStatus & { threshold?: number }) => alarm) }
+      : {}),
     ...(adobeSecret ? { adobeSecret } : {}),
     ...(local && deployed && !requested ? withDifference(targetDifference(local, deployed)) : {}),
     ...(runsFail ? { runsFail: { errorCode: runsFail.errorCode, error: withoutFullStop(runsFail.error) } } : {}),
@@ -288,7 +340,14 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
     Boolean(rotator.targetsDiffer);
   const code = environmentProblem ? EXIT.ENVIRONMENT : attention ? EXIT.FAILED : EXIT.OK;
   if (wantsJson(io, options.json)) {
-    printJson(io, { ok: code === EXIT.OK, checkedAt: new Date(now).toISOString(), probe: Boolean(options.probe), ...rotator, atRisk, connections: statuses });
+    printJson(io, {
+      ok: code === EXIT.OK,
+      checkedAt: new Date(now).toISOString(),
+      probe: Boolean(options.probe),
+      ...rotator,
+      atRisk,
+      connections: statuses,
+    });
   } else {
     printStatusTable(io, statuses, rotator, options);
   }

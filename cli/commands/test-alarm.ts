@@ -61,7 +61,9 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
       EXIT.FAILED,
     );
   }
-  const topics = await Promise.all(route.topics.map((topic) => subscriptionsOf(topic, { ...aws, deploy: deployCommand(options) })));
+  const topics = await Promise.all(
+    route.topics.map((topic) => subscriptionsOf(topic, { ...aws, deploy: deployCommand(options) })),
+  );
   const caller = await callerArn(aws);
   const reason = `Test of the alarm's route by ${caller} (npx aep-s3-rotator test-alarm): not an incident; the alarm returns to ${route.state} at once.`;
 
@@ -92,7 +94,12 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
 
 function report(
   io: Io,
-  { id, name, route, topics }: { id: string; name: string; route: Awaited<ReturnType<typeof alarmRoute>>; topics: readonly TopicSubscriptions[] },
+  {
+    id,
+    name,
+    route,
+    topics,
+  }: { id: string; name: string; route: Awaited<ReturnType<typeof alarmRoute>>; topics: readonly TopicSubscriptions[] },
 ): void {
   const paint = painterFor(io, 'stdout');
   const say = (label: string, tone: 'ok' | 'warning' | 'failure', text: string) =>
@@ -100,11 +107,20 @@ function report(
   const back = route.state === 'INSUFFICIENT_DATA' ? 'INSUFFICIENT_DATA (which notifies no one)' : route.state;
   const paused = route.actionsEnabled ? '' : ' Its actions were off: they were switched on for the test and off again.';
   if (route.topics.length === 0) {
-    say('NOBODY RECEIVES IT', 'failure', `${id} (${name}) went to ALARM and back to ${back}, but it notifies no SNS topic.${paused}`);
+    say(
+      'NOBODY RECEIVES IT',
+      'failure',
+      `${id} (${name}) went to ALARM and back to ${back}, but it notifies no SNS topic.${paused}`,
+    );
     return;
   }
-  say('Moved', 'ok', `${id} (${name}) to ALARM and back to ${back}: CloudWatch notified ${topics.map((topic) => topic.topicArn).join(' and ')}.${paused}`);
-  const who = (list: TopicSubscriptions['confirmed']) => list.map((entry) => `${entry.protocol} ${entry.endpoint}`).join(', ');
+  say(
+    'Moved',
+    'ok',
+    `${id} (${name}) to ALARM and back to ${back}: CloudWatch notified ${topics.map((topic) => topic.topicArn).join(' and ')}.${paused}`,
+  );
+  const who = (list: TopicSubscriptions['confirmed']) =>
+    list.map((entry) => `${entry.protocol} ${entry.endpoint}`).join(', ');
   for (const topic of topics) {
     const pending = topic.pending.length
       ? `; ${topic.pending.length} waiting for confirmation (${who(topic.pending)}), which receive nothing until their recipients confirm`

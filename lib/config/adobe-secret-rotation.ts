@@ -8,7 +8,12 @@
  * "adobeSecretRotation": { "everyDays": 30 }
  */
 import { z } from 'zod';
-import { consoleApiUrlProblem, DEFAULT_ADOBE_CONSOLE_API_URL, DEFAULT_ROTATION_DAYS, rotationDaysProblem } from '../../core/adobe-secret-rotation.js';
+import {
+  consoleApiUrlProblem,
+  DEFAULT_ADOBE_CONSOLE_API_URL,
+  DEFAULT_ROTATION_DAYS,
+  rotationDaysProblem,
+} from '../../core/adobe-secret-rotation.js';
 
 /** The rotation, validated, defaults applied. */
 export interface AdobeSecretRotationConfig {
@@ -46,7 +51,9 @@ export const adobeSecretRotationFieldSchemas = {
 };
 
 /** Problems a schema cannot see: the console URL's rule (https, or http to loopback), as every Adobe endpoint's. */
-export function adobeSecretRotationConfigProblems(config: { readonly adobeSecretRotation?: { readonly consoleApiUrl: string } }): string[] {
+export function adobeSecretRotationConfigProblems(config: {
+  readonly adobeSecretRotation?: { readonly consoleApiUrl: string };
+}): string[] {
   const url = config.adobeSecretRotation?.consoleApiUrl;
   const problem = url === undefined ? undefined : consoleApiUrlProblem('adobeSecretRotation.consoleApiUrl', url);
   return problem ? [problem] : [];

@@ -12,7 +12,13 @@ import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js'
 import type { OperationsConfig } from './operations.js';
 import { targetMethodOf, type MintMethod } from '../../core/rotation-rules.js';
 import { SCHEDULE_DOORS, scheduleVerdict } from '../../core/schedule-rules.js';
-import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
+import {
+  describeTargetProblem,
+  mintMethodOfView,
+  TARGET_DOORS,
+  targetListProblems,
+  type TargetView,
+} from '../../core/target-rules.js';
 import { targetListWarnings } from '../../core/target-warnings.js';
 import { AGGREGATE_METRICS_WARNING } from '../../core/alarm-rules.js';
 
@@ -162,7 +168,12 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
     });
     const ruled = targetListProblems(
       parsed.map((target) => target && viewOf(target)),
-      { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets', requireNarrowedCredentials: requiresNarrowed(raw) },
+      {
+        names: TARGET_DOORS.config,
+        isUnresolved: () => false,
+        list: 'targets',
+        requireNarrowedCredentials: requiresNarrowed(raw),
+      },
     );
     for (const problem of ruled) byTarget[problem.index]!.push(describeTargetProblem(problem));
     problems.push(...byTarget.flat());
@@ -182,7 +193,9 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
     const verdict = scheduleVerdict(
       {
         schedule: config.schedule,
-        lifetimes: complete ? targets.map((target) => target.durationSeconds) : (Array.isArray(rawTargets) ? rawTargets : []).map(() => undefined),
+        lifetimes: complete
+          ? targets.map((target) => target.durationSeconds)
+          : (Array.isArray(rawTargets) ? rawTargets : []).map(() => undefined),
         concurrency: config.concurrency,
         thresholdSeconds: config.expiryAlarmThresholdSeconds,
       },
@@ -195,7 +208,12 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
         flowServiceUrl: config.flowServiceUrl.replace(/\/+$/, ''),
         imsUrl: config.imsUrl.replace(/\/+$/, ''),
         ...(config.adobeSecretRotation
-          ? { adobeSecretRotation: { ...config.adobeSecretRotation, consoleApiUrl: config.adobeSecretRotation.consoleApiUrl.replace(/\/+$/, '') } }
+          ? {
+              adobeSecretRotation: {
+                ...config.adobeSecretRotation,
+                consoleApiUrl: config.adobeSecretRotation.consoleApiUrl.replace(/\/+$/, ''),
+              },
+            }
           : {}),
         targets,
       };
@@ -214,14 +232,25 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
  * work, and worked before these warnings existed.
  */
 export function configWarnings(
-  config: Pick<RotatorConfig, 'targets'> & Partial<Pick<RotatorConfig, 'connectionMetrics' | 'schedule' | 'requireNarrowedCredentials'>>,
+  config: Pick<RotatorConfig, 'targets'> &
+    Partial<Pick<RotatorConfig, 'connectionMetrics' | 'schedule' | 'requireNarrowedCredentials'>>,
 ): string[] {
   const views = config.targets.map(
-    (target): TargetView => ({ ...target, method: targetMethodOf(target.method), hasUserKeys: target.userCredentialsSecret !== undefined }),
+    (target): TargetView => ({
+      ...target,
+      method: targetMethodOf(target.method),
+      hasUserKeys: target.userCredentialsSecret !== undefined,
+    }),
   );
-  const context = { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets', requireNarrowedCredentials: config.requireNarrowedCredentials };
+  const context = {
+    names: TARGET_DOORS.config,
+    isUnresolved: () => false,
+    list: 'targets',
+    requireNarrowedCredentials: config.requireNarrowedCredentials,
+  };
   const byTarget = config.targets.map((): string[] => []);
-  for (const warning of targetListWarnings(views, context)) byTarget[warning.index]!.push(describeTargetProblem(warning));
+  for (const warning of targetListWarnings(views, context))
+    byTarget[warning.index]!.push(describeTargetProblem(warning));
   if (config.schedule !== undefined) {
     const lifetimes = config.targets.map((target) => target.durationSeconds);
     for (const warning of scheduleVerdict({ schedule: config.schedule, lifetimes }, SCHEDULE_DOORS.config).warnings)
@@ -257,14 +286,20 @@ export function loadRotatorConfig(
     try {
       text = readFile(file);
     } catch (error) {
-      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`], source);
+      throw new ConfigValidationError(
+        [`${CONFIG_FILE_CONTEXT_KEY}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`],
+        source,
+      );
     }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (error) {
       const { line, column, reason } = locateJsonError(text, error);
-      throw new ConfigValidationError([`${CONFIG_FILE_CONTEXT_KEY}: ${file}:${line}:${column}: is not valid JSON (${reason})`], source);
+      throw new ConfigValidationError(
+        [`${CONFIG_FILE_CONTEXT_KEY}: ${file}:${line}:${column}: is not valid JSON (${reason})`],
+        source,
+      );
     }
     return parseRotatorConfig(raw, source);
   }
@@ -281,7 +316,9 @@ export function loadRotatorConfig(
       parsed = JSON.parse(raw);
     } catch (error) {
       const { line, column, reason } = locateJsonError(raw, error);
-      throw new ConfigValidationError([`${CONFIG_CONTEXT_KEY}: is a string but not valid JSON: at ${line}:${column}, ${reason}`]);
+      throw new ConfigValidationError([
+        `${CONFIG_CONTEXT_KEY}: is a string but not valid JSON: at ${line}:${column}, ${reason}`,
+      ]);
     }
     return parseRotatorConfig(parsed);
   }

@@ -52,10 +52,12 @@ export interface GuardrailsConfig {
 
 /** `<value> <what>`, or "is required" when the field is missing: every type error shows what it got. */
 function shown(what: string) {
-  return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `${JSON.stringify(issue.input)} ${what}`);
+  return (issue: { input?: unknown }) =>
+    issue.input === undefined ? 'is required' : `${JSON.stringify(issue.input)} ${what}`;
 }
 
-const idList = (what: string) => z.array(z.string({ error: shown('is not a string') }), { error: shown(`is not a list of ${what} ids`) });
+const idList = (what: string) =>
+  z.array(z.string({ error: shown('is not a string') }), { error: shown(`is not a list of ${what} ids`) });
 
 /** `vpc` as written; the shape lists its fields in "unknown field" messages. */
 export const vpcSchema = z
@@ -65,7 +67,8 @@ export const vpcSchema = z
   )
   .strict()
   .superRefine((vpc, ctx) => {
-    for (const [path, message] of vpcProblems(vpc.subnetIds, vpc.securityGroupIds)) ctx.addIssue({ code: 'custom', message, path });
+    for (const [path, message] of vpcProblems(vpc.subnetIds, vpc.securityGroupIds))
+      ctx.addIssue({ code: 'custom', message, path });
   });
 
 /** The schemas of the guardrail keys, to spread into the root object schema. */
@@ -87,7 +90,9 @@ export const guardrailFieldSchemas = {
   vpc: vpcSchema.optional(),
   secretReaders: z
     .array(
-      z.string({ error: shown('is not an IAM role or user ARN') }).superRefine((reader, ctx) => bySettingRules('secretReaders')([reader], ctx)),
+      z
+        .string({ error: shown('is not an IAM role or user ARN') })
+        .superRefine((reader, ctx) => bySettingRules('secretReaders')([reader], ctx)),
       {
         error: shown('is not a list of IAM role or user ARNs'),
       },
@@ -108,13 +113,20 @@ export const guardrailFieldSchemas = {
  * Problems between a guardrail key and the rest of the configuration, each starting with its
  * field: a key in another region than the stack's, readers for a secret the stack does not own.
  */
-export function guardrailConfigProblems(config: GuardrailsConfig & { readonly region?: string; readonly adobeCredentialsSecret?: unknown }): string[] {
+export function guardrailConfigProblems(
+  config: GuardrailsConfig & { readonly region?: string; readonly adobeCredentialsSecret?: unknown },
+): string[] {
   // The rules between two settings (core/setting-rules.ts), the construct's too.
   const problems: string[] = settingPairProblems(
-    { adobeSecretName: config.adobeSecretName, adobeCredentialsSecretGiven: config.adobeCredentialsSecret !== undefined },
+    {
+      adobeSecretName: config.adobeSecretName,
+      adobeCredentialsSecretGiven: config.adobeCredentialsSecret !== undefined,
+    },
     SETTING_DOORS.config,
   ).map((problem) => problem.line);
-  const regionProblem = config.encryptionKeyArn ? kmsKeyRegionProblem(config.encryptionKeyArn, config.region) : undefined;
+  const regionProblem = config.encryptionKeyArn
+    ? kmsKeyRegionProblem(config.encryptionKeyArn, config.region)
+    : undefined;
   if (regionProblem) problems.push(`encryptionKeyArn: ${regionProblem}`);
   if (config.secretReaders && config.adobeCredentialsSecret !== undefined) {
     problems.push(

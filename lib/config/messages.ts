@@ -55,7 +55,9 @@ export function locateJsonError(text: string, error: unknown): JsonSyntaxError {
     parseTolerantly(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
     // "Unexpected token '}'": the first error at that token (`{"a": tru}` has one at "tru" first).
     const token = /^Unexpected token '(.)'/.exec(message)?.[1];
-    offset = (errors.find((candidate) => token !== undefined && text[candidate.offset] === token) ?? errors[0])?.offset ?? text.length;
+    offset =
+      (errors.find((candidate) => token !== undefined && text[candidate.offset] === token) ?? errors[0])?.offset ??
+      text.length;
   }
   const before = text.slice(0, offset).split('\n');
   // V8's own words without the position (given as line and column) or the snippet of the text it quotes.
@@ -68,7 +70,10 @@ export function locateJsonError(text: string, error: unknown): JsonSyntaxError {
 export type Issue = z.core.$ZodIssue;
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 /** The fields an object at `path` may have, for "unknown field" messages. */
@@ -117,7 +122,8 @@ function whatWasGiven(issue: Issue, path: readonly PropertyKey[]): string {
 /** Whether a message already quotes the value (`"Bad_Bucket" is not ...`, `7200 is above ...`). */
 function shows(message: string, input: unknown): boolean {
   if (typeof input === 'string') return message.includes(JSON.stringify(input));
-  if (typeof input === 'number') return new RegExp(`(^|[^\\d.])${String(input).replace('.', '\\.')}(?![\\d.])`).test(message);
+  if (typeof input === 'number')
+    return new RegExp(`(^|[^\\d.])${String(input).replace('.', '\\.')}(?![\\d.])`).test(message);
   return false;
 }
 
@@ -127,11 +133,14 @@ function showValue(input: unknown, path: readonly PropertyKey[]): string {
   if (typeof input === 'object') return 'an object';
   if (typeof input !== 'string') return String(input);
   // A secret's name was expected; a long string that is not one may be the secret itself, pasted by mistake.
-  const secretName = path.at(-1) === 'secretId' || path.at(-1) === 'adobeCredentialsSecret' || path.at(-1) === 'userCredentialsSecret';
+  const secretName =
+    path.at(-1) === 'secretId' || path.at(-1) === 'adobeCredentialsSecret' || path.at(-1) === 'userCredentialsSecret';
   if (secretName && !input.startsWith('arn:') && input.length >= MIN_MASKED_CHARS) {
     return `"${input.slice(0, 4)}…" (${input.length} characters, not shown in full in case it is a secret rather than its name)`;
   }
-  return JSON.stringify(input.length <= MAX_SHOWN_VALUE_CHARS ? input : `${input.slice(0, MAX_SHOWN_VALUE_CHARS - 1)}…`);
+  return JSON.stringify(
+    input.length <= MAX_SHOWN_VALUE_CHARS ? input : `${input.slice(0, MAX_SHOWN_VALUE_CHARS - 1)}…`,
+  );
 }
 
 /** The value a person most likely meant, where one is obvious; as it would be written in the JSON. */
@@ -143,8 +152,10 @@ function probablyMeant(issue: Issue, input: unknown, path: readonly PropertyKey[
   }
   if (issue.code === 'invalid_type' && typeof input === 'string') {
     // A number or boolean written in quotes.
-    if (issue.expected === 'number' && input.trim() !== '' && Number.isFinite(Number(input))) return `${Number(input)}, without quotes`;
-    if (issue.expected === 'boolean' && /^(true|false)$/i.test(input.trim())) return `${input.trim().toLowerCase()}, without quotes`;
+    if (issue.expected === 'number' && input.trim() !== '' && Number.isFinite(Number(input)))
+      return `${Number(input)}, without quotes`;
+    if (issue.expected === 'boolean' && /^(true|false)$/i.test(input.trim()))
+      return `${input.trim().toLowerCase()}, without quotes`;
     return undefined;
   }
   if (typeof input !== 'string') return undefined;
@@ -154,7 +165,8 @@ function probablyMeant(issue: Issue, input: unknown, path: readonly PropertyKey[
     .replace(/[\s_]+/g, '-');
   if (field === 'sandboxName' && SANDBOX_NAME.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
   if (field === 'region' && REGION.test(lowerHyphenated)) return JSON.stringify(lowerHyphenated);
-  if (field === 'account' && ACCOUNT.test(input.replace(/[\s-]/g, ''))) return JSON.stringify(input.replace(/[\s-]/g, ''));
+  if (field === 'account' && ACCOUNT.test(input.replace(/[\s-]/g, '')))
+    return JSON.stringify(input.replace(/[\s-]/g, ''));
   if (field === 'connectionId' && z.guid().safeParse(input.trim().replace(/^\{(.*)\}$/, '$1')).success)
     return JSON.stringify(input.trim().replace(/^\{(.*)\}$/, '$1'));
   return undefined;

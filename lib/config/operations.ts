@@ -22,10 +22,13 @@ export interface OperationsConfig {
 
 /** The schemas of the operations keys, to spread into the root object schema. */
 export const operationsFieldSchemas = {
-  enabled: z.boolean({ error: 'must be true (run on the schedule) or false (deploy paused: schedule disabled, alarms silent)' }).default(true),
+  enabled: z
+    .boolean({ error: 'must be true (run on the schedule) or false (deploy paused: schedule disabled, alarms silent)' })
+    .default(true),
   targetsDelivery: z
     .enum(TARGETS_DELIVERIES, {
-      error: (issue) => `${JSON.stringify(issue.input)} is not a delivery; use one of ${TARGETS_DELIVERIES.map((name) => `"${name}"`).join(', ')}`,
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a delivery; use one of ${TARGETS_DELIVERIES.map((name) => `"${name}"`).join(', ')}`,
     })
     .default('auto'),
 };

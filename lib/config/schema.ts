@@ -27,7 +27,9 @@ export const DEFAULT_STACK_NAME = 'AepS3CredentialRotator';
 export const DEFAULT_SCHEDULE = 'rate(15 minutes)';
 export const DEFAULT_LOG_RETENTION_DAYS = 90;
 /** The values CloudWatch Logs accepts for a retention period (PutRetentionPolicy). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export const ACCOUNT = /^\d{12}$/;
 export { REGION };
@@ -38,7 +40,9 @@ const CONCURRENCY_RANGE = `must be a whole number from ${MIN_CONCURRENCY} to ${M
 /** CloudFormation stack names. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
-const kmsKeyArn = z.string({ error: 'must be a KMS key ARN' }).regex(KMS_KEY_ARN, 'must be a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>');
+const kmsKeyArn = z
+  .string({ error: 'must be a KMS key ARN' })
+  .regex(KMS_KEY_ARN, 'must be a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>');
 
 /** A secret given as a string (name or ARN) or as `{ "secretId", "kmsKeyArn"? }`. */
 export const secretSchema = z.preprocess(
@@ -49,7 +53,8 @@ export const secretSchema = z.preprocess(
         secretId: z
           .string({ error: requiredOr('must be a secret name or ARN') })
           .refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
-            error: 'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+            error:
+              'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
           }),
         kmsKeyArn: kmsKeyArn.optional(),
       },
@@ -88,7 +93,10 @@ export const targetSchema = z
       folderPath: targetFieldSchemas.folderPath.optional(),
       bucketAccount: targetFieldSchemas.bucketAccount.optional(),
     },
-    { error: 'must be an object: { "connectionId", "sandboxName", "roleArn" | "createRole" | "userCredentialsSecret", ... }' },
+    {
+      error:
+        'must be an object: { "connectionId", "sandboxName", "roleArn" | "createRole" | "userCredentialsSecret", ... }',
+    },
   )
   .strict();
 
@@ -97,15 +105,27 @@ export const rootSchema = z
     {
       stackName: z
         .string({ error: 'must be a string' })
-        .regex(STACK_NAME, 'must be a CloudFormation stack name: a letter, then letters, digits and hyphens (at most 128)')
+        .regex(
+          STACK_NAME,
+          'must be a CloudFormation stack name: a letter, then letters, digits and hyphens (at most 128)',
+        )
         .default(DEFAULT_STACK_NAME),
       account: z.string({ error: 'must be a string' }).regex(ACCOUNT, 'must be a 12-digit AWS account id').optional(),
-      region: z.string({ error: 'must be a string' }).regex(REGION, 'must be an AWS region such as eu-west-1').optional(),
+      region: z
+        .string({ error: 'must be a string' })
+        .regex(REGION, 'must be an AWS region such as eu-west-1')
+        .optional(),
       schedule: z.string({ error: 'must be a string such as "rate(15 minutes)"' }).default(DEFAULT_SCHEDULE),
       adobeCredentialsSecret: secretSchema.optional(),
-      flowServiceUrl: z.string({ error: 'must be a string' }).superRefine(bySettingRules('flowServiceUrl')).default(DEFAULT_FLOW_SERVICE_URL),
+      flowServiceUrl: z
+        .string({ error: 'must be a string' })
+        .superRefine(bySettingRules('flowServiceUrl'))
+        .default(DEFAULT_FLOW_SERVICE_URL),
       imsUrl: z.string({ error: 'must be a string' }).superRefine(bySettingRules('imsUrl')).default(DEFAULT_IMS_URL),
-      concurrency: z.number({ error: CONCURRENCY_RANGE }).superRefine(bySettingRules('concurrency')).default(DEFAULT_CONCURRENCY),
+      concurrency: z
+        .number({ error: CONCURRENCY_RANGE })
+        .superRefine(bySettingRules('concurrency'))
+        .default(DEFAULT_CONCURRENCY),
       memorySize: z
         .number({ error: `must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}` })
         .superRefine(bySettingRules('memorySize'))
@@ -121,11 +141,17 @@ export const rootSchema = z
       alarmEmail: z.email({ error: 'must be an e-mail address' }).optional(),
       alarmTopicArn: z
         .string({ error: 'must be a string' })
-        .regex(new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`), 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
+        .regex(
+          new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`),
+          'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>',
+        )
         .optional(),
       ticketTopicArn: z
         .string({ error: 'must be a string' })
-        .regex(new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`), 'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>')
+        .regex(
+          new RegExp(`^arn:${PARTITION_PATTERN}:sns:[a-z0-9-]+:\\d{12}:[\\w-]{1,256}$`),
+          'must be an SNS topic ARN: arn:aws:sns:<region>:<account>:<name>',
+        )
         .optional(),
       connectionMetrics: z.boolean({ error: 'must be true or false' }).default(true),
       expiryAlarmThresholdSeconds: z
@@ -133,13 +159,18 @@ export const rootSchema = z
         .int('must be a whole number of seconds')
         .positive('must be a whole number of seconds')
         .optional(),
-      functionRoleName: z.string({ error: 'must be a string' }).superRefine(bySettingRules('functionRoleName')).optional(),
+      functionRoleName: z
+        .string({ error: 'must be a string' })
+        .superRefine(bySettingRules('functionRoleName'))
+        .optional(),
       runbookUrl: z.string({ error: 'must be a string' }).superRefine(bySettingRules('runbookUrl')).optional(),
       ...guardrailFieldSchemas,
       ...operationsFieldSchemas,
       ...adobeSecretRotationFieldSchemas,
       // Each target is parsed on its own below, so one bad target does not hide the others' problems.
-      targets: z.array(z.unknown(), { error: requiredOr('must be an array of targets') }).min(1, 'must list at least one target'),
+      targets: z
+        .array(z.unknown(), { error: requiredOr('must be an array of targets') })
+        .min(1, 'must list at least one target'),
     },
     { error: 'must be an object (see docs/DEPLOY.md, "Configuration")' },
   )

@@ -13,7 +13,10 @@ export function adobeSecretRotationProblems(rotation: AdobeSecretRotationProps |
   if (!Token.isUnresolved(rotation.every.toSeconds())) {
     const days = rotation.every.toSeconds() / 86_400;
     const problem = rotationDaysProblem(days);
-    if (problem) problems.push(`adobeSecretRotation.every: ${rotation.every.toHumanString()} is ${problem.replace(/^[\d.]+ is /, '')}; e.g. Duration.days(30)`);
+    if (problem)
+      problems.push(
+        `adobeSecretRotation.every: ${rotation.every.toHumanString()} is ${problem.replace(/^[\d.]+ is /, '')}; e.g. Duration.days(30)`,
+      );
   }
   if (rotation.consoleApiUrl !== undefined && !Token.isUnresolved(rotation.consoleApiUrl)) {
     const problem = consoleApiUrlProblem('adobeSecretRotation.consoleApiUrl', rotation.consoleApiUrl);

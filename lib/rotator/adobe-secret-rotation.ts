@@ -65,24 +65,39 @@ export interface AdobeSecretRotationOptions {
 }
 
 /** Create the rotation in a scope of its own (`AdobeSecretRotation`) of `rotator`. */
-export function createAdobeSecretRotation(rotator: Construct, options: AdobeSecretRotationOptions): AdobeSecretRotation {
+export function createAdobeSecretRotation(
+  rotator: Construct,
+  options: AdobeSecretRotationOptions,
+): AdobeSecretRotation {
   const scope = new Construct(rotator, 'AdobeSecretRotation');
   const { secret } = options;
   const everyDays = options.rotation.every.toDays();
-  const logGroup = new logs.LogGroup(scope, 'LogGroup', { retention: options.logRetention, encryptionKey: options.encryptionKey });
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+    retention: options.logRetention,
+    encryptionKey: options.encryptionKey,
+  });
 
   const role = new iam.Role(scope, 'Role', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: 'Rotates the Adobe OAuth Server-to-Server client secret of the AEP S3 credential rotator',
   });
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    new iam.PolicyStatement({
+      sid: 'WriteLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
   );
   // Exactly what a rotation function uses, on this one secret (AWS's rotation-function policy, less GetRandomPassword).
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'RotateTheAdobeSecret',
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      actions: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
       resources: [secretPolicyArn(secret)],
     }),
   );
@@ -119,7 +134,11 @@ export function createAdobeSecretRotation(rotator: Construct, options: AdobeSecr
   };
   const prebuilt = prebuiltRotationFunctionDir();
   const fn = prebuilt
-    ? new lambda.Function(scope, 'Function', { ...functionProps, handler: 'index.handler', code: lambda.Code.fromAsset(prebuilt) })
+    ? new lambda.Function(scope, 'Function', {
+        ...functionProps,
+        handler: 'index.handler',
+        code: lambda.Code.fromAsset(prebuilt),
+      })
     : new NodejsFunction(scope, 'Function', {
         ...functionProps,
         entry: ADOBE_SECRET_ROTATION_ENTRY,
@@ -172,16 +191,18 @@ export function alarmOnAdobeSecretRotation(
   rotation: AdobeSecretRotation,
   options: { readonly alarmTopic: sns.ITopic; readonly topicCreated: boolean; readonly runbookUrl: string },
 ): cloudwatch.Alarm {
-  const alarm = rotation.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }).createAlarm(rotator, ADOBE_SECRET_ROTATION_ALARM_ID, {
-    alarmDescription:
-      "A step of the Adobe client secret's rotation failed. AWSCURRENT still holds a working secret (the rotator is unaffected), but the secret was not rotated, or the old one is still at Adobe. " +
-      `The rotation function's log names the step and why; \`npx aep-s3-rotator rotate-adobe-secret\` tries again. Runbook: ${options.runbookUrl}#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    // Lambda publishes Errors only for periods with invocations: the state holds until the next rotation.
-    treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-  });
+  const alarm = rotation.function
+    .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
+    .createAlarm(rotator, ADOBE_SECRET_ROTATION_ALARM_ID, {
+      alarmDescription:
+        "A step of the Adobe client secret's rotation failed. AWSCURRENT still holds a working secret (the rotator is unaffected), but the secret was not rotated, or the old one is still at Adobe. " +
+        `The rotation function's log names the step and why; \`npx aep-s3-rotator rotate-adobe-secret\` tries again. Runbook: ${options.runbookUrl}#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // Lambda publishes Errors only for periods with invocations: the state holds until the next rotation.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
   const action = new cloudwatchActions.SnsAction(options.alarmTopic);
   alarm.addAlarmAction(action);
   alarm.addOkAction(action);
@@ -192,7 +213,10 @@ export function alarmOnAdobeSecretRotation(
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [options.alarmTopic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(rotator).account }, ArnEquals: { 'aws:SourceArn': alarm.alarmArn } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(rotator).account },
+          ArnEquals: { 'aws:SourceArn': alarm.alarmArn },
+        },
       }),
     );
   }

@@ -44,7 +44,9 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
   const fn = options.function;
   const metric = (name: string, statistic: string, label: string) => options.metric(name, statistic).with({ label });
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { defaultInterval: Duration.days(1) });
-  dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, height: 3, alarms: [...options.alarms] }));
+  dashboard.addWidgets(
+    new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 24, height: 3, alarms: [...options.alarms] }),
+  );
   if (options.perConnection) {
     // The alarms' queries, over every shard, limited to the most urgent connections.
     const graph = (id: string, title: string) => {
@@ -53,10 +55,23 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
       return new cloudwatch.GraphWidget({
         title,
         width: 12,
-        left: [new cloudwatch.MathExpression({ expression: query, usingMetrics: {}, period: Duration.seconds(options.windowSeconds), label: '' })],
+        left: [
+          new cloudwatch.MathExpression({
+            expression: query,
+            usingMetrics: {},
+            period: Duration.seconds(options.windowSeconds),
+            label: '',
+          }),
+        ],
         ...(id === 'CredentialsExpiringAlarm'
           ? {
-              leftAnnotations: [{ value: options.expiryThreshold, label: 'CredentialsExpiringAlarm threshold', color: cloudwatch.Color.RED }],
+              leftAnnotations: [
+                {
+                  value: options.expiryThreshold,
+                  label: 'CredentialsExpiringAlarm threshold',
+                  color: cloudwatch.Color.RED,
+                },
+              ],
               leftYAxis: { min: 0 },
             }
           : id === 'ConnectionFailingAlarm'
@@ -65,10 +80,18 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
       });
     };
     dashboard.addWidgets(
-      graph('ConnectionFailingAlarm', `Failing connections (RotationFailed by connectionId, the ${CONNECTIONS_PER_GRAPH} highest)`),
+      graph(
+        'ConnectionFailingAlarm',
+        `Failing connections (RotationFailed by connectionId, the ${CONNECTIONS_PER_GRAPH} highest)`,
+      ),
       graph('CredentialsExpiringAlarm', `Seconds until expiry by connectionId (the ${CONNECTIONS_PER_GRAPH} lowest)`),
     );
-    dashboard.addWidgets(graph('DataflowRunFailedAlarm', `Failed dataflow runs (DataflowRunFailed by connectionId, the ${CONNECTIONS_PER_GRAPH} highest)`));
+    dashboard.addWidgets(
+      graph(
+        'DataflowRunFailedAlarm',
+        `Failed dataflow runs (DataflowRunFailed by connectionId, the ${CONNECTIONS_PER_GRAPH} highest)`,
+      ),
+    );
   }
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
@@ -89,14 +112,19 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
       left: [metric(METRIC.secondsUntilCredentialExpiry, 'Minimum', 'seconds to expiry')],
       leftAnnotations: [
         { value: options.expiryThreshold, label: 'CredentialsExpiringAlarm threshold', color: cloudwatch.Color.RED },
-        ...(options.intervalSeconds ? [{ value: options.intervalSeconds, label: 'one schedule interval', color: cloudwatch.Color.ORANGE }] : []),
+        ...(options.intervalSeconds
+          ? [{ value: options.intervalSeconds, label: 'one schedule interval', color: cloudwatch.Color.ORANGE }]
+          : []),
       ],
       leftYAxis: { min: 0 },
     }),
     new cloudwatch.GraphWidget({
       title: 'Run duration (ms)',
       width: 12,
-      left: [fn.metricDuration({ statistic: 'Maximum', label: 'max' }), fn.metricDuration({ statistic: 'Average', label: 'average' })],
+      left: [
+        fn.metricDuration({ statistic: 'Maximum', label: 'max' }),
+        fn.metricDuration({ statistic: 'Average', label: 'average' }),
+      ],
       leftAnnotations: [{ value: fn.timeout!.toMilliseconds(), label: 'timeout', color: cloudwatch.Color.RED }],
     }),
   );
@@ -104,14 +132,24 @@ export function createDashboard(scope: Construct, options: DashboardOptions): cl
     new cloudwatch.GraphWidget({
       title: 'Invocations, errors and throttles',
       width: 12,
-      left: [fn.metricInvocations({ label: 'invocations' }), fn.metricErrors({ label: 'errors' }), fn.metricThrottles({ label: 'throttles' })],
+      left: [
+        fn.metricInvocations({ label: 'invocations' }),
+        fn.metricErrors({ label: 'errors' }),
+        fn.metricThrottles({ label: 'throttles' }),
+      ],
     }),
     new cloudwatch.GraphWidget({
       title: 'Dead-letter queues (messages visible)',
       width: 12,
       left: [
-        options.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'scheduler could not invoke', statistic: 'Maximum' }),
-        options.failureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'failed after retries', statistic: 'Maximum' }),
+        options.scheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          label: 'scheduler could not invoke',
+          statistic: 'Maximum',
+        }),
+        options.failureDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          label: 'failed after retries',
+          statistic: 'Maximum',
+        }),
       ],
     }),
   );

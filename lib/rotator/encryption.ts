@@ -40,7 +40,9 @@ export function allowServicesToUseKey(key: kms.IKey): boolean {
       principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
       actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
       resources: ['*'],
-      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` } },
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` },
+      },
     }),
   );
   // https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns: only this account's alarms
@@ -66,7 +68,11 @@ export function allowServicesToUseKey(key: kms.IKey): boolean {
 export function topicKeyPolicyWarning(key: kms.IKey): string {
   const stack = Stack.of(key);
   const known = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
-  const statement = alarmKeyStatement(known(stack.partition, 'aws'), known(stack.region, '<region>'), known(stack.account, '<account>'));
+  const statement = alarmKeyStatement(
+    known(stack.partition, 'aws'),
+    known(stack.region, '<region>'),
+    known(stack.account, '<account>'),
+  );
   return (
     `the alarm topic is encrypted with an imported key, whose policy this stack cannot change: CloudWatch may publish the alarms to it only if the key policy allows it, ` +
     `else no alarm reaches anyone. Before deploying, the key's owner adds this statement (docs/DEPLOY.md, "Key policy"): ${JSON.stringify(statement)}; ` +

@@ -76,7 +76,10 @@ export function rotatorBundling(targetsFile: string | undefined): BundlingOption
     mainFields: [...ROTATOR_BUNDLE.mainFields],
     target: ROTATOR_BUNDLE.target,
     minify: false,
-    esbuildArgs: { '--minify-whitespace': ROTATOR_BUNDLE.minifyWhitespace, '--minify-syntax': ROTATOR_BUNDLE.minifySyntax },
+    esbuildArgs: {
+      '--minify-whitespace': ROTATOR_BUNDLE.minifyWhitespace,
+      '--minify-syntax': ROTATOR_BUNDLE.minifySyntax,
+    },
     keepNames: ROTATOR_BUNDLE.keepNames,
     sourceMap: ROTATOR_BUNDLE.sourcemap,
     sourcesContent: ROTATOR_BUNDLE.sourcesContent,
@@ -87,7 +90,8 @@ export function rotatorBundling(targetsFile: string | undefined): BundlingOption
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => (targetsFile ? [copyCommand(targetsFile, join(outputDir, TARGETS_FILE_NAME))] : []),
+      afterBundling: (_inputDir: string, outputDir: string) =>
+        targetsFile ? [copyCommand(targetsFile, join(outputDir, TARGETS_FILE_NAME))] : [],
     },
   };
 }

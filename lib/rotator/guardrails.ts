@@ -19,7 +19,11 @@ export function guardrailProblems(props: S3CredentialRotatorProps): string[] {
   if (props.vpc) {
     const subnetIds = props.vpc.subnets.map((subnet) => subnet.subnetId);
     const securityGroupIds = props.vpc.securityGroups.map((group) => group.securityGroupId);
-    const names = { subnets: 'vpc.subnets', securityGroups: 'vpc.securityGroups', isUnresolved: (id: string) => Token.isUnresolved(id) };
+    const names = {
+      subnets: 'vpc.subnets',
+      securityGroups: 'vpc.securityGroups',
+      isUnresolved: (id: string) => Token.isUnresolved(id),
+    };
     for (const [[field, index], message] of vpcProblems(subnetIds, securityGroupIds, names)) {
       problems.push(`${String(field)}${index === undefined ? '' : `[${index}]`}: ${message}`);
     }
@@ -44,9 +48,13 @@ const UNTAGGED_TYPES = ['AWS::CloudWatch::Dashboard'];
  * Set the permissions boundary on every role and the tags on every taggable resource in `scopes`
  * (Aspects: roles and resources added later are covered too).
  */
-export function applyBoundaryAndTags(scopes: readonly IConstruct[], props: Pick<S3CredentialRotatorProps, 'permissionsBoundary' | 'tags'>): void {
+export function applyBoundaryAndTags(
+  scopes: readonly IConstruct[],
+  props: Pick<S3CredentialRotatorProps, 'permissionsBoundary' | 'tags'>,
+): void {
   for (const scope of scopes) {
     if (props.permissionsBoundary) iam.PermissionsBoundary.of(scope).apply(props.permissionsBoundary);
-    for (const [key, value] of Object.entries(props.tags ?? {})) Tags.of(scope).add(key, value, { excludeResourceTypes: UNTAGGED_TYPES });
+    for (const [key, value] of Object.entries(props.tags ?? {}))
+      Tags.of(scope).add(key, value, { excludeResourceTypes: UNTAGGED_TYPES });
   }
 }

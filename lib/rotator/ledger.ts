@@ -21,7 +21,11 @@ import { LEDGER_KEY } from '../../core/contract.js';
  * or `tableName`, which makes a change of the construct's id or nesting a name conflict at deploy
  * instead of an empty ledger (setting or changing it replaces the table; the old one is retained).
  */
-export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | undefined, tableName?: string): dynamodb.Table {
+export function createLedgerTable(
+  scope: Construct,
+  encryptionKey: kms.IKey | undefined,
+  tableName?: string,
+): dynamodb.Table {
   return new dynamodb.Table(scope, 'Ledger', {
     tableName,
     partitionKey: { name: LEDGER_KEY, type: dynamodb.AttributeType.STRING },
@@ -45,9 +49,15 @@ export function createLedgerTable(scope: Construct, encryptionKey: kms.IKey | un
  * Not `grantReadWriteData`: it adds PutItem, DeleteItem, Query, Scan, BatchWriteItem and `kms:*` wildcards.
  */
 export function grantLedgerWrite(role: iam.IRole, table: dynamodb.ITable): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteLedger', actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }));
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'ReadLedgerForDuplicateDeliveries', actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn] }),
+    new iam.PolicyStatement({ sid: 'WriteLedger', actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadLedgerForDuplicateDeliveries',
+      actions: ['dynamodb:BatchGetItem'],
+      resources: [table.tableArn],
+    }),
   );
   if (table.encryptionKey) {
     role.addToPrincipalPolicy(

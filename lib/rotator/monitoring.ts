@@ -106,10 +106,20 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     targetCount: options.targetCount,
   };
   const metric = (metricName: string, statistic: string, period = Duration.minutes(5)) =>
-    new cloudwatch.Metric({ namespace: metricsNamespace, metricName, dimensionsMap: { ...metrics.dimensions }, statistic, period });
+    new cloudwatch.Metric({
+      namespace: metricsNamespace,
+      metricName,
+      dimensionsMap: { ...metrics.dimensions },
+      statistic,
+      period,
+    });
   const alarmTopic =
     options.alarmTopic ??
-    new sns.Topic(scope, 'AlarmTopic', { displayName: 'AEP S3 credential rotator alarms', enforceSSL: true, masterKey: options.encryptionKey });
+    new sns.Topic(scope, 'AlarmTopic', {
+      displayName: 'AEP S3 credential rotator alarms',
+      enforceSSL: true,
+      masterKey: options.encryptionKey,
+    });
   const ticketTopic = options.ticketTopic ?? alarmTopic;
   const describe = (id: string, meaning: string) => `${meaning} Runbook: ${options.runbookUrl}#${id.toLowerCase()}`;
   // One period per schedule interval: it holds one scheduled run, and with missing data ignored
@@ -117,7 +127,11 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
   const runPeriod = Duration.seconds(runAlarmPeriodSeconds(intervalSeconds ?? expiryAlarm.fallbackIntervalSeconds));
   const expiryThreshold = options.expiryThresholdSeconds ?? expiryAlarm.thresholdSeconds;
   const windowSeconds = expiryAlarm.evaluationPeriods * EXPIRY_ALARM_PERIOD_SECONDS;
-  const sizes: ConnectionAlarmSizes = { windowSeconds, expiryThresholdSeconds: expiryThreshold, expiryThresholdText: thresholdText(expiryThreshold) };
+  const sizes: ConnectionAlarmSizes = {
+    windowSeconds,
+    expiryThresholdSeconds: expiryThreshold,
+    expiryThresholdText: thresholdText(expiryThreshold),
+  };
   // Set only when off: an enabled alarm's template stays as it was before the option existed.
   const actions = options.actionsEnabled === false ? { actionsEnabled: false } : {};
   const routes = new Map<cloudwatch.Alarm, AlarmRoute>();
@@ -135,7 +149,10 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
           perConnection: options.perConnectionAlarms,
           description: describe(
             rule.id,
-            rule.meaning(sizes) + (options.perConnectionAlarms ? '' : ' (Watched for the rotator as a whole: the alarm names no connection.)'),
+            rule.meaning(sizes) +
+              (options.perConnectionAlarms
+                ? ''
+                : ' (Watched for the rotator as a whole: the alarm names no connection.)'),
           ),
           actions,
         }),
@@ -144,7 +161,9 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     ),
   );
   const firstOf = (id: string) =>
-    connectionAlarms[CONNECTION_ALARMS.findIndex((rule) => rule.id === id) * (connectionAlarms.length / CONNECTION_ALARMS.length)]!;
+    connectionAlarms[
+      CONNECTION_ALARMS.findIndex((rule) => rule.id === id) * (connectionAlarms.length / CONNECTION_ALARMS.length)
+    ]!;
 
   // The rotator-level guard: sized and explained in core/alarm-rules.ts, expiryAlarmPlan.
   const rotatorNotReportingAlarm = routed(
@@ -182,19 +201,21 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     'page',
   );
   const destinationDeliveryFailuresAlarm = routed(
-    fn.metric('DestinationDeliveryFailures', { period: runPeriod, statistic: 'Sum' }).createAlarm(scope, 'DestinationDeliveryFailuresAlarm', {
-      alarmDescription: describe(
-        'DestinationDeliveryFailuresAlarm',
-        "Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, permission removed, record too large): the run's event and error are lost; only the function's log has them.",
-      ),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // Lambda publishes this metric only when a delivery fails: no later datapoint would ever clear an "ignore".
-      // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      ...actions,
-    }),
+    fn
+      .metric('DestinationDeliveryFailures', { period: runPeriod, statistic: 'Sum' })
+      .createAlarm(scope, 'DestinationDeliveryFailuresAlarm', {
+        alarmDescription: describe(
+          'DestinationDeliveryFailuresAlarm',
+          "Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, permission removed, record too large): the run's event and error are lost; only the function's log has them.",
+        ),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Lambda publishes this metric only when a delivery fails: no later datapoint would ever clear an "ignore".
+        // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        ...actions,
+      }),
     'page',
   );
   const scheduleDeadLetterQueueAlarm = routed(
@@ -245,7 +266,12 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     'page',
   );
   const unmanagedTemporaryConnectionsAlarm = routed(
-    createUnmanagedConnectionsAlarm(scope, metric(METRIC.unmanagedTemporaryConnections, 'Maximum').with({ period: runPeriod }), describe, actions),
+    createUnmanagedConnectionsAlarm(
+      scope,
+      metric(METRIC.unmanagedTemporaryConnections, 'Maximum').with({ period: runPeriod }),
+      describe,
+      actions,
+    ),
     'ticket',
   );
   // The order of the dashboard and of the stack's AlarmNames output. New alarms go last.
@@ -337,7 +363,12 @@ function connectionAlarm(
 ): cloudwatch.Alarm {
   const period = Duration.seconds(sizes.windowSeconds);
   const watched = perConnection
-    ? new cloudwatch.MathExpression({ expression: connectionAlarmQuery(rule, metrics, shard), usingMetrics: {}, period, label: rule.metric })
+    ? new cloudwatch.MathExpression({
+        expression: connectionAlarmQuery(rule, metrics, shard),
+        usingMetrics: {},
+        period,
+        label: rule.metric,
+      })
     : new cloudwatch.Metric({
         namespace: metrics.namespace,
         metricName: rule.metric,
@@ -358,18 +389,26 @@ function connectionAlarm(
   });
 }
 
-function queueAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string, actions: { readonly actionsEnabled?: boolean }): cloudwatch.Alarm {
-  return queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(scope, id, {
-    alarmDescription: description,
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    // SQS stops publishing for a queue idle for six hours, even with a message waiting: keep the
-    // state until it publishes again (0 once the messages are deleted).
-    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/monitoring-using-cloudwatch.html
-    treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-    ...actions,
-  });
+function queueAlarm(
+  scope: Construct,
+  id: string,
+  queue: sqs.IQueue,
+  description: string,
+  actions: { readonly actionsEnabled?: boolean },
+): cloudwatch.Alarm {
+  return queue
+    .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
+    .createAlarm(scope, id, {
+      alarmDescription: description,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // SQS stops publishing for a queue idle for six hours, even with a message waiting: keep the
+      // state until it publishes again (0 once the messages are deleted).
+      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/monitoring-using-cloudwatch.html
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      ...actions,
+    });
 }
 
 /**

@@ -64,7 +64,11 @@ export function acknowledgeNagFindings({
       });
     }
   }
-  if (createdSecret) Validations.of(createdSecret).acknowledge({ id: 'AwsSolutions::AwsSolutions-SMG4', reason: ADOBE_SECRET_ROTATION_REASON });
+  if (createdSecret)
+    Validations.of(createdSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason: ADOBE_SECRET_ROTATION_REASON,
+    });
 }
 
 /**

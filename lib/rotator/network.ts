@@ -42,7 +42,11 @@ export function placeInVpc(fn: lambda.Function, role: iam.Role, vpc: FunctionVpc
   // allows it: no managed policy (AwsSolutions-IAM4), no CloudWatch Logs permissions beyond WriteLogs.
   // ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets support no resource-level permission.
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'DescribeNetwork', actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'DescribeNetwork',
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+      resources: ['*'],
+    }),
   );
   // An interface is created in one of the function's subnets with its security groups: nowhere else.
   role.addToPrincipalPolicy(

@@ -22,15 +22,29 @@ export interface FunctionGrants {
 }
 
 /** Exactly what the function needs; see docs/DEPLOY.md, "Permissions". */
-export function grantFunctionPermissions(role: iam.Role, { logGroup, adobeCredentialsSecret, targets, createdRoles }: FunctionGrants): void {
+export function grantFunctionPermissions(
+  role: iam.Role,
+  { logGroup, adobeCredentialsSecret, targets, createdRoles }: FunctionGrants,
+): void {
   // Logs, and metrics: Powertools writes metrics to the log (embedded metric format), so no cloudwatch:PutMetricData.
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    new iam.PolicyStatement({
+      sid: 'WriteLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
   );
 
-  const secrets = [adobeCredentialsSecret, ...targets.flatMap(({ props }) => (props.userCredentialsSecret ? [props.userCredentialsSecret] : []))];
+  const secrets = [
+    adobeCredentialsSecret,
+    ...targets.flatMap(({ props }) => (props.userCredentialsSecret ? [props.userCredentialsSecret] : [])),
+  ];
   role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: unique(secrets.map(secretPolicyArn)) }),
+    new iam.PolicyStatement({
+      sid: 'ReadSecrets',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: unique(secrets.map(secretPolicyArn)),
+    }),
   );
   const keys = unique(secrets.flatMap((secret) => (secret.encryptionKey ? [secret.encryptionKey.keyArn] : [])));
   if (keys.length > 0) {
@@ -49,10 +63,14 @@ export function grantFunctionPermissions(role: iam.Role, { logGroup, adobeCreden
   // (the user's own keys sign them); GetCallerIdentity needs none
   // (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
   const chained = unique(
-    targets.filter(({ method }) => method === 'assume-role-chained').map(({ props }) => props.roleArn ?? createdRoles.get(props.connectionId)!.roleArn),
+    targets
+      .filter(({ method }) => method === 'assume-role-chained')
+      .map(({ props }) => props.roleArn ?? createdRoles.get(props.connectionId)!.roleArn),
   );
   if (chained.length > 0) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'AssumeTargetRoles', actions: ['sts:AssumeRole'], resources: chained }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'AssumeTargetRoles', actions: ['sts:AssumeRole'], resources: chained }),
+    );
   }
 }
 
@@ -73,7 +91,9 @@ export class ExactLambdaInvoke extends schedulerTargets.LambdaInvoke {
 
   protected override addTargetActionToRole(role: iam.IRole): void {
     this.role = role;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.target.functionArn] }),
+    );
     // The stock target grants sqs:SendMessage on the dead-letter queue (after this); an encrypted
     // queue needs its key too.
     const statement = this.props.deadLetterQueue && encryptedQueueStatement(this.props.deadLetterQueue);
@@ -90,7 +110,13 @@ export class QueueDestination implements lambda.IDestination {
   constructor(private readonly queue: sqs.IQueue) {}
 
   bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
-    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendFailedEvents', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SendFailedEvents',
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+      }),
+    );
     const statement = encryptedQueueStatement(this.queue, 'EncryptFailedEvents');
     if (statement) fn.addToRolePolicy(statement);
     return { destination: this.queue.queueArn };

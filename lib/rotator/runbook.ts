@@ -16,7 +16,10 @@ export const RUNBOOK_PATH = 'docs/RUNBOOK.md';
 function installedPackage(): { readonly name: string; readonly version: string } | undefined {
   const prebuilt = prebuiltFunctionDir();
   if (!prebuilt) return undefined;
-  const { name, version } = JSON.parse(readFileSync(join(prebuilt, '..', '..', 'package.json'), 'utf8')) as { name: string; version: string };
+  const { name, version } = JSON.parse(readFileSync(join(prebuilt, '..', '..', 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   return { name, version };
 }
 

@@ -21,7 +21,11 @@ import { ADOBE_SECRET_PLACEHOLDER } from '../../core/adobe-secret.js';
  * new, placeholder secret, and the function follows it. A fixed `secretName` turns that into a
  * name conflict at deploy (docs/DEPLOY.md, "Data that outlives the stack").
  */
-export function createAdobeCredentialsSecret(scope: Construct, encryptionKey?: kms.IKey, secretName?: string): secretsmanager.Secret {
+export function createAdobeCredentialsSecret(
+  scope: Construct,
+  encryptionKey?: kms.IKey,
+  secretName?: string,
+): secretsmanager.Secret {
   return new secretsmanager.Secret(scope, 'AdobeCredentials', {
     removalPolicy: RemovalPolicy.RETAIN,
     // Setting or changing it replaces the secret (CloudFormation: "Replacement"); the old one is retained.
@@ -75,7 +79,11 @@ export function secretPolicyArn(secret: secretsmanager.ISecret): string {
  *
  * @returns whether the policy was set: false for an imported secret, whose policy this stack cannot change
  */
-export function restrictSecretReaders(secret: secretsmanager.ISecret, functionRole: iam.IRole, readers: readonly string[] = []): boolean {
+export function restrictSecretReaders(
+  secret: secretsmanager.ISecret,
+  functionRole: iam.IRole,
+  readers: readonly string[] = [],
+): boolean {
   const { statementAdded, policyDependable } = secret.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'OnlyTheRotatorAndNamedReadersMayRead',
@@ -86,6 +94,7 @@ export function restrictSecretReaders(secret: secretsmanager.ISecret, functionRo
       conditions: { ArnNotLike: { 'aws:PrincipalArn': [...new Set([functionRole.roleArn, ...readers])] } },
     }),
   );
-  if (policyDependable instanceof secretsmanager.ResourcePolicy) policyDependable.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  if (policyDependable instanceof secretsmanager.ResourcePolicy)
+    policyDependable.applyRemovalPolicy(RemovalPolicy.RETAIN);
   return statementAdded;
 }

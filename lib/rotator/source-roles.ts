@@ -10,7 +10,13 @@ import { listPrefixes, normalizeFolderPath } from '../../core/session-policy.js'
 import type { CreatedRoleOptions, RotationTargetProps } from './props.js';
 
 /** The role Adobe's credentials belong to: assumable only by the function, read-only on the bucket. */
-export function createSourceRole(scope: Construct, functionRole: iam.IRole, target: RotationTargetProps, options: CreatedRoleOptions, index: number): iam.Role {
+export function createSourceRole(
+  scope: Construct,
+  functionRole: iam.IRole,
+  target: RotationTargetProps,
+  options: CreatedRoleOptions,
+  index: number,
+): iam.Role {
   const folder = options.folderPath === undefined ? undefined : normalizeFolderPath(options.folderPath);
   const bucketArn = `arn:${Aws.PARTITION}:s3:::${options.bucketName}`;
   const objectsArn = `${bucketArn}/${folder ? `${folder}/` : ''}*`;
@@ -60,7 +66,9 @@ export function createSourceRole(scope: Construct, functionRole: iam.IRole, targ
   const objects = `${options.bucketName}/${folder ? `${folder}/` : ''}*`;
   Validations.of(role).acknowledge({
     // The finding names the resource; a deploy-time bucket or folder cannot be named, so the rule is acknowledged for this role.
-    id: Token.isUnresolved(objects) ? 'AwsSolutions::AwsSolutions-IAM5' : `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${objects}]`,
+    id: Token.isUnresolved(objects)
+      ? 'AwsSolutions::AwsSolutions-IAM5'
+      : `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${objects}]`,
     reason: `Adobe ingests every object under s3://${options.bucketName}/${folder ?? ''}; their keys are not known in advance, so object access is granted by prefix (read-only).`,
   });
   return role;

@@ -13,7 +13,12 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../core/contract.js';
 import { normalizeFolderPath } from '../../core/session-policy.js';
-import { createdRoleInFileProblem, createdRoleScopeFits, createdRolesWithoutScope, decideTargetsDelivery } from '../../core/targets-delivery-rules.js';
+import {
+  createdRoleInFileProblem,
+  createdRoleScopeFits,
+  createdRolesWithoutScope,
+  decideTargetsDelivery,
+} from '../../core/targets-delivery-rules.js';
 import { S3CredentialRotatorValidationError, TargetsDelivery } from './props.js';
 import { secretIdOf } from './secrets.js';
 import type { CheckedTarget } from './validate-props.js';
@@ -66,14 +71,22 @@ export function deliverTargets(
   };
   // The rule check-config applies too (core/targets-delivery-rules.ts), with tokens counted at their longest.
   const decision = decideTargetsDelivery(requested, candidates, (value) => Token.isUnresolved(value));
-  const entries = (decision.narrowCreatedRoles ? candidates.narrowed : candidates.unnarrowed)[decision.flagged ? 'flagged' : 'unflagged'];
+  const entries = (decision.narrowCreatedRoles ? candidates.narrowed : candidates.unnarrowed)[
+    decision.flagged ? 'flagged' : 'unflagged'
+  ];
   const withoutScope = createdRolesWithoutScope(
     targets.map(({ props }) => props),
     entries,
   );
   const adobeCheckOff = decision.flagged ? 'connections' : 'all';
   return decision.delivery === 'file'
-    ? { delivery: TargetsDelivery.FILE, entries, file: writeTargetsFile(scope, entries, targets), withoutScope, adobeCheckOff }
+    ? {
+        delivery: TargetsDelivery.FILE,
+        entries,
+        file: writeTargetsFile(scope, entries, targets),
+        withoutScope,
+        adobeCheckOff,
+      }
     : { delivery: TargetsDelivery.ENVIRONMENT, entries, withoutScope, adobeCheckOff };
 }
 
@@ -98,9 +111,14 @@ function functionTargetEntry(
   if (target.createRole) {
     const { bucketName, folderPath, bucketAccount } = target.createRole;
     scope =
-      narrowCreatedRoles && createdRoleScopeFits(target.createRole, (value) => Token.isUnresolved(value)) ? { bucketName, folderPath, bucketAccount } : {};
+      narrowCreatedRoles && createdRoleScopeFits(target.createRole, (value) => Token.isUnresolved(value))
+        ? { bucketName, folderPath, bucketAccount }
+        : {};
   }
-  const folderPath = scope.folderPath === undefined || Token.isUnresolved(scope.folderPath) ? scope.folderPath : normalizeFolderPath(scope.folderPath);
+  const folderPath =
+    scope.folderPath === undefined || Token.isUnresolved(scope.folderPath)
+      ? scope.folderPath
+      : normalizeFolderPath(scope.folderPath);
   return toTargetEntry({
     connectionId: target.connectionId,
     sandboxName: target.sandboxName,
@@ -121,7 +139,11 @@ function functionTargetEntry(
  * step copies them from. The file name carries the content hash, so a different list is a
  * different bundling command, never a stale copy.
  */
-function writeTargetsFile(scope: Construct, entries: readonly FunctionTargetEntry[], targets: readonly CheckedTarget[]): string {
+function writeTargetsFile(
+  scope: Construct,
+  entries: readonly FunctionTargetEntry[],
+  targets: readonly CheckedTarget[],
+): string {
   const stack = Stack.of(scope);
   const problems: string[] = [];
   const resolved = entries.map((entry, index) => {
@@ -148,7 +170,11 @@ function writeTargetsFile(scope: Construct, entries: readonly FunctionTargetEntr
   const content = `${JSON.stringify(resolved, null, 2)}\n`;
   const hash = createHash('sha256').update(content).digest('hex').slice(0, 16);
   // Beside the cloud assembly it feeds (cdk.out), not in a shared temporary directory.
-  const file = join(Stage.of(scope)?.outdir ?? tmpdir(), 'rotator-targets', `${TARGETS_FILE_NAME.replace(/\.json$/, '')}-${hash}.json`);
+  const file = join(
+    Stage.of(scope)?.outdir ?? tmpdir(),
+    'rotator-targets',
+    `${TARGETS_FILE_NAME.replace(/\.json$/, '')}-${hash}.json`,
+  );
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, content);
   return file;

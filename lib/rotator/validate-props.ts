@@ -11,12 +11,22 @@ import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, type MintMethod } from '../../core/contract.js';
 import { SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED } from '../../core/schedule-rules.js';
 import { SETTING_DOORS, settingProblems, type SettingsView } from '../../core/setting-rules.js';
-import { describeTargetProblem, mintMethodOfView, TARGET_DOORS, targetListProblems, type TargetView } from '../../core/target-rules.js';
+import {
+  describeTargetProblem,
+  mintMethodOfView,
+  TARGET_DOORS,
+  targetListProblems,
+  type TargetView,
+} from '../../core/target-rules.js';
 import { targetListWarnings } from '../../core/target-warnings.js';
 import type { ExpiryAlarmPlan } from '../../core/alarm-rules.js';
 import { adobeSecretRotationProblems } from './adobe-secret-rotation-props.js';
 import { guardrailProblems } from './guardrails.js';
-import { S3CredentialRotatorValidationError, type RotationTargetProps, type S3CredentialRotatorProps } from './props.js';
+import {
+  S3CredentialRotatorValidationError,
+  type RotationTargetProps,
+  type S3CredentialRotatorProps,
+} from './props.js';
 
 /** A target as validated: its STS call and duration in seconds (undefined while a token). */
 export interface CheckedTarget {
@@ -51,11 +61,18 @@ export interface TargetWarningLine {
  * fails synth here, listing every problem with its prop path. Values that are still tokens are
  * skipped; the rules themselves are the contract's and core/rotation-rules.ts's.
  */
-export function validateProps(scope: Construct, props: S3CredentialRotatorProps, schedule: scheduler.ScheduleExpression, concurrency: number): ValidatedProps {
+export function validateProps(
+  scope: Construct,
+  props: S3CredentialRotatorProps,
+  schedule: scheduler.ScheduleExpression,
+  concurrency: number,
+): ValidatedProps {
   const problems: string[] = [];
   if (props.targets.length === 0) problems.push('targets: must list at least one target');
   // The setting rules (core/setting-rules.ts), every door's; a value that is still a token is skipped.
-  problems.push(...settingProblems(settingsView(scope, props, concurrency), SETTING_DOORS.props).map((problem) => problem.line));
+  problems.push(
+    ...settingProblems(settingsView(scope, props, concurrency), SETTING_DOORS.props).map((problem) => problem.line),
+  );
   problems.push(...guardrailProblems(props));
   if (props.runtime && props.runtime.family !== lambda.RuntimeFamily.NODEJS) {
     problems.push(
@@ -67,7 +84,12 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   // The target rules (core/target-rules.ts), every door's; a value that is still a token is skipped.
   const views = props.targets.map(viewOf);
   const isUnresolved = (value: string) => Token.isUnresolved(value);
-  const context = { names: TARGET_DOORS.props, isUnresolved, list: 'targets', requireNarrowedCredentials: props.requireNarrowedCredentials === true };
+  const context = {
+    names: TARGET_DOORS.props,
+    isUnresolved,
+    list: 'targets',
+    requireNarrowedCredentials: props.requireNarrowedCredentials === true,
+  };
   problems.push(...targetListProblems(views, context).map(describeTargetProblem));
   const targets: CheckedTarget[] = props.targets.flatMap((target, index) => {
     const method = mintMethodOfView(views[index]!);
@@ -83,7 +105,9 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
     {
       schedule: Token.isUnresolved(schedule.expressionString) ? undefined : schedule.expressionString,
       // Only targets that can be minted count, as the configuration's do.
-      lifetimes: props.targets.map((_target, index) => targets.find((checked) => checked.index === index)?.durationSeconds),
+      lifetimes: props.targets.map(
+        (_target, index) => targets.find((checked) => checked.index === index)?.durationSeconds,
+      ),
       concurrency: Token.isUnresolved(concurrency) ? undefined : concurrency,
       timeoutSeconds: literalSeconds(props.timeout),
       thresholdSeconds: literalSeconds(props.expiryAlarmThreshold),
@@ -96,7 +120,11 @@ export function validateProps(scope: Construct, props: S3CredentialRotatorProps,
   if (problems.length > 0) throw new S3CredentialRotatorValidationError(problems, scope.node.path);
   // Listed by target: the target rules' warnings, then the schedule's.
   const warnings = [
-    ...targetListWarnings(views, context).map((warning) => ({ id: warning.id, index: warning.index, line: describeTargetProblem(warning) })),
+    ...targetListWarnings(views, context).map((warning) => ({
+      id: warning.id,
+      index: warning.index,
+      line: describeTargetProblem(warning),
+    })),
     ...verdict.warnings,
   ].sort((a, b) => a.index - b.index);
   return { targets, intervalSeconds, timeoutSeconds, expiryAlarm, warnings };
@@ -122,12 +150,16 @@ function viewOf(target: RotationTargetProps): TargetView {
 
 /** The props as the setting rules see them: tokens left out. */
 function settingsView(scope: Construct, props: S3CredentialRotatorProps, concurrency: number): SettingsView {
-  const literal = <T>(value: T | undefined): T | undefined => (value === undefined || Token.isUnresolved(value) ? undefined : value);
+  const literal = <T>(value: T | undefined): T | undefined =>
+    value === undefined || Token.isUnresolved(value) ? undefined : value;
   const region = Stack.of(scope).region;
   const key = props.encryptionKey as (kms.IKey & Partial<Pick<kms.IAlias, 'aliasName'>>) | undefined;
   const alias = key?.aliasName === undefined ? undefined : (literal(key.aliasName) ?? 'alias/<token>');
   const tags =
-    props.tags && Object.entries(props.tags).every(([key, value]) => !Token.isUnresolved(key) && !Token.isUnresolved(value)) ? props.tags : undefined;
+    props.tags &&
+    Object.entries(props.tags).every(([key, value]) => !Token.isUnresolved(key) && !Token.isUnresolved(value))
+      ? props.tags
+      : undefined;
   return {
     concurrency: literal(concurrency),
     memorySize: literal(props.memorySize),
@@ -136,7 +168,9 @@ function settingsView(scope: Construct, props: S3CredentialRotatorProps, concurr
     flowServiceUrl: literal(props.flowServiceUrl),
     imsUrl: literal(props.imsUrl),
     // An alias passes for a key by type (IAlias extends IKey), but CloudWatch Logs takes only a key.
-    ...(alias === undefined ? { encryptionKeyArn: literal(props.encryptionKey?.keyArn) } : { encryptionKeyAlias: alias }),
+    ...(alias === undefined
+      ? { encryptionKeyArn: literal(props.encryptionKey?.keyArn) }
+      : { encryptionKeyAlias: alias }),
     region: literal(region),
     permissionsBoundaryArn: literal(props.permissionsBoundary?.managedPolicyArn),
     secretReaders: props.secretReaders?.map(literal),
@@ -153,7 +187,11 @@ function settingsView(scope: Construct, props: S3CredentialRotatorProps, concurr
  * pinned, credentials that outlive four schedule intervals. The id is
  * `aep-s3-rotator:<rule id>:<connection id>`, which stays with the target when the list changes order.
  */
-export function warnAboutTargets(scope: Construct, props: S3CredentialRotatorProps, warnings: readonly TargetWarningLine[]): void {
+export function warnAboutTargets(
+  scope: Construct,
+  props: S3CredentialRotatorProps,
+  warnings: readonly TargetWarningLine[],
+): void {
   for (const { id, index, line } of warnings) {
     const connectionId = props.targets[index]!.connectionId;
     const target = Token.isUnresolved(connectionId) ? `target-${index}` : connectionId.toLowerCase();

@@ -34,8 +34,12 @@ export function removeTestOutdirs(): void {
 
 /** A fresh copy of the `rotator` object committed in cdk.json. */
 export function rawSampleConfig(): Record<string, unknown> & { targets: Record<string, unknown>[] } {
-  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return structuredClone(cdkJson.context[CONFIG_CONTEXT_KEY]) as Record<string, unknown> & { targets: Record<string, unknown>[] };
+  const cdkJson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return structuredClone(cdkJson.context[CONFIG_CONTEXT_KEY]) as Record<string, unknown> & {
+    targets: Record<string, unknown>[];
+  };
 }
 
 export function sampleConfig(): RotatorConfig {
@@ -115,21 +119,32 @@ export function findSynthesizedFunction(
       resource.Properties.Environment?.Variables?.[variable] !== undefined &&
       (without === undefined || resource.Properties.Environment.Variables[without] === undefined),
   );
-  if (functions.length !== 1) throw new Error(`expected one function with ${variable} in ${templateFile}, found ${functions.length}`);
+  if (functions.length !== 1)
+    throw new Error(`expected one function with ${variable} in ${templateFile}, found ${functions.length}`);
   const [logicalId, resource] = functions[0]!;
   const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
-  const assets = JSON.parse(readFileSync(join(cdkOut, `${stackName}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const assets = JSON.parse(readFileSync(join(cdkOut, `${stackName}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
   const asset = assets.files[hash];
   if (!asset) throw new Error(`no asset ${hash} in ${stackName}.assets.json (was bundling skipped?)`);
   const assetDir = join(cdkOut, asset.source.path);
-  return { logicalId, assetDir, handlerFile: join(assetDir, 'index.mjs'), environment: resource.Properties.Environment.Variables };
+  return {
+    logicalId,
+    assetDir,
+    handlerFile: join(assetDir, 'index.mjs'),
+    environment: resource.Properties.Environment.Variables,
+  };
 }
 
 /**
  * Evaluate CloudFormation intrinsics in a template value the way a deployment would, with
  * `Ref` and `Fn::GetAtt` answered by `attribute(logicalId, attributeName?)`.
  */
-export function resolveIntrinsics(value: unknown, attribute: (logicalId: string, attributeName?: string) => string): unknown {
+export function resolveIntrinsics(
+  value: unknown,
+  attribute: (logicalId: string, attributeName?: string) => string,
+): unknown {
   if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, attribute));
   if (value === null || typeof value !== 'object') return value;
   const object = value as Record<string, unknown>;
@@ -155,7 +170,8 @@ export function fakeAttribute(logicalId: string, attributeName?: string): string
   };
   if (pseudo[logicalId]) return pseudo[logicalId];
   if (attributeName === 'Arn' && /Role/.test(logicalId)) return `arn:aws:iam::111122223333:role/${logicalId}`;
-  if (/Secret|Credentials/.test(logicalId)) return `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${logicalId}-AbCdEf`;
+  if (/Secret|Credentials/.test(logicalId))
+    return `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${logicalId}-AbCdEf`;
   return attributeName ? `${logicalId}.${attributeName}` : logicalId;
 }
 

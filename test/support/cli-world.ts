@@ -40,7 +40,10 @@ export interface CliWorld {
    * Run the CLI in-process; stdout/stderr are terminals only when `tty` is set. Its environment
    * (for colour) is `env`, by default `NO_COLOR=1`: plain text unless a test asks for colour.
    */
-  cli(argv: string[], options?: { tty?: boolean; now?: number; env?: Record<string, string | undefined> }): Promise<CliResult>;
+  cli(
+    argv: string[],
+    options?: { tty?: boolean; now?: number; env?: Record<string, string | undefined> },
+  ): Promise<CliResult>;
   /** Change process.env (the AWS SDK reads it) until the world closes or the returned function runs. */
   env(extra: Record<string, string | undefined>): () => void;
   /**
@@ -77,7 +80,10 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
     config: configFor(world),
     writeConfig(config) {
       cliWorld.config = { ...cliWorld.config, ...config };
-      writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ app: 'npx tsx bin/app.ts', context: { rotator: cliWorld.config } }, null, 2));
+      writeFileSync(
+        join(dir, 'cdk.json'),
+        JSON.stringify({ app: 'npx tsx bin/app.ts', context: { rotator: cliWorld.config } }, null, 2),
+      );
     },
     async cli(argv, { tty = false, now, env = PLAIN } = {}) {
       let stdout = '';
@@ -98,8 +104,15 @@ export async function startCliWorld(options: WorldOptions): Promise<CliWorld> {
     },
     asOperator() {
       const operator = world.emulators.sts.issueRoleSession(OPERATOR_ROLE_ARN, 'operator', 12 * 3600);
-      cliWorld.env({ AWS_ACCESS_KEY_ID: operator.accessKeyId, AWS_SECRET_ACCESS_KEY: operator.secretAccessKey, AWS_SESSION_TOKEN: operator.sessionToken });
-      return { accessKeyId: operator.accessKeyId, arn: `arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator` };
+      cliWorld.env({
+        AWS_ACCESS_KEY_ID: operator.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
+        AWS_SESSION_TOKEN: operator.sessionToken,
+      });
+      return {
+        accessKeyId: operator.accessKeyId,
+        arn: `arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator`,
+      };
     },
     async close() {
       for (const restore of restores.reverse()) restore();
@@ -119,7 +132,11 @@ export const OPERATOR_ROLE_ARN = 'arn:aws:iam::123456789012:role/aep-s3-rotator-
 export const PLAIN = { NO_COLOR: '1' } as const;
 
 /** Environment without any AWS credentials (the SDK's default chain then finds none). */
-export const NO_AWS_CREDENTIALS = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined };
+export const NO_AWS_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+};
 
 /** A stack trace line, which a person's mistake must never produce. */
 export const STACK_TRACE = /\n\s+at /;

@@ -25,7 +25,10 @@ export function newTestStack(options: { bundle?: boolean; env?: { account: strin
 }
 
 /** A rotator with `props` over one target and a runbook link of the app's own (run from source, the default would add a warning of its own). */
-export function testRotator(props: Partial<S3CredentialRotatorProps> & { targets?: RotationTargetProps[] }, stack = newTestStack()): S3CredentialRotator {
+export function testRotator(
+  props: Partial<S3CredentialRotatorProps> & { targets?: RotationTargetProps[] },
+  stack = newTestStack(),
+): S3CredentialRotator {
   return new S3CredentialRotator(stack, 'Rotator', {
     targets: [{ connectionId: TEST_CONNECTION_ID, sandboxName: 'prod', roleArn: TEST_ROLE_ARN }],
     runbookUrl: 'https://wiki.example.com/rotator',

@@ -24,7 +24,9 @@ const sameQuery = (a: Readonly<Record<string, string>>, b: Readonly<Record<strin
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
 
 /** A server answering each recorded request (path, query, sandbox) with its answer; anything else gets a 599 the test sees. */
-export async function startReplayServer(recording: Recording): Promise<{ readonly url: string; readonly unmatched: string[]; close(): Promise<void> }> {
+export async function startReplayServer(
+  recording: Recording,
+): Promise<{ readonly url: string; readonly unmatched: string[]; close(): Promise<void> }> {
   const unmatched: string[] = [];
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://replay');
@@ -42,7 +44,12 @@ export async function startReplayServer(recording: Recording): Promise<{ readonl
     }
     const { status, contentType, body } = exchange.response;
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
-    response.writeHead(status, { 'content-type': contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload);
+    response
+      .writeHead(status, {
+        'content-type': contentType ?? 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      })
+      .end(payload);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -22,4 +22,9 @@ export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
-export const SCHEDULED_EVENT = { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} } as const;
+export const SCHEDULED_EVENT = {
+  version: '0',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.scheduler',
+  detail: {},
+} as const;

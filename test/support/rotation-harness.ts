@@ -8,12 +8,20 @@ import type { HttpPolicy } from '../../lambda/http-policy.js';
 import { startWorld, type World, type WorldOptions } from '../../emulators/world.js';
 
 /** Deterministic retries for tests: immediate backoff, no jitter, short timeouts. */
-export const FAST_HTTP_POLICY: HttpPolicy = { timeoutMs: 1500, retryLimit: 2, backoffLimitMs: 0, noiseMs: 0, maxRetryAfterMs: 5000 };
+export const FAST_HTTP_POLICY: HttpPolicy = {
+  timeoutMs: 1500,
+  retryLimit: 2,
+  backoffLimitMs: 0,
+  noiseMs: 0,
+  maxRetryAfterMs: 5000,
+};
 
 export interface Harness {
   readonly world: World;
   /** A fresh handler (a new "container"): its own config, caches and clients. */
-  newHandler(options?: Omit<HandlerOptions, 'env'> & { env?: Record<string, string | undefined> }): ReturnType<typeof createHandler>;
+  newHandler(
+    options?: Omit<HandlerOptions, 'env'> & { env?: Record<string, string | undefined> },
+  ): ReturnType<typeof createHandler>;
   close(): Promise<void>;
 }
 
@@ -24,7 +32,11 @@ export async function startHarness(options: WorldOptions): Promise<Harness> {
   return {
     world,
     newHandler: (handlerOptions = {}) =>
-      createHandler({ ...handlerOptions, env: { ...world.env, ...handlerOptions.env }, httpPolicy: handlerOptions.httpPolicy ?? FAST_HTTP_POLICY }),
+      createHandler({
+        ...handlerOptions,
+        env: { ...world.env, ...handlerOptions.env },
+        httpPolicy: handlerOptions.httpPolicy ?? FAST_HTTP_POLICY,
+      }),
     async close() {
       restore();
       await world.close();

@@ -3,7 +3,12 @@
  * a rotation function that stops after a chosen step until the test lets it go on (to act "during"
  * a rotation).
  */
-import { DescribeSecretCommand, RotateSecretCommand, SecretsManagerClient, type DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  type DescribeSecretCommandOutput,
+} from '@aws-sdk/client-secrets-manager';
 import type { RotationRecord, RotationStep } from '../../emulators/types.js';
 import type { World } from '../../emulators/world.js';
 
@@ -14,7 +19,11 @@ export function operatorSecretsManager(world: World): SecretsManagerClient {
     endpoint: world.emulators.secretsManager.url,
     region: world.emulators.endpointEnv.AWS_REGION,
     maxAttempts: 1,
-    credentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: operator.sessionToken! },
+    credentials: {
+      accessKeyId: operator.accessKeyId,
+      secretAccessKey: operator.secretAccessKey,
+      sessionToken: operator.sessionToken!,
+    },
   });
 }
 
@@ -25,7 +34,10 @@ export async function rotateAdobeSecret(world: World, client = operatorSecretsMa
   return world.emulators.secretsManager.rotations.find((rotation) => rotation.token === VersionId)!;
 }
 
-export async function describeAdobeSecret(world: World, client = operatorSecretsManager(world)): Promise<DescribeSecretCommandOutput> {
+export async function describeAdobeSecret(
+  world: World,
+  client = operatorSecretsManager(world),
+): Promise<DescribeSecretCommandOutput> {
   return client.send(new DescribeSecretCommand({ SecretId: world.adobe.secretId }));
 }
 
@@ -38,7 +50,10 @@ export function currentAdobeSecret(world: World): Record<string, unknown> {
  * Make the world's rotation function stop after `step` (once) until `release()`: `reached`
  * resolves when it got there. Every other step runs as usual.
  */
-export function pauseRotationAfter(world: World, step: RotationStep): { readonly reached: Promise<void>; release(): void } {
+export function pauseRotationAfter(
+  world: World,
+  step: RotationStep,
+): { readonly reached: Promise<void>; release(): void } {
   let arrive!: () => void;
   let release!: () => void;
   const reached = new Promise<void>((resolve) => (arrive = resolve));

@@ -36,20 +36,44 @@ export const TARGET_RULE_CASES: ReadonlyArray<readonly [mistake: string, target:
   ['"assume-role" without a role', { ...base, method: 'assume-role', userCredentialsSecret: 'aep/user' }],
   [
     '"get-federation-token" with a role',
-    { ...base, method: 'get-federation-token', roleArn: CASE_ROLE, userCredentialsSecret: 'aep/user', bucketName: 'acme-aep' },
+    {
+      ...base,
+      method: 'get-federation-token',
+      roleArn: CASE_ROLE,
+      userCredentialsSecret: 'aep/user',
+      bucketName: 'acme-aep',
+    },
   ],
   ['"get-session-token" without IAM-user keys', { ...base, method: 'get-session-token' }],
   ['GetSessionToken narrowed to a bucket', { ...base, userCredentialsSecret: 'aep/user', bucketName: 'acme-aep' }],
-  ['"get-federation-token" without a bucket', { ...base, method: 'get-federation-token', userCredentialsSecret: 'aep/user' }],
+  [
+    '"get-federation-token" without a bucket',
+    { ...base, method: 'get-federation-token', userCredentialsSecret: 'aep/user' },
+  ],
   ['an external id without a role', { ...base, userCredentialsSecret: 'aep/user', externalId: 'acme-prod' }],
-  ['a session policy too long for STS', { ...base, roleArn: CASE_ROLE, bucketName: 'acme-aep', folderPath: 'f'.repeat(1000) }],
+  [
+    'a session policy too long for STS',
+    { ...base, roleArn: CASE_ROLE, bucketName: 'acme-aep', folderPath: 'f'.repeat(1000) },
+  ],
   ['both roleArn and createRole', { ...base, roleArn: CASE_ROLE, createRole: { bucketName: 'acme-aep' } }],
-  ['a created role assumed with IAM-user keys', { ...base, createRole: { bucketName: 'acme-aep' }, userCredentialsSecret: 'aep/user' }],
-  ['a created role with its own bucketName', { ...base, createRole: { bucketName: 'acme-aep' }, bucketName: 'acme-aep' }],
-  ['a created role lasting beyond one hour', { ...base, createRole: { bucketName: 'acme-aep' }, durationSeconds: 7200 }],
+  [
+    'a created role assumed with IAM-user keys',
+    { ...base, createRole: { bucketName: 'acme-aep' }, userCredentialsSecret: 'aep/user' },
+  ],
+  [
+    'a created role with its own bucketName',
+    { ...base, createRole: { bucketName: 'acme-aep' }, bucketName: 'acme-aep' },
+  ],
+  [
+    'a created role lasting beyond one hour',
+    { ...base, createRole: { bucketName: 'acme-aep' }, durationSeconds: 7200 },
+  ],
   ['a bucket owner without a bucket', { ...base, roleArn: CASE_ROLE, bucketAccount: '123456789012' }],
   ['a bucket owner for GetSessionToken', { ...base, userCredentialsSecret: 'aep/user', bucketAccount: '123456789012' }],
-  ['a created role with its own bucketAccount', { ...base, createRole: { bucketName: 'acme-aep' }, bucketAccount: '123456789012' }],
+  [
+    'a created role with its own bucketAccount',
+    { ...base, createRole: { bucketName: 'acme-aep' }, bucketAccount: '123456789012' },
+  ],
 ];
 
 /** Targets whose credentials cannot be narrowed: refused under `requireNarrowedCredentials`. */
@@ -65,15 +89,25 @@ export function caseView(target: TargetCase): TargetView {
 }
 
 /** The lines the table gives for the case, with `names` (a door's) and `list`. */
-export function tableLines(target: TargetCase, names: TargetFieldNames, list: string, { requireNarrowedCredentials = false } = {}): string[] {
-  return targetListProblems([caseView(target)], { names, isUnresolved: () => false, list, requireNarrowedCredentials }).map(
-    (problem) => `${problem.path}: ${problem.message}`,
-  );
+export function tableLines(
+  target: TargetCase,
+  names: TargetFieldNames,
+  list: string,
+  { requireNarrowedCredentials = false } = {},
+): string[] {
+  return targetListProblems([caseView(target)], {
+    names,
+    isUnresolved: () => false,
+    list,
+    requireNarrowedCredentials,
+  }).map((problem) => `${problem.path}: ${problem.message}`);
 }
 
 /** The warning lines the warning table gives for the case (core/target-warnings.ts). */
 export function warningLines(target: TargetCase, names: TargetFieldNames, list: string): string[] {
-  return targetListWarnings([caseView(target)], { names, isUnresolved: () => false, list }).map((warning) => `${warning.path}: ${warning.message}`);
+  return targetListWarnings([caseView(target)], { names, isUnresolved: () => false, list }).map(
+    (warning) => `${warning.path}: ${warning.message}`,
+  );
 }
 
 export { TARGET_DOORS };

@@ -48,7 +48,10 @@ const PORTS = { secretsManager: 4001, ims: 4002, flowService: 4003, sts: 4004 } 
 type Service = keyof typeof PORTS;
 
 function fakeEmulators(requests: Record<Service, RecordedRequest[]>): RecordingEmulators {
-  const emulator = (service: Service) => ({ url: `http://127.0.0.1:${PORTS[service]}`, requests: [...requests[service]] });
+  const emulator = (service: Service) => ({
+    url: `http://127.0.0.1:${PORTS[service]}`,
+    requests: [...requests[service]],
+  });
   return {
     secretsManager: emulator('secretsManager'),
     ims: emulator('ims'),
@@ -108,10 +111,16 @@ describe('requestGraphProblem', () => {
   it('names each request counted a different number of times, and the requests outside the graph', () => {
     const emulators = fakeEmulators({
       ...oneRotation,
-      flowService: [...oneRotation.flowService, request({ method: 'PATCH', path: CONNECTION }), request({ method: 'GET', path: '/flows' })],
+      flowService: [
+        ...oneRotation.flowService,
+        request({ method: 'PATCH', path: CONNECTION }),
+        request({ method: 'GET', path: '/flows' }),
+      ],
     });
     const none = { secretsManager: 0, ims: 0, flowService: 0, sts: 0 };
-    expect(requestGraphProblem(ROTATION_GRAPH, emulators, none, 1, 1)).toBe('Flow PATCH: 2 (expected 1); 1 requests outside the graph');
+    expect(requestGraphProblem(ROTATION_GRAPH, emulators, none, 1, 1)).toBe(
+      'Flow PATCH: 2 (expected 1); 1 requests outside the graph',
+    );
   });
 });
 
@@ -146,7 +155,9 @@ describe('identifySpans', () => {
 
   it('leaves out a span whose response never finished', () => {
     const none = { secretsManager: 0, ims: 0, flowService: 0, sts: 0 };
-    const identified = identifySpans(fakeEmulators(oneRotation), ROTATION_GRAPH, none, [{ server: serverOn('ims'), start: 5 }]);
+    const identified = identifySpans(fakeEmulators(oneRotation), ROTATION_GRAPH, none, [
+      { server: serverOn('ims'), start: 5 },
+    ]);
     expect(identified).toEqual([]);
   });
 });
@@ -164,12 +175,24 @@ describe('waitedChain', () => {
       timed('Flow source connections', 147, 167),
       timed('Flow connections listing', 168, 188),
     ];
-    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(invocation.map((request) => request.node.id));
+    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(
+      invocation.map((request) => request.node.id),
+    );
   });
 
   it("stops at a request whose dependencies were not recorded: a warm invocation's GET waits for nothing it made", () => {
-    const invocation = [timed('Flow GET', 0, 20), timed('STS AssumeRole', 21, 45), timed('STS GetCallerIdentity', 46, 66), timed('Flow PATCH', 67, 87)];
-    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual(['Flow GET', 'STS AssumeRole', 'STS GetCallerIdentity', 'Flow PATCH']);
+    const invocation = [
+      timed('Flow GET', 0, 20),
+      timed('STS AssumeRole', 21, 45),
+      timed('STS GetCallerIdentity', 46, 66),
+      timed('Flow PATCH', 67, 87),
+    ];
+    expect(waitedChain(invocation).map((request) => request.node.id)).toEqual([
+      'Flow GET',
+      'STS AssumeRole',
+      'STS GetCallerIdentity',
+      'Flow PATCH',
+    ]);
   });
 
   it('sums the server-side time of the requests waited for', () => {

@@ -4,7 +4,11 @@
  * has a resource policy, and warns where it has none; where it cannot tell (access denied, a secret
  * not found, no credentials) it says so and still succeeds.
  */
-import { GetResourcePolicyCommand, PutResourcePolicyCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetResourcePolicyCommand,
+  PutResourcePolicyCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findSecrets, NO_AWS_CREDENTIALS, startCliWorld, type CliWorld } from '../../support/index.js';
 
@@ -19,9 +23,18 @@ const DENY_READ = JSON.stringify({
 
 beforeAll(async () => {
   // A target signed with the IAM user's keys: its secret is the world's IAM-user secret.
-  t = await startCliWorld({ connections: [{ sandboxName: 'prod', method: 'get-federation-token', bucketAccount: '123456789012' }, { sandboxName: 'prod' }] });
+  t = await startCliWorld({
+    connections: [
+      { sandboxName: 'prod', method: 'get-federation-token', bucketAccount: '123456789012' },
+      { sandboxName: 'prod' },
+    ],
+  });
   operator = t.world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/Operator', 'alice');
-  t.env({ AWS_ACCESS_KEY_ID: operator.accessKeyId, AWS_SECRET_ACCESS_KEY: operator.secretAccessKey, AWS_SESSION_TOKEN: operator.sessionToken });
+  t.env({
+    AWS_ACCESS_KEY_ID: operator.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
+    AWS_SESSION_TOKEN: operator.sessionToken,
+  });
   userSecret = t.world.targets[0]!.userCredentialsSecretId!;
   // Narrow the existing-role target too, so the only warnings left are the secret's.
   t.writeConfig({
@@ -39,7 +52,11 @@ afterEach(() => {
 const secretsManager = () =>
   new SecretsManagerClient({
     region: 'us-east-1',
-    credentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: operator.sessionToken },
+    credentials: {
+      accessKeyId: operator.accessKeyId,
+      secretAccessKey: operator.secretAccessKey,
+      sessionToken: operator.sessionToken,
+    },
   });
 
 describe('check-config, for IAM-user secrets', () => {
@@ -52,7 +69,11 @@ describe('check-config, for IAM-user secrets', () => {
     expect(result.json().warnings).toEqual([
       {
         field: 'targets[0].userCredentialsSecret',
-        message: expect.stringMatching(new RegExp(`^secret "${userSecret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" has no resource policy, so any principal`)),
+        message: expect.stringMatching(
+          new RegExp(
+            `^secret "${userSecret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" has no resource policy, so any principal`,
+          ),
+        ),
       },
     ]);
     expect(result.json()).not.toHaveProperty('notes');
@@ -82,7 +103,10 @@ describe('check-config, for IAM-user secrets', () => {
       kind: 'respond',
       status: 400,
       headers: { 'content-type': 'application/x-amz-json-1.1' },
-      body: { __type: 'AccessDeniedException', message: 'User: alice is not authorized to perform: secretsmanager:GetResourcePolicy. More text.' },
+      body: {
+        __type: 'AccessDeniedException',
+        message: 'User: alice is not authorized to perform: secretsmanager:GetResourcePolicy. More text.',
+      },
     });
 
     const result = await t.cli(['check-config', '--json']);
@@ -93,7 +117,9 @@ describe('check-config, for IAM-user secrets', () => {
         /^targets\[0\]\.userCredentialsSecret: AWS denied permission to read the resource policy of secret ".+": User: alice is not authorized/,
       ),
     ]);
-    expect(result.json().notes[0]).toContain('Its resource policy was not checked; check it yourself (docs/DEPLOY.md, "IAM-user secrets").');
+    expect(result.json().notes[0]).toContain(
+      'Its resource policy was not checked; check it yourself (docs/DEPLOY.md, "IAM-user secrets").',
+    );
   });
 
   it('notes, and still succeeds, when the secret is not found with these credentials', async () => {
@@ -116,6 +142,8 @@ describe('check-config, for IAM-user secrets', () => {
     restore();
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('The resource policies of the IAM-user secrets were not checked: No AWS credentials');
+    expect(result.stdout).toContain(
+      'The resource policies of the IAM-user secrets were not checked: No AWS credentials',
+    );
   });
 });

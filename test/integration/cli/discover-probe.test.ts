@@ -50,7 +50,11 @@ beforeAll(async () => {
     id: ELSEWHERE,
     orgId,
     sandboxName: 'staging',
-    params: { s3AccessKey: 'ASIAOTHER00000000001', s3SecretKey: 'other-secret-key-0000000000000000000000', s3SessionToken: 'IQoJothersandbox' },
+    params: {
+      s3AccessKey: 'ASIAOTHER00000000001',
+      s3SecretKey: 'other-secret-key-0000000000000000000000',
+      s3SessionToken: 'IQoJothersandbox',
+    },
   });
 });
 afterAll(() => t.close());
@@ -79,7 +83,9 @@ describe('discover', () => {
 
   it("marks every S3 connection in the targets' sandboxes, following every page, and prints a targets entry for the unmanaged temporary one", async () => {
     const listings = () =>
-      t.world.emulators.flowService.requests.filter((request) => request.path === '/connections' && request.headers['x-sandbox-name'] === 'prod');
+      t.world.emulators.flowService.requests.filter(
+        (request) => request.path === '/connections' && request.headers['x-sandbox-name'] === 'prod',
+      );
     const before = listings().length;
     const result = await t.cli(['discover', '--json']);
 
@@ -87,7 +93,10 @@ describe('discover', () => {
     const report = result.json();
     expect(report.sandboxes).toEqual(['prod', 'dev']);
     const kinds = Object.fromEntries(
-      report.connections.map((connection: { connectionId: string; kind: string }) => [connection.connectionId, connection.kind]),
+      report.connections.map((connection: { connectionId: string; kind: string }) => [
+        connection.connectionId,
+        connection.kind,
+      ]),
     );
     expect(kinds).toEqual({
       [t.world.connectionIds[0]!]: 'managed',
@@ -96,7 +105,13 @@ describe('discover', () => {
       [t.world.connectionIds[1]!]: 'managed',
     });
     expect(report.unmanagedTemporary).toBe(1);
-    expect(report.targets).toEqual([{ connectionId: TEMPORARY, sandboxName: 'prod', createRole: { bucketName: 'acme-landing', folderPath: 'crm/daily' } }]);
+    expect(report.targets).toEqual([
+      {
+        connectionId: TEMPORARY,
+        sandboxName: 'prod',
+        createRole: { bucketName: 'acme-landing', folderPath: 'crm/daily' },
+      },
+    ]);
     // One connection a page: every page was asked for.
     expect(listings().length - before).toBe(3);
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
@@ -119,7 +134,11 @@ describe('discover', () => {
 
     expect(result.code).toBe(1);
     expect(result.json().problems).toEqual([
-      { sandboxName: 'no-such-sandbox', errorCode: '2100-404', error: expect.stringContaining('Adobe knows no sandbox no-such-sandbox in this org') },
+      {
+        sandboxName: 'no-such-sandbox',
+        errorCode: '2100-404',
+        error: expect.stringContaining('Adobe knows no sandbox no-such-sandbox in this org'),
+      },
     ]);
   });
 
@@ -149,7 +168,10 @@ describe('probe --record', () => {
       ['list-connections', 200],
       ['error-unknown-connection', 404],
     ]);
-    expect(recording.exchanges[2]!.request.query).toEqual({ objectType: 'folder', object: '/acme-ingest-0/exports/prod/' });
+    expect(recording.exchanges[2]!.request.query).toEqual({
+      objectType: 'folder',
+      object: '/acme-ingest-0/exports/prod/',
+    });
     // Nothing secret, no id as it was: the connection's, the org's, the client's.
     expect(findSecrets(text, [...t.world.secretValues(), id, t.world.adobe.orgId, t.world.adobe.clientId])).toEqual([]);
     expect(text).not.toMatch(/ASIA[0-9A-Z]{16}/);
@@ -158,7 +180,14 @@ describe('probe --record', () => {
   });
 
   it("takes the start of a target's id, as every command does", async () => {
-    const result = await t.cli(['probe', '--record', 'by-prefix.json', '--connection', t.world.connectionIds[0]!.slice(0, 8), '--json']);
+    const result = await t.cli([
+      'probe',
+      '--record',
+      'by-prefix.json',
+      '--connection',
+      t.world.connectionIds[0]!.slice(0, 8),
+      '--json',
+    ]);
 
     expect(result.code).toBe(0);
     expect(existsSync(join(t.dir, 'by-prefix.json'))).toBe(true);

@@ -12,7 +12,12 @@ import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.j
 const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 async function world(): Promise<CliWorld> {
-  const t = await startCliWorld({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev', method: 'get-federation-token', bucketName: 'acme-feed' }] });
+  const t = await startCliWorld({
+    connections: [
+      { sandboxName: 'prod' },
+      { sandboxName: 'dev', method: 'get-federation-token', bucketName: 'acme-feed' },
+    ],
+  });
   worlds.push(t);
   t.asOperator();
   return t;
@@ -46,14 +51,25 @@ describe('history', () => {
         trigger: 'manual',
         caller: 'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
       },
-      { outcome: 'failed', errorCode: '1445-400', trigger: 'schedule', executionId: expect.any(String), accessKeyId: expect.stringMatching(/^ASIA/) },
+      {
+        outcome: 'failed',
+        errorCode: '1445-400',
+        trigger: 'schedule',
+        executionId: expect.any(String),
+        accessKeyId: expect.stringMatching(/^ASIA/),
+      },
       { outcome: 'rotated', accessKeyId: scheduledKey, trigger: 'schedule' },
     ]);
     // Every AccessKeyId is one STS issued; CloudTrail names the set by it.
-    for (const entry of history) expect(t.world.emulators.sts.issuedCredentials.map((issued) => issued.accessKeyId)).toContain(entry.accessKeyId);
-    expect(table.stdout.split('\n')).toContainEqual(expect.stringMatching(/^AT\s+OUTCOME\s+METHOD\s+ACCESS KEY ID\s+CODE\s+ETAG\s+TRIGGER$/));
+    for (const entry of history)
+      expect(t.world.emulators.sts.issuedCredentials.map((issued) => issued.accessKeyId)).toContain(entry.accessKeyId);
+    expect(table.stdout.split('\n')).toContainEqual(
+      expect.stringMatching(/^AT\s+OUTCOME\s+METHOD\s+ACCESS KEY ID\s+CODE\s+ETAG\s+TRIGGER$/),
+    );
     expect(table.stdout).toMatch(/FAILED\s+assume-role-chained\s+ASIA\w+\s+1445-400\s+-\s+schedule/);
-    expect(flat(table.stdout)).toContain('Manual requests by: arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator');
+    expect(flat(table.stdout)).toContain(
+      'Manual requests by: arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
+    );
     expect(
       table.stdout.split('\n').filter((line) => line.length > 100),
       table.stdout,
@@ -68,15 +84,22 @@ describe('history', () => {
     await t.stack.runSchedule();
 
     const log = t.lambda.invocations.at(-1)!.log;
-    const line = log.split('\n').find((entry) => entry.includes('"message":"connection rotated"') && entry.includes(id))!;
-    expect(JSON.parse(line)).toMatchObject({ connectionId: id, accessKeyId: t.world.connection(id).params.s3AccessKey });
+    const line = log
+      .split('\n')
+      .find((entry) => entry.includes('"message":"connection rotated"') && entry.includes(id))!;
+    expect(JSON.parse(line)).toMatchObject({
+      connectionId: id,
+      accessKeyId: t.world.connection(id).params.s3AccessKey,
+    });
     expect(findSecrets(log, t.world.secretValues())).toEqual([]);
   });
 
   it('needs one --connection (exit 2)', async () => {
     const t = await world();
     expect((await t.cli(['history'])).code).toBe(2);
-    expect((await t.cli(['history', '--connection', 'ffffffff'])).stderr).toContain('ffffffff is not a target in the local configuration');
+    expect((await t.cli(['history', '--connection', 'ffffffff'])).stderr).toContain(
+      'ffffffff is not a target in the local configuration',
+    );
   });
 });
 
@@ -96,10 +119,17 @@ describe('revoke', () => {
     const fresh = t.world.connection(id).params.s3AccessKey!;
     expect(fresh).not.toBe(leaked);
     expect(flat(result.stdout)).toContain(`Rotated: ${id} now holds a new set, AccessKeyId ${fresh}`);
-    expect(flat(result.stdout)).toContain(`Revoked: AWSRevokeOlderSessions on ${ROLE} denies every action to the role's sessions issued before`);
+    expect(flat(result.stdout)).toContain(
+      `Revoked: AWSRevokeOlderSessions on ${ROLE} denies every action to the role's sessions issued before`,
+    );
     const policy = JSON.parse(iam.rolePolicies('aep-s3-ingest-0').AWSRevokeOlderSessions!);
     expect(policy.Statement).toEqual([
-      { Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.any(String) } } },
+      {
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.any(String) } },
+      },
     ]);
     expect(iam.deniesSession(ROLE, sts.sessionOf(leaked)!.issuedAt)).toBe(true);
     expect(iam.deniesSession(ROLE, sts.sessionOf(fresh)!.issuedAt)).toBe(false);

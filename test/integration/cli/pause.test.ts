@@ -33,7 +33,9 @@ afterEach(async () => {
   for (const t of worlds.splice(0)) await t.close();
 });
 const patched = (t: CliWorld, id: string, since: number) =>
-  t.world.emulators.flowService.requests.slice(since).some((request) => request.method === 'PATCH' && request.path === `/connections/${id}`);
+  t.world.emulators.flowService.requests
+    .slice(since)
+    .some((request) => request.method === 'PATCH' && request.path === `/connections/${id}`);
 
 describe('pause', () => {
   it.each([
@@ -59,17 +61,25 @@ describe('pause', () => {
   it('pauses one connection until its end: scheduled runs leave it alone, report it paused, and rotate the others', async () => {
     const t = await world();
     const [paused, other] = t.world.connectionIds as [string, string];
-    const result = await t.cli(['pause', '--connection', paused.slice(0, 8), '--reason', 'bucket migration, CHG-1234', '--for', '2h'], { tty: true });
+    const result = await t.cli(
+      ['pause', '--connection', paused.slice(0, 8), '--reason', 'bucket migration, CHG-1234', '--for', '2h'],
+      { tty: true },
+    );
     expect(result.code).toBe(0);
     expect(flat(result.stdout)).toContain(`Paused 1 connection (${paused.slice(0, 8)}) until`);
-    expect(flat(result.stdout)).toContain('the schedule and the alarms stay on, and the expiry alarm keeps watching every connection that is not paused');
+    expect(flat(result.stdout)).toContain(
+      'the schedule and the alarms stay on, and the expiry alarm keeps watching every connection that is not paused',
+    );
     expect(result.stdout.split('\n')).toContain(`    npx aep-s3-rotator rotate --connection ${paused.slice(0, 8)}`);
     const since = t.world.emulators.flowService.requests.length;
 
     const run = await t.stack.runSchedule();
 
     expect(run?.summary).toMatchObject({ rotated: 2, paused: 1 });
-    expect(run?.summary?.results.find((entry) => entry.connectionId === paused)).toMatchObject({ status: 'paused', pauseReason: 'bucket migration, CHG-1234' });
+    expect(run?.summary?.results.find((entry) => entry.connectionId === paused)).toMatchObject({
+      status: 'paused',
+      pauseReason: 'bucket migration, CHG-1234',
+    });
     expect(patched(t, paused, since)).toBe(false);
     expect(patched(t, other, since)).toBe(true);
     // The schedule and the alarms are as they were.
@@ -96,14 +106,19 @@ describe('pause', () => {
 
     expect(rotated.code).toBe(0);
     expect(rotated.json().results).toMatchObject([{ connectionId: paused, status: 'rotated' }]);
-    expect(history.json().history[0]).toMatchObject({ trigger: 'manual', caller: 'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator' });
+    expect(history.json().history[0]).toMatchObject({
+      trigger: 'manual',
+      caller: 'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
+    });
   });
 
   it('refuses a pause that outlasts what a connection holds, saying when ingestion would stop; --force pauses anyway', async () => {
     const t = await world();
     const short = t.world.connectionIds[2]!;
 
-    const refused = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h'], { tty: true });
+    const refused = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h'], {
+      tty: true,
+    });
 
     expect(refused.code).toBe(1);
     expect(flat(refused.stderr)).toMatch(
@@ -114,9 +129,13 @@ describe('pause', () => {
     expect(flat(refused.stderr)).toContain('or pass --force to pause anyway');
     expect((await t.cli(['status', '--json'])).json().pauses).toEqual([]);
 
-    const forced = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h', '--force'], { tty: true });
+    const forced = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h', '--force'], {
+      tty: true,
+    });
     expect(forced.code).toBe(0);
-    expect(flat(forced.stdout)).toMatch(new RegExp(`FORCED: ingestion from ${short.slice(0, 8)} stops at \\d\\d:\\d\\dZ`));
+    expect(flat(forced.stdout)).toMatch(
+      new RegExp(`FORCED: ingestion from ${short.slice(0, 8)} stops at \\d\\d:\\d\\dZ`),
+    );
     const status = (await t.cli(['status', '--json'])).json();
     expect(status.pauses).toMatchObject([{ connectionIds: [short], forced: true }]);
   });
@@ -128,19 +147,34 @@ describe('pause', () => {
     // Both fail and hold about 10 minutes; one of them is paused (knowingly past its expiry).
     await injectFault(context, 'expiring', expiringUnpaused);
     await injectFault(context, 'expiring', expiringPaused);
-    expect((await t.cli(['pause', '--connection', expiringPaused, '--reason', 'vendor outage', '--for', '1h', '--force'])).code).toBe(0);
+    expect(
+      (await t.cli(['pause', '--connection', expiringPaused, '--reason', 'vendor outage', '--for', '1h', '--force']))
+        .code,
+    ).toBe(0);
 
     const run = await t.stack.runSchedule();
 
     const expiring = run!.alarms.filter((move) => move.id === 'CredentialsExpiringAlarm');
-    expect(expiring).toEqual([{ id: 'CredentialsExpiringAlarm', state: 'ALARM', notified: true, connectionId: expiringUnpaused }]);
+    expect(expiring).toEqual([
+      { id: 'CredentialsExpiringAlarm', state: 'ALARM', notified: true, connectionId: expiringUnpaused },
+    ]);
     expect(run!.alarms.some((move) => move.connectionId === expiringPaused)).toBe(false);
     expect(run!.alarms.some((move) => move.id === 'RotatorNotReportingAlarm')).toBe(false);
   });
 
   it('pauses every target with no --connection: a run asks nothing of Adobe, and the rotator still reports', async () => {
     const t = await world();
-    expect((await t.cli(['pause', '--reason', 'Adobe maintenance', '--until', new Date(Date.now() + 30 * 60_000).toISOString()])).code).toBe(0);
+    expect(
+      (
+        await t.cli([
+          'pause',
+          '--reason',
+          'Adobe maintenance',
+          '--until',
+          new Date(Date.now() + 30 * 60_000).toISOString(),
+        ])
+      ).code,
+    ).toBe(0);
     const flowRequests = t.world.emulators.flowService.requests.length;
 
     const run = await t.stack.runSchedule();
@@ -192,7 +226,8 @@ describe('pause', () => {
     );
     const schedule = t.stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)!;
     t.stack.scheduler.putSchedule({ ...schedule, State: 'DISABLED' });
-    for (const id of ALARM_IDS) t.stack.cloudWatch.putAlarm({ ...t.stack.cloudWatch.getAlarm(ALARM_NAMES[id])!, actionsEnabled: false });
+    for (const id of ALARM_IDS)
+      t.stack.cloudWatch.putAlarm({ ...t.stack.cloudWatch.getAlarm(ALARM_NAMES[id])!, actionsEnabled: false });
 
     const status = await t.cli(['status'], { tty: true });
     const resumed = await t.cli(['resume'], { tty: true });

@@ -6,12 +6,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAdobeSecretRotation } from '../../../cli/adobe-secret-rotation.js';
 import { FUNCTION_TAG } from '../../../core/operator-facts.js';
-import { findSecrets, FUNCTION_NAME, STACK_NAME, STACK_TRACE, startCliWorld, type CliWorld } from '../../support/index.js';
+import {
+  findSecrets,
+  FUNCTION_NAME,
+  STACK_NAME,
+  STACK_TRACE,
+  startCliWorld,
+  type CliWorld,
+} from '../../support/index.js';
 
 let t: CliWorld;
 /** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
 const flat = (text: string) => text.replace(/\s+/g, ' ');
-const currentSecret = () => JSON.parse(t.world.emulators.secretsManager.currentValue(t.world.adobe.secretId)!) as Record<string, string>;
+const currentSecret = () =>
+  JSON.parse(t.world.emulators.secretsManager.currentValue(t.world.adobe.secretId)!) as Record<string, string>;
 
 beforeAll(async () => {
   t = await startCliWorld({ connections: [{ sandboxName: 'prod' }] });
@@ -40,7 +48,9 @@ describe('rotate-adobe-secret', () => {
     expect(text).toContain('OK: AWSCURRENT now holds the new client secret');
     const after = currentSecret();
     expect(after.clientSecret).not.toBe(before.clientSecret);
-    expect(t.world.emulators.ims.clientSecrets(t.world.adobe.clientId).map((secret) => secret.uuid)).toEqual([after.clientSecretUuid]);
+    expect(t.world.emulators.ims.clientSecrets(t.world.adobe.clientId).map((secret) => secret.uuid)).toEqual([
+      after.clientSecretUuid,
+    ]);
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
   });
 
@@ -72,7 +82,9 @@ describe('rotate-adobe-secret', () => {
     const text = flat(failed.stdout);
     expect(text).toContain('createSecret FAILED ADOBE_CONSOLE_FORBIDDEN');
     expect(text).toContain('add "I/O Management API"');
-    expect(text).toContain('NOT OK: the rotation failed at createSecret: AWSCURRENT still holds the old secret, which works');
+    expect(text).toContain(
+      'NOT OK: the rotation failed at createSecret: AWSCURRENT still holds the old secret, which works',
+    );
     expect(currentSecret()).toEqual(before);
 
     t.world.emulators.ims.setIoManagementApi(t.world.adobe.clientId, true);
@@ -85,13 +97,18 @@ describe('rotate-adobe-secret', () => {
 
   it('says how to turn rotation on when the secret has none (exit 3)', async () => {
     const { clientId, clientSecret, orgId } = t.world.adobe;
-    const unrotated = t.world.emulators.secretsManager.putSecret('aep-s3-rotator/unrotated', JSON.stringify({ clientId, clientSecret, orgId }));
+    const unrotated = t.world.emulators.secretsManager.putSecret(
+      'aep-s3-rotator/unrotated',
+      JSON.stringify({ clientId, clientSecret, orgId }),
+    );
     t.writeConfig({ adobeCredentialsSecret: unrotated });
     try {
       const result = await t.cli(['rotate-adobe-secret']);
 
       expect(result.code).toBe(3);
-      expect(flat(result.stderr)).toContain('has no rotation: set "adobeSecretRotation": { "everyDays": 30 } in the configuration and deploy');
+      expect(flat(result.stderr)).toContain(
+        'has no rotation: set "adobeSecretRotation": { "everyDays": 30 } in the configuration and deploy',
+      );
     } finally {
       t.writeConfig({ adobeCredentialsSecret: t.world.adobe.secretId });
     }
@@ -101,7 +118,10 @@ describe('rotate-adobe-secret', () => {
     const { stackOutputs } = await import('../../../cli/aws.js');
     const outputs = await stackOutputs(STACK_NAME);
     const { AdobeSecretRotationLogGroupName: _dropped, ...rest } = outputs;
-    t.cloudFormation.putStack({ stackName: STACK_NAME, outputs: Object.entries(rest).map(([key, value]) => ({ key, value })) });
+    t.cloudFormation.putStack({
+      stackName: STACK_NAME,
+      outputs: Object.entries(rest).map(([key, value]) => ({ key, value })),
+    });
     const facts = t.lambda.functionFacts(FUNCTION_NAME)!;
     const { [FUNCTION_TAG.adobeSecretRotationLogGroup]: _tag, ...tags } = facts.tags ?? {};
     t.lambda.setFunctionFacts(FUNCTION_NAME, { ...facts, tags });
@@ -109,9 +129,16 @@ describe('rotate-adobe-secret', () => {
       const result = await t.cli(['rotate-adobe-secret', '--json']);
 
       expect(result.code).toBe(0);
-      expect(result.json()).toMatchObject({ ok: true, steps: [], logUnavailable: expect.stringContaining('the rotator function names no rotation log group') });
+      expect(result.json()).toMatchObject({
+        ok: true,
+        steps: [],
+        logUnavailable: expect.stringContaining('the rotator function names no rotation log group'),
+      });
     } finally {
-      t.cloudFormation.putStack({ stackName: STACK_NAME, outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })) });
+      t.cloudFormation.putStack({
+        stackName: STACK_NAME,
+        outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })),
+      });
       t.lambda.setFunctionFacts(FUNCTION_NAME, facts);
     }
   });

@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
-import { findSecrets, configFor, NO_AWS_CREDENTIALS, STACK_TRACE, startCliWorld, type CliWorld } from '../../support/index.js';
+import {
+  findSecrets,
+  configFor,
+  NO_AWS_CREDENTIALS,
+  STACK_TRACE,
+  startCliWorld,
+  type CliWorld,
+} from '../../support/index.js';
 
 let t: CliWorld;
 let ids: string[];
@@ -36,7 +43,8 @@ describe('rotate --local', () => {
     const report = result.json();
     expect(report).toMatchObject({ ok: true, mode: 'local', rotated: 3, failed: 0 });
     expect(report.function).toBeUndefined();
-    for (const row of report.results) expect(row).toMatchObject({ status: 'rotated', etag: t.world.connection(row.connectionId).etag });
+    for (const row of report.results)
+      expect(row).toMatchObject({ status: 'rotated', etag: t.world.connection(row.connectionId).etag });
     for (const [index, id] of ids.entries()) expect(t.world.connection(id).etag).not.toBe(before[index]);
     expect(t.lambda.invocations).toHaveLength(0);
     // The function's own JSON log lines were captured, not mixed into the CLI's output.
@@ -49,7 +57,11 @@ describe('rotate --local', () => {
       match: { method: 'PATCH', path: `/connections/${ids[0]}` },
       kind: 'respond',
       status: 400,
-      body: flowProblem(400, '1416-400', 'Delete or update can only be applied on a connection with enabled, disabled or initializing state.'),
+      body: flowProblem(
+        400,
+        '1416-400',
+        'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
+      ),
     });
 
     const result = await t.cli(['rotate', '--local', '--json']);
@@ -58,8 +70,13 @@ describe('rotate --local', () => {
     const rows = result.json().results;
     expect(rows.map((row: { connectionId: string }) => row.connectionId)).toEqual(ids);
     expect(rows[0]).toMatchObject({ status: 'failed', errorCode: '1416-400', attempts: 1 });
-    expect(rows[0].error).toContain('Delete or update can only be applied on a connection with enabled, disabled or initializing state.');
-    expect(rows.slice(1)).toEqual([expect.objectContaining({ status: 'rotated' }), expect.objectContaining({ status: 'rotated' })]);
+    expect(rows[0].error).toContain(
+      'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
+    );
+    expect(rows.slice(1)).toEqual([
+      expect.objectContaining({ status: 'rotated' }),
+      expect.objectContaining({ status: 'rotated' }),
+    ]);
   });
 
   it('with --dry-run changes nothing', async () => {
@@ -77,7 +94,9 @@ describe('rotate --local', () => {
 
     expect(result.code).toBe(0);
     const logLines = result.stderr.split('\n').filter((line) => line.startsWith('{"level"'));
-    expect(logLines.some((line) => line.includes('"message":"connection rotated"') && line.includes(ids[2]!))).toBe(true);
+    expect(logLines.some((line) => line.includes('"message":"connection rotated"') && line.includes(ids[2]!))).toBe(
+      true,
+    );
     expect(findSecrets(result.stderr, t.world.secretValues())).toEqual([]);
   });
 
@@ -87,12 +106,19 @@ describe('rotate --local', () => {
     const result = await t.cli(['rotate', '--local', '--connection', unknown]);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`aep-s3-rotator: ${unknown} is not a target in the local configuration; nothing was rotated.\n`);
+    expect(result.stderr).toBe(
+      `aep-s3-rotator: ${unknown} is not a target in the local configuration; nothing was rotated.\n`,
+    );
   });
 
   it('refuses targets whose role the stack creates, which trust only the function role (exit 2)', async () => {
     const created = randomUUID();
-    t.writeConfig({ targets: [...(t.config.targets as object[]), { connectionId: created, sandboxName: 'prod', createRole: { bucketName: 'acme-landing' } }] });
+    t.writeConfig({
+      targets: [
+        ...(t.config.targets as object[]),
+        { connectionId: created, sandboxName: 'prod', createRole: { bucketName: 'acme-landing' } },
+      ],
+    });
 
     const result = await t.cli(['rotate', '--local']);
 
@@ -157,9 +183,12 @@ describe('rotate --local with narrowed targets', () => {
     expect(result.code).toBe(0);
     expect(result.json()).toMatchObject({ rotated: 2, failed: 0 });
     const [chained, federated] = world.connectionIds.map((id) => world.connection(id).params.s3AccessKey!);
-    const policyOf = (key: string) => JSON.parse(world.emulators.sts.policyOf(key)!) as { Statement: Array<{ Resource: string }> };
+    const policyOf = (key: string) =>
+      JSON.parse(world.emulators.sts.policyOf(key)!) as { Statement: Array<{ Resource: string }> };
     expect(policyOf(chained!).Statement[0]!.Resource).toBe('arn:aws:s3:::acme-aep-landing/crm/daily/*');
     expect(policyOf(federated!).Statement[0]!.Resource).toBe('arn:aws:s3:::acme-dev-ingest/*');
-    await expect(world.callerIdentityOf(world.connectionIds[1]!)).resolves.toMatch(/^arn:aws:sts::123456789012:federated-user\/aep-[0-9a-f]{28}$/);
+    await expect(world.callerIdentityOf(world.connectionIds[1]!)).resolves.toMatch(
+      /^arn:aws:sts::123456789012:federated-user\/aep-[0-9a-f]{28}$/,
+    );
   });
 });

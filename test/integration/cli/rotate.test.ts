@@ -58,7 +58,14 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(0);
     const report = result.json();
-    expect(report).toMatchObject({ ok: true, mode: 'deployed', function: FUNCTION_NAME, dryRun: false, rotated: 3, failed: 0 });
+    expect(report).toMatchObject({
+      ok: true,
+      mode: 'deployed',
+      function: FUNCTION_NAME,
+      dryRun: false,
+      rotated: 3,
+      failed: 0,
+    });
     expect(report.results.map((row: { connectionId: string }) => row.connectionId).sort()).toEqual([...ids].sort());
     for (const row of report.results) {
       expect(row).toMatchObject({ status: 'rotated', etag: t.world.connection(row.connectionId).etag, attempts: 1 });
@@ -67,8 +74,17 @@ describe('rotate (deployed function)', () => {
     expect(ids.map((id) => t.world.connection(id).etag)).not.toEqual(before);
     // The manual request shape of the function's contract, with the log tail requested.
     const invocation = t.lambda.invocations.at(-1)!;
-    expect(invocation).toMatchObject({ functionName: FUNCTION_NAME, invocationType: 'RequestResponse', logType: 'Tail', event: { dryRun: false } });
-    expect(t.cloudFormation.requests.some((request) => request.action === 'DescribeStacks' && request.body.includes(`StackName=${STACK_NAME}`))).toBe(true);
+    expect(invocation).toMatchObject({
+      functionName: FUNCTION_NAME,
+      invocationType: 'RequestResponse',
+      logType: 'Tail',
+      event: { dryRun: false },
+    });
+    expect(
+      t.cloudFormation.requests.some(
+        (request) => request.action === 'DescribeStacks' && request.body.includes(`StackName=${STACK_NAME}`),
+      ),
+    ).toBe(true);
     expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
   });
 
@@ -76,9 +92,16 @@ describe('rotate (deployed function)', () => {
     const result = await t.cli(['rotate', '--connection', ids[2]!, '--json']);
 
     expect(result.code).toBe(0);
-    expect(result.json().results).toEqual([expect.objectContaining({ connectionId: ids[2], sandboxName: 'dev', status: 'rotated' })]);
+    expect(result.json().results).toEqual([
+      expect.objectContaining({ connectionId: ids[2], sandboxName: 'dev', status: 'rotated' }),
+    ]);
     // Who asked, for each connection's ledger history.
-    expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [ids[2]], dryRun: false, unknownConnections: 'report', caller: CALLER });
+    expect(t.lambda.invocations.at(-1)!.event).toEqual({
+      connectionIds: [ids[2]],
+      dryRun: false,
+      unknownConnections: 'report',
+      caller: CALLER,
+    });
   });
 
   it('exits 1 when a connection fails, and its row gives the reason while the others show as rotated', async () => {
@@ -115,8 +138,11 @@ describe('rotate (deployed function)', () => {
     const rotated = lines.filter((line) => / rotated /.test(line));
     expect(rotated).toHaveLength(2);
     // Short etags, and expiry as a time of day (with the day when it is not today).
-    for (const line of rotated) expect(line).toMatch(/ rotated\s+[0-9a-f]{8}\s+(?:[A-Z][a-z]{2} \d{1,2} )?\d\d:\d\dZ\s+-$/);
-    expect(flat(result.stdout)).toContain(`NOT OK: 2 rotated, 1 failed, Adobe listed 2 and read 0 of 2 with the new credentials (function ${FUNCTION_NAME}).`);
+    for (const line of rotated)
+      expect(line).toMatch(/ rotated\s+[0-9a-f]{8}\s+(?:[A-Z][a-z]{2} \d{1,2} )?\d\d:\d\dZ\s+-$/);
+    expect(flat(result.stdout)).toContain(
+      `NOT OK: 2 rotated, 1 failed, Adobe listed 2 and read 0 of 2 with the new credentials (function ${FUNCTION_NAME}).`,
+    );
     expect(result.stderr).toContain(`invoking ${FUNCTION_NAME} for every target`);
   });
 
@@ -132,11 +158,25 @@ describe('rotate (deployed function)', () => {
     });
     t.world.emulators.flowService.injectFault(patchDisabled(ids[2]!));
 
-    const result = await t.cli(['rotate', '--function', 'noisy-rotator', '--connection', ids[0]!, '--connection', ids[2]!, '--json']);
+    const result = await t.cli([
+      'rotate',
+      '--function',
+      'noisy-rotator',
+      '--connection',
+      ids[0]!,
+      '--connection',
+      ids[2]!,
+      '--json',
+    ]);
 
     expect(result.code).toBe(1);
     expect(result.json().results).toEqual([
-      expect.objectContaining({ connectionId: ids[0], sandboxName: 'prod', status: 'rotated', etag: t.world.connection(ids[0]!).etag }),
+      expect.objectContaining({
+        connectionId: ids[0],
+        sandboxName: 'prod',
+        status: 'rotated',
+        etag: t.world.connection(ids[0]!).etag,
+      }),
       expect.objectContaining({
         connectionId: ids[2],
         sandboxName: 'dev',
@@ -165,7 +205,9 @@ describe('rotate (deployed function)', () => {
     const inner = createHandler({ env: t.world.env, httpPolicy: FAST_HTTP_POLICY });
     t.lambda.registerFunction('crashing-rotator', async () => {
       await inner({ connectionIds: [ids[0]] });
-      throw Object.assign(new Error('RequestId: 1 Error: Runtime exited with error: signal: killed'), { name: 'Runtime.ExitError' });
+      throw Object.assign(new Error('RequestId: 1 Error: Runtime exited with error: signal: killed'), {
+        name: 'Runtime.ExitError',
+      });
     });
     const before = t.world.connection(ids[0]!).etag;
     writeFileSync(join(t.dir, 'rotator.json'), JSON.stringify(t.config));
@@ -196,7 +238,9 @@ describe('rotate (deployed function)', () => {
     expect(report).toMatchObject({ ok: true, dryRun: true, wouldRotate: 3, rotated: 0 });
     for (const row of report.results) {
       expect(row.status).toBe('dry-run');
-      expect(row.plannedOperations).toEqual(expect.arrayContaining([expect.stringMatching(/^(replace|add) \/auth\/params\/s3SessionToken$/)]));
+      expect(row.plannedOperations).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^(replace|add) \/auth\/params\/s3SessionToken$/)]),
+      );
     }
     expect(ids.map((id) => t.world.connection(id).etag)).toEqual(before);
     expect(t.lambda.invocations.at(-1)!.event).toEqual({ dryRun: true, caller: CALLER });
@@ -257,7 +301,10 @@ describe('rotate (deployed function)', () => {
   it('says a connection in the local configuration is not deployed yet, with the commands to run (exit 2)', async () => {
     const added = randomUUID();
     t.writeConfig({
-      targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }],
+      targets: [
+        ...(t.config.targets as object[]),
+        { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
+      ],
     });
     try {
       const result = await t.cli(['rotate', '--connection', added, '--dry-run']);
@@ -268,7 +315,12 @@ describe('rotate (deployed function)', () => {
           `deploy, then rotate: \`npx cdk deploy\`, then \`npx aep-s3-rotator rotate --connection ${added} --dry-run\`. Nothing was rotated.\n`,
       );
       // The function was asked, and refused: nothing was rotated.
-      expect(t.lambda.invocations.at(-1)!.event).toEqual({ connectionIds: [added], dryRun: true, unknownConnections: 'report', caller: CALLER });
+      expect(t.lambda.invocations.at(-1)!.event).toEqual({
+        connectionIds: [added],
+        dryRun: true,
+        unknownConnections: 'report',
+        caller: CALLER,
+      });
     } finally {
       t.writeConfig(configFor(t.world));
     }
@@ -280,14 +332,19 @@ describe('rotate (deployed function)', () => {
       join(t.dir, 'staging.json'),
       JSON.stringify({
         ...t.config,
-        targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }],
+        targets: [
+          ...(t.config.targets as object[]),
+          { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
+        ],
       }),
     );
 
     const result = await t.cli(['rotate', '--config', 'staging.json', '--connection', ids[0]!, '--connection', added]);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it);`);
+    expect(result.stderr).toContain(
+      `: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it);`,
+    );
     // The whole request again, once deployed: nothing was rotated, the deployed connection neither.
     expect(result.stderr).toContain(
       `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} --connection ${added} --config staging.json\``,
@@ -301,7 +358,10 @@ describe('rotate (deployed function)', () => {
       join(t.dir, 'my configs', 'staging.json'),
       JSON.stringify({
         ...t.config,
-        targets: [...(t.config.targets as object[]), { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' }],
+        targets: [
+          ...(t.config.targets as object[]),
+          { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
+        ],
       }),
     );
 
@@ -317,14 +377,18 @@ describe('rotate (deployed function)', () => {
     const result = await t.cli(['rotate', '--function', 'no-such-function']);
 
     expect(result.code).toBe(3);
-    expect(result.stderr).toBe('aep-s3-rotator: Function no-such-function was not found in us-east-1: check --function, AWS_REGION, or deploy the stack.\n');
+    expect(result.stderr).toBe(
+      'aep-s3-rotator: Function no-such-function was not found in us-east-1: check --function, AWS_REGION, or deploy the stack.\n',
+    );
   });
 
   it('says the stack is not deployed, and exits 3', async () => {
     const result = await t.cli(['rotate', '--stack', 'SomeOtherStack']);
 
     expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(/^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: check the stack name .*--function <name>\.\n$/);
+    expect(result.stderr).toMatch(
+      /^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: check the stack name .*--function <name>\.\n$/,
+    );
   });
 
   it('says when the stack has no RotatorFunctionName output, and exits 3', async () => {

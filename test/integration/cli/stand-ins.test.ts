@@ -24,7 +24,11 @@ beforeAll(async () => {
   const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
   const config = {
     region: 'us-east-1',
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! },
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken!,
+    },
   };
   lambdaClient = new LambdaClient({ ...config, endpoint: lambda.url, maxAttempts: 1 });
   cfnClient = new CloudFormationClient({ ...config, endpoint: cloudFormation.url });
@@ -46,7 +50,12 @@ afterAll(async () => {
 
 const invoke = (name: string, payload: unknown, logType?: 'Tail') =>
   lambdaClient.send(
-    new InvokeCommand({ FunctionName: name, InvocationType: 'RequestResponse', LogType: logType, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
+    new InvokeCommand({
+      FunctionName: name,
+      InvocationType: 'RequestResponse',
+      LogType: logType,
+      Payload: new TextEncoder().encode(JSON.stringify(payload)),
+    }),
   );
 
 describe('Lambda Invoke stand-in', () => {
@@ -58,7 +67,9 @@ describe('Lambda Invoke stand-in', () => {
     expect(response.ExecutedVersion).toBe('$LATEST');
     expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ echoed: { a: 1 } });
     const log = Buffer.from(response.LogResult!, 'base64').toString('utf8');
-    expect(log).toMatch(/^START RequestId: \S+ Version: \$LATEST\n\{"level":"INFO","message":"hello"\}\nEND RequestId: \S+\nREPORT RequestId: /);
+    expect(log).toMatch(
+      /^START RequestId: \S+ Version: \$LATEST\n\{"level":"INFO","message":"hello"\}\nEND RequestId: \S+\nREPORT RequestId: /,
+    );
   });
 
   it('answers a thrown error with 200, X-Amz-Function-Error: Unhandled and the runtime error shape; the tail is the last 4 KB', async () => {
@@ -81,7 +92,9 @@ describe('Lambda Invoke stand-in', () => {
   });
 
   it('answers an unknown function with ResourceNotFoundException', async () => {
-    const error = await invoke('missing-fn', {}).catch((thrown: Error & { $metadata: { httpStatusCode: number } }) => thrown);
+    const error = await invoke('missing-fn', {}).catch(
+      (thrown: Error & { $metadata: { httpStatusCode: number } }) => thrown,
+    );
 
     expect(error).toMatchObject({
       name: 'ResourceNotFoundException',
@@ -105,7 +118,10 @@ describe('Lambda Invoke stand-in', () => {
 
 describe('CloudFormation stand-in', () => {
   it('describes a stack and its outputs as DescribeStacks does', async () => {
-    cloudFormation.putStack({ stackName: 'S', outputs: [{ key: 'RotatorFunctionName', value: 'fn', exportName: 'S-RotatorFunctionName', description: 'd' }] });
+    cloudFormation.putStack({
+      stackName: 'S',
+      outputs: [{ key: 'RotatorFunctionName', value: 'fn', exportName: 'S-RotatorFunctionName', description: 'd' }],
+    });
 
     const response = await cfnClient.send(new DescribeStacksCommand({ StackName: 'S' }));
 
@@ -113,13 +129,17 @@ describe('CloudFormation stand-in', () => {
     expect(response.Stacks![0]).toMatchObject({
       StackName: 'S',
       StackStatus: 'CREATE_COMPLETE',
-      Outputs: [{ OutputKey: 'RotatorFunctionName', OutputValue: 'fn', ExportName: 'S-RotatorFunctionName', Description: 'd' }],
+      Outputs: [
+        { OutputKey: 'RotatorFunctionName', OutputValue: 'fn', ExportName: 'S-RotatorFunctionName', Description: 'd' },
+      ],
     });
     expect(response.Stacks![0]!.CreationTime).toBeInstanceOf(Date);
   });
 
   it('answers a missing stack with 400 ValidationError "Stack with id X does not exist"', async () => {
-    const error = await cfnClient.send(new DescribeStacksCommand({ StackName: 'Nope' })).catch((thrown: Error) => thrown);
+    const error = await cfnClient
+      .send(new DescribeStacksCommand({ StackName: 'Nope' }))
+      .catch((thrown: Error) => thrown);
 
     expect(error).toMatchObject({ name: 'ValidationError', message: 'Stack with id Nope does not exist' });
   });
@@ -137,8 +157,11 @@ describe('the deployed stack in stand-ins', () => {
       const outputs = await stackOutputs(STACK_NAME);
 
       expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUT).sort());
-      expect(stack.scheduler.getSchedule(outputs.ScheduleName!, outputs.ScheduleGroupName)).toMatchObject({ State: 'ENABLED' });
-      for (const name of outputs.AlarmNames!.split(',')) expect(stack.cloudWatch.getAlarm(name)).toMatchObject({ actionsEnabled: true });
+      expect(stack.scheduler.getSchedule(outputs.ScheduleName!, outputs.ScheduleGroupName)).toMatchObject({
+        State: 'ENABLED',
+      });
+      for (const name of outputs.AlarmNames!.split(','))
+        expect(stack.cloudWatch.getAlarm(name)).toMatchObject({ actionsEnabled: true });
       expect(outputs.LedgerTableName).toBe(world.env.LEDGER_TABLE_NAME);
     } finally {
       restore();
@@ -153,6 +176,8 @@ describe('the deployed stack in stand-ins', () => {
     const runbook = readFileSync(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');
 
     // AdobeSecretRotationFailedAlarm is not in AlarmNames (pause leaves it alone): it has its section, not a stand-in of its own.
-    expect([...ALARM_IDS, 'AdobeSecretRotationFailedAlarm'].sort()).toEqual([...runbook.matchAll(/^### `(\w+Alarm)`$/gm)].map((match) => match[1]).sort());
+    expect([...ALARM_IDS, 'AdobeSecretRotationFailedAlarm'].sort()).toEqual(
+      [...runbook.matchAll(/^### `(\w+Alarm)`$/gm)].map((match) => match[1]).sort(),
+    );
   });
 });

@@ -21,13 +21,21 @@ afterEach(async () => {
 });
 
 /** A role that may read S3 and nothing else: no kms:Decrypt for SSE-KMS objects. */
-const S3_ONLY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+const S3_ONLY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+});
 
 describe('status and what Adobe reads', () => {
   it('with --probe, tells a refused read (KMS advice) from a refused listing, and a listing of nothing from a proven read', async () => {
     const t = await world([
       { sandboxName: 'prod', name: 'Orders export', objects: ['a.csv'] },
-      { sandboxName: 'prod', objects: ['a.csv'], objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0000-kms', rolePermissions: S3_ONLY },
+      {
+        sandboxName: 'prod',
+        objects: ['a.csv'],
+        objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0000-kms',
+        rolePermissions: S3_ONLY,
+      },
       { sandboxName: 'dev' },
     ]);
     const [readable, kms, empty] = t.world.connectionIds as [string, string, string];
@@ -38,18 +46,40 @@ describe('status and what Adobe reads', () => {
 
     expect(json.code).toBe(1);
     const [first, second, third] = json.json().connections;
-    expect(first).toMatchObject({ connectionId: readable, risk: 'ok', readProven: true, adobeCanList: true, adobeCanRead: true, exploreForm: 'absolute' });
-    expect(second).toMatchObject({ connectionId: kms, risk: 'adobe-cannot-read', readProven: false, adobeCanRead: false, adobeErrorCode: '1100-400' });
-    expect(third).toMatchObject({ connectionId: empty, risk: 'ok', readUnproven: 'listed-nothing', adobeCanList: true });
+    expect(first).toMatchObject({
+      connectionId: readable,
+      risk: 'ok',
+      readProven: true,
+      adobeCanList: true,
+      adobeCanRead: true,
+      exploreForm: 'absolute',
+    });
+    expect(second).toMatchObject({
+      connectionId: kms,
+      risk: 'adobe-cannot-read',
+      readProven: false,
+      adobeCanRead: false,
+      adobeErrorCode: '1100-400',
+    });
+    expect(third).toMatchObject({
+      connectionId: empty,
+      risk: 'ok',
+      readUnproven: 'listed-nothing',
+      adobeCanList: true,
+    });
     expect(third).not.toHaveProperty('readProven');
     const text = flat(table.stdout);
     expect(text).toContain(`WARNING: ${kms.slice(0, 8)} (sandbox prod): Adobe cannot read`);
     expect(text).toContain("check s3:GetObject on the objects and, for SSE-KMS, kms:Decrypt on the bucket's key");
-    expect(text).toContain(`note: ${empty.slice(0, 8)} (sandbox dev): Adobe listed s3://acme-ingest-2/exports/dev/ but found nothing there: read not proven`);
+    expect(text).toContain(
+      `note: ${empty.slice(0, 8)} (sandbox dev): Adobe listed s3://acme-ingest-2/exports/dev/ but found nothing there: read not proven`,
+    );
   });
 
   it('names a target whose bucket and folder do not contain what the connection reads (WRONG SCOPE)', async () => {
-    const t = await world([{ sandboxName: 'prod', bucketName: 'acme-orders', folderPath: 'daily', connectionFolderPath: 'weekly' }]);
+    const t = await world([
+      { sandboxName: 'prod', bucketName: 'acme-orders', folderPath: 'daily', connectionFolderPath: 'weekly' },
+    ]);
     const [id] = t.world.connectionIds as [string];
 
     const result = await t.cli(['status', '--json']);
@@ -87,7 +117,9 @@ describe('status and what Adobe reads', () => {
       connectionId: broken,
       risk: 'dataflow-failed',
       alarms: ['DataflowRunFailedAlarm'],
-      dataflows: expect.arrayContaining([expect.objectContaining({ flowId: failing, lastRun: expect.objectContaining({ status: 'failed' }) })]),
+      dataflows: expect.arrayContaining([
+        expect.objectContaining({ flowId: failing, lastRun: expect.objectContaining({ status: 'failed' }) }),
+      ]),
     });
     expect(report.connections[1]).toMatchObject({
       connectionId: fine,
@@ -105,7 +137,9 @@ describe('status and what Adobe reads', () => {
       `${broken.slice(0, 8)} "Orders export" (sandbox prod) reads s3://acme-ingest-0/exports/prod/ (Adobe's explore form: absolute); read proven at`,
     );
     expect(text).toMatch(/dataflow "Orders export flow \d" \(enabled\): last run \d\d:\d\dZ failed \(CONNECTOR-/);
-    expect(text).toMatch(/ingestion from it broke: a dataflow reading it failed the last run \("Orders export flow \d" at \d\d:\d\dZ with CONNECTOR-/);
+    expect(text).toMatch(
+      /ingestion from it broke: a dataflow reading it failed the last run \("Orders export flow \d" at \d\d:\d\dZ with CONNECTOR-/,
+    );
     expect(text).toContain('docs/RUNBOOK.md#dataflowrunfailedalarm');
   });
 });

@@ -46,7 +46,13 @@ describe('status', () => {
       ok: true,
       functionName: t.stack.lambda.invocations[0]!.functionName,
       stackName: 'AepS3CredentialRotator',
-      schedule: { expression: 'rate(15 minutes)', state: 'ENABLED', intervalSeconds: 900, lastRunAt: expect.any(String), nextRunAt: expect.any(String) },
+      schedule: {
+        expression: 'rate(15 minutes)',
+        state: 'ENABLED',
+        intervalSeconds: 900,
+        lastRunAt: expect.any(String),
+        nextRunAt: expect.any(String),
+      },
       thresholdSeconds: 2400,
       thresholdFrom: 'alarm',
       pauses: [],
@@ -55,7 +61,8 @@ describe('status', () => {
     });
     expect(Date.parse(report.schedule.nextRunAt) - Date.parse(report.schedule.lastRunAt)).toBe(900_000);
     expect(report.alarms).toHaveLength(11);
-    for (const alarm of report.alarms) expect(alarm).toMatchObject({ state: 'OK', actionsEnabled: true, since: expect.any(String) });
+    for (const alarm of report.alarms)
+      expect(alarm).toMatchObject({ state: 'OK', actionsEnabled: true, since: expect.any(String) });
     const [first] = report.connections;
     const rotated = run!.summary!.results.find((entry) => entry.connectionId === first.connectionId)!;
     expect(first).toMatchObject({
@@ -93,7 +100,9 @@ describe('status', () => {
     expect(lines[0]).toMatch(/^Rotator AepS3CredentialRotator-RotatorFunction\S+ \(stack AepS3CredentialRotator\):/);
     expect(flat(result.stdout)).toMatch(/schedule rate\(15 minutes\) ENABLED; last run \d\d:\d\dZ, next \d\d:\d\dZ\./);
     expect(result.stdout).toContain('Alarms: all 11 OK, notifying.');
-    expect(lines).toContainEqual(expect.stringMatching(/^ID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK$/),
+    );
     expect(lines.find((line) => line.startsWith(t.world.connectionIds[0]!.slice(0, 8)))).toMatch(
       /Orders export\s+prod\s+\d\d:\d\dZ\s+\d\d:\d\dZ\s+rotated\s+rotator\s+ok$/,
     );
@@ -110,11 +119,17 @@ describe('status', () => {
 
     expect(result.code).toBe(1);
     const report = result.json();
-    expect(report.connections.map((status: { risk: string }) => status.risk)).toEqual(['expiring', 'expiring', 'stale']);
+    expect(report.connections.map((status: { risk: string }) => status.risk)).toEqual([
+      'expiring',
+      'expiring',
+      'stale',
+    ]);
     expect(report.schedule).toMatchObject({ overdue: true });
     const table = await t.cli(['status'], { tty: true, now: Date.now() + 40 * MINUTE });
     expect(flat(table.stdout)).toContain("below CredentialsExpiringAlarm's threshold (40m)");
-    expect(flat(table.stdout)).toContain('more than two schedule intervals (30m) ago: scheduled runs have stopped reaching it');
+    expect(flat(table.stdout)).toContain(
+      'more than two schedule intervals (30m) ago: scheduled runs have stopped reaching it',
+    );
     expect(flat(table.stdout)).toContain('next OVERDUE since');
   });
 
@@ -145,7 +160,9 @@ describe('status', () => {
     expect(flat(table.stdout)).toContain('RUNS FAIL the function cannot reach Adobe: IMS_AUTH_FAILED');
     expect(flat(table.stdout)).toContain('docs/RUNBOOK.md#ims_auth_failed says who can fix it');
     expect(flat(table.stdout)).toContain('every scheduled run fails (IMS_AUTH_FAILED, above)');
-    const rows = table.stdout.split('\n').filter((line) => t.world.connectionIds.some((id) => line.startsWith(id.slice(0, 8))));
+    const rows = table.stdout
+      .split('\n')
+      .filter((line) => t.world.connectionIds.some((id) => line.startsWith(id.slice(0, 8))));
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row).toMatch(/^\w{8}\s+\?\s+\w+\s+\d\d:\d\dZ\s+\d\d:\d\dZ/);
   });
@@ -181,7 +198,9 @@ describe('status', () => {
     const report = result.json();
     expect(report.connections).toHaveLength(3);
     for (const status of report.connections) expect(status.unknown).toEqual(['ledger', 'pause']);
-    expect(report.gaps.map((gap: { what: string; environment: boolean }) => [gap.what, gap.environment]).sort()).toEqual([
+    expect(
+      report.gaps.map((gap: { what: string; environment: boolean }) => [gap.what, gap.environment]).sort(),
+    ).toEqual([
       ['the pauses', true],
       ['the rotation ledger', true],
     ]);
@@ -194,13 +213,22 @@ describe('status', () => {
     const result = await t.cli(['status', '--json']);
 
     expect(result.code).toBe(3);
-    expect(result.json()).toMatchObject({ ok: false, error: { message: expect.stringContaining('No AWS credentials'), exitCode: 3 } });
+    expect(result.json()).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('No AWS credentials'), exitCode: 3 },
+    });
     expect(result.json().connections).toHaveLength(3);
   });
 
   it.each([
-    [['--stack', 'AepS3CredentialRotater'], 'Stack AepS3CredentialRotater is not deployed in us-east-1 (did you mean AepS3CredentialRotator?)'],
-    [['--function', 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W'], '(did you mean AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6?)'],
+    [
+      ['--stack', 'AepS3CredentialRotater'],
+      'Stack AepS3CredentialRotater is not deployed in us-east-1 (did you mean AepS3CredentialRotator?)',
+    ],
+    [
+      ['--function', 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W'],
+      '(did you mean AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6?)',
+    ],
   ])('exits 3 with what was meant for %j: never a green result', async (args, message) => {
     const t = await world();
 
@@ -242,7 +270,11 @@ describe('status', () => {
       ...t.config,
       targets: [
         ...(t.config.targets as object[]),
-        { connectionId: '99999999-9999-4999-8999-999999999999', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/x' },
+        {
+          connectionId: '99999999-9999-4999-8999-999999999999',
+          sandboxName: 'prod',
+          roleArn: 'arn:aws:iam::123456789012:role/x',
+        },
       ],
     };
     const file = join(t.dir, 'other.json');
@@ -251,7 +283,9 @@ describe('status', () => {
     const result = await t.cli(['status', '--config', file], { tty: true });
 
     expect(result.code).toBe(1);
-    expect(flat(result.stdout)).toContain('TARGETS DIFFER in the local configuration but not deployed: 99999999-9999-4999-8999-999999999999');
+    expect(flat(result.stdout)).toContain(
+      'TARGETS DIFFER in the local configuration but not deployed: 99999999-9999-4999-8999-999999999999',
+    );
     expect(flat(result.stdout)).toContain(`npx cdk deploy -c rotatorConfigFile=${file}`);
   });
 
@@ -266,7 +300,9 @@ describe('status', () => {
     expect(one.code).toBe(0);
     expect(one.json().connections.map((status: { connectionId: string }) => status.connectionId)).toEqual([id]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("ffffffff is not a target in function AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6's targets.");
+    expect(unknown.stderr).toContain(
+      "ffffffff is not a target in function AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6's targets.",
+    );
   });
 
   it('shows an alarm in ALARM, since when, and the connections it holds in ALARM', async () => {
@@ -276,16 +312,27 @@ describe('status', () => {
     await t.stack.runSchedule();
     await injectFault(context, 'patch-refused', id);
     const run = await t.stack.runSchedule();
-    expect(run?.alarms).toContainEqual(expect.objectContaining({ id: 'ConnectionFailingAlarm', state: 'ALARM', connectionId: id }));
+    expect(run?.alarms).toContainEqual(
+      expect.objectContaining({ id: 'ConnectionFailingAlarm', state: 'ALARM', connectionId: id }),
+    );
 
     const json = await t.cli(['status', '--json']);
     const table = await t.cli(['status'], { tty: true });
 
     expect(json.code).toBe(1);
     const alarm = json.json().alarms.find((entry: { id: string }) => entry.id === 'ConnectionFailingAlarm');
-    expect(alarm).toMatchObject({ state: 'ALARM', since: expect.any(String), contributors: [{ connectionId: id, since: expect.any(String) }] });
-    expect(json.json().connections[0]).toMatchObject({ risk: 'failing', alarms: expect.arrayContaining(['ConnectionFailingAlarm']) });
-    expect(flat(table.stdout)).toMatch(new RegExp(`ALARM ConnectionFailingAlarm for ${id.slice(0, 8)} since \\d\\d:\\d\\dZ\\.`));
+    expect(alarm).toMatchObject({
+      state: 'ALARM',
+      since: expect.any(String),
+      contributors: [{ connectionId: id, since: expect.any(String) }],
+    });
+    expect(json.json().connections[0]).toMatchObject({
+      risk: 'failing',
+      alarms: expect.arrayContaining(['ConnectionFailingAlarm']),
+    });
+    expect(flat(table.stdout)).toMatch(
+      new RegExp(`ALARM ConnectionFailingAlarm for ${id.slice(0, 8)} since \\d\\d:\\d\\dZ\\.`),
+    );
     expect(flat(table.stdout)).toContain('docs/RUNBOOK.md#1445-400');
   });
 
@@ -298,7 +345,11 @@ describe('status', () => {
     const plain = await t.cli(['status', '--json']);
     const probed = await t.cli(['status', '--probe', '--connection', id.slice(0, 8), '--json']);
 
-    expect(plain.json().connections[2]).toMatchObject({ risk: 'ok', editedAfterRotation: true, updatedBy: 'exc_app@AdobeID' });
+    expect(plain.json().connections[2]).toMatchObject({
+      risk: 'ok',
+      editedAfterRotation: true,
+      updatedBy: 'exc_app@AdobeID',
+    });
     expect(probed.code).toBe(1);
     expect(probed.json().connections[0]).toMatchObject({
       risk: 'adobe-cannot-read',

@@ -33,7 +33,12 @@ beforeAll(async () => {
         folderPath: 'crm/daily/exports/2025',
       },
       { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 43_200, name: 'Developer sandbox ingest' },
-      { sandboxName: 'stage-apac-commerce', method: 'assume-role-user-keys', durationSeconds: 21_600, name: 'APAC staging – product catalogue feed (hourly)' },
+      {
+        sandboxName: 'stage-apac-commerce',
+        method: 'assume-role-user-keys',
+        durationSeconds: 21_600,
+        name: 'APAC staging – product catalogue feed (hourly)',
+      },
     ],
   });
   ids = t.world.connectionIds;
@@ -41,7 +46,11 @@ beforeAll(async () => {
   t.writeConfig({
     targets: [
       ...(configFor(t.world).targets as object[]),
-      { connectionId: randomUUID(), sandboxName: 'prod-emea-marketing-analytics', roleArn: 'arn:aws:iam::123456789012:role/aep-gone' },
+      {
+        connectionId: randomUUID(),
+        sandboxName: 'prod-emea-marketing-analytics',
+        roleArn: 'arn:aws:iam::123456789012:role/aep-gone',
+      },
     ],
   });
 });
@@ -69,7 +78,11 @@ describe('tables fit 100 columns', () => {
       match: { method: 'PATCH', path: `/connections/${ids[0]}` },
       kind: 'respond',
       status: 400,
-      body: flowProblem(400, '1416-400', 'Delete or update can only be applied on a connection with enabled, disabled or initializing state.'),
+      body: flowProblem(
+        400,
+        '1416-400',
+        'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
+      ),
     });
     t.world.emulators.flowService.injectFault({
       match: { method: 'PATCH', path: `/connections/${ids[2]}` },
@@ -137,7 +150,16 @@ describe('tables fit 100 columns', () => {
       t.world.emulators.flowService.clearFaults();
     }
     const paused = await t.cli(
-      ['pause', '--connection', ids[0]!, '--reason', `${'a very long reason, '.repeat(20)}CHG-1234`, '--for', '20m', '--force'],
+      [
+        'pause',
+        '--connection',
+        ids[0]!,
+        '--reason',
+        `${'a very long reason, '.repeat(20)}CHG-1234`,
+        '--for',
+        '20m',
+        '--force',
+      ],
       TERMINAL,
     );
     try {
@@ -145,9 +167,13 @@ describe('tables fit 100 columns', () => {
       const history = await t.cli(['history', '--connection', ids[1]!], TERMINAL);
 
       expect(status.stdout.replace(ANSI, '')).toMatch(/\nPAUSED \w{8} until /);
-      expect(status.stdout.replace(ANSI, '')).toMatch(/\nID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK\s+ADOBE\n/);
+      expect(status.stdout.replace(ANSI, '')).toMatch(
+        /\nID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK\s+ADOBE\n/,
+      );
       // Cut in the table when it must be; in full in the WARNING line.
-      expect(status.stdout.replace(ANSI, '').replace(/\s+/g, ' ')).toContain('failed with 1404-412 after 2 attempts, 2 runs in a row');
+      expect(status.stdout.replace(ANSI, '').replace(/\s+/g, ' ')).toContain(
+        'failed with 1404-412 after 2 attempts, 2 runs in a row',
+      );
       expectWithin100Columns(status.stdout);
       expectWithin100Columns(paused.stdout);
       expectWithin100Columns(history.stdout);

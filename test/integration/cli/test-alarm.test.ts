@@ -15,7 +15,11 @@ const alarm = (id: keyof typeof ALARM_NAMES) => t.stack.cloudWatch.getAlarm(ALAR
 beforeAll(async () => {
   t = await startCliWorld({ connections: [{ sandboxName: 'prod' }] });
   const operator = t.world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/Operator', 'alice');
-  t.env({ AWS_ACCESS_KEY_ID: operator.accessKeyId, AWS_SECRET_ACCESS_KEY: operator.secretAccessKey, AWS_SESSION_TOKEN: operator.sessionToken });
+  t.env({
+    AWS_ACCESS_KEY_ID: operator.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
+    AWS_SESSION_TOKEN: operator.sessionToken,
+  });
 });
 afterAll(() => t.close());
 afterEach(async () => {
@@ -32,8 +36,12 @@ describe('test-alarm', () => {
     expect(flat(result.stdout)).toContain(
       `Moved: ErrorsAlarm (${ALARM_NAMES.ErrorsAlarm}) to ALARM and back to OK: CloudWatch notified ${t.stack.alarmTopicArn}.`,
     );
-    expect(flat(result.stdout)).toContain(`Confirmed: ${t.stack.alarmTopicArn}: 1 subscription (email ${ON_CALL_EMAIL})`);
-    expect(t.stack.sns.deliveries.map((delivery) => [delivery.endpoint, JSON.parse(delivery.message).NewStateValue])).toEqual([
+    expect(flat(result.stdout)).toContain(
+      `Confirmed: ${t.stack.alarmTopicArn}: 1 subscription (email ${ON_CALL_EMAIL})`,
+    );
+    expect(
+      t.stack.sns.deliveries.map((delivery) => [delivery.endpoint, JSON.parse(delivery.message).NewStateValue]),
+    ).toEqual([
       [ON_CALL_EMAIL, 'ALARM'],
       [ON_CALL_EMAIL, 'OK'],
     ]);
@@ -55,8 +63,15 @@ describe('test-alarm', () => {
       ok: true,
       function: FUNCTION_NAME,
       stack: 'AepS3CredentialRotator',
-      alarm: { id: 'ConnectionFailingAlarm', name: ALARM_NAMES.ConnectionFailingAlarm, state: 'OK', actionsEnabled: true },
-      topics: [{ topicArn: t.stack.alarmTopicArn, confirmed: [{ protocol: 'email', endpoint: ON_CALL_EMAIL }], pending: [] }],
+      alarm: {
+        id: 'ConnectionFailingAlarm',
+        name: ALARM_NAMES.ConnectionFailingAlarm,
+        state: 'OK',
+        actionsEnabled: true,
+      },
+      topics: [
+        { topicArn: t.stack.alarmTopicArn, confirmed: [{ protocol: 'email', endpoint: ON_CALL_EMAIL }], pending: [] },
+      ],
     });
     expect(t.stack.sns.deliveries).toHaveLength(2);
   });
@@ -99,7 +114,9 @@ describe('test-alarm', () => {
       const result = await t.cli(['test-alarm']);
 
       expect(result.code).toBe(1);
-      expect(flat(result.stderr)).toContain('ErrorsAlarm is in ALARM now: it notified when it went there, and may be a real incident');
+      expect(flat(result.stderr)).toContain(
+        'ErrorsAlarm is in ALARM now: it notified when it went there, and may be a real incident',
+      );
       expect(sets()).toBe(before);
       expect(t.stack.sns.deliveries).toEqual([]);
     } finally {

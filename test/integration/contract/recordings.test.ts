@@ -16,8 +16,20 @@ import { checkAdobeAccess } from '../../../lambda/adobe-verification.js';
 import { classifyConnection } from '../../../lambda/connection-inventory.js';
 import { declaredScope } from '../../../lambda/connection-scope.js';
 import { FlowServiceError } from '../../../lambda/errors.js';
-import { FlowServiceClient, type BaseConnection, type ExploreQuery, type FileQuery, type ListQuery } from '../../../lambda/flow-service-client.js';
-import { exchangeOf, FAST_HTTP_POLICY, loadRecordings, shapeDifferences, startReplayServer } from '../../support/index.js';
+import {
+  FlowServiceClient,
+  type BaseConnection,
+  type ExploreQuery,
+  type FileQuery,
+  type ListQuery,
+} from '../../../lambda/flow-service-client.js';
+import {
+  exchangeOf,
+  FAST_HTTP_POLICY,
+  loadRecordings,
+  shapeDifferences,
+  startReplayServer,
+} from '../../support/index.js';
 
 const recordings = loadRecordings();
 const CLIENT = { clientId: 'contract-client', clientSecret: 'p8e-contract-client-secret' };
@@ -29,11 +41,14 @@ it("ships at least the recording built from Adobe's documented examples", () => 
 describe.each(recordings)('$file', ({ recording }) => {
   const connectionId = exchangeOf(recording, 'get-connection')!.request.path.split('/').pop()!;
   const sandboxName = exchangeOf(recording, 'get-connection')!.request.sandboxName;
-  const recordedItem = (exchangeOf(recording, 'get-connection')!.response.body as { items?: Array<BaseConnection & { imsOrgId?: string }> }).items?.[0];
+  const recordedItem = (
+    exchangeOf(recording, 'get-connection')!.response.body as { items?: Array<BaseConnection & { imsOrgId?: string }> }
+  ).items?.[0];
 
   it("holds every exchange probe makes, the connection's GET first", () => {
     expect(recording.exchanges[0]!.name).toBe('get-connection');
-    for (const name of ['get-connection', 'list-connections', 'error-unknown-connection'] as const) expect(exchangeOf(recording, name), name).toBeDefined();
+    for (const name of ['get-connection', 'list-connections', 'error-unknown-connection'] as const)
+      expect(exchangeOf(recording, name), name).toBeDefined();
   });
 
   describe('replayed against the client', () => {
@@ -41,11 +56,21 @@ describe.each(recordings)('$file', ({ recording }) => {
     let client: FlowServiceClient;
     beforeAll(async () => {
       replay = await startReplayServer(recording);
-      const credentials = () => Promise.resolve({ ...CLIENT, orgId: recordedItem?.imsOrgId ?? 'ORG@AdobeOrg' } as never);
+      const credentials = () =>
+        Promise.resolve({ ...CLIENT, orgId: recordedItem?.imsOrgId ?? 'ORG@AdobeOrg' } as never);
       const tokens = {
-        authFor: () => ({ credentials, getToken: async () => 'replayed-token', refreshAfterUnauthorized: async () => 'replayed-token' }),
+        authFor: () => ({
+          credentials,
+          getToken: async () => 'replayed-token',
+          refreshAfterUnauthorized: async () => 'replayed-token',
+        }),
       } as never;
-      client = new FlowServiceClient({ baseUrl: replay.url, policy: { ...FAST_HTTP_POLICY, retryLimit: 0 }, tokens, credentials });
+      client = new FlowServiceClient({
+        baseUrl: replay.url,
+        policy: { ...FAST_HTTP_POLICY, retryLimit: 0 },
+        tokens,
+        credentials,
+      });
     });
     afterAll(() => replay.close());
 
@@ -69,8 +94,10 @@ describe.each(recordings)('$file', ({ recording }) => {
         if (exchange.name === 'get-connection') expect((value as BaseConnection).etag, request.path).toMatch(/^".+"$/);
         if (exchange.name === 'list-connections') {
           const page = value as Awaited<ReturnType<FlowServiceClient['listPage']>>;
-          for (const item of page.items) expect(classifyConnection(item, sandboxName, new Set())?.kind, 'a listed S3 connection').toBeDefined();
-          if ((response.body as { _links?: unknown })._links) expect(page.continuationToken, 'the next page').toBeTruthy();
+          for (const item of page.items)
+            expect(classifyConnection(item, sandboxName, new Set())?.kind, 'a listed S3 connection').toBeDefined();
+          if ((response.body as { _links?: unknown })._links)
+            expect(page.continuationToken, 'the next page').toBeTruthy();
         }
       }
       expect(replay.unmatched).toEqual([]);
@@ -102,7 +129,12 @@ describe.each(recordings)('$file', ({ recording }) => {
       seedAsRecorded(flow, sts, recording.exchanges, { connectionId, sandboxName, orgId, item: recordedItem });
       const { access_token } = await got
         .post(`${ims.url}/ims/token/v3`, {
-          form: { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: 'openid' },
+          form: {
+            grant_type: 'client_credentials',
+            client_id: CLIENT.clientId,
+            client_secret: CLIENT.clientSecret,
+            scope: 'openid',
+          },
         })
         .json<{ access_token: string }>();
       headers = { authorization: `Bearer ${access_token}`, 'x-api-key': CLIENT.clientId, 'x-gw-ims-org-id': orgId };
@@ -122,7 +154,8 @@ describe.each(recordings)('$file', ({ recording }) => {
 
         expect(answer.statusCode).toBe(exchange.response.status);
         expect(shapeDifferences(shapeOf(exchange.response.body), shapeOf(answer.body))).toEqual([]);
-        if (exchange.response.status >= 400) expect(readAdobeErrorBody(answer.body).code).toBe(readAdobeErrorBody(exchange.response.body).code);
+        if (exchange.response.status >= 400)
+          expect(readAdobeErrorBody(answer.body).code).toBe(readAdobeErrorBody(exchange.response.body).code);
       },
     );
   });
@@ -150,14 +183,35 @@ function seedAsRecorded(
   flow: FlowServiceEmulator,
   sts: StsEmulator,
   exchanges: readonly RecordedExchange[],
-  { connectionId, sandboxName, orgId, item }: { connectionId: string; sandboxName: string; orgId: string; item?: BaseConnection },
+  {
+    connectionId,
+    sandboxName,
+    orgId,
+    item,
+  }: { connectionId: string; sandboxName: string; orgId: string; item?: BaseConnection },
 ): void {
   const live = sts.issueRoleSession('arn:aws:iam::123456789012:role/contract', 'contract');
   const recordedParams = (item?.auth?.params ?? {}) as Record<string, unknown>;
-  const params: Record<string, string> = { s3AccessKey: live.accessKeyId, s3SecretKey: live.secretAccessKey, s3SessionToken: live.sessionToken! };
-  for (const [name, value] of Object.entries(recordedParams)) if (!(name in params) && typeof value === 'string') params[name] = value;
-  flow.seedConnection({ id: connectionId, orgId, sandboxName, name: item?.name, specName: item?.auth?.specName, params });
-  flow.seedConnection({ orgId, sandboxName, params: { s3AccessKey: 'ASIASECONDCONNECTION', s3SecretKey: 's', s3SessionToken: 't' } });
+  const params: Record<string, string> = {
+    s3AccessKey: live.accessKeyId,
+    s3SecretKey: live.secretAccessKey,
+    s3SessionToken: live.sessionToken!,
+  };
+  for (const [name, value] of Object.entries(recordedParams))
+    if (!(name in params) && typeof value === 'string') params[name] = value;
+  flow.seedConnection({
+    id: connectionId,
+    orgId,
+    sandboxName,
+    name: item?.name,
+    specName: item?.auth?.specName,
+    params,
+  });
+  flow.seedConnection({
+    orgId,
+    sandboxName,
+    params: { s3AccessKey: 'ASIASECONDCONNECTION', s3SecretKey: 's', s3SessionToken: 't' },
+  });
   for (const exchange of exchanges) {
     if (!Array.isArray(exchange.response.body)) continue;
     for (const entry of exchange.response.body as Array<{ type?: string; path?: string }>) {

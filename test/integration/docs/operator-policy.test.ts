@@ -61,7 +61,13 @@ async function actionsOf(argv: string[]): Promise<{ code: number; actions: Set<s
   const before = services.map(([, requests]) => requests().length);
   let output = '';
   const write = (text: string) => (output += text);
-  const code = await run(argv, { stdout: { write, isTTY: false }, stderr: { write, isTTY: false }, cwd: sandbox.dir, now: Date.now, env: {} });
+  const code = await run(argv, {
+    stdout: { write, isTTY: false },
+    stderr: { write, isTTY: false },
+    cwd: sandbox.dir,
+    now: Date.now,
+    env: {},
+  });
   const operator = sandbox.env.AWS_ACCESS_KEY_ID!;
   const actions = new Set<string>();
   services.forEach(([prefix, requests], index) => {
@@ -92,14 +98,20 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
         return ['status', '--probe', ...F];
       },
     ],
-    rotate: [() => ['rotate', '--connection', v().ORDERS!, ...F], () => ['rotate', '--connection', v().ORDERS!.slice(0, 8), ...F]],
+    rotate: [
+      () => ['rotate', '--connection', v().ORDERS!, ...F],
+      () => ['rotate', '--connection', v().ORDERS!.slice(0, 8), ...F],
+    ],
     pause: [
       () => ['pause', '--connection', v().LOYALTY!.slice(0, 8), '--reason', 'policy test', '--for', '1h', ...F],
       () => {
         // Targets delivered in a file: the CLI asks the function for them.
         const facts = sandbox.stack.lambda.functionFacts(FUNCTION_NAME)!;
         const { ROTATION_TARGETS: _inline, ...environment } = facts.environment ?? {};
-        sandbox.stack.lambda.setFunctionFacts(FUNCTION_NAME, { ...facts, environment: { ...environment, ROTATION_TARGETS_FILE: '/var/task/targets.json' } });
+        sandbox.stack.lambda.setFunctionFacts(FUNCTION_NAME, {
+          ...facts,
+          environment: { ...environment, ROTATION_TARGETS_FILE: '/var/task/targets.json' },
+        });
         restore.push(() => sandbox.stack.lambda.setFunctionFacts(FUNCTION_NAME, facts));
         return ['pause', '--reason', 'policy test', '--for', '10m', '--force', ...F];
       },
@@ -110,9 +122,15 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
       async () => {
         // An older version's pause: the schedule disabled and the alarms silenced, as its `pause` left them.
         const { stack } = sandbox;
-        const { SCHEDULE_NAME, SCHEDULE_GROUP_NAME, ALARM_IDS, ALARM_NAMES } = await import('../../../emulators/deployed-stack.js');
-        stack.scheduler.putSchedule({ ...stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)!, State: 'DISABLED' });
-        for (const id of ALARM_IDS) stack.cloudWatch.putAlarm({ ...stack.cloudWatch.getAlarm(ALARM_NAMES[id])!, actionsEnabled: false });
+        const { SCHEDULE_NAME, SCHEDULE_GROUP_NAME, ALARM_IDS, ALARM_NAMES } = await import(
+          '../../../emulators/deployed-stack.js'
+        );
+        stack.scheduler.putSchedule({
+          ...stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)!,
+          State: 'DISABLED',
+        });
+        for (const id of ALARM_IDS)
+          stack.cloudWatch.putAlarm({ ...stack.cloudWatch.getAlarm(ALARM_NAMES[id])!, actionsEnabled: false });
         const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
         const client = new DynamoDBClient({
           endpoint: sandbox.world.emulators.dynamodb.url,
@@ -139,7 +157,10 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
       () => ['test-alarm', ...F],
       async () => {
         const { ALARM_NAMES } = await import('../../../emulators/deployed-stack.js');
-        sandbox.stack.cloudWatch.putAlarm({ ...sandbox.stack.cloudWatch.getAlarm(ALARM_NAMES.ErrorsAlarm)!, actionsEnabled: false });
+        sandbox.stack.cloudWatch.putAlarm({
+          ...sandbox.stack.cloudWatch.getAlarm(ALARM_NAMES.ErrorsAlarm)!,
+          actionsEnabled: false,
+        });
         return ['test-alarm', ...F];
       },
     ],
@@ -179,7 +200,13 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
   }
 
   it('finds the function through the stack without --function: cloudformation:DescribeStacks, as the section says', async () => {
-    const { actions } = await actionsOf(['rotate', '--connection', sandbox.variables.ORDERS!, '--config', sandbox.configFile]);
+    const { actions } = await actionsOf([
+      'rotate',
+      '--connection',
+      sandbox.variables.ORDERS!,
+      '--config',
+      sandbox.configFile,
+    ]);
     expect([...actions].sort()).toEqual(['cloudformation:DescribeStacks', 'lambda:InvokeFunction']);
     expect(DEPLOY).toContain('add `cloudformation:DescribeStacks`');
   });

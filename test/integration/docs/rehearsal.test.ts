@@ -55,7 +55,9 @@ function walkthroughs(): Array<{ title: string; steps: Step[] }> {
 
 /** Words as a POSIX shell splits them; `$NAME` (outside single quotes) is marked for {@link expand}. */
 function shellWords(text: string): string[] {
-  return [...text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map(([, double, single, bare]) => single?.replaceAll('$', '\u0000') ?? double ?? bare!);
+  return [...text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map(
+    ([, double, single, bare]) => single?.replaceAll('$', '\u0000') ?? double ?? bare!,
+  );
 }
 
 /** `$NAME` from the sandbox's variables, as the shell that sourced them would expand it. */
@@ -83,7 +85,13 @@ async function perform(step: Step): Promise<{ code: number; output: string }> {
   if (program === 'npx' && args[0] === 'aep-s3-rotator') {
     let output = '';
     const write = (text: string) => (output += text);
-    const code = await run(args.slice(1), { stdout: { write, isTTY: true }, stderr: { write, isTTY: true }, cwd, now: Date.now, env: { NO_COLOR: '1' } });
+    const code = await run(args.slice(1), {
+      stdout: { write, isTTY: true },
+      stderr: { write, isTTY: true },
+      cwd,
+      now: Date.now,
+      env: { NO_COLOR: '1' },
+    });
     return { code, output };
   }
   if (program === 'npm' && args[0] === 'run' && args[1] === 'sandbox' && args[2] === '--') {
@@ -91,12 +99,22 @@ async function perform(step: Step): Promise<{ code: number; output: string }> {
     if (command === '--config') return { code: name === 'sandbox.json' ? 0 : 2, output: `started with ${name}` };
     if (command === 'run') {
       const scheduled = await sandbox.runScheduled();
-      return { code: 0, output: scheduled ? `scheduled run: ${describeRun(scheduled)}` : 'the schedule is DISABLED: no run' };
+      return {
+        code: 0,
+        output: scheduled ? `scheduled run: ${describeRun(scheduled)}` : 'the schedule is DISABLED: no run',
+      };
     }
-    if (command === 'fault' && name === 'clear') return { code: 0, output: option === undefined ? sandbox.clearFaults() : sandbox.clearFault(option) };
-    if (command === 'fault' && (option === undefined || option === '--connection')) return { code: 0, output: await sandbox.injectFault(name!, connection) };
+    if (command === 'fault' && name === 'clear')
+      return { code: 0, output: option === undefined ? sandbox.clearFaults() : sandbox.clearFault(option) };
+    if (command === 'fault' && (option === undefined || option === '--connection'))
+      return { code: 0, output: await sandbox.injectFault(name!, connection) };
   }
-  if (program === 'aws' && args.slice(0, 2).join(' ') === 'secretsmanager put-secret-value' && args[2] === '--secret-id' && args[4] === '--secret-string') {
+  if (
+    program === 'aws' &&
+    args.slice(0, 2).join(' ') === 'secretsmanager put-secret-value' &&
+    args[2] === '--secret-id' &&
+    args[4] === '--secret-string'
+  ) {
     const client = new SecretsManagerClient({});
     try {
       const secretString = readFileSync(args[5]!.replace(/^file:\/\//, ''), 'utf8');
@@ -134,14 +152,21 @@ describe('docs/RUNBOOK.md, "Rehearse an incident offline"', () => {
         printed.push(output);
 
         expect({ command: step.line, code }).toEqual({ command: step.line, code: step.exitCode ?? 0 });
-        for (const words of step.expects) expect(output.replace(/\s+/g, ' '), step.line).toContain(expand(words, sandbox.variables));
+        for (const words of step.expects)
+          expect(output.replace(/\s+/g, ' '), step.line).toContain(expand(words, sandbox.variables));
       }
     });
   }
 
   it('printed no secret in any of it, not even the new client secret', () => {
-    const newSecret = (JSON.parse(readFileSync(sandbox.variables.NEW_CREDENTIALS!, 'utf8')) as { clientSecret: string }).clientSecret;
-    const secrets = [...sandbox.world.secretValues(), newSecret, sandbox.env.AWS_SECRET_ACCESS_KEY!, sandbox.env.AWS_SESSION_TOKEN!];
+    const newSecret = (JSON.parse(readFileSync(sandbox.variables.NEW_CREDENTIALS!, 'utf8')) as { clientSecret: string })
+      .clientSecret;
+    const secrets = [
+      ...sandbox.world.secretValues(),
+      newSecret,
+      sandbox.env.AWS_SECRET_ACCESS_KEY!,
+      sandbox.env.AWS_SESSION_TOKEN!,
+    ];
 
     expect(printed.length).toBeGreaterThan(30);
     expect(findSecrets(printed.join('\n'), secrets)).toEqual([]);

@@ -4,7 +4,12 @@ import { startAdobeConsoleEmulator, type AdobeConsoleEmulator } from '../../../e
 import { startImsEmulator } from '../../../emulators/ims.js';
 import type { ImsEmulator } from '../../../emulators/types.js';
 
-const CLIENT = { clientId: 'rotator-client', clientSecret: 'p8e-original-secret-value', orgId: 'ORG@AdobeOrg', ioManagementApi: true };
+const CLIENT = {
+  clientId: 'rotator-client',
+  clientSecret: 'p8e-original-secret-value',
+  orgId: 'ORG@AdobeOrg',
+  ioManagementApi: true,
+};
 const SCOPES = 'openid,AdobeID,adobeio_api,read_client_secret,manage_client_secrets';
 const PATH = '/console/organizations/53444/credentials/1122334/secrets';
 
@@ -21,7 +26,11 @@ afterEach(async () => {
   await Promise.all([ims.close(), adobeConsole.close()]);
 });
 
-async function tokenFor(clientSecret = CLIENT.clientSecret, scope = SCOPES, clientId = CLIENT.clientId): Promise<string> {
+async function tokenFor(
+  clientSecret = CLIENT.clientSecret,
+  scope = SCOPES,
+  clientId = CLIENT.clientId,
+): Promise<string> {
   const response = await got.post(`${ims.url}/ims/token/v3`, {
     form: { grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope },
     responseType: 'json',
@@ -105,7 +114,12 @@ describe('I/O Management API emulator', () => {
   });
 
   it('refuses a token IMS did not issue (401), a foreign API key (403), another credential (403) and an unknown credential (404)', async () => {
-    ims.registerClient({ clientId: 'other-client', clientSecret: 'p8e-other-secret-value', orgId: 'ORG@AdobeOrg', ioManagementApi: true });
+    ims.registerClient({
+      clientId: 'other-client',
+      clientSecret: 'p8e-other-secret-value',
+      orgId: 'ORG@AdobeOrg',
+      ioManagementApi: true,
+    });
     const token = await tokenFor();
     const otherToken = await tokenFor('p8e-other-secret-value', SCOPES, 'other-client');
 

@@ -32,7 +32,11 @@ beforeAll(async () => {
     region: 'us-east-1',
     endpoint: cloudWatch.url,
     maxAttempts: 1,
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! },
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken!,
+    },
   });
 });
 afterAll(async () => {
@@ -72,9 +76,15 @@ describe('CloudWatch stand-in', () => {
     expect(cloudWatch.notifications).toEqual([]);
 
     await client.send(new EnableAlarmActionsCommand({ AlarmNames: NAMES }));
-    expect((await client.send(new DescribeAlarmsCommand({ AlarmNames: NAMES }))).MetricAlarms?.every((alarm) => alarm.ActionsEnabled)).toBe(true);
+    expect(
+      (await client.send(new DescribeAlarmsCommand({ AlarmNames: NAMES }))).MetricAlarms?.every(
+        (alarm) => alarm.ActionsEnabled,
+      ),
+    ).toBe(true);
     expect(cloudWatch.setAlarmState(NAMES[0]!, 'OK', 'no failure')).toBe(true);
-    expect(cloudWatch.notifications).toEqual([expect.objectContaining({ alarmName: NAMES[0], state: 'OK', actions: [TOPIC] })]);
+    expect(cloudWatch.notifications).toEqual([
+      expect.objectContaining({ alarmName: NAMES[0], state: 'OK', actions: [TOPIC] }),
+    ]);
   });
 
   it('refuses DisableAlarmActions without AlarmNames (MissingParameter) and with more than 100 (ValidationError)', async () => {
@@ -83,8 +93,16 @@ describe('CloudWatch stand-in', () => {
       .send(new DisableAlarmActionsCommand({ AlarmNames: Array.from({ length: 101 }, (_, index) => `alarm-${index}`) }))
       .catch((thrown: Error) => thrown);
 
-    expect(missing).toMatchObject({ name: 'MissingRequiredParameterException', Code: 'MissingParameter', $metadata: { httpStatusCode: 400 } });
-    expect(tooMany).toMatchObject({ name: 'ValidationException', Code: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+    expect(missing).toMatchObject({
+      name: 'MissingRequiredParameterException',
+      Code: 'MissingParameter',
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(tooMany).toMatchObject({
+      name: 'ValidationException',
+      Code: 'ValidationError',
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(cloudWatch.getAlarm(NAMES[0]!)?.actionsEnabled).toBe(true);
   });
 
@@ -95,7 +113,9 @@ describe('CloudWatch stand-in', () => {
       maxAttempts: 1,
       credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) },
     });
-    const error = await stranger.send(new DisableAlarmActionsCommand({ AlarmNames: NAMES })).catch((thrown: Error) => thrown);
+    const error = await stranger
+      .send(new DisableAlarmActionsCommand({ AlarmNames: NAMES }))
+      .catch((thrown: Error) => thrown);
     stranger.destroy();
 
     // Query-compatible: the SDK names the error by the Query code, as it would for the Query protocol.
@@ -105,10 +125,14 @@ describe('CloudWatch stand-in', () => {
 
   it('sets an alarm state as SetAlarmState does, notifying its actions of the change', async () => {
     const before = cloudWatch.notifications.length;
-    await client.send(new SetAlarmStateCommand({ AlarmName: NAMES[1], StateValue: 'ALARM', StateReason: 'testing the route' }));
+    await client.send(
+      new SetAlarmStateCommand({ AlarmName: NAMES[1], StateValue: 'ALARM', StateReason: 'testing the route' }),
+    );
 
     expect(cloudWatch.getAlarm(NAMES[1]!)).toMatchObject({ state: 'ALARM', stateReason: 'testing the route' });
-    expect(cloudWatch.notifications.slice(before)).toEqual([expect.objectContaining({ alarmName: NAMES[1], state: 'ALARM', reason: 'testing the route' })]);
+    expect(cloudWatch.notifications.slice(before)).toEqual([
+      expect.objectContaining({ alarmName: NAMES[1], state: 'ALARM', reason: 'testing the route' }),
+    ]);
   });
 
   it('refuses SetAlarmState for an unknown alarm (ResourceNotFound, 404) and a state CloudWatch has not (ValidationError)', async () => {
@@ -120,7 +144,11 @@ describe('CloudWatch stand-in', () => {
       .catch((thrown: Error) => thrown);
 
     expect(unknown).toMatchObject({ name: 'ResourceNotFound', $metadata: { httpStatusCode: 404 } });
-    expect(badState).toMatchObject({ name: 'ValidationException', Code: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+    expect(badState).toMatchObject({
+      name: 'ValidationException',
+      Code: 'ValidationError',
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 
   it('evaluates an alarm on a Metrics Insights query per contributor, and lists those in ALARM with DescribeAlarmContributors', async () => {
@@ -131,7 +159,13 @@ describe('CloudWatch stand-in', () => {
       alarmName: name,
       alarmActions: [TOPIC],
       state: 'OK',
-      definition: { kind: 'query', query, comparison: 'GreaterThanOrEqualToThreshold', threshold: 1, treatMissingData: 'notBreaching' },
+      definition: {
+        kind: 'query',
+        query,
+        comparison: 'GreaterThanOrEqualToThreshold',
+        threshold: 1,
+        treatMissingData: 'notBreaching',
+      },
     });
     const point = (connectionId: string, value: number, rotator = 'fn-a') => ({
       namespace: 'AepS3CredentialRotator',
@@ -142,7 +176,14 @@ describe('CloudWatch stand-in', () => {
 
     // Another rotator's failure, and this one's aggregate (no connectionId), are not contributors.
     cloudWatch.ingest([point('a', 1), point('b', 0), point('c', 1, 'fn-b')]);
-    cloudWatch.ingest([{ namespace: 'AepS3CredentialRotator', metricName: 'RotationFailed', dimensions: { service: 'svc', rotator: 'fn-a' }, value: 5 }]);
+    cloudWatch.ingest([
+      {
+        namespace: 'AepS3CredentialRotator',
+        metricName: 'RotationFailed',
+        dimensions: { service: 'svc', rotator: 'fn-a' },
+        value: 5,
+      },
+    ]);
     const first = cloudWatch.evaluate().find((evaluation) => evaluation.alarmName === name);
     cloudWatch.ingest([point('a', 1), point('b', 1)]);
     const second = cloudWatch.evaluate().find((evaluation) => evaluation.alarmName === name);
@@ -153,7 +194,12 @@ describe('CloudWatch stand-in', () => {
       ['ALARM', { connectionId: 'a' }],
     ]);
     // The alarm stays in ALARM; the second connection notifies on its own.
-    expect(second?.transitions.map(({ state, contributor, notified }) => [state, contributor, notified])).toEqual([['ALARM', { connectionId: 'b' }, true]]);
-    expect(contributors.AlarmContributors?.map((contributor) => contributor.ContributorAttributes)).toEqual([{ connectionId: 'a' }, { connectionId: 'b' }]);
+    expect(second?.transitions.map(({ state, contributor, notified }) => [state, contributor, notified])).toEqual([
+      ['ALARM', { connectionId: 'b' }, true],
+    ]);
+    expect(contributors.AlarmContributors?.map((contributor) => contributor.ContributorAttributes)).toEqual([
+      { connectionId: 'a' },
+      { connectionId: 'b' },
+    ]);
   });
 });

@@ -9,7 +9,12 @@ import { startFlowServiceEmulator } from '../../../emulators/flow-service.js';
 import { RUN_COPY_FAILED } from '../../../emulators/flow-service-dataflows.js';
 import { startImsEmulator } from '../../../emulators/ims.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
-import { S3_CONNECTION_SPEC_ID, type FlowServiceEmulator, type ImsEmulator, type StsEmulator } from '../../../emulators/types.js';
+import {
+  S3_CONNECTION_SPEC_ID,
+  type FlowServiceEmulator,
+  type ImsEmulator,
+  type StsEmulator,
+} from '../../../emulators/types.js';
 
 const ORG = '0A1B2C3D4E5F60718293A4B5@AdobeOrg';
 const CLIENT = { clientId: 'rotator-client-id', clientSecret: 'p8e-rotator-client-secret', orgId: ORG };
@@ -27,10 +32,20 @@ beforeEach(async () => {
   flow = await startFlowServiceEmulator({ ims, sts });
   const { access_token } = await got
     .post(`${ims.url}/ims/token/v3`, {
-      form: { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: 'openid' },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+        scope: 'openid',
+      },
     })
     .json<{ access_token: string }>();
-  headers = { authorization: `Bearer ${access_token}`, 'x-api-key': CLIENT.clientId, 'x-gw-ims-org-id': ORG, 'x-sandbox-name': 'prod' };
+  headers = {
+    authorization: `Bearer ${access_token}`,
+    'x-api-key': CLIENT.clientId,
+    'x-gw-ims-org-id': ORG,
+    'x-sandbox-name': 'prod',
+  };
 });
 
 afterEach(() => Promise.all([flow.close(), sts.close(), ims.close()]));
@@ -42,17 +57,31 @@ function list(path: string, searchParams: Record<string, string> = {}, sandbox =
     throwHttpErrors: false,
     retry: { limit: 0 },
     responseType: 'json',
-  }) as Promise<{ statusCode: number; body: { items: Array<Record<string, unknown>>; _links?: { next?: { href: string } } } }>;
+  }) as Promise<{
+    statusCode: number;
+    body: { items: Array<Record<string, unknown>>; _links?: { next?: { href: string } } };
+  }>;
 }
 
 function seedS3(id: string, sandboxName = 'prod', params: Record<string, string> = {}) {
-  return flow.seedConnection({ id, orgId: ORG, sandboxName, params: { s3AccessKey: 'ASIAEXAMPLE000000001', s3SecretKey: 'secret', ...params } });
+  return flow.seedConnection({
+    id,
+    orgId: ORG,
+    sandboxName,
+    params: { s3AccessKey: 'ASIAEXAMPLE000000001', s3SecretKey: 'secret', ...params },
+  });
 }
 
 describe('GET /connections', () => {
   it("lists the sandbox's connections of one spec, page by page, each page naming the next in _links.next.href", async () => {
     for (const n of [1, 2, 3, 4, 5]) seedS3(`00000000-0000-0000-0000-00000000000${n}`);
-    flow.seedConnection({ id: 'other-spec', orgId: ORG, sandboxName: 'prod', connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc', params: {} });
+    flow.seedConnection({
+      id: 'other-spec',
+      orgId: ORG,
+      sandboxName: 'prod',
+      connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc',
+      params: {},
+    });
     seedS3('in-dev', 'dev');
     const filter = { property: `connectionSpec.id==${S3_CONNECTION_SPEC_ID}`, limit: '2' };
 
@@ -80,7 +109,10 @@ describe('GET /connections', () => {
 
     expect(body.items[0]).toMatchObject({
       id: 'c1',
-      auth: { specName: 'Access Key', params: { s3AccessKey: 'ASIAEXAMPLE000000001', s3SessionToken: '<redacted>', bucketName: 'acme-landing' } },
+      auth: {
+        specName: 'Access Key',
+        params: { s3AccessKey: 'ASIAEXAMPLE000000001', s3SessionToken: '<redacted>', bucketName: 'acme-landing' },
+      },
     });
     expect(JSON.stringify(body)).not.toContain('IQoJb3JpZ2luX2VjEXAMPLE');
   });
@@ -111,7 +143,12 @@ describe('source connections, flows and runs', () => {
     const flowId = flow.seedFlow({ baseConnectionId: 'base-1', name: 'Orders' });
     flow.seedFlow({ baseConnectionId: 'base-2' });
     const older = flow.seedRun({ flowId, status: 'success', startedAt: 1_000 });
-    const newer = flow.seedRun({ flowId, status: 'failed', startedAt: 2_000, errors: [{ code: RUN_COPY_FAILED, message: 'copy failed' }] });
+    const newer = flow.seedRun({
+      flowId,
+      status: 'failed',
+      startedAt: 2_000,
+      errors: [{ code: RUN_COPY_FAILED, message: 'copy failed' }],
+    });
 
     const sources = await list('/sourceConnections', { property: 'baseConnectionId==base-1' });
     const flows = await list('/flows', { property: `sourceConnectionIds==${sources.body.items[0]!.id}` });
@@ -151,7 +188,9 @@ describe('source connections, flows and runs', () => {
     const failedRun = runs.body.items.find((item) => item.id === failed!.id) as {
       metrics: { statusSummary: { errors: Array<{ code: string; message: string }> } };
     };
-    expect(failedRun.metrics.statusSummary.errors).toEqual([{ code: RUN_COPY_FAILED, message: expect.stringContaining('Amazon S3 answered ExpiredToken') }]);
+    expect(failedRun.metrics.statusSummary.errors).toEqual([
+      { code: RUN_COPY_FAILED, message: expect.stringContaining('Amazon S3 answered ExpiredToken') },
+    ]);
   });
 
   it('keeps every sandbox to itself', async () => {

@@ -11,7 +11,13 @@ import { startFlowServiceEmulator, type CredentialAuthority } from '../../../emu
 import { startImsEmulator } from '../../../emulators/ims.js';
 import { sessionPolicyAllowsList } from '../../../emulators/s3-listing.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
-import type { AwsCredentials, FlowServiceEmulator, ImsEmulator, SeedConnection, StsEmulator } from '../../../emulators/types.js';
+import type {
+  AwsCredentials,
+  FlowServiceEmulator,
+  ImsEmulator,
+  SeedConnection,
+  StsEmulator,
+} from '../../../emulators/types.js';
 import { sessionPolicy } from '../../../core/session-policy.js';
 
 const ORG = '0A1B2C3D4E5F60718293A4B5@AdobeOrg';
@@ -24,8 +30,17 @@ const ROLE = 'arn:aws:iam::123456789012:role/aep-ingest';
 const NARROWED = JSON.stringify({
   Version: '2012-10-17',
   Statement: [
-    { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${BUCKET}/crm/daily/*` },
-    { Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}`, Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } } },
+    {
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: `arn:aws:s3:::${BUCKET}/crm/daily/*`,
+    },
+    {
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: `arn:aws:s3:::${BUCKET}`,
+      Condition: { StringLike: { 's3:prefix': ['crm/daily/', 'crm/daily/*'] } },
+    },
     { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${BUCKET}` },
   ],
 });
@@ -51,13 +66,29 @@ beforeEach(async () => {
     identityPolicyOf: (key) => rolePolicies.get(key),
   };
   flow = await startFlowServiceEmulator({ ims, sts: authority });
-  flow.putObjects(BUCKET, ['crm/daily/orders.csv', 'crm/daily/2026/11/returns.csv', 'crm/daily-archive/old.csv', 'web/events.json', 'README.txt']);
+  flow.putObjects(BUCKET, [
+    'crm/daily/orders.csv',
+    'crm/daily/2026/11/returns.csv',
+    'crm/daily-archive/old.csv',
+    'web/events.json',
+    'README.txt',
+  ]);
   const { access_token } = await got
     .post(`${ims.url}/ims/token/v3`, {
-      form: { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: 'openid' },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: CLIENT.clientId,
+        client_secret: CLIENT.clientSecret,
+        scope: 'openid',
+      },
     })
     .json<{ access_token: string }>();
-  headers = { authorization: `Bearer ${access_token}`, 'x-api-key': CLIENT.clientId, 'x-gw-ims-org-id': ORG, 'x-sandbox-name': 'prod' };
+  headers = {
+    authorization: `Bearer ${access_token}`,
+    'x-api-key': CLIENT.clientId,
+    'x-gw-ims-org-id': ORG,
+    'x-sandbox-name': 'prod',
+  };
 });
 
 afterEach(async () => {
@@ -66,7 +97,11 @@ afterEach(async () => {
   await Promise.all([flow.close(), sts.close(), ims.close()]);
 });
 
-function seedWith(credentials: AwsCredentials, params: Record<string, string> = {}, options: Pick<SeedConnection, 'explorePaths' | 'listPrefix'> = {}) {
+function seedWith(
+  credentials: AwsCredentials,
+  params: Record<string, string> = {},
+  options: Pick<SeedConnection, 'explorePaths' | 'listPrefix'> = {},
+) {
   flow.seedConnection({
     id: CONNECTION_ID,
     orgId: ORG,
@@ -118,13 +153,23 @@ describe('Flow Service emulator GET /connections/{id}/explore', () => {
     expect(withSlash.statusCode).toBe(200);
     expect(withSlash.body).toEqual([
       { type: 'folder', name: '2026', path: `/${BUCKET}/crm/daily/2026/`, canPreview: false, canFetchSchema: false },
-      { type: 'file', name: 'orders.csv', path: `/${BUCKET}/crm/daily/orders.csv`, canPreview: true, canFetchSchema: true },
+      {
+        type: 'file',
+        name: 'orders.csv',
+        path: `/${BUCKET}/crm/daily/orders.csv`,
+        canPreview: true,
+        canFetchSchema: true,
+      },
     ]);
     expect(withoutSlash.body).toEqual(withSlash.body);
   });
 
   it.each([
-    ['keys STS never issued', () => ({ accessKeyId: 'ASIAUNKNOWNUNKNOWN01', secretAccessKey: 'x'.repeat(40), sessionToken: 'token' }), 'InvalidAccessKeyId'],
+    [
+      'keys STS never issued',
+      () => ({ accessKeyId: 'ASIAUNKNOWNUNKNOWN01', secretAccessKey: 'x'.repeat(40), sessionToken: 'token' }),
+      'InvalidAccessKeyId',
+    ],
     [
       'the right key with another secret',
       () => ({ ...sts.issueRoleSession(ROLE, 'aep'), secretAccessKey: 'not-the-secret-key-0000000000000000000000' }),
@@ -259,15 +304,28 @@ describe('the prefix the connector lists a folder with', () => {
     const onlyThatPrefix = (allowed: string[]) =>
       JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}`, Condition: { StringLike: { 's3:prefix': allowed } } }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: `arn:aws:s3:::${BUCKET}`,
+            Condition: { StringLike: { 's3:prefix': allowed } },
+          },
+        ],
       });
     const narrowed = sts.issueRoleSession(ROLE, 'aep');
     seedWith(narrowed, {}, { listPrefix });
 
     // Every prefix but the one the connector lists with.
-    policies.set(narrowed.accessKeyId, onlyThatPrefix(prefix === 'crm/daily' ? ['crm/daily/', 'crm/daily/*'] : ['crm/daily']));
+    policies.set(
+      narrowed.accessKeyId,
+      onlyThatPrefix(prefix === 'crm/daily' ? ['crm/daily/', 'crm/daily/*'] : ['crm/daily']),
+    );
     const refused = await explore({ objectType: 'folder', object: `/${BUCKET}/crm/daily/` });
-    policies.set(narrowed.accessKeyId, sessionPolicy({ partition: 'aws', bucketName: BUCKET, folderPath: 'crm/daily' }));
+    policies.set(
+      narrowed.accessKeyId,
+      sessionPolicy({ partition: 'aws', bucketName: BUCKET, folderPath: 'crm/daily' }),
+    );
     const listed = await explore({ objectType: 'folder', object: `/${BUCKET}/crm/daily/` });
 
     expect(detailOf(refused.body)).toContain('AccessDenied');
@@ -276,7 +334,8 @@ describe('the prefix the connector lists a folder with', () => {
 });
 
 describe('a file preview reads the object', () => {
-  const preview = (object: string, fileType = 'delimited') => explore({ objectType: 'file', object, fileType, preview: 'true' });
+  const preview = (object: string, fileType = 'delimited') =>
+    explore({ objectType: 'file', object, fileType, preview: 'true' });
   const roleCanOnlyList = JSON.stringify({
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` }],
@@ -284,7 +343,10 @@ describe('a file preview reads the object', () => {
 
   it("answers the file's columns when the credentials may GetObject it", async () => {
     const narrowed = sts.issueRoleSession(ROLE, 'aep');
-    policies.set(narrowed.accessKeyId, sessionPolicy({ partition: 'aws', bucketName: BUCKET, folderPath: 'crm/daily' }));
+    policies.set(
+      narrowed.accessKeyId,
+      sessionPolicy({ partition: 'aws', bucketName: BUCKET, folderPath: 'crm/daily' }),
+    );
     seedWith(narrowed);
 
     const response = await preview(`/${BUCKET}/crm/daily/orders.csv`);
@@ -307,7 +369,9 @@ describe('a file preview reads the object', () => {
 
     expect(listing.statusCode).toBe(200);
     expect(read.statusCode).toBe(400);
-    expect(detailOf(read.body)).toContain('Amazon S3 answered AccessDenied: Access Denied (s3:GetObject on the object)');
+    expect(detailOf(read.body)).toContain(
+      'Amazon S3 answered AccessDenied: Access Denied (s3:GetObject on the object)',
+    );
   });
 
   it("needs kms:Decrypt through S3 for an SSE-KMS object: refused under a role without it, read under the rotator's session policy", async () => {
@@ -315,23 +379,39 @@ describe('a file preview reads the object', () => {
     const withoutKms = sts.issueRoleSession(ROLE, 'aep');
     rolePolicies.set(
       withoutKms.accessKeyId,
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject'], Resource: '*' }] }),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject'], Resource: '*' }],
+      }),
     );
     seedWith(withoutKms);
     const refused = await preview(`/${BUCKET}/crm/daily/encrypted.csv`);
     const plain = await preview(`/${BUCKET}/crm/daily/orders.csv`);
 
     const narrowed = sts.issueRoleSession(ROLE, 'aep2');
-    policies.set(narrowed.accessKeyId, sessionPolicy({ partition: 'aws', bucketName: BUCKET, folderPath: 'crm/daily' }));
+    policies.set(
+      narrowed.accessKeyId,
+      sessionPolicy({ partition: 'aws', bucketName: BUCKET, folderPath: 'crm/daily' }),
+    );
     flow.seedConnection({
       id: '5db0c374-d3bb-4557-b139-5712880adc55',
       orgId: ORG,
       sandboxName: 'prod',
-      params: { s3AccessKey: narrowed.accessKeyId, s3SecretKey: narrowed.secretAccessKey, s3SessionToken: narrowed.sessionToken!, bucketName: BUCKET },
+      params: {
+        s3AccessKey: narrowed.accessKeyId,
+        s3SecretKey: narrowed.secretAccessKey,
+        s3SessionToken: narrowed.sessionToken!,
+        bucketName: BUCKET,
+      },
     });
     const read = await got.get(`${flow.url}/connections/5db0c374-d3bb-4557-b139-5712880adc55/explore`, {
       headers,
-      searchParams: { objectType: 'file', object: `/${BUCKET}/crm/daily/encrypted.csv`, fileType: 'delimited', preview: 'true' },
+      searchParams: {
+        objectType: 'file',
+        object: `/${BUCKET}/crm/daily/encrypted.csv`,
+        fileType: 'delimited',
+        preview: 'true',
+      },
       throwHttpErrors: false,
       responseType: 'json',
     });
@@ -343,7 +423,11 @@ describe('a file preview reads the object', () => {
 
   it.each([
     ['a file that does not exist', () => preview(`/${BUCKET}/crm/daily/missing.csv`), 'NoSuchKey'],
-    ['a fileType Adobe does not preview', () => preview(`/${BUCKET}/crm/daily/orders.csv`, 'xml'), 'fileType must be delimited, json or parquet'],
+    [
+      'a fileType Adobe does not preview',
+      () => preview(`/${BUCKET}/crm/daily/orders.csv`, 'xml'),
+      'fileType must be delimited, json or parquet',
+    ],
     ['a folder given as a file', () => preview(`/${BUCKET}/crm/daily/`), 'is not a path this connection can explore'],
   ])('refuses %s', async (_name, request, detail) => {
     seedWith(sts.issueRoleSession(ROLE, 'aep'));
@@ -364,7 +448,10 @@ describe('sessionPolicyAllowsList', () => {
     ['a sibling sharing the prefix', NARROWED, 'crm/daily-archive/', false],
     [
       'a whole-bucket policy, any prefix',
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` }] }),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${BUCKET}` }],
+      }),
       'x/',
       true,
     ],

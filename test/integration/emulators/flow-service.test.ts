@@ -2,7 +2,12 @@ import got, { type Headers } from 'got';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MASKED_SECRET_VALUE, startFlowServiceEmulator } from '../../../emulators/flow-service.js';
 import { startImsEmulator } from '../../../emulators/ims.js';
-import { S3_CONNECTION_SPEC_ID, type FlowServiceEmulator, type ImsEmulator, type SeedConnection } from '../../../emulators/types.js';
+import {
+  S3_CONNECTION_SPEC_ID,
+  type FlowServiceEmulator,
+  type ImsEmulator,
+  type SeedConnection,
+} from '../../../emulators/types.js';
 
 const ORG = '0A1B2C3D4E5F60718293A4B5@AdobeOrg';
 const OTHER_ORG = 'FFEEDDCCBBAA998877665544@AdobeOrg';
@@ -72,7 +77,12 @@ function clientFor(url: string) {
 }
 
 async function fetchToken(client: typeof CLIENT): Promise<string> {
-  const form = { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret, scope: 'openid,AdobeID' };
+  const form = {
+    grant_type: 'client_credentials',
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    scope: 'openid,AdobeID',
+  };
   const { access_token } = await got.post(`${ims.url}/ims/token/v3`, { form }).json<{ access_token: string }>();
   return access_token;
 }
@@ -223,19 +233,25 @@ describe('Flow Service emulator GET /connections/{id}', () => {
 
   it.each([
     ['GET', () => getConnection(CONNECTION_ID, { ...headers, 'x-sandbox-name': 'no-such-sandbox' })],
-    ['PATCH', () => patchConnection(NEW_CREDENTIALS, '"x"', CONNECTION_ID, { ...headers, 'x-sandbox-name': 'no-such-sandbox' })],
-  ])("answers a %s in a sandbox the org does not have with ERR's 2100-404, not connection not found", async (_method, call) => {
-    // Prepare
-    seed();
+    [
+      'PATCH',
+      () => patchConnection(NEW_CREDENTIALS, '"x"', CONNECTION_ID, { ...headers, 'x-sandbox-name': 'no-such-sandbox' }),
+    ],
+  ])(
+    "answers a %s in a sandbox the org does not have with ERR's 2100-404, not connection not found",
+    async (_method, call) => {
+      // Prepare
+      seed();
 
-    // Act
-    const response = await call();
+      // Act
+      const response = await call();
 
-    // Assess
-    expect(response.statusCode).toBe(404);
-    expect(codeOf(response.body)).toBe('2100-404');
-    expect(detailOf(response.body)).toContain('Sandbox not found');
-  });
+      // Assess
+      expect(response.statusCode).toBe(404);
+      expect(codeOf(response.body)).toBe('2100-404');
+      expect(detailOf(response.body)).toContain('Sandbox not found');
+    },
+  );
 
   it('hides a connection from another org', async () => {
     // Prepare
@@ -277,13 +293,28 @@ describe('Flow Service emulator GET /connections/{id}', () => {
 
 describe('Flow Service emulator header checks', () => {
   const cases: [string, (h: Headers) => Headers, number, string][] = [
-    ['a token IMS never issued', (h) => ({ ...h, authorization: 'Bearer eyJmb3JnZWQiOnRydWV9.e30.c2ln' }), 401, '401013'],
-    ['a non-bearer authorization', (h) => ({ ...h, authorization: `Basic ${String(h.authorization).slice(7)}` }), 401, '401013'],
+    [
+      'a token IMS never issued',
+      (h) => ({ ...h, authorization: 'Bearer eyJmb3JnZWQiOnRydWV9.e30.c2ln' }),
+      401,
+      '401013',
+    ],
+    [
+      'a non-bearer authorization',
+      (h) => ({ ...h, authorization: `Basic ${String(h.authorization).slice(7)}` }),
+      401,
+      '401013',
+    ],
     ['no authorization header', (h) => without(h, 'authorization'), 403, '403010'],
     ['no x-api-key', (h) => without(h, 'x-api-key'), 403, '403000'],
     ["an x-api-key that is not the token's client id", (h) => ({ ...h, 'x-api-key': 'someone-else' }), 403, '403003'],
     ['no x-gw-ims-org-id', (h) => without(h, 'x-gw-ims-org-id'), 400, '400003'],
-    ["an x-gw-ims-org-id that is not the token's org", (h) => ({ ...h, 'x-gw-ims-org-id': OTHER_ORG }), 401, '2000-401'],
+    [
+      "an x-gw-ims-org-id that is not the token's org",
+      (h) => ({ ...h, 'x-gw-ims-org-id': OTHER_ORG }),
+      401,
+      '2000-401',
+    ],
     ['no x-sandbox-name', (h) => without(h, 'x-sandbox-name'), 400, '2105-400'],
   ];
 
@@ -441,7 +472,10 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
     // Act
     for (let write = 0; write < 3; write += 1) {
-      const response = await patchConnection([{ op: 'replace', path: '/name', value: `name ${write}` }], await currentEtag());
+      const response = await patchConnection(
+        [{ op: 'replace', path: '/name', value: `name ${write}` }],
+        await currentEtag(),
+      );
       expect(response.statusCode).toBe(200);
     }
 
@@ -464,7 +498,9 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     // Assess
     expect(response.statusCode).toBe(412);
     expect(codeOf(response.body)).toBe('1404-412');
-    expect(detailOf(response.body)).toBe(`Supplied version=[${stale}] does not match the current version on entity=[${before.etag}]`);
+    expect(detailOf(response.body)).toBe(
+      `Supplied version=[${stale}] does not match the current version on entity=[${before.etag}]`,
+    );
     expect(flow.getConnection(CONNECTION_ID)).toEqual(before);
   });
 
@@ -500,7 +536,10 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
   it('adds and removes auth params, decoding JSON Pointer escapes', async () => {
     // Prepare: a spec the emulator does not know, whose params it does not check (1365-400)
-    seed({ specName: 'Custom Auth', params: { s3AccessKey: PARAMS.s3AccessKey, s3SecretKey: PARAMS.s3SecretKey, folderPath: 'x' } });
+    seed({
+      specName: 'Custom Auth',
+      params: { s3AccessKey: PARAMS.s3AccessKey, s3SecretKey: PARAMS.s3SecretKey, folderPath: 'x' },
+    });
 
     // Act
     const response = await patchConnection(
@@ -611,7 +650,11 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
   it.each<[string, unknown, string]>([
     ['a body that is not JSON', '[{"op": "replace",', '1455-400'],
-    ['a single patch object instead of an array (the SPEC shape)', { op: 'replace', path: '/name', value: 'x' }, '1455-400'],
+    [
+      'a single patch object instead of an array (the SPEC shape)',
+      { op: 'replace', path: '/name', value: 'x' },
+      '1455-400',
+    ],
     ['an empty patch array', [], '1455-400'],
     ['an entry that is not an object', ['replace'], '1455-400'],
     ['upper-case ops (the SPEC shape)', [{ op: 'REPLACE', path: '/name', value: 'x' }], '1455-400'],
@@ -625,9 +668,21 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     ['the whole params object', [{ op: 'replace', path: '/auth/params', value: '{}' }], '1455-400'],
     ['a replace without a value', [{ op: 'replace', path: '/auth/params/s3SecretKey' }], '1455-400'],
     ['a value that is not a string', [{ op: 'replace', path: '/auth/params/s3SecretKey', value: 42 }], '1455-400'],
-    ['an add of a param the connection spec does not have', [{ op: 'add', path: '/auth/params/serviceUrl', value: 'x' }], '1365-400'],
-    ['a replace of a param the connection spec does not have', [{ op: 'replace', path: '/auth/params/serviceUrl', value: 'x' }], '1365-400'],
-    ['a remove of a param the connection spec does not have', [{ op: 'remove', path: '/auth/params/serviceUrl' }], '1365-400'],
+    [
+      'an add of a param the connection spec does not have',
+      [{ op: 'add', path: '/auth/params/serviceUrl', value: 'x' }],
+      '1365-400',
+    ],
+    [
+      'a replace of a param the connection spec does not have',
+      [{ op: 'replace', path: '/auth/params/serviceUrl', value: 'x' }],
+      '1365-400',
+    ],
+    [
+      'a remove of a param the connection spec does not have',
+      [{ op: 'remove', path: '/auth/params/serviceUrl' }],
+      '1365-400',
+    ],
     ['the connection spec', [{ op: 'replace', path: '/connectionSpec/id', value: 'x' }], '1414-400'],
     ['the whole connection spec', [{ op: 'replace', path: '/connectionSpec', value: 'x' }], '1414-400'],
   ])('rejects %s and changes nothing', async (_name, body, errorCode) => {
@@ -703,7 +758,11 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 
   it('answers 1101-404 when patching an unknown connection', async () => {
     // Act
-    const response = await patchConnection(NEW_CREDENTIALS, '"00000000-0000-0200-0000-000000000000"', 'no-such-connection');
+    const response = await patchConnection(
+      NEW_CREDENTIALS,
+      '"00000000-0000-0200-0000-000000000000"',
+      'no-such-connection',
+    );
 
     // Assess
     expect(response.statusCode).toBe(404);
@@ -716,7 +775,10 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     flow.addSandbox(ORG, 'dev');
 
     // Act
-    const response = await patchConnection(NEW_CREDENTIALS, seeded.etag, CONNECTION_ID, { ...headers, 'x-sandbox-name': 'dev' });
+    const response = await patchConnection(NEW_CREDENTIALS, seeded.etag, CONNECTION_ID, {
+      ...headers,
+      'x-sandbox-name': 'dev',
+    });
 
     // Assess
     expect(codeOf(response.body)).toBe('1101-404');
@@ -749,7 +811,12 @@ describe('Flow Service emulator permissions and entitlement', () => {
     const devHeaders = await headersFor(CLIENT, 'dev');
 
     // Act
-    const response = await patchConnection(NEW_CREDENTIALS, flow.getConnection(CONNECTION_ID)!.etag, CONNECTION_ID, devHeaders);
+    const response = await patchConnection(
+      NEW_CREDENTIALS,
+      flow.getConnection(CONNECTION_ID)!.etag,
+      CONNECTION_ID,
+      devHeaders,
+    );
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -802,7 +869,11 @@ describe('Flow Service emulator permissions and entitlement', () => {
 describe('Flow Service emulator seeding and inspection', () => {
   it('fills seed defaults and generates an id when none is given', () => {
     // Act
-    const stored = flow.seedConnection({ orgId: ORG, sandboxName: SANDBOX, params: { s3AccessKey: 'a', s3SecretKey: 'b' } });
+    const stored = flow.seedConnection({
+      orgId: ORG,
+      sandboxName: SANDBOX,
+      params: { s3AccessKey: 'a', s3SecretKey: 'b' },
+    });
 
     // Assess
     expect(stored.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -909,7 +980,8 @@ describe('Flow Service emulator faults', () => {
     // Prepare
     const seeded = seed();
     flow.setLatency(600);
-    const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
+    const sleepUntil = (at: number) =>
+      new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
     const started = performance.now();
 
     // Act: look at the stored connection before and after the PATCH's midpoint (300 ms after it arrived)
@@ -960,7 +1032,9 @@ describe('Flow Service emulator faults', () => {
     flow.injectFault({ kind: 'delay', ms: 500, match: { method: 'GET' } });
 
     // Act
-    const error = await api.get(`connections/${CONNECTION_ID}`, { headers, timeout: { request: 100 } }).catch((caught: unknown) => caught);
+    const error = await api
+      .get(`connections/${CONNECTION_ID}`, { headers, timeout: { request: 100 } })
+      .catch((caught: unknown) => caught);
 
     // Assess
     expect(error).toMatchObject({ code: 'ETIMEDOUT' });
@@ -973,7 +1047,11 @@ describe('Flow Service emulator faults', () => {
 
     // Act
     const error = await api
-      .patch(`connections/${CONNECTION_ID}`, { headers: { ...headers, 'if-match': seeded.etag }, json: NEW_CREDENTIALS, timeout: { request: 100 } })
+      .patch(`connections/${CONNECTION_ID}`, {
+        headers: { ...headers, 'if-match': seeded.etag },
+        json: NEW_CREDENTIALS,
+        timeout: { request: 100 },
+      })
       .catch((caught: unknown) => caught);
 
     // Assess

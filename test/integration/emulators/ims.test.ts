@@ -3,9 +3,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startImsEmulator } from '../../../emulators/ims.js';
 import type { ImsEmulator } from '../../../emulators/types.js';
 
-const CLIENT = { clientId: 'rotator-client-id', clientSecret: 'p8e-rotator-client-secret', orgId: '0A1B2C3D4E5F60718293A4B5@AdobeOrg' };
+const CLIENT = {
+  clientId: 'rotator-client-id',
+  clientSecret: 'p8e-rotator-client-secret',
+  orgId: '0A1B2C3D4E5F60718293A4B5@AdobeOrg',
+};
 const SCOPE = 'openid,session,AdobeID,read_organizations,additional_info.projectedProductContext';
-const VALID_FORM = { grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: SCOPE };
+const VALID_FORM = {
+  grant_type: 'client_credentials',
+  client_id: CLIENT.clientId,
+  client_secret: CLIENT.clientSecret,
+  scope: SCOPE,
+};
 
 interface TokenBody {
   access_token: string;
@@ -21,7 +30,13 @@ let ims: ImsEmulator;
 
 /** The token request as the product sends it: a form body, no retries, HTTP errors as values. */
 function requestToken(form: Record<string, string>, extra: { searchParams?: Record<string, string> } = {}) {
-  return got.post(`${ims.url}/ims/token/v3`, { form, ...extra, throwHttpErrors: false, retry: { limit: 0 }, responseType: 'json' });
+  return got.post(`${ims.url}/ims/token/v3`, {
+    form,
+    ...extra,
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    responseType: 'json',
+  });
 }
 
 beforeEach(async () => {
@@ -81,7 +96,12 @@ describe('IMS emulator token endpoint', () => {
 
   it('rejects a JSON body because IMS v3 takes form fields', async () => {
     // Act
-    const response = await got.post(`${ims.url}/ims/token/v3`, { json: VALID_FORM, throwHttpErrors: false, retry: { limit: 0 }, responseType: 'json' });
+    const response = await got.post(`${ims.url}/ims/token/v3`, {
+      json: VALID_FORM,
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      responseType: 'json',
+    });
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -147,7 +167,11 @@ describe('IMS emulator token endpoint', () => {
 
   it('answers 404 on other paths and 405 on other methods', async () => {
     // Act
-    const otherPath = await got.post(`${ims.url}/ims/token/v2`, { form: VALID_FORM, throwHttpErrors: false, retry: { limit: 0 } });
+    const otherPath = await got.post(`${ims.url}/ims/token/v2`, {
+      form: VALID_FORM,
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+    });
     const otherMethod = await got.get(`${ims.url}/ims/token/v3`, { throwHttpErrors: false, retry: { limit: 0 } });
 
     // Assess
@@ -232,7 +256,12 @@ describe('IMS emulator token lifecycle', () => {
 
   it('answers an injected 503 without issuing a token', async () => {
     // Prepare
-    ims.injectFault({ kind: 'respond', status: 503, body: { error: 'server_error' }, match: { path: '/ims/token/v3' } });
+    ims.injectFault({
+      kind: 'respond',
+      status: 503,
+      body: { error: 'server_error' },
+      match: { path: '/ims/token/v3' },
+    });
 
     // Act
     const faulted = await requestToken(VALID_FORM);

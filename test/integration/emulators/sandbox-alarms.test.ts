@@ -6,7 +6,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../../cli/main.js';
-import { ADOBE_SECRET_ROTATION_ALARM_ID, ALARM_IDS, ALARM_NAMES, ON_CALL_EMAIL } from '../../../emulators/deployed-stack.js';
+import {
+  ADOBE_SECRET_ROTATION_ALARM_ID,
+  ALARM_IDS,
+  ALARM_NAMES,
+  ON_CALL_EMAIL,
+} from '../../../emulators/deployed-stack.js';
 import { FAULT_ALARMS, FAULT_NAMES, type FaultName } from '../../../emulators/sandbox-faults.js';
 import { startSandbox, type Sandbox } from '../../../emulators/sandbox.js';
 import { FAST_HTTP_POLICY } from '../../support/index.js';
@@ -36,14 +41,20 @@ describe('per connection', () => {
     const third = await s.runScheduled();
 
     expect(healthy?.alarms).toEqual([]);
-    expect(first?.alarms).toEqual([{ id: 'ConnectionFailingAlarm', state: 'ALARM', notified: true, connectionId: orders }]);
+    expect(first?.alarms).toEqual([
+      { id: 'ConnectionFailingAlarm', state: 'ALARM', notified: true, connectionId: orders },
+    ]);
     // The alarm is already in ALARM: the second connection notifies as a contributor of its own.
     expect(cloudWatch.getAlarm(failing)?.state).toBe('ALARM');
-    expect(second?.alarms).toEqual([{ id: 'ConnectionFailingAlarm', state: 'ALARM', notified: true, connectionId: catalog }]);
+    expect(second?.alarms).toEqual([
+      { id: 'ConnectionFailingAlarm', state: 'ALARM', notified: true, connectionId: catalog },
+    ]);
     // Still failing: no change, no notification.
     expect(third?.alarms).toEqual([]);
     expect(cloudWatch.contributorsInAlarm(failing)).toEqual([{ connectionId: orders }, { connectionId: catalog }]);
-    const notifications = cloudWatch.notifications.filter((notification) => notification.alarmName === failing && notification.contributor);
+    const notifications = cloudWatch.notifications.filter(
+      (notification) => notification.alarmName === failing && notification.contributor,
+    );
     expect(notifications.map((notification) => [notification.state, notification.contributor])).toEqual([
       ['ALARM', { connectionId: orders }],
       ['ALARM', { connectionId: catalog }],
@@ -51,7 +62,10 @@ describe('per connection', () => {
     const delivered = sns.deliveries
       .map((delivery) => JSON.parse(delivery.message) as Record<string, unknown>)
       .filter((message) => message.AlarmContributorAttributes);
-    expect(delivered.map((message) => message.AlarmContributorAttributes)).toEqual([{ connectionId: orders }, { connectionId: catalog }]);
+    expect(delivered.map((message) => message.AlarmContributorAttributes)).toEqual([
+      { connectionId: orders },
+      { connectionId: catalog },
+    ]);
     expect(new Set(sns.deliveries.map((delivery) => delivery.endpoint))).toEqual(new Set([ON_CALL_EMAIL]));
 
     // Fixed: each returns to OK, and says so.
@@ -80,13 +94,17 @@ describe('per connection', () => {
         { id: 'ConnectionFailingAlarm', state: 'ALARM', notified: true, connectionId: loyalty },
       ]),
     );
-    expect(s.stack.cloudWatch.contributorsInAlarm(ALARM_NAMES.CredentialsExpiringAlarm)).toEqual([{ connectionId: loyalty }]);
+    expect(s.stack.cloudWatch.contributorsInAlarm(ALARM_NAMES.CredentialsExpiringAlarm)).toEqual([
+      { connectionId: loyalty },
+    ]);
   });
 });
 
 describe("every alarm of the stack, moved by the sandbox's faults", () => {
   it('covers them all', () => {
-    expect(new Set(Object.values(FAULT_ALARMS).flat())).toEqual(new Set([...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID]));
+    expect(new Set(Object.values(FAULT_ALARMS).flat())).toEqual(
+      new Set([...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID]),
+    );
   });
 
   const moving = FAULT_NAMES.filter((name) => FAULT_ALARMS[name].length > 0);
@@ -100,7 +118,13 @@ describe("every alarm of the stack, moved by the sandbox's faults", () => {
     // The Adobe secret's rotation fails only when it is attempted: Secrets Manager's schedule, or this.
     if (fault === 'io-management-403') {
       const quiet = { write: () => true, isTTY: false };
-      const code = await run(['rotate-adobe-secret', '--config', s.configFile], { stdout: quiet, stderr: quiet, cwd: s.dir, now: Date.now, env: {} });
+      const code = await run(['rotate-adobe-secret', '--config', s.configFile], {
+        stdout: quiet,
+        stderr: quiet,
+        cwd: s.dir,
+        now: Date.now,
+        env: {},
+      });
       expect(code).toBe(1);
     }
 
@@ -147,8 +171,15 @@ describe('fault clear <name>', () => {
     const run = await s.runScheduled();
 
     const result = run!.summary!.results.find((entry) => entry.connectionId === orders)!;
-    expect(result).toMatchObject({ status: 'failed', etag: expect.any(String), adobeVerified: false, errorCode: '1100-400' });
+    expect(result).toMatchObject({
+      status: 'failed',
+      etag: expect.any(String),
+      adobeVerified: false,
+      errorCode: '1100-400',
+    });
     expect(result.error).toContain('AccessDenied');
-    await expect(s.injectFault('access-denied', s.variables.CATALOG!)).rejects.toThrow('needs a connection whose credentials come from a role');
+    await expect(s.injectFault('access-denied', s.variables.CATALOG!)).rejects.toThrow(
+      'needs a connection whose credentials come from a role',
+    );
   });
 });

@@ -4,7 +4,12 @@
  * schedule is ResourceNotFoundException, an update lacking a required field is ValidationException,
  * and an update replaces the whole definition.
  */
-import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand, type UpdateScheduleCommandInput } from '@aws-sdk/client-scheduler';
+import {
+  GetScheduleCommand,
+  SchedulerClient,
+  UpdateScheduleCommand,
+  type UpdateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSchedulerEmulator, type SchedulerEmulator, type ScheduleTarget } from '../../../emulators/scheduler.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
@@ -18,7 +23,8 @@ const fired: Array<{ target: ScheduleTarget; payload: string }> = [];
 const TARGET = {
   Arn: 'arn:aws:lambda:us-east-1:123456789012:function:rotator',
   RoleArn: 'arn:aws:iam::123456789012:role/scheduler',
-  Input: '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>"}',
+  Input:
+    '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>"}',
   RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 },
   DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:123456789012:schedule-dlq' },
 };
@@ -36,7 +42,11 @@ beforeAll(async () => {
     region: 'us-east-1',
     endpoint: scheduler.url,
     maxAttempts: 1,
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! },
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken!,
+    },
   });
 });
 afterAll(async () => {
@@ -66,7 +76,9 @@ const fullUpdate = (state: 'ENABLED' | 'DISABLED'): UpdateScheduleCommandInput =
 
 describe('Scheduler stand-in', () => {
   it('returns the definition with GetSchedule, in its group', async () => {
-    const schedule = await client.send(new GetScheduleCommand({ Name: 'rotator-schedule', GroupName: 'rotator-group' }));
+    const schedule = await client.send(
+      new GetScheduleCommand({ Name: 'rotator-schedule', GroupName: 'rotator-group' }),
+    );
 
     expect(schedule).toMatchObject({
       Arn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/rotator-group/rotator-schedule',
@@ -83,7 +95,9 @@ describe('Scheduler stand-in', () => {
   });
 
   it('answers a schedule that is not in the group with ResourceNotFoundException (404)', async () => {
-    const error = await client.send(new GetScheduleCommand({ Name: 'rotator-schedule' })).catch((thrown: Error) => thrown);
+    const error = await client
+      .send(new GetScheduleCommand({ Name: 'rotator-schedule' }))
+      .catch((thrown: Error) => thrown);
 
     expect(error).toMatchObject({
       name: 'ResourceNotFoundException',
@@ -94,7 +108,11 @@ describe('Scheduler stand-in', () => {
 
   it('disables and enables a schedule with the full definition', async () => {
     await client.send(new UpdateScheduleCommand(fullUpdate('DISABLED')));
-    expect(scheduler.getSchedule('rotator-schedule', 'rotator-group')).toMatchObject({ State: 'DISABLED', Description: 'Rotates', Target: TARGET });
+    expect(scheduler.getSchedule('rotator-schedule', 'rotator-group')).toMatchObject({
+      State: 'DISABLED',
+      Description: 'Rotates',
+      Target: TARGET,
+    });
 
     await client.send(new UpdateScheduleCommand(fullUpdate('ENABLED')));
     expect(scheduler.getSchedule('rotator-schedule', 'rotator-group')?.State).toBe('ENABLED');
@@ -107,7 +125,11 @@ describe('Scheduler stand-in', () => {
     const schedule = scheduler.getSchedule('rotator-schedule', 'rotator-group')!;
     expect(schedule.State).toBe('ENABLED');
     expect(schedule.Description).toBeUndefined();
-    expect(schedule.Target).toEqual({ Arn: TARGET.Arn, RoleArn: TARGET.RoleArn, RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 } });
+    expect(schedule.Target).toEqual({
+      Arn: TARGET.Arn,
+      RoleArn: TARGET.RoleArn,
+      RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+    });
   });
 
   it.each([
@@ -119,7 +141,9 @@ describe('Scheduler stand-in', () => {
     ['a valid State', { State: 'PAUSED' }, "Value 'PAUSED' at 'state'"],
   ])('refuses an update without %s (ValidationException, 400) and changes nothing', async (_what, change, message) => {
     const error = await client
-      .send(new UpdateScheduleCommand({ ...fullUpdate('DISABLED'), ...(change as object) } as UpdateScheduleCommandInput))
+      .send(
+        new UpdateScheduleCommand({ ...fullUpdate('DISABLED'), ...(change as object) } as UpdateScheduleCommandInput),
+      )
       .catch((thrown: Error) => thrown);
 
     expect(error).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
@@ -128,7 +152,9 @@ describe('Scheduler stand-in', () => {
   });
 
   it('answers an update of a missing schedule with ResourceNotFoundException', async () => {
-    const error = await client.send(new UpdateScheduleCommand({ ...fullUpdate('DISABLED'), Name: 'other' })).catch((thrown: Error) => thrown);
+    const error = await client
+      .send(new UpdateScheduleCommand({ ...fullUpdate('DISABLED'), Name: 'other' }))
+      .catch((thrown: Error) => thrown);
 
     expect(error).toMatchObject({ name: 'ResourceNotFoundException', message: 'Schedule other does not exist.' });
   });
@@ -140,7 +166,9 @@ describe('Scheduler stand-in', () => {
       maxAttempts: 1,
       credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) },
     });
-    const error = await stranger.send(new GetScheduleCommand({ Name: 'rotator-schedule', GroupName: 'rotator-group' })).catch((thrown: Error) => thrown);
+    const error = await stranger
+      .send(new GetScheduleCommand({ Name: 'rotator-schedule', GroupName: 'rotator-group' }))
+      .catch((thrown: Error) => thrown);
     stranger.destroy();
 
     expect(error).toMatchObject({ name: 'UnrecognizedClientException', $metadata: { httpStatusCode: 403 } });

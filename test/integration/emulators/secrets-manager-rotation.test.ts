@@ -27,7 +27,11 @@ beforeEach(async () => {
     region: 'us-east-1',
     endpoint: secretsManager.url,
     maxAttempts: 1,
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    },
   });
   arn = secretsManager.putSecret(NAME, 'v1');
 });
@@ -37,20 +41,36 @@ afterEach(async () => {
   await Promise.all([secretsManager.close(), sts.close()]);
 });
 
-const current = () => client.send(new DescribeSecretCommand({ SecretId: NAME })).then((described) => described.VersionIdsToStages!);
+const current = () =>
+  client.send(new DescribeSecretCommand({ SecretId: NAME })).then((described) => described.VersionIdsToStages!);
 
 describe('Secrets Manager emulator versions and staging labels', () => {
   it('reads a version by label or by id, and refuses a label the version does not have', async () => {
     const first = await client.send(new GetSecretValueCommand({ SecretId: NAME }));
-    const pending = await client.send(new PutSecretValueCommand({ SecretId: NAME, SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+    const pending = await client.send(
+      new PutSecretValueCommand({ SecretId: NAME, SecretString: 'v2', VersionStages: ['AWSPENDING'] }),
+    );
 
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPENDING' }))).resolves.toMatchObject({ SecretString: 'v2' });
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: pending.VersionId }))).resolves.toMatchObject({ SecretString: 'v2' });
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({ SecretString: 'v1', VersionId: first.VersionId });
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: pending.VersionId, VersionStage: 'AWSCURRENT' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPENDING' })),
+    ).resolves.toMatchObject({ SecretString: 'v2' });
+    await expect(
+      client.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: pending.VersionId })),
+    ).resolves.toMatchObject({ SecretString: 'v2' });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({
+      SecretString: 'v1',
+      VersionId: first.VersionId,
+    });
+    await expect(
+      client.send(
+        new GetSecretValueCommand({ SecretId: NAME, VersionId: pending.VersionId, VersionStage: 'AWSCURRENT' }),
+      ),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPREVIOUS' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPREVIOUS' })),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
       message: "Secrets Manager can't find the specified secret value for staging label: AWSPREVIOUS",
     });
@@ -58,12 +78,28 @@ describe('Secrets Manager emulator versions and staging labels', () => {
 
   it('keeps a version written once: the same token and value again is accepted, another value is ResourceExistsException', async () => {
     const token = 'a1b2c3d4-0000-4000-8000-000000000001';
-    await client.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: token, SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+    await client.send(
+      new PutSecretValueCommand({
+        SecretId: NAME,
+        ClientRequestToken: token,
+        SecretString: 'v2',
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
 
     await expect(
-      client.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: token, SecretString: 'v2', VersionStages: ['AWSPENDING'] })),
+      client.send(
+        new PutSecretValueCommand({
+          SecretId: NAME,
+          ClientRequestToken: token,
+          SecretString: 'v2',
+          VersionStages: ['AWSPENDING'],
+        }),
+      ),
     ).resolves.toMatchObject({ VersionId: token });
-    await expect(client.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: token, SecretString: 'v3' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: token, SecretString: 'v3' })),
+    ).rejects.toMatchObject({
       name: 'ResourceExistsException',
     });
     expect(Object.values(await current())).toEqual([['AWSCURRENT'], ['AWSPENDING']]);
@@ -71,16 +107,30 @@ describe('Secrets Manager emulator versions and staging labels', () => {
 
   it('moves AWSCURRENT only from the version named, leaving AWSPREVIOUS there', async () => {
     const old = await client.send(new GetSecretValueCommand({ SecretId: NAME }));
-    const next = await client.send(new PutSecretValueCommand({ SecretId: NAME, SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+    const next = await client.send(
+      new PutSecretValueCommand({ SecretId: NAME, SecretString: 'v2', VersionStages: ['AWSPENDING'] }),
+    );
 
     await expect(
-      client.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'AWSCURRENT', MoveToVersionId: next.VersionId })),
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: NAME,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: next.VersionId,
+        }),
+      ),
     ).rejects.toMatchObject({
       name: 'InvalidParameterException',
       message: expect.stringContaining(`currently attached to version ${old.VersionId}`),
     });
     await expect(
-      client.send(new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'AWSCURRENT', RemoveFromVersionId: old.VersionId })),
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: NAME,
+          VersionStage: 'AWSCURRENT',
+          RemoveFromVersionId: old.VersionId,
+        }),
+      ),
     ).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
@@ -96,22 +146,45 @@ describe('Secrets Manager emulator versions and staging labels', () => {
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
 
     await client.send(
-      new UpdateSecretVersionStageCommand({ SecretId: NAME, VersionStage: 'AWSCURRENT', MoveToVersionId: next.VersionId, RemoveFromVersionId: old.VersionId }),
+      new UpdateSecretVersionStageCommand({
+        SecretId: NAME,
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: next.VersionId,
+        RemoveFromVersionId: old.VersionId,
+      }),
     );
 
-    expect(await current()).toEqual({ [old.VersionId!]: ['AWSPREVIOUS'], [next.VersionId!]: ['AWSPENDING', 'AWSCURRENT'] });
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({ SecretString: 'v2' });
+    expect(await current()).toEqual({
+      [old.VersionId!]: ['AWSPREVIOUS'],
+      [next.VersionId!]: ['AWSPENDING', 'AWSCURRENT'],
+    });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({
+      SecretString: 'v2',
+    });
   });
 
   it('describes a secret without rotation, then its rotation once configured', async () => {
-    await expect(client.send(new DescribeSecretCommand({ SecretId: arn }))).resolves.toMatchObject({ ARN: arn, Name: NAME, RotationEnabled: false });
+    await expect(client.send(new DescribeSecretCommand({ SecretId: arn }))).resolves.toMatchObject({
+      ARN: arn,
+      Name: NAME,
+      RotationEnabled: false,
+    });
 
     await client.send(
-      new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: LAMBDA_ARN, RotationRules: { AutomaticallyAfterDays: 7 }, RotateImmediately: false }),
+      new RotateSecretCommand({
+        SecretId: NAME,
+        RotationLambdaARN: LAMBDA_ARN,
+        RotationRules: { AutomaticallyAfterDays: 7 },
+        RotateImmediately: false,
+      }),
     );
 
     const described = await client.send(new DescribeSecretCommand({ SecretId: NAME }));
-    expect(described).toMatchObject({ RotationEnabled: true, RotationLambdaARN: LAMBDA_ARN, RotationRules: { AutomaticallyAfterDays: 7 } });
+    expect(described).toMatchObject({
+      RotationEnabled: true,
+      RotationLambdaARN: LAMBDA_ARN,
+      RotationRules: { AutomaticallyAfterDays: 7 },
+    });
     expect(described.NextRotationDate!.getTime() - described.CreatedDate!.getTime()).toBe(7 * 86_400_000);
     expect(secretsManager.rotations).toHaveLength(0);
   });
@@ -132,14 +205,24 @@ describe('Secrets Manager emulator RotateSecret', () => {
           .catch((error: Error) => error.name);
         pendingReads.push(typeof read === 'string' ? read : 'a value');
         await client.send(
-          new PutSecretValueCommand({ SecretId: event.SecretId, ClientRequestToken: token, SecretString: next, VersionStages: ['AWSPENDING'] }),
+          new PutSecretValueCommand({
+            SecretId: event.SecretId,
+            ClientRequestToken: token,
+            SecretString: next,
+            VersionStages: ['AWSPENDING'],
+          }),
         );
       }
       if (event.Step === 'finishSecret') {
         const stages = await current();
         const from = Object.entries(stages).find(([, labels]) => labels.includes('AWSCURRENT'))![0];
         await client.send(
-          new UpdateSecretVersionStageCommand({ SecretId: event.SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: from }),
+          new UpdateSecretVersionStageCommand({
+            SecretId: event.SecretId,
+            VersionStage: 'AWSCURRENT',
+            MoveToVersionId: token,
+            RemoveFromVersionId: from,
+          }),
         );
       }
     });
@@ -151,11 +234,19 @@ describe('Secrets Manager emulator RotateSecret', () => {
       name: 'InvalidRequestException',
       message: 'No Lambda rotation function ARN is associated with this secret.',
     });
-    await expect(client.send(new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: 'arn:aws:s3:::bucket' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: 'arn:aws:s3:::bucket' })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
     await expect(
-      client.send(new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: LAMBDA_ARN, RotationRules: { AutomaticallyAfterDays: 1001 } })),
+      client.send(
+        new RotateSecretCommand({
+          SecretId: NAME,
+          RotationLambdaARN: LAMBDA_ARN,
+          RotationRules: { AutomaticallyAfterDays: 1001 },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
@@ -163,27 +254,43 @@ describe('Secrets Manager emulator RotateSecret', () => {
     const fn = rotationFunction('v2');
 
     const started = await client.send(
-      new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: LAMBDA_ARN, RotationRules: { ScheduleExpression: 'rate(30 days)' } }),
+      new RotateSecretCommand({
+        SecretId: NAME,
+        RotationLambdaARN: LAMBDA_ARN,
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      }),
     );
     await secretsManager.rotationsSettled();
 
     expect(started).toMatchObject({ ARN: arn, Name: NAME, VersionId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(fn.events).toEqual(
-      ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].map((Step) => ({ Step, SecretId: arn, ClientRequestToken: started.VersionId })),
+      ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].map((Step) => ({
+        Step,
+        SecretId: arn,
+        ClientRequestToken: started.VersionId,
+      })),
     );
     expect(fn.pendingReads).toEqual(['ResourceNotFoundException']);
-    expect(secretsManager.rotations).toEqual([expect.objectContaining({ token: started.VersionId, outcome: 'succeeded' })]);
+    expect(secretsManager.rotations).toEqual([
+      expect.objectContaining({ token: started.VersionId, outcome: 'succeeded' }),
+    ]);
     const described = await client.send(new DescribeSecretCommand({ SecretId: NAME }));
     expect(described.VersionIdsToStages![started.VersionId!]).toEqual(['AWSCURRENT']);
     expect(described.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
     expect(described.LastRotatedDate).toBeInstanceOf(Date);
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({ SecretString: 'v2' });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({
+      SecretString: 'v2',
+    });
   });
 
   it('stops at a failing step, refuses the next RotateSecret and attempts that rotation again with its own token', async () => {
     rotationFunction('v2', 'testSecret');
     const started = await client.send(
-      new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: LAMBDA_ARN, RotationRules: { AutomaticallyAfterDays: 30 } }),
+      new RotateSecretCommand({
+        SecretId: NAME,
+        RotationLambdaARN: LAMBDA_ARN,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      }),
     );
     await secretsManager.rotationsSettled();
 
@@ -191,7 +298,9 @@ describe('Secrets Manager emulator RotateSecret', () => {
       outcome: 'failed',
       steps: [{ ok: true }, { ok: true }, { step: 'testSecret', ok: false, error: 'testSecret failed' }],
     });
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({ SecretString: 'v1' });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({
+      SecretString: 'v1',
+    });
 
     const fn = rotationFunction('v2');
     await expect(client.send(new RotateSecretCommand({ SecretId: NAME }))).rejects.toMatchObject({
@@ -208,10 +317,18 @@ describe('Secrets Manager emulator RotateSecret', () => {
   it('counts a rotation whose function returned without moving AWSCURRENT as failed', async () => {
     secretsManager.setRotationInvoker(async () => undefined);
 
-    await client.send(new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: LAMBDA_ARN, RotationRules: { AutomaticallyAfterDays: 30 } }));
+    await client.send(
+      new RotateSecretCommand({
+        SecretId: NAME,
+        RotationLambdaARN: LAMBDA_ARN,
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      }),
+    );
     await secretsManager.rotationsSettled();
 
     expect(secretsManager.rotations[0]!.outcome).toBe('failed');
-    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({ SecretString: 'v1' });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: NAME }))).resolves.toMatchObject({
+      SecretString: 'v1',
+    });
   });
 });

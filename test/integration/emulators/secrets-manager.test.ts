@@ -38,7 +38,8 @@ function client(credentials: AwsCredentials = functionCredentials): SecretsManag
   return created;
 }
 
-const getSecret = (secretId: string, credentials?: AwsCredentials) => client(credentials).send(new GetSecretValueCommand({ SecretId: secretId }));
+const getSecret = (secretId: string, credentials?: AwsCredentials) =>
+  client(credentials).send(new GetSecretValueCommand({ SecretId: secretId }));
 
 beforeEach(async () => {
   sts = await startStsEmulator({ region: 'us-east-1' });
@@ -61,7 +62,11 @@ describe('Secrets Manager emulator GetSecretValue', () => {
     const result = await getSecret(SECRET_NAME);
 
     // Assess
-    expect(secretArn).toMatch(new RegExp(`^arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:aep-s3-rotator/adobe-credentials-[A-Za-z0-9]{6}$`));
+    expect(secretArn).toMatch(
+      new RegExp(
+        `^arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:aep-s3-rotator/adobe-credentials-[A-Za-z0-9]{6}$`,
+      ),
+    );
     expect(result).toMatchObject({
       ARN: secretArn,
       Name: SECRET_NAME,
@@ -94,7 +99,9 @@ describe('Secrets Manager emulator GetSecretValue', () => {
   });
 
   it('accepts IAM user long-term keys as well as role sessions', async () => {
-    await expect(getSecret(SECRET_NAME, sts.createUser('rotator-user'))).resolves.toMatchObject({ SecretString: SECRET_VALUE });
+    await expect(getSecret(SECRET_NAME, sts.createUser('rotator-user'))).resolves.toMatchObject({
+      SecretString: SECRET_VALUE,
+    });
   });
 
   it('answers an unknown secret with ResourceNotFoundException', async () => {
@@ -103,7 +110,9 @@ describe('Secrets Manager emulator GetSecretValue', () => {
       message: "Secrets Manager can't find the specified secret.",
       $metadata: { httpStatusCode: 400 },
     });
-    await expect(getSecret(`${secretArn.slice(0, -6)}XXXXXX`)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(getSecret(`${secretArn.slice(0, -6)}XXXXXX`)).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });
 
@@ -111,16 +120,25 @@ describe('Secrets Manager emulator PutSecretValue', () => {
   it('makes the value put the current version, under the same ARN, for the next GetSecretValue', async () => {
     const before = await getSecret(SECRET_NAME);
 
-    const put = await client().send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: '{"clientSecret":"new"}' }));
+    const put = await client().send(
+      new PutSecretValueCommand({ SecretId: secretArn, SecretString: '{"clientSecret":"new"}' }),
+    );
 
     expect(put).toMatchObject({ ARN: secretArn, Name: SECRET_NAME, VersionStages: ['AWSCURRENT'] });
     expect(put.VersionId).not.toBe(before.VersionId);
-    await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: '{"clientSecret":"new"}', VersionId: put.VersionId });
+    await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({
+      SecretString: '{"clientSecret":"new"}',
+      VersionId: put.VersionId,
+    });
   });
 
   it('refuses a put without a value (InvalidRequestException) or of an unknown secret, and keeps the old value', async () => {
-    await expect(client().send(new PutSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({ name: 'InvalidRequestException' });
-    await expect(client().send(new PutSecretValueCommand({ SecretId: 'does-not-exist', SecretString: '{}' }))).rejects.toMatchObject({
+    await expect(client().send(new PutSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({
+      name: 'InvalidRequestException',
+    });
+    await expect(
+      client().send(new PutSecretValueCommand({ SecretId: 'does-not-exist', SecretString: '{}' })),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
     await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
@@ -129,7 +147,9 @@ describe('Secrets Manager emulator PutSecretValue', () => {
   it('refuses a put signed with keys STS never issued, and keeps the old value', async () => {
     const stranger = { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) };
 
-    await expect(client(stranger).send(new PutSecretValueCommand({ SecretId: SECRET_NAME, SecretString: '{}' }))).rejects.toMatchObject({
+    await expect(
+      client(stranger).send(new PutSecretValueCommand({ SecretId: SECRET_NAME, SecretString: '{}' })),
+    ).rejects.toMatchObject({
       name: 'UnrecognizedClientException',
     });
     await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
@@ -138,7 +158,9 @@ describe('Secrets Manager emulator PutSecretValue', () => {
 
 describe('Secrets Manager emulator signature checks', () => {
   it('refuses an access key STS never issued with UnrecognizedClientException', async () => {
-    await expect(getSecret(SECRET_NAME, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x'.repeat(40) })).rejects.toMatchObject({
+    await expect(
+      getSecret(SECRET_NAME, { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x'.repeat(40) }),
+    ).rejects.toMatchObject({
       name: 'UnrecognizedClientException',
       message: 'The security token included in the request is invalid.',
       $metadata: { httpStatusCode: 400 },
@@ -146,9 +168,13 @@ describe('Secrets Manager emulator signature checks', () => {
   });
 
   it('refuses a wrong secret key with InvalidSignatureException', async () => {
-    await expect(getSecret(SECRET_NAME, { ...functionCredentials, secretAccessKey: 'x'.repeat(40) })).rejects.toMatchObject({
+    await expect(
+      getSecret(SECRET_NAME, { ...functionCredentials, secretAccessKey: 'x'.repeat(40) }),
+    ).rejects.toMatchObject({
       name: 'InvalidSignatureException',
-      message: expect.stringContaining('The request signature we calculated does not match the signature you provided.'),
+      message: expect.stringContaining(
+        'The request signature we calculated does not match the signature you provided.',
+      ),
     });
   });
 
@@ -162,10 +188,16 @@ describe('Secrets Manager emulator signature checks', () => {
       args.request.body = text.replace('adobe-credentials', 'other-credential!');
       return next(args);
     };
-    tampering.middlewareStack.addRelativeTo(tamper as never, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'tamper' });
+    tampering.middlewareStack.addRelativeTo(tamper as never, {
+      relation: 'after',
+      toMiddleware: 'httpSigningMiddleware',
+      name: 'tamper',
+    });
 
     // Act / Assess
-    await expect(tampering.send(new GetSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });
+    await expect(tampering.send(new GetSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+    });
   });
 
   it("refuses credentials expired by the STS emulator's clock with ExpiredTokenException", async () => {
@@ -197,7 +229,10 @@ describe('Secrets Manager emulator signature checks', () => {
 
     // Assess
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    expect(await response.json()).toEqual({
+      __type: 'MissingAuthenticationTokenException',
+      message: 'Missing Authentication Token',
+    });
   });
 });
 
@@ -215,14 +250,18 @@ describe('Secrets Manager emulator operations and faults', () => {
   }
 
   it('answers an operation it does not implement with UnknownOperationException', async () => {
-    await expect(clientWithTarget('secretsmanager.DeleteSecret').send(new GetSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({
+    await expect(
+      clientWithTarget('secretsmanager.DeleteSecret').send(new GetSecretValueCommand({ SecretId: SECRET_NAME })),
+    ).rejects.toMatchObject({
       name: 'UnknownOperationException',
       $metadata: { httpStatusCode: 400 },
     });
   });
 
   it('answers a request without X-Amz-Target with UnknownOperationException', async () => {
-    await expect(clientWithTarget(undefined).send(new GetSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({
+    await expect(
+      clientWithTarget(undefined).send(new GetSecretValueCommand({ SecretId: SECRET_NAME })),
+    ).rejects.toMatchObject({
       name: 'UnknownOperationException',
     });
   });
@@ -238,7 +277,10 @@ describe('Secrets Manager emulator operations and faults', () => {
     });
 
     // Act / Assess
-    await expect(getSecret(SECRET_NAME)).rejects.toMatchObject({ name: 'InternalServiceError', $metadata: { httpStatusCode: 500 } });
+    await expect(getSecret(SECRET_NAME)).rejects.toMatchObject({
+      name: 'InternalServiceError',
+      $metadata: { httpStatusCode: 500 },
+    });
     await expect(getSecret(SECRET_NAME)).resolves.toMatchObject({ SecretString: SECRET_VALUE });
   });
 });

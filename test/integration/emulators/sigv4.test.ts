@@ -53,7 +53,12 @@ function stsClient(credentials: AwsCredentials = user): STSClient {
 }
 
 function secretsManagerClient(credentials: AwsCredentials = session): SecretsManagerClient {
-  const created = new SecretsManagerClient({ region: 'us-east-1', endpoint: secretsManager.url, credentials, maxAttempts: 1 });
+  const created = new SecretsManagerClient({
+    region: 'us-east-1',
+    endpoint: secretsManager.url,
+    credentials,
+    maxAttempts: 1,
+  });
   clients.push(created);
   return created;
 }
@@ -64,7 +69,11 @@ function afterSigning<T extends Client>(client: T, change: (request: Args['reque
     change(args.request);
     return next(args);
   };
-  client.middlewareStack.addRelativeTo(middleware as never, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'after-signing' });
+  client.middlewareStack.addRelativeTo(middleware as never, {
+    relation: 'after',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'after-signing',
+  });
   return client;
 }
 
@@ -87,7 +96,16 @@ interface SignedFetch {
 }
 
 /** Sign a request to the STS emulator with @smithy/signature-v4 (no X-Amz-Content-SHA256) and send it with fetch. */
-async function signedFetch({ method = 'POST', query = {}, headers = {}, body, credentials = user, service = 'sts', tamper, ...signing }: SignedFetch) {
+async function signedFetch({
+  method = 'POST',
+  query = {},
+  headers = {},
+  body,
+  credentials = user,
+  service = 'sts',
+  tamper,
+  ...signing
+}: SignedFetch) {
   const url = new URL(sts.url);
   const signer = new SignatureV4({ service, region: 'us-east-1', credentials, sha256: Sha256, applyChecksum: false });
   const signed = await signer.sign(
@@ -106,9 +124,18 @@ async function signedFetch({ method = 'POST', query = {}, headers = {}, body, cr
   const sent = { query: { ...(signed.query as Record<string, string>) }, headers: { ...signed.headers } };
   tamper?.(sent);
   delete sent.headers.host; // fetch sets it (to the same value)
-  const response = await fetch(`${sts.url}/?${new URLSearchParams(sent.query)}`, { method, headers: sent.headers, body });
+  const response = await fetch(`${sts.url}/?${new URLSearchParams(sent.query)}`, {
+    method,
+    headers: sent.headers,
+    body,
+  });
   const text = await response.text();
-  return { status: response.status, code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1], message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1], text };
+  return {
+    status: response.status,
+    code: /<Code>([^<]+)<\/Code>/.exec(text)?.[1],
+    message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1],
+    text,
+  };
 }
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -136,7 +163,10 @@ describe('SigV4 verification of requests the SDK signed', () => {
     });
 
     // Act / Assess
-    await expect(tampering.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+    await expect(tampering.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
     expect(signedHeadersOf(sts.requests[0]!.headers.authorization)).toContain('x-amz-user-agent');
   });
 
@@ -151,7 +181,11 @@ describe('SigV4 verification of requests the SDK signed', () => {
       args.request.headers['x-amz-content-sha256'] = hashOfNewBody(bodyText(args.request.body));
       return next(args);
     };
-    tampering.middlewareStack.addRelativeTo(rehash as never, { relation: 'after', toMiddleware: 'after-signing', name: 'rehash' });
+    tampering.middlewareStack.addRelativeTo(rehash as never, {
+      relation: 'after',
+      toMiddleware: 'after-signing',
+      name: 'rehash',
+    });
 
     // Act
     const call = tampering.send(new AssumeRoleCommand({ RoleArn: TARGET_ROLE, RoleSessionName: 'rotation' }));
@@ -195,7 +229,9 @@ describe('SigV4 verification of requests signed with other header sets', () => {
     // Assess
     expect(response).toMatchObject({
       status: 200,
-      text: expect.stringContaining('<Arn>arn:aws:sts::123456789012:assumed-role/rotator-function/rotator-function</Arn>'),
+      text: expect.stringContaining(
+        '<Arn>arn:aws:sts::123456789012:assumed-role/rotator-function/rotator-function</Arn>',
+      ),
     });
     const received = sts.requests[0]!;
     expect(signedHeadersOf(received.headers.authorization)).toBe('host;x-amz-date');
@@ -221,13 +257,18 @@ describe('SigV4 verification of requests signed with other header sets', () => {
 
     // Assess
     expect(accepted.status).toBe(200);
-    expect(signedHeadersOf(sts.requests[0]!.headers.authorization)).toBe('content-type;host;sec-purpose;user-agent;x-amz-date');
+    expect(signedHeadersOf(sts.requests[0]!.headers.authorization)).toBe(
+      'content-type;host;sec-purpose;user-agent;x-amz-date',
+    );
     expect(altered).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
   });
 
   it('accepts a signed query string and refuses one changed after signing', async () => {
     // Act
-    const accepted = await signedFetch({ method: 'GET', query: { Action: 'GetCallerIdentity', Version: '2011-06-15' } });
+    const accepted = await signedFetch({
+      method: 'GET',
+      query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
+    });
     const changed = await signedFetch({
       method: 'GET',
       query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
@@ -256,7 +297,11 @@ describe('SigV4 verification of requests signed with other header sets', () => {
 
   it('refuses a request signed more than 15 minutes ahead with "Signature expired"', async () => {
     // Act
-    const response = await signedFetch({ headers: FORM, body: GET_CALLER_IDENTITY, signingDate: new Date(Date.now() + 16 * 60 * 1000) });
+    const response = await signedFetch({
+      headers: FORM,
+      body: GET_CALLER_IDENTITY,
+      signingDate: new Date(Date.now() + 16 * 60 * 1000),
+    });
 
     // Assess
     expect(response).toMatchObject({

@@ -22,7 +22,11 @@ beforeAll(async () => {
     region: 'us-east-1',
     endpoint: sns.url,
     maxAttempts: 1,
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken! },
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken!,
+    },
   });
 });
 afterAll(async () => {
@@ -37,7 +41,9 @@ describe('SNS stand-in', () => {
     for (let index = 0; index < 120; index++) sns.subscribe(topic, { endpoint: `oncall-${index}@example.com` });
 
     const first = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic }));
-    const second = await client.send(new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken: first.NextToken }));
+    const second = await client.send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: topic, NextToken: first.NextToken }),
+    );
 
     expect(first.Subscriptions).toHaveLength(100);
     expect(first.Subscriptions![0]).toMatchObject({
@@ -59,7 +65,9 @@ describe('SNS stand-in', () => {
 
     await client.send(new PublishCommand({ TopicArn: topic, Message: 'hello', Subject: 'ALARM' }));
 
-    expect(sns.deliveries.filter((delivery) => delivery.topicArn === topic).map((delivery) => delivery.endpoint)).toEqual(['tickets@example.com']);
+    expect(
+      sns.deliveries.filter((delivery) => delivery.topicArn === topic).map((delivery) => delivery.endpoint),
+    ).toEqual(['tickets@example.com']);
   });
 
   it('answers NotFound (404) for a topic it does not have', async () => {
@@ -77,7 +85,9 @@ describe('SNS stand-in', () => {
       maxAttempts: 1,
       credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x'.repeat(40) },
     });
-    const error = await stranger.send(new ListSubscriptionsByTopicCommand({ TopicArn: sns.putTopic('alarms') })).catch((thrown: Error) => thrown);
+    const error = await stranger
+      .send(new ListSubscriptionsByTopicCommand({ TopicArn: sns.putTopic('alarms') }))
+      .catch((thrown: Error) => thrown);
     stranger.destroy();
 
     expect(error).toMatchObject({ name: 'InvalidClientTokenId', $metadata: { httpStatusCode: 403 } });

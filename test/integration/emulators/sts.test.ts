@@ -39,11 +39,15 @@ function client(credentials: AwsCredentials, config: Partial<STSClientConfig> = 
 
 const whoAmI = (credentials: AwsCredentials) => client(credentials).send(new GetCallerIdentityCommand({}));
 
-const assumeRole = (credentials: AwsCredentials, input: Partial<ConstructorParameters<typeof AssumeRoleCommand>[0]> = {}) =>
-  client(credentials).send(new AssumeRoleCommand({ RoleArn: TARGET_ROLE, RoleSessionName: 'rotation', ...input }));
+const assumeRole = (
+  credentials: AwsCredentials,
+  input: Partial<ConstructorParameters<typeof AssumeRoleCommand>[0]> = {},
+) => client(credentials).send(new AssumeRoleCommand({ RoleArn: TARGET_ROLE, RoleSessionName: 'rotation', ...input }));
 
-const federationToken = (credentials: AwsCredentials, input: Partial<ConstructorParameters<typeof GetFederationTokenCommand>[0]> = {}) =>
-  client(credentials).send(new GetFederationTokenCommand({ Name: 'aep-4cb0c374', Policy: POLICY, ...input }));
+const federationToken = (
+  credentials: AwsCredentials,
+  input: Partial<ConstructorParameters<typeof GetFederationTokenCommand>[0]> = {},
+) => client(credentials).send(new GetFederationTokenCommand({ Name: 'aep-4cb0c374', Policy: POLICY, ...input }));
 
 /** The SDK's credentials as the emulator's shape. */
 const asCredentials = (c: Credentials | undefined): AwsCredentials => ({
@@ -59,7 +63,10 @@ const POLICY = JSON.stringify({
 
 /** A valid policy of exactly `length` characters (the Sid pads it). */
 const policyOfLength = (length: number) => {
-  const base = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: '', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
+  const base = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Sid: '', Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+  });
   return base.replace('"Sid":""', `"Sid":"${'x'.repeat(length - base.length)}"`);
 };
 
@@ -136,7 +143,11 @@ describe('STS emulator signature checks', () => {
       args.request.body = args.request.body.replace('RoleSessionName=rotation', 'RoleSessionName=attacker');
       return next(args);
     };
-    tampering.middlewareStack.addRelativeTo(tamper as never, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'tamper' });
+    tampering.middlewareStack.addRelativeTo(tamper as never, {
+      relation: 'after',
+      toMiddleware: 'httpSigningMiddleware',
+      name: 'tamper',
+    });
 
     // Act
     const call = tampering.send(new AssumeRoleCommand({ RoleArn: TARGET_ROLE, RoleSessionName: 'rotation' }));
@@ -148,7 +159,9 @@ describe('STS emulator signature checks', () => {
   });
 
   it('refuses an access key it never issued with InvalidClientTokenId', async () => {
-    await expect(whoAmI({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' })).rejects.toMatchObject({
+    await expect(
+      whoAmI({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }),
+    ).rejects.toMatchObject({
       name: 'InvalidClientTokenId',
       message: 'The security token included in the request is invalid.',
       $metadata: { httpStatusCode: 403 },
@@ -161,8 +174,12 @@ describe('STS emulator signature checks', () => {
     const other = sts.issueRoleSession(FUNCTION_ROLE);
 
     // Act / Assess
-    await expect(whoAmI({ ...session, sessionToken: other.sessionToken })).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
-    await expect(whoAmI({ ...session, sessionToken: undefined })).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+    await expect(whoAmI({ ...session, sessionToken: other.sessionToken })).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+    });
+    await expect(whoAmI({ ...session, sessionToken: undefined })).rejects.toMatchObject({
+      name: 'InvalidClientTokenId',
+    });
   });
 
   it('refuses credentials past their expiration with ExpiredToken', async () => {
@@ -220,7 +237,9 @@ describe('STS emulator signature checks', () => {
 
     // Assess
     expect(response.status).toBe(403);
-    expect(await response.text()).toMatch(/<Code>MissingAuthenticationToken<\/Code><Message>Request is missing Authentication Token</);
+    expect(await response.text()).toMatch(
+      /<Code>MissingAuthenticationToken<\/Code><Message>Request is missing Authentication Token</,
+    );
   });
 
   it('answers an Authorization header without a signature with IncompleteSignature', async () => {
@@ -237,7 +256,9 @@ describe('STS emulator signature checks', () => {
 
     // Assess
     expect(response.status).toBe(400);
-    expect(await response.text()).toContain("<Code>IncompleteSignature</Code><Message>Authorization header requires 'Signature' parameter.");
+    expect(await response.text()).toContain(
+      "<Code>IncompleteSignature</Code><Message>Authorization header requires 'Signature' parameter.",
+    );
   });
 });
 
@@ -385,7 +406,9 @@ describe('STS emulator AssumeRole', () => {
       name: 'AccessDenied',
       message: `User: ${user.arn} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${ACCOUNT}:role/missing`,
     });
-    await expect(assumeRole(user, { RoleArn: 'arn:aws:iam::12345:role/short-account' })).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(assumeRole(user, { RoleArn: 'arn:aws:iam::12345:role/short-account' })).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
   });
 
   it('requires the ExternalId the role was created with', async () => {
@@ -439,7 +462,9 @@ describe('STS emulator GetSessionToken', () => {
   });
 
   it('accepts the 36-hour maximum', async () => {
-    await expect(client(user).send(new GetSessionTokenCommand({ DurationSeconds: 129_600 }))).resolves.toHaveProperty('Credentials');
+    await expect(client(user).send(new GetSessionTokenCommand({ DurationSeconds: 129_600 }))).resolves.toHaveProperty(
+      'Credentials',
+    );
   });
 });
 
@@ -454,12 +479,18 @@ describe('STS emulator test controls', () => {
     const verifiable = (await assumeRole(user)).Credentials!;
 
     // Assess
-    const asCredentials = (c: typeof unverifiable) => ({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! });
+    const asCredentials = (c: typeof unverifiable) => ({
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+    });
     await expect(whoAmI(asCredentials(unverifiable))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
     await expect(whoAmI(asCredentials(verifiable))).resolves.toHaveProperty('Arn');
     expect(sts.issuedCredentials.map((c) => c.accessKeyId)).toEqual([unverifiable.AccessKeyId, verifiable.AccessKeyId]);
     expect(sts.credentialsFor(unverifiable.AccessKeyId!)).toBeUndefined();
-    expect(sts.credentialsFor(verifiable.AccessKeyId!)).toMatchObject({ arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s3-ingest/rotation` });
+    expect(sts.credentialsFor(verifiable.AccessKeyId!)).toMatchObject({
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/s3-ingest/rotation`,
+    });
   });
 
   it('answers an action it does not implement with InvalidAction', async () => {
@@ -492,7 +523,11 @@ describe('STS emulator test controls', () => {
 
     // Act / Assess
     await expect(whoAmI(user)).resolves.toHaveProperty('Arn'); // other actions are not matched
-    await expect(assumeRole(user)).rejects.toMatchObject({ name: 'Throttling', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+    await expect(assumeRole(user)).rejects.toMatchObject({
+      name: 'Throttling',
+      message: 'Rate exceeded',
+      $metadata: { httpStatusCode: 400 },
+    });
     expect(sts.issuedCredentials).toHaveLength(0);
     await expect(assumeRole(user)).resolves.toHaveProperty('Credentials');
     expect(sts.requests.map((r) => r.action)).toEqual(['GetCallerIdentity', 'AssumeRole', 'AssumeRole']);
@@ -537,18 +572,21 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
   it.each([
     ['AssumeRole', (policy: string) => assumeRole(user, { Policy: policy })],
     ['GetFederationToken', (policy: string) => federationToken(user, { Policy: policy })],
-  ])('%s refuses a policy of 2049 characters with ValidationError (the parameter allows 2048), issuing nothing', async (_action, call) => {
-    sts.createRole({ roleArn: TARGET_ROLE });
+  ])(
+    '%s refuses a policy of 2049 characters with ValidationError (the parameter allows 2048), issuing nothing',
+    async (_action, call) => {
+      sts.createRole({ roleArn: TARGET_ROLE });
 
-    await expect(call(policyOfLength(2049))).rejects.toMatchObject({
-      name: 'ValidationError',
-      message: expect.stringMatching(
-        /^1 validation error detected: Value '\{.*\}' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048$/,
-      ),
-      $metadata: { httpStatusCode: 400 },
-    });
-    expect(sts.issuedCredentials).toHaveLength(0);
-  });
+      await expect(call(policyOfLength(2049))).rejects.toMatchObject({
+        name: 'ValidationError',
+        message: expect.stringMatching(
+          /^1 validation error detected: Value '\{.*\}' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048$/,
+        ),
+        $metadata: { httpStatusCode: 400 },
+      });
+      expect(sts.issuedCredentials).toHaveLength(0);
+    },
+  );
 
   it.each([
     ['is not JSON', '{"Version":"2012-10-17",', 'Syntax errors in policy.'],
@@ -560,9 +598,21 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
       '{"Version":"2024-01-01","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}',
       'The policy must contain a valid version string',
     ],
-    ['has a statement without Effect', '{"Version":"2012-10-17","Statement":[{"Action":"s3:*","Resource":"*"}]}', 'Missing required field Effect'],
-    ['has a statement without Action', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}', 'Missing required field Action'],
-    ['has a statement without Resource', '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]}', 'Missing required field Resource'],
+    [
+      'has a statement without Effect',
+      '{"Version":"2012-10-17","Statement":[{"Action":"s3:*","Resource":"*"}]}',
+      'Missing required field Effect',
+    ],
+    [
+      'has a statement without Action',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}',
+      'Missing required field Action',
+    ],
+    [
+      'has a statement without Resource',
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*"}]}',
+      'Missing required field Resource',
+    ],
     [
       'names a principal',
       '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}]}',
@@ -576,16 +626,18 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
       message: expect.stringContaining(message),
       $metadata: { httpStatusCode: 400 },
     });
-    await expect(federationToken(user, { Policy: policy })).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
+    await expect(federationToken(user, { Policy: policy })).rejects.toMatchObject({
+      name: 'MalformedPolicyDocumentException',
+    });
     expect(sts.issuedCredentials).toHaveLength(0);
   });
 
   it('accepts a policy without Version (IAM reads it as 2008-10-17) and a single Statement object', async () => {
     sts.createRole({ roleArn: TARGET_ROLE });
 
-    await expect(assumeRole(user, { Policy: '{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}' })).resolves.toHaveProperty(
-      'Credentials',
-    );
+    await expect(
+      assumeRole(user, { Policy: '{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}' }),
+    ).resolves.toHaveProperty('Credentials');
   });
 
   it('refuses characters the parameter does not allow (above \\u00FF) with ValidationError', async () => {
@@ -593,13 +645,17 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
 
     await expect(assumeRole(user, { Policy: POLICY.replace('crm/daily', '日次') })).rejects.toMatchObject({
       name: 'ValidationError',
-      message: expect.stringContaining("at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern"),
+      message: expect.stringContaining(
+        "at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern",
+      ),
     });
   });
 
   it("answers with AWS's XML error body and code (the SDK names it MalformedPolicyDocumentException)", async () => {
     // Prepare: a request the SDK signed, sent again as it was, to read the raw answer.
-    await expect(federationToken(user, { Policy: '{' })).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
+    await expect(federationToken(user, { Policy: '{' })).rejects.toMatchObject({
+      name: 'MalformedPolicyDocumentException',
+    });
     const request = sts.requests.at(-1)!;
 
     // Act
@@ -627,7 +683,10 @@ describe('STS emulator GetFederationToken', () => {
     expect(credentials.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
     expect(credentials.Expiration!.getTime() - before).toBeGreaterThanOrEqual(3_600_000);
     expect(credentials.Expiration!.getTime() - before).toBeLessThan(3_602_000);
-    expect(result.FederatedUser).toEqual({ Arn: `arn:aws:sts::${ACCOUNT}:federated-user/aep-4cb0c374`, FederatedUserId: `${ACCOUNT}:aep-4cb0c374` });
+    expect(result.FederatedUser).toEqual({
+      Arn: `arn:aws:sts::${ACCOUNT}:federated-user/aep-4cb0c374`,
+      FederatedUserId: `${ACCOUNT}:aep-4cb0c374`,
+    });
     expect(sts.policyOf(credentials.AccessKeyId!)).toBe(POLICY);
     await expect(whoAmI(asCredentials(credentials))).resolves.toMatchObject({
       Arn: `arn:aws:sts::${ACCOUNT}:federated-user/aep-4cb0c374`,
@@ -668,13 +727,19 @@ describe('STS emulator GetFederationToken', () => {
   });
 
   it('accepts a Name of 2 and of 32 characters of [\\w+=,.@-]', async () => {
-    await expect(federationToken(user, { Name: 'ab' })).resolves.toHaveProperty('FederatedUser.Arn', `arn:aws:sts::${ACCOUNT}:federated-user/ab`);
+    await expect(federationToken(user, { Name: 'ab' })).resolves.toHaveProperty(
+      'FederatedUser.Arn',
+      `arn:aws:sts::${ACCOUNT}:federated-user/ab`,
+    );
     await expect(federationToken(user, { Name: 'a+=,.@-_'.padEnd(32, '9') })).resolves.toHaveProperty('Credentials');
   });
 
   it.each([
     ['role-session credentials (Lambda, AssumeRole)', () => sts.issueRoleSession(FUNCTION_ROLE)],
-    ['GetSessionToken credentials', async () => asCredentials((await client(user).send(new GetSessionTokenCommand({}))).Credentials)],
+    [
+      'GetSessionToken credentials',
+      async () => asCredentials((await client(user).send(new GetSessionTokenCommand({}))).Credentials),
+    ],
     ['federated credentials', async () => asCredentials((await federationToken(user)).Credentials)],
   ])('refuses %s with AccessDenied: only long-term IAM user keys may call it', async (_case, credentialsOf) => {
     const credentials = await credentialsOf();
@@ -704,7 +769,9 @@ describe('STS emulator federated credentials', () => {
       message: `User: ${federatedArn} is not authorized to perform: sts:AssumeRole on resource: ${TARGET_ROLE}`,
       $metadata: { httpStatusCode: 403 },
     });
-    await expect(assumeRole(federated, { RoleArn: `${TARGET_ROLE}-2` })).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(assumeRole(federated, { RoleArn: `${TARGET_ROLE}-2` })).rejects.toMatchObject({
+      name: 'AccessDenied',
+    });
     await expect(client(federated).send(new GetSessionTokenCommand({}))).rejects.toMatchObject({
       name: 'AccessDenied',
       message: 'Cannot call GetSessionToken with session credentials',

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { AdobeConsoleClient, AdobeConsoleError } from '../../../lambda/adobe-console-client.js';
 import { AdobeSecretRotationError, describeAdobeClientSecrets } from '../../../lambda/adobe-client-secrets.js';
 import { adobeCredentialsSchema } from '../../../lambda/secrets.js';
-import { currentAdobeSecret, FAST_HTTP_POLICY, findSecrets, rotateAdobeSecret, useHarness, type Harness } from '../../support/index.js';
+import {
+  currentAdobeSecret,
+  FAST_HTTP_POLICY,
+  findSecrets,
+  rotateAdobeSecret,
+  useHarness,
+  type Harness,
+} from '../../support/index.js';
 
 const start = useHarness();
 
@@ -26,13 +33,20 @@ describe('describeAdobeClientSecrets', () => {
     const report = await describeAdobeClientSecrets(credentialsOf(harness), options(harness));
 
     expect(report).toMatchObject({ consoleOrgId: '53444', credentialId: '1122334', count: 1, currentUuid: only!.uuid });
-    expect(report.secrets).toEqual([expect.objectContaining({ uuid: only!.uuid, holder: 'current', createdAt: only!.createdAt })]);
+    expect(report.secrets).toEqual([
+      expect.objectContaining({ uuid: only!.uuid, holder: 'current', createdAt: only!.createdAt }),
+    ]);
     expect(findSecrets(JSON.stringify(report), harness.world.secretValues())).toEqual([]);
   });
 
   it('counts two after a failed delete, telling the current one (recorded uuid) from the leftover', async () => {
     const harness = await start({ connections: [{ sandboxName: 'prod' }] });
-    harness.world.emulators.adobeConsole.injectFault({ match: { method: 'DELETE' }, kind: 'respond', status: 500, times: 10 });
+    harness.world.emulators.adobeConsole.injectFault({
+      match: { method: 'DELETE' },
+      kind: 'respond',
+      status: 500,
+      times: 10,
+    });
     await rotateAdobeSecret(harness.world);
 
     const report = await describeAdobeClientSecrets(credentialsOf(harness), options(harness));
@@ -60,10 +74,12 @@ describe('describeAdobeClientSecrets', () => {
     const { consoleOrgId: _org, credentialId: _credential, ...withoutIds } = credentialsOf(harness);
 
     await expect(describeAdobeClientSecrets(withoutIds, options(harness))).rejects.toThrow(AdobeSecretRotationError);
-    await expect(describeAdobeClientSecrets(withoutIds, options(harness))).rejects.toThrow(/has no consoleOrgId and credentialId/);
-    await expect(describeAdobeClientSecrets({ ...credentialsOf(harness), consoleOrgId: 'acme' }, options(harness))).rejects.toThrow(
-      /consoleOrgId must be the Developer Console's numeric id/,
+    await expect(describeAdobeClientSecrets(withoutIds, options(harness))).rejects.toThrow(
+      /has no consoleOrgId and credentialId/,
     );
+    await expect(
+      describeAdobeClientSecrets({ ...credentialsOf(harness), consoleOrgId: 'acme' }, options(harness)),
+    ).rejects.toThrow(/consoleOrgId must be the Developer Console's numeric id/);
     harness.world.emulators.ims.setIoManagementApi(harness.world.adobe.clientId, false);
     await expect(describeAdobeClientSecrets(credentialsOf(harness), options(harness))).rejects.toMatchObject({
       constructor: AdobeConsoleError,

@@ -28,13 +28,19 @@ async function imsAccepts(harness: Harness, clientSecret: string): Promise<boole
   const response = await fetch(`${world.emulators.ims.url}/ims/token/v3`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: world.adobe.clientId, client_secret: clientSecret, scope: 'openid' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: world.adobe.clientId,
+      client_secret: clientSecret,
+      scope: 'openid',
+    }),
   });
   return response.status === 200;
 }
 
 const adobeSecretsOf = (harness: Harness) => harness.world.emulators.ims.clientSecrets(harness.world.adobe.clientId);
-const consoleCalls = (harness: Harness, method: string) => harness.world.emulators.adobeConsole.requests.filter((request) => request.method === method);
+const consoleCalls = (harness: Harness, method: string) =>
+  harness.world.emulators.adobeConsole.requests.filter((request) => request.method === method);
 
 describe('a full rotation', () => {
   it('adds a secret at Adobe, proves it with IMS, makes it AWSCURRENT and deletes the old one', async () => {
@@ -49,7 +55,12 @@ describe('a full rotation', () => {
 
     // Assess
     expect(rotation.outcome).toBe('succeeded');
-    expect(rotation.steps.map((step) => step.step)).toEqual(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
+    expect(rotation.steps.map((step) => step.step)).toEqual([
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+    ]);
     const after = currentAdobeSecret(world);
     const held = adobeSecretsOf(harness);
     expect(held).toHaveLength(1);
@@ -72,7 +83,13 @@ describe('a full rotation', () => {
     const testToken = world.emulators.ims.issuedTokens.find(
       (token) => token.clientSecretUuid === held[0]!.uuid && !token.scopes.includes('manage_client_secrets'),
     );
-    expect(testToken?.scopes).toEqual(['openid', 'session', 'AdobeID', 'read_organizations', 'additional_info.projectedProductContext']);
+    expect(testToken?.scopes).toEqual([
+      'openid',
+      'session',
+      'AdobeID',
+      'read_organizations',
+      'additional_info.projectedProductContext',
+    ]);
   });
 
   it('rotates again from the rotated secret, which now records its uuid', async () => {
@@ -82,7 +99,9 @@ describe('a full rotation', () => {
     const second = await rotateAdobeSecret(harness.world);
 
     expect(second.outcome).toBe('succeeded');
-    expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([currentAdobeSecret(harness.world).clientSecretUuid]);
+    expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([
+      currentAdobeSecret(harness.world).clientSecretUuid,
+    ]);
   });
 });
 
@@ -132,7 +151,11 @@ describe('a failed step', () => {
     const before = currentAdobeSecret(world);
     world.emulators.secretsManager.setRotationInvoker(async (_arn, event) => {
       if (event.Step === 'testSecret') {
-        world.emulators.ims.injectFault({ kind: 'respond', status: 401, body: { error: 'invalid_client', error_description: 'invalid client_secret' } });
+        world.emulators.ims.injectFault({
+          kind: 'respond',
+          status: 401,
+          body: { error: 'invalid_client', error_description: 'invalid client_secret' },
+        });
       }
       await world.rotationHandler(event);
     });
@@ -142,7 +165,11 @@ describe('a failed step', () => {
 
     // Assess
     expect(failed.outcome).toBe('failed');
-    expect(failed.steps.at(-1)).toMatchObject({ step: 'testSecret', ok: false, error: expect.stringContaining('failed its test') });
+    expect(failed.steps.at(-1)).toMatchObject({
+      step: 'testSecret',
+      ok: false,
+      error: expect.stringContaining('failed its test'),
+    });
     expect(currentAdobeSecret(world)).toEqual(before);
     expect(await imsAccepts(harness, world.adobe.clientSecret)).toBe(true);
     expect(adobeSecretsOf(harness)).toHaveLength(2);
@@ -151,7 +178,9 @@ describe('a failed step', () => {
 
     // Act: the next RotateSecret is refused, and that rotation is attempted again with its token.
     world.emulators.secretsManager.setRotationInvoker((_arn, event) => world.rotationHandler(event));
-    await expect(operatorSecretsManager(world).send(new RotateSecretCommand({ SecretId: world.adobe.secretId }))).rejects.toMatchObject({
+    await expect(
+      operatorSecretsManager(world).send(new RotateSecretCommand({ SecretId: world.adobe.secretId })),
+    ).rejects.toMatchObject({
       name: 'InvalidRequestException',
       message: "A previous rotation isn't complete. That rotation will be reattempted.",
     });
@@ -178,7 +207,11 @@ describe('a failed step', () => {
     const first = await rotateAdobeSecret(world);
 
     expect(first.outcome).toBe('failed');
-    expect(first.steps.at(-1)).toMatchObject({ step: 'finishSecret', ok: false, error: expect.stringContaining('the next rotation') });
+    expect(first.steps.at(-1)).toMatchObject({
+      step: 'finishSecret',
+      ok: false,
+      error: expect.stringContaining('the next rotation'),
+    });
     const current = currentAdobeSecret(world);
     expect(current.clientSecretUuid).toBeDefined();
     expect(await imsAccepts(harness, current.clientSecret as string)).toBe(true);
@@ -239,13 +272,18 @@ describe('refusals before anything changes', () => {
     const harness = await start({ connections: [{ sandboxName: 'prod' }] });
     const { world } = harness;
     const { clientId, clientSecret, orgId } = world.adobe;
-    world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ clientId, clientSecret, orgId }));
+    world.emulators.secretsManager.putSecret(
+      'aep-s3-rotator/adobe-credentials',
+      JSON.stringify({ clientId, clientSecret, orgId }),
+    );
 
     const rotation = await rotateAdobeSecret(world);
 
     expect(rotation.outcome).toBe('failed');
     expect(rotation.steps).toHaveLength(1);
-    expect(rotation.steps[0]!.error).toMatch(/has no consoleOrgId and credentialId: .*credentials\/<credentialId>.*nothing was changed/);
+    expect(rotation.steps[0]!.error).toMatch(
+      /has no consoleOrgId and credentialId: .*credentials\/<credentialId>.*nothing was changed/,
+    );
     expect(world.emulators.adobeConsole.requests).toHaveLength(0);
     await expect(harness.newHandler()(SCHEDULED_EVENT)).resolves.toMatchObject({ rotated: 1 });
   });
@@ -266,11 +304,13 @@ describe('refusals before anything changes', () => {
   it('refuses an event that is not a rotation step, and a console URL that is plain http to another host', async () => {
     const harness = await start({ connections: [{ sandboxName: 'prod' }] });
 
-    await expect(harness.world.rotationHandler({ Step: 'deleteEverything', SecretId: 'x', ClientRequestToken: 't' })).rejects.toBeInstanceOf(
-      RequestValidationError,
-    );
+    await expect(
+      harness.world.rotationHandler({ Step: 'deleteEverything', SecretId: 'x', ClientRequestToken: 't' }),
+    ).rejects.toBeInstanceOf(RequestValidationError);
     const badConfig = createAdobeSecretRotationHandler({ env: { ADOBE_CONSOLE_API_URL: 'http://api.adobe.io' } });
-    const { error } = await settle(() => badConfig({ Step: 'createSecret', SecretId: harness.world.adobe.secretId, ClientRequestToken: 't' }));
+    const { error } = await settle(() =>
+      badConfig({ Step: 'createSecret', SecretId: harness.world.adobe.secretId, ClientRequestToken: 't' }),
+    );
     expect(error).toBeInstanceOf(ConfigError);
     expect(error!.message).toContain('ADOBE_CONSOLE_API_URL: must use https://');
   });
@@ -286,7 +326,9 @@ describe('the rotator across a rotation', () => {
     const pause = pauseRotationAfter(world, 'testSecret');
 
     // Act: during (Adobe holds both secrets, AWSPENDING is stored and tested)
-    const { VersionId } = await operatorSecretsManager(world).send(new RotateSecretCommand({ SecretId: world.adobe.secretId }));
+    const { VersionId } = await operatorSecretsManager(world).send(
+      new RotateSecretCommand({ SecretId: world.adobe.secretId }),
+    );
     await pause.reached;
     const during = await rotator(SCHEDULED_EVENT);
     pause.release();
@@ -302,9 +344,13 @@ describe('the rotator across a rotation', () => {
     expect(after).toMatchObject({ rotated: 2, failed: 0 });
     // After: the container's cached token (the old secret's, now revoked) was refused, and replaced
     // once by a token IMS issued with the new secret, read in this invocation.
-    const bearerOf = (request: { headers: Record<string, string> }) => request.headers.authorization?.replace('Bearer ', '');
-    const uuidOfToken = (token: string | undefined) => world.emulators.ims.issuedTokens.find((issued) => issued.accessToken === token)?.clientSecretUuid;
-    const usedAfter = world.emulators.flowService.requests.slice(flowRequestsBefore).map((request) => uuidOfToken(bearerOf(request)));
+    const bearerOf = (request: { headers: Record<string, string> }) =>
+      request.headers.authorization?.replace('Bearer ', '');
+    const uuidOfToken = (token: string | undefined) =>
+      world.emulators.ims.issuedTokens.find((issued) => issued.accessToken === token)?.clientSecretUuid;
+    const usedAfter = world.emulators.flowService.requests
+      .slice(flowRequestsBefore)
+      .map((request) => uuidOfToken(bearerOf(request)));
     const newUuid = currentAdobeSecret(world).clientSecretUuid;
     const refused = usedAfter.filter((uuid) => uuid !== newUuid);
     expect(usedAfter[0]).not.toBe(newUuid);
@@ -313,7 +359,9 @@ describe('the rotator across a rotation', () => {
     expect(usedAfter.slice(refused.length).every((uuid) => uuid === newUuid)).toBe(true);
     // One token for the rotator with the new secret (the other is testSecret's): the refresh happened once.
     expect(
-      world.emulators.ims.issuedTokens.filter((token) => token.clientSecretUuid === newUuid && !token.scopes.includes('manage_client_secrets')),
+      world.emulators.ims.issuedTokens.filter(
+        (token) => token.clientSecretUuid === newUuid && !token.scopes.includes('manage_client_secrets'),
+      ),
     ).toHaveLength(2);
   });
 });
@@ -327,7 +375,8 @@ describe('secret hygiene', () => {
 
     // A rotation that fails its test, the retried one, one whose delete fails, and a refusal with two secrets.
     world.emulators.secretsManager.setRotationInvoker(async (_arn, event) => {
-      if (event.Step === 'testSecret') world.emulators.ims.injectFault({ kind: 'respond', status: 401, body: { error: 'invalid_client' } });
+      if (event.Step === 'testSecret')
+        world.emulators.ims.injectFault({ kind: 'respond', status: 401, body: { error: 'invalid_client' } });
       await world.rotationHandler(event);
     });
     outputs.push(JSON.stringify(await rotateAdobeSecret(world)));
@@ -339,7 +388,10 @@ describe('secret hygiene', () => {
       kind: 'respond',
       status: 400,
       // Worst case: Adobe's error quotes the request's headers, bearer token included.
-      body: (request: { headers: Record<string, string> }) => ({ error_code: '400', message: `bad request ${JSON.stringify(request.headers)}` }),
+      body: (request: { headers: Record<string, string> }) => ({
+        error_code: '400',
+        message: `bad request ${JSON.stringify(request.headers)}`,
+      }),
       times: 10,
     });
     outputs.push(JSON.stringify(await rotateAdobeSecret(world)));
@@ -349,7 +401,13 @@ describe('secret hygiene', () => {
     const { clientId, orgId, consoleOrgId, credentialId } = world.adobe;
     world.emulators.secretsManager.putSecret(
       'aep-s3-rotator/adobe-credentials',
-      JSON.stringify({ clientId, clientSecret: currentAdobeSecret(world).clientSecret, orgId, consoleOrgId, credentialId }),
+      JSON.stringify({
+        clientId,
+        clientSecret: currentAdobeSecret(world).clientSecret,
+        orgId,
+        consoleOrgId,
+        credentialId,
+      }),
     );
     outputs.push(JSON.stringify(await rotateAdobeSecret(world)));
     outputs.push(JSON.stringify(await harness.newHandler()(SCHEDULED_EVENT)));

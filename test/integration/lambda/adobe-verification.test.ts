@@ -16,12 +16,19 @@ const start = useHarness();
 const callOf = (request: RecordedRequest) => (request.path.endsWith('/explore') ? 'EXPLORE' : request.method);
 const explores = (requests: RecordedRequest[]) => requests.filter((request) => request.path.endsWith('/explore'));
 /** S3's refusal, as Flow Service relays it (the emulator's own wording). */
-const refusedByS3 = flowProblem(400, '1100-400', 'The request could not be processed. Flow provider error: Amazon S3 answered AccessDenied: Access Denied');
+const refusedByS3 = flowProblem(
+  400,
+  '1100-400',
+  'The request could not be processed. Flow provider error: Amazon S3 answered AccessDenied: Access Denied',
+);
 /** The folder every world connection declares by default: `acme-ingest-<index>/exports/<sandbox>`. */
 const FOLDER = '/acme-ingest-0/exports/prod/';
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 /** A role that may do anything in S3, and nothing in KMS. */
-const S3_ONLY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+const S3_ONLY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+});
 
 describe('after every successful PATCH', () => {
   it('lists the folder the connection declares, with the same Platform headers: listed, and with nothing listed, read not proven', async () => {
@@ -44,15 +51,23 @@ describe('after every successful PATCH', () => {
     const [get, , explore] = requests;
     expect(explore!.path).toBe(`/connections/${id}/explore`);
     expect(explore!.query).toEqual({ objectType: 'folder', object: FOLDER });
-    for (const header of ['authorization', 'x-api-key', 'x-gw-ims-org-id', 'x-sandbox-name']) expect(explore!.headers[header]).toBe(get!.headers[header]);
+    for (const header of ['authorization', 'x-api-key', 'x-gw-ims-org-id', 'x-sandbox-name'])
+      expect(explore!.headers[header]).toBe(get!.headers[header]);
   });
 
   it('reads the first file the listing shows, by a preview of its type: adobeCanRead', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', objects: ['2026/old.csv', 'notes.md', 'orders.json'] }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', objects: ['2026/old.csv', 'notes.md', 'orders.json'] }],
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, adobeCanList: true, adobeCanRead: true });
+    expect(summary.results[0]).toMatchObject({
+      status: 'rotated',
+      adobeVerified: true,
+      adobeCanList: true,
+      adobeCanRead: true,
+    });
     expect(summary.results[0]).not.toHaveProperty('adobeReadUnproven');
     const explored = explores(world.emulators.flowService.requests).map((request) => request.query);
     expect(explored).toEqual([
@@ -62,17 +77,26 @@ describe('after every successful PATCH', () => {
   });
 
   it('says read was not proven when the listing shows no file Adobe can preview', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', objects: ['2026/orders.csv', 'notes.md'] }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', objects: ['2026/orders.csv', 'notes.md'] }],
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, adobeReadUnproven: 'no-previewable-file' });
+    expect(summary.results[0]).toMatchObject({
+      status: 'rotated',
+      adobeVerified: true,
+      adobeReadUnproven: 'no-previewable-file',
+    });
     expect(explores(world.emulators.flowService.requests)).toHaveLength(1);
   });
 
   it("fails the entry when Adobe lists but cannot read a file: the SSE-KMS key is the role's blind spot, and the advice says so", async () => {
     const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod', objects: ['orders.csv'], objectsKmsKeyArn: KMS_KEY, rolePermissions: S3_ONLY }, { sandboxName: 'prod' }],
+      connections: [
+        { sandboxName: 'prod', objects: ['orders.csv'], objectsKmsKeyArn: KMS_KEY, rolePermissions: S3_ONLY },
+        { sandboxName: 'prod' },
+      ],
     });
     const id = world.connectionIds[0]!;
 
@@ -98,7 +122,12 @@ describe('after every successful PATCH', () => {
   it("fails the entry when Adobe cannot list with the new credentials, which are nonetheless in place: its etag is the PATCH's", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
     const [refused, fine] = world.connectionIds as [string, string];
-    world.emulators.flowService.injectFault({ match: { path: `/connections/${refused}/explore` }, kind: 'respond', status: 400, body: refusedByS3 });
+    world.emulators.flowService.injectFault({
+      match: { path: `/connections/${refused}/explore` },
+      kind: 'respond',
+      status: 400,
+      body: refusedByS3,
+    });
     const capture = captureOutput();
 
     const summary = await newHandler()(SCHEDULED_EVENT);
@@ -108,7 +137,14 @@ describe('after every successful PATCH', () => {
     expect(summary).toMatchObject({ rotated: 1, failed: 1 });
     const entry = summary.results[0]!;
     const stored = world.connection(refused);
-    expect(entry).toMatchObject({ connectionId: refused, status: 'failed', errorCode: '1100-400', adobeVerified: false, etag: stored.etag, attempts: 1 });
+    expect(entry).toMatchObject({
+      connectionId: refused,
+      status: 'failed',
+      errorCode: '1100-400',
+      adobeVerified: false,
+      etag: stored.etag,
+      attempts: 1,
+    });
     expect(entry.heldCredentialsExpireAt).toBe(entry.expiresAt);
     expect(entry).toMatchObject({ adobeCanList: false });
     expect(entry.error).toMatch(
@@ -117,11 +153,17 @@ describe('after every successful PATCH', () => {
     expect(entry.error).toContain('Amazon S3 answered AccessDenied: Access Denied');
     // A refused listing is about listing: no KMS advice, and S3's refusal is not a path to try again in the other form.
     expect(entry.error).not.toContain('kms');
-    expect(explores(world.emulators.flowService.requests).filter((request) => request.path.includes(refused))).toHaveLength(1);
+    expect(
+      explores(world.emulators.flowService.requests).filter((request) => request.path.includes(refused)),
+    ).toHaveLength(1);
     expect(entry).not.toHaveProperty('transient');
     // The new set is in place and works; it was not rotated again in the run.
     expect(await world.callerIdentityOf(refused)).toMatch(/assumed-role/);
-    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${refused}`)).toHaveLength(1);
+    expect(
+      world.emulators.flowService.requests.filter(
+        (request) => request.method === 'PATCH' && request.path === `/connections/${refused}`,
+      ),
+    ).toHaveLength(1);
     expect(summary.results[1]).toMatchObject({ connectionId: fine, status: 'rotated', adobeVerified: true });
     // Each connection reports its own outcome: the refused one failed, though its PATCH landed.
     const metrics = capture.jsonLines().filter((line) => '_aws' in line && 'connectionId' in line);
@@ -131,7 +173,12 @@ describe('after every successful PATCH', () => {
 
   it("retries Adobe's 5xx on the explore through got, like any request", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') });
+    world.emulators.flowService.injectFault({
+      match: { path: /\/explore$/ },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
@@ -154,8 +201,20 @@ describe('after every successful PATCH', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary).toMatchObject({ rotated: 1, failed: 0 });
-    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, attempts: 2, etag: world.connection(id).etag });
-    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'PATCH', 'EXPLORE', 'EXPLORE', 'EXPLORE', 'EXPLORE']);
+    expect(summary.results[0]).toMatchObject({
+      status: 'rotated',
+      adobeVerified: true,
+      attempts: 2,
+      etag: world.connection(id).etag,
+    });
+    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual([
+      'GET',
+      'PATCH',
+      'EXPLORE',
+      'EXPLORE',
+      'EXPLORE',
+      'EXPLORE',
+    ]);
     expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(1);
   });
 
@@ -187,9 +246,11 @@ describe('after every successful PATCH', () => {
     );
     expect(entry.error).not.toContain('ingestion would fail');
     // One PATCH: the new set is in place, only Adobe's check was asked again.
-    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH' && request.path === `/connections/${unanswered}`)).toHaveLength(
-      1,
-    );
+    expect(
+      world.emulators.flowService.requests.filter(
+        (request) => request.method === 'PATCH' && request.path === `/connections/${unanswered}`,
+      ),
+    ).toHaveLength(1);
     expect(await world.callerIdentityOf(unanswered)).toMatch(/assumed-role/);
   });
   it("says the deadline stopped Adobe's check, not that Adobe refused, when the explore outlasts the invocation", async () => {
@@ -200,7 +261,10 @@ describe('after every successful PATCH', () => {
     const endsAt = Date.now() + 1_500;
     const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
 
-    const summary = await newHandler({ deadlineMargins: { startMs: 100, stopMs: 500 } })({ connectionIds: [id] }, context as never);
+    const summary = await newHandler({ deadlineMargins: { startMs: 100, stopMs: 500 } })(
+      { connectionIds: [id] },
+      context as never,
+    );
 
     expect(Date.now()).toBeLessThan(endsAt);
     expect(summary.results[0]).toMatchObject({
@@ -219,10 +283,15 @@ describe('after every successful PATCH', () => {
 
 describe('the two path conventions', () => {
   const ledgerOf = (world: { env: Record<string, string> }) =>
-    new RotationLedger(new DynamoDBClient({ endpoint: world.env.AWS_ENDPOINT_URL_DYNAMODB, region: world.env.AWS_REGION }), WORLD_LEDGER_TABLE);
+    new RotationLedger(
+      new DynamoDBClient({ endpoint: world.env.AWS_ENDPOINT_URL_DYNAMODB, region: world.env.AWS_REGION }),
+      WORLD_LEDGER_TABLE,
+    );
 
   it('tries the relative form once when Adobe refuses the absolute one as a path, without another PATCH, and the ledger remembers it for the next run', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', explorePaths: 'relative', objects: ['orders.csv'] }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', explorePaths: 'relative', objects: ['orders.csv'] }],
+    });
     const id = world.connectionIds[0]!;
 
     const first = await newHandler()(SCHEDULED_EVENT);
@@ -231,7 +300,12 @@ describe('the two path conventions', () => {
     world.emulators.flowService.requests.length = 0;
     const second = await newHandler()(SCHEDULED_EVENT);
 
-    expect(first.results[0]).toMatchObject({ status: 'rotated', adobeCanList: true, adobeCanRead: true, exploreForm: 'relative' });
+    expect(first.results[0]).toMatchObject({
+      status: 'rotated',
+      adobeCanList: true,
+      adobeCanRead: true,
+      exploreForm: 'relative',
+    });
     expect(firstExplores).toEqual([
       { objectType: 'folder', object: FOLDER },
       { objectType: 'folder', object: '/' },
@@ -242,26 +316,63 @@ describe('the two path conventions', () => {
     expect(remembered?.lastRotation).toMatchObject({ adobeVerified: true, adobeCanRead: true });
     // The next run asks in the remembered form first.
     expect(second.results[0]).toMatchObject({ status: 'rotated', exploreForm: 'relative' });
-    expect(explores(world.emulators.flowService.requests).map((request) => request.query.object)).toEqual(['/', '/orders.csv']);
+    expect(explores(world.emulators.flowService.requests).map((request) => request.query.object)).toEqual([
+      '/',
+      '/orders.csv',
+    ]);
   });
 
   it('fails, naming both forms, when Adobe refuses the path either way', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    const invalidPath = flowProblem(400, '1100-400', 'Invalid request: object is not a path this connection can explore.');
-    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'respond', status: 400, body: invalidPath, times: 2 });
+    const invalidPath = flowProblem(
+      400,
+      '1100-400',
+      'Invalid request: object is not a path this connection can explore.',
+    );
+    world.emulators.flowService.injectFault({
+      match: { path: /\/explore$/ },
+      kind: 'respond',
+      status: 400,
+      body: invalidPath,
+      times: 2,
+    });
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 
-    expect(summary.results[0]).toMatchObject({ status: 'failed', adobeVerified: false, adobeCanList: false, errorCode: '1100-400' });
-    expect(summary.results[0]!.error).toContain("(Adobe refused the path both absolute and relative to the connection's own folder)");
-    expect(explores(world.emulators.flowService.requests).map((request) => request.query.object)).toEqual([FOLDER, '/']);
+    expect(summary.results[0]).toMatchObject({
+      status: 'failed',
+      adobeVerified: false,
+      adobeCanList: false,
+      errorCode: '1100-400',
+    });
+    expect(summary.results[0]!.error).toContain(
+      "(Adobe refused the path both absolute and relative to the connection's own folder)",
+    );
+    expect(explores(world.emulators.flowService.requests).map((request) => request.query.object)).toEqual([
+      FOLDER,
+      '/',
+    ]);
   });
 
   it("reports S3's refusal, not the path's, when the other form reaches S3 and is refused", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    const invalidPath = flowProblem(400, '1100-400', 'Invalid request: object is not a path this connection can explore.');
-    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'respond', status: 400, body: invalidPath });
-    world.emulators.flowService.injectFault({ match: { path: /\/explore$/ }, kind: 'respond', status: 400, body: refusedByS3 });
+    const invalidPath = flowProblem(
+      400,
+      '1100-400',
+      'Invalid request: object is not a path this connection can explore.',
+    );
+    world.emulators.flowService.injectFault({
+      match: { path: /\/explore$/ },
+      kind: 'respond',
+      status: 400,
+      body: invalidPath,
+    });
+    world.emulators.flowService.injectFault({
+      match: { path: /\/explore$/ },
+      kind: 'respond',
+      status: 400,
+      body: refusedByS3,
+    });
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 
@@ -276,7 +387,9 @@ describe('the two path conventions', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, exploreForm: 'absolute' });
-    expect(explores(world.emulators.flowService.requests).map((request) => request.query)).toEqual([{ objectType: 'root' }]);
+    expect(explores(world.emulators.flowService.requests).map((request) => request.query)).toEqual([
+      { objectType: 'root' },
+    ]);
   });
 });
 
@@ -287,7 +400,12 @@ describe('a dry run', () => {
 
     const summary = await newHandler()({ dryRun: true });
 
-    expect(summary.results[0]).toMatchObject({ status: 'dry-run', adobeVerified: true, adobeCanList: true, adobeReadUnproven: 'listed-nothing' });
+    expect(summary.results[0]).toMatchObject({
+      status: 'dry-run',
+      adobeVerified: true,
+      adobeCanList: true,
+      adobeReadUnproven: 'listed-nothing',
+    });
     expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'EXPLORE']);
     expect(world.connection(before.id)).toEqual(before);
   });
@@ -300,7 +418,9 @@ describe('a dry run', () => {
     const summary = await newHandler()({ dryRun: true });
 
     expect(summary.results[0]).toMatchObject({ status: 'dry-run', adobeVerified: false, adobeErrorCode: '1100-400' });
-    expect(summary.results[0]!.adobeError).toContain('Adobe could not list s3://acme-ingest-0/exports/prod/ with the credentials the connection holds now');
+    expect(summary.results[0]!.adobeError).toContain(
+      'Adobe could not list s3://acme-ingest-0/exports/prod/ with the credentials the connection holds now',
+    );
     expect(summary.results[0]!.adobeError).toContain('ExpiredToken');
   });
 });
@@ -318,15 +438,26 @@ describe('the off switch', () => {
   });
 
   it("a target entry's verifyWithAdobe: false sends no explore for that connection alone (a created role without its folder)", async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', verifyWithAdobe: false }, { sandboxName: 'prod' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', verifyWithAdobe: false }, { sandboxName: 'prod' }],
+    });
     const [unchecked, checked] = world.connectionIds as [string, string];
 
     const rotated = await newHandler()(SCHEDULED_EVENT);
     const planned = await newHandler()({ dryRun: true });
 
-    expect(rotated.results.find((result) => result.connectionId === unchecked)).toMatchObject({ status: 'rotated', adobeVerified: false });
-    expect(rotated.results.find((result) => result.connectionId === checked)).toMatchObject({ status: 'rotated', adobeVerified: true });
-    expect(planned.results.find((result) => result.connectionId === unchecked)).toMatchObject({ status: 'dry-run', adobeVerified: false });
+    expect(rotated.results.find((result) => result.connectionId === unchecked)).toMatchObject({
+      status: 'rotated',
+      adobeVerified: false,
+    });
+    expect(rotated.results.find((result) => result.connectionId === checked)).toMatchObject({
+      status: 'rotated',
+      adobeVerified: true,
+    });
+    expect(planned.results.find((result) => result.connectionId === unchecked)).toMatchObject({
+      status: 'dry-run',
+      adobeVerified: false,
+    });
     expect(explores(world.emulators.flowService.requests).map((request) => request.path)).toEqual([
       `/connections/${checked}/explore`,
       `/connections/${checked}/explore`,
@@ -345,7 +476,9 @@ describe('the off switch', () => {
 
 describe("the bucket's owner (bucketAccount)", () => {
   it('lets Adobe read the bucket its account owns: the session policy STS received requires s3:ResourceAccount', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', bucketAccount: '123456789012' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', bucketAccount: '123456789012' }],
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
@@ -357,7 +490,14 @@ describe("the bucket's owner (bucketAccount)", () => {
 
   it('keeps a bucket of the same name in another account unreadable: Adobe is refused, and the entry fails', async () => {
     const { newHandler } = await start({
-      connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', bucketAccount: '123456789012', bucketOwner: '999988887777' }],
+      connections: [
+        {
+          sandboxName: 'prod',
+          bucketName: 'acme-aep-landing',
+          bucketAccount: '123456789012',
+          bucketOwner: '999988887777',
+        },
+      ],
     });
 
     const summary = await newHandler()(SCHEDULED_EVENT);

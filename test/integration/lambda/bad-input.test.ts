@@ -8,12 +8,15 @@ import { settle, startHarness, type Harness } from '../../support/index.js';
 
 let harness: Harness;
 beforeAll(async () => {
-  harness = await startHarness({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev', method: 'get-session-token' }] });
+  harness = await startHarness({
+    connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev', method: 'get-session-token' }],
+  });
 });
 afterAll(() => harness.close());
 
 const ROLE = 'arn:aws:iam::123456789012:role/aep-s3-ingest-0';
-const target = (world: World, overrides: Record<string, unknown>) => JSON.stringify([{ ...world.targets[0], ...overrides }]);
+const target = (world: World, overrides: Record<string, unknown>) =>
+  JSON.stringify([{ ...world.targets[0], ...overrides }]);
 
 const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | undefined>, string]> = [
   ['no Adobe secret id', () => ({ ADOBE_CREDENTIALS_SECRET_ID: '' }), 'ADOBE_CREDENTIALS_SECRET_ID: is required'],
@@ -28,7 +31,11 @@ const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | unde
     () => ({ ROTATION_TARGETS: undefined, ROTATION_TARGETS_FILE: '/nonexistent/targets.json' }),
     'ROTATION_TARGETS_FILE: cannot read "/nonexistent/targets.json" (ENOENT)',
   ],
-  ['targets that are not JSON', () => ({ ROTATION_TARGETS: "[{connectionId: 'x'}]" }), 'ROTATION_TARGETS: is not valid JSON'],
+  [
+    'targets that are not JSON',
+    () => ({ ROTATION_TARGETS: "[{connectionId: 'x'}]" }),
+    'ROTATION_TARGETS: is not valid JSON',
+  ],
   [
     'a connectionId that is not a uuid',
     (w) => ({ ROTATION_TARGETS: target(w, { connectionId: 'my-connection' }) }),
@@ -64,7 +71,11 @@ const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | unde
     (w) => ({ ROTATION_TARGETS: target(w, { durationSeconds: 7200 }) }),
     'ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600, the cap AWS sets on role chaining',
   ],
-  ['a misspelt field', (w) => ({ ROTATION_TARGETS: target(w, { durationSecs: 900 }) }), 'ROTATION_TARGETS[0]: unknown field(s) durationSecs'],
+  [
+    'a misspelt field',
+    (w) => ({ ROTATION_TARGETS: target(w, { durationSecs: 900 }) }),
+    'ROTATION_TARGETS[0]: unknown field(s) durationSecs',
+  ],
   [
     'neither roleArn nor userCredentialsSecretId',
     (w) => ({ ROTATION_TARGETS: target(w, { roleArn: undefined, externalId: undefined }) }),
@@ -78,7 +89,12 @@ const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | unde
   [
     'GetFederationToken without a bucket',
     (w) => ({
-      ROTATION_TARGETS: target(w, { roleArn: undefined, externalId: undefined, userCredentialsSecretId: 'aep/user', method: 'get-federation-token' }),
+      ROTATION_TARGETS: target(w, {
+        roleArn: undefined,
+        externalId: undefined,
+        userCredentialsSecretId: 'aep/user',
+        method: 'get-federation-token',
+      }),
     }),
     'ROTATION_TARGETS[0].bucketName: is required with "method": "get-federation-token"',
   ],
@@ -92,8 +108,16 @@ const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | unde
     () => ({ FLOW_SERVICE_URL: 'http://platform.adobe.io/data/foundation/flowservice' }),
     'FLOW_SERVICE_URL: must use https://',
   ],
-  ['http:// to a remote IMS', () => ({ ADOBE_IMS_URL: 'http://ims-na1.adobelogin.com' }), 'ADOBE_IMS_URL: must use https://'],
-  ['a concurrency of 1000', () => ({ ROTATION_CONCURRENCY: '1000' }), 'ROTATION_CONCURRENCY: must be a whole number from 1 to 64'],
+  [
+    'http:// to a remote IMS',
+    () => ({ ADOBE_IMS_URL: 'http://ims-na1.adobelogin.com' }),
+    'ADOBE_IMS_URL: must use https://',
+  ],
+  [
+    'a concurrency of 1000',
+    () => ({ ROTATION_CONCURRENCY: '1000' }),
+    'ROTATION_CONCURRENCY: must be a whole number from 1 to 64',
+  ],
   [
     'an oversized target list',
     () => ({
@@ -110,8 +134,16 @@ const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | unde
 ];
 
 const BAD_EVENTS: Array<[string, (world: World) => unknown, string]> = [
-  ['connectionIds as a string', (w) => ({ connectionIds: w.connectionIds[0] }), 'connectionIds: must be an array of connection ids'],
-  ['a connection id that is not a uuid', () => ({ connectionIds: ['prod-orders'] }), 'connectionIds[0]: must be a connection id (uuid)'],
+  [
+    'connectionIds as a string',
+    (w) => ({ connectionIds: w.connectionIds[0] }),
+    'connectionIds: must be an array of connection ids',
+  ],
+  [
+    'a connection id that is not a uuid',
+    () => ({ connectionIds: ['prod-orders'] }),
+    'connectionIds[0]: must be a connection id (uuid)',
+  ],
   ['an empty connectionIds', () => ({ connectionIds: [] }), 'connectionIds: must list at least one connection id'],
   [
     'an unknown connection',
@@ -129,44 +161,69 @@ const BAD_EVENTS: Array<[string, (world: World) => unknown, string]> = [
 
 function expectNothingTouched(world: World, before: Array<{ etag: string }>) {
   expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH')).toHaveLength(0);
-  expect(world.connectionIds.map((id) => world.connection(id).etag)).toEqual(before.map((connection) => connection.etag));
+  expect(world.connectionIds.map((id) => world.connection(id).etag)).toEqual(
+    before.map((connection) => connection.etag),
+  );
 }
 
 describe('bad configuration', () => {
-  it.each(BAD_CONFIGS)('%s: a clear error naming the field, and nothing is contacted', async (_name, overrides, expected) => {
-    const { world } = harness;
-    const before = world.connectionIds.map((id) => world.connection(id));
-    const trafficBefore = world.emulators.flowService.requests.length + world.emulators.sts.requests.length + world.emulators.ims.requests.length;
+  it.each(BAD_CONFIGS)(
+    '%s: a clear error naming the field, and nothing is contacted',
+    async (_name, overrides, expected) => {
+      const { world } = harness;
+      const before = world.connectionIds.map((id) => world.connection(id));
+      const trafficBefore =
+        world.emulators.flowService.requests.length +
+        world.emulators.sts.requests.length +
+        world.emulators.ims.requests.length;
 
-    const { error } = await settle(() => harness.newHandler({ env: overrides(world) })({ version: '0', source: 'aws.scheduler' }));
+      const { error } = await settle(() =>
+        harness.newHandler({ env: overrides(world) })({ version: '0', source: 'aws.scheduler' }),
+      );
 
-    expect(error?.name).toBe('ConfigError');
-    expect(error!.message).toContain(expected);
-    expect(world.emulators.flowService.requests.length + world.emulators.sts.requests.length + world.emulators.ims.requests.length).toBe(trafficBefore);
-    expectNothingTouched(world, before);
-  });
+      expect(error?.name).toBe('ConfigError');
+      expect(error!.message).toContain(expected);
+      expect(
+        world.emulators.flowService.requests.length +
+          world.emulators.sts.requests.length +
+          world.emulators.ims.requests.length,
+      ).toBe(trafficBefore);
+      expectNothingTouched(world, before);
+    },
+  );
 });
 
 describe('bad events', () => {
-  it.each(BAD_EVENTS)('%s: a clear error naming the field, and nothing is contacted', async (_name, event, expected) => {
-    const { world } = harness;
-    const before = world.connectionIds.map((id) => world.connection(id));
-    const trafficBefore = world.emulators.flowService.requests.length + world.emulators.sts.requests.length;
+  it.each(BAD_EVENTS)(
+    '%s: a clear error naming the field, and nothing is contacted',
+    async (_name, event, expected) => {
+      const { world } = harness;
+      const before = world.connectionIds.map((id) => world.connection(id));
+      const trafficBefore = world.emulators.flowService.requests.length + world.emulators.sts.requests.length;
 
-    const { error } = await settle(() => harness.newHandler()(event(world)));
+      const { error } = await settle(() => harness.newHandler()(event(world)));
 
-    expect(error?.name).toBe('RequestValidationError');
-    expect(error!.message).toContain(expected);
-    expect(world.emulators.flowService.requests.length + world.emulators.sts.requests.length).toBe(trafficBefore);
-    expectNothingTouched(world, before);
-  });
+      expect(error?.name).toBe('RequestValidationError');
+      expect(error!.message).toContain(expected);
+      expect(world.emulators.flowService.requests.length + world.emulators.sts.requests.length).toBe(trafficBefore);
+      expectNothingTouched(world, before);
+    },
+  );
 });
 
 describe('bad secrets', () => {
   it.each([
     ['an Adobe secret that is a JSON array', '[1,2]', 'Adobe credentials secret'],
-    ['an org id without @AdobeOrg', JSON.stringify({ clientId: 'c', clientSecret: 's', orgId: 'ABC123' }), 'orgId must be an IMS org id ending in @AdobeOrg'],
-    ['an empty client id', JSON.stringify({ clientId: '', clientSecret: 's', orgId: 'ABC@AdobeOrg' }), 'clientId must be a non-empty string'],
+    [
+      'an org id without @AdobeOrg',
+      JSON.stringify({ clientId: 'c', clientSecret: 's', orgId: 'ABC123' }),
+      'orgId must be an IMS org id ending in @AdobeOrg',
+    ],
+    [
+      'an empty client id',
+      JSON.stringify({ clientId: '', clientSecret: 's', orgId: 'ABC@AdobeOrg' }),
+      'clientId must be a non-empty string',
+    ],
     [
       'scopes that are not a string',
       JSON.stringify({ clientId: 'c', clientSecret: 's', orgId: 'ABC@AdobeOrg', scopes: ['openid'] }),
@@ -178,7 +235,9 @@ describe('bad secrets', () => {
     const name = `bad-adobe-${Math.random().toString(36).slice(2)}`;
     const secretId = world.emulators.secretsManager.putSecret(name, secretString);
 
-    const { error } = await settle(() => harness.newHandler({ env: { ADOBE_CREDENTIALS_SECRET_ID: secretId } })({ version: '0', source: 'aws.scheduler' }));
+    const { error } = await settle(() =>
+      harness.newHandler({ env: { ADOBE_CREDENTIALS_SECRET_ID: secretId } })({ version: '0', source: 'aws.scheduler' }),
+    );
 
     expect(error?.name).toBe('RotationFailedError');
     expect(error!.message).toMatch(/^2 of 2 connections failed to rotate: /);
@@ -197,12 +256,18 @@ describe('bad secrets', () => {
       JSON.stringify({ clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID', clientSecret: generated }),
     );
 
-    const { error } = await settle(() => harness.newHandler({ env: { ADOBE_CREDENTIALS_SECRET_ID: name } })({ version: '0', source: 'aws.scheduler' }));
+    const { error } = await settle(() =>
+      harness.newHandler({ env: { ADOBE_CREDENTIALS_SECRET_ID: name } })({ version: '0', source: 'aws.scheduler' }),
+    );
 
     expect(error?.name).toBe('RotationFailedError');
-    expect(error!.message).toContain(`Adobe credentials secret "${arn}" (name ${name}) still holds the placeholder the stack created`);
+    expect(error!.message).toContain(
+      `Adobe credentials secret "${arn}" (name ${name}) still holds the placeholder the stack created`,
+    );
     expect(error!.message).toContain(`put-secret-value --secret-id ${arn}`);
-    expect(error!.message).toContain('renaming or nesting the S3CredentialRotator construct makes CloudFormation create a new one');
+    expect(error!.message).toContain(
+      'renaming or nesting the S3CredentialRotator construct makes CloudFormation create a new one',
+    );
     expect(error!.message).not.toContain(generated);
     expectNothingTouched(world, before);
   });

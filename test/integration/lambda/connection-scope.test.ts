@@ -11,7 +11,15 @@ const start = useHarness();
 describe("the connection's own bucket and folder", () => {
   it('fails a target narrowed to another folder before minting, patches nothing, and rotates the others', async () => {
     const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod', bucketName: 'acme-landing', folderPath: 'crm/weekly', connectionFolderPath: 'crm/daily' }, { sandboxName: 'prod' }],
+      connections: [
+        {
+          sandboxName: 'prod',
+          bucketName: 'acme-landing',
+          folderPath: 'crm/weekly',
+          connectionFolderPath: 'crm/daily',
+        },
+        { sandboxName: 'prod' },
+      ],
     });
     const [mismatched, fine] = world.connectionIds as [string, string];
     const before = world.connection(mismatched);
@@ -19,7 +27,12 @@ describe("the connection's own bucket and folder", () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary).toMatchObject({ rotated: 1, failed: 1 });
-    expect(summary.results[0]).toMatchObject({ connectionId: mismatched, status: 'failed', errorCode: 'CONNECTION_SCOPE_MISMATCH', attempts: 1 });
+    expect(summary.results[0]).toMatchObject({
+      connectionId: mismatched,
+      status: 'failed',
+      errorCode: 'CONNECTION_SCOPE_MISMATCH',
+      attempts: 1,
+    });
     expect(summary.results[0]!.error).toBe(
       `connection ${mismatched} reads s3://acme-landing/crm/daily/ (its bucketName and folderPath), but the target narrows its credentials to ` +
         "s3://acme-landing/crm/weekly/, which does not contain it; nothing was minted or patched: change the target's bucketName/folderPath to contain it, " +
@@ -35,7 +48,9 @@ describe("the connection's own bucket and folder", () => {
   });
 
   it('reports the mismatch on a dry run, as a failed entry, with nothing minted', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', bucketName: 'other-bucket', connectionBucketName: 'acme-landing' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', bucketName: 'other-bucket', connectionBucketName: 'acme-landing' }],
+    });
 
     const summary = await newHandler()({ dryRun: true });
 
@@ -46,12 +61,21 @@ describe("the connection's own bucket and folder", () => {
   });
 
   it("accepts a target whose bucket contains the connection's folder, and asks Adobe for the connection's folder", async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', bucketName: 'acme-landing', connectionFolderPath: 'crm/daily' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', bucketName: 'acme-landing', connectionFolderPath: 'crm/daily' }],
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(summary.results[0]).toMatchObject({ status: 'rotated', narrowedTo: 's3://acme-landing/', narrowedFrom: 'target', adobeVerified: true });
-    const explored = world.emulators.flowService.requests.filter((request) => request.path.endsWith('/explore')).map((request) => request.query.object);
+    expect(summary.results[0]).toMatchObject({
+      status: 'rotated',
+      narrowedTo: 's3://acme-landing/',
+      narrowedFrom: 'target',
+      adobeVerified: true,
+    });
+    const explored = world.emulators.flowService.requests
+      .filter((request) => request.path.endsWith('/explore'))
+      .map((request) => request.query.object);
     expect(explored).toEqual(['/acme-landing/crm/daily/']);
   });
 
@@ -66,7 +90,12 @@ describe("the connection's own bucket and folder", () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     for (const result of summary.results) {
-      expect(result).toMatchObject({ status: 'rotated', narrowedFrom: 'connection', adobeCanList: true, adobeCanRead: true });
+      expect(result).toMatchObject({
+        status: 'rotated',
+        narrowedFrom: 'connection',
+        adobeCanList: true,
+        adobeCanRead: true,
+      });
     }
   });
 });

@@ -34,7 +34,8 @@ const invocation = (world: World) => ({
   redactor: invocationRedactor(),
 });
 
-const verifications = (world: World) => world.emulators.sts.requests.filter((request) => request.action === 'GetCallerIdentity');
+const verifications = (world: World) =>
+  world.emulators.sts.requests.filter((request) => request.action === 'GetCallerIdentity');
 const signerKeyOf = (authorization: string | undefined) => /Credential=([A-Z0-9]+)\//.exec(authorization ?? '')?.[1];
 
 describe('CredentialMinter', () => {
@@ -48,7 +49,9 @@ describe('CredentialMinter', () => {
       expect.arrayContaining(minted.map((set) => set.accessKeyId)),
     );
     for (const [index, set] of minted.entries()) {
-      expect(set.identityArn).toMatch(new RegExp(`:assumed-role/aep-s3-ingest-${index}/aep-s3-rotator-${targets[index]!.connectionId}$`));
+      expect(set.identityArn).toMatch(
+        new RegExp(`:assumed-role/aep-s3-ingest-${index}/aep-s3-rotator-${targets[index]!.connectionId}$`),
+      );
     }
   });
 
@@ -101,10 +104,13 @@ describe('federatedUserName', () => {
     ['4cb0c374-d3bb-4557-b139-5712880adc55', 'aep-4cb0c374d3bb4557b1395712880a'],
     ['4CB0C374-D3BB-4557-B139-5712880ADC55', 'aep-4cb0c374d3bb4557b1395712880a'],
     ['9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', 'aep-9e0f2c1a7b3d4e5f8a6b1c2d3e4f'],
-  ])('names the federated user of connection %s %s: 32 characters AWS accepts, the same every time', (connectionId, name) => {
-    expect(federatedUserName(connectionId)).toBe(name);
-    expect(name).toMatch(/^[\w+=,.@-]{2,32}$/);
-  });
+  ])(
+    'names the federated user of connection %s %s: 32 characters AWS accepts, the same every time',
+    (connectionId, name) => {
+      expect(federatedUserName(connectionId)).toBe(name);
+      expect(name).toMatch(/^[\w+=,.@-]{2,32}$/);
+    },
+  );
 });
 
 describe('federatedUserArn', () => {
@@ -130,10 +136,20 @@ describe('the session policy of a narrowed AssumeRole', () => {
     });
     try {
       const [target] = parseTargets(
-        [{ connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn, bucketName: 'acme-landing', folderPath: 'crm/daily' }],
+        [
+          {
+            connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            roleArn,
+            bucketName: 'acme-landing',
+            folderPath: 'crm/daily',
+          },
+        ],
         'ROTATION_TARGETS',
       ).targets;
-      await expect(new CredentialMinter().mint(target!, { secrets: { userKeys: vi.fn() }, redactor: invocationRedactor() })).rejects.toThrow('Stopped');
+      await expect(
+        new CredentialMinter().mint(target!, { secrets: { userKeys: vi.fn() }, redactor: invocationRedactor() }),
+      ).rejects.toThrow('Stopped');
     } finally {
       send.mockRestore();
     }

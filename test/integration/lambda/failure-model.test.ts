@@ -30,13 +30,20 @@ function metricValues(lines: Array<Record<string, unknown>>, name: string): numb
 
 describe('a scheduled run', () => {
   it('with one permanently failing connection mints and patches each healthy one exactly once, and resolves', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', patchEnabled: false }, { sandboxName: 'dev' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', patchEnabled: false }, { sandboxName: 'dev' }],
+    });
     const [ok1, bad, ok2] = world.connectionIds as [string, string, string];
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary).toMatchObject({ rotated: 2, failed: 1, skipped: 0, dryRun: false });
-    expect(summary.results[1]).toMatchObject({ connectionId: bad, status: 'failed', errorCode: '1445-400', attempts: 1 });
+    expect(summary.results[1]).toMatchObject({
+      connectionId: bad,
+      status: 'failed',
+      errorCode: '1445-400',
+      attempts: 1,
+    });
     const requests = world.emulators.flowService.requests;
     expect(patchesOf(requests, ok1)).toHaveLength(1);
     expect(patchesOf(requests, ok2)).toHaveLength(1);
@@ -62,7 +69,9 @@ describe('a scheduled run', () => {
     expect(error!.message).toContain(
       `${first} (sandbox prod): Flow Service PATCH /connections/${first} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`,
     );
-    expect(error!.message).toContain(`${second} (sandbox dev): Flow Service PATCH /connections/${second} failed with HTTP 400 (1416-400)`);
+    expect(error!.message).toContain(
+      `${second} (sandbox dev): Flow Service PATCH /connections/${second} failed with HTTP 400 (1416-400)`,
+    );
   });
 
   it('in which nothing failed resolves, also when every connection was skipped', async () => {
@@ -102,7 +111,11 @@ describe('a manual request', () => {
     const summary = await newHandler()({ dryRun: true });
 
     expect(summary).toMatchObject({ rotated: 0, failed: 1, dryRun: true });
-    expect(summary.results[0]).toMatchObject({ status: 'failed', errorCode: '1101-404', error: expect.stringContaining('Connection not found') });
+    expect(summary.results[0]).toMatchObject({
+      status: 'failed',
+      errorCode: '1101-404',
+      error: expect.stringContaining('Connection not found'),
+    });
   });
 
   it('resolves with every row failed when the Adobe secret is invalid: that is not the request or the configuration', async () => {
@@ -119,7 +132,9 @@ describe('a manual request', () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
 
     const badRequest = await settle(() => newHandler()({ connectionIds: ['not-a-uuid'] }));
-    const badConfig = await settle(() => newHandler({ env: { ROTATION_CONCURRENCY: '0' } })({ connectionIds: world.connectionIds }));
+    const badConfig = await settle(() =>
+      newHandler({ env: { ROTATION_CONCURRENCY: '0' } })({ connectionIds: world.connectionIds }),
+    );
 
     expect(badRequest.error).toBeInstanceOf(RequestValidationError);
     expect(badRequest.error!.message).toContain('connectionIds[0]: must be a connection id');
@@ -147,18 +162,27 @@ describe('one more attempt at the end of the run', () => {
     capture.restore();
 
     expect(summary).toMatchObject({ rotated: 2, failed: 0 });
-    expect(summary.results[0]).toMatchObject({ connectionId: flaky, status: 'rotated', attempts: 2, etag: world.connection(flaky).etag });
+    expect(summary.results[0]).toMatchObject({
+      connectionId: flaky,
+      status: 'rotated',
+      attempts: 2,
+      etag: world.connection(flaky).etag,
+    });
     expect(summary.results[1]).toMatchObject({ connectionId: steady, status: 'rotated', attempts: 1 });
     expect(patchesOf(world.emulators.flowService.requests, flaky)).toHaveLength(4);
     expect(await world.callerIdentityOf(flaky)).toMatch(/:assumed-role\//);
     // The second attempt starts after every first attempt finished, and the log says why.
     const lines = capture.jsonLines();
-    const retryNote = lines.findIndex((line) => line.message === 'connection failed for a reason that may pass; one more attempt at the end of the run');
+    const retryNote = lines.findIndex(
+      (line) => line.message === 'connection failed for a reason that may pass; one more attempt at the end of the run',
+    );
     const steadyDone = lines.findIndex((line) => line.message === 'connection rotated' && line.connectionId === steady);
     expect(retryNote).toBeGreaterThan(steadyDone);
     expect(lines[retryNote]).toMatchObject({ connectionId: flaky, errorCode: '1103-503' });
     // One outcome line and one count per connection, whatever the attempts.
-    expect(lines.filter((line) => line.message === 'connection rotated' && line.connectionId === flaky)).toHaveLength(1);
+    expect(lines.filter((line) => line.message === 'connection rotated' && line.connectionId === flaky)).toHaveLength(
+      1,
+    );
     expect(metricValues(lines, 'RotationSucceeded')).toEqual([1, 1]);
   });
 
@@ -203,7 +227,11 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
   it('without a ledger, reports what a failed connection still holds when Flow Service says the rotator wrote it, and 0 when someone else did', async () => {
     const { world, newHandler } = await start({
       ledger: false,
-      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }],
+      connections: [
+        { sandboxName: 'prod' },
+        { sandboxName: 'prod' },
+        { sandboxName: 'prod', specName: 'IAMRole Based' },
+      ],
     });
     const [rotatedBefore, neverRotated] = world.connectionIds as [string, string];
     const handler = newHandler();
@@ -228,7 +256,9 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
     const held = Date.parse(new Date(writtenAt + 3600_000).toISOString());
     const lines = capture.jsonLines();
     const failures = lines.filter((line) => line.message === 'connection rotation failed');
-    expect(failures.find((line) => line.connectionId === rotatedBefore)).toMatchObject({ heldCredentialsExpireAt: new Date(held).toISOString() });
+    expect(failures.find((line) => line.connectionId === rotatedBefore)).toMatchObject({
+      heldCredentialsExpireAt: new Date(held).toISOString(),
+    });
     expect(failures.find((line) => line.connectionId === neverRotated)).not.toHaveProperty('heldCredentialsExpireAt');
     const expiries = metricValues(lines, 'SecondsUntilCredentialExpiry').sort((a, b) => a - b);
     // Two connections tried (the IAMRole Based one holds nothing that expires): unknown counts as expired.
@@ -240,7 +270,10 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
   });
 
   it('never reports a negative number for credentials that have already expired', async () => {
-    const { world, newHandler } = await start({ ledger: false, connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 900 }] });
+    const { world, newHandler } = await start({
+      ledger: false,
+      connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 900 }],
+    });
     const handler = newHandler();
     await handler(SCHEDULED_EVENT);
     // Flow Service says the rotator wrote it 2 hours ago: its 900 s credentials are long gone.
@@ -265,7 +298,12 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
         };
       },
     });
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status: 400, body: flowProblem(400, '1455-400', 'invalid patch') });
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH' },
+      kind: 'respond',
+      status: 400,
+      body: flowProblem(400, '1455-400', 'invalid patch'),
+    });
     const capture = captureOutput();
 
     await settle(() => handler(SCHEDULED_EVENT));
@@ -289,10 +327,14 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
       .filter((line) => 'connectionId' in line);
     capture.restore();
 
-    expect(scheduled.map((line) => [line.connectionId, line.RotationFailed, line.DataflowRunFailed])).toEqual(world.connectionIds.map((id) => [id, 0, 0]));
+    expect(scheduled.map((line) => [line.connectionId, line.RotationFailed, line.DataflowRunFailed])).toEqual(
+      world.connectionIds.map((id) => [id, 0, 0]),
+    );
     expect(manual.map((line) => [line.connectionId, line.RotationFailed])).toEqual([[world.connectionIds[0], 0]]);
     // The scheduled run's own document: no S3 connection nobody rotates in its sandboxes.
-    expect(scheduledRun.filter((line) => !('connectionId' in line)).map((line) => line.UnmanagedTemporaryConnections)).toEqual([0]);
+    expect(
+      scheduledRun.filter((line) => !('connectionId' in line)).map((line) => line.UnmanagedTemporaryConnections),
+    ).toEqual([0]);
   });
 
   it('with aggregate metrics only, ends a clean run of every target with one RotationFailed of 0, so the failing alarm can return to OK; a manual run does not', async () => {
@@ -334,10 +376,18 @@ describe('logs', () => {
     const ids = logLines.map((line) => line.function_request_id);
     expect(ids.filter((id) => id !== 'req-0001' && id !== 'req-0002')).toEqual([]);
     const perConnection = logLines.filter((line) =>
-      ['connection rotated', 'etag conflict (1404-412): re-reading the connection', 'retrying Flow Service request'].includes(line.message as string),
+      [
+        'connection rotated',
+        'etag conflict (1404-412): re-reading the connection',
+        'retrying Flow Service request',
+      ].includes(line.message as string),
     );
     expect(perConnection.map((line) => line.message)).toEqual(
-      expect.arrayContaining(['connection rotated', 'etag conflict (1404-412): re-reading the connection', 'retrying Flow Service request']),
+      expect.arrayContaining([
+        'connection rotated',
+        'etag conflict (1404-412): re-reading the connection',
+        'retrying Flow Service request',
+      ]),
     );
     for (const line of perConnection) {
       expect(line.connectionId).toEqual(expect.any(String));

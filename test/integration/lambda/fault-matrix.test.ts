@@ -10,7 +10,16 @@ import type { StoredConnection } from '../../../emulators/types.js';
 import type { World, WorldConnectionSpec } from '../../../emulators/world.js';
 import type { ConnectionResult } from '../../../lambda/summary.js';
 import type { RotationSummary } from '../../../lambda/summary.js';
-import { captureOutput, connectionRequests, findSecrets, serializeError, settle, startHarness, type Harness, SCHEDULED_EVENT } from '../../support/index.js';
+import {
+  captureOutput,
+  connectionRequests,
+  findSecrets,
+  serializeError,
+  settle,
+  startHarness,
+  type Harness,
+  SCHEDULED_EVENT,
+} from '../../support/index.js';
 
 let harness: Harness | undefined;
 /** Everything the matrix printed, threw and returned, and every secret its worlds held. */
@@ -64,7 +73,9 @@ interface FaultCase {
 const patches = (world: World) => world.emulators.flowService.requests.filter((request) => request.method === 'PATCH');
 /** GETs of the connection (not Adobe's explore after the PATCH, not the run's listings). */
 const gets = (world: World) =>
-  connectionRequests(world.emulators.flowService.requests).filter((request) => request.method === 'GET' && !request.path.endsWith('/explore'));
+  connectionRequests(world.emulators.flowService.requests).filter(
+    (request) => request.method === 'GET' && !request.path.endsWith('/explore'),
+  );
 const onPatch = { method: 'PATCH' } as const;
 const onGet = { method: 'GET' } as const;
 /** A Flow Service problem document with the status its code ends in (`1101-404` → 404). */
@@ -91,20 +102,39 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
   },
   {
     name: '429 without Retry-After: backs off and retries',
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onPatch, kind: 'respond', status: 429, body: adobeError('429') }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({
+        match: onPatch,
+        kind: 'respond',
+        status: 429,
+        body: adobeError('429'),
+      }),
     outcome: 'rotated',
     check: (world) => expect(patches(world)).toHaveLength(2),
   },
   ...([500, 503, 504] as const).map(
     (status): FaultCase => ({
       name: `${status} twice, then success`,
-      arrange: (world) => world.emulators.flowService.injectFault({ kind: 'respond', status, body: adobeError(`11xx-${status}`), times: 2 }),
+      arrange: (world) =>
+        world.emulators.flowService.injectFault({
+          kind: 'respond',
+          status,
+          body: adobeError(`11xx-${status}`),
+          times: 2,
+        }),
       outcome: 'rotated',
     }),
   ),
   {
     name: "500 forever: fails after got's bounded retries, in each of its two attempts",
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onPatch, kind: 'respond', status: 500, body: adobeError('1102-500'), times: 99 }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({
+        match: onPatch,
+        kind: 'respond',
+        status: 500,
+        body: adobeError('1102-500'),
+        times: 99,
+      }),
     outcome: 'failed',
     attempts: 2,
     errorCode: '1102-500',
@@ -112,7 +142,14 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
   },
   {
     name: "503 on PATCH through got's retries, then recovered: the one more attempt at the end of the run rotates it",
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onPatch, kind: 'respond', status: 503, body: adobeError('1103-503'), times: 3 }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({
+        match: onPatch,
+        kind: 'respond',
+        status: 503,
+        body: adobeError('1103-503'),
+        times: 3,
+      }),
     outcome: 'rotated',
     attempts: 2,
     check: (world) => expect(patches(world)).toHaveLength(4),
@@ -156,7 +193,8 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
   },
   {
     name: 'a timeout on PATCH that did land: the retry meets 412, re-reads, and ends with the same new set',
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onPatch, kind: 'delay-after-effect', ms: 2500 }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({ match: onPatch, kind: 'delay-after-effect', ms: 2500 }),
     outcome: 'rotated',
     check: (world) => {
       const bodies = patches(world).map((request) => request.body);
@@ -172,28 +210,50 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
   {
     name: '401 once: the IMS token is refreshed',
     arrange: (world) =>
-      world.emulators.flowService.injectFault({ match: onGet, kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid') }),
+      world.emulators.flowService.injectFault({
+        match: onGet,
+        kind: 'respond',
+        status: 401,
+        body: gatewayError('401013', 'Oauth token is not valid'),
+      }),
     outcome: 'rotated',
     check: (world) => expect(world.emulators.ims.requests).toHaveLength(2),
   },
   {
     name: '401 always: fails after one refresh',
     arrange: (world) =>
-      world.emulators.flowService.injectFault({ kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid'), times: 99 }),
+      world.emulators.flowService.injectFault({
+        kind: 'respond',
+        status: 401,
+        body: gatewayError('401013', 'Oauth token is not valid'),
+        times: 99,
+      }),
     outcome: 'failed',
     errorCode: '401013',
     check: (world) => expect(world.emulators.ims.requests).toHaveLength(2),
   },
   {
     name: '403 (missing permission): not retried',
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onPatch, kind: 'respond', status: 403, body: adobeError('2118-403') }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({
+        match: onPatch,
+        kind: 'respond',
+        status: 403,
+        body: adobeError('2118-403'),
+      }),
     outcome: 'failed',
     errorCode: '2118-403',
     check: (world) => expect(patches(world)).toHaveLength(1),
   },
   {
     name: '404 (connection deleted): not retried',
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onGet, kind: 'respond', status: 404, body: adobeError('1101-404') }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({
+        match: onGet,
+        kind: 'respond',
+        status: 404,
+        body: adobeError('1101-404'),
+      }),
     outcome: 'failed',
     errorCode: '1101-404',
     check: (world) => expect(gets(world)).toHaveLength(1),
@@ -225,7 +285,8 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
   },
   {
     name: 'an empty items array',
-    arrange: (world) => world.emulators.flowService.injectFault({ match: onGet, kind: 'respond', status: 200, body: { items: [] } }),
+    arrange: (world) =>
+      world.emulators.flowService.injectFault({ match: onGet, kind: 'respond', status: 200, body: { items: [] } }),
     outcome: 'failed',
     error: 'returned no connection',
   },
@@ -235,7 +296,10 @@ const IMS_FAULTS: FaultCase[] = [
   {
     name: 'IMS 401: a bad client secret',
     arrange: (world) => {
-      world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ ...world.adobe, clientSecret: 'p8e-wrong-secret-value' }));
+      world.emulators.secretsManager.putSecret(
+        'aep-s3-rotator/adobe-credentials',
+        JSON.stringify({ ...world.adobe, clientSecret: 'p8e-wrong-secret-value' }),
+      );
     },
     outcome: 'failed',
     errorCode: 'IMS_AUTH_FAILED',
@@ -249,7 +313,12 @@ const IMS_FAULTS: FaultCase[] = [
   },
   {
     name: 'IMS answers without access_token',
-    arrange: (world) => world.emulators.ims.injectFault({ kind: 'respond', status: 200, body: { token_type: 'bearer', expires_in: 86399 } }),
+    arrange: (world) =>
+      world.emulators.ims.injectFault({
+        kind: 'respond',
+        status: 200,
+        body: { token_type: 'bearer', expires_in: 86399 },
+      }),
     outcome: 'failed',
     errorCode: 'IMS_UNAVAILABLE',
     error: 'without an access_token',
@@ -268,12 +337,16 @@ const STS_FAULTS: FaultCase[] = [
         body: stsErrorXml('Throttling', 'Rate exceeded'),
       }),
     outcome: 'rotated',
-    check: (world) => expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2),
+    check: (world) =>
+      expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2),
   },
   {
     name: 'AccessDenied on AssumeRole (the role does not trust the function)',
     arrange: (world) =>
-      world.emulators.sts.createRole({ roleArn: world.targets[0]!.roleArn as string, trustedPrincipalArns: ['arn:aws:iam::123456789012:role/someone-else'] }),
+      world.emulators.sts.createRole({
+        roleArn: world.targets[0]!.roleArn as string,
+        trustedPrincipalArns: ['arn:aws:iam::123456789012:role/someone-else'],
+      }),
     outcome: 'failed',
     errorCode: 'STS_MINT_FAILED',
     error: 'AccessDenied',
@@ -281,7 +354,8 @@ const STS_FAULTS: FaultCase[] = [
   {
     name: "a duration above the role's maximum",
     connection: { sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 14_400 },
-    arrange: (world) => world.emulators.sts.createRole({ roleArn: world.targets[0]!.roleArn as string, maxSessionDurationSeconds: 3600 }),
+    arrange: (world) =>
+      world.emulators.sts.createRole({ roleArn: world.targets[0]!.roleArn as string, maxSessionDurationSeconds: 3600 }),
     outcome: 'failed',
     error: 'exceeds the MaxSessionDuration',
   },
@@ -312,7 +386,10 @@ const SECRETS_FAULTS: FaultCase[] = [
   {
     name: 'the Adobe secret is not JSON',
     arrange: (world) => {
-      world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', `clientSecret=${world.adobe.clientSecret}`);
+      world.emulators.secretsManager.putSecret(
+        'aep-s3-rotator/adobe-credentials',
+        `clientSecret=${world.adobe.clientSecret}`,
+      );
     },
     outcome: 'failed',
     errorCode: 'SECRET_INVALID',
@@ -334,7 +411,10 @@ const SECRETS_FAULTS: FaultCase[] = [
     name: 'the IAM-user secret lacks a field',
     connection: { sandboxName: 'prod', method: 'get-session-token' },
     arrange: (world) => {
-      world.emulators.secretsManager.putSecret('aep-s3-rotator/iam-user', JSON.stringify({ accessKeyId: 'AKIAEXAMPLEEXAMPLE01' }));
+      world.emulators.secretsManager.putSecret(
+        'aep-s3-rotator/iam-user',
+        JSON.stringify({ accessKeyId: 'AKIAEXAMPLEEXAMPLE01' }),
+      );
     },
     outcome: 'failed',
     errorCode: 'SECRET_INVALID',
@@ -354,7 +434,9 @@ describe.each([
     await fault.arrange?.(world);
     const before = world.connection(world.connectionIds[0]!);
 
-    const { value, error, logLines } = await invokeCapturing(() => harness!.newHandler({ env: fault.env?.(world) })(SCHEDULED_EVENT));
+    const { value, error, logLines } = await invokeCapturing(() =>
+      harness!.newHandler({ env: fault.env?.(world) })(SCHEDULED_EVENT),
+    );
 
     const state = await credentialState(world, before);
     if (fault.outcome === 'rotated') {
@@ -365,7 +447,8 @@ describe.each([
       expect(error?.name).toBe('RotationFailedError');
       expect(error!.message).toContain(world.connectionIds[0]!);
       if (fault.error) expect(error!.message).toContain(fault.error);
-      if (fault.errorCode) expect(error!.message).toMatch(new RegExp(`${fault.errorCode}|${describeCode(fault.errorCode)}`));
+      if (fault.errorCode)
+        expect(error!.message).toMatch(new RegExp(`${fault.errorCode}|${describeCode(fault.errorCode)}`));
       expect(state).toBe('previous');
       // The result entry (as its log line shows it) carries the code and Adobe's own detail.
       const entry = logLines.find((line) => line.message === 'connection rotation failed');
@@ -406,12 +489,22 @@ describe("fault matrix: the invocation's deadline", () => {
     harness = await startHarness({ connections: [{ sandboxName: 'prod' }] });
     const { world } = harness;
     const before = world.connection(world.connectionIds[0]!);
-    world.emulators.flowService.injectFault({ kind: 'respond', status: 503, headers: { 'retry-after': '4' }, body: adobeError('1103-503'), times: 5 });
+    world.emulators.flowService.injectFault({
+      kind: 'respond',
+      status: 503,
+      headers: { 'retry-after': '4' },
+      body: adobeError('1103-503'),
+      times: 5,
+    });
 
-    const { error } = await invokeCapturing(() => harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never));
+    const { error } = await invokeCapturing(() =>
+      harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never),
+    );
 
     expect(error?.name).toBe('RotationFailedError');
-    expect(error!.message).toContain('stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials');
+    expect(error!.message).toContain(
+      'stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials',
+    );
     // got was still waiting for the 4 s Retry-After: no second GET, and nothing after the run.
     expect(world.emulators.flowService.requests).toHaveLength(1);
     expect(await credentialState(world, before)).toBe('previous');
@@ -424,9 +517,13 @@ describe("fault matrix: the invocation's deadline", () => {
     // The PATCH takes effect, then its answer is held back past the deadline.
     world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'delay-after-effect', ms: 3_000 });
 
-    const { error } = await invokeCapturing(() => harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never));
+    const { error } = await invokeCapturing(() =>
+      harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never),
+    );
 
-    expect(error!.message).toContain('stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed');
+    expect(error!.message).toContain(
+      'stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed',
+    );
     expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH']);
     expect(await credentialState(world, before)).toBe('new');
   });
@@ -440,25 +537,38 @@ describe("fault matrix: the invocation's deadline", () => {
     [
       "the IAM user's GetCallerIdentity (GetFederationToken needs the user's ARN)",
       { sandboxName: 'prod', method: 'get-federation-token' },
-      (world: World) => world.emulators.sts.injectFault({ match: { action: 'GetCallerIdentity' }, kind: 'delay', ms: 120_000, times: 99 }),
+      (world: World) =>
+        world.emulators.sts.injectFault({
+          match: { action: 'GetCallerIdentity' },
+          kind: 'delay',
+          ms: 120_000,
+          times: 99,
+        }),
     ],
-  ] as const)('stops %s when it does not answer, and the connection keeps its credentials', async (_name, connection, arrange) => {
-    harness = await startHarness({ connections: [connection] });
-    const { world } = harness;
-    const before = world.connection(world.connectionIds[0]!);
-    arrange(world);
-    // Lambda's clock: 1 s left, less than one SDK attempt's request timeout (1.5 s).
-    const endsAt = Date.now() + 1_000;
-    const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
+  ] as const)(
+    'stops %s when it does not answer, and the connection keeps its credentials',
+    async (_name, connection, arrange) => {
+      harness = await startHarness({ connections: [connection] });
+      const { world } = harness;
+      const before = world.connection(world.connectionIds[0]!);
+      arrange(world);
+      // Lambda's clock: 1 s left, less than one SDK attempt's request timeout (1.5 s).
+      const endsAt = Date.now() + 1_000;
+      const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
 
-    const { error } = await invokeCapturing(() => harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, context as never));
-    const returnedAt = Date.now();
+      const { error } = await invokeCapturing(() =>
+        harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, context as never),
+      );
+      const returnedAt = Date.now();
 
-    expect(returnedAt).toBeLessThan(endsAt);
-    expect(error?.name).toBe('RotationFailedError');
-    expect(error!.message).toContain('stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials');
-    expect(await credentialState(world, before)).toBe('previous');
-  });
+      expect(returnedAt).toBeLessThan(endsAt);
+      expect(error?.name).toBe('RotationFailedError');
+      expect(error!.message).toContain(
+        'stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials',
+      );
+      expect(await credentialState(world, before)).toBe('previous');
+    },
+  );
 });
 
 describe('fault matrix: several connections, mixed faults, one run', () => {
@@ -478,10 +588,24 @@ describe('fault matrix: several connections, mixed faults, one run', () => {
     const ids = world.connectionIds;
     const flow = world.emulators.flowService;
     flow.concurrentEditBeforePatch(ids[0]!, 1);
-    flow.injectFault({ match: { path: `/connections/${ids[1]}` }, kind: 'respond', status: 404, body: adobeError('1101-404') });
-    flow.injectFault({ match: { path: `/connections/${ids[2]}` }, kind: 'respond', status: 503, body: adobeError('1103-503'), times: 2 });
+    flow.injectFault({
+      match: { path: `/connections/${ids[1]}` },
+      kind: 'respond',
+      status: 404,
+      body: adobeError('1101-404'),
+    });
+    flow.injectFault({
+      match: { path: `/connections/${ids[2]}` },
+      kind: 'respond',
+      status: 503,
+      body: adobeError('1103-503'),
+      times: 2,
+    });
     flow.injectFault({ match: { path: `/connections/${ids[6]}`, method: 'PATCH' }, kind: 'reset' });
-    world.emulators.sts.createRole({ roleArn: world.targets[3]!.roleArn as string, trustedPrincipalArns: ['arn:aws:iam::123456789012:role/someone-else'] });
+    world.emulators.sts.createRole({
+      roleArn: world.targets[3]!.roleArn as string,
+      trustedPrincipalArns: ['arn:aws:iam::123456789012:role/someone-else'],
+    });
     const befores = ids.map((id) => world.connection(id));
 
     const { value, error } = await invokeCapturing(() => harness!.newHandler()(SCHEDULED_EVENT));
@@ -497,7 +621,9 @@ describe('fault matrix: several connections, mixed faults, one run', () => {
       [ids[3], 'STS_MINT_FAILED'],
       [ids[4], '1416-400'],
     ]);
-    expect(failed[0]!.error).toBe(`Flow Service GET /connections/${ids[1]} failed with HTTP 404 (1101-404): emulated 1101-404`);
+    expect(failed[0]!.error).toBe(
+      `Flow Service GET /connections/${ids[1]} failed with HTTP 404 (1101-404): emulated 1101-404`,
+    );
     expect(failed[1]!.error).toContain(`STS AssumeRole on ${world.targets[3]!.roleArn} failed: AccessDenied`);
     expect(failed[2]!.error).toContain(`Flow Service PATCH /connections/${ids[4]} failed with HTTP 400 (1416-400)`);
     // Permanent failures get no second attempt.

@@ -26,13 +26,20 @@ describe('the dataflows reading each connection', () => {
     const first = await newHandler()(SCHEDULED_EVENT);
     const second = await newHandler()(SCHEDULED_EVENT);
 
-    expect(first.results[0]).toMatchObject({ status: 'rotated', dataflows: 2, dataflowRunsFailed: 1, dataflowRunErrorCodes: [RUN_COPY_FAILED] });
+    expect(first.results[0]).toMatchObject({
+      status: 'rotated',
+      dataflows: 2,
+      dataflowRunsFailed: 1,
+      dataflowRunErrorCodes: [RUN_COPY_FAILED],
+    });
     expect(second.results[0]).toMatchObject({ status: 'rotated', dataflows: 2, dataflowRunsFailed: 0 });
     expect(second.results[0]).not.toHaveProperty('dataflowRunErrorCodes');
   });
 
   it('sees ingestion break when the credentials a connection holds stop working, and recover after a rotation', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', flows: 1, objects: ['orders.csv'] }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', flows: 1, objects: ['orders.csv'] }],
+    });
     const id = world.connectionIds[0]!;
 
     await newHandler()(SCHEDULED_EVENT);
@@ -45,7 +52,12 @@ describe('the dataflows reading each connection', () => {
 
     expect(ranWithNew.map((run) => run.status)).toEqual(['success']);
     expect(ranExpired.map((run) => run.status)).toEqual(['failed']);
-    expect(next.results[0]).toMatchObject({ status: 'rotated', dataflows: 1, dataflowRunsFailed: 1, dataflowRunErrorCodes: [RUN_COPY_FAILED] });
+    expect(next.results[0]).toMatchObject({
+      status: 'rotated',
+      dataflows: 1,
+      dataflowRunsFailed: 1,
+      dataflowRunErrorCodes: [RUN_COPY_FAILED],
+    });
     expect(ranAfter.map((run) => run.status)).toEqual(['success']);
   });
 
@@ -56,7 +68,9 @@ describe('the dataflows reading each connection', () => {
     await newHandler()({ connectionIds: [id] });
 
     const listings = world.emulators.flowService.requests.filter((request) => !request.path.startsWith('/connections'));
-    expect(listings.map((request) => [request.path, request.query.property, request.headers['x-sandbox-name']])).toEqual([
+    expect(
+      listings.map((request) => [request.path, request.query.property, request.headers['x-sandbox-name']]),
+    ).toEqual([
       ['/sourceConnections', `baseConnectionId==${id}`, 'dev'],
       ['/flows', expect.stringMatching(/^sourceConnectionIds==/), 'dev'],
       ['/runs', `flowId==${world.flowIds[0]![0]}`, 'dev'],
@@ -87,11 +101,25 @@ describe('S3 connections that no target rotates', () => {
     const orgId = world.adobe.orgId;
     flowService.setListPageSize(2);
     const seed = (id: string, extra: Record<string, unknown> = {}) =>
-      flowService.seedConnection({ id, orgId, sandboxName: 'prod', params: { s3AccessKey: 'ASIAHANDMADE00000001', s3SecretKey: 's' }, ...extra });
-    seed('a0000000-0000-0000-0000-000000000001', { params: { s3AccessKey: 'ASIAHANDMADE00000001', s3SecretKey: 's', s3SessionToken: 't' } });
+      flowService.seedConnection({
+        id,
+        orgId,
+        sandboxName: 'prod',
+        params: { s3AccessKey: 'ASIAHANDMADE00000001', s3SecretKey: 's' },
+        ...extra,
+      });
+    seed('a0000000-0000-0000-0000-000000000001', {
+      params: { s3AccessKey: 'ASIAHANDMADE00000001', s3SecretKey: 's', s3SessionToken: 't' },
+    });
     seed('a0000000-0000-0000-0000-000000000002', { params: { s3AccessKey: 'AKIALONGTERM00000001', s3SecretKey: 's' } });
-    seed('a0000000-0000-0000-0000-000000000003', { specName: 'IAMRole Based', params: { bucketName: 'b', roleArn: 'arn:aws:iam::123456789012:role/r' } });
-    seed('a0000000-0000-0000-0000-000000000004', { connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc', params: {} });
+    seed('a0000000-0000-0000-0000-000000000003', {
+      specName: 'IAMRole Based',
+      params: { bucketName: 'b', roleArn: 'arn:aws:iam::123456789012:role/r' },
+    });
+    seed('a0000000-0000-0000-0000-000000000004', {
+      connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc',
+      params: {},
+    });
     // A session-token connection whose GET omits the token: its ASIA key says it is temporary all the same.
     seed('a0000000-0000-0000-0000-000000000005');
     flowService.seedConnection({
@@ -105,7 +133,10 @@ describe('S3 connections that no target rotates', () => {
     const manual = await newHandler()({ connectionIds: world.connectionIds });
 
     expect(scheduled.unmanagedTemporaryConnections).toEqual([
-      { sandboxName: 'prod', connectionIds: ['a0000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-000000000005'] },
+      {
+        sandboxName: 'prod',
+        connectionIds: ['a0000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-000000000005'],
+      },
     ]);
     expect(manual).not.toHaveProperty('unmanagedTemporaryConnections');
     const listings = flowService.requests.filter((request) => request.path === '/connections');
@@ -122,6 +153,10 @@ describe('S3 connections that no target rotates', () => {
 
     expect(summary).not.toHaveProperty('unmanagedTemporaryConnections');
     expect(summary.results[0]).not.toHaveProperty('dataflows');
-    expect(world.emulators.flowService.requests.map((request) => request.path).filter((path) => !path.startsWith('/connections/'))).toEqual([]);
+    expect(
+      world.emulators.flowService.requests
+        .map((request) => request.path)
+        .filter((path) => !path.startsWith('/connections/')),
+    ).toEqual([]);
   });
 });

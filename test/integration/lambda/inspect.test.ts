@@ -16,7 +16,10 @@ import { captureOutput, findSecrets, SCHEDULED_EVENT, settle, useHarness } from 
 const start = useHarness();
 
 /** A role that may read S3 and nothing else: no kms:Decrypt for SSE-KMS objects. */
-const S3_ONLY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] });
+const S3_ONLY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+});
 
 describe('inspect', () => {
   it("answers with Adobe's view of every target, only the names of its params, and changes nothing", async () => {
@@ -72,7 +75,13 @@ describe('inspect', () => {
         exploreForm: 'absolute',
         dataflows: [],
       },
-      expect.objectContaining({ connectionId: untouched, method: 'get-session-token', durationSeconds: 7200, writtenByRotator: false, rotatable: true }),
+      expect.objectContaining({
+        connectionId: untouched,
+        method: 'get-session-token',
+        durationSeconds: 7200,
+        writtenByRotator: false,
+        rotatable: true,
+      }),
     ]);
     expect(result!.inspected[1]).not.toHaveProperty('heldCredentialsExpireAt');
     // What Adobe holds for the credential: one client secret, the one the secret holds.
@@ -90,7 +99,9 @@ describe('inspect', () => {
   });
 
   it('with probe, says whether Adobe can list what each connection reads with what it holds now, and why not', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', bucketName: 'acme-orders' }, { sandboxName: 'dev' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', bucketName: 'acme-orders' }, { sandboxName: 'dev' }],
+    });
     const [refused, reads] = world.connectionIds as [string, string];
     await newHandler()(SCHEDULED_EVENT);
     world.emulators.flowService.injectFault({
@@ -118,7 +129,12 @@ describe('inspect', () => {
     const { world, newHandler } = await start({
       connections: [
         { sandboxName: 'prod', objects: ['orders-1.csv'] },
-        { sandboxName: 'prod', objects: ['orders-1.csv'], objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0000-kms', rolePermissions: S3_ONLY },
+        {
+          sandboxName: 'prod',
+          objects: ['orders-1.csv'],
+          objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0000-kms',
+          rolePermissions: S3_ONLY,
+        },
         { sandboxName: 'dev' },
       ],
     });
@@ -154,20 +170,28 @@ describe('inspect', () => {
 
     const result = await newHandler()({ inspect: true, probe: true });
 
-    expect(result.inspected[0]).toMatchObject({ connectionId: mismatched, scopeMismatch: expect.stringContaining('does not contain it') });
+    expect(result.inspected[0]).toMatchObject({
+      connectionId: mismatched,
+      scopeMismatch: expect.stringContaining('does not contain it'),
+    });
     // Nothing to ask Adobe with credentials the rotator could not have minted for it.
     expect(result.inspected[0]).not.toHaveProperty('adobeVerified');
     expect(result.inspected[1]!.dataflows).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ flowId: good, lastRun: expect.objectContaining({ status: 'success' }) }),
-        expect.objectContaining({ flowId: broken, lastRun: expect.objectContaining({ status: 'failed', errorCodes: [expect.any(String)] }) }),
+        expect.objectContaining({
+          flowId: broken,
+          lastRun: expect.objectContaining({ status: 'failed', errorCodes: [expect.any(String)] }),
+        }),
       ]),
     );
     expect(result.inspected[1]!.connectionId).toBe(flowing);
   });
 
   it('answers for a connection Flow Service does not show, and one that is not an S3 access-key connection', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }],
+    });
     const [gone, roleBased] = world.connectionIds as [string, string];
     world.emulators.flowService.injectFault({
       match: { method: 'GET', path: `/connections/${gone}` },
@@ -178,21 +202,39 @@ describe('inspect', () => {
 
     const result = await newHandler()({ inspect: true, probe: true });
 
-    expect(result.inspected[0]).toMatchObject({ connectionId: gone, notFound: true, errorCode: '1101-404', error: expect.stringContaining('not found') });
+    expect(result.inspected[0]).toMatchObject({
+      connectionId: gone,
+      notFound: true,
+      errorCode: '1101-404',
+      error: expect.stringContaining('not found'),
+    });
     expect(result.inspected[0]).not.toHaveProperty('adobeVerified');
-    expect(result.inspected[1]).toMatchObject({ connectionId: roleBased, rotatable: false, notRotatableReason: 'iam-role-auth', specName: 'IAMRole Based' });
+    expect(result.inspected[1]).toMatchObject({
+      connectionId: roleBased,
+      rotatable: false,
+      notRotatableReason: 'iam-role-auth',
+      specName: 'IAMRole Based',
+    });
   });
 
   it("answers when IMS refuses the Adobe secret: every connection says why, and Adobe's view is missing", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
     // The client secret was rotated in Developer Console: IMS no longer takes the one in Secrets Manager.
-    world.emulators.ims.registerClient({ clientId: world.adobe.clientId, clientSecret: `p8e-${randomBytes(12).toString('hex')}`, orgId: world.adobe.orgId });
+    world.emulators.ims.registerClient({
+      clientId: world.adobe.clientId,
+      clientSecret: `p8e-${randomBytes(12).toString('hex')}`,
+      orgId: world.adobe.orgId,
+    });
 
     const result = await newHandler()({ inspect: true });
 
-    expect(result.adobe).toMatchObject({ errorCode: 'IMS_AUTH_FAILED', error: expect.stringContaining('invalid_client') });
+    expect(result.adobe).toMatchObject({
+      errorCode: 'IMS_AUTH_FAILED',
+      error: expect.stringContaining('invalid_client'),
+    });
     expect(result.inspected).toHaveLength(2);
-    for (const entry of result.inspected) expect(entry).toMatchObject({ errorCode: 'IMS_AUTH_FAILED', method: 'assume-role-chained' });
+    for (const entry of result.inspected)
+      expect(entry).toMatchObject({ errorCode: 'IMS_AUTH_FAILED', method: 'assume-role-chained' });
     expect(result).not.toHaveProperty('adobeClientSecrets');
     expect(findSecrets(JSON.stringify(result), world.secretValues())).toEqual([]);
   });

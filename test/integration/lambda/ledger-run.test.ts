@@ -37,7 +37,10 @@ const metricValues = (lines: Array<Record<string, unknown>>, name: string) =>
 describe('the rotation ledger', () => {
   it('holds, per connection, the last rotation (time, expiry, etag, method), the last attempt and the failures in a row', async () => {
     const { world, newHandler, ledger } = await start({
-      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 7200 }],
+      connections: [
+        { sandboxName: 'prod' },
+        { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 7200 },
+      ],
     });
     const [steady, flaky] = world.connectionIds as [string, string];
     const handler = newHandler();
@@ -55,7 +58,12 @@ describe('the rotation ledger', () => {
 
     expect(await ledger.get(steady)).toMatchObject({
       sandboxName: 'prod',
-      lastRotation: { expiresAt: expect.any(String), etag: world.connection(steady).etag, method: 'assume-role-chained', adobeVerified: true },
+      lastRotation: {
+        expiresAt: expect.any(String),
+        etag: world.connection(steady).etag,
+        method: 'assume-role-chained',
+        adobeVerified: true,
+      },
       lastAttempt: { outcome: 'rotated', attempts: 1 },
       consecutiveFailures: 0,
     });
@@ -63,7 +71,11 @@ describe('the rotation ledger', () => {
     expect(flakyRecord).toMatchObject({
       sandboxName: 'dev',
       // Still the first run's rotation: the two failed runs changed nothing in the connection.
-      lastRotation: { expiresAt: first.results[1]!.expiresAt, etag: first.results[1]!.etag, method: 'get-session-token' },
+      lastRotation: {
+        expiresAt: first.results[1]!.expiresAt,
+        etag: first.results[1]!.etag,
+        method: 'get-session-token',
+      },
       lastAttempt: { outcome: 'failed', errorCode: '1445-400', attempts: 1 },
       consecutiveFailures: 2,
     });
@@ -112,7 +124,9 @@ describe('the rotation ledger', () => {
     expect(summary).toMatchObject({ rotated: 1, failed: 0 });
     expect(await world.callerIdentityOf(world.connectionIds[0]!)).toMatch(/assumed-role/);
     const lines = capture.jsonLines();
-    expect(lines.find((line) => line.message === 'rotation ledger write failed; the rotation itself is unaffected')).toMatchObject({
+    expect(
+      lines.find((line) => line.message === 'rotation ledger write failed; the rotation itself is unaffected'),
+    ).toMatchObject({
       connectionId: world.connectionIds[0],
       table: 'no-such-table',
       errorName: 'ResourceNotFoundException',
@@ -127,23 +141,32 @@ describe('the rotation ledger', () => {
     const sockets: Socket[] = [];
     const blackHole: Server = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    const restoreEnv = world.applyEnv({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}` });
+    const restoreEnv = world.applyEnv({
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(blackHole.address() as AddressInfo).port}`,
+    });
     // Lambda's clock: 2.5 s left. The SDK alone would retry the write for longer (3 attempts of 1.5 s).
     const endsAt = Date.now() + 2_500;
     const context = { getRemainingTimeInMillis: () => endsAt - Date.now() };
     const capture = captureOutput();
     try {
-      const summary = await newHandler({ deadlineMargins: { startMs: 100, stopMs: 500 } })(SCHEDULED_EVENT, context as never);
+      const summary = await newHandler({ deadlineMargins: { startMs: 100, stopMs: 500 } })(
+        SCHEDULED_EVENT,
+        context as never,
+      );
       const returnedAt = Date.now();
       capture.restore();
 
       expect(returnedAt).toBeLessThan(endsAt);
       expect(summary).toMatchObject({ rotated: 1, failed: 0 });
       const lines = capture.jsonLines();
-      expect(lines.find((line) => line.message === 'rotation ledger write failed; the rotation itself is unaffected')).toMatchObject({
+      expect(
+        lines.find((line) => line.message === 'rotation ledger write failed; the rotation itself is unaffected'),
+      ).toMatchObject({
         connectionId: world.connectionIds[0],
       });
-      expect(lines.find((line) => line.message === 'connection rotated')).toMatchObject({ connectionId: world.connectionIds[0] });
+      expect(lines.find((line) => line.message === 'connection rotated')).toMatchObject({
+        connectionId: world.connectionIds[0],
+      });
       expect(metricValues(lines, 'LedgerWriteFailed')).toEqual([1]);
       expect(metricValues(lines, 'RotationSucceeded')).toEqual([1]);
     } finally {

@@ -40,7 +40,11 @@ let ledger: RotationLedger;
 beforeAll(async () => {
   dynamo = await startDynamoDbEmulator();
   await dynamo.createLedgerTable('rotation-ledger');
-  client = new DynamoDBClient({ endpoint: dynamo.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' } });
+  client = new DynamoDBClient({
+    endpoint: dynamo.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
+  });
   ledger = new RotationLedger(client, 'rotation-ledger');
 });
 
@@ -51,7 +55,12 @@ afterAll(async () => {
 
 describe('ledgerUpdate', () => {
   it('records a rotation and resets the failure count', () => {
-    const input = ledgerUpdate('t', rotated('"e1"', '2030-01-01T01:00:00.000Z'), 'assume-role-chained', new Date('2030-01-01T00:00:00Z'));
+    const input = ledgerUpdate(
+      't',
+      rotated('"e1"', '2030-01-01T01:00:00.000Z'),
+      'assume-role-chained',
+      new Date('2030-01-01T00:00:00Z'),
+    );
     expect(input.UpdateExpression).toBe(
       'SET sandboxName = :sandboxName, lastAttempt = :attempt, lastRotation = :rotation, consecutiveFailures = :zero, ' +
         'history = list_append(if_not_exists(history, :noHistory), :historyEntry)',
@@ -68,13 +77,22 @@ describe('ledgerUpdate', () => {
   });
 
   it('keeps no history of a connection it skipped', () => {
-    const input = ledgerUpdate('t', { connectionId: ID, sandboxName: 'prod', status: 'skipped', attempts: 1 }, 'assume-role-chained', new Date());
+    const input = ledgerUpdate(
+      't',
+      { connectionId: ID, sandboxName: 'prod', status: 'skipped', attempts: 1 },
+      'assume-role-chained',
+      new Date(),
+    );
     expect(input.UpdateExpression).not.toContain('history');
   });
 
   it('trims a history only once it is long, down to the last ones, on the condition that nobody trimmed it meanwhile', () => {
     const entries = (count: number) =>
-      Array.from({ length: count }, (_, index) => ({ at: String(index), outcome: 'rotated', method: 'assume-role-chained', trigger: 'schedule' }) as const);
+      Array.from(
+        { length: count },
+        (_, index) =>
+          ({ at: String(index), outcome: 'rotated', method: 'assume-role-chained', trigger: 'schedule' }) as const,
+      );
     expect(historyTrim('t', ID, entries(HISTORY_TRIM_AT - 1))).toBeUndefined();
     const trim = historyTrim('t', ID, entries(HISTORY_TRIM_AT))!;
     expect(trim.UpdateExpression).toBe('SET history = :kept');
@@ -106,12 +124,21 @@ describe('ledgerUpdate', () => {
 
 describe('RotationLedger', () => {
   it('keeps the last rotation through failures, counts failures in a row, and returns the old item with each write', async () => {
-    const first = await ledger.record(rotated('"e1"', '2030-01-01T01:00:00.000Z'), 'assume-role-chained', { now: new Date('2030-01-01T00:00:00Z') });
-    const second = await ledger.record(failed('1445-400'), 'assume-role-chained', { now: new Date('2030-01-01T00:15:00Z') });
-    const third = await ledger.record(failed('1445-400'), 'assume-role-chained', { now: new Date('2030-01-01T00:30:00Z') });
+    const first = await ledger.record(rotated('"e1"', '2030-01-01T01:00:00.000Z'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:00:00Z'),
+    });
+    const second = await ledger.record(failed('1445-400'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:15:00Z'),
+    });
+    const third = await ledger.record(failed('1445-400'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:30:00Z'),
+    });
 
     expect(first).toBeUndefined();
-    expect(second).toMatchObject({ consecutiveFailures: 0, lastRotation: { etag: '"e1"', expiresAt: '2030-01-01T01:00:00.000Z' } });
+    expect(second).toMatchObject({
+      consecutiveFailures: 0,
+      lastRotation: { etag: '"e1"', expiresAt: '2030-01-01T01:00:00.000Z' },
+    });
     expect(third).toMatchObject({ consecutiveFailures: 1 });
     expect(await ledger.get(ID)).toEqual({
       connectionId: ID,
@@ -124,7 +151,14 @@ describe('RotationLedger', () => {
         adobeVerified: true,
         accessKeyId: 'ASIAE1XXXXXXXXXXXXXX',
       },
-      lastAttempt: { at: '2030-01-01T00:30:00.000Z', outcome: 'failed', errorCode: '1445-400', error: 'failed with 1445-400', attempts: 1, trigger: 'manual' },
+      lastAttempt: {
+        at: '2030-01-01T00:30:00.000Z',
+        outcome: 'failed',
+        errorCode: '1445-400',
+        error: 'failed with 1445-400',
+        attempts: 1,
+        trigger: 'manual',
+      },
       consecutiveFailures: 2,
       history: [
         {
@@ -137,15 +171,35 @@ describe('RotationLedger', () => {
           adobeVerified: true,
           trigger: 'manual',
         },
-        { at: '2030-01-01T00:15:00.000Z', outcome: 'failed', method: 'assume-role-chained', errorCode: '1445-400', trigger: 'manual' },
-        { at: '2030-01-01T00:30:00.000Z', outcome: 'failed', method: 'assume-role-chained', errorCode: '1445-400', trigger: 'manual' },
+        {
+          at: '2030-01-01T00:15:00.000Z',
+          outcome: 'failed',
+          method: 'assume-role-chained',
+          errorCode: '1445-400',
+          trigger: 'manual',
+        },
+        {
+          at: '2030-01-01T00:30:00.000Z',
+          outcome: 'failed',
+          method: 'assume-role-chained',
+          errorCode: '1445-400',
+          trigger: 'manual',
+        },
       ],
     });
 
-    await ledger.record(rotated('"e2"', '2030-01-01T01:45:00.000Z'), 'assume-role-chained', { now: new Date('2030-01-01T00:45:00Z') });
-    expect(await ledger.get(ID)).toMatchObject({ consecutiveFailures: 0, lastRotation: { etag: '"e2"' }, lastAttempt: { outcome: 'rotated' } });
+    await ledger.record(rotated('"e2"', '2030-01-01T01:45:00.000Z'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:45:00Z'),
+    });
+    expect(await ledger.get(ID)).toMatchObject({
+      consecutiveFailures: 0,
+      lastRotation: { etag: '"e2"' },
+      lastAttempt: { outcome: 'rotated' },
+    });
     expect((await ledger.get(ID))!.lastAttempt).not.toHaveProperty('errorCode');
-    const items = (await client.send(new ScanCommand({ TableName: 'rotation-ledger' }))).Items!.map((item) => unmarshall(item));
+    const items = (await client.send(new ScanCommand({ TableName: 'rotation-ledger' }))).Items!.map((item) =>
+      unmarshall(item),
+    );
     expect(items).toHaveLength(1);
   });
 
@@ -162,20 +216,34 @@ describe('RotationLedger', () => {
     });
 
     const { history, lastRotation, lastAttempt } = (await ledger.get(id))!;
-    expect(history.map(({ trigger, caller, executionId, accessKeyId }) => ({ trigger, caller, executionId, accessKeyId }))).toEqual([
+    expect(
+      history.map(({ trigger, caller, executionId, accessKeyId }) => ({ trigger, caller, executionId, accessKeyId })),
+    ).toEqual([
       { trigger: 'schedule', caller: undefined, executionId: 'tick-1', accessKeyId: 'ASIAS1XXXXXXXXXXXXXX' },
-      { trigger: 'manual', caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice', executionId: undefined, accessKeyId: 'ASIAM1XXXXXXXXXXXXXX' },
+      {
+        trigger: 'manual',
+        caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
+        executionId: undefined,
+        accessKeyId: 'ASIAM1XXXXXXXXXXXXXX',
+      },
     ]);
     expect(lastRotation).toMatchObject({ accessKeyId: 'ASIAM1XXXXXXXXXXXXXX' });
     expect(lastRotation).not.toHaveProperty('executionId');
-    expect(lastAttempt).toMatchObject({ trigger: 'manual', caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice' });
+    expect(lastAttempt).toMatchObject({
+      trigger: 'manual',
+      caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
+    });
   });
 
   it('keeps at least the last 25 rotations of a connection however many it made, the newest last', async () => {
     const id = '22222222-3333-4444-8555-666666666666';
     for (let index = 0; index < HISTORY_TRIM_AT + 12; index += 1) {
       const at = new Date(Date.UTC(2030, 0, 3, 0, index));
-      await ledger.record({ ...rotated(`"h${index}"`, new Date(at.getTime() + 3600_000).toISOString()), connectionId: id }, 'assume-role-chained', { now: at });
+      await ledger.record(
+        { ...rotated(`"h${index}"`, new Date(at.getTime() + 3600_000).toISOString()), connectionId: id },
+        'assume-role-chained',
+        { now: at },
+      );
       const { history } = (await ledger.get(id))!;
       expect(history.length).toBeGreaterThanOrEqual(Math.min(index + 1, HISTORY_KEEP));
       expect(history.length).toBeLessThan(HISTORY_TRIM_AT);
@@ -197,17 +265,29 @@ describe('RotationLedger', () => {
       pausedAt: '2030-01-01T00:00:00Z',
       until: '2030-01-01T02:00:00Z',
     };
-    await client.send(new PutItemCommand({ TableName: table, Item: marshall({ connectionId: '#pauses', pauses: [pause, { id: 'broken' }] }) }));
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({ connectionId: '#pauses', pauses: [pause, { id: 'broken' }] }),
+      }),
+    );
     try {
       expect(await ledger.pauses()).toEqual({ pauses: [pause], invalid: 1 });
-      expect(await ledger.heldExpiries([ID, '99999999-9999-4999-8999-999999999999'])).toEqual(new Map([[ID, (await ledger.get(ID))!.lastRotation!.expiresAt]]));
+      expect(await ledger.heldExpiries([ID, '99999999-9999-4999-8999-999999999999'])).toEqual(
+        new Map([[ID, (await ledger.get(ID))!.lastRotation!.expiresAt]]),
+      );
     } finally {
       await client.send(new DeleteItemCommand({ TableName: table, Key: marshall({ connectionId: '#pauses' }) }));
     }
   });
 
   it('rejects when the table does not exist (the caller counts it and carries on)', async () => {
-    await expect(new RotationLedger(client, 'no-such-table').record(rotated('"e"', '2030-01-01T00:00:00.000Z'), 'assume-role-chained')).rejects.toMatchObject({
+    await expect(
+      new RotationLedger(client, 'no-such-table').record(
+        rotated('"e"', '2030-01-01T00:00:00.000Z'),
+        'assume-role-chained',
+      ),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
   });

@@ -34,7 +34,13 @@ describe('secret hygiene', () => {
       connections: [
         { sandboxName: 'prod', externalId: 'ext-1234', objects: ['orders.csv'], flows: 1 },
         { sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 7200 },
-        { sandboxName: 'prod', method: 'get-session-token', durationSeconds: 43_200, explorePaths: 'relative', objects: ['a.json'] },
+        {
+          sandboxName: 'prod',
+          method: 'get-session-token',
+          durationSeconds: 43_200,
+          explorePaths: 'relative',
+          objects: ['a.json'],
+        },
         { sandboxName: 'dev', flows: 2 },
         { sandboxName: 'dev', withSessionToken: false },
         // Adobe lists it and cannot read its SSE-KMS file: the read refusal and its advice.
@@ -42,9 +48,17 @@ describe('secret hygiene', () => {
           sandboxName: 'dev',
           objects: ['orders.csv'],
           objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-          rolePermissions: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+          rolePermissions: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+          }),
         },
-        { sandboxName: 'dev', method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports/dev' },
+        {
+          sandboxName: 'dev',
+          method: 'get-federation-token',
+          bucketName: 'acme-dev-ingest',
+          folderPath: 'exports/dev',
+        },
       ],
     });
     const { world, newHandler } = harness;
@@ -56,7 +70,11 @@ describe('secret hygiene', () => {
     flowService.seedConnection({
       orgId: world.adobe.orgId,
       sandboxName: 'prod',
-      params: { s3AccessKey: 'ASIAHANDMADE00000001', s3SecretKey: 'hand-made-secret-key-0000000000000000000', s3SessionToken: 'IQoJhandmadetoken0000' },
+      params: {
+        s3AccessKey: 'ASIAHANDMADE00000001',
+        s3SecretKey: 'hand-made-secret-key-0000000000000000000',
+        s3SessionToken: 'IQoJhandmadetoken0000',
+      },
     });
     for (const flowId of world.flowIds.flat()) flowService.runFlow(flowId);
     const capture = captureOutput();
@@ -64,9 +82,19 @@ describe('secret hygiene', () => {
     // Run 1: transient faults everywhere, one connection whose credentials fail verification,
     // one whose Flow Service echoes the request body back in its error (a worst case).
     flowService.concurrentEditBeforePatch(ids[0]!, 1);
-    flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${ids[1]}` }, kind: 'respond', status: 429, headers: { 'retry-after': '0' } });
+    flowService.injectFault({
+      match: { method: 'PATCH', path: `/connections/${ids[1]}` },
+      kind: 'respond',
+      status: 429,
+      headers: { 'retry-after': '0' },
+    });
     flowService.injectFault({ match: { method: 'GET', path: `/connections/${ids[2]}` }, kind: 'reset' });
-    flowService.injectFault({ match: { method: 'PATCH', path: `/connections/${ids[3]}` }, kind: 'respond', status: 500, body: { error_code: '1102-500' } });
+    flowService.injectFault({
+      match: { method: 'PATCH', path: `/connections/${ids[3]}` },
+      kind: 'respond',
+      status: 500,
+      body: { error_code: '1102-500' },
+    });
     sts.injectFault({
       match: { action: 'AssumeRole' },
       kind: 'respond',
@@ -95,7 +123,11 @@ describe('secret hygiene', () => {
 
     // Run 4: IMS refuses the client (bad secret in the container's cache is simulated by a fault).
     ims.revokeAllTokens();
-    ims.injectFault({ kind: 'respond', status: 401, body: { error: 'invalid_client', error_description: 'invalid client secret' } });
+    ims.injectFault({
+      kind: 'respond',
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'invalid client secret' },
+    });
     // A scheduled run in which nothing rotates rejects, naming each connection and why.
     const refused = await settle(() => newHandler()({ version: '0', source: 'aws.scheduler', detail: {} }));
     outputs.push(JSON.stringify(refused.value ?? null));
@@ -104,7 +136,11 @@ describe('secret hygiene', () => {
     // Runs 5 and 6: one schedule tick delivered twice; the second reports what the first rotated, from the ledger.
     flowService.clearFaults();
     ims.clearFaults();
-    const tick = { source: 'aep-s3-rotator.schedule', executionId: randomUUID(), scheduledTime: new Date().toISOString() };
+    const tick = {
+      source: 'aep-s3-rotator.schedule',
+      executionId: randomUUID(),
+      scheduledTime: new Date().toISOString(),
+    };
     outputs.push(JSON.stringify(await settle(() => newHandler()(tick))));
     outputs.push(JSON.stringify(await settle(() => newHandler()(tick))));
 
@@ -114,11 +150,16 @@ describe('secret hygiene', () => {
       match: { method: 'GET', path: `/connections/${ids[6]}/explore` },
       kind: 'respond',
       status: 400,
-      body: (request: { headers: Record<string, string> }) => flowProblem(400, '1100-400', `refused ${request.headers.authorization}`),
+      body: (request: { headers: Record<string, string> }) =>
+        flowProblem(400, '1100-400', `refused ${request.headers.authorization}`),
     });
     outputs.push(JSON.stringify(await settle(() => newHandler()({ inspect: true, probe: true }))));
     outputs.push(
-      JSON.stringify(await settle(() => newHandler()({ connectionIds: [ids[0]], caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice' }))),
+      JSON.stringify(
+        await settle(() =>
+          newHandler()({ connectionIds: [ids[0]], caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice' }),
+        ),
+      ),
     );
 
     capture.restore();

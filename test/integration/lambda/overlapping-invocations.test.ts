@@ -14,7 +14,9 @@ afterEach(async () => {
 
 describe('overlapping invocations', () => {
   it('a manual and a scheduled run on the same connections both finish, and each connection ends with one verified set', async () => {
-    harness = await startHarness({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    harness = await startHarness({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
     const { world } = harness;
     // Slow Flow Service so both runs' GETs land before either PATCH: a guaranteed race.
     world.emulators.flowService.setLatency(150);
@@ -28,12 +30,17 @@ describe('overlapping invocations', () => {
 
     expect(first.error).toBeUndefined();
     expect(second.error).toBeUndefined();
-    const conflicts = [...first.value!.results, ...second.value!.results].reduce((sum, result) => sum + (result.etagConflicts ?? 0), 0);
+    const conflicts = [...first.value!.results, ...second.value!.results].reduce(
+      (sum, result) => sum + (result.etagConflicts ?? 0),
+      0,
+    );
     expect(conflicts).toBeGreaterThanOrEqual(3); // every connection: one run won, the other re-read and re-sent
     for (const id of world.connectionIds) {
       const connection = world.connection(id);
       expect(connection.etagHistory).toHaveLength(3); // seeded, then one write per run
-      const winner = [first.value!, second.value!].flatMap((summary) => summary.results).find((result) => result.etag === connection.etag);
+      const winner = [first.value!, second.value!]
+        .flatMap((summary) => summary.results)
+        .find((result) => result.etag === connection.etag);
       expect(winner?.status).toBe('rotated');
       expect(await world.callerIdentityOf(id)).toContain(`:assumed-role/aep-s3-ingest-`);
     }

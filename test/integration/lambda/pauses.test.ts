@@ -31,7 +31,10 @@ async function start(options: WorldOptions) {
     credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
   });
   const ledger = new RotationLedger(client, WORLD_LEDGER_TABLE);
-  const pause = (pauses: Pause[]) => client!.send(new PutItemCommand({ TableName: WORLD_LEDGER_TABLE, Item: marshall({ connectionId: PAUSES_KEY, pauses }) }));
+  const pause = (pauses: Pause[]) =>
+    client!.send(
+      new PutItemCommand({ TableName: WORLD_LEDGER_TABLE, Item: marshall({ connectionId: PAUSES_KEY, pauses }) }),
+    );
   return { ...harness, ledger, pause };
 }
 
@@ -50,7 +53,9 @@ const patched = (harness: Harness, id: string) =>
 /** The EMF documents of `metric`, with their dimension sets and the value. */
 function documentsOf(lines: Array<Record<string, unknown>>, metric: string) {
   return lines.flatMap((line) => {
-    const aws = line._aws as { CloudWatchMetrics?: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> } | undefined;
+    const aws = line._aws as
+      | { CloudWatchMetrics?: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }
+      | undefined;
     const directive = aws?.CloudWatchMetrics?.find((entry) => entry.Metrics.some((m) => m.Name === metric));
     return directive ? [{ dimensions: directive.Dimensions, line, value: line[metric] as number }] : [];
   });
@@ -58,7 +63,9 @@ function documentsOf(lines: Array<Record<string, unknown>>, metric: string) {
 
 describe('a pause, as the function honours it', () => {
   it('leaves a paused connection alone in a scheduled run, reports it paused with what it holds, and rotates the others', async () => {
-    const { world, newHandler, pause, ledger } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    const { world, newHandler, pause, ledger } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
     const [paused, other] = world.connectionIds as [string, string];
     await newHandler()(SCHEDULED_EVENT);
     const held = (await ledger.get(paused))!.lastRotation!.expiresAt;
@@ -85,7 +92,9 @@ describe('a pause, as the function honours it', () => {
       heldCredentialsExpireAt: held,
     });
     expect(patched(harness!, paused)).toBe(false);
-    expect(world.emulators.flowService.requests.some((request) => request.path === `/connections/${paused}`)).toBe(false);
+    expect(world.emulators.flowService.requests.some((request) => request.path === `/connections/${paused}`)).toBe(
+      false,
+    );
     expect(patched(harness!, other)).toBe(true);
     // Its ledger item is left as it was: the pause is in the ledger already.
     expect((await ledger.get(paused))!.history).toHaveLength(1);
@@ -104,15 +113,21 @@ describe('a pause, as the function honours it', () => {
         targetCount: 2,
       }),
     ).schema;
-    for (const set of ofPaused.dimensions.filter((dims) => dims.includes('connectionId'))) expect([...set].sort()).not.toEqual([...schema].sort());
+    for (const set of ofPaused.dimensions.filter((dims) => dims.includes('connectionId')))
+      expect([...set].sort()).not.toEqual([...schema].sort());
     // ...and in the rotator's aggregate, so RotatorNotReportingAlarm sees the runs go on.
     expect(ofPaused.dimensions).toContainEqual(expect.not.arrayContaining(['connectionId']));
     expect(documentsOf(lines, 'RotationFailed').some((document) => document.line.connectionId === paused)).toBe(false);
-    expect(lines.find((line) => line.message === 'connection paused (not rotated)')).toMatchObject({ connectionId: paused, pausedUntil: expect.any(String) });
+    expect(lines.find((line) => line.message === 'connection paused (not rotated)')).toMatchObject({
+      connectionId: paused,
+      pausedUntil: expect.any(String),
+    });
   });
 
   it('pauses every connection with a pause that names none, and asks nothing of Adobe', async () => {
-    const { world, newHandler, pause } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    const { world, newHandler, pause } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
     await pause([pauseOf(undefined, Date.now() + HOUR)]);
 
     const summary = await newHandler()(SCHEDULED_EVENT);
@@ -133,14 +148,22 @@ describe('a pause, as the function honours it', () => {
   });
 
   it('rotates a paused connection a manual request names, and records who asked', async () => {
-    const { world, newHandler, pause, ledger } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    const { world, newHandler, pause, ledger } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
     await pause([pauseOf(undefined, Date.now() + HOUR)]);
     const [id] = world.connectionIds as [string];
 
-    const named = await newHandler()({ connectionIds: [id], caller: 'arn:aws:sts::123456789012:assumed-role/Operator/bob' });
+    const named = await newHandler()({
+      connectionIds: [id],
+      caller: 'arn:aws:sts::123456789012:assumed-role/Operator/bob',
+    });
     const everyTarget = await newHandler()({ dryRun: false });
 
-    expect(named).toMatchObject({ rotated: 1, results: [{ connectionId: id, status: 'rotated', accessKeyId: world.connection(id).params.s3AccessKey }] });
+    expect(named).toMatchObject({
+      rotated: 1,
+      results: [{ connectionId: id, status: 'rotated', accessKeyId: world.connection(id).params.s3AccessKey }],
+    });
     // A manual run of every target is a run of every target: the pause holds.
     expect(everyTarget).toMatchObject({ rotated: 0, paused: 2 });
     expect((await ledger.get(id))!.history.at(-1)).toMatchObject({
@@ -160,7 +183,11 @@ describe('a pause, as the function honours it', () => {
       capture.restore();
 
       expect(summary).toMatchObject({ rotated: 1 });
-      expect(capture.jsonLines().find((line) => String(line.message).startsWith('rotation ledger read failed; pauses cannot be honoured'))).toBeDefined();
+      expect(
+        capture
+          .jsonLines()
+          .find((line) => String(line.message).startsWith('rotation ledger read failed; pauses cannot be honoured')),
+      ).toBeDefined();
     } finally {
       capture.restore();
       restore();

@@ -12,16 +12,21 @@ import { captureOutput, connectionRequests, settle, useHarness, SCHEDULED_EVENT 
 const start = useHarness();
 
 const form = (request: RecordedRequest) => Object.fromEntries(new URLSearchParams(request.body));
-const signerKeyOf = (request: RecordedRequest) => /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1];
+const signerKeyOf = (request: RecordedRequest) =>
+  /Credential=([A-Z0-9]+)\//.exec(request.headers.authorization ?? '')?.[1];
 /** What a Flow Service request was: GET or PATCH of the connection, or EXPLORE (Adobe's check after a PATCH). */
 const callOf = (request: RecordedRequest) => (request.path.endsWith('/explore') ? 'EXPLORE' : request.method);
 /** A rotation's requests of the connection itself (the run's listings beside it are left out), by call. */
-const byMethod = (requests: RecordedRequest[], method: string) => connectionRequests(requests).filter((request) => callOf(request) === method);
-const byAction = (requests: RecordedRequest[], action: string) => requests.filter((request) => request.action === action);
+const byMethod = (requests: RecordedRequest[], method: string) =>
+  connectionRequests(requests).filter((request) => callOf(request) === method);
+const byAction = (requests: RecordedRequest[], action: string) =>
+  requests.filter((request) => request.action === action);
 
 describe('step 1: Adobe credentials and the IMS token', () => {
   it('reads the Adobe secret once per invocation, not per connection, and reuses the IMS token across invocations', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
     const handler = newHandler();
 
     await handler(SCHEDULED_EVENT);
@@ -37,7 +42,9 @@ describe('step 1: Adobe credentials and the IMS token', () => {
 
   it('asks IMS once per invocation when it is down, however many connections wait, and again on the next invocation', async () => {
     // 10 connections at concurrency 8: two waves, all waiting for the same token.
-    const { world, newHandler } = await start({ connections: Array.from({ length: 10 }, () => ({ sandboxName: 'prod' })) });
+    const { world, newHandler } = await start({
+      connections: Array.from({ length: 10 }, () => ({ sandboxName: 'prod' })),
+    });
     const before = world.connectionIds.map((id) => world.connection(id).params);
     world.emulators.ims.injectFault({ kind: 'respond', status: 503, body: 'Service Unavailable', times: 100 });
     const handler = newHandler();
@@ -64,13 +71,18 @@ describe('step 1: Adobe credentials and the IMS token', () => {
     await handler(SCHEDULED_EVENT);
     // The cached token is revoked and the secret now holds a client secret IMS refuses.
     world.emulators.ims.revokeAllTokens();
-    world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', JSON.stringify({ ...world.adobe, clientSecret: 'p8e-revoked-secret' }));
+    world.emulators.secretsManager.putSecret(
+      'aep-s3-rotator/adobe-credentials',
+      JSON.stringify({ ...world.adobe, clientSecret: 'p8e-revoked-secret' }),
+    );
     const before = world.connection(world.connectionIds[0]!);
 
     const { error } = await settle(() => handler(SCHEDULED_EVENT));
 
     expect(error).toBeInstanceOf(RotationFailedError);
-    expect(error!.message).toContain('Adobe IMS refused the client credentials (invalid_client); check clientId, clientSecret and scopes');
+    expect(error!.message).toContain(
+      'Adobe IMS refused the client credentials (invalid_client); check clientId, clientSecret and scopes',
+    );
     expect(error!.message).not.toContain('FLOW_SERVICE_UNREACHABLE');
     expect(world.connection(before.id).params).toEqual(before.params);
   });
@@ -110,13 +122,20 @@ describe('step 1: Adobe credentials and the IMS token', () => {
   it('reads the Adobe secret again after IMS refused it, so a corrected secret works without a redeploy', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const name = 'aep-s3-rotator/adobe-credentials';
-    world.emulators.secretsManager.putSecret(name, JSON.stringify({ ...world.adobe, clientSecret: 'p8e-outdated-secret' }));
+    world.emulators.secretsManager.putSecret(
+      name,
+      JSON.stringify({ ...world.adobe, clientSecret: 'p8e-outdated-secret' }),
+    );
     const handler = newHandler();
 
     const refused = await settle(() => handler(SCHEDULED_EVENT));
     world.emulators.secretsManager.putSecret(
       name,
-      JSON.stringify({ clientId: world.adobe.clientId, clientSecret: world.adobe.clientSecret, orgId: world.adobe.orgId }),
+      JSON.stringify({
+        clientId: world.adobe.clientId,
+        clientSecret: world.adobe.clientSecret,
+        orgId: world.adobe.orgId,
+      }),
     );
     const summary = await handler(SCHEDULED_EVENT);
 
@@ -141,7 +160,12 @@ describe('step 1: Adobe credentials and the IMS token', () => {
   it('fails the connection after one refresh when Flow Service keeps answering 401', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const before = world.connection(world.connectionIds[0]!);
-    world.emulators.flowService.injectFault({ kind: 'respond', status: 401, body: gatewayError('401013', 'Oauth token is not valid'), times: 10 });
+    world.emulators.flowService.injectFault({
+      kind: 'respond',
+      status: 401,
+      body: gatewayError('401013', 'Oauth token is not valid'),
+      times: 10,
+    });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -171,7 +195,10 @@ describe('step 2: reading the connection', () => {
 
   it('refuses, without patching, a connection of another source', async () => {
     const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod', connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' }, { sandboxName: 'prod' }],
+      connections: [
+        { sandboxName: 'prod', connectionSpecId: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' },
+        { sandboxName: 'prod' },
+      ],
     });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
@@ -191,14 +218,18 @@ describe('step 2: reading the connection', () => {
 
     expect(summary).toMatchObject({ rotated: 0, failed: 0, skipped: 1 });
     expect(summary.results[0]).toMatchObject({ status: 'skipped', errorCode: 'CONNECTION_NOT_ROTATABLE' });
-    expect(summary.results[0]!.error).toContain('IAMRole Based authentication: Adobe assumes the role itself, there are no credentials to rotate');
+    expect(summary.results[0]!.error).toContain(
+      'IAMRole Based authentication: Adobe assumes the role itself, there are no credentials to rotate',
+    );
     expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(0);
   });
 });
 
 describe('step 3: minting credentials', () => {
   it("assumes the target role from the function's own role, naming the tool and the connection", async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', externalId: 'adobe-ext-42', durationSeconds: 1800 }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', externalId: 'adobe-ext-42', durationSeconds: 1800 }],
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
@@ -217,7 +248,9 @@ describe('step 3: minting credentials', () => {
   });
 
   it("signs AssumeRole with the IAM user's keys when the target names their secret, allowing up to 12 h", async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 43_200 }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 43_200 }],
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
@@ -228,7 +261,9 @@ describe('step 3: minting credentials', () => {
   });
 
   it("uses GetSessionToken with the IAM user's long-term keys, and the connection ends with the user's session", async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 129_600 }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 129_600 }],
+    });
 
     const summary = await newHandler()(SCHEDULED_EVENT);
 
@@ -265,7 +300,11 @@ describe('step 3: minting credentials', () => {
   it('mints nothing for a connection it cannot read: nothing runs after the invocation', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     world.emulators.sts.setLatency(300);
-    world.emulators.flowService.injectFault({ kind: 'respond', status: 404, body: flowProblem(404, '1101-404', 'Connection not found') });
+    world.emulators.flowService.injectFault({
+      kind: 'respond',
+      status: 404,
+      body: flowProblem(404, '1101-404', 'Connection not found'),
+    });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -275,7 +314,9 @@ describe('step 3: minting credentials', () => {
   });
 
   it('fails a target whose duration is above the role maximum, and leaves the connection as it was', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 43_200 }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 43_200 }],
+    });
     world.emulators.sts.createRole({ roleArn: world.targets[0]!.roleArn as string, maxSessionDurationSeconds: 3600 });
     const before = world.connection(world.connectionIds[0]!);
 
@@ -328,7 +369,10 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
         Condition: {
           StringLike: {
             'kms:ViaService': 's3.*',
-            'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/${folder ? `${folder}/` : ''}*`],
+            'kms:EncryptionContext:aws:s3:arn': [
+              `arn:aws:s3:::${bucket}`,
+              `arn:aws:s3:::${bucket}/${folder ? `${folder}/` : ''}*`,
+            ],
           },
         },
       },
@@ -363,7 +407,9 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
   });
 
   it("narrows AssumeRole signed with the IAM user's keys to the whole bucket when the target names no folder", async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', bucketName: 'acme-aep-landing' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', bucketName: 'acme-aep-landing' }],
+    });
 
     await newHandler()(SCHEDULED_EVENT);
 
@@ -373,7 +419,15 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
 
   it('rotates a get-federation-token target end to end: narrowed federated credentials, verified, then patched', async () => {
     const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod', method: 'get-federation-token', bucketName: 'acme-aep-landing', folderPath: 'crm/daily', durationSeconds: 43_200 }],
+      connections: [
+        {
+          sandboxName: 'prod',
+          method: 'get-federation-token',
+          bucketName: 'acme-aep-landing',
+          folderPath: 'crm/daily',
+          durationSeconds: 43_200,
+        },
+      ],
     });
     const id = world.connectionIds[0]!;
     const name = `aep-${id.replace(/-/g, '').slice(0, 28)}`;
@@ -387,11 +441,17 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
     expect(form(federation!)).toMatchObject({ Action: 'GetFederationToken', Name: name, DurationSeconds: '43200' });
     expect(name).toHaveLength(32);
     const params = world.connection(id).params;
-    expect(JSON.parse(world.emulators.sts.policyOf(params.s3AccessKey!)!)).toEqual(narrowedTo('acme-aep-landing', 'crm/daily'));
+    expect(JSON.parse(world.emulators.sts.policyOf(params.s3AccessKey!)!)).toEqual(
+      narrowedTo('acme-aep-landing', 'crm/daily'),
+    );
     expect(form(federation!).Policy).toBe(world.emulators.sts.policyOf(params.s3AccessKey!));
     // Verified before the PATCH, signed with the new credentials, as the federated user.
-    const verification = byAction(world.emulators.sts.requests, 'GetCallerIdentity').find((request) => signerKeyOf(request) === params.s3AccessKey);
-    expect(verification!.receivedAt).toBeLessThanOrEqual(byMethod(world.emulators.flowService.requests, 'PATCH')[0]!.receivedAt);
+    const verification = byAction(world.emulators.sts.requests, 'GetCallerIdentity').find(
+      (request) => signerKeyOf(request) === params.s3AccessKey,
+    );
+    expect(verification!.receivedAt).toBeLessThanOrEqual(
+      byMethod(world.emulators.flowService.requests, 'PATCH')[0]!.receivedAt,
+    );
     await expect(world.callerIdentityOf(id)).resolves.toBe(federatedArn);
     const expiresIn = Date.parse(summary.results[0]!.expiresAt!) - Date.now();
     expect(expiresIn).toBeGreaterThan(43_100_000);
@@ -409,19 +469,26 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
     await handler(SCHEDULED_EVENT);
     await handler(SCHEDULED_EVENT);
 
-    const byUserKeys = byAction(world.emulators.sts.requests, 'GetCallerIdentity').filter((request) => signerKeyOf(request)!.startsWith('AKIA'));
+    const byUserKeys = byAction(world.emulators.sts.requests, 'GetCallerIdentity').filter((request) =>
+      signerKeyOf(request)!.startsWith('AKIA'),
+    );
     expect(byUserKeys).toHaveLength(1);
     expect(byAction(world.emulators.sts.requests, 'GetFederationToken')).toHaveLength(4);
   });
 
   it('fails a get-federation-token target whose policy STS refuses (PackedPolicyTooLarge), naming it, and leaves the connection as it was', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'get-federation-token' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', method: 'get-federation-token' }],
+    });
     world.emulators.sts.injectFault({
       match: { action: 'GetFederationToken' },
       kind: 'respond',
       status: 400,
       headers: { 'content-type': 'text/xml' },
-      body: stsErrorXml('PackedPolicyTooLarge', 'Packed policy consumes 104% of allotted space, please use smaller policy.'),
+      body: stsErrorXml(
+        'PackedPolicyTooLarge',
+        'Packed policy consumes 104% of allotted space, please use smaller policy.',
+      ),
     });
     const before = world.connection(world.connectionIds[0]!);
 
@@ -442,7 +509,9 @@ describe('step 4: test before promote', () => {
     await newHandler()(SCHEDULED_EVENT);
 
     const newKey = world.connection(world.connectionIds[0]!).params.s3AccessKey;
-    const verification = byAction(world.emulators.sts.requests, 'GetCallerIdentity').find((request) => signerKeyOf(request) === newKey);
+    const verification = byAction(world.emulators.sts.requests, 'GetCallerIdentity').find(
+      (request) => signerKeyOf(request) === newKey,
+    );
     const [patch] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(verification).toBeDefined();
     expect(verification!.receivedAt).toBeLessThanOrEqual(patch!.receivedAt);
@@ -567,7 +636,9 @@ describe('step 6: conflicts and transient failures', () => {
     expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
     expect(world.connection(id).params).toEqual(before.params);
     const conflicts = capture.jsonLines().filter((line) => 'EtagConflict' in line);
-    expect(conflicts.reduce((sum, line) => sum + [line.EtagConflict].flat().reduce((a: number, b) => a + Number(b), 0), 0)).toBe(6);
+    expect(
+      conflicts.reduce((sum, line) => sum + [line.EtagConflict].flat().reduce((a: number, b) => a + Number(b), 0), 0),
+    ).toBe(6);
   });
 
   it('honours Retry-After on 429', async () => {
@@ -588,9 +659,18 @@ describe('step 6: conflicts and transient failures', () => {
   });
 
   it.each([
-    ['a 503 on GET', { match: { method: 'GET' }, kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') }],
-    ['a 500 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 500, body: flowProblem(500, '1102-500', 'try again') }],
-    ['a 504 on PATCH', { match: { method: 'PATCH' }, kind: 'respond', status: 504, body: flowProblem(504, '1104-504', 'try again') }],
+    [
+      'a 503 on GET',
+      { match: { method: 'GET' }, kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'try again') },
+    ],
+    [
+      'a 500 on PATCH',
+      { match: { method: 'PATCH' }, kind: 'respond', status: 500, body: flowProblem(500, '1102-500', 'try again') },
+    ],
+    [
+      'a 504 on PATCH',
+      { match: { method: 'PATCH' }, kind: 'respond', status: 504, body: flowProblem(504, '1104-504', 'try again') },
+    ],
     ['a connection reset on GET', { match: { method: 'GET' }, kind: 'reset' }],
     ['a timeout on GET', { match: { method: 'GET' }, kind: 'delay', ms: 2500 }],
   ] as const)('retries %s and rotates', async (_name, fault) => {
@@ -611,7 +691,14 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     // The retried PATCH carries the old etag, meets 412, and the engine re-reads and re-sends.
-    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'PATCH', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
+    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual([
+      'GET',
+      'PATCH',
+      'PATCH',
+      'GET',
+      'PATCH',
+      'EXPLORE',
+    ]);
     const [, , last] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etag: world.connection(id).etag });
     expect(world.connection(id).params.s3SessionToken).toBe(JSON.parse(last!.body)[2].value);
@@ -623,7 +710,12 @@ describe('step 6: conflicts and transient failures', () => {
     [404, '1101-404'],
   ])('never retries a %i', async (status, code) => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: flowProblem(status, code, 'no') });
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH' },
+      kind: 'respond',
+      status,
+      body: flowProblem(status, code, 'no'),
+    });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -633,7 +725,12 @@ describe('step 6: conflicts and transient failures', () => {
 
   it('bounds the retries of a Flow Service that stays down', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({ kind: 'respond', status: 503, body: flowProblem(503, '1103-503', 'down'), times: 100 });
+    world.emulators.flowService.injectFault({
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'down'),
+      times: 100,
+    });
 
     const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -664,7 +761,12 @@ describe('every error code of the Flow Service documentation', () => {
   ] as const)('%s (HTTP %i): %s', async (code, status, action) => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const before = world.connection(world.connectionIds[0]!);
-    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'respond', status, body: flowProblem(status, code, `documented ${code}`) });
+    world.emulators.flowService.injectFault({
+      match: { method: 'PATCH' },
+      kind: 'respond',
+      status,
+      body: flowProblem(status, code, `documented ${code}`),
+    });
 
     const { value, error } = await settle(() => newHandler()(SCHEDULED_EVENT));
 
@@ -684,7 +786,9 @@ describe('every error code of the Flow Service documentation', () => {
 
 describe('step 7: reporting, isolation and concurrency', () => {
   it('rotates the others when one connection fails, and resolves with the summary naming it and why', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }, { sandboxName: 'dev' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }, { sandboxName: 'dev' }],
+    });
     const [ok1, bad, ok2] = world.connectionIds as [string, string, string];
     world.emulators.flowService.injectFault({
       match: { path: `/connections/${bad}` },
@@ -706,7 +810,9 @@ describe('step 7: reporting, isolation and concurrency', () => {
       attempts: 1,
     });
     for (const id of [ok1, ok2]) expect(world.connection(id).etagHistory.length).toBe(2);
-    const outcomes = capture.jsonLines().filter((line) => typeof line.message === 'string' && /^connection /.test(line.message as string));
+    const outcomes = capture
+      .jsonLines()
+      .filter((line) => typeof line.message === 'string' && /^connection /.test(line.message as string));
     expect(outcomes.map((line) => [line.message, line.connectionId])).toEqual(
       expect.arrayContaining([
         ['connection rotated', ok1],
@@ -727,14 +833,21 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const summary = await handler(SCHEDULED_EVENT, context as never);
 
     expect(summary).toMatchObject({ rotated: 1, failed: 1 });
-    expect(summary.results[1]).toMatchObject({ connectionId: world.connectionIds[1], status: 'failed', errorCode: 'OUT_OF_TIME', attempts: 0 });
+    expect(summary.results[1]).toMatchObject({
+      connectionId: world.connectionIds[1],
+      status: 'failed',
+      errorCode: 'OUT_OF_TIME',
+      attempts: 0,
+    });
     expect(summary.results[1]!.error).toContain('not attempted: the invocation was about to reach its timeout');
     expect(world.connection(world.connectionIds[1]!).etagHistory).toHaveLength(1);
     expect(world.connection(world.connectionIds[0]!).etagHistory).toHaveLength(2);
   });
 
   it('processes connections concurrently up to ROTATION_CONCURRENCY', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'prod' }],
+    });
 
     await newHandler({ env: { ROTATION_CONCURRENCY: '1' } })(SCHEDULED_EVENT);
     const sequential = connectionRequests(world.emulators.flowService.requests).map(callOf);
@@ -754,7 +867,9 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const summary = await newHandler()({ connectionIds: [world.connectionIds[1]] });
 
     expect(summary.results.map((result) => result.connectionId)).toEqual([world.connectionIds[1]]);
-    expect(byMethod(world.emulators.flowService.requests, 'PATCH').map((request) => request.path)).toEqual([`/connections/${world.connectionIds[1]}`]);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH').map((request) => request.path)).toEqual([
+      `/connections/${world.connectionIds[1]}`,
+    ]);
   });
 
   it('rejects a manual request naming an unknown connection, touching nothing', async () => {
@@ -764,13 +879,17 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const { error } = await settle(() => newHandler()({ connectionIds: [world.connectionIds[0], stranger] }));
 
     expect(error).toBeInstanceOf(RequestValidationError);
-    expect(error!.message).toContain(`connectionIds: ${stranger} is not in the configured targets; nothing was rotated`);
+    expect(error!.message).toContain(
+      `connectionIds: ${stranger} is not in the configured targets; nothing was rotated`,
+    );
     expect(world.emulators.flowService.requests).toHaveLength(0);
     expect(world.emulators.sts.requests).toHaveLength(0);
   });
 
   it('plans without patching on a dry run, reporting paths and never values', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', withSessionToken: false }] });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', withSessionToken: false }],
+    });
     const before = world.connectionIds.map((id) => world.connection(id).etag);
 
     const summary = await newHandler()({ dryRun: true });
@@ -805,16 +924,25 @@ describe('step 7: reporting, isolation and concurrency', () => {
     const [rotated, failed] = world.connectionIds.map((id) => emf.filter((line) => line.connectionId === id));
     expect(rotated).toHaveLength(1);
     expect(failed).toHaveLength(1);
-    expect(rotated![0]).toMatchObject({ RotationSucceeded: 1, RotationFailed: 0, service: 'aep-s3-credential-rotator', rotator: 'aep-s3-credential-rotator' });
+    expect(rotated![0]).toMatchObject({
+      RotationSucceeded: 1,
+      RotationFailed: 0,
+      service: 'aep-s3-credential-rotator',
+      rotator: 'aep-s3-credential-rotator',
+    });
     expect(rotated![0]!.SecondsUntilCredentialExpiry).toBeGreaterThan(3500);
     // Unknown credentials count as expired.
     expect(failed![0]).toMatchObject({ RotationSucceeded: 0, RotationFailed: 1, SecondsUntilCredentialExpiry: 0 });
     // Per connection, and in the same document for the rotator as a whole.
-    expect((rotated![0]!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions).toEqual([
+    expect(
+      (rotated![0]!._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions,
+    ).toEqual([
       ['service', 'rotator', 'connectionId'],
       ['service', 'rotator'],
     ]);
-    const namespaces = emf.flatMap((line) => (line._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics.map((m) => m.Namespace));
+    const namespaces = emf.flatMap((line) =>
+      (line._aws as { CloudWatchMetrics: Array<{ Namespace: string }> }).CloudWatchMetrics.map((m) => m.Namespace),
+    );
     expect(new Set(namespaces)).toEqual(new Set(['AepS3CredentialRotator']));
   });
 });

@@ -47,7 +47,10 @@ const refusedByS3 = flowProblem(400, '1100-400', 'Amazon S3 answered AccessDenie
 
 describe('the reject rule', () => {
   it('resolves a scheduled run whose every PATCH landed and whose every explore was refused, with exactly one PATCH per connection', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }], ledger: false });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+      ledger: false,
+    });
     world.emulators.flowService.injectFault({
       match: { path: /\/explore$/ },
       kind: 'respond',
@@ -62,14 +65,21 @@ describe('the reject rule', () => {
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ rotated: 0, failed: 2 });
     for (const [index, id] of world.connectionIds.entries()) {
-      expect(summary!.results[index]).toMatchObject({ status: 'failed', errorCode: '1100-400', etag: world.connection(id).etag });
+      expect(summary!.results[index]).toMatchObject({
+        status: 'failed',
+        errorCode: '1100-400',
+        etag: world.connection(id).etag,
+      });
       expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
     }
     expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
   });
 
   it('still rejects a scheduled run in which something failed and no PATCH landed', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', patchEnabled: false }], ledger: false });
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', patchEnabled: false }],
+      ledger: false,
+    });
 
     const { error } = await settle(() => newHandler()(tick()));
 
@@ -80,7 +90,9 @@ describe('the reject rule', () => {
 
 describe('the same tick delivered twice, with the ledger', () => {
   it('PATCHes once: the second delivery resolves, reporting each connection skipped with what the first put in it', async () => {
-    const { world, newHandler, ledger } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    const { world, newHandler, ledger } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
     const event = tick();
     const capture = captureOutput();
 
@@ -103,7 +115,10 @@ describe('the same tick delivered twice, with the ledger', () => {
         attempts: 0,
       });
       expect(second.results[index]!.error).toContain(`executionId ${event.executionId}`);
-      expect((await ledger.get(id))?.lastRotation).toMatchObject({ executionId: event.executionId, etag: first.results[index]!.etag });
+      expect((await ledger.get(id))?.lastRotation).toMatchObject({
+        executionId: event.executionId,
+        etag: first.results[index]!.etag,
+      });
     }
     // Reported once: the duplicate adds no metric.
     expect(capture.jsonLines().filter((line) => '_aws' in line)).toHaveLength(metricsAfterFirst);

@@ -35,9 +35,19 @@ describe("the function's result as data", () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const stranger = '00000000-0000-4000-8000-000000000000';
 
-    const summary = await newHandler()({ connectionIds: [world.connectionIds[0], stranger], unknownConnections: 'report' });
+    const summary = await newHandler()({
+      connectionIds: [world.connectionIds[0], stranger],
+      unknownConnections: 'report',
+    });
 
-    expect(summary).toEqual({ rotated: 0, failed: 0, skipped: 0, dryRun: false, results: [], unknownConnectionIds: [stranger] });
+    expect(summary).toEqual({
+      rotated: 0,
+      failed: 0,
+      skipped: 0,
+      dryRun: false,
+      results: [],
+      unknownConnectionIds: [stranger],
+    });
     expect(world.emulators.flowService.requests).toHaveLength(0);
     expect(world.emulators.sts.requests).toHaveLength(0);
   });

@@ -27,7 +27,12 @@ const VALID = {
       sandboxName: 'prod',
       createRole: { bucketName: 'acme-aep-landing', bucketAccount: '123456789012' },
     },
-    { connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', sandboxName: 'dev', userCredentialsSecret: 'aep-s3-rotator/dev-user', durationSeconds: 3600 },
+    {
+      connectionId: 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6',
+      sandboxName: 'dev',
+      userCredentialsSecret: 'aep-s3-rotator/dev-user',
+      durationSeconds: 3600,
+    },
   ],
 };
 
@@ -36,7 +41,13 @@ const NARROWED = {
   ...VALID,
   targets: [
     VALID.targets[0],
-    { ...VALID.targets[1], method: 'get-federation-token', bucketName: 'acme-dev-ingest', folderPath: 'exports', bucketAccount: '123456789012' },
+    {
+      ...VALID.targets[1],
+      method: 'get-federation-token',
+      bucketName: 'acme-dev-ingest',
+      folderPath: 'exports',
+      bucketAccount: '123456789012',
+    },
   ],
 };
 
@@ -107,7 +118,12 @@ describe('check-config', () => {
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stdout)).toEqual({
       valid: false,
-      problems: [{ field: 'targets[40].createRole', message: expect.stringContaining('the targets go to a bundled file, which is written at synth') }],
+      problems: [
+        {
+          field: 'targets[40].createRole',
+          message: expect.stringContaining('the targets go to a bundled file, which is written at synth'),
+        },
+      ],
     });
   });
 
@@ -140,7 +156,11 @@ describe('check-config', () => {
       ...VALID,
       targets: [
         ...VALID.targets,
-        { connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b', sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-reader' },
+        {
+          connectionId: '9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b',
+          sandboxName: 'prod',
+          roleArn: 'arn:aws:iam::123456789012:role/aep-reader',
+        },
       ],
     });
 
@@ -164,9 +184,15 @@ describe('check-config', () => {
 
     expect(warned).toMatchObject({
       valid: true,
-      warnings: [{ field: 'targets[1]', message: expect.stringContaining('GetSessionToken credentials cannot be narrowed') }],
+      warnings: [
+        { field: 'targets[1]', message: expect.stringContaining('GetSessionToken credentials cannot be narrowed') },
+      ],
     });
-    expect(narrowed).toMatchObject({ valid: true, warnings: [], methods: { 'assume-role-chained': 1, 'get-federation-token': 1 } });
+    expect(narrowed).toMatchObject({
+      valid: true,
+      warnings: [],
+      methods: { 'assume-role-chained': 1, 'get-federation-token': 1 },
+    });
     // What it could not check, said apart from the warnings.
     expect(narrowed.notes).toEqual([expect.stringContaining(UNCHECKED_NOTE)]);
   });
@@ -191,7 +217,11 @@ describe('check-config', () => {
       ...VALID,
       schedule: 'rate(45 minutes)',
       concurrency: 0,
-      targets: [{ ...VALID.targets[0], sandboxName: 'Prod' }, { ...VALID.targets[1], durationSeconds: 200_000 }, { sandboxName: 'dev' }],
+      targets: [
+        { ...VALID.targets[0], sandboxName: 'Prod' },
+        { ...VALID.targets[1], durationSeconds: 200_000 },
+        { sandboxName: 'dev' },
+      ],
     });
 
     const result = await cli(['check-config'], { tty: true });
@@ -203,7 +233,14 @@ describe('check-config', () => {
       .slice(1)
       .filter((line) => line.startsWith('  '))
       .map((line) => line.trim().split(': ')[0]);
-    expect(fields).toEqual(expect.arrayContaining(['concurrency', 'targets[0].sandboxName', 'targets[1].durationSeconds', 'targets[2].connectionId']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'concurrency',
+        'targets[0].sandboxName',
+        'targets[1].durationSeconds',
+        'targets[2].connectionId',
+      ]),
+    );
     expect(result.stdout).toMatch(/\d+ problems; `npx cdk synth` would refuse this configuration\.\n$/);
   });
 
@@ -220,9 +257,17 @@ describe('check-config', () => {
     ['functionRoleName', { functionRoleName: 'a role' }, '"a role"'],
     ['targets[0].connectionId', { targets: [{ ...VALID.targets[0], connectionId: 'conn-1' }] }, '"conn-1"'],
     ['targets[0].roleArn', { targets: [{ ...VALID.targets[1], roleArn: 'aep-reader' }] }, '"aep-reader"'],
-    ['targets[0].externalId', { targets: [{ ...VALID.targets[1], roleArn: 'arn:aws:iam::123456789012:role/r', externalId: 'x' }] }, '"x"'],
+    [
+      'targets[0].externalId',
+      { targets: [{ ...VALID.targets[1], roleArn: 'arn:aws:iam::123456789012:role/r', externalId: 'x' }] },
+      '"x"',
+    ],
     ['targets[0].durationSeconds', { targets: [{ ...VALID.targets[1], durationSeconds: 3600.5 }] }, '3600.5'],
-    ['targets[0].createRole.roleName', { targets: [{ ...VALID.targets[0], createRole: { bucketName: 'acme-landing', roleName: 'a role' } }] }, '"a role"'],
+    [
+      'targets[0].createRole.roleName',
+      { targets: [{ ...VALID.targets[0], createRole: { bucketName: 'acme-landing', roleName: 'a role' } }] },
+      '"a role"',
+    ],
   ])('shows the value it got in a problem with %s', async (field, change, shown) => {
     writeCdkJson({ ...VALID, ...change });
 
@@ -245,8 +290,18 @@ describe('check-config', () => {
       'targets[0]',
       'unknown field(s) durationSecond (did you mean durationSeconds?); allowed: ',
     ],
-    ['a misspelt top-level key', { schedul: 'rate(15 minutes)' }, '(top level)', 'unknown field(s) schedul (did you mean schedule?)'],
-    ['a key in the wrong case', { Region: 'eu-west-1' }, '(top level)', 'unknown field(s) Region (did you mean region?)'],
+    [
+      'a misspelt top-level key',
+      { schedul: 'rate(15 minutes)' },
+      '(top level)',
+      'unknown field(s) schedul (did you mean schedule?)',
+    ],
+    [
+      'a key in the wrong case',
+      { Region: 'eu-west-1' },
+      '(top level)',
+      'unknown field(s) Region (did you mean region?)',
+    ],
     [
       'a createRole field',
       { targets: [{ ...VALID.targets[0], createRole: { bucketName: 'acme-landing', foldrPath: 'crm' } }] },
@@ -260,7 +315,12 @@ describe('check-config', () => {
       '; did you mean "get-federation-token"?',
     ],
     ['a number in quotes', { concurrency: '8' }, 'concurrency', '; got "8" (did you mean 8, without quotes?)'],
-    ['a boolean in quotes', { reserveConcurrency: 'false' }, 'reserveConcurrency', '; got "false" (did you mean false, without quotes?)'],
+    [
+      'a boolean in quotes',
+      { reserveConcurrency: 'false' },
+      'reserveConcurrency',
+      '; got "false" (did you mean false, without quotes?)',
+    ],
   ])('suggests what was meant for %s', async (_case, change, field, hint) => {
     writeCdkJson({ ...VALID, ...change });
 
@@ -292,7 +352,9 @@ describe('check-config', () => {
       {
         field: 'adobeCredentialsSecret.secretId',
         message: expect.stringMatching(
-          new RegExp(`; got "\\{"cl…" \\(${pasted.length} characters, not shown in full in case it is a secret rather than its name\\)$`),
+          new RegExp(
+            `; got "\\{"cl…" \\(${pasted.length} characters, not shown in full in case it is a secret rather than its name\\)$`,
+          ),
         ),
       },
     ]);
@@ -307,7 +369,10 @@ describe('check-config', () => {
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report.valid).toBe(false);
-    expect(report.problems).toContainEqual({ field: 'targets[0].durationSeconds', message: expect.stringContaining('7200') });
+    expect(report.problems).toContainEqual({
+      field: 'targets[0].durationSeconds',
+      message: expect.stringContaining('7200'),
+    });
   });
 
   it('reads --config <file> relative to the working directory', async () => {
@@ -316,7 +381,12 @@ describe('check-config', () => {
     const result = await cli(['check-config', '--config', 'prod.json', '--json']);
 
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ valid: true, stackName: 'AepS3RotatorProd', targets: 2, scheduleIntervalSeconds: 900 });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      valid: true,
+      stackName: 'AepS3RotatorProd',
+      targets: 2,
+      scheduleIntervalSeconds: 900,
+    });
   });
 
   it('follows the rotatorConfigFile context key, as the CDK app does', async () => {
@@ -347,26 +417,37 @@ describe('check-config', () => {
     ['status', []],
     ['rotate', []],
     ['rotate', ['--local']],
-  ])('%s %j with a --config file that does not exist is a usage error naming the file (exit 2)', async (command, extra) => {
-    const result = await cli([command, '--config', 'nope.json', ...extra]);
+  ])(
+    '%s %j with a --config file that does not exist is a usage error naming the file (exit 2)',
+    async (command, extra) => {
+      const result = await cli([command, '--config', 'nope.json', ...extra]);
 
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      `aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file holding the rotator configuration.\n`,
-    );
-  });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file holding the rotator configuration.\n`,
+      );
+    },
+  );
 
   it.each([
     [
       'cdk.json',
-      () => writeFileSync(join(dir, 'cdk.json'), '{\n  "app": "npx tsx bin/app.ts",\n  "context": {\n    "rotator": { "stackName": }\n  }\n}\n'),
+      () =>
+        writeFileSync(
+          join(dir, 'cdk.json'),
+          '{\n  "app": "npx tsx bin/app.ts",\n  "context": {\n    "rotator": { "stackName": }\n  }\n}\n',
+        ),
       [],
       { field: 'cdk.json:4:31', message: "is not valid JSON (Unexpected token '}')" },
     ],
     [
       'a --config file',
-      () => writeFileSync(join(dir, 'broken.json'), '{\n  "stackName": "A",\n  "schedule": "rate(15 minutes)"\n  "targets": []\n}\n'),
+      () =>
+        writeFileSync(
+          join(dir, 'broken.json'),
+          '{\n  "stackName": "A",\n  "schedule": "rate(15 minutes)"\n  "targets": []\n}\n',
+        ),
       ['--config', 'broken.json'],
       { field: '--config', message: "broken.json:4:3: is not valid JSON (Expected ',' or '}' after property value)" },
     ],
@@ -375,10 +456,16 @@ describe('check-config', () => {
       () => {
         writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ context: { rotatorConfigFile: 'config/prod.json' } }));
         mkdirSync(join(dir, 'config'), { recursive: true });
-        writeFileSync(join(dir, 'config', 'prod.json'), '{\n  "stackName": "A",\n  "targets": [\n    { "connectionId": "x", },\n  ]\n}\n');
+        writeFileSync(
+          join(dir, 'config', 'prod.json'),
+          '{\n  "stackName": "A",\n  "targets": [\n    { "connectionId": "x", },\n  ]\n}\n',
+        );
       },
       [],
-      { field: 'rotatorConfigFile', message: 'config/prod.json:4:28: is not valid JSON (Expected double-quoted property name)' },
+      {
+        field: 'rotatorConfigFile',
+        message: 'config/prod.json:4:28: is not valid JSON (Expected double-quoted property name)',
+      },
     ],
   ])('reports where %s stops being JSON, as file:line:column (exit 1)', async (_case, write, extra, problem) => {
     write();

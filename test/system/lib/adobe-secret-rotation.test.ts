@@ -12,7 +12,13 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigValidationError, parseRotatorConfig } from '../../../lib/config/config.js';
 import { S3CredentialRotator, S3CredentialRotatorValidationError } from '../../../lib/s3-credential-rotator.js';
-import { rawSampleConfig, removeTestOutdirs, synthRotatorStack, testOutdir, type Synthesized } from '../../support/index.js';
+import {
+  rawSampleConfig,
+  removeTestOutdirs,
+  synthRotatorStack,
+  testOutdir,
+  type Synthesized,
+} from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
@@ -21,7 +27,11 @@ function id(construct: IConstruct): string {
 }
 const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
 const refOf = (construct: IConstruct) => ({ Ref: id(construct) });
-const TARGET = { connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } };
+const TARGET = {
+  connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55',
+  sandboxName: 'prod',
+  createRole: { bucketName: 'acme-aep-landing' },
+};
 
 /** A construct in an app of its own, synthesized without bundling. */
 function construct(props: Partial<ConstructorParameters<typeof S3CredentialRotator>[2]> = {}) {
@@ -47,13 +57,21 @@ describe('the sample configuration (adobeSecretRotation.everyDays 30)', () => {
       RotationRules: { ScheduleExpression: 'rate(30 days)' },
     });
     // No RotateImmediatelyOnUpdate: false (a deferred first rotation would test a placeholder at deploy).
-    expect(template.toJSON().Resources[id(rotation.schedule)].Properties).not.toHaveProperty('RotateImmediatelyOnUpdate');
+    expect(template.toJSON().Resources[id(rotation.schedule)].Properties).not.toHaveProperty(
+      'RotateImmediatelyOnUpdate',
+    );
   });
 
   it('gives the function exactly the rotation contract: its environment, the newest runtime, no retries of its own', () => {
     const { template, stack } = synthesized;
     const fn = template.toJSON().Resources[id(stack.rotator.adobeSecretRotation!.function)].Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', MemorySize: 256, Timeout: 180 });
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 180,
+    });
     expect(fn.Environment.Variables).toEqual({
       ADOBE_IMS_URL: 'https://ims-na1.adobelogin.com',
       ADOBE_CONSOLE_API_URL: 'https://api.adobe.io',
@@ -69,7 +87,12 @@ describe('the sample configuration (adobeSecretRotation.everyDays 30)', () => {
     const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(rotation.role)] } });
     expect(Object.values(policy).map((resource) => resource.Properties.PolicyDocument.Statement)).toEqual([
       [
-        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(rotation.logGroup) },
+        {
+          Sid: 'WriteLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: arnOf(rotation.logGroup),
+        },
         {
           Sid: 'RotateTheAdobeSecret',
           Effect: 'Allow',
@@ -84,13 +107,21 @@ describe('the sample configuration (adobeSecretRotation.everyDays 30)', () => {
       ],
     ]);
     template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] },
+      AssumeRolePolicyDocument: {
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+      },
       Description: 'Rotates the Adobe OAuth Server-to-Server client secret of the AEP S3 credential rotator',
     });
     // The secret's resource policy lets the rotation role read it, besides the rotator's.
     template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
       ResourcePolicy: {
-        Statement: [Match.objectLike({ Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(stack.rotator.functionRole), arnOf(rotation.role)] } } })],
+        Statement: [
+          Match.objectLike({
+            Condition: {
+              ArnNotLike: { 'aws:PrincipalArn': [arnOf(stack.rotator.functionRole), arnOf(rotation.role)] },
+            },
+          }),
+        ],
       },
     });
   });
@@ -98,7 +129,9 @@ describe('the sample configuration (adobeSecretRotation.everyDays 30)', () => {
   it('lets only Secrets Manager of this account invoke the function, before the schedule exists', () => {
     const { template, stack } = synthesized;
     const rotation = stack.rotator.adobeSecretRotation!;
-    const permissions = template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: arnOf(rotation.function) } });
+    const permissions = template.findResources('AWS::Lambda::Permission', {
+      Properties: { FunctionName: arnOf(rotation.function) },
+    });
     expect(Object.values(permissions).map((permission) => permission.Properties)).toEqual([
       {
         Action: 'lambda:InvokeFunction',
@@ -107,7 +140,9 @@ describe('the sample configuration (adobeSecretRotation.everyDays 30)', () => {
         SourceAccount: { Ref: 'AWS::AccountId' },
       },
     ]);
-    expect(template.toJSON().Resources[id(rotation.schedule)].DependsOn).toEqual(expect.arrayContaining(Object.keys(permissions)));
+    expect(template.toJSON().Resources[id(rotation.schedule)].DependsOn).toEqual(
+      expect.arrayContaining(Object.keys(permissions)),
+    );
   });
 
   it('alarms when a step fails, holding the state until the next rotation, and is not one of the alarms pause silences', () => {
@@ -154,7 +189,11 @@ describe('the construct prop', () => {
   it('takes a Duration and a console URL; decrypts through Secrets Manager with the secret key, and runs in the VPC', () => {
     const app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
-    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+    const key = kms.Key.fromKeyArn(
+      stack,
+      'Key',
+      'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+    );
     const secret = secretsmanager.Secret.fromSecretAttributes(stack, 'Adobe', {
       secretCompleteArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/adobe-Ab12Cd',
       encryptionKey: key,
@@ -165,7 +204,9 @@ describe('the construct prop', () => {
       adobeSecretRotation: { every: Duration.days(7), consoleApiUrl: 'https://api.adobe.io/' },
       vpc: {
         subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-0123456789abcdef0')],
-        securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false })],
+        securityGroups: [
+          ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false }),
+        ],
       },
     });
     const template = Template.fromStack(stack);
@@ -178,23 +219,43 @@ describe('the construct prop', () => {
       SubnetIds: ['subnet-0123456789abcdef0'],
       SecurityGroupIds: ['sg-0123456789abcdef0'],
     });
-    const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(rotator.adobeSecretRotation!.role)] } });
+    const policy = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [refOf(rotator.adobeSecretRotation!.role)] },
+    });
     expect(Object.values(policy)[0]!.Properties.PolicyDocument.Statement).toContainEqual({
       Sid: 'UseTheSecretsKey',
       Effect: 'Allow',
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
-      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        },
+      },
     });
   });
 
   it.each([
-    ['every is not whole days', Duration.hours(36), /adobeSecretRotation\.every: 1 day 12 hours is not a whole number of days from 1 to 1000/],
-    ['every is above 1000 days', Duration.days(1001), /adobeSecretRotation\.every: 1001 days is not a whole number of days from 1 to 1000/],
-    ['consoleApiUrl is plain http to another host', Duration.days(30), /adobeSecretRotation\.consoleApiUrl: must use https:\/\//],
+    [
+      'every is not whole days',
+      Duration.hours(36),
+      /adobeSecretRotation\.every: 1 day 12 hours is not a whole number of days from 1 to 1000/,
+    ],
+    [
+      'every is above 1000 days',
+      Duration.days(1001),
+      /adobeSecretRotation\.every: 1001 days is not a whole number of days from 1 to 1000/,
+    ],
+    [
+      'consoleApiUrl is plain http to another host',
+      Duration.days(30),
+      /adobeSecretRotation\.consoleApiUrl: must use https:\/\//,
+    ],
   ])('fails when %s', (_case, every, message) => {
     const consoleApiUrl = String(message).includes('consoleApiUrl') ? 'http://api.adobe.io' : undefined;
-    expect(() => construct({ adobeSecretRotation: { every, consoleApiUrl } })).toThrow(S3CredentialRotatorValidationError);
+    expect(() => construct({ adobeSecretRotation: { every, consoleApiUrl } })).toThrow(
+      S3CredentialRotatorValidationError,
+    );
     expect(() => construct({ adobeSecretRotation: { every, consoleApiUrl } })).toThrow(message);
   });
 });
@@ -209,8 +270,14 @@ describe('the configuration key', () => {
   it.each([
     [{ everyDays: 0 }, 'adobeSecretRotation.everyDays: 0 is not a whole number of days from 1 to 1000'],
     [{ everyDays: 7.5 }, 'adobeSecretRotation.everyDays: 7.5 is not a whole number of days from 1 to 1000'],
-    [{ everyDays: '30' }, 'adobeSecretRotation.everyDays: must be a whole number of days from 1 to 1000; got "30" (did you mean 30, without quotes?)'],
-    [{ everydays: 30 }, 'adobeSecretRotation: unknown field(s) everydays (did you mean everyDays?); allowed: everyDays, consoleApiUrl'],
+    [
+      { everyDays: '30' },
+      'adobeSecretRotation.everyDays: must be a whole number of days from 1 to 1000; got "30" (did you mean 30, without quotes?)',
+    ],
+    [
+      { everydays: 30 },
+      'adobeSecretRotation: unknown field(s) everydays (did you mean everyDays?); allowed: everyDays, consoleApiUrl',
+    ],
     [{ consoleApiUrl: 'http://api.adobe.io' }, 'adobeSecretRotation.consoleApiUrl: must use https://'],
     [30, 'adobeSecretRotation: must be an object'],
   ])('refuses %j', (value, message) => {

@@ -20,7 +20,11 @@ function runApp(context: Record<string, unknown>): Promise<{ status: number | nu
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bin', 'app.ts')], {
     cwd: PROJECT_ROOT,
     // Skip bundling: this test is about reading the configuration, not esbuild.
-    env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }), CDK_OUTDIR: outdir },
+    env: {
+      ...process.env,
+      CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }),
+      CDK_OUTDIR: outdir,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -47,7 +51,10 @@ describe.concurrent('bin/app.ts', () => {
     raw.targets[1]!.durationSeconds = 7200;
     raw.targets[0]!.createRole = { bucketName: 'Acme_Landing' };
     raw.targets[2]!.bucketName = 'Acme_Dev_Ingest';
-    Object.assign(raw, { encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator', tags: { 'aws:owner': 'data' } });
+    Object.assign(raw, {
+      encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator',
+      tags: { 'aws:owner': 'data' },
+    });
 
     const { status, stderr } = await runApp({ rotator: raw });
 
@@ -55,11 +62,15 @@ describe.concurrent('bin/app.ts', () => {
     expect(stderr).toContain('Invalid rotator configuration (cdk.json context "rotator"):');
     expect(stderr).toContain('  - targets[0].createRole.bucketName: "Acme_Landing" is not a valid bucket name');
     expect(stderr).toContain('  - targets[1].durationSeconds: 7200 is above 3600');
-    expect(stderr).toContain('  - targets[2].bucketName: "Acme_Dev_Ingest" is not a valid bucket name; S3 requires 3 to 63 lower-case letters');
+    expect(stderr).toContain(
+      '  - targets[2].bucketName: "Acme_Dev_Ingest" is not a valid bucket name; S3 requires 3 to 63 lower-case letters',
+    );
     expect(stderr).toContain(
       '  - encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; give the ARN of the key it points to',
     );
-    expect(stderr).toContain('  - tags: key "aws:owner" starts with "aws:", which AWS keeps for its own tags; choose another key');
+    expect(stderr).toContain(
+      '  - tags: key "aws:owner" starts with "aws:", which AWS keeps for its own tags; choose another key',
+    );
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -34,7 +34,11 @@ beforeAll(async () => {
     ],
   });
   // A fourth connection whose role the stack itself creates.
-  const initial = world.emulators.sts.issueRoleSession('arn:aws:iam::123456789012:role/previous-rotation', 'initial', 900);
+  const initial = world.emulators.sts.issueRoleSession(
+    'arn:aws:iam::123456789012:role/previous-rotation',
+    'initial',
+    900,
+  );
   createdConnectionId = randomUUID();
   world.emulators.flowService.seedConnection({
     id: createdConnectionId,
@@ -60,7 +64,10 @@ afterAll(async () => {
 function substituteSchedulerContext(input: string): string {
   // The placeholders EventBridge Scheduler fills in at run time (aws-scheduler ContextAttribute).
   return input
-    .replaceAll('<aws.scheduler.schedule-arn>', `arn:aws:scheduler:eu-west-1:111122223333:schedule/default/${STACK}-Schedule`)
+    .replaceAll(
+      '<aws.scheduler.schedule-arn>',
+      `arn:aws:scheduler:eu-west-1:111122223333:schedule/default/${STACK}-Schedule`,
+    )
     .replaceAll('<aws.scheduler.scheduled-time>', new Date().toISOString().replace(/\.\d+Z$/, 'Z'))
     .replaceAll('<aws.scheduler.execution-id>', randomUUID())
     .replaceAll('<aws.scheduler.attempt-number>', '1');
@@ -78,7 +85,12 @@ describe('the synthesized function bundle', () => {
       imsUrl: world.emulators.ims.url,
       adobeSecretRotation: { everyDays: 30, consoleApiUrl: world.emulators.adobeConsole.url },
       targets: [
-        { connectionId: chained!.connectionId, sandboxName: 'prod', roleArn: chained!.roleArn, externalId: 'aep-artifact-ext' },
+        {
+          connectionId: chained!.connectionId,
+          sandboxName: 'prod',
+          roleArn: chained!.roleArn,
+          externalId: 'aep-artifact-ext',
+        },
         {
           connectionId: userKeys!.connectionId,
           sandboxName: 'prod',
@@ -86,8 +98,17 @@ describe('the synthesized function bundle', () => {
           userCredentialsSecret: userKeys!.userCredentialsSecretId,
           durationSeconds: 7200,
         },
-        { connectionId: sessionToken!.connectionId, sandboxName: 'dev', userCredentialsSecret: sessionToken!.userCredentialsSecretId, durationSeconds: 7200 },
-        { connectionId: createdConnectionId, sandboxName: 'dev', createRole: { bucketName: 'acme-landing', folderPath: 'exports' } },
+        {
+          connectionId: sessionToken!.connectionId,
+          sandboxName: 'dev',
+          userCredentialsSecret: sessionToken!.userCredentialsSecretId,
+          durationSeconds: 7200,
+        },
+        {
+          connectionId: createdConnectionId,
+          sandboxName: 'dev',
+          createRole: { bucketName: 'acme-landing', folderPath: 'exports' },
+        },
       ],
     };
     const configFile = join(workDir, 'rotator.json');
@@ -95,7 +116,15 @@ describe('the synthesized function bundle', () => {
     cdkOut = join(workDir, 'cdk.out');
     await run(
       process.execPath,
-      [join(PROJECT_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'synth', '--quiet', '-c', `rotatorConfigFile=${configFile}`, '--output', cdkOut],
+      [
+        join(PROJECT_ROOT, 'node_modules/aws-cdk/bin/cdk'),
+        'synth',
+        '--quiet',
+        '-c',
+        `rotatorConfigFile=${configFile}`,
+        '--output',
+        cdkOut,
+      ],
       {
         cwd: PROJECT_ROOT,
         env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
@@ -108,13 +137,15 @@ describe('the synthesized function bundle', () => {
     const template = JSON.parse(readFileSync(join(cdkOut, `${STACK}.template.json`), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: any }>;
     };
-    const schedule = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Scheduler::Schedule')!;
+    const schedule = Object.values(template.Resources).find(
+      (resource) => resource.Type === 'AWS::Scheduler::Schedule',
+    )!;
     const event = substituteSchedulerContext(schedule.Properties.Target.Input as string);
 
     // The role the stack creates trusts exactly the function's role: give the emulator that role.
-    const createdTarget = (JSON.parse(environment.ROTATION_TARGETS!) as Array<{ connectionId: string; roleArn?: string }>).find(
-      (target) => target.connectionId === createdConnectionId,
-    )!;
+    const createdTarget = (
+      JSON.parse(environment.ROTATION_TARGETS!) as Array<{ connectionId: string; roleArn?: string }>
+    ).find((target) => target.connectionId === createdConnectionId)!;
     world.emulators.sts.createRole({ roleArn: createdTarget.roleArn!, trustedPrincipalArns: [world.functionRoleArn] });
     const before = [...world.connectionIds, createdConnectionId].map((id) => world.connection(id));
 
@@ -162,11 +193,17 @@ describe('the synthesized function bundle', () => {
       const after = world.connection(connection.id);
       expect(after.params.s3AccessKey).not.toBe(connection.params.s3AccessKey);
       expect(after.params.s3AccessKey).toMatch(/^ASIA/);
-      expect(result.results.find((entry) => entry.connectionId === connection.id)).toMatchObject({ status: 'rotated', etag: after.etag });
+      expect(result.results.find((entry) => entry.connectionId === connection.id)).toMatchObject({
+        status: 'rotated',
+        etag: after.etag,
+      });
     }
     // Error names survive bundling: Lambda reports them as `errorType`, in the invoke response and the log.
     const refusedLine = stdout.split('\n').find((line) => line.startsWith('REFUSED '));
-    expect(JSON.parse(refusedLine!.slice('REFUSED '.length))).toEqual({ name: 'RequestValidationError', errorType: 'RequestValidationError' });
+    expect(JSON.parse(refusedLine!.slice('REFUSED '.length))).toEqual({
+      name: 'RequestValidationError',
+      errorType: 'RequestValidationError',
+    });
     // The function logged structured JSON, and nothing secret.
     expect(stdout).toContain('"message":"connection rotated"');
     for (const secret of world.secretValues()) expect(stdout.includes(secret)).toBe(false);
@@ -181,7 +218,11 @@ describe('the synthesized function bundle', () => {
     world.emulators.secretsManager.setRotationInvoker(async (_arn, event) => {
       const { stdout } = await run(
         process.execPath,
-        ['--input-type=module', '-e', 'const { handler } = await import(process.env.HANDLER_FILE); await handler(JSON.parse(process.env.ROTATION_EVENT));'],
+        [
+          '--input-type=module',
+          '-e',
+          'const { handler } = await import(process.env.HANDLER_FILE); await handler(JSON.parse(process.env.ROTATION_EVENT));',
+        ],
         {
           cwd: fn.assetDir,
           timeout: 60_000,
@@ -200,7 +241,10 @@ describe('the synthesized function bundle', () => {
       );
       logs += stdout;
     });
-    const before = JSON.parse(world.emulators.secretsManager.currentValue(world.adobe.secretId)!) as Record<string, string>;
+    const before = JSON.parse(world.emulators.secretsManager.currentValue(world.adobe.secretId)!) as Record<
+      string,
+      string
+    >;
 
     // Act
     const { RotateSecretCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
@@ -208,18 +252,30 @@ describe('the synthesized function bundle', () => {
     const client = new SecretsManagerClient({
       endpoint: world.emulators.secretsManager.url,
       region: world.env.AWS_REGION,
-      credentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey, sessionToken: operator.sessionToken! },
+      credentials: {
+        accessKeyId: operator.accessKeyId,
+        secretAccessKey: operator.secretAccessKey,
+        sessionToken: operator.sessionToken!,
+      },
     });
     await client.send(new RotateSecretCommand({ SecretId: world.adobe.secretId }));
     client.destroy();
     await world.emulators.secretsManager.rotationsSettled();
 
     // Assess
-    expect(environment).toMatchObject({ ADOBE_IMS_URL: world.emulators.ims.url, ADOBE_CONSOLE_API_URL: world.emulators.adobeConsole.url });
+    expect(environment).toMatchObject({
+      ADOBE_IMS_URL: world.emulators.ims.url,
+      ADOBE_CONSOLE_API_URL: world.emulators.adobeConsole.url,
+    });
     expect(world.emulators.secretsManager.rotations.at(-1)).toMatchObject({ outcome: 'succeeded' });
-    const after = JSON.parse(world.emulators.secretsManager.currentValue(world.adobe.secretId)!) as Record<string, string>;
+    const after = JSON.parse(world.emulators.secretsManager.currentValue(world.adobe.secretId)!) as Record<
+      string,
+      string
+    >;
     expect(after.clientSecret).not.toBe(before.clientSecret);
-    expect(world.emulators.ims.clientSecrets(world.adobe.clientId).map((secret) => secret.uuid)).toEqual([after.clientSecretUuid]);
+    expect(world.emulators.ims.clientSecrets(world.adobe.clientId).map((secret) => secret.uuid)).toEqual([
+      after.clientSecretUuid,
+    ]);
     expect(logs.match(/"message":"adobe secret rotation step succeeded"/g)).toHaveLength(4);
     for (const secret of world.secretValues()) expect(logs.includes(secret)).toBe(false);
   }, 120_000);

@@ -27,7 +27,13 @@ describe('S3CredentialRotator narrowing', () => {
     rotator(
       {
         targets: [
-          { connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-landing', folderPath: '/crm/daily/' },
+          {
+            connectionId: ID,
+            sandboxName: 'prod',
+            roleArn: ROLE,
+            bucketName: 'acme-landing',
+            folderPath: '/crm/daily/',
+          },
           {
             connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
             sandboxName: 'prod',
@@ -35,20 +41,27 @@ describe('S3CredentialRotator narrowing', () => {
             method: 'get-federation-token',
             bucketName: 'acme-dev',
           },
-          { connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, method: 'assume-role' },
+          {
+            connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            roleArn: ROLE,
+            method: 'assume-role',
+          },
         ],
       },
       stack,
     );
 
-    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<
-      string,
-      string
-    >;
+    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties
+      .Environment.Variables as Record<string, string>;
     const config = loadConfig({ env: { ...deployedEnv(variables), ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe' } });
     expect(config.targets).toEqual([
       expect.objectContaining({ method: 'assume-role-chained', bucketName: 'acme-landing', folderPath: 'crm/daily' }),
-      expect.objectContaining({ method: 'get-federation-token', bucketName: 'acme-dev', userCredentialsSecretId: 'aep/user' }),
+      expect.objectContaining({
+        method: 'get-federation-token',
+        bucketName: 'acme-dev',
+        userCredentialsSecretId: 'aep/user',
+      }),
       expect.objectContaining({ method: 'assume-role-chained' }),
     ]);
     const entries = JSON.parse(variables.ROTATION_TARGETS!) as Array<Record<string, unknown>>;
@@ -61,7 +74,13 @@ describe('S3CredentialRotator narrowing', () => {
     rotator(
       {
         targetsDelivery: TargetsDelivery.FILE,
-        targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme', folderPath: 'crm/daily/', roleName: 'aep-reader' } }],
+        targets: [
+          {
+            connectionId: ID,
+            sandboxName: 'prod',
+            createRole: { bucketName: 'acme', folderPath: 'crm/daily/', roleName: 'aep-reader' },
+          },
+        ],
       },
       stack,
     );
@@ -84,14 +103,28 @@ describe('S3CredentialRotator narrowing', () => {
   it('needs no permission of the function’s role for GetFederationToken: the IAM user’s keys sign it', () => {
     const stack = newStack();
     rotator(
-      { targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme' }] },
+      {
+        targets: [
+          {
+            connectionId: ID,
+            sandboxName: 'prod',
+            userCredentialsSecret: userSecret(stack),
+            method: 'get-federation-token',
+            bucketName: 'acme',
+          },
+        ],
+      },
       stack,
     );
 
     const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>,
     );
-    expect(statements.flatMap((statement) => [statement.Action].flat()).filter((action) => String(action).startsWith('sts:'))).toEqual([]);
+    expect(
+      statements
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => String(action).startsWith('sts:')),
+    ).toEqual([]);
   });
 
   it('warns at synth, per target, when Adobe would receive more than its bucket, and not otherwise', () => {
@@ -100,9 +133,23 @@ describe('S3CredentialRotator narrowing', () => {
       {
         targets: [
           { connectionId: ID, sandboxName: 'prod', roleArn: ROLE },
-          { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', userCredentialsSecret: userSecret(stack) },
-          { connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', bucketAccount: '123456789012' },
-          { connectionId: '7cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', createRole: { bucketName: 'acme', bucketAccount: '123456789012' } },
+          {
+            connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            userCredentialsSecret: userSecret(stack),
+          },
+          {
+            connectionId: '6cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            roleArn: ROLE,
+            bucketName: 'acme',
+            bucketAccount: '123456789012',
+          },
+          {
+            connectionId: '7cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            createRole: { bucketName: 'acme', bucketAccount: '123456789012' },
+          },
         ],
         runbookUrl: 'https://wiki.example.com/rotator',
       },
@@ -123,31 +170,32 @@ describe('S3CredentialRotator narrowing', () => {
     const stack = newStack();
     const construct = rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }] }, stack);
 
-    CdkAnnotations.of(construct).acknowledgeWarning(`aep-s3-rotator:unnarrowed-credentials:${ID}`, 'the role is ours and reads only the landing bucket');
+    CdkAnnotations.of(construct).acknowledgeWarning(
+      `aep-s3-rotator:unnarrowed-credentials:${ID}`,
+      'the role is ours and reads only the landing bucket',
+    );
 
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
   it('keeps in the environment a list that fitted there before created roles were narrowed, leaving out what only repeats the roles', () => {
     // 10 created roles without roleName: a bundled file is impossible (their ARNs are known only at deploy).
-    const targets = manyTargets(10, { createRole: { bucketName: 'acme-aep-landing-bucket-0123456789', folderPath: 'exports/crm/daily' } });
+    const targets = manyTargets(10, {
+      createRole: { bucketName: 'acme-aep-landing-bucket-0123456789', folderPath: 'exports/crm/daily' },
+    });
     const stack = newStack();
 
     const construct = rotator({ targets }, stack);
 
     expect(construct.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
-    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<
-      string,
-      unknown
-    >;
+    const variables = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0]!.Properties
+      .Environment.Variables as Record<string, unknown>;
     expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
     // A shorter list keeps the created roles' narrowing.
     const short = newStack();
     rotator({ targets: targets.slice(0, 3) }, short);
-    const shortVariables = Object.values(Template.fromStack(short).findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<
-      string,
-      unknown
-    >;
+    const shortVariables = Object.values(Template.fromStack(short).findResources('AWS::Lambda::Function'))[0]!
+      .Properties.Environment.Variables as Record<string, unknown>;
     expect(JSON.stringify(shortVariables.ROTATION_TARGETS)).toContain(
       '\\"bucketName\\":\\"acme-aep-landing-bucket-0123456789\\",\\"folderPath\\":\\"exports/crm/daily\\"',
     );
@@ -156,5 +204,10 @@ describe('S3CredentialRotator narrowing', () => {
 
 /** The function's environment as a deploy resolves it: CloudFormation references (the ledger table's name) become their values. */
 function deployedEnv(variables: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`]));
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`,
+    ]),
+  );
 }

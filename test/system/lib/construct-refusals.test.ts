@@ -24,14 +24,28 @@ describe('S3CredentialRotator refusals', () => {
   it.each<[string, (stack: Stack) => void, string]>([
     [
       'a chained AssumeRole lasts more than an hour',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.hours(2) }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.hours(2) }] },
+          stack,
+        ),
       "targets[0].duration: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys",
     ],
     [
       'AssumeRole with IAM-user keys lasts more than 12 hours',
       (stack) =>
         rotator(
-          { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecret: userSecret(stack), duration: Duration.hours(13) }] },
+          {
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                roleArn: ROLE,
+                userCredentialsSecret: userSecret(stack),
+                duration: Duration.hours(13),
+              },
+            ],
+          },
           stack,
         ),
       'targets[0].duration: 46800 is above 43200, the most AssumeRole signed with IAM-user keys allows',
@@ -39,13 +53,37 @@ describe('S3CredentialRotator refusals', () => {
     [
       'GetSessionToken lasts less than 15 minutes',
       (stack) =>
-        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.minutes(10) }] }, stack),
+        rotator(
+          {
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                userCredentialsSecret: userSecret(stack),
+                duration: Duration.minutes(10),
+              },
+            ],
+          },
+          stack,
+        ),
       'targets[0].duration: 600 is outside 900 to 129600, the range GetSessionToken accepts',
     ],
     [
       'GetSessionToken lasts more than 36 hours',
       (stack) =>
-        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.hours(37) }] }, stack),
+        rotator(
+          {
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                userCredentialsSecret: userSecret(stack),
+                duration: Duration.hours(37),
+              },
+            ],
+          },
+          stack,
+        ),
       'targets[0].duration: 133200 is outside 900 to 129600',
     ],
     [
@@ -60,28 +98,60 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'a created role’s bucket name breaks Adobe’s rules',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'ACME_landing' } }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'ACME_landing' } }] },
+          stack,
+        ),
       'targets[0].createRole.bucketName: "ACME_landing" is not a valid bucket name; Adobe requires 3 to 63 lower-case letters',
     ],
     [
       'a created role’s bucket name is an IP address',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: '10.1.2.3' } }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: '10.1.2.3' } }] },
+          stack,
+        ),
       'targets[0].createRole.bucketName: "10.1.2.3" is shaped like an IP address',
     ],
     [
       'a created role’s folder path has a wildcard',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme', folderPath: 'in/?' } }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [
+              { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme', folderPath: 'in/?' } },
+            ],
+          },
+          stack,
+        ),
       'targets[0].createRole.folderPath: "in/?" contains a character',
     ],
     [
       'a created role would be assumed with IAM-user keys',
       (stack) =>
-        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, userCredentialsSecret: userSecret(stack) }] }, stack),
+        rotator(
+          {
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                createRole: { bucketName: 'acme' },
+                userCredentialsSecret: userSecret(stack),
+              },
+            ],
+          },
+          stack,
+        ),
       "targets[0].userCredentialsSecret: a role the stack creates trusts only the function's role",
     ],
     [
       'a target has both roleArn and createRole',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, createRole: { bucketName: 'acme' } }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, createRole: { bucketName: 'acme' } }] },
+          stack,
+        ),
       'targets[0]: has both roleArn and createRole',
     ],
     [
@@ -91,43 +161,96 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'an external id is given for GetSessionToken',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), externalId: 'x1' }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [
+              { connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), externalId: 'x1' },
+            ],
+          },
+          stack,
+        ),
       'targets[0].externalId: only applies to AssumeRole',
     ],
     [
       'a bucket name breaks S3’s rules',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme..landing' }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme..landing' }] },
+          stack,
+        ),
       'targets[0].bucketName: "acme..landing" has two adjacent dots',
     ],
     [
       'a folder path names no bucket',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, folderPath: 'crm' }] }, stack),
+      (stack) =>
+        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, folderPath: 'crm' }] }, stack),
       'targets[0].folderPath: needs bucketName',
     ],
     [
       'a folder path is so long the session policy would pass STS’s 2048 characters',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(700) }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [
+              { connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(700) },
+            ],
+          },
+          stack,
+        ),
       `targets[0].folderPath: "${'f'.repeat(700)}" makes the session policy`,
     ],
     [
       'a created role’s target also names a bucket',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, bucketName: 'other' }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [
+              { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' }, bucketName: 'other' },
+            ],
+          },
+          stack,
+        ),
       "targets[0].bucketName: a created role's sessions are narrowed to createRole.bucketName",
     ],
     [
       'GetSessionToken names a bucket it cannot narrow to',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), bucketName: 'acme' }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [
+              { connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), bucketName: 'acme' },
+            ],
+          },
+          stack,
+        ),
       'targets[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token"',
     ],
     [
       'GetFederationToken names no bucket',
       (stack) =>
-        rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: userSecret(stack), method: 'get-federation-token' }] }, stack),
+        rotator(
+          {
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                userCredentialsSecret: userSecret(stack),
+                method: 'get-federation-token',
+              },
+            ],
+          },
+          stack,
+        ),
       'targets[0].bucketName: is required with "method": "get-federation-token"',
     ],
     [
       'GetFederationToken has no IAM-user keys',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', method: 'get-federation-token', bucketName: 'acme' }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', method: 'get-federation-token', bucketName: 'acme' }] },
+          stack,
+        ),
       'targets[0].userCredentialsSecret: is required with "method": "get-federation-token"',
     ],
     [
@@ -196,7 +319,13 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'a role ARN is an IAM user ARN',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/aep-reader' }] }, stack),
+      (stack) =>
+        rotator(
+          {
+            targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/aep-reader' }],
+          },
+          stack,
+        ),
       'targets[0].roleArn: must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>; got "arn:aws:iam::123456789012:user/aep-reader"',
     ],
     [
@@ -206,11 +335,19 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'an external id has a space',
-      (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, externalId: 'acme prod' }] }, stack),
+      (stack) =>
+        rotator(
+          { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, externalId: 'acme prod' }] },
+          stack,
+        ),
       'targets[0].externalId: must be 2 to 1224 characters of letters, digits and +=,.@:/-; got "acme prod"',
     ],
     ['there are no targets', (stack) => rotator({ targets: [] }, stack), 'targets: must list at least one target'],
-    ['concurrency is out of range', (stack) => rotator({ concurrency: 0 }, stack), 'concurrency: 0 is not a whole number from 1 to 64'],
+    [
+      'concurrency is out of range',
+      (stack) => rotator({ concurrency: 0 }, stack),
+      'concurrency: 0 is not a whole number from 1 to 64',
+    ],
     [
       'the memory size is below Lambda’s 128 MB',
       (stack) => rotator({ memorySize: 100 }, stack),
@@ -226,7 +363,11 @@ describe('S3CredentialRotator refusals', () => {
       (stack) => rotator({ memorySize: 256.5 }, stack),
       'memorySize: 256.5 is not a whole number of MB from 128 to 10240',
     ],
-    ['a service URL is plain http to a remote host', (stack) => rotator({ imsUrl: 'http://ims.example.com' }, stack), 'imsUrl: must use https://'],
+    [
+      'a service URL is plain http to a remote host',
+      (stack) => rotator({ imsUrl: 'http://ims.example.com' }, stack),
+      'imsUrl: must use https://',
+    ],
     [
       'the targets cannot be rotated within Lambda’s 15 minutes',
       (stack) => rotator({ targets: manyTargets(200, { roleArn: ROLE }), concurrency: 8 }, stack),
@@ -235,7 +376,13 @@ describe('S3CredentialRotator refusals', () => {
     [
       'a bundled targets file would need a created role ARN known only at deploy time',
       (stack) =>
-        rotator({ targetsDelivery: TargetsDelivery.FILE, targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' } }] }, stack),
+        rotator(
+          {
+            targetsDelivery: TargetsDelivery.FILE,
+            targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme' } }],
+          },
+          stack,
+        ),
       "targets[0].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; give createRole.roleName and deploy the stack to an explicit account and region",
     ],
     [
@@ -244,7 +391,13 @@ describe('S3CredentialRotator refusals', () => {
         rotator(
           {
             targetsDelivery: TargetsDelivery.FILE,
-            targets: [{ connectionId: ID, sandboxName: 'prod', userCredentialsSecret: new secretsmanager.Secret(stack, 'UserKeys') }],
+            targets: [
+              {
+                connectionId: ID,
+                sandboxName: 'prod',
+                userCredentialsSecret: new secretsmanager.Secret(stack, 'UserKeys'),
+              },
+            ],
           },
           stack,
         ),
@@ -274,7 +427,11 @@ describe('S3CredentialRotator refusals', () => {
     ],
     [
       'an explicit timeout leaves the expiry alarms no room',
-      (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.minutes(15) }, stack),
+      (stack) =>
+        rotator(
+          { schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.minutes(15) },
+          stack,
+        ),
       'schedule: "rate(30 minutes)" runs up to 1800 s apart plus a 900 s function timeout need a 48-minute window',
     ],
     [
@@ -298,7 +455,9 @@ describe('S3CredentialRotator refusals', () => {
 
   it('fails before creating any resource, naming the construct path', () => {
     const stack = newStack();
-    expect(() => rotator({ targets: [] }, stack)).toThrow(/^Test\/Rotator: invalid S3CredentialRotator props:\n {2}- targets: must list/);
+    expect(() => rotator({ targets: [] }, stack)).toThrow(
+      /^Test\/Rotator: invalid S3CredentialRotator props:\n {2}- targets: must list/,
+    );
     expect(stack.node.findAll().filter((construct) => construct.node.path.startsWith('Test/Rotator/'))).toEqual([]);
   });
 });

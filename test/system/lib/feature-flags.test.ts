@@ -33,8 +33,12 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** cdk.json's context without the rotator's own keys: the feature flags. */
 function cdkJsonFlags(): Record<string, unknown> {
-  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return Object.fromEntries(Object.entries(context).filter(([key]) => key !== CONFIG_CONTEXT_KEY && key !== CONFIG_FILE_CONTEXT_KEY));
+  const { context } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  return Object.fromEntries(
+    Object.entries(context).filter(([key]) => key !== CONFIG_CONTEXT_KEY && key !== CONFIG_FILE_CONTEXT_KEY),
+  );
 }
 
 interface Synthesis {
@@ -51,7 +55,11 @@ interface Synthesis {
 function synth(raw: unknown, flags: Record<string, unknown>, { bundle = false } = {}): Synthesis {
   const config = parseRotatorConfig(raw);
   const outdir = mkdtempSync(join(work, 'cdk.out-'));
-  const app = new App({ outdir, analyticsReporting: true, context: { ...flags, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) } });
+  const app = new App({
+    outdir,
+    analyticsReporting: true,
+    context: { ...flags, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
   const stack = new RotatorStack(app, config.stackName, {
     config,
     env: config.account || config.region ? { account: config.account, region: config.region } : undefined,
@@ -77,7 +85,9 @@ const CONFIGS: Record<string, () => Record<string, unknown>> = {
     const raw = rawSampleConfig();
     Object.assign(raw, {
       region: 'us-gov-west-1',
-      adobeCredentialsSecret: { secretId: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:aep/adobe-Ab12Cd' },
+      adobeCredentialsSecret: {
+        secretId: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:aep/adobe-Ab12Cd',
+      },
       alarmTopicArn: 'arn:aws-us-gov:sns:us-gov-west-1:123456789012:ops-alarms',
     });
     delete raw.alarmEmail;
@@ -94,14 +104,22 @@ describe("cdk.json's feature flags", () => {
 
   it('configure every flag the CDK CLI would warn about', () => {
     const { outdir } = synth(rawSampleConfig(), cdkJsonFlags());
-    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { type: string; properties?: unknown }> };
-    const report = Object.values(manifest.artifacts).find(({ type }) => type === 'cdk:feature-flag-report')!.properties as {
-      flags: Record<string, { userValue?: unknown; recommendedValue?: unknown; unconfiguredBehavesLike?: { v2?: unknown } }>;
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string; properties?: unknown }>;
+    };
+    const report = Object.values(manifest.artifacts).find(({ type }) => type === 'cdk:feature-flag-report')!
+      .properties as {
+      flags: Record<
+        string,
+        { userValue?: unknown; recommendedValue?: unknown; unconfiguredBehavesLike?: { v2?: unknown } }
+      >;
     };
 
     // The CDK CLI's own rule (`cdk flags`): not set, and the default is not the recommended value.
     const unconfigured = Object.entries(report.flags).filter(
-      ([, flag]) => flag.userValue === undefined && JSON.stringify(flag.unconfiguredBehavesLike?.v2 ?? false) !== JSON.stringify(flag.recommendedValue),
+      ([, flag]) =>
+        flag.userValue === undefined &&
+        JSON.stringify(flag.unconfiguredBehavesLike?.v2 ?? false) !== JSON.stringify(flag.recommendedValue),
     );
     expect(unconfigured.map(([name]) => name)).toEqual([]);
   });
@@ -109,19 +127,24 @@ describe("cdk.json's feature flags", () => {
   it('take the recommended value except for the flags kept for the template, which docs/DEPLOY.md names', () => {
     const flags = cdkJsonFlags();
     const notRecommended = Object.keys(flags).filter(
-      (flag) => JSON.stringify(flags[flag]) !== JSON.stringify((FLAGS as Record<string, { recommendedValue: unknown }>)[flag]?.recommendedValue),
+      (flag) =>
+        JSON.stringify(flags[flag]) !==
+        JSON.stringify((FLAGS as Record<string, { recommendedValue: unknown }>)[flag]?.recommendedValue),
     );
 
     expect(Object.fromEntries(notRecommended.map((flag) => [flag, flags[flag]]))).toEqual(KEPT_FLAGS);
     const deployGuide = readFileSync(join(PROJECT_ROOT, 'docs', 'DEPLOY.md'), 'utf8');
-    for (const flag of Object.keys(KEPT_FLAGS)) expect(deployGuide.includes(`\`${flag}\``), `docs/DEPLOY.md names ${flag}`).toBe(true);
+    for (const flag of Object.keys(KEPT_FLAGS))
+      expect(deployGuide.includes(`\`${flag}\``), `docs/DEPLOY.md names ${flag}`).toBe(true);
   });
 
   it('leave the sample stack exactly as without them: every resource, property, output and the bundle', () => {
     const without = synth(rawSampleConfig(), {}, { bundle: true });
     const withFlags = synth(rawSampleConfig(), cdkJsonFlags(), { bundle: true });
 
-    expect(Object.keys(withFlags.template.Resources as object).sort()).toEqual(Object.keys(without.template.Resources as object).sort());
+    expect(Object.keys(withFlags.template.Resources as object).sort()).toEqual(
+      Object.keys(without.template.Resources as object).sort(),
+    );
     expect(withFlags.template).toEqual(without.template);
     expect(withFlags.stackTags).toEqual(without.stackTags);
   }, 60_000);
@@ -134,14 +157,22 @@ describe("cdk.json's feature flags", () => {
     expect(withFlags.stackTags).toEqual(without.stackTags);
   });
 
-  it.each(Object.keys(KEPT_FLAGS))('would move the template at the recommended value of %s, which is why it is kept', (flag) => {
-    const recommended = { ...cdkJsonFlags(), [flag]: (FLAGS as Record<string, { recommendedValue: unknown }>)[flag]!.recommendedValue };
+  it.each(Object.keys(KEPT_FLAGS))(
+    'would move the template at the recommended value of %s, which is why it is kept',
+    (flag) => {
+      const recommended = {
+        ...cdkJsonFlags(),
+        [flag]: (FLAGS as Record<string, { recommendedValue: unknown }>)[flag]!.recommendedValue,
+      };
 
-    const moved = Object.values(CONFIGS).some((config) => {
-      const kept = synth(config(), cdkJsonFlags());
-      const changed = synth(config(), recommended);
-      return JSON.stringify([kept.template, kept.stackTags]) !== JSON.stringify([changed.template, changed.stackTags]);
-    });
-    expect(moved).toBe(true);
-  });
+      const moved = Object.values(CONFIGS).some((config) => {
+        const kept = synth(config(), cdkJsonFlags());
+        const changed = synth(config(), recommended);
+        return (
+          JSON.stringify([kept.template, kept.stackTags]) !== JSON.stringify([changed.template, changed.stackTags])
+        );
+      });
+      expect(moved).toBe(true);
+    },
+  );
 });

@@ -13,7 +13,11 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { S3CredentialRotator, S3CredentialRotatorValidationError, type S3CredentialRotatorProps } from '../../../lib/s3-credential-rotator.js';
+import {
+  S3CredentialRotator,
+  S3CredentialRotatorValidationError,
+  type S3CredentialRotatorProps,
+} from '../../../lib/s3-credential-rotator.js';
 import { removeTestOutdirs, testOutdir } from '../../support/index.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
@@ -30,21 +34,34 @@ function newStack(env?: { account: string; region: string }): Stack {
 }
 
 /** A rotator with a created role and an existing one, so that every kind of role is there. */
-function build(props: Partial<S3CredentialRotatorProps> | ((stack: Stack) => Partial<S3CredentialRotatorProps>) = {}, stack = newStack(ENV)) {
+function build(
+  props: Partial<S3CredentialRotatorProps> | ((stack: Stack) => Partial<S3CredentialRotatorProps>) = {},
+  stack = newStack(ENV),
+) {
   const rotator = new S3CredentialRotator(stack, 'Rotator', {
     targets: [
       { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme-landing' } },
-      { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-web' },
+      {
+        connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
+        sandboxName: 'prod',
+        roleArn: ROLE,
+        bucketName: 'acme-web',
+      },
     ],
     ...(typeof props === 'function' ? props(stack) : props),
   });
   return { stack, rotator, template: Template.fromStack(stack) };
 }
 
-const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-const propertiesOf = (template: Template, construct: IConstruct) => template.toJSON().Resources[logicalId(construct)].Properties as Record<string, any>;
+const logicalId = (construct: IConstruct) =>
+  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const propertiesOf = (template: Template, construct: IConstruct) =>
+  template.toJSON().Resources[logicalId(construct)].Properties as Record<string, any>;
 
-function problemsOf(props: (stack: Stack) => Partial<S3CredentialRotatorProps>, env: { account: string; region: string } | undefined = ENV): string[] {
+function problemsOf(
+  props: (stack: Stack) => Partial<S3CredentialRotatorProps>,
+  env: { account: string; region: string } | undefined = ENV,
+): string[] {
   try {
     build(props, newStack(env));
   } catch (error) {
@@ -56,11 +73,17 @@ function problemsOf(props: (stack: Stack) => Partial<S3CredentialRotatorProps>, 
 
 describe('permissionsBoundary', () => {
   it('is set on every role: the function’s, the created source role and EventBridge Scheduler’s', () => {
-    const { template, rotator } = build((stack) => ({ permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(stack, 'Boundary', BOUNDARY) }));
+    const { template, rotator } = build((stack) => ({
+      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(stack, 'Boundary', BOUNDARY),
+    }));
 
     const roles = template.findResources('AWS::IAM::Role');
     expect(Object.keys(roles).sort()).toEqual(
-      [logicalId(rotator.functionRole), logicalId(rotator.createdRoles.get(ID)!), logicalId(rotator.schedulerRole)].sort(),
+      [
+        logicalId(rotator.functionRole),
+        logicalId(rotator.createdRoles.get(ID)!),
+        logicalId(rotator.schedulerRole),
+      ].sort(),
     );
     for (const role of Object.values(roles)) expect(role.Properties.PermissionsBoundary).toBe(BOUNDARY);
   });
@@ -84,7 +107,8 @@ describe('tags', () => {
       .findAll()
       .filter(
         (construct): construct is CfnResource =>
-          CfnResource.isCfnResource(construct) && (TagManager.isTaggable(construct) || TagManager.isTaggableV2(construct)),
+          CfnResource.isCfnResource(construct) &&
+          (TagManager.isTaggable(construct) || TagManager.isTaggableV2(construct)),
       )
       .map((resource) => [logicalId(resource), resource.cfnResourceType] as const);
     // The exact kinds, so the loop below cannot pass by finding nothing.
@@ -131,7 +155,9 @@ describe('tags', () => {
   it("are absent by default, but for the rotator function's own (core/operator-facts.ts: what the CLI learns from it)", () => {
     const { template } = build();
 
-    for (const [id, resource] of Object.entries(template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>)) {
+    for (const [id, resource] of Object.entries(
+      template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>,
+    )) {
       const tags = (resource.Properties?.Tags ?? []) as Array<{ Key: string }>;
       expect(
         tags.filter((tag) => !tag.Key.startsWith('aep-s3-rotator:')),
@@ -147,7 +173,11 @@ describe('encryptionKey', () => {
   it('encrypts the created secret, the log group, the topic, both queues and the ledger', () => {
     const { template, rotator } = build(imported);
 
-    expect(propertiesOf(template, rotator.ledgerTable).SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: KEY });
+    expect(propertiesOf(template, rotator.ledgerTable).SSESpecification).toEqual({
+      SSEEnabled: true,
+      SSEType: 'KMS',
+      KMSMasterKeyId: KEY,
+    });
     expect(propertiesOf(template, rotator.adobeCredentialsSecret).KmsKeyId).toBe(KEY);
     expect(propertiesOf(template, rotator.node.findChild('LogGroup')).KmsKeyId).toBe(KEY);
     expect(propertiesOf(template, rotator.alarmTopic).KmsMasterKeyId).toBe(KEY);
@@ -159,32 +189,71 @@ describe('encryptionKey', () => {
   it('lets the function decrypt the secret through Secrets Manager, write the encrypted failure queue through SQS and the ledger through DynamoDB', () => {
     const { template, rotator } = build(imported);
 
-    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!
-      .Properties.PolicyDocument.Statement;
-    const via = (service: string) => ({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }),
+    )[0]!.Properties.PolicyDocument.Statement;
+    const via = (service: string) => ({
+      StringEquals: {
+        'kms:ViaService': { 'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+      },
+    });
     expect(statements).toEqual(
       expect.arrayContaining([
-        { Sid: 'EncryptFailedEvents', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: KEY, Condition: via('sqs') },
-        { Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY, Condition: via('secretsmanager') },
-        { Sid: 'EncryptLedger', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: KEY, Condition: via('dynamodb') },
+        {
+          Sid: 'EncryptFailedEvents',
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: KEY,
+          Condition: via('sqs'),
+        },
+        {
+          Sid: 'DecryptSecrets',
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: KEY,
+          Condition: via('secretsmanager'),
+        },
+        {
+          Sid: 'EncryptLedger',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: KEY,
+          Condition: via('dynamodb'),
+        },
       ]),
     );
-    expect(statements.filter((statement: { Action: unknown }) => JSON.stringify(statement.Action).includes('kms:'))).toHaveLength(3);
+    expect(
+      statements.filter((statement: { Action: unknown }) => JSON.stringify(statement.Action).includes('kms:')),
+    ).toHaveLength(3);
   });
 
   it('lets EventBridge Scheduler write its encrypted dead-letter queue through SQS', () => {
     const { template, rotator } = build(imported);
 
-    const [policy] = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.schedulerRole) }] } }));
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: logicalId(rotator.schedulerRole) }] },
+      }),
+    );
     expect(policy!.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [logicalId(rotator.function), 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [logicalId(rotator.function), 'Arn'] },
+      },
       {
         Effect: 'Allow',
         Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: KEY,
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['sqs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['sqs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        },
       },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [logicalId(rotator.scheduleDeadLetterQueue), 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [logicalId(rotator.scheduleDeadLetterQueue), 'Arn'] },
+      },
     ]);
   });
 
@@ -202,7 +271,9 @@ describe('encryptionKey', () => {
           Resource: '*',
           Condition: {
             ArnLike: {
-              'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']] },
+              'kms:EncryptionContext:aws:logs:arn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:*']],
+              },
             },
           },
         },
@@ -215,7 +286,11 @@ describe('encryptionKey', () => {
           // Only this account's alarms: the confused-deputy conditions.
           Condition: {
             StringEquals: { 'aws:SourceAccount': '123456789012' },
-            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:*']] } },
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:eu-west-1:123456789012:alarm:*']],
+              },
+            },
           },
         },
       ]),
@@ -252,18 +327,32 @@ describe('schedule group', () => {
         Effect: 'Allow',
         Action: 'sts:AssumeRole',
         Principal: { Service: 'scheduler.amazonaws.com' },
-        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012', 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(rotator.scheduleGroup), 'Arn'] } } },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': '123456789012',
+            'aws:SourceArn': { 'Fn::GetAtt': [logicalId(rotator.scheduleGroup), 'Arn'] },
+          },
+        },
       },
     ]);
   });
 
   it('can be a group of the app’s', () => {
-    const { template, rotator } = build((stack) => ({ scheduleGroup: scheduler.ScheduleGroup.fromScheduleGroupName(stack, 'Group', 'ops-schedules') }));
+    const { template, rotator } = build((stack) => ({
+      scheduleGroup: scheduler.ScheduleGroup.fromScheduleGroupName(stack, 'Group', 'ops-schedules'),
+    }));
 
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
     expect(propertiesOf(template, rotator.schedule).GroupName).toBe('ops-schedules');
-    expect(propertiesOf(template, rotator.schedulerRole).AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['aws:SourceArn']).toEqual({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:eu-west-1:123456789012:schedule-group/ops-schedules']],
+    expect(
+      propertiesOf(template, rotator.schedulerRole).AssumeRolePolicyDocument.Statement[0].Condition.StringEquals[
+        'aws:SourceArn'
+      ],
+    ).toEqual({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:eu-west-1:123456789012:schedule-group/ops-schedules'],
+      ],
     });
   });
 });
@@ -315,7 +404,9 @@ describe('secretReaders', () => {
   });
 
   it('sets no policy on an imported secret, which the stack cannot change', () => {
-    const { template } = build((stack) => ({ adobeCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Adobe', 'aep/adobe') }));
+    const { template } = build((stack) => ({
+      adobeCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Adobe', 'aep/adobe'),
+    }));
 
     template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
   });
@@ -335,10 +426,20 @@ describe('guardrail refusals', () => {
     ],
     [
       'the permissions boundary is not a managed policy',
-      (stack) => ({ permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(stack, 'Boundary', 'arn:aws:iam::123456789012:role/boundary') }),
+      (stack) => ({
+        permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(
+          stack,
+          'Boundary',
+          'arn:aws:iam::123456789012:role/boundary',
+        ),
+      }),
       'permissionsBoundary: "arn:aws:iam::123456789012:role/boundary" is not a managed policy ARN',
     ],
-    ['a tag key starts with aws:', () => ({ tags: { 'aws:team': 'data' } }), 'tags: key "aws:team" starts with "aws:", which AWS keeps for its own tags'],
+    [
+      'a tag key starts with aws:',
+      () => ({ tags: { 'aws:team': 'data' } }),
+      'tags: key "aws:team" starts with "aws:", which AWS keeps for its own tags',
+    ],
     [
       'a tag value has a character AWS rejects',
       () => ({ tags: { team: 'data;ops' } }),
@@ -356,7 +457,9 @@ describe('guardrail refusals', () => {
     ],
     [
       'no security group is given',
-      (stack) => ({ vpc: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-01234567')], securityGroups: [] } }),
+      (stack) => ({
+        vpc: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-01234567')], securityGroups: [] },
+      }),
       'vpc.securityGroups: lists 0; Lambda takes 1 to 5 security groups',
     ],
     [
@@ -377,6 +480,11 @@ describe('guardrail refusals', () => {
   });
 
   it('skips the region check while the stack’s region is unknown', () => {
-    expect(() => build((stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY.replace('eu-west-1', 'us-east-1')) }), newStack())).not.toThrow();
+    expect(() =>
+      build(
+        (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY.replace('eu-west-1', 'us-east-1')) }),
+        newStack(),
+      ),
+    ).not.toThrow();
   });
 });

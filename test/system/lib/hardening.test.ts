@@ -53,16 +53,27 @@ describe('data that outlives the stack', () => {
   it.each([
     ['the default configuration', () => ({ template, stack })],
     ['every guardrail on', () => guarded],
-  ])("retains the Adobe secret's deny-read policy with the secret, so a destroyed stack leaves it unreadable (%s)", (_name, of) => {
-    const { template: synthesized, stack: built } = of();
-    const [[policyId, policy]] = Object.entries(synthesized.findResources('AWS::SecretsManager::ResourcePolicy')) as [[string, Record<string, any>]];
+  ])(
+    "retains the Adobe secret's deny-read policy with the secret, so a destroyed stack leaves it unreadable (%s)",
+    (_name, of) => {
+      const { template: synthesized, stack: built } = of();
+      const [[policyId, policy]] = Object.entries(synthesized.findResources('AWS::SecretsManager::ResourcePolicy')) as [
+        [string, Record<string, any>],
+      ];
 
-    expect(policy).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    expect(policy.Properties.SecretId).toEqual({ Ref: id(built.rotator.adobeCredentialsSecret) });
-    expect(policy.Properties.ResourcePolicy.Statement[0]).toMatchObject({ Sid: 'OnlyTheRotatorAndNamedReadersMayRead', Effect: 'Deny' });
-    expect(resourceOf(synthesized, id(built.rotator.adobeCredentialsSecret))).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    expect(policyId).toMatch(/^RotatorAdobeCredentialsPolicy/);
-  });
+      expect(policy).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(policy.Properties.SecretId).toEqual({ Ref: id(built.rotator.adobeCredentialsSecret) });
+      expect(policy.Properties.ResourcePolicy.Statement[0]).toMatchObject({
+        Sid: 'OnlyTheRotatorAndNamedReadersMayRead',
+        Effect: 'Deny',
+      });
+      expect(resourceOf(synthesized, id(built.rotator.adobeCredentialsSecret))).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      expect(policyId).toMatch(/^RotatorAdobeCredentialsPolicy/);
+    },
+  );
 
   it('protects the ledger from deletion outside CloudFormation too, in every configuration', () => {
     for (const synthesized of [template, guarded.template]) {
@@ -80,23 +91,33 @@ describe('data that outlives the stack', () => {
   });
 
   it('fixes the names cdk.json gives, keeping the logical ids: a renamed or nested construct then fails at deploy with a name conflict', () => {
-    expect(resourceOf(guarded.template, id(guarded.stack.rotator.adobeCredentialsSecret)).Properties.Name).toBe('aep-s3-rotator/adobe-credentials');
-    expect(resourceOf(guarded.template, id(guarded.stack.rotator.ledgerTable)).Properties.TableName).toBe('aep-s3-rotator-ledger');
+    expect(resourceOf(guarded.template, id(guarded.stack.rotator.adobeCredentialsSecret)).Properties.Name).toBe(
+      'aep-s3-rotator/adobe-credentials',
+    );
+    expect(resourceOf(guarded.template, id(guarded.stack.rotator.ledgerTable)).Properties.TableName).toBe(
+      'aep-s3-rotator-ledger',
+    );
     expect(id(guarded.stack.rotator.adobeCredentialsSecret)).toBe(id(stack.rotator.adobeCredentialsSecret));
     expect(id(guarded.stack.rotator.ledgerTable)).toBe(id(stack.rotator.ledgerTable));
     // The function follows the fixed name too.
     guarded.template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ LEDGER_TABLE_NAME: { Ref: id(guarded.stack.rotator.ledgerTable) } }) },
+      Environment: {
+        Variables: Match.objectLike({ LEDGER_TABLE_NAME: { Ref: id(guarded.stack.rotator.ledgerTable) } }),
+      },
     });
   });
 });
 
 describe('narrower still', () => {
   it('passes every target of the sample its bucket owner, and warns about none', () => {
-    const entries = JSON.stringify(resourceOf(template, id(stack.rotator.function)).Properties.Environment.Variables.ROTATION_TARGETS);
+    const entries = JSON.stringify(
+      resourceOf(template, id(stack.rotator.function)).Properties.Environment.Variables.ROTATION_TARGETS,
+    );
 
     expect(entries.match(/\\"bucketAccount\\":\\"\d{12}\\"/g)).toHaveLength(3);
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('bucketAccount|s3:ResourceAccount'))).toEqual([]);
+    expect(
+      Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('bucketAccount|s3:ResourceAccount')),
+    ).toEqual([]);
   });
 
   it('refuses, under "requireNarrowedCredentials": true, a target whose credentials cannot be narrowed, naming the field and the fix', () => {
@@ -115,7 +136,16 @@ describe('narrower still', () => {
       testRotator(
         {
           schedule,
-          targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme', bucketAccount: '123456789012', duration: Duration.hours(1) }],
+          targets: [
+            {
+              connectionId: ID,
+              sandboxName: 'prod',
+              roleArn: ROLE,
+              bucketName: 'acme',
+              bucketAccount: '123456789012',
+              duration: Duration.hours(1),
+            },
+          ],
           runbookUrl: 'https://wiki.example.com/rotator',
         },
         built,

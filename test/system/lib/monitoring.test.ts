@@ -12,14 +12,21 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Duration } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { S3CredentialRotator, type RotationTargetProps, type S3CredentialRotatorProps } from '../../../lib/s3-credential-rotator.js';
+import {
+  S3CredentialRotator,
+  type RotationTargetProps,
+  type S3CredentialRotatorProps,
+} from '../../../lib/s3-credential-rotator.js';
 import { fakeAttribute, removeTestOutdirs, resolveIntrinsics, testOutdir } from '../../support/index.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
 
 afterAll(removeTestOutdirs);
 
-function newStack(app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), id = 'Test'): Stack {
+function newStack(
+  app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }),
+  id = 'Test',
+): Stack {
   return new Stack(app, id, { env: { account: '123456789012', region: 'eu-west-1' } });
 }
 
@@ -34,10 +41,13 @@ function rotator(stack: Stack, props: Partial<S3CredentialRotatorProps> = {}, id
   return new S3CredentialRotator(stack, id, { targets: targets(2), ...props });
 }
 
-const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-const propertiesOf = (construct: IConstruct) => Template.fromStack(Stack.of(construct)).toJSON().Resources[logicalId(construct)].Properties;
+const logicalId = (construct: IConstruct) =>
+  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const propertiesOf = (construct: IConstruct) =>
+  Template.fromStack(Stack.of(construct)).toJSON().Resources[logicalId(construct)].Properties;
 /** The query of an alarm on a Metrics Insights query, with `Ref`s written as `<logical id>`. */
-const queryOf = (alarm: IConstruct) => resolveIntrinsics(propertiesOf(alarm).Metrics[0].Expression, fakeAttribute) as string;
+const queryOf = (alarm: IConstruct) =>
+  resolveIntrinsics(propertiesOf(alarm).Metrics[0].Expression, fakeAttribute) as string;
 const warningsOf = (stack: Stack) =>
   Annotations.fromStack(stack)
     .findWarning('*', Match.anyValue())
@@ -49,7 +59,10 @@ describe('two rotators', () => {
     const first = rotator(stack, {}, 'First');
     const second = rotator(stack, {}, 'Second');
 
-    for (const pick of [(r: S3CredentialRotator) => r.connectionFailingAlarm, (r: S3CredentialRotator) => r.credentialsExpiringAlarm]) {
+    for (const pick of [
+      (r: S3CredentialRotator) => r.connectionFailingAlarm,
+      (r: S3CredentialRotator) => r.credentialsExpiringAlarm,
+    ]) {
       const [a, b] = [queryOf(pick(first)), queryOf(pick(second))];
       expect(a).not.toBe(b);
       expect(a).toContain(`WHERE rotator = '${resolveIntrinsics({ Ref: logicalId(first.function) }, fakeAttribute)}'`);
@@ -57,7 +70,10 @@ describe('two rotators', () => {
     }
     // And the guard and the other metrics of the rotator: the rotator dimension is each function's name.
     for (const r of [first, second]) {
-      expect(propertiesOf(r.rotatorNotReportingAlarm).Dimensions).toContainEqual({ Name: 'rotator', Value: { Ref: logicalId(r.function) } });
+      expect(propertiesOf(r.rotatorNotReportingAlarm).Dimensions).toContainEqual({
+        Name: 'rotator',
+        Value: { Ref: logicalId(r.function) },
+      });
     }
   });
 });
@@ -76,8 +92,12 @@ describe('a fleet beyond one query', () => {
       'DataflowRunFailedAlarm',
       'DataflowRunFailedAlarmShard1',
     ]);
-    expect(construct.connectionAlarms.map((alarm) => /FROM SCHEMA\([^)]*\) WHERE .*? GROUP BY/.exec(queryOf(alarm))![0])).toEqual([
-      expect.stringMatching(/^FROM SCHEMA\("AepS3CredentialRotator", connectionId, rotator, service, shard\) WHERE rotator = '.+' AND shard = '0' GROUP BY$/),
+    expect(
+      construct.connectionAlarms.map((alarm) => /FROM SCHEMA\([^)]*\) WHERE .*? GROUP BY/.exec(queryOf(alarm))![0]),
+    ).toEqual([
+      expect.stringMatching(
+        /^FROM SCHEMA\("AepS3CredentialRotator", connectionId, rotator, service, shard\) WHERE rotator = '.+' AND shard = '0' GROUP BY$/,
+      ),
       expect.stringMatching(/ AND shard = '1' GROUP BY$/),
       expect.stringMatching(/ AND shard = '0' GROUP BY$/),
       expect.stringMatching(/ AND shard = '1' GROUP BY$/),
@@ -91,7 +111,8 @@ describe('a fleet beyond one query', () => {
     const template = Template.fromStack(stack);
     const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
     const sources = policy!.Properties.PolicyDocument.Statement[1].Condition.ArnEquals['aws:SourceArn'] as unknown[];
-    for (const alarm of construct.connectionAlarms) expect(sources).toContainEqual({ 'Fn::GetAtt': [logicalId(alarm), 'Arn'] });
+    for (const alarm of construct.connectionAlarms)
+      expect(sources).toContainEqual({ 'Fn::GetAtt': [logicalId(alarm), 'Arn'] });
     expect(construct.alarms).toHaveLength(6 + 7);
     // The dashboard's top 10 over every shard.
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -107,8 +128,12 @@ describe('aggregate alarms', () => {
     const construct = rotator(stack, { connectionMetrics: false });
 
     // Besides the targets' own (their roles are not narrowed to a bucket), and the runbook link's (run from source).
-    expect(warningsOf(stack).filter((warning) => !warning.startsWith('targets[') && !warning.startsWith('runbookUrl:'))).toEqual([
-      expect.stringMatching(/^connectionMetrics: false: metrics carry no connectionId: .*a second failing or expiring connection notifies no one/),
+    expect(
+      warningsOf(stack).filter((warning) => !warning.startsWith('targets[') && !warning.startsWith('runbookUrl:')),
+    ).toEqual([
+      expect.stringMatching(
+        /^connectionMetrics: false: metrics carry no connectionId: .*a second failing or expiring connection notifies no one/,
+      ),
     ]);
     expect(propertiesOf(construct.connectionFailingAlarm)).toMatchObject({
       MetricName: 'RotationFailed',
@@ -120,8 +145,14 @@ describe('aggregate alarms', () => {
       Threshold: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(propertiesOf(construct.credentialsExpiringAlarm)).toMatchObject({ MetricName: 'SecondsUntilCredentialExpiry', Statistic: 'Minimum', Period: 1500 });
-    expect(propertiesOf(construct.credentialsExpiringAlarm).AlarmDescription).toContain('the alarm names no connection');
+    expect(propertiesOf(construct.credentialsExpiringAlarm)).toMatchObject({
+      MetricName: 'SecondsUntilCredentialExpiry',
+      Statistic: 'Minimum',
+      Period: 1500,
+    });
+    expect(propertiesOf(construct.credentialsExpiringAlarm).AlarmDescription).toContain(
+      'the alarm names no connection',
+    );
     expect(propertiesOf(construct.function).Environment.Variables.CONNECTION_METRICS).toBe('false');
   });
 
@@ -146,10 +177,15 @@ describe('aggregate alarms', () => {
 
     expect(warningsOf(stack)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^schedule: the expiry alarms need a \d+-minute window, and alarms on Metrics Insights queries evaluate at most 180 minutes/),
+        expect.stringMatching(
+          /^schedule: the expiry alarms need a \d+-minute window, and alarms on Metrics Insights queries evaluate at most 180 minutes/,
+        ),
       ]),
     );
-    expect(propertiesOf(construct.connectionFailingAlarm)).toMatchObject({ MetricName: 'RotationFailed', Statistic: 'Maximum' });
+    expect(propertiesOf(construct.connectionFailingAlarm)).toMatchObject({
+      MetricName: 'RotationFailed',
+      Statistic: 'Maximum',
+    });
     expect(propertiesOf(construct.connectionFailingAlarm)).not.toHaveProperty('Metrics');
   });
 });
@@ -162,17 +198,28 @@ describe('ticketTopic', () => {
 
     const actions = (alarm: IConstruct) => [propertiesOf(alarm).AlarmActions, propertiesOf(alarm).OKActions];
     expect(construct.ticketTopic).toBe(tickets);
-    const ticketed = [construct.connectionFailingAlarm, construct.dataflowRunFailedAlarm, construct.unmanagedTemporaryConnectionsAlarm];
-    for (const alarm of ticketed) expect(actions(alarm), alarm.node.id).toEqual([[{ Ref: logicalId(tickets) }], [{ Ref: logicalId(tickets) }]]);
+    const ticketed = [
+      construct.connectionFailingAlarm,
+      construct.dataflowRunFailedAlarm,
+      construct.unmanagedTemporaryConnectionsAlarm,
+    ];
+    for (const alarm of ticketed)
+      expect(actions(alarm), alarm.node.id).toEqual([[{ Ref: logicalId(tickets) }], [{ Ref: logicalId(tickets) }]]);
     for (const alarm of construct.alarms.filter((candidate) => !ticketed.includes(candidate))) {
-      expect(actions(alarm), alarm.node.id).toEqual([[{ Ref: logicalId(construct.alarmTopic) }], [{ Ref: logicalId(construct.alarmTopic) }]]);
+      expect(actions(alarm), alarm.node.id).toEqual([
+        [{ Ref: logicalId(construct.alarmTopic) }],
+        [{ Ref: logicalId(construct.alarmTopic) }],
+      ]);
     }
     // Each topic lets exactly its own alarms publish (a ticket topic of this app gets the statement too).
     const policies = Template.fromStack(stack).findResources('AWS::SNS::TopicPolicy');
     const allowed = Object.values(policies).map((policy) => {
-      const statement = (policy.Properties.PolicyDocument.Statement as Array<{ Sid: string; Condition?: { ArnEquals: { 'aws:SourceArn': unknown } } }>).find(
-        (s) => s.Sid.startsWith('AllowRotator'),
-      )!;
+      const statement = (
+        policy.Properties.PolicyDocument.Statement as Array<{
+          Sid: string;
+          Condition?: { ArnEquals: { 'aws:SourceArn': unknown } };
+        }>
+      ).find((s) => s.Sid.startsWith('AllowRotator'))!;
       return [statement.Sid, [statement.Condition!.ArnEquals['aws:SourceArn']].flat().length];
     });
     expect(allowed.sort()).toEqual([

@@ -45,7 +45,9 @@ function readReport(outdir: string): Report {
 function suppressedFindings(report: Report): string[] {
   return report.pluginReports
     .flatMap(({ suppressedViolations }) => suppressedViolations)
-    .flatMap(({ ruleName, violatingConstructs }) => violatingConstructs.map(({ constructPath }) => `${constructPath} ${ruleName}`))
+    .flatMap(({ ruleName, violatingConstructs }) =>
+      violatingConstructs.map(({ constructPath }) => `${constructPath} ${ruleName}`),
+    )
     .sort();
 }
 
@@ -72,7 +74,9 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
     const { outdir } = synthRotatorStack({ nag: true });
 
     const report = readReport(outdir);
-    expect(report.pluginReports.map(({ pluginName, conclusion, violations }) => ({ pluginName, conclusion, violations }))).toEqual([
+    expect(
+      report.pluginReports.map(({ pluginName, conclusion, violations }) => ({ pluginName, conclusion, violations })),
+    ).toEqual([
       { pluginName: 'AwsSolutions', conclusion: 'success', violations: [] },
       { pluginName: 'Serverless', conclusion: 'success', violations: [] },
     ]);

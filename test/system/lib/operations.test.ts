@@ -11,7 +11,13 @@ import { LEDGER_KEY } from '../../../core/contract.js';
 import { ConfigValidationError, parseRotatorConfig } from '../../../lib/config/config.js';
 import { OUTPUT } from '../../../lib/rotator-stack.js';
 import { S3CredentialRotator } from '../../../lib/s3-credential-rotator.js';
-import { rawSampleConfig, removeTestOutdirs, synthRotatorStack, testOutdir, type Synthesized } from '../../support/index.js';
+import {
+  rawSampleConfig,
+  removeTestOutdirs,
+  synthRotatorStack,
+  testOutdir,
+  type Synthesized,
+} from '../../support/index.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const LEDGER_LOGICAL_ID = 'RotatorLedger57A32117';
@@ -34,7 +40,9 @@ type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; C
 
 /** Every statement of the function role's policy. */
 function functionStatements({ template, stack }: Synthesized): Statement[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(stack.rotator.functionRole)] } }));
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(stack.rotator.functionRole)] } }),
+  );
   expect(policies).toHaveLength(1);
   return policies[0]!.Properties.PolicyDocument.Statement as Statement[];
 }
@@ -82,8 +90,18 @@ describe('rotation ledger', () => {
 
   it('may only be updated by the function, which reads it only to find what a tick already rotated: UpdateItem and BatchGetItem on exactly that table, and no KMS permission without a key', () => {
     expect(ledgerStatements(sample)).toEqual([
-      { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(sample.stack.rotator.ledgerTable) },
-      { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(sample.stack.rotator.ledgerTable) },
+      {
+        Sid: 'WriteLedger',
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: arnOf(sample.stack.rotator.ledgerTable),
+      },
+      {
+        Sid: 'ReadLedgerForDuplicateDeliveries',
+        Effect: 'Allow',
+        Action: 'dynamodb:BatchGetItem',
+        Resource: arnOf(sample.stack.rotator.ledgerTable),
+      },
     ]);
   });
 
@@ -104,14 +122,28 @@ describe('rotation ledger', () => {
 
     it('lets the function use the key for the ledger only through DynamoDB, with the two actions it needs', () => {
       expect(ledgerStatements(keyed)).toEqual([
-        { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(keyed.stack.rotator.ledgerTable) },
-        { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(keyed.stack.rotator.ledgerTable) },
+        {
+          Sid: 'WriteLedger',
+          Effect: 'Allow',
+          Action: 'dynamodb:UpdateItem',
+          Resource: arnOf(keyed.stack.rotator.ledgerTable),
+        },
+        {
+          Sid: 'ReadLedgerForDuplicateDeliveries',
+          Effect: 'Allow',
+          Action: 'dynamodb:BatchGetItem',
+          Resource: arnOf(keyed.stack.rotator.ledgerTable),
+        },
         {
           Sid: 'EncryptLedger',
           Effect: 'Allow',
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
           Resource: KEY,
-          Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+            },
+          },
         },
       ]);
     });
@@ -142,17 +174,25 @@ describe('paused: enabled false', () => {
 
     it('keeps the schedule, disabled', () => {
       paused.template.resourceCountIs('AWS::Scheduler::Schedule', 1);
-      paused.template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED', ScheduleExpression: 'rate(15 minutes)' });
+      paused.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        State: 'DISABLED',
+        ScheduleExpression: 'rate(15 minutes)',
+      });
     });
 
     it('keeps every alarm, with its actions disabled: a paused rotator pages no one', () => {
       // The Adobe secret's rotation is Secrets Manager's and does not pause: its alarm still pages.
       const rotationAlarm = id(paused.stack.rotator.adobeSecretRotationFailedAlarm!);
-      const alarms = Object.entries(paused.template.findResources('AWS::CloudWatch::Alarm')).filter(([logicalId]) => logicalId !== rotationAlarm);
+      const alarms = Object.entries(paused.template.findResources('AWS::CloudWatch::Alarm')).filter(
+        ([logicalId]) => logicalId !== rotationAlarm,
+      );
       expect(alarms).toHaveLength(10);
       expect(paused.template.toJSON().Resources[rotationAlarm].Properties).not.toHaveProperty('ActionsEnabled');
       for (const [logicalId, alarm] of alarms) {
-        expect(alarm.Properties, logicalId).toMatchObject({ ActionsEnabled: false, AlarmActions: [refOf(paused.stack.rotator.alarmTopic)] });
+        expect(alarm.Properties, logicalId).toMatchObject({
+          ActionsEnabled: false,
+          AlarmActions: [refOf(paused.stack.rotator.alarmTopic)],
+        });
       }
     });
 
@@ -161,13 +201,18 @@ describe('paused: enabled false', () => {
       const after = paused.template.toJSON().Resources as Record<string, unknown>;
 
       expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
-      const changed = Object.keys(before).filter((logicalId) => JSON.stringify(before[logicalId]) !== JSON.stringify(after[logicalId]));
-      expect(changed.sort()).toEqual([id(sample.stack.rotator.schedule), ...sample.stack.rotator.alarms.map(id)].sort());
+      const changed = Object.keys(before).filter(
+        (logicalId) => JSON.stringify(before[logicalId]) !== JSON.stringify(after[logicalId]),
+      );
+      expect(changed.sort()).toEqual(
+        [id(sample.stack.rotator.schedule), ...sample.stack.rotator.alarms.map(id)].sort(),
+      );
     });
 
     it('runs again when enabled is back to true: the schedule enabled, no ActionsEnabled property at all', () => {
       sample.template.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'ENABLED' });
-      for (const alarm of Object.values(sample.template.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties).not.toHaveProperty('ActionsEnabled');
+      for (const alarm of Object.values(sample.template.findResources('AWS::CloudWatch::Alarm')))
+        expect(alarm.Properties).not.toHaveProperty('ActionsEnabled');
     });
   });
 
@@ -188,8 +233,16 @@ describe('paused: enabled false', () => {
       return Template.fromStack(stack);
     };
     const states = (template: Template) => ({
-      schedule: Object.values(template.findResources('AWS::Scheduler::Schedule')).map((schedule) => schedule.Properties.State),
-      actions: [...new Set(Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties.ActionsEnabled))],
+      schedule: Object.values(template.findResources('AWS::Scheduler::Schedule')).map(
+        (schedule) => schedule.Properties.State,
+      ),
+      actions: [
+        ...new Set(
+          Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+            (alarm) => alarm.Properties.ActionsEnabled,
+          ),
+        ),
+      ],
     });
 
     expect(states(build(false))).toEqual({ schedule: ['DISABLED'], actions: [false] });
@@ -212,12 +265,21 @@ describe('operator outputs', () => {
         refOf(rotator.failureDeadLetterQueue),
         /aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated/,
       ],
-      ScheduleName: [refOf(rotator.schedule), /aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this>/],
+      ScheduleName: [
+        refOf(rotator.schedule),
+        /aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this>/,
+      ],
       // The group's name is generated at synth (ScheduleGroup's own physical name).
-      ScheduleGroupName: [sample.stack.resolve(rotator.scheduleGroup.scheduleGroupName), /pass it as --group-name with ScheduleName/],
+      ScheduleGroupName: [
+        sample.stack.resolve(rotator.scheduleGroup.scheduleGroupName),
+        /pass it as --group-name with ScheduleName/,
+      ],
       LedgerTableName: [refOf(rotator.ledgerTable), /aws dynamodb get-item --table-name <this> --key/],
       // Comma-separated, in the order of `alarms`, for the CLI to split.
-      AlarmNames: [{ 'Fn::Join': [',', rotator.alarms.map(refOf)] }, /disable-alarm-actions \/ enable-alarm-actions --alarm-names/],
+      AlarmNames: [
+        { 'Fn::Join': [',', rotator.alarms.map(refOf)] },
+        /disable-alarm-actions \/ enable-alarm-actions --alarm-names/,
+      ],
     };
     for (const [key, [value, description]] of Object.entries(expected)) {
       expect(outputs[key], key).toEqual({ Description: expect.stringMatching(description), Value: value });

@@ -8,7 +8,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lambda/config.js';
-import { S3CredentialRotator, TARGETS_FILE_NAME, TARGETS_FILE_PATH, TargetsDelivery } from '../../../lib/s3-credential-rotator.js';
+import {
+  S3CredentialRotator,
+  TARGETS_FILE_NAME,
+  TARGETS_FILE_PATH,
+  TargetsDelivery,
+} from '../../../lib/s3-credential-rotator.js';
 import {
   importedUserSecret as userSecret,
   manyTargets,
@@ -38,20 +43,29 @@ describe('S3CredentialRotator with unresolved tokens', () => {
           memorySize: memory.valueAsNumber,
           expiryAlarmThreshold: Duration.seconds(threshold.valueAsNumber),
           targets: [
-            { connectionId: connection.valueAsString, sandboxName: 'prod', roleArn: ROLE, duration: Duration.seconds(hours.valueAsNumber) },
+            {
+              connectionId: connection.valueAsString,
+              sandboxName: 'prod',
+              roleArn: ROLE,
+              duration: Duration.seconds(hours.valueAsNumber),
+            },
             { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: bucket.valueAsString } },
           ],
         },
         stack,
       ),
     ).not.toThrow();
-    Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: { Ref: 'Schedule' } });
+    Template.fromStack(stack).hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: { Ref: 'Schedule' },
+    });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { MemorySize: { Ref: 'MemorySize' } });
     // The per-connection expiry alarm takes the threshold as it is; its description says so in words.
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: [Match.objectLike({ Expression: Match.anyValue() })],
       Threshold: { Ref: 'ExpiryThreshold' },
-      AlarmDescription: Match.stringLikeRegexp('^A connection reported less than the alarm threshold left on its credentials'),
+      AlarmDescription: Match.stringLikeRegexp(
+        '^A connection reported less than the alarm threshold left on its credentials',
+      ),
     });
   });
 });
@@ -59,7 +73,10 @@ describe('S3CredentialRotator with unresolved tokens', () => {
 describe('S3CredentialRotator function role name', () => {
   const roleOf = (stack: Stack, construct: S3CredentialRotator) => {
     const logicalId = stack.getLogicalId(construct.functionRole.node.defaultChild as CfnElement);
-    return { logicalId, properties: Template.fromStack(stack).toJSON().Resources[logicalId].Properties as Record<string, unknown> };
+    return {
+      logicalId,
+      properties: Template.fromStack(stack).toJSON().Resources[logicalId].Properties as Record<string, unknown>,
+    };
   };
 
   it('lets CloudFormation name the role by default', () => {
@@ -94,7 +111,9 @@ describe('S3CredentialRotator memory', () => {
 
 describe('S3CredentialRotator reserved concurrency', () => {
   const reservedOf = (stack: ReturnType<typeof newStack>) => {
-    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function', {
+      Properties: { Handler: 'index.handler' },
+    });
     const [fn] = Object.values(functions) as Array<{ Properties: { ReservedConcurrentExecutions?: number } }>;
     return fn!.Properties.ReservedConcurrentExecutions;
   };
@@ -120,7 +139,12 @@ describe('S3CredentialRotator schedule-derived values', () => {
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
         targets: [
           { connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.minutes(30) },
-          { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', userCredentialsSecret: userSecret(stack), duration: Duration.hours(12) },
+          {
+            connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
+            sandboxName: 'prod',
+            userCredentialsSecret: userSecret(stack),
+            duration: Duration.hours(12),
+          },
         ],
       },
       stack,
@@ -130,8 +154,9 @@ describe('S3CredentialRotator schedule-derived values', () => {
     // 5 min + the 383 s timeout (which still leaves the alarms room with 30-minute credentials):
     // window M = ceil((300 + 383) / 60) + 3 = 15 minutes; threshold = window + one interval = 1200 s,
     // below the 1417 s a healthy run reports (1800 s - 383 s).
-    const timeout = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(construct.function.node.defaultChild as CfnElement)].Properties
-      .Timeout as number;
+    const timeout = Template.fromStack(stack).toJSON().Resources[
+      stack.getLogicalId(construct.function.node.defaultChild as CfnElement)
+    ].Properties.Timeout as number;
     const windowMinutes = Math.ceil((300 + timeout) / 60) + 3;
     expect(timeout).toBe(383);
     expect(windowMinutes).toBe(15);
@@ -142,23 +167,43 @@ describe('S3CredentialRotator schedule-derived values', () => {
       EvaluationPeriods: windowMinutes,
       DatapointsToAlarm: windowMinutes,
     });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Period: windowMinutes * 60 })], Threshold: 1200 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [Match.objectLike({ Period: windowMinutes * 60 })],
+      Threshold: 1200,
+    });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'LedgerWriteFailed', Period: 300 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Period: 300 });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumEventAgeInSeconds: 300 });
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { Target: { RetryPolicy: { MaximumEventAgeInSeconds: 300 } } });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Target: { RetryPolicy: { MaximumEventAgeInSeconds: 300 } },
+    });
   });
 
   it('takes an explicit expiry alarm threshold and runbook URL', () => {
     const stack = newStack();
-    const construct = rotator({ expiryAlarmThreshold: Duration.minutes(45), runbookUrl: 'https://github.com/acme/rotator/blob/main/docs/RUNBOOK.md' }, stack);
+    const construct = rotator(
+      {
+        expiryAlarmThreshold: Duration.minutes(45),
+        runbookUrl: 'https://github.com/acme/rotator/blob/main/docs/RUNBOOK.md',
+      },
+      stack,
+    );
     const template = Template.fromStack(stack);
 
     // 15 minutes and a 383 s timeout: a 25-minute window.
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Period: 1500 })], Threshold: 2700 });
-    expect(construct.expiryAlarm).toMatchObject({ thresholdSeconds: 2700, evaluationPeriods: 25, warningSeconds: 2700 - 1500 - 120 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [Match.objectLike({ Period: 1500 })],
+      Threshold: 2700,
+    });
+    expect(construct.expiryAlarm).toMatchObject({
+      thresholdSeconds: 2700,
+      evaluationPeriods: 25,
+      warningSeconds: 2700 - 1500 - 120,
+    });
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(alarm.Properties.AlarmDescription).toMatch(/ Runbook: https:\/\/github\.com\/acme\/rotator\/blob\/main\/docs\/RUNBOOK\.md#[a-z]+alarm$/);
+      expect(alarm.Properties.AlarmDescription).toMatch(
+        / Runbook: https:\/\/github\.com\/acme\/rotator\/blob\/main\/docs\/RUNBOOK\.md#[a-z]+alarm$/,
+      );
     }
   });
 
@@ -166,8 +211,14 @@ describe('S3CredentialRotator schedule-derived values', () => {
     const stack = newStack();
     rotator({ timeout: Duration.minutes(10) }, stack);
     // 15 min + 10 min = 25 minutes, plus 3 of slack.
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SecondsUntilCredentialExpiry', EvaluationPeriods: 28 });
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: [Match.objectLike({ Period: 28 * 60 })], Threshold: 28 * 60 + 900 });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SecondsUntilCredentialExpiry',
+      EvaluationPeriods: 28,
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: [Match.objectLike({ Period: 28 * 60 })],
+      Threshold: 28 * 60 + 900,
+    });
   });
 
   it('honours an explicit timeout and its own service name and namespace', () => {
@@ -177,7 +228,12 @@ describe('S3CredentialRotator schedule-derived values', () => {
 
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 600,
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'rotator-eu', POWERTOOLS_METRICS_NAMESPACE: 'Ops/Rotator' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'rotator-eu',
+          POWERTOOLS_METRICS_NAMESPACE: 'Ops/Rotator',
+        }),
+      },
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Ops/Rotator',
@@ -187,7 +243,11 @@ describe('S3CredentialRotator schedule-derived values', () => {
       ],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: [Match.objectLike({ Expression: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('FROM SCHEMA\\("Ops/Rotator", ')])] } })],
+      Metrics: [
+        Match.objectLike({
+          Expression: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('FROM SCHEMA\\("Ops/Rotator", ')])] },
+        }),
+      ],
     });
   });
 });
@@ -208,7 +268,11 @@ describe('S3CredentialRotator targets delivery', () => {
         createRole: { bucketName: 'acme-landing', roleName: 'aep-acme-landing-reader' },
         duration: Duration.minutes(45),
       },
-      { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'dev', userCredentialsSecret: userSecret(stack, 'aep/dev-user') },
+      {
+        connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
+        sandboxName: 'dev',
+        userCredentialsSecret: userSecret(stack, 'aep/dev-user'),
+      },
     ];
 
     const construct = rotator({ targets }, stack);
@@ -216,7 +280,8 @@ describe('S3CredentialRotator targets delivery', () => {
 
     expect(construct.targetsDelivery).toBe(TargetsDelivery.FILE);
     const template = Template.fromStack(stack);
-    const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, string>;
+    const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment
+      .Variables as Record<string, string>;
     expect(variables.ROTATION_TARGETS_FILE).toBe(TARGETS_FILE_PATH);
     expect(variables.ROTATION_TARGETS).toBeUndefined();
 
@@ -269,5 +334,10 @@ describe('verifyWithAdobe', () => {
 
 /** The function's environment as a deploy resolves it: CloudFormation references (the ledger table's name) become their values. */
 function deployedEnv(variables: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`]));
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : `resolved-${name.toLowerCase()}`,
+    ]),
+  );
 }

@@ -14,7 +14,8 @@ import { removeTestOutdirs, sampleConfig, synthRotatorStack } from '../../suppor
 afterAll(removeTestOutdirs);
 
 const FUNCTION_NAME = 'Sample-RotatorFunction';
-const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const logicalId = (construct: IConstruct) =>
+  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 
 /** A template value with the function's `Ref` and the queues' names written as the stand-in knows them. */
 function resolved(value: unknown, names: Record<string, string>): unknown {
@@ -34,7 +35,11 @@ function resolved(value: unknown, names: Record<string, string>): unknown {
 
 /** What the stand-in evaluates, in the template's terms. */
 function asTemplate(definition: AlarmDefinition): Record<string, unknown> {
-  const common = { ComparisonOperator: definition.comparison, Threshold: definition.threshold, TreatMissingData: definition.treatMissingData };
+  const common = {
+    ComparisonOperator: definition.comparison,
+    Threshold: definition.threshold,
+    TreatMissingData: definition.treatMissingData,
+  };
   if (definition.kind === 'query') return { ...common, Expression: definition.query };
   return {
     ...common,
@@ -70,7 +75,10 @@ describe("the sandbox's alarms", () => {
 
   it.each([...ALARM_IDS])('%s watches what the deployed one watches', (id) => {
     const alarm = rotator.alarms.find((candidate) => candidate.node.id === id)!;
-    const properties = resolved(template.toJSON().Resources[logicalId(alarm)].Properties, names) as Record<string, unknown>;
+    const properties = resolved(template.toJSON().Resources[logicalId(alarm)].Properties, names) as Record<
+      string,
+      unknown
+    >;
     const deployed = {
       ComparisonOperator: properties.ComparisonOperator,
       Threshold: properties.Threshold,
@@ -81,7 +89,9 @@ describe("the sandbox's alarms", () => {
             Namespace: properties.Namespace,
             MetricName: properties.MetricName,
             Statistic: properties.Statistic,
-            Dimensions: [...(properties.Dimensions as Array<{ Name: string }>)].sort((a, b) => a.Name.localeCompare(b.Name)),
+            Dimensions: [...(properties.Dimensions as Array<{ Name: string }>)].sort((a, b) =>
+              a.Name.localeCompare(b.Name),
+            ),
           }),
     };
 

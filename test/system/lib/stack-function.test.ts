@@ -68,8 +68,12 @@ describe('function', () => {
     const raw = rawSampleConfig();
     raw.reserveConcurrency = false;
     const configured = synthRotatorStack({ config: parseRotatorConfig(raw) }).template;
-    const [fn] = Object.values(configured.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-    expect((fn as { Properties: Record<string, unknown> }).Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    const [fn] = Object.values(
+      configured.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
+    );
+    expect((fn as { Properties: Record<string, unknown> }).Properties).not.toHaveProperty(
+      'ReservedConcurrentExecutions',
+    );
   });
 
   it('retries a failed asynchronous run twice, then sends it to the failure dead-letter queue', () => {

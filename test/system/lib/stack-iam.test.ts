@@ -7,7 +7,16 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
 import type { RotatorStack } from '../../../lib/rotator-stack.js';
-import { arnOf, logicalIdOf as id, partitionArn, rawSampleConfig, refOf, removeTestOutdirs, synthRotatorStack, type Synthesized } from '../../support/index.js';
+import {
+  arnOf,
+  logicalIdOf as id,
+  partitionArn,
+  rawSampleConfig,
+  refOf,
+  removeTestOutdirs,
+  synthRotatorStack,
+  type Synthesized,
+} from '../../support/index.js';
 
 const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
@@ -28,7 +37,8 @@ describe('IAM', () => {
     template.resourceCountIs('AWS::IAM::Policy', 3);
     template.resourceCountIs('AWS::IAM::Role', 4);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')))
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('lets the function do exactly its job', () => {
@@ -36,8 +46,18 @@ describe('IAM', () => {
     const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(rotator.functionRole)] } });
     expect(Object.values(policy).map((resource) => resource.Properties.PolicyDocument.Statement)).toEqual([
       [
-        { Sid: 'SendFailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(rotator.failureDeadLetterQueue) },
-        { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(rotator.node.findChild('LogGroup')) },
+        {
+          Sid: 'SendFailedEvents',
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: arnOf(rotator.failureDeadLetterQueue),
+        },
+        {
+          Sid: 'WriteLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: arnOf(rotator.node.findChild('LogGroup')),
+        },
         {
           Sid: 'ReadSecrets',
           Effect: 'Allow',
@@ -61,10 +81,20 @@ describe('IAM', () => {
           ],
         },
         // Only chained AssumeRole: the GetFederationToken target is signed with the IAM user's keys.
-        { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: [arnOf(rotator.createdRoles.get(CREATED)!), EXISTING_ROLE] },
+        {
+          Sid: 'AssumeTargetRoles',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: [arnOf(rotator.createdRoles.get(CREATED)!), EXISTING_ROLE],
+        },
         // The two actions lambda/ledger.ts uses, on the one table; no other read, no delete, no KMS without a key.
         { Sid: 'WriteLedger', Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: arnOf(rotator.ledgerTable) },
-        { Sid: 'ReadLedgerForDuplicateDeliveries', Effect: 'Allow', Action: 'dynamodb:BatchGetItem', Resource: arnOf(rotator.ledgerTable) },
+        {
+          Sid: 'ReadLedgerForDuplicateDeliveries',
+          Effect: 'Allow',
+          Action: 'dynamodb:BatchGetItem',
+          Resource: arnOf(rotator.ledgerTable),
+        },
       ],
     ]);
   });
@@ -86,7 +116,10 @@ describe('IAM', () => {
     const resources = named.template.toJSON().Resources;
 
     expect(resources.RotatorFunctionRole46F50AFB.Properties.RoleName).toBe('aep-s3-rotator-prod');
-    expect(resources[id(named.stack.rotator.createdRoles.get(CREATED)!)].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+    expect(
+      resources[id(named.stack.rotator.createdRoles.get(CREATED)!)].Properties.AssumeRolePolicyDocument.Statement[0]
+        .Principal,
+    ).toEqual({
       AWS: { 'Fn::GetAtt': ['RotatorFunctionRole46F50AFB', 'Arn'] },
     });
     expect(template.toJSON().Resources.RotatorFunctionRole46F50AFB.Properties).not.toHaveProperty('RoleName');
@@ -146,7 +179,11 @@ describe('IAM', () => {
 
   it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue, for the schedules of its own group only', () => {
     const schedulerRoles = template.findResources('AWS::IAM::Role', {
-      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] } },
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
+        },
+      },
     });
     const [roleId, role] = Object.entries(schedulerRoles)[0]!;
     expect(Object.keys(schedulerRoles)).toHaveLength(1);
@@ -261,23 +298,63 @@ describe('logical ids', () => {
   // id, not its ARN), a new secret loses the Adobe credentials. Change these only on purpose.
   it.each<[string, (rotator: RotatorStack['rotator']) => IConstruct, string, string]>([
     ['the function role', (rotator) => rotator.functionRole, 'RotatorFunctionRole46F50AFB', 'AWS::IAM::Role'],
-    ['the Adobe credentials secret', (rotator) => rotator.adobeCredentialsSecret, 'RotatorAdobeCredentialsB73419E7', 'AWS::SecretsManager::Secret'],
+    [
+      'the Adobe credentials secret',
+      (rotator) => rotator.adobeCredentialsSecret,
+      'RotatorAdobeCredentialsB73419E7',
+      'AWS::SecretsManager::Secret',
+    ],
     ['the function', (rotator) => rotator.function, 'RotatorFunction240CD351', 'AWS::Lambda::Function'],
-    ['the log group', (rotator) => rotator.node.findChild('LogGroup'), 'RotatorLogGroup254C4D64', 'AWS::Logs::LogGroup'],
+    [
+      'the log group',
+      (rotator) => rotator.node.findChild('LogGroup'),
+      'RotatorLogGroup254C4D64',
+      'AWS::Logs::LogGroup',
+    ],
     ['the schedule', (rotator) => rotator.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
-    ['the schedule group', (rotator) => rotator.scheduleGroup, 'RotatorScheduleGroup1FD938B5', 'AWS::Scheduler::ScheduleGroup'],
+    [
+      'the schedule group',
+      (rotator) => rotator.scheduleGroup,
+      'RotatorScheduleGroup1FD938B5',
+      'AWS::Scheduler::ScheduleGroup',
+    ],
     [
       'the Adobe secret’s resource policy',
       (rotator) => rotator.adobeCredentialsSecret.node.findChild('Policy'),
       'RotatorAdobeCredentialsPolicy316B285E',
       'AWS::SecretsManager::ResourcePolicy',
     ],
-    ['the schedule dead-letter queue', (rotator) => rotator.scheduleDeadLetterQueue, 'RotatorScheduleDeadLetterQueueA7F16D73', 'AWS::SQS::Queue'],
-    ['the failure dead-letter queue', (rotator) => rotator.failureDeadLetterQueue, 'RotatorFailureDeadLetterQueueC606B3CD', 'AWS::SQS::Queue'],
+    [
+      'the schedule dead-letter queue',
+      (rotator) => rotator.scheduleDeadLetterQueue,
+      'RotatorScheduleDeadLetterQueueA7F16D73',
+      'AWS::SQS::Queue',
+    ],
+    [
+      'the failure dead-letter queue',
+      (rotator) => rotator.failureDeadLetterQueue,
+      'RotatorFailureDeadLetterQueueC606B3CD',
+      'AWS::SQS::Queue',
+    ],
     ['the alarm topic', (rotator) => rotator.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
-    ['the created source role', (rotator) => rotator.createdRoles.get(CREATED)!, 'RotatorSourceRole4cb0c374d3bb4557b1395712880adc55043CB5CB', 'AWS::IAM::Role'],
-    ['ConnectionFailingAlarm', (rotator) => rotator.connectionFailingAlarm, 'RotatorConnectionFailingAlarm2809BB70', 'AWS::CloudWatch::Alarm'],
-    ['CredentialsExpiringAlarm', (rotator) => rotator.credentialsExpiringAlarm, 'RotatorCredentialsExpiringAlarm8EC7665A', 'AWS::CloudWatch::Alarm'],
+    [
+      'the created source role',
+      (rotator) => rotator.createdRoles.get(CREATED)!,
+      'RotatorSourceRole4cb0c374d3bb4557b1395712880adc55043CB5CB',
+      'AWS::IAM::Role',
+    ],
+    [
+      'ConnectionFailingAlarm',
+      (rotator) => rotator.connectionFailingAlarm,
+      'RotatorConnectionFailingAlarm2809BB70',
+      'AWS::CloudWatch::Alarm',
+    ],
+    [
+      'CredentialsExpiringAlarm',
+      (rotator) => rotator.credentialsExpiringAlarm,
+      'RotatorCredentialsExpiringAlarm8EC7665A',
+      'AWS::CloudWatch::Alarm',
+    ],
     ['ErrorsAlarm', (rotator) => rotator.errorsAlarm, 'RotatorErrorsAlarmA4012422', 'AWS::CloudWatch::Alarm'],
     [
       'DestinationDeliveryFailuresAlarm',
@@ -291,11 +368,26 @@ describe('logical ids', () => {
       'RotatorScheduleDeadLetterQueueAlarm610D6D7B',
       'AWS::CloudWatch::Alarm',
     ],
-    ['FailureDeadLetterQueueAlarm', (rotator) => rotator.failureDeadLetterQueueAlarm, 'RotatorFailureDeadLetterQueueAlarm3D850592', 'AWS::CloudWatch::Alarm'],
+    [
+      'FailureDeadLetterQueueAlarm',
+      (rotator) => rotator.failureDeadLetterQueueAlarm,
+      'RotatorFailureDeadLetterQueueAlarm3D850592',
+      'AWS::CloudWatch::Alarm',
+    ],
     ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
     ['the rotation ledger', (rotator) => rotator.ledgerTable, 'RotatorLedger57A32117', 'AWS::DynamoDB::Table'],
-    ['LedgerWriteFailedAlarm', (rotator) => rotator.ledgerWriteFailedAlarm, 'RotatorLedgerWriteFailedAlarmB8448E8A', 'AWS::CloudWatch::Alarm'],
-    ['RotatorNotReportingAlarm', (rotator) => rotator.rotatorNotReportingAlarm, 'RotatorRotatorNotReportingAlarm1D7887CF', 'AWS::CloudWatch::Alarm'],
+    [
+      'LedgerWriteFailedAlarm',
+      (rotator) => rotator.ledgerWriteFailedAlarm,
+      'RotatorLedgerWriteFailedAlarmB8448E8A',
+      'AWS::CloudWatch::Alarm',
+    ],
+    [
+      'RotatorNotReportingAlarm',
+      (rotator) => rotator.rotatorNotReportingAlarm,
+      'RotatorRotatorNotReportingAlarm1D7887CF',
+      'AWS::CloudWatch::Alarm',
+    ],
   ])('keeps %s as %s', (_name, construct, logicalId, type) => {
     expect(id(construct(stack.rotator))).toBe(logicalId);
     expect(template.toJSON().Resources[logicalId].Type).toBe(type);

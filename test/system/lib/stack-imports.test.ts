@@ -7,7 +7,14 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
 import type { RotatorStack } from '../../../lib/rotator-stack.js';
-import { arnOf, logicalIdOf as id, rawSampleConfig, removeTestOutdirs, synthRotatorStack, type Synthesized } from '../../support/index.js';
+import {
+  arnOf,
+  logicalIdOf as id,
+  rawSampleConfig,
+  removeTestOutdirs,
+  synthRotatorStack,
+  type Synthesized,
+} from '../../support/index.js';
 
 let synthesized: Synthesized;
 let template: Template;
@@ -33,7 +40,10 @@ describe('imported secrets and keys', () => {
     raw.alarmTopicArn = 'arn:aws:sns:eu-west-1:123456789012:ops-alarms';
     delete raw.alarmEmail;
     raw.targets[0]!.createRole = { bucketName: 'acme-aep-landing', kmsKeyArn: BUCKET_KEY };
-    raw.targets[1]!.userCredentialsSecret = { secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/web-user', kmsKeyArn: USER_KEY };
+    raw.targets[1]!.userCredentialsSecret = {
+      secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/web-user',
+      kmsKeyArn: USER_KEY,
+    };
     raw.targets[1]!.durationSeconds = 43_200;
     raw.schedule = 'cron(0/15 * * * ? *)';
     imported = synthRotatorStack({ config: parseRotatorConfig(raw) }).template;
@@ -46,7 +56,9 @@ describe('imported secrets and keys', () => {
       }),
     );
     const statements = policy!.Properties.PolicyDocument.Statement as { Sid: string }[];
-    expect(statements.filter(({ Sid }) => ['ReadSecrets', 'DecryptSecrets', 'AssumeTargetRoles'].includes(Sid))).toEqual([
+    expect(
+      statements.filter(({ Sid }) => ['ReadSecrets', 'DecryptSecrets', 'AssumeTargetRoles'].includes(Sid)),
+    ).toEqual([
       {
         Sid: 'ReadSecrets',
         Effect: 'Allow',
@@ -62,10 +74,19 @@ describe('imported secrets and keys', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: [ADOBE_KEY, USER_KEY],
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+          },
+        },
       },
       // The target with IAM-user keys signs its own AssumeRole: only the created role is chained.
-      { Sid: 'AssumeTargetRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RotatorSourceRole/), 'Arn'] } },
+      {
+        Sid: 'AssumeTargetRoles',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RotatorSourceRole/), 'Arn'] },
+      },
     ]);
   });
 
@@ -84,7 +105,9 @@ describe('imported secrets and keys', () => {
                 Action: 'kms:Decrypt',
                 Resource: BUCKET_KEY,
                 Condition: {
-                  StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+                  StringEquals: {
+                    'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+                  },
                   // S3 passes the object's ARN, or the bucket's with an S3 Bucket Key.
                   StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] },
                 },
@@ -103,11 +126,15 @@ describe('imported secrets and keys', () => {
   it('uses the imported topic and creates none', () => {
     imported.resourceCountIs('AWS::SNS::Topic', 0);
     imported.resourceCountIs('AWS::SNS::Subscription', 0);
-    imported.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops-alarms'] });
+    imported.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:ops-alarms'],
+    });
   });
 
   it('gives the function the secret ARN and keeps the cron schedule', () => {
-    imported.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ADOBE_CREDENTIALS_SECRET_ID: ADOBE_ARN }) } });
+    imported.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ADOBE_CREDENTIALS_SECRET_ID: ADOBE_ARN }) },
+    });
     imported.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0/15 * * * ? *)' });
   });
 });
@@ -141,11 +168,19 @@ describe('guardrails from cdk.json', () => {
   it('tags the function, its role, Scheduler’s role, the secret and the schedule group', () => {
     const { rotator } = guarded.stack;
     const resources = guarded.template.toJSON().Resources;
-    for (const construct of [rotator.function, rotator.functionRole, rotator.schedulerRole, rotator.adobeCredentialsSecret, rotator.scheduleGroup]) {
+    for (const construct of [
+      rotator.function,
+      rotator.functionRole,
+      rotator.schedulerRole,
+      rotator.adobeCredentialsSecret,
+      rotator.scheduleGroup,
+    ]) {
       // The function also carries the tags the operator CLI reads (core/operator-facts.ts).
-      expect(resources[id(construct)].Properties.Tags.filter((tag: { Key: string }) => !tag.Key.startsWith('aep-s3-rotator:'))).toEqual([
-        { Key: 'cost-center', Value: '4711' },
-      ]);
+      expect(
+        resources[id(construct)].Properties.Tags.filter(
+          (tag: { Key: string }) => !tag.Key.startsWith('aep-s3-rotator:'),
+        ),
+      ).toEqual([{ Key: 'cost-center', Value: '4711' }]);
     }
   });
 
@@ -161,7 +196,11 @@ describe('guardrails from cdk.json', () => {
       ResourcePolicy: {
         Statement: [
           Match.objectLike({
-            Condition: { ArnNotLike: { 'aws:PrincipalArn': [arnOf(rotator.functionRole), READER, arnOf(rotator.adobeSecretRotation!.role)] } },
+            Condition: {
+              ArnNotLike: {
+                'aws:PrincipalArn': [arnOf(rotator.functionRole), READER, arnOf(rotator.adobeSecretRotation!.role)],
+              },
+            },
           }),
         ],
       },
@@ -174,7 +213,9 @@ describe('guardrails from cdk.json', () => {
         .findWarning('*', Match.anyValue())
         .map((warning) => String(warning.entry.data));
     // Run from source (this project), the default runbook link is a path only this checkout has.
-    const runbook = expect.stringMatching(/^runbookUrl: alarm descriptions link "docs\/RUNBOOK.md", a path in this project's checkout/);
+    const runbook = expect.stringMatching(
+      /^runbookUrl: alarm descriptions link "docs\/RUNBOOK.md", a path in this project's checkout/,
+    );
     const guardedWarnings = warnings(guarded.stack);
     expect(guardedWarnings).toEqual(
       expect.arrayContaining([

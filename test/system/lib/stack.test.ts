@@ -63,12 +63,21 @@ describe('schedule', () => {
   it('keeps both dead-letter queues encrypted, TLS-only and for 14 days', () => {
     template.resourceCountIs('AWS::SQS::Queue', 2);
     for (const queue of [stack.rotator.scheduleDeadLetterQueue, stack.rotator.failureDeadLetterQueue]) {
-      expect(template.toJSON().Resources[id(queue)].Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+      expect(template.toJSON().Resources[id(queue)].Properties).toEqual({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+      });
     }
     template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: [
-          { Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: Match.anyValue() },
+          {
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: Match.anyValue(),
+          },
         ],
         Version: '2012-10-17',
       },
@@ -77,7 +86,10 @@ describe('schedule', () => {
 });
 
 describe('alarms', () => {
-  const toTopic = () => ({ AlarmActions: [refOf(stack.rotator.alarmTopic)], OKActions: [refOf(stack.rotator.alarmTopic)] });
+  const toTopic = () => ({
+    AlarmActions: [refOf(stack.rotator.alarmTopic)],
+    OKActions: [refOf(stack.rotator.alarmTopic)],
+  });
 
   /** The alarm resource of a construct, as synthesized. */
   const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
@@ -182,7 +194,9 @@ describe('alarms', () => {
     expect(queryOf(stack.rotator.credentialsExpiringAlarm)).toBe(
       `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
     );
-    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain('less than 2400 s (40 min) left on its credentials in the last 25 min');
+    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain(
+      'less than 2400 s (40 min) left on its credentials in the last 25 min',
+    );
   });
 
   it('alarms after 25 minutes without any run reporting an expiry: the rotator-level guard, missing data breaching', () => {
@@ -236,17 +250,20 @@ describe('alarms', () => {
     });
   });
 
-  it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)('alarms on any message in the %s, and stays in ALARM while it waits', (queue) => {
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.rotator[queue]), 'QueueName'] } }],
-      Statistic: 'Maximum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'ignore',
-    });
-  });
+  it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)(
+    'alarms on any message in the %s, and stays in ALARM while it waits',
+    (queue) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.rotator[queue]), 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'ignore',
+      });
+    },
+  );
 
   it('takes the expiry threshold and runbook URL configured in cdk.json', () => {
     const raw = rawSampleConfig();
@@ -256,7 +273,12 @@ describe('alarms', () => {
     configured.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Metrics: [
         Match.objectLike({
-          Expression: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('^SELECT MIN\\(SecondsUntilCredentialExpiry\\)')])] }),
+          Expression: Match.objectLike({
+            'Fn::Join': [
+              '',
+              Match.arrayWith([Match.stringLikeRegexp('^SELECT MIN\\(SecondsUntilCredentialExpiry\\)')]),
+            ],
+          }),
         }),
       ],
       Threshold: 3000,
@@ -273,12 +295,20 @@ describe('alarms', () => {
     const actionsOf = (alarm: IConstruct) => resources[id(alarm)].Properties.AlarmActions;
 
     expect(actionsOf(configured.stack.rotator.connectionFailingAlarm)).toEqual([TICKETS]);
-    expect(actionsOf(configured.stack.rotator.credentialsExpiringAlarm)).toEqual([refOf(configured.stack.rotator.alarmTopic)]);
-    expect(resources[id(stack.rotator.function)].Properties.Environment.Variables).not.toHaveProperty('CONNECTION_METRICS');
+    expect(actionsOf(configured.stack.rotator.credentialsExpiringAlarm)).toEqual([
+      refOf(configured.stack.rotator.alarmTopic),
+    ]);
+    expect(resources[id(stack.rotator.function)].Properties.Environment.Variables).not.toHaveProperty(
+      'CONNECTION_METRICS',
+    );
   });
 
   it('subscribes the configured e-mail address to the alarm topic', () => {
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'aep-ops@example.com', TopicArn: refOf(stack.rotator.alarmTopic) });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'aep-ops@example.com',
+      TopicArn: refOf(stack.rotator.alarmTopic),
+    });
   });
 });
 
@@ -291,7 +321,9 @@ describe('dashboard', () => {
     const graphs = Object.fromEntries(
       body.widgets.map(({ properties }) => [
         properties.title,
-        (properties.metrics ?? []).map((line) => `${line[1]}/${(line[line.length - 1] as { stat?: string }).stat ?? 'Average'}`),
+        (properties.metrics ?? []).map(
+          (line) => `${line[1]}/${(line[line.length - 1] as { stat?: string }).stat ?? 'Average'}`,
+        ),
       ]),
     );
 
@@ -305,7 +337,10 @@ describe('dashboard', () => {
       'Seconds until credential expiry (minimum over every connection tried)': ['SecondsUntilCredentialExpiry/Minimum'],
       'Run duration (ms)': ['Duration/Maximum', 'Duration/Average'],
       'Invocations, errors and throttles': ['Invocations/Sum', 'Errors/Sum', 'Throttles/Sum'],
-      'Dead-letter queues (messages visible)': ['ApproximateNumberOfMessagesVisible/Maximum', 'ApproximateNumberOfMessagesVisible/Maximum'],
+      'Dead-letter queues (messages visible)': [
+        'ApproximateNumberOfMessagesVisible/Maximum',
+        'ApproximateNumberOfMessagesVisible/Maximum',
+      ],
       'Ledger writes failed (rotations unaffected)': ['LedgerWriteFailed/Sum'],
       'Ingestion and connections nobody rotates': ['DataflowRunFailed/Sum', 'UnmanagedTemporaryConnections/Maximum'],
     });
@@ -316,8 +351,12 @@ describe('dashboard', () => {
     );
     expect(queries).toEqual([
       expect.stringMatching(/^SELECT MAX\(RotationFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/),
-      expect.stringMatching(/^SELECT MIN\(SecondsUntilCredentialExpiry\) .* GROUP BY connectionId ORDER BY MIN\(\) ASC LIMIT 10$/),
-      expect.stringMatching(/^SELECT MAX\(DataflowRunFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/),
+      expect.stringMatching(
+        /^SELECT MIN\(SecondsUntilCredentialExpiry\) .* GROUP BY connectionId ORDER BY MIN\(\) ASC LIMIT 10$/,
+      ),
+      expect.stringMatching(
+        /^SELECT MAX\(DataflowRunFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/,
+      ),
     ]);
     for (const [index, alarm] of stack.rotator.alarms.entries()) expect(shown[index]).toContain(id(alarm));
   });
@@ -325,7 +364,10 @@ describe('dashboard', () => {
 
 describe('outputs', () => {
   it('exports the function name for the operator CLI and names everything an operator needs', () => {
-    template.hasOutput('RotatorFunctionName', { Value: refOf(stack.rotator.function), Export: { Name: 'AepS3CredentialRotator-RotatorFunctionName' } });
+    template.hasOutput('RotatorFunctionName', {
+      Value: refOf(stack.rotator.function),
+      Export: { Name: 'AepS3CredentialRotator-RotatorFunctionName' },
+    });
     template.hasOutput('RotatorFunctionRoleArn', { Value: arnOf(stack.rotator.functionRole) });
     template.hasOutput('AdobeCredentialsSecretId', { Value: refOf(stack.rotator.adobeCredentialsSecret) });
     template.hasOutput('AlarmTopicArn', { Value: refOf(stack.rotator.alarmTopic) });

@@ -11,7 +11,11 @@ import { toTargetEntry, type FunctionTargetEntry } from '../../../core/contract.
 import { parseRotatorConfig } from '../../../lib/config/config.js';
 import { synthesizeConfig } from '../../../lib/rotator-app.js';
 import { S3CredentialRotatorValidationError, TargetsDelivery } from '../../../lib/s3-credential-rotator.js';
-import { decideTargetsDelivery, estimatedTargetsBytes, MAX_TARGETS_ENV_BYTES } from '../../../core/targets-delivery-rules.js';
+import {
+  decideTargetsDelivery,
+  estimatedTargetsBytes,
+  MAX_TARGETS_ENV_BYTES,
+} from '../../../core/targets-delivery-rules.js';
 import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from '../../support/index.js';
 
 const id = (n: number) => `${String(n).padStart(8, '0')}-1111-4111-8111-111111111111`;
@@ -24,9 +28,23 @@ const candidates = (narrowed: readonly FunctionTargetEntry[], unnarrowed: readon
 
 describe('decideTargetsDelivery', () => {
   it('keeps a list in the environment while it fits, counting deploy-time values at their longest', () => {
-    const entries = [toTargetEntry({ connectionId: id(1), sandboxName: 'prod', method: 'assume-role-chained', roleArn: 'TOKEN', durationSeconds: 3600 })];
-    expect(estimatedTargetsBytes(entries, (value) => value === 'TOKEN')).toBe(estimatedTargetsBytes(entries, never) - 'TOKEN'.length + 160);
-    expect(decideTargetsDelivery('auto', candidates(entries, entries), never)).toEqual({ delivery: 'environment', narrowCreatedRoles: true, flagged: true });
+    const entries = [
+      toTargetEntry({
+        connectionId: id(1),
+        sandboxName: 'prod',
+        method: 'assume-role-chained',
+        roleArn: 'TOKEN',
+        durationSeconds: 3600,
+      }),
+    ];
+    expect(estimatedTargetsBytes(entries, (value) => value === 'TOKEN')).toBe(
+      estimatedTargetsBytes(entries, never) - 'TOKEN'.length + 160,
+    );
+    expect(decideTargetsDelivery('auto', candidates(entries, entries), never)).toEqual({
+      delivery: 'environment',
+      narrowCreatedRoles: true,
+      flagged: true,
+    });
   });
 
   it('goes to a file beyond the limit, unless the list fits without created roles’ buckets', () => {
@@ -43,13 +61,21 @@ describe('decideTargetsDelivery', () => {
     );
     const small = big.map(({ bucketName: _b, folderPath: _f, ...entry }) => entry);
     expect(estimatedTargetsBytes(big, never)).toBeGreaterThan(MAX_TARGETS_ENV_BYTES);
-    expect(decideTargetsDelivery('auto', candidates(big, big), never)).toEqual({ delivery: 'file', narrowCreatedRoles: true, flagged: true });
+    expect(decideTargetsDelivery('auto', candidates(big, big), never)).toEqual({
+      delivery: 'file',
+      narrowCreatedRoles: true,
+      flagged: true,
+    });
     expect(decideTargetsDelivery('auto', candidates(big, small.slice(0, 20)), never)).toEqual({
       delivery: 'environment',
       narrowCreatedRoles: false,
       flagged: true,
     });
-    expect(decideTargetsDelivery('environment', candidates(big, big), never)).toEqual({ delivery: 'environment', narrowCreatedRoles: true, flagged: true });
+    expect(decideTargetsDelivery('environment', candidates(big, big), never)).toEqual({
+      delivery: 'environment',
+      narrowCreatedRoles: true,
+      flagged: true,
+    });
   });
 
   it('keeps a list that fits only without the per-connection flags in the environment, as before they existed (the check then off for all)', () => {
@@ -71,7 +97,9 @@ describe('decideTargetsDelivery', () => {
     expect(estimatedTargetsBytes(unflagged, never)).toBeLessThanOrEqual(MAX_TARGETS_ENV_BYTES);
     expect(estimatedTargetsBytes(flagged, never)).toBeGreaterThan(MAX_TARGETS_ENV_BYTES);
 
-    expect(decideTargetsDelivery('auto', { narrowed: { flagged, unflagged }, unnarrowed: { flagged, unflagged } }, never)).toEqual({
+    expect(
+      decideTargetsDelivery('auto', { narrowed: { flagged, unflagged }, unnarrowed: { flagged, unflagged } }, never),
+    ).toEqual({
       delivery: 'environment',
       narrowCreatedRoles: true,
       flagged: false,
@@ -91,8 +119,16 @@ describe('check-config and synth agree on a large configuration', () => {
         bucketName: 'acme-aep-landing',
         folderPath: `feeds/${n}`,
       })),
-      { connectionId: id(30), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' } },
-      { connectionId: id(31), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/weekly' } },
+      {
+        connectionId: id(30),
+        sandboxName: 'prod',
+        createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
+      },
+      {
+        connectionId: id(31),
+        sandboxName: 'prod',
+        createRole: { bucketName: 'acme-aep-landing', folderPath: 'crm/weekly' },
+      },
     ];
     return raw;
   };
@@ -128,12 +164,17 @@ describe('check-config and synth agree on a large configuration', () => {
     ['us-gov-west-1', 'aws-us-gov'],
   ])("writes a created role's ARN in %s's partition (%s) into a bundled file", (region, partition) => {
     const raw = { ...large(), account: '123456789012', region, targetsDelivery: 'file' };
-    raw.targets = raw.targets.slice(30).map((target, n) => ({ ...target, createRole: { ...(target.createRole as object), roleName: `aep-reader-${n}` } }));
+    raw.targets = raw.targets.slice(30).map((target, n) => ({
+      ...target,
+      createRole: { ...(target.createRole as object), roleName: `aep-reader-${n}` },
+    }));
     try {
       const { stack } = synthRotatorStack({ config: parseRotatorConfig(raw) });
       expect(stack.rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
       const file = readdirSync(join((stack.node.root as App).outdir, 'rotator-targets'))[0]!;
-      const entries = JSON.parse(readFileSync(join((stack.node.root as App).outdir, 'rotator-targets', file), 'utf8')) as Array<{ roleArn: string }>;
+      const entries = JSON.parse(
+        readFileSync(join((stack.node.root as App).outdir, 'rotator-targets', file), 'utf8'),
+      ) as Array<{ roleArn: string }>;
       expect(entries.map((entry) => entry.roleArn)).toEqual([
         `arn:${partition}:iam::123456789012:role/aep-reader-0`,
         `arn:${partition}:iam::123456789012:role/aep-reader-1`,
@@ -164,7 +205,9 @@ describe("Adobe's check, when created roles reach the function without their fol
   /** Created roles without a fixed name: their list fits the environment only without their buckets and folders. */
   const crowded = (
     extra: Record<string, unknown> = {},
-  ): Record<string, unknown> & { targets: { connectionId: string; sandboxName: string; createRole: Record<string, string> }[] } => ({
+  ): Record<string, unknown> & {
+    targets: { connectionId: string; sandboxName: string; createRole: Record<string, string> }[];
+  } => ({
     ...rawSampleConfig(),
     ...extra,
     targets: Array.from({ length: 10 }, (_, n) => ({
@@ -176,7 +219,8 @@ describe("Adobe's check, when created roles reach the function without their fol
   const synthesized = (raw: Record<string, unknown>) => {
     try {
       const { stack, template } = synthRotatorStack({ config: parseRotatorConfig(raw) });
-      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment.Variables as Record<string, unknown>;
+      const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0]!.Properties.Environment
+        .Variables as Record<string, unknown>;
       const warnings = Annotations.fromStack(stack)
         .findWarning('*', Match.stringLikeRegexp('^verifyWithAdobe: '))
         .map((warning) => String(warning.entry.data).replace(/ \[ack: [^\]]+\]$/, ''));
@@ -190,9 +234,16 @@ describe("Adobe's check, when created roles reach the function without their fol
     const raw = crowded();
     // Nine created roles, and an existing role narrowed to its bucket, which keeps Adobe's check.
     raw.targets = raw.targets.slice(0, 9);
-    raw.targets.push({ connectionId: id(99), sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/reader', bucketName: 'acme-web' } as never);
+    raw.targets.push({
+      connectionId: id(99),
+      sandboxName: 'prod',
+      roleArn: 'arn:aws:iam::123456789012:role/reader',
+      bucketName: 'acme-web',
+    } as never);
     const { rotator, variables, warnings } = synthesized(raw);
-    const checked = synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '));
+    const checked = synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) =>
+      warning.startsWith('verifyWithAdobe: '),
+    );
     const list = JSON.stringify(variables.ROTATION_TARGETS);
 
     expect(rotator.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
@@ -208,14 +259,23 @@ describe("Adobe's check, when created roles reach the function without their fol
     expect(checked[0]).toContain(`switched off for connections ${id(0)}, ${id(1)}, `);
     expect(checked[0]).toContain('every other connection keeps it');
     expect(checked[0]).toContain("Adobe would be asked to list the bucket's root, which a created role does not allow");
-    expect(checked[0]).toContain('set "targetsDelivery": "file" with createRole.roleName on every created role and an explicit account and region');
+    expect(checked[0]).toContain(
+      'set "targetsDelivery": "file" with createRole.roleName on every created role and an explicit account and region',
+    );
   });
 
   it('is switched off for every connection, as before, for a list that fits the environment only without the per-connection flags', () => {
     // Ten created roles without a fixed name, with sandbox names just long enough that the flags no longer fit.
     const entries = (sandboxName: string, verifyWithAdobe?: boolean) =>
       Array.from({ length: 10 }, (_, n) =>
-        toTargetEntry({ connectionId: id(n), sandboxName, method: 'assume-role-chained', roleArn: 'TOKEN', durationSeconds: 3600, verifyWithAdobe }),
+        toTargetEntry({
+          connectionId: id(n),
+          sandboxName,
+          method: 'assume-role-chained',
+          roleArn: 'TOKEN',
+          durationSeconds: 3600,
+          verifyWithAdobe,
+        }),
       );
     const bytes = (sandboxName: string, verifyWithAdobe?: boolean) =>
       estimatedTargetsBytes(entries(sandboxName, verifyWithAdobe), (value) => value === 'TOKEN');
@@ -223,7 +283,11 @@ describe("Adobe's check, when created roles reach the function without their fol
     while (bytes(sandboxName, false) <= MAX_TARGETS_ENV_BYTES) sandboxName += 'x';
     expect(bytes(sandboxName)).toBeLessThanOrEqual(MAX_TARGETS_ENV_BYTES);
     const raw = crowded();
-    raw.targets = raw.targets.map((target) => ({ ...target, sandboxName, createRole: { bucketName: 'acme-aep-landing-bucket-0123456789' } }));
+    raw.targets = raw.targets.map((target) => ({
+      ...target,
+      sandboxName,
+      createRole: { bucketName: 'acme-aep-landing-bucket-0123456789' },
+    }));
     const { rotator, variables, warnings } = synthesized(raw);
 
     expect(rotator.targetsDelivery).toBe(TargetsDelivery.ENVIRONMENT);
@@ -231,7 +295,9 @@ describe("Adobe's check, when created roles reach the function without their fol
     expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('verifyWithAdobe');
     expect(rotator.verifiesWithAdobe).toBe(false);
     expect(rotator.connectionsWithoutAdobeCheck).toHaveLength(10);
-    expect(warnings[0]).toContain("Adobe's check after each PATCH is switched off (VERIFY_WITH_ADOBE=false): the created role of connections ");
+    expect(warnings[0]).toContain(
+      "Adobe's check after each PATCH is switched off (VERIFY_WITH_ADOBE=false): the created role of connections ",
+    );
   });
 
   it('stays on, without a warning, when the list carries every folder', () => {
@@ -243,30 +309,45 @@ describe("Adobe's check, when created roles reach the function without their fol
     expect(rotator.verifiesWithAdobe).toBe(true);
     expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
     expect(warnings).toEqual([]);
-    expect(synthesizeConfig(parseRotatorConfig(few)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
+    expect(
+      synthesizeConfig(parseRotatorConfig(few)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
+    ).toEqual([]);
   });
 
   it('stays on when the advice is followed: the list goes to a file with every folder', () => {
     const raw = crowded({ account: '123456789012', region: 'eu-west-1', targetsDelivery: 'file' });
-    raw.targets = raw.targets.map((target, n) => ({ ...target, createRole: { ...target.createRole, roleName: `aep-reader-${n}` } }));
+    raw.targets = raw.targets.map((target, n) => ({
+      ...target,
+      createRole: { ...target.createRole, roleName: `aep-reader-${n}` },
+    }));
     const { rotator, variables, warnings } = synthesized(raw);
 
     expect(rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
     expect(rotator.verifiesWithAdobe).toBe(true);
     expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
     expect(warnings).toEqual([]);
-    expect(synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: '))).toEqual([]);
+    expect(
+      synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
+    ).toEqual([]);
   });
 
   it('is switched off for a created role whose session policy would be too long for STS, even in a short list, and for it alone', () => {
     const raw = crowded();
-    raw.targets = [{ connectionId: id(0), sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing', folderPath: `deep/${'f'.repeat(600)}` } }];
+    raw.targets = [
+      {
+        connectionId: id(0),
+        sandboxName: 'prod',
+        createRole: { bucketName: 'acme-aep-landing', folderPath: `deep/${'f'.repeat(600)}` },
+      },
+    ];
     const { rotator, variables, warnings } = synthesized(raw);
 
     expect(JSON.stringify(variables.ROTATION_TARGETS)).not.toContain('bucketName');
     expect(JSON.stringify(variables.ROTATION_TARGETS)).toContain('\\"verifyWithAdobe\\":false');
     expect(rotator.connectionsWithoutAdobeCheck).toEqual([id(0)]);
-    expect(warnings).toEqual(synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')));
+    expect(warnings).toEqual(
+      synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
+    );
     expect(warnings[0]).toContain(
       `switched off for connection ${id(0)} (their entries carry "verifyWithAdobe": false; every other connection keeps it): each one's created role reaches the function without its bucket and folder`,
     );
@@ -278,7 +359,9 @@ describe("Adobe's check, when created roles reach the function without their fol
     expect(variables.VERIFY_WITH_ADOBE).toBe('false');
     expect(warnings).toEqual([]);
     expect(
-      synthesizeConfig(parseRotatorConfig(crowded({ verifyWithAdobe: false }))).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
+      synthesizeConfig(parseRotatorConfig(crowded({ verifyWithAdobe: false }))).warnings.filter((warning) =>
+        warning.startsWith('verifyWithAdobe: '),
+      ),
     ).toEqual([]);
   });
 });

@@ -35,7 +35,9 @@ afterAll(removeTestOutdirs);
 function propsOf(stack: Stack, { userCredentialsSecret, durationSeconds, ...target }: TargetCase): RotationTargetProps {
   return {
     ...target,
-    ...(userCredentialsSecret ? { userCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'User', userCredentialsSecret) } : {}),
+    ...(userCredentialsSecret
+      ? { userCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'User', userCredentialsSecret) }
+      : {}),
     ...(durationSeconds === undefined ? {} : { duration: Duration.seconds(durationSeconds) }),
   };
 }
@@ -65,18 +67,24 @@ describe('the construct door', () => {
 });
 
 describe('the construct door, with requireNarrowedCredentials', () => {
-  it.each(UNNARROWED_CASES)('refuses %s in the table’s words, which synth warns about otherwise, with the warning table’s words', (_kind, target) => {
-    const expected = tableLines(target, TARGET_DOORS.props, 'targets', { requireNarrowedCredentials: true });
-    const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
-    new S3CredentialRotator(stack, 'Rotator', { targets: [propsOf(stack, target)], runbookUrl: 'https://wiki.example.com/rotator' });
-    const warnings = Annotations.fromStack(stack)
-      .findWarning('*', Match.anyValue())
-      .map((warning) => String(warning.entry.data).replace(/ \[ack: [^\]]+\]$/, ''));
+  it.each(UNNARROWED_CASES)(
+    'refuses %s in the table’s words, which synth warns about otherwise, with the warning table’s words',
+    (_kind, target) => {
+      const expected = tableLines(target, TARGET_DOORS.props, 'targets', { requireNarrowedCredentials: true });
+      const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
+      new S3CredentialRotator(stack, 'Rotator', {
+        targets: [propsOf(stack, target)],
+        runbookUrl: 'https://wiki.example.com/rotator',
+      });
+      const warnings = Annotations.fromStack(stack)
+        .findWarning('*', Match.anyValue())
+        .map((warning) => String(warning.entry.data).replace(/ \[ack: [^\]]+\]$/, ''));
 
-    expect(expected).toHaveLength(1);
-    expect(problemsOf(target, { requireNarrowedCredentials: true })).toEqual(expected);
-    expect(warnings).toEqual(warningLines(target, TARGET_DOORS.props, 'targets'));
-  });
+      expect(expected).toHaveLength(1);
+      expect(problemsOf(target, { requireNarrowedCredentials: true })).toEqual(expected);
+      expect(warnings).toEqual(warningLines(target, TARGET_DOORS.props, 'targets'));
+    },
+  );
 });
 
 describe('the construct door, for settings', () => {
@@ -91,7 +99,10 @@ describe('the construct door, for settings', () => {
       });
     };
 
-    expect(build).toThrow(settingProblems({ adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true }, SETTING_DOORS.props)[0]!.line);
+    expect(build).toThrow(
+      settingProblems({ adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true }, SETTING_DOORS.props)[0]!
+        .line,
+    );
     expect(build).toThrow('ledgerTableName: must be a DynamoDB table name: 3 to 255 letters, digits and _.-; got "l"');
   });
 
@@ -118,7 +129,10 @@ describe('the construct door, for settings', () => {
 describe('the construct door, for schedules', () => {
   it('refuses a schedule too slow for the shortest lifetime in the schedule rules’ words, naming duration', () => {
     const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
-    const expected = scheduleVerdict({ schedule: 'rate(1 hour)', lifetimes: [3600], concurrency: 8 }, SCHEDULE_DOORS.props).problems;
+    const expected = scheduleVerdict(
+      { schedule: 'rate(1 hour)', lifetimes: [3600], concurrency: 8 },
+      SCHEDULE_DOORS.props,
+    ).problems;
 
     const build = () =>
       new S3CredentialRotator(stack, 'Rotator', {

@@ -19,26 +19,44 @@ const ENV = { account: '123456789012', region: 'eu-west-1' };
 afterAll(removeTestOutdirs);
 
 function build(props: (stack: Stack) => Partial<S3CredentialRotatorProps> = () => ({})) {
-  const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', { env: ENV });
+  const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', {
+    env: ENV,
+  });
   const rotator = new S3CredentialRotator(stack, 'Rotator', {
     targets: [
       { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme-landing' } },
-      { connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55', sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-web' },
+      {
+        connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
+        sandboxName: 'prod',
+        roleArn: ROLE,
+        bucketName: 'acme-web',
+      },
     ],
     ...props(stack),
   });
   return { stack, rotator, template: Template.fromStack(stack) };
 }
 
-const logicalId = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-const propertiesOf = (template: Template, construct: IConstruct) => template.toJSON().Resources[logicalId(construct)].Properties as Record<string, any>;
-const NETWORK_ACTIONS = ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'];
+const logicalId = (construct: IConstruct) =>
+  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const propertiesOf = (template: Template, construct: IConstruct) =>
+  template.toJSON().Resources[logicalId(construct)].Properties as Record<string, any>;
+const NETWORK_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
 
 describe('vpc', () => {
   const inVpc = (stack: Stack) => ({
     vpc: {
-      subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((id, index) => ec2.Subnet.fromSubnetId(stack, `Subnet${index}`, id)),
-      securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false })],
+      subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'].map((id, index) =>
+        ec2.Subnet.fromSubnetId(stack, `Subnet${index}`, id),
+      ),
+      securityGroups: [
+        ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false }),
+      ],
     },
   });
 
@@ -49,15 +67,34 @@ describe('vpc', () => {
       SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
       SecurityGroupIds: ['sg-0123456789abcdef0'],
     });
-    const statements = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }))[0]!
-      .Properties.PolicyDocument.Statement;
+    const statements = Object.values(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(rotator.functionRole) }] } }),
+    )[0]!.Properties.PolicyDocument.Statement;
     const ec2Arn = (resource: string) => ({
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ec2:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:${resource}`,
+        ],
+      ],
     });
     expect(
-      statements.filter(({ Sid }: { Sid?: string }) => ['DescribeNetwork', 'CreateNetworkInterfaces', 'ManageNetworkInterfaces'].includes(Sid ?? '')),
+      statements.filter(({ Sid }: { Sid?: string }) =>
+        ['DescribeNetwork', 'CreateNetworkInterfaces', 'ManageNetworkInterfaces'].includes(Sid ?? ''),
+      ),
     ).toEqual([
-      { Sid: 'DescribeNetwork', Effect: 'Allow', Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], Resource: '*' },
+      {
+        Sid: 'DescribeNetwork',
+        Effect: 'Allow',
+        Action: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+        Resource: '*',
+      },
       // Created only in the function's subnets, with its security groups.
       {
         Sid: 'CreateNetworkInterfaces',
@@ -103,47 +140,66 @@ describe("the function's own code", () => {
   const inVpc = (stack: Stack): Partial<S3CredentialRotatorProps> => ({
     vpc: {
       subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-0123456789abcdef0')],
-      securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false })],
+      securityGroups: [
+        ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0', { mutable: false }),
+      ],
     },
     adobeSecretRotation: { every: Duration.days(30) },
   });
 
   /** The policies attached to `role` other than its default policy, as the template holds them. */
   const denyPolicies = (template: Template, role: IConstruct) =>
-    Object.entries(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(role) }] } })).filter(
-      ([id]) => !id.includes('DefaultPolicy'),
-    );
+    Object.entries(
+      template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(role) }] } }),
+    ).filter(([id]) => !id.includes('DefaultPolicy'));
 
   it.each([
     ['the rotator function', (rotator: S3CredentialRotator) => ({ fn: rotator.function, role: rotator.functionRole })],
     [
       'the Adobe secret rotation function',
-      (rotator: S3CredentialRotator) => ({ fn: rotator.adobeSecretRotation!.function, role: rotator.adobeSecretRotation!.role }),
+      (rotator: S3CredentialRotator) => ({
+        fn: rotator.adobeSecretRotation!.function,
+        role: rotator.adobeSecretRotation!.role,
+      }),
     ],
-  ])('may not manage network interfaces from %s: a Deny on its own function ARN, which only requests its code signs carry', (_name, of) => {
-    const { template, rotator } = build(inVpc);
-    const { fn, role } = of(rotator);
+  ])(
+    'may not manage network interfaces from %s: a Deny on its own function ARN, which only requests its code signs carry',
+    (_name, of) => {
+      const { template, rotator } = build(inVpc);
+      const { fn, role } = of(rotator);
 
-    const [[id, policy]] = denyPolicies(template, role) as [[string, { Properties: Record<string, any> }]];
-    expect(id).toMatch(/FunctionCodeNetworkDeny/);
-    expect(policy.Properties.PolicyDocument.Statement).toEqual([
-      {
-        Sid: 'DenyNetworkInterfacesToFunctionCode',
-        Effect: 'Deny',
-        Action: NETWORK_ACTIONS,
-        Resource: '*',
-        Condition: { ArnEquals: { 'lambda:SourceFunctionArn': { 'Fn::GetAtt': [logicalId(fn), 'Arn'] } } },
-      },
-    ]);
-    // Lambda's own calls carry no lambda:SourceFunctionArn: the role keeps what Lambda needs, Describe included.
-    const allowed = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(role) }] } }))
-      .flatMap((resource) => resource.Properties.PolicyDocument.Statement as { Sid?: string; Effect: string; Action: string | string[] }[])
-      .filter((statement) => statement.Effect === 'Allow')
-      .flatMap((statement) => [statement.Action].flat());
-    expect(allowed).toEqual(expect.arrayContaining([...NETWORK_ACTIONS, 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets']));
-    // The function does not wait for it: it names the function's ARN.
-    expect(template.toJSON().Resources[logicalId(fn)].DependsOn ?? []).not.toContain(id);
-  });
+      const [[id, policy]] = denyPolicies(template, role) as [[string, { Properties: Record<string, any> }]];
+      expect(id).toMatch(/FunctionCodeNetworkDeny/);
+      expect(policy.Properties.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'DenyNetworkInterfacesToFunctionCode',
+          Effect: 'Deny',
+          Action: NETWORK_ACTIONS,
+          Resource: '*',
+          Condition: { ArnEquals: { 'lambda:SourceFunctionArn': { 'Fn::GetAtt': [logicalId(fn), 'Arn'] } } },
+        },
+      ]);
+      // Lambda's own calls carry no lambda:SourceFunctionArn: the role keeps what Lambda needs, Describe included.
+      const allowed = Object.values(
+        template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(role) }] } }),
+      )
+        .flatMap(
+          (resource) =>
+            resource.Properties.PolicyDocument.Statement as {
+              Sid?: string;
+              Effect: string;
+              Action: string | string[];
+            }[],
+        )
+        .filter((statement) => statement.Effect === 'Allow')
+        .flatMap((statement) => [statement.Action].flat());
+      expect(allowed).toEqual(
+        expect.arrayContaining([...NETWORK_ACTIONS, 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets']),
+      );
+      // The function does not wait for it: it names the function's ARN.
+      expect(template.toJSON().Resources[logicalId(fn)].DependsOn ?? []).not.toContain(id);
+    },
+  );
 
   it('is not denied anything outside a VPC, where the role has no EC2 permission to take back', () => {
     const { template, rotator } = build();

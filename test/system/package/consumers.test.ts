@@ -12,14 +12,23 @@ import { describe, expect, it } from 'vitest';
 import { CONSUMERS_DIR, INSTALLED_MARKER } from '../../../scripts/consumers.js';
 import { PROJECT_ROOT } from '../../support/index.js';
 
-const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { name: string; version: string; peerDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  peerDependencies: Record<string, string>;
+};
 const installed = existsSync(INSTALLED_MARKER);
 const jestApp = join(CONSUMERS_DIR, 'cdk-init-jest');
 const esmApp = join(CONSUMERS_DIR, 'esm-lowest');
 
 /** Run `args` with this Node.js (the project's, 22 or newer) in `cwd`; throws with the output on a non-zero exit. */
 function node(args: string[], cwd: string, env: Record<string, string> = {}): string {
-  return execFileSync(process.execPath, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(process.execPath, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Synthesize `file` in `app` into a fresh cdk.out, and return its directory. */
@@ -41,10 +50,19 @@ describe.skipIf(!installed)('the package in other CDK apps', () => {
   it('ships one CommonJS library, its types, the bundled function, the CLI, the docs and the license, and no TypeScript source', () => {
     const shipped = join(esmApp, 'node_modules', pkg.name);
 
-    for (const file of ['dist/index.cjs', 'dist/index.d.cts', 'dist/function/index.mjs', 'dist/cli/main.mjs', 'LICENSE', 'CHANGELOG.md', 'docs/RUNBOOK.md']) {
+    for (const file of [
+      'dist/index.cjs',
+      'dist/index.d.cts',
+      'dist/function/index.mjs',
+      'dist/cli/main.mjs',
+      'LICENSE',
+      'CHANGELOG.md',
+      'docs/RUNBOOK.md',
+    ]) {
       expect(existsSync(join(shipped, file)), file).toBe(true);
     }
-    for (const source of ['lib', 'lambda', 'core', 'cli/main.ts']) expect(existsSync(join(shipped, source)), source).toBe(false);
+    for (const source of ['lib', 'lambda', 'core', 'cli/main.ts'])
+      expect(existsSync(join(shipped, source)), source).toBe(false);
     // aws-cdk-lib and constructs are the app's (peer dependencies), never nested copies.
     expect(existsSync(join(shipped, 'node_modules', 'aws-cdk-lib'))).toBe(false);
   });
@@ -56,9 +74,12 @@ describe.skipIf(!installed)('the package in other CDK apps', () => {
     const imported = [...types.matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]!.split('/')[0]);
     expect([...new Set(imported)].sort()).toEqual(['aws-cdk-lib', 'constructs']);
     expect(types).not.toContain('zod');
-    const cited = [...new Set(types.match(/[\w./-]+\.(?:md|ts|js|mjs|cjs|json)\b/g) ?? [])].filter((name) => name !== 'Node.js');
+    const cited = [...new Set(types.match(/[\w./-]+\.(?:md|ts|js|mjs|cjs|json)\b/g) ?? [])].filter(
+      (name) => name !== 'Node.js',
+    );
     expect(cited.length).toBeGreaterThan(0);
-    for (const file of cited) expect(existsSync(join(shipped, file.replace(/^\//, ''))), `${file}, cited in index.d.cts`).toBe(true);
+    for (const file of cited)
+      expect(existsSync(join(shipped, file.replace(/^\//, ''))), `${file}, cited in index.d.cts`).toBe(true);
   });
 
   it("passes a stock `cdk init` app's Jest test, which loads the package with require() and synthesizes it", () => {
@@ -66,9 +87,20 @@ describe.skipIf(!installed)('the package in other CDK apps', () => {
   });
 
   it('loads with require() where Node.js cannot require ES modules, and with import', () => {
-    const required = node(['--no-experimental-require-module', '-e', `process.stdout.write(typeof require('${pkg.name}').S3CredentialRotator)`], jestApp);
+    const required = node(
+      [
+        '--no-experimental-require-module',
+        '-e',
+        `process.stdout.write(typeof require('${pkg.name}').S3CredentialRotator)`,
+      ],
+      jestApp,
+    );
     const imported = node(
-      ['--input-type=module', '-e', `import { S3CredentialRotator } from '${pkg.name}'; process.stdout.write(typeof S3CredentialRotator)`],
+      [
+        '--input-type=module',
+        '-e',
+        `import { S3CredentialRotator } from '${pkg.name}'; process.stdout.write(typeof S3CredentialRotator)`,
+      ],
       esmApp,
     );
 
@@ -76,13 +108,18 @@ describe.skipIf(!installed)('the package in other CDK apps', () => {
   });
 
   it('type-checks in an app compiled to CommonJS, strict, with every .d.ts checked (skipLibCheck off)', () => {
-    const output = node([join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.strict.json'], jestApp);
+    const output = node(
+      [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.strict.json'],
+      jestApp,
+    );
 
     expect(output).toBe('');
   });
 
   it(`synthesizes the README example as written on the lowest aws-cdk-lib the peer range allows (${pkg.peerDependencies['aws-cdk-lib']})`, () => {
-    const installedCdk = JSON.parse(readFileSync(join(esmApp, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8')) as { version: string };
+    const installedCdk = JSON.parse(
+      readFileSync(join(esmApp, 'node_modules', 'aws-cdk-lib', 'package.json'), 'utf8'),
+    ) as { version: string };
     expect(`^${installedCdk.version}`).toBe(pkg.peerDependencies['aws-cdk-lib']);
 
     const out = synth(esmApp, 'app.ts');
@@ -91,23 +128,36 @@ describe.skipIf(!installed)('the package in other CDK apps', () => {
       Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
     };
     const functions = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
-    expect(functions.map((resource) => resource.Properties)).toEqual([expect.objectContaining({ Handler: 'index.handler', Runtime: 'nodejs24.x' })]);
+    expect(functions.map((resource) => resource.Properties)).toEqual([
+      expect.objectContaining({ Handler: 'index.handler', Runtime: 'nodejs24.x' }),
+    ]);
     // The function the package ships, as an asset: no bundling in the app.
-    expect(readdirSync(out).some((name) => name.startsWith('asset.') && existsSync(join(out, name, 'index.mjs')))).toBe(true);
+    expect(readdirSync(out).some((name) => name.startsWith('asset.') && existsSync(join(out, name, 'index.mjs')))).toBe(
+      true,
+    );
   });
 
   it('reports nothing unacknowledged from cdk-nag (AwsSolutions, Serverless) on the README example, its e-mail subscription included, with the newest aws-cdk-lib', () => {
     const out = synth(jestApp, 'readme-nag.mts');
 
     const report = JSON.parse(readFileSync(join(out, 'validation-report.json'), 'utf8')) as {
-      pluginReports: { pluginName: string; conclusion: string; violations: unknown[]; suppressedViolations: { ruleName: string }[] }[];
+      pluginReports: {
+        pluginName: string;
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations: { ruleName: string }[];
+      }[];
     };
-    expect(report.pluginReports.map(({ pluginName, conclusion, violations }) => ({ pluginName, conclusion, violations }))).toEqual([
+    expect(
+      report.pluginReports.map(({ pluginName, conclusion, violations }) => ({ pluginName, conclusion, violations })),
+    ).toEqual([
       { pluginName: 'AwsSolutions', conclusion: 'success', violations: [] },
       { pluginName: 'Serverless', conclusion: 'success', violations: [] },
     ]);
     // The newest aws-cdk-lib knows a newer Node.js runtime; the acknowledgements hold across versions.
-    expect(report.pluginReports.flatMap(({ suppressedViolations }) => suppressedViolations.map(({ ruleName }) => ruleName))).toEqual(
+    expect(
+      report.pluginReports.flatMap(({ suppressedViolations }) => suppressedViolations.map(({ ruleName }) => ruleName)),
+    ).toEqual(
       expect.arrayContaining(['AwsSolutions-L1', 'Serverless-LambdaLatestVersion', 'Serverless-SNSRedrivePolicy']),
     );
   });
@@ -130,7 +180,11 @@ describe.skipIf(!installed)('the package in other CDK apps', () => {
     };
     writeFileSync(config, JSON.stringify({ runbookUrl: 'https://wiki.example.com/runbook', targets: [target] }));
 
-    const summary = JSON.parse(node([bin, 'check-config', '--config', config, '--json'], esmApp)) as { valid: boolean; checkedBy: string; warnings: unknown[] };
+    const summary = JSON.parse(node([bin, 'check-config', '--config', config, '--json'], esmApp)) as {
+      valid: boolean;
+      checkedBy: string;
+      warnings: unknown[];
+    };
 
     expect(summary).toMatchObject({ valid: true, checkedBy: 'synth', warnings: [] });
   });

@@ -84,12 +84,21 @@ describe('the sandbox', () => {
       'AWS_DEFAULT_REGION',
       CONTROL_VARIABLE,
     ]);
-    for (const [key, value] of Object.entries(sandbox.env)) if (key.startsWith('AWS_ENDPOINT_URL_')) expect(value).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    for (const [key, value] of Object.entries(sandbox.env))
+      if (key.startsWith('AWS_ENDPOINT_URL_')) expect(value).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Credentials the sandbox's STS issued: GetCallerIdentity answers with the operator's role.
     expect(sandbox.world.emulators.sts.credentialsFor(sandbox.env.AWS_ACCESS_KEY_ID!)?.arn).toBe(
       'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
     );
-    expect(Object.keys(sandbox.variables)).toEqual(['ORDERS', 'LOYALTY', 'CATALOG', 'ORDERS_DEV', 'CLICKSTREAM', 'SECRET', 'NEW_CREDENTIALS']);
+    expect(Object.keys(sandbox.variables)).toEqual([
+      'ORDERS',
+      'LOYALTY',
+      'CATALOG',
+      'ORDERS_DEV',
+      'CLICKSTREAM',
+      'SECRET',
+      'NEW_CREDENTIALS',
+    ]);
   });
 
   it('writes a configuration that check-config accepts, and a cdk.json that names it', async () => {
@@ -98,16 +107,21 @@ describe('the sandbox', () => {
 
     expect(fromFile.code).toBe(0);
     expect(fromCdkJson.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(sandbox.dir, 'cdk.json'), 'utf8'))).toEqual({ context: { rotatorConfigFile: sandbox.configFile } });
+    expect(JSON.parse(readFileSync(join(sandbox.dir, 'cdk.json'), 'utf8'))).toEqual({
+      context: { rotatorConfigFile: sandbox.configFile },
+    });
   });
 
   it('fires the schedule while it is ENABLED; a pause leaves the paused connections alone until resumed', async () => {
-    const runs = () => sandbox.stack.lambda.invocations.filter((invocation) => invocation.invocationType === 'Event').length;
+    const runs = () =>
+      sandbox.stack.lambda.invocations.filter((invocation) => invocation.invocationType === 'Event').length;
     await expect.poll(runs, { timeout: 5000 }).toBeGreaterThan(0);
     expect(logged.find((line) => line.includes('scheduled run'))).toMatch(/^\d\d:\d\d:\d\dZ scheduled run: 5 rotated$/);
 
     const id = sandbox.variables.ORDERS!;
-    expect((await cli(['pause', '--connection', id.slice(0, 8), '--reason', 'rehearsal', '--for', '30m'], sandbox.dir)).code).toBe(0);
+    expect(
+      (await cli(['pause', '--connection', id.slice(0, 8), '--reason', 'rehearsal', '--for', '30m'], sandbox.dir)).code,
+    ).toBe(0);
     await sandbox.runScheduled();
     expect(logged.at(-1)).toMatch(new RegExp(`scheduled run: 4 rotated, 1 paused \\(${id.slice(0, 8)}\\)$`));
 
@@ -126,15 +140,24 @@ describe('the sandbox', () => {
 
     expect(fault).toMatchObject({
       code: 0,
-      stdout: expect.stringContaining(`Another writer (concurrent-editor@AdobeID) now edits ${id} before every PATCH of it`),
+      stdout: expect.stringContaining(
+        `Another writer (concurrent-editor@AdobeID) now edits ${id} before every PATCH of it`,
+      ),
     });
-    expect(ran).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^scheduled run: 4 rotated, 1 FAILED \\(${id.slice(0, 8)} 1404-412\\)`)) });
+    expect(ran).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`^scheduled run: 4 rotated, 1 FAILED \\(${id.slice(0, 8)} 1404-412\\)`)),
+    });
     expect(cleared).toMatchObject({ code: 0, stdout: expect.stringContaining('Flow Service takes PATCHes again') });
   });
 
   it.each([
     [['fault', 'patch-refused'], 1, 'sandbox: patch-refused needs --connection <id>\n'],
-    [['fault', 'patch-refused', '--connection', 'no-such'], 1, 'sandbox: no-such is not a connection of this sandbox; its connections are '],
+    [
+      ['fault', 'patch-refused', '--connection', 'no-such'],
+      1,
+      'sandbox: no-such is not a connection of this sandbox; its connections are ',
+    ],
   ])('refuses %j with one sentence (exit %i)', async (argv, code, message) => {
     const result = await script([...argv, '--sandbox', sandbox.controlUrl]);
 
@@ -145,7 +168,9 @@ describe('the sandbox', () => {
   it('prints what to paste: both lines of variables and the commands to run', () => {
     const banner = startBanner(sandbox, 30_000, 'sandbox.json');
 
-    expect(banner).toContain(`export AWS_ENDPOINT_URL_CLOUDFORMATION='${sandbox.env.AWS_ENDPOINT_URL_CLOUDFORMATION}' AWS_ENDPOINT_URL_LAMBDA=`);
+    expect(banner).toContain(
+      `export AWS_ENDPOINT_URL_CLOUDFORMATION='${sandbox.env.AWS_ENDPOINT_URL_CLOUDFORMATION}' AWS_ENDPOINT_URL_LAMBDA=`,
+    );
     expect(banner).toContain(`\nORDERS='${sandbox.variables.ORDERS}' LOYALTY=`);
     expect(banner).toContain('    npx aep-s3-rotator status --config sandbox.json\n');
     expect(banner).toContain('    npm run sandbox -- fault 412-storm --connection $LOYALTY\n');
@@ -181,7 +206,10 @@ describe('npm run sandbox -- ...: usage', () => {
       const none = await script(['run']);
       const gone = await script(['run', '--sandbox', `http://127.0.0.1:${port}`]);
 
-      expect(none).toMatchObject({ code: 3, stderr: expect.stringMatching(/^sandbox: no running sandbox named: start one with `npm run sandbox`/) });
+      expect(none).toMatchObject({
+        code: 3,
+        stderr: expect.stringMatching(/^sandbox: no running sandbox named: start one with `npm run sandbox`/),
+      });
       expect(gone).toMatchObject({
         code: 3,
         stderr: `sandbox: the sandbox at http://127.0.0.1:${port} does not answer (ECONNREFUSED): is it still running?\n`,
@@ -200,14 +228,19 @@ describe('npm run sandbox, as a process of its own', () => {
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'aep-s3-rotator-sandbox-test-'));
     // `npm run sandbox -- --config sandbox.json --every 0`, from a directory of one's own (INIT_CWD).
-    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts', '--config', 'sandbox.json', '--every', '0'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, INIT_CWD: cwd },
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/sandbox.ts', '--config', 'sandbox.json', '--every', '0'],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, INIT_CWD: cwd },
+      },
+    );
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     for (const started = Date.now(); !output.includes('Ctrl-C stops the sandbox.'); await sleep(100)) {
-      if (Date.now() - started > 20_000 || child.exitCode !== null) throw new Error(`the sandbox did not start:\n${output}`);
+      if (Date.now() - started > 20_000 || child.exitCode !== null)
+        throw new Error(`the sandbox did not start:\n${output}`);
     }
   }, 30_000);
   afterAll(() => {
@@ -219,14 +252,20 @@ describe('npm run sandbox, as a process of its own', () => {
     const envFile = /also in (\S+sandbox\.env)\)/.exec(output)![1]!;
     const [exportLine, variablesLine] = readFileSync(envFile, 'utf8').trim().split('\n');
     const assigned = (line: string) =>
-      Object.fromEntries([...line.replace(/^export /, '').matchAll(/(\w+)='([^']*)'/g)].map(([, key, value]) => [key!, value!]));
+      Object.fromEntries(
+        [...line.replace(/^export /, '').matchAll(/(\w+)='([^']*)'/g)].map(([, key, value]) => [key!, value!]),
+      );
     const env = { PATH: process.env.PATH!, HOME: process.env.HOME!, NO_COLOR: '1', ...assigned(exportLine!) };
     expect(output).toContain(`Configuration: ${join(cwd, 'sandbox.json')}`);
     expect(assigned(variablesLine!).ORDERS).toMatch(/^[0-9a-f-]{36}$/);
 
     const cliRun = (...argv: string[]) =>
       new Promise<{ code: number | null; stdout: string }>((resolve) => {
-        const cliProcess = spawn(process.execPath, [join(PROJECT_ROOT, 'cli/aep-s3-rotator.mjs'), ...argv, '--json', '--config', 'sandbox.json'], { cwd, env });
+        const cliProcess = spawn(
+          process.execPath,
+          [join(PROJECT_ROOT, 'cli/aep-s3-rotator.mjs'), ...argv, '--json', '--config', 'sandbox.json'],
+          { cwd, env },
+        );
         let stdout = '';
         cliProcess.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
         cliProcess.on('close', (code) => resolve({ code, stdout }));
@@ -234,7 +273,9 @@ describe('npm run sandbox, as a process of its own', () => {
     // No scheduled run yet (--every 0): status knows nothing of when what each holds expires.
     const before = await cliRun('status');
     expect(before.code).toBe(1);
-    expect(JSON.parse(before.stdout).connections).toEqual(expect.arrayContaining([expect.objectContaining({ risk: 'unknown' })]));
+    expect(JSON.parse(before.stdout).connections).toEqual(
+      expect.arrayContaining([expect.objectContaining({ risk: 'unknown' })]),
+    );
     expect((await cliRun('rotate')).code).toBe(0);
     const status = await cliRun('status');
     expect(status.code).toBe(0);

@@ -14,7 +14,12 @@ describe('nodeFlagsFor', () => {
   ])(
     'gives $memoryMb MB a semi-space of half a tenth ($semiSpace MB) and the rest but that tenth as old space ($oldSpace MB)',
     ({ memoryMb, semiSpace, oldSpace }) => {
-      expect(nodeFlagsFor(memoryMb)).toEqual(['--enable-source-maps', '--expose-gc', `--max-semi-space-size=${semiSpace}`, `--max-old-space-size=${oldSpace}`]);
+      expect(nodeFlagsFor(memoryMb)).toEqual([
+        '--enable-source-maps',
+        '--expose-gc',
+        `--max-semi-space-size=${semiSpace}`,
+        `--max-old-space-size=${oldSpace}`,
+      ]);
     },
   );
 
@@ -29,9 +34,9 @@ describe('assertEveryConnectionRotated', () => {
   });
 
   it('fails when a connection failed or was not rotated, naming the run and the first error', () => {
-    expect(() => assertEveryConnectionRotated('10 connections, invocation 1', { rotated: 9, failed: 1, error: '1404-412' }, 10)).toThrow(
-      '10 connections, invocation 1: 9 of 10 rotated, 1 failed: 1404-412',
-    );
+    expect(() =>
+      assertEveryConnectionRotated('10 connections, invocation 1', { rotated: 9, failed: 1, error: '1404-412' }, 10),
+    ).toThrow('10 connections, invocation 1: 9 of 10 rotated, 1 failed: 1404-412');
     expect(() => assertEveryConnectionRotated('baseline, 1 connections', { rotated: 0, failed: 0 }, 1)).toThrow(
       'baseline, 1 connections: 0 of 1 rotated, 0 failed',
     );

@@ -24,7 +24,9 @@ describe('goalReachedAt', () => {
       run(1, 100, 1.05, 1.02),
       run(100, 100, 1.09, 1.01),
     ];
-    expect(goalReachedAt(sweep)).toBe('Every size swept is within 1.10× of the floor on the first invocation from d = 100 ms, and warm from d = 50 ms.');
+    expect(goalReachedAt(sweep)).toBe(
+      'Every size swept is within 1.10× of the floor on the first invocation from d = 100 ms, and warm from d = 50 ms.',
+    );
   });
 
   it('says so when no delay swept brings every size within the goal', () => {

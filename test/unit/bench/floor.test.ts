@@ -4,7 +4,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { lambdaCpuShare, MB_PER_VCPU } from '../../../bench/cpu-share.js';
-import { criticalPath, rotationFloor, ROTATION_GRAPH, smallestDelayWithinGoal, tailPath, TUTORIAL_GRAPH, type RequestNode } from '../../../bench/floor.js';
+import {
+  criticalPath,
+  rotationFloor,
+  ROTATION_GRAPH,
+  smallestDelayWithinGoal,
+  tailPath,
+  TUTORIAL_GRAPH,
+  type RequestNode,
+} from '../../../bench/floor.js';
 
 describe('criticalPath', () => {
   it('is one chain: the GET decides what STS mints, then the PATCH and the explore; a cold container reads the secret and the token first', () => {
@@ -37,7 +45,8 @@ describe('criticalPath', () => {
 
 describe('rotationFloor', () => {
   it('is 7d for the first wave and 5d for each later one (minting waits for the GET, the explore follows the PATCH), and 2d after the last', () => {
-    const floor = (connections: number, warm = false) => rotationFloor({ connections, concurrency: 8, delayMs: 20, warm }).ms;
+    const floor = (connections: number, warm = false) =>
+      rotationFloor({ connections, concurrency: 8, delayMs: 20, warm }).ms;
     // The tail: the last connections' source connections, then the listing of each sandbox's connections.
     expect(tailPath(ROTATION_GRAPH)).toEqual(['Flow source connections', 'Flow connections listing']);
     expect([floor(1), floor(8), floor(9), floor(100), floor(1000)]).toEqual([180, 180, 280, 1380, 12580]);
@@ -46,7 +55,9 @@ describe('rotationFloor', () => {
   });
 
   it('gives the sequential tutorial one token, then three requests per connection', () => {
-    expect(rotationFloor({ connections: 1000, concurrency: 1, delayMs: 20 }, TUTORIAL_GRAPH).ms).toBe(20 * (1 + 3 * 1000));
+    expect(rotationFloor({ connections: 1000, concurrency: 1, delayMs: 20 }, TUTORIAL_GRAPH).ms).toBe(
+      20 * (1 + 3 * 1000),
+    );
   });
 });
 

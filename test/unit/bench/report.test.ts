@@ -33,7 +33,11 @@ describe('markdownReport', () => {
         ['bare', '114.9'],
       ]);
     });
-    expect(markdown).toBe(['### Cold start', '', 'A `node` process.', '', '| process | ms |', '| --- | ---: |', '| bare | 114.9 |'].join('\n'));
+    expect(markdown).toBe(
+      ['### Cold start', '', 'A `node` process.', '', '| process | ms |', '| --- | ---: |', '| bare | 114.9 |'].join(
+        '\n',
+      ),
+    );
   });
 });
 
@@ -43,11 +47,15 @@ describe('withGeneratedBlock', () => {
 
   it('replaces only what lies between the markers, keeping the prose around them', () => {
     const current = `# Benchmarks\n\nHow it measures.\n\n<!-- bench:begin (an older explanation) -->\n\nold figures\n\n${END}\n\nMore prose.\n`;
-    expect(withGeneratedBlock(current, 'new figures')).toBe(`# Benchmarks\n\nHow it measures.\n\n${BEGIN}\n\nnew figures\n\n${END}\n\nMore prose.\n`);
+    expect(withGeneratedBlock(current, 'new figures')).toBe(
+      `# Benchmarks\n\nHow it measures.\n\n${BEGIN}\n\nnew figures\n\n${END}\n\nMore prose.\n`,
+    );
   });
 
   it('appends the block to a file without markers', () => {
-    expect(withGeneratedBlock('# Benchmarks\n\nProse.', 'figures')).toBe(`# Benchmarks\n\nProse.\n\n${BEGIN}\n\nfigures\n\n${END}\n`);
+    expect(withGeneratedBlock('# Benchmarks\n\nProse.', 'figures')).toBe(
+      `# Benchmarks\n\nProse.\n\n${BEGIN}\n\nfigures\n\n${END}\n`,
+    );
   });
 
   it('starts a missing or empty file with a heading', () => {

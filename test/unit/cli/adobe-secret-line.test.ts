@@ -26,7 +26,13 @@ describe("status's line about the Adobe client secret", () => {
       'Adobe client secret: not rotated by Secrets Manager (adobeSecretRotation is off)',
       true,
     ],
-    ['an overdue rotation', { ...ROTATING, nextRotationDate: '2026-03-09T09:00:00.000Z' }, undefined, 'next Mar 9 09:00Z (every 30 days) OVERDUE', true],
+    [
+      'an overdue rotation',
+      { ...ROTATING, nextRotationDate: '2026-03-09T09:00:00.000Z' },
+      undefined,
+      'next Mar 9 09:00Z (every 30 days) OVERDUE',
+      true,
+    ],
     [
       'an unfinished rotation',
       { ...ROTATING, pendingVersionId: 'v2' },
@@ -35,7 +41,13 @@ describe("status's line about the Adobe client secret", () => {
       true,
     ],
     ['two secrets at Adobe', ROTATING, { count: 2 }, 'Adobe holds 2 secrets (the old one was not deleted)', true],
-    ['a secret never rotated yet', { ...ROTATING, lastRotatedDate: undefined }, undefined, 'Adobe client secret: never rotated, next Mar 31 09:00Z', false],
+    [
+      'a secret never rotated yet',
+      { ...ROTATING, lastRotatedDate: undefined },
+      undefined,
+      'Adobe client secret: never rotated, next Mar 31 09:00Z',
+      false,
+    ],
   ] as const)('describes %s', (_case, status, held, text, attention) => {
     const line = describeAdobeSecretLine(status, NOW, held);
 

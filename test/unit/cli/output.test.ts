@@ -3,7 +3,16 @@
  * whose colour never shifts a column and that fit their width; short ids and etags, times of day.
  */
 import { describe, expect, it } from 'vitest';
-import { colourEnabled, formatClock, formatEtag, painterFor, renderTable, shortIds, wrap, type Io } from '../../../cli/output.js';
+import {
+  colourEnabled,
+  formatClock,
+  formatEtag,
+  painterFor,
+  renderTable,
+  shortIds,
+  wrap,
+  type Io,
+} from '../../../cli/output.js';
 
 const TERMINAL = { write: () => true, isTTY: true };
 const PIPE = { write: () => true, isTTY: false };
@@ -31,7 +40,13 @@ describe('colourEnabled', () => {
 });
 
 describe('renderTable', () => {
-  const io = (env: Record<string, string>): Io => ({ stdout: TERMINAL, stderr: TERMINAL, cwd: '/', now: Date.now, env });
+  const io = (env: Record<string, string>): Io => ({
+    stdout: TERMINAL,
+    stderr: TERMINAL,
+    cwd: '/',
+    now: Date.now,
+    env,
+  });
   const rows = [
     ['4cb0c374', { text: 'ok', tone: 'ok' as const }, 'first'],
     ['d1e2f3a4', { text: 'EXPIRED', tone: 'failure' as const }, undefined],
@@ -39,7 +54,9 @@ describe('renderTable', () => {
 
   it('colours cells by their tone, and the columns line up as without colour', () => {
     const coloured = renderTable(['ID', 'RISK', 'NOTE'], rows, { paint: painterFor(io({}), 'stdout') }).text;
-    const plain = renderTable(['ID', 'RISK', 'NOTE'], rows, { paint: painterFor(io({ NO_COLOR: '1' }), 'stdout') }).text;
+    const plain = renderTable(['ID', 'RISK', 'NOTE'], rows, {
+      paint: painterFor(io({ NO_COLOR: '1' }), 'stdout'),
+    }).text;
 
     expect(coloured).toContain('\x1b[32mok\x1b[39m');
     expect(coloured).toMatch(new RegExp(`${ESC}\\[31m.*EXPIRED`));
@@ -50,7 +67,8 @@ describe('renderTable', () => {
 });
 
 describe('renderTable within a width', () => {
-  const long = 'Flow Service PATCH /connections/x failed with HTTP 400 (1445-400): PATCH connection feature not enabled.';
+  const long =
+    'Flow Service PATCH /connections/x failed with HTTP 400 (1445-400): PATCH connection feature not enabled.';
 
   it('cuts the widest column that may shrink, ends a cut cell with …, and lists it', () => {
     const table = renderTable(
@@ -98,7 +116,11 @@ describe('wrap', () => {
 
 describe('short ids, etags and times', () => {
   it('shows the first 8 hex digits of an id, more only where two would read the same', () => {
-    const ids = ['4cb0c374-d3bb-4557-b139-5712880adc55', 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6', 'd1e2f3a4-b5c7-4d7e-8f90-a1b2c3d4e5f6'];
+    const ids = [
+      '4cb0c374-d3bb-4557-b139-5712880adc55',
+      'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6',
+      'd1e2f3a4-b5c7-4d7e-8f90-a1b2c3d4e5f6',
+    ];
 
     expect(shortIds(ids.slice(0, 2))).toEqual(
       new Map([

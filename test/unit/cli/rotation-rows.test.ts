@@ -39,10 +39,22 @@ const dryRun = (n: number): ConnectionResult => ({
 
 describe('rowsFromSummary', () => {
   it('keeps every result, in order, with the failure code, detail, attempts and what the connection still holds', () => {
-    const rows = rowsFromSummary(summarize([rotated(1), failed(2, 'dev', 'Flow Service PATCH failed with HTTP 503 (1103-503): try again'), dryRun(3)], false));
+    const rows = rowsFromSummary(
+      summarize(
+        [rotated(1), failed(2, 'dev', 'Flow Service PATCH failed with HTTP 503 (1103-503): try again'), dryRun(3)],
+        false,
+      ),
+    );
 
     expect(rows).toEqual([
-      { connectionId: id(1), sandboxName: 'prod', status: 'rotated', etag: '"e1"', expiresAt: '2030-01-01T00:00:00.000Z', attempts: 1 },
+      {
+        connectionId: id(1),
+        sandboxName: 'prod',
+        status: 'rotated',
+        etag: '"e1"',
+        expiresAt: '2030-01-01T00:00:00.000Z',
+        attempts: 1,
+      },
       {
         connectionId: id(2),
         sandboxName: 'dev',
@@ -67,11 +79,20 @@ describe('rowsFromSummary', () => {
 
 describe('rowsFromSummary, for fields the CLI does not know yet', () => {
   it('keeps every field of a result, so a field a newer function adds reaches --json', () => {
-    const result = { ...failed(4, 'prod', 'x'), etagConflicts: 2, adobeDetail: 'PATCH connection feature not enabled.', futureField: 'kept' };
+    const result = {
+      ...failed(4, 'prod', 'x'),
+      etagConflicts: 2,
+      adobeDetail: 'PATCH connection feature not enabled.',
+      futureField: 'kept',
+    };
 
     const [row] = rowsFromSummary(summarize([result as ConnectionResult], false));
 
-    expect(row).toMatchObject({ etagConflicts: 2, adobeDetail: 'PATCH connection feature not enabled.', futureField: 'kept' });
+    expect(row).toMatchObject({
+      etagConflicts: 2,
+      adobeDetail: 'PATCH connection feature not enabled.',
+      futureField: 'kept',
+    });
   });
 });
 

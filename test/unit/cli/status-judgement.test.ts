@@ -30,9 +30,22 @@ function ledger({
   return {
     connectionId: ID,
     sandboxName: 'prod',
-    lastRotation: { at: iso(NOW - rotatedAgo), expiresAt: iso(NOW - rotatedAgo + lifetime), etag: '"e"', method: 'assume-role-chained', adobeVerified: true },
+    lastRotation: {
+      at: iso(NOW - rotatedAgo),
+      expiresAt: iso(NOW - rotatedAgo + lifetime),
+      etag: '"e"',
+      method: 'assume-role-chained',
+      adobeVerified: true,
+    },
     lastAttempt: failed
-      ? { at: iso(NOW - tried), outcome: 'failed', errorCode: '1445-400', error: 'PATCH connection feature not enabled.', attempts: 1, trigger: 'schedule' }
+      ? {
+          at: iso(NOW - tried),
+          outcome: 'failed',
+          errorCode: '1445-400',
+          error: 'PATCH connection feature not enabled.',
+          attempts: 1,
+          trigger: 'schedule',
+        }
       : { at: iso(NOW - tried), outcome: 'rotated', attempts: 1, trigger: 'schedule' },
     consecutiveFailures: failed ? 2 : 0,
     history: [],
@@ -99,7 +112,9 @@ describe('judge', () => {
   });
 
   it('calls it EXPIRED once what it holds has expired, and FAILING while its last attempt failed', () => {
-    expect(judge(base({ ledger: ledger({ rotatedAgo: 61 * MIN, triedAgo: 5 * MIN, failed: true }) })).risk).toBe('expired');
+    expect(judge(base({ ledger: ledger({ rotatedAgo: 61 * MIN, triedAgo: 5 * MIN, failed: true }) })).risk).toBe(
+      'expired',
+    );
     const failing = judge(base({ ledger: ledger({ rotatedAgo: 5 * MIN, triedAgo: MIN, failed: true }) }));
     expect(failing).toMatchObject({ risk: 'failing', atRisk: true });
     expect(failing.warning).toContain('failed with 1445-400, 2 runs in a row');
@@ -113,8 +128,19 @@ describe('judge', () => {
   });
 
   it('calls a paused connection PAUSED (not at risk), its next run the end of the pause', () => {
-    const status = judge(base({ ledger: ledger({ rotatedAgo: 40 * MIN, lifetime: 12 * 60 * MIN }), pause: pause(NOW + 60 * MIN), nextRunAt: NOW + 5 * MIN }));
-    expect(status).toMatchObject({ risk: 'paused', atRisk: false, nextRunAt: iso(NOW + 60 * MIN), pause: { id: 'p1' } });
+    const status = judge(
+      base({
+        ledger: ledger({ rotatedAgo: 40 * MIN, lifetime: 12 * 60 * MIN }),
+        pause: pause(NOW + 60 * MIN),
+        nextRunAt: NOW + 5 * MIN,
+      }),
+    );
+    expect(status).toMatchObject({
+      risk: 'paused',
+      atRisk: false,
+      nextRunAt: iso(NOW + 60 * MIN),
+      pause: { id: 'p1' },
+    });
     expect(status.warning).toContain('paused until');
     expect(status.warning).toContain('bucket migration');
   });
@@ -127,11 +153,23 @@ describe('judge', () => {
 
   it.each([
     ['not-found', { notFound: true, errorCode: '1101-404', error: 'not found', rotatable: undefined }],
-    ['nothing-to-rotate', { rotatable: false, notRotatableReason: 'iam-role-auth' as const, specName: 'IAMRole Based' }],
-    ['not-rotatable', { rotatable: false, notRotatableReason: 'wrong-connection-spec' as const, notRotatable: 'uses connection spec x' }],
+    [
+      'nothing-to-rotate',
+      { rotatable: false, notRotatableReason: 'iam-role-auth' as const, specName: 'IAMRole Based' },
+    ],
+    [
+      'not-rotatable',
+      {
+        rotatable: false,
+        notRotatableReason: 'wrong-connection-spec' as const,
+        notRotatable: 'uses connection spec x',
+      },
+    ],
     ['not-enabled', { state: 'disabled' }],
   ])("judges %s from Adobe's view whatever the ledger says", (risk, extra) => {
-    expect(judge(base({ adobe: adobe({ updatedAt: iso(NOW - 5 * MIN), ...(extra as Partial<InspectedConnection>) }) })).risk).toBe(risk);
+    expect(
+      judge(base({ adobe: adobe({ updatedAt: iso(NOW - 5 * MIN), ...(extra as Partial<InspectedConnection>) }) })).risk,
+    ).toBe(risk);
   });
 
   it('with --probe, calls a connection Adobe cannot read ADOBE REFUSED, with its code', () => {
@@ -162,12 +200,20 @@ describe('judge', () => {
   });
 
   it('is UNKNOWN (at risk) when neither the ledger nor Adobe can say anything, or the rotator never rotated it', () => {
-    expect(judge({ ...base(), ledger: undefined, adobe: undefined })).toMatchObject({ risk: 'unknown', atRisk: true, unknown: ['adobe', 'ledger'] });
-    expect(judge(base({ ledger: null, adobe: adobe({ writtenByRotator: false, updatedBy: 'someone@AdobeID' }) }))).toMatchObject({ risk: 'unknown' });
+    expect(judge({ ...base(), ledger: undefined, adobe: undefined })).toMatchObject({
+      risk: 'unknown',
+      atRisk: true,
+      unknown: ['adobe', 'ledger'],
+    });
+    expect(
+      judge(base({ ledger: null, adobe: adobe({ writtenByRotator: false, updatedBy: 'someone@AdobeID' }) })),
+    ).toMatchObject({ risk: 'unknown' });
   });
 
   it('notes an edit by someone else after the last rotation', () => {
-    const status = judge(base({ adobe: adobe({ updatedAt: iso(NOW - MIN), writtenByRotator: false, updatedBy: 'exc_app@AdobeID' }) }));
+    const status = judge(
+      base({ adobe: adobe({ updatedAt: iso(NOW - MIN), writtenByRotator: false, updatedBy: 'exc_app@AdobeID' }) }),
+    );
     expect(status).toMatchObject({ risk: 'ok', editedAfterRotation: true });
     expect(status.warning).toContain('edited by exc_app@AdobeID');
   });

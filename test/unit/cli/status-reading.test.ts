@@ -11,12 +11,22 @@ const view = (extra: Partial<InspectedConnection> = {}): InspectedConnection => 
   durationSeconds: 3600,
   ...extra,
 });
-const ledger = (rotation: Partial<NonNullable<LedgerRecord['lastRotation']>>, exploreForm?: 'absolute' | 'relative'): LedgerRecord => ({
+const ledger = (
+  rotation: Partial<NonNullable<LedgerRecord['lastRotation']>>,
+  exploreForm?: 'absolute' | 'relative',
+): LedgerRecord => ({
   connectionId: 'c1',
   sandboxName: 'prod',
   consecutiveFailures: 0,
   history: [],
-  lastRotation: { at: '2025-06-01T11:45:00Z', expiresAt: '2025-06-01T12:45:00Z', etag: '"1"', method: 'assume-role-chained', adobeVerified: true, ...rotation },
+  lastRotation: {
+    at: '2025-06-01T11:45:00Z',
+    expiresAt: '2025-06-01T12:45:00Z',
+    etag: '"1"',
+    method: 'assume-role-chained',
+    adobeVerified: true,
+    ...rotation,
+  },
   ...(exploreForm ? { exploreForm } : {}),
 });
 
@@ -24,7 +34,12 @@ describe('readingFacts', () => {
   it('takes whether reading was proven from the last rotation without --probe, and the form the ledger remembers', () => {
     const facts = readingFacts(view({ reads: 's3://b/f/' }), ledger({ adobeCanRead: true }, 'relative'), false, NOW);
 
-    expect(facts).toEqual({ reads: 's3://b/f/', exploreForm: 'relative', readProven: true, readCheckedAt: '2025-06-01T11:45:00Z' });
+    expect(facts).toEqual({
+      reads: 's3://b/f/',
+      exploreForm: 'relative',
+      readProven: true,
+      readCheckedAt: '2025-06-01T11:45:00Z',
+    });
     expect(describeRead(facts, NOW)).toBe('read proven at 11:45Z');
   });
 
@@ -36,7 +51,12 @@ describe('readingFacts', () => {
       NOW,
     );
 
-    expect(facts).toMatchObject({ readUnproven: 'listed-nothing', exploreForm: 'absolute', readCheckedAt: new Date(NOW).toISOString(), adobeCanList: true });
+    expect(facts).toMatchObject({
+      readUnproven: 'listed-nothing',
+      exploreForm: 'absolute',
+      readCheckedAt: new Date(NOW).toISOString(),
+      adobeCanList: true,
+    });
     expect(facts).not.toHaveProperty('readProven');
     expect(describeRead(facts, NOW)).toBe('read not proven at 12:00Z (Adobe listed nothing)');
   });
@@ -56,6 +76,8 @@ describe('readingFacts', () => {
     const failed = failedDataflows(readingFacts(view({ dataflows }), undefined, false, NOW));
 
     expect(failed.map((flow) => flow.flowId)).toEqual(['f1']);
-    expect(dataflowWarning(failed, NOW)).toBe('ingestion from it broke: a dataflow reading it failed the last run ("Daily" at 11:50Z with CONNECTOR-1001-500)');
+    expect(dataflowWarning(failed, NOW)).toBe(
+      'ingestion from it broke: a dataflow reading it failed the last run ("Daily" at 11:50Z with CONNECTOR-1001-500)',
+    );
   });
 });

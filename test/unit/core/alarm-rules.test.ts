@@ -26,14 +26,26 @@ describe('expiryAlarmPlan', () => {
     // interval, timeout, lifetime → periods, default threshold, lowest, highest, least warning
     ['the sample: every 15 min, 383 s timeout, 1 h credentials', 900, 383, 3600, 25, 2400, 1680, 3217, 780],
     ['every 15 min with the timeout of before the retry allowance (75 s)', 900, 75, 3600, 20, 2100, 1380, 3525, 780],
-    ['every 30 min with 1 h credentials: the default is capped by what a healthy run reports', 1800, 75, 3600, 35, 3525, 2280, 3525, 1305],
+    [
+      'every 30 min with 1 h credentials: the default is capped by what a healthy run reports',
+      1800,
+      75,
+      3600,
+      35,
+      3525,
+      2280,
+      3525,
+      1305,
+    ],
     ['15-minute credentials every 5 minutes', 300, 75, 900, 10, 825, 780, 825, 105],
     ['every minute: the default is raised to the lowest that still warns', 60, 75, 900, 6, 540, 540, 825, 60],
     ['every 6 h with 36 h credentials and a 615 s timeout', 21_600, 615, 129_600, 374, 44_040, 22_620, 128_985, 21_480],
   ])(
     'sizes the alarms for %s',
     (_name, intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, evaluationPeriods, thresholdSeconds, minThresholdSeconds, maxThresholdSeconds, warningSeconds) => {
-      expect(expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, durationField: field })).toEqual({
+      expect(
+        expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, durationField: field }),
+      ).toEqual({
         evaluationPeriods,
         thresholdSeconds,
         minThresholdSeconds,
@@ -48,7 +60,13 @@ describe('expiryAlarmPlan', () => {
     [3525, 3525],
     [2400, 2400],
   ])('takes a threshold of %i s inside the range', (asked, threshold) => {
-    const plan = expiryAlarmPlan({ intervalSeconds: 900, timeoutSeconds: 75, shortestLifetimeSeconds: 3600, thresholdSeconds: asked, durationField: field });
+    const plan = expiryAlarmPlan({
+      intervalSeconds: 900,
+      timeoutSeconds: 75,
+      shortestLifetimeSeconds: 3600,
+      thresholdSeconds: asked,
+      durationField: field,
+    });
     expect(plan).toMatchObject({ thresholdSeconds: threshold, evaluationPeriods: 20 });
     expect(plan.thresholdProblem).toBeUndefined();
     expect(plan.windowProblem).toBeUndefined();
@@ -66,7 +84,13 @@ describe('expiryAlarmPlan', () => {
     [3600, '3600 is above 3525 s'],
     [1500.5, '1500.5 is not a whole number of seconds; use one from 1380 to 3525'],
   ])('refuses a threshold of %d s', (thresholdSeconds, problem) => {
-    const plan = expiryAlarmPlan({ intervalSeconds: 900, timeoutSeconds: 75, shortestLifetimeSeconds: 3600, thresholdSeconds, durationField: field });
+    const plan = expiryAlarmPlan({
+      intervalSeconds: 900,
+      timeoutSeconds: 75,
+      shortestLifetimeSeconds: 3600,
+      thresholdSeconds,
+      durationField: field,
+    });
     expect(plan.thresholdProblem).toContain(problem);
     expect(plan.windowProblem).toBeUndefined();
   });
@@ -102,7 +126,12 @@ describe('expiryAlarmPlan', () => {
  * - `RotatorNotReportingAlarm`: M one-minute periods in a row without any datapoint.
  * - `CredentialsExpiringAlarm`: a datapoint below the threshold in the last M minutes.
  */
-function firstAlarm(datapoints: readonly { at: number; value: number }[], windowMinutes: number, threshold: number, until: number): number | undefined {
+function firstAlarm(
+  datapoints: readonly { at: number; value: number }[],
+  windowMinutes: number,
+  threshold: number,
+  until: number,
+): number | undefined {
   const minimum = new Map<number, number>();
   for (const { at, value } of datapoints) {
     const minute = Math.floor(at / 60);
@@ -132,14 +161,28 @@ describe('the expiry alarms, simulated', () => {
   ] as const;
 
   /** Runs every `interval` from `offset`; the run's metrics land `delay(k)` after its start, with the seconds left for credentials minted at its start. */
-  function healthyRuns(interval: number, lifetime: number, offset: number, count: number, delay: (k: number) => number) {
-    return Array.from({ length: count }, (_, k) => ({ at: offset + k * interval + delay(k), value: lifetime - delay(k) }));
+  function healthyRuns(
+    interval: number,
+    lifetime: number,
+    offset: number,
+    count: number,
+    delay: (k: number) => number,
+  ) {
+    return Array.from({ length: count }, (_, k) => ({
+      at: offset + k * interval + delay(k),
+      value: lifetime - delay(k),
+    }));
   }
 
   it.each(cases)(
     'stay OK between healthy runs (every %i s, timeout %i s, lifetime %i s), however the runs fall in the minutes',
     (interval, timeout, lifetime) => {
-      const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
+      const plan = expiryAlarmPlan({
+        intervalSeconds: interval,
+        timeoutSeconds: timeout,
+        shortestLifetimeSeconds: lifetime,
+        durationField: 'd',
+      });
       for (let offset = 0; offset < 60; offset += 7) {
         // Worst case: a run that reports at once followed by one that runs its whole timeout.
         const runs = healthyRuns(interval, lifetime, offset, 12, (k) => (k % 2 === 0 ? 0 : timeout));
@@ -149,22 +192,35 @@ describe('the expiry alarms, simulated', () => {
     },
   );
 
-  it.each(cases)('fire before credentials expire when the schedule stops (every %i s, timeout %i s, lifetime %i s)', (interval, timeout, lifetime) => {
-    const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
-    for (let offset = 0; offset < 60; offset += 7) {
-      const runs = healthyRuns(interval, lifetime, offset, 4, () => timeout);
-      const last = runs[runs.length - 1]!;
-      const expiresAt = last.at + last.value;
-      const firedAt = firstAlarm(runs, plan.evaluationPeriods, plan.thresholdSeconds, expiresAt + 3600);
-      expect(firedAt).toBeGreaterThan(last.at);
-      expect(expiresAt - firedAt!).toBeGreaterThanOrEqual(60);
-    }
-  });
+  it.each(cases)(
+    'fire before credentials expire when the schedule stops (every %i s, timeout %i s, lifetime %i s)',
+    (interval, timeout, lifetime) => {
+      const plan = expiryAlarmPlan({
+        intervalSeconds: interval,
+        timeoutSeconds: timeout,
+        shortestLifetimeSeconds: lifetime,
+        durationField: 'd',
+      });
+      for (let offset = 0; offset < 60; offset += 7) {
+        const runs = healthyRuns(interval, lifetime, offset, 4, () => timeout);
+        const last = runs[runs.length - 1]!;
+        const expiresAt = last.at + last.value;
+        const firedAt = firstAlarm(runs, plan.evaluationPeriods, plan.thresholdSeconds, expiresAt + 3600);
+        expect(firedAt).toBeGreaterThan(last.at);
+        expect(expiresAt - firedAt!).toBeGreaterThanOrEqual(60);
+      }
+    },
+  );
 
   it.each(cases)(
     'fire before credentials expire when one connection keeps failing (every %i s, timeout %i s, lifetime %i s)',
     (interval, timeout, lifetime) => {
-      const plan = expiryAlarmPlan({ intervalSeconds: interval, timeoutSeconds: timeout, shortestLifetimeSeconds: lifetime, durationField: 'd' });
+      const plan = expiryAlarmPlan({
+        intervalSeconds: interval,
+        timeoutSeconds: timeout,
+        shortestLifetimeSeconds: lifetime,
+        durationField: 'd',
+      });
       for (let offset = 0; offset < 60; offset += 7) {
         // Rotated by the first run, failing ever after: each run reports what it still holds, never below 0.
         const expiresAt = offset + lifetime;
@@ -181,7 +237,12 @@ describe('the expiry alarms, simulated', () => {
   it('would fire after the expiry with a threshold of one interval plus the timeout plus 5 minutes, when the schedule stops', () => {
     // Why the threshold must be at least the window plus 3 minutes: the last run reported just
     // above a naive threshold, and nothing reports after it until the guard's window has passed.
-    const plan = expiryAlarmPlan({ intervalSeconds: 900, timeoutSeconds: 383, shortestLifetimeSeconds: 3600, durationField: 'd' });
+    const plan = expiryAlarmPlan({
+      intervalSeconds: 900,
+      timeoutSeconds: 383,
+      shortestLifetimeSeconds: 3600,
+      durationField: 'd',
+    });
     const naive = 900 + 383 + 300;
     const runs = [{ at: 0, value: naive }];
     expect(firstAlarm(runs, plan.evaluationPeriods, naive, 7200)! - naive).toBeGreaterThan(0);
@@ -204,7 +265,13 @@ describe('fittingTimeoutSeconds', () => {
     ],
     [
       'the same with a threshold of 2900 s asked for, which a healthy run must stay above',
-      { targetCount: 100, concurrency: 8, intervalSeconds: 1800, shortestLifetimeSeconds: 3600, thresholdSeconds: 2900 },
+      {
+        targetCount: 100,
+        concurrency: 8,
+        intervalSeconds: 1800,
+        shortestLifetimeSeconds: 3600,
+        thresholdSeconds: 2900,
+      },
       700,
     ],
     [
@@ -221,8 +288,20 @@ describe('fittingTimeoutSeconds', () => {
   });
 
   it('keeps every configuration that fitted before the allowance: the sample threshold of 35 minutes still fits', () => {
-    const seconds = fittingTimeoutSeconds({ targetCount: 1, concurrency: 8, intervalSeconds: 900, shortestLifetimeSeconds: 3600, thresholdSeconds: 2100 });
-    const plan = expiryAlarmPlan({ intervalSeconds: 900, timeoutSeconds: seconds!, shortestLifetimeSeconds: 3600, thresholdSeconds: 2100, durationField: 'd' });
+    const seconds = fittingTimeoutSeconds({
+      targetCount: 1,
+      concurrency: 8,
+      intervalSeconds: 900,
+      shortestLifetimeSeconds: 3600,
+      thresholdSeconds: 2100,
+    });
+    const plan = expiryAlarmPlan({
+      intervalSeconds: 900,
+      timeoutSeconds: seconds!,
+      shortestLifetimeSeconds: 3600,
+      thresholdSeconds: 2100,
+      durationField: 'd',
+    });
     expect(plan.thresholdProblem).toBeUndefined();
     expect(seconds).toBeGreaterThan(75);
   });
@@ -260,7 +339,9 @@ describe('the per-connection alarms', () => {
   });
 
   it('quote a namespace with a double quote as Metrics Insights requires', () => {
-    expect(connectionAlarmQuery(CONNECTION_ALARMS[0]!, { ...scope, namespace: 'Team"Rotator' })).toContain('FROM SCHEMA("Team\\"Rotator", ');
+    expect(connectionAlarmQuery(CONNECTION_ALARMS[0]!, { ...scope, namespace: 'Team"Rotator' })).toContain(
+      'FROM SCHEMA("Team\\"Rotator", ',
+    );
   });
 
   it.each([
@@ -283,7 +364,8 @@ describe('the per-connection alarms', () => {
     );
     // Every shard holds at most the 500 series a query returns.
     const perShard = new Map<string, number>();
-    for (let index = 0; index < 1200; index++) perShard.set(metricShardOf(index, 1200)!, (perShard.get(metricShardOf(index, 1200)!) ?? 0) + 1);
+    for (let index = 0; index < 1200; index++)
+      perShard.set(metricShardOf(index, 1200)!, (perShard.get(metricShardOf(index, 1200)!) ?? 0) + 1);
     expect([...perShard]).toEqual([
       ['0', 500],
       ['1', 500],

@@ -3,7 +3,15 @@
  * and when it ends, and the durations and times `pause` takes.
  */
 import { describe, expect, it } from 'vitest';
-import { covers, isActive, parsePauseDuration, parsePauseEnd, parsePauses, pauseOf, type Pause } from '../../../core/pauses.js';
+import {
+  covers,
+  isActive,
+  parsePauseDuration,
+  parsePauseEnd,
+  parsePauses,
+  pauseOf,
+  type Pause,
+} from '../../../core/pauses.js';
 
 const A = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const B = '11111111-2222-4333-8444-555555555555';
@@ -30,14 +38,20 @@ describe('pauses', () => {
   });
 
   it("finds the connection's pause in force that ends last, ignoring ended ones", () => {
-    const pauses = [pause('ended', '2030-01-01T11:59:00Z', [A]), pause('short', '2030-01-01T13:00:00Z'), pause('long', '2030-01-01T18:00:00Z', [A])];
+    const pauses = [
+      pause('ended', '2030-01-01T11:59:00Z', [A]),
+      pause('short', '2030-01-01T13:00:00Z'),
+      pause('long', '2030-01-01T18:00:00Z', [A]),
+    ];
     expect(pauseOf(A, pauses, NOW)?.id).toBe('long');
     expect(pauseOf(B, pauses, NOW)?.id).toBe('short');
     expect(pauseOf(B, pauses.slice(0, 1), NOW)).toBeUndefined();
   });
 
   it('leaves out an entry that is not a pause, and counts it', () => {
-    expect(parsePauses([pause('ok', '2031-01-01T00:00:00Z'), { id: 'no-end' }, { ...pause('bad', 'tomorrow') }])).toMatchObject({
+    expect(
+      parsePauses([pause('ok', '2031-01-01T00:00:00Z'), { id: 'no-end' }, { ...pause('bad', 'tomorrow') }]),
+    ).toMatchObject({
       pauses: [{ id: 'ok' }],
       invalid: 2,
     });

@@ -11,11 +11,14 @@ import { LONGEST_PARTITION } from '../../../core/session-policy.js';
 const PARTITION = new RegExp(`^${PARTITION_PATTERN}$`);
 
 describe('REGION and PARTITION_PATTERN', () => {
-  it.each(RegionInfo.regions.map((region) => [region.name, region.partition] as const))('accept %s and its partition %s', (region, partition) => {
-    expect(region).toMatch(REGION);
-    expect(partition).toMatch(PARTITION);
-    expect(`arn:${partition}:iam::123456789012:role/aep-reader`).toMatch(ROLE_ARN);
-  });
+  it.each(RegionInfo.regions.map((region) => [region.name, region.partition] as const))(
+    'accept %s and its partition %s',
+    (region, partition) => {
+      expect(region).toMatch(REGION);
+      expect(partition).toMatch(PARTITION);
+      expect(`arn:${partition}:iam::123456789012:role/aep-reader`).toMatch(ROLE_ARN);
+    },
+  );
 
   it.each(['us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1', 'eusc-de-east-1'])(
     'accepts %s, which a two-letter pattern refused',

@@ -72,7 +72,9 @@ describe('durationProblem', () => {
   });
 
   it('names the caller’s field in its advice', () => {
-    expect(durationProblem('assume-role-chained', 7200, { userKeysField: 'userKeys' })).toContain('give the target userKeys so AssumeRole');
+    expect(durationProblem('assume-role-chained', 7200, { userKeysField: 'userKeys' })).toContain(
+      'give the target userKeys so AssumeRole',
+    );
   });
 });
 
@@ -101,7 +103,9 @@ describe('memoryProblem', () => {
   });
 
   it.each([0, 127, 10_241, 256.5, -1, Number.NaN])('refuses %d', (memory) => {
-    expect(memoryProblem(memory)).toBe(`${memory} is not a whole number of MB from 128 to 10240, the range Lambda accepts; choose a value in it`);
+    expect(memoryProblem(memory)).toBe(
+      `${memory} is not a whole number of MB from 128 to 10240, the range Lambda accepts; choose a value in it`,
+    );
   });
 });
 
@@ -113,9 +117,12 @@ describe('functionTimeout', () => {
     [9, 8, 120, 428],
     [100, 8, 615, 900],
     [1000, 64, 750, 900],
-  ])('gives %i targets at concurrency %i a minimum of %i s and a %i s timeout', (targets, concurrency, minimumSeconds, seconds) => {
-    expect(functionTimeout(targets, concurrency)).toEqual({ seconds, minimumSeconds });
-  });
+  ])(
+    'gives %i targets at concurrency %i a minimum of %i s and a %i s timeout',
+    (targets, concurrency, minimumSeconds, seconds) => {
+      expect(functionTimeout(targets, concurrency)).toEqual({ seconds, minimumSeconds });
+    },
+  );
 
   it("leaves room for one connection's slow request and its one more attempt: the slow request is got's attempts to their timeout and each retry's longest Retry-After", () => {
     // 4 attempts x 10 s + 3 retries x 30 s; then the usual 45 s path and another slow request; then the 3 s stop margin.

@@ -3,14 +3,34 @@
  * each deployment door, and the sizes a valid schedule gives the stack.
  */
 import { describe, expect, it } from 'vitest';
-import { lifetimeWarning, SCHEDULE_DOORS, scheduleVerdict, UNRESOLVED, workingSchedule, type ScheduleView } from '../../../core/schedule-rules.js';
+import {
+  lifetimeWarning,
+  SCHEDULE_DOORS,
+  scheduleVerdict,
+  UNRESOLVED,
+  workingSchedule,
+  type ScheduleView,
+} from '../../../core/schedule-rules.js';
 
-const hourly = (view: Partial<ScheduleView>): ScheduleView => ({ schedule: 'rate(15 minutes)', lifetimes: [3600], concurrency: 8, ...view });
+const hourly = (view: Partial<ScheduleView>): ScheduleView => ({
+  schedule: 'rate(15 minutes)',
+  lifetimes: [3600],
+  concurrency: 8,
+  ...view,
+});
 
 describe('scheduleVerdict', () => {
   it.each<[string, Partial<ScheduleView>, string]>([
-    ['a schedule that does not repeat', { schedule: 'at(2030-01-01T00:00:00)' }, 'schedule: "at(2030-01-01T00:00:00)" is not a repeating schedule'],
-    ['a schedule slower than half the shortest lifetime', { schedule: 'rate(1 hour)', lifetimes: [7200, 3600] }, '(3600 s, targets[1].duration)'],
+    [
+      'a schedule that does not repeat',
+      { schedule: 'at(2030-01-01T00:00:00)' },
+      'schedule: "at(2030-01-01T00:00:00)" is not a repeating schedule',
+    ],
+    [
+      'a schedule slower than half the shortest lifetime',
+      { schedule: 'rate(1 hour)', lifetimes: [7200, 3600] },
+      '(3600 s, targets[1].duration)',
+    ],
     [
       'more targets than one run can rotate in 15 minutes',
       { lifetimes: Array.from({ length: 200 }, () => 3600), concurrency: 1 },
@@ -25,7 +45,9 @@ describe('scheduleVerdict', () => {
     const slow = hourly({ schedule: 'rate(1 hour)', thresholdSeconds: 60 });
 
     expect(scheduleVerdict(slow, SCHEDULE_DOORS.config).problems[0]).toContain('(3600 s, targets[0].durationSeconds)');
-    expect(scheduleVerdict(hourly({ thresholdSeconds: 60 }), SCHEDULE_DOORS.config).problems[0]).toMatch(/^expiryAlarmThresholdSeconds: /);
+    expect(scheduleVerdict(hourly({ thresholdSeconds: 60 }), SCHEDULE_DOORS.config).problems[0]).toMatch(
+      /^expiryAlarmThresholdSeconds: /,
+    );
   });
 
   it('sizes the timeout and the alarm for a valid schedule', () => {
@@ -41,12 +63,22 @@ describe('scheduleVerdict', () => {
 
   it('judges nothing that is still a token, and sizes the alarm from safe stand-ins', () => {
     const verdict = scheduleVerdict(
-      { schedule: undefined, lifetimes: [undefined], concurrency: undefined, timeoutSeconds: UNRESOLVED, thresholdSeconds: UNRESOLVED },
+      {
+        schedule: undefined,
+        lifetimes: [undefined],
+        concurrency: undefined,
+        timeoutSeconds: UNRESOLVED,
+        thresholdSeconds: UNRESOLVED,
+      },
       SCHEDULE_DOORS.props,
     );
 
     expect(verdict.problems).toEqual([]);
-    expect(verdict).toMatchObject({ intervalSeconds: undefined, timeoutSeconds: 900, expiryAlarm: { fallbackIntervalSeconds: 1800 } });
+    expect(verdict).toMatchObject({
+      intervalSeconds: undefined,
+      timeoutSeconds: 900,
+      expiryAlarm: { fallbackIntervalSeconds: 1800 },
+    });
   });
 });
 
@@ -56,8 +88,14 @@ describe('what a refusal suggests', () => {
 
   it.each<[string, Partial<ScheduleView>]>([
     ['900 s credentials with the default 15-minute schedule', { lifetimes: [900] }],
-    ['900 s credentials with rate(7 minutes), which the window allows but the alarm does not', { lifetimes: [900], schedule: 'rate(7 minutes)' }],
-    ['1200 s credentials, 4 targets at concurrency 2', { lifetimes: Array.from({ length: 4 }, () => 1200), concurrency: 2 }],
+    [
+      '900 s credentials with rate(7 minutes), which the window allows but the alarm does not',
+      { lifetimes: [900], schedule: 'rate(7 minutes)' },
+    ],
+    [
+      '1200 s credentials, 4 targets at concurrency 2',
+      { lifetimes: Array.from({ length: 4 }, () => 1200), concurrency: 2 },
+    ],
     ['one-hour credentials with an hourly schedule', { schedule: 'rate(1 hour)' }],
     ['six-hour credentials with a daily cron', { lifetimes: [21_600], schedule: 'cron(0 3 * * ? *)' }],
   ])('passes every rule when followed: %s', (_case, view) => {
@@ -71,7 +109,9 @@ describe('what a refusal suggests', () => {
   it('suggests no schedule when none works (a run too long for the lifetime): it says what else to change', () => {
     const view = hourly({ lifetimes: Array.from({ length: 40 }, () => 1200), concurrency: 2 });
     expect(workingSchedule(view, SCHEDULE_DOORS.config)).toBeUndefined();
-    expect(scheduleVerdict(view, SCHEDULE_DOORS.config).problems[0]).toContain('run at least every 600 s or raise the duration');
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.config).problems[0]).toContain(
+      'run at least every 600 s or raise the duration',
+    );
   });
 
   it('suggests the least frequent schedule that works, never "rate(7 minutes)" for 900 s credentials', () => {
@@ -93,17 +133,23 @@ describe('credential lifetimes', () => {
           'and the next rotation does not revoke it; lower their lifetime to 1200 s or less',
       },
     ]);
-    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings).toEqual(scheduleVerdict(view, SCHEDULE_DOORS.config).warnings);
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings).toEqual(
+      scheduleVerdict(view, SCHEDULE_DOORS.config).warnings,
+    );
     expect(scheduleVerdict(view, SCHEDULE_DOORS.props).problems).toEqual([]);
   });
 
   it('says nothing at four intervals (the default: an hour, every 15 minutes), nor while the schedule is a token', () => {
     expect(scheduleVerdict(hourly({}), SCHEDULE_DOORS.props).warnings).toEqual([]);
-    expect(scheduleVerdict(hourly({ schedule: undefined, lifetimes: [129_600] }), SCHEDULE_DOORS.props).warnings).toEqual([]);
+    expect(
+      scheduleVerdict(hourly({ schedule: undefined, lifetimes: [129_600] }), SCHEDULE_DOORS.props).warnings,
+    ).toEqual([]);
   });
 
   it("advises running less often where STS's shortest lifetime is more than four intervals", () => {
-    expect(lifetimeWarning(900, 60, 'rate(1 minute)')).toContain('run the schedule less often (STS mints nothing shorter than 900 s)');
+    expect(lifetimeWarning(900, 60, 'rate(1 minute)')).toContain(
+      'run the schedule less often (STS mints nothing shorter than 900 s)',
+    );
     expect(lifetimeWarning(900, 225, 'rate(225 seconds)')).toBeUndefined();
   });
 });

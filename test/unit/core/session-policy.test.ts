@@ -25,7 +25,12 @@ describe('sessionPolicy', () => {
       'a folder: objects and listing under <folder>/ only',
       { partition: 'aws', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' },
       [
-        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::acme-aep-landing/crm/daily/*' },
+        {
+          Sid: 'ReadObjects',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion'],
+          Resource: 'arn:aws:s3:::acme-aep-landing/crm/daily/*',
+        },
         {
           Sid: 'ListFolder',
           Effect: 'Allow',
@@ -33,7 +38,12 @@ describe('sessionPolicy', () => {
           Resource: 'arn:aws:s3:::acme-aep-landing',
           Condition: { StringLike: { 's3:prefix': ['crm/daily', 'crm/daily/', 'crm/daily/*'] } },
         },
-        { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::acme-aep-landing' },
+        {
+          Sid: 'LocateBucket',
+          Effect: 'Allow',
+          Action: 's3:GetBucketLocation',
+          Resource: 'arn:aws:s3:::acme-aep-landing',
+        },
         decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/crm/daily/*'),
       ],
     ],
@@ -41,9 +51,19 @@ describe('sessionPolicy', () => {
       'no folder: the whole bucket, listing without a condition',
       { partition: 'aws', bucketName: 'acme-aep-landing' },
       [
-        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::acme-aep-landing/*' },
+        {
+          Sid: 'ReadObjects',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion'],
+          Resource: 'arn:aws:s3:::acme-aep-landing/*',
+        },
         { Sid: 'ListFolder', Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::acme-aep-landing' },
-        { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws:s3:::acme-aep-landing' },
+        {
+          Sid: 'LocateBucket',
+          Effect: 'Allow',
+          Action: 's3:GetBucketLocation',
+          Resource: 'arn:aws:s3:::acme-aep-landing',
+        },
         decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/*'),
       ],
     ],
@@ -51,7 +71,12 @@ describe('sessionPolicy', () => {
       'the China partition: every ARN in it',
       { partition: 'aws-cn', bucketName: 'acme.cn.landing', folderPath: 'in' },
       [
-        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws-cn:s3:::acme.cn.landing/in/*' },
+        {
+          Sid: 'ReadObjects',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:GetObjectVersion'],
+          Resource: 'arn:aws-cn:s3:::acme.cn.landing/in/*',
+        },
         {
           Sid: 'ListFolder',
           Effect: 'Allow',
@@ -59,7 +84,12 @@ describe('sessionPolicy', () => {
           Resource: 'arn:aws-cn:s3:::acme.cn.landing',
           Condition: { StringLike: { 's3:prefix': ['in', 'in/', 'in/*'] } },
         },
-        { Sid: 'LocateBucket', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: 'arn:aws-cn:s3:::acme.cn.landing' },
+        {
+          Sid: 'LocateBucket',
+          Effect: 'Allow',
+          Action: 's3:GetBucketLocation',
+          Resource: 'arn:aws-cn:s3:::acme.cn.landing',
+        },
         decrypt('aws-cn', 'arn:aws-cn:s3:::acme.cn.landing', 'arn:aws-cn:s3:::acme.cn.landing/in/*'),
       ],
     ],
@@ -72,17 +102,30 @@ describe('sessionPolicy', () => {
   });
 
   it("requires the bucket's owner on every S3 statement with bucketAccount, and not on kms:Decrypt (the key may be another account's)", () => {
-    const policy = JSON.parse(sessionPolicy({ partition: 'aws', bucketName: 'acme-aep-landing', folderPath: 'crm', bucketAccount: '210987654321' }));
+    const policy = JSON.parse(
+      sessionPolicy({
+        partition: 'aws',
+        bucketName: 'acme-aep-landing',
+        folderPath: 'crm',
+        bucketAccount: '210987654321',
+      }),
+    );
     const owner = { 's3:ResourceAccount': '210987654321' };
 
     expect(policy.Statement).toEqual([
       expect.objectContaining({ Sid: 'ReadObjects', Condition: { StringEquals: owner } }),
-      expect.objectContaining({ Sid: 'ListFolder', Condition: { StringLike: { 's3:prefix': ['crm', 'crm/', 'crm/*'] }, StringEquals: owner } }),
+      expect.objectContaining({
+        Sid: 'ListFolder',
+        Condition: { StringLike: { 's3:prefix': ['crm', 'crm/', 'crm/*'] }, StringEquals: owner },
+      }),
       expect.objectContaining({ Sid: 'LocateBucket', Condition: { StringEquals: owner } }),
       decrypt('aws', 'arn:aws:s3:::acme-aep-landing', 'arn:aws:s3:::acme-aep-landing/crm/*'),
     ]);
     // Without a folder, listing has only the owner's condition.
-    expect(JSON.parse(sessionPolicy({ partition: 'aws', bucketName: 'acme', bucketAccount: '210987654321' })).Statement[1].Condition).toEqual({
+    expect(
+      JSON.parse(sessionPolicy({ partition: 'aws', bucketName: 'acme', bucketAccount: '210987654321' })).Statement[1]
+        .Condition,
+    ).toEqual({
       StringEquals: owner,
     });
   });
@@ -90,7 +133,8 @@ describe('sessionPolicy', () => {
   it('leaves out the encryption context only where it would push the policy past 2048 characters, so a folder that fitted before still fits', () => {
     const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
     let length = 1;
-    while (sessionPolicy({ ...scope, folderPath: 'f'.repeat(length + 1) }).includes('kms:EncryptionContext')) length += 1;
+    while (sessionPolicy({ ...scope, folderPath: 'f'.repeat(length + 1) }).includes('kms:EncryptionContext'))
+      length += 1;
 
     const withContext = sessionPolicy({ ...scope, folderPath: 'f'.repeat(length) });
     const without = sessionPolicy({ ...scope, folderPath: 'f'.repeat(length + 1) });
@@ -120,7 +164,8 @@ describe('sessionPolicySizeProblem', () => {
   /** The longest folder whose policy fits, found by trying (the limit is what STS counts). */
   const longestFitting = (partition?: string) => {
     let length = 1;
-    while (!sessionPolicySizeProblem({ partition, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length + 1) })) length += 1;
+    while (!sessionPolicySizeProblem({ partition, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length + 1) }))
+      length += 1;
     return length;
   };
 
@@ -128,7 +173,9 @@ describe('sessionPolicySizeProblem', () => {
     const fits = longestFitting('aws');
     const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
 
-    expect(sessionPolicy({ ...scope, folderPath: 'f'.repeat(fits) }).length).toBeLessThanOrEqual(SESSION_POLICY_MAX_CHARS);
+    expect(sessionPolicy({ ...scope, folderPath: 'f'.repeat(fits) }).length).toBeLessThanOrEqual(
+      SESSION_POLICY_MAX_CHARS,
+    );
     expect(sessionPolicySizeProblem({ ...scope, folderPath: 'f'.repeat(fits + 1) })).toMatch(
       /^makes the session policy 20(49|50|51) characters long, above the 2048 STS accepts/,
     );
@@ -137,9 +184,12 @@ describe('sessionPolicySizeProblem', () => {
   it('allows the bare folder prefix while it fits, and goes without it for a folder too long for it, so every folder that fitted before still does', () => {
     const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
     const prefixesOf = (folderPath: string) =>
-      (JSON.parse(sessionPolicy({ ...scope, folderPath })).Statement as Array<{ Sid: string; Condition?: { StringLike: { 's3:prefix': string[] } } }>).find(
-        (statement) => statement.Sid === 'ListFolder',
-      )!.Condition!.StringLike['s3:prefix'];
+      (
+        JSON.parse(sessionPolicy({ ...scope, folderPath })).Statement as Array<{
+          Sid: string;
+          Condition?: { StringLike: { 's3:prefix': string[] } };
+        }>
+      ).find((statement) => statement.Sid === 'ListFolder')!.Condition!.StringLike['s3:prefix'];
     const short = 'f'.repeat(100);
     const long = 'f'.repeat(longestFitting('aws'));
 
@@ -158,7 +208,9 @@ describe('sessionPolicySizeProblem', () => {
     const scope = { partition: 'aws', bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(fits) };
 
     expect(sessionPolicySizeProblem(scope)).toBeUndefined();
-    expect(sessionPolicySizeProblem({ ...scope, bucketAccount: '210987654321' })).toMatch(/^makes the session policy \d+ characters long/);
+    expect(sessionPolicySizeProblem({ ...scope, bucketAccount: '210987654321' })).toMatch(
+      /^makes the session policy \d+ characters long/,
+    );
   });
 
   it('never refuses a bucket without a folder', () => {
@@ -179,9 +231,12 @@ describe('partitionOf', () => {
 });
 
 describe('s3BucketNameProblem', () => {
-  it.each(['abc', 'acme-aep-landing', 'acme.aep.landing', '1acme', 'a'.repeat(63), 'my-s3alias-bucket'])('accepts %s', (name) => {
-    expect(s3BucketNameProblem(name)).toBeUndefined();
-  });
+  it.each(['abc', 'acme-aep-landing', 'acme.aep.landing', '1acme', 'a'.repeat(63), 'my-s3alias-bucket'])(
+    'accepts %s',
+    (name) => {
+      expect(s3BucketNameProblem(name)).toBeUndefined();
+    },
+  );
 
   it.each([
     ['ab', '"ab" has 2 characters'],

@@ -3,7 +3,13 @@
  * each door, and the words.
  */
 import { describe, expect, it } from 'vitest';
-import { SETTING_DOORS, settingPairProblems, settingProblems, settingValueProblems, type SettingsView } from '../../../core/setting-rules.js';
+import {
+  SETTING_DOORS,
+  settingPairProblems,
+  settingProblems,
+  settingValueProblems,
+  type SettingsView,
+} from '../../../core/setting-rules.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 
@@ -17,7 +23,11 @@ describe('SETTING_RULES', () => {
       { functionRoleName: 'aep rotator' },
       'functionRoleName: must be an IAM role name: 1 to 64 letters, digits and +=,.@_-; got "aep rotator"',
     ],
-    ['a runbook link with an anchor', { runbookUrl: 'https://wiki/x#y' }, 'runbookUrl: "https://wiki/x#y" must be 1 to 400 characters without spaces or "#"'],
+    [
+      'a runbook link with an anchor',
+      { runbookUrl: 'https://wiki/x#y' },
+      'runbookUrl: "https://wiki/x#y" must be 1 to 400 characters without spaces or "#"',
+    ],
     ['plain http to Adobe', { flowServiceUrl: 'http://platform.adobe.io' }, 'flowServiceUrl: must use https://'],
     ['an IMS URL that is no URL', { imsUrl: 'ims' }, 'imsUrl: "ims" is not a URL'],
     [
@@ -25,7 +35,11 @@ describe('SETTING_RULES', () => {
       { encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aep' },
       'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:alias/aep" is a KMS alias ARN',
     ],
-    ['an alias for a key', { encryptionKeyAlias: 'alias/aep' }, 'encryptionKey: "alias/aep" is a KMS alias; give the ARN of the key it points to'],
+    [
+      'an alias for a key',
+      { encryptionKeyAlias: 'alias/aep' },
+      'encryptionKey: "alias/aep" is a KMS alias; give the ARN of the key it points to',
+    ],
     [
       'a key in another region',
       { encryptionKeyArn: KEY, region: 'us-east-1' },
@@ -57,9 +71,15 @@ describe('SETTING_RULES', () => {
       { adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true },
       'adobeSecretName: names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
     ],
-    ['a table name of two characters', { ledgerTableName: 'ab' }, 'ledgerTableName: must be a DynamoDB table name: 3 to 255 letters, digits and _.-; got "ab"'],
+    [
+      'a table name of two characters',
+      { ledgerTableName: 'ab' },
+      'ledgerTableName: must be a DynamoDB table name: 3 to 255 letters, digits and _.-; got "ab"',
+    ],
   ])('refuses %s', (_mistake, view, line) => {
-    expect(settingProblems(view, SETTING_DOORS.props).map((problem) => problem.line)).toEqual([expect.stringContaining(line)]);
+    expect(settingProblems(view, SETTING_DOORS.props).map((problem) => problem.line)).toEqual([
+      expect.stringContaining(line),
+    ]);
   });
 
   it('accepts the defaults and a locked-down account’s settings', () => {
@@ -82,7 +102,12 @@ describe('SETTING_RULES', () => {
   });
 
   it("names each field as its door does: cdk.json's ARN keys, the function's variables", () => {
-    const view: SettingsView = { concurrency: 0, encryptionKeyAlias: 'alias/aep', permissionsBoundaryArn: 'x', imsUrl: 'ims' };
+    const view: SettingsView = {
+      concurrency: 0,
+      encryptionKeyAlias: 'alias/aep',
+      permissionsBoundaryArn: 'x',
+      imsUrl: 'ims',
+    };
 
     expect(settingProblems(view, SETTING_DOORS.config).map((problem) => problem.line.split(':')[0])).toEqual([
       'concurrency',
@@ -90,10 +115,11 @@ describe('SETTING_RULES', () => {
       'encryptionKeyArn',
       'permissionsBoundaryArn',
     ]);
-    expect(settingProblems({ concurrency: 0, imsUrl: 'ims' }, SETTING_DOORS.function).map((problem) => problem.line.split(':')[0])).toEqual([
-      'ROTATION_CONCURRENCY',
-      'ADOBE_IMS_URL',
-    ]);
+    expect(
+      settingProblems({ concurrency: 0, imsUrl: 'ims' }, SETTING_DOORS.function).map(
+        (problem) => problem.line.split(':')[0],
+      ),
+    ).toEqual(['ROTATION_CONCURRENCY', 'ADOBE_IMS_URL']);
   });
 
   it('gives one field’s problems alone, for a door that checks field by field', () => {
@@ -103,7 +129,10 @@ describe('SETTING_RULES', () => {
     // The rule between two settings needs both: cdk.json applies it with settingPairProblems.
     expect(settingValueProblems('adobeSecretName', 'aep/adobe')).toEqual([]);
     expect(
-      settingPairProblems({ adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true }, SETTING_DOORS.config).map((problem) => problem.line),
+      settingPairProblems(
+        { adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true },
+        SETTING_DOORS.config,
+      ).map((problem) => problem.line),
     ).toEqual([expect.stringMatching(/^adobeSecretName: names the Adobe secret the stack creates/)]);
   });
 });

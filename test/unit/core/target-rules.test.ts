@@ -8,12 +8,23 @@ import { applyRules } from '../../../core/rules.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
-const target = (fields: Partial<TargetView>): TargetView => ({ connectionId: ID, sandboxName: 'prod', hasUserKeys: false, durationSeconds: 3600, ...fields });
+const target = (fields: Partial<TargetView>): TargetView => ({
+  connectionId: ID,
+  sandboxName: 'prod',
+  hasUserKeys: false,
+  durationSeconds: 3600,
+  ...fields,
+});
 const context = { names: TARGET_DOORS.config, isUnresolved: () => false };
 
 describe('TARGET_RULES', () => {
   it.each<[string, Partial<TargetView>, string | undefined, string]>([
-    ['a connection id that is not a uuid', { connectionId: 'conn-1', roleArn: ROLE }, 'connectionId', 'must be a Flow Service connection id (a uuid like'],
+    [
+      'a connection id that is not a uuid',
+      { connectionId: 'conn-1', roleArn: ROLE },
+      'connectionId',
+      'must be a Flow Service connection id (a uuid like',
+    ],
     [
       'an upper-case sandbox',
       { sandboxName: 'Prod', roleArn: ROLE },
@@ -34,9 +45,24 @@ describe('TARGET_RULES', () => {
     ],
     ['a bucket name S3 refuses', { roleArn: ROLE, bucketName: 'Acme_Bucket' }, 'bucketName', '"Acme_Bucket"'],
     ['a folder with a wildcard', { roleArn: ROLE, bucketName: 'acme', folderPath: 'a*' }, 'folderPath', '"a*"'],
-    ['a created role with a bucket Adobe refuses', { createRole: { bucketName: '1.2.3.4' } }, 'createRole.bucketName', 'shaped like an IP address'],
-    ['a created role with a bad name', { createRole: { bucketName: 'acme-aep', roleName: 'a b' } }, 'createRole.roleName', 'must be an IAM role name'],
-    ['both roleArn and createRole', { roleArn: ROLE, createRole: { bucketName: 'acme-aep' } }, undefined, 'has both roleArn and createRole'],
+    [
+      'a created role with a bucket Adobe refuses',
+      { createRole: { bucketName: '1.2.3.4' } },
+      'createRole.bucketName',
+      'shaped like an IP address',
+    ],
+    [
+      'a created role with a bad name',
+      { createRole: { bucketName: 'acme-aep', roleName: 'a b' } },
+      'createRole.roleName',
+      'must be an IAM role name',
+    ],
+    [
+      'both roleArn and createRole',
+      { roleArn: ROLE, createRole: { bucketName: 'acme-aep' } },
+      undefined,
+      'has both roleArn and createRole',
+    ],
     [
       'a created role with IAM-user keys',
       { createRole: { bucketName: 'acme-aep' }, hasUserKeys: true },
@@ -49,8 +75,18 @@ describe('TARGET_RULES', () => {
       undefined,
       'needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none',
     ],
-    ['a folder without a bucket', { roleArn: ROLE, folderPath: 'daily' }, 'folderPath', 'needs bucketName: the folder is a key prefix inside that bucket'],
-    ['"assume-role" without a role', { method: 'assume-role', hasUserKeys: true }, 'method', '"assume-role" needs roleArn or createRole; add it'],
+    [
+      'a folder without a bucket',
+      { roleArn: ROLE, folderPath: 'daily' },
+      'folderPath',
+      'needs bucketName: the folder is a key prefix inside that bucket',
+    ],
+    [
+      '"assume-role" without a role',
+      { method: 'assume-role', hasUserKeys: true },
+      'method',
+      '"assume-role" needs roleArn or createRole; add it',
+    ],
     [
       '"get-session-token" with a role',
       { method: 'get-session-token', roleArn: ROLE, hasUserKeys: true },
@@ -63,7 +99,12 @@ describe('TARGET_RULES', () => {
       'userKeys',
       'is required with "method": "get-federation-token"',
     ],
-    ['GetSessionToken with a bucket', { hasUserKeys: true, bucketName: 'acme' }, 'bucketName', 'GetSessionToken takes no session policy'],
+    [
+      'GetSessionToken with a bucket',
+      { hasUserKeys: true, bucketName: 'acme' },
+      'bucketName',
+      'GetSessionToken takes no session policy',
+    ],
     [
       'GetFederationToken without a bucket',
       { method: 'get-federation-token', hasUserKeys: true },
@@ -82,14 +123,24 @@ describe('TARGET_RULES', () => {
       'folderPath',
       "a created role's sessions are narrowed to createRole.folderPath",
     ],
-    ['a session policy over 2,048 characters', { roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(1000) }, 'folderPath', `"${'f'.repeat(1000)}" `],
+    [
+      'a session policy over 2,048 characters',
+      { roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(1000) },
+      'folderPath',
+      `"${'f'.repeat(1000)}" `,
+    ],
     [
       'an external id for GetSessionToken',
       { hasUserKeys: true, externalId: 'acme-prod' },
       'externalId',
       'only applies to AssumeRole; add roleArn or createRole, or remove it',
     ],
-    ['role chaining beyond an hour', { roleArn: ROLE, durationSeconds: 7200 }, 'duration', '7200 is above 3600, the cap AWS sets on role chaining'],
+    [
+      'role chaining beyond an hour',
+      { roleArn: ROLE, durationSeconds: 7200 },
+      'duration',
+      '7200 is above 3600, the cap AWS sets on role chaining',
+    ],
     [
       'a created role beyond an hour',
       { createRole: { bucketName: 'acme-aep' }, durationSeconds: 7200 },
@@ -102,7 +153,12 @@ describe('TARGET_RULES', () => {
       'duration',
       '129601 is outside 900 to 129600',
     ],
-    ['a bucket owner that is not an account id', { roleArn: ROLE, bucketName: 'acme', bucketAccount: '1234' }, 'bucketAccount', 'must be the 12-digit id'],
+    [
+      'a bucket owner that is not an account id',
+      { roleArn: ROLE, bucketName: 'acme', bucketAccount: '1234' },
+      'bucketAccount',
+      'must be the 12-digit id',
+    ],
     [
       "a created role's bucket owner that is not an account id",
       { createRole: { bucketName: 'acme-aep', bucketAccount: 'acme' } },
@@ -140,8 +196,14 @@ describe('TARGET_RULES', () => {
       { roleArn: ROLE, hasUserKeys: true, durationSeconds: 43_200, bucketName: 'acme', folderPath: 'a/b' },
     ],
     ['GetSessionToken for 36 hours', { hasUserKeys: true, durationSeconds: 129_600 }],
-    ['GetFederationToken narrowed to a bucket', { method: 'get-federation-token', hasUserKeys: true, bucketName: 'acme' }],
-    ['a created role with an external id', { createRole: { bucketName: 'acme-aep', folderPath: 'daily', roleName: 'aep-reader' }, externalId: 'acme-prod' }],
+    [
+      'GetFederationToken narrowed to a bucket',
+      { method: 'get-federation-token', hasUserKeys: true, bucketName: 'acme' },
+    ],
+    [
+      'a created role with an external id',
+      { createRole: { bucketName: 'acme-aep', folderPath: 'daily', roleName: 'aep-reader' }, externalId: 'acme-prod' },
+    ],
   ])('accepts %s', (_name, fields) => {
     expect(applyRules(TARGET_RULES, target(fields), context)).toEqual([]);
   });
@@ -177,7 +239,14 @@ describe('TARGET_RULES', () => {
   it('counts the bucket owner condition in the session policy size, a deploy-time account as twelve digits', () => {
     // The longest folder that fits without an owner no longer fits with one.
     let length = 300;
-    while (applyRules(TARGET_RULES, target({ roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(length + 1) }), context).length === 0) length += 1;
+    while (
+      applyRules(
+        TARGET_RULES,
+        target({ roleArn: ROLE, bucketName: 'acme', folderPath: 'f'.repeat(length + 1) }),
+        context,
+      ).length === 0
+    )
+      length += 1;
     const folderPath = 'f'.repeat(length);
 
     expect(applyRules(TARGET_RULES, target({ roleArn: ROLE, bucketName: 'acme', folderPath }), context)).toEqual([]);
@@ -185,9 +254,12 @@ describe('TARGET_RULES', () => {
       ['123456789012', () => false],
       ['<token>', (value: string) => value === '<token>'],
     ] as const) {
-      expect(applyRules(TARGET_RULES, target({ roleArn: ROLE, bucketName: 'acme', folderPath, bucketAccount }), { ...context, isUnresolved })).toEqual([
-        { field: 'folderPath', message: expect.stringContaining('makes the session policy') },
-      ]);
+      expect(
+        applyRules(TARGET_RULES, target({ roleArn: ROLE, bucketName: 'acme', folderPath, bucketAccount }), {
+          ...context,
+          isUnresolved,
+        }),
+      ).toEqual([{ field: 'folderPath', message: expect.stringContaining('makes the session policy') }]);
     }
   });
 
@@ -195,7 +267,9 @@ describe('TARGET_RULES', () => {
     const noRole = target({});
     const chained = target({ roleArn: ROLE, durationSeconds: 7200 });
     const lines = (view: TargetView, door: keyof typeof TARGET_DOORS, list: string) =>
-      targetListProblems([view], { names: TARGET_DOORS[door], isUnresolved: () => false, list }).map((problem) => `${problem.path}: ${problem.message}`);
+      targetListProblems([view], { names: TARGET_DOORS[door], isUnresolved: () => false, list }).map(
+        (problem) => `${problem.path}: ${problem.message}`,
+      );
 
     expect(lines(noRole, 'function', 'ROTATION_TARGETS')).toEqual([
       'ROTATION_TARGETS[0]: needs roleArn (an existing role) or userCredentialsSecretId (GetSessionToken); it has none',
@@ -203,13 +277,22 @@ describe('TARGET_RULES', () => {
     expect(lines(chained, 'props', 'targets')).toEqual([
       "targets[0].duration: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys",
     ]);
-    expect(lines(chained, 'function', 'ROTATION_TARGETS')[0]).toContain('ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600');
+    expect(lines(chained, 'function', 'ROTATION_TARGETS')[0]).toContain(
+      'ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600',
+    );
     expect(lines(chained, 'function', 'ROTATION_TARGETS')[0]).toContain('give the target userCredentialsSecretId');
   });
 
   it('judges no value that is still a token, and still applies the rules that need only its presence', () => {
     const token = '<token known at deploy time>';
-    const view = target({ connectionId: token, roleArn: token, bucketName: token, folderPath: 'x', hasUserKeys: true, method: 'get-session-token' });
+    const view = target({
+      connectionId: token,
+      roleArn: token,
+      bucketName: token,
+      folderPath: 'x',
+      hasUserKeys: true,
+      method: 'get-session-token',
+    });
 
     const problems = applyRules(TARGET_RULES, view, { ...context, isUnresolved: (value) => value === token });
 
@@ -217,10 +300,13 @@ describe('TARGET_RULES', () => {
   });
 
   it('refuses a second target for a connection, in any case of its id, naming the first', () => {
-    const problems = targetListProblems([target({ roleArn: ROLE }), undefined, target({ connectionId: ID.toUpperCase(), roleArn: ROLE })], {
-      ...context,
-      list: 'targets',
-    });
+    const problems = targetListProblems(
+      [target({ roleArn: ROLE }), undefined, target({ connectionId: ID.toUpperCase(), roleArn: ROLE })],
+      {
+        ...context,
+        list: 'targets',
+      },
+    );
 
     expect(problems).toEqual([
       {

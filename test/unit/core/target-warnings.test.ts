@@ -10,10 +10,23 @@ import { targetListWarnings } from '../../../core/target-warnings.js';
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
 const ACCOUNT = '123456789012';
-const target = (fields: Partial<TargetView>): TargetView => ({ connectionId: ID, sandboxName: 'prod', hasUserKeys: false, durationSeconds: 3600, ...fields });
+const target = (fields: Partial<TargetView>): TargetView => ({
+  connectionId: ID,
+  sandboxName: 'prod',
+  hasUserKeys: false,
+  durationSeconds: 3600,
+  ...fields,
+});
 const context = { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets' };
-const warningsOf = (fields: Partial<TargetView>, extra: Partial<typeof context> & { requireNarrowedCredentials?: boolean } = {}) =>
-  targetListWarnings([target(fields)], { ...context, ...extra }).map(({ id, path, message }) => ({ id, path, message }));
+const warningsOf = (
+  fields: Partial<TargetView>,
+  extra: Partial<typeof context> & { requireNarrowedCredentials?: boolean } = {},
+) =>
+  targetListWarnings([target(fields)], { ...context, ...extra }).map(({ id, path, message }) => ({
+    id,
+    path,
+    message,
+  }));
 
 describe('TARGET_WARNINGS', () => {
   it.each<[string, Partial<TargetView>, string, string, string]>([
@@ -57,9 +70,15 @@ describe('TARGET_WARNINGS', () => {
   });
 
   it.each<[string, Partial<TargetView>]>([
-    ['a role narrowed to a bucket of a pinned owner', { roleArn: ROLE, bucketName: 'acme', folderPath: 'daily', bucketAccount: ACCOUNT }],
+    [
+      'a role narrowed to a bucket of a pinned owner',
+      { roleArn: ROLE, bucketName: 'acme', folderPath: 'daily', bucketAccount: ACCOUNT },
+    ],
     ['a created role of a pinned owner', { createRole: { bucketName: 'acme-aep', bucketAccount: ACCOUNT } }],
-    ['GetFederationToken of a pinned owner', { method: 'get-federation-token', hasUserKeys: true, bucketName: 'acme', bucketAccount: ACCOUNT }],
+    [
+      'GetFederationToken of a pinned owner',
+      { method: 'get-federation-token', hasUserKeys: true, bucketName: 'acme', bucketAccount: ACCOUNT },
+    ],
     ['a target no STS call can mint (refused by the rules instead)', {}],
   ])('says nothing about %s', (_name, fields) => {
     expect(warningsOf(fields)).toEqual([]);

@@ -82,14 +82,19 @@ function anchorsOf(text: string): Set<string> {
 
 describe('links between README.md, docs/RUNBOOK.md and docs/DEPLOY.md', () => {
   const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');
-  const files = { 'README.md': read('README.md'), 'docs/RUNBOOK.md': RUNBOOK, 'docs/DEPLOY.md': read('docs/DEPLOY.md') };
+  const files = {
+    'README.md': read('README.md'),
+    'docs/RUNBOOK.md': RUNBOOK,
+    'docs/DEPLOY.md': read('docs/DEPLOY.md'),
+  };
 
   it('points every section link at a section that exists', () => {
     const broken: string[] = [];
     for (const [path, text] of Object.entries(files)) {
       const dir = path.includes('/') ? 'docs/' : '';
       for (const [, target = '', anchor] of text.matchAll(/\]\(([\w./-]*?)#([\w-]+)\)/g)) {
-        const file = target === '' ? path : `${dir}${target}`.replace(/^docs\/docs\//, 'docs/').replace(/^docs\/\.\.\//, '');
+        const file =
+          target === '' ? path : `${dir}${target}`.replace(/^docs\/docs\//, 'docs/').replace(/^docs\/\.\.\//, '');
         const other = files[file as keyof typeof files];
         if (!other) continue;
         if (!anchorsOf(other).has(anchor!)) broken.push(`${path} → ${file}#${anchor}`);

@@ -13,7 +13,8 @@ const LABELS_PROBLEM = {
   title: 'Resource not found',
   status: 404,
   report: {
-    'detailed-message': 'The requested flows resource with id 7a9b5e3c is not found. Verify the resource ID before trying again.',
+    'detailed-message':
+      'The requested flows resource with id 7a9b5e3c is not found. Verify the resource ID before trying again.',
     id: '3b2e1c4d',
     'request-id': 'f0e1d2c3',
     type: 'flows',
@@ -24,7 +25,11 @@ const LABELS_PROBLEM = {
 
 describe('readAdobeErrorBody', () => {
   it.each([
-    ['a Flow Service problem document', LABELS_PROBLEM, { shape: 'problem', code: '1439-404', detail: LABELS_PROBLEM.report['detailed-message'] }],
+    [
+      'a Flow Service problem document',
+      LABELS_PROBLEM,
+      { shape: 'problem', code: '1439-404', detail: LABELS_PROBLEM.report['detailed-message'] },
+    ],
     [
       'a problem without a detailed message: errorMessage',
       { ...LABELS_PROBLEM, report: { id: 'x' } },
@@ -45,7 +50,11 @@ describe('readAdobeErrorBody', () => {
       { error_code: '401013', message: 'Oauth token is not valid' },
       { shape: 'gateway', code: '401013', detail: 'Oauth token is not valid' },
     ],
-    ['a gateway body without a code', { message: 'Too many requests' }, { shape: 'gateway', detail: 'Too many requests' }],
+    [
+      'a gateway body without a code',
+      { message: 'Too many requests' },
+      { shape: 'gateway', detail: 'Too many requests' },
+    ],
     [
       "the troubleshooting guide's 412 with only errorMessage: no code, the status says what it is",
       { errorMessage: 'Supplied version does not match the current version' },
@@ -53,7 +62,11 @@ describe('readAdobeErrorBody', () => {
     ],
     [
       "the troubleshooting guide's content-type 400: RFC 7807 detail, and no code from a placeholder type",
-      { type: '/placeholder/type/uri', title: 'BadRequestError', detail: 'Content-Type application/xml is not supported' },
+      {
+        type: '/placeholder/type/uri',
+        title: 'BadRequestError',
+        detail: 'Content-Type application/xml is not supported',
+      },
       { shape: 'problem', detail: 'Content-Type application/xml is not supported' },
     ],
     [
@@ -63,7 +76,11 @@ describe('readAdobeErrorBody', () => {
     ],
     [
       'the detailed message before RFC 7807 detail',
-      { type: 'https://ns.adobe.com/aep/errors/FLOW-1100-400', detail: 'short', report: { 'detailed-message': 'long' } },
+      {
+        type: 'https://ns.adobe.com/aep/errors/FLOW-1100-400',
+        detail: 'short',
+        report: { 'detailed-message': 'long' },
+      },
       { shape: 'problem', code: '1100-400', detail: 'long' },
     ],
     ['HTML from a proxy', '<html>Bad Gateway</html>', { shape: 'unknown' }],
@@ -76,7 +93,9 @@ describe('readAdobeErrorBody', () => {
 
 describe('adobeAdvice', () => {
   it('names the missing Sources manage permission and the sandbox for a refused write', () => {
-    expect(adobeAdvice('2118-403', 403, 'PATCH', 'prod')).toContain('needs the Sources "manage" permission in sandbox prod');
+    expect(adobeAdvice('2118-403', 403, 'PATCH', 'prod')).toContain(
+      'needs the Sources "manage" permission in sandbox prod',
+    );
     expect(adobeAdvice('2118-403', 403, 'GET', 'prod')).toBeUndefined();
   });
 
@@ -118,22 +137,34 @@ describe('toFlowServiceError', () => {
 
     expect(error.errorCode).toBe('1455-400');
     expect(error.statusCode).toBe(400);
-    expect(error.message).toMatch(/^Flow Service PATCH \/connections\/c1 failed with HTTP 400 \(1455-400\): x+ \[REDACTED\] y+…$/);
+    expect(error.message).toMatch(
+      /^Flow Service PATCH \/connections\/c1 failed with HTTP 400 \(1455-400\): x+ \[REDACTED\] y+…$/,
+    );
     expect(error.message).not.toContain('secret-');
     expect(error.message.length).toBeLessThan(MAX_ADOBE_DETAIL_CHARS + 80);
   });
 
   it("keeps an errorMessage-only body's detail, with no code, and the status decides", () => {
-    const error = toFlowServiceError(httpError(412, { errorMessage: 'Supplied version=[a] does not match' }), 'PATCH', 'c1', 'prod');
+    const error = toFlowServiceError(
+      httpError(412, { errorMessage: 'Supplied version=[a] does not match' }),
+      'PATCH',
+      'c1',
+      'prod',
+    );
 
     expect(error.errorCode).toBeUndefined();
     expect(error.statusCode).toBe(412);
-    expect(error.message).toBe('Flow Service PATCH /connections/c1 failed with HTTP 412: Supplied version=[a] does not match');
+    expect(error.message).toBe(
+      'Flow Service PATCH /connections/c1 failed with HTTP 412: Supplied version=[a] does not match',
+    );
   });
 
   it('is transient for 429 and 5xx only', () => {
-    expect(toFlowServiceError(httpError(429, { errorMessage: 'Too many requests' }), 'GET', 'c', 'p').transient).toBe(true);
+    expect(toFlowServiceError(httpError(429, { errorMessage: 'Too many requests' }), 'GET', 'c', 'p').transient).toBe(
+      true,
+    );
     expect(toFlowServiceError(httpError(503, {}), 'GET', 'c', 'p').transient).toBe(true);
-    for (const status of [400, 401, 403, 404]) expect(toFlowServiceError(httpError(status, {}), 'GET', 'c', 'p').transient).toBe(false);
+    for (const status of [400, 401, 403, 404])
+      expect(toFlowServiceError(httpError(status, {}), 'GET', 'c', 'p').transient).toBe(false);
   });
 });

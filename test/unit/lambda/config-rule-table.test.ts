@@ -14,7 +14,9 @@ function entry({ userCredentialsSecret, ...target }: TargetCase) {
 
 function problemsOf(target: TargetCase): readonly string[] {
   try {
-    loadConfig({ env: { ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe', ROTATION_TARGETS: JSON.stringify([entry(target)]) } });
+    loadConfig({
+      env: { ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe', ROTATION_TARGETS: JSON.stringify([entry(target)]) },
+    });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -24,10 +26,13 @@ function problemsOf(target: TargetCase): readonly string[] {
 
 describe('the function door', () => {
   // The environment has no createRole: the role is created by the stack, which writes roleArn.
-  it.each(TARGET_RULE_CASES.filter(([, target]) => !target.createRole))('refuses %s in the table’s words', (_mistake, target) => {
-    const expected = tableLines(target, TARGET_DOORS.function, 'ROTATION_TARGETS');
+  it.each(TARGET_RULE_CASES.filter(([, target]) => !target.createRole))(
+    'refuses %s in the table’s words',
+    (_mistake, target) => {
+      const expected = tableLines(target, TARGET_DOORS.function, 'ROTATION_TARGETS');
 
-    expect(expected.length).toBeGreaterThan(0);
-    expect(problemsOf(target)).toEqual(expected);
-  });
+      expect(expected.length).toBeGreaterThan(0);
+      expect(problemsOf(target)).toEqual(expected);
+    },
+  );
 });

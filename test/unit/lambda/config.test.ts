@@ -6,7 +6,10 @@ const ID_A = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const ID_B = '9e0f2c1a-1111-4222-8333-444455556666';
 const ROLE = 'arn:aws:iam::123456789012:role/aep-ingest';
 
-function env(overrides: Record<string, string | undefined> = {}, targets: unknown = [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE }]) {
+function env(
+  overrides: Record<string, string | undefined> = {},
+  targets: unknown = [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE }],
+) {
   return {
     ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe',
     ROTATION_TARGETS: JSON.stringify(targets),
@@ -63,7 +66,10 @@ describe('loadConfig', () => {
   it.each([
     [{}, 'aep-s3-credential-rotator'],
     [{ POWERTOOLS_SERVICE_NAME: 'orders-rotator' }, 'orders-rotator'],
-    [{ AWS_LAMBDA_FUNCTION_NAME: 'Prod-RotatorFunction1A2B-x9Y8', POWERTOOLS_SERVICE_NAME: 'orders-rotator' }, 'Prod-RotatorFunction1A2B-x9Y8'],
+    [
+      { AWS_LAMBDA_FUNCTION_NAME: 'Prod-RotatorFunction1A2B-x9Y8', POWERTOOLS_SERVICE_NAME: 'orders-rotator' },
+      'Prod-RotatorFunction1A2B-x9Y8',
+    ],
     [{ ROTATOR_NAME: 'eu-prod', AWS_LAMBDA_FUNCTION_NAME: 'Prod-RotatorFunction1A2B-x9Y8' }, 'eu-prod'],
   ])('names the rotator dimension from %j: %s', (overrides, expected) => {
     expect(loadConfig({ env: env(overrides) }).rotatorName).toBe(expected);
@@ -107,7 +113,13 @@ describe('loadConfig', () => {
   it('chooses the STS call from the fields each target has', () => {
     const config = loadConfig({
       env: env({}, [
-        { connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'aep/user', durationSeconds: 43200 },
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          roleArn: ROLE,
+          userCredentialsSecretId: 'aep/user',
+          durationSeconds: 43200,
+        },
         { connectionId: ID_B, sandboxName: 'dev', userCredentialsSecretId: 'aep/user', durationSeconds: 129600 },
       ]),
     });
@@ -120,12 +132,22 @@ describe('loadConfig', () => {
   it('reads bucketName and folderPath (normalized) and keeps inferring the STS call as before when method is absent', () => {
     const config = loadConfig({
       env: env({}, [
-        { connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'acme-aep-landing', folderPath: '/crm/daily/' },
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          roleArn: ROLE,
+          bucketName: 'acme-aep-landing',
+          folderPath: '/crm/daily/',
+        },
         { connectionId: ID_B, sandboxName: 'dev', userCredentialsSecretId: 'aep/user' },
       ]),
     });
     expect(config.targets).toEqual([
-      expect.objectContaining({ method: 'assume-role-chained', bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }),
+      expect.objectContaining({
+        method: 'assume-role-chained',
+        bucketName: 'acme-aep-landing',
+        folderPath: 'crm/daily',
+      }),
       expect.objectContaining({ method: 'get-session-token' }),
     ]);
     expect(config.targets[1]).not.toHaveProperty('bucketName');
@@ -136,7 +158,10 @@ describe('loadConfig', () => {
     [{ method: 'assume-role', roleArn: ROLE }, 'assume-role-chained'],
     [{ method: 'assume-role', roleArn: ROLE, userCredentialsSecretId: 'aep/user' }, 'assume-role-user-keys'],
     [{ method: 'get-session-token', userCredentialsSecretId: 'aep/user' }, 'get-session-token'],
-    [{ method: 'get-federation-token', userCredentialsSecretId: 'aep/user', bucketName: 'acme-aep-landing' }, 'get-federation-token'],
+    [
+      { method: 'get-federation-token', userCredentialsSecretId: 'aep/user', bucketName: 'acme-aep-landing' },
+      'get-federation-token',
+    ],
   ])('takes method %j as %s', (fields, method) => {
     const config = loadConfig({ env: env({}, [{ connectionId: ID_A, sandboxName: 'prod', ...fields }]) });
     expect(config.targets[0]!.method).toBe(method);
@@ -145,14 +170,29 @@ describe('loadConfig', () => {
   it('accepts GetFederationToken durations from 900 to 129600', () => {
     for (const durationSeconds of [900, 129_600]) {
       const targets = [
-        { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds },
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          method: 'get-federation-token',
+          userCredentialsSecretId: 'u',
+          bucketName: 'acme',
+          durationSeconds,
+        },
       ];
       expect(loadConfig({ env: env({}, targets) }).targets[0]!.durationSeconds).toBe(durationSeconds);
     }
   });
 
   it('accepts the longest folder whose session policy fits in 2048 characters, and refuses one character more naming folderPath', () => {
-    const target = (length: number) => [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) }];
+    const target = (length: number) => [
+      {
+        connectionId: ID_A,
+        sandboxName: 'prod',
+        roleArn: ROLE,
+        bucketName: 'b'.repeat(63),
+        folderPath: 'f'.repeat(length),
+      },
+    ];
     let fits = 400;
     while (problemsOrNone(() => loadConfig({ env: env({}, target(fits + 1)) })).length === 0) fits += 1;
 
@@ -160,7 +200,9 @@ describe('loadConfig', () => {
     expect(fits).toBeGreaterThan(400);
     expect(problems).toEqual([
       expect.stringMatching(
-        new RegExp(`^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters long, above the 2048 STS accepts`),
+        new RegExp(
+          `^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters long, above the 2048 STS accepts`,
+        ),
       ),
     ]);
   });
@@ -177,7 +219,11 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    ['a missing secret id', env({ ADOBE_CREDENTIALS_SECRET_ID: undefined }), 'ADOBE_CREDENTIALS_SECRET_ID: is required'],
+    [
+      'a missing secret id',
+      env({ ADOBE_CREDENTIALS_SECRET_ID: undefined }),
+      'ADOBE_CREDENTIALS_SECRET_ID: is required',
+    ],
     ['no targets variable', env({ ROTATION_TARGETS: undefined }), 'ROTATION_TARGETS: is required'],
     ['both targets variables', env({ ROTATION_TARGETS_FILE: '/x.json' }), 'exactly one may be set'],
     ['targets that are not JSON', env({ ROTATION_TARGETS: '[{' }), 'ROTATION_TARGETS: is not valid JSON'],
@@ -188,16 +234,36 @@ describe('loadConfig', () => {
       env({}, [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }]),
       'ROTATION_TARGETS[0].connectionId: must be a Flow Service connection id',
     ],
-    ['a missing connection id', env({}, [{ sandboxName: 'prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].connectionId: is required'],
-    ['an upper-case sandbox', env({}, [{ connectionId: ID_A, sandboxName: 'Prod', roleArn: ROLE }]), 'ROTATION_TARGETS[0].sandboxName: must be a sandbox name'],
-    ['a missing sandbox', env({}, [{ connectionId: ID_A, roleArn: ROLE }]), 'ROTATION_TARGETS[0].sandboxName: is required'],
+    [
+      'a missing connection id',
+      env({}, [{ sandboxName: 'prod', roleArn: ROLE }]),
+      'ROTATION_TARGETS[0].connectionId: is required',
+    ],
+    [
+      'an upper-case sandbox',
+      env({}, [{ connectionId: ID_A, sandboxName: 'Prod', roleArn: ROLE }]),
+      'ROTATION_TARGETS[0].sandboxName: must be a sandbox name',
+    ],
+    [
+      'a missing sandbox',
+      env({}, [{ connectionId: ID_A, roleArn: ROLE }]),
+      'ROTATION_TARGETS[0].sandboxName: is required',
+    ],
     [
       'a user ARN as role',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:user/bob' }]),
       'ROTATION_TARGETS[0].roleArn: must be an IAM role ARN',
     ],
-    ['a short account id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::1234:role/x' }]), 'ROTATION_TARGETS[0].roleArn'],
-    ['a one-character external id', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, externalId: 'x' }]), 'ROTATION_TARGETS[0].externalId'],
+    [
+      'a short account id',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: 'arn:aws:iam::1234:role/x' }]),
+      'ROTATION_TARGETS[0].roleArn',
+    ],
+    [
+      'a one-character external id',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, externalId: 'x' }]),
+      'ROTATION_TARGETS[0].externalId',
+    ],
     [
       'an external id without a role',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 's', externalId: 'abc' }]),
@@ -235,7 +301,15 @@ describe('loadConfig', () => {
     ],
     [
       'AssumeRole with user keys above 12 h',
-      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, userCredentialsSecretId: 'u', durationSeconds: 43201 }]),
+      env({}, [
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          roleArn: ROLE,
+          userCredentialsSecretId: 'u',
+          durationSeconds: 43201,
+        },
+      ]),
       'durationSeconds: 43201 is above 43200, the most AssumeRole signed with IAM-user keys allows',
     ],
     [
@@ -243,7 +317,11 @@ describe('loadConfig', () => {
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', durationSeconds: 129601 }]),
       'durationSeconds: 129601 is outside 900 to 129600, the range GetSessionToken accepts',
     ],
-    ['an unknown field', env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, role: 'x' }]), 'ROTATION_TARGETS[0]: unknown field(s) role'],
+    [
+      'an unknown field',
+      env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, role: 'x' }]),
+      'ROTATION_TARGETS[0]: unknown field(s) role',
+    ],
     [
       'an unknown method',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, method: 'assumerole' }]),
@@ -286,7 +364,9 @@ describe('loadConfig', () => {
     ],
     [
       'GetFederationToken without a bucket',
-      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u' }]),
+      env({}, [
+        { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u' },
+      ]),
       'ROTATION_TARGETS[0].bucketName: is required with "method": "get-federation-token"',
     ],
     [
@@ -296,20 +376,43 @@ describe('loadConfig', () => {
     ],
     [
       'GetFederationToken with a role',
-      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', roleArn: ROLE, userCredentialsSecretId: 'u', bucketName: 'acme' }]),
+      env({}, [
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          method: 'get-federation-token',
+          roleArn: ROLE,
+          userCredentialsSecretId: 'u',
+          bucketName: 'acme',
+        },
+      ]),
       'ROTATION_TARGETS[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
     ],
     [
       'GetFederationToken with an external id',
       env({}, [
-        { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', externalId: 'abc' },
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          method: 'get-federation-token',
+          userCredentialsSecretId: 'u',
+          bucketName: 'acme',
+          externalId: 'abc',
+        },
       ]),
       'ROTATION_TARGETS[0].externalId: only applies to AssumeRole',
     ],
     [
       'GetFederationToken above 36 h',
       env({}, [
-        { connectionId: ID_A, sandboxName: 'prod', method: 'get-federation-token', userCredentialsSecretId: 'u', bucketName: 'acme', durationSeconds: 129601 },
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          method: 'get-federation-token',
+          userCredentialsSecretId: 'u',
+          bucketName: 'acme',
+          durationSeconds: 129601,
+        },
       ]),
       'ROTATION_TARGETS[0].durationSeconds: 129601 is outside 900 to 129600, the range GetFederationToken accepts',
     ],
@@ -320,7 +423,15 @@ describe('loadConfig', () => {
     ],
     [
       'get-session-token with a role',
-      env({}, [{ connectionId: ID_A, sandboxName: 'prod', method: 'get-session-token', roleArn: ROLE, userCredentialsSecretId: 'u' }]),
+      env({}, [
+        {
+          connectionId: ID_A,
+          sandboxName: 'prod',
+          method: 'get-session-token',
+          roleArn: ROLE,
+          userCredentialsSecretId: 'u',
+        },
+      ]),
       'ROTATION_TARGETS[0].method: "get-session-token" is signed with the IAM user\'s own keys',
     ],
     [
@@ -332,12 +443,24 @@ describe('loadConfig', () => {
       'ROTATION_TARGETS[1].connectionId: duplicates ROTATION_TARGETS[0]',
     ],
     ['a target that is not an object', env({}, ['x']), 'ROTATION_TARGETS[0]'],
-    ['http to a remote host', env({ FLOW_SERVICE_URL: 'http://platform.adobe.io/data' }), 'FLOW_SERVICE_URL: must use https://'],
+    [
+      'http to a remote host',
+      env({ FLOW_SERVICE_URL: 'http://platform.adobe.io/data' }),
+      'FLOW_SERVICE_URL: must use https://',
+    ],
     ['http to a private address', env({ ADOBE_IMS_URL: 'http://10.0.0.5:8080' }), 'ADOBE_IMS_URL: must use https://'],
     ['a URL that is not one', env({ ADOBE_IMS_URL: 'ims-na1' }), 'ADOBE_IMS_URL: "ims-na1" is not a URL'],
-    ['zero concurrency', env({ ROTATION_CONCURRENCY: '0' }), 'ROTATION_CONCURRENCY: must be a whole number from 1 to 64; got "0"'],
+    [
+      'zero concurrency',
+      env({ ROTATION_CONCURRENCY: '0' }),
+      'ROTATION_CONCURRENCY: must be a whole number from 1 to 64; got "0"',
+    ],
     ['non-numeric concurrency', env({ ROTATION_CONCURRENCY: 'eight' }), 'ROTATION_CONCURRENCY'],
-    ['an oversized target list', env({ ROTATION_TARGETS: JSON.stringify(Array.from({ length: 5001 }, () => ({}))) }), 'has 5001 targets; at most 5000'],
+    [
+      'an oversized target list',
+      env({ ROTATION_TARGETS: JSON.stringify(Array.from({ length: 5001 }, () => ({}))) }),
+      'has 5001 targets; at most 5000',
+    ],
   ])('fails clearly on %s', (_case, environment, expected) => {
     const problems = problemsOf(() => loadConfig({ env: environment }));
     expect(problems.join('\n')).toContain(expected);
@@ -357,29 +480,43 @@ describe('loadConfig', () => {
 
   it('accepts http:// only for loopback hosts', () => {
     for (const url of ['http://127.0.0.1:4000', 'http://localhost:4000/x', 'http://[::1]:4000']) {
-      expect(loadConfig({ env: env({ FLOW_SERVICE_URL: url, ADOBE_IMS_URL: url }) }).flowServiceUrl).toBe(url.replace(/\/$/, ''));
+      expect(loadConfig({ env: env({ FLOW_SERVICE_URL: url, ADOBE_IMS_URL: url }) }).flowServiceUrl).toBe(
+        url.replace(/\/$/, ''),
+      );
     }
   });
 
   it('reports every problem at once', () => {
     const problems = problemsOf(() =>
-      loadConfig({ env: { ROTATION_CONCURRENCY: '100', ROTATION_TARGETS: JSON.stringify([{ connectionId: 'x', sandboxName: 'prod', roleArn: ROLE }]) } }),
+      loadConfig({
+        env: {
+          ROTATION_CONCURRENCY: '100',
+          ROTATION_TARGETS: JSON.stringify([{ connectionId: 'x', sandboxName: 'prod', roleArn: ROLE }]),
+        },
+      }),
     );
     expect(problems).toHaveLength(3);
   });
 });
 
 describe('one list of partitions for every ARN the configuration takes', () => {
-  const target = (roleArn: string) => JSON.stringify([{ connectionId: '0b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn }]);
+  const target = (roleArn: string) =>
+    JSON.stringify([{ connectionId: '0b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn }]);
   const env = (roleArn: string) => ({ ADOBE_CREDENTIALS_SECRET_ID: 'aep/adobe', ROTATION_TARGETS: target(roleArn) });
 
-  it.each(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'])('takes a role in %s', (partition) => {
-    expect(loadConfig({ env: env(`arn:${partition}:iam::123456789012:role/reader`) }).targets[0]!.roleArn).toBe(
-      `arn:${partition}:iam::123456789012:role/reader`,
-    );
-  });
+  it.each(['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'])(
+    'takes a role in %s',
+    (partition) => {
+      expect(loadConfig({ env: env(`arn:${partition}:iam::123456789012:role/reader`) }).targets[0]!.roleArn).toBe(
+        `arn:${partition}:iam::123456789012:role/reader`,
+      );
+    },
+  );
 
-  it.each(['aws-moon', 'aw', 'aws-iso-z'])('refuses a role in the partition "%s", which AWS does not have', (partition) => {
-    expect(() => loadConfig({ env: env(`arn:${partition}:iam::123456789012:role/reader`) })).toThrow(ConfigError);
-  });
+  it.each(['aws-moon', 'aw', 'aws-iso-z'])(
+    'refuses a role in the partition "%s", which AWS does not have',
+    (partition) => {
+      expect(() => loadConfig({ env: env(`arn:${partition}:iam::123456789012:role/reader`) })).toThrow(ConfigError);
+    },
+  );
 });

@@ -6,16 +6,28 @@ import { declaredScope, resolveScope, scopeContains, scopeMismatch } from '../..
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const connection = (params: Record<string, unknown>) => ({ auth: { specName: 'Access Key', params } });
-const target = (extra: Record<string, unknown> = {}) => ({ connectionId: ID, method: 'assume-role-chained' as const, ...extra });
+const target = (extra: Record<string, unknown> = {}) => ({
+  connectionId: ID,
+  method: 'assume-role-chained' as const,
+  ...extra,
+});
 
 describe('declaredScope', () => {
   it.each([
-    ['a bucket and folder', { bucketName: 'acme-landing', folderPath: '/crm/daily/' }, { bucketName: 'acme-landing', folderPath: 'crm/daily' }],
+    [
+      'a bucket and folder',
+      { bucketName: 'acme-landing', folderPath: '/crm/daily/' },
+      { bucketName: 'acme-landing', folderPath: 'crm/daily' },
+    ],
     ['a bucket only', { bucketName: 'acme-landing' }, { bucketName: 'acme-landing' }],
     ['a folder without a bucket: nothing', { folderPath: 'crm' }, undefined],
     ['no params', {}, undefined],
     ['a bucket S3 would not accept: nothing', { bucketName: 'Not_A_Bucket' }, undefined],
-    ['a folder with a wildcard: the bucket only', { bucketName: 'acme-landing', folderPath: 'crm/*' }, { bucketName: 'acme-landing' }],
+    [
+      'a folder with a wildcard: the bucket only',
+      { bucketName: 'acme-landing', folderPath: 'crm/*' },
+      { bucketName: 'acme-landing' },
+    ],
   ])('%s', (_name, params, expected) => {
     expect(declaredScope(connection(params))).toEqual(expected);
   });
@@ -50,7 +62,10 @@ describe('resolveScope', () => {
 
   it('cannot narrow GetSessionToken credentials, and still asks Adobe for what the connection reads', () => {
     expect(resolveScope(target({ method: 'get-session-token' }), declared)).toEqual({
-      scope: { reads: { bucketName: 'acme-landing', folderPath: 'crm/daily' }, declared: { bucketName: 'acme-landing', folderPath: 'crm/daily' } },
+      scope: {
+        reads: { bucketName: 'acme-landing', folderPath: 'crm/daily' },
+        declared: { bucketName: 'acme-landing', folderPath: 'crm/daily' },
+      },
     });
   });
 
@@ -68,7 +83,9 @@ describe('resolveScope', () => {
   it("narrows a folder too long for STS's policy to the bucket alone", () => {
     const long = connection({ bucketName: 'acme-landing', folderPath: 'f'.repeat(600) });
 
-    expect(resolveScope(target(), long)).toMatchObject({ scope: { narrowedTo: { bucketName: 'acme-landing' }, reads: { folderPath: 'f'.repeat(600) } } });
+    expect(resolveScope(target(), long)).toMatchObject({
+      scope: { narrowedTo: { bucketName: 'acme-landing' }, reads: { folderPath: 'f'.repeat(600) } },
+    });
   });
 
   it('narrows nothing for a connection that declares nothing and a target that names nothing', () => {
@@ -78,7 +95,11 @@ describe('resolveScope', () => {
   it.each([
     ['another bucket', { bucketName: 'other-bucket' }, 's3://other-bucket/'],
     ['a sibling folder', { bucketName: 'acme-landing', folderPath: 'crm/weekly' }, 's3://acme-landing/crm/weekly/'],
-    ['a folder under the one the connection reads', { bucketName: 'acme-landing', folderPath: 'crm/daily/2026' }, 's3://acme-landing/crm/daily/2026/'],
+    [
+      'a folder under the one the connection reads',
+      { bucketName: 'acme-landing', folderPath: 'crm/daily/2026' },
+      's3://acme-landing/crm/daily/2026/',
+    ],
   ])('refuses a target narrowed to %s, naming both', (_name, narrowing, described) => {
     const problem = scopeMismatch(target(narrowing), declared);
 
@@ -89,8 +110,11 @@ describe('resolveScope', () => {
   });
 
   it('refuses a folder narrowing for a connection that reads its whole bucket', () => {
-    expect(scopeMismatch(target({ bucketName: 'acme-landing', folderPath: 'crm' }), connection({ bucketName: 'acme-landing' }))).toContain(
-      'reads s3://acme-landing/ (its bucketName)',
-    );
+    expect(
+      scopeMismatch(
+        target({ bucketName: 'acme-landing', folderPath: 'crm' }),
+        connection({ bucketName: 'acme-landing' }),
+      ),
+    ).toContain('reads s3://acme-landing/ (its bucketName)');
   });
 });

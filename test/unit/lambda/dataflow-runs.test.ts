@@ -15,7 +15,11 @@ describe('toFlowRun', () => {
       createdAt: 1_596_656_079_576,
       metrics: {
         durationSummary: { startedAtUTC: 1_596_656_058_198, completedAtUTC: 1_596_656_113_306 },
-        statusSummary: { status: 'failed', errors: [{ code: 'CONNECTOR-1001-500', message: 'x' }], extensions: { errors: [{ code: 'CONNECTOR-2001-500' }] } },
+        statusSummary: {
+          status: 'failed',
+          errors: [{ code: 'CONNECTOR-1001-500', message: 'x' }],
+          extensions: { errors: [{ code: 'CONNECTOR-2001-500' }] },
+        },
       },
       activities: [{ statusSummary: { status: 'failed', errors: [{ code: 'CONNECTOR-1001-500' }] } }],
     };
@@ -29,16 +33,27 @@ describe('toFlowRun', () => {
   });
 
   it('falls back on createdAt, and reads a run that says little', () => {
-    expect(toFlowRun({ id: 'r2', createdAt: 0 })).toEqual({ id: 'r2', startedAt: '1970-01-01T00:00:00.000Z', errorCodes: [] });
+    expect(toFlowRun({ id: 'r2', createdAt: 0 })).toEqual({
+      id: 'r2',
+      startedAt: '1970-01-01T00:00:00.000Z',
+      errorCodes: [],
+    });
     expect(toFlowRun({ name: 'no id' })).toBeUndefined();
     expect(toFlowRun('not a run')).toBeUndefined();
   });
 });
 
 describe('ingestionSince', () => {
-  const reading = (flowId: string, status: string | undefined, startedAt: number, errorCodes: string[] = []): DataflowReading => ({
+  const reading = (
+    flowId: string,
+    status: string | undefined,
+    startedAt: number,
+    errorCodes: string[] = [],
+  ): DataflowReading => ({
     flowId,
-    ...(status ? { lastRun: { id: `${flowId}-run`, status, startedAt: new Date(startedAt).toISOString(), errorCodes } } : {}),
+    ...(status
+      ? { lastRun: { id: `${flowId}-run`, status, startedAt: new Date(startedAt).toISOString(), errorCodes } }
+      : {}),
   });
 
   it('counts the flows whose last run failed since a moment, with their codes once', () => {
@@ -57,7 +72,11 @@ describe('ingestionSince', () => {
 
 describe('nextPageToken', () => {
   it.each([
-    ["SPEC's _links.next.href", { _links: { next: { href: '/connections?continuationToken=abc123&limit=2' } } }, 'abc123'],
+    [
+      "SPEC's _links.next.href",
+      { _links: { next: { href: '/connections?continuationToken=abc123&limit=2' } } },
+      'abc123',
+    ],
     ['a top-level continuationToken', { continuationToken: 'xyz' }, 'xyz'],
     ['no next page', { items: [] }, undefined],
     ['a next link without a token', { _links: { next: { href: '/connections?limit=2' } } }, undefined],
@@ -77,11 +96,30 @@ describe('classifyConnection', () => {
   });
 
   it.each([
-    ['a configured target', item('4CB0C374-D3BB-4557-B139-5712880ADC55', { specName: 'Access Key', params: { s3SessionToken: '<redacted>' } }), 'managed'],
-    ['a session token, masked', item('t1', { specName: 'Access Key', params: { s3AccessKey: 'AKIAX', s3SessionToken: '<redacted>' } }), 'unmanaged-temporary'],
-    ['an STS key id with the token omitted', item('t2', { specName: 'Access Key', params: { s3AccessKey: 'ASIAX' } }), 'unmanaged-temporary'],
+    [
+      'a configured target',
+      item('4CB0C374-D3BB-4557-B139-5712880ADC55', {
+        specName: 'Access Key',
+        params: { s3SessionToken: '<redacted>' },
+      }),
+      'managed',
+    ],
+    [
+      'a session token, masked',
+      item('t1', { specName: 'Access Key', params: { s3AccessKey: 'AKIAX', s3SessionToken: '<redacted>' } }),
+      'unmanaged-temporary',
+    ],
+    [
+      'an STS key id with the token omitted',
+      item('t2', { specName: 'Access Key', params: { s3AccessKey: 'ASIAX' } }),
+      'unmanaged-temporary',
+    ],
     ['long-term keys', item('p1', { specName: 'Access Key', params: { s3AccessKey: 'AKIAX' } }), 'unmanaged-permanent'],
-    ['IAMRole Based', item('r1', { specName: 'IAMRole Based', params: { bucketName: 'b', roleArn: 'arn' } }), 'role-based'],
+    [
+      'IAMRole Based',
+      item('r1', { specName: 'IAMRole Based', params: { bucketName: 'b', roleArn: 'arn' } }),
+      'role-based',
+    ],
   ])('%s is %s', (_name, connection, kind) => {
     expect(classifyConnection(connection, 'prod', managed)?.kind).toBe(kind);
   });
@@ -90,7 +128,10 @@ describe('classifyConnection', () => {
     const found = classifyConnection(
       item(
         't1',
-        { specName: 'Access Key', params: { s3AccessKey: 'ASIAX', s3SecretKey: 'very-secret', bucketName: 'acme', folderPath: 'in' } },
+        {
+          specName: 'Access Key',
+          params: { s3AccessKey: 'ASIAX', s3SecretKey: 'very-secret', bucketName: 'acme', folderPath: 'in' },
+        },
         { name: 'Orders', updatedAt: 0, state: 'enabled' },
       ),
       'prod',
@@ -111,6 +152,8 @@ describe('classifyConnection', () => {
   });
 
   it('leaves out a connection of another source', () => {
-    expect(classifyConnection({ id: 'x', connectionSpec: { id: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' } }, 'prod', managed)).toBeUndefined();
+    expect(
+      classifyConnection({ id: 'x', connectionSpec: { id: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' } }, 'prod', managed),
+    ).toBeUndefined();
   });
 });

@@ -21,7 +21,8 @@ describe('error names', () => {
   it('covers every error class the module exports', () => {
     const classes = Object.values(errors).filter(
       (value): value is typeof errors.RotatorError =>
-        typeof value === 'function' && (value === errors.RotatorError || value.prototype instanceof errors.RotatorError),
+        typeof value === 'function' &&
+        (value === errors.RotatorError || value.prototype instanceof errors.RotatorError),
     );
     expect(new Set(instances.map((error) => error.constructor))).toEqual(new Set(classes));
   });
@@ -43,7 +44,11 @@ describe('isTransientAwsError', () => {
     ['a client timeout', { name: 'TimeoutError' }, true],
     ['AccessDenied', { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }, false],
     ['a validation error', { name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 } }, false],
-    ['rejected credentials', { name: 'InvalidClientTokenId', $fault: 'client', $metadata: { httpStatusCode: 403 } }, false],
+    [
+      'rejected credentials',
+      { name: 'InvalidClientTokenId', $fault: 'client', $metadata: { httpStatusCode: 403 } },
+      false,
+    ],
     ['nothing', undefined, false],
   ])('%s → %s', (_name, error, transient) => {
     expect(errors.isTransientAwsError(error)).toBe(transient);

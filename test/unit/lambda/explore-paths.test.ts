@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FlowServiceError } from '../../../lambda/errors.js';
-import { describeExploreQuery, exploreForms, firstPreviewable, isPathRefusal, listingQuery, previewQuery } from '../../../lambda/explore-paths.js';
+import {
+  describeExploreQuery,
+  exploreForms,
+  firstPreviewable,
+  isPathRefusal,
+  listingQuery,
+  previewQuery,
+} from '../../../lambda/explore-paths.js';
 
 const DECLARED = { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' };
 
@@ -18,7 +25,13 @@ describe('listingQuery', () => {
       { objectType: 'folder', object: '/acme-aep-landing/' },
       's3://acme-aep-landing/',
     ],
-    ['a bucket and folder', DECLARED, 'absolute', { objectType: 'folder', object: '/acme-aep-landing/crm/daily/' }, 's3://acme-aep-landing/crm/daily/'],
+    [
+      'a bucket and folder',
+      DECLARED,
+      'absolute',
+      { objectType: 'folder', object: '/acme-aep-landing/crm/daily/' },
+      's3://acme-aep-landing/crm/daily/',
+    ],
     [
       'a folder written with slashes',
       { bucketName: 'b-1', folderPath: '/crm/daily/' },
@@ -26,7 +39,13 @@ describe('listingQuery', () => {
       { objectType: 'folder', object: '/b-1/crm/daily/' },
       's3://b-1/crm/daily/',
     ],
-    ["relative: the connection's own folder is /", DECLARED, 'relative', { objectType: 'folder', object: '/' }, 's3://acme-aep-landing/crm/daily/'],
+    [
+      "relative: the connection's own folder is /",
+      DECLARED,
+      'relative',
+      { objectType: 'folder', object: '/' },
+      's3://acme-aep-landing/crm/daily/',
+    ],
   ] as const)('%s', (_name, reads, form, query, described) => {
     expect(listingQuery(reads, form)).toEqual(query);
     expect(describeExploreQuery(listingQuery(reads, form), form === 'relative' ? DECLARED : undefined)).toBe(described);
@@ -45,7 +64,13 @@ describe('exploreForms', () => {
 });
 
 describe('previewQuery', () => {
-  const file = (name: string, extra: Record<string, unknown> = {}) => ({ type: 'file', name, path: `/b/in/${name}`, canPreview: true, ...extra });
+  const file = (name: string, extra: Record<string, unknown> = {}) => ({
+    type: 'file',
+    name,
+    path: `/b/in/${name}`,
+    canPreview: true,
+    ...extra,
+  });
 
   it.each([
     ['orders.csv', { fileType: 'delimited' }],
@@ -55,7 +80,12 @@ describe('previewQuery', () => {
     ['part-0001.parquet', { fileType: 'parquet' }],
     ['orders.csv.gz', { fileType: 'delimited', compressionType: 'gzip' }],
   ])('previews %s by its extension', (name, expected) => {
-    expect(previewQuery(file(name))).toEqual({ objectType: 'file', object: `/b/in/${name}`, preview: 'true', ...expected });
+    expect(previewQuery(file(name))).toEqual({
+      objectType: 'file',
+      object: `/b/in/${name}`,
+      preview: 'true',
+      ...expected,
+    });
   });
 
   it.each([
@@ -68,9 +98,18 @@ describe('previewQuery', () => {
   });
 
   it('takes the first file of a listing it can preview, in the path form the listing used', () => {
-    const entries = [{ type: 'folder', name: '2026', path: '/2026/' }, file('notes.md'), { type: 'file', name: 'orders.csv', path: '/orders.csv' }];
+    const entries = [
+      { type: 'folder', name: '2026', path: '/2026/' },
+      file('notes.md'),
+      { type: 'file', name: 'orders.csv', path: '/orders.csv' },
+    ];
 
-    expect(firstPreviewable(entries)).toEqual({ objectType: 'file', object: '/orders.csv', fileType: 'delimited', preview: 'true' });
+    expect(firstPreviewable(entries)).toEqual({
+      objectType: 'file',
+      object: '/orders.csv',
+      fileType: 'delimited',
+      preview: 'true',
+    });
     expect(firstPreviewable([])).toBeUndefined();
   });
 });
@@ -81,9 +120,17 @@ describe('isPathRefusal', () => {
 
   it.each([
     ['a 404', refusal(404, 'not found', '1101-404'), true],
-    ['an invalid path', refusal(400, 'Invalid request: object "/" is not a path this connection can explore', '1100-400'), true],
+    [
+      'an invalid path',
+      refusal(400, 'Invalid request: object "/" is not a path this connection can explore', '1100-400'),
+      true,
+    ],
     ['a 400 with no code and no S3 words', refusal(400, 'Invalid folder path'), true],
-    ["S3's AccessDenied", refusal(400, 'Flow provider error: Amazon S3 answered AccessDenied: Access Denied', '1100-400'), false],
+    [
+      "S3's AccessDenied",
+      refusal(400, 'Flow provider error: Amazon S3 answered AccessDenied: Access Denied', '1100-400'),
+      false,
+    ],
     ['an expired token', refusal(400, 'ExpiredToken: The provided token has expired.', '1100-400'), false],
     ['a KMS refusal', refusal(400, 'KMS.DisabledException: key disabled', '1100-400'), false],
     ['a missing permission', refusal(403, 'no permission', '2118-403'), false],

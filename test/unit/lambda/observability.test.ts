@@ -30,7 +30,11 @@ const failed = (connectionId: string, heldFor?: number): ConnectionResult => ({
   attempts: 1,
 });
 
-function record(metrics: RotatorMetrics, results: readonly ConnectionResult[], run?: { failed: number; everyTarget: boolean }) {
+function record(
+  metrics: RotatorMetrics,
+  results: readonly ConnectionResult[],
+  run?: { failed: number; everyTarget: boolean },
+) {
   const capture = captureOutput();
   try {
     const recorder = new OutcomeRecorder(metrics, () => NOW);
@@ -49,7 +53,11 @@ const dimensionsOf = (document: Record<string, unknown>) =>
 describe('per-connection metrics', () => {
   it('write one document per connection, with its own values, per connection and for the rotator', () => {
     const [a, b] = [randomUUID(), randomUUID()];
-    const metrics = new RotatorMetrics({ rotatorName: 'Prod-RotatorFunction', connectionMetrics: true, targets: [{ connectionId: a }, { connectionId: b }] });
+    const metrics = new RotatorMetrics({
+      rotatorName: 'Prod-RotatorFunction',
+      connectionMetrics: true,
+      targets: [{ connectionId: a }, { connectionId: b }],
+    });
 
     const documents = record(metrics, [rotated(a), failed(b, 600)], { failed: 1, everyTarget: true });
 
@@ -61,7 +69,12 @@ describe('per-connection metrics', () => {
       RotationFailed: 0,
       SecondsUntilCredentialExpiry: 3600,
     });
-    expect(documents[1]).toMatchObject({ connectionId: b, RotationSucceeded: 0, RotationFailed: 1, SecondsUntilCredentialExpiry: 600 });
+    expect(documents[1]).toMatchObject({
+      connectionId: b,
+      RotationSucceeded: 0,
+      RotationFailed: 1,
+      SecondsUntilCredentialExpiry: 600,
+    });
     expect(dimensionsOf(documents[0]!)).toEqual([
       ['service', 'rotator', 'connectionId'],
       ['service', 'rotator'],
@@ -71,7 +84,11 @@ describe('per-connection metrics', () => {
 
   it("carry a connection's failed dataflow runs when its dataflows were read, and nothing of them when they were not", () => {
     const [a, b] = [randomUUID(), randomUUID()];
-    const metrics = new RotatorMetrics({ rotatorName: 'r', connectionMetrics: true, targets: [{ connectionId: a }, { connectionId: b }] });
+    const metrics = new RotatorMetrics({
+      rotatorName: 'r',
+      connectionMetrics: true,
+      targets: [{ connectionId: a }, { connectionId: b }],
+    });
 
     const documents = record(metrics, [{ ...rotated(a), dataflows: 3, dataflowRunsFailed: 2 }, rotated(b)]);
 
@@ -99,7 +116,11 @@ describe('per-connection metrics', () => {
 
   it('give a dry run only what the connection holds, and a skipped connection nothing', () => {
     const [a, b] = [randomUUID(), randomUUID()];
-    const metrics = new RotatorMetrics({ rotatorName: 'r', connectionMetrics: true, targets: [{ connectionId: a }, { connectionId: b }] });
+    const metrics = new RotatorMetrics({
+      rotatorName: 'r',
+      connectionMetrics: true,
+      targets: [{ connectionId: a }, { connectionId: b }],
+    });
 
     const documents = record(metrics, [
       { ...failed(a, 900), status: 'dry-run' },
@@ -133,12 +154,21 @@ describe('per-connection metrics', () => {
 describe('aggregate metrics only (CONNECTION_METRICS=false)', () => {
   it('write one document per run without connectionId: 1 per rotation and per failure, and a 0 after a clean run of every target', () => {
     const [a, b] = [randomUUID(), randomUUID()];
-    const metrics = new RotatorMetrics({ rotatorName: 'r', connectionMetrics: false, targets: [{ connectionId: a }, { connectionId: b }] });
+    const metrics = new RotatorMetrics({
+      rotatorName: 'r',
+      connectionMetrics: false,
+      targets: [{ connectionId: a }, { connectionId: b }],
+    });
 
     const [withFailure] = record(metrics, [rotated(a), failed(b)], { failed: 1, everyTarget: true });
     const [clean] = record(metrics, [rotated(a), rotated(b)], { failed: 0, everyTarget: true });
 
-    expect(withFailure).toMatchObject({ RotationSucceeded: 1, RotationFailed: 1, SecondsUntilCredentialExpiry: [3600, 0], rotator: 'r' });
+    expect(withFailure).toMatchObject({
+      RotationSucceeded: 1,
+      RotationFailed: 1,
+      SecondsUntilCredentialExpiry: [3600, 0],
+      rotator: 'r',
+    });
     expect(withFailure).not.toHaveProperty('connectionId');
     expect(dimensionsOf(withFailure!)).toEqual([['service', 'rotator']]);
     expect(clean).toMatchObject({ RotationSucceeded: [1, 1], RotationFailed: 0 });

@@ -13,13 +13,22 @@ describe('parseRotationRequest', () => {
       manual: true,
       reportUnknown: true,
     });
-    expect(parseRotationRequest({ connectionIds: [ID], unknownConnections: 'reject' })).toEqual({ connectionIds: [ID], dryRun: false, manual: true });
-    expect(() => parseRotationRequest({ connectionIds: [ID], unknownConnections: 'ignore' })).toThrow('unknownConnections: must be "reject" or "report"');
+    expect(parseRotationRequest({ connectionIds: [ID], unknownConnections: 'reject' })).toEqual({
+      connectionIds: [ID],
+      dryRun: false,
+      manual: true,
+    });
+    expect(() => parseRotationRequest({ connectionIds: [ID], unknownConnections: 'ignore' })).toThrow(
+      'unknownConnections: must be "reject" or "report"',
+    );
   });
 
   it.each([
     ['an EventBridge Scheduler event', { 'detail-type': 'Scheduled Event', source: 'aws.scheduler', detail: {} }],
-    ['an EventBridge rule event', { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [] }],
+    [
+      'an EventBridge rule event',
+      { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [] },
+    ],
     ['no payload', undefined],
     ['null', null],
     ['an empty object', {}],
@@ -29,7 +38,11 @@ describe('parseRotationRequest', () => {
   });
 
   it('reads a manual request for some connections', () => {
-    expect(parseRotationRequest({ connectionIds: [ID], dryRun: true })).toEqual({ connectionIds: [ID], dryRun: true, manual: true });
+    expect(parseRotationRequest({ connectionIds: [ID], dryRun: true })).toEqual({
+      connectionIds: [ID],
+      dryRun: true,
+      manual: true,
+    });
   });
 
   it('reads a manual dry run of every target', () => {
@@ -51,7 +64,10 @@ describe('parseRotationRequest', () => {
     [{ connectionIds: [] }, 'connectionIds: must list at least one connection id'],
     [{ connectionIds: [ID, ID.toUpperCase()] }, `connectionIds: lists ${ID.toUpperCase()} more than once`],
     [{ dryRun: 'yes' }, 'dryRun: must be true or false'],
-    [{ dryRun: true, connectionId: ID }, 'unknown field(s) connectionId; allowed: connectionIds, dryRun, unknownConnections, caller'],
+    [
+      { dryRun: true, connectionId: ID },
+      'unknown field(s) connectionId; allowed: connectionIds, dryRun, unknownConnections, caller',
+    ],
     [{ connectionIds: Array.from({ length: 5001 }, () => ID) }, 'connectionIds: must list at most 5000'],
   ])('rejects %j naming the field', (event, expected) => {
     expect(() => parseRotationRequest(event)).toThrow(RequestValidationError);
@@ -68,7 +84,9 @@ describe('parseInvocation', () => {
   });
 
   it("reads a discover request, of the sandboxes named (once each) or, with none, the targets' own", () => {
-    expect(parseInvocation({ inspect: true, discover: true, sandboxes: ['prod', 'dev', 'prod'], dryRun: true }).request).toMatchObject({
+    expect(
+      parseInvocation({ inspect: true, discover: true, sandboxes: ['prod', 'dev', 'prod'], dryRun: true }).request,
+    ).toMatchObject({
       discover: ['prod', 'dev'],
     });
     expect(parseInvocation({ inspect: true, discover: true }).request).toMatchObject({ discover: [] });
@@ -78,7 +96,11 @@ describe('parseInvocation', () => {
     for (const event of [{ discover: true }, { sandboxes: ['prod'] }, { probe: true }, { targetsOnly: true }]) {
       expect(() => parseInvocation(event), JSON.stringify(event)).toThrow(RequestValidationError);
     }
-    expect(() => parseInvocation({ inspect: true, sandboxes: ['prod'] })).toThrow('sandboxes: only with "discover": true');
-    expect(() => parseInvocation({ inspect: true, discover: true, sandboxes: ['Prod_1'] })).toThrow('must be a sandbox name');
+    expect(() => parseInvocation({ inspect: true, sandboxes: ['prod'] })).toThrow(
+      'sandboxes: only with "discover": true',
+    );
+    expect(() => parseInvocation({ inspect: true, discover: true, sandboxes: ['Prod_1'] })).toThrow(
+      'must be a sandbox name',
+    );
   });
 });

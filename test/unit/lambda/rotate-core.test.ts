@@ -18,7 +18,10 @@ function connection(overrides: Partial<BaseConnection> = {}): BaseConnection {
     id: 'c1',
     etag: '"1400dd53-0000-0200-0000-5f3f23450000"',
     connectionSpec: { id: S3_CONNECTION_SPEC_ID, version: '1.0' },
-    auth: { specName: 'Access Key', params: { s3AccessKey: 'ASIAOLD', s3SecretKey: '***', s3SessionToken: '***', bucketName: 'b' } },
+    auth: {
+      specName: 'Access Key',
+      params: { s3AccessKey: 'ASIAOLD', s3SecretKey: '***', s3SessionToken: '***', bucketName: 'b' },
+    },
     ...overrides,
   };
 }
@@ -48,8 +51,18 @@ describe('checkRotatable', () => {
   });
 
   it.each([
-    ['another source', connection({ connectionSpec: { id: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' } }), 'wrong-connection-spec', 'not the Amazon S3 spec'],
-    ['no connection spec', connection({ connectionSpec: undefined }), 'wrong-connection-spec', 'connection spec (none)'],
+    [
+      'another source',
+      connection({ connectionSpec: { id: 'b7bf2577-4520-42c9-bae9-cad01560f7bc' } }),
+      'wrong-connection-spec',
+      'not the Amazon S3 spec',
+    ],
+    [
+      'no connection spec',
+      connection({ connectionSpec: undefined }),
+      'wrong-connection-spec',
+      'connection spec (none)',
+    ],
     [
       'IAMRole Based auth',
       connection({ auth: { specName: 'IAMRole Based', params: { bucketName: 'b' } } }),
@@ -78,6 +91,8 @@ describe('role session naming', () => {
   });
 
   it('derives the assumed-role ARN STS will report, including role paths', () => {
-    expect(assumedRoleArn('arn:aws:iam::123456789012:role/path/to/ingest', 's')).toBe('arn:aws:sts::123456789012:assumed-role/ingest/s');
+    expect(assumedRoleArn('arn:aws:iam::123456789012:role/path/to/ingest', 's')).toBe(
+      'arn:aws:sts::123456789012:assumed-role/ingest/s',
+    );
   });
 });

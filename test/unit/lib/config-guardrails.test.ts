@@ -26,7 +26,8 @@ describe('guardrail keys', () => {
   it('are absent unless configured, so existing configurations parse as before', () => {
     const config = parseRotatorConfig(rawSampleConfig());
 
-    for (const key of ['permissionsBoundaryArn', 'tags', 'encryptionKeyArn', 'vpc', 'secretReaders']) expect(config).not.toHaveProperty(key);
+    for (const key of ['permissionsBoundaryArn', 'tags', 'encryptionKeyArn', 'vpc', 'secretReaders'])
+      expect(config).not.toHaveProperty(key);
   });
 
   it('are taken as written', () => {
@@ -94,14 +95,22 @@ describe('guardrail keys', () => {
       { tags: { 'aws:cost-center': '4711' } },
       'tags: key "aws:cost-center" starts with "aws:", which AWS keeps for its own tags; choose another key',
     ],
-    ['a tag key starts with AWS: in capitals', { tags: { 'AWS:owner': 'x' } }, 'tags: key "AWS:owner" starts with "aws:"'],
+    [
+      'a tag key starts with AWS: in capitals',
+      { tags: { 'AWS:owner': 'x' } },
+      'tags: key "AWS:owner" starts with "aws:"',
+    ],
     [
       'a tag key has a character AWS rejects',
       { tags: { 'team#1': 'data' } },
       'tags: key "team#1" has "#", which AWS does not allow in tags (letters, digits, spaces and _ . : / = + - @)',
     ],
     ['a tag key is empty', { tags: { '': 'x' } }, 'tags: key "" has 0 characters; AWS allows 1 to 128'],
-    ['a tag key is longer than 128 characters', { tags: { ['k'.repeat(129)]: 'x' } }, `tags: key "${'k'.repeat(129)}" has 129 characters; AWS allows 1 to 128`],
+    [
+      'a tag key is longer than 128 characters',
+      { tags: { ['k'.repeat(129)]: 'x' } },
+      `tags: key "${'k'.repeat(129)}" has 129 characters; AWS allows 1 to 128`,
+    ],
     [
       'a tag value has a character AWS rejects',
       { tags: { owner: 'ops, data' } },
@@ -134,7 +143,11 @@ describe('guardrail keys', () => {
       { vpc: { subnetIds: [SUBNET], securityGroupIds: ['aep-rotator'] } },
       'vpc.securityGroupIds[0]: "aep-rotator" is not a security group id (sg- and 8 or 17 hex digits)',
     ],
-    ['a subnet is listed twice', { vpc: { subnetIds: [SUBNET, SUBNET], securityGroupIds: ['sg-01234567'] } }, `vpc.subnetIds[1]: "${SUBNET}" is listed twice`],
+    [
+      'a subnet is listed twice',
+      { vpc: { subnetIds: [SUBNET, SUBNET], securityGroupIds: ['sg-01234567'] } },
+      `vpc.subnetIds[1]: "${SUBNET}" is listed twice`,
+    ],
     [
       'no security group is given',
       { vpc: { subnetIds: [SUBNET], securityGroupIds: [] } },
@@ -142,7 +155,12 @@ describe('guardrail keys', () => {
     ],
     [
       'more than 16 subnets are given',
-      { vpc: { subnetIds: Array.from({ length: 17 }, (_, index) => `subnet-${String(index).padStart(8, '0')}`), securityGroupIds: ['sg-01234567'] } },
+      {
+        vpc: {
+          subnetIds: Array.from({ length: 17 }, (_, index) => `subnet-${String(index).padStart(8, '0')}`),
+          securityGroupIds: ['sg-01234567'],
+        },
+      },
       'vpc.subnetIds: lists 17; Lambda takes 1 to 16 subnets',
     ],
     ['security groups are missing', { vpc: { subnetIds: [SUBNET] } }, 'vpc.securityGroupIds: is required'],
@@ -151,7 +169,11 @@ describe('guardrail keys', () => {
       { vpc: { vpcId: 'vpc-01234567', subnetIds: [SUBNET], securityGroupIds: ['sg-01234567'] } },
       'vpc: unknown field(s) vpcId; allowed: subnetIds, securityGroupIds',
     ],
-    ['vpc is a subnet id', { vpc: SUBNET }, `vpc: "${SUBNET}" is not an object: { "subnetIds": ["subnet-..."], "securityGroupIds": ["sg-..."] }`],
+    [
+      'vpc is a subnet id',
+      { vpc: SUBNET },
+      `vpc: "${SUBNET}" is not an object: { "subnetIds": ["subnet-..."], "securityGroupIds": ["sg-..."] }`,
+    ],
     [
       'a secret reader is an assumed-role session',
       { secretReaders: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] },
@@ -210,7 +232,10 @@ describe('partitions', () => {
 
   it('refuses a partition AWS does not have, for a key as for a role', () => {
     expect(() =>
-      parseRotatorConfig({ ...rawSampleConfig(), encryptionKeyArn: 'arn:aws-moon:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' }),
+      parseRotatorConfig({
+        ...rawSampleConfig(),
+        encryptionKeyArn: 'arn:aws-moon:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      }),
     ).toThrow(/encryptionKeyArn: /);
   });
 });

@@ -52,7 +52,11 @@ describe('parseRotatorConfig refusals', () => {
       sample((raw) => (raw.schedule = 'cron(0 * ? * MON-FRI *)')),
       'schedule: "cron(0 * ? * MON-FRI *)" does not run every day, so the gap between runs cannot be checked',
     ],
-    ['the schedule runs once', sample((raw) => (raw.schedule = 'at(2030-01-01T00:00:00)')), 'schedule: "at(2030-01-01T00:00:00)" is not a repeating schedule'],
+    [
+      'the schedule runs once',
+      sample((raw) => (raw.schedule = 'at(2030-01-01T00:00:00)')),
+      'schedule: "at(2030-01-01T00:00:00)" is not a repeating schedule',
+    ],
     [
       'a bucket name is shaped like an IP address',
       sample((raw) => ((raw.targets[0]!.createRole as Record<string, unknown>).bucketName = '192.168.10.1')),
@@ -120,9 +124,21 @@ describe('parseRotatorConfig refusals', () => {
       sample((raw) => (raw.targets[1]!.connectionId = 'conn-1')),
       'targets[1].connectionId: must be a Flow Service connection id',
     ],
-    ['a sandbox name has upper case', sample((raw) => (raw.targets[1]!.sandboxName = 'Prod')), 'targets[1].sandboxName: must be a sandbox name'],
-    ['a sandbox name is missing', sample((raw) => delete raw.targets[1]!.sandboxName), 'targets[1].sandboxName: is required'],
-    ['a role ARN is malformed', sample((raw) => (raw.targets[1]!.roleArn = 'aep-web-events-reader')), 'targets[1].roleArn: must be an IAM role ARN'],
+    [
+      'a sandbox name has upper case',
+      sample((raw) => (raw.targets[1]!.sandboxName = 'Prod')),
+      'targets[1].sandboxName: must be a sandbox name',
+    ],
+    [
+      'a sandbox name is missing',
+      sample((raw) => delete raw.targets[1]!.sandboxName),
+      'targets[1].sandboxName: is required',
+    ],
+    [
+      'a role ARN is malformed',
+      sample((raw) => (raw.targets[1]!.roleArn = 'aep-web-events-reader')),
+      'targets[1].roleArn: must be an IAM role ARN',
+    ],
     [
       'a duration is not a whole number',
       sample((raw) => (raw.targets[1]!.durationSeconds = 1800.5)),
@@ -148,7 +164,11 @@ describe('parseRotatorConfig refusals', () => {
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme-s3alias' }),
       'targets[0].bucketName: "acme-s3alias" ends with "-s3alias"',
     ],
-    ['a folder path names no bucket', single({ roleArn: 'arn:aws:iam::123456789012:role/r', folderPath: 'crm' }), 'targets[0].folderPath: needs bucketName'],
+    [
+      'a folder path names no bucket',
+      single({ roleArn: 'arn:aws:iam::123456789012:role/r', folderPath: 'crm' }),
+      'targets[0].folderPath: needs bucketName',
+    ],
     [
       'a GetSessionToken target names a bucket',
       single({ userCredentialsSecret: 'u', bucketName: 'acme' }),
@@ -166,7 +186,12 @@ describe('parseRotatorConfig refusals', () => {
     ],
     [
       'a get-federation-token target names a role',
-      single({ method: 'get-federation-token', roleArn: 'arn:aws:iam::123456789012:role/r', userCredentialsSecret: 'u', bucketName: 'acme' }),
+      single({
+        method: 'get-federation-token',
+        roleArn: 'arn:aws:iam::123456789012:role/r',
+        userCredentialsSecret: 'u',
+        bucketName: 'acme',
+      }),
       'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
     ],
     [
@@ -181,7 +206,12 @@ describe('parseRotatorConfig refusals', () => {
     ],
     [
       'a GetFederationToken target lasts more than 36 hours',
-      single({ method: 'get-federation-token', userCredentialsSecret: 'u', bucketName: 'acme', durationSeconds: 129_601 }),
+      single({
+        method: 'get-federation-token',
+        userCredentialsSecret: 'u',
+        bucketName: 'acme',
+        durationSeconds: 129_601,
+      }),
       'targets[0].durationSeconds: 129601 is outside 900 to 129600, the range GetFederationToken accepts',
     ],
     [
@@ -206,10 +236,26 @@ describe('parseRotatorConfig refusals', () => {
     ],
     ['there are no targets', sample((raw) => (raw.targets = [])), 'targets: must list at least one target'],
     ['targets are missing', sample((raw) => delete (raw as Record<string, unknown>).targets), 'targets: is required'],
-    ['the alarm e-mail is malformed', sample((raw) => (raw.alarmEmail = 'ops')), 'alarmEmail: must be an e-mail address'],
-    ['the alarm topic is not an SNS ARN', sample((raw) => (raw.alarmTopicArn = 'ops-alarms')), 'alarmTopicArn: must be an SNS topic ARN'],
-    ['the ticket topic is not an SNS ARN', sample((raw) => (raw.ticketTopicArn = 'ops-tickets')), 'ticketTopicArn: must be an SNS topic ARN'],
-    ['connectionMetrics is not a boolean', sample((raw) => (raw.connectionMetrics = 'off')), 'connectionMetrics: must be true or false'],
+    [
+      'the alarm e-mail is malformed',
+      sample((raw) => (raw.alarmEmail = 'ops')),
+      'alarmEmail: must be an e-mail address',
+    ],
+    [
+      'the alarm topic is not an SNS ARN',
+      sample((raw) => (raw.alarmTopicArn = 'ops-alarms')),
+      'alarmTopicArn: must be an SNS topic ARN',
+    ],
+    [
+      'the ticket topic is not an SNS ARN',
+      sample((raw) => (raw.ticketTopicArn = 'ops-tickets')),
+      'ticketTopicArn: must be an SNS topic ARN',
+    ],
+    [
+      'connectionMetrics is not a boolean',
+      sample((raw) => (raw.connectionMetrics = 'off')),
+      'connectionMetrics: must be true or false',
+    ],
     [
       'the Adobe secret id is malformed',
       sample((raw) => (raw.adobeCredentialsSecret = 'arn:aws:s3:::bucket')),
@@ -217,10 +263,16 @@ describe('parseRotatorConfig refusals', () => {
     ],
     [
       'a secret KMS key is not a key ARN',
-      sample((raw) => (raw.targets[2]!.userCredentialsSecret = { secretId: 'u', kmsKeyArn: 'alias/aws/secretsmanager' })),
+      sample(
+        (raw) => (raw.targets[2]!.userCredentialsSecret = { secretId: 'u', kmsKeyArn: 'alias/aws/secretsmanager' }),
+      ),
       'targets[2].userCredentialsSecret.kmsKeyArn: must be a KMS key ARN',
     ],
-    ['concurrency is out of range', sample((raw) => (raw.concurrency = 65)), 'concurrency: 65 is not a whole number from 1 to 64'],
+    [
+      'concurrency is out of range',
+      sample((raw) => (raw.concurrency = 65)),
+      'concurrency: 65 is not a whole number from 1 to 64',
+    ],
     [
       'the memory size is below Lambda’s 128 MB',
       sample((raw) => (raw.memorySize = 100)),
@@ -231,9 +283,21 @@ describe('parseRotatorConfig refusals', () => {
       sample((raw) => (raw.memorySize = 10_241)),
       'memorySize: 10241 is not a whole number of MB from 128 to 10240',
     ],
-    ['the memory size is not a whole number', sample((raw) => (raw.memorySize = 256.5)), 'memorySize: 256.5 is not a whole number of MB from 128 to 10240'],
-    ['the memory size is not a number', sample((raw) => (raw.memorySize = '1769')), 'memorySize: must be a whole number of MB from 128 to 10240'],
-    ['reserveConcurrency is not a boolean', sample((raw) => (raw.reserveConcurrency = 'no')), 'reserveConcurrency: must be true or false'],
+    [
+      'the memory size is not a whole number',
+      sample((raw) => (raw.memorySize = 256.5)),
+      'memorySize: 256.5 is not a whole number of MB from 128 to 10240',
+    ],
+    [
+      'the memory size is not a number',
+      sample((raw) => (raw.memorySize = '1769')),
+      'memorySize: must be a whole number of MB from 128 to 10240',
+    ],
+    [
+      'reserveConcurrency is not a boolean',
+      sample((raw) => (raw.reserveConcurrency = 'no')),
+      'reserveConcurrency: must be true or false',
+    ],
     [
       'the log retention is not a CloudWatch period',
       sample((raw) => (raw.logRetentionDays = 100)),
@@ -244,8 +308,16 @@ describe('parseRotatorConfig refusals', () => {
       sample((raw) => (raw.flowServiceUrl = 'http://platform.adobe.io')),
       'flowServiceUrl: must use https://',
     ],
-    ['the account id is malformed', sample((raw) => (raw.account = '1234')), 'account: must be a 12-digit AWS account id'],
-    ['the stack name is not a CloudFormation name', sample((raw) => (raw.stackName = 'aep_rotator')), 'stackName: must be a CloudFormation stack name'],
+    [
+      'the account id is malformed',
+      sample((raw) => (raw.account = '1234')),
+      'account: must be a 12-digit AWS account id',
+    ],
+    [
+      'the stack name is not a CloudFormation name',
+      sample((raw) => (raw.stackName = 'aep_rotator')),
+      'stackName: must be a CloudFormation stack name',
+    ],
     [
       'the expiry alarm threshold would let a stuck connection expire before the alarm fires',
       sample((raw) => (raw.expiryAlarmThresholdSeconds = 1200)),

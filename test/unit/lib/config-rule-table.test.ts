@@ -6,10 +6,23 @@ import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, parseRotatorConfig } from '../../../lib/config/config.js';
 import { SCHEDULE_DOORS, scheduleVerdict } from '../../../core/schedule-rules.js';
 import { configWarnings } from '../../../lib/config/config.js';
-import { CASE_ID, CASE_ROLE, TARGET_DOORS, TARGET_RULE_CASES, tableLines, UNNARROWED_CASES, warningLines, type TargetCase } from '../../support/index.js';
+import {
+  CASE_ID,
+  CASE_ROLE,
+  TARGET_DOORS,
+  TARGET_RULE_CASES,
+  tableLines,
+  UNNARROWED_CASES,
+  warningLines,
+  type TargetCase,
+} from '../../support/index.js';
 
 /** @param schedule by default one every lifetime allows, so only the target's own problems are listed. */
-function problemsOf(target: TargetCase, schedule = 'rate(5 minutes)', extra: Record<string, unknown> = {}): readonly string[] {
+function problemsOf(
+  target: TargetCase,
+  schedule = 'rate(5 minutes)',
+  extra: Record<string, unknown> = {},
+): readonly string[] {
   try {
     parseRotatorConfig({ schedule, targets: [target], ...extra });
   } catch (error) {
@@ -67,9 +80,14 @@ describe('the cdk.json door, for the fixed names', () => {
 
 describe('the cdk.json door, for schedules', () => {
   it('refuses a schedule too slow for the shortest lifetime in the schedule rules’ words, naming durationSeconds', () => {
-    const expected = scheduleVerdict({ schedule: 'rate(1 hour)', lifetimes: [3600], concurrency: 8 }, SCHEDULE_DOORS.config).problems;
+    const expected = scheduleVerdict(
+      { schedule: 'rate(1 hour)', lifetimes: [3600], concurrency: 8 },
+      SCHEDULE_DOORS.config,
+    ).problems;
 
     expect(expected).toHaveLength(1);
-    expect(problemsOf({ connectionId: CASE_ID, sandboxName: 'prod', roleArn: CASE_ROLE }, 'rate(1 hour)')).toEqual(expected);
+    expect(problemsOf({ connectionId: CASE_ID, sandboxName: 'prod', roleArn: CASE_ROLE }, 'rate(1 hour)')).toEqual(
+      expected,
+    );
   });
 });

@@ -4,15 +4,33 @@
  */
 import { describe, expect, it } from 'vitest';
 import { configWarnings, loadRotatorConfig, parseRotatorConfig } from '../../../lib/config/config.js';
-import { CONFIG_TEST_ID as ID, configProblems as problemsOf, editedSample as sample, rawSampleConfig, singleTarget as single } from '../../support/index.js';
+import {
+  CONFIG_TEST_ID as ID,
+  configProblems as problemsOf,
+  editedSample as sample,
+  rawSampleConfig,
+  singleTarget as single,
+} from '../../support/index.js';
 
 describe('parseRotatorConfig', () => {
   it('accepts the sample committed in cdk.json', () => {
     const config = parseRotatorConfig(rawSampleConfig());
 
-    expect(config.targets.map(({ method }) => method)).toEqual(['assume-role-chained', 'assume-role-chained', 'get-federation-token']);
-    expect(config.targets[0]!.createRole).toEqual({ bucketName: 'acme-aep-landing', folderPath: 'crm/daily', bucketAccount: '123456789012' });
-    expect(config.targets[1]).toMatchObject({ bucketName: 'acme-web-events', folderPath: 'aep', bucketAccount: '123456789012' });
+    expect(config.targets.map(({ method }) => method)).toEqual([
+      'assume-role-chained',
+      'assume-role-chained',
+      'get-federation-token',
+    ]);
+    expect(config.targets[0]!.createRole).toEqual({
+      bucketName: 'acme-aep-landing',
+      folderPath: 'crm/daily',
+      bucketAccount: '123456789012',
+    });
+    expect(config.targets[1]).toMatchObject({
+      bucketName: 'acme-web-events',
+      folderPath: 'aep',
+      bucketAccount: '123456789012',
+    });
     expect(config.targets[2]!.userCredentialsSecret).toEqual({ secretId: 'aep-s3-rotator/dev-ingest-user' });
     expect(config.targets[2]!.bucketName).toBe('acme-dev-ingest');
     // Every target of the sample is narrowed to what Adobe reads, its bucket's owner pinned.
@@ -43,7 +61,15 @@ describe('parseRotatorConfig', () => {
       requireNarrowedCredentials: false,
       connectionMetrics: true,
       targetsDelivery: 'auto',
-      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 3600, method: 'assume-role-chained' }],
+      targets: [
+        {
+          connectionId: ID,
+          sandboxName: 'prod',
+          roleArn: 'arn:aws:iam::123456789012:role/r',
+          durationSeconds: 3600,
+          method: 'assume-role-chained',
+        },
+      ],
     });
   });
 
@@ -55,20 +81,32 @@ describe('parseRotatorConfig', () => {
 
   it('takes an expiry alarm threshold and a runbook URL, and leaves both out by default', () => {
     const config = parseRotatorConfig(
-      sample((raw) => Object.assign(raw, { expiryAlarmThresholdSeconds: 2400, runbookUrl: 'https://wiki.example.com/rotator-runbook' })),
+      sample((raw) =>
+        Object.assign(raw, {
+          expiryAlarmThresholdSeconds: 2400,
+          runbookUrl: 'https://wiki.example.com/rotator-runbook',
+        }),
+      ),
     );
 
-    expect(config).toMatchObject({ expiryAlarmThresholdSeconds: 2400, runbookUrl: 'https://wiki.example.com/rotator-runbook' });
+    expect(config).toMatchObject({
+      expiryAlarmThresholdSeconds: 2400,
+      runbookUrl: 'https://wiki.example.com/rotator-runbook',
+    });
     expect(parseRotatorConfig(rawSampleConfig())).not.toHaveProperty('expiryAlarmThresholdSeconds');
   });
 
   it('takes a fixed function role name', () => {
-    expect(parseRotatorConfig(sample((raw) => (raw.functionRoleName = 'aep-s3-rotator@prod.eu-1'))).functionRoleName).toBe('aep-s3-rotator@prod.eu-1');
+    expect(
+      parseRotatorConfig(sample((raw) => (raw.functionRoleName = 'aep-s3-rotator@prod.eu-1'))).functionRoleName,
+    ).toBe('aep-s3-rotator@prod.eu-1');
   });
 
   it('accepts 15-minute credentials rotated every 5 minutes, the alarm threshold just fitting', () => {
     expect(() =>
-      parseRotatorConfig(single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(5 minutes)' })),
+      parseRotatorConfig(
+        single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(5 minutes)' }),
+      ),
     ).not.toThrow();
   });
 
@@ -89,17 +127,33 @@ describe('parseRotatorConfig', () => {
       ],
     });
 
-    expect(config.adobeCredentialsSecret).toEqual({ secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/adobe-Ab12Cd' });
+    expect(config.adobeCredentialsSecret).toEqual({
+      secretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/adobe-Ab12Cd',
+    });
     expect(config.targets[0]!.createRole!.folderPath).toBe('a/b');
-    expect(config.targets[1]!.userCredentialsSecret).toEqual({ secretId: 'u', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k-1' });
+    expect(config.targets[1]!.userCredentialsSecret).toEqual({
+      secretId: 'u',
+      kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k-1',
+    });
   });
 
   it('chooses the STS call from the fields of each target', () => {
     const config = parseRotatorConfig({
       schedule: 'rate(5 minutes)',
       targets: [
-        { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', userCredentialsSecret: 'u', durationSeconds: 43_200 },
-        { connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', userCredentialsSecret: 'u', durationSeconds: 129_600 },
+        {
+          connectionId: ID,
+          sandboxName: 'prod',
+          roleArn: 'arn:aws:iam::123456789012:role/r',
+          userCredentialsSecret: 'u',
+          durationSeconds: 43_200,
+        },
+        {
+          connectionId: '1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b',
+          sandboxName: 'prod',
+          userCredentialsSecret: 'u',
+          durationSeconds: 129_600,
+        },
       ],
     });
 
@@ -119,7 +173,13 @@ describe('parseRotatorConfig', () => {
           bucketName: 'acme',
           durationSeconds: 129_600,
         },
-        { connectionId: '2b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn: role, userCredentialsSecret: 'u', method: 'assume-role' },
+        {
+          connectionId: '2b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b',
+          sandboxName: 'prod',
+          roleArn: role,
+          userCredentialsSecret: 'u',
+          method: 'assume-role',
+        },
       ],
     });
 
@@ -132,7 +192,8 @@ describe('parseRotatorConfig', () => {
 
   it('refuses the folder whose session policy would pass 2048 characters, naming folderPath, and accepts one character less', () => {
     const role = 'arn:aws:iam::123456789012:role/r';
-    const target = (length: number) => single({ roleArn: role, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) });
+    const target = (length: number) =>
+      single({ roleArn: role, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) });
     let fits = 400;
     while (
       (() => {
@@ -148,7 +209,9 @@ describe('parseRotatorConfig', () => {
 
     expect(fits).toBeGreaterThan(400);
     expect(problemsOf(target(fits + 1))).toEqual([
-      expect.stringMatching(/^targets\[0\]\.folderPath: "f+" makes the session policy 20\d\d characters long, above the 2048 STS accepts/),
+      expect.stringMatching(
+        /^targets\[0\]\.folderPath: "f+" makes the session policy 20\d\d characters long, above the 2048 STS accepts/,
+      ),
     ]);
   });
 
@@ -169,7 +232,9 @@ describe('parseRotatorConfig', () => {
   });
 
   it('prints the problems under the source of the configuration', () => {
-    expect(() => parseRotatorConfig(single({}))).toThrow(/^Invalid rotator configuration \(cdk.json context "rotator"\):\n {2}- targets\[0\]: needs roleArn/);
+    expect(() => parseRotatorConfig(single({}))).toThrow(
+      /^Invalid rotator configuration \(cdk.json context "rotator"\):\n {2}- targets\[0\]: needs roleArn/,
+    );
   });
 });
 
@@ -187,16 +252,37 @@ describe('loadRotatorConfig', () => {
   it('prefers the file named by rotatorConfigFile and names it in problems', () => {
     const files: Record<string, string> = { 'prod.json': JSON.stringify(single({})) };
 
-    expect(() => loadRotatorConfig(context({ rotator: rawSampleConfig(), rotatorConfigFile: 'prod.json' }), (path) => files[path]!)).toThrow(
+    expect(() =>
+      loadRotatorConfig(
+        context({ rotator: rawSampleConfig(), rotatorConfigFile: 'prod.json' }),
+        (path) => files[path]!,
+      ),
+    ).toThrow(
       'Invalid rotator configuration (file "prod.json" (context "rotatorConfigFile")):\n  - targets[0]: needs roleArn',
     );
   });
 
   it.each([
-    ['the configuration is missing', {}, 'rotator: is required; add it to the "context" of cdk.json, or pass -c rotatorConfigFile=<file.json>'],
-    ['the configuration file cannot be read', { rotatorConfigFile: 'missing.json' }, 'rotatorConfigFile: cannot read "missing.json" (ENOENT)'],
-    ['the configuration file is not JSON', { rotatorConfigFile: 'broken.json' }, 'rotatorConfigFile: broken.json:1:2: is not valid JSON ('],
-    ['the -c rotator string is not JSON', { rotator: '{targets:' }, 'rotator: is a string but not valid JSON: at 1:2, '],
+    [
+      'the configuration is missing',
+      {},
+      'rotator: is required; add it to the "context" of cdk.json, or pass -c rotatorConfigFile=<file.json>',
+    ],
+    [
+      'the configuration file cannot be read',
+      { rotatorConfigFile: 'missing.json' },
+      'rotatorConfigFile: cannot read "missing.json" (ENOENT)',
+    ],
+    [
+      'the configuration file is not JSON',
+      { rotatorConfigFile: 'broken.json' },
+      'rotatorConfigFile: broken.json:1:2: is not valid JSON (',
+    ],
+    [
+      'the -c rotator string is not JSON',
+      { rotator: '{targets:' },
+      'rotator: is a string but not valid JSON: at 1:2, ',
+    ],
   ])('fails when %s', (_name, values, expected) => {
     const readFile = (path: string) => {
       if (path === 'broken.json') return '{';
@@ -219,7 +305,11 @@ describe('configWarnings', () => {
           bucketName: 'acme',
           bucketAccount: '123456789012',
         },
-        { connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', createRole: { bucketName: 'acme', bucketAccount: '123456789012' } },
+        {
+          connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b',
+          sandboxName: 'prod',
+          createRole: { bucketName: 'acme', bucketAccount: '123456789012' },
+        },
       ],
     });
 
@@ -234,18 +324,35 @@ describe('configWarnings', () => {
     const config = parseRotatorConfig({
       connectionMetrics: false,
       ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets',
-      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme', bucketAccount: '123456789012' }],
+      targets: [
+        {
+          connectionId: ID,
+          sandboxName: 'prod',
+          roleArn: 'arn:aws:iam::123456789012:role/r',
+          bucketName: 'acme',
+          bucketAccount: '123456789012',
+        },
+      ],
     });
 
-    expect(config).toMatchObject({ connectionMetrics: false, ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets' });
-    expect(configWarnings(config)).toEqual([expect.stringMatching(/^connectionMetrics: false: metrics carry no connectionId: .*notifies no one/)]);
+    expect(config).toMatchObject({
+      connectionMetrics: false,
+      ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops-tickets',
+    });
+    expect(configWarnings(config)).toEqual([
+      expect.stringMatching(/^connectionMetrics: false: metrics carry no connectionId: .*notifies no one/),
+    ]);
   });
 
   it("warns for each narrowed target whose bucket's owner is not pinned, at the field that pins it", () => {
     const config = parseRotatorConfig({
       targets: [
         { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme' },
-        { connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', createRole: { bucketName: 'acme-aep' } },
+        {
+          connectionId: '3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b',
+          sandboxName: 'prod',
+          createRole: { bucketName: 'acme-aep' },
+        },
       ],
     });
 
@@ -261,7 +368,15 @@ describe('configWarnings', () => {
   it('warns for credentials that outlive four schedule intervals, as synth does', () => {
     const config = parseRotatorConfig({
       schedule: 'rate(5 minutes)',
-      targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme', bucketAccount: '123456789012' }],
+      targets: [
+        {
+          connectionId: ID,
+          sandboxName: 'prod',
+          roleArn: 'arn:aws:iam::123456789012:role/r',
+          bucketName: 'acme',
+          bucketAccount: '123456789012',
+        },
+      ],
     });
 
     expect(configWarnings(config)).toEqual([

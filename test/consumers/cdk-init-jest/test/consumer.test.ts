@@ -9,11 +9,17 @@ test('the rotator synthesizes in a stock CDK app, deploying the function the pac
   const template = Template.fromStack(stack);
 
   template.resourceCountIs('AWS::Lambda::Function', 1);
-  template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Handler: 'index.handler',
+    Runtime: 'nodejs24.x',
+    Architectures: ['arm64'],
+  });
   template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'aep-ops@example.com' });
   // Alarms link the runbook of the installed version, which opens outside the package's repository.
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-    AlarmDescription: Match.stringLikeRegexp('Runbook: https://unpkg\\.com/aep-s3-credential-rotator@\\d+\\.\\d+\\.\\d+/docs/RUNBOOK\\.md#'),
+    AlarmDescription: Match.stringLikeRegexp(
+      'Runbook: https://unpkg\\.com/aep-s3-credential-rotator@\\d+\\.\\d+\\.\\d+/docs/RUNBOOK\\.md#',
+    ),
   });
   expect(stack.expiryAlarm.thresholdSeconds).toBeGreaterThan(0);
 });

@@ -421,7 +421,7 @@ export class S3CredentialRotator extends Construct {
   }
 
   /**
-   * What the operator CLI needs to find from the function alone (core/operator-facts.ts): each alarm
+   * What the operator CLI needs to find from the function alone (see docs/RUNBOOK.md): each alarm
    * named `<function name>-<construct id>`, and tags on the function naming what it can name without
    * a dependency cycle (the schedule's group, the topics, the queues, the rotation's log group).
    */

@@ -48,7 +48,9 @@ export interface ChildReport {
   readonly retainedHeapBytes?: number;
 }
 
-/** Scheduler's input, as the construct's schedule sends it: each invocation a tick of its own (its own `executionId`). */
+/**
+ * Scheduler's input, as the construct's schedule sends it: each invocation a tick of its own (its own `executionId`).
+ */
 const scheduledEvent = () => ({
   source: 'aep-s3-rotator.schedule',
   scheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/bench',

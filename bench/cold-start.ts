@@ -50,7 +50,9 @@ export function measureColdStart(
   functionEnv: Record<string, string>,
 ): ColdStartSummary[] {
   const url = pathToFileURL(bundleFile).href;
-  const probe = `const t=performance.now();await import(${JSON.stringify(url)});const ms=performance.now()-t;process.stdout.write(JSON.stringify({ms,rss:process.memoryUsage().rss}))`;
+  const probe =
+    `const t=performance.now();await import(${JSON.stringify(url)});const ` +
+    'ms=performance.now()-t;process.stdout.write(JSON.stringify({ms,rss:process.memoryUsage().rss}))';
   const bareProbe = `process.stdout.write(JSON.stringify({rss:process.memoryUsage().rss}))`;
   const kinds: Array<{ label: string; args: string[]; env: Record<string, string> }> = [
     { label: "bare `node -e ''`", args: ['-e', ''], env: cleanEnv() },
@@ -120,7 +122,10 @@ function coldStartRows(fn: BuiltFunction, summaries: ColdStartSummary[]): { size
   };
 }
 
-/** The report's "Cold start" section: the bundle's size, and {@link measureColdStart}'s `runs` runs of each process kind. */
+/**
+ * The report's "Cold start" section: the bundle's size, and {@link measureColdStart}'s `runs` runs of each process
+ * kind.
+ */
 export function renderColdStartSection(
   out: ReportOutput,
   fn: BuiltFunction,
@@ -130,11 +135,15 @@ export function renderColdStartSection(
   out.heading('Cold start');
   const cold = coldStartRows(fn, summaries);
   out.text(
-    'The function bundled as lib/s3-credential-rotator.ts bundles it (esbuild: ESM, whitespace and syntax minified with identifiers kept as written, source map without sources, target node24, AWS SDK included, createRequire banner):',
+    'The function bundled as lib/s3-credential-rotator.ts bundles it (esbuild: ESM, whitespace and syntax minified ' +
+      'with identifiers kept as written, source map without sources, target node24, AWS SDK included, ' +
+      'createRequire banner):',
   );
   out.table(cold.size);
   out.text(
-    `A fresh \`process.execPath\` process per run, ${runs} runs of each, interleaved; "import()" is timed inside the process (Lambda's INIT: module evaluation, which reads and validates the configuration, one target here, and creates the SDK clients; nothing is sent until the first invocation).`,
+    `A fresh \`process.execPath\` process per run, ${runs} runs of each, interleaved; "import()" is timed inside the ` +
+      "process (Lambda's INIT: module evaluation, which reads and validates the configuration, one target here, " +
+      'and creates the SDK clients; nothing is sent until the first invocation).',
   );
   out.table(cold.timing);
 }

@@ -55,9 +55,12 @@ export function renderCpuShareSection(out: ReportOutput, runs: CpuShareRuns, del
     return;
   }
   out.text(
-    `Lambda gives a function CPU in proportion to its memory, one vCPU at ${fmtInt(MB_PER_VCPU)} MB; every figure above ran on a whole core of this machine, with the heap flags of the construct's ${fmtInt(FUNCTION_MEMORY_MB)} MB. ` +
-      `Here the child runs under a Linux CFS quota of each memory size's share (${runs.limit ?? 'cgroup'}, period 100 ms) with that size's heap flags. ` +
-      `Below one vCPU a rotation is CPU-bound: it lasts longer for about the same cost (Lambda bills GB-seconds), which is why the construct's default memory is ${fmtInt(FUNCTION_MEMORY_MB)} MB (\`memorySize\` to change it).`,
+    `Lambda gives a function CPU in proportion to its memory, one vCPU at ${fmtInt(MB_PER_VCPU)} MB; ` +
+      "every figure above ran on a whole core of this machine, with the heap flags of the construct's " +
+      `${fmtInt(FUNCTION_MEMORY_MB)} MB. Here the child runs under a Linux CFS quota of each memory size's share ` +
+      `(${runs.limit ?? 'cgroup'}, period 100 ms) with that size's heap flags. Below one vCPU a rotation is ` +
+      "CPU-bound: it lasts longer for about the same cost (Lambda bills GB-seconds), which is why the construct's " +
+      `default memory is ${fmtInt(FUNCTION_MEMORY_MB)} MB (\`memorySize\` to change it).`,
   );
   out.table(scenarioRows(runs.results, 'memory'));
 }

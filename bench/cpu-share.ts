@@ -25,7 +25,10 @@ export interface CpuLimit {
 
 export type CpuLimitResult = { readonly limit: CpuLimit } | { readonly unavailable: string };
 
-/** Share of one CPU Lambda gives `memoryMb`; capped at one, as the function runs on one thread (more vCPUs come above 1,769 MB). */
+/**
+ * Share of one CPU Lambda gives `memoryMb`; capped at one, as the function runs on one thread (more vCPUs come above
+ * 1,769 MB).
+ */
 export const lambdaCpuShare = (memoryMb: number) => Math.min(1, memoryMb / MB_PER_VCPU);
 
 /** A cgroup limiting its processes to `share` of one CPU, or why there cannot be one here. */
@@ -63,7 +66,9 @@ export function limitCpu(share: number, name = `aep-rotator-bench-${process.pid}
     return { unavailable: 'no cgroup cpu controller under /sys/fs/cgroup' };
   } catch (error) {
     return {
-      unavailable: `cannot create a cgroup here (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); run the bench as root on Linux for these figures`,
+      unavailable:
+        `cannot create a cgroup here (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ` +
+        'run the bench as root on Linux for these figures',
     };
   }
 }

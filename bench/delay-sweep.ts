@@ -36,7 +36,10 @@ export function goalReachedAt(sweep: ScenarioResult[]): string {
     );
     return smallest === undefined ? 'at none of the delays swept' : `from d = ${smallest} ms`;
   };
-  return `Every size swept is within ${fmtRatio(GOAL_RATIO)} of the floor on the first invocation ${from('cold')}, and warm ${from('warm')}.`;
+  return (
+    `Every size swept is within ${fmtRatio(GOAL_RATIO)} of the floor on the first invocation ${from('cold')}, ` +
+    `and warm ${from('warm')}.`
+  );
 }
 
 /** The report's "Delay sweep" section. */
@@ -45,8 +48,9 @@ export function renderDelaySweepSection(out: ReportOutput, sweep: ScenarioResult
     `Delay sweep (${SWEEP_CONNECTIONS.map(fmtInt).join(', ')} connections, concurrency ${FUNCTION_CONCURRENCY})`,
   );
   out.text(
-    `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; one fresh container per size and delay, invoked twice. ` +
-      'The function adds a roughly constant amount of work per request, so its share of the total falls as the services get slower:',
+    `The same function and emulators with every request delayed by d = ${SWEEP_DELAYS_MS.join(', ')} ms; ` +
+      'one fresh container per size and delay, invoked twice. The function adds a roughly constant amount of work ' +
+      'per request, so its share of the total falls as the services get slower:',
   );
   out.table(scenarioRows(sweep, 'delay'));
   out.text(goalReachedAt(sweep));

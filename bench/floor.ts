@@ -85,7 +85,8 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
     after: ['Flow PATCH'],
     matches: (r) => r.method === 'GET' && isExplorePath(r),
   },
-  // Did ingestion run (lambda/dataflow-runs.ts): the bench's connections have no source connection, so no flows or runs follow.
+  // Did ingestion run (lambda/dataflow-runs.ts): the bench's connections have no source connection, so no flows or runs
+  // follow.
   {
     id: 'Flow source connections',
     service: 'flowService',
@@ -93,7 +94,8 @@ export const ROTATION_GRAPH: readonly RequestNode[] = [
     tail: true,
     matches: (r) => r.method === 'GET' && r.path.endsWith('/sourceConnections'),
   },
-  // A scheduled run lists the S3 connections of each sandbox it touched, a page of 100 at a time (lambda/connection-inventory.ts).
+  // A scheduled run lists the S3 connections of each sandbox it touched, a page of 100 at a time
+  // (lambda/connection-inventory.ts).
   {
     id: 'Flow connections listing',
     service: 'flowService',
@@ -134,7 +136,10 @@ export type Cached = 'nothing' | 'per-container' | 'everything';
 const isCached = (node: RequestNode, cached: Cached) =>
   node.once !== undefined && (cached === 'everything' || (cached === 'per-container' && node.once === 'container'));
 
-/** The longest chain of dependent requests of a wave (ids, in order); cached requests weigh nothing, tail requests are not in a wave. */
+/**
+ * The longest chain of dependent requests of a wave (ids, in order); cached requests weigh nothing, tail requests are
+ * not in a wave.
+ */
 export function criticalPath(graph: readonly RequestNode[], options: { cached: Cached }): string[] {
   return longestChain(
     graph.filter((node) => !node.tail),
@@ -142,7 +147,10 @@ export function criticalPath(graph: readonly RequestNode[], options: { cached: C
   );
 }
 
-/** The longest chain of the requests made once a connection's outcome is known: what the invocation's end waits for after its last wave. */
+/**
+ * The longest chain of the requests made once a connection's outcome is known: what the invocation's end waits for
+ * after its last wave.
+ */
 export function tailPath(graph: readonly RequestNode[]): string[] {
   const tail = graph.filter((node) => node.tail);
   const ids = new Set(tail.map((node) => node.id));

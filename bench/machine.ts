@@ -160,11 +160,13 @@ function machineRows({ info, background, reference }: MachineContext): Row[] {
     ['load average at start', info.loadAverage.map((value) => value.toFixed(2)).join(', ')],
     [
       'reference CPU workload',
-      `${fmtMs(reference[0])} ms before the run, ${fmtMs(reference[1])} ms after (SHA-256 of 8 MiB + JSON round trip of 20,000 objects, median of 9; lower is faster)`,
+      `${fmtMs(reference[0])} ms before the run, ${fmtMs(reference[1])} ms after (SHA-256 of 8 MiB + JSON round ` +
+        'trip of 20,000 objects, median of 9; lower is faster)',
     ],
     [
       'CPU used by other processes',
-      `${fmtPercent(background[0])} of the machine before the run, ${fmtPercent(background[1])} after (1 s samples while the bench slept)`,
+      `${fmtPercent(background[0])} of the machine before the run, ${fmtPercent(background[1])} ` +
+        'after (1 s samples while the bench slept)',
     ],
   ];
 }

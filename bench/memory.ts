@@ -32,7 +32,9 @@ function memoryRows(result: SizeResult): Row[] {
 export function renderMemorySection(out: ReportOutput, largest: SizeResult): void {
   out.heading(`Peak memory (${fmtInt(largest.connections)} connection${largest.connections === 1 ? '' : 's'})`);
   out.text(
-    `The function alone, in its child process (the emulators run in the parent), started with \`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap adds, with heap limits for ${FUNCTION_MEMORY_MB} MB):`,
+    'The function alone, in its child process (the emulators run in the parent), started with ' +
+      `\`${FUNCTION_NODE_FLAGS.join(' ')}\` (the construct's NODE_OPTIONS, and the flags Lambda's Node.js bootstrap ` +
+      `adds, with heap limits for ${FUNCTION_MEMORY_MB} MB):`,
   );
   out.table(memoryRows(largest));
 }

@@ -17,7 +17,10 @@ export interface BenchOptions {
   readonly baseline: boolean;
   /** Runs of each process kind in the cold-start measurement: 5 with `--quick`, else 15. */
   readonly coldStartRuns: number;
-  /** `--scenarios` / `--no-scenarios`: the delay sweep and the CPU-share runs. @default true on a full run, false with `--quick` */
+  /**
+   * `--scenarios` / `--no-scenarios`: the delay sweep and the CPU-share runs.
+   * @default true on a full run, false with `--quick`
+   */
   readonly scenarios: boolean;
   /** The command as it was typed, e.g. `npm run bench -- --quick`, for the report. */
   readonly command: string;

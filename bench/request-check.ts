@@ -21,7 +21,10 @@ export function requestMarks(emulators: RecordingEmulators): Record<ServiceName,
   };
 }
 
-/** Requests the graph expects for `invocations` rotations of `connections` in one container (`sandboxes`: the listing's pages of one invocation). */
+/**
+ * Requests the graph expects for `invocations` rotations of `connections` in one container (`sandboxes`: the listing's
+ * pages of one invocation).
+ */
 export function expectedRequests(
   graph: readonly RequestNode[],
   connections: number,

@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   const info = machine();
   const { delayMs, sizes, coldStartRuns } = options;
   console.log(
-    `${options.command}: d = ${delayMs} ms, sizes ${sizes.join(', ')}, concurrency ${FUNCTION_CONCURRENCY}, ${coldStartRuns} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`,
+    `${options.command}: d = ${delayMs} ms, sizes ${sizes.join(', ')}, concurrency ${FUNCTION_CONCURRENCY}, ` +
+      `${coldStartRuns} cold-start runs; ${info.cpuModel}, ${info.cores} cores, Node.js ${info.node}`,
   );
 
   const dir = mkdtempSync(join(tmpdir(), 'aep-rotator-bench-'));
@@ -122,7 +123,9 @@ async function main(): Promise<void> {
       const result = await benchSize(artifacts, connections, { delayMs, roundTripMs }, options.baseline);
       results.push(result);
       console.log(
-        ` ${fmtMs(result.cold.ms)} ms (floor ${fmtMs(result.cold.floorMs)}, ${fmtRatio(result.cold.ratio)}), warm ${fmtMs(result.warm.ms)} ms; baseline ${result.baseline ? `${fmtMs(result.baseline.ms)} ms` : 'skipped'}` +
+        ` ${fmtMs(result.cold.ms)} ms (floor ${fmtMs(result.cold.floorMs)}, ${fmtRatio(result.cold.ratio)}), ` +
+          `warm ${fmtMs(result.warm.ms)} ms; baseline ` +
+          `${result.baseline ? `${fmtMs(result.baseline.ms)} ms` : 'skipped'}` +
           (result.seedMs > 2000 ? `; seeding took ${fmtMs(result.seedMs)} ms` : ''),
       );
     }

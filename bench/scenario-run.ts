@@ -32,7 +32,10 @@ export interface ScenarioResult {
   readonly warm: ScenarioFigures;
 }
 
-/** One fresh container rotating `connections` twice at delay `delayMs`, with `memoryMb`'s heap flags and, given one, a CPU quota. */
+/**
+ * One fresh container rotating `connections` twice at delay `delayMs`, with `memoryMb`'s heap flags and, given one, a
+ * CPU quota.
+ */
 export async function scenarioRun(
   artifacts: BenchArtifacts,
   connections: number,
@@ -70,7 +73,10 @@ export async function scenarioRun(
 
 /** The progress line's figures for one scenario run: both invocations and their ratios to the floor. */
 export function scenarioProgress(result: ScenarioResult): string {
-  return ` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`;
+  return (
+    ` ${fmtMs(result.cold.ms)} ms (${fmtRatio(result.cold.ms / result.cold.floorMs)}), warm ` +
+    `${fmtMs(result.warm.ms)} ms (${fmtRatio(result.warm.ms / result.warm.floorMs)})`
+  );
 }
 
 /** The table of scenario runs, led by the connections and delay (the sweep) or by the memory size (the CPU share). */

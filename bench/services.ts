@@ -50,7 +50,10 @@ export function tutorialOptions(world: World): TutorialOptions {
   };
 }
 
-/** Round trip of a bare request to an emulator (a 401 answered after the delay), from an idle client: the median of `count`, after one unmeasured. */
+/**
+ * Round trip of a bare request to an emulator (a 401 answered after the delay), from an idle client: the median of
+ * `count`, after one unmeasured.
+ */
 async function measureRoundTrip(url: string, count: number): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const once = () =>
@@ -70,7 +73,10 @@ async function measureRoundTrip(url: string, count: number): Promise<number> {
   return median(times);
 }
 
-/** The bare round trip ({@link measureRoundTrip}, 30 requests) to Flow Service when every emulator answers after `delayMs`. */
+/**
+ * The bare round trip ({@link measureRoundTrip}, 30 requests) to Flow Service when every emulator answers after
+ * `delayMs`.
+ */
 export async function measureRoundTripAt(delayMs: number): Promise<number> {
   const { world } = await seedWorld(0);
   setLatency(world, delayMs);

@@ -1,7 +1,7 @@
 /**
  * The CDK app: reads the rotator configuration from cdk.json context (or the file named by the
- * context key `rotatorConfigFile`, in cdk.json or `-c rotatorConfigFile=...`), validates it, and instantiates the stack. cdk-nag's AwsSolutions
- * and Serverless checks run on everything it synthesizes.
+ * context key `rotatorConfigFile`, in cdk.json or `-c rotatorConfigFile=...`), validates it, and instantiates the
+ * stack. cdk-nag's AwsSolutions and Serverless checks run on everything it synthesizes.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';

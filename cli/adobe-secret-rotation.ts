@@ -120,7 +120,8 @@ export async function startAdobeSecretRotation(
     }
     if (name === 'InvalidRequestException' && /No Lambda rotation function/i.test(message)) {
       throw new EnvironmentError(
-        `The Adobe credentials secret ${secretId} has no rotation: set "adobeSecretRotation": { "everyDays": 30 } in the configuration and deploy (docs/DEPLOY.md, "Rotating the Adobe client secret").`,
+        `The Adobe credentials secret ${secretId} has no rotation: set "adobeSecretRotation": { "everyDays": ` +
+          '30 } in the configuration and deploy (docs/DEPLOY.md, "Rotating the Adobe client secret").',
       );
     }
     if (name === 'ResourceNotFoundException')
@@ -209,7 +210,10 @@ export interface RotationOutcome {
 export interface WaitOptions extends AwsOptions {
   readonly secretId: string;
   readonly token: string;
-  /** The function's log group (stack output `AdobeSecretRotationLogGroupName`); undefined: steps from DescribeSecret only. */
+  /**
+   * The function's log group (stack output `AdobeSecretRotationLogGroupName`); undefined: steps from DescribeSecret
+   * only.
+   */
   readonly logGroupName?: string;
   /** Epoch ms the rotation was started at (log lines from then on). */
   readonly since: number;
@@ -237,7 +241,8 @@ export async function waitForAdobeSecretRotation(options: WaitOptions): Promise<
   let steps: RotationStepLine[] = [];
   let logUnavailable: string | undefined = options.logGroupName
     ? undefined
-    : 'the rotator function names no rotation log group (tag aep-s3-rotator:adobe-secret-rotation-log-group, or the stack output AdobeSecretRotationLogGroupName)';
+    : 'the rotator function names no rotation log group (tag aep-s3-rotator:adobe-secret-rotation-log-group, ' +
+      'or the stack output AdobeSecretRotationLogGroupName)';
   for (let attempt = 0; ; attempt += 1) {
     const status = await describeAdobeSecretRotation(options.secretId, options);
     if (!logUnavailable && options.logGroupName) {
@@ -269,7 +274,10 @@ export async function waitForAdobeSecretRotation(options: WaitOptions): Promise<
   }
 }
 
-/** What the function's `inspect` says Adobe holds (lambda/adobe-client-secrets.ts `AdobeClientSecretsReport`), as far as `status` shows it. */
+/**
+ * What the function's `inspect` says Adobe holds (lambda/adobe-client-secrets.ts `AdobeClientSecretsReport`), as far as
+ * `status` shows it.
+ */
 export interface HeldClientSecrets {
   readonly count: number;
   /** Whether the secret's own `clientSecret` is known among them. */
@@ -288,7 +296,8 @@ export function describeAdobeSecretLine(
   held?: HeldClientSecrets,
 ): { readonly text: string; readonly attention: boolean } {
   const heldText = held
-    ? `; Adobe holds ${held.count} secret${held.count === 1 ? '' : 's'}${held.count > 1 ? ' (the old one was not deleted)' : ''}`
+    ? `; Adobe holds ${held.count} ` +
+      `secret${held.count === 1 ? '' : 's'}${held.count > 1 ? ' (the old one was not deleted)' : ''}`
     : '';
   if (!status.rotationEnabled) {
     return {

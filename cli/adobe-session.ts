@@ -75,8 +75,8 @@ async function readAdobeCredentials(
     );
     if (aws && /^AWS denied/.test(aws.message)) {
       throw new EnvironmentError(
-        `${aws.message.replace(/\.$/, '')}; ${command} reads Flow Service with the rotator's Adobe credentials, so your role must be allowed to read that secret ` +
-          '(docs/DEPLOY.md, "What an operator needs").',
+        `${aws.message.replace(/\.$/, '')}; ${command} reads Flow Service with the rotator's Adobe credentials, ` +
+          'so your role must be allowed to read that secret (docs/DEPLOY.md, "What an operator needs").',
       );
     }
     if (aws) throw aws;

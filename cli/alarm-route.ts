@@ -39,7 +39,8 @@ export async function alarmRoute(
     const alarm = response.MetricAlarms?.[0];
     if (!alarm) {
       throw new EnvironmentError(
-        `Alarm ${name} was not found in CloudWatch: deleted outside the stack; \`${options.deploy ?? 'npx cdk deploy'}\` puts it back. Nothing was changed.`,
+        `Alarm ${name} was not found in CloudWatch: deleted outside the stack; ` +
+          `\`${options.deploy ?? 'npx cdk deploy'}\` puts it back. Nothing was changed.`,
       );
     }
     const topics = [
@@ -96,7 +97,8 @@ export async function subscriptionsOf(
   } catch (error) {
     if ((error as Error).name === 'NotFoundException' || (error as Error).name === 'NotFound') {
       throw new EnvironmentError(
-        `Topic ${topicArn}, which the alarm notifies, does not exist: no alarm reaches anyone. Create it again (\`${options.deploy ?? 'npx cdk deploy'}\`) or fix alarmTopicArn.`,
+        `Topic ${topicArn}, which the alarm notifies, does not exist: no alarm reaches anyone. ` +
+          `Create it again (\`${options.deploy ?? 'npx cdk deploy'}\`) or fix alarmTopicArn.`,
       );
     }
     throw describeAwsError(error, `list the subscriptions of ${topicArn} (sns:ListSubscriptionsByTopic)`) ?? error;

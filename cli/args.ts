@@ -131,10 +131,16 @@ function unknownOption(rawName: string, name: string, command: CommandName): str
  * you mean <target>?)` where a target's id differs by a character or two (a typo).
  */
 export function notTargets(unknown: readonly string[], targetIds: readonly string[]): string {
-  return `${namedIds(unknown, targetIds)} ${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}`;
+  return (
+    `${namedIds(unknown, targetIds)} ` +
+    `${unknown.length === 1 ? 'is not a configured target' : 'are not configured targets'}`
+  );
 }
 
-/** The ids, comma-separated, each followed by `(did you mean <target>?)` where a target's id differs by a character or two. */
+/**
+ * The ids, comma-separated, each followed by `(did you mean <target>?)` where a target's id differs by a character or
+ * two.
+ */
 export function namedIds(unknown: readonly string[], targetIds: readonly string[]): string {
   return unknown
     .map((id) => {

@@ -53,7 +53,8 @@ export class StackNotDeployedError extends EnvironmentError {
   ) {
     const summary = `Stack ${stackName} is not deployed${region ? ` in ${region}` : ''}`;
     super(
-      `${summary}: check AWS_REGION and the stack name (--stack, or "stackName" in the configuration), or name the rotator function with --function <name>.`,
+      `${summary}: check AWS_REGION and the stack name (--stack, or "stackName" in the configuration), ` +
+        'or name the rotator function with --function <name>.',
     );
     this.name = 'StackNotDeployedError';
     this.summary = summary;
@@ -127,17 +128,20 @@ export async function invokeFunction(
     if (name === 'ResourceNotFoundException') {
       const region = await regionOf(client);
       throw new EnvironmentError(
-        `Function ${functionName} was not found${region ? ` in ${region}` : ''}: check --function, AWS_REGION, or deploy the stack.`,
+        `Function ${functionName} was not found${region ? ` in ${region}` : ''}: check --function, AWS_REGION, ` +
+          'or deploy the stack.',
       );
     }
     if (name === 'TooManyRequestsException') {
       throw new EnvironmentError(
-        `Function ${functionName} is busy (it runs one rotation at a time, and a scheduled run is probably in progress): try again in a few minutes.`,
+        `Function ${functionName} is busy (it runs one rotation at a time, and a scheduled run is probably in ` +
+          'progress): try again in a few minutes.',
       );
     }
     if (name === 'TimeoutError' && /of inactivity/.test((error as Error).message)) {
       throw new EnvironmentError(
-        `Function ${functionName} did not answer within ${INVOKE_READ_TIMEOUT_MS / 60_000} minutes; the run may still have finished: check \`${RUN} status\` and the function's log.`,
+        `Function ${functionName} did not answer within ${INVOKE_READ_TIMEOUT_MS / 60_000} minutes; ` +
+          `the run may still have finished: check \`${RUN} status\` and the function's log.`,
       );
     }
     if (name === 'ResourceConflictException' || name === 'ResourceNotReadyException') {

@@ -96,7 +96,9 @@ export function requireConfig(cwd: string, configFile: string | undefined, comma
   } catch (error) {
     if (error instanceof ConfigValidationError) {
       throw new CliError(
-        `${error.message}\n${command} needs a valid configuration; \`${RUN} check-config${configFile === undefined ? '' : ` --config ${shellWord(configFile)}`}\` explains each problem.`,
+        `${error.message}\n${command} needs a valid configuration; \`${RUN} ` +
+          `check-config${configFile === undefined ? '' : ` --config ${shellWord(configFile)}`}\` explains each ` +
+          'problem.',
         EXIT.FAILED,
       );
     }

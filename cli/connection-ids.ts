@@ -46,13 +46,15 @@ export function resolveConnectionIds(
     const typed = value.trim().toLowerCase();
     if (!/^[0-9a-f-]+$/.test(typed) || (typed.length < MIN_PREFIX_CHARS && !UUID.test(typed))) {
       throw new UsageError(
-        `--connection "${value}" is not a Flow Service connection id or the start of one (at least ${MIN_PREFIX_CHARS} of its hex digits, e.g. 4cb0c374, or all of it).`,
+        `--connection "${value}" is not a Flow Service connection id or the start of one (at least ` +
+          `${MIN_PREFIX_CHARS} of its hex digits, e.g. 4cb0c374, or all of it).`,
       );
     }
     const matching = targets.filter((id) => id.toLowerCase().startsWith(typed));
     if (matching.length > 1 && !matching.some((id) => id.toLowerCase() === typed)) {
       throw new UsageError(
-        `--connection ${value} is the start of ${matching.length} targets (${matching.join(', ')}): give more of its characters.`,
+        `--connection ${value} is the start of ${matching.length} targets (${matching.join(', ')}): ` +
+          'give more of its characters.',
       );
     }
     const id = matching.find((candidate) => candidate.toLowerCase() === typed) ?? matching[0];

@@ -55,7 +55,8 @@ export async function checkRegion(aws: AwsOptions): Promise<string> {
   if (regions && !regions.includes(region)) {
     const meant = closest(region, regions);
     throw new EnvironmentError(
-      `Region ${region} is not an AWS region${meant ? ` (did you mean ${meant}?)` : ''}: check AWS_REGION, your profile's region and "region" in the configuration.`,
+      `Region ${region} is not an AWS region${meant ? ` (did you mean ${meant}?)` : ''}: check AWS_REGION, ` +
+        'your profile\'s region and "region" in the configuration.',
     );
   }
   return region;

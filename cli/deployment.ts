@@ -44,7 +44,8 @@ export interface Deployment {
 export function controlsOf(deployment: DiscoveredDeployment): Deployment {
   if (!deployment.schedule) {
     throw new EnvironmentError(
-      `The schedule of function ${deployment.functionName} could not be found: ${deployment.gaps.find((gap) => /schedule/i.test(gap)) ?? 'no schedule invokes it'}`,
+      `The schedule of function ${deployment.functionName} could not be found: ` +
+        `${deployment.gaps.find((gap) => /schedule/i.test(gap)) ?? 'no schedule invokes it'}`,
     );
   }
   return {
@@ -82,7 +83,8 @@ type ScheduleOf = Pick<Deployment, 'functionName' | 'scheduleName' | 'scheduleGr
 
 function scheduleNotFound(deployment: ScheduleOf): EnvironmentError {
   return new EnvironmentError(
-    `Schedule ${deployment.scheduleName} (group ${deployment.scheduleGroupName}) of function ${deployment.functionName} was not found: it was deleted or renamed outside the stack; a deploy puts it back.`,
+    `Schedule ${deployment.scheduleName} (group ${deployment.scheduleGroupName}) of function ` +
+      `${deployment.functionName} was not found: it was deleted or renamed outside the stack; a deploy puts it back.`,
   );
 }
 
@@ -206,7 +208,9 @@ export async function describeAlarms(
   const missing = deployment.alarmNames.filter((name) => !found.has(name));
   if (missing.length > 0) {
     throw new EnvironmentError(
-      `Alarm${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of function ${deployment.functionName} ${missing.length === 1 ? 'was' : 'were'} not found in CloudWatch: deleted outside the stack; a deploy puts ${missing.length === 1 ? 'it' : 'them'} back. Nothing was changed.`,
+      `Alarm${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of function ${deployment.functionName} ` +
+        `${missing.length === 1 ? 'was' : 'were'} not found in CloudWatch: deleted outside the stack; ` +
+        `a deploy puts ${missing.length === 1 ? 'it' : 'them'} back. Nothing was changed.`,
     );
   }
   return deployment.alarmNames.map((name) => found.get(name)!);

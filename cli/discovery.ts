@@ -54,7 +54,10 @@ export interface Deployment {
   readonly scheduleDeadLetterQueueUrl?: string;
   readonly failureDeadLetterQueueUrl?: string;
   readonly adobeSecretRotationLogGroupName?: string;
-  /** The targets, when they travel in the function's environment (`ROTATION_TARGETS`); a targets file is not readable from here. */
+  /**
+   * The targets, when they travel in the function's environment (`ROTATION_TARGETS`); a targets file is not readable
+   * from here.
+   */
   readonly targets?: readonly FunctionTargetEntry[];
   /** The function's timeout, in seconds. */
   readonly timeoutSeconds?: number;
@@ -142,14 +145,17 @@ export async function resolveFunction(
     if (!(error instanceof StackNotDeployedError)) throw error;
     const meant = closest(choice.stackName, await stackNames(options));
     throw new EnvironmentError(
-      `Stack ${choice.stackName} is not deployed${error.region ? ` in ${error.region}` : ''}${meant ? ` (did you mean ${meant}?)` : ''}: ` +
-        'check the stack name (--stack, or "stackName" in the configuration) and AWS_REGION, or name the rotator function with --function <name>.',
+      `Stack ${choice.stackName} is not ` +
+        `deployed${error.region ? ` in ${error.region}` : ''}${meant ? ` (did you mean ${meant}?)` : ''}: ` +
+        'check the stack name (--stack, or "stackName" in the configuration) and AWS_REGION, or name the rotator ' +
+        'function with --function <name>.',
     );
   }
   const functionName = outputs[STACK_OUTPUT.functionName];
   if (!functionName) {
     throw new EnvironmentError(
-      `Stack ${choice.stackName} has no output ${STACK_OUTPUT.functionName}: it is not the rotator's stack, or the construct is in an app of your own: name the rotator function with --function <name>.`,
+      `Stack ${choice.stackName} has no output ${STACK_OUTPUT.functionName}: it is not the rotator's stack, ` +
+        'or the construct is in an app of your own: name the rotator function with --function <name>.',
     );
   }
   return { functionName, outputs };
@@ -165,7 +171,9 @@ async function functionConfiguration(functionName: string, options: AwsOptions) 
       const region = await client.config.region().catch(() => undefined);
       const meant = closest(functionNameOf(functionName), await functionNames(options));
       throw new EnvironmentError(
-        `Function ${functionName} was not found${region ? ` in ${region}` : ''}${meant ? ` (did you mean ${meant}?)` : ''}: check --function and AWS_REGION.`,
+        `Function ${functionName} was not ` +
+          `found${region ? ` in ${region}` : ''}${meant ? ` (did you mean ${meant}?)` : ''}: check --function and ` +
+          'AWS_REGION.',
       );
     }
     throw describeAwsError(error, `read function ${functionName} (lambda:GetFunctionConfiguration)`) ?? error;
@@ -284,11 +292,13 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
       schedule = { name: output(STACK_OUTPUT.scheduleName)!, groupName };
     if (!schedule && !gaps.some((gap) => gap.includes(groupName)))
       gaps.push(
-        `No schedule in group ${groupName} invokes function ${name}: it was deleted outside the stack; a deploy puts it back.`,
+        `No schedule in group ${groupName} invokes function ${name}: it was deleted outside the stack; ` +
+          'a deploy puts it back.',
       );
   } else {
     gaps.push(
-      `Function ${name} names no schedule group (tag ${FUNCTION_TAG.scheduleGroup}): it was deployed by an older version of the construct; a deploy adds the tag.`,
+      `Function ${name} names no schedule group (tag ${FUNCTION_TAG.scheduleGroup}): it was deployed by an older ` +
+        'version of the construct; a deploy adds the tag.',
     );
   }
 

@@ -9,11 +9,20 @@
 export const EXIT = {
   /** Everything requested succeeded: rotated (or would, with --dry-run), healthy, valid. */
   OK: 0,
-  /** The command ran and found a problem: a connection failed or was not rotated, a connection is at risk, the configuration is invalid. */
+  /**
+   * The command ran and found a problem: a connection failed or was not rotated, a connection is at risk, the
+   * configuration is invalid.
+   */
   FAILED: 1,
-  /** The command line is wrong: unknown command or option, a bad value, a --config file that cannot be read, a connection that is not a target. */
+  /**
+   * The command line is wrong: unknown command or option, a bad value, a --config file that cannot be read, a
+   * connection that is not a target.
+   */
   USAGE: 2,
-  /** The environment is not usable: no AWS credentials, stack not deployed, function not found, access denied, service unreachable. */
+  /**
+   * The environment is not usable: no AWS credentials, stack not deployed, function not found, access denied, service
+   * unreachable.
+   */
   ENVIRONMENT: 3,
 } as const;
 
@@ -87,7 +96,8 @@ const NETWORK_CODES = new Set([
 
 /** The one sentence for "no AWS credentials" (the SDK's `CredentialsProviderError`). */
 export const NO_CREDENTIALS_SENTENCE =
-  'No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then try again.';
+  'No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID ' +
+  'and AWS_SECRET_ACCESS_KEY, then try again.';
 
 /**
  * An AWS SDK failure as one sentence and exit code 3, or undefined when it is not an
@@ -100,7 +110,8 @@ export function describeAwsError(error: unknown, action: string): EnvironmentErr
   if (name === 'CredentialsProviderError') return new EnvironmentError(NO_CREDENTIALS_SENTENCE, 'no-credentials');
   if (/Region is missing/i.test(message)) {
     return new EnvironmentError(
-      'No AWS region is set: set AWS_REGION (or the region of your AWS_PROFILE), or "region" in the configuration, then try again.',
+      'No AWS region is set: set AWS_REGION (or the region of your AWS_PROFILE), or "region" in the configuration, ' +
+        'then try again.',
       'no-region',
     );
   }
@@ -111,7 +122,8 @@ export function describeAwsError(error: unknown, action: string): EnvironmentErr
     );
   if (REJECTED_CREDENTIALS.has(name)) {
     return new EnvironmentError(
-      `AWS rejected your credentials when trying to ${action} (${name}): check AWS_PROFILE or the access keys in your environment.`,
+      `AWS rejected your credentials when trying to ${action} (${name}): check AWS_PROFILE or the access keys in ` +
+        'your environment.',
       'rejected-credentials',
     );
   }
@@ -121,7 +133,8 @@ export function describeAwsError(error: unknown, action: string): EnvironmentErr
     typeof code === 'string' && NETWORK_CODES.has(code) ? code : NETWORK_CODES.has(name) ? name : undefined;
   if (networkCode || name === 'TimeoutError') {
     return new EnvironmentError(
-      `Could not reach AWS to ${action} (${networkCode ?? name}): check your network, proxy and AWS_ENDPOINT_URL_* settings.`,
+      `Could not reach AWS to ${action} (${networkCode ?? name}): check your network, proxy and AWS_ENDPOINT_URL_* ` +
+        'settings.',
       'unreachable',
     );
   }

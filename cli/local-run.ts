@@ -25,7 +25,8 @@ export function refuseCreatedRoles(config: RotatorConfig, targets: readonly Targ
   if (created.length === 0) return;
   throw new UsageError(
     `--local cannot rotate ${created.map((target) => target.connectionId).join(', ')}: ` +
-      `the stack creates ${created.length === 1 ? 'its role, which trusts' : 'their roles, which trust'} only the deployed function's role; rotate without --local (through the function)` +
+      `the stack creates ${created.length === 1 ? 'its role, which trusts' : 'their roles, which trust'} ` +
+      "only the deployed function's role; rotate without --local (through the function)" +
       (created.length < config.targets.length ? ', or pass --connection for the other targets.' : '.'),
   );
 }
@@ -66,12 +67,14 @@ export async function adobeSecretIdOf(
   } catch (error) {
     if (!(error instanceof StackNotDeployedError)) throw error;
     throw new EnvironmentError(
-      `${because}, but stack ${stackName} is not deployed${error.region ? ` in ${error.region}` : ''}: add "adobeCredentialsSecret" to the configuration, or deploy the stack.`,
+      `${because}, but stack ${stackName} is not deployed${error.region ? ` in ${error.region}` : ''}: ` +
+        'add "adobeCredentialsSecret" to the configuration, or deploy the stack.',
     );
   }
   if (arn) return arn;
   throw new EnvironmentError(
-    `${because}, but stack ${stackName} has no output ${STACK_OUTPUT.adobeCredentialsSecret}: add "adobeCredentialsSecret" to the configuration.`,
+    `${because}, but stack ${stackName} has no output ${STACK_OUTPUT.adobeCredentialsSecret}: ` +
+      'add "adobeCredentialsSecret" to the configuration.',
   );
 }
 

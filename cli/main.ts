@@ -60,7 +60,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     }
     // A bug, not a mistake: still one line, with the error's name, for the report.
     io.stderr.write(
-      `${prefix} unexpected error (${(error as Error)?.name ?? 'Error'}): ${(error as Error)?.message ?? String(error)}\n`,
+      `${prefix} unexpected error (${(error as Error)?.name ?? 'Error'}): ` +
+        `${(error as Error)?.message ?? String(error)}\n`,
     );
     return EXIT.FAILED;
   }

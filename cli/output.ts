@@ -89,8 +89,8 @@ export interface RenderedTable {
 /**
  * Left-aligned columns separated by two spaces; `-` for empty cells. When the table would be wider
  * than `maxWidth`, the widest column that may shrink loses a character at a time (never below its
- * `shrinkTo` or its header; those marked `first` before the others), and cells longer than their column end with `…`: {@link
- * RenderedTable.cut} lists them. Colour (from `paint`) goes around a cell's text after it is
+ * `shrinkTo` or its header; those marked `first` before the others), and cells longer than their column end with `…`:
+ * {@link RenderedTable.cut} lists them. Colour (from `paint`) goes around a cell's text after it is
  * padded, so it never shifts a column.
  */
 export function renderTable(

@@ -35,7 +35,10 @@ function toRow(result: ResultLike): RotationRow {
   };
 }
 
-/** The row is as it should be: rotated (or would be, on a dry run) and, on a dry run, Adobe can read with what the connection holds. */
+/**
+ * The row is as it should be: rotated (or would be, on a dry run) and, on a dry run, Adobe can read with what the
+ * connection holds.
+ */
 export function isHealthyRow(row: RotationRow, dryRun: boolean): boolean {
   return dryRun ? row.status === 'dry-run' && !row.adobeError : row.status === 'rotated';
 }

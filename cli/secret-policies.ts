@@ -53,21 +53,24 @@ export async function checkUserSecretPolicies(
         const name = (error as Error).name;
         if (name === 'ResourceNotFoundException') {
           notes.push(
-            `${field}: secret "${secretId}" was not found with your AWS credentials${config.region ? ` in ${config.region}` : ''}, so its resource policy was not checked.`,
+            `${field}: secret "${secretId}" was not found with your AWS ` +
+              `credentials${config.region ? ` in ${config.region}` : ''}, so its resource policy was not checked.`,
           );
           continue;
         }
         const problem = describeAwsError(error, `read the resource policy of secret "${secretId}"`);
         if (problem?.problem === 'access-denied') {
           notes.push(
-            `${field}: ${problem.message.replace(/\.?$/, '.')} Its resource policy was not checked; check it yourself (docs/DEPLOY.md, "IAM-user secrets").`,
+            `${field}: ${problem.message.replace(/\.?$/, '.')} Its resource policy was not checked; ` +
+              'check it yourself (docs/DEPLOY.md, "IAM-user secrets").',
           );
           continue;
         }
         // No credentials, region or network: nothing else can be checked either.
         notes.push(
-          `The resource policies of the IAM-user secrets were not checked: ${problem?.message ?? `${name}: ${(error as Error).message}`} ` +
-            "Run check-config with credentials of the stack's account to check them.",
+          'The resource policies of the IAM-user secrets were not checked: ' +
+            `${problem?.message ?? `${name}: ${(error as Error).message}`} Run check-config with credentials of ` +
+            "the stack's account to check them.",
         );
         break;
       }
@@ -81,7 +84,9 @@ export async function checkUserSecretPolicies(
 /** The warning for an IAM-user secret without a resource policy; the caller prefixes the field. */
 export function noPolicyWarning(secretId: string): string {
   return (
-    `secret "${secretId}" has no resource policy, so any principal of its account whose IAM policies allow secretsmanager:GetSecretValue can read these long-lived keys, ` +
-    'which mint credentials for up to 36 hours; give it the deny-read resource policy of docs/DEPLOY.md ("IAM-user secrets"), naming the function\'s role, and a customer-managed key'
+    `secret "${secretId}" has no resource policy, so any principal of its account whose IAM policies allow ` +
+    'secretsmanager:GetSecretValue can read these long-lived keys, which mint credentials for up to 36 hours; ' +
+    'give it the deny-read resource policy of docs/DEPLOY.md ("IAM-user secrets"), naming the function\'s role, ' +
+    'and a customer-managed key'
   );
 }

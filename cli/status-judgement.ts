@@ -91,7 +91,9 @@ export interface ConnectionStatus extends ReadingFacts {
   /** `--probe`: what Flow Service was asked to list, and whether it could. */
   readonly explored?: string;
   readonly adobeVerified?: boolean;
-  /** `--probe`: Flow Service read a file it listed (true), was refused (false); absent when it listed no file to read. */
+  /**
+   * `--probe`: Flow Service read a file it listed (true), was refused (false); absent when it listed no file to read.
+   */
   readonly adobeCanRead?: boolean;
   /** `--probe`, refused: Adobe's code (`1100-400`, `2118-403`, ...) or the rotator's (`FLOW_SERVICE_UNREACHABLE`). */
   readonly adobeErrorCode?: string;
@@ -218,11 +220,13 @@ export function judge(input: Judging): ConnectionStatus {
     return { ...facts, risk, atRisk: !NOT_AT_RISK.has(risk), ...(warning ? { warning } : {}) };
   };
 
-  // Adobe's view first: a connection that is not there, not enabled or not S3 access keys fails whatever the ledger says.
+  // Adobe's view first: a connection that is not there, not enabled or not S3 access keys fails whatever the ledger
+  // says.
   if (adobe?.notFound) {
     return judged(
       'not-found',
-      `not found in sandbox ${input.sandboxName} (${adobe.errorCode}): check connectionId and sandboxName in the configuration`,
+      `not found in sandbox ${input.sandboxName} (${adobe.errorCode}): check connectionId and sandboxName in the ` +
+        'configuration',
     );
   }
   if (adobeFacts?.rotatable === false) {
@@ -251,16 +255,20 @@ export function judge(input: Judging): ConnectionStatus {
     ? `edited by ${adobeFacts?.updatedBy ?? 'someone else'} at ${formatClock(updatedAt, now)}, ${rotatedAt === undefined ? 'and never rotated since' : `after its last rotation (${formatClock(rotatedAt, now)})`}`
     : undefined;
   const later = rotatorLater
-    ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), so its expiry counts from that write"
+    ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), " +
+      'so its expiry counts from that write'
     : undefined;
   const failed = attempt?.outcome === 'failed' && !(rotatorLater && updatedAt! > Date.parse(attempt.at));
   const adobeRefused =
     input.probe && (adobe?.adobeVerified === false || adobe?.adobeCanRead === false)
-      ? `Adobe cannot ${adobe.adobeCanRead === false ? 'read' : 'list'} ${adobe.explored ?? 'the bucket'} with the credentials the connection holds now, so ingestion fails at the next dataflow run: ${adobe.adobeError} (${adobe.adobeErrorCode})`
+      ? `Adobe cannot ${adobe.adobeCanRead === false ? 'read' : 'list'} ${adobe.explored ?? 'the bucket'} ` +
+        'with the credentials the connection holds now, so ingestion fails at the next dataflow run: ' +
+        `${adobe.adobeError} (${adobe.adobeErrorCode})`
       : undefined;
   const flowsFailed = failedDataflows(facts);
   const pausedText = pause
-    ? `paused until ${formatClock(pause.until, now)} by ${pause.pausedBy} ("${pause.reason.replace(/\s+/g, ' ')}"): no scheduled run rotates it until then`
+    ? `paused until ${formatClock(pause.until, now)} by ${pause.pausedBy} ` +
+      `("${pause.reason.replace(/\s+/g, ' ')}"): no scheduled run rotates it until then`
     : undefined;
 
   if (remaining !== undefined && remaining <= 0)
@@ -304,7 +312,8 @@ export function judge(input: Judging): ConnectionStatus {
   if (input.intervalSeconds && lastTried !== undefined && now - lastTried > 2 * input.intervalSeconds * 1000) {
     return judged(
       'stale',
-      `no run has tried it since ${formatClock(lastTried, now)}, more than two schedule intervals (${formatDuration(2 * input.intervalSeconds)}) ago: scheduled runs have stopped reaching it`,
+      `no run has tried it since ${formatClock(lastTried, now)}, more than two schedule intervals ` +
+        `(${formatDuration(2 * input.intervalSeconds)}) ago: scheduled runs have stopped reaching it`,
       holds,
     );
   }
@@ -314,7 +323,8 @@ export function judge(input: Judging): ConnectionStatus {
     if (adobeFacts && adobeFacts.writtenByRotator === false && input.ledger !== undefined) {
       return judged(
         'unknown',
-        `the rotator has never rotated it (last written by ${adobeFacts.updatedBy ?? 'someone else'}): when what it holds expires is unknown`,
+        `the rotator has never rotated it (last written by ${adobeFacts.updatedBy ?? 'someone else'}): ` +
+          'when what it holds expires is unknown',
       );
     }
     if (input.ledger === null)
@@ -325,7 +335,9 @@ export function judge(input: Judging): ConnectionStatus {
   }
   const unproven =
     input.probe && facts.adobeCanList && facts.readUnproven
-      ? `Adobe listed ${adobe?.explored ?? 'what it reads'} but ${facts.readUnproven === 'listed-nothing' ? 'found nothing there' : 'no file it can preview'}: read not proven`
+      ? `Adobe listed ${adobe?.explored ?? 'what it reads'} but ` +
+        `${facts.readUnproven === 'listed-nothing' ? 'found nothing there' : 'no file it can preview'}: read not ` +
+        'proven'
       : undefined;
   return judged(
     'ok',

@@ -79,7 +79,10 @@ export function describeDataflow(flow: DataflowReading, now: number): string {
   const name = flow.name ? `"${flow.name}"` : flow.flowId;
   const run = flow.lastRun;
   const last = run
-    ? `last run ${formatClock(run.startedAt, now) ?? '(time unknown)'} ${run.status ?? '(status unknown)'}${run.errorCodes.length ? ` (${run.errorCodes.join(', ')})` : ''}`
+    ? 'last ' +
+      'run ' +
+      `${formatClock(run.startedAt, now) ?? '(time unknown)'} ` +
+      `${run.status ?? '(status unknown)'}${run.errorCodes.length ? ` (${run.errorCodes.join(', ')})` : ''}`
     : 'has not run yet';
   return `${name}${flow.state ? ` (${flow.state})` : ''}: ${last}`;
 }
@@ -88,9 +91,16 @@ export function describeDataflow(flow: DataflowReading, now: number): string {
 export function dataflowWarning(failed: readonly DataflowReading[], now: number): string {
   const runs = failed.map((flow) => {
     const codes = flow.lastRun?.errorCodes.length ? ` with ${flow.lastRun.errorCodes.join(', ')}` : '';
-    return `${flow.name ? `"${flow.name}"` : flow.flowId} at ${formatClock(flow.lastRun?.startedAt, now) ?? '(time unknown)'}${codes}`;
+    return (
+      `${flow.name ? `"${flow.name}"` : flow.flowId} ` +
+      `at ${formatClock(flow.lastRun?.startedAt, now) ?? '(time unknown)'}${codes}`
+    );
   });
-  return `ingestion from it broke: ${failed.length === 1 ? 'a dataflow reading it' : `${failed.length} dataflows reading it`} failed the last run (${runs.join('; ')})`;
+  return (
+    'ingestion from it broke: ' +
+    `${failed.length === 1 ? 'a dataflow reading it' : `${failed.length} dataflows reading it`} failed the last ` +
+    `run (${runs.join('; ')})`
+  );
 }
 
 /** Whether reading was proven, in words: `read proven at 09:12Z`, `read not proven (Adobe listed nothing)`. */

@@ -122,7 +122,9 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
         };
       }
       return {
-        text: `see ${codeSection(status.lastAttempt?.errorCode)} for who can fix it and how to keep ingestion alive meanwhile, then rotate it`,
+        text:
+          `see ${codeSection(status.lastAttempt?.errorCode)} for who can fix it and how to keep ingestion alive ` +
+          'meanwhile, then rotate it',
         command: rotate,
       };
     case 'not-found':
@@ -146,12 +148,16 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
       };
     case 'scope-mismatch':
       return {
-        text: "make the target's bucketName/folderPath contain what the connection reads, deploy, then check the configuration",
+        text:
+          "make the target's bucketName/folderPath contain what the connection reads, deploy, " +
+          'then check the configuration',
         command: suggest('check-config', { config: options.config }),
       };
     case 'dataflow-failed':
       return {
-        text: "check that Adobe can read with what it holds; if it can, the dataflow's own runs in Experience Platform say what broke (docs/RUNBOOK.md#dataflowrunfailedalarm)",
+        text:
+          "check that Adobe can read with what it holds; if it can, the dataflow's own runs in Experience Platform " +
+          'say what broke (docs/RUNBOOK.md#dataflowrunfailedalarm)',
         command: suggest(`status --probe --connection ${short}`, options),
       };
     case 'paused':
@@ -201,7 +207,8 @@ export function printStatusTable(
         ? `OVERDUE since ${formatClock(schedule.nextRunAt, now)}`
         : (formatClock(schedule?.nextRunAt, now) ?? 'unknown');
   const runs = schedule
-    ? `${schedule.expression ?? '?'} ${schedule.state ?? '(state unknown)'}; last run ${formatClock(schedule.lastRunAt, now) ?? 'none in the ledger'}, next ${next}`
+    ? `${schedule.expression ?? '?'} ${schedule.state ?? '(state unknown)'}; last run ` +
+      `${formatClock(schedule.lastRunAt, now) ?? 'none in the ledger'}, next ${next}`
     : 'unknown';
   write(
     wrap(
@@ -223,7 +230,8 @@ export function printStatusTable(
     say(
       'PAUSED',
       'warning',
-      `${what} until ${formatClock(pause.until, now)} (pause ${pause.id}) by ${pause.pausedBy}: "${pause.reason.replace(/\s+/g, ' ')}"${pause.forced ? ' (forced past an expiry)' : ''}.`,
+      `${what} until ${formatClock(pause.until, now)} (pause ${pause.id}) by ${pause.pausedBy}: ` +
+        `"${pause.reason.replace(/\s+/g, ' ')}"${pause.forced ? ' (forced past an expiry)' : ''}.`,
     );
   }
   if (rotator.olderPause) {
@@ -231,7 +239,8 @@ export function printStatusTable(
     say(
       'PAUSED (older version)',
       'warning',
-      `by ${pausedBy} at ${formatClock(pausedAt, now) ?? '?'}${reason ? ` ("${reason}")` : ''}, with no end: end it with ${suggest('resume', options)}`,
+      `by ${pausedBy} at ${formatClock(pausedAt, now) ?? '?'}${reason ? ` ("${reason}")` : ''}, with no end: ` +
+        `end it with ${suggest('resume', options)}`,
     );
   }
   const alarms = rotator.alarms;
@@ -270,8 +279,8 @@ export function printStatusTable(
     say(
       'RUNS FAIL',
       'failure',
-      `the function cannot reach Adobe: ${errorCode}: ${error}. Every scheduled run fails for every connection until it is fixed ` +
-        `(${codeSection(errorCode)} says who can fix it); then: ${suggest('rotate', options)}`,
+      `the function cannot reach Adobe: ${errorCode}: ${error}. Every scheduled run fails for every connection ` +
+        `until it is fixed (${codeSection(errorCode)} says who can fix it); then: ${suggest('rotate', options)}`,
     );
   }
   for (const gap of rotator.gaps) say('UNKNOWN', 'warning', `${gap.what}: ${gap.why}`);
@@ -350,7 +359,10 @@ export function printStatusTable(
   const head = healthy ? 'OK' : atRisk > 0 ? 'AT RISK' : paused > 0 ? 'PAUSED' : 'UNKNOWN';
   const every = schedule?.intervalSeconds ? `, every ${formatDuration(schedule.intervalSeconds)}` : '';
   const threshold = `; EXPIRING below ${formatDuration(rotator.thresholdSeconds)} (${rotator.thresholdFrom === 'alarm' ? "the alarm's threshold" : rotator.thresholdFrom === 'configuration' ? "the configuration's threshold" : 'one interval'})`;
-  const summary = `${head}: ${statuses.length - atRisk - paused} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} healthy${extra ? ` (${extra})` : ''}${adobe} (schedule ${schedule?.expression ?? '?'}${every}${threshold}).`;
+  const summary =
+    `${head}: ` +
+    `${statuses.length - atRisk - paused} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} ` +
+    `healthy${extra ? ` (${extra})` : ''}${adobe} (schedule ${schedule?.expression ?? '?'}${every}${threshold}).`;
   io.stdout.write(`\n${wrap(summary, TABLE_WIDTH, 2).replace(head, paint(head, healthy ? 'ok' : 'failure'))}\n`);
 }
 
@@ -362,7 +374,8 @@ function printDetails(write: (text: string) => void, status: ConnectionStatus, i
   write('');
   write(
     wrap(
-      `${id}${status.name ? ` "${status.name}"` : ''} (sandbox ${status.sandboxName}) reads ${reads}${form}${read ? `; ${read}` : ''}.`,
+      `${id}${status.name ? ` "${status.name}"` : ''} (sandbox ${status.sandboxName}) ` +
+        `reads ${reads}${form}${read ? `; ${read}` : ''}.`,
       TABLE_WIDTH,
       2,
     ),

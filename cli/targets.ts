@@ -44,7 +44,8 @@ export async function invokeInspect(
     const message = withoutFullStop(String(failure?.errorMessage ?? 'unknown error'));
     if (failure?.errorType === 'RequestValidationError') {
       throw new CliError(
-        `Function ${deployment.functionName} refused the inspect request (${message}): it was deployed by a version of the rotator from before inspect existed; deploy it again.`,
+        `Function ${deployment.functionName} refused the inspect request (${message}): ` +
+          'it was deployed by a version of the rotator from before inspect existed; deploy it again.',
         EXIT.FAILED,
       );
     }
@@ -55,7 +56,8 @@ export async function invokeInspect(
   }
   if (!isInspectResult(outcome.payload))
     throw new EnvironmentError(
-      `Function ${deployment.functionName} answered with something other than an inspect result: is it the rotator function?`,
+      `Function ${deployment.functionName} answered with something other than an inspect result: ` +
+        'is it the rotator function?',
     );
   return outcome.payload;
 }

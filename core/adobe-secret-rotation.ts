@@ -84,7 +84,10 @@ export function toAdobeSecretRotationEnv(settings: AdobeSecretRotationSettings):
 /** Why `days` is not a rotation interval, or undefined when it is one. */
 export function rotationDaysProblem(days: number): string | undefined {
   if (!Number.isInteger(days) || days < MIN_ROTATION_DAYS || days > MAX_ROTATION_DAYS) {
-    return `${days} is not a whole number of days from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS} (Secrets Manager's range for a rotation schedule)`;
+    return (
+      `${days} is not a whole number of days from ${MIN_ROTATION_DAYS} to ${MAX_ROTATION_DAYS} ` +
+      "(Secrets Manager's range for a rotation schedule)"
+    );
   }
   return undefined;
 }

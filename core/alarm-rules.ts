@@ -10,7 +10,9 @@
 import { MAX_SERIES_PER_QUERY, METRIC, METRIC_DIMENSION, metricShardCount } from './contract.js';
 import { functionTimeout } from './rotation-rules.js';
 
-/** CloudWatch evaluates at most one day of data per alarm whose period is under an hour (period x evaluation periods). */
+/**
+ * CloudWatch evaluates at most one day of data per alarm whose period is under an hour (period x evaluation periods).
+ */
 const MAX_ALARM_WINDOW_SECONDS = 86_400;
 
 /**
@@ -34,7 +36,9 @@ export const EXPIRY_ALARM_PERIOD_SECONDS = 60;
  * metric after the alarm has already looked at that minute.
  */
 export const EXPIRY_ALARM_SLACK_MINUTES = 3;
-/** A one-minute alarm is evaluated about once a minute: it changes state up to this long after its window has passed. */
+/**
+ * A one-minute alarm is evaluated about once a minute: it changes state up to this long after its window has passed.
+ */
 export const ALARM_EVALUATION_DELAY_SECONDS = 60;
 /** The least warning an expiry threshold must leave between the alarm and the expiry. */
 export const MIN_EXPIRY_WARNING_SECONDS = 60;
@@ -139,44 +143,50 @@ export function expiryAlarmPlan({
     return {
       ...plan,
       windowProblem:
-        `runs up to ${intervalSeconds} s apart plus a ${timeoutSeconds} s timeout need ${wanted} one-minute periods for the expiry alarms ` +
-        `to tell a healthy schedule from a stopped one, more than the ${maxPeriods} (one day) CloudWatch evaluates; run more often`,
+        `runs up to ${intervalSeconds} s apart plus a ${timeoutSeconds} s timeout need ${wanted} ` +
+        'one-minute periods for the expiry alarms to tell a healthy schedule from a stopped one, ' +
+        `more than the ${maxPeriods} (one day) CloudWatch evaluates; run more often`,
     };
   }
   if (minThresholdSeconds > maxThresholdSeconds) {
     return {
       ...plan,
       windowProblem:
-        `runs up to ${intervalSeconds} s apart plus a ${timeoutSeconds} s function timeout need a ${evaluationPeriods}-minute window for the expiry alarms ` +
-        `to tell a healthy schedule from a stopped one, but a healthy run may report only ${maxThresholdSeconds} s left ` +
-        `(the shortest credential lifetime, ${shortestLifetimeSeconds} s (${durationField}), minus the timeout), which leaves no threshold ` +
-        `that fires at least ${MIN_EXPIRY_WARNING_SECONDS} s before credentials expire (it needs ${minThresholdSeconds} s); ` +
-        'run more often, raise the duration, or shorten the timeout (raise concurrency)',
+        `runs up to ${intervalSeconds} s apart plus a ${timeoutSeconds} s function timeout need a ` +
+        `${evaluationPeriods}-minute window for the expiry alarms to tell a healthy schedule from a stopped one, ` +
+        `but a healthy run may report only ${maxThresholdSeconds} s left (the shortest credential lifetime, ` +
+        `${shortestLifetimeSeconds} s (${durationField}), minus the timeout), which leaves no threshold that ` +
+        `fires at least ${MIN_EXPIRY_WARNING_SECONDS} s before credentials expire (it needs ` +
+        `${minThresholdSeconds} s); run more often, raise the duration, or shorten the timeout (raise concurrency)`,
     };
   }
   if (thresholdSeconds !== undefined) {
     if (!Number.isInteger(thresholdSeconds)) {
       return {
         ...plan,
-        thresholdProblem: `${thresholdSeconds} is not a whole number of seconds; use one from ${minThresholdSeconds} to ${maxThresholdSeconds}`,
+        thresholdProblem:
+          `${thresholdSeconds} is not a whole number of seconds; use one from ${minThresholdSeconds} ` +
+          `to ${maxThresholdSeconds}`,
       };
     }
     if (thresholdSeconds < minThresholdSeconds) {
       return {
         ...plan,
         thresholdProblem:
-          `${thresholdSeconds} is below ${minThresholdSeconds} s, the alarm's ${evaluationPeriods}-minute window plus ${lateSeconds} s (the minute of the last datapoint, ` +
-          `and CloudWatch's evaluation) plus ${MIN_EXPIRY_WARNING_SECONDS} s of warning: a stuck connection's credentials could expire before the alarm fires; ` +
-          `use a whole number of seconds from ${minThresholdSeconds} to ${maxThresholdSeconds}`,
+          `${thresholdSeconds} is below ${minThresholdSeconds} s, the alarm's ${evaluationPeriods}-minute window ` +
+          `plus ${lateSeconds} s (the minute of the last datapoint, and CloudWatch's evaluation) ` +
+          `plus ${MIN_EXPIRY_WARNING_SECONDS} s of warning: a stuck connection's credentials could expire before ` +
+          `the alarm fires; use a whole number of seconds from ${minThresholdSeconds} to ${maxThresholdSeconds}`,
       };
     }
     if (thresholdSeconds > maxThresholdSeconds) {
       return {
         ...plan,
         thresholdProblem:
-          `${thresholdSeconds} is above ${maxThresholdSeconds} s, the least a healthy run reports (the shortest credential lifetime, ` +
-          `${shortestLifetimeSeconds} s (${durationField}), minus the ${timeoutSeconds} s function timeout): the alarm would fire after healthy runs; ` +
-          `use a whole number of seconds from ${minThresholdSeconds} to ${maxThresholdSeconds}`,
+          `${thresholdSeconds} is above ${maxThresholdSeconds} s, the least a healthy run reports (the shortest ` +
+          `credential lifetime, ${shortestLifetimeSeconds} s (${durationField}), minus the ${timeoutSeconds} ` +
+          's function timeout): the alarm would fire after healthy runs; use a whole number of seconds from ' +
+          `${minThresholdSeconds} to ${maxThresholdSeconds}`,
       };
     }
   }
@@ -237,12 +247,18 @@ export function fittingTimeoutSeconds({
  */
 export const MAX_QUERY_ALARM_WINDOW_SECONDS = 10_800;
 
-/** Whether the per-connection alarms can watch the expiry plan's window (on Metrics Insights queries: at most three hours). */
+/**
+ * Whether the per-connection alarms can watch the expiry plan's window (on Metrics Insights queries: at most three
+ * hours).
+ */
 export function perConnectionAlarmsFit(plan: Pick<ExpiryAlarmPlan, 'evaluationPeriods'>): boolean {
   return plan.evaluationPeriods * EXPIRY_ALARM_PERIOD_SECONDS <= MAX_QUERY_ALARM_WINDOW_SECONDS;
 }
 
-/** Where an alarm notifies: the topic that pages (`alarmTopic`), or the one that opens a ticket (`ticketTopic`, when given). */
+/**
+ * Where an alarm notifies: the topic that pages (`alarmTopic`), or the one that opens a ticket (`ticketTopic`, when
+ * given).
+ */
 export type AlarmRoute = 'page' | 'ticket';
 
 /** What a per-connection alarm's threshold and words are made of. */
@@ -251,7 +267,10 @@ export interface ConnectionAlarmSizes {
   readonly windowSeconds: number;
   /** The expiry plan's threshold, in seconds. */
   readonly expiryThresholdSeconds: number;
-  /** The same in words, e.g. `2400 s (40 min)` (the construct's while the threshold is a deploy-time value). @default from expiryThresholdSeconds */
+  /**
+   * The same in words, e.g. `2400 s (40 min)` (the construct's while the threshold is a deploy-time value).
+   * @default from expiryThresholdSeconds
+   */
   readonly expiryThresholdText?: string;
 }
 
@@ -271,7 +290,10 @@ export interface ConnectionAlarmRule {
   readonly id: string;
   /** One of {@link METRIC}'s, which the function writes per connection. */
   readonly metric: string;
-  /** How each connection's values in the window are reduced: Metrics Insights' function (and the aggregate fallback's statistic). */
+  /**
+   * How each connection's values in the window are reduced: Metrics Insights' function (and the aggregate fallback's
+   * statistic).
+   */
   readonly function: 'MAX' | 'MIN';
   readonly comparison: 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold';
   readonly threshold: (sizes: ConnectionAlarmSizes) => number;
@@ -292,8 +314,9 @@ export const CONNECTION_ALARMS: readonly ConnectionAlarmRule[] = [
     threshold: () => 1,
     route: 'ticket',
     meaning: ({ windowSeconds }) =>
-      `A connection failed to rotate in the last ${minutes(windowSeconds)}, even if the others rotated; each failing connection is a contributor of its own (its connectionId), ` +
-      'and notifies when it starts failing, even while another is in ALARM. It returns to OK once a window holds no failure of it.',
+      `A connection failed to rotate in the last ${minutes(windowSeconds)}, even if the others rotated; ` +
+      'each failing connection is a contributor of its own (its connectionId), and notifies when it starts ' +
+      'failing, even while another is in ALARM. It returns to OK once a window holds no failure of it.',
   },
   {
     id: 'CredentialsExpiringAlarm',
@@ -303,8 +326,10 @@ export const CONNECTION_ALARMS: readonly ConnectionAlarmRule[] = [
     threshold: ({ expiryThresholdSeconds }) => expiryThresholdSeconds,
     route: 'page',
     meaning: ({ expiryThresholdSeconds, expiryThresholdText, windowSeconds }) =>
-      `A connection reported less than ${expiryThresholdText ?? `${expiryThresholdSeconds} s (${minutes(expiryThresholdSeconds)})`} left on its credentials in the last ${minutes(windowSeconds)}: ` +
-      'Adobe may soon hold expired credentials and stop ingesting. Each such connection is a contributor of its own (its connectionId).',
+      'A connection reported less than ' +
+      `${expiryThresholdText ?? `${expiryThresholdSeconds} s (${minutes(expiryThresholdSeconds)})`} left on its ` +
+      `credentials in the last ${minutes(windowSeconds)}: Adobe may soon hold expired credentials and stop ` +
+      'ingesting. Each such connection is a contributor of its own (its connectionId).',
   },
   {
     id: 'DataflowRunFailedAlarm',
@@ -314,8 +339,10 @@ export const CONNECTION_ALARMS: readonly ConnectionAlarmRule[] = [
     threshold: () => 1,
     route: 'ticket',
     meaning: ({ windowSeconds }) =>
-      `A dataflow reading a connection failed its last run, reported by a rotator run in the last ${minutes(windowSeconds)}: ingestion broke, ` +
-      "on the credentials or the files; each such connection is a contributor of its own (its connectionId). It returns to OK once the rotator's runs report no new failed run of it.",
+      'A dataflow reading a connection failed its last run, reported by a rotator run in the last ' +
+      `${minutes(windowSeconds)}: ingestion broke, on the credentials or the files; ` +
+      "each such connection is a contributor of its own (its connectionId). It returns to OK once the rotator's " +
+      'runs report no new failed run of it.',
   },
 ];
 
@@ -382,7 +409,8 @@ export function connectionAlarmQuery(
   const order = rule.function === 'MIN' ? 'ASC' : 'DESC';
   return (
     `SELECT ${rule.function}(${rule.metric}) FROM SCHEMA(${quotedName(scope.namespace)}, ${dimensions.join(', ')}) ` +
-    `WHERE ${where.join(' AND ')} GROUP BY ${METRIC_DIMENSION.connectionId} ORDER BY ${rule.function}() ${order} LIMIT ${MAX_SERIES_PER_QUERY}`
+    `WHERE ${where.join(' AND ')} GROUP BY ${METRIC_DIMENSION.connectionId} ORDER BY ${rule.function}() ${order} ` +
+    `LIMIT ${MAX_SERIES_PER_QUERY}`
   );
 }
 
@@ -396,14 +424,18 @@ export function connectionShards(targetCount: number): number[] {
  * falling back to aggregate metrics.
  */
 export const AGGREGATE_METRICS_WARNING =
-  "metrics carry no connectionId: ConnectionFailingAlarm and CredentialsExpiringAlarm watch the rotator as a whole, so while one connection holds either in ALARM a second failing or expiring connection notifies no one, and no alarm names the connection (the function's log, the ledger and `npx aep-s3-rotator status` do). " +
+  'metrics carry no connectionId: ConnectionFailingAlarm and CredentialsExpiringAlarm watch the rotator as a ' +
+  'whole, so while one connection holds either in ALARM a second failing or expiring connection notifies no one, ' +
+  "and no alarm names the connection (the function's log, the ledger and `npx aep-s3-rotator status` do). " +
   'Use it only where a time series per connection costs too much (docs/DEPLOY.md, "What the metrics cost").';
 
 /** The synth warning when the schedule's window is too long for alarms on Metrics Insights queries. */
 export function perConnectionWindowWarning(plan: Pick<ExpiryAlarmPlan, 'evaluationPeriods'>): string {
   return (
-    `the expiry alarms need a ${plan.evaluationPeriods}-minute window, and alarms on Metrics Insights queries evaluate at most ${MAX_QUERY_ALARM_WINDOW_SECONDS / 60} minutes: ` +
-    `ConnectionFailingAlarm and CredentialsExpiringAlarm watch the rotator as a whole instead (${AGGREGATE_METRICS_WARNING.slice(AGGREGATE_METRICS_WARNING.indexOf(':') + 2)}) ` +
-    'Run more often to watch each connection.'
+    `the expiry alarms need a ${plan.evaluationPeriods}-minute window, and alarms on Metrics Insights queries ` +
+    `evaluate at most ${MAX_QUERY_ALARM_WINDOW_SECONDS / 60} minutes: ConnectionFailingAlarm and ` +
+    'CredentialsExpiringAlarm watch the rotator as a whole instead ' +
+    `(${AGGREGATE_METRICS_WARNING.slice(AGGREGATE_METRICS_WARNING.indexOf(':') + 2)}) Run more often to watch ` +
+    'each connection.'
   );
 }

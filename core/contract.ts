@@ -68,7 +68,9 @@ export const METRIC = {
   ledgerWriteFailed: 'LedgerWriteFailed',
   /** Per connection (Adobe's check on): its dataflows whose last run since the previous attempt failed (0 included). */
   dataflowRunFailed: 'DataflowRunFailed',
-  /** Per scheduled run of every target: S3 connections with temporary credentials no target rotates, in its sandboxes. */
+  /**
+   * Per scheduled run of every target: S3 connections with temporary credentials no target rotates, in its sandboxes.
+   */
   unmanagedTemporaryConnections: 'UnmanagedTemporaryConnections',
 } as const;
 
@@ -85,7 +87,10 @@ export const METRIC_DIMENSION = {
   rotator: 'rotator',
   /** The Flow Service connection the value is about. */
   connectionId: 'connectionId',
-  /** Which of the per-connection alarm queries watches the connection ({@link metricShardOf}); absent while one query covers the fleet. */
+  /**
+   * Which of the per-connection alarm queries watches the connection ({@link metricShardOf}); absent while one query
+   * covers the fleet.
+   */
   shard: 'shard',
   /** `"true"` on a paused connection's series: the per-connection alarms' SCHEMA() leaves it out. */
   paused: 'paused',
@@ -112,7 +117,10 @@ export function metricShardOf(index: number, targetCount: number): string | unde
   return metricShardCount(targetCount) > 1 ? String(Math.floor(index / MAX_SERIES_PER_QUERY)) : undefined;
 }
 
-/** A `ROTATOR_NAME`: letters, digits and `_.:/-`, at most 255 (a dimension value; never a quote, so it sits in a query as it is). */
+/**
+ * A `ROTATOR_NAME`: letters, digits and `_.:/-`, at most 255 (a dimension value; never a quote, so it sits in a query
+ * as it is).
+ */
 export const ROTATOR_NAME = /^[\w.:/-]{1,255}$/;
 
 /** The rotation ledger's partition key: one item per connection. */
@@ -120,7 +128,10 @@ export const LEDGER_KEY = 'connectionId';
 
 // ------------------------------------------------------------------ defaults and limits
 
-/** Adobe's documented production endpoints (https://developer.adobe.com/experience-platform-apis/references/flow-service/). */
+/**
+ * Adobe's documented production endpoints
+ * (https://developer.adobe.com/experience-platform-apis/references/flow-service/).
+ */
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
 export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com';
 export const DEFAULT_CONCURRENCY = 8;
@@ -152,7 +163,8 @@ export const MAX_TARGETS = 5000;
  *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining).
  * - AssumeRole signed with IAM-user keys: up to the role's MaxSessionDuration, at most 12 h.
  * - GetSessionToken: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html).
- * - GetFederationToken with IAM-user keys: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
+ * - GetFederationToken with IAM-user keys: 900 s to 36 h
+ *   (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
  */
 export const DURATION_LIMITS = {
   'assume-role-chained': { min: 900, max: 3600 },
@@ -199,7 +211,10 @@ export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
 
-/** Why `value` cannot be an Adobe endpoint, or undefined: `https://` anywhere; plain `http://` only to loopback (the local emulators). */
+/**
+ * Why `value` cannot be an Adobe endpoint, or undefined: `https://` anywhere; plain `http://` only to loopback (the
+ * local emulators).
+ */
 export function serviceUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
@@ -210,7 +225,10 @@ export function serviceUrlProblem(value: string): string | undefined {
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname)))
     return undefined;
-  return `must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); got ${url.protocol}//${url.host}`;
+  return (
+    'must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); ' +
+    `got ${url.protocol}//${url.host}`
+  );
 }
 
 /** {@link serviceUrlProblem}, prefixed with the field's name. */
@@ -264,9 +282,15 @@ export interface FunctionTargetEntry {
   readonly bucketName?: string;
   /** The folder (key prefix) in `bucketName`. */
   readonly folderPath?: string;
-  /** The account that owns `bucketName`: the session policy requires it (`s3:ResourceAccount`). @default none: any owner */
+  /**
+   * The account that owns `bucketName`: the session policy requires it (`s3:ResourceAccount`).
+   * @default none: any owner
+   */
   readonly bucketAccount?: string;
-  /** `false`: no Adobe check after this connection's PATCH (a created role without its folder); written only when false. @default as `VERIFY_WITH_ADOBE` */
+  /**
+   * `false`: no Adobe check after this connection's PATCH (a created role without its folder); written only when false.
+   * @default as `VERIFY_WITH_ADOBE`
+   */
   readonly verifyWithAdobe?: boolean;
 }
 
@@ -345,7 +369,10 @@ export function targetMethodOf(method: MintMethod): TargetMethod {
 
 // ------------------------------------------------------------------ the function's environment
 
-/** A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry: a view of {@link FunctionTargetEntry} with its STS call resolved. */
+/**
+ * A target as a configuration knows it, before it becomes a `ROTATION_TARGETS` entry: a view of
+ * {@link FunctionTargetEntry} with its STS call resolved.
+ */
 export type TargetForEnv = Omit<FunctionTargetEntry, 'method' | 'durationSeconds'> & {
   readonly method: MintMethod;
   readonly durationSeconds: number;

@@ -18,7 +18,8 @@ const KMS_ALIAS_ARN = new RegExp(`^arn:${PARTITION}:kms:[a-z0-9-]+:\\d{12}:alias
 
 /**
  * A managed policy ARN: customer-managed (`arn:aws:iam::<account>:policy/<path/><name>`) or
- * AWS-managed (`arn:aws:iam::aws:policy/...`). https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html
+ * AWS-managed (`arn:aws:iam::aws:policy/...`).
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreatePolicy.html
  */
 export const MANAGED_POLICY_ARN = new RegExp(
   `^arn:${PARTITION}:iam::(?:\\d{12}|aws):policy/(?:[\\w+=,.@-]+/)*[\\w+=,.@-]{1,128}$`,
@@ -61,8 +62,9 @@ export function kmsKeyArnProblem(arn: string): string | undefined {
 /** Why a KMS alias (`alias/<name>` or its ARN) cannot be the key this stack encrypts with. */
 export function kmsAliasProblem(alias: string): string {
   return (
-    `"${alias}" is a KMS alias${alias.startsWith('arn:') ? ' ARN' : ''}; give the ARN of the key it points to (aws kms describe-key --key-id ${alias} prints it): ` +
-    'CloudWatch Logs takes only a key ARN, and IAM grants name the key, not its alias'
+    `"${alias}" is a KMS alias${alias.startsWith('arn:') ? ' ARN' : ''}; give the ARN of the key it points to ` +
+    `(aws kms describe-key --key-id ${alias} prints it): CloudWatch Logs takes only a key ARN, ` +
+    'and IAM grants name the key, not its alias'
   );
 }
 
@@ -73,25 +75,40 @@ export function kmsAliasProblem(alias: string): string {
 export function kmsKeyRegionProblem(arn: string, region: string | undefined): string | undefined {
   const keyRegion = KMS_KEY_ARN.exec(arn)?.[1];
   if (!keyRegion || !region || keyRegion === region) return undefined;
-  return `"${arn}" is a key in ${keyRegion}, but the stack deploys to ${region}: CloudWatch Logs, SNS and SQS encrypt only with keys of their own region; give a key (or a multi-Region replica) in ${region}`;
+  return (
+    `"${arn}" is a key in ${keyRegion}, but the stack deploys to ${region}: CloudWatch Logs, SNS and SQS encrypt ` +
+    `only with keys of their own region; give a key (or a multi-Region replica) in ${region}`
+  );
 }
 
 /** Why `arn` cannot be a permissions boundary, or undefined. */
 export function managedPolicyArnProblem(arn: string): string | undefined {
   if (MANAGED_POLICY_ARN.test(arn)) return undefined;
-  return `"${arn}" is not a managed policy ARN: arn:aws:iam::<account>:policy/<name> (or arn:aws:iam::aws:policy/<name> for an AWS-managed one)`;
+  return (
+    `"${arn}" is not a managed policy ARN: arn:aws:iam::<account>:policy/<name> (or arn:aws:iam::aws:policy/<name> ` +
+    'for an AWS-managed one)'
+  );
 }
 
 /** Why `arn` cannot name a principal allowed to read the Adobe secret, or undefined. */
 export function secretReaderProblem(arn: string): string | undefined {
   if (SESSION_ARN.test(arn)) {
-    return `"${arn}" is a role session; give its role's ARN, arn:aws:iam::<account>:role/<name>, which is what aws:PrincipalArn holds for every session of that role`;
+    return (
+      `"${arn}" is a role session; give its role's ARN, arn:aws:iam::<account>:role/<name>, ` +
+      'which is what aws:PrincipalArn holds for every session of that role'
+    );
   }
   const match = PRINCIPAL_ARN.exec(arn);
   if (!match)
-    return `"${arn}" is not an IAM role or user ARN: arn:aws:iam::<account>:role/<name> or arn:aws:iam::<account>:user/<name>`;
+    return (
+      `"${arn}" is not an IAM role or user ARN: arn:aws:iam::<account>:role/<name> or ` +
+      'arn:aws:iam::<account>:user/<name>'
+    );
   if (/^[*?/]+$/.test(match[2]!)) {
-    return `"${arn}" would let every ${match[1]} in the account read the Adobe credentials; name the ${match[1]}s (wildcards only within a name)`;
+    return (
+      `"${arn}" would let every ${match[1]} in the account read the Adobe credentials; name the ${match[1]}s ` +
+      '(wildcards only within a name)'
+    );
   }
   return undefined;
 }
@@ -140,7 +157,10 @@ function tagValueProblem(key: string, value: string): string | undefined {
     return `the value of "${key}" has ${length} characters; AWS allows at most ${MAX_TAG_VALUE}`;
   const bad = firstBadTagCharacter(value);
   if (bad)
-    return `the value of "${key}", "${value}", has ${JSON.stringify(bad)}, which AWS does not allow in tags (${TAG_CHARACTERS_TEXT})`;
+    return (
+      `the value of "${key}", "${value}", has ${JSON.stringify(bad)}, which AWS does not allow in tags ` +
+      `(${TAG_CHARACTERS_TEXT})`
+    );
   return undefined;
 }
 

@@ -102,7 +102,9 @@ export function parsePauseDuration(text: string): number | undefined {
   return seconds > 0 ? seconds : undefined;
 }
 
-/** A time as `pause --until` takes it: ISO 8601 with a time zone (`2025-06-01T18:00Z`, `…+02:00`); undefined otherwise. */
+/**
+ * A time as `pause --until` takes it: ISO 8601 with a time zone (`2025-06-01T18:00Z`, `…+02:00`); undefined otherwise.
+ */
 export function parsePauseEnd(text: string): number | undefined {
   const trimmed = text.trim();
   // A time without a zone would be read in the laptop's zone: ask for one.

@@ -51,12 +51,16 @@ export function unnarrowedWarning({
 }): string | undefined {
   if (method === 'get-session-token') {
     return (
-      `connection ${connectionId}: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ` +
-      'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads'
+      `connection ${connectionId}: GetSessionToken credentials cannot be narrowed, so Adobe receives everything ` +
+      'this IAM user allows; use "method": "get-federation-token" with bucketName (and folderPath): ' +
+      'the same keys, narrowed to what Adobe reads'
     );
   }
   if (hasBucket) return undefined;
-  return `connection ${connectionId}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads`;
+  return (
+    `connection ${connectionId}: Adobe receives everything this role allows; add bucketName (and folderPath) ` +
+    'so its credentials are narrowed to what Adobe reads'
+  );
 }
 
 /**
@@ -80,14 +84,20 @@ export function durationProblem(
       // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining
       if (seconds > max) {
         return createdRole
-          ? `${seconds} is above ${max}, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it (a role this stack creates trusts only the function's role, so its sessions are always chained)`
-          : `${seconds} is above ${max}, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target ${userKeysField} so AssumeRole is signed with IAM-user keys`;
+          ? `${seconds} is above ${max}, the cap AWS sets on role chaining (AssumeRole from the function's own ` +
+              "role); lower it (a role this stack creates trusts only the function's role, so its sessions are " +
+              'always chained)'
+          : `${seconds} is above ${max}, the cap AWS sets on role chaining (AssumeRole from the function's own ` +
+              `role); lower it or give the target ${userKeysField} so AssumeRole is signed with IAM-user keys`;
       }
       break;
     case 'assume-role-user-keys':
       // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (DurationSeconds)
       if (seconds > max) {
-        return `${seconds} is above ${max}, the most AssumeRole signed with IAM-user keys allows (12 h, and no more than the role's MaxSessionDuration); lower it`;
+        return (
+          `${seconds} is above ${max}, the most AssumeRole signed with IAM-user keys allows (12 h, ` +
+          "and no more than the role's MaxSessionDuration); lower it"
+        );
       }
       break;
     case 'get-session-token':
@@ -99,7 +109,10 @@ export function durationProblem(
     case 'get-federation-token':
       // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html (DurationSeconds)
       if (seconds < min || seconds > max) {
-        return `${seconds} is outside ${min} to ${max}, the range GetFederationToken accepts with IAM-user keys; choose a value in it`;
+        return (
+          `${seconds} is outside ${min} to ${max}, the range GetFederationToken accepts with IAM-user keys; ` +
+          'choose a value in it'
+        );
       }
       return undefined;
   }
@@ -149,7 +162,9 @@ export function scheduleInterval(expression: string): ScheduleInterval {
       return { problem: `"${expression}" never repeats; use a positive rate such as "rate(15 minutes)"` };
     if (singular !== (value === 1)) {
       return {
-        problem: `"${expression}" is not a valid rate: use the singular unit for 1 and the plural otherwise (e.g. "rate(1 hour)", "rate(15 minutes)")`,
+        problem:
+          `"${expression}" is not a valid rate: use the singular unit for 1 and the plural otherwise (e.g. ` +
+          '"rate(1 hour)", "rate(15 minutes)")',
       };
     }
     return { seconds: value * UNIT_SECONDS[unit.replace(/s$/, '')]! };
@@ -157,7 +172,9 @@ export function scheduleInterval(expression: string): ScheduleInterval {
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (!cron) {
     return {
-      problem: `"${expression}" is not a repeating schedule; use "rate(<n> minutes|hours|days)" or "cron(<min> <hour> * * ? *)"`,
+      problem:
+        `"${expression}" is not a repeating schedule; use "rate(<n> minutes|hours|days)" or "cron(<min> <hour> * * ` +
+        '? *)"',
     };
   }
   const fields = cron[1]!.trim().split(/\s+/);
@@ -174,14 +191,18 @@ export function scheduleInterval(expression: string): ScheduleInterval {
   const everyDay = ['*', '?'].includes(dayOfMonth) && month === '*' && ['*', '?'].includes(dayOfWeek) && year === '*';
   if (!everyDay) {
     return {
-      problem: `"${expression}" does not run every day, so the gap between runs cannot be checked; use "rate(...)" or a cron whose day-of-month, month, day-of-week and year are * or ?`,
+      problem:
+        `"${expression}" does not run every day, so the gap between runs cannot be checked; ` +
+        'use "rate(...)" or a cron whose day-of-month, month, day-of-week and year are * or ?',
     };
   }
   const minutes = cronFieldValues(minuteField, 0, 59);
   const hours = cronFieldValues(hourField, 0, 23);
   if (!minutes || !hours) {
     return {
-      problem: `"${expression}" has a minutes or hours field this check does not understand; use numbers, ranges (a-b), steps (*/n, a/n) and lists`,
+      problem:
+        `"${expression}" has a minutes or hours field this check does not understand; use numbers, ranges (a-b), ` +
+        'steps (*/n, a/n) and lists',
     };
   }
   const times = hours.flatMap((hour) => minutes.map((minute) => hour * 60 + minute)).sort((a, b) => a - b);
@@ -217,16 +238,18 @@ export function rotationWindowProblem(
   intervalSeconds: number,
   shortestDurationSeconds: number,
   durationField: string,
-  /** A schedule known to pass every rule for these targets (core/schedule-rules.ts finds one); else none is suggested. */
+  /**
+   * A schedule known to pass every rule for these targets (core/schedule-rules.ts finds one); else none is suggested.
+   */
   suggested?: string,
 ): string | undefined {
   const limit = Math.floor(shortestDurationSeconds / 2);
   if (intervalSeconds <= limit) return undefined;
   const suggestion = suggested ? ` (e.g. "${suggested}")` : '';
   return (
-    `"${expression}" leaves up to ${intervalSeconds} s between runs, more than half the shortest credential lifetime ` +
-    `(${shortestDurationSeconds} s, ${durationField}), so a failed run and its retries would not fit before the credentials expire; ` +
-    `run at least every ${limit} s${suggestion} or raise the duration`
+    `"${expression}" leaves up to ${intervalSeconds} s between runs, more than half the shortest credential ` +
+    `lifetime (${shortestDurationSeconds} s, ${durationField}), so a failed run and its retries would not fit ` +
+    `before the credentials expire; run at least every ${limit} s${suggestion} or raise the duration`
   );
 }
 
@@ -249,7 +272,10 @@ export const MAX_MEMORY_MB = 10_240;
  */
 export function memoryProblem(memoryMb: number): string | undefined {
   if (Number.isInteger(memoryMb) && memoryMb >= MIN_MEMORY_MB && memoryMb <= MAX_MEMORY_MB) return undefined;
-  return `${memoryMb} is not a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}, the range Lambda accepts; choose a value in it`;
+  return (
+    `${memoryMb} is not a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}, the range Lambda accepts; ` +
+    'choose a value in it'
+  );
 }
 
 /** Lambda's hard limit on a function's timeout. */
@@ -270,7 +296,10 @@ export const SLOW_REQUEST_SECONDS =
   ((ADOBE_HTTP_LIMITS.retryLimit + 1) * ADOBE_HTTP_LIMITS.timeoutMs +
     ADOBE_HTTP_LIMITS.retryLimit * ADOBE_HTTP_LIMITS.maxRetryAfterMs) /
   1000;
-/** What the run keeps back at its end: every request still running is stopped 3 s before the timeout (`lambda/deadline.ts`). */
+/**
+ * What the run keeps back at its end: every request still running is stopped 3 s before the timeout
+ * (`lambda/deadline.ts`).
+ */
 export const STOP_MARGIN_SECONDS = 3;
 /**
  * Room for one connection's worst case on top of the batches: its slow request in the first
@@ -310,8 +339,8 @@ export function functionTimeout(targetCount: number, concurrency: number): Funct
   }
   return {
     problem:
-      `${targetCount} targets at concurrency ${concurrency} need an estimated ${minimumSeconds} s ` +
-      `(${FIXED_SECONDS} s + ${PER_BATCH_SECONDS} s per batch of ${concurrency}), more than Lambda's ${MAX_FUNCTION_TIMEOUT_SECONDS} s limit; ` +
-      'raise concurrency (up to 64) or split the targets across stacks',
+      `${targetCount} targets at concurrency ${concurrency} need an estimated ${minimumSeconds} ` +
+      `s (${FIXED_SECONDS} s + ${PER_BATCH_SECONDS} s per batch of ${concurrency}), more than Lambda's ` +
+      `${MAX_FUNCTION_TIMEOUT_SECONDS} s limit; raise concurrency (up to 64) or split the targets across stacks`,
   };
 }

@@ -60,7 +60,10 @@ export interface ScheduleWarning {
   readonly line: string;
 }
 
-/** Why `lifetimeSeconds` is longer than the schedule needs, or undefined: more than {@link MAX_LIFETIME_INTERVALS} intervals. */
+/**
+ * Why `lifetimeSeconds` is longer than the schedule needs, or undefined: more than {@link MAX_LIFETIME_INTERVALS}
+ * intervals.
+ */
 export function lifetimeWarning(
   lifetimeSeconds: number,
   intervalSeconds: number,
@@ -74,8 +77,9 @@ export function lifetimeWarning(
       ? `lower their lifetime to ${most} s or less`
       : 'run the schedule less often (STS mints nothing shorter than 900 s)';
   return (
-    `its credentials live ${lifetimeSeconds} s, more than ${MAX_LIFETIME_INTERVALS} schedule intervals (${most} s with "${schedule}"): a set of them that leaked stays valid that long, ` +
-    `and the next rotation does not revoke it; ${fix}`
+    `its credentials live ${lifetimeSeconds} s, more than ${MAX_LIFETIME_INTERVALS} schedule intervals (${most} ` +
+    `s with "${schedule}"): a set of them that leaked stays valid that long, and the next rotation does not ` +
+    `revoke it; ${fix}`
   );
 }
 
@@ -83,7 +87,10 @@ export function lifetimeWarning(
 export interface ScheduleVerdict {
   /** `<field>: <message>` for each rule broken. */
   readonly problems: readonly string[];
-  /** Targets whose credentials outlive {@link MAX_LIFETIME_INTERVALS} intervals: configurations that deploy, warned about. */
+  /**
+   * Targets whose credentials outlive {@link MAX_LIFETIME_INTERVALS} intervals: configurations that deploy, warned
+   * about.
+   */
   readonly warnings: readonly ScheduleWarning[];
   /** The longest gap between runs; undefined while the schedule is a token or refused. */
   readonly intervalSeconds?: number;
@@ -145,7 +152,8 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
     if (windowProblem) {
       const suggested = suggest ? workingSchedule(view, names) : undefined;
       problems.push(
-        `schedule: ${rotationWindowProblem(view.schedule, intervalSeconds!, shortest!.seconds, durationField, suggested)}`,
+        'schedule: ' +
+          `${rotationWindowProblem(view.schedule, intervalSeconds!, shortest!.seconds, durationField, suggested)}`,
       );
     }
   }

@@ -95,21 +95,33 @@ export const SETTING_DOORS = {
   props: sameNames({}),
 } as const;
 
-/** The longest runbook link: each alarm description ends with `Runbook: <url>#<alarm id>`, and CloudWatch allows 1,024 characters per description. */
+/**
+ * The longest runbook link: each alarm description ends with `Runbook: <url>#<alarm id>`, and CloudWatch allows 1,024
+ * characters per description.
+ */
 export const MAX_RUNBOOK_URL_CHARS = 400;
 
 /** Why `url` cannot end an alarm description as `Runbook: <url>#<anchor>`, or undefined. */
 export function runbookUrlProblem(url: string): string | undefined {
   if (url.length >= 1 && url.length <= MAX_RUNBOOK_URL_CHARS && !/[\s#]/.test(url)) return undefined;
-  return `"${url}" must be 1 to ${MAX_RUNBOOK_URL_CHARS} characters without spaces or "#" (each alarm appends "#<its id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"`;
+  return (
+    `"${url}" must be 1 to ${MAX_RUNBOOK_URL_CHARS} characters without spaces or "#" (each alarm appends "#<its ` +
+    'id>"), e.g. "https://github.com/acme/aep-rotator/blob/main/docs/RUNBOOK.md"'
+  );
 }
 
-/** A secret name Secrets Manager accepts: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name). */
+/**
+ * A secret name Secrets Manager accepts:
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html (Name).
+ */
 export const SECRET_NAME_FORMAT = {
   pattern: /^[\w/+=.@-]{1,512}$/,
   allowed: 'a Secrets Manager secret name: 1 to 512 letters, digits and /_+=.@-',
 };
-/** A DynamoDB table name: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html */
+/**
+ * A DynamoDB table name:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+ */
 export const TABLE_NAME_FORMAT = {
   pattern: /^[\w.-]{3,255}$/,
   allowed: 'a DynamoDB table name: 3 to 255 letters, digits and _.-',
@@ -120,7 +132,10 @@ export function secretNameProblem(name: string): string | undefined {
   if (!SECRET_NAME_FORMAT.pattern.test(name)) return formatMessage(SECRET_NAME_FORMAT, name);
   // Secrets Manager's own advice: a partial ARN of such a name is read as a complete one.
   if (/-[A-Za-z0-9]{6}$/.test(name)) {
-    return `"${name}" ends with a hyphen and six characters, which Secrets Manager takes for the random suffix of a complete ARN when the secret is looked up by name; choose another ending`;
+    return (
+      `"${name}" ends with a hyphen and six characters, which Secrets Manager takes for the random suffix of a ` +
+      'complete ARN when the secret is looked up by name; choose another ending'
+    );
   }
   return undefined;
 }
@@ -168,13 +183,17 @@ export const SETTING_RULES: readonly SettingRule[] = [
   ),
 ];
 
-/** The rules between two settings; cdk.json, which checks each field on its own, applies them with {@link settingPairProblems}. */
+/**
+ * The rules between two settings; cdk.json, which checks each field on its own, applies them with
+ * {@link settingPairProblems}.
+ */
 export const SETTING_PAIR_RULES: readonly SettingRule[] = [
   {
     field: 'adobeSecretName',
     condition: (view) => view.adobeSecretName !== undefined && view.adobeCredentialsSecretGiven === true,
     message: () =>
-      'names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
+      'names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; ' +
+      'remove one of them',
   },
 ];
 

@@ -29,7 +29,10 @@ export const STACK_OUTPUT = {
   ledgerTableName: 'LedgerTableName',
   /** Every alarm's name, comma-separated (DescribeAlarms, DisableAlarmActions, EnableAlarmActions). */
   alarmNames: 'AlarmNames',
-  /** With `adobeSecretRotation` only: the Adobe secret's rotation function, its log group (`rotate-adobe-secret` reads it) and role. */
+  /**
+   * With `adobeSecretRotation` only: the Adobe secret's rotation function, its log group (`rotate-adobe-secret` reads
+   * it) and role.
+   */
   adobeSecretRotationFunctionName: 'AdobeSecretRotationFunctionName',
   adobeSecretRotationLogGroupName: 'AdobeSecretRotationLogGroupName',
   adobeSecretRotationRoleArn: 'AdobeSecretRotationRoleArn',

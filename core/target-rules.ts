@@ -45,7 +45,9 @@ export interface TargetFieldNames {
   readonly userKeys: 'userCredentialsSecretId' | 'userCredentialsSecret';
   /** The credentials' lifetime: seconds, or a `Duration` (the construct). */
   readonly duration: 'durationSeconds' | 'duration';
-  /** Whether a target of this door can ask for a role to be created (`createRole`): the function's environment cannot. */
+  /**
+   * Whether a target of this door can ask for a role to be created (`createRole`): the function's environment cannot.
+   */
   readonly canCreateRole: boolean;
 }
 
@@ -113,7 +115,10 @@ export function mintMethodOfView(target: TargetView): MintMethod | undefined {
 }
 
 const hasRole = (target: TargetView) => target.roleArn !== undefined || target.createRole !== undefined;
-/** The credentials can be narrowed to a bucket: a created role (its own bucket), or a target naming one and minted by a call that takes a session policy. */
+/**
+ * The credentials can be narrowed to a bucket: a created role (its own bucket), or a target naming one and minted by a
+ * call that takes a session policy.
+ */
 export const narrowedToBucket = (target: TargetView, method: MintMethod) =>
   target.createRole !== undefined || (target.bucketName !== undefined && method !== 'get-session-token');
 const signedWithUserKeysAlone = (method: MintMethod | undefined) =>
@@ -176,7 +181,10 @@ function withMethod(
   };
 }
 
-/** The session policy's size problem, when the bucket and folder are literal and valid; a created role is narrowed by its own. */
+/**
+ * The session policy's size problem, when the bucket and folder are literal and valid; a created role is narrowed by
+ * its own.
+ */
 function sessionPolicyProblem(target: TargetView, context: TargetRuleContext): string | undefined {
   const { bucketName, folderPath } = target;
   if (target.createRole || !known(bucketName, context) || s3BucketNameProblem(bucketName)) return undefined;
@@ -224,18 +232,21 @@ export const TARGET_RULES: readonly TargetRule[] = [
   {
     condition: (target) => target.roleArn !== undefined && target.createRole !== undefined,
     message: () =>
-      'has both roleArn and createRole; keep roleArn to use an existing role, or createRole to have the stack create one',
+      'has both roleArn and createRole; keep roleArn to use an existing role, or createRole to have the stack ' +
+      'create one',
   },
   {
     field: 'userKeys',
     condition: (target) => target.createRole !== undefined && target.hasUserKeys,
     message: (_target, { names }) =>
-      `a role the stack creates trusts only the function's role, so it cannot be assumed with IAM-user keys; remove ${names.userKeys}, or use roleArn for a role that trusts the IAM user`,
+      "a role the stack creates trusts only the function's role, so it cannot be assumed with IAM-user keys; " +
+      `remove ${names.userKeys}, or use roleArn for a role that trusts the IAM user`,
   },
   {
     condition: (target) => mintMethodOfView(target) === undefined,
     message: (_target, { names }) =>
-      `needs roleArn (an existing role)${names.canCreateRole ? ', createRole (a role the stack creates)' : ''} or ${names.userKeys} (GetSessionToken); it has none`,
+      `needs roleArn (an existing role)${names.canCreateRole ? ', createRole (a role the stack creates)' : ''} ` +
+      `or ${names.userKeys} (GetSessionToken); it has none`,
   },
   // Which STS call, and how its session is narrowed.
   withMethod({
@@ -249,13 +260,15 @@ export const TARGET_RULES: readonly TargetRule[] = [
     field: 'method',
     condition: (target) => target.method === 'assume-role' && !hasRole(target),
     message: (target, context) =>
-      `"assume-role" needs ${roleFields(target, context)}; add it, or use "get-federation-token" to mint with the IAM user's own keys`,
+      `"assume-role" needs ${roleFields(target, context)}; add it, or use "get-federation-token" to mint with the ` +
+      "IAM user's own keys",
   }),
   withMethod({
     field: 'method',
     condition: (target, _context, method) => signedWithUserKeysAlone(method) && hasRole(target),
     message: (target, context) =>
-      `"${target.method}" is signed with the IAM user's own keys and assumes no role; remove ${roleFields(target, context)}, or use "method": "assume-role"`,
+      `"${target.method}" is signed with the IAM user's own keys and assumes no role; ` +
+      `remove ${roleFields(target, context)}, or use "method": "assume-role"`,
   }),
   withMethod({
     field: 'userKeys',
@@ -268,14 +281,16 @@ export const TARGET_RULES: readonly TargetRule[] = [
     condition: (target, _context, method) =>
       method === 'get-session-token' && target.bucketName !== undefined && target.createRole === undefined,
     message: () =>
-      'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
+      'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": ' +
+      '"get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
   }),
   withMethod({
     field: 'bucketName',
     condition: (target, _context, method) =>
       method === 'get-federation-token' && target.bucketName === undefined && target.createRole === undefined,
     message: () =>
-      'is required with "method": "get-federation-token": a federated user may do only what its session policy allows, and without a bucket there is none to allow reading',
+      'is required with "method": "get-federation-token": a federated user may do only what its session policy ' +
+      'allows, and without a bucket there is none to allow reading',
   }),
   // The bucket's owner goes with the bucket, in a session policy (not GetSessionToken's).
   withMethod({
@@ -283,7 +298,9 @@ export const TARGET_RULES: readonly TargetRule[] = [
     condition: (target, _context, method) =>
       method === 'get-session-token' && target.bucketAccount !== undefined && target.createRole === undefined,
     message: () =>
-      'GetSessionToken takes no session policy, so its credentials cannot require the bucket\'s owner; add "method": "get-federation-token" with bucketName (the same IAM-user keys, narrowed), or remove bucketAccount',
+      "GetSessionToken takes no session policy, so its credentials cannot require the bucket's owner; " +
+      'add "method": "get-federation-token" with bucketName (the same IAM-user keys, narrowed), ' +
+      'or remove bucketAccount',
   }),
   withMethod({
     field: 'bucketAccount',
@@ -324,7 +341,8 @@ export const TARGET_RULES: readonly TargetRule[] = [
     condition: (_target, context, method) =>
       context.requireNarrowedCredentials === true && method === 'get-session-token',
     message: () =>
-      'GetSessionToken credentials cannot be narrowed, and requireNarrowedCredentials is true; use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
+      'GetSessionToken credentials cannot be narrowed, and requireNarrowedCredentials is true; use "method": ' +
+      '"get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
   }),
   withMethod({
     field: 'bucketName',
@@ -333,7 +351,8 @@ export const TARGET_RULES: readonly TargetRule[] = [
       method !== 'get-session-token' &&
       !narrowedToBucket(target, method),
     message: () =>
-      'is required while requireNarrowedCredentials is true: without it Adobe receives everything this role allows; add the bucket Adobe reads (and folderPath)',
+      'is required while requireNarrowedCredentials is true: without it Adobe receives everything this role ' +
+      'allows; add the bucket Adobe reads (and folderPath)',
   }),
   // How long the credentials may live.
   withMethod({

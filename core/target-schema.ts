@@ -20,7 +20,10 @@ export function requiredOr(message: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : message);
 }
 
-/** A string checked by one of the rules that say why a value is wrong (`s3BucketNameProblem`, ...): the rule's words are the message. */
+/**
+ * A string checked by one of the rules that say why a value is wrong (`s3BucketNameProblem`, ...): the rule's words are
+ * the message.
+ */
 export function stringWithRule(
   problemOf: (value: string) => string | undefined,
   { required = false }: { required?: boolean } = {},
@@ -50,7 +53,8 @@ export const targetFieldSchemas = {
   durationSeconds: z.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds'),
   method: z.enum(TARGET_METHODS, {
     error: (issue) =>
-      `${JSON.stringify(issue.input)} is not a method; use one of ${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
+      `${JSON.stringify(issue.input)} is not a method; use one of ` +
+      `${TARGET_METHODS.map((method) => `"${method}"`).join(', ')}`,
   }),
   /** An S3 bucket name (S3's own rules; the message shows the value). */
   bucketName: stringWithRule(s3BucketNameProblem),

@@ -84,8 +84,9 @@ export const TARGET_WARNINGS: readonly TargetWarningRule[] = [
 function bucketOwnerWarning(target: TargetView, bucketName: string | undefined, context: TargetRuleContext): string {
   const bucket = bucketName === undefined || context.isUnresolved(bucketName) ? 'its bucket' : `"${bucketName}"`;
   return (
-    `connection ${connection(target)}: nothing pins the account that owns ${bucket}, so if the bucket is deleted and its name taken in another account, ` +
-    "these credentials read that account's bucket; add the 12-digit id of the account that owns it (the credentials then require it: s3:ResourceAccount)"
+    `connection ${connection(target)}: nothing pins the account that owns ${bucket}, so if the bucket is deleted ` +
+    "and its name taken in another account, these credentials read that account's bucket; " +
+    'add the 12-digit id of the account that owns it (the credentials then require it: s3:ResourceAccount)'
   );
 }
 

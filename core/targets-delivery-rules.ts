@@ -121,19 +121,22 @@ export function createdRolesWithoutScope(
 
 /**
  * The warning for `createdRolesWithoutScope`'s connections; the caller prefixes the field.
- * @param scope `connections`: off for those connections alone; `all`: off for every connection (`VERIFY_WITH_ADOBE=false`).
+ * @param scope `connections`: off for those connections alone; `all`: off for every connection
+ * (`VERIFY_WITH_ADOBE=false`).
  */
 export function adobeCheckOffWarning(connectionIds: readonly string[], scope: 'connections' | 'all' = 'all'): string {
   const which = `${connectionIds.length === 1 ? 'connection' : 'connections'} ${connectionIds.join(', ')}`;
   const off =
     scope === 'connections'
-      ? `Adobe's check after each PATCH is switched off for ${which} (their entries carry "verifyWithAdobe": false; every other connection keeps it): each one's created role `
+      ? `Adobe's check after each PATCH is switched off for ${which} (their entries carry "verifyWithAdobe": ` +
+        "false; every other connection keeps it): each one's created role "
       : `Adobe's check after each PATCH is switched off (VERIFY_WITH_ADOBE=false): the created role of ${which} `;
   return (
     off +
-    "reaches the function without its bucket and folder (the targets list fits Lambda's environment only without them, " +
-    "or the role's session policy would exceed STS's 2,048 characters), so Adobe would be asked to list the bucket's root, which a created role does not allow. " +
-    'To keep the check, set "targetsDelivery": "file" with createRole.roleName on every created role and an explicit account and region; ' +
+    "reaches the function without its bucket and folder (the targets list fits Lambda's environment only without " +
+    "them, or the role's session policy would exceed STS's 2,048 characters), so Adobe would be asked to list " +
+    'the bucket\'s root, which a created role does not allow. To keep the check, set "targetsDelivery": ' +
+    '"file" with createRole.roleName on every created role and an explicit account and region; ' +
     'or set "verifyWithAdobe": false to accept it'
   );
 }
@@ -141,7 +144,9 @@ export function adobeCheckOffWarning(connectionIds: readonly string[], scope: 'c
 /** Why a created role cannot go in a bundled file: its ARN is known only at deploy time. */
 export function createdRoleInFileProblem(index: number): string {
   return (
-    `targets[${index}].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; ` +
-    'give createRole.roleName and deploy the stack to an explicit account and region, or set "targetsDelivery": "environment" (TargetsDelivery.ENVIRONMENT in code) with fewer targets'
+    `targets[${index}].createRole: the targets go to a bundled file, which is written at synth, ` +
+    "but this role's ARN is known only at deploy time; give createRole.roleName and deploy the stack to an " +
+    'explicit account and region, or set "targetsDelivery": "environment" (TargetsDelivery.ENVIRONMENT in code) ' +
+    'with fewer targets'
   );
 }

@@ -84,7 +84,8 @@ export async function startAdobeConsoleEmulator(options: {
       return gatewayError(
         403,
         '403',
-        `The access token lacks the scope(s) ${missing.join(', ')}: add the I/O Management API to the Developer Console project`,
+        `The access token lacks the scope(s) ${missing.join(', ')}: add the I/O Management API to the Developer ` +
+          'Console project',
       );
     }
     if (token.clientId !== credential.clientId)

@@ -222,7 +222,9 @@ export function evaluateAlarm(
       const shown = values.length ? `[${reduce(values, definition.statistic)}]` : 'no datapoint';
       transitions.push({
         state: outcome.state,
-        reason: `Threshold Crossed: ${shown} (${definition.statistic} of ${definition.metricName}) ${outcome.state === 'ALARM' ? 'breached' : 'within'} ${definition.threshold}`,
+        reason:
+          `Threshold Crossed: ${shown} (${definition.statistic} of ${definition.metricName}) ` +
+          `${outcome.state === 'ALARM' ? 'breached' : 'within'} ${definition.threshold}`,
       });
     }
     return transitions;
@@ -260,7 +262,9 @@ export function evaluateAlarm(
       const shown = values.length ? `[${reduce(values, query.function)}]` : 'no datapoint';
       transitions.push({
         state,
-        reason: `Threshold Crossed: ${query.groupBy} ${group}: ${shown} (${query.function} of ${query.metricName}) ${state === 'ALARM' ? 'breached' : 'within'} ${definition.threshold}`,
+        reason:
+          `Threshold Crossed: ${query.groupBy} ${group}: ${shown} (${query.function} of ${query.metricName}) ` +
+          `${state === 'ALARM' ? 'breached' : 'within'} ${definition.threshold}`,
         contributor: { [query.groupBy]: group },
       });
     }

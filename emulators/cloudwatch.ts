@@ -251,13 +251,17 @@ export async function startCloudWatchEmulator(
       return {
         type: 'ValidationException',
         message:
-          "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 1]",
+          "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: " +
+          'Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have ' +
+          'length greater than or equal to 1]',
       };
     }
     if (names.length > MAX_ALARM_NAMES) {
       return {
         type: 'ValidationException',
-        message: `1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ALARM_NAMES}`,
+        message:
+          "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: " +
+          `Member must have length less than or equal to ${MAX_ALARM_NAMES}`,
       };
     }
     return names as string[];
@@ -338,7 +342,8 @@ export async function startCloudWatchEmulator(
         return error(
           400,
           'ValidationException',
-          `1 validation error detected: Value '${String(state)}' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]`,
+          `1 validation error detected: Value '${String(state)}' at 'stateValue' failed to satisfy constraint: ` +
+            'Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]',
         );
       }
       const reason = input.StateReason;

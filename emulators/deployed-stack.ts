@@ -42,7 +42,10 @@ import { WORLD_LEDGER_TABLE, type World } from './world.js';
 
 export { ALARM_IDS, type AlarmId } from './stack-alarms.js';
 
-/** The Adobe secret's rotation alarm (lib/rotator/adobe-secret-rotation.ts): not in `AlarmNames`, so `pause` leaves it on. */
+/**
+ * The Adobe secret's rotation alarm (lib/rotator/adobe-secret-rotation.ts): not in `AlarmNames`, so `pause` leaves it
+ * on.
+ */
 export const ADOBE_SECRET_ROTATION_ALARM_ID = 'AdobeSecretRotationFailedAlarm';
 /** Every alarm of the sandbox's stack: the construct's `alarms` and the Adobe secret's rotation's. */
 export type SandboxAlarmId = AlarmId | typeof ADOBE_SECRET_ROTATION_ALARM_ID;
@@ -65,7 +68,9 @@ const QUEUE_NAMES = {
   failure: `${STACK_NAME}-FailureDeadLetterQueue`,
 } as const;
 
-/** The names the construct gives the stack's alarms: the function's name and the construct id (core/operator-facts.ts). */
+/**
+ * The names the construct gives the stack's alarms: the function's name and the construct id (core/operator-facts.ts).
+ */
 export const ALARM_NAMES: Record<SandboxAlarmId, string> = Object.fromEntries(
   [...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID].map((id) => [id, alarmNameFor(FUNCTION_NAME, id)]),
 ) as Record<SandboxAlarmId, string>;
@@ -116,7 +121,9 @@ export interface DeployedStack {
   readonly cloudWatchLogs: CloudWatchLogsEmulator;
   /** `AWS_ENDPOINT_URL_*` of every AWS service the stack and the CLI use, and `AWS_REGION`. */
   readonly endpointEnv: Record<string, string>;
-  /** Fire the schedule (nothing happens while it is DISABLED), wait for the run and its retries, evaluate the alarms. */
+  /**
+   * Fire the schedule (nothing happens while it is DISABLED), wait for the run and its retries, evaluate the alarms.
+   */
   runSchedule(): Promise<ScheduledRun | undefined>;
   /** Undo {@link StackFaults} and the front's faults, and empty both queues (as `aws sqs purge-queue`). */
   clearFaults(): void;
@@ -210,7 +217,8 @@ export async function startDeployedStack(
       if (faults.schedulerDenied) {
         throw Object.assign(
           new Error(
-            `User: ${schedulerRoleArn} is not authorized to perform: lambda:InvokeFunction on resource: ${target.Arn} because no identity-based policy allows it`,
+            `User: ${schedulerRoleArn} is not authorized to perform: lambda:InvokeFunction on resource: ` +
+              `${target.Arn} because no identity-based policy allows it`,
           ),
           { name: 'AccessDeniedException' },
         );
@@ -247,7 +255,8 @@ export async function startDeployedStack(
       },
     },
     {
-      // What GetFunctionConfiguration shows: the rotator's variables (Lambda's own, and the role's keys, are not in it).
+      // What GetFunctionConfiguration shows: the rotator's variables (Lambda's own, and the role's keys, are not in
+      // it).
       environment: Object.fromEntries(Object.entries(world.env).filter(([name]) => !name.startsWith('AWS_'))),
       tags: {
         [FUNCTION_TAG.scheduleGroup]: SCHEDULE_GROUP_NAME,

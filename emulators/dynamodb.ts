@@ -90,7 +90,10 @@ export function dynamoDbAccessDenied(
     headers: { 'content-type': 'application/x-amz-json-1.0' },
     body: {
       __type: 'com.amazon.coral.service#AccessDeniedException',
-      Message: `User: arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-function/aep-s3-rotator-function is not authorized to perform: dynamodb:${action} on resource: ${tableArn} because no identity-based policy allows the dynamodb:${action} action`,
+      Message:
+        'User: arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-function/aep-s3-rotator-function is not ' +
+        `authorized to perform: dynamodb:${action} on resource: ${tableArn} because no identity-based policy ` +
+        `allows the dynamodb:${action} action`,
     },
   };
 }

@@ -29,7 +29,10 @@ export type ExplorePaths = 'absolute' | 'relative';
 /** Which `s3:prefix` the connector lists a folder with. */
 export type ListPrefix = 'with-slash' | 'without-slash';
 
-/** The STS emulator as the explore route needs it: who issued the credentials a connection holds, and with what policies. */
+/**
+ * The STS emulator as the explore route needs it: who issued the credentials a connection holds, and with what
+ * policies.
+ */
 export type CredentialAuthority = Pick<StsEmulator, 'credentialsFor' | 'now'> & {
   policyOf?(accessKeyId: string): string | undefined;
   identityPolicyOf?(accessKeyId: string): string | undefined;
@@ -79,7 +82,8 @@ const invalidPath = (object: string | undefined, convention: string): EmulatorRe
   flowError(
     400,
     '1100-400',
-    `Invalid request: object ${JSON.stringify(object ?? null)} is not a path this connection can explore (${convention}).`,
+    `Invalid request: object ${JSON.stringify(object ?? null)} is not a path this connection can explore ` +
+      `(${convention}).`,
   );
 
 /** `crm/daily` → `crm/daily/`; `''` stays `''`. */
@@ -94,7 +98,10 @@ type Location =
   | { readonly kind: 'folder'; readonly bucket: string; readonly prefix: string; readonly pathPrefix: string }
   | { readonly kind: 'file'; readonly bucket: string; readonly key: string };
 
-/** Read `objectType` and `object` with the connection's convention; a response when Flow Service would refuse the request itself. */
+/**
+ * Read `objectType` and `object` with the connection's convention; a response when Flow Service would refuse the
+ * request itself.
+ */
 function locate(
   query: Readonly<Record<string, string>>,
   connection: ExplorableConnection,

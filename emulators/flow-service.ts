@@ -90,7 +90,10 @@ const DEFAULT_SANDBOX = 'prod';
  */
 export async function startFlowServiceEmulator(options: {
   ims: Pick<ImsEmulator, 'validateToken'>;
-  /** Decides whether the credentials a connection holds would let S3 answer an explore. @default none: every explore is refused with InvalidAccessKeyId */
+  /**
+   * Decides whether the credentials a connection holds would let S3 answer an explore.
+   * @default none: every explore is refused with InvalidAccessKeyId
+   */
   sts?: CredentialAuthority;
   port?: number;
   /** The region S3 decrypts SSE-KMS objects in (`kms:ViaService`). @default 'us-east-1' */
@@ -233,7 +236,8 @@ export async function startFlowServiceEmulator(options: {
         return flowError(
           400,
           '1365-400',
-          `The path provided in ops is invalid: ${unknown.pointer} is not a param of connection spec "${record.specName}".`,
+          `The path provided in ops is invalid: ${unknown.pointer} is not a param of connection spec ` +
+            `"${record.specName}".`,
         );
       }
       changes = applyPatch(record, operations);
@@ -265,7 +269,9 @@ export async function startFlowServiceEmulator(options: {
     return { status: 200, body: { id: record.id, etag: record.etag } };
   }
 
-  /** A run of a flow, as Adobe would make it now with what its base connection holds (or failing, while a test says so). */
+  /**
+   * A run of a flow, as Adobe would make it now with what its base connection holds (or failing, while a test says so).
+   */
   function runFlow(flowId: string, startedAt?: number): { id: string; status: 'success' | 'failed' } {
     const baseId = dataflows.baseConnectionOf(flowId);
     const record = baseId === undefined ? undefined : connections.get(baseId);
@@ -303,7 +309,8 @@ export async function startFlowServiceEmulator(options: {
         return flowError(
           403,
           '2118-403',
-          `The user or client does not have the required permission to perform this operation: ${needed} in sandbox ${auth.sandboxName}. Contact your administrator to grant access through a product profile.`,
+          `The user or client does not have the required permission to perform this operation: ${needed} ` +
+            `in sandbox ${auth.sandboxName}. Contact your administrator to grant access through a product profile.`,
         );
       }
       const scope = { orgId: auth.token.orgId, sandboxName: auth.sandboxName };

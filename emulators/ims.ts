@@ -31,7 +31,9 @@ export const MAX_CLIENT_SECRETS = 2;
 /** The scopes only a project with the I/O Management API added can have in a token. */
 export const IO_MANAGEMENT_SCOPES = ['adobeio_api', 'read_client_secret', 'manage_client_secrets'] as const;
 
-/** A credential as IMS knows it: its org, its secrets (oldest first) and whether its project has the I/O Management API. */
+/**
+ * A credential as IMS knows it: its org, its secrets (oldest first) and whether its project has the I/O Management API.
+ */
 interface ClientRecord {
   readonly clientId: string;
   readonly orgId: string;

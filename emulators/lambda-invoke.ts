@@ -77,7 +77,9 @@ export interface LambdaInvokeEmulator extends Emulator {
     asyncConfig?: AsyncInvokeConfig,
     facts?: FunctionFacts,
   ): string;
-  /** What GetFunctionConfiguration and ListTags show of a registered function, replaced (a deploy of another version). */
+  /**
+   * What GetFunctionConfiguration and ListTags show of a registered function, replaced (a deploy of another version).
+   */
   setFunctionFacts(name: string, facts: FunctionFacts): void;
   functionFacts(name: string): FunctionFacts | undefined;
   readonly invocations: RecordedInvocation[];
@@ -99,7 +101,10 @@ export function lambdaActionOf(request: Pick<RecordedRequest, 'method' | 'path'>
   return undefined;
 }
 
-/** `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:<region>:<account>:function:name[:q]` → name. */
+/**
+ * `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:<region>:<account>:function:name[:q]` →
+ * name.
+ */
 function functionNameOf(raw: string): string {
   const arn = /^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:([^:]+)(?::[^:]+)?$/.exec(raw);
   if (arn) return arn[1]!;
@@ -175,7 +180,8 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
     const ms = (performance.now() - started).toFixed(2);
     chunks.push(
       `END RequestId: ${requestId}\n`,
-      `REPORT RequestId: ${requestId}\tDuration: ${ms} ms\tBilled Duration: ${Math.ceil(Number(ms))} ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB\t\n`,
+      `REPORT RequestId: ${requestId}\tDuration: ${ms} ms\tBilled Duration: ${Math.ceil(Number(ms))} ` +
+        'ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB\t\n',
     );
     return { failed, result, error, log: chunks.join('') };
   }

@@ -151,32 +151,53 @@ export async function injectFault(context: FaultContext, name: string, given?: s
     case '412-storm':
       flowService.concurrentEditBeforePatch(connectionId!, UNTIL_CLEARED);
       undoable(context, fault, () => flowService.stopConcurrentEdits(connectionId!));
-      return `Another writer (concurrent-editor@AdobeID) now edits ${connectionId} before every PATCH of it, so each meets a stale etag (1404-412), until they stop: \`npm run sandbox -- fault clear\` plays that part.`;
+      return (
+        `Another writer (concurrent-editor@AdobeID) now edits ${connectionId} before every PATCH of it, ` +
+        'so each meets a stale etag (1404-412), until they stop: `npm run sandbox -- fault clear` plays that part.'
+      );
     case 'patch-refused':
       undoable(context, fault, refusePatches(world, connectionId!));
-      return `Flow Service now refuses every PATCH of ${connectionId} with 1445-400 (PATCH connection feature not enabled), until Adobe enables it: \`npm run sandbox -- fault clear\` plays that part.`;
+      return (
+        `Flow Service now refuses every PATCH of ${connectionId} with 1445-400 (PATCH connection feature not ` +
+        'enabled), until Adobe enables it: `npm run sandbox -- fault clear` plays that part.'
+      );
     case 'expired-credentials':
       await pasteExpiredCredentials(world, connectionId!);
-      return `${connectionId} now holds credentials that expired a minute ago, pasted in the Experience Platform UI (updatedBy ${UI_CLIENT_ID}@AdobeID): Adobe's next read of the bucket fails with ExpiredToken.`;
+      return (
+        `${connectionId} now holds credentials that expired a minute ago, pasted in the Experience Platform UI ` +
+        `(updatedBy ${UI_CLIENT_ID}@AdobeID): Adobe's next read of the bucket fails with ExpiredToken.`
+      );
     case 'ims-401':
       return rotateClientSecret(context);
     case 'expiring':
       undoable(context, fault, refusePatches(world, connectionId!));
       await expireLedgerSoon(world, connectionId!, 600);
-      return `Flow Service refuses every PATCH of ${connectionId} (1445-400), and what it holds expires in 10 minutes: the next run reports about 600 s left, below CredentialsExpiringAlarm's threshold. \`npm run sandbox -- fault clear\` lets its PATCHes through again.`;
+      return (
+        `Flow Service refuses every PATCH of ${connectionId} (1445-400), and what it holds expires in 10 minutes: ` +
+        "the next run reports about 600 s left, below CredentialsExpiringAlarm's threshold. " +
+        '`npm run sandbox -- fault clear` lets its PATCHes through again.'
+      );
     case 'scheduler-denied':
       context.stack.faults.schedulerDenied = true;
       undoable(context, fault, () => {
         context.stack.faults.schedulerDenied = false;
         context.stack.queues.schedule.length = 0;
       });
-      return "EventBridge Scheduler's role may no longer invoke the function (lambda:InvokeFunction removed): no scheduled run happens, and each tick's event goes to the schedule's dead-letter queue. `npm run sandbox -- fault clear` restores the permission (as `npx cdk deploy` would) and empties the queue.";
+      return (
+        "EventBridge Scheduler's role may no longer invoke the function (lambda:InvokeFunction removed): " +
+        "no scheduled run happens, and each tick's event goes to the schedule's dead-letter queue. " +
+        '`npm run sandbox -- fault clear` restores the permission (as `npx cdk deploy` would) and empties the ' +
+        'queue.'
+      );
     case 'failure-queue-denied':
       context.stack.faults.failureQueueDenied = true;
       undoable(context, fault, () => {
         context.stack.faults.failureQueueDenied = false;
       });
-      return "The failure dead-letter queue refuses Lambda's records: a run that fails as a whole, and both its retries (after `fault ims-401`, say), is lost. `npm run sandbox -- fault clear` restores it.";
+      return (
+        "The failure dead-letter queue refuses Lambda's records: a run that fails as a whole, and both its retries " +
+        '(after `fault ims-401`, say), is lost. `npm run sandbox -- fault clear` restores it.'
+      );
     case 'ledger-denied':
       {
         const denied = {
@@ -191,7 +212,11 @@ export async function injectFault(context: FaultContext, name: string, given?: s
         context.stack.ledgerFront.injectFault(denied);
         undoable(context, fault, () => context.stack.ledgerFront.removeFault(denied));
       }
-      return "The function's role lost dynamodb:UpdateItem on the ledger: rotations go on, every ledger write fails, and after two runs LedgerWriteFailedAlarm fires. `npm run sandbox -- fault clear` gives the permission back.";
+      return (
+        "The function's role lost dynamodb:UpdateItem on the ledger: rotations go on, every ledger write fails, " +
+        'and after two runs LedgerWriteFailedAlarm fires. `npm run sandbox -- fault clear` gives the permission ' +
+        'back.'
+      );
     case 'dataflow-run-failed': {
       const flowId =
         world.flowIds[world.connectionIds.indexOf(connectionId!)]?.[0] ??
@@ -199,8 +224,9 @@ export async function injectFault(context: FaultContext, name: string, given?: s
       flowService.failFlowRuns(flowId);
       undoable(context, fault, () => flowService.failFlowRuns(flowId, false));
       return (
-        `Dataflow ${flowId}, reading ${connectionId}, now fails every run (${RUN_COPY_FAILED}): each scheduled run counts it in DataflowRunFailed, ` +
-        'and DataflowRunFailedAlarm names the connection. `npm run sandbox -- fault clear` lets it ingest again.'
+        `Dataflow ${flowId}, reading ${connectionId}, now fails every run (${RUN_COPY_FAILED}): ` +
+        'each scheduled run counts it in DataflowRunFailed, and DataflowRunFailedAlarm names the connection. ' +
+        '`npm run sandbox -- fault clear` lets it ingest again.'
       );
     }
     case 'unmanaged-connection': {
@@ -222,12 +248,21 @@ export async function injectFault(context: FaultContext, name: string, given?: s
         },
       });
       undoable(context, fault, () => flowService.deleteConnection(id));
-      return `Somebody created S3 connection ${id} by hand in sandbox ${sandboxName}, with temporary credentials that nothing rotates: the next scheduled run counts it and UnmanagedTemporaryConnectionsAlarm opens a ticket; \`npx aep-s3-rotator discover\` prints its targets entry. \`npm run sandbox -- fault clear\` deletes it.`;
+      return (
+        `Somebody created S3 connection ${id} by hand in sandbox ${sandboxName}, with temporary credentials that ` +
+        'nothing rotates: the next scheduled run counts it and UnmanagedTemporaryConnectionsAlarm opens a ' +
+        'ticket; `npx aep-s3-rotator discover` prints its targets entry. `npm run sandbox -- fault clear` ' +
+        'deletes it.'
+      );
     }
     case 'io-management-403':
       world.emulators.ims.setIoManagementApi(world.adobe.clientId, false);
       undoable(context, fault, () => world.emulators.ims.setIoManagementApi(world.adobe.clientId, true));
-      return "The Developer Console project no longer has the I/O Management API: Adobe refuses the client secret's rotation with 403 until it is added back (`npm run sandbox -- fault clear` plays that part); the rotator itself is unaffected.";
+      return (
+        "The Developer Console project no longer has the I/O Management API: Adobe refuses the client secret's " +
+        'rotation with 403 until it is added back (`npm run sandbox -- fault clear` plays that part); ' +
+        'the rotator itself is unaffected.'
+      );
     case 'access-denied': {
       const roleArn = roleOf(world, connectionId!, fault);
       const roleName = roleArn.split('/').pop()!;
@@ -237,13 +272,21 @@ export async function injectFault(context: FaultContext, name: string, given?: s
         JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: ['s3:*'], Resource: ['*'] }] }),
       );
       undoable(context, fault, () => world.emulators.iam.deleteRolePolicy(roleName, 'DenyS3BySandboxFault'));
-      return `Role ${roleName} may no longer read its bucket (an IAM deny of s3:* on it): ${connectionId}'s next PATCH lands, and Adobe's check of the new credentials meets S3's AccessDenied (1100-400). \`npm run sandbox -- fault clear access-denied\` takes the deny off.`;
+      return (
+        `Role ${roleName} may no longer read its bucket (an IAM deny of s3:* on it): ${connectionId}'s next PATCH ` +
+        "lands, and Adobe's check of the new credentials meets S3's AccessDenied (1100-400). " +
+        '`npm run sandbox -- fault clear access-denied` takes the deny off.'
+      );
     }
     case 'trust-broken': {
       const roleArn = roleOf(world, connectionId!, fault);
       const before = world.emulators.sts.setRoleTrust(roleArn, [`arn:aws:iam::123456789012:role/someone-else`]);
       undoable(context, fault, () => world.emulators.sts.setRoleTrust(roleArn, before));
-      return `Role ${roleArn.split('/').pop()} no longer trusts the function's role (its trust policy was edited): AssumeRole for ${connectionId} is refused (AccessDenied, STS_MINT_FAILED), and the connection keeps what it holds until it expires. \`npm run sandbox -- fault clear trust-broken\` puts the trust back.`;
+      return (
+        `Role ${roleArn.split('/').pop()} no longer trusts the function's role (its trust policy was edited): ` +
+        `AssumeRole for ${connectionId} is refused (AccessDenied, STS_MINT_FAILED), and the connection keeps ` +
+        'what it holds until it expires. `npm run sandbox -- fault clear trust-broken` puts the trust back.'
+      );
     }
     case 'throttling': {
       const limited = {
@@ -256,7 +299,10 @@ export async function injectFault(context: FaultContext, name: string, given?: s
       };
       flowService.injectFault(limited);
       undoable(context, fault, () => flowService.removeFault(limited));
-      return 'Adobe rate-limits the org: Flow Service answers every request 429 (429050) until `npm run sandbox -- fault clear throttling`: every connection fails for a reason that may pass, and the run fails as a whole.';
+      return (
+        'Adobe rate-limits the org: Flow Service answers every request 429 (429050) until `npm run sandbox -- ' +
+        'fault clear throttling`: every connection fails for a reason that may pass, and the run fails as a whole.'
+      );
     }
   }
 }
@@ -271,7 +317,9 @@ function roleOf(world: World, connectionId: string, fault: FaultName): string {
   return target.roleArn;
 }
 
-/** Flow Service refuses every PATCH of the connection (`1445-400`) until the faults are cleared; returns what stops it. */
+/**
+ * Flow Service refuses every PATCH of the connection (`1445-400`) until the faults are cleared; returns what stops it.
+ */
 function refusePatches(world: World, connectionId: string): () => void {
   const refusal = {
     match: { method: 'PATCH', path: `/connections/${connectionId}` },
@@ -284,7 +332,10 @@ function refusePatches(world: World, connectionId: string): () => void {
   return () => world.emulators.flowService.removeFault(refusal);
 }
 
-/** The ledger says what the connection holds expires `seconds` from now (what a connection failing for most of its lifetime shows). */
+/**
+ * The ledger says what the connection holds expires `seconds` from now (what a connection failing for most of its
+ * lifetime shows).
+ */
 async function expireLedgerSoon(world: World, connectionId: string, seconds: number): Promise<void> {
   const client = new DynamoDBClient({
     endpoint: world.emulators.dynamodb.url,
@@ -332,7 +383,11 @@ export function clearFaults(context: FaultContext): FaultMessage {
   }
   context.world.emulators.ims.setIoManagementApi(context.world.adobe.clientId, true);
   context.stack.clearFaults();
-  return 'Flow Service takes PATCHes again, no other writer edits the connections, the hand-made connection is deleted, the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).';
+  return (
+    'Flow Service takes PATCHes again, no other writer edits the connections, the hand-made connection is deleted, ' +
+    'the project has the I/O Management API, Scheduler, the failure queue and the ledger work again, ' +
+    'and both dead-letter queues are empty (after ims-401, the fix is yours: put the new credentials).'
+  );
 }
 
 /**
@@ -345,18 +400,28 @@ export function clearFault(context: FaultContext, name: string): FaultMessage {
     throw new Error(`there is no fault "${name}"; the faults are ${FAULT_NAMES.join(', ')}`);
   const fault = name as FaultName;
   if (fault === 'ims-401')
-    return 'ims-401 has nothing to clear: the fix is yours, put the new credentials in the secret (aws secretsmanager put-secret-value).';
+    return (
+      'ims-401 has nothing to clear: the fix is yours, put the new credentials in the secret (aws secretsmanager ' +
+      'put-secret-value).'
+    );
   if (fault === 'expired-credentials')
-    return 'expired-credentials has nothing to clear: the fix is yours, rotate the connection (npx aep-s3-rotator rotate --connection <id>).';
+    return (
+      'expired-credentials has nothing to clear: the fix is yours, rotate the connection (npx aep-s3-rotator ' +
+      'rotate --connection <id>).'
+    );
   const undos = context.undo?.get(fault) ?? [];
   for (const undo of undos) undo();
   context.undo?.delete(fault);
   return undos.length > 0
-    ? `${fault} cleared (${undos.length === 1 ? 'one injection' : `${undos.length} injections`}); the other faults stay.`
+    ? `${fault} cleared (${undos.length === 1 ? 'one injection' : `${undos.length} injections`}); ` +
+        'the other faults stay.'
     : `${fault} was not injected: nothing to clear.`;
 }
 
-/** Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with If-Match. */
+/**
+ * Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with
+ * If-Match.
+ */
 async function pasteExpiredCredentials(world: World, connectionId: string): Promise<void> {
   const { ims, sts } = world.emulators;
   const uiSecret = randomBytes(24).toString('base64url');
@@ -407,7 +472,8 @@ function rotateClientSecret(context: FaultContext): FaultMessage {
     mode: 0o600,
   });
   return (
-    `The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager (401 invalid_client) and the tokens it issued are revoked. ` +
-    `The new credentials are in ${file}; put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`
+    'The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager ' +
+    `(401 invalid_client) and the tokens it issued are revoked. The new credentials are in ${file}; ` +
+    `put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`
   );
 }

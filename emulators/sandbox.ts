@@ -131,7 +131,10 @@ export function describeRun(run: ScheduledRun): string {
       : `${run.summary!.rotated} rotated${failed.length ? `, ${failed.length} FAILED (${failed.map((result) => `${result.connectionId.slice(0, 8)} ${result.errorCode ?? ''}`.trim()).join(', ')})` : ''}${skipped ? `, ${skipped} skipped` : ''}${paused.length ? `, ${paused.length} paused (${paused.map((result) => result.connectionId.slice(0, 8)).join(', ')})` : ''}`;
   const alarms = run.alarms.map(
     (alarm) =>
-      `${alarm.id} → ${alarm.state}${alarm.connectionId ? ` for ${alarm.connectionId}` : ''} (${alarm.notified ? 'paged the alarm topic' : 'actions disabled: no page'})`,
+      `${alarm.id} ` +
+      '→ ' +
+      `${alarm.state}${alarm.connectionId ? ` for ${alarm.connectionId}` : ''} ` +
+      `(${alarm.notified ? 'paged the alarm topic' : 'actions disabled: no page'})`,
   );
   return [outcome, ...alarms].join('; ');
 }
@@ -217,7 +220,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       } else {
         answer(
           404,
-          `no ${request.method} ${path}: POST /faults {"fault","connection"}, DELETE /faults, DELETE /faults/<name>, POST /runs`,
+          `no ${request.method} ${path}: POST /faults {"fault","connection"}, DELETE /faults, ` +
+            'DELETE /faults/<name>, POST /runs',
         );
         return;
       }

@@ -198,7 +198,8 @@ export function updateStage(
   }
   if (holder && holder.id !== moveTo && holder.id !== removeFrom) {
     throw invalidParameter(
-      `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
+      `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ` +
+        `${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
     );
   }
   attach(secret, secret.versions.get(moveTo)!, stage);

@@ -241,7 +241,8 @@ export async function startSecretsManagerEmulator(options: SignedServiceOptions)
     if (secret.versions.has(token)) {
       throw new SecretsManagerFailure(
         'InvalidRequestException',
-        `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${secret.arn}.`,
+        `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ` +
+          `${secret.arn}.`,
       );
     }
     // A finished rotation may have left AWSPENDING on the current version: the new one takes it.

@@ -56,7 +56,8 @@ const MESSAGES = {
   missing: 'Request is missing Authentication Token',
   invalidToken: 'The security token included in the request is invalid.',
   mismatch:
-    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access ' +
+    'Key and signing method. Consult the service documentation for details.',
   expired: 'The security token included in the request is expired',
 } as const;
 
@@ -171,7 +172,8 @@ export async function verifySigV4<C extends AwsCredentials>(
   if (scope.length !== 5 || scope[4] !== 'aws4_request') {
     return fail(
       'IncompleteSignature',
-      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
+      'Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, ' +
+        `got '${credential}'`,
     );
   }
   const [accessKeyId, scopeDate, scopeRegion, scopeService] = scope as [string, string, string, string, string];
@@ -200,7 +202,8 @@ export async function verifySigV4<C extends AwsCredentials>(
   if (scopeDate !== amzDate.slice(0, 8)) {
     return fail(
       'SignatureDoesNotMatch',
-      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
+      'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: ' +
+        `'${scopeDate}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
     );
   }
   if (scopeRegion !== options.region) {

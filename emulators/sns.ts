@@ -52,7 +52,10 @@ export interface SnsEmulator extends Emulator {
   /** Create a topic (once); returns its ARN. */
   putTopic(name: string): string;
   subscribe(topicArn: string, subscription: SeedSubscription): StoredSubscription;
-  /** What a service publishing to the topic (CloudWatch) hands it: every confirmed subscription receives it. Returns how many did. */
+  /**
+   * What a service publishing to the topic (CloudWatch) hands it: every confirmed subscription receives it. Returns how
+   * many did.
+   */
   deliver(topicArn: string, message: string, subject?: string): number;
   readonly deliveries: SnsDelivery[];
 }

@@ -18,9 +18,15 @@ const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 /** ExternalId: 2-1224 characters of this set (same page). */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-/** Role chaining caps sessions at 1 hour: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining */
+/**
+ * Role chaining caps sessions at 1 hour:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining
+ */
 const ROLE_CHAINING_MAX_SECONDS = 3600;
-/** GetFederationToken's Name: 2-32 characters of this set (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html). */
+/**
+ * GetFederationToken's Name: 2-32 characters of this set
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
+ */
 const FEDERATED_NAME = /^[\w+=,.@-]*$/;
 /**
  * The `Policy` parameter of AssumeRole and GetFederationToken: 1 to 2,048 characters of tab,
@@ -69,7 +75,8 @@ const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&am
 
 /**
  * An STS error body exactly as AWS sends it; the SDK names the error after `code`.
- * Tests use it to inject faults: `{ kind: 'respond', status: 400, body: stsErrorXml('Throttling', 'Rate exceeded'), headers: { 'content-type': 'text/xml' } }`.
+ * Tests use it to inject faults: `{ kind: 'respond', status: 400, body: stsErrorXml('Throttling', 'Rate exceeded'),
+ * headers: { 'content-type': 'text/xml' } }`.
  */
 export function stsErrorXml(
   code: string,

@@ -101,7 +101,9 @@ export interface ImsClientRegistration {
   readonly ioManagementApi?: boolean;
 }
 
-/** One of a credential's client secrets, as IMS keeps it (the value for assertions only: Adobe never returns it again). */
+/**
+ * One of a credential's client secrets, as IMS keeps it (the value for assertions only: Adobe never returns it again).
+ */
 export interface ImsClientSecret {
   readonly uuid: string;
   readonly value: string;
@@ -123,11 +125,17 @@ export interface IssuedImsToken {
 }
 
 export interface ImsEmulator extends Emulator {
-  /** Register a credential with this one client secret (again: its other secrets are gone, as replaced in Developer Console). */
+  /**
+   * Register a credential with this one client secret (again: its other secrets are gone, as replaced in Developer
+   * Console).
+   */
   registerClient(client: ImsClientRegistration): void;
   /** The credential's client secrets, oldest first (copies). */
   clientSecrets(clientId: string): ImsClientSecret[];
-  /** Add a client secret (as Developer Console or the I/O Management API would); undefined when the credential already has two. */
+  /**
+   * Add a client secret (as Developer Console or the I/O Management API would); undefined when the credential already
+   * has two.
+   */
   addClientSecret(clientId: string): ImsClientSecret | undefined;
   /** Delete a client secret and revoke every token issued with it; false when the credential has no such secret. */
   deleteClientSecret(clientId: string, uuid: string): boolean;
@@ -240,7 +248,10 @@ export interface FlowServiceEmulator extends Emulator {
    * preview; `kmsKeyArn` encrypts them with SSE-KMS (a preview then needs `kms:Decrypt` on it).
    */
   putObjects(bucket: string, keys: readonly string[], options?: { readonly kmsKeyArn?: string }): void;
-  /** The account that owns `bucket` (what `s3:ResourceAccount` is), e.g. one that re-registered its name. @default DEFAULT_BUCKET_OWNER */
+  /**
+   * The account that owns `bucket` (what `s3:ResourceAccount` is), e.g. one that re-registered its name.
+   * @default DEFAULT_BUCKET_OWNER
+   */
   setBucketOwner(bucket: string, account: string): void;
   /** A sandbox of the org besides `prod` and those connections were seeded in; any other answers `2100-404`. */
   addSandbox(orgId: string, sandboxName: string): void;
@@ -264,7 +275,10 @@ export interface FlowServiceEmulator extends Emulator {
    * connection holds can list its folder and read its first file, and fails with S3's refusal otherwise.
    */
   runFlow(flowId: string, startedAt?: number): { readonly id: string; readonly status: 'success' | 'failed' };
-  /** Every run of the flow fails from now on, whatever its connection holds (files it cannot parse), until `clearFaults()` (or this with `failing` false). */
+  /**
+   * Every run of the flow fails from now on, whatever its connection holds (files it cannot parse), until
+   * `clearFaults()` (or this with `failing` false).
+   */
   failFlowRuns(flowId: string, failing?: boolean): void;
   /** {@link runFlow} for every flow reading a base connection. */
   runFlowsOf(
@@ -293,13 +307,17 @@ export interface SeedRole {
   readonly roleArn: string;
   /** AWS: 3600 to 43200. @default 3600 */
   readonly maxSessionDurationSeconds?: number;
-  /** Caller ARNs (role ARN for role sessions, user ARN for users) allowed to assume it; empty means anyone. @default [] */
+  /**
+   * Caller ARNs (role ARN for role sessions, user ARN for users) allowed to assume it; empty means anyone.
+   * @default []
+   */
   readonly trustedPrincipalArns?: string[];
   /** When set, AssumeRole must carry exactly this ExternalId. */
   readonly externalId?: string;
   /**
    * The role's permissions (an identity policy, JSON): what Flow Service's explore may do in S3 and
-   * KMS with a session of it, intersected with the session's policy. @default none modelled: S3 allows what the session policy allows
+   * KMS with a session of it, intersected with the session's policy. @default none modelled: S3 allows what the session
+   * policy allows
    */
   readonly permissionsPolicy?: string;
 }
@@ -376,7 +394,10 @@ export interface RotationRecord {
 }
 
 export interface SecretsManagerEmulator extends Emulator {
-  /** Store a secret, or a new `AWSCURRENT` version of it; returns its ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-XXXXXX`). */
+  /**
+   * Store a secret, or a new `AWSCURRENT` version of it; returns its ARN
+   * (`arn:aws:secretsmanager:<region>:<account>:secret:<name>-XXXXXX`).
+   */
   putSecret(name: string, secretString: string): string;
   /**
    * How a rotation reaches its function (Secrets Manager invokes it synchronously, once per step):
@@ -384,7 +405,10 @@ export interface SecretsManagerEmulator extends Emulator {
    * rotation fails at its first step.
    */
   setRotationInvoker(invoke: (functionArn: string, event: Record<string, string>) => Promise<unknown>): void;
-  /** Turn rotation on with this function and interval, as a deployed `RotationSchedule` leaves it (no rotation is started). */
+  /**
+   * Turn rotation on with this function and interval, as a deployed `RotationSchedule` leaves it (no rotation is
+   * started).
+   */
   configureRotation(secretId: string, config: { readonly lambdaArn: string; readonly everyDays: number }): void;
   /** Every version of a secret (values in clear: for assertions only). */
   versions(secretId: string): Array<{ readonly id: string; readonly value?: string; readonly stages: string[] }>;
@@ -410,8 +434,9 @@ export interface Emulators {
   /** Roles' inline policies (`revoke`'s deny of older sessions), which Flow Service's explore honours. */
   readonly iam: import('./iam.js').IamEmulator;
   /**
-   * Environment that points the function at the emulators: `FLOW_SERVICE_URL`, `ADOBE_IMS_URL`, `ADOBE_CONSOLE_API_URL`,
-   * `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_IAM`, `AWS_REGION`.
+   * Environment that points the function at the emulators: `FLOW_SERVICE_URL`, `ADOBE_IMS_URL`,
+   * `ADOBE_CONSOLE_API_URL`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_DYNAMODB`,
+   * `AWS_ENDPOINT_URL_IAM`, `AWS_REGION`.
    */
   readonly endpointEnv: Record<string, string>;
   close(): Promise<void>;

@@ -41,7 +41,10 @@ export interface WorldConnectionSpec {
   readonly folderPath?: string;
   /** The account the target says owns its bucket (`bucketAccount`), with `bucketName`. @default none in the target */
   readonly bucketAccount?: string;
-  /** The account that really owns the connection's bucket in the emulated S3. @default DEFAULT_BUCKET_OWNER (the world's account) */
+  /**
+   * The account that really owns the connection's bucket in the emulated S3.
+   * @default DEFAULT_BUCKET_OWNER (the world's account)
+   */
   readonly bucketOwner?: string;
   /** `false`: the target's entry switches Adobe's check off for this connection alone. @default none in the entry */
   readonly verifyWithAdobe?: false;
@@ -63,7 +66,10 @@ export interface WorldConnectionSpec {
    * @default the target's bucketName, else `acme-ingest-<index>`
    */
   readonly connectionBucketName?: string | null;
-  /** The folder the connection itself declares in its `folderPath` param; `null`: none. @default the target's folderPath, else `exports/<sandbox>` */
+  /**
+   * The folder the connection itself declares in its `folderPath` param; `null`: none.
+   * @default the target's folderPath, else `exports/<sandbox>`
+   */
   readonly connectionFolderPath?: string | null;
   /** Keys of objects in the connection's folder (relative to it), for explore to list and preview. @default none */
   readonly objects?: readonly string[];
@@ -73,7 +79,10 @@ export interface WorldConnectionSpec {
   readonly explorePaths?: 'absolute' | 'relative';
   /** Which `s3:prefix` Flow Service lists this connection's folder with. @default 'with-slash' */
   readonly listPrefix?: 'with-slash' | 'without-slash';
-  /** The permissions of the role its credentials are a session of (JSON policy). @default none modelled: S3 allows what the session policy allows */
+  /**
+   * The permissions of the role its credentials are a session of (JSON policy).
+   * @default none modelled: S3 allows what the session policy allows
+   */
   readonly rolePermissions?: string;
   /** Dataflows reading the connection (the emulator creates a source connection for each). @default 0 */
   readonly flows?: number;

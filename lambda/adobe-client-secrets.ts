@@ -66,9 +66,10 @@ export function consoleIdsOf(
   const missing = (['consoleOrgId', 'credentialId'] as const).filter((field) => parsed.data[field] === undefined);
   if (missing.length > 0) {
     throw new AdobeSecretRotationError(
-      `${what} has no ${missing.join(' and ')}: add the Developer Console's numeric ${missing.length === 2 ? 'ids' : 'id'} to the secret's JSON ` +
-        "(they are in the credential page's URL, .../console/projects/<consoleOrgId>/<projectId>/credentials/<credentialId>/details/oauthservertoserver; docs/DEPLOY.md), " +
-        'then rotate again; nothing was changed',
+      `${what} has no ${missing.join(' and ')}: add the Developer Console's numeric ` +
+        `${missing.length === 2 ? 'ids' : 'id'} to the secret's JSON (they are in the credential page's URL, ` +
+        '.../console/projects/<consoleOrgId>/<projectId>/credentials/<credentialId>/details/oauthservertoserver; ' +
+        'docs/DEPLOY.md), then rotate again; nothing was changed',
     );
   }
   return { consoleOrgId: parsed.data.consoleOrgId!, credentialId: parsed.data.credentialId! };
@@ -98,7 +99,10 @@ export function consoleAuthFor(
 
 /** One client secret Adobe holds, and whether it is the one the secret holds. */
 export interface AdobeClientSecretEntry extends AdobeClientSecret {
-  /** `current`: the Adobe credentials secret holds it; `other`: it does not; `unknown`: the secret does not say its uuid and Adobe holds two. */
+  /**
+   * `current`: the Adobe credentials secret holds it; `other`: it does not; `unknown`: the secret does not say its uuid
+   * and Adobe holds two.
+   */
   readonly holder: 'current' | 'other' | 'unknown';
 }
 
@@ -117,8 +121,10 @@ export interface AdobeClientSecretsReport {
  * Count the credential's client secrets and mark the one `credentials` holds: the uuid it records,
  * or the only one Adobe lists (IMS issued the call's token with it, so it is that one).
  *
- * @param credentials the Adobe credentials secret's content (the rotator's parsed credentials carry the rotation's fields).
- * @throws AdobeSecretRotationError when the secret lacks its console ids; AdobeConsoleError when Adobe refuses (403: the credential lacks the I/O Management API).
+ * @param credentials the Adobe credentials secret's content (the rotator's parsed credentials carry the rotation's
+ * fields).
+ * @throws AdobeSecretRotationError when the secret lacks its console ids; AdobeConsoleError when Adobe refuses (403:
+ * the credential lacks the I/O Management API).
  * @example
  * // In the rotator's `inspect`, with the invocation's credentials:
  * const adobeClientSecrets = await describeAdobeClientSecrets(await session.secrets.adobeCredentials(), { console, imsUrl, policy });

@@ -60,7 +60,9 @@ export class AdobeConsoleError extends RotatorError {
 
 /** What a 403 means here, and the fix (ADOBE-CLIENT-SECRETS.md: the project must have the API added). */
 export const ADD_IO_MANAGEMENT_API =
-  'the credential lacks the I/O Management API: in Adobe Developer Console open the project of the OAuth Server-to-Server credential, choose "Add API", add "I/O Management API" to the same credential, and save (docs/DEPLOY.md, "Rotating the Adobe client secret")';
+  'the credential lacks the I/O Management API: in Adobe Developer Console open the project of the OAuth ' +
+  'Server-to-Server credential, choose "Add API", add "I/O Management API" to the same credential, ' +
+  'and save (docs/DEPLOY.md, "Rotating the Adobe client secret")';
 
 const epochMs = (value: unknown): number | undefined => {
   const number = typeof value === 'string' ? Number(value) : value;
@@ -132,7 +134,10 @@ export class AdobeConsoleClient {
   }
 
   private describe(method: string, ids: ConsoleCredentialIds, uuid?: string): string {
-    return `Adobe I/O Management API ${method} /console/organizations/${ids.consoleOrgId}/credentials/${ids.credentialId}/secrets${uuid ? `/${uuid}` : ''}`;
+    return (
+      `Adobe I/O Management API ${method} ` +
+      `/console/organizations/${ids.consoleOrgId}/credentials/${ids.credentialId}/secrets${uuid ? `/${uuid}` : ''}`
+    );
   }
 
   private async call(

@@ -29,7 +29,9 @@ export interface AdobeErrorBody {
 /** Where Adobe's problem types live: a `type` elsewhere (`/placeholder/type/uri`) carries no code. */
 const ADOBE_ERROR_TYPE = /^https?:\/\/ns\.adobe\.com\/aep\/errors\/([^/?#]+)$/;
 
-/** `https://ns.adobe.com/aep/errors/FLOW-1404-412` → `1404-412`; another product's code is kept whole (`PLAT-0001-400`). */
+/**
+ * `https://ns.adobe.com/aep/errors/FLOW-1404-412` → `1404-412`; another product's code is kept whole (`PLAT-0001-400`).
+ */
 function problemCode(type: string): string | undefined {
   const last = ADOBE_ERROR_TYPE.exec(type)?.[1];
   if (!last) return undefined;
@@ -72,26 +74,38 @@ export function adobeAdvice(
   sandboxName: string,
 ): string | undefined {
   if (code === '403025') {
-    return "Adobe's gateway says the credential's org or product profile is not entitled (403025): add the Developer Console project's OAuth Server-to-Server credential to an Experience Platform product profile";
+    return (
+      "Adobe's gateway says the credential's org or product profile is not entitled (403025): " +
+      "add the Developer Console project's OAuth Server-to-Server credential to an Experience Platform product " +
+      'profile'
+    );
   }
   if (code === '403027') {
     return (
-      "Adobe's gateway says the user region is missing (403027): orgId in the Adobe credentials secret is malformed (it ends in @AdobeOrg), " +
-      "or the Developer Console project's credential has no Experience Platform product profile"
+      "Adobe's gateway says the user region is missing (403027): orgId in the Adobe credentials secret is " +
+      "malformed (it ends in @AdobeOrg), or the Developer Console project's credential has no Experience " +
+      'Platform product profile'
     );
   }
   if (code === '403003' || code === '403000')
     return 'Adobe does not accept the API key (x-api-key): check clientId in the Adobe credentials secret';
   if (code === '400003') return 'the IMS org header was missing: check orgId in the Adobe credentials secret';
   if (code === '2100-404' || code === '2101-404') {
-    return `Adobe knows no sandbox ${sandboxName} in this org: check the target's sandboxName (Adobe's sandbox name, lower case, not its title)`;
+    return (
+      `Adobe knows no sandbox ${sandboxName} in this org: check the target's sandboxName (Adobe's sandbox name, ` +
+      'lower case, not its title)'
+    );
   }
   if (code === '1365-400')
-    return "the connection's spec has no such auth param: the connection is not an Amazon S3 access-key connection as the rotator expects";
+    return (
+      "the connection's spec has no such auth param: the connection is not an Amazon S3 access-key connection as " +
+      'the rotator expects'
+    );
   if (statusCode === 403 && method !== 'GET') {
     return (
-      `the Adobe credential may read this connection but not write it: its product profile needs the Sources "manage" permission in sandbox ${sandboxName} ` +
-      '(Adobe Admin Console → Experience Platform → the product profile of the Developer Console credential → Permissions → Sources → Manage Sources)'
+      'the Adobe credential may read this connection but not write it: its product profile needs the Sources ' +
+      `"manage" permission in sandbox ${sandboxName} (Adobe Admin Console → Experience Platform → the product ` +
+      'profile of the Developer Console credential → Permissions → Sources → Manage Sources)'
     );
   }
   return undefined;

@@ -1,7 +1,8 @@
 /**
  * The four steps of the Adobe client secret's rotation, as plain functions over their clients
- * (Secrets Manager's rotation contract, https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html,
- * joined with Adobe's two-secret rollover, ADOBE-CLIENT-SECRETS.md).
+ * (Secrets Manager's rotation contract,
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html, joined with Adobe's
+ * two-secret rollover, ADOBE-CLIENT-SECRETS.md).
  *
  * What always holds: Adobe never holds more than two secrets for the credential; the secret
  * `AWSCURRENT` holds is never deleted; a failed step leaves `AWSCURRENT` working; each step run
@@ -87,7 +88,8 @@ async function checkToken(context: StepContext): Promise<{ description: SecretDe
   if (stages.includes(AWSCURRENT)) return { description, done: true };
   if (!stages.includes(AWSPENDING)) {
     throw new AdobeSecretRotationError(
-      `Version ${context.token} of secret "${description.arn}" is not ${AWSPENDING}, so it is not this rotation's; nothing was changed`,
+      `Version ${context.token} of secret "${description.arn}" is not ${AWSPENDING}, so it is not this rotation's; ` +
+        'nothing was changed',
     );
   }
   return { description, done: false };
@@ -116,7 +118,8 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
   const held = await describeAdobeClientSecrets(current.credentials, { ...context, auth, what: current.what });
   if (held.count === 0) {
     throw new AdobeSecretRotationError(
-      `Adobe lists no client secret for credential ${ids.credentialId} of console org ${ids.consoleOrgId}, though IMS accepts ${AWSCURRENT}'s: check consoleOrgId and credentialId in the secret; nothing was changed`,
+      `Adobe lists no client secret for credential ${ids.credentialId} of console org ${ids.consoleOrgId}, ` +
+        `though IMS accepts ${AWSCURRENT}'s: check consoleOrgId and credentialId in the secret; nothing was changed`,
     );
   }
   if (held.count > 2 || !held.currentUuid) {
@@ -127,7 +130,8 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
         (recorded
           ? `records clientSecretUuid ${recorded}, which is neither`
           : 'does not record which one it holds (clientSecretUuid)') +
-        ': delete the one the rotator does not use in Developer Console (its "last used" time stops moving), then rotate again; nothing was changed',
+        ': delete the one the rotator does not use in Developer Console (its "last used" time stops moving), ' +
+        'then rotate again; nothing was changed',
     );
   }
   let deletedUuid: string | undefined;
@@ -146,7 +150,9 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
     throw error;
   }
   return {
-    detail: `added client secret ${added.uuid} at Adobe and stored it as ${AWSPENDING}${deletedUuid ? ` (first deleted ${deletedUuid}, which ${AWSCURRENT} does not hold)` : ''}`,
+    detail:
+      `added client secret ${added.uuid} at Adobe and stored it as ` +
+      `${AWSPENDING}${deletedUuid ? ` (first deleted ${deletedUuid}, which ${AWSCURRENT} does not hold)` : ''}`,
     addedUuid: added.uuid,
     ...(deletedUuid ? { deletedUuid } : {}),
   };
@@ -238,8 +244,9 @@ export async function finishSecret(context: StepContext): Promise<StepOutcome> {
     const reason = error instanceof Error ? error.message : String(error);
     context.warn('the old Adobe client secret could not be deleted', { clientRequestToken: context.token });
     throw new AdobeSecretRotationError(
-      `${promoted || `${AWSCURRENT} already holds version ${context.token}; `}deleting the old Adobe client secret failed: ${reason}. ` +
-        `${AWSCURRENT} works; the next rotation's createSecret deletes the old secret (or delete it in Developer Console once its "last used" time stops moving)`,
+      `${promoted || `${AWSCURRENT} already holds version ${context.token}; `}deleting the old Adobe client secret ` +
+        `failed: ${reason}. ${AWSCURRENT} works; the next rotation's createSecret deletes the old secret ` +
+        '(or delete it in Developer Console once its "last used" time stops moving)',
     );
   }
 }

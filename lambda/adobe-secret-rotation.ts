@@ -67,7 +67,10 @@ export interface AdobeSecretRotationOptions {
   readonly env?: Record<string, string | undefined>;
   /** @default DEFAULT_HTTP_POLICY */
   readonly httpPolicy?: HttpPolicy;
-  /** Settings of the Secrets Manager client (tests give the function's own credentials here). @default the SDK's defaults */
+  /**
+   * Settings of the Secrets Manager client (tests give the function's own credentials here).
+   * @default the SDK's defaults
+   */
   readonly secretsManager?: SecretsManagerClientConfig;
 }
 

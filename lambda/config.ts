@@ -133,7 +133,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
   const adobeCredentialsSecretId = env[ENV.adobeCredentialsSecretId]?.trim() ?? '';
   if (!adobeCredentialsSecretId) {
     problems.push(
-      'ADOBE_CREDENTIALS_SECRET_ID: is required (the Secrets Manager secret id or ARN holding the Adobe OAuth credentials)',
+      'ADOBE_CREDENTIALS_SECRET_ID: is required (the Secrets Manager secret id or ARN holding the Adobe OAuth ' +
+        'credentials)',
     );
   }
 
@@ -196,7 +197,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
     concurrency = Number(rawConcurrency);
     if (!/^\d+$/.test(rawConcurrency) || concurrency < MIN_CONCURRENCY || concurrency > MAX_CONCURRENCY) {
       problems.push(
-        `ROTATION_CONCURRENCY: must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}; got "${rawConcurrency}"`,
+        `ROTATION_CONCURRENCY: must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}; ` +
+          `got "${rawConcurrency}"`,
       );
     }
   }
@@ -212,7 +214,8 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
     DEFAULT_SERVICE_NAME;
   if (!ROTATOR_NAME.test(rotatorName)) {
     problems.push(
-      `ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); got "${rotatorName}"`,
+      'ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); ' +
+        `got "${rotatorName}"`,
     );
   }
 

@@ -44,7 +44,10 @@ export function declaredScope(connection: Pick<BaseConnection, 'auth'>): S3Scope
   return { bucketName, ...(folderPath ? { folderPath } : {}) };
 }
 
-/** Whether `outer` contains `inner`: the same bucket, and the inner folder is the outer one or under it (a whole bucket contains every folder). */
+/**
+ * Whether `outer` contains `inner`: the same bucket, and the inner folder is the outer one or under it (a whole bucket
+ * contains every folder).
+ */
 export function scopeContains(outer: S3Scope, inner: S3Scope): boolean {
   if (outer.bucketName !== inner.bucketName) return false;
   if (!outer.folderPath) return true;
@@ -65,7 +68,10 @@ export interface ConnectionScope {
   readonly narrowedTo?: S3Scope;
   /** Where {@link narrowedTo} comes from: the target's `bucketName`/`folderPath`, or the connection's own params. */
   readonly narrowedFrom?: 'target' | 'connection';
-  /** What the connection reads, as Adobe is asked to list it: what it declares, else the target's narrowing; undefined: the root. */
+  /**
+   * What the connection reads, as Adobe is asked to list it: what it declares, else the target's narrowing; undefined:
+   * the root.
+   */
   readonly reads?: S3Scope;
   /** What the connection declares in its params, if anything (relative explore paths start there). */
   readonly declared?: S3Scope;
@@ -88,9 +94,11 @@ export function resolveScope(
     if (declared && !scopeContains(narrowedTo, declared)) {
       return {
         mismatch:
-          `connection ${target.connectionId} reads ${describeScope(declared)} (its bucketName${declared.folderPath ? ' and folderPath' : ''}), ` +
-          `but the target narrows its credentials to ${describeScope(narrowedTo)}, which does not contain it; nothing was minted or patched: ` +
-          "change the target's bucketName/folderPath to contain it, or remove them (the connection's own are then used)",
+          `connection ${target.connectionId} reads ${describeScope(declared)} (its ` +
+          `bucketName${declared.folderPath ? ' and folderPath' : ''}), but the target narrows its credentials to ` +
+          `${describeScope(narrowedTo)}, which does not contain it; nothing was minted or patched: ` +
+          "change the target's bucketName/folderPath to contain it, or remove them (the connection's own are " +
+          'then used)',
       };
     }
     return {

@@ -227,7 +227,8 @@ export class CredentialMinter {
     // No client.destroy(): clients share one request handler (clientConfig), whose sockets others use.
     if (arn !== expectedArn) {
       throw new VerificationError(
-        `the new credentials belong to ${arn ?? 'no identity'}, not ${expectedArn}; they were not pushed to Flow Service`,
+        `the new credentials belong to ${arn ?? 'no identity'}, not ${expectedArn}; they were not pushed to Flow ` +
+          'Service',
       );
     }
     return arn;

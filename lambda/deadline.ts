@@ -32,7 +32,10 @@ export interface DeadlineMargins {
 
 export const DEFAULT_DEADLINE_MARGINS: DeadlineMargins = { startMs: 30_000, stopMs: 3_000, recordMs: 1_000 };
 
-/** The longest a read that gates a run's start may take (the pauses): a ledger that does not answer must not cost the run. */
+/**
+ * The longest a read that gates a run's start may take (the pauses): a ledger that does not answer must not cost the
+ * run.
+ */
 export const GATE_READ_BUDGET_MS = 5_000;
 
 /**

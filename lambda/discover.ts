@@ -25,7 +25,10 @@ export interface Discovery {
   }>;
 }
 
-/** List every S3 connection of each sandbox, one sandbox at a time (each may be many pages). Never throws for a sandbox Adobe refuses. */
+/**
+ * List every S3 connection of each sandbox, one sandbox at a time (each may be many pages). Never throws for a sandbox
+ * Adobe refuses.
+ */
 export async function discoverConnections(
   targets: readonly RotationTarget[],
   sandboxes: readonly string[],

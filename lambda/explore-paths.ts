@@ -56,7 +56,10 @@ const FILE_TYPES: Record<string, FileQuery['fileType']> = {
   parquet: 'parquet',
 };
 
-/** The preview of a file entry, or undefined when it is not a file Adobe can preview (a folder, `canPreview: false`, an unknown extension). */
+/**
+ * The preview of a file entry, or undefined when it is not a file Adobe can preview (a folder, `canPreview: false`, an
+ * unknown extension).
+ */
 export function previewQuery(entry: ExploreEntry): FileQuery | undefined {
   if (entry.type?.toLowerCase() !== 'file' || entry.canPreview === false || !entry.path) return undefined;
   const name = (entry.name ?? entry.path).toLowerCase();

@@ -47,7 +47,10 @@ export interface ExploreEntry {
 /** A listing explore: the top, or a folder (lambda/explore-paths.ts builds them). */
 export type ExploreQuery = { readonly objectType: 'root' } | { readonly objectType: 'folder'; readonly object: string };
 
-/** A file preview: Flow Service reads the first rows (EXPLORE: `objectType=file&object=<path>&fileType=<type>&preview=true`). */
+/**
+ * A file preview: Flow Service reads the first rows (EXPLORE:
+ * `objectType=file&object=<path>&fileType=<type>&preview=true`).
+ */
 export interface FileQuery {
   readonly objectType: 'file';
   readonly object: string;
@@ -291,7 +294,8 @@ export class FlowServiceClient {
 
   /**
    * One page of a listing in a sandbox: `GET /<collection>?property=…&limit=…&continuationToken=…`.
-   * @param subject names what is listed in errors and retries (a connection id the listing is about, or the collection).
+   * @param subject names what is listed in errors and retries (a connection id the listing is about, or the
+   * collection).
    */
   async listPage(
     collection: FlowServiceCollection,
@@ -327,7 +331,8 @@ export class FlowServiceClient {
   ): Promise<T> {
     if (!auth)
       throw new TypeError(
-        `FlowServiceClient: the ${method} of ${subject} names no Adobe identity (auth, or the client's tokens and credentials)`,
+        `FlowServiceClient: the ${method} of ${subject} names no Adobe identity (auth, or the client's tokens and ` +
+          'credentials)',
       );
     const [token, credentials] = await Promise.all([auth.getToken(signal), auth.credentials()]);
     try {
@@ -388,7 +393,8 @@ export function toFlowServiceError(
     const adobeDetail = detail ? truncate(redact(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS) : undefined;
     const advice = adobeAdvice(code, status, method, sandboxName);
     return new FlowServiceError(
-      `Flow Service ${method} ${resource} failed with HTTP ${status}${code ? ` (${code})` : ''}${adobeDetail ? `: ${adobeDetail}` : ''}${advice ? `; ${advice}` : ''}`,
+      `Flow Service ${method} ${resource} failed with HTTP ` +
+        `${status}${code ? ` (${code})` : ''}${adobeDetail ? `: ${adobeDetail}` : ''}${advice ? `; ${advice}` : ''}`,
       status,
       code,
       error,

@@ -44,7 +44,9 @@ export interface InspectEvent {
   readonly targetsOnly?: boolean;
 }
 
-/** The handler: an inspect request resolves with an {@link InspectResult}, anything else with a {@link RotationSummary}. */
+/**
+ * The handler: an inspect request resolves with an {@link InspectResult}, anything else with a {@link RotationSummary}.
+ */
 export interface RotatorHandler {
   (event: InspectEvent, context?: Partial<Context>): Promise<InspectResult>;
   (event: unknown, context?: Partial<Context>): Promise<RotationSummary>;

@@ -128,7 +128,8 @@ export class ImsTokenProvider {
         const detail = typeof imsError === 'string' ? imsError : `HTTP ${error.response.statusCode}`;
         throw new ImsError(
           'IMS_AUTH_FAILED',
-          `Adobe IMS refused the client credentials (${detail}); check clientId, clientSecret and scopes in the Adobe credentials secret`,
+          `Adobe IMS refused the client credentials (${detail}); check clientId, clientSecret and scopes in the ` +
+            'Adobe credentials secret',
           error,
         );
       }
@@ -178,7 +179,10 @@ export class AdobeAuth {
     return this.remembering(() => this.provider.token(this.credentials, signal));
   }
 
-  /** Flow Service answered 401 to `rejectedToken`: a fresh token (see {@link ImsTokenProvider.refreshAfterUnauthorized}). */
+  /**
+   * Flow Service answered 401 to `rejectedToken`: a fresh token (see
+   * {@link ImsTokenProvider.refreshAfterUnauthorized}).
+   */
   refreshAfterUnauthorized(rejectedToken: string, signal?: AbortSignal): Promise<string> {
     return this.remembering(() => this.provider.refreshAfterUnauthorized(rejectedToken, this.credentials, signal));
   }

@@ -66,28 +66,45 @@ export interface InspectedConnection {
   readonly notRotatable?: string;
   /** Flow Service answered 404 (`errorCode` is Adobe's, e.g. `1101-404`). */
   readonly notFound?: boolean;
-  /** Why Adobe's view is missing: Adobe's code (or the rotator's: `IMS_AUTH_FAILED`, `SECRET_INVALID`, ...), its words, and whether it may pass. */
+  /**
+   * Why Adobe's view is missing: Adobe's code (or the rotator's: `IMS_AUTH_FAILED`, `SECRET_INVALID`, ...), its words,
+   * and whether it may pass.
+   */
   readonly errorCode?: string;
   readonly error?: string;
   readonly transient?: boolean;
   /** What the connection reads, as Adobe is asked to list it (`s3://bucket/folder/`; absent: the bucket's root). */
   readonly reads?: string;
-  /** The target's `bucketName`/`folderPath` do not contain what the connection reads: every rotation of it fails (`CONNECTION_SCOPE_MISMATCH`). */
+  /**
+   * The target's `bucketName`/`folderPath` do not contain what the connection reads: every rotation of it fails
+   * (`CONNECTION_SCOPE_MISMATCH`).
+   */
   readonly scopeMismatch?: string;
   /** The explore path form Adobe accepted: with `probe`, now; else the last one the ledger remembers. */
   readonly exploreForm?: ExploreForm;
-  /** The dataflows reading the connection, each with its last run (absent when they could not be read: `dataflowsError`). */
+  /**
+   * The dataflows reading the connection, each with its last run (absent when they could not be read:
+   * `dataflowsError`).
+   */
   readonly dataflows?: readonly DataflowReading[];
   readonly dataflowsError?: string;
   /** `probe`: what Flow Service was asked to list (or the file it was refused), e.g. `s3://acme-landing/crm/`. */
   readonly explored?: string;
-  /** `probe`: Flow Service listed it with the credentials the connection holds now (`adobeCanList`, as the rotation's result says it). */
+  /**
+   * `probe`: Flow Service listed it with the credentials the connection holds now (`adobeCanList`, as the rotation's
+   * result says it).
+   */
   readonly adobeVerified?: boolean;
   readonly adobeCanList?: boolean;
-  /** `probe`: Flow Service read a file it listed (true) or was refused (false); absent when not tried: `adobeReadUnproven` says why. */
+  /**
+   * `probe`: Flow Service read a file it listed (true) or was refused (false); absent when not tried:
+   * `adobeReadUnproven` says why.
+   */
   readonly adobeCanRead?: boolean;
   readonly adobeReadUnproven?: ReadUnproven;
-  /** `probe`: Adobe's refusal (or, with `adobeTransient`, why it did not answer, which says nothing about the bucket). */
+  /**
+   * `probe`: Adobe's refusal (or, with `adobeTransient`, why it did not answer, which says nothing about the bucket).
+   */
   readonly adobeErrorCode?: string;
   readonly adobeError?: string;
   readonly adobeTransient?: true;
@@ -113,7 +130,10 @@ export interface InspectResult {
   readonly adobe?: { readonly errorCode: string; readonly error: string };
   /** The Adobe credential's client secrets: how many Adobe holds, which one the secret holds. */
   readonly adobeClientSecrets?: AdobeClientSecretsView;
-  /** The requested ids that are not targets, when the request asked for them to be reported (`"unknownConnections": "report"`). */
+  /**
+   * The requested ids that are not targets, when the request asked for them to be reported
+   * (`"unknownConnections": "report"`).
+   */
   readonly unknownConnectionIds?: readonly string[];
   /** `discover`: every S3 connection in the sandboxes asked for (`inspected` is then the targets as configured). */
   readonly discovered?: Discovery;
@@ -198,7 +218,9 @@ interface ReadPlan {
   readonly declared?: S3Scope;
 }
 
-/** Adobe's check with what the connection holds now, as after a PATCH: list, then read a file it listed. Never throws. */
+/**
+ * Adobe's check with what the connection holds now, as after a PATCH: list, then read a file it listed. Never throws.
+ */
 async function probeOf(
   target: RotationTarget,
   flowService: Composition['flowService'],
@@ -273,7 +295,9 @@ async function dataflowsOf(
   }
 }
 
-/** GET one connection, read its dataflows, and with `probe` have Adobe list and read with what it holds. Never throws. */
+/**
+ * GET one connection, read its dataflows, and with `probe` have Adobe list and read with what it holds. Never throws.
+ */
 async function inspectOne(
   target: RotationTarget,
   { flowService }: Pick<Composition, 'flowService'>,
@@ -414,7 +438,8 @@ export async function runInspect(
         ),
     unaskable ? Promise.resolve(undefined) : clientSecretsOf(session, composition),
   ]);
-  // Every connection refused for the same reason Adobe could not be asked at all (a token revoked and refused again): say it once.
+  // Every connection refused for the same reason Adobe could not be asked at all (a token revoked and refused again):
+  // say it once.
   const [first] = inspected;
   if (
     !adobe &&

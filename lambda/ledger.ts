@@ -37,7 +37,10 @@ const BATCH_GET_KEYS = 100;
 const BATCH_GET_ROUNDS = 4;
 /** The rotations a connection's `history` keeps at least (the oldest are dropped beyond {@link HISTORY_TRIM_AT}). */
 export const HISTORY_KEEP = 25;
-/** A history this long is trimmed back to {@link HISTORY_KEEP} (one extra write every ten rotations, rewriting the list). */
+/**
+ * A history this long is trimmed back to {@link HISTORY_KEEP} (one extra write every ten rotations, rewriting the
+ * list).
+ */
 export const HISTORY_TRIM_AT = 35;
 
 /** What started a run: the schedule (one tick of it), or a manual request and who the caller says it is. */
@@ -45,7 +48,10 @@ export type RunTrigger =
   | { readonly kind: 'schedule'; readonly executionId?: string }
   | {
       readonly kind: 'manual';
-      /** As the request says (`caller`; the CLI sends its sts:GetCallerIdentity ARN); Lambda's CloudTrail data events record the real invoker. */
+      /**
+       * As the request says (`caller`; the CLI sends its sts:GetCallerIdentity ARN); Lambda's CloudTrail data events
+       * record the real invoker.
+       */
       readonly caller?: string;
     };
 

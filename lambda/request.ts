@@ -3,8 +3,8 @@
  *
  * A manual request is an object with `connectionIds`, `dryRun`, `unknownConnections` and/or
  * `caller`; an inspect request is `{"inspect": true, "connectionIds"?, "probe"?, "targetsOnly"?,
- * "unknownConnections"?, "discover"?, "sandboxes"?}` (read-only: lambda/inspect.ts); anything else (an EventBridge rule or
- * Scheduler event, an empty payload) rotates every target.
+ * "unknownConnections"?, "discover"?, "sandboxes"?}` (read-only: lambda/inspect.ts); anything else (an EventBridge rule
+ * or Scheduler event, an empty payload) rotates every target.
  */
 import { z } from 'zod';
 import { MAX_TARGETS, SANDBOX_NAME } from '../core/contract.js';

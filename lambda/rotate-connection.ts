@@ -52,14 +52,16 @@ export function checkRotatable(connection: BaseConnection): void {
   const specId = connection.connectionSpec?.id;
   if (specId !== S3_CONNECTION_SPEC_ID) {
     throw new ConnectionNotRotatableError(
-      `connection ${connection.id} uses connection spec ${specId ?? '(none)'}, not the Amazon S3 spec ${S3_CONNECTION_SPEC_ID}; not patched`,
+      `connection ${connection.id} uses connection spec ${specId ?? '(none)'}, not the Amazon S3 spec ` +
+        `${S3_CONNECTION_SPEC_ID}; not patched`,
       'wrong-connection-spec',
     );
   }
   const specName = connection.auth?.specName;
   if (specName === 'IAMRole Based') {
     throw new ConnectionNotRotatableError(
-      `connection ${connection.id} uses IAMRole Based authentication: Adobe assumes the role itself, there are no credentials to rotate; remove it from the targets`,
+      `connection ${connection.id} uses IAMRole Based authentication: Adobe assumes the role itself, ` +
+        'there are no credentials to rotate; remove it from the targets',
       'iam-role-auth',
     );
   }
@@ -95,9 +97,14 @@ export interface RotateOptions {
   readonly dryRun: boolean;
   /** Which attempt of this run this is (1, or 2 for the one more attempt at the end). @default 1 */
   readonly attempt?: number;
-  /** Prove each rotation from Adobe's side: explore the connection with the credentials it then holds. @default false */
+  /**
+   * Prove each rotation from Adobe's side: explore the connection with the credentials it then holds.
+   * @default false
+   */
   readonly verifyWithAdobe?: boolean;
-  /** The explore form Adobe accepted for this connection last time (the ledger's, once it has answered), tried first. */
+  /**
+   * The explore form Adobe accepted for this connection last time (the ledger's, once it has answered), tried first.
+   */
   readonly exploreForm?: () => ExploreForm | undefined;
 }
 
@@ -121,7 +128,10 @@ function narrowing(scope: ConnectionScope): Pick<ConnectionResult, 'narrowedTo' 
   return scope.narrowedTo ? { narrowedTo: describeScope(scope.narrowedTo), narrowedFrom: scope.narrowedFrom } : {};
 }
 
-/** How one connection's Flow Service requests run in the session: its deadline, its redactor, retries logged in its lines. */
+/**
+ * How one connection's Flow Service requests run in the session: its deadline, its redactor, retries logged in its
+ * lines.
+ */
 export function flowServiceCall(target: RotationTarget, session: RotationSession): CallOptions {
   const log = session.loggerFor(target);
   return {
@@ -236,7 +246,8 @@ export async function rotateConnection(
         log.warn('etag conflict (1404-412): re-reading the connection', { patchAttempt: attempt });
         if (attempt >= MAX_PATCH_ATTEMPTS) {
           throw new EtagConflictError(
-            `connection ${target.connectionId} kept changing: ${attempt} PATCH attempts all met a stale etag (1404-412); its credentials were left as they were`,
+            `connection ${target.connectionId} kept changing: ${attempt} PATCH attempts all met a stale etag ` +
+              '(1404-412); its credentials were left as they were',
             attempt,
           );
         }
@@ -270,7 +281,9 @@ export async function rotateConnection(
   }
 }
 
-/** Whether a failed entry's PATCH landed, so that only Adobe's check of it failed (the entry keeps the PATCH's etag). */
+/**
+ * Whether a failed entry's PATCH landed, so that only Adobe's check of it failed (the entry keeps the PATCH's etag).
+ */
 export function patchLanded(result: ConnectionResult): boolean {
   return result.status === 'failed' && result.etag !== undefined;
 }
@@ -305,7 +318,9 @@ function stoppedAtDeadline(
     ...base,
     status: 'failed',
     error: patchSent
-      ? 'stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed (the connection holds either its old or its new credentials, never a mix); the next run rotates it again'
+      ? 'stopped: the invocation reached its deadline while the PATCH was in flight; ' +
+        'it may have landed (the connection holds either its old or its new credentials, never a mix); ' +
+        'the next run rotates it again'
       : 'stopped: the invocation reached its deadline before the PATCH; the connection keeps its credentials',
     errorCode: 'OUT_OF_TIME',
   };

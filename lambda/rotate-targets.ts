@@ -26,7 +26,8 @@ function notStarted(target: RotationTarget): ConnectionResult {
     sandboxName: target.sandboxName,
     status: 'failed',
     error:
-      'not attempted: the invocation was about to reach its timeout; raise the function timeout or ROTATION_CONCURRENCY',
+      'not attempted: the invocation was about to reach its timeout; raise the function timeout or ' +
+      'ROTATION_CONCURRENCY',
     errorCode: 'OUT_OF_TIME',
     attempts: 0,
   };
@@ -39,9 +40,14 @@ export function deservesAnotherAttempt(result: ConnectionResult): boolean {
 
 export interface RotateTargetsOptions extends Omit<RotateOptions, 'attempt'> {
   readonly concurrency: number;
-  /** The schedule tick this run is a delivery of: with a ledger, what an earlier delivery rotated is not PATCHed again. */
+  /**
+   * The schedule tick this run is a delivery of: with a ledger, what an earlier delivery rotated is not PATCHed again.
+   */
   readonly tick?: ScheduleTick;
-  /** What started the run, for each connection's ledger history. @default a schedule tick when `tick` is given, else a manual request */
+  /**
+   * What started the run, for each connection's ledger history.
+   * @default a schedule tick when `tick` is given, else a manual request
+   */
   readonly trigger?: RunTrigger;
   /** Targets a pause keeps this run from rotating (lambda/paused-targets.ts): reported `paused`, not touched. */
   readonly paused?: ReadonlyMap<string, PausedTarget>;
@@ -63,7 +69,9 @@ function rotatedEarlier(target: RotationTarget, rotation: LedgerRotation, tick: 
     expiresAt: rotation.expiresAt,
     adobeVerified: rotation.adobeVerified,
     errorCode: DUPLICATE_DELIVERY,
-    error: `rotated at ${rotation.at} by an earlier delivery of this scheduled run (executionId ${tick.executionId}); not patched again`,
+    error:
+      `rotated at ${rotation.at} by an earlier delivery of this scheduled run (executionId ${tick.executionId}); ` +
+      'not patched again',
     attempts: 0,
   };
 }
@@ -147,7 +155,8 @@ export async function rotateTargets(
           }),
     );
   const record = async (target: RotationTarget, result: ConnectionResult) => {
-    // Only for a connection Flow Service showed: one it could not read (not found, refused, down) has no chain to read either.
+    // Only for a connection Flow Service showed: one it could not read (not found, refused, down) has no chain to read
+    // either.
     const ingestion =
       result.previousEtag !== undefined && !deadline.signal.aborted ? await ingestionOf(target) : undefined;
     const final = await keepInLedger(target, { ...result, ...ingestion }, session, trigger);

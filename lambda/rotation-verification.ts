@@ -29,7 +29,9 @@ function accessFields(access: AdobeAccess): AccessFields {
   };
 }
 
-/** Why Adobe's refusal means ingestion would fail, and where to look: permissions to list, or to read (objects, KMS). */
+/**
+ * Why Adobe's refusal means ingestion would fail, and where to look: permissions to list, or to read (objects, KMS).
+ */
 function refusalWords(
   access: AdobeAccess,
   call: CallOptions,
@@ -51,9 +53,10 @@ function refusalWords(
   return {
     errorCode: code,
     error:
-      `Adobe listed ${access.listed} but could not read ${access.readRefusal?.file} with ${held}, so ingestion would fail; ` +
-      "check s3:GetObject on the objects (the role's permissions, the bucket policy, the session policy's folder) and, for SSE-KMS, " +
-      "kms:Decrypt on the bucket's key (the key policy, the role's permissions): " +
+      `Adobe listed ${access.listed} but could not read ${access.readRefusal?.file} with ${held}, ` +
+      "so ingestion would fail; check s3:GetObject on the objects (the role's permissions, the bucket policy, " +
+      "the session policy's folder) and, for SSE-KMS, kms:Decrypt on the bucket's key (the key policy, " +
+      "the role's permissions): " +
       message,
   };
 }
@@ -94,14 +97,18 @@ export async function verifyRotation(
       result = {
         ...unverified,
         errorCode: 'OUT_OF_TIME',
-        error: `${inPlace} the invocation reached its deadline before Adobe answered whether it can list and read with them`,
+        error:
+          `${inPlace} the invocation reached its deadline before Adobe answered whether it can list and read with ` +
+          'them',
       };
     } else if (transient) {
       result = {
         ...unverified,
         errorCode: code,
         transient,
-        error: `${inPlace} Adobe could not list or read with them because Flow Service did not answer, which says nothing about the bucket: ${message}`,
+        error:
+          `${inPlace} Adobe could not list or read with them because Flow Service did not answer, ` +
+          `which says nothing about the bucket: ${message}`,
       };
     } else {
       result = {

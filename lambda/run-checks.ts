@@ -38,7 +38,8 @@ export async function readMemory(
     );
   } catch (error) {
     session.log.warn(
-      'rotation ledger read failed; every connection tries the absolute explore path first and counts every failed dataflow run',
+      'rotation ledger read failed; every connection tries the absolute explore path first and counts every failed ' +
+        'dataflow run',
       {
         table: session.ledger.tableName,
         ...errorFields(error, session),
@@ -119,7 +120,8 @@ export async function findUnmanagedTemporary(
           .map((connection) => connection.connectionId);
         if (connectionIds.length > 0) {
           session.log.warn(
-            'S3 connections with temporary credentials that no target rotates: they stop ingesting when the credentials expire',
+            'S3 connections with temporary credentials that no target rotates: they stop ingesting when the ' +
+              'credentials expire',
             {
               sandboxName,
               unmanagedTemporaryConnectionIds: connectionIds,

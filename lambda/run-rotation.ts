@@ -28,7 +28,8 @@ export function selectTargets(
   const unknown = request.connectionIds.filter((id) => !byId.has(id.toLowerCase()));
   if (unknown.length > 0 && !request.reportUnknown) {
     throw new RequestValidationError([
-      `connectionIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets; nothing was rotated`,
+      `connectionIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets; ` +
+        'nothing was rotated',
     ]);
   }
   if (unknown.length > 0) return { targets: [], unknown };

@@ -80,7 +80,10 @@ export class SecretVersions {
     }
   }
 
-  /** Store `value` as the version `token`, labelled `AWSPENDING` (the same call again with the same value changes nothing). */
+  /**
+   * Store `value` as the version `token`, labelled `AWSPENDING` (the same call again with the same value changes
+   * nothing).
+   */
   async putPending(token: string, value: string): Promise<void> {
     registerSecret(value);
     await this.send('PutSecretValue', () =>

@@ -117,9 +117,10 @@ function placeholderProblem(value: unknown, { secretId, arn, name }: SecretRead)
   if (clientId !== ADOBE_SECRET_PLACEHOLDER.clientId && orgId !== ADOBE_SECRET_PLACEHOLDER.orgId) return undefined;
   const which = arn ?? secretId;
   return (
-    `Adobe credentials secret "${which}"${name ? ` (name ${name})` : ''} still holds the placeholder the stack created: ` +
-    `put the Adobe credentials into this secret (aws secretsmanager put-secret-value --secret-id ${which} --secret-string file://adobe-credentials.json). ` +
-    'If you already did, you put them into another secret: renaming or nesting the S3CredentialRotator construct makes CloudFormation create a new one, ' +
+    `Adobe credentials secret "${which}"${name ? ` (name ${name})` : ''} still holds the placeholder the stack ` +
+    'created: put the Adobe credentials into this secret (aws secretsmanager put-secret-value --secret-id ' +
+    `${which} --secret-string file://adobe-credentials.json). If you already did, you put them into another ` +
+    'secret: renaming or nesting the S3CredentialRotator construct makes CloudFormation create a new one, ' +
     'which the function then reads (docs/DEPLOY.md, "Data that outlives the stack")'
   );
 }

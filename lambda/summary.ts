@@ -60,7 +60,9 @@ export interface ConnectionResult {
   readonly adobeCanRead?: boolean;
   /** Why reading was not proven although Adobe listed: `listed-nothing` (`200 []`), or `no-previewable-file`. */
   readonly adobeReadUnproven?: ReadUnproven;
-  /** The form of explore path Adobe accepted for this connection (`absolute` or `relative`); the ledger remembers it. */
+  /**
+   * The form of explore path Adobe accepted for this connection (`absolute` or `relative`); the ledger remembers it.
+   */
   readonly exploreForm?: ExploreForm;
   /** The bucket and folder the new credentials are narrowed to (`s3://bucket/folder/`); absent: not narrowed. */
   readonly narrowedTo?: string;

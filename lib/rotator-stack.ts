@@ -47,7 +47,8 @@ export class RotatorStack extends Stack {
   constructor(scope: Construct, id: string, props: RotatorStackProps) {
     super(scope, id, {
       description:
-        'AEP S3 credential rotator: keeps the temporary AWS credentials of Adobe Experience Platform Flow Service S3 connections fresh',
+        'AEP S3 credential rotator: keeps the temporary AWS credentials of Adobe Experience Platform Flow Service ' +
+        'S3 connections fresh',
       ...props,
     });
     const { config } = props;
@@ -138,7 +139,8 @@ export class RotatorStack extends Stack {
       const subscription = this.rotator.alarmTopic.addSubscription(
         new subscriptions.EmailSubscription(config.alarmEmail),
       );
-      // The construct's own topic acknowledges its subscriptions' redrive-policy finding; an imported one is the stack's to.
+      // The construct's own topic acknowledges its subscriptions' redrive-policy finding; an imported one is the
+      // stack's to.
       if (config.alarmTopicArn) acknowledgeAlarmTopicSubscriptions(subscription);
     }
 
@@ -149,17 +151,20 @@ export class RotatorStack extends Stack {
     });
     new CfnOutput(this, OUTPUT.functionRoleArn, {
       description:
-        "The function's role: existing roles given by roleArn (without userCredentialsSecret) must trust it (functionRoleName fixes its name)",
+        "The function's role: existing roles given by roleArn (without userCredentialsSecret) must trust it " +
+        '(functionRoleName fixes its name)',
       value: this.rotator.functionRole.roleArn,
     });
     new CfnOutput(this, OUTPUT.adobeCredentialsSecret, {
       description:
-        'Put the Adobe credentials here: aws secretsmanager put-secret-value --secret-id <this> --secret-string file://adobe-credentials.json',
+        'Put the Adobe credentials here: aws secretsmanager put-secret-value --secret-id <this> --secret-string ' +
+        'file://adobe-credentials.json',
       value: secretIdOf(this.rotator.adobeCredentialsSecret),
     });
     new CfnOutput(this, OUTPUT.schedulerRoleArn, {
       description:
-        'EventBridge Scheduler\'s role: a key policy that does not defer to IAM must let it use the key (docs/DEPLOY.md, "Key policy")',
+        "EventBridge Scheduler's role: a key policy that does not defer to IAM must let it use the key " +
+        '(docs/DEPLOY.md, "Key policy")',
       value: this.rotator.schedulerRole.roleArn,
     });
     new CfnOutput(this, OUTPUT.alarmTopicArn, {
@@ -186,22 +191,26 @@ export class RotatorStack extends Stack {
     const outputs: Record<string, { description: string; value: string }> = {
       [OUTPUT.logGroupName]: {
         description:
-          "The function's log group: aws logs tail <this> --since 1h --filter-pattern '{ $.level = \"ERROR\" }' (docs/RUNBOOK.md)",
+          "The function's log group: aws logs tail <this> --since 1h --filter-pattern '{ $.level = \"ERROR\" }' " +
+          '(docs/RUNBOOK.md)',
         value: rotator.logGroup.logGroupName,
       },
       [OUTPUT.scheduleDeadLetterQueueUrl]: {
         description:
-          'Scheduled runs EventBridge Scheduler could not invoke: aws sqs receive-message --queue-url <this> --attribute-names All; purge once fixed (ScheduleDeadLetterQueueAlarm)',
+          'Scheduled runs EventBridge Scheduler could not invoke: aws sqs receive-message --queue-url <this> ' +
+          '--attribute-names All; purge once fixed (ScheduleDeadLetterQueueAlarm)',
         value: rotator.scheduleDeadLetterQueue.queueUrl,
       },
       [OUTPUT.failureDeadLetterQueueUrl]: {
         description:
-          'Asynchronous runs that failed after two retries: aws sqs receive-message --queue-url <this> --attribute-names All; purge once rotated (FailureDeadLetterQueueAlarm)',
+          'Asynchronous runs that failed after two retries: aws sqs receive-message --queue-url <this> ' +
+          '--attribute-names All; purge once rotated (FailureDeadLetterQueueAlarm)',
         value: rotator.failureDeadLetterQueue.queueUrl,
       },
       [OUTPUT.scheduleName]: {
         description:
-          'The rotation schedule: aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this> (State ENABLED, or DISABLED while paused)',
+          'The rotation schedule: aws scheduler get-schedule --group-name <ScheduleGroupName> --name <this> (State ' +
+          'ENABLED, or DISABLED while paused)',
         value: rotator.schedule.scheduleName,
       },
       [OUTPUT.scheduleGroupName]: {
@@ -210,12 +219,14 @@ export class RotatorStack extends Stack {
       },
       [OUTPUT.ledgerTableName]: {
         description:
-          'The rotation ledger, one item per connection: aws dynamodb get-item --table-name <this> --key \'{"connectionId": {"S": "<id>"}}\'',
+          'The rotation ledger, one item per connection: aws dynamodb get-item --table-name <this> --key ' +
+          '\'{"connectionId": {"S": "<id>"}}\'',
         value: rotator.ledgerTable.tableName,
       },
       [OUTPUT.alarmNames]: {
         description:
-          "Every alarm's name, comma-separated: aws cloudwatch describe-alarms / disable-alarm-actions / enable-alarm-actions --alarm-names (split at the commas)",
+          "Every alarm's name, comma-separated: aws cloudwatch describe-alarms / disable-alarm-actions / " +
+          'enable-alarm-actions --alarm-names (split at the commas)',
         value: Fn.join(
           ',',
           rotator.alarms.map((alarm) => alarm.alarmName),
@@ -225,13 +236,17 @@ export class RotatorStack extends Stack {
     for (const [key, output] of Object.entries(outputs)) new CfnOutput(this, key, output);
   }
 
-  /** With `adobeSecretRotation`: what `rotate-adobe-secret` reads, and the role an imported secret's policy must let read it. */
+  /**
+   * With `adobeSecretRotation`: what `rotate-adobe-secret` reads, and the role an imported secret's policy must let
+   * read it.
+   */
   private addAdobeSecretRotationOutputs(): void {
     const rotation = this.rotator.adobeSecretRotation;
     if (!rotation) return;
     new CfnOutput(this, OUTPUT.adobeSecretRotationFunctionName, {
       description:
-        "The Adobe client secret's rotation function (Secrets Manager invokes it): npx aep-s3-rotator rotate-adobe-secret",
+        "The Adobe client secret's rotation function (Secrets Manager invokes it): npx aep-s3-rotator " +
+        'rotate-adobe-secret',
       value: rotation.function.functionName,
     });
     new CfnOutput(this, OUTPUT.adobeSecretRotationLogGroupName, {
@@ -241,7 +256,8 @@ export class RotatorStack extends Stack {
     });
     new CfnOutput(this, OUTPUT.adobeSecretRotationRoleArn, {
       description:
-        "The rotation function's role: an imported Adobe secret's resource policy must let it read and write the secret (docs/DEPLOY.md)",
+        "The rotation function's role: an imported Adobe secret's resource policy must let it read and write the " +
+        'secret (docs/DEPLOY.md)',
       value: rotation.role.roleArn,
     });
   }

@@ -121,7 +121,9 @@ export class S3CredentialRotator extends Construct {
   readonly schedule: scheduler.Schedule;
   /** The group the schedule belongs to; Scheduler's role trusts only its schedules. */
   readonly scheduleGroup: scheduler.IScheduleGroup;
-  /** The role EventBridge Scheduler invokes the function with (created in the stack, shared by schedules of this function). */
+  /**
+   * The role EventBridge Scheduler invokes the function with (created in the stack, shared by schedules of this function).
+   */
   readonly schedulerRole: iam.IRole;
   /** The function's log group (its JSON log lines and embedded metrics). */
   readonly logGroup: logs.LogGroup;
@@ -136,7 +138,9 @@ export class S3CredentialRotator extends Construct {
   readonly ticketTopic: sns.ITopic;
   /** A connection failed to rotate in the expiry window; one contributor per connection (the first shard's alarm). */
   readonly connectionFailingAlarm: cloudwatch.Alarm;
-  /** A connection's credentials have less than the threshold left; one contributor per connection (the first shard's alarm). */
+  /**
+   * A connection's credentials have less than the threshold left; one contributor per connection (the first shard's alarm).
+   */
   readonly credentialsExpiringAlarm: cloudwatch.Alarm;
   /** Every per-connection alarm: each of `CONNECTION_ALARMS`, for each shard of 500 connections. */
   readonly connectionAlarms: readonly cloudwatch.Alarm[];
@@ -173,7 +177,10 @@ export class S3CredentialRotator extends Construct {
    * when `verifyWithAdobe` is false.
    */
   readonly connectionsWithoutAdobeCheck: readonly string[];
-  /** Secrets Manager's rotation of the Adobe client secret (`adobeSecretRotation`): its function, role, log group and schedule. */
+  /**
+   * Secrets Manager's rotation of the Adobe client secret (`adobeSecretRotation`): its function, role, log group and
+   * schedule.
+   */
   readonly adobeSecretRotation?: AdobeSecretRotation;
   /** A step of the Adobe client secret's rotation failed (not in `alarms`: `pause` does not silence it). */
   readonly adobeSecretRotationFailedAlarm?: cloudwatch.Alarm;
@@ -260,7 +267,8 @@ export class S3CredentialRotator extends Construct {
     this.ledgerTable = createLedgerTable(this, props.encryptionKey, props.ledgerTableName);
     this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
     this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
-    // An imported key's policy is its owner's: synth names the statement CloudWatch needs to publish to the created topic.
+    // An imported key's policy is its owner's: synth names the statement CloudWatch needs to publish to the created
+    // topic.
     if (props.encryptionKey && !allowServicesToUseKey(props.encryptionKey) && !props.alarmTopic) {
       Annotations.of(this).addWarningV2(
         'aep-s3-rotator:alarm-topic-key-policy',
@@ -435,7 +443,8 @@ export class S3CredentialRotator extends Construct {
     }
     const tags = (this.function.node.defaultChild as lambda.CfnFunction).tags;
     const tag = (key: string, value: string) => {
-      // A literal too long for a tag (an imported topic's ARN, at worst) is left out: the CLI then asks the stack's outputs.
+      // A literal too long for a tag (an imported topic's ARN, at worst) is left out: the CLI then asks the stack's
+      // outputs.
       if (Token.isUnresolved(value) || value.length <= MAX_TAG_VALUE_CHARS) tags.setTag(key, value);
     };
     tag(FUNCTION_TAG.scheduleGroup, this.scheduleGroup.scheduleGroupName);
@@ -459,8 +468,9 @@ function runbookUrlFor(scope: Construct, runbookUrl: string | undefined): string
   if (published) return published;
   Annotations.of(scope).addWarningV2(
     'aep-s3-rotator:runbook-url',
-    `runbookUrl: alarm descriptions link "${RUNBOOK_PATH}", a path in this project's checkout, which operators elsewhere cannot open; ` +
-      'set runbookUrl to where they read the runbook (its URL in your repository or wiki)',
+    `runbookUrl: alarm descriptions link "${RUNBOOK_PATH}", a path in this project's checkout, ` +
+      'which operators elsewhere cannot open; set runbookUrl to where they read the runbook (its URL in your ' +
+      'repository or wiki)',
   );
   return RUNBOOK_PATH;
 }

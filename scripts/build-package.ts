@@ -30,7 +30,9 @@ const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'))
   peerDependencies: Record<string, string>;
 };
 
-/** Dependencies that are ES modules only: a CommonJS `require()` of them fails under Jest, so the library bundles them. */
+/**
+ * Dependencies that are ES modules only: a CommonJS `require()` of them fails under Jest, so the library bundles them.
+ */
 const ESM_ONLY = new Set(['leven', 'got', 'p-limit']);
 const external = [
   ...Object.keys(pkg.peerDependencies),

@@ -35,7 +35,8 @@ export function readmeExampleWithNag(): string {
   if (!example.includes(appLine))
     throw new Error(`the README example has no "${appLine.trim()}" to register cdk-nag on`);
   return (
-    "import { Validations as NagValidations } from 'aws-cdk-lib';\nimport { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';\n" +
+    "import { Validations as NagValidations } from 'aws-cdk-lib';\nimport { AwsSolutionsChecks, ServerlessChecks } " +
+    "from 'cdk-nag';\n" +
     example.replace(
       appLine,
       `${appLine}NagValidations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));\n`,

@@ -139,7 +139,8 @@ export async function runDemo({
     // A fresh "container" for this world (its targets and endpoints), as Lambda would start one.
     const handler = createHandler();
     console.log(
-      `Emulators up (IMS ${world.emulators.ims.url}, Flow Service ${world.emulators.flowService.url}, STS ${world.emulators.sts.url}, Secrets Manager ${world.emulators.secretsManager.url})`,
+      `Emulators up (IMS ${world.emulators.ims.url}, Flow Service ${world.emulators.flowService.url}, ` +
+        `STS ${world.emulators.sts.url}, Secrets Manager ${world.emulators.secretsManager.url})`,
     );
     const sandboxes = [...new Set(connections.map((connection) => connection.sandboxName))];
     console.log(
@@ -197,10 +198,12 @@ export async function runDemo({
     const failed = results.filter((entry) => entry.status === 'failed');
     for (const entry of failed) {
       console.log(
-        `\nFAILED ${entry.connectionId} (sandbox ${entry.sandboxName}), Adobe code ${entry.errorCode}:\n  ${entry.error}`,
+        `\nFAILED ${entry.connectionId} (sandbox ${entry.sandboxName}), Adobe code ${entry.errorCode}:\n  ` +
+          `${entry.error}`,
       );
       console.log(
-        '  It keeps the credentials it had; the others rotated, so the scheduled run resolves (no Lambda retry of the whole event).',
+        '  It keeps the credentials it had; the others rotated, so the scheduled run resolves (no Lambda retry of ' +
+          'the whole event).',
       );
     }
 
@@ -216,14 +219,17 @@ export async function runDemo({
     const verified = results.filter((entry) => entry.status === 'rotated' && entry.adobeVerified).length;
     const read = results.filter((entry) => entry.status === 'rotated' && entry.adobeCanRead).length;
     console.log(
-      `\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} skipped in ${Date.now() - started} ms.`,
+      `\n${rotated} rotated, ${summary?.failed ?? '?'} failed, ${summary?.skipped ?? '?'} ` +
+        `skipped in ${Date.now() - started} ms.`,
     );
     console.log(
-      `${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; each PATCH sent If-Match with the etag its GET returned.`,
+      `${proven} of ${rotated} connections hold new credentials that STS GetCallerIdentity accepts; ` +
+        'each PATCH sent If-Match with the etag its GET returned.',
     );
     console.log(
-      `${verified} of ${rotated} were then explored by Flow Service with their new credentials: Adobe itself listed their folders (adobeCanList), ` +
-        `and read a file in ${read} of them (adobeCanRead: a preview, S3 GetObject); the others listed no file to read.`,
+      `${verified} of ${rotated} were then explored by Flow Service with their new credentials: ` +
+        `Adobe itself listed their folders (adobeCanList), and read a file in ${read} of them (adobeCanRead: ` +
+        'a preview, S3 GetObject); the others listed no file to read.',
     );
     // Adobe's dataflows ingest on their own schedule: each runs now, with what its connection holds.
     const runs = world.flowIds.flatMap((flowIds) =>
@@ -231,8 +237,8 @@ export async function runDemo({
     );
     const ingested = runs.filter((run) => run.status === 'success').length;
     console.log(
-      `${ingested} of ${runs.length} dataflow runs ingested with the new credentials; the rotator's next run reads them ` +
-        `(base connection → source connections → flows → runs) and counts any that failed in DataflowRunFailed.`,
+      `${ingested} of ${runs.length} dataflow runs ingested with the new credentials; the rotator's next run reads ` +
+        'them (base connection → source connections → flows → runs) and counts any that failed in DataflowRunFailed.',
     );
     if (failure) console.log(`\nThe invocation failed: ${failure.message}`);
     // Expected: every access-key connection rotated, but the read-only one with --with-failure.
@@ -256,7 +262,8 @@ export async function runDemo({
       detail: {},
     }).catch(() => undefined);
     console.log(
-      `The rotator's next run, in the same container: ${after?.rotated ?? 0} rotated, with an IMS token issued for the new client secret.`,
+      `The rotator's next run, in the same container: ${after?.rotated ?? 0} rotated, with an IMS token issued for ` +
+        'the new client secret.',
     );
     const rotatorKeptWorking = after?.rotated === expectedRotated;
     return { exitCode: asExpected && secretRotated && rotatorKeptWorking ? 0 : 1, secrets: world.secretValues() };
@@ -275,10 +282,12 @@ async function showAdobeSecretRotation(world: World): Promise<boolean> {
   const short = (uuid: string | undefined) => (uuid ? uuid.slice(0, 8) : '-');
   const before = ims.clientSecrets(world.adobe.clientId);
   console.log(
-    '\nRotating the Adobe client secret: Secrets Manager RotateSecret → the rotation function → Adobe I/O Management API...',
+    '\nRotating the Adobe client secret: Secrets Manager RotateSecret → the rotation function → Adobe I/O ' +
+      'Management API...',
   );
   console.log(
-    `Adobe holds ${before.length} client secret (${before.map((secret) => short(secret.uuid)).join(', ')}), the one AWSCURRENT holds.`,
+    `Adobe holds ${before.length} client secret (${before.map((secret) => short(secret.uuid)).join(', ')}), ` +
+      'the one AWSCURRENT holds.',
   );
   const operator = sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-ops', 'demo', 3600);
   const client = new SecretsManagerClient({
@@ -300,7 +309,9 @@ async function showAdobeSecretRotation(world: World): Promise<boolean> {
       createSecret: `added ${short(held.at(-1)?.uuid)} at Adobe, stored as AWSPENDING of version ${short(VersionId)}`,
       setSecret: 'nothing to set: Adobe already holds both',
       testSecret: "IMS issued a token for the new secret with the rotator's scopes",
-      finishSecret: `AWSCURRENT moved to version ${short(VersionId)}; deleted ${before.map((secret) => short(secret.uuid)).join(', ')} at Adobe`,
+      finishSecret:
+        `AWSCURRENT moved to version ${short(VersionId)}; deleted ` +
+        `${before.map((secret) => short(secret.uuid)).join(', ')} at Adobe`,
     };
     for (const step of rotation.steps)
       console.log(
@@ -308,7 +319,8 @@ async function showAdobeSecretRotation(world: World): Promise<boolean> {
       );
     const oldRefused = !held.some((secret) => before.some((old) => old.uuid === secret.uuid));
     console.log(
-      `Adobe now holds ${held.length} client secret (${held.map((secret) => short(secret.uuid)).join(', ')}), the one AWSCURRENT holds (clientSecretUuid ${short(current.clientSecretUuid)}); ` +
+      `Adobe now holds ${held.length} client secret (${held.map((secret) => short(secret.uuid)).join(', ')}), ` +
+        `the one AWSCURRENT holds (clientSecretUuid ${short(current.clientSecretUuid)}); ` +
         `${oldRefused ? 'the old one is gone, and IMS refuses it' : 'the old one is STILL THERE'}.`,
     );
     return (

@@ -49,7 +49,8 @@ const assignments = (values: Readonly<Record<string, string>>) =>
 export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: string): string {
   const rotator = (command: string) => `    npx aep-s3-rotator ${command} --config ${configArgument}`;
   return [
-    `AEP S3 rotator sandbox: the emulators, a deployed stack in stand-ins, ${SANDBOX_CONNECTIONS.length} connections in sandboxes prod and dev.`,
+    `AEP S3 rotator sandbox: the emulators, a deployed stack in stand-ins, ${SANDBOX_CONNECTIONS.length} ` +
+      'connections in sandboxes prod and dev.',
     `Configuration: ${sandbox.configFile}`,
     '',
     'In another terminal, in this project directory, paste these two lines (the keys are the sandbox',
@@ -68,7 +69,8 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     'Connections:',
     ...SANDBOX_CONNECTIONS.map(
       (spec) =>
-        `  $${spec.variable.padEnd(11)}  ${sandbox.variables[spec.variable]}  ${spec.sandboxName.padEnd(4)}  ${spec.name}`,
+        `  $${spec.variable.padEnd(11)}  ${sandbox.variables[spec.variable]}  ${spec.sandboxName.padEnd(4)}  ` +
+        `${spec.name}`,
     ),
     '',
     'Faults (docs/RUNBOOK.md, "Rehearse an incident offline"):',
@@ -82,7 +84,8 @@ export function startBanner(sandbox: Sandbox, everyMs: number, configArgument: s
     '    npm run sandbox -- fault clear [<name>]',
     '',
     everyMs > 0
-      ? `While the schedule is ENABLED it fires every ${everyMs >= 1000 ? `${everyMs / 1000}s` : `${everyMs}ms`} (\`npm run sandbox -- run\` fires it now). Ctrl-C stops the sandbox.`
+      ? `While the schedule is ENABLED it fires every ${everyMs >= 1000 ? `${everyMs / 1000}s` : `${everyMs}ms`} ` +
+        '(`npm run sandbox -- run` fires it now). Ctrl-C stops the sandbox.'
       : 'The schedule fires only with `npm run sandbox -- run`. Ctrl-C stops the sandbox.',
     '',
   ].join('\n');
@@ -126,7 +129,8 @@ async function control(
 ): Promise<number> {
   if (!url) {
     err(
-      `sandbox: no running sandbox named: start one with \`npm run sandbox\` and export the environment it prints (${CONTROL_VARIABLE}), or pass --sandbox <url>.\n`,
+      'sandbox: no running sandbox named: start one with `npm run sandbox` and export the environment it prints ' +
+        `(${CONTROL_VARIABLE}), or pass --sandbox <url>.\n`,
     );
     return EXIT.ENVIRONMENT;
   }
@@ -140,7 +144,8 @@ async function control(
   } catch (error) {
     const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
     err(
-      `sandbox: the sandbox at ${url} does not answer (${cause?.code ?? cause?.message ?? (error as Error).message}): is it still running?\n`,
+      `sandbox: the sandbox at ${url} does not answer ` +
+        `(${cause?.code ?? cause?.message ?? (error as Error).message}): is it still running?\n`,
     );
     return EXIT.ENVIRONMENT;
   }

@@ -87,15 +87,18 @@ export async function checkConfigCommand(options: CommandOptions, io: Io): Promi
     const methodText = [...methods].map(([method, count]) => `${count} ${method}`).join(', ');
     const paint = painterFor(io, 'stdout');
     io.stdout.write(
-      `${paint('Configuration is valid', 'ok')}: stack ${config.stackName}, ${config.targets.length} target${config.targets.length === 1 ? '' : 's'} (${methodText}), ` +
-        `schedule ${config.schedule}${intervalSeconds ? ` (every ${formatDuration(intervalSeconds)})` : ''}, shortest credential lifetime ${formatDuration(summary.shortestDurationSeconds)}.\n`,
+      `${paint('Configuration is valid', 'ok')}: stack ${config.stackName}, ${config.targets.length} ` +
+        `target${config.targets.length === 1 ? '' : 's'} (${methodText}), schedule ` +
+        `${config.schedule}${intervalSeconds ? ` (every ${formatDuration(intervalSeconds)})` : ''}, shortest ` +
+        `credential lifetime ${formatDuration(summary.shortestDurationSeconds)}.\n`,
     );
     for (const { field, message } of summary.warnings)
       io.stdout.write(`${paint('WARNING', 'warning')}: ${field}: ${message}.\n`);
     for (const note of secretPolicies.notes) io.stdout.write(`${note}\n`);
     if (!verdict) {
       io.stdout.write(
-        'aws-cdk-lib is not installed here, so only the configuration rules were applied; `npx cdk synth` (where it is installed) checks the rest.\n',
+        'aws-cdk-lib is not installed here, so only the configuration rules were applied; ' +
+          '`npx cdk synth` (where it is installed) checks the rest.\n',
       );
     }
   }
@@ -113,7 +116,8 @@ function printProblems(error: ConfigValidationError, io: Io, json: boolean): num
       `${painterFor(io, 'stdout')(heading, 'failure')}\n${problems.map(({ field, message }) => `  ${field}: ${message}`).join('\n')}\n`,
     );
     io.stdout.write(
-      `\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`npx cdk synth\` would refuse this configuration.\n`,
+      `\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`npx cdk synth\` would refuse this ` +
+        'configuration.\n',
     );
   }
   return EXIT.FAILED;

@@ -75,12 +75,14 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
   ).finally(() => progress.done());
   if (answer.adobe)
     throw new CliError(
-      `The function could not ask Adobe (${answer.adobe.errorCode}: ${answer.adobe.error}); the rotator uses the same credentials.`,
+      `The function could not ask Adobe (${answer.adobe.errorCode}: ${answer.adobe.error}); ` +
+        'the rotator uses the same credentials.',
       EXIT.FAILED,
     );
   if (!answer.discovered) {
     throw new CliError(
-      `Function ${opened.deployment.functionName} answered without the connections: it was deployed by a version of the rotator from before discover existed; deploy it again.`,
+      `Function ${opened.deployment.functionName} answered without the connections: it was deployed by a version ` +
+        'of the rotator from before discover existed; deploy it again.',
       EXIT.FAILED,
     );
   }
@@ -142,7 +144,9 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
     .map((kind) => [kind, connections.filter((connection) => connection.kind === kind).length] as const)
     .filter(([, count]) => count > 0)
     .map(([kind, count]) => `${count} ${KIND_LABEL[kind].text.toLowerCase()}`);
-  const summary = `${ok ? 'OK' : 'NOT OK'}: ${connections.length} S3 connection${connections.length === 1 ? '' : 's'} in ${sandboxes.join(', ')}${counts.length ? ` (${counts.join(', ')})` : ''}.`;
+  const summary =
+    `${ok ? 'OK' : 'NOT OK'}: ${connections.length} S3 connection${connections.length === 1 ? '' : 's'} ` +
+    `in ${sandboxes.join(', ')}${counts.length ? ` (${counts.join(', ')})` : ''}.`;
   io.stdout.write(
     `\n${wrap(summary, TABLE_WIDTH).replace(/^(NOT OK|OK)/, (word) => paint(word, ok ? 'ok' : 'failure'))}\n`,
   );

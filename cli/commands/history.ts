@@ -72,7 +72,8 @@ export async function historyCommand(options: CommandOptions, io: Io): Promise<n
   const paint = painterFor(io, 'stdout');
   if (history.length === 0) {
     io.stdout.write(
-      `${connectionId}: no rotation in the ledger yet${record ? ' (its item was written before the ledger kept a history)' : ''}.\n`,
+      `${connectionId}: no rotation in the ledger ` +
+        `yet${record ? ' (its item was written before the ledger kept a history)' : ''}.\n`,
     );
     return EXIT.OK;
   }
@@ -94,7 +95,8 @@ export async function historyCommand(options: CommandOptions, io: Io): Promise<n
     { paint },
   );
   io.stdout.write(
-    `${connectionId} (sandbox ${record?.sandboxName ?? '?'}): the last ${history.length} attempts, newest first.\n\n${rendered.text}\n`,
+    `${connectionId} (sandbox ${record?.sandboxName ?? '?'}): the last ${history.length} ` +
+      `attempts, newest first.\n\n${rendered.text}\n`,
   );
   const callers = [...new Set(history.flatMap((entry) => (entry.caller ? [entry.caller] : [])))];
   if (callers.length > 0)

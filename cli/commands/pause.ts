@@ -56,14 +56,16 @@ function pauseTerms(options: CommandOptions, now: number): { reason: string; unt
     );
   if (reason.length > MAX_PAUSE_REASON_CHARS) {
     throw new UsageError(
-      `--reason is ${reason.length} characters long; keep it to ${MAX_PAUSE_REASON_CHARS} (name the change ticket for the rest).`,
+      `--reason is ${reason.length} characters long; keep it to ${MAX_PAUSE_REASON_CHARS} ` +
+        '(name the change ticket for the rest).',
     );
   }
   if (options.for !== undefined && options.until !== undefined)
     throw new UsageError('Give --for or --until, not both.');
   if (options.for === undefined && options.until === undefined) {
     throw new UsageError(
-      'pause needs an end: --for <duration> (90m, 2h, 1d) or --until <time> (ISO 8601, e.g. 2025-06-01T18:00Z); a pause without one is forgotten.',
+      'pause needs an end: --for <duration> (90m, 2h, 1d) or --until <time> (ISO 8601, e.g. 2025-06-01T18:00Z); ' +
+        'a pause without one is forgotten.',
     );
   }
   let until: number;
@@ -76,14 +78,16 @@ function pauseTerms(options: CommandOptions, now: number): { reason: string; unt
     const end = parsePauseEnd(options.until!);
     if (end === undefined)
       throw new UsageError(
-        `--until "${options.until}" is not a time with its zone: use ISO 8601, e.g. 2025-06-01T18:00Z or 2025-06-01T20:00+02:00.`,
+        `--until "${options.until}" is not a time with its zone: use ISO 8601, e.g. ` +
+          '2025-06-01T18:00Z or 2025-06-01T20:00+02:00.',
       );
     if (end <= now) throw new UsageError(`--until ${options.until} is not in the future.`);
     until = end;
   }
   if (until - now > MAX_PAUSE_SECONDS * 1000) {
     throw new UsageError(
-      `A pause may last at most ${MAX_PAUSE_SECONDS / 86_400} days; this one would last ${formatDuration((until - now) / 1000)}.`,
+      `A pause may last at most ${MAX_PAUSE_SECONDS / 86_400} days; this one would last ` +
+        `${formatDuration((until - now) / 1000)}.`,
     );
   }
   return { reason, until };
@@ -94,7 +98,8 @@ function ledgerOf(opened: Opened): string {
   const table = opened.deployment.ledgerTableName;
   if (!table)
     throw new EnvironmentError(
-      `Function ${opened.deployment.functionName} keeps no rotation ledger (no LEDGER_TABLE_NAME), where pauses are kept.`,
+      `Function ${opened.deployment.functionName} keeps no rotation ledger (no LEDGER_TABLE_NAME), ` +
+        'where pauses are kept.',
     );
   return table;
 }
@@ -134,7 +139,8 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
   if (outlasted.length > 0 && !options.force) {
     const said = outlasted.map(({ id, expiresAt }) =>
       expiresAt
-        ? `${short.get(id)} holds credentials that expire at ${formatClock(expiresAt, now)}, so ingestion from it would stop then`
+        ? `${short.get(id)} holds credentials that expire at ${formatClock(expiresAt, now)}, so ingestion from it ` +
+          'would stop then'
         : `${short.get(id)} has no rotation in the ledger, so when what it holds expires is unknown`,
     );
     const earliest = outlasted
@@ -193,10 +199,12 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
     );
   }
   io.stdout.write(
-    `A manual rotation still works:\n    ${suggest(`rotate${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`,
+    'A manual rotation still works:\n    ' +
+      `${suggest(`rotate${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`,
   );
   io.stdout.write(
-    `End it early with:\n    ${suggest(`resume${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`,
+    'End it early with:\n    ' +
+      `${suggest(`resume${named ? named.map((id) => ` --connection ${short.get(id)}`).join('') : ''}`, options)}\n`,
   );
   return EXIT.OK;
 }
@@ -220,7 +228,8 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
     const whole = active.find((pause) => !pause.connectionIds && named!.some((id) => covers(pause, id)));
     if (whole) {
       throw new CliError(
-        `${named.join(', ')} ${named.length === 1 ? 'is' : 'are'} paused by pause ${whole.id} of every target ("${whole.reason}", until ${formatClock(whole.until, now)}): ` +
+        `${named.join(', ')} ${named.length === 1 ? 'is' : 'are'} paused by pause ${whole.id} ` +
+          `of every target ("${whole.reason}", until ${formatClock(whole.until, now)}): ` +
           `end it with \`${suggest('resume', options)}\` (then pause the others again), or wait for its end.`,
         EXIT.FAILED,
       );
@@ -262,7 +271,9 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
   const paint = painterFor(io, 'stdout');
   if (!changedPauses && !legacy?.changed.length) {
     io.stdout.write(
-      `${paint('Not paused', 'ok')}: ${named ? `${named.join(', ')} ${named.length === 1 ? 'is' : 'are'} in no pause` : 'no pause is in force'}. Nothing was changed.\n`,
+      `${paint('Not paused', 'ok')}: ` +
+        `${named ? `${named.join(', ')} ${named.length === 1 ? 'is' : 'are'} in no pause` : 'no pause is in force'}. ` +
+        'Nothing was changed.\n',
     );
     return EXIT.OK;
   }
@@ -310,7 +321,8 @@ async function endLegacyPause(
     } catch (error) {
       if (!(error instanceof CliError) || changed.length === 0) throw error;
       throw new CliError(
-        `${error.message.replace(/\.$/, '')}; it had already ${changed.join(' and ')}, and \`${suggest('resume', options)}\` finishes once that is fixed.`,
+        `${error.message.replace(/\.$/, '')}; it had already ${changed.join(' and ')}, ` +
+          `and \`${suggest('resume', options)}\` finishes once that is fixed.`,
         error.exitCode,
       );
     }

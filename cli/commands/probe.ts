@@ -87,7 +87,8 @@ export async function probeCommand(options: CommandOptions, io: Io): Promise<num
       response = await http.get(path.replace(/^\//, ''), { searchParams: query, responseType: 'text' });
     } catch (error) {
       throw new EnvironmentError(
-        `Flow Service could not be reached at ${session.config.flowServiceUrl} (${(error as Error).name}): nothing was recorded.`,
+        `Flow Service could not be reached at ${session.config.flowServiceUrl} (${(error as Error).name}): ` +
+          'nothing was recorded.',
       );
     }
     let body: unknown = response.body;
@@ -140,7 +141,9 @@ export async function probeCommand(options: CommandOptions, io: Io): Promise<num
   const recording: Recording = sanitize(
     {
       source: 'probe',
-      description: `Flow Service's answers for one S3 base connection, recorded by \`aep-s3-rotator probe\` (secrets and tokens redacted, ids hashed).`,
+      description:
+        "Flow Service's answers for one S3 base connection, recorded by `aep-s3-rotator probe` (secrets and tokens " +
+        'redacted, ids hashed).',
       recordedAt: new Date(io.now()).toISOString(),
       exchanges,
     },
@@ -160,7 +163,8 @@ export async function probeCommand(options: CommandOptions, io: Io): Promise<num
     if (missing.length > 0)
       io.stdout.write(`not recorded: ${missing.join(', ')} (the connection showed nothing to explore there)\n`);
     io.stdout.write(
-      `\nWrote ${file}. Secrets and tokens are redacted and ids hashed; bucket, folder and file names are kept: review them before sharing (CONTRIBUTING.md, "Recordings of Flow Service").\n`,
+      `\nWrote ${file}. Secrets and tokens are redacted and ids hashed; bucket, folder and file names are kept: ` +
+        'review them before sharing (CONTRIBUTING.md, "Recordings of Flow Service").\n',
     );
   }
   return ok ? EXIT.OK : EXIT.FAILED;

@@ -99,7 +99,9 @@ export async function revokeCommand(options: CommandOptions, io: Io): Promise<nu
   if (outcome.functionError || !isRotationSummary(outcome.payload)) {
     const failure = outcome.payload as { errorMessage?: unknown } | undefined;
     throw new CliError(
-      `Function ${deployment.functionName} failed (${withoutFullStop(String(failure?.errorMessage ?? 'no rotation summary'))}): nothing was revoked, and Adobe still holds the old credentials.`,
+      `Function ${deployment.functionName} failed ` +
+        `(${withoutFullStop(String(failure?.errorMessage ?? 'no rotation summary'))}): nothing was revoked, ` +
+        'and Adobe still holds the old credentials.',
       EXIT.FAILED,
     );
   }
@@ -107,8 +109,10 @@ export async function revokeCommand(options: CommandOptions, io: Io): Promise<nu
   // The new set is in place when the PATCH landed (rotated, or failed only at Adobe's check of it).
   if (!row?.etag || !row.expiresAt || !row.accessKeyId || (row.status !== 'rotated' && row.status !== 'failed')) {
     throw new CliError(
-      `${connectionId} was not rotated (${row?.errorCode ?? row?.status ?? 'no result'}: ${withoutFullStop(row?.error ?? 'no detail')}), so nothing was revoked: ` +
-        `Adobe still holds the leaked credentials, and revoking them now would stop ingestion. Fix the rotation (\`${suggest(`rotate --connection ${connectionId}`, options)}\`), then revoke again.`,
+      `${connectionId} was not rotated (${row?.errorCode ?? row?.status ?? 'no result'}: ` +
+        `${withoutFullStop(row?.error ?? 'no detail')}), so nothing was revoked: Adobe still holds the leaked ` +
+        'credentials, and revoking them now would stop ingestion. Fix the rotation ' +
+        `(\`${suggest(`rotate --connection ${connectionId}`, options)}\`), then revoke again.`,
       EXIT.FAILED,
     );
   }
@@ -120,15 +124,20 @@ export async function revokeCommand(options: CommandOptions, io: Io): Promise<nu
   if (target.method === 'assume-role-chained' || target.method === 'assume-role-user-keys') {
     revocation = await revokeRoleSessions(target.roleArn!, policy, caller, aws, base);
   } else {
-    const command = `aws iam put-user-policy --user-name <the IAM user whose keys ${target.userCredentialsSecretId ?? 'the target'} holds> --policy-name ${REVOKE_POLICY_NAME} --policy-document ${shellWord(policy)}`;
+    const command =
+      'aws iam put-user-policy --user-name <the IAM user whose keys ' +
+      `${target.userCredentialsSecretId ?? 'the target'} holds> --policy-name ${REVOKE_POLICY_NAME} ` +
+      `--policy-document ${shellWord(policy)}`;
     revocation = {
       ...base,
       outcome: 'left-to-you',
       command,
       why:
-        `${target.method === 'get-federation-token' ? 'GetFederationToken' : 'GetSessionToken'} sessions belong to an IAM user, not a role: no role policy reaches them, ` +
-        "and deleting the user's access keys does not end sessions already issued. AWS's way is the same deny on the user: a session can do only what the user may, " +
-        "and the deny leaves the user's own keys (and so the rotator's next sessions) alone. If the user's long-term keys may have leaked as well, also create new ones, " +
+        `${target.method === 'get-federation-token' ? 'GetFederationToken' : 'GetSessionToken'} sessions belong to ` +
+        "an IAM user, not a role: no role policy reaches them, and deleting the user's access keys does not end " +
+        "sessions already issued. AWS's way is the same deny on the user: a session can do only what the user " +
+        "may, and the deny leaves the user's own keys (and so the rotator's next sessions) alone. " +
+        "If the user's long-term keys may have leaked as well, also create new ones, " +
         `put them in ${target.userCredentialsSecretId ?? 'the secret'}, and delete the old ones.`,
     };
   }
@@ -146,7 +155,9 @@ async function revokeRoleSessions(
 ): Promise<Revocation> {
   const role = roleOf(roleArn);
   if (!role) throw new EnvironmentError(`${roleArn} is not a role ARN.`);
-  const command = `aws iam put-role-policy --role-name ${role.name} --policy-name ${REVOKE_POLICY_NAME} --policy-document ${shellWord(policy)}`;
+  const command =
+    `aws iam put-role-policy --role-name ${role.name} --policy-name ${REVOKE_POLICY_NAME} ` +
+    `--policy-document ${shellWord(policy)}`;
   const callerAccount = /^arn:[\w-]+:(?:sts|iam)::(\d{12}):/.exec(caller)?.[1];
   if (callerAccount && callerAccount !== role.account) {
     return {
@@ -206,17 +217,20 @@ function report(io: Io, options: CommandOptions, revocation: Revocation): void {
   const adobe =
     row.status === 'rotated'
       ? ''
-      : ` (but Adobe cannot read with it: ${row.errorCode ?? ''} ${withoutFullStop(row.error ?? '')}; see docs/RUNBOOK.md, "Adobe cannot read the bucket")`;
+      : ` (but Adobe cannot read with it: ${row.errorCode ?? ''} ${withoutFullStop(row.error ?? '')}; ` +
+        'see docs/RUNBOOK.md, "Adobe cannot read the bucket")';
   say(
     'Rotated',
     row.status === 'rotated' ? 'ok' : 'warning',
-    `${connectionId} now holds a new set, AccessKeyId ${row.accessKeyId}, until ${formatClock(row.expiresAt, now)}${adobe}.`,
+    `${connectionId} now holds a new set, AccessKeyId ${row.accessKeyId}, until ` +
+      `${formatClock(row.expiresAt, now)}${adobe}.`,
   );
   if (revocation.outcome === 'revoked') {
     say(
       'Revoked',
       'ok',
-      `${REVOKE_POLICY_NAME} on ${revocation.roleArn} denies every action to the role's sessions issued before ${cutoff}: the leaked set, and every other session of that role issued until then (the new set is not). ` +
+      `${REVOKE_POLICY_NAME} on ${revocation.roleArn} denies every action to the role's sessions issued before ` +
+        `${cutoff}: the leaked set, and every other session of that role issued until then (the new set is not). ` +
         'It can be deleted once the longest of those sessions has expired (12 h at most).',
     );
     return;

@@ -51,7 +51,8 @@ export async function rotateAdobeSecretCommand(options: CommandOptions, io: Io):
   if (!json) {
     io.stdout.write(
       retried
-        ? `A previous rotation of ${secretId} was not finished: Secrets Manager is attempting it again (version ${token}).\n`
+        ? `A previous rotation of ${secretId} was not finished: Secrets Manager is attempting it again (version ` +
+            `${token}).\n`
         : `Rotating ${secretId}: Secrets Manager started version ${token}.\n`,
     );
   }
@@ -127,7 +128,8 @@ function summaryOf(outcome: RotationOutcome, token: string, now: number, options
   switch (outcome.outcome) {
     case 'succeeded':
       return wrap(
-        `OK: AWSCURRENT now holds the new client secret (version ${token}), and the old one is deleted at Adobe.${next}${noLog}`,
+        `OK: AWSCURRENT now holds the new client secret (version ${token}), and the old one is deleted at ` +
+          `Adobe.${next}${noLog}`,
         TABLE_WIDTH,
         2,
       );
@@ -136,17 +138,21 @@ function summaryOf(outcome: RotationOutcome, token: string, now: number, options
       const again = `\`${suggest('rotate-adobe-secret', options)}\``;
       const state =
         status.currentVersionId === token
-          ? `AWSCURRENT holds the new secret, which works; the old one is still at Adobe, and ${again} starts the next rotation, whose createSecret deletes it`
-          : `AWSCURRENT still holds the old secret, which works; fix the cause, then ${again} attempts this rotation again`;
+          ? `AWSCURRENT holds the new secret, which works; the old one is still at Adobe, and ${again} ` +
+            'starts the next rotation, whose createSecret deletes it'
+          : `AWSCURRENT still holds the old secret, which works; fix the cause, then ${again} ` +
+            'attempts this rotation again';
       return wrap(
-        `NOT OK: the rotation failed at ${failed.step}: ${state} (docs/RUNBOOK.md, "Rotating the Adobe client secret").`,
+        `NOT OK: the rotation failed at ${failed.step}: ${state} (docs/RUNBOOK.md, "Rotating the Adobe client ` +
+          'secret").',
         TABLE_WIDTH,
         2,
       );
     }
     case 'timed-out':
       return wrap(
-        `NOT OK: the rotation (version ${token}) has not finished; AWSPENDING stays on it until it does. The rotation function's log has each step.${noLog}`,
+        `NOT OK: the rotation (version ${token}) has not finished; AWSPENDING stays on it until it does. ` +
+          `The rotation function's log has each step.${noLog}`,
         TABLE_WIDTH,
         2,
       );

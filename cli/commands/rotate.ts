@@ -75,7 +75,8 @@ async function connectionIdsFor(
     return resolveConnectionIds(
       options.connection,
       config.targets.map((target) => target.connectionId),
-      'the local configuration; nothing was invoked or rotated (for a function deployed from another configuration, pass --function <name>)',
+      'the local configuration; nothing was invoked or rotated (for a function deployed from another ' +
+        'configuration, pass --function <name>)',
     );
   }
   if (options.connection.every((id) => CONNECTION_ID.test(id)))
@@ -92,7 +93,8 @@ export async function rotateCommand(options: CommandOptions, io: Io): Promise<nu
   const dryRun = Boolean(options['dry-run']);
   if (options.local && (options.function || options.stack)) {
     throw new UsageError(
-      `--local runs the rotation in this process; it cannot be combined with ${options.function ? '--function' : '--stack'}.`,
+      '--local runs the rotation in this process; it cannot be combined with ' +
+        `${options.function ? '--function' : '--stack'}.`,
     );
   }
   if (options.verbose && !options.local)
@@ -159,8 +161,9 @@ async function rotateDeployed(options: CommandOptions, io: Io, dryRun: boolean):
     }
     // A crash or a timeout can stop it after some connections were rotated, and leaves no summary.
     throw new CliError(
-      `Function ${functionName} failed as a whole and returned no results: ${withoutFullStop(errorMessage)}; it may have rotated some connections before it stopped: ` +
-        `\`${suggest('status', options)}\` shows what each holds now, and the function's log in CloudWatch Logs has every outcome.`,
+      `Function ${functionName} failed as a whole and returned no results: ${withoutFullStop(errorMessage)}; ` +
+        `it may have rotated some connections before it stopped: \`${suggest('status', options)}\` shows what each ` +
+        "holds now, and the function's log in CloudWatch Logs has every outcome.",
       EXIT.FAILED,
     );
   }
@@ -209,12 +212,16 @@ function notDeployedYet(
   ].join(' ');
   const these = refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`;
   return new UsageError(
-    `${these} in the local configuration but not deployed yet (function ${functionName} does not have ${refused.length === 1 ? 'it' : 'them'}); ` +
-      `deploy, then rotate: \`${deploy}\`, then \`${rotate}\`. Nothing was rotated.`,
+    `${these} in the local configuration but not deployed yet (function ${functionName} ` +
+      `does not have ${refused.length === 1 ? 'it' : 'them'}); deploy, then rotate: \`${deploy}\`, then \`${rotate}\`. ` +
+      'Nothing was rotated.',
   );
 }
 
-/** `connectionIds: <id> (did you mean <target>?) is not in the configured targets`, the suggestions from the local targets. */
+/**
+ * `connectionIds: <id> (did you mean <target>?) is not in the configured targets`, the suggestions from the local
+ * targets.
+ */
 function notInTargets(unknown: readonly string[], config: RotatorConfig | undefined): string {
   const named = namedIds(unknown, config?.targets.map((target) => target.connectionId) ?? []);
   return `connectionIds: ${named} ${unknown.length === 1 ? 'is' : 'are'} not in the configured targets`;
@@ -390,7 +397,8 @@ function print(report: RotateReport, ok: boolean, io: Io, json: boolean): void {
   const read = attempted.filter((row) => row.adobeCanRead).length;
   if (attempted.length > 0)
     counts.push(
-      `Adobe listed ${listed} and read ${read} of ${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`,
+      `Adobe listed ${listed} and read ${read} of ` +
+        `${attempted.length}${report.dryRun ? ' with the credentials they hold now' : ' with the new credentials'}`,
     );
   const summary = wrap(
     `${ok ? 'OK' : 'NOT OK'}: ${counts.join(', ') || 'no connection'} (${report.dryRun ? 'dry run, ' : ''}${where}).`,

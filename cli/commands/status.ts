@@ -208,7 +208,9 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
   const all = deployed ?? local;
   if (!all) {
     throw new EnvironmentError(
-      `The targets of function ${deployment.functionName} could not be learned (${gaps.map((gap) => gap.why).join('; ') || 'no answer'}): pass --config <file> with its configuration, or try again.`,
+      `The targets of function ${deployment.functionName} could not be learned ` +
+        `(${gaps.map((gap) => gap.why).join('; ') || 'no answer'}): pass --config <file> with its configuration, ` +
+        'or try again.',
     );
   }
   const requested = resolveConnectionIds(

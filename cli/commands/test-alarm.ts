@@ -46,7 +46,8 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
   const { deployment, aws } = await openDeployment(options, io);
   if (deployment.alarmNames.length === 0) {
     throw new CliError(
-      `Function ${deployment.functionName} has no alarms: ${deployment.gaps.find((gap) => /alarm/i.test(gap)) ?? 'none is named after it'}.`,
+      `Function ${deployment.functionName} has no alarms: ` +
+        `${deployment.gaps.find((gap) => /alarm/i.test(gap)) ?? 'none is named after it'}.`,
       EXIT.ENVIRONMENT,
     );
   }
@@ -65,7 +66,9 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
     route.topics.map((topic) => subscriptionsOf(topic, { ...aws, deploy: deployCommand(options) })),
   );
   const caller = await callerArn(aws);
-  const reason = `Test of the alarm's route by ${caller} (npx aep-s3-rotator test-alarm): not an incident; the alarm returns to ${route.state} at once.`;
+  const reason =
+    `Test of the alarm's route by ${caller} (npx aep-s3-rotator test-alarm): not an incident; ` +
+    `the alarm returns to ${route.state} at once.`;
 
   // A paused alarm notifies no one: switch its actions on for the test only.
   if (!route.actionsEnabled) await setActions(name, true, aws);
@@ -117,25 +120,29 @@ function report(
   say(
     'Moved',
     'ok',
-    `${id} (${name}) to ALARM and back to ${back}: CloudWatch notified ${topics.map((topic) => topic.topicArn).join(' and ')}.${paused}`,
+    `${id} (${name}) to ALARM and back to ${back}: CloudWatch notified ` +
+      `${topics.map((topic) => topic.topicArn).join(' and ')}.${paused}`,
   );
   const who = (list: TopicSubscriptions['confirmed']) =>
     list.map((entry) => `${entry.protocol} ${entry.endpoint}`).join(', ');
   for (const topic of topics) {
     const pending = topic.pending.length
-      ? `; ${topic.pending.length} waiting for confirmation (${who(topic.pending)}), which receive nothing until their recipients confirm`
+      ? `; ${topic.pending.length} waiting for confirmation (${who(topic.pending)}), which receive nothing until ` +
+        'their recipients confirm'
       : '';
     if (topic.confirmed.length > 0) {
       say(
         'Confirmed',
         'ok',
-        `${topic.topicArn}: ${topic.confirmed.length} subscription${topic.confirmed.length === 1 ? '' : 's'} (${who(topic.confirmed)})${pending}.`,
+        `${topic.topicArn}: ${topic.confirmed.length} subscription${topic.confirmed.length === 1 ? '' : 's'} ` +
+          `(${who(topic.confirmed)})${pending}.`,
       );
     } else {
       say(
         'NOBODY RECEIVES IT',
         'failure',
-        `${topic.topicArn} has no confirmed subscription${pending}. Subscribe whoever is on call (alarmEmail in the configuration, or aws sns subscribe), and have them confirm.`,
+        `${topic.topicArn} has no confirmed subscription${pending}. Subscribe whoever is on call (alarmEmail in ` +
+          'the configuration, or aws sns subscribe), and have them confirm.',
       );
     }
   }

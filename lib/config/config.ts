@@ -29,7 +29,10 @@ export { closestName, locateJsonError, type JsonSyntaxError } from './messages.j
 
 /** The cdk.json context key holding the configuration object. */
 export const CONFIG_CONTEXT_KEY = 'rotator';
-/** The context key naming a JSON file to read the configuration from instead (`cdk synth -c rotatorConfigFile=prod.json`). */
+/**
+ * The context key naming a JSON file to read the configuration from instead
+ * (`cdk synth -c rotatorConfigFile=prod.json`).
+ */
 export const CONFIG_FILE_CONTEXT_KEY = 'rotatorConfigFile';
 
 export { DEFAULT_LOG_RETENTION_DAYS, DEFAULT_SCHEDULE, DEFAULT_STACK_NAME, LOG_RETENTION_DAYS } from './schema.js';
@@ -80,7 +83,10 @@ export interface TargetConfig {
   readonly method: MintMethod;
 }
 
-/** The validated configuration, defaults applied, with its guardrail, operations and Adobe secret rotation keys (docs/DEPLOY.md, "Configuration"). */
+/**
+ * The validated configuration, defaults applied, with its guardrail, operations and Adobe secret rotation keys
+ * (docs/DEPLOY.md, "Configuration").
+ */
 export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, AdobeSecretRotationConfigs {
   readonly stackName: string;
   /** Deploy to this account; without it the stack is environment-agnostic (the CLI's account). */
@@ -104,9 +110,15 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, Adobe
   readonly logRetentionDays: number;
   readonly alarmEmail?: string;
   readonly alarmTopicArn?: string;
-  /** An existing topic the per-connection failing alarms notify (tickets), while the others page through the alarm topic. */
+  /**
+   * An existing topic the per-connection failing alarms notify (tickets), while the others page through the alarm
+   * topic.
+   */
   readonly ticketTopicArn?: string;
-  /** Each connection's metrics carry its `connectionId` (a contributor per connection); false: the rotator's aggregate only. */
+  /**
+   * Each connection's metrics carry its `connectionId` (a contributor per connection); false: the rotator's aggregate
+   * only.
+   */
   readonly connectionMetrics: boolean;
   /**
    * `CredentialsExpiringAlarm`'s threshold in seconds. Omitted: the alarm's window plus one schedule
@@ -115,7 +127,9 @@ export interface RotatorConfig extends GuardrailsConfig, OperationsConfig, Adobe
   readonly expiryAlarmThresholdSeconds?: number;
   /** A fixed name for the function's role (for trust policies in other accounts). Omitted: generated. */
   readonly functionRoleName?: string;
-  /** Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: the construct's default (`runbookUrl` prop). */
+  /**
+   * Where alarm descriptions point (`<runbookUrl>#<alarm id>`). Omitted: the construct's default (`runbookUrl` prop).
+   */
   readonly runbookUrl?: string;
   readonly targets: readonly TargetConfig[];
 }
@@ -306,7 +320,8 @@ export function loadRotatorConfig(
   const raw = tryGetContext(CONFIG_CONTEXT_KEY);
   if (raw === undefined) {
     throw new ConfigValidationError([
-      `${CONFIG_CONTEXT_KEY}: is required; add it to the "context" of cdk.json, or pass -c ${CONFIG_FILE_CONTEXT_KEY}=<file.json>`,
+      `${CONFIG_CONTEXT_KEY}: is required; add it to the "context" of cdk.json, or pass -c ` +
+        `${CONFIG_FILE_CONTEXT_KEY}=<file.json>`,
     ]);
   }
   // `cdk -c rotator='{...}'` passes a string.

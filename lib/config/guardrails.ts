@@ -46,7 +46,10 @@ export interface GuardrailsConfig {
    * generated from the construct's path. Setting or changing it on a deployed stack replaces the secret.
    */
   readonly adobeSecretName?: string;
-  /** A fixed name for the ledger table. Omitted: generated. Setting or changing it on a deployed stack replaces the table. */
+  /**
+   * A fixed name for the ledger table. Omitted: generated. Setting or changing it on a deployed stack replaces the
+   * table.
+   */
   readonly ledgerTableName?: string;
 }
 
@@ -130,8 +133,9 @@ export function guardrailConfigProblems(
   if (regionProblem) problems.push(`encryptionKeyArn: ${regionProblem}`);
   if (config.secretReaders && config.adobeCredentialsSecret !== undefined) {
     problems.push(
-      'secretReaders: the stack restricts who reads the Adobe secret only when it creates that secret; with adobeCredentialsSecret given, ' +
-        'add the statement in docs/DEPLOY.md ("The Adobe secret\'s readers") to that secret\'s resource policy yourself, and remove secretReaders',
+      'secretReaders: the stack restricts who reads the Adobe secret only when it creates that secret; ' +
+        'with adobeCredentialsSecret given, add the statement in docs/DEPLOY.md ("The Adobe secret\'s readers") ' +
+        "to that secret's resource policy yourself, and remove secretReaders",
     );
   }
   return problems;

@@ -103,7 +103,10 @@ export function describeIssue(issue: Issue, prefix: readonly PropertyKey[] = [])
 
 /** The longest value a message repeats in full. */
 const MAX_SHOWN_VALUE_CHARS = 80;
-/** A secret-name field's value this long that is not a name is shown only in part: it could be a secret (keys, client secrets are longer). */
+/**
+ * A secret-name field's value this long that is not a name is shown only in part: it could be a secret (keys, client
+ * secrets are longer).
+ */
 const MIN_MASKED_CHARS = 16;
 
 /**
@@ -136,7 +139,10 @@ function showValue(input: unknown, path: readonly PropertyKey[]): string {
   const secretName =
     path.at(-1) === 'secretId' || path.at(-1) === 'adobeCredentialsSecret' || path.at(-1) === 'userCredentialsSecret';
   if (secretName && !input.startsWith('arn:') && input.length >= MIN_MASKED_CHARS) {
-    return `"${input.slice(0, 4)}…" (${input.length} characters, not shown in full in case it is a secret rather than its name)`;
+    return (
+      `"${input.slice(0, 4)}…" (${input.length} characters, not shown in full in case it is a secret rather than ` +
+      'its name)'
+    );
   }
   return JSON.stringify(
     input.length <= MAX_SHOWN_VALUE_CHARS ? input : `${input.slice(0, MAX_SHOWN_VALUE_CHARS - 1)}…`,

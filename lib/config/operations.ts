@@ -28,7 +28,8 @@ export const operationsFieldSchemas = {
   targetsDelivery: z
     .enum(TARGETS_DELIVERIES, {
       error: (issue) =>
-        `${JSON.stringify(issue.input)} is not a delivery; use one of ${TARGETS_DELIVERIES.map((name) => `"${name}"`).join(', ')}`,
+        `${JSON.stringify(issue.input)} is not a delivery; use one of ` +
+        `${TARGETS_DELIVERIES.map((name) => `"${name}"`).join(', ')}`,
     })
     .default('auto'),
 };

@@ -54,7 +54,8 @@ export const secretSchema = z.preprocess(
           .string({ error: requiredOr('must be a secret name or ARN') })
           .refine((id) => SECRET_ARN.test(id) || (!id.startsWith('arn:') && SECRET_NAME.test(id)), {
             error:
-              'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
+              'must be a Secrets Manager secret name (letters, digits and /_+=.@-) or ARN ' +
+              '(arn:aws:secretsmanager:<region>:<account>:secret:<name>)',
           }),
         kmsKeyArn: kmsKeyArn.optional(),
       },
@@ -77,7 +78,10 @@ export const createRoleSchema = z
   )
   .strict();
 
-/** A target in cdk.json: the function's target fields, plus what only a deployment has (createRole, secrets by reference). */
+/**
+ * A target in cdk.json: the function's target fields, plus what only a deployment has (createRole, secrets by
+ * reference).
+ */
 export const targetSchema = z
   .object(
     {

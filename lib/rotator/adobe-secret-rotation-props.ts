@@ -15,7 +15,8 @@ export function adobeSecretRotationProblems(rotation: AdobeSecretRotationProps |
     const problem = rotationDaysProblem(days);
     if (problem)
       problems.push(
-        `adobeSecretRotation.every: ${rotation.every.toHumanString()} is ${problem.replace(/^[\d.]+ is /, '')}; e.g. Duration.days(30)`,
+        `adobeSecretRotation.every: ${rotation.every.toHumanString()} is ${problem.replace(/^[\d.]+ is /, '')}; ` +
+          'e.g. Duration.days(30)',
       );
   }
   if (rotation.consoleApiUrl !== undefined && !Token.isUnresolved(rotation.consoleApiUrl)) {

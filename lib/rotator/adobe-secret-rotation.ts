@@ -167,12 +167,17 @@ export function createAdobeSecretRotation(
     {
       id: 'Serverless::Serverless-LambdaDLQ',
       reason:
-        'Secrets Manager invokes the rotation function synchronously, once per step, and records a failed step itself (the rotation stays pending and is attempted again); a dead-letter queue receives only asynchronous invocations, so it would never hold anything. A failure raises AdobeSecretRotationFailedAlarm.',
+        'Secrets Manager invokes the rotation function synchronously, once per step, and records a failed step ' +
+        'itself (the rotation stays pending and is attempted again); a dead-letter queue receives only ' +
+        'asynchronous invocations, so it would never hold anything. A failure raises ' +
+        'AdobeSecretRotationFailedAlarm.',
     },
     {
       id: 'Serverless::Serverless-LambdaTracing',
       reason:
-        "X-Ray needs xray:PutTraceSegments and xray:PutTelemetryRecords on \"*\"; the function does not instrument its HTTP and SDK clients, so a trace would show only Lambda's own segment. Each step logs one line with its outcome, the rotation's token and Adobe's uuids.",
+        'X-Ray needs xray:PutTraceSegments and xray:PutTelemetryRecords on "*"; the function does not instrument ' +
+        "its HTTP and SDK clients, so a trace would show only Lambda's own segment. Each step logs one line with " +
+        "its outcome, the rotation's token and Adobe's uuids.",
     },
   );
   // Bundled for Node.js 24 as the rotator's function is (an aws-cdk-lib that knows a newer runtime flags it).
@@ -195,8 +200,10 @@ export function alarmOnAdobeSecretRotation(
     .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
     .createAlarm(rotator, ADOBE_SECRET_ROTATION_ALARM_ID, {
       alarmDescription:
-        "A step of the Adobe client secret's rotation failed. AWSCURRENT still holds a working secret (the rotator is unaffected), but the secret was not rotated, or the old one is still at Adobe. " +
-        `The rotation function's log names the step and why; \`npx aep-s3-rotator rotate-adobe-secret\` tries again. Runbook: ${options.runbookUrl}#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
+        "A step of the Adobe client secret's rotation failed. AWSCURRENT still holds a working secret (the rotator " +
+        'is unaffected), but the secret was not rotated, or the old one is still at Adobe. ' +
+        "The rotation function's log names the step and why; `npx aep-s3-rotator rotate-adobe-secret` tries " +
+        `again. Runbook: ${options.runbookUrl}#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -10,7 +10,10 @@ import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 
-/** The key policy statement CloudWatch alarms need to publish to a topic encrypted with the key, for `account` and `region`. */
+/**
+ * The key policy statement CloudWatch alarms need to publish to a topic encrypted with the key, for `account` and
+ * `region`.
+ */
 export function alarmKeyStatement(partition: string, region: string, account: string): Record<string, unknown> {
   return {
     Sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
@@ -74,8 +77,9 @@ export function topicKeyPolicyWarning(key: kms.IKey): string {
     known(stack.account, '<account>'),
   );
   return (
-    `the alarm topic is encrypted with an imported key, whose policy this stack cannot change: CloudWatch may publish the alarms to it only if the key policy allows it, ` +
-    `else no alarm reaches anyone. Before deploying, the key's owner adds this statement (docs/DEPLOY.md, "Key policy"): ${JSON.stringify(statement)}; ` +
-    'then check the route with `npx aep-s3-rotator test-alarm`.'
+    'the alarm topic is encrypted with an imported key, whose policy this stack cannot change: ' +
+    'CloudWatch may publish the alarms to it only if the key policy allows it, else no alarm reaches anyone. ' +
+    'Before deploying, the key\'s owner adds this statement (docs/DEPLOY.md, "Key policy"): ' +
+    `${JSON.stringify(statement)}; then check the route with \`npx aep-s3-rotator test-alarm\`.`
   );
 }

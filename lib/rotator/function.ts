@@ -35,7 +35,10 @@ export function prebuiltFunctionDir(): string | undefined {
   return prebuiltBundleDir('function');
 }
 
-/** The directory `dist/<name>/` of a bundle the package ships (its `index.mjs`), found as {@link prebuiltFunctionDir} finds the function's. */
+/**
+ * The directory `dist/<name>/` of a bundle the package ships (its `index.mjs`), found as {@link prebuiltFunctionDir}
+ * finds the function's.
+ */
 export function prebuiltBundleDir(name: string): string | undefined {
   for (const relative of [`./${name}/`, `../${name}/`]) {
     const dir = fileURLToPath(new URL(relative, import.meta.url));
@@ -158,7 +161,8 @@ function prebuiltAsset(scope: Construct, prebuilt: string, targetsFile: string |
 /** What the function is, however its code is built. */
 function functionProps(options: RotatorFunctionOptions): lambda.FunctionOptions & { runtime: lambda.Runtime } {
   return {
-    // The runtime the bundle targets and the tests run on; https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
+    // The runtime the bundle targets and the tests run on;
+    // https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html
     runtime: options.runtime ?? DEFAULT_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
     role: options.role,

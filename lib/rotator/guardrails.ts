@@ -31,8 +31,9 @@ export function guardrailProblems(props: S3CredentialRotatorProps): string[] {
   const secret = props.adobeCredentialsSecret;
   if (props.secretReaders && secret && !Resource.isOwnedResource(secret)) {
     problems.push(
-      "secretReaders: the Adobe secret is imported, and an imported secret's resource policy cannot be set from here; " +
-        'add the statement in docs/DEPLOY.md ("The Adobe secret\'s readers") to that secret\'s resource policy yourself, and remove secretReaders',
+      "secretReaders: the Adobe secret is imported, and an imported secret's resource policy cannot be set from " +
+        'here; add the statement in docs/DEPLOY.md ("The Adobe secret\'s readers") to that secret\'s resource policy ' +
+        'yourself, and remove secretReaders',
     );
   }
   return problems;

@@ -94,7 +94,10 @@ export interface Monitoring {
   readonly dashboard: cloudwatch.Dashboard;
 }
 
-/** Create the alarms (construct ids are part of the contract: their logical ids are pinned), the topics and the dashboard in `scope`. */
+/**
+ * Create the alarms (construct ids are part of the contract: their logical ids are pinned), the topics and the
+ * dashboard in `scope`.
+ */
 export function createMonitoring(scope: Construct, options: MonitoringOptions): Monitoring {
   const { serviceName, metricsNamespace, expiryAlarm, intervalSeconds } = options;
   const fn = options.function;
@@ -170,8 +173,9 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     new cloudwatch.Alarm(scope, 'RotatorNotReportingAlarm', {
       alarmDescription: describe(
         'RotatorNotReportingAlarm',
-        `No run has reported any connection's credential expiry for ${expiryAlarm.evaluationPeriods} minutes (schedule disabled or not invoking, function throttled, ` +
-          'crashing or not running): the per-connection alarms see nothing, and Adobe may soon hold expired credentials.',
+        `No run has reported any connection's credential expiry for ${expiryAlarm.evaluationPeriods} ` +
+          'minutes (schedule disabled or not invoking, function throttled, crashing or not running): ' +
+          'the per-connection alarms see nothing, and Adobe may soon hold expired credentials.',
       ),
       metric: metric(METRIC.secondsUntilCredentialExpiry, 'SampleCount', Duration.seconds(EXPIRY_ALARM_PERIOD_SECONDS)),
       threshold: 1,
@@ -188,8 +192,9 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     fn.metricErrors({ period: runPeriod, statistic: 'Sum' }).createAlarm(scope, 'ErrorsAlarm', {
       alarmDescription: describe(
         'ErrorsAlarm',
-        'A whole run failed: at least one connection failed and no PATCH landed, or the configuration, request or Adobe secret is invalid, or the function crashed or timed out. ' +
-          'A run in which a PATCH landed does not count (see ConnectionFailingAlarm). Lambda retries a failed scheduled run twice.',
+        'A whole run failed: at least one connection failed and no PATCH landed, or the configuration, ' +
+          'request or Adobe secret is invalid, or the function crashed or timed out. A run in which a PATCH landed ' +
+          'does not count (see ConnectionFailingAlarm). Lambda retries a failed scheduled run twice.',
       ),
       threshold: 1,
       evaluationPeriods: 1,
@@ -206,7 +211,9 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       .createAlarm(scope, 'DestinationDeliveryFailuresAlarm', {
         alarmDescription: describe(
           'DestinationDeliveryFailuresAlarm',
-          "Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, permission removed, record too large): the run's event and error are lost; only the function's log has them.",
+          'Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, ' +
+            "permission removed, record too large): the run's event and error are lost; " +
+            "only the function's log has them.",
         ),
         threshold: 1,
         evaluationPeriods: 1,
@@ -225,7 +232,9 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       options.scheduleDeadLetterQueue,
       describe(
         'ScheduleDeadLetterQueueAlarm',
-        'EventBridge Scheduler could not invoke the function after its retries (deleted function, missing permission, throttling): a scheduled run did not happen. The message in the queue says why; the alarm stays until the queue is empty.',
+        'EventBridge Scheduler could not invoke the function after its retries (deleted function, ' +
+          'missing permission, throttling): a scheduled run did not happen. The message in the queue says why; ' +
+          'the alarm stays until the queue is empty.',
       ),
       actions,
     ),
@@ -238,7 +247,9 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       options.failureDeadLetterQueue,
       describe(
         'FailureDeadLetterQueueAlarm',
-        'An asynchronous run failed as a whole on its first attempt and both Lambda retries, or waited too long behind a running one: that run is abandoned. The message holds the request and the error; the alarm stays until the queue is empty.',
+        'An asynchronous run failed as a whole on its first attempt and both Lambda retries, or waited too long ' +
+          'behind a running one: that run is abandoned. The message holds the request and the error; ' +
+          'the alarm stays until the queue is empty.',
       ),
       actions,
     ),
@@ -253,8 +264,10 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
       .createAlarm(scope, 'LedgerWriteFailedAlarm', {
         alarmDescription: describe(
           'LedgerWriteFailedAlarm',
-          'The function could not write the rotation ledger in two schedule intervals in a row (table deleted, its UpdateItem permission or KMS key taken away, throttling). ' +
-            "Rotations go on, but the ledger the operator CLI reads goes stale, and a duplicate delivery of a scheduled run rotates again. The function's log has DynamoDB's error.",
+          'The function could not write the rotation ledger in two schedule intervals in a row (table deleted, ' +
+            'its UpdateItem permission or KMS key taken away, throttling). Rotations go on, but the ledger the ' +
+            'operator CLI reads goes stale, and a duplicate delivery of a scheduled run rotates again. ' +
+            "The function's log has DynamoDB's error.",
         ),
         threshold: 1,
         evaluationPeriods: 2,

@@ -16,10 +16,13 @@ import type { IConstruct } from 'constructs';
  * with it on, the secret has a `RotationSchedule` and the finding does not arise.
  */
 export const ADOBE_SECRET_ROTATION_REASON =
-  'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API, and this deployment leaves that to the operator: adobeSecretRotation is off. ' +
-  "To have Secrets Manager rotate the secret, add the I/O Management API to the Developer Console project (its token then carries manage_client_secrets, letting whoever holds the secret manage the credential's secrets), " +
-  'add consoleOrgId and credentialId to the secret, and set "adobeSecretRotation": { "everyDays": 30 } in cdk.json (or the construct\'s adobeSecretRotation prop); docs/DEPLOY.md, "Rotating the Adobe client secret". ' +
-  'Until then operators rotate in Developer Console and put the new value with put-secret-value.';
+  'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API, ' +
+  'and this deployment leaves that to the operator: adobeSecretRotation is off. To have Secrets Manager rotate ' +
+  'the secret, add the I/O Management API to the Developer Console project (its token then carries ' +
+  "manage_client_secrets, letting whoever holds the secret manage the credential's secrets), add consoleOrgId " +
+  'and credentialId to the secret, and set "adobeSecretRotation": { "everyDays": ' +
+  '30 } in cdk.json (or the construct\'s adobeSecretRotation prop); docs/DEPLOY.md, "Rotating the Adobe client ' +
+  'secret". Until then operators rotate in Developer Console and put the new value with put-secret-value.';
 
 /**
  * Acknowledge the findings on the function, the dead-letter queues and, when the construct created
@@ -47,12 +50,17 @@ export function acknowledgeNagFindings({
     {
       id: 'Serverless::Serverless-LambdaDLQ',
       reason:
-        "A failed asynchronous run goes to the on-failure destination (the failure dead-letter queue, with FailureDeadLetterQueueAlarm), which records the request and the error; a DeadLetterConfig would send a second copy of the event alone. Lambda's guide prefers destinations.",
+        'A failed asynchronous run goes to the on-failure destination (the failure dead-letter queue, ' +
+        'with FailureDeadLetterQueueAlarm), which records the request and the error; ' +
+        "a DeadLetterConfig would send a second copy of the event alone. Lambda's guide prefers destinations.",
     },
     {
       id: 'Serverless::Serverless-LambdaTracing',
       reason:
-        'X-Ray needs xray:PutTraceSegments and xray:PutTelemetryRecords on "*" (they take no resource) and, in a VPC, one more endpoint; the function does not instrument its HTTP and SDK clients, so a trace would show only Lambda\'s own segment, which the Duration metrics on the dashboard already give. Each run logs its request id and one line per connection instead.',
+        'X-Ray needs xray:PutTraceSegments and xray:PutTelemetryRecords on "*" (they take no resource) and, ' +
+        'in a VPC, one more endpoint; the function does not instrument its HTTP and SDK clients, ' +
+        "so a trace would show only Lambda's own segment, which the Duration metrics on the dashboard already " +
+        'give. Each run logs its request id and one line per connection instead.',
     },
   );
   for (const queue of deadLetterQueues) {
@@ -60,7 +68,8 @@ export function acknowledgeNagFindings({
       Validations.of(queue).acknowledge({
         id,
         reason:
-          'This queue is itself a dead-letter queue (of EventBridge Scheduler or of Lambda asynchronous invocation), watched by its own alarm; a DLQ of a DLQ would only move the same message.',
+          'This queue is itself a dead-letter queue (of EventBridge Scheduler or of Lambda asynchronous ' +
+          'invocation), watched by its own alarm; a DLQ of a DLQ would only move the same message.',
       });
     }
   }
@@ -76,8 +85,10 @@ export function acknowledgeNagFindings({
  * for it (esbuild `target: 'node24'`) and every test runs on it; the `runtime` prop moves on.
  */
 export const DEFAULT_RUNTIME_REASON =
-  'The function is bundled for Node.js 24 (esbuild target node24) and its tests run on Node.js 24, which Lambda supports (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); ' +
-  "a newer runtime is a choice the app makes with the construct's runtime prop, which then lets these findings show again.";
+  'The function is bundled for Node.js 24 (esbuild target node24) and its tests run on Node.js 24, ' +
+  'which Lambda supports (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html); ' +
+  "a newer runtime is a choice the app makes with the construct's runtime prop, which then lets these findings " +
+  'show again.';
 
 /**
  * Acknowledge cdk-nag's "not the latest runtime" on a function bundled for Node.js 24: found only
@@ -97,6 +108,9 @@ export function acknowledgeAlarmTopicSubscriptions(topic: IConstruct): void {
   Validations.of(topic).acknowledge({
     id: 'Serverless::Serverless-SNSRedrivePolicy',
     reason:
-      'Subscriptions of this topic carry alarm notifications, typically to an e-mail address. A dead-letter queue for notifications SNS could not deliver would need an alarm of its own, and that alarm could only notify through this same topic; alarm states stay visible in CloudWatch and on the dashboard whether or not a notification arrives.',
+      'Subscriptions of this topic carry alarm notifications, typically to an e-mail address. ' +
+      'A dead-letter queue for notifications SNS could not deliver would need an alarm of its own, ' +
+      'and that alarm could only notify through this same topic; alarm states stay visible in CloudWatch and on ' +
+      'the dashboard whether or not a notification arrives.',
   });
 }

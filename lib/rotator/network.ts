@@ -24,7 +24,9 @@ export const NETWORK_INTERFACE_ACTIONS = [
   'ec2:UnassignPrivateIpAddresses',
 ] as const;
 
-/** The construct id of the policy denying {@link NETWORK_INTERFACE_ACTIONS} to the function's code, beside the function. */
+/**
+ * The construct id of the policy denying {@link NETWORK_INTERFACE_ACTIONS} to the function's code, beside the function.
+ */
 export const FUNCTION_CODE_NETWORK_DENY_ID = 'FunctionCodeNetworkDeny';
 
 /** `arn:<partition>:ec2:<region>:<account>:<resource>`, in this stack's account and region. */
@@ -88,19 +90,25 @@ export function placeInVpc(fn: lambda.Function, role: iam.Role, vpc: FunctionVpc
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason:
-        'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which Lambda needs to attach the function to its VPC, support no resource-level permissions: IAM accepts only "*" for them. Both only read network metadata.',
+        'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which Lambda needs to attach the function to its ' +
+        'VPC, support no resource-level permissions: IAM accepts only "*" for them. ' +
+        'Both only read network metadata.',
     },
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
       reason:
-        "Lambda creates the function's network interfaces with this role, and their ids do not exist before; the subnets and security groups the interface may be created with are named. " +
-        "The function's own code is denied the action (lambda:SourceFunctionArn, policy FunctionCodeNetworkDeny).",
+        "Lambda creates the function's network interfaces with this role, and their ids do not exist before; " +
+        "the subnets and security groups the interface may be created with are named. The function's own code is " +
+        'denied the action (lambda:SourceFunctionArn, policy FunctionCodeNetworkDeny).',
     },
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
       reason:
-        "Lambda deletes and re-addresses the function's network interfaces with this role; their ids are not known in advance, and Lambda's guide warns that a DeleteNetworkInterface narrower than every resource of the account and region can cut the function off from its VPC. " +
-        "The pattern keeps it to this account and region, and the function's own code is denied these actions (lambda:SourceFunctionArn, policy FunctionCodeNetworkDeny): only Lambda uses them.",
+        "Lambda deletes and re-addresses the function's network interfaces with this role; " +
+        "their ids are not known in advance, and Lambda's guide warns that a DeleteNetworkInterface narrower " +
+        'than every resource of the account and region can cut the function off from its VPC. ' +
+        "The pattern keeps it to this account and region, and the function's own code is denied these actions " +
+        '(lambda:SourceFunctionArn, policy FunctionCodeNetworkDeny): only Lambda uses them.',
     },
   );
 }

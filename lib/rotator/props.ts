@@ -38,7 +38,8 @@ export interface CreatedRoleOptions {
   readonly folderPath?: string;
   /**
    * A fixed IAM role name.
-   * @default - CloudFormation generates one (then the role ARN is known only at deploy time, so the targets must travel in `ROTATION_TARGETS`)
+   * @default - CloudFormation generates one (then the role ARN is known only at deploy time, so the targets must travel
+   * in `ROTATION_TARGETS`)
    */
   readonly roleName?: string;
   /**
@@ -204,7 +205,8 @@ export interface S3CredentialRotatorProps {
    * The function's runtime: a Node.js runtime of version 24 or later (the bundle is built for
    * Node.js 24). Set it to move to a newer Node.js runtime when Lambda offers one, as cdk-nag's
    * `AwsSolutions-L1` and `Serverless-LambdaLatestVersion` ask.
-   * @default lambda.Runtime.NODEJS_24_X (those two findings are then acknowledged: the bundle is built and tested for it)
+   * @default lambda.Runtime.NODEJS_24_X (those two findings are then acknowledged: the bundle is built and tested for
+   * it)
    */
   readonly runtime?: lambda.Runtime;
   /**
@@ -296,7 +298,8 @@ export interface S3CredentialRotatorProps {
    * expire, and at most the shortest credential lifetime minus the function timeout, so that
    * healthy runs stay above it; synth refuses anything else (docs/RUNBOOK.md, `CredentialsExpiringAlarm`,
    * has the reasoning).
-   * @default - the window plus one schedule interval, kept within those bounds (40 minutes for 1-hour credentials rotated every 15 minutes)
+   * @default - the window plus one schedule interval, kept within those bounds (40 minutes for 1-hour credentials
+   * rotated every 15 minutes)
    */
   readonly expiryAlarmThreshold?: Duration;
   /**
@@ -311,7 +314,9 @@ export interface S3CredentialRotatorProps {
   /**
    * The runbook alarm descriptions point to, e.g. a URL of docs/RUNBOOK.md in your repository or
    * wiki. Each description ends with `Runbook: <this>#<alarm id in lower case>`.
-   * @default - the runbook of the installed package's version, `https://unpkg.com/aep-s3-credential-rotator@<version>/docs/RUNBOOK.md` ({@link DEFAULT_RUNBOOK_URL}); run from source (not installed), `docs/RUNBOOK.md`, with a synth warning
+   * @default - the runbook of the installed package's version,
+   * `https://unpkg.com/aep-s3-credential-rotator@<version>/docs/RUNBOOK.md` ({@link DEFAULT_RUNBOOK_URL}); run from
+   * source (not installed), `docs/RUNBOOK.md`, with a synth warning
    */
   readonly runbookUrl?: string;
   /**
@@ -336,7 +341,8 @@ export interface S3CredentialRotatorProps {
    * Scheduler's role: write its dead-letter queue). CloudWatch Logs and CloudWatch alarms are
    * granted in the key policy when the key belongs to this app; for an imported key, its owner must
    * add the statements in docs/DEPLOY.md ("Key policy") first. Must be in the stack's region.
-   * @default - AWS-managed encryption: `aws/secretsmanager` for the secret, CloudWatch Logs' own for the log group, SSE-SQS for the queues, and no server-side encryption for the topic
+   * @default - AWS-managed encryption: `aws/secretsmanager` for the secret, CloudWatch Logs' own for the log group,
+   * SSE-SQS for the queues, and no server-side encryption for the topic
    */
   readonly encryptionKey?: kms.IKey;
   /**
@@ -373,7 +379,8 @@ export interface S3CredentialRotatorProps {
    * and writing only this secret's versions), a `RotationSchedule` on the secret, and
    * `AdobeSecretRotationFailedAlarm`. Its role is allowed to read the secret besides the
    * function's (as `secretReaders` are). `enabled: false` and `pause` do not stop it.
-   * @default - not rotated by Secrets Manager: rotate in Developer Console and put the new value (cdk-nag's AwsSolutions-SMG4 is acknowledged)
+   * @default - not rotated by Secrets Manager: rotate in Developer Console and put the new value (cdk-nag's
+   * AwsSolutions-SMG4 is acknowledged)
    */
   readonly adobeSecretRotation?: AdobeSecretRotationProps;
 }

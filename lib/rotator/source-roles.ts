@@ -48,7 +48,8 @@ export function createSourceRole(
         resources: [options.kmsKey.keyArn],
         conditions: {
           StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` },
-          // Objects of this bucket (and folder) only: S3 passes the object's ARN, or the bucket's with an S3 Bucket Key.
+          // Objects of this bucket (and folder) only: S3 passes the object's ARN, or the bucket's with an S3 Bucket
+          // Key.
           StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, objectsArn] },
         },
       }),
@@ -60,16 +61,21 @@ export function createSourceRole(
     // Only the rotator's function role, and with the external id when one is configured.
     assumedBy: new iam.ArnPrincipal(functionRole.roleArn),
     externalIds: target.externalId ? [target.externalId] : undefined,
-    description: `Adobe Experience Platform reads s3://${options.bucketName}/${folder ?? ''} with temporary credentials of this role (connection ${target.connectionId})`,
+    description:
+      `Adobe Experience Platform reads s3://${options.bucketName}/${folder ?? ''} with temporary credentials of ` +
+      `this role (connection ${target.connectionId})`,
     inlinePolicies: { ReadSourceBucket: new iam.PolicyDocument({ statements }) },
   });
   const objects = `${options.bucketName}/${folder ? `${folder}/` : ''}*`;
   Validations.of(role).acknowledge({
-    // The finding names the resource; a deploy-time bucket or folder cannot be named, so the rule is acknowledged for this role.
+    // The finding names the resource; a deploy-time bucket or folder cannot be named, so the rule is acknowledged for
+    // this role.
     id: Token.isUnresolved(objects)
       ? 'AwsSolutions::AwsSolutions-IAM5'
       : `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${objects}]`,
-    reason: `Adobe ingests every object under s3://${options.bucketName}/${folder ?? ''}; their keys are not known in advance, so object access is granted by prefix (read-only).`,
+    reason:
+      `Adobe ingests every object under s3://${options.bucketName}/${folder ?? ''}; their keys are not known in ` +
+      'advance, so object access is granted by prefix (read-only).',
   });
   return role;
 }

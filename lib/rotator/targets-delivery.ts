@@ -160,7 +160,9 @@ function writeTargetsFile(
     for (const [field, value] of Object.entries(entry)) {
       if (Token.isUnresolved(value)) {
         problems.push(
-          `targets[${index}].${field === 'userCredentialsSecretId' ? 'userCredentialsSecret' : field}: is only known at deploy time, but the targets go to a bundled file written at synth; use a literal value (e.g. import the secret by name or complete ARN)`,
+          `targets[${index}].${field === 'userCredentialsSecretId' ? 'userCredentialsSecret' : field}: ` +
+            'is only known at deploy time, but the targets go to a bundled file written at synth; ' +
+            'use a literal value (e.g. import the secret by name or complete ARN)',
         );
       }
     }

@@ -23,8 +23,9 @@ export function createUnmanagedConnectionsAlarm(
     metric,
     alarmDescription: describe(
       'UnmanagedTemporaryConnectionsAlarm',
-      'A scheduled run found S3 connections with temporary credentials that no target rotates, in the sandboxes the targets are in: ' +
-        'each stops ingesting when its credentials expire. `npx aep-s3-rotator discover` names them and prints the targets entries to add.',
+      'A scheduled run found S3 connections with temporary credentials that no target rotates, in the sandboxes ' +
+        'the targets are in: each stops ingesting when its credentials expire. `npx aep-s3-rotator discover` names ' +
+        'them and prints the targets entries to add.',
     ),
     threshold: 1,
     evaluationPeriods: 1,

@@ -45,7 +45,10 @@ export interface ValidatedProps {
   /** The timeout sized for the targets (Lambda's 900 s when it cannot be sized). */
   readonly timeoutSeconds: number;
   readonly expiryAlarm: ExpiryAlarmPlan & { readonly fallbackIntervalSeconds: number };
-  /** What the target and schedule rules warn about (core/target-warnings.ts, core/schedule-rules.ts), for {@link warnAboutTargets}. */
+  /**
+   * What the target and schedule rules warn about (core/target-warnings.ts, core/schedule-rules.ts), for
+   * {@link warnAboutTargets}.
+   */
   readonly warnings: readonly TargetWarningLine[];
 }
 
@@ -76,7 +79,8 @@ export function validateProps(
   problems.push(...guardrailProblems(props));
   if (props.runtime && props.runtime.family !== lambda.RuntimeFamily.NODEJS) {
     problems.push(
-      `runtime: ${props.runtime.name} is not a Node.js runtime; the function is JavaScript bundled for Node.js 24: use lambda.Runtime.NODEJS_24_X or a newer Node.js runtime`,
+      `runtime: ${props.runtime.name} is not a Node.js runtime; the function is JavaScript bundled for Node.js 24: ` +
+        'use lambda.Runtime.NODEJS_24_X or a newer Node.js runtime',
     );
   }
   problems.push(...adobeSecretRotationProblems(props.adobeSecretRotation));
@@ -130,7 +134,10 @@ export function validateProps(
   return { targets, intervalSeconds, timeoutSeconds, expiryAlarm, warnings };
 }
 
-/** A target's props as the target rules see them: its lifetime in seconds (undefined while a token), the default applied. */
+/**
+ * A target's props as the target rules see them: its lifetime in seconds (undefined while a token), the default
+ * applied.
+ */
 function viewOf(target: RotationTargetProps): TargetView {
   const seconds = (target.duration ?? Duration.seconds(DEFAULT_DURATION_SECONDS)).toSeconds();
   return {

@@ -100,9 +100,14 @@ export interface SynthesizedFunction {
 export function findSynthesizedFunction(
   cdkOut = join(PROJECT_ROOT, 'cdk.out'),
   stackName = sampleConfig().stackName,
-  /** The variable only this function's environment has (the Adobe secret's rotation function: `ADOBE_CONSOLE_API_URL`). */
+  /**
+   * The variable only this function's environment has (the Adobe secret's rotation function: `ADOBE_CONSOLE_API_URL`).
+   */
   variable = 'ADOBE_CREDENTIALS_SECRET_ID',
-  /** A variable this function's environment does not have (the rotator's `ADOBE_CREDENTIALS_SECRET_ID`, which may share the other). */
+  /**
+   * A variable this function's environment does not have (the rotator's `ADOBE_CREDENTIALS_SECRET_ID`, which may share
+   * the other).
+   */
   without?: string,
 ): SynthesizedFunction {
   const manifest = JSON.parse(readFileSync(join(cdkOut, 'manifest.json'), 'utf8')) as {

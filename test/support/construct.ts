@@ -24,7 +24,10 @@ export function newTestStack(options: { bundle?: boolean; env?: { account: strin
   return new Stack(app, 'Test', { env: options.env });
 }
 
-/** A rotator with `props` over one target and a runbook link of the app's own (run from source, the default would add a warning of its own). */
+/**
+ * A rotator with `props` over one target and a runbook link of the app's own (run from source, the default would add a
+ * warning of its own).
+ */
 export function testRotator(
   props: Partial<S3CredentialRotatorProps> & { targets?: RotationTargetProps[] },
   stack = newTestStack(),

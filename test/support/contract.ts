@@ -23,7 +23,10 @@ export function loadRecordings(): Array<{ readonly file: string; readonly record
 const sameQuery = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => b[key] === value);
 
-/** A server answering each recorded request (path, query, sandbox) with its answer; anything else gets a 599 the test sees. */
+/**
+ * A server answering each recorded request (path, query, sandbox) with its answer; anything else gets a 599 the test
+ * sees.
+ */
 export async function startReplayServer(
   recording: Recording,
 ): Promise<{ readonly url: string; readonly unmatched: string[]; close(): Promise<void> }> {

@@ -131,7 +131,8 @@ describe('check-config, for IAM-user secrets', () => {
 
     expect(result.code).toBe(0);
     expect(result.json().notes).toEqual([
-      'targets[0].userCredentialsSecret: secret "aep-s3-rotator/missing-user" was not found with your AWS credentials, so its resource policy was not checked.',
+      'targets[0].userCredentialsSecret: secret "aep-s3-rotator/missing-user" was not found with your AWS ' +
+        'credentials, so its resource policy was not checked.',
     ]);
   });
 

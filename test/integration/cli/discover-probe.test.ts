@@ -124,7 +124,8 @@ describe('discover', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('UNMANAGED TEMPORARY');
     expect(result.stdout).toContain(
-      `{"connectionId":"${ELSEWHERE}","sandboxName":"staging","roleArn":"arn:aws:iam::<account>:role/<a role that can read the bucket>"},`,
+      `{"connectionId":"${ELSEWHERE}","sandboxName":"staging","roleArn":"arn:aws:iam::<account>:role/<a role that ` +
+        'can read the bucket>"},',
     );
     expect(result.stdout).toMatch(/NOT OK: 1 S3 connection in staging \(1 unmanaged temporary\)\./);
   });

@@ -147,7 +147,10 @@ describe('revoke', () => {
       kind: 'respond',
       status: 403,
       headers: { 'content-type': 'text/xml' },
-      body: '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: operator is not authorized to perform: iam:PutRolePolicy</Message></Error><RequestId>1</RequestId></ErrorResponse>',
+      body:
+        '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: ' +
+        'operator is not authorized to perform: ' +
+        'iam:PutRolePolicy</Message></Error><RequestId>1</RequestId></ErrorResponse>',
     });
 
     const result = await t.cli(['revoke', '--connection', id, '--json']);

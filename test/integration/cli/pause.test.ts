@@ -90,7 +90,8 @@ describe('pause', () => {
     expect(status.code).toBe(1);
     expect(flat(status.stdout)).toMatch(
       new RegExp(
-        `PAUSED ${paused.slice(0, 8)} until \\d\\d:\\d\\dZ \\(pause \\w+\\) by arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator: "bucket migration, CHG-1234"\\.`,
+        `PAUSED ${paused.slice(0, 8)} until \\d\\d:\\d\\dZ \\(pause \\w+\\) by ` +
+          'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator: "bucket migration, CHG-1234"\\.',
       ),
     );
     expect(status.stdout.split('\n').find((line) => line.startsWith(paused.slice(0, 8)))).toMatch(/PAUSED$/);
@@ -123,7 +124,8 @@ describe('pause', () => {
     expect(refused.code).toBe(1);
     expect(flat(refused.stderr)).toMatch(
       new RegExp(
-        `Not paused: the pause would end at .*, but ${short.slice(0, 8)} holds credentials that expire at \\d\\d:\\d\\dZ, so ingestion from it would stop then`,
+        `Not paused: the pause would end at .*, but ${short.slice(0, 8)} holds credentials that expire at ` +
+          '\\d\\d:\\d\\dZ, so ingestion from it would stop then',
       ),
     );
     expect(flat(refused.stderr)).toContain('or pass --force to pause anyway');

@@ -124,7 +124,9 @@ describe('rotate --local', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      `aep-s3-rotator: --local cannot rotate ${created}: the stack creates its role, which trusts only the deployed function's role; rotate without --local (through the function), or pass --connection for the other targets.\n`,
+      `aep-s3-rotator: --local cannot rotate ${created}: the stack creates its role, which trusts only the ` +
+        "deployed function's role; rotate without --local (through the function), or pass --connection for the " +
+        'other targets.\n',
     );
   });
 

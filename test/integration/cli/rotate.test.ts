@@ -133,7 +133,8 @@ describe('rotate (deployed function)', () => {
       /^\S{8} {2}-\s+prod\s+FAILED\s+-\s+-\s+1445-400: PATCH connection feature (?:not enabled\.|.*…)$/,
     );
     expect(flat(result.stdout)).toContain(
-      `${ids[0]!.slice(0, 8)}: Flow Service PATCH /connections/${ids[0]} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`,
+      `${ids[0]!.slice(0, 8)}: Flow Service PATCH /connections/${ids[0]} failed with HTTP 400 (1445-400): ` +
+        'PATCH connection feature not enabled.',
     );
     const rotated = lines.filter((line) => / rotated /.test(line));
     expect(rotated).toHaveLength(2);
@@ -141,7 +142,8 @@ describe('rotate (deployed function)', () => {
     for (const line of rotated)
       expect(line).toMatch(/ rotated\s+[0-9a-f]{8}\s+(?:[A-Z][a-z]{2} \d{1,2} )?\d\d:\d\dZ\s+-$/);
     expect(flat(result.stdout)).toContain(
-      `NOT OK: 2 rotated, 1 failed, Adobe listed 2 and read 0 of 2 with the new credentials (function ${FUNCTION_NAME}).`,
+      'NOT OK: 2 rotated, 1 failed, Adobe listed 2 and read 0 of 2 with the new credentials (function ' +
+        `${FUNCTION_NAME}).`,
     );
     expect(result.stderr).toContain(`invoking ${FUNCTION_NAME} for every target`);
   });
@@ -196,7 +198,8 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain(
-      'Function misconfigured-rotator failed before rotating any connection: Invalid rotator configuration: ADOBE_CREDENTIALS_SECRET_ID',
+      'Function misconfigured-rotator failed before rotating any connection: Invalid rotator configuration: ' +
+        'ADOBE_CREDENTIALS_SECRET_ID',
     );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
@@ -219,10 +222,12 @@ describe('rotate (deployed function)', () => {
     const said = flat(result.stderr);
     expect(said).not.toContain('without rotating any connection');
     expect(said).toContain(
-      'Function crashing-rotator failed as a whole and returned no results: RequestId: 1 Error: Runtime exited with error: signal: killed;',
+      'Function crashing-rotator failed as a whole and returned no results: RequestId: 1 Error: ' +
+        'Runtime exited with error: signal: killed;',
     );
     expect(said).toContain(
-      'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json --function crashing-rotator` shows what each holds now',
+      'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json ' +
+        '--function crashing-rotator` shows what each holds now',
     );
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toMatch(STACK_TRACE);
@@ -267,8 +272,9 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `aep-s3-rotator: ${unknown}, ${typo} (did you mean ${ids[1]}?) are not targets in the local configuration; nothing was invoked or rotated ` +
-        '(for a function deployed from another configuration, pass --function <name>).\n',
+      `aep-s3-rotator: ${unknown}, ${typo} (did you mean ${ids[1]}?) are not targets in the local configuration; ` +
+        'nothing was invoked or rotated (for a function deployed from another configuration, ' +
+        'pass --function <name>).\n',
     );
     expect(t.lambda.invocations.length).toBe(invocations);
   });
@@ -281,7 +287,8 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} is not in the configured targets; nothing was rotated.\n`,
+      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} ` +
+        'is not in the configured targets; nothing was rotated.\n',
     );
     // The function answered the unknown id as data (unknownConnectionIds), not as an error ErrorsAlarm counts.
     expect(t.lambda.invocations.at(-1)!.functionError).toBeUndefined();
@@ -294,7 +301,8 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${typo} (did you mean ${ids[1]}?) is not in the configured targets; nothing was rotated.\n`,
+      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${typo} ` +
+        `(did you mean ${ids[1]}?) is not in the configured targets; nothing was rotated.\n`,
     );
   });
 
@@ -311,8 +319,9 @@ describe('rotate (deployed function)', () => {
 
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        `aep-s3-rotator: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it); ` +
-          `deploy, then rotate: \`npx cdk deploy\`, then \`npx aep-s3-rotator rotate --connection ${added} --dry-run\`. Nothing was rotated.\n`,
+        `aep-s3-rotator: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} ` +
+          'does not have it); deploy, then rotate: `npx cdk deploy`, then `npx aep-s3-rotator rotate --connection ' +
+          `${added} --dry-run\`. Nothing was rotated.\n`,
       );
       // The function was asked, and refused: nothing was rotated.
       expect(t.lambda.invocations.at(-1)!.event).toEqual({
@@ -347,7 +356,8 @@ describe('rotate (deployed function)', () => {
     );
     // The whole request again, once deployed: nothing was rotated, the deployed connection neither.
     expect(result.stderr).toContain(
-      `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} --connection ${added} --config staging.json\``,
+      `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} ` +
+        `--connection ${added} --config staging.json\``,
     );
   });
 
@@ -369,7 +379,8 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      `\`npx cdk deploy -c 'rotatorConfigFile=my configs/staging.json'\`, then \`npx aep-s3-rotator rotate --connection ${added} --config 'my configs/staging.json'\``,
+      "`npx cdk deploy -c 'rotatorConfigFile=my configs/staging.json'`, then `npx aep-s3-rotator rotate " +
+        `--connection ${added} --config 'my configs/staging.json'\``,
     );
   });
 
@@ -378,7 +389,8 @@ describe('rotate (deployed function)', () => {
 
     expect(result.code).toBe(3);
     expect(result.stderr).toBe(
-      'aep-s3-rotator: Function no-such-function was not found in us-east-1: check --function, AWS_REGION, or deploy the stack.\n',
+      'aep-s3-rotator: Function no-such-function was not found in us-east-1: check --function, AWS_REGION, ' +
+        'or deploy the stack.\n',
     );
   });
 
@@ -407,7 +419,8 @@ describe('rotate (deployed function)', () => {
 
       expect(result.code).toBe(3);
       expect(result.stderr).toBe(
-        'aep-s3-rotator: No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then try again.\n',
+        'aep-s3-rotator: No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), ' +
+          'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then try again.\n',
       );
     } finally {
       restore();

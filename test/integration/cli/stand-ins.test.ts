@@ -175,7 +175,8 @@ describe('the deployed stack in stand-ins', () => {
     const { ALARM_IDS } = await import('../../../emulators/deployed-stack.js');
     const runbook = readFileSync(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');
 
-    // AdobeSecretRotationFailedAlarm is not in AlarmNames (pause leaves it alone): it has its section, not a stand-in of its own.
+    // AdobeSecretRotationFailedAlarm is not in AlarmNames (pause leaves it alone): it has its section, not a stand-in
+    // of its own.
     expect([...ALARM_IDS, 'AdobeSecretRotationFailedAlarm'].sort()).toEqual(
       [...runbook.matchAll(/^### `(\w+Alarm)`$/gm)].map((match) => match[1]).sort(),
     );

@@ -72,7 +72,8 @@ describe('status and what Adobe reads', () => {
     expect(text).toContain(`WARNING: ${kms.slice(0, 8)} (sandbox prod): Adobe cannot read`);
     expect(text).toContain("check s3:GetObject on the objects and, for SSE-KMS, kms:Decrypt on the bucket's key");
     expect(text).toContain(
-      `note: ${empty.slice(0, 8)} (sandbox dev): Adobe listed s3://acme-ingest-2/exports/dev/ but found nothing there: read not proven`,
+      `note: ${empty.slice(0, 8)} (sandbox dev): Adobe listed s3://acme-ingest-2/exports/dev/ but found nothing ` +
+        'there: read not proven',
     );
   });
 
@@ -134,7 +135,8 @@ describe('status and what Adobe reads', () => {
     expect(text).toContain(`ALARM DataflowRunFailedAlarm for ${broken.slice(0, 8)} since`);
     expect(text).toContain('FLOW FAILED');
     expect(text).toContain(
-      `${broken.slice(0, 8)} "Orders export" (sandbox prod) reads s3://acme-ingest-0/exports/prod/ (Adobe's explore form: absolute); read proven at`,
+      `${broken.slice(0, 8)} "Orders export" (sandbox prod) reads s3://acme-ingest-0/exports/prod/ (Adobe's ` +
+        'explore form: absolute); read proven at',
     );
     expect(text).toMatch(/dataflow "Orders export flow \d" \(enabled\): last run \d\d:\d\dZ failed \(CONNECTOR-/);
     expect(text).toMatch(

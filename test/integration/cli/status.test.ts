@@ -114,7 +114,8 @@ describe('status', () => {
     const t = await world();
     await t.stack.runSchedule();
 
-    // 40 minutes later: 20 minutes left of a 1-hour set (below the 40-minute threshold); the 2-hour one is fine but untried for 40 minutes.
+    // 40 minutes later: 20 minutes left of a 1-hour set (below the 40-minute threshold); the 2-hour one is fine but
+    // untried for 40 minutes.
     const result = await t.cli(['status', '--json'], { now: Date.now() + 40 * MINUTE });
 
     expect(result.code).toBe(1);

@@ -91,7 +91,8 @@ describe('tables fit 100 columns', () => {
       body: flowProblem(
         403,
         '2118-403',
-        'The user or client does not have the required permission to perform this operation: Manage Sources in sandbox stage-apac-commerce.',
+        'The user or client does not have the required permission to perform this operation: ' +
+          'Manage Sources in sandbox stage-apac-commerce.',
       ),
     });
     try {

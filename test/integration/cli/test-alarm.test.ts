@@ -34,7 +34,8 @@ describe('test-alarm', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(flat(result.stdout)).toContain(
-      `Moved: ErrorsAlarm (${ALARM_NAMES.ErrorsAlarm}) to ALARM and back to OK: CloudWatch notified ${t.stack.alarmTopicArn}.`,
+      `Moved: ErrorsAlarm (${ALARM_NAMES.ErrorsAlarm}) to ALARM and back to OK: CloudWatch notified ` +
+        `${t.stack.alarmTopicArn}.`,
     );
     expect(flat(result.stdout)).toContain(
       `Confirmed: ${t.stack.alarmTopicArn}: 1 subscription (email ${ON_CALL_EMAIL})`,
@@ -97,7 +98,8 @@ describe('test-alarm', () => {
 
       expect(result.code).toBe(1);
       expect(flat(result.stdout)).toContain(
-        `NOBODY RECEIVES IT: ${topic} has no confirmed subscription; 1 waiting for confirmation (email new-hire@example.com), which receive nothing until their recipients confirm.`,
+        `NOBODY RECEIVES IT: ${topic} has no confirmed subscription; 1 waiting for confirmation (email ` +
+          'new-hire@example.com), which receive nothing until their recipients confirm.',
       );
       expect(t.stack.sns.deliveries).toEqual([]);
     } finally {
@@ -129,7 +131,10 @@ describe('test-alarm', () => {
 
     expect(result.code).toBe(2);
     expect(flat(result.stderr)).toContain(
-      '--alarm "MeteorAlarm" is not one of the stack\'s alarms; they are ConnectionFailingAlarm, CredentialsExpiringAlarm, DataflowRunFailedAlarm, ErrorsAlarm, DestinationDeliveryFailuresAlarm, ScheduleDeadLetterQueueAlarm, FailureDeadLetterQueueAlarm, LedgerWriteFailedAlarm, RotatorNotReportingAlarm, UnmanagedTemporaryConnectionsAlarm, AdobeSecretRotationFailedAlarm.',
+      '--alarm "MeteorAlarm" is not one of the stack\'s alarms; they are ConnectionFailingAlarm, ' +
+        'CredentialsExpiringAlarm, DataflowRunFailedAlarm, ErrorsAlarm, DestinationDeliveryFailuresAlarm, ' +
+        'ScheduleDeadLetterQueueAlarm, FailureDeadLetterQueueAlarm, LedgerWriteFailedAlarm, ' +
+        'RotatorNotReportingAlarm, UnmanagedTemporaryConnectionsAlarm, AdobeSecretRotationFailedAlarm.',
     );
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });

@@ -6,7 +6,8 @@
  * command the test does not know fails it, so the walkthroughs and the test cannot drift apart.
  *
  * - `npx aep-s3-rotator ...` runs through `run()` from cli/main.ts, on a terminal without colour;
- * - `npm run sandbox -- fault|fault clear [<name>]|run` does what the control endpoint would (the sandbox's own methods);
+ * - `npm run sandbox -- fault|fault clear [<name>]|run` does what the control endpoint would (the sandbox's own
+ *   methods);
  * - `aws secretsmanager put-secret-value` is the same PutSecretValue, through the SDK.
  */
 import { readFileSync } from 'node:fs';

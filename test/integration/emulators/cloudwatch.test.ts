@@ -154,7 +154,8 @@ describe('CloudWatch stand-in', () => {
   it('evaluates an alarm on a Metrics Insights query per contributor, and lists those in ALARM with DescribeAlarmContributors', async () => {
     const name = 'Rotator-ConnectionFailingAlarm-per-connection';
     const query =
-      'SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = \'fn-a\' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500';
+      'SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) ' +
+      "WHERE rotator = 'fn-a' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500";
     cloudWatch.putAlarm({
       alarmName: name,
       alarmActions: [TOPIC],

@@ -15,7 +15,9 @@ const ACCOUNT = '123456789012';
 const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/rotator-function`;
 const TARGET_ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-ingest`;
 
-/** Middleware the tests add to change a request (before or after the SDK signs it); the Query protocol body is a string. */
+/**
+ * Middleware the tests add to change a request (before or after the SDK signs it); the Query protocol body is a string.
+ */
 type Args = { request: { body: string; headers: Record<string, string> } };
 type Middleware = (next: (args: Args) => Promise<unknown>) => (args: Args) => Promise<unknown>;
 
@@ -248,7 +250,9 @@ describe('STS emulator signature checks', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `AWS4-HMAC-SHA256 Credential=${user.accessKeyId}/20240101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date`,
+        authorization:
+          `AWS4-HMAC-SHA256 Credential=${user.accessKeyId}/20240101/us-east-1/sts/aws4_request, ` +
+          'SignedHeaders=host;x-amz-date',
         'x-amz-date': '20240101T000000Z',
       },
       body: 'Action=GetCallerIdentity&Version=2011-06-15',
@@ -404,7 +408,9 @@ describe('STS emulator AssumeRole', () => {
   it('refuses a role that does not exist with AccessDenied', async () => {
     await expect(assumeRole(user, { RoleArn: `arn:aws:iam::${ACCOUNT}:role/missing` })).rejects.toMatchObject({
       name: 'AccessDenied',
-      message: `User: ${user.arn} is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${ACCOUNT}:role/missing`,
+      message:
+        `User: ${user.arn} is not authorized to perform: sts:AssumeRole on resource: ` +
+        `arn:aws:iam::${ACCOUNT}:role/missing`,
     });
     await expect(assumeRole(user, { RoleArn: 'arn:aws:iam::12345:role/short-account' })).rejects.toMatchObject({
       name: 'AccessDenied',

@@ -34,9 +34,10 @@ describe("the connection's own bucket and folder", () => {
       attempts: 1,
     });
     expect(summary.results[0]!.error).toBe(
-      `connection ${mismatched} reads s3://acme-landing/crm/daily/ (its bucketName and folderPath), but the target narrows its credentials to ` +
-        "s3://acme-landing/crm/weekly/, which does not contain it; nothing was minted or patched: change the target's bucketName/folderPath to contain it, " +
-        "or remove them (the connection's own are then used)",
+      `connection ${mismatched} reads s3://acme-landing/crm/daily/ (its bucketName and folderPath), ` +
+        'but the target narrows its credentials to s3://acme-landing/crm/weekly/, which does not contain it; ' +
+        "nothing was minted or patched: change the target's bucketName/folderPath to contain it, or remove them " +
+        "(the connection's own are then used)",
     );
     expect(world.connection(mismatched)).toEqual(before);
     // One AssumeRole: the other connection's.

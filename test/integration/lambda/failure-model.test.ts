@@ -67,7 +67,8 @@ describe('a scheduled run', () => {
     expect((error as RotationFailedError).failedConnectionIds).toEqual([first, second]);
     expect(error!.message).toMatch(/^2 of 2 connections failed to rotate: /);
     expect(error!.message).toContain(
-      `${first} (sandbox prod): Flow Service PATCH /connections/${first} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`,
+      `${first} (sandbox prod): Flow Service PATCH /connections/${first} failed with HTTP 400 (1445-400): ` +
+        'PATCH connection feature not enabled.',
     );
     expect(error!.message).toContain(
       `${second} (sandbox dev): Flow Service PATCH /connections/${second} failed with HTTP 400 (1416-400)`,

@@ -169,7 +169,9 @@ const FLOW_SERVICE_FAULTS: FaultCase[] = [
     check: (world) => expect(gets(world)).toHaveLength(1),
   },
   {
-    name: 'a credential that may read but not write the sandbox: GET succeeds, PATCH gets FLOW-2118-403, naming the missing permission',
+    name:
+      'a credential that may read but not write the sandbox: GET succeeds, PATCH gets FLOW-2118-403, ' +
+      'naming the missing permission',
     arrange: (world) => world.emulators.flowService.setSourcesPermission(world.adobe.clientId, 'prod', 'view'),
     outcome: 'failed',
     errorCode: '2118-403',

@@ -260,7 +260,8 @@ describe('inspect', () => {
     [{ inspect: false }, 'inspect: must be true (omit it to rotate)'],
     [
       { inspect: true, caller: 'me' },
-      'unknown field(s) caller; allowed: inspect, connectionIds, probe, targetsOnly, unknownConnections, discover, sandboxes, dryRun',
+      'unknown field(s) caller; allowed: inspect, connectionIds, probe, targetsOnly, unknownConnections, discover, ' +
+        'sandboxes, dryRun',
     ],
     [{ inspect: true, dryRun: false }, 'dryRun: must be true when given with inspect'],
     [{ probe: true }, 'inspect: is required'],

@@ -62,8 +62,8 @@ describe('ledgerUpdate', () => {
       new Date('2030-01-01T00:00:00Z'),
     );
     expect(input.UpdateExpression).toBe(
-      'SET sandboxName = :sandboxName, lastAttempt = :attempt, lastRotation = :rotation, consecutiveFailures = :zero, ' +
-        'history = list_append(if_not_exists(history, :noHistory), :historyEntry)',
+      'SET sandboxName = :sandboxName, lastAttempt = :attempt, lastRotation = :rotation, consecutiveFailures = ' +
+        ':zero, history = list_append(if_not_exists(history, :noHistory), :historyEntry)',
     );
     expect(input.ReturnValues).toBe('ALL_OLD');
   });
@@ -71,8 +71,9 @@ describe('ledgerUpdate', () => {
   it('records a failure before the PATCH as an attempt only, counting it', () => {
     const input = ledgerUpdate('t', failed('1101-404'), 'assume-role-chained', new Date());
     expect(input.UpdateExpression).toBe(
-      'SET sandboxName = :sandboxName, lastAttempt = :attempt, consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one, ' +
-        'history = list_append(if_not_exists(history, :noHistory), :historyEntry)',
+      'SET sandboxName = :sandboxName, lastAttempt = :attempt, consecutiveFailures = ' +
+        'if_not_exists(consecutiveFailures, :zero) + :one, history = list_append(if_not_exists(history, ' +
+        ':noHistory), :historyEntry)',
     );
   });
 

@@ -365,7 +365,8 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: 'arn:aws:kms:*:*:key/*',
-        // Objects of this bucket and folder only: S3's encryption context is the object's ARN (the bucket's with a Bucket Key).
+        // Objects of this bucket and folder only: S3's encryption context is the object's ARN (the bucket's with a
+        // Bucket Key).
         Condition: {
           StringLike: {
             'kms:ViaService': 's3.*',

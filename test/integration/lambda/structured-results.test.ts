@@ -27,7 +27,9 @@ describe("the function's result as data", () => {
       status: 'failed',
       errorCode: '1445-400',
       adobeDetail: 'PATCH connection feature not enabled.',
-      error: `Flow Service PATCH /connections/${refused} failed with HTTP 400 (1445-400): PATCH connection feature not enabled.`,
+      error:
+        `Flow Service PATCH /connections/${refused} failed with HTTP 400 (1445-400): PATCH connection feature not ` +
+        'enabled.',
     });
   });
 

@@ -145,7 +145,8 @@ describe('check-config', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')).toEqual([
-      'Configuration is valid: stack AepS3RotatorProd, 2 targets (1 assume-role-chained, 1 get-federation-token), schedule rate(15 minutes) (every 15m), shortest credential lifetime 1h00m.',
+      'Configuration is valid: stack AepS3RotatorProd, 2 targets (1 assume-role-chained, 1 get-federation-token), ' +
+        'schedule rate(15 minutes) (every 15m), shortest credential lifetime 1h00m.',
       expect.stringContaining(UNCHECKED_NOTE),
       '',
     ]);
@@ -168,9 +169,11 @@ describe('check-config', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n').slice(1)).toEqual([
-      'WARNING: targets[1]: connection d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
-        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads.',
-      'WARNING: targets[2]: connection 9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads.',
+      'WARNING: targets[1]: connection d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6: GetSessionToken credentials cannot be ' +
+        'narrowed, so Adobe receives everything this IAM user allows; use "method": "get-federation-token" with ' +
+        'bucketName (and folderPath): the same keys, narrowed to what Adobe reads.',
+      'WARNING: targets[2]: connection 9e0f2c1a-7b3d-4e5f-8a6b-1c2d3e4f5a6b: Adobe receives everything this role ' +
+        'allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads.',
       expect.stringContaining(UNCHECKED_NOTE),
       '',
     ]);
@@ -207,7 +210,8 @@ describe('check-config', () => {
       {
         field: 'targets[1].bucketName',
         message:
-          'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
+          'GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; ' +
+          'add "method": "get-federation-token" (the same IAM-user keys, narrowed to bucketName and folderPath)',
       },
     ]);
   });
@@ -353,7 +357,8 @@ describe('check-config', () => {
         field: 'adobeCredentialsSecret.secretId',
         message: expect.stringMatching(
           new RegExp(
-            `; got "\\{"cl…" \\(${pasted.length} characters, not shown in full in case it is a secret rather than its name\\)$`,
+            `; got "\\{"cl…" \\(${pasted.length} characters, not shown in full in case it is a secret rather than ` +
+              'its name\\)$',
           ),
         ),
       },
@@ -425,7 +430,8 @@ describe('check-config', () => {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe(
-        `aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file holding the rotator configuration.\n`,
+        `aep-s3-rotator: --config "nope.json": there is no such file in ${dir}; pass the path of a JSON file ` +
+          'holding the rotator configuration.\n',
       );
     },
   );

@@ -110,7 +110,8 @@ describe('help', () => {
   it.each([
     [
       ['frobnicate'],
-      'Unknown command "frobnicate"; the commands are rotate, status, pause, resume, history, revoke, discover, probe, check-config',
+      'Unknown command "frobnicate"; the commands are rotate, status, pause, resume, history, revoke, discover, ' +
+        'probe, check-config',
     ],
     [['status', '--bogus'], 'Unknown option --bogus; see `npx aep-s3-rotator status --help`.'],
     [
@@ -132,7 +133,8 @@ describe('help', () => {
     [['status', '--config', ''], '--config needs a value; it got an empty one'],
     [
       ['stauts'],
-      'Unknown command "stauts" (did you mean status?); the commands are rotate, status, pause, resume, history, revoke, discover, probe, check-config',
+      'Unknown command "stauts" (did you mean status?); the commands are rotate, status, pause, resume, history, ' +
+        'revoke, discover, probe, check-config',
     ],
     [['rotate', '--function'], 'Option --function needs a value'],
     [['check-config', 'extra'], 'Unexpected argument "extra"'],

@@ -272,7 +272,8 @@ describe('the configuration key', () => {
     [{ everyDays: 7.5 }, 'adobeSecretRotation.everyDays: 7.5 is not a whole number of days from 1 to 1000'],
     [
       { everyDays: '30' },
-      'adobeSecretRotation.everyDays: must be a whole number of days from 1 to 1000; got "30" (did you mean 30, without quotes?)',
+      'adobeSecretRotation.everyDays: must be a whole number of days from 1 to 1000; got "30" (did you mean 30, ' +
+        'without quotes?)',
     ],
     [
       { everydays: 30 },

@@ -66,7 +66,8 @@ describe.concurrent('bin/app.ts', () => {
       '  - targets[2].bucketName: "Acme_Dev_Ingest" is not a valid bucket name; S3 requires 3 to 63 lower-case letters',
     );
     expect(stderr).toContain(
-      '  - encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; give the ARN of the key it points to',
+      '  - encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; ' +
+        'give the ARN of the key it points to',
     );
     expect(stderr).toContain(
       '  - tags: key "aws:owner" starts with "aws:", which AWS keeps for its own tags; choose another key',

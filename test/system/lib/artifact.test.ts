@@ -221,7 +221,8 @@ describe('the synthesized function bundle', () => {
         [
           '--input-type=module',
           '-e',
-          'const { handler } = await import(process.env.HANDLER_FILE); await handler(JSON.parse(process.env.ROTATION_EVENT));',
+          'const { handler } = await import(process.env.HANDLER_FILE); await ' +
+            'handler(JSON.parse(process.env.ROTATION_EVENT));',
         ],
         {
           cwd: fn.assetDir,

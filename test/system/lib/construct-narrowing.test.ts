@@ -160,9 +160,12 @@ describe('S3CredentialRotator narrowing', () => {
       .findWarning('*', Match.anyValue())
       .map((warning) => String(warning.entry.data));
     expect(warnings).toEqual([
-      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:${ID}]`,
-      'targets[1]: connection 5cb0c374-d3bb-4557-b139-5712880adc55: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
-        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:5cb0c374-d3bb-4557-b139-5712880adc55]',
+      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) ` +
+        `so its credentials are narrowed to what Adobe reads [ack: aep-s3-rotator:unnarrowed-credentials:${ID}]`,
+      'targets[1]: connection 5cb0c374-d3bb-4557-b139-5712880adc55: GetSessionToken credentials cannot be ' +
+        'narrowed, so Adobe receives everything this IAM user allows; use "method": "get-federation-token" with ' +
+        'bucketName (and folderPath): the same keys, narrowed to what Adobe reads [ack: ' +
+        'aep-s3-rotator:unnarrowed-credentials:5cb0c374-d3bb-4557-b139-5712880adc55]',
     ]);
   });
 
@@ -202,7 +205,10 @@ describe('S3CredentialRotator narrowing', () => {
   });
 });
 
-/** The function's environment as a deploy resolves it: CloudFormation references (the ledger table's name) become their values. */
+/**
+ * The function's environment as a deploy resolves it: CloudFormation references (the ledger table's name) become their
+ * values.
+ */
 function deployedEnv(variables: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => [

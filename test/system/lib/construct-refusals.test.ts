@@ -29,7 +29,8 @@ describe('S3CredentialRotator refusals', () => {
           { targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.hours(2) }] },
           stack,
         ),
-      "targets[0].duration: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys",
+      "targets[0].duration: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's " +
+        'own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys',
     ],
     [
       'AssumeRole with IAM-user keys lasts more than 12 hours',
@@ -89,7 +90,8 @@ describe('S3CredentialRotator refusals', () => {
     [
       'the schedule interval is more than half the shortest credential lifetime',
       (stack) => rotator({ schedule: scheduler.ScheduleExpression.rate(Duration.minutes(31)) }, stack),
-      'schedule: "rate(31 minutes)" leaves up to 1860 s between runs, more than half the shortest credential lifetime (3600 s, targets[0].duration)',
+      'schedule: "rate(31 minutes)" leaves up to 1860 s between runs, more than half the shortest credential ' +
+        'lifetime (3600 s, targets[0].duration)',
     ],
     [
       'the schedule does not run every day',
@@ -103,7 +105,8 @@ describe('S3CredentialRotator refusals', () => {
           { targets: [{ connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'ACME_landing' } }] },
           stack,
         ),
-      'targets[0].createRole.bucketName: "ACME_landing" is not a valid bucket name; Adobe requires 3 to 63 lower-case letters',
+      'targets[0].createRole.bucketName: "ACME_landing" is not a valid bucket name; ' +
+        'Adobe requires 3 to 63 lower-case letters',
     ],
     [
       'a created role’s bucket name is an IP address',
@@ -224,7 +227,8 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      'targets[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token"',
+      'targets[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a ' +
+        'bucket; add "method": "get-federation-token"',
     ],
     [
       'GetFederationToken names no bucket',
@@ -271,7 +275,8 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
+      'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; ' +
+        'remove roleArn',
     ],
     [
       'GetFederationToken lasts more than 36 hours',
@@ -310,12 +315,14 @@ describe('S3CredentialRotator refusals', () => {
     [
       'a connection id is not a uuid',
       (stack) => rotator({ targets: [{ connectionId: 'conn-1', sandboxName: 'prod', roleArn: ROLE }] }, stack),
-      'targets[0].connectionId: must be a Flow Service connection id (a uuid like 4cb0c374-d3bb-4557-b139-5712880adc55); got "conn-1"',
+      'targets[0].connectionId: must be a Flow Service connection id (a uuid like ' +
+        '4cb0c374-d3bb-4557-b139-5712880adc55); got "conn-1"',
     ],
     [
       'a sandbox name has upper case',
       (stack) => rotator({ targets: [{ connectionId: ID, sandboxName: 'Prod', roleArn: ROLE }] }, stack),
-      'targets[0].sandboxName: must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod"); got "Prod"',
+      'targets[0].sandboxName: must be a sandbox name: lower-case letters, digits and hyphens (e.g. "prod"); ' +
+        'got "Prod"',
     ],
     [
       'a role ARN is an IAM user ARN',
@@ -326,7 +333,8 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      'targets[0].roleArn: must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>; got "arn:aws:iam::123456789012:user/aep-reader"',
+      'targets[0].roleArn: must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>; ' +
+        'got "arn:aws:iam::123456789012:user/aep-reader"',
     ],
     [
       'a role ARN is a role name',
@@ -371,7 +379,8 @@ describe('S3CredentialRotator refusals', () => {
     [
       'the targets cannot be rotated within Lambda’s 15 minutes',
       (stack) => rotator({ targets: manyTargets(200, { roleArn: ROLE }), concurrency: 8 }, stack),
-      "targets: 200 targets at concurrency 8 need an estimated 1155 s (30 s + 45 s per batch of 8), more than Lambda's 900 s limit",
+      'targets: 200 targets at concurrency 8 need an estimated 1155 s (30 s + 45 s per batch of 8), ' +
+        "more than Lambda's 900 s limit",
     ],
     [
       'a bundled targets file would need a created role ARN known only at deploy time',
@@ -383,7 +392,8 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      "targets[0].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is known only at deploy time; give createRole.roleName and deploy the stack to an explicit account and region",
+      "targets[0].createRole: the targets go to a bundled file, which is written at synth, but this role's ARN is " +
+        'known only at deploy time; give createRole.roleName and deploy the stack to an explicit account and region',
     ],
     [
       'a bundled targets file would need a secret ARN known only at deploy time',
@@ -401,20 +411,24 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      'targets[0].userCredentialsSecret: is only known at deploy time, but the targets go to a bundled file written at synth',
+      'targets[0].userCredentialsSecret: is only known at deploy time, but the targets go to a bundled file ' +
+        'written at synth',
     ],
     [
       'the expiry alarm threshold would let a stuck connection expire before the alarm fires',
       (stack) => rotator({ expiryAlarmThreshold: Duration.minutes(20) }, stack),
-      "expiryAlarmThreshold: 1200 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, and CloudWatch's evaluation) plus 60 s of warning",
+      "expiryAlarmThreshold: 1200 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last " +
+        "datapoint, and CloudWatch's evaluation) plus 60 s of warning",
     ],
     [
       'the expiry alarm threshold is above what a healthy run reports',
       (stack) => rotator({ expiryAlarmThreshold: Duration.hours(1) }, stack),
-      'expiryAlarmThreshold: 3600 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].duration), minus the 75 s function timeout)',
+      'expiryAlarmThreshold: 3600 is above 3525 s, the least a healthy run reports (the shortest credential ' +
+        'lifetime, 3600 s (targets[0].duration), minus the 75 s function timeout)',
     ],
     [
-      'the schedule leaves the expiry alarms no room before 15-minute credentials expire (even with the timeout at its minimum)',
+      'the schedule leaves the expiry alarms no room before 15-minute credentials expire (even with the timeout at ' +
+        'its minimum)',
       (stack) =>
         rotator(
           {
@@ -423,7 +437,9 @@ describe('S3CredentialRotator refusals', () => {
           },
           stack,
         ),
-      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left',
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for ' +
+        'the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s ' +
+        'left',
     ],
     [
       'an explicit timeout leaves the expiry alarms no room',

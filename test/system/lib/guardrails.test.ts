@@ -417,12 +417,14 @@ describe('guardrail refusals', () => {
     [
       'the encryption key is an alias',
       (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:alias/aep') }),
-      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:alias/aep" is a KMS alias ARN; give the ARN of the key it points to',
+      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:alias/aep" is a KMS alias ARN; ' +
+        'give the ARN of the key it points to',
     ],
     [
       'the encryption key is in another region',
       (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY.replace('eu-west-1', 'us-east-1')) }),
-      'encryptionKey: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" is a key in us-east-1, but the stack deploys to eu-west-1',
+      'encryptionKey: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" is a key in ' +
+        'us-east-1, but the stack deploys to eu-west-1',
     ],
     [
       'the permissions boundary is not a managed policy',

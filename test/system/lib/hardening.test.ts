@@ -126,7 +126,8 @@ describe('narrower still', () => {
 
     expect(() => parseRotatorConfig(raw)).toThrow(ConfigValidationError);
     expect(() => parseRotatorConfig(raw)).toThrow(
-      'targets[3].bucketName: is required while requireNarrowedCredentials is true: without it Adobe receives everything this role allows',
+      'targets[3].bucketName: is required while requireNarrowedCredentials is true: ' +
+        'without it Adobe receives everything this role allows',
     );
   });
 
@@ -156,8 +157,9 @@ describe('narrower still', () => {
     };
 
     expect(warningsOf(scheduler.ScheduleExpression.rate(Duration.minutes(5)))).toEqual([
-      'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
-        `and the next rotation does not revoke it; lower their lifetime to 1200 s or less [ack: aep-s3-rotator:long-lived-credentials:${ID}]`,
+      'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): ' +
+        'a set of them that leaked stays valid that long, and the next rotation does not revoke it; ' +
+        `lower their lifetime to 1200 s or less [ack: aep-s3-rotator:long-lived-credentials:${ID}]`,
     ]);
     expect(warningsOf(scheduler.ScheduleExpression.rate(Duration.minutes(15)))).toEqual([]);
   });

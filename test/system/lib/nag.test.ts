@@ -58,7 +58,8 @@ function suppressedFindings(report: Report): string[] {
 const SAMPLE_FINDINGS = [
   'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue/Resource AwsSolutions-SQS3',
   'AepS3CredentialRotator/Rotator/ScheduleDeadLetterQueue/Resource AwsSolutions-SQS3',
-  'AepS3CredentialRotator/Rotator/SourceRole-4cb0c374-d3bb-4557-b139-5712880adc55/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-aep-landing/crm/daily/*]',
+  'AepS3CredentialRotator/Rotator/SourceRole-4cb0c374-d3bb-4557-b139-5712880adc55/Resource ' +
+    'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-aep-landing/crm/daily/*]',
   'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
   'AepS3CredentialRotator/Rotator/ScheduleDeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
   'AepS3CredentialRotator/Rotator/Function/Resource Serverless-LambdaDLQ',
@@ -114,11 +115,15 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
       [
         ...SAMPLE_FINDINGS,
         'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
-        'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
-        'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+        'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource ' +
+          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
+        'AepS3CredentialRotator/Rotator/FunctionRole/DefaultPolicy/Resource ' +
+          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
         'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::*]',
-        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
-        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource ' +
+          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Role/DefaultPolicy/Resource ' +
+          'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
       ].sort(),
     );
   });
@@ -144,7 +149,8 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
       [
         'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue AwsSolutions::AwsSolutions-SQS3',
         'AepS3CredentialRotator/Rotator/ScheduleDeadLetterQueue AwsSolutions::AwsSolutions-SQS3',
-        'AepS3CredentialRotator/Rotator/SourceRole-4cb0c374-d3bb-4557-b139-5712880adc55 AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-aep-landing/crm/daily/*]',
+        'AepS3CredentialRotator/Rotator/SourceRole-4cb0c374-d3bb-4557-b139-5712880adc55 ' +
+          'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-aep-landing/crm/daily/*]',
         'AepS3CredentialRotator/Rotator/FailureDeadLetterQueue Serverless::Serverless-SQSRedrivePolicy',
         'AepS3CredentialRotator/Rotator/ScheduleDeadLetterQueue Serverless::Serverless-SQSRedrivePolicy',
         'AepS3CredentialRotator/Rotator/Function Serverless::Serverless-LambdaDLQ',

@@ -161,7 +161,8 @@ describe('paused: enabled false', () => {
 
     expect(parse).toThrow(ConfigValidationError);
     expect(parse).toThrow(
-      'enabled: must be true (run on the schedule) or false (deploy paused: schedule disabled, alarms silent); got "false" (did you mean false, without quotes?)',
+      'enabled: must be true (run on the schedule) or false (deploy paused: schedule disabled, alarms silent); ' +
+        'got "false" (did you mean false, without quotes?)',
     );
   });
 

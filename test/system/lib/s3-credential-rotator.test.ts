@@ -1,5 +1,6 @@
 /**
- * The construct on its own: tokens that postpone a check, the targets file for long lists, and values derived from the schedule.
+ * The construct on its own: tokens that postpone a check, the targets file for long lists, and values derived from the
+ * schedule.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -332,7 +333,10 @@ describe('verifyWithAdobe', () => {
   });
 });
 
-/** The function's environment as a deploy resolves it: CloudFormation references (the ledger table's name) become their values. */
+/**
+ * The function's environment as a deploy resolves it: CloudFormation references (the ledger table's name) become their
+ * values.
+ */
 function deployedEnv(variables: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => [

@@ -140,7 +140,9 @@ describe('IAM', () => {
         ],
         Version: '2012-10-17',
       },
-      Description: `Adobe Experience Platform reads s3://acme-aep-landing/crm/daily with temporary credentials of this role (connection ${CREATED})`,
+      Description:
+        'Adobe Experience Platform reads s3://acme-aep-landing/crm/daily with temporary credentials of this role ' +
+        `(connection ${CREATED})`,
       Policies: [
         {
           PolicyName: 'ReadSourceBucket',
@@ -266,8 +268,9 @@ describe('Adobe credentials secret', () => {
       Properties: {
         Description:
           'Adobe OAuth Server-to-Server credentials of the AEP S3 credential rotator. Placeholder until you run: ' +
-          'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string file://adobe-credentials.json ' +
-          '(JSON: {"clientId","clientSecret","orgId":"...@AdobeOrg","scopes"?}; see docs/DEPLOY.md)',
+          'aws secretsmanager put-secret-value --secret-id <this secret> --secret-string ' +
+          'file://adobe-credentials.json (JSON: {"clientId","clientSecret","orgId":"...@AdobeOrg","scopes"?}; ' +
+          'see docs/DEPLOY.md)',
         GenerateSecretString: {
           ExcludePunctuation: true,
           GenerateStringKey: 'clientSecret',

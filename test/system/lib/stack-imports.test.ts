@@ -220,7 +220,8 @@ describe('guardrails from cdk.json', () => {
     expect(guardedWarnings).toEqual(
       expect.arrayContaining([
         expect.stringContaining(
-          'encryptionKey: the alarm topic is encrypted with an imported key, whose policy this stack cannot change: CloudWatch may publish the alarms to it only if the key policy allows it',
+          'encryptionKey: the alarm topic is encrypted with an imported key, whose policy this stack cannot ' +
+            'change: CloudWatch may publish the alarms to it only if the key policy allows it',
         ),
         runbook,
       ]),

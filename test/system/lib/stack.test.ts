@@ -163,7 +163,8 @@ describe('alarms', () => {
     });
     expect(alarm).not.toHaveProperty('MetricName');
     expect(queryOf(stack.rotator.connectionFailingAlarm)).toBe(
-      `SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
+      'SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) ' +
+        `WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
     );
   });
 
@@ -192,7 +193,8 @@ describe('alarms', () => {
       TreatMissingData: 'notBreaching',
     });
     expect(queryOf(stack.rotator.credentialsExpiringAlarm)).toBe(
-      `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
+      'SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, ' +
+        `service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
     );
     expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain(
       'less than 2400 s (40 min) left on its credentials in the last 25 min',

@@ -349,7 +349,8 @@ describe("Adobe's check, when created roles reach the function without their fol
       synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
     );
     expect(warnings[0]).toContain(
-      `switched off for connection ${id(0)} (their entries carry "verifyWithAdobe": false; every other connection keeps it): each one's created role reaches the function without its bucket and folder`,
+      `switched off for connection ${id(0)} (their entries carry "verifyWithAdobe": false; ` +
+        "every other connection keeps it): each one's created role reaches the function without its bucket and folder",
     );
   });
 

@@ -41,7 +41,9 @@ function synth(app: string, file: string): string {
 
 if (!installed) {
   // Not silent: CI must run these, and a developer should know they were left out.
-  const why = `the consumer apps are not installed (${INSTALLED_MARKER} is missing): run \`npm run consumers:install\` (needs the npm registry) to run these tests`;
+  const why =
+    `the consumer apps are not installed (${INSTALLED_MARKER} is missing): run \`npm run consumers:install\` (needs ` +
+    'the npm registry) to run these tests';
   if (process.env.CI) throw new Error(`${why}; .ci/run installs them before the tests`);
   console.warn(`test/system/package/consumers.test.ts: skipped: ${why}`);
 }

@@ -169,7 +169,8 @@ describe('the sandbox', () => {
     const banner = startBanner(sandbox, 30_000, 'sandbox.json');
 
     expect(banner).toContain(
-      `export AWS_ENDPOINT_URL_CLOUDFORMATION='${sandbox.env.AWS_ENDPOINT_URL_CLOUDFORMATION}' AWS_ENDPOINT_URL_LAMBDA=`,
+      `export AWS_ENDPOINT_URL_CLOUDFORMATION='${sandbox.env.AWS_ENDPOINT_URL_CLOUDFORMATION}' ` +
+        'AWS_ENDPOINT_URL_LAMBDA=',
     );
     expect(banner).toContain(`\nORDERS='${sandbox.variables.ORDERS}' LOYALTY=`);
     expect(banner).toContain('    npx aep-s3-rotator status --config sandbox.json\n');
@@ -183,7 +184,9 @@ describe('npm run sandbox -- ...: usage', () => {
     [
       ['fault', 'meteor-strike'],
       2,
-      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied, access-denied, trust-broken, throttling, dataflow-run-failed, unmanaged-connection and clear.',
+      'sandbox: Unknown fault "meteor-strike": the faults are 412-storm, patch-refused, expired-credentials, ' +
+        'ims-401, io-management-403, expiring, scheduler-denied, failure-queue-denied, ledger-denied, ' +
+        'access-denied, trust-broken, throttling, dataflow-run-failed, unmanaged-connection and clear.',
     ],
     [['--every', 'soon'], 2, 'sandbox: --every "soon" is not a duration: use 30s, 2m, 1500ms, or 0 for never.'],
     [['frobnicate'], 2, 'sandbox: Unknown command "frobnicate".'],

@@ -31,7 +31,8 @@ describe('goalReachedAt', () => {
 
   it('says so when no delay swept brings every size within the goal', () => {
     expect(goalReachedAt([run(1, 20, 1.5, 1.05), run(1, 200, 1.2, 1.02)])).toBe(
-      'Every size swept is within 1.10× of the floor on the first invocation at none of the delays swept, and warm from d = 20 ms.',
+      'Every size swept is within 1.10× of the floor on the first invocation at none of the delays swept, ' +
+        'and warm from d = 20 ms.',
     );
   });
 });

@@ -46,7 +46,9 @@ describe('withGeneratedBlock', () => {
   const END = '<!-- bench:end -->';
 
   it('replaces only what lies between the markers, keeping the prose around them', () => {
-    const current = `# Benchmarks\n\nHow it measures.\n\n<!-- bench:begin (an older explanation) -->\n\nold figures\n\n${END}\n\nMore prose.\n`;
+    const current =
+      '# Benchmarks\n\nHow it measures.\n\n<!-- bench:begin (an older explanation) -->\n\nold ' +
+      `figures\n\n${END}\n\nMore prose.\n`;
     expect(withGeneratedBlock(current, 'new figures')).toBe(
       `# Benchmarks\n\nHow it measures.\n\n${BEGIN}\n\nnew figures\n\n${END}\n\nMore prose.\n`,
     );

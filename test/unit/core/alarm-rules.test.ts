@@ -75,11 +75,15 @@ describe('expiryAlarmPlan', () => {
   it.each([
     [
       1379,
-      "1379 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, and CloudWatch's evaluation) plus 60 s of warning: a stuck connection's credentials could expire before the alarm fires; use a whole number of seconds from 1380 to 3525",
+      "1379 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, " +
+        "and CloudWatch's evaluation) plus 60 s of warning: a stuck connection's credentials could expire before " +
+        'the alarm fires; use a whole number of seconds from 1380 to 3525',
     ],
     [
       3526,
-      '3526 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].durationSeconds), minus the 75 s function timeout): the alarm would fire after healthy runs; use a whole number of seconds from 1380 to 3525',
+      '3526 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, ' +
+        '3600 s (targets[0].durationSeconds), minus the 75 s function timeout): the alarm would fire after healthy ' +
+        'runs; use a whole number of seconds from 1380 to 3525',
     ],
     [3600, '3600 is above 3525 s'],
     [1500.5, '1500.5 is not a whole number of seconds; use one from 1380 to 3525'],
@@ -101,7 +105,10 @@ describe('expiryAlarmPlan', () => {
       420,
       75,
       900,
-      'need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout), which leaves no threshold that fires at least 60 s before credentials expire (it needs 900 s)',
+      'need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, ' +
+        'but a healthy run may report only 825 s left (the shortest credential lifetime, ' +
+        '900 s (targets[0].durationSeconds), minus the timeout), which leaves no threshold that fires at least 60 ' +
+        's before credentials expire (it needs 900 s)',
     ],
     ['1 h credentials every 30 minutes with a 900 s timeout', 1800, 900, 3600, 'need a 48-minute window'],
     [
@@ -109,7 +116,8 @@ describe('expiryAlarmPlan', () => {
       86_400,
       75,
       259_200,
-      'need 1445 one-minute periods for the expiry alarms to tell a healthy schedule from a stopped one, more than the 1440 (one day) CloudWatch evaluates',
+      'need 1445 one-minute periods for the expiry alarms to tell a healthy schedule from a stopped one, ' +
+        'more than the 1440 (one day) CloudWatch evaluates',
     ],
   ])('finds no room for %s', (_name, intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, problem) => {
     const plan = expiryAlarmPlan({ intervalSeconds, timeoutSeconds, shortestLifetimeSeconds, durationField: field });
@@ -160,7 +168,10 @@ describe('the expiry alarms, simulated', () => {
     [3600, 900, 43_200],
   ] as const;
 
-  /** Runs every `interval` from `offset`; the run's metrics land `delay(k)` after its start, with the seconds left for credentials minted at its start. */
+  /**
+   * Runs every `interval` from `offset`; the run's metrics land `delay(k)` after its start, with the seconds left for
+   * credentials minted at its start.
+   */
   function healthyRuns(
     interval: number,
     lifetime: number,
@@ -324,9 +335,12 @@ describe('the per-connection alarms', () => {
 
   it('query this rotator only, one time series per connectionId, the most urgent first', () => {
     expect(CONNECTION_ALARMS.map((rule) => connectionAlarmQuery(rule, scope))).toEqual([
-      `SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
-      `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
-      `SELECT MAX(DataflowRunFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
+      'SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) ' +
+        "WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500",
+      'SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, ' +
+        "service) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500",
+      'SELECT MAX(DataflowRunFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) ' +
+        "WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500",
     ]);
   });
 
@@ -356,11 +370,14 @@ describe('the per-connection alarms', () => {
   it('beyond 500 targets, query each shard on its own, as the function labels its connections', () => {
     const query = connectionAlarmQuery(CONNECTION_ALARMS[1]!, { ...scope, targetCount: 1200 }, 2);
     expect(query).toBe(
-      `SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service, shard) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' AND shard = '2' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
+      'SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, ' +
+        "service, shard) WHERE rotator = 'Prod-RotatorFunction1A2B-x9Y8' AND shard = '2' GROUP BY connectionId " +
+        'ORDER BY MIN() ASC LIMIT 500',
     );
     // A dashboard's top N looks at every shard at once.
     expect(connectionAlarmQuery(CONNECTION_ALARMS[1]!, { ...scope, targetCount: 1200 })).toContain(
-      'FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service, shard) WHERE rotator = \'Prod-RotatorFunction1A2B-x9Y8\' GROUP BY',
+      'FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service, shard) WHERE rotator = ' +
+        "'Prod-RotatorFunction1A2B-x9Y8' GROUP BY",
     );
     // Every shard holds at most the 500 series a query returns.
     const perShard = new Map<string, number>();

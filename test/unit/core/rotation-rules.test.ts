@@ -125,7 +125,8 @@ describe('functionTimeout', () => {
   );
 
   it("leaves room for one connection's slow request and its one more attempt: the slow request is got's attempts to their timeout and each retry's longest Retry-After", () => {
-    // 4 attempts x 10 s + 3 retries x 30 s; then the usual 45 s path and another slow request; then the 3 s stop margin.
+    // 4 attempts x 10 s + 3 retries x 30 s; then the usual 45 s path and another slow request; then the 3 s stop
+    // margin.
     expect(SLOW_REQUEST_SECONDS).toBe(130);
     expect(RETRY_ALLOWANCE_SECONDS).toBe(130 + 45 + 130 + 3);
   });

@@ -129,8 +129,9 @@ describe('credential lifetimes', () => {
         index: 1,
         id: 'long-lived-credentials',
         line:
-          'targets[1]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
-          'and the next rotation does not revoke it; lower their lifetime to 1200 s or less',
+          'targets[1]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 ' +
+          'minutes)"): a set of them that leaked stays valid that long, and the next rotation does not revoke ' +
+          'it; lower their lifetime to 1200 s or less',
       },
     ]);
     expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings).toEqual(

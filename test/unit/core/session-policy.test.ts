@@ -10,7 +10,10 @@ import {
   sessionPolicySizeProblem,
 } from '../../../core/session-policy.js';
 
-/** kms:Decrypt through S3, for objects of the bucket (and folder) only: the bucket's ARN with an S3 Bucket Key, else the object's. */
+/**
+ * kms:Decrypt through S3, for objects of the bucket (and folder) only: the bucket's ARN with an S3 Bucket Key, else the
+ * object's.
+ */
 const decrypt = (partition: string, bucketArn: string, objectsArn: string) => ({
   Sid: 'DecryptViaS3',
   Effect: 'Allow',

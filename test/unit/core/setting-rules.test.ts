@@ -43,7 +43,8 @@ describe('SETTING_RULES', () => {
     [
       'a key in another region',
       { encryptionKeyArn: KEY, region: 'us-east-1' },
-      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555" is a key in eu-west-1',
+      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555" is a key in ' +
+        'eu-west-1',
     ],
     [
       'a role for a boundary',
@@ -69,7 +70,8 @@ describe('SETTING_RULES', () => {
     [
       'a secret name for a secret the stack does not create',
       { adobeSecretName: 'aep/adobe', adobeCredentialsSecretGiven: true },
-      'adobeSecretName: names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
+      'adobeSecretName: names the Adobe secret the stack creates, but adobeCredentialsSecret is given, ' +
+        'so the stack creates none; remove one of them',
     ],
     [
       'a table name of two characters',

@@ -73,7 +73,8 @@ describe('TARGET_RULES', () => {
       'no role and no keys',
       {},
       undefined,
-      'needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none',
+      'needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret ' +
+        '(GetSessionToken); it has none',
     ],
     [
       'a folder without a bucket',
@@ -213,7 +214,8 @@ describe('TARGET_RULES', () => {
       'GetSessionToken',
       { hasUserKeys: true },
       'method',
-      'GetSessionToken credentials cannot be narrowed, and requireNarrowedCredentials is true; use "method": "get-federation-token" with bucketName',
+      'GetSessionToken credentials cannot be narrowed, and requireNarrowedCredentials is true; use "method": ' +
+        '"get-federation-token" with bucketName',
     ],
     [
       'a role without a bucket',
@@ -275,7 +277,8 @@ describe('TARGET_RULES', () => {
       'ROTATION_TARGETS[0]: needs roleArn (an existing role) or userCredentialsSecretId (GetSessionToken); it has none',
     ]);
     expect(lines(chained, 'props', 'targets')).toEqual([
-      "targets[0].duration: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys",
+      "targets[0].duration: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's " +
+        'own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys',
     ]);
     expect(lines(chained, 'function', 'ROTATION_TARGETS')[0]).toContain(
       'ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600',

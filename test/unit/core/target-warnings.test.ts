@@ -35,7 +35,8 @@ describe('TARGET_WARNINGS', () => {
       { hasUserKeys: true },
       'unnarrowed-credentials',
       'targets[0]',
-      `connection ${ID}: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows`,
+      `connection ${ID}: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM ` +
+        'user allows',
     ],
     [
       'a role without a bucket',
@@ -49,7 +50,8 @@ describe('TARGET_WARNINGS', () => {
       { roleArn: ROLE, bucketName: 'acme' },
       'bucket-owner',
       'targets[0].bucketAccount',
-      `connection ${ID}: nothing pins the account that owns "acme", so if the bucket is deleted and its name taken in another account, these credentials read that account's bucket`,
+      `connection ${ID}: nothing pins the account that owns "acme", so if the bucket is deleted and its name taken ` +
+        "in another account, these credentials read that account's bucket",
     ],
     [
       "a created role's bucket whose owner is not pinned",

@@ -77,7 +77,8 @@ describe('loadConfig', () => {
 
   it('refuses a ROTATOR_NAME a query could not hold, naming the value', () => {
     expect(problemsOf(() => loadConfig({ env: env({ ROTATOR_NAME: "it's mine" }) }))).toEqual([
-      `ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); got "it's mine"`,
+      'ROTATOR_NAME: must be 1 to 255 letters, digits and _.:/- (the rotator dimension of every metric); ' +
+        'got "it\'s mine"',
     ]);
   });
 
@@ -201,7 +202,8 @@ describe('loadConfig', () => {
     expect(problems).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters long, above the 2048 STS accepts`,
+          `^ROTATION_TARGETS\\[0\\]\\.folderPath: "f{${fits + 1}}" makes the session policy 20\\d\\d characters ` +
+            'long, above the 2048 STS accepts',
         ),
       ),
     ]);
@@ -292,7 +294,8 @@ describe('loadConfig', () => {
     [
       'role chaining above one hour',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, durationSeconds: 7200 }]),
-      "ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecretId",
+      'ROTATION_TARGETS[0].durationSeconds: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from ' +
+        "the function's own role); lower it or give the target userCredentialsSecretId",
     ],
     [
       'a duration under 900',
@@ -325,7 +328,8 @@ describe('loadConfig', () => {
     [
       'an unknown method',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', roleArn: ROLE, method: 'assumerole' }]),
-      'ROTATION_TARGETS[0].method: "assumerole" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"',
+      'ROTATION_TARGETS[0].method: "assumerole" is not a method; use one of "assume-role", "get-session-token", ' +
+        '"get-federation-token"',
     ],
     [
       'a bucket name S3 refuses',
@@ -360,7 +364,8 @@ describe('loadConfig', () => {
     [
       'a bucket on GetSessionToken',
       env({}, [{ connectionId: ID_A, sandboxName: 'prod', userCredentialsSecretId: 'u', bucketName: 'acme' }]),
-      'ROTATION_TARGETS[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be narrowed to a bucket; add "method": "get-federation-token"',
+      'ROTATION_TARGETS[0].bucketName: GetSessionToken takes no session policy, so its credentials cannot be ' +
+        'narrowed to a bucket; add "method": "get-federation-token"',
     ],
     [
       'GetFederationToken without a bucket',
@@ -386,7 +391,8 @@ describe('loadConfig', () => {
           bucketName: 'acme',
         },
       ]),
-      'ROTATION_TARGETS[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
+      'ROTATION_TARGETS[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no ' +
+        'role; remove roleArn',
     ],
     [
       'GetFederationToken with an external id',

@@ -104,8 +104,9 @@ describe('resolveScope', () => {
     const problem = scopeMismatch(target(narrowing), declared);
 
     expect(problem).toBe(
-      `connection ${ID} reads s3://acme-landing/crm/daily/ (its bucketName and folderPath), but the target narrows its credentials to ${described}, ` +
-        "which does not contain it; nothing was minted or patched: change the target's bucketName/folderPath to contain it, or remove them (the connection's own are then used)",
+      `connection ${ID} reads s3://acme-landing/crm/daily/ (its bucketName and folderPath), but the target narrows ` +
+        `its credentials to ${described}, which does not contain it; nothing was minted or patched: ` +
+        "change the target's bucketName/folderPath to contain it, or remove them (the connection's own are then used)",
     );
   });
 

@@ -62,12 +62,14 @@ describe('guardrail keys', () => {
     [
       'the encryption key is given by its alias ARN',
       { encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator' },
-      'encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; give the ARN of the key it points to',
+      'encryptionKeyArn: "arn:aws:kms:eu-west-1:123456789012:alias/aep-rotator" is a KMS alias ARN; ' +
+        'give the ARN of the key it points to',
     ],
     [
       'the encryption key is an IAM ARN',
       { encryptionKeyArn: 'arn:aws:iam::123456789012:role/aep-rotator' },
-      'encryptionKeyArn: "arn:aws:iam::123456789012:role/aep-rotator" is not a KMS key ARN: arn:aws:kms:<region>:<account>:key/<key id>',
+      'encryptionKeyArn: "arn:aws:iam::123456789012:role/aep-rotator" is not a KMS key ARN: ' +
+        'arn:aws:kms:<region>:<account>:key/<key id>',
     ],
     [
       'the encryption key is a bare key id',
@@ -78,12 +80,14 @@ describe('guardrail keys', () => {
     [
       'the encryption key is in another region than the stack',
       { region: 'eu-central-1', encryptionKeyArn: KEY },
-      `encryptionKeyArn: "${KEY}" is a key in eu-west-1, but the stack deploys to eu-central-1: CloudWatch Logs, SNS and SQS encrypt only with keys of their own region`,
+      `encryptionKeyArn: "${KEY}" is a key in eu-west-1, but the stack deploys to eu-central-1: CloudWatch Logs, ` +
+        'SNS and SQS encrypt only with keys of their own region',
     ],
     [
       'the permissions boundary is a role ARN',
       { permissionsBoundaryArn: 'arn:aws:iam::123456789012:role/boundary' },
-      'permissionsBoundaryArn: "arn:aws:iam::123456789012:role/boundary" is not a managed policy ARN: arn:aws:iam::<account>:policy/<name>',
+      'permissionsBoundaryArn: "arn:aws:iam::123456789012:role/boundary" is not a managed policy ARN: ' +
+        'arn:aws:iam::<account>:policy/<name>',
     ],
     [
       'the permissions boundary is a policy name',
@@ -187,7 +191,8 @@ describe('guardrail keys', () => {
     [
       'a secret reader is every role',
       { secretReaders: ['arn:aws:iam::123456789012:role/*'] },
-      'secretReaders[0]: "arn:aws:iam::123456789012:role/*" would let every role in the account read the Adobe credentials',
+      'secretReaders[0]: "arn:aws:iam::123456789012:role/*" would let every role in the account read the Adobe ' +
+        'credentials',
     ],
     [
       'secret readers is one ARN, not a list',
@@ -197,7 +202,8 @@ describe('guardrail keys', () => {
     [
       'secret readers are given for an imported Adobe secret',
       { adobeCredentialsSecret: 'aep/adobe', secretReaders: ['arn:aws:iam::123456789012:role/ops'] },
-      'secretReaders: the stack restricts who reads the Adobe secret only when it creates that secret; with adobeCredentialsSecret given, add the statement in docs/DEPLOY.md',
+      'secretReaders: the stack restricts who reads the Adobe secret only when it creates that secret; ' +
+        'with adobeCredentialsSecret given, add the statement in docs/DEPLOY.md',
     ],
   ])('fails when %s', (_name, extra, expected) => {
     expect(problemsOf(sample(extra))).toEqual([expect.stringContaining(expected)]);
@@ -206,7 +212,8 @@ describe('guardrail keys', () => {
   it('shows the refused tag key or value, not "got an object" for the whole tag set', () => {
     expect(problemsOf(sample({ tags: { 'aws:owner': 'x', owner: 'ops, data' } }))).toEqual([
       'tags: key "aws:owner" starts with "aws:", which AWS keeps for its own tags; choose another key',
-      'tags: the value of "owner", "ops, data", has ",", which AWS does not allow in tags (letters, digits, spaces and _ . : / = + - @)',
+      'tags: the value of "owner", "ops, data", has ",", which AWS does not allow in tags (letters, digits, ' +
+        'spaces and _ . : / = + - @)',
     ]);
   });
 
@@ -215,7 +222,8 @@ describe('guardrail keys', () => {
     raw.targets[1]!.bucketName = 'Acme_Web_Events';
 
     expect(problemsOf(raw)).toEqual([
-      'targets[1].bucketName: "Acme_Web_Events" is not a valid bucket name; S3 requires 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit',
+      'targets[1].bucketName: "Acme_Web_Events" is not a valid bucket name; S3 requires 3 to 63 lower-case ' +
+        'letters, digits, dots and hyphens, starting and ending with a letter or digit',
     ]);
   });
 });

@@ -10,17 +10,22 @@ describe('parseRotatorConfig refusals', () => {
     [
       'a chained AssumeRole lasts more than an hour',
       sample((raw) => (raw.targets[1]!.durationSeconds = 7200)),
-      "targets[1].durationSeconds: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with IAM-user keys",
+      'targets[1].durationSeconds: 7200 is above 3600, the cap AWS sets on role chaining (AssumeRole from the ' +
+        "function's own role); lower it or give the target userCredentialsSecret so AssumeRole is signed with " +
+        'IAM-user keys',
     ],
     [
       'a created role is asked for more than an hour',
       sample((raw) => (raw.targets[0]!.durationSeconds = 3601)),
-      "targets[0].durationSeconds: 3601 is above 3600, the cap AWS sets on role chaining (AssumeRole from the function's own role); lower it (a role this stack creates trusts only the function's role, so its sessions are always chained)",
+      'targets[0].durationSeconds: 3601 is above 3600, the cap AWS sets on role chaining (AssumeRole from the ' +
+        "function's own role); lower it (a role this stack creates trusts only the function's role, " +
+        'so its sessions are always chained)',
     ],
     [
       'AssumeRole with IAM-user keys lasts more than 12 hours',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', userCredentialsSecret: 'u', durationSeconds: 43_201 }),
-      "targets[0].durationSeconds: 43201 is above 43200, the most AssumeRole signed with IAM-user keys allows (12 h, and no more than the role's MaxSessionDuration); lower it",
+      'targets[0].durationSeconds: 43201 is above 43200, the most AssumeRole signed with IAM-user keys allows ' +
+        "(12 h, and no more than the role's MaxSessionDuration); lower it",
     ],
     [
       'AssumeRole lasts less than 15 minutes',
@@ -30,22 +35,27 @@ describe('parseRotatorConfig refusals', () => {
     [
       'GetSessionToken lasts more than 36 hours',
       single({ userCredentialsSecret: 'u', durationSeconds: 129_601 }),
-      'targets[0].durationSeconds: 129601 is outside 900 to 129600, the range GetSessionToken accepts; choose a value in it',
+      'targets[0].durationSeconds: 129601 is outside 900 to 129600, the range GetSessionToken accepts; ' +
+        'choose a value in it',
     ],
     [
       'GetSessionToken lasts less than 15 minutes',
       single({ userCredentialsSecret: 'u', durationSeconds: 600 }),
-      'targets[0].durationSeconds: 600 is outside 900 to 129600, the range GetSessionToken accepts; choose a value in it',
+      'targets[0].durationSeconds: 600 is outside 900 to 129600, the range GetSessionToken accepts; ' +
+        'choose a value in it',
     ],
     [
       'the schedule leaves no room for a failed run before credentials expire',
       sample((raw) => (raw.schedule = 'rate(45 minutes)')),
-      'schedule: "rate(45 minutes)" leaves up to 2700 s between runs, more than half the shortest credential lifetime (3600 s, targets[0].durationSeconds), so a failed run and its retries would not fit before the credentials expire; run at least every 1800 s (e.g. "rate(30 minutes)") or raise the duration',
+      'schedule: "rate(45 minutes)" leaves up to 2700 s between runs, more than half the shortest credential ' +
+        'lifetime (3600 s, targets[0].durationSeconds), so a failed run and its retries would not fit before the ' +
+        'credentials expire; run at least every 1800 s (e.g. "rate(30 minutes)") or raise the duration',
     ],
     [
       'a cron schedule leaves too long a gap overnight',
       single({ userCredentialsSecret: 'u', durationSeconds: 7200 }, { schedule: 'cron(0/15 8-17 * * ? *)' }),
-      'schedule: "cron(0/15 8-17 * * ? *)" leaves up to 51300 s between runs, more than half the shortest credential lifetime (7200 s',
+      'schedule: "cron(0/15 8-17 * * ? *)" leaves up to 51300 s between runs, more than half the shortest ' +
+        'credential lifetime (7200 s',
     ],
     [
       'the schedule does not run every day',
@@ -60,12 +70,14 @@ describe('parseRotatorConfig refusals', () => {
     [
       'a bucket name is shaped like an IP address',
       sample((raw) => ((raw.targets[0]!.createRole as Record<string, unknown>).bucketName = '192.168.10.1')),
-      'targets[0].createRole.bucketName: "192.168.10.1" is shaped like an IP address, which Adobe does not accept as a bucket name',
+      'targets[0].createRole.bucketName: "192.168.10.1" is shaped like an IP address, which Adobe does not accept ' +
+        'as a bucket name',
     ],
     [
       'a bucket name has upper-case letters or dots',
       sample((raw) => ((raw.targets[0]!.createRole as Record<string, unknown>).bucketName = 'Acme.Landing')),
-      'targets[0].createRole.bucketName: "Acme.Landing" is not a valid bucket name; Adobe requires 3 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit',
+      'targets[0].createRole.bucketName: "Acme.Landing" is not a valid bucket name; ' +
+        'Adobe requires 3 to 63 lower-case letters, digits and hyphens, starting and ending with a letter or digit',
     ],
     [
       'a bucket name is too short',
@@ -92,12 +104,14 @@ describe('parseRotatorConfig refusals', () => {
           userCredentialsSecret: 'u',
         })),
       },
-      "targets: 20 targets at concurrency 1 need an estimated 930 s (30 s + 45 s per batch of 1), more than Lambda's 900 s limit; raise concurrency (up to 64) or split the targets across stacks",
+      'targets: 20 targets at concurrency 1 need an estimated 930 s (30 s + 45 s per batch of 1), ' +
+        "more than Lambda's 900 s limit; raise concurrency (up to 64) or split the targets across stacks",
     ],
     [
       'two targets name the same connection',
       sample((raw) => (raw.targets[2]!.connectionId = String(raw.targets[0]!.connectionId).toUpperCase())),
-      'targets[2].connectionId: duplicates targets[0] (4CB0C374-D3BB-4557-B139-5712880ADC55); each connection needs exactly one target',
+      'targets[2].connectionId: duplicates targets[0] (4CB0C374-D3BB-4557-B139-5712880ADC55); ' +
+        'each connection needs exactly one target',
     ],
     [
       'a created role would be assumed with IAM-user keys',
@@ -112,7 +126,8 @@ describe('parseRotatorConfig refusals', () => {
     [
       'a target has no way to mint credentials',
       single({}),
-      'targets[0]: needs roleArn (an existing role), createRole (a role the stack creates) or userCredentialsSecret (GetSessionToken); it has none',
+      'targets[0]: needs roleArn (an existing role), createRole (a role the stack creates) ' +
+        'or userCredentialsSecret (GetSessionToken); it has none',
     ],
     [
       'an external id is given for GetSessionToken',
@@ -147,12 +162,14 @@ describe('parseRotatorConfig refusals', () => {
     [
       'a target has an unknown field',
       sample((raw) => (raw.targets[1]!.role = 'x')),
-      'targets[1]: unknown field(s) role; allowed: connectionId, sandboxName, roleArn, createRole, externalId, userCredentialsSecret, durationSeconds, method, bucketName, folderPath',
+      'targets[1]: unknown field(s) role; allowed: connectionId, sandboxName, roleArn, createRole, externalId, ' +
+        'userCredentialsSecret, durationSeconds, method, bucketName, folderPath',
     ],
     [
       'a method is unknown',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', method: 'federation' }),
-      'targets[0].method: "federation" is not a method; use one of "assume-role", "get-session-token", "get-federation-token"',
+      'targets[0].method: "federation" is not a method; use one of "assume-role", "get-session-token", ' +
+        '"get-federation-token"',
     ],
     [
       'a bucket name breaks S3’s rules',
@@ -192,7 +209,8 @@ describe('parseRotatorConfig refusals', () => {
         userCredentialsSecret: 'u',
         bucketName: 'acme',
       }),
-      'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; remove roleArn',
+      'targets[0].method: "get-federation-token" is signed with the IAM user\'s own keys and assumes no role; ' +
+        'remove roleArn',
     ],
     [
       'a get-federation-token target has a created role',
@@ -321,12 +339,16 @@ describe('parseRotatorConfig refusals', () => {
     [
       'the expiry alarm threshold would let a stuck connection expire before the alarm fires',
       sample((raw) => (raw.expiryAlarmThresholdSeconds = 1200)),
-      "expiryAlarmThresholdSeconds: 1200 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of the last datapoint, and CloudWatch's evaluation) plus 60 s of warning: a stuck connection's credentials could expire before the alarm fires; use a whole number of seconds from 1380 to 3525",
+      "expiryAlarmThresholdSeconds: 1200 is below 1380 s, the alarm's 20-minute window plus 120 s (the minute of " +
+        "the last datapoint, and CloudWatch's evaluation) plus 60 s of warning: a stuck connection's credentials " +
+        'could expire before the alarm fires; use a whole number of seconds from 1380 to 3525',
     ],
     [
       'the expiry alarm threshold is at or above the shortest lifetime',
       sample((raw) => (raw.expiryAlarmThresholdSeconds = 3600)),
-      'expiryAlarmThresholdSeconds: 3600 is above 3525 s, the least a healthy run reports (the shortest credential lifetime, 3600 s (targets[0].durationSeconds), minus the 75 s function timeout): the alarm would fire after healthy runs',
+      'expiryAlarmThresholdSeconds: 3600 is above 3525 s, the least a healthy run reports (the shortest credential ' +
+        'lifetime, 3600 s (targets[0].durationSeconds), minus the 75 s function timeout): ' +
+        'the alarm would fire after healthy runs',
     ],
     [
       'the expiry alarm threshold is not a whole number',
@@ -336,7 +358,9 @@ describe('parseRotatorConfig refusals', () => {
     [
       'the schedule leaves the expiry alarms no room before 15-minute credentials expire',
       single({ roleArn: 'arn:aws:iam::123456789012:role/r', durationSeconds: 900 }, { schedule: 'rate(7 minutes)' }),
-      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
+      'schedule: "rate(7 minutes)" runs up to 420 s apart plus a 75 s function timeout need a 12-minute window for ' +
+        'the expiry alarms to tell a healthy schedule from a stopped one, but a healthy run may report only 825 s ' +
+        'left (the shortest credential lifetime, 900 s (targets[0].durationSeconds), minus the timeout)',
     ],
     [
       'the function role name is not an IAM role name',

@@ -61,7 +61,8 @@ describe('the cdk.json door, for the fixed names', () => {
         adobeCredentialsSecret: 'aep/existing',
       }),
     ).toEqual([
-      'adobeSecretName: names the Adobe secret the stack creates, but adobeCredentialsSecret is given, so the stack creates none; remove one of them',
+      'adobeSecretName: names the Adobe secret the stack creates, but adobeCredentialsSecret is given, ' +
+        'so the stack creates none; remove one of them',
     ]);
   });
 

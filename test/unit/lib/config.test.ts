@@ -314,9 +314,11 @@ describe('configWarnings', () => {
     });
 
     expect(configWarnings(config)).toEqual([
-      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) so its credentials are narrowed to what Adobe reads`,
-      'targets[1]: connection 1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: GetSessionToken credentials cannot be narrowed, so Adobe receives everything this IAM user allows; ' +
-        'use "method": "get-federation-token" with bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
+      `targets[0]: connection ${ID}: Adobe receives everything this role allows; add bucketName (and folderPath) ` +
+        'so its credentials are narrowed to what Adobe reads',
+      'targets[1]: connection 1b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: GetSessionToken credentials cannot be ' +
+        'narrowed, so Adobe receives everything this IAM user allows; use "method": "get-federation-token" with ' +
+        'bucketName (and folderPath): the same keys, narrowed to what Adobe reads',
     ]);
   });
 
@@ -357,8 +359,9 @@ describe('configWarnings', () => {
     });
 
     expect(configWarnings(config)).toEqual([
-      `targets[0].bucketAccount: connection ${ID}: nothing pins the account that owns "acme", so if the bucket is deleted and its name taken in another account, ` +
-        "these credentials read that account's bucket; add the 12-digit id of the account that owns it (the credentials then require it: s3:ResourceAccount)",
+      `targets[0].bucketAccount: connection ${ID}: nothing pins the account that owns "acme", so if the bucket is ` +
+        "deleted and its name taken in another account, these credentials read that account's bucket; " +
+        'add the 12-digit id of the account that owns it (the credentials then require it: s3:ResourceAccount)',
       expect.stringMatching(
         /^targets\[1\]\.createRole\.bucketAccount: connection 3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: nothing pins the account that owns "acme-aep"/,
       ),
@@ -380,8 +383,9 @@ describe('configWarnings', () => {
     });
 
     expect(configWarnings(config)).toEqual([
-      'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): a set of them that leaked stays valid that long, ' +
-        'and the next rotation does not revoke it; lower their lifetime to 1200 s or less',
+      'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): ' +
+        'a set of them that leaked stays valid that long, and the next rotation does not revoke it; ' +
+        'lower their lifetime to 1200 s or less',
     ]);
   });
 });

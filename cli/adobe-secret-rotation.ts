@@ -282,6 +282,8 @@ export interface HeldClientSecrets {
   readonly count: number;
   /** Whether the secret's own `clientSecret` is known among them. */
   readonly currentUuid?: string;
+  /** `stale`: Adobe's last-used times contradict the secret's `clientSecretUuid` (the rotation refuses to delete). */
+  readonly record?: string;
 }
 
 /**
@@ -295,9 +297,12 @@ export function describeAdobeSecretLine(
   now: number,
   held?: HeldClientSecrets,
 ): { readonly text: string; readonly attention: boolean } {
+  // One secret: the next rotation records its uuid, nothing to do.
+  const stale = held !== undefined && held.count > 1 && held.record === 'stale';
   const heldText = held
     ? `; Adobe holds ${held.count} ` +
-      `secret${held.count === 1 ? '' : 's'}${held.count > 1 ? ' (the old one was not deleted)' : ''}`
+      `secret${held.count === 1 ? '' : 's'}${held.count > 1 && !stale ? ' (the old one was not deleted)' : ''}` +
+      (stale ? " (the secret's clientSecretUuid is not the one in use: docs/RUNBOOK.md)" : '')
     : '';
   if (!status.rotationEnabled) {
     return {
@@ -319,6 +324,6 @@ export function describeAdobeSecretLine(
     : '';
   return {
     text: `Adobe client secret: ${last}${next}${every}${overdue ? ' OVERDUE' : ''}${pending}${heldText}`,
-    attention: overdue || Boolean(status.pendingVersionId) || (held !== undefined && held.count !== 1),
+    attention: overdue || Boolean(status.pendingVersionId) || (held !== undefined && held.count !== 1) || stale,
   };
 }

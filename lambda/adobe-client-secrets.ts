@@ -97,11 +97,60 @@ export function consoleAuthFor(
   return { clientId: credentials.clientId, token: () => tokens.getToken() };
 }
 
+/**
+ * How far behind this function's clock Adobe's may run (or Adobe may round `last_used_at` down) when a secret's last
+ * use is compared with the moment this function asked IMS for its token. Kept small: the wider it is, the older a
+ * use passes for this step's own (which errs toward deleting).
+ */
+export const LAST_USED_CLOCK_SKEW_MS = 1000;
+
+/**
+ * What Adobe's `last_used_at` says of the secret's recorded `clientSecretUuid`, judged just after IMS issued a token
+ * with the secret's `clientSecret`:
+ *
+ * - `confirmed`: it is the secret in use: the only one Adobe lists, or the one whose last use is as recent as that
+ *   token while the other has not been used since (never, or before both that token and the recorded one's last use);
+ * - `stale`: it is not: Adobe does not list it, or another secret's last use is as recent as that token and later than
+ *   the recorded one's (the secret's value was most likely put by hand without its uuid);
+ * - `unproven`: neither (Adobe's times lag, or both secrets are in use): nothing may be deleted on its word.
+ */
+export type ClientSecretRecord = 'confirmed' | 'stale' | 'unproven';
+
+/**
+ * Judge the recorded uuid against Adobe's list (pure).
+ * @param tokenRequestedAt epoch ms, taken just before IMS was asked for a token with the secret's `clientSecret`.
+ * @returns undefined when the secret records no uuid.
+ */
+export function judgeClientSecretRecord(
+  listed: readonly AdobeClientSecret[],
+  recordedUuid: string | undefined,
+  tokenRequestedAt: number,
+): ClientSecretRecord | undefined {
+  if (recordedUuid === undefined) return undefined;
+  const recorded = listed.find((secret) => secret.uuid === recordedUuid);
+  if (!recorded) return 'stale';
+  const others = listed.filter((secret) => secret !== recorded);
+  if (others.length === 0) return 'confirmed';
+  const asRecentAsToken = (at: number | undefined): at is number =>
+    at !== undefined && at >= tokenRequestedAt - LAST_USED_CLOCK_SKEW_MS;
+  const recordedLast = recorded.lastUsedAt;
+  if (
+    others.some(
+      (other) => asRecentAsToken(other.lastUsedAt) && (recordedLast === undefined || other.lastUsedAt! > recordedLast),
+    )
+  )
+    return 'stale';
+  // Unused since the token was asked for (no allowance: a use that close to it counts as this step's).
+  const unusedSince = (other: AdobeClientSecret) =>
+    other.lastUsedAt === undefined || (other.lastUsedAt < recordedLast! && other.lastUsedAt < tokenRequestedAt);
+  return asRecentAsToken(recordedLast) && others.every(unusedSince) ? 'confirmed' : 'unproven';
+}
+
 /** One client secret Adobe holds, and whether it is the one the secret holds. */
 export interface AdobeClientSecretEntry extends AdobeClientSecret {
   /**
    * `current`: the Adobe credentials secret holds it; `other`: it does not; `unknown`: the secret does not say its uuid
-   * and Adobe holds two.
+   * (or its uuid is `stale`) and Adobe holds two.
    */
   readonly holder: 'current' | 'other' | 'unknown';
 }
@@ -113,16 +162,28 @@ export interface AdobeClientSecretsReport {
   /** 1 or 2 (Adobe's limit); 2 outside a rotation means the last rotation could not delete the old one. */
   readonly count: number;
   readonly secrets: readonly AdobeClientSecretEntry[];
-  /** The uuid of the secret's `clientSecret`: recorded, or the only one Adobe holds; undefined when neither. */
+  /**
+   * The uuid of the secret's `clientSecret`: recorded (unless Adobe's times contradict it), or the only one Adobe
+   * holds; undefined when neither.
+   */
   readonly currentUuid?: string;
+  /** The secret's `clientSecretUuid`, as recorded (whatever Adobe says of it). */
+  readonly recordedUuid?: string;
+  /** What Adobe's last-used times say of `recordedUuid` ({@link ClientSecretRecord}); absent when none is recorded. */
+  readonly record?: ClientSecretRecord;
+  /** Epoch ms: when IMS was asked for this report's token, with the secret's `clientSecret` (vs `lastUsedAt`). */
+  readonly tokenRequestedAt: number;
 }
 
 /**
  * Count the credential's client secrets and mark the one `credentials` holds: the uuid it records,
- * or the only one Adobe lists (IMS issued the call's token with it, so it is that one).
+ * or the only one Adobe lists (IMS issued the call's token with it, so it is that one). A record
+ * Adobe's last-used times contradict (`record: 'stale'`) marks none `current`.
  *
  * @param credentials the Adobe credentials secret's content (the rotator's parsed credentials carry the rotation's
  * fields).
+ * @param options.auth calls made as `credentials`, whose token is not requested yet (its request is the moment
+ * Adobe's last-used times are judged against; a token already held makes the record `unproven` at best).
  * @throws AdobeSecretRotationError when the secret lacks its console ids; AdobeConsoleError when Adobe refuses (403:
  * the credential lacks the I/O Management API).
  * @example
@@ -141,14 +202,14 @@ export async function describeAdobeClientSecrets(
 ): Promise<AdobeClientSecretsReport> {
   const ids = consoleIdsOf(credentials, options.what ?? 'The Adobe credentials secret');
   const auth = options.auth ?? consoleAuthFor(credentials, options);
+  // The token first, timed: IMS records it as a use of the secret's clientSecret, the evidence the list is judged by.
+  const tokenRequestedAt = Date.now();
+  await auth.token();
   const listed = await options.console.listSecrets(auth, ids);
-  const recorded = clientSecretUuidOf(credentials);
+  const recordedUuid = clientSecretUuidOf(credentials);
+  const record = judgeClientSecretRecord(listed, recordedUuid, tokenRequestedAt);
   const currentUuid =
-    recorded && listed.some((secret) => secret.uuid === recorded)
-      ? recorded
-      : listed.length === 1
-        ? listed[0]!.uuid
-        : undefined;
+    recordedUuid && record !== 'stale' ? recordedUuid : listed.length === 1 ? listed[0]!.uuid : undefined;
   return {
     ...ids,
     count: listed.length,
@@ -157,5 +218,8 @@ export async function describeAdobeClientSecrets(
       holder: currentUuid === undefined ? 'unknown' : secret.uuid === currentUuid ? 'current' : 'other',
     })),
     ...(currentUuid ? { currentUuid } : {}),
+    ...(recordedUuid ? { recordedUuid } : {}),
+    ...(record ? { record } : {}),
+    tokenRequestedAt,
   };
 }

@@ -24,6 +24,7 @@ import {
   consoleAuthFor,
   consoleIdsOf,
   describeAdobeClientSecrets,
+  type AdobeClientSecretsReport,
 } from './adobe-client-secrets.js';
 import { ImsError } from './errors.js';
 import type { HttpPolicy } from './http-policy.js';
@@ -99,8 +100,10 @@ async function checkToken(context: StepContext): Promise<{ description: SecretDe
  * Add a secret at Adobe and store it, with its uuid, as `AWSPENDING` under the token. If the
  * token's version already holds a value, nothing. When Adobe holds two secrets, the one
  * `AWSCURRENT` does not hold is deleted first (a leftover of a rotation whose delete failed, or of
- * an attempt of this one whose store failed); when `AWSCURRENT`'s is not known, it refuses,
- * naming both, and changes nothing.
+ * an attempt of this one whose store failed), but only when Adobe's last-used times prove it
+ * (`record: 'confirmed'`): the secret's `clientSecretUuid` may be stale (a value put by hand with
+ * the old JSON copied), and deleting the secret `AWSCURRENT` really holds would lock the rotation
+ * out. Otherwise it refuses, naming both and their last use, and changes nothing.
  */
 export async function createSecret(context: StepContext): Promise<StepOutcome> {
   const { done } = await checkToken(context);
@@ -122,20 +125,21 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
         `though IMS accepts ${AWSCURRENT}'s: check consoleOrgId and credentialId in the secret; nothing was changed`,
     );
   }
-  if (held.count > 2 || !held.currentUuid) {
+  const recordedListed = held.secrets.some((secret) => secret.uuid === held.recordedUuid);
+  if (held.count > 2 || (held.count === 2 && !recordedListed)) {
     const uuids = held.secrets.map((secret) => secret.uuid).join(' and ');
-    const recorded = clientSecretUuidOf(current.credentials);
     throw new AdobeSecretRotationError(
       `Adobe holds ${held.count} client secrets for credential ${ids.credentialId} (${uuids}) and ${AWSCURRENT} ` +
-        (recorded
-          ? `records clientSecretUuid ${recorded}, which is neither`
+        (held.recordedUuid
+          ? `records clientSecretUuid ${held.recordedUuid}, which is neither`
           : 'does not record which one it holds (clientSecretUuid)') +
         ': delete the one the rotator does not use in Developer Console (its "last used" time stops moving), ' +
         'then rotate again; nothing was changed',
     );
   }
+  if (held.count === 2 && held.record !== 'confirmed') throw unprovenLeftover(held, ids.credentialId);
   let deletedUuid: string | undefined;
-  const leftover = held.secrets.find((secret) => secret.holder === 'other');
+  const leftover = held.count === 2 ? held.secrets.find((secret) => secret.uuid !== held.recordedUuid) : undefined;
   if (leftover) {
     await context.console.deleteSecret(auth, ids, leftover.uuid);
     deletedUuid = leftover.uuid;
@@ -156,6 +160,35 @@ export async function createSecret(context: StepContext): Promise<StepOutcome> {
     addedUuid: added.uuid,
     ...(deletedUuid ? { deletedUuid } : {}),
   };
+}
+
+const lastUse = (at: number | undefined) =>
+  at === undefined ? 'never used' : `last used ${new Date(at).toISOString()}`;
+
+/**
+ * Adobe holds two secrets and its last-used times do not prove the one `AWSCURRENT` does not record unused: the
+ * refusal, with both uuids, their last use, and the two ways out.
+ */
+function unprovenLeftover(held: AdobeClientSecretsReport, credentialId: string): AdobeSecretRotationError {
+  const recorded = held.secrets.find((secret) => secret.uuid === held.recordedUuid)!;
+  const other = held.secrets.find((secret) => secret !== recorded)!;
+  const asked = new Date(held.tokenRequestedAt).toISOString();
+  const evidence =
+    held.record === 'stale'
+      ? `Adobe shows ${other.uuid}, not ${recorded.uuid}, used when this step asked IMS for a token with ` +
+        `${AWSCURRENT}'s clientSecret (${asked}): ${AWSCURRENT} most likely holds ${other.uuid}'s value under a ` +
+        'stale clientSecretUuid (a value put by hand with the old JSON copied)'
+      : `Adobe's last-used times do not prove ${other.uuid} unused: this step asked IMS for a token with ` +
+        `${AWSCURRENT}'s clientSecret at ${asked}, and Adobe does not show that use on ${recorded.uuid} alone ` +
+        '(its times may lag, or both secrets are in use)';
+  return new AdobeSecretRotationError(
+    `Adobe holds 2 client secrets for credential ${credentialId}: ${recorded.uuid} (${AWSCURRENT}'s ` +
+      `clientSecretUuid, ${lastUse(recorded.lastUsedAt)}) and ${other.uuid} (${lastUse(other.lastUsedAt)}); ` +
+      `${evidence}. Deleting ${other.uuid} could delete the secret ${AWSCURRENT} holds, so nothing was changed: ` +
+      `if ${AWSCURRENT} holds ${other.uuid}'s value, set clientSecretUuid to ${other.uuid} in the secret's JSON ` +
+      '(put-secret-value); otherwise delete the unused one in Developer Console once its "last used" time stops ' +
+      'moving; then rotate again (docs/RUNBOOK.md, "Rotating the Adobe client secret")',
+  );
 }
 
 /**

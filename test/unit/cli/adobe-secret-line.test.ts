@@ -42,6 +42,20 @@ describe("status's line about the Adobe client secret", () => {
     ],
     ['two secrets at Adobe', ROTATING, { count: 2 }, 'Adobe holds 2 secrets (the old one was not deleted)', true],
     [
+      'a stale clientSecretUuid',
+      ROTATING,
+      { count: 2, record: 'stale' },
+      "Adobe holds 2 secrets (the secret's clientSecretUuid is not the one in use: docs/RUNBOOK.md)",
+      true,
+    ],
+    [
+      'a stale clientSecretUuid with one secret (the next rotation records it)',
+      ROTATING,
+      { count: 1, record: 'stale' },
+      '(every 30 days); Adobe holds 1 secret',
+      false,
+    ],
+    [
       'a secret never rotated yet',
       { ...ROTATING, lastRotatedDate: undefined },
       undefined,
@@ -53,5 +67,11 @@ describe("status's line about the Adobe client secret", () => {
 
     expect(line.text).toContain(text);
     expect(line.attention).toBe(attention);
+  });
+
+  it('says nothing of a stale clientSecretUuid while Adobe holds one secret', () => {
+    const line = describeAdobeSecretLine(ROTATING, NOW, { count: 1, record: 'stale' });
+
+    expect(line.text.endsWith('; Adobe holds 1 secret')).toBe(true);
   });
 });

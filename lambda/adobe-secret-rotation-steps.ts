@@ -260,7 +260,9 @@ export async function finishSecret(context: StepContext): Promise<StepOutcome> {
   const auth: ConsoleAuth = consoleAuthFor(current.credentials, context);
   try {
     const held = await context.console.listSecrets(auth, ids);
-    // Only ever delete what is provably not AWSCURRENT's: Adobe must list the new secret.
+    // Only ever delete what is provably not AWSCURRENT's: Adobe must list the new secret. Its uuid needs no last-used
+    // proof (unlike createSecret's record): createSecret stored it with this version's value, from one Adobe answer,
+    // and a version's value never changes, so AWSCURRENT (this version) holds exactly that secret.
     if (!newUuid || !held.some((secret) => secret.uuid === newUuid)) {
       throw new AdobeSecretRotationError(
         `Adobe does not list the new secret's uuid ${newUuid ?? '(none recorded)'}, so no secret was deleted`,

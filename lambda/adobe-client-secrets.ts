@@ -188,7 +188,8 @@ export interface AdobeClientSecretsReport {
  * the credential lacks the I/O Management API).
  * @example
  * // In the rotator's `inspect`, with the invocation's credentials:
- * const adobeClientSecrets = await describeAdobeClientSecrets(await session.secrets.adobeCredentials(), { console, imsUrl, policy });
+ * const credentials = await session.secrets.adobeCredentials();
+ * const adobeClientSecrets = await describeAdobeClientSecrets(credentials, { console, imsUrl, policy });
  */
 export async function describeAdobeClientSecrets(
   credentials: AdobeCredentials,

@@ -65,7 +65,8 @@ async function readVersion(
 ): Promise<VersionContent | undefined> {
   const text = await context.versions.value(stage, versionId);
   if (text === undefined) return undefined;
-  const what = `Adobe credentials secret "${context.versions.secretId}" ${stage}${versionId ? ` (version ${versionId})` : ''}`;
+  const version = versionId ? ` (version ${versionId})` : '';
+  const what = `Adobe credentials secret "${context.versions.secretId}" ${stage}${version}`;
   const { parsed, raw } = parseSecretJson(text, adobeCredentialsSchema, what);
   return { credentials: parsed, raw, what };
 }
@@ -270,8 +271,13 @@ export async function finishSecret(context: StepContext): Promise<StepOutcome> {
     }
     const old = held.filter((secret) => secret.uuid !== newUuid);
     for (const secret of old) await context.console.deleteSecret(auth, ids, secret.uuid);
+    const deleted = old.map((secret) => secret.uuid);
     return {
-      detail: `${promoted}${old.length > 0 ? `deleted the old client secret ${old.map((secret) => secret.uuid).join(', ')} at Adobe` : 'Adobe holds only the new secret'}`,
+      detail: `${promoted}${
+        deleted.length > 0
+          ? `deleted the old client secret ${deleted.join(', ')} at Adobe`
+          : 'Adobe holds only the new secret'
+      }`,
       addedUuid: newUuid,
       ...(old.length > 0 ? { deletedUuid: old.map((secret) => secret.uuid).join(',') } : {}),
     };

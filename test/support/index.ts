@@ -10,6 +10,9 @@
  * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
+ * - recorded-requests.ts, flow-service-faults.ts, ledger-harness.ts, adobe-probes.ts, fault-cases.ts,
+ *   deployed-rotator.ts: what the emulators recorded, Flow Service's refusals to inject, the harness
+ *   with the ledger, Adobe's emulators asked directly, the fault matrix's cases, `rotate`'s CLI world.
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -20,6 +23,12 @@ export * from './rotation-harness.js';
 export * from './contract.js';
 export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
+export * from './recorded-requests.js';
+export * from './flow-service-faults.js';
+export * from './ledger-harness.js';
+export * from './adobe-probes.js';
+export * from './fault-cases.js';
+export * from './deployed-rotator.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

@@ -5,31 +5,11 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
-import { WORLD_LEDGER_TABLE, type WorldOptions } from '../../../emulators/world.js';
-import { RotationLedger } from '../../../lambda/ledger.js';
-import { captureOutput, startHarness, type Harness, SCHEDULED_EVENT } from '../../support/index.js';
+import { captureOutput, SCHEDULED_EVENT, useLedgerHarness } from '../../support/index.js';
 
-let harness: Harness | undefined;
-let client: DynamoDBClient | undefined;
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: WorldOptions) {
-  harness = await startHarness(options);
-  client = new DynamoDBClient({
-    endpoint: harness.world.emulators.dynamodb.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
-  });
-  return { ...harness, ledger: new RotationLedger(client, WORLD_LEDGER_TABLE) };
-}
+const start = useLedgerHarness();
 
 const metricValues = (lines: Array<Record<string, unknown>>, name: string) =>
   lines.filter((line) => '_aws' in line && name in line).flatMap((line) => [line[name]].flat().map(Number));

@@ -4,38 +4,25 @@
  * reports it `paused` with what it holds, and its expiry goes out under the `paused` dimension that
  * the per-connection alarms' queries leave out; a request that names the connection still rotates it.
  */
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONNECTION_ALARMS, connectionAlarmQuery } from '../../../core/alarm-rules.js';
 import { PAUSES_KEY, type Pause } from '../../../core/pauses.js';
 import { parseQuery } from '../../../emulators/cloudwatch-alarms.js';
 import { WORLD_LEDGER_TABLE, type WorldOptions } from '../../../emulators/world.js';
-import { RotationLedger } from '../../../lambda/ledger.js';
-import { captureOutput, SCHEDULED_EVENT, startHarness, type Harness } from '../../support/index.js';
+import { captureOutput, SCHEDULED_EVENT, useLedgerHarness, type Harness } from '../../support/index.js';
 
-let harness: Harness | undefined;
-let client: DynamoDBClient | undefined;
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await harness?.close();
-  harness = undefined;
-});
+const startLedgerHarness = useLedgerHarness();
 
+/** A harness whose `pause` writes the ledger's pauses item, as `aep-s3-rotator pause` does. */
 async function start(options: WorldOptions) {
-  harness = await startHarness(options);
-  client = new DynamoDBClient({
-    endpoint: harness.world.emulators.dynamodb.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
-  });
-  const ledger = new RotationLedger(client, WORLD_LEDGER_TABLE);
+  const harness = await startLedgerHarness(options);
   const pause = (pauses: Pause[]) =>
-    client!.send(
+    harness.dynamodb.send(
       new PutItemCommand({ TableName: WORLD_LEDGER_TABLE, Item: marshall({ connectionId: PAUSES_KEY, pauses }) }),
     );
-  return { ...harness, ledger, pause };
+  return { ...harness, pause };
 }
 
 const HOUR = 3600_000;
@@ -47,8 +34,8 @@ const pauseOf = (connectionIds: string[] | undefined, until: number): Pause => (
   pausedAt: new Date(Date.now() - 60_000).toISOString(),
   until: new Date(until).toISOString(),
 });
-const patched = (harness: Harness, id: string) =>
-  harness.world.emulators.flowService.requests.some((r) => r.method === 'PATCH' && r.path === `/connections/${id}`);
+const patched = (world: Harness['world'], id: string) =>
+  world.emulators.flowService.requests.some((r) => r.method === 'PATCH' && r.path === `/connections/${id}`);
 
 /** The EMF documents of `metric`, with their dimension sets and the value. */
 function documentsOf(lines: Array<Record<string, unknown>>, metric: string) {
@@ -91,11 +78,11 @@ describe('a pause, as the function honours it', () => {
       pauseReason: 'bucket migration, CHG-1234',
       heldCredentialsExpireAt: held,
     });
-    expect(patched(harness!, paused)).toBe(false);
+    expect(patched(world, paused)).toBe(false);
     expect(world.emulators.flowService.requests.some((request) => request.path === `/connections/${paused}`)).toBe(
       false,
     );
-    expect(patched(harness!, other)).toBe(true);
+    expect(patched(world, other)).toBe(true);
     // Its ledger item is left as it was: the pause is in the ledger already.
     expect((await ledger.get(paused))!.history).toHaveLength(1);
 

@@ -5,32 +5,12 @@
  * EventBridge Scheduler `executionId`) PATCHes none of the connections that tick already rotated.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../../emulators/types.js';
-import { WORLD_LEDGER_TABLE, type WorldOptions } from '../../../emulators/world.js';
-import { RotationLedger } from '../../../lambda/ledger.js';
-import { captureOutput, settle, startHarness, type Harness } from '../../support/index.js';
+import { captureOutput, settle, useLedgerHarness } from '../../support/index.js';
 
-let harness: Harness | undefined;
-let client: DynamoDBClient | undefined;
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: WorldOptions) {
-  harness = await startHarness(options);
-  client = new DynamoDBClient({
-    endpoint: harness.world.emulators.dynamodb.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
-  });
-  return { ...harness, ledger: new RotationLedger(client, WORLD_LEDGER_TABLE) };
-}
+const start = useLedgerHarness();
 
 /** The event the stack's schedule sends (lib/s3-credential-rotator.ts), for one tick. */
 const tick = (executionId = randomUUID()) => ({

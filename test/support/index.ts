@@ -11,8 +11,9 @@
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
  * - recorded-requests.ts, flow-service-faults.ts, ledger-harness.ts, adobe-probes.ts, fault-cases.ts,
- *   deployed-rotator.ts: what the emulators recorded, Flow Service's refusals to inject, the harness
- *   with the ledger, Adobe's emulators asked directly, the fault matrix's cases, `rotate`'s CLI world.
+ *   deployed-rotator.ts, cli-text.ts: what the emulators recorded, Flow Service's refusals to inject,
+ *   the harness with the ledger, Adobe's emulators asked directly, the fault matrix's cases, `rotate`'s
+ *   CLI world, and the CLI's wrapped text read as one line.
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -29,6 +30,7 @@ export * from './ledger-harness.js';
 export * from './adobe-probes.js';
 export * from './fault-cases.js';
 export * from './deployed-rotator.js';
+export * from './cli-text.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

@@ -7,9 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { injectFault } from '../../../emulators/sandbox-faults.js';
-import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.js';
+import { findSecrets, flat, startCliWorld, type CliWorld } from '../../support/index.js';
 
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 async function world(): Promise<CliWorld> {
   const t = await startCliWorld({

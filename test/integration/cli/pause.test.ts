@@ -10,9 +10,8 @@ import { writePauses } from '../../../cli/pause-store.js';
 import { ALARM_IDS, ALARM_NAMES, SCHEDULE_GROUP_NAME, SCHEDULE_NAME } from '../../../emulators/deployed-stack.js';
 import { injectFault } from '../../../emulators/sandbox-faults.js';
 import { WORLD_LEDGER_TABLE } from '../../../emulators/world.js';
-import { startCliWorld, type CliWorld } from '../../support/index.js';
+import { flat, startCliWorld, type CliWorld } from '../../support/index.js';
 
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 
 /** Three connections: the first two with 12-hour credentials (a pause of hours fits), the third with 1-hour ones. */

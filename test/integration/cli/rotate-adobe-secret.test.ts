@@ -8,6 +8,7 @@ import { describeAdobeSecretRotation } from '../../../cli/adobe-secret-rotation.
 import { FUNCTION_TAG } from '../../../core/operator-facts.js';
 import {
   findSecrets,
+  flat,
   FUNCTION_NAME,
   STACK_NAME,
   STACK_TRACE,
@@ -16,8 +17,6 @@ import {
 } from '../../support/index.js';
 
 let t: CliWorld;
-/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const currentSecret = () =>
   JSON.parse(t.world.emulators.secretsManager.currentValue(t.world.adobe.secretId)!) as Record<string, string>;
 

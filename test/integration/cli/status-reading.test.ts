@@ -6,9 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WorldConnectionSpec } from '../../../emulators/world.js';
-import { startCliWorld, type CliWorld } from '../../support/index.js';
+import { flat, startCliWorld, type CliWorld } from '../../support/index.js';
 
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 
 async function world(connections: WorldConnectionSpec[]): Promise<CliWorld> {

@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../../cli/main.js';
 import { injectFault } from '../../../emulators/sandbox-faults.js';
-import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.js';
+import { findSecrets, flat, startCliWorld, type CliWorld } from '../../support/index.js';
 
 const MINUTE = 60_000;
-/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 
 async function world(): Promise<CliWorld> {

@@ -6,10 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NAMES, FUNCTION_NAME, ON_CALL_EMAIL } from '../../../emulators/deployed-stack.js';
-import { findSecrets, STACK_TRACE, startCliWorld, type CliWorld } from '../../support/index.js';
+import { findSecrets, flat, STACK_TRACE, startCliWorld, type CliWorld } from '../../support/index.js';
 
 let t: CliWorld;
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const alarm = (id: keyof typeof ALARM_NAMES) => t.stack.cloudWatch.getAlarm(ALARM_NAMES[id])!;
 
 beforeAll(async () => {

@@ -3,14 +3,7 @@
  * the off switch (VERIFY_WITH_ADOBE, or a target's verifyWithAdobe) asks nothing.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  callOf,
-  connectionRequests,
-  explores,
-  settle,
-  SCHEDULED_EVENT,
-  useHarness,
-} from '../../support/index.js';
+import { callOf, connectionRequests, explores, settle, SCHEDULED_EVENT, useHarness } from '../../support/index.js';
 
 const start = useHarness();
 

@@ -4,15 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
-import {
-  byAction,
-  byMethod,
-  formOf,
-  SCHEDULED_EVENT,
-  settle,
-  signerKeyOf,
-  useHarness,
-} from '../../support/index.js';
+import { byAction, byMethod, formOf, SCHEDULED_EVENT, settle, signerKeyOf, useHarness } from '../../support/index.js';
 
 const start = useHarness();
 

@@ -3,13 +3,7 @@
  * promoted, then the one JSON Patch of the three credential params with `If-Match`.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  byAction,
-  byMethod,
-  SCHEDULED_EVENT,
-  signerKeyOf,
-  useHarness,
-} from '../../support/index.js';
+import { byAction, byMethod, SCHEDULED_EVENT, signerKeyOf, useHarness } from '../../support/index.js';
 
 const start = useHarness();
 

@@ -5,15 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { RotationFailedError } from '../../../lambda/errors.js';
 import { stsErrorXml } from '../../../emulators/sts.js';
-import {
-  byAction,
-  byMethod,
-  formOf,
-  SCHEDULED_EVENT,
-  settle,
-  signerKeyOf,
-  useHarness,
-} from '../../support/index.js';
+import { byAction, byMethod, formOf, SCHEDULED_EVENT, settle, signerKeyOf, useHarness } from '../../support/index.js';
 
 const start = useHarness();
 

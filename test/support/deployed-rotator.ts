@@ -10,10 +10,11 @@ export const FUNCTION_ROLE_CALLER =
   'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-function/aep-s3-rotator-function';
 
 /**
- * Registers the file's hooks: starts the world before its tests (`onStart` receives it), clears
- * Flow Service's and Lambda's faults after each test, and closes the world after the last.
+ * Registers the file's hooks: starts the world before its tests (`onStart` receives it, as `t`, and
+ * its connection ids, as `ids`), clears Flow Service's and Lambda's faults after each test, and
+ * closes the world after the last.
  */
-export function useDeployedRotator(onStart: (started: CliWorld) => void): void {
+export function useDeployedRotator(onStart: (started: { t: CliWorld; ids: string[] }) => void): void {
   let world: CliWorld | undefined;
   beforeAll(async () => {
     world = await startCliWorld({
@@ -23,7 +24,7 @@ export function useDeployedRotator(onStart: (started: CliWorld) => void): void {
         { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 43_200 },
       ],
     });
-    onStart(world);
+    onStart({ t: world, ids: world.world.connectionIds });
   });
   afterAll(() => world?.close());
   afterEach(() => {

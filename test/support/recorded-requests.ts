@@ -17,6 +17,9 @@ export const signerKeyOf = (request: RecordedRequest): string | undefined =>
 export const callOf = (request: RecordedRequest): string =>
   request.path.endsWith('/explore') ? 'EXPLORE' : request.method;
 
+/** The calls a rotation made of its connection, in order: e.g. `['GET', 'PATCH', 'EXPLORE']`. */
+export const connectionCalls = (requests: RecordedRequest[]): string[] => connectionRequests(requests).map(callOf);
+
 /** A rotation's requests of the connection itself (the run's listings beside it are left out), by call. */
 export const byMethod = (requests: RecordedRequest[], method: string): RecordedRequest[] =>
   connectionRequests(requests).filter((request) => callOf(request) === method);

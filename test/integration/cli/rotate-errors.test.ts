@@ -13,10 +13,7 @@ import {
 
 let t: CliWorld;
 let ids: string[];
-useDeployedRotator((started) => {
-  t = started;
-  ids = started.world.connectionIds;
-});
+useDeployedRotator((started) => ({ t, ids } = started));
 
 describe('rotate (deployed function): what stops it', () => {
   it('says the function was not found, and exits 3', async () => {

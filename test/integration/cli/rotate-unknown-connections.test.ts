@@ -17,10 +17,7 @@ import {
 
 let t: CliWorld;
 let ids: string[];
-useDeployedRotator((started) => {
-  t = started;
-  ids = started.world.connectionIds;
-});
+useDeployedRotator((started) => ({ t, ids } = started));
 
 describe('rotate (deployed function): connections that are not its targets', () => {
   it('refuses a connection that is not a target without invoking: a refused request would be a Lambda error, and page through ErrorsAlarm (exit 2)', async () => {

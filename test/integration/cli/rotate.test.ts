@@ -23,10 +23,7 @@ import {
 
 let t: CliWorld;
 let ids: string[];
-useDeployedRotator((started) => {
-  t = started;
-  ids = started.world.connectionIds;
-});
+useDeployedRotator((started) => ({ t, ids } = started));
 
 const patchDisabled = (id: string) => patchRefusal(id, '1445-400', PATCH_NOT_ENABLED);
 

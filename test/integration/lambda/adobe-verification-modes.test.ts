@@ -3,7 +3,7 @@
  * the off switch (VERIFY_WITH_ADOBE, or a target's verifyWithAdobe) asks nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { callOf, connectionRequests, explores, settle, SCHEDULED_EVENT, useHarness } from '../../support/index.js';
+import { connectionCalls, explores, SCHEDULED_EVENT, settle, useHarness } from '../../support/index.js';
 
 const start = useHarness();
 
@@ -20,7 +20,7 @@ describe('a dry run', () => {
       adobeCanList: true,
       adobeReadUnproven: 'listed-nothing',
     });
-    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual(['GET', 'EXPLORE']);
+    expect(connectionCalls(world.emulators.flowService.requests)).toEqual(['GET', 'EXPLORE']);
     expect(world.connection(before.id)).toEqual(before);
   });
 

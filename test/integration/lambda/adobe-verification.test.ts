@@ -8,14 +8,15 @@ import { describe, expect, it } from 'vitest';
 import {
   callOf,
   captureOutput,
+  connectionCalls,
   connectionRequests,
   exploreAnswer,
   explores,
+  FIRST_CONNECTION_FOLDER,
   REFUSED_BY_S3,
   SCHEDULED_EVENT,
   TRY_AGAIN,
   useHarness,
-  FIRST_CONNECTION_FOLDER,
 } from '../../support/index.js';
 
 const start = useHarness();
@@ -188,7 +189,7 @@ describe('after every successful PATCH', () => {
       attempts: 2,
       etag: world.connection(id).etag,
     });
-    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual([
+    expect(connectionCalls(world.emulators.flowService.requests)).toEqual([
       'GET',
       'PATCH',
       'EXPLORE',

@@ -8,8 +8,7 @@ import { gatewayError } from '../../../emulators/flow-service.js';
 import {
   byAction,
   byMethod,
-  callOf,
-  connectionRequests,
+  connectionCalls,
   formOf,
   SCHEDULED_EVENT,
   settle,
@@ -149,7 +148,7 @@ describe('step 1: Adobe credentials and the IMS token', () => {
 
     expect(summary.rotated).toBe(1);
     expect(world.emulators.ims.requests).toHaveLength(2);
-    const statuses = connectionRequests(world.emulators.flowService.requests).map(callOf);
+    const statuses = connectionCalls(world.emulators.flowService.requests);
     expect(statuses).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'GET', 'PATCH', 'EXPLORE']);
   });
 

@@ -5,15 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { RotationFailedError } from '../../../lambda/errors.js';
 import { flowProblem, gatewayError } from '../../../emulators/flow-service.js';
-import {
-  byMethod,
-  callOf,
-  captureOutput,
-  connectionRequests,
-  SCHEDULED_EVENT,
-  settle,
-  useHarness,
-} from '../../support/index.js';
+import { byMethod, captureOutput, connectionCalls, SCHEDULED_EVENT, settle, useHarness } from '../../support/index.js';
 
 const start = useHarness();
 
@@ -26,7 +18,7 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     expect(summary.results[0]).toMatchObject({ status: 'rotated', etagConflicts: 1 });
-    const flow = connectionRequests(world.emulators.flowService.requests).map(callOf);
+    const flow = connectionCalls(world.emulators.flowService.requests);
     expect(flow).toEqual(['GET', 'PATCH', 'GET', 'PATCH', 'EXPLORE']);
     const [first, second] = byMethod(world.emulators.flowService.requests, 'PATCH');
     expect(second!.body).toBe(first!.body);
@@ -104,7 +96,7 @@ describe('step 6: conflicts and transient failures', () => {
     const summary = await newHandler()(SCHEDULED_EVENT);
 
     // The retried PATCH carries the old etag, meets 412, and the engine re-reads and re-sends.
-    expect(connectionRequests(world.emulators.flowService.requests).map(callOf)).toEqual([
+    expect(connectionCalls(world.emulators.flowService.requests)).toEqual([
       'GET',
       'PATCH',
       'PATCH',

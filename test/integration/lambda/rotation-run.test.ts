@@ -8,9 +8,8 @@ import { flowProblem } from '../../../emulators/flow-service.js';
 import {
   byAction,
   byMethod,
-  callOf,
   captureOutput,
-  connectionRequests,
+  connectionCalls,
   SCHEDULED_EVENT,
   settle,
   useHarness,
@@ -84,12 +83,12 @@ describe('step 7: reporting, isolation and concurrency', () => {
     });
 
     await newHandler({ env: { ROTATION_CONCURRENCY: '1' } })(SCHEDULED_EVENT);
-    const sequential = connectionRequests(world.emulators.flowService.requests).map(callOf);
+    const sequential = connectionCalls(world.emulators.flowService.requests);
     world.emulators.flowService.requests.length = 0;
     // With 100 ms per Flow Service answer, a PATCH cannot arrive before every GET unless they were serialized.
     world.emulators.flowService.setLatency(100);
     await newHandler()(SCHEDULED_EVENT);
-    const parallel = connectionRequests(world.emulators.flowService.requests).map(callOf);
+    const parallel = connectionCalls(world.emulators.flowService.requests);
 
     expect(sequential).toEqual(['GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE', 'GET', 'PATCH', 'EXPLORE']);
     expect(parallel.slice(0, 3)).toEqual(['GET', 'GET', 'GET']);

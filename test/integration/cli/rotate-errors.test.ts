@@ -31,7 +31,10 @@ describe('rotate (deployed function): what stops it', () => {
 
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(
-      /^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: check the stack name .*--function <name>\.\n$/,
+      new RegExp(
+        '^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: check the stack name ' +
+          String.raw`.*--function <name>\.\n$`,
+      ),
     );
   });
 

@@ -167,7 +167,7 @@ describe('rotate --local with narrowed targets', () => {
   });
   afterAll(() => narrowed.close());
 
-  it("carries each target's method, bucket and folder to the function, which narrows the credentials it pushes", async () => {
+  it("carries each target's method, bucket and folder to the function, which narrows what it pushes", async () => {
     const { world } = narrowed;
 
     const result = await narrowed.cli(['rotate', '--local', '--json']);

@@ -181,34 +181,38 @@ describe('rotate (deployed function)', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('does not claim nothing was rotated when the function crashed after rotating some, and says what to run (exit 1)', async () => {
-    const inner = createHandler({ env: t.world.env, httpPolicy: FAST_HTTP_POLICY });
-    t.lambda.registerFunction('crashing-rotator', async () => {
-      await inner({ connectionIds: [ids[0]] });
-      throw Object.assign(new Error('RequestId: 1 Error: Runtime exited with error: signal: killed'), {
-        name: 'Runtime.ExitError',
+  it(
+    'does not claim nothing was rotated when the function crashed after rotating some, and says what to run (exit ' +
+      '1)',
+    async () => {
+      const inner = createHandler({ env: t.world.env, httpPolicy: FAST_HTTP_POLICY });
+      t.lambda.registerFunction('crashing-rotator', async () => {
+        await inner({ connectionIds: [ids[0]] });
+        throw Object.assign(new Error('RequestId: 1 Error: Runtime exited with error: signal: killed'), {
+          name: 'Runtime.ExitError',
+        });
       });
-    });
-    const before = t.world.connection(ids[0]!).etag;
-    writeFileSync(join(t.dir, 'rotator.json'), JSON.stringify(t.config));
+      const before = t.world.connection(ids[0]!).etag;
+      writeFileSync(join(t.dir, 'rotator.json'), JSON.stringify(t.config));
 
-    const result = await t.cli(['rotate', '--function', 'crashing-rotator', '--config', 'rotator.json']);
+      const result = await t.cli(['rotate', '--function', 'crashing-rotator', '--config', 'rotator.json']);
 
-    expect(result.code).toBe(1);
-    expect(t.world.connection(ids[0]!).etag).not.toBe(before);
-    const said = flat(result.stderr);
-    expect(said).not.toContain('without rotating any connection');
-    expect(said).toContain(
-      'Function crashing-rotator failed as a whole and returned no results: RequestId: 1 Error: ' +
-        'Runtime exited with error: signal: killed;',
-    );
-    expect(said).toContain(
-      'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json ' +
-        '--function crashing-rotator` shows what each holds now',
-    );
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).not.toMatch(STACK_TRACE);
-  });
+      expect(result.code).toBe(1);
+      expect(t.world.connection(ids[0]!).etag).not.toBe(before);
+      const said = flat(result.stderr);
+      expect(said).not.toContain('without rotating any connection');
+      expect(said).toContain(
+        'Function crashing-rotator failed as a whole and returned no results: RequestId: 1 Error: ' +
+          'Runtime exited with error: signal: killed;',
+      );
+      expect(said).toContain(
+        'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json ' +
+          '--function crashing-rotator` shows what each holds now',
+      );
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+    },
+  );
 
   it('with --dry-run reports what it would do, changes nothing, and exits 0', async () => {
     const before = ids.map((id) => t.world.connection(id).etag);

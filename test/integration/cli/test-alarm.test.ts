@@ -27,33 +27,37 @@ afterEach(async () => {
 });
 
 describe('test-alarm', () => {
-  it('moves ErrorsAlarm to ALARM and back, which reaches the confirmed subscriber twice, and says who is subscribed', async () => {
-    const result = await t.cli(['test-alarm'], { tty: true });
+  it(
+    'moves ErrorsAlarm to ALARM and back, which reaches the confirmed subscriber twice, and says who is ' +
+      'subscribed',
+    async () => {
+      const result = await t.cli(['test-alarm'], { tty: true });
 
-    expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
-    expect(flat(result.stdout)).toContain(
-      `Moved: ErrorsAlarm (${ALARM_NAMES.ErrorsAlarm}) to ALARM and back to OK: CloudWatch notified ` +
-        `${t.stack.alarmTopicArn}.`,
-    );
-    expect(flat(result.stdout)).toContain(
-      `Confirmed: ${t.stack.alarmTopicArn}: 1 subscription (email ${ON_CALL_EMAIL})`,
-    );
-    expect(
-      t.stack.sns.deliveries.map((delivery) => [delivery.endpoint, JSON.parse(delivery.message).NewStateValue]),
-    ).toEqual([
-      [ON_CALL_EMAIL, 'ALARM'],
-      [ON_CALL_EMAIL, 'OK'],
-    ]);
-    expect(JSON.parse(t.stack.sns.deliveries[0]!.message).NewStateReason).toContain(
-      'assumed-role/Operator/alice (npx aep-s3-rotator test-alarm): not an incident',
-    );
-    expect(alarm('ErrorsAlarm').state).toBe('OK');
-    // Every call signed, as AWS requires: CloudWatch as `monitoring`, SNS as `sns`.
-    expect(t.stack.sns.requests.map((request) => request.action)).toEqual(['ListSubscriptionsByTopic']);
-    expect(t.stack.sns.requests[0]!.headers.authorization).toMatch(/\/us-east-1\/sns\/aws4_request/);
-    expect(t.stack.cloudWatch.requests.filter((request) => request.action === 'SetAlarmState')).toHaveLength(2);
-  });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(flat(result.stdout)).toContain(
+        `Moved: ErrorsAlarm (${ALARM_NAMES.ErrorsAlarm}) to ALARM and back to OK: CloudWatch notified ` +
+          `${t.stack.alarmTopicArn}.`,
+      );
+      expect(flat(result.stdout)).toContain(
+        `Confirmed: ${t.stack.alarmTopicArn}: 1 subscription (email ${ON_CALL_EMAIL})`,
+      );
+      expect(
+        t.stack.sns.deliveries.map((delivery) => [delivery.endpoint, JSON.parse(delivery.message).NewStateValue]),
+      ).toEqual([
+        [ON_CALL_EMAIL, 'ALARM'],
+        [ON_CALL_EMAIL, 'OK'],
+      ]);
+      expect(JSON.parse(t.stack.sns.deliveries[0]!.message).NewStateReason).toContain(
+        'assumed-role/Operator/alice (npx aep-s3-rotator test-alarm): not an incident',
+      );
+      expect(alarm('ErrorsAlarm').state).toBe('OK');
+      // Every call signed, as AWS requires: CloudWatch as `monitoring`, SNS as `sns`.
+      expect(t.stack.sns.requests.map((request) => request.action)).toEqual(['ListSubscriptionsByTopic']);
+      expect(t.stack.sns.requests[0]!.headers.authorization).toMatch(/\/us-east-1\/sns\/aws4_request/);
+      expect(t.stack.cloudWatch.requests.filter((request) => request.action === 'SetAlarmState')).toHaveLength(2);
+    },
+  );
 
   it('tests the alarm --alarm names, by construct id, and answers in JSON', async () => {
     const result = await t.cli(['test-alarm', '--alarm', 'ConnectionFailingAlarm', '--json']);
@@ -76,16 +80,19 @@ describe('test-alarm', () => {
     expect(t.stack.sns.deliveries).toHaveLength(2);
   });
 
-  it("tests a silenced alarm (an older version's pause) with its actions on for the test only, and leaves them off", async () => {
-    t.stack.cloudWatch.putAlarm({ ...alarm('ErrorsAlarm'), actionsEnabled: false });
+  it(
+    "tests a silenced alarm (an older version's pause) with its actions on for the test only, and leaves them " + 'off',
+    async () => {
+      t.stack.cloudWatch.putAlarm({ ...alarm('ErrorsAlarm'), actionsEnabled: false });
 
-    const result = await t.cli(['test-alarm'], { tty: true });
+      const result = await t.cli(['test-alarm'], { tty: true });
 
-    expect(result.code).toBe(0);
-    expect(flat(result.stdout)).toContain('Its actions were off: they were switched on for the test and off again.');
-    expect(t.stack.sns.deliveries).toHaveLength(2);
-    expect(alarm('ErrorsAlarm').actionsEnabled).toBe(false);
-  });
+      expect(result.code).toBe(0);
+      expect(flat(result.stdout)).toContain('Its actions were off: they were switched on for the test and off again.');
+      expect(t.stack.sns.deliveries).toHaveLength(2);
+      expect(alarm('ErrorsAlarm').actionsEnabled).toBe(false);
+    },
+  );
 
   it('exits 1 when nobody has confirmed a subscription to the topic: the alarm would reach no one', async () => {
     const topic = t.stack.sns.putTopic('UnconfirmedTopic');

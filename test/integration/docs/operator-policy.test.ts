@@ -199,7 +199,7 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
     });
   }
 
-  it('finds the function through the stack without --function: cloudformation:DescribeStacks, as the section says', async () => {
+  it('finds the function through the stack without --function: cloudformation:DescribeStacks, as written', async () => {
     const { actions } = await actionsOf([
       'rotate',
       '--connection',

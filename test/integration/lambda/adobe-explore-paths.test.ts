@@ -17,39 +17,43 @@ import {
 const start = useLedgerHarness();
 
 describe('the two path conventions', () => {
-  it('tries the relative form once when Adobe refuses the absolute one as a path, without another PATCH, and the ledger remembers it for the next run', async () => {
-    const { world, newHandler, ledger } = await start({
-      connections: [{ sandboxName: 'prod', explorePaths: 'relative', objects: ['orders.csv'] }],
-    });
-    const id = world.connectionIds[0]!;
+  it(
+    'tries the relative form once when Adobe refuses the absolute one as a path, without another PATCH, and the ' +
+      'ledger remembers it for the next run',
+    async () => {
+      const { world, newHandler, ledger } = await start({
+        connections: [{ sandboxName: 'prod', explorePaths: 'relative', objects: ['orders.csv'] }],
+      });
+      const id = world.connectionIds[0]!;
 
-    const first = await newHandler()(SCHEDULED_EVENT);
-    const firstExplores = explores(world.emulators.flowService.requests).map((request) => request.query);
-    const remembered = await ledger.get(id);
-    world.emulators.flowService.requests.length = 0;
-    const second = await newHandler()(SCHEDULED_EVENT);
+      const first = await newHandler()(SCHEDULED_EVENT);
+      const firstExplores = explores(world.emulators.flowService.requests).map((request) => request.query);
+      const remembered = await ledger.get(id);
+      world.emulators.flowService.requests.length = 0;
+      const second = await newHandler()(SCHEDULED_EVENT);
 
-    expect(first.results[0]).toMatchObject({
-      status: 'rotated',
-      adobeCanList: true,
-      adobeCanRead: true,
-      exploreForm: 'relative',
-    });
-    expect(firstExplores).toEqual([
-      { objectType: 'folder', object: FIRST_CONNECTION_FOLDER },
-      { objectType: 'folder', object: '/' },
-      { objectType: 'file', object: '/orders.csv', fileType: 'delimited', preview: 'true' },
-    ]);
-    expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH')).toHaveLength(1);
-    expect(remembered?.exploreForm).toBe('relative');
-    expect(remembered?.lastRotation).toMatchObject({ adobeVerified: true, adobeCanRead: true });
-    // The next run asks in the remembered form first.
-    expect(second.results[0]).toMatchObject({ status: 'rotated', exploreForm: 'relative' });
-    expect(explores(world.emulators.flowService.requests).map((request) => request.query.object)).toEqual([
-      '/',
-      '/orders.csv',
-    ]);
-  });
+      expect(first.results[0]).toMatchObject({
+        status: 'rotated',
+        adobeCanList: true,
+        adobeCanRead: true,
+        exploreForm: 'relative',
+      });
+      expect(firstExplores).toEqual([
+        { objectType: 'folder', object: FIRST_CONNECTION_FOLDER },
+        { objectType: 'folder', object: '/' },
+        { objectType: 'file', object: '/orders.csv', fileType: 'delimited', preview: 'true' },
+      ]);
+      expect(world.emulators.flowService.requests.filter((request) => request.method === 'PATCH')).toHaveLength(1);
+      expect(remembered?.exploreForm).toBe('relative');
+      expect(remembered?.lastRotation).toMatchObject({ adobeVerified: true, adobeCanRead: true });
+      // The next run asks in the remembered form first.
+      expect(second.results[0]).toMatchObject({ status: 'rotated', exploreForm: 'relative' });
+      expect(explores(world.emulators.flowService.requests).map((request) => request.query.object)).toEqual([
+        '/',
+        '/orders.csv',
+      ]);
+    },
+  );
 
   it('fails, naming both forms, when Adobe refuses the path either way', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
@@ -84,20 +88,24 @@ describe('the two path conventions', () => {
     expect(summary.results[0]!.error).not.toContain('both absolute and relative');
   });
 
-  it('asks only the absolute form of a connection that declares no bucket of its own: there is nowhere for a relative path to start', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', connectionBucketName: null }] });
+  it(
+    'asks only the absolute form of a connection that declares no bucket of its own: there is nowhere for a ' +
+      'relative path to start',
+    async () => {
+      const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', connectionBucketName: null }] });
 
-    const summary = await newHandler()(SCHEDULED_EVENT);
+      const summary = await newHandler()(SCHEDULED_EVENT);
 
-    expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, exploreForm: 'absolute' });
-    expect(explores(world.emulators.flowService.requests).map((request) => request.query)).toEqual([
-      { objectType: 'root' },
-    ]);
-  });
+      expect(summary.results[0]).toMatchObject({ status: 'rotated', adobeVerified: true, exploreForm: 'absolute' });
+      expect(explores(world.emulators.flowService.requests).map((request) => request.query)).toEqual([
+        { objectType: 'root' },
+      ]);
+    },
+  );
 });
 
 describe("the bucket's owner (bucketAccount)", () => {
-  it('lets Adobe read the bucket its account owns: the session policy STS received requires s3:ResourceAccount', async () => {
+  it('lets Adobe read the bucket its account owns: the session policy requires s3:ResourceAccount', async () => {
     const { world, newHandler } = await start({
       connections: [{ sandboxName: 'prod', bucketName: 'acme-aep-landing', bucketAccount: '123456789012' }],
     });
@@ -110,7 +118,7 @@ describe("the bucket's owner (bucketAccount)", () => {
     expect(policy.Statement[1].Condition.StringEquals).toEqual({ 's3:ResourceAccount': '123456789012' });
   });
 
-  it('keeps a bucket of the same name in another account unreadable: Adobe is refused, and the entry fails', async () => {
+  it('keeps a same-named bucket in another account unreadable: Adobe is refused, and the entry fails', async () => {
     const { newHandler } = await start({
       connections: [
         {

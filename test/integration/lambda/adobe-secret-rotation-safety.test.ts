@@ -22,7 +22,7 @@ import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 const start = useHarness();
 
 describe('refusals before anything changes', () => {
-  it('fails at createSecret naming consoleOrgId and credentialId when the secret lacks them, and the rotator keeps working', async () => {
+  it('fails at createSecret naming consoleOrgId and credentialId when missing; the rotator keeps working', async () => {
     const harness = await start({ connections: [{ sandboxName: 'prod' }] });
     const { world } = harness;
     const { clientId, clientSecret, orgId } = world.adobe;
@@ -167,7 +167,8 @@ describe('secret hygiene', () => {
     outputs.push(JSON.stringify(await harness.newHandler()(SCHEDULED_EVENT)));
     capture.restore();
 
-    const everything = `${capture.text()}\n${outputs.join('\n')}\n${JSON.stringify(world.emulators.secretsManager.rotations)}`;
+    const rotations = JSON.stringify(world.emulators.secretsManager.rotations);
+    const everything = `${capture.text()}\n${outputs.join('\n')}\n${rotations}`;
     const secrets = world.secretValues();
     expect(world.emulators.ims.issuedClientSecrets.length).toBeGreaterThanOrEqual(5);
     expect(secrets).toEqual(expect.arrayContaining([...world.emulators.ims.issuedClientSecrets]));

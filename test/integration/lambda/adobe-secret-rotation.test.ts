@@ -122,85 +122,96 @@ describe('each step, run again for its token', () => {
 });
 
 describe('a failed step', () => {
-  it('a failing testSecret leaves the old secret current and undeleted; the next RotateSecret finishes that rotation', async () => {
-    // Prepare: IMS refuses the new secret's test once.
-    const harness = await start({ connections: [{ sandboxName: 'prod' }] });
-    const { world } = harness;
-    const before = currentAdobeSecret(world);
-    world.emulators.secretsManager.setRotationInvoker(async (_arn, event) => {
-      if (event.Step === 'testSecret') {
-        world.emulators.ims.injectFault({
-          kind: 'respond',
-          status: 401,
-          body: { error: 'invalid_client', error_description: 'invalid client_secret' },
-        });
-      }
-      await world.rotationHandler(event);
-    });
+  it(
+    'a failing testSecret leaves the old secret current and undeleted; the next RotateSecret finishes that ' +
+      'rotation',
+    async () => {
+      // Prepare: IMS refuses the new secret's test once.
+      const harness = await start({ connections: [{ sandboxName: 'prod' }] });
+      const { world } = harness;
+      const before = currentAdobeSecret(world);
+      world.emulators.secretsManager.setRotationInvoker(async (_arn, event) => {
+        if (event.Step === 'testSecret') {
+          world.emulators.ims.injectFault({
+            kind: 'respond',
+            status: 401,
+            body: { error: 'invalid_client', error_description: 'invalid client_secret' },
+          });
+        }
+        await world.rotationHandler(event);
+      });
 
-    // Act
-    const failed = await rotateAdobeSecret(world);
+      // Act
+      const failed = await rotateAdobeSecret(world);
 
-    // Assess
-    expect(failed.outcome).toBe('failed');
-    expect(failed.steps.at(-1)).toMatchObject({
-      step: 'testSecret',
-      ok: false,
-      error: expect.stringContaining('failed its test'),
-    });
-    expect(currentAdobeSecret(world)).toEqual(before);
-    expect(await imsAccepts(harness, world.adobe.clientSecret)).toBe(true);
-    expect(adobeSecretsOf(harness)).toHaveLength(2);
-    // The rotator runs on the old secret meanwhile.
-    await expect(harness.newHandler()(SCHEDULED_EVENT)).resolves.toMatchObject({ rotated: 1 });
+      // Assess
+      expect(failed.outcome).toBe('failed');
+      expect(failed.steps.at(-1)).toMatchObject({
+        step: 'testSecret',
+        ok: false,
+        error: expect.stringContaining('failed its test'),
+      });
+      expect(currentAdobeSecret(world)).toEqual(before);
+      expect(await imsAccepts(harness, world.adobe.clientSecret)).toBe(true);
+      expect(adobeSecretsOf(harness)).toHaveLength(2);
+      // The rotator runs on the old secret meanwhile.
+      await expect(harness.newHandler()(SCHEDULED_EVENT)).resolves.toMatchObject({ rotated: 1 });
 
-    // Act: the next RotateSecret is refused, and that rotation is attempted again with its token.
-    world.emulators.secretsManager.setRotationInvoker((_arn, event) => world.rotationHandler(event));
-    await expect(
-      operatorSecretsManager(world).send(new RotateSecretCommand({ SecretId: world.adobe.secretId })),
-    ).rejects.toMatchObject({
-      name: 'InvalidRequestException',
-      message: "A previous rotation isn't complete. That rotation will be reattempted.",
-    });
-    await world.emulators.secretsManager.rotationsSettled();
+      // Act: the next RotateSecret is refused, and that rotation is attempted again with its token.
+      world.emulators.secretsManager.setRotationInvoker((_arn, event) => world.rotationHandler(event));
+      await expect(
+        operatorSecretsManager(world).send(new RotateSecretCommand({ SecretId: world.adobe.secretId })),
+      ).rejects.toMatchObject({
+        name: 'InvalidRequestException',
+        message: "A previous rotation isn't complete. That rotation will be reattempted.",
+      });
+      await world.emulators.secretsManager.rotationsSettled();
 
-    // Assess: the stored secret was kept (no third add), and the rotation completed.
-    const retried = world.emulators.secretsManager.rotations.at(-1)!;
-    expect(retried).toMatchObject({ token: failed.token, outcome: 'succeeded' });
-    expect(consoleCalls(harness, 'POST')).toHaveLength(1);
-    expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([currentAdobeSecret(world).clientSecretUuid]);
-  });
+      // Assess: the stored secret was kept (no third add), and the rotation completed.
+      const retried = world.emulators.secretsManager.rotations.at(-1)!;
+      expect(retried).toMatchObject({ token: failed.token, outcome: 'succeeded' });
+      expect(consoleCalls(harness, 'POST')).toHaveLength(1);
+      expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([
+        currentAdobeSecret(world).clientSecretUuid,
+      ]);
+    },
+  );
 
-  it('a failed delete in finishSecret leaves the new secret current; the next createSecret deletes the old one', async () => {
-    const harness = await start({ connections: [{ sandboxName: 'prod' }] });
-    const { world } = harness;
-    world.emulators.adobeConsole.injectFault({
-      match: { method: 'DELETE' },
-      kind: 'respond',
-      status: 500,
-      body: { error_code: '500', message: 'Internal error' },
-      times: 10,
-    });
+  it(
+    'a failed delete in finishSecret leaves the new secret current; the next createSecret deletes the old ' + 'one',
+    async () => {
+      const harness = await start({ connections: [{ sandboxName: 'prod' }] });
+      const { world } = harness;
+      world.emulators.adobeConsole.injectFault({
+        match: { method: 'DELETE' },
+        kind: 'respond',
+        status: 500,
+        body: { error_code: '500', message: 'Internal error' },
+        times: 10,
+      });
 
-    const first = await rotateAdobeSecret(world);
+      const first = await rotateAdobeSecret(world);
 
-    expect(first.outcome).toBe('failed');
-    expect(first.steps.at(-1)).toMatchObject({
-      step: 'finishSecret',
-      ok: false,
-      error: expect.stringContaining('the next rotation'),
-    });
-    const current = currentAdobeSecret(world);
-    expect(current.clientSecretUuid).toBeDefined();
-    expect(await imsAccepts(harness, current.clientSecret as string)).toBe(true);
-    expect(adobeSecretsOf(harness)).toHaveLength(2);
+      expect(first.outcome).toBe('failed');
+      expect(first.steps.at(-1)).toMatchObject({
+        step: 'finishSecret',
+        ok: false,
+        error: expect.stringContaining('the next rotation'),
+      });
+      const current = currentAdobeSecret(world);
+      expect(current.clientSecretUuid).toBeDefined();
+      expect(await imsAccepts(harness, current.clientSecret as string)).toBe(true);
+      expect(adobeSecretsOf(harness)).toHaveLength(2);
 
-    world.emulators.adobeConsole.clearFaults();
-    const second = await rotateAdobeSecret(world);
+      world.emulators.adobeConsole.clearFaults();
+      const second = await rotateAdobeSecret(world);
 
-    expect(second.outcome).toBe('succeeded');
-    expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([currentAdobeSecret(world).clientSecretUuid]);
-  });
+      expect(second.outcome).toBe('succeeded');
+      expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([
+        currentAdobeSecret(world).clientSecretUuid,
+      ]);
+    },
+  );
 });
 
 describe('two secrets at Adobe before a rotation', () => {

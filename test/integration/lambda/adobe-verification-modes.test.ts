@@ -51,32 +51,36 @@ describe('the off switch', () => {
     expect(explores(world.emulators.flowService.requests)).toHaveLength(0);
   });
 
-  it("a target entry's verifyWithAdobe: false sends no explore for that connection alone (a created role without its folder)", async () => {
-    const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod', verifyWithAdobe: false }, { sandboxName: 'prod' }],
-    });
-    const [unchecked, checked] = world.connectionIds as [string, string];
+  it(
+    "a target entry's verifyWithAdobe: false sends no explore for that connection alone (a created role without " +
+      'its folder)',
+    async () => {
+      const { world, newHandler } = await start({
+        connections: [{ sandboxName: 'prod', verifyWithAdobe: false }, { sandboxName: 'prod' }],
+      });
+      const [unchecked, checked] = world.connectionIds as [string, string];
 
-    const rotated = await newHandler()(SCHEDULED_EVENT);
-    const planned = await newHandler()({ dryRun: true });
+      const rotated = await newHandler()(SCHEDULED_EVENT);
+      const planned = await newHandler()({ dryRun: true });
 
-    expect(rotated.results.find((result) => result.connectionId === unchecked)).toMatchObject({
-      status: 'rotated',
-      adobeVerified: false,
-    });
-    expect(rotated.results.find((result) => result.connectionId === checked)).toMatchObject({
-      status: 'rotated',
-      adobeVerified: true,
-    });
-    expect(planned.results.find((result) => result.connectionId === unchecked)).toMatchObject({
-      status: 'dry-run',
-      adobeVerified: false,
-    });
-    expect(explores(world.emulators.flowService.requests).map((request) => request.path)).toEqual([
-      `/connections/${checked}/explore`,
-      `/connections/${checked}/explore`,
-    ]);
-  });
+      expect(rotated.results.find((result) => result.connectionId === unchecked)).toMatchObject({
+        status: 'rotated',
+        adobeVerified: false,
+      });
+      expect(rotated.results.find((result) => result.connectionId === checked)).toMatchObject({
+        status: 'rotated',
+        adobeVerified: true,
+      });
+      expect(planned.results.find((result) => result.connectionId === unchecked)).toMatchObject({
+        status: 'dry-run',
+        adobeVerified: false,
+      });
+      expect(explores(world.emulators.flowService.requests).map((request) => request.path)).toEqual([
+        `/connections/${checked}/explore`,
+        `/connections/${checked}/explore`,
+      ]);
+    },
+  );
 
   it('refuses a VERIFY_WITH_ADOBE that is not a boolean before touching anything', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });

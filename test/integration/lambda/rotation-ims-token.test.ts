@@ -18,47 +18,54 @@ import {
 const start = useHarness();
 
 describe('step 1: Adobe credentials and the IMS token', () => {
-  it('reads the Adobe secret once per invocation, not per connection, and reuses the IMS token across invocations', async () => {
-    const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }],
-    });
-    const handler = newHandler();
+  it(
+    'reads the Adobe secret once per invocation, not per connection, and reuses the IMS token across ' + 'invocations',
+    async () => {
+      const { world, newHandler } = await start({
+        connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }],
+      });
+      const handler = newHandler();
 
-    await handler(SCHEDULED_EVENT);
-    await handler(SCHEDULED_EVENT);
+      await handler(SCHEDULED_EVENT);
+      await handler(SCHEDULED_EVENT);
 
-    const adobeReads = byAction(world.emulators.secretsManager.requests, 'GetSecretValue').filter(
-      (request) => JSON.parse(request.body).SecretId === world.adobe.secretId,
-    );
-    expect(adobeReads).toHaveLength(2);
-    expect(world.emulators.ims.requests).toHaveLength(1);
-    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
-  });
+      const adobeReads = byAction(world.emulators.secretsManager.requests, 'GetSecretValue').filter(
+        (request) => JSON.parse(request.body).SecretId === world.adobe.secretId,
+      );
+      expect(adobeReads).toHaveLength(2);
+      expect(world.emulators.ims.requests).toHaveLength(1);
+      expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
+    },
+  );
 
-  it('asks IMS once per invocation when it is down, however many connections wait, and again on the next invocation', async () => {
-    // 10 connections at concurrency 8: two waves, all waiting for the same token.
-    const { world, newHandler } = await start({
-      connections: Array.from({ length: 10 }, () => ({ sandboxName: 'prod' })),
-    });
-    const before = world.connectionIds.map((id) => world.connection(id).params);
-    world.emulators.ims.injectFault({ kind: 'respond', status: 503, body: 'Service Unavailable', times: 100 });
-    const handler = newHandler();
+  it(
+    'asks IMS once per invocation when it is down, however many connections wait, and again on the next ' +
+      'invocation',
+    async () => {
+      // 10 connections at concurrency 8: two waves, all waiting for the same token.
+      const { world, newHandler } = await start({
+        connections: Array.from({ length: 10 }, () => ({ sandboxName: 'prod' })),
+      });
+      const before = world.connectionIds.map((id) => world.connection(id).params);
+      world.emulators.ims.injectFault({ kind: 'respond', status: 503, body: 'Service Unavailable', times: 100 });
+      const handler = newHandler();
 
-    const { error } = await settle(() => handler(SCHEDULED_EVENT));
+      const { error } = await settle(() => handler(SCHEDULED_EVENT));
 
-    // One request and got's retries (FAST_HTTP_POLICY: 2), not a retry cycle per connection.
-    expect(world.emulators.ims.requests).toHaveLength(3);
-    expect(error).toBeInstanceOf(RotationFailedError);
-    expect((error as RotationFailedError).failedConnectionIds).toHaveLength(10);
-    expect(error!.message).toContain('Adobe IMS token request failed: HTTP 503');
-    expect(world.emulators.flowService.requests).toHaveLength(0);
-    expect(world.connectionIds.map((id) => world.connection(id).params)).toEqual(before);
+      // One request and got's retries (FAST_HTTP_POLICY: 2), not a retry cycle per connection.
+      expect(world.emulators.ims.requests).toHaveLength(3);
+      expect(error).toBeInstanceOf(RotationFailedError);
+      expect((error as RotationFailedError).failedConnectionIds).toHaveLength(10);
+      expect(error!.message).toContain('Adobe IMS token request failed: HTTP 503');
+      expect(world.emulators.flowService.requests).toHaveLength(0);
+      expect(world.connectionIds.map((id) => world.connection(id).params)).toEqual(before);
 
-    world.emulators.ims.clearFaults();
-    const summary = await handler(SCHEDULED_EVENT);
-    expect(summary.rotated).toBe(10);
-    expect(world.emulators.ims.requests).toHaveLength(4);
-  });
+      world.emulators.ims.clearFaults();
+      const summary = await handler(SCHEDULED_EVENT);
+      expect(summary.rotated).toBe(10);
+      expect(world.emulators.ims.requests).toHaveLength(4);
+    },
+  );
 
   it('reports a token refresh that IMS refuses as an IMS problem, not as Flow Service being unreachable', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });

@@ -26,25 +26,29 @@ describe('step 6: conflicts and transient failures', () => {
     expect(world.connection(id).params.s3AccessKey).toBe(JSON.parse(second!.body)[0].value);
   });
 
-  it('gives up after 3 PATCH attempts that all meet a stale etag, twice (one more attempt at the end of the run), leaving the credentials as they were', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    const id = world.connectionIds[0]!;
-    const before = world.connection(id);
-    world.emulators.flowService.concurrentEditBeforePatch(id, 10);
-    const capture = captureOutput();
+  it(
+    'gives up after 3 PATCH attempts that all meet a stale etag, twice (one more attempt at the end of the run), ' +
+      'leaving the credentials as they were',
+    async () => {
+      const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
+      const id = world.connectionIds[0]!;
+      const before = world.connection(id);
+      world.emulators.flowService.concurrentEditBeforePatch(id, 10);
+      const capture = captureOutput();
 
-    const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
-    capture.restore();
+      const { error } = await settle(() => newHandler()(SCHEDULED_EVENT));
+      capture.restore();
 
-    expect(error).toBeInstanceOf(RotationFailedError);
-    expect(error!.message).toContain('3 PATCH attempts all met a stale etag (1404-412)');
-    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
-    expect(world.connection(id).params).toEqual(before.params);
-    const conflicts = capture.jsonLines().filter((line) => 'EtagConflict' in line);
-    expect(
-      conflicts.reduce((sum, line) => sum + [line.EtagConflict].flat().reduce((a: number, b) => a + Number(b), 0), 0),
-    ).toBe(6);
-  });
+      expect(error).toBeInstanceOf(RotationFailedError);
+      expect(error!.message).toContain('3 PATCH attempts all met a stale etag (1404-412)');
+      expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
+      expect(world.connection(id).params).toEqual(before.params);
+      const conflicts = capture.jsonLines().filter((line) => 'EtagConflict' in line);
+      expect(
+        conflicts.reduce((sum, line) => sum + [line.EtagConflict].flat().reduce((a: number, b) => a + Number(b), 0), 0),
+      ).toBe(6);
+    },
+  );
 
   it('honours Retry-After on 429', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });

@@ -26,34 +26,38 @@ const patchesOf = (requests: readonly RecordedRequest[], id: string) =>
 const refusedByS3 = flowProblem(400, '1100-400', 'Amazon S3 answered AccessDenied: Access Denied');
 
 describe('the reject rule', () => {
-  it('resolves a scheduled run whose every PATCH landed and whose every explore was refused, with exactly one PATCH per connection', async () => {
-    const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
-      ledger: false,
-    });
-    world.emulators.flowService.injectFault({
-      match: { path: /\/explore$/ },
-      kind: 'respond',
-      status: 400,
-      body: refusedByS3,
-      times: Number.POSITIVE_INFINITY,
-    });
-
-    const { value: summary, error } = await settle(() => newHandler()(tick()));
-
-    // Nothing for Lambda to retry: a retry would mint and PATCH again, and Adobe refuse again.
-    expect(error).toBeUndefined();
-    expect(summary).toMatchObject({ rotated: 0, failed: 2 });
-    for (const [index, id] of world.connectionIds.entries()) {
-      expect(summary!.results[index]).toMatchObject({
-        status: 'failed',
-        errorCode: '1100-400',
-        etag: world.connection(id).etag,
+  it(
+    'resolves a scheduled run whose every PATCH landed and whose every explore was refused, with exactly one PATCH ' +
+      'per connection',
+    async () => {
+      const { world, newHandler } = await start({
+        connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+        ledger: false,
       });
-      expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
-    }
-    expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
-  });
+      world.emulators.flowService.injectFault({
+        match: { path: /\/explore$/ },
+        kind: 'respond',
+        status: 400,
+        body: refusedByS3,
+        times: Number.POSITIVE_INFINITY,
+      });
+
+      const { value: summary, error } = await settle(() => newHandler()(tick()));
+
+      // Nothing for Lambda to retry: a retry would mint and PATCH again, and Adobe refuse again.
+      expect(error).toBeUndefined();
+      expect(summary).toMatchObject({ rotated: 0, failed: 2 });
+      for (const [index, id] of world.connectionIds.entries()) {
+        expect(summary!.results[index]).toMatchObject({
+          status: 'failed',
+          errorCode: '1100-400',
+          etag: world.connection(id).etag,
+        });
+        expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
+      }
+      expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
+    },
+  );
 
   it('still rejects a scheduled run in which something failed and no PATCH landed', async () => {
     const { world, newHandler } = await start({
@@ -69,41 +73,44 @@ describe('the reject rule', () => {
 });
 
 describe('the same tick delivered twice, with the ledger', () => {
-  it('PATCHes once: the second delivery resolves, reporting each connection skipped with what the first put in it', async () => {
-    const { world, newHandler, ledger } = await start({
-      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
-    });
-    const event = tick();
-    const capture = captureOutput();
-
-    const first = await newHandler()(event);
-    const metricsAfterFirst = capture.jsonLines().filter((line) => '_aws' in line).length;
-    // A duplicate delivery reaches another container (or the same one later): both must hold.
-    const second = await newHandler()(event);
-    capture.restore();
-
-    expect(first).toMatchObject({ rotated: 2, failed: 0, skipped: 0 });
-    expect(second).toMatchObject({ rotated: 0, failed: 0, skipped: 2 });
-    for (const [index, id] of world.connectionIds.entries()) {
-      expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
-      expect(second.results[index]).toMatchObject({
-        connectionId: id,
-        status: 'skipped',
-        errorCode: 'DUPLICATE_DELIVERY',
-        etag: first.results[index]!.etag,
-        expiresAt: first.results[index]!.expiresAt,
-        attempts: 0,
+  it(
+    'PATCHes once: the second delivery resolves, reporting each connection skipped with what the first put in ' + 'it',
+    async () => {
+      const { world, newHandler, ledger } = await start({
+        connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
       });
-      expect(second.results[index]!.error).toContain(`executionId ${event.executionId}`);
-      expect((await ledger.get(id))?.lastRotation).toMatchObject({
-        executionId: event.executionId,
-        etag: first.results[index]!.etag,
-      });
-    }
-    // Reported once: the duplicate adds no metric.
-    expect(capture.jsonLines().filter((line) => '_aws' in line)).toHaveLength(metricsAfterFirst);
-    expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
-  });
+      const event = tick();
+      const capture = captureOutput();
+
+      const first = await newHandler()(event);
+      const metricsAfterFirst = capture.jsonLines().filter((line) => '_aws' in line).length;
+      // A duplicate delivery reaches another container (or the same one later): both must hold.
+      const second = await newHandler()(event);
+      capture.restore();
+
+      expect(first).toMatchObject({ rotated: 2, failed: 0, skipped: 0 });
+      expect(second).toMatchObject({ rotated: 0, failed: 0, skipped: 2 });
+      for (const [index, id] of world.connectionIds.entries()) {
+        expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
+        expect(second.results[index]).toMatchObject({
+          connectionId: id,
+          status: 'skipped',
+          errorCode: 'DUPLICATE_DELIVERY',
+          etag: first.results[index]!.etag,
+          expiresAt: first.results[index]!.expiresAt,
+          attempts: 0,
+        });
+        expect(second.results[index]!.error).toContain(`executionId ${event.executionId}`);
+        expect((await ledger.get(id))?.lastRotation).toMatchObject({
+          executionId: event.executionId,
+          etag: first.results[index]!.etag,
+        });
+      }
+      // Reported once: the duplicate adds no metric.
+      expect(capture.jsonLines().filter((line) => '_aws' in line)).toHaveLength(metricsAfterFirst);
+      expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
+    },
+  );
 
   it('rotates, in the second delivery, only what the first did not rotate', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });

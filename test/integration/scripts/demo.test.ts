@@ -37,24 +37,31 @@ describe('npm run demo', () => {
     expect(findSecrets(output, outcome.secrets)).toEqual([]);
   });
 
-  it("with --with-failure shows a partial failure readably, with Adobe's code, and the one more attempt that rode out an outage", async () => {
-    const capture = captureOutput();
-    let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
-    try {
-      outcome = await runDemo({ withFailure: true });
-    } finally {
-      capture.restore();
-    }
+  it(
+    "with --with-failure shows a partial failure readably, with Adobe's code, and the one more attempt that rode " +
+      'out an outage',
+    async () => {
+      const capture = captureOutput();
+      let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
+      try {
+        outcome = await runDemo({ withFailure: true });
+      } finally {
+        capture.restore();
+      }
 
-    const output = capture.text();
-    expect(outcome.exitCode).toBe(0);
-    expect(output).toContain('5 rotated, 1 failed, 1 skipped');
-    expect(output).toContain('FAILED (2118-403)');
-    expect(output).toMatch(
-      /Adobe code 2118-403:\n {2}Flow Service PATCH \/connections\/[0-9a-f-]+ failed with HTTP 403 \(2118-403\): .*Manage Sources in sandbox partner/,
-    );
-    expect(output).toContain('needs the Sources "manage" permission in sandbox partner');
-    expect(output).toContain('rotated (on attempt 2)');
-    expect(findSecrets(output, outcome.secrets)).toEqual([]);
-  });
+      const output = capture.text();
+      expect(outcome.exitCode).toBe(0);
+      expect(output).toContain('5 rotated, 1 failed, 1 skipped');
+      expect(output).toContain('FAILED (2118-403)');
+      expect(output).toMatch(
+        new RegExp(
+          String.raw`Adobe code 2118-403:\n {2}Flow Service PATCH \/connections\/[0-9a-f-]+ failed with HTTP 403 ` +
+            String.raw`\(2118-403\): .*Manage Sources in sandbox partner`,
+        ),
+      );
+      expect(output).toContain('needs the Sources "manage" permission in sandbox partner');
+      expect(output).toContain('rotated (on attempt 2)');
+      expect(findSecrets(output, outcome.secrets)).toEqual([]);
+    },
+  );
 });

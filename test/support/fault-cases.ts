@@ -5,9 +5,9 @@
  */
 import { expect } from 'vitest';
 import { flowProblem, gatewayError } from '../../emulators/flow-service.js';
-import { stsErrorXml } from '../../emulators/sts.js';
 import type { World, WorldConnectionSpec } from '../../emulators/world.js';
 import type { ConnectionResult } from '../../lambda/summary.js';
+import { assumeRoleThrottled } from './emulator-faults.js';
 import { connectionRequests } from './rotation-harness.js';
 
 /** One fault of the matrix: the world it needs, and what the run must end in. */
@@ -287,14 +287,7 @@ export const IMS_FAULTS: FaultCase[] = [
 export const STS_FAULTS: FaultCase[] = [
   {
     name: 'STS throttling, then success (the SDK retries)',
-    arrange: (world) =>
-      world.emulators.sts.injectFault({
-        match: { action: 'AssumeRole' },
-        kind: 'respond',
-        status: 400,
-        headers: { 'content-type': 'text/xml' },
-        body: stsErrorXml('Throttling', 'Rate exceeded'),
-      }),
+    arrange: (world) => world.emulators.sts.injectFault(assumeRoleThrottled()),
     outcome: 'rotated',
     check: (world) =>
       expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2),

@@ -10,8 +10,8 @@
  * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
- * - recorded-requests.ts, flow-service-faults.ts, ledger-harness.ts, adobe-probes.ts, fault-cases.ts,
- *   deployed-rotator.ts, cli-text.ts: what the emulators recorded, Flow Service's refusals to inject,
+ * - recorded-requests.ts, emulator-faults.ts, ledger-harness.ts, adobe-probes.ts, fault-cases.ts,
+ *   deployed-rotator.ts, cli-text.ts: what the emulators recorded, the services' refusals to inject,
  *   the harness with the ledger, Adobe's emulators asked directly, the fault matrix's cases, `rotate`'s
  *   CLI world, and the CLI's wrapped text read as one line.
  */
@@ -25,7 +25,7 @@ export * from './contract.js';
 export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
 export * from './recorded-requests.js';
-export * from './flow-service-faults.js';
+export * from './emulator-faults.js';
 export * from './ledger-harness.js';
 export * from './adobe-probes.js';
 export * from './fault-cases.js';

@@ -4,9 +4,18 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach } from 'vitest';
-import { WORLD_LEDGER_TABLE, type WorldOptions } from '../../emulators/world.js';
+import { WORLD_LEDGER_TABLE, type World, type WorldOptions } from '../../emulators/world.js';
 import { RotationLedger } from '../../lambda/ledger.js';
 import { startHarness, type Harness } from './rotation-harness.js';
+
+/** A DynamoDB client of the test's own on the world's local DynamoDB (dynalite checks no signature). */
+export function worldDynamoDb(world: World): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: world.emulators.dynamodb.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
+  });
+}
 
 /** A harness, the world's ledger, and the client it is read with (to write items of the test's own). */
 export interface LedgerHarness extends Harness {
@@ -29,11 +38,7 @@ export function useLedgerHarness(): (options: WorldOptions) => Promise<LedgerHar
   });
   return async (options) => {
     harness = await startHarness(options);
-    dynamodb = new DynamoDBClient({
-      endpoint: harness.world.emulators.dynamodb.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
-    });
+    dynamodb = worldDynamoDb(harness.world);
     return { ...harness, ledger: new RotationLedger(dynamodb, WORLD_LEDGER_TABLE), dynamodb };
   };
 }

@@ -3,14 +3,14 @@
  * end, kept in the ledger and honoured by the function's scheduled runs; the schedule and the
  * alarms stay on, and the expiry alarm keeps watching every connection that is not paused.
  */
-import { PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writePauses } from '../../../cli/pause-store.js';
 import { ALARM_IDS, ALARM_NAMES, SCHEDULE_GROUP_NAME, SCHEDULE_NAME } from '../../../emulators/deployed-stack.js';
 import { injectFault } from '../../../emulators/sandbox-faults.js';
 import { WORLD_LEDGER_TABLE } from '../../../emulators/world.js';
-import { flat, startCliWorld, type CliWorld } from '../../support/index.js';
+import { flat, startCliWorld, worldDynamoDb, type CliWorld } from '../../support/index.js';
 
 const worlds: CliWorld[] = [];
 
@@ -222,11 +222,7 @@ describe('pause', () => {
 
   it("ends an older version's pause: the schedule enabled, the alarms' actions on, its record removed", async () => {
     const t = await world();
-    const client = new DynamoDBClient({
-      endpoint: t.world.emulators.dynamodb.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'x' },
-    });
+    const client = worldDynamoDb(t.world);
     await client.send(
       new PutItemCommand({
         TableName: WORLD_LEDGER_TABLE,

@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../../emulators/types.js';
 import { ConfigError, RequestValidationError, RotationFailedError } from '../../../lambda/errors.js';
-import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
+import {
+  assumeRoleThrottled,
+  captureOutput,
+  connectionNotFound,
+  settle,
+  useHarness,
+  SCHEDULED_EVENT,
+} from '../../support/index.js';
 
 const start = useHarness();
 
@@ -104,13 +111,7 @@ describe('a manual request', () => {
 
   it('resolves a dry run in which every connection fails', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({
-      match: { method: 'GET' },
-      kind: 'respond',
-      status: 404,
-      body: flowProblem(404, '1101-404', 'Connection not found'),
-      times: 5,
-    });
+    world.emulators.flowService.injectFault(connectionNotFound(5));
 
     const summary = await newHandler()({ dryRun: true });
 
@@ -196,13 +197,7 @@ describe('one more attempt at the end of the run', () => {
 
   it('is not given to a permanent failure (404)', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({
-      match: { method: 'GET' },
-      kind: 'respond',
-      status: 404,
-      body: flowProblem(404, '1101-404', 'Connection not found'),
-      times: 5,
-    });
+    world.emulators.flowService.injectFault(connectionNotFound(5));
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 
@@ -214,15 +209,7 @@ describe('one more attempt at the end of the run', () => {
   it('is given to STS throttling that outlasted the SDK', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     // The SDK's own retries (3 attempts in all) all meet Throttling; the attempt at the end passes.
-    const { stsErrorXml } = await import('../../../emulators/sts.js');
-    world.emulators.sts.injectFault({
-      match: { action: 'AssumeRole' },
-      kind: 'respond',
-      status: 400,
-      headers: { 'content-type': 'text/xml' },
-      body: stsErrorXml('Throttling', 'Rate exceeded'),
-      times: 3,
-    });
+    world.emulators.sts.injectFault(assumeRoleThrottled(3));
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 

@@ -7,17 +7,21 @@ import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../../scripts/demo.js';
 import { captureOutput, findSecrets } from '../../support/index.js';
 
+/** The demo run with all of its output captured (restored however it ends). */
+async function runDemoCapturing(options: Parameters<typeof runDemo>[0]) {
+  const capture = captureOutput();
+  try {
+    const outcome = await runDemo(options);
+    return { outcome, output: capture.text() };
+  } finally {
+    capture.restore();
+  }
+}
+
 describe('npm run demo', () => {
   it('rotates the seeded connections and prints no secret, even with the function logs shown', async () => {
-    const capture = captureOutput();
-    let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
-    try {
-      outcome = await runDemo({ verbose: true });
-    } finally {
-      capture.restore();
-    }
+    const { outcome, output } = await runDemoCapturing({ verbose: true });
 
-    const output = capture.text();
     expect(outcome.exitCode).toBe(0);
     expect(output).toContain('5 rotated, 0 failed, 1 skipped');
     expect(output).toContain('rotated (after 1 etag conflict)');
@@ -41,15 +45,8 @@ describe('npm run demo', () => {
     "with --with-failure shows a partial failure readably, with Adobe's code, and the one more attempt that rode " +
       'out an outage',
     async () => {
-      const capture = captureOutput();
-      let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
-      try {
-        outcome = await runDemo({ withFailure: true });
-      } finally {
-        capture.restore();
-      }
+      const { outcome, output } = await runDemoCapturing({ withFailure: true });
 
-      const output = capture.text();
       expect(outcome.exitCode).toBe(0);
       expect(output).toContain('5 rotated, 1 failed, 1 skipped');
       expect(output).toContain('FAILED (2118-403)');

@@ -1,8 +1,9 @@
 /**
- * Flow Service's refusals, as faults to inject into its emulator: a PATCH of one connection refused,
- * an explore (Adobe's check after a PATCH) refused or unanswered, in Adobe's own words.
+ * Refusals to inject into the emulators, in the services' own words: Flow Service's (a connection
+ * not found, a PATCH refused, an explore refused or unanswered) and STS throttling AssumeRole.
  */
 import { flowProblem } from '../../emulators/flow-service.js';
+import { stsErrorXml } from '../../emulators/sts.js';
 import type { Fault } from '../../emulators/types.js';
 
 /** Adobe's words for FLOW-1445-400: the connection does not take PATCH. */
@@ -11,6 +12,17 @@ export const PATCH_NOT_ENABLED = 'PATCH connection feature not enabled.';
 /** Adobe's words for FLOW-1416-400: the connection is in a state that cannot be updated. */
 export const NOT_UPDATABLE_STATE =
   'Delete or update can only be applied on a connection with enabled, disabled or initializing state.';
+
+/** Flow Service answers the GET of every connection with FLOW-1101-404, `times` times (default once). */
+export function connectionNotFound(times?: number): Fault {
+  return {
+    match: { method: 'GET' },
+    kind: 'respond',
+    status: 404,
+    body: flowProblem(404, '1101-404', 'Connection not found'),
+    ...(times === undefined ? {} : { times }),
+  };
+}
 
 /** Flow Service refuses the PATCH of `connectionId` (once) with `code`, whose last three digits are the status. */
 export function patchRefusal(connectionId: string, code: string, detail: string): Fault {
@@ -53,6 +65,18 @@ export function exploreAnswer(
     kind: 'respond',
     status: problem.status,
     body: problem,
+    ...(times === undefined ? {} : { times }),
+  };
+}
+
+/** STS throttles AssumeRole (`Throttling`, as its XML error says it), `times` times (default once). */
+export function assumeRoleThrottled(times?: number): Fault {
+  return {
+    match: { action: 'AssumeRole' },
+    kind: 'respond',
+    status: 400,
+    headers: { 'content-type': 'text/xml' },
+    body: stsErrorXml('Throttling', 'Rate exceeded'),
     ...(times === undefined ? {} : { times }),
   };
 }

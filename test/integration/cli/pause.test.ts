@@ -57,47 +57,44 @@ describe('pause', () => {
     expect(t.lambda.invocations.length).toBe(invocations);
   });
 
-  it(
-    'pauses one connection until its end: scheduled runs leave it alone, report it paused, and rotate the ' + 'others',
-    async () => {
-      const t = await world();
-      const [paused, other] = t.world.connectionIds as [string, string];
-      const result = await t.cli(
-        ['pause', '--connection', paused.slice(0, 8), '--reason', 'bucket migration, CHG-1234', '--for', '2h'],
-        { tty: true },
-      );
-      expect(result.code).toBe(0);
-      expect(flat(result.stdout)).toContain(`Paused 1 connection (${paused.slice(0, 8)}) until`);
-      expect(flat(result.stdout)).toContain(
-        'the schedule and the alarms stay on, and the expiry alarm keeps watching every connection that is not paused',
-      );
-      expect(result.stdout.split('\n')).toContain(`    npx aep-s3-rotator rotate --connection ${paused.slice(0, 8)}`);
-      const since = t.world.emulators.flowService.requests.length;
+  it('pauses a connection until its end: scheduled runs leave it alone, report it paused, rotate others', async () => {
+    const t = await world();
+    const [paused, other] = t.world.connectionIds as [string, string];
+    const result = await t.cli(
+      ['pause', '--connection', paused.slice(0, 8), '--reason', 'bucket migration, CHG-1234', '--for', '2h'],
+      { tty: true },
+    );
+    expect(result.code).toBe(0);
+    expect(flat(result.stdout)).toContain(`Paused 1 connection (${paused.slice(0, 8)}) until`);
+    expect(flat(result.stdout)).toContain(
+      'the schedule and the alarms stay on, and the expiry alarm keeps watching every connection that is not paused',
+    );
+    expect(result.stdout.split('\n')).toContain(`    npx aep-s3-rotator rotate --connection ${paused.slice(0, 8)}`);
+    const since = t.world.emulators.flowService.requests.length;
 
-      const run = await t.stack.runSchedule();
+    const run = await t.stack.runSchedule();
 
-      expect(run?.summary).toMatchObject({ rotated: 2, paused: 1 });
-      expect(run?.summary?.results.find((entry) => entry.connectionId === paused)).toMatchObject({
-        status: 'paused',
-        pauseReason: 'bucket migration, CHG-1234',
-      });
-      expect(patched(t, paused, since)).toBe(false);
-      expect(patched(t, other, since)).toBe(true);
-      // The schedule and the alarms are as they were.
-      expect(t.stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)?.State).toBe('ENABLED');
-      for (const id of ALARM_IDS) expect(t.stack.cloudWatch.getAlarm(ALARM_NAMES[id])?.actionsEnabled).toBe(true);
+    expect(run?.summary).toMatchObject({ rotated: 2, paused: 1 });
+    expect(run?.summary?.results.find((entry) => entry.connectionId === paused)).toMatchObject({
+      status: 'paused',
+      pauseReason: 'bucket migration, CHG-1234',
+    });
+    expect(patched(t, paused, since)).toBe(false);
+    expect(patched(t, other, since)).toBe(true);
+    // The schedule and the alarms are as they were.
+    expect(t.stack.scheduler.getSchedule(SCHEDULE_NAME, SCHEDULE_GROUP_NAME)?.State).toBe('ENABLED');
+    for (const id of ALARM_IDS) expect(t.stack.cloudWatch.getAlarm(ALARM_NAMES[id])?.actionsEnabled).toBe(true);
 
-      const status = await t.cli(['status'], { tty: true });
-      expect(status.code).toBe(1);
-      expect(flat(status.stdout)).toMatch(
-        new RegExp(
-          `PAUSED ${paused.slice(0, 8)} until \\d\\d:\\d\\dZ \\(pause \\w+\\) by ` +
-            'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator: "bucket migration, CHG-1234"\\.',
-        ),
-      );
-      expect(status.stdout.split('\n').find((line) => line.startsWith(paused.slice(0, 8)))).toMatch(/PAUSED$/);
-    },
-  );
+    const status = await t.cli(['status'], { tty: true });
+    expect(status.code).toBe(1);
+    expect(flat(status.stdout)).toMatch(
+      new RegExp(
+        `PAUSED ${paused.slice(0, 8)} until \\d\\d:\\d\\dZ \\(pause \\w+\\) by ` +
+          'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator: "bucket migration, CHG-1234"\\.',
+      ),
+    );
+    expect(status.stdout.split('\n').find((line) => line.startsWith(paused.slice(0, 8)))).toMatch(/PAUSED$/);
+  });
 
   it('lets a manual rotate --connection rotate a paused connection, and keeps who asked in its history', async () => {
     const t = await world();
@@ -170,55 +167,49 @@ describe('pause', () => {
     expect(run!.alarms.some((move) => move.id === 'RotatorNotReportingAlarm')).toBe(false);
   });
 
-  it(
-    'pauses every target with no --connection: a run asks nothing of Adobe, and the rotator still ' + 'reports',
-    async () => {
-      const t = await world();
-      expect(
-        (
-          await t.cli([
-            'pause',
-            '--reason',
-            'Adobe maintenance',
-            '--until',
-            new Date(Date.now() + 30 * 60_000).toISOString(),
-          ])
-        ).code,
-      ).toBe(0);
-      const flowRequests = t.world.emulators.flowService.requests.length;
+  it('pauses every target with no --connection: a run asks nothing of Adobe; the rotator still reports', async () => {
+    const t = await world();
+    expect(
+      (
+        await t.cli([
+          'pause',
+          '--reason',
+          'Adobe maintenance',
+          '--until',
+          new Date(Date.now() + 30 * 60_000).toISOString(),
+        ])
+      ).code,
+    ).toBe(0);
+    const flowRequests = t.world.emulators.flowService.requests.length;
 
-      const run = await t.stack.runSchedule();
+    const run = await t.stack.runSchedule();
 
-      expect(run?.summary).toMatchObject({ rotated: 0, paused: 3 });
-      expect(t.world.emulators.flowService.requests.length).toBe(flowRequests);
-      expect(run?.alarms.filter((move) => move.state === 'ALARM')).toEqual([]);
+    expect(run?.summary).toMatchObject({ rotated: 0, paused: 3 });
+    expect(t.world.emulators.flowService.requests.length).toBe(flowRequests);
+    expect(run?.alarms.filter((move) => move.state === 'ALARM')).toEqual([]);
 
-      const resumed = await t.cli(['resume'], { tty: true });
-      expect(resumed.code).toBe(0);
-      expect(flat(resumed.stdout)).toContain('Resumed: every pause ended (1)');
-      expect((await t.stack.runSchedule())?.summary).toMatchObject({ rotated: 3 });
-    },
-  );
+    const resumed = await t.cli(['resume'], { tty: true });
+    expect(resumed.code).toBe(0);
+    expect(flat(resumed.stdout)).toContain('Resumed: every pause ended (1)');
+    expect((await t.stack.runSchedule())?.summary).toMatchObject({ rotated: 3 });
+  });
 
-  it(
-    'resumes one connection of a pause of several, and refuses one covered by a pause of every target (exit ' + '1)',
-    async () => {
-      const t = await world();
-      const [a, b] = t.world.connectionIds as [string, string];
-      await t.cli(['pause', '--connection', a, '--connection', b, '--reason', 'r', '--for', '1h']);
+  it('resumes one connection of a pause of several; refuses one a pause of every target covers (exit 1)', async () => {
+    const t = await world();
+    const [a, b] = t.world.connectionIds as [string, string];
+    await t.cli(['pause', '--connection', a, '--connection', b, '--reason', 'r', '--for', '1h']);
 
-      const one = await t.cli(['resume', '--connection', a.slice(0, 8), '--json']);
+    const one = await t.cli(['resume', '--connection', a.slice(0, 8), '--json']);
 
-      expect(one.code).toBe(0);
-      expect(one.json().remaining).toMatchObject([{ connectionIds: [b] }]);
-      expect((await t.stack.runSchedule())?.summary).toMatchObject({ rotated: 2, paused: 1 });
+    expect(one.code).toBe(0);
+    expect(one.json().remaining).toMatchObject([{ connectionIds: [b] }]);
+    expect((await t.stack.runSchedule())?.summary).toMatchObject({ rotated: 2, paused: 1 });
 
-      await t.cli(['pause', '--reason', 'all of them', '--for', '20m']);
-      const refused = await t.cli(['resume', '--connection', a.slice(0, 8)]);
-      expect(refused.code).toBe(1);
-      expect(flat(refused.stderr)).toContain('of every target ("all of them"');
-    },
-  );
+    await t.cli(['pause', '--reason', 'all of them', '--for', '20m']);
+    const refused = await t.cli(['resume', '--connection', a.slice(0, 8)]);
+    expect(refused.code).toBe(1);
+    expect(flat(refused.stderr)).toContain('of every target ("all of them"');
+  });
 
   it("ends an older version's pause: the schedule enabled, the alarms' actions on, its record removed", async () => {
     const t = await world();

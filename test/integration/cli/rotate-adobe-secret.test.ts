@@ -69,33 +69,30 @@ describe('rotate-adobe-secret', () => {
     await expect(t.cli(['rotate', '--json'])).resolves.toMatchObject({ code: 0 });
   });
 
-  it(
-    'reports the failing step with its reason, exit 1, and finishes that rotation when run again after the ' + 'fix',
-    async () => {
-      // The project loses the I/O Management API: Adobe answers 403.
-      t.world.emulators.ims.setIoManagementApi(t.world.adobe.clientId, false);
-      const before = currentSecret();
+  it('reports the failing step and its reason (exit 1); run again after the fix, finishes that rotation', async () => {
+    // The project loses the I/O Management API: Adobe answers 403.
+    t.world.emulators.ims.setIoManagementApi(t.world.adobe.clientId, false);
+    const before = currentSecret();
 
-      const failed = await t.cli(['rotate-adobe-secret'], { tty: true });
+    const failed = await t.cli(['rotate-adobe-secret'], { tty: true });
 
-      expect(failed.code).toBe(1);
-      expect(failed.stdout).not.toMatch(STACK_TRACE);
-      const text = flat(failed.stdout);
-      expect(text).toContain('createSecret FAILED ADOBE_CONSOLE_FORBIDDEN');
-      expect(text).toContain('add "I/O Management API"');
-      expect(text).toContain(
-        'NOT OK: the rotation failed at createSecret: AWSCURRENT still holds the old secret, which works',
-      );
-      expect(currentSecret()).toEqual(before);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).not.toMatch(STACK_TRACE);
+    const text = flat(failed.stdout);
+    expect(text).toContain('createSecret FAILED ADOBE_CONSOLE_FORBIDDEN');
+    expect(text).toContain('add "I/O Management API"');
+    expect(text).toContain(
+      'NOT OK: the rotation failed at createSecret: AWSCURRENT still holds the old secret, which works',
+    );
+    expect(currentSecret()).toEqual(before);
 
-      t.world.emulators.ims.setIoManagementApi(t.world.adobe.clientId, true);
-      const retried = await t.cli(['rotate-adobe-secret', '--json']);
+    t.world.emulators.ims.setIoManagementApi(t.world.adobe.clientId, true);
+    const retried = await t.cli(['rotate-adobe-secret', '--json']);
 
-      expect(retried.code, retried.stdout + retried.stderr).toBe(0);
-      expect(retried.json()).toMatchObject({ ok: true, retried: true, outcome: 'succeeded' });
-      expect(findSecrets(failed.stdout + retried.stdout, t.world.secretValues())).toEqual([]);
-    },
-  );
+    expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+    expect(retried.json()).toMatchObject({ ok: true, retried: true, outcome: 'succeeded' });
+    expect(findSecrets(failed.stdout + retried.stdout, t.world.secretValues())).toEqual([]);
+  });
 
   it('says how to turn rotation on when the secret has none (exit 3)', async () => {
     const { clientId, clientSecret, orgId } = t.world.adobe;

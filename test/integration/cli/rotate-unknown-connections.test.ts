@@ -72,37 +72,34 @@ describe('rotate (deployed function): connections that are not its targets', () 
     );
   });
 
-  it(
-    'says a connection in the local configuration is not deployed yet, with the commands to run (exit ' + '2)',
-    async () => {
-      const added = randomUUID();
-      t.writeConfig({
-        targets: [
-          ...(t.config.targets as object[]),
-          { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
-        ],
-      });
-      try {
-        const result = await t.cli(['rotate', '--connection', added, '--dry-run']);
+  it('says a connection of the local configuration is not deployed yet, and the commands to run (exit 2)', async () => {
+    const added = randomUUID();
+    t.writeConfig({
+      targets: [
+        ...(t.config.targets as object[]),
+        { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
+      ],
+    });
+    try {
+      const result = await t.cli(['rotate', '--connection', added, '--dry-run']);
 
-        expect(result.code).toBe(2);
-        expect(result.stderr).toBe(
-          `aep-s3-rotator: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} ` +
-            'does not have it); deploy, then rotate: `npx cdk deploy`, then `npx aep-s3-rotator rotate --connection ' +
-            `${added} --dry-run\`. Nothing was rotated.\n`,
-        );
-        // The function was asked, and refused: nothing was rotated.
-        expect(t.lambda.invocations.at(-1)!.event).toEqual({
-          connectionIds: [added],
-          dryRun: true,
-          unknownConnections: 'report',
-          caller: FUNCTION_ROLE_CALLER,
-        });
-      } finally {
-        t.writeConfig(configFor(t.world));
-      }
-    },
-  );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `aep-s3-rotator: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} ` +
+          'does not have it); deploy, then rotate: `npx cdk deploy`, then `npx aep-s3-rotator rotate --connection ' +
+          `${added} --dry-run\`. Nothing was rotated.\n`,
+      );
+      // The function was asked, and refused: nothing was rotated.
+      expect(t.lambda.invocations.at(-1)!.event).toEqual({
+        connectionIds: [added],
+        dryRun: true,
+        unknownConnections: 'report',
+        caller: FUNCTION_ROLE_CALLER,
+      });
+    } finally {
+      t.writeConfig(configFor(t.world));
+    }
+  });
 
   it('names the configuration file in the commands when --config was given', async () => {
     const added = randomUUID();

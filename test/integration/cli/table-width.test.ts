@@ -134,49 +134,44 @@ describe('tables fit 100 columns', () => {
     expectWithin100Columns(result.stdout);
   });
 
-  it(
-    'status from the ledger: a long UPDATED BY, failures in a row, the pause above the table; pause and ' + 'history',
-    async () => {
+  it('status from the ledger: long UPDATED BY, failures in a row, pause above the table; pause, history', async () => {
+    await t.stack.runSchedule();
+    t.world.emulators.flowService.concurrentEditBeforePatch(ids[1]!, Infinity);
+    try {
       await t.stack.runSchedule();
-      t.world.emulators.flowService.concurrentEditBeforePatch(ids[1]!, Infinity);
-      try {
-        await t.stack.runSchedule();
-        await t.stack.runSchedule();
-      } finally {
-        t.world.emulators.flowService.clearFaults();
-      }
-      const paused = await t.cli(
-        [
-          'pause',
-          '--connection',
-          ids[0]!,
-          '--reason',
-          `${'a very long reason, '.repeat(20)}CHG-1234`,
-          '--for',
-          '20m',
-          '--force',
-        ],
-        TERMINAL,
-      );
-      try {
-        const status = await t.cli(['status', '--probe'], { ...TERMINAL, now: Date.now() + 10 * 60_000 });
-        const history = await t.cli(['history', '--connection', ids[1]!], TERMINAL);
+      await t.stack.runSchedule();
+    } finally {
+      t.world.emulators.flowService.clearFaults();
+    }
+    const paused = await t.cli(
+      [
+        'pause',
+        '--connection',
+        ids[0]!,
+        '--reason',
+        `${'a very long reason, '.repeat(20)}CHG-1234`,
+        '--for',
+        '20m',
+        '--force',
+      ],
+      TERMINAL,
+    );
+    try {
+      const status = await t.cli(['status', '--probe'], { ...TERMINAL, now: Date.now() + 10 * 60_000 });
+      const history = await t.cli(['history', '--connection', ids[1]!], TERMINAL);
 
-        expect(status.stdout.replace(ANSI, '')).toMatch(/\nPAUSED \w{8} until /);
-        expect(status.stdout.replace(ANSI, '')).toMatch(
-          /\nID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK\s+ADOBE\n/,
-        );
-        // Cut in the table when it must be; in full in the WARNING line.
-        expect(flat(status.stdout.replace(ANSI, ''))).toContain(
-          'failed with 1404-412 after 2 attempts, 2 runs in a row',
-        );
-        expectWithin100Columns(status.stdout);
-        expectWithin100Columns(paused.stdout);
-        expectWithin100Columns(history.stdout);
-      } finally {
-        const resumed = await t.cli(['resume'], TERMINAL);
-        expectWithin100Columns(resumed.stdout);
-      }
-    },
-  );
+      expect(status.stdout.replace(ANSI, '')).toMatch(/\nPAUSED \w{8} until /);
+      expect(status.stdout.replace(ANSI, '')).toMatch(
+        /\nID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK\s+ADOBE\n/,
+      );
+      // Cut in the table when it must be; in full in the WARNING line.
+      expect(flat(status.stdout.replace(ANSI, ''))).toContain('failed with 1404-412 after 2 attempts, 2 runs in a row');
+      expectWithin100Columns(status.stdout);
+      expectWithin100Columns(paused.stdout);
+      expectWithin100Columns(history.stdout);
+    } finally {
+      const resumed = await t.cli(['resume'], TERMINAL);
+      expectWithin100Columns(resumed.stdout);
+    }
+  });
 });

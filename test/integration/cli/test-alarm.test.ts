@@ -80,19 +80,16 @@ describe('test-alarm', () => {
     expect(t.stack.sns.deliveries).toHaveLength(2);
   });
 
-  it(
-    "tests a silenced alarm (an older version's pause) with its actions on for the test only, and leaves them " + 'off',
-    async () => {
-      t.stack.cloudWatch.putAlarm({ ...alarm('ErrorsAlarm'), actionsEnabled: false });
+  it("tests a silenced alarm (an older version's pause) with its actions on for the test only, then off", async () => {
+    t.stack.cloudWatch.putAlarm({ ...alarm('ErrorsAlarm'), actionsEnabled: false });
 
-      const result = await t.cli(['test-alarm'], { tty: true });
+    const result = await t.cli(['test-alarm'], { tty: true });
 
-      expect(result.code).toBe(0);
-      expect(flat(result.stdout)).toContain('Its actions were off: they were switched on for the test and off again.');
-      expect(t.stack.sns.deliveries).toHaveLength(2);
-      expect(alarm('ErrorsAlarm').actionsEnabled).toBe(false);
-    },
-  );
+    expect(result.code).toBe(0);
+    expect(flat(result.stdout)).toContain('Its actions were off: they were switched on for the test and off again.');
+    expect(t.stack.sns.deliveries).toHaveLength(2);
+    expect(alarm('ErrorsAlarm').actionsEnabled).toBe(false);
+  });
 
   it('exits 1 when nobody has confirmed a subscription to the topic: the alarm would reach no one', async () => {
     const topic = t.stack.sns.putTopic('UnconfirmedTopic');

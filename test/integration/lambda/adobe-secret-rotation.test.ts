@@ -177,41 +177,36 @@ describe('a failed step', () => {
     },
   );
 
-  it(
-    'a failed delete in finishSecret leaves the new secret current; the next createSecret deletes the old ' + 'one',
-    async () => {
-      const harness = await start({ connections: [{ sandboxName: 'prod' }] });
-      const { world } = harness;
-      world.emulators.adobeConsole.injectFault({
-        match: { method: 'DELETE' },
-        kind: 'respond',
-        status: 500,
-        body: { error_code: '500', message: 'Internal error' },
-        times: 10,
-      });
+  it('a failed delete in finishSecret keeps the new secret current; next createSecret deletes the old', async () => {
+    const harness = await start({ connections: [{ sandboxName: 'prod' }] });
+    const { world } = harness;
+    world.emulators.adobeConsole.injectFault({
+      match: { method: 'DELETE' },
+      kind: 'respond',
+      status: 500,
+      body: { error_code: '500', message: 'Internal error' },
+      times: 10,
+    });
 
-      const first = await rotateAdobeSecret(world);
+    const first = await rotateAdobeSecret(world);
 
-      expect(first.outcome).toBe('failed');
-      expect(first.steps.at(-1)).toMatchObject({
-        step: 'finishSecret',
-        ok: false,
-        error: expect.stringContaining('the next rotation'),
-      });
-      const current = currentAdobeSecret(world);
-      expect(current.clientSecretUuid).toBeDefined();
-      expect(await imsAccepts(harness, current.clientSecret as string)).toBe(true);
-      expect(adobeSecretsOf(harness)).toHaveLength(2);
+    expect(first.outcome).toBe('failed');
+    expect(first.steps.at(-1)).toMatchObject({
+      step: 'finishSecret',
+      ok: false,
+      error: expect.stringContaining('the next rotation'),
+    });
+    const current = currentAdobeSecret(world);
+    expect(current.clientSecretUuid).toBeDefined();
+    expect(await imsAccepts(harness, current.clientSecret as string)).toBe(true);
+    expect(adobeSecretsOf(harness)).toHaveLength(2);
 
-      world.emulators.adobeConsole.clearFaults();
-      const second = await rotateAdobeSecret(world);
+    world.emulators.adobeConsole.clearFaults();
+    const second = await rotateAdobeSecret(world);
 
-      expect(second.outcome).toBe('succeeded');
-      expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([
-        currentAdobeSecret(world).clientSecretUuid,
-      ]);
-    },
-  );
+    expect(second.outcome).toBe('succeeded');
+    expect(adobeSecretsOf(harness).map((secret) => secret.uuid)).toEqual([currentAdobeSecret(world).clientSecretUuid]);
+  });
 });
 
 describe('two secrets at Adobe before a rotation', () => {

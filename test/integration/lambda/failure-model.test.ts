@@ -92,22 +92,19 @@ describe('a scheduled run', () => {
 });
 
 describe('a manual request', () => {
-  it(
-    'resolves with the summary whatever failed, because a synchronous caller is not retried and wants the ' + 'answer',
-    async () => {
-      const { world, newHandler } = await start({
-        connections: [
-          { sandboxName: 'prod', patchEnabled: false },
-          { sandboxName: 'prod', state: 'draft' },
-        ],
-      });
+  it('resolves with the summary whatever failed: a synchronous caller, not retried, wants the answer', async () => {
+    const { world, newHandler } = await start({
+      connections: [
+        { sandboxName: 'prod', patchEnabled: false },
+        { sandboxName: 'prod', state: 'draft' },
+      ],
+    });
 
-      const summary = await newHandler()({ connectionIds: world.connectionIds });
+    const summary = await newHandler()({ connectionIds: world.connectionIds });
 
-      expect(summary).toMatchObject({ rotated: 0, failed: 2 });
-      expect(summary.results.map((result) => result.errorCode)).toEqual(['1445-400', '1416-400']);
-    },
-  );
+    expect(summary).toMatchObject({ rotated: 0, failed: 2 });
+    expect(summary.results.map((result) => result.errorCode)).toEqual(['1445-400', '1416-400']);
+  });
 
   it('resolves a dry run in which every connection fails', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
@@ -358,46 +355,43 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
 });
 
 describe('logs', () => {
-  it(
-    "carry the Lambda request id on every line, and each connection's lines its connectionId and " + 'sandboxName',
-    async () => {
-      const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
-      const [concurrentlyEdited] = world.connectionIds as [string];
-      world.emulators.flowService.concurrentEditBeforePatch(concurrentlyEdited, 1);
-      world.emulators.flowService.injectFault({
-        match: { method: 'GET', path: `/connections/${world.connectionIds[1]}` },
-        kind: 'respond',
-        status: 503,
-        body: flowProblem(503, '1103-503', 'try again'),
-      });
-      const capture = captureOutput();
+  it("carry the Lambda request id on every line, and each connection's its connectionId and sandboxName", async () => {
+    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+    const [concurrentlyEdited] = world.connectionIds as [string];
+    world.emulators.flowService.concurrentEditBeforePatch(concurrentlyEdited, 1);
+    world.emulators.flowService.injectFault({
+      match: { method: 'GET', path: `/connections/${world.connectionIds[1]}` },
+      kind: 'respond',
+      status: 503,
+      body: flowProblem(503, '1103-503', 'try again'),
+    });
+    const capture = captureOutput();
 
-      await newHandler()(SCHEDULED_EVENT, lambdaContext('req-0001') as never);
-      await newHandler()(SCHEDULED_EVENT, lambdaContext('req-0002') as never);
-      capture.restore();
+    await newHandler()(SCHEDULED_EVENT, lambdaContext('req-0001') as never);
+    await newHandler()(SCHEDULED_EVENT, lambdaContext('req-0002') as never);
+    capture.restore();
 
-      const logLines = capture.jsonLines().filter((line) => 'level' in line);
-      expect(logLines.length).toBeGreaterThan(6);
-      const ids = logLines.map((line) => line.function_request_id);
-      expect(ids.filter((id) => id !== 'req-0001' && id !== 'req-0002')).toEqual([]);
-      const perConnection = logLines.filter((line) =>
-        [
-          'connection rotated',
-          'etag conflict (1404-412): re-reading the connection',
-          'retrying Flow Service request',
-        ].includes(line.message as string),
-      );
-      expect(perConnection.map((line) => line.message)).toEqual(
-        expect.arrayContaining([
-          'connection rotated',
-          'etag conflict (1404-412): re-reading the connection',
-          'retrying Flow Service request',
-        ]),
-      );
-      for (const line of perConnection) {
-        expect(line.connectionId).toEqual(expect.any(String));
-        expect(line.sandboxName).toBe(line.connectionId === world.connectionIds[1] ? 'dev' : 'prod');
-      }
-    },
-  );
+    const logLines = capture.jsonLines().filter((line) => 'level' in line);
+    expect(logLines.length).toBeGreaterThan(6);
+    const ids = logLines.map((line) => line.function_request_id);
+    expect(ids.filter((id) => id !== 'req-0001' && id !== 'req-0002')).toEqual([]);
+    const perConnection = logLines.filter((line) =>
+      [
+        'connection rotated',
+        'etag conflict (1404-412): re-reading the connection',
+        'retrying Flow Service request',
+      ].includes(line.message as string),
+    );
+    expect(perConnection.map((line) => line.message)).toEqual(
+      expect.arrayContaining([
+        'connection rotated',
+        'etag conflict (1404-412): re-reading the connection',
+        'retrying Flow Service request',
+      ]),
+    );
+    for (const line of perConnection) {
+      expect(line.connectionId).toEqual(expect.any(String));
+      expect(line.sandboxName).toBe(line.connectionId === world.connectionIds[1] ? 'dev' : 'prod');
+    }
+  });
 });

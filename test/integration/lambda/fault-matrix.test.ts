@@ -144,26 +144,23 @@ describe("fault matrix: the invocation's deadline", () => {
     expect(await credentialState(world, before)).toBe('previous');
   });
 
-  it(
-    'stops a PATCH in flight and says it may have landed; the connection holds one complete set either ' + 'way',
-    async () => {
-      harness = await startHarness({ connections: [{ sandboxName: 'prod' }] });
-      const { world } = harness;
-      const before = world.connection(world.connectionIds[0]!);
-      // The PATCH takes effect, then its answer is held back past the deadline.
-      world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'delay-after-effect', ms: 3_000 });
+  it('stops a PATCH in flight, saying it may have landed; the connection holds one whole set either way', async () => {
+    harness = await startHarness({ connections: [{ sandboxName: 'prod' }] });
+    const { world } = harness;
+    const before = world.connection(world.connectionIds[0]!);
+    // The PATCH takes effect, then its answer is held back past the deadline.
+    world.emulators.flowService.injectFault({ match: { method: 'PATCH' }, kind: 'delay-after-effect', ms: 3_000 });
 
-      const { error } = await invokeCapturing(() =>
-        harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never),
-      );
+    const { error } = await invokeCapturing(() =>
+      harness!.newHandler({ deadlineMargins })(SCHEDULED_EVENT, oneSecondLeft() as never),
+    );
 
-      expect(error!.message).toContain(
-        'stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed',
-      );
-      expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH']);
-      expect(await credentialState(world, before)).toBe('new');
-    },
-  );
+    expect(error!.message).toContain(
+      'stopped: the invocation reached its deadline while the PATCH was in flight; it may have landed',
+    );
+    expect(world.emulators.flowService.requests.map((request) => request.method)).toEqual(['GET', 'PATCH']);
+    expect(await credentialState(world, before)).toBe('new');
+  });
 
   it.each([
     [

@@ -125,38 +125,35 @@ describe('inspect', () => {
     expect(result.inspected.find((entry) => entry.connectionId === reads)).toMatchObject({ adobeVerified: true });
   });
 
-  it(
-    'with probe, says whether Adobe read a file it listed, was refused it, or listed nothing (read not ' + 'proven)',
-    async () => {
-      const { world, newHandler } = await start({
-        connections: [
-          { sandboxName: 'prod', objects: ['orders-1.csv'] },
-          {
-            sandboxName: 'prod',
-            objects: ['orders-1.csv'],
-            objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0000-kms',
-            rolePermissions: S3_ONLY,
-          },
-          { sandboxName: 'dev' },
-        ],
-      });
-      const [readable, kms, empty] = world.connectionIds as [string, string, string];
-      await newHandler()(SCHEDULED_EVENT);
+  it('with probe, says whether Adobe read a listed file, was refused it, or listed nothing (not proven)', async () => {
+    const { world, newHandler } = await start({
+      connections: [
+        { sandboxName: 'prod', objects: ['orders-1.csv'] },
+        {
+          sandboxName: 'prod',
+          objects: ['orders-1.csv'],
+          objectsKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0000-kms',
+          rolePermissions: S3_ONLY,
+        },
+        { sandboxName: 'dev' },
+      ],
+    });
+    const [readable, kms, empty] = world.connectionIds as [string, string, string];
+    await newHandler()(SCHEDULED_EVENT);
 
-      const result = await newHandler()({ inspect: true, probe: true });
-      const entry = (id: string) => result.inspected.find((inspected) => inspected.connectionId === id);
+    const result = await newHandler()({ inspect: true, probe: true });
+    const entry = (id: string) => result.inspected.find((inspected) => inspected.connectionId === id);
 
-      expect(entry(readable)).toMatchObject({ adobeCanList: true, adobeCanRead: true, exploreForm: 'absolute' });
-      expect(entry(kms)).toMatchObject({
-        adobeCanList: true,
-        adobeCanRead: false,
-        adobeErrorCode: '1100-400',
-        adobeError: expect.stringContaining('kms:Decrypt'),
-      });
-      expect(entry(empty)).toMatchObject({ adobeCanList: true, adobeReadUnproven: 'listed-nothing' });
-      expect(entry(empty)).not.toHaveProperty('adobeCanRead');
-    },
-  );
+    expect(entry(readable)).toMatchObject({ adobeCanList: true, adobeCanRead: true, exploreForm: 'absolute' });
+    expect(entry(kms)).toMatchObject({
+      adobeCanList: true,
+      adobeCanRead: false,
+      adobeErrorCode: '1100-400',
+      adobeError: expect.stringContaining('kms:Decrypt'),
+    });
+    expect(entry(empty)).toMatchObject({ adobeCanList: true, adobeReadUnproven: 'listed-nothing' });
+    expect(entry(empty)).not.toHaveProperty('adobeCanRead');
+  });
 
   it(
     'names a target whose bucket and folder do not contain what the connection reads, and the dataflows reading ' +

@@ -124,88 +124,85 @@ describe('ledgerUpdate', () => {
 });
 
 describe('RotationLedger', () => {
-  it(
-    'keeps the last rotation through failures, counts failures in a row, and returns the old item with each ' + 'write',
-    async () => {
-      const first = await ledger.record(rotated('"e1"', '2030-01-01T01:00:00.000Z'), 'assume-role-chained', {
-        now: new Date('2030-01-01T00:00:00Z'),
-      });
-      const second = await ledger.record(failed('1445-400'), 'assume-role-chained', {
-        now: new Date('2030-01-01T00:15:00Z'),
-      });
-      const third = await ledger.record(failed('1445-400'), 'assume-role-chained', {
-        now: new Date('2030-01-01T00:30:00Z'),
-      });
+  it('keeps the last rotation through failures, counts failures in a row, returns the old item per write', async () => {
+    const first = await ledger.record(rotated('"e1"', '2030-01-01T01:00:00.000Z'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:00:00Z'),
+    });
+    const second = await ledger.record(failed('1445-400'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:15:00Z'),
+    });
+    const third = await ledger.record(failed('1445-400'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:30:00Z'),
+    });
 
-      expect(first).toBeUndefined();
-      expect(second).toMatchObject({
-        consecutiveFailures: 0,
-        lastRotation: { etag: '"e1"', expiresAt: '2030-01-01T01:00:00.000Z' },
-      });
-      expect(third).toMatchObject({ consecutiveFailures: 1 });
-      expect(await ledger.get(ID)).toEqual({
-        connectionId: ID,
-        sandboxName: 'prod',
-        lastRotation: {
+    expect(first).toBeUndefined();
+    expect(second).toMatchObject({
+      consecutiveFailures: 0,
+      lastRotation: { etag: '"e1"', expiresAt: '2030-01-01T01:00:00.000Z' },
+    });
+    expect(third).toMatchObject({ consecutiveFailures: 1 });
+    expect(await ledger.get(ID)).toEqual({
+      connectionId: ID,
+      sandboxName: 'prod',
+      lastRotation: {
+        at: '2030-01-01T00:00:00.000Z',
+        expiresAt: '2030-01-01T01:00:00.000Z',
+        etag: '"e1"',
+        method: 'assume-role-chained',
+        adobeVerified: true,
+        accessKeyId: 'ASIAE1XXXXXXXXXXXXXX',
+      },
+      lastAttempt: {
+        at: '2030-01-01T00:30:00.000Z',
+        outcome: 'failed',
+        errorCode: '1445-400',
+        error: 'failed with 1445-400',
+        attempts: 1,
+        trigger: 'manual',
+      },
+      consecutiveFailures: 2,
+      history: [
+        {
           at: '2030-01-01T00:00:00.000Z',
-          expiresAt: '2030-01-01T01:00:00.000Z',
-          etag: '"e1"',
+          outcome: 'rotated',
           method: 'assume-role-chained',
-          adobeVerified: true,
           accessKeyId: 'ASIAE1XXXXXXXXXXXXXX',
-        },
-        lastAttempt: {
-          at: '2030-01-01T00:30:00.000Z',
-          outcome: 'failed',
-          errorCode: '1445-400',
-          error: 'failed with 1445-400',
-          attempts: 1,
+          etag: '"e1"',
+          expiresAt: '2030-01-01T01:00:00.000Z',
+          adobeVerified: true,
           trigger: 'manual',
         },
-        consecutiveFailures: 2,
-        history: [
-          {
-            at: '2030-01-01T00:00:00.000Z',
-            outcome: 'rotated',
-            method: 'assume-role-chained',
-            accessKeyId: 'ASIAE1XXXXXXXXXXXXXX',
-            etag: '"e1"',
-            expiresAt: '2030-01-01T01:00:00.000Z',
-            adobeVerified: true,
-            trigger: 'manual',
-          },
-          {
-            at: '2030-01-01T00:15:00.000Z',
-            outcome: 'failed',
-            method: 'assume-role-chained',
-            errorCode: '1445-400',
-            trigger: 'manual',
-          },
-          {
-            at: '2030-01-01T00:30:00.000Z',
-            outcome: 'failed',
-            method: 'assume-role-chained',
-            errorCode: '1445-400',
-            trigger: 'manual',
-          },
-        ],
-      });
+        {
+          at: '2030-01-01T00:15:00.000Z',
+          outcome: 'failed',
+          method: 'assume-role-chained',
+          errorCode: '1445-400',
+          trigger: 'manual',
+        },
+        {
+          at: '2030-01-01T00:30:00.000Z',
+          outcome: 'failed',
+          method: 'assume-role-chained',
+          errorCode: '1445-400',
+          trigger: 'manual',
+        },
+      ],
+    });
 
-      await ledger.record(rotated('"e2"', '2030-01-01T01:45:00.000Z'), 'assume-role-chained', {
-        now: new Date('2030-01-01T00:45:00Z'),
-      });
-      expect(await ledger.get(ID)).toMatchObject({
-        consecutiveFailures: 0,
-        lastRotation: { etag: '"e2"' },
-        lastAttempt: { outcome: 'rotated' },
-      });
-      expect((await ledger.get(ID))!.lastAttempt).not.toHaveProperty('errorCode');
-      const items = (await client.send(new ScanCommand({ TableName: 'rotation-ledger' }))).Items!.map((item) =>
-        unmarshall(item),
-      );
-      expect(items).toHaveLength(1);
-    },
-  );
+    await ledger.record(rotated('"e2"', '2030-01-01T01:45:00.000Z'), 'assume-role-chained', {
+      now: new Date('2030-01-01T00:45:00Z'),
+    });
+    expect(await ledger.get(ID)).toMatchObject({
+      consecutiveFailures: 0,
+      lastRotation: { etag: '"e2"' },
+      lastAttempt: { outcome: 'rotated' },
+    });
+    expect((await ledger.get(ID))!.lastAttempt).not.toHaveProperty('errorCode');
+    const items = (await client.send(new ScanCommand({ TableName: 'rotation-ledger' }))).Items!.map((item) =>
+      unmarshall(item),
+    );
+    expect(items).toHaveLength(1);
+  });
 
   it(
     'keeps each rotation with what started it: a tick of the schedule, or a manual request and who the caller said ' +

@@ -18,25 +18,22 @@ import {
 const start = useHarness();
 
 describe('step 1: Adobe credentials and the IMS token', () => {
-  it(
-    'reads the Adobe secret once per invocation, not per connection, and reuses the IMS token across ' + 'invocations',
-    async () => {
-      const { world, newHandler } = await start({
-        connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }],
-      });
-      const handler = newHandler();
+  it('reads the Adobe secret once per invocation, not per connection; reuses the IMS token across them', async () => {
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
+    const handler = newHandler();
 
-      await handler(SCHEDULED_EVENT);
-      await handler(SCHEDULED_EVENT);
+    await handler(SCHEDULED_EVENT);
+    await handler(SCHEDULED_EVENT);
 
-      const adobeReads = byAction(world.emulators.secretsManager.requests, 'GetSecretValue').filter(
-        (request) => JSON.parse(request.body).SecretId === world.adobe.secretId,
-      );
-      expect(adobeReads).toHaveLength(2);
-      expect(world.emulators.ims.requests).toHaveLength(1);
-      expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
-    },
-  );
+    const adobeReads = byAction(world.emulators.secretsManager.requests, 'GetSecretValue').filter(
+      (request) => JSON.parse(request.body).SecretId === world.adobe.secretId,
+    );
+    expect(adobeReads).toHaveLength(2);
+    expect(world.emulators.ims.requests).toHaveLength(1);
+    expect(byMethod(world.emulators.flowService.requests, 'PATCH')).toHaveLength(6);
+  });
 
   it(
     'asks IMS once per invocation when it is down, however many connections wait, and again on the next ' +

@@ -91,24 +91,21 @@ describe('step 3: minting credentials', () => {
     expect(summary.rotated).toBe(1);
   });
 
-  it(
-    "uses GetSessionToken with the IAM user's long-term keys, and the connection ends with the user's " + 'session',
-    async () => {
-      const { world, newHandler } = await start({
-        connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 129_600 }],
-      });
+  it("uses GetSessionToken with the IAM user's long-term keys; the connection ends with their session", async () => {
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', method: 'get-session-token', durationSeconds: 129_600 }],
+    });
 
-      const summary = await newHandler()(SCHEDULED_EVENT);
+    const summary = await newHandler()(SCHEDULED_EVENT);
 
-      const [session] = byAction(world.emulators.sts.requests, 'GetSessionToken');
-      expect(signerKeyOf(session!)).toMatch(/^AKIA/);
-      expect(formOf(session!).DurationSeconds).toBe('129600');
-      expect(summary.rotated).toBe(1);
-      const identityCalls = byAction(world.emulators.sts.requests, 'GetCallerIdentity');
-      const newKey = world.connection(world.connectionIds[0]!).params.s3AccessKey;
-      expect(identityCalls.map(signerKeyOf)).toContain(newKey);
-    },
-  );
+    const [session] = byAction(world.emulators.sts.requests, 'GetSessionToken');
+    expect(signerKeyOf(session!)).toMatch(/^AKIA/);
+    expect(formOf(session!).DurationSeconds).toBe('129600');
+    expect(summary.rotated).toBe(1);
+    const identityCalls = byAction(world.emulators.sts.requests, 'GetCallerIdentity');
+    const newKey = world.connection(world.connectionIds[0]!).params.s3AccessKey;
+    expect(identityCalls.map(signerKeyOf)).toContain(newKey);
+  });
 
   it("uses the IAM user's new keys from the next invocation after the operator rotates them", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', method: 'get-session-token' }] });

@@ -80,84 +80,75 @@ describe('step 3: credentials narrowed to what Adobe reads', () => {
     },
   );
 
-  it(
-    "narrows AssumeRole signed with the IAM user's keys to the whole bucket when the target names no " + 'folder',
-    async () => {
-      const { world, newHandler } = await start({
-        connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', bucketName: 'acme-aep-landing' }],
-      });
+  it("narrows AssumeRole signed with the IAM user's keys to the whole bucket if the target has no folder", async () => {
+    const { world, newHandler } = await start({
+      connections: [{ sandboxName: 'prod', method: 'assume-role-user-keys', bucketName: 'acme-aep-landing' }],
+    });
 
-      await newHandler()(SCHEDULED_EVENT);
+    await newHandler()(SCHEDULED_EVENT);
 
-      const key = world.connection(world.connectionIds[0]!).params.s3AccessKey!;
-      expect(JSON.parse(world.emulators.sts.policyOf(key)!)).toEqual(narrowedTo('acme-aep-landing'));
-    },
-  );
+    const key = world.connection(world.connectionIds[0]!).params.s3AccessKey!;
+    expect(JSON.parse(world.emulators.sts.policyOf(key)!)).toEqual(narrowedTo('acme-aep-landing'));
+  });
 
-  it(
-    'rotates a get-federation-token target end to end: narrowed federated credentials, verified, then ' + 'patched',
-    async () => {
-      const { world, newHandler } = await start({
-        connections: [
-          {
-            sandboxName: 'prod',
-            method: 'get-federation-token',
-            bucketName: 'acme-aep-landing',
-            folderPath: 'crm/daily',
-            durationSeconds: 43_200,
-          },
-        ],
-      });
-      const id = world.connectionIds[0]!;
-      const name = `aep-${id.replace(/-/g, '').slice(0, 28)}`;
-      const federatedArn = `arn:aws:sts::${ACCOUNT}:federated-user/${name}`;
+  it('rotates a get-federation-token target: narrowed federated credentials, verified, then patched', async () => {
+    const { world, newHandler } = await start({
+      connections: [
+        {
+          sandboxName: 'prod',
+          method: 'get-federation-token',
+          bucketName: 'acme-aep-landing',
+          folderPath: 'crm/daily',
+          durationSeconds: 43_200,
+        },
+      ],
+    });
+    const id = world.connectionIds[0]!;
+    const name = `aep-${id.replace(/-/g, '').slice(0, 28)}`;
+    const federatedArn = `arn:aws:sts::${ACCOUNT}:federated-user/${name}`;
 
-      const summary = await newHandler()(SCHEDULED_EVENT);
+    const summary = await newHandler()(SCHEDULED_EVENT);
 
-      expect(summary).toMatchObject({ rotated: 1, failed: 0, results: [{ connectionId: id, status: 'rotated' }] });
-      const [federation] = byAction(world.emulators.sts.requests, 'GetFederationToken');
-      expect(signerKeyOf(federation!)).toMatch(/^AKIA/);
-      expect(formOf(federation!)).toMatchObject({ Action: 'GetFederationToken', Name: name, DurationSeconds: '43200' });
-      expect(name).toHaveLength(32);
-      const params = world.connection(id).params;
-      expect(JSON.parse(world.emulators.sts.policyOf(params.s3AccessKey!)!)).toEqual(
-        narrowedTo('acme-aep-landing', 'crm/daily'),
-      );
-      expect(formOf(federation!).Policy).toBe(world.emulators.sts.policyOf(params.s3AccessKey!));
-      // Verified before the PATCH, signed with the new credentials, as the federated user.
-      const verification = byAction(world.emulators.sts.requests, 'GetCallerIdentity').find(
-        (request) => signerKeyOf(request) === params.s3AccessKey,
-      );
-      expect(verification!.receivedAt).toBeLessThanOrEqual(
-        byMethod(world.emulators.flowService.requests, 'PATCH')[0]!.receivedAt,
-      );
-      await expect(world.callerIdentityOf(id)).resolves.toBe(federatedArn);
-      const expiresIn = Date.parse(summary.results[0]!.expiresAt!) - Date.now();
-      expect(expiresIn).toBeGreaterThan(43_100_000);
-    },
-  );
+    expect(summary).toMatchObject({ rotated: 1, failed: 0, results: [{ connectionId: id, status: 'rotated' }] });
+    const [federation] = byAction(world.emulators.sts.requests, 'GetFederationToken');
+    expect(signerKeyOf(federation!)).toMatch(/^AKIA/);
+    expect(formOf(federation!)).toMatchObject({ Action: 'GetFederationToken', Name: name, DurationSeconds: '43200' });
+    expect(name).toHaveLength(32);
+    const params = world.connection(id).params;
+    expect(JSON.parse(world.emulators.sts.policyOf(params.s3AccessKey!)!)).toEqual(
+      narrowedTo('acme-aep-landing', 'crm/daily'),
+    );
+    expect(formOf(federation!).Policy).toBe(world.emulators.sts.policyOf(params.s3AccessKey!));
+    // Verified before the PATCH, signed with the new credentials, as the federated user.
+    const verification = byAction(world.emulators.sts.requests, 'GetCallerIdentity').find(
+      (request) => signerKeyOf(request) === params.s3AccessKey,
+    );
+    expect(verification!.receivedAt).toBeLessThanOrEqual(
+      byMethod(world.emulators.flowService.requests, 'PATCH')[0]!.receivedAt,
+    );
+    await expect(world.callerIdentityOf(id)).resolves.toBe(federatedArn);
+    const expiresIn = Date.parse(summary.results[0]!.expiresAt!) - Date.now();
+    expect(expiresIn).toBeGreaterThan(43_100_000);
+  });
 
-  it(
-    "asks the IAM user's identity once per key pair for GetFederationToken, however many runs and " + 'connections',
-    async () => {
-      const { world, newHandler } = await start({
-        connections: [
-          { sandboxName: 'prod', method: 'get-federation-token' },
-          { sandboxName: 'dev', method: 'get-federation-token', folderPath: 'exports/dev' },
-        ],
-      });
-      const handler = newHandler();
+  it("asks the IAM user's identity once per key pair for GetFederationToken, across runs and connections", async () => {
+    const { world, newHandler } = await start({
+      connections: [
+        { sandboxName: 'prod', method: 'get-federation-token' },
+        { sandboxName: 'dev', method: 'get-federation-token', folderPath: 'exports/dev' },
+      ],
+    });
+    const handler = newHandler();
 
-      await handler(SCHEDULED_EVENT);
-      await handler(SCHEDULED_EVENT);
+    await handler(SCHEDULED_EVENT);
+    await handler(SCHEDULED_EVENT);
 
-      const byUserKeys = byAction(world.emulators.sts.requests, 'GetCallerIdentity').filter((request) =>
-        signerKeyOf(request)!.startsWith('AKIA'),
-      );
-      expect(byUserKeys).toHaveLength(1);
-      expect(byAction(world.emulators.sts.requests, 'GetFederationToken')).toHaveLength(4);
-    },
-  );
+    const byUserKeys = byAction(world.emulators.sts.requests, 'GetCallerIdentity').filter((request) =>
+      signerKeyOf(request)!.startsWith('AKIA'),
+    );
+    expect(byUserKeys).toHaveLength(1);
+    expect(byAction(world.emulators.sts.requests, 'GetFederationToken')).toHaveLength(4);
+  });
 
   it(
     'fails a get-federation-token target whose policy STS refuses (PackedPolicyTooLarge), naming it, and leaves ' +

@@ -73,44 +73,41 @@ describe('the reject rule', () => {
 });
 
 describe('the same tick delivered twice, with the ledger', () => {
-  it(
-    'PATCHes once: the second delivery resolves, reporting each connection skipped with what the first put in ' + 'it',
-    async () => {
-      const { world, newHandler, ledger } = await start({
-        connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+  it('PATCHes once: the second delivery resolves, each connection skipped with what the first put in it', async () => {
+    const { world, newHandler, ledger } = await start({
+      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+    });
+    const event = tick();
+    const capture = captureOutput();
+
+    const first = await newHandler()(event);
+    const metricsAfterFirst = capture.jsonLines().filter((line) => '_aws' in line).length;
+    // A duplicate delivery reaches another container (or the same one later): both must hold.
+    const second = await newHandler()(event);
+    capture.restore();
+
+    expect(first).toMatchObject({ rotated: 2, failed: 0, skipped: 0 });
+    expect(second).toMatchObject({ rotated: 0, failed: 0, skipped: 2 });
+    for (const [index, id] of world.connectionIds.entries()) {
+      expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
+      expect(second.results[index]).toMatchObject({
+        connectionId: id,
+        status: 'skipped',
+        errorCode: 'DUPLICATE_DELIVERY',
+        etag: first.results[index]!.etag,
+        expiresAt: first.results[index]!.expiresAt,
+        attempts: 0,
       });
-      const event = tick();
-      const capture = captureOutput();
-
-      const first = await newHandler()(event);
-      const metricsAfterFirst = capture.jsonLines().filter((line) => '_aws' in line).length;
-      // A duplicate delivery reaches another container (or the same one later): both must hold.
-      const second = await newHandler()(event);
-      capture.restore();
-
-      expect(first).toMatchObject({ rotated: 2, failed: 0, skipped: 0 });
-      expect(second).toMatchObject({ rotated: 0, failed: 0, skipped: 2 });
-      for (const [index, id] of world.connectionIds.entries()) {
-        expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
-        expect(second.results[index]).toMatchObject({
-          connectionId: id,
-          status: 'skipped',
-          errorCode: 'DUPLICATE_DELIVERY',
-          etag: first.results[index]!.etag,
-          expiresAt: first.results[index]!.expiresAt,
-          attempts: 0,
-        });
-        expect(second.results[index]!.error).toContain(`executionId ${event.executionId}`);
-        expect((await ledger.get(id))?.lastRotation).toMatchObject({
-          executionId: event.executionId,
-          etag: first.results[index]!.etag,
-        });
-      }
-      // Reported once: the duplicate adds no metric.
-      expect(capture.jsonLines().filter((line) => '_aws' in line)).toHaveLength(metricsAfterFirst);
-      expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
-    },
-  );
+      expect(second.results[index]!.error).toContain(`executionId ${event.executionId}`);
+      expect((await ledger.get(id))?.lastRotation).toMatchObject({
+        executionId: event.executionId,
+        etag: first.results[index]!.etag,
+      });
+    }
+    // Reported once: the duplicate adds no metric.
+    expect(capture.jsonLines().filter((line) => '_aws' in line)).toHaveLength(metricsAfterFirst);
+    expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
+  });
 
   it('rotates, in the second delivery, only what the first did not rotate', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });

@@ -10,6 +10,10 @@
  * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
+ * - recorded-requests.ts, emulator-faults.ts, ledger-harness.ts, adobe-probes.ts, fault-cases.ts,
+ *   deployed-rotator.ts, cli-text.ts: what the emulators recorded, the services' refusals to inject,
+ *   the harness with the ledger, Adobe's emulators asked directly, the fault matrix's cases, `rotate`'s
+ *   CLI world, and the CLI's wrapped text read as one line.
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -20,6 +24,13 @@ export * from './rotation-harness.js';
 export * from './contract.js';
 export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
+export * from './recorded-requests.js';
+export * from './emulator-faults.js';
+export * from './ledger-harness.js';
+export * from './adobe-probes.js';
+export * from './fault-cases.js';
+export * from './deployed-rotator.js';
+export * from './cli-text.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

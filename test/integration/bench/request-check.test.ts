@@ -65,19 +65,23 @@ const node = (id: string): RequestNode => ROTATION_GRAPH.find((candidate) => can
 const timed = (id: string, start: number, finish: number): TimedRequest => ({ node: node(id), start, finish });
 
 describe('expectedRequests', () => {
-  it('counts the token once per container, the secret once per invocation, the listing once per sandbox and invocation and the rest once per connection and invocation', () => {
-    expect(Object.fromEntries(expectedRequests(ROTATION_GRAPH, 10, 2, 2))).toEqual({
-      'SM GetSecretValue': 2,
-      'IMS token': 1,
-      'Flow GET': 20,
-      'STS AssumeRole': 20,
-      'STS GetCallerIdentity': 20,
-      'Flow PATCH': 20,
-      'Flow explore': 20,
-      'Flow source connections': 20,
-      'Flow connections listing': 4,
-    });
-  });
+  it(
+    'counts the token once per container, the secret once per invocation, the listing once per sandbox and ' +
+      'invocation and the rest once per connection and invocation',
+    () => {
+      expect(Object.fromEntries(expectedRequests(ROTATION_GRAPH, 10, 2, 2))).toEqual({
+        'SM GetSecretValue': 2,
+        'IMS token': 1,
+        'Flow GET': 20,
+        'STS AssumeRole': 20,
+        'STS GetCallerIdentity': 20,
+        'Flow PATCH': 20,
+        'Flow explore': 20,
+        'Flow source connections': 20,
+        'Flow connections listing': 4,
+      });
+    },
+  );
 });
 
 describe('requestGraphProblem', () => {
@@ -163,7 +167,7 @@ describe('identifySpans', () => {
 });
 
 describe('waitedChain', () => {
-  it('follows, back from the last answer, the dependency that answered last: one chain from the secret to the listing on a cold invocation', () => {
+  it('follows the dependency that answered last back from the last answer: a cold chain from secret to listing', () => {
     const invocation = [
       timed('SM GetSecretValue', 0, 20),
       timed('IMS token', 21, 41),
@@ -180,7 +184,7 @@ describe('waitedChain', () => {
     );
   });
 
-  it("stops at a request whose dependencies were not recorded: a warm invocation's GET waits for nothing it made", () => {
+  it('stops at a request whose dependencies were not recorded: a warm GET waits for nothing it made', () => {
     const invocation = [
       timed('Flow GET', 0, 20),
       timed('STS AssumeRole', 21, 45),

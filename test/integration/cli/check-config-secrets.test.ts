@@ -60,7 +60,7 @@ const secretsManager = () =>
   });
 
 describe('check-config, for IAM-user secrets', () => {
-  it('warns, naming the target and the secret, when the secret has no resource policy, and asks once per secret', async () => {
+  it('warns, naming target and secret, when the secret has no resource policy, and asks once per secret', async () => {
     const before = t.world.emulators.secretsManager.requests.length;
 
     const result = await t.cli(['check-config', '--json']);
@@ -114,7 +114,10 @@ describe('check-config, for IAM-user secrets', () => {
     expect(result.code).toBe(0);
     expect(result.json().notes).toEqual([
       expect.stringMatching(
-        /^targets\[0\]\.userCredentialsSecret: AWS denied permission to read the resource policy of secret ".+": User: alice is not authorized/,
+        new RegExp(
+          String.raw`^targets\[0\]\.userCredentialsSecret: AWS denied permission to read the resource policy of ` +
+            'secret ".+": User: alice is not authorized',
+        ),
       ),
     ]);
     expect(result.json().notes[0]).toContain(

@@ -60,7 +60,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('discover', () => {
-  it('works with the function alone (no configuration), and the operator reads no secret: the function lists', async () => {
+  it('works with the function alone (no configuration); the operator reads no secret: the function lists', async () => {
     const operator = t.asOperator();
     const before = t.world.emulators.secretsManager.requests.length;
     let stdout = '';
@@ -81,42 +81,46 @@ describe('discover', () => {
     expect(t.stack.lambda.invocations.at(-1)!.event).toMatchObject({ inspect: true, discover: true, dryRun: true });
   });
 
-  it("marks every S3 connection in the targets' sandboxes, following every page, and prints a targets entry for the unmanaged temporary one", async () => {
-    const listings = () =>
-      t.world.emulators.flowService.requests.filter(
-        (request) => request.path === '/connections' && request.headers['x-sandbox-name'] === 'prod',
-      );
-    const before = listings().length;
-    const result = await t.cli(['discover', '--json']);
+  it(
+    "marks every S3 connection in the targets' sandboxes, following every page, and prints a targets entry for the " +
+      'unmanaged temporary one',
+    async () => {
+      const listings = () =>
+        t.world.emulators.flowService.requests.filter(
+          (request) => request.path === '/connections' && request.headers['x-sandbox-name'] === 'prod',
+        );
+      const before = listings().length;
+      const result = await t.cli(['discover', '--json']);
 
-    expect(result.code).toBe(1);
-    const report = result.json();
-    expect(report.sandboxes).toEqual(['prod', 'dev']);
-    const kinds = Object.fromEntries(
-      report.connections.map((connection: { connectionId: string; kind: string }) => [
-        connection.connectionId,
-        connection.kind,
-      ]),
-    );
-    expect(kinds).toEqual({
-      [t.world.connectionIds[0]!]: 'managed',
-      [TEMPORARY]: 'unmanaged-temporary',
-      [PERMANENT]: 'unmanaged-permanent',
-      [t.world.connectionIds[1]!]: 'managed',
-    });
-    expect(report.unmanagedTemporary).toBe(1);
-    expect(report.targets).toEqual([
-      {
-        connectionId: TEMPORARY,
-        sandboxName: 'prod',
-        createRole: { bucketName: 'acme-landing', folderPath: 'crm/daily' },
-      },
-    ]);
-    // One connection a page: every page was asked for.
-    expect(listings().length - before).toBe(3);
-    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
-    expect(result.stdout).not.toContain('hand-made-secret-key');
-  });
+      expect(result.code).toBe(1);
+      const report = result.json();
+      expect(report.sandboxes).toEqual(['prod', 'dev']);
+      const kinds = Object.fromEntries(
+        report.connections.map((connection: { connectionId: string; kind: string }) => [
+          connection.connectionId,
+          connection.kind,
+        ]),
+      );
+      expect(kinds).toEqual({
+        [t.world.connectionIds[0]!]: 'managed',
+        [TEMPORARY]: 'unmanaged-temporary',
+        [PERMANENT]: 'unmanaged-permanent',
+        [t.world.connectionIds[1]!]: 'managed',
+      });
+      expect(report.unmanagedTemporary).toBe(1);
+      expect(report.targets).toEqual([
+        {
+          connectionId: TEMPORARY,
+          sandboxName: 'prod',
+          createRole: { bucketName: 'acme-landing', folderPath: 'crm/daily' },
+        },
+      ]);
+      // One connection a page: every page was asked for.
+      expect(listings().length - before).toBe(3);
+      expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+      expect(result.stdout).not.toContain('hand-made-secret-key');
+    },
+  );
 
   it('lists the sandboxes named, and prints the entry ready to paste on a terminal', async () => {
     const result = await t.cli(['discover', '--sandbox', 'staging'], { tty: true });
@@ -152,33 +156,39 @@ describe('discover', () => {
 });
 
 describe('probe --record', () => {
-  it("records the connection's GET, explore of its root, folder and a file, a page of S3 connections and a deliberate error, redacted", async () => {
-    const id = t.world.connectionIds[0]!;
-    const result = await t.cli(['probe', '--record', 'recording.json', '--connection', id, '--json']);
+  it(
+    "records the connection's GET, explore of its root, folder and a file, a page of S3 connections and a " +
+      'deliberate error, redacted',
+    async () => {
+      const id = t.world.connectionIds[0]!;
+      const result = await t.cli(['probe', '--record', 'recording.json', '--connection', id, '--json']);
 
-    expect(result.code).toBe(0);
-    const file = join(t.dir, 'recording.json');
-    expect(existsSync(file)).toBe(true);
-    const text = readFileSync(file, 'utf8');
-    const recording = JSON.parse(text) as Recording;
-    expect(recording.exchanges.map((exchange) => [exchange.name, exchange.response.status])).toEqual([
-      ['get-connection', 200],
-      ['explore-root', 200],
-      ['explore-folder', 200],
-      ['explore-file', 200],
-      ['list-connections', 200],
-      ['error-unknown-connection', 404],
-    ]);
-    expect(recording.exchanges[2]!.request.query).toEqual({
-      objectType: 'folder',
-      object: '/acme-ingest-0/exports/prod/',
-    });
-    // Nothing secret, no id as it was: the connection's, the org's, the client's.
-    expect(findSecrets(text, [...t.world.secretValues(), id, t.world.adobe.orgId, t.world.adobe.clientId])).toEqual([]);
-    expect(text).not.toMatch(/ASIA[0-9A-Z]{16}/);
-    expect(JSON.stringify(recording.exchanges[0]!.response.body)).toContain('"s3SessionToken":"<redacted>"');
-    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
-  });
+      expect(result.code).toBe(0);
+      const file = join(t.dir, 'recording.json');
+      expect(existsSync(file)).toBe(true);
+      const text = readFileSync(file, 'utf8');
+      const recording = JSON.parse(text) as Recording;
+      expect(recording.exchanges.map((exchange) => [exchange.name, exchange.response.status])).toEqual([
+        ['get-connection', 200],
+        ['explore-root', 200],
+        ['explore-folder', 200],
+        ['explore-file', 200],
+        ['list-connections', 200],
+        ['error-unknown-connection', 404],
+      ]);
+      expect(recording.exchanges[2]!.request.query).toEqual({
+        objectType: 'folder',
+        object: '/acme-ingest-0/exports/prod/',
+      });
+      // Nothing secret, no id as it was: the connection's, the org's, the client's.
+      expect(findSecrets(text, [...t.world.secretValues(), id, t.world.adobe.orgId, t.world.adobe.clientId])).toEqual(
+        [],
+      );
+      expect(text).not.toMatch(/ASIA[0-9A-Z]{16}/);
+      expect(JSON.stringify(recording.exchanges[0]!.response.body)).toContain('"s3SessionToken":"<redacted>"');
+      expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+    },
+  );
 
   it("takes the start of a target's id, as every command does", async () => {
     const result = await t.cli([

@@ -7,9 +7,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { injectFault } from '../../../emulators/sandbox-faults.js';
-import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.js';
+import { findSecrets, flat, startCliWorld, type CliWorld } from '../../support/index.js';
 
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 async function world(): Promise<CliWorld> {
   const t = await startCliWorld({
@@ -28,54 +27,60 @@ afterEach(async () => {
 const ROLE = 'arn:aws:iam::123456789012:role/aep-s3-ingest-0';
 
 describe('history', () => {
-  it("lists a connection's rotations newest first: outcome, method, the AccessKeyId issued, and the schedule or who asked", async () => {
-    const t = await world();
-    const id = t.world.connectionIds[0]!;
-    await t.stack.runSchedule();
-    const scheduledKey = t.world.connection(id).params.s3AccessKey;
-    await injectFault({ world: t.world, stack: t.stack, dir: t.dir }, 'patch-refused', id);
-    await t.stack.runSchedule();
-    t.world.emulators.flowService.clearFaults();
-    await t.cli(['rotate', '--connection', id.slice(0, 8)]);
+  it(
+    "lists a connection's rotations newest first: outcome, method, the AccessKeyId issued, and the schedule or who " +
+      'asked',
+    async () => {
+      const t = await world();
+      const id = t.world.connectionIds[0]!;
+      await t.stack.runSchedule();
+      const scheduledKey = t.world.connection(id).params.s3AccessKey;
+      await injectFault({ world: t.world, stack: t.stack, dir: t.dir }, 'patch-refused', id);
+      await t.stack.runSchedule();
+      t.world.emulators.flowService.clearFaults();
+      await t.cli(['rotate', '--connection', id.slice(0, 8)]);
 
-    const json = await t.cli(['history', '--connection', id.slice(0, 8), '--json']);
-    const table = await t.cli(['history', '--connection', id.slice(0, 8)], { tty: true });
+      const json = await t.cli(['history', '--connection', id.slice(0, 8), '--json']);
+      const table = await t.cli(['history', '--connection', id.slice(0, 8)], { tty: true });
 
-    expect(json.code).toBe(0);
-    const { history } = json.json();
-    expect(history).toMatchObject([
-      {
-        outcome: 'rotated',
-        method: 'assume-role-chained',
-        accessKeyId: t.world.connection(id).params.s3AccessKey,
-        trigger: 'manual',
-        caller: 'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
-      },
-      {
-        outcome: 'failed',
-        errorCode: '1445-400',
-        trigger: 'schedule',
-        executionId: expect.any(String),
-        accessKeyId: expect.stringMatching(/^ASIA/),
-      },
-      { outcome: 'rotated', accessKeyId: scheduledKey, trigger: 'schedule' },
-    ]);
-    // Every AccessKeyId is one STS issued; CloudTrail names the set by it.
-    for (const entry of history)
-      expect(t.world.emulators.sts.issuedCredentials.map((issued) => issued.accessKeyId)).toContain(entry.accessKeyId);
-    expect(table.stdout.split('\n')).toContainEqual(
-      expect.stringMatching(/^AT\s+OUTCOME\s+METHOD\s+ACCESS KEY ID\s+CODE\s+ETAG\s+TRIGGER$/),
-    );
-    expect(table.stdout).toMatch(/FAILED\s+assume-role-chained\s+ASIA\w+\s+1445-400\s+-\s+schedule/);
-    expect(flat(table.stdout)).toContain(
-      'Manual requests by: arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
-    );
-    expect(
-      table.stdout.split('\n').filter((line) => line.length > 100),
-      table.stdout,
-    ).toEqual([]);
-    expect(findSecrets(json.stdout + table.stdout, t.world.secretValues())).toEqual([]);
-  });
+      expect(json.code).toBe(0);
+      const { history } = json.json();
+      expect(history).toMatchObject([
+        {
+          outcome: 'rotated',
+          method: 'assume-role-chained',
+          accessKeyId: t.world.connection(id).params.s3AccessKey,
+          trigger: 'manual',
+          caller: 'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
+        },
+        {
+          outcome: 'failed',
+          errorCode: '1445-400',
+          trigger: 'schedule',
+          executionId: expect.any(String),
+          accessKeyId: expect.stringMatching(/^ASIA/),
+        },
+        { outcome: 'rotated', accessKeyId: scheduledKey, trigger: 'schedule' },
+      ]);
+      // Every AccessKeyId is one STS issued; CloudTrail names the set by it.
+      for (const entry of history)
+        expect(t.world.emulators.sts.issuedCredentials.map((issued) => issued.accessKeyId)).toContain(
+          entry.accessKeyId,
+        );
+      expect(table.stdout.split('\n')).toContainEqual(
+        expect.stringMatching(/^AT\s+OUTCOME\s+METHOD\s+ACCESS KEY ID\s+CODE\s+ETAG\s+TRIGGER$/),
+      );
+      expect(table.stdout).toMatch(/FAILED\s+assume-role-chained\s+ASIA\w+\s+1445-400\s+-\s+schedule/);
+      expect(flat(table.stdout)).toContain(
+        'Manual requests by: arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-operator/operator',
+      );
+      expect(
+        table.stdout.split('\n').filter((line) => line.length > 100),
+        table.stdout,
+      ).toEqual([]);
+      expect(findSecrets(json.stdout + table.stdout, t.world.secretValues())).toEqual([]);
+    },
+  );
 
   it("logs each rotation's AccessKeyId in the function's line for it, never the secret key or token", async () => {
     const t = await world();
@@ -104,39 +109,43 @@ describe('history', () => {
 });
 
 describe('revoke', () => {
-  it("rotates, then denies the role's sessions issued before the new set: the leaked set stops working, the new one does not", async () => {
-    const t = await world();
-    const id = t.world.connectionIds[0]!;
-    await t.stack.runSchedule();
-    const leaked = t.world.connection(id).params.s3AccessKey!;
-    const { sts, iam } = t.world.emulators;
-    // The leak is found a while after the set was issued (STS counts issue times in whole seconds).
-    sts.setClock(() => Date.now() + 10_000);
+  it(
+    "rotates, then denies the role's sessions issued before the new set: the leaked set stops working, the new one " +
+      'does not',
+    async () => {
+      const t = await world();
+      const id = t.world.connectionIds[0]!;
+      await t.stack.runSchedule();
+      const leaked = t.world.connection(id).params.s3AccessKey!;
+      const { sts, iam } = t.world.emulators;
+      // The leak is found a while after the set was issued (STS counts issue times in whole seconds).
+      sts.setClock(() => Date.now() + 10_000);
 
-    const result = await t.cli(['revoke', '--connection', id.slice(0, 8)], { tty: true });
+      const result = await t.cli(['revoke', '--connection', id.slice(0, 8)], { tty: true });
 
-    expect(result.code).toBe(0);
-    const fresh = t.world.connection(id).params.s3AccessKey!;
-    expect(fresh).not.toBe(leaked);
-    expect(flat(result.stdout)).toContain(`Rotated: ${id} now holds a new set, AccessKeyId ${fresh}`);
-    expect(flat(result.stdout)).toContain(
-      `Revoked: AWSRevokeOlderSessions on ${ROLE} denies every action to the role's sessions issued before`,
-    );
-    const policy = JSON.parse(iam.rolePolicies('aep-s3-ingest-0').AWSRevokeOlderSessions!);
-    expect(policy.Statement).toEqual([
-      {
-        Effect: 'Deny',
-        Action: ['*'],
-        Resource: ['*'],
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.any(String) } },
-      },
-    ]);
-    expect(iam.deniesSession(ROLE, sts.sessionOf(leaked)!.issuedAt)).toBe(true);
-    expect(iam.deniesSession(ROLE, sts.sessionOf(fresh)!.issuedAt)).toBe(false);
-    // Adobe reads with what the connection holds now.
-    const probe = await t.cli(['status', '--probe', '--connection', id.slice(0, 8), '--json']);
-    expect(probe.json().connections[0]).toMatchObject({ adobeVerified: true });
-  });
+      expect(result.code).toBe(0);
+      const fresh = t.world.connection(id).params.s3AccessKey!;
+      expect(fresh).not.toBe(leaked);
+      expect(flat(result.stdout)).toContain(`Rotated: ${id} now holds a new set, AccessKeyId ${fresh}`);
+      expect(flat(result.stdout)).toContain(
+        `Revoked: AWSRevokeOlderSessions on ${ROLE} denies every action to the role's sessions issued before`,
+      );
+      const policy = JSON.parse(iam.rolePolicies('aep-s3-ingest-0').AWSRevokeOlderSessions!);
+      expect(policy.Statement).toEqual([
+        {
+          Effect: 'Deny',
+          Action: ['*'],
+          Resource: ['*'],
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.any(String) } },
+        },
+      ]);
+      expect(iam.deniesSession(ROLE, sts.sessionOf(leaked)!.issuedAt)).toBe(true);
+      expect(iam.deniesSession(ROLE, sts.sessionOf(fresh)!.issuedAt)).toBe(false);
+      // Adobe reads with what the connection holds now.
+      const probe = await t.cli(['status', '--probe', '--connection', id.slice(0, 8), '--json']);
+      expect(probe.json().connections[0]).toMatchObject({ adobeVerified: true });
+    },
+  );
 
   it('prints the exact command when AWS denies the operator iam:PutRolePolicy (exit 1)', async () => {
     const t = await world();
@@ -161,7 +170,10 @@ describe('revoke', () => {
       outcome: 'left-to-you',
       rotation: { status: 'rotated' },
       command: expect.stringMatching(
-        /^aws iam put-role-policy --role-name aep-s3-ingest-0 --policy-name AWSRevokeOlderSessions --policy-document '\{"Version":"2012-10-17","Statement":\[\{"Effect":"Deny"/,
+        new RegExp(
+          '^aws iam put-role-policy --role-name aep-s3-ingest-0 --policy-name AWSRevokeOlderSessions ' +
+            String.raw`--policy-document '\{"Version":"2012-10-17","Statement":\[\{"Effect":"Deny"`,
+        ),
       ),
       why: expect.stringContaining('AWS denied permission to attach AWSRevokeOlderSessions to role aep-s3-ingest-0'),
     });
@@ -178,7 +190,10 @@ describe('revoke', () => {
     expect(result.code).toBe(1);
     expect(flat(result.stdout)).toContain('GetFederationToken sessions belong to an IAM user, not a role');
     expect(result.stdout).toMatch(
-      / {4}aws iam put-user-policy --user-name <the IAM user whose keys arn:aws:secretsmanager:\S+ holds> --policy-name AWSRevokeOlderSessions/,
+      new RegExp(
+        String.raw` {4}aws iam put-user-policy --user-name <the IAM user whose keys arn:aws:secretsmanager:\S+ ` +
+          'holds> --policy-name AWSRevokeOlderSessions',
+      ),
     );
   });
 

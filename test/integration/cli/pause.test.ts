@@ -3,16 +3,15 @@
  * end, kept in the ledger and honoured by the function's scheduled runs; the schedule and the
  * alarms stay on, and the expiry alarm keeps watching every connection that is not paused.
  */
-import { PutItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writePauses } from '../../../cli/pause-store.js';
 import { ALARM_IDS, ALARM_NAMES, SCHEDULE_GROUP_NAME, SCHEDULE_NAME } from '../../../emulators/deployed-stack.js';
 import { injectFault } from '../../../emulators/sandbox-faults.js';
 import { WORLD_LEDGER_TABLE } from '../../../emulators/world.js';
-import { startCliWorld, type CliWorld } from '../../support/index.js';
+import { flat, startCliWorld, worldDynamoDb, type CliWorld } from '../../support/index.js';
 
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 
 /** Three connections: the first two with 12-hour credentials (a pause of hours fits), the third with 1-hour ones. */
@@ -58,7 +57,7 @@ describe('pause', () => {
     expect(t.lambda.invocations.length).toBe(invocations);
   });
 
-  it('pauses one connection until its end: scheduled runs leave it alone, report it paused, and rotate the others', async () => {
+  it('pauses a connection until its end: scheduled runs leave it alone, report it paused, rotate others', async () => {
     const t = await world();
     const [paused, other] = t.world.connectionIds as [string, string];
     const result = await t.cli(
@@ -113,36 +112,40 @@ describe('pause', () => {
     });
   });
 
-  it('refuses a pause that outlasts what a connection holds, saying when ingestion would stop; --force pauses anyway', async () => {
-    const t = await world();
-    const short = t.world.connectionIds[2]!;
+  it(
+    'refuses a pause that outlasts what a connection holds, saying when ingestion would stop; --force pauses ' +
+      'anyway',
+    async () => {
+      const t = await world();
+      const short = t.world.connectionIds[2]!;
 
-    const refused = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h'], {
-      tty: true,
-    });
+      const refused = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h'], {
+        tty: true,
+      });
 
-    expect(refused.code).toBe(1);
-    expect(flat(refused.stderr)).toMatch(
-      new RegExp(
-        `Not paused: the pause would end at .*, but ${short.slice(0, 8)} holds credentials that expire at ` +
-          '\\d\\d:\\d\\dZ, so ingestion from it would stop then',
-      ),
-    );
-    expect(flat(refused.stderr)).toContain('or pass --force to pause anyway');
-    expect((await t.cli(['status', '--json'])).json().pauses).toEqual([]);
+      expect(refused.code).toBe(1);
+      expect(flat(refused.stderr)).toMatch(
+        new RegExp(
+          `Not paused: the pause would end at .*, but ${short.slice(0, 8)} holds credentials that expire at ` +
+            '\\d\\d:\\d\\dZ, so ingestion from it would stop then',
+        ),
+      );
+      expect(flat(refused.stderr)).toContain('or pass --force to pause anyway');
+      expect((await t.cli(['status', '--json'])).json().pauses).toEqual([]);
 
-    const forced = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h', '--force'], {
-      tty: true,
-    });
-    expect(forced.code).toBe(0);
-    expect(flat(forced.stdout)).toMatch(
-      new RegExp(`FORCED: ingestion from ${short.slice(0, 8)} stops at \\d\\d:\\d\\dZ`),
-    );
-    const status = (await t.cli(['status', '--json'])).json();
-    expect(status.pauses).toMatchObject([{ connectionIds: [short], forced: true }]);
-  });
+      const forced = await t.cli(['pause', '--connection', short, '--reason', 'migration', '--for', '2h', '--force'], {
+        tty: true,
+      });
+      expect(forced.code).toBe(0);
+      expect(flat(forced.stdout)).toMatch(
+        new RegExp(`FORCED: ingestion from ${short.slice(0, 8)} stops at \\d\\d:\\d\\dZ`),
+      );
+      const status = (await t.cli(['status', '--json'])).json();
+      expect(status.pauses).toMatchObject([{ connectionIds: [short], forced: true }]);
+    },
+  );
 
-  it("keeps the expiry alarm armed for the connections that are not paused, and out of a paused one's way", async () => {
+  it("keeps the expiry alarm armed for connections that are not paused, and out of a paused one's way", async () => {
     const t = await world();
     const [expiringUnpaused, , expiringPaused] = t.world.connectionIds as [string, string, string];
     const context = { world: t.world, stack: t.stack, dir: t.dir };
@@ -164,7 +167,7 @@ describe('pause', () => {
     expect(run!.alarms.some((move) => move.id === 'RotatorNotReportingAlarm')).toBe(false);
   });
 
-  it('pauses every target with no --connection: a run asks nothing of Adobe, and the rotator still reports', async () => {
+  it('pauses every target with no --connection: a run asks nothing of Adobe; the rotator still reports', async () => {
     const t = await world();
     expect(
       (
@@ -191,7 +194,7 @@ describe('pause', () => {
     expect((await t.stack.runSchedule())?.summary).toMatchObject({ rotated: 3 });
   });
 
-  it('resumes one connection of a pause of several, and refuses one covered by a pause of every target (exit 1)', async () => {
+  it('resumes one connection of a pause of several; refuses one a pause of every target covers (exit 1)', async () => {
     const t = await world();
     const [a, b] = t.world.connectionIds as [string, string];
     await t.cli(['pause', '--connection', a, '--connection', b, '--reason', 'r', '--for', '1h']);
@@ -210,11 +213,7 @@ describe('pause', () => {
 
   it("ends an older version's pause: the schedule enabled, the alarms' actions on, its record removed", async () => {
     const t = await world();
-    const client = new DynamoDBClient({
-      endpoint: t.world.emulators.dynamodb.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'x' },
-    });
+    const client = worldDynamoDb(t.world);
     await client.send(
       new PutItemCommand({
         TableName: WORLD_LEDGER_TABLE,

@@ -8,6 +8,7 @@ import { describeAdobeSecretRotation } from '../../../cli/adobe-secret-rotation.
 import { FUNCTION_TAG } from '../../../core/operator-facts.js';
 import {
   findSecrets,
+  flat,
   FUNCTION_NAME,
   STACK_NAME,
   STACK_TRACE,
@@ -16,8 +17,6 @@ import {
 } from '../../support/index.js';
 
 let t: CliWorld;
-/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const currentSecret = () =>
   JSON.parse(t.world.emulators.secretsManager.currentValue(t.world.adobe.secretId)!) as Record<string, string>;
 
@@ -70,7 +69,7 @@ describe('rotate-adobe-secret', () => {
     await expect(t.cli(['rotate', '--json'])).resolves.toMatchObject({ code: 0 });
   });
 
-  it('reports the failing step with its reason, exit 1, and finishes that rotation when run again after the fix', async () => {
+  it('reports the failing step and its reason (exit 1); run again after the fix, finishes that rotation', async () => {
     // The project loses the I/O Management API: Adobe answers 403.
     t.world.emulators.ims.setIoManagementApi(t.world.adobe.clientId, false);
     const before = currentSecret();
@@ -114,34 +113,38 @@ describe('rotate-adobe-secret', () => {
     }
   });
 
-  it("reports the end from DescribeSecret alone when the function names no log group (a deployment from before the tag, without the stack's output)", async () => {
-    const { stackOutputs } = await import('../../../cli/aws.js');
-    const outputs = await stackOutputs(STACK_NAME);
-    const { AdobeSecretRotationLogGroupName: _dropped, ...rest } = outputs;
-    t.cloudFormation.putStack({
-      stackName: STACK_NAME,
-      outputs: Object.entries(rest).map(([key, value]) => ({ key, value })),
-    });
-    const facts = t.lambda.functionFacts(FUNCTION_NAME)!;
-    const { [FUNCTION_TAG.adobeSecretRotationLogGroup]: _tag, ...tags } = facts.tags ?? {};
-    t.lambda.setFunctionFacts(FUNCTION_NAME, { ...facts, tags });
-    try {
-      const result = await t.cli(['rotate-adobe-secret', '--json']);
-
-      expect(result.code).toBe(0);
-      expect(result.json()).toMatchObject({
-        ok: true,
-        steps: [],
-        logUnavailable: expect.stringContaining('the rotator function names no rotation log group'),
-      });
-    } finally {
+  it(
+    'reports the end from DescribeSecret alone when the function names no log group (a deployment from before the ' +
+      "tag, without the stack's output)",
+    async () => {
+      const { stackOutputs } = await import('../../../cli/aws.js');
+      const outputs = await stackOutputs(STACK_NAME);
+      const { AdobeSecretRotationLogGroupName: _dropped, ...rest } = outputs;
       t.cloudFormation.putStack({
         stackName: STACK_NAME,
-        outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })),
+        outputs: Object.entries(rest).map(([key, value]) => ({ key, value })),
       });
-      t.lambda.setFunctionFacts(FUNCTION_NAME, facts);
-    }
-  });
+      const facts = t.lambda.functionFacts(FUNCTION_NAME)!;
+      const { [FUNCTION_TAG.adobeSecretRotationLogGroup]: _tag, ...tags } = facts.tags ?? {};
+      t.lambda.setFunctionFacts(FUNCTION_NAME, { ...facts, tags });
+      try {
+        const result = await t.cli(['rotate-adobe-secret', '--json']);
+
+        expect(result.code).toBe(0);
+        expect(result.json()).toMatchObject({
+          ok: true,
+          steps: [],
+          logUnavailable: expect.stringContaining('the rotator function names no rotation log group'),
+        });
+      } finally {
+        t.cloudFormation.putStack({
+          stackName: STACK_NAME,
+          outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })),
+        });
+        t.lambda.setFunctionFacts(FUNCTION_NAME, facts);
+      }
+    },
+  );
 });
 
 describe('the Adobe secret rotation status (DescribeSecret), for status', () => {

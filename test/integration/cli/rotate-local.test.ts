@@ -4,11 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { flowProblem } from '../../../emulators/flow-service.js';
 import {
   findSecrets,
   configFor,
   NO_AWS_CREDENTIALS,
+  NOT_UPDATABLE_STATE,
+  patchRefusal,
   STACK_TRACE,
   startCliWorld,
   type CliWorld,
@@ -53,16 +54,7 @@ describe('rotate --local', () => {
   });
 
   it('exits 1 when a connection fails, with one row per connection from the summary', async () => {
-    t.world.emulators.flowService.injectFault({
-      match: { method: 'PATCH', path: `/connections/${ids[0]}` },
-      kind: 'respond',
-      status: 400,
-      body: flowProblem(
-        400,
-        '1416-400',
-        'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
-      ),
-    });
+    t.world.emulators.flowService.injectFault(patchRefusal(ids[0]!, '1416-400', NOT_UPDATABLE_STATE));
 
     const result = await t.cli(['rotate', '--local', '--json']);
 
@@ -70,9 +62,7 @@ describe('rotate --local', () => {
     const rows = result.json().results;
     expect(rows.map((row: { connectionId: string }) => row.connectionId)).toEqual(ids);
     expect(rows[0]).toMatchObject({ status: 'failed', errorCode: '1416-400', attempts: 1 });
-    expect(rows[0].error).toContain(
-      'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
-    );
+    expect(rows[0].error).toContain(NOT_UPDATABLE_STATE);
     expect(rows.slice(1)).toEqual([
       expect.objectContaining({ status: 'rotated' }),
       expect.objectContaining({ status: 'rotated' }),
@@ -177,7 +167,7 @@ describe('rotate --local with narrowed targets', () => {
   });
   afterAll(() => narrowed.close());
 
-  it("carries each target's method, bucket and folder to the function, which narrows the credentials it pushes", async () => {
+  it("carries each target's method, bucket and folder to the function, which narrows what it pushes", async () => {
     const { world } = narrowed;
 
     const result = await narrowed.cli(['rotate', '--local', '--json']);

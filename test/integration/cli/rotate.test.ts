@@ -1,54 +1,31 @@
 /**
  * `rotate` through the deployed function: @aws-sdk/client-lambda talks to the Lambda Invoke
  * stand-in (running the real handler), the function name comes from the CloudFormation stand-in.
+ * (Connections that are not targets: rotate-unknown-connections.test.ts; what stops it: rotate-errors.test.ts.)
  */
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { flowProblem } from '../../../emulators/flow-service.js';
+import { describe, expect, it } from 'vitest';
 import { createHandler } from '../../../lambda/handler.js';
 import {
-  findSecrets,
   FAST_HTTP_POLICY,
-  configFor,
+  findSecrets,
+  flat,
   FUNCTION_NAME,
-  NO_AWS_CREDENTIALS,
+  FUNCTION_ROLE_CALLER,
+  PATCH_NOT_ENABLED,
+  patchRefusal,
   STACK_NAME,
   STACK_TRACE,
-  startCliWorld,
+  useDeployedRotator,
   type CliWorld,
 } from '../../support/index.js';
 
-/** Who the CLI's credentials say they are (the function's role, in these tests). */
-const CALLER = 'arn:aws:sts::123456789012:assumed-role/aep-s3-rotator-function/aep-s3-rotator-function';
 let t: CliWorld;
 let ids: string[];
-/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
-const flat = (text: string) => text.replace(/\s+/g, ' ');
+useDeployedRotator((started) => ({ t, ids } = started));
 
-const patchDisabled = (id: string) => ({
-  match: { method: 'PATCH', path: `/connections/${id}` },
-  kind: 'respond' as const,
-  status: 400,
-  body: flowProblem(400, '1445-400', 'PATCH connection feature not enabled.'),
-});
-
-beforeAll(async () => {
-  t = await startCliWorld({
-    connections: [
-      { sandboxName: 'prod', method: 'assume-role-chained', externalId: 'aep-orders-7f3a' },
-      { sandboxName: 'prod', method: 'assume-role-user-keys', durationSeconds: 21_600 },
-      { sandboxName: 'dev', method: 'get-session-token', durationSeconds: 43_200 },
-    ],
-  });
-  ids = t.world.connectionIds;
-});
-afterAll(() => t.close());
-afterEach(() => {
-  t.world.emulators.flowService.clearFaults();
-  t.lambda.clearFaults();
-});
+const patchDisabled = (id: string) => patchRefusal(id, '1445-400', PATCH_NOT_ENABLED);
 
 describe('rotate (deployed function)', () => {
   it('rotates every target through the function named by the stack output, and exits 0', async () => {
@@ -100,7 +77,7 @@ describe('rotate (deployed function)', () => {
       connectionIds: [ids[2]],
       dryRun: false,
       unknownConnections: 'report',
-      caller: CALLER,
+      caller: FUNCTION_ROLE_CALLER,
     });
   });
 
@@ -204,34 +181,38 @@ describe('rotate (deployed function)', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('does not claim nothing was rotated when the function crashed after rotating some, and says what to run (exit 1)', async () => {
-    const inner = createHandler({ env: t.world.env, httpPolicy: FAST_HTTP_POLICY });
-    t.lambda.registerFunction('crashing-rotator', async () => {
-      await inner({ connectionIds: [ids[0]] });
-      throw Object.assign(new Error('RequestId: 1 Error: Runtime exited with error: signal: killed'), {
-        name: 'Runtime.ExitError',
+  it(
+    'does not claim nothing was rotated when the function crashed after rotating some, and says what to run (exit ' +
+      '1)',
+    async () => {
+      const inner = createHandler({ env: t.world.env, httpPolicy: FAST_HTTP_POLICY });
+      t.lambda.registerFunction('crashing-rotator', async () => {
+        await inner({ connectionIds: [ids[0]] });
+        throw Object.assign(new Error('RequestId: 1 Error: Runtime exited with error: signal: killed'), {
+          name: 'Runtime.ExitError',
+        });
       });
-    });
-    const before = t.world.connection(ids[0]!).etag;
-    writeFileSync(join(t.dir, 'rotator.json'), JSON.stringify(t.config));
+      const before = t.world.connection(ids[0]!).etag;
+      writeFileSync(join(t.dir, 'rotator.json'), JSON.stringify(t.config));
 
-    const result = await t.cli(['rotate', '--function', 'crashing-rotator', '--config', 'rotator.json']);
+      const result = await t.cli(['rotate', '--function', 'crashing-rotator', '--config', 'rotator.json']);
 
-    expect(result.code).toBe(1);
-    expect(t.world.connection(ids[0]!).etag).not.toBe(before);
-    const said = flat(result.stderr);
-    expect(said).not.toContain('without rotating any connection');
-    expect(said).toContain(
-      'Function crashing-rotator failed as a whole and returned no results: RequestId: 1 Error: ' +
-        'Runtime exited with error: signal: killed;',
-    );
-    expect(said).toContain(
-      'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json ' +
-        '--function crashing-rotator` shows what each holds now',
-    );
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).not.toMatch(STACK_TRACE);
-  });
+      expect(result.code).toBe(1);
+      expect(t.world.connection(ids[0]!).etag).not.toBe(before);
+      const said = flat(result.stderr);
+      expect(said).not.toContain('without rotating any connection');
+      expect(said).toContain(
+        'Function crashing-rotator failed as a whole and returned no results: RequestId: 1 Error: ' +
+          'Runtime exited with error: signal: killed;',
+      );
+      expect(said).toContain(
+        'it may have rotated some connections before it stopped: `npx aep-s3-rotator status --config rotator.json ' +
+          '--function crashing-rotator` shows what each holds now',
+      );
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+    },
+  );
 
   it('with --dry-run reports what it would do, changes nothing, and exits 0', async () => {
     const before = ids.map((id) => t.world.connection(id).etag);
@@ -248,7 +229,7 @@ describe('rotate (deployed function)', () => {
       );
     }
     expect(ids.map((id) => t.world.connection(id).etag)).toEqual(before);
-    expect(t.lambda.invocations.at(-1)!.event).toEqual({ dryRun: true, caller: CALLER });
+    expect(t.lambda.invocations.at(-1)!.event).toEqual({ dryRun: true, caller: FUNCTION_ROLE_CALLER });
   });
 
   it('uses --function (a name or an ARN) without looking up the stack', async () => {
@@ -260,197 +241,5 @@ describe('rotate (deployed function)', () => {
     expect(result.code).toBe(0);
     expect(result.json().function).toBe(arn);
     expect(t.cloudFormation.requests.length).toBe(describeCalls);
-  });
-
-  it('refuses a connection that is not a target without invoking: a refused request would be a Lambda error, and page through ErrorsAlarm (exit 2)', async () => {
-    const unknown = randomUUID();
-    const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
-    const invocations = t.lambda.invocations.length;
-
-    const result = await t.cli(['rotate', '--connection', ids[0]!, '--connection', unknown, '--connection', typo]);
-
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      `aep-s3-rotator: ${unknown}, ${typo} (did you mean ${ids[1]}?) are not targets in the local configuration; ` +
-        'nothing was invoked or rotated (for a function deployed from another configuration, ' +
-        'pass --function <name>).\n',
-    );
-    expect(t.lambda.invocations.length).toBe(invocations);
-  });
-
-  it('says in one sentence that the function refused a connection that is not its target, and exits 2, without a Lambda error to page for', async () => {
-    const unknown = randomUUID();
-
-    const result = await t.cli(['rotate', '--function', FUNCTION_NAME, '--connection', unknown]);
-
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(
-      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${unknown} ` +
-        'is not in the configured targets; nothing was rotated.\n',
-    );
-    // The function answered the unknown id as data (unknownConnectionIds), not as an error ErrorsAlarm counts.
-    expect(t.lambda.invocations.at(-1)!.functionError).toBeUndefined();
-  });
-
-  it('suggests the target a mistyped connection id probably meant when the function refuses it (exit 2)', async () => {
-    const typo = `${ids[1]!.slice(0, 35)}${ids[1]!.endsWith('0') ? '1' : '0'}`;
-
-    const result = await t.cli(['rotate', '--function', FUNCTION_NAME, '--connection', typo]);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(
-      `aep-s3-rotator: Function ${FUNCTION_NAME} refused the request: connectionIds: ${typo} ` +
-        `(did you mean ${ids[1]}?) is not in the configured targets; nothing was rotated.\n`,
-    );
-  });
-
-  it('says a connection in the local configuration is not deployed yet, with the commands to run (exit 2)', async () => {
-    const added = randomUUID();
-    t.writeConfig({
-      targets: [
-        ...(t.config.targets as object[]),
-        { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
-      ],
-    });
-    try {
-      const result = await t.cli(['rotate', '--connection', added, '--dry-run']);
-
-      expect(result.code).toBe(2);
-      expect(result.stderr).toBe(
-        `aep-s3-rotator: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} ` +
-          'does not have it); deploy, then rotate: `npx cdk deploy`, then `npx aep-s3-rotator rotate --connection ' +
-          `${added} --dry-run\`. Nothing was rotated.\n`,
-      );
-      // The function was asked, and refused: nothing was rotated.
-      expect(t.lambda.invocations.at(-1)!.event).toEqual({
-        connectionIds: [added],
-        dryRun: true,
-        unknownConnections: 'report',
-        caller: CALLER,
-      });
-    } finally {
-      t.writeConfig(configFor(t.world));
-    }
-  });
-
-  it('names the configuration file in the commands when --config was given', async () => {
-    const added = randomUUID();
-    writeFileSync(
-      join(t.dir, 'staging.json'),
-      JSON.stringify({
-        ...t.config,
-        targets: [
-          ...(t.config.targets as object[]),
-          { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
-        ],
-      }),
-    );
-
-    const result = await t.cli(['rotate', '--config', 'staging.json', '--connection', ids[0]!, '--connection', added]);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      `: ${added} is in the local configuration but not deployed yet (function ${FUNCTION_NAME} does not have it);`,
-    );
-    // The whole request again, once deployed: nothing was rotated, the deployed connection neither.
-    expect(result.stderr).toContain(
-      `\`npx cdk deploy -c rotatorConfigFile=staging.json\`, then \`npx aep-s3-rotator rotate --connection ${ids[0]} ` +
-        `--connection ${added} --config staging.json\``,
-    );
-  });
-
-  it('quotes a --config path the shell would split, so the commands it suggests paste as they are', async () => {
-    const added = randomUUID();
-    mkdirSync(join(t.dir, 'my configs'), { recursive: true });
-    writeFileSync(
-      join(t.dir, 'my configs', 'staging.json'),
-      JSON.stringify({
-        ...t.config,
-        targets: [
-          ...(t.config.targets as object[]),
-          { connectionId: added, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/aep-new' },
-        ],
-      }),
-    );
-
-    const result = await t.cli(['rotate', '--config', 'my configs/staging.json', '--connection', added]);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      "`npx cdk deploy -c 'rotatorConfigFile=my configs/staging.json'`, then `npx aep-s3-rotator rotate " +
-        `--connection ${added} --config 'my configs/staging.json'\``,
-    );
-  });
-
-  it('says the function was not found, and exits 3', async () => {
-    const result = await t.cli(['rotate', '--function', 'no-such-function']);
-
-    expect(result.code).toBe(3);
-    expect(result.stderr).toBe(
-      'aep-s3-rotator: Function no-such-function was not found in us-east-1: check --function, AWS_REGION, ' +
-        'or deploy the stack.\n',
-    );
-  });
-
-  it('says the stack is not deployed, and exits 3', async () => {
-    const result = await t.cli(['rotate', '--stack', 'SomeOtherStack']);
-
-    expect(result.code).toBe(3);
-    expect(result.stderr).toMatch(
-      /^aep-s3-rotator: Stack SomeOtherStack is not deployed in us-east-1: check the stack name .*--function <name>\.\n$/,
-    );
-  });
-
-  it('says when the stack has no RotatorFunctionName output, and exits 3', async () => {
-    t.cloudFormation.putStack({ stackName: 'NotTheRotator', outputs: [{ key: 'BucketName', value: 'b' }] });
-
-    const result = await t.cli(['rotate', '--stack', 'NotTheRotator']);
-
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain('Stack NotTheRotator has no output RotatorFunctionName');
-  });
-
-  it('says there are no AWS credentials, and exits 3', async () => {
-    const restore = t.env(NO_AWS_CREDENTIALS);
-    try {
-      const result = await t.cli(['rotate']);
-
-      expect(result.code).toBe(3);
-      expect(result.stderr).toBe(
-        'aep-s3-rotator: No AWS credentials were found: set AWS_PROFILE (and run `aws sso login` if it uses SSO), ' +
-          'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then try again.\n',
-      );
-    } finally {
-      restore();
-    }
-  });
-
-  it('says the function is busy when Lambda throttles the invoke, and exits 3', async () => {
-    t.lambda.injectFault({
-      kind: 'respond',
-      status: 429,
-      headers: { 'x-amzn-errortype': 'TooManyRequestsException', 'content-type': 'application/json' },
-      body: { Type: 'User', message: 'Rate Exceeded.', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
-    });
-
-    const result = await t.cli(['rotate', '--connection', ids[0]!]);
-
-    expect(result.code).toBe(3);
-    expect(result.stderr).toContain(`Function ${FUNCTION_NAME} is busy`);
-  });
-
-  it.each([
-    [['rotate', '--local', '--function', 'x'], /--local .* cannot be combined with --function/],
-    [['rotate', '--verbose'], /--verbose applies to --local only/],
-    [['rotate', '--connection', 'not-a-uuid'], /--connection "not-a-uuid" is not a Flow Service connection id/],
-  ])('refuses %j as a usage error (exit 2) in one line', async (argv, message) => {
-    const result = await t.cli(argv);
-
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 });

@@ -68,22 +68,29 @@ describe('Lambda Invoke stand-in', () => {
     expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ echoed: { a: 1 } });
     const log = Buffer.from(response.LogResult!, 'base64').toString('utf8');
     expect(log).toMatch(
-      /^START RequestId: \S+ Version: \$LATEST\n\{"level":"INFO","message":"hello"\}\nEND RequestId: \S+\nREPORT RequestId: /,
+      new RegExp(
+        String.raw`^START RequestId: \S+ Version: \$LATEST\n\{"level":"INFO","message":"hello"\}\nEND RequestId: ` +
+          String.raw`\S+\nREPORT RequestId: `,
+      ),
     );
   });
 
-  it('answers a thrown error with 200, X-Amz-Function-Error: Unhandled and the runtime error shape; the tail is the last 4 KB', async () => {
-    const response = await invoke('failing-fn', {}, 'Tail');
+  it(
+    'answers a thrown error with 200, X-Amz-Function-Error: Unhandled and the runtime error shape; the tail is the ' +
+      'last 4 KB',
+    async () => {
+      const response = await invoke('failing-fn', {}, 'Tail');
 
-    expect(response.StatusCode).toBe(200);
-    expect(response.FunctionError).toBe('Unhandled');
-    expect(JSON.parse(new TextDecoder().decode(response.Payload))).toMatchObject({
-      errorType: 'TypeError',
-      errorMessage: '1 of 1 connections failed to rotate',
-      trace: expect.any(Array),
-    });
-    expect(Buffer.from(response.LogResult!, 'base64').length).toBe(4096);
-  });
+      expect(response.StatusCode).toBe(200);
+      expect(response.FunctionError).toBe('Unhandled');
+      expect(JSON.parse(new TextDecoder().decode(response.Payload))).toMatchObject({
+        errorType: 'TypeError',
+        errorMessage: '1 of 1 connections failed to rotate',
+        trace: expect.any(Array),
+      });
+      expect(Buffer.from(response.LogResult!, 'base64').length).toBe(4096);
+    },
+  );
 
   it('omits the log without LogType Tail, and accepts the function ARN', async () => {
     const response = await invoke('arn:aws:lambda:us-east-1:123456789012:function:ok-fn', {});
@@ -170,7 +177,7 @@ describe('the deployed stack in stand-ins', () => {
     }
   });
 
-  it("has the stack's alarms: one for each alarm section of the runbook (which test/system/lib/stack.test.ts ties to the stack)", async () => {
+  it("has the stack's alarms: one per alarm section of the runbook (tied to the stack in stack.test.ts)", async () => {
     const { readFileSync } = await import('node:fs');
     const { ALARM_IDS } = await import('../../../emulators/deployed-stack.js');
     const runbook = readFileSync(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');

@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../../cli/main.js';
 import { injectFault } from '../../../emulators/sandbox-faults.js';
-import { findSecrets, startCliWorld, type CliWorld } from '../../support/index.js';
+import { findSecrets, flat, startCliWorld, type CliWorld } from '../../support/index.js';
 
 const MINUTE = 60_000;
-/** Text with its line breaks and runs of spaces as one space: wrapped lines read as one. */
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const worlds: CliWorld[] = [];
 
 async function world(): Promise<CliWorld> {
@@ -32,62 +30,66 @@ afterEach(async () => {
 });
 
 describe('status', () => {
-  it("shows each connection from the ledger and Adobe's view, the schedule's last and next run and every alarm, and exits 0", async () => {
-    const t = await world();
-    const operator = t.asOperator();
-    const run = await t.stack.runSchedule();
-    const before = t.world.emulators.secretsManager.requests.length;
+  it(
+    "shows each connection from the ledger and Adobe's view, the schedule's last and next run and every alarm, and " +
+      'exits 0',
+    async () => {
+      const t = await world();
+      const operator = t.asOperator();
+      const run = await t.stack.runSchedule();
+      const before = t.world.emulators.secretsManager.requests.length;
 
-    const result = await t.cli(['status', '--json']);
+      const result = await t.cli(['status', '--json']);
 
-    expect(result.code).toBe(0);
-    const report = result.json();
-    expect(report).toMatchObject({
-      ok: true,
-      functionName: t.stack.lambda.invocations[0]!.functionName,
-      stackName: 'AepS3CredentialRotator',
-      schedule: {
-        expression: 'rate(15 minutes)',
-        state: 'ENABLED',
-        intervalSeconds: 900,
+      expect(result.code).toBe(0);
+      const report = result.json();
+      expect(report).toMatchObject({
+        ok: true,
+        functionName: t.stack.lambda.invocations[0]!.functionName,
+        stackName: 'AepS3CredentialRotator',
+        schedule: {
+          expression: 'rate(15 minutes)',
+          state: 'ENABLED',
+          intervalSeconds: 900,
+          lastRunAt: expect.any(String),
+          nextRunAt: expect.any(String),
+        },
+        thresholdSeconds: 2400,
+        thresholdFrom: 'alarm',
+        pauses: [],
+        gaps: [],
+        atRisk: 0,
+      });
+      expect(Date.parse(report.schedule.nextRunAt) - Date.parse(report.schedule.lastRunAt)).toBe(900_000);
+      expect(report.alarms).toHaveLength(11);
+      for (const alarm of report.alarms)
+        expect(alarm).toMatchObject({ state: 'OK', actionsEnabled: true, since: expect.any(String) });
+      const [first] = report.connections;
+      const rotated = run!.summary!.results.find((entry) => entry.connectionId === first.connectionId)!;
+      expect(first).toMatchObject({
+        connectionId: t.world.connectionIds[0],
+        name: 'Orders export',
+        risk: 'ok',
+        atRisk: false,
+        unknown: [],
+        writtenByRotator: true,
+        expiresAt: rotated.expiresAt,
         lastRunAt: expect.any(String),
-        nextRunAt: expect.any(String),
-      },
-      thresholdSeconds: 2400,
-      thresholdFrom: 'alarm',
-      pauses: [],
-      gaps: [],
-      atRisk: 0,
-    });
-    expect(Date.parse(report.schedule.nextRunAt) - Date.parse(report.schedule.lastRunAt)).toBe(900_000);
-    expect(report.alarms).toHaveLength(11);
-    for (const alarm of report.alarms)
-      expect(alarm).toMatchObject({ state: 'OK', actionsEnabled: true, since: expect.any(String) });
-    const [first] = report.connections;
-    const rotated = run!.summary!.results.find((entry) => entry.connectionId === first.connectionId)!;
-    expect(first).toMatchObject({
-      connectionId: t.world.connectionIds[0],
-      name: 'Orders export',
-      risk: 'ok',
-      atRisk: false,
-      unknown: [],
-      writtenByRotator: true,
-      expiresAt: rotated.expiresAt,
-      lastRunAt: expect.any(String),
-      lastRotation: { etag: rotated.etag, accessKeyId: rotated.accessKeyId },
-      params: ['bucketName', 'folderPath', 's3AccessKey', 's3SecretKey', 's3SessionToken'],
-    });
-    // Adobe's view came from the function: the operator asked it, and read no secret.
-    expect(t.stack.lambda.invocations.at(-1)!.event).toMatchObject({ inspect: true, dryRun: true, probe: false });
-    const operatorReads = t.world.emulators.secretsManager.requests
-      .slice(before)
-      .filter((request) => request.headers.authorization?.includes(operator.accessKeyId))
-      .map((request) => request.action);
-    // DescribeSecret for the secret's rotation dates, never its value.
-    expect(operatorReads).not.toContain('GetSecretValue');
-    expect(operatorReads).toContain('DescribeSecret');
-    expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
-  });
+        lastRotation: { etag: rotated.etag, accessKeyId: rotated.accessKeyId },
+        params: ['bucketName', 'folderPath', 's3AccessKey', 's3SecretKey', 's3SessionToken'],
+      });
+      // Adobe's view came from the function: the operator asked it, and read no secret.
+      expect(t.stack.lambda.invocations.at(-1)!.event).toMatchObject({ inspect: true, dryRun: true, probe: false });
+      const operatorReads = t.world.emulators.secretsManager.requests
+        .slice(before)
+        .filter((request) => request.headers.authorization?.includes(operator.accessKeyId))
+        .map((request) => request.action);
+      // DescribeSecret for the secret's rotation dates, never its value.
+      expect(operatorReads).not.toContain('GetSecretValue');
+      expect(operatorReads).toContain('DescribeSecret');
+      expect(findSecrets(result.stdout + result.stderr, t.world.secretValues())).toEqual([]);
+    },
+  );
 
   it('prints the rotator, then one row per connection within 100 columns', async () => {
     const t = await world();
@@ -110,7 +112,7 @@ describe('status', () => {
     expect(lines.filter((line) => line.length > 100)).toEqual([]);
   });
 
-  it("judges expiry by the alarm's threshold and flags a connection no run has tried for two intervals (STALE)", async () => {
+  it("judges expiry by the alarm's threshold; flags a connection no run tried for two intervals (STALE)", async () => {
     const t = await world();
     await t.stack.runSchedule();
 
@@ -134,39 +136,46 @@ describe('status', () => {
     expect(flat(table.stdout)).toContain('next OVERDUE since');
   });
 
-  it("never goes silent: with IMS refusing the Adobe secret, every connection is shown from the ledger, Adobe's part unknown, and at risk: every run fails", async () => {
-    const t = await world();
-    await t.stack.runSchedule();
-    await injectFault({ world: t.world, stack: t.stack, dir: t.dir }, 'ims-401');
+  it(
+    "never goes silent: with IMS refusing the Adobe secret, every connection is shown from the ledger, Adobe's " +
+      'part unknown, and at risk: every run fails',
+    async () => {
+      const t = await world();
+      await t.stack.runSchedule();
+      await injectFault({ world: t.world, stack: t.stack, dir: t.dir }, 'ims-401');
 
-    const json = await t.cli(['status', '--json']);
-    const table = await t.cli(['status'], { tty: true });
+      const json = await t.cli(['status', '--json']);
+      const table = await t.cli(['status'], { tty: true });
 
-    expect(json.code).toBe(1);
-    const report = json.json();
-    expect(report.connections).toHaveLength(3);
-    for (const status of report.connections) {
-      expect(status).toMatchObject({
-        unknown: ['adobe'],
-        adobeViewErrorCode: 'IMS_AUTH_FAILED',
-        lastRotation: expect.any(Object),
-        risk: 'failing',
-        atRisk: true,
-        runsFail: 'IMS_AUTH_FAILED',
+      expect(json.code).toBe(1);
+      const report = json.json();
+      expect(report.connections).toHaveLength(3);
+      for (const status of report.connections) {
+        expect(status).toMatchObject({
+          unknown: ['adobe'],
+          adobeViewErrorCode: 'IMS_AUTH_FAILED',
+          lastRotation: expect.any(Object),
+          risk: 'failing',
+          atRisk: true,
+          runsFail: 'IMS_AUTH_FAILED',
+        });
+      }
+      expect(report.runsFail).toEqual({
+        errorCode: 'IMS_AUTH_FAILED',
+        error: expect.stringContaining('invalid_client'),
       });
-    }
-    expect(report.runsFail).toEqual({ errorCode: 'IMS_AUTH_FAILED', error: expect.stringContaining('invalid_client') });
-    expect(report.gaps).toEqual([]);
-    expect(table.code).toBe(1);
-    expect(flat(table.stdout)).toContain('RUNS FAIL the function cannot reach Adobe: IMS_AUTH_FAILED');
-    expect(flat(table.stdout)).toContain('docs/RUNBOOK.md#ims_auth_failed says who can fix it');
-    expect(flat(table.stdout)).toContain('every scheduled run fails (IMS_AUTH_FAILED, above)');
-    const rows = table.stdout
-      .split('\n')
-      .filter((line) => t.world.connectionIds.some((id) => line.startsWith(id.slice(0, 8))));
-    expect(rows).toHaveLength(3);
-    for (const row of rows) expect(row).toMatch(/^\w{8}\s+\?\s+\w+\s+\d\d:\d\dZ\s+\d\d:\d\dZ/);
-  });
+      expect(report.gaps).toEqual([]);
+      expect(table.code).toBe(1);
+      expect(flat(table.stdout)).toContain('RUNS FAIL the function cannot reach Adobe: IMS_AUTH_FAILED');
+      expect(flat(table.stdout)).toContain('docs/RUNBOOK.md#ims_auth_failed says who can fix it');
+      expect(flat(table.stdout)).toContain('every scheduled run fails (IMS_AUTH_FAILED, above)');
+      const rows = table.stdout
+        .split('\n')
+        .filter((line) => t.world.connectionIds.some((id) => line.startsWith(id.slice(0, 8))));
+      expect(rows).toHaveLength(3);
+      for (const row of rows) expect(row).toMatch(/^\w{8}\s+\?\s+\w+\s+\d\d:\d\dZ\s+\d\d:\d\dZ/);
+    },
+  );
 
   it('shows the ledger when the function is busy (a run in progress), and exits 1, not 3', async () => {
     const t = await world();
@@ -337,7 +346,7 @@ describe('status', () => {
     expect(flat(table.stdout)).toContain('docs/RUNBOOK.md#1445-400');
   });
 
-  it('finds, with --probe, a connection Adobe cannot read with what it holds (someone pasted expired keys)', async () => {
+  it('finds, with --probe, a connection Adobe cannot read with what it holds (pasted expired keys)', async () => {
     const t = await world();
     await t.stack.runSchedule();
     const id = t.world.connectionIds[2]!;

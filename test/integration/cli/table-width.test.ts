@@ -6,7 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
-import { configFor, startCliWorld, type CliWorld } from '../../support/index.js';
+import {
+  configFor,
+  flat,
+  NOT_UPDATABLE_STATE,
+  patchRefusal,
+  startCliWorld,
+  type CliWorld,
+} from '../../support/index.js';
 
 let t: CliWorld;
 let ids: string[];
@@ -74,36 +81,22 @@ describe('tables fit 100 columns', () => {
   });
 
   it('rotate, with Adobe refusing two PATCHes', async () => {
-    t.world.emulators.flowService.injectFault({
-      match: { method: 'PATCH', path: `/connections/${ids[0]}` },
-      kind: 'respond',
-      status: 400,
-      body: flowProblem(
-        400,
-        '1416-400',
-        'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
-      ),
-    });
-    t.world.emulators.flowService.injectFault({
-      match: { method: 'PATCH', path: `/connections/${ids[2]}` },
-      kind: 'respond',
-      status: 403,
-      body: flowProblem(
-        403,
+    t.world.emulators.flowService.injectFault(patchRefusal(ids[0]!, '1416-400', NOT_UPDATABLE_STATE));
+    t.world.emulators.flowService.injectFault(
+      patchRefusal(
+        ids[2]!,
         '2118-403',
         'The user or client does not have the required permission to perform this operation: ' +
           'Manage Sources in sandbox stage-apac-commerce.',
       ),
-    });
+    );
     try {
       const result = await t.cli(['rotate'], TERMINAL);
 
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/^ID\s+NAME\s+SANDBOX\s+OUTCOME\s+NEW ETAG\s+EXPIRES\s+ERROR \/ NOTE\n/);
       // The whole of Adobe's explanation is there, below the table.
-      expect(result.stdout.replace(/\s+/g, ' ')).toContain(
-        'Delete or update can only be applied on a connection with enabled, disabled or initializing state.',
-      );
+      expect(flat(result.stdout)).toContain(NOT_UPDATABLE_STATE);
       expectWithin100Columns(result.stdout);
     } finally {
       t.world.emulators.flowService.clearFaults();
@@ -141,7 +134,7 @@ describe('tables fit 100 columns', () => {
     expectWithin100Columns(result.stdout);
   });
 
-  it('status from the ledger: a long UPDATED BY, failures in a row, the pause above the table; pause and history', async () => {
+  it('status from the ledger: long UPDATED BY, failures in a row, pause above the table; pause, history', async () => {
     await t.stack.runSchedule();
     t.world.emulators.flowService.concurrentEditBeforePatch(ids[1]!, Infinity);
     try {
@@ -172,9 +165,7 @@ describe('tables fit 100 columns', () => {
         /\nID\s+NAME\s+SANDBOX\s+ROTATED\s+EXPIRES\s+LAST RUN\s+UPDATED BY\s+RISK\s+ADOBE\n/,
       );
       // Cut in the table when it must be; in full in the WARNING line.
-      expect(status.stdout.replace(ANSI, '').replace(/\s+/g, ' ')).toContain(
-        'failed with 1404-412 after 2 attempts, 2 runs in a row',
-      );
+      expect(flat(status.stdout.replace(ANSI, ''))).toContain('failed with 1404-412 after 2 attempts, 2 runs in a row');
       expectWithin100Columns(status.stdout);
       expectWithin100Columns(paused.stdout);
       expectWithin100Columns(history.stdout);

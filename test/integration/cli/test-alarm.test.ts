@@ -6,10 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ALARM_NAMES, FUNCTION_NAME, ON_CALL_EMAIL } from '../../../emulators/deployed-stack.js';
-import { findSecrets, STACK_TRACE, startCliWorld, type CliWorld } from '../../support/index.js';
+import { findSecrets, flat, STACK_TRACE, startCliWorld, type CliWorld } from '../../support/index.js';
 
 let t: CliWorld;
-const flat = (text: string) => text.replace(/\s+/g, ' ');
 const alarm = (id: keyof typeof ALARM_NAMES) => t.stack.cloudWatch.getAlarm(ALARM_NAMES[id])!;
 
 beforeAll(async () => {
@@ -28,33 +27,37 @@ afterEach(async () => {
 });
 
 describe('test-alarm', () => {
-  it('moves ErrorsAlarm to ALARM and back, which reaches the confirmed subscriber twice, and says who is subscribed', async () => {
-    const result = await t.cli(['test-alarm'], { tty: true });
+  it(
+    'moves ErrorsAlarm to ALARM and back, which reaches the confirmed subscriber twice, and says who is ' +
+      'subscribed',
+    async () => {
+      const result = await t.cli(['test-alarm'], { tty: true });
 
-    expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
-    expect(flat(result.stdout)).toContain(
-      `Moved: ErrorsAlarm (${ALARM_NAMES.ErrorsAlarm}) to ALARM and back to OK: CloudWatch notified ` +
-        `${t.stack.alarmTopicArn}.`,
-    );
-    expect(flat(result.stdout)).toContain(
-      `Confirmed: ${t.stack.alarmTopicArn}: 1 subscription (email ${ON_CALL_EMAIL})`,
-    );
-    expect(
-      t.stack.sns.deliveries.map((delivery) => [delivery.endpoint, JSON.parse(delivery.message).NewStateValue]),
-    ).toEqual([
-      [ON_CALL_EMAIL, 'ALARM'],
-      [ON_CALL_EMAIL, 'OK'],
-    ]);
-    expect(JSON.parse(t.stack.sns.deliveries[0]!.message).NewStateReason).toContain(
-      'assumed-role/Operator/alice (npx aep-s3-rotator test-alarm): not an incident',
-    );
-    expect(alarm('ErrorsAlarm').state).toBe('OK');
-    // Every call signed, as AWS requires: CloudWatch as `monitoring`, SNS as `sns`.
-    expect(t.stack.sns.requests.map((request) => request.action)).toEqual(['ListSubscriptionsByTopic']);
-    expect(t.stack.sns.requests[0]!.headers.authorization).toMatch(/\/us-east-1\/sns\/aws4_request/);
-    expect(t.stack.cloudWatch.requests.filter((request) => request.action === 'SetAlarmState')).toHaveLength(2);
-  });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(flat(result.stdout)).toContain(
+        `Moved: ErrorsAlarm (${ALARM_NAMES.ErrorsAlarm}) to ALARM and back to OK: CloudWatch notified ` +
+          `${t.stack.alarmTopicArn}.`,
+      );
+      expect(flat(result.stdout)).toContain(
+        `Confirmed: ${t.stack.alarmTopicArn}: 1 subscription (email ${ON_CALL_EMAIL})`,
+      );
+      expect(
+        t.stack.sns.deliveries.map((delivery) => [delivery.endpoint, JSON.parse(delivery.message).NewStateValue]),
+      ).toEqual([
+        [ON_CALL_EMAIL, 'ALARM'],
+        [ON_CALL_EMAIL, 'OK'],
+      ]);
+      expect(JSON.parse(t.stack.sns.deliveries[0]!.message).NewStateReason).toContain(
+        'assumed-role/Operator/alice (npx aep-s3-rotator test-alarm): not an incident',
+      );
+      expect(alarm('ErrorsAlarm').state).toBe('OK');
+      // Every call signed, as AWS requires: CloudWatch as `monitoring`, SNS as `sns`.
+      expect(t.stack.sns.requests.map((request) => request.action)).toEqual(['ListSubscriptionsByTopic']);
+      expect(t.stack.sns.requests[0]!.headers.authorization).toMatch(/\/us-east-1\/sns\/aws4_request/);
+      expect(t.stack.cloudWatch.requests.filter((request) => request.action === 'SetAlarmState')).toHaveLength(2);
+    },
+  );
 
   it('tests the alarm --alarm names, by construct id, and answers in JSON', async () => {
     const result = await t.cli(['test-alarm', '--alarm', 'ConnectionFailingAlarm', '--json']);
@@ -77,7 +80,7 @@ describe('test-alarm', () => {
     expect(t.stack.sns.deliveries).toHaveLength(2);
   });
 
-  it("tests a silenced alarm (an older version's pause) with its actions on for the test only, and leaves them off", async () => {
+  it("tests a silenced alarm (an older version's pause) with its actions on for the test only, then off", async () => {
     t.stack.cloudWatch.putAlarm({ ...alarm('ErrorsAlarm'), actionsEnabled: false });
 
     const result = await t.cli(['test-alarm'], { tty: true });

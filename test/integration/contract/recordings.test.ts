@@ -27,6 +27,7 @@ import {
   exchangeOf,
   FAST_HTTP_POLICY,
   loadRecordings,
+  requestImsToken,
   shapeDifferences,
   startReplayServer,
 } from '../../support/index.js';
@@ -127,17 +128,8 @@ describe.each(recordings)('$file', ({ recording }) => {
       sts = await startStsEmulator();
       flow = await startFlowServiceEmulator({ ims, sts });
       seedAsRecorded(flow, sts, recording.exchanges, { connectionId, sandboxName, orgId, item: recordedItem });
-      const { access_token } = await got
-        .post(`${ims.url}/ims/token/v3`, {
-          form: {
-            grant_type: 'client_credentials',
-            client_id: CLIENT.clientId,
-            client_secret: CLIENT.clientSecret,
-            scope: 'openid',
-          },
-        })
-        .json<{ access_token: string }>();
-      headers = { authorization: `Bearer ${access_token}`, 'x-api-key': CLIENT.clientId, 'x-gw-ims-org-id': orgId };
+      const { accessToken } = await requestImsToken(ims.url, CLIENT);
+      headers = { authorization: `Bearer ${accessToken}`, 'x-api-key': CLIENT.clientId, 'x-gw-ims-org-id': orgId };
     });
     afterAll(() => Promise.all([flow.close(), sts.close(), ims.close()]));
 

@@ -11,7 +11,7 @@ import { run } from '../../../cli/main.js';
 import { FUNCTION_NAME } from '../../../emulators/deployed-stack.js';
 import { startSandbox, type Sandbox } from '../../../emulators/sandbox.js';
 import type { RecordedRequest } from '../../../emulators/types.js';
-import { FAST_HTTP_POLICY } from '../../support/index.js';
+import { FAST_HTTP_POLICY, worldDynamoDb } from '../../support/index.js';
 
 const DEPLOY = readFileSync(new URL('../../../docs/DEPLOY.md', import.meta.url), 'utf8');
 
@@ -131,12 +131,8 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
         });
         for (const id of ALARM_IDS)
           stack.cloudWatch.putAlarm({ ...stack.cloudWatch.getAlarm(ALARM_NAMES[id])!, actionsEnabled: false });
-        const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-        const client = new DynamoDBClient({
-          endpoint: sandbox.world.emulators.dynamodb.url,
-          region: 'us-east-1',
-          credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'x' },
-        });
+        const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+        const client = worldDynamoDb(sandbox.world);
         await client.send(
           new PutItemCommand({
             TableName: 'aep-s3-rotator-ledger',
@@ -199,7 +195,7 @@ describe('docs/DEPLOY.md, "What an operator needs"', () => {
     });
   }
 
-  it('finds the function through the stack without --function: cloudformation:DescribeStacks, as the section says', async () => {
+  it('finds the function through the stack without --function: cloudformation:DescribeStacks, as written', async () => {
     const { actions } = await actionsOf([
       'rotate',
       '--connection',

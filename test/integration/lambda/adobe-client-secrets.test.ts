@@ -26,7 +26,7 @@ const options = (harness: Harness) => ({
 });
 
 describe('describeAdobeClientSecrets', () => {
-  it('counts one secret and marks it as the one the secret holds, even before a rotation recorded its uuid', async () => {
+  it('counts one secret, marked as the one the secret holds, even before a rotation recorded its uuid', async () => {
     const harness = await start({ connections: [{ sandboxName: 'prod' }] });
     const [only] = harness.world.emulators.ims.clientSecrets(harness.world.adobe.clientId);
 

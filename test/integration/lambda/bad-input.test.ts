@@ -245,30 +245,38 @@ describe('bad secrets', () => {
     expectNothingTouched(world, before);
   });
 
-  it("the stack's placeholder: every connection fails naming the secret it read (ARN and name) and what to do, without its random client secret", async () => {
-    const { world } = harness;
-    const before = world.connectionIds.map((id) => world.connection(id));
-    // As CloudFormation generates it: the construct's template, a random clientSecret.
-    const generated = 'q7Xc2vLkP9sR4tY8wZ1aB3dE5fG6hJ0m';
-    const name = `RotatorAdobeCredentials5E3A7B1C-${Math.random().toString(36).slice(2, 12)}`;
-    const arn = world.emulators.secretsManager.putSecret(
-      name,
-      JSON.stringify({ clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID', clientSecret: generated }),
-    );
+  it(
+    "the stack's placeholder: every connection fails naming the secret it read (ARN and name) and what to do, " +
+      'without its random client secret',
+    async () => {
+      const { world } = harness;
+      const before = world.connectionIds.map((id) => world.connection(id));
+      // As CloudFormation generates it: the construct's template, a random clientSecret.
+      const generated = 'q7Xc2vLkP9sR4tY8wZ1aB3dE5fG6hJ0m';
+      const name = `RotatorAdobeCredentials5E3A7B1C-${Math.random().toString(36).slice(2, 12)}`;
+      const arn = world.emulators.secretsManager.putSecret(
+        name,
+        JSON.stringify({
+          clientId: 'REPLACE_WITH_CLIENT_ID',
+          orgId: 'REPLACE_WITH_IMS_ORG_ID',
+          clientSecret: generated,
+        }),
+      );
 
-    const { error } = await settle(() =>
-      harness.newHandler({ env: { ADOBE_CREDENTIALS_SECRET_ID: name } })({ version: '0', source: 'aws.scheduler' }),
-    );
+      const { error } = await settle(() =>
+        harness.newHandler({ env: { ADOBE_CREDENTIALS_SECRET_ID: name } })({ version: '0', source: 'aws.scheduler' }),
+      );
 
-    expect(error?.name).toBe('RotationFailedError');
-    expect(error!.message).toContain(
-      `Adobe credentials secret "${arn}" (name ${name}) still holds the placeholder the stack created`,
-    );
-    expect(error!.message).toContain(`put-secret-value --secret-id ${arn}`);
-    expect(error!.message).toContain(
-      'renaming or nesting the S3CredentialRotator construct makes CloudFormation create a new one',
-    );
-    expect(error!.message).not.toContain(generated);
-    expectNothingTouched(world, before);
-  });
+      expect(error?.name).toBe('RotationFailedError');
+      expect(error!.message).toContain(
+        `Adobe credentials secret "${arn}" (name ${name}) still holds the placeholder the stack created`,
+      );
+      expect(error!.message).toContain(`put-secret-value --secret-id ${arn}`);
+      expect(error!.message).toContain(
+        'renaming or nesting the S3CredentialRotator construct makes CloudFormation create a new one',
+      );
+      expect(error!.message).not.toContain(generated);
+      expectNothingTouched(world, before);
+    },
+  );
 });

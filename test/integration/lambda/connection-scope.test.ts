@@ -61,7 +61,7 @@ describe("the connection's own bucket and folder", () => {
     expect(world.emulators.sts.requests).toHaveLength(0);
   });
 
-  it("accepts a target whose bucket contains the connection's folder, and asks Adobe for the connection's folder", async () => {
+  it("accepts a target whose bucket contains the connection's folder, and asks Adobe for that folder", async () => {
     const { world, newHandler } = await start({
       connections: [{ sandboxName: 'prod', bucketName: 'acme-landing', connectionFolderPath: 'crm/daily' }],
     });
@@ -80,7 +80,7 @@ describe("the connection's own bucket and folder", () => {
     expect(explored).toEqual(['/acme-landing/crm/daily/']);
   });
 
-  it('lets Adobe list a folder narrowed credentials hold when its connector lists with the bare folder name, as well as with the slash', async () => {
+  it('lets Adobe list a narrowed folder by its bare name as well as with the slash, as its connector may', async () => {
     const { newHandler } = await start({
       connections: [
         { sandboxName: 'prod', listPrefix: 'without-slash', objects: ['orders.csv'] },

@@ -55,7 +55,7 @@ describe('CredentialMinter', () => {
     }
   });
 
-  it('gives verification clients the settings its own client resolved, instead of reading the environment for each', async () => {
+  it('gives verification clients the settings its own client resolved, not the environment read again', async () => {
     const { world, targets } = await seeded(2);
     const minter = new CredentialMinter();
     const call = invocation(world);

@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../../emulators/types.js';
 import { ConfigError, RequestValidationError, RotationFailedError } from '../../../lambda/errors.js';
-import { captureOutput, settle, useHarness, SCHEDULED_EVENT } from '../../support/index.js';
+import {
+  assumeRoleThrottled,
+  captureOutput,
+  connectionNotFound,
+  settle,
+  useHarness,
+  SCHEDULED_EVENT,
+} from '../../support/index.js';
 
 const start = useHarness();
 
@@ -29,7 +36,7 @@ function metricValues(lines: Array<Record<string, unknown>>, name: string): numb
 }
 
 describe('a scheduled run', () => {
-  it('with one permanently failing connection mints and patches each healthy one exactly once, and resolves', async () => {
+  it('with one permanently failing connection, mints and patches each healthy one once, and resolves', async () => {
     const { world, newHandler } = await start({
       connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', patchEnabled: false }, { sandboxName: 'dev' }],
     });
@@ -85,7 +92,7 @@ describe('a scheduled run', () => {
 });
 
 describe('a manual request', () => {
-  it('resolves with the summary whatever failed, because a synchronous caller is not retried and wants the answer', async () => {
+  it('resolves with the summary whatever failed: a synchronous caller, not retried, wants the answer', async () => {
     const { world, newHandler } = await start({
       connections: [
         { sandboxName: 'prod', patchEnabled: false },
@@ -101,13 +108,7 @@ describe('a manual request', () => {
 
   it('resolves a dry run in which every connection fails', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({
-      match: { method: 'GET' },
-      kind: 'respond',
-      status: 404,
-      body: flowProblem(404, '1101-404', 'Connection not found'),
-      times: 5,
-    });
+    world.emulators.flowService.injectFault(connectionNotFound(5));
 
     const summary = await newHandler()({ dryRun: true });
 
@@ -119,15 +120,19 @@ describe('a manual request', () => {
     });
   });
 
-  it('resolves with every row failed when the Adobe secret is invalid: that is not the request or the configuration', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
-    world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', 'not json');
+  it(
+    'resolves with every row failed when the Adobe secret is invalid: that is not the request or the ' +
+      'configuration',
+    async () => {
+      const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }] });
+      world.emulators.secretsManager.putSecret('aep-s3-rotator/adobe-credentials', 'not json');
 
-    const summary = await newHandler()({ connectionIds: world.connectionIds });
+      const summary = await newHandler()({ connectionIds: world.connectionIds });
 
-    expect(summary).toMatchObject({ rotated: 0, failed: 2 });
-    expect(summary.results.map((result) => result.errorCode)).toEqual(['SECRET_INVALID', 'SECRET_INVALID']);
-  });
+      expect(summary).toMatchObject({ rotated: 0, failed: 2 });
+      expect(summary.results.map((result) => result.errorCode)).toEqual(['SECRET_INVALID', 'SECRET_INVALID']);
+    },
+  );
 
   it('still rejects when the request is invalid, or the configuration, touching nothing', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
@@ -189,13 +194,7 @@ describe('one more attempt at the end of the run', () => {
 
   it('is not given to a permanent failure (404)', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
-    world.emulators.flowService.injectFault({
-      match: { method: 'GET' },
-      kind: 'respond',
-      status: 404,
-      body: flowProblem(404, '1101-404', 'Connection not found'),
-      times: 5,
-    });
+    world.emulators.flowService.injectFault(connectionNotFound(5));
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 
@@ -207,15 +206,7 @@ describe('one more attempt at the end of the run', () => {
   it('is given to STS throttling that outlasted the SDK', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     // The SDK's own retries (3 attempts in all) all meet Throttling; the attempt at the end passes.
-    const { stsErrorXml } = await import('../../../emulators/sts.js');
-    world.emulators.sts.injectFault({
-      match: { action: 'AssumeRole' },
-      kind: 'respond',
-      status: 400,
-      headers: { 'content-type': 'text/xml' },
-      body: stsErrorXml('Throttling', 'Rate exceeded'),
-      times: 3,
-    });
+    world.emulators.sts.injectFault(assumeRoleThrottled(3));
 
     const summary = await newHandler()({ connectionIds: world.connectionIds });
 
@@ -225,50 +216,54 @@ describe('one more attempt at the end of the run', () => {
 });
 
 describe('SecondsUntilCredentialExpiry for every connection tried', () => {
-  it('without a ledger, reports what a failed connection still holds when Flow Service says the rotator wrote it, and 0 when someone else did', async () => {
-    const { world, newHandler } = await start({
-      ledger: false,
-      connections: [
-        { sandboxName: 'prod' },
-        { sandboxName: 'prod' },
-        { sandboxName: 'prod', specName: 'IAMRole Based' },
-      ],
-    });
-    const [rotatedBefore, neverRotated] = world.connectionIds as [string, string];
-    const handler = newHandler();
-    // Run 1 rotates only the first connection.
-    await handler({ connectionIds: [rotatedBefore] });
-    const writtenAt = world.connection(rotatedBefore).updatedAt;
-    // Run 2: both PATCHes are refused for good.
-    for (const id of [rotatedBefore, neverRotated]) {
-      world.emulators.flowService.injectFault({
-        match: { method: 'PATCH', path: `/connections/${id}` },
-        kind: 'respond',
-        status: 400,
-        body: flowProblem(400, '1455-400', 'invalid patch'),
+  it(
+    'without a ledger, reports what a failed connection still holds when Flow Service says the rotator wrote it, ' +
+      'and 0 when someone else did',
+    async () => {
+      const { world, newHandler } = await start({
+        ledger: false,
+        connections: [
+          { sandboxName: 'prod' },
+          { sandboxName: 'prod' },
+          { sandboxName: 'prod', specName: 'IAMRole Based' },
+        ],
       });
-    }
-    const capture = captureOutput();
+      const [rotatedBefore, neverRotated] = world.connectionIds as [string, string];
+      const handler = newHandler();
+      // Run 1 rotates only the first connection.
+      await handler({ connectionIds: [rotatedBefore] });
+      const writtenAt = world.connection(rotatedBefore).updatedAt;
+      // Run 2: both PATCHes are refused for good.
+      for (const id of [rotatedBefore, neverRotated]) {
+        world.emulators.flowService.injectFault({
+          match: { method: 'PATCH', path: `/connections/${id}` },
+          kind: 'respond',
+          status: 400,
+          body: flowProblem(400, '1455-400', 'invalid patch'),
+        });
+      }
+      const capture = captureOutput();
 
-    const { error } = await settle(() => handler(SCHEDULED_EVENT));
-    capture.restore();
+      const { error } = await settle(() => handler(SCHEDULED_EVENT));
+      capture.restore();
 
-    expect(error).toBeInstanceOf(RotationFailedError);
-    const held = Date.parse(new Date(writtenAt + 3600_000).toISOString());
-    const lines = capture.jsonLines();
-    const failures = lines.filter((line) => line.message === 'connection rotation failed');
-    expect(failures.find((line) => line.connectionId === rotatedBefore)).toMatchObject({
-      heldCredentialsExpireAt: new Date(held).toISOString(),
-    });
-    expect(failures.find((line) => line.connectionId === neverRotated)).not.toHaveProperty('heldCredentialsExpireAt');
-    const expiries = metricValues(lines, 'SecondsUntilCredentialExpiry').sort((a, b) => a - b);
-    // Two connections tried (the IAMRole Based one holds nothing that expires): unknown counts as expired.
-    expect(expiries).toHaveLength(2);
-    expect(expiries[0]).toBe(0);
-    expect(expiries[1]).toBeGreaterThan(3590);
-    expect(expiries[1]).toBeLessThanOrEqual(3600);
-    expect(metricValues(lines, 'RotationFailed')).toEqual([1, 1]);
-  });
+      expect(error).toBeInstanceOf(RotationFailedError);
+      const held = Date.parse(new Date(writtenAt + 3600_000).toISOString());
+      const lines = capture.jsonLines();
+      const failures = lines.filter((line) => line.message === 'connection rotation failed');
+      expect(failures.find((line) => line.connectionId === rotatedBefore)).toMatchObject({
+        heldCredentialsExpireAt: new Date(held).toISOString(),
+      });
+      expect(failures.find((line) => line.connectionId === neverRotated)).not.toHaveProperty('heldCredentialsExpireAt');
+      const expiries = metricValues(lines, 'SecondsUntilCredentialExpiry').sort((a, b) => a - b);
+      // Two connections tried (the IAMRole Based one holds nothing that expires): unknown counts as expired.
+      expect(expiries).toHaveLength(2);
+      expect(expiries[0]).toBe(0);
+      expect(expiries[1]).toBeGreaterThan(3590);
+      expect(expiries[1]).toBeLessThanOrEqual(3600);
+      expect(metricValues(lines, 'RotationFailed')).toEqual([1, 1]);
+    },
+  );
 
   it('never reports a negative number for credentials that have already expired', async () => {
     const { world, newHandler } = await start({
@@ -313,7 +308,7 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
     expect(metricValues(capture.jsonLines(), 'SecondsUntilCredentialExpiry')).toEqual([0]);
   });
 
-  it('reports each connection tried once, with its own RotationFailed (0 when it rotated), a manual run too', async () => {
+  it('reports each connection tried once, with its RotationFailed (0 when it rotated), a manual run too', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
     const handler = newHandler();
     const capture = captureOutput();
@@ -338,25 +333,29 @@ describe('SecondsUntilCredentialExpiry for every connection tried', () => {
     ).toEqual([0]);
   });
 
-  it('with aggregate metrics only, ends a clean run of every target with one RotationFailed of 0, so the failing alarm can return to OK; a manual run does not', async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
-    const handler = newHandler({ env: { CONNECTION_METRICS: 'false' } });
-    const capture = captureOutput();
+  it(
+    'with aggregate metrics only, ends a clean run of every target with one RotationFailed of 0, so the failing ' +
+      'alarm can return to OK; a manual run does not',
+    async () => {
+      const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
+      const handler = newHandler({ env: { CONNECTION_METRICS: 'false' } });
+      const capture = captureOutput();
 
-    await handler(SCHEDULED_EVENT);
-    const scheduled = metricValues(capture.jsonLines(), 'RotationFailed');
-    await handler({ connectionIds: [world.connectionIds[0]] });
-    const all = metricValues(capture.jsonLines(), 'RotationFailed');
-    capture.restore();
+      await handler(SCHEDULED_EVENT);
+      const scheduled = metricValues(capture.jsonLines(), 'RotationFailed');
+      await handler({ connectionIds: [world.connectionIds[0]] });
+      const all = metricValues(capture.jsonLines(), 'RotationFailed');
+      capture.restore();
 
-    expect(scheduled).toEqual([0]);
-    expect(all).toEqual([0]);
-    expect(capture.jsonLines().some((line) => 'connectionId' in line && '_aws' in line)).toBe(false);
-  });
+      expect(scheduled).toEqual([0]);
+      expect(all).toEqual([0]);
+      expect(capture.jsonLines().some((line) => 'connectionId' in line && '_aws' in line)).toBe(false);
+    },
+  );
 });
 
 describe('logs', () => {
-  it("carry the Lambda request id on every line, and each connection's lines its connectionId and sandboxName", async () => {
+  it("carry the Lambda request id on every line, and each connection's its connectionId and sandboxName", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }] });
     const [concurrentlyEdited] = world.connectionIds as [string];
     world.emulators.flowService.concurrentEditBeforePatch(concurrentlyEdited, 1);

@@ -11,7 +11,7 @@ import { useHarness, SCHEDULED_EVENT } from '../../support/index.js';
 const start = useHarness();
 
 describe('the dataflows reading each connection', () => {
-  it('counts a flow whose last run failed, with its codes, once: the next run counts only what failed since', async () => {
+  it('counts a flow whose last run failed, with its codes, once; the next run counts only new failures', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', flows: 2 }] });
     const [failing, fine] = world.flowIds[0] as [string, string];
     world.emulators.flowService.seedRun({ flowId: failing, status: 'success', startedAt: Date.now() - 120_000 });
@@ -36,7 +36,7 @@ describe('the dataflows reading each connection', () => {
     expect(second.results[0]).not.toHaveProperty('dataflowRunErrorCodes');
   });
 
-  it('sees ingestion break when the credentials a connection holds stop working, and recover after a rotation', async () => {
+  it("sees ingestion break when a connection's credentials stop working, and recover after a rotation", async () => {
     const { world, newHandler } = await start({
       connections: [{ sandboxName: 'prod', flows: 1, objects: ['orders.csv'] }],
     });
@@ -61,22 +61,28 @@ describe('the dataflows reading each connection', () => {
     expect(ranAfter.map((run) => run.status)).toEqual(['success']);
   });
 
-  it("follows the chain with the Platform headers: source connections of the base connection, their flows, each flow's newest runs", async () => {
-    const { world, newHandler } = await start({ connections: [{ sandboxName: 'dev', flows: 1 }] });
-    const id = world.connectionIds[0]!;
+  it(
+    'follows the chain with the Platform headers: source connections of the base connection, their flows, each ' +
+      "flow's newest runs",
+    async () => {
+      const { world, newHandler } = await start({ connections: [{ sandboxName: 'dev', flows: 1 }] });
+      const id = world.connectionIds[0]!;
 
-    await newHandler()({ connectionIds: [id] });
+      await newHandler()({ connectionIds: [id] });
 
-    const listings = world.emulators.flowService.requests.filter((request) => !request.path.startsWith('/connections'));
-    expect(
-      listings.map((request) => [request.path, request.query.property, request.headers['x-sandbox-name']]),
-    ).toEqual([
-      ['/sourceConnections', `baseConnectionId==${id}`, 'dev'],
-      ['/flows', expect.stringMatching(/^sourceConnectionIds==/), 'dev'],
-      ['/runs', `flowId==${world.flowIds[0]![0]}`, 'dev'],
-    ]);
-    expect(listings[2]!.query).toMatchObject({ orderby: '-createdAt' });
-  });
+      const listings = world.emulators.flowService.requests.filter(
+        (request) => !request.path.startsWith('/connections'),
+      );
+      expect(
+        listings.map((request) => [request.path, request.query.property, request.headers['x-sandbox-name']]),
+      ).toEqual([
+        ['/sourceConnections', `baseConnectionId==${id}`, 'dev'],
+        ['/flows', expect.stringMatching(/^sourceConnectionIds==/), 'dev'],
+        ['/runs', `flowId==${world.flowIds[0]![0]}`, 'dev'],
+      ]);
+      expect(listings[2]!.query).toMatchObject({ orderby: '-createdAt' });
+    },
+  );
 
   it('leaves the dataflow fields out, and rotates all the same, when the chain cannot be read', async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod', flows: 1 }] });
@@ -95,7 +101,7 @@ describe('the dataflows reading each connection', () => {
 });
 
 describe('S3 connections that no target rotates', () => {
-  it('reports, on a scheduled run, those with temporary credentials in the sandboxes the targets are in, and no others', async () => {
+  it("reports, on a scheduled run, those with temporary credentials in the targets' sandboxes, no others", async () => {
     const { world, newHandler } = await start({ connections: [{ sandboxName: 'prod' }] });
     const { flowService } = world.emulators;
     const orgId = world.adobe.orgId;

@@ -98,7 +98,7 @@ describe('inspect', () => {
     expect(printed).not.toContain(world.connection(untouched).params.s3AccessKey!);
   });
 
-  it('with probe, says whether Adobe can list what each connection reads with what it holds now, and why not', async () => {
+  it('with probe, says whether Adobe can list what each connection reads with what it holds, and why not', async () => {
     const { world, newHandler } = await start({
       connections: [{ sandboxName: 'prod', bucketName: 'acme-orders' }, { sandboxName: 'dev' }],
     });
@@ -125,7 +125,7 @@ describe('inspect', () => {
     expect(result.inspected.find((entry) => entry.connectionId === reads)).toMatchObject({ adobeVerified: true });
   });
 
-  it('with probe, says whether Adobe read a file it listed, was refused it, or listed nothing (read not proven)', async () => {
+  it('with probe, says whether Adobe read a listed file, was refused it, or listed nothing (not proven)', async () => {
     const { world, newHandler } = await start({
       connections: [
         { sandboxName: 'prod', objects: ['orders-1.csv'] },
@@ -155,40 +155,44 @@ describe('inspect', () => {
     expect(entry(empty)).not.toHaveProperty('adobeCanRead');
   });
 
-  it('names a target whose bucket and folder do not contain what the connection reads, and the dataflows reading each, with their last run', async () => {
-    const { world, newHandler } = await start({
-      connections: [
-        { sandboxName: 'prod', bucketName: 'acme-orders', folderPath: 'daily', connectionFolderPath: 'weekly' },
-        { sandboxName: 'prod', flows: 2 },
-      ],
-    });
-    const [mismatched, flowing] = world.connectionIds as [string, string];
-    const [good, broken] = world.flowIds[1]!;
-    world.emulators.flowService.runFlow(good!);
-    world.emulators.flowService.failFlowRuns(broken!);
-    world.emulators.flowService.runFlow(broken!);
+  it(
+    'names a target whose bucket and folder do not contain what the connection reads, and the dataflows reading ' +
+      'each, with their last run',
+    async () => {
+      const { world, newHandler } = await start({
+        connections: [
+          { sandboxName: 'prod', bucketName: 'acme-orders', folderPath: 'daily', connectionFolderPath: 'weekly' },
+          { sandboxName: 'prod', flows: 2 },
+        ],
+      });
+      const [mismatched, flowing] = world.connectionIds as [string, string];
+      const [good, broken] = world.flowIds[1]!;
+      world.emulators.flowService.runFlow(good!);
+      world.emulators.flowService.failFlowRuns(broken!);
+      world.emulators.flowService.runFlow(broken!);
 
-    const result = await newHandler()({ inspect: true, probe: true });
+      const result = await newHandler()({ inspect: true, probe: true });
 
-    expect(result.inspected[0]).toMatchObject({
-      connectionId: mismatched,
-      scopeMismatch: expect.stringContaining('does not contain it'),
-    });
-    // Nothing to ask Adobe with credentials the rotator could not have minted for it.
-    expect(result.inspected[0]).not.toHaveProperty('adobeVerified');
-    expect(result.inspected[1]!.dataflows).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ flowId: good, lastRun: expect.objectContaining({ status: 'success' }) }),
-        expect.objectContaining({
-          flowId: broken,
-          lastRun: expect.objectContaining({ status: 'failed', errorCodes: [expect.any(String)] }),
-        }),
-      ]),
-    );
-    expect(result.inspected[1]!.connectionId).toBe(flowing);
-  });
+      expect(result.inspected[0]).toMatchObject({
+        connectionId: mismatched,
+        scopeMismatch: expect.stringContaining('does not contain it'),
+      });
+      // Nothing to ask Adobe with credentials the rotator could not have minted for it.
+      expect(result.inspected[0]).not.toHaveProperty('adobeVerified');
+      expect(result.inspected[1]!.dataflows).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ flowId: good, lastRun: expect.objectContaining({ status: 'success' }) }),
+          expect.objectContaining({
+            flowId: broken,
+            lastRun: expect.objectContaining({ status: 'failed', errorCodes: [expect.any(String)] }),
+          }),
+        ]),
+      );
+      expect(result.inspected[1]!.connectionId).toBe(flowing);
+    },
+  );
 
-  it('answers for a connection Flow Service does not show, and one that is not an S3 access-key connection', async () => {
+  it('answers for a connection Flow Service does not show, and one that is not an S3 access-key one', async () => {
     const { world, newHandler } = await start({
       connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod', specName: 'IAMRole Based' }],
     });

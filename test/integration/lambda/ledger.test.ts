@@ -87,7 +87,7 @@ describe('ledgerUpdate', () => {
     expect(input.UpdateExpression).not.toContain('history');
   });
 
-  it('trims a history only once it is long, down to the last ones, on the condition that nobody trimmed it meanwhile', () => {
+  it('trims a long history down to the last ones, on condition that nobody trimmed it meanwhile', () => {
     const entries = (count: number) =>
       Array.from(
         { length: count },
@@ -106,7 +106,7 @@ describe('ledgerUpdate', () => {
     expect(HISTORY_KEEP).toBeGreaterThanOrEqual(20);
   });
 
-  it('records the new credentials of a connection that failed only after its PATCH landed (Adobe could not read with them)', () => {
+  it('records the new credentials of a connection that failed after its PATCH landed (Adobe could not read)', () => {
     const input = ledgerUpdate(
       't',
       failed('1100-400', { etag: '"e2"', expiresAt: '2030-01-01T01:00:00.000Z', adobeVerified: false }),
@@ -124,7 +124,7 @@ describe('ledgerUpdate', () => {
 });
 
 describe('RotationLedger', () => {
-  it('keeps the last rotation through failures, counts failures in a row, and returns the old item with each write', async () => {
+  it('keeps the last rotation through failures, counts failures in a row, returns the old item per write', async () => {
     const first = await ledger.record(rotated('"e1"', '2030-01-01T01:00:00.000Z'), 'assume-role-chained', {
       now: new Date('2030-01-01T00:00:00Z'),
     });
@@ -204,37 +204,41 @@ describe('RotationLedger', () => {
     expect(items).toHaveLength(1);
   });
 
-  it('keeps each rotation with what started it: a tick of the schedule, or a manual request and who the caller said it was', async () => {
-    const id = '11111111-2222-4333-8444-555555555555';
-    const of = (result: ConnectionResult) => ({ ...result, connectionId: id });
-    await ledger.record(of(rotated('"s1"', '2030-01-02T01:00:00.000Z')), 'get-federation-token', {
-      now: new Date('2030-01-02T00:00:00Z'),
-      trigger: { kind: 'schedule', executionId: 'tick-1' },
-    });
-    await ledger.record(of(rotated('"m1"', '2030-01-02T01:10:00.000Z')), 'get-federation-token', {
-      now: new Date('2030-01-02T00:10:00Z'),
-      trigger: { kind: 'manual', caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice' },
-    });
+  it(
+    'keeps each rotation with what started it: a tick of the schedule, or a manual request and who the caller said ' +
+      'it was',
+    async () => {
+      const id = '11111111-2222-4333-8444-555555555555';
+      const of = (result: ConnectionResult) => ({ ...result, connectionId: id });
+      await ledger.record(of(rotated('"s1"', '2030-01-02T01:00:00.000Z')), 'get-federation-token', {
+        now: new Date('2030-01-02T00:00:00Z'),
+        trigger: { kind: 'schedule', executionId: 'tick-1' },
+      });
+      await ledger.record(of(rotated('"m1"', '2030-01-02T01:10:00.000Z')), 'get-federation-token', {
+        now: new Date('2030-01-02T00:10:00Z'),
+        trigger: { kind: 'manual', caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice' },
+      });
 
-    const { history, lastRotation, lastAttempt } = (await ledger.get(id))!;
-    expect(
-      history.map(({ trigger, caller, executionId, accessKeyId }) => ({ trigger, caller, executionId, accessKeyId })),
-    ).toEqual([
-      { trigger: 'schedule', caller: undefined, executionId: 'tick-1', accessKeyId: 'ASIAS1XXXXXXXXXXXXXX' },
-      {
+      const { history, lastRotation, lastAttempt } = (await ledger.get(id))!;
+      expect(
+        history.map(({ trigger, caller, executionId, accessKeyId }) => ({ trigger, caller, executionId, accessKeyId })),
+      ).toEqual([
+        { trigger: 'schedule', caller: undefined, executionId: 'tick-1', accessKeyId: 'ASIAS1XXXXXXXXXXXXXX' },
+        {
+          trigger: 'manual',
+          caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
+          executionId: undefined,
+          accessKeyId: 'ASIAM1XXXXXXXXXXXXXX',
+        },
+      ]);
+      expect(lastRotation).toMatchObject({ accessKeyId: 'ASIAM1XXXXXXXXXXXXXX' });
+      expect(lastRotation).not.toHaveProperty('executionId');
+      expect(lastAttempt).toMatchObject({
         trigger: 'manual',
         caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
-        executionId: undefined,
-        accessKeyId: 'ASIAM1XXXXXXXXXXXXXX',
-      },
-    ]);
-    expect(lastRotation).toMatchObject({ accessKeyId: 'ASIAM1XXXXXXXXXXXXXX' });
-    expect(lastRotation).not.toHaveProperty('executionId');
-    expect(lastAttempt).toMatchObject({
-      trigger: 'manual',
-      caller: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
-    });
-  });
+      });
+    },
+  );
 
   it('keeps at least the last 25 rotations of a connection however many it made, the newest last', async () => {
     const id = '22222222-3333-4444-8555-666666666666';

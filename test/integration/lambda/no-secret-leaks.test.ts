@@ -6,8 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
-import { stsErrorXml } from '../../../emulators/sts.js';
-import { captureOutput, findSecrets, serializeError, settle, startHarness, type Harness } from '../../support/index.js';
+import {
+  assumeRoleThrottled,
+  captureOutput,
+  findSecrets,
+  serializeError,
+  settle,
+  startHarness,
+  type Harness,
+} from '../../support/index.js';
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -95,13 +102,7 @@ describe('secret hygiene', () => {
       status: 500,
       body: { error_code: '1102-500' },
     });
-    sts.injectFault({
-      match: { action: 'AssumeRole' },
-      kind: 'respond',
-      status: 400,
-      headers: { 'content-type': 'text/xml' },
-      body: stsErrorXml('Throttling', 'Rate exceeded'),
-    });
+    sts.injectFault(assumeRoleThrottled());
     sts.mintUnverifiableCredentials(1);
     outputs.push(JSON.stringify(await settle(() => handler({ version: '0', source: 'aws.scheduler', detail: {} }))));
 

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 describe('overlapping invocations', () => {
-  it('a manual and a scheduled run on the same connections both finish, and each connection ends with one verified set', async () => {
+  it('a manual and a scheduled run on the same connections both finish; each ends with one verified set', async () => {
     harness = await startHarness({
       connections: [{ sandboxName: 'prod' }, { sandboxName: 'prod' }, { sandboxName: 'dev' }],
     });

@@ -4,38 +4,25 @@
  * reports it `paused` with what it holds, and its expiry goes out under the `paused` dimension that
  * the per-connection alarms' queries leave out; a request that names the connection still rotates it.
  */
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONNECTION_ALARMS, connectionAlarmQuery } from '../../../core/alarm-rules.js';
 import { PAUSES_KEY, type Pause } from '../../../core/pauses.js';
 import { parseQuery } from '../../../emulators/cloudwatch-alarms.js';
 import { WORLD_LEDGER_TABLE, type WorldOptions } from '../../../emulators/world.js';
-import { RotationLedger } from '../../../lambda/ledger.js';
-import { captureOutput, SCHEDULED_EVENT, startHarness, type Harness } from '../../support/index.js';
+import { captureOutput, SCHEDULED_EVENT, useLedgerHarness, type Harness } from '../../support/index.js';
 
-let harness: Harness | undefined;
-let client: DynamoDBClient | undefined;
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await harness?.close();
-  harness = undefined;
-});
+const startLedgerHarness = useLedgerHarness();
 
+/** A harness whose `pause` writes the ledger's pauses item, as `aep-s3-rotator pause` does. */
 async function start(options: WorldOptions) {
-  harness = await startHarness(options);
-  client = new DynamoDBClient({
-    endpoint: harness.world.emulators.dynamodb.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
-  });
-  const ledger = new RotationLedger(client, WORLD_LEDGER_TABLE);
+  const harness = await startLedgerHarness(options);
   const pause = (pauses: Pause[]) =>
-    client!.send(
+    harness.dynamodb.send(
       new PutItemCommand({ TableName: WORLD_LEDGER_TABLE, Item: marshall({ connectionId: PAUSES_KEY, pauses }) }),
     );
-  return { ...harness, ledger, pause };
+  return { ...harness, pause };
 }
 
 const HOUR = 3600_000;
@@ -47,8 +34,8 @@ const pauseOf = (connectionIds: string[] | undefined, until: number): Pause => (
   pausedAt: new Date(Date.now() - 60_000).toISOString(),
   until: new Date(until).toISOString(),
 });
-const patched = (harness: Harness, id: string) =>
-  harness.world.emulators.flowService.requests.some((r) => r.method === 'PATCH' && r.path === `/connections/${id}`);
+const patched = (world: Harness['world'], id: string) =>
+  world.emulators.flowService.requests.some((r) => r.method === 'PATCH' && r.path === `/connections/${id}`);
 
 /** The EMF documents of `metric`, with their dimension sets and the value. */
 function documentsOf(lines: Array<Record<string, unknown>>, metric: string) {
@@ -62,67 +49,73 @@ function documentsOf(lines: Array<Record<string, unknown>>, metric: string) {
 }
 
 describe('a pause, as the function honours it', () => {
-  it('leaves a paused connection alone in a scheduled run, reports it paused with what it holds, and rotates the others', async () => {
-    const { world, newHandler, pause, ledger } = await start({
-      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
-    });
-    const [paused, other] = world.connectionIds as [string, string];
-    await newHandler()(SCHEDULED_EVENT);
-    const held = (await ledger.get(paused))!.lastRotation!.expiresAt;
-    await pause([pauseOf([paused], Date.now() + 2 * HOUR)]);
-    world.emulators.flowService.requests.length = 0;
+  it(
+    'leaves a paused connection alone in a scheduled run, reports it paused with what it holds, and rotates the ' +
+      'others',
+    async () => {
+      const { world, newHandler, pause, ledger } = await start({
+        connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+      });
+      const [paused, other] = world.connectionIds as [string, string];
+      await newHandler()(SCHEDULED_EVENT);
+      const held = (await ledger.get(paused))!.lastRotation!.expiresAt;
+      await pause([pauseOf([paused], Date.now() + 2 * HOUR)]);
+      world.emulators.flowService.requests.length = 0;
 
-    const capture = captureOutput();
-    let summary: Awaited<ReturnType<ReturnType<Harness['newHandler']>>>;
-    try {
-      summary = await newHandler()(SCHEDULED_EVENT);
-    } finally {
-      capture.restore();
-    }
+      const capture = captureOutput();
+      let summary: Awaited<ReturnType<ReturnType<Harness['newHandler']>>>;
+      try {
+        summary = await newHandler()(SCHEDULED_EVENT);
+      } finally {
+        capture.restore();
+      }
 
-    expect(summary).toMatchObject({ rotated: 1, failed: 0, paused: 1 });
-    expect(summary.results.find((result) => result.connectionId === paused)).toEqual({
-      connectionId: paused,
-      sandboxName: 'prod',
-      status: 'paused',
-      attempts: 0,
-      pausedUntil: expect.any(String),
-      pausedBy: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
-      pauseReason: 'bucket migration, CHG-1234',
-      heldCredentialsExpireAt: held,
-    });
-    expect(patched(harness!, paused)).toBe(false);
-    expect(world.emulators.flowService.requests.some((request) => request.path === `/connections/${paused}`)).toBe(
-      false,
-    );
-    expect(patched(harness!, other)).toBe(true);
-    // Its ledger item is left as it was: the pause is in the ledger already.
-    expect((await ledger.get(paused))!.history).toHaveLength(1);
+      expect(summary).toMatchObject({ rotated: 1, failed: 0, paused: 1 });
+      expect(summary.results.find((result) => result.connectionId === paused)).toEqual({
+        connectionId: paused,
+        sandboxName: 'prod',
+        status: 'paused',
+        attempts: 0,
+        pausedUntil: expect.any(String),
+        pausedBy: 'arn:aws:sts::123456789012:assumed-role/Operator/alice',
+        pauseReason: 'bucket migration, CHG-1234',
+        heldCredentialsExpireAt: held,
+      });
+      expect(patched(world, paused)).toBe(false);
+      expect(world.emulators.flowService.requests.some((request) => request.path === `/connections/${paused}`)).toBe(
+        false,
+      );
+      expect(patched(world, other)).toBe(true);
+      // Its ledger item is left as it was: the pause is in the ledger already.
+      expect((await ledger.get(paused))!.history).toHaveLength(1);
 
-    // Its expiry, honestly, but under `paused`: the per-connection alarms' queries select exactly their dimensions.
-    const lines = capture.jsonLines();
-    const expiry = documentsOf(lines, 'SecondsUntilCredentialExpiry');
-    const ofPaused = expiry.find((document) => document.line.connectionId === paused)!;
-    expect(ofPaused.line.paused).toBe('true');
-    expect(ofPaused.value).toBeGreaterThan(3000);
-    expect(ofPaused.dimensions).toContainEqual(expect.arrayContaining(['connectionId', 'paused']));
-    const schema = parseQuery(
-      connectionAlarmQuery(CONNECTION_ALARMS.find((rule) => rule.id === 'CredentialsExpiringAlarm')!, {
-        namespace: 'AepS3CredentialRotator',
-        rotatorName: 'x',
-        targetCount: 2,
-      }),
-    ).schema;
-    for (const set of ofPaused.dimensions.filter((dims) => dims.includes('connectionId')))
-      expect([...set].sort()).not.toEqual([...schema].sort());
-    // ...and in the rotator's aggregate, so RotatorNotReportingAlarm sees the runs go on.
-    expect(ofPaused.dimensions).toContainEqual(expect.not.arrayContaining(['connectionId']));
-    expect(documentsOf(lines, 'RotationFailed').some((document) => document.line.connectionId === paused)).toBe(false);
-    expect(lines.find((line) => line.message === 'connection paused (not rotated)')).toMatchObject({
-      connectionId: paused,
-      pausedUntil: expect.any(String),
-    });
-  });
+      // Its expiry, honestly, but under `paused`: the per-connection alarms' queries select exactly their dimensions.
+      const lines = capture.jsonLines();
+      const expiry = documentsOf(lines, 'SecondsUntilCredentialExpiry');
+      const ofPaused = expiry.find((document) => document.line.connectionId === paused)!;
+      expect(ofPaused.line.paused).toBe('true');
+      expect(ofPaused.value).toBeGreaterThan(3000);
+      expect(ofPaused.dimensions).toContainEqual(expect.arrayContaining(['connectionId', 'paused']));
+      const schema = parseQuery(
+        connectionAlarmQuery(CONNECTION_ALARMS.find((rule) => rule.id === 'CredentialsExpiringAlarm')!, {
+          namespace: 'AepS3CredentialRotator',
+          rotatorName: 'x',
+          targetCount: 2,
+        }),
+      ).schema;
+      for (const set of ofPaused.dimensions.filter((dims) => dims.includes('connectionId')))
+        expect([...set].sort()).not.toEqual([...schema].sort());
+      // ...and in the rotator's aggregate, so RotatorNotReportingAlarm sees the runs go on.
+      expect(ofPaused.dimensions).toContainEqual(expect.not.arrayContaining(['connectionId']));
+      expect(documentsOf(lines, 'RotationFailed').some((document) => document.line.connectionId === paused)).toBe(
+        false,
+      );
+      expect(lines.find((line) => line.message === 'connection paused (not rotated)')).toMatchObject({
+        connectionId: paused,
+        pausedUntil: expect.any(String),
+      });
+    },
+  );
 
   it('pauses every connection with a pause that names none, and asks nothing of Adobe', async () => {
     const { world, newHandler, pause } = await start({

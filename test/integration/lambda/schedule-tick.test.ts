@@ -5,32 +5,12 @@
  * EventBridge Scheduler `executionId`) PATCHes none of the connections that tick already rotated.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flowProblem } from '../../../emulators/flow-service.js';
 import type { RecordedRequest } from '../../../emulators/types.js';
-import { WORLD_LEDGER_TABLE, type WorldOptions } from '../../../emulators/world.js';
-import { RotationLedger } from '../../../lambda/ledger.js';
-import { captureOutput, settle, startHarness, type Harness } from '../../support/index.js';
+import { captureOutput, settle, useLedgerHarness } from '../../support/index.js';
 
-let harness: Harness | undefined;
-let client: DynamoDBClient | undefined;
-afterEach(async () => {
-  client?.destroy();
-  client = undefined;
-  await harness?.close();
-  harness = undefined;
-});
-
-async function start(options: WorldOptions) {
-  harness = await startHarness(options);
-  client = new DynamoDBClient({
-    endpoint: harness.world.emulators.dynamodb.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIATEST', secretAccessKey: 'test' },
-  });
-  return { ...harness, ledger: new RotationLedger(client, WORLD_LEDGER_TABLE) };
-}
+const start = useLedgerHarness();
 
 /** The event the stack's schedule sends (lib/s3-credential-rotator.ts), for one tick. */
 const tick = (executionId = randomUUID()) => ({
@@ -46,34 +26,38 @@ const patchesOf = (requests: readonly RecordedRequest[], id: string) =>
 const refusedByS3 = flowProblem(400, '1100-400', 'Amazon S3 answered AccessDenied: Access Denied');
 
 describe('the reject rule', () => {
-  it('resolves a scheduled run whose every PATCH landed and whose every explore was refused, with exactly one PATCH per connection', async () => {
-    const { world, newHandler } = await start({
-      connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
-      ledger: false,
-    });
-    world.emulators.flowService.injectFault({
-      match: { path: /\/explore$/ },
-      kind: 'respond',
-      status: 400,
-      body: refusedByS3,
-      times: Number.POSITIVE_INFINITY,
-    });
-
-    const { value: summary, error } = await settle(() => newHandler()(tick()));
-
-    // Nothing for Lambda to retry: a retry would mint and PATCH again, and Adobe refuse again.
-    expect(error).toBeUndefined();
-    expect(summary).toMatchObject({ rotated: 0, failed: 2 });
-    for (const [index, id] of world.connectionIds.entries()) {
-      expect(summary!.results[index]).toMatchObject({
-        status: 'failed',
-        errorCode: '1100-400',
-        etag: world.connection(id).etag,
+  it(
+    'resolves a scheduled run whose every PATCH landed and whose every explore was refused, with exactly one PATCH ' +
+      'per connection',
+    async () => {
+      const { world, newHandler } = await start({
+        connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
+        ledger: false,
       });
-      expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
-    }
-    expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
-  });
+      world.emulators.flowService.injectFault({
+        match: { path: /\/explore$/ },
+        kind: 'respond',
+        status: 400,
+        body: refusedByS3,
+        times: Number.POSITIVE_INFINITY,
+      });
+
+      const { value: summary, error } = await settle(() => newHandler()(tick()));
+
+      // Nothing for Lambda to retry: a retry would mint and PATCH again, and Adobe refuse again.
+      expect(error).toBeUndefined();
+      expect(summary).toMatchObject({ rotated: 0, failed: 2 });
+      for (const [index, id] of world.connectionIds.entries()) {
+        expect(summary!.results[index]).toMatchObject({
+          status: 'failed',
+          errorCode: '1100-400',
+          etag: world.connection(id).etag,
+        });
+        expect(patchesOf(world.emulators.flowService.requests, id)).toHaveLength(1);
+      }
+      expect(world.emulators.sts.requests.filter((request) => request.action === 'AssumeRole')).toHaveLength(2);
+    },
+  );
 
   it('still rejects a scheduled run in which something failed and no PATCH landed', async () => {
     const { world, newHandler } = await start({
@@ -89,7 +73,7 @@ describe('the reject rule', () => {
 });
 
 describe('the same tick delivered twice, with the ledger', () => {
-  it('PATCHes once: the second delivery resolves, reporting each connection skipped with what the first put in it', async () => {
+  it('PATCHes once: the second delivery resolves, each connection skipped with what the first put in it', async () => {
     const { world, newHandler, ledger } = await start({
       connections: [{ sandboxName: 'prod' }, { sandboxName: 'dev' }],
     });

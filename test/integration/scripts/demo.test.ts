@@ -7,17 +7,21 @@ import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../../scripts/demo.js';
 import { captureOutput, findSecrets } from '../../support/index.js';
 
+/** The demo run with all of its output captured (restored however it ends). */
+async function runDemoCapturing(options: Parameters<typeof runDemo>[0]) {
+  const capture = captureOutput();
+  try {
+    const outcome = await runDemo(options);
+    return { outcome, output: capture.text() };
+  } finally {
+    capture.restore();
+  }
+}
+
 describe('npm run demo', () => {
   it('rotates the seeded connections and prints no secret, even with the function logs shown', async () => {
-    const capture = captureOutput();
-    let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
-    try {
-      outcome = await runDemo({ verbose: true });
-    } finally {
-      capture.restore();
-    }
+    const { outcome, output } = await runDemoCapturing({ verbose: true });
 
-    const output = capture.text();
     expect(outcome.exitCode).toBe(0);
     expect(output).toContain('5 rotated, 0 failed, 1 skipped');
     expect(output).toContain('rotated (after 1 etag conflict)');
@@ -37,24 +41,24 @@ describe('npm run demo', () => {
     expect(findSecrets(output, outcome.secrets)).toEqual([]);
   });
 
-  it("with --with-failure shows a partial failure readably, with Adobe's code, and the one more attempt that rode out an outage", async () => {
-    const capture = captureOutput();
-    let outcome: Awaited<ReturnType<typeof runDemo>> | undefined;
-    try {
-      outcome = await runDemo({ withFailure: true });
-    } finally {
-      capture.restore();
-    }
+  it(
+    "with --with-failure shows a partial failure readably, with Adobe's code, and the one more attempt that rode " +
+      'out an outage',
+    async () => {
+      const { outcome, output } = await runDemoCapturing({ withFailure: true });
 
-    const output = capture.text();
-    expect(outcome.exitCode).toBe(0);
-    expect(output).toContain('5 rotated, 1 failed, 1 skipped');
-    expect(output).toContain('FAILED (2118-403)');
-    expect(output).toMatch(
-      /Adobe code 2118-403:\n {2}Flow Service PATCH \/connections\/[0-9a-f-]+ failed with HTTP 403 \(2118-403\): .*Manage Sources in sandbox partner/,
-    );
-    expect(output).toContain('needs the Sources "manage" permission in sandbox partner');
-    expect(output).toContain('rotated (on attempt 2)');
-    expect(findSecrets(output, outcome.secrets)).toEqual([]);
-  });
+      expect(outcome.exitCode).toBe(0);
+      expect(output).toContain('5 rotated, 1 failed, 1 skipped');
+      expect(output).toContain('FAILED (2118-403)');
+      expect(output).toMatch(
+        new RegExp(
+          String.raw`Adobe code 2118-403:\n {2}Flow Service PATCH \/connections\/[0-9a-f-]+ failed with HTTP 403 ` +
+            String.raw`\(2118-403\): .*Manage Sources in sandbox partner`,
+        ),
+      );
+      expect(output).toContain('needs the Sources "manage" permission in sandbox partner');
+      expect(output).toContain('rotated (on attempt 2)');
+      expect(findSecrets(output, outcome.secrets)).toEqual([]);
+    },
+  );
 });

@@ -14,10 +14,13 @@ import type { InspectResult } from '../../../lambda/handler.js';
 import { adobeCredentialsSchema } from '../../../lambda/secrets.js';
 import type { ImsClientSecret, RotationRecord } from '../../../emulators/types.js';
 import {
+  adobeSecretsOf,
   captureOutput,
+  consoleCalls,
   currentAdobeSecret,
   FAST_HTTP_POLICY,
   findSecrets,
+  imsAccepts,
   operatorSecretsManager,
   rotateAdobeSecret,
   SCHEDULED_EVENT,
@@ -26,26 +29,6 @@ import {
 } from '../../support/index.js';
 
 const start = useHarness();
-
-const adobeSecretsOf = (harness: Harness) => harness.world.emulators.ims.clientSecrets(harness.world.adobe.clientId);
-const consoleCalls = (harness: Harness, method: string) =>
-  harness.world.emulators.adobeConsole.requests.filter((request) => request.method === method);
-
-/** Whether IMS issues a token for `clientSecret` of the world's credential. */
-async function imsAccepts(harness: Harness, clientSecret: string): Promise<boolean> {
-  const { world } = harness;
-  const response = await fetch(`${world.emulators.ims.url}/ims/token/v3`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: world.adobe.clientId,
-      client_secret: clientSecret,
-      scope: 'openid',
-    }),
-  });
-  return response.status === 200;
-}
 
 /** `aws secretsmanager put-secret-value` as an operator: the whole JSON, a new AWSCURRENT version. */
 async function putByHand(harness: Harness, value: Record<string, unknown>): Promise<void> {

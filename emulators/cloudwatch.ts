@@ -34,7 +34,7 @@ import {
 } from './cloudwatch-alarms.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import type { SnsEmulator } from './sns.js';
-import { JSON_AUTH_ERRORS, verifySigV4, type SigV4ErrorCode } from './sigv4.js';
+import { JSON_AUTH_ERRORS, keysIssuedBy, verifySigV4, type SigV4ErrorCode } from './sigv4.js';
 import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
@@ -288,8 +288,7 @@ export async function startCloudWatchEmulator(
     const auth = await verifySigV4(request, {
       service: 'monitoring',
       region,
-      lookup: (id) => options.sts.credentialsFor(id),
-      now: () => options.sts.now(),
+      ...keysIssuedBy(options.sts),
     });
     if (!auth.ok)
       return error(

@@ -12,7 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { AMZ_DATE_HEADER, SHA256_HEADER, SignatureV4, getPayloadHash } from '@smithy/signature-v4';
-import type { AwsCredentials, RecordedRequest } from './types.js';
+import type { AwsCredentials, RecordedRequest, StsEmulator } from './types.js';
 
 /** The AWS (Query protocol) error codes a signature check can end in. */
 export type SigV4ErrorCode =
@@ -47,6 +47,16 @@ export interface SigV4VerifyOptions<C extends AwsCredentials> {
   readonly lookup: (accessKeyId: string) => C | undefined;
   /** Clock for credential expiry (the emulator's, which tests move). @default Date.now */
   readonly now?: () => number;
+}
+
+/**
+ * The keys the STS emulator issued and its clock, as an emulator of a service whose requests are
+ * signed with them looks them up ({@link SigV4VerifyOptions}).
+ */
+export function keysIssuedBy(
+  sts: Pick<StsEmulator, 'credentialsFor' | 'now'>,
+): Required<Pick<SigV4VerifyOptions<AwsCredentials & { readonly arn: string }>, 'lookup' | 'now'>> {
+  return { lookup: (id) => sts.credentialsFor(id), now: () => sts.now() };
 }
 
 /** AWS refuses requests signed more than 15 minutes away from its own time (wall clock, not the test clock). */

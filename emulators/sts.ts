@@ -6,10 +6,9 @@
  *
  * API reference: https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { verifySigV4 } from './sigv4.js';
-import type { AwsCredentials, IssuedCredentials, RecordedRequest, SeedRole, StsEmulator } from './types.js';
+import { randomBytes, randomInt } from 'node:crypto';
+import { escapeXml, queryErrorXml, startQueryEmulator } from './query-protocol.js';
+import type { AwsCredentials, IssuedCredentials, SeedRole, StsEmulator } from './types.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const DEFAULT_ACCOUNT_ID = '123456789012';
@@ -70,9 +69,6 @@ class StsError extends Error {
   }
 }
 
-/** Text-node escaping, as AWS does it (quotes stay as they are). */
-const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
-
 /**
  * An STS error body exactly as AWS sends it; the SDK names the error after `code`.
  * Tests use it to inject faults: `{ kind: 'respond', status: 400, body: stsErrorXml('Throttling', 'Rate exceeded'),
@@ -81,12 +77,9 @@ const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&am
 export function stsErrorXml(
   code: string,
   message: string,
-  { type = 'Sender', requestId = randomUUID() }: { type?: 'Sender' | 'Receiver'; requestId?: string } = {},
+  options: { type?: 'Sender' | 'Receiver'; requestId?: string } = {},
 ): string {
-  return (
-    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
-    `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
-  );
+  return queryErrorXml(XMLNS, code, message, options);
 }
 
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -161,14 +154,6 @@ function policyParam(raw: string | undefined): string | undefined {
       throw malformed('Policy document should not specify a principal.');
   }
   return raw;
-}
-
-/** Query protocol parameters: the query string, plus a form body on POST. */
-function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return {
-    ...request.query,
-    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
-  };
 }
 
 /**
@@ -364,7 +349,8 @@ export async function startStsEmulator(options: { port?: number; region?: string
     );
     return (
       `<GetFederationTokenResult>${credentialsXml(session)}` +
-      `<FederatedUser><FederatedUserId>${escapeXml(userId)}</FederatedUserId><Arn>${escapeXml(arn)}</Arn></FederatedUser></GetFederationTokenResult>`
+      `<FederatedUser><FederatedUserId>${escapeXml(userId)}</FederatedUserId><Arn>${escapeXml(arn)}</Arn>` +
+      '</FederatedUser></GetFederationTokenResult>'
     );
   }
 
@@ -375,52 +361,32 @@ export async function startStsEmulator(options: { port?: number; region?: string
     );
   }
 
-  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
-    const requestId = randomUUID();
-    const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
-    const error = (status: number, code: string, message: string): EmulatorResponse => ({
-      status,
-      headers,
-      body: stsErrorXml(code, message, { type: status >= 500 ? 'Receiver' : 'Sender', requestId }),
-    });
-
-    const auth = await verifySigV4(request, {
+  const server = await startQueryEmulator(
+    {
+      xmlns: XMLNS,
       service: 'sts',
       region,
       lookup: (id) => byAccessKey.get(id),
-      now: clock,
-    });
-    if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
-
-    const params = paramsOf(request);
-    const caller = auth.credentials.principal;
-    try {
-      let result: string;
-      if (params.Action === 'GetCallerIdentity') result = getCallerIdentity(caller);
-      else if (params.Action === 'AssumeRole') result = assumeRole(caller, params);
-      else if (params.Action === 'GetSessionToken') result = getSessionToken(caller, params);
-      else if (params.Action === 'GetFederationToken') result = getFederationToken(caller, params);
-      else
-        return error(
-          400,
-          'InvalidAction',
-          `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`,
-        );
-      return {
-        status: 200,
-        headers,
-        body: `<${params.Action}Response xmlns="${XMLNS}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${params.Action}Response>`,
-      };
-    } catch (thrown) {
-      if (thrown instanceof StsError) return error(thrown.status, thrown.code, thrown.message);
-      throw thrown;
-    }
-  }
-
-  const server = await startEmulatorServer(handle, {
-    port: options.port,
-    actionOf: (request) => paramsOf(request).Action,
-  });
+      now: () => clock(),
+      port: options.port,
+    },
+    (request) => {
+      const { params } = request;
+      const caller = request.credentials.principal;
+      try {
+        let result: string;
+        if (params.Action === 'GetCallerIdentity') result = getCallerIdentity(caller);
+        else if (params.Action === 'AssumeRole') result = assumeRole(caller, params);
+        else if (params.Action === 'GetSessionToken') result = getSessionToken(caller, params);
+        else if (params.Action === 'GetFederationToken') result = getFederationToken(caller, params);
+        else return request.invalidAction();
+        return request.ok(params.Action, result);
+      } catch (thrown) {
+        if (thrown instanceof StsError) return request.error(thrown.status, thrown.code, thrown.message);
+        throw thrown;
+      }
+    },
+  );
 
   return {
     ...server,

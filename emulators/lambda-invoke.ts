@@ -102,8 +102,8 @@ export function lambdaActionOf(request: Pick<RecordedRequest, 'method' | 'path'>
 }
 
 /**
- * `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:<region>:<account>:function:name[:q]` →
- * name.
+ * `name`, `name:qualifier`, `123456789012:function:name[:q]` or
+ * `arn:aws:lambda:<region>:<account>:function:name[:q]` → name.
  */
 function functionNameOf(raw: string): string {
   const arn = /^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:([^:]+)(?::[^:]+)?$/.exec(raw);

@@ -84,8 +84,15 @@ export function schedulerActionOf(request: Pick<RecordedRequest, 'method' | 'pat
   return request.method === 'GET' ? 'GetSchedule' : request.method === 'PUT' ? 'UpdateSchedule' : undefined;
 }
 /** `at(...)`, `rate(<n> <unit>)` or `cron(<6 fields>)`, as the API's ScheduleExpression. */
-const EXPRESSION =
-  /^(?:at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)|rate\([1-9]\d* (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
+const EXPRESSION = new RegExp(
+  `^(?:${[
+    /at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)/,
+    /rate\([1-9]\d* (?:minute|minutes|hour|hours|day|days)\)/,
+    /cron\((?:\S+ ){5}\S+\)/,
+  ]
+    .map((form) => form.source)
+    .join('|')})$`,
+);
 const NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
 
 class Invalid extends Error {}

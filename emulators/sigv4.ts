@@ -79,7 +79,10 @@ const formatAmzDate = (ms: number) =>
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 
-/** `20240102T030405Z` → epoch ms, or undefined when malformed (including dates that do not exist, like `20240231`). */
+/**
+ * `20240102T030405Z` → epoch ms, or undefined when malformed (including dates that do not exist,
+ * like `20240231`).
+ */
 function parseAmzDate(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;

@@ -10,6 +10,7 @@
  * - cdk.ts: the sample configuration, synthesized stacks and the bundle `cdk deploy` would upload;
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
+ * - emulator-clients.ts: an SDK client signed as the operator, an IMS token, Flow Service's headers.
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -20,6 +21,7 @@ export * from './rotation-harness.js';
 export * from './contract.js';
 export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
+export * from './emulator-clients.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

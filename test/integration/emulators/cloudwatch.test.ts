@@ -17,6 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../../emulators/cloudwatch.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
 import type { StsEmulator } from '../../../emulators/types.js';
+import { operatorClientConfig } from '../../support/emulator-clients.js';
 
 let sts: StsEmulator;
 let cloudWatch: CloudWatchEmulator;
@@ -27,17 +28,7 @@ const NAMES = ['Rotator-ConnectionFailingAlarm-1', 'Rotator-ErrorsAlarm-2'];
 beforeAll(async () => {
   sts = await startStsEmulator();
   cloudWatch = await startCloudWatchEmulator({ sts });
-  const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  client = new CloudWatchClient({
-    region: 'us-east-1',
-    endpoint: cloudWatch.url,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken!,
-    },
-  });
+  client = new CloudWatchClient(operatorClientConfig(sts, cloudWatch.url));
 });
 afterAll(async () => {
   client.destroy();

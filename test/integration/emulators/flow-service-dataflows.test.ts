@@ -15,6 +15,7 @@ import {
   type ImsEmulator,
   type StsEmulator,
 } from '../../../emulators/types.js';
+import { flowServiceHeaders } from '../../support/emulator-clients.js';
 
 const ORG = '0A1B2C3D4E5F60718293A4B5@AdobeOrg';
 const CLIENT = { clientId: 'rotator-client-id', clientSecret: 'p8e-rotator-client-secret', orgId: ORG };
@@ -30,22 +31,7 @@ beforeEach(async () => {
   ims.registerClient(CLIENT);
   sts = await startStsEmulator();
   flow = await startFlowServiceEmulator({ ims, sts });
-  const { access_token } = await got
-    .post(`${ims.url}/ims/token/v3`, {
-      form: {
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-        scope: 'openid',
-      },
-    })
-    .json<{ access_token: string }>();
-  headers = {
-    authorization: `Bearer ${access_token}`,
-    'x-api-key': CLIENT.clientId,
-    'x-gw-ims-org-id': ORG,
-    'x-sandbox-name': 'prod',
-  };
+  headers = await flowServiceHeaders(ims, CLIENT);
 });
 
 afterEach(() => Promise.all([flow.close(), sts.close(), ims.close()]));

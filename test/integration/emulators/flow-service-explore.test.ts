@@ -19,6 +19,7 @@ import type {
   StsEmulator,
 } from '../../../emulators/types.js';
 import { sessionPolicy } from '../../../core/session-policy.js';
+import { flowServiceHeaders } from '../../support/emulator-clients.js';
 
 const ORG = '0A1B2C3D4E5F60718293A4B5@AdobeOrg';
 const CLIENT = { clientId: 'rotator-client-id', clientSecret: 'p8e-rotator-client-secret', orgId: ORG };
@@ -73,22 +74,7 @@ beforeEach(async () => {
     'web/events.json',
     'README.txt',
   ]);
-  const { access_token } = await got
-    .post(`${ims.url}/ims/token/v3`, {
-      form: {
-        grant_type: 'client_credentials',
-        client_id: CLIENT.clientId,
-        client_secret: CLIENT.clientSecret,
-        scope: 'openid',
-      },
-    })
-    .json<{ access_token: string }>();
-  headers = {
-    authorization: `Bearer ${access_token}`,
-    'x-api-key': CLIENT.clientId,
-    'x-gw-ims-org-id': ORG,
-    'x-sandbox-name': 'prod',
-  };
+  headers = await flowServiceHeaders(ims, CLIENT);
 });
 
 afterEach(async () => {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSchedulerEmulator, type SchedulerEmulator, type ScheduleTarget } from '../../../emulators/scheduler.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
 import type { StsEmulator } from '../../../emulators/types.js';
+import { operatorClientConfig } from '../../support/emulator-clients.js';
 
 let sts: StsEmulator;
 let scheduler: SchedulerEmulator;
@@ -37,17 +38,7 @@ beforeAll(async () => {
       fired.push({ target, payload });
     },
   });
-  const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  client = new SchedulerClient({
-    region: 'us-east-1',
-    endpoint: scheduler.url,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken!,
-    },
-  });
+  client = new SchedulerClient(operatorClientConfig(sts, scheduler.url));
 });
 afterAll(async () => {
   client.destroy();

@@ -11,6 +11,7 @@
  * - target-rule-cases.ts: one target's mistakes, for the tests that each door applies the rule table.
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
  * - emulator-clients.ts: an SDK client signed as the operator, an IMS token, Flow Service's headers.
+ * - sts-clients.ts: the STS emulator's tests' world, and a man in the middle of signed requests.
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -22,6 +23,7 @@ export * from './contract.js';
 export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
 export * from './emulator-clients.js';
+export * from './sts-clients.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

@@ -12,6 +12,7 @@
  * - secret-rotation.ts: the Adobe secret's rotation driven in a world (RotateSecret, pauses between steps).
  * - emulator-clients.ts: an SDK client signed as the operator, an IMS token, Flow Service's headers.
  * - sts-clients.ts: the STS emulator's tests' world, and a man in the middle of signed requests.
+ * - explore-world.ts: the world of the tests of Flow Service's explore.
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -24,6 +25,7 @@ export * from './target-rule-cases.js';
 export * from './secret-rotation.js';
 export * from './emulator-clients.js';
 export * from './sts-clients.js';
+export * from './explore-world.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

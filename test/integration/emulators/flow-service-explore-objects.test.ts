@@ -45,7 +45,7 @@ describe("explore paths, by the connection's convention", () => {
     expect(detailOf(relative.body)).toContain('is not a path this connection can explore');
   });
 
-  it('relative: paths start at the folder the connection declares, entries are relative, and an absolute path does not exist there', async () => {
+  it("relative: paths and entries start at the connection's folder; absolute paths do not exist there", async () => {
     seedWith(sts.issueRoleSession(ROLE, 'aep'), declared, { explorePaths: 'relative' });
 
     const start = await explore({ objectType: 'folder', object: '/' });
@@ -142,7 +142,7 @@ describe('a file preview reads the object', () => {
     );
   });
 
-  it("needs kms:Decrypt through S3 for an SSE-KMS object: refused under a role without it, read under the rotator's session policy", async () => {
+  it('needs kms:Decrypt via S3 for SSE-KMS: refused to a role without it, read under the session policy', async () => {
     flow.putObjects(BUCKET, ['crm/daily/encrypted.csv'], { kmsKeyArn: KMS_KEY });
     const withoutKms = sts.issueRoleSession(ROLE, 'aep');
     rolePolicies.set(

@@ -120,7 +120,7 @@ describe('Flow Service emulator GET /connections/{id}/explore', () => {
     expect(detailOf(response.body)).toContain('InvalidAccessKeyId');
   });
 
-  it('lets narrowed credentials list their folder, and nothing outside it: not the root, not a sibling that shares the prefix', async () => {
+  it('lets narrowed credentials list their folder only: not the root, not a sibling sharing its prefix', async () => {
     const narrowed = sts.issueRoleSession(ROLE, 'aep');
     policies.set(narrowed.accessKeyId, NARROWED);
     seedWith(narrowed);

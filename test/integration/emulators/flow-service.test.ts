@@ -363,7 +363,7 @@ describe('Flow Service emulator header checks', () => {
     expect(noOrg.body).toEqual({ error_code: '400003', message: 'Missing header x-gw-ims-org-id' });
   });
 
-  it("answers Flow Service's own errors as problem documents, the code in the type and the text in the report", async () => {
+  it("answers Flow Service's errors as problem documents, the code in the type, the text in the report", async () => {
     // Prepare
     seed();
     flow.addSandbox(ORG, 'dev');
@@ -612,7 +612,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
     expect(flow.getConnection(CONNECTION_ID)).toEqual(seeded);
   });
 
-  it('requires Content-Type application/json, refused as the troubleshooting guide shows: RFC 7807 with a placeholder type and no code', async () => {
+  it("requires application/json, refused as Adobe's guide shows: RFC 7807, a placeholder type, no code", async () => {
     // Prepare
     const seeded = seed();
 
@@ -787,7 +787,7 @@ describe('Flow Service emulator PATCH /connections/{id}', () => {
 });
 
 describe('Flow Service emulator permissions and entitlement', () => {
-  it('lets a client with view permission in a sandbox GET a connection but refuses its PATCH with a FLOW-2118-403 problem, changing nothing', async () => {
+  it('lets a view-permission client GET a connection, and refuses its PATCH (FLOW-2118-403) unchanged', async () => {
     // Prepare
     const seeded = seed();
     flow.setSourcesPermission(CLIENT.clientId, SANDBOX, 'view');
@@ -849,7 +849,7 @@ describe('Flow Service emulator permissions and entitlement', () => {
     expect(response.body).toEqual({ error_code: '403025', message: 'Profile is not valid' });
   });
 
-  it('throttles with 429, Retry-After and an errorMessage-only body (no code Adobe documents for Platform), then serves again', async () => {
+  it('throttles with 429, Retry-After and an errorMessage-only body (no documented code), then serves', async () => {
     // Prepare
     seed();
     flow.throttleAtGateway(1, 3);

@@ -25,7 +25,8 @@ const TARGET = {
   Arn: 'arn:aws:lambda:us-east-1:123456789012:function:rotator',
   RoleArn: 'arn:aws:iam::123456789012:role/scheduler',
   Input:
-    '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>"}',
+    '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>",' +
+    '"scheduledTime":"<aws.scheduler.scheduled-time>"}',
   RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 },
   DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:123456789012:schedule-dlq' },
 };
@@ -109,7 +110,7 @@ describe('Scheduler stand-in', () => {
     expect(scheduler.getSchedule('rotator-schedule', 'rotator-group')?.State).toBe('ENABLED');
   });
 
-  it('resets what an update leaves out, as the service does: State ENABLED, no description, the default retry policy', async () => {
+  it('resets what an update leaves out, as the service does: ENABLED, no description, default retries', async () => {
     const { Description: _description, State: _state, ...partial } = fullUpdate('DISABLED');
     await client.send(new UpdateScheduleCommand({ ...partial, Target: { Arn: TARGET.Arn, RoleArn: TARGET.RoleArn } }));
 

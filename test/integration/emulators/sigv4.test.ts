@@ -177,7 +177,8 @@ describe('SigV4 verification of requests the SDK signed', () => {
     const received = sts.requests[0]!;
     expect(received.body).toContain('RoleSessionName=attacker');
     expect(received.headers['x-amz-content-sha256']).toBe(hashOfNewBody(received.body));
-    expect(sts.issuedCredentials.map(({ accessKeyId }) => accessKeyId)).toEqual([session.accessKeyId]); // none by AssumeRole
+    // None by AssumeRole: the one issued is the test's own session.
+    expect(sts.issuedCredentials.map(({ accessKeyId }) => accessKeyId)).toEqual([session.accessKeyId]);
   });
 
   it('ignores headers that were not signed, as a proxy adds or rewrites them', async () => {
@@ -221,7 +222,7 @@ describe('SigV4 verification of requests signed with other header sets', () => {
     expect(received.headers['x-amz-content-sha256']).toBeUndefined();
   });
 
-  it('accepts headers @smithy/signature-v4 would skip when the client signed them, and refuses them altered', async () => {
+  it('accepts headers @smithy/signature-v4 skips when the client signed them, and refuses them altered', async () => {
     // Prepare: User-Agent and a sec- header are in the signer's never-sign lists unless asked for.
     const headers = { ...FORM, 'user-agent': 'custom-client/1.0', 'sec-purpose': 'audit' };
     const signableHeaders = new Set(['user-agent', 'sec-purpose']);

@@ -63,7 +63,10 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
       await expect(call(policyOfLength(2049))).rejects.toMatchObject({
         name: 'ValidationError',
         message: expect.stringMatching(
-          /^1 validation error detected: Value '\{.*\}' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048$/,
+          new RegExp(
+            /^1 validation error detected: Value '\{.*\}' at 'policy' failed to satisfy constraint: /.source +
+              /Member must have length less than or equal to 2048$/.source,
+          ),
         ),
         $metadata: { httpStatusCode: 400 },
       });
@@ -148,13 +151,17 @@ describe('STS emulator session policies (AssumeRole and GetFederationToken Polic
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('text/xml');
     expect(await response.text()).toMatch(
-      /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>MalformedPolicyDocument<\/Code><Message>Syntax errors in policy\.<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
+      new RegExp(
+        /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type>/.source +
+          /<Code>MalformedPolicyDocument<\/Code><Message>Syntax errors in policy\.<\/Message><\/Error>/.source +
+          /<RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/.source,
+      ),
     );
   });
 });
 
 describe('STS emulator GetFederationToken', () => {
-  it('mints credentials for the federated user from IAM user keys, with its ARN and id, that GetCallerIdentity names', async () => {
+  it("mints a federated user's credentials from user keys, with the ARN and id GetCallerIdentity names", async () => {
     // Prepare
     const before = Math.floor(Date.now() / 1000) * 1000;
 

@@ -205,7 +205,7 @@ describe('STS emulator signature checks', () => {
 });
 
 describe('STS emulator test controls', () => {
-  it('mints credentials that fail GetCallerIdentity after mintUnverifiableCredentials, then verifiable ones again', async () => {
+  it('after mintUnverifiableCredentials, mints credentials GetCallerIdentity refuses, then valid ones', async () => {
     // Prepare
     sts.createRole({ roleArn: TARGET_ROLE });
     sts.mintUnverifiableCredentials(1);

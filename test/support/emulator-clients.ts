@@ -71,3 +71,23 @@ export async function flowServiceHeaders(
     'x-sandbox-name': options.sandboxName ?? 'prod',
   };
 }
+
+/** Either of Adobe's error shapes: a Flow Service problem document, or the gateway's `{error_code, message}`. */
+interface AdobeErrorBody {
+  readonly type?: string;
+  readonly report?: { readonly 'detailed-message'?: string };
+  readonly error_code?: string;
+  readonly message?: string;
+}
+
+/** Adobe's code in either shape: the `FLOW-` suffix of a problem's `type`, or the gateway's `error_code`. */
+export function codeOf(body: unknown): string | undefined {
+  const { type, error_code } = body as AdobeErrorBody;
+  return type ? type.replace(/^https:\/\/ns\.adobe\.com\/aep\/errors\/FLOW-/, '') : error_code;
+}
+
+/** Adobe's explanation in either shape. */
+export function detailOf(body: unknown): string | undefined {
+  const problem = body as AdobeErrorBody;
+  return problem.report?.['detailed-message'] ?? problem.message;
+}

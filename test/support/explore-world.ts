@@ -28,12 +28,6 @@ export interface ExploreStart {
   readonly headers: Record<string, string>;
 }
 
-/** Adobe's explanation in a Flow Service problem. */
-export const detailOf = (body: unknown) =>
-  (body as { report: { 'detailed-message': string } }).report['detailed-message'];
-/** Adobe's code in a Flow Service problem (the `FLOW-` suffix of its `type`). */
-export const codeOf = (body: unknown) => (body as { type: string }).type.split('/FLOW-')[1];
-
 /**
  * Start the world before each test (handed to `onStart`) and close it after (vitest's hooks,
  * registered here). Returns the policies the explore route reads, and the calls the tests make.

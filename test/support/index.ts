@@ -13,6 +13,7 @@
  * - emulator-clients.ts: an SDK client signed as the operator, an IMS token, Flow Service's headers.
  * - sts-clients.ts: the STS emulator's tests' world, and a man in the middle of signed requests.
  * - explore-world.ts: the world of the tests of Flow Service's explore.
+ * - flow-service-world.ts: the world of the Flow Service emulator's tests (one base connection).
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -26,6 +27,7 @@ export * from './secret-rotation.js';
 export * from './emulator-clients.js';
 export * from './sts-clients.js';
 export * from './explore-world.js';
+export * from './flow-service-world.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

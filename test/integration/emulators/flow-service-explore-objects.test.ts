@@ -8,14 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { sessionPolicy } from '../../../core/session-policy.js';
 import type { FlowServiceEmulator, StsEmulator } from '../../../emulators/types.js';
 import {
-  codeOf,
-  detailOf,
   EXPLORE_BUCKET,
   EXPLORE_ORG,
   EXPLORE_ROLE,
   type ExploreStart,
   exploreTestWorld,
 } from '../../support/explore-world.js';
+import { codeOf, detailOf } from '../../support/emulator-clients.js';
 
 const BUCKET = EXPLORE_BUCKET;
 const ROLE = EXPLORE_ROLE;

@@ -52,20 +52,8 @@ import { WORLD_LEDGER_TABLE, type World } from './world.js';
 
 export { ALARM_IDS, type AlarmId } from './stack-alarms.js';
 export type { AlarmMove } from './deployed-alarms.js';
-export {
-  ADOBE_SECRET_ROTATION_ALARM_ID,
-  ALARM_NAMES,
-  FUNCTION_NAME,
-  ON_CALL_EMAIL,
-  ROTATION_EVERY_DAYS,
-  ROTATION_FUNCTION_NAME,
-  ROTATION_LOG_GROUP_NAME,
-  SCHEDULE_EXPRESSION,
-  SCHEDULE_GROUP_NAME,
-  SCHEDULE_NAME,
-  STACK_NAME,
-  type SandboxAlarmId,
-} from './deployed-stack-names.js';
+// The stack's names, for the CLI's tests and the sandbox (ACCOUNT_ID, QUEUE_NAMES and queueUrl too).
+export * from './deployed-stack-names.js';
 
 /** One scheduled run, as the schedule started it. */
 export interface ScheduledRun {

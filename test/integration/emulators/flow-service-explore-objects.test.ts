@@ -8,17 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { sessionPolicy } from '../../../core/session-policy.js';
 import type { FlowServiceEmulator, StsEmulator } from '../../../emulators/types.js';
 import {
-  EXPLORE_BUCKET,
-  EXPLORE_ORG,
-  EXPLORE_ROLE,
+  EXPLORE_BUCKET as BUCKET,
+  EXPLORE_ORG as ORG,
+  EXPLORE_ROLE as ROLE,
   type ExploreStart,
   exploreTestWorld,
 } from '../../support/explore-world.js';
 import { codeOf, detailOf } from '../../support/emulator-clients.js';
-
-const BUCKET = EXPLORE_BUCKET;
-const ROLE = EXPLORE_ROLE;
-const ORG = EXPLORE_ORG;
 
 let sts: StsEmulator;
 let flow: FlowServiceEmulator;

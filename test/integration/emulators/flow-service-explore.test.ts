@@ -9,17 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { sessionPolicyAllowsList } from '../../../emulators/s3-listing.js';
 import type { FlowServiceEmulator, StsEmulator } from '../../../emulators/types.js';
 import {
-  EXPLORE_BUCKET,
-  EXPLORE_CONNECTION_ID,
-  EXPLORE_ROLE,
+  EXPLORE_BUCKET as BUCKET,
+  EXPLORE_CONNECTION_ID as CONNECTION_ID,
+  EXPLORE_ROLE as ROLE,
   type ExploreStart,
   exploreTestWorld,
 } from '../../support/explore-world.js';
 import { codeOf, detailOf } from '../../support/emulator-clients.js';
-
-const BUCKET = EXPLORE_BUCKET;
-const ROLE = EXPLORE_ROLE;
-const CONNECTION_ID = EXPLORE_CONNECTION_ID;
 
 let sts: StsEmulator;
 let flow: FlowServiceEmulator;

@@ -8,23 +8,16 @@ import { describe, expect, it } from 'vitest';
 import type { FlowServiceEmulator, ImsEmulator } from '../../../emulators/types.js';
 import { codeOf, detailOf } from '../../support/emulator-clients.js';
 import {
-  FLOW_CLIENT,
-  FLOW_CONNECTION_ID,
-  FLOW_NEW_CREDENTIALS,
-  FLOW_ORG,
-  FLOW_OTHER_ORG,
-  FLOW_SANDBOX,
+  FLOW_CLIENT as CLIENT,
+  FLOW_CONNECTION_ID as CONNECTION_ID,
+  FLOW_NEW_CREDENTIALS as NEW_CREDENTIALS,
+  FLOW_ORG as ORG,
+  FLOW_OTHER_ORG as OTHER_ORG,
+  FLOW_SANDBOX as SANDBOX,
   type FlowServiceStart,
   flowServiceTestWorld,
   without,
 } from '../../support/flow-service-world.js';
-
-const ORG = FLOW_ORG;
-const OTHER_ORG = FLOW_OTHER_ORG;
-const CLIENT = FLOW_CLIENT;
-const SANDBOX = FLOW_SANDBOX;
-const CONNECTION_ID = FLOW_CONNECTION_ID;
-const NEW_CREDENTIALS = FLOW_NEW_CREDENTIALS;
 
 let ims: ImsEmulator;
 let flow: FlowServiceEmulator;

@@ -8,20 +8,14 @@ import { codeOf, detailOf } from '../../support/emulator-clients.js';
 import {
   type ConnectionItem,
   ETAG_FORMAT,
-  FLOW_CLIENT,
-  FLOW_CONNECTION_ID,
-  FLOW_NEW_CREDENTIALS,
-  FLOW_ORG,
-  FLOW_PARAMS,
+  FLOW_CLIENT as CLIENT,
+  FLOW_CONNECTION_ID as CONNECTION_ID,
+  FLOW_NEW_CREDENTIALS as NEW_CREDENTIALS,
+  FLOW_ORG as ORG,
+  FLOW_PARAMS as PARAMS,
   type FlowServiceStart,
   flowServiceTestWorld,
 } from '../../support/flow-service-world.js';
-
-const ORG = FLOW_ORG;
-const CLIENT = FLOW_CLIENT;
-const CONNECTION_ID = FLOW_CONNECTION_ID;
-const PARAMS = FLOW_PARAMS;
-const NEW_CREDENTIALS = FLOW_NEW_CREDENTIALS;
 
 let flow: FlowServiceEmulator;
 let api: FlowServiceStart['api'];

@@ -10,22 +10,15 @@ import { codeOf, detailOf } from '../../support/emulator-clients.js';
 import {
   type ConnectionItem,
   ETAG_FORMAT,
-  FLOW_CONNECTION_ID,
-  FLOW_NEW_CREDENTIALS,
-  FLOW_ORG,
-  FLOW_OTHER_CLIENT,
-  FLOW_PARAMS,
-  FLOW_SANDBOX,
+  FLOW_CONNECTION_ID as CONNECTION_ID,
+  FLOW_NEW_CREDENTIALS as NEW_CREDENTIALS,
+  FLOW_ORG as ORG,
+  FLOW_OTHER_CLIENT as OTHER_CLIENT,
+  FLOW_PARAMS as PARAMS,
+  FLOW_SANDBOX as SANDBOX,
   type FlowServiceStart,
   flowServiceTestWorld,
 } from '../../support/flow-service-world.js';
-
-const ORG = FLOW_ORG;
-const OTHER_CLIENT = FLOW_OTHER_CLIENT;
-const SANDBOX = FLOW_SANDBOX;
-const CONNECTION_ID = FLOW_CONNECTION_ID;
-const PARAMS = FLOW_PARAMS;
-const NEW_CREDENTIALS = FLOW_NEW_CREDENTIALS;
 
 let flow: FlowServiceEmulator;
 let api: FlowServiceStart['api'];

@@ -5,11 +5,14 @@
 import { GetSessionTokenCommand } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import type { StsEmulator } from '../../../emulators/types.js';
-import { STS_TEST_ACCOUNT, STS_TEST_TARGET_ROLE, type StsTestStart, stsTestWorld } from '../../support/sts-clients.js';
+import {
+  STS_TEST_ACCOUNT as ACCOUNT,
+  STS_TEST_TARGET_ROLE as TARGET_ROLE,
+  type StsTestStart,
+  stsTestWorld,
+} from '../../support/sts-clients.js';
 
-const ACCOUNT = STS_TEST_ACCOUNT;
 const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/rotator-function`;
-const TARGET_ROLE = STS_TEST_TARGET_ROLE;
 
 let sts: StsEmulator;
 let user: StsTestStart['user'];

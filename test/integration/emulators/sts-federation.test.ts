@@ -8,17 +8,14 @@ import type { StsEmulator } from '../../../emulators/types.js';
 import {
   asCredentials,
   policyOfLength,
-  STS_TEST_ACCOUNT,
-  STS_TEST_POLICY,
-  STS_TEST_TARGET_ROLE,
+  STS_TEST_ACCOUNT as ACCOUNT,
+  STS_TEST_POLICY as POLICY,
+  STS_TEST_TARGET_ROLE as TARGET_ROLE,
   type StsTestStart,
   stsTestWorld,
 } from '../../support/sts-clients.js';
 
-const ACCOUNT = STS_TEST_ACCOUNT;
 const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/rotator-function`;
-const TARGET_ROLE = STS_TEST_TARGET_ROLE;
-const POLICY = STS_TEST_POLICY;
 
 let sts: StsEmulator;
 let user: StsTestStart['user'];

@@ -11,15 +11,13 @@ import {
   afterSigning,
   bodyText,
   type RequestMiddleware,
-  STS_TEST_ACCOUNT,
-  STS_TEST_TARGET_ROLE,
+  STS_TEST_ACCOUNT as ACCOUNT,
+  STS_TEST_TARGET_ROLE as TARGET_ROLE,
   type StsTestStart,
   stsTestWorld,
 } from '../../support/sts-clients.js';
 
-const ACCOUNT = STS_TEST_ACCOUNT;
 const FUNCTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/rotator-function`;
-const TARGET_ROLE = STS_TEST_TARGET_ROLE;
 
 let sts: StsEmulator;
 let user: StsTestStart['user'];

@@ -14,7 +14,8 @@
  * secrets (403), an unknown org or credential (404), a third secret or the deletion of the last one
  * (400: Adobe documents neither, so a rotation must never try them).
  *
- * https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets
+ * Adobe's guide, section "Rotating client secrets": https://developer.adobe.com/developer-console/docs/guides/
+ * authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets
  */
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import type { Emulator, ImsClientSecret, ImsEmulator, IssuedImsToken, RecordedRequest } from './types.js';

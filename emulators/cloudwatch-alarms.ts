@@ -58,8 +58,11 @@ export interface ParsedQuery {
   readonly groupBy: string;
 }
 
-const QUERY =
-  /^SELECT (MAX|MIN|SUM|AVG|COUNT)\((\w+)\) FROM SCHEMA\("((?:[^"\\]|\\.)+)", ([\w, ]+)\)(?: WHERE (.+?))? GROUP BY (\w+)(?: ORDER BY (?:MAX|MIN|SUM|AVG|COUNT)\(\) (?:ASC|DESC))?(?: LIMIT \d+)?$/;
+const QUERY = new RegExp(
+  /^SELECT (MAX|MIN|SUM|AVG|COUNT)\((\w+)\) FROM SCHEMA\("((?:[^"\\]|\\.)+)", ([\w, ]+)\)/.source +
+    /(?: WHERE (.+?))? GROUP BY (\w+)/.source +
+    /(?: ORDER BY (?:MAX|MIN|SUM|AVG|COUNT)\(\) (?:ASC|DESC))?(?: LIMIT \d+)?$/.source,
+);
 
 /**
  * Parse a query of the construct's shape.

@@ -12,11 +12,9 @@
  * API reference: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html
  */
 import { randomUUID } from 'node:crypto';
-import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { JSON_AUTH_ERRORS, verifySigV4 } from './sigv4.js';
-import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
+import { startJsonEmulator } from './json-protocol.js';
+import type { Emulator, SignedServiceOptions } from './types.js';
 
-const TARGET = 'Logs_20140328.FilterLogEvents';
 /** FilterLogEvents returns at most 10,000 events per call (and 1 MB). */
 const MAX_LIMIT = 10_000;
 
@@ -54,76 +52,51 @@ export async function startCloudWatchLogsEmulator(options: SignedServiceOptions)
   const region = options.region ?? 'us-east-1';
   const groups = new Map<string, StoredEvent[]>();
 
-  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
-    const requestId = randomUUID();
-    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
-    const error = (type: string, message: string, status = 400): EmulatorResponse => ({
-      status,
-      headers,
-      body: { __type: type, message },
-    });
-
-    const auth = await verifySigV4(request, {
+  const server = await startJsonEmulator(
+    {
       service: 'logs',
+      targetPrefix: 'Logs_20140328.',
+      actions: ['FilterLogEvents'],
+      sts: options.sts,
       region,
-      lookup: (id) => options.sts.credentialsFor(id),
-      now: () => options.sts.now(),
-    });
-    if (!auth.ok) return error(JSON_AUTH_ERRORS[auth.code], auth.message);
-    if (request.method !== 'POST' || request.headers['x-amz-target'] !== TARGET) {
-      return error(
-        'UnknownOperationException',
-        `Unknown operation ${request.headers['x-amz-target'] ?? '(no X-Amz-Target)'}`,
+      port: options.port,
+    },
+    ({ input: body, ok, error }) => {
+      const input = body as {
+        logGroupName?: unknown;
+        startTime?: unknown;
+        endTime?: unknown;
+        filterPattern?: unknown;
+        nextToken?: unknown;
+        limit?: unknown;
+      };
+      if (typeof input.logGroupName !== 'string' || input.logGroupName === '') {
+        return error('InvalidParameterException', 'Either logGroupName or logGroupIdentifier must be specified.');
+      }
+      const events = groups.get(input.logGroupName);
+      if (!events) return error('ResourceNotFoundException', 'The specified log group does not exist.');
+      const terms = termsOf(typeof input.filterPattern === 'string' ? input.filterPattern : '');
+      if (!terms) return error('InvalidParameterException', 'Invalid filter pattern');
+      const limit = typeof input.limit === 'number' ? input.limit : MAX_LIMIT;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+        return error('InvalidParameterException', `limit must be from 1 to ${MAX_LIMIT}`);
+      const from = typeof input.nextToken === 'string' ? Number(input.nextToken) : 0;
+      if (!Number.isInteger(from) || from < 0)
+        return error('InvalidParameterException', 'The specified nextToken is invalid.');
+      const matching = events.filter(
+        (event) =>
+          (typeof input.startTime !== 'number' || event.timestamp >= input.startTime) &&
+          (typeof input.endTime !== 'number' || event.timestamp <= input.endTime) &&
+          terms.every((term) => event.message.includes(term)),
       );
-    }
-    let input: {
-      logGroupName?: unknown;
-      startTime?: unknown;
-      endTime?: unknown;
-      filterPattern?: unknown;
-      nextToken?: unknown;
-      limit?: unknown;
-    };
-    try {
-      input = JSON.parse(request.body || '{}') as typeof input;
-    } catch {
-      return error('SerializationException', 'Start of structure or map found where not expected.');
-    }
-    if (typeof input.logGroupName !== 'string' || input.logGroupName === '') {
-      return error('InvalidParameterException', 'Either logGroupName or logGroupIdentifier must be specified.');
-    }
-    const events = groups.get(input.logGroupName);
-    if (!events) return error('ResourceNotFoundException', 'The specified log group does not exist.');
-    const terms = termsOf(typeof input.filterPattern === 'string' ? input.filterPattern : '');
-    if (!terms) return error('InvalidParameterException', 'Invalid filter pattern');
-    const limit = typeof input.limit === 'number' ? input.limit : MAX_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
-      return error('InvalidParameterException', `limit must be from 1 to ${MAX_LIMIT}`);
-    const from = typeof input.nextToken === 'string' ? Number(input.nextToken) : 0;
-    if (!Number.isInteger(from) || from < 0)
-      return error('InvalidParameterException', 'The specified nextToken is invalid.');
-    const matching = events.filter(
-      (event) =>
-        (typeof input.startTime !== 'number' || event.timestamp >= input.startTime) &&
-        (typeof input.endTime !== 'number' || event.timestamp <= input.endTime) &&
-        terms.every((term) => event.message.includes(term)),
-    );
-    const page = matching.slice(from, from + limit);
-    return {
-      status: 200,
-      headers,
-      body: {
+      const page = matching.slice(from, from + limit);
+      return ok({
         events: page,
         searchedLogStreams: [],
         ...(from + limit < matching.length ? { nextToken: String(from + limit) } : {}),
-      },
-    };
-  }
-
-  const server = await startEmulatorServer(handle, {
-    port: options.port,
-    actionOf: (request) => request.headers['x-amz-target']?.split('.')[1],
-  });
+      });
+    },
+  );
   return {
     ...server,
     createLogGroup(name) {

@@ -26,15 +26,15 @@ import { randomUUID } from 'node:crypto';
 import {
   datapointsOfEmf,
   evaluateAlarm,
-  type AlarmDefinition,
   type AlarmMemory,
   type AlarmState,
   type Datapoint,
   type Transition,
 } from './cloudwatch-alarms.js';
+import { alarmNamesOf, groupKeyOf, metricAlarm, type SeedAlarm, type StoredAlarm } from './cloudwatch-describe.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import type { SnsEmulator } from './sns.js';
-import { JSON_AUTH_ERRORS, verifySigV4, type SigV4ErrorCode } from './sigv4.js';
+import { JSON_AUTH_ERRORS, keysIssuedBy, verifySigV4, type SigV4ErrorCode } from './sigv4.js';
 import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
@@ -46,46 +46,13 @@ const ACTIONS = [
   'DescribeAlarmContributors',
 ];
 const NAMESPACE = 'com.amazonaws.cloudwatch';
-/** AlarmNames: at most 100 names of 1 to 255 characters. */
-const MAX_ALARM_NAMES = 100;
 
 export type { AlarmDefinition, AlarmState, Datapoint } from './cloudwatch-alarms.js';
+export type { SeedAlarm, StoredAlarm } from './cloudwatch-describe.js';
 /** The states SetAlarmState takes. */
 const STATES: readonly AlarmState[] = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
 /** StateReason: at most 1023 characters. */
 const MAX_STATE_REASON = 1023;
-
-export interface SeedAlarm {
-  readonly alarmName: string;
-  readonly description?: string;
-  /** @default true */
-  readonly actionsEnabled?: boolean;
-  /** e.g. the alarm topic's ARN. @default [] */
-  readonly alarmActions?: readonly string[];
-  /** @default 'INSUFFICIENT_DATA' */
-  readonly state?: AlarmState;
-  /** @default 'AepS3CredentialRotator' / 'RotationFailed' */
-  readonly namespace?: string;
-  readonly metricName?: string;
-  /** What the alarm watches, for {@link CloudWatchEmulator.evaluate}. @default none: it moves only by SetAlarmState */
-  readonly definition?: AlarmDefinition;
-}
-
-/** An alarm as the emulator keeps it. */
-export interface StoredAlarm {
-  readonly alarmName: string;
-  readonly alarmArn: string;
-  readonly description?: string;
-  readonly actionsEnabled: boolean;
-  readonly alarmActions: readonly string[];
-  readonly state: AlarmState;
-  readonly stateReason: string;
-  readonly stateUpdatedAt: Date;
-  readonly configurationUpdatedAt: Date;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly definition?: AlarmDefinition;
-}
 
 /** A notification an alarm's state change sent to its actions. */
 export interface AlarmNotification {
@@ -146,9 +113,6 @@ function actionOf(request: Pick<RecordedRequest, 'headers'>): string | undefined
   return target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
 }
 
-/** AWS JSON carries timestamps as epoch seconds. */
-const seconds = (date: Date) => date.getTime() / 1000;
-
 /**
  * Start a CloudWatch emulator on 127.0.0.1.
  *
@@ -197,76 +161,6 @@ export async function startCloudWatchEmulator(
     return true;
   }
 
-  function watched(alarm: StoredAlarm) {
-    const definition = alarm.definition;
-    if (definition?.kind === 'query') {
-      return { Metrics: [{ Id: 'expr_1', Expression: definition.query, Period: 60, ReturnData: true }] };
-    }
-    return {
-      MetricName: definition?.metricName ?? alarm.metricName,
-      Namespace: definition?.namespace ?? alarm.namespace,
-      Statistic: definition?.statistic ?? 'Sum',
-      Dimensions: Object.entries(definition?.dimensions ?? {}).map(([Name, Value]) => ({ Name, Value })),
-      Period: 900,
-    };
-  }
-
-  function metricAlarm(alarm: StoredAlarm) {
-    return {
-      AlarmName: alarm.alarmName,
-      AlarmArn: alarm.alarmArn,
-      ...(alarm.description ? { AlarmDescription: alarm.description } : {}),
-      AlarmConfigurationUpdatedTimestamp: seconds(alarm.configurationUpdatedAt),
-      ActionsEnabled: alarm.actionsEnabled,
-      OKActions: [...alarm.alarmActions],
-      AlarmActions: [...alarm.alarmActions],
-      InsufficientDataActions: [],
-      StateValue: alarm.state,
-      StateReason: alarm.stateReason,
-      StateUpdatedTimestamp: seconds(alarm.stateUpdatedAt),
-      StateTransitionedTimestamp: seconds(alarm.stateUpdatedAt),
-      ...watched(alarm),
-      EvaluationPeriods: alarm.definition?.evaluations ?? 1,
-      Threshold: alarm.definition?.threshold ?? 1,
-      ComparisonOperator: alarm.definition?.comparison ?? 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: alarm.definition?.treatMissingData ?? 'ignore',
-    };
-  }
-
-  /** `AlarmNames` as the API requires it, or the error to answer with. */
-  function alarmNamesOf(
-    input: Record<string, unknown>,
-    required: boolean,
-  ): string[] | { type: string; message: string } {
-    const names = input.AlarmNames;
-    if (names === undefined) {
-      return required
-        ? { type: 'MissingRequiredParameterException', message: 'The parameter AlarmNames is required.' }
-        : [];
-    }
-    if (
-      !Array.isArray(names) ||
-      names.some((name) => typeof name !== 'string' || name.length < 1 || name.length > 255)
-    ) {
-      return {
-        type: 'ValidationException',
-        message:
-          "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: " +
-          'Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have ' +
-          'length greater than or equal to 1]',
-      };
-    }
-    if (names.length > MAX_ALARM_NAMES) {
-      return {
-        type: 'ValidationException',
-        message:
-          "1 validation error detected: Value at 'alarmNames' failed to satisfy constraint: " +
-          `Member must have length less than or equal to ${MAX_ALARM_NAMES}`,
-      };
-    }
-    return names as string[];
-  }
-
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
     const requestId = randomUUID();
     const queryMode = request.headers['x-amzn-query-mode'] === 'true';
@@ -288,8 +182,7 @@ export async function startCloudWatchEmulator(
     const auth = await verifySigV4(request, {
       service: 'monitoring',
       region,
-      lookup: (id) => options.sts.credentialsFor(id),
-      now: () => options.sts.now(),
+      ...keysIssuedBy(options.sts),
     });
     if (!auth.ok)
       return error(
@@ -387,11 +280,6 @@ export async function startCloudWatchEmulator(
       if (alarm) alarms.set(name, { ...alarm, actionsEnabled: enabled });
     }
     return { status: 200, headers, body: {} };
-  }
-
-  /** The group-by key of a query alarm (its contributors' attribute). */
-  function groupKeyOf(alarm: StoredAlarm): string {
-    return alarm.definition?.kind === 'query' ? (/GROUP BY (\w+)/.exec(alarm.definition.query)?.[1] ?? 'key') : 'key';
   }
 
   /** Move an alarm to `state` (SetAlarmState, or its evaluation): true when that notified its actions. */

@@ -9,80 +9,51 @@
  * - CloudFormation: the stack and every output an older CLI reads (the CLI learns it all from the
  *   function's environment and tags, which the Lambda stand-in shows as the construct sets them);
  * - EventBridge Scheduler: the schedule (in its group) whose target is the function;
- * - CloudWatch: the stack's eight alarms, defined as the construct defines them (emulators/stack-alarms.ts),
- *   and `AdobeSecretRotationFailedAlarm`, evaluated after each scheduled tick on what was reported
- *   since the last: the function's embedded metrics, Lambda's `Errors` (both functions') and
- *   `DestinationDeliveryFailures`, the queues' messages;
+ * - CloudWatch: the stack's alarms, evaluated after each scheduled tick (deployed-alarms.ts);
  * - SNS: the alarm topic, with one confirmed e-mail subscription, receiving what the alarms notify;
  * - DynamoDB (dynalite): the rotation ledger the function writes, reached through a front that
  *   faults can take away from the function alone;
- * - the Adobe secret's rotation (`adobeSecretRotation`): the rotation function in Lambda under its
- *   own role, Secrets Manager's rotation of the secret invoking it through Lambda, and CloudWatch
- *   Logs holding each invocation's log in the function's log group, as Lambda writes it.
+ * - the Adobe secret's rotation (`adobeSecretRotation`): its function in Lambda, invoked by Secrets
+ *   Manager, its log in CloudWatch Logs (deployed-secret-rotation.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { STACK_OUTPUT } from '../cli/aws.js';
-import { alarmNameFor, FUNCTION_TAG } from '../core/operator-facts.js';
-import { createAdobeSecretRotationHandler } from '../lambda/adobe-secret-rotation.js';
+import { FUNCTION_TAG } from '../core/operator-facts.js';
 import { createHandler, type RotationSummary } from '../lambda/handler.js';
 import type { HttpPolicy } from '../lambda/http-policy.js';
 import { startCloudFormationEmulator, type CloudFormationEmulator } from './cloudformation.js';
-import type { AlarmState, Datapoint } from './cloudwatch-alarms.js';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from './cloudwatch.js';
 import { startCloudWatchLogsEmulator, type CloudWatchLogsEmulator } from './cloudwatch-logs.js';
+import { SandboxAlarms, type AlarmMove } from './deployed-alarms.js';
+import { deployAdobeSecretRotation } from './deployed-secret-rotation.js';
+import {
+  ACCOUNT_ID,
+  ALARM_NAMES,
+  FUNCTION_NAME,
+  ON_CALL_EMAIL,
+  QUEUE_NAMES,
+  queueUrl,
+  ROTATION_EVERY_DAYS,
+  ROTATION_FUNCTION_NAME,
+  ROTATION_LOG_GROUP_NAME,
+  SCHEDULE_EXPRESSION,
+  SCHEDULE_GROUP_NAME,
+  SCHEDULE_NAME,
+  STACK_NAME,
+} from './deployed-stack-names.js';
 import { startDynamoDbFront } from './dynamodb.js';
 import { EMULATOR_REGION } from './index.js';
 import { startLambdaInvokeEmulator, type LambdaHandler, type LambdaInvokeEmulator } from './lambda-invoke.js';
 import { startSchedulerEmulator, type SchedulerEmulator } from './scheduler.js';
 import { startSnsEmulator, type SnsEmulator } from './sns.js';
-import { ALARM_IDS, stackAlarmDefinitions, type AlarmId } from './stack-alarms.js';
+import { ALARM_IDS } from './stack-alarms.js';
 import type { AwsCredentials, Emulator } from './types.js';
 import { WORLD_LEDGER_TABLE, type World } from './world.js';
 
 export { ALARM_IDS, type AlarmId } from './stack-alarms.js';
-
-/**
- * The Adobe secret's rotation alarm (lib/rotator/adobe-secret-rotation.ts): not in `AlarmNames`, so `pause` leaves it
- * on.
- */
-export const ADOBE_SECRET_ROTATION_ALARM_ID = 'AdobeSecretRotationFailedAlarm';
-/** Every alarm of the sandbox's stack: the construct's `alarms` and the Adobe secret's rotation's. */
-export type SandboxAlarmId = AlarmId | typeof ADOBE_SECRET_ROTATION_ALARM_ID;
-
-export const STACK_NAME = 'AepS3CredentialRotator';
-export const FUNCTION_NAME = 'AepS3CredentialRotator-RotatorFunction1A2B3C4D-x9Y8z7W6';
-export const SCHEDULE_NAME = 'AepS3CredentialRotatorRotatorSchedule5E6F7A8B-Qw3Er5Ty7Ui9';
-export const SCHEDULE_GROUP_NAME = 'AepS3CredentialRotatorRotatorScheduleGroup9C0D1E2F-As4Df6Gh8Jk0';
-export const ROTATION_FUNCTION_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationFun-Zx8Cv6Bn4Mq2';
-export const ROTATION_LOG_GROUP_NAME = 'AepS3CredentialRotator-RotatorAdobeSecretRotationLogGroup9DE697AD-Lk7Jh5Gf3Ds1';
-/** How often the stand-in's Secrets Manager rotates the Adobe secret (the configuration says the same). */
-export const ROTATION_EVERY_DAYS = 30;
-/** The schedule the configuration of {@link configFor} declares. */
-export const SCHEDULE_EXPRESSION = 'rate(15 minutes)';
-/** Who receives the alarm topic's messages (a confirmed subscription). */
-export const ON_CALL_EMAIL = 'aep-ops@example.com';
-const ACCOUNT_ID = '123456789012';
-const QUEUE_NAMES = {
-  schedule: `${STACK_NAME}-ScheduleDeadLetterQueue`,
-  failure: `${STACK_NAME}-FailureDeadLetterQueue`,
-} as const;
-
-/**
- * The names the construct gives the stack's alarms: the function's name and the construct id (core/operator-facts.ts).
- */
-export const ALARM_NAMES: Record<SandboxAlarmId, string> = Object.fromEntries(
-  [...ALARM_IDS, ADOBE_SECRET_ROTATION_ALARM_ID].map((id) => [id, alarmNameFor(FUNCTION_NAME, id)]),
-) as Record<SandboxAlarmId, string>;
-
-/** One alarm's (or one contributor's) change of state in a tick, and whether it notified the topic. */
-export interface AlarmMove {
-  readonly id: SandboxAlarmId;
-  readonly state: AlarmState;
-  readonly notified: boolean;
-  /** The connection whose contributor moved, for a per-connection alarm. */
-  readonly connectionId?: string;
-}
+export type { AlarmMove } from './deployed-alarms.js';
+// The stack's names, for the CLI's tests and the sandbox (ACCOUNT_ID, QUEUE_NAMES and queueUrl too).
+export * from './deployed-stack-names.js';
 
 /** One scheduled run, as the schedule started it. */
 export interface ScheduledRun {
@@ -195,7 +166,6 @@ export async function startDeployedStack(
   const operatorLedgerFront = await startDynamoDbFront(world.emulators.dynamodb.url);
   const faults: StackFaults = { schedulerDenied: false, failureQueueDenied: false };
   const queues = { schedule: [] as string[], failure: [] as string[] };
-  let deliveryFailures = 0;
 
   // Scheduler invokes its target asynchronously, signed as the schedule's own role.
   const schedulerRoleArn = `arn:aws:iam::${ACCOUNT_ID}:role/${STACK_NAME}-SchedulerRole`;
@@ -233,8 +203,8 @@ export async function startDeployedStack(
     },
   });
 
-  const queueUrl = (name: string) => `https://sqs.${EMULATOR_REGION}.amazonaws.com/${ACCOUNT_ID}/${name}`;
   const alarmTopicArn = sns.putTopic(`${STACK_NAME}-AlarmTopic`);
+  const alarms = new SandboxAlarms(world, { cloudWatch, lambda, queues }, alarmTopicArn);
   const functionArn = lambda.registerFunction(
     FUNCTION_NAME,
     underOwnRole(
@@ -247,7 +217,7 @@ export async function startDeployedStack(
       maximumRetryAttempts: 2,
       onFailure: ({ event, errorMessage }) => {
         if (faults.failureQueueDenied) {
-          deliveryFailures += 1;
+          alarms.deliveryFailed();
           return false;
         }
         queues.failure.push(JSON.stringify({ requestPayload: event, responsePayload: { errorMessage } }));
@@ -269,64 +239,8 @@ export async function startDeployedStack(
       role: world.functionRoleArn,
     },
   );
-  // The Adobe secret's rotation: Secrets Manager invokes the function through Lambda, signed as
-  // its service; each invocation's log lands in the function's log group.
-  const rotationFunctionArn = lambda.registerFunction(
-    ROTATION_FUNCTION_NAME,
-    createAdobeSecretRotationHandler({
-      env: world.rotationEnv,
-      httpPolicy: options.httpPolicy,
-      secretsManager: {
-        endpoint: world.emulators.secretsManager.url,
-        region: EMULATOR_REGION,
-        credentials: {
-          accessKeyId: world.rotationFunctionCredentials.accessKeyId,
-          secretAccessKey: world.rotationFunctionCredentials.secretAccessKey,
-          sessionToken: world.rotationFunctionCredentials.sessionToken!,
-        },
-      },
-    }) as LambdaHandler,
-  );
-  cloudWatchLogs.createLogGroup(ROTATION_LOG_GROUP_NAME);
-  const secretsManagerCredentials = sts.issueRoleSession(
-    `arn:aws:iam::${ACCOUNT_ID}:role/aws-service-role/secretsmanager`,
-    'secretsmanager',
-    12 * 3600,
-  );
-  const rotationInvoker = new LambdaClient({
-    region: EMULATOR_REGION,
-    endpoint: lambda.url,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: secretsManagerCredentials.accessKeyId,
-      secretAccessKey: secretsManagerCredentials.secretAccessKey,
-      sessionToken: secretsManagerCredentials.sessionToken!,
-    },
-  });
-  world.emulators.secretsManager.setRotationInvoker(async (functionArn, event) => {
-    const before = lambda.invocations.length;
-    const response = await rotationInvoker.send(
-      new InvokeCommand({
-        FunctionName: functionArn,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
-    const invocation = lambda.invocations.slice(before).find((entry) => entry.functionName === ROTATION_FUNCTION_NAME);
-    if (invocation) {
-      // Lambda's stream names: the date, the version, one id per execution environment.
-      const stream = `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`;
-      cloudWatchLogs.putLogEvents(ROTATION_LOG_GROUP_NAME, stream, invocation.log.split('\n').filter(Boolean));
-    }
-    if (response.FunctionError) {
-      const payload = JSON.parse(new TextDecoder().decode(response.Payload)) as { errorMessage?: string };
-      throw new Error(payload.errorMessage ?? 'the rotation function failed');
-    }
-  });
-  world.emulators.secretsManager.configureRotation(world.adobe.secretId, {
-    lambdaArn: rotationFunctionArn,
-    everyDays: ROTATION_EVERY_DAYS,
-  });
+  // The Adobe secret's rotation: Secrets Manager invokes its function through Lambda.
+  const secretRotation = deployAdobeSecretRotation(world, { lambda, cloudWatchLogs }, options);
 
   scheduler.putSchedule({
     Name: SCHEDULE_NAME,
@@ -338,46 +252,15 @@ export async function startDeployedStack(
       Arn: functionArn,
       RoleArn: schedulerRoleArn,
       Input:
-        '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>","executionId":"<aws.scheduler.execution-id>","attemptNumber":"<aws.scheduler.attempt-number>"}',
+        '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>",' +
+        '"scheduledTime":"<aws.scheduler.scheduled-time>","executionId":"<aws.scheduler.execution-id>",' +
+        '"attemptNumber":"<aws.scheduler.attempt-number>"}',
       RetryPolicy: { MaximumEventAgeInSeconds: 900, MaximumRetryAttempts: 2 },
       DeadLetterConfig: { Arn: `arn:aws:sqs:${EMULATOR_REGION}:${ACCOUNT_ID}:${QUEUE_NAMES.schedule}` },
     },
   });
 
   sns.subscribe(alarmTopicArn, { protocol: 'email', endpoint: ON_CALL_EMAIL, confirmed: true });
-  const definitions = stackAlarmDefinitions({
-    functionName: FUNCTION_NAME,
-    schedule: SCHEDULE_EXPRESSION,
-    durationsSeconds: world.targets.map((target) => target.durationSeconds ?? 3600),
-    scheduleQueueName: QUEUE_NAMES.schedule,
-    failureQueueName: QUEUE_NAMES.failure,
-  });
-  for (const id of ALARM_IDS) {
-    cloudWatch.putAlarm({
-      alarmName: ALARM_NAMES[id],
-      alarmActions: [alarmTopicArn],
-      state: 'OK',
-      description: `Runbook: docs/RUNBOOK.md#${id.toLowerCase()}`,
-      definition: definitions[id],
-    });
-  }
-  // Lambda's Errors of the rotation function, as lib/rotator/adobe-secret-rotation.ts defines the alarm.
-  cloudWatch.putAlarm({
-    alarmName: ALARM_NAMES[ADOBE_SECRET_ROTATION_ALARM_ID],
-    alarmActions: [alarmTopicArn],
-    state: 'OK',
-    description: `Runbook: docs/RUNBOOK.md#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
-    definition: {
-      kind: 'metric',
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: { FunctionName: ROTATION_FUNCTION_NAME },
-      statistic: 'Sum',
-      comparison: 'GreaterThanOrEqualToThreshold',
-      threshold: 1,
-      treatMissingData: 'ignore',
-    },
-  });
   const outputs: Record<string, string> = {
     [STACK_OUTPUT.functionName]: FUNCTION_NAME,
     [STACK_OUTPUT.adobeCredentialsSecret]: world.adobe.secretId,
@@ -400,67 +283,6 @@ export async function startDeployedStack(
     stackName: STACK_NAME,
     outputs: Object.entries(outputs).map(([key, value]) => ({ key, value })),
   });
-
-  /**
-   * What CloudWatch would have received since the last tick: every invocation's embedded metrics
-   * (manual ones too) and Lambda's `Errors`, the failed deliveries, the queues' depth.
-   */
-  let ingested = 0;
-  function ingestSinceLastTick(): void {
-    for (const invocation of lambda.invocations.slice(ingested)) {
-      // The rotator's embedded metrics; the Adobe secret's rotation function has only Lambda's.
-      if (invocation.functionName === FUNCTION_NAME) cloudWatch.ingestLog(invocation.log);
-      const errors = {
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: invocation.functionName },
-      };
-      cloudWatch.ingest([{ ...errors, value: invocation.functionError ? 1 : 0 }]);
-    }
-    ingested = lambda.invocations.length;
-    const points: Datapoint[] = [
-      {
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensions: { QueueName: QUEUE_NAMES.schedule },
-        value: queues.schedule.length,
-      },
-      {
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensions: { QueueName: QUEUE_NAMES.failure },
-        value: queues.failure.length,
-      },
-    ];
-    // Lambda publishes this one only when a delivery fails.
-    if (deliveryFailures > 0) {
-      points.push({
-        namespace: 'AWS/Lambda',
-        metricName: 'DestinationDeliveryFailures',
-        dimensions: { FunctionName: FUNCTION_NAME },
-        value: deliveryFailures,
-      });
-    }
-    deliveryFailures = 0;
-    cloudWatch.ingest(points);
-  }
-
-  /** The tick's alarm moves: each metric alarm's, each contributor's of a per-connection alarm. */
-  function evaluateAlarms(): AlarmMove[] {
-    const idOf = new Map(Object.entries(ALARM_NAMES).map(([id, name]) => [name, id as SandboxAlarmId]));
-    return cloudWatch.evaluate().flatMap(({ alarmName, transitions }) => {
-      const id = idOf.get(alarmName)!;
-      const query = id !== ADOBE_SECRET_ROTATION_ALARM_ID && definitions[id].kind === 'query';
-      return transitions
-        .filter((transition) => (query ? transition.contributor : !transition.contributor))
-        .map((transition) => ({
-          id,
-          state: transition.state,
-          notified: transition.notified,
-          ...(transition.contributor?.connectionId ? { connectionId: transition.contributor.connectionId } : {}),
-        }));
-    });
-  }
 
   return {
     lambda,
@@ -502,13 +324,12 @@ export async function startDeployedStack(
       await lambda.settled();
       const attempts = lambda.invocations.slice(before).filter((entry) => entry.invocationType === 'Event');
       const last = attempts.at(-1);
-      ingestSinceLastTick();
-      const alarms = evaluateAlarms();
-      if (notInvoked || !last) return { notInvoked: notInvoked ?? 'no invocation', alarms };
+      const moves = alarms.tick();
+      if (notInvoked || !last) return { notInvoked: notInvoked ?? 'no invocation', alarms: moves };
       const run = last.functionError
         ? { error: last.errorMessage ?? 'the run failed' }
         : { summary: last.result as RotationSummary };
-      return { ...run, alarms };
+      return { ...run, alarms: moves };
     },
     clearFaults() {
       faults.schedulerDenied = false;
@@ -519,7 +340,7 @@ export async function startDeployedStack(
     },
     async close() {
       invoker.destroy();
-      rotationInvoker.destroy();
+      secretRotation.destroy();
       await world.emulators.secretsManager.rotationsSettled();
       await Promise.all([
         lambda.close(),

@@ -100,6 +100,14 @@ interface Scoped {
   readonly sandboxName: string;
 }
 
+/**
+ * What every stored resource starts with: its id and scope, the org under both names (`orgId` is
+ * the emulator's filter, `imsOrgId` what Adobe returns).
+ */
+function scopedFields(id: string, scope: Scoped) {
+  return { id, orgId: scope.orgId, imsOrgId: scope.orgId, sandboxName: scope.sandboxName };
+}
+
 export interface SeedSourceConnection extends Scoped {
   readonly id?: string;
   readonly baseConnectionId: string;
@@ -145,10 +153,7 @@ export class Dataflows {
     const id = seed.id ?? randomUUID();
     const now = Date.now();
     this.sourceConnections.set(id, {
-      id,
-      orgId: seed.orgId,
-      imsOrgId: seed.orgId,
-      sandboxName: seed.sandboxName,
+      ...scopedFields(id, seed),
       name: seed.name ?? 'S3 source connection',
       baseConnectionId: seed.baseConnectionId,
       state: 'enabled',
@@ -163,10 +168,7 @@ export class Dataflows {
     const id = seed.id ?? randomUUID();
     const now = Date.now();
     this.flows.set(id, {
-      id,
-      orgId: seed.orgId,
-      imsOrgId: seed.orgId,
-      sandboxName: seed.sandboxName,
+      ...scopedFields(id, seed),
       name: seed.name ?? 'S3 dataflow',
       state: seed.state ?? 'enabled',
       sourceConnectionIds: [...seed.sourceConnectionIds],
@@ -186,10 +188,7 @@ export class Dataflows {
     const startedAt = seed.startedAt ?? Date.now();
     const status = seed.status ?? 'success';
     this.runs.set(id, {
-      id,
-      orgId: flow.orgId,
-      imsOrgId: flow.orgId,
-      sandboxName: flow.sandboxName,
+      ...scopedFields(id, flow),
       flowId: seed.flowId,
       createdAt: startedAt,
       updatedAt: startedAt + 30_000,

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Dataflows, listPage, MAX_PAGE_SIZE, RUN_COPY_FAILED } from './flow-service-dataflows.js';
-import { flowError, gatewayRefusal, messageOnly, placeholderProblem } from './flow-service-errors.js';
+import { flowError, messageOnly, placeholderProblem } from './flow-service-errors.js';
 import {
   exploreConnection,
   ingestionFailure,
@@ -19,6 +19,7 @@ import {
   type ExplorePaths,
   type ListPrefix,
 } from './flow-service-explore.js';
+import { Gateway } from './flow-service-gateway.js';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
 import { newEtag, sandboxIdOf } from './flow-service-ids.js';
 import { applyPatch, parsePatch, PatchRejected, unknownParamOperation, UPDATABLE_STATES } from './json-patch.js';
@@ -35,6 +36,7 @@ import {
 
 export { flowProblem, gatewayError } from './flow-service-errors.js';
 export type { CredentialAuthority } from './flow-service-explore.js';
+export type { SourcesPermission } from './flow-service-gateway.js';
 
 /** What GET shows instead of a secret param in `'masked'` mode. */
 export const MASKED_SECRET_VALUE = '<redacted>';
@@ -61,9 +63,6 @@ type ConnectionRecord = {
   listPrefix: ListPrefix;
 };
 
-/** What a client may do with connections in one sandbox (through its product profile). */
-export type SourcesPermission = 'manage' | 'view' | 'none';
-
 /** A deep copy, so callers' snapshots do not move with later writes. */
 function snapshot(record: ConnectionRecord): StoredConnection {
   return structuredClone(record);
@@ -75,9 +74,6 @@ const API_PREFIX = /^\/data\/foundation\/flowservice(?=\/)/;
 const CONNECTION_PATH = /^\/connections\/([^/]+)(\/explore)?$/;
 /** The collections that are only listed. */
 const COLLECTIONS = new Set(['/connections', '/sourceConnections', '/flows', '/runs']);
-
-/** Every org has its production sandbox (Adobe creates `prod` with the org). */
-const DEFAULT_SANDBOX = 'prod';
 
 /**
  * Start a Flow Service emulator on 127.0.0.1 that trusts tokens the given IMS emulator issued.
@@ -103,14 +99,11 @@ export async function startFlowServiceEmulator(options: {
   const exploreWorld = { objects, sts: options.sts, region: options.region ?? 'us-east-1' };
   const dataflows = new Dataflows();
   const failingFlows = new Set<string>();
-  const sandboxes = new Map<string, Set<string>>();
+  const gateway = new Gateway(options.ims);
   let pageSize = MAX_PAGE_SIZE;
   const connections = new Map<string, ConnectionRecord>();
   const pendingConcurrentEdits = new Map<string, number>();
   let secretParamsInGet: 'masked' | 'omitted' = 'masked';
-  const permissions = new Map<string, SourcesPermission>();
-  const notEntitled = new Set<string>();
-  const gatewayThrottle = { remaining: 0, retryAfterSeconds: 1 };
 
   /** Record a write: new etag (every write gets one: SPEC `etag`), version, time and author. */
   function touch(record: ConnectionRecord, clientId: string, updatedBy: string): void {
@@ -120,59 +113,6 @@ export async function startFlowServiceEmulator(options: {
     record.updatedAt = Date.now();
     record.updatedBy = updatedBy;
     record.updatedClient = clientId;
-  }
-
-  /**
-   * Gateway and Flow Service header checks, in the order the gateway applies them. Token and
-   * API key failures come from the gateway and use its shape (TS); org and sandbox failures are
-   * Flow Service's own codes (ERR "authorization user token validation errors").
-   */
-  function authenticate(
-    headers: Record<string, string>,
-  ): { token: IssuedImsToken; sandboxName: string } | EmulatorResponse {
-    const known = (orgId: string, sandboxName: string) =>
-      sandboxName === DEFAULT_SANDBOX || Boolean(sandboxes.get(orgId)?.has(sandboxName));
-    const authorization = headers.authorization;
-    if (!authorization) return gatewayRefusal(403, '403010', 'Oauth token is missing');
-    const bearer = /^bearer\s+(\S+)$/i.exec(authorization)?.[1];
-    const token = bearer ? options.ims.validateToken(bearer) : undefined;
-    if (!token) return gatewayRefusal(401, '401013', 'Oauth token is not valid');
-    const apiKey = headers['x-api-key'];
-    if (!apiKey) return gatewayRefusal(403, '403000', 'Api Key is required');
-    if (apiKey !== token.clientId) return gatewayRefusal(403, '403003', 'Api Key is invalid');
-    const orgId = headers['x-gw-ims-org-id'];
-    if (!orgId) return gatewayRefusal(400, '400003', 'Missing header x-gw-ims-org-id');
-    if (notEntitled.has(token.clientId)) return gatewayRefusal(403, '403025', 'Profile is not valid');
-    if (gatewayThrottle.remaining > 0) {
-      gatewayThrottle.remaining -= 1;
-      // No code Adobe documents for Platform: the status and Retry-After say it all.
-      return {
-        ...messageOnly(429, 'Too many requests'),
-        headers: { 'retry-after': String(gatewayThrottle.retryAfterSeconds) },
-      };
-    }
-    if (orgId !== token.orgId) {
-      return flowError(
-        401,
-        '2000-401',
-        'The authorization token does not have access to this organization or the organization does not exist.',
-      );
-    }
-    const sandboxName = headers['x-sandbox-name'];
-    if (!sandboxName) return flowError(400, '2105-400', 'The header x-sandbox-name is missing in the request.');
-    // ERR: an unknown sandbox is "Sandbox not found", not "connection not found".
-    if (!known(token.orgId, sandboxName))
-      return flowError(
-        404,
-        '2100-404',
-        `Sandbox not found: the sandbox ${sandboxName} does not exist in this organization.`,
-      );
-    return { token, sandboxName };
-  }
-
-  /** The client's Sources permission in the sandbox: `manage` unless a test narrowed it. */
-  function permissionOf(clientId: string, sandboxName: string): SourcesPermission {
-    return permissions.get(`${clientId}\u0000${sandboxName}`) ?? 'manage';
   }
 
   function toItem(record: ConnectionRecord) {
@@ -299,20 +239,8 @@ export async function startFlowServiceEmulator(options: {
           ...messageOnly(405, `Method ${request.method} is not allowed`),
           headers: { allow: allowed.join(', ') },
         };
-      const auth = authenticate(request.headers);
+      const auth = gateway.admit(request.method, request.headers);
       if ('status' in auth) return auth;
-      // Permissions are per sandbox, through the credential's product profile: a client may read
-      // connections it cannot write (CAT: missing permission, 403).
-      const permission = permissionOf(auth.token.clientId, auth.sandboxName);
-      if (permission === 'none' || (permission === 'view' && request.method !== 'GET')) {
-        const needed = request.method === 'GET' ? 'View Sources' : 'Manage Sources';
-        return flowError(
-          403,
-          '2118-403',
-          `The user or client does not have the required permission to perform this operation: ${needed} ` +
-            `in sandbox ${auth.sandboxName}. Contact your administrator to grant access through a product profile.`,
-        );
-      }
       const scope = { orgId: auth.token.orgId, sandboxName: auth.sandboxName };
       if (!match) {
         if (path !== '/connections') return dataflows.handle(path, request.query, scope, pageSize)!;
@@ -378,8 +306,7 @@ export async function startFlowServiceEmulator(options: {
         listPrefix: seed.listPrefix ?? 'with-slash',
       };
       connections.set(id, record);
-      if (!sandboxes.has(seed.orgId)) sandboxes.set(seed.orgId, new Set());
-      sandboxes.get(seed.orgId)!.add(seed.sandboxName);
+      gateway.addSandbox(seed.orgId, seed.sandboxName);
       return snapshot(record);
     },
     getConnection(id) {
@@ -403,18 +330,16 @@ export async function startFlowServiceEmulator(options: {
       secretParamsInGet = mode;
     },
     setSourcesPermission(clientId, sandboxName, permission) {
-      permissions.set(`${clientId}\u0000${sandboxName}`, permission);
+      gateway.setSourcesPermission(clientId, sandboxName, permission);
     },
     setEntitled(clientId, entitled) {
-      if (entitled) notEntitled.delete(clientId);
-      else notEntitled.add(clientId);
+      gateway.setEntitled(clientId, entitled);
     },
     putObjects(bucket, keys, objectOptions) {
       objects.put(bucket, keys, objectOptions);
     },
     addSandbox(orgId, sandboxName) {
-      if (!sandboxes.has(orgId)) sandboxes.set(orgId, new Set());
-      sandboxes.get(orgId)!.add(sandboxName);
+      gateway.addSandbox(orgId, sandboxName);
     },
     setListPageSize(size) {
       pageSize = size;
@@ -458,8 +383,7 @@ export async function startFlowServiceEmulator(options: {
       objects.setOwner(bucket, account);
     },
     throttleAtGateway(times, retryAfterSeconds = 1) {
-      gatewayThrottle.remaining = times;
-      gatewayThrottle.retryAfterSeconds = retryAfterSeconds;
+      gateway.throttleAtGateway(times, retryAfterSeconds);
     },
   };
 }

@@ -13,24 +13,13 @@
  *
  * API reference: https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePolicy.html
  */
-import { randomUUID } from 'node:crypto';
-import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { verifySigV4 } from './sigv4.js';
-import type { Emulator, RecordedRequest, StsEmulator } from './types.js';
+import { escapeXmlWithQuotes as escapeXml, startQueryEmulator } from './query-protocol.js';
+import { keysIssuedBy } from './sigv4.js';
+import type { Emulator, StsEmulator } from './types.js';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const ACTIONS = ['PutRolePolicy', 'GetRolePolicy', 'DeleteRolePolicy', 'ListRolePolicies'];
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
-
-const escapeXml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-
-function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return {
-    ...request.query,
-    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
-  };
-}
 
 export interface IamEmulator extends Emulator {
   /** A role's inline policies, by name (documents as JSON text). */
@@ -81,65 +70,49 @@ export async function startIamEmulator(options: {
 }): Promise<IamEmulator> {
   const policies = new Map<string, Map<string, string>>();
 
-  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
-    const requestId = randomUUID();
-    const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
-    const error = (status: number, code: string, message: string): EmulatorResponse => ({
-      status,
-      headers,
-      body: `<ErrorResponse xmlns="${XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-    });
-    const auth = await verifySigV4(request, {
-      service: 'iam',
-      region: 'us-east-1',
-      lookup: (id) => options.sts.credentialsFor(id),
-      now: () => options.sts.now(),
-    });
-    if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
-
-    const params = paramsOf(request);
-    const action = params.Action ?? '';
-    if (!ACTIONS.includes(action))
-      return error(400, 'InvalidAction', `Could not find operation ${action} for version ${params.Version ?? ''}`);
-    const roleName = params.RoleName ?? '';
-    if (!options.sts.hasRole(roleName))
-      return error(404, 'NoSuchEntity', `The role with name ${roleName} cannot be found.`);
-    const ofRole = policies.get(roleName) ?? new Map<string, string>();
-    const ok = (result = '') => ({
-      status: 200,
-      headers,
-      body: `<${action}Response xmlns="${XMLNS}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
-    });
-    if (action === 'ListRolePolicies') {
-      return ok(
-        `<ListRolePoliciesResult><PolicyNames>${[...ofRole.keys()].map((name) => `<member>${escapeXml(name)}</member>`).join('')}</PolicyNames><IsTruncated>false</IsTruncated></ListRolePoliciesResult>`,
-      );
-    }
-    const policyName = params.PolicyName ?? '';
-    if (action === 'GetRolePolicy' || action === 'DeleteRolePolicy') {
-      const document = ofRole.get(policyName);
-      if (document === undefined)
-        return error(404, 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
-      if (action === 'DeleteRolePolicy') {
-        ofRole.delete(policyName);
-        return ok();
+  const server = await startQueryEmulator(
+    { xmlns: XMLNS, service: 'iam', region: 'us-east-1', ...keysIssuedBy(options.sts), escapeMessage: escapeXml },
+    ({ params, error, invalidAction, ...answer }) => {
+      const action = params.Action ?? '';
+      if (!ACTIONS.includes(action)) return invalidAction();
+      const roleName = params.RoleName ?? '';
+      if (!options.sts.hasRole(roleName))
+        return error(404, 'NoSuchEntity', `The role with name ${roleName} cannot be found.`);
+      const ofRole = policies.get(roleName) ?? new Map<string, string>();
+      const ok = (result = '') => answer.ok(action, result);
+      if (action === 'ListRolePolicies') {
+        const names = [...ofRole.keys()].map((name) => `<member>${escapeXml(name)}</member>`).join('');
+        return ok(
+          `<ListRolePoliciesResult><PolicyNames>${names}</PolicyNames>` +
+            '<IsTruncated>false</IsTruncated></ListRolePoliciesResult>',
+        );
       }
-      return ok(
-        `<GetRolePolicyResult><RoleName>${escapeXml(roleName)}</RoleName><PolicyName>${escapeXml(policyName)}</PolicyName><PolicyDocument>${escapeXml(encodeURIComponent(document))}</PolicyDocument></GetRolePolicyResult>`,
-      );
-    }
-    const document = params.PolicyDocument ?? '';
-    try {
-      JSON.parse(document);
-    } catch {
-      return error(400, 'MalformedPolicyDocument', 'Syntax errors in policy.');
-    }
-    ofRole.set(policyName, document);
-    policies.set(roleName, ofRole);
-    return ok();
-  }
-
-  const server = await startEmulatorServer(handle, { actionOf: (request) => paramsOf(request).Action });
+      const policyName = params.PolicyName ?? '';
+      if (action === 'GetRolePolicy' || action === 'DeleteRolePolicy') {
+        const document = ofRole.get(policyName);
+        if (document === undefined)
+          return error(404, 'NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+        if (action === 'DeleteRolePolicy') {
+          ofRole.delete(policyName);
+          return ok();
+        }
+        return ok(
+          `<GetRolePolicyResult><RoleName>${escapeXml(roleName)}</RoleName>` +
+            `<PolicyName>${escapeXml(policyName)}</PolicyName>` +
+            `<PolicyDocument>${escapeXml(encodeURIComponent(document))}</PolicyDocument></GetRolePolicyResult>`,
+        );
+      }
+      const document = params.PolicyDocument ?? '';
+      try {
+        JSON.parse(document);
+      } catch {
+        return error(400, 'MalformedPolicyDocument', 'Syntax errors in policy.');
+      }
+      ofRole.set(policyName, document);
+      policies.set(roleName, ofRole);
+      return ok();
+    },
+  );
   return {
     ...server,
     rolePolicies: (roleName) => Object.fromEntries(policies.get(roleName) ?? []),

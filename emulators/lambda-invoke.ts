@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { JSON_AUTH_ERRORS, verifySigV4 } from './sigv4.js';
+import { verifyRestJson } from './json-protocol.js';
 import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 /** Lambda returns at most the last 4 KB of the log with `LogType: Tail`. */
@@ -102,8 +102,8 @@ export function lambdaActionOf(request: Pick<RecordedRequest, 'method' | 'path'>
 }
 
 /**
- * `name`, `name:qualifier`, `123456789012:function:name[:q]` or `arn:aws:lambda:<region>:<account>:function:name[:q]` →
- * name.
+ * `name`, `name:qualifier`, `123456789012:function:name[:q]` or
+ * `arn:aws:lambda:<region>:<account>:function:name[:q]` → name.
  */
 function functionNameOf(raw: string): string {
   const arn = /^arn:[\w-]+:lambda:[a-z0-9-]+:\d{12}:function:([^:]+)(?::[^:]+)?$/.exec(raw);
@@ -187,21 +187,13 @@ export async function startLambdaInvokeEmulator(options: SignedServiceOptions): 
   }
 
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
-    const requestId = randomUUID();
-    const headers = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
-    const error = (status: number, type: string, message: string): EmulatorResponse => ({
-      status,
-      headers: { ...headers, 'x-amzn-errortype': type },
-      body: { Type: status >= 500 ? 'Service' : 'User', Message: message },
-    });
-
-    const auth = await verifySigV4(request, {
+    const { requestId, headers, error, refusal } = await verifyRestJson(request, {
       service: 'lambda',
       region,
-      lookup: (id) => options.sts.credentialsFor(id),
-      now: () => options.sts.now(),
+      sts: options.sts,
+      errorBody: (status, message) => ({ Type: status >= 500 ? 'Service' : 'User', Message: message }),
     });
-    if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
+    if (refusal) return refusal;
 
     const read = readFunction(request);
     if (read) return read;

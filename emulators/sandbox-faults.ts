@@ -34,18 +34,14 @@
  * Together they move every alarm of the stack (see {@link FAULT_ALARMS}). `fault clear` undoes them
  * all; `fault clear <name>` only that one.
  */
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { FlowServiceClient } from '../lambda/flow-service-client.js';
-import { DEFAULT_HTTP_POLICY } from '../lambda/http-policy.js';
-import { ImsTokenProvider } from '../lambda/ims-client.js';
 import type { DeployedStack, SandboxAlarmId } from './deployed-stack.js';
 import { dynamoDbAccessDenied } from './dynamodb.js';
 import { flowProblem } from './flow-service.js';
 import { RUN_COPY_FAILED } from './flow-service-dataflows.js';
+import { expireLedgerSoon, pasteExpiredCredentials, rotateClientSecret, UI_CLIENT_ID } from './sandbox-incidents.js';
 import { WORLD_LEDGER_TABLE, type World } from './world.js';
+
+export { newCredentialsFile } from './sandbox-incidents.js';
 
 export const FAULT_NAMES = [
   '412-storm',
@@ -102,8 +98,6 @@ export const FAULT_ALARMS: Readonly<Record<FaultName, readonly SandboxAlarmId[]>
 /** The name of the connection `unmanaged-connection` creates (and clearing the faults deletes). */
 export const HAND_MADE_CONNECTION_NAME = 'Made by hand in the UI (sandbox fault)';
 
-/** The Experience Platform UI's client id (Flow Service's `createdClient`/`updatedClient` for edits made there). */
-const UI_CLIENT_ID = 'exc_app';
 /** A fault that lasts until it is cleared. */
 const UNTIL_CLEARED = Number.POSITIVE_INFINITY;
 
@@ -168,7 +162,7 @@ export async function injectFault(context: FaultContext, name: string, given?: s
         `(updatedBy ${UI_CLIENT_ID}@AdobeID): Adobe's next read of the bucket fails with ExpiredToken.`
       );
     case 'ims-401':
-      return rotateClientSecret(context);
+      return rotateClientSecret(world, context.dir);
     case 'expiring':
       undoable(context, fault, refusePatches(world, connectionId!));
       await expireLedgerSoon(world, connectionId!, 600);
@@ -333,42 +327,6 @@ function refusePatches(world: World, connectionId: string): () => void {
 }
 
 /**
- * The ledger says what the connection holds expires `seconds` from now (what a connection failing for most of its
- * lifetime shows).
- */
-async function expireLedgerSoon(world: World, connectionId: string, seconds: number): Promise<void> {
-  const client = new DynamoDBClient({
-    endpoint: world.emulators.dynamodb.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIALOCALDYNALITE000', secretAccessKey: 'local' },
-  });
-  const now = Date.now();
-  try {
-    await client.send(
-      new UpdateItemCommand({
-        TableName: world.env.LEDGER_TABLE_NAME ?? WORLD_LEDGER_TABLE,
-        Key: { connectionId: { S: connectionId } },
-        UpdateExpression: 'SET sandboxName = :sandbox, lastRotation = :rotation',
-        ExpressionAttributeValues: {
-          ':sandbox': { S: world.connection(connectionId).sandboxName },
-          ':rotation': {
-            M: {
-              at: { S: new Date(now - 3000_000).toISOString() },
-              expiresAt: { S: new Date(now + seconds * 1000).toISOString() },
-              etag: { S: world.connection(connectionId).etag ?? '"0"' },
-              method: { S: 'assume-role-chained' },
-              adobeVerified: { BOOL: true },
-            },
-          },
-        },
-      }),
-    );
-  } finally {
-    client.destroy();
-  }
-}
-
-/**
  * Stop Flow Service's refusals and the other writer's edits, give Scheduler, Lambda and the
  * function back what the stack grants them, and empty the dead-letter queues (as
  * `aws sqs purge-queue` would). After ims-401, the fix is the operator's: put the new credentials.
@@ -416,64 +374,4 @@ export function clearFault(context: FaultContext, name: string): FaultMessage {
     ? `${fault} cleared (${undos.length === 1 ? 'one injection' : `${undos.length} injections`}); ` +
         'the other faults stay.'
     : `${fault} was not injected: nothing to clear.`;
-}
-
-/**
- * Somebody in the Experience Platform UI replaces the connection's keys with expired ones: GET, then PATCH with
- * If-Match.
- */
-async function pasteExpiredCredentials(world: World, connectionId: string): Promise<void> {
-  const { ims, sts } = world.emulators;
-  const uiSecret = randomBytes(24).toString('base64url');
-  ims.registerClient({ clientId: UI_CLIENT_ID, clientSecret: uiSecret, orgId: world.adobe.orgId });
-  const credentials = () =>
-    Promise.resolve({
-      clientId: UI_CLIENT_ID,
-      clientSecret: uiSecret,
-      orgId: world.adobe.orgId,
-      scopes: 'openid,AdobeID',
-    });
-  const tokens = new ImsTokenProvider({ imsUrl: ims.url, credentials, policy: DEFAULT_HTTP_POLICY });
-  const flowService = new FlowServiceClient({
-    baseUrl: world.emulators.flowService.url,
-    tokens,
-    credentials,
-    policy: DEFAULT_HTTP_POLICY,
-  });
-  const expired = sts.issueRoleSession('arn:aws:iam::123456789012:role/aep-s3-ingest-by-hand', 'pasted-by-hand', -60);
-  const { sandboxName } = world.connection(connectionId);
-  const { etag } = await flowService.getConnection(connectionId, sandboxName);
-  await flowService.patchConnection(connectionId, sandboxName, etag!, [
-    { op: 'replace', path: '/auth/params/s3AccessKey', value: expired.accessKeyId },
-    { op: 'replace', path: '/auth/params/s3SecretKey', value: expired.secretAccessKey },
-    {
-      op: world.connection(connectionId).params.s3SessionToken ? 'replace' : 'add',
-      path: '/auth/params/s3SessionToken',
-      value: expired.sessionToken!,
-    },
-  ]);
-}
-
-/** Where `ims-401` writes the new Adobe credentials. */
-export function newCredentialsFile(dir: string): string {
-  return join(dir, 'new-adobe-credentials.json');
-}
-
-/** The client secret rotated in Developer Console; the new credentials in a file only the owner may read. */
-function rotateClientSecret(context: FaultContext): FaultMessage {
-  const { world, dir } = context;
-  const { clientId, orgId, secretId, consoleOrgId, credentialId } = world.adobe;
-  const clientSecret = `p8e-${randomBytes(24).toString('base64url')}`;
-  world.emulators.ims.registerClient({ clientId, clientSecret, orgId });
-  world.emulators.ims.revokeAllTokens();
-  const file = newCredentialsFile(dir);
-  // The whole credential, the console ids included, so the secret's own rotation keeps working once it is put.
-  writeFileSync(file, `${JSON.stringify({ clientId, clientSecret, orgId, consoleOrgId, credentialId }, null, 2)}\n`, {
-    mode: 0o600,
-  });
-  return (
-    'The client secret was rotated in Developer Console: IMS refuses the one in Secrets Manager ' +
-    `(401 invalid_client) and the tokens it issued are revoked. The new credentials are in ${file}; ` +
-    `put them with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://${file}`
-  );
 }

@@ -116,6 +116,24 @@ const HERMETIC = {
 /** `16:45:03Z`. */
 const clock = () => `${new Date().toISOString().slice(11, 19)}Z`;
 
+/** `4 rotated, 1 FAILED (1a2b3c4d 1404-412), 2 paused (5e6f7a8b, 9c0d1e2f)`: what a run did. */
+function summaryLine(
+  rotated: number,
+  failed: ReadonlyArray<{ readonly connectionId: string; readonly errorCode?: string }>,
+  skipped: number,
+  paused: ReadonlyArray<{ readonly connectionId: string }>,
+): string {
+  const failures = failed.map((result) => `${result.connectionId.slice(0, 8)} ${result.errorCode ?? ''}`.trim());
+  return (
+    `${rotated} rotated` +
+    (failed.length ? `, ${failed.length} FAILED (${failures.join(', ')})` : '') +
+    (skipped ? `, ${skipped} skipped` : '') +
+    (paused.length
+      ? `, ${paused.length} paused (${paused.map((result) => result.connectionId.slice(0, 8)).join(', ')})`
+      : '')
+  );
+}
+
 /**
  * A scheduled run in one line: `4 rotated, 1 FAILED (1a2b3c4d 1404-412); ConnectionFailingAlarm → ALARM
  * for 1a2b3c4d-... (paged the alarm topic)`. A per-connection alarm's move names its connection in full.
@@ -128,7 +146,7 @@ export function describeRun(run: ScheduledRun): string {
     ? `Scheduler could not invoke the function (${run.notInvoked}): the event went to its dead-letter queue`
     : run.error
       ? `the run FAILED (and both Lambda retries): ${run.error}`
-      : `${run.summary!.rotated} rotated${failed.length ? `, ${failed.length} FAILED (${failed.map((result) => `${result.connectionId.slice(0, 8)} ${result.errorCode ?? ''}`.trim()).join(', ')})` : ''}${skipped ? `, ${skipped} skipped` : ''}${paused.length ? `, ${paused.length} paused (${paused.map((result) => result.connectionId.slice(0, 8)).join(', ')})` : ''}`;
+      : summaryLine(run.summary!.rotated, failed, skipped, paused);
   const alarms = run.alarms.map(
     (alarm) =>
       `${alarm.id} ` +

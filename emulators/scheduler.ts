@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { JSON_AUTH_ERRORS, verifySigV4 } from './sigv4.js';
+import { verifyRestJson } from './json-protocol.js';
 import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
 
 /** A schedule's definition, as GetSchedule returns it (dates as Date). */
@@ -84,8 +84,15 @@ export function schedulerActionOf(request: Pick<RecordedRequest, 'method' | 'pat
   return request.method === 'GET' ? 'GetSchedule' : request.method === 'PUT' ? 'UpdateSchedule' : undefined;
 }
 /** `at(...)`, `rate(<n> <unit>)` or `cron(<6 fields>)`, as the API's ScheduleExpression. */
-const EXPRESSION =
-  /^(?:at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)|rate\([1-9]\d* (?:minute|minutes|hour|hours|day|days)\)|cron\((?:\S+ ){5}\S+\))$/;
+const EXPRESSION = new RegExp(
+  `^(?:${[
+    /at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)/,
+    /rate\([1-9]\d* (?:minute|minutes|hour|hours|day|days)\)/,
+    /cron\((?:\S+ ){5}\S+\)/,
+  ]
+    .map((form) => form.source)
+    .join('|')})$`,
+);
 const NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
 
 class Invalid extends Error {}
@@ -179,21 +186,13 @@ export async function startSchedulerEmulator(options: SchedulerEmulatorOptions):
   const keyOf = (name: string, group = 'default') => `${group}\u0000${name}`;
 
   async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
-    const requestId = randomUUID();
-    const headers = { 'content-type': 'application/json', 'x-amzn-requestid': requestId };
-    const error = (status: number, type: string, message: string): EmulatorResponse => ({
-      status,
-      headers: { ...headers, 'x-amzn-errortype': type },
-      body: { Message: message },
-    });
-
-    const auth = await verifySigV4(request, {
+    const { headers, error, refusal } = await verifyRestJson(request, {
       service: 'scheduler',
       region,
-      lookup: (id) => options.sts.credentialsFor(id),
-      now: () => options.sts.now(),
+      sts: options.sts,
+      errorBody: (_status, message) => ({ Message: message }),
     });
-    if (!auth.ok) return error(403, JSON_AUTH_ERRORS[auth.code], auth.message);
+    if (refusal) return refusal;
 
     if (schedulerActionOf(request) === 'ListSchedules') {
       const { ScheduleGroup: group, NamePrefix: prefix, State: state } = request.query;

@@ -12,7 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@smithy/core/checksum';
 import { HttpRequest } from '@smithy/core/protocols';
 import { AMZ_DATE_HEADER, SHA256_HEADER, SignatureV4, getPayloadHash } from '@smithy/signature-v4';
-import type { AwsCredentials, RecordedRequest } from './types.js';
+import type { AwsCredentials, RecordedRequest, StsEmulator } from './types.js';
 
 /** The AWS (Query protocol) error codes a signature check can end in. */
 export type SigV4ErrorCode =
@@ -49,6 +49,16 @@ export interface SigV4VerifyOptions<C extends AwsCredentials> {
   readonly now?: () => number;
 }
 
+/**
+ * The keys the STS emulator issued and its clock, as an emulator of a service whose requests are
+ * signed with them looks them up ({@link SigV4VerifyOptions}).
+ */
+export function keysIssuedBy(
+  sts: Pick<StsEmulator, 'credentialsFor' | 'now'>,
+): Required<Pick<SigV4VerifyOptions<AwsCredentials & { readonly arn: string }>, 'lookup' | 'now'>> {
+  return { lookup: (id) => sts.credentialsFor(id), now: () => sts.now() };
+}
+
 /** AWS refuses requests signed more than 15 minutes away from its own time (wall clock, not the test clock). */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -69,7 +79,10 @@ const formatAmzDate = (ms: number) =>
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 
-/** `20240102T030405Z` → epoch ms, or undefined when malformed (including dates that do not exist, like `20240231`). */
+/**
+ * `20240102T030405Z` → epoch ms, or undefined when malformed (including dates that do not exist,
+ * like `20240231`).
+ */
 function parseAmzDate(value: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;

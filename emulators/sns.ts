@@ -13,9 +13,9 @@
  * API reference: https://docs.aws.amazon.com/sns/latest/api/API_ListSubscriptionsByTopic.html
  */
 import { randomUUID } from 'node:crypto';
-import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { verifySigV4 } from './sigv4.js';
-import type { Emulator, RecordedRequest, SignedServiceOptions } from './types.js';
+import { escapeXml, startQueryEmulator } from './query-protocol.js';
+import { keysIssuedBy } from './sigv4.js';
+import type { Emulator, SignedServiceOptions } from './types.js';
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
 /** ListSubscriptionsByTopic returns up to 100 subscriptions a page. */
@@ -60,16 +60,6 @@ export interface SnsEmulator extends Emulator {
   readonly deliveries: SnsDelivery[];
 }
 
-/** Text-node escaping, as AWS does it. */
-const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
-
-function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return {
-    ...request.query,
-    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
-  };
-}
-
 /**
  * Start an SNS emulator on 127.0.0.1.
  *
@@ -89,68 +79,38 @@ export async function startSnsEmulator(options: SignedServiceOptions): Promise<S
     return confirmed.length;
   }
 
-  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
-    const requestId = randomUUID();
-    const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
-    const error = (status: number, code: string, message: string): EmulatorResponse => ({
-      status,
-      headers,
-      body:
-        `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${code}</Code>` +
-        `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-    });
-    const answer = (action: string, result: string): EmulatorResponse => ({
-      status: 200,
-      headers,
-      body: `<${action}Response xmlns="${XMLNS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`,
-    });
+  const server = await startQueryEmulator(
+    { xmlns: XMLNS, service: 'sns', region, ...keysIssuedBy(options.sts), port: options.port },
+    ({ params, ok, error, invalidAction }) => {
+      const answer = (action: string, result: string) => ok(action, `<${action}Result>${result}</${action}Result>`);
+      const topicArn = params.TopicArn;
+      if (params.Action !== 'ListSubscriptionsByTopic' && params.Action !== 'Publish') return invalidAction();
+      if (!topicArn) return error(400, 'InvalidParameter', 'Invalid parameter: TopicArn');
+      const subscriptions = topics.get(topicArn);
+      if (!subscriptions) return error(404, 'NotFound', 'Topic does not exist');
 
-    const auth = await verifySigV4(request, {
-      service: 'sns',
-      region,
-      lookup: (id) => options.sts.credentialsFor(id),
-      now: () => options.sts.now(),
-    });
-    if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
-
-    const params = paramsOf(request);
-    const topicArn = params.TopicArn;
-    if (params.Action !== 'ListSubscriptionsByTopic' && params.Action !== 'Publish') {
-      return error(
-        400,
-        'InvalidAction',
-        `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`,
-      );
-    }
-    if (!topicArn) return error(400, 'InvalidParameter', 'Invalid parameter: TopicArn');
-    const subscriptions = topics.get(topicArn);
-    if (!subscriptions) return error(404, 'NotFound', 'Topic does not exist');
-
-    if (params.Action === 'Publish') {
-      if (!params.Message) return error(400, 'InvalidParameter', 'Invalid parameter: Empty message');
-      deliver(topicArn, params.Message, params.Subject);
-      return answer('Publish', `<MessageId>${randomUUID()}</MessageId>`);
-    }
-    const start = params.NextToken ? Number(params.NextToken) : 0;
-    if (!Number.isInteger(start) || start < 0 || start > subscriptions.length)
-      return error(400, 'InvalidParameter', 'Invalid parameter: NextToken');
-    const page = subscriptions.slice(start, start + PAGE_SIZE);
-    const members = page
-      .map(
-        (subscription) =>
-          `<member><TopicArn>${escapeXml(topicArn)}</TopicArn><Protocol>${subscription.protocol}</Protocol>` +
-          `<SubscriptionArn>${subscription.confirmed ? subscription.subscriptionArn : PENDING_CONFIRMATION}</SubscriptionArn>` +
-          `<Owner>${accountId}</Owner><Endpoint>${escapeXml(subscription.endpoint)}</Endpoint></member>`,
-      )
-      .join('');
-    const next = start + PAGE_SIZE < subscriptions.length ? `<NextToken>${start + PAGE_SIZE}</NextToken>` : '';
-    return answer('ListSubscriptionsByTopic', `<Subscriptions>${members}</Subscriptions>${next}`);
-  }
-
-  const server = await startEmulatorServer(handle, {
-    port: options.port,
-    actionOf: (request) => paramsOf(request).Action,
-  });
+      if (params.Action === 'Publish') {
+        if (!params.Message) return error(400, 'InvalidParameter', 'Invalid parameter: Empty message');
+        deliver(topicArn, params.Message, params.Subject);
+        return answer('Publish', `<MessageId>${randomUUID()}</MessageId>`);
+      }
+      const start = params.NextToken ? Number(params.NextToken) : 0;
+      if (!Number.isInteger(start) || start < 0 || start > subscriptions.length)
+        return error(400, 'InvalidParameter', 'Invalid parameter: NextToken');
+      const page = subscriptions.slice(start, start + PAGE_SIZE);
+      const members = page
+        .map(
+          (subscription) =>
+            `<member><TopicArn>${escapeXml(topicArn)}</TopicArn><Protocol>${subscription.protocol}</Protocol>` +
+            `<SubscriptionArn>${subscription.confirmed ? subscription.subscriptionArn : PENDING_CONFIRMATION}` +
+            '</SubscriptionArn>' +
+            `<Owner>${accountId}</Owner><Endpoint>${escapeXml(subscription.endpoint)}</Endpoint></member>`,
+        )
+        .join('');
+      const next = start + PAGE_SIZE < subscriptions.length ? `<NextToken>${start + PAGE_SIZE}</NextToken>` : '';
+      return answer('ListSubscriptionsByTopic', `<Subscriptions>${members}</Subscriptions>${next}`);
+    },
+  );
   return {
     ...server,
     deliveries,

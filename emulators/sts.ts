@@ -6,38 +6,26 @@
  *
  * API reference: https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
  */
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { startEmulatorServer, type EmulatorResponse } from './http-server.js';
-import { verifySigV4 } from './sigv4.js';
-import type { AwsCredentials, IssuedCredentials, RecordedRequest, SeedRole, StsEmulator } from './types.js';
+import { randomBytes, randomInt } from 'node:crypto';
+import { escapeXml, queryErrorXml, startQueryEmulator } from './query-protocol.js';
+import {
+  assumeRoleNames,
+  durationParam,
+  federatedNameParam,
+  policyParam,
+  StsError,
+  validationError,
+} from './sts-params.js';
+import type { AwsCredentials, IssuedCredentials, SeedRole, StsEmulator } from './types.js';
 
 const XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const DEFAULT_ACCOUNT_ID = '123456789012';
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
-/** RoleSessionName: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html */
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
-/** ExternalId: 2-1224 characters of this set (same page). */
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /**
  * Role chaining caps sessions at 1 hour:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining
  */
 const ROLE_CHAINING_MAX_SECONDS = 3600;
-/**
- * GetFederationToken's Name: 2-32 characters of this set
- * (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
- */
-const FEDERATED_NAME = /^[\w+=,.@-]*$/;
-/**
- * The `Policy` parameter of AssumeRole and GetFederationToken: 1 to 2,048 characters of tab,
- * line feed, carriage return and `\u0020`-`\u00FF` (both API references, "Policy"). AWS answers a
- * value outside these constraints with `ValidationError`, as for any parameter constraint;
- * `PackedPolicyTooLarge` is about the policy's compressed form together with session tags, whose
- * size AWS does not document: tests inject that one as a fault.
- */
-const POLICY_MAX_CHARS = 2048;
-const POLICY_CHARACTERS = /^[\t\n\r\u0020-\u00ff]+$/;
-
 /** Who signed a request. */
 interface Principal {
   /**
@@ -60,19 +48,6 @@ type KnownCredentials = AwsCredentials & {
   readonly issuedAt?: number;
 };
 
-class StsError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Text-node escaping, as AWS does it (quotes stay as they are). */
-const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
-
 /**
  * An STS error body exactly as AWS sends it; the SDK names the error after `code`.
  * Tests use it to inject faults: `{ kind: 'respond', status: 400, body: stsErrorXml('Throttling', 'Rate exceeded'),
@@ -81,12 +56,9 @@ const escapeXml = (value: string) => value.replace(/[&<>]/g, (c) => ({ '&': '&am
 export function stsErrorXml(
   code: string,
   message: string,
-  { type = 'Sender', requestId = randomUUID() }: { type?: 'Sender' | 'Receiver'; requestId?: string } = {},
+  options: { type?: 'Sender' | 'Receiver'; requestId?: string } = {},
 ): string {
-  return (
-    `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code>` +
-    `<Message>${escapeXml(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`
-  );
+  return queryErrorXml(XMLNS, code, message, options);
 }
 
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -95,81 +67,6 @@ const randomChars = (length: number, alphabet = UPPER_ALNUM) =>
 
 /** AWS prints expirations to the second: `2019-11-09T13:34:41Z`. */
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-const validationError = (value: string, field: string, constraint: string) =>
-  new StsError(
-    400,
-    'ValidationError',
-    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
-
-/** Parse an optional DurationSeconds within [min, max] (the API's own bounds). */
-function durationParam(raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value))
-    throw new StsError(400, 'ValidationError', `Value '${raw}' at 'durationSeconds' is not a valid integer`);
-  if (value < min)
-    throw validationError(raw, 'durationSeconds', `Member must have value greater than or equal to ${min}`);
-  if (value > max) throw validationError(raw, 'durationSeconds', `Member must have value less than or equal to ${max}`);
-  return value;
-}
-
-/**
- * The `Policy` parameter as AWS checks it: the API's constraints first (`ValidationError`), then
- * the document itself (`MalformedPolicyDocument`): JSON, an object with a `Statement` (an object
- * or a non-empty list of them), each with `Effect` `Allow` or `Deny`, an action, a resource and no
- * principal, and a `Version` AWS knows when there is one (IAM takes a missing one as 2008-10-17).
- * The messages of the second kind are this emulator's; the codes and the HTTP status are AWS's.
- */
-function policyParam(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  if (raw.length < 1) throw validationError(raw, 'policy', 'Member must have length greater than or equal to 1');
-  if (raw.length > POLICY_MAX_CHARS)
-    throw validationError(raw, 'policy', `Member must have length less than or equal to ${POLICY_MAX_CHARS}`);
-  if (!POLICY_CHARACTERS.test(raw)) {
-    throw validationError(
-      raw,
-      'policy',
-      'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
-    );
-  }
-  const malformed = (message: string) => new StsError(400, 'MalformedPolicyDocument', message);
-  let document: unknown;
-  try {
-    document = JSON.parse(raw);
-  } catch {
-    throw malformed('Syntax errors in policy.');
-  }
-  if (typeof document !== 'object' || document === null || Array.isArray(document))
-    throw malformed('Syntax errors in policy.');
-  const { Version: version, Statement: statement } = document as Record<string, unknown>;
-  if (version !== undefined && version !== '2012-10-17' && version !== '2008-10-17')
-    throw malformed('The policy must contain a valid version string');
-  const statements = Array.isArray(statement) ? statement : statement === undefined ? [] : [statement];
-  if (statements.length === 0) throw malformed('Missing required field Statement');
-  for (const entry of statements) {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-      throw malformed('Syntax errors in policy.');
-    const fields = entry as Record<string, unknown>;
-    if (fields.Effect !== 'Allow' && fields.Effect !== 'Deny')
-      throw malformed('Missing required field Effect, or it is neither Allow nor Deny');
-    if (fields.Action === undefined && fields.NotAction === undefined) throw malformed('Missing required field Action');
-    if (fields.Resource === undefined && fields.NotResource === undefined)
-      throw malformed('Missing required field Resource');
-    if (fields.Principal !== undefined || fields.NotPrincipal !== undefined)
-      throw malformed('Policy document should not specify a principal.');
-  }
-  return raw;
-}
-
-/** Query protocol parameters: the query string, plus a form body on POST. */
-function paramsOf(request: Pick<RecordedRequest, 'method' | 'query' | 'body'>): Record<string, string> {
-  return {
-    ...request.query,
-    ...(request.method === 'POST' ? Object.fromEntries(new URLSearchParams(request.body)) : {}),
-  };
-}
 
 /**
  * Start an STS emulator on 127.0.0.1.
@@ -259,30 +156,9 @@ export async function startStsEmulator(options: { port?: number; region?: string
   }
 
   function assumeRole(caller: Principal, params: Record<string, string>): string {
-    const { RoleArn: roleArn, RoleSessionName: sessionName, ExternalId: externalId } = params;
+    const { RoleArn: roleArn } = params;
     if (roleArn === undefined) throw validationError('null', 'roleArn', 'Member must not be null');
-    if (sessionName === undefined) throw validationError('null', 'roleSessionName', 'Member must not be null');
-    if (sessionName.length < 2 || sessionName.length > 64) {
-      throw validationError(
-        sessionName,
-        'roleSessionName',
-        `Member must have length ${sessionName.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 64'}`,
-      );
-    }
-    if (!SESSION_NAME.test(sessionName)) {
-      throw validationError(
-        sessionName,
-        'roleSessionName',
-        'Member must satisfy regular expression pattern: [\\w+=,.@-]*',
-      );
-    }
-    if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
-      throw validationError(
-        externalId,
-        'externalId',
-        'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*',
-      );
-    }
+    const { sessionName, externalId } = assumeRoleNames(params);
     const durationSeconds = durationParam(params.DurationSeconds, 3600, 900, 43_200);
     const policy = policyParam(params.Policy);
 
@@ -339,17 +215,7 @@ export async function startStsEmulator(options: { port?: number; region?: string
    * limited to the session policy (without one, they may do nothing).
    */
   function getFederationToken(caller: Principal, params: Record<string, string>): string {
-    const { Name: name } = params;
-    if (name === undefined) throw validationError('null', 'name', 'Member must not be null');
-    if (name.length < 2 || name.length > 32) {
-      throw validationError(
-        name,
-        'name',
-        `Member must have length ${name.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 32'}`,
-      );
-    }
-    if (!FEDERATED_NAME.test(name))
-      throw validationError(name, 'name', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*');
+    const name = federatedNameParam(params.Name);
     const durationSeconds = durationParam(params.DurationSeconds, 43_200, 900, 129_600);
     const policy = policyParam(params.Policy);
     if (caller.kind !== 'user')
@@ -364,7 +230,8 @@ export async function startStsEmulator(options: { port?: number; region?: string
     );
     return (
       `<GetFederationTokenResult>${credentialsXml(session)}` +
-      `<FederatedUser><FederatedUserId>${escapeXml(userId)}</FederatedUserId><Arn>${escapeXml(arn)}</Arn></FederatedUser></GetFederationTokenResult>`
+      `<FederatedUser><FederatedUserId>${escapeXml(userId)}</FederatedUserId><Arn>${escapeXml(arn)}</Arn>` +
+      '</FederatedUser></GetFederationTokenResult>'
     );
   }
 
@@ -375,52 +242,32 @@ export async function startStsEmulator(options: { port?: number; region?: string
     );
   }
 
-  async function handle(request: RecordedRequest): Promise<EmulatorResponse> {
-    const requestId = randomUUID();
-    const headers = { 'content-type': 'text/xml', 'x-amzn-requestid': requestId };
-    const error = (status: number, code: string, message: string): EmulatorResponse => ({
-      status,
-      headers,
-      body: stsErrorXml(code, message, { type: status >= 500 ? 'Receiver' : 'Sender', requestId }),
-    });
-
-    const auth = await verifySigV4(request, {
+  const server = await startQueryEmulator(
+    {
+      xmlns: XMLNS,
       service: 'sts',
       region,
       lookup: (id) => byAccessKey.get(id),
-      now: clock,
-    });
-    if (!auth.ok) return error(auth.code === 'IncompleteSignature' ? 400 : 403, auth.code, auth.message);
-
-    const params = paramsOf(request);
-    const caller = auth.credentials.principal;
-    try {
-      let result: string;
-      if (params.Action === 'GetCallerIdentity') result = getCallerIdentity(caller);
-      else if (params.Action === 'AssumeRole') result = assumeRole(caller, params);
-      else if (params.Action === 'GetSessionToken') result = getSessionToken(caller, params);
-      else if (params.Action === 'GetFederationToken') result = getFederationToken(caller, params);
-      else
-        return error(
-          400,
-          'InvalidAction',
-          `Could not find operation ${params.Action ?? ''} for version ${params.Version ?? ''}`,
-        );
-      return {
-        status: 200,
-        headers,
-        body: `<${params.Action}Response xmlns="${XMLNS}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${params.Action}Response>`,
-      };
-    } catch (thrown) {
-      if (thrown instanceof StsError) return error(thrown.status, thrown.code, thrown.message);
-      throw thrown;
-    }
-  }
-
-  const server = await startEmulatorServer(handle, {
-    port: options.port,
-    actionOf: (request) => paramsOf(request).Action,
-  });
+      now: () => clock(),
+      port: options.port,
+    },
+    (request) => {
+      const { params } = request;
+      const caller = request.credentials.principal;
+      try {
+        let result: string;
+        if (params.Action === 'GetCallerIdentity') result = getCallerIdentity(caller);
+        else if (params.Action === 'AssumeRole') result = assumeRole(caller, params);
+        else if (params.Action === 'GetSessionToken') result = getSessionToken(caller, params);
+        else if (params.Action === 'GetFederationToken') result = getFederationToken(caller, params);
+        else return request.invalidAction();
+        return request.ok(params.Action, result);
+      } catch (thrown) {
+        if (thrown instanceof StsError) return request.error(thrown.status, thrown.code, thrown.message);
+        throw thrown;
+      }
+    },
+  );
 
   return {
     ...server,

@@ -14,6 +14,10 @@
  *   deployed-rotator.ts, cli-text.ts: what the emulators recorded, the services' refusals to inject,
  *   the harness with the ledger, Adobe's emulators asked directly, the fault matrix's cases, `rotate`'s
  *   CLI world, and the CLI's wrapped text read as one line.
+ * - emulator-clients.ts: an SDK client signed as the operator, an IMS token, Flow Service's headers.
+ * - sts-clients.ts: the STS emulator's tests' world, and a man in the middle of signed requests.
+ * - explore-world.ts: the world of the tests of Flow Service's explore.
+ * - flow-service-world.ts: the world of the Flow Service emulator's tests (one base connection).
  */
 export * from './capture.js';
 export * from './cdk.js';
@@ -31,6 +35,10 @@ export * from './adobe-probes.js';
 export * from './fault-cases.js';
 export * from './deployed-rotator.js';
 export * from './cli-text.js';
+export * from './emulator-clients.js';
+export * from './sts-clients.js';
+export * from './explore-world.js';
+export * from './flow-service-world.js';
 
 /** A scheduled event as EventBridge Scheduler sends it: every target is rotated. */
 export const SCHEDULED_EVENT = {

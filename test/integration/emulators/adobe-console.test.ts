@@ -49,7 +49,7 @@ function call(method: 'GET' | 'POST' | 'DELETE', token: string, path = PATH, api
 }
 
 describe('I/O Management API emulator', () => {
-  it('lists the secrets IMS knows, without values, with last_used_at from the last token IMS issued with each', async () => {
+  it('lists the secrets IMS knows, without values, last_used_at from the last token issued with each', async () => {
     const token = await tokenFor();
 
     const response = await call('GET', token);
@@ -87,7 +87,7 @@ describe('I/O Management API emulator', () => {
     expect(ims.clientSecrets(CLIENT.clientId)).toHaveLength(2);
   });
 
-  it('deletes a secret: IMS refuses it and the tokens issued with it; an unknown uuid is 404; the last secret stays', async () => {
+  it('deletes a secret (IMS then refuses it and its tokens); an unknown uuid is 404; the last one stays', async () => {
     const oldToken = await tokenFor();
     const added = (await call('POST', oldToken)).body as { uuid: string; client_secret: string };
     const [original] = ims.clientSecrets(CLIENT.clientId);
@@ -113,7 +113,7 @@ describe('I/O Management API emulator', () => {
     expect(ims.issuedTokens.at(-1)!.scopes).toEqual(['openid', 'AdobeID']);
   });
 
-  it('refuses a token IMS did not issue (401), a foreign API key (403), another credential (403) and an unknown credential (404)', async () => {
+  it('refuses a token IMS did not issue (401), a foreign API key or credential (403), unknown ones (404)', async () => {
     ims.registerClient({
       clientId: 'other-client',
       clientSecret: 'p8e-other-secret-value',

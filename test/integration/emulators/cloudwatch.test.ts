@@ -17,6 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startCloudWatchEmulator, type CloudWatchEmulator } from '../../../emulators/cloudwatch.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
 import type { StsEmulator } from '../../../emulators/types.js';
+import { operatorClientConfig } from '../../support/emulator-clients.js';
 
 let sts: StsEmulator;
 let cloudWatch: CloudWatchEmulator;
@@ -27,17 +28,7 @@ const NAMES = ['Rotator-ConnectionFailingAlarm-1', 'Rotator-ErrorsAlarm-2'];
 beforeAll(async () => {
   sts = await startStsEmulator();
   cloudWatch = await startCloudWatchEmulator({ sts });
-  const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  client = new CloudWatchClient({
-    region: 'us-east-1',
-    endpoint: cloudWatch.url,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken!,
-    },
-  });
+  client = new CloudWatchClient(operatorClientConfig(sts, cloudWatch.url));
 });
 afterAll(async () => {
   client.destroy();
@@ -87,7 +78,7 @@ describe('CloudWatch stand-in', () => {
     ]);
   });
 
-  it('refuses DisableAlarmActions without AlarmNames (MissingParameter) and with more than 100 (ValidationError)', async () => {
+  it('refuses DisableAlarmActions without AlarmNames (MissingParameter) or over 100 (ValidationError)', async () => {
     const missing = await client.send(new DisableAlarmActionsCommand({} as never)).catch((thrown: Error) => thrown);
     const tooMany = await client
       .send(new DisableAlarmActionsCommand({ AlarmNames: Array.from({ length: 101 }, (_, index) => `alarm-${index}`) }))
@@ -135,7 +126,7 @@ describe('CloudWatch stand-in', () => {
     ]);
   });
 
-  it('refuses SetAlarmState for an unknown alarm (ResourceNotFound, 404) and a state CloudWatch has not (ValidationError)', async () => {
+  it('refuses SetAlarmState of an unknown alarm (ResourceNotFound, 404) or state (ValidationError)', async () => {
     const unknown = await client
       .send(new SetAlarmStateCommand({ AlarmName: 'Deleted-Alarm', StateValue: 'ALARM', StateReason: 'x' }))
       .catch((thrown: Error) => thrown);
@@ -151,7 +142,7 @@ describe('CloudWatch stand-in', () => {
     });
   });
 
-  it('evaluates an alarm on a Metrics Insights query per contributor, and lists those in ALARM with DescribeAlarmContributors', async () => {
+  it('evaluates a Metrics Insights alarm per contributor; DescribeAlarmContributors lists those in ALARM', async () => {
     const name = 'Rotator-ConnectionFailingAlarm-per-connection';
     const query =
       'SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) ' +

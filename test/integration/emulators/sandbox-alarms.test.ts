@@ -27,7 +27,7 @@ const start = async () => {
 };
 
 describe('per connection', () => {
-  it('a permanently failing connection, then a second one: two contributors in ALARM, and a notification for each', async () => {
+  it('a connection failing for good, then a second: two contributors in ALARM, a notification for each', async () => {
     const s = await start();
     const { ORDERS: orders, CATALOG: catalog } = s.variables as Record<string, string>;
     const { cloudWatch, sns } = s.stack;

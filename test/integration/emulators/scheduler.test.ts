@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSchedulerEmulator, type SchedulerEmulator, type ScheduleTarget } from '../../../emulators/scheduler.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
 import type { StsEmulator } from '../../../emulators/types.js';
+import { operatorClientConfig } from '../../support/emulator-clients.js';
 
 let sts: StsEmulator;
 let scheduler: SchedulerEmulator;
@@ -24,7 +25,8 @@ const TARGET = {
   Arn: 'arn:aws:lambda:us-east-1:123456789012:function:rotator',
   RoleArn: 'arn:aws:iam::123456789012:role/scheduler',
   Input:
-    '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>","scheduledTime":"<aws.scheduler.scheduled-time>"}',
+    '{"source":"aep-s3-rotator.schedule","scheduleArn":"<aws.scheduler.schedule-arn>",' +
+    '"scheduledTime":"<aws.scheduler.scheduled-time>"}',
   RetryPolicy: { MaximumEventAgeInSeconds: 600, MaximumRetryAttempts: 2 },
   DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:123456789012:schedule-dlq' },
 };
@@ -37,17 +39,7 @@ beforeAll(async () => {
       fired.push({ target, payload });
     },
   });
-  const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  client = new SchedulerClient({
-    region: 'us-east-1',
-    endpoint: scheduler.url,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken!,
-    },
-  });
+  client = new SchedulerClient(operatorClientConfig(sts, scheduler.url));
 });
 afterAll(async () => {
   client.destroy();
@@ -118,7 +110,7 @@ describe('Scheduler stand-in', () => {
     expect(scheduler.getSchedule('rotator-schedule', 'rotator-group')?.State).toBe('ENABLED');
   });
 
-  it('resets what an update leaves out, as the service does: State ENABLED, no description, the default retry policy', async () => {
+  it('resets what an update leaves out, as the service does: ENABLED, no description, default retries', async () => {
     const { Description: _description, State: _state, ...partial } = fullUpdate('DISABLED');
     await client.send(new UpdateScheduleCommand({ ...partial, Target: { Arn: TARGET.Arn, RoleArn: TARGET.RoleArn } }));
 

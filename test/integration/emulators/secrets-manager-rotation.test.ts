@@ -76,7 +76,7 @@ describe('Secrets Manager emulator versions and staging labels', () => {
     });
   });
 
-  it('keeps a version written once: the same token and value again is accepted, another value is ResourceExistsException', async () => {
+  it('writes a version once: repeating token and value passes, another value is ResourceExistsException', async () => {
     const token = 'a1b2c3d4-0000-4000-8000-000000000001';
     await client.send(
       new PutSecretValueCommand({
@@ -250,7 +250,7 @@ describe('Secrets Manager emulator RotateSecret', () => {
     ).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
-  it('answers with the token at once, then invokes the four steps in order, the token version empty at createSecret', async () => {
+  it('answers the token at once, then invokes the four steps in order, its version empty at createSecret', async () => {
     const fn = rotationFunction('v2');
 
     const started = await client.send(
@@ -283,7 +283,7 @@ describe('Secrets Manager emulator RotateSecret', () => {
     });
   });
 
-  it('stops at a failing step, refuses the next RotateSecret and attempts that rotation again with its own token', async () => {
+  it('stops at a failing step, refuses the next RotateSecret, retries that rotation with its own token', async () => {
     rotationFunction('v2', 'testSecret');
     const started = await client.send(
       new RotateSecretCommand({

@@ -132,7 +132,7 @@ describe('Secrets Manager emulator PutSecretValue', () => {
     });
   });
 
-  it('refuses a put without a value (InvalidRequestException) or of an unknown secret, and keeps the old value', async () => {
+  it('refuses a put without a value (InvalidRequestException) or to an unknown secret; the value stays', async () => {
     await expect(client().send(new PutSecretValueCommand({ SecretId: SECRET_NAME }))).rejects.toMatchObject({
       name: 'InvalidRequestException',
     });

@@ -15,15 +15,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSecretsManagerEmulator } from '../../../emulators/secrets-manager.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
 import type { AwsCredentials, SecretsManagerEmulator, StsEmulator } from '../../../emulators/types.js';
+import { afterSigning, bodyText, type RequestMiddleware } from '../../support/sts-clients.js';
 
 const ACCOUNT = '123456789012';
 const TARGET_ROLE = `arn:aws:iam::${ACCOUNT}:role/s3-ingest`;
 const SECRET_NAME = 'aep-s3-rotator/adobe-credentials';
 const GET_CALLER_IDENTITY = 'Action=GetCallerIdentity&Version=2011-06-15';
 
-/** Middleware the tests add after the SDK signed a request, to change it as a man in the middle would. */
-type Args = { request: { body: string | Uint8Array; headers: Record<string, string> } };
-type Middleware = (next: (args: Args) => Promise<unknown>) => (args: Args) => Promise<unknown>;
 type Client = STSClient | SecretsManagerClient;
 
 let sts: StsEmulator;
@@ -62,22 +60,6 @@ function secretsManagerClient(credentials: AwsCredentials = session): SecretsMan
   clients.push(created);
   return created;
 }
-
-/** Let `change` edit every request `client` sends, after the SDK signed it. */
-function afterSigning<T extends Client>(client: T, change: (request: Args['request']) => void): T {
-  const middleware: Middleware = (next) => async (args) => {
-    change(args.request);
-    return next(args);
-  };
-  client.middlewareStack.addRelativeTo(middleware as never, {
-    relation: 'after',
-    toMiddleware: 'httpSigningMiddleware',
-    name: 'after-signing',
-  });
-  return client;
-}
-
-const bodyText = (body: string | Uint8Array) => (typeof body === 'string' ? body : new TextDecoder().decode(body));
 
 interface SignedFetch {
   readonly method?: string;
@@ -177,7 +159,7 @@ describe('SigV4 verification of requests the SDK signed', () => {
       request.body = bodyText(request.body).replace('RoleSessionName=rotation', 'RoleSessionName=attacker');
     });
     const hashOfNewBody = (body: string) => createHash('sha256').update(body).digest('hex');
-    const rehash: Middleware = (next) => async (args) => {
+    const rehash: RequestMiddleware = (next) => async (args) => {
       args.request.headers['x-amz-content-sha256'] = hashOfNewBody(bodyText(args.request.body));
       return next(args);
     };
@@ -195,7 +177,8 @@ describe('SigV4 verification of requests the SDK signed', () => {
     const received = sts.requests[0]!;
     expect(received.body).toContain('RoleSessionName=attacker');
     expect(received.headers['x-amz-content-sha256']).toBe(hashOfNewBody(received.body));
-    expect(sts.issuedCredentials.map(({ accessKeyId }) => accessKeyId)).toEqual([session.accessKeyId]); // none by AssumeRole
+    // None by AssumeRole: the one issued is the test's own session.
+    expect(sts.issuedCredentials.map(({ accessKeyId }) => accessKeyId)).toEqual([session.accessKeyId]);
   });
 
   it('ignores headers that were not signed, as a proxy adds or rewrites them', async () => {
@@ -239,7 +222,7 @@ describe('SigV4 verification of requests signed with other header sets', () => {
     expect(received.headers['x-amz-content-sha256']).toBeUndefined();
   });
 
-  it('accepts headers @smithy/signature-v4 would skip when the client signed them, and refuses them altered', async () => {
+  it('accepts headers @smithy/signature-v4 skips when the client signed them, and refuses them altered', async () => {
     // Prepare: User-Agent and a sec- header are in the signer's never-sign lists unless asked for.
     const headers = { ...FORM, 'user-agent': 'custom-client/1.0', 'sec-purpose': 'audit' };
     const signableHeaders = new Set(['user-agent', 'sec-purpose']);

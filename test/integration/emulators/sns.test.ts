@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSnsEmulator, type SnsEmulator } from '../../../emulators/sns.js';
 import { startStsEmulator } from '../../../emulators/sts.js';
 import type { StsEmulator } from '../../../emulators/types.js';
+import { operatorClientConfig } from '../../support/emulator-clients.js';
 
 let sts: StsEmulator;
 let sns: SnsEmulator;
@@ -17,17 +18,7 @@ let client: SNSClient;
 beforeAll(async () => {
   sts = await startStsEmulator();
   sns = await startSnsEmulator({ sts });
-  const credentials = sts.issueRoleSession('arn:aws:iam::123456789012:role/operator');
-  client = new SNSClient({
-    region: 'us-east-1',
-    endpoint: sns.url,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken!,
-    },
-  });
+  client = new SNSClient(operatorClientConfig(sts, sns.url));
 });
 afterAll(async () => {
   client.destroy();

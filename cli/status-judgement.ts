@@ -17,8 +17,8 @@
  * of `auth.params` are kept, never their values.
  */
 import type { Pause } from '../core/pauses.js';
-import type { InspectedConnection } from '../lambda/inspect.js';
-import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledger.js';
+import type { InspectedConnection } from '../lambda/inspect-connection.js';
+import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledger-item.js';
 import type { Contributor } from './deployment.js';
 import { formatClock, formatDuration } from './output.js';
 import type { LegacyPause } from './pause-store.js';

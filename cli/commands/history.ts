@@ -6,7 +6,8 @@
  * the caller it named).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RotationLedger, type LedgerHistoryEntry, type LedgerRecord } from '../../lambda/ledger.js';
+import { RotationLedger } from '../../lambda/ledger.js';
+import type { LedgerHistoryEntry, LedgerRecord } from '../../lambda/ledger-item.js';
 import type { CommandOptions } from '../args.js';
 import { resolveConnectionIds } from '../connection-ids.js';
 import { openDeployment } from '../context.js';

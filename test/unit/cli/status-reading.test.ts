@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { InspectedConnection } from '../../../lambda/inspect.js';
-import type { LedgerRecord } from '../../../lambda/ledger.js';
+import type { InspectedConnection } from '../../../lambda/inspect-connection.js';
+import type { LedgerRecord } from '../../../lambda/ledger-item.js';
 import { dataflowWarning, describeRead, failedDataflows, readingFacts } from '../../../cli/status-reading.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');

@@ -46,12 +46,14 @@ export const FUNCTION_OPTION: OptionSpec = {
     'The rotator function (any deployment of the construct); its ledger, schedule, alarms and topics come from its ' +
     'environment and tags.',
 };
+/** What `--connection` takes. */
+const ID_OR_ITS_START = 'a connection id, or a unique start of one (the 8 characters tables print)';
 /** `--connection`, repeatable; `what` says what naming one does for the command. */
 export const CONNECTION_OPTION = (what: string): OptionSpec => ({
   type: 'string',
   multiple: true,
   value: '<id>',
-  description: `${what} (repeat for several): a connection id, or a unique start of one (the 8 characters tables print).`,
+  description: `${what} (repeat for several): ${ID_OR_ITS_START}.`,
 });
 /** `--json`: the document instead of the table. */
 export const JSON_OPTION: OptionSpec = {

@@ -66,7 +66,10 @@ function noteOf(row: RotationRow): string | undefined {
       const [op = '', path = ''] = operation.split(' ');
       byOp.set(op, [...(byOp.get(op) ?? []), path.replace('/auth/params/', '')]);
     }
-    return `would ${[...byOp].map(([op, params]) => `${op} ${params.length === 1 ? params[0] : `${params.length} params`}`).join(', ')}`;
+    const changes = [...byOp].map(
+      ([op, params]) => `${op} ${params.length === 1 ? params[0] : `${params.length} params`}`,
+    );
+    return `would ${changes.join(', ')}`;
   }
   return undefined;
 }

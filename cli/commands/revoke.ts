@@ -156,7 +156,9 @@ async function revokeRoleSessions(
       outcome: 'left-to-you',
       roleArn,
       command,
-      why: `the role is in account ${role.account}, and your credentials are account ${callerAccount}'s: run this there`,
+      why:
+        `the role is in account ${role.account}, and your credentials are account ${callerAccount}'s: ` +
+        'run this there',
     };
   }
   const client = new IAMClient(aws.region ? { region: aws.region } : {});

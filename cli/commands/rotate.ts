@@ -187,7 +187,8 @@ function notDeployedYet(
   const these = refused.length === 1 ? `${refused[0]} is` : `${refused.join(', ')} are`;
   return new UsageError(
     `${these} in the local configuration but not deployed yet (function ${functionName} ` +
-      `does not have ${refused.length === 1 ? 'it' : 'them'}); deploy, then rotate: \`${deploy}\`, then \`${rotate}\`. ` +
+      `does not have ${refused.length === 1 ? 'it' : 'them'}); ` +
+      `deploy, then rotate: \`${deploy}\`, then \`${rotate}\`. ` +
       'Nothing was rotated.',
   );
 }

@@ -31,7 +31,7 @@ const ledger = (
 });
 
 describe('readingFacts', () => {
-  it('takes whether reading was proven from the last rotation without --probe, and the form the ledger remembers', () => {
+  it('takes read proof from the last rotation without --probe, and the explore form the ledger remembers', () => {
     const facts = readingFacts(view({ reads: 's3://b/f/' }), ledger({ adobeCanRead: true }, 'relative'), false, NOW);
 
     expect(facts).toEqual({

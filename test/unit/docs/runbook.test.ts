@@ -38,7 +38,7 @@ describe("docs/RUNBOOK.md, Adobe's codes", () => {
     }
   });
 
-  it('names the codes the issue asks for, each saying who can fix it and how to keep ingestion going, or pointing at one that does', () => {
+  it('names the codes asked for: who fixes each, how to keep ingesting, or a pointer to one that says', () => {
     for (const code of ['1445-400', '1416-400', '2118-403']) expect(RUNBOOK_CODES).toContain(code);
     const section = /^## Adobe's codes\n([\s\S]*?)^## /m.exec(RUNBOOK)![1]!;
     for (const part of section.split(/^### /m).slice(2)) {

@@ -9,18 +9,7 @@ import { codeSection, RUNBOOK_CODES } from '../../../cli/status-table.js';
 const RUNBOOK = readFileSync(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const ANCHORS = new Set(
-  RUNBOOK.split('\n')
-    .filter((line) => /^#{1,6} /.test(line))
-    .map((line) =>
-      line
-        .replace(/^#+ /, '')
-        .trim()
-        .toLowerCase()
-        .replace(/[^\p{L}\p{N} _-]/gu, '')
-        .replace(/ /g, '-'),
-    ),
-);
+const ANCHORS = anchorsOf(RUNBOOK);
 
 /** The code headings of the "Adobe's codes" section. */
 function codeHeadings(): string[] {

@@ -71,14 +71,14 @@ function baselineRows(results: readonly BaselineComparison[]): Row[] {
 /** The report's "Baseline" section, for the sizes that ran one. */
 export function renderBaselineSection(out: ReportOutput, results: readonly BaselineComparison[]): void {
   out.heading("Baseline: Adobe's tutorial by hand");
-  const baselineProblems = results.filter((result) => result.baseline?.graphProblem);
+  const baselineProblems = results
+    .filter((result) => result.baseline?.graphProblem)
+    .map((result) => `${result.connections}: ${result.baseline!.graphProblem}`);
   out.text(
     'One IMS token, then per connection AssumeRole → GET (etag) → PATCH with If-Match, one connection after ' +
       'another, no verification (bench/tutorial-baseline.ts); same emulators, same d. Floor = d × (1 + 3 × N). ' +
       'Every size is measured, none extrapolated.' +
-      (baselineProblems.length
-        ? ` Request graph mismatch: ${baselineProblems.map((result) => `${result.connections}: ${result.baseline!.graphProblem}`).join(' / ')}`
-        : ''),
+      (baselineProblems.length ? ` Request graph mismatch: ${baselineProblems.join(' / ')}` : ''),
   );
   out.table(baselineRows(results));
 }

@@ -87,7 +87,8 @@ export function renderLatencySection(
   out.heading(`Rotation latency (d = ${delayMs} ms per request, concurrency ${FUNCTION_CONCURRENCY})`);
   out.text(
     `Floor = d × (${firstPath.length} + (waves − 1) × ${laterPath.length} + ${tail.length}), waves = ceil(N / ` +
-      `${FUNCTION_CONCURRENCY}). First wave: ${firstPath.join(' → ')}; every later wave: ${laterPath.join(' → ')}; ` +
+      `${FUNCTION_CONCURRENCY}). First wave: ${firstPath.join(' → ')}; ` +
+      `every later wave: ${laterPath.join(' → ')}; ` +
       `after the last: ${tail.join(' → ')}. Bare round trip to an emulator at this delay (an idle client, ` +
       `one request at a time): ${fmtMs(roundTripMs)} ms, so "floor at bare RTT" is the same floor with each hop ` +
       `costing that instead of d. Goal: ratio ≤ ${GOAL_RATIO.toFixed(2)} (▲ marks a size above it).`,

@@ -9,7 +9,8 @@ import { closestName } from '../lib/config/config.js';
 import { UsageError } from './errors.js';
 import { COMMANDS, RUN, type CommandName } from './command-specs.js';
 
-export { commandHelp, COMMANDS, PROGRAM, programHelp, RUN, shellWord, type CommandName } from './command-specs.js';
+export { commandHelp, programHelp } from './command-help.js';
+export { COMMANDS, PROGRAM, RUN, shellWord, type CommandName } from './command-specs.js';
 
 /** Parsed options (every command's options are a subset of these). */
 export interface CommandOptions {

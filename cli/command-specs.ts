@@ -1,8 +1,21 @@
 /**
- * The command surface: each command's options and its `--help` text. cli/args.ts parses a command
- * line against it.
+ * The command surface: each command's options and its `--help` text (the options several commands
+ * share: cli/command-options.ts; the help's layout: cli/command-help.ts). cli/args.ts parses a
+ * command line against it.
  */
-import { wrap } from './output.js';
+import {
+  CONFIG_OPTION,
+  CONNECTION_OPTION,
+  DEPLOYMENT_OPTIONS,
+  DEPLOYMENT_USAGE,
+  ENVIRONMENT_EXIT,
+  FROM_THE_FUNCTION,
+  FUNCTION_OPTION,
+  OUTPUT_OPTIONS,
+  STACK_OPTION,
+  USAGE_EXIT,
+  type CommandSpec,
+} from './command-options.js';
 
 export const PROGRAM = 'aep-s3-rotator';
 /**
@@ -33,71 +46,6 @@ export type CommandName =
   | 'test-alarm'
   | 'discover'
   | 'probe';
-
-interface OptionSpec {
-  readonly type: 'string' | 'boolean';
-  readonly multiple?: boolean;
-  /** Placeholder shown in help, e.g. `<id>`. */
-  readonly value?: string;
-  readonly description: string;
-}
-
-interface CommandSpec {
-  readonly summary: string;
-  readonly usage: string;
-  readonly description: string;
-  readonly options: Record<string, OptionSpec>;
-  readonly exitCodes: readonly [number, string][];
-  readonly examples: readonly string[];
-}
-
-const CONFIG_OPTION: OptionSpec = {
-  type: 'string',
-  value: '<file>',
-  description:
-    'The rotator configuration as a JSON file. Default: the "rotator" context in ./cdk.json (or the file its ' +
-    '"rotatorConfigFile" names), as `cdk synth` reads it.',
-};
-const STACK_OPTION: OptionSpec = {
-  type: 'string',
-  value: '<name>',
-  description:
-    'The deployed stack whose rotator function to use. Default: "stackName" in the configuration, ' +
-    'else AepS3CredentialRotator.',
-};
-/** Every command that acts on a deployment takes the function alone: it learns the rest from it (cli/discovery.ts). */
-const FUNCTION_OPTION: OptionSpec = {
-  type: 'string',
-  value: '<name|arn>',
-  description:
-    'The rotator function (any deployment of the construct); its ledger, schedule, alarms and topics come from its ' +
-    'environment and tags.',
-};
-const CONNECTION_OPTION = (what: string): OptionSpec => ({
-  type: 'string',
-  multiple: true,
-  value: '<id>',
-  description: `${what} (repeat for several): a connection id, or a unique start of one (the 8 characters tables print).`,
-});
-const JSON_OPTION: OptionSpec = {
-  type: 'boolean',
-  description: 'Print JSON (the default when stdout is not a terminal).',
-};
-const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'Show this help.' };
-const ENVIRONMENT_EXIT: [number, string] = [
-  3,
-  'environment error: no AWS credentials, stack not deployed, function not found, access denied, service unreachable',
-];
-const USAGE_EXIT: [number, string] = [
-  2,
-  'usage error: unknown option, bad value, a --config file that cannot be read, or a connection that is not a ' +
-    'configured target',
-];
-/** Where a deployment's names come from, said once in each command's help. */
-const FROM_THE_FUNCTION =
-  'The function is --function, else the output RotatorFunctionName of the stack (--stack, else "stackName" in the ' +
-  'configuration); its ledger table, schedule, alarms and topics come from its environment and the tags the ' +
-  'construct sets.';
 
 export const COMMANDS: Record<CommandName, CommandSpec> = {
   rotate: {
@@ -130,8 +78,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       },
       config: CONFIG_OPTION,
       verbose: { type: 'boolean', description: "With --local: copy the function's JSON log lines to stderr." },
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...OUTPUT_OPTIONS,
     },
     exitCodes: [
       [0, 'every requested connection rotated (with --dry-run: would rotate)'],
@@ -148,9 +95,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   status: {
     summary: 'Every connection: expiry, last and next run, pause, risk; the schedule, the alarms and the pauses.',
-    usage:
-      `${RUN} status [--connection <id>]... [--probe] [--function <name|arn> | --stack <name>] [--config <file>] ` +
-      '[--json]',
+    usage: `${RUN} status [--connection <id>]... [--probe] ${DEPLOYMENT_USAGE}`,
     description:
       "Asks the function for Adobe's view of each connection (a read-only inspect request: lambda:InvokeFunction, " +
       'never the Adobe secret), reads the rotation ledger, the pauses, the schedule and the alarms, ' +
@@ -168,11 +113,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
         type: 'boolean',
         description: 'Also have Adobe list what each connection reads with the credentials it holds now.',
       },
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...DEPLOYMENT_OPTIONS,
     },
     exitCodes: [
       [0, 'every connection is healthy, nothing is paused, and everything could be read'],
@@ -217,11 +158,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
         type: 'boolean',
         description: "Pause even past a connection's credential expiry (ingestion from it then stops).",
       },
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...DEPLOYMENT_OPTIONS,
     },
     exitCodes: [
       [0, 'paused'],
@@ -240,7 +177,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   resume: {
     summary: 'End pauses now: those of the connections named, or every one.',
-    usage: `${RUN} resume [--connection <id>]... [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} resume [--connection <id>]... ${DEPLOYMENT_USAGE}`,
     description:
       'Removes the connections from the pauses that name them (a pause left with none ends), or, ' +
       'without --connection, ends every pause. A pause written by an older version of this tool (the schedule ' +
@@ -248,11 +185,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       `it. Nothing paused: says so. ${FROM_THE_FUNCTION}`,
     options: {
       connection: CONNECTION_OPTION('Resume only this connection'),
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...DEPLOYMENT_OPTIONS,
     },
     exitCodes: [
       [0, 'resumed (or nothing was paused)'],
@@ -264,7 +197,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   history: {
     summary: "A connection's recent rotations: when, outcome, method, AccessKeyId, Adobe's code, who asked.",
-    usage: `${RUN} history --connection <id> [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} history --connection <id> ${DEPLOYMENT_USAGE}`,
     description:
       "Reads the connection's ledger item (dynamodb:BatchGetItem): at least its last 25 rotation attempts, " +
       'newest first, each with its time, outcome, mint method, the AccessKeyId of the set issued (to match ' +
@@ -272,11 +205,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       `or a manual request and the caller it named. ${FROM_THE_FUNCTION}`,
     options: {
       connection: CONNECTION_OPTION('The connection'),
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...DEPLOYMENT_OPTIONS,
     },
     exitCodes: [
       [0, 'the history was printed (empty when the rotator has not tried it yet)'],
@@ -290,7 +219,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   revoke: {
     summary: 'Leaked credentials: rotate a connection now, then invalidate every session issued before.',
-    usage: `${RUN} revoke --connection <id> [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} revoke --connection <id> ${DEPLOYMENT_USAGE}`,
     description:
       'Rotates the connection through the function (Adobe holds new credentials), then, for a role target, ' +
       'attaches to the role the inline policy AWSRevokeOlderSessions, which denies every action to sessions ' +
@@ -301,11 +230,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       `it says what AWS offers instead. ${FROM_THE_FUNCTION}`,
     options: {
       connection: CONNECTION_OPTION('The connection whose credentials leaked'),
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...DEPLOYMENT_OPTIONS,
     },
     exitCodes: [
       [0, 'rotated, and the older sessions revoked'],
@@ -321,7 +246,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   discover: {
     summary: 'List every S3 connection in the sandboxes, and say which ones nothing rotates.',
-    usage: `${RUN} discover [--sandbox <name>]... [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} discover [--sandbox <name>]... ${DEPLOYMENT_USAGE}`,
     description:
       'Lists every Amazon S3 base connection in the sandboxes (GET /connections filtered by the S3 connection ' +
       'spec, every page through its continuationToken; by default the sandboxes of the deployed targets): ' +
@@ -338,11 +263,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
         value: '<name>',
         description: "A sandbox to list (repeat for several). Default: the deployed targets' sandboxes.",
       },
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...DEPLOYMENT_OPTIONS,
     },
     exitCodes: [
       [0, 'no connection holds temporary credentials that nothing rotates'],
@@ -358,7 +279,9 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   probe: {
     summary: "Record what Flow Service answers for one connection (redacted), for the suite's contract tests.",
-    usage: `${RUN} probe --record <file> --connection <id> [--sandbox <name>] [--stack <name>] [--config <file>] [--json]`,
+    usage:
+      `${RUN} probe --record <file> --connection <id> [--sandbox <name>] [--stack <name>] ` +
+      '[--config <file>] [--json]',
     description:
       "With the rotator's Adobe credentials, records Flow Service's answers for one connection: " +
       'its GET, explore of its root, of a folder (the one it declares, else the first the root shows) ' +
@@ -377,8 +300,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       },
       stack: STACK_OPTION,
       config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...OUTPUT_OPTIONS,
     },
     exitCodes: [
       [0, 'recorded'],
@@ -398,7 +320,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       "concerns, and synth's warnings. Where aws-cdk-lib is not installed, the rules alone apply, " +
       'and it says so. cdk-nag and bundling the function are left to `npx cdk synth`: ' +
       'run it as well before deploying.',
-    options: { config: CONFIG_OPTION, json: JSON_OPTION, help: HELP_OPTION },
+    options: { config: CONFIG_OPTION, ...OUTPUT_OPTIONS },
     exitCodes: [
       [0, 'the configuration is valid'],
       [1, 'the configuration has problems (each is printed with its field)'],
@@ -408,7 +330,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   'test-alarm': {
     summary: 'Move one alarm to ALARM and back, and say whether its topic has confirmed subscriptions.',
-    usage: `${RUN} test-alarm [--alarm <id|name>] [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} test-alarm [--alarm <id|name>] ${DEPLOYMENT_USAGE}`,
     description:
       "Proves an alarm reaches someone before it has to: sets one of the rotator's alarms (the construct names " +
       'them after the function) to ALARM and back to the state it had (cloudwatch:SetAlarmState; ' +
@@ -424,11 +346,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
           'The alarm: its construct id (ConnectionFailingAlarm, RotatorNotReportingAlarm, ...) or full name. ' +
           'Default: ErrorsAlarm.',
       },
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
+      ...DEPLOYMENT_OPTIONS,
     },
     exitCodes: [
       [0, 'the alarm went to ALARM and back, and every topic it notifies has a confirmed subscription'],
@@ -444,7 +362,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   },
   'rotate-adobe-secret': {
     summary: 'Rotate the Adobe client secret now through Secrets Manager, reporting each step.',
-    usage: `${RUN} rotate-adobe-secret [--function <name|arn> | --stack <name>] [--config <file>] [--json]`,
+    usage: `${RUN} rotate-adobe-secret ${DEPLOYMENT_USAGE}`,
     description:
       'Starts a rotation of the Adobe credentials secret (Secrets Manager RotateSecret; ' +
       'the secret comes from "adobeCredentialsSecret" in the configuration, else the rotator function\'s ' +
@@ -456,13 +374,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
       'reported (DescribeSecret). When a previous rotation is unfinished, Secrets Manager attempts that one ' +
       'again, and this follows it. Needs "adobeSecretRotation" deployed. The secret\'s value is never read or ' +
       'printed.',
-    options: {
-      function: FUNCTION_OPTION,
-      stack: STACK_OPTION,
-      config: CONFIG_OPTION,
-      json: JSON_OPTION,
-      help: HELP_OPTION,
-    },
+    options: DEPLOYMENT_OPTIONS,
     exitCodes: [
       [0, 'the rotation finished: AWSCURRENT holds the new secret, the old one is deleted at Adobe'],
       [1, 'a step failed (AWSCURRENT still works), or the rotation did not finish within 15 minutes'],
@@ -476,60 +388,3 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
     examples: [`${RUN} rotate-adobe-secret`, `${RUN} rotate-adobe-secret --json | jq '.steps'`],
   },
 };
-
-/** The top-level `--help`. */
-export function programHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  return [
-    `${PROGRAM}: operate the AEP S3 credential rotator (rotate now, dry run, status, pause, history, revoke, ` +
-      'config check, Adobe secret rotation, alarm test, S3 connections nobody rotates, recordings of Flow Service).',
-    '',
-    `Usage: ${RUN} <command> [options]`,
-    '',
-    'Commands:',
-    ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
-    '',
-    `Run \`${RUN} <command> --help\` for a command's options, \`${RUN} --version\` for the version.`,
-    'Inside the project, `npm run rotator -- <command>` works as well.',
-    '',
-    'Output: a table on a terminal; JSON with --json or when stdout is not a terminal.',
-    'Colour: on a terminal; off with NO_COLOR=1, forced with FORCE_COLOR=1 (FORCE_COLOR=0: off).',
-    'AWS access uses the SDK defaults (AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID, ...);',
-    '"region" in the configuration, when set, wins over AWS_REGION.',
-    '',
-    exitCodeHelp([
-      [0, 'success'],
-      [1, 'a connection failed or is at risk, or the configuration is invalid'],
-      USAGE_EXIT,
-      ENVIRONMENT_EXIT,
-    ]),
-  ].join('\n');
-}
-
-/** One command's `--help`. */
-export function commandHelp(name: CommandName): string {
-  const spec = COMMANDS[name];
-  const flags = Object.entries(spec.options).map(
-    ([option, { value }]) => `${option === 'help' ? '-h, ' : '    '}--${option}${value ? ` ${value}` : ''}`,
-  );
-  const width = Math.max(...flags.map((flag) => flag.length));
-  return [
-    `${PROGRAM} ${name}: ${spec.summary}`,
-    '',
-    `Usage: ${spec.usage}`,
-    '',
-    wrap(spec.description, 100),
-    '',
-    'Options:',
-    ...Object.values(spec.options).map((option, index) => `  ${flags[index]!.padEnd(width)}  ${option.description}`),
-    '',
-    exitCodeHelp(spec.exitCodes),
-    '',
-    'Examples:',
-    ...spec.examples.map((example) => `  ${example}`),
-  ].join('\n');
-}
-
-function exitCodeHelp(codes: readonly [number, string][]): string {
-  return ['Exit codes:', ...codes.map(([code, meaning]) => `  ${code}  ${meaning}`)].join('\n');
-}

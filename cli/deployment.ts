@@ -308,5 +308,7 @@ export function suggest(command: string, options: SameTarget): string {
  * configuration with `--config` (cdk reads cdk.json's otherwise), and the stack when it was named.
  */
 export function deployCommand(options: Pick<SameTarget, 'config' | 'stack'>): string {
-  return `npx cdk deploy${options.stack ? ` ${shellWord(options.stack)}` : ''}${options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : ''}`;
+  const stack = options.stack ? ` ${shellWord(options.stack)}` : '';
+  const config = options.config ? ` -c ${shellWord(`rotatorConfigFile=${options.config}`)}` : '';
+  return `npx cdk deploy${stack}${config}`;
 }

@@ -17,8 +17,8 @@
  * of `auth.params` are kept, never their values.
  */
 import type { Pause } from '../core/pauses.js';
-import type { InspectedConnection } from '../lambda/inspect.js';
-import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledger.js';
+import type { InspectedConnection } from '../lambda/inspect-connection.js';
+import type { LedgerAttempt, LedgerRecord, LedgerRotation } from '../lambda/ledger-item.js';
 import type { Contributor } from './deployment.js';
 import { formatClock, formatDuration } from './output.js';
 import type { LegacyPause } from './pause-store.js';
@@ -140,7 +140,9 @@ const iso = (ms: number | undefined) => (ms === undefined || Number.isNaN(ms) ? 
 function failureOf(attempt: LedgerAttempt, runsInARow: number, now: number): string {
   const attempts = attempt.attempts > 1 ? ` after ${attempt.attempts} attempts` : '';
   const row = runsInARow > 1 ? `, ${runsInARow} runs in a row` : '';
-  return `the last attempt (${formatClock(attempt.at, now)}) failed${attempt.errorCode ? ` with ${attempt.errorCode}` : ''}${attempts}${row}${attempt.error ? `: ${attempt.error.replace(/\.$/, '')}` : ''}`;
+  const code = attempt.errorCode ? ` with ${attempt.errorCode}` : '';
+  const words = attempt.error ? `: ${attempt.error.replace(/\.$/, '')}` : '';
+  return `the last attempt (${formatClock(attempt.at, now)}) failed${code}${attempts}${row}${words}`;
 }
 
 /** Judge one connection. Never throws. */
@@ -252,7 +254,8 @@ export function judge(input: Judging): ConnectionStatus {
         ? `the credentials it holds expired at ${formatClock(expiresAt, now)}`
         : `the credentials it holds expire at ${formatClock(expiresAt, now)}, in about ${formatDuration(remaining)}`;
   const edit = editedAfterRotation
-    ? `edited by ${adobeFacts?.updatedBy ?? 'someone else'} at ${formatClock(updatedAt, now)}, ${rotatedAt === undefined ? 'and never rotated since' : `after its last rotation (${formatClock(rotatedAt, now)})`}`
+    ? `edited by ${adobeFacts?.updatedBy ?? 'someone else'} at ${formatClock(updatedAt, now)}, ` +
+      (rotatedAt === undefined ? 'and never rotated since' : `after its last rotation (${formatClock(rotatedAt, now)})`)
     : undefined;
   const later = rotatorLater
     ? "the rotator's Adobe client wrote it after the ledger's last rotation (a rotate --local?), " +

@@ -7,8 +7,8 @@
 import type { ReadUnproven } from '../lambda/adobe-verification.js';
 import type { DataflowReading } from '../lambda/dataflow-runs.js';
 import type { ExploreForm } from '../lambda/explore-paths.js';
-import type { InspectedConnection } from '../lambda/inspect.js';
-import type { LedgerRecord } from '../lambda/ledger.js';
+import type { InspectedConnection } from '../lambda/inspect-connection.js';
+import type { LedgerRecord } from '../lambda/ledger-item.js';
 import { formatClock } from './output.js';
 
 /** The reading facts a connection's status carries. */

@@ -141,7 +141,8 @@ function advice(status: ConnectionStatus, options: CommandOptions, short: string
         // KMS and object permissions matter only once Adobe listed and could not read a file.
         text:
           (status.adobeCanRead === false
-            ? "check s3:GetObject on the objects and, for SSE-KMS, kms:Decrypt on the bucket's key (the role, the bucket and key policies) "
+            ? "check s3:GetObject on the objects and, for SSE-KMS, kms:Decrypt on the bucket's key " +
+              '(the role, the bucket and key policies) '
             : "check s3:ListBucket in the role's permissions, the bucket policy and the session policy's folder ") +
           '(docs/RUNBOOK.md, "Adobe cannot read the bucket"), then try a dry run',
         command: suggest(`rotate --dry-run --connection ${short}`, options),
@@ -248,9 +249,10 @@ export function printStatusTable(
     const troubled = alarms.filter((alarm) => alarm.state !== 'OK' || !alarm.actionsEnabled);
     if (troubled.length === 0) write(`Alarms: all ${alarms.length} OK, notifying.`);
     for (const alarm of troubled) {
-      const who = alarm.contributors?.length
-        ? ` for ${alarm.contributors.map((contributor) => short.get(contributor.connectionId) ?? contributor.connectionId).join(', ')}`
-        : '';
+      const contributors = (alarm.contributors ?? []).map(
+        (contributor) => short.get(contributor.connectionId) ?? contributor.connectionId,
+      );
+      const who = contributors.length ? ` for ${contributors.join(', ')}` : '';
       const silenced = alarm.actionsEnabled ? '' : ' (SILENCED: its actions are off, it notifies no one)';
       say(
         alarm.state === 'ALARM' ? 'ALARM' : alarm.actionsEnabled ? (alarm.state ?? '?') : 'SILENCED',
@@ -358,7 +360,13 @@ export function printStatusTable(
   const healthy = atRisk === 0 && paused === 0 && unknown === 0 && rotator.gaps.length === 0;
   const head = healthy ? 'OK' : atRisk > 0 ? 'AT RISK' : paused > 0 ? 'PAUSED' : 'UNKNOWN';
   const every = schedule?.intervalSeconds ? `, every ${formatDuration(schedule.intervalSeconds)}` : '';
-  const threshold = `; EXPIRING below ${formatDuration(rotator.thresholdSeconds)} (${rotator.thresholdFrom === 'alarm' ? "the alarm's threshold" : rotator.thresholdFrom === 'configuration' ? "the configuration's threshold" : 'one interval'})`;
+  const thresholdFrom =
+    rotator.thresholdFrom === 'alarm'
+      ? "the alarm's threshold"
+      : rotator.thresholdFrom === 'configuration'
+        ? "the configuration's threshold"
+        : 'one interval';
+  const threshold = `; EXPIRING below ${formatDuration(rotator.thresholdSeconds)} (${thresholdFrom})`;
   const summary =
     `${head}: ` +
     `${statuses.length - atRisk - paused} of ${statuses.length} connection${statuses.length === 1 ? '' : 's'} ` +

@@ -8,6 +8,7 @@ import { isInspectResult } from '../lambda/inspect.js';
 import type { CommandOptions } from './args.js';
 import { invokeFunction, type AwsOptions } from './aws.js';
 import type { RotatorConfig } from './config-source.js';
+import { resolveConnectionIds } from './connection-ids.js';
 import type { Deployment } from './discovery.js';
 import { CliError, EnvironmentError, EXIT, UsageError, withoutFullStop } from './errors.js';
 
@@ -144,4 +145,23 @@ export function needsOneConnection(ids: readonly string[] | undefined, command: 
   if (ids?.length !== 1)
     throw new UsageError(`${command} needs exactly one --connection <id> (a connection id, or the start of one).`);
   return ids[0]!;
+}
+
+/**
+ * The one connection a command acts on (`history`, `revoke`): `--connection` resolved against the
+ * targets {@link targetsForIds} names (anything but exactly one is a usage error), and that target.
+ */
+export async function oneConnection(
+  options: CommandOptions,
+  { config, deployment, aws }: { config?: RotatorConfig; deployment: Deployment; aws: AwsOptions },
+  command: string,
+): Promise<{ connectionId: string; target?: KnownTarget }> {
+  const { targets, where } = await targetsForIds(options, config, deployment, aws);
+  const ids = resolveConnectionIds(
+    options.connection,
+    targets.map((target) => target.connectionId),
+    where,
+  );
+  const connectionId = needsOneConnection(ids, command);
+  return { connectionId, target: targets.find((target) => target.connectionId === connectionId) };
 }

@@ -30,7 +30,8 @@ export interface AdobeErrorBody {
 const ADOBE_ERROR_TYPE = /^https?:\/\/ns\.adobe\.com\/aep\/errors\/([^/?#]+)$/;
 
 /**
- * `https://ns.adobe.com/aep/errors/FLOW-1404-412` → `1404-412`; another product's code is kept whole (`PLAT-0001-400`).
+ * `https://ns.adobe.com/aep/errors/FLOW-1404-412` → `1404-412`; another product's code is kept
+ * whole (`PLAT-0001-400`).
  */
 function problemCode(type: string): string | undefined {
   const last = ADOBE_ERROR_TYPE.exec(type)?.[1];

@@ -90,8 +90,10 @@ export function firstPreviewable(entries: readonly ExploreEntry[]): FileQuery | 
  * one, the request reached S3 with a path S3 understood.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  */
-const S3_CREDENTIAL_REFUSALS =
-  /\b(AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidToken|ExpiredToken|TokenRefreshRequired|AllAccessDisabled|AccountProblem|KMS\.\w+)\b/;
+const S3_CREDENTIAL_REFUSALS = new RegExp(
+  '\\b(AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidToken|ExpiredToken|TokenRefreshRequired|' +
+    'AllAccessDisabled|AccountProblem|KMS\\.\\w+)\\b',
+);
 
 /**
  * Whether Adobe refused the explore as a path it cannot read in this form, so the other form is

@@ -5,14 +5,14 @@
  * invocation's Adobe credentials and IMS tokens, {@link CallOptions.auth}).
  *
  * got retries 429, 5xx, timeouts and resets (honouring `Retry-After`); an `afterResponse` hook
- * swaps a rejected IMS token for a fresh one (from the call's `auth`) once per request. Everything else becomes a
- * {@link FlowServiceError} carrying Adobe's code and detail (from either of Adobe's error-body
- * shapes) and none of the request's headers.
+ * swaps a rejected IMS token for a fresh one (from the call's `auth`) once per request. Everything
+ * else becomes a {@link FlowServiceError} carrying Adobe's code and detail (from either of Adobe's
+ * error-body shapes, lambda/flow-service-errors.ts) and none of the request's headers.
  */
-import got, { HTTPError, type Got } from 'got';
-import { adobeAdvice, readAdobeErrorBody } from './adobe-errors.js';
+import got, { type Got } from 'got';
 import { FlowServiceError, ImsError } from './errors.js';
-import { redactSecrets, type Redactor } from './redaction.js';
+import { toFlowServiceError } from './flow-service-errors.js';
+import type { Redactor } from './redaction.js';
 import { gotRetryOptions, type HttpPolicy } from './http-policy.js';
 import {
   describeHttpFailure,
@@ -253,14 +253,7 @@ export class FlowServiceClient {
     query: ExploreQuery,
     call: CallOptions = {},
   ): Promise<ExploreEntry[]> {
-    const body = await this.send<unknown>(
-      'GET',
-      `${connectionPath(connectionId)}/explore`,
-      connectionId,
-      sandboxName,
-      { searchParams: { ...query } },
-      call,
-    );
+    const body = await this.explore(connectionId, sandboxName, query, call);
     if (!Array.isArray(body)) {
       throw new FlowServiceError(
         `Flow Service explored connection ${connectionId} but answered something other than a list of entries`,
@@ -282,14 +275,18 @@ export class FlowServiceClient {
     query: FileQuery,
     call: CallOptions = {},
   ): Promise<void> {
-    await this.send<unknown>(
-      'GET',
-      `${connectionPath(connectionId)}/explore`,
-      connectionId,
-      sandboxName,
-      { searchParams: { ...query } },
-      call,
-    );
+    await this.explore(connectionId, sandboxName, query, call);
+  }
+
+  /** `GET /connections/{id}/explore` with `query` as its parameters: a listing or a file preview. */
+  private explore(
+    connectionId: string,
+    sandboxName: string,
+    query: ExploreQuery | FileQuery,
+    call: CallOptions,
+  ): Promise<unknown> {
+    const path = `${connectionPath(connectionId)}/explore`;
+    return this.send<unknown>('GET', path, connectionId, sandboxName, { searchParams: { ...query } }, call);
   }
 
   /**
@@ -364,54 +361,4 @@ export class FlowServiceClient {
 /** `connections/<id>`, the id escaped. */
 function connectionPath(connectionId: string): string {
   return `connections/${encodeURIComponent(connectionId)}`;
-}
-
-/** The most of Adobe's own detail a message carries (it ends up in results, logs and alarms). */
-export const MAX_ADOBE_DETAIL_CHARS = 300;
-
-/**
- * Turn a got failure into a {@link FlowServiceError} with Adobe's code and detail, from either of
- * Adobe's error-body shapes, and advice where the code alone would leave an operator guessing.
- * @param options.resource the path requested, as the message names it. @default `/connections/<connectionId>`
- * @param options.redactor scrubs Adobe's detail before it is cut to length. @default the container's secrets only
- */
-export function toFlowServiceError(
-  error: unknown,
-  method: string,
-  connectionId: string,
-  sandboxName: string,
-  {
-    resource = `/connections/${connectionId}`,
-    redactor,
-  }: { readonly resource?: string; readonly redactor?: Pick<Redactor, 'redact'> } = {},
-): FlowServiceError {
-  const redact = (text: string) => (redactor ? redactor.redact(text) : redactSecrets(text));
-  if (error instanceof HTTPError) {
-    const status = error.response.statusCode;
-    const { code, detail } = readAdobeErrorBody(error.response.body);
-    // Redact before truncating, or a cut could leave part of a secret the service echoed back.
-    const adobeDetail = detail ? truncate(redact(detail.replace(/\s+/g, ' ')), MAX_ADOBE_DETAIL_CHARS) : undefined;
-    const advice = adobeAdvice(code, status, method, sandboxName);
-    return new FlowServiceError(
-      `Flow Service ${method} ${resource} failed with HTTP ` +
-        `${status}${code ? ` (${code})` : ''}${adobeDetail ? `: ${adobeDetail}` : ''}${advice ? `; ${advice}` : ''}`,
-      status,
-      code,
-      error,
-      'FLOW_SERVICE_ERROR',
-      adobeDetail,
-    );
-  }
-  const unreachable = (error as { name?: string })?.name !== 'ParseError';
-  return new FlowServiceError(
-    `Flow Service ${method} ${resource} failed: ${describeHttpFailure(error)}`,
-    undefined,
-    undefined,
-    error,
-    unreachable ? 'FLOW_SERVICE_UNREACHABLE' : 'FLOW_SERVICE_ERROR',
-  );
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -6,7 +6,8 @@
  */
 import pLimit from 'p-limit';
 import type { RotationTarget } from './config.js';
-import type { LedgerRotation, RememberedConnection, RotationLedger, RunTrigger } from './ledger.js';
+import type { RememberedConnection, RotationLedger } from './ledger.js';
+import type { LedgerRotation, RunTrigger } from './ledger-item.js';
 import { pausedResult, type PausedTarget } from './paused-targets.js';
 import type { ScheduleTick } from './request.js';
 import {

@@ -10,6 +10,8 @@ import type { ConnectionResult } from './summary.js';
 
 /** The plan each result was checked with, for its one more attempt (which asks Adobe again, and only that). */
 const plans = new WeakMap<ConnectionResult, AccessPlan>();
+/** Said when Adobe's check threw instead of answering: nothing is known about the bucket. */
+const NO_ANSWER = 'Adobe did not answer whether it can list and read with the credentials the connection holds now';
 
 /** What the result says of Adobe's answers. */
 type AccessFields = Pick<
@@ -176,7 +178,7 @@ export async function probeAdobe(
     return {
       adobeVerified: false,
       adobeErrorCode: code,
-      adobeError: `Adobe did not answer whether it can list and read with the credentials the connection holds now: ${message}`,
+      adobeError: `${NO_ANSWER}: ${message}`,
     };
   }
 }

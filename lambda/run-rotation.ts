@@ -7,7 +7,7 @@
 import type { RotationTarget } from './config.js';
 import type { Composition } from './composition.js';
 import { RequestValidationError } from './errors.js';
-import type { RunTrigger } from './ledger.js';
+import type { RunTrigger } from './ledger-item.js';
 import { pausedTargets } from './paused-targets.js';
 import type { RotationRequest } from './request.js';
 import { rotateTargets } from './rotate-targets.js';

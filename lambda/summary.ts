@@ -68,7 +68,10 @@ export interface ConnectionResult {
   readonly narrowedTo?: string;
   /** Where {@link narrowedTo} comes from: the target's `bucketName`/`folderPath`, or the connection's own params. */
   readonly narrowedFrom?: 'target' | 'connection';
-  /** How many dataflows read the connection (base connection → source connections → flows); absent when not asked. */
+  /**
+   * How many dataflows read the connection (base connection → source connections → flows); absent
+   * when not asked.
+   */
   readonly dataflows?: number;
   /**
    * How many of those flows have a last run, started since the rotator's previous attempt on the

@@ -237,8 +237,9 @@ export async function runDemo({
     );
     const ingested = runs.filter((run) => run.status === 'success').length;
     console.log(
-      `${ingested} of ${runs.length} dataflow runs ingested with the new credentials; the rotator's next run reads ` +
-        'them (base connection → source connections → flows → runs) and counts any that failed in DataflowRunFailed.',
+      `${ingested} of ${runs.length} dataflow runs ingested with the new credentials; the rotator's next run ` +
+        'reads them (base connection → source connections → flows → runs) and counts any that failed in ' +
+        'DataflowRunFailed.',
     );
     if (failure) console.log(`\nThe invocation failed: ${failure.message}`);
     // Expected: every access-key connection rotated, but the read-only one with --with-failure.

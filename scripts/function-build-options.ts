@@ -7,34 +7,15 @@ import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { HANDLER_ENTRY, PROJECT_ROOT, ROTATOR_BUNDLE } from '../lib/rotator/function.js';
 
-const {
-  format,
-  platform,
-  target,
-  mainFields,
-  minifyWhitespace,
-  minifySyntax,
-  minifyIdentifiers,
-  keepNames,
-  sourcemap,
-  sourcesContent,
-  banner,
-} = ROTATOR_BUNDLE;
+// The construct's settings are esbuild's, by name; only these two take another shape in esbuild.
+const { mainFields, banner, ...sameInEsbuild } = ROTATOR_BUNDLE;
 
 /** Bundle lambda/handler.ts as the construct does: everything, the AWS SDK included. */
 export const FUNCTION_BUILD_OPTIONS: BuildOptions = {
   entryPoints: [HANDLER_ENTRY],
   bundle: true,
-  format,
-  platform,
-  target,
+  ...sameInEsbuild,
   mainFields: [...mainFields],
-  minifyWhitespace,
-  minifySyntax,
-  minifyIdentifiers,
-  keepNames,
-  sourcemap,
-  sourcesContent,
   tsconfig: join(PROJECT_ROOT, 'tsconfig.json'),
   banner: { js: banner },
   logLevel: 'warning',

@@ -112,9 +112,8 @@ function printProblems(error: ConfigValidationError, io: Io, json: boolean): num
     printJson(io, { valid: false, problems });
   } else {
     const heading = error.message.split('\n')[0]!;
-    io.stdout.write(
-      `${painterFor(io, 'stdout')(heading, 'failure')}\n${problems.map(({ field, message }) => `  ${field}: ${message}`).join('\n')}\n`,
-    );
+    const lines = problems.map(({ field, message }) => `  ${field}: ${message}`);
+    io.stdout.write(`${painterFor(io, 'stdout')(heading, 'failure')}\n${lines.join('\n')}\n`);
     io.stdout.write(
       `\n${problems.length} problem${problems.length === 1 ? '' : 's'}; \`npx cdk synth\` would refuse this ` +
         'configuration.\n',

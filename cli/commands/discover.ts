@@ -132,8 +132,9 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
   if (unmanaged.length > 0) {
     io.stdout.write(
       `\n${wrap(
-        `${unmanaged.length} connection${unmanaged.length === 1 ? ' holds' : 's hold'} temporary credentials that nothing rotates: ` +
-          'each stops ingesting when they expire. Add to "targets" in the configuration (docs/DEPLOY.md, "Configuration"), deploy, then rotate:',
+        `${unmanaged.length} connection${unmanaged.length === 1 ? ' holds' : 's hold'} temporary credentials ` +
+          'that nothing rotates: each stops ingesting when they expire. Add to "targets" in the configuration ' +
+          '(docs/DEPLOY.md, "Configuration"), deploy, then rotate:',
         TABLE_WIDTH,
       )}\n\n`,
     );

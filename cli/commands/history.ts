@@ -6,9 +6,9 @@
  * the caller it named).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RotationLedger, type LedgerHistoryEntry, type LedgerRecord } from '../../lambda/ledger.js';
+import { RotationLedger } from '../../lambda/ledger.js';
+import type { LedgerHistoryEntry, LedgerRecord } from '../../lambda/ledger-item.js';
 import type { CommandOptions } from '../args.js';
-import { resolveConnectionIds } from '../connection-ids.js';
 import { openDeployment } from '../context.js';
 import { describeAwsError, EnvironmentError, EXIT } from '../errors.js';
 import {
@@ -22,7 +22,7 @@ import {
   wrap,
   type Io,
 } from '../output.js';
-import { needsOneConnection, targetsForIds } from '../targets.js';
+import { oneConnection } from '../targets.js';
 
 /** Who asked, short: the session name of an assumed role's ARN, or the ARN's last part. */
 function shortCaller(caller: string | undefined): string | undefined {
@@ -33,15 +33,7 @@ function shortCaller(caller: string | undefined): string | undefined {
 export async function historyCommand(options: CommandOptions, io: Io): Promise<number> {
   const opened = await openDeployment(options, io);
   const { deployment, aws } = opened;
-  const { targets, where } = await targetsForIds(options, opened.config, deployment, aws);
-  const connectionId = needsOneConnection(
-    resolveConnectionIds(
-      options.connection,
-      targets.map((target) => target.connectionId),
-      where,
-    ),
-    'history',
-  );
+  const { connectionId, target } = await oneConnection(options, opened, 'history');
   const table = deployment.ledgerTableName;
   if (!table)
     throw new EnvironmentError(
@@ -61,7 +53,7 @@ export async function historyCommand(options: CommandOptions, io: Io): Promise<n
   if (wantsJson(io, options.json)) {
     printJson(io, {
       connectionId,
-      sandboxName: record?.sandboxName ?? targets.find((target) => target.connectionId === connectionId)?.sandboxName,
+      sandboxName: record?.sandboxName ?? target?.sandboxName,
       function: deployment.functionName,
       ...(record?.lastRotation ? { lastRotation: record.lastRotation } : {}),
       history,

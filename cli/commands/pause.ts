@@ -146,10 +146,13 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
     const earliest = outlasted
       .flatMap(({ expiresAt }) => (expiresAt ? [Date.parse(expiresAt)] : []))
       .sort((a, b) => a - b)[0];
+    const rotate = suggest(`rotate${outlasted.map(({ id }) => ` --connection ${short.get(id)}`).join('')}`, options);
+    const endBefore =
+      earliest !== undefined && earliest > now ? `, or end the pause before ${formatClock(earliest, now)}` : '';
     throw new CliError(
       `Not paused: the pause would end at ${formatClock(until, now)}, but ${said.join('; ')}. ` +
-        `Rotate first (\`${suggest(`rotate${outlasted.map(({ id }) => ` --connection ${short.get(id)}`).join('')}`, options)}\`) and pause for less than a lifetime` +
-        `${earliest !== undefined && earliest > now ? `, or end the pause before ${formatClock(earliest, now)}` : ''}, or pass --force to pause anyway.`,
+        `Rotate first (\`${rotate}\`) and pause for less than a lifetime` +
+        `${endBefore}, or pass --force to pause anyway.`,
       EXIT.FAILED,
     );
   }
@@ -187,16 +190,22 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
     : `every target (${covered.length})`;
   io.stdout.write(
     `${wrap(
-      `Paused ${what} until ${formatClock(until, now)} (in ${formatDuration((until - now) / 1000)}), by ${pausedBy}: "${reason}" (pause ${pause.id}). ` +
-        'Scheduled runs leave them alone until then, and rotate them again after; the schedule and the alarms stay on, and the expiry alarm keeps watching every connection that is not paused.',
+      `Paused ${what} until ${formatClock(until, now)} (in ${formatDuration((until - now) / 1000)}), ` +
+        `by ${pausedBy}: "${reason}" (pause ${pause.id}). ` +
+        'Scheduled runs leave them alone until then, and rotate them again after; the schedule and the alarms ' +
+        'stay on, and the expiry alarm keeps watching every connection that is not paused.',
       TABLE_WIDTH,
       2,
     ).replace('Paused', paint('Paused', 'warning'))}\n`,
   );
   for (const { id, expiresAt } of stopsAt) {
-    io.stdout.write(
-      `${wrap(`FORCED: ingestion from ${short.get(id)} stops at ${formatClock(expiresAt, now)}, when what it holds expires (before the pause ends).`, TABLE_WIDTH, 2).replace('FORCED', paint('FORCED', 'failure'))}\n`,
+    const forced = wrap(
+      `FORCED: ingestion from ${short.get(id)} stops at ${formatClock(expiresAt, now)}, ` +
+        'when what it holds expires (before the pause ends).',
+      TABLE_WIDTH,
+      2,
     );
+    io.stdout.write(`${forced.replace('FORCED', paint('FORCED', 'failure'))}\n`);
   }
   io.stdout.write(
     'A manual rotation still works:\n    ' +
@@ -281,13 +290,16 @@ export async function resumeCommand(options: CommandOptions, io: Io): Promise<nu
   const said = named
     ? `${named.map((id) => short.get(id)).join(', ')} ${named.length === 1 ? 'is' : 'are'} no longer paused`
     : `every pause ended (${ended.length})`;
-  io.stdout.write(
-    `${wrap(`Resumed: ${said}${legacy?.changed.length ? `; the older pause's ${legacy.changed.join(' and ')}` : ''}. The next scheduled run rotates ${named ? (named.length === 1 ? 'it' : 'them') : 'every target'}.`, TABLE_WIDTH, 2).replace('Resumed', paint('Resumed', 'ok'))}\n`,
-  );
+  const older = legacy?.changed.length ? `; the older pause's ${legacy.changed.join(' and ')}` : '';
+  const next = named ? (named.length === 1 ? 'it' : 'them') : 'every target';
+  const resumed = wrap(`Resumed: ${said}${older}. The next scheduled run rotates ${next}.`, TABLE_WIDTH, 2);
+  io.stdout.write(`${resumed.replace('Resumed', paint('Resumed', 'ok'))}\n`);
   for (const pause of kept) {
-    io.stdout.write(
-      `${wrap(`Still paused: pause ${pause.id} (${pause.connectionIds?.length ?? 'every'} connection${pause.connectionIds?.length === 1 ? '' : 's'}) until ${formatClock(pause.until, now)}: "${pause.reason}".`, TABLE_WIDTH, 2)}\n`,
-    );
+    const count = pause.connectionIds?.length;
+    const connections = `${count ?? 'every'} connection${count === 1 ? '' : 's'}`;
+    const until = formatClock(pause.until, now);
+    const still = `Still paused: pause ${pause.id} (${connections}) until ${until}: "${pause.reason}".`;
+    io.stdout.write(`${wrap(still, TABLE_WIDTH, 2)}\n`);
   }
   io.stdout.write(`Then check:\n    ${suggest('status', options)}\n`);
   return EXIT.OK;

@@ -20,12 +20,11 @@ import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { isRotationSummary, rowsFromSummary, type RotationRow } from '../rotation-rows.js';
 import { shellWord, type CommandOptions } from '../args.js';
 import { invokeFunction } from '../aws.js';
-import { resolveConnectionIds } from '../connection-ids.js';
 import { openDeployment } from '../context.js';
 import { callerArn, suggest } from '../deployment.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, withoutFullStop } from '../errors.js';
 import { formatClock, painterFor, printJson, Progress, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
-import { invokeInspect, needsOneConnection, targetsForIds } from '../targets.js';
+import { invokeInspect, oneConnection } from '../targets.js';
 
 /** The inline policy's name, as the IAM console names the one it attaches. */
 export const REVOKE_POLICY_NAME = 'AWSRevokeOlderSessions';
@@ -66,15 +65,7 @@ interface Revocation {
 export async function revokeCommand(options: CommandOptions, io: Io): Promise<number> {
   const opened = await openDeployment(options, io);
   const { deployment, aws } = opened;
-  const { targets, where } = await targetsForIds(options, opened.config, deployment, aws);
-  const connectionId = needsOneConnection(
-    resolveConnectionIds(
-      options.connection,
-      targets.map((target) => target.connectionId),
-      where,
-    ),
-    'revoke',
-  );
+  const { connectionId } = await oneConnection(options, opened, 'revoke');
   // The deployed function's own view of the target: how it is minted, from which role, for how long.
   const [target] = (await invokeInspect(deployment, { connectionIds: [connectionId], targetsOnly: true }, aws))
     .inspected;
@@ -165,7 +156,9 @@ async function revokeRoleSessions(
       outcome: 'left-to-you',
       roleArn,
       command,
-      why: `the role is in account ${role.account}, and your credentials are account ${callerAccount}'s: run this there`,
+      why:
+        `the role is in account ${role.account}, and your credentials are account ${callerAccount}'s: ` +
+        'run this there',
     };
   }
   const client = new IAMClient(aws.region ? { region: aws.region } : {});

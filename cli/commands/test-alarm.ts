@@ -56,9 +56,12 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
 
   const route = await alarmRoute(name, { ...aws, deploy: deployCommand(options) });
   if (route.state === 'ALARM') {
+    const runbookAnchor = id.replace(/Shard\d+$/, '').toLowerCase();
+    const another = id === DEFAULT_TEST_ALARM ? 'RotatorNotReportingAlarm' : DEFAULT_TEST_ALARM;
     throw new CliError(
-      `${id} is in ALARM now: it notified when it went there, and may be a real incident (see docs/RUNBOOK.md#${id.replace(/Shard\d+$/, '').toLowerCase()}). ` +
-        `Test another alarm: ${suggest(`test-alarm --alarm ${id === DEFAULT_TEST_ALARM ? 'RotatorNotReportingAlarm' : DEFAULT_TEST_ALARM}`, options)}.`,
+      `${id} is in ALARM now: it notified when it went there, and may be a real incident ` +
+        `(see docs/RUNBOOK.md#${runbookAnchor}). ` +
+        `Test another alarm: ${suggest(`test-alarm --alarm ${another}`, options)}.`,
       EXIT.FAILED,
     );
   }
@@ -146,7 +149,8 @@ function report(
       );
     }
   }
-  io.stdout.write(
-    `${wrap('Check that the message arrived: CloudWatch cannot tell whether an e-mail, a chat or a pager received it (nor whether a KMS key policy let it publish to an encrypted topic).', TABLE_WIDTH, 2)}\n`,
-  );
+  const check =
+    'Check that the message arrived: CloudWatch cannot tell whether an e-mail, a chat or a pager received it ' +
+    '(nor whether a KMS key policy let it publish to an encrypted topic).';
+  io.stdout.write(`${wrap(check, TABLE_WIDTH, 2)}\n`);
 }

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbEmulator, type DynamoDbEmulator } from '../../../emulators/dynamodb.js';
 import { DeleteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { HISTORY_KEEP, HISTORY_TRIM_AT, historyTrim, ledgerUpdate, RotationLedger } from '../../../lambda/ledger.js';
+import { RotationLedger } from '../../../lambda/ledger.js';
+import { HISTORY_KEEP, HISTORY_TRIM_AT, historyTrim, ledgerUpdate } from '../../../lambda/ledger-item.js';
 import type { ConnectionResult } from '../../../lambda/summary.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';

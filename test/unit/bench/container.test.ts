@@ -12,7 +12,7 @@ describe('nodeFlagsFor', () => {
     { memoryMb: 1024, semiSpace: 51, oldSpace: 922 },
     { memoryMb: 256, semiSpace: 12, oldSpace: 231 },
   ])(
-    'gives $memoryMb MB a semi-space of half a tenth ($semiSpace MB) and the rest but that tenth as old space ($oldSpace MB)',
+    'gives $memoryMb MB half a tenth as semi-space ($semiSpace MB) and all but that tenth as old space ($oldSpace MB)',
     ({ memoryMb, semiSpace, oldSpace }) => {
       expect(nodeFlagsFor(memoryMb)).toEqual([
         '--enable-source-maps',

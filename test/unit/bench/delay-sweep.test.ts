@@ -25,7 +25,8 @@ describe('goalReachedAt', () => {
       run(100, 100, 1.09, 1.01),
     ];
     expect(goalReachedAt(sweep)).toBe(
-      'Every size swept is within 1.10× of the floor on the first invocation from d = 100 ms, and warm from d = 50 ms.',
+      'Every size swept is within 1.10× of the floor on the first invocation from d = 100 ms, ' +
+        'and warm from d = 50 ms.',
     );
   });
 

@@ -15,7 +15,7 @@ import {
 } from '../../../bench/floor.js';
 
 describe('criticalPath', () => {
-  it('is one chain: the GET decides what STS mints, then the PATCH and the explore; a cold container reads the secret and the token first', () => {
+  it('is one chain: GET, mint, PATCH, explore; a cold container reads the secret and the token first', () => {
     expect(criticalPath(ROTATION_GRAPH, { cached: 'nothing' })).toEqual([
       'SM GetSecretValue',
       'IMS token',
@@ -44,7 +44,7 @@ describe('criticalPath', () => {
 });
 
 describe('rotationFloor', () => {
-  it('is 7d for the first wave and 5d for each later one (minting waits for the GET, the explore follows the PATCH), and 2d after the last', () => {
+  it('is 7d for the first wave, 5d for each later one (mint after GET, explore after PATCH), 2d after the last', () => {
     const floor = (connections: number, warm = false) =>
       rotationFloor({ connections, concurrency: 8, delayMs: 20, warm }).ms;
     // The tail: the last connections' source connections, then the listing of each sandbox's connections.

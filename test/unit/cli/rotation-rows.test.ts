@@ -38,7 +38,7 @@ const dryRun = (n: number): ConnectionResult => ({
 });
 
 describe('rowsFromSummary', () => {
-  it('keeps every result, in order, with the failure code, detail, attempts and what the connection still holds', () => {
+  it('keeps every result in order, with failure code, detail, attempts and what the connection still holds', () => {
     const rows = rowsFromSummary(
       summarize(
         [rotated(1), failed(2, 'dev', 'Flow Service PATCH failed with HTTP 503 (1103-503): try again'), dryRun(3)],

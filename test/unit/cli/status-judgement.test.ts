@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { judge, type Judging } from '../../../cli/status-judgement.js';
 import type { Pause } from '../../../core/pauses.js';
-import type { InspectedConnection } from '../../../lambda/inspect.js';
-import type { LedgerRecord } from '../../../lambda/ledger.js';
+import type { InspectedConnection } from '../../../lambda/inspect-connection.js';
+import type { LedgerRecord } from '../../../lambda/ledger-item.js';
 
 const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 const NOW = Date.parse('2030-01-01T12:00:00Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { InspectedConnection } from '../../../lambda/inspect.js';
-import type { LedgerRecord } from '../../../lambda/ledger.js';
+import type { InspectedConnection } from '../../../lambda/inspect-connection.js';
+import type { LedgerRecord } from '../../../lambda/ledger-item.js';
 import { dataflowWarning, describeRead, failedDataflows, readingFacts } from '../../../cli/status-reading.js';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
@@ -31,7 +31,7 @@ const ledger = (
 });
 
 describe('readingFacts', () => {
-  it('takes whether reading was proven from the last rotation without --probe, and the form the ledger remembers', () => {
+  it('takes read proof from the last rotation without --probe, and the explore form the ledger remembers', () => {
     const facts = readingFacts(view({ reads: 's3://b/f/' }), ledger({ adobeCanRead: true }, 'relative'), false, NOW);
 
     expect(facts).toEqual({

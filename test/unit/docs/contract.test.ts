@@ -26,12 +26,15 @@ describe("README, The function's contract", () => {
   });
 });
 
-const INSPECT = readFileSync(new URL('../../../lambda/inspect.ts', import.meta.url), 'utf8');
+/** The inspect result (lambda/inspect.ts) and each connection in it (lambda/inspect-connection.ts). */
+const INSPECT = ['inspect.ts', 'inspect-connection.ts']
+  .map((file) => readFileSync(new URL(`../../../lambda/${file}`, import.meta.url), 'utf8'))
+  .join('\n');
 
-/** The field names of an interface of lambda/inspect.ts. */
+/** The field names of an interface of lambda/inspect.ts or lambda/inspect-connection.ts. */
 function inspectFields(name: string): string[] {
   const body = new RegExp(`export interface ${name} \\{([\\s\\S]*?)\\n\\}`).exec(INSPECT)?.[1];
-  if (!body) throw new Error(`lambda/inspect.ts has no ${name} interface`);
+  if (!body) throw new Error(`lambda/inspect.ts and lambda/inspect-connection.ts have no ${name} interface`);
   return [...body.matchAll(/^\s+readonly (\w+)\??:/gm)].map((match) => match[1]!);
 }
 

@@ -9,18 +9,7 @@ import { codeSection, RUNBOOK_CODES } from '../../../cli/status-table.js';
 const RUNBOOK = readFileSync(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
-const ANCHORS = new Set(
-  RUNBOOK.split('\n')
-    .filter((line) => /^#{1,6} /.test(line))
-    .map((line) =>
-      line
-        .replace(/^#+ /, '')
-        .trim()
-        .toLowerCase()
-        .replace(/[^\p{L}\p{N} _-]/gu, '')
-        .replace(/ /g, '-'),
-    ),
-);
+const ANCHORS = anchorsOf(RUNBOOK);
 
 /** The code headings of the "Adobe's codes" section. */
 function codeHeadings(): string[] {
@@ -38,7 +27,7 @@ describe("docs/RUNBOOK.md, Adobe's codes", () => {
     }
   });
 
-  it('names the codes the issue asks for, each saying who can fix it and how to keep ingestion going, or pointing at one that does', () => {
+  it('names the codes asked for: who fixes each, how to keep ingesting, or a pointer to one that says', () => {
     for (const code of ['1445-400', '1416-400', '2118-403']) expect(RUNBOOK_CODES).toContain(code);
     const section = /^## Adobe's codes\n([\s\S]*?)^## /m.exec(RUNBOOK)![1]!;
     for (const part of section.split(/^### /m).slice(2)) {

@@ -4,7 +4,7 @@
 import { HTTPError } from 'got';
 import { describe, expect, it } from 'vitest';
 import { adobeAdvice, readAdobeErrorBody } from '../../../lambda/adobe-errors.js';
-import { MAX_ADOBE_DETAIL_CHARS, toFlowServiceError } from '../../../lambda/flow-service-client.js';
+import { MAX_ADOBE_DETAIL_CHARS, toFlowServiceError } from '../../../lambda/flow-service-errors.js';
 import { invocationRedactor } from '../../../lambda/redaction.js';
 
 /** The FLOW-1439-404 body of Experience League's labels tutorial (LABELS), as Flow Service sends it. */

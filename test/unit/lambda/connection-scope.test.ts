@@ -69,7 +69,7 @@ describe('resolveScope', () => {
     });
   });
 
-  it("keeps a target's own narrowing when it contains what the connection reads, and lists what the connection reads", () => {
+  it("keeps a target's own narrowing when it contains what the connection reads, and lists what that is", () => {
     expect(resolveScope(target({ bucketName: 'acme-landing', folderPath: 'crm' }), declared)).toEqual({
       scope: {
         narrowedTo: { bucketName: 'acme-landing', folderPath: 'crm' },

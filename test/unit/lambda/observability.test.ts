@@ -82,7 +82,7 @@ describe('per-connection metrics', () => {
     expect(documents[0]).not.toHaveProperty('shard');
   });
 
-  it("carry a connection's failed dataflow runs when its dataflows were read, and nothing of them when they were not", () => {
+  it("carry a connection's failed dataflow runs when its dataflows were read, and nothing when they were not", () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const metrics = new RotatorMetrics({
       rotatorName: 'r',
@@ -152,7 +152,7 @@ describe('per-connection metrics', () => {
 });
 
 describe('aggregate metrics only (CONNECTION_METRICS=false)', () => {
-  it('write one document per run without connectionId: 1 per rotation and per failure, and a 0 after a clean run of every target', () => {
+  it('write one document a run without connectionId: 1 per rotation and failure, 0 after a clean run of all', () => {
     const [a, b] = [randomUUID(), randomUUID()];
     const metrics = new RotatorMetrics({
       rotatorName: 'r',

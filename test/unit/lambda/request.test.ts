@@ -49,7 +49,7 @@ describe('parseRotationRequest', () => {
     expect(parseRotationRequest({ dryRun: true })).toEqual({ connectionIds: undefined, dryRun: true, manual: true });
   });
 
-  it('reads {"dryRun": false} as a manual run of every target, the payload docs/DEPLOY.md gives for one (not {}, a scheduled event)', () => {
+  it('reads {"dryRun": false}, DEPLOY.md\'s payload, as a manual run of every target ({} is a scheduled event)', () => {
     expect(parseRotationRequest({ dryRun: false })).toEqual({ connectionIds: undefined, dryRun: false, manual: true });
     const deploy = readFileSync(new URL('../../../docs/DEPLOY.md', import.meta.url), 'utf8');
     const payloads = [...deploy.matchAll(/--payload '([^']*)'/g)].map((match) => JSON.parse(match[1]!) as unknown);

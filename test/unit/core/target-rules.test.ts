@@ -265,7 +265,7 @@ describe('TARGET_RULES', () => {
     }
   });
 
-  it("words a message with the door's names: the function's environment cannot create a role, the construct takes a Duration", () => {
+  it("words messages in the door's names: the environment cannot create a role, the construct takes a Duration", () => {
     const noRole = target({});
     const chained = target({ roleArn: ROLE, durationSeconds: 7200 });
     const lines = (view: TargetView, door: keyof typeof TARGET_DOORS, list: string) =>

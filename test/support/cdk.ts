@@ -221,6 +221,9 @@ export function fakeAttribute(logicalId: string, attributeName?: string): string
 export function logicalIdOf(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 }
+/** The properties of a construct's resource in `template`. */
+export const propertiesOf = (template: Template, construct: IConstruct) =>
+  template.toJSON().Resources[logicalIdOf(construct)].Properties as Record<string, any>;
 /** `Fn::GetAtt` of a construct's resource ARN, as a template writes it. */
 export const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalIdOf(construct), 'Arn'] });
 /** `Ref` of a construct's resource, as a template writes it. */

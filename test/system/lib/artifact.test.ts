@@ -74,7 +74,7 @@ function substituteSchedulerContext(input: string): string {
 }
 
 describe('the synthesized function bundle', () => {
-  it('rotates every configured connection when invoked with the schedule event, in a fresh Node.js process', async () => {
+  it('rotates every configured connection when invoked with the schedule event, in a fresh process', async () => {
     // Prepare: a configuration pointing at the emulators, synthesized by the real CDK CLI.
     const [chained, userKeys, sessionToken] = world.targets as unknown as Array<Record<string, string | number>>;
     const config = {
@@ -156,10 +156,13 @@ describe('the synthesized function bundle', () => {
         '--input-type=module',
         '-e',
         `const { handler } = await import(process.env.HANDLER_FILE);
-         const result = await handler(JSON.parse(process.env.SCHEDULER_EVENT), { getRemainingTimeInMillis: () => 300000 });
+         const result = await handler(JSON.parse(process.env.SCHEDULER_EVENT), {
+           getRemainingTimeInMillis: () => 300000,
+         });
          process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
          const refused = await handler({ connectionIds: ['not-a-configured-connection'] }).catch((error) => error);
-         process.stdout.write('REFUSED ' + JSON.stringify({ name: refused.name, errorType: refused.constructor.name }) + '\\n');`,
+         const { name, constructor } = refused;
+         process.stdout.write('REFUSED ' + JSON.stringify({ name, errorType: constructor.name }) + '\\n');`,
       ],
       {
         cwd: fn.assetDir,
@@ -209,7 +212,7 @@ describe('the synthesized function bundle', () => {
     for (const secret of world.secretValues()) expect(stdout.includes(secret)).toBe(false);
   }, 180_000);
 
-  it("rotates the Adobe client secret when Secrets Manager invokes the rotation function's bundle, one fresh process per step", async () => {
+  it('rotates the Adobe client secret as Secrets Manager invokes its bundle, one fresh process per step', async () => {
     // Prepare: the rotation function as synthesized, under its own role's credentials.
     const fn = findSynthesizedFunction(cdkOut, STACK, 'ADOBE_CONSOLE_API_URL', 'ADOBE_CREDENTIALS_SECRET_ID');
     const environment = resolveIntrinsics(fn.environment, fakeAttribute) as Record<string, string>;

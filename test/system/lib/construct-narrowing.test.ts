@@ -23,7 +23,7 @@ import {
 afterAll(removeTestOutdirs);
 
 describe('S3CredentialRotator narrowing', () => {
-  it('passes each target’s bucket and folder (normalized), a created role’s own, and method only for get-federation-token', () => {
+  it('passes each target’s bucket and folder (normalized), a created role’s, method only if federated', () => {
     const stack = newStack();
     rotator(
       {
@@ -164,7 +164,7 @@ describe('S3CredentialRotator narrowing', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
-  it('keeps in the environment a list that fitted there before created roles were narrowed, leaving out what only repeats the roles', () => {
+  it('keeps in the environment a list that fitted before created roles were narrowed, minus what repeats them', () => {
     // 10 created roles without roleName: a bundled file is impossible (their ARNs are known only at deploy).
     const targets = manyTargets(10, {
       createRole: { bucketName: 'acme-aep-landing-bucket-0123456789', folderPath: 'exports/crm/daily' },

@@ -104,7 +104,7 @@ describe('tags', () => {
     }
   });
 
-  it("are absent by default, but for the rotator function's own (core/operator-facts.ts: what the CLI learns from it)", () => {
+  it("are absent by default but for the function's own (core/operator-facts.ts: what the CLI learns)", () => {
     const { template } = build();
 
     for (const [id, resource] of Object.entries(
@@ -138,7 +138,7 @@ describe('encryptionKey', () => {
     }
   });
 
-  it('lets the function decrypt the secret through Secrets Manager, write the encrypted failure queue through SQS and the ledger through DynamoDB', () => {
+  it('lets the function use the key only through Secrets Manager, SQS (failure queue) and DynamoDB (ledger)', () => {
     const { template, rotator } = build(imported);
 
     const statements = Object.values(
@@ -249,7 +249,7 @@ describe('encryptionKey', () => {
     );
   });
 
-  it('leaves AWS-managed encryption by default: SSE-SQS queues, no key on the secret, log group, topic or ledger', () => {
+  it('leaves AWS-managed encryption by default: SSE-SQS queues, no key on secret, log group, topic, ledger', () => {
     const { template, rotator } = build();
 
     expect(propertiesOf(template, rotator.ledgerTable)).not.toHaveProperty('SSESpecification');

@@ -169,7 +169,7 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
     for (const [path, { id, reason }] of found) expect(reason.length, `reason of ${id} on ${path}`).toBeGreaterThan(80);
   });
 
-  it('acknowledges AwsSolutions-SMG4 on a created secret only while adobeSecretRotation is off, saying how to turn it on', () => {
+  it('acknowledges SMG4 on a created secret only while adobeSecretRotation is off, saying how to turn it on', () => {
     const raw = rawSampleConfig();
     delete raw.adobeSecretRotation;
 

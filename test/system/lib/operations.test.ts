@@ -88,7 +88,7 @@ describe('rotation ledger', () => {
     });
   });
 
-  it('may only be updated by the function, which reads it only to find what a tick already rotated: UpdateItem and BatchGetItem on exactly that table, and no KMS permission without a key', () => {
+  it("is the function's: UpdateItem and BatchGetItem (what a tick rotated) on that table, no KMS without a key", () => {
     expect(ledgerStatements(sample)).toEqual([
       {
         Sid: 'WriteLedger',

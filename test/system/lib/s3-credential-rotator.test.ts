@@ -134,7 +134,7 @@ describe('S3CredentialRotator reserved concurrency', () => {
 });
 
 describe('S3CredentialRotator schedule-derived values', () => {
-  it('sizes the expiry alarms, the per-run alarm periods and event ages from the schedule, the timeout and the shortest lifetime', () => {
+  it('sizes expiry alarms, run alarm periods and event ages from schedule, timeout and shortest lifetime', () => {
     const stack = newStack();
     const construct = rotator(
       {

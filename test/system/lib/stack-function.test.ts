@@ -35,7 +35,7 @@ describe('function', () => {
     expect(existsSync(`${bundle.handlerFile}.map`)).toBe(true);
   });
 
-  it("has a timeout sized to its 3 targets (30 s + 45 s per batch of 8, and room for one slow connection's one more attempt) and reserved concurrency 1", () => {
+  it('has a timeout sized to 3 targets (30 s + 45 s a batch of 8, room for one more attempt), concurrency 1', () => {
     // 75 + 130 + (45 + 130) + 3: core/rotation-rules.ts, functionTimeout.
     sample.template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 383, ReservedConcurrentExecutions: 1 });
   });

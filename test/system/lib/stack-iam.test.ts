@@ -116,7 +116,7 @@ describe('IAM', () => {
     expect(sample.template.toJSON().Resources.RotatorFunctionRole46F50AFB.Properties).not.toHaveProperty('RoleName');
   });
 
-  it('creates the source role: assumable only by the function role with the external id, read-only on the folder of the bucket its account owns', () => {
+  it("creates the source role: the function's, with the external id, reading a folder of an owned bucket", () => {
     const owner = { StringEquals: { 's3:ResourceAccount': '123456789012' } };
     const role = sample.stack.rotator.createdRoles.get(CREATED)!;
     expect(sample.template.toJSON().Resources[id(role)].Properties).toEqual({
@@ -170,7 +170,7 @@ describe('IAM', () => {
     });
   });
 
-  it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue, for the schedules of its own group only', () => {
+  it("lets Scheduler invoke exactly the function and write its queue, for its own group's schedules only", () => {
     const schedulerRoles = sample.template.findResources('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: {
@@ -267,7 +267,7 @@ describe('Adobe credentials secret', () => {
     sample.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
 
-  it('is created with a placeholder that keeps the client secret out of the template and says how to put the real one', () => {
+  it('is created with a placeholder keeping the client secret out of the template, saying how to put it', () => {
     sample.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Description: Match.stringLikeRegexp('aws secretsmanager put-secret-value --secret-id'),
       GenerateSecretString: {

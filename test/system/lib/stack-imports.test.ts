@@ -197,7 +197,7 @@ describe('guardrails from cdk.json', () => {
     });
   });
 
-  it('warns only that the imported key must let CloudWatch publish to the topic, and about the runbook link: the subnets are imported by id, and nothing reads their route tables', () => {
+  it("warns only of the imported key's policy and the runbook link: subnets by id need no route tables", () => {
     const warnings = (of: Stack) =>
       Annotations.fromStack(of)
         .findWarning('*', Match.anyValue())
@@ -219,7 +219,10 @@ describe('guardrails from cdk.json', () => {
     expect(guardedWarnings).toHaveLength(2);
     // The statement to add, with the confused-deputy conditions, in this stack's account and region.
     expect(guardedWarnings.find((warning) => warning.startsWith('encryptionKey: '))).toContain(
-      '"Sid":"AllowCloudWatchAlarmsToPublishToEncryptedTopics","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"}}',
+      '"Sid":"AllowCloudWatchAlarmsToPublishToEncryptedTopics","Effect":"Allow",' +
+        '"Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],' +
+        '"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},' +
+        '"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"}}',
     );
     expect(warnings(sample.stack)).toEqual([runbook]);
   });

@@ -130,7 +130,7 @@ describe('alarms', () => {
   };
   const functionName = () => resolveIntrinsics(refOf(sample.stack.rotator.function), fakeAttribute) as string;
 
-  it('alarms on each connection that failed in the window, one contributor per connectionId, scoped to this rotator', () => {
+  it('alarms on each connection failed in the window, a contributor per connectionId, of this rotator only', () => {
     const alarm = alarmOf(sample.stack.rotator.connectionFailingAlarm);
     expect(alarm).toMatchObject({
       Metrics: [{ Id: 'expr_1', Period: 1500, ReturnData: true }],
@@ -193,7 +193,7 @@ describe('alarms', () => {
     );
   });
 
-  it('alarms after 25 minutes without any run reporting an expiry: the rotator-level guard, missing data breaching', () => {
+  it('alarms after 25 minutes without a run reporting: the rotator-level guard, missing data breaching', () => {
     expect(alarmOf(sample.stack.rotator.rotatorNotReportingAlarm)).toMatchObject({
       ...rotatorMetric('SecondsUntilCredentialExpiry'),
       Statistic: 'SampleCount',
@@ -262,7 +262,7 @@ describe('alarms', () => {
     });
   });
 
-  it('routes the failing connections to the ticket topic configured in cdk.json, and keeps connectionMetrics on by default', () => {
+  it("routes failing connections to cdk.json's ticket topic, and keeps connectionMetrics on by default", () => {
     const raw = rawSampleConfig();
     const TICKETS = 'arn:aws:sns:eu-west-1:123456789012:aep-ops-tickets';
     Object.assign(raw, { ticketTopicArn: TICKETS });
@@ -289,7 +289,7 @@ describe('alarms', () => {
 });
 
 describe('dashboard', () => {
-  it('shows rotations, 412 conflicts, seconds to expiry, duration, errors, failed ledger writes, failed dataflow runs and unmanaged connections', () => {
+  it('shows rotations, 412s, expiry, duration, errors, ledger writes, dataflow runs, unmanaged connections', () => {
     const dashboard = Object.values(sample.template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
     const body = JSON.parse(resolveIntrinsics(dashboard.Properties.DashboardBody, fakeAttribute) as string) as {
       widgets: { properties: { title: string; metrics?: unknown[][]; alarms?: string[] } }[];

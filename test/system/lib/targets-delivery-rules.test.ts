@@ -78,7 +78,7 @@ describe('decideTargetsDelivery', () => {
     });
   });
 
-  it('keeps a list that fits only without the per-connection flags in the environment, as before they existed (the check then off for all)', () => {
+  it('keeps in the environment a list that fits only without the flags, as before (the check off for all)', () => {
     const entries = (count: number) =>
       Array.from({ length: count }, (_, n) =>
         toTargetEntry({
@@ -133,7 +133,7 @@ describe('check-config and synth agree on a large configuration', () => {
     return raw;
   };
 
-  it('refuses in check-config exactly what synth refuses: the created roles without a name, once the list must go to a file', () => {
+  it('refuses in check-config what synth refuses: created roles without a name, once the list goes to a file', () => {
     // check-config builds the stack as synth does, so the verdict is synth's own.
     const config = parseRotatorConfig(large());
     const verdict = synthesizeConfig(config);
@@ -184,7 +184,7 @@ describe('check-config and synth agree on a large configuration', () => {
     }
   });
 
-  it('lets the configuration keep a large list in the environment with "targetsDelivery": "environment", as the advice says', () => {
+  it('keeps a large list in the environment with "targetsDelivery": "environment", as the advice says', () => {
     const config = parseRotatorConfig({ ...large(), targetsDelivery: 'environment' });
     try {
       const { stack } = synthRotatorStack({ config });
@@ -230,7 +230,7 @@ describe("Adobe's check, when created roles reach the function without their fol
     }
   };
 
-  it('is switched off for those connections alone, and check-config (synth in-process) and synth say so in the same words, naming them and the way to keep it', () => {
+  it('is off for those connections alone; check-config and synth say so in the same words, with the way out', () => {
     const raw = crowded();
     // Nine created roles, and an existing role narrowed to its bucket, which keeps Adobe's check.
     raw.targets = raw.targets.slice(0, 9);
@@ -264,7 +264,7 @@ describe("Adobe's check, when created roles reach the function without their fol
     );
   });
 
-  it('is switched off for every connection, as before, for a list that fits the environment only without the per-connection flags', () => {
+  it('is off for every connection, as before, for a list that fits the environment only without the flags', () => {
     // Ten created roles without a fixed name, with sandbox names just long enough that the flags no longer fit.
     const entries = (sandboxName: string, verifyWithAdobe?: boolean) =>
       Array.from({ length: 10 }, (_, n) =>
@@ -331,7 +331,7 @@ describe("Adobe's check, when created roles reach the function without their fol
     ).toEqual([]);
   });
 
-  it('is switched off for a created role whose session policy would be too long for STS, even in a short list, and for it alone', () => {
+  it('is off for a created role whose session policy would be too long for STS, even in a short list, alone', () => {
     const raw = crowded();
     raw.targets = [
       {

@@ -141,7 +141,7 @@ describe("the function's own code", () => {
       }),
     ],
   ])(
-    'may not manage network interfaces from %s: a Deny on its own function ARN, which only requests its code signs carry',
+    "may not manage network interfaces from %s: a Deny on the function ARN only its code's requests carry",
     (_name, of) => {
       const { template, rotator } = build(inVpc);
       const { fn, role } = of(rotator);

@@ -43,6 +43,22 @@ export function rawSampleConfig(): Record<string, unknown> & { targets: Record<s
   };
 }
 
+/**
+ * Every guardrail cdk.json has, on, in a pinned account and region: spread over {@link rawSampleConfig}
+ * (a fresh copy each call).
+ */
+export function sampleGuardrails() {
+  return {
+    account: '123456789012',
+    region: 'eu-west-1',
+    permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/aep-boundary',
+    tags: { 'cost-center': '4711' },
+    encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+    vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
+    secretReaders: ['arn:aws:iam::123456789012:role/aep-ops'],
+  };
+}
+
 export function sampleConfig(): RotatorConfig {
   return parseRotatorConfig(rawSampleConfig());
 }

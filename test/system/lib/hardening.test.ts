@@ -20,6 +20,7 @@ import {
   TEST_CONNECTION_ID as ID,
   TEST_ROLE_ARN as ROLE,
   testRotator,
+  sampleGuardrails,
 } from '../../support/index.js';
 
 let template: Template;
@@ -28,13 +29,7 @@ let stack: RotatorStack;
 let guarded: { template: Template; stack: RotatorStack };
 
 const GUARDRAILS = {
-  account: '123456789012',
-  region: 'eu-west-1',
-  permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/aep-boundary',
-  tags: { 'cost-center': '4711' },
-  encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
-  vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
-  secretReaders: ['arn:aws:iam::123456789012:role/aep-ops'],
+  ...sampleGuardrails(),
   requireNarrowedCredentials: true,
   adobeSecretName: 'aep-s3-rotator/adobe-credentials',
   ledgerTableName: 'aep-s3-rotator-ledger',

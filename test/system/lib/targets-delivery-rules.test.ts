@@ -229,6 +229,15 @@ describe("Adobe's check, when created roles reach the function without their fol
       removeTestOutdirs();
     }
   };
+  /** Adobe's check stays on for every connection of `raw`, and neither synth nor check-config warns about it. */
+  const expectAdobeCheckOn = (raw: Record<string, unknown>, synth: ReturnType<typeof synthesized>) => {
+    expect(synth.rotator.verifiesWithAdobe).toBe(true);
+    expect(synth.variables.VERIFY_WITH_ADOBE).toBeUndefined();
+    expect(synth.warnings).toEqual([]);
+    expect(
+      synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
+    ).toEqual([]);
+  };
 
   it('is off for those connections alone; check-config and synth say so in the same words, with the way out', () => {
     const raw = crowded();
@@ -303,15 +312,10 @@ describe("Adobe's check, when created roles reach the function without their fol
   it('stays on, without a warning, when the list carries every folder', () => {
     const few = crowded();
     few.targets = few.targets.slice(0, 3);
-    const { rotator, variables, warnings } = synthesized(few);
+    const synth = synthesized(few);
 
-    expect(JSON.stringify(variables.ROTATION_TARGETS)).toContain('exports/crm/daily-0');
-    expect(rotator.verifiesWithAdobe).toBe(true);
-    expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
-    expect(warnings).toEqual([]);
-    expect(
-      synthesizeConfig(parseRotatorConfig(few)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
-    ).toEqual([]);
+    expect(JSON.stringify(synth.variables.ROTATION_TARGETS)).toContain('exports/crm/daily-0');
+    expectAdobeCheckOn(few, synth);
   });
 
   it('stays on when the advice is followed: the list goes to a file with every folder', () => {
@@ -320,15 +324,10 @@ describe("Adobe's check, when created roles reach the function without their fol
       ...target,
       createRole: { ...target.createRole, roleName: `aep-reader-${n}` },
     }));
-    const { rotator, variables, warnings } = synthesized(raw);
+    const synth = synthesized(raw);
 
-    expect(rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
-    expect(rotator.verifiesWithAdobe).toBe(true);
-    expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
-    expect(warnings).toEqual([]);
-    expect(
-      synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
-    ).toEqual([]);
+    expect(synth.rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
+    expectAdobeCheckOn(raw, synth);
   });
 
   it('is off for a created role whose session policy would be too long for STS, even in a short list, alone', () => {

@@ -1,8 +1,9 @@
-/**
+/*
  * How a target's credentials are minted: the STS calls (who signs them, how long their credentials
- * may live), the values of a target's `method` field, and {@link mintMethodFor}, which picks the
- * call for a target however it is written. Part of the function's contract (core/contract.ts
- * re-exports it); imports nothing, so every layer may use it.
+ * may live), the values of a target's `method` field, and `mintMethodFor`, which picks the call for
+ * a target however it is written. Part of the function's contract, which re-exports it; imports
+ * nothing, so every layer may use it. (A plain comment: as a doc comment, the package's bundled
+ * types would carry it into DURATION_LIMITS' declaration.)
  */
 
 /**

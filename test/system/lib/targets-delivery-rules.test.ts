@@ -27,6 +27,17 @@ const candidates = (narrowed: readonly FunctionTargetEntry[], unnarrowed: readon
 });
 
 describe('decideTargetsDelivery', () => {
+  /** The entry of target `n`: AssumeRole from the function's role on role `r<n>`, for an hour, and `extra`. */
+  const chainedEntry = (n: number, extra: { bucketName?: string; folderPath?: string } = {}) =>
+    toTargetEntry({
+      connectionId: id(n),
+      sandboxName: 'prod',
+      method: 'assume-role-chained',
+      roleArn: `arn:aws:iam::123456789012:role/r${n}`,
+      durationSeconds: 3600,
+      ...extra,
+    });
+
   it('keeps a list in the environment while it fits, counting deploy-time values at their longest', () => {
     const entries = [
       toTargetEntry({
@@ -49,15 +60,7 @@ describe('decideTargetsDelivery', () => {
 
   it('goes to a file beyond the limit, unless the list fits without created roles’ buckets', () => {
     const big = Array.from({ length: 40 }, (_, n) =>
-      toTargetEntry({
-        connectionId: id(n),
-        sandboxName: 'prod',
-        method: 'assume-role-chained',
-        roleArn: `arn:aws:iam::123456789012:role/r${n}`,
-        durationSeconds: 3600,
-        bucketName: 'acme-aep-landing',
-        folderPath: 'crm/daily',
-      }),
+      chainedEntry(n, { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }),
     );
     const small = big.map(({ bucketName: _b, folderPath: _f, ...entry }) => entry);
     expect(estimatedTargetsBytes(big, never)).toBeGreaterThan(MAX_TARGETS_ENV_BYTES);
@@ -79,16 +82,7 @@ describe('decideTargetsDelivery', () => {
   });
 
   it('keeps in the environment a list that fits only without the flags, as before (the check off for all)', () => {
-    const entries = (count: number) =>
-      Array.from({ length: count }, (_, n) =>
-        toTargetEntry({
-          connectionId: id(n),
-          sandboxName: 'prod',
-          method: 'assume-role-chained',
-          roleArn: `arn:aws:iam::123456789012:role/r${n}`,
-          durationSeconds: 3600,
-        }),
-      );
+    const entries = (count: number) => Array.from({ length: count }, (_, n) => chainedEntry(n));
     // As many as fit the environment without flags.
     let count = 1;
     while (estimatedTargetsBytes(entries(count + 1), never) <= MAX_TARGETS_ENV_BYTES) count += 1;

@@ -372,18 +372,12 @@ describe('configWarnings', () => {
   });
 
   it('warns for credentials that outlive four schedule intervals, as synth does', () => {
-    const config = parseRotatorConfig({
-      schedule: 'rate(5 minutes)',
-      targets: [
-        {
-          connectionId: ID,
-          sandboxName: 'prod',
-          roleArn: 'arn:aws:iam::123456789012:role/r',
-          bucketName: 'acme',
-          bucketAccount: '123456789012',
-        },
-      ],
-    });
+    const config = parseRotatorConfig(
+      single(
+        { roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme', bucketAccount: '123456789012' },
+        { schedule: 'rate(5 minutes)' },
+      ),
+    );
 
     expect(configWarnings(config)).toEqual([
       'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): ' +

@@ -27,8 +27,8 @@ export const DEFAULT_ROTATION_DAYS = 30;
 
 /**
  * The scopes Adobe lists for the I/O Management API's client-secret calls; the function asks for
- * them in addition to the secret's own `scopes`.
- * https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets
+ * them in addition to the secret's own `scopes` (Adobe's guide, section "Rotating client secrets"):
+ * https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/
  */
 export const IO_MANAGEMENT_API_SCOPES = [
   'AdobeID',

@@ -9,10 +9,26 @@
  * and the emulators' world (tests, the demo, the bench). The CDK-side configuration (lib/config/config.ts)
  * extends the target schema with what only a deployment has (`createRole`, secrets by reference).
  *
+ * How a target's credentials are minted (core/mint-methods.ts) and which URLs may stand for an
+ * Adobe endpoint (core/service-urls.ts) are modules of their own, re-exported here.
+ *
  * Pure and small on purpose: zod and the session-policy rules only, no Powertools, no SDK, no
  * aws-cdk-lib, so `cdk synth` and the CLI load nothing they do not need.
  */
+import type { MintMethod, TargetMethod } from './mint-methods.js';
 import type { FieldFormat } from './rules.js';
+
+// Parts of the contract with a module of their own, re-exported here so that every importer keeps one path.
+export {
+  DURATION_LIMITS,
+  mintMethodFor,
+  TARGET_METHODS,
+  targetMethodOf,
+  type MintMethod,
+  type TargetFacts,
+  type TargetMethod,
+} from './mint-methods.js';
+export { checkServiceUrl, serviceUrlProblem } from './service-urls.js';
 
 // ------------------------------------------------------------------ names
 
@@ -157,33 +173,6 @@ export const DEFAULT_METRICS_NAMESPACE = 'AepS3CredentialRotator';
 /** More targets than this is a misconfiguration, not a workload (one invocation must finish in 15 min). */
 export const MAX_TARGETS = 5000;
 
-/**
- * STS duration limits per call.
- * - AssumeRole signed by the function's own role is role chaining: capped at one hour
- *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining).
- * - AssumeRole signed with IAM-user keys: up to the role's MaxSessionDuration, at most 12 h.
- * - GetSessionToken: 900 s to 36 h (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html).
- * - GetFederationToken with IAM-user keys: 900 s to 36 h
- *   (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetFederationToken.html).
- */
-export const DURATION_LIMITS = {
-  'assume-role-chained': { min: 900, max: 3600 },
-  'assume-role-user-keys': { min: 900, max: 43_200 },
-  'get-session-token': { min: 900, max: 129_600 },
-  'get-federation-token': { min: 900, max: 129_600 },
-} as const;
-
-/** The STS call a target's credentials come from, and who signs it. */
-export type MintMethod = keyof typeof DURATION_LIMITS;
-
-/**
- * The values of a target's optional `method` field. Without it the call is inferred from the
- * fields, as before the field existed: a role means AssumeRole, IAM-user keys alone GetSessionToken.
- * GetFederationToken is never inferred: it must be asked for.
- */
-export const TARGET_METHODS = ['assume-role', 'get-session-token', 'get-federation-token'] as const;
-export type TargetMethod = (typeof TARGET_METHODS)[number];
-
 // ------------------------------------------------------------------ patterns
 
 /** A Flow Service connection id: a uuid. */
@@ -206,36 +195,6 @@ export const REGION = /^(?:[a-z]{2}|eusc)(?:-[a-z]+)+-\d{1,2}$/;
 export const ROLE_ARN = new RegExp(`^arn:${PARTITION_PATTERN}:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$`);
 /** https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html (ExternalId). */
 export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
-
-// ------------------------------------------------------------------ endpoints
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]', '::1']);
-
-/**
- * Why `value` cannot be an Adobe endpoint, or undefined: `https://` anywhere; plain `http://` only to loopback (the
- * local emulators).
- */
-export function serviceUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `"${value}" is not a URL`;
-  }
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && (LOOPBACK_HOSTS.has(url.hostname) || /^127(?:\.\d{1,3}){3}$/.test(url.hostname)))
-    return undefined;
-  return (
-    'must use https:// (plain http:// is allowed only for loopback hosts such as 127.0.0.1); ' +
-    `got ${url.protocol}//${url.host}`
-  );
-}
-
-/** {@link serviceUrlProblem}, prefixed with the field's name. */
-export function checkServiceUrl(name: string, value: string): string | undefined {
-  const problem = serviceUrlProblem(value);
-  return problem && `${name}: ${problem}`;
-}
 
 /** A role name IAM accepts: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName). */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -338,34 +297,6 @@ export type RotationTarget =
       readonly userCredentialsSecretId: string;
       readonly bucketName: string;
     });
-
-// ------------------------------------------------------------------ how a target is minted
-
-/** What {@link mintMethodFor} looks at in a target, however it is written. */
-export interface TargetFacts {
-  /** The target's `method` field, if it has one. */
-  readonly method?: TargetMethod;
-  /** The target names a role (roleArn) or has the stack create one (createRole). */
-  readonly hasRole: boolean;
-  /** The target names a secret holding an IAM user's long-term keys. */
-  readonly hasUserKeys: boolean;
-}
-
-/**
- * The STS call for a target: the one its `method` names (AssumeRole signed by the function's role
- * or by the IAM user, depending on the keys), else inferred exactly as before `method` existed.
- * @returns undefined when the target has no `method`, no role and no IAM-user keys.
- */
-export function mintMethodFor({ method, hasRole, hasUserKeys }: TargetFacts): MintMethod | undefined {
-  if (method === 'get-session-token' || method === 'get-federation-token') return method;
-  if (method === 'assume-role' || hasRole) return hasUserKeys ? 'assume-role-user-keys' : 'assume-role-chained';
-  return hasUserKeys ? 'get-session-token' : undefined;
-}
-
-/** The `method` value that selects `method` (the AssumeRole variants differ only by who signs). */
-export function targetMethodOf(method: MintMethod): TargetMethod {
-  return method === 'assume-role-chained' || method === 'assume-role-user-keys' ? 'assume-role' : method;
-}
 
 // ------------------------------------------------------------------ the function's environment
 

@@ -98,12 +98,15 @@ export function parsePauseDuration(text: string): number | undefined {
   const trimmed = text.trim().toLowerCase();
   if (!/^(?:\d+[smhd])+$/.test(trimmed)) return undefined;
   let seconds = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([smhd])/g)) seconds += Number(amount) * UNIT_SECONDS[unit!]!;
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([smhd])/g)) {
+    seconds += Number(amount) * UNIT_SECONDS[unit!]!;
+  }
   return seconds > 0 ? seconds : undefined;
 }
 
 /**
- * A time as `pause --until` takes it: ISO 8601 with a time zone (`2025-06-01T18:00Z`, `…+02:00`); undefined otherwise.
+ * A time as `pause --until` takes it: ISO 8601 with a time zone (`2025-06-01T18:00Z`, `…+02:00`);
+ * undefined otherwise.
  */
 export function parsePauseEnd(text: string): number | undefined {
   const trimmed = text.trim();

@@ -195,9 +195,8 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
   if (checkable && !problems.some((problem) => problem.startsWith('schedule:'))) {
     if (plan.windowProblem) {
       const suggested = suggest ? workingSchedule(view, names) : undefined;
-      problems.push(
-        `schedule: "${view.schedule}" ${plan.windowProblem}${suggested ? ` (e.g. "${suggested}", which every rule accepts for these targets)` : ''}`,
-      );
+      const example = suggested ? ` (e.g. "${suggested}", which every rule accepts for these targets)` : '';
+      problems.push(`schedule: "${view.schedule}" ${plan.windowProblem}${example}`);
     } else if (plan.thresholdProblem && threshold !== undefined)
       problems.push(`${names.threshold}: ${plan.thresholdProblem}`);
   }

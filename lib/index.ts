@@ -5,7 +5,9 @@
  *
  * @example
  * import { S3CredentialRotator } from 'aep-s3-credential-rotator';
- * new S3CredentialRotator(stack, 'Rotator', { targets: [{ connectionId, sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } }] });
+ * new S3CredentialRotator(stack, 'Rotator', {
+ *   targets: [{ connectionId, sandboxName: 'prod', createRole: { bucketName: 'acme-aep-landing' } }],
+ * });
  */
 export {
   DEFAULT_RUNBOOK_URL,

@@ -5,22 +5,21 @@
  *
  * This file wires the parts together; each part is a module of its own in lib/rotator/: the props
  * and their validation, the function and its bundling, the roles it creates, how the targets reach
- * it, its permissions, and its monitoring. The function's contract (environment, metric names) is
- * core/contract.ts. Construct ids are part of the contract with deployed stacks: every resource
- * is created in this construct's scope with the id it has always had (test/system/lib/stack.test.ts pins
- * the logical ids).
+ * it, its permissions, its schedule, and its monitoring. The function's contract (environment,
+ * metric names) is core/contract.ts. Construct ids are part of the contract with deployed stacks:
+ * every resource is created in this construct's scope with the id it has always had
+ * (test/system/lib/stack.test.ts pins the logical ids).
  */
-import { Annotations, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   DEFAULT_CONCURRENCY,
@@ -31,14 +30,7 @@ import {
   toFunctionEnv,
 } from '../core/contract.js';
 import { DEFAULT_MEMORY_MB } from '../core/rotation-rules.js';
-import { adobeCheckOffWarning } from '../core/targets-delivery-rules.js';
-import {
-  AGGREGATE_METRICS_WARNING,
-  perConnectionAlarmsFit,
-  perConnectionWindowWarning,
-  type ExpiryAlarmPlan,
-} from '../core/alarm-rules.js';
-import { FUNCTION_TAG, MAX_TAG_VALUE_CHARS } from '../core/operator-facts.js';
+import type { ExpiryAlarmPlan } from '../core/alarm-rules.js';
 import { DEFAULT_ADOBE_CONSOLE_API_URL } from '../core/adobe-secret-rotation.js';
 import {
   alarmOnAdobeSecretRotation,
@@ -49,24 +41,19 @@ import { allowServicesToUseKey, topicKeyPolicyWarning } from './rotator/encrypti
 import { createRotatorFunction } from './rotator/function.js';
 import { applyBoundaryAndTags } from './rotator/guardrails.js';
 import { createLedgerTable, grantLedgerWrite } from './rotator/ledger.js';
-import { createMonitoring } from './rotator/monitoring.js';
+import { createMonitoring, watchEachConnection } from './rotator/monitoring.js';
 import { acknowledgeNagFindings } from './rotator/nag.js';
-import { ExactLambdaInvoke, grantFunctionPermissions, QueueDestination } from './rotator/permissions.js';
+import { grantFunctionPermissions, QueueDestination } from './rotator/permissions.js';
 import { placeInVpc } from './rotator/network.js';
+import { describeForOperators } from './rotator/operator-facts.js';
 import type { S3CredentialRotatorProps } from './rotator/props.js';
-import { publishedRunbookUrl, RUNBOOK_PATH } from './rotator/runbook.js';
+import { publishedRunbookUrl, RUNBOOK_PATH, runbookUrlFor } from './rotator/runbook.js';
+import { createDeadLetterQueue, createSchedule } from './rotator/schedule.js';
 import { createAdobeCredentialsSecret, restrictSecretReaders, secretIdOf } from './rotator/secrets.js';
 import { createSourceRole } from './rotator/source-roles.js';
-import { deliverTargets, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
+import { adobeCheckOf, deliverTargets, TARGETS_FILE_PATH, TargetsDelivery } from './rotator/targets-delivery.js';
 import { validateProps, warnAboutTargets } from './rotator/validate-props.js';
 
-export {
-  HANDLER_ENTRY,
-  prebuiltFunctionDir,
-  PROJECT_ROOT,
-  ROTATOR_BUNDLE,
-  rotatorBundling,
-} from './rotator/function.js';
 export {
   S3CredentialRotatorValidationError,
   type AdobeSecretRotationProps,
@@ -122,7 +109,8 @@ export class S3CredentialRotator extends Construct {
   /** The group the schedule belongs to; Scheduler's role trusts only its schedules. */
   readonly scheduleGroup: scheduler.IScheduleGroup;
   /**
-   * The role EventBridge Scheduler invokes the function with (created in the stack, shared by schedules of this function).
+   * The role EventBridge Scheduler invokes the function with (created in the stack, shared by schedules of this
+   * function).
    */
   readonly schedulerRole: iam.IRole;
   /** The function's log group (its JSON log lines and embedded metrics). */
@@ -139,7 +127,8 @@ export class S3CredentialRotator extends Construct {
   /** A connection failed to rotate in the expiry window; one contributor per connection (the first shard's alarm). */
   readonly connectionFailingAlarm: cloudwatch.Alarm;
   /**
-   * A connection's credentials have less than the threshold left; one contributor per connection (the first shard's alarm).
+   * A connection's credentials have less than the threshold left; one contributor per connection (the first shard's
+   * alarm).
    */
   readonly credentialsExpiringAlarm: cloudwatch.Alarm;
   /** Every per-connection alarm: each of `CONNECTION_ALARMS`, for each shard of 500 connections. */
@@ -201,19 +190,8 @@ export class S3CredentialRotator extends Construct {
     );
     this.expiryAlarm = expiryAlarm;
     warnAboutTargets(this, props, warnings);
-    // Per connection, unless switched off or the window is longer than query alarms evaluate.
     const connectionMetrics = props.connectionMetrics !== false;
-    const perConnectionAlarms = connectionMetrics && perConnectionAlarmsFit(expiryAlarm);
-    if (!connectionMetrics)
-      Annotations.of(this).addWarningV2(
-        'aep-s3-rotator:aggregate-metrics',
-        `connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`,
-      );
-    else if (!perConnectionAlarms)
-      Annotations.of(this).addWarningV2(
-        'aep-s3-rotator:aggregate-alarms',
-        `schedule: ${perConnectionWindowWarning(expiryAlarm)}`,
-      );
+    const perConnectionAlarms = watchEachConnection(this, connectionMetrics, expiryAlarm);
 
     this.adobeCredentialsSecret =
       props.adobeCredentialsSecret ?? createAdobeCredentialsSecret(this, props.encryptionKey, props.adobeSecretName);
@@ -244,20 +222,10 @@ export class S3CredentialRotator extends Construct {
       verifyWithAdobe,
     );
     this.targetsDelivery = delivered.delivery;
-    // Adobe's check of a created role travelling without its folder would fail falsely: off for that
-    // connection (for every one in a list that fits the environment only as before), with a warning.
-    const { withoutScope, adobeCheckOff } = delivered;
-    if (verifyWithAdobe && withoutScope.length > 0) {
-      Annotations.of(this).addWarningV2(
-        'aep-s3-rotator:adobe-check-off',
-        `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope, adobeCheckOff)}`,
-      );
-    }
-    this.verifiesWithAdobe = verifyWithAdobe && (withoutScope.length === 0 || adobeCheckOff === 'connections');
-    this.connectionsWithoutAdobeCheck =
-      verifyWithAdobe && (withoutScope.length === 0 || adobeCheckOff === 'connections')
-        ? withoutScope
-        : targets.map(({ props: target }) => target.connectionId);
+    const connectionIds = targets.map(({ props: target }) => target.connectionId);
+    const adobeCheck = adobeCheckOf(this, delivered, verifyWithAdobe, connectionIds);
+    this.verifiesWithAdobe = adobeCheck.verifiesWithAdobe;
+    this.connectionsWithoutAdobeCheck = adobeCheck.connectionsWithoutAdobeCheck;
 
     const logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
@@ -265,8 +233,8 @@ export class S3CredentialRotator extends Construct {
     });
     this.logGroup = logGroup;
     this.ledgerTable = createLedgerTable(this, props.encryptionKey, props.ledgerTableName);
-    this.failureDeadLetterQueue = deadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
-    this.scheduleDeadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
+    this.failureDeadLetterQueue = createDeadLetterQueue(this, 'FailureDeadLetterQueue', props.encryptionKey);
+    this.scheduleDeadLetterQueue = createDeadLetterQueue(this, 'ScheduleDeadLetterQueue', props.encryptionKey);
     // An imported key's policy is its owner's: synth names the statement CloudWatch needs to publish to the created
     // topic.
     if (props.encryptionKey && !allowServicesToUseKey(props.encryptionKey) && !props.alarmTopic) {
@@ -345,34 +313,18 @@ export class S3CredentialRotator extends Construct {
     if (props.vpc && this.adobeSecretRotation)
       placeInVpc(this.adobeSecretRotation.function, this.adobeSecretRotation.role, props.vpc);
 
-    // A group of its own: Scheduler's role then trusts only this rotator's schedules, not every
-    // schedule of the account's default group. Nothing else is in it, so it goes with the stack.
-    this.scheduleGroup =
-      props.scheduleGroup ??
-      new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
-    const target = new ExactLambdaInvoke(this.function, {
-      input: scheduler.ScheduleTargetInput.fromObject({
-        source: 'aep-s3-rotator.schedule',
-        scheduleArn: scheduler.ContextAttribute.scheduleArn,
-        scheduledTime: scheduler.ContextAttribute.scheduledTime,
-        executionId: scheduler.ContextAttribute.executionId,
-        attemptNumber: scheduler.ContextAttribute.attemptNumber,
-      }),
-      // Retries cover failures to deliver (Lambda throttling the Invoke call, service errors).
-      retryAttempts: 3,
+    const scheduled = createSchedule(this, {
+      function: this.function,
+      schedule,
+      scheduleGroup: props.scheduleGroup,
       maxEventAge,
       deadLetterQueue: this.scheduleDeadLetterQueue,
-    });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      schedule,
-      scheduleGroup: this.scheduleGroup,
-      description: 'Rotates the credentials of Flow Service S3 connections',
-      timeWindow: scheduler.TimeWindow.off(),
-      target,
-      // Paused: the schedule stays, disabled (State DISABLED); manual runs still work.
+      // Paused: the schedule stays, disabled; manual runs still work.
       enabled: props.enabled !== false,
     });
-    this.schedulerRole = target.role!;
+    this.schedule = scheduled.schedule;
+    this.scheduleGroup = scheduled.scheduleGroup;
+    this.schedulerRole = scheduled.schedulerRole;
 
     const monitoring = createMonitoring(this, {
       function: this.function,
@@ -414,7 +366,16 @@ export class S3CredentialRotator extends Construct {
       });
     }
 
-    this.describeForOperators();
+    describeForOperators({
+      function: this.function,
+      alarms: [...this.alarms, ...(this.adobeSecretRotationFailedAlarm ? [this.adobeSecretRotationFailedAlarm] : [])],
+      scheduleGroup: this.scheduleGroup,
+      alarmTopic: this.alarmTopic,
+      ticketTopic: this.ticketTopic,
+      scheduleDeadLetterQueue: this.scheduleDeadLetterQueue,
+      failureDeadLetterQueue: this.failureDeadLetterQueue,
+      adobeSecretRotationLogGroup: this.adobeSecretRotation?.logGroup,
+    });
 
     acknowledgeNagFindings({
       function: this.function,
@@ -427,62 +388,4 @@ export class S3CredentialRotator extends Construct {
     // Scheduler's role is the stack's (one per function), outside this construct: named explicitly.
     applyBoundaryAndTags([this, this.schedulerRole], props);
   }
-
-  /**
-   * What the operator CLI needs to find from the function alone (see docs/RUNBOOK.md): each alarm
-   * named `<function name>-<construct id>`, and tags on the function naming what it can name without
-   * a dependency cycle (the schedule's group, the topics, the queues, the rotation's log group).
-   */
-  private describeForOperators(): void {
-    const functionName = this.function.functionName;
-    for (const alarm of [
-      ...this.alarms,
-      ...(this.adobeSecretRotationFailedAlarm ? [this.adobeSecretRotationFailedAlarm] : []),
-    ]) {
-      (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName = Fn.join('-', [functionName, alarm.node.id]);
-    }
-    const tags = (this.function.node.defaultChild as lambda.CfnFunction).tags;
-    const tag = (key: string, value: string) => {
-      // A literal too long for a tag (an imported topic's ARN, at worst) is left out: the CLI then asks the stack's
-      // outputs.
-      if (Token.isUnresolved(value) || value.length <= MAX_TAG_VALUE_CHARS) tags.setTag(key, value);
-    };
-    tag(FUNCTION_TAG.scheduleGroup, this.scheduleGroup.scheduleGroupName);
-    tag(FUNCTION_TAG.alarmTopic, this.alarmTopic.topicArn);
-    if (this.ticketTopic !== this.alarmTopic) tag(FUNCTION_TAG.ticketTopic, this.ticketTopic.topicArn);
-    tag(FUNCTION_TAG.scheduleDeadLetterQueue, this.scheduleDeadLetterQueue.queueUrl);
-    tag(FUNCTION_TAG.failureDeadLetterQueue, this.failureDeadLetterQueue.queueUrl);
-    if (this.adobeSecretRotation)
-      tag(FUNCTION_TAG.adobeSecretRotationLogGroup, this.adobeSecretRotation.logGroup.logGroupName);
-  }
-}
-
-/**
- * The link alarm descriptions end with: `runbookUrl`, else the installed package's runbook. Run
- * from source there is none anyone else can open: the link is the path in this project, with a
- * warning at synth.
- */
-function runbookUrlFor(scope: Construct, runbookUrl: string | undefined): string {
-  if (runbookUrl !== undefined) return runbookUrl;
-  const published = publishedRunbookUrl();
-  if (published) return published;
-  Annotations.of(scope).addWarningV2(
-    'aep-s3-rotator:runbook-url',
-    `runbookUrl: alarm descriptions link "${RUNBOOK_PATH}", a path in this project's checkout, ` +
-      'which operators elsewhere cannot open; set runbookUrl to where they read the runbook (its URL in your ' +
-      'repository or wiki)',
-  );
-  return RUNBOOK_PATH;
-}
-
-/** A dead-letter queue: encrypted (with `key`, or SSE-SQS), TLS only, kept for the longest SQS allows. */
-function deadLetterQueue(scope: Construct, id: string, key: kms.IKey | undefined): sqs.Queue {
-  return new sqs.Queue(scope, id, {
-    ...(key
-      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key }
-      : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
-    enforceSSL: true,
-    // The longest SQS allows: time to read what failed after a holiday.
-    retentionPeriod: Duration.days(14),
-  });
 }

@@ -26,7 +26,8 @@ export interface AdobeSecretRotationConfig {
 /** What the root configuration gains. */
 export interface AdobeSecretRotationConfigs {
   /**
-   * Omitted: the client secret is not rotated by Secrets Manager (cdk-nag's AwsSolutions-SMG4 is acknowledged, saying how to turn this on).
+   * Omitted: the client secret is not rotated by Secrets Manager (cdk-nag's AwsSolutions-SMG4 is acknowledged, saying
+   * how to turn this on).
    */
   readonly adobeSecretRotation?: AdobeSecretRotationConfig;
 }

@@ -34,7 +34,8 @@ export function createLedgerTable(
     // Adding or changing the key later updates the table in place (UpdateTable), never replaces it.
     ...(encryptionKey ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey } : {}),
     removalPolicy: RemovalPolicy.RETAIN,
-    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html#WorkingWithTables.Basics.DeletionProtection
+    // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithTables.Basics.html
+    // (its section on deletion protection).
     deletionProtection: true,
   });
 }

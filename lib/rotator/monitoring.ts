@@ -6,10 +6,11 @@
  * a second failing connection notifies while a first is already in ALARM, and one added later is
  * covered without a new alarm (beyond 500 connections, one alarm per shard). Beside them: the
  * rotator-level guard (no expiry data at all), the run-level alarms on Lambda's and SQS's own
- * metrics, the topics they notify (one, or a second for tickets), and the dashboard. A paused
- * rotator (`enabled: false`) keeps its alarms, with their actions disabled: it pages no one.
+ * metrics (run-alarms.ts), the topics they notify (one, or a second for tickets), and the
+ * dashboard. A paused rotator (`enabled: false`) keeps its alarms, with their actions disabled: it
+ * pages no one.
  */
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,17 +21,22 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { METRIC, METRIC_DIMENSION } from '../../core/contract.js';
 import {
+  AGGREGATE_METRICS_WARNING,
   CONNECTION_ALARMS,
   connectionAlarmId,
   connectionAlarmQuery,
   connectionShards,
   EXPIRY_ALARM_PERIOD_SECONDS,
+  perConnectionAlarmsFit,
+  perConnectionWindowWarning,
   runAlarmPeriodSeconds,
   type AlarmRoute,
   type ConnectionAlarmRule,
   type ConnectionAlarmSizes,
+  type ExpiryAlarmPlan,
 } from '../../core/alarm-rules.js';
 import { createDashboard, type RotatorMetricsScope } from './dashboard.js';
+import { createRunAlarms } from './run-alarms.js';
 import { createUnmanagedConnectionsAlarm } from './unmanaged-connections-alarm.js';
 import type { ValidatedProps } from './validate-props.js';
 
@@ -69,36 +75,34 @@ export interface MonitoringOptions {
   readonly actionsEnabled?: boolean;
 }
 
-/** The alarms, the topics they notify, and the dashboard. */
-export interface Monitoring {
-  readonly alarmTopic: sns.ITopic;
-  /** The topic of the alarms routed to tickets: `ticketTopic`, else the alarm topic. */
-  readonly ticketTopic: sns.ITopic;
-  /** The first (or only) shard's. */
-  readonly connectionFailingAlarm: cloudwatch.Alarm;
-  /** The first (or only) shard's. */
-  readonly credentialsExpiringAlarm: cloudwatch.Alarm;
-  /** Every per-connection alarm: each rule's, for each shard. */
-  readonly connectionAlarms: readonly cloudwatch.Alarm[];
-  readonly rotatorNotReportingAlarm: cloudwatch.Alarm;
-  readonly errorsAlarm: cloudwatch.Alarm;
-  readonly destinationDeliveryFailuresAlarm: cloudwatch.Alarm;
-  readonly scheduleDeadLetterQueueAlarm: cloudwatch.Alarm;
-  readonly failureDeadLetterQueueAlarm: cloudwatch.Alarm;
-  readonly ledgerWriteFailedAlarm: cloudwatch.Alarm;
-  /** The first (or only) shard's. */
-  readonly dataflowRunFailedAlarm: cloudwatch.Alarm;
-  readonly unmanagedTemporaryConnectionsAlarm: cloudwatch.Alarm;
-  /** Every alarm above, in the order the dashboard shows them. */
-  readonly alarms: readonly cloudwatch.Alarm[];
-  readonly dashboard: cloudwatch.Dashboard;
+/**
+ * Whether the alarms watch each connection: unless `connectionMetrics` is off, or the expiry alarms' window is longer
+ * than alarms on Metrics Insights queries evaluate. Either way synth says what the fleet gives up.
+ */
+export function watchEachConnection(
+  scope: Construct,
+  connectionMetrics: boolean,
+  expiryAlarm: ExpiryAlarmPlan,
+): boolean {
+  const perConnectionAlarms = connectionMetrics && perConnectionAlarmsFit(expiryAlarm);
+  if (!connectionMetrics)
+    Annotations.of(scope).addWarningV2(
+      'aep-s3-rotator:aggregate-metrics',
+      `connectionMetrics: false: ${AGGREGATE_METRICS_WARNING}`,
+    );
+  else if (!perConnectionAlarms)
+    Annotations.of(scope).addWarningV2(
+      'aep-s3-rotator:aggregate-alarms',
+      `schedule: ${perConnectionWindowWarning(expiryAlarm)}`,
+    );
+  return perConnectionAlarms;
 }
 
 /**
  * Create the alarms (construct ids are part of the contract: their logical ids are pinned), the topics and the
- * dashboard in `scope`.
+ * dashboard in `scope`. What it returns, the construct exposes as its own properties (documented there).
  */
-export function createMonitoring(scope: Construct, options: MonitoringOptions): Monitoring {
+export function createMonitoring(scope: Construct, options: MonitoringOptions) {
   const { serviceName, metricsNamespace, expiryAlarm, intervalSeconds } = options;
   const fn = options.function;
   // The function reads its own name (AWS_LAMBDA_FUNCTION_NAME) for the rotator dimension.
@@ -188,96 +192,16 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     }),
     'page',
   );
-  const errorsAlarm = routed(
-    fn.metricErrors({ period: runPeriod, statistic: 'Sum' }).createAlarm(scope, 'ErrorsAlarm', {
-      alarmDescription: describe(
-        'ErrorsAlarm',
-        'A whole run failed: at least one connection failed and no PATCH landed, or the configuration, ' +
-          'request or Adobe secret is invalid, or the function crashed or timed out. A run in which a PATCH landed ' +
-          'does not count (see ConnectionFailingAlarm). Lambda retries a failed scheduled run twice.',
-      ),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // Lambda publishes Errors (0 or more) for every period with an invocation, nothing otherwise.
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-      ...actions,
-    }),
-    'page',
-  );
-  const destinationDeliveryFailuresAlarm = routed(
-    fn
-      .metric('DestinationDeliveryFailures', { period: runPeriod, statistic: 'Sum' })
-      .createAlarm(scope, 'DestinationDeliveryFailuresAlarm', {
-        alarmDescription: describe(
-          'DestinationDeliveryFailuresAlarm',
-          'Lambda could not send a failed asynchronous run to the failure dead-letter queue (queue deleted, ' +
-            "permission removed, record too large): the run's event and error are lost; " +
-            "only the function's log has them.",
-        ),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        // Lambda publishes this metric only when a delivery fails: no later datapoint would ever clear an "ignore".
-        // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        ...actions,
-      }),
-    'page',
-  );
-  const scheduleDeadLetterQueueAlarm = routed(
-    queueAlarm(
-      scope,
-      'ScheduleDeadLetterQueueAlarm',
-      options.scheduleDeadLetterQueue,
-      describe(
-        'ScheduleDeadLetterQueueAlarm',
-        'EventBridge Scheduler could not invoke the function after its retries (deleted function, ' +
-          'missing permission, throttling): a scheduled run did not happen. The message in the queue says why; ' +
-          'the alarm stays until the queue is empty.',
-      ),
-      actions,
-    ),
-    'page',
-  );
-  const failureDeadLetterQueueAlarm = routed(
-    queueAlarm(
-      scope,
-      'FailureDeadLetterQueueAlarm',
-      options.failureDeadLetterQueue,
-      describe(
-        'FailureDeadLetterQueueAlarm',
-        'An asynchronous run failed as a whole on its first attempt and both Lambda retries, or waited too long ' +
-          'behind a running one: that run is abandoned. The message holds the request and the error; ' +
-          'the alarm stays until the queue is empty.',
-      ),
-      actions,
-    ),
-    'page',
-  );
-  // One failed write heals at the next run, which writes the item again: only two schedule
-  // intervals in a row with failures mean something is broken (the table, the role's permission,
-  // the key). The function counts failures only (nothing between them), so missing data is OK.
-  const ledgerWriteFailedAlarm = routed(
-    metric(METRIC.ledgerWriteFailed, 'Sum')
-      .with({ period: runPeriod })
-      .createAlarm(scope, 'LedgerWriteFailedAlarm', {
-        alarmDescription: describe(
-          'LedgerWriteFailedAlarm',
-          'The function could not write the rotation ledger in two schedule intervals in a row (table deleted, ' +
-            'its UpdateItem permission or KMS key taken away, throttling). Rotations go on, but the ledger the ' +
-            'operator CLI reads goes stale, and a duplicate delivery of a scheduled run rotates again. ' +
-            "The function's log has DynamoDB's error.",
-        ),
-        threshold: 1,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        ...actions,
-      }),
-    'page',
-  );
+  const runAlarms = createRunAlarms(scope, {
+    function: fn,
+    scheduleDeadLetterQueue: options.scheduleDeadLetterQueue,
+    failureDeadLetterQueue: options.failureDeadLetterQueue,
+    runPeriod,
+    metric,
+    describe,
+    actions,
+  });
+  for (const alarm of Object.values(runAlarms)) routed(alarm, 'page');
   const unmanagedTemporaryConnectionsAlarm = routed(
     createUnmanagedConnectionsAlarm(
       scope,
@@ -290,11 +214,11 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
   // The order of the dashboard and of the stack's AlarmNames output. New alarms go last.
   const alarms = [
     ...connectionAlarms,
-    errorsAlarm,
-    destinationDeliveryFailuresAlarm,
-    scheduleDeadLetterQueueAlarm,
-    failureDeadLetterQueueAlarm,
-    ledgerWriteFailedAlarm,
+    runAlarms.errorsAlarm,
+    runAlarms.destinationDeliveryFailuresAlarm,
+    runAlarms.scheduleDeadLetterQueueAlarm,
+    runAlarms.failureDeadLetterQueueAlarm,
+    runAlarms.ledgerWriteFailedAlarm,
     rotatorNotReportingAlarm,
     unmanagedTemporaryConnectionsAlarm,
   ];
@@ -338,11 +262,7 @@ export function createMonitoring(scope: Construct, options: MonitoringOptions): 
     credentialsExpiringAlarm: firstOf('CredentialsExpiringAlarm'),
     connectionAlarms,
     rotatorNotReportingAlarm,
-    errorsAlarm,
-    destinationDeliveryFailuresAlarm,
-    scheduleDeadLetterQueueAlarm,
-    failureDeadLetterQueueAlarm,
-    ledgerWriteFailedAlarm,
+    ...runAlarms,
     dataflowRunFailedAlarm: firstOf('DataflowRunFailedAlarm'),
     unmanagedTemporaryConnectionsAlarm,
     alarms,
@@ -400,28 +320,6 @@ function connectionAlarm(
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     ...actions,
   });
-}
-
-function queueAlarm(
-  scope: Construct,
-  id: string,
-  queue: sqs.IQueue,
-  description: string,
-  actions: { readonly actionsEnabled?: boolean },
-): cloudwatch.Alarm {
-  return queue
-    .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' })
-    .createAlarm(scope, id, {
-      alarmDescription: description,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      // SQS stops publishing for a queue idle for six hours, even with a message waiting: keep the
-      // state until it publishes again (0 once the messages are deleted).
-      // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/monitoring-using-cloudwatch.html
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-      ...actions,
-    });
 }
 
 /**

@@ -12,8 +12,9 @@ import type { IConstruct } from 'constructs';
  * Why the created Adobe secret has no Secrets Manager rotation when `adobeSecretRotation` is off,
  * and how to turn it on (docs/DEPLOY.md, "Rotating the Adobe client secret"). Adobe lets an OAuth
  * Server-to-Server client secret be rotated, in Developer Console or through the I/O Management API
- * (https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets);
- * with it on, the secret has a `RotationSchedule` and the finding does not arise.
+ * (Adobe's guide, below, section "Rotating client secrets"); with it on, the secret has a
+ * `RotationSchedule` and the finding does not arise.
+ * https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/
  */
 export const ADOBE_SECRET_ROTATION_REASON =
   'Adobe rotates OAuth Server-to-Server client secrets in Developer Console or through its I/O Management API, ' +

@@ -95,7 +95,9 @@ export function placeInVpc(fn: lambda.Function, role: iam.Role, vpc: FunctionVpc
         'Both only read network metadata.',
     },
     {
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+      id:
+        'AwsSolutions::AwsSolutions-IAM5[Resource::' +
+        'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
       reason:
         "Lambda creates the function's network interfaces with this role, and their ids do not exist before; " +
         "the subnets and security groups the interface may be created with are named. The function's own code is " +

@@ -7,6 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Annotations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
 import { prebuiltFunctionDir } from './function.js';
 
 /** The runbook's path in this project (and in the package). */
@@ -27,4 +29,22 @@ function installedPackage(): { readonly name: string; readonly version: string }
 export function publishedRunbookUrl(): string | undefined {
   const installed = installedPackage();
   return installed && `https://unpkg.com/${installed.name}@${installed.version}/${RUNBOOK_PATH}`;
+}
+
+/**
+ * The link alarm descriptions end with: `runbookUrl`, else the installed package's runbook. Run
+ * from source there is none anyone else can open: the link is the path in this project, with a
+ * warning at synth.
+ */
+export function runbookUrlFor(scope: Construct, runbookUrl: string | undefined): string {
+  if (runbookUrl !== undefined) return runbookUrl;
+  const published = publishedRunbookUrl();
+  if (published) return published;
+  Annotations.of(scope).addWarningV2(
+    'aep-s3-rotator:runbook-url',
+    `runbookUrl: alarm descriptions link "${RUNBOOK_PATH}", a path in this project's checkout, ` +
+      'which operators elsewhere cannot open; set runbookUrl to where they read the runbook (its URL in your ' +
+      'repository or wiki)',
+  );
+  return RUNBOOK_PATH;
 }

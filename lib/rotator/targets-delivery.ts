@@ -7,13 +7,14 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Duration, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Stage, Token } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { Construct } from 'constructs';
 import { DEFAULT_DURATION_SECONDS, toTargetEntry, type FunctionTargetEntry } from '../../core/contract.js';
 import { normalizeFolderPath } from '../../core/session-policy.js';
 import {
+  adobeCheckOffWarning,
   createdRoleInFileProblem,
   createdRoleScopeFits,
   createdRolesWithoutScope,
@@ -88,6 +89,28 @@ export function deliverTargets(
         adobeCheckOff,
       }
     : { delivery: TargetsDelivery.ENVIRONMENT, entries, withoutScope, adobeCheckOff };
+}
+
+/**
+ * Where the function checks with Adobe after a PATCH. Adobe's check of a created role travelling
+ * without its folder would fail falsely: off for that connection (for every one in a list that fits
+ * the environment only as before), with a warning at synth.
+ * @param connectionIds every target's connection, in order.
+ */
+export function adobeCheckOf(
+  scope: Construct,
+  { withoutScope, adobeCheckOff }: DeliveredTargets,
+  verifyWithAdobe: boolean,
+  connectionIds: readonly string[],
+): { readonly verifiesWithAdobe: boolean; readonly connectionsWithoutAdobeCheck: readonly string[] } {
+  if (verifyWithAdobe && withoutScope.length > 0) {
+    Annotations.of(scope).addWarningV2(
+      'aep-s3-rotator:adobe-check-off',
+      `verifyWithAdobe: ${adobeCheckOffWarning(withoutScope, adobeCheckOff)}`,
+    );
+  }
+  const verifiesWithAdobe = verifyWithAdobe && (withoutScope.length === 0 || adobeCheckOff === 'connections');
+  return { verifiesWithAdobe, connectionsWithoutAdobeCheck: verifiesWithAdobe ? withoutScope : [...connectionIds] };
 }
 
 /**

@@ -11,6 +11,7 @@ import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { afterAll, beforeAll } from 'vitest';
 import { CONFIG_CONTEXT_KEY, parseRotatorConfig, type RotatorConfig } from '../../lib/config/config.js';
 import { RotatorStack } from '../../lib/rotator-stack.js';
 import type { TargetsDelivery } from '../../lib/s3-credential-rotator.js';
@@ -39,6 +40,22 @@ export function rawSampleConfig(): Record<string, unknown> & { targets: Record<s
   };
   return structuredClone(cdkJson.context[CONFIG_CONTEXT_KEY]) as Record<string, unknown> & {
     targets: Record<string, unknown>[];
+  };
+}
+
+/**
+ * Every guardrail cdk.json has, on, in a pinned account and region: spread over {@link rawSampleConfig}
+ * (a fresh copy each call).
+ */
+export function sampleGuardrails() {
+  return {
+    account: '123456789012',
+    region: 'eu-west-1',
+    permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/aep-boundary',
+    tags: { 'cost-center': '4711' },
+    encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+    vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
+    secretReaders: ['arn:aws:iam::123456789012:role/aep-ops'],
   };
 }
 
@@ -79,6 +96,42 @@ export function synthRotatorStack(options: SynthOptions = {}): Synthesized {
   });
   app.synth();
   return { app, stack, template: Template.fromStack(stack), outdir };
+}
+
+/** The connection of the sample's target whose role the stack creates (cdk.json). */
+export const SAMPLE_CREATED_ROLE_CONNECTION = '4cb0c374-d3bb-4557-b139-5712880adc55';
+/** The existing role the sample's second target names (cdk.json). */
+export const SAMPLE_EXISTING_ROLE_ARN = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
+
+/**
+ * The cdk.json sample of a test file: synthesized once before its tests (`beforeAll`), its cloud
+ * assembly removed after them (`afterAll`). Read the fields inside tests and hooks: they throw
+ * before the synth.
+ */
+export function sampleStackPerFile(options: Pick<SynthOptions, 'bundle'> = {}): Synthesized {
+  let synthesized: Synthesized | undefined;
+  beforeAll(() => {
+    synthesized = synthRotatorStack(options);
+  });
+  afterAll(removeTestOutdirs);
+  const ready = (): Synthesized => {
+    if (!synthesized) throw new Error('the sample stack is synthesized in beforeAll: read it in a test or a hook');
+    return synthesized;
+  };
+  return {
+    get app() {
+      return ready().app;
+    },
+    get stack() {
+      return ready().stack;
+    },
+    get template() {
+      return ready().template;
+    },
+    get outdir() {
+      return ready().outdir;
+    },
+  };
 }
 
 /** The synthesized rotation function, as `cdk deploy` would upload and configure it. */
@@ -184,6 +237,9 @@ export function fakeAttribute(logicalId: string, attributeName?: string): string
 export function logicalIdOf(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 }
+/** The properties of a construct's resource in `template`. */
+export const propertiesOf = (template: Template, construct: IConstruct) =>
+  template.toJSON().Resources[logicalIdOf(construct)].Properties as Record<string, any>;
 /** `Fn::GetAtt` of a construct's resource ARN, as a template writes it. */
 export const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalIdOf(construct), 'Arn'] });
 /** `Ref` of a construct's resource, as a template writes it. */

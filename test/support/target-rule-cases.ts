@@ -9,6 +9,15 @@ import { targetListWarnings } from '../../core/target-warnings.js';
 export const CASE_ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
 export const CASE_ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
 
+/** A target as the rules see it: the case connection in `prod`, an hour, no IAM-user keys, and `fields`. */
+export const targetView = (fields: Partial<TargetView>): TargetView => ({
+  connectionId: CASE_ID,
+  sandboxName: 'prod',
+  hasUserKeys: false,
+  durationSeconds: 3600,
+  ...fields,
+});
+
 /** A target as cdk.json writes it (`userCredentialsSecret` as a secret name). */
 export interface TargetCase {
   readonly connectionId: string;

@@ -62,7 +62,7 @@ describe('the sample configuration (adobeSecretRotation.everyDays 30)', () => {
     );
   });
 
-  it('gives the function exactly the rotation contract: its environment, the newest runtime, no retries of its own', () => {
+  it('gives the function exactly the rotation contract: its environment, the newest runtime, no retries', () => {
     const { template, stack } = synthesized;
     const fn = template.toJSON().Resources[id(stack.rotator.adobeSecretRotation!.function)].Properties;
     expect(fn).toMatchObject({
@@ -145,7 +145,7 @@ describe('the sample configuration (adobeSecretRotation.everyDays 30)', () => {
     );
   });
 
-  it('alarms when a step fails, holding the state until the next rotation, and is not one of the alarms pause silences', () => {
+  it('alarms when a step fails, holding the state until the next rotation; pause does not silence it', () => {
     const { template, stack } = synthesized;
     const alarm = stack.rotator.adobeSecretRotationFailedAlarm!;
     expect(template.toJSON().Resources[id(alarm)].Properties).toMatchObject({
@@ -186,7 +186,7 @@ describe('adobeSecretRotation off', () => {
 });
 
 describe('the construct prop', () => {
-  it('takes a Duration and a console URL; decrypts through Secrets Manager with the secret key, and runs in the VPC', () => {
+  it('takes a Duration and a console URL, decrypts via Secrets Manager with the secret key, runs in the VPC', () => {
     const app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
     const key = kms.Key.fromKeyArn(

@@ -17,6 +17,24 @@ import { startWorld, type World } from '../../../emulators/world.js';
 import { fakeAttribute, findSynthesizedFunction, PROJECT_ROOT, resolveIntrinsics } from '../../support/index.js';
 
 const run = promisify(execFile);
+
+/**
+ * Run `script` (an ES module) in a fresh Node.js process the way Lambda runs the bundle `fn`: in its
+ * directory, with its environment `environment`, `HANDLER_FILE` (the bundled handler) and `env`.
+ */
+function runBundle(
+  fn: { readonly assetDir: string; readonly handlerFile: string },
+  environment: Record<string, string>,
+  script: string,
+  env: Record<string, string>,
+) {
+  return run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fn.assetDir,
+    timeout: 60_000,
+    env: { PATH: process.env.PATH, ...environment, HANDLER_FILE: fn.handlerFile, ...env },
+  });
+}
+
 const STACK = 'RotatorArtifactTest';
 
 let world: World;
@@ -74,7 +92,7 @@ function substituteSchedulerContext(input: string): string {
 }
 
 describe('the synthesized function bundle', () => {
-  it('rotates every configured connection when invoked with the schedule event, in a fresh Node.js process', async () => {
+  it('rotates every configured connection when invoked with the schedule event, in a fresh process', async () => {
     // Prepare: a configuration pointing at the emulators, synthesized by the real CDK CLI.
     const [chained, userKeys, sessionToken] = world.targets as unknown as Array<Record<string, string | number>>;
     const config = {
@@ -150,33 +168,26 @@ describe('the synthesized function bundle', () => {
     const before = [...world.connectionIds, createdConnectionId].map((id) => world.connection(id));
 
     // Act: a fresh process, the Lambda-like environment, the bundled file.
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const { handler } = await import(process.env.HANDLER_FILE);
-         const result = await handler(JSON.parse(process.env.SCHEDULER_EVENT), { getRemainingTimeInMillis: () => 300000 });
+    const { stdout } = await runBundle(
+      fn,
+      environment,
+      `const { handler } = await import(process.env.HANDLER_FILE);
+         const result = await handler(JSON.parse(process.env.SCHEDULER_EVENT), {
+           getRemainingTimeInMillis: () => 300000,
+         });
          process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
          const refused = await handler({ connectionIds: ['not-a-configured-connection'] }).catch((error) => error);
-         process.stdout.write('REFUSED ' + JSON.stringify({ name: refused.name, errorType: refused.constructor.name }) + '\\n');`,
-      ],
+         const { name, constructor } = refused;
+         process.stdout.write('REFUSED ' + JSON.stringify({ name, errorType: constructor.name }) + '\\n');`,
       {
-        cwd: fn.assetDir,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH,
-          ...environment,
-          AWS_REGION: world.env.AWS_REGION!,
-          AWS_ACCESS_KEY_ID: world.env.AWS_ACCESS_KEY_ID!,
-          AWS_SECRET_ACCESS_KEY: world.env.AWS_SECRET_ACCESS_KEY!,
-          AWS_SESSION_TOKEN: world.env.AWS_SESSION_TOKEN!,
-          AWS_ENDPOINT_URL_STS: world.env.AWS_ENDPOINT_URL_STS!,
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: world.env.AWS_ENDPOINT_URL_SECRETS_MANAGER!,
-          AWS_LAMBDA_FUNCTION_NAME: `${STACK}-Function`,
-          HANDLER_FILE: fn.handlerFile,
-          SCHEDULER_EVENT: event,
-        },
+        AWS_REGION: world.env.AWS_REGION!,
+        AWS_ACCESS_KEY_ID: world.env.AWS_ACCESS_KEY_ID!,
+        AWS_SECRET_ACCESS_KEY: world.env.AWS_SECRET_ACCESS_KEY!,
+        AWS_SESSION_TOKEN: world.env.AWS_SESSION_TOKEN!,
+        AWS_ENDPOINT_URL_STS: world.env.AWS_ENDPOINT_URL_STS!,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: world.env.AWS_ENDPOINT_URL_SECRETS_MANAGER!,
+        AWS_LAMBDA_FUNCTION_NAME: `${STACK}-Function`,
+        SCHEDULER_EVENT: event,
       },
     );
 
@@ -209,35 +220,25 @@ describe('the synthesized function bundle', () => {
     for (const secret of world.secretValues()) expect(stdout.includes(secret)).toBe(false);
   }, 180_000);
 
-  it("rotates the Adobe client secret when Secrets Manager invokes the rotation function's bundle, one fresh process per step", async () => {
+  it('rotates the Adobe client secret as Secrets Manager invokes its bundle, one fresh process per step', async () => {
     // Prepare: the rotation function as synthesized, under its own role's credentials.
     const fn = findSynthesizedFunction(cdkOut, STACK, 'ADOBE_CONSOLE_API_URL', 'ADOBE_CREDENTIALS_SECRET_ID');
     const environment = resolveIntrinsics(fn.environment, fakeAttribute) as Record<string, string>;
     const credentials = world.rotationFunctionCredentials;
     let logs = '';
     world.emulators.secretsManager.setRotationInvoker(async (_arn, event) => {
-      const { stdout } = await run(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          'const { handler } = await import(process.env.HANDLER_FILE); await ' +
-            'handler(JSON.parse(process.env.ROTATION_EVENT));',
-        ],
+      const { stdout } = await runBundle(
+        fn,
+        environment,
+        'const { handler } = await import(process.env.HANDLER_FILE); await ' +
+          'handler(JSON.parse(process.env.ROTATION_EVENT));',
         {
-          cwd: fn.assetDir,
-          timeout: 60_000,
-          env: {
-            PATH: process.env.PATH,
-            ...environment,
-            AWS_REGION: world.env.AWS_REGION!,
-            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-            AWS_SESSION_TOKEN: credentials.sessionToken!,
-            AWS_ENDPOINT_URL_SECRETS_MANAGER: world.env.AWS_ENDPOINT_URL_SECRETS_MANAGER!,
-            HANDLER_FILE: fn.handlerFile,
-            ROTATION_EVENT: JSON.stringify(event),
-          },
+          AWS_REGION: world.env.AWS_REGION!,
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          AWS_SESSION_TOKEN: credentials.sessionToken!,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: world.env.AWS_ENDPOINT_URL_SECRETS_MANAGER!,
+          ROTATION_EVENT: JSON.stringify(event),
         },
       );
       logs += stdout;

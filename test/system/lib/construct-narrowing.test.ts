@@ -17,23 +17,18 @@ import {
   TEST_CONNECTION_ID as ID,
   TEST_ROLE_ARN as ROLE,
   testRotator as rotator,
+  testTarget as target,
 } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
 describe('S3CredentialRotator narrowing', () => {
-  it('passes each target’s bucket and folder (normalized), a created role’s own, and method only for get-federation-token', () => {
+  it('passes each target’s bucket and folder (normalized), a created role’s, method only if federated', () => {
     const stack = newStack();
     rotator(
       {
         targets: [
-          {
-            connectionId: ID,
-            sandboxName: 'prod',
-            roleArn: ROLE,
-            bucketName: 'acme-landing',
-            folderPath: '/crm/daily/',
-          },
+          target({ roleArn: ROLE, bucketName: 'acme-landing', folderPath: '/crm/daily/' }),
           {
             connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
             sandboxName: 'prod',
@@ -74,13 +69,7 @@ describe('S3CredentialRotator narrowing', () => {
     rotator(
       {
         targetsDelivery: TargetsDelivery.FILE,
-        targets: [
-          {
-            connectionId: ID,
-            sandboxName: 'prod',
-            createRole: { bucketName: 'acme', folderPath: 'crm/daily/', roleName: 'aep-reader' },
-          },
-        ],
+        targets: [target({ createRole: { bucketName: 'acme', folderPath: 'crm/daily/', roleName: 'aep-reader' } })],
       },
       stack,
     );
@@ -105,13 +94,7 @@ describe('S3CredentialRotator narrowing', () => {
     rotator(
       {
         targets: [
-          {
-            connectionId: ID,
-            sandboxName: 'prod',
-            userCredentialsSecret: userSecret(stack),
-            method: 'get-federation-token',
-            bucketName: 'acme',
-          },
+          target({ userCredentialsSecret: userSecret(stack), method: 'get-federation-token', bucketName: 'acme' }),
         ],
       },
       stack,
@@ -132,7 +115,7 @@ describe('S3CredentialRotator narrowing', () => {
     rotator(
       {
         targets: [
-          { connectionId: ID, sandboxName: 'prod', roleArn: ROLE },
+          target({ roleArn: ROLE }),
           {
             connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
             sandboxName: 'prod',
@@ -171,7 +154,7 @@ describe('S3CredentialRotator narrowing', () => {
 
   it('lets a construct user acknowledge the warning of one target by its connection id', () => {
     const stack = newStack();
-    const construct = rotator({ targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE }] }, stack);
+    const construct = rotator({ targets: [target({ roleArn: ROLE })] }, stack);
 
     CdkAnnotations.of(construct).acknowledgeWarning(
       `aep-s3-rotator:unnarrowed-credentials:${ID}`,
@@ -181,7 +164,7 @@ describe('S3CredentialRotator narrowing', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
-  it('keeps in the environment a list that fitted there before created roles were narrowed, leaving out what only repeats the roles', () => {
+  it('keeps in the environment a list that fitted before created roles were narrowed, minus what repeats them', () => {
     // 10 created roles without roleName: a bundled file is impossible (their ARNs are known only at deploy).
     const targets = manyTargets(10, {
       createRole: { bucketName: 'acme-aep-landing-bucket-0123456789', folderPath: 'exports/crm/daily' },

@@ -14,7 +14,7 @@ import { FLAGS } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIG_CONTEXT_KEY, CONFIG_FILE_CONTEXT_KEY, parseRotatorConfig } from '../../../lib/config/config.js';
 import { RotatorStack } from '../../../lib/rotator-stack.js';
-import { PROJECT_ROOT, rawSampleConfig } from '../../support/index.js';
+import { PROJECT_ROOT, rawSampleConfig, sampleGuardrails } from '../../support/index.js';
 
 /** Flags pinned at a value other than the recommended one, because the recommended one changes the template. */
 const KEPT_FLAGS = {
@@ -72,13 +72,7 @@ function synth(raw: unknown, flags: Record<string, unknown>, { bundle = false } 
 const CONFIGS: Record<string, () => Record<string, unknown>> = {
   'every guardrail on, paused, in a pinned account and region': () => ({
     ...rawSampleConfig(),
-    account: '123456789012',
-    region: 'eu-west-1',
-    permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/aep-boundary',
-    tags: { 'cost-center': '4711' },
-    encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
-    vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
-    secretReaders: ['arn:aws:iam::123456789012:role/aep-ops'],
+    ...sampleGuardrails(),
     enabled: false,
   }),
   'imported secrets and topic, in another partition': () => {

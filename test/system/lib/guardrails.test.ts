@@ -1,75 +1,27 @@
 /**
  * The construct's guardrails, each with and without its prop: a permissions boundary on every
  * role, tags on every taggable resource, a customer-managed key for what it stores, a schedule
- * group of its own, and who may read the Adobe secret. Then the refusals. The function in a VPC is
- * vpc.test.ts's.
+ * group of its own, and who may read the Adobe secret. The refusals are guardrail-refusals.test.ts's;
+ * the function in a VPC is vpc.test.ts's.
  */
-import { App, CfnResource, Stack, TagManager, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { CfnResource, type Stack, TagManager } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  S3CredentialRotator,
-  S3CredentialRotatorValidationError,
-  type S3CredentialRotatorProps,
-} from '../../../lib/s3-credential-rotator.js';
-import { removeTestOutdirs, testOutdir } from '../../support/index.js';
+  logicalIdOf as logicalId,
+  propertiesOf,
+  removeTestOutdirs,
+  rotatorWithBothRoles as build,
+  TEST_CONNECTION_ID as ID,
+} from '../../support/index.js';
 
-const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
-const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const BOUNDARY = 'arn:aws:iam::123456789012:policy/aep-boundary';
-const ENV = { account: '123456789012', region: 'eu-west-1' };
 
 afterAll(removeTestOutdirs);
-
-function newStack(env?: { account: string; region: string }): Stack {
-  const app = new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } });
-  return new Stack(app, 'Test', { env });
-}
-
-/** A rotator with a created role and an existing one, so that every kind of role is there. */
-function build(
-  props: Partial<S3CredentialRotatorProps> | ((stack: Stack) => Partial<S3CredentialRotatorProps>) = {},
-  stack = newStack(ENV),
-) {
-  const rotator = new S3CredentialRotator(stack, 'Rotator', {
-    targets: [
-      { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme-landing' } },
-      {
-        connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
-        sandboxName: 'prod',
-        roleArn: ROLE,
-        bucketName: 'acme-web',
-      },
-    ],
-    ...(typeof props === 'function' ? props(stack) : props),
-  });
-  return { stack, rotator, template: Template.fromStack(stack) };
-}
-
-const logicalId = (construct: IConstruct) =>
-  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-const propertiesOf = (template: Template, construct: IConstruct) =>
-  template.toJSON().Resources[logicalId(construct)].Properties as Record<string, any>;
-
-function problemsOf(
-  props: (stack: Stack) => Partial<S3CredentialRotatorProps>,
-  env: { account: string; region: string } | undefined = ENV,
-): string[] {
-  try {
-    build(props, newStack(env));
-  } catch (error) {
-    expect(error).toBeInstanceOf(S3CredentialRotatorValidationError);
-    return [...(error as S3CredentialRotatorValidationError).problems];
-  }
-  throw new Error('expected an S3CredentialRotatorValidationError');
-}
 
 describe('permissionsBoundary', () => {
   it('is set on every role: the function’s, the created source role and EventBridge Scheduler’s', () => {
@@ -152,7 +104,7 @@ describe('tags', () => {
     }
   });
 
-  it("are absent by default, but for the rotator function's own (core/operator-facts.ts: what the CLI learns from it)", () => {
+  it("are absent by default but for the function's own (core/operator-facts.ts: what the CLI learns)", () => {
     const { template } = build();
 
     for (const [id, resource] of Object.entries(
@@ -186,7 +138,7 @@ describe('encryptionKey', () => {
     }
   });
 
-  it('lets the function decrypt the secret through Secrets Manager, write the encrypted failure queue through SQS and the ledger through DynamoDB', () => {
+  it('lets the function use the key only through Secrets Manager, SQS (failure queue) and DynamoDB (ledger)', () => {
     const { template, rotator } = build(imported);
 
     const statements = Object.values(
@@ -297,7 +249,7 @@ describe('encryptionKey', () => {
     );
   });
 
-  it('leaves AWS-managed encryption by default: SSE-SQS queues, no key on the secret, log group, topic or ledger', () => {
+  it('leaves AWS-managed encryption by default: SSE-SQS queues, no key on secret, log group, topic, ledger', () => {
     const { template, rotator } = build();
 
     expect(propertiesOf(template, rotator.ledgerTable)).not.toHaveProperty('SSESpecification');
@@ -409,84 +361,5 @@ describe('secretReaders', () => {
     }));
 
     template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
-  });
-});
-
-describe('guardrail refusals', () => {
-  it.each<[string, (stack: Stack) => Partial<S3CredentialRotatorProps>, string]>([
-    [
-      'the encryption key is an alias',
-      (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:123456789012:alias/aep') }),
-      'encryptionKey: "arn:aws:kms:eu-west-1:123456789012:alias/aep" is a KMS alias ARN; ' +
-        'give the ARN of the key it points to',
-    ],
-    [
-      'the encryption key is in another region',
-      (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY.replace('eu-west-1', 'us-east-1')) }),
-      'encryptionKey: "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555" is a key in ' +
-        'us-east-1, but the stack deploys to eu-west-1',
-    ],
-    [
-      'the permissions boundary is not a managed policy',
-      (stack) => ({
-        permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(
-          stack,
-          'Boundary',
-          'arn:aws:iam::123456789012:role/boundary',
-        ),
-      }),
-      'permissionsBoundary: "arn:aws:iam::123456789012:role/boundary" is not a managed policy ARN',
-    ],
-    [
-      'a tag key starts with aws:',
-      () => ({ tags: { 'aws:team': 'data' } }),
-      'tags: key "aws:team" starts with "aws:", which AWS keeps for its own tags',
-    ],
-    [
-      'a tag value has a character AWS rejects',
-      () => ({ tags: { team: 'data;ops' } }),
-      'tags: the value of "team", "data;ops", has ";", which AWS does not allow in tags',
-    ],
-    [
-      'a subnet id is malformed',
-      (stack) => ({
-        vpc: {
-          subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-xyz')],
-          securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-01234567')],
-        },
-      }),
-      'vpc.subnets[0]: "subnet-xyz" is not a subnet id',
-    ],
-    [
-      'no security group is given',
-      (stack) => ({
-        vpc: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Subnet', 'subnet-01234567')], securityGroups: [] },
-      }),
-      'vpc.securityGroups: lists 0; Lambda takes 1 to 5 security groups',
-    ],
-    [
-      'a secret reader is a role session',
-      () => ({ secretReaders: ['arn:aws:sts::123456789012:assumed-role/Admin/jane'] }),
-      'secretReaders[0]: "arn:aws:sts::123456789012:assumed-role/Admin/jane" is a role session',
-    ],
-    [
-      'secret readers are given for an imported secret',
-      (stack) => ({
-        adobeCredentialsSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Adobe', 'aep/adobe'),
-        secretReaders: ['arn:aws:iam::123456789012:role/ops'],
-      }),
-      "secretReaders: the Adobe secret is imported, and an imported secret's resource policy cannot be set from here",
-    ],
-  ])('fails when %s', (_name, props, expected) => {
-    expect(problemsOf(props)).toEqual([expect.stringContaining(expected)]);
-  });
-
-  it('skips the region check while the stack’s region is unknown', () => {
-    expect(() =>
-      build(
-        (stack) => ({ encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KEY.replace('eu-west-1', 'us-east-1')) }),
-        newStack(),
-      ),
-    ).not.toThrow();
   });
 });

@@ -20,6 +20,7 @@ import {
   TEST_CONNECTION_ID as ID,
   TEST_ROLE_ARN as ROLE,
   testRotator,
+  sampleGuardrails,
 } from '../../support/index.js';
 
 let template: Template;
@@ -28,13 +29,7 @@ let stack: RotatorStack;
 let guarded: { template: Template; stack: RotatorStack };
 
 const GUARDRAILS = {
-  account: '123456789012',
-  region: 'eu-west-1',
-  permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/aep-boundary',
-  tags: { 'cost-center': '4711' },
-  encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
-  vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
-  secretReaders: ['arn:aws:iam::123456789012:role/aep-ops'],
+  ...sampleGuardrails(),
   requireNarrowedCredentials: true,
   adobeSecretName: 'aep-s3-rotator/adobe-credentials',
   ledgerTableName: 'aep-s3-rotator-ledger',
@@ -90,7 +85,7 @@ describe('data that outlives the stack', () => {
     expect(resourceOf(template, id(stack.rotator.ledgerTable)).Properties).not.toHaveProperty('TableName');
   });
 
-  it('fixes the names cdk.json gives, keeping the logical ids: a renamed or nested construct then fails at deploy with a name conflict', () => {
+  it('fixes the names cdk.json gives, keeping logical ids: a moved construct then fails at deploy on the name', () => {
     expect(resourceOf(guarded.template, id(guarded.stack.rotator.adobeCredentialsSecret)).Properties.Name).toBe(
       'aep-s3-rotator/adobe-credentials',
     );
@@ -120,7 +115,7 @@ describe('narrower still', () => {
     ).toEqual([]);
   });
 
-  it('refuses, under "requireNarrowedCredentials": true, a target whose credentials cannot be narrowed, naming the field and the fix', () => {
+  it('refuses, with requireNarrowedCredentials, a target that cannot be narrowed, naming the field and fix', () => {
     const raw = { ...rawSampleConfig(), ...GUARDRAILS };
     raw.targets.push({ connectionId: '0b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b', sandboxName: 'prod', roleArn: ROLE });
 
@@ -131,7 +126,7 @@ describe('narrower still', () => {
     );
   });
 
-  it('warns at synth, with an id to acknowledge, when credentials outlive four schedule intervals, and not at four', () => {
+  it('warns at synth, with an id to acknowledge, when credentials outlive four intervals, and not at four', () => {
     const warningsOf = (schedule: scheduler.ScheduleExpression) => {
       const built = newTestStack();
       testRotator(

@@ -96,7 +96,10 @@ describe('a fleet beyond one query', () => {
       construct.connectionAlarms.map((alarm) => /FROM SCHEMA\([^)]*\) WHERE .*? GROUP BY/.exec(queryOf(alarm))![0]),
     ).toEqual([
       expect.stringMatching(
-        /^FROM SCHEMA\("AepS3CredentialRotator", connectionId, rotator, service, shard\) WHERE rotator = '.+' AND shard = '0' GROUP BY$/,
+        new RegExp(
+          '^FROM SCHEMA\\("AepS3CredentialRotator", connectionId, rotator, service, shard\\) ' +
+            "WHERE rotator = '.+' AND shard = '0' GROUP BY$",
+        ),
       ),
       expect.stringMatching(/ AND shard = '1' GROUP BY$/),
       expect.stringMatching(/ AND shard = '0' GROUP BY$/),
@@ -123,7 +126,7 @@ describe('a fleet beyond one query', () => {
 });
 
 describe('aggregate alarms', () => {
-  it('are what connectionMetrics: false gives, with a synth warning that says what is lost, and the function told so', () => {
+  it('are what connectionMetrics: false gives, with a warning of what is lost, and the function told so', () => {
     const stack = newStack();
     const construct = rotator(stack, { connectionMetrics: false });
 
@@ -132,7 +135,10 @@ describe('aggregate alarms', () => {
       warningsOf(stack).filter((warning) => !warning.startsWith('targets[') && !warning.startsWith('runbookUrl:')),
     ).toEqual([
       expect.stringMatching(
-        /^connectionMetrics: false: metrics carry no connectionId: .*a second failing or expiring connection notifies no one/,
+        new RegExp(
+          '^connectionMetrics: false: metrics carry no connectionId: .*' +
+            'a second failing or expiring connection notifies no one',
+        ),
       ),
     ]);
     expect(propertiesOf(construct.connectionFailingAlarm)).toMatchObject({
@@ -161,7 +167,7 @@ describe('aggregate alarms', () => {
     expect(propertiesOf(construct.function).Environment.Variables).not.toHaveProperty('CONNECTION_METRICS');
   });
 
-  it('are what a schedule gets whose window is longer than the three hours query alarms evaluate, with a synth warning', () => {
+  it('are what a schedule gets whose window passes the 3 hours query alarms evaluate, with a warning', () => {
     const stack = newStack();
     const construct = rotator(stack, {
       schedule: scheduler.ScheduleExpression.rate(Duration.hours(6)),
@@ -178,7 +184,10 @@ describe('aggregate alarms', () => {
     expect(warningsOf(stack)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /^schedule: the expiry alarms need a \d+-minute window, and alarms on Metrics Insights queries evaluate at most 180 minutes/,
+          new RegExp(
+            '^schedule: the expiry alarms need a \\d+-minute window, ' +
+              'and alarms on Metrics Insights queries evaluate at most 180 minutes',
+          ),
         ),
       ]),
     );
@@ -191,7 +200,7 @@ describe('aggregate alarms', () => {
 });
 
 describe('ticketTopic', () => {
-  it('takes the failing connections, failed dataflow runs and unmanaged connections, while the expiry and run-level alarms page through the alarm topic', () => {
+  it('takes failing connections, failed dataflow runs and unmanaged ones; the others page the alarm topic', () => {
     const stack = newStack();
     const tickets = new sns.Topic(stack, 'Tickets', { enforceSSL: true });
     const construct = rotator(stack, { ticketTopic: tickets });

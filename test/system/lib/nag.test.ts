@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
 import { ADOBE_SECRET_ROTATION_REASON } from '../../../lib/rotator/nag.js';
-import { rawSampleConfig, removeTestOutdirs, synthRotatorStack } from '../../support/index.js';
+import { rawSampleConfig, removeTestOutdirs, sampleGuardrails, synthRotatorStack } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
@@ -97,15 +97,7 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
 
   it('report nothing with every guardrail on, acknowledging only the VPC permissions EC2 cannot narrow', () => {
     const raw = rawSampleConfig();
-    Object.assign(raw, {
-      account: '123456789012',
-      region: 'eu-west-1',
-      permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/aep-boundary',
-      tags: { 'cost-center': '4711' },
-      encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
-      vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] },
-      secretReaders: ['arn:aws:iam::123456789012:role/aep-ops'],
-    });
+    Object.assign(raw, sampleGuardrails());
 
     const { outdir } = synthRotatorStack({ nag: true, config: parseRotatorConfig(raw) });
 
@@ -169,7 +161,7 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
     for (const [path, { id, reason }] of found) expect(reason.length, `reason of ${id} on ${path}`).toBeGreaterThan(80);
   });
 
-  it('acknowledges AwsSolutions-SMG4 on a created secret only while adobeSecretRotation is off, saying how to turn it on', () => {
+  it('acknowledges SMG4 on a created secret only while adobeSecretRotation is off, saying how to turn it on', () => {
     const raw = rawSampleConfig();
     delete raw.adobeSecretRotation;
 

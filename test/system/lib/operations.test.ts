@@ -88,21 +88,24 @@ describe('rotation ledger', () => {
     });
   });
 
-  it('may only be updated by the function, which reads it only to find what a tick already rotated: UpdateItem and BatchGetItem on exactly that table, and no KMS permission without a key', () => {
-    expect(ledgerStatements(sample)).toEqual([
-      {
-        Sid: 'WriteLedger',
-        Effect: 'Allow',
-        Action: 'dynamodb:UpdateItem',
-        Resource: arnOf(sample.stack.rotator.ledgerTable),
-      },
-      {
-        Sid: 'ReadLedgerForDuplicateDeliveries',
-        Effect: 'Allow',
-        Action: 'dynamodb:BatchGetItem',
-        Resource: arnOf(sample.stack.rotator.ledgerTable),
-      },
-    ]);
+  /** The function's two statements on the ledger: it writes it, and reads it only to find what a tick rotated. */
+  const ledgerGrants = ({ stack }: Synthesized) => [
+    {
+      Sid: 'WriteLedger',
+      Effect: 'Allow',
+      Action: 'dynamodb:UpdateItem',
+      Resource: arnOf(stack.rotator.ledgerTable),
+    },
+    {
+      Sid: 'ReadLedgerForDuplicateDeliveries',
+      Effect: 'Allow',
+      Action: 'dynamodb:BatchGetItem',
+      Resource: arnOf(stack.rotator.ledgerTable),
+    },
+  ];
+
+  it("is the function's: UpdateItem and BatchGetItem (what a tick rotated) on that table, no KMS without a key", () => {
+    expect(ledgerStatements(sample)).toEqual(ledgerGrants(sample));
   });
 
   describe('with encryptionKeyArn in cdk.json', () => {
@@ -122,18 +125,7 @@ describe('rotation ledger', () => {
 
     it('lets the function use the key for the ledger only through DynamoDB, with the two actions it needs', () => {
       expect(ledgerStatements(keyed)).toEqual([
-        {
-          Sid: 'WriteLedger',
-          Effect: 'Allow',
-          Action: 'dynamodb:UpdateItem',
-          Resource: arnOf(keyed.stack.rotator.ledgerTable),
-        },
-        {
-          Sid: 'ReadLedgerForDuplicateDeliveries',
-          Effect: 'Allow',
-          Action: 'dynamodb:BatchGetItem',
-          Resource: arnOf(keyed.stack.rotator.ledgerTable),
-        },
+        ...ledgerGrants(keyed),
         {
           Sid: 'EncryptLedger',
           Effect: 'Allow',

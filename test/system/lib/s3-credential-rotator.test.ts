@@ -23,6 +23,7 @@ import {
   TEST_CONNECTION_ID as ID,
   TEST_ROLE_ARN as ROLE,
   testRotator as rotator,
+  testTarget as target,
 } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
@@ -50,7 +51,7 @@ describe('S3CredentialRotator with unresolved tokens', () => {
               roleArn: ROLE,
               duration: Duration.seconds(hours.valueAsNumber),
             },
-            { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: bucket.valueAsString } },
+            target({ createRole: { bucketName: bucket.valueAsString } }),
           ],
         },
         stack,
@@ -133,13 +134,13 @@ describe('S3CredentialRotator reserved concurrency', () => {
 });
 
 describe('S3CredentialRotator schedule-derived values', () => {
-  it('sizes the expiry alarms, the per-run alarm periods and event ages from the schedule, the timeout and the shortest lifetime', () => {
+  it('sizes expiry alarms, run alarm periods and event ages from schedule, timeout and shortest lifetime', () => {
     const stack = newStack();
     const construct = rotator(
       {
         schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
         targets: [
-          { connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.minutes(30) },
+          target({ roleArn: ROLE, duration: Duration.minutes(30) }),
           {
             connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
             sandboxName: 'prod',
@@ -263,12 +264,10 @@ describe('S3CredentialRotator targets delivery', () => {
     const stack = newStack({ bundle: true, env: { account: '123456789012', region: 'eu-west-1' } });
     const targets = [
       ...manyTargets(30, { roleArn: ROLE, externalId: 'aep-external-id-0123456789' }),
-      {
-        connectionId: ID,
-        sandboxName: 'prod',
+      target({
         createRole: { bucketName: 'acme-landing', roleName: 'aep-acme-landing-reader' },
         duration: Duration.minutes(45),
-      },
+      }),
       {
         connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
         sandboxName: 'dev',

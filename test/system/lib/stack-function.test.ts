@@ -3,11 +3,9 @@
  * function, its bundle and its contract (environment, timeout, memory, reserved concurrency).
  */
 import { existsSync } from 'node:fs';
-import type { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lambda/config.js';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
-import type { RotatorStack } from '../../../lib/rotator-stack.js';
 import {
   arnOf,
   fakeAttribute,
@@ -15,46 +13,35 @@ import {
   logicalIdOf as id,
   rawSampleConfig,
   refOf,
-  removeTestOutdirs,
   resolveIntrinsics,
   synthRotatorStack,
-  type Synthesized,
+  SAMPLE_CREATED_ROLE_CONNECTION as CREATED,
+  SAMPLE_EXISTING_ROLE_ARN as EXISTING_ROLE,
+  sampleStackPerFile,
 } from '../../support/index.js';
 
-const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
-const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
-
-let synthesized: Synthesized;
-let template: Template;
-let stack: RotatorStack;
-
-beforeAll(() => {
-  synthesized = synthRotatorStack({ bundle: true });
-  ({ template, stack } = synthesized);
-});
-
-afterAll(removeTestOutdirs);
+const sample = sampleStackPerFile({ bundle: true });
 
 describe('function', () => {
   it('is a local esbuild ESM bundle on the newest Node.js runtime, arm64', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
+    sample.template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
-      LoggingConfig: { LogGroup: refOf(stack.rotator.node.findChild('LogGroup')) },
+      LoggingConfig: { LogGroup: refOf(sample.stack.rotator.node.findChild('LogGroup')) },
     });
-    const bundle = findSynthesizedFunction(synthesized.outdir, stack.stackName);
+    const bundle = findSynthesizedFunction(sample.outdir, sample.stack.stackName);
     expect(existsSync(bundle.handlerFile)).toBe(true);
     expect(existsSync(`${bundle.handlerFile}.map`)).toBe(true);
   });
 
-  it("has a timeout sized to its 3 targets (30 s + 45 s per batch of 8, and room for one slow connection's one more attempt) and reserved concurrency 1", () => {
+  it('has a timeout sized to 3 targets (30 s + 45 s a batch of 8, room for one more attempt), concurrency 1', () => {
     // 75 + 130 + (45 + 130) + 3: core/rotation-rules.ts, functionTimeout.
-    template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 383, ReservedConcurrentExecutions: 1 });
+    sample.template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 383, ReservedConcurrentExecutions: 1 });
   });
 
   it('has 1769 MB of memory by default, one full vCPU', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1769 });
+    sample.template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 1769 });
   });
 
   it('takes the memory size configured in cdk.json', () => {
@@ -77,22 +64,22 @@ describe('function', () => {
   });
 
   it('retries a failed asynchronous run twice, then sends it to the failure dead-letter queue', () => {
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: refOf(stack.rotator.function),
+    sample.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: refOf(sample.stack.rotator.function),
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 900,
-      DestinationConfig: { OnFailure: { Destination: arnOf(stack.rotator.failureDeadLetterQueue) } },
+      DestinationConfig: { OnFailure: { Destination: arnOf(sample.stack.rotator.failureDeadLetterQueue) } },
     });
   });
 
   it('keeps its logs for the configured 90 days', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    sample.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
   it('gets exactly the environment of the rotation-engine contract', () => {
-    const { environment } = findSynthesizedFunction(synthesized.outdir, stack.stackName);
-    const secret = stack.rotator.adobeCredentialsSecret;
+    const { environment } = findSynthesizedFunction(sample.outdir, sample.stack.stackName);
+    const secret = sample.stack.rotator.adobeCredentialsSecret;
     expect(Object.keys(environment).sort()).toEqual(
       [
         'ADOBE_CREDENTIALS_SECRET_ID',
@@ -111,7 +98,7 @@ describe('function', () => {
       FLOW_SERVICE_URL: 'https://platform.adobe.io/data/foundation/flowservice',
       ADOBE_IMS_URL: 'https://ims-na1.adobelogin.com',
       ROTATION_CONCURRENCY: '8',
-      LEDGER_TABLE_NAME: refOf(stack.rotator.ledgerTable),
+      LEDGER_TABLE_NAME: refOf(sample.stack.rotator.ledgerTable),
       POWERTOOLS_SERVICE_NAME: 'aep-s3-credential-rotator',
       POWERTOOLS_METRICS_NAMESPACE: 'AepS3CredentialRotator',
       NODE_OPTIONS: '--enable-source-maps',
@@ -119,9 +106,9 @@ describe('function', () => {
   });
 
   it("passes the targets in a form the function's own config loader accepts", () => {
-    const { environment } = findSynthesizedFunction(synthesized.outdir, stack.stackName);
+    const { environment } = findSynthesizedFunction(sample.outdir, sample.stack.stackName);
     const env = resolveIntrinsics(environment, fakeAttribute) as Record<string, string>;
-    const createdRoleArn = `arn:aws:iam::111122223333:role/${id(stack.rotator.createdRoles.get(CREATED)!)}`;
+    const createdRoleArn = `arn:aws:iam::111122223333:role/${id(sample.stack.rotator.createdRoles.get(CREATED)!)}`;
 
     const config = loadConfig({ env });
 

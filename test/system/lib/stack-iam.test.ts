@@ -2,9 +2,9 @@
  * The stack synthesized from the sample configuration in cdk.json: IAM (every policy, exactly), the
  * Adobe credentials secret, and the logical ids deployed stacks depend on.
  */
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
 import type { RotatorStack } from '../../../lib/rotator-stack.js';
 import {
@@ -13,37 +13,28 @@ import {
   partitionArn,
   rawSampleConfig,
   refOf,
-  removeTestOutdirs,
   synthRotatorStack,
-  type Synthesized,
+  SAMPLE_CREATED_ROLE_CONNECTION as CREATED,
+  SAMPLE_EXISTING_ROLE_ARN as EXISTING_ROLE,
+  sampleStackPerFile,
 } from '../../support/index.js';
 
-const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
-const EXISTING_ROLE = 'arn:aws:iam::123456789012:role/aep-web-events-reader';
-
-let synthesized: Synthesized;
-let template: Template;
-let stack: RotatorStack;
-
-beforeAll(() => {
-  synthesized = synthRotatorStack({ bundle: false });
-  ({ template, stack } = synthesized);
-});
-
-afterAll(removeTestOutdirs);
+const sample = sampleStackPerFile({ bundle: false });
 
 describe('IAM', () => {
   it("has exactly four roles: the function's, the created one, the scheduler's and the Adobe secret rotation's", () => {
-    template.resourceCountIs('AWS::IAM::Policy', 3);
-    template.resourceCountIs('AWS::IAM::Role', 4);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
-    for (const role of Object.values(template.findResources('AWS::IAM::Role')))
+    sample.template.resourceCountIs('AWS::IAM::Policy', 3);
+    sample.template.resourceCountIs('AWS::IAM::Role', 4);
+    sample.template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    for (const role of Object.values(sample.template.findResources('AWS::IAM::Role')))
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('lets the function do exactly its job', () => {
-    const { rotator } = stack;
-    const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [refOf(rotator.functionRole)] } });
+    const { rotator } = sample.stack;
+    const policy = sample.template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [refOf(rotator.functionRole)] },
+    });
     expect(Object.values(policy).map((resource) => resource.Properties.PolicyDocument.Statement)).toEqual([
       [
         {
@@ -100,7 +91,7 @@ describe('IAM', () => {
   });
 
   it('trusts only Lambda with the function role, which has no inline or managed policy of its own', () => {
-    expect(template.toJSON().Resources[id(stack.rotator.functionRole)].Properties).toEqual({
+    expect(sample.template.toJSON().Resources[id(sample.stack.rotator.functionRole)].Properties).toEqual({
       AssumeRolePolicyDocument: {
         Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
         Version: '2012-10-17',
@@ -122,19 +113,19 @@ describe('IAM', () => {
     ).toEqual({
       AWS: { 'Fn::GetAtt': ['RotatorFunctionRole46F50AFB', 'Arn'] },
     });
-    expect(template.toJSON().Resources.RotatorFunctionRole46F50AFB.Properties).not.toHaveProperty('RoleName');
+    expect(sample.template.toJSON().Resources.RotatorFunctionRole46F50AFB.Properties).not.toHaveProperty('RoleName');
   });
 
-  it('creates the source role: assumable only by the function role with the external id, read-only on the folder of the bucket its account owns', () => {
+  it("creates the source role: the function's, with the external id, reading a folder of an owned bucket", () => {
     const owner = { StringEquals: { 's3:ResourceAccount': '123456789012' } };
-    const role = stack.rotator.createdRoles.get(CREATED)!;
-    expect(template.toJSON().Resources[id(role)].Properties).toEqual({
+    const role = sample.stack.rotator.createdRoles.get(CREATED)!;
+    expect(sample.template.toJSON().Resources[id(role)].Properties).toEqual({
       AssumeRolePolicyDocument: {
         Statement: [
           {
             Action: 'sts:AssumeRole',
             Effect: 'Allow',
-            Principal: { AWS: arnOf(stack.rotator.functionRole) },
+            Principal: { AWS: arnOf(sample.stack.rotator.functionRole) },
             Condition: { StringEquals: { 'sts:ExternalId': 'aep-acme-prod-crm' } },
           },
         ],
@@ -179,8 +170,8 @@ describe('IAM', () => {
     });
   });
 
-  it('lets EventBridge Scheduler invoke exactly the function (no version wildcard) and write its dead-letter queue, for the schedules of its own group only', () => {
-    const schedulerRoles = template.findResources('AWS::IAM::Role', {
+  it("lets Scheduler invoke exactly the function and write its queue, for its own group's schedules only", () => {
+    const schedulerRoles = sample.template.findResources('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: {
           Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })],
@@ -193,19 +184,31 @@ describe('IAM', () => {
       StringEquals: {
         'aws:SourceAccount': { Ref: 'AWS::AccountId' },
         // The stack's own group: not every schedule of the account's default group.
-        'aws:SourceArn': arnOf(stack.rotator.scheduleGroup),
+        'aws:SourceArn': arnOf(sample.stack.rotator.scheduleGroup),
       },
     });
-    const policy = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+    const policy = sample.template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
     expect(Object.values(policy)[0]!.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(stack.rotator.function) },
-      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(stack.rotator.scheduleDeadLetterQueue) },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(sample.stack.rotator.function) },
+      { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(sample.stack.rotator.scheduleDeadLetterQueue) },
     ]);
   });
 
   it('lets only its own alarms publish to the alarm topic, over TLS', () => {
-    const { rotator } = stack;
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+    const { rotator } = sample.stack;
+    // CloudWatch, for these alarms of this account only (the confused-deputy conditions).
+    const alarmsMayPublish = (Sid: string, alarms: unknown) => ({
+      Sid,
+      Effect: 'Allow',
+      Action: 'sns:Publish',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Resource: refOf(rotator.alarmTopic),
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnEquals: { 'aws:SourceArn': alarms },
+      },
+    });
+    sample.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: [
           {
@@ -216,41 +219,22 @@ describe('IAM', () => {
             Resource: refOf(rotator.alarmTopic),
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
           },
-          {
-            Sid: 'AllowRotatorAlarms',
-            Effect: 'Allow',
-            Action: 'sns:Publish',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Resource: refOf(rotator.alarmTopic),
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              ArnEquals: {
-                'aws:SourceArn': [
-                  rotator.connectionFailingAlarm,
-                  rotator.credentialsExpiringAlarm,
-                  rotator.dataflowRunFailedAlarm,
-                  rotator.errorsAlarm,
-                  rotator.destinationDeliveryFailuresAlarm,
-                  rotator.scheduleDeadLetterQueueAlarm,
-                  rotator.failureDeadLetterQueueAlarm,
-                  rotator.ledgerWriteFailedAlarm,
-                  rotator.rotatorNotReportingAlarm,
-                  rotator.unmanagedTemporaryConnectionsAlarm,
-                ].map(arnOf),
-              },
-            },
-          },
-          {
-            Sid: 'AllowAdobeSecretRotationAlarm',
-            Effect: 'Allow',
-            Action: 'sns:Publish',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Resource: refOf(rotator.alarmTopic),
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-              ArnEquals: { 'aws:SourceArn': arnOf(rotator.adobeSecretRotationFailedAlarm!) },
-            },
-          },
+          alarmsMayPublish(
+            'AllowRotatorAlarms',
+            [
+              rotator.connectionFailingAlarm,
+              rotator.credentialsExpiringAlarm,
+              rotator.dataflowRunFailedAlarm,
+              rotator.errorsAlarm,
+              rotator.destinationDeliveryFailuresAlarm,
+              rotator.scheduleDeadLetterQueueAlarm,
+              rotator.failureDeadLetterQueueAlarm,
+              rotator.ledgerWriteFailedAlarm,
+              rotator.rotatorNotReportingAlarm,
+              rotator.unmanagedTemporaryConnectionsAlarm,
+            ].map(arnOf),
+          ),
+          alarmsMayPublish('AllowAdobeSecretRotationAlarm', arnOf(rotator.adobeSecretRotationFailedAlarm!)),
         ],
         Version: '2012-10-17',
       },
@@ -262,7 +246,7 @@ describe('Adobe credentials secret', () => {
   it('is retained on stack deletion and on replacement, and never changes by accident', () => {
     // Any change here can make CloudFormation replace the secret and generate a new placeholder
     // in place of the credentials operators put: change it only on purpose.
-    const { Metadata: _metadata, ...secret } = template.toJSON().Resources.RotatorAdobeCredentialsB73419E7;
+    const { Metadata: _metadata, ...secret } = sample.template.toJSON().Resources.RotatorAdobeCredentialsB73419E7;
     expect(secret).toEqual({
       Type: 'AWS::SecretsManager::Secret',
       Properties: {
@@ -280,11 +264,11 @@ describe('Adobe credentials secret', () => {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    sample.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
 
-  it('is created with a placeholder that keeps the client secret out of the template and says how to put the real one', () => {
-    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+  it('is created with a placeholder keeping the client secret out of the template, saying how to put it', () => {
+    sample.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Description: Match.stringLikeRegexp('aws secretsmanager put-secret-value --secret-id'),
       GenerateSecretString: {
         SecretStringTemplate: JSON.stringify({ clientId: 'REPLACE_WITH_CLIENT_ID', orgId: 'REPLACE_WITH_IMS_ORG_ID' }),
@@ -299,104 +283,70 @@ describe('logical ids', () => {
   // Renaming a construct changes its logical id, and CloudFormation replaces the resource: a new
   // function role breaks every trust policy naming the old one (IAM keeps the deleted role's unique
   // id, not its ARN), a new secret loses the Adobe credentials. Change these only on purpose.
+  const ALARM = 'AWS::CloudWatch::Alarm';
+  const SECRET = 'AWS::SecretsManager::Secret';
+  const QUEUE = 'AWS::SQS::Queue';
+  const ROLE = 'AWS::IAM::Role';
   it.each<[string, (rotator: RotatorStack['rotator']) => IConstruct, string, string]>([
-    ['the function role', (rotator) => rotator.functionRole, 'RotatorFunctionRole46F50AFB', 'AWS::IAM::Role'],
-    [
-      'the Adobe credentials secret',
-      (rotator) => rotator.adobeCredentialsSecret,
-      'RotatorAdobeCredentialsB73419E7',
-      'AWS::SecretsManager::Secret',
-    ],
-    ['the function', (rotator) => rotator.function, 'RotatorFunction240CD351', 'AWS::Lambda::Function'],
-    [
-      'the log group',
-      (rotator) => rotator.node.findChild('LogGroup'),
-      'RotatorLogGroup254C4D64',
-      'AWS::Logs::LogGroup',
-    ],
-    ['the schedule', (rotator) => rotator.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
-    [
-      'the schedule group',
-      (rotator) => rotator.scheduleGroup,
-      'RotatorScheduleGroup1FD938B5',
-      'AWS::Scheduler::ScheduleGroup',
-    ],
+    ['the function role', (r) => r.functionRole, 'RotatorFunctionRole46F50AFB', ROLE],
+    ['the Adobe credentials secret', (r) => r.adobeCredentialsSecret, 'RotatorAdobeCredentialsB73419E7', SECRET],
+    ['the function', (r) => r.function, 'RotatorFunction240CD351', 'AWS::Lambda::Function'],
+    ['the log group', (r) => r.node.findChild('LogGroup'), 'RotatorLogGroup254C4D64', 'AWS::Logs::LogGroup'],
+    ['the schedule', (r) => r.schedule, 'RotatorSchedule154CA1A5', 'AWS::Scheduler::Schedule'],
+    ['the schedule group', (r) => r.scheduleGroup, 'RotatorScheduleGroup1FD938B5', 'AWS::Scheduler::ScheduleGroup'],
     [
       'the Adobe secret’s resource policy',
-      (rotator) => rotator.adobeCredentialsSecret.node.findChild('Policy'),
+      (r) => r.adobeCredentialsSecret.node.findChild('Policy'),
       'RotatorAdobeCredentialsPolicy316B285E',
       'AWS::SecretsManager::ResourcePolicy',
     ],
     [
       'the schedule dead-letter queue',
-      (rotator) => rotator.scheduleDeadLetterQueue,
+      (r) => r.scheduleDeadLetterQueue,
       'RotatorScheduleDeadLetterQueueA7F16D73',
-      'AWS::SQS::Queue',
+      QUEUE,
     ],
-    [
-      'the failure dead-letter queue',
-      (rotator) => rotator.failureDeadLetterQueue,
-      'RotatorFailureDeadLetterQueueC606B3CD',
-      'AWS::SQS::Queue',
-    ],
-    ['the alarm topic', (rotator) => rotator.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
+    ['the failure dead-letter queue', (r) => r.failureDeadLetterQueue, 'RotatorFailureDeadLetterQueueC606B3CD', QUEUE],
+    ['the alarm topic', (r) => r.alarmTopic, 'RotatorAlarmTopicC84B7150', 'AWS::SNS::Topic'],
     [
       'the created source role',
-      (rotator) => rotator.createdRoles.get(CREATED)!,
+      (r) => r.createdRoles.get(CREATED)!,
       'RotatorSourceRole4cb0c374d3bb4557b1395712880adc55043CB5CB',
-      'AWS::IAM::Role',
+      ROLE,
     ],
-    [
-      'ConnectionFailingAlarm',
-      (rotator) => rotator.connectionFailingAlarm,
-      'RotatorConnectionFailingAlarm2809BB70',
-      'AWS::CloudWatch::Alarm',
-    ],
-    [
-      'CredentialsExpiringAlarm',
-      (rotator) => rotator.credentialsExpiringAlarm,
-      'RotatorCredentialsExpiringAlarm8EC7665A',
-      'AWS::CloudWatch::Alarm',
-    ],
-    ['ErrorsAlarm', (rotator) => rotator.errorsAlarm, 'RotatorErrorsAlarmA4012422', 'AWS::CloudWatch::Alarm'],
+    ['ConnectionFailingAlarm', (r) => r.connectionFailingAlarm, 'RotatorConnectionFailingAlarm2809BB70', ALARM],
+    ['CredentialsExpiringAlarm', (r) => r.credentialsExpiringAlarm, 'RotatorCredentialsExpiringAlarm8EC7665A', ALARM],
+    ['ErrorsAlarm', (r) => r.errorsAlarm, 'RotatorErrorsAlarmA4012422', ALARM],
     [
       'DestinationDeliveryFailuresAlarm',
-      (rotator) => rotator.destinationDeliveryFailuresAlarm,
+      (r) => r.destinationDeliveryFailuresAlarm,
       'RotatorDestinationDeliveryFailuresAlarmBBE0B84D',
-      'AWS::CloudWatch::Alarm',
+      ALARM,
     ],
     [
       'ScheduleDeadLetterQueueAlarm',
-      (rotator) => rotator.scheduleDeadLetterQueueAlarm,
+      (r) => r.scheduleDeadLetterQueueAlarm,
       'RotatorScheduleDeadLetterQueueAlarm610D6D7B',
-      'AWS::CloudWatch::Alarm',
+      ALARM,
     ],
     [
       'FailureDeadLetterQueueAlarm',
-      (rotator) => rotator.failureDeadLetterQueueAlarm,
+      (r) => r.failureDeadLetterQueueAlarm,
       'RotatorFailureDeadLetterQueueAlarm3D850592',
-      'AWS::CloudWatch::Alarm',
+      ALARM,
     ],
-    ['the dashboard', (rotator) => rotator.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
-    ['the rotation ledger', (rotator) => rotator.ledgerTable, 'RotatorLedger57A32117', 'AWS::DynamoDB::Table'],
-    [
-      'LedgerWriteFailedAlarm',
-      (rotator) => rotator.ledgerWriteFailedAlarm,
-      'RotatorLedgerWriteFailedAlarmB8448E8A',
-      'AWS::CloudWatch::Alarm',
-    ],
-    [
-      'RotatorNotReportingAlarm',
-      (rotator) => rotator.rotatorNotReportingAlarm,
-      'RotatorRotatorNotReportingAlarm1D7887CF',
-      'AWS::CloudWatch::Alarm',
-    ],
+    ['the dashboard', (r) => r.dashboard, 'RotatorDashboardE296A703', 'AWS::CloudWatch::Dashboard'],
+    ['the rotation ledger', (r) => r.ledgerTable, 'RotatorLedger57A32117', 'AWS::DynamoDB::Table'],
+    ['LedgerWriteFailedAlarm', (r) => r.ledgerWriteFailedAlarm, 'RotatorLedgerWriteFailedAlarmB8448E8A', ALARM],
+    ['RotatorNotReportingAlarm', (r) => r.rotatorNotReportingAlarm, 'RotatorRotatorNotReportingAlarm1D7887CF', ALARM],
   ])('keeps %s as %s', (_name, construct, logicalId, type) => {
-    expect(id(construct(stack.rotator))).toBe(logicalId);
-    expect(template.toJSON().Resources[logicalId].Type).toBe(type);
+    expect(id(construct(sample.stack.rotator))).toBe(logicalId);
+    expect(sample.template.toJSON().Resources[logicalId].Type).toBe(type);
   });
 
   it("keeps EventBridge Scheduler's role, whose id derives from the function's", () => {
-    template.templateMatches({ Resources: { SchedulerRoleForTarget62fa7fB7C78A21: { Type: 'AWS::IAM::Role' } } });
+    sample.template.templateMatches({
+      Resources: { SchedulerRoleForTarget62fa7fB7C78A21: { Type: 'AWS::IAM::Role' } },
+    });
   });
 });

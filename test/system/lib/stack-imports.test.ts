@@ -4,28 +4,18 @@
  */
 import type { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
-import type { RotatorStack } from '../../../lib/rotator-stack.js';
 import {
   arnOf,
   logicalIdOf as id,
   rawSampleConfig,
-  removeTestOutdirs,
   synthRotatorStack,
   type Synthesized,
+  sampleStackPerFile,
 } from '../../support/index.js';
 
-let synthesized: Synthesized;
-let template: Template;
-let stack: RotatorStack;
-
-beforeAll(() => {
-  synthesized = synthRotatorStack({ bundle: false });
-  ({ template, stack } = synthesized);
-});
-
-afterAll(removeTestOutdirs);
+const sample = sampleStackPerFile({ bundle: false });
 
 describe('imported secrets and keys', () => {
   const ADOBE_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:aep/adobe-Ab12Cd';
@@ -207,7 +197,7 @@ describe('guardrails from cdk.json', () => {
     });
   });
 
-  it('warns only that the imported key must let CloudWatch publish to the topic, and about the runbook link: the subnets are imported by id, and nothing reads their route tables', () => {
+  it("warns only of the imported key's policy and the runbook link: subnets by id need no route tables", () => {
     const warnings = (of: Stack) =>
       Annotations.fromStack(of)
         .findWarning('*', Match.anyValue())
@@ -229,13 +219,16 @@ describe('guardrails from cdk.json', () => {
     expect(guardedWarnings).toHaveLength(2);
     // The statement to add, with the confused-deputy conditions, in this stack's account and region.
     expect(guardedWarnings.find((warning) => warning.startsWith('encryptionKey: '))).toContain(
-      '"Sid":"AllowCloudWatchAlarmsToPublishToEncryptedTopics","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"}}',
+      '"Sid":"AllowCloudWatchAlarmsToPublishToEncryptedTopics","Effect":"Allow",' +
+        '"Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],' +
+        '"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},' +
+        '"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"}}',
     );
-    expect(warnings(stack)).toEqual([runbook]);
+    expect(warnings(sample.stack)).toEqual([runbook]);
   });
 
   it('keeps the logical id of every resource of the sample: the guardrails only add resources and properties', () => {
-    const before = Object.keys(template.toJSON().Resources);
+    const before = Object.keys(sample.template.toJSON().Resources);
     const after = Object.keys(guarded.template.toJSON().Resources);
 
     expect(after).toEqual(expect.arrayContaining(before));

@@ -6,11 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { STACK_ALARM_IDS } from '../../../core/alarm-rules.js';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
-import type { RotatorStack } from '../../../lib/rotator-stack.js';
 import {
   arnOf,
   fakeAttribute,
@@ -18,30 +18,19 @@ import {
   PROJECT_ROOT,
   rawSampleConfig,
   refOf,
-  removeTestOutdirs,
   resolveIntrinsics,
   synthRotatorStack,
-  type Synthesized,
+  SAMPLE_CREATED_ROLE_CONNECTION as CREATED,
+  sampleStackPerFile,
 } from '../../support/index.js';
 
-const CREATED = '4cb0c374-d3bb-4557-b139-5712880adc55';
-
-let synthesized: Synthesized;
-let template: Template;
-let stack: RotatorStack;
-
-beforeAll(() => {
-  synthesized = synthRotatorStack({ bundle: true });
-  ({ template, stack } = synthesized);
-});
-
-afterAll(removeTestOutdirs);
+const sample = sampleStackPerFile({ bundle: true });
 
 describe('schedule', () => {
   it('runs every 15 minutes without a flexible window, retrying into an encrypted dead-letter queue', () => {
-    const { rotator } = stack;
-    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    const { rotator } = sample.stack;
+    sample.template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    sample.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
       FlexibleTimeWindow: { Mode: 'OFF' },
       State: 'ENABLED',
@@ -61,14 +50,14 @@ describe('schedule', () => {
   });
 
   it('keeps both dead-letter queues encrypted, TLS-only and for 14 days', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
-    for (const queue of [stack.rotator.scheduleDeadLetterQueue, stack.rotator.failureDeadLetterQueue]) {
-      expect(template.toJSON().Resources[id(queue)].Properties).toEqual({
+    sample.template.resourceCountIs('AWS::SQS::Queue', 2);
+    for (const queue of [sample.stack.rotator.scheduleDeadLetterQueue, sample.stack.rotator.failureDeadLetterQueue]) {
+      expect(sample.template.toJSON().Resources[id(queue)].Properties).toEqual({
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 1_209_600,
       });
     }
-    template.allResourcesProperties('AWS::SQS::QueuePolicy', {
+    sample.template.allResourcesProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: [
           {
@@ -87,34 +76,25 @@ describe('schedule', () => {
 
 describe('alarms', () => {
   const toTopic = () => ({
-    AlarmActions: [refOf(stack.rotator.alarmTopic)],
-    OKActions: [refOf(stack.rotator.alarmTopic)],
+    AlarmActions: [refOf(sample.stack.rotator.alarmTopic)],
+    OKActions: [refOf(sample.stack.rotator.alarmTopic)],
   });
 
   /** The alarm resource of a construct, as synthesized. */
-  const alarmOf = (alarm: IConstruct) => template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
+  const alarmOf = (alarm: IConstruct) =>
+    sample.template.toJSON().Resources[id(alarm)].Properties as Record<string, unknown>;
 
   it("has exactly ten alarms and the Adobe secret rotation's, each notifying the topic on ALARM and OK", () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
-    template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
+    sample.template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    sample.template.allResourcesProperties('AWS::CloudWatch::Alarm', toTopic());
     // Enabled: the property is left out, as before `enabled` existed.
-    for (const alarm of stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
-    expect(stack.rotator.alarms.map((alarm) => alarm.node.id)).toEqual([
-      'ConnectionFailingAlarm',
-      'CredentialsExpiringAlarm',
-      'DataflowRunFailedAlarm',
-      'ErrorsAlarm',
-      'DestinationDeliveryFailuresAlarm',
-      'ScheduleDeadLetterQueueAlarm',
-      'FailureDeadLetterQueueAlarm',
-      'LedgerWriteFailedAlarm',
-      'RotatorNotReportingAlarm',
-      'UnmanagedTemporaryConnectionsAlarm',
-    ]);
+    for (const alarm of sample.stack.rotator.alarms) expect(alarmOf(alarm)).not.toHaveProperty('ActionsEnabled');
+    // In the order the operator CLI finds them by (the stack's AlarmNames output).
+    expect(sample.stack.rotator.alarms.map((alarm) => alarm.node.id)).toEqual([...STACK_ALARM_IDS]);
   });
 
   it('ends every description with the runbook section of that alarm', () => {
-    for (const alarm of stack.rotator.alarms) {
+    for (const alarm of sample.stack.rotator.alarms) {
       const description = alarmOf(alarm).AlarmDescription as string;
       expect(description).toMatch(new RegExp(`\\. Runbook: docs/RUNBOOK\\.md#${alarm.node.id.toLowerCase()}$`));
       // CloudWatch's limit on AlarmDescription.
@@ -137,7 +117,7 @@ describe('alarms', () => {
             .replace(/ /g, '-'),
         ),
     );
-    for (const alarm of stack.rotator.alarms) {
+    for (const alarm of sample.stack.rotator.alarms) {
       const anchor = /#([a-z]+)$/.exec(alarmOf(alarm).AlarmDescription as string)![1]!;
       expect(anchors, `docs/RUNBOOK.md has no section for ${anchor}`).toContain(anchor);
     }
@@ -148,10 +128,10 @@ describe('alarms', () => {
     const [query] = alarmOf(alarm).Metrics as Array<{ Expression: unknown }>;
     return resolveIntrinsics(query!.Expression, fakeAttribute) as string;
   };
-  const functionName = () => resolveIntrinsics(refOf(stack.rotator.function), fakeAttribute) as string;
+  const functionName = () => resolveIntrinsics(refOf(sample.stack.rotator.function), fakeAttribute) as string;
 
-  it('alarms on each connection that failed in the window, one contributor per connectionId, scoped to this rotator', () => {
-    const alarm = alarmOf(stack.rotator.connectionFailingAlarm);
+  it('alarms on each connection failed in the window, a contributor per connectionId, of this rotator only', () => {
+    const alarm = alarmOf(sample.stack.rotator.connectionFailingAlarm);
     expect(alarm).toMatchObject({
       Metrics: [{ Id: 'expr_1', Period: 1500, ReturnData: true }],
       Threshold: 1,
@@ -162,29 +142,41 @@ describe('alarms', () => {
       TreatMissingData: 'notBreaching',
     });
     expect(alarm).not.toHaveProperty('MetricName');
-    expect(queryOf(stack.rotator.connectionFailingAlarm)).toBe(
+    expect(queryOf(sample.stack.rotator.connectionFailingAlarm)).toBe(
       'SELECT MAX(RotationFailed) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, service) ' +
         `WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MAX() DESC LIMIT 500`,
     );
   });
 
+  /** A run-level alarm on one of Lambda's metrics of the function: any 1 in one schedule interval. */
+  const onLambdaMetric = (MetricName: string, TreatMissingData: string) => ({
+    Namespace: 'AWS/Lambda',
+    MetricName,
+    Dimensions: [{ Name: 'FunctionName', Value: refOf(sample.stack.rotator.function) }],
+    Statistic: 'Sum',
+    Period: 900,
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    EvaluationPeriods: 1,
+    TreatMissingData,
+  });
+  /** One of the function's own metrics, with this rotator's dimensions. */
+  const rotatorMetric = (MetricName: string) => ({
+    Namespace: 'AepS3CredentialRotator',
+    MetricName,
+    Dimensions: [
+      { Name: 'rotator', Value: refOf(sample.stack.rotator.function) },
+      { Name: 'service', Value: 'aep-s3-credential-rotator' },
+    ],
+  });
+
   it('alarms when a whole run failed, over one schedule interval, holding the state between runs', () => {
-    expect(alarmOf(stack.rotator.errorsAlarm)).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: refOf(stack.rotator.function) }],
-      Statistic: 'Sum',
-      Period: 900,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      EvaluationPeriods: 1,
-      TreatMissingData: 'ignore',
-    });
+    expect(alarmOf(sample.stack.rotator.errorsAlarm)).toMatchObject(onLambdaMetric('Errors', 'ignore'));
   });
 
   it("alarms 40 minutes before a connection's credentials expire, one contributor per connectionId", () => {
     // 15-minute schedule, 383 s timeout, 1 h credentials: see expiryAlarmPlan (a 25-minute window).
-    expect(alarmOf(stack.rotator.credentialsExpiringAlarm)).toMatchObject({
+    expect(alarmOf(sample.stack.rotator.credentialsExpiringAlarm)).toMatchObject({
       Metrics: [{ Id: 'expr_1', Period: 1500, ReturnData: true }],
       EvaluationPeriods: 1,
       DatapointsToAlarm: 1,
@@ -192,23 +184,18 @@ describe('alarms', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(queryOf(stack.rotator.credentialsExpiringAlarm)).toBe(
+    expect(queryOf(sample.stack.rotator.credentialsExpiringAlarm)).toBe(
       'SELECT MIN(SecondsUntilCredentialExpiry) FROM SCHEMA("AepS3CredentialRotator", connectionId, rotator, ' +
         `service) WHERE rotator = '${functionName()}' GROUP BY connectionId ORDER BY MIN() ASC LIMIT 500`,
     );
-    expect(alarmOf(stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain(
+    expect(alarmOf(sample.stack.rotator.credentialsExpiringAlarm).AlarmDescription).toContain(
       'less than 2400 s (40 min) left on its credentials in the last 25 min',
     );
   });
 
-  it('alarms after 25 minutes without any run reporting an expiry: the rotator-level guard, missing data breaching', () => {
-    expect(alarmOf(stack.rotator.rotatorNotReportingAlarm)).toMatchObject({
-      Namespace: 'AepS3CredentialRotator',
-      MetricName: 'SecondsUntilCredentialExpiry',
-      Dimensions: [
-        { Name: 'rotator', Value: refOf(stack.rotator.function) },
-        { Name: 'service', Value: 'aep-s3-credential-rotator' },
-      ],
+  it('alarms after 25 minutes without a run reporting: the rotator-level guard, missing data breaching', () => {
+    expect(alarmOf(sample.stack.rotator.rotatorNotReportingAlarm)).toMatchObject({
+      ...rotatorMetric('SecondsUntilCredentialExpiry'),
       Statistic: 'SampleCount',
       Period: 60,
       EvaluationPeriods: 25,
@@ -220,27 +207,14 @@ describe('alarms', () => {
   });
 
   it('alarms when Lambda could not deliver a failed run to the failure dead-letter queue', () => {
-    expect(alarmOf(stack.rotator.destinationDeliveryFailuresAlarm)).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      MetricName: 'DestinationDeliveryFailures',
-      Dimensions: [{ Name: 'FunctionName', Value: refOf(stack.rotator.function) }],
-      Statistic: 'Sum',
-      Period: 900,
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      EvaluationPeriods: 1,
-      TreatMissingData: 'notBreaching',
-    });
+    expect(alarmOf(sample.stack.rotator.destinationDeliveryFailuresAlarm)).toMatchObject(
+      onLambdaMetric('DestinationDeliveryFailures', 'notBreaching'),
+    );
   });
 
   it('alarms when ledger writes failed in two schedule intervals in a row, and clears when they stop', () => {
-    expect(alarmOf(stack.rotator.ledgerWriteFailedAlarm)).toMatchObject({
-      Namespace: 'AepS3CredentialRotator',
-      MetricName: 'LedgerWriteFailed',
-      Dimensions: [
-        { Name: 'rotator', Value: refOf(stack.rotator.function) },
-        { Name: 'service', Value: 'aep-s3-credential-rotator' },
-      ],
+    expect(alarmOf(sample.stack.rotator.ledgerWriteFailedAlarm)).toMatchObject({
+      ...rotatorMetric('LedgerWriteFailed'),
       Statistic: 'Sum',
       Period: 900,
       Threshold: 1,
@@ -255,10 +229,10 @@ describe('alarms', () => {
   it.each([['scheduleDeadLetterQueue'], ['failureDeadLetterQueue']] as const)(
     'alarms on any message in the %s, and stays in ALARM while it waits',
     (queue) => {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      sample.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.rotator[queue]), 'QueueName'] } }],
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(sample.stack.rotator[queue]), 'QueueName'] } }],
         Statistic: 'Maximum',
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -288,7 +262,7 @@ describe('alarms', () => {
     });
   });
 
-  it('routes the failing connections to the ticket topic configured in cdk.json, and keeps connectionMetrics on by default', () => {
+  it("routes failing connections to cdk.json's ticket topic, and keeps connectionMetrics on by default", () => {
     const raw = rawSampleConfig();
     const TICKETS = 'arn:aws:sns:eu-west-1:123456789012:aep-ops-tickets';
     Object.assign(raw, { ticketTopicArn: TICKETS });
@@ -300,23 +274,23 @@ describe('alarms', () => {
     expect(actionsOf(configured.stack.rotator.credentialsExpiringAlarm)).toEqual([
       refOf(configured.stack.rotator.alarmTopic),
     ]);
-    expect(resources[id(stack.rotator.function)].Properties.Environment.Variables).not.toHaveProperty(
+    expect(resources[id(sample.stack.rotator.function)].Properties.Environment.Variables).not.toHaveProperty(
       'CONNECTION_METRICS',
     );
   });
 
   it('subscribes the configured e-mail address to the alarm topic', () => {
-    template.hasResourceProperties('AWS::SNS::Subscription', {
+    sample.template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'aep-ops@example.com',
-      TopicArn: refOf(stack.rotator.alarmTopic),
+      TopicArn: refOf(sample.stack.rotator.alarmTopic),
     });
   });
 });
 
 describe('dashboard', () => {
-  it('shows rotations, 412 conflicts, seconds to expiry, duration, errors, failed ledger writes, failed dataflow runs and unmanaged connections', () => {
-    const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
+  it('shows rotations, 412s, expiry, duration, errors, ledger writes, dataflow runs, unmanaged connections', () => {
+    const dashboard = Object.values(sample.template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
     const body = JSON.parse(resolveIntrinsics(dashboard.Properties.DashboardBody, fakeAttribute) as string) as {
       widgets: { properties: { title: string; metrics?: unknown[][]; alarms?: string[] } }[];
     };
@@ -360,21 +334,23 @@ describe('dashboard', () => {
         /^SELECT MAX\(DataflowRunFailed\) .* GROUP BY connectionId ORDER BY MAX\(\) DESC LIMIT 10$/,
       ),
     ]);
-    for (const [index, alarm] of stack.rotator.alarms.entries()) expect(shown[index]).toContain(id(alarm));
+    for (const [index, alarm] of sample.stack.rotator.alarms.entries()) expect(shown[index]).toContain(id(alarm));
   });
 });
 
 describe('outputs', () => {
   it('exports the function name for the operator CLI and names everything an operator needs', () => {
-    template.hasOutput('RotatorFunctionName', {
-      Value: refOf(stack.rotator.function),
+    sample.template.hasOutput('RotatorFunctionName', {
+      Value: refOf(sample.stack.rotator.function),
       Export: { Name: 'AepS3CredentialRotator-RotatorFunctionName' },
     });
-    template.hasOutput('RotatorFunctionRoleArn', { Value: arnOf(stack.rotator.functionRole) });
-    template.hasOutput('AdobeCredentialsSecretId', { Value: refOf(stack.rotator.adobeCredentialsSecret) });
-    template.hasOutput('AlarmTopicArn', { Value: refOf(stack.rotator.alarmTopic) });
-    template.hasOutput('DashboardName', { Value: refOf(stack.rotator.dashboard) });
-    template.hasOutput('SchedulerRoleArn', { Value: arnOf(stack.rotator.schedulerRole) });
-    template.hasOutput('SourceRoleArn0', { Value: arnOf(stack.rotator.createdRoles.get(CREATED)!) });
+    sample.template.hasOutput('RotatorFunctionRoleArn', { Value: arnOf(sample.stack.rotator.functionRole) });
+    sample.template.hasOutput('AdobeCredentialsSecretId', {
+      Value: refOf(sample.stack.rotator.adobeCredentialsSecret),
+    });
+    sample.template.hasOutput('AlarmTopicArn', { Value: refOf(sample.stack.rotator.alarmTopic) });
+    sample.template.hasOutput('DashboardName', { Value: refOf(sample.stack.rotator.dashboard) });
+    sample.template.hasOutput('SchedulerRoleArn', { Value: arnOf(sample.stack.rotator.schedulerRole) });
+    sample.template.hasOutput('SourceRoleArn0', { Value: arnOf(sample.stack.rotator.createdRoles.get(CREATED)!) });
   });
 });

@@ -27,6 +27,17 @@ const candidates = (narrowed: readonly FunctionTargetEntry[], unnarrowed: readon
 });
 
 describe('decideTargetsDelivery', () => {
+  /** The entry of target `n`: AssumeRole from the function's role on role `r<n>`, for an hour, and `extra`. */
+  const chainedEntry = (n: number, extra: { bucketName?: string; folderPath?: string } = {}) =>
+    toTargetEntry({
+      connectionId: id(n),
+      sandboxName: 'prod',
+      method: 'assume-role-chained',
+      roleArn: `arn:aws:iam::123456789012:role/r${n}`,
+      durationSeconds: 3600,
+      ...extra,
+    });
+
   it('keeps a list in the environment while it fits, counting deploy-time values at their longest', () => {
     const entries = [
       toTargetEntry({
@@ -49,15 +60,7 @@ describe('decideTargetsDelivery', () => {
 
   it('goes to a file beyond the limit, unless the list fits without created roles’ buckets', () => {
     const big = Array.from({ length: 40 }, (_, n) =>
-      toTargetEntry({
-        connectionId: id(n),
-        sandboxName: 'prod',
-        method: 'assume-role-chained',
-        roleArn: `arn:aws:iam::123456789012:role/r${n}`,
-        durationSeconds: 3600,
-        bucketName: 'acme-aep-landing',
-        folderPath: 'crm/daily',
-      }),
+      chainedEntry(n, { bucketName: 'acme-aep-landing', folderPath: 'crm/daily' }),
     );
     const small = big.map(({ bucketName: _b, folderPath: _f, ...entry }) => entry);
     expect(estimatedTargetsBytes(big, never)).toBeGreaterThan(MAX_TARGETS_ENV_BYTES);
@@ -78,17 +81,8 @@ describe('decideTargetsDelivery', () => {
     });
   });
 
-  it('keeps a list that fits only without the per-connection flags in the environment, as before they existed (the check then off for all)', () => {
-    const entries = (count: number) =>
-      Array.from({ length: count }, (_, n) =>
-        toTargetEntry({
-          connectionId: id(n),
-          sandboxName: 'prod',
-          method: 'assume-role-chained',
-          roleArn: `arn:aws:iam::123456789012:role/r${n}`,
-          durationSeconds: 3600,
-        }),
-      );
+  it('keeps in the environment a list that fits only without the flags, as before (the check off for all)', () => {
+    const entries = (count: number) => Array.from({ length: count }, (_, n) => chainedEntry(n));
     // As many as fit the environment without flags.
     let count = 1;
     while (estimatedTargetsBytes(entries(count + 1), never) <= MAX_TARGETS_ENV_BYTES) count += 1;
@@ -133,7 +127,7 @@ describe('check-config and synth agree on a large configuration', () => {
     return raw;
   };
 
-  it('refuses in check-config exactly what synth refuses: the created roles without a name, once the list must go to a file', () => {
+  it('refuses in check-config what synth refuses: created roles without a name, once the list goes to a file', () => {
     // check-config builds the stack as synth does, so the verdict is synth's own.
     const config = parseRotatorConfig(large());
     const verdict = synthesizeConfig(config);
@@ -184,7 +178,7 @@ describe('check-config and synth agree on a large configuration', () => {
     }
   });
 
-  it('lets the configuration keep a large list in the environment with "targetsDelivery": "environment", as the advice says', () => {
+  it('keeps a large list in the environment with "targetsDelivery": "environment", as the advice says', () => {
     const config = parseRotatorConfig({ ...large(), targetsDelivery: 'environment' });
     try {
       const { stack } = synthRotatorStack({ config });
@@ -229,8 +223,17 @@ describe("Adobe's check, when created roles reach the function without their fol
       removeTestOutdirs();
     }
   };
+  /** Adobe's check stays on for every connection of `raw`, and neither synth nor check-config warns about it. */
+  const expectAdobeCheckOn = (raw: Record<string, unknown>, synth: ReturnType<typeof synthesized>) => {
+    expect(synth.rotator.verifiesWithAdobe).toBe(true);
+    expect(synth.variables.VERIFY_WITH_ADOBE).toBeUndefined();
+    expect(synth.warnings).toEqual([]);
+    expect(
+      synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
+    ).toEqual([]);
+  };
 
-  it('is switched off for those connections alone, and check-config (synth in-process) and synth say so in the same words, naming them and the way to keep it', () => {
+  it('is off for those connections alone; check-config and synth say so in the same words, with the way out', () => {
     const raw = crowded();
     // Nine created roles, and an existing role narrowed to its bucket, which keeps Adobe's check.
     raw.targets = raw.targets.slice(0, 9);
@@ -264,7 +267,7 @@ describe("Adobe's check, when created roles reach the function without their fol
     );
   });
 
-  it('is switched off for every connection, as before, for a list that fits the environment only without the per-connection flags', () => {
+  it('is off for every connection, as before, for a list that fits the environment only without the flags', () => {
     // Ten created roles without a fixed name, with sandbox names just long enough that the flags no longer fit.
     const entries = (sandboxName: string, verifyWithAdobe?: boolean) =>
       Array.from({ length: 10 }, (_, n) =>
@@ -303,15 +306,10 @@ describe("Adobe's check, when created roles reach the function without their fol
   it('stays on, without a warning, when the list carries every folder', () => {
     const few = crowded();
     few.targets = few.targets.slice(0, 3);
-    const { rotator, variables, warnings } = synthesized(few);
+    const synth = synthesized(few);
 
-    expect(JSON.stringify(variables.ROTATION_TARGETS)).toContain('exports/crm/daily-0');
-    expect(rotator.verifiesWithAdobe).toBe(true);
-    expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
-    expect(warnings).toEqual([]);
-    expect(
-      synthesizeConfig(parseRotatorConfig(few)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
-    ).toEqual([]);
+    expect(JSON.stringify(synth.variables.ROTATION_TARGETS)).toContain('exports/crm/daily-0');
+    expectAdobeCheckOn(few, synth);
   });
 
   it('stays on when the advice is followed: the list goes to a file with every folder', () => {
@@ -320,18 +318,13 @@ describe("Adobe's check, when created roles reach the function without their fol
       ...target,
       createRole: { ...target.createRole, roleName: `aep-reader-${n}` },
     }));
-    const { rotator, variables, warnings } = synthesized(raw);
+    const synth = synthesized(raw);
 
-    expect(rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
-    expect(rotator.verifiesWithAdobe).toBe(true);
-    expect(variables.VERIFY_WITH_ADOBE).toBeUndefined();
-    expect(warnings).toEqual([]);
-    expect(
-      synthesizeConfig(parseRotatorConfig(raw)).warnings.filter((warning) => warning.startsWith('verifyWithAdobe: ')),
-    ).toEqual([]);
+    expect(synth.rotator.targetsDelivery).toBe(TargetsDelivery.FILE);
+    expectAdobeCheckOn(raw, synth);
   });
 
-  it('is switched off for a created role whose session policy would be too long for STS, even in a short list, and for it alone', () => {
+  it('is off for a created role whose session policy would be too long for STS, even in a short list, alone', () => {
     const raw = crowded();
     raw.targets = [
       {

@@ -106,7 +106,7 @@ describe('the construct door, for settings', () => {
     expect(build).toThrow('ledgerTableName: must be a DynamoDB table name: 3 to 255 letters, digits and _.-; got "l"');
   });
 
-  it('refuses a KMS alias construct for encryptionKey (an IAlias passes for an IKey by type), as cdk.json refuses an alias ARN', () => {
+  it('refuses a KMS alias construct for encryptionKey (an IAlias types as an IKey), as cdk.json an alias ARN', () => {
     const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
     let refused: unknown;
 

@@ -4,43 +4,21 @@
  * from the function's own code (`lambda:SourceFunctionArn`), for the rotator's function and the
  * Adobe secret's rotation function alike.
  */
-import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Duration, type Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { S3CredentialRotator, type S3CredentialRotatorProps } from '../../../lib/s3-credential-rotator.js';
-import { removeTestOutdirs, testOutdir } from '../../support/index.js';
-
-const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
-const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
-const ENV = { account: '123456789012', region: 'eu-west-1' };
+import type { S3CredentialRotator, S3CredentialRotatorProps } from '../../../lib/s3-credential-rotator.js';
+import {
+  logicalIdOf as logicalId,
+  propertiesOf,
+  removeTestOutdirs,
+  rotatorWithBothRoles as build,
+} from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
-function build(props: (stack: Stack) => Partial<S3CredentialRotatorProps> = () => ({})) {
-  const stack = new Stack(new App({ outdir: testOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', {
-    env: ENV,
-  });
-  const rotator = new S3CredentialRotator(stack, 'Rotator', {
-    targets: [
-      { connectionId: ID, sandboxName: 'prod', createRole: { bucketName: 'acme-landing' } },
-      {
-        connectionId: '5cb0c374-d3bb-4557-b139-5712880adc55',
-        sandboxName: 'prod',
-        roleArn: ROLE,
-        bucketName: 'acme-web',
-      },
-    ],
-    ...props(stack),
-  });
-  return { stack, rotator, template: Template.fromStack(stack) };
-}
-
-const logicalId = (construct: IConstruct) =>
-  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-const propertiesOf = (template: Template, construct: IConstruct) =>
-  template.toJSON().Resources[logicalId(construct)].Properties as Record<string, any>;
 const NETWORK_ACTIONS = [
   'ec2:CreateNetworkInterface',
   'ec2:DeleteNetworkInterface',
@@ -163,7 +141,7 @@ describe("the function's own code", () => {
       }),
     ],
   ])(
-    'may not manage network interfaces from %s: a Deny on its own function ARN, which only requests its code signs carry',
+    "may not manage network interfaces from %s: a Deny on the function ARN only its code's requests carry",
     (_name, of) => {
       const { template, rotator } = build(inVpc);
       const { fn, role } = of(rotator);

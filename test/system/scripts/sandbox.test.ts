@@ -197,7 +197,7 @@ describe('npm run sandbox -- ...: usage', () => {
     expect(result.stderr.split('\n')[0]).toBe(message);
   });
 
-  it('says there is no sandbox to talk to without AEP_S3_ROTATOR_SANDBOX (exit 3), or when it does not answer', async () => {
+  it('says there is no sandbox without AEP_S3_ROTATOR_SANDBOX (exit 3), or when it does not answer', async () => {
     const saved = process.env[CONTROL_VARIABLE];
     delete process.env[CONTROL_VARIABLE];
     try {
@@ -215,7 +215,9 @@ describe('npm run sandbox -- ...: usage', () => {
       });
       expect(gone).toMatchObject({
         code: 3,
-        stderr: `sandbox: the sandbox at http://127.0.0.1:${port} does not answer (ECONNREFUSED): is it still running?\n`,
+        stderr:
+          `sandbox: the sandbox at http://127.0.0.1:${port} does not answer (ECONNREFUSED): ` +
+          'is it still running?\n',
       });
     } finally {
       if (saved !== undefined) process.env[CONTROL_VARIABLE] = saved;

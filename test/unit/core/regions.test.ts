@@ -27,7 +27,7 @@ describe('REGION and PARTITION_PATTERN', () => {
     },
   );
 
-  it("has no partition longer than LONGEST_PARTITION, which the session policy's size check assumes for a role not known yet", () => {
+  it('has no partition longer than LONGEST_PARTITION, which the size check assumes of a role not known yet', () => {
     const lengths = RegionInfo.regions.map((region) => region.partition?.length ?? 0);
 
     expect(Math.max(...lengths)).toBe(LONGEST_PARTITION.length);

@@ -124,7 +124,7 @@ describe('functionTimeout', () => {
     },
   );
 
-  it("leaves room for one connection's slow request and its one more attempt: the slow request is got's attempts to their timeout and each retry's longest Retry-After", () => {
+  it('leaves room for one slow request (every attempt to its timeout, the longest Retry-After) and one more', () => {
     // 4 attempts x 10 s + 3 retries x 30 s; then the usual 45 s path and another slow request; then the 3 s stop
     // margin.
     expect(SLOW_REQUEST_SECONDS).toBe(130);

@@ -140,7 +140,7 @@ describe('credential lifetimes', () => {
     expect(scheduleVerdict(view, SCHEDULE_DOORS.props).problems).toEqual([]);
   });
 
-  it('says nothing at four intervals (the default: an hour, every 15 minutes), nor while the schedule is a token', () => {
+  it('says nothing at four intervals (the default: 1 h, every 15 min), nor while the schedule is a token', () => {
     expect(scheduleVerdict(hourly({}), SCHEDULE_DOORS.props).warnings).toEqual([]);
     expect(
       scheduleVerdict(hourly({ schedule: undefined, lifetimes: [129_600] }), SCHEDULE_DOORS.props).warnings,

@@ -104,7 +104,7 @@ describe('sessionPolicy', () => {
     expect(policy).toBe(JSON.stringify(JSON.parse(policy)));
   });
 
-  it("requires the bucket's owner on every S3 statement with bucketAccount, and not on kms:Decrypt (the key may be another account's)", () => {
+  it("requires the bucket's owner on every S3 statement, not on kms:Decrypt (the key may be another's)", () => {
     const policy = JSON.parse(
       sessionPolicy({
         partition: 'aws',
@@ -133,7 +133,7 @@ describe('sessionPolicy', () => {
     });
   });
 
-  it('leaves out the encryption context only where it would push the policy past 2048 characters, so a folder that fitted before still fits', () => {
+  it('drops the encryption context only where the policy would pass 2048 characters: old folders still fit', () => {
     const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
     let length = 1;
     while (sessionPolicy({ ...scope, folderPath: 'f'.repeat(length + 1) }).includes('kms:EncryptionContext'))
@@ -154,7 +154,7 @@ describe('sessionPolicy', () => {
     ]);
   });
 
-  it('writes characters outside printable ASCII as JSON escapes, which STS accepts and IAM reads as the same text', () => {
+  it('writes non-printable-ASCII as JSON escapes, which STS accepts and IAM reads as the same text', () => {
     const policy = sessionPolicy({ partition: 'aws', bucketName: 'acme', folderPath: 'données/日次' });
 
     expect(policy).toMatch(/^[\u0020-\u007e]+$/);
@@ -172,7 +172,7 @@ describe('sessionPolicySizeProblem', () => {
     return length;
   };
 
-  it('accepts the longest folder whose policy fits in 2048 characters and refuses one character more, naming both lengths', () => {
+  it('accepts the longest folder that fits 2048 characters, refuses one more, naming both lengths', () => {
     const fits = longestFitting('aws');
     const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
 
@@ -184,7 +184,7 @@ describe('sessionPolicySizeProblem', () => {
     );
   });
 
-  it('allows the bare folder prefix while it fits, and goes without it for a folder too long for it, so every folder that fitted before still does', () => {
+  it('allows the bare folder prefix while it fits, else goes without it: every folder that fitted still does', () => {
     const scope = { partition: 'aws', bucketName: 'b'.repeat(63) };
     const prefixesOf = (folderPath: string) =>
       (

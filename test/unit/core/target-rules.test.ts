@@ -5,16 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { TARGET_DOORS, TARGET_RULES, targetListProblems, type TargetView } from '../../../core/target-rules.js';
 import { applyRules } from '../../../core/rules.js';
+import { CASE_ID as ID, CASE_ROLE as ROLE, targetView as target } from '../../support/index.js';
 
-const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
-const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
-const target = (fields: Partial<TargetView>): TargetView => ({
-  connectionId: ID,
-  sandboxName: 'prod',
-  hasUserKeys: false,
-  durationSeconds: 3600,
-  ...fields,
-});
 const context = { names: TARGET_DOORS.config, isUnresolved: () => false };
 
 describe('TARGET_RULES', () => {
@@ -265,7 +257,7 @@ describe('TARGET_RULES', () => {
     }
   });
 
-  it("words a message with the door's names: the function's environment cannot create a role, the construct takes a Duration", () => {
+  it("words messages in the door's names: the environment cannot create a role, the construct takes a Duration", () => {
     const noRole = target({});
     const chained = target({ roleArn: ROLE, durationSeconds: 7200 });
     const lines = (view: TargetView, door: keyof typeof TARGET_DOORS, list: string) =>

@@ -6,17 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { TARGET_DOORS, type TargetView } from '../../../core/target-rules.js';
 import { targetListWarnings } from '../../../core/target-warnings.js';
+import { CASE_ID as ID, CASE_ROLE as ROLE, targetView as target } from '../../support/index.js';
 
-const ID = '4cb0c374-d3bb-4557-b139-5712880adc55';
-const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
 const ACCOUNT = '123456789012';
-const target = (fields: Partial<TargetView>): TargetView => ({
-  connectionId: ID,
-  sandboxName: 'prod',
-  hasUserKeys: false,
-  durationSeconds: 3600,
-  ...fields,
-});
 const context = { names: TARGET_DOORS.config, isUnresolved: () => false, list: 'targets' };
 const warningsOf = (
   fields: Partial<TargetView>,

@@ -80,7 +80,7 @@ describe('the cdk.json door, for the fixed names', () => {
 });
 
 describe('the cdk.json door, for schedules', () => {
-  it('refuses a schedule too slow for the shortest lifetime in the schedule rules’ words, naming durationSeconds', () => {
+  it('refuses a schedule too slow for the shortest lifetime in the rules’ words, naming durationSeconds', () => {
     const expected = scheduleVerdict(
       { schedule: 'rate(1 hour)', lifetimes: [3600], concurrency: 8 },
       SCHEDULE_DOORS.config,

@@ -190,7 +190,7 @@ describe('parseRotatorConfig', () => {
     ]);
   });
 
-  it('refuses the folder whose session policy would pass 2048 characters, naming folderPath, and accepts one character less', () => {
+  it('refuses a folder whose session policy would pass 2048 characters, naming folderPath; accepts one less', () => {
     const role = 'arn:aws:iam::123456789012:role/r';
     const target = (length: number) =>
       single({ roleArn: role, bucketName: 'b'.repeat(63), folderPath: 'f'.repeat(length) });
@@ -293,7 +293,7 @@ describe('loadRotatorConfig', () => {
 });
 
 describe('configWarnings', () => {
-  it('warns, naming the connection and the fix, for each target whose credentials give Adobe more than its bucket', () => {
+  it('warns, naming the connection and the fix, for each target whose credentials reach beyond its bucket', () => {
     const config = parseRotatorConfig({
       targets: [
         { connectionId: ID, sandboxName: 'prod', roleArn: 'arn:aws:iam::123456789012:role/r' },
@@ -363,24 +363,21 @@ describe('configWarnings', () => {
         "deleted and its name taken in another account, these credentials read that account's bucket; " +
         'add the 12-digit id of the account that owns it (the credentials then require it: s3:ResourceAccount)',
       expect.stringMatching(
-        /^targets\[1\]\.createRole\.bucketAccount: connection 3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: nothing pins the account that owns "acme-aep"/,
+        new RegExp(
+          '^targets\\[1\\]\\.createRole\\.bucketAccount: connection 3b8f2f4e-6a34-4c1e-9d1b-6f0c8f3f1a2b: ' +
+            'nothing pins the account that owns "acme-aep"',
+        ),
       ),
     ]);
   });
 
   it('warns for credentials that outlive four schedule intervals, as synth does', () => {
-    const config = parseRotatorConfig({
-      schedule: 'rate(5 minutes)',
-      targets: [
-        {
-          connectionId: ID,
-          sandboxName: 'prod',
-          roleArn: 'arn:aws:iam::123456789012:role/r',
-          bucketName: 'acme',
-          bucketAccount: '123456789012',
-        },
-      ],
-    });
+    const config = parseRotatorConfig(
+      single(
+        { roleArn: 'arn:aws:iam::123456789012:role/r', bucketName: 'acme', bucketAccount: '123456789012' },
+        { schedule: 'rate(5 minutes)' },
+      ),
+    );
 
     expect(configWarnings(config)).toEqual([
       'targets[0]: its credentials live 3600 s, more than 4 schedule intervals (1200 s with "rate(5 minutes)"): ' +

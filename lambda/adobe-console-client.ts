@@ -8,7 +8,8 @@
  * counts as deleted); POST is never retried, since a copy that landed unseen would make a secret
  * nobody holds and use up the credential's second place. A 403 means the token lacks the API's
  * scopes: the project lacks the I/O Management API, and the error says how to add it.
- * https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/#rotating-client-secrets
+ * Adobe's guide, section "Rotating client secrets":
+ * https://developer.adobe.com/developer-console/docs/guides/authentication/ServerToServerAuthentication/implementation/
  */
 import got, { HTTPError, type Got } from 'got';
 import { readAdobeErrorBody } from './adobe-errors.js';
@@ -146,7 +147,8 @@ export class AdobeConsoleClient {
     ids: ConsoleCredentialIds,
     uuid?: string,
   ): Promise<unknown> {
-    const path = `console/organizations/${encodeURIComponent(ids.consoleOrgId)}/credentials/${encodeURIComponent(ids.credentialId)}/secrets${uuid ? `/${encodeURIComponent(uuid)}` : ''}`;
+    const credential = `${encodeURIComponent(ids.consoleOrgId)}/credentials/${encodeURIComponent(ids.credentialId)}`;
+    const path = `console/organizations/${credential}/secrets${uuid ? `/${encodeURIComponent(uuid)}` : ''}`;
     const token = await auth.token();
     try {
       const response = await this.http(path, {

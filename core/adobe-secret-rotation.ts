@@ -6,7 +6,6 @@
  *
  * Pure, as core/contract.ts: no SDK, no aws-cdk-lib.
  */
-import { checkServiceUrl } from './contract.js';
 
 /** The rotation function's own environment variables (the AWS SDK reads `AWS_ENDPOINT_URL_SECRETS_MANAGER` itself). */
 export const ADOBE_SECRET_ROTATION_ENV = {
@@ -90,9 +89,4 @@ export function rotationDaysProblem(days: number): string | undefined {
     );
   }
   return undefined;
-}
-
-/** The I/O Management API's URL rule: as every Adobe endpoint's (https, or http to loopback). */
-export function consoleApiUrlProblem(name: string, value: string): string | undefined {
-  return checkServiceUrl(name, value);
 }

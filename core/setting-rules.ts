@@ -2,10 +2,11 @@
  * The rules about a deployment's settings, written once as data ({@link SETTING_RULES}): the
  * function's concurrency, memory and role name, where alarms link, Adobe's endpoints, and the
  * guardrails (the encryption key, the permissions boundary, the Adobe secret's readers, tags), the
- * fixed names of the data that outlives the stack (the Adobe secret, the ledger). The
- * cdk.json parser (lib/config/) and the construct's props validation (lib/rotator/validate-props.ts)
- * apply the same table, the function's environment (lambda/config.ts) the rules it shares
- * (concurrency, endpoints); each names the fields its own way ({@link SETTING_DOORS}).
+ * fixed names of the data that outlives the stack (the Adobe secret, the ledger), the Adobe client
+ * secret's rotation (its interval, the I/O Management API). The cdk.json parser (lib/config/) and the
+ * construct's props validation (lib/rotator/validate-props.ts) apply the same table; the functions'
+ * environments (lambda/config.ts, lambda/adobe-secret-rotation.ts) the rules they share (concurrency,
+ * endpoints). Each door names the fields its own way ({@link SETTING_DOORS}).
  *
  * To add a rule: add an entry to {@link SETTING_RULES} and a row to test/unit/core/setting-rules.test.ts.
  */
@@ -18,6 +19,7 @@ import {
   secretReaderProblem,
   tagsProblems,
 } from './guardrail-rules.js';
+import { rotationDaysProblem } from './adobe-secret-rotation.js';
 import { memoryProblem } from './rotation-rules.js';
 import { applyRules, formatMessage, type Problem, type Rule } from './rules.js';
 
@@ -34,11 +36,14 @@ export type SettingField =
   | 'secretReaders'
   | 'tags'
   | 'adobeSecretName'
-  | 'ledgerTableName';
+  | 'ledgerTableName'
+  | 'adobeSecretRotationEvery'
+  | 'adobeSecretRotationConsoleApiUrl';
 
 /** The settings as the rules see them; a value a door cannot read yet (a CDK token) is left out. */
 export interface SettingsView {
-  readonly concurrency?: number;
+  /** A number; the function's environment gives the variable's text, which the rule reads. */
+  readonly concurrency?: number | string;
   readonly memorySize?: number;
   readonly functionRoleName?: string;
   readonly runbookUrl?: string;
@@ -60,6 +65,10 @@ export interface SettingsView {
   readonly adobeCredentialsSecretGiven?: boolean;
   /** The fixed name of the ledger table. */
   readonly ledgerTableName?: string;
+  /** Days between rotations of the Adobe client secret. */
+  readonly adobeSecretRotationDays?: number;
+  /** Adobe's I/O Management API, which rotates the client secret (and which `inspect` asks). */
+  readonly adobeSecretRotationConsoleApiUrl?: string;
 }
 
 /** How a door names the settings (the function's environment has its variables). */
@@ -78,6 +87,8 @@ const sameNames = (overrides: Partial<SettingNames>): SettingNames => ({
   tags: 'tags',
   adobeSecretName: 'adobeSecretName',
   ledgerTableName: 'ledgerTableName',
+  adobeSecretRotationEvery: 'adobeSecretRotation.every',
+  adobeSecretRotationConsoleApiUrl: 'adobeSecretRotation.consoleApiUrl',
   ...overrides,
 });
 
@@ -88,9 +99,14 @@ export const SETTING_DOORS = {
     concurrency: 'ROTATION_CONCURRENCY',
     flowServiceUrl: 'FLOW_SERVICE_URL',
     imsUrl: 'ADOBE_IMS_URL',
+    adobeSecretRotationConsoleApiUrl: 'ADOBE_CONSOLE_API_URL',
   }),
   /** cdk.json's `rotator` (lib/config/). */
-  config: sameNames({ encryptionKey: 'encryptionKeyArn', permissionsBoundary: 'permissionsBoundaryArn' }),
+  config: sameNames({
+    encryptionKey: 'encryptionKeyArn',
+    permissionsBoundary: 'permissionsBoundaryArn',
+    adobeSecretRotationEvery: 'adobeSecretRotation.everyDays',
+  }),
   /** The construct's props (lib/rotator/validate-props.ts). */
   props: sameNames({}),
 } as const;
@@ -140,11 +156,14 @@ export function secretNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Why `concurrency` is not how many connections one run may rotate at a time, or undefined. */
-export function concurrencyProblem(concurrency: number): string | undefined {
-  if (Number.isInteger(concurrency) && concurrency >= MIN_CONCURRENCY && concurrency <= MAX_CONCURRENCY)
-    return undefined;
-  return `${concurrency} is not a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
+/**
+ * Why `concurrency` is not how many connections one run may rotate at a time, or undefined. A string is the function's
+ * environment variable as written: digits only.
+ */
+export function concurrencyProblem(concurrency: number | string): string | undefined {
+  const value = typeof concurrency === 'string' && /^\d+$/.test(concurrency) ? Number(concurrency) : concurrency;
+  if (Number.isInteger(value) && Number(value) >= MIN_CONCURRENCY && Number(value) <= MAX_CONCURRENCY) return undefined;
+  return `${JSON.stringify(concurrency)} is not a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}`;
 }
 
 type SettingRule = Rule<SettingsView, SettingNames, SettingField>;
@@ -181,6 +200,8 @@ export const SETTING_RULES: readonly SettingRule[] = [
   settingRule('ledgerTableName', 'ledgerTableName', (name) =>
     TABLE_NAME_FORMAT.pattern.test(name) ? undefined : formatMessage(TABLE_NAME_FORMAT, name),
   ),
+  settingRule('adobeSecretRotationEvery', 'adobeSecretRotationDays', rotationDaysProblem),
+  settingRule('adobeSecretRotationConsoleApiUrl', 'adobeSecretRotationConsoleApiUrl', serviceUrlProblem),
 ];
 
 /**

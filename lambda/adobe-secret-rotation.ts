@@ -19,12 +19,12 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import {
   ADOBE_SECRET_ROTATION_ENV,
-  consoleApiUrlProblem,
   DEFAULT_ADOBE_CONSOLE_API_URL,
   ROTATION_STEP_LOG,
   ROTATION_STEPS,
 } from '../core/adobe-secret-rotation.js';
-import { checkServiceUrl, DEFAULT_IMS_URL, DEFAULT_SERVICE_NAME } from '../core/contract.js';
+import { DEFAULT_IMS_URL, DEFAULT_SERVICE_NAME } from '../core/contract.js';
+import { SETTING_DOORS, settingProblems } from '../core/setting-rules.js';
 import { AdobeConsoleClient } from './adobe-console-client.js';
 import { STEPS, type StepContext } from './adobe-secret-rotation-steps.js';
 import { ConfigError, RequestValidationError } from './errors.js';
@@ -53,12 +53,9 @@ export function loadRotationConfig(env: Record<string, string | undefined>): Ado
     /\/+$/,
     '',
   );
-  const problems = [
-    checkServiceUrl(ADOBE_SECRET_ROTATION_ENV.imsUrl, imsUrl),
-    consoleApiUrlProblem(ADOBE_SECRET_ROTATION_ENV.consoleApiUrl, consoleApiUrl),
-  ];
-  const found = problems.filter((problem): problem is string => problem !== undefined);
-  if (found.length > 0) throw new ConfigError(found);
+  // The rotator's words for the same variables (core/setting-rules.ts).
+  const problems = settingProblems({ imsUrl, adobeSecretRotationConsoleApiUrl: consoleApiUrl }, SETTING_DOORS.function);
+  if (problems.length > 0) throw new ConfigError(problems.map((problem) => problem.line));
   return { imsUrl, consoleApiUrl };
 }
 

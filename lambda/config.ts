@@ -11,15 +11,13 @@ import {
   DEFAULT_FLOW_SERVICE_URL,
   DEFAULT_IMS_URL,
   DEFAULT_SERVICE_NAME,
-  checkServiceUrl,
   ENV,
-  MAX_CONCURRENCY,
   MAX_TARGETS,
-  MIN_CONCURRENCY,
   ROTATOR_NAME,
   type RotationTarget,
 } from '../core/contract.js';
-import { consoleApiUrlProblem, DEFAULT_ADOBE_CONSOLE_API_URL } from '../core/adobe-secret-rotation.js';
+import { DEFAULT_ADOBE_CONSOLE_API_URL } from '../core/adobe-secret-rotation.js';
+import { SETTING_DOORS, settingProblems } from '../core/setting-rules.js';
 import { functionTargetSchema, rotationTargetSchema } from '../core/target-schema.js';
 import {
   describeTargetProblem,
@@ -180,28 +178,18 @@ export function loadConfig({ env, readFile = (path) => readFileSync(path, 'utf8'
 
   const flowServiceUrl = (env[ENV.flowServiceUrl]?.trim() || DEFAULT_FLOW_SERVICE_URL).replace(/\/+$/, '');
   const imsUrl = (env[ENV.imsUrl]?.trim() || DEFAULT_IMS_URL).replace(/\/+$/, '');
-  for (const [name, value] of [
-    ['FLOW_SERVICE_URL', flowServiceUrl],
-    ['ADOBE_IMS_URL', imsUrl],
-  ] as const) {
-    const problem = checkServiceUrl(name, value);
-    if (problem) problems.push(problem);
-  }
   const adobeConsoleApiUrl = (env[ENV.adobeConsoleApiUrl]?.trim() || DEFAULT_ADOBE_CONSOLE_API_URL).replace(/\/+$/, '');
-  const consoleProblem = consoleApiUrlProblem(ENV.adobeConsoleApiUrl, adobeConsoleApiUrl);
-  if (consoleProblem) problems.push(consoleProblem);
-
-  let concurrency = DEFAULT_CONCURRENCY;
-  const rawConcurrency = env[ENV.concurrency]?.trim();
-  if (rawConcurrency) {
-    concurrency = Number(rawConcurrency);
-    if (!/^\d+$/.test(rawConcurrency) || concurrency < MIN_CONCURRENCY || concurrency > MAX_CONCURRENCY) {
-      problems.push(
-        `ROTATION_CONCURRENCY: must be a whole number from ${MIN_CONCURRENCY} to ${MAX_CONCURRENCY}; ` +
-          `got "${rawConcurrency}"`,
-      );
-    }
-  }
+  const rawConcurrency = env[ENV.concurrency]?.trim() || undefined;
+  // The settings' rules (core/setting-rules.ts): the words cdk.json and the construct use, with the variables' names.
+  const settings = settingProblems(
+    { concurrency: rawConcurrency, flowServiceUrl, imsUrl, adobeSecretRotationConsoleApiUrl: adobeConsoleApiUrl },
+    SETTING_DOORS.function,
+  );
+  problems.push(...settings.map((problem) => problem.line));
+  const concurrency =
+    rawConcurrency === undefined || settings.some((problem) => problem.field === 'concurrency')
+      ? DEFAULT_CONCURRENCY
+      : Number(rawConcurrency);
 
   const verifyWithAdobe = booleanVariable(env, ENV.verifyWithAdobe, problems);
   const connectionMetrics = booleanVariable(env, ENV.connectionMetrics, problems);

@@ -2,18 +2,14 @@
  * The `adobeSecretRotation` key of the `rotator` configuration (cdk.json): Secrets Manager rotates
  * the Adobe client secret through Adobe's I/O Management API every `everyDays` days
  * (lib/rotator/adobe-secret-rotation.ts). lib/config/schema.ts spreads the schema into the root
- * object; lib/config/config.ts adds {@link adobeSecretRotationConfigProblems}.
+ * object; both fields are checked by the setting rules (core/setting-rules.ts), as the construct's props are.
  *
  * @example
  * "adobeSecretRotation": { "everyDays": 30 }
  */
 import { z } from 'zod';
-import {
-  consoleApiUrlProblem,
-  DEFAULT_ADOBE_CONSOLE_API_URL,
-  DEFAULT_ROTATION_DAYS,
-  rotationDaysProblem,
-} from '../../core/adobe-secret-rotation.js';
+import { DEFAULT_ADOBE_CONSOLE_API_URL, DEFAULT_ROTATION_DAYS } from '../../core/adobe-secret-rotation.js';
+import { bySettingRules } from './by-rules.js';
 
 /** The rotation, validated, defaults applied. */
 export interface AdobeSecretRotationConfig {
@@ -37,12 +33,12 @@ export const adobeSecretRotationSchema = z
     {
       everyDays: z
         .number({ error: 'must be a whole number of days from 1 to 1000' })
-        .superRefine((days, ctx) => {
-          const problem = rotationDaysProblem(days);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
+        .superRefine(bySettingRules('adobeSecretRotationDays'))
         .default(DEFAULT_ROTATION_DAYS),
-      consoleApiUrl: z.string({ error: 'must be a string' }).default(DEFAULT_ADOBE_CONSOLE_API_URL),
+      consoleApiUrl: z
+        .string({ error: 'must be a string' })
+        .superRefine(bySettingRules('adobeSecretRotationConsoleApiUrl'))
+        .default(DEFAULT_ADOBE_CONSOLE_API_URL),
     },
     { error: 'must be an object: { "everyDays"?: 30, "consoleApiUrl"?: "https://api.adobe.io" }' },
   )
@@ -52,12 +48,3 @@ export const adobeSecretRotationSchema = z
 export const adobeSecretRotationFieldSchemas = {
   adobeSecretRotation: adobeSecretRotationSchema.optional(),
 };
-
-/** Problems a schema cannot see: the console URL's rule (https, or http to loopback), as every Adobe endpoint's. */
-export function adobeSecretRotationConfigProblems(config: {
-  readonly adobeSecretRotation?: { readonly consoleApiUrl: string };
-}): string[] {
-  const url = config.adobeSecretRotation?.consoleApiUrl;
-  const problem = url === undefined ? undefined : consoleApiUrlProblem('adobeSecretRotation.consoleApiUrl', url);
-  return problem ? [problem] : [];
-}

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { adobeSecretRotationConfigProblems, type AdobeSecretRotationConfigs } from './adobe-secret-rotation.js';
+import type { AdobeSecretRotationConfigs } from './adobe-secret-rotation.js';
 import { guardrailConfigProblems, type GuardrailsConfig } from './guardrails.js';
 import type { OperationsConfig } from './operations.js';
 import { targetMethodOf, type MintMethod } from '../../core/rotation-rules.js';
@@ -200,7 +200,6 @@ export function parseRotatorConfig(raw: unknown, source?: string): RotatorConfig
   if (root.success) {
     const config = root.data;
     problems.push(...guardrailConfigProblems(config));
-    problems.push(...adobeSecretRotationConfigProblems(config));
     // The schedule rules (core/schedule-rules.ts), the construct's too. The rules across targets need
     // every target: with one refused, its lifetime is unknown and only what does not need it is checked.
     const complete = Array.isArray(rawTargets) && targets.length === rawTargets.length;

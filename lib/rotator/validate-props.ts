@@ -20,7 +20,6 @@ import {
 } from '../../core/target-rules.js';
 import { targetListWarnings } from '../../core/target-warnings.js';
 import type { ExpiryAlarmPlan } from '../../core/alarm-rules.js';
-import { adobeSecretRotationProblems } from './adobe-secret-rotation-props.js';
 import { guardrailProblems } from './guardrails.js';
 import {
   S3CredentialRotatorValidationError,
@@ -83,7 +82,6 @@ export function validateProps(
         'use lambda.Runtime.NODEJS_24_X or a newer Node.js runtime',
     );
   }
-  problems.push(...adobeSecretRotationProblems(props.adobeSecretRotation));
 
   // The target rules (core/target-rules.ts), every door's; a value that is still a token is skipped.
   const views = props.targets.map(viewOf);
@@ -160,6 +158,8 @@ function settingsView(scope: Construct, props: S3CredentialRotatorProps, concurr
   const literal = <T>(value: T | undefined): T | undefined =>
     value === undefined || Token.isUnresolved(value) ? undefined : value;
   const region = Stack.of(scope).region;
+  const rotation = props.adobeSecretRotation;
+  const rotationSeconds = literal(rotation?.every.toSeconds());
   const key = props.encryptionKey as (kms.IKey & Partial<Pick<kms.IAlias, 'aliasName'>>) | undefined;
   const alias = key?.aliasName === undefined ? undefined : (literal(key.aliasName) ?? 'alias/<token>');
   const tags =
@@ -185,6 +185,8 @@ function settingsView(scope: Construct, props: S3CredentialRotatorProps, concurr
     adobeSecretName: literal(props.adobeSecretName),
     adobeCredentialsSecretGiven: props.adobeCredentialsSecret !== undefined,
     ledgerTableName: literal(props.ledgerTableName),
+    adobeSecretRotationDays: rotationSeconds === undefined ? undefined : rotationSeconds / 86_400,
+    adobeSecretRotationConsoleApiUrl: literal(rotation?.consoleApiUrl),
   };
 }
 

@@ -116,7 +116,7 @@ const BAD_CONFIGS: Array<[string, (world: World) => Record<string, string | unde
   [
     'a concurrency of 1000',
     () => ({ ROTATION_CONCURRENCY: '1000' }),
-    'ROTATION_CONCURRENCY: must be a whole number from 1 to 64',
+    'ROTATION_CONCURRENCY: "1000" is not a whole number from 1 to 64',
   ],
   [
     'an oversized target list',

@@ -145,7 +145,7 @@ describe('a manual request', () => {
     expect(badRequest.error).toBeInstanceOf(RequestValidationError);
     expect(badRequest.error!.message).toContain('connectionIds[0]: must be a connection id');
     expect(badConfig.error).toBeInstanceOf(ConfigError);
-    expect(badConfig.error!.message).toContain('ROTATION_CONCURRENCY: must be a whole number from 1 to 64; got "0"');
+    expect(badConfig.error!.message).toContain('ROTATION_CONCURRENCY: "0" is not a whole number from 1 to 64');
     expect(world.emulators.flowService.requests).toHaveLength(0);
   });
 });

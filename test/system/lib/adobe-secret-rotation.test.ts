@@ -239,12 +239,12 @@ describe('the construct prop', () => {
     [
       'every is not whole days',
       Duration.hours(36),
-      /adobeSecretRotation\.every: 1 day 12 hours is not a whole number of days from 1 to 1000/,
+      /adobeSecretRotation\.every: 1\.5 is not a whole number of days from 1 to 1000/,
     ],
     [
       'every is above 1000 days',
       Duration.days(1001),
-      /adobeSecretRotation\.every: 1001 days is not a whole number of days from 1 to 1000/,
+      /adobeSecretRotation\.every: 1001 is not a whole number of days from 1 to 1000/,
     ],
     [
       'consoleApiUrl is plain http to another host',

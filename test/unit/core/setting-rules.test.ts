@@ -78,6 +78,21 @@ describe('SETTING_RULES', () => {
       { ledgerTableName: 'ab' },
       'ledgerTableName: must be a DynamoDB table name: 3 to 255 letters, digits and _.-; got "ab"',
     ],
+    [
+      'an Adobe secret rotation of a day and a half',
+      { adobeSecretRotationDays: 1.5 },
+      "adobeSecretRotation.every: 1.5 is not a whole number of days from 1 to 1000 (Secrets Manager's range",
+    ],
+    [
+      'an Adobe secret rotation above 1000 days',
+      { adobeSecretRotationDays: 1001 },
+      'adobeSecretRotation.every: 1001 is not a whole number of days from 1 to 1000',
+    ],
+    [
+      'plain http to the I/O Management API',
+      { adobeSecretRotationConsoleApiUrl: 'http://api.adobe.io' },
+      'adobeSecretRotation.consoleApiUrl: must use https://',
+    ],
   ])('refuses %s', (_mistake, view, line) => {
     expect(settingProblems(view, SETTING_DOORS.props).map((problem) => problem.line)).toEqual([
       expect.stringContaining(line),
@@ -99,6 +114,8 @@ describe('SETTING_RULES', () => {
       tags: { team: 'data' },
       adobeSecretName: 'aep-s3-rotator/adobe-credentials',
       ledgerTableName: 'aep-s3-rotator-ledger',
+      adobeSecretRotationDays: 30,
+      adobeSecretRotationConsoleApiUrl: 'https://api.adobe.io',
     };
     expect(settingProblems(view, SETTING_DOORS.props)).toEqual([]);
   });
@@ -109,6 +126,8 @@ describe('SETTING_RULES', () => {
       encryptionKeyAlias: 'alias/aep',
       permissionsBoundaryArn: 'x',
       imsUrl: 'ims',
+      adobeSecretRotationDays: 0,
+      adobeSecretRotationConsoleApiUrl: 'api',
     };
 
     expect(settingProblems(view, SETTING_DOORS.config).map((problem) => problem.line.split(':')[0])).toEqual([
@@ -116,12 +135,24 @@ describe('SETTING_RULES', () => {
       'imsUrl',
       'encryptionKeyArn',
       'permissionsBoundaryArn',
+      'adobeSecretRotation.everyDays',
+      'adobeSecretRotation.consoleApiUrl',
     ]);
     expect(
-      settingProblems({ concurrency: 0, imsUrl: 'ims' }, SETTING_DOORS.function).map(
-        (problem) => problem.line.split(':')[0],
-      ),
-    ).toEqual(['ROTATION_CONCURRENCY', 'ADOBE_IMS_URL']);
+      settingProblems(
+        { concurrency: 0, imsUrl: 'ims', adobeSecretRotationConsoleApiUrl: 'api' },
+        SETTING_DOORS.function,
+      ).map((problem) => problem.line.split(':')[0]),
+    ).toEqual(['ROTATION_CONCURRENCY', 'ADOBE_IMS_URL', 'ADOBE_CONSOLE_API_URL']);
+  });
+
+  it("reads the function's concurrency variable as written: digits only, quoted when refused", () => {
+    const lines = (concurrency: string) =>
+      settingProblems({ concurrency }, SETTING_DOORS.function).map((problem) => problem.line);
+    expect(lines('8')).toEqual([]);
+    expect(lines('0')).toEqual(['ROTATION_CONCURRENCY: "0" is not a whole number from 1 to 64']);
+    expect(lines('eight')).toEqual(['ROTATION_CONCURRENCY: "eight" is not a whole number from 1 to 64']);
+    expect(lines('8.0')).toEqual(['ROTATION_CONCURRENCY: "8.0" is not a whole number from 1 to 64']);
   });
 
   it('gives one field’s problems alone, for a door that checks field by field', () => {

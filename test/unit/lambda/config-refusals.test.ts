@@ -246,7 +246,7 @@ describe('loadConfig', () => {
     [
       'zero concurrency',
       env({ ROTATION_CONCURRENCY: '0' }),
-      'ROTATION_CONCURRENCY: must be a whole number from 1 to 64; got "0"',
+      'ROTATION_CONCURRENCY: "0" is not a whole number from 1 to 64',
     ],
     ['non-numeric concurrency', env({ ROTATION_CONCURRENCY: 'eight' }), 'ROTATION_CONCURRENCY'],
     [

@@ -13,7 +13,7 @@ import { SecretStore, type AdobeCredentials } from '../lambda/secrets.js';
 import type { CommandOptions } from './args.js';
 import { stackOutputs } from './aws.js';
 import { requireConfig, type RotatorConfig } from './config-source.js';
-import { CliError, describeAwsError, EnvironmentError, EXIT } from './errors.js';
+import { CliError, describeAwsError, EnvironmentError, EXIT, withoutFullStop } from './errors.js';
 import { adobeSecretIdOf } from './local-run.js';
 
 /** What a command that reads Adobe works with. */
@@ -73,10 +73,11 @@ async function readAdobeCredentials(
       error.cause,
       `read the Adobe credentials secret ${secretId} (secretsmanager:GetSecretValue)`,
     );
-    if (aws && /^AWS denied/.test(aws.message)) {
+    if (aws?.problem === 'access-denied') {
       throw new EnvironmentError(
-        `${aws.message.replace(/\.$/, '')}; ${command} reads Flow Service with the rotator's Adobe credentials, ` +
+        `${withoutFullStop(aws.message)}; ${command} reads Flow Service with the rotator's Adobe credentials, ` +
           'so your role must be allowed to read that secret (docs/DEPLOY.md, "What an operator needs").',
+        'access-denied',
       );
     }
     if (aws) throw aws;

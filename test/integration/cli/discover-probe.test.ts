@@ -213,4 +213,24 @@ describe('probe --record', () => {
     expect(two.code).toBe(2);
     expect(two.stderr).toContain('give exactly one --connection <id>');
   });
+
+  it("says, exit 3, that the operator's role may not read the Adobe secret that probe needs", async () => {
+    t.world.emulators.secretsManager.injectFault({
+      match: { action: 'GetSecretValue' },
+      kind: 'respond',
+      status: 400,
+      headers: { 'content-type': 'application/x-amz-json-1.1' },
+      body: {
+        __type: 'AccessDeniedException',
+        message: 'User: alice is not authorized to perform: secretsmanager:GetSecretValue. More text.',
+      },
+    });
+
+    const result = await t.cli(['probe', '--record', 'denied.json', '--connection', t.world.connectionIds[0]!]);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('AWS denied permission to read the Adobe credentials secret');
+    expect(result.stderr).toContain("reads Flow Service with the rotator's Adobe credentials");
+    expect(existsSync(join(t.dir, 'denied.json'))).toBe(false);
+  });
 });

@@ -114,6 +114,7 @@ export async function startAdobeSecretRotation(
     return { token: started.VersionId, retried: false };
   } catch (error) {
     const { name, message } = error as Error;
+    // Secrets Manager gives both refusals the one code InvalidRequestException; only the text tells them apart.
     if (name === 'InvalidRequestException' && PREVIOUS_ROTATION_UNFINISHED.test(message)) {
       const pending = (await describeAdobeSecretRotation(secretId, options)).pendingVersionId;
       if (pending) return { token: pending, retried: true };

@@ -33,7 +33,8 @@ export async function stackOutputs(stackName: string, options: AwsOptions = {}):
     );
   } catch (error) {
     if (error instanceof EnvironmentError) throw error;
-    // CloudFormation answers 400 ValidationError "Stack with id X does not exist".
+    // CloudFormation answers 400 ValidationError "Stack with id X does not exist": the text is the only sign (the
+    // same error name covers every bad parameter).
     if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message))
       throw notDeployed(stackName, await regionOf(client));
     throw describeAwsError(error, `describe stack ${stackName}`) ?? error;
@@ -138,6 +139,7 @@ export async function invokeFunction(
           'progress): try again in a few minutes.',
       );
     }
+    // The SDK's socket timeout and an aborted request share the name; only the text tells them apart.
     if (name === 'TimeoutError' && /of inactivity/.test((error as Error).message)) {
       throw new EnvironmentError(
         `Function ${functionName} did not answer within ${INVOKE_READ_TIMEOUT_MS / 60_000} minutes; ` +

@@ -45,7 +45,7 @@ export function controlsOf(deployment: DiscoveredDeployment): Deployment {
   if (!deployment.schedule) {
     throw new EnvironmentError(
       `The schedule of function ${deployment.functionName} could not be found: ` +
-        `${deployment.gaps.find((gap) => /schedule/i.test(gap)) ?? 'no schedule invokes it'}`,
+        `${deployment.scheduleGap ?? 'no schedule invokes it'}`,
     );
   }
   return {

@@ -63,6 +63,10 @@ export interface Deployment {
   readonly timeoutSeconds?: number;
   /** What could not be learned, and why, one sentence each. */
   readonly gaps: readonly string[];
+  /** Of {@link gaps}, why the schedule is not known (a command that switches it says this). */
+  readonly scheduleGap?: string;
+  /** Of {@link gaps}, why no alarm is known. */
+  readonly alarmsGap?: string;
 }
 
 /** Where a command's function comes from. */
@@ -284,6 +288,7 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
 
   const groupName = tags[FUNCTION_TAG.scheduleGroup] ?? output(STACK_OUTPUT.scheduleGroupName);
   let schedule: Deployment['schedule'];
+  const beforeSchedule = gaps.length;
   if (groupName) {
     schedule = await learn(gaps, `list the schedules of group ${groupName} (scheduler:ListSchedules)`, () =>
       scheduleOf(groupName, functionArn, options),
@@ -302,6 +307,8 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
     );
   }
 
+  const scheduleGap = gaps.slice(beforeSchedule).join(' ') || undefined;
+  const beforeAlarms = gaps.length;
   let alarmNames =
     (await learn(gaps, `describe the alarms of function ${name} (cloudwatch:DescribeAlarms)`, () =>
       alarmsOf(name, options),
@@ -312,6 +319,7 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
       .map((alarm) => alarm.trim())
       .filter(Boolean);
   }
+  const alarmsGap = gaps.slice(beforeAlarms).join(' ') || undefined;
   const ledgerTableName = environment[ENV.ledgerTableName] || output(STACK_OUTPUT.ledgerTableName);
   if (!ledgerTableName)
     gaps.push(`Function ${name} keeps no rotation ledger (no ${ENV.ledgerTableName} in its environment).`);
@@ -345,5 +353,7 @@ export async function discoverDeployment(choice: DeploymentChoice, options: AwsO
     ...(targets ? { targets } : {}),
     ...(configuration.Timeout ? { timeoutSeconds: configuration.Timeout } : {}),
     gaps,
+    ...optional('scheduleGap', scheduleGap),
+    ...optional('alarmsGap', alarmsGap),
   };
 }

@@ -108,6 +108,7 @@ export const NO_CREDENTIALS_SENTENCE =
 export function describeAwsError(error: unknown, action: string): EnvironmentError | undefined {
   const { name = '', message = '', code } = (error ?? {}) as { name?: string; message?: string; code?: string };
   if (name === 'CredentialsProviderError') return new EnvironmentError(NO_CREDENTIALS_SENTENCE, 'no-credentials');
+  // The SDK throws a plain Error for a missing region, with no name or code of its own.
   if (/Region is missing/i.test(message)) {
     return new EnvironmentError(
       'No AWS region is set: set AWS_REGION (or the region of your AWS_PROFILE), or "region" in the configuration, ' +

@@ -9,6 +9,7 @@ import type { CommandOptions } from './args.js';
 import { invokeFunction, type AwsOptions } from './aws.js';
 import type { RotatorConfig } from './config-source.js';
 import { resolveConnectionIds } from './connection-ids.js';
+import { deployCommand } from './deployment.js';
 import type { Deployment } from './discovery.js';
 import { CliError, EnvironmentError, EXIT, UsageError, withoutFullStop } from './errors.js';
 
@@ -32,6 +33,8 @@ export async function invokeInspect(
     sandboxes?: readonly string[];
   },
   aws: AwsOptions,
+  /** The deploy an outdated function needs, as the user would paste it. @default `npx cdk deploy` */
+  deploy = deployCommand({}),
 ): Promise<InspectResult> {
   // `dryRun: true` makes a function from before inspect existed refuse the request (a manual dry run
   // with a field it does not know), where it would otherwise take it for a scheduled run of every target.
@@ -46,7 +49,7 @@ export async function invokeInspect(
     if (failure?.errorType === 'RequestValidationError') {
       throw new CliError(
         `Function ${deployment.functionName} refused the inspect request (${message}): ` +
-          'it was deployed by a version of the rotator from before inspect existed; deploy it again.',
+          `it was deployed by a version of the rotator from before inspect existed; deploy it again: ${deploy}`,
         EXIT.FAILED,
       );
     }
@@ -64,7 +67,11 @@ export async function invokeInspect(
 }
 
 /** The deployed function's targets: from its environment, else asked of it (`targetsOnly`). */
-export async function deployedTargets(deployment: Deployment, aws: AwsOptions): Promise<KnownTarget[]> {
+export async function deployedTargets(
+  deployment: Deployment,
+  aws: AwsOptions,
+  deploy?: string,
+): Promise<KnownTarget[]> {
   if (deployment.targets) {
     return deployment.targets.map((target) => ({
       connectionId: target.connectionId,
@@ -73,7 +80,7 @@ export async function deployedTargets(deployment: Deployment, aws: AwsOptions): 
       ...(target.roleArn ? { roleArn: target.roleArn } : {}),
     }));
   }
-  const answered = await invokeInspect(deployment, { targetsOnly: true }, aws);
+  const answered = await invokeInspect(deployment, { targetsOnly: true }, aws, deploy);
   return answered.inspected.map(({ connectionId, sandboxName, method, durationSeconds, roleArn }) => ({
     connectionId,
     sandboxName,
@@ -105,7 +112,8 @@ export async function targetsForIds(
   aws: AwsOptions,
 ): Promise<{ targets: KnownTarget[]; where: string }> {
   if (config && !options.function) return { targets: configuredTargets(config), where: 'the local configuration' };
-  return { targets: await deployedTargets(deployment, aws), where: `function ${deployment.functionName}'s targets` };
+  const targets = await deployedTargets(deployment, aws, deployCommand(options));
+  return { targets, where: `function ${deployment.functionName}'s targets` };
 }
 
 /** How the deployed targets differ from the local configuration's (ids, and sandboxes of the same id). */

@@ -10,6 +10,7 @@ import { bucketNameProblem } from '../../core/rotation-rules.js';
 import { folderPathProblem, normalizeFolderPath } from '../../core/session-policy.js';
 import type { ConnectionKind, FoundConnection } from '../../lambda/connection-inventory.js';
 import { RUN, type CommandOptions } from '../args.js';
+import { deployCommand } from '../deployment.js';
 import { openDeployment } from '../context.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import {
@@ -82,7 +83,7 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
   if (!answer.discovered) {
     throw new CliError(
       `Function ${opened.deployment.functionName} answered without the connections: it was deployed by a version ` +
-        'of the rotator from before discover existed; deploy it again.',
+        `of the rotator from before discover existed; deploy it again: ${deployCommand(options)}`,
       EXIT.FAILED,
     );
   }
@@ -139,7 +140,7 @@ export async function discoverCommand(options: CommandOptions, io: Io): Promise<
       )}\n\n`,
     );
     for (const entry of targets) io.stdout.write(`  ${JSON.stringify(entry)},\n`);
-    io.stdout.write(`\nThen: \`npx cdk deploy\` and \`${RUN} rotate --connection <id>\`.\n`);
+    io.stdout.write(`\nThen: \`${deployCommand(options)}\` and \`${RUN} rotate --connection <id>\`.\n`);
   }
   const counts = (['managed', 'unmanaged-temporary', 'unmanaged-permanent', 'role-based'] as const)
     .map((kind) => [kind, connections.filter((connection) => connection.kind === kind).length] as const)

@@ -25,6 +25,7 @@ import { resolveConnectionIds } from '../connection-ids.js';
 import { openDeployment, type Opened } from '../context.js';
 import {
   callerArn,
+  deployCommand,
   controlsOf,
   describeAlarms,
   getSchedule,
@@ -128,7 +129,9 @@ export async function pauseCommand(options: CommandOptions, io: Io): Promise<num
     where,
   );
   // Every target: the deployed function's (a pause of every target covers what the function rotates).
-  const covered = named ?? (await deployedTargets(opened.deployment, opened.aws)).map((target) => target.connectionId);
+  const covered =
+    named ??
+    (await deployedTargets(opened.deployment, opened.aws, deployCommand(options))).map((target) => target.connectionId);
 
   const held = await expiries(table, covered, opened);
   const short = shortIds(covered);

@@ -21,7 +21,7 @@ import { isRotationSummary, rowsFromSummary, type RotationRow } from '../rotatio
 import { shellWord, type CommandOptions } from '../args.js';
 import { invokeFunction } from '../aws.js';
 import { openDeployment } from '../context.js';
-import { callerArn, suggest } from '../deployment.js';
+import { callerArn, deployCommand, suggest } from '../deployment.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, withoutFullStop } from '../errors.js';
 import { formatClock, painterFor, printJson, Progress, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
 import { invokeInspect, oneConnection } from '../targets.js';
@@ -67,8 +67,9 @@ export async function revokeCommand(options: CommandOptions, io: Io): Promise<nu
   const { deployment, aws } = opened;
   const { connectionId } = await oneConnection(options, opened, 'revoke');
   // The deployed function's own view of the target: how it is minted, from which role, for how long.
-  const [target] = (await invokeInspect(deployment, { connectionIds: [connectionId], targetsOnly: true }, aws))
-    .inspected;
+  const [target] = (
+    await invokeInspect(deployment, { connectionIds: [connectionId], targetsOnly: true }, aws, deployCommand(options))
+  ).inspected;
   if (!target)
     throw new EnvironmentError(
       `Function ${deployment.functionName} does not rotate ${connectionId}: it is not among its targets.`,

@@ -55,7 +55,7 @@ async function connectionIdsFor(
   }
   if (options.connection.every((id) => CONNECTION_ID.test(id)))
     return resolveConnectionIds(options.connection, options.connection, 'the request');
-  const answered = await invokeInspect({ functionName }, { targetsOnly: true }, aws);
+  const answered = await invokeInspect({ functionName }, { targetsOnly: true }, aws, deployCommand(options));
   return resolveConnectionIds(
     options.connection,
     answered.inspected.map((target) => target.connectionId),

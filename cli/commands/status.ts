@@ -23,7 +23,14 @@ import type { CommandOptions } from '../args.js';
 import { resolveConnectionIds } from '../connection-ids.js';
 import { optionalConfig } from '../config-source.js';
 import { openDeployment, type Opened } from '../context.js';
-import { contributorsInAlarm, controlsOf, describeAlarms, getSchedule, type AlarmActions } from '../deployment.js';
+import {
+  contributorsInAlarm,
+  controlsOf,
+  deployCommand,
+  describeAlarms,
+  getSchedule,
+  type AlarmActions,
+} from '../deployment.js';
 import { ALARM_IDS } from '../discovery.js';
 import { CliError, describeAwsError, EnvironmentError, EXIT, withoutFullStop } from '../errors.js';
 import { printJson, Progress, wantsJson, type Io } from '../output.js';
@@ -185,7 +192,7 @@ async function status(options: CommandOptions, io: Io): Promise<number> {
     gaps,
     "Adobe's view of the connections",
     `invoke function ${deployment.functionName} (lambda:InvokeFunction)`,
-    () => invokeInspect(deployment, { probe: Boolean(options.probe) }, aws),
+    () => invokeInspect(deployment, { probe: Boolean(options.probe) }, aws, deployCommand(options)),
   );
   // The function cannot authenticate to Adobe: not only a gap in what status knows, but every run's failure.
   const runsFail = inspect?.adobe && RUNS_FAIL.test(inspect.adobe.errorCode) ? inspect.adobe : undefined;

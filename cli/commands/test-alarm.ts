@@ -10,7 +10,7 @@ import type { CommandOptions } from '../args.js';
 import { alarmRoute, setActions, setAlarmState, subscriptionsOf, type TopicSubscriptions } from '../alarm-route.js';
 import { openDeployment } from '../context.js';
 import { callerArn, deployCommand, suggest } from '../deployment.js';
-import { CliError, EXIT, UsageError } from '../errors.js';
+import { CliError, EXIT, UsageError, withoutFullStop } from '../errors.js';
 import { painterFor, printJson, TABLE_WIDTH, wantsJson, wrap, type Io } from '../output.js';
 
 /** The alarm tested without `--alarm`: a run-level one, which pages (the per-connection ones may open tickets). */
@@ -47,7 +47,7 @@ export async function testAlarmCommand(options: CommandOptions, io: Io): Promise
   if (deployment.alarmNames.length === 0) {
     throw new CliError(
       `Function ${deployment.functionName} has no alarms: ` +
-        `${deployment.gaps.find((gap) => /alarm/i.test(gap)) ?? 'none is named after it'}.`,
+        `${deployment.alarmsGap ? withoutFullStop(deployment.alarmsGap) : 'none is named after it'}.`,
       EXIT.ENVIRONMENT,
     );
   }

@@ -3,7 +3,7 @@
  * lists them, so the operator never reads the Adobe secret) and `probe --record` (Flow Service's
  * answers for one connection, redacted, with the rotator's Adobe credentials: a contributor's tool).
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,6 +132,17 @@ describe('discover', () => {
         'can read the bucket>"},',
     );
     expect(result.stdout).toMatch(/NOT OK: 1 S3 connection in staging \(1 unmanaged temporary\)\./);
+  });
+
+  it('names the configuration given with --config in the deploy it advises', async () => {
+    writeFileSync(join(t.dir, 'staging.json'), JSON.stringify(t.config));
+
+    const result = await t.cli(['discover', '--sandbox', 'staging', '--config', 'staging.json'], { tty: true });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'Then: `npx cdk deploy -c rotatorConfigFile=staging.json` and `npx aep-s3-rotator rotate --connection <id>`.',
+    );
   });
 
   it('says so, and exits 1, for a sandbox Adobe does not know', async () => {

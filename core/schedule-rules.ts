@@ -54,8 +54,11 @@ export const MAX_LIFETIME_INTERVALS = 4;
 /** A warning about one target: its index, the line (the same in every door) and the id synth's warning carries. */
 export interface ScheduleWarning {
   readonly index: number;
-  /** `aep-s3-rotator:<id>:<connection id>` in synth's warning. */
-  readonly id: 'long-lived-credentials';
+  /**
+   * `aep-s3-rotator:<id>:<connection id>` in synth's warning. `no-retry-room`: the target whose credentials are the
+   * shortest, for which the expiry alarms took the timeout's room for one more attempt.
+   */
+  readonly id: 'long-lived-credentials' | 'no-retry-room';
   /** `targets[<i>]: <message>`. */
   readonly line: string;
 }
@@ -80,6 +83,19 @@ export function lifetimeWarning(
     `its credentials live ${lifetimeSeconds} s, more than ${MAX_LIFETIME_INTERVALS} schedule intervals (${most} ` +
     `s with "${schedule}"): a set of them that leaked stays valid that long, and the next rotation does not ` +
     `revoke it; ${fix}`
+  );
+}
+
+/**
+ * Why a run may leave a slow connection for the next run: the function's timeout is `fitted` s, not the `full` s
+ * that leave room for one slow connection's one more attempt, because the expiry alarms for credentials of
+ * `lifetimeSeconds` need the shorter one (docs/DEPLOY.md, "The function's timeout").
+ */
+export function noRetryRoomWarning(full: number, fitted: number, lifetimeSeconds: number): string {
+  return (
+    `the function's timeout is ${fitted} s, not the ${full} s that leave room for a slow connection's one more ` +
+    `attempt: the expiry alarms for credentials of ${lifetimeSeconds} s need the shorter one, so a connection ` +
+    'slowed by retries may wait for the next run; longer-lived credentials give the room back'
   );
 }
 
@@ -160,6 +176,7 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
 
   const threshold = view.thresholdSeconds === UNRESOLVED ? undefined : view.thresholdSeconds;
   let timeoutSeconds = MAX_FUNCTION_TIMEOUT_SECONDS;
+  let roomGivenUp: { readonly full: number; readonly fitted: number } | undefined;
   if (view.timeoutSeconds === undefined && view.concurrency !== undefined && view.concurrency >= 1) {
     const timeout = functionTimeout(view.lifetimes.length, view.concurrency);
     if (timeout.problem !== undefined) problems.push(`targets: ${timeout.problem}`);
@@ -172,6 +189,8 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
         shortestLifetimeSeconds: shortest?.seconds,
         thresholdSeconds: threshold,
       }) ?? timeoutSeconds;
+    if (timeout.seconds !== undefined && timeoutSeconds < timeout.seconds)
+      roomGivenUp = { full: timeout.seconds, fitted: timeoutSeconds };
   }
   // The function's actual timeout (undefined while a token).
   const actualTimeout =
@@ -206,6 +225,13 @@ function check(view: ScheduleView, names: ScheduleNames, suggest: boolean): Sche
       const warning = seconds === undefined ? undefined : lifetimeWarning(seconds, intervalSeconds, view.schedule!);
       // No field in the path: the same line whichever door (durationSeconds, duration) the lifetime came through.
       if (warning) warnings.push({ index, id: 'long-lived-credentials', line: `targets[${index}]: ${warning}` });
+    });
+  }
+  if (roomGivenUp && shortest && !problems.some((problem) => problem.startsWith('schedule:'))) {
+    warnings.push({
+      index: shortest.index,
+      id: 'no-retry-room',
+      line: `targets[${shortest.index}]: ${noRetryRoomWarning(roomGivenUp.full, roomGivenUp.fitted, shortest.seconds)}`,
     });
   }
   return { problems, warnings, intervalSeconds, timeoutSeconds, expiryAlarm: { ...plan, fallbackIntervalSeconds } };

@@ -158,4 +158,28 @@ describe('narrower still', () => {
     ]);
     expect(warningsOf(scheduler.ScheduleExpression.rate(Duration.minutes(15)))).toEqual([]);
   });
+
+  it('warns, acknowledgeably, when the expiry alarms leave the timeout no room for one more attempt', () => {
+    const built = newTestStack();
+    testRotator(
+      {
+        schedule: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+        targets: [{ connectionId: ID, sandboxName: 'prod', roleArn: ROLE, duration: Duration.minutes(15) }],
+        runbookUrl: 'https://wiki.example.com/rotator',
+      },
+      built,
+    );
+    const warnings = Annotations.fromStack(built)
+      .findWarning('*', Match.stringLikeRegexp('no-retry-room'))
+      .map((warning) => String(warning.entry.data));
+
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          String.raw`^targets\[0\]: the function's timeout is 120 s, not the 383 s that leave room .* ` +
+            String.raw`\[ack: aep-s3-rotator:no-retry-room:${ID}\]$`,
+        ),
+      ),
+    ]);
+  });
 });

@@ -123,8 +123,10 @@ describe('what a refusal suggests', () => {
 describe('credential lifetimes', () => {
   it('warns, in the same words in each door, when credentials outlive four schedule intervals', () => {
     const view = hourly({ schedule: 'rate(5 minutes)', lifetimes: [1200, 3600] });
+    const longLived = (door: keyof typeof SCHEDULE_DOORS) =>
+      scheduleVerdict(view, SCHEDULE_DOORS[door]).warnings.filter(({ id }) => id === 'long-lived-credentials');
 
-    expect(scheduleVerdict(view, SCHEDULE_DOORS.config).warnings).toEqual([
+    expect(longLived('config')).toEqual([
       {
         index: 1,
         id: 'long-lived-credentials',
@@ -134,10 +136,29 @@ describe('credential lifetimes', () => {
           'it; lower their lifetime to 1200 s or less',
       },
     ]);
-    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings).toEqual(
-      scheduleVerdict(view, SCHEDULE_DOORS.config).warnings,
-    );
+    expect(longLived('props')).toEqual(longLived('config'));
     expect(scheduleVerdict(view, SCHEDULE_DOORS.props).problems).toEqual([]);
+  });
+
+  it('warns, on the shortest-lived target, when the expiry alarms take the room for one more attempt', () => {
+    const view = hourly({ schedule: 'rate(5 minutes)', lifetimes: [3600, 900] });
+    const verdict = scheduleVerdict(view, SCHEDULE_DOORS.config);
+
+    expect(verdict.timeoutSeconds).toBe(120);
+    expect(verdict.warnings.filter(({ id }) => id === 'no-retry-room')).toEqual([
+      {
+        index: 1,
+        id: 'no-retry-room',
+        line:
+          "targets[1]: the function's timeout is 120 s, not the 383 s that leave room for a slow connection's one " +
+          'more attempt: the expiry alarms for credentials of 900 s need the shorter one, so a connection slowed by ' +
+          'retries may wait for the next run; longer-lived credentials give the room back',
+      },
+    ]);
+    expect(scheduleVerdict(view, SCHEDULE_DOORS.props).warnings).toEqual(verdict.warnings);
+    // The default (1 h credentials every 15 minutes) keeps the whole room, and says nothing.
+    expect(scheduleVerdict(hourly({}), SCHEDULE_DOORS.config).timeoutSeconds).toBe(383);
+    expect(scheduleVerdict(hourly({ timeoutSeconds: 120 }), SCHEDULE_DOORS.config).warnings).toEqual([]);
   });
 
   it('says nothing at four intervals (the default: 1 h, every 15 min), nor while the schedule is a token', () => {

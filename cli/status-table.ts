@@ -290,8 +290,10 @@ export function printStatusTable(
 
   const columns: Column[] = [
     'ID',
-    { header: 'NAME', shrinkTo: 8, first: true },
-    { header: 'SANDBOX', shrinkTo: 8, first: true },
+    // Cut first, the name to its start (the id beside it says which): a date in ROTATED or EXPIRES and --probe's
+    // ADOBE column leave the rest 100 columns.
+    { header: 'NAME', shrinkTo: 5, first: true },
+    { header: 'SANDBOX', shrinkTo: 6, first: true },
     'ROTATED',
     'EXPIRES',
     // The last run's outcome and code give way last: Adobe's code is what the runbook is looked up by.

@@ -74,7 +74,7 @@ export function notifyOnAdobeSecretRotationEvents(
   const eventName = events.EventField.fromPath('$.detail.eventName');
   const message = events.RuleTargetInput.fromText(
     `Secrets Manager reports ${eventName} for the Adobe client secret ${secretId} at ${events.EventField.time}: ` +
-      'the secret was not rotated (AWSCURRENT still holds the previous one, which keeps working). ' +
+      'the scheduled rotation did not complete (a RotationAbandoned follows a value put by hand). ' +
       'Check that the rotation function exists and that Secrets Manager may invoke it, then run ' +
       `\`npx aep-s3-rotator rotate-adobe-secret\`. Runbook: ${options.runbookSectionUrl}`,
   );

@@ -98,7 +98,7 @@ describe('the sample configuration (adobeSecretRotation on, a topic of its own)'
     });
     expect(text).toBe(
       '"Secrets Manager reports <detail-eventName> for the Adobe client secret <detail-additionalEventData-SecretId> ' +
-        'at <time>: the secret was not rotated (AWSCURRENT still holds the previous one, which keeps working). ' +
+        'at <time>: the scheduled rotation did not complete (a RotationAbandoned follows a value put by hand). ' +
         'Check that the rotation function exists and that Secrets Manager may invoke it, then run ' +
         '`npx aep-s3-rotator rotate-adobe-secret`. Runbook: docs/RUNBOOK.md#adobesecretrotationfailedalarm"',
     );

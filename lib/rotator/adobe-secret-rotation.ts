@@ -235,6 +235,11 @@ export function alarmOnAdobeSecretRotation(
       }),
     );
   }
-  notifyOnAdobeSecretRotationEvents(rotator, { secret: rotation.secret, ...options, runbookSectionUrl });
+  notifyOnAdobeSecretRotationEvents(rotator, {
+    secret: rotation.secret,
+    alarmTopic: options.alarmTopic,
+    topicCreated: options.topicCreated,
+    runbookSectionUrl,
+  });
   return alarm;
 }

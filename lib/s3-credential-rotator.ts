@@ -240,7 +240,7 @@ export class S3CredentialRotator extends Construct {
     if (props.encryptionKey && !allowServicesToUseKey(props.encryptionKey) && !props.alarmTopic) {
       Annotations.of(this).addWarningV2(
         'aep-s3-rotator:alarm-topic-key-policy',
-        `encryptionKey: ${topicKeyPolicyWarning(props.encryptionKey)}`,
+        `encryptionKey: ${topicKeyPolicyWarning(props.encryptionKey, Boolean(props.adobeSecretRotation))}`,
       );
     }
 

@@ -29,6 +29,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_ADOBE_CONSOLE_API_URL, toAdobeSecretRotationEnv } from '../../core/adobe-secret-rotation.js';
 import { prebuiltBundleDir, PROJECT_ROOT, rotatorBundling } from './function.js';
 import type { AdobeSecretRotationProps } from './props.js';
+import { notifyOnAdobeSecretRotationEvents } from './adobe-secret-rotation-events.js';
 import { acknowledgeDefaultRuntime } from './nag.js';
 import { secretPolicyArn } from './secrets.js';
 
@@ -52,6 +53,8 @@ export interface AdobeSecretRotation {
   readonly logGroup: logs.LogGroup;
   readonly schedule: secretsmanager.CfnRotationSchedule;
   readonly everyDays: number;
+  /** The rotated secret: the Adobe OAuth credentials. */
+  readonly secret: secretsmanager.ISecret;
 }
 
 export interface AdobeSecretRotationOptions {
@@ -182,7 +185,7 @@ export function createAdobeSecretRotation(
   );
   // Bundled for Node.js 24 as the rotator's function is (an aws-cdk-lib that knows a newer runtime flags it).
   acknowledgeDefaultRuntime(fn);
-  return { function: fn, role, logGroup, schedule, everyDays };
+  return { function: fn, role, logGroup, schedule, everyDays, secret };
 }
 
 /**
@@ -190,12 +193,17 @@ export function createAdobeSecretRotation(
  * state until the next rotation attempt succeeds, and notifies `topic` on ALARM and OK; a topic the
  * construct created gets a statement letting this alarm publish (the other alarms' statement lists
  * only theirs). It is not silenced by `pause`: the client secret's rotation does not pause.
+ *
+ * The function's `Errors` miss a rotation the function never ran (Secrets Manager could not invoke it) and one that
+ * was abandoned: Secrets Manager's own `RotationFailed` and `RotationAbandoned` events reach the same topic through
+ * `AdobeSecretRotationEventsRule` (lib/rotator/adobe-secret-rotation-events.ts), linking the same runbook section.
  */
 export function alarmOnAdobeSecretRotation(
   rotator: Construct,
   rotation: AdobeSecretRotation,
   options: { readonly alarmTopic: sns.ITopic; readonly topicCreated: boolean; readonly runbookUrl: string },
 ): cloudwatch.Alarm {
+  const runbookSectionUrl = `${options.runbookUrl}#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`;
   const alarm = rotation.function
     .metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })
     .createAlarm(rotator, ADOBE_SECRET_ROTATION_ALARM_ID, {
@@ -203,7 +211,7 @@ export function alarmOnAdobeSecretRotation(
         "A step of the Adobe client secret's rotation failed. AWSCURRENT still holds a working secret (the rotator " +
         'is unaffected), but the secret was not rotated, or the old one is still at Adobe. ' +
         "The rotation function's log names the step and why; `npx aep-s3-rotator rotate-adobe-secret` tries " +
-        `again. Runbook: ${options.runbookUrl}#${ADOBE_SECRET_ROTATION_ALARM_ID.toLowerCase()}`,
+        `again. Runbook: ${runbookSectionUrl}`,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -227,5 +235,11 @@ export function alarmOnAdobeSecretRotation(
       }),
     );
   }
+  notifyOnAdobeSecretRotationEvents(rotator, {
+    secret: rotation.secret,
+    alarmTopic: options.alarmTopic,
+    topicCreated: options.topicCreated,
+    runbookSectionUrl,
+  });
   return alarm;
 }

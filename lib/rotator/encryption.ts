@@ -29,6 +29,22 @@ export function alarmKeyStatement(partition: string, region: string, account: st
 }
 
 /**
+ * The key policy statement EventBridge needs to publish to a topic encrypted with the key (the Adobe secret's
+ * rotation events: lib/rotator/adobe-secret-rotation-events.ts), as AWS documents it, without conditions: AWS names
+ * none that reach KMS through SNS for EventBridge, and one it does not pass would drop every notification silently.
+ * https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification
+ */
+export function eventBridgeKeyStatement(): Record<string, unknown> {
+  return {
+    Sid: 'AllowEventBridgeToPublishToEncryptedTopics',
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: '*',
+  };
+}
+
+/**
  * Let CloudWatch Logs and CloudWatch alarms use `key`, when its policy belongs to this app.
  * @returns whether the statements were added: false for an imported key, whose policy only its owner can change.
  */
@@ -66,9 +82,10 @@ export function allowServicesToUseKey(key: kms.IKey): boolean {
 /**
  * The synth warning for an imported key on the alarm topic the construct creates: CloudWatch can
  * publish to that topic only if the key's policy lets it, and this stack cannot add that. Names the
- * statement (docs/DEPLOY.md, "Key policy" has it too).
+ * statement (docs/DEPLOY.md, "Key policy" has it too), and EventBridge's when `eventBridge` (the Adobe secret's
+ * rotation events publish to the topic too).
  */
-export function topicKeyPolicyWarning(key: kms.IKey): string {
+export function topicKeyPolicyWarning(key: kms.IKey, eventBridge = false): string {
   const stack = Stack.of(key);
   const known = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
   const statement = alarmKeyStatement(
@@ -80,6 +97,11 @@ export function topicKeyPolicyWarning(key: kms.IKey): string {
     'the alarm topic is encrypted with an imported key, whose policy this stack cannot change: ' +
     'CloudWatch may publish the alarms to it only if the key policy allows it, else no alarm reaches anyone. ' +
     'Before deploying, the key\'s owner adds this statement (docs/DEPLOY.md, "Key policy"): ' +
-    `${JSON.stringify(statement)}; then check the route with \`npx aep-s3-rotator test-alarm\`.`
+    `${JSON.stringify(statement)}` +
+    (eventBridge
+      ? "; and, for Secrets Manager's rotation events of the Adobe secret, which EventBridge publishes to the same " +
+        `topic, this one: ${JSON.stringify(eventBridgeKeyStatement())}`
+      : '') +
+    '; then check the route with `npx aep-s3-rotator test-alarm`.'
   );
 }

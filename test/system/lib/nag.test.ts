@@ -68,6 +68,8 @@ const SAMPLE_FINDINGS = [
   // The sample rotates the Adobe secret (adobeSecretRotation): SMG4 passes; its function is invoked synchronously.
   'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function/Resource Serverless-LambdaDLQ',
   'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function/Resource Serverless-LambdaTracing',
+  // Secrets Manager's rotation events go to the alarm topic, with EventBridge's retries and no dead-letter queue.
+  'AepS3CredentialRotator/Rotator/AdobeSecretRotationEventsRule/Resource Serverless-EventBusDLQ',
 ];
 
 describe('cdk-nag AwsSolutions and Serverless checks', () => {
@@ -156,6 +158,7 @@ describe('cdk-nag AwsSolutions and Serverless checks', () => {
         'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function Serverless::Serverless-LambdaTracing',
         'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function AwsSolutions::AwsSolutions-L1',
         'AepS3CredentialRotator/Rotator/AdobeSecretRotation/Function Serverless::Serverless-LambdaLatestVersion',
+        'AepS3CredentialRotator/Rotator/AdobeSecretRotationEventsRule Serverless::Serverless-EventBusDLQ',
       ].sort(),
     );
     for (const [path, { id, reason }] of found) expect(reason.length, `reason of ${id} on ${path}`).toBeGreaterThan(80);

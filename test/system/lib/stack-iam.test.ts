@@ -235,6 +235,18 @@ describe('IAM', () => {
             ].map(arnOf),
           ),
           alarmsMayPublish('AllowAdobeSecretRotationAlarm', arnOf(rotator.adobeSecretRotationFailedAlarm!)),
+          // Secrets Manager's rotation events, through this one rule (adobe-secret-rotation-events.test.ts).
+          {
+            Sid: 'AllowAdobeSecretRotationEvents',
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'events.amazonaws.com' },
+            Resource: refOf(rotator.alarmTopic),
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnEquals: { 'aws:SourceArn': arnOf(rotator.node.findChild('AdobeSecretRotationEventsRule')) },
+            },
+          },
         ],
         Version: '2012-10-17',
       },

@@ -10,6 +10,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { STACK_ALARM_IDS } from '../../../core/alarm-rules.js';
+import { anchorsOf } from '../../support/markdown-anchors.js';
 import { parseRotatorConfig } from '../../../lib/config/config.js';
 import {
   arnOf,
@@ -103,20 +104,7 @@ describe('alarms', () => {
   });
 
   it('points every description at a section docs/RUNBOOK.md has', () => {
-    // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
-    const anchors = new Set(
-      readFileSync(join(PROJECT_ROOT, 'docs', 'RUNBOOK.md'), 'utf8')
-        .split('\n')
-        .filter((line) => /^#{1,6} /.test(line))
-        .map((line) =>
-          line
-            .replace(/^#+ /, '')
-            .trim()
-            .toLowerCase()
-            .replace(/[^\p{L}\p{N} _-]/gu, '')
-            .replace(/ /g, '-'),
-        ),
-    );
+    const anchors = anchorsOf(readFileSync(join(PROJECT_ROOT, 'docs', 'RUNBOOK.md'), 'utf8'));
     for (const alarm of sample.stack.rotator.alarms) {
       const anchor = /#([a-z]+)$/.exec(alarmOf(alarm).AlarmDescription as string)![1]!;
       expect(anchors, `docs/RUNBOOK.md has no section for ${anchor}`).toContain(anchor);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { codeSection, RUNBOOK_CODES } from '../../../cli/status-table.js';
+import { anchorsOf } from '../../support/markdown-anchors.js';
 
 const RUNBOOK = readFileSync(new URL('../../../docs/RUNBOOK.md', import.meta.url), 'utf8');
 
@@ -51,23 +52,6 @@ describe("docs/RUNBOOK.md, Adobe's codes", () => {
     expect(cells.filter((cell) => cell.trim().length > 200)).toEqual([]);
   });
 });
-
-/** GitHub's anchors of a Markdown file's headings. */
-function anchorsOf(text: string): Set<string> {
-  return new Set(
-    text
-      .split('\n')
-      .filter((line) => /^#{1,6} /.test(line))
-      .map((line) =>
-        line
-          .replace(/^#+ /, '')
-          .trim()
-          .toLowerCase()
-          .replace(/[^\p{L}\p{N} _-]/gu, '')
-          .replace(/ /g, '-'),
-      ),
-  );
-}
 
 describe('links between README.md, docs/RUNBOOK.md and docs/DEPLOY.md', () => {
   const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8');

@@ -3,7 +3,7 @@
  * sent to the alarm topic (the rotations the function's Errors cannot see); the topic and key policies it needs; and
  * no rule without `adobeSecretRotation`.
  */
-import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -14,18 +14,17 @@ import { parseRotatorConfig } from '../../../lib/config/config.js';
 import { ADOBE_SECRET_ROTATION_EVENTS_RULE_ID } from '../../../lib/rotator/adobe-secret-rotation-events.js';
 import { S3CredentialRotator } from '../../../lib/s3-credential-rotator.js';
 import {
+  logicalIdOf,
   rawSampleConfig,
   removeTestOutdirs,
+  type Synthesized,
   synthRotatorStack,
   testOutdir,
-  type Synthesized,
 } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
-function id(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-}
+const id = logicalIdOf;
 const refOf = (construct: IConstruct) => ({ Ref: id(construct) });
 const TARGET = {
   connectionId: '4cb0c374-d3bb-4557-b139-5712880adc55',

@@ -3,7 +3,7 @@
  * contract, its role (exactly), the schedule on the secret, Secrets Manager's permission to invoke,
  * the alarm, the outputs; and the checks of the prop and the configuration key.
  */
-import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,18 +13,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigValidationError, parseRotatorConfig } from '../../../lib/config/config.js';
 import { S3CredentialRotator, S3CredentialRotatorValidationError } from '../../../lib/s3-credential-rotator.js';
 import {
+  logicalIdOf,
   rawSampleConfig,
   removeTestOutdirs,
+  type Synthesized,
   synthRotatorStack,
   testOutdir,
-  type Synthesized,
 } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
-function id(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-}
+const id = logicalIdOf;
 const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
 const refOf = (construct: IConstruct) => ({ Ref: id(construct) });
 const TARGET = {

@@ -4,7 +4,7 @@
  * connections; the aggregate fallback (switched off, or a window too long for query alarms) with
  * its synth warning; the second topic for tickets. The sample stack's alarms are stack.test.ts's.
  */
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -17,7 +17,7 @@ import {
   type RotationTargetProps,
   type S3CredentialRotatorProps,
 } from '../../../lib/s3-credential-rotator.js';
-import { fakeAttribute, removeTestOutdirs, resolveIntrinsics, testOutdir } from '../../support/index.js';
+import { fakeAttribute, logicalIdOf, removeTestOutdirs, resolveIntrinsics, testOutdir } from '../../support/index.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/aep-reader';
 
@@ -41,8 +41,7 @@ function rotator(stack: Stack, props: Partial<S3CredentialRotatorProps> = {}, id
   return new S3CredentialRotator(stack, id, { targets: targets(2), ...props });
 }
 
-const logicalId = (construct: IConstruct) =>
-  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const logicalId = logicalIdOf;
 const propertiesOf = (construct: IConstruct) =>
   Template.fromStack(Stack.of(construct)).toJSON().Resources[logicalId(construct)].Properties;
 /** The query of an alarm on a Metrics Insights query, with `Ref`s written as `<logical id>`. */

@@ -3,7 +3,7 @@
  * the function has on it, a rotator deployed paused (`enabled: false`), and the stack outputs the
  * runbook's commands and the operator CLI read names from.
  */
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,12 @@ import { ConfigValidationError, parseRotatorConfig } from '../../../lib/config/c
 import { OUTPUT } from '../../../lib/rotator-stack.js';
 import { S3CredentialRotator } from '../../../lib/s3-credential-rotator.js';
 import {
+  logicalIdOf,
   rawSampleConfig,
   removeTestOutdirs,
+  type Synthesized,
   synthRotatorStack,
   testOutdir,
-  type Synthesized,
 } from '../../support/index.js';
 
 const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -30,9 +31,7 @@ beforeAll(() => {
 
 afterAll(removeTestOutdirs);
 
-function id(construct: IConstruct): string {
-  return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-}
+const id = logicalIdOf;
 const refOf = (construct: IConstruct) => ({ Ref: id(construct) });
 const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
 

@@ -4,7 +4,7 @@
  * group, the topics, the dead-letter queues and the Adobe secret rotation's log group, none of
  * which names the function back (no dependency cycle: the template synthesizes and deploys).
  */
-import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
@@ -12,12 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { STACK_ALARM_IDS } from '../../../core/alarm-rules.js';
 import { alarmIdOf, alarmNameFor, FUNCTION_TAG } from '../../../core/operator-facts.js';
 import { S3CredentialRotator } from '../../../lib/s3-credential-rotator.js';
-import { removeTestOutdirs, sampleConfig, synthRotatorStack, testOutdir } from '../../support/index.js';
+import { logicalIdOf, removeTestOutdirs, sampleConfig, synthRotatorStack, testOutdir } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
-const logicalId = (construct: IConstruct) =>
-  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const logicalId = logicalIdOf;
 const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
 
 describe('what the operator CLI finds from the function alone', () => {

@@ -4,18 +4,15 @@
  * the function's name in place of its `Ref`: the same metric or query, statistic, threshold,
  * comparison and treatment of missing data.
  */
-import { Stack, type CfnElement } from 'aws-cdk-lib';
-import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AlarmDefinition } from '../../../emulators/cloudwatch-alarms.js';
 import { ALARM_IDS, stackAlarmDefinitions } from '../../../emulators/stack-alarms.js';
-import { removeTestOutdirs, sampleConfig, synthRotatorStack } from '../../support/index.js';
+import { logicalIdOf, removeTestOutdirs, sampleConfig, synthRotatorStack } from '../../support/index.js';
 
 afterAll(removeTestOutdirs);
 
 const FUNCTION_NAME = 'Sample-RotatorFunction';
-const logicalId = (construct: IConstruct) =>
-  Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+const logicalId = logicalIdOf;
 
 /** A template value with the function's `Ref` and the queues' names written as the stand-in knows them. */
 function resolved(value: unknown, names: Record<string, string>): unknown {
